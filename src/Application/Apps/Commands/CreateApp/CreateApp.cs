@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Apps;
+using Provisioning.Domain.ServiceAccounts;
+
+namespace Provisioning.Application.Apps.Commands.CreateApp;
+
+/// <summary>Creates an app in the caller's tenant. A service account is granted access to the apps it creates.</summary>
+[AllowedCallers(CallerKinds.AccountOrServiceAccount)]
+public sealed record CreateAppCommand(string? DisplayName, AppSettingsChange? Settings = null, JsonElement? Metadata = null) : ICommand<AppDto>;
+
+public sealed class CreateAppCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, TimeProvider clock)
+    : ICommandHandler<CreateAppCommand, AppDto>
+{
+    public async ValueTask<AppDto> Handle(CreateAppCommand command, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+
+        // The plan limit must hold under concurrent creates: serialise them on the tenant row,
+        // then count inside the same transaction.
+        await locks.LockAsync(caller.TenantId, cancellationToken);
+        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.TenantId, cancellationToken);
+        if (tenant.MaxApps is not null)
+        {
+            tenant.EnsureRoomForApp(await db.Apps.CountAsync(a => a.TenantId == tenant.Id, cancellationToken));
+        }
+
+        var now = clock.GetUtcNow();
+        var app = App.Create(caller.TenantId, command.DisplayName, command.Settings, command.Metadata, now);
+        db.Apps.Add(app);
+        if (caller.ServiceAccountId is { } serviceAccount)
+        {
+            db.AppGrants.Add(AppGrant.Create(serviceAccount, app.Id, now));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return app.ToDto();
+    }
+}

@@ -1,0 +1,34 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+
+namespace Provisioning.Application.Apps.Commands.DeleteApp;
+
+/// <summary>Deletes an app with its keys and grants; the app's keys stop working at once.</summary>
+[AllowedCallers(CallerKinds.AccountOrServiceAccount)]
+public sealed record DeleteAppCommand(string AppId) : ICommand<Unit>;
+
+public sealed class DeleteAppCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    : ICommandHandler<DeleteAppCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
+    {
+        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        var keyIds = await db.ApiKeys.Where(k => k.AppId == app.Id).Select(k => k.Id).ToListAsync(cancellationToken);
+
+        await db.ApiKeys.Where(k => k.AppId == app.Id).ExecuteDeleteAsync(cancellationToken);
+        await db.AppGrants.Where(g => g.AppId == app.Id).ExecuteDeleteAsync(cancellationToken);
+        db.Apps.Remove(app);
+        await db.SaveChangesAsync(cancellationToken);
+
+        foreach (var keyId in keyIds)
+        {
+            credentials.Evict(keyId);
+            unitOfWork.AfterCommit(() => credentials.Evict(keyId));
+        }
+
+        return Unit.Value;
+    }
+}

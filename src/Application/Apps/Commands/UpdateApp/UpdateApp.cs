@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Apps;
+
+namespace Provisioning.Application.Apps.Commands.UpdateApp;
+
+/// <summary>
+/// Changes an app: <c>displayName</c> replaced, <c>settings</c> merged field by field, <c>metadata</c>
+/// merged key by key (a null key is removed; a null object clears it). An undefined
+/// <see cref="Metadata"/> (<see cref="JsonValueKind.Undefined"/>) leaves metadata alone.
+/// </summary>
+[AllowedCallers(CallerKinds.All)]
+public sealed record UpdateAppCommand(string AppId, string? DisplayName, AppSettingsChange? Settings, JsonElement Metadata) : ICommand<AppDto>;
+
+public sealed class UpdateAppCommandHandler(IProvisioningDbContext db, ICallerContext callerContext)
+    : ICommandHandler<UpdateAppCommand, AppDto>
+{
+    public async ValueTask<AppDto> Handle(UpdateAppCommand command, CancellationToken cancellationToken)
+    {
+        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        if (command.DisplayName is not null)
+        {
+            app.Rename(command.DisplayName);
+        }
+
+        if (command.Settings is not null)
+        {
+            app.ChangeSettings(command.Settings);
+        }
+
+        if (command.Metadata.ValueKind != JsonValueKind.Undefined)
+        {
+            app.MergeMetadata(command.Metadata);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return app.ToDto();
+    }
+}

@@ -1,0 +1,41 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Paging;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Application.Apps.Queries.ListApps;
+
+/// <summary>Lists the apps the caller can reach, optionally only those one service account can access.</summary>
+[AllowedCallers(CallerKinds.AccountOrServiceAccount)]
+public sealed record ListAppsQuery(PageRequest Page, string? ServiceAccountId = null) : IQuery<Page<AppDto>>;
+
+public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerContext callerContext)
+    : IQueryHandler<ListAppsQuery, Page<AppDto>>
+{
+    public async ValueTask<Page<AppDto>> Handle(ListAppsQuery query, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+        var apps = db.VisibleTo(caller);
+        if (query.ServiceAccountId is { } filter)
+        {
+            if (caller.IsServiceAccount && caller.ServiceAccountId!.Value.Value != filter)
+            {
+                throw new ForbiddenException("A service account may only filter on itself.");
+            }
+
+            var accountId = new ServiceAccountId(filter);
+            if (!await db.ServiceAccounts.AnyAsync(s => s.Id == accountId && s.TenantId == caller.TenantId, cancellationToken))
+            {
+                throw new NotFoundException("Service account");
+            }
+
+            apps = apps.Where(a => db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == accountId));
+        }
+
+        var page = await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken);
+        return page.Map(a => a.ToDto());
+    }
+}

@@ -1,0 +1,11 @@
+namespace Provisioning.Application.Common.Abstractions;
+
+/// <summary>Runs a command's work in one database transaction.</summary>
+public interface IUnitOfWork
+{
+    /// <summary>Runs <paramref name="work"/> in a transaction, committing when it returns and rolling back when it throws.</summary>
+    Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>Registers an action to run once the current transaction has committed (for example, evicting cached credentials).</summary>
+    void AfterCommit(Action action);
+}

@@ -1,0 +1,30 @@
+using System.Reflection;
+using Mediator;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+
+namespace Provisioning.Application.Common.Behaviors;
+
+/// <summary>
+/// Refuses a message whose caller's credential kind is not allowed by the message's
+/// <see cref="AllowedCallersAttribute"/> (account keys only when it has none).
+/// </summary>
+public sealed class AuthorizationBehavior<TMessage, TResponse>(ICallerContext callerContext)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    private static readonly bool IsSystemMessage = typeof(TMessage).GetCustomAttribute<SystemMessageAttribute>() is not null;
+
+    private static readonly CallerKinds Allowed =
+        typeof(TMessage).GetCustomAttribute<AllowedCallersAttribute>()?.Kinds ?? CallerKinds.Account;
+
+    public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        if (!IsSystemMessage && (Allowed & callerContext.Caller.Kind) == 0)
+        {
+            throw new ForbiddenException("This credential is not allowed to do that.");
+        }
+
+        return next(message, cancellationToken);
+    }
+}

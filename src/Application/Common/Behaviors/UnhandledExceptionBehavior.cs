@@ -1,0 +1,29 @@
+using Mediator;
+using Microsoft.Extensions.Logging;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.Application.Common.Behaviors;
+
+/// <summary>Logs faults (anything that is not an expected, typed outcome) with the message type, then lets them propagate.</summary>
+public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<UnhandledExceptionBehavior<TMessage, TResponse>> logger)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await next(message, cancellationToken);
+        }
+        catch (Exception ex) when (!IsExpected(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Unhandled {ExceptionType} while handling {MessageType}", ex.GetType().Name, typeof(TMessage).Name);
+            throw;
+        }
+    }
+
+    private static bool IsExpected(Exception ex) => ex is RequestValidationException or NotFoundException or ForbiddenException
+        or ConflictException or UnauthorizedException or DomainRuleException or AppLimitReachedException;
+}

@@ -1,0 +1,32 @@
+namespace Provisioning.Application.Common.Exceptions;
+
+/// <summary>One broken rule of a request, naming the field as it appears on the wire.</summary>
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>The request breaks one or more input rules: 400.</summary>
+public sealed class RequestValidationException(IReadOnlyList<FieldError> errors)
+    : Exception("The request is not valid: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")))
+{
+    public IReadOnlyList<FieldError> Errors { get; } = errors;
+
+    public RequestValidationException(string field, string message) : this([new FieldError(field, message)])
+    {
+    }
+}
+
+/// <summary>The resource does not exist or the caller may not see it: 404. Both look the same.</summary>
+public sealed class NotFoundException(string resource) : Exception($"{resource} not found.")
+{
+    public string Resource { get; } = resource;
+
+    public static NotFoundException App() => new("App");
+}
+
+/// <summary>The caller is authenticated but may not do this: 403.</summary>
+public sealed class ForbiddenException(string message) : Exception(message);
+
+/// <summary>A uniqueness rule or a state conflict: 409.</summary>
+public sealed class ConflictException(string message) : Exception(message);
+
+/// <summary>Credentials are missing or not valid: 401.</summary>
+public sealed class UnauthorizedException(string message) : Exception(message);

@@ -1,0 +1,14 @@
+using FluentValidation;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Provisioning.Application;
+
+public static class DependencyInjection
+{
+    /// <summary>Registers the validators. The mediator itself is generated and registered by the host (WebApi).</summary>
+    public static IServiceCollection AddApplication(this IServiceCollection services)
+    {
+        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        return services;
+    }
+}

@@ -1,0 +1,52 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Credentials;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
+
+/// <summary>
+/// Creates the root tenant and its first account key when there is none. The key id and secret
+/// may be given (operator configuration); otherwise fresh ones are made and returned once.
+/// </summary>
+[SystemMessage]
+public sealed record BootstrapRootTenantCommand(string? TenantName, string? KeyId, string? Secret) : ICommand<BootstrapResult>;
+
+/// <summary><see cref="Created"/> is false when a root tenant already existed; then no secret is returned.</summary>
+public sealed record BootstrapResult(bool Created, string TenantId, string? KeyId, string? Secret);
+
+public sealed class BootstrapRootTenantCommandHandler(
+    IProvisioningDbContext db, ISecretProtector protector, ISecretGenerator secrets, TimeProvider clock)
+    : ICommandHandler<BootstrapRootTenantCommand, BootstrapResult>
+{
+    public const string DefaultTenantName = "Root";
+    public const int MinSecretLength = 16;
+
+    public async ValueTask<BootstrapResult> Handle(BootstrapRootTenantCommand command, CancellationToken cancellationToken)
+    {
+        var existing = await db.Tenants.AsNoTracking().Where(t => t.ParentId == null).Select(t => t.Id).FirstOrDefaultAsync(cancellationToken);
+        if (existing != default)
+        {
+            return new BootstrapResult(false, existing.Value, null, null);
+        }
+
+        var now = clock.GetUtcNow();
+        var tenant = Tenant.CreateRoot(string.IsNullOrWhiteSpace(command.TenantName) ? DefaultTenantName : command.TenantName, now);
+        var secret = string.IsNullOrEmpty(command.Secret) ? secrets.NewSecret() : command.Secret;
+        if (secret.Length < MinSecretLength)
+        {
+            throw new InvalidOperationException($"Provisioning:Bootstrap:Secret must be at least {MinSecretLength} characters.");
+        }
+
+        var key = string.IsNullOrEmpty(command.KeyId)
+            ? ApiKey.ForAccount(tenant.Id, "Bootstrap key", protector.Protect(secret), now)
+            : ApiKey.ForAccountWithId(new KeyId(command.KeyId), tenant.Id, "Bootstrap key", protector.Protect(secret), now);
+
+        db.Tenants.Add(tenant);
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(cancellationToken);
+        return new BootstrapResult(true, tenant.Id.Value, key.Id.Value, secret);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Apps;
+
+/// <summary>A workspace of one tenant. Apps never share data.</summary>
+public sealed class App
+{
+    private App()
+    {
+        DisplayName = string.Empty;
+        Settings = AppSettings.Default;
+    }
+
+    public AppId Id { get; private set; }
+    public TenantId TenantId { get; private set; }
+    public string DisplayName { get; private set; }
+    public AppSettings Settings { get; private set; }
+
+    /// <summary>Canonical JSON of a flat object, or null.</summary>
+    public string? Metadata { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public static App Create(TenantId tenant, string? displayName, AppSettingsChange? settings, JsonElement? metadata, DateTimeOffset now) =>
+        new()
+        {
+            Id = AppId.New(),
+            TenantId = tenant,
+            DisplayName = Common.DisplayName.Normalize(displayName),
+            Settings = AppSettings.Default.With(settings ?? new AppSettingsChange()),
+            Metadata = AppMetadata.Validate(metadata),
+            CreatedAt = now,
+        };
+
+    public void Rename(string? displayName) => DisplayName = Common.DisplayName.Normalize(displayName);
+
+    public void ChangeSettings(AppSettingsChange change) => Settings = Settings.With(change);
+
+    /// <summary>Merges metadata key by key; a null key removes it, a null object clears all.</summary>
+    public void MergeMetadata(JsonElement change) => Metadata = AppMetadata.Merge(Metadata, change);
+
+    /// <summary>Replaces metadata whole (v1.1 PUT semantics keep to merge too; this is for callers that need replacement).</summary>
+    public void ReplaceMetadata(JsonElement? metadata) => Metadata = AppMetadata.Validate(metadata);
+}

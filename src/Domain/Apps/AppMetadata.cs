@@ -1,0 +1,92 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Apps;
+
+/// <summary>
+/// Metadata rules: a flat JSON object whose values are strings, numbers or booleans, at most
+/// 4096 bytes once serialized. Kept as canonical JSON text.
+/// </summary>
+public static class AppMetadata
+{
+    public const int MaxBytes = 4096;
+
+    /// <summary>Validates a whole metadata object (null clears it) and returns its canonical JSON.</summary>
+    public static string? Validate(JsonElement? metadata)
+    {
+        if (metadata is null || metadata.Value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var obj = ToFlatObject(metadata.Value);
+        return Serialize(obj);
+    }
+
+    /// <summary>Merges a change key by key: a key set to null is removed. Returns canonical JSON or null when empty.</summary>
+    public static string? Merge(string? current, JsonElement change)
+    {
+        if (change.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (change.ValueKind != JsonValueKind.Object)
+        {
+            throw new DomainRuleException("metadata", "metadata must be an object or null.");
+        }
+
+        var merged = current is null ? new JsonObject() : JsonNode.Parse(current)!.AsObject();
+        foreach (var property in change.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.Null)
+            {
+                merged.Remove(property.Name);
+                continue;
+            }
+
+            EnsureScalar(property);
+            merged[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+        }
+
+        return merged.Count == 0 ? null : Serialize(merged);
+    }
+
+    private static JsonObject ToFlatObject(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new DomainRuleException("metadata", "metadata must be an object or null.");
+        }
+
+        var obj = new JsonObject();
+        foreach (var property in element.EnumerateObject())
+        {
+            EnsureScalar(property);
+            obj[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+        }
+
+        return obj;
+    }
+
+    private static void EnsureScalar(JsonProperty property)
+    {
+        if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new DomainRuleException($"metadata.{property.Name}", "metadata values must be strings, numbers or booleans.");
+        }
+    }
+
+    private static string Serialize(JsonObject obj)
+    {
+        var json = obj.ToJsonString();
+        if (Encoding.UTF8.GetByteCount(json) > MaxBytes)
+        {
+            throw new DomainRuleException("metadata", $"metadata must be at most {MaxBytes} bytes when serialized.");
+        }
+
+        return json;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+
+namespace Provisioning.Domain.Common;
+
+/// <summary>
+/// Makes 24-character lowercase hex ids that sort in creation order: 48 bits of Unix milliseconds
+/// followed by 48 random bits. Within one millisecond the random part is incremented instead of
+/// redrawn (as monotonic ULIDs do), so ids made by one process are strictly increasing.
+/// </summary>
+public static class IdGenerator
+{
+    private static readonly Lock Gate = new();
+    private static long _lastMs;
+    private static ulong _lastRandom;
+
+    public const int Length = 24;
+
+    public static string NewId()
+    {
+        var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        ulong random;
+        lock (Gate)
+        {
+            if (ms <= _lastMs)
+            {
+                ms = _lastMs;
+                random = ++_lastRandom & 0xFFFF_FFFF_FFFF;
+                if (random == 0)
+                {
+                    ms = ++_lastMs; // 2^48 ids in one millisecond: move on to the next one.
+                }
+            }
+            else
+            {
+                Span<byte> bytes = stackalloc byte[8];
+                RandomNumberGenerator.Fill(bytes);
+                // Keep the top bit clear so increments within a millisecond have room.
+                random = BitConverter.ToUInt64(bytes) & 0x7FFF_FFFF_FFFF;
+            }
+
+            _lastMs = ms;
+            _lastRandom = random;
+        }
+
+        return ((ulong)ms & 0xFFFF_FFFF_FFFF).ToString("x12") + random.ToString("x12");
+    }
+
+    /// <summary>True for exactly 24 lowercase hex characters.</summary>
+    public static bool IsValid(string? value)
+    {
+        if (value is null || value.Length != Length)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,92 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Credentials;
+
+/// <summary>
+/// A credential: key id + secret. The secret is kept only in protected (encrypted) form; the
+/// plaintext is needed to check HS256 signatures, so it is encrypted with a key that lives
+/// outside the database rather than hashed.
+/// </summary>
+public sealed class ApiKey
+{
+    public const int MaxKeysPerOwner = 10;
+
+    private ApiKey()
+    {
+        Id = default;
+        DisplayName = string.Empty;
+        ProtectedSecret = [];
+    }
+
+    public KeyId Id { get; private set; }
+    public KeyKind Kind { get; private set; }
+    public TenantId TenantId { get; private set; }
+    public ServiceAccountId? ServiceAccountId { get; private set; }
+    public AppId? AppId { get; private set; }
+    public string DisplayName { get; private set; }
+    public byte[] ProtectedSecret { get; private set; }
+
+    /// <summary>True for the opaque token handed out when a tenant is provisioned.</summary>
+    public bool IsTenantToken { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset? LastUsedAt { get; private set; }
+
+    public static ApiKey ForAccount(TenantId tenant, string displayName, byte[] protectedSecret, DateTimeOffset now, bool isTenantToken = false) =>
+        new()
+        {
+            Id = KeyId.New(KeyKind.Account),
+            Kind = KeyKind.Account,
+            TenantId = tenant,
+            DisplayName = Common.DisplayName.Normalize(displayName),
+            ProtectedSecret = protectedSecret,
+            IsTenantToken = isTenantToken,
+            CreatedAt = now,
+        };
+
+    /// <summary>An account key with an id chosen by the operator (bootstrap from configuration).</summary>
+    public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, byte[] protectedSecret, DateTimeOffset now)
+    {
+        if (!KeyId.TryParse(id.Value, out _, out var kind) || kind != KeyKind.Account)
+        {
+            throw new DomainRuleException("keyId", "An account key id must be 'act_' followed by 24 lowercase hex characters.");
+        }
+
+        var key = ForAccount(tenant, displayName, protectedSecret, now);
+        key.Id = id;
+        return key;
+    }
+
+    public static ApiKey ForServiceAccount(TenantId tenant, ServiceAccountId owner, string displayName, byte[] protectedSecret, DateTimeOffset now) =>
+        new()
+        {
+            Id = KeyId.New(KeyKind.ServiceAccount),
+            Kind = KeyKind.ServiceAccount,
+            TenantId = tenant,
+            ServiceAccountId = owner,
+            DisplayName = Common.DisplayName.Normalize(displayName),
+            ProtectedSecret = protectedSecret,
+            CreatedAt = now,
+        };
+
+    public static ApiKey ForApp(TenantId tenant, AppId owner, string displayName, byte[] protectedSecret, DateTimeOffset now) =>
+        new()
+        {
+            Id = KeyId.New(KeyKind.App),
+            Kind = KeyKind.App,
+            TenantId = tenant,
+            AppId = owner,
+            DisplayName = Common.DisplayName.Normalize(displayName),
+            ProtectedSecret = protectedSecret,
+            CreatedAt = now,
+        };
+
+    /// <summary>Fails when an owner already holds the maximum number of keys.</summary>
+    public static void EnsureRoomForAnother(int existingKeys)
+    {
+        if (existingKeys >= MaxKeysPerOwner)
+        {
+            throw new DomainRuleException("key", $"At most {MaxKeysPerOwner} keys are allowed here; delete one first.");
+        }
+    }
+}

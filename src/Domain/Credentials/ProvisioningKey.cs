@@ -1,0 +1,32 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Credentials;
+
+/// <summary>
+/// A tenant's separate secret that, together with an account credential, allows creating child
+/// tenants. Only a hash of the secret is stored: it is checked, never shown again.
+/// </summary>
+public sealed class ProvisioningKey
+{
+    private ProvisioningKey()
+    {
+        DisplayName = string.Empty;
+        SecretHash = [];
+    }
+
+    public KeyId Id { get; private set; }
+    public TenantId TenantId { get; private set; }
+    public string DisplayName { get; private set; }
+    public byte[] SecretHash { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public static ProvisioningKey Create(TenantId tenant, string displayName, byte[] secretHash, DateTimeOffset now) =>
+        new()
+        {
+            Id = KeyId.NewProvisioning(),
+            TenantId = tenant,
+            DisplayName = Common.DisplayName.Normalize(displayName),
+            SecretHash = secretHash,
+            CreatedAt = now,
+        };
+}

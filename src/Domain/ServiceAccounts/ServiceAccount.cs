@@ -1,0 +1,52 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.ServiceAccounts;
+
+/// <summary>An API consumer inside a tenant that reaches only the apps it has been granted.</summary>
+public sealed class ServiceAccount
+{
+    private ServiceAccount()
+    {
+        DisplayName = string.Empty;
+        NormalizedName = string.Empty;
+    }
+
+    public ServiceAccountId Id { get; private set; }
+    public TenantId TenantId { get; private set; }
+    public string DisplayName { get; private set; }
+
+    /// <summary>Upper-cased display name: unique per tenant, so names are unique case-insensitively.</summary>
+    public string NormalizedName { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public static ServiceAccount Create(TenantId tenant, string? displayName, DateTimeOffset now)
+    {
+        var account = new ServiceAccount { Id = ServiceAccountId.New(), TenantId = tenant, CreatedAt = now };
+        account.Rename(displayName);
+        return account;
+    }
+
+    public void Rename(string? displayName)
+    {
+        DisplayName = Common.DisplayName.Normalize(displayName);
+        NormalizedName = Normalize(DisplayName);
+    }
+
+    public static string Normalize(string displayName) => displayName.Trim().ToUpperInvariant();
+}
+
+/// <summary>A service account's access to one app of its tenant.</summary>
+public sealed class AppGrant
+{
+    private AppGrant()
+    {
+    }
+
+    public ServiceAccountId ServiceAccountId { get; private set; }
+    public AppId AppId { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public static AppGrant Create(ServiceAccountId account, AppId app, DateTimeOffset now) =>
+        new() { ServiceAccountId = account, AppId = app, CreatedAt = now };
+}

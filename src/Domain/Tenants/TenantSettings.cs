@@ -1,0 +1,110 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Tenants;
+
+/// <summary>
+/// Tenant settings: feature name → key → string value. A tenant stores only its own values; its
+/// effective settings are its parent's effective settings with its own laid over them.
+/// </summary>
+public static class TenantSettings
+{
+    public const int MaxFeatures = 100;
+    public const int MaxKeysPerFeature = 100;
+    public const int MaxNameLength = 100;
+    public const int MaxValueLength = 4096;
+
+    public static Dictionary<string, Dictionary<string, string>> Empty() => new(StringComparer.Ordinal);
+
+    /// <summary>Lays each layer over the previous one, feature by feature, key by key. Layers run root first.</summary>
+    public static Dictionary<string, Dictionary<string, string>> Effective(IEnumerable<IReadOnlyDictionary<string, Dictionary<string, string>>> layersRootFirst)
+    {
+        var result = Empty();
+        foreach (var layer in layersRootFirst)
+        {
+            foreach (var (feature, values) in layer)
+            {
+                if (!result.TryGetValue(feature, out var target))
+                {
+                    target = new Dictionary<string, string>(StringComparer.Ordinal);
+                    result[feature] = target;
+                }
+
+                foreach (var (key, value) in values)
+                {
+                    target[key] = value;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Applies a change: a null value removes that key from the tenant's own settings; a null feature removes the feature.</summary>
+    public static Dictionary<string, Dictionary<string, string>> Apply(
+        IReadOnlyDictionary<string, Dictionary<string, string>> own,
+        IReadOnlyDictionary<string, Dictionary<string, string?>?> change)
+    {
+        var result = Empty();
+        foreach (var (feature, values) in own)
+        {
+            result[feature] = new Dictionary<string, string>(values, StringComparer.Ordinal);
+        }
+
+        foreach (var (feature, values) in change)
+        {
+            CheckName(feature, "settings");
+            if (values is null)
+            {
+                result.Remove(feature);
+                continue;
+            }
+
+            if (!result.TryGetValue(feature, out var target))
+            {
+                target = new Dictionary<string, string>(StringComparer.Ordinal);
+                result[feature] = target;
+            }
+
+            foreach (var (key, value) in values)
+            {
+                CheckName(key, $"settings.{feature}");
+                if (value is null)
+                {
+                    target.Remove(key);
+                }
+                else if (value.Length > MaxValueLength)
+                {
+                    throw new DomainRuleException($"settings.{feature}.{key}", $"Setting values must be at most {MaxValueLength} characters.");
+                }
+                else
+                {
+                    target[key] = value;
+                }
+            }
+
+            if (target.Count == 0)
+            {
+                result.Remove(feature);
+            }
+            else if (target.Count > MaxKeysPerFeature)
+            {
+                throw new DomainRuleException($"settings.{feature}", $"A feature may hold at most {MaxKeysPerFeature} keys.");
+            }
+        }
+
+        if (result.Count > MaxFeatures)
+        {
+            throw new DomainRuleException("settings", $"At most {MaxFeatures} features are allowed.");
+        }
+
+        return result;
+    }
+
+    private static void CheckName(string name, string field)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > MaxNameLength)
+        {
+            throw new DomainRuleException(field, $"Setting names must be 1-{MaxNameLength} characters.");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Infrastructure.Credentials;
+using Provisioning.Infrastructure.Persistence;
+using Provisioning.Infrastructure.Security;
+
+namespace Provisioning.Infrastructure;
+
+public static class DependencyInjection
+{
+    public const string ConnectionStringName = "Provisioning";
+
+    /// <summary>
+    /// Development key, used only in the Development environment when no master key is configured,
+    /// so `dotnet run` works out of the box. Never used anywhere else.
+    /// </summary>
+    private static readonly byte[] DevelopmentMasterKey = System.Security.Cryptography.SHA256.HashData("provisioning-development-only"u8);
+
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:Provisioning is not set. Set ConnectionStrings__Provisioning to a PostgreSQL connection string " +
+                "(for example: Host=127.0.0.1;Port=5432;Database=provisioning;Username=postgres), or start the service with scripts/run.");
+        }
+
+        services.AddDbContext<ProvisioningDbContext>(options => options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
+            .UseSnakeCaseNamingConvention());
+        services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
+        services.AddScoped<IUnitOfWork, UnitOfWork>();
+        services.AddScoped<ITenantLocks, TenantLocks>();
+
+        var masterKey = configuration[$"{SecretsOptions.Section}:MasterKey"];
+        var keyBytes = string.IsNullOrWhiteSpace(masterKey) && environment.IsDevelopment()
+            ? DevelopmentMasterKey
+            : AesGcmSecretProtector.ParseMasterKey(masterKey);
+        services.AddSingleton<ISecretProtector>(new AesGcmSecretProtector(keyBytes));
+        services.AddSingleton<ISecretHasher, SecretHasher>();
+        services.AddSingleton<ISecretGenerator, SecretGenerator>();
+
+        services.TryAddTimeProvider();
+        services.AddMemoryCache(o => o.SizeLimit = 100_000);
+        services.AddSingleton<CachedCredentialStore>();
+        services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
+        services.AddSingleton<ICredentialCache>(sp => sp.GetRequiredService<CachedCredentialStore>());
+        services.AddSingleton<KeyUsageRecorder>();
+        services.AddSingleton<IKeyUsageRecorder>(sp => sp.GetRequiredService<KeyUsageRecorder>());
+        services.AddHostedService(sp => sp.GetRequiredService<KeyUsageRecorder>());
+        return services;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    /// <summary>Applies pending migrations.</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count > 0)
+        {
+            logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+    }
+}

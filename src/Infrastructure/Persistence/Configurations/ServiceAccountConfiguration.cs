@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Provisioning.Domain.Apps;
+using Provisioning.Domain.ServiceAccounts;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.Infrastructure.Persistence.Configurations;
+
+internal sealed class ServiceAccountConfiguration : IEntityTypeConfiguration<ServiceAccount>
+{
+    public void Configure(EntityTypeBuilder<ServiceAccount> builder)
+    {
+        builder.ToTable("service_accounts");
+        builder.HasKey(s => s.Id);
+        builder.Property(s => s.DisplayName).HasMaxLength(100).IsRequired();
+        builder.Property(s => s.NormalizedName).HasMaxLength(100).IsRequired();
+        builder.HasOne<Tenant>().WithMany().HasForeignKey(s => s.TenantId).OnDelete(DeleteBehavior.Cascade);
+
+        // Display names are unique per tenant, case-insensitively.
+        builder.HasIndex(s => new { s.TenantId, s.NormalizedName }).IsUnique();
+    }
+}
+
+internal sealed class AppGrantConfiguration : IEntityTypeConfiguration<AppGrant>
+{
+    public void Configure(EntityTypeBuilder<AppGrant> builder)
+    {
+        builder.ToTable("app_grants");
+        builder.HasKey(g => new { g.ServiceAccountId, g.AppId });
+        builder.HasOne<ServiceAccount>().WithMany().HasForeignKey(g => g.ServiceAccountId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<App>().WithMany().HasForeignKey(g => g.AppId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(g => g.AppId);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.Infrastructure.Persistence.Configurations;
+
+internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
+{
+    public void Configure(EntityTypeBuilder<Tenant> builder)
+    {
+        builder.ToTable("tenants");
+        builder.HasKey(t => t.Id);
+        builder.Property(t => t.Name).HasMaxLength(100).IsRequired();
+        builder.Property(t => t.LogoUrl).HasMaxLength(2048);
+        builder.Ignore(t => t.Depth);
+
+        // Root to self, inclusive: "is X an ancestor of Y" is `Y.path @> ARRAY[X]`, served by the GIN index.
+        builder.Property(t => t.Path).IsRequired();
+        builder.HasIndex(t => t.Path).HasMethod("gin");
+
+        builder.HasOne<Tenant>().WithMany().HasForeignKey(t => t.ParentId).OnDelete(DeleteBehavior.Cascade);
+
+        // Exactly one root tenant, even when two instances bootstrap at once.
+        builder.HasIndex(t => t.ParentId).IsUnique().HasFilter("parent_id IS NULL").AreNullsDistinct(false)
+            .HasDatabaseName("ix_tenants_single_root");
+        builder.HasIndex(t => t.ParentId).HasDatabaseName("ix_tenants_parent_id");
+
+        builder.Property(t => t.OwnSettings)
+            .HasColumnType("jsonb")
+            .HasConversion(
+                v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
+                v => JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(v, (JsonSerializerOptions?)null)
+                     ?? new Dictionary<string, Dictionary<string, string>>(),
+                new ValueComparer<Dictionary<string, Dictionary<string, string>>>(
+                    (a, b) => JsonSerializer.Serialize(a, (JsonSerializerOptions?)null) == JsonSerializer.Serialize(b, (JsonSerializerOptions?)null),
+                    v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null).GetHashCode(),
+                    v => JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(
+                        JsonSerializer.Serialize(v, (JsonSerializerOptions?)null), (JsonSerializerOptions?)null)!));
+
+        builder.HasMany(t => t.Users).WithOne().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Cascade);
+        builder.Navigation(t => t.Users).UsePropertyAccessMode(PropertyAccessMode.Field);
+    }
+}
+
+internal sealed class TenantUserConfiguration : IEntityTypeConfiguration<TenantUser>
+{
+    public void Configure(EntityTypeBuilder<TenantUser> builder)
+    {
+        builder.ToTable("tenant_users");
+        builder.HasKey(u => new { u.TenantId, u.Email });
+        builder.Property(u => u.Email).HasMaxLength(TenantUser.MaxEmailLength);
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Domain.Apps;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+using Provisioning.Domain.ServiceAccounts;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+public sealed class ProvisioningDbContext(DbContextOptions<ProvisioningDbContext> options) : DbContext(options), IProvisioningDbContext
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<TenantUser> TenantUsers => Set<TenantUser>();
+    public DbSet<App> Apps => Set<App>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<ProvisioningKey> ProvisioningKeys => Set<ProvisioningKey>();
+    public DbSet<ServiceAccount> ServiceAccounts => Set<ServiceAccount>();
+    public DbSet<AppGrant> AppGrants => Set<AppGrant>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ProvisioningDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Typed ids are stored as their string value (nullable ones too).
+        configurationBuilder.Properties<TenantId>().HaveConversion<TypedIdConverters.TenantIdConverter>().HaveMaxLength(24);
+        configurationBuilder.Properties<AppId>().HaveConversion<TypedIdConverters.AppIdConverter>().HaveMaxLength(24);
+        configurationBuilder.Properties<ServiceAccountId>().HaveConversion<TypedIdConverters.ServiceAccountIdConverter>().HaveMaxLength(24);
+        configurationBuilder.Properties<KeyId>().HaveConversion<TypedIdConverters.KeyIdConverter>().HaveMaxLength(28);
+    }
+}

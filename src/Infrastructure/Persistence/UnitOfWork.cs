@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>One transaction per command on the request's DbContext; after-commit actions run only once it has committed.</summary>
+internal sealed class UnitOfWork(ProvisioningDbContext db) : IUnitOfWork
+{
+    private List<Action>? _afterCommit;
+
+    public async Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await work(cancellationToken);
+        }
+
+        T result;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            try
+            {
+                result = await work(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch
+            {
+                // Nothing half-written: roll back and forget whatever the context was tracking.
+                db.ChangeTracker.Clear();
+                _afterCommit = null;
+                throw;
+            }
+        }
+
+        var actions = _afterCommit;
+        _afterCommit = null;
+        actions?.ForEach(a => a());
+        return result;
+    }
+
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+}
+
+internal sealed class TenantLocks(ProvisioningDbContext db) : ITenantLocks
+{
+    public async Task LockAsync(Domain.Common.TenantId tenantId, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("A tenant lock needs a transaction; send the work as a command.");
+        }
+
+        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM tenants WHERE id = {tenantId.Value} FOR UPDATE", cancellationToken);
+    }
+}

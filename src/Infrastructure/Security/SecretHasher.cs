@@ -1,0 +1,23 @@
+using System.Security.Cryptography;
+using System.Buffers.Text;
+using System.Text;
+using Provisioning.Application.Common.Abstractions;
+
+namespace Provisioning.Infrastructure.Security;
+
+/// <summary>
+/// SHA-256 of the secret. Secrets hashed here are 256-bit random values made by
+/// <see cref="SecretGenerator"/>, so a fast hash is enough: there is nothing to brute-force.
+/// </summary>
+public sealed class SecretHasher : ISecretHasher
+{
+    public byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    public bool Verify(string secret, byte[] hash) => CryptographicOperations.FixedTimeEquals(Hash(secret), hash);
+}
+
+/// <summary>32 random bytes, base64url without padding (43 characters).</summary>
+public sealed class SecretGenerator : ISecretGenerator
+{
+    public string NewSecret() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+}

@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.WebApi.Authentication;
+
+/// <summary>The claims an authenticated request carries, whichever way it authenticated.</summary>
+public static class CredentialClaims
+{
+    public const string KeyId = "key_id";
+    public const string Kind = "key_kind";
+    public const string TenantId = "tenant_id";
+    public const string ServiceAccountId = "service_account_id";
+    public const string AppId = "app_id";
+
+    public static ClaimsPrincipal ToPrincipal(Credential credential, string scheme)
+    {
+        List<Claim> claims =
+        [
+            new(KeyId, credential.KeyId.Value),
+            new(Kind, ToCallerKind(credential.Kind).ToString()),
+            new(TenantId, credential.TenantId.Value),
+        ];
+        if (credential.ServiceAccountId is { } sa)
+        {
+            claims.Add(new Claim(ServiceAccountId, sa.Value));
+        }
+
+        if (credential.AppId is { } app)
+        {
+            claims.Add(new Claim(AppId, app.Value));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, KeyId, Kind));
+    }
+
+    public static CallerKinds ToCallerKind(KeyKind kind) => kind switch
+    {
+        KeyKind.Account => CallerKinds.Account,
+        KeyKind.ServiceAccount => CallerKinds.ServiceAccount,
+        KeyKind.App => CallerKinds.App,
+        _ => CallerKinds.None,
+    };
+
+    /// <summary>The JWT <c>scope</c> a key's tokens must carry: <c>app</c> for app keys, <c>account</c> otherwise.</summary>
+    public static string ScopeFor(KeyKind kind) => kind == KeyKind.App ? "app" : "account";
+}

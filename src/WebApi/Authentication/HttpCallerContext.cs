@@ -1,0 +1,37 @@
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.WebApi.Authentication;
+
+/// <summary>The caller of the current HTTP request, from its claims and, with On-Behalf-Of, the tenant it acts in.</summary>
+public sealed class HttpCallerContext(IHttpContextAccessor accessor) : ICallerContext
+{
+    public const string ActingTenantItem = "provisioning.acting-tenant";
+    private Caller? _caller;
+
+    public Caller Caller => _caller ??= Build() ?? throw new UnauthorizedException("Missing or invalid credentials.");
+
+    private Caller? Build()
+    {
+        var http = accessor.HttpContext;
+        var user = http?.User;
+        if (user?.Identity?.IsAuthenticated != true)
+        {
+            return null;
+        }
+
+        var home = new TenantId(user.FindFirst(CredentialClaims.TenantId)!.Value);
+        var acting = http!.Items[ActingTenantItem] is TenantId t ? t : home;
+        var serviceAccount = user.FindFirst(CredentialClaims.ServiceAccountId)?.Value;
+        var app = user.FindFirst(CredentialClaims.AppId)?.Value;
+        return new Caller(
+            new KeyId(user.FindFirst(CredentialClaims.KeyId)!.Value),
+            Enum.Parse<CallerKinds>(user.FindFirst(CredentialClaims.Kind)!.Value),
+            home,
+            acting,
+            serviceAccount is null ? null : new ServiceAccountId(serviceAccount),
+            app is null ? null : new AppId(app));
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Common;
+using Provisioning.Infrastructure.Persistence;
+
+namespace Provisioning.WebApi.Authentication;
+
+/// <summary>
+/// <c>On-Behalf-Of: &lt;tenant id&gt;</c>: an account caller acts inside one of its descendant tenants.
+/// Any other id is 404, exactly as if it did not exist; other credential kinds get 403.
+/// </summary>
+public sealed class OnBehalfOfMiddleware(RequestDelegate next)
+{
+    public const string Header = "On-Behalf-Of";
+
+    public async Task InvokeAsync(HttpContext context, ProvisioningDbContext db)
+    {
+        var value = context.Request.Headers[Header].ToString();
+        if (string.IsNullOrEmpty(value) || context.User.Identity?.IsAuthenticated != true)
+        {
+            await next(context);
+            return;
+        }
+
+        if (context.User.FindFirst(CredentialClaims.Kind)?.Value != nameof(Application.Common.Security.CallerKinds.Account))
+        {
+            throw new ForbiddenException("Only account credentials may act on behalf of another tenant.");
+        }
+
+        var home = context.User.FindFirst(CredentialClaims.TenantId)!.Value;
+        if (value == home)
+        {
+            await next(context);
+            return;
+        }
+
+        if (!IdGenerator.IsValid(value)
+            || !await db.Tenants.AnyAsync(t => t.Id == new TenantId(value) && t.Path.Contains(home), context.RequestAborted))
+        {
+            throw new NotFoundException("Tenant");
+        }
+
+        context.Items[HttpCallerContext.ActingTenantItem] = new TenantId(value);
+        await next(context);
+    }
+}

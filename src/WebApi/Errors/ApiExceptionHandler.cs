@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.WebApi.Errors;
+
+/// <summary>The one place where exceptions become HTTP errors. Controllers hold no try/catch.</summary>
+public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, errors) = exception switch
+        {
+            RequestValidationException e => (400, e.Errors.Select(f => new ApiError("bad_request", f.Message)).ToList()),
+            DomainRuleException e => (400, [new ApiError("bad_request", e.Message)]),
+            UnauthorizedException e => (401, [new ApiError("unauthorized", e.Message)]),
+            AppLimitReachedException e => (402, [new ApiError("payment_required", e.Message)]),
+            ForbiddenException e => (403, [new ApiError("forbidden", e.Message)]),
+            NotFoundException { Resource: "App" } => (404, [new ApiError("app_not_found", "App not found.")]),
+            NotFoundException e => (404, [new ApiError("not_found", e.Message)]),
+            ConflictException e => (409, [new ApiError("conflict", e.Message)]),
+            BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
+            PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+                or Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } }
+                => (409, [new ApiError("conflict", "A record with these values already exists.")]),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
+            NpgsqlException or TimeoutException => (503, [Default(503)]),
+            _ => (500, [Default(500)]),
+        };
+
+        if (status == 499)
+        {
+            return true; // The client went away; there is nobody to answer.
+        }
+
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Request failed with {Status}", status);
+        }
+
+        if (context.Response.HasStarted)
+        {
+            return false;
+        }
+
+        await ErrorEnvelope.WriteAsync(context, status, errors);
+        return true;
+    }
+
+    private static ApiError Default(int status)
+    {
+        var (code, title) = ErrorEnvelope.ForStatus(status);
+        return new ApiError(code, title);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Provisioning.WebApi.Errors;
+
+/// <summary>One error: a snake_case code and human text (never a secret, SQL or stack trace).</summary>
+public sealed record ApiError(string Code, string Title);
+
+/// <summary>v2 envelope: <c>{"errors":[{"code","title"}]}</c>.</summary>
+public sealed record V2ErrorResponse(IReadOnlyList<ApiError> Errors);
+
+/// <summary>v1.1 envelope: <c>{"error":{"code","description"}}</c>.</summary>
+public sealed record V1ErrorResponse(V1Error Error);
+
+public sealed record V1Error(string Code, string Description);
+
+/// <summary>Writes errors in the envelope of the route's API version: <c>/v1.1/…</c> gets v1.1's, everything else v2's.</summary>
+public static class ErrorEnvelope
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static bool IsV1(HttpContext context) => context.Request.Path.StartsWithSegments("/v1.1");
+
+    public static object Body(HttpContext context, IReadOnlyList<ApiError> errors) =>
+        IsV1(context)
+            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => e.Title))))
+            : new V2ErrorResponse(errors);
+
+    public static Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var body = Body(context, errors);
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, body.GetType(), Json, context.RequestAborted);
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, string code, string title) =>
+        WriteAsync(context, status, [new ApiError(code, title)]);
+
+    /// <summary>The code and text for a status that carries no more specific error.</summary>
+    public static (string Code, string Title) ForStatus(int status) => status switch
+    {
+        400 => ("bad_request", "The request is not valid."),
+        401 => ("unauthorized", "Missing or invalid credentials."),
+        402 => ("payment_required", "The tenant has reached its plan limit."),
+        403 => ("forbidden", "This credential is not allowed to do that."),
+        404 => ("not_found", "Not found."),
+        405 => ("method_not_allowed", "This method is not allowed on this route."),
+        406 => ("not_acceptable", "Only application/json responses are available."),
+        409 => ("conflict", "The request conflicts with the current state."),
+        413 => ("request_entity_too_large", "The request body is larger than 100 KB."),
+        415 => ("unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."),
+        429 => ("too_many_requests", "Too many requests; retry later."),
+        503 => ("service_unavailable", "The service is unavailable; retry later."),
+        >= 500 => ("internal_error", "An internal error occurred."),
+        _ => ("bad_request", "The request is not valid."),
+    };
+}

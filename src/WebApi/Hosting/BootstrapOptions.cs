@@ -1,0 +1,23 @@
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>Configuration section <c>Provisioning:Bootstrap</c>: the root tenant made on first start.</summary>
+public sealed class BootstrapOptions
+{
+    public const string Section = "Provisioning:Bootstrap";
+
+    public string? TenantName { get; set; }
+    public string? KeyId { get; set; }
+    public string? Secret { get; set; }
+
+    /// <summary>When set, the root credentials made on first start are also written here as JSON (mode 600).</summary>
+    public string? RootKeyFile { get; set; }
+}
+
+/// <summary>Configuration section <c>Provisioning:Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Provisioning:Database";
+
+    /// <summary>Apply pending migrations at start-up (default true).</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+}
