@@ -1,0 +1,62 @@
+using NetArchTest.Rules;
+
+namespace Provisioning.UnitTests.Architecture;
+
+/// <summary>References point inward only: WebApi → Infrastructure → Application → Domain.</summary>
+public sealed class LayeringTests
+{
+    private static readonly System.Reflection.Assembly Domain = typeof(Provisioning.Domain.Apps.App).Assembly;
+    private static readonly System.Reflection.Assembly Application = typeof(Provisioning.Application.DependencyInjection).Assembly;
+    private static readonly System.Reflection.Assembly Infrastructure = typeof(Provisioning.Infrastructure.DependencyInjection).Assembly;
+
+    [Fact]
+    public void Domain_DependsOnNoOtherLayerNorFramework()
+    {
+        var result = Types.InAssembly(Domain).ShouldNot().HaveDependencyOnAny(
+            "Provisioning.Application", "Provisioning.Infrastructure", "Provisioning.WebApi",
+            "Microsoft.EntityFrameworkCore", "Microsoft.AspNetCore", "Mediator", "FluentValidation", "Npgsql").GetResult();
+        Assert.True(result.IsSuccessful, Describe(result));
+    }
+
+    [Fact]
+    public void Application_DependsOnNeitherInfrastructureNorWebApi()
+    {
+        var result = Types.InAssembly(Application).ShouldNot().HaveDependencyOnAny(
+            "Provisioning.Infrastructure", "Provisioning.WebApi", "Microsoft.AspNetCore", "Npgsql").GetResult();
+        Assert.True(result.IsSuccessful, Describe(result));
+    }
+
+    [Fact]
+    public void Infrastructure_DoesNotDependOnWebApi()
+    {
+        var result = Types.InAssembly(Infrastructure).ShouldNot().HaveDependencyOn("Provisioning.WebApi").GetResult();
+        Assert.True(result.IsSuccessful, Describe(result));
+    }
+
+    [Fact]
+    public void ProjectReferences_PointInward()
+    {
+        static string[] Refs(System.Reflection.Assembly a) =>
+            [.. a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n.StartsWith("Provisioning.", StringComparison.Ordinal))];
+
+        Assert.Empty(Refs(Domain));
+        Assert.Equal(["Provisioning.Domain"], Refs(Application));
+        Assert.DoesNotContain("Provisioning.WebApi", Refs(Infrastructure));
+    }
+
+    [Fact]
+    public void DomainAggregates_HaveNoPublicSetters()
+    {
+        var offenders = Domain.GetTypes()
+            .Where(t => t.IsClass && !typeof(Exception).IsAssignableFrom(t) && t.Namespace?.StartsWith("Provisioning.Domain", StringComparison.Ordinal) == true)
+            .SelectMany(t => t.GetProperties().Where(p => p.SetMethod?.IsPublic == true && !IsInitOnly(p)).Select(p => $"{t.Name}.{p.Name}"))
+            .ToList();
+        Assert.Empty(offenders);
+    }
+
+    private static bool IsInitOnly(System.Reflection.PropertyInfo p) =>
+        p.SetMethod!.ReturnParameter.GetRequiredCustomModifiers().Any(m => m.FullName == "System.Runtime.CompilerServices.IsExternalInit");
+
+    private static string Describe(TestResult result) =>
+        "Outward references in: " + string.Join(", ", result.FailingTypeNames ?? []);
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Provisioning.Domain.Apps;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.UnitTests.Domain;
+
+public sealed class AppTests
+{
+    private static readonly TenantId Tenant = TenantId.New();
+    private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch;
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    [Fact]
+    public void Create_TrimsDisplayName_AndFillsDefaultSettings()
+    {
+        var app = App.Create(Tenant, "  Shop  ", null, null, Now);
+        Assert.Equal("Shop", app.DisplayName);
+        Assert.Equal(AppSettings.Default, app.Settings);
+        Assert.True(app.Settings.MaskCreditCardNumbers);
+        Assert.True(app.Settings.AppLocalizationEnabled);
+        Assert.False(app.Settings.MultiConvoEnabled);
+        Assert.Null(app.Metadata);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void Create_RefusesBlankDisplayName(string? name)
+    {
+        var ex = Assert.Throws<DomainRuleException>(() => App.Create(Tenant, name, null, null, Now));
+        Assert.Equal("displayName", ex.Field);
+    }
+
+    [Fact]
+    public void DisplayName_AllowsExactly100Characters()
+    {
+        Assert.Equal(100, App.Create(Tenant, new string('a', 100), null, null, Now).DisplayName.Length);
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, new string('a', 101), null, null, Now));
+    }
+
+    [Fact]
+    public void MultiConvo_IsOneWay()
+    {
+        var app = App.Create(Tenant, "A", new AppSettingsChange(MultiConvoEnabled: true), null, Now);
+        var ex = Assert.Throws<DomainRuleException>(() => app.ChangeSettings(new AppSettingsChange(MultiConvoEnabled: false)));
+        Assert.Equal("settings.multiConvoEnabled", ex.Field);
+        Assert.True(app.Settings.MultiConvoEnabled);
+        app.ChangeSettings(new AppSettingsChange(MultiConvoEnabled: true));
+        Assert.True(app.Settings.MultiConvoEnabled);
+    }
+
+    [Fact]
+    public void Settings_MergeFieldByField()
+    {
+        var app = App.Create(Tenant, "A", new AppSettingsChange(UseAnimalNames: true), null, Now);
+        app.ChangeSettings(new AppSettingsChange(EchoPostback: true, ConversationRetentionSeconds: 60));
+        Assert.True(app.Settings.UseAnimalNames);
+        Assert.True(app.Settings.EchoPostback);
+        Assert.Equal(60, app.Settings.ConversationRetentionSeconds);
+    }
+
+    [Fact]
+    public void Settings_RefuseNegativeRetention() =>
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", new AppSettingsChange(ConversationRetentionSeconds: -1), null, Now));
+
+    [Fact]
+    public void Metadata_MergesKeyByKey_NullRemovesAKey_NullObjectClears()
+    {
+        var app = App.Create(Tenant, "A", null, Json("""{"a":1,"b":"two","c":true}"""), Now);
+        app.MergeMetadata(Json("""{"a":null,"b":"deux","d":4.5}"""));
+        Assert.Equal("""{"b":"deux","c":true,"d":4.5}""", app.Metadata);
+        app.MergeMetadata(Json("null"));
+        Assert.Null(app.Metadata);
+    }
+
+    [Theory]
+    [InlineData("""{"a":{"b":1}}""")]
+    [InlineData("""{"a":[1]}""")]
+    [InlineData("""[1,2]""")]
+    [InlineData("\"text\"")]
+    [InlineData("42")]
+    public void Metadata_MustBeAFlatObjectOfScalars(string json) =>
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json(json), Now));
+
+    [Fact]
+    public void Metadata_IsLimitedTo4096SerializedBytes()
+    {
+        // {"k":"…"} is 8 bytes of framing.
+        App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('x', 4096 - 8)}}"}"""), Now);
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('x', 4096 - 7)}}"}"""), Now));
+    }
+
+    [Fact]
+    public void Metadata_LimitCountsBytesNotCharacters()
+    {
+        // 'é' is two bytes in UTF-8.
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('é', 2100)}}"}"""), Now));
+    }
+
+    [Fact]
+    public void Metadata_MergeThatGrowsPastTheLimit_IsRefusedAndLeavesItUnchanged()
+    {
+        var app = App.Create(Tenant, "A", null, Json($$"""{"a":"{{new string('x', 3000)}}"}"""), Now);
+        var before = app.Metadata;
+        Assert.Throws<DomainRuleException>(() => app.MergeMetadata(Json($$"""{"b":"{{new string('y', 2000)}}"}""")));
+        Assert.Equal(before, app.Metadata);
+    }
+}

@@ -1,0 +1,119 @@
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.UnitTests.Domain;
+
+public sealed class TenantTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch;
+
+    private static Dictionary<string, Dictionary<string, string?>?> Settings(params (string Feature, string Key, string? Value)[] values) =>
+        values.GroupBy(v => v.Feature).ToDictionary(
+            g => g.Key,
+            g => (Dictionary<string, string?>?)g.ToDictionary(v => v.Key, v => v.Value));
+
+    [Fact]
+    public void Child_InheritsLogo_DefaultsContacts_AndRecordsItsPath()
+    {
+        var root = Tenant.CreateRoot("Root", Now);
+        root.ChangeLogo("https://cdn.example.com/root.png");
+        var child = root.CreateChild("Child", null, null, null, null, Now);
+
+        Assert.Equal("https://cdn.example.com/root.png", child.LogoUrl);
+        Assert.Equal(10_000, child.Contacts);
+        Assert.Equal(root.Id, child.ParentId);
+        Assert.Equal([root.Id.Value, child.Id.Value], child.Path);
+        Assert.Equal(1, child.Depth);
+        Assert.True(root.IsAncestorOf(child));
+        Assert.False(child.IsAncestorOf(root));
+        Assert.False(root.IsAncestorOf(root));
+    }
+
+    [Fact]
+    public void Child_UsesGivenLogoAndContacts()
+    {
+        var root = Tenant.CreateRoot("Root", Now);
+        var child = root.CreateChild("Child", "http://logo.example.com/a.png", 0, null, null, Now);
+        Assert.Equal("http://logo.example.com/a.png", child.LogoUrl);
+        Assert.Equal(0, child.Contacts);
+    }
+
+    [Theory]
+    [InlineData("ftp://example.com/logo.png")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("/relative/logo.png")]
+    [InlineData("not a url")]
+    public void Child_RefusesNonHttpLogo(string logo)
+    {
+        var ex = Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", logo, null, null, null, Now));
+        Assert.Equal("logo_url", ex.Field);
+    }
+
+    [Fact]
+    public void Child_RefusesNegativeContacts() =>
+        Assert.Equal("contacts", Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", null, -1, null, null, Now)).Field);
+
+    [Fact]
+    public void Child_EmailsAreValidated_AndCollapseCaseInsensitively()
+    {
+        var child = Tenant.CreateRoot("R", Now).CreateChild("C", null, null, ["User_A@Example.com", "user_a@example.com", " b@example.org "], null, Now);
+        Assert.Equal(["user_a@example.com", "b@example.org"], child.Users.Select(u => u.Email));
+    }
+
+    [Theory]
+    [InlineData("no-at-sign")]
+    [InlineData("a@")]
+    [InlineData("@example.com")]
+    [InlineData("a b@example.com")]
+    [InlineData("a@localhost")]
+    public void Child_RefusesBadEmails(string email) =>
+        Assert.Equal("emails", Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", null, null, [email], null, Now)).Field);
+
+    [Fact]
+    public void Depth_IsLimitedToFiveBelowTheRoot()
+    {
+        var tenant = Tenant.CreateRoot("R", Now);
+        for (var i = 0; i < Tenant.MaxDepth; i++)
+        {
+            tenant = tenant.CreateChild($"L{i + 1}", null, null, null, null, Now);
+        }
+
+        Assert.Equal(5, tenant.Depth);
+        Assert.Throws<DomainRuleException>(() => tenant.CreateChild("Too deep", null, null, null, null, Now));
+    }
+
+    [Fact]
+    public void EffectiveSettings_LayChildOverParent_FeatureByFeature_KeyByKey()
+    {
+        var root = TenantSettings.Apply(TenantSettings.Empty(), Settings(("email", "fromName", "ACME"), ("email", "replyTo", "r@acme.com"), ("sms", "sender", "ACME")));
+        var child = TenantSettings.Apply(TenantSettings.Empty(), Settings(("email", "fromName", "Child"), ("web", "theme", "dark")));
+
+        var effective = TenantSettings.Effective([root, child]);
+
+        Assert.Equal("Child", effective["email"]["fromName"]);
+        Assert.Equal("r@acme.com", effective["email"]["replyTo"]);
+        Assert.Equal("ACME", effective["sms"]["sender"]);
+        Assert.Equal("dark", effective["web"]["theme"]);
+    }
+
+    [Fact]
+    public void SettingsChange_NullValueRemovesOwnKey_NullFeatureRemovesFeature()
+    {
+        var own = TenantSettings.Apply(TenantSettings.Empty(), Settings(("email", "a", "1"), ("email", "b", "2"), ("sms", "x", "y")));
+        own = TenantSettings.Apply(own, Settings(("email", "a", null)));
+        Assert.Equal(["b"], own["email"].Keys);
+        own = TenantSettings.Apply(own, new Dictionary<string, Dictionary<string, string?>?> { ["sms"] = null });
+        Assert.False(own.ContainsKey("sms"));
+    }
+
+    [Fact]
+    public void AppLimit_HoldsAtMaxApps()
+    {
+        var tenant = Tenant.CreateRoot("R", Now);
+        tenant.EnsureRoomForApp(1_000_000);
+        tenant.ChangeMaxApps(2);
+        tenant.EnsureRoomForApp(1);
+        Assert.Throws<AppLimitReachedException>(() => tenant.EnsureRoomForApp(2));
+        Assert.Throws<DomainRuleException>(() => tenant.ChangeMaxApps(-1));
+    }
+}
