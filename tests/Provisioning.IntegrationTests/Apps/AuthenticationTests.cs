@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Provisioning.Domain.Common;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Apps;
+
+/// <summary>Every way a credential can be wrong gives 401 with the v2 envelope and never echoes the secret.</summary>
+[Collection(ServiceCollection.Name)]
+public sealed class AuthenticationTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task Basic_WithAccountKey_Authenticates()
+    {
+        var tenant = await service.NewTenantAsync();
+        await tenant.Client().GetJsonAsync("/v2/apps");
+    }
+
+    [Fact]
+    public async Task Jwt_SignedWithAccountKey_Authenticates_WithIatExpAndUnknownClaims()
+    {
+        var tenant = await service.NewTenantAsync();
+        var token = Jwt.ForKey(tenant.KeyId, tenant.Secret, extraClaims: new { iat = Jwt.UnixNow(), exp = Jwt.UnixNow(300), custom = "x" });
+        var body = await service.WithBearer(token).PostJsonAsync("/v2/apps", new { displayName = "Via JWT" }, HttpStatusCode.Created);
+        Assert.Equal("Via JWT", (string?)body["app"]!["displayName"]);
+    }
+
+    [Fact]
+    public async Task Jwt_WithinClockSkew_IsAccepted()
+    {
+        var tenant = await service.NewTenantAsync();
+        var token = Jwt.ForKey(tenant.KeyId, tenant.Secret, extraClaims: new { exp = Jwt.UnixNow(-10) });
+        await service.WithBearer(token).GetJsonAsync("/v2/apps");
+    }
+
+    public static TheoryData<string, string> BadAuthorizationHeaders()
+    {
+        return new TheoryData<string, string>
+        {
+            { "none", "" },
+            { "basic-wrong-secret", "Basic" },
+            { "basic-unknown-key", "Basic" },
+            { "basic-malformed", "Basic" },
+            { "basic-no-colon", "Basic" },
+            { "basic-provisioning-prefix", "Basic" },
+            { "jwt-alg-none", "Bearer" },
+            { "jwt-alg-hs512", "Bearer" },
+            { "jwt-no-kid", "Bearer" },
+            { "jwt-unknown-kid", "Bearer" },
+            { "jwt-injection-kid", "Bearer" },
+            { "jwt-path-kid", "Bearer" },
+            { "jwt-wrong-scope", "Bearer" },
+            { "jwt-no-scope", "Bearer" },
+            { "jwt-bad-signature", "Bearer" },
+            { "jwt-expired", "Bearer" },
+            { "jwt-not-yet-valid", "Bearer" },
+            { "jwt-garbage", "Bearer" },
+            { "bearer-opaque-garbage", "Bearer" },
+            { "unknown-scheme", "Digest" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadAuthorizationHeaders))]
+    public async Task BadCredentials_Return401WithoutLeakingAnything(string kind, string scheme)
+    {
+        var tenant = await service.NewTenantAsync();
+        var header = Build(kind, tenant);
+        Assert.Equal(scheme, header?.Scheme ?? "");
+
+        using var client = service.Anonymous();
+        client.DefaultRequestHeaders.Authorization = header;
+        using var response = await client.PostAsync("/v2/apps", Http.Json(new { displayName = "Should not exist" }));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(text)!, "unauthorized");
+        Assert.DoesNotContain(tenant.Secret, text);
+        Assert.DoesNotContain("IDX", text);
+        Assert.Equal(0, await service.QueryDbAsync(db =>
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Apps, a => a.TenantId == new TenantId(tenant.TenantId))));
+    }
+
+    private static AuthenticationHeaderValue? Build(string kind, TestTenant t)
+    {
+        static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
+        static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
+        return kind switch
+        {
+            "none" => null,
+            "basic-wrong-secret" => ServiceFixture.BasicHeader(t.KeyId, t.Secret + "x"),
+            "basic-unknown-key" => ServiceFixture.BasicHeader("act_" + IdGenerator.NewId(), t.Secret),
+            "basic-malformed" => new AuthenticationHeaderValue("Basic", "%%%not-base64%%%"),
+            "basic-no-colon" => new AuthenticationHeaderValue("Basic", B64(t.KeyId + t.Secret)),
+            "basic-provisioning-prefix" => ServiceFixture.BasicHeader("prv_" + t.KeyId[4..], t.Secret),
+            "jwt-alg-none" => Bearer(Jwt.Unsigned(t.KeyId)),
+            "jwt-alg-hs512" => Bearer(Jwt.Sign(new { alg = "HS512", typ = "JWT", kid = t.KeyId }, new { scope = "account" }, t.Secret)),
+            "jwt-no-kid" => Bearer(Jwt.Sign(new { alg = "HS256", typ = "JWT" }, new { scope = "account" }, t.Secret)),
+            "jwt-unknown-kid" => Bearer(Jwt.ForKey("act_" + IdGenerator.NewId(), t.Secret)),
+            "jwt-injection-kid" => Bearer(Jwt.ForKey("act_' OR '1'='1", t.Secret)),
+            "jwt-path-kid" => Bearer(Jwt.ForKey("../../etc/passwd", t.Secret)),
+            "jwt-wrong-scope" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, scope: "app")),
+            "jwt-no-scope" => Bearer(Jwt.Sign(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, new { sub = "x" }, t.Secret)),
+            "jwt-bad-signature" => Bearer(Jwt.ForKey(t.KeyId, t.Secret + "x")),
+            "jwt-expired" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { exp = Jwt.UnixNow(-120) })),
+            "jwt-not-yet-valid" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { nbf = Jwt.UnixNow(300), exp = Jwt.UnixNow(600) })),
+            "jwt-garbage" => Bearer("aaa.bbb.ccc"),
+            "bearer-opaque-garbage" => Bearer("not-a-token"),
+            "unknown-scheme" => new AuthenticationHeaderValue("Digest", "username=x"),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    [Fact]
+    public async Task HealthEndpoints_NeedNoCredentials()
+    {
+        using var client = service.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/openapi/v1.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Returns404InTheV2Envelope()
+    {
+        var tenant = await service.NewTenantAsync();
+        Http.AssertV2Error(await tenant.Client().GetJsonAsync("/v2/nothing-here", HttpStatusCode.NotFound), "not_found");
+    }
+
+    [Fact]
+    public async Task WrongMethod_Returns405InTheV2Envelope()
+    {
+        var tenant = await service.NewTenantAsync();
+        Http.AssertV2Error(await tenant.Client().PutJsonAsync("/v2/apps", new { }, HttpStatusCode.MethodNotAllowed), "method_not_allowed");
+    }
+}

@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Provisioning.IntegrationTests.Fixtures;
+
+/// <summary>Signs JWTs by hand, as clients do, including malformed and hostile ones for negative tests.</summary>
+public static class Jwt
+{
+    public static string Sign(object header, object payload, string secret)
+    {
+        var head = Encode(JsonSerializer.SerializeToUtf8Bytes(header));
+        var body = Encode(JsonSerializer.SerializeToUtf8Bytes(payload));
+        var signature = Encode(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes($"{head}.{body}")));
+        return $"{head}.{body}.{signature}";
+    }
+
+    public static string ForKey(string keyId, string secret, string scope = "account", object? extraClaims = null)
+    {
+        var payload = new Dictionary<string, object> { ["scope"] = scope };
+        if (extraClaims is not null)
+        {
+            foreach (var p in extraClaims.GetType().GetProperties())
+            {
+                payload[p.Name] = p.GetValue(extraClaims)!;
+            }
+        }
+
+        return Sign(new { alg = "HS256", typ = "JWT", kid = keyId }, payload, secret);
+    }
+
+    public static string Unsigned(string keyId, string scope = "account")
+    {
+        var head = Encode(JsonSerializer.SerializeToUtf8Bytes(new { alg = "none", typ = "JWT", kid = keyId }));
+        var body = Encode(JsonSerializer.SerializeToUtf8Bytes(new { scope }));
+        return $"{head}.{body}.";
+    }
+
+    public static long UnixNow(int offsetSeconds = 0) => DateTimeOffset.UtcNow.AddSeconds(offsetSeconds).ToUnixTimeSeconds();
+
+    private static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

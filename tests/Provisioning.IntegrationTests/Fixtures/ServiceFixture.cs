@@ -1,0 +1,138 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Domain.Credentials;
+using Provisioning.Domain.Tenants;
+using Provisioning.Infrastructure.Persistence;
+
+namespace Provisioning.IntegrationTests.Fixtures;
+
+/// <summary>
+/// One running service for the whole test run: a real PostgreSQL (see <see cref="PostgresServer"/>),
+/// migrations applied and the root tenant bootstrapped by the service's own start-up, served by
+/// Kestrel on a free loopback port so that out-of-process clients (the npm clients) can reach it too.
+/// Tests isolate themselves by working in a tenant of their own (<see cref="NewTenantAsync"/>).
+/// </summary>
+public sealed class ServiceFixture : IAsyncLifetime
+{
+    public const string RootKeyId = "act_0000000000000000000000aa";
+    public const string RootSecret = "root-secret-for-integration-tests-only-0123456789";
+    public static readonly string MasterKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+    private PostgresServer? _postgres;
+
+    public ServiceFactory Factory { get; private set; } = null!;
+    public string ConnectionString { get; private set; } = null!;
+
+    /// <summary>The service's base address, e.g. http://127.0.0.1:41234.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await PostgresServer.StartAsync();
+        ConnectionString = await _postgres.CreateDatabaseAsync("provisioning_it_" + Guid.NewGuid().ToString("N")[..8]);
+        Factory = new ServiceFactory(ConnectionString);
+        Factory.UseKestrel(0);
+        Factory.StartServer();
+        var addresses = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
+        BaseAddress = new Uri(addresses.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Factory is not null)
+        {
+            await Factory.DisposeAsync();
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+
+    /// <summary>A client with no credentials.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };
+
+    /// <summary>A client authenticating with Basic <c>keyId:secret</c>.</summary>
+    public HttpClient WithBasic(string keyId, string secret)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = BasicHeader(keyId, secret);
+        return client;
+    }
+
+    /// <summary>A client sending <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+    public HttpClient WithBearer(string token)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public static AuthenticationHeaderValue BasicHeader(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+    /// <summary>The root tenant's client.</summary>
+    public HttpClient Root() => WithBasic(RootKeyId, RootSecret);
+
+    /// <summary>A fresh child tenant of the root with an account key, so a test sees only its own data.</summary>
+    public async Task<TestTenant> NewTenantAsync(int? maxApps = null, string name = "Test tenant")
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
+        var secrets = scope.ServiceProvider.GetRequiredService<ISecretGenerator>();
+        var root = await db.Tenants.SingleAsync(t => t.ParentId == null);
+        var now = DateTimeOffset.UtcNow;
+        var tenant = root.CreateChild(name, null, null, null, null, now);
+        tenant.ChangeMaxApps(maxApps);
+        var secret = secrets.NewSecret();
+        var key = ApiKey.ForAccount(tenant.Id, "Test key", protector.Protect(secret), now);
+        db.Tenants.Add(tenant);
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync();
+        return new TestTenant(this, tenant.Id.Value, key.Id.Value, secret);
+    }
+
+    /// <summary>Runs a query against the database directly, to check what a request left behind.</summary>
+    public async Task<T> QueryDbAsync<T>(Func<ProvisioningDbContext, Task<T>> query)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        return await query(db);
+    }
+}
+
+/// <summary>A tenant made for one test, with its account key.</summary>
+public sealed record TestTenant(ServiceFixture Fixture, string TenantId, string KeyId, string Secret)
+{
+    public HttpClient Client() => Fixture.WithBasic(KeyId, Secret);
+}
+
+/// <summary>The service under test, configured as a deployment would be: environment variables' keys, set as host settings.</summary>
+public sealed class ServiceFactory(string connectionString) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Provisioning", connectionString);
+        builder.UseSetting("Provisioning:Secrets:MasterKey", ServiceFixture.MasterKey);
+        builder.UseSetting("Provisioning:Bootstrap:TenantName", "Root");
+        builder.UseSetting("Provisioning:Bootstrap:KeyId", ServiceFixture.RootKeyId);
+        builder.UseSetting("Provisioning:Bootstrap:Secret", ServiceFixture.RootSecret);
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+{
+    public const string Name = "Service";
+}
