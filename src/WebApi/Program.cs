@@ -17,6 +17,7 @@ using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddObservability();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBodyLimitMiddleware.MaxBodyBytes);
 
 builder.Services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
@@ -91,6 +92,7 @@ app.UseStatusCodePages(context =>
 app.UseMiddleware<RequestBodyLimitMiddleware>();
 app.UseRouting();
 app.UseAuthentication();
+app.UseMiddleware<RequestLogScopeMiddleware>();
 app.UseAuthorization();
 app.UseMiddleware<OnBehalfOfMiddleware>();
 

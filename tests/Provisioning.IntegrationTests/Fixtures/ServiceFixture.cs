@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Domain.Credentials;
 using Provisioning.Domain.Tenants;
@@ -119,9 +120,13 @@ public sealed record TestTenant(ServiceFixture Fixture, string TenantId, string 
 /// <summary>The service under test, configured as a deployment would be: environment variables' keys, set as host settings.</summary>
 public sealed class ServiceFactory(string connectionString) : WebApplicationFactory<Program>
 {
+    /// <summary>Everything the service logged, at every level.</summary>
+    public CollectingLoggerProvider Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         builder.UseSetting("ConnectionStrings:Provisioning", connectionString);
         builder.UseSetting("Provisioning:Secrets:MasterKey", ServiceFixture.MasterKey);
         builder.UseSetting("Provisioning:Bootstrap:TenantName", "Root");

@@ -1,0 +1,54 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Security;
+
+/// <summary>A secret never reaches a log line, an error body, or the database in plaintext.</summary>
+[Collection(ServiceCollection.Name)]
+public sealed class SecretHygieneTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task Secrets_NeverAppearInLogsOrErrorBodies_EvenForFailedRequests()
+    {
+        var tenant = await service.NewTenantAsync();
+        var wrongSecret = tenant.Secret + "-wrong-" + Guid.NewGuid().ToString("N");
+
+        // Good and bad requests of every authentication kind, at every log level.
+        await tenant.Client().PostJsonAsync("/v2/apps", new { displayName = "Logged" }, HttpStatusCode.Created);
+        var bodies = new List<string>();
+        foreach (var client in new[]
+        {
+            service.WithBasic(tenant.KeyId, wrongSecret),
+            service.WithBearer(Jwt.ForKey(tenant.KeyId, wrongSecret)),
+            service.WithBearer(Jwt.ForKey(tenant.KeyId, tenant.Secret, scope: "app")),
+            service.WithBearer($"{tenant.KeyId}.{wrongSecret}"),
+        })
+        {
+            using var response = await client.PostAsync("/v2/apps", Http.Json(new { displayName = "Nope" }));
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            bodies.Add(await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.NotEmpty(service.Factory.Logs.Lines);
+        foreach (var secret in new[] { tenant.Secret, wrongSecret, ServiceFixture.RootSecret })
+        {
+            Assert.DoesNotContain(service.Factory.Logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(bodies, body => body.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task KeySecrets_AreEncryptedAtRest()
+    {
+        var tenant = await service.NewTenantAsync();
+        var stored = await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new Domain.Credentials.KeyId(tenant.KeyId)));
+        var asText = System.Text.Encoding.UTF8.GetString(stored.ProtectedSecret);
+        Assert.DoesNotContain(tenant.Secret, asText);
+        Assert.DoesNotContain(tenant.Secret, Convert.ToBase64String(stored.ProtectedSecret));
+    }
+
+    [Fact]
+    public void Telemetry_IsOffWithoutAnOtlpEndpoint() =>
+        Assert.Null(service.Factory.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+}
