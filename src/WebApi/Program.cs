@@ -15,6 +15,11 @@ using Provisioning.WebApi.Errors;
 using Provisioning.WebApi.Hosting;
 using Scalar.AspNetCore;
 
+if (args is ["healthcheck", ..])
+{
+    return await HealthCheckCommand.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddObservability();
@@ -77,7 +82,7 @@ if (args.Contains("migrate"))
 {
     // CLI verb: apply migrations and exit (for deployments that migrate as a separate step).
     await app.Services.MigrateDatabaseAsync();
-    return;
+    return 0;
 }
 
 await app.PrepareDatabaseAsync();
@@ -103,6 +108,7 @@ app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{doc
 app.MapControllers();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in the integration tests.</summary>
 public partial class Program;

@@ -1,0 +1,22 @@
+# Multi-stage build of the service. Not exercised by CI here (no Docker engine on CI machines);
+# see docs/operations.md.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/Domain/Provisioning.Domain.csproj src/Domain/
+COPY src/Application/Provisioning.Application.csproj src/Application/
+COPY src/Infrastructure/Provisioning.Infrastructure.csproj src/Infrastructure/
+COPY src/WebApi/Provisioning.WebApi.csproj src/WebApi/
+RUN dotnet restore src/WebApi/Provisioning.WebApi.csproj
+COPY src/ src/
+RUN dotnet publish src/WebApi/Provisioning.WebApi.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://+:8080
+EXPOSE 8080
+USER app
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["dotnet", "Provisioning.WebApi.dll", "healthcheck"]
+ENTRYPOINT ["dotnet", "Provisioning.WebApi.dll"]

@@ -1,0 +1,23 @@
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// <c>Provisioning.WebApi healthcheck [url]</c>: exits 0 when <c>/readyz</c> answers 200. For container
+/// health checks, so the runtime image needs no curl.
+/// </summary>
+public static class HealthCheckCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var url = args.Length > 1 ? args[1] : "http://127.0.0.1:8080/readyz";
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        try
+        {
+            using var response = await client.GetAsync(url);
+            return response.IsSuccessStatusCode ? 0 : 1;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return 1;
+        }
+    }
+}
