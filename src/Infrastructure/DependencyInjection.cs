@@ -20,28 +20,20 @@ public static class DependencyInjection
     /// </summary>
     private static readonly byte[] DevelopmentMasterKey = System.Security.Cryptography.SHA256.HashData("provisioning-development-only"u8);
 
+    /// <summary>
+    /// Registers the store, secrets and credential services. Configuration is read when the services
+    /// are first used; <see cref="ValidateConfiguration"/> checks it up front at start-up.
+    /// </summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                "ConnectionStrings:Provisioning is not set. Set ConnectionStrings__Provisioning to a PostgreSQL connection string " +
-                "(for example: Host=127.0.0.1;Port=5432;Database=provisioning;Username=postgres), or start the service with scripts/run.");
-        }
-
         services.AddDbContext<ProvisioningDbContext>(options => options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
+            .UseNpgsql(ConnectionString(configuration), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention());
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
         services.AddScoped<IUnitOfWork, UnitOfWork>();
         services.AddScoped<ITenantLocks, TenantLocks>();
 
-        var masterKey = configuration[$"{SecretsOptions.Section}:MasterKey"];
-        var keyBytes = string.IsNullOrWhiteSpace(masterKey) && environment.IsDevelopment()
-            ? DevelopmentMasterKey
-            : AesGcmSecretProtector.ParseMasterKey(masterKey);
-        services.AddSingleton<ISecretProtector>(new AesGcmSecretProtector(keyBytes));
+        services.AddSingleton<ISecretProtector>(_ => new AesGcmSecretProtector(MasterKey(configuration, environment)));
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
 
@@ -54,6 +46,31 @@ public static class DependencyInjection
         services.AddSingleton<IKeyUsageRecorder>(sp => sp.GetRequiredService<KeyUsageRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<KeyUsageRecorder>());
         return services;
+    }
+
+    /// <summary>Fails with a sentence saying what to set when the connection string or the master key is missing or malformed.</summary>
+    public static void ValidateConfiguration(IConfiguration configuration, IHostEnvironment environment)
+    {
+        ConnectionString(configuration);
+        MasterKey(configuration, environment);
+    }
+
+    private static string ConnectionString(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        return string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                "ConnectionStrings:Provisioning is not set. Set ConnectionStrings__Provisioning to a PostgreSQL connection string " +
+                "(for example: Host=127.0.0.1;Port=5432;Database=provisioning;Username=postgres), or start the service with scripts/run.")
+            : connectionString;
+    }
+
+    private static byte[] MasterKey(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var masterKey = configuration[$"{SecretsOptions.Section}:MasterKey"];
+        return string.IsNullOrWhiteSpace(masterKey) && environment.IsDevelopment()
+            ? DevelopmentMasterKey
+            : AesGcmSecretProtector.ParseMasterKey(masterKey);
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// The OpenAPI 3.0 document: both authentication schemes, request fields optional (the rules are
+/// the validators', reported as 400), and free-form JSON where the API takes any flat object.
+/// </summary>
+public static class OpenApiSetup
+{
+    public const string BasicScheme = "basicAuth";
+    public const string BearerScheme = "bearerAuth";
+
+    public static IServiceCollection AddProvisioningOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi("v1", options =>
+        {
+            options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Provisioning API",
+                    Version = "v1",
+                    Description = "Apps, service accounts, keys and tenant provisioning (Sunshine Conversations and DailyStory compatible).",
+                };
+                document.Servers?.Clear();
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+                {
+                    [BasicScheme] = new OpenApiSecurityScheme
+                    {
+                        Type = SecuritySchemeType.Http,
+                        Scheme = "basic",
+                        Description = "Key id and secret (act_, svc_ or app_ key), or user 'api' with a tenant token.",
+                    },
+                    [BearerScheme] = new OpenApiSecurityScheme
+                    {
+                        Type = SecuritySchemeType.Http,
+                        Scheme = "bearer",
+                        BearerFormat = "JWT",
+                        Description = "An HS256 JWT signed with a key secret (kid = key id, scope = account or app), or a tenant token.",
+                    },
+                };
+                document.Security =
+                [
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BasicScheme, document)] = [] },
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
+                ];
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                var type = context.JsonTypeInfo.Type;
+                if (type == typeof(JsonElement) || type == typeof(JsonElement?))
+                {
+                    // Any JSON value; the rules for it are enforced by the service.
+                    schema.Type = null;
+                    schema.Properties?.Clear();
+                    schema.Required?.Clear();
+                }
+                else if (type.Namespace == typeof(Contracts.EmptyResponse).Namespace && type.Name.EndsWith("Request", StringComparison.Ordinal))
+                {
+                    // Request fields are optional on the wire; missing required ones are 400s from the validators.
+                    schema.Required?.Clear();
+                }
+
+                return Task.CompletedTask;
+            });
+        });
+}
