@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -64,8 +65,11 @@ builder.Services.AddAuthorizationBuilder()
 
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
+// Numbers are numbers: "5" for an integer field is a 400, and the OpenAPI schema says integer.
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 builder.Services
     .AddControllers()
+    .AddJsonOptions(o => o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict)
     .ConfigureApiBehaviorOptions(o =>
     {
         o.SuppressMapClientErrors = true;

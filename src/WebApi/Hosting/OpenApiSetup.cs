@@ -17,6 +17,10 @@ public static class OpenApiSetup
         services.AddOpenApi("v1", options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
+
+            // Free-form JSON (metadata) is described inline, not as a "JsonElement" component.
+            options.CreateSchemaReferenceId = type =>
+                type.Type == typeof(JsonElement) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -43,6 +47,11 @@ public static class OpenApiSetup
                         Description = "An HS256 JWT signed with a key secret (kid = key id, scope = account or app), or a tenant token.",
                     },
                 };
+                foreach (var schema in document.Components.Schemas?.Values.OfType<OpenApiSchema>() ?? [])
+                {
+                    CollapseNullableReferences(schema);
+                }
+
                 document.Security =
                 [
                     new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BasicScheme, document)] = [] },
@@ -55,8 +64,9 @@ public static class OpenApiSetup
                 var type = context.JsonTypeInfo.Type;
                 if (type == typeof(JsonElement) || type == typeof(JsonElement?))
                 {
-                    // Any JSON value; the rules for it are enforced by the service.
-                    schema.Type = null;
+                    // Metadata: a flat object (or null); the rules for its values are enforced by the service.
+                    schema.Type = JsonSchemaType.Object | JsonSchemaType.Null;
+                    schema.AdditionalPropertiesAllowed = true;
                     schema.Properties?.Clear();
                     schema.Required?.Clear();
                 }
@@ -69,4 +79,26 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>
+    /// A nullable object property comes out as <c>oneOf: [{type: null}, {$ref}]</c> (written for 3.0 as <c>enum: [null]</c>), which client
+    /// generators turn into odd types. An absent or null optional object means the same here, so the
+    /// property is written as the plain reference.
+    /// </summary>
+    private static void CollapseNullableReferences(OpenApiSchema schema)
+    {
+        if (schema.Properties is null)
+        {
+            return;
+        }
+
+        foreach (var (name, property) in schema.Properties.ToList())
+        {
+            if (property.OneOf is { Count: 2 } options
+                && options.SingleOrDefault(o => o is OpenApiSchema { Type: JsonSchemaType.Null }) is { } nullOption)
+            {
+                schema.Properties[name] = options.Single(o => !ReferenceEquals(o, nullOption));
+            }
+        }
+    }
 }

@@ -58,6 +58,7 @@ public sealed class AppsApiTests(ServiceFixture service)
         { """{"displayName":123}""", "displayName" },
         { """{"displayName":"ok","settings":{"conversationRetentionSeconds":-1}}""", "conversationRetentionSeconds" },
         { """{"displayName":"ok","settings":{"maskCreditCardNumbers":"yes"}}""", "settings.maskCreditCardNumbers" },
+        { """{"displayName":"ok","settings":{"conversationRetentionSeconds":"60"}}""", "settings.conversationRetentionSeconds" },
         { """{"displayName":"ok","settings":"loud"}""", "settings" },
         { """{"displayName":"ok","metadata":{"nested":{"a":1}}}""", "metadata" },
         { """{"displayName":"ok","metadata":{"list":[1,2]}}""", "metadata" },
