@@ -36,6 +36,10 @@ public static class DependencyInjection
         services.AddSingleton<ISecretProtector>(_ => new AesGcmSecretProtector(MasterKey(configuration, environment)));
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
+        services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section))
+            .Validate(o => o.Lifetime > TimeSpan.Zero && o.Lifetime <= TimeSpan.FromDays(30), "Provisioning:Jwt:Lifetime must be between 1 second and 30 days.")
+            .ValidateOnStart();
+        services.AddSingleton<ITokenIssuer, JwtTokenIssuer>();
 
         services.TryAddTimeProvider();
         services.AddMemoryCache(o => o.SizeLimit = 100_000);

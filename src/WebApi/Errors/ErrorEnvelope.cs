@@ -26,8 +26,11 @@ public static class ErrorEnvelope
 
     public static object Body(HttpContext context, IReadOnlyList<ApiError> errors) =>
         IsV1(context)
-            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => e.Title))))
+            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => ToV1FieldNames(e.Title)))))
             : new V2ErrorResponse(errors);
+
+    /// <summary>v1.1 calls "displayName" "name": say so in its error texts.</summary>
+    private static string ToV1FieldNames(string text) => text.Replace("displayName", "name", StringComparison.Ordinal);
 
     public static Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
     {

@@ -70,7 +70,8 @@ public static class OpenApiSetup
                     schema.Properties?.Clear();
                     schema.Required?.Clear();
                 }
-                else if (type.Namespace == typeof(Contracts.EmptyResponse).Namespace && type.Name.EndsWith("Request", StringComparison.Ordinal))
+                else if (type.Namespace?.StartsWith(typeof(Contracts.EmptyResponse).Namespace!, StringComparison.Ordinal) == true
+                         && type.Name.EndsWith("Request", StringComparison.Ordinal))
                 {
                     // Request fields are optional on the wire; missing required ones are 400s from the validators.
                     schema.Required?.Clear();

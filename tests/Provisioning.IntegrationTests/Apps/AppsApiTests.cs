@@ -6,7 +6,7 @@ using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Apps;
 
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class AppsApiTests(ServiceFixture service)
 {
     [Fact]

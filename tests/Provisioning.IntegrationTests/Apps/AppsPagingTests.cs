@@ -5,7 +5,7 @@ using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Apps;
 
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class AppsPagingTests(ServiceFixture service)
 {
     [Fact]

@@ -6,7 +6,7 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.Apps;
 
 /// <summary>Every way a credential can be wrong gives 401 with the v2 envelope and never echoes the secret.</summary>
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class AuthenticationTests(ServiceFixture service)
 {
     [Fact]

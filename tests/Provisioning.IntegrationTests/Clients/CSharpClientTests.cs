@@ -4,7 +4,7 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.Clients;
 
 /// <summary>The generated C# client (src/Clients/CSharp), pointed at the running service.</summary>
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class CSharpClientTests(ServiceFixture service)
 {
     private static ProvisioningClient ClientFor(TestTenant tenant) =>

@@ -3,7 +3,7 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.Clients;
 
 /// <summary>The generated TypeScript client (src/Clients/TypeScript): compiled with tsc, then its Node tests run against the service.</summary>
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class TypeScriptClientTests(ServiceFixture service)
 {
     [Fact]

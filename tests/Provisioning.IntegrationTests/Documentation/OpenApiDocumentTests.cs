@@ -4,7 +4,7 @@ using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Documentation;
 
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class OpenApiDocumentTests(ServiceFixture service)
 {
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>

@@ -137,7 +137,7 @@ public sealed class ServiceFactory(string connectionString) : WebApplicationFact
 }
 
 [CollectionDefinition(Name)]
-public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+public sealed class ServiceTestCollection : ICollectionFixture<ServiceFixture>
 {
     public const string Name = "Service";
 }

@@ -5,7 +5,7 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.Security;
 
 /// <summary>A secret never reaches a log line, an error body, or the database in plaintext.</summary>
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class SecretHygieneTests(ServiceFixture service)
 {
     [Fact]

@@ -12,6 +12,46 @@ export interface IProvisioningClient {
     /**
      * @return Created
      */
+    createAccountKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    listAccountKeys(signal?: AbortSignal): Promise<KeyListResponse>;
+
+    /**
+     * @return OK
+     */
+    getAccountKey(keyId: string, signal?: AbortSignal): Promise<KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    deleteAccountKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return Created
+     */
+    createAppKey(appId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<AppKeyResponse>;
+
+    /**
+     * @return OK
+     */
+    listAppKeys(appId: string, signal?: AbortSignal): Promise<AppKeyListResponse>;
+
+    /**
+     * @return OK
+     */
+    getAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<AppKeyResponse>;
+
+    /**
+     * @return OK
+     */
+    deleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return Created
+     */
     createApp(body: CreateAppRequest, signal?: AbortSignal): Promise<AppResponse>;
 
     /**
@@ -37,6 +77,182 @@ export interface IProvisioningClient {
      * @return OK
      */
     deleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return Created
+     */
+    createServiceAccount(body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse>;
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listServiceAccounts(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<ServiceAccountListResponse>;
+
+    /**
+     * @return OK
+     */
+    getServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<ServiceAccountResponse>;
+
+    /**
+     * @return OK
+     */
+    updateServiceAccount(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse>;
+
+    /**
+     * @return OK
+     */
+    deleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return Created
+     */
+    createServiceAccountKey(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    listServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<KeyListResponse>;
+
+    /**
+     * @return OK
+     */
+    getServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    deleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    issueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse>;
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listServiceAccountApps(serviceAccountId: string, pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<AppListResponse>;
+
+    /**
+     * @return OK
+     */
+    grantAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    revokeAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return Created
+     */
+    v1CreateApp(body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse>;
+
+    /**
+     * @param limit (optional) 
+     * @param offset (optional) 
+     * @param serviceAccountId (optional) 
+     * @return OK
+     */
+    v1ListApps(limit: number | undefined, offset: number | undefined, serviceAccountId: string | undefined, signal?: AbortSignal): Promise<V1AppListResponse>;
+
+    /**
+     * @return OK
+     */
+    v1GetApp(appId: string, signal?: AbortSignal): Promise<V1AppResponse>;
+
+    /**
+     * @return OK
+     */
+    v1UpdateApp(appId: string, body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse>;
+
+    /**
+     * @return OK
+     */
+    v1DeleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1CreateAppKey(appId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1ListAppKeys(appId: string, signal?: AbortSignal): Promise<V1KeyListResponse>;
+
+    /**
+     * @return OK
+     */
+    v1GetAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1DeleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1IssueAppKeyJwt(appId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse>;
+
+    /**
+     * @return Created
+     */
+    v1CreateServiceAccount(body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse>;
+
+    /**
+     * @param limit (optional) 
+     * @param offset (optional) 
+     * @return OK
+     */
+    v1ListServiceAccounts(limit: number | undefined, offset: number | undefined, signal?: AbortSignal): Promise<V1ServiceAccountListResponse>;
+
+    /**
+     * @return OK
+     */
+    v1GetServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<V1ServiceAccountResponse>;
+
+    /**
+     * @return OK
+     */
+    v1UpdateServiceAccount(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse>;
+
+    /**
+     * @return OK
+     */
+    v1DeleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1CreateServiceAccountKey(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1ListServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<V1KeyListResponse>;
+
+    /**
+     * @return OK
+     */
+    v1GetServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1DeleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    v1IssueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse>;
 }
 
 export class ProvisioningClient implements IProvisioningClient {
@@ -47,6 +263,484 @@ export class ProvisioningClient implements IProvisioningClient {
     constructor(baseUrl?: string, http?: { fetch(url: RequestInfo, init?: RequestInit): Promise<Response> }) {
         this.http = http ? http : window as any;
         this.baseUrl = baseUrl ?? "";
+    }
+
+    /**
+     * @return Created
+     */
+    createAccountKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse> {
+        let url_ = this.baseUrl + "/v2/keys";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateAccountKey(_response);
+        });
+    }
+
+    protected processCreateAccountKey(response: Response): Promise<KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    listAccountKeys(signal?: AbortSignal): Promise<KeyListResponse> {
+        let url_ = this.baseUrl + "/v2/keys";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListAccountKeys(_response);
+        });
+    }
+
+    protected processListAccountKeys(response: Response): Promise<KeyListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyListResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    getAccountKey(keyId: string, signal?: AbortSignal): Promise<KeyResponse> {
+        let url_ = this.baseUrl + "/v2/keys/{keyId}";
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetAccountKey(_response);
+        });
+    }
+
+    protected processGetAccountKey(response: Response): Promise<KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    deleteAccountKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/keys/{keyId}";
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteAccountKey(_response);
+        });
+    }
+
+    protected processDeleteAccountKey(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return Created
+     */
+    createAppKey(appId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<AppKeyResponse> {
+        let url_ = this.baseUrl + "/v2/apps/{appId}/keys";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateAppKey(_response);
+        });
+    }
+
+    protected processCreateAppKey(response: Response): Promise<AppKeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppKeyResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AppKeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    listAppKeys(appId: string, signal?: AbortSignal): Promise<AppKeyListResponse> {
+        let url_ = this.baseUrl + "/v2/apps/{appId}/keys";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListAppKeys(_response);
+        });
+    }
+
+    protected processListAppKeys(response: Response): Promise<AppKeyListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppKeyListResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AppKeyListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    getAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<AppKeyResponse> {
+        let url_ = this.baseUrl + "/v2/apps/{appId}/keys/{keyId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetAppKey(_response);
+        });
+    }
+
+    protected processGetAppKey(response: Response): Promise<AppKeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppKeyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AppKeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    deleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/apps/{appId}/keys/{keyId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteAppKey(_response);
+        });
+    }
+
+    protected processDeleteAppKey(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
     }
 
     /**
@@ -372,6 +1066,2098 @@ export class ProvisioningClient implements IProvisioningClient {
         }
         return Promise.resolve<EmptyResponse>(null as any);
     }
+
+    /**
+     * @return Created
+     */
+    createServiceAccount(body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateServiceAccount(_response);
+        });
+    }
+
+    protected processCreateServiceAccount(response: Response): Promise<ServiceAccountResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ServiceAccountResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ServiceAccountResponse>(null as any);
+    }
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listServiceAccounts(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<ServiceAccountListResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts?";
+        if (pageafter === null)
+            throw new globalThis.Error("The parameter 'pageafter' cannot be null.");
+        else if (pageafter !== undefined)
+            url_ += "page[after]=" + encodeURIComponent("" + pageafter) + "&";
+        if (pagebefore === null)
+            throw new globalThis.Error("The parameter 'pagebefore' cannot be null.");
+        else if (pagebefore !== undefined)
+            url_ += "page[before]=" + encodeURIComponent("" + pagebefore) + "&";
+        if (pagesize === null)
+            throw new globalThis.Error("The parameter 'pagesize' cannot be null.");
+        else if (pagesize !== undefined)
+            url_ += "page[size]=" + encodeURIComponent("" + pagesize) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListServiceAccounts(_response);
+        });
+    }
+
+    protected processListServiceAccounts(response: Response): Promise<ServiceAccountListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ServiceAccountListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ServiceAccountListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    getServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<ServiceAccountResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetServiceAccount(_response);
+        });
+    }
+
+    protected processGetServiceAccount(response: Response): Promise<ServiceAccountResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ServiceAccountResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ServiceAccountResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    updateServiceAccount(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateServiceAccount(_response);
+        });
+    }
+
+    protected processUpdateServiceAccount(response: Response): Promise<ServiceAccountResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ServiceAccountResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ServiceAccountResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    deleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteServiceAccount(_response);
+        });
+    }
+
+    protected processDeleteServiceAccount(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return Created
+     */
+    createServiceAccountKey(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/keys";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateServiceAccountKey(_response);
+        });
+    }
+
+    protected processCreateServiceAccountKey(response: Response): Promise<KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    listServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<KeyListResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/keys";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListServiceAccountKeys(_response);
+        });
+    }
+
+    protected processListServiceAccountKeys(response: Response): Promise<KeyListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyListResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    getServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<KeyResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/keys/{keyId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetServiceAccountKey(_response);
+        });
+    }
+
+    protected processGetServiceAccountKey(response: Response): Promise<KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    deleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/keys/{keyId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteServiceAccountKey(_response);
+        });
+    }
+
+    protected processDeleteServiceAccountKey(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    issueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/keys/{keyId}/jwt";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processIssueServiceAccountKeyJwt(_response);
+        });
+    }
+
+    protected processIssueServiceAccountKeyJwt(response: Response): Promise<JwtResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JwtResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JwtResponse>(null as any);
+    }
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listServiceAccountApps(serviceAccountId: string, pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<AppListResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/apps?";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (pageafter === null)
+            throw new globalThis.Error("The parameter 'pageafter' cannot be null.");
+        else if (pageafter !== undefined)
+            url_ += "page[after]=" + encodeURIComponent("" + pageafter) + "&";
+        if (pagebefore === null)
+            throw new globalThis.Error("The parameter 'pagebefore' cannot be null.");
+        else if (pagebefore !== undefined)
+            url_ += "page[before]=" + encodeURIComponent("" + pagebefore) + "&";
+        if (pagesize === null)
+            throw new globalThis.Error("The parameter 'pagesize' cannot be null.");
+        else if (pagesize !== undefined)
+            url_ += "page[size]=" + encodeURIComponent("" + pagesize) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListServiceAccountApps(_response);
+        });
+    }
+
+    protected processListServiceAccountApps(response: Response): Promise<AppListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AppListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    grantAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/apps/{appId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "PUT",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGrantAppAccess(_response);
+        });
+    }
+
+    protected processGrantAppAccess(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    revokeAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/apps/{appId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRevokeAppAccess(_response);
+        });
+    }
+
+    protected processRevokeAppAccess(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return Created
+     */
+    v1CreateApp(body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1CreateApp(_response);
+        });
+    }
+
+    protected processV1CreateApp(response: Response): Promise<V1AppResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1AppResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 402) {
+            return response.text().then((_responseText) => {
+            let result402: any = null;
+            result402 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Payment Required", status, _responseText, _headers, result402);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1AppResponse>(null as any);
+    }
+
+    /**
+     * @param limit (optional) 
+     * @param offset (optional) 
+     * @param serviceAccountId (optional) 
+     * @return OK
+     */
+    v1ListApps(limit: number | undefined, offset: number | undefined, serviceAccountId: string | undefined, signal?: AbortSignal): Promise<V1AppListResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps?";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        if (offset === null)
+            throw new globalThis.Error("The parameter 'offset' cannot be null.");
+        else if (offset !== undefined)
+            url_ += "offset=" + encodeURIComponent("" + offset) + "&";
+        if (serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' cannot be null.");
+        else if (serviceAccountId !== undefined)
+            url_ += "serviceAccountId=" + encodeURIComponent("" + serviceAccountId) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1ListApps(_response);
+        });
+    }
+
+    protected processV1ListApps(response: Response): Promise<V1AppListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1AppListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1AppListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1GetApp(appId: string, signal?: AbortSignal): Promise<V1AppResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1GetApp(_response);
+        });
+    }
+
+    protected processV1GetApp(response: Response): Promise<V1AppResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1AppResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1AppResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1UpdateApp(appId: string, body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1UpdateApp(_response);
+        });
+    }
+
+    protected processV1UpdateApp(response: Response): Promise<V1AppResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1AppResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1AppResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1DeleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1DeleteApp(_response);
+        });
+    }
+
+    protected processV1DeleteApp(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1CreateAppKey(appId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}/keys";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1CreateAppKey(_response);
+        });
+    }
+
+    protected processV1CreateAppKey(response: Response): Promise<V1KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1ListAppKeys(appId: string, signal?: AbortSignal): Promise<V1KeyListResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}/keys";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1ListAppKeys(_response);
+        });
+    }
+
+    protected processV1ListAppKeys(response: Response): Promise<V1KeyListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyListResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1KeyListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1GetAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}/keys/{keyId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1GetAppKey(_response);
+        });
+    }
+
+    protected processV1GetAppKey(response: Response): Promise<V1KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1DeleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}/keys/{keyId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1DeleteAppKey(_response);
+        });
+    }
+
+    protected processV1DeleteAppKey(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1IssueAppKeyJwt(appId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}/keys/{keyId}/jwt";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1IssueAppKeyJwt(_response);
+        });
+    }
+
+    protected processV1IssueAppKeyJwt(response: Response): Promise<JwtResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JwtResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JwtResponse>(null as any);
+    }
+
+    /**
+     * @return Created
+     */
+    v1CreateServiceAccount(body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1CreateServiceAccount(_response);
+        });
+    }
+
+    protected processV1CreateServiceAccount(response: Response): Promise<V1ServiceAccountResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ServiceAccountResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1ServiceAccountResponse>(null as any);
+    }
+
+    /**
+     * @param limit (optional) 
+     * @param offset (optional) 
+     * @return OK
+     */
+    v1ListServiceAccounts(limit: number | undefined, offset: number | undefined, signal?: AbortSignal): Promise<V1ServiceAccountListResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts?";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        if (offset === null)
+            throw new globalThis.Error("The parameter 'offset' cannot be null.");
+        else if (offset !== undefined)
+            url_ += "offset=" + encodeURIComponent("" + offset) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1ListServiceAccounts(_response);
+        });
+    }
+
+    protected processV1ListServiceAccounts(response: Response): Promise<V1ServiceAccountListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ServiceAccountListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1ServiceAccountListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1GetServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<V1ServiceAccountResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1GetServiceAccount(_response);
+        });
+    }
+
+    protected processV1GetServiceAccount(response: Response): Promise<V1ServiceAccountResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ServiceAccountResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1ServiceAccountResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1UpdateServiceAccount(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1UpdateServiceAccount(_response);
+        });
+    }
+
+    protected processV1UpdateServiceAccount(response: Response): Promise<V1ServiceAccountResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ServiceAccountResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1ServiceAccountResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1DeleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1DeleteServiceAccount(_response);
+        });
+    }
+
+    protected processV1DeleteServiceAccount(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1CreateServiceAccountKey(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}/keys";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1CreateServiceAccountKey(_response);
+        });
+    }
+
+    protected processV1CreateServiceAccountKey(response: Response): Promise<V1KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1ListServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<V1KeyListResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}/keys";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1ListServiceAccountKeys(_response);
+        });
+    }
+
+    protected processV1ListServiceAccountKeys(response: Response): Promise<V1KeyListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyListResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1KeyListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1GetServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}/keys/{keyId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1GetServiceAccountKey(_response);
+        });
+    }
+
+    protected processV1GetServiceAccountKey(response: Response): Promise<V1KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<V1KeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1DeleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}/keys/{keyId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1DeleteServiceAccountKey(_response);
+        });
+    }
+
+    protected processV1DeleteServiceAccountKey(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    v1IssueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse> {
+        let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}/keys/{keyId}/jwt";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1IssueServiceAccountKeyJwt(_response);
+        });
+    }
+
+    protected processV1IssueServiceAccountKeyJwt(response: Response): Promise<JwtResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JwtResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JwtResponse>(null as any);
+    }
 }
 
 export interface ApiError {
@@ -386,6 +3172,26 @@ export interface AppDto {
     displayName: string;
     settings: AppSettingsDto;
     metadata: any | undefined;
+
+    [key: string]: any;
+}
+
+export interface AppKeyDto {
+    id: string;
+    displayName: string;
+    secret: string;
+
+    [key: string]: any;
+}
+
+export interface AppKeyListResponse {
+    keys: AppKeyDto[];
+
+    [key: string]: any;
+}
+
+export interface AppKeyResponse {
+    key: AppKeyDto;
 
     [key: string]: any;
 }
@@ -436,7 +3242,41 @@ export interface CreateAppRequest {
     [key: string]: any;
 }
 
+export interface DisplayNameRequest {
+    displayName?: string | undefined;
+
+    [key: string]: any;
+}
+
 export interface EmptyResponse {
+
+    [key: string]: any;
+}
+
+export interface JwtResponse {
+    jwt: string;
+
+    [key: string]: any;
+}
+
+export interface KeyDto {
+    id: string;
+    displayName: string;
+    secret: string | undefined;
+    createdAt: Date;
+    lastUsedAt: Date | undefined;
+
+    [key: string]: any;
+}
+
+export interface KeyListResponse {
+    keys: KeyDto[];
+
+    [key: string]: any;
+}
+
+export interface KeyResponse {
+    key: KeyDto;
 
     [key: string]: any;
 }
@@ -456,10 +3296,123 @@ export interface PageMeta {
     [key: string]: any;
 }
 
+export interface ServiceAccountDto {
+    id: string;
+    displayName: string;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+export interface ServiceAccountListResponse {
+    serviceAccounts: ServiceAccountDto[];
+    meta: PageMeta;
+    links: PageLinks;
+
+    [key: string]: any;
+}
+
+export interface ServiceAccountResponse {
+    serviceAccount: ServiceAccountDto;
+
+    [key: string]: any;
+}
+
 export interface UpdateAppRequest {
     displayName?: string | undefined;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
+
+    [key: string]: any;
+}
+
+export interface V1App {
+    _id: string;
+    name: string;
+    settings: AppSettingsDto;
+    metadata: any | undefined;
+
+    [key: string]: any;
+}
+
+export interface V1AppListResponse {
+    apps: V1App[];
+    hasMore: boolean;
+    offset: number;
+
+    [key: string]: any;
+}
+
+export interface V1AppRequest {
+    name?: string | undefined;
+    settings?: AppSettingsRequest;
+    metadata?: any | undefined;
+
+    [key: string]: any;
+}
+
+export interface V1AppResponse {
+    app: V1App;
+
+    [key: string]: any;
+}
+
+export interface V1Error {
+    code: string;
+    description: string;
+
+    [key: string]: any;
+}
+
+export interface V1ErrorResponse {
+    error: V1Error;
+
+    [key: string]: any;
+}
+
+export interface V1Key {
+    _id: string;
+    name: string;
+    secret: string;
+
+    [key: string]: any;
+}
+
+export interface V1KeyListResponse {
+    keys: V1Key[];
+
+    [key: string]: any;
+}
+
+export interface V1KeyResponse {
+    key: V1Key;
+
+    [key: string]: any;
+}
+
+export interface V1NameRequest {
+    name?: string | undefined;
+
+    [key: string]: any;
+}
+
+export interface V1ServiceAccount {
+    _id: string;
+    name: string;
+
+    [key: string]: any;
+}
+
+export interface V1ServiceAccountListResponse {
+    serviceAccounts: V1ServiceAccount[];
+    hasMore: boolean;
+    offset: number;
+
+    [key: string]: any;
+}
+
+export interface V1ServiceAccountResponse {
+    serviceAccount: V1ServiceAccount;
 
     [key: string]: any;
 }

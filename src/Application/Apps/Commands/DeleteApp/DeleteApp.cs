@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
 
 namespace Provisioning.Application.Apps.Commands.DeleteApp;
 
@@ -23,11 +24,7 @@ public sealed class DeleteAppCommandHandler(
         db.Apps.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
 
-        foreach (var keyId in keyIds)
-        {
-            credentials.Evict(keyId);
-            unitOfWork.AfterCommit(() => credentials.Evict(keyId));
-        }
+        credentials.Revoke(unitOfWork, keyIds);
 
         return Unit.Value;
     }

@@ -12,14 +12,32 @@ namespace Provisioning.Application.Apps.Queries.ListApps;
 [AllowedCallers(CallerKinds.AccountOrServiceAccount)]
 public sealed record ListAppsQuery(PageRequest Page, string? ServiceAccountId = null) : IQuery<Page<AppDto>>;
 
+/// <summary>The same list by offset (v1.1).</summary>
+[AllowedCallers(CallerKinds.AccountOrServiceAccount)]
+public sealed record ListAppsByOffsetQuery(OffsetPageRequest Page, string? ServiceAccountId = null) : IQuery<OffsetPage<AppDto>>;
+
 public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerContext callerContext)
-    : IQueryHandler<ListAppsQuery, Page<AppDto>>
+    : IQueryHandler<ListAppsQuery, Page<AppDto>>, IQueryHandler<ListAppsByOffsetQuery, OffsetPage<AppDto>>
 {
     public async ValueTask<Page<AppDto>> Handle(ListAppsQuery query, CancellationToken cancellationToken)
     {
+        var apps = await FilterAsync(query.ServiceAccountId, cancellationToken);
+        var page = await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken);
+        return page.Map(a => a.ToDto());
+    }
+
+    public async ValueTask<OffsetPage<AppDto>> Handle(ListAppsByOffsetQuery query, CancellationToken cancellationToken)
+    {
+        var apps = await FilterAsync(query.ServiceAccountId, cancellationToken);
+        var page = await apps.ToOffsetPageAsync(a => a.Id, query.Page, cancellationToken);
+        return new OffsetPage<AppDto>([.. page.Items.Select(a => a.ToDto())], page.HasMore, page.Offset);
+    }
+
+    private async Task<IQueryable<Domain.Apps.App>> FilterAsync(string? serviceAccountId, CancellationToken cancellationToken)
+    {
         var caller = callerContext.Caller;
         var apps = db.VisibleTo(caller);
-        if (query.ServiceAccountId is { } filter)
+        if (serviceAccountId is { } filter)
         {
             if (caller.IsServiceAccount && caller.ServiceAccountId!.Value.Value != filter)
             {
@@ -35,7 +53,6 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
             apps = apps.Where(a => db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == accountId));
         }
 
-        var page = await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken);
-        return page.Map(a => a.ToDto());
+        return apps;
     }
 }

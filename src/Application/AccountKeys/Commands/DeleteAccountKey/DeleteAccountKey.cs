@@ -1,0 +1,39 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
+
+/// <summary>
+/// Deletes an account key; it stops working at once. The tenant's last account key cannot be
+/// deleted (409): that would lock the tenant out for good.
+/// </summary>
+public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>;
+
+public sealed class DeleteAccountKeyCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    : ICommandHandler<DeleteAccountKeyCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
+    {
+        var tenant = callerContext.Caller.TenantId;
+        var accountKeys = db.ApiKeys.Where(k => k.TenantId == tenant && k.Kind == KeyKind.Account);
+        var key = await accountKeys.GetKeyAsync(command.KeyId, KeyKind.Account, cancellationToken);
+
+        // Two concurrent deletions must not remove the last two keys: count under the tenant lock.
+        await locks.LockAsync(tenant, cancellationToken);
+        if (await accountKeys.CountAsync(cancellationToken) <= 1)
+        {
+            throw new ConflictException("This is the tenant's last account key; create another one before deleting it.");
+        }
+
+        db.ApiKeys.Remove(key);
+        await db.SaveChangesAsync(cancellationToken);
+        credentials.Revoke(unitOfWork, [key.Id]);
+        return Unit.Value;
+    }
+}

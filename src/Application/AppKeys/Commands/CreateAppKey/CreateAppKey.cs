@@ -1,0 +1,35 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Apps;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.AppKeys.Commands.CreateAppKey;
+
+/// <summary>Creates an <c>app_</c> key for an app the caller can reach; at most 10 per app.</summary>
+[AllowedCallers(CallerKinds.AccountOrServiceAccount)]
+public sealed record CreateAppKeyCommand(string AppId, string? DisplayName) : ICommand<AppKeyDto>;
+
+public sealed class CreateAppKeyCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks,
+    ISecretGenerator secrets, ISecretProtector protector, TimeProvider clock)
+    : ICommandHandler<CreateAppKeyCommand, AppKeyDto>
+{
+    public async ValueTask<AppKeyDto> Handle(CreateAppKeyCommand command, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+        var app = await db.GetVisibleAppAsync(caller, command.AppId, cancellationToken);
+
+        // The key limit must hold under concurrent creates: serialise them on the tenant row.
+        await locks.LockAsync(caller.TenantId, cancellationToken);
+        ApiKey.EnsureRoomForAnother(await db.ApiKeys.CountAsync(k => k.AppId == app.Id, cancellationToken));
+
+        var secret = secrets.NewSecret();
+        var key = ApiKey.ForApp(app.TenantId, app.Id, command.DisplayName!, protector.Protect(secret), clock.GetUtcNow());
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(cancellationToken);
+        return key.ToAppKeyDto(secret);
+    }
+}

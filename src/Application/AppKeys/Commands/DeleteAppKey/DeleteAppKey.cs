@@ -1,0 +1,27 @@
+using Mediator;
+using Provisioning.Application.Apps;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.AppKeys.Commands.DeleteAppKey;
+
+/// <summary>Deletes an app key; its credentials stop working on the next request.</summary>
+[AllowedCallers(CallerKinds.AccountOrServiceAccount)]
+public sealed record DeleteAppKeyCommand(string AppId, string KeyId) : ICommand<Unit>;
+
+public sealed class DeleteAppKeyCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    : ICommandHandler<DeleteAppKeyCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(DeleteAppKeyCommand command, CancellationToken cancellationToken)
+    {
+        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
+        db.ApiKeys.Remove(key);
+        await db.SaveChangesAsync(cancellationToken);
+        credentials.Revoke(unitOfWork, [key.Id]);
+        return Unit.Value;
+    }
+}

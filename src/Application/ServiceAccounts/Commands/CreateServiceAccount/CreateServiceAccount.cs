@@ -1,0 +1,23 @@
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.ServiceAccounts;
+
+namespace Provisioning.Application.ServiceAccounts.Commands.CreateServiceAccount;
+
+/// <summary>Creates a service account; display names are unique per tenant, case-insensitively (409).</summary>
+public sealed record CreateServiceAccountCommand(string? DisplayName) : ICommand<ServiceAccountDto>;
+
+public sealed class CreateServiceAccountCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
+    : ICommandHandler<CreateServiceAccountCommand, ServiceAccountDto>
+{
+    public async ValueTask<ServiceAccountDto> Handle(CreateServiceAccountCommand command, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+        var account = ServiceAccount.Create(caller.TenantId, command.DisplayName, clock.GetUtcNow());
+        await db.EnsureNameIsFreeAsync(caller, account, cancellationToken);
+        db.ServiceAccounts.Add(account);
+        await db.SaveChangesAsync(cancellationToken);
+        return account.ToDto();
+    }
+}

@@ -1,0 +1,27 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
+
+namespace Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccount;
+
+/// <summary>Deletes a service account with its keys and grants (its apps stay); its keys stop working at once.</summary>
+public sealed record DeleteServiceAccountCommand(string ServiceAccountId) : ICommand<Unit>;
+
+public sealed class DeleteServiceAccountCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    : ICommandHandler<DeleteServiceAccountCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(DeleteServiceAccountCommand command, CancellationToken cancellationToken)
+    {
+        var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
+        var keyIds = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).Select(k => k.Id).ToListAsync(cancellationToken);
+
+        // Keys and grants go with it (ON DELETE CASCADE).
+        db.ServiceAccounts.Remove(account);
+        await db.SaveChangesAsync(cancellationToken);
+        credentials.Revoke(unitOfWork, keyIds);
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,29 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Apps;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.ServiceAccounts;
+
+namespace Provisioning.Application.ServiceAccounts.Commands.GrantAppAccess;
+
+/// <summary>Grants a service account access to an existing app of the tenant. Granting twice is fine.</summary>
+public sealed record GrantAppAccessCommand(string ServiceAccountId, string AppId) : ICommand<Unit>;
+
+public sealed class GrantAppAccessCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
+    : ICommandHandler<GrantAppAccessCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(GrantAppAccessCommand command, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+        var account = await db.GetServiceAccountAsync(caller, command.ServiceAccountId, cancellationToken);
+        var app = await db.GetVisibleAppAsync(caller, command.AppId, cancellationToken);
+        if (!await db.AppGrants.AnyAsync(g => g.ServiceAccountId == account.Id && g.AppId == app.Id, cancellationToken))
+        {
+            db.AppGrants.Add(AppGrant.Create(account.Id, app.Id, clock.GetUtcNow()));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,42 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Paging;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.ServiceAccounts;
+
+namespace Provisioning.Application.ServiceAccounts.Queries.ListServiceAccounts;
+
+/// <summary>The tenant's service accounts, oldest first, by cursor (v2).</summary>
+public sealed record ListServiceAccountsQuery(PageRequest Page) : IQuery<Page<ServiceAccountDto>>;
+
+/// <summary>The tenant's service accounts, oldest first, by offset (v1.1).</summary>
+public sealed record ListServiceAccountsByOffsetQuery(OffsetPageRequest Page) : IQuery<OffsetPage<ServiceAccountDto>>;
+
+public sealed class ListServiceAccountsQueryHandler(IProvisioningDbContext db, ICallerContext callerContext)
+    : IQueryHandler<ListServiceAccountsQuery, Page<ServiceAccountDto>>,
+      IQueryHandler<ListServiceAccountsByOffsetQuery, OffsetPage<ServiceAccountDto>>
+{
+    public async ValueTask<Page<ServiceAccountDto>> Handle(ListServiceAccountsQuery query, CancellationToken cancellationToken) =>
+        (await Accounts().ToPageAsync(s => s.Id, v => new ServiceAccountId(v), v => v.Value, query.Page, cancellationToken)).Map(s => s.ToDto());
+
+    public async ValueTask<OffsetPage<ServiceAccountDto>> Handle(ListServiceAccountsByOffsetQuery query, CancellationToken cancellationToken)
+    {
+        var page = await Accounts().ToOffsetPageAsync(s => s.Id, query.Page, cancellationToken);
+        return new OffsetPage<ServiceAccountDto>([.. page.Items.Select(s => s.ToDto())], page.HasMore, page.Offset);
+    }
+
+    private IQueryable<ServiceAccount> Accounts() =>
+        db.ServiceAccounts.AsNoTracking().Where(s => s.TenantId == callerContext.Caller.TenantId);
+}
+
+public sealed class ListServiceAccountsQueryValidator : FluentValidation.AbstractValidator<ListServiceAccountsQuery>
+{
+    public ListServiceAccountsQueryValidator() => this.AddPageRules(x => x.Page);
+}
+
+public sealed class ListServiceAccountsByOffsetQueryValidator : FluentValidation.AbstractValidator<ListServiceAccountsByOffsetQuery>
+{
+    public ListServiceAccountsByOffsetQueryValidator() => this.AddOffsetPageRules(x => x.Page);
+}

@@ -1,0 +1,36 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Infrastructure.Security;
+
+/// <summary>Configuration section <c>Provisioning:Jwt</c>.</summary>
+public sealed class JwtOptions
+{
+    public const string Section = "Provisioning:Jwt";
+
+    /// <summary>Lifetime of issued JWTs (default one hour).</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>HS256 JWTs signed with the key's secret: header <c>kid</c>; claims <c>scope</c>, <c>iat</c>, <c>exp</c>.</summary>
+internal sealed class JwtTokenIssuer(IOptions<JwtOptions> options, TimeProvider clock) : ITokenIssuer
+{
+    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public string Issue(KeyId keyId, string secret, string scope)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object> { ["scope"] = scope },
+            IssuedAt = now,
+            Expires = now + options.Value.Lifetime,
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)) { KeyId = keyId.Value }, SecurityAlgorithms.HmacSha256),
+        });
+    }
+}

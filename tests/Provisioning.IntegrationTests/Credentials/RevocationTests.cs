@@ -1,0 +1,98 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Provisioning.Domain.Credentials;
+using Provisioning.Infrastructure.Credentials;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Credentials;
+
+/// <summary>Verified credentials are cached; deleting what they derive from must still lock them out on the very next request.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class RevocationTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task DeletingAServiceAccountKey_LocksOutBasicSignedJwtAndIssuedJwt_OnTheNextRequest()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var sa = await account.CreateServiceAccountAsync();
+        var issued = (string)(await account.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}/jwt"))["jwt"]!;
+        var clients = new[] { service.Basic(sa.Key), service.WithBearer(Jwt.ForKey(sa.Key.Id, sa.Key.Secret)), service.WithBearer(issued) };
+
+        // Warm the credential cache.
+        foreach (var client in clients)
+        {
+            await client.GetJsonAsync("/v2/apps");
+        }
+
+        await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}");
+
+        foreach (var client in clients)
+        {
+            Http.AssertV2Error(await client.GetJsonAsync("/v2/apps", HttpStatusCode.Unauthorized), "unauthorized");
+        }
+    }
+
+    [Fact]
+    public async Task DeletingAServiceAccount_LocksOutAllItsKeys()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var sa = await account.CreateServiceAccountAsync();
+        var second = await account.CreateServiceAccountKeyAsync(sa.Id);
+        await service.Basic(sa.Key).GetJsonAsync("/v2/apps");
+        await service.Basic(second).GetJsonAsync("/v2/apps");
+
+        await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}");
+
+        Http.AssertV2Error(await service.Basic(sa.Key).GetJsonAsync("/v2/apps", HttpStatusCode.Unauthorized), "unauthorized");
+        Http.AssertV2Error(await service.Basic(second).GetJsonAsync("/v2/apps", HttpStatusCode.Unauthorized), "unauthorized");
+    }
+
+    [Fact]
+    public async Task DeletingAnApp_LocksOutItsKeys()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var app = await account.CreateAppAsync();
+        var key = await account.CreateAppKeyAsync(app);
+        var jwtClient = service.WithBearer(Jwt.ForKey(key.Id, key.Secret, scope: "app"));
+        await service.Basic(key).GetJsonAsync($"/v2/apps/{app}");
+        await jwtClient.GetJsonAsync($"/v2/apps/{app}");
+
+        await account.DeleteJsonAsync($"/v2/apps/{app}");
+
+        Http.AssertV2Error(await service.Basic(key).GetJsonAsync($"/v2/apps/{app}", HttpStatusCode.Unauthorized), "unauthorized");
+        Http.AssertV2Error(await jwtClient.GetJsonAsync($"/v2/apps/{app}", HttpStatusCode.Unauthorized), "unauthorized");
+        Assert.False(await service.QueryDbAsync(db => db.ApiKeys.AnyAsync(k => k.Id == new KeyId(key.Id))));
+    }
+
+    [Fact]
+    public async Task DeletingAnAppKey_LocksItOut()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var app = await account.CreateAppAsync();
+        var key = await account.CreateAppKeyAsync(app);
+        await service.Basic(key).GetJsonAsync($"/v2/apps/{app}");
+
+        await account.DeleteJsonAsync($"/v2/apps/{app}/keys/{key.Id}");
+
+        Http.AssertV2Error(await service.Basic(key).GetJsonAsync($"/v2/apps/{app}", HttpStatusCode.Unauthorized), "unauthorized");
+    }
+
+    [Fact]
+    public async Task KeyUse_IsRecordedAsLastUsedAt_InBatches()
+    {
+        var tenant = await service.NewTenantAsync();
+        var before = await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)));
+        Assert.Null(before.LastUsedAt);
+
+        await tenant.Client().GetJsonAsync("/v2/apps");
+        await tenant.Client().GetJsonAsync("/v2/apps");
+        await service.Factory.Services.GetRequiredService<KeyUsageRecorder>().FlushAsync(CancellationToken.None);
+
+        var after = await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)));
+        Assert.NotNull(after.LastUsedAt);
+        Assert.InRange(after.LastUsedAt!.Value, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        var shown = await tenant.Client().GetJsonAsync($"/v2/keys/{tenant.KeyId}");
+        Assert.NotNull(shown["key"]!["lastUsedAt"]);
+    }
+}

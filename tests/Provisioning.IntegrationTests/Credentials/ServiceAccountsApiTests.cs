@@ -1,0 +1,235 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Credentials;
+
+[Collection(ServiceTestCollection.Name)]
+public sealed class ServiceAccountsApiTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task ServiceAccounts_CreateGetRenameListDelete()
+    {
+        var tenant = await service.NewTenantAsync();
+        var client = tenant.Client();
+
+        var created = (await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = " Acme deployment " }, HttpStatusCode.Created))["serviceAccount"]!;
+        var id = (string)created["id"]!;
+        Assert.True(IdGenerator.IsValid(id));
+        Assert.Equal("Acme deployment", (string?)created["displayName"]);
+        Assert.NotNull(created["createdAt"]);
+
+        Assert.Equal("Acme deployment", (string?)(await client.GetJsonAsync($"/v2/serviceaccounts/{id}"))["serviceAccount"]!["displayName"]);
+        var renamed = await client.PatchJsonAsync($"/v2/serviceaccounts/{id}", new { displayName = "Renamed" });
+        Assert.Equal("Renamed", (string?)renamed["serviceAccount"]!["displayName"]);
+
+        await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "Second" }, HttpStatusCode.Created);
+        var page = await client.GetJsonAsync("/v2/serviceaccounts?page[size]=1");
+        Assert.Equal(id, (string?)page["serviceAccounts"]![0]!["id"]);
+        Assert.True((bool)page["meta"]!["hasMore"]!);
+        Assert.Contains("page[after]=", (string?)page["links"]!["next"]);
+
+        Assert.Empty((await client.DeleteJsonAsync($"/v2/serviceaccounts/{id}")).AsObject());
+        Http.AssertV2Error(await client.GetJsonAsync($"/v2/serviceaccounts/{id}", HttpStatusCode.NotFound), "not_found");
+        Assert.False(await service.QueryDbAsync(db => db.ServiceAccounts.AnyAsync(s => s.Id == new ServiceAccountId(id))));
+    }
+
+    [Theory]
+    [InlineData("Acme", "acme")]
+    [InlineData("Acme", "  ACME ")]
+    public async Task CreateServiceAccount_WithDuplicateNameInAnyCase_Returns409AndCreatesNothing(string first, string second)
+    {
+        var tenant = await service.NewTenantAsync();
+        var client = tenant.Client();
+        await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = first }, HttpStatusCode.Created);
+
+        Http.AssertV2Error(await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = second }, HttpStatusCode.Conflict), "conflict");
+        Assert.Equal(1, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
+
+        // Another tenant may use the name.
+        var other = await service.NewTenantAsync();
+        await other.Client().PostJsonAsync("/v2/serviceaccounts", new { displayName = second }, HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task RenameServiceAccount_ToAnotherOnesName_Returns409_ButToItsOwnNameInOtherCaseIsFine()
+    {
+        var client = (await service.NewTenantAsync()).Client();
+        var a = await client.CreateServiceAccountAsync("Alpha");
+        await client.CreateServiceAccountAsync("Beta");
+
+        Http.AssertV2Error(await client.PatchJsonAsync($"/v2/serviceaccounts/{a.Id}", new { displayName = "BETA" }, HttpStatusCode.Conflict), "conflict");
+        var body = await client.PatchJsonAsync($"/v2/serviceaccounts/{a.Id}", new { displayName = "ALPHA" });
+        Assert.Equal("ALPHA", (string?)body["serviceAccount"]!["displayName"]);
+    }
+
+    [Fact]
+    public async Task ConcurrentCreates_WithTheSameName_LeaveExactlyOne()
+    {
+        var tenant = await service.NewTenantAsync();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var response = await tenant.Client().PostAsync("/v2/serviceaccounts", Http.Json(new { displayName = i % 2 == 0 ? "Race" : "RACE" }));
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(1, responses.Count(s => s == HttpStatusCode.Created));
+        Assert.All(responses.Where(s => s != HttpStatusCode.Created), s => Assert.Equal(HttpStatusCode.Conflict, s));
+        Assert.Equal(1, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
+    }
+
+    [Theory]
+    [InlineData("""{}""", "displayName")]
+    [InlineData("""{"displayName":"  "}""", "displayName")]
+    [InlineData("""{"displayName":7}""", "displayName")]
+    public async Task CreateServiceAccount_WithBadInput_Returns400(string json, string field)
+    {
+        var client = (await service.NewTenantAsync()).Client();
+        var body = await client.PostJsonAsync("/v2/serviceaccounts", Http.Json(json), HttpStatusCode.BadRequest);
+        Http.AssertV2Error(body, "bad_request");
+        Assert.Contains(field, Http.Titles(body));
+        var longName = await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = new string('n', 101) }, HttpStatusCode.BadRequest);
+        Assert.Contains("displayName", Http.Titles(longName));
+    }
+
+    [Theory]
+    [InlineData("/v2/serviceaccounts/{0}")]
+    [InlineData("/v2/serviceaccounts/{0}/keys")]
+    [InlineData("/v2/serviceaccounts/{0}/apps")]
+    public async Task UnknownOrMalformedServiceAccount_Returns404(string route)
+    {
+        var client = (await service.NewTenantAsync()).Client();
+        foreach (var id in new[] { IdGenerator.NewId(), "nope", "%27--" })
+        {
+            Http.AssertV2Error(await client.GetJsonAsync(string.Format(route, id), HttpStatusCode.NotFound), "not_found");
+        }
+    }
+
+    [Fact]
+    public async Task ServiceAccountKeys_ShowSecretsAndAreLimitedToTen()
+    {
+        var tenant = await service.NewTenantAsync();
+        var client = tenant.Client();
+        var sa = await client.CreateServiceAccountAsync();
+
+        var listed = (await client.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys"))["keys"]!.AsArray();
+        Assert.Equal(sa.Key.Id, (string?)listed.Single()!["id"]);
+        Assert.Equal(sa.Key.Secret, (string?)listed.Single()!["secret"]);
+        Assert.StartsWith("svc_", sa.Key.Id);
+        var one = (await client.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}"))["key"]!;
+        Assert.Equal(sa.Key.Secret, (string?)one["secret"]);
+        Assert.True(one.AsObject().ContainsKey("lastUsedAt"));
+
+        for (var i = 1; i < 10; i++)
+        {
+            await client.CreateServiceAccountKeyAsync(sa.Id);
+        }
+
+        var eleventh = await client.PostJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys", new { displayName = "11th" }, HttpStatusCode.BadRequest);
+        Http.AssertV2Error(eleventh, "bad_request");
+        Assert.Equal(10, await service.QueryDbAsync(db => db.ApiKeys.CountAsync(k => k.ServiceAccountId == new ServiceAccountId(sa.Id))));
+
+        // Secrets are encrypted at rest.
+        var stored = await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(sa.Key.Id)));
+        Assert.DoesNotContain(sa.Key.Secret, System.Text.Encoding.UTF8.GetString(stored.ProtectedSecret));
+    }
+
+    [Fact]
+    public async Task ServiceAccountKey_OfAnotherAccountOrKind_Is404()
+    {
+        var client = (await service.NewTenantAsync()).Client();
+        var a = await client.CreateServiceAccountAsync();
+        var b = await client.CreateServiceAccountAsync();
+        Http.AssertV2Error(await client.GetJsonAsync($"/v2/serviceaccounts/{a.Id}/keys/{b.Key.Id}", HttpStatusCode.NotFound), "not_found");
+        Http.AssertV2Error(await client.DeleteJsonAsync($"/v2/serviceaccounts/{a.Id}/keys/{b.Key.Id}", HttpStatusCode.NotFound), "not_found");
+        Http.AssertV2Error(await client.GetJsonAsync($"/v2/serviceaccounts/{a.Id}/keys/act_{IdGenerator.NewId()}", HttpStatusCode.NotFound), "not_found");
+        Assert.True(await service.QueryDbAsync(db => db.ApiKeys.AnyAsync(k => k.Id == new KeyId(b.Key.Id))));
+    }
+
+    [Fact]
+    public async Task IssuedJwt_IsHs256WithKidScopeIatExp_AndAuthenticates()
+    {
+        var client = (await service.NewTenantAsync()).Client();
+        var sa = await client.CreateServiceAccountAsync();
+        var jwt = (string)(await client.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}/jwt"))["jwt"]!;
+
+        var token = new JsonWebToken(jwt);
+        Assert.Equal("HS256", token.Alg);
+        Assert.Equal(sa.Key.Id, token.Kid);
+        Assert.Equal("account", token.GetClaim("scope").Value);
+        Assert.InRange(token.ValidTo - token.IssuedAt, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
+
+        var app = await service.WithBearer(jwt).CreateAppAsync("Made with an issued JWT");
+        Assert.True(await service.QueryDbAsync(db => db.AppGrants.AnyAsync(g => g.AppId == new AppId(app) && g.ServiceAccountId == new ServiceAccountId(sa.Id))));
+    }
+
+    [Fact]
+    public async Task ServiceAccount_SeesOnlyItsApps_AndGrantsOpenAndCloseAccess()
+    {
+        var tenant = await service.NewTenantAsync();
+        var account = tenant.Client();
+        var sa = await account.CreateServiceAccountAsync();
+        var svc = service.Basic(sa.Key);
+
+        var own = await svc.CreateAppAsync("Own");
+        var other = await account.CreateAppAsync("Not granted");
+
+        var visible = (await svc.GetJsonAsync("/v2/apps"))["apps"]!.AsArray().Select(a => (string)a!["id"]!).ToList();
+        Assert.Equal([own], visible);
+        Http.AssertV2Error(await svc.GetJsonAsync($"/v2/apps/{other}", HttpStatusCode.NotFound), "app_not_found");
+
+        Assert.Empty((await account.PutJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{other}", null)).AsObject());
+        await account.PutJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{other}", null); // idempotent
+        Assert.Equal("Not granted", (string?)(await svc.GetJsonAsync($"/v2/apps/{other}"))["app"]!["displayName"]);
+        var granted = (await account.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps"))["apps"]!.AsArray().Select(a => (string)a!["id"]!);
+        Assert.Equal([own, other], granted);
+
+        await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{other}");
+        Http.AssertV2Error(await svc.GetJsonAsync($"/v2/apps/{other}", HttpStatusCode.NotFound), "app_not_found");
+        Http.AssertV2Error(await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{other}", HttpStatusCode.NotFound), "not_found");
+        Assert.True(await service.QueryDbAsync(db => db.Apps.AnyAsync(a => a.Id == new AppId(other))));
+    }
+
+    [Fact]
+    public async Task Grant_OfAnotherTenantsApp_Is404()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var sa = await account.CreateServiceAccountAsync();
+        var foreignApp = await (await service.NewTenantAsync()).Client().CreateAppAsync();
+        Http.AssertV2Error(await account.PutJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{foreignApp}", null, HttpStatusCode.NotFound), "app_not_found");
+        Assert.False(await service.QueryDbAsync(db => db.AppGrants.AnyAsync(g => g.AppId == new AppId(foreignApp))));
+    }
+
+    [Fact]
+    public async Task FilterByServiceAccount_ListsItsApps_AndIs403ForAnotherServiceAccountsCaller()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var a = await account.CreateServiceAccountAsync();
+        var b = await account.CreateServiceAccountAsync();
+        var appOfA = await service.Basic(a.Key).CreateAppAsync("A's");
+        await service.Basic(b.Key).CreateAppAsync("B's");
+
+        var filtered = await account.GetJsonAsync($"/v2/apps?filter[serviceAccountId]={a.Id}&page[size]=10");
+        Assert.Equal([appOfA], filtered["apps"]!.AsArray().Select(x => (string)x!["id"]!));
+        await service.Basic(a.Key).GetJsonAsync($"/v2/apps?filter[serviceAccountId]={a.Id}");
+        Http.AssertV2Error(await service.Basic(a.Key).GetJsonAsync($"/v2/apps?filter[serviceAccountId]={b.Id}", HttpStatusCode.Forbidden), "forbidden");
+        Http.AssertV2Error(await account.GetJsonAsync($"/v2/apps?filter[serviceAccountId]={IdGenerator.NewId()}", HttpStatusCode.NotFound), "not_found");
+    }
+
+    [Fact]
+    public async Task DeletingAServiceAccount_KeepsItsApps_AndRemovesKeysAndGrants()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var sa = await account.CreateServiceAccountAsync();
+        var app = await service.Basic(sa.Key).CreateAppAsync();
+
+        await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}");
+
+        Assert.True(await service.QueryDbAsync(db => db.Apps.AnyAsync(a => a.Id == new AppId(app))));
+        Assert.False(await service.QueryDbAsync(db => db.ApiKeys.AnyAsync(k => k.ServiceAccountId == new ServiceAccountId(sa.Id))));
+        Assert.False(await service.QueryDbAsync(db => db.AppGrants.AnyAsync(g => g.ServiceAccountId == new ServiceAccountId(sa.Id))));
+    }
+}
