@@ -1,0 +1,75 @@
+// smooch-core (v1.1), unchanged, pointed at the service.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Smooch from 'smooch-core';
+import { url, keyId, secret, unique } from '../support/env.mjs';
+
+const account = new Smooch({ keyId, secret, scope: 'account', serviceUrl: url });
+
+test('service accounts, keys and JWTs; a service account sees only its apps', async () => {
+  const { serviceAccount } = await account.serviceAccounts.create(unique('smooch-sa'));
+  assert.ok(serviceAccount._id);
+  assert.equal((await account.serviceAccounts.get(serviceAccount._id)).serviceAccount.name, serviceAccount.name);
+  const renamed = await account.serviceAccounts.update(serviceAccount._id, { name: `${serviceAccount.name}-renamed` });
+  assert.equal(renamed.serviceAccount.name, `${serviceAccount.name}-renamed`);
+  const listed = await account.serviceAccounts.list(100, 0);
+  assert.ok(listed.serviceAccounts.some((s) => s._id === serviceAccount._id));
+  assert.equal(typeof listed.hasMore, 'boolean');
+
+  const { key } = await account.serviceAccounts.keys.create(serviceAccount._id, 'deploy');
+  assert.match(key._id, /^svc_/);
+  assert.ok((await account.serviceAccounts.keys.list(serviceAccount._id)).keys.some((k) => k._id === key._id));
+  assert.equal((await account.serviceAccounts.keys.get(serviceAccount._id, key._id)).key.secret, key.secret);
+  const { jwt } = await account.serviceAccounts.keys.getJwt(serviceAccount._id, key._id);
+
+  const accountApp = (await account.apps.create({ name: unique('smooch-account-app') })).app;
+  const asService = new Smooch({ jwt, serviceUrl: url });
+  const serviceApp = (await asService.apps.create({ name: unique('smooch-sa-app') })).app;
+  const visible = (await asService.apps.list()).apps.map((a) => a._id);
+  assert.deepEqual(visible, [serviceApp._id]);
+  await assert.rejects(asService.apps.get(accountApp._id), (e) => e.response.status === 404 && e.code === 'app_not_found');
+
+  // The same key, signed by smooch-core itself.
+  const signed = new Smooch({ keyId: key._id, secret: key.secret, scope: 'account', serviceUrl: url });
+  assert.deepEqual((await signed.apps.list()).apps.map((a) => a._id), [serviceApp._id]);
+  assert.deepEqual((await account.apps.list(100, 0, serviceAccount._id)).apps.map((a) => a._id), [serviceApp._id]);
+
+  await account.serviceAccounts.keys.delete(serviceAccount._id, key._id);
+  await assert.rejects(signed.apps.list(), (e) => e.response.status === 401 && e.code === 'unauthorized');
+  await assert.rejects(asService.apps.list(), (e) => e.response.status === 401);
+
+  await account.serviceAccounts.delete(serviceAccount._id);
+  await account.apps.delete(serviceApp._id);
+  await account.apps.delete(accountApp._id);
+});
+
+test('apps and app keys with v1.1 shapes', async () => {
+  const { app } = await account.apps.create({ name: unique('smooch-app'), settings: { useAnimalNames: true }, metadata: { a: 1 } });
+  assert.equal(app.settings.useAnimalNames, true);
+  const updated = (await account.apps.update(app._id, { name: 'renamed', metadata: { b: 2 } })).app;
+  assert.equal(updated.name, 'renamed');
+  assert.deepEqual(updated.metadata, { a: 1, b: 2 });
+
+  const { key } = await account.apps.keys.create(app._id, 'app key');
+  assert.match(key._id, /^app_/);
+  assert.ok((await account.apps.keys.list(app._id)).keys.some((k) => k._id === key._id));
+  const { jwt } = await account.apps.keys.getJwt(app._id, key._id);
+  const asApp = new Smooch({ jwt, serviceUrl: url });
+  assert.equal(asApp.scope, 'app');
+
+  await account.apps.keys.delete(app._id, key._id);
+  await account.apps.delete(app._id);
+  await assert.rejects(account.apps.get(app._id), (e) => e.response.status === 404 && e.code === 'app_not_found');
+});
+
+test('errors arrive in the v1.1 envelope', async () => {
+  const name = unique('dup');
+  const { serviceAccount } = await account.serviceAccounts.create(name);
+  await assert.rejects(account.serviceAccounts.create(name.toUpperCase()), (e) => {
+    assert.equal(e.response.status, 409);
+    assert.equal(e.code, 'conflict');
+    assert.ok(e.description);
+    return true;
+  });
+  await account.serviceAccounts.delete(serviceAccount._id);
+});
