@@ -112,9 +112,9 @@ public sealed class Tenant
         OwnSettings = TenantSettings.Apply(OwnSettings, change);
 
     /// <summary>Adds a user; an address already present (in any case) is left as it is. Returns false then.</summary>
-    public bool AddUser(string? email, DateTimeOffset now)
+    public bool AddUser(string? email, DateTimeOffset now, string field = "emails")
     {
-        var normalized = TenantUser.NormalizeEmail(email);
+        var normalized = TenantUser.NormalizeEmail(email, field);
         if (_users.Any(u => u.Email == normalized))
         {
             return false;

@@ -28,7 +28,7 @@ public sealed class TenantUser
             || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
             || !trimmed.Contains('@') || trimmed.Split('@')[1].Length == 0 || !trimmed.Split('@')[1].Contains('.'))
         {
-            throw new DomainRuleException(field, $"'{Truncate(trimmed)}' is not a valid email address.");
+            throw new DomainRuleException(field, $"{field}: '{Truncate(trimmed)}' is not a valid email address.");
         }
 
         return trimmed.ToLowerInvariant();

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Optional;
 
 namespace Provisioning.WebApi.Contracts;
 
@@ -7,4 +9,22 @@ public static class JsonElementExtensions
     /// <summary>An absent JSON property (<see cref="JsonValueKind.Undefined"/>) as null.</summary>
     public static JsonElement? AsOptional(this JsonElement element) =>
         element.ValueKind == JsonValueKind.Undefined ? null : element;
+
+    /// <summary>A field that may be absent (leave it), null (clear it) or a string.</summary>
+    public static Optional<string?> ToOptionalString(this JsonElement element, string field) => element.ValueKind switch
+    {
+        JsonValueKind.Undefined => Optional<string?>.Absent,
+        JsonValueKind.Null => Optional<string?>.Of(null),
+        JsonValueKind.String => Optional<string?>.Of(element.GetString()),
+        _ => throw new RequestValidationException(field, $"{field} must be a string or null."),
+    };
+
+    /// <summary>A field that may be absent (leave it), null (clear it) or a whole number.</summary>
+    public static Optional<int?> ToOptionalInt(this JsonElement element, string field) => element.ValueKind switch
+    {
+        JsonValueKind.Undefined => Optional<int?>.Absent,
+        JsonValueKind.Null => Optional<int?>.Of(null),
+        JsonValueKind.Number when element.TryGetInt32(out var value) => Optional<int?>.Of(value),
+        _ => throw new RequestValidationException(field, $"{field} must be a whole number or null."),
+    };
 }

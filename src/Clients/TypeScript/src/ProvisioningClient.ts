@@ -81,6 +81,29 @@ export interface IProvisioningClient {
     /**
      * @return Created
      */
+    createProvisioningKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse>;
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listProvisioningKeys(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<ProvisioningKeyListResponse>;
+
+    /**
+     * @return OK
+     */
+    getProvisioningKey(keyId: string, signal?: AbortSignal): Promise<ProvisioningKeyResponse>;
+
+    /**
+     * @return OK
+     */
+    deleteProvisioningKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return Created
+     */
     createServiceAccount(body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse>;
 
     /**
@@ -148,6 +171,49 @@ export interface IProvisioningClient {
      * @return OK
      */
     revokeAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    provisionTenant(body: ProvisionTenantRequest, signal?: AbortSignal): Promise<ProvisionedTenantDto>;
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listTenants(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<TenantListResponse>;
+
+    /**
+     * @return OK
+     */
+    getTenant(tenantId: string, signal?: AbortSignal): Promise<TenantResponse>;
+
+    /**
+     * @return OK
+     */
+    updateTenant(tenantId: string, body: UpdateTenantRequest, signal?: AbortSignal): Promise<TenantResponse>;
+
+    /**
+     * @return OK
+     */
+    deleteTenant(tenantId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * @return OK
+     */
+    listTenantUsers(tenantId: string, signal?: AbortSignal): Promise<TenantUserListResponse>;
+
+    /**
+     * @return OK
+     */
+    addTenantUser(tenantId: string, body: AddTenantUserRequest, signal?: AbortSignal): Promise<TenantUserResponse>;
+
+    /**
+     * @return OK
+     */
+    removeTenantUser(tenantId: string, email: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
      * @return Created
@@ -1070,6 +1136,251 @@ export class ProvisioningClient implements IProvisioningClient {
     /**
      * @return Created
      */
+    createProvisioningKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse> {
+        let url_ = this.baseUrl + "/v2/provisioningkeys";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateProvisioningKey(_response);
+        });
+    }
+
+    protected processCreateProvisioningKey(response: Response): Promise<ProvisioningKeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProvisioningKeyResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProvisioningKeyResponse>(null as any);
+    }
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listProvisioningKeys(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<ProvisioningKeyListResponse> {
+        let url_ = this.baseUrl + "/v2/provisioningkeys?";
+        if (pageafter === null)
+            throw new globalThis.Error("The parameter 'pageafter' cannot be null.");
+        else if (pageafter !== undefined)
+            url_ += "page[after]=" + encodeURIComponent("" + pageafter) + "&";
+        if (pagebefore === null)
+            throw new globalThis.Error("The parameter 'pagebefore' cannot be null.");
+        else if (pagebefore !== undefined)
+            url_ += "page[before]=" + encodeURIComponent("" + pagebefore) + "&";
+        if (pagesize === null)
+            throw new globalThis.Error("The parameter 'pagesize' cannot be null.");
+        else if (pagesize !== undefined)
+            url_ += "page[size]=" + encodeURIComponent("" + pagesize) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListProvisioningKeys(_response);
+        });
+    }
+
+    protected processListProvisioningKeys(response: Response): Promise<ProvisioningKeyListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProvisioningKeyListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProvisioningKeyListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    getProvisioningKey(keyId: string, signal?: AbortSignal): Promise<ProvisioningKeyResponse> {
+        let url_ = this.baseUrl + "/v2/provisioningkeys/{keyId}";
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetProvisioningKey(_response);
+        });
+    }
+
+    protected processGetProvisioningKey(response: Response): Promise<ProvisioningKeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProvisioningKeyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProvisioningKeyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    deleteProvisioningKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/provisioningkeys/{keyId}";
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteProvisioningKey(_response);
+        });
+    }
+
+    protected processDeleteProvisioningKey(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return Created
+     */
     createServiceAccount(body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse> {
         let url_ = this.baseUrl + "/v2/serviceaccounts";
         url_ = url_.replace(/[?&]$/, "");
@@ -1868,6 +2179,512 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     protected processRevokeAppAccess(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    provisionTenant(body: ProvisionTenantRequest, signal?: AbortSignal): Promise<ProvisionedTenantDto> {
+        let url_ = this.baseUrl + "/v2/tenants";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processProvisionTenant(_response);
+        });
+    }
+
+    protected processProvisionTenant(response: Response): Promise<ProvisionedTenantDto> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProvisionedTenantDto;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProvisionedTenantDto>(null as any);
+    }
+
+    /**
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @return OK
+     */
+    listTenants(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<TenantListResponse> {
+        let url_ = this.baseUrl + "/v2/tenants?";
+        if (pageafter === null)
+            throw new globalThis.Error("The parameter 'pageafter' cannot be null.");
+        else if (pageafter !== undefined)
+            url_ += "page[after]=" + encodeURIComponent("" + pageafter) + "&";
+        if (pagebefore === null)
+            throw new globalThis.Error("The parameter 'pagebefore' cannot be null.");
+        else if (pagebefore !== undefined)
+            url_ += "page[before]=" + encodeURIComponent("" + pagebefore) + "&";
+        if (pagesize === null)
+            throw new globalThis.Error("The parameter 'pagesize' cannot be null.");
+        else if (pagesize !== undefined)
+            url_ += "page[size]=" + encodeURIComponent("" + pagesize) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListTenants(_response);
+        });
+    }
+
+    protected processListTenants(response: Response): Promise<TenantListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TenantListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    getTenant(tenantId: string, signal?: AbortSignal): Promise<TenantResponse> {
+        let url_ = this.baseUrl + "/v2/tenants/{tenantId}";
+        if (tenantId === undefined || tenantId === null)
+            throw new globalThis.Error("The parameter 'tenantId' must be defined.");
+        url_ = url_.replace("{tenantId}", encodeURIComponent("" + tenantId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetTenant(_response);
+        });
+    }
+
+    protected processGetTenant(response: Response): Promise<TenantResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TenantResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    updateTenant(tenantId: string, body: UpdateTenantRequest, signal?: AbortSignal): Promise<TenantResponse> {
+        let url_ = this.baseUrl + "/v2/tenants/{tenantId}";
+        if (tenantId === undefined || tenantId === null)
+            throw new globalThis.Error("The parameter 'tenantId' must be defined.");
+        url_ = url_.replace("{tenantId}", encodeURIComponent("" + tenantId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateTenant(_response);
+        });
+    }
+
+    protected processUpdateTenant(response: Response): Promise<TenantResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TenantResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    deleteTenant(tenantId: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/tenants/{tenantId}";
+        if (tenantId === undefined || tenantId === null)
+            throw new globalThis.Error("The parameter 'tenantId' must be defined.");
+        url_ = url_.replace("{tenantId}", encodeURIComponent("" + tenantId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteTenant(_response);
+        });
+    }
+
+    protected processDeleteTenant(response: Response): Promise<EmptyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    listTenantUsers(tenantId: string, signal?: AbortSignal): Promise<TenantUserListResponse> {
+        let url_ = this.baseUrl + "/v2/tenants/{tenantId}/users";
+        if (tenantId === undefined || tenantId === null)
+            throw new globalThis.Error("The parameter 'tenantId' must be defined.");
+        url_ = url_.replace("{tenantId}", encodeURIComponent("" + tenantId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListTenantUsers(_response);
+        });
+    }
+
+    protected processListTenantUsers(response: Response): Promise<TenantUserListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantUserListResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TenantUserListResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    addTenantUser(tenantId: string, body: AddTenantUserRequest, signal?: AbortSignal): Promise<TenantUserResponse> {
+        let url_ = this.baseUrl + "/v2/tenants/{tenantId}/users";
+        if (tenantId === undefined || tenantId === null)
+            throw new globalThis.Error("The parameter 'tenantId' must be defined.");
+        url_ = url_.replace("{tenantId}", encodeURIComponent("" + tenantId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processAddTenantUser(_response);
+        });
+    }
+
+    protected processAddTenantUser(response: Response): Promise<TenantUserResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantUserResponse;
+            return result200;
+            });
+        } else if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            result201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantUserResponse;
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TenantUserResponse>(null as any);
+    }
+
+    /**
+     * @return OK
+     */
+    removeTenantUser(tenantId: string, email: string, signal?: AbortSignal): Promise<EmptyResponse> {
+        let url_ = this.baseUrl + "/v2/tenants/{tenantId}/users/{email}";
+        if (tenantId === undefined || tenantId === null)
+            throw new globalThis.Error("The parameter 'tenantId' must be defined.");
+        url_ = url_.replace("{tenantId}", encodeURIComponent("" + tenantId));
+        if (email === undefined || email === null)
+            throw new globalThis.Error("The parameter 'email' must be defined.");
+        url_ = url_.replace("{email}", encodeURIComponent("" + email));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRemoveTenantUser(_response);
+        });
+    }
+
+    protected processRemoveTenantUser(response: Response): Promise<EmptyResponse> {
         const status = response.status;
         let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
         if (status === 200) {
@@ -3160,6 +3977,12 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 }
 
+export interface AddTenantUserRequest {
+    email?: string | undefined;
+
+    [key: string]: any;
+}
+
 export interface ApiError {
     code: string;
     title: string;
@@ -3296,6 +4119,47 @@ export interface PageMeta {
     [key: string]: any;
 }
 
+export interface ProvisionTenantRequest {
+    name?: string | undefined;
+    key?: string | undefined;
+    logo_url?: string | undefined;
+    contacts?: number | undefined;
+    emails?: string[] | undefined;
+    settings?: { [key: string]: { [key: string]: string; }; } | undefined;
+
+    [key: string]: any;
+}
+
+export interface ProvisionedTenantDto {
+    tenantuid: string;
+    token: string;
+
+    [key: string]: any;
+}
+
+export interface ProvisioningKeyDto {
+    id: string;
+    displayName: string;
+    secret: string | undefined;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+export interface ProvisioningKeyListResponse {
+    provisioningKeys: ProvisioningKeyDto[];
+    meta: PageMeta;
+    links: PageLinks;
+
+    [key: string]: any;
+}
+
+export interface ProvisioningKeyResponse {
+    provisioningKey: ProvisioningKeyDto;
+
+    [key: string]: any;
+}
+
 export interface ServiceAccountDto {
     id: string;
     displayName: string;
@@ -3318,10 +4182,81 @@ export interface ServiceAccountResponse {
     [key: string]: any;
 }
 
+export interface TenantDto {
+    id: string;
+    name: string;
+    parentId: string | undefined;
+    logoUrl: string | undefined;
+    contacts: number;
+    settings: { [key: string]: { [key: string]: string; }; };
+    ownSettings: { [key: string]: { [key: string]: string; }; };
+    users: string[];
+    maxApps: number | undefined;
+    appCount: number;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+export interface TenantListResponse {
+    tenants: TenantSummaryDto[];
+    meta: PageMeta;
+    links: PageLinks;
+
+    [key: string]: any;
+}
+
+export interface TenantResponse {
+    tenant: TenantDto;
+
+    [key: string]: any;
+}
+
+export interface TenantSummaryDto {
+    id: string;
+    name: string;
+    parentId: string | undefined;
+    logoUrl: string | undefined;
+    contacts: number;
+    maxApps: number | undefined;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+export interface TenantUserDto {
+    email: string;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+export interface TenantUserListResponse {
+    users: TenantUserDto[];
+
+    [key: string]: any;
+}
+
+export interface TenantUserResponse {
+    user: TenantUserDto;
+
+    [key: string]: any;
+}
+
 export interface UpdateAppRequest {
     displayName?: string | undefined;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
+
+    [key: string]: any;
+}
+
+export interface UpdateTenantRequest {
+    name?: string | undefined;
+    logoUrl?: any | undefined;
+    contacts?: number | undefined;
+    settings?: { [key: string]: { [key: string]: string; }; } | undefined;
+    maxApps?: any | undefined;
 
     [key: string]: any;
 }

@@ -1,6 +1,4 @@
-using Provisioning.Domain.Credentials;
-
-namespace Provisioning.WebApi.Authentication;
+namespace Provisioning.Domain.Credentials;
 
 /// <summary>
 /// The opaque API token handed out when a tenant is provisioned: an account key id and its secret

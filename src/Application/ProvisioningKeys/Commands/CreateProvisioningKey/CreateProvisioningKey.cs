@@ -1,0 +1,29 @@
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.ProvisioningKeys.Commands.CreateProvisioningKey;
+
+/// <summary>Creates a provisioning key of the caller's tenant. Only its hash is stored; the secret is shown in this answer only.</summary>
+public sealed record CreateProvisioningKeyCommand(string? DisplayName) : ICommand<ProvisioningKeyDto>;
+
+public sealed class CreateProvisioningKeyCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, ISecretGenerator secrets, ISecretHasher hasher, TimeProvider clock)
+    : ICommandHandler<CreateProvisioningKeyCommand, ProvisioningKeyDto>
+{
+    public async ValueTask<ProvisioningKeyDto> Handle(CreateProvisioningKeyCommand command, CancellationToken cancellationToken)
+    {
+        var secret = secrets.NewSecret();
+        var key = ProvisioningKey.Create(callerContext.Caller.TenantId, command.DisplayName!, hasher.Hash(secret), clock.GetUtcNow());
+        db.ProvisioningKeys.Add(key);
+        await db.SaveChangesAsync(cancellationToken);
+        return key.ToDto(secret);
+    }
+}
+
+public sealed class CreateProvisioningKeyCommandValidator : FluentValidation.AbstractValidator<CreateProvisioningKeyCommand>
+{
+    public CreateProvisioningKeyCommandValidator() =>
+        Common.Validation.ValidationRules.ValidDisplayName(RuleFor(x => x.DisplayName), "displayName");
+}

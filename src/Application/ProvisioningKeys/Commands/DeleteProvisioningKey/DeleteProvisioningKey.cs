@@ -1,0 +1,19 @@
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+
+namespace Provisioning.Application.ProvisioningKeys.Commands.DeleteProvisioningKey;
+
+/// <summary>Deletes a provisioning key; it no longer provisions tenants. Tenants made with it stay.</summary>
+public sealed record DeleteProvisioningKeyCommand(string KeyId) : ICommand<Unit>;
+
+public sealed class DeleteProvisioningKeyCommandHandler(IProvisioningDbContext db, ICallerContext callerContext)
+    : ICommandHandler<DeleteProvisioningKeyCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(DeleteProvisioningKeyCommand command, CancellationToken cancellationToken)
+    {
+        db.ProvisioningKeys.Remove(await db.GetProvisioningKeyAsync(callerContext.Caller, command.KeyId, cancellationToken));
+        await db.SaveChangesAsync(cancellationToken);
+        return Unit.Value;
+    }
+}

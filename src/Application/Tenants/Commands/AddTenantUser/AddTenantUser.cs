@@ -1,0 +1,23 @@
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+
+namespace Provisioning.Application.Tenants.Commands.AddTenantUser;
+
+/// <summary>Adds a user by email. Adding an address that is already there (in any case) changes nothing.</summary>
+public sealed record AddTenantUserCommand(string TenantId, string? Email) : ICommand<AddTenantUserResult>;
+
+public sealed record AddTenantUserResult(TenantUserDto User, bool Created);
+
+public sealed class AddTenantUserCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
+    : ICommandHandler<AddTenantUserCommand, AddTenantUserResult>
+{
+    public async ValueTask<AddTenantUserResult> Handle(AddTenantUserCommand command, CancellationToken cancellationToken)
+    {
+        var tenant = await db.GetVisibleTenantAsync(callerContext.Caller, command.TenantId, cancellationToken, withUsers: true);
+        var created = tenant.AddUser(command.Email, clock.GetUtcNow(), "email");
+        await db.SaveChangesAsync(cancellationToken);
+        var user = tenant.Users.Single(u => u.Email == Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email"));
+        return new AddTenantUserResult(new TenantUserDto(user.Email, user.CreatedAt), created);
+    }
+}

@@ -1,0 +1,38 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
+
+namespace Provisioning.Application.Tenants.Commands.DeleteTenant;
+
+/// <summary>
+/// Deletes a tenant and everything under it (apps, service accounts, keys, child tenants) in one
+/// transaction; every credential of the subtree stops working at once. Only an ancestor may.
+/// </summary>
+public sealed record DeleteTenantCommand(string TenantId) : ICommand<Unit>;
+
+public sealed class DeleteTenantCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    : ICommandHandler<DeleteTenantCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(DeleteTenantCommand command, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+        var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
+        if (!caller.IsAncestorOf(tenant))
+        {
+            throw new ForbiddenException("A tenant cannot delete itself; an ancestor can.");
+        }
+
+        var id = tenant.Id.Value;
+        var keyIds = await db.ApiKeys.Where(k => db.Tenants.Any(t => t.Id == k.TenantId && t.Path.Contains(id)))
+            .Select(k => k.Id).ToListAsync(cancellationToken);
+
+        // Everything below goes with it: every tenant-owned table cascades on delete.
+        await db.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
+        credentials.Revoke(unitOfWork, keyIds);
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,52 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.Tenants.Commands.ProvisionTenant;
+
+/// <summary>
+/// Creates a child of the caller's (acting) tenant, DailyStory style. <see cref="Key"/> must be the
+/// secret of a live provisioning key of that tenant. Answers the new tenant's id and an API token
+/// (an account credential of the child). One transaction: a failure leaves nothing behind.
+/// </summary>
+public sealed record ProvisionTenantCommand(
+    string? Name,
+    string? Key,
+    string? LogoUrl,
+    int? Contacts,
+    IReadOnlyList<string>? Emails,
+    IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings) : ICommand<ProvisionedTenantDto>;
+
+public sealed class ProvisionTenantCommandHandler(
+    IProvisioningDbContext db, ICallerContext callerContext, ISecretHasher hasher, ISecretGenerator secrets,
+    ISecretProtector protector, TimeProvider clock)
+    : ICommandHandler<ProvisionTenantCommand, ProvisionedTenantDto>
+{
+    public async ValueTask<ProvisionedTenantDto> Handle(ProvisionTenantCommand command, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+
+        // A tenant has few provisioning keys; every hash is checked in constant time.
+        var hashes = await db.ProvisioningKeys.AsNoTracking().Where(k => k.TenantId == caller.TenantId)
+            .Select(k => k.SecretHash).ToListAsync(cancellationToken);
+        var matches = hashes.Aggregate(false, (found, hash) => hasher.Verify(command.Key!, hash) | found);
+        if (!matches)
+        {
+            throw new UnauthorizedException("The provisioning key is not valid for this tenant.");
+        }
+
+        var parent = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.TenantId, cancellationToken);
+        var now = clock.GetUtcNow();
+        var child = parent.CreateChild(command.Name, command.LogoUrl, command.Contacts, command.Emails, command.Settings, now);
+        var secret = secrets.NewSecret();
+        var token = ApiKey.ForAccount(child.Id, "Provisioning token", protector.Protect(secret), now, isTenantToken: true);
+
+        db.Tenants.Add(child);
+        db.ApiKeys.Add(token);
+        await db.SaveChangesAsync(cancellationToken);
+        return new ProvisionedTenantDto(child.Id.Value, TenantToken.Format(token.Id.Value, secret));
+    }
+}

@@ -1,0 +1,24 @@
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+
+namespace Provisioning.Application.Tenants.Commands.RemoveTenantUser;
+
+public sealed record RemoveTenantUserCommand(string TenantId, string Email) : ICommand<Unit>;
+
+public sealed class RemoveTenantUserCommandHandler(IProvisioningDbContext db, ICallerContext callerContext)
+    : ICommandHandler<RemoveTenantUserCommand, Unit>
+{
+    public async ValueTask<Unit> Handle(RemoveTenantUserCommand command, CancellationToken cancellationToken)
+    {
+        var tenant = await db.GetVisibleTenantAsync(callerContext.Caller, command.TenantId, cancellationToken, withUsers: true);
+        if (!tenant.RemoveUser(command.Email))
+        {
+            throw new NotFoundException("User");
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return Unit.Value;
+    }
+}

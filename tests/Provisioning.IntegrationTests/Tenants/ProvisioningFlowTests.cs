@@ -1,0 +1,188 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Tenants;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Tenants;
+
+/// <summary>DailyStory-style provisioning: provisioning key + parent credential → child tenant + token.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class ProvisioningFlowTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task ProvisionTenant_WithDefaults_InheritsLogoAndSettings_AndItsTokenWorksBothWays()
+    {
+        var parent = await service.NewTenantAsync();
+        var account = parent.Client();
+        await account.PatchJsonAsync("/v2/tenants/self", new
+        {
+            logoUrl = "https://cdn.example.com/acme.png",
+            settings = new { email = new { fromName = "ACME", replyTo = "help@acme.example" } },
+        });
+        var key = await account.CreateProvisioningKeyAsync();
+
+        var answer = await account.PostJsonAsync("/v2/tenants", new
+        {
+            name = "ACME Denver",
+            key,
+            emails = new[] { "Owner@Denver.example", "owner@denver.example", "ops@denver.example" },
+            settings = new { email = new { fromName = "ACME Denver" } },
+        }, HttpStatusCode.OK);
+        var childId = (string)answer["tenantuid"]!;
+        var token = (string)answer["token"]!;
+        Assert.True(IdGenerator.IsValid(childId));
+        Assert.Equal(["tenantuid", "token"], answer.AsObject().Select(p => p.Key));
+
+        // The token works at once, as Bearer and as Basic api:<token>.
+        var viaBearer = (await service.WithBearer(token).GetJsonAsync("/v2/tenants/self"))["tenant"]!;
+        var viaBasic = (await service.WithBasic("api", token).GetJsonAsync("/v2/tenants/self"))["tenant"]!;
+        Assert.Equal(childId, (string?)viaBearer["id"]);
+        Assert.Equal(childId, (string?)viaBasic["id"]);
+
+        Assert.Equal("ACME Denver", (string?)viaBearer["name"]);
+        Assert.Equal(parent.TenantId, (string?)viaBearer["parentId"]);
+        Assert.Equal("https://cdn.example.com/acme.png", (string?)viaBearer["logoUrl"]);
+        Assert.Equal(10000, (int)viaBearer["contacts"]!);
+        Assert.Null(viaBearer["maxApps"]);
+        Assert.Equal(0, (int)viaBearer["appCount"]!);
+        Assert.Equal(["ops@denver.example", "owner@denver.example"], viaBearer["users"]!.AsArray().Select(u => (string)u!));
+        Assert.Equal("ACME Denver", (string?)viaBearer["settings"]!["email"]!["fromName"]);
+        Assert.Equal("help@acme.example", (string?)viaBearer["settings"]!["email"]!["replyTo"]);
+        Assert.Equal("""{"email":{"fromName":"ACME Denver"}}""", viaBearer["ownSettings"]!.ToJsonString());
+
+        var stored = await service.QueryDbAsync(db => db.Tenants.AsNoTracking().Include(t => t.Users).SingleAsync(t => t.Id == new TenantId(childId)));
+        Assert.Equal([parent.TenantId, childId], stored.Path[^2..]);
+        Assert.Equal(2, stored.Users.Count);
+    }
+
+    [Fact]
+    public async Task ParentSettingsChange_ShowsInChildrenThatDidNotOverride()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync(new { settings = new { email = new { fromName = "Child" } } });
+        var grandchild = await service.Client(child).ProvisionAsync(name: "Grandchild");
+
+        await account.PatchJsonAsync("/v2/tenants/self", new { settings = new { email = new { fromName = "Parent", footer = "v2" }, sms = new { sender = "ACME" } } });
+
+        var childView = (await service.Client(child).GetJsonAsync("/v2/tenants/self"))["tenant"]!;
+        Assert.Equal("Child", (string?)childView["settings"]!["email"]!["fromName"]);
+        Assert.Equal("v2", (string?)childView["settings"]!["email"]!["footer"]);
+        var grandView = (await service.Client(grandchild).GetJsonAsync("/v2/tenants/self"))["tenant"]!;
+        Assert.Equal("Child", (string?)grandView["settings"]!["email"]!["fromName"]);
+        Assert.Equal("ACME", (string?)grandView["settings"]!["sms"]!["sender"]);
+        Assert.Equal("{}", grandView["ownSettings"]!.ToJsonString());
+
+        // Removing the child's own value lets the parent's show through again.
+        await service.Client(child).PatchJsonAsync("/v2/tenants/self", Http.Json("""{"settings":{"email":{"fromName":null}}}"""));
+        Assert.Equal("Parent", (string?)(await service.Client(grandchild).GetJsonAsync("/v2/tenants/self"))["tenant"]!["settings"]!["email"]!["fromName"]);
+    }
+
+    [Fact]
+    public async Task ProvisionTenant_UsesGivenLogoAndContacts()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync(new { logo_url = "http://logos.example/c.png", contacts = 0 });
+        var view = (await account.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        Assert.Equal("http://logos.example/c.png", (string?)view["logoUrl"]);
+        Assert.Equal(0, (int)view["contacts"]!);
+    }
+
+    public static TheoryData<string, string> BadProvisioningBodies => new()
+    {
+        { """{"key":"{key}"}""", "name" },
+        { """{"name":"  ","key":"{key}"}""", "name" },
+        { $$"""{"name":"{{new string('n', 101)}}","key":"{key}"}""", "name" },
+        { """{"name":"X"}""", "key" },
+        { """{"name":"X","key":"{key}","emails":["not-an-email"]}""", "emails" },
+        { """{"name":"X","key":"{key}","emails":["a@example.com","b@"]}""", "emails" },
+        { """{"name":"X","key":"{key}","emails":"a@example.com"}""", "emails" },
+        { """{"name":"X","key":"{key}","contacts":-1}""", "contacts" },
+        { """{"name":"X","key":"{key}","contacts":"100"}""", "contacts" },
+        { """{"name":"X","key":"{key}","logo_url":"ftp://example.com/l.png"}""", "logo_url" },
+        { """{"name":"X","key":"{key}","logo_url":"/relative.png"}""", "logo_url" },
+        { """{"name":"X","key":"{key}","settings":{"email":{"fromName":5}}}""", "settings.email.fromName" },
+        { """{"name":"X","key":"{key}","settings":{"email":"flat"}}""", "settings.email" },
+        { """{"name":"X","key":"{key}","settings":{"email":{"deep":{"x":"y"}}}}""", "settings.email.deep" },
+        { """{"name":"X","key":"{key}","settings":[]}""", "settings" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadProvisioningBodies))]
+    public async Task ProvisionTenant_WithBadInput_Returns400NamingTheField_AndCreatesNothing(string json, string field)
+    {
+        var parent = await service.NewTenantAsync();
+        var account = parent.Client();
+        var key = await account.CreateProvisioningKeyAsync();
+
+        var body = await account.PostJsonAsync("/v2/tenants", Http.Json(json.Replace("{key}", key)), HttpStatusCode.BadRequest);
+        Http.AssertV2Error(body, "bad_request");
+        Assert.Contains(field, Http.Titles(body));
+        Assert.Equal(0, await ChildrenOf(parent.TenantId));
+    }
+
+    [Fact]
+    public async Task ProvisionTenant_WithAWrongDeletedOrForeignKey_Returns401_AndCreatesNothing()
+    {
+        var parent = await service.NewTenantAsync();
+        var account = parent.Client();
+        var live = await account.CreateProvisioningKeyAsync();
+        var foreign = await (await service.NewTenantAsync()).Client().CreateProvisioningKeyAsync();
+
+        foreach (var key in new[] { live + "x", foreign, "", "prv_" + IdGenerator.NewId() })
+        {
+            var status = key == "" ? HttpStatusCode.BadRequest : HttpStatusCode.Unauthorized;
+            await account.PostJsonAsync("/v2/tenants", new { name = "Nope", key }, status);
+        }
+
+        var doomed = (await account.PostJsonAsync("/v2/provisioningkeys", new { displayName = "doomed" }, HttpStatusCode.Created))["provisioningKey"]!;
+        await account.DeleteJsonAsync($"/v2/provisioningkeys/{(string)doomed["id"]!}");
+        Http.AssertV2Error(await account.PostJsonAsync("/v2/tenants", new { name = "Nope", key = (string)doomed["secret"]! }, HttpStatusCode.Unauthorized), "unauthorized");
+
+        Assert.Equal(0, await ChildrenOf(parent.TenantId));
+    }
+
+    [Fact]
+    public async Task ProvisioningKeys_ShowTheSecretOnceAndStoreOnlyAHash()
+    {
+        var parent = await service.NewTenantAsync();
+        var account = parent.Client();
+        var created = (await account.PostJsonAsync("/v2/provisioningkeys", new { displayName = "Franchise" }, HttpStatusCode.Created))["provisioningKey"]!;
+        var id = (string)created["id"]!;
+        var secret = (string)created["secret"]!;
+        Assert.StartsWith("prv_", id);
+
+        var listed = (await account.GetJsonAsync("/v2/provisioningkeys"))["provisioningKeys"]!.AsArray().Single()!;
+        Assert.Equal(id, (string?)listed["id"]);
+        Assert.False(listed.AsObject().ContainsKey("secret"));
+        Assert.False((await account.GetJsonAsync($"/v2/provisioningkeys/{id}"))["provisioningKey"]!.AsObject().ContainsKey("secret"));
+
+        var stored = await service.QueryDbAsync(db => db.ProvisioningKeys.AsNoTracking().SingleAsync(k => k.Id == new Domain.Credentials.KeyId(id)));
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)), stored.SecretHash);
+
+        Http.AssertV2Error(await (await service.NewTenantAsync()).Client().GetJsonAsync($"/v2/provisioningkeys/{id}", HttpStatusCode.NotFound), "not_found");
+        Http.AssertV2Error(await account.PostJsonAsync("/v2/provisioningkeys", new { displayName = "" }, HttpStatusCode.BadRequest), "bad_request");
+        Http.AssertV2Error(await account.GetJsonAsync("/v2/provisioningkeys?page[after]=act_0", HttpStatusCode.BadRequest), "bad_request");
+    }
+
+    [Fact]
+    public async Task Tenants_NestAtMostFiveLevelsBelowTheRoot()
+    {
+        var client = service.Root();
+        var created = new List<ProvisionedTenant>();
+        for (var depth = 1; depth <= 5; depth++)
+        {
+            created.Add(await client.ProvisionAsync(name: $"Level {depth}"));
+            client = service.Client(created[^1]);
+        }
+
+        var key = await client.CreateProvisioningKeyAsync();
+        var body = await client.PostJsonAsync("/v2/tenants", new { name = "Level 6", key }, HttpStatusCode.BadRequest);
+        Http.AssertV2Error(body, "bad_request");
+        Assert.Equal(0, await ChildrenOf(created[^1].Id));
+        await service.Root().DeleteJsonAsync($"/v2/tenants/{created[0].Id}");
+    }
+
+    private Task<int> ChildrenOf(string tenantId) =>
+        service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.ParentId == new TenantId(tenantId)));
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Tenants;
+
+[Collection(ServiceTestCollection.Name)]
+public sealed class TenantHierarchyTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task Siblings_ParentsAndStrangers_Are404BothWays()
+    {
+        var parent = await service.NewTenantAsync();
+        var account = parent.Client();
+        var a = await account.ProvisionAsync(name: "A");
+        var b = await account.ProvisionAsync(name: "B");
+        var stranger = await service.NewTenantAsync();
+
+        foreach (var (caller, target) in new[] { (a, b.Id), (b, a.Id), (a, parent.TenantId) })
+        {
+            var client = service.Client(caller);
+            Http.AssertV2Error(await client.GetJsonAsync($"/v2/tenants/{target}", HttpStatusCode.NotFound), "not_found");
+            Http.AssertV2Error(await client.PatchJsonAsync($"/v2/tenants/{target}", new { name = "Mine" }, HttpStatusCode.NotFound), "not_found");
+            Http.AssertV2Error(await client.DeleteJsonAsync($"/v2/tenants/{target}", HttpStatusCode.NotFound), "not_found");
+            Http.AssertV2Error(await client.GetJsonAsync($"/v2/tenants/{target}/users", HttpStatusCode.NotFound), "not_found");
+            using var onBehalf = service.Client(caller);
+            onBehalf.DefaultRequestHeaders.Add("On-Behalf-Of", target);
+            Http.AssertV2Error(await onBehalf.GetJsonAsync("/v2/apps", HttpStatusCode.NotFound), "not_found");
+        }
+
+        Http.AssertV2Error(await stranger.Client().GetJsonAsync($"/v2/tenants/{a.Id}", HttpStatusCode.NotFound), "not_found");
+        Assert.Equal("A", await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(a.Id)).Select(t => t.Name).SingleAsync()));
+
+        var children = (await account.GetJsonAsync("/v2/tenants"))["tenants"]!.AsArray().Select(t => (string)t!["id"]!);
+        Assert.Equal([a.Id, b.Id], children);
+        Assert.Empty((await service.Client(a).GetJsonAsync("/v2/tenants"))["tenants"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task ATenant_CannotRaiseItsOwnLimits_ButItsParentCan_AndGrandchildrenStillProvision()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync();
+        var asChild = service.Client(child);
+
+        Http.AssertV2Error(await asChild.PatchJsonAsync("/v2/tenants/self", new { maxApps = 100 }, HttpStatusCode.Forbidden), "forbidden");
+        Http.AssertV2Error(await asChild.PatchJsonAsync("/v2/tenants/self", new { contacts = 1_000_000 }, HttpStatusCode.Forbidden), "forbidden");
+        Http.AssertV2Error(await asChild.DeleteJsonAsync("/v2/tenants/self", HttpStatusCode.Forbidden), "forbidden");
+        var renamed = (await asChild.PatchJsonAsync("/v2/tenants/self", new { name = "Renamed", logoUrl = "https://x.example/l.png" }))["tenant"]!;
+        Assert.Equal("Renamed", (string?)renamed["name"]);
+
+        var raised = (await account.PatchJsonAsync($"/v2/tenants/{child.Id}", new { maxApps = 3, contacts = 500 }))["tenant"]!;
+        Assert.Equal(3, (int)raised["maxApps"]!);
+        Assert.Equal(500, (int)raised["contacts"]!);
+        var cleared = (await account.PatchJsonAsync($"/v2/tenants/{child.Id}", Http.Json("""{"maxApps":null,"logoUrl":null}""")))["tenant"]!;
+        Assert.Null(cleared["maxApps"]);
+        Assert.Null(cleared["logoUrl"]);
+
+        var grandchild = await asChild.ProvisionAsync(name: "Grandchild");
+        Assert.Equal(child.Id, (string?)(await service.Client(grandchild).GetJsonAsync("/v2/tenants/self"))["tenant"]!["parentId"]);
+        // The grandparent sees and manages the grandchild too.
+        await account.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { maxApps = 1 });
+    }
+
+    [Theory]
+    [InlineData("""{"name":""}""", "name")]
+    [InlineData("""{"maxApps":-1}""", "maxApps")]
+    [InlineData("""{"maxApps":"ten"}""", "maxApps")]
+    [InlineData("""{"contacts":-5}""", "contacts")]
+    [InlineData("""{"logoUrl":"mailto:x@example.com"}""", "logoUrl")]
+    [InlineData("""{"logoUrl":7}""", "logoUrl")]
+    [InlineData("""{"settings":{"email":{"fromName":true}}}""", "settings.email.fromName")]
+    public async Task UpdateTenant_WithBadInput_Returns400AndChangesNothing(string json, string field)
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync(name: "Stable");
+        var body = await account.PatchJsonAsync($"/v2/tenants/{child.Id}", Http.Json(json), HttpStatusCode.BadRequest);
+        Assert.Contains(field, Http.Titles(body));
+        var stored = await service.QueryDbAsync(db => db.Tenants.AsNoTracking().SingleAsync(t => t.Id == new TenantId(child.Id)));
+        Assert.Equal("Stable", stored.Name);
+        Assert.Null(stored.MaxApps);
+    }
+
+    [Fact]
+    public async Task DeletingATenant_RemovesItsSubtree_AndLocksOutEveryCredentialInIt()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync();
+        var asChild = service.Client(child);
+        var grandchild = await asChild.ProvisionAsync(name: "Grandchild");
+        var sa = await asChild.CreateServiceAccountAsync();
+        var app = await service.Basic(sa.Key).CreateAppAsync();
+        var appKey = await asChild.CreateAppKeyAsync(app);
+        var grandApp = await service.Client(grandchild).CreateAppAsync();
+        var credentials = new[] { asChild, service.Client(grandchild), service.WithBasic("api", child.Token), service.Basic(sa.Key) };
+        foreach (var client in credentials)
+        {
+            await client.GetJsonAsync("/v2/apps"); // warm the credential cache
+        }
+
+        Assert.Empty((await account.DeleteJsonAsync($"/v2/tenants/{child.Id}")).AsObject());
+
+        foreach (var client in credentials)
+        {
+            Http.AssertV2Error(await client.GetJsonAsync("/v2/apps", HttpStatusCode.Unauthorized), "unauthorized");
+        }
+
+        Http.AssertV2Error(await service.Basic(appKey).GetJsonAsync($"/v2/apps/{app}", HttpStatusCode.Unauthorized), "unauthorized");
+        Assert.False(await service.QueryDbAsync(db => db.Tenants.AnyAsync(t => t.Id == new TenantId(child.Id) || t.Id == new TenantId(grandchild.Id))));
+        Assert.False(await service.QueryDbAsync(db => db.Apps.AnyAsync(a => a.Id == new AppId(app) || a.Id == new AppId(grandApp))));
+        Assert.False(await service.QueryDbAsync(db => db.ServiceAccounts.AnyAsync(s => s.Id == new ServiceAccountId(sa.Id))));
+        Assert.False(await service.QueryDbAsync(db => db.ApiKeys.AnyAsync(k => k.Id == new KeyId(appKey.Id) || k.Id == new KeyId(sa.Key.Id))));
+        Http.AssertV2Error(await account.GetJsonAsync($"/v2/tenants/{child.Id}", HttpStatusCode.NotFound), "not_found");
+        await account.GetJsonAsync("/v2/apps");
+    }
+
+    [Fact]
+    public async Task OnBehalfOf_ActsInsideADescendant_OnEveryTenantScopedRoute()
+    {
+        var parent = await service.NewTenantAsync();
+        var child = await parent.Client().ProvisionAsync();
+        var grandchild = await service.Client(child).ProvisionAsync(name: "Grandchild");
+        using var onBehalf = parent.Client();
+        onBehalf.DefaultRequestHeaders.Add("On-Behalf-Of", grandchild.Id);
+
+        var app = await onBehalf.CreateAppAsync("Made for the grandchild");
+        var sa = await onBehalf.CreateServiceAccountAsync("Grandchild SA");
+        Assert.Equal(grandchild.Id, (string?)(await onBehalf.GetJsonAsync("/v2/tenants/self"))["tenant"]!["id"]);
+        await onBehalf.PatchJsonAsync("/v2/tenants/self", new { maxApps = 10 }); // the caller's own tenant is an ancestor
+
+        Assert.Equal(grandchild.Id, await service.QueryDbAsync(db => db.Apps.Where(a => a.Id == new AppId(app)).Select(a => a.TenantId.Value).SingleAsync()));
+        Assert.Equal(grandchild.Id, await service.QueryDbAsync(db => db.ServiceAccounts.Where(s => s.Id == new ServiceAccountId(sa.Id)).Select(s => s.TenantId.Value).SingleAsync()));
+        Assert.Equal([app], (await service.Client(grandchild).GetJsonAsync("/v2/apps"))["apps"]!.AsArray().Select(a => (string)a!["id"]!));
+        Assert.Empty((await parent.Client().GetJsonAsync("/v2/apps"))["apps"]!.AsArray());
+
+        // Not a descendant: 404; not an account credential: 403.
+        using var toStranger = parent.Client();
+        toStranger.DefaultRequestHeaders.Add("On-Behalf-Of", (await service.NewTenantAsync()).TenantId);
+        Http.AssertV2Error(await toStranger.GetJsonAsync("/v2/apps", HttpStatusCode.NotFound), "not_found");
+        using var malformed = parent.Client();
+        malformed.DefaultRequestHeaders.Add("On-Behalf-Of", "' OR 1=1 --");
+        Http.AssertV2Error(await malformed.GetJsonAsync("/v2/apps", HttpStatusCode.NotFound), "not_found");
+        using var asService = service.Basic(sa.Key);
+        asService.DefaultRequestHeaders.Add("On-Behalf-Of", grandchild.Id);
+        Http.AssertV2Error(await asService.GetJsonAsync("/v2/apps", HttpStatusCode.Forbidden), "forbidden");
+    }
+
+    [Fact]
+    public async Task Users_CanBeListedAddedAndRemoved()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync(new { emails = new[] { "a@example.com" } });
+
+        var added = await account.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "New@Example.com" }, HttpStatusCode.Created);
+        Assert.Equal("new@example.com", (string?)added["user"]!["email"]);
+        await account.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "NEW@example.com" }, HttpStatusCode.OK);
+        var users = (await service.Client(child).GetJsonAsync("/v2/tenants/self/users"))["users"]!.AsArray().Select(u => (string)u!["email"]!);
+        Assert.Equal(["a@example.com", "new@example.com"], users);
+
+        await account.DeleteJsonAsync($"/v2/tenants/{child.Id}/users/A@example.com");
+        Http.AssertV2Error(await account.DeleteJsonAsync($"/v2/tenants/{child.Id}/users/a@example.com", HttpStatusCode.NotFound), "not_found");
+        var bad = await account.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "nope" }, HttpStatusCode.BadRequest);
+        Assert.Contains("email", Http.Titles(bad));
+        Assert.Equal(1, await service.QueryDbAsync(db => db.TenantUsers.CountAsync(u => u.TenantId == new TenantId(child.Id))));
+    }
+}
