@@ -85,6 +85,13 @@ public static class DependencyInjection
         }
     }
 
+    public static async Task<bool> HasPendingMigrationsAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        return (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any();
+    }
+
     /// <summary>Applies pending migrations.</summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {

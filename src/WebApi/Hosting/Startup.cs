@@ -15,6 +15,12 @@ public static class Startup
         {
             await app.Services.MigrateDatabaseAsync(cancellationToken);
         }
+        else if (await app.Services.HasPendingMigrationsAsync(cancellationToken))
+        {
+            throw new InvalidOperationException(
+                "The database has pending migrations and Provisioning:Database:MigrateOnStartup is false. " +
+                "Apply them first with 'dotnet Provisioning.WebApi.dll migrate' (same configuration), then start the service.");
+        }
 
         await app.BootstrapRootTenantAsync(cancellationToken);
     }

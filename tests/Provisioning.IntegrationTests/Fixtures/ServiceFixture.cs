@@ -28,6 +28,9 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     private PostgresServer? _postgres;
 
+    /// <summary>The PostgreSQL server, for tests that need a database of their own.</summary>
+    public PostgresServer Postgres => _postgres ?? throw new InvalidOperationException("The fixture has not started.");
+
     public ServiceFactory Factory { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
 

@@ -1,0 +1,114 @@
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Logging.Abstractions;
+using Provisioning.Application.Apps.Commands.CreateApp;
+using Provisioning.Application.Apps.Queries.GetApp;
+using Provisioning.Application.Apps.Queries.ListApps;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Paging;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.ServiceAccounts.Commands.CreateServiceAccount;
+using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.UnitTests.Application;
+
+public sealed class BehaviorTests
+{
+    private static Caller CallerOf(CallerKinds kind) =>
+        new(KeyId.New(KeyKind.Account), kind, TenantId.New(), TenantId.New(),
+            kind == CallerKinds.ServiceAccount ? ServiceAccountId.New() : null, kind == CallerKinds.App ? AppId.New() : null);
+
+    private sealed class FixedCaller(Caller caller) : ICallerContext
+    {
+        public Caller Caller => caller;
+    }
+
+    private sealed class NoCaller : ICallerContext
+    {
+        public Caller Caller => throw new UnauthorizedException("none");
+    }
+
+    private static ValueTask<string> Ok<T>(T message, CancellationToken ct) => ValueTask.FromResult("ok");
+
+    [Theory]
+    [InlineData(CallerKinds.Account, true)]
+    [InlineData(CallerKinds.ServiceAccount, false)]
+    [InlineData(CallerKinds.App, false)]
+    public async Task Authorization_MessagesWithoutAttribute_AreForAccountKeysOnly(CallerKinds kind, bool allowed)
+    {
+        var behavior = new AuthorizationBehavior<CreateServiceAccountCommand, string>(new FixedCaller(CallerOf(kind)));
+        Task<string> run() => behavior.Handle(new CreateServiceAccountCommand("x"), Ok, CancellationToken.None).AsTask();
+        if (allowed)
+        {
+            Assert.Equal("ok", await run());
+        }
+        else
+        {
+            await Assert.ThrowsAsync<ForbiddenException>(run);
+        }
+    }
+
+    [Fact]
+    public async Task Authorization_HonoursAllowedCallers()
+    {
+        var app = new AuthorizationBehavior<GetAppQuery, string>(new FixedCaller(CallerOf(CallerKinds.App)));
+        Assert.Equal("ok", await app.Handle(new GetAppQuery("x"), Ok, CancellationToken.None));
+        var create = new AuthorizationBehavior<CreateAppCommand, string>(new FixedCaller(CallerOf(CallerKinds.App)));
+        await Assert.ThrowsAsync<ForbiddenException>(() => create.Handle(new CreateAppCommand("x"), Ok, CancellationToken.None).AsTask());
+    }
+
+    [Fact]
+    public async Task Authorization_LetsSystemMessagesThroughWithoutACaller()
+    {
+        var behavior = new AuthorizationBehavior<BootstrapRootTenantCommand, string>(new NoCaller());
+        Assert.Equal("ok", await behavior.Handle(new BootstrapRootTenantCommand(null, null, null), Ok, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Validation_ReportsEveryBrokenRuleByWireName_AndStopsBeforeTheHandler()
+    {
+        var behavior = new ValidationBehavior<ListAppsQuery, string>([new ListAppsQueryValidator()]);
+        var handlerRan = false;
+        var error = await Assert.ThrowsAsync<RequestValidationException>(() => behavior.Handle(
+            new ListAppsQuery(new PageRequest(0, "bad", "bad"), "x"),
+            (_, _) => { handlerRan = true; return ValueTask.FromResult("ok"); },
+            CancellationToken.None).AsTask());
+
+        Assert.False(handlerRan);
+        Assert.Equal(["page[size]", "page", "page[after]", "page[before]", "filter[serviceAccountId]"], error.Errors.Select(e => e.Field));
+    }
+
+    [Fact]
+    public async Task Transaction_WrapsCommandsOnly()
+    {
+        var unitOfWork = new RecordingUnitOfWork();
+        await new TransactionBehavior<CreateAppCommand, string>(unitOfWork).Handle(new CreateAppCommand("x"), Ok, CancellationToken.None);
+        await new TransactionBehavior<GetAppQuery, string>(unitOfWork).Handle(new GetAppQuery("x"), Ok, CancellationToken.None);
+        Assert.Equal(1, unitOfWork.Transactions);
+    }
+
+    [Fact]
+    public async Task UnhandledException_LogsFaultsAndRethrowsThem()
+    {
+        var behavior = new UnhandledExceptionBehavior<GetAppQuery, string>(NullLogger<UnhandledExceptionBehavior<GetAppQuery, string>>.Instance);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => behavior.Handle(new GetAppQuery("x"),
+            (_, _) => throw new InvalidOperationException("boom"), CancellationToken.None).AsTask());
+    }
+
+    private sealed class RecordingUnitOfWork : IUnitOfWork
+    {
+        public int Transactions { get; private set; }
+
+        public async Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        {
+            Transactions++;
+            return await work(cancellationToken);
+        }
+
+        public void AfterCommit(Action action) => action();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Provisioning.Domain.Credentials;
+using Provisioning.Infrastructure.Security;
+
+namespace Provisioning.UnitTests.Infrastructure;
+
+public sealed class SecretsTests
+{
+    private static readonly byte[] Key = RandomNumberGenerator.GetBytes(32);
+
+    [Fact]
+    public void Protector_RoundTrips_WithAFreshNonceEachTime()
+    {
+        var protector = new AesGcmSecretProtector(Key);
+        var a = protector.Protect("s3cret-value");
+        var b = protector.Protect("s3cret-value");
+        Assert.NotEqual(a, b);
+        Assert.Equal("s3cret-value", protector.Unprotect(a));
+        Assert.Equal("s3cret-value", protector.Unprotect(b));
+    }
+
+    [Fact]
+    public void Protector_DetectsTamperingAndTheWrongKey()
+    {
+        var protected1 = new AesGcmSecretProtector(Key).Protect("s3cret-value");
+        var tampered = (byte[])protected1.Clone();
+        tampered[^1] ^= 1;
+        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(tampered));
+        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1));
+        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect([9, 9, 9]));
+    }
+
+    [Theory]
+    [InlineData(null, "is not set")]
+    [InlineData("   ", "is not set")]
+    [InlineData("%%%", "not valid base64")]
+    [InlineData("AAAA", "decodes to 3 bytes")]
+    public void MasterKey_ErrorsSayWhatIsWrong(string? value, string message) =>
+        Assert.Contains(message, Assert.Throws<InvalidOperationException>(() => AesGcmSecretProtector.ParseMasterKey(value)).Message);
+
+    [Fact]
+    public void Hasher_VerifiesOnlyTheSameSecret()
+    {
+        var hasher = new SecretHasher();
+        var hash = hasher.Hash("provisioning-secret");
+        Assert.True(hasher.Verify("provisioning-secret", hash));
+        Assert.False(hasher.Verify("provisioning-secreT", hash));
+        Assert.False(hasher.Verify("", hash));
+    }
+
+    [Fact]
+    public void Generator_Makes256BitUrlSafeSecrets()
+    {
+        var generator = new SecretGenerator();
+        var secrets = Enumerable.Range(0, 100).Select(_ => generator.NewSecret()).ToList();
+        Assert.All(secrets, s => Assert.Matches("^[A-Za-z0-9_-]{43}$", s));
+        Assert.Equal(100, secrets.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task TokenIssuer_SignsHs256WithKidScopeIatAndExpFromTheConfiguredLifetime()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
+        var issuer = new JwtTokenIssuer(Options.Create(new JwtOptions { Lifetime = TimeSpan.FromMinutes(10) }), clock);
+        var keyId = KeyId.New(KeyKind.ServiceAccount);
+        var secret = new SecretGenerator().NewSecret();
+
+        var token = new JsonWebToken(issuer.Issue(keyId, secret, "account"));
+
+        Assert.Equal("HS256", token.Alg);
+        Assert.Equal(keyId.Value, token.Kid);
+        Assert.Equal("account", token.GetClaim("scope").Value);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime, token.IssuedAt);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime.AddMinutes(10), token.ValidTo);
+        var validation = await new JsonWebTokenHandler().ValidateTokenAsync(token.EncodedToken, new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+        {
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            ValidateLifetime = false,
+            IssuerSigningKey = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(secret)),
+        });
+        Assert.True(validation.IsValid);
+    }
+}
