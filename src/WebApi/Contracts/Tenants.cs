@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.OpenApi;
+using Provisioning.WebApi.Hosting;
 using Provisioning.Application.ProvisioningKeys;
 using Provisioning.Application.Tenants;
 
@@ -20,10 +22,10 @@ public sealed record ProvisionTenantRequest(
 /// </summary>
 public sealed record UpdateTenantRequest(
     string? Name,
-    JsonElement LogoUrl,
+    [property: NullableValue(JsonSchemaType.String, "uri")] JsonElement LogoUrl,
     int? Contacts,
     Dictionary<string, Dictionary<string, string?>?>? Settings,
-    JsonElement MaxApps);
+    [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxApps);
 
 public sealed record AddTenantUserRequest(string? Email);
 

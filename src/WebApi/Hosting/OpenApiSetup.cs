@@ -4,6 +4,14 @@ using Microsoft.OpenApi;
 
 namespace Provisioning.WebApi.Hosting;
 
+/// <summary>Declares the JSON type of a tri-state (absent / null / value) request field bound as <see cref="JsonElement"/>.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class NullableValueAttribute(JsonSchemaType type, string? format = null) : Attribute
+{
+    public JsonSchemaType Type { get; } = type;
+    public string? Format { get; } = format;
+}
+
 /// <summary>
 /// The OpenAPI 3.0 document: both authentication schemes, request fields optional (the rules are
 /// the validators', reported as 400), and free-form JSON where the API takes any flat object.
@@ -62,7 +70,15 @@ public static class OpenApiSetup
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 var type = context.JsonTypeInfo.Type;
-                if (type == typeof(JsonElement) || type == typeof(JsonElement?))
+                if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(NullableValueAttribute), false)
+                        .OfType<NullableValueAttribute>().FirstOrDefault() is { } declared)
+                {
+                    // A tri-state field (absent / null / value) bound as JsonElement: describe the value it takes.
+                    schema.Type = declared.Type | JsonSchemaType.Null;
+                    schema.Format = declared.Format;
+                    schema.Properties?.Clear();
+                }
+                else if (type == typeof(JsonElement) || type == typeof(JsonElement?))
                 {
                     // Metadata: a flat object (or null); the rules for its values are enforced by the service.
                     schema.Type = JsonSchemaType.Object | JsonSchemaType.Null;

@@ -51,4 +51,42 @@ public sealed class CSharpClientTests(ServiceFixture service)
         Assert.Equal(400, error.StatusCode);
         Assert.Contains("displayName", error.Result.Errors.Single().Title);
     }
+
+    [Fact]
+    public async Task GeneratedClient_ManagesServiceAccountsAndProvisionsTenants()
+    {
+        var tenant = await service.NewTenantAsync();
+        var client = ClientFor(tenant);
+
+        var account = (await client.CreateServiceAccountAsync(new DisplayNameRequest { DisplayName = "From C#" })).ServiceAccount;
+        var key = (await client.CreateServiceAccountKeyAsync(account.Id, new DisplayNameRequest { DisplayName = "deploy" })).Key;
+        Assert.StartsWith("svc_", key.Id);
+        Assert.False(string.IsNullOrEmpty((await client.IssueServiceAccountKeyJwtAsync(account.Id, key.Id)).Jwt));
+
+        var provisioningKey = (await client.CreateProvisioningKeyAsync(new DisplayNameRequest { DisplayName = "franchise" })).ProvisioningKey;
+        var provisioned = await client.ProvisionTenantAsync(new ProvisionTenantRequest
+        {
+            Name = "C# child",
+            Key = provisioningKey.Secret,
+            Logo_url = "https://cdn.example.com/logo.png",
+            Emails = ["owner@example.com"],
+        });
+
+        var child = (await client.GetTenantAsync(provisioned.Tenantuid)).Tenant;
+        Assert.Equal("C# child", child.Name);
+        Assert.Equal("https://cdn.example.com/logo.png", child.LogoUrl);
+        Assert.Equal(["owner@example.com"], child.Users);
+        var limited = (await client.UpdateTenantAsync(child.Id, new UpdateTenantRequest { MaxApps = 2 })).Tenant;
+        Assert.Equal(2, limited.MaxApps);
+        Assert.Equal("https://cdn.example.com/logo.png", limited.LogoUrl);
+
+        // The child renames itself: unset fields are not sent, so this does not touch its limits (which it may not).
+        var asChild = new ProvisioningClient(service.BaseAddress.ToString(), service.WithBearer(provisioned.Token));
+        var renamed = (await asChild.UpdateTenantAsync("self", new UpdateTenantRequest { Name = "Renamed" })).Tenant;
+        Assert.Equal("Renamed", renamed.Name);
+        Assert.Equal(2, renamed.MaxApps);
+
+        var unlimited = (await client.UpdateTenantAsync(child.Id, new UpdateTenantRequest { AdditionalProperties = { ["maxApps"] = null! } })).Tenant;
+        Assert.Null(unlimited.MaxApps);
+    }
 }

@@ -8482,7 +8482,7 @@ namespace Provisioning.Client
         public string? Name { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("logoUrl")]
-        public object? LogoUrl { get; set; } = default!;
+        public System.Uri? LogoUrl { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("contacts")]
         public int? Contacts { get; set; } = default!;
@@ -8491,7 +8491,7 @@ namespace Provisioning.Client
         public System.Collections.Generic.Dictionary<string, System.Collections.Generic.Dictionary<string, string>>? Settings { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("maxApps")]
-        public object? MaxApps { get; set; } = default!;
+        public int? MaxApps { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

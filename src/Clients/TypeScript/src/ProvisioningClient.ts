@@ -4253,10 +4253,10 @@ export interface UpdateAppRequest {
 
 export interface UpdateTenantRequest {
     name?: string | undefined;
-    logoUrl?: any | undefined;
+    logoUrl?: string | undefined;
     contacts?: number | undefined;
     settings?: { [key: string]: { [key: string]: string; }; } | undefined;
-    maxApps?: any | undefined;
+    maxApps?: number | undefined;
 
     [key: string]: any;
 }

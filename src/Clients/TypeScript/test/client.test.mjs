@@ -43,3 +43,44 @@ test('reports bad credentials as 401 in the v2 envelope', async () => {
     return true;
   });
 });
+
+test('manages service accounts and their keys', async () => {
+  const { serviceAccount } = await client.createServiceAccount({ displayName: `ts-sa-${suffix}` });
+  const { key } = await client.createServiceAccountKey(serviceAccount.id, { displayName: 'deploy' });
+  assert.match(key.id, /^svc_/);
+  assert.ok((await client.listServiceAccounts(undefined, undefined, 100)).serviceAccounts.some((s) => s.id === serviceAccount.id));
+  const { jwt } = await client.issueServiceAccountKeyJwt(serviceAccount.id, key.id);
+
+  const asService = clientWith(`Bearer ${jwt}`);
+  const { app } = await asService.createApp({ displayName: `ts-sa-app-${suffix}` });
+  assert.deepEqual((await asService.listApps(undefined, undefined, undefined, undefined)).apps.map((a) => a.id), [app.id]);
+  assert.deepEqual((await client.listServiceAccountApps(serviceAccount.id, undefined, undefined, undefined)).apps.map((a) => a.id), [app.id]);
+
+  await client.deleteServiceAccount(serviceAccount.id);
+  await assert.rejects(asService.listApps(undefined, undefined, undefined, undefined), (error) => error.status === 401);
+  await client.deleteApp(app.id);
+});
+
+test('provisions and manages tenants', async () => {
+  const { provisioningKey } = await client.createProvisioningKey({ displayName: `ts-prv-${suffix}` });
+  const provisioned = await client.provisionTenant({
+    name: `ts-tenant-${suffix}`, key: provisioningKey.secret, contacts: 50, emails: ['owner@example.com'],
+    settings: { email: { fromName: 'TS' } },
+  });
+  assert.match(provisioned.tenantuid, /^[0-9a-f]{24}$/);
+
+  const asChild = clientWith(`Bearer ${provisioned.token}`);
+  const self = (await asChild.getTenant('self')).tenant;
+  assert.equal(self.id, provisioned.tenantuid);
+  assert.equal(self.contacts, 50);
+  assert.deepEqual(self.users, ['owner@example.com']);
+  assert.equal(self.settings.email.fromName, 'TS');
+
+  const updated = (await client.updateTenant(provisioned.tenantuid, { maxApps: 1 })).tenant;
+  assert.equal(updated.maxApps, 1);
+  assert.ok((await client.listTenants(undefined, undefined, 100)).tenants.some((t) => t.id === provisioned.tenantuid));
+
+  await client.deleteTenant(provisioned.tenantuid);
+  await assert.rejects(asChild.getTenant('self'), (error) => error.status === 401);
+  await client.deleteProvisioningKey(provisioningKey.id);
+});
