@@ -76,6 +76,7 @@ builder.Services
         o.InvalidModelStateResponseFactory = ModelStateErrors.ToResult;
     });
 
+builder.Services.AddProvisioningRateLimiting(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<DatabaseReadyHealthCheck>("database", tags: ["ready"]);
 builder.Services.AddProvisioningOpenApi();
 
@@ -113,6 +114,7 @@ app.UseMiddleware<RequestBodyLimitMiddleware>();
 app.UseRouting();
 app.UseAuthentication();
 app.UseMiddleware<RequestLogScopeMiddleware>();
+app.UseRateLimiter();
 app.UseAuthorization();
 app.UseMiddleware<OnBehalfOfMiddleware>();
 

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Provisioning.Infrastructure.Persistence;
@@ -26,7 +24,7 @@ public sealed class StartupTests(ServiceFixture service)
             ["Provisioning:Bootstrap:Secret"] = secret,
         };
 
-        await using (var first = new ConfiguredFactory(database, settings))
+        await using (var first = new ConfiguredServiceFactory(database, settings))
         {
             using var client = first.CreateClient();
             client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
@@ -38,7 +36,7 @@ public sealed class StartupTests(ServiceFixture service)
 
         // A restart with other bootstrap settings keeps the existing root (and makes no second one).
         settings["Provisioning:Bootstrap:KeyId"] = "act_fedcba9876543210fedcba98";
-        await using (var second = new ConfiguredFactory(database, settings))
+        await using (var second = new ConfiguredServiceFactory(database, settings))
         {
             using var client = second.CreateClient();
             client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
@@ -57,7 +55,7 @@ public sealed class StartupTests(ServiceFixture service)
         var file = Path.Combine(Path.GetTempPath(), $"root-key-{Guid.NewGuid():N}.json");
         try
         {
-            await using var factory = new ConfiguredFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file });
+            await using var factory = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file });
             using var client = factory.CreateClient();
 
             var written = JsonNode.Parse(await File.ReadAllTextAsync(file))!;
@@ -81,15 +79,27 @@ public sealed class StartupTests(ServiceFixture service)
     [InlineData("AAAA", "decodes to 3 bytes")]
     public void WithoutAValidMasterKey_TheServiceRefusesToStartAndSaysWhy(string? masterKey, string message)
     {
-        using var factory = new ConfiguredFactory("Host=127.0.0.1;Database=unused", new() { ["Provisioning:Secrets:MasterKey"] = masterKey ?? "" });
+        using var factory = new ConfiguredServiceFactory("Host=127.0.0.1;Database=unused", new() { ["Provisioning:Secrets:MasterKey"] = masterKey ?? "" });
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
         Assert.Contains(message, Flatten(error));
     }
 
     [Fact]
+    public async Task ABootstrapSecretShorterThan32Characters_StopsStartAndSaysWhy()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(database, new()
+        {
+            ["Provisioning:Bootstrap:KeyId"] = "act_0123456789abcdef01234567",
+            ["Provisioning:Bootstrap:Secret"] = "too-short-secret",
+        });
+        Assert.Contains("at least 32 characters", Flatten(Assert.ThrowsAny<Exception>(() => factory.CreateClient())));
+    }
+
+    [Fact]
     public void WithoutAConnectionString_TheServiceRefusesToStartAndSaysWhy()
     {
-        using var factory = new ConfiguredFactory("", new());
+        using var factory = new ConfiguredServiceFactory("", new());
         Assert.Contains("ConnectionStrings:Provisioning is not set", Flatten(Assert.ThrowsAny<Exception>(() => factory.CreateClient())));
     }
 
@@ -97,7 +107,7 @@ public sealed class StartupTests(ServiceFixture service)
     public async Task WithMigrationOnStartupOff_AnUnmigratedDatabaseStopsStartWithWhatToDo()
     {
         var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
-        await using var factory = new ConfiguredFactory(database, new() { ["Provisioning:Database:MigrateOnStartup"] = "false" });
+        await using var factory = new ConfiguredServiceFactory(database, new() { ["Provisioning:Database:MigrateOnStartup"] = "false" });
         Assert.Contains("pending migrations", Flatten(Assert.ThrowsAny<Exception>(() => factory.CreateClient())));
     }
 
@@ -106,7 +116,7 @@ public sealed class StartupTests(ServiceFixture service)
     {
         var name = "startup_" + Guid.NewGuid().ToString("N")[..8];
         var database = await service.Postgres.CreateDatabaseAsync(name);
-        await using var factory = new ConfiguredFactory(database, new());
+        await using var factory = new ConfiguredServiceFactory(database, new());
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
 
@@ -119,20 +129,4 @@ public sealed class StartupTests(ServiceFixture service)
     private static string Flatten(Exception error) =>
         string.Join(" | ", Enumerable.Repeat(error, 1).Concat(error is AggregateException a ? a.Flatten().InnerExceptions : [])
             .SelectMany(e => new[] { e, e.InnerException }).Where(e => e is not null).Select(e => e!.Message));
-
-    /// <summary>The service with a database and settings of the test's choosing.</summary>
-    private sealed class ConfiguredFactory(string connectionString, Dictionary<string, string?> settings)
-        : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:Provisioning", connectionString);
-            builder.UseSetting("Provisioning:Secrets:MasterKey", ServiceFixture.MasterKey);
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-        }
-    }
 }

@@ -22,7 +22,8 @@ public sealed class BootstrapRootTenantCommandHandler(
     : ICommandHandler<BootstrapRootTenantCommand, BootstrapResult>
 {
     public const string DefaultTenantName = "Root";
-    public const int MinSecretLength = 16;
+    /// <summary>The secret is also an HS256 key: shorter than 256 bits is too weak.</summary>
+    public const int MinSecretLength = 32;
 
     public async ValueTask<BootstrapResult> Handle(BootstrapRootTenantCommand command, CancellationToken cancellationToken)
     {
