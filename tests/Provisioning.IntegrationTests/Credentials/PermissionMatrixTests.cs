@@ -87,19 +87,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
         ["V1DeleteServiceAccountKey"] = new("DELETE", "/v1.1/serviceaccounts/{otherSa}/keys/{otherSvcKey}", null, 200, 403, 403, 403, 403),
     };
 
-    public static TheoryData<string, Caller> Cells()
-    {
-        var data = new TheoryData<string, Caller>();
-        foreach (var route in Routes.Keys)
-        {
-            foreach (var caller in Enum.GetValues<Caller>())
-            {
-                data.Add(route, caller);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, Caller> Cells() => Http.MatrixCells<Caller>(Routes.Keys);
 
     [Theory]
     [MemberData(nameof(Cells))]
@@ -127,17 +115,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
             _ => service.Basic(keyB),
         };
 
-        using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
-        if (route.Body is not null)
-        {
-            request.Content = Http.Json(route.Body);
-        }
-
-        using var response = await client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(route.Expected(caller) == (int)response.StatusCode,
-            $"{route.Method} {route.Path} as {caller}: expected {route.Expected(caller)}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        await client.AssertStatusAsync(route.Method, path, route.Body, route.Expected(caller), caller.ToString());
     }
 
     [Fact]

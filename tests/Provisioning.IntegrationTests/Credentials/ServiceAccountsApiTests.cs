@@ -167,6 +167,16 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ServiceAccountKeyJwt_MustSayScopeAccount()
+    {
+        var client = (await service.NewTenantAsync()).Client();
+        var sa = await client.CreateServiceAccountAsync();
+        await service.WithBearer(Jwt.ForKey(sa.Key.Id, sa.Key.Secret, scope: "account")).GetJsonAsync("/v2/apps");
+        Http.AssertV2Error(await service.WithBearer(Jwt.ForKey(sa.Key.Id, sa.Key.Secret, scope: "app")).GetJsonAsync("/v2/apps", HttpStatusCode.Unauthorized), "unauthorized");
+        Http.AssertV2Error(await service.WithBearer(Jwt.ForKey(sa.Key.Id, sa.Key.Secret + "x")).GetJsonAsync("/v2/apps", HttpStatusCode.Unauthorized), "unauthorized");
+    }
+
+    [Fact]
     public async Task ServiceAccount_SeesOnlyItsApps_AndGrantsOpenAndCloseAccess()
     {
         var tenant = await service.NewTenantAsync();

@@ -60,6 +60,37 @@ public static class Http
         Assert.False(string.IsNullOrWhiteSpace((string?)body["error"]?["description"]));
     }
 
+    /// <summary>Sends a raw request (JSON text body or none) and asserts the status, naming the case in the failure message.</summary>
+    public static async Task AssertStatusAsync(this HttpClient client, string method, string path, string? jsonBody, int expected, string because)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (jsonBody is not null)
+        {
+            request.Content = Json(jsonBody);
+        }
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == (int)response.StatusCode, $"{method} {path} as {because}: expected {expected}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>Every (row, column) pair of a permission matrix, as xunit theory data.</summary>
+    public static TheoryData<string, TCaller> MatrixCells<TCaller>(IEnumerable<string> rows)
+        where TCaller : struct, Enum
+    {
+        var data = new TheoryData<string, TCaller>();
+        foreach (var row in rows)
+        {
+            foreach (var caller in Enum.GetValues<TCaller>())
+            {
+                data.Add(row, caller);
+            }
+        }
+
+        return data;
+    }
+
     /// <summary>All error titles of a v2 envelope, joined, for "names the field" checks.</summary>
     public static string Titles(JsonNode body) => string.Join(" | ", body["errors"]!.AsArray().Select(e => (string?)e!["title"]));
 }

@@ -40,19 +40,7 @@ public sealed class TenantPermissionMatrix(ServiceFixture service)
     /// <summary>The operations this matrix covers (the credential matrix checks every action is in one of the two).</summary>
     public static readonly HashSet<string> Operations = [.. Routes.Keys];
 
-    public static TheoryData<string, Caller> Cells()
-    {
-        var data = new TheoryData<string, Caller>();
-        foreach (var route in Routes.Keys)
-        {
-            foreach (var caller in Enum.GetValues<Caller>())
-            {
-                data.Add(route, caller);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, Caller> Cells() => Http.MatrixCells<Caller>(Routes.Keys);
 
     [Theory]
     [MemberData(nameof(Cells))]
@@ -79,15 +67,7 @@ public sealed class TenantPermissionMatrix(ServiceFixture service)
         };
 
         var path = route.Path.Replace("{child}", child.Id).Replace("{prv}", (string)provisioningKey["id"]!);
-        using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
-        if (route.Body is not null)
-        {
-            request.Content = Http.Json(route.Body.Replace("{prvSecret}", (string)provisioningKey["secret"]!));
-        }
-
-        using var response = await client.SendAsync(request);
         var expected = caller is Caller.AccountKey or Caller.TenantToken ? route.Allowed : 403;
-        Assert.True(expected == (int)response.StatusCode,
-            $"{route.Method} {route.Path} as {caller}: expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        await client.AssertStatusAsync(route.Method, path, route.Body?.Replace("{prvSecret}", (string)provisioningKey["secret"]!), expected, caller.ToString());
     }
 }
