@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Credentials;
 internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<KeyUsageRecorder> logger)
     : BackgroundService, IKeyUsageRecorder
 {
-    public static TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(15);
 
     private ConcurrentDictionary<string, DateTimeOffset> _pending = new();
 
