@@ -64,6 +64,7 @@ builder.Services.AddAuthorizationBuilder()
     .SetFallbackPolicy(new AuthorizationPolicyBuilder(AuthenticationSchemes.Default).RequireAuthenticatedUser().Build());
 
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+// UseExceptionHandler() needs the problem-details service registered to pick up IExceptionHandler; the body is ours.
 builder.Services.AddProblemDetails();
 // Numbers are numbers: "5" for an integer field is a 400, and the OpenAPI schema says integer.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);

@@ -39,7 +39,4 @@ public sealed class App
 
     /// <summary>Merges metadata key by key; a null key removes it, a null object clears all.</summary>
     public void MergeMetadata(JsonElement change) => Metadata = AppMetadata.Merge(Metadata, change);
-
-    /// <summary>Replaces metadata whole (v1.1 PUT semantics keep to merge too; this is for callers that need replacement).</summary>
-    public void ReplaceMetadata(JsonElement? metadata) => Metadata = AppMetadata.Validate(metadata);
 }

@@ -49,11 +49,13 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task DeletingAnApp_LocksOutItsKeys()
+    public async Task DeletingAnApp_RemovesItsKeysAndGrants_AndLocksOutItsKeys()
     {
         var account = (await service.NewTenantAsync()).Client();
         var app = await account.CreateAppAsync();
         var key = await account.CreateAppKeyAsync(app);
+        var sa = await account.CreateServiceAccountAsync();
+        await account.PutJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{app}", null);
         var jwtClient = service.WithBearer(Jwt.ForKey(key.Id, key.Secret, scope: "app"));
         await service.Basic(key).GetJsonAsync($"/v2/apps/{app}");
         await jwtClient.GetJsonAsync($"/v2/apps/{app}");
@@ -63,6 +65,8 @@ public sealed class RevocationTests(ServiceFixture service)
         Http.AssertV2Error(await service.Basic(key).GetJsonAsync($"/v2/apps/{app}", HttpStatusCode.Unauthorized), "unauthorized");
         Http.AssertV2Error(await jwtClient.GetJsonAsync($"/v2/apps/{app}", HttpStatusCode.Unauthorized), "unauthorized");
         Assert.False(await service.QueryDbAsync(db => db.ApiKeys.AnyAsync(k => k.Id == new KeyId(key.Id))));
+        Assert.False(await service.QueryDbAsync(db => db.AppGrants.AnyAsync(g => g.AppId == new Domain.Common.AppId(app))));
+        Assert.True(await service.QueryDbAsync(db => db.ServiceAccounts.AnyAsync(s => s.Id == new Domain.Common.ServiceAccountId(sa.Id))));
     }
 
     [Fact]

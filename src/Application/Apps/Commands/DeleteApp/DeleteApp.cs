@@ -19,8 +19,7 @@ public sealed class DeleteAppCommandHandler(
         var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
         var keyIds = await db.ApiKeys.Where(k => k.AppId == app.Id).Select(k => k.Id).ToListAsync(cancellationToken);
 
-        await db.ApiKeys.Where(k => k.AppId == app.Id).ExecuteDeleteAsync(cancellationToken);
-        await db.AppGrants.Where(g => g.AppId == app.Id).ExecuteDeleteAsync(cancellationToken);
+        // Its keys and grants go with it (ON DELETE CASCADE); their cached credentials are evicted below.
         db.Apps.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
 
