@@ -67,6 +67,23 @@ public static class OpenApiSetup
                 ];
                 return Task.CompletedTask;
             });
+            // The rate limiter can answer any route with 429, in that route's error envelope.
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
+            {
+                var isV1 = context.Description.RelativePath?.StartsWith("v1.1/", StringComparison.Ordinal) == true;
+                var envelope = isV1 ? typeof(Errors.V1ErrorResponse) : typeof(Errors.V2ErrorResponse);
+                var schema = await context.GetOrCreateSchemaAsync(envelope, null, cancellationToken);
+                context.Document?.AddComponent(envelope.Name, schema);
+                operation.Responses ??= [];
+                operation.Responses["429"] = new OpenApiResponse
+                {
+                    Description = "Too many requests; retry after the number of seconds in Retry-After.",
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/json"] = new() { Schema = new OpenApiSchemaReference(envelope.Name, context.Document) },
+                    },
+                };
+            });
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 var type = context.JsonTypeInfo.Type;
