@@ -45,7 +45,8 @@ public static class DependencyInjection
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddSingleton<CachedCredentialStore>();
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
-        services.AddSingleton<ICredentialCache>(sp => sp.GetRequiredService<CachedCredentialStore>());
+        services.AddScoped<ICredentialRevoker, CredentialRevoker>();
+        services.AddHostedService<CredentialRevocationListener>();
         services.AddSingleton<KeyUsageRecorder>();
         services.AddSingleton<IKeyUsageRecorder>(sp => sp.GetRequiredService<KeyUsageRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<KeyUsageRecorder>());

@@ -9,14 +9,18 @@ namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
 /// Keys by id, cached for a short while so that authenticating a request rarely touches the
-/// database. Deleting a key evicts it, so revocation is immediate in this process. A lookup that
-/// raced with an eviction is not cached (the generation check), so a deleted key cannot come back.
+/// database. Revocation evicts them (<see cref="CredentialRevoker"/> here, and
+/// <see cref="CredentialRevocationListener"/> for revocations made by other instances). A lookup
+/// that raced with an eviction is not cached (the generation check), so a deleted key cannot come back.
 /// </summary>
-internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, ISecretProtector protector)
-    : ICredentialStore, ICredentialCache
+internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache)
+    : ICredentialStore
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
     private long _generation;
+
+    /// <summary>Part of every cache key: bumping it drops every cached credential at once.</summary>
+    private long _epoch;
 
     public async ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken)
     {
@@ -35,6 +39,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             return null;
         }
 
+        var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
         var credential = new Credential(key.Id, key.Kind, key.TenantId, key.ServiceAccountId, key.AppId,
             protector.Unprotect(key.ProtectedSecret), key.IsTenantToken);
         if (Interlocked.Read(ref _generation) == generation)
@@ -51,5 +56,12 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         cache.Remove(CacheKey(keyId));
     }
 
-    private static string CacheKey(KeyId keyId) => "credential:" + keyId.Value;
+    /// <summary>Forgets every cached credential (used when revocations from other instances may have been missed).</summary>
+    public void EvictAll()
+    {
+        Interlocked.Increment(ref _generation);
+        Interlocked.Increment(ref _epoch);
+    }
+
+    private string CacheKey(KeyId keyId) => $"credential:{Interlocked.Read(ref _epoch)}:{keyId.Value}";
 }

@@ -83,6 +83,33 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARevocationOnOneInstance_ReachesAnotherInstance_ThatHadTheKeyCached()
+    {
+        var account = (await service.NewTenantAsync()).Client();
+        var sa = await account.CreateServiceAccountAsync();
+        await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
+        using var viaOther = other.CreateClient();
+        viaOther.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(sa.Key.Id, sa.Key.Secret);
+        await viaOther.GetJsonAsync("/v2/apps"); // now cached by the other instance
+
+        await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}");
+
+        // Delivered by PostgreSQL when the deletion commits; allow for the notification's trip.
+        var status = HttpStatusCode.OK;
+        for (var attempt = 0; attempt < 100 && status != HttpStatusCode.Unauthorized; attempt++)
+        {
+            using var response = await viaOther.GetAsync("/v2/apps");
+            status = response.StatusCode;
+            if (status != HttpStatusCode.Unauthorized)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
     public async Task KeyUse_IsRecordedAsLastUsedAt_InBatches()
     {
         var tenant = await service.NewTenantAsync();

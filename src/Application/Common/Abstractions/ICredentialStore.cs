@@ -20,10 +20,14 @@ public interface ICredentialStore
     ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken);
 }
 
-/// <summary>Evicts verified credentials from the authentication cache when their key goes away.</summary>
-public interface ICredentialCache
+/// <summary>
+/// Makes deleted keys stop working at once: evicts them from the authentication cache of this
+/// instance and tells every other instance, as part of the current transaction (so a rolled-back
+/// deletion revokes nothing).
+/// </summary>
+public interface ICredentialRevoker
 {
-    void Evict(KeyId keyId);
+    Task RevokeAsync(IReadOnlyCollection<KeyId> keyIds, CancellationToken cancellationToken);
 }
 
 /// <summary>Notes that a key was used; written to the database in batches, not on every request.</summary>

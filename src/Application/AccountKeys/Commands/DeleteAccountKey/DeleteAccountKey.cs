@@ -15,7 +15,7 @@ namespace Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
 public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>;
 
 public sealed class DeleteAccountKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, ICredentialRevoker credentials)
     : ICommandHandler<DeleteAccountKeyCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
@@ -33,7 +33,7 @@ public sealed class DeleteAccountKeyCommandHandler(
 
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);
-        credentials.Revoke(unitOfWork, [key.Id]);
+        await credentials.RevokeAsync([key.Id], cancellationToken);
         return Unit.Value;
     }
 }

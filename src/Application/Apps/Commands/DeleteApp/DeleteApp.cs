@@ -11,7 +11,7 @@ namespace Provisioning.Application.Apps.Commands.DeleteApp;
 public sealed record DeleteAppCommand(string AppId) : ICommand<Unit>;
 
 public sealed class DeleteAppCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
     : ICommandHandler<DeleteAppCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
@@ -23,7 +23,7 @@ public sealed class DeleteAppCommandHandler(
         db.Apps.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
 
-        credentials.Revoke(unitOfWork, keyIds);
+        await credentials.RevokeAsync(keyIds, cancellationToken);
 
         return Unit.Value;
     }

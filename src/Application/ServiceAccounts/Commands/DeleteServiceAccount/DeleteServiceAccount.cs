@@ -10,7 +10,7 @@ namespace Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccount
 public sealed record DeleteServiceAccountCommand(string ServiceAccountId) : ICommand<Unit>;
 
 public sealed class DeleteServiceAccountCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
     : ICommandHandler<DeleteServiceAccountCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteServiceAccountCommand command, CancellationToken cancellationToken)
@@ -21,7 +21,7 @@ public sealed class DeleteServiceAccountCommandHandler(
         // Keys and grants go with it (ON DELETE CASCADE).
         db.ServiceAccounts.Remove(account);
         await db.SaveChangesAsync(cancellationToken);
-        credentials.Revoke(unitOfWork, keyIds);
+        await credentials.RevokeAsync(keyIds, cancellationToken);
         return Unit.Value;
     }
 }

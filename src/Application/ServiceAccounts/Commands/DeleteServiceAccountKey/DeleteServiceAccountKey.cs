@@ -10,7 +10,7 @@ namespace Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccount
 public sealed record DeleteServiceAccountKeyCommand(string ServiceAccountId, string KeyId) : ICommand<Unit>;
 
 public sealed class DeleteServiceAccountKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
     : ICommandHandler<DeleteServiceAccountKeyCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteServiceAccountKeyCommand command, CancellationToken cancellationToken)
@@ -19,7 +19,7 @@ public sealed class DeleteServiceAccountKeyCommandHandler(
         var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(command.KeyId, KeyKind.ServiceAccount, cancellationToken);
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);
-        credentials.Revoke(unitOfWork, [key.Id]);
+        await credentials.RevokeAsync([key.Id], cancellationToken);
         return Unit.Value;
     }
 }

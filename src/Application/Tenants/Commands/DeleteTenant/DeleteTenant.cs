@@ -14,7 +14,7 @@ namespace Provisioning.Application.Tenants.Commands.DeleteTenant;
 public sealed record DeleteTenantCommand(string TenantId) : ICommand<Unit>;
 
 public sealed class DeleteTenantCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, IUnitOfWork unitOfWork, ICredentialCache credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
     : ICommandHandler<DeleteTenantCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteTenantCommand command, CancellationToken cancellationToken)
@@ -32,7 +32,7 @@ public sealed class DeleteTenantCommandHandler(
 
         // Everything below goes with it: every tenant-owned table cascades on delete.
         await db.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
-        credentials.Revoke(unitOfWork, keyIds);
+        await credentials.RevokeAsync(keyIds, cancellationToken);
         return Unit.Value;
     }
 }
