@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
@@ -9,11 +11,11 @@ namespace Provisioning.IntegrationTests.Fixtures;
 /// <summary>
 /// A real PostgreSQL for the tests, chosen in this order:
 /// <list type="number">
-/// <item><c>PROVISIONING_TEST_DB</c>: a connection string to a server you run (used as is);</item>
-/// <item>Testcontainers, when a Docker engine answers;</item>
+/// <item><c>PROVISIONING_TEST_DB</c>: a connection string to a server you run (used as is, never stopped);</item>
+/// <item>Testcontainers, when a Docker engine answers a ping within a second or two;</item>
 /// <item>a throw-away local cluster made with the PostgreSQL server binaries (initdb/pg_ctl on PATH or under
 /// /usr/lib/postgresql/*/bin), on a free loopback port in a temp folder, run as the <c>postgres</c> user when
-/// running as root, stopped and deleted afterwards.</item>
+/// running as root (initdb refuses root), stopped and deleted on dispose.</item>
 /// </list>
 /// If none is possible it fails with one sentence saying what to install. It never skips.
 /// </summary>
@@ -21,7 +23,12 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     public const string EnvironmentVariable = "PROVISIONING_TEST_DB";
 
+    private const string NothingAvailable =
+        "No PostgreSQL available for the tests: set PROVISIONING_TEST_DB to a connection string, start a Docker engine, " +
+        "or install the PostgreSQL server binaries (apt-get install -y postgresql).";
+
     private readonly Func<ValueTask> _dispose;
+    private int _disposed;
 
     private PostgresServer(string connectionString, string description, Func<ValueTask> dispose)
     {
@@ -44,19 +51,34 @@ public sealed class PostgresServer : IAsyncDisposable
             return new PostgresServer(configured, EnvironmentVariable, () => ValueTask.CompletedTask);
         }
 
-        if (await DockerAnswersAsync(cancellationToken))
+        var bin = FindServerBinaries();
+        var docker = await DockerEndpointThatAnswersAsync(cancellationToken);
+        if (docker is not null)
         {
-            var container = new PostgreSqlBuilder("postgres:16-alpine").Build();
-            await container.StartAsync(cancellationToken);
-            return new PostgresServer(container.GetConnectionString(), "Testcontainers", container.DisposeAsync);
+            var builder = new PostgreSqlBuilder("postgres:16-alpine");
+            if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("DOCKER_HOST")))
+            {
+                // A socket found here; with DOCKER_HOST set, Testcontainers resolves it (and its TLS settings) itself.
+                builder = builder.WithDockerEndpoint(docker);
+            }
+
+            var container = builder.Build();
+            try
+            {
+                await container.StartAsync(cancellationToken);
+                return new PostgresServer(container.GetConnectionString(), $"Testcontainers via {docker}", container.DisposeAsync);
+            }
+            catch (Exception ex) when (bin is not null && ex is not OperationCanceledException)
+            {
+                // Docker answers but cannot run the image (offline, no pull rights...): the local binaries still can.
+                await container.DisposeAsync();
+                Console.Error.WriteLine($"PostgresServer: Docker answered but the container did not start ({ex.Message}); using a local cluster.");
+            }
         }
 
-        var bin = FindServerBinaries();
         if (bin is null)
         {
-            throw new InvalidOperationException(
-                "No PostgreSQL available for the tests: set PROVISIONING_TEST_DB to a connection string, start a Docker engine, " +
-                "or install the PostgreSQL server binaries (apt-get install -y postgresql).");
+            throw new InvalidOperationException(NothingAvailable);
         }
 
         return await LocalCluster.StartAsync(bin, cancellationToken);
@@ -68,7 +90,7 @@ public sealed class PostgresServer : IAsyncDisposable
         await using (var connection = new NpgsqlConnection(ConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {Quote(name)}", connection);
             await command.ExecuteNonQueryAsync();
         }
 
@@ -81,38 +103,97 @@ public sealed class PostgresServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE \"{name}\" WITH (FORCE)", connection);
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Quote(name)} WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync();
     }
 
-    public ValueTask DisposeAsync() => _dispose();
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _disposed, 1) == 0 ? _dispose() : ValueTask.CompletedTask;
 
-    private static async Task<bool> DockerAnswersAsync(CancellationToken cancellationToken)
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>
+    /// The Docker endpoint (DOCKER_HOST, else the usual sockets) when it answers <c>GET /_ping</c> within 1.5 s,
+    /// otherwise null. Talks to the socket directly: no docker CLI needed, nothing to hang on.
+    /// </summary>
+    private static async Task<Uri?> DockerEndpointThatAnswersAsync(CancellationToken cancellationToken)
     {
+        var candidates = new List<Uri>();
         var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
-        if (string.IsNullOrEmpty(host) && !File.Exists("/var/run/docker.sock"))
+        if (!string.IsNullOrWhiteSpace(host))
+        {
+            if (Uri.TryCreate(host, UriKind.Absolute, out var uri))
+            {
+                candidates.Add(uri);
+            }
+        }
+        else
+        {
+            var runtimeDir = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+            var sockets = new[]
+            {
+                "/var/run/docker.sock",
+                string.IsNullOrEmpty(runtimeDir) ? null : Path.Combine(runtimeDir, "docker.sock"),
+                Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker", "run", "docker.sock"),
+            };
+            candidates.AddRange(sockets.Where(File.Exists).Select(s => new Uri("unix://" + s)));
+        }
+
+        foreach (var candidate in candidates)
+        {
+            if (await PingAsync(candidate, cancellationToken))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<bool> PingAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        EndPoint? target = endpoint.Scheme switch
+        {
+            "unix" => new UnixDomainSocketEndPoint(endpoint.AbsolutePath),
+            "tcp" or "http" or "https" => new DnsEndPoint(endpoint.Host, endpoint.Port),
+            _ => null, // ssh://, npipe://: not something to probe cheaply
+        };
+        if (target is null)
         {
             return false;
         }
 
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1.5));
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            var (exitCode, _) = await RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"], null, timeout.Token);
-            return exitCode == 0;
+            using var socket = target is UnixDomainSocketEndPoint
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(target, timeout.Token);
+            await socket.SendAsync("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n"u8.ToArray(), SocketFlags.None, timeout.Token);
+            var buffer = new byte[128];
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            var status = Encoding.ASCII.GetString(buffer, 0, read);
+
+            // A TLS-protected engine answers a plain request with 400, which still proves an engine is there.
+            var tls = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_TLS_VERIFY"));
+            return status.StartsWith("HTTP/1.", StringComparison.Ordinal) && (tls || status.Contains(" 200 ", StringComparison.Ordinal));
         }
-        catch (Exception ex) when (ex is OperationCanceledException or System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             return false;
         }
     }
 
     private static string? FindServerBinaries()
     {
+        static bool HasBoth(string dir) => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl"));
+
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")));
+            .FirstOrDefault(HasBoth);
         if (onPath is not null)
         {
             return onPath;
@@ -122,20 +203,48 @@ public sealed class PostgresServer : IAsyncDisposable
         return Directory.Exists(root)
             ? Directory.GetDirectories(root)
                 .Select(d => Path.Combine(d, "bin"))
-                .Where(d => File.Exists(Path.Combine(d, "initdb")))
-                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0)
+                .Where(HasBoth)
+                .OrderByDescending(d => double.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), CultureInfo.InvariantCulture, out var v) ? v : 0)
                 .FirstOrDefault()
             : null;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> args, string? runAsUser, CancellationToken cancellationToken)
+    private static bool RunningAsRoot()
+    {
+        if (Environment.UserName == "root")
+        {
+            return true;
+        }
+
+        try
+        {
+            // "Uid:  real  effective  saved  fs"
+            var uid = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+            return uid is not null && uid.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) is [_, _, "0", ..];
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+    {
+        public override string ToString() =>
+            $"exit code {ExitCode}; stdout: {StandardOutput.Trim()}; stderr: {StandardError.Trim()}";
+    }
+
+    private static async Task<ProcessResult> RunAsync(
+        string file, IEnumerable<string> args, string? runAsUser, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo
         {
             FileName = runAsUser is null ? file : "runuser",
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         if (runAsUser is not null)
         {
@@ -150,58 +259,103 @@ public sealed class PostgresServer : IAsyncDisposable
             info.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
         try
         {
-            await process.WaitForExitAsync(cancellationToken);
+            await process.WaitForExitAsync(limit.Token);
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw;
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new TimeoutException($"{Path.GetFileName(file)} did not finish within {timeout.TotalSeconds:0} s.");
         }
 
-        return (process.ExitCode, (await stdout) + (await stderr));
+        return new ProcessResult(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>A cluster in a temp folder, on a free port, torn down on dispose.</summary>
+    /// <summary>
+    /// A cluster in a temp folder, on a free port, torn down on dispose, or by a watchdog once the test process is gone
+    /// (killed, Ctrl-C, a fixture never disposed).
+    /// </summary>
     private static class LocalCluster
     {
+        private const string OsUser = "postgres";
+        private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+        // Runs detached from the test process (so killing its process tree spares it): waits while the test process
+        // lives and the folder exists; if the process dies first, stops the cluster and deletes the folder.
+        // $1 pg_ctl, $2 folder, $3 OS user to run pg_ctl as (may be empty), $4 test process id.
+        private const string WatchdogScript = """
+            (
+              while kill -0 "$4" 2>/dev/null && [ -d "$2" ]; do sleep 1; done
+              if [ -d "$2" ]; then
+                if [ -f "$2/data/postmaster.pid" ]; then
+                  if [ -n "$3" ]; then runuser -u "$3" -- "$1" stop -D "$2/data" -m immediate -w; else "$1" stop -D "$2/data" -m immediate -w; fi
+                fi
+                rm -rf "$2"
+              fi
+            ) </dev/null >/dev/null 2>&1 &
+            """;
+
         public static async Task<PostgresServer> StartAsync(string bin, CancellationToken cancellationToken)
         {
-            var runAs = Environment.UserName == "root" ? "postgres" : null;
-            var folder = Directory.CreateTempSubdirectory("provisioning-pg-").FullName;
-            var data = Path.Combine(folder, "data");
-            if (runAs is not null)
+            var runAs = RunningAsRoot() ? OsUser : null;
+            if (runAs is not null && (await RunAsync("id", ["-u", runAs], null, null, TimeSpan.FromSeconds(10), cancellationToken)).ExitCode != 0)
             {
-                var (idExit, _) = await RunAsync("id", ["-u", runAs], null, cancellationToken);
-                if (idExit != 0)
-                {
-                    throw new InvalidOperationException(
-                        "Running as root, the tests need the 'postgres' OS user to run PostgreSQL (initdb refuses root): install the postgresql package, which creates it.");
-                }
-
-                await Must(RunAsync("chown", ["-R", runAs, folder], null, cancellationToken), "chown");
+                throw new InvalidOperationException(
+                    $"Running as root, the tests need the '{runAs}' OS user to run PostgreSQL (initdb refuses root), and it does not exist: install the postgresql package, which creates it.");
             }
+
+            var folder = await CreateFolderAsync(runAs, cancellationToken);
+            var data = Path.Combine(folder, "data");
+            var log = Path.Combine(folder, "server.log");
+            var pgCtl = Path.Combine(bin, "pg_ctl");
 
             async ValueTask Cleanup()
             {
-                await RunAsync(Path.Combine(bin, "pg_ctl"), ["stop", "-D", data, "-m", "immediate", "-w"], runAs, CancellationToken.None);
-                try
+                if (File.Exists(Path.Combine(data, "postmaster.pid")))
                 {
-                    Directory.Delete(folder, recursive: true);
+                    try
+                    {
+                        await RunAsync(pgCtl, ["stop", "-D", data, "-m", "immediate", "-w", "-t", "10"], runAs, folder, TimeSpan.FromSeconds(20), CancellationToken.None);
+                    }
+                    catch (TimeoutException)
+                    {
+                    }
                 }
-                catch (IOException)
-                {
-                }
+
+                DeleteFolder(folder);
             }
 
             try
             {
-                await Must(RunAsync(Path.Combine(bin, "initdb"),
-                    ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], runAs, cancellationToken), "initdb");
+                var watchdog = await RunAsync("sh", ["-c", WatchdogScript, "sh", pgCtl, folder, runAs ?? string.Empty, Environment.ProcessId.ToString(CultureInfo.InvariantCulture)],
+                    null, null, TimeSpan.FromSeconds(10), cancellationToken);
+                if (watchdog.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"Could not start the watchdog of the test cluster in {folder}: {watchdog}");
+                }
+
+                var initdb = await RunAsync(Path.Combine(bin, "initdb"),
+                    ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+                    runAs, folder, TimeSpan.FromSeconds(120), cancellationToken);
+                if (initdb.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"initdb failed for the test cluster in {folder}: {initdb}");
+                }
 
                 // A free port can be taken between the probe and the start: retry a few times.
                 for (var attempt = 1; ; attempt++)
@@ -209,19 +363,24 @@ public sealed class PostgresServer : IAsyncDisposable
                     var port = FreePort();
                     var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
                                   "-c full_page_writes=off -c max_connections=200";
-                    var (exit, output) = await RunAsync(Path.Combine(bin, "pg_ctl"),
-                        ["start", "-D", data, "-o", options, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "30"], runAs, cancellationToken);
-                    if (exit == 0)
+                    var start = await RunAsync(pgCtl,
+                        ["start", "-D", data, "-o", options, "-l", log, "-w", "-t", ((int)ReadyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+                        runAs, folder, ReadyTimeout + TimeSpan.FromSeconds(10), cancellationToken);
+                    if (start.ExitCode == 0)
                     {
                         var cs = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=100";
+                        await WaitUntilReadyAsync(cs, log, cancellationToken);
                         return new PostgresServer(cs, $"local cluster in {folder}", Cleanup);
                     }
 
-                    if (attempt == 3)
+                    var serverLog = File.Exists(log) ? await File.ReadAllTextAsync(log, CancellationToken.None) : string.Empty;
+                    var portTaken = serverLog.Contains("Address already in use", StringComparison.OrdinalIgnoreCase);
+                    if (!portTaken || attempt == 3)
                     {
-                        var log = File.Exists(Path.Combine(folder, "server.log")) ? await File.ReadAllTextAsync(Path.Combine(folder, "server.log"), cancellationToken) : "";
-                        throw new InvalidOperationException($"pg_ctl start failed: {output}\n{log}");
+                        throw new InvalidOperationException($"pg_ctl start failed for the test cluster in {folder} (port {port}): {start}\nserver log:\n{serverLog}");
                     }
+
+                    File.Delete(log);
                 }
             }
             catch
@@ -231,12 +390,80 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
 
-        private static async Task Must(Task<(int ExitCode, string Output)> run, string what)
+        /// <summary>A temp folder the postgres OS user owns (and can reach) when running as root.</summary>
+        private static async Task<string> CreateFolderAsync(string? runAs, CancellationToken cancellationToken)
         {
-            var (exit, output) = await run;
-            if (exit != 0)
+            var folder = Directory.CreateTempSubdirectory("provisioning-pg-").FullName;
+            if (runAs is null)
             {
-                throw new InvalidOperationException($"{what} failed ({exit}): {output}");
+                return folder;
+            }
+
+            foreach (var candidate in new[] { folder, null })
+            {
+                // The second try is under /tmp, for a TMPDIR the postgres user cannot traverse (e.g. under /root).
+                var dir = candidate ?? Directory.CreateDirectory(Path.Combine("/tmp", "provisioning-pg-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+                try
+                {
+                    var chown = await RunAsync("chown", ["-R", runAs, dir], null, null, TimeSpan.FromSeconds(10), cancellationToken);
+                    if (chown.ExitCode != 0)
+                    {
+                        throw new InvalidOperationException($"chown {runAs} {dir} failed: {chown}");
+                    }
+
+                    var access = await RunAsync("test", ["-w", dir, "-a", "-x", dir], runAs, null, TimeSpan.FromSeconds(10), cancellationToken);
+                    if (access.ExitCode == 0)
+                    {
+                        return dir;
+                    }
+                }
+                catch
+                {
+                    DeleteFolder(dir);
+                    throw;
+                }
+
+                DeleteFolder(dir);
+            }
+
+            throw new InvalidOperationException($"The '{runAs}' OS user cannot write a temp folder (tried {Path.GetTempPath()} and /tmp): make /tmp world-writable or set TMPDIR.");
+        }
+
+        private static async Task WaitUntilReadyAsync(string connectionString, string log, CancellationToken cancellationToken)
+        {
+            var deadline = Stopwatch.StartNew();
+            var probe = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString;
+            while (true)
+            {
+                try
+                {
+                    await using var connection = new NpgsqlConnection(probe);
+                    await connection.OpenAsync(cancellationToken);
+                    await using var command = new NpgsqlCommand("SELECT 1", connection);
+                    await command.ExecuteScalarAsync(cancellationToken);
+                    return;
+                }
+                catch (Exception ex) when ((ex is NpgsqlException or SocketException or TimeoutException) && deadline.Elapsed < ReadyTimeout)
+                {
+                    await Task.Delay(100, cancellationToken);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException)
+                {
+                    var serverLog = File.Exists(log) ? await File.ReadAllTextAsync(log, CancellationToken.None) : string.Empty;
+                    throw new InvalidOperationException(
+                        $"The test cluster did not accept connections within {ReadyTimeout.TotalSeconds:0} s: {ex.Message}\nserver log:\n{serverLog}", ex);
+                }
+            }
+        }
+
+        private static void DeleteFolder(string folder)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
             }
         }
 
