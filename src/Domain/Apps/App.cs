@@ -17,6 +17,12 @@ public sealed class App
     public string DisplayName { get; private set; }
     public AppSettings Settings { get; private set; }
 
+    /// <summary>
+    /// The app's publishable token (Sunshine v1.1 <c>appToken</c>): unique, stable for the app's life, not a secret,
+    /// and it grants no API access. Front ends may carry it to name the app.
+    /// </summary>
+    public string AppToken { get; private set; } = string.Empty;
+
     /// <summary>Canonical JSON of a flat object, or null.</summary>
     public string? Metadata { get; private set; }
 
@@ -28,6 +34,7 @@ public sealed class App
             Id = AppId.New(),
             TenantId = tenant,
             DisplayName = Common.DisplayName.Normalize(displayName),
+            AppToken = Apps.AppToken.New(),
             Settings = AppSettings.Default.With(settings ?? new AppSettingsChange()),
             Metadata = AppMetadata.Validate(metadata),
             CreatedAt = now,

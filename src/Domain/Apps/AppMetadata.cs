@@ -77,6 +77,12 @@ public static class AppMetadata
         {
             throw new DomainRuleException($"metadata.{property.Name}", "metadata values must be strings, numbers or booleans.");
         }
+
+        Text.EnsureName(property.Name, "metadata");
+        if (property.Value.ValueKind == JsonValueKind.String)
+        {
+            Text.EnsureFreeText(property.Value.GetString()!, $"metadata.{property.Name}");
+        }
     }
 
     private static string Serialize(JsonObject obj)

@@ -14,6 +14,8 @@ public sealed record AppSettings
     public bool IgnoreAutoConversationStart { get; init; }
     public bool MultiConvoEnabled { get; init; }
     public bool AppLocalizationEnabled { get; init; } = true;
+    public bool EndSessionEnabled { get; init; }
+    public bool DisableConversationReopen { get; init; }
 
     /// <summary>Lays the given fields over these settings, enforcing the rules of each field.</summary>
     public AppSettings With(AppSettingsChange change)
@@ -28,7 +30,7 @@ public sealed record AppSettings
             throw new DomainRuleException("settings.multiConvoEnabled", "settings.multiConvoEnabled cannot be turned off once enabled.");
         }
 
-        return this with
+        var next = this with
         {
             ConversationRetentionSeconds = change.ConversationRetentionSeconds ?? ConversationRetentionSeconds,
             MaskCreditCardNumbers = change.MaskCreditCardNumbers ?? MaskCreditCardNumbers,
@@ -37,7 +39,23 @@ public sealed record AppSettings
             IgnoreAutoConversationStart = change.IgnoreAutoConversationStart ?? IgnoreAutoConversationStart,
             MultiConvoEnabled = change.MultiConvoEnabled ?? MultiConvoEnabled,
             AppLocalizationEnabled = change.AppLocalizationEnabled ?? AppLocalizationEnabled,
+            EndSessionEnabled = change.EndSessionEnabled ?? EndSessionEnabled,
+            DisableConversationReopen = change.DisableConversationReopen ?? DisableConversationReopen,
         };
+
+        // Ending a session and refusing to reopen a conversation only make sense with several conversations per user.
+        if (!next.MultiConvoEnabled && next.EndSessionEnabled)
+        {
+            throw new DomainRuleException("settings.endSessionEnabled", "settings.endSessionEnabled may be true only while settings.multiConvoEnabled is true.");
+        }
+
+        if (!next.MultiConvoEnabled && next.DisableConversationReopen)
+        {
+            throw new DomainRuleException(
+                "settings.disableConversationReopen", "settings.disableConversationReopen may be true only while settings.multiConvoEnabled is true.");
+        }
+
+        return next;
     }
 }
 
@@ -49,4 +67,6 @@ public sealed record AppSettingsChange(
     bool? EchoPostback = null,
     bool? IgnoreAutoConversationStart = null,
     bool? MultiConvoEnabled = null,
-    bool? AppLocalizationEnabled = null);
+    bool? AppLocalizationEnabled = null,
+    bool? EndSessionEnabled = null,
+    bool? DisableConversationReopen = null);

@@ -1,6 +1,6 @@
 namespace Provisioning.Domain.Common;
 
-/// <summary>Display names and tenant names: trimmed, 1–100 characters.</summary>
+/// <summary>Display names and tenant names: trimmed, 1–100 characters, no control characters.</summary>
 public static class DisplayName
 {
     public const int MaxLength = 100;
@@ -17,6 +17,8 @@ public static class DisplayName
         {
             throw new DomainRuleException(field, $"{field} must be at most {MaxLength} characters.");
         }
+
+        Text.EnsureName(trimmed, field);
 
         return trimmed;
     }

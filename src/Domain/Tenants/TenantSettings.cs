@@ -78,6 +78,7 @@ public static class TenantSettings
                 }
                 else
                 {
+                    Text.EnsureFreeText(value, $"settings.{feature}.{key}");
                     target[key] = value;
                 }
             }
@@ -106,5 +107,7 @@ public static class TenantSettings
         {
             throw new DomainRuleException(field, $"Setting names must be 1-{MaxNameLength} characters.");
         }
+
+        Text.EnsureName(name, field);
     }
 }

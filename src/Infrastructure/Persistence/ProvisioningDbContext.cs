@@ -18,6 +18,22 @@ public sealed class ProvisioningDbContext(DbContextOptions<ProvisioningDbContext
     public DbSet<ServiceAccount> ServiceAccounts => Set<ServiceAccount>();
     public DbSet<AppGrant> AppGrants => Set<AppGrant>();
 
+    /// <summary>
+    /// A unique index refusing a row is an expected outcome (two requests racing for one name), not a fault: it
+    /// becomes a <see cref="Application.Common.Exceptions.ConflictException"/> (409), logged as such, never with a stack trace.
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            throw new Application.Common.Exceptions.ConflictException("A record with these values already exists.");
+        }
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ProvisioningDbContext).Assembly);
 

@@ -12,10 +12,12 @@ public sealed record AppSettingsRequest(
     bool? EchoPostback,
     bool? IgnoreAutoConversationStart,
     bool? MultiConvoEnabled,
-    bool? AppLocalizationEnabled)
+    bool? AppLocalizationEnabled,
+    bool? EndSessionEnabled,
+    bool? DisableConversationReopen)
 {
     public AppSettingsChange ToChange() => new(ConversationRetentionSeconds, MaskCreditCardNumbers, UseAnimalNames, EchoPostback,
-        IgnoreAutoConversationStart, MultiConvoEnabled, AppLocalizationEnabled);
+        IgnoreAutoConversationStart, MultiConvoEnabled, AppLocalizationEnabled, EndSessionEnabled, DisableConversationReopen);
 }
 
 /// <summary><c>POST /v2/apps</c>.</summary>

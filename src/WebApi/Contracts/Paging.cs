@@ -17,7 +17,10 @@ public sealed record PageLinks(
 
 public static class PageLinksBuilder
 {
-    /// <summary>Links that carry the page size and any filters forward; brackets are written raw, as Sunshine does.</summary>
+    /// <summary>
+    /// Links that carry the page size and any filters forward; brackets are written raw, as Sunshine does. They start
+    /// with the public base URL (<see cref="Hosting.PublicUrls"/>), never with a client's <c>Host</c> header.
+    /// </summary>
     public static (PageMeta Meta, PageLinks Links) Build<T>(HttpRequest request, Page<T> page, PageRequest pageRequest, params (string Name, string? Value)[] filters)
     {
         string? Link(string direction, string? cursor)
@@ -34,7 +37,8 @@ public static class PageLinksBuilder
             }
 
             query.AddRange(filters.Where(f => f.Value is not null).Select(f => $"{f.Name}={Uri.EscapeDataString(f.Value!)}"));
-            return $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}?{string.Join('&', query)}";
+            var baseUrl = request.HttpContext.RequestServices.GetRequiredService<Hosting.PublicUrls>().BaseUrl(request.HttpContext);
+            return $"{baseUrl}{request.Path}?{string.Join('&', query)}";
         }
 
         return (new PageMeta(page.HasMore, page.AfterCursor, page.BeforeCursor),

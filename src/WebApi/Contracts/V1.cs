@@ -16,11 +16,12 @@ public sealed record V1AppRequest(string? Name, AppSettingsRequest? Settings, Js
 
 public sealed record V1App(
     [property: JsonPropertyName("_id")] string Id,
+    string AppToken,
     string Name,
     AppSettingsDto Settings,
     IReadOnlyDictionary<string, JsonElement>? Metadata)
 {
-    public static V1App From(AppDto app) => new(app.Id, app.DisplayName, app.Settings, app.Metadata);
+    public static V1App From(AppDto app) => new(app.Id, app.AppToken, app.DisplayName, app.Settings, app.Metadata);
 }
 
 public sealed record V1AppResponse(V1App App);

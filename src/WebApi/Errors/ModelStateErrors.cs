@@ -28,6 +28,8 @@ public static class ModelStateErrors
         return new ObjectResult(ErrorEnvelope.Body(context.HttpContext, errors)) { StatusCode = StatusCodes.Status400BadRequest };
     }
 
+    private static readonly string ControlCharacterMessage = new Contracts.ControlCharacterException().Message;
+
     private static string Describe(string key, ModelStateEntry entry, ActionContext context)
     {
         var field = key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key;
@@ -37,6 +39,11 @@ public static class ModelStateErrors
         {
             var hasBody = context.HttpContext.Request.ContentLength is > 0 || context.HttpContext.Request.Headers.TransferEncoding.Count > 0;
             return hasBody ? "The request body is not valid JSON." : "A JSON request body is required.";
+        }
+
+        if (entry.Errors.Any(e => e.Exception is Contracts.ControlCharacterException || e.ErrorMessage == ControlCharacterMessage))
+        {
+            return $"{field} must not contain NUL or control characters other than tab, CR and LF.";
         }
 
         if (entry.Errors.Any(e => e.Exception is not null || e.ErrorMessage.Contains("JSON", StringComparison.OrdinalIgnoreCase)))

@@ -1,18 +1,29 @@
 using System.Diagnostics;
+using System.Reflection;
 using Mediator;
 using Microsoft.Extensions.Logging;
+using Provisioning.Application.Common.Security;
 
 namespace Provisioning.Application.Common.Behaviors;
 
-/// <summary>Warns about messages that take longer than half a second to handle.</summary>
+/// <summary>
+/// Warns about requests that take longer than half a second to handle. Start-up work (<see cref="SystemMessageAttribute"/>
+/// messages such as the root-tenant bootstrap) is not timed: it runs once, cold, while the model and pools warm up.
+/// </summary>
 public sealed class PerformanceBehavior<TMessage, TResponse>(ILogger<PerformanceBehavior<TMessage, TResponse>> logger)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
     private static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(500);
+    private static readonly bool IsSystemMessage = typeof(TMessage).GetCustomAttribute<SystemMessageAttribute>() is not null;
 
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
+        if (IsSystemMessage)
+        {
+            return await next(message, cancellationToken);
+        }
+
         var started = Stopwatch.GetTimestamp();
         var response = await next(message, cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started);

@@ -13,6 +13,8 @@ internal sealed class AppConfiguration : IEntityTypeConfiguration<App>
         builder.HasKey(a => a.Id);
         builder.Property(a => a.DisplayName).HasMaxLength(100).IsRequired();
         builder.ComplexProperty(a => a.Settings);
+        builder.Property(a => a.AppToken).HasMaxLength(Domain.Apps.AppToken.Length).IsRequired();
+        builder.HasIndex(a => a.AppToken).IsUnique();
 
         // json (not jsonb) keeps the keys in the order the client sent them.
         builder.Property(a => a.Metadata).HasColumnType("json");

@@ -30,6 +30,12 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(24)")
                         .HasColumnName("id");
 
+                    b.Property<string>("AppToken")
+                        .IsRequired()
+                        .HasMaxLength(25)
+                        .HasColumnType("character varying(25)")
+                        .HasColumnName("app_token");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -62,9 +68,17 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                                 .HasColumnType("integer")
                                 .HasColumnName("settings_conversation_retention_seconds");
 
+                            b1.Property<bool>("DisableConversationReopen")
+                                .HasColumnType("boolean")
+                                .HasColumnName("settings_disable_conversation_reopen");
+
                             b1.Property<bool>("EchoPostback")
                                 .HasColumnType("boolean")
                                 .HasColumnName("settings_echo_postback");
+
+                            b1.Property<bool>("EndSessionEnabled")
+                                .HasColumnType("boolean")
+                                .HasColumnName("settings_end_session_enabled");
 
                             b1.Property<bool>("IgnoreAutoConversationStart")
                                 .HasColumnType("boolean")
@@ -85,6 +99,10 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_apps");
+
+                    b.HasIndex("AppToken")
+                        .IsUnique()
+                        .HasDatabaseName("ix_apps_app_token");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_apps_tenant_id_id");

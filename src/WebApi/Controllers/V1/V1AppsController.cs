@@ -30,9 +30,11 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1AppResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status402PaymentRequired)]
-    public async Task<IActionResult> V1CreateApp([FromBody] V1AppRequest body, CancellationToken ct) =>
-        StatusCode(StatusCodes.Status201Created, new V1AppResponse(V1App.From(
-            await sender.Send(new CreateAppCommand(body.Name, body.Settings?.ToChange(), body.Metadata.AsOptional()), ct))));
+    public async Task<IActionResult> V1CreateApp([FromBody] V1AppRequest body, CancellationToken ct)
+    {
+        var app = await sender.Send(new CreateAppCommand(body.Name, body.Settings?.ToChange(), body.Metadata.AsOptional()), ct);
+        return this.CreatedAt(app.Id, new V1AppResponse(V1App.From(app)));
+    }
 
     [HttpGet(Name = "V1ListApps")]
     [ProducesResponseType<V1AppListResponse>(StatusCodes.Status200OK)]
@@ -101,4 +103,17 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
     public async Task<JwtResponse> V1IssueAppKeyJwt(string appId, string keyId, CancellationToken ct) =>
         new((await sender.Send(new IssueAppKeyJwtQuery(appId, keyId), ct)).Jwt);
+
+    /// <summary>SDK integrations: not part of this service (always 404).</summary>
+    /// <remarks>
+    /// Sunshine's SDK integrations (web messenger, iOS, Android) belong to a messaging platform, not to account
+    /// provisioning; this service has none, so the route answers 404 <c>not_found</c> saying so, for every app.
+    /// </remarks>
+    [HttpGet("{appId}/sdks", Name = "V1ListAppSdks")]
+    [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
+    public IActionResult V1ListAppSdks(string appId) =>
+        NotFound(ErrorEnvelope.Body(HttpContext, [new ApiError("not_found", SdkIntegrationsOutsideTheService)]));
+
+    public const string SdkIntegrationsOutsideTheService =
+        "SDK integrations are not part of this service: it provisions accounts, apps and keys only, so no app has SDK integrations.";
 }

@@ -1,0 +1,42 @@
+namespace Provisioning.Domain.Common;
+
+/// <summary>
+/// What text the service stores. PostgreSQL cannot store NUL, and control characters in names make
+/// logs and user interfaces lie, so: names hold no control character at all; free text (setting and
+/// metadata values) may hold tab, CR and LF but no other C0 control character (NUL included) or DEL.
+/// </summary>
+public static class Text
+{
+    public static bool IsValidName(string value) => value.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') < 0 && !value.Contains('\u007f');
+
+    public static bool IsValidFreeText(string value)
+    {
+        foreach (var c in value)
+        {
+            if ((c < ' ' && c is not ('\t' or '\r' or '\n')) || c == '\u007f')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Throws a 400-class rule violation naming <paramref name="field"/> when a name holds a control character.</summary>
+    public static void EnsureName(string value, string field)
+    {
+        if (!IsValidName(value))
+        {
+            throw new DomainRuleException(field, $"{field} must not contain control characters.");
+        }
+    }
+
+    /// <summary>Throws a 400-class rule violation naming <paramref name="field"/> when free text holds NUL or a control character other than tab, CR or LF.</summary>
+    public static void EnsureFreeText(string value, string field)
+    {
+        if (!IsValidFreeText(value))
+        {
+            throw new DomainRuleException(field, $"{field} must not contain NUL or control characters other than tab, CR and LF.");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>
+/// Tells a database that cannot be reached (down, restarting, refusing connections, timing out) from other
+/// faults, wherever in an exception chain it shows: such requests answer 503 <c>service_unavailable</c>, on every
+/// route, authentication included, and succeed again once the database is back (the pool reconnects by itself).
+/// </summary>
+public static class DatabaseUnavailable
+{
+    public static bool Is(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException postgres:
+                    return IsUnavailableState(postgres.SqlState);
+                case NpgsqlException or SocketException or TimeoutException:
+                    return true;
+                case AggregateException aggregate when aggregate.InnerExceptions.Any(Is):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsUnavailableState(string sqlState) =>
+        sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions
+        || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+        || sqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ReadOnlySqlTransaction;
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.WebApi.Contracts;
+
+/// <summary>
+/// Every string a request body carries (values and object keys) is refused when it holds NUL or a
+/// C0 control character other than tab, CR and LF: such text cannot be stored (PostgreSQL has no NUL)
+/// and would otherwise surface as a 500. The field is named in the 400 (see <see cref="Errors.ModelStateErrors"/>).
+/// Stricter rules (names hold no control character at all) are the domain's.
+/// </summary>
+public sealed class SafeStringConverter : JsonConverter<string>
+{
+    public override bool HandleNull => false;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException("A string is expected.");
+        }
+
+        return Check(reader.GetString()!);
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Check(reader.GetString()!);
+
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WritePropertyName(value);
+
+    private static string Check(string value) =>
+        Text.IsValidFreeText(value) ? value : throw new ControlCharacterException();
+}
+
+/// <summary>A request string held NUL or a control character; the model-state mapper names the field.</summary>
+public sealed class ControlCharacterException() : JsonException("The value holds NUL or a control character.");

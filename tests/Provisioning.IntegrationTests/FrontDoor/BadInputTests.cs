@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.FrontDoor;
+
+/// <summary>Hostile text answered with a 400 that names the field, never a 500, and nothing written.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class BadInputTests(ServiceFixture service)
+{
+    public static TheoryData<string, string, string, string> ControlCharacterCases => new()
+    {
+        // route, JSON body (\u0000 etc. as JSON escapes), the field the error must name, envelope
+        { "/v2/apps", """{"displayName":"bad\u0000name"}""", "displayName", "v2" },
+        { "/v2/apps", """{"displayName":"tab\tname"}""", "displayName", "v2" },
+        { "/v2/apps", """{"displayName":"line\nbreak"}""", "displayName", "v2" },
+        { "/v2/apps", """{"displayName":"ok","metadata":{"k":"v\u0000"}}""", "metadata.k", "v2" },
+        { "/v2/apps", """{"displayName":"ok","metadata":{"k\u0001":"v"}}""", "metadata", "v2" },
+        { "/v2/serviceaccounts", """{"displayName":"sa\u0000"}""", "displayName", "v2" },
+        { "/v2/keys", """{"displayName":"\u001b[31mred"}""", "displayName", "v2" },
+        { "/v2/provisioningkeys", """{"displayName":"p\u0000"}""", "displayName", "v2" },
+        { "/v1.1/apps", """{"name":"v1\u0000"}""", "name", "v1" },
+        { "/v1.1/serviceaccounts", """{"name":"v1\u0007"}""", "name", "v1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ControlCharacterCases))]
+    public async Task NulAndControlCharacters_Are400NamingTheField(string route, string body, string field, string envelope)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var json = await client.PostJsonAsync(route, body, HttpStatusCode.BadRequest);
+        var text = envelope == "v1" ? (string)json["error"]!["description"]! : Http.Titles(json);
+        Assert.Contains(field, text);
+        Assert.Contains("control character", text);
+
+        var tenantId = new Domain.Common.TenantId(tenant.TenantId);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == tenantId)));
+        Assert.Equal(0, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(a => a.TenantId == tenantId)));
+    }
+
+    [Fact]
+    public async Task TenantSettings_RefuseNulInValuesAndNames_ButKeepLineBreaksInValues()
+    {
+        using var root = service.Root();
+        var key = await root.CreateProvisioningKeyAsync();
+        var bad = await root.PostJsonAsync("/v2/tenants",
+            """{"name":"Franchise","key":"KEY","settings":{"email":{"footer":"a\u0000b"}}}""".Replace("KEY", key), HttpStatusCode.BadRequest);
+        Assert.Contains("settings.email.footer", Http.Titles(bad));
+
+        var badName = await root.PostJsonAsync("/v2/tenants",
+            """{"name":"Fran\u0000chise","key":"KEY"}""".Replace("KEY", key), HttpStatusCode.BadRequest);
+        Assert.Contains("name", Http.Titles(badName));
+
+        var badKey = await root.PostJsonAsync("/v2/tenants",
+            """{"name":"Franchise","key":"KEY","settings":{"email":{"foo\u0002ter":"x"}}}""".Replace("KEY", key), HttpStatusCode.BadRequest);
+        Assert.Contains("control character", Http.Titles(badKey));
+
+        var good = await root.PostJsonAsync("/v2/tenants",
+            """{"name":"Franchise","key":"KEY","settings":{"email":{"footer":"line one\r\nline two\tend"}}}""".Replace("KEY", key), HttpStatusCode.OK);
+        using var child = service.WithBearer((string)good["token"]!);
+        var self = await child.GetJsonAsync("/v2/tenants/self");
+        Assert.Equal("line one\r\nline two\tend", (string?)self["tenant"]!["settings"]!["email"]!["footer"]);
+    }
+
+    [Fact]
+    public async Task AUniqueNameRace_IsA409_LoggedAsAnExpectedOutcome_NotAnError()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var before = service.Factory.Logs.Lines.Count;
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+        {
+            using var response = await client.PostAsync("/v2/serviceaccounts", Http.Json(new { displayName = "racing name" }));
+            return response.StatusCode;
+        }));
+
+        Assert.Single(statuses, s => s == HttpStatusCode.Created);
+        Assert.All(statuses, s => Assert.Contains(s, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        var logged = service.Factory.Logs.Lines.Skip(before).ToList();
+        Assert.DoesNotContain(logged, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("CreateServiceAccount", StringComparison.Ordinal));
+        Assert.DoesNotContain(logged, l => l.Contains("DbUpdateException", StringComparison.Ordinal));
+    }
+}
