@@ -32,6 +32,7 @@ public static class DependencyInjection
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
         services.AddScoped<IUnitOfWork, UnitOfWork>();
         services.AddScoped<ITenantLocks, TenantLocks>();
+        services.AddScoped<MasterKeyCheck>();
 
         services.AddSingleton<ISecretProtector>(_ => new AesGcmSecretProtector(MasterKey(configuration, environment)));
         services.AddSingleton<ISecretHasher, SecretHasher>();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Provisioning.Application;
@@ -11,6 +12,7 @@ using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Security;
 using Provisioning.Infrastructure;
 using Provisioning.WebApi.Authentication;
+using Provisioning.WebApi.Contracts;
 using Provisioning.WebApi.Errors;
 using Provisioning.WebApi.Hosting;
 using Scalar.AspNetCore;
@@ -20,13 +22,28 @@ if (args is ["healthcheck", ..])
     return await HealthCheckCommand.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    return await RunAsync(args);
+}
+catch (StartupException e)
+{
+    // Something an operator can fix: one sentence, no stack trace, a non-zero exit code.
+    Console.Error.WriteLine($"Provisioning cannot start: {e.Message}");
+    return 1;
+}
+
+static async Task<int> RunAsync(string[] args)
+{
+// appsettings.json is found next to the published assembly wherever the service is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddObservability();
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBodyLimitMiddleware.MaxBodyBytes);
+builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);
 
 builder.Services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
 builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection(DatabaseOptions.Section));
+builder.Services.AddSingleton<BootstrapOutcome>();
 
 builder.Services.AddApplication();
 builder.Services.AddInfrastructure(builder.Configuration, builder.Environment);
@@ -70,13 +87,20 @@ builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 builder.Services
     .AddControllers()
-    .AddJsonOptions(o => o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict)
+    .AddJsonOptions(o =>
+    {
+        o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        o.JsonSerializerOptions.Converters.Add(new SafeStringConverter());
+    })
     .ConfigureApiBehaviorOptions(o =>
     {
         o.SuppressMapClientErrors = true;
         o.InvalidModelStateResponseFactory = ModelStateErrors.ToResult;
     });
 
+var publicUrls = StartupChecks.Run(() => new PublicUrls(builder.Configuration));
+builder.Services.AddSingleton(publicUrls);
+builder.Services.Configure<ForwardedHeadersOptions>(publicUrls.Configure);
 builder.Services.AddProvisioningRateLimiting(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<DatabaseReadyHealthCheck>("database", tags: ["ready"]);
 builder.Services.AddProvisioningOpenApi();
@@ -89,21 +113,22 @@ var generatingOpenApiDocument = System.Reflection.Assembly.GetEntryAssembly()?.G
 if (!generatingOpenApiDocument)
 {
     // Refuse to start, saying why, when the connection string or the master key is missing.
-    Provisioning.Infrastructure.DependencyInjection.ValidateConfiguration(app.Configuration, app.Environment);
+    StartupChecks.Run(() => Provisioning.Infrastructure.DependencyInjection.ValidateConfiguration(app.Configuration, app.Environment));
 }
 
 if (args.Contains("migrate"))
 {
     // CLI verb: apply migrations and exit (for deployments that migrate as a separate step).
-    await app.Services.MigrateDatabaseAsync();
+    await StartupChecks.RunAsync(() => app.Services.MigrateDatabaseAsync(), app.Configuration);
     return 0;
 }
 
 if (!generatingOpenApiDocument)
 {
-    await app.PrepareDatabaseAsync();
+    await StartupChecks.RunAsync(() => app.PrepareDatabaseAsync(), app.Configuration);
 }
 
+app.UseMiddleware<RequestIdMiddleware>();
 app.UseExceptionHandler();
 app.UseStatusCodePages(context =>
 {
@@ -111,7 +136,17 @@ app.UseStatusCodePages(context =>
     var (code, title) = ErrorEnvelope.ForStatus(status);
     return ErrorEnvelope.WriteAsync(context.HttpContext, status, code, title);
 });
-app.UseMiddleware<RequestBodyLimitMiddleware>();
+if (publicUrls.HasTrustedProxies)
+{
+    app.Use((context, next) =>
+    {
+        publicUrls.NotePeer(context);
+        return next(context);
+    });
+    app.UseForwardedHeaders();
+}
+
+app.UseMiddleware<RequestLimitsMiddleware>();
 app.UseRouting();
 app.UseAuthentication();
 app.UseMiddleware<RequestLogScopeMiddleware>();
@@ -125,8 +160,15 @@ app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDynamicBaseServerUrl()).AllowAnonymous();
 app.MapControllers();
 
-await app.RunAsync();
+await StartupChecks.RunAsync(() => app.StartAsync(), app.Configuration);
+if (!generatingOpenApiDocument)
+{
+    app.AnnounceRootKey();
+}
+
+await app.WaitForShutdownAsync();
 return 0;
+}
 
 /// <summary>Entry point, visible to WebApplicationFactory in the integration tests.</summary>
 public partial class Program;

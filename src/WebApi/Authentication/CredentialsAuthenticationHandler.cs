@@ -10,8 +10,8 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.WebApi.Authentication;
 
 /// <summary>
-/// Basic <c>keyId:secret</c> for any key, Basic <c>api:&lt;token&gt;</c> and <c>Bearer &lt;token&gt;</c>
-/// for tenant tokens. Secrets are compared in constant time; failures say nothing about why.
+/// Basic <c>keyId:secret</c> for any key; for tenant tokens <c>Bearer &lt;token&gt;</c> and Basic with the token as
+/// password and any user name that is not a key id (DailyStory documents <c>api</c>; empty works too). Secrets are compared in constant time; failures say nothing about why.
 /// </summary>
 public sealed class CredentialsAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -21,8 +21,6 @@ public sealed class CredentialsAuthenticationHandler(
     IKeyUsageRecorder usage)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private const string TokenUserName = "api";
-
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || string.IsNullOrEmpty(header.Parameter))
@@ -39,20 +37,14 @@ public sealed class CredentialsAuthenticationHandler(
                 return AuthenticateResult.Fail("Malformed Basic credentials.");
             }
 
-            if (user == TokenUserName)
-            {
-                if (!TenantToken.TryParse(password, out keyId, out secret))
-                {
-                    return AuthenticateResult.Fail("Invalid token.");
-                }
-            }
-            else if (!KeyId.TryParse(user, out keyId, out _))
-            {
-                return AuthenticateResult.Fail("Invalid key id.");
-            }
-            else
+            if (KeyId.TryParse(user, out keyId, out _))
             {
                 secret = password;
+            }
+            else if (!TenantToken.TryParse(password, out keyId, out secret))
+            {
+                // DailyStory: the tenant token as password, with any user name ("api" documented, empty included).
+                return AuthenticateResult.Fail("Invalid credentials.");
             }
         }
         else if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
@@ -91,7 +83,7 @@ public sealed class CredentialsAuthenticationHandler(
 
         var text = Encoding.UTF8.GetString(buffer[..written]);
         var colon = text.IndexOf(':');
-        if (colon <= 0)
+        if (colon < 0)
         {
             return false;
         }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -34,6 +35,8 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
     public void Configure(JwtBearerOptions options)
     {
         options.MapInboundClaims = false;
+        // The challenge says "Bearer" and nothing more: an unknown kid and a bad signature must look the same.
+        options.IncludeErrorDetails = false;
         options.RequireHttpsMetadata = false;
         options.TokenValidationParameters = new TokenValidationParameters
         {
@@ -81,7 +84,8 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             return;
         }
 
-        if (jwt.Alg != Algorithm || !KeyId.TryParse(jwt.Kid, out var keyId, out _))
+        // RFC 7515 §4.1.11: a "crit" header lists extensions the recipient must understand; this service understands none.
+        if (jwt.Alg != Algorithm || !KeyId.TryParse(jwt.Kid, out var keyId, out _) || jwt.TryGetHeaderValue<object>("crit", out _))
         {
             context.Fail("Unsupported token header.");
             return;
@@ -107,8 +111,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             return Task.CompletedTask;
         }
 
-        var scope = context.Principal?.FindFirst("scope")?.Value;
-        if (scope != CredentialClaims.ScopeFor(credential.Kind))
+        if (context.SecurityToken is not JsonWebToken jwt || ScopeOf(jwt) != CredentialClaims.ScopeFor(credential.Kind))
         {
             context.Fail("Wrong scope for this key.");
             return Task.CompletedTask;
@@ -117,5 +120,16 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
         context.HttpContext.RequestServices.GetRequiredService<IKeyUsageRecorder>().Record(credential.KeyId);
         context.Principal = CredentialClaims.ToPrincipal(credential, AuthenticationSchemes.Jwt);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The <c>scope</c> claim when it is a JSON string; null when absent or of any other type (an array is not a scope).</summary>
+    private static string? ScopeOf(JsonWebToken jwt)
+    {
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+        return payload.RootElement.ValueKind == JsonValueKind.Object
+               && payload.RootElement.TryGetProperty("scope", out var scope)
+               && scope.ValueKind == JsonValueKind.String
+            ? scope.GetString()
+            : null;
     }
 }

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Npgsql;
+using Provisioning.Infrastructure.Persistence;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Tenants;
@@ -22,11 +22,8 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             NotFoundException e => (404, [new ApiError("not_found", e.Message)]),
             ConflictException e => (409, [new ApiError("conflict", e.Message)]),
             BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
-            PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
-                or Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } }
-                => (409, [new ApiError("conflict", "A record with these values already exists.")]),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
-            NpgsqlException or TimeoutException => (503, [Default(503)]),
+            _ when DatabaseUnavailable.Is(exception) => (503, [Default(503)]),
             _ => (500, [Default(500)]),
         };
 

@@ -3,8 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace Provisioning.WebApi.Errors;
 
-/// <summary>One error: a snake_case code and human text (never a secret, SQL or stack trace).</summary>
-public sealed record ApiError(string Code, string Title);
+/// <summary>
+/// One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the
+/// request id (the <c>X-Request-Id</c> header), so a report can be matched with the service's logs.
+/// </summary>
+public sealed record ApiError(string Code, string Title, string? RequestId = null);
 
 /// <summary>v2 envelope: <c>{"errors":[{"code","title"}]}</c>.</summary>
 public sealed record V2ErrorResponse(IReadOnlyList<ApiError> Errors);
@@ -12,7 +15,7 @@ public sealed record V2ErrorResponse(IReadOnlyList<ApiError> Errors);
 /// <summary>v1.1 envelope: <c>{"error":{"code","description"}}</c>.</summary>
 public sealed record V1ErrorResponse(V1Error Error);
 
-public sealed record V1Error(string Code, string Description);
+public sealed record V1Error(string Code, string Description, string? RequestId = null);
 
 /// <summary>Writes errors in the envelope of the route's API version: <c>/v1.1/…</c> gets v1.1's, everything else v2's.</summary>
 public static class ErrorEnvelope
@@ -26,7 +29,7 @@ public static class ErrorEnvelope
 
     public static object Body(HttpContext context, IReadOnlyList<ApiError> errors) =>
         IsV1(context)
-            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => ToV1FieldNames(e.Title)))))
+            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => ToV1FieldNames(e.Title))), errors[0].RequestId))
             : new V2ErrorResponse(errors);
 
     /// <summary>v1.1 calls "displayName" "name": say so in its error texts.</summary>
@@ -36,6 +39,11 @@ public static class ErrorEnvelope
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
+        if (status >= 500)
+        {
+            errors = [.. errors.Select(e => e with { RequestId = context.TraceIdentifier })];
+        }
+
         var body = Body(context, errors);
         return JsonSerializer.SerializeAsync(context.Response.Body, body, body.GetType(), Json, context.RequestAborted);
     }
@@ -54,9 +62,12 @@ public static class ErrorEnvelope
         405 => ("method_not_allowed", "This method is not allowed on this route."),
         406 => ("not_acceptable", "Only application/json responses are available."),
         409 => ("conflict", "The request conflicts with the current state."),
+        411 => ("length_required", "A request with a body needs Content-Length or chunked transfer encoding."),
         413 => ("request_entity_too_large", "The request body is larger than 100 KB."),
+        414 => ("uri_too_long", "The request target is too long."),
         415 => ("unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."),
         429 => ("too_many_requests", "Too many requests; retry later."),
+        431 => ("request_header_fields_too_large", "The request headers are too large."),
         503 => ("service_unavailable", "The service is unavailable; retry later."),
         >= 500 => ("internal_error", "An internal error occurred."),
         _ => ("bad_request", "The request is not valid."),

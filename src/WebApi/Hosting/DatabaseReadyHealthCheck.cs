@@ -1,11 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Provisioning.Infrastructure.Persistence;
+using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.WebApi.Hosting;
 
-/// <summary>Ready when the database answers and has no pending migrations.</summary>
-public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db) : IHealthCheck
+/// <summary>Ready when the database answers, has no pending migrations, and its secrets decrypt with the configured master key.</summary>
+public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -17,9 +18,14 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db) : IHealth
             }
 
             var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
-            return pending.Any()
-                ? HealthCheckResult.Unhealthy("The database has pending migrations.")
-                : HealthCheckResult.Healthy();
+            if (pending.Any())
+            {
+                return HealthCheckResult.Unhealthy("The database has pending migrations.");
+            }
+
+            return await masterKey.MatchesAsync(cancellationToken)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("The configured master key does not decrypt this database's secrets.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

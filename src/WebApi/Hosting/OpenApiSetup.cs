@@ -24,12 +24,13 @@ public static class OpenApiSetup
     public static IServiceCollection AddProvisioningOpenApi(this IServiceCollection services) =>
         services.AddOpenApi("v1", options =>
         {
+            options.AddOperationTransformer(DeclareHeaders);
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
 
             // Free-form JSON (metadata) is described inline, not as a "JsonElement" component.
             options.CreateSchemaReferenceId = type =>
                 type.Type == typeof(JsonElement) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
                 document.Info = new OpenApiInfo
                 {
@@ -37,7 +38,18 @@ public static class OpenApiSetup
                     Version = "v1",
                     Description = "Apps, service accounts, keys and tenant provisioning (Sunshine Conversations and DailyStory compatible).",
                 };
-                document.Servers?.Clear();
+                // servers: the public base URL (as every absolute URL the service writes); none in the build-time document.
+                document.Servers = [];
+                if (context.ApplicationServices.GetService<IHttpContextAccessor>()?.HttpContext is { } http
+                    && context.ApplicationServices.GetService<PublicUrls>() is { } urls)
+                {
+                    document.Servers.Add(new OpenApiServer { Url = urls.BaseUrl(http), Description = "This service" });
+                }
+                else if (context.ApplicationServices.GetService<PublicUrls>()?.ConfiguredBaseUrl is { } configured)
+                {
+                    document.Servers.Add(new OpenApiServer { Url = configured, Description = "This service" });
+                }
+
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
                 {
@@ -113,6 +125,59 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>
+    /// The headers the service reads and writes beyond the body: <c>X-Request-Id</c> on every operation (in and out),
+    /// <c>On-Behalf-Of</c> (an account credential acting inside a descendant tenant), <c>Location</c> on 201s.
+    /// </summary>
+    private static Task DeclareHeaders(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = RequestIdMiddleware.Header,
+            In = ParameterLocation.Header,
+            Required = false,
+            Description = $"Optional id for this request (1–{RequestIdMiddleware.MaxLength} printable ASCII characters), echoed in the answer's " +
+                          "X-Request-Id, in the logs and in 5xx error bodies. Without it (or when it is not acceptable) the service makes one.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = RequestIdMiddleware.MaxLength },
+        });
+
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = Authentication.OnBehalfOfMiddleware.Header,
+            In = ParameterLocation.Header,
+            Required = false,
+            Description = "Act inside one of the caller's descendant tenants (its id; `self` routes then name that tenant). Account " +
+                          "credentials only (other kinds: 403); a tenant that is not a descendant is 404, as if it did not exist.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9a-f]{24}$" },
+        });
+
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is not OpenApiResponse concrete)
+            {
+                continue;
+            }
+
+            concrete.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            concrete.Headers[RequestIdMiddleware.Header] = new OpenApiHeader
+            {
+                Description = "The request's id (the client's X-Request-Id when acceptable); 5xx error bodies name it too.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+            if (status == "201")
+            {
+                concrete.Headers["Location"] = new OpenApiHeader
+                {
+                    Description = "Absolute URL of the created resource, starting with the public base URL.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri" },
+                };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// A nullable object property comes out as <c>oneOf: [{type: null}, {$ref}]</c> (written for 3.0 as <c>enum: [null]</c>), which client

@@ -1,23 +1,61 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Net.Http.Headers;
 using Provisioning.WebApi.Errors;
 
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
-/// Bodies over 100 KB are refused with 413 before they are read: by Content-Length at once, and
-/// for chunked bodies by the server's own limit while reading (surfacing as a 413 from the
-/// exception handler).
+/// The request's shape, checked before anything else so that every refusal is in the route's JSON envelope:
+/// <list type="bullet">
+/// <item>a request target over 8 KB is 414, headers over 32 KB in all are 431 (Kestrel's own limits are set
+/// higher, see <see cref="ConfigureKestrel"/>, so that it is this middleware, not the server, that answers);</item>
+/// <item>a body over 100 KB is 413: by Content-Length at once, and for chunked bodies by the server's limit while
+/// reading (surfacing as a 413 from the exception handler);</item>
+/// <item>a body whose Content-Type names a charset other than UTF-8 is 415 (the API reads UTF-8 JSON only).</item>
+/// </list>
 /// </summary>
-public sealed class RequestBodyLimitMiddleware(RequestDelegate next)
+public sealed class RequestLimitsMiddleware(RequestDelegate next)
 {
     public const long MaxBodyBytes = 100 * 1024;
+    public const int MaxRequestTargetBytes = 8 * 1024;
+    public const int MaxHeaderBytes = 32 * 1024;
+
+    /// <summary>
+    /// Kestrel answers requests over its own limits with an empty body before the application sees them, so its
+    /// limits sit well above the ones enforced here; only a request beyond those gets the server's bare answer.
+    /// </summary>
+    public static void ConfigureKestrel(KestrelServerOptions kestrel)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = MaxBodyBytes;
+        kestrel.Limits.MaxRequestLineSize = 8 * MaxRequestTargetBytes;
+        kestrel.Limits.MaxRequestHeadersTotalSize = 4 * MaxHeaderBytes;
+    }
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        var request = context.Request;
+        if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxRequestTargetBytes)
         {
-            var (code, title) = ErrorEnvelope.ForStatus(StatusCodes.Status413PayloadTooLarge);
-            return ErrorEnvelope.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, code, title);
+            return Refuse(context, StatusCodes.Status414UriTooLong, "uri_too_long", $"The request target is longer than {MaxRequestTargetBytes} bytes.");
+        }
+
+        if (HeaderBytes(request.Headers) > MaxHeaderBytes)
+        {
+            return Refuse(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "request_header_fields_too_large",
+                $"The request headers are larger than {MaxHeaderBytes} bytes in all.");
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return Refuse(context, StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (request.ContentType is { } contentType && !IsUtf8(contentType))
+        {
+            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                "The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).");
         }
 
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -28,4 +66,41 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next)
 
         return next(context);
     }
+
+    private static bool IsUtf8(string contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+        {
+            return true; // Not a charset question: the route's [Consumes] answers 415 for what it cannot read.
+        }
+
+        var charset = mediaType.Charset;
+        return !charset.HasValue
+            || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static long HeaderBytes(IHeaderDictionary headers)
+    {
+        long total = 0;
+        foreach (var (name, values) in headers)
+        {
+            total += name.Length;
+            foreach (var value in values)
+            {
+                total += value?.Length ?? 0;
+            }
+        }
+
+        return total;
+    }
+
+    private static Task Refuse(HttpContext context, int status)
+    {
+        var (code, title) = ErrorEnvelope.ForStatus(status);
+        return Refuse(context, status, code, title);
+    }
+
+    private static Task Refuse(HttpContext context, int status, string code, string title) =>
+        ErrorEnvelope.WriteAsync(context, status, code, title);
 }

@@ -1,12 +1,16 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Mediator;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 using Provisioning.Infrastructure;
+using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.WebApi.Hosting;
 
-/// <summary>What happens before the service takes requests: migrations, then the root tenant.</summary>
+/// <summary>What happens before the service takes requests: migrations, the master-key check, then the root tenant.</summary>
 public static class Startup
 {
     public static async Task PrepareDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default)
@@ -17,12 +21,25 @@ public static class Startup
         }
         else if (await app.Services.HasPendingMigrationsAsync(cancellationToken))
         {
-            throw new InvalidOperationException(
+            throw new StartupException(
                 "The database has pending migrations and Provisioning:Database:MigrateOnStartup is false. " +
                 "Apply them first with 'dotnet Provisioning.WebApi.dll migrate' (same configuration), then start the service.");
         }
 
+        await app.CheckMasterKeyAsync(cancellationToken);
         await app.BootstrapRootTenantAsync(cancellationToken);
+    }
+
+    private static async Task CheckMasterKeyAsync(this WebApplication app, CancellationToken cancellationToken)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var check = scope.ServiceProvider.GetRequiredService<MasterKeyCheck>();
+        if (await check.VerifyOrRecordAsync(cancellationToken) == MasterKeyCheck.Result.DoesNotMatch)
+        {
+            throw new StartupException(
+                "Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with; " +
+                "start with that key (restore it together with the data, see docs/operations.md).");
+        }
     }
 
     private static async Task BootstrapRootTenantAsync(this WebApplication app, CancellationToken cancellationToken)
@@ -39,31 +56,86 @@ public static class Startup
         }
 
         logger.LogInformation("Created root tenant {TenantId} with account key {KeyId}", result.TenantId, result.KeyId);
+        app.Services.GetRequiredService<BootstrapOutcome>().Created = result;
         if (!string.IsNullOrEmpty(options.RootKeyFile))
         {
-            WriteRootKeyFile(options.RootKeyFile, result);
-        }
-
-        if (string.IsNullOrEmpty(options.Secret))
-        {
-            // The secret was made here and is shown this once, on the console only (never through the logger).
-            var url = app.Configuration["urls"]?.Split(';')[0] ?? "http://127.0.0.1:8080";
-            Console.Out.WriteLine(
-                $"""
-
-                 Root tenant created. Its account key is shown only now; keep it safe.
-                   tenantId: {result.TenantId}
-                   keyId:    {result.KeyId}
-                   secret:   {result.Secret}
-                 {(string.IsNullOrEmpty(options.RootKeyFile) ? string.Empty : $"  (also written to {options.RootKeyFile})")}
-                 Try it:
-                   curl -u '{result.KeyId}:{result.Secret}' {url}/v2/apps
-
-                """);
+            // Written at once, before the server binds, so a failure to listen cannot lose the only copy of the secret.
+            WriteRootKeyFile(options.RootKeyFile, new JsonObject
+            {
+                ["tenantId"] = result.TenantId,
+                ["keyId"] = result.KeyId,
+                ["secret"] = result.Secret,
+            });
         }
     }
 
-    private static void WriteRootKeyFile(string path, BootstrapResult result)
+    /// <summary>
+    /// Once the server listens: records its URL in the root key file (every start, so the file follows the port) and,
+    /// after a first start that made the root key, prints the key once on the console (never through the logger).
+    /// </summary>
+    public static void AnnounceRootKey(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
+        var url = ListeningUrl(app);
+        var file = options.RootKeyFile;
+        if (!string.IsNullOrEmpty(file) && File.Exists(file))
+        {
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject json)
+                {
+                    json["url"] = url;
+                    WriteRootKeyFile(file, json);
+                }
+            }
+            catch (JsonException)
+            {
+                // Not ours to repair: the file was edited by hand.
+            }
+        }
+
+        var outcome = app.Services.GetRequiredService<BootstrapOutcome>();
+        var created = outcome.Created;
+        outcome.Created = null;
+        if (created is null || !string.IsNullOrEmpty(options.Secret))
+        {
+            return;
+        }
+
+        Console.Out.WriteLine(
+            $"""
+
+             Root tenant created. Its account key is shown only now; keep it safe.
+               url:      {url}
+               tenantId: {created.TenantId}
+               keyId:    {created.KeyId}
+               secret:   {created.Secret}
+             {(string.IsNullOrEmpty(file) ? string.Empty : $"  (also written to {file})")}
+             Try it:
+               curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps
+
+            """);
+    }
+
+    /// <summary>The public base URL when configured, else the first address the server listens on (a wildcard host as 127.0.0.1).</summary>
+    private static string ListeningUrl(WebApplication app)
+    {
+        if (app.Services.GetRequiredService<PublicUrls>().ConfiguredBaseUrl is { } configured)
+        {
+            return configured;
+        }
+
+        var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                      ?? app.Urls.FirstOrDefault()
+                      ?? "http://127.0.0.1:8080";
+        return address.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
+            .TrimEnd('/');
+    }
+
+    private static void WriteRootKeyFile(string path, JsonObject json)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
@@ -71,8 +143,6 @@ public static class Startup
             Directory.CreateDirectory(directory);
         }
 
-        var json = JsonSerializer.Serialize(new { tenantId = result.TenantId, keyId = result.KeyId, secret = result.Secret },
-            new JsonSerializerOptions { WriteIndented = true });
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -81,6 +151,12 @@ public static class Startup
 
         using var stream = new FileStream(path, fileOptions);
         using var writer = new StreamWriter(stream);
-        writer.Write(json);
+        writer.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
+}
+
+/// <summary>The root key made by this start, if any, kept until the server listens and it has been shown.</summary>
+public sealed class BootstrapOutcome
+{
+    public BootstrapResult? Created { get; set; }
 }

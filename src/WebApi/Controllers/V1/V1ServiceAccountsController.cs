@@ -30,9 +30,11 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1ServiceAccountResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status409Conflict)]
-    public async Task<IActionResult> V1CreateServiceAccount([FromBody] V1NameRequest body, CancellationToken ct) =>
-        StatusCode(StatusCodes.Status201Created,
-            new V1ServiceAccountResponse(V1ServiceAccount.From(await sender.Send(new CreateServiceAccountCommand(body.Name), ct))));
+    public async Task<IActionResult> V1CreateServiceAccount([FromBody] V1NameRequest body, CancellationToken ct)
+    {
+        var account = await sender.Send(new CreateServiceAccountCommand(body.Name), ct);
+        return this.CreatedAt(account.Id, new V1ServiceAccountResponse(V1ServiceAccount.From(account)));
+    }
 
     [HttpGet(Name = "V1ListServiceAccounts")]
     [ProducesResponseType<V1ServiceAccountListResponse>(StatusCodes.Status200OK)]

@@ -23,8 +23,11 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<KeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> CreateAccountKey([FromBody] DisplayNameRequest body, CancellationToken ct) =>
-        StatusCode(StatusCodes.Status201Created, new KeyResponse(await sender.Send(new CreateAccountKeyCommand(body.DisplayName), ct)));
+    public async Task<IActionResult> CreateAccountKey([FromBody] DisplayNameRequest body, CancellationToken ct)
+    {
+        var key = await sender.Send(new CreateAccountKeyCommand(body.DisplayName), ct);
+        return this.CreatedAt(key.Id, new KeyResponse(key));
+    }
 
     /// <summary>Lists the tenant's account keys (without secrets).</summary>
     [HttpGet(Name = "ListAccountKeys")]

@@ -24,8 +24,11 @@ public sealed class AppKeysController(ISender sender) : ControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<AppKeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> CreateAppKey(string appId, [FromBody] DisplayNameRequest body, CancellationToken ct) =>
-        StatusCode(StatusCodes.Status201Created, new AppKeyResponse(await sender.Send(new CreateAppKeyCommand(appId, body.DisplayName), ct)));
+    public async Task<IActionResult> CreateAppKey(string appId, [FromBody] DisplayNameRequest body, CancellationToken ct)
+    {
+        var key = await sender.Send(new CreateAppKeyCommand(appId, body.DisplayName), ct);
+        return this.CreatedAt(key.Id, new AppKeyResponse(key));
+    }
 
     /// <summary>Lists an app's keys, with their secrets.</summary>
     [HttpGet(Name = "ListAppKeys")]

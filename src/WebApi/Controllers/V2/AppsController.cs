@@ -28,7 +28,7 @@ public sealed class AppsController(ISender sender) : ControllerBase
     public async Task<IActionResult> CreateApp([FromBody] CreateAppRequest body, CancellationToken ct)
     {
         var app = await sender.Send(new CreateAppCommand(body.DisplayName, body.Settings?.ToChange(), body.Metadata.AsOptional()), ct);
-        return StatusCode(StatusCodes.Status201Created, new AppResponse(app));
+        return this.CreatedAt(app.Id, new AppResponse(app));
     }
 
     /// <summary>Lists the apps the caller can reach, oldest first, with cursor paging.</summary>

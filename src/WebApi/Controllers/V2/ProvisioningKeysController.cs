@@ -23,9 +23,11 @@ public sealed class ProvisioningKeysController(ISender sender) : ControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<ProvisioningKeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> CreateProvisioningKey([FromBody] DisplayNameRequest body, CancellationToken ct) =>
-        StatusCode(StatusCodes.Status201Created,
-            new ProvisioningKeyResponse(await sender.Send(new CreateProvisioningKeyCommand(body.DisplayName), ct)));
+    public async Task<IActionResult> CreateProvisioningKey([FromBody] DisplayNameRequest body, CancellationToken ct)
+    {
+        var key = await sender.Send(new CreateProvisioningKeyCommand(body.DisplayName), ct);
+        return this.CreatedAt(key.Id, new ProvisioningKeyResponse(key));
+    }
 
     /// <summary>Lists the tenant's provisioning keys (without secrets).</summary>
     [HttpGet(Name = "ListProvisioningKeys")]

@@ -33,8 +33,11 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     [ProducesResponseType<ServiceAccountResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status409Conflict)]
-    public async Task<IActionResult> CreateServiceAccount([FromBody] DisplayNameRequest body, CancellationToken ct) =>
-        StatusCode(StatusCodes.Status201Created, new ServiceAccountResponse(await sender.Send(new CreateServiceAccountCommand(body.DisplayName), ct)));
+    public async Task<IActionResult> CreateServiceAccount([FromBody] DisplayNameRequest body, CancellationToken ct)
+    {
+        var account = await sender.Send(new CreateServiceAccountCommand(body.DisplayName), ct);
+        return this.CreatedAt(account.Id, new ServiceAccountResponse(account));
+    }
 
     /// <summary>Lists the tenant's service accounts, oldest first, with cursor paging.</summary>
     [HttpGet(Name = "ListServiceAccounts")]
@@ -81,8 +84,11 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     [ProducesResponseType<KeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
-    public async Task<IActionResult> CreateServiceAccountKey(string serviceAccountId, [FromBody] DisplayNameRequest body, CancellationToken ct) =>
-        StatusCode(StatusCodes.Status201Created, new KeyResponse(await sender.Send(new CreateServiceAccountKeyCommand(serviceAccountId, body.DisplayName), ct)));
+    public async Task<IActionResult> CreateServiceAccountKey(string serviceAccountId, [FromBody] DisplayNameRequest body, CancellationToken ct)
+    {
+        var key = await sender.Send(new CreateServiceAccountKeyCommand(serviceAccountId, body.DisplayName), ct);
+        return this.CreatedAt(key.Id, new KeyResponse(key));
+    }
 
     /// <summary>Lists a service account's keys, with their secrets.</summary>
     [HttpGet("{serviceAccountId}/keys", Name = "ListServiceAccountKeys")]

@@ -87,7 +87,8 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     public async Task<IActionResult> AddTenantUser(string tenantId, [FromBody] AddTenantUserRequest body, CancellationToken ct)
     {
         var result = await sender.Send(new AddTenantUserCommand(tenantId, body.Email), ct);
-        return StatusCode(result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, new TenantUserResponse(result.User));
+        var response = new TenantUserResponse(result.User);
+        return result.Created ? this.CreatedAt(result.User.Email, response) : Ok(response);
     }
 
     /// <summary>Removes a user.</summary>

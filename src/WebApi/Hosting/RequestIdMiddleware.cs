@@ -1,0 +1,61 @@
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// Runs first. Gives every request an id and every response the headers all answers carry:
+/// <list type="bullet">
+/// <item><c>X-Request-Id</c>: the client's own value when it is 1–128 printable ASCII characters, otherwise a new
+/// one; it is the request's <see cref="HttpContext.TraceIdentifier"/>, so logs and 5xx bodies name the same id;</item>
+/// <item><c>X-Content-Type-Options: nosniff</c> on every answer;</item>
+/// <item><c>Cache-Control: no-store</c> on every API answer (<c>/v2</c>, <c>/v1.1</c>): many of them carry
+/// secrets or tokens, and none is meant to be kept by a cache or proxy.</item>
+/// </list>
+/// </summary>
+public sealed class RequestIdMiddleware(RequestDelegate next)
+{
+    public const string Header = "X-Request-Id";
+    public const int MaxLength = 128;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var sent = context.Request.Headers[Header];
+        if (sent.Count == 1 && IsAcceptable(sent[0]))
+        {
+            context.TraceIdentifier = sent[0]!;
+        }
+
+        context.Response.OnStarting(static state =>
+        {
+            var http = (HttpContext)state;
+            var headers = http.Response.Headers;
+            headers[Header] = http.TraceIdentifier;
+            headers.XContentTypeOptions = "nosniff";
+            if (IsApi(http.Request.Path))
+            {
+                headers.CacheControl = "no-store";
+            }
+
+            return Task.CompletedTask;
+        }, context);
+        return next(context);
+    }
+
+    private static bool IsApi(PathString path) => path.StartsWithSegments("/v2") || path.StartsWithSegments("/v1.1");
+
+    private static bool IsAcceptable(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Provisioning.Infrastructure;
+using Provisioning.Infrastructure.Persistence;
+
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// Turns the failures an operator can fix at start-up — configuration, an unreachable or refusing database, a port
+/// in use — into a <see cref="StartupException"/> with one sentence saying what is wrong. Anything else is a bug and
+/// keeps its stack trace.
+/// </summary>
+public static class StartupChecks
+{
+    public static T Run<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception ex) when (Explain(ex, null) is { } message)
+        {
+            throw new StartupException(message, ex);
+        }
+    }
+
+    public static void Run(Action step) => Run(() =>
+    {
+        step();
+        return true;
+    });
+
+    public static async Task RunAsync(Func<Task> step, IConfiguration configuration)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception ex) when (Explain(ex, configuration) is { } message)
+        {
+            throw new StartupException(message, ex);
+        }
+    }
+
+    private static string? Explain(Exception ex, IConfiguration? configuration) => ex switch
+    {
+        StartupException e => e.Message,
+        OptionsValidationException e => e.Message,
+        InvalidOperationException e when e.Message.StartsWith("ConnectionStrings:", StringComparison.Ordinal)
+                                         || e.Message.StartsWith("Provisioning:", StringComparison.Ordinal)
+                                         || e.Message.Contains("pending migrations", StringComparison.Ordinal) => e.Message,
+        ArgumentException e when configuration is not null && e.StackTrace?.Contains("Npgsql", StringComparison.Ordinal) == true =>
+            $"ConnectionStrings:Provisioning is not a valid PostgreSQL connection string ({e.Message}).",
+        PostgresException { SqlState: "28P01" or "28000" } e =>
+            $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}.",
+        PostgresException { SqlState: "3D000" } e =>
+            $"The database named in ConnectionStrings:Provisioning does not exist ({Where(configuration)}): {e.MessageText}; create it first.",
+        _ when DatabaseUnavailable.Is(ex) =>
+            $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}.",
+        IOException e when e.Message.Contains("address", StringComparison.OrdinalIgnoreCase) =>
+            $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
+        _ => null,
+    };
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+
+        return ex;
+    }
+
+    /// <summary>Host, port and database of the connection string: never the password.</summary>
+    private static string Where(IConfiguration? configuration)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(configuration?.GetConnectionString(DependencyInjection.ConnectionStringName));
+            return $"{builder.Host}:{builder.Port}, database '{builder.Database}'";
+        }
+        catch (ArgumentException)
+        {
+            return "the configured server";
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Provisioning.IntegrationTests.Fixtures;
+
+/// <summary>
+/// A loopback TCP proxy in front of PostgreSQL, so a test can take the database away and bring it back without
+/// touching the server the other tests share: <see cref="Cut"/> drops every open connection and refuses new ones
+/// (as a crashed or restarting server does), <see cref="Restore"/> lets connections through again.
+/// </summary>
+public sealed class TcpProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly string _targetHost;
+    private readonly int _targetPort;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<TcpClient, byte> _open = new();
+    private readonly Task _accepting;
+    private volatile bool _cut;
+
+    public TcpProxy(string targetHost, int targetPort)
+    {
+        _targetHost = targetHost;
+        _targetPort = targetPort;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>The connection string with host and port replaced by the proxy's.</summary>
+    public static (TcpProxy Proxy, string ConnectionString) InFrontOf(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var proxy = new TcpProxy(builder.Host!, builder.Port);
+        builder.Host = "127.0.0.1";
+        builder.Port = proxy.Port;
+        builder.Timeout = 3;
+        return (proxy, builder.ConnectionString);
+    }
+
+    public void Cut()
+    {
+        _cut = true;
+        foreach (var client in _open.Keys)
+        {
+            client.Client.Close(0);
+            _open.TryRemove(client, out _);
+        }
+    }
+
+    public void Restore() => _cut = false;
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient inbound;
+            try
+            {
+                inbound = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (_cut)
+            {
+                inbound.Client.Close(0);
+                continue;
+            }
+
+            _ = PipeAsync(inbound);
+        }
+    }
+
+    private async Task PipeAsync(TcpClient inbound)
+    {
+        using var outbound = new TcpClient();
+        try
+        {
+            await outbound.ConnectAsync(_targetHost, _targetPort, _stop.Token);
+            _open[inbound] = 0;
+            _open[outbound] = 0;
+            var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), _stop.Token);
+            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), _stop.Token);
+            await Task.WhenAny(a, b);
+        }
+        catch (Exception)
+        {
+            // A cut or a closed side: the other side is closed below.
+        }
+        finally
+        {
+            _open.TryRemove(inbound, out _);
+            _open.TryRemove(outbound, out _);
+            inbound.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        Cut();
+        await _accepting;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.FrontDoor;
+
+/// <summary>PostgreSQL going away mid-service: every route answers 503 in its envelope, and the service recovers by itself.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class DatabaseOutageTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task WithTheDatabaseDown_EveryRouteIs503NamingTheRequestId_AndItRecoversWithoutARestart()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("outage_" + Guid.NewGuid().ToString("N")[..8]);
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
+        await using var _ = proxy;
+        await using var factory = new ConfiguredServiceFactory(viaProxy, new()
+        {
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+        });
+        using var root = factory.CreateClient();
+        root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+
+        // Credentials made before the outage: the root key is used (so cached), the others are not.
+        var appId = (string)(await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created))["app"]!["id"]!;
+        var uncached = await root.PostJsonAsync("/v2/keys", new { displayName = "never used" }, HttpStatusCode.Created);
+        var sa = await root.CreateServiceAccountAsync();
+        await root.GetJsonAsync("/v2/apps");
+
+        proxy.Cut();
+
+        var requests = new (string Method, string Path, object? Body, System.Net.Http.Headers.AuthenticationHeaderValue? Auth, bool V1)[]
+        {
+            ("GET", "/v2/apps", null, null, false),
+            ("GET", $"/v2/apps/{appId}", null, null, false),
+            ("POST", "/v2/apps", new { displayName = "during" }, null, false),
+            ("GET", "/v2/tenants/self", null, null, false),
+            ("GET", "/v1.1/apps", null, null, true),
+            ("GET", "/v2/apps", null, ServiceFixture.BasicHeader((string)uncached["key"]!["id"]!, (string)uncached["key"]!["secret"]!), false),
+            ("GET", "/v2/apps", null, new("Bearer", Jwt.ForKey(sa.Key.Id, sa.Key.Secret)), false),
+            ("GET", "/v1.1/apps", null, ServiceFixture.BasicHeader((string)uncached["key"]!["id"]!, (string)uncached["key"]!["secret"]!), true),
+        };
+        foreach (var (method, path, body, auth, v1) in requests)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path);
+            if (body is not null)
+            {
+                request.Content = Http.Json(body);
+            }
+
+            request.Headers.Authorization = auth ?? root.DefaultRequestHeaders.Authorization;
+            using var response = await root.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var because = $"{method} {path} ({auth?.Scheme ?? "cached Basic"}) with the database down: {text}";
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, because);
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var json = JsonNode.Parse(text)!;
+            var requestId = response.Headers.GetValues("X-Request-Id").Single();
+            var error = v1 ? json["error"]! : json["errors"]![0]!;
+            Assert.Equal("service_unavailable", (string?)error["code"]);
+            Assert.Equal(requestId, (string?)error["requestId"]);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/healthz")).StatusCode);
+
+        proxy.Restore();
+
+        // No restart: the pool reconnects on its own (the first try may still meet a connection cut earlier).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode status;
+        do
+        {
+            using var response = await root.GetAsync("/v2/apps");
+            status = response.StatusCode;
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline && await Delay());
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var apps = (await root.GetJsonAsync("/v2/apps"))["apps"]!.AsArray();
+        Assert.Equal(["before"], apps.Select(a => (string)a!["displayName"]!));
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+    }
+
+    private static async Task<bool> Delay()
+    {
+        await Task.Delay(200);
+        return true;
+    }
+}

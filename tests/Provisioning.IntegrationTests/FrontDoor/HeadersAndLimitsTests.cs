@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.FrontDoor;
+
+/// <summary>What every answer carries (request id, security headers, Location) and how the web server's own refusals look.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class HeadersAndLimitsTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task EveryAnswer_CarriesARequestId_KeepingAPrintableClientValue_AndReplacingABadOne()
+    {
+        using var anonymous = service.Anonymous();
+        foreach (var path in new[] { "/healthz", "/v2/apps", "/v1.1/apps", "/nowhere" })
+        {
+            using var made = await anonymous.GetAsync(path);
+            Assert.False(string.IsNullOrEmpty(made.Headers.GetValues("X-Request-Id").Single()), path);
+        }
+
+        using var kept = new HttpRequestMessage(HttpMethod.Get, "/v2/apps");
+        kept.Headers.TryAddWithoutValidation("X-Request-Id", "client-chosen id 42");
+        using var keptResponse = await anonymous.SendAsync(kept);
+        Assert.Equal("client-chosen id 42", keptResponse.Headers.GetValues("X-Request-Id").Single());
+
+        using var tooLong = new HttpRequestMessage(HttpMethod.Get, "/v2/apps");
+        tooLong.Headers.TryAddWithoutValidation("X-Request-Id", new string('a', 129));
+        using var tooLongResponse = await anonymous.SendAsync(tooLong);
+        var replaced = tooLongResponse.Headers.GetValues("X-Request-Id").Single();
+        Assert.NotEqual(new string('a', 129), replaced);
+        Assert.InRange(replaced.Length, 1, 128);
+    }
+
+    [Fact]
+    public async Task Answers_SayNosniff_NoServer_AndApiAnswersAreNotCached()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        using var created = await client.PostAsync("/v2/keys", Http.Json(new { displayName = "with a secret" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True(created.Headers.CacheControl?.NoStore, "a response with a secret must say Cache-Control: no-store");
+        Assert.Equal("nosniff", created.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.False(created.Headers.Contains("Server"));
+
+        using var health = await service.Anonymous().GetAsync("/healthz");
+        Assert.Equal("nosniff", health.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.False(health.Headers.Contains("Server"));
+    }
+
+    [Fact]
+    public async Task Created_AnswersCarryALocationThatServesTheNewResource()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var cases = new (string Collection, object Body, string Item)[]
+        {
+            ("/v2/apps", new { displayName = "located" }, "app"),
+            ("/v2/serviceaccounts", new { displayName = "located" }, "serviceAccount"),
+            ("/v2/keys", new { displayName = "located" }, "key"),
+            ("/v1.1/apps", new { name = "located v1" }, "app"),
+        };
+        foreach (var (collection, body, item) in cases)
+        {
+            using var response = await client.PostAsync(collection, Http.Json(body));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            var id = (string?)json[item]!["id"] ?? (string?)json[item]!["_id"];
+            Assert.Equal(new Uri(service.BaseAddress, $"{collection}/{id}"), response.Headers.Location);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(response.Headers.Location)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task AHostileHostHeader_ReachesNeitherPagingLinksNorLocation()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        await client.CreateAppAsync("one");
+        await client.CreateAppAsync("two");
+
+        using var list = new HttpRequestMessage(HttpMethod.Get, "/v2/apps?page[size]=1");
+        list.Headers.Host = "evil.example";
+        list.Headers.TryAddWithoutValidation("X-Forwarded-Host", "evil.example");
+        list.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
+        using var listed = await client.SendAsync(list);
+        var next = (string?)JsonNode.Parse(await listed.Content.ReadAsStringAsync())!["links"]!["next"];
+        Assert.NotNull(next);
+        Assert.StartsWith(service.BaseAddress.ToString().TrimEnd('/') + "/v2/apps?", next);
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "three" }) };
+        create.Headers.Host = "evil.example";
+        using var created = await client.SendAsync(create);
+        Assert.Equal(service.BaseAddress.Authority, created.Headers.Location!.Authority);
+    }
+
+    [Theory]
+    [InlineData("/v2/apps", false)]
+    [InlineData("/v1.1/apps", true)]
+    public async Task TheServersOwnRefusals_ComeInTheRoutesEnvelope(string path, bool v1)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        void AssertEnvelope(int status, string code, HttpResponseMessage response, string body)
+        {
+            Assert.True(status == (int)response.StatusCode, $"expected {status}, got {(int)response.StatusCode}: {body}");
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var json = JsonNode.Parse(body)!;
+            if (v1)
+            {
+                Http.AssertV1Error(json, code);
+            }
+            else
+            {
+                Http.AssertV2Error(json, code);
+            }
+        }
+
+        // A request target over 8 KB: 414.
+        using (var response = await client.GetAsync(path + "?filter=" + new string('x', 9000)))
+        {
+            AssertEnvelope(414, "uri_too_long", response, await response.Content.ReadAsStringAsync());
+        }
+
+        // Headers over 32 KB in all: 431.
+        using (var request = new HttpRequestMessage(HttpMethod.Get, path))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                request.Headers.TryAddWithoutValidation($"X-Padding-{i}", new string('p', 6000));
+            }
+
+            using var response = await client.SendAsync(request);
+            AssertEnvelope(431, "request_header_fields_too_large", response, await response.Content.ReadAsStringAsync());
+        }
+
+        // UTF-8 bytes declared as UTF-16: 415, not a 500.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, path))
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"x","name":"x"}"""));
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=utf-16");
+            using var response = await client.SendAsync(request);
+            AssertEnvelope(415, "unsupported_media_type", response, await response.Content.ReadAsStringAsync());
+        }
+
+        // A method the route does not have: 405.
+        using (var response = await client.PutAsync(path, Http.Json("{}")))
+        {
+            AssertEnvelope(405, "method_not_allowed", response, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == new Domain.Common.TenantId(tenant.TenantId)))));
+    }
+
+    [Fact]
+    public async Task ExplicitUtf8Charset_IsAccepted()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
+        using var response = await client.PostAsync("/v2/apps", content);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+}
