@@ -18,7 +18,17 @@ namespace Provisioning.WebApi.Controllers.V2;
 [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status403Forbidden)]
 public sealed class AccountKeysController(ISender sender) : ControllerBase
 {
-    /// <summary>Creates an account key; the answer is the only time its secret is shown.</summary>
+    /// <summary>Creates an account key (<c>act_</c>) for the tenant.</summary>
+    /// <remarks>
+    /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
+    /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
+    /// Body <c>{"displayName"}</c> (1–100 characters; missing or blank is 400 naming <c>displayName</c>).
+    /// The 201 answer is the only one that carries the key's <c>secret</c>: store it now, it cannot be read again.
+    /// </remarks>
+    /// <param name="ct">Cancelled when the client goes away. (Kept above <c>body</c>: the OpenAPI generator copies the text of a param it
+    /// cannot match onto the request body, last one wins.)</param>
+    /// <param name="body"><c>{"displayName"}</c>: a label for the key.</param>
+    /// <response code="201">The new key, with its secret (shown only here).</response>
     [HttpPost(Name = "CreateAccountKey")]
     [Consumes("application/json")]
     [ProducesResponseType<KeyResponse>(StatusCodes.Status201Created)]
@@ -29,20 +39,45 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
         return this.CreatedAt(key.Id, new KeyResponse(key));
     }
 
-    /// <summary>Lists the tenant's account keys (without secrets).</summary>
+    /// <summary>Lists the tenant's account keys.</summary>
+    /// <remarks>
+    /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
+    /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
+    /// Every <c>act_</c> key of the tenant, oldest first, not paged, never with a secret.
+    /// The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
+    /// </remarks>
+    /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpGet(Name = "ListAccountKeys")]
     [ProducesResponseType<KeyListResponse>(StatusCodes.Status200OK)]
     public async Task<KeyListResponse> ListAccountKeys(CancellationToken ct) =>
         new(await sender.Send(new ListAccountKeysQuery(), ct));
 
-    /// <summary>Gets one account key (without its secret).</summary>
+    /// <summary>Gets one account key.</summary>
+    /// <remarks>
+    /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
+    /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
+    /// Answers <c>id</c>, <c>displayName</c>, <c>createdAt</c> and <c>lastUsedAt</c>; never the secret.
+    /// A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
+    /// </remarks>
+    /// <param name="keyId">The account key id (<c>act_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpGet("{keyId}", Name = "GetAccountKey")]
     [ProducesResponseType<KeyResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
     public async Task<KeyResponse> GetAccountKey(string keyId, CancellationToken ct) =>
         new(await sender.Send(new GetAccountKeyQuery(keyId), ct));
 
-    /// <summary>Deletes an account key; it stops working at once. The last one cannot be deleted (409).</summary>
+    /// <summary>Deletes an account key.</summary>
+    /// <remarks>
+    /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
+    /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
+    /// The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers <c>{}</c>.
+    /// Deleting the tenant's last account key (the provisioning token counts as one) is 409 <c>conflict</c>: create another first.
+    /// A key that is not visible is 404, exactly as if it did not exist.
+    /// </remarks>
+    /// <param name="keyId">The account key id (<c>act_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    /// <response code="409">This is the tenant's last account key.</response>
     [HttpDelete("{keyId}", Name = "DeleteAccountKey")]
     [ProducesResponseType<EmptyResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]

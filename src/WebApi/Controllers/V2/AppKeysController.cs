@@ -19,7 +19,19 @@ namespace Provisioning.WebApi.Controllers.V2;
 [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
 public sealed class AppKeysController(ISender sender) : ControllerBase
 {
-    /// <summary>Creates an app key (at most 10 per app).</summary>
+    /// <summary>Creates an app key (<c>app_</c>).</summary>
+    /// <remarks>
+    /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
+    /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
+    /// it.
+    /// Body <c>{"displayName"}</c> (1–100 characters, else 400 naming <c>displayName</c>); an app has at most 10 keys (400).
+    /// Answers 201 with the key and its <c>secret</c>; the key reaches GET and PATCH of this app only.
+    /// An app the caller cannot reach is 404 <c>app_not_found</c>, exactly as if it did not exist.
+    /// </remarks>
+    /// <param name="appId">The app id (24 lowercase hex).</param>
+    /// <param name="ct">Cancelled when the client goes away. (Kept above <c>body</c>: the OpenAPI generator copies the text of a param it
+    /// cannot match onto the request body, last one wins.)</param>
+    /// <param name="body"><c>{"displayName"}</c>: a label for the key.</param>
     [HttpPost(Name = "CreateAppKey")]
     [Consumes("application/json")]
     [ProducesResponseType<AppKeyResponse>(StatusCodes.Status201Created)]
@@ -30,19 +42,49 @@ public sealed class AppKeysController(ISender sender) : ControllerBase
         return this.CreatedAt(key.Id, new AppKeyResponse(key));
     }
 
-    /// <summary>Lists an app's keys, with their secrets.</summary>
+    /// <summary>Lists an app's keys.</summary>
+    /// <remarks>
+    /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
+    /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
+    /// it.
+    /// All keys of the app (at most 10), oldest first, not paged, each with its <c>secret</c>, as Sunshine Conversations shows them.
+    /// An app the caller cannot reach is 404 <c>app_not_found</c>, exactly as if it did not exist.
+    /// </remarks>
+    /// <param name="appId">The app id (24 lowercase hex).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpGet(Name = "ListAppKeys")]
     [ProducesResponseType<AppKeyListResponse>(StatusCodes.Status200OK)]
     public async Task<AppKeyListResponse> ListAppKeys(string appId, CancellationToken ct) =>
         new(await sender.Send(new ListAppKeysQuery(appId), ct));
 
-    /// <summary>Gets one app key, with its secret.</summary>
+    /// <summary>Gets one app key.</summary>
+    /// <remarks>
+    /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
+    /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
+    /// it.
+    /// Answers <c>id</c>, <c>displayName</c> and <c>secret</c> (app keys show their secret on get and list too, like Sunshine
+    /// Conversations).
+    /// A missing or not visible app is 404 <c>app_not_found</c>; a key that is not one of this app's is 404 <c>not_found</c>.
+    /// </remarks>
+    /// <param name="appId">The app id (24 lowercase hex).</param>
+    /// <param name="keyId">The app key id (<c>app_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpGet("{keyId}", Name = "GetAppKey")]
     [ProducesResponseType<AppKeyResponse>(StatusCodes.Status200OK)]
     public async Task<AppKeyResponse> GetAppKey(string appId, string keyId, CancellationToken ct) =>
         new(await sender.Send(new GetAppKeyQuery(appId, keyId), ct));
 
-    /// <summary>Deletes an app key; it stops working at once.</summary>
+    /// <summary>Deletes an app key.</summary>
+    /// <remarks>
+    /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
+    /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
+    /// it.
+    /// The key, its Basic credential and its JWTs get 401 from the next request on; answers <c>{}</c>.
+    /// A missing or not visible app is 404 <c>app_not_found</c>; a key that is not one of this app's is 404 <c>not_found</c>.
+    /// </remarks>
+    /// <param name="appId">The app id (24 lowercase hex).</param>
+    /// <param name="keyId">The app key id (<c>app_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpDelete("{keyId}", Name = "DeleteAppKey")]
     [ProducesResponseType<EmptyResponse>(StatusCodes.Status200OK)]
     public async Task<EmptyResponse> DeleteAppKey(string appId, string keyId, CancellationToken ct)
