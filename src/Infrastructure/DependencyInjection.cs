@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,7 +29,10 @@ public static class DependencyInjection
     {
         services.AddDbContext<ProvisioningDbContext>(options => options
             .UseNpgsql(ConnectionString(configuration), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
-            .UseSnakeCaseNamingConvention());
+            .UseSnakeCaseNamingConvention()
+            // A failed save or command is reported once, by the service (a 409 for a unique race, a logged fault with the
+            // request id otherwise), not again by EF at Error level with its SQL text.
+            .ConfigureWarnings(w => w.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug))));
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
         services.AddScoped<IUnitOfWork, UnitOfWork>();
         services.AddScoped<ITenantLocks, TenantLocks>();

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Provisioning.Application;
 using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Security;
+using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 using Provisioning.Infrastructure;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Contracts;
@@ -41,7 +42,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddObservability();
 builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);
 
-builder.Services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
+builder.Services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.Section))
+    .Validate(o => string.IsNullOrEmpty(o.Secret) || o.Secret.Length >= BootstrapRootTenantCommandHandler.MinSecretLength,
+        $"Provisioning:Bootstrap:Secret must be at least {BootstrapRootTenantCommandHandler.MinSecretLength} characters (it is also an HS256 key).");
 builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection(DatabaseOptions.Section));
 builder.Services.AddSingleton<BootstrapOutcome>();
 
@@ -114,6 +117,7 @@ if (!generatingOpenApiDocument)
 {
     // Refuse to start, saying why, when the connection string or the master key is missing.
     StartupChecks.Run(() => Provisioning.Infrastructure.DependencyInjection.ValidateConfiguration(app.Configuration, app.Environment));
+    StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value);
 }
 
 if (args.Contains("migrate"))

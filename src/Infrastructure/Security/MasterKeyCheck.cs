@@ -48,7 +48,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector pr
 
     private async Task<byte[]?> ReadAsync(CancellationToken cancellationToken) =>
         await db.Database.SqlQuery<byte[]>($"SELECT value AS \"Value\" FROM master_key_check WHERE id = 1")
-            .FirstOrDefaultAsync(cancellationToken);
+            .SingleOrDefaultAsync(cancellationToken);
 
     private bool Decrypts(byte[] stored)
     {

@@ -24,7 +24,6 @@ public static class OpenApiSetup
     public static IServiceCollection AddProvisioningOpenApi(this IServiceCollection services) =>
         services.AddOpenApi("v1", options =>
         {
-            options.AddOperationTransformer(DeclareHeaders);
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
 
             // Free-form JSON (metadata) is described inline, not as a "JsonElement" component.
@@ -96,6 +95,8 @@ public static class OpenApiSetup
                     },
                 };
             });
+            // After the 429 above, so that every response declares the headers.
+            options.AddOperationTransformer(DeclareHeaders);
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 var type = context.JsonTypeInfo.Type;

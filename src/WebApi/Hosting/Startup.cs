@@ -149,9 +149,15 @@ public static class Startup
             fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using var stream = new FileStream(path, fileOptions);
-        using var writer = new StreamWriter(stream);
-        writer.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        // Written beside it and renamed over it, so a reader never sees a half-written file.
+        var temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, fileOptions))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 }
 

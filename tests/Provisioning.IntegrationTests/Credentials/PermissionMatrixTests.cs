@@ -70,6 +70,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
         ["V1GetApp"] = new("GET", "/v1.1/apps/{app}", null, 200, 200, 404, 200, 404),
         ["V1UpdateApp"] = new("PUT", "/v1.1/apps/{app}", V1Name, 200, 200, 404, 200, 404),
         ["V1DeleteApp"] = new("DELETE", "/v1.1/apps/{app}", null, 200, 200, 404, 403, 403),
+        ["V1ListAppSdks"] = new("GET", "/v1.1/apps/{app}/sdks", null, 404, 404, 404, 404, 404),
         ["V1CreateAppKey"] = new("POST", "/v1.1/apps/{app}/keys", V1Name, 200, 200, 404, 403, 403),
         ["V1ListAppKeys"] = new("GET", "/v1.1/apps/{app}/keys", null, 200, 200, 404, 403, 403),
         ["V1IssueAppKeyJwt"] = new("GET", "/v1.1/apps/{app}/keys/{appKey}/jwt", null, 200, 200, 404, 403, 403),

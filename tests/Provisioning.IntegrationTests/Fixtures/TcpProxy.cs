@@ -45,7 +45,7 @@ public sealed class TcpProxy : IAsyncDisposable
         _cut = true;
         foreach (var client in _open.Keys)
         {
-            client.Client.Close(0);
+            client.Client?.Close(0);
             _open.TryRemove(client, out _);
         }
     }

@@ -29,524 +29,1897 @@ namespace Provisioning.Client
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial interface IProvisioningClient
     {
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates an account key (`act_`) for the tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates an account key (`act_`) for the tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the tenant's account keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync();
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's account keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync(System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets one account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> GetAccountKeyAsync(string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> GetAccountKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteAccountKeyAsync(string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteAccountKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Creates an app key (`app_`).
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates an app key (`app_`).
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists an app's keys.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>All keys of the app (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows them.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppKeyListResponse> ListAppKeysAsync(string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists an app's keys.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>All keys of the app (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows them.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppKeyListResponse> ListAppKeysAsync(string appId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets one app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Conversations).
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppKeyResponse> GetAppKeyAsync(string appId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Conversations).
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppKeyResponse> GetAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes an app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key, its Basic credential and its JWTs get 401 from the next request on; answers `{}`.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteAppKeyAsync(string appId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key, its Basic credential and its JWTs get 401 from the next request on; answers `{}`.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Creates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token) or an `svc_` key, which is granted access to the app it
+        /// <br/>creates; `app_` keys get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its
+        /// <br/>descendant tenants to act inside it.
+        /// <br/>Body `{displayName, settings?, metadata?}`: `displayName` 1–100 characters; omitted settings take their defaults;
+        /// <br/>`metadata` is a flat object of string, number or boolean values, at most 4096 bytes serialized.
+        /// <br/>A broken rule is 400 naming the field; 402 `payment_required` when the tenant has reached its `maxApps`.
+        /// </remarks>
+        /// <param name="body">The new app: `displayName` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppResponse> CreateAppAsync(CreateAppRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token) or an `svc_` key, which is granted access to the app it
+        /// <br/>creates; `app_` keys get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its
+        /// <br/>descendant tenants to act inside it.
+        /// <br/>Body `{displayName, settings?, metadata?}`: `displayName` 1–100 characters; omitted settings take their defaults;
+        /// <br/>`metadata` is a flat object of string, number or boolean values, at most 4096 bytes serialized.
+        /// <br/>A broken rule is 400 naming the field; 402 `payment_required` when the tenant has reached its `maxApps`.
+        /// </remarks>
+        /// <param name="body">The new app: `displayName` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppResponse> CreateAppAsync(CreateAppRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the apps the caller can reach.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential sees every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403.
+        /// <br/>An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>`filter[serviceAccountId]` keeps the apps that service account can access: an unknown one is 404, and an `svc_` caller
+        /// <br/>naming another service account gets 403.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppListResponse> ListAppsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filterserviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the apps the caller can reach.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential sees every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403.
+        /// <br/>An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>`filter[serviceAccountId]` keeps the apps that service account can access: an unknown one is 404, and an `svc_` caller
+        /// <br/>naming another service account gets 403.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppListResponse> ListAppsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filterserviceAccountId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers the app with the full `settings` object (defaults filled in) and its `metadata`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppResponse> GetAppAsync(string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers the app with the full `settings` object (defaults filled in) and its `metadata`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppResponse> GetAppAsync(string appId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Updates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
+        /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
+        /// <br/>clears it.
+        /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `displayName`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppResponse> UpdateAppAsync(string appId, UpdateAppRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Updates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
+        /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
+        /// <br/>clears it.
+        /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `displayName`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppResponse> UpdateAppAsync(string appId, UpdateAppRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its service-account grants go; its keys get 401 from the next request on. Answers `{}`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteAppAsync(string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its service-account grants go; its keys get 401 from the next request on. Answers `{}`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteAppAsync(string appId, System.Threading.CancellationToken cancellationToken);
 
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates a provisioning key (`prv_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>hash is stored).
+        /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates a provisioning key (`prv_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>hash is stored).
+        /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the tenant's provisioning keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (a `prv_` key id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`,
+        /// <br/>`afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisioningKeyListResponse> ListProvisioningKeysAsync(string? pageafter, string? pagebefore, int? pagesize);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's provisioning keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (a `prv_` key id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`,
+        /// <br/>`afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisioningKeyListResponse> ListProvisioningKeysAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets one provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisioningKeyResponse> GetProvisioningKeyAsync(string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisioningKeyResponse> GetProvisioningKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>From then on its secret no longer provisions tenants; tenants already made with it stay. Answers `{}`.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteProvisioningKeyAsync(string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>From then on its secret no longer provisions tenants; tenants already made with it stay. Answers `{}`.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteProvisioningKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Creates a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>`conflict`).
+        /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
+        /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountResponse> CreateServiceAccountAsync(DisplayNameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>`conflict`).
+        /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
+        /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountResponse> CreateServiceAccountAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the tenant's service accounts.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountListResponse> ListServiceAccountsAsync(string? pageafter, string? pagebefore, int? pagesize);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's service accounts.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountListResponse> ListServiceAccountsAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountResponse> GetServiceAccountAsync(string serviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountResponse> GetServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Renames a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>is 409 `conflict`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountResponse> UpdateServiceAccountAsync(string serviceAccountId, DisplayNameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Renames a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>is 409 `conflict`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ServiceAccountResponse> UpdateServiceAccountAsync(string serviceAccountId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and app grants go with it and its keys get 401 from the next request on; the apps stay in the tenant. Answers `{}`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountAsync(string serviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and app grants go with it and its keys get 401 from the next request on; the apps stay in the tenant. Answers `{}`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Creates a service-account key (`svc_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates a service-account key (`svc_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists a service account's keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>All keys of the service account (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows
+        /// <br/>them.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyListResponse> ListServiceAccountKeysAsync(string serviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists a service account's keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>All keys of the service account (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows
+        /// <br/>them.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyListResponse> ListServiceAccountKeysAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets one service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>too, like Sunshine Conversations).
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> GetServiceAccountKeyAsync(string serviceAccountId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>too, like Sunshine Conversations).
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<KeyResponse> GetServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Issues a JWT signed with a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
+        /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<JwtResponse> IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Issues a JWT signed with a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
+        /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<JwtResponse> IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the apps a service account can access.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The apps it created or was granted. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of
+        /// <br/>`page[after]` / `page[before]` (a record id); a bad value is 400 naming the parameter. The answer's `meta` has
+        /// <br/>`hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppListResponse> ListServiceAccountAppsAsync(string serviceAccountId, string? pageafter, string? pagebefore, int? pagesize);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the apps a service account can access.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The apps it created or was granted. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of
+        /// <br/>`page[after]` / `page[before]` (a record id); a bad value is 400 naming the parameter. The answer's `meta` has
+        /// <br/>`hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AppListResponse> ListServiceAccountAppsAsync(string serviceAccountId, string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Grants a service account access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>No body. Both must belong to the tenant: an unknown service account is 404 `not_found`, an unknown app 404
+        /// <br/>`app_not_found`.
+        /// <br/>Granting again is fine and changes nothing. Answers `{}`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> GrantAppAccessAsync(string serviceAccountId, string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Grants a service account access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>No body. Both must belong to the tenant: an unknown service account is 404 `not_found`, an unknown app 404
+        /// <br/>`app_not_found`.
+        /// <br/>Granting again is fine and changes nothing. Answers `{}`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> GrantAppAccessAsync(string serviceAccountId, string appId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Revokes a service account's access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app stays; the service account's keys no longer reach it from the next request on. Answers `{}`.
+        /// <br/>An unknown service account or a grant that does not exist is 404 `not_found`, an unknown app 404 `app_not_found`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> RevokeAppAccessAsync(string serviceAccountId, string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Revokes a service account's access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app stays; the service account's keys no longer reach it from the next request on. Answers `{}`.
+        /// <br/>An unknown service account or a grant that does not exist is 404 `not_found`, an unknown app 404 `app_not_found`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> RevokeAppAccessAsync(string serviceAccountId, string appId, System.Threading.CancellationToken cancellationToken);
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Provisions a child tenant (DailyStory style).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
+        /// <br/>descendant, that descendant is the parent.
+        /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000),
+        /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
+        /// <br/>object of string values, laid over the parent's effective settings).
+        /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic
+        /// <br/>with any user name) and is shown only here.
+        /// <br/>A broken rule is 400 naming the field; nesting deeper than 5 levels below the root is 400.
+        /// </remarks>
+        /// <param name="body">The new tenant, in DailyStory's shape (note `logo_url`).</param>
+        /// <returns>The new tenant's id and its API token (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisionedTenantDto> ProvisionTenantAsync(ProvisionTenantRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Provisions a child tenant (DailyStory style).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
+        /// <br/>descendant, that descendant is the parent.
+        /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000),
+        /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
+        /// <br/>object of string values, laid over the parent's effective settings).
+        /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic
+        /// <br/>with any user name) and is shown only here.
+        /// <br/>A broken rule is 400 naming the field; nesting deeper than 5 levels below the root is 400.
+        /// </remarks>
+        /// <param name="body">The new tenant, in DailyStory's shape (note `logo_url`).</param>
+        /// <returns>The new tenant's id and its API token (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ProvisionedTenantDto> ProvisionTenantAsync(ProvisionTenantRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the direct children of the caller's tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
+        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantListResponse> ListTenantsAsync(string? pageafter, string? pagebefore, int? pagesize);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the direct children of the caller's tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
+        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantListResponse> ListTenantsAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. `GET
+        /// <br/>/v2/tenants/self` answers "who am I".
+        /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
+        /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantResponse> GetTenantAsync(string tenantId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. `GET
+        /// <br/>/v2/tenants/self` answers "who am I".
+        /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
+        /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantResponse> GetTenantAsync(string tenantId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Updates a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
+        /// <br/>they are.
+        /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
+        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
+        /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
+        /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">The fields to change.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantResponse> UpdateTenantAsync(string tenantId, UpdateTenantRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Updates a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
+        /// <br/>they are.
+        /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
+        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
+        /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
+        /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">The fields to change.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantResponse> UpdateTenantAsync(string tenantId, UpdateTenantRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes a descendant tenant and everything under it.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Only a caller whose own
+        /// <br/>tenant is a strict ancestor may; the tenant itself gets 403.
+        /// <br/>The tenant, its child tenants, apps, service accounts, keys, provisioning keys and users go in one transaction, and every credential
+        /// <br/>of that subtree gets 401 from the next request on. Answers `{}`.
+        /// <br/>A tenant that is not a descendant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteTenantAsync(string tenantId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a descendant tenant and everything under it.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Only a caller whose own
+        /// <br/>tenant is a strict ancestor may; the tenant itself gets 403.
+        /// <br/>The tenant, its child tenants, apps, service accounts, keys, provisioning keys and users go in one transaction, and every credential
+        /// <br/>of that subtree gets 401 from the next request on. Answers `{}`.
+        /// <br/>A tenant that is not a descendant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteTenantAsync(string tenantId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists a tenant's users.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantUserListResponse> ListTenantUsersAsync(string tenantId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists a tenant's users.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantUserListResponse> ListTenantUsersAsync(string tenantId, System.Threading.CancellationToken cancellationToken);
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Adds a user to a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">`{"email"}`: the user's address.</param>
+        /// <returns>The address was already a user of the tenant; nothing changed.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantUserResponse> AddTenantUserAsync(string tenantId, AddTenantUserRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Adds a user to a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">`{"email"}`: the user's address.</param>
+        /// <returns>The address was already a user of the tenant; nothing changed.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<TenantUserResponse> AddTenantUserAsync(string tenantId, AddTenantUserRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Removes a user from a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> RemoveTenantUserAsync(string tenantId, string email);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Removes a user from a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> RemoveTenantUserAsync(string tenantId, string email, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Creates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
+        /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
+        /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
+        /// <br/>`On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// </remarks>
+        /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
+        /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
+        /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
+        /// <br/>`On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// </remarks>
+        /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the apps the caller can reach (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"apps":[…],"hasMore","offset"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials see every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403. An
+        /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
+        /// </remarks>
+        /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppListResponse> V1ListAppsAsync(int? limit, int? offset, string? serviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the apps the caller can reach (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"apps":[…],"hasMore","offset"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials see every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403. An
+        /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
+        /// </remarks>
+        /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppListResponse> V1ListAppsAsync(int? limit, int? offset, string? serviceAccountId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppResponse> V1GetAppAsync(string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppResponse> V1GetAppAsync(string appId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Updates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
+        /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A broken rule is 400. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `name`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppResponse> V1UpdateAppAsync(string appId, V1AppRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Updates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
+        /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A broken rule is 400. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `name`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1AppResponse> V1UpdateAppAsync(string appId, V1AppRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its grants go; its keys get 401 from the next request on. An app the caller cannot reach is 404
+        /// <br/>`app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppAsync(string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its grants go; its keys get 401 from the next request on. An app the caller cannot reach is 404
+        /// <br/>`app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppAsync(string appId, System.Threading.CancellationToken cancellationToken);
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>`name` 1–100 characters; an app has at most 10 keys (400). An app the caller cannot reach is 404 `app_not_found`, exactly
+        /// <br/>as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>`name` 1–100 characters; an app has at most 10 keys (400). An app the caller cannot reach is 404 `app_not_found`, exactly
+        /// <br/>as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists an app's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyListResponse> V1ListAppKeysAsync(string appId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists an app's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyListResponse> V1ListAppKeysAsync(string appId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets one app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1GetAppKeyAsync(string appId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1GetAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A missing app is 404 `app_not_found`, a missing key 404
+        /// <br/>`not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppKeyAsync(string appId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A missing app is 404 `app_not_found`, a missing key 404
+        /// <br/>`not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Issues a JWT signed with an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `app`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A missing app is 404 `app_not_found`, a missing key 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<JwtResponse> V1IssueAppKeyJwtAsync(string appId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Issues a JWT signed with an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `app`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A missing app is 404 `app_not_found`, a missing key 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<JwtResponse> V1IssueAppKeyJwtAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// SDK integrations: not part of this service (always 404).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine's SDK integrations (web messenger, iOS, Android) belong to a messaging platform, not to account
+        /// <br/>provisioning; this service has none, so the route answers 404 `not_found` saying so, for every app.
+        /// </remarks>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task V1ListAppSdksAsync(string appId);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// SDK integrations: not part of this service (always 404).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine's SDK integrations (web messenger, iOS, Android) belong to a messaging platform, not to account
+        /// <br/>provisioning; this service has none, so the route answers 404 `not_found` saying so, for every app.
+        /// </remarks>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task V1ListAppSdksAsync(string appId, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Creates a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 201
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// </remarks>
+        /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountResponse> V1CreateServiceAccountAsync(V1NameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 201
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// </remarks>
+        /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountResponse> V1CreateServiceAccountAsync(V1NameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists the tenant's service accounts (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccounts":[…],"hasMore","offset"}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountListResponse> V1ListServiceAccountsAsync(int? limit, int? offset);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's service accounts (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccounts":[…],"hasMore","offset"}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountListResponse> V1ListServiceAccountsAsync(int? limit, int? offset, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccount":{"_id","name"}}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountResponse> V1GetServiceAccountAsync(string serviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccount":{"_id","name"}}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountResponse> V1GetServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Renames a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountResponse> V1UpdateServiceAccountAsync(string serviceAccountId, V1NameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Renames a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1ServiceAccountResponse> V1UpdateServiceAccountAsync(string serviceAccountId, V1NameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and grants go with it and its keys get 401 from the next request on; its apps stay. A service account of another tenant is
+        /// <br/>404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountAsync(string serviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and grants go with it and its keys get 401 from the next request on; its apps stay. A service account of another tenant is
+        /// <br/>404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken);
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
+        /// <br/>it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
+        /// <br/>it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Lists a service account's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyListResponse> V1ListServiceAccountKeysAsync(string serviceAccountId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists a service account's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyListResponse> V1ListServiceAccountKeysAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Gets one service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1GetServiceAccountKeyAsync(string serviceAccountId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<V1KeyResponse> V1GetServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Deletes a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken);
 
+        /// <summary>
+        /// Issues a JWT signed with a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<JwtResponse> V1IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Issues a JWT signed with a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<JwtResponse> V1IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken);
@@ -601,7 +1974,17 @@ namespace Provisioning.Client
         partial void PrepareRequest(System.Net.Http.HttpClient client, System.Net.Http.HttpRequestMessage request, System.Text.StringBuilder urlBuilder);
         partial void ProcessResponse(System.Net.Http.HttpClient client, System.Net.Http.HttpResponseMessage response);
 
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates an account key (`act_`) for the tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body)
         {
@@ -609,7 +1992,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates an account key (`act_`) for the tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
         {
@@ -726,6 +2119,15 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the tenant's account keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync()
@@ -734,6 +2136,15 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's account keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync(System.Threading.CancellationToken cancellationToken)
@@ -834,6 +2245,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets one account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<KeyResponse> GetAccountKeyAsync(string keyId)
@@ -842,6 +2263,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<KeyResponse> GetAccountKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken)
@@ -956,6 +2387,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> DeleteAccountKeyAsync(string keyId)
@@ -964,6 +2406,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> DeleteAccountKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken)
@@ -1056,7 +2509,7 @@ namespace Provisioning.Client
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ProvisioningApiException<V2ErrorResponse>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ProvisioningApiException<V2ErrorResponse>("This is the tenant\'s last account key.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -1088,6 +2541,19 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Creates an app key (`app_`).
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body)
@@ -1096,6 +2562,19 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates an app key (`app_`).
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
@@ -1228,6 +2707,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists an app's keys.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>All keys of the app (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows them.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppKeyListResponse> ListAppKeysAsync(string appId)
@@ -1236,6 +2726,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists an app's keys.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>All keys of the app (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows them.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppKeyListResponse> ListAppKeysAsync(string appId, System.Threading.CancellationToken cancellationToken)
@@ -1351,6 +2852,19 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets one app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Conversations).
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppKeyResponse> GetAppKeyAsync(string appId, string keyId)
@@ -1359,6 +2873,19 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Conversations).
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppKeyResponse> GetAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -1478,6 +3005,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes an app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key, its Basic credential and its JWTs get 401 from the next request on; answers `{}`.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> DeleteAppKeyAsync(string appId, string keyId)
@@ -1486,6 +3025,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app key.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key, its Basic credential and its JWTs get 401 from the next request on; answers `{}`.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> DeleteAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -1605,6 +3156,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Creates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token) or an `svc_` key, which is granted access to the app it
+        /// <br/>creates; `app_` keys get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its
+        /// <br/>descendant tenants to act inside it.
+        /// <br/>Body `{displayName, settings?, metadata?}`: `displayName` 1–100 characters; omitted settings take their defaults;
+        /// <br/>`metadata` is a flat object of string, number or boolean values, at most 4096 bytes serialized.
+        /// <br/>A broken rule is 400 naming the field; 402 `payment_required` when the tenant has reached its `maxApps`.
+        /// </remarks>
+        /// <param name="body">The new app: `displayName` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppResponse> CreateAppAsync(CreateAppRequest body)
@@ -1613,6 +3176,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential (`act_` key or tenant token) or an `svc_` key, which is granted access to the app it
+        /// <br/>creates; `app_` keys get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its
+        /// <br/>descendant tenants to act inside it.
+        /// <br/>Body `{displayName, settings?, metadata?}`: `displayName` 1–100 characters; omitted settings take their defaults;
+        /// <br/>`metadata` is a flat object of string, number or boolean values, at most 4096 bytes serialized.
+        /// <br/>A broken rule is 400 naming the field; 402 `payment_required` when the tenant has reached its `maxApps`.
+        /// </remarks>
+        /// <param name="body">The new app: `displayName` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppResponse> CreateAppAsync(CreateAppRequest body, System.Threading.CancellationToken cancellationToken)
@@ -1698,7 +3273,7 @@ namespace Provisioning.Client
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ProvisioningApiException<V2ErrorResponse>("Payment Required", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ProvisioningApiException<V2ErrorResponse>("The tenant has reached its app limit (maxApps).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 403)
@@ -1740,6 +3315,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the apps the caller can reach.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential sees every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403.
+        /// <br/>An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>`filter[serviceAccountId]` keeps the apps that service account can access: an unknown one is 404, and an `svc_` caller
+        /// <br/>naming another service account gets 403.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppListResponse> ListAppsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filterserviceAccountId)
@@ -1748,6 +3335,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the apps the caller can reach.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential sees every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403.
+        /// <br/>An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>`filter[serviceAccountId]` keeps the apps that service account can access: an unknown one is 404, and an `svc_` caller
+        /// <br/>naming another service account gets 403.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppListResponse> ListAppsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filterserviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -1876,6 +3475,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers the app with the full `settings` object (defaults filled in) and its `metadata`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppResponse> GetAppAsync(string appId)
@@ -1884,6 +3493,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers the app with the full `settings` object (defaults filled in) and its `metadata`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppResponse> GetAppAsync(string appId, System.Threading.CancellationToken cancellationToken)
@@ -1998,6 +3617,19 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Updates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
+        /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
+        /// <br/>clears it.
+        /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `displayName`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppResponse> UpdateAppAsync(string appId, UpdateAppRequest body)
@@ -2006,6 +3638,19 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Updates an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller
+        /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
+        /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
+        /// <br/>clears it.
+        /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `displayName`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppResponse> UpdateAppAsync(string appId, UpdateAppRequest body, System.Threading.CancellationToken cancellationToken)
@@ -2137,6 +3782,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its service-account grants go; its keys get 401 from the next request on. Answers `{}`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> DeleteAppAsync(string appId)
@@ -2145,6 +3800,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app.
+        /// </summary>
+        /// <remarks>
+        /// Callers: an account credential or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its service-account grants go; its keys get 401 from the next request on. Answers `{}`.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> DeleteAppAsync(string appId, System.Threading.CancellationToken cancellationToken)
@@ -2259,7 +3924,19 @@ namespace Provisioning.Client
             }
         }
 
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates a provisioning key (`prv_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>hash is stored).
+        /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body)
         {
@@ -2267,7 +3944,19 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>Created</returns>
+        /// <summary>
+        /// Creates a provisioning key (`prv_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>hash is stored).
+        /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
+        /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
         {
@@ -2384,6 +4073,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the tenant's provisioning keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (a `prv_` key id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`,
+        /// <br/>`afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ProvisioningKeyListResponse> ListProvisioningKeysAsync(string? pageafter, string? pagebefore, int? pagesize)
@@ -2392,6 +4091,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's provisioning keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (a `prv_` key id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`,
+        /// <br/>`afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ProvisioningKeyListResponse> ListProvisioningKeysAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken)
@@ -2516,6 +4225,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets one provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ProvisioningKeyResponse> GetProvisioningKeyAsync(string keyId)
@@ -2524,6 +4243,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ProvisioningKeyResponse> GetProvisioningKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken)
@@ -2638,6 +4367,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>From then on its secret no longer provisions tenants; tenants already made with it stay. Answers `{}`.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> DeleteProvisioningKeyAsync(string keyId)
@@ -2646,6 +4385,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>From then on its secret no longer provisions tenants; tenants already made with it stay. Answers `{}`.
+        /// <br/>A key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> DeleteProvisioningKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken)
@@ -2760,6 +4509,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Creates a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>`conflict`).
+        /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
+        /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ServiceAccountResponse> CreateServiceAccountAsync(DisplayNameRequest body)
@@ -2768,6 +4529,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>`conflict`).
+        /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
+        /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
+        /// </remarks>
+        /// <param name="body">`{"displayName"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ServiceAccountResponse> CreateServiceAccountAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
@@ -2863,7 +4636,7 @@ namespace Provisioning.Client
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ProvisioningApiException<V2ErrorResponse>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ProvisioningApiException<V2ErrorResponse>("Another service account of the tenant has this name.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -2895,6 +4668,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the tenant's service accounts.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ServiceAccountListResponse> ListServiceAccountsAsync(string? pageafter, string? pagebefore, int? pagesize)
@@ -2903,6 +4686,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's service accounts.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ServiceAccountListResponse> ListServiceAccountsAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken)
@@ -3027,6 +4820,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ServiceAccountResponse> GetServiceAccountAsync(string serviceAccountId)
@@ -3035,6 +4838,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName` and `createdAt`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ServiceAccountResponse> GetServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -3149,6 +4962,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Renames a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>is 409 `conflict`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ServiceAccountResponse> UpdateServiceAccountAsync(string serviceAccountId, DisplayNameRequest body)
@@ -3157,6 +4982,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Renames a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>is 409 `conflict`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ServiceAccountResponse> UpdateServiceAccountAsync(string serviceAccountId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
@@ -3298,6 +5135,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and app grants go with it and its keys get 401 from the next request on; the apps stay in the tenant. Answers `{}`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountAsync(string serviceAccountId)
@@ -3306,6 +5153,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service account.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and app grants go with it and its keys get 401 from the next request on; the apps stay in the tenant. Answers `{}`.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -3420,6 +5277,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Creates a service-account key (`svc_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body)
@@ -3428,6 +5297,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates a service-account key (`svc_`).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
@@ -3560,6 +5441,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists a service account's keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>All keys of the service account (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows
+        /// <br/>them.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<KeyListResponse> ListServiceAccountKeysAsync(string serviceAccountId)
@@ -3568,6 +5460,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists a service account's keys.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>All keys of the service account (at most 10), oldest first, not paged, each with its `secret`, as Sunshine Conversations shows
+        /// <br/>them.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<KeyListResponse> ListServiceAccountKeysAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -3683,6 +5586,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets one service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>too, like Sunshine Conversations).
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<KeyResponse> GetServiceAccountKeyAsync(string serviceAccountId, string keyId)
@@ -3691,6 +5606,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>too, like Sunshine Conversations).
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<KeyResponse> GetServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -3810,6 +5737,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId)
@@ -3818,6 +5756,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -3937,6 +5886,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Issues a JWT signed with a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
+        /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<JwtResponse> IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId)
@@ -3945,6 +5906,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Issues a JWT signed with a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
+        /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<JwtResponse> IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -4065,6 +6038,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the apps a service account can access.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The apps it created or was granted. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of
+        /// <br/>`page[after]` / `page[before]` (a record id); a bad value is 400 naming the parameter. The answer's `meta` has
+        /// <br/>`hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<AppListResponse> ListServiceAccountAppsAsync(string serviceAccountId, string? pageafter, string? pagebefore, int? pagesize)
@@ -4073,6 +6058,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the apps a service account can access.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The apps it created or was granted. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of
+        /// <br/>`page[after]` / `page[before]` (a record id); a bad value is 400 naming the parameter. The answer's `meta` has
+        /// <br/>`hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AppListResponse> ListServiceAccountAppsAsync(string serviceAccountId, string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken)
@@ -4212,6 +6209,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Grants a service account access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>No body. Both must belong to the tenant: an unknown service account is 404 `not_found`, an unknown app 404
+        /// <br/>`app_not_found`.
+        /// <br/>Granting again is fine and changes nothing. Answers `{}`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> GrantAppAccessAsync(string serviceAccountId, string appId)
@@ -4220,6 +6229,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Grants a service account access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>No body. Both must belong to the tenant: an unknown service account is 404 `not_found`, an unknown app 404
+        /// <br/>`app_not_found`.
+        /// <br/>Granting again is fine and changes nothing. Answers `{}`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> GrantAppAccessAsync(string serviceAccountId, string appId, System.Threading.CancellationToken cancellationToken)
@@ -4340,6 +6361,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Revokes a service account's access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app stays; the service account's keys no longer reach it from the next request on. Answers `{}`.
+        /// <br/>An unknown service account or a grant that does not exist is 404 `not_found`, an unknown app 404 `app_not_found`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> RevokeAppAccessAsync(string serviceAccountId, string appId)
@@ -4348,6 +6380,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Revokes a service account's access to an app.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app stays; the service account's keys no longer reach it from the next request on. Answers `{}`.
+        /// <br/>An unknown service account or a grant that does not exist is 404 `not_found`, an unknown app 404 `app_not_found`.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> RevokeAppAccessAsync(string serviceAccountId, string appId, System.Threading.CancellationToken cancellationToken)
@@ -4467,7 +6510,22 @@ namespace Provisioning.Client
             }
         }
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Provisions a child tenant (DailyStory style).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
+        /// <br/>descendant, that descendant is the parent.
+        /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000),
+        /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
+        /// <br/>object of string values, laid over the parent's effective settings).
+        /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic
+        /// <br/>with any user name) and is shown only here.
+        /// <br/>A broken rule is 400 naming the field; nesting deeper than 5 levels below the root is 400.
+        /// </remarks>
+        /// <param name="body">The new tenant, in DailyStory's shape (note `logo_url`).</param>
+        /// <returns>The new tenant's id and its API token (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<ProvisionedTenantDto> ProvisionTenantAsync(ProvisionTenantRequest body)
         {
@@ -4475,7 +6533,22 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Provisions a child tenant (DailyStory style).
+        /// </summary>
+        /// <remarks>
+        /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
+        /// <br/>descendant, that descendant is the parent.
+        /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000),
+        /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
+        /// <br/>object of string values, laid over the parent's effective settings).
+        /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic
+        /// <br/>with any user name) and is shown only here.
+        /// <br/>A broken rule is 400 naming the field; nesting deeper than 5 levels below the root is 400.
+        /// </remarks>
+        /// <param name="body">The new tenant, in DailyStory's shape (note `logo_url`).</param>
+        /// <returns>The new tenant's id and its API token (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ProvisionedTenantDto> ProvisionTenantAsync(ProvisionTenantRequest body, System.Threading.CancellationToken cancellationToken)
         {
@@ -4550,7 +6623,7 @@ namespace Provisioning.Client
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ProvisioningApiException<V2ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ProvisioningApiException<V2ErrorResponse>("Missing or invalid credentials, or `key` is not a provisioning key of the parent tenant.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 403)
@@ -4592,6 +6665,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the direct children of the caller's tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
+        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<TenantListResponse> ListTenantsAsync(string? pageafter, string? pagebefore, int? pagesize)
@@ -4600,6 +6685,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the direct children of the caller's tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
+        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
+        /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
+        /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<TenantListResponse> ListTenantsAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken)
@@ -4724,6 +6821,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. `GET
+        /// <br/>/v2/tenants/self` answers "who am I".
+        /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
+        /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<TenantResponse> GetTenantAsync(string tenantId)
@@ -4732,6 +6840,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. `GET
+        /// <br/>/v2/tenants/self` answers "who am I".
+        /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
+        /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<TenantResponse> GetTenantAsync(string tenantId, System.Threading.CancellationToken cancellationToken)
@@ -4846,6 +6965,20 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Updates a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
+        /// <br/>they are.
+        /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
+        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
+        /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
+        /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">The fields to change.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<TenantResponse> UpdateTenantAsync(string tenantId, UpdateTenantRequest body)
@@ -4854,6 +6987,20 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Updates a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
+        /// <br/>they are.
+        /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
+        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
+        /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
+        /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">The fields to change.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<TenantResponse> UpdateTenantAsync(string tenantId, UpdateTenantRequest body, System.Threading.CancellationToken cancellationToken)
@@ -4985,6 +7132,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes a descendant tenant and everything under it.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Only a caller whose own
+        /// <br/>tenant is a strict ancestor may; the tenant itself gets 403.
+        /// <br/>The tenant, its child tenants, apps, service accounts, keys, provisioning keys and users go in one transaction, and every credential
+        /// <br/>of that subtree gets 401 from the next request on. Answers `{}`.
+        /// <br/>A tenant that is not a descendant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> DeleteTenantAsync(string tenantId)
@@ -4993,6 +7151,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a descendant tenant and everything under it.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Only a caller whose own
+        /// <br/>tenant is a strict ancestor may; the tenant itself gets 403.
+        /// <br/>The tenant, its child tenants, apps, service accounts, keys, provisioning keys and users go in one transaction, and every credential
+        /// <br/>of that subtree gets 401 from the next request on. Answers `{}`.
+        /// <br/>A tenant that is not a descendant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> DeleteTenantAsync(string tenantId, System.Threading.CancellationToken cancellationToken)
@@ -5107,6 +7276,15 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists a tenant's users.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<TenantUserListResponse> ListTenantUsersAsync(string tenantId)
@@ -5115,6 +7293,15 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists a tenant's users.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<TenantUserListResponse> ListTenantUsersAsync(string tenantId, System.Threading.CancellationToken cancellationToken)
@@ -5230,7 +7417,18 @@ namespace Provisioning.Client
             }
         }
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Adds a user to a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">`{"email"}`: the user's address.</param>
+        /// <returns>The address was already a user of the tenant; nothing changed.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<TenantUserResponse> AddTenantUserAsync(string tenantId, AddTenantUserRequest body)
         {
@@ -5238,7 +7436,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Adds a user to a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="body">`{"email"}`: the user's address.</param>
+        /// <returns>The address was already a user of the tenant; nothing changed.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<TenantUserResponse> AddTenantUserAsync(string tenantId, AddTenantUserRequest body, System.Threading.CancellationToken cancellationToken)
         {
@@ -5380,6 +7589,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Removes a user from a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> RemoveTenantUserAsync(string tenantId, string email)
@@ -5388,6 +7607,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Removes a user from a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> RemoveTenantUserAsync(string tenantId, string email, System.Threading.CancellationToken cancellationToken)
@@ -5507,6 +7736,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Creates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
+        /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
+        /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
+        /// <br/>`On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// </remarks>
+        /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body)
@@ -5515,6 +7756,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
+        /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
+        /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
+        /// <br/>`On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// </remarks>
+        /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body, System.Threading.CancellationToken cancellationToken)
@@ -5642,6 +7895,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the apps the caller can reach (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"apps":[…],"hasMore","offset"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials see every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403. An
+        /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
+        /// </remarks>
+        /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1AppListResponse> V1ListAppsAsync(int? limit, int? offset, string? serviceAccountId)
@@ -5650,6 +7915,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the apps the caller can reach (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"apps":[…],"hasMore","offset"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials see every app of the tenant, an `svc_` key the apps it has access to; `app_` keys get 403. An
+        /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
+        /// </remarks>
+        /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1AppListResponse> V1ListAppsAsync(int? limit, int? offset, string? serviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -5774,6 +8051,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1AppResponse> V1GetAppAsync(string appId)
@@ -5782,6 +8070,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1AppResponse> V1GetAppAsync(string appId, System.Threading.CancellationToken cancellationToken)
@@ -5896,6 +8195,20 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Updates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
+        /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A broken rule is 400. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `name`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1AppResponse> V1UpdateAppAsync(string appId, V1AppRequest body)
@@ -5904,6 +8217,20 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Updates an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
+        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
+        /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
+        /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
+        /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A broken rule is 400. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">The fields to change: `name`, `settings`, `metadata`.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1AppResponse> V1UpdateAppAsync(string appId, V1AppRequest body, System.Threading.CancellationToken cancellationToken)
@@ -6035,6 +8362,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its grants go; its keys get 401 from the next request on. An app the caller cannot reach is 404
+        /// <br/>`app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppAsync(string appId)
@@ -6043,6 +8382,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: account credentials or an `svc_` key with access to the app; `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The app, its keys and its grants go; its keys get 401 from the next request on. An app the caller cannot reach is 404
+        /// <br/>`app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppAsync(string appId, System.Threading.CancellationToken cancellationToken)
@@ -6157,7 +8508,21 @@ namespace Provisioning.Client
             }
         }
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>`name` 1–100 characters; an app has at most 10 keys (400). An app the caller cannot reach is 404 `app_not_found`, exactly
+        /// <br/>as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body)
         {
@@ -6165,7 +8530,21 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>`name` 1–100 characters; an app has at most 10 keys (400). An app the caller cannot reach is 404 `app_not_found`, exactly
+        /// <br/>as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body, System.Threading.CancellationToken cancellationToken)
         {
@@ -6297,6 +8676,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists an app's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1KeyListResponse> V1ListAppKeysAsync(string appId)
@@ -6305,6 +8696,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists an app's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1KeyListResponse> V1ListAppKeysAsync(string appId, System.Threading.CancellationToken cancellationToken)
@@ -6420,6 +8823,19 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets one app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1KeyResponse> V1GetAppKeyAsync(string appId, string keyId)
@@ -6428,6 +8844,19 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1GetAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -6547,6 +8976,20 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A missing app is 404 `app_not_found`, a missing key 404
+        /// <br/>`not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppKeyAsync(string appId, string keyId)
@@ -6555,6 +8998,20 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A missing app is 404 `app_not_found`, a missing key 404
+        /// <br/>`not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> V1DeleteAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -6674,6 +9131,21 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Issues a JWT signed with an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `app`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A missing app is 404 `app_not_found`, a missing key 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<JwtResponse> V1IssueAppKeyJwtAsync(string appId, string keyId)
@@ -6682,6 +9154,21 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Issues a JWT signed with an app key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
+        /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
+        /// <br/>it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `app`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A missing app is 404 `app_not_found`, a missing key 404 `not_found`.
+        /// </remarks>
+        /// <param name="appId">The app id (24 lowercase hex).</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<JwtResponse> V1IssueAppKeyJwtAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -6802,6 +9289,148 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// SDK integrations: not part of this service (always 404).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine's SDK integrations (web messenger, iOS, Android) belong to a messaging platform, not to account
+        /// <br/>provisioning; this service has none, so the route answers 404 `not_found` saying so, for every app.
+        /// </remarks>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task V1ListAppSdksAsync(string appId)
+        {
+            return V1ListAppSdksAsync(appId, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// SDK integrations: not part of this service (always 404).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine's SDK integrations (web messenger, iOS, Android) belong to a messaging platform, not to account
+        /// <br/>provisioning; this service has none, so the route answers 404 `not_found` saying so, for every app.
+        /// </remarks>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task V1ListAppSdksAsync(string appId, System.Threading.CancellationToken cancellationToken)
+        {
+            if (appId == null)
+                throw new System.ArgumentNullException("appId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1.1/apps/{appId}/sdks"
+                    urlBuilder_.Append("v1.1/apps/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(appId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/sdks");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V1ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V1ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V1ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V1ErrorResponse>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V1ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V1ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V1ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V1ErrorResponse>("Too many requests; retry after the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+
+                        if (status_ == 200 || status_ == 204)
+                        {
+
+                            return;
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ProvisioningApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Creates a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 201
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// </remarks>
+        /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1ServiceAccountResponse> V1CreateServiceAccountAsync(V1NameRequest body)
@@ -6810,6 +9439,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Creates a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 201
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// </remarks>
+        /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1ServiceAccountResponse> V1CreateServiceAccountAsync(V1NameRequest body, System.Threading.CancellationToken cancellationToken)
@@ -6937,6 +9577,16 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists the tenant's service accounts (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccounts":[…],"hasMore","offset"}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1ServiceAccountListResponse> V1ListServiceAccountsAsync(int? limit, int? offset)
@@ -6945,6 +9595,16 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists the tenant's service accounts (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccounts":[…],"hasMore","offset"}`; errors
+        /// <br/>are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
+        /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1ServiceAccountListResponse> V1ListServiceAccountsAsync(int? limit, int? offset, System.Threading.CancellationToken cancellationToken)
@@ -7065,6 +9725,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccount":{"_id","name"}}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1ServiceAccountResponse> V1GetServiceAccountAsync(string serviceAccountId)
@@ -7073,6 +9744,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"serviceAccount":{"_id","name"}}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1ServiceAccountResponse> V1GetServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -7187,6 +9869,19 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Renames a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1ServiceAccountResponse> V1UpdateServiceAccountAsync(string serviceAccountId, V1NameRequest body)
@@ -7195,6 +9890,19 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Renames a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer
+        /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: the new name.</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1ServiceAccountResponse> V1UpdateServiceAccountAsync(string serviceAccountId, V1NameRequest body, System.Threading.CancellationToken cancellationToken)
@@ -7336,6 +10044,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and grants go with it and its keys get 401 from the next request on; its apps stay. A service account of another tenant is
+        /// <br/>404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountAsync(string serviceAccountId)
@@ -7344,6 +10064,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service account (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Its keys and grants go with it and its keys get 401 from the next request on; its apps stay. A service account of another tenant is
+        /// <br/>404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -7458,7 +10190,20 @@ namespace Provisioning.Client
             }
         }
 
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
+        /// <br/>it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body)
         {
@@ -7466,7 +10211,20 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <returns>OK</returns>
+        /// <summary>
+        /// Creates a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
+        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
+        /// <br/>it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="body">`{"name"}`: a label for the key.</param>
+        /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body, System.Threading.CancellationToken cancellationToken)
         {
@@ -7598,6 +10356,17 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Lists a service account's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1KeyListResponse> V1ListServiceAccountKeysAsync(string serviceAccountId)
@@ -7606,6 +10375,17 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists a service account's keys (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1KeyListResponse> V1ListServiceAccountKeysAsync(string serviceAccountId, System.Threading.CancellationToken cancellationToken)
@@ -7721,6 +10501,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Gets one service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<V1KeyResponse> V1GetServiceAccountKeyAsync(string serviceAccountId, string keyId)
@@ -7729,6 +10521,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// <br/>errors are `{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1GetServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -7848,6 +10652,18 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Deletes a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId)
@@ -7856,6 +10672,18 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Deletes a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>The key and its JWTs get 401 from the next request on. A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<EmptyResponse> V1DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -7975,6 +10803,20 @@ namespace Provisioning.Client
             }
         }
 
+        /// <summary>
+        /// Issues a JWT signed with a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual System.Threading.Tasks.Task<JwtResponse> V1IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId)
@@ -7983,6 +10825,20 @@ namespace Provisioning.Client
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Issues a JWT signed with a service-account key (v1.1).
+        /// </summary>
+        /// <remarks>
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"jwt":"…"}`; errors are
+        /// <br/>`{"error":{"code","description"}}`.
+        /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp` (default lifetime one hour);
+        /// <br/>deleting the key makes it fail at once.
+        /// <br/>A service account or key that is not visible is 404.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
+        /// <param name="keyId">The service-account key id (`svc_…`).</param>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<JwtResponse> V1IssueServiceAccountKeyJwtAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken)
@@ -8250,6 +11106,10 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the
+    /// <br/>request id (the `X-Request-Id` header), so a report can be matched with the service's logs.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ApiError
     {
@@ -8259,6 +11119,9 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("title")]
         public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("requestId")]
+        public string? RequestId { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -8425,6 +11288,12 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("appLocalizationEnabled")]
         public bool AppLocalizationEnabled { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("endSessionEnabled")]
+        public bool EndSessionEnabled { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("disableConversationReopen")]
+        public bool DisableConversationReopen { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -8436,6 +11305,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// App settings in a request: every field optional; absent fields keep their value (or default).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AppSettingsRequest
     {
@@ -8461,6 +11333,12 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("appLocalizationEnabled")]
         public bool? AppLocalizationEnabled { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("endSessionEnabled")]
+        public bool? EndSessionEnabled { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("disableConversationReopen")]
+        public bool? DisableConversationReopen { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -8472,6 +11350,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// `POST /v2/apps`.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class CreateAppRequest
     {
@@ -8496,6 +11377,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// A body with only a display name (service accounts, keys).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class DisplayNameRequest
     {
@@ -8514,6 +11398,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// The empty object some routes answer with.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class EmptyResponse
     {
@@ -8613,6 +11500,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// `links` of a v2 list: absolute URLs of the next and previous pages.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class PageLinks
     {
@@ -8634,6 +11524,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// `meta` of a v2 list. Cursors appear only when there is a page in that direction.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class PageMeta
     {
@@ -8658,6 +11551,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// `POST /v2/tenants`, in DailyStory's shape (note `logo_url`).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ProvisionTenantRequest
     {
@@ -9030,6 +11926,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateAppRequest
     {
@@ -9054,6 +11953,10 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl` and `maxApps` may be
+    /// <br/>null (no logo, no limit); in `settings` a null value removes the tenant's own value.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateTenantRequest
     {
@@ -9090,6 +11993,9 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("_id")]
         public string _id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("appToken")]
+        public string AppToken { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string Name { get; set; } = default!;
@@ -9187,6 +12093,9 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("description")]
         public string Description { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("requestId")]
+        public string? RequestId { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -9198,6 +12107,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// v1.1 envelope: `{"error":{"code","description"}}`.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V1ErrorResponse
     {
@@ -9357,6 +12269,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// v2 envelope: `{"errors":[{"code","title"}]}`.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V2ErrorResponse
     {

@@ -10,51 +10,72 @@
 export interface IProvisioningClient {
 
     /**
-     * @return Created
+     * Creates an account key (`act_`) for the tenant.
+     * @param body `{"displayName"}`: a label for the key.
+     * @return The new key, with its secret (shown only here).
      */
     createAccountKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse>;
 
     /**
+     * Lists the tenant's account keys.
      * @return OK
      */
     listAccountKeys(signal?: AbortSignal): Promise<KeyListResponse>;
 
     /**
+     * Gets one account key.
+     * @param keyId The account key id (`act_…`).
      * @return OK
      */
     getAccountKey(keyId: string, signal?: AbortSignal): Promise<KeyResponse>;
 
     /**
+     * Deletes an account key.
+     * @param keyId The account key id (`act_…`).
      * @return OK
      */
     deleteAccountKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Creates an app key (`app_`).
+     * @param appId The app id (24 lowercase hex).
+     * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
     createAppKey(appId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<AppKeyResponse>;
 
     /**
+     * Lists an app's keys.
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     listAppKeys(appId: string, signal?: AbortSignal): Promise<AppKeyListResponse>;
 
     /**
+     * Gets one app key.
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     getAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<AppKeyResponse>;
 
     /**
+     * Deletes an app key.
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     deleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Creates an app.
+     * @param body The new app: `displayName` is required.
      * @return Created
      */
     createApp(body: CreateAppRequest, signal?: AbortSignal): Promise<AppResponse>;
 
     /**
+     * Lists the apps the caller can reach.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -64,26 +85,36 @@ export interface IProvisioningClient {
     listApps(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, filterserviceAccountId: string | undefined, signal?: AbortSignal): Promise<AppListResponse>;
 
     /**
+     * Gets an app.
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     getApp(appId: string, signal?: AbortSignal): Promise<AppResponse>;
 
     /**
+     * Updates an app.
+     * @param appId The app id (24 lowercase hex).
+     * @param body The fields to change: `displayName`, `settings`, `metadata`.
      * @return OK
      */
     updateApp(appId: string, body: UpdateAppRequest, signal?: AbortSignal): Promise<AppResponse>;
 
     /**
+     * Deletes an app.
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     deleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
-     * @return Created
+     * Creates a provisioning key (`prv_`).
+     * @param body `{"displayName"}`: a label for the key.
+     * @return The new provisioning key, with its secret (shown only here).
      */
     createProvisioningKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse>;
 
     /**
+     * Lists the tenant's provisioning keys.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -92,21 +123,28 @@ export interface IProvisioningClient {
     listProvisioningKeys(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<ProvisioningKeyListResponse>;
 
     /**
+     * Gets one provisioning key.
+     * @param keyId The provisioning key id (`prv_…`).
      * @return OK
      */
     getProvisioningKey(keyId: string, signal?: AbortSignal): Promise<ProvisioningKeyResponse>;
 
     /**
+     * Deletes a provisioning key.
+     * @param keyId The provisioning key id (`prv_…`).
      * @return OK
      */
     deleteProvisioningKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Creates a service account.
+     * @param body `{"displayName"}`, unique in the tenant.
      * @return Created
      */
     createServiceAccount(body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse>;
 
     /**
+     * Lists the tenant's service accounts.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -115,46 +153,69 @@ export interface IProvisioningClient {
     listServiceAccounts(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<ServiceAccountListResponse>;
 
     /**
+     * Gets a service account.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     getServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<ServiceAccountResponse>;
 
     /**
+     * Renames a service account.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"displayName"}`: the new name.
      * @return OK
      */
     updateServiceAccount(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse>;
 
     /**
+     * Deletes a service account.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     deleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Creates a service-account key (`svc_`).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
     createServiceAccountKey(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse>;
 
     /**
+     * Lists a service account's keys.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     listServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<KeyListResponse>;
 
     /**
+     * Gets one service-account key.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     getServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<KeyResponse>;
 
     /**
+     * Deletes a service-account key.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     deleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Issues a JWT signed with a service-account key.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     issueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse>;
 
     /**
+     * Lists the apps a service account can access.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -163,21 +224,30 @@ export interface IProvisioningClient {
     listServiceAccountApps(serviceAccountId: string, pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<AppListResponse>;
 
     /**
+     * Grants a service account access to an app.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     grantAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Revokes a service account's access to an app.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     revokeAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
-     * @return OK
+     * Provisions a child tenant (DailyStory style).
+     * @param body The new tenant, in DailyStory's shape (note `logo_url`).
+     * @return The new tenant's id and its API token (shown only here).
      */
     provisionTenant(body: ProvisionTenantRequest, signal?: AbortSignal): Promise<ProvisionedTenantDto>;
 
     /**
+     * Lists the direct children of the caller's tenant.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -186,94 +256,141 @@ export interface IProvisioningClient {
     listTenants(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<TenantListResponse>;
 
     /**
+     * Gets a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
      * @return OK
      */
     getTenant(tenantId: string, signal?: AbortSignal): Promise<TenantResponse>;
 
     /**
+     * Updates a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param body The fields to change.
      * @return OK
      */
     updateTenant(tenantId: string, body: UpdateTenantRequest, signal?: AbortSignal): Promise<TenantResponse>;
 
     /**
+     * Deletes a descendant tenant and everything under it.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
      * @return OK
      */
     deleteTenant(tenantId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Lists a tenant's users.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
      * @return OK
      */
     listTenantUsers(tenantId: string, signal?: AbortSignal): Promise<TenantUserListResponse>;
 
     /**
-     * @return OK
+     * Adds a user to a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param body `{"email"}`: the user's address.
+     * @return The address was already a user of the tenant; nothing changed.
      */
     addTenantUser(tenantId: string, body: AddTenantUserRequest, signal?: AbortSignal): Promise<TenantUserResponse>;
 
     /**
+     * Removes a user from a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param email The user's email address.
      * @return OK
      */
     removeTenantUser(tenantId: string, email: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Creates an app (v1.1).
+     * @param body The new app: `name` is required.
      * @return Created
      */
     v1CreateApp(body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse>;
 
     /**
+     * Lists the apps the caller can reach (v1.1).
      * @param limit (optional) 
      * @param offset (optional) 
-     * @param serviceAccountId (optional) 
+     * @param serviceAccountId (optional) Only the apps this service account can access.
      * @return OK
      */
     v1ListApps(limit: number | undefined, offset: number | undefined, serviceAccountId: string | undefined, signal?: AbortSignal): Promise<V1AppListResponse>;
 
     /**
+     * Gets an app (v1.1).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     v1GetApp(appId: string, signal?: AbortSignal): Promise<V1AppResponse>;
 
     /**
+     * Updates an app (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param body The fields to change: `name`, `settings`, `metadata`.
      * @return OK
      */
     v1UpdateApp(appId: string, body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse>;
 
     /**
+     * Deletes an app (v1.1).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     v1DeleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
-     * @return OK
+     * Creates an app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param body `{"name"}`: a label for the key.
+     * @return The new key, with its secret.
      */
     v1CreateAppKey(appId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
 
     /**
+     * Lists an app's keys (v1.1).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     v1ListAppKeys(appId: string, signal?: AbortSignal): Promise<V1KeyListResponse>;
 
     /**
+     * Gets one app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     v1GetAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse>;
 
     /**
+     * Deletes an app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     v1DeleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Issues a JWT signed with an app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     v1IssueAppKeyJwt(appId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse>;
 
     /**
+     * SDK integrations: not part of this service (always 404).
+     */
+    v1ListAppSdks(appId: string, signal?: AbortSignal): Promise<void>;
+
+    /**
+     * Creates a service account (v1.1).
+     * @param body `{"name"}`, unique in the tenant.
      * @return Created
      */
     v1CreateServiceAccount(body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse>;
 
     /**
+     * Lists the tenant's service accounts (v1.1).
      * @param limit (optional) 
      * @param offset (optional) 
      * @return OK
@@ -281,41 +398,62 @@ export interface IProvisioningClient {
     v1ListServiceAccounts(limit: number | undefined, offset: number | undefined, signal?: AbortSignal): Promise<V1ServiceAccountListResponse>;
 
     /**
+     * Gets a service account (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     v1GetServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<V1ServiceAccountResponse>;
 
     /**
+     * Renames a service account (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"name"}`: the new name.
      * @return OK
      */
     v1UpdateServiceAccount(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse>;
 
     /**
+     * Deletes a service account (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     v1DeleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
-     * @return OK
+     * Creates a service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"name"}`: a label for the key.
+     * @return The new key, with its secret.
      */
     v1CreateServiceAccountKey(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
 
     /**
+     * Lists a service account's keys (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     v1ListServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<V1KeyListResponse>;
 
     /**
+     * Gets one service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     v1GetServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse>;
 
     /**
+     * Deletes a service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     v1DeleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Issues a JWT signed with a service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     v1IssueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse>;
@@ -332,7 +470,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
-     * @return Created
+     * Creates an account key (`act_`) for the tenant.
+     * @param body `{"displayName"}`: a label for the key.
+     * @return The new key, with its secret (shown only here).
      */
     createAccountKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse> {
         let url_ = this.baseUrl + "/v2/keys";
@@ -397,6 +537,7 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the tenant's account keys.
      * @return OK
      */
     listAccountKeys(signal?: AbortSignal): Promise<KeyListResponse> {
@@ -452,6 +593,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets one account key.
+     * @param keyId The account key id (`act_…`).
      * @return OK
      */
     getAccountKey(keyId: string, signal?: AbortSignal): Promise<KeyResponse> {
@@ -516,6 +659,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes an account key.
+     * @param keyId The account key id (`act_…`).
      * @return OK
      */
     deleteAccountKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -569,7 +714,7 @@ export class ProvisioningClient implements IProvisioningClient {
             return response.text().then((_responseText) => {
             let result409: any = null;
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
-            return throwException("Conflict", status, _responseText, _headers, result409);
+            return throwException("This is the tenant\'s last account key.", status, _responseText, _headers, result409);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -586,6 +731,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Creates an app key (`app_`).
+     * @param appId The app id (24 lowercase hex).
+     * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
     createAppKey(appId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<AppKeyResponse> {
@@ -660,6 +808,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists an app's keys.
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     listAppKeys(appId: string, signal?: AbortSignal): Promise<AppKeyListResponse> {
@@ -724,6 +874,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets one app key.
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     getAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<AppKeyResponse> {
@@ -791,6 +944,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes an app key.
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     deleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -858,6 +1014,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Creates an app.
+     * @param body The new app: `displayName` is required.
      * @return Created
      */
     createApp(body: CreateAppRequest, signal?: AbortSignal): Promise<AppResponse> {
@@ -906,7 +1064,7 @@ export class ProvisioningClient implements IProvisioningClient {
             return response.text().then((_responseText) => {
             let result402: any = null;
             result402 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
-            return throwException("Payment Required", status, _responseText, _headers, result402);
+            return throwException("The tenant has reached its app limit (maxApps).", status, _responseText, _headers, result402);
             });
         } else if (status === 403) {
             return response.text().then((_responseText) => {
@@ -929,6 +1087,7 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the apps the caller can reach.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -1010,6 +1169,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets an app.
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     getApp(appId: string, signal?: AbortSignal): Promise<AppResponse> {
@@ -1074,6 +1235,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Updates an app.
+     * @param appId The app id (24 lowercase hex).
+     * @param body The fields to change: `displayName`, `settings`, `metadata`.
      * @return OK
      */
     updateApp(appId: string, body: UpdateAppRequest, signal?: AbortSignal): Promise<AppResponse> {
@@ -1148,6 +1312,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes an app.
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     deleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -1212,7 +1378,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
-     * @return Created
+     * Creates a provisioning key (`prv_`).
+     * @param body `{"displayName"}`: a label for the key.
+     * @return The new provisioning key, with its secret (shown only here).
      */
     createProvisioningKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse> {
         let url_ = this.baseUrl + "/v2/provisioningkeys";
@@ -1277,6 +1445,7 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the tenant's provisioning keys.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -1353,6 +1522,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets one provisioning key.
+     * @param keyId The provisioning key id (`prv_…`).
      * @return OK
      */
     getProvisioningKey(keyId: string, signal?: AbortSignal): Promise<ProvisioningKeyResponse> {
@@ -1417,6 +1588,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes a provisioning key.
+     * @param keyId The provisioning key id (`prv_…`).
      * @return OK
      */
     deleteProvisioningKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -1481,6 +1654,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Creates a service account.
+     * @param body `{"displayName"}`, unique in the tenant.
      * @return Created
      */
     createServiceAccount(body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse> {
@@ -1535,7 +1710,7 @@ export class ProvisioningClient implements IProvisioningClient {
             return response.text().then((_responseText) => {
             let result409: any = null;
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
-            return throwException("Conflict", status, _responseText, _headers, result409);
+            return throwException("Another service account of the tenant has this name.", status, _responseText, _headers, result409);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -1552,6 +1727,7 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the tenant's service accounts.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -1628,6 +1804,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets a service account.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     getServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<ServiceAccountResponse> {
@@ -1692,6 +1870,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Renames a service account.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"displayName"}`: the new name.
      * @return OK
      */
     updateServiceAccount(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<ServiceAccountResponse> {
@@ -1772,6 +1953,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes a service account.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     deleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -1836,6 +2019,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Creates a service-account key (`svc_`).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
     createServiceAccountKey(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse> {
@@ -1910,6 +2096,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists a service account's keys.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     listServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<KeyListResponse> {
@@ -1974,6 +2162,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets one service-account key.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     getServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<KeyResponse> {
@@ -2041,6 +2232,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes a service-account key.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     deleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -2108,6 +2302,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Issues a JWT signed with a service-account key.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     issueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse> {
@@ -2175,6 +2372,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the apps a service account can access.
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -2260,6 +2459,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Grants a service account access to an app.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     grantAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -2327,6 +2529,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Revokes a service account's access to an app.
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     revokeAppAccess(serviceAccountId: string, appId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -2394,7 +2599,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
-     * @return OK
+     * Provisions a child tenant (DailyStory style).
+     * @param body The new tenant, in DailyStory's shape (note `logo_url`).
+     * @return The new tenant's id and its API token (shown only here).
      */
     provisionTenant(body: ProvisionTenantRequest, signal?: AbortSignal): Promise<ProvisionedTenantDto> {
         let url_ = this.baseUrl + "/v2/tenants";
@@ -2436,7 +2643,7 @@ export class ProvisioningClient implements IProvisioningClient {
             return response.text().then((_responseText) => {
             let result401: any = null;
             result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
-            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            return throwException("Missing or invalid credentials, or `key` is not a provisioning key of the parent tenant.", status, _responseText, _headers, result401);
             });
         } else if (status === 403) {
             return response.text().then((_responseText) => {
@@ -2459,6 +2666,7 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the direct children of the caller's tenant.
      * @param pageafter (optional) 
      * @param pagebefore (optional) 
      * @param pagesize (optional) 
@@ -2535,6 +2743,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
      * @return OK
      */
     getTenant(tenantId: string, signal?: AbortSignal): Promise<TenantResponse> {
@@ -2599,6 +2809,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Updates a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param body The fields to change.
      * @return OK
      */
     updateTenant(tenantId: string, body: UpdateTenantRequest, signal?: AbortSignal): Promise<TenantResponse> {
@@ -2673,6 +2886,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes a descendant tenant and everything under it.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
      * @return OK
      */
     deleteTenant(tenantId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -2737,6 +2952,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists a tenant's users.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
      * @return OK
      */
     listTenantUsers(tenantId: string, signal?: AbortSignal): Promise<TenantUserListResponse> {
@@ -2801,7 +3018,10 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
-     * @return OK
+     * Adds a user to a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param body `{"email"}`: the user's address.
+     * @return The address was already a user of the tenant; nothing changed.
      */
     addTenantUser(tenantId: string, body: AddTenantUserRequest, signal?: AbortSignal): Promise<TenantUserResponse> {
         let url_ = this.baseUrl + "/v2/tenants/{tenantId}/users";
@@ -2881,6 +3101,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Removes a user from a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param email The user's email address.
      * @return OK
      */
     removeTenantUser(tenantId: string, email: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -2948,6 +3171,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Creates an app (v1.1).
+     * @param body The new app: `name` is required.
      * @return Created
      */
     v1CreateApp(body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse> {
@@ -3019,9 +3244,10 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the apps the caller can reach (v1.1).
      * @param limit (optional) 
      * @param offset (optional) 
-     * @param serviceAccountId (optional) 
+     * @param serviceAccountId (optional) Only the apps this service account can access.
      * @return OK
      */
     v1ListApps(limit: number | undefined, offset: number | undefined, serviceAccountId: string | undefined, signal?: AbortSignal): Promise<V1AppListResponse> {
@@ -3095,6 +3321,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets an app (v1.1).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     v1GetApp(appId: string, signal?: AbortSignal): Promise<V1AppResponse> {
@@ -3159,6 +3387,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Updates an app (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param body The fields to change: `name`, `settings`, `metadata`.
      * @return OK
      */
     v1UpdateApp(appId: string, body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse> {
@@ -3233,6 +3464,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes an app (v1.1).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     v1DeleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -3297,7 +3530,10 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
-     * @return OK
+     * Creates an app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param body `{"name"}`: a label for the key.
+     * @return The new key, with its secret.
      */
     v1CreateAppKey(appId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
         let url_ = this.baseUrl + "/v1.1/apps/{appId}/keys";
@@ -3371,6 +3607,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists an app's keys (v1.1).
+     * @param appId The app id (24 lowercase hex).
      * @return OK
      */
     v1ListAppKeys(appId: string, signal?: AbortSignal): Promise<V1KeyListResponse> {
@@ -3435,6 +3673,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets one app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     v1GetAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse> {
@@ -3502,6 +3743,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes an app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     v1DeleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -3569,6 +3813,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Issues a JWT signed with an app key (v1.1).
+     * @param appId The app id (24 lowercase hex).
+     * @param keyId The app key id (`app_…`).
      * @return OK
      */
     v1IssueAppKeyJwt(appId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse> {
@@ -3636,6 +3883,65 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * SDK integrations: not part of this service (always 404).
+     */
+    v1ListAppSdks(appId: string, signal?: AbortSignal): Promise<void> {
+        let url_ = this.baseUrl + "/v1.1/apps/{appId}/sdks";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processV1ListAppSdks(_response);
+        });
+    }
+
+    protected processV1ListAppSdks(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Creates a service account (v1.1).
+     * @param body `{"name"}`, unique in the tenant.
      * @return Created
      */
     v1CreateServiceAccount(body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse> {
@@ -3707,6 +4013,7 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists the tenant's service accounts (v1.1).
      * @param limit (optional) 
      * @param offset (optional) 
      * @return OK
@@ -3778,6 +4085,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets a service account (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     v1GetServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<V1ServiceAccountResponse> {
@@ -3842,6 +4151,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Renames a service account (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"name"}`: the new name.
      * @return OK
      */
     v1UpdateServiceAccount(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1ServiceAccountResponse> {
@@ -3922,6 +4234,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes a service account (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     v1DeleteServiceAccount(serviceAccountId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -3986,7 +4300,10 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
-     * @return OK
+     * Creates a service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param body `{"name"}`: a label for the key.
+     * @return The new key, with its secret.
      */
     v1CreateServiceAccountKey(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
         let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}/keys";
@@ -4060,6 +4377,8 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Lists a service account's keys (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
      * @return OK
      */
     v1ListServiceAccountKeys(serviceAccountId: string, signal?: AbortSignal): Promise<V1KeyListResponse> {
@@ -4124,6 +4443,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Gets one service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     v1GetServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<V1KeyResponse> {
@@ -4191,6 +4513,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Deletes a service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     v1DeleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse> {
@@ -4258,6 +4583,9 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Issues a JWT signed with a service-account key (v1.1).
+     * @param serviceAccountId The service account id (24 lowercase hex).
+     * @param keyId The service-account key id (`svc_…`).
      * @return OK
      */
     v1IssueServiceAccountKeyJwt(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<JwtResponse> {
@@ -4331,9 +4659,11 @@ export interface AddTenantUserRequest {
     [key: string]: any;
 }
 
+/** One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the request id (the `X-Request-Id` header), so a report can be matched with the service's logs. */
 export interface ApiError {
     code: string;
     title: string;
+    requestId?: string | undefined;
 
     [key: string]: any;
 }
@@ -4389,10 +4719,13 @@ export interface AppSettingsDto {
     ignoreAutoConversationStart: boolean;
     multiConvoEnabled: boolean;
     appLocalizationEnabled: boolean;
+    endSessionEnabled: boolean;
+    disableConversationReopen: boolean;
 
     [key: string]: any;
 }
 
+/** App settings in a request: every field optional; absent fields keep their value (or default). */
 export interface AppSettingsRequest {
     conversationRetentionSeconds?: number | undefined;
     maskCreditCardNumbers?: boolean | undefined;
@@ -4401,10 +4734,13 @@ export interface AppSettingsRequest {
     ignoreAutoConversationStart?: boolean | undefined;
     multiConvoEnabled?: boolean | undefined;
     appLocalizationEnabled?: boolean | undefined;
+    endSessionEnabled?: boolean | undefined;
+    disableConversationReopen?: boolean | undefined;
 
     [key: string]: any;
 }
 
+/** `POST /v2/apps`. */
 export interface CreateAppRequest {
     displayName?: string | undefined;
     settings?: AppSettingsRequest;
@@ -4413,12 +4749,14 @@ export interface CreateAppRequest {
     [key: string]: any;
 }
 
+/** A body with only a display name (service accounts, keys). */
 export interface DisplayNameRequest {
     displayName?: string | undefined;
 
     [key: string]: any;
 }
 
+/** The empty object some routes answer with. */
 export interface EmptyResponse {
 
     [key: string]: any;
@@ -4452,6 +4790,7 @@ export interface KeyResponse {
     [key: string]: any;
 }
 
+/** `links` of a v2 list: absolute URLs of the next and previous pages. */
 export interface PageLinks {
     next: string | undefined;
     prev: string | undefined;
@@ -4459,6 +4798,7 @@ export interface PageLinks {
     [key: string]: any;
 }
 
+/** `meta` of a v2 list. Cursors appear only when there is a page in that direction. */
 export interface PageMeta {
     hasMore: boolean;
     afterCursor: string | undefined;
@@ -4467,6 +4807,7 @@ export interface PageMeta {
     [key: string]: any;
 }
 
+/** `POST /v2/tenants`, in DailyStory's shape (note `logo_url`). */
 export interface ProvisionTenantRequest {
     name?: string | undefined;
     key?: string | undefined;
@@ -4591,6 +4932,7 @@ export interface TenantUserResponse {
     [key: string]: any;
 }
 
+/** `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes). */
 export interface UpdateAppRequest {
     displayName?: string | undefined;
     settings?: AppSettingsRequest;
@@ -4599,6 +4941,7 @@ export interface UpdateAppRequest {
     [key: string]: any;
 }
 
+/** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl` and `maxApps` may be null (no logo, no limit); in `settings` a null value removes the tenant's own value. */
 export interface UpdateTenantRequest {
     name?: string | undefined;
     logoUrl?: string | undefined;
@@ -4611,6 +4954,7 @@ export interface UpdateTenantRequest {
 
 export interface V1App {
     _id: string;
+    appToken: string;
     name: string;
     settings: AppSettingsDto;
     metadata: any | undefined;
@@ -4643,10 +4987,12 @@ export interface V1AppResponse {
 export interface V1Error {
     code: string;
     description: string;
+    requestId?: string | undefined;
 
     [key: string]: any;
 }
 
+/** v1.1 envelope: `{"error":{"code","description"}}`. */
 export interface V1ErrorResponse {
     error: V1Error;
 
@@ -4700,6 +5046,7 @@ export interface V1ServiceAccountResponse {
     [key: string]: any;
 }
 
+/** v2 envelope: `{"errors":[{"code","title"}]}`. */
 export interface V2ErrorResponse {
     errors: ApiError[];
 

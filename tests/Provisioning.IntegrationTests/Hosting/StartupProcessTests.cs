@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Hosting;
+
+/// <summary>
+/// The published service started as an operator starts it (<c>dotnet Provisioning.WebApi.dll</c>, environment variables,
+/// started from another folder): a healthy first start is quiet and says where it listens; what an operator can fix
+/// is one sentence on standard error and exit code 1, never a stack trace.
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed partial class StartupProcessTests(ServiceFixture service)
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task AHealthyFirstStart_LogsJsonWithTimestamps_NoWarningAndNoSql_AndTheRootKeyFileCarriesTheUrl()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("process_" + Guid.NewGuid().ToString("N")[..8]);
+        var folder = Directory.CreateTempSubdirectory("provisioning-first-start-").FullName;
+        var keyFile = Path.Combine(folder, "root-key.json");
+        try
+        {
+            await using var process = ServiceProcess.Start(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__Provisioning"] = database,
+                ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+                ["Provisioning__Bootstrap__RootKeyFile"] = keyFile,
+            }, "--urls", "http://127.0.0.1:0");
+            var url = await process.WaitUntilReadyAsync(BannerUrl, TimeSpan.FromSeconds(90));
+
+            var written = JsonNode.Parse(await File.ReadAllTextAsync(keyFile))!;
+            Assert.Equal(url.ToString().TrimEnd('/'), (string?)written["url"]);
+            using var client = new HttpClient { BaseAddress = url };
+            client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)written["keyId"]!, (string)written["secret"]!);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
+            await process.StopAsync();
+
+            var logLines = process.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).ToList();
+            Assert.NotEmpty(logLines);
+            foreach (var line in logLines)
+            {
+                using var json = JsonDocument.Parse(line);
+                Assert.True(json.RootElement.TryGetProperty("Timestamp", out var timestamp), line);
+                Assert.True(DateTimeOffset.TryParse(timestamp.GetString(), out _), line);
+                Assert.NotEqual("Warning", json.RootElement.GetProperty("LogLevel").GetString());
+                Assert.NotEqual("Error", json.RootElement.GetProperty("LogLevel").GetString());
+            }
+
+            foreach (var sql in new[] { "SELECT ", "INSERT INTO", "CREATE TABLE" })
+            {
+                Assert.DoesNotContain(sql, process.StandardOutput, StringComparison.OrdinalIgnoreCase);
+            }
+
+            Assert.Equal(string.Empty, process.StandardError.Trim());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    public static TheoryData<string, Dictionary<string, string?>, string> Misconfigurations => new()
+    {
+        { "no connection string", new() { ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey }, "ConnectionStrings:Provisioning is not set" },
+        { "no master key", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x" }, "Provisioning:Secrets:MasterKey is not set" },
+        { "master key not base64", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = "not base64!" }, "not valid base64" },
+        { "master key too short", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = "AAAA" }, "decodes to 3 bytes" },
+        { "public base URL not absolute", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey, ["Provisioning__PublicBaseUrl"] = "api.example.com" }, "Provisioning:PublicBaseUrl must be an absolute http(s) URL" },
+        { "trusted proxy not an address", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey, ["Provisioning__TrustedProxies__0"] = "proxy.internal" }, "'proxy.internal' is neither" },
+        { "nothing listens at the database's address", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Port=1;Database=x;Username=postgres;Timeout=3", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey }, "PostgreSQL cannot be reached at 127.0.0.1:1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Misconfigurations))]
+    public async Task AMisconfiguration_IsOneSentenceOnStandardError_AndExitCode1(string because, Dictionary<string, string?> environment, string message)
+    {
+        await using var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
+        var exitCode = await process.WaitForExitAsync(ExitTimeout);
+        AssertOneSentenceRefusal(because, exitCode, process, message);
+    }
+
+    [Fact]
+    public async Task PendingMigrationsWithMigrationOff_AShortBootstrapSecret_AndAForeignMasterKey_AreRefusedWithWhatToDo()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = await service.Postgres.CreateDatabaseAsync("process_" + Guid.NewGuid().ToString("N")[..8]),
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+            ["Provisioning__Database__MigrateOnStartup"] = "false",
+        };
+        await using (var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0"))
+        {
+            AssertOneSentenceRefusal("pending migrations", await process.WaitForExitAsync(ExitTimeout), process, "migrate");
+        }
+
+        environment["Provisioning__Database__MigrateOnStartup"] = "true";
+        environment["Provisioning__Bootstrap__KeyId"] = "act_0123456789abcdef01234567";
+        environment["Provisioning__Bootstrap__Secret"] = "too-short-secret";
+        await using (var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0"))
+        {
+            AssertOneSentenceRefusal("short bootstrap secret", await process.WaitForExitAsync(ExitTimeout), process, "at least 32 characters");
+        }
+
+        // A first start records a check value made with this master key; another key is then refused before serving.
+        environment.Remove("Provisioning__Bootstrap__KeyId");
+        environment.Remove("Provisioning__Bootstrap__Secret");
+        await using (var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0"))
+        {
+            await process.WaitUntilReadyAsync(BannerUrl, TimeSpan.FromSeconds(90));
+        }
+
+        environment["Provisioning__Secrets__MasterKey"] = Convert.ToBase64String(new byte[32]);
+        await using (var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0"))
+        {
+            AssertOneSentenceRefusal("foreign master key", await process.WaitForExitAsync(ExitTimeout), process,
+                "Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with");
+        }
+    }
+
+    private static void AssertOneSentenceRefusal(string because, int exitCode, ServiceProcess process, string message)
+    {
+        var stderr = process.StandardError.Trim();
+        Assert.True(exitCode == 1, $"{because}: exit code {exitCode}; stderr: {stderr}; stdout: {process.StandardOutput}");
+        Assert.StartsWith("Provisioning cannot start: ", stderr);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("\n", stderr);
+        Assert.DoesNotContain("   at ", process.StandardOutput + stderr);
+        Assert.DoesNotContain("Exception", stderr);
+    }
+
+    private static Uri? BannerUrl(string stdout) =>
+        BannerUrlPattern().Match(stdout) is { Success: true } match ? new Uri(match.Groups[1].Value) : null;
+
+    [GeneratedRegex(@"url:\s+(http://127\.0\.0\.1:\d+)")]
+    private static partial Regex BannerUrlPattern();
+}
