@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Hosting;
+
+/// <summary>
+/// scripts/run, as a new user meets it: copied into fresh "clones" (the script takes the parent of scripts/ as the
+/// repository root), each prepared with <c>--db-only</c>. As root the clones sit in a folder of mode 700, like
+/// /root, which the postgres OS user cannot traverse. Needs the PostgreSQL server binaries, as the script does.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class RunScriptTests
+{
+    private const string ConnectionStringPrefix = "ConnectionStrings__Provisioning=";
+    private const string RelocatedClusters = "/var/lib/provisioning";
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task DbOnly_PreparesAReachableDatabase_TwoClonesGetDifferentPorts_AndAClonesPortIsReused()
+    {
+        var home = Directory.CreateTempSubdirectory("provisioning-run-");
+        var clones = new List<string>();
+        try
+        {
+            if (Environment.IsPrivilegedProcess)
+            {
+                // Like /root: nobody else may even traverse it.
+                File.SetUnixFileMode(home.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var first = NewClone(home.FullName, "first", clones);
+            var firstRun = await RunScriptAsync(first, "--db-only");
+            var firstPort = await AssertDatabaseReadyAsync(first, firstRun);
+
+            // A second clone while the first cluster runs: it must not take the first one's port.
+            var second = NewClone(home.FullName, "second", clones);
+            var secondPort = await AssertDatabaseReadyAsync(second, await RunScriptAsync(second, "--db-only"));
+            Assert.NotEqual(firstPort, secondPort);
+
+            // Again on the first clone, its cluster still running: the same port, the same database.
+            Assert.Equal(firstPort, await AssertDatabaseReadyAsync(first, await RunScriptAsync(first, "--db-only")));
+
+            // Stopped and started again: the remembered port, unless someone took it meanwhile (then the script says so).
+            AssertSucceeded(await RunScriptAsync(first, "--stop-db"), "--stop-db");
+            var restart = await RunScriptAsync(first, "--db-only");
+            var restartedPort = await AssertDatabaseReadyAsync(first, restart);
+            Assert.True(restartedPort == firstPort || restart.StandardError.Contains($"Port {firstPort} is taken", StringComparison.Ordinal),
+                $"The first clone's cluster came back on port {restartedPort} instead of the remembered {firstPort}:\n{restart}");
+        }
+        finally
+        {
+            foreach (var clone in clones)
+            {
+                await RemoveCloneAsync(clone);
+            }
+
+            DeleteFolder(home.FullName);
+        }
+    }
+
+    /// <summary>
+    /// Checks what a successful <c>--db-only</c> leaves behind: a connection string on stdout that opens the
+    /// <c>provisioning</c> database, the port in .data/pg.port, and .data/ private to the invoking user.
+    /// </summary>
+    private static async Task<int> AssertDatabaseReadyAsync(string clone, ScriptResult result)
+    {
+        AssertSucceeded(result, "--db-only");
+        var line = result.StandardOutput.Split('\n').Select(l => l.Trim()).SingleOrDefault(l => l.StartsWith(ConnectionStringPrefix, StringComparison.Ordinal));
+        Assert.True(line is not null, $"scripts/run --db-only printed no {ConnectionStringPrefix}... line:\n{result}");
+
+        var connectionString = new NpgsqlConnectionStringBuilder(line![ConnectionStringPrefix.Length..]) { Pooling = false, Timeout = 30 };
+        Assert.Equal("provisioning", connectionString.Database);
+        await using (var connection = new NpgsqlConnection(connectionString.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT current_database()", connection);
+            Assert.Equal("provisioning", (string?)await command.ExecuteScalarAsync());
+        }
+
+        var data = Path.Combine(clone, ".data");
+        Assert.Equal(connectionString.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(data, "pg.port")).Trim());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "master.key")));
+        if (Environment.IsPrivilegedProcess)
+        {
+            // The postgres user cannot reach .data/, so the cluster lives where it can, and .data/ says where.
+            var location = File.ReadAllText(Path.Combine(data, "pg.location")).Trim();
+            Assert.StartsWith(RelocatedClusters + "/", location, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(location, "PG_VERSION")), $"No cluster in {location}:\n{result}");
+        }
+        else
+        {
+            Assert.True(File.Exists(Path.Combine(data, "pg", "PG_VERSION")), $"No cluster in {data}/pg:\n{result}");
+        }
+
+        return connectionString.Port;
+    }
+
+    private static void AssertSucceeded(ScriptResult result, string what) =>
+        Assert.True(result.ExitCode == 0, $"scripts/run {what} exited with {result.ExitCode}:\n{result}");
+
+    /// <summary>A folder with only scripts/run in it: all the script needs to prepare a database.</summary>
+    private static string NewClone(string home, string name, List<string> clones)
+    {
+        var clone = Path.Combine(home, name);
+        clones.Add(clone);
+        var script = Path.Combine(clone, "scripts", "run");
+        Directory.CreateDirectory(Path.GetDirectoryName(script)!);
+        File.Copy(NodeProject.RepositoryPath("scripts", "run"), script);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                     UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return clone;
+    }
+
+    /// <summary>Stops the clone's cluster and deletes the clone and, as root, its cluster outside the clone.</summary>
+    private static async Task RemoveCloneAsync(string clone)
+    {
+        if (!File.Exists(Path.Combine(clone, "scripts", "run")))
+        {
+            return;
+        }
+
+        try
+        {
+            await RunScriptAsync(clone, "--stop-db");
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"RunScriptTests: could not stop the cluster of {clone}: {ex.Message}");
+        }
+
+        // The folder the cluster moved to: recorded in .data/pg.location, else where the script would put it.
+        var recorded = Path.Combine(clone, ".data", "pg.location");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(clone))))[..12];
+        var relocated = new[]
+        {
+            File.Exists(recorded) ? Path.GetDirectoryName(File.ReadAllText(recorded).Trim()) : null,
+            Path.Combine(RelocatedClusters, hash),
+        };
+        foreach (var folder in relocated.Distinct())
+        {
+            if (folder is not null && folder.StartsWith(RelocatedClusters + "/", StringComparison.Ordinal) && Directory.Exists(folder))
+            {
+                DeleteFolder(folder);
+            }
+        }
+
+        DeleteFolder(clone);
+    }
+
+    private static void DeleteFolder(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"RunScriptTests: could not delete {folder}: {ex.Message}");
+        }
+    }
+
+    private sealed record ScriptResult(int ExitCode, string StandardOutput, string StandardError)
+    {
+        public override string ToString() => $"--- stdout ---\n{StandardOutput.Trim()}\n--- stderr ---\n{StandardError.Trim()}";
+    }
+
+    private static async Task<ScriptResult> RunScriptAsync(string clone, params string[] args)
+    {
+        var info = new ProcessStartInfo(Path.Combine(clone, "scripts", "run"))
+        {
+            WorkingDirectory = clone,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // The script's own port choice is under test, not a port forced from outside.
+        info.Environment.Remove("PROVISIONING_PG_PORT");
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(ScriptTimeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"scripts/run {string.Join(' ', args)} in {clone} did not finish within {ScriptTimeout.TotalMinutes:0} minutes.");
+        }
+
+        return new ScriptResult(process.ExitCode, await stdout, await stderr);
+    }
+}
