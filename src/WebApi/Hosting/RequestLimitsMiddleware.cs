@@ -28,6 +28,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
     public static void ConfigureKestrel(KestrelServerOptions kestrel)
     {
         kestrel.AddServerHeader = false;
+        kestrel.ConfigureEndpointDefaults(ServerRefusalEnvelopes.Use);
         kestrel.Limits.MaxRequestBodySize = MaxBodyBytes;
         kestrel.Limits.MaxRequestLineSize = 8 * MaxRequestTargetBytes;
         kestrel.Limits.MaxRequestHeadersTotalSize = 4 * MaxHeaderBytes;

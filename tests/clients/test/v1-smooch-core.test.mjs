@@ -44,8 +44,17 @@ test('service accounts, keys and JWTs; a service account sees only its apps', as
 });
 
 test('apps and app keys with v1.1 shapes', async () => {
-  const { app } = await account.apps.create({ name: unique('smooch-app'), settings: { useAnimalNames: true }, metadata: { a: 1 } });
+  const { app } = await account.apps.create({
+    name: unique('smooch-app'),
+    settings: { useAnimalNames: true, multiConvoEnabled: true, endSessionEnabled: true, disableConversationReopen: true },
+    metadata: { a: 1 },
+  });
   assert.equal(app.settings.useAnimalNames, true);
+  assert.equal(app.settings.endSessionEnabled, true);
+  assert.equal(app.settings.disableConversationReopen, true);
+  // The v1.1 App model requires appToken: publishable, stable for the app's life.
+  assert.match(app.appToken, /^[0-9a-z]{25}$/);
+  assert.equal((await account.apps.get(app._id)).app.appToken, app.appToken);
   const updated = (await account.apps.update(app._id, { name: 'renamed', metadata: { b: 2 } })).app;
   assert.equal(updated.name, 'renamed');
   assert.deepEqual(updated.metadata, { a: 1, b: 2 });

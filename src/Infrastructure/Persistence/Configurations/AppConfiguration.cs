@@ -13,7 +13,10 @@ internal sealed class AppConfiguration : IEntityTypeConfiguration<App>
         builder.HasKey(a => a.Id);
         builder.Property(a => a.DisplayName).HasMaxLength(100).IsRequired();
         builder.ComplexProperty(a => a.Settings);
-        builder.Property(a => a.AppToken).HasMaxLength(Domain.Apps.AppToken.Length).IsRequired();
+        // The domain makes every token; the column default only serves rows written without one (apps that existed
+        // before tokens, or an older instance still running during a rolling upgrade): 25 hex characters, unique.
+        builder.Property(a => a.AppToken).HasMaxLength(Domain.Apps.AppToken.Length).IsRequired()
+            .HasDefaultValueSql("substr(md5(random()::text || clock_timestamp()::text), 1, 25)");
         builder.HasIndex(a => a.AppToken).IsUnique();
 
         // json (not jsonb) keeps the keys in the order the client sent them.

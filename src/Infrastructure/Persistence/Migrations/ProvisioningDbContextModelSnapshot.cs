@@ -32,9 +32,11 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
 
                     b.Property<string>("AppToken")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasMaxLength(25)
                         .HasColumnType("character varying(25)")
-                        .HasColumnName("app_token");
+                        .HasColumnName("app_token")
+                        .HasDefaultValueSql("substr(md5(random()::text || clock_timestamp()::text), 1, 25)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")

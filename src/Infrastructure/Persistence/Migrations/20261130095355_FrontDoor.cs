@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                 type: "character varying(25)",
                 maxLength: 25,
                 nullable: false,
-                defaultValue: "");
+                defaultValueSql: "substr(md5(random()::text || clock_timestamp()::text), 1, 25)");
 
             migrationBuilder.AddColumn<bool>(
                 name: "settings_disable_conversation_reopen",
@@ -31,14 +31,6 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                 type: "boolean",
                 nullable: false,
                 defaultValue: false);
-
-            // Apps made before app tokens existed get one each (publishable, not a secret: random() is enough).
-            migrationBuilder.Sql(
-                """
-                UPDATE apps SET app_token = (
-                    SELECT string_agg(substr('0123456789abcdefghijklmnopqrstuvwxyz', 1 + floor(random() * 36)::int, 1), '')
-                    FROM generate_series(1, 25) WHERE apps.id IS NOT NULL);
-                """);
 
             // One value encrypted with the master key at first start; see MasterKeyCheck.
             migrationBuilder.Sql(

@@ -13,7 +13,7 @@ using Provisioning.Infrastructure.Persistence;
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     [DbContext(typeof(ProvisioningDbContext))]
-    [Migration("20261130093143_FrontDoor")]
+    [Migration("20261130095355_FrontDoor")]
     partial class FrontDoor
     {
         /// <inheritdoc />
@@ -35,9 +35,11 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
 
                     b.Property<string>("AppToken")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasMaxLength(25)
                         .HasColumnType("character varying(25)")
-                        .HasColumnName("app_token");
+                        .HasColumnName("app_token")
+                        .HasDefaultValueSql("substr(md5(random()::text || clock_timestamp()::text), 1, 25)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")

@@ -1,0 +1,72 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.FrontDoor;
+
+/// <summary>
+/// Requests the web server refuses before the application runs (no HttpClient would send them, so they go over a raw
+/// socket): the answer is still JSON in the envelope of the route family the request named.
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class MalformedRequestTests(ServiceFixture service)
+{
+    [Theory]
+    [InlineData("GET /v2/apps/%00 HTTP/1.1\r\nHost: x\r\n\r\n", false)]
+    [InlineData("GET /v1.1/apps/%00 HTTP/1.1\r\nHost: x\r\n\r\n", true)]
+    [InlineData("GET v2/apps HTTP/1.1\r\nHost: x\r\n\r\n", false)]
+    [InlineData("GET /v2/apps HTTP/1.1\r\n\r\n", false)]
+    [InlineData("GET /v2/apps HTTP/1.1\r\nHost: x\r\nNot a header line\r\n\r\n", false)]
+    [InlineData("POST /v1.1/apps HTTP/1.0\r\nHost: x\r\n\r\n", true)]
+    public async Task ARequestTheServerRefusesItself_IsAnsweredInTheEnvelope(string request, bool v1)
+    {
+        var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(request));
+        Assert.StartsWith("HTTP/1.1 400 ", head);
+        Assert.Contains("Content-Type: application/json; charset=utf-8", head);
+        Assert.Contains("X-Request-Id: ", head);
+        Assert.Contains("X-Content-Type-Options: nosniff", head);
+        var json = JsonNode.Parse(body)!;
+        if (v1)
+        {
+            Http.AssertV1Error(json, "bad_request");
+        }
+        else
+        {
+            Http.AssertV2Error(json, "bad_request");
+        }
+    }
+
+    [Fact]
+    public async Task InvalidUtf8InThePath_IsAnsweredInTheEnvelope_AndGoodRequestsOnTheConnectionAreUntouched()
+    {
+        var (head, body) = await SendRawAsync([.. "GET /v2/a"u8, 0xFF, .. " HTTP/1.1\r\nHost: x\r\n\r\n"u8]);
+        Assert.StartsWith("HTTP/1.1 400 ", head);
+        Http.AssertV2Error(JsonNode.Parse(body)!, "bad_request");
+
+        var (okHead, okBody) = await SendRawAsync("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray());
+        Assert.StartsWith("HTTP/1.1 200 ", okHead);
+        Assert.Contains("Healthy", okBody);
+    }
+
+    private async Task<(string Head, string Body)> SendRawAsync(byte[] request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(service.BaseAddress.Host, service.BaseAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(request);
+        using var reader = new MemoryStream();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await stream.CopyToAsync(reader, timeout.Token); // The server closes the connection after its answer.
+        var text = Encoding.UTF8.GetString(reader.ToArray());
+        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        Assert.True(split > 0, $"no complete answer: {text}");
+        var body = text[(split + 4)..];
+        if (text[..split].Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            body = string.Concat(body.Split("\r\n").Where((_, i) => i % 2 == 1));
+        }
+
+        return (text[..split], body);
+    }
+}
