@@ -15,6 +15,8 @@ public static class DependencyInjection
 {
     public const string ConnectionStringName = "Provisioning";
 
+    private static readonly RevocationCommandInterceptor RevocationInterceptor = new();
+
     /// <summary>
     /// Development key, used only in the Development environment when no master key is configured,
     /// so `dotnet run` works out of the box. Never used anywhere else.
@@ -32,11 +34,13 @@ public static class DependencyInjection
             .UseSnakeCaseNamingConvention()
             // A failed save or command is reported once, by the service (a 409 for a unique race, a logged fault with the
             // request id otherwise), not again by EF at Error level with its SQL text.
-            .ConfigureWarnings(w => w.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug))));
+            .ConfigureWarnings(w => w.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug)))
+            .AddInterceptors(RevocationInterceptor));
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
         services.AddScoped<IUnitOfWork, UnitOfWork>();
         services.AddScoped<ITenantLocks, TenantLocks>();
         services.AddScoped<MasterKeyCheck>();
+        services.AddScoped<ITenantBudgets, TenantBudgets>();
 
         services.AddSingleton<ISecretProtector>(_ => new AesGcmSecretProtector(MasterKey(configuration, environment)));
         services.AddSingleton<ISecretHasher, SecretHasher>();
@@ -50,7 +54,6 @@ public static class DependencyInjection
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddSingleton<CachedCredentialStore>();
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
-        services.AddScoped<ICredentialRevoker, CredentialRevoker>();
         services.AddHostedService<CredentialRevocationListener>();
         services.AddSingleton<KeyUsageRecorder>();
         services.AddSingleton<IKeyUsageRecorder>(sp => sp.GetRequiredService<KeyUsageRecorder>());

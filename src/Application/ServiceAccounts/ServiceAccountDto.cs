@@ -20,21 +20,9 @@ public static partial class ServiceAccountMapper
     private static string MapId(ServiceAccountId id) => id.Value;
 }
 
-public static class ServiceAccountAccess
+/// <summary>Service-account rules that need the store.</summary>
+public static class ServiceAccountNames
 {
-    /// <summary>Loads a service account of the caller's tenant, or throws 404 (a malformed id looks the same as a missing one).</summary>
-    public static async Task<ServiceAccount> GetServiceAccountAsync(this IProvisioningDbContext db, Caller caller, string id, CancellationToken cancellationToken)
-    {
-        if (!IdGenerator.IsValid(id))
-        {
-            throw new NotFoundException("Service account");
-        }
-
-        var accountId = new ServiceAccountId(id);
-        return await db.ServiceAccounts.FirstOrDefaultAsync(s => s.Id == accountId && s.TenantId == caller.TenantId, cancellationToken)
-            ?? throw new NotFoundException("Service account");
-    }
-
     /// <summary>Refuses a display name another service account of the tenant already has, in any case (409).</summary>
     public static async Task EnsureNameIsFreeAsync(this IProvisioningDbContext db, Caller caller, ServiceAccount account, CancellationToken cancellationToken)
     {

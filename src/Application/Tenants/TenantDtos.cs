@@ -13,11 +13,13 @@ public sealed record TenantDto(
     IReadOnlyDictionary<string, Dictionary<string, string>> OwnSettings,
     IReadOnlyList<string> Users,
     int? MaxApps,
+    int? MaxTenants,
     int AppCount,
     DateTimeOffset CreatedAt);
 
 /// <summary>A tenant in a list of children.</summary>
-public sealed record TenantSummaryDto(string Id, string Name, string? ParentId, string? LogoUrl, int Contacts, int? MaxApps, DateTimeOffset CreatedAt);
+public sealed record TenantSummaryDto(
+    string Id, string Name, string? ParentId, string? LogoUrl, int Contacts, int? MaxApps, int? MaxTenants, DateTimeOffset CreatedAt);
 
 /// <summary>DailyStory's answer to a provisioning request.</summary>
 public sealed record ProvisionedTenantDto(

@@ -82,6 +82,18 @@ public sealed class ApiKey
         };
 
     /// <summary>Fails when an owner already holds the maximum number of keys.</summary>
+    /// <summary>
+    /// A tenant keeps at least one account key, so it can never lock itself out: deleting (or disabling) the last one is
+    /// a conflict. <paramref name="accountKeysOfTenant"/> must be counted under the tenant's lock.
+    /// </summary>
+    public static void EnsureAccountKeyMayGo(int accountKeysOfTenant)
+    {
+        if (accountKeysOfTenant <= 1)
+        {
+            throw new DomainConflictException("This is the tenant's last account key; create another one before deleting it.");
+        }
+    }
+
     public static void EnsureRoomForAnother(int existingKeys)
     {
         if (existingKeys >= MaxKeysPerOwner)

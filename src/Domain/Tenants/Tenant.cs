@@ -33,8 +33,13 @@ public sealed class Tenant
     public int Contacts { get; private set; }
     public Dictionary<string, Dictionary<string, string>> OwnSettings { get; private set; }
 
-    /// <summary>How many apps the tenant may have; null means no limit.</summary>
+    /// <summary>Budget: how many apps the tenant and all its descendants may have together; null means no limit of its own.</summary>
     public int? MaxApps { get; private set; }
+
+    /// <summary>Budget: how many descendant tenants it may have (children, grandchildren, …); null means no limit of its own.</summary>
+    public int? MaxTenants { get; private set; }
+
+    public bool IsRoot => ParentId is null;
 
     public DateTimeOffset CreatedAt { get; private set; }
     public IReadOnlyList<TenantUser> Users => _users;
@@ -52,15 +57,21 @@ public sealed class Tenant
         };
     }
 
-    /// <summary>Creates a child tenant. The logo defaults to the parent's; settings are inherited at read time.</summary>
+    /// <summary>
+    /// Creates a child tenant. The logo defaults to the parent's; settings are inherited at read time. Contacts are
+    /// granted by <paramref name="grantor"/> (the caller's own tenant; the parent when null): at most what it has itself
+    /// (the root excepted), and by default <see cref="DefaultContacts"/> or the grantor's, whichever is smaller.
+    /// </summary>
     public Tenant CreateChild(
         string? name,
         string? logoUrl,
         int? contacts,
         IEnumerable<string>? emails,
         IReadOnlyDictionary<string, Dictionary<string, string?>?>? settings,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        Tenant? grantor = null)
     {
+        grantor ??= this;
         if (Depth >= MaxDepth)
         {
             throw new DomainRuleException("parent", $"Tenants may be nested at most {MaxDepth} levels below the root.");
@@ -74,9 +85,12 @@ public sealed class Tenant
             ParentId = Id,
             Path = [.. Path, id.Value],
             LogoUrl = logoUrl is null ? LogoUrl : NormalizeLogoUrl(logoUrl, "logo_url"),
-            Contacts = contacts is null ? DefaultContacts : CheckContacts(contacts.Value),
+            Contacts = contacts is null
+                ? grantor.IsRoot ? DefaultContacts : Math.Min(DefaultContacts, grantor.Contacts)
+                : CheckContacts(contacts.Value),
             CreatedAt = now,
         };
+        EnsureWithinGrantor(child.Contacts, grantor.IsRoot ? null : grantor.Contacts, "contacts");
         if (settings is not null)
         {
             child.OwnSettings = TenantSettings.Apply(child.OwnSettings, settings);
@@ -90,22 +104,32 @@ public sealed class Tenant
         return child;
     }
 
-    public bool IsAncestorOf(Tenant other) => other.Id != Id && other.Path.Contains(Id.Value);
-
     public void Rename(string? name) => Name = DisplayName.Normalize(name, "name");
 
     public void ChangeLogo(string? logoUrl) => LogoUrl = logoUrl is null ? null : NormalizeLogoUrl(logoUrl, "logoUrl");
 
-    public void ChangeContacts(int contacts) => Contacts = CheckContacts(contacts);
-
-    public void ChangeMaxApps(int? maxApps)
+    /// <summary>
+    /// Sets this tenant's contact allowance, granted by <paramref name="grantor"/> (the caller's own tenant, an ancestor):
+    /// nobody grants more than its own tenant has, except the root (the operator).
+    /// </summary>
+    public void ChangeContacts(int contacts, Tenant grantor)
     {
-        if (maxApps is < 0)
-        {
-            throw new DomainRuleException("maxApps", "maxApps must be 0 or more, or null for no limit.");
-        }
+        Contacts = CheckContacts(contacts);
+        EnsureWithinGrantor(Contacts, grantor.IsRoot ? null : grantor.Contacts, "contacts");
+    }
 
-        MaxApps = maxApps;
+    /// <summary>Sets the app budget over this tenant's subtree; see <see cref="ChangeContacts"/> for the grantor rule.</summary>
+    public void ChangeMaxApps(int? maxApps, Tenant grantor)
+    {
+        MaxApps = CheckBudget(maxApps, "maxApps");
+        EnsureWithinGrantor(MaxApps, grantor.IsRoot ? null : grantor.MaxApps, "maxApps");
+    }
+
+    /// <summary>Sets the budget of descendant tenants; see <see cref="ChangeContacts"/> for the grantor rule.</summary>
+    public void ChangeMaxTenants(int? maxTenants, Tenant grantor)
+    {
+        MaxTenants = CheckBudget(maxTenants, "maxTenants");
+        EnsureWithinGrantor(MaxTenants, grantor.IsRoot ? null : grantor.MaxTenants, "maxTenants");
     }
 
     public void ChangeSettings(IReadOnlyDictionary<string, Dictionary<string, string?>?> change) =>
@@ -130,12 +154,14 @@ public sealed class Tenant
         return _users.RemoveAll(u => u.Email == normalized) > 0;
     }
 
-    /// <summary>Fails with <see cref="AppLimitReachedException"/> when one more app would pass the limit.</summary>
-    public void EnsureRoomForApp(int currentApps)
+    private static int? CheckBudget(int? value, string field) =>
+        value is < 0 ? throw new DomainRuleException(field, $"{field} must be 0 or more, or null for no limit.") : value;
+
+    private static void EnsureWithinGrantor(int? granted, int? grantorHas, string field)
     {
-        if (MaxApps is { } max && currentApps >= max)
+        if (grantorHas is { } most && granted > most)
         {
-            throw new AppLimitReachedException(max);
+            throw new DomainRuleException(field, $"{field} cannot be larger than your own tenant's ({most}).");
         }
     }
 
@@ -157,9 +183,26 @@ public sealed class Tenant
     }
 }
 
-/// <summary>The tenant has as many apps as its plan allows.</summary>
-public sealed class AppLimitReachedException(int limit)
-    : Exception($"This tenant has reached its limit of {limit} apps.")
+/// <summary>A budget (<see cref="Tenant.MaxApps"/>, <see cref="Tenant.MaxTenants"/>) of the tenant or an ancestor is used up: 402.</summary>
+public abstract class BudgetExceededException(string message) : ExpectedException("payment_required", 402, message)
 {
-    public int Limit { get; } = limit;
+    public int Limit { get; protected init; }
+}
+
+/// <summary>One more app would pass the app budget of the tenant or of one of its ancestors.</summary>
+public sealed class AppLimitReachedException : BudgetExceededException
+{
+    public AppLimitReachedException(int limit, bool ofAncestor = false)
+        : base(ofAncestor
+            ? $"An ancestor tenant has reached its budget of {limit} apps (it counts the apps of its whole subtree)."
+            : $"This tenant has reached its budget of {limit} apps (it counts the apps of its whole subtree).") =>
+        Limit = limit;
+}
+
+/// <summary>One more tenant would pass the tenant budget of the parent or of one of its ancestors.</summary>
+public sealed class TenantLimitReachedException : BudgetExceededException
+{
+    public TenantLimitReachedException(int limit)
+        : base($"A tenant on the way to the root has reached its budget of {limit} descendant tenants.") =>
+        Limit = limit;
 }

@@ -9,9 +9,15 @@ namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
 /// Keys by id, cached for a short while so that authenticating a request rarely touches the
-/// database. Revocation evicts them (<see cref="CredentialRevoker"/> here, and
-/// <see cref="CredentialRevocationListener"/> for revocations made by other instances). A lookup
-/// that raced with an eviction is not cached (the generation check), so a deleted key cannot come back.
+/// database. Revocation evicts them (<see cref="Revocation"/>: the deleting instance at commit, every
+/// instance through <see cref="CredentialRevocationListener"/>). A lookup that raced with an eviction
+/// is not cached (the generation check), so a deleted key cannot come back.
+/// <para>
+/// The cache is trusted only while this instance's revocation listener is connected, and only for
+/// entries cached since it last (re)connected: an instance whose notification channel is down — the
+/// database restarting, a network cut — may be missing revocations, so it asks the database on every
+/// request until the listener is back (which drops everything cached before).
+/// </para>
 /// </summary>
 internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache)
     : ICredentialStore
@@ -22,10 +28,13 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     /// <summary>Part of every cache key: bumping it drops every cached credential at once.</summary>
     private long _epoch;
 
+    /// <summary>True while the revocation listener is connected and listening.</summary>
+    private volatile bool _listening;
+
     public async ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken)
     {
         var cacheKey = CacheKey(keyId);
-        if (cache.TryGetValue(cacheKey, out Credential? cached))
+        if (_listening && cache.TryGetValue(cacheKey, out Credential? cached))
         {
             return cached;
         }
@@ -41,8 +50,8 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
 
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
         var credential = new Credential(key.Id, key.Kind, key.TenantId, key.ServiceAccountId, key.AppId,
-            protector.Unprotect(key.ProtectedSecret), key.IsTenantToken);
-        if (Interlocked.Read(ref _generation) == generation)
+            protector.Unprotect(key.ProtectedSecret));
+        if (_listening && Interlocked.Read(ref _generation) == generation)
         {
             cache.Set(cacheKey, credential, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
         }
@@ -56,8 +65,22 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         cache.Remove(CacheKey(keyId));
     }
 
-    /// <summary>Forgets every cached credential (used when revocations from other instances may have been missed).</summary>
-    public void EvictAll()
+    /// <summary>The listener is (again) receiving every revocation: start caching afresh.</summary>
+    public void ListenerConnected()
+    {
+        EvictAll();
+        _listening = true;
+    }
+
+    /// <summary>The listener lost its connection: revocations may be missed, so nothing cached is trusted.</summary>
+    public void ListenerDisconnected()
+    {
+        _listening = false;
+        EvictAll();
+    }
+
+    /// <summary>Forgets every cached credential.</summary>
+    private void EvictAll()
     {
         Interlocked.Increment(ref _generation);
         Interlocked.Increment(ref _epoch);

@@ -7,10 +7,11 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
-/// Listens for keys revoked by any instance (PostgreSQL LISTEN/NOTIFY) and evicts them from this
-/// instance's credential cache, so revocation is immediate across a load-balanced deployment.
-/// Whenever it (re)connects it drops the whole cache, since notifications sent while it was away
-/// are lost; until it is connected again the 60-second cache lifetime is the bound.
+/// Listens for keys revoked by any instance (PostgreSQL LISTEN/NOTIFY, see <see cref="Revocation"/>) and
+/// evicts them from this instance's credential cache, so revocation is immediate across a load-balanced
+/// deployment. While it is not connected the cache is not trusted at all (every request asks the
+/// database), and whenever it (re)connects it drops the whole cache, since notices sent while it was
+/// away are lost. TCP keepalive finds a connection that died silently.
 /// </summary>
 internal sealed class CredentialRevocationListener(
     IConfiguration configuration, CachedCredentialStore cache, ILogger<CredentialRevocationListener> logger) : BackgroundService
@@ -22,7 +23,12 @@ internal sealed class CredentialRevocationListener(
         {
             try
             {
-                await using var connection = new NpgsqlConnection(configuration.GetConnectionString(DependencyInjection.ConnectionStringName));
+                var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(DependencyInjection.ConnectionStringName))
+                {
+                    KeepAlive = 10,
+                    Pooling = false,
+                }.ConnectionString;
+                await using var connection = new NpgsqlConnection(connectionString);
                 connection.Notification += (_, e) =>
                 {
                     foreach (var id in e.Payload.Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -31,12 +37,12 @@ internal sealed class CredentialRevocationListener(
                     }
                 };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {CredentialRevoker.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {Revocation.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
-                cache.EvictAll();
+                cache.ListenerConnected();
                 delay = TimeSpan.FromSeconds(1);
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -45,10 +51,12 @@ internal sealed class CredentialRevocationListener(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                cache.ListenerDisconnected();
                 return;
             }
             catch (Exception ex)
             {
+                cache.ListenerDisconnected();
                 logger.LogWarning("Credential revocation listener disconnected ({Error}); retrying in {Delay}", ex.GetType().Name, delay);
                 try
                 {
@@ -59,7 +67,7 @@ internal sealed class CredentialRevocationListener(
                     return;
                 }
 
-                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+                delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
             }
         }
     }

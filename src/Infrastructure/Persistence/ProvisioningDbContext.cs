@@ -18,6 +18,9 @@ public sealed class ProvisioningDbContext(DbContextOptions<ProvisioningDbContext
     public DbSet<ServiceAccount> ServiceAccounts => Set<ServiceAccount>();
     public DbSet<AppGrant> AppGrants => Set<AppGrant>();
 
+    /// <summary>Set when a DELETE or UPDATE was sent in this context (see <see cref="Credentials.Revocation"/>); the unit of work resets it.</summary>
+    internal bool MayHaveRevokedCredentials { get; set; }
+
     /// <summary>
     /// A unique index refusing a row is an expected outcome (two requests racing for one name), not a fault: it
     /// becomes a <see cref="Application.Common.Exceptions.ConflictException"/> (409), logged as such, never with a stack trace.

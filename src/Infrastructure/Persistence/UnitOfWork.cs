@@ -3,8 +3,12 @@ using Provisioning.Application.Common.Abstractions;
 
 namespace Provisioning.Infrastructure.Persistence;
 
-/// <summary>One transaction per command on the request's DbContext; after-commit actions run only once it has committed.</summary>
-internal sealed class UnitOfWork(ProvisioningDbContext db) : IUnitOfWork
+/// <summary>
+/// One transaction per command on the request's DbContext; after-commit actions run only once it has committed.
+/// Keys the transaction removed (see <see cref="Credentials.Revocation"/>) leave this instance's credential cache as
+/// soon as the commit returns.
+/// </summary>
+internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCredentialStore credentials) : IUnitOfWork
 {
     private List<Action>? _afterCommit;
 
@@ -16,11 +20,20 @@ internal sealed class UnitOfWork(ProvisioningDbContext db) : IUnitOfWork
         }
 
         T result;
+        IReadOnlyList<Domain.Credentials.KeyId> revoked = [];
+        db.MayHaveRevokedCredentials = false;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             try
             {
                 result = await work(cancellationToken);
+                if (db.MayHaveRevokedCredentials)
+                {
+                    revoked = Credentials.Revocation.Parse(await db.Database
+                        .SqlQuery<string>($"SELECT coalesce(current_setting({Credentials.Revocation.RevokedSetting}, true), '') AS \"Value\"")
+                        .SingleAsync(cancellationToken));
+                }
+
                 await transaction.CommitAsync(cancellationToken);
             }
             catch
@@ -30,6 +43,11 @@ internal sealed class UnitOfWork(ProvisioningDbContext db) : IUnitOfWork
                 _afterCommit = null;
                 throw;
             }
+        }
+
+        foreach (var keyId in revoked)
+        {
+            credentials.Evict(keyId);
         }
 
         var actions = _afterCommit;

@@ -42,7 +42,4 @@ public static class CredentialClaims
         KeyKind.App => CallerKinds.App,
         _ => CallerKinds.None,
     };
-
-    /// <summary>The JWT <c>scope</c> a key's tokens must carry: <c>app</c> for app keys, <c>account</c> otherwise.</summary>
-    public static string ScopeFor(KeyKind kind) => kind == KeyKind.App ? "app" : "account";
 }

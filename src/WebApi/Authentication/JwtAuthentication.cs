@@ -111,7 +111,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             return Task.CompletedTask;
         }
 
-        if (context.SecurityToken is not JsonWebToken jwt || ScopeOf(jwt) != CredentialClaims.ScopeFor(credential.Kind))
+        if (context.SecurityToken is not JsonWebToken jwt || ScopeOf(jwt) != JwtScope.For(credential.Kind))
         {
             context.Fail("Wrong scope for this key.");
             return Task.CompletedTask;

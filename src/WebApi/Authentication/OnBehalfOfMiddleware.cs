@@ -1,19 +1,21 @@
-using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Common;
-using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.WebApi.Authentication;
 
 /// <summary>
 /// <c>On-Behalf-Of: &lt;tenant id&gt;</c>: an account caller acts inside one of its descendant tenants.
-/// Any other id is 404, exactly as if it did not exist; other credential kinds get 403.
+/// Any other id is 404, exactly as if it did not exist; other credential kinds get 403. The decision is the access
+/// policy's (<see cref="CallerScope.IsSelfOrDescendantAsync"/>), asked through the Application's store port; the
+/// store is resolved only when the header is sent.
 /// </summary>
 public sealed class OnBehalfOfMiddleware(RequestDelegate next)
 {
     public const string Header = "On-Behalf-Of";
 
-    public async Task InvokeAsync(HttpContext context, ProvisioningDbContext db)
+    public async Task InvokeAsync(HttpContext context)
     {
         var value = context.Request.Headers[Header].ToString();
         if (string.IsNullOrEmpty(value) || context.User.Identity?.IsAuthenticated != true)
@@ -34,8 +36,8 @@ public sealed class OnBehalfOfMiddleware(RequestDelegate next)
             return;
         }
 
-        if (!IdGenerator.IsValid(value)
-            || !await db.Tenants.AnyAsync(t => t.Id == new TenantId(value) && t.Path.Contains(home), context.RequestAborted))
+        var db = context.RequestServices.GetRequiredService<IProvisioningDbContext>();
+        if (!await db.IsSelfOrDescendantAsync(new TenantId(home), value, context.RequestAborted))
         {
             throw new NotFoundException("Tenant");
         }

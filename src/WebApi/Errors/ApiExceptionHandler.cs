@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Diagnostics;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
-using Provisioning.Domain.Tenants;
 
 namespace Provisioning.WebApi.Errors;
 
@@ -14,13 +13,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         var (status, errors) = exception switch
         {
             RequestValidationException e => (400, e.Errors.Select(f => new ApiError("bad_request", f.Message)).ToList()),
-            DomainRuleException e => (400, [new ApiError("bad_request", e.Message)]),
-            UnauthorizedException e => (401, [new ApiError("unauthorized", e.Message)]),
-            AppLimitReachedException e => (402, [new ApiError("payment_required", e.Message)]),
-            ForbiddenException e => (403, [new ApiError("forbidden", e.Message)]),
-            NotFoundException { Resource: "App" } => (404, [new ApiError("app_not_found", "App not found.")]),
-            NotFoundException e => (404, [new ApiError("not_found", e.Message)]),
-            ConflictException e => (409, [new ApiError("conflict", e.Message)]),
+            ExpectedException e => (e.Status, [new ApiError(e.Code, e.Message)]),
             BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
             _ when DatabaseUnavailable.Is(exception) => (503, [Default(503)]),

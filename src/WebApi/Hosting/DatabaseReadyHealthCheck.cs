@@ -33,3 +33,13 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
         }
     }
 }
+
+/// <summary>
+/// <c>/healthz</c> (the process runs) and <c>/readyz</c> (it can serve). They answer in the pipeline before authentication
+/// and the rate limiter (Program.cs): no credentials, no limit, no database for <c>/healthz</c>.
+/// </summary>
+public static class HealthProbes
+{
+    public const string Live = "/healthz";
+    public const string Ready = "/readyz";
+}

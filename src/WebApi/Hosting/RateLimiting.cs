@@ -30,7 +30,7 @@ public static class RateLimiting
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                if (permits <= 0 || IsProbe(context))
+                if (permits <= 0)
                 {
                     return RateLimitPartition.GetNoLimiter("unlimited");
                 }
@@ -54,7 +54,4 @@ public static class RateLimiting
         });
         return services;
     }
-
-    private static bool IsProbe(HttpContext context) =>
-        context.Request.Path.StartsWithSegments("/healthz") || context.Request.Path.StartsWithSegments("/readyz");
 }

@@ -90,6 +90,13 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
 
     public static TheoryData<string, Caller> Cells() => Http.MatrixCells<Caller>(Routes.Keys);
 
+    /// <summary>The matrix as documentation rows: route, then what an account, a service-account and an app key get.</summary>
+    public static IEnumerable<RouteTableRow> Rows() => Routes.Select(r => new RouteTableRow(
+        r.Value.Method, r.Value.Path,
+        RouteTableRow.Describe(r.Value.Account, r.Value.Account, "yes", "its tenant's"),
+        RouteTableRow.Describe(r.Value.Svc, r.Value.SvcNoAccess, "yes", "its apps (others 404)"),
+        RouteTableRow.Describe(r.Value.AppKey, r.Value.OtherAppKey, "yes", "its own app (others 404)")));
+
     [Theory]
     [MemberData(nameof(Cells))]
     public async Task Route_AnswersEachCredentialKindAsDocumented(string routeName, Caller caller)

@@ -1,14 +1,19 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Provisioning.IntegrationTests.Fixtures;
 
 /// <summary>A separate instance of the service with a database and settings of the test's choosing (in-memory test server).</summary>
 public sealed class ConfiguredServiceFactory(string connectionString, Dictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
+    /// <summary>Everything the service logged, at every level.</summary>
+    public CollectingLoggerProvider Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         builder.UseSetting("ConnectionStrings:Provisioning", connectionString);
         builder.UseSetting("Provisioning:Secrets:MasterKey", ServiceFixture.MasterKey);
         foreach (var (key, value) in settings)

@@ -96,7 +96,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         var root = await db.Tenants.SingleAsync(t => t.ParentId == null);
         var now = DateTimeOffset.UtcNow;
         var tenant = root.CreateChild(name, null, null, null, null, now);
-        tenant.ChangeMaxApps(maxApps);
+        tenant.ChangeMaxApps(maxApps, root);
         var secret = secrets.NewSecret();
         var key = ApiKey.ForAccount(tenant.Id, "Test key", protector.Protect(secret), now);
         db.Tenants.Add(tenant);

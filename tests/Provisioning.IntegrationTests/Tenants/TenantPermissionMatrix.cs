@@ -42,6 +42,10 @@ public sealed class TenantPermissionMatrix(ServiceFixture service)
 
     public static TheoryData<string, Caller> Cells() => Http.MatrixCells<Caller>(Routes.Keys);
 
+    /// <summary>The matrix as documentation rows (see <see cref="Documentation.AuthenticationDocTests"/>).</summary>
+    public static IEnumerable<RouteTableRow> Rows() => Routes.Select(r => new RouteTableRow(
+        r.Value.Method, r.Value.Path, RouteTableRow.Describe(r.Value.Allowed, r.Value.Allowed, "yes", "yes"), "403", "403"));
+
     [Theory]
     [MemberData(nameof(Cells))]
     public async Task TenantRoute_IsForAccountCredentialsOnly(string operation, Caller caller)

@@ -24,9 +24,8 @@ public sealed class TenantTests
         Assert.Equal(root.Id, child.ParentId);
         Assert.Equal([root.Id.Value, child.Id.Value], child.Path);
         Assert.Equal(1, child.Depth);
-        Assert.True(root.IsAncestorOf(child));
-        Assert.False(child.IsAncestorOf(root));
-        Assert.False(root.IsAncestorOf(root));
+        Assert.True(root.IsRoot);
+        Assert.False(child.IsRoot);
     }
 
     [Fact]
@@ -107,13 +106,29 @@ public sealed class TenantTests
     }
 
     [Fact]
-    public void AppLimit_HoldsAtMaxApps()
+    public void Budgets_AreNeverNegative_AndNobodyButTheRootGrantsMoreThanItsOwnTenantHas()
     {
-        var tenant = Tenant.CreateRoot("R", Now);
-        tenant.EnsureRoomForApp(1_000_000);
-        tenant.ChangeMaxApps(2);
-        tenant.EnsureRoomForApp(1);
-        Assert.Throws<AppLimitReachedException>(() => tenant.EnsureRoomForApp(2));
-        Assert.Throws<DomainRuleException>(() => tenant.ChangeMaxApps(-1));
+        var root = Tenant.CreateRoot("R", Now);
+        var child = root.CreateChild("C", null, null, null, null, Now);
+        Assert.Equal("maxApps", Assert.Throws<DomainRuleException>(() => child.ChangeMaxApps(-1, root)).Field);
+        Assert.Equal("maxTenants", Assert.Throws<DomainRuleException>(() => child.ChangeMaxTenants(-1, root)).Field);
+
+        // The root (the operator) grants anything.
+        child.ChangeMaxApps(1, root);
+        child.ChangeMaxTenants(2, root);
+        child.ChangeContacts(500, root);
+        child.ChangeContacts(1_000_000, root);
+        child.ChangeContacts(500, root);
+
+        // The child, granting to its own child, cannot pass what it has; a null budget (bounded by the child's) is fine.
+        var grandchild = child.CreateChild("G", null, null, null, null, Now);
+        Assert.Equal(500, grandchild.Contacts);
+        Assert.Contains("(1)", Assert.Throws<DomainRuleException>(() => grandchild.ChangeMaxApps(1000, child)).Message);
+        Assert.Equal("maxTenants", Assert.Throws<DomainRuleException>(() => grandchild.ChangeMaxTenants(3, child)).Field);
+        Assert.Equal("contacts", Assert.Throws<DomainRuleException>(() => grandchild.ChangeContacts(1_000_000_000, child)).Field);
+        Assert.Equal("contacts", Assert.Throws<DomainRuleException>(() => child.CreateChild("G2", null, 501, null, null, Now)).Field);
+        grandchild.ChangeMaxApps(1, child);
+        grandchild.ChangeMaxApps(null, child);
+        grandchild.ChangeContacts(500, child);
     }
 }

@@ -10,24 +10,13 @@ public sealed record Credential(
     TenantId TenantId,
     ServiceAccountId? ServiceAccountId,
     AppId? AppId,
-    string Secret,
-    bool IsTenantToken);
+    string Secret);
 
 /// <summary>Looks up keys for authentication, through a short-lived cache.</summary>
 public interface ICredentialStore
 {
     /// <summary>The key with this id, or null. At most one database query per call.</summary>
     ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken);
-}
-
-/// <summary>
-/// Makes deleted keys stop working at once: evicts them from the authentication cache of this
-/// instance and tells every other instance, as part of the current transaction (so a rolled-back
-/// deletion revokes nothing).
-/// </summary>
-public interface ICredentialRevoker
-{
-    Task RevokeAsync(IReadOnlyCollection<KeyId> keyIds, CancellationToken cancellationToken);
 }
 
 /// <summary>Notes that a key was used; written to the database in batches, not on every request.</summary>

@@ -1,8 +1,6 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
-using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
-using Provisioning.Domain.Tenants;
 
 namespace Provisioning.Application.Common.Behaviors;
 
@@ -24,6 +22,5 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<Unha
         }
     }
 
-    private static bool IsExpected(Exception ex) => ex is RequestValidationException or NotFoundException or ForbiddenException
-        or ConflictException or UnauthorizedException or DomainRuleException or AppLimitReachedException;
+    private static bool IsExpected(Exception ex) => ex is ExpectedException;
 }

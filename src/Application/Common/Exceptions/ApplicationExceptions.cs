@@ -1,3 +1,5 @@
+using Provisioning.Domain.Common;
+
 namespace Provisioning.Application.Common.Exceptions;
 
 /// <summary>One broken rule of a request, naming the field as it appears on the wire.</summary>
@@ -5,7 +7,7 @@ public sealed record FieldError(string Field, string Message);
 
 /// <summary>The request breaks one or more input rules: 400.</summary>
 public sealed class RequestValidationException(IReadOnlyList<FieldError> errors)
-    : Exception("The request is not valid: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")))
+    : ExpectedException("bad_request", 400, "The request is not valid: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")))
 {
     public IReadOnlyList<FieldError> Errors { get; } = errors;
 
@@ -14,8 +16,9 @@ public sealed class RequestValidationException(IReadOnlyList<FieldError> errors)
     }
 }
 
-/// <summary>The resource does not exist or the caller may not see it: 404. Both look the same.</summary>
-public sealed class NotFoundException(string resource) : Exception($"{resource} not found.")
+/// <summary>The resource does not exist or the caller may not see it: 404. Both look the same. Apps say <c>app_not_found</c>, as Sunshine does.</summary>
+public sealed class NotFoundException(string resource)
+    : ExpectedException(resource == "App" ? "app_not_found" : "not_found", 404, $"{resource} not found.")
 {
     public string Resource { get; } = resource;
 
@@ -23,10 +26,10 @@ public sealed class NotFoundException(string resource) : Exception($"{resource} 
 }
 
 /// <summary>The caller is authenticated but may not do this: 403.</summary>
-public sealed class ForbiddenException(string message) : Exception(message);
+public sealed class ForbiddenException(string message) : ExpectedException("forbidden", 403, message);
 
 /// <summary>A uniqueness rule or a state conflict: 409.</summary>
-public sealed class ConflictException(string message) : Exception(message);
+public sealed class ConflictException(string message) : ExpectedException("conflict", 409, message);
 
 /// <summary>Credentials are missing or not valid: 401.</summary>
-public sealed class UnauthorizedException(string message) : Exception(message);
+public sealed class UnauthorizedException(string message) : ExpectedException("unauthorized", 401, message);

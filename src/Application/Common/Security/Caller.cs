@@ -27,9 +27,7 @@ public sealed record Caller(
     ServiceAccountId? ServiceAccountId = null,
     AppId? AppId = null)
 {
-    public bool IsAccount => Kind == CallerKinds.Account;
     public bool IsServiceAccount => Kind == CallerKinds.ServiceAccount;
-    public bool IsApp => Kind == CallerKinds.App;
 }
 
 /// <summary>Gives handlers the current caller.</summary>

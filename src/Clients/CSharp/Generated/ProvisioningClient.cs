@@ -1232,7 +1232,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
         /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
         /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
@@ -1249,7 +1249,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
         /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
         /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
@@ -1297,7 +1297,7 @@ namespace Provisioning.Client
         /// Gets an app (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","appToken","name","settings","metadata"}}`; errors
         /// <br/>are `{"error":{"code","description"}}`.
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -1313,7 +1313,7 @@ namespace Provisioning.Client
         /// Gets an app (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","appToken","name","settings","metadata"}}`; errors
         /// <br/>are `{"error":{"code","description"}}`.
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -1329,7 +1329,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
         /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
@@ -1348,7 +1348,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
         /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
@@ -7741,7 +7741,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
         /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
         /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
@@ -7761,7 +7761,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name, settings?, metadata?}`, answer 201
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Same rules as `POST /v2/apps`: account credentials or an `svc_` key (granted access to the app it creates), `app_`
         /// <br/>keys get 403; `name` 1–100 characters; `metadata` a flat object of at most 4096 bytes.
         /// <br/>A broken rule is 400; 402 `payment_required` when the tenant has reached its `maxApps`. An `act_` caller may send the
@@ -8055,7 +8055,7 @@ namespace Provisioning.Client
         /// Gets an app (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","appToken","name","settings","metadata"}}`; errors
         /// <br/>are `{"error":{"code","description"}}`.
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -8074,7 +8074,7 @@ namespace Provisioning.Client
         /// Gets an app (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","name","settings","metadata"}}`; errors
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"app":{"_id","appToken","name","settings","metadata"}}`; errors
         /// <br/>are `{"error":{"code","description"}}`.
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -8200,7 +8200,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
         /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
@@ -8222,7 +8222,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{name?, settings?, metadata?}`, answer
-        /// <br/>`{"app":{"_id","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"app":{"_id","appToken","name","settings","metadata"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, `name` is replaced, `settings` merge field by field,
         /// <br/>`metadata` merges key by key (null removes a key, `"metadata": null` clears it).
         /// <br/>Callers: account credentials, an `svc_` key with access to the app, or the app's own `app_` key. An `act_` caller may
@@ -11774,6 +11774,9 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("maxApps")]
         public int? MaxApps { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("maxTenants")]
+        public int? MaxTenants { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("appCount")]
         public int AppCount { get; set; } = default!;
 
@@ -11854,6 +11857,9 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("maxApps")]
         public int? MaxApps { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxTenants")]
+        public int? MaxTenants { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
@@ -11954,8 +11960,8 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl` and `maxApps` may be
-    /// <br/>null (no logo, no limit); in `settings` a null value removes the tenant's own value.
+    /// `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants`
+    /// <br/>may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateTenantRequest
@@ -11975,6 +11981,9 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("maxApps")]
         public int? MaxApps { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxTenants")]
+        public int? MaxTenants { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

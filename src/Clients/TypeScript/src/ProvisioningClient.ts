@@ -4881,6 +4881,7 @@ export interface TenantDto {
     ownSettings: { [key: string]: { [key: string]: string; }; };
     users: string[];
     maxApps: number | undefined;
+    maxTenants: number | undefined;
     appCount: number;
     createdAt: Date;
 
@@ -4908,6 +4909,7 @@ export interface TenantSummaryDto {
     logoUrl: string | undefined;
     contacts: number;
     maxApps: number | undefined;
+    maxTenants: number | undefined;
     createdAt: Date;
 
     [key: string]: any;
@@ -4941,13 +4943,14 @@ export interface UpdateAppRequest {
     [key: string]: any;
 }
 
-/** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl` and `maxApps` may be null (no logo, no limit); in `settings` a null value removes the tenant's own value. */
+/** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value. */
 export interface UpdateTenantRequest {
     name?: string | undefined;
     logoUrl?: string | undefined;
     contacts?: number | undefined;
     settings?: { [key: string]: { [key: string]: string; }; } | undefined;
     maxApps?: number | undefined;
+    maxTenants?: number | undefined;
 
     [key: string]: any;
 }

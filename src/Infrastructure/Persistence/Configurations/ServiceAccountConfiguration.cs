@@ -18,6 +18,9 @@ internal sealed class ServiceAccountConfiguration : IEntityTypeConfiguration<Ser
 
         // Display names are unique per tenant, case-insensitively.
         builder.HasIndex(s => new { s.TenantId, s.NormalizedName }).IsUnique();
+
+        // A tenant's service accounts in list order (paged by id).
+        builder.HasIndex(s => new { s.TenantId, s.Id });
     }
 }
 

@@ -25,7 +25,8 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         // Exactly one root tenant, even when two instances bootstrap at once.
         builder.HasIndex(t => t.ParentId).IsUnique().HasFilter("parent_id IS NULL").AreNullsDistinct(false)
             .HasDatabaseName("ix_tenants_single_root");
-        builder.HasIndex(t => t.ParentId).HasDatabaseName("ix_tenants_parent_id");
+        // Children in list order (GET /v2/tenants pages by id within a parent).
+        builder.HasIndex(t => new { t.ParentId, t.Id }).HasDatabaseName("ix_tenants_parent_id_id");
 
         builder.Property(t => t.OwnSettings)
             .HasColumnType("jsonb")

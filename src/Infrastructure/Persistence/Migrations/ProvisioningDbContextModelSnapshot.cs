@@ -274,6 +274,9 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_service_accounts");
 
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_service_accounts_tenant_id_id");
+
                     b.HasIndex("TenantId", "NormalizedName")
                         .IsUnique()
                         .HasDatabaseName("ix_service_accounts_tenant_id_normalized_name");
@@ -305,6 +308,10 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("max_apps");
 
+                    b.Property<int?>("MaxTenants")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_tenants");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -331,7 +338,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
 
                     b.HasIndex("ParentId")
                         .IsUnique()
-                        .HasDatabaseName("ix_tenants_parent_id")
+                        .HasDatabaseName("ix_tenants_single_root")
                         .HasFilter("parent_id IS NULL");
 
                     NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("ParentId"), false);
@@ -340,6 +347,9 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .HasDatabaseName("ix_tenants_path");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Path"), "gin");
+
+                    b.HasIndex("ParentId", "Id")
+                        .HasDatabaseName("ix_tenants_parent_id_id");
 
                     b.ToTable("tenants", (string)null);
                 });

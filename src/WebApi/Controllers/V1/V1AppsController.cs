@@ -28,7 +28,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     /// <summary>Creates an app (v1.1).</summary>
     /// <remarks>
     /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: body <c>{name, settings?, metadata?}</c>, answer 201
-    /// <c>{"app":{"_id","name","settings","metadata"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
+    /// <c>{"app":{"_id","appToken","name","settings","metadata"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
     /// Same rules as <c>POST /v2/apps</c>: account credentials or an <c>svc_</c> key (granted access to the app it creates), <c>app_</c>
     /// keys get 403; <c>name</c> 1–100 characters; <c>metadata</c> a flat object of at most 4096 bytes.
     /// A broken rule is 400; 402 <c>payment_required</c> when the tenant has reached its <c>maxApps</c>. An <c>act_</c> caller may send the
@@ -69,7 +69,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
 
     /// <summary>Gets an app (v1.1).</summary>
     /// <remarks>
-    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"app":{"_id","name","settings","metadata"}}</c>; errors
+    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"app":{"_id","appToken","name","settings","metadata"}}</c>; errors
     /// are <c>{"error":{"code","description"}}</c>.
     /// Callers: account credentials, an <c>svc_</c> key with access to the app, or the app's own <c>app_</c> key. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
@@ -86,7 +86,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     /// <summary>Updates an app (v1.1).</summary>
     /// <remarks>
     /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: body <c>{name?, settings?, metadata?}</c>, answer
-    /// <c>{"app":{"_id","name","settings","metadata"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
+    /// <c>{"app":{"_id","appToken","name","settings","metadata"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
     /// Despite the PUT, the v2 PATCH merge rules apply: absent fields stay, <c>name</c> is replaced, <c>settings</c> merge field by field,
     /// <c>metadata</c> merges key by key (null removes a key, <c>"metadata": null</c> clears it).
     /// Callers: account credentials, an <c>svc_</c> key with access to the app, or the app's own <c>app_</c> key. An <c>act_</c> caller may

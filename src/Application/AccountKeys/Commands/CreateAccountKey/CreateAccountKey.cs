@@ -10,21 +10,13 @@ namespace Provisioning.Application.AccountKeys.Commands.CreateAccountKey;
 public sealed record CreateAccountKeyCommand(string? DisplayName) : ICommand<KeyDto>;
 
 public sealed class CreateAccountKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ISecretGenerator secrets, ISecretProtector protector, TimeProvider clock)
+    IProvisioningDbContext db, ICallerContext callerContext, KeyIssuer keys)
     : ICommandHandler<CreateAccountKeyCommand, KeyDto>
 {
     public async ValueTask<KeyDto> Handle(CreateAccountKeyCommand command, CancellationToken cancellationToken)
     {
-        var secret = secrets.NewSecret();
-        var key = ApiKey.ForAccount(callerContext.Caller.TenantId, command.DisplayName!, protector.Protect(secret), clock.GetUtcNow());
-        db.ApiKeys.Add(key);
+        var (key, secret) = await keys.IssueAsync(new KeyOwner.Account(callerContext.Caller.TenantId), command.DisplayName, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(secret);
     }
-}
-
-public sealed class CreateAccountKeyCommandValidator : FluentValidation.AbstractValidator<CreateAccountKeyCommand>
-{
-    public CreateAccountKeyCommandValidator() =>
-        Common.Validation.ValidationRules.ValidDisplayName(RuleFor(x => x.DisplayName), "displayName");
 }

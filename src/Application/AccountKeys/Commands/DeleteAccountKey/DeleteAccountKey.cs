@@ -15,7 +15,7 @@ namespace Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
 public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>;
 
 public sealed class DeleteAccountKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, ICredentialRevoker credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks)
     : ICommandHandler<DeleteAccountKeyCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
@@ -26,14 +26,10 @@ public sealed class DeleteAccountKeyCommandHandler(
 
         // Two concurrent deletions must not remove the last two keys: count under the tenant lock.
         await locks.LockAsync(tenant, cancellationToken);
-        if (await accountKeys.CountAsync(cancellationToken) <= 1)
-        {
-            throw new ConflictException("This is the tenant's last account key; create another one before deleting it.");
-        }
+        ApiKey.EnsureAccountKeyMayGo(await accountKeys.CountAsync(cancellationToken));
 
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);
-        await credentials.RevokeAsync([key.Id], cancellationToken);
         return Unit.Value;
     }
 }

@@ -13,8 +13,7 @@ namespace Provisioning.Application.AppKeys.Commands.CreateAppKey;
 public sealed record CreateAppKeyCommand(string AppId, string? DisplayName) : ICommand<AppKeyDto>;
 
 public sealed class CreateAppKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks,
-    ISecretGenerator secrets, ISecretProtector protector, TimeProvider clock)
+    IProvisioningDbContext db, ICallerContext callerContext, KeyIssuer keys)
     : ICommandHandler<CreateAppKeyCommand, AppKeyDto>
 {
     public async ValueTask<AppKeyDto> Handle(CreateAppKeyCommand command, CancellationToken cancellationToken)
@@ -22,13 +21,7 @@ public sealed class CreateAppKeyCommandHandler(
         var caller = callerContext.Caller;
         var app = await db.GetVisibleAppAsync(caller, command.AppId, cancellationToken);
 
-        // The key limit must hold under concurrent creates: serialise them on the tenant row.
-        await locks.LockAsync(caller.TenantId, cancellationToken);
-        ApiKey.EnsureRoomForAnother(await db.ApiKeys.CountAsync(k => k.AppId == app.Id, cancellationToken));
-
-        var secret = secrets.NewSecret();
-        var key = ApiKey.ForApp(app.TenantId, app.Id, command.DisplayName!, protector.Protect(secret), clock.GetUtcNow());
-        db.ApiKeys.Add(key);
+        var (key, secret) = await keys.IssueAsync(new KeyOwner.App(app.TenantId, app.Id), command.DisplayName, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToAppKeyDto(secret);
     }

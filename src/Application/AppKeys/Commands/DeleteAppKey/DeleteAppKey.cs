@@ -12,7 +12,7 @@ namespace Provisioning.Application.AppKeys.Commands.DeleteAppKey;
 public sealed record DeleteAppKeyCommand(string AppId, string KeyId) : ICommand<Unit>;
 
 public sealed class DeleteAppKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
+    IProvisioningDbContext db, ICallerContext callerContext)
     : ICommandHandler<DeleteAppKeyCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAppKeyCommand command, CancellationToken cancellationToken)
@@ -21,7 +21,6 @@ public sealed class DeleteAppKeyCommandHandler(
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);
-        await credentials.RevokeAsync([key.Id], cancellationToken);
         return Unit.Value;
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Apps;
@@ -13,21 +12,15 @@ namespace Provisioning.Application.Apps.Commands.CreateApp;
 public sealed record CreateAppCommand(string? DisplayName, AppSettingsChange? Settings = null, JsonElement? Metadata = null) : ICommand<AppDto>;
 
 public sealed class CreateAppCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, TimeProvider clock)
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets, TimeProvider clock)
     : ICommandHandler<CreateAppCommand, AppDto>
 {
     public async ValueTask<AppDto> Handle(CreateAppCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
 
-        // The plan limit must hold under concurrent creates: serialise them on the tenant row,
-        // then count inside the same transaction.
-        await locks.LockAsync(caller.TenantId, cancellationToken);
-        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.TenantId, cancellationToken);
-        if (tenant.MaxApps is not null)
-        {
-            tenant.EnsureRoomForApp(await db.Apps.CountAsync(a => a.TenantId == tenant.Id, cancellationToken));
-        }
+        // Counts against the app budgets of the tenant and its ancestors (402 when one is used up); no lock without a budget.
+        await budgets.ReserveAppAsync(caller.TenantId, cancellationToken);
 
         var now = clock.GetUtcNow();
         var app = App.Create(caller.TenantId, command.DisplayName, command.Settings, command.Metadata, now);

@@ -11,19 +11,18 @@ namespace Provisioning.Application.Apps.Commands.DeleteApp;
 public sealed record DeleteAppCommand(string AppId) : ICommand<Unit>;
 
 public sealed class DeleteAppCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
     : ICommandHandler<DeleteAppCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
     {
         var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
-        var keyIds = await db.ApiKeys.Where(k => k.AppId == app.Id).Select(k => k.Id).ToListAsync(cancellationToken);
 
-        // Its keys and grants go with it (ON DELETE CASCADE); their cached credentials are evicted below.
+        // Its keys and grants go with it (ON DELETE CASCADE); the keys' revocation follows from their rows going.
         db.Apps.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
+        await budgets.ReleaseAppAsync(app.TenantId, cancellationToken);
 
-        await credentials.RevokeAsync(keyIds, cancellationToken);
 
         return Unit.Value;
     }

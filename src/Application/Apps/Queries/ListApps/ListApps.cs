@@ -36,7 +36,7 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
     private async Task<IQueryable<Domain.Apps.App>> FilterAsync(string? serviceAccountId, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
-        var apps = db.VisibleTo(caller);
+        var apps = db.VisibleApps(caller);
         if (serviceAccountId is { } filter)
         {
             if (caller.IsServiceAccount && caller.ServiceAccountId!.Value.Value != filter)

@@ -21,9 +21,3 @@ public sealed class CreateProvisioningKeyCommandHandler(
         return key.ToDto(secret);
     }
 }
-
-public sealed class CreateProvisioningKeyCommandValidator : FluentValidation.AbstractValidator<CreateProvisioningKeyCommand>
-{
-    public CreateProvisioningKeyCommandValidator() =>
-        Common.Validation.ValidationRules.ValidDisplayName(RuleFor(x => x.DisplayName), "displayName");
-}

@@ -11,8 +11,7 @@ namespace Provisioning.Application.ServiceAccounts.Commands.CreateServiceAccount
 public sealed record CreateServiceAccountKeyCommand(string ServiceAccountId, string? DisplayName) : ICommand<KeyDto>;
 
 public sealed class CreateServiceAccountKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks,
-    ISecretGenerator secrets, ISecretProtector protector, TimeProvider clock)
+    IProvisioningDbContext db, ICallerContext callerContext, KeyIssuer keys)
     : ICommandHandler<CreateServiceAccountKeyCommand, KeyDto>
 {
     public async ValueTask<KeyDto> Handle(CreateServiceAccountKeyCommand command, CancellationToken cancellationToken)
@@ -20,12 +19,7 @@ public sealed class CreateServiceAccountKeyCommandHandler(
         var caller = callerContext.Caller;
         var account = await db.GetServiceAccountAsync(caller, command.ServiceAccountId, cancellationToken);
 
-        await locks.LockAsync(caller.TenantId, cancellationToken);
-        ApiKey.EnsureRoomForAnother(await db.ApiKeys.CountAsync(k => k.ServiceAccountId == account.Id, cancellationToken));
-
-        var secret = secrets.NewSecret();
-        var key = ApiKey.ForServiceAccount(account.TenantId, account.Id, command.DisplayName!, protector.Protect(secret), clock.GetUtcNow());
-        db.ApiKeys.Add(key);
+        var (key, secret) = await keys.IssueAsync(new KeyOwner.ServiceAccount(account.TenantId, account.Id), command.DisplayName, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(secret);
     }

@@ -10,18 +10,16 @@ namespace Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccount
 public sealed record DeleteServiceAccountCommand(string ServiceAccountId) : ICommand<Unit>;
 
 public sealed class DeleteServiceAccountCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
+    IProvisioningDbContext db, ICallerContext callerContext)
     : ICommandHandler<DeleteServiceAccountCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteServiceAccountCommand command, CancellationToken cancellationToken)
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
-        var keyIds = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).Select(k => k.Id).ToListAsync(cancellationToken);
 
         // Keys and grants go with it (ON DELETE CASCADE).
         db.ServiceAccounts.Remove(account);
         await db.SaveChangesAsync(cancellationToken);
-        await credentials.RevokeAsync(keyIds, cancellationToken);
         return Unit.Value;
     }
 }

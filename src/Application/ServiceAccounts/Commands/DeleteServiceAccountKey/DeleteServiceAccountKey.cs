@@ -10,7 +10,7 @@ namespace Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccount
 public sealed record DeleteServiceAccountKeyCommand(string ServiceAccountId, string KeyId) : ICommand<Unit>;
 
 public sealed class DeleteServiceAccountKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
+    IProvisioningDbContext db, ICallerContext callerContext)
     : ICommandHandler<DeleteServiceAccountKeyCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteServiceAccountKeyCommand command, CancellationToken cancellationToken)
@@ -19,7 +19,6 @@ public sealed class DeleteServiceAccountKeyCommandHandler(
         var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(command.KeyId, KeyKind.ServiceAccount, cancellationToken);
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);
-        await credentials.RevokeAsync([key.Id], cancellationToken);
         return Unit.Value;
     }
 }

@@ -14,25 +14,22 @@ namespace Provisioning.Application.Tenants.Commands.DeleteTenant;
 public sealed record DeleteTenantCommand(string TenantId) : ICommand<Unit>;
 
 public sealed class DeleteTenantCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ICredentialRevoker credentials)
+    IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
     : ICommandHandler<DeleteTenantCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteTenantCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
-        if (!caller.IsAncestorOf(tenant))
+        if (!caller.IsStrictAncestorOf(tenant))
         {
             throw new ForbiddenException("A tenant cannot delete itself; an ancestor can.");
         }
 
-        var id = tenant.Id.Value;
-        var keyIds = await db.ApiKeys.Where(k => db.Tenants.Any(t => t.Id == k.TenantId && t.Path.Contains(id)))
-            .Select(k => k.Id).ToListAsync(cancellationToken);
-
-        // Everything below goes with it: every tenant-owned table cascades on delete.
+        // Everything below goes with it (every tenant-owned table cascades on delete), and its ancestors' budgets get it back.
+        await budgets.ReleaseSubtreeAsync(tenant.Id, cancellationToken);
+        // Its keys' revocation follows from their rows going (see Infrastructure/Credentials/Revocation).
         await db.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
-        await credentials.RevokeAsync(keyIds, cancellationToken);
         return Unit.Value;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
 using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Application.Tenants.Commands.ProvisionTenant;
@@ -21,8 +22,7 @@ public sealed record ProvisionTenantCommand(
     IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings) : ICommand<ProvisionedTenantDto>;
 
 public sealed class ProvisionTenantCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ISecretHasher hasher, ISecretGenerator secrets,
-    ISecretProtector protector, TimeProvider clock)
+    IProvisioningDbContext db, ICallerContext callerContext, ISecretHasher hasher, KeyIssuer keys, ITenantBudgets budgets, TimeProvider clock)
     : ICommandHandler<ProvisionTenantCommand, ProvisionedTenantDto>
 {
     public async ValueTask<ProvisionedTenantDto> Handle(ProvisionTenantCommand command, CancellationToken cancellationToken)
@@ -39,13 +39,16 @@ public sealed class ProvisionTenantCommandHandler(
         }
 
         var parent = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.TenantId, cancellationToken);
+        var grantor = caller.HomeTenantId == parent.Id
+            ? parent
+            : await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken);
         var now = clock.GetUtcNow();
-        var child = parent.CreateChild(command.Name, command.LogoUrl, command.Contacts, command.Emails, command.Settings, now);
-        var secret = secrets.NewSecret();
-        var token = ApiKey.ForAccount(child.Id, "Provisioning token", protector.Protect(secret), now, isTenantToken: true);
+        var child = parent.CreateChild(command.Name, command.LogoUrl, command.Contacts, command.Emails, command.Settings, now, grantor);
 
+        // Counts against the tenant budgets of the parent and its ancestors (402 when one is used up).
+        await budgets.ReserveTenantAsync(parent.Id, cancellationToken);
         db.Tenants.Add(child);
-        db.ApiKeys.Add(token);
+        var (token, secret) = await keys.IssueAsync(new KeyOwner.Account(child.Id, IsTenantToken: true), null, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return new ProvisionedTenantDto(child.Id.Value, TenantToken.Format(token.Id.Value, secret));
     }

@@ -1,5 +1,5 @@
-using FluentValidation;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Optional;
@@ -9,7 +9,8 @@ namespace Provisioning.Application.Tenants.Commands.UpdateTenant;
 
 /// <summary>
 /// Changes a tenant. Name, logo and settings may be changed by the tenant itself or an ancestor;
-/// contacts and maxApps (its limits) only by an ancestor (403 otherwise).
+/// contacts, maxApps and maxTenants (its limits) only by an ancestor (403 otherwise), and never beyond what the
+/// ancestor's own tenant has (400; the root excepted).
 /// </summary>
 public sealed record UpdateTenantCommand(
     string TenantId,
@@ -17,19 +18,26 @@ public sealed record UpdateTenantCommand(
     Optional<string?> LogoUrl,
     int? Contacts,
     IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings,
-    Optional<int?> MaxApps) : ICommand<TenantDto>;
+    Optional<int?> MaxApps,
+    Optional<int?> MaxTenants = default) : ICommand<TenantDto>;
 
-public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICallerContext callerContext)
+public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
     : ICommandHandler<UpdateTenantCommand, TenantDto>
 {
     public async ValueTask<TenantDto> Handle(UpdateTenantCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
-        if ((command.Contacts is not null || command.MaxApps.IsSet) && !caller.IsAncestorOf(tenant))
+        var changesLimits = command.Contacts is not null || command.MaxApps.IsSet || command.MaxTenants.IsSet;
+        if (changesLimits && !caller.IsStrictAncestorOf(tenant))
         {
-            throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps); an ancestor can.");
+            throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
         }
+
+        // Limits are granted by the caller's own tenant, which cannot grant more than it has.
+        var grantor = changesLimits
+            ? await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken)
+            : null;
 
         if (command.Name is not null)
         {
@@ -43,7 +51,7 @@ public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICalle
 
         if (command.Contacts is { } contacts)
         {
-            tenant.ChangeContacts(contacts);
+            tenant.ChangeContacts(contacts, grantor!);
         }
 
         if (command.Settings is not null)
@@ -53,20 +61,21 @@ public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICalle
 
         if (command.MaxApps.IsSet)
         {
-            tenant.ChangeMaxApps(command.MaxApps.Value);
+            tenant.ChangeMaxApps(command.MaxApps.Value, grantor!);
+        }
+
+        if (command.MaxTenants.IsSet)
+        {
+            tenant.ChangeMaxTenants(command.MaxTenants.Value, grantor!);
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        return await db.ToDtoAsync(tenant, cancellationToken);
-    }
-}
+        if (command.MaxApps.IsSet || command.MaxTenants.IsSet)
+        {
+            // A budget starts from what the subtree holds now.
+            await budgets.RecountAsync(tenant.Id, cancellationToken);
+        }
 
-public sealed class UpdateTenantCommandValidator : AbstractValidator<UpdateTenantCommand>
-{
-    public UpdateTenantCommandValidator()
-    {
-        When(x => x.Name is not null, () => Common.Validation.ValidationRules.ValidDisplayName(RuleFor(x => x.Name), "name"));
-        RuleFor(x => x.Contacts).GreaterThanOrEqualTo(0).When(x => x.Contacts is not null)
-            .OverridePropertyName("contacts").WithMessage("contacts must be 0 or more.");
+        return await db.ToDtoAsync(tenant, budgets, cancellationToken);
     }
 }

@@ -1,0 +1,34 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Application.Common.Abstractions;
+
+/// <summary>
+/// Budgets over the subtree (API.md §12): <c>maxApps</c> counts the apps of a tenant and of all its descendants,
+/// <c>maxTenants</c> its descendants. The counts are counters the same transaction keeps, never a row count, and a
+/// change locks only the ancestors that have a budget; a create that would pass any budget on the way to the root
+/// throws a <see cref="Domain.Tenants.BudgetExceededException"/> (402) and its transaction rolls back. Exact under
+/// concurrency. Every command that adds or removes apps or tenants goes through here.
+/// </summary>
+public interface ITenantBudgets
+{
+    /// <summary>Counts one more app of <paramref name="tenant"/> against every budget from it up to the root.</summary>
+    Task ReserveAppAsync(TenantId tenant, CancellationToken cancellationToken);
+
+    /// <summary>Gives back the place of one deleted app of <paramref name="tenant"/>.</summary>
+    Task ReleaseAppAsync(TenantId tenant, CancellationToken cancellationToken);
+
+    /// <summary>Counts one more descendant tenant under <paramref name="parent"/> against every tenant budget from it up to the root.</summary>
+    Task ReserveTenantAsync(TenantId parent, CancellationToken cancellationToken);
+
+    /// <summary>Before a tenant and its subtree are deleted: gives back their apps and tenants to the budgets of its ancestors.</summary>
+    Task ReleaseSubtreeAsync(TenantId tenant, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After a tenant's budgets were set (saved in this transaction): counts what its subtree holds now, so that the
+    /// budget starts from the truth. Waits for app and tenant creates in flight to finish.
+    /// </summary>
+    Task RecountAsync(TenantId tenant, CancellationToken cancellationToken);
+
+    /// <summary>The tenant's own apps, from its counters (no row count).</summary>
+    Task<int> AppCountAsync(TenantId tenant, CancellationToken cancellationToken);
+}

@@ -1,0 +1,111 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Apps;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.ServiceAccounts;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.Application.Common.Security;
+
+/// <summary>
+/// The one access policy: which tenants, apps and service accounts a caller may see or change, and the ancestry
+/// question. Every handler asks here, and so does On-Behalf-Of (through <see cref="IsSelfOrDescendantAsync"/>);
+/// nobody re-derives it. Which credential kinds may send which message is declared on the message
+/// (<see cref="AllowedCallersAttribute"/>, enforced by the authorization behavior). What the caller may not see is
+/// 404, exactly as if it did not exist; a malformed id looks the same as a missing one.
+/// </summary>
+public static class CallerScope
+{
+    // ---- Ancestry: a tenant's path lists the ids from the root to itself, so "in the subtree of X" is one predicate.
+
+    /// <summary>Tenants in the subtree of <paramref name="tenantId"/> (itself included), as a query predicate.</summary>
+    public static Expression<Func<Tenant, bool>> InSubtreeOf(string tenantId) => t => t.Path.Contains(tenantId);
+
+    /// <summary>True when the caller's own (home) tenant is a strict ancestor of <paramref name="tenant"/>: only then may it set limits, suspend or delete it.</summary>
+    public static bool IsStrictAncestorOf(this Caller caller, Tenant tenant) =>
+        tenant.Id != caller.HomeTenantId && tenant.Path.Contains(caller.HomeTenantId.Value);
+
+    /// <summary>On-Behalf-Of: may a caller whose home is <paramref name="home"/> act in <paramref name="target"/>? Itself or a descendant only.</summary>
+    public static async Task<bool> IsSelfOrDescendantAsync(this IProvisioningDbContext db, TenantId home, string target, CancellationToken cancellationToken)
+    {
+        if (target == home.Value)
+        {
+            return true;
+        }
+
+        if (!IdGenerator.IsValid(target))
+        {
+            return false;
+        }
+
+        var id = new TenantId(target);
+        return await db.Tenants.Where(InSubtreeOf(home.Value)).AnyAsync(t => t.Id == id, cancellationToken);
+    }
+
+    // ---- Tenants: the acting tenant and its descendants. `self` names the acting tenant.
+
+    public const string Self = "self";
+
+    public static async Task<Tenant> GetVisibleTenantAsync(
+        this IProvisioningDbContext db, Caller caller, string idOrSelf, CancellationToken cancellationToken, bool withUsers = false)
+    {
+        var id = idOrSelf == Self ? caller.TenantId.Value : idOrSelf;
+        if (!IdGenerator.IsValid(id))
+        {
+            throw new NotFoundException("Tenant");
+        }
+
+        var tenantId = new TenantId(id);
+        IQueryable<Tenant> query = withUsers ? db.Tenants.Include(t => t.Users) : db.Tenants;
+        return await query.Where(InSubtreeOf(caller.TenantId.Value)).FirstOrDefaultAsync(t => t.Id == tenantId, cancellationToken)
+            ?? throw new NotFoundException("Tenant");
+    }
+
+    // ---- Apps: account keys reach every app of the acting tenant; service accounts the apps granted to them; app keys their own.
+
+    public static IQueryable<App> VisibleApps(this IProvisioningDbContext db, Caller caller)
+    {
+        var apps = db.Apps.Where(a => a.TenantId == caller.TenantId);
+        return caller.Kind switch
+        {
+            CallerKinds.Account => apps,
+            CallerKinds.ServiceAccount => apps.Where(a =>
+                db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == caller.ServiceAccountId!.Value)),
+            CallerKinds.App => apps.Where(a => a.Id == caller.AppId!.Value),
+            _ => apps.Where(_ => false),
+        };
+    }
+
+    /// <summary>Loads an app the caller can reach, or throws 404 <c>app_not_found</c>.</summary>
+    public static async Task<App> GetVisibleAppAsync(this IProvisioningDbContext db, Caller caller, string appId, CancellationToken cancellationToken)
+    {
+        if (!IdGenerator.IsValid(appId))
+        {
+            throw NotFoundException.App();
+        }
+
+        var id = new AppId(appId);
+        return await db.VisibleApps(caller).FirstOrDefaultAsync(a => a.Id == id, cancellationToken)
+            ?? throw NotFoundException.App();
+    }
+
+    // ---- Service accounts: those of the acting tenant (account credentials only, per the messages' declarations).
+
+    public static IQueryable<ServiceAccount> VisibleServiceAccounts(this IProvisioningDbContext db, Caller caller) =>
+        db.ServiceAccounts.Where(s => s.TenantId == caller.TenantId);
+
+    /// <summary>Loads a service account of the caller's tenant, or throws 404.</summary>
+    public static async Task<ServiceAccount> GetServiceAccountAsync(this IProvisioningDbContext db, Caller caller, string id, CancellationToken cancellationToken)
+    {
+        if (!IdGenerator.IsValid(id))
+        {
+            throw new NotFoundException("Service account");
+        }
+
+        var accountId = new ServiceAccountId(id);
+        return await db.VisibleServiceAccounts(caller).FirstOrDefaultAsync(s => s.Id == accountId, cancellationToken)
+            ?? throw new NotFoundException("Service account");
+    }
+}

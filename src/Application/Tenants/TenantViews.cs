@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Tenants;
+
+namespace Provisioning.Application.Tenants;
+
+/// <summary>How a tenant is read: its effective settings and its view (who may read it is <see cref="CallerScope"/>'s).</summary>
+public static class TenantViews
+{
+    /// <summary>Effective settings in one query: every ancestor's own settings, laid over each other root first.</summary>
+    public static async Task<Dictionary<string, Dictionary<string, string>>> EffectiveSettingsAsync(
+        this IProvisioningDbContext db, Tenant tenant, CancellationToken cancellationToken)
+    {
+        var ancestors = tenant.Path[..^1].Select(p => new TenantId(p)).ToList();
+        var layers = await db.Tenants.AsNoTracking().Where(t => ancestors.Contains(t.Id))
+            .Select(t => new { t.Id, t.OwnSettings }).ToListAsync(cancellationToken);
+        var byId = layers.ToDictionary(l => l.Id.Value, l => (IReadOnlyDictionary<string, Dictionary<string, string>>)l.OwnSettings);
+        var rootFirst = tenant.Path[..^1].Where(byId.ContainsKey).Select(p => byId[p]).Append(tenant.OwnSettings);
+        return TenantSettings.Effective(rootFirst);
+    }
+
+    public static async Task<TenantDto> ToDtoAsync(
+        this IProvisioningDbContext db, Tenant tenant, ITenantBudgets budgets, CancellationToken cancellationToken)
+    {
+        var settings = await db.EffectiveSettingsAsync(tenant, cancellationToken);
+        var appCount = await budgets.AppCountAsync(tenant.Id, cancellationToken);
+        var users = await db.TenantUsers.AsNoTracking().Where(u => u.TenantId == tenant.Id).OrderBy(u => u.Email)
+            .Select(u => u.Email).ToListAsync(cancellationToken);
+        return new TenantDto(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, settings,
+            tenant.OwnSettings, users, tenant.MaxApps, tenant.MaxTenants, appCount, tenant.CreatedAt);
+    }
+
+    public static TenantSummaryDto ToSummary(this Tenant tenant) =>
+        new(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, tenant.MaxApps, tenant.MaxTenants, tenant.CreatedAt);
+}

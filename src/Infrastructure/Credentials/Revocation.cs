@@ -1,0 +1,73 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Provisioning.Domain.Credentials;
+using Provisioning.Infrastructure.Persistence;
+
+namespace Provisioning.Infrastructure.Credentials;
+
+/// <summary>
+/// Revocation follows the data. A trigger on <c>api_keys</c> (migration <c>RevocationFollowsData</c>) fires for every
+/// key row that goes — a delete by a handler, a foreign-key cascade from an app, a service account or a whole tenant
+/// subtree, whatever path is added later — and, in the deleting transaction:
+/// <list type="bullet">
+/// <item>queues <c>NOTIFY</c> on <see cref="Channel"/>, delivered to every instance's
+/// <see cref="CredentialRevocationListener"/> when, and only if, the transaction commits;</item>
+/// <item>appends the key id to the transaction-local setting <see cref="RevokedSetting"/>, which this instance's
+/// <see cref="UnitOfWork"/> reads just before committing, so that its own cache drops the keys the moment the commit
+/// returns (its listener's copy of the notice may arrive a little later).</item>
+/// </list>
+/// No handler has to remember anything.
+/// </summary>
+public static class Revocation
+{
+    public const string Channel = "provisioning_credentials_revoked";
+    public const string RevokedSetting = "provisioning.revoked_keys";
+
+    public static IReadOnlyList<KeyId> Parse(string? payload) =>
+        string.IsNullOrEmpty(payload)
+            ? []
+            : [.. payload.Split(',', StringSplitOptions.RemoveEmptyEntries).Distinct().Select(id => new KeyId(id))];
+}
+
+/// <summary>
+/// Notes on the context that a command may have removed rows (a DELETE or UPDATE statement was sent), so that the
+/// unit of work asks the database which keys went, and only then: creates and reads pay nothing.
+/// </summary>
+internal sealed class RevocationCommandInterceptor : DbCommandInterceptor
+{
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        Note(command, eventData);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Note(command, eventData);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        Note(command, eventData);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Note(command, eventData);
+        return ValueTask.FromResult(result);
+    }
+
+    private static void Note(DbCommand command, CommandEventData eventData)
+    {
+        if (eventData.Context is ProvisioningDbContext context
+            && (command.CommandText.Contains("DELETE", StringComparison.Ordinal) || command.CommandText.Contains("UPDATE", StringComparison.Ordinal)))
+        {
+            context.MayHaveRevokedCredentials = true;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Domain.Common;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Tenants;
+
+/// <summary>Budgets over the subtree (API.md §12): maxApps and maxTenants count the whole subtree, and cannot be escaped.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class SubtreeBudgetTests(ServiceFixture service)
+{
+    /// <summary>A child of the root with the given budgets (set by the root, which may grant anything).</summary>
+    private async Task<(ProvisionedTenant Tenant, HttpClient Client)> BudgetedChildAsync(object budgets)
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Budgeted " + Guid.NewGuid().ToString("N")[..6]);
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", budgets);
+        return (child, service.Client(child));
+    }
+
+    private Task<int> AppsInSubtreeAsync(string tenantId) =>
+        service.QueryDbAsync(db => db.Apps.CountAsync(a => db.Tenants.Any(t => t.Id == a.TenantId && t.Path.Contains(tenantId))));
+
+    [Fact]
+    public async Task APlanLimit_CannotBeEscapedThroughAGrandchild()
+    {
+        var (child, asChild) = await BudgetedChildAsync(new { maxApps = 1 });
+        await asChild.CreateAppAsync("the one");
+        Http.AssertV2Error(await asChild.PostJsonAsync("/v2/apps", new { displayName = "two" }, HttpStatusCode.PaymentRequired), "payment_required");
+
+        // The escape that used to work: a grandchild, apps created there on its behalf, and a generous budget for it.
+        var grandchild = await asChild.ProvisionAsync(name: "Escape");
+        using (var onBehalf = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "escaped" }) })
+        {
+            onBehalf.Headers.Add("On-Behalf-Of", grandchild.Id);
+            using var response = await asChild.SendAsync(onBehalf);
+            Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+        }
+
+        using var asGrandchild = service.Client(grandchild);
+        Http.AssertV2Error(await asGrandchild.PostJsonAsync("/v2/apps", new { displayName = "escaped" }, HttpStatusCode.PaymentRequired), "payment_required");
+        Assert.Contains("maxApps", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { maxApps = 1000 }, HttpStatusCode.BadRequest)));
+        Assert.Contains("contacts", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { contacts = 1_000_000_000 }, HttpStatusCode.BadRequest)));
+        Assert.Equal(1, await AppsInSubtreeAsync(child.Id));
+
+        // Within the child's own: fine.
+        await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { maxApps = 1, contacts = 10 });
+    }
+
+    [Fact]
+    public async Task MaxTenants_CountsEveryDescendant()
+    {
+        var (_, asChild) = await BudgetedChildAsync(new { maxTenants = 2 });
+        var first = await asChild.ProvisionAsync(name: "one");
+        using var asFirst = service.Client(first);
+        await asFirst.ProvisionAsync(name: "grand");
+
+        // Two descendants exist: neither the child nor its child may make a third.
+        var key = await asChild.CreateProvisioningKeyAsync();
+        Http.AssertV2Error(await asChild.PostJsonAsync("/v2/tenants", new { name = "three", key }, HttpStatusCode.PaymentRequired), "payment_required");
+        var firstKey = await asFirst.CreateProvisioningKeyAsync();
+        Http.AssertV2Error(await asFirst.PostJsonAsync("/v2/tenants", new { name = "three", key = firstKey }, HttpStatusCode.PaymentRequired), "payment_required");
+
+        var self = (await asChild.GetJsonAsync("/v2/tenants/self"))["tenant"]!;
+        Assert.Equal(2, (int?)self["maxTenants"]);
+
+        // Deleting a descendant (with its own child) gives both places back.
+        await asChild.DeleteJsonAsync($"/v2/tenants/{first.Id}");
+        await asChild.ProvisionAsync(name: "again 1");
+        await asChild.ProvisionAsync(name: "again 2");
+        Http.AssertV2Error(await asChild.PostJsonAsync("/v2/tenants", new { name = "three", key }, HttpStatusCode.PaymentRequired), "payment_required");
+    }
+
+    [Fact]
+    public async Task ABudgetSetLater_CountsWhatTheSubtreeAlreadyHolds_AndDeletesGiveBack()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Later");
+        using var asChild = service.Client(child);
+        var grandchild = await asChild.ProvisionAsync(name: "Later grand");
+        using var asGrandchild = service.Client(grandchild);
+        await asChild.CreateAppAsync("c1");
+        var g1 = await asGrandchild.CreateAppAsync("g1");
+        await asGrandchild.CreateAppAsync("g2");
+
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { maxApps = 4 });
+        await asGrandchild.CreateAppAsync("g3");
+        Http.AssertV2Error(await asChild.PostJsonAsync("/v2/apps", new { displayName = "c2" }, HttpStatusCode.PaymentRequired), "payment_required");
+
+        // appCount is the tenant's own apps, from counters.
+        Assert.Equal(3, (int)(await asGrandchild.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
+        await asGrandchild.DeleteJsonAsync($"/v2/apps/{g1}");
+        Assert.Equal(2, (int)(await asGrandchild.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
+        await asChild.CreateAppAsync("c2");
+
+        // Deleting the grandchild with its two apps gives two places back to the child's budget.
+        await asChild.DeleteJsonAsync($"/v2/tenants/{grandchild.Id}");
+        await asChild.CreateAppAsync("c3");
+        await asChild.CreateAppAsync("c4");
+        Http.AssertV2Error(await asChild.PostJsonAsync("/v2/apps", new { displayName = "c5" }, HttpStatusCode.PaymentRequired), "payment_required");
+        Assert.Equal(4, await AppsInSubtreeAsync(child.Id));
+
+        // Lifting the budget lifts the limit.
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { maxApps = (int?)null });
+        await asChild.CreateAppAsync("c5");
+    }
+
+    [Fact]
+    public async Task TheBudgetHoldsExactly_Under60ParallelCreatesSpreadOverTheSubtree_WithMixedCredentials()
+    {
+        const int budget = 7;
+        var (child, asChild) = await BudgetedChildAsync(new { maxApps = budget });
+        var g1 = await asChild.ProvisionAsync(name: "G1");
+        var g2 = await asChild.ProvisionAsync(name: "G2");
+        using var asG1 = service.Client(g1);
+        var sa = await asChild.CreateServiceAccountAsync("racer");
+        var g1Sa = await asG1.CreateServiceAccountAsync("g1 racer");
+        var senders = new Func<HttpRequestMessage, HttpClient>[]
+        {
+            _ => service.Client(child),
+            _ => service.Client(g1),
+            _ => service.Client(g2),
+            r => { r.Headers.Add("On-Behalf-Of", g2.Id); return service.Client(child); },
+            r => { r.Headers.Add("On-Behalf-Of", g1.Id); return service.Client(child); },
+            _ => service.Basic(sa.Key),
+            _ => service.WithBearer(Jwt.ForKey(g1Sa.Key.Id, g1Sa.Key.Secret)),
+        };
+
+        using var start = new SemaphoreSlim(0);
+        var requests = Enumerable.Range(0, 60).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, i % 2 == 0 ? "/v2/apps" : "/v1.1/apps")
+            {
+                Content = Http.Json(i % 2 == 0 ? new { displayName = $"r{i}" } : (object)new { name = $"r{i}" }),
+            };
+            using var client = senders[i % senders.Length](request);
+            await start.WaitAsync();
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }).ToList();
+        start.Release(60);
+        var statuses = await Task.WhenAll(requests);
+
+        Assert.Equal(budget, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(60 - budget, statuses.Count(s => s == HttpStatusCode.PaymentRequired));
+        Assert.Equal(budget, await AppsInSubtreeAsync(child.Id));
+    }
+
+    [Fact]
+    public async Task TenantsCarryTheirBudgets_InTheListAndTheView()
+    {
+        var (child, _) = await BudgetedChildAsync(new { maxApps = 3, maxTenants = 4 });
+        using var root = service.Root();
+        var view = (await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        Assert.Equal(3, (int?)view["maxApps"]);
+        Assert.Equal(4, (int?)view["maxTenants"]);
+        var listed = (await root.GetJsonAsync("/v2/tenants?page[size]=100"))["tenants"]!.AsArray();
+        var all = listed;
+        var page = await root.GetJsonAsync("/v2/tenants?page[size]=100");
+        while ((string?)page["links"]!["next"] is { } next)
+        {
+            page = await root.GetJsonAsync(new Uri(next).PathAndQuery);
+            all = new JsonArray([.. all.Select(n => n!.DeepClone()), .. page["tenants"]!.AsArray().Select(n => n!.DeepClone())]);
+        }
+
+        Assert.Equal(4, (int?)all.Single(t => (string?)t!["id"] == child.Id)!["maxTenants"]);
+        Assert.Contains("maxTenants", Http.Titles(await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { maxTenants = -1 }, HttpStatusCode.BadRequest)));
+    }
+}
