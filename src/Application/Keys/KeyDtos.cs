@@ -9,10 +9,12 @@ public sealed record KeyDto(
     string DisplayName,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Secret,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? LastUsedAt);
+    DateTimeOffset? LastUsedAt,
+    bool Disabled,
+    DateTimeOffset? ExpiresAt);
 
 /// <summary>An app key, as Sunshine Conversations shows it: always with its secret.</summary>
-public sealed record AppKeyDto(string Id, string DisplayName, string Secret);
+public sealed record AppKeyDto(string Id, string DisplayName, string Secret, bool Disabled, DateTimeOffset? ExpiresAt);
 
 /// <summary>A JWT issued for a key.</summary>
 public sealed record JwtDto(string Jwt);

@@ -22,7 +22,8 @@ public abstract record KeyOwner(TenantId Tenant)
 /// </summary>
 public sealed class KeyIssuer(IProvisioningDbContext db, ITenantLocks locks, ISecretGenerator secrets, ISecretProtector protector, TimeProvider clock)
 {
-    public async Task<(ApiKey Key, string Secret)> IssueAsync(KeyOwner owner, string? displayName, CancellationToken cancellationToken)
+    public async Task<(ApiKey Key, string Secret)> IssueAsync(
+        KeyOwner owner, string? displayName, CancellationToken cancellationToken, DateTimeOffset? expiresAt = null)
     {
         if (owner is not KeyOwner.Account)
         {
@@ -45,6 +46,7 @@ public sealed class KeyIssuer(IProvisioningDbContext db, ITenantLocks locks, ISe
             KeyOwner.App a => ApiKey.ForApp(a.Tenant, a.Id, displayName!, protectedSecret, now),
             _ => throw new ArgumentOutOfRangeException(nameof(owner)),
         };
+        key.Expiring(expiresAt, now);
         db.ApiKeys.Add(key);
         return (key, secret);
     }

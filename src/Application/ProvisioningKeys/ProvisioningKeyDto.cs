@@ -13,7 +13,9 @@ public sealed record ProvisioningKeyDto(
     string Id,
     string DisplayName,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool Disabled,
+    DateTimeOffset? ExpiresAt);
 
 [Mapper]
 public static partial class ProvisioningKeyMapper

@@ -15,11 +15,12 @@ public sealed record TenantDto(
     int? MaxApps,
     int? MaxTenants,
     int AppCount,
+    string Status,
     DateTimeOffset CreatedAt);
 
 /// <summary>A tenant in a list of children.</summary>
 public sealed record TenantSummaryDto(
-    string Id, string Name, string? ParentId, string? LogoUrl, int Contacts, int? MaxApps, int? MaxTenants, DateTimeOffset CreatedAt);
+    string Id, string Name, string? ParentId, string? LogoUrl, int Contacts, int? MaxApps, int? MaxTenants, string Status, DateTimeOffset CreatedAt);
 
 /// <summary>DailyStory's answer to a provisioning request.</summary>
 public sealed record ProvisionedTenantDto(

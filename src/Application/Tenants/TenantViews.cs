@@ -30,9 +30,9 @@ public static class TenantViews
         var users = await db.TenantUsers.AsNoTracking().Where(u => u.TenantId == tenant.Id).OrderBy(u => u.Email)
             .Select(u => u.Email).ToListAsync(cancellationToken);
         return new TenantDto(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, settings,
-            tenant.OwnSettings, users, tenant.MaxApps, tenant.MaxTenants, appCount, tenant.CreatedAt);
+            tenant.OwnSettings, users, tenant.MaxApps, tenant.MaxTenants, appCount, tenant.Status, tenant.CreatedAt);
     }
 
     public static TenantSummaryDto ToSummary(this Tenant tenant) =>
-        new(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, tenant.MaxApps, tenant.MaxTenants, tenant.CreatedAt);
+        new(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, tenant.MaxApps, tenant.MaxTenants, tenant.Status, tenant.CreatedAt);
 }

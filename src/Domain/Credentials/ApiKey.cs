@@ -32,6 +32,22 @@ public sealed class ApiKey
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? LastUsedAt { get; private set; }
 
+    /// <summary>A disabled key answers 401 until it is enabled again (nothing about it is lost).</summary>
+    public bool Disabled { get; private set; }
+
+    /// <summary>From this instant on the key, and every JWT signed with it, answers 401; null: it does not expire.</summary>
+    public DateTimeOffset? ExpiresAt { get; private set; }
+
+    /// <summary>Disables or enables the key (for account keys, check <see cref="EnsureMayStopWorking"/> first).</summary>
+    public void SetDisabled(bool disabled) => Disabled = disabled;
+
+    /// <summary>Sets when the key stops working (see <see cref="KeyLifetime"/>); only when it is made.</summary>
+    public ApiKey Expiring(DateTimeOffset? expiresAt, DateTimeOffset now)
+    {
+        ExpiresAt = KeyLifetime.Check(expiresAt, now);
+        return this;
+    }
+
     public static ApiKey ForAccount(TenantId tenant, string displayName, byte[] protectedSecret, DateTimeOffset now, bool isTenantToken = false) =>
         new()
         {
@@ -81,19 +97,19 @@ public sealed class ApiKey
             CreatedAt = now,
         };
 
-    /// <summary>Fails when an owner already holds the maximum number of keys.</summary>
     /// <summary>
-    /// A tenant keeps at least one account key, so it can never lock itself out: deleting (or disabling) the last one is
-    /// a conflict. <paramref name="accountKeysOfTenant"/> must be counted under the tenant's lock.
+    /// A tenant keeps at least one enabled account key, so it can never lock itself out: deleting or disabling the last
+    /// one is a conflict. <paramref name="enabledAccountKeysOfTenant"/> must be counted under the tenant's lock.
     /// </summary>
-    public static void EnsureAccountKeyMayGo(int accountKeysOfTenant)
+    public void EnsureMayStopWorking(int enabledAccountKeysOfTenant)
     {
-        if (accountKeysOfTenant <= 1)
+        if (Kind == KeyKind.Account && !Disabled && enabledAccountKeysOfTenant <= 1)
         {
-            throw new DomainConflictException("This is the tenant's last account key; create another one before deleting it.");
+            throw new DomainConflictException("This is the tenant's last enabled account key; create another one first.");
         }
     }
 
+    /// <summary>Fails when an owner already holds the maximum number of keys.</summary>
     public static void EnsureRoomForAnother(int existingKeys)
     {
         if (existingKeys >= MaxKeysPerOwner)

@@ -20,7 +20,17 @@ public sealed class ProvisioningKey
     public byte[] SecretHash { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
 
-    public static ProvisioningKey Create(TenantId tenant, string displayName, byte[] secretHash, DateTimeOffset now) =>
+    /// <summary>A disabled provisioning key provisions nothing until it is enabled again.</summary>
+    public bool Disabled { get; private set; }
+
+    /// <summary>From this instant on the key provisions nothing; null: it does not expire.</summary>
+    public DateTimeOffset? ExpiresAt { get; private set; }
+
+    public bool IsUsableAt(DateTimeOffset now) => !Disabled && !KeyLifetime.HasExpired(ExpiresAt, now);
+
+    public void SetDisabled(bool disabled) => Disabled = disabled;
+
+    public static ProvisioningKey Create(TenantId tenant, string displayName, byte[] secretHash, DateTimeOffset now, DateTimeOffset? expiresAt = null) =>
         new()
         {
             Id = KeyId.NewProvisioning(),
@@ -28,5 +38,6 @@ public sealed class ProvisioningKey
             DisplayName = Common.DisplayName.Normalize(displayName),
             SecretHash = secretHash,
             CreatedAt = now,
+            ExpiresAt = KeyLifetime.Check(expiresAt, now),
         };
 }

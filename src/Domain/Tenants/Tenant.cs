@@ -41,6 +41,12 @@ public sealed class Tenant
 
     public bool IsRoot => ParentId is null;
 
+    /// <summary><see cref="TenantStatus.Active"/> or <see cref="TenantStatus.Suspended"/>.</summary>
+    public string Status { get; private set; } = TenantStatus.Active;
+
+    /// <summary>Suspends or resumes the tenant. Only a strict ancestor may (the caller checks); resuming restores everything.</summary>
+    public void ChangeStatus(string? status) => Status = TenantStatus.Parse(status);
+
     public DateTimeOffset CreatedAt { get; private set; }
     public IReadOnlyList<TenantUser> Users => _users;
 

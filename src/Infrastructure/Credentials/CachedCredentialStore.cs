@@ -48,9 +48,12 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             return null;
         }
 
+        var suspended = await db.Database.SqlQuery<bool>(
+                $"SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = {key.TenantId.Value})) AS \"Value\"")
+            .SingleAsync(cancellationToken);
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
         var credential = new Credential(key.Id, key.Kind, key.TenantId, key.ServiceAccountId, key.AppId,
-            protector.Unprotect(key.ProtectedSecret));
+            protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, suspended);
         if (_listening && Interlocked.Read(ref _generation) == generation)
         {
             cache.Set(cacheKey, credential, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
@@ -79,8 +82,8 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         EvictAll();
     }
 
-    /// <summary>Forgets every cached credential.</summary>
-    private void EvictAll()
+    /// <summary>Forgets every cached credential (a tenant was suspended or resumed: many keys changed state at once).</summary>
+    public void EvictAll()
     {
         Interlocked.Increment(ref _generation);
         Interlocked.Increment(ref _epoch);

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Infrastructure.Credentials;
 
@@ -31,9 +30,15 @@ internal sealed class CredentialRevocationListener(
                 await using var connection = new NpgsqlConnection(connectionString);
                 connection.Notification += (_, e) =>
                 {
-                    foreach (var id in e.Payload.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    if (Revocation.IsEverything(e.Payload))
                     {
-                        cache.Evict(new KeyId(id));
+                        cache.EvictAll();
+                        return;
+                    }
+
+                    foreach (var id in Revocation.Parse(e.Payload))
+                    {
+                        cache.Evict(id);
                     }
                 };
                 await connection.OpenAsync(stoppingToken);

@@ -9,7 +9,8 @@ namespace Provisioning.Infrastructure.Credentials;
 /// <summary>
 /// Revocation follows the data. A trigger on <c>api_keys</c> (migration <c>RevocationFollowsData</c>) fires for every
 /// key row that goes — a delete by a handler, a foreign-key cascade from an app, a service account or a whole tenant
-/// subtree, whatever path is added later — and, in the deleting transaction:
+/// subtree, whatever path is added later — or is disabled, and so does a tenant's status change (suspend, resume: the
+/// notice is <see cref="Everything"/>, since every key below it changes state), and, in the changing transaction:
 /// <list type="bullet">
 /// <item>queues <c>NOTIFY</c> on <see cref="Channel"/>, delivered to every instance's
 /// <see cref="CredentialRevocationListener"/> when, and only if, the transaction commits;</item>
@@ -24,10 +25,15 @@ public static class Revocation
     public const string Channel = "provisioning_credentials_revoked";
     public const string RevokedSetting = "provisioning.revoked_keys";
 
+    /// <summary>The notice a tenant's suspension or resumption sends: every cached credential may have changed.</summary>
+    public const string Everything = "*";
+
+    public static bool IsEverything(string? payload) => payload?.Split(',').Contains(Everything) == true;
+
     public static IReadOnlyList<KeyId> Parse(string? payload) =>
         string.IsNullOrEmpty(payload)
             ? []
-            : [.. payload.Split(',', StringSplitOptions.RemoveEmptyEntries).Distinct().Select(id => new KeyId(id))];
+            : [.. payload.Split(',', StringSplitOptions.RemoveEmptyEntries).Where(id => id != Everything).Distinct().Select(id => new KeyId(id))];
 }
 
 /// <summary>

@@ -30,6 +30,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         var over = await QueryOverAsync(
             """
             SELECT pg_advisory_xact_lock_shared(@lock);
+            SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant));
             UPDATE tenants SET subtree_apps = subtree_apps + 1
             WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_apps IS NOT NULL
             RETURNING id, subtree_apps > max_apps, max_apps;
@@ -52,6 +53,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         var over = await QueryOverAsync(
             """
             SELECT pg_advisory_xact_lock_shared(@lock);
+            SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant));
             UPDATE tenants SET descendant_tenants = descendant_tenants + 1
             WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_tenants IS NOT NULL
             RETURNING id, descendant_tenants > max_tenants, max_tenants;
@@ -95,12 +97,18 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         await db.Database.SqlQuery<int>($"SELECT coalesce(sum(apps), 0)::int AS \"Value\" FROM tenant_app_counts WHERE tenant_id = {tenant.Value}")
             .SingleAsync(cancellationToken);
 
-    /// <summary>Runs the statements; returns the first row whose budget is now passed (id, limit), or null.</summary>
+    /// <summary>Runs the statements; refuses a suspended subtree; returns the first row whose budget is now passed (id, limit), or null.</summary>
     private async Task<(string Id, int Limit)?> QueryOverAsync(string sql, TenantId tenant, CancellationToken cancellationToken)
     {
         await using var command = await CommandAsync(sql, tenant, cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken); // past the advisory lock's row
+        if (await reader.ReadAsync(cancellationToken) && reader.GetBoolean(0))
+        {
+            throw new TenantSuspendedException(); // Nothing is provisioned under a suspended tenant (the transaction rolls back).
+        }
+
+        await reader.NextResultAsync(cancellationToken);
         (string, int)? over = null;
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -20,7 +20,7 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
         }
 
         T result;
-        IReadOnlyList<Domain.Credentials.KeyId> revoked = [];
+        string? revoked = null;
         db.MayHaveRevokedCredentials = false;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
@@ -29,9 +29,9 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
                 result = await work(cancellationToken);
                 if (db.MayHaveRevokedCredentials)
                 {
-                    revoked = Credentials.Revocation.Parse(await db.Database
+                    revoked = await db.Database
                         .SqlQuery<string>($"SELECT coalesce(current_setting({Credentials.Revocation.RevokedSetting}, true), '') AS \"Value\"")
-                        .SingleAsync(cancellationToken));
+                        .SingleAsync(cancellationToken);
                 }
 
                 await transaction.CommitAsync(cancellationToken);
@@ -45,7 +45,12 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
             }
         }
 
-        foreach (var keyId in revoked)
+        if (Credentials.Revocation.IsEverything(revoked))
+        {
+            credentials.EvictAll();
+        }
+
+        foreach (var keyId in Credentials.Revocation.Parse(revoked))
         {
             credentials.Evict(keyId);
         }

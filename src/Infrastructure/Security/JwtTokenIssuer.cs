@@ -21,14 +21,20 @@ internal sealed class JwtTokenIssuer(IOptions<JwtOptions> options, TimeProvider 
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public string Issue(KeyId keyId, string secret, string scope)
+    public string Issue(KeyId keyId, string secret, string scope, DateTimeOffset? keyExpiresAt = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var expires = now + options.Value.Lifetime;
+        if (keyExpiresAt is { } keyEnd && keyEnd.UtcDateTime < expires)
+        {
+            expires = keyEnd.UtcDateTime; // A token never outlives its key.
+        }
+
         return Handler.CreateToken(new SecurityTokenDescriptor
         {
             Claims = new Dictionary<string, object> { ["scope"] = scope },
             IssuedAt = now,
-            Expires = now + options.Value.Lifetime,
+            Expires = expires,
             SigningCredentials = new SigningCredentials(
                 new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)) { KeyId = keyId.Value }, SecurityAlgorithms.HmacSha256),
         });

@@ -18,7 +18,8 @@ public sealed class CredentialsAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ICredentialStore store,
-    IKeyUsageRecorder usage)
+    IKeyUsageRecorder usage,
+    TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -60,7 +61,8 @@ public sealed class CredentialsAuthenticationHandler(
         }
 
         var credential = await store.FindAsync(keyId, Context.RequestAborted);
-        if (credential is null || !SecretsEqual(credential.Secret, secret))
+        // Disabled and expired keys look like wrong ones; a suspended tenant's key, once proven, is 403 tenant_suspended.
+        if (credential is null || !SecretsEqual(credential.Secret, secret) || !credential.IsUsableAt(clock.GetUtcNow()))
         {
             return AuthenticateResult.Fail("Invalid credentials.");
         }

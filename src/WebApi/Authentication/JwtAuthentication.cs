@@ -117,6 +117,13 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             return Task.CompletedTask;
         }
 
+        // The same rule as Basic: the signature is proven, now the key's state (disabled, expired, tenant suspended).
+        if (!credential.IsUsableAt(context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
+        {
+            context.Fail("Invalid credentials.");
+            return Task.CompletedTask;
+        }
+
         context.HttpContext.RequestServices.GetRequiredService<IKeyUsageRecorder>().Record(credential.KeyId);
         context.Principal = CredentialClaims.ToPrincipal(credential, AuthenticationSchemes.Jwt);
         return Task.CompletedTask;

@@ -26,7 +26,8 @@ public sealed record UpdateTenantRequest(
     int? Contacts,
     Dictionary<string, Dictionary<string, string?>?>? Settings,
     [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxApps,
-    [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxTenants);
+    [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxTenants,
+    string? Status);
 
 public sealed record AddTenantUserRequest(string? Email);
 

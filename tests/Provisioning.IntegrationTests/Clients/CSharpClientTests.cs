@@ -59,11 +59,15 @@ public sealed class CSharpClientTests(ServiceFixture service)
         var client = ClientFor(tenant);
 
         var account = (await client.CreateServiceAccountAsync(new DisplayNameRequest { DisplayName = "From C#" })).ServiceAccount;
-        var key = (await client.CreateServiceAccountKeyAsync(account.Id, new DisplayNameRequest { DisplayName = "deploy" })).Key;
+        var expiresAt = DateTimeOffset.UtcNow.AddDays(30);
+        var key = (await client.CreateServiceAccountKeyAsync(account.Id, new CreateKeyRequest { DisplayName = "deploy", ExpiresAt = expiresAt })).Key;
         Assert.StartsWith("svc_", key.Id);
+        Assert.Equal(expiresAt.ToUnixTimeSeconds(), key.ExpiresAt!.Value.ToUnixTimeSeconds());
+        Assert.True((await client.SetServiceAccountKeyDisabledAsync(account.Id, key.Id, new KeyStateRequest { Disabled = true })).Key.Disabled);
+        Assert.False((await client.SetServiceAccountKeyDisabledAsync(account.Id, key.Id, new KeyStateRequest { Disabled = false })).Key.Disabled);
         Assert.False(string.IsNullOrEmpty((await client.IssueServiceAccountKeyJwtAsync(account.Id, key.Id)).Jwt));
 
-        var provisioningKey = (await client.CreateProvisioningKeyAsync(new DisplayNameRequest { DisplayName = "franchise" })).ProvisioningKey;
+        var provisioningKey = (await client.CreateProvisioningKeyAsync(new CreateKeyRequest { DisplayName = "franchise" })).ProvisioningKey;
         var provisioned = await client.ProvisionTenantAsync(new ProvisionTenantRequest
         {
             Name = "C# child",

@@ -35,6 +35,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
 
     private const string Name = """{"displayName":"x"}""";
     private const string V1Name = """{"name":"x"}""";
+    private const string Enable = """{"disabled":false}""";
 
     // {app} = app A, {appKey} = A's key, {sa} = S1, {svcKey} = S1's key, {otherSa} = S2, {actKey} = a second account key.
     private static readonly Dictionary<string, Route> Routes = new()
@@ -48,6 +49,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
         ["ListAppKeys"] = new("GET", "/v2/apps/{app}/keys", null, 200, 200, 404, 403, 403),
         ["GetAppKey"] = new("GET", "/v2/apps/{app}/keys/{appKey}", null, 200, 200, 404, 403, 403),
         ["DeleteAppKey"] = new("DELETE", "/v2/apps/{app}/keys/{appKey}", null, 200, 200, 404, 403, 403),
+        ["SetAppKeyDisabled"] = new("PATCH", "/v2/apps/{app}/keys/{appKey}", Enable, 200, 200, 404, 403, 403),
         ["CreateServiceAccount"] = new("POST", "/v2/serviceaccounts", """{"displayName":"new one"}""", 201, 403, 403, 403, 403),
         ["ListServiceAccounts"] = new("GET", "/v2/serviceaccounts", null, 200, 403, 403, 403, 403),
         ["GetServiceAccount"] = new("GET", "/v2/serviceaccounts/{sa}", null, 200, 403, 403, 403, 403),
@@ -57,6 +59,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
         ["ListServiceAccountKeys"] = new("GET", "/v2/serviceaccounts/{sa}/keys", null, 200, 403, 403, 403, 403),
         ["GetServiceAccountKey"] = new("GET", "/v2/serviceaccounts/{sa}/keys/{svcKey}", null, 200, 403, 403, 403, 403),
         ["IssueServiceAccountKeyJwt"] = new("GET", "/v2/serviceaccounts/{sa}/keys/{svcKey}/jwt", null, 200, 403, 403, 403, 403),
+        ["SetServiceAccountKeyDisabled"] = new("PATCH", "/v2/serviceaccounts/{sa}/keys/{svcKey}", Enable, 200, 403, 403, 403, 403),
         ["DeleteServiceAccountKey"] = new("DELETE", "/v2/serviceaccounts/{otherSa}/keys/{otherSvcKey}", null, 200, 403, 403, 403, 403),
         ["ListServiceAccountApps"] = new("GET", "/v2/serviceaccounts/{sa}/apps", null, 200, 403, 403, 403, 403),
         ["GrantAppAccess"] = new("PUT", "/v2/serviceaccounts/{otherSa}/apps/{app}", null, 200, 403, 403, 403, 403),
@@ -65,6 +68,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
         ["ListAccountKeys"] = new("GET", "/v2/keys", null, 200, 403, 403, 403, 403),
         ["GetAccountKey"] = new("GET", "/v2/keys/{actKey}", null, 200, 403, 403, 403, 403),
         ["DeleteAccountKey"] = new("DELETE", "/v2/keys/{actKey}", null, 200, 403, 403, 403, 403),
+        ["SetAccountKeyDisabled"] = new("PATCH", "/v2/keys/{actKey}", Enable, 200, 403, 403, 403, 403),
         ["V1CreateApp"] = new("POST", "/v1.1/apps", V1Name, 201, 201, 201, 403, 403),
         ["V1ListApps"] = new("GET", "/v1.1/apps", null, 200, 200, 200, 403, 403),
         ["V1GetApp"] = new("GET", "/v1.1/apps/{app}", null, 200, 200, 404, 200, 404),

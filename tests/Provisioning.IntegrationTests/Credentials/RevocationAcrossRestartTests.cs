@@ -100,6 +100,60 @@ public sealed class RevocationAcrossRestartTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task DisablingAKeyAndSuspendingATenant_RightAfterARestart_TakeEffectOnTheOtherInstance()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("lifecycle_" + Guid.NewGuid().ToString("N")[..8]);
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
+        await using var _ = proxy;
+        await using var one = Start(viaProxy);
+        await using var two = Start(viaProxy);
+        using var rootOnOne = one.As(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+
+        var sa = await rootOnOne.CreateServiceAccountAsync();
+        var child = await rootOnOne.ProvisionAsync(name: "To suspend");
+        using var keyOnTwo = two.As(sa.Key.Id, sa.Key.Secret);
+        using var tokenOnTwo = two.Factory.CreateClient();
+        tokenOnTwo.DefaultRequestHeaders.Authorization = new("Bearer", child.Token);
+        await Task.Delay(1500);
+        Assert.Equal(HttpStatusCode.OK, (await keyOnTwo.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await tokenOnTwo.GetAsync("/v2/tenants/self")).StatusCode);
+
+        proxy.Cut();
+        await Task.Delay(200);
+        proxy.Restore();
+
+        Assert.Equal(HttpStatusCode.OK, await SendPastRestartAsync(() =>
+            rootOnOne.PatchAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}", Http.Json(new { disabled = true }))));
+        Assert.Equal(HttpStatusCode.OK, await SendPastRestartAsync(() =>
+            rootOnOne.PatchAsync($"/v2/tenants/{child.Id}", Http.Json(new { status = "suspended" }))));
+
+        var seen = new List<HttpStatusCode>();
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendPastRestartAsync(() => keyOnTwo.GetAsync("/v2/apps"), seen));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendPastRestartAsync(() => tokenOnTwo.GetAsync("/v2/tenants/self"), seen));
+        Assert.DoesNotContain(HttpStatusCode.OK, seen);
+
+        // Enabled and resumed through instance one: instance two lets them through again.
+        await rootOnOne.PatchJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}", new { disabled = false });
+        await rootOnOne.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" });
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpStatusCode key, token;
+        do
+        {
+            key = (await keyOnTwo.GetAsync("/v2/apps")).StatusCode;
+            token = (await tokenOnTwo.GetAsync("/v2/tenants/self")).StatusCode;
+        }
+        while ((key != HttpStatusCode.OK || token != HttpStatusCode.OK) && DateTime.UtcNow < deadline && await Pause());
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (key, token));
+    }
+
+    private static async Task<bool> Pause()
+    {
+        await Task.Delay(100);
+        return true;
+    }
+
+    [Fact]
     public async Task KeysRemovedByACascade_StopOnThisInstanceOnTheNextRequest()
     {
         var tenant = await service.NewTenantAsync();

@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Provisioning.IntegrationTests.Fixtures;
 
 /// <summary>A separate instance of the service with a database and settings of the test's choosing (in-memory test server).</summary>
-public sealed class ConfiguredServiceFactory(string connectionString, Dictionary<string, string?> settings) : WebApplicationFactory<Program>
+public sealed class ConfiguredServiceFactory(string connectionString, Dictionary<string, string?> settings, TimeProvider? clock = null)
+    : WebApplicationFactory<Program>
 {
     /// <summary>Everything the service logged, at every level.</summary>
     public CollectingLoggerProvider Logs { get; } = new();
@@ -19,6 +22,12 @@ public sealed class ConfiguredServiceFactory(string connectionString, Dictionary
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (clock is not null)
+        {
+            // The service's clock (key expiry, issued JWTs); registered last, so it is the one resolved.
+            builder.ConfigureTestServices(services => services.AddSingleton(clock));
         }
     }
 }

@@ -27,6 +27,7 @@ public sealed class TenantPermissionMatrix(ServiceFixture service)
         ["ListProvisioningKeys"] = new("GET", "/v2/provisioningkeys", null, 200),
         ["GetProvisioningKey"] = new("GET", "/v2/provisioningkeys/{prv}", null, 200),
         ["DeleteProvisioningKey"] = new("DELETE", "/v2/provisioningkeys/{prv}", null, 200),
+        ["SetProvisioningKeyDisabled"] = new("PATCH", "/v2/provisioningkeys/{prv}", """{"disabled":false}""", 200),
         ["ProvisionTenant"] = new("POST", "/v2/tenants", """{"name":"n","key":"{prvSecret}"}""", 200),
         ["ListTenants"] = new("GET", "/v2/tenants", null, 200),
         ["GetTenant"] = new("GET", "/v2/tenants/{child}", null, 200),

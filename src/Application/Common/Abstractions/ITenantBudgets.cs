@@ -11,13 +11,16 @@ namespace Provisioning.Application.Common.Abstractions;
 /// </summary>
 public interface ITenantBudgets
 {
-    /// <summary>Counts one more app of <paramref name="tenant"/> against every budget from it up to the root.</summary>
+    /// <summary>
+    /// Counts one more app of <paramref name="tenant"/> against every budget from it up to the root. Nothing is created
+    /// under a suspended tenant: 403 <c>tenant_suspended</c> when it or an ancestor is.
+    /// </summary>
     Task ReserveAppAsync(TenantId tenant, CancellationToken cancellationToken);
 
     /// <summary>Gives back the place of one deleted app of <paramref name="tenant"/>.</summary>
     Task ReleaseAppAsync(TenantId tenant, CancellationToken cancellationToken);
 
-    /// <summary>Counts one more descendant tenant under <paramref name="parent"/> against every tenant budget from it up to the root.</summary>
+    /// <summary>Counts one more descendant tenant under <paramref name="parent"/> against every tenant budget up to the root (403 when suspended, as above).</summary>
     Task ReserveTenantAsync(TenantId parent, CancellationToken cancellationToken);
 
     /// <summary>Before a tenant and its subtree are deleted: gives back their apps and tenants to the budgets of its ancestors.</summary>

@@ -41,7 +41,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body);
+        System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(CreateKeyRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -56,7 +56,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(CreateKeyRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Lists the tenant's account keys.
@@ -146,6 +146,35 @@ namespace Provisioning.Client
         System.Threading.Tasks.Task<EmptyResponse> DeleteAccountKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
+        /// Disables or enables an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>account key cannot be disabled (409).
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<KeyResponse> SetAccountKeyDisabledAsync(string keyId, KeyStateRequest body);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>account key cannot be disabled (409).
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<KeyResponse> SetAccountKeyDisabledAsync(string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
         /// Creates an app key (`app_`).
         /// </summary>
         /// <remarks>
@@ -160,7 +189,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body);
+        System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, CreateKeyRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -178,7 +207,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, CreateKeyRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Lists an app's keys.
@@ -278,6 +307,35 @@ namespace Provisioning.Client
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteAppKeyAsync(string appId, string keyId, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Disables or enables an app key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials, or a service account with access to the app. Body `{"disabled": true|false}`. A disabled
+        /// <br/>key answers 401, with its JWTs, on every instance from the next request; enabling it restores it.
+        /// </remarks>
+        /// <param name="appId">The app's id.</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AppKeyResponse> SetAppKeyDisabledAsync(string appId, string keyId, KeyStateRequest body);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables an app key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials, or a service account with access to the app. Body `{"disabled": true|false}`. A disabled
+        /// <br/>key answers 401, with its JWTs, on every instance from the next request; enabling it restores it.
+        /// </remarks>
+        /// <param name="appId">The app's id.</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AppKeyResponse> SetAppKeyDisabledAsync(string appId, string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Creates an app.
@@ -452,7 +510,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body);
+        System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(CreateKeyRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -469,7 +527,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(CreateKeyRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Lists the tenant's provisioning keys.
@@ -557,6 +615,33 @@ namespace Provisioning.Client
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteProvisioningKeyAsync(string keyId, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Disables or enables a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. While disabled (or once expired) the key provisions
+        /// <br/>nothing: `POST /v2/tenants` with it answers 401, as with an unknown key.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ProvisioningKeyResponse> SetProvisioningKeyDisabledAsync(string keyId, KeyStateRequest body);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. While disabled (or once expired) the key provisions
+        /// <br/>nothing: `POST /v2/tenants` with it answers 401, as with an unknown key.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ProvisioningKeyResponse> SetProvisioningKeyDisabledAsync(string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Creates a service account.
@@ -725,7 +810,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body);
+        System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, CreateKeyRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -742,7 +827,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, CreateKeyRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Lists a service account's keys.
@@ -838,6 +923,35 @@ namespace Provisioning.Client
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<EmptyResponse> DeleteServiceAccountKeyAsync(string serviceAccountId, string keyId, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Disables or enables a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. A disabled key answers 401, with every JWT signed
+        /// <br/>with it or issued for it, on every instance from the next request; enabling it restores it exactly.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account's id.</param>
+        /// <param name="keyId">The key id (`svc_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<KeyResponse> SetServiceAccountKeyDisabledAsync(string serviceAccountId, string keyId, KeyStateRequest body);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. A disabled key answers 401, with every JWT signed
+        /// <br/>with it or issued for it, on every instance from the next request; enabling it restores it exactly.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account's id.</param>
+        /// <param name="keyId">The key id (`svc_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<KeyResponse> SetServiceAccountKeyDisabledAsync(string serviceAccountId, string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Issues a JWT signed with a service-account key.
@@ -1986,7 +2100,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body)
+        public virtual System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(CreateKeyRequest body)
         {
             return CreateAccountKeyAsync(body, System.Threading.CancellationToken.None);
         }
@@ -2004,7 +2118,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<KeyResponse> CreateAccountKeyAsync(CreateKeyRequest body, System.Threading.CancellationToken cancellationToken)
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -2542,6 +2656,175 @@ namespace Provisioning.Client
         }
 
         /// <summary>
+        /// Disables or enables an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>account key cannot be disabled (409).
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<KeyResponse> SetAccountKeyDisabledAsync(string keyId, KeyStateRequest body)
+        {
+            return SetAccountKeyDisabledAsync(keyId, body, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables an account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>account key cannot be disabled (409).
+        /// </remarks>
+        /// <param name="keyId">The account key id (`act_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<KeyResponse> SetAccountKeyDisabledAsync(string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken)
+        {
+            if (keyId == null)
+                throw new System.ArgumentNullException("keyId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v2/keys/{keyId}"
+                    urlBuilder_.Append("v2/keys/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(keyId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<KeyResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Too many requests; retry after the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ProvisioningApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
         /// Creates an app key (`app_`).
         /// </summary>
         /// <remarks>
@@ -2556,7 +2839,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body)
+        public virtual System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, CreateKeyRequest body)
         {
             return CreateAppKeyAsync(appId, body, System.Threading.CancellationToken.None);
         }
@@ -2577,7 +2860,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<AppKeyResponse> CreateAppKeyAsync(string appId, CreateKeyRequest body, System.Threading.CancellationToken cancellationToken)
         {
             if (appId == null)
                 throw new System.ArgumentNullException("appId");
@@ -3095,6 +3378,170 @@ namespace Provisioning.Client
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Too many requests; retry after the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ProvisioningApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Disables or enables an app key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials, or a service account with access to the app. Body `{"disabled": true|false}`. A disabled
+        /// <br/>key answers 401, with its JWTs, on every instance from the next request; enabling it restores it.
+        /// </remarks>
+        /// <param name="appId">The app's id.</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<AppKeyResponse> SetAppKeyDisabledAsync(string appId, string keyId, KeyStateRequest body)
+        {
+            return SetAppKeyDisabledAsync(appId, keyId, body, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables an app key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials, or a service account with access to the app. Body `{"disabled": true|false}`. A disabled
+        /// <br/>key answers 401, with its JWTs, on every instance from the next request; enabling it restores it.
+        /// </remarks>
+        /// <param name="appId">The app's id.</param>
+        /// <param name="keyId">The app key id (`app_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AppKeyResponse> SetAppKeyDisabledAsync(string appId, string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken)
+        {
+            if (appId == null)
+                throw new System.ArgumentNullException("appId");
+
+            if (keyId == null)
+                throw new System.ArgumentNullException("keyId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v2/apps/{appId}/keys/{keyId}"
+                    urlBuilder_.Append("v2/apps/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(appId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/keys/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(keyId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AppKeyResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -3938,7 +4385,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body)
+        public virtual System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(CreateKeyRequest body)
         {
             return CreateProvisioningKeyAsync(body, System.Threading.CancellationToken.None);
         }
@@ -3958,7 +4405,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>The new provisioning key, with its secret (shown only here).</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<ProvisioningKeyResponse> CreateProvisioningKeyAsync(CreateKeyRequest body, System.Threading.CancellationToken cancellationToken)
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -4448,6 +4895,163 @@ namespace Provisioning.Client
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Too many requests; retry after the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ProvisioningApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Disables or enables a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. While disabled (or once expired) the key provisions
+        /// <br/>nothing: `POST /v2/tenants` with it answers 401, as with an unknown key.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<ProvisioningKeyResponse> SetProvisioningKeyDisabledAsync(string keyId, KeyStateRequest body)
+        {
+            return SetProvisioningKeyDisabledAsync(keyId, body, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables a provisioning key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. While disabled (or once expired) the key provisions
+        /// <br/>nothing: `POST /v2/tenants` with it answers 401, as with an unknown key.
+        /// </remarks>
+        /// <param name="keyId">The provisioning key id (`prv_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ProvisioningKeyResponse> SetProvisioningKeyDisabledAsync(string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken)
+        {
+            if (keyId == null)
+                throw new System.ArgumentNullException("keyId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v2/provisioningkeys/{keyId}"
+                    urlBuilder_.Append("v2/provisioningkeys/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(keyId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProvisioningKeyResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -5291,7 +5895,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body)
+        public virtual System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, CreateKeyRequest body)
         {
             return CreateServiceAccountKeyAsync(serviceAccountId, body, System.Threading.CancellationToken.None);
         }
@@ -5311,7 +5915,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, DisplayNameRequest body, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<KeyResponse> CreateServiceAccountKeyAsync(string serviceAccountId, CreateKeyRequest body, System.Threading.CancellationToken cancellationToken)
         {
             if (serviceAccountId == null)
                 throw new System.ArgumentNullException("serviceAccountId");
@@ -5825,6 +6429,170 @@ namespace Provisioning.Client
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Too many requests; retry after the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ProvisioningApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Disables or enables a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. A disabled key answers 401, with every JWT signed
+        /// <br/>with it or issued for it, on every instance from the next request; enabling it restores it exactly.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account's id.</param>
+        /// <param name="keyId">The key id (`svc_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<KeyResponse> SetServiceAccountKeyDisabledAsync(string serviceAccountId, string keyId, KeyStateRequest body)
+        {
+            return SetServiceAccountKeyDisabledAsync(serviceAccountId, keyId, body, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Disables or enables a service-account key.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only. Body `{"disabled": true|false}`. A disabled key answers 401, with every JWT signed
+        /// <br/>with it or issued for it, on every instance from the next request; enabling it restores it exactly.
+        /// </remarks>
+        /// <param name="serviceAccountId">The service account's id.</param>
+        /// <param name="keyId">The key id (`svc_…`).</param>
+        /// <param name="body">The new state.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<KeyResponse> SetServiceAccountKeyDisabledAsync(string serviceAccountId, string keyId, KeyStateRequest body, System.Threading.CancellationToken cancellationToken)
+        {
+            if (serviceAccountId == null)
+                throw new System.ArgumentNullException("serviceAccountId");
+
+            if (keyId == null)
+                throw new System.ArgumentNullException("keyId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v2/serviceaccounts/{serviceAccountId}/keys/{keyId}"
+                    urlBuilder_.Append("v2/serviceaccounts/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(serviceAccountId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/keys/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(keyId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<KeyResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -11174,6 +11942,12 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("secret")]
         public string Secret { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("disabled")]
+        public bool Disabled { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -11378,7 +12152,32 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// A body with only a display name (service accounts, keys).
+    /// Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years
+    /// <br/>ahead; absent or null: never).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CreateKeyRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("displayName")]
+        public string? DisplayName { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// A body with only a display name (service accounts).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class DisplayNameRequest
@@ -11453,6 +12252,12 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("lastUsedAt")]
         public System.DateTimeOffset? LastUsedAt { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("disabled")]
+        public bool Disabled { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -11488,6 +12293,27 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("key")]
         public KeyDto Key { get; set; } = new KeyDto();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// `{"disabled": true|false}`: disables or enables a key.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class KeyStateRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("disabled")]
+        public bool? Disabled { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -11623,6 +12449,12 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("disabled")]
+        public bool Disabled { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -11780,6 +12612,9 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("appCount")]
         public int AppCount { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        public string Status { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
 
@@ -11860,6 +12695,9 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("maxTenants")]
         public int? MaxTenants { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        public string Status { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
@@ -11984,6 +12822,9 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("maxTenants")]
         public int? MaxTenants { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        public string? Status { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -14,7 +14,7 @@ export interface IProvisioningClient {
      * @param body `{"displayName"}`: a label for the key.
      * @return The new key, with its secret (shown only here).
      */
-    createAccountKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse>;
+    createAccountKey(body: CreateKeyRequest, signal?: AbortSignal): Promise<KeyResponse>;
 
     /**
      * Lists the tenant's account keys.
@@ -37,12 +37,20 @@ export interface IProvisioningClient {
     deleteAccountKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Disables or enables an account key.
+     * @param keyId The account key id (`act_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setAccountKeyDisabled(keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<KeyResponse>;
+
+    /**
      * Creates an app key (`app_`).
      * @param appId The app id (24 lowercase hex).
      * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
-    createAppKey(appId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<AppKeyResponse>;
+    createAppKey(appId: string, body: CreateKeyRequest, signal?: AbortSignal): Promise<AppKeyResponse>;
 
     /**
      * Lists an app's keys.
@@ -66,6 +74,15 @@ export interface IProvisioningClient {
      * @return OK
      */
     deleteAppKey(appId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * Disables or enables an app key.
+     * @param appId The app's id.
+     * @param keyId The app key id (`app_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setAppKeyDisabled(appId: string, keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<AppKeyResponse>;
 
     /**
      * Creates an app.
@@ -111,7 +128,7 @@ export interface IProvisioningClient {
      * @param body `{"displayName"}`: a label for the key.
      * @return The new provisioning key, with its secret (shown only here).
      */
-    createProvisioningKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse>;
+    createProvisioningKey(body: CreateKeyRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse>;
 
     /**
      * Lists the tenant's provisioning keys.
@@ -135,6 +152,14 @@ export interface IProvisioningClient {
      * @return OK
      */
     deleteProvisioningKey(keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * Disables or enables a provisioning key.
+     * @param keyId The provisioning key id (`prv_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setProvisioningKeyDisabled(keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse>;
 
     /**
      * Creates a service account.
@@ -180,7 +205,7 @@ export interface IProvisioningClient {
      * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
-    createServiceAccountKey(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse>;
+    createServiceAccountKey(serviceAccountId: string, body: CreateKeyRequest, signal?: AbortSignal): Promise<KeyResponse>;
 
     /**
      * Lists a service account's keys.
@@ -204,6 +229,15 @@ export interface IProvisioningClient {
      * @return OK
      */
     deleteServiceAccountKey(serviceAccountId: string, keyId: string, signal?: AbortSignal): Promise<EmptyResponse>;
+
+    /**
+     * Disables or enables a service-account key.
+     * @param serviceAccountId The service account's id.
+     * @param keyId The key id (`svc_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setServiceAccountKeyDisabled(serviceAccountId: string, keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<KeyResponse>;
 
     /**
      * Issues a JWT signed with a service-account key.
@@ -474,7 +508,7 @@ export class ProvisioningClient implements IProvisioningClient {
      * @param body `{"displayName"}`: a label for the key.
      * @return The new key, with its secret (shown only here).
      */
-    createAccountKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse> {
+    createAccountKey(body: CreateKeyRequest, signal?: AbortSignal): Promise<KeyResponse> {
         let url_ = this.baseUrl + "/v2/keys";
         url_ = url_.replace(/[?&]$/, "");
 
@@ -731,12 +765,95 @@ export class ProvisioningClient implements IProvisioningClient {
     }
 
     /**
+     * Disables or enables an account key.
+     * @param keyId The account key id (`act_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setAccountKeyDisabled(keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<KeyResponse> {
+        let url_ = this.baseUrl + "/v2/keys/{keyId}";
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetAccountKeyDisabled(_response);
+        });
+    }
+
+    protected processSetAccountKeyDisabled(response: Response): Promise<KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyResponse>(null as any);
+    }
+
+    /**
      * Creates an app key (`app_`).
      * @param appId The app id (24 lowercase hex).
      * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
-    createAppKey(appId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<AppKeyResponse> {
+    createAppKey(appId: string, body: CreateKeyRequest, signal?: AbortSignal): Promise<AppKeyResponse> {
         let url_ = this.baseUrl + "/v2/apps/{appId}/keys";
         if (appId === undefined || appId === null)
             throw new globalThis.Error("The parameter 'appId' must be defined.");
@@ -1011,6 +1128,87 @@ export class ProvisioningClient implements IProvisioningClient {
             });
         }
         return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * Disables or enables an app key.
+     * @param appId The app's id.
+     * @param keyId The app key id (`app_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setAppKeyDisabled(appId: string, keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<AppKeyResponse> {
+        let url_ = this.baseUrl + "/v2/apps/{appId}/keys/{keyId}";
+        if (appId === undefined || appId === null)
+            throw new globalThis.Error("The parameter 'appId' must be defined.");
+        url_ = url_.replace("{appId}", encodeURIComponent("" + appId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetAppKeyDisabled(_response);
+        });
+    }
+
+    protected processSetAppKeyDisabled(response: Response): Promise<AppKeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppKeyResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AppKeyResponse>(null as any);
     }
 
     /**
@@ -1382,7 +1580,7 @@ export class ProvisioningClient implements IProvisioningClient {
      * @param body `{"displayName"}`: a label for the key.
      * @return The new provisioning key, with its secret (shown only here).
      */
-    createProvisioningKey(body: DisplayNameRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse> {
+    createProvisioningKey(body: CreateKeyRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse> {
         let url_ = this.baseUrl + "/v2/provisioningkeys";
         url_ = url_.replace(/[?&]$/, "");
 
@@ -1651,6 +1849,83 @@ export class ProvisioningClient implements IProvisioningClient {
             });
         }
         return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * Disables or enables a provisioning key.
+     * @param keyId The provisioning key id (`prv_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setProvisioningKeyDisabled(keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<ProvisioningKeyResponse> {
+        let url_ = this.baseUrl + "/v2/provisioningkeys/{keyId}";
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetProvisioningKeyDisabled(_response);
+        });
+    }
+
+    protected processSetProvisioningKeyDisabled(response: Response): Promise<ProvisioningKeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProvisioningKeyResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProvisioningKeyResponse>(null as any);
     }
 
     /**
@@ -2024,7 +2299,7 @@ export class ProvisioningClient implements IProvisioningClient {
      * @param body `{"displayName"}`: a label for the key.
      * @return Created
      */
-    createServiceAccountKey(serviceAccountId: string, body: DisplayNameRequest, signal?: AbortSignal): Promise<KeyResponse> {
+    createServiceAccountKey(serviceAccountId: string, body: CreateKeyRequest, signal?: AbortSignal): Promise<KeyResponse> {
         let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/keys";
         if (serviceAccountId === undefined || serviceAccountId === null)
             throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
@@ -2299,6 +2574,87 @@ export class ProvisioningClient implements IProvisioningClient {
             });
         }
         return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * Disables or enables a service-account key.
+     * @param serviceAccountId The service account's id.
+     * @param keyId The key id (`svc_…`).
+     * @param body The new state.
+     * @return OK
+     */
+    setServiceAccountKeyDisabled(serviceAccountId: string, keyId: string, body: KeyStateRequest, signal?: AbortSignal): Promise<KeyResponse> {
+        let url_ = this.baseUrl + "/v2/serviceaccounts/{serviceAccountId}/keys/{keyId}";
+        if (serviceAccountId === undefined || serviceAccountId === null)
+            throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
+        url_ = url_.replace("{serviceAccountId}", encodeURIComponent("" + serviceAccountId));
+        if (keyId === undefined || keyId === null)
+            throw new globalThis.Error("The parameter 'keyId' must be defined.");
+        url_ = url_.replace("{keyId}", encodeURIComponent("" + keyId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetServiceAccountKeyDisabled(_response);
+        });
+    }
+
+    protected processSetServiceAccountKeyDisabled(response: Response): Promise<KeyResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<KeyResponse>(null as any);
     }
 
     /**
@@ -4681,6 +5037,8 @@ export interface AppKeyDto {
     id: string;
     displayName: string;
     secret: string;
+    disabled: boolean;
+    expiresAt: Date | undefined;
 
     [key: string]: any;
 }
@@ -4749,7 +5107,15 @@ export interface CreateAppRequest {
     [key: string]: any;
 }
 
-/** A body with only a display name (service accounts, keys). */
+/** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). */
+export interface CreateKeyRequest {
+    displayName?: string | undefined;
+    expiresAt?: Date | undefined;
+
+    [key: string]: any;
+}
+
+/** A body with only a display name (service accounts). */
 export interface DisplayNameRequest {
     displayName?: string | undefined;
 
@@ -4774,6 +5140,8 @@ export interface KeyDto {
     secret: string | undefined;
     createdAt: Date;
     lastUsedAt: Date | undefined;
+    disabled: boolean;
+    expiresAt: Date | undefined;
 
     [key: string]: any;
 }
@@ -4786,6 +5154,13 @@ export interface KeyListResponse {
 
 export interface KeyResponse {
     key: KeyDto;
+
+    [key: string]: any;
+}
+
+/** `{"disabled": true|false}`: disables or enables a key. */
+export interface KeyStateRequest {
+    disabled?: boolean | undefined;
 
     [key: string]: any;
 }
@@ -4831,6 +5206,8 @@ export interface ProvisioningKeyDto {
     displayName: string;
     secret: string | undefined;
     createdAt: Date;
+    disabled: boolean;
+    expiresAt: Date | undefined;
 
     [key: string]: any;
 }
@@ -4883,6 +5260,7 @@ export interface TenantDto {
     maxApps: number | undefined;
     maxTenants: number | undefined;
     appCount: number;
+    status: string;
     createdAt: Date;
 
     [key: string]: any;
@@ -4910,6 +5288,7 @@ export interface TenantSummaryDto {
     contacts: number;
     maxApps: number | undefined;
     maxTenants: number | undefined;
+    status: string;
     createdAt: Date;
 
     [key: string]: any;
@@ -4951,6 +5330,7 @@ export interface UpdateTenantRequest {
     settings?: { [key: string]: { [key: string]: string; }; } | undefined;
     maxApps?: number | undefined;
     maxTenants?: number | undefined;
+    status?: string | undefined;
 
     [key: string]: any;
 }

@@ -14,6 +14,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.HasKey(t => t.Id);
         builder.Property(t => t.Name).HasMaxLength(100).IsRequired();
         builder.Property(t => t.LogoUrl).HasMaxLength(2048);
+        builder.Property(t => t.Status).HasMaxLength(16).IsRequired();
         builder.Ignore(t => t.Depth);
 
         // Root to self, inclusive: "is X an ancestor of Y" is `Y.path @> ARRAY[X]`, served by the GIN index.

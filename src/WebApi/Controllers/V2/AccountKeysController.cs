@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Provisioning.Application.AccountKeys.Commands.CreateAccountKey;
 using Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
+using Provisioning.Application.AccountKeys.Commands.SetAccountKeyDisabled;
 using Provisioning.Application.AccountKeys.Queries.GetAccountKey;
 using Provisioning.Application.AccountKeys.Queries.ListAccountKeys;
 using Provisioning.WebApi.Contracts;
@@ -33,9 +34,9 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<KeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> CreateAccountKey([FromBody] DisplayNameRequest body, CancellationToken ct)
+    public async Task<IActionResult> CreateAccountKey([FromBody] CreateKeyRequest body, CancellationToken ct)
     {
-        var key = await sender.Send(new CreateAccountKeyCommand(body.DisplayName), ct);
+        var key = await sender.Send(new CreateAccountKeyCommand(body.DisplayName, body.ExpiresAt), ct);
         return this.CreatedAt(key.Id, new KeyResponse(key));
     }
 
@@ -87,4 +88,22 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
         await sender.Send(new DeleteAccountKeyCommand(keyId), ct);
         return new EmptyResponse();
     }
+
+    /// <summary>Disables or enables an account key.</summary>
+    /// <remarks>
+    /// Account credentials only. Body <c>{"disabled": true}</c> or <c>{"disabled": false}</c>. A disabled key answers 401,
+    /// with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+    /// account key cannot be disabled (409).
+    /// </remarks>
+    /// <param name="keyId">The account key id (<c>act_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    /// <param name="body">The new state.</param>
+    [HttpPatch("{keyId}", Name = "SetAccountKeyDisabled")]
+    [Consumes("application/json")]
+    [ProducesResponseType<KeyResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status409Conflict)]
+    public async Task<KeyResponse> SetAccountKeyDisabled(string keyId, [FromBody] KeyStateRequest body, CancellationToken ct) =>
+        new(await sender.Send(new SetAccountKeyDisabledCommand(keyId, body.Required()), ct));
 }

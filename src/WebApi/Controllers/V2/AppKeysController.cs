@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Provisioning.Application.AppKeys.Commands.CreateAppKey;
 using Provisioning.Application.AppKeys.Commands.DeleteAppKey;
+using Provisioning.Application.AppKeys.Commands.SetAppKeyDisabled;
 using Provisioning.Application.AppKeys.Queries.GetAppKey;
 using Provisioning.Application.AppKeys.Queries.ListAppKeys;
 using Provisioning.WebApi.Contracts;
@@ -36,9 +37,9 @@ public sealed class AppKeysController(ISender sender) : ControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<AppKeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> CreateAppKey(string appId, [FromBody] DisplayNameRequest body, CancellationToken ct)
+    public async Task<IActionResult> CreateAppKey(string appId, [FromBody] CreateKeyRequest body, CancellationToken ct)
     {
-        var key = await sender.Send(new CreateAppKeyCommand(appId, body.DisplayName), ct);
+        var key = await sender.Send(new CreateAppKeyCommand(appId, body.DisplayName, body.ExpiresAt), ct);
         return this.CreatedAt(key.Id, new AppKeyResponse(key));
     }
 
@@ -92,4 +93,21 @@ public sealed class AppKeysController(ISender sender) : ControllerBase
         await sender.Send(new DeleteAppKeyCommand(appId, keyId), ct);
         return new EmptyResponse();
     }
+
+    /// <summary>Disables or enables an app key.</summary>
+    /// <remarks>
+    /// Account credentials, or a service account with access to the app. Body <c>{"disabled": true|false}</c>. A disabled
+    /// key answers 401, with its JWTs, on every instance from the next request; enabling it restores it.
+    /// </remarks>
+    /// <param name="appId">The app's id.</param>
+    /// <param name="keyId">The app key id (<c>app_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    /// <param name="body">The new state.</param>
+    [HttpPatch("{keyId}", Name = "SetAppKeyDisabled")]
+    [Consumes("application/json")]
+    [ProducesResponseType<AppKeyResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<AppKeyResponse> SetAppKeyDisabled(string appId, string keyId, [FromBody] KeyStateRequest body, CancellationToken ct) =>
+        new(await sender.Send(new SetAppKeyDisabledCommand(appId, keyId, body.Required()), ct));
 }

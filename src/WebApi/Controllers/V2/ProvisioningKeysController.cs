@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Provisioning.Application.ProvisioningKeys.Commands.CreateProvisioningKey;
 using Provisioning.Application.ProvisioningKeys.Commands.DeleteProvisioningKey;
+using Provisioning.Application.ProvisioningKeys.Commands.SetProvisioningKeyDisabled;
 using Provisioning.Application.ProvisioningKeys.Queries.GetProvisioningKey;
 using Provisioning.Application.ProvisioningKeys.Queries.ListProvisioningKeys;
 using Provisioning.WebApi.Contracts;
@@ -35,9 +36,9 @@ public sealed class ProvisioningKeysController(ISender sender) : ControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<ProvisioningKeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
-    public async Task<IActionResult> CreateProvisioningKey([FromBody] DisplayNameRequest body, CancellationToken ct)
+    public async Task<IActionResult> CreateProvisioningKey([FromBody] CreateKeyRequest body, CancellationToken ct)
     {
-        var key = await sender.Send(new CreateProvisioningKeyCommand(body.DisplayName), ct);
+        var key = await sender.Send(new CreateProvisioningKeyCommand(body.DisplayName, body.ExpiresAt), ct);
         return this.CreatedAt(key.Id, new ProvisioningKeyResponse(key));
     }
 
@@ -92,4 +93,20 @@ public sealed class ProvisioningKeysController(ISender sender) : ControllerBase
         await sender.Send(new DeleteProvisioningKeyCommand(keyId), ct);
         return new EmptyResponse();
     }
+
+    /// <summary>Disables or enables a provisioning key.</summary>
+    /// <remarks>
+    /// Account credentials only. Body <c>{"disabled": true|false}</c>. While disabled (or once expired) the key provisions
+    /// nothing: <c>POST /v2/tenants</c> with it answers 401, as with an unknown key.
+    /// </remarks>
+    /// <param name="keyId">The provisioning key id (<c>prv_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    /// <param name="body">The new state.</param>
+    [HttpPatch("{keyId}", Name = "SetProvisioningKeyDisabled")]
+    [Consumes("application/json")]
+    [ProducesResponseType<ProvisioningKeyResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<ProvisioningKeyResponse> SetProvisioningKeyDisabled(string keyId, [FromBody] KeyStateRequest body, CancellationToken ct) =>
+        new(await sender.Send(new SetProvisioningKeyDisabledCommand(keyId, body.Required()), ct));
 }

@@ -6,6 +6,7 @@ using Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccount;
 using Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccountKey;
 using Provisioning.Application.ServiceAccounts.Commands.GrantAppAccess;
 using Provisioning.Application.ServiceAccounts.Commands.RevokeAppAccess;
+using Provisioning.Application.ServiceAccounts.Commands.SetServiceAccountKeyDisabled;
 using Provisioning.Application.ServiceAccounts.Commands.UpdateServiceAccount;
 using Provisioning.Application.ServiceAccounts.Queries.GetServiceAccount;
 using Provisioning.Application.ServiceAccounts.Queries.GetServiceAccountKey;
@@ -141,9 +142,9 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     [ProducesResponseType<KeyResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
-    public async Task<IActionResult> CreateServiceAccountKey(string serviceAccountId, [FromBody] DisplayNameRequest body, CancellationToken ct)
+    public async Task<IActionResult> CreateServiceAccountKey(string serviceAccountId, [FromBody] CreateKeyRequest body, CancellationToken ct)
     {
-        var key = await sender.Send(new CreateServiceAccountKeyCommand(serviceAccountId, body.DisplayName), ct);
+        var key = await sender.Send(new CreateServiceAccountKeyCommand(serviceAccountId, body.DisplayName, body.ExpiresAt), ct);
         return this.CreatedAt(key.Id, new KeyResponse(key));
     }
 
@@ -278,4 +279,21 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
         await sender.Send(new RevokeAppAccessCommand(serviceAccountId, appId), ct);
         return new EmptyResponse();
     }
+
+    /// <summary>Disables or enables a service-account key.</summary>
+    /// <remarks>
+    /// Account credentials only. Body <c>{"disabled": true|false}</c>. A disabled key answers 401, with every JWT signed
+    /// with it or issued for it, on every instance from the next request; enabling it restores it exactly.
+    /// </remarks>
+    /// <param name="serviceAccountId">The service account's id.</param>
+    /// <param name="keyId">The key id (<c>svc_…</c>).</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    /// <param name="body">The new state.</param>
+    [HttpPatch("{serviceAccountId}/keys/{keyId}", Name = "SetServiceAccountKeyDisabled")]
+    [Consumes("application/json")]
+    [ProducesResponseType<KeyResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<KeyResponse> SetServiceAccountKeyDisabled(string serviceAccountId, string keyId, [FromBody] KeyStateRequest body, CancellationToken ct) =>
+        new(await sender.Send(new SetServiceAccountKeyDisabledCommand(serviceAccountId, keyId, body.Required()), ct));
 }

@@ -105,7 +105,7 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
     public async Task<TenantResponse> UpdateTenant(string tenantId, [FromBody] UpdateTenantRequest body, CancellationToken ct) =>
         new(await sender.Send(new UpdateTenantCommand(tenantId, body.Name, body.LogoUrl.ToOptionalString("logoUrl"), body.Contacts,
-            body.Settings, body.MaxApps.ToOptionalInt("maxApps"), body.MaxTenants.ToOptionalInt("maxTenants")), ct));
+            body.Settings, body.MaxApps.ToOptionalInt("maxApps"), body.MaxTenants.ToOptionalInt("maxTenants"), body.Status), ct));
 
     /// <summary>Deletes a descendant tenant and everything under it.</summary>
     /// <remarks>

@@ -7,7 +7,7 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.Application.AccountKeys.Commands.CreateAccountKey;
 
 /// <summary>Creates an <c>act_</c> key of the caller's tenant. Its secret is shown in this answer only.</summary>
-public sealed record CreateAccountKeyCommand(string? DisplayName) : ICommand<KeyDto>;
+public sealed record CreateAccountKeyCommand(string? DisplayName, DateTimeOffset? ExpiresAt = null) : ICommand<KeyDto>;
 
 public sealed class CreateAccountKeyCommandHandler(
     IProvisioningDbContext db, ICallerContext callerContext, KeyIssuer keys)
@@ -15,7 +15,7 @@ public sealed class CreateAccountKeyCommandHandler(
 {
     public async ValueTask<KeyDto> Handle(CreateAccountKeyCommand command, CancellationToken cancellationToken)
     {
-        var (key, secret) = await keys.IssueAsync(new KeyOwner.Account(callerContext.Caller.TenantId), command.DisplayName, cancellationToken);
+        var (key, secret) = await keys.IssueAsync(new KeyOwner.Account(callerContext.Caller.TenantId), command.DisplayName, cancellationToken, command.ExpiresAt);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(secret);
     }

@@ -26,7 +26,7 @@ public sealed class DeleteAccountKeyCommandHandler(
 
         // Two concurrent deletions must not remove the last two keys: count under the tenant lock.
         await locks.LockAsync(tenant, cancellationToken);
-        ApiKey.EnsureAccountKeyMayGo(await accountKeys.CountAsync(cancellationToken));
+        key.EnsureMayStopWorking(await accountKeys.CountAsync(k => !k.Disabled, cancellationToken));
 
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);

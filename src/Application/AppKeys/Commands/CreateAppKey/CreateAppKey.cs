@@ -10,7 +10,7 @@ namespace Provisioning.Application.AppKeys.Commands.CreateAppKey;
 
 /// <summary>Creates an <c>app_</c> key for an app the caller can reach; at most 10 per app.</summary>
 [AllowedCallers(CallerKinds.AccountOrServiceAccount)]
-public sealed record CreateAppKeyCommand(string AppId, string? DisplayName) : ICommand<AppKeyDto>;
+public sealed record CreateAppKeyCommand(string AppId, string? DisplayName, DateTimeOffset? ExpiresAt = null) : ICommand<AppKeyDto>;
 
 public sealed class CreateAppKeyCommandHandler(
     IProvisioningDbContext db, ICallerContext callerContext, KeyIssuer keys)
@@ -21,7 +21,7 @@ public sealed class CreateAppKeyCommandHandler(
         var caller = callerContext.Caller;
         var app = await db.GetVisibleAppAsync(caller, command.AppId, cancellationToken);
 
-        var (key, secret) = await keys.IssueAsync(new KeyOwner.App(app.TenantId, app.Id), command.DisplayName, cancellationToken);
+        var (key, secret) = await keys.IssueAsync(new KeyOwner.App(app.TenantId, app.Id), command.DisplayName, cancellationToken, command.ExpiresAt);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToAppKeyDto(secret);
     }

@@ -19,6 +19,6 @@ public sealed class IssueAppKeyJwtQueryHandler(
     {
         var app = await db.GetVisibleAppAsync(callerContext.Caller, query.AppId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(query.KeyId, KeyKind.App, cancellationToken);
-        return new JwtDto(tokens.Issue(key.Id, protector.Unprotect(key.ProtectedSecret), JwtScope.For(key.Kind)));
+        return new JwtDto(tokens.Issue(key.Id, protector.Unprotect(key.ProtectedSecret), JwtScope.For(key.Kind), key.ExpiresAt));
     }
 }

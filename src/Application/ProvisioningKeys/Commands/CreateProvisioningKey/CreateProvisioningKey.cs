@@ -6,7 +6,7 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.Application.ProvisioningKeys.Commands.CreateProvisioningKey;
 
 /// <summary>Creates a provisioning key of the caller's tenant. Only its hash is stored; the secret is shown in this answer only.</summary>
-public sealed record CreateProvisioningKeyCommand(string? DisplayName) : ICommand<ProvisioningKeyDto>;
+public sealed record CreateProvisioningKeyCommand(string? DisplayName, DateTimeOffset? ExpiresAt = null) : ICommand<ProvisioningKeyDto>;
 
 public sealed class CreateProvisioningKeyCommandHandler(
     IProvisioningDbContext db, ICallerContext callerContext, ISecretGenerator secrets, ISecretHasher hasher, TimeProvider clock)
@@ -15,7 +15,7 @@ public sealed class CreateProvisioningKeyCommandHandler(
     public async ValueTask<ProvisioningKeyDto> Handle(CreateProvisioningKeyCommand command, CancellationToken cancellationToken)
     {
         var secret = secrets.NewSecret();
-        var key = ProvisioningKey.Create(callerContext.Caller.TenantId, command.DisplayName!, hasher.Hash(secret), clock.GetUtcNow());
+        var key = ProvisioningKey.Create(callerContext.Caller.TenantId, command.DisplayName!, hasher.Hash(secret), clock.GetUtcNow(), command.ExpiresAt);
         db.ProvisioningKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(secret);

@@ -8,7 +8,7 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.Application.ServiceAccounts.Commands.CreateServiceAccountKey;
 
 /// <summary>Creates an <c>svc_</c> key for a service account; at most 10 per account.</summary>
-public sealed record CreateServiceAccountKeyCommand(string ServiceAccountId, string? DisplayName) : ICommand<KeyDto>;
+public sealed record CreateServiceAccountKeyCommand(string ServiceAccountId, string? DisplayName, DateTimeOffset? ExpiresAt = null) : ICommand<KeyDto>;
 
 public sealed class CreateServiceAccountKeyCommandHandler(
     IProvisioningDbContext db, ICallerContext callerContext, KeyIssuer keys)
@@ -19,7 +19,7 @@ public sealed class CreateServiceAccountKeyCommandHandler(
         var caller = callerContext.Caller;
         var account = await db.GetServiceAccountAsync(caller, command.ServiceAccountId, cancellationToken);
 
-        var (key, secret) = await keys.IssueAsync(new KeyOwner.ServiceAccount(account.TenantId, account.Id), command.DisplayName, cancellationToken);
+        var (key, secret) = await keys.IssueAsync(new KeyOwner.ServiceAccount(account.TenantId, account.Id), command.DisplayName, cancellationToken, command.ExpiresAt);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(secret);
     }

@@ -17,6 +17,6 @@ public sealed class IssueServiceAccountKeyJwtQueryHandler(
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, query.ServiceAccountId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(query.KeyId, KeyKind.ServiceAccount, cancellationToken);
-        return new JwtDto(tokens.Issue(key.Id, protector.Unprotect(key.ProtectedSecret), JwtScope.For(key.Kind)));
+        return new JwtDto(tokens.Issue(key.Id, protector.Unprotect(key.ProtectedSecret), JwtScope.For(key.Kind), key.ExpiresAt));
     }
 }

@@ -30,8 +30,10 @@ public sealed class ProvisionTenantCommandHandler(
         var caller = callerContext.Caller;
 
         // A tenant has few provisioning keys; every hash is checked in constant time.
-        var hashes = await db.ProvisioningKeys.AsNoTracking().Where(k => k.TenantId == caller.TenantId)
-            .Select(k => k.SecretHash).ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var candidates = await db.ProvisioningKeys.AsNoTracking().Where(k => k.TenantId == caller.TenantId && !k.Disabled)
+            .ToListAsync(cancellationToken);
+        var hashes = candidates.Where(k => k.IsUsableAt(now)).Select(k => k.SecretHash).ToList();
         var matches = hashes.Aggregate(false, (found, hash) => hasher.Verify(command.Key!, hash) | found);
         if (!matches)
         {
@@ -42,7 +44,6 @@ public sealed class ProvisionTenantCommandHandler(
         var grantor = caller.HomeTenantId == parent.Id
             ? parent
             : await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken);
-        var now = clock.GetUtcNow();
         var child = parent.CreateChild(command.Name, command.LogoUrl, command.Contacts, command.Emails, command.Settings, now, grantor);
 
         // Counts against the tenant budgets of the parent and its ancestors (402 when one is used up).

@@ -19,7 +19,8 @@ public sealed record UpdateTenantCommand(
     int? Contacts,
     IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings,
     Optional<int?> MaxApps,
-    Optional<int?> MaxTenants = default) : ICommand<TenantDto>;
+    Optional<int?> MaxTenants = default,
+    string? Status = null) : ICommand<TenantDto>;
 
 public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
     : ICommandHandler<UpdateTenantCommand, TenantDto>
@@ -27,11 +28,26 @@ public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICalle
     public async ValueTask<TenantDto> Handle(UpdateTenantCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
+        if (command.Status is not null && await db.IsOwnTenantOrAncestorAsync(caller, command.TenantId, cancellationToken))
+        {
+            throw new ForbiddenException("A tenant cannot suspend or resume itself or an ancestor; an ancestor of it can.");
+        }
+
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
         var changesLimits = command.Contacts is not null || command.MaxApps.IsSet || command.MaxTenants.IsSet;
         if (changesLimits && !caller.IsStrictAncestorOf(tenant))
         {
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
+        }
+
+        if (command.Status is not null)
+        {
+            if (!caller.IsStrictAncestorOf(tenant))
+            {
+                throw new ForbiddenException("Only an ancestor may suspend or resume a tenant; a tenant cannot suspend itself or an ancestor.");
+            }
+
+            tenant.ChangeStatus(command.Status);
         }
 
         // Limits are granted by the caller's own tenant, which cannot grant more than it has.

@@ -1,0 +1,24 @@
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.AppKeys.Commands.SetAppKeyDisabled;
+
+/// <summary>Disables or enables an app key (401 on every instance from the next request while disabled).</summary>
+[AllowedCallers(CallerKinds.AccountOrServiceAccount)]
+public sealed record SetAppKeyDisabledCommand(string AppId, string KeyId, bool Disabled) : ICommand<AppKeyDto>;
+
+public sealed class SetAppKeyDisabledCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector)
+    : ICommandHandler<SetAppKeyDisabledCommand, AppKeyDto>
+{
+    public async ValueTask<AppKeyDto> Handle(SetAppKeyDisabledCommand command, CancellationToken cancellationToken)
+    {
+        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
+        key.SetDisabled(command.Disabled);
+        await db.SaveChangesAsync(cancellationToken);
+        return key.ToAppKeyDto(protector.Unprotect(key.ProtectedSecret));
+    }
+}

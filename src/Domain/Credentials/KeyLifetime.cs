@@ -1,0 +1,32 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Credentials;
+
+/// <summary>Key expiry: <c>expiresAt</c> is in the future and at most ten years ahead; from that instant the key stops working.</summary>
+public static class KeyLifetime
+{
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(3653);
+
+    /// <summary>Returns <paramref name="expiresAt"/> when acceptable at <paramref name="now"/>; otherwise a 400 naming <c>expiresAt</c>.</summary>
+    public static DateTimeOffset? Check(DateTimeOffset? expiresAt, DateTimeOffset now)
+    {
+        if (expiresAt is not { } at)
+        {
+            return null;
+        }
+
+        if (at <= now)
+        {
+            throw new DomainRuleException("expiresAt", "expiresAt must be in the future.");
+        }
+
+        if (at > now + Longest)
+        {
+            throw new DomainRuleException("expiresAt", "expiresAt must be at most 10 years ahead.");
+        }
+
+        return at.ToUniversalTime();
+    }
+
+    public static bool HasExpired(DateTimeOffset? expiresAt, DateTimeOffset now) => expiresAt is { } at && now >= at;
+}

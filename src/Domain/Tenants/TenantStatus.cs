@@ -1,0 +1,24 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Tenants;
+
+/// <summary>
+/// A tenant is <c>active</c> or <c>suspended</c>. While a tenant is suspended, every credential of it and of its
+/// descendants answers 403 <c>tenant_suspended</c> and nothing is provisioned under it; its ancestors keep full control.
+/// </summary>
+public static class TenantStatus
+{
+    public const string Active = "active";
+    public const string Suspended = "suspended";
+
+    public static string Parse(string? value) => value switch
+    {
+        Active => Active,
+        Suspended => Suspended,
+        _ => throw new DomainRuleException("status", $"status must be '{Active}' or '{Suspended}'."),
+    };
+}
+
+/// <summary>The caller's tenant, or one of its ancestors, is suspended; or the target of a provisioning is: 403.</summary>
+public sealed class TenantSuspendedException()
+    : ExpectedException("tenant_suspended", 403, "This tenant, or one of its ancestors, is suspended.");

@@ -1,0 +1,131 @@
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Lifecycle;
+
+/// <summary>Disabling, enabling and expiring keys of every kind (API.md §12).</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class KeyStateTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task DisablingAKeyOfEachKind_Is401UntilEnabled_AndTheKeyShowsIt()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        var sa = await account.CreateServiceAccountAsync();
+        var appId = await account.CreateAppAsync("disable");
+        var appKey = await account.CreateAppKeyAsync(appId);
+        var issued = (string)(await account.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}/jwt"))["jwt"]!;
+        using var svcBasic = service.Basic(sa.Key);
+        using var svcSigned = service.WithBearer(Jwt.ForKey(sa.Key.Id, sa.Key.Secret));
+        using var svcIssued = service.WithBearer(issued);
+        using var app = service.Basic(appKey);
+
+        var disabled = (await account.PatchJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}", new { disabled = true }))["key"]!;
+        Assert.True((bool)disabled["disabled"]!);
+        (await account.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = true }))["key"]!["disabled"]!.GetValue<bool>();
+        foreach (var client in new[] { svcBasic, svcSigned, svcIssued })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync($"/v2/apps/{appId}")).StatusCode);
+        Assert.True((bool)(await account.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys"))["keys"]![0]!["disabled"]!);
+
+        await account.PatchJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}", new { disabled = false });
+        await account.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = false });
+        foreach (var client in new[] { svcBasic, svcSigned, svcIssued })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync($"/v2/apps/{appId}")).StatusCode);
+        Assert.Contains("disabled", Http.Titles(await account.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { }, HttpStatusCode.BadRequest)));
+    }
+
+    [Fact]
+    public async Task TheLastEnabledAccountKey_CannotBeDisabledOrDeleted()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var first = tenant.Client();
+        var second = (await first.PostJsonAsync("/v2/keys", new { displayName = "second" }, HttpStatusCode.Created))["key"]!;
+        var secondId = (string)second["id"]!;
+        using var asSecond = service.WithBasic(secondId, (string)second["secret"]!);
+
+        await asSecond.PatchJsonAsync($"/v2/keys/{tenant.KeyId}", new { disabled = true });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await first.GetAsync("/v2/apps")).StatusCode);
+        Http.AssertV2Error(await asSecond.PatchJsonAsync($"/v2/keys/{secondId}", new { disabled = true }, HttpStatusCode.Conflict), "conflict");
+        Http.AssertV2Error(await asSecond.DeleteJsonAsync($"/v2/keys/{secondId}", HttpStatusCode.Conflict), "conflict");
+
+        // A disabled key may go; the enabled one stays.
+        await asSecond.DeleteJsonAsync($"/v2/keys/{tenant.KeyId}");
+        Assert.Equal(HttpStatusCode.OK, (await asSecond.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ADisabledProvisioningKey_ProvisionsNothing_UntilEnabled()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        var created = (await account.PostJsonAsync("/v2/provisioningkeys", new { displayName = "franchise" }, HttpStatusCode.Created))["provisioningKey"]!;
+        var (id, secret) = ((string)created["id"]!, (string)created["secret"]!);
+
+        Assert.True((bool)(await account.PatchJsonAsync($"/v2/provisioningkeys/{id}", new { disabled = true }))["provisioningKey"]!["disabled"]!);
+        Http.AssertV2Error(await account.PostJsonAsync("/v2/tenants", new { name = "nope", key = secret }, HttpStatusCode.Unauthorized), "unauthorized");
+        await account.PatchJsonAsync($"/v2/provisioningkeys/{id}", new { disabled = false });
+        await account.PostJsonAsync("/v2/tenants", new { name = "yes", key = secret }, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AnExpiringKey_StopsAtItsInstant_WithItsJwts_AndIssuedJwtsNeverOutliveIt()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var database = await service.Postgres.CreateDatabaseAsync("expiry_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(database, new()
+        {
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+        }, clock);
+        using var root = factory.CreateClient();
+        root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+
+        var sa = (string)(await root.PostJsonAsync("/v2/serviceaccounts", new { displayName = "expiring" }, HttpStatusCode.Created))["serviceAccount"]!["id"]!;
+        var expiresAt = clock.GetUtcNow().AddMinutes(30);
+        var key = (await root.PostJsonAsync($"/v2/serviceaccounts/{sa}/keys", new { displayName = "30 min", expiresAt }, HttpStatusCode.Created))["key"]!;
+        var (keyId, secret) = ((string)key["id"]!, (string)key["secret"]!);
+        Assert.Equal(expiresAt.ToUnixTimeSeconds(), DateTimeOffset.Parse((string)key["expiresAt"]!).ToUnixTimeSeconds());
+
+        // An issued JWT (lifetime one hour by default) ends when the key does.
+        var issued = (string)(await root.GetJsonAsync($"/v2/serviceaccounts/{sa}/keys/{keyId}/jwt"))["jwt"]!;
+        var validTo = DateTime.SpecifyKind(new JsonWebToken(issued).ValidTo, DateTimeKind.Utc);
+        Assert.Equal(expiresAt.ToUnixTimeSeconds(), new DateTimeOffset(validTo).ToUnixTimeSeconds());
+
+        HttpClient Client(System.Net.Http.Headers.AuthenticationHeaderValue auth)
+        {
+            var client = factory.CreateClient();
+            client.DefaultRequestHeaders.Authorization = auth;
+            return client;
+        }
+
+        using var basic = Client(ServiceFixture.BasicHeader(keyId, secret));
+        using var signed = Client(new("Bearer", Jwt.ForKey(keyId, secret)));
+        Assert.Equal(HttpStatusCode.OK, (await basic.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await signed.GetAsync("/v2/apps")).StatusCode);
+
+        clock.Advance(TimeSpan.FromMinutes(29));
+        Assert.Equal(HttpStatusCode.OK, (await basic.GetAsync("/v2/apps")).StatusCode);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await basic.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await signed.GetAsync("/v2/apps")).StatusCode);
+
+        // expiresAt in the past, or more than ten years ahead: 400 naming it; for every kind of key.
+        var now = clock.GetUtcNow();
+        foreach (var route in new[] { $"/v2/serviceaccounts/{sa}/keys", "/v2/keys", "/v2/provisioningkeys" })
+        {
+            Assert.Contains("expiresAt", Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = now.AddSeconds(-1) }, HttpStatusCode.BadRequest)));
+            Assert.Contains("expiresAt", Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = now.AddYears(11) }, HttpStatusCode.BadRequest)));
+        }
+    }
+}

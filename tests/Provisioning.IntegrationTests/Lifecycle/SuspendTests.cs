@@ -1,0 +1,100 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Domain.Common;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Lifecycle;
+
+/// <summary>Suspending a tenant (API.md §12): its whole subtree is refused with 403 tenant_suspended, its ancestors keep control, resume restores all.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class SuspendTests(ServiceFixture service)
+{
+    private static async Task<HttpStatusCode> StatusOfAsync(HttpClient client, string path, string? code = null)
+    {
+        using var response = await client.GetAsync(path);
+        if (code is not null)
+        {
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            var actual = (string?)(path.StartsWith("/v1.1", StringComparison.Ordinal) ? body["error"]?["code"] : body["errors"]?[0]?["code"]);
+            Assert.Equal(code, actual);
+        }
+
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task ASuspendedTenantAndItsDescendants_Are403OnEveryRouteAndCredential_UntilResumed()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "To suspend");
+        using var asChild = service.Client(child);
+        var grandchild = await asChild.ProvisionAsync(name: "Below it");
+        var sa = await asChild.CreateServiceAccountAsync();
+        var appId = await asChild.CreateAppAsync("kept");
+        var appKey = await asChild.CreateAppKeyAsync(appId);
+        var credentials = new (string Name, HttpClient Client, string Path)[]
+        {
+            ("token as Bearer", service.Client(child), "/v2/apps"),
+            ("token as Basic", service.WithBasic("api", child.Token), "/v2/tenants/self"),
+            ("grandchild token", service.Client(grandchild), "/v2/apps"),
+            ("svc key", service.Basic(sa.Key), "/v2/apps"),
+            ("svc JWT", service.WithBearer(Jwt.ForKey(sa.Key.Id, sa.Key.Secret)), "/v2/apps"),
+            ("app key", service.Basic(appKey), $"/v2/apps/{appId}"),
+            ("v1.1 token", service.Client(child), "/v1.1/apps"),
+        };
+        foreach (var (name, client, path) in credentials)
+        {
+            Assert.True(HttpStatusCode.OK == await StatusOfAsync(client, path), $"{name} before the suspension");
+        }
+
+        var suspended = (await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" }))["tenant"]!;
+        Assert.Equal("suspended", (string?)suspended["status"]);
+
+        foreach (var (name, client, path) in credentials)
+        {
+            Assert.True(HttpStatusCode.Forbidden == await StatusOfAsync(client, path, "tenant_suspended"), $"{name} while suspended");
+        }
+
+        // The ancestor keeps full control, but nothing is provisioned under the suspended tenant, not even on its behalf.
+        Assert.Equal("To suspend", (string?)(await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!["name"]);
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Suspended, renamed" });
+        using (var create = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "no" }) })
+        {
+            create.Headers.Add("On-Behalf-Of", grandchild.Id);
+            using var response = await root.SendAsync(create);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        Assert.Equal(1, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(child.Id))));
+
+        // Resume: every credential works again; nothing was lost.
+        Assert.Equal("active", (string?)(await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" }))["tenant"]!["status"]);
+        foreach (var (name, client, path) in credentials)
+        {
+            Assert.True(HttpStatusCode.OK == await StatusOfAsync(client, path), $"{name} after resuming");
+            client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task OnlyAStrictAncestorSuspends_AndTheStatusMustBeKnown()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Self-suspender");
+        using var asChild = service.Client(child);
+        var grandchild = await asChild.ProvisionAsync(name: "Grand");
+        using var asGrandchild = service.Client(grandchild);
+
+        Http.AssertV2Error(await asChild.PatchJsonAsync("/v2/tenants/self", new { status = "suspended" }, HttpStatusCode.Forbidden), "forbidden");
+        Http.AssertV2Error(await asChild.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" }, HttpStatusCode.Forbidden), "forbidden");
+        Http.AssertV2Error(await asGrandchild.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" }, HttpStatusCode.Forbidden), "forbidden");
+        Assert.Contains("status", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { status = "paused" }, HttpStatusCode.BadRequest)));
+
+        // The child may suspend its own child, and an account acting on behalf of the child may too.
+        await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { status = "suspended" });
+        Assert.Equal(HttpStatusCode.Forbidden, (await asGrandchild.GetAsync("/v2/apps")).StatusCode);
+        await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { status = "active" });
+        Assert.Equal(HttpStatusCode.OK, (await asGrandchild.GetAsync("/v2/apps")).StatusCode);
+    }
+}
