@@ -42,7 +42,9 @@ public static class DependencyInjection
         services.AddScoped<MasterKeyCheck>();
         services.AddScoped<ITenantBudgets, TenantBudgets>();
 
-        services.AddSingleton<ISecretProtector>(_ => new AesGcmSecretProtector(MasterKey(configuration, environment)));
+        services.AddSingleton(_ => new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration)));
+        services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());
+        services.AddScoped<SecretRotation>();
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
         services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section))
@@ -66,7 +68,14 @@ public static class DependencyInjection
     {
         ConnectionString(configuration);
         MasterKey(configuration, environment);
+        PreviousMasterKeys(configuration);
     }
+
+    /// <summary><c>Provisioning:Secrets:PreviousMasterKeys:0</c>, <c>:1</c>, …: older keys that still decrypt while <c>rotate-secrets</c> runs.</summary>
+    private static List<byte[]> PreviousMasterKeys(IConfiguration configuration) =>
+        [.. configuration.GetSection($"{SecretsOptions.Section}:PreviousMasterKeys").GetChildren()
+            .Where(c => !string.IsNullOrWhiteSpace(c.Value))
+            .Select(c => AesGcmSecretProtector.ParseMasterKey(c.Value, c.Path))];
 
     private static string ConnectionString(IConfiguration configuration)
     {

@@ -97,6 +97,14 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         await db.Database.SqlQuery<int>($"SELECT coalesce(sum(apps), 0)::int AS \"Value\" FROM tenant_app_counts WHERE tenant_id = {tenant.Value}")
             .SingleAsync(cancellationToken);
 
+    public async Task<IReadOnlyDictionary<string, int>> AppCountsAsync(CancellationToken cancellationToken) =>
+        (await db.Database.SqlQuery<TenantAppCount>(
+                $"SELECT tenant_id, sum(apps)::int AS apps FROM tenant_app_counts GROUP BY tenant_id")
+            .ToListAsync(cancellationToken))
+        .ToDictionary(c => c.TenantId, c => c.Apps);
+
+    private sealed record TenantAppCount(string TenantId, int Apps);
+
     /// <summary>Runs the statements; refuses a suspended subtree; returns the first row whose budget is now passed (id, limit), or null.</summary>
     private async Task<(string Id, int Limit)?> QueryOverAsync(string sql, TenantId tenant, CancellationToken cancellationToken)
     {

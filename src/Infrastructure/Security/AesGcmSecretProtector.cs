@@ -5,17 +5,23 @@ using Provisioning.Application.Common.Abstractions;
 namespace Provisioning.Infrastructure.Security;
 
 /// <summary>
-/// AES-256-GCM with the master key. Layout: version (1 byte) | nonce (12) | tag (16) | ciphertext.
-/// The version byte leaves room for master-key rotation.
+/// AES-256-GCM under the master key, with rotation: the current key encrypts, the current and every previous key
+/// decrypt (<c>Provisioning:Secrets:PreviousMasterKeys</c>), and <see cref="SecretRotation"/> re-encrypts what an old
+/// key protects. Layout, version 2: 2 | key id (4 bytes: the first bytes of SHA-256 of the key) | nonce (12) | tag (16) |
+/// ciphertext. Version 1 (no key id, before rotation existed) is still read, by trying each key.
 /// </summary>
 public sealed class AesGcmSecretProtector : ISecretProtector
 {
-    private const byte Version = 1;
+    private const byte Version1 = 1;
+    private const byte Version2 = 2;
+    private const int KeyIdSize = 4;
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private readonly byte[] _key;
+    private readonly byte[] _keyId;
+    private readonly IReadOnlyList<(byte[] Id, byte[] Key)> _decryptors;
 
-    public AesGcmSecretProtector(byte[] masterKey)
+    public AesGcmSecretProtector(byte[] masterKey, IEnumerable<byte[]>? previousMasterKeys = null)
     {
         if (masterKey.Length != 32)
         {
@@ -23,15 +29,26 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         }
 
         _key = masterKey;
+        _keyId = KeyIdOf(masterKey);
+        _decryptors = [(_keyId, masterKey), .. (previousMasterKeys ?? []).Select(k => (KeyIdOf(k), k))];
     }
 
-    /// <summary>Parses the configured master key, saying exactly what is wrong when it cannot.</summary>
-    public static byte[] ParseMasterKey(string? base64)
+    /// <summary>True when <paramref name="protectedSecret"/> is already under the current master key (nothing to rotate).</summary>
+    public bool IsUnderCurrentKey(byte[] protectedSecret) =>
+        protectedSecret.Length > 1 + KeyIdSize && protectedSecret[0] == Version2 && protectedSecret.AsSpan(1, KeyIdSize).SequenceEqual(_keyId);
+
+    /// <summary>The current key's id as stored in version-2 secrets (for finding the ones to rotate in SQL).</summary>
+    public byte[] CurrentKeyId => _keyId;
+
+    private static byte[] KeyIdOf(byte[] key) => SHA256.HashData(key)[..KeyIdSize];
+
+    /// <summary>Parses a configured master key, saying exactly what is wrong (and with which setting) when it cannot.</summary>
+    public static byte[] ParseMasterKey(string? base64, string setting = "Provisioning:Secrets:MasterKey")
     {
         if (string.IsNullOrWhiteSpace(base64))
         {
             throw new InvalidOperationException(
-                "Provisioning:Secrets:MasterKey is not set. Set Provisioning__Secrets__MasterKey to the base64 of 32 random bytes " +
+                $"{setting} is not set. Set {setting.Replace(":", "__", StringComparison.Ordinal)} to the base64 of 32 random bytes " +
                 "(for example: openssl rand -base64 32). It encrypts key secrets at rest and must be kept outside the database.");
         }
 
@@ -42,40 +59,60 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException("Provisioning:Secrets:MasterKey is not valid base64. It must be the base64 of 32 random bytes.");
+            throw new InvalidOperationException($"{setting} is not valid base64. It must be the base64 of 32 random bytes.");
         }
 
         return bytes.Length == 32
             ? bytes
-            : throw new InvalidOperationException($"Provisioning:Secrets:MasterKey decodes to {bytes.Length} bytes; it must be exactly 32.");
+            : throw new InvalidOperationException($"{setting} decodes to {bytes.Length} bytes; it must be exactly 32.");
     }
 
     public byte[] Protect(string secret)
     {
         var plaintext = Encoding.UTF8.GetBytes(secret);
-        var output = new byte[1 + NonceSize + TagSize + plaintext.Length];
-        output[0] = Version;
-        var nonce = output.AsSpan(1, NonceSize);
+        var header = 1 + KeyIdSize;
+        var output = new byte[header + NonceSize + TagSize + plaintext.Length];
+        output[0] = Version2;
+        _keyId.CopyTo(output, 1);
+        var nonce = output.AsSpan(header, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(1 + NonceSize + TagSize), output.AsSpan(1 + NonceSize, TagSize));
+        aes.Encrypt(nonce, plaintext, output.AsSpan(header + NonceSize + TagSize), output.AsSpan(header + NonceSize, TagSize));
         return output;
     }
 
     public string Unprotect(byte[] protectedSecret)
     {
-        if (protectedSecret.Length < 1 + NonceSize + TagSize || protectedSecret[0] != Version)
+        var header = protectedSecret.Length > 0 && protectedSecret[0] == Version2 ? 1 + KeyIdSize
+            : protectedSecret.Length > 0 && protectedSecret[0] == Version1 ? 1
+            : throw new CryptographicException("Unknown protected secret format.");
+        if (protectedSecret.Length < header + NonceSize + TagSize)
         {
             throw new CryptographicException("Unknown protected secret format.");
         }
 
-        var plaintext = new byte[protectedSecret.Length - 1 - NonceSize - TagSize];
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Decrypt(
-            protectedSecret.AsSpan(1, NonceSize),
-            protectedSecret.AsSpan(1 + NonceSize + TagSize),
-            protectedSecret.AsSpan(1 + NonceSize, TagSize),
-            plaintext);
-        return Encoding.UTF8.GetString(plaintext);
+        var candidates = header == 1
+            ? _decryptors
+            : _decryptors.Where(d => protectedSecret.AsSpan(1, KeyIdSize).SequenceEqual(d.Id)).ToList();
+        foreach (var (_, key) in candidates)
+        {
+            var plaintext = new byte[protectedSecret.Length - header - NonceSize - TagSize];
+            try
+            {
+                using var aes = new AesGcm(key, TagSize);
+                aes.Decrypt(
+                    protectedSecret.AsSpan(header, NonceSize),
+                    protectedSecret.AsSpan(header + NonceSize + TagSize),
+                    protectedSecret.AsSpan(header + NonceSize, TagSize),
+                    plaintext);
+                return Encoding.UTF8.GetString(plaintext);
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                // Another key's secret: try the next one.
+            }
+        }
+
+        throw new CryptographicException("No configured master key decrypts this secret.");
     }
 }

@@ -6,9 +6,8 @@ namespace Provisioning.WebApi.Hosting;
 /// </summary>
 public static class HealthCheckCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> ProbeAsync(string url)
     {
-        var url = args.Length > 1 ? args[1] : "http://127.0.0.1:8080/readyz";
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         try
         {

@@ -33,6 +33,38 @@ public sealed class SecretsTests
         Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect([9, 9, 9]));
     }
 
+    [Fact]
+    public void Protector_WithPreviousKeys_DecryptsWhatTheyProtected_AndEncryptsUnderTheCurrentOne()
+    {
+        var old = RandomNumberGenerator.GetBytes(32);
+        var underOld = new AesGcmSecretProtector(old).Protect("rotated");
+        var rotating = new AesGcmSecretProtector(Key, [old]);
+        Assert.Equal("rotated", rotating.Unprotect(underOld));
+        Assert.False(rotating.IsUnderCurrentKey(underOld));
+        var underNew = rotating.Protect("rotated");
+        Assert.True(rotating.IsUnderCurrentKey(underNew));
+        Assert.Equal("rotated", new AesGcmSecretProtector(Key).Unprotect(underNew));
+        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(underOld));
+    }
+
+    [Fact]
+    public void Protector_StillReadsVersion1Secrets_WrittenBeforeRotationExisted()
+    {
+        // Version 1: 1 | nonce (12) | tag (16) | ciphertext, under the key, with no key id.
+        var plaintext = "legacy-secret"u8.ToArray();
+        var v1 = new byte[1 + 12 + 16 + plaintext.Length];
+        v1[0] = 1;
+        RandomNumberGenerator.Fill(v1.AsSpan(1, 12));
+        using (var aes = new AesGcm(Key, 16))
+        {
+            aes.Encrypt(v1.AsSpan(1, 12), plaintext, v1.AsSpan(29), v1.AsSpan(13, 16));
+        }
+
+        Assert.Equal("legacy-secret", new AesGcmSecretProtector(Key).Unprotect(v1));
+        Assert.Equal("legacy-secret", new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32), [Key]).Unprotect(v1));
+        Assert.False(new AesGcmSecretProtector(Key).IsUnderCurrentKey(v1));
+    }
+
     [Theory]
     [InlineData(null, "is not set")]
     [InlineData("   ", "is not set")]

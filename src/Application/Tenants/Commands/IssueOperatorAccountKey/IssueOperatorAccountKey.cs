@@ -1,0 +1,43 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Application.Keys;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
+
+/// <summary>
+/// The operator's <c>create-account-key --tenant &lt;id|root&gt;</c> (a lost root key, a locked-out customer): a new account
+/// key of that tenant, its secret returned once. The authority is access to the service's host and configuration, not
+/// an API credential, so this message is only ever sent by the command-line verb.
+/// </summary>
+[SystemMessage]
+public sealed record IssueOperatorAccountKeyCommand(string Tenant, string? DisplayName) : ICommand<IssuedOperatorKey>;
+
+public sealed record IssuedOperatorKey(string TenantId, string KeyId, string Secret);
+
+public sealed class IssueOperatorAccountKeyCommandHandler(IProvisioningDbContext db, KeyIssuer keys)
+    : ICommandHandler<IssueOperatorAccountKeyCommand, IssuedOperatorKey>
+{
+    public const string Root = "root";
+
+    public async ValueTask<IssuedOperatorKey> Handle(IssueOperatorAccountKeyCommand command, CancellationToken cancellationToken)
+    {
+        var tenants = db.Tenants.AsNoTracking();
+        var tenant = command.Tenant == Root
+            ? await tenants.Where(t => t.ParentId == null).Select(t => (TenantId?)t.Id).FirstOrDefaultAsync(cancellationToken)
+            : IdGenerator.IsValid(command.Tenant)
+                ? await tenants.Where(t => t.Id == new TenantId(command.Tenant)).Select(t => (TenantId?)t.Id).FirstOrDefaultAsync(cancellationToken)
+                : null;
+        if (tenant is not { } id)
+        {
+            throw new NotFoundException("Tenant");
+        }
+
+        var (key, secret) = await keys.IssueAsync(new KeyOwner.Account(id), command.DisplayName ?? "Operator key", cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return new IssuedOperatorKey(id.Value, key.Id.Value, secret);
+    }
+}

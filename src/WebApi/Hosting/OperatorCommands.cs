@@ -1,0 +1,146 @@
+using System.CommandLine;
+using Mediator;
+using Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
+using Provisioning.Application.Tenants.Queries.GetTenantTree;
+using Provisioning.Infrastructure;
+using Provisioning.Infrastructure.Security;
+
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// The operator's verbs on the published service, <c>dotnet Provisioning.WebApi.dll &lt;verb&gt;</c>, parsed by
+/// System.CommandLine (help, errors, exit codes). They use the service's own configuration (environment variables,
+/// appsettings.json) and services, and never start the web server. What an operator can fix is one sentence on standard
+/// error and exit code 1; a usage error is the parser's message and exit code 1.
+/// </summary>
+public static class OperatorCommands
+{
+    private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "tenants", "--help", "-h", "-?", "--version"];
+
+    public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+
+    public static Task<int> InvokeAsync(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+
+    private static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Provisioning: operator verbs. Without a verb, the service serves its API.");
+
+        var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).");
+        migrate.SetAction((_, ct) => WithServicesAsync(async services =>
+        {
+            await services.MigrateDatabaseAsync(ct);
+            Console.Out.WriteLine("The database is migrated.");
+            return 0;
+        }));
+        root.Subcommands.Add(migrate);
+
+        var url = new Argument<string>("url")
+        {
+            Description = "The readiness URL to probe.",
+            DefaultValueFactory = _ => "http://127.0.0.1:8080/readyz",
+        };
+        var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url };
+        healthcheck.SetAction((parse, _) => HealthCheckCommand.ProbeAsync(parse.GetValue(url)!));
+        root.Subcommands.Add(healthcheck);
+
+        var batchSize = new Option<int>("--batch-size")
+        {
+            Description = "Secrets re-encrypted per transaction.",
+            DefaultValueFactory = _ => SecretRotation.DefaultBatchSize,
+        };
+        batchSize.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
+            {
+                r.AddError("--batch-size must be between 1 and 10000.");
+            }
+        });
+        var rotate = new Command(
+            "rotate-secrets",
+            "Re-encrypt every stored secret under the current Provisioning:Secrets:MasterKey, in batches, while the service runs. " +
+            "List the old key in Provisioning:Secrets:PreviousMasterKeys:0 until this has finished; run it again if it was interrupted.")
+        {
+            batchSize,
+        };
+        rotate.SetAction((parse, ct) => WithServicesAsync(async services =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+            var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Out.WriteLine($"  {done} re-encrypted"), ct);
+            Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
+                                  "The previous master keys may now be removed from the configuration.");
+            return 0;
+        }));
+        root.Subcommands.Add(rotate);
+
+        var tenant = new Option<string>("--tenant")
+        {
+            Description = "The tenant's id, or 'root' for the root tenant.",
+            Required = true,
+        };
+        var name = new Option<string>("--name") { Description = "The key's display name.", DefaultValueFactory = _ => "Operator key" };
+        var createKey = new Command(
+            "create-account-key",
+            "Create a new account key of a tenant and print it once (a lost root key, a locked-out customer). Access to this host is the authority.")
+        {
+            tenant,
+            name,
+        };
+        createKey.SetAction((parse, ct) => WithServicesAsync(async services =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+            var key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
+            Console.Out.WriteLine($"tenantId: {key.TenantId}");
+            Console.Out.WriteLine($"keyId:    {key.KeyId}");
+            Console.Out.WriteLine($"secret:   {key.Secret}");
+            Console.Out.WriteLine("The secret is shown only now; keep it safe.");
+            return 0;
+        }));
+        root.Subcommands.Add(createKey);
+
+        var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.");
+        tenants.SetAction((_, ct) => WithServicesAsync(async services =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(), ct);
+            foreach (var row in rows)
+            {
+                var budgets = $"apps {row.AppCount}{(row.MaxApps is { } a ? $" (subtree budget {a})" : string.Empty)}" +
+                              (row.MaxTenants is { } t ? $", tenant budget {t}" : string.Empty);
+                Console.Out.WriteLine($"{new string(' ', 2 * row.Depth)}{row.Name}  [{row.Id}]  {row.Status}  {budgets}");
+            }
+
+            return 0;
+        }));
+        root.Subcommands.Add(tenants);
+        return root;
+    }
+
+    /// <summary>Builds the service (not started), checks its configuration and runs <paramref name="verb"/> with its services.</summary>
+    private static async Task<int> WithServicesAsync(Func<IServiceProvider, Task<int>> verb)
+    {
+        try
+        {
+            await using var app = Program.CreateApp([]);
+            return await StartupChecksRunAsync(app, () => verb(app.Services));
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"Provisioning: {e.Message}");
+            return 1;
+        }
+        catch (Domain.Common.ExpectedException e)
+        {
+            Console.Error.WriteLine($"Provisioning: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> StartupChecksRunAsync(WebApplication app, Func<Task<int>> verb)
+    {
+        var result = 1;
+        await StartupChecks.RunAsync(async () => result = await verb(), app.Configuration);
+        return result;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Npgsql;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Hosting;
+
+/// <summary>The operator verbs on the published service: help, exit codes, one-sentence errors, and what they do.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed partial class OperatorCommandsTests(ServiceFixture service)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    private async Task<(int ExitCode, string Out, string Error)> RunAsync(Dictionary<string, string?> environment, params string[] args)
+    {
+        await using var process = ServiceProcess.Start(environment, args);
+        var exit = await process.WaitForExitAsync(Timeout);
+        return (exit, process.StandardOutput, process.StandardError);
+    }
+
+    [Fact]
+    public async Task Help_ListsEveryVerb_AndUsageErrorsAreOneLineWithExitCode1()
+    {
+        var (exit, output, _) = await RunAsync([], "--help");
+        Assert.Equal(0, exit);
+        foreach (var verb in new[] { "migrate", "healthcheck", "rotate-secrets", "create-account-key", "tenants" })
+        {
+            Assert.Contains(verb, output);
+        }
+
+        var (missing, _, error) = await RunAsync([], "create-account-key");
+        Assert.Equal(1, missing);
+        Assert.Contains("Option '--tenant' is required.", error);
+
+        var (unreachable, _, down) = await RunAsync(new()
+        {
+            ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Port=1;Database=x;Username=postgres;Timeout=3",
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        }, "tenants");
+        Assert.Equal(1, unreachable);
+        Assert.Contains("PostgreSQL cannot be reached", down);
+        Assert.DoesNotContain("   at ", down);
+    }
+
+    [Fact]
+    public async Task MigrateCreateAccountKeyAndTenants_WorkOnTheServicesDatabase()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("verbs_" + Guid.NewGuid().ToString("N")[..8]);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+
+        Assert.Equal(0, (await RunAsync(environment, "migrate")).ExitCode);
+
+        // No root yet (the service was never started): 'root' is not found, said in one line.
+        var (noRoot, _, notFound) = await RunAsync(environment, "create-account-key", "--tenant", "root");
+        Assert.Equal(1, noRoot);
+        Assert.Contains("Tenant not found", notFound);
+
+        // Start the service once so the root exists, then recover "a lost root key".
+        environment["Provisioning__Bootstrap__KeyId"] = ServiceFixture.RootKeyId;
+        environment["Provisioning__Bootstrap__Secret"] = ServiceFixture.RootSecret;
+        await using (var factory = new ConfiguredServiceFactory(database, new()
+        {
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+        }))
+        {
+            using var root = factory.CreateClient();
+            root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            await root.ProvisionAsync(name: "Customer A");
+
+            var (exit, output, _) = await RunAsync(environment, "create-account-key", "--tenant", "root");
+            Assert.Equal(0, exit);
+            var keyId = KeyIdLine().Match(output).Groups[1].Value;
+            var secret = SecretLine().Match(output).Groups[1].Value;
+            using var recovered = factory.CreateClient();
+            recovered.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
+            Assert.Equal(HttpStatusCode.OK, (await recovered.GetAsync("/v2/tenants/self")).StatusCode);
+        }
+
+        var (treeExit, tree, _) = await RunAsync(environment, "tenants");
+        Assert.Equal(0, treeExit);
+        Assert.Contains("Root  [", tree);
+        Assert.Contains("  Customer A  [", tree);
+        Assert.Contains("active", tree);
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM api_keys WHERE display_name = 'Operator key'", connection);
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
+    }
+
+    [GeneratedRegex(@"keyId:\s+(act_[0-9a-f]{24})")]
+    private static partial Regex KeyIdLine();
+
+    [GeneratedRegex(@"secret:\s+(\S+)")]
+    private static partial Regex SecretLine();
+}

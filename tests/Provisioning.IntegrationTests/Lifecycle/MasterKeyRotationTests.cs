@@ -1,0 +1,107 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Provisioning.Infrastructure.Security;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Lifecycle;
+
+/// <summary>Master-key rotation (API.md §12): previous keys decrypt, rotate-secrets re-encrypts under load, then the new key alone suffices.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class MasterKeyRotationTests(ServiceFixture service)
+{
+    private static ConfiguredServiceFactory Start(string database, string masterKey, params string[] previous)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+            ["Provisioning:Secrets:MasterKey"] = masterKey,
+            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+        };
+        for (var i = 0; i < previous.Length; i++)
+        {
+            settings[$"Provisioning:Secrets:PreviousMasterKeys:{i}"] = previous[i];
+        }
+
+        return new ConfiguredServiceFactory(database, settings);
+    }
+
+    private static HttpClient As(ConfiguredServiceFactory factory, string keyId, string secret)
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
+        return client;
+    }
+
+    [Fact]
+    public async Task RotatingUnderLoad_ThenStartingWithOnlyTheNewKey_KeepsEveryKeyWorking()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
+        var oldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var newKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+        // Keys of every kind under the old master key.
+        var issued = new List<(string Id, string Secret)> { (ServiceFixture.RootKeyId, ServiceFixture.RootSecret) };
+        await using (var before = Start(database, oldKey))
+        {
+            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            for (var i = 0; i < 12; i++)
+            {
+                var sa = await root.CreateServiceAccountAsync($"sa {i}");
+                issued.Add((sa.Key.Id, sa.Key.Secret));
+            }
+
+            var app = await root.CreateAppAsync("rotated app");
+            var appKey = await root.CreateAppKeyAsync(app);
+            issued.Add((appKey.Id, appKey.Secret));
+        }
+
+        // The new key encrypts, the old one still decrypts; rotate in small batches while requests keep coming.
+        await using (var during = Start(database, newKey, oldKey))
+        {
+            using var stop = new CancellationTokenSource();
+            var load = Task.Run(async () =>
+            {
+                var statuses = new List<HttpStatusCode>();
+                while (!stop.IsCancellationRequested)
+                {
+                    foreach (var (id, secret) in issued)
+                    {
+                        using var client = As(during, id, secret);
+                        statuses.Add((await client.GetAsync(id.StartsWith("app_", StringComparison.Ordinal) ? "/v2/tenants/self" : "/v2/apps")).StatusCode);
+                    }
+                }
+
+                return statuses;
+            });
+
+            await using (var scope = during.Services.CreateAsyncScope())
+            {
+                var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+                Assert.Equal(issued.Count, await rotation.PendingAsync(CancellationToken.None));
+                Assert.Equal(issued.Count, await rotation.RotateAsync(batchSize: 3, progress: null, CancellationToken.None));
+                Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None));
+                Assert.Equal(0, await rotation.RotateAsync(batchSize: 3, progress: null, CancellationToken.None)); // idempotent
+            }
+
+            await stop.CancelAsync();
+            var statuses = await load;
+            Assert.NotEmpty(statuses);
+            Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.Forbidden, $"{s} during the rotation"));
+        }
+
+        // The old key can go: a service with only the new one starts, and every key works.
+        await using var after = Start(database, newKey);
+        foreach (var (id, secret) in issued)
+        {
+            using var client = As(after, id, secret);
+            var status = (await client.GetAsync(id.StartsWith("app_", StringComparison.Ordinal) ? "/v2/tenants/self" : "/v2/apps")).StatusCode;
+            Assert.True(status is HttpStatusCode.OK or HttpStatusCode.Forbidden, $"{id}: {status}");
+            Assert.NotEqual(HttpStatusCode.Unauthorized, status);
+        }
+
+        using var ready = after.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode);
+    }
+}
