@@ -12,6 +12,9 @@ namespace Provisioning.WebApi.Contracts.V1;
 
 public sealed record V1NameRequest(string? Name);
 
+/// <summary>Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional <c>expiresAt</c>.</summary>
+public sealed record V1CreateKeyRequest(string? Name, DateTimeOffset? ExpiresAt);
+
 public sealed record V1AppRequest(string? Name, AppSettingsRequest? Settings, JsonElement Metadata);
 
 public sealed record V1App(

@@ -127,5 +127,11 @@ public sealed class KeyStateTests(ServiceFixture service)
             Assert.Contains("expiresAt", Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = now.AddSeconds(-1) }, HttpStatusCode.BadRequest)));
             Assert.Contains("expiresAt", Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = now.AddYears(11) }, HttpStatusCode.BadRequest)));
         }
+
+        // The v1.1 key routes take it too.
+        var v1 = await root.PostJsonAsync($"/v1.1/serviceaccounts/{sa}/keys", new { name = "v1", expiresAt = now.AddDays(1) }, HttpStatusCode.OK);
+        Assert.StartsWith("svc_", (string?)v1["key"]!["_id"]);
+        Assert.Contains("expiresAt", (string?)(await root.PostJsonAsync($"/v1.1/serviceaccounts/{sa}/keys", new { name = "v1", expiresAt = now.AddYears(-1) },
+            HttpStatusCode.BadRequest))["error"]!["description"]);
     }
 }

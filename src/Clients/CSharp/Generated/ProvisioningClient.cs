@@ -1524,7 +1524,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body);
+        System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1CreateKeyRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1543,7 +1543,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1CreateKeyRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Lists an app's keys (v1.1).
@@ -1884,7 +1884,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body);
+        System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1CreateKeyRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1902,7 +1902,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1CreateKeyRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Lists a service account's keys (v1.1).
@@ -9292,7 +9292,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body)
+        public virtual System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1CreateKeyRequest body)
         {
             return V1CreateAppKeyAsync(appId, body, System.Threading.CancellationToken.None);
         }
@@ -9314,7 +9314,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1NameRequest body, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1CreateAppKeyAsync(string appId, V1CreateKeyRequest body, System.Threading.CancellationToken cancellationToken)
         {
             if (appId == null)
                 throw new System.ArgumentNullException("appId");
@@ -10973,7 +10973,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body)
+        public virtual System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1CreateKeyRequest body)
         {
             return V1CreateServiceAccountKeyAsync(serviceAccountId, body, System.Threading.CancellationToken.None);
         }
@@ -10994,7 +10994,7 @@ namespace Provisioning.Client
         /// <param name="body">`{"name"}`: a label for the key.</param>
         /// <returns>The new key, with its secret.</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1NameRequest body, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<V1KeyResponse> V1CreateServiceAccountKeyAsync(string serviceAccountId, V1CreateKeyRequest body, System.Threading.CancellationToken cancellationToken)
         {
             if (serviceAccountId == null)
                 throw new System.ArgumentNullException("serviceAccountId");
@@ -12921,6 +12921,30 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("app")]
         public V1App App { get; set; } = new V1App();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class V1CreateKeyRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string? Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -378,7 +378,7 @@ export interface IProvisioningClient {
      * @param body `{"name"}`: a label for the key.
      * @return The new key, with its secret.
      */
-    v1CreateAppKey(appId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
+    v1CreateAppKey(appId: string, body: V1CreateKeyRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
 
     /**
      * Lists an app's keys (v1.1).
@@ -459,7 +459,7 @@ export interface IProvisioningClient {
      * @param body `{"name"}`: a label for the key.
      * @return The new key, with its secret.
      */
-    v1CreateServiceAccountKey(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
+    v1CreateServiceAccountKey(serviceAccountId: string, body: V1CreateKeyRequest, signal?: AbortSignal): Promise<V1KeyResponse>;
 
     /**
      * Lists a service account's keys (v1.1).
@@ -3891,7 +3891,7 @@ export class ProvisioningClient implements IProvisioningClient {
      * @param body `{"name"}`: a label for the key.
      * @return The new key, with its secret.
      */
-    v1CreateAppKey(appId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
+    v1CreateAppKey(appId: string, body: V1CreateKeyRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
         let url_ = this.baseUrl + "/v1.1/apps/{appId}/keys";
         if (appId === undefined || appId === null)
             throw new globalThis.Error("The parameter 'appId' must be defined.");
@@ -4661,7 +4661,7 @@ export class ProvisioningClient implements IProvisioningClient {
      * @param body `{"name"}`: a label for the key.
      * @return The new key, with its secret.
      */
-    v1CreateServiceAccountKey(serviceAccountId: string, body: V1NameRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
+    v1CreateServiceAccountKey(serviceAccountId: string, body: V1CreateKeyRequest, signal?: AbortSignal): Promise<V1KeyResponse> {
         let url_ = this.baseUrl + "/v1.1/serviceaccounts/{serviceAccountId}/keys";
         if (serviceAccountId === undefined || serviceAccountId === null)
             throw new globalThis.Error("The parameter 'serviceAccountId' must be defined.");
@@ -5363,6 +5363,14 @@ export interface V1AppRequest {
 
 export interface V1AppResponse {
     app: V1App;
+
+    [key: string]: any;
+}
+
+/** Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`. */
+export interface V1CreateKeyRequest {
+    name?: string | undefined;
+    expiresAt?: Date | undefined;
 
     [key: string]: any;
 }

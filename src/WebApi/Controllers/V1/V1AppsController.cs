@@ -145,8 +145,8 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1KeyResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
-    public async Task<V1KeyResponse> V1CreateAppKey(string appId, [FromBody] V1NameRequest body, CancellationToken ct) =>
-        new(V1Key.From(await sender.Send(new CreateAppKeyCommand(appId, body.Name), ct)));
+    public async Task<V1KeyResponse> V1CreateAppKey(string appId, [FromBody] V1CreateKeyRequest body, CancellationToken ct) =>
+        new(V1Key.From(await sender.Send(new CreateAppKeyCommand(appId, body.Name, body.ExpiresAt), ct)));
 
     /// <summary>Lists an app's keys (v1.1).</summary>
     /// <remarks>

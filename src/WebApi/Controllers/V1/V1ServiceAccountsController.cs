@@ -138,8 +138,8 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1KeyResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
-    public async Task<V1KeyResponse> V1CreateServiceAccountKey(string serviceAccountId, [FromBody] V1NameRequest body, CancellationToken ct) =>
-        new(V1Key.From(await sender.Send(new CreateServiceAccountKeyCommand(serviceAccountId, body.Name), ct)));
+    public async Task<V1KeyResponse> V1CreateServiceAccountKey(string serviceAccountId, [FromBody] V1CreateKeyRequest body, CancellationToken ct) =>
+        new(V1Key.From(await sender.Send(new CreateServiceAccountKeyCommand(serviceAccountId, body.Name, body.ExpiresAt), ct)));
 
     /// <summary>Lists a service account's keys (v1.1).</summary>
     /// <remarks>
