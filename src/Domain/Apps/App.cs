@@ -40,6 +40,10 @@ public sealed class App
             CreatedAt = now,
         };
 
+    /// <summary>A service account is granted the apps it creates: the grant for <paramref name="creator"/>, or null for other creators.</summary>
+    public ServiceAccounts.AppGrant? GrantToCreator(ServiceAccountId? creator, DateTimeOffset now) =>
+        creator is { } serviceAccount ? ServiceAccounts.AppGrant.Create(serviceAccount, Id, now) : null;
+
     public void Rename(string? displayName) => DisplayName = Common.DisplayName.Normalize(displayName);
 
     public void ChangeSettings(AppSettingsChange change) => Settings = Settings.With(change);

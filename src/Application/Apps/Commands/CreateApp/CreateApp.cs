@@ -3,7 +3,6 @@ using Mediator;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Apps;
-using Provisioning.Domain.ServiceAccounts;
 
 namespace Provisioning.Application.Apps.Commands.CreateApp;
 
@@ -25,9 +24,9 @@ public sealed class CreateAppCommandHandler(
         var now = clock.GetUtcNow();
         var app = App.Create(caller.TenantId, command.DisplayName, command.Settings, command.Metadata, now);
         db.Apps.Add(app);
-        if (caller.ServiceAccountId is { } serviceAccount)
+        if (app.GrantToCreator(caller.ServiceAccountId, now) is { } grant)
         {
-            db.AppGrants.Add(AppGrant.Create(serviceAccount, app.Id, now));
+            db.AppGrants.Add(grant);
         }
 
         await db.SaveChangesAsync(cancellationToken);
