@@ -10,6 +10,10 @@ public static class JsonElementExtensions
     public static JsonElement? AsOptional(this JsonElement element) =>
         element.ValueKind == JsonValueKind.Undefined ? null : element;
 
+    /// <summary>A JSON field that may be absent (leave it) or present with any value, <c>null</c> included.</summary>
+    public static Optional<JsonElement> ToOptionalJson(this JsonElement element) =>
+        element.ValueKind == JsonValueKind.Undefined ? Optional<JsonElement>.Absent : Optional<JsonElement>.Of(element);
+
     /// <summary>A field that may be absent (leave it), null (clear it) or a string.</summary>
     public static Optional<string?> ToOptionalString(this JsonElement element, string field) => element.ValueKind switch
     {

@@ -103,7 +103,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
     public async Task<V1AppResponse> V1UpdateApp(string appId, [FromBody] V1AppRequest body, CancellationToken ct) =>
-        new(V1App.From(await sender.Send(new UpdateAppCommand(appId, body.Name, body.Settings?.ToChange(), body.Metadata), ct)));
+        new(V1App.From(await sender.Send(new UpdateAppCommand(appId, body.Name, body.Settings?.ToChange(), body.Metadata.ToOptionalJson()), ct)));
 
     /// <summary>Deletes an app (v1.1).</summary>
     /// <remarks>

@@ -99,7 +99,7 @@ public sealed class AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
     public async Task<AppResponse> UpdateApp(string appId, [FromBody] UpdateAppRequest body, CancellationToken ct) =>
-        new(await sender.Send(new UpdateAppCommand(appId, body.DisplayName, body.Settings?.ToChange(), body.Metadata), ct));
+        new(await sender.Send(new UpdateAppCommand(appId, body.DisplayName, body.Settings?.ToChange(), body.Metadata.ToOptionalJson()), ct));
 
     /// <summary>Deletes an app.</summary>
     /// <remarks>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Optional;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Apps;
 
@@ -8,11 +9,10 @@ namespace Provisioning.Application.Apps.Commands.UpdateApp;
 
 /// <summary>
 /// Changes an app: <c>displayName</c> replaced, <c>settings</c> merged field by field, <c>metadata</c>
-/// merged key by key (a null key is removed; a null object clears it). An undefined
-/// <see cref="Metadata"/> (<see cref="JsonValueKind.Undefined"/>) leaves metadata alone.
+/// merged key by key (a null key is removed; a null object clears it). An absent <see cref="Metadata"/> leaves it alone.
 /// </summary>
 [AllowedCallers(CallerKinds.All)]
-public sealed record UpdateAppCommand(string AppId, string? DisplayName, AppSettingsChange? Settings, JsonElement Metadata) : ICommand<AppDto>;
+public sealed record UpdateAppCommand(string AppId, string? DisplayName, AppSettingsChange? Settings, Optional<JsonElement> Metadata) : ICommand<AppDto>;
 
 public sealed class UpdateAppCommandHandler(IProvisioningDbContext db, ICallerContext callerContext)
     : ICommandHandler<UpdateAppCommand, AppDto>
@@ -30,9 +30,9 @@ public sealed class UpdateAppCommandHandler(IProvisioningDbContext db, ICallerCo
             app.ChangeSettings(command.Settings);
         }
 
-        if (command.Metadata.ValueKind != JsonValueKind.Undefined)
+        if (command.Metadata.IsSet)
         {
-            app.MergeMetadata(command.Metadata);
+            app.MergeMetadata(command.Metadata.Value);
         }
 
         await db.SaveChangesAsync(cancellationToken);
