@@ -34,6 +34,18 @@ public sealed class LayeringTests
     }
 
     [Fact]
+    public void WebApi_ReachesTheDatabaseOnlyThroughApplicationPorts_FromControllersAuthenticationAndContracts()
+    {
+        var result = Types.InAssembly(typeof(Program).Assembly)
+            .That().ResideInNamespace("Provisioning.WebApi.Controllers")
+            .Or().ResideInNamespace("Provisioning.WebApi.Authentication")
+            .Or().ResideInNamespace("Provisioning.WebApi.Contracts")
+            .ShouldNot().HaveDependencyOnAny("Provisioning.Infrastructure", "Microsoft.EntityFrameworkCore", "Npgsql")
+            .GetResult();
+        Assert.True(result.IsSuccessful, Describe(result));
+    }
+
+    [Fact]
     public void ProjectReferences_PointInward()
     {
         static string[] Refs(System.Reflection.Assembly a) =>
