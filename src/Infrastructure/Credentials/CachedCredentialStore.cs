@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 using Provisioning.Infrastructure.Persistence;
 
@@ -42,18 +43,25 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         var generation = Interlocked.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
-        var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken);
+        // One round trip: the key and whether its tenant or an ancestor is suspended.
+        var key = await db.Database.SqlQuery<KeyRow>(
+                $"""
+                SELECT k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at,
+                       EXISTS (SELECT 1 FROM tenants s WHERE s.status = 'suspended'
+                               AND s.id IN (SELECT unnest(t.path) FROM tenants t WHERE t.id = k.tenant_id)) AS suspended
+                FROM api_keys k WHERE k.id = {keyId.Value}
+                """)
+            .SingleOrDefaultAsync(cancellationToken);
         if (key is null)
         {
             return null;
         }
 
-        var suspended = await db.Database.SqlQuery<bool>(
-                $"SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = {key.TenantId.Value})) AS \"Value\"")
-            .SingleAsync(cancellationToken);
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
-        var credential = new Credential(key.Id, key.Kind, key.TenantId, key.ServiceAccountId, key.AppId,
-            protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, suspended);
+        var credential = new Credential(new KeyId(key.Id), (KeyKind)key.Kind, new TenantId(key.TenantId),
+            key.ServiceAccountId is null ? null : new ServiceAccountId(key.ServiceAccountId),
+            key.AppId is null ? null : new AppId(key.AppId),
+            protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended);
         if (_listening && Interlocked.Read(ref _generation) == generation)
         {
             cache.Set(cacheKey, credential, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
@@ -88,6 +96,10 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         Interlocked.Increment(ref _generation);
         Interlocked.Increment(ref _epoch);
     }
+
+    private sealed record KeyRow(
+        string Id, short Kind, string TenantId, string? ServiceAccountId, string? AppId, byte[] ProtectedSecret,
+        bool Disabled, DateTimeOffset? ExpiresAt, bool Suspended);
 
     private string CacheKey(KeyId keyId) => $"credential:{Interlocked.Read(ref _epoch)}:{keyId.Value}";
 }
