@@ -27,15 +27,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
 
     public async Task ReserveAppAsync(TenantId tenant, CancellationToken cancellationToken)
     {
-        var over = await QueryOverAsync(
-            """
-            SELECT pg_advisory_xact_lock_shared(@lock);
-            SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant));
-            UPDATE tenants SET subtree_apps = subtree_apps + 1
-            WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_apps IS NOT NULL
-            RETURNING id, subtree_apps > max_apps, max_apps;
-            """, tenant, cancellationToken);
-        if (over is { } limit)
+        if (await ReserveAsync("subtree_apps", "max_apps", tenant, cancellationToken) is { } limit)
         {
             throw new AppLimitReachedException(limit.Limit, ofAncestor: limit.Id != tenant.Value);
         }
@@ -50,15 +42,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
 
     public async Task ReserveTenantAsync(TenantId parent, CancellationToken cancellationToken)
     {
-        var over = await QueryOverAsync(
-            """
-            SELECT pg_advisory_xact_lock_shared(@lock);
-            SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant));
-            UPDATE tenants SET descendant_tenants = descendant_tenants + 1
-            WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_tenants IS NOT NULL
-            RETURNING id, descendant_tenants > max_tenants, max_tenants;
-            """, parent, cancellationToken);
-        if (over is { } limit)
+        if (await ReserveAsync("descendant_tenants", "max_tenants", parent, cancellationToken) is { } limit)
         {
             throw new TenantLimitReachedException(limit.Limit);
         }
@@ -105,9 +89,20 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
 
     private sealed record TenantAppCount(string TenantId, int Apps);
 
-    /// <summary>Runs the statements; refuses a suspended subtree; returns the first row whose budget is now passed (id, limit), or null.</summary>
-    private async Task<(string Id, int Limit)?> QueryOverAsync(string sql, TenantId tenant, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts one more against <paramref name="counter"/> on every row from <paramref name="tenant"/> up to the root that has
+    /// <paramref name="budget"/> set, in one round trip; refuses a suspended subtree; returns the first row whose budget
+    /// is now passed (id, limit), or null. The column names are this class's constants, never input.
+    /// </summary>
+    private async Task<(string Id, int Limit)?> ReserveAsync(string counter, string budget, TenantId tenant, CancellationToken cancellationToken)
     {
+        var sql = $"""
+            SELECT pg_advisory_xact_lock_shared(@lock);
+            SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant));
+            UPDATE tenants SET {counter} = {counter} + 1
+            WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND {budget} IS NOT NULL
+            RETURNING id, {counter} > {budget}, {budget};
+            """;
         await using var command = await CommandAsync(sql, tenant, cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken); // past the advisory lock's row

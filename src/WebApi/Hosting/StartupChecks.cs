@@ -49,7 +49,7 @@ public static class StartupChecks
         InvalidOperationException e when e.Message.StartsWith("ConnectionStrings:", StringComparison.Ordinal)
                                          || e.Message.StartsWith("Provisioning:", StringComparison.Ordinal)
                                          || e.Message.Contains("pending migrations", StringComparison.Ordinal) => e.Message,
-        ArgumentException e when configuration is not null && e.StackTrace?.Contains("Npgsql", StringComparison.Ordinal) == true =>
+        ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
             $"ConnectionStrings:Provisioning is not a valid PostgreSQL connection string ({e.Message}).",
         PostgresException { SqlState: "28P01" or "28000" } e =>
             $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}.",

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Provisioning.IntegrationTests.Fixtures;
 
@@ -10,13 +9,9 @@ namespace Provisioning.IntegrationTests.Fixtures;
 public sealed class ConfiguredServiceFactory(string connectionString, Dictionary<string, string?> settings, TimeProvider? clock = null)
     : WebApplicationFactory<Program>
 {
-    /// <summary>Everything the service logged, at every level.</summary>
-    public CollectingLoggerProvider Logs { get; } = new();
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         builder.UseSetting("ConnectionStrings:Provisioning", connectionString);
         builder.UseSetting("Provisioning:Secrets:MasterKey", ServiceFixture.MasterKey);
         foreach (var (key, value) in settings)

@@ -44,18 +44,9 @@ public static class CallerScope
         return await db.Tenants.Where(InSubtreeOf(home.Value)).AnyAsync(t => t.Id == id, cancellationToken);
     }
 
-    /// <summary>True when <paramref name="idOrSelf"/> names the caller's own (home) tenant or one of its ancestors.</summary>
-    public static async Task<bool> IsOwnTenantOrAncestorAsync(this IProvisioningDbContext db, Caller caller, string idOrSelf, CancellationToken cancellationToken)
-    {
-        var id = idOrSelf == Self ? caller.TenantId.Value : idOrSelf;
-        if (id == caller.HomeTenantId.Value)
-        {
-            return true;
-        }
-
-        var homePath = await db.Tenants.Where(t => t.Id == caller.HomeTenantId).Select(t => t.Path).SingleAsync(cancellationToken);
-        return homePath.Contains(id);
-    }
+    /// <summary>True when <paramref name="idOrSelf"/> names the caller's own tenant (<paramref name="home"/>) or one of its ancestors.</summary>
+    public static bool IsOwnTenantOrAncestor(this Caller caller, Tenant home, string idOrSelf) =>
+        home.Path.Contains(idOrSelf == Self ? caller.TenantId.Value : idOrSelf);
 
     // ---- Tenants: the acting tenant and its descendants. `self` names the acting tenant.
 

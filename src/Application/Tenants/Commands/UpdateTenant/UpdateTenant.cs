@@ -28,13 +28,18 @@ public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICalle
     public async ValueTask<TenantDto> Handle(UpdateTenantCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
-        if (command.Status is not null && await db.IsOwnTenantOrAncestorAsync(caller, command.TenantId, cancellationToken))
+        var changesLimits = command.Contacts is not null || command.MaxApps.IsSet || command.MaxTenants.IsSet;
+
+        // The caller's own tenant, read once: it grants limits, and nobody suspends it or its ancestors.
+        var home = changesLimits || command.Status is not null
+            ? await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken)
+            : null;
+        if (command.Status is not null && caller.IsOwnTenantOrAncestor(home!, command.TenantId))
         {
             throw new ForbiddenException("A tenant cannot suspend or resume itself or an ancestor; an ancestor of it can.");
         }
 
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
-        var changesLimits = command.Contacts is not null || command.MaxApps.IsSet || command.MaxTenants.IsSet;
         if (changesLimits && !caller.IsStrictAncestorOf(tenant))
         {
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
@@ -51,9 +56,7 @@ public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICalle
         }
 
         // Limits are granted by the caller's own tenant, which cannot grant more than it has.
-        var grantor = changesLimits
-            ? await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken)
-            : null;
+        var grantor = home;
 
         if (command.Name is not null)
         {
