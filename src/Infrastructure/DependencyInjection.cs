@@ -41,6 +41,21 @@ public static class DependencyInjection
         services.AddScoped<ITenantLocks, TenantLocks>();
         services.AddScoped<MasterKeyCheck>();
         services.AddScoped<ITenantBudgets, TenantBudgets>();
+        services.AddScoped<IIdempotencyStore, Idempotency.IdempotencyStore>();
+        services.AddScoped<IAuditEventReader, Audit.AuditEventReader>();
+        services.AddOptions<Retention.RetentionOptions>()
+            .Configure(o =>
+            {
+                o.IdempotencyRetentionHours = configuration.GetValue("Provisioning:Idempotency:RetentionHours", o.IdempotencyRetentionHours);
+                o.AuditRetentionDays = configuration.GetValue("Provisioning:Audit:RetentionDays", o.AuditRetentionDays);
+                o.IntervalMinutes = configuration.GetValue("Provisioning:Retention:IntervalMinutes", o.IntervalMinutes);
+            })
+            .Validate(o => o.IdempotencyRetentionHours >= 24, "Provisioning:Idempotency:RetentionHours must be 24 or more (retries are honoured for at least a day).")
+            .Validate(o => o.AuditRetentionDays >= 1, "Provisioning:Audit:RetentionDays must be 1 or more.")
+            .Validate(o => o.IntervalMinutes is >= 1 and <= 1440, "Provisioning:Retention:IntervalMinutes must be between 1 and 1440.")
+            .ValidateOnStart();
+        services.AddSingleton<Retention.RetentionPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionPruner>());
 
         services.AddSingleton(_ => new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration)));
         services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());

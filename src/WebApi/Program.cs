@@ -75,6 +75,7 @@ app.UseMiddleware<RequestLogScopeMiddleware>();
 app.UseRateLimiter();
 app.UseAuthorization();
 app.UseMiddleware<OnBehalfOfMiddleware>();
+app.UseMiddleware<Provisioning.WebApi.Idempotency.IdempotencyMiddleware>();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDynamicBaseServerUrl()).AllowAnonymous();
@@ -128,6 +129,7 @@ public partial class Program
                 typeof(AuthorizationBehavior<,>),
                 typeof(ValidationBehavior<,>),
                 typeof(TransactionBehavior<,>),
+                typeof(AuditBehavior<,>),
                 typeof(PerformanceBehavior<,>),
             ];
         });
@@ -151,6 +153,7 @@ public partial class Program
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(AuthenticationSchemes.Default).RequireAuthenticatedUser().Build());
 
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddSingleton<ApiExceptionHandler>();
         // UseExceptionHandler() needs the problem-details service registered to pick up IExceptionHandler; the body is ours.
         builder.Services.AddProblemDetails();
         // Numbers are numbers: "5" for an integer field is a 400, and the OpenAPI schema says integer.

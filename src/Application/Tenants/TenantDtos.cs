@@ -2,7 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace Provisioning.Application.Tenants;
 
-/// <summary>A tenant with its effective settings (inherited, with its own laid over), its own settings, users and app count.</summary>
+/// <summary>
+/// A tenant with its effective settings (inherited, with its own laid over), its own settings, users and app count.
+/// <see cref="LastActivityAt"/>: the later of the last change made in it (its latest audit event) and the last use of one
+/// of its credentials (recorded in batches, up to 15 s late); null when neither happened yet.
+/// </summary>
 public sealed record TenantDto(
     string Id,
     string Name,
@@ -16,7 +20,8 @@ public sealed record TenantDto(
     int? MaxTenants,
     int AppCount,
     string Status,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? LastActivityAt);
 
 /// <summary>A tenant in a list of children.</summary>
 public sealed record TenantSummaryDto(

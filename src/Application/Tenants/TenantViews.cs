@@ -29,8 +29,12 @@ public static class TenantViews
         var appCount = await budgets.AppCountAsync(tenant.Id, cancellationToken);
         var users = await db.TenantUsers.AsNoTracking().Where(u => u.TenantId == tenant.Id).OrderBy(u => u.Email)
             .Select(u => u.Email).ToListAsync(cancellationToken);
+        // The last change made in the tenant: one step down the (tenant_id, id) index, however many events it has.
+        var lastChange = await db.AuditEvents.AsNoTracking().Where(e => e.TenantId == tenant.Id).OrderByDescending(e => e.Id)
+            .Select(e => (DateTimeOffset?)e.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        var lastActivity = lastChange > tenant.LastCredentialUseAt || tenant.LastCredentialUseAt is null ? lastChange : tenant.LastCredentialUseAt;
         return new TenantDto(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, settings,
-            tenant.OwnSettings, users, tenant.MaxApps, tenant.MaxTenants, appCount, tenant.Status, tenant.CreatedAt);
+            tenant.OwnSettings, users, tenant.MaxApps, tenant.MaxTenants, appCount, tenant.Status, tenant.CreatedAt, lastActivity);
     }
 
     public static TenantSummaryDto ToSummary(this Tenant tenant) =>

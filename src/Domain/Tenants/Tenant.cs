@@ -48,6 +48,10 @@ public sealed class Tenant
     public void ChangeStatus(string? status) => Status = TenantStatus.Parse(status);
 
     public DateTimeOffset CreatedAt { get; private set; }
+
+    /// <summary>When a credential of this tenant was last used (recorded in batches, like a key's <c>lastUsedAt</c>).</summary>
+    public DateTimeOffset? LastCredentialUseAt { get; private set; }
+
     public IReadOnlyList<TenantUser> Users => _users;
 
     public static Tenant CreateRoot(string name, DateTimeOffset now)

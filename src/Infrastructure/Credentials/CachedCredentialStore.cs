@@ -46,7 +46,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         // One round trip: the key and whether its tenant or an ancestor is suspended.
         var key = await db.Database.SqlQuery<KeyRow>(
                 $"""
-                SELECT k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at,
+                SELECT k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at, k.is_tenant_token,
                        EXISTS (SELECT 1 FROM tenants s WHERE s.status = 'suspended'
                                AND s.id IN (SELECT unnest(t.path) FROM tenants t WHERE t.id = k.tenant_id)) AS suspended
                 FROM api_keys k WHERE k.id = {keyId.Value}
@@ -61,7 +61,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         var credential = new Credential(new KeyId(key.Id), (KeyKind)key.Kind, new TenantId(key.TenantId),
             key.ServiceAccountId is null ? null : new ServiceAccountId(key.ServiceAccountId),
             key.AppId is null ? null : new AppId(key.AppId),
-            protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended);
+            protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended, key.IsTenantToken);
         if (_listening && Interlocked.Read(ref _generation) == generation)
         {
             cache.Set(cacheKey, credential, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
@@ -99,7 +99,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
 
     private sealed record KeyRow(
         string Id, short Kind, string TenantId, string? ServiceAccountId, string? AppId, byte[] ProtectedSecret,
-        bool Disabled, DateTimeOffset? ExpiresAt, bool Suspended);
+        bool Disabled, DateTimeOffset? ExpiresAt, bool IsTenantToken, bool Suspended);
 
     private string CacheKey(KeyId keyId) => $"credential:{Interlocked.Read(ref _epoch)}:{keyId.Value}";
 }

@@ -11,7 +11,8 @@ namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
 /// Coalesces "key used" events in memory and writes <c>last_used_at</c> in one statement per
-/// flush, so authentication never writes to the database on the request path.
+/// flush (and each tenant's <c>last_credential_use_at</c> with it), so authentication never writes to the database on the
+/// request path.
 /// </summary>
 internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<KeyUsageRecorder> logger)
     : BackgroundService, IKeyUsageRecorder
@@ -36,9 +37,14 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"""
-            UPDATE api_keys AS k SET last_used_at = u.used_at
-            FROM unnest({ids}::text[], {times}::timestamptz[]) AS u(id, used_at)
-            WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)
+            WITH used AS (
+                UPDATE api_keys AS k SET last_used_at = u.used_at
+                FROM unnest({ids}::text[], {times}::timestamptz[]) AS u(id, used_at)
+                WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)
+                RETURNING k.tenant_id, u.used_at)
+            UPDATE tenants AS t SET last_credential_use_at = m.used_at
+            FROM (SELECT tenant_id, max(used_at) AS used_at FROM used GROUP BY tenant_id) AS m
+            WHERE t.id = m.tenant_id AND (t.last_credential_use_at IS NULL OR t.last_credential_use_at < m.used_at)
             """,
             cancellationToken);
     }

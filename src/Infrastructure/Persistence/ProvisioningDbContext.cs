@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Domain.Apps;
+using Provisioning.Domain.Audit;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 using Provisioning.Domain.ServiceAccounts;
@@ -17,6 +18,9 @@ public sealed class ProvisioningDbContext(DbContextOptions<ProvisioningDbContext
     public DbSet<ProvisioningKey> ProvisioningKeys => Set<ProvisioningKey>();
     public DbSet<ServiceAccount> ServiceAccounts => Set<ServiceAccount>();
     public DbSet<AppGrant> AppGrants => Set<AppGrant>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    internal DbSet<Audit.AuditEventViewer> AuditEventViewers => Set<Audit.AuditEventViewer>();
+    internal DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
 
     /// <summary>Set when a DELETE or UPDATE was sent in this context (see <see cref="Credentials.Revocation"/>); the unit of work resets it.</summary>
     internal bool MayHaveRevokedCredentials { get; set; }

@@ -22,7 +22,8 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
         var total = 0;
         while (true)
         {
-            var rewritten = await RotateBatchAsync(batchSize, cancellationToken);
+            var rewritten = await RotateBatchAsync(batchSize, cancellationToken)
+                + await RotateStoredAnswersBatchAsync(batchSize, cancellationToken);
             if (rewritten == 0)
             {
                 break;
@@ -37,10 +38,15 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
         return total;
     }
 
-    /// <summary>How many stored secrets are not yet under the current master key.</summary>
+    /// <summary>How many stored secrets (keys and stored idempotent answers) are not yet under the current master key.</summary>
     public async Task<int> PendingAsync(CancellationToken cancellationToken) =>
         await db.Database.SqlQuery<int>(
-                $"SELECT count(*)::int AS \"Value\" FROM api_keys WHERE NOT (get_byte(protected_secret, 0) = 2 AND substring(protected_secret FROM 2 FOR 4) = {protector.CurrentKeyId})")
+                $"""
+                SELECT ((SELECT count(*) FROM api_keys
+                         WHERE NOT (get_byte(protected_secret, 0) = 2 AND substring(protected_secret FROM 2 FOR 4) = {protector.CurrentKeyId}))
+                      + (SELECT count(*) FROM idempotency_records
+                         WHERE NOT (get_byte(protected_body, 0) = 2 AND substring(protected_body FROM 2 FOR 4) = {protector.CurrentKeyId})))::int AS "Value"
+                """)
             .SingleAsync(cancellationToken);
 
     private async Task<int> RotateBatchAsync(int batchSize, CancellationToken cancellationToken)
@@ -64,6 +70,28 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
         return batch.Count;
     }
 
+    /// <summary>Stored idempotent answers (they may hold a new key's secret or a tenant token) are re-encrypted the same way.</summary>
+    private async Task<int> RotateStoredAnswersBatchAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var batch = await db.Database.SqlQuery<StoredAnswer>(
+                $"""
+                SELECT scope, key, protected_body AS body FROM idempotency_records
+                WHERE NOT (get_byte(protected_body, 0) = 2 AND substring(protected_body FROM 2 FOR 4) = {protector.CurrentKeyId})
+                ORDER BY scope, key LIMIT {batchSize} FOR UPDATE SKIP LOCKED
+                """)
+            .ToListAsync(cancellationToken);
+        foreach (var row in batch)
+        {
+            var rewritten = protector.Protect(protector.Unprotect(row.Body));
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"UPDATE idempotency_records SET protected_body = {rewritten} WHERE scope = {row.Scope} AND key = {row.Key}", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return batch.Count;
+    }
+
     private async Task RotateCheckValueAsync(CancellationToken cancellationToken)
     {
         var stored = await db.Database.SqlQuery<byte[]>($"SELECT value AS \"Value\" FROM master_key_check WHERE id = 1")
@@ -76,4 +104,6 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
     }
 
     private sealed record StoredSecret(string Id, byte[] Secret);
+
+    private sealed record StoredAnswer(string Scope, string Key, byte[] Body);
 }

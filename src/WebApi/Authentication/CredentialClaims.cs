@@ -14,6 +14,9 @@ public static class CredentialClaims
     public const string ServiceAccountId = "service_account_id";
     public const string AppId = "app_id";
 
+    /// <summary>Present ("true") when the credential is a tenant token rather than an <c>act_</c> key.</summary>
+    public const string TenantToken = "tenant_token";
+
     public static ClaimsPrincipal ToPrincipal(Credential credential, string scheme)
     {
         List<Claim> claims =
@@ -25,6 +28,11 @@ public static class CredentialClaims
         if (credential.ServiceAccountId is { } sa)
         {
             claims.Add(new Claim(ServiceAccountId, sa.Value));
+        }
+
+        if (credential.IsTenantToken)
+        {
+            claims.Add(new Claim(TenantToken, "true"));
         }
 
         if (credential.AppId is { } app)

@@ -13,6 +13,8 @@ public sealed class HttpCallerContext(IHttpContextAccessor accessor) : ICallerCo
 
     public Caller Caller => _caller ??= Build() ?? throw new UnauthorizedException("Missing or invalid credentials.");
 
+    public string? RequestId => accessor.HttpContext?.TraceIdentifier;
+
     private Caller? Build()
     {
         var http = accessor.HttpContext;
@@ -32,6 +34,7 @@ public sealed class HttpCallerContext(IHttpContextAccessor accessor) : ICallerCo
             home,
             acting,
             serviceAccount is null ? null : new ServiceAccountId(serviceAccount),
-            app is null ? null : new AppId(app));
+            app is null ? null : new AppId(app),
+            user.HasClaim(CredentialClaims.TenantToken, "true"));
     }
 }

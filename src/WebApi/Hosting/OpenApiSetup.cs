@@ -129,7 +129,8 @@ public static class OpenApiSetup
 
     /// <summary>
     /// The headers the service reads and writes beyond the body: <c>X-Request-Id</c> on every operation (in and out),
-    /// <c>On-Behalf-Of</c> (an account credential acting inside a descendant tenant), <c>Location</c> on 201s.
+    /// <c>On-Behalf-Of</c> (an account credential acting inside a descendant tenant), <c>Idempotency-Key</c> on writes (with
+    /// <c>Idempotent-Replayed</c> on their answers), <c>Location</c> on 201s.
     /// </summary>
     private static Task DeclareHeaders(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
@@ -154,6 +155,24 @@ public static class OpenApiSetup
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9a-f]{24}$" },
         });
 
+        var method = context.Description.HttpMethod ?? string.Empty;
+        var writes = HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
+        if (writes)
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = Idempotency.IdempotencyMiddleware.Header,
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = $"Makes a retry safe (1–{Idempotency.IdempotencyMiddleware.MaxKeyLength} printable ASCII characters, scoped to the " +
+                              "credential): the same request sent again with the same key gets the first answer back, byte for byte, with " +
+                              "`Idempotent-Replayed: true`, and nothing runs again. The same key with a different request is 422 " +
+                              "`idempotency_key_reused`; while the first is still running, 409 with `Retry-After`. 401, 429 and 5xx answers " +
+                              "are not kept. Keys are kept at least 24 hours.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Idempotency.IdempotencyMiddleware.MaxKeyLength },
+            });
+        }
+
         foreach (var (status, response) in operation.Responses ?? [])
         {
             if (response is not OpenApiResponse concrete)
@@ -167,6 +186,15 @@ public static class OpenApiSetup
                 Description = "The request's id (the client's X-Request-Id when acceptable); 5xx error bodies name it too.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             };
+            if (writes && status.StartsWith('2'))
+            {
+                concrete.Headers[Idempotency.IdempotencyMiddleware.ReplayedHeader] = new OpenApiHeader
+                {
+                    Description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [System.Text.Json.Nodes.JsonValue.Create("true")] },
+                };
+            }
+
             if (status == "201")
             {
                 concrete.Headers["Location"] = new OpenApiHeader

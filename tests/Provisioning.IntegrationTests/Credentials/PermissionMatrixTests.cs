@@ -52,6 +52,7 @@ public sealed class PermissionMatrixTests(ServiceFixture service)
         ["SetAppKeyDisabled"] = new("PATCH", "/v2/apps/{app}/keys/{appKey}", Enable, 200, 200, 404, 403, 403),
         ["CreateServiceAccount"] = new("POST", "/v2/serviceaccounts", """{"displayName":"new one"}""", 201, 403, 403, 403, 403),
         ["ListServiceAccounts"] = new("GET", "/v2/serviceaccounts", null, 200, 403, 403, 403, 403),
+        ["ListEvents"] = new("GET", "/v2/events", null, 200, 403, 403, 403, 403),
         ["GetServiceAccount"] = new("GET", "/v2/serviceaccounts/{sa}", null, 200, 403, 403, 403, 403),
         ["UpdateServiceAccount"] = new("PATCH", "/v2/serviceaccounts/{sa}", """{"displayName":"renamed"}""", 200, 403, 403, 403, 403),
         ["DeleteServiceAccount"] = new("DELETE", "/v2/serviceaccounts/{otherSa}", null, 200, 403, 403, 403, 403),

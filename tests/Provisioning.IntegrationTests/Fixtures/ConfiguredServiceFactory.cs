@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Provisioning.IntegrationTests.Fixtures;
 
 /// <summary>A separate instance of the service with a database and settings of the test's choosing (in-memory test server).</summary>
-public sealed class ConfiguredServiceFactory(string connectionString, Dictionary<string, string?> settings, TimeProvider? clock = null)
+public sealed class ConfiguredServiceFactory(
+    string connectionString, Dictionary<string, string?> settings, TimeProvider? clock = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -23,6 +24,12 @@ public sealed class ConfiguredServiceFactory(string connectionString, Dictionary
         {
             // The service's clock (key expiry, issued JWTs); registered last, so it is the one resolved.
             builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        }
+
+        if (services is not null)
+        {
+            // Test-only additions (an EF interceptor that fails at a chosen moment, …).
+            builder.ConfigureTestServices(services);
         }
     }
 }

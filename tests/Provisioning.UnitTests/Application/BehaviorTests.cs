@@ -25,11 +25,13 @@ public sealed class BehaviorTests
     private sealed class FixedCaller(Caller caller) : ICallerContext
     {
         public Caller Caller => caller;
+        public string? RequestId => null;
     }
 
     private sealed class NoCaller : ICallerContext
     {
         public Caller Caller => throw new UnauthorizedException("none");
+        public string? RequestId => null;
     }
 
     private static ValueTask<string> Ok<T>(T message, CancellationToken ct) => ValueTask.FromResult("ok");

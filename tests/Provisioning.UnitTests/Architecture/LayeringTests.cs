@@ -40,6 +40,7 @@ public sealed class LayeringTests
             .That().ResideInNamespace("Provisioning.WebApi.Controllers")
             .Or().ResideInNamespace("Provisioning.WebApi.Authentication")
             .Or().ResideInNamespace("Provisioning.WebApi.Contracts")
+            .Or().ResideInNamespace("Provisioning.WebApi.Idempotency")
             .ShouldNot().HaveDependencyOnAny("Provisioning.Infrastructure", "Microsoft.EntityFrameworkCore", "Npgsql")
             .GetResult();
         Assert.True(result.IsSuccessful, Describe(result));

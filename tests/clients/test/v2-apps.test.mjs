@@ -98,3 +98,17 @@ test('authenticates with a JWT the caller signs, and refuses bad credentials', a
     return true;
   });
 });
+
+test('a retry with Idempotency-Key (a default header of the official client) gets the first app back, not a second', async () => {
+  const api = apiWith((auth) => { auth.basicAuth.username = keyId; auth.basicAuth.password = secret; });
+  const name = unique('idempotent');
+  api.apiClient.defaultHeaders['Idempotency-Key'] = unique('retry');
+  const first = (await api.createApp(new SunshineConversationsClient.AppCreateBody(name))).app;
+  const retried = (await api.createApp(new SunshineConversationsClient.AppCreateBody(name))).app;
+  assert.equal(retried.id, first.id);
+  delete api.apiClient.defaultHeaders['Idempotency-Key'];
+  const another = (await api.createApp(new SunshineConversationsClient.AppCreateBody(name))).app;
+  assert.notEqual(another.id, first.id);
+  await api.deleteApp(first.id);
+  await api.deleteApp(another.id);
+});

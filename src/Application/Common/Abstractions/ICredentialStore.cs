@@ -16,7 +16,8 @@ public sealed record Credential(
     string Secret,
     bool Disabled = false,
     DateTimeOffset? ExpiresAt = null,
-    bool TenantSuspended = false)
+    bool TenantSuspended = false,
+    bool IsTenantToken = false)
 {
     /// <summary>
     /// The one rule for whether a verified credential may act now: a disabled or expired key is refused as if it did not

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Domain.Apps;
+using Provisioning.Domain.Audit;
 using Provisioning.Domain.Credentials;
 using Provisioning.Domain.ServiceAccounts;
 using Provisioning.Domain.Tenants;
@@ -16,6 +17,7 @@ public interface IProvisioningDbContext
     DbSet<ProvisioningKey> ProvisioningKeys { get; }
     DbSet<ServiceAccount> ServiceAccounts { get; }
     DbSet<AppGrant> AppGrants { get; }
+    DbSet<AuditEvent> AuditEvents { get; }
 
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
 }

@@ -33,3 +33,7 @@ public sealed class ConflictException(string message) : ExpectedException("confl
 
 /// <summary>Credentials are missing or not valid: 401.</summary>
 public sealed class UnauthorizedException(string message) : ExpectedException("unauthorized", 401, message);
+
+/// <summary>An <c>Idempotency-Key</c> was sent again with a different request: 422, nothing runs.</summary>
+public sealed class IdempotencyKeyReusedException()
+    : ExpectedException("idempotency_key_reused", 422, "This Idempotency-Key was already used with a different request (method, path, On-Behalf-Of or body); use a new key for a new request.");

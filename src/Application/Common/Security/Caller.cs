@@ -25,7 +25,8 @@ public sealed record Caller(
     TenantId HomeTenantId,
     TenantId TenantId,
     ServiceAccountId? ServiceAccountId = null,
-    AppId? AppId = null)
+    AppId? AppId = null,
+    bool ViaTenantToken = false)
 {
     public bool IsServiceAccount => Kind == CallerKinds.ServiceAccount;
 }
@@ -35,6 +36,9 @@ public interface ICallerContext
 {
     /// <summary>The authenticated caller; throws <see cref="Exceptions.UnauthorizedException"/> when there is none.</summary>
     Caller Caller { get; }
+
+    /// <summary>The id of the request being served (<c>X-Request-Id</c>), when there is one.</summary>
+    string? RequestId { get; }
 }
 
 /// <summary>Which credential kinds may send a message. Messages without it are for account keys only.</summary>

@@ -497,6 +497,49 @@ namespace Provisioning.Client
         System.Threading.Tasks.Task<EmptyResponse> DeleteAppAsync(string appId, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
+        /// Lists audit events.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every successful change (tenants, users, apps, keys, service accounts, grants, provisioning keys; provisioning; suspend and
+        /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
+        /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
+        /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
+        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
+        /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
+        /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
+        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists audit events.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every successful change (tenants, users, apps, keys, service accounts, grants, provisioning keys; provisioning; suspend and
+        /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
+        /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
+        /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
+        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
+        /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
+        /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
+        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
         /// Creates a provisioning key (`prv_`).
         /// </summary>
         /// <remarks>
@@ -4340,6 +4383,194 @@ namespace Provisioning.Client
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ProvisioningApiException<V2ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Too many requests; retry after the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ProvisioningApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Lists audit events.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every successful change (tenants, users, apps, keys, service accounts, grants, provisioning keys; provisioning; suspend and
+        /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
+        /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
+        /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
+        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
+        /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
+        /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
+        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId)
+        {
+            return ListEventsAsync(pageafter, pagebefore, pagesize, filtertype, filterresourceId, filtertenantId, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Lists audit events.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
+        /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
+        /// <br/>Every successful change (tenants, users, apps, keys, service accounts, grants, provisioning keys; provisioning; suspend and
+        /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
+        /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
+        /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
+        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
+        /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
+        /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
+        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId, System.Threading.CancellationToken cancellationToken)
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v2/events"
+                    urlBuilder_.Append("v2/events");
+                    urlBuilder_.Append('?');
+                    if (pageafter != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("page[after]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageafter, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pagebefore != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("page[before]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pagebefore, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pagesize != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("page[size]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pagesize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (filtertype != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("filter[type]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(filtertype, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (filterresourceId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("filter[resourceId]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(filterresourceId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (filtertenantId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("filter[tenantId]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(filtertenantId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<EventListResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("`filter[tenantId]` names a tenant the caller cannot see.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -12216,6 +12447,123 @@ namespace Provisioning.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EventActorDto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("keyId")]
+        public string? KeyId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        public string Kind { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("tenantId")]
+        public string? TenantId { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EventDto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("tenantId")]
+        public string TenantId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("actor")]
+        public EventActorDto Actor { get; set; } = new EventActorDto();
+
+        [System.Text.Json.Serialization.JsonPropertyName("onBehalfOf")]
+        public string? OnBehalfOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("resource")]
+        public EventResourceDto Resource { get; set; } = new EventResourceDto();
+
+        [System.Text.Json.Serialization.JsonPropertyName("related")]
+        public EventResourceDto Related { get; set; } = new EventResourceDto();
+
+        [System.Text.Json.Serialization.JsonPropertyName("changes")]
+        public System.Collections.Generic.List<string> Changes { get; set; } = new System.Collections.Generic.List<string>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("requestId")]
+        public string? RequestId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// `GET /v2/events`: a page of audit events, oldest first.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EventListResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("events")]
+        public System.Collections.Generic.List<EventDto> Events { get; set; } = new System.Collections.Generic.List<EventDto>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("meta")]
+        public PageMeta Meta { get; set; } = new PageMeta();
+
+        [System.Text.Json.Serialization.JsonPropertyName("links")]
+        public PageLinks Links { get; set; } = new PageLinks();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EventResourceDto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class JwtResponse
     {
 
@@ -12617,6 +12965,9 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lastActivityAt")]
+        public System.DateTimeOffset? LastActivityAt { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

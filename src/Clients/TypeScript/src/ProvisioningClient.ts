@@ -124,6 +124,18 @@ export interface IProvisioningClient {
     deleteApp(appId: string, signal?: AbortSignal): Promise<EmptyResponse>;
 
     /**
+     * Lists audit events.
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @param filtertype (optional) 
+     * @param filterresourceId (optional) 
+     * @param filtertenantId (optional) 
+     * @return OK
+     */
+    listEvents(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, filtertype: string | undefined, filterresourceId: string | undefined, filtertenantId: string | undefined, signal?: AbortSignal): Promise<EventListResponse>;
+
+    /**
      * Creates a provisioning key (`prv_`).
      * @param body `{"displayName"}`: a label for the key.
      * @return The new provisioning key, with its secret (shown only here).
@@ -1573,6 +1585,104 @@ export class ProvisioningClient implements IProvisioningClient {
             });
         }
         return Promise.resolve<EmptyResponse>(null as any);
+    }
+
+    /**
+     * Lists audit events.
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
+     * @param filtertype (optional) 
+     * @param filterresourceId (optional) 
+     * @param filtertenantId (optional) 
+     * @return OK
+     */
+    listEvents(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, filtertype: string | undefined, filterresourceId: string | undefined, filtertenantId: string | undefined, signal?: AbortSignal): Promise<EventListResponse> {
+        let url_ = this.baseUrl + "/v2/events?";
+        if (pageafter === null)
+            throw new globalThis.Error("The parameter 'pageafter' cannot be null.");
+        else if (pageafter !== undefined)
+            url_ += "page[after]=" + encodeURIComponent("" + pageafter) + "&";
+        if (pagebefore === null)
+            throw new globalThis.Error("The parameter 'pagebefore' cannot be null.");
+        else if (pagebefore !== undefined)
+            url_ += "page[before]=" + encodeURIComponent("" + pagebefore) + "&";
+        if (pagesize === null)
+            throw new globalThis.Error("The parameter 'pagesize' cannot be null.");
+        else if (pagesize !== undefined)
+            url_ += "page[size]=" + encodeURIComponent("" + pagesize) + "&";
+        if (filtertype === null)
+            throw new globalThis.Error("The parameter 'filtertype' cannot be null.");
+        else if (filtertype !== undefined)
+            url_ += "filter[type]=" + encodeURIComponent("" + filtertype) + "&";
+        if (filterresourceId === null)
+            throw new globalThis.Error("The parameter 'filterresourceId' cannot be null.");
+        else if (filterresourceId !== undefined)
+            url_ += "filter[resourceId]=" + encodeURIComponent("" + filterresourceId) + "&";
+        if (filtertenantId === null)
+            throw new globalThis.Error("The parameter 'filtertenantId' cannot be null.");
+        else if (filtertenantId !== undefined)
+            url_ += "filter[tenantId]=" + encodeURIComponent("" + filtertenantId) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListEvents(_response);
+        });
+    }
+
+    protected processListEvents(response: Response): Promise<EventListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EventListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("`filter[tenantId]` names a tenant the caller cannot see.", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<EventListResponse>(null as any);
     }
 
     /**
@@ -5128,6 +5238,45 @@ export interface EmptyResponse {
     [key: string]: any;
 }
 
+export interface EventActorDto {
+    keyId: string | undefined;
+    kind: string;
+    tenantId: string | undefined;
+
+    [key: string]: any;
+}
+
+export interface EventDto {
+    id: string;
+    type: string;
+    tenantId: string;
+    actor: EventActorDto;
+    onBehalfOf: string | undefined;
+    resource: EventResourceDto;
+    related: EventResourceDto;
+    changes: string[];
+    requestId: string | undefined;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+/** `GET /v2/events`: a page of audit events, oldest first. */
+export interface EventListResponse {
+    events: EventDto[];
+    meta: PageMeta;
+    links: PageLinks;
+
+    [key: string]: any;
+}
+
+export interface EventResourceDto {
+    type: string;
+    id: string;
+
+    [key: string]: any;
+}
+
 export interface JwtResponse {
     jwt: string;
 
@@ -5262,6 +5411,7 @@ export interface TenantDto {
     appCount: number;
     status: string;
     createdAt: Date;
+    lastActivityAt: Date | undefined;
 
     [key: string]: any;
 }

@@ -112,6 +112,101 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     b.ToTable("apps", (string)null);
                 });
 
+            modelBuilder.Entity("Provisioning.Domain.Audit.AuditEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActorKeyId")
+                        .HasMaxLength(28)
+                        .HasColumnType("character varying(28)")
+                        .HasColumnName("actor_key_id");
+
+                    b.Property<string>("ActorKind")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("actor_kind");
+
+                    b.Property<string>("ActorTenantId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("actor_tenant_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("OnBehalfOf")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("on_behalf_of");
+
+                    b.Property<string>("RelatedId")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("related_id");
+
+                    b.Property<string>("RelatedType")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("related_type");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("request_id");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("resource_id");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("resource_type");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)")
+                        .HasColumnName("type");
+
+                    b.PrimitiveCollection<string[]>("_changes")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("changes");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_events");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_audit_events_created_at");
+
+                    b.HasIndex("RelatedId", "Id")
+                        .HasDatabaseName("ix_audit_events_related_id_id")
+                        .HasFilter("related_id IS NOT NULL");
+
+                    b.HasIndex("ResourceId", "Id")
+                        .HasDatabaseName("ix_audit_events_resource_id_id");
+
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_audit_events_tenant_id_id");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
             modelBuilder.Entity("Provisioning.Domain.Credentials.ApiKey", b =>
                 {
                     b.Property<string>("Id")
@@ -315,6 +410,10 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("LastCredentialUseAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_credential_use_at");
+
                     b.Property<string>("LogoUrl")
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)")
@@ -396,6 +495,85 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .HasName("pk_tenant_users");
 
                     b.ToTable("tenant_users", (string)null);
+                });
+
+            modelBuilder.Entity("Provisioning.Infrastructure.Audit.AuditEventViewer", b =>
+                {
+                    b.Property<string>("ViewerTenantId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("viewer_tenant_id");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)")
+                        .HasColumnName("type");
+
+                    b.HasKey("ViewerTenantId", "EventId")
+                        .HasName("pk_audit_event_viewers");
+
+                    b.HasIndex("EventId")
+                        .HasDatabaseName("ix_audit_event_viewers_event_id");
+
+                    b.HasIndex("ViewerTenantId", "Type", "EventId")
+                        .HasDatabaseName("ix_audit_event_viewers_viewer_tenant_id_type_event_id");
+
+                    b.ToTable("audit_event_viewers", (string)null);
+                });
+
+            modelBuilder.Entity("Provisioning.Infrastructure.Idempotency.IdempotencyRecord", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(28)
+                        .HasColumnType("character varying(28)")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("location");
+
+                    b.Property<byte[]>("ProtectedBody")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("protected_body");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.HasKey("Scope", "Key")
+                        .HasName("pk_idempotency_records");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_idempotency_records_created_at");
+
+                    b.ToTable("idempotency_records", (string)null);
                 });
 
             modelBuilder.Entity("Provisioning.Domain.Apps.App", b =>
@@ -484,6 +662,16 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_tenant_users_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Provisioning.Infrastructure.Audit.AuditEventViewer", b =>
+                {
+                    b.HasOne("Provisioning.Domain.Audit.AuditEvent", null)
+                        .WithMany()
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_audit_event_viewers_audit_events_event_id");
                 });
 
             modelBuilder.Entity("Provisioning.Domain.Tenants.Tenant", b =>

@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -12,10 +14,13 @@ namespace Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
 /// Deletes an account key; it stops working at once. The tenant's last account key cannot be
 /// deleted (409): that would lock the tenant out for good.
 /// </summary>
-public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>;
+public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.AccountKeyDeleted;
+}
 
 public sealed class DeleteAccountKeyCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks)
     : ICommandHandler<DeleteAccountKeyCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
@@ -28,6 +33,7 @@ public sealed class DeleteAccountKeyCommandHandler(
         await locks.LockAsync(tenant, cancellationToken);
         key.EnsureMayStopWorking(await accountKeys.CountAsync(k => !k.Disabled, cancellationToken));
 
+        audit.Record(AuditResources.Key(key));
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;

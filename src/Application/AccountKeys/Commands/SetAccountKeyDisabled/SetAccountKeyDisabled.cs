@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -12,9 +14,12 @@ namespace Provisioning.Application.AccountKeys.Commands.SetAccountKeyDisabled;
 /// request (revocation follows the row change); enabled again, it works as before. The last enabled account key of a
 /// tenant cannot be disabled (409).
 /// </summary>
-public sealed record SetAccountKeyDisabledCommand(string KeyId, bool Disabled) : ICommand<KeyDto>;
+public sealed record SetAccountKeyDisabledCommand(string KeyId, bool Disabled) : ICommand<KeyDto>, IAuditedCommand
+{
+    public AuditEventType EventType => Disabled ? AuditEventType.KeyDisabled : AuditEventType.KeyEnabled;
+}
 
-public sealed class SetAccountKeyDisabledCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks)
+public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks)
     : ICommandHandler<SetAccountKeyDisabledCommand, KeyDto>
 {
     public async ValueTask<KeyDto> Handle(SetAccountKeyDisabledCommand command, CancellationToken cancellationToken)
@@ -29,6 +34,7 @@ public sealed class SetAccountKeyDisabledCommandHandler(IProvisioningDbContext d
             key.EnsureMayStopWorking(await accountKeys.CountAsync(k => !k.Disabled, cancellationToken));
         }
 
+        audit.Record(AuditResources.Key(key), ["disabled"]);
         key.SetDisabled(command.Disabled);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(null);

@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
@@ -8,9 +10,12 @@ namespace Provisioning.Application.AppKeys.Commands.SetAppKeyDisabled;
 
 /// <summary>Disables or enables an app key (401 on every instance from the next request while disabled).</summary>
 [AllowedCallers(CallerKinds.AccountOrServiceAccount)]
-public sealed record SetAppKeyDisabledCommand(string AppId, string KeyId, bool Disabled) : ICommand<AppKeyDto>;
+public sealed record SetAppKeyDisabledCommand(string AppId, string KeyId, bool Disabled) : ICommand<AppKeyDto>, IAuditedCommand
+{
+    public AuditEventType EventType => Disabled ? AuditEventType.KeyDisabled : AuditEventType.KeyEnabled;
+}
 
-public sealed class SetAppKeyDisabledCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector)
+public sealed class SetAppKeyDisabledCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector)
     : ICommandHandler<SetAppKeyDisabledCommand, AppKeyDto>
 {
     public async ValueTask<AppKeyDto> Handle(SetAppKeyDisabledCommand command, CancellationToken cancellationToken)
@@ -18,6 +23,7 @@ public sealed class SetAppKeyDisabledCommandHandler(IProvisioningDbContext db, I
         var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
         key.SetDisabled(command.Disabled);
+        audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.App(app.Id));
         await db.SaveChangesAsync(cancellationToken);
         return key.ToAppKeyDto(protector.Unprotect(key.ProtectedSecret));
     }

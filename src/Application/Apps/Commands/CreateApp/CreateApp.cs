@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using System.Text.Json;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
@@ -8,10 +10,13 @@ namespace Provisioning.Application.Apps.Commands.CreateApp;
 
 /// <summary>Creates an app in the caller's tenant. A service account is granted access to the apps it creates.</summary>
 [AllowedCallers(CallerKinds.AccountOrServiceAccount)]
-public sealed record CreateAppCommand(string? DisplayName, AppSettingsChange? Settings = null, JsonElement? Metadata = null) : ICommand<AppDto>;
+public sealed record CreateAppCommand(string? DisplayName, AppSettingsChange? Settings = null, JsonElement? Metadata = null) : ICommand<AppDto>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.AppCreated;
+}
 
 public sealed class CreateAppCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets, TimeProvider clock)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets, TimeProvider clock)
     : ICommandHandler<CreateAppCommand, AppDto>
 {
     public async ValueTask<AppDto> Handle(CreateAppCommand command, CancellationToken cancellationToken)
@@ -29,6 +34,7 @@ public sealed class CreateAppCommandHandler(
             db.AppGrants.Add(grant);
         }
 
+        audit.Record(AuditResource.App(app.Id), AuditChanges.Of(("displayName", true), ("settings", command.Settings is not null), ("metadata", command.Metadata is not null)));
         await db.SaveChangesAsync(cancellationToken);
         return app.ToDto();
     }

@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -8,10 +10,13 @@ namespace Provisioning.Application.Apps.Commands.DeleteApp;
 
 /// <summary>Deletes an app with its keys and grants; the app's keys stop working at once.</summary>
 [AllowedCallers(CallerKinds.AccountOrServiceAccount)]
-public sealed record DeleteAppCommand(string AppId) : ICommand<Unit>;
+public sealed record DeleteAppCommand(string AppId) : ICommand<Unit>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.AppDeleted;
+}
 
 public sealed class DeleteAppCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
     : ICommandHandler<DeleteAppCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
@@ -19,6 +24,7 @@ public sealed class DeleteAppCommandHandler(
         var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
 
         // Its keys and grants go with it (ON DELETE CASCADE); the keys' revocation follows from their rows going.
+        audit.Record(AuditResource.App(app.Id));
         db.Apps.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
         await budgets.ReleaseAppAsync(app.TenantId, cancellationToken);

@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using System.Text.Json;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
@@ -12,9 +14,12 @@ namespace Provisioning.Application.Apps.Commands.UpdateApp;
 /// merged key by key (a null key is removed; a null object clears it). An absent <see cref="Metadata"/> leaves it alone.
 /// </summary>
 [AllowedCallers(CallerKinds.All)]
-public sealed record UpdateAppCommand(string AppId, string? DisplayName, AppSettingsChange? Settings, Optional<JsonElement> Metadata) : ICommand<AppDto>;
+public sealed record UpdateAppCommand(string AppId, string? DisplayName, AppSettingsChange? Settings, Optional<JsonElement> Metadata) : ICommand<AppDto>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.AppUpdated;
+}
 
-public sealed class UpdateAppCommandHandler(IProvisioningDbContext db, ICallerContext callerContext)
+public sealed class UpdateAppCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext)
     : ICommandHandler<UpdateAppCommand, AppDto>
 {
     public async ValueTask<AppDto> Handle(UpdateAppCommand command, CancellationToken cancellationToken)
@@ -35,6 +40,7 @@ public sealed class UpdateAppCommandHandler(IProvisioningDbContext db, ICallerCo
             app.MergeMetadata(command.Metadata.Value);
         }
 
+        audit.Record(AuditResource.App(app.Id), AuditChanges.Of(("displayName", command.DisplayName is not null), ("settings", command.Settings is not null), ("metadata", command.Metadata.IsSet)));
         await db.SaveChangesAsync(cancellationToken);
         return app.ToDto();
     }

@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
@@ -6,9 +8,12 @@ using Provisioning.Domain.ServiceAccounts;
 namespace Provisioning.Application.ServiceAccounts.Commands.CreateServiceAccount;
 
 /// <summary>Creates a service account; display names are unique per tenant, case-insensitively (409).</summary>
-public sealed record CreateServiceAccountCommand(string? DisplayName) : ICommand<ServiceAccountDto>;
+public sealed record CreateServiceAccountCommand(string? DisplayName) : ICommand<ServiceAccountDto>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.ServiceAccountCreated;
+}
 
-public sealed class CreateServiceAccountCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
+public sealed class CreateServiceAccountCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
     : ICommandHandler<CreateServiceAccountCommand, ServiceAccountDto>
 {
     public async ValueTask<ServiceAccountDto> Handle(CreateServiceAccountCommand command, CancellationToken cancellationToken)
@@ -16,6 +21,7 @@ public sealed class CreateServiceAccountCommandHandler(IProvisioningDbContext db
         var caller = callerContext.Caller;
         var account = ServiceAccount.Create(caller.TenantId, command.DisplayName, clock.GetUtcNow());
         await db.EnsureNameIsFreeAsync(caller, account, cancellationToken);
+        audit.Record(AuditResource.ServiceAccount(account.Id), ["displayName"]);
         db.ServiceAccounts.Add(account);
         await db.SaveChangesAsync(cancellationToken);
         return account.ToDto();

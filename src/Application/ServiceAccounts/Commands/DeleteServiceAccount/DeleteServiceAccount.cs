@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -7,10 +9,13 @@ using Provisioning.Application.Keys;
 namespace Provisioning.Application.ServiceAccounts.Commands.DeleteServiceAccount;
 
 /// <summary>Deletes a service account with its keys and grants (its apps stay); its keys stop working at once.</summary>
-public sealed record DeleteServiceAccountCommand(string ServiceAccountId) : ICommand<Unit>;
+public sealed record DeleteServiceAccountCommand(string ServiceAccountId) : ICommand<Unit>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.ServiceAccountDeleted;
+}
 
 public sealed class DeleteServiceAccountCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext)
     : ICommandHandler<DeleteServiceAccountCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteServiceAccountCommand command, CancellationToken cancellationToken)
@@ -18,6 +23,7 @@ public sealed class DeleteServiceAccountCommandHandler(
         var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
 
         // Keys and grants go with it (ON DELETE CASCADE).
+        audit.Record(AuditResource.ServiceAccount(account.Id));
         db.ServiceAccounts.Remove(account);
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;

@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Apps;
@@ -8,9 +10,12 @@ using Provisioning.Domain.ServiceAccounts;
 namespace Provisioning.Application.ServiceAccounts.Commands.GrantAppAccess;
 
 /// <summary>Grants a service account access to an existing app of the tenant. Granting twice is fine.</summary>
-public sealed record GrantAppAccessCommand(string ServiceAccountId, string AppId) : ICommand<Unit>;
+public sealed record GrantAppAccessCommand(string ServiceAccountId, string AppId) : ICommand<Unit>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.AppAccessGranted;
+}
 
-public sealed class GrantAppAccessCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
+public sealed class GrantAppAccessCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
     : ICommandHandler<GrantAppAccessCommand, Unit>
 {
     public async ValueTask<Unit> Handle(GrantAppAccessCommand command, CancellationToken cancellationToken)
@@ -20,8 +25,14 @@ public sealed class GrantAppAccessCommandHandler(IProvisioningDbContext db, ICal
         var app = await db.GetVisibleAppAsync(caller, command.AppId, cancellationToken);
         if (!await db.AppGrants.AnyAsync(g => g.ServiceAccountId == account.Id && g.AppId == app.Id, cancellationToken))
         {
+            audit.Record(AuditResource.ServiceAccount(account.Id), ["apps"], AuditResource.App(app.Id));
             db.AppGrants.Add(AppGrant.Create(account.Id, app.Id, clock.GetUtcNow()));
             await db.SaveChangesAsync(cancellationToken);
+        }
+
+        else
+        {
+            audit.NothingChanged(); // Already granted: the same answer, no event.
         }
 
         return Unit.Value;

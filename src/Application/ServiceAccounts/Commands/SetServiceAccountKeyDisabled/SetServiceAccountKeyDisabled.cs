@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
@@ -7,15 +9,19 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.Application.ServiceAccounts.Commands.SetServiceAccountKeyDisabled;
 
 /// <summary>Disables or enables a service-account key (401 on every instance from the next request while disabled, its JWTs too).</summary>
-public sealed record SetServiceAccountKeyDisabledCommand(string ServiceAccountId, string KeyId, bool Disabled) : ICommand<KeyDto>;
+public sealed record SetServiceAccountKeyDisabledCommand(string ServiceAccountId, string KeyId, bool Disabled) : ICommand<KeyDto>, IAuditedCommand
+{
+    public AuditEventType EventType => Disabled ? AuditEventType.KeyDisabled : AuditEventType.KeyEnabled;
+}
 
-public sealed class SetServiceAccountKeyDisabledCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector)
+public sealed class SetServiceAccountKeyDisabledCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector)
     : ICommandHandler<SetServiceAccountKeyDisabledCommand, KeyDto>
 {
     public async ValueTask<KeyDto> Handle(SetServiceAccountKeyDisabledCommand command, CancellationToken cancellationToken)
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(command.KeyId, KeyKind.ServiceAccount, cancellationToken);
+        audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.ServiceAccount(account.Id));
         key.SetDisabled(command.Disabled);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(protector.Unprotect(key.ProtectedSecret));

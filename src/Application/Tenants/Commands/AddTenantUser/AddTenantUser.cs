@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
@@ -5,17 +7,30 @@ using Provisioning.Application.Common.Security;
 namespace Provisioning.Application.Tenants.Commands.AddTenantUser;
 
 /// <summary>Adds a user by email. Adding an address that is already there (in any case) changes nothing.</summary>
-public sealed record AddTenantUserCommand(string TenantId, string? Email) : ICommand<AddTenantUserResult>;
+public sealed record AddTenantUserCommand(string TenantId, string? Email) : ICommand<AddTenantUserResult>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.TenantUserAdded;
+}
 
 public sealed record AddTenantUserResult(TenantUserDto User, bool Created);
 
-public sealed class AddTenantUserCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
+public sealed class AddTenantUserCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
     : ICommandHandler<AddTenantUserCommand, AddTenantUserResult>
 {
     public async ValueTask<AddTenantUserResult> Handle(AddTenantUserCommand command, CancellationToken cancellationToken)
     {
         var tenant = await db.GetVisibleTenantAsync(callerContext.Caller, command.TenantId, cancellationToken, withUsers: true);
         var created = tenant.AddUser(command.Email, clock.GetUtcNow(), "email");
+        var email = Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email");
+        if (created)
+        {
+            audit.Record(AuditResources.TenantUser(email), related: AuditResource.Tenant(tenant.Id));
+        }
+        else
+        {
+            audit.NothingChanged(); // Already a user: the same answer (200), no event.
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         var user = tenant.Users.Single(u => u.Email == Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email"));
         return new AddTenantUserResult(new TenantUserDto(user.Email, user.CreatedAt), created);

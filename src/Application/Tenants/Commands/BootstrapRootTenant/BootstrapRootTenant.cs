@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -12,13 +14,16 @@ namespace Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 /// may be given (operator configuration); otherwise fresh ones are made and returned once.
 /// </summary>
 [SystemMessage]
-public sealed record BootstrapRootTenantCommand(string? TenantName, string? KeyId, string? Secret) : ICommand<BootstrapResult>;
+public sealed record BootstrapRootTenantCommand(string? TenantName, string? KeyId, string? Secret) : ICommand<BootstrapResult>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.TenantBootstrapped;
+}
 
 /// <summary><see cref="Created"/> is false when a root tenant already existed; then no secret is returned.</summary>
 public sealed record BootstrapResult(bool Created, string TenantId, string? KeyId, string? Secret);
 
 public sealed class BootstrapRootTenantCommandHandler(
-    IProvisioningDbContext db, ISecretProtector protector, ISecretGenerator secrets, TimeProvider clock)
+    IAuditTrail audit, IProvisioningDbContext db, ISecretProtector protector, ISecretGenerator secrets, TimeProvider clock)
     : ICommandHandler<BootstrapRootTenantCommand, BootstrapResult>
 {
     public const string DefaultTenantName = "Root";
@@ -30,6 +35,7 @@ public sealed class BootstrapRootTenantCommandHandler(
         var existing = await db.Tenants.AsNoTracking().Where(t => t.ParentId == null).Select(t => t.Id).FirstOrDefaultAsync(cancellationToken);
         if (existing != default)
         {
+            audit.NothingChanged(); // Started before: nothing to create.
             return new BootstrapResult(false, existing.Value, null, null);
         }
 
@@ -47,6 +53,7 @@ public sealed class BootstrapRootTenantCommandHandler(
 
         db.Tenants.Add(tenant);
         db.ApiKeys.Add(key);
+        audit.Record(AuditResource.Tenant(tenant.Id), ["name"], AuditResources.Key(key), tenant.Id);
         await db.SaveChangesAsync(cancellationToken);
         return new BootstrapResult(true, tenant.Id.Value, key.Id.Value, secret);
     }

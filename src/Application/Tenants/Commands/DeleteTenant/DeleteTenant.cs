@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -11,10 +13,13 @@ namespace Provisioning.Application.Tenants.Commands.DeleteTenant;
 /// Deletes a tenant and everything under it (apps, service accounts, keys, child tenants) in one
 /// transaction; every credential of the subtree stops working at once. Only an ancestor may.
 /// </summary>
-public sealed record DeleteTenantCommand(string TenantId) : ICommand<Unit>;
+public sealed record DeleteTenantCommand(string TenantId) : ICommand<Unit>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.TenantDeleted;
+}
 
 public sealed class DeleteTenantCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
     : ICommandHandler<DeleteTenantCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteTenantCommand command, CancellationToken cancellationToken)
@@ -29,6 +34,7 @@ public sealed class DeleteTenantCommandHandler(
         // Everything below goes with it (every tenant-owned table cascades on delete), and its ancestors' budgets get it back.
         await budgets.ReleaseSubtreeAsync(tenant.Id, cancellationToken);
         // Its keys' revocation follows from their rows going (see Infrastructure/Credentials/Revocation).
+        audit.Record(AuditResource.Tenant(tenant.Id));
         await db.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
         return Unit.Value;
     }

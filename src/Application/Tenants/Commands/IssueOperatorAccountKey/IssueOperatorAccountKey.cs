@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -14,11 +16,14 @@ namespace Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
 /// an API credential, so this message is only ever sent by the command-line verb.
 /// </summary>
 [SystemMessage]
-public sealed record IssueOperatorAccountKeyCommand(string Tenant, string? DisplayName) : ICommand<IssuedOperatorKey>;
+public sealed record IssueOperatorAccountKeyCommand(string Tenant, string? DisplayName) : ICommand<IssuedOperatorKey>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.AccountKeyCreated;
+}
 
 public sealed record IssuedOperatorKey(string TenantId, string KeyId, string Secret);
 
-public sealed class IssueOperatorAccountKeyCommandHandler(IProvisioningDbContext db, KeyIssuer keys)
+public sealed class IssueOperatorAccountKeyCommandHandler(IAuditTrail audit, IProvisioningDbContext db, KeyIssuer keys)
     : ICommandHandler<IssueOperatorAccountKeyCommand, IssuedOperatorKey>
 {
     public const string Root = "root";
@@ -37,6 +42,7 @@ public sealed class IssueOperatorAccountKeyCommandHandler(IProvisioningDbContext
         }
 
         var (key, secret) = await keys.IssueAsync(new KeyOwner.Account(id), command.DisplayName ?? "Operator key", cancellationToken);
+        audit.Record(AuditResources.Key(key), ["displayName"], tenantId: id);
         await db.SaveChangesAsync(cancellationToken);
         return new IssuedOperatorKey(id.Value, key.Id.Value, secret);
     }

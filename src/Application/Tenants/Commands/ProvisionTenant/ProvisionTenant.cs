@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -19,10 +21,13 @@ public sealed record ProvisionTenantCommand(
     string? LogoUrl,
     int? Contacts,
     IReadOnlyList<string>? Emails,
-    IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings) : ICommand<ProvisionedTenantDto>;
+    IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings) : ICommand<ProvisionedTenantDto>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.TenantProvisioned;
+}
 
 public sealed class ProvisionTenantCommandHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ISecretHasher hasher, KeyIssuer keys, ITenantBudgets budgets, TimeProvider clock)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ISecretHasher hasher, KeyIssuer keys, ITenantBudgets budgets, TimeProvider clock)
     : ICommandHandler<ProvisionTenantCommand, ProvisionedTenantDto>
 {
     public async ValueTask<ProvisionedTenantDto> Handle(ProvisionTenantCommand command, CancellationToken cancellationToken)
@@ -50,6 +55,7 @@ public sealed class ProvisionTenantCommandHandler(
         await budgets.ReserveTenantAsync(parent.Id, cancellationToken);
         db.Tenants.Add(child);
         var (token, secret) = await keys.IssueAsync(new KeyOwner.Account(child.Id, IsTenantToken: true), null, cancellationToken);
+        audit.Record(AuditResource.Tenant(child.Id), AuditChanges.Of(("name", true), ("logo_url", command.LogoUrl is not null), ("contacts", command.Contacts is not null), ("emails", command.Emails is { Count: > 0 }), ("settings", command.Settings is not null)));
         await db.SaveChangesAsync(cancellationToken);
         return new ProvisionedTenantDto(child.Id.Value, TenantToken.Format(token.Id.Value, secret));
     }

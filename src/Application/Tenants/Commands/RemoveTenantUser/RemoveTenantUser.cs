@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
@@ -5,9 +7,12 @@ using Provisioning.Application.Common.Security;
 
 namespace Provisioning.Application.Tenants.Commands.RemoveTenantUser;
 
-public sealed record RemoveTenantUserCommand(string TenantId, string Email) : ICommand<Unit>;
+public sealed record RemoveTenantUserCommand(string TenantId, string Email) : ICommand<Unit>, IAuditedCommand
+{
+    public AuditEventType EventType => AuditEventType.TenantUserRemoved;
+}
 
-public sealed class RemoveTenantUserCommandHandler(IProvisioningDbContext db, ICallerContext callerContext)
+public sealed class RemoveTenantUserCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext)
     : ICommandHandler<RemoveTenantUserCommand, Unit>
 {
     public async ValueTask<Unit> Handle(RemoveTenantUserCommand command, CancellationToken cancellationToken)
@@ -18,6 +23,7 @@ public sealed class RemoveTenantUserCommandHandler(IProvisioningDbContext db, IC
             throw new NotFoundException("User");
         }
 
+        audit.Record(AuditResources.TenantUser(command.Email), related: AuditResource.Tenant(tenant.Id));
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;
     }

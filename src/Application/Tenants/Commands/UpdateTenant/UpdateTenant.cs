@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
@@ -20,9 +22,12 @@ public sealed record UpdateTenantCommand(
     IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings,
     Optional<int?> MaxApps,
     Optional<int?> MaxTenants = default,
-    string? Status = null) : ICommand<TenantDto>;
+    string? Status = null) : ICommand<TenantDto>, IAuditedCommand
+{
+    public AuditEventType EventType => Status is null ? AuditEventType.TenantUpdated : Domain.Tenants.TenantStatus.Parse(Status) == Domain.Tenants.TenantStatus.Suspended ? AuditEventType.TenantSuspended : AuditEventType.TenantResumed;
+}
 
-public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
+public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
     : ICommandHandler<UpdateTenantCommand, TenantDto>
 {
     public async ValueTask<TenantDto> Handle(UpdateTenantCommand command, CancellationToken cancellationToken)
@@ -88,6 +93,7 @@ public sealed class UpdateTenantCommandHandler(IProvisioningDbContext db, ICalle
             tenant.ChangeMaxTenants(command.MaxTenants.Value, grantor!);
         }
 
+        audit.Record(AuditResource.Tenant(tenant.Id), AuditChanges.Of(("name", command.Name is not null), ("logoUrl", command.LogoUrl.IsSet), ("contacts", command.Contacts is not null), ("settings", command.Settings is not null), ("maxApps", command.MaxApps.IsSet), ("maxTenants", command.MaxTenants.IsSet), ("status", command.Status is not null)));
         await db.SaveChangesAsync(cancellationToken);
         if (command.MaxApps.IsSet || command.MaxTenants.IsSet)
         {

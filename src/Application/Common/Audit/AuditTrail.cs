@@ -1,0 +1,76 @@
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Audit;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Application.Common.Audit;
+
+/// <summary>
+/// The request's audit trail: <see cref="Behaviors.AuditBehavior{TMessage,TResponse}"/> opens it for an audited command,
+/// the handler records what it touched, and the behavior makes sure exactly one event (or an explicit "nothing changed")
+/// came of it before the transaction commits.
+/// </summary>
+public sealed class AuditTrail(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock) : IAuditTrail
+{
+    private AuditEventType? _type;
+    private AuditActor? _systemActor;
+    private bool _done;
+
+    internal void Begin(AuditEventType type, bool isSystem)
+    {
+        _type = type;
+        _systemActor = isSystem ? AuditActor.Operator : null;
+        _done = false;
+    }
+
+    public void Record(AuditResource resource, IEnumerable<string>? changes = null, AuditResource? related = null, TenantId? tenantId = null)
+    {
+        var type = _type ?? throw new InvalidOperationException("Only an audited command records an audit event.");
+        if (_done)
+        {
+            throw new InvalidOperationException($"{type} recorded twice: a command writes one audit event.");
+        }
+
+        AuditActor actor;
+        TenantId where;
+        TenantId? onBehalfOf = null;
+        if (_systemActor is { } system)
+        {
+            actor = system;
+            where = tenantId ?? throw new InvalidOperationException("An operator command names the tenant its change happened in.");
+        }
+        else
+        {
+            var caller = callerContext.Caller;
+            actor = new AuditActor(caller.KeyId.Value, ActorKind(caller), caller.HomeTenantId);
+            where = tenantId ?? caller.TenantId;
+            onBehalfOf = caller.TenantId != caller.HomeTenantId ? caller.TenantId : null;
+        }
+
+        db.AuditEvents.Add(AuditEvent.Create(type, where, actor, onBehalfOf, resource, related, changes, callerContext.RequestId, clock.GetUtcNow()));
+        _done = true;
+    }
+
+    public void NothingChanged() => _done = true;
+
+    /// <summary>Saves an event recorded after the handler's own save; fails loudly when the handler recorded nothing.</summary>
+    internal async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        var type = _type;
+        _type = null;
+        if (!_done)
+        {
+            throw new InvalidOperationException($"The handler of a {type} command recorded no audit event.");
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static string ActorKind(Caller caller) => caller.Kind switch
+    {
+        CallerKinds.Account => caller.ViaTenantToken ? AuditActor.TenantTokenKind : AuditActor.AccountKind,
+        CallerKinds.ServiceAccount => AuditActor.ServiceAccountKind,
+        CallerKinds.App => AuditActor.AppKind,
+        _ => caller.Kind.ToString(),
+    };
+}

@@ -1,0 +1,29 @@
+using System.Reflection;
+using Mediator;
+using Provisioning.Application.Common.Audit;
+using Provisioning.Application.Common.Security;
+
+namespace Provisioning.Application.Common.Behaviors;
+
+/// <summary>
+/// Writes the audit event of an <see cref="IAuditedCommand"/> inside its transaction (it runs within
+/// <see cref="TransactionBehavior{TMessage,TResponse}"/>): the change and its event commit together or not at all.
+/// </summary>
+public sealed class AuditBehavior<TMessage, TResponse>(AuditTrail trail) : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    private static readonly bool IsSystemMessage = typeof(TMessage).GetCustomAttribute<SystemMessageAttribute>() is not null;
+
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        if (message is not IAuditedCommand audited)
+        {
+            return await next(message, cancellationToken);
+        }
+
+        trail.Begin(audited.EventType, IsSystemMessage);
+        var response = await next(message, cancellationToken);
+        await trail.CompleteAsync(cancellationToken);
+        return response;
+    }
+}

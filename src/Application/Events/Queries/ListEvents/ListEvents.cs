@@ -1,0 +1,39 @@
+using Mediator;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Paging;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Audit;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Application.Events.Queries.ListEvents;
+
+/// <summary>
+/// The audit events of the acting tenant and its descendants, oldest first, by cursor; never an ancestor's or a
+/// sibling's. Account credentials only.
+/// </summary>
+public sealed record ListEventsQuery(PageRequest Page, string? Type = null, string? ResourceId = null, string? TenantId = null)
+    : IQuery<Page<EventDto>>;
+
+public sealed class ListEventsQueryHandler(IProvisioningDbContext db, IAuditEventReader events, ICallerContext callerContext)
+    : IQueryHandler<ListEventsQuery, Page<EventDto>>
+{
+    public async ValueTask<Page<EventDto>> Handle(ListEventsQuery query, CancellationToken cancellationToken)
+    {
+        var caller = callerContext.Caller;
+        TenantId? tenant = null;
+        if (query.TenantId is { } requested)
+        {
+            // Another tenant's id is 404, as if it did not exist (the access policy's answer, as for On-Behalf-Of).
+            if (!await db.IsSelfOrDescendantAsync(caller.TenantId, requested, cancellationToken))
+            {
+                throw new NotFoundException("Tenant");
+            }
+
+            tenant = new TenantId(requested);
+        }
+
+        var page = await events.PageAsync(caller.TenantId, new AuditEventFilter(query.Type, query.ResourceId, tenant), query.Page, cancellationToken);
+        return page.Map(e => e.ToDto());
+    }
+}

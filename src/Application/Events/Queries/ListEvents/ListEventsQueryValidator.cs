@@ -1,0 +1,20 @@
+using FluentValidation;
+using Provisioning.Application.Common.Paging;
+using Provisioning.Domain.Audit;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Application.Events.Queries.ListEvents;
+
+public sealed class ListEventsQueryValidator : AbstractValidator<ListEventsQuery>
+{
+    public ListEventsQueryValidator()
+    {
+        this.AddPageRules(x => x.Page);
+        RuleFor(x => x.Type).Must(t => AuditEventTypes.TryParse(t, out _)).When(x => x.Type is not null)
+            .OverridePropertyName("filter[type]").WithMessage("filter[type] is not an event type (see docs/events.md).");
+        RuleFor(x => x.ResourceId).Length(1, 320).When(x => x.ResourceId is not null)
+            .OverridePropertyName("filter[resourceId]").WithMessage("filter[resourceId] must be 1–320 characters.");
+        RuleFor(x => x.TenantId).Must(t => IdGenerator.IsValid(t!)).When(x => x.TenantId is not null)
+            .OverridePropertyName("filter[tenantId]").WithMessage("filter[tenantId] is not a tenant id.");
+    }
+}

@@ -1,0 +1,101 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Domain.Audit;
+
+/// <summary>What a change touched: <c>{"type":"app","id":"…"}</c>.</summary>
+public sealed record AuditResource(string Type, string Id)
+{
+    public static AuditResource Tenant(TenantId id) => new("tenant", id.Value);
+    public static AuditResource App(AppId id) => new("app", id.Value);
+    public static AuditResource ServiceAccount(ServiceAccountId id) => new("serviceAccount", id.Value);
+}
+
+/// <summary>Who made a change: a key (<see cref="Kind"/> <c>account</c>, <c>serviceAccount</c>, <c>app</c>, <c>tenantToken</c>) or the operator.</summary>
+public sealed record AuditActor(string? KeyId, string Kind, TenantId? TenantId)
+{
+    public const string AccountKind = "account";
+    public const string ServiceAccountKind = "serviceAccount";
+    public const string AppKind = "app";
+    public const string TenantTokenKind = "tenantToken";
+    public const string OperatorKind = "operator";
+
+    /// <summary>The operator at the database host (<c>create-account-key</c>, first start): no key.</summary>
+    public static AuditActor Operator { get; } = new(null, OperatorKind, null);
+}
+
+/// <summary>
+/// One successful change, written in the change's own transaction. It names what changed (field names), never a value,
+/// so it can never hold a secret.
+/// </summary>
+public sealed class AuditEvent
+{
+    public const int MaxRequestIdLength = 128;
+
+    private string[] _changes = [];
+
+    private AuditEvent()
+    {
+        Id = string.Empty;
+        Type = string.Empty;
+        ActorKind = string.Empty;
+        ResourceType = string.Empty;
+        ResourceId = string.Empty;
+    }
+
+    public string Id { get; private set; }
+
+    /// <summary>The tenant the change was made in: the caller's own, or the one it acted in with On-Behalf-Of.</summary>
+    public TenantId TenantId { get; private set; }
+
+    /// <summary>The wire name (<see cref="AuditEventTypes.WireName"/>).</summary>
+    public string Type { get; private set; }
+
+    public string? ActorKeyId { get; private set; }
+    public string ActorKind { get; private set; }
+    public TenantId? ActorTenantId { get; private set; }
+
+    /// <summary>The tenant acted in with On-Behalf-Of; null when the caller acted in its own tenant.</summary>
+    public TenantId? OnBehalfOf { get; private set; }
+
+    public string ResourceType { get; private set; }
+    public string ResourceId { get; private set; }
+
+    /// <summary>The resource's owner when it has one (the app of an app key, the service account of its key, the app of a grant).</summary>
+    public string? RelatedType { get; private set; }
+
+    public string? RelatedId { get; private set; }
+
+    /// <summary>The names of the fields the change set, as they appear on the wire.</summary>
+    public IReadOnlyList<string> Changes => _changes;
+
+    public string? RequestId { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public static AuditEvent Create(
+        AuditEventType type,
+        TenantId tenantId,
+        AuditActor actor,
+        TenantId? onBehalfOf,
+        AuditResource resource,
+        AuditResource? related,
+        IEnumerable<string>? changes,
+        string? requestId,
+        DateTimeOffset now) =>
+        new()
+        {
+            Id = IdGenerator.NewId(),
+            TenantId = tenantId,
+            Type = type.WireName(),
+            ActorKeyId = actor.KeyId,
+            ActorKind = actor.Kind,
+            ActorTenantId = actor.TenantId,
+            OnBehalfOf = onBehalfOf,
+            ResourceType = resource.Type,
+            ResourceId = resource.Id,
+            RelatedType = related?.Type,
+            RelatedId = related?.Id,
+            _changes = changes?.Distinct(StringComparer.Ordinal).ToArray() ?? [],
+            RequestId = requestId is { Length: > MaxRequestIdLength } ? requestId[..MaxRequestIdLength] : requestId,
+            CreatedAt = now,
+        };
+}

@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Provisioning.Domain.Audit;
+using Provisioning.Infrastructure.Audit;
+
+namespace Provisioning.Infrastructure.Persistence.Configurations;
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> builder)
+    {
+        // No foreign keys: the trail outlives what it describes (a deleted tenant's "tenant.deleted" stays readable).
+        builder.ToTable("audit_events");
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.Id).HasMaxLength(24);
+        builder.Property(e => e.Type).HasMaxLength(48).IsRequired();
+        builder.Property(e => e.ActorKeyId).HasMaxLength(28);
+        builder.Property(e => e.ActorKind).HasMaxLength(24).IsRequired();
+        builder.Property(e => e.ResourceType).HasMaxLength(32).IsRequired();
+        builder.Property(e => e.ResourceId).HasMaxLength(320).IsRequired();
+        builder.Property(e => e.RelatedType).HasMaxLength(32);
+        builder.Property(e => e.RelatedId).HasMaxLength(320);
+        builder.Property(e => e.RequestId).HasMaxLength(AuditEvent.MaxRequestIdLength);
+        builder.Ignore(e => e.Changes);
+        builder.Property<string[]>("_changes").HasColumnName("changes").IsRequired();
+
+        // filter[tenantId], filter[resourceId] (the resource or its owner) and lastActivityAt, each in id order; pruning by time.
+        builder.HasIndex(e => new { e.TenantId, e.Id });
+        builder.HasIndex(e => new { e.ResourceId, e.Id });
+        builder.HasIndex(e => new { e.RelatedId, e.Id }).HasFilter("related_id IS NOT NULL");
+        builder.HasIndex(e => e.CreatedAt);
+    }
+}
+
+internal sealed class AuditEventViewerConfiguration : IEntityTypeConfiguration<AuditEventViewer>
+{
+    public void Configure(EntityTypeBuilder<AuditEventViewer> builder)
+    {
+        // Filled by a trigger on audit_events: one row per tenant on the path from the root to the event's tenant.
+        builder.ToTable("audit_event_viewers");
+        builder.HasKey(v => new { v.ViewerTenantId, v.EventId });
+        builder.Property(v => v.EventId).HasMaxLength(24);
+        builder.Property(v => v.Type).HasMaxLength(48).IsRequired();
+        builder.HasIndex(v => new { v.ViewerTenantId, v.Type, v.EventId });
+        builder.HasIndex(v => v.EventId);
+        builder.HasOne<AuditEvent>().WithMany().HasForeignKey(v => v.EventId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Provisioning.Infrastructure.Persistence;
+
+namespace Provisioning.Infrastructure.Retention;
+
+/// <summary>
+/// Deletes idempotency records and audit events past their retention, in batches of <see cref="BatchSize"/> rows, each
+/// batch its own short statement that skips rows another instance is deleting (<c>SKIP LOCKED</c>): no long lock, no
+/// long transaction, and every instance may run it at once.
+/// </summary>
+public sealed class RetentionPruner(
+    IServiceScopeFactory scopes, IOptions<RetentionOptions> options, TimeProvider clock, ILogger<RetentionPruner> logger) : BackgroundService
+{
+    public const int BatchSize = 1000;
+
+    /// <summary>One pass: prunes everything that has expired. Returns how many idempotency records and events went.</summary>
+    public async Task<(int IdempotencyRecords, int AuditEvents)> PruneAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var keysBefore = now.AddHours(-options.Value.IdempotencyRetentionHours);
+        var eventsBefore = now.AddDays(-options.Value.AuditRetentionDays);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        var records = await DeleteInBatchesAsync(() => db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            DELETE FROM idempotency_records WHERE (scope, key) IN (
+                SELECT scope, key FROM idempotency_records WHERE created_at < {keysBefore}
+                ORDER BY created_at LIMIT {BatchSize} FOR UPDATE SKIP LOCKED)
+            """, cancellationToken));
+        var events = await DeleteInBatchesAsync(() => db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            DELETE FROM audit_events WHERE id IN (
+                SELECT id FROM audit_events WHERE created_at < {eventsBefore}
+                ORDER BY created_at LIMIT {BatchSize} FOR UPDATE SKIP LOCKED)
+            """, cancellationToken));
+        return (records, events);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.IntervalMinutes), clock);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var (records, events) = await PruneAsync(stoppingToken);
+                    if (records + events > 0)
+                    {
+                        logger.LogInformation("Pruned {Records} idempotency records and {Events} audit events past their retention", records, events);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Could not prune expired idempotency records and audit events; the next pass will");
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task<int> DeleteInBatchesAsync(Func<Task<int>> deleteBatch)
+    {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await deleteBatch();
+            total += deleted;
+        }
+        while (deleted == BatchSize);
+        return total;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Security.Cryptography;
+using System.Text;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Common;
+using Provisioning.WebApi.Authentication;
+using Provisioning.WebApi.Errors;
+
+namespace Provisioning.WebApi.Idempotency;
+
+/// <summary>
+/// <c>Idempotency-Key</c> on every POST, PUT, PATCH and DELETE (API.md §10, Stripe's semantics). The request runs in one
+/// transaction that this middleware owns (the command's own unit of work joins it): the key is claimed, the request
+/// runs, and its answer is stored before the commit — the effect and its stored answer commit together or not at all.
+/// <list type="bullet">
+/// <item>Same key, same request (method, path and query, <c>On-Behalf-Of</c>, body bytes): the stored answer, byte for
+/// byte, with <c>Idempotent-Replayed: true</c>; nothing runs.</item>
+/// <item>Same key, different request: 422 <c>idempotency_key_reused</c>. Same key while the first still runs: 409 with
+/// <c>Retry-After</c>.</item>
+/// <item>Not stored: 401, 429 and 5xx (their effect, if any, is rolled back; a retry runs afresh). Other 4xx are stored:
+/// the request's effect is undone to a savepoint and its error answer kept.</item>
+/// </list>
+/// Keys are scoped to the authenticating credential and kept for <c>Provisioning:Idempotency:RetentionHours</c>.
+/// </summary>
+public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHandler errors)
+{
+    public const string Header = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    public const int MaxKeyLength = 255;
+
+    public async Task InvokeAsync(HttpContext context, IUnitOfWork unitOfWork, IIdempotencyStore store)
+    {
+        if (!Applies(context))
+        {
+            await next(context);
+            return;
+        }
+
+        var request = new IdempotentRequest(
+            context.User.FindFirst(CredentialClaims.KeyId)!.Value, ReadKey(context), await FingerprintAsync(context));
+
+        var original = context.Response.Body;
+        await using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        IdempotencyClaim claim;
+        StoredAnswer? stored = null;
+        try
+        {
+            claim = await unitOfWork.InTransactionAsync(
+                async ct =>
+                {
+                    (var found, stored) = await store.ClaimAsync(request, ct);
+                    if (found != IdempotencyClaim.Run)
+                    {
+                        return found;
+                    }
+
+                    await RunAsync(context, store, buffer, ct);
+                    var status = context.Response.StatusCode;
+                    if (!IsStored(status))
+                    {
+                        throw new AnswerNotStored();
+                    }
+
+                    await store.SaveAsync(
+                        request,
+                        new StoredAnswer(status, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, buffer.ToArray()),
+                        ct);
+                    return IdempotencyClaim.Run;
+                },
+                context.RequestAborted);
+        }
+        catch (AnswerNotStored)
+        {
+            claim = IdempotencyClaim.Run; // Rolled back; the answer goes out as it is.
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+
+        switch (claim)
+        {
+            case IdempotencyClaim.Run:
+                buffer.Position = 0;
+                await buffer.CopyToAsync(original, context.RequestAborted);
+                break;
+            case IdempotencyClaim.Replay:
+                await ReplayAsync(context, stored!);
+                break;
+            case IdempotencyClaim.Reused:
+                throw new IdempotencyKeyReusedException();
+            case IdempotencyClaim.InProgress:
+                context.Response.Headers.RetryAfter = "1";
+                await ErrorEnvelope.WriteAsync(context, StatusCodes.Status409Conflict, "conflict",
+                    "A request with this Idempotency-Key is still running; retry once it has finished.");
+                break;
+        }
+    }
+
+    /// <summary>Runs the request; an error answer worth keeping undoes the effect and is rendered into the buffer.</summary>
+    private async Task RunAsync(HttpContext context, IIdempotencyStore store, MemoryStream buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (ExpectedException e) when (IsStored(e.Status))
+        {
+            await store.RollBackEffectAsync(cancellationToken);
+            buffer.SetLength(0);
+            context.Response.Headers.Location = default;
+            await errors.TryHandleAsync(context, e, cancellationToken);
+        }
+    }
+
+    private static bool Applies(HttpContext context) =>
+        context.Request.Headers.ContainsKey(Header)
+        && (HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPut(context.Request.Method)
+            || HttpMethods.IsPatch(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method))
+        && context.GetEndpoint() is not null
+        && context.User.Identity?.IsAuthenticated == true;
+
+    /// <summary>Kept: what the client may see again. 401 and 429 depend on the moment, 5xx rolled back.</summary>
+    private static bool IsStored(int status) => status is not (401 or 429) and < 500;
+
+    private static string ReadKey(HttpContext context)
+    {
+        var values = context.Request.Headers[Header];
+        var key = values.Count == 1 ? values[0] ?? string.Empty : string.Empty;
+        if (values.Count > 1 || key.Length is 0 or > MaxKeyLength || key.Any(c => c is < ' ' or > '~'))
+        {
+            throw new RequestValidationException(Header, $"{Header} must be 1–{MaxKeyLength} printable ASCII characters, sent once.");
+        }
+
+        return key;
+    }
+
+    /// <summary>SHA-256 of the method, path and query, On-Behalf-Of and the body bytes: "the same request".</summary>
+    private static async Task<byte[]> FingerprintAsync(HttpContext context)
+    {
+        context.Request.EnableBuffering();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var head = $"{context.Request.Method}\n{context.Request.Path}{context.Request.QueryString}\n{context.Request.Headers[OnBehalfOfMiddleware.Header]}\n";
+        hash.AppendData(Encoding.UTF8.GetBytes(head));
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            hash.AppendData(chunk, 0, read);
+        }
+
+        context.Request.Body.Position = 0;
+        return hash.GetHashAndReset();
+    }
+
+    private static async Task ReplayAsync(HttpContext context, StoredAnswer answer)
+    {
+        context.Response.StatusCode = answer.Status;
+        context.Response.Headers[ReplayedHeader] = "true";
+        if (answer.ContentType is not null)
+        {
+            context.Response.ContentType = answer.ContentType;
+        }
+
+        if (answer.Location is not null)
+        {
+            context.Response.Headers.Location = answer.Location;
+        }
+
+        if (answer.Body.Length > 0)
+        {
+            context.Response.ContentLength = answer.Body.Length;
+            await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
+        }
+    }
+
+    /// <summary>Rolls back the transaction of an answer that is not kept (401, 429, 5xx without an exception).</summary>
+    private sealed class AnswerNotStored : Exception;
+}

@@ -1,0 +1,263 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Provisioning.Domain.Common;
+using Provisioning.Infrastructure.Retention;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Audit;
+
+/// <summary>Audit events (API.md §11): one per successful change, in its transaction, visible down the tree only, never a secret.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class AuditEventsTests(ServiceFixture service)
+{
+    private static async Task<List<JsonNode>> AllEventsAsync(HttpClient client, string query = "")
+    {
+        var events = new List<JsonNode>();
+        var url = $"/v2/events?page[size]=7{query}";
+        while (true)
+        {
+            var page = await client.GetJsonAsync(url);
+            events.AddRange(page["events"]!.AsArray().Select(e => e!));
+            if (!(bool)page["meta"]!["hasMore"]!)
+            {
+                return events;
+            }
+
+            url = $"/v2/events?page[size]=7&page[after]={(string)page["meta"]!["afterCursor"]!}{query}";
+        }
+    }
+
+    private static List<string> Types(IEnumerable<JsonNode> events) => [.. events.Select(e => (string)e["type"]!)];
+
+    [Fact]
+    public async Task EverySuccessfulChange_WritesOneEvent_WithItsActorResourceAndChangedFields_AndAFailureWritesNone()
+    {
+        var tenant = await service.NewTenantAsync(name: "Audited");
+        using var client = tenant.Client();
+
+        var app = await client.PostJsonAsync("/v2/apps", new { displayName = "Audited app", metadata = new { plan = "gold" } }, HttpStatusCode.Created);
+        var appId = (string)app["app"]!["id"]!;
+        using (var renamed = new HttpRequestMessage(HttpMethod.Patch, $"/v2/apps/{appId}") { Content = Http.Json(new { displayName = "Renamed" }) })
+        {
+            renamed.Headers.Add("X-Request-Id", "audit-rename-1");
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(renamed)).StatusCode);
+        }
+
+        var appKey = await client.CreateAppKeyAsync(appId);
+        await client.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = true });
+        await client.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = false });
+        await client.DeleteJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}");
+        var sa = await client.CreateServiceAccountAsync("Deployer");
+        await client.PatchJsonAsync($"/v2/serviceaccounts/{sa.Id}", new { displayName = "Deployer 2" });
+        await client.PutJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{appId}", null);
+        await client.PutJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{appId}", null); // already granted: no second event
+        await client.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{appId}");
+        await client.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}");
+        await client.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}");
+        var accountKey = (string)(await client.PostJsonAsync("/v2/keys", new { displayName = "Second" }, HttpStatusCode.Created))["key"]!["id"]!;
+        await client.PatchJsonAsync($"/v2/keys/{accountKey}", new { disabled = true });
+        await client.DeleteJsonAsync($"/v2/keys/{accountKey}");
+        var child = await client.ProvisionAsync(name: "Audited child"); // provisioningKey.created + tenant.provisioned
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Renamed child", contacts = 5 });
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" });
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" });
+        await client.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "Ann@Example.com" }, HttpStatusCode.Created);
+        await client.DeleteJsonAsync($"/v2/tenants/{child.Id}/users/ann@example.com");
+        await client.DeleteJsonAsync($"/v2/tenants/{child.Id}");
+        await client.DeleteJsonAsync($"/v2/apps/{appId}");
+
+        // Failures write nothing: a 400, a 404, a 409.
+        await client.PostJsonAsync("/v2/apps", new { displayName = "" }, HttpStatusCode.BadRequest);
+        await client.DeleteJsonAsync($"/v2/apps/{appId}", HttpStatusCode.NotFound);
+        await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "Twin" }, HttpStatusCode.Created);
+        await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "Twin" }, HttpStatusCode.Conflict);
+
+        var events = await AllEventsAsync(client);
+        Assert.Equal(
+        [
+            "app.created", "app.updated", "appKey.created", "key.disabled", "key.enabled", "appKey.deleted",
+            "serviceAccount.created", "serviceAccountKey.created", "serviceAccount.updated", "appAccess.granted", "appAccess.revoked",
+            "serviceAccountKey.deleted", "serviceAccount.deleted", "accountKey.created", "key.disabled", "accountKey.deleted",
+            "provisioningKey.created", "tenant.provisioned", "tenant.updated", "tenant.suspended", "tenant.resumed",
+            "tenantUser.added", "tenantUser.removed", "tenant.deleted", "app.deleted", "serviceAccount.created",
+        ], Types(events));
+        Assert.Equal(events.Count, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.TenantId == new TenantId(tenant.TenantId))));
+
+        Assert.All(events, e =>
+        {
+            Assert.Equal(tenant.KeyId, (string?)e["actor"]!["keyId"]);
+            Assert.Equal("account", (string?)e["actor"]!["kind"]);
+            Assert.Equal(tenant.TenantId, (string?)e["actor"]!["tenantId"]);
+            Assert.Equal(tenant.TenantId, (string?)e["tenantId"]);
+            Assert.Null(e["onBehalfOf"]);
+            Assert.False(string.IsNullOrEmpty((string?)e["requestId"]));
+        });
+
+        var created = events[0];
+        Assert.Equal("app", (string?)created["resource"]!["type"]);
+        Assert.Equal(appId, (string?)created["resource"]!["id"]);
+        Assert.Equal(["displayName", "metadata"], created["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(["displayName"], events[1]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal("audit-rename-1", (string?)events[1]["requestId"]);
+        Assert.Equal(appKey.Id, (string?)events[2]["resource"]!["id"]);
+        Assert.Equal(appId, (string?)events[2]["related"]!["id"]);
+        Assert.Equal(["disabled"], events[3]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(child.Id, (string?)events[17]["resource"]!["id"]);
+        Assert.Equal(["name", "contacts"], events[18]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal("ann@example.com", (string?)events[21]["resource"]!["id"]);
+    }
+
+    [Fact]
+    public async Task ATenantSeesItsOwnAndItsDescendantsEvents_NeverAnAncestorsOrASiblings()
+    {
+        var parent = await service.NewTenantAsync(name: "Parent");
+        using var asParent = parent.Client();
+        var child = await asParent.ProvisionAsync(name: "Child");
+        var sibling = await asParent.ProvisionAsync(name: "Sibling");
+        using var asChild = service.Client(child);
+        using var asSibling = service.Client(sibling);
+        var childApp = await asChild.CreateAppAsync("Child app");
+        var siblingApp = await asSibling.CreateAppAsync("Sibling app");
+        var parentApp = await asParent.CreateAppAsync("Parent app");
+
+        // On-Behalf-Of: the event happens in the child, names the parent's key as actor and the child as onBehalfOf.
+        using (var obo = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "On behalf" }) })
+        {
+            obo.Headers.Add("On-Behalf-Of", child.Id);
+            Assert.Equal(HttpStatusCode.Created, (await asParent.SendAsync(obo)).StatusCode);
+        }
+
+        var parentView = await AllEventsAsync(asParent);
+        var childView = await AllEventsAsync(asChild);
+        var resourceIds = (List<JsonNode> events) => events.Select(e => (string)e["resource"]!["id"]!).ToList();
+
+        Assert.Contains(childApp, resourceIds(parentView));
+        Assert.Contains(siblingApp, resourceIds(parentView));
+        Assert.Contains(parentApp, resourceIds(parentView));
+        Assert.Contains(childApp, resourceIds(childView));
+        Assert.DoesNotContain(siblingApp, resourceIds(childView));
+        Assert.DoesNotContain(parentApp, resourceIds(childView));
+        Assert.All(childView, e => Assert.Equal(child.Id, (string?)e["tenantId"]));
+
+        var onBehalf = childView.Single(e => (string?)e["type"] == "app.created" && (string?)e["resource"]!["id"] != childApp);
+        Assert.Equal(child.Id, (string?)onBehalf["onBehalfOf"]);
+        Assert.Equal(parent.KeyId, (string?)onBehalf["actor"]!["keyId"]);
+        Assert.Equal(parent.TenantId, (string?)onBehalf["actor"]!["tenantId"]);
+        Assert.Equal("tenantToken", (string?)childView.Single(e => (string?)e["resource"]!["id"] == childApp)["actor"]!["kind"]);
+
+        // filter[tenantId]: a descendant narrows the view; a sibling or an ancestor is 404, as if it did not exist.
+        var onlyChild = await AllEventsAsync(asParent, $"&filter[tenantId]={child.Id}");
+        Assert.Equal(resourceIds(childView), resourceIds(onlyChild));
+        Http.AssertV2Error(await asChild.GetJsonAsync($"/v2/events?filter[tenantId]={sibling.Id}", HttpStatusCode.NotFound), "not_found");
+        Http.AssertV2Error(await asChild.GetJsonAsync($"/v2/events?filter[tenantId]={parent.TenantId}", HttpStatusCode.NotFound), "not_found");
+    }
+
+    [Fact]
+    public async Task FiltersAndPaging()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var appId = await client.CreateAppAsync("Filtered");
+        var key = await client.CreateAppKeyAsync(appId);
+        await client.CreateAppAsync("Other");
+
+        var aboutApp = await AllEventsAsync(client, $"&filter[resourceId]={appId}");
+        Assert.Equal(["app.created", "appKey.created"], Types(aboutApp));
+        Assert.Equal(key.Id, (string?)aboutApp[1]["resource"]!["id"]);
+        Assert.Equal(["app.created", "app.created"], Types(await AllEventsAsync(client, "&filter[type]=app.created")));
+
+        var first = await client.GetJsonAsync("/v2/events?page[size]=2");
+        Assert.True((bool)first["meta"]!["hasMore"]!);
+        Assert.Contains("filter", (string?)(await client.GetJsonAsync("/v2/events?page[size]=1&filter[type]=app.created"))["links"]!["next"] ?? "");
+        var last = await client.GetJsonAsync($"/v2/events?page[after]={(string)first["meta"]!["afterCursor"]!}");
+        Assert.Single(last["events"]!.AsArray());
+        var back = await client.GetJsonAsync($"/v2/events?page[before]={(string)last["events"]![0]!["id"]!}");
+        Assert.Equal(2, back["events"]!.AsArray().Count);
+
+        foreach (var (query, field) in new[]
+        {
+            ("filter[type]=app.exploded", "filter[type]"),
+            ("filter[tenantId]=nope", "filter[tenantId]"),
+            ("page[size]=101", "page[size]"),
+        })
+        {
+            var error = await client.GetJsonAsync($"/v2/events?{query}", HttpStatusCode.BadRequest);
+            Assert.Contains(field, Http.Titles(error));
+        }
+    }
+
+    [Fact]
+    public async Task TheTenantViewGainsLastActivityAt_FromItsLatestChange()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Active child");
+        var before = (await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        Assert.Null(before["lastActivityAt"]);
+        using var asChild = service.Client(child);
+        await asChild.CreateAppAsync("Activity");
+        var after = (await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        var latest = (await AllEventsAsync(asChild))[^1];
+        Assert.Equal((DateTimeOffset)latest["createdAt"]!, (DateTimeOffset)after["lastActivityAt"]!);
+    }
+
+    [Fact]
+    public async Task NoStoredEventHoldsASecret()
+    {
+        // Every kind of secret the service hands out, then every stored event (this test's and all before it) as text.
+        using var root = service.Root();
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var secrets = new List<string> { ServiceFixture.RootSecret, tenant.Secret };
+        var appId = await client.CreateAppAsync("Secretive");
+        secrets.Add((await client.CreateAppKeyAsync(appId)).Secret);
+        var sa = await client.CreateServiceAccountAsync();
+        secrets.Add(sa.Key.Secret);
+        secrets.Add((string)(await client.PostJsonAsync("/v2/keys", new { displayName = "Another" }, HttpStatusCode.Created))["key"]!["secret"]!);
+        secrets.Add(await client.CreateProvisioningKeyAsync());
+        var child = await client.ProvisionAsync();
+        secrets.Add(child.Token);
+        secrets.Add(child.Token.Split('.', 2)[^1]);
+
+        var stored = await service.QueryDbAsync(db => db.Database
+            .SqlQuery<string>($"SELECT coalesce(string_agg(e::text, E'\n'), '') AS \"Value\" FROM audit_events e").SingleAsync());
+        Assert.Contains(appId, stored);
+        Assert.All(secrets, secret => Assert.DoesNotContain(secret, stored, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RetentionPrunesOldEventsAndIdempotencyRecords_InBatches_AndKeepsTheRest()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var appId = await client.CreateAppAsync("Recent");
+        using (var keyed = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "Keyed" }) })
+        {
+            keyed.Headers.Add("Idempotency-Key", "kept-for-a-day");
+            Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(keyed)).StatusCode);
+        }
+
+        // Age a few rows past their retention (idempotency 24 h, events 365 days), more than one batch of events.
+        var old = RetentionPruner.BatchSize + 5;
+        await service.QueryDbAsync(db => db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            INSERT INTO audit_events (id, tenant_id, type, actor_kind, resource_type, resource_id, changes, created_at)
+            SELECT lpad(to_hex(g), 24, '0'), {tenant.TenantId}, 'app.created', 'account', 'app', 'old-' || g, ARRAY[]::text[], now() - interval '400 days'
+            FROM generate_series(1, {old}) AS g;
+            INSERT INTO idempotency_records (scope, key, fingerprint, status, protected_body, created_at)
+            VALUES ({tenant.KeyId}, 'stale', '\x00', 201, '\x00', now() - interval '25 hours');
+            """));
+
+        var (records, events) = await service.Factory.Services.GetRequiredService<RetentionPruner>().PruneAsync(CancellationToken.None);
+
+        Assert.True(records >= 1);
+        Assert.True(events >= old);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.ResourceId.StartsWith("old-"))));
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Database.SqlQuery<int>(
+            $"SELECT count(*)::int AS \"Value\" FROM audit_event_viewers v WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.id = v.event_id)").SingleAsync()));
+        Assert.Contains(appId, (await AllEventsAsync(client)).Select(e => (string)e["resource"]!["id"]!));
+        Assert.Equal(1, await service.QueryDbAsync(db => db.Database.SqlQuery<int>(
+            $"SELECT count(*)::int AS \"Value\" FROM idempotency_records WHERE scope = {tenant.KeyId}").SingleAsync()));
+    }
+}

@@ -1,0 +1,150 @@
+using System.Data.Common;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Provisioning.Infrastructure.Persistence;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Idempotency;
+
+/// <summary>
+/// PostgreSQL goes away at the worst moments of a create sent with Idempotency-Key (through a TCP proxy that cuts every
+/// connection): a retry after the database is back replays the answer when the effect had committed, and runs exactly
+/// once when it had not. Either way there is one app.
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class IdempotencyOutageTests(ServiceFixture service)
+{
+    /// <summary>Runs an action once, at the next commit of an EF transaction (just before or just after it).</summary>
+    private sealed class CommitFault : DbTransactionInterceptor
+    {
+        private Func<Task>? _beforeCommit;
+        private Func<Task>? _afterCommit;
+
+        public void BeforeNextCommit(Func<Task> action) => _beforeCommit = action;
+
+        public void AfterNextCommit(Func<Task> action) => _afterCommit = action;
+
+        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(
+            DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _beforeCommit, null) is { } action)
+            {
+                await action();
+            }
+
+            return result;
+        }
+
+        public override async Task TransactionCommittedAsync(
+            DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _afterCommit, null) is { } action)
+            {
+                await action();
+            }
+        }
+    }
+
+    private static HttpRequestMessage Create(string name) => new(HttpMethod.Post, "/v2/apps")
+    {
+        Content = new StringContent($$"""{"displayName":"{{name}}"}""", Encoding.UTF8, "application/json"),
+        Headers = { { "Idempotency-Key", "outage-" + name } },
+    };
+
+    private static async Task<HttpResponseMessage> SendPastOutageAsync(HttpClient client, Func<HttpRequestMessage> request)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var response = await client.SendAsync(request());
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task TheDatabaseLostBetweenTheEffectAndTheAnswer_ARetryReplays_AndWhenLostBeforeTheCommit_ARetryRunsOnce()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("idem_outage_" + Guid.NewGuid().ToString("N")[..8]);
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
+        await using var _ = proxy;
+        var fault = new CommitFault();
+        await using var instance = new ConfiguredServiceFactory(viaProxy, new()
+        {
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+        }, services: s => s.ConfigureDbContext<ProvisioningDbContext>(o => o.AddInterceptors(fault)));
+        using var client = instance.CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        using (var warm = await client.GetAsync("/v2/apps"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        async Task<int> AppsNamedAsync(string name)
+        {
+            await using var db = new NpgsqlConnection(database);
+            await db.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*)::int FROM apps WHERE display_name = $1", db) { Parameters = { new() { Value = name } } };
+            return (int)(await count.ExecuteScalarAsync())!;
+        }
+
+        // 1. The commit reached PostgreSQL, then the connection died before the answer: the client sees a 5xx.
+        fault.AfterNextCommit(() =>
+        {
+            proxy.Cut();
+            throw new NpgsqlException("The connection was lost after COMMIT was sent.", new IOException("connection reset"));
+        });
+        using (var lost = await client.SendAsync(Create("committed")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
+        }
+
+        proxy.Restore();
+        using (var retry = await SendPastOutageAsync(client, () => Create("committed")))
+        {
+            Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+            Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        }
+
+        Assert.Equal(1, await AppsNamedAsync("committed"));
+
+        // 2. PostgreSQL went away just before the commit: nothing was written, so the retry runs (once).
+        fault.BeforeNextCommit(() =>
+        {
+            proxy.Cut();
+            return Task.CompletedTask;
+        });
+        using (var failed = await client.SendAsync(Create("rolled-back")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        }
+
+        proxy.Restore();
+        string appId;
+        using (var retry = await SendPastOutageAsync(client, () => Create("rolled-back")))
+        {
+            Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+            Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
+            appId = (string)JsonNode.Parse(await retry.Content.ReadAsStringAsync())!["app"]!["id"]!;
+        }
+
+        using (var again = await client.SendAsync(Create("rolled-back")))
+        {
+            Assert.Equal(appId, (string?)JsonNode.Parse(await again.Content.ReadAsStringAsync())!["app"]!["id"]);
+        }
+
+        Assert.Equal(1, await AppsNamedAsync("rolled-back"));
+    }
+}

@@ -1,0 +1,253 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Domain.Common;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Idempotency;
+
+/// <summary>Idempotency-Key with Stripe's semantics (API.md §10), through HTTP, checked in the database.</summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class IdempotencyTests(ServiceFixture service)
+{
+    private static HttpRequestMessage Request(HttpMethod method, string path, string? key, string? json = null, string? onBehalfOf = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        if (key is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        }
+
+        if (onBehalfOf is not null)
+        {
+            request.Headers.Add("On-Behalf-Of", onBehalfOf);
+        }
+
+        return request;
+    }
+
+    private static async Task<(HttpStatusCode Status, byte[] Body, HttpResponseMessage Response)> SendAsync(HttpClient client, HttpRequestMessage request)
+    {
+        var response = await client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(), response);
+    }
+
+    private static bool Replayed(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Single() == "true";
+
+    private Task<int> AppsNamedAsync(string tenantId, string name) =>
+        service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(tenantId) && a.DisplayName == name));
+
+    [Fact]
+    public async Task ASecondSendWithTheSameKey_ReplaysTheFirstAnswerByteForByte_AndCreatesNothing()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        const string body = """{"displayName":"Once only","metadata":{"plan":"gold"}}""";
+
+        var first = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "create-once", body));
+        var second = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "create-once", body));
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.False(Replayed(first.Response));
+        Assert.Equal(HttpStatusCode.Created, second.Status);
+        Assert.True(Replayed(second.Response));
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(first.Response.Headers.Location, second.Response.Headers.Location);
+        Assert.Equal("application/json; charset=utf-8", second.Response.Content.Headers.ContentType?.ToString());
+        Assert.Equal(1, await AppsNamedAsync(tenant.TenantId, "Once only"));
+
+        // Without a key, the same request is a new app: the header is what makes a retry safe.
+        using var third = await client.SendAsync(Request(HttpMethod.Post, "/v2/apps", null, body));
+        Assert.Equal(HttpStatusCode.Created, third.StatusCode);
+        Assert.Equal(2, await AppsNamedAsync(tenant.TenantId, "Once only"));
+    }
+
+    [Fact]
+    public async Task TheSameKeyWithADifferentRequest_Is422_AndRunsNothing()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var child = await service.Root().ProvisionAsync(name: "Obo target");
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "k1", """{"displayName":"A"}"""))).Status);
+
+        var otherBody = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "k1", """{"displayName":"B"}"""));
+        var otherPath = await SendAsync(client, Request(HttpMethod.Post, "/v2/serviceaccounts", "k1", """{"displayName":"A"}"""));
+        Assert.Equal((HttpStatusCode)422, otherBody.Status);
+        Http.AssertV2Error(JsonNode.Parse(otherBody.Body)!, "idempotency_key_reused");
+        Assert.Equal((HttpStatusCode)422, otherPath.Status);
+        Assert.Equal(0, await AppsNamedAsync(tenant.TenantId, "B"));
+        Assert.Equal(0, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
+
+        // On-Behalf-Of is part of the request.
+        using var root = service.Root();
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(root, Request(HttpMethod.Post, "/v2/apps", "obo", """{"displayName":"C"}""", child.Id))).Status);
+        Assert.Equal((HttpStatusCode)422, (await SendAsync(root, Request(HttpMethod.Post, "/v2/apps", "obo", """{"displayName":"C"}"""))).Status);
+
+        // v1.1 answers in its own envelope.
+        var v1 = await SendAsync(client, Request(HttpMethod.Post, "/v1.1/apps", "k1", """{"name":"A"}"""));
+        Assert.Equal((HttpStatusCode)422, v1.Status);
+        Http.AssertV1Error(JsonNode.Parse(v1.Body)!, "idempotency_key_reused");
+    }
+
+    [Fact]
+    public async Task KeysAreScopedToTheCredential()
+    {
+        var one = await service.NewTenantAsync();
+        var two = await service.NewTenantAsync();
+        using var clientOne = one.Client();
+        using var clientTwo = two.Client();
+        var a = await SendAsync(clientOne, Request(HttpMethod.Post, "/v2/apps", "shared", """{"displayName":"Mine"}"""));
+        var b = await SendAsync(clientTwo, Request(HttpMethod.Post, "/v2/apps", "shared", """{"displayName":"Mine"}"""));
+        Assert.Equal(HttpStatusCode.Created, a.Status);
+        Assert.Equal(HttpStatusCode.Created, b.Status);
+        Assert.False(Replayed(b.Response));
+        Assert.NotEqual(a.Body, b.Body);
+        Assert.Equal(1, await AppsNamedAsync(two.TenantId, "Mine"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("tab\tinside")]
+    public async Task AKeyThatIsEmptyOrHoldsAControlCharacter_Is400NamingTheHeader(string key)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var answer = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", key, """{"displayName":"Bad key"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Contains("Idempotency-Key", Encoding.UTF8.GetString(answer.Body));
+        Assert.Equal(0, await AppsNamedAsync(tenant.TenantId, "Bad key"));
+    }
+
+    [Fact]
+    public async Task AKeyOver255Characters_Is400_And255Works()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", new string('k', 256), """{"displayName":"L"}"""))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", new string('k', 255), """{"displayName":"L"}"""))).Status);
+    }
+
+    [Fact]
+    public async Task FiftyParallelSendsWithOneKey_MakeExactlyOneApp_AndEveryAnswerIsItOr409()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var sends = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
+        {
+            using var response = await client.SendAsync(Request(HttpMethod.Post, "/v2/apps", "race", """{"displayName":"Raced"}"""));
+            var body = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, body, RetryAfter: response.Headers.RetryAfter?.Delta);
+        }));
+        var answers = await Task.WhenAll(sends);
+
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"{a.StatusCode}: {a.body}"));
+        var created = answers.Where(a => a.StatusCode == HttpStatusCode.Created).ToList();
+        Assert.NotEmpty(created);
+        Assert.Single(created.Select(a => (string?)JsonNode.Parse(a.body)!["app"]!["id"]).Distinct());
+        Assert.All(answers.Where(a => a.StatusCode == HttpStatusCode.Conflict), a => Assert.NotNull(a.RetryAfter));
+        Assert.Equal(1, await AppsNamedAsync(tenant.TenantId, "Raced"));
+    }
+
+    [Fact]
+    public async Task AnErrorAnswerIsKept_TheRetryGetsItAgainEvenAfterTheCauseWentAway()
+    {
+        var tenant = await service.NewTenantAsync(maxApps: 0);
+        using var client = tenant.Client();
+        var first = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "over-budget", """{"displayName":"Too many"}"""));
+        Assert.Equal(HttpStatusCode.PaymentRequired, first.Status);
+
+        using var root = service.Root();
+        await root.PatchJsonAsync($"/v2/tenants/{tenant.TenantId}", new { maxApps = 5 });
+        var retry = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "over-budget", """{"displayName":"Too many"}"""));
+        Assert.Equal(HttpStatusCode.PaymentRequired, retry.Status);
+        Assert.True(Replayed(retry.Response));
+        Assert.Equal(first.Body, retry.Body);
+        Assert.Equal(0, await AppsNamedAsync(tenant.TenantId, "Too many"));
+
+        // A 400 from the model binder (no exception) is kept the same way.
+        var bad = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"""));
+        var badAgain = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.True(Replayed(badAgain.Response));
+        Assert.Equal(bad.Body, badAgain.Body);
+    }
+
+    [Fact]
+    public async Task AnAnswerFromAFailedAuthentication_IsNotKept()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var wrong = service.WithBasic(tenant.KeyId, "not-the-secret");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(wrong, Request(HttpMethod.Post, "/v2/apps", "after-401", """{"displayName":"Later"}"""))).Status);
+        using var right = tenant.Client();
+        var answer = await SendAsync(right, Request(HttpMethod.Post, "/v2/apps", "after-401", """{"displayName":"Later"}"""));
+        Assert.Equal(HttpStatusCode.Created, answer.Status);
+        Assert.False(Replayed(answer.Response));
+    }
+
+    [Fact]
+    public async Task ProvisioningReplaysTheSameTenantAndToken_StoredEncrypted()
+    {
+        using var root = service.Root();
+        var provisioningKey = await root.CreateProvisioningKeyAsync();
+        var body = $$"""{"name":"Retried tenant","key":"{{provisioningKey}}"}""";
+        var first = await SendAsync(root, Request(HttpMethod.Post, "/v2/tenants", "provision-1", body));
+        var second = await SendAsync(root, Request(HttpMethod.Post, "/v2/tenants", "provision-1", body));
+        Assert.Equal(HttpStatusCode.OK, first.Status); // DailyStory answers 200
+        Assert.True(Replayed(second.Response));
+        Assert.Equal(first.Body, second.Body);
+        var answer = JsonNode.Parse(first.Body)!;
+        var token = (string)answer["token"]!;
+        Assert.Equal(1, await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.Name == "Retried tenant")));
+
+        // The stored answer holds the token only encrypted: neither the token nor its secret part is in the row.
+        var stored = await service.QueryDbAsync(db => db.Database
+            .SqlQuery<byte[]>($"SELECT protected_body AS \"Value\" FROM idempotency_records WHERE scope = {ServiceFixture.RootKeyId} AND key = 'provision-1'")
+            .SingleAsync());
+        Assert.DoesNotContain(token, Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+        Assert.DoesNotContain((string)answer["tenantuid"]!, Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+
+        // The replayed token works.
+        using var asChild = service.WithBearer(token);
+        Assert.Equal(HttpStatusCode.OK, (await asChild.GetAsync("/v2/tenants/self")).StatusCode);
+    }
+
+    [Fact]
+    public async Task KeyCreation_Deletes_Grants_AndV11_AreReplayedToo()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var appId = await client.CreateAppAsync("For keys");
+
+        var key = await SendAsync(client, Request(HttpMethod.Post, $"/v2/apps/{appId}/keys", "key-1", """{"displayName":"K"}"""));
+        var keyAgain = await SendAsync(client, Request(HttpMethod.Post, $"/v2/apps/{appId}/keys", "key-1", """{"displayName":"K"}"""));
+        Assert.Equal(key.Body, keyAgain.Body);
+        Assert.Equal(1, await service.QueryDbAsync(db => db.ApiKeys.CountAsync(k => k.AppId == new AppId(appId))));
+
+        var sa = await client.CreateServiceAccountAsync();
+        var grant = await SendAsync(client, Request(HttpMethod.Put, $"/v2/serviceaccounts/{sa.Id}/apps/{appId}", "grant-1"));
+        var grantAgain = await SendAsync(client, Request(HttpMethod.Put, $"/v2/serviceaccounts/{sa.Id}/apps/{appId}", "grant-1"));
+        Assert.True(grant.Status is HttpStatusCode.OK or HttpStatusCode.NoContent or HttpStatusCode.Created, grant.Status.ToString());
+        Assert.True(Replayed(grantAgain.Response));
+
+        var deleted = await SendAsync(client, Request(HttpMethod.Delete, $"/v2/apps/{appId}", "delete-1"));
+        var deletedAgain = await SendAsync(client, Request(HttpMethod.Delete, $"/v2/apps/{appId}", "delete-1"));
+        Assert.Equal(HttpStatusCode.OK, deleted.Status);
+        Assert.Equal(HttpStatusCode.OK, deletedAgain.Status); // not 404: the first answer, again
+        Assert.True(Replayed(deletedAgain.Response));
+        using var deletedWithoutKey = await client.DeleteAsync($"/v2/apps/{appId}");
+        Assert.Equal(HttpStatusCode.NotFound, deletedWithoutKey.StatusCode);
+
+        var v1 = await SendAsync(client, Request(HttpMethod.Post, "/v1.1/apps", "v1-create", """{"name":"Old client"}"""));
+        var v1Again = await SendAsync(client, Request(HttpMethod.Post, "/v1.1/apps", "v1-create", """{"name":"Old client"}"""));
+        Assert.Equal(HttpStatusCode.Created, v1.Status);
+        Assert.Equal(v1.Body, v1Again.Body);
+        Assert.Equal(1, await AppsNamedAsync(tenant.TenantId, "Old client"));
+    }
+}
