@@ -11,14 +11,15 @@ namespace Provisioning.Application.Tenants;
 public static class TenantViews
 {
     /// <summary>Effective settings in one query: every ancestor's own settings, laid over each other root first.</summary>
-    public static async Task<Dictionary<string, Dictionary<string, string>>> EffectiveSettingsAsync(
+    public static async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> EffectiveSettingsAsync(
         this IProvisioningDbContext db, Tenant tenant, CancellationToken cancellationToken)
     {
-        var ancestors = tenant.Path[..^1].Select(p => new TenantId(p)).ToList();
+        var ancestorIds = tenant.Path.SkipLast(1).ToList();
+        var ancestors = ancestorIds.Select(p => new TenantId(p)).ToList();
         var layers = await db.Tenants.AsNoTracking().Where(t => ancestors.Contains(t.Id))
             .Select(t => new { t.Id, t.OwnSettings }).ToListAsync(cancellationToken);
-        var byId = layers.ToDictionary(l => l.Id.Value, l => (IReadOnlyDictionary<string, Dictionary<string, string>>)l.OwnSettings);
-        var rootFirst = tenant.Path[..^1].Where(byId.ContainsKey).Select(p => byId[p]).Append(tenant.OwnSettings);
+        var byId = layers.ToDictionary(l => l.Id.Value, l => l.OwnSettings);
+        var rootFirst = ancestorIds.Where(byId.ContainsKey).Select(p => byId[p]).Append(tenant.OwnSettings);
         return TenantSettings.Effective(rootFirst);
     }
 
