@@ -23,6 +23,7 @@ public static class TenantViews
         return TenantSettings.Effective(rootFirst);
     }
 
+    /// <summary>A tenant's DTO: what needs the store is read here, the mapping is <see cref="TenantMapper"/>'s.</summary>
     public static async Task<TenantDto> ToDtoAsync(
         this IProvisioningDbContext db, Tenant tenant, ITenantBudgets budgets, CancellationToken cancellationToken)
     {
@@ -30,10 +31,6 @@ public static class TenantViews
         var appCount = await budgets.AppCountAsync(tenant.Id, cancellationToken);
         var users = await db.TenantUsers.AsNoTracking().Where(u => u.TenantId == tenant.Id).OrderBy(u => u.Email)
             .Select(u => u.Email).ToListAsync(cancellationToken);
-        return new TenantDto(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, settings,
-            tenant.OwnSettings, users, tenant.MaxApps, tenant.MaxTenants, appCount, tenant.Status, tenant.CreatedAt);
+        return tenant.ToDto(settings, users, appCount);
     }
-
-    public static TenantSummaryDto ToSummary(this Tenant tenant) =>
-        new(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, tenant.MaxApps, tenant.MaxTenants, tenant.Status, tenant.CreatedAt);
 }

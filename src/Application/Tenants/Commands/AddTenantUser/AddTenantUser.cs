@@ -18,6 +18,6 @@ public sealed class AddTenantUserCommandHandler(IProvisioningDbContext db, ICall
         var created = tenant.AddUser(command.Email, clock.GetUtcNow(), "email");
         await db.SaveChangesAsync(cancellationToken);
         var user = tenant.Users.Single(u => u.Email == Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email"));
-        return new AddTenantUserResult(new TenantUserDto(user.Email, user.CreatedAt), created);
+        return new AddTenantUserResult(user.ToDto(), created);
     }
 }
