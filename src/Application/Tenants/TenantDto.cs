@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Provisioning.Application.Tenants;
 
 /// <summary>A tenant with its effective settings (inherited, with its own laid over), its own settings, users and app count.</summary>
@@ -17,14 +15,3 @@ public sealed record TenantDto(
     int AppCount,
     string Status,
     DateTimeOffset CreatedAt);
-
-/// <summary>A tenant in a list of children.</summary>
-public sealed record TenantSummaryDto(
-    string Id, string Name, string? ParentId, string? LogoUrl, int Contacts, int? MaxApps, int? MaxTenants, string Status, DateTimeOffset CreatedAt);
-
-/// <summary>DailyStory's answer to a provisioning request.</summary>
-public sealed record ProvisionedTenantDto(
-    [property: JsonPropertyName("tenantuid")] string TenantUid,
-    [property: JsonPropertyName("token")] string Token);
-
-public sealed record TenantUserDto(string Email, DateTimeOffset CreatedAt);
