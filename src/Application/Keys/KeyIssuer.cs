@@ -1,19 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Application.Keys;
-
-/// <summary>Whose key is being issued.</summary>
-public abstract record KeyOwner(TenantId Tenant)
-{
-    public sealed record Account(TenantId Tenant, bool IsTenantToken = false) : KeyOwner(Tenant);
-
-    public sealed record ServiceAccount(TenantId Tenant, ServiceAccountId Id) : KeyOwner(Tenant);
-
-    public sealed record App(TenantId Tenant, AppId Id) : KeyOwner(Tenant);
-}
 
 /// <summary>
 /// The one key-issuing rule, for every kind of key: a fresh random secret, stored encrypted under the master key and

@@ -11,17 +11,19 @@ namespace Provisioning.Application.Tenants;
 public static class TenantViews
 {
     /// <summary>Effective settings in one query: every ancestor's own settings, laid over each other root first.</summary>
-    public static async Task<Dictionary<string, Dictionary<string, string>>> EffectiveSettingsAsync(
+    public static async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> EffectiveSettingsAsync(
         this IProvisioningDbContext db, Tenant tenant, CancellationToken cancellationToken)
     {
-        var ancestors = tenant.Path[..^1].Select(p => new TenantId(p)).ToList();
+        var ancestorIds = tenant.Path.SkipLast(1).ToList();
+        var ancestors = ancestorIds.Select(p => new TenantId(p)).ToList();
         var layers = await db.Tenants.AsNoTracking().Where(t => ancestors.Contains(t.Id))
             .Select(t => new { t.Id, t.OwnSettings }).ToListAsync(cancellationToken);
-        var byId = layers.ToDictionary(l => l.Id.Value, l => (IReadOnlyDictionary<string, Dictionary<string, string>>)l.OwnSettings);
-        var rootFirst = tenant.Path[..^1].Where(byId.ContainsKey).Select(p => byId[p]).Append(tenant.OwnSettings);
+        var byId = layers.ToDictionary(l => l.Id.Value, l => l.OwnSettings);
+        var rootFirst = ancestorIds.Where(byId.ContainsKey).Select(p => byId[p]).Append(tenant.OwnSettings);
         return TenantSettings.Effective(rootFirst);
     }
 
+    /// <summary>A tenant's DTO: what needs the store is read here, the mapping is <see cref="TenantMapper"/>'s.</summary>
     public static async Task<TenantDto> ToDtoAsync(
         this IProvisioningDbContext db, Tenant tenant, ITenantBudgets budgets, CancellationToken cancellationToken)
     {
@@ -33,10 +35,6 @@ public static class TenantViews
         var lastChange = await db.AuditEvents.AsNoTracking().Where(e => e.TenantId == tenant.Id).OrderByDescending(e => e.Id)
             .Select(e => (DateTimeOffset?)e.CreatedAt).FirstOrDefaultAsync(cancellationToken);
         var lastActivity = lastChange > tenant.LastCredentialUseAt || tenant.LastCredentialUseAt is null ? lastChange : tenant.LastCredentialUseAt;
-        return new TenantDto(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, settings,
-            tenant.OwnSettings, users, tenant.MaxApps, tenant.MaxTenants, appCount, tenant.Status, tenant.CreatedAt, lastActivity);
+        return tenant.ToDto(settings, users, appCount, lastActivity);
     }
-
-    public static TenantSummaryDto ToSummary(this Tenant tenant) =>
-        new(tenant.Id.Value, tenant.Name, tenant.ParentId?.Value, tenant.LogoUrl, tenant.Contacts, tenant.MaxApps, tenant.MaxTenants, tenant.Status, tenant.CreatedAt);
 }

@@ -2,27 +2,6 @@ using Provisioning.Domain.Common;
 
 namespace Provisioning.Domain.Audit;
 
-/// <summary>What a change touched: <c>{"type":"app","id":"…"}</c>.</summary>
-public sealed record AuditResource(string Type, string Id)
-{
-    public static AuditResource Tenant(TenantId id) => new("tenant", id.Value);
-    public static AuditResource App(AppId id) => new("app", id.Value);
-    public static AuditResource ServiceAccount(ServiceAccountId id) => new("serviceAccount", id.Value);
-}
-
-/// <summary>Who made a change: a key (<see cref="Kind"/> <c>account</c>, <c>serviceAccount</c>, <c>app</c>, <c>tenantToken</c>) or the operator.</summary>
-public sealed record AuditActor(string? KeyId, string Kind, TenantId? TenantId)
-{
-    public const string AccountKind = "account";
-    public const string ServiceAccountKind = "serviceAccount";
-    public const string AppKind = "app";
-    public const string TenantTokenKind = "tenantToken";
-    public const string OperatorKind = "operator";
-
-    /// <summary>The operator at the database host (<c>create-account-key</c>, first start): no key.</summary>
-    public static AuditActor Operator { get; } = new(null, OperatorKind, null);
-}
-
 /// <summary>
 /// One successful change, written in the change's own transaction. It names what changed (field names), never a value,
 /// so it can never hold a secret.

@@ -15,7 +15,6 @@ public sealed class ApiKey
     {
         Id = default;
         DisplayName = string.Empty;
-        ProtectedSecret = [];
     }
 
     public KeyId Id { get; private set; }
@@ -24,7 +23,8 @@ public sealed class ApiKey
     public ServiceAccountId? ServiceAccountId { get; private set; }
     public AppId? AppId { get; private set; }
     public string DisplayName { get; private set; }
-    public byte[] ProtectedSecret { get; private set; }
+    /// <summary>The secret encrypted under the master key: the key's own copy, which nobody changes in place.</summary>
+    public ReadOnlyMemory<byte> ProtectedSecret { get; private set; }
 
     /// <summary>True for the opaque token handed out when a tenant is provisioned.</summary>
     public bool IsTenantToken { get; private set; }
@@ -48,20 +48,20 @@ public sealed class ApiKey
         return this;
     }
 
-    public static ApiKey ForAccount(TenantId tenant, string displayName, byte[] protectedSecret, DateTimeOffset now, bool isTenantToken = false) =>
+    public static ApiKey ForAccount(TenantId tenant, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now, bool isTenantToken = false) =>
         new()
         {
             Id = KeyId.New(KeyKind.Account),
             Kind = KeyKind.Account,
             TenantId = tenant,
             DisplayName = Common.DisplayName.Normalize(displayName),
-            ProtectedSecret = protectedSecret,
+            ProtectedSecret = protectedSecret.ToArray(),
             IsTenantToken = isTenantToken,
             CreatedAt = now,
         };
 
     /// <summary>An account key with an id chosen by the operator (bootstrap from configuration).</summary>
-    public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, byte[] protectedSecret, DateTimeOffset now)
+    public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now)
     {
         if (!KeyId.TryParse(id.Value, out _, out var kind) || kind != KeyKind.Account)
         {
@@ -73,7 +73,7 @@ public sealed class ApiKey
         return key;
     }
 
-    public static ApiKey ForServiceAccount(TenantId tenant, ServiceAccountId owner, string displayName, byte[] protectedSecret, DateTimeOffset now) =>
+    public static ApiKey ForServiceAccount(TenantId tenant, ServiceAccountId owner, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now) =>
         new()
         {
             Id = KeyId.New(KeyKind.ServiceAccount),
@@ -81,11 +81,11 @@ public sealed class ApiKey
             TenantId = tenant,
             ServiceAccountId = owner,
             DisplayName = Common.DisplayName.Normalize(displayName),
-            ProtectedSecret = protectedSecret,
+            ProtectedSecret = protectedSecret.ToArray(),
             CreatedAt = now,
         };
 
-    public static ApiKey ForApp(TenantId tenant, AppId owner, string displayName, byte[] protectedSecret, DateTimeOffset now) =>
+    public static ApiKey ForApp(TenantId tenant, AppId owner, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now) =>
         new()
         {
             Id = KeyId.New(KeyKind.App),
@@ -93,7 +93,7 @@ public sealed class ApiKey
             TenantId = tenant,
             AppId = owner,
             DisplayName = Common.DisplayName.Normalize(displayName),
-            ProtectedSecret = protectedSecret,
+            ProtectedSecret = protectedSecret.ToArray(),
             CreatedAt = now,
         };
 

@@ -11,13 +11,13 @@ public sealed class ProvisioningKey
     private ProvisioningKey()
     {
         DisplayName = string.Empty;
-        SecretHash = [];
     }
 
     public KeyId Id { get; private set; }
     public TenantId TenantId { get; private set; }
     public string DisplayName { get; private set; }
-    public byte[] SecretHash { get; private set; }
+    /// <summary>The hash of the secret: the key's own copy, which nobody changes in place.</summary>
+    public ReadOnlyMemory<byte> SecretHash { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
 
     /// <summary>A disabled provisioning key provisions nothing until it is enabled again.</summary>
@@ -30,13 +30,13 @@ public sealed class ProvisioningKey
 
     public void SetDisabled(bool disabled) => Disabled = disabled;
 
-    public static ProvisioningKey Create(TenantId tenant, string displayName, byte[] secretHash, DateTimeOffset now, DateTimeOffset? expiresAt = null) =>
+    public static ProvisioningKey Create(TenantId tenant, string displayName, ReadOnlySpan<byte> secretHash, DateTimeOffset now, DateTimeOffset? expiresAt = null) =>
         new()
         {
             Id = KeyId.NewProvisioning(),
             TenantId = tenant,
             DisplayName = Common.DisplayName.Normalize(displayName),
-            SecretHash = secretHash,
+            SecretHash = secretHash.ToArray(),
             CreatedAt = now,
             ExpiresAt = KeyLifetime.Check(expiresAt, now),
         };

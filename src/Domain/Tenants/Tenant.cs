@@ -14,11 +14,16 @@ public sealed class Tenant
 
     private readonly List<TenantUser> _users = [];
 
+    /// <summary>
+    /// Backs <see cref="Path"/>, which EF Core maps as the <c>text[]</c> column (queries on Path become array operators). A list,
+    /// because that is what EF materialises for a collection exposed as <see cref="IReadOnlyList{T}"/>.
+    /// </summary>
+    private List<string> _path = [];
+
     private Tenant()
     {
         Name = string.Empty;
-        Path = [];
-        OwnSettings = TenantSettings.Empty();
+        OwnSettings = TenantSettings.Empty;
     }
 
     public TenantId Id { get; private set; }
@@ -26,12 +31,14 @@ public sealed class Tenant
     public TenantId? ParentId { get; private set; }
 
     /// <summary>Ids from the root to this tenant, inclusive.</summary>
-    public string[] Path { get; private set; }
+    public IReadOnlyList<string> Path => _path.AsReadOnly();
 
-    public int Depth => Path.Length - 1;
+    public int Depth => _path.Count - 1;
     public string? LogoUrl { get; private set; }
     public int Contacts { get; private set; }
-    public Dictionary<string, Dictionary<string, string>> OwnSettings { get; private set; }
+
+    /// <summary>The tenant's own settings (feature → key → value), replaced as a whole by <see cref="ChangeSettings"/>.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> OwnSettings { get; private set; }
 
     /// <summary>Budget: how many apps the tenant and all its descendants may have together; null means no limit of its own.</summary>
     public int? MaxApps { get; private set; }
@@ -61,7 +68,7 @@ public sealed class Tenant
         {
             Id = id,
             Name = DisplayName.Normalize(name, "name"),
-            Path = [id.Value],
+            _path = [id.Value],
             Contacts = DefaultContacts,
             CreatedAt = now,
         };
@@ -93,7 +100,7 @@ public sealed class Tenant
             Id = id,
             Name = DisplayName.Normalize(name, "name"),
             ParentId = Id,
-            Path = [.. Path, id.Value],
+            _path = [.. _path, id.Value],
             LogoUrl = logoUrl is null ? LogoUrl : NormalizeLogoUrl(logoUrl, "logo_url"),
             Contacts = contacts is null
                 ? grantor.IsRoot ? DefaultContacts : Math.Min(DefaultContacts, grantor.Contacts)

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using Provisioning.Domain.Common;
 
 namespace Provisioning.Domain.Tenants;
@@ -13,12 +14,14 @@ public static class TenantSettings
     public const int MaxNameLength = 100;
     public const int MaxValueLength = 4096;
 
-    public static Dictionary<string, Dictionary<string, string>> Empty() => new(StringComparer.Ordinal);
+    /// <summary>No settings.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Empty { get; } = ReadOnly(NewFeatures());
 
     /// <summary>Lays each layer over the previous one, feature by feature, key by key. Layers run root first.</summary>
-    public static Dictionary<string, Dictionary<string, string>> Effective(IEnumerable<IReadOnlyDictionary<string, Dictionary<string, string>>> layersRootFirst)
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Effective(
+        IEnumerable<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> layersRootFirst)
     {
-        var result = Empty();
+        var result = NewFeatures();
         foreach (var layer in layersRootFirst)
         {
             foreach (var (feature, values) in layer)
@@ -36,15 +39,15 @@ public static class TenantSettings
             }
         }
 
-        return result;
+        return ReadOnly(result);
     }
 
     /// <summary>Applies a change: a null value removes that key from the tenant's own settings; a null feature removes the feature.</summary>
-    public static Dictionary<string, Dictionary<string, string>> Apply(
-        IReadOnlyDictionary<string, Dictionary<string, string>> own,
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Apply(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> own,
         IReadOnlyDictionary<string, Dictionary<string, string?>?> change)
     {
-        var result = Empty();
+        var result = NewFeatures();
         foreach (var (feature, values) in own)
         {
             result[feature] = new Dictionary<string, string>(values, StringComparer.Ordinal);
@@ -98,8 +101,26 @@ public static class TenantSettings
             throw new DomainRuleException("settings", $"At most {MaxFeatures} features are allowed.");
         }
 
-        return result;
+        return ReadOnly(result);
     }
+
+    /// <summary>
+    /// A read-only view of settings built here (or read from the store), in the order they were built: features and keys
+    /// keep their insertion order, so what is written back (JSON) does not change.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ReadOnly(
+        IEnumerable<KeyValuePair<string, Dictionary<string, string>>> features)
+    {
+        var copy = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var (feature, values) in features)
+        {
+            copy[feature] = new ReadOnlyDictionary<string, string>(values);
+        }
+
+        return new ReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>(copy);
+    }
+
+    private static Dictionary<string, Dictionary<string, string>> NewFeatures() => new(StringComparer.Ordinal);
 
     private static void CheckName(string name, string field)
     {

@@ -51,5 +51,8 @@ public sealed class ProvisioningDbContext(DbContextOptions<ProvisioningDbContext
         configurationBuilder.Properties<AppId>().HaveConversion<TypedIdConverters.AppIdConverter>().HaveMaxLength(24);
         configurationBuilder.Properties<ServiceAccountId>().HaveConversion<TypedIdConverters.ServiceAccountIdConverter>().HaveMaxLength(24);
         configurationBuilder.Properties<KeyId>().HaveConversion<TypedIdConverters.KeyIdConverter>().HaveMaxLength(28);
+
+        // Read-only byte strings (secrets, hashes) are bytea.
+        configurationBuilder.Properties<ReadOnlyMemory<byte>>().HaveConversion<ReadOnlyBytes.Converter, ReadOnlyBytes.Comparer>();
     }
 }

@@ -81,29 +81,30 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         return output;
     }
 
-    public string Unprotect(byte[] protectedSecret)
+    public string Unprotect(ReadOnlyMemory<byte> protectedSecret)
     {
-        var header = protectedSecret.Length > 0 && protectedSecret[0] == Version2 ? 1 + KeyIdSize
-            : protectedSecret.Length > 0 && protectedSecret[0] == Version1 ? 1
+        var bytes = protectedSecret.Span;
+        var header = bytes.Length > 0 && bytes[0] == Version2 ? 1 + KeyIdSize
+            : bytes.Length > 0 && bytes[0] == Version1 ? 1
             : throw new CryptographicException("Unknown protected secret format.");
-        if (protectedSecret.Length < header + NonceSize + TagSize)
+        if (bytes.Length < header + NonceSize + TagSize)
         {
             throw new CryptographicException("Unknown protected secret format.");
         }
 
         var candidates = header == 1
             ? _decryptors
-            : _decryptors.Where(d => protectedSecret.AsSpan(1, KeyIdSize).SequenceEqual(d.Id)).ToList();
+            : _decryptors.Where(d => protectedSecret.Span.Slice(1, KeyIdSize).SequenceEqual(d.Id)).ToList();
         foreach (var (_, key) in candidates)
         {
-            var plaintext = new byte[protectedSecret.Length - header - NonceSize - TagSize];
+            var plaintext = new byte[bytes.Length - header - NonceSize - TagSize];
             try
             {
                 using var aes = new AesGcm(key, TagSize);
                 aes.Decrypt(
-                    protectedSecret.AsSpan(header, NonceSize),
-                    protectedSecret.AsSpan(header + NonceSize + TagSize),
-                    protectedSecret.AsSpan(header + NonceSize, TagSize),
+                    bytes.Slice(header, NonceSize),
+                    bytes.Slice(header + NonceSize + TagSize),
+                    bytes.Slice(header + NonceSize, TagSize),
                     plaintext);
                 return Encoding.UTF8.GetString(plaintext);
             }

@@ -35,6 +35,3 @@ public sealed class SafeStringConverter : JsonConverter<string>
     private static string Check(string value) =>
         Text.IsValidFreeText(value) ? value : throw new ControlCharacterException();
 }
-
-/// <summary>A request string held NUL or a control character; the model-state mapper names the field.</summary>
-public sealed class ControlCharacterException() : JsonException("The value holds NUL or a control character.");

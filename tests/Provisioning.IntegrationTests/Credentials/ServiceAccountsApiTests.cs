@@ -134,7 +134,7 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
 
         // Secrets are encrypted at rest.
         var stored = await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(sa.Key.Id)));
-        Assert.DoesNotContain(sa.Key.Secret, System.Text.Encoding.UTF8.GetString(stored.ProtectedSecret));
+        Assert.DoesNotContain(sa.Key.Secret, System.Text.Encoding.UTF8.GetString(stored.ProtectedSecret.Span));
     }
 
     [Fact]

@@ -43,9 +43,9 @@ public sealed class SecretHygieneTests(ServiceFixture service)
     {
         var tenant = await service.NewTenantAsync();
         var stored = await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new Domain.Credentials.KeyId(tenant.KeyId)));
-        var asText = System.Text.Encoding.UTF8.GetString(stored.ProtectedSecret);
+        var asText = System.Text.Encoding.UTF8.GetString(stored.ProtectedSecret.Span);
         Assert.DoesNotContain(tenant.Secret, asText);
-        Assert.DoesNotContain(tenant.Secret, Convert.ToBase64String(stored.ProtectedSecret));
+        Assert.DoesNotContain(tenant.Secret, Convert.ToBase64String(stored.ProtectedSecret.Span));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         Assert.Equal("""{"email":{"fromName":"ACME Denver"}}""", viaBearer["ownSettings"]!.ToJsonString());
 
         var stored = await service.QueryDbAsync(db => db.Tenants.AsNoTracking().Include(t => t.Users).SingleAsync(t => t.Id == new TenantId(childId)));
-        Assert.Equal([parent.TenantId, childId], stored.Path[^2..]);
+        Assert.Equal([parent.TenantId, childId], stored.Path.TakeLast(2));
         Assert.Equal(2, stored.Users.Count);
     }
 
@@ -158,7 +158,7 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         Assert.False((await account.GetJsonAsync($"/v2/provisioningkeys/{id}"))["provisioningKey"]!.AsObject().ContainsKey("secret"));
 
         var stored = await service.QueryDbAsync(db => db.ProvisioningKeys.AsNoTracking().SingleAsync(k => k.Id == new Domain.Credentials.KeyId(id)));
-        Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)), stored.SecretHash);
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)), stored.SecretHash.ToArray());
 
         Http.AssertV2Error(await (await service.NewTenantAsync()).Client().GetJsonAsync($"/v2/provisioningkeys/{id}", HttpStatusCode.NotFound), "not_found");
         Http.AssertV2Error(await account.PostJsonAsync("/v2/provisioningkeys", new { displayName = "" }, HttpStatusCode.BadRequest), "bad_request");

@@ -84,8 +84,8 @@ public sealed class TenantTests
     [Fact]
     public void EffectiveSettings_LayChildOverParent_FeatureByFeature_KeyByKey()
     {
-        var root = TenantSettings.Apply(TenantSettings.Empty(), Settings(("email", "fromName", "ACME"), ("email", "replyTo", "r@acme.com"), ("sms", "sender", "ACME")));
-        var child = TenantSettings.Apply(TenantSettings.Empty(), Settings(("email", "fromName", "Child"), ("web", "theme", "dark")));
+        var root = TenantSettings.Apply(TenantSettings.Empty, Settings(("email", "fromName", "ACME"), ("email", "replyTo", "r@acme.com"), ("sms", "sender", "ACME")));
+        var child = TenantSettings.Apply(TenantSettings.Empty, Settings(("email", "fromName", "Child"), ("web", "theme", "dark")));
 
         var effective = TenantSettings.Effective([root, child]);
 
@@ -98,11 +98,24 @@ public sealed class TenantTests
     [Fact]
     public void SettingsChange_NullValueRemovesOwnKey_NullFeatureRemovesFeature()
     {
-        var own = TenantSettings.Apply(TenantSettings.Empty(), Settings(("email", "a", "1"), ("email", "b", "2"), ("sms", "x", "y")));
+        var own = TenantSettings.Apply(TenantSettings.Empty, Settings(("email", "a", "1"), ("email", "b", "2"), ("sms", "x", "y")));
         own = TenantSettings.Apply(own, Settings(("email", "a", null)));
         Assert.Equal(["b"], own["email"].Keys);
         own = TenantSettings.Apply(own, new Dictionary<string, Dictionary<string, string?>?> { ["sms"] = null });
         Assert.False(own.ContainsKey("sms"));
+    }
+
+    [Fact]
+    public void PathAndSettings_CannotBeChangedFromOutside()
+    {
+        var root = Tenant.CreateRoot("R", Now);
+        var child = root.CreateChild("C", null, null, null, Settings(("email", "fromName", "ACME")), Now);
+
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)child.Path)[0] = "someone else");
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, IReadOnlyDictionary<string, string>>)child.OwnSettings).Clear());
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)child.OwnSettings["email"])["fromName"] = "Other");
+        Assert.Equal([root.Id.Value, child.Id.Value], child.Path);
+        Assert.Equal("ACME", child.OwnSettings["email"]["fromName"]);
     }
 
     [Fact]

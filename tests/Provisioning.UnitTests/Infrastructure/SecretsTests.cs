@@ -30,7 +30,7 @@ public sealed class SecretsTests
         tampered[^1] ^= 1;
         Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(tampered));
         Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1));
-        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect([9, 9, 9]));
+        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(new byte[] { 9, 9, 9 }));
     }
 
     [Fact]

@@ -4,9 +4,6 @@ using Provisioning.Domain.Common;
 
 namespace Provisioning.Application.Common.Abstractions;
 
-/// <summary>Filters of <c>GET /v2/events</c>; each null means "any".</summary>
-public sealed record AuditEventFilter(string? Type = null, string? ResourceId = null, TenantId? TenantId = null);
-
 /// <summary>Reads audit events as one tenant may see them: its own and its descendants'.</summary>
 public interface IAuditEventReader
 {

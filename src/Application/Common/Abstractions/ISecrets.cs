@@ -7,7 +7,7 @@ namespace Provisioning.Application.Common.Abstractions;
 public interface ISecretProtector
 {
     byte[] Protect(string secret);
-    string Unprotect(byte[] protectedSecret);
+    string Unprotect(ReadOnlyMemory<byte> protectedSecret);
 }
 
 /// <summary>One-way hashes for secrets that are only ever checked (provisioning keys).</summary>
@@ -16,7 +16,7 @@ public interface ISecretHasher
     byte[] Hash(string secret);
 
     /// <summary>Constant-time comparison of a presented secret with a stored hash.</summary>
-    bool Verify(string secret, byte[] hash);
+    bool Verify(string secret, ReadOnlyMemory<byte> hash);
 }
 
 /// <summary>Makes new random secrets.</summary>

@@ -18,7 +18,8 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.Ignore(t => t.Depth);
 
         // Root to self, inclusive: "is X an ancestor of Y" is `Y.path @> ARRAY[X]`, served by the GIN index.
-        builder.Property(t => t.Path).IsRequired();
+        // The aggregate exposes a read-only view; EF reads and writes the array behind it.
+        builder.PrimitiveCollection(t => t.Path).HasField("_path").UsePropertyAccessMode(PropertyAccessMode.Field).IsRequired();
         builder.HasIndex(t => t.Path).HasMethod("gin");
 
         builder.HasOne<Tenant>().WithMany().HasForeignKey(t => t.ParentId).OnDelete(DeleteBehavior.Cascade);
@@ -29,17 +30,18 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         // Children in list order (GET /v2/tenants pages by id within a parent).
         builder.HasIndex(t => new { t.ParentId, t.Id }).HasDatabaseName("ix_tenants_parent_id_id");
 
+        // jsonb; read back as the aggregate's read-only view.
         builder.Property(t => t.OwnSettings)
             .HasColumnType("jsonb")
             .HasConversion(
                 v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
-                v => JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(v, (JsonSerializerOptions?)null)
-                     ?? new Dictionary<string, Dictionary<string, string>>(),
-                new ValueComparer<Dictionary<string, Dictionary<string, string>>>(
+                v => TenantSettings.ReadOnly(
+                    JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(v, (JsonSerializerOptions?)null)
+                    ?? new Dictionary<string, Dictionary<string, string>>()),
+                new ValueComparer<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>>(
                     (a, b) => JsonSerializer.Serialize(a, (JsonSerializerOptions?)null) == JsonSerializer.Serialize(b, (JsonSerializerOptions?)null),
                     v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null).GetHashCode(),
-                    v => JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(
-                        JsonSerializer.Serialize(v, (JsonSerializerOptions?)null), (JsonSerializerOptions?)null)!));
+                    v => v));
 
         builder.HasMany(t => t.Users).WithOne().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(t => t.Users).UsePropertyAccessMode(PropertyAccessMode.Field);

@@ -13,13 +13,3 @@ public sealed class ListAppsQueryValidator : AbstractValidator<ListAppsQuery>
             .OverridePropertyName("filter[serviceAccountId]").WithMessage("filter[serviceAccountId] is not a valid service account id.");
     }
 }
-
-public sealed class ListAppsByOffsetQueryValidator : AbstractValidator<ListAppsByOffsetQuery>
-{
-    public ListAppsByOffsetQueryValidator()
-    {
-        this.AddOffsetPageRules(x => x.Page);
-        RuleFor(x => x.ServiceAccountId).Must(IdGenerator.IsValid!).When(x => x.ServiceAccountId is not null)
-            .OverridePropertyName("serviceAccountId").WithMessage("serviceAccountId is not a valid service account id.");
-    }
-}

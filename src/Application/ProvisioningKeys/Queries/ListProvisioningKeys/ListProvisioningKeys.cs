@@ -20,8 +20,3 @@ public sealed class ListProvisioningKeysQueryHandler(IProvisioningDbContext db, 
         return page.Map(k => k.ToDto(secret: null));
     }
 }
-
-public sealed class ListProvisioningKeysQueryValidator : FluentValidation.AbstractValidator<ListProvisioningKeysQuery>
-{
-    public ListProvisioningKeysQueryValidator() => this.AddPageRules(x => x.Page, KeyId.IsProvisioning);
-}

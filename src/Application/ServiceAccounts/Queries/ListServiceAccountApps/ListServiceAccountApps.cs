@@ -21,8 +21,3 @@ public sealed class ListServiceAccountAppsQueryHandler(IProvisioningDbContext db
         return (await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken)).Map(a => a.ToDto());
     }
 }
-
-public sealed class ListServiceAccountAppsQueryValidator : FluentValidation.AbstractValidator<ListServiceAccountAppsQuery>
-{
-    public ListServiceAccountAppsQueryValidator() => this.AddPageRules(x => x.Page);
-}

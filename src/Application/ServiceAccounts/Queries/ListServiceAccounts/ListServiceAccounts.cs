@@ -30,13 +30,3 @@ public sealed class ListServiceAccountsQueryHandler(IProvisioningDbContext db, I
     private IQueryable<ServiceAccount> Accounts() =>
         db.ServiceAccounts.AsNoTracking().Where(s => s.TenantId == callerContext.Caller.TenantId);
 }
-
-public sealed class ListServiceAccountsQueryValidator : FluentValidation.AbstractValidator<ListServiceAccountsQuery>
-{
-    public ListServiceAccountsQueryValidator() => this.AddPageRules(x => x.Page);
-}
-
-public sealed class ListServiceAccountsByOffsetQueryValidator : FluentValidation.AbstractValidator<ListServiceAccountsByOffsetQuery>
-{
-    public ListServiceAccountsByOffsetQueryValidator() => this.AddOffsetPageRules(x => x.Page);
-}

@@ -33,6 +33,6 @@ public sealed class AddTenantUserCommandHandler(IAuditTrail audit, IProvisioning
 
         await db.SaveChangesAsync(cancellationToken);
         var user = tenant.Users.Single(u => u.Email == Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email"));
-        return new AddTenantUserResult(new TenantUserDto(user.Email, user.CreatedAt), created);
+        return new AddTenantUserResult(user.ToDto(), created);
     }
 }

@@ -22,7 +22,7 @@ public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenant
         var counts = await budgets.AppCountsAsync(cancellationToken);
         return [.. tenants
             .OrderBy(t => string.Join('/', t.Path), StringComparer.Ordinal)
-            .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Length - 1, t.Status, t.MaxApps, t.MaxTenants,
+            .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Count - 1, t.Status, t.MaxApps, t.MaxTenants,
                 counts.GetValueOrDefault(t.Id.Value)))];
     }
 }

@@ -14,6 +14,6 @@ public sealed class ListTenantUsersQueryHandler(IProvisioningDbContext db, ICall
     {
         var tenant = await db.GetVisibleTenantAsync(callerContext.Caller, query.TenantId, cancellationToken);
         return await db.TenantUsers.AsNoTracking().Where(u => u.TenantId == tenant.Id).OrderBy(u => u.Email)
-            .Select(u => new TenantUserDto(u.Email, u.CreatedAt)).ToListAsync(cancellationToken);
+            .ProjectToDto().ToListAsync(cancellationToken);
     }
 }

@@ -21,8 +21,3 @@ public sealed class ListTenantsQueryHandler(IProvisioningDbContext db, ICallerCo
         return page.Map(t => t.ToSummary());
     }
 }
-
-public sealed class ListTenantsQueryValidator : FluentValidation.AbstractValidator<ListTenantsQuery>
-{
-    public ListTenantsQueryValidator() => this.AddPageRules(x => x.Page);
-}

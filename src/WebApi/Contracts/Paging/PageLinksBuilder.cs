@@ -1,19 +1,6 @@
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Mvc;
 using Provisioning.Application.Common.Paging;
 
 namespace Provisioning.WebApi.Contracts;
-
-/// <summary><c>meta</c> of a v2 list. Cursors appear only when there is a page in that direction.</summary>
-public sealed record PageMeta(
-    bool HasMore,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AfterCursor,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BeforeCursor);
-
-/// <summary><c>links</c> of a v2 list: absolute URLs of the next and previous pages.</summary>
-public sealed record PageLinks(
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Next,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Prev);
 
 public static class PageLinksBuilder
 {
@@ -44,14 +31,4 @@ public static class PageLinksBuilder
         return (new PageMeta(page.HasMore, page.AfterCursor, page.BeforeCursor),
                 new PageLinks(Link("after", page.AfterCursor), Link("before", page.BeforeCursor)));
     }
-}
-
-/// <summary>Cursor paging query parameters, shared by every v2 list.</summary>
-public sealed class PageQuery
-{
-    [FromQuery(Name = "page[after]")] public string? After { get; init; }
-    [FromQuery(Name = "page[before]")] public string? Before { get; init; }
-    [FromQuery(Name = "page[size]")] public int? Size { get; init; }
-
-    public PageRequest ToRequest() => new(Size, After, Before);
 }

@@ -3,22 +3,6 @@ using Riok.Mapperly.Abstractions;
 
 namespace Provisioning.Application.Keys;
 
-/// <summary>An account or service-account key. <see cref="Secret"/> is null where it is not shown (account keys after creation).</summary>
-public sealed record KeyDto(
-    string Id,
-    string DisplayName,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Secret,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? LastUsedAt,
-    bool Disabled,
-    DateTimeOffset? ExpiresAt);
-
-/// <summary>An app key, as Sunshine Conversations shows it: always with its secret.</summary>
-public sealed record AppKeyDto(string Id, string DisplayName, string Secret, bool Disabled, DateTimeOffset? ExpiresAt);
-
-/// <summary>A JWT issued for a key.</summary>
-public sealed record JwtDto(string Jwt);
-
 [Mapper]
 public static partial class KeyMapper
 {

@@ -1,0 +1,11 @@
+namespace Provisioning.Application.Keys;
+
+/// <summary>An account or service-account key. <see cref="Secret"/> is null where it is not shown (account keys after creation).</summary>
+public sealed record KeyDto(
+    string Id,
+    string DisplayName,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Secret,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? LastUsedAt,
+    bool Disabled,
+    DateTimeOffset? ExpiresAt);

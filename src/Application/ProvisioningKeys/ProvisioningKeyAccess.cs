@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.ProvisioningKeys;
+
+public static class ProvisioningKeyAccess
+{
+    public static async Task<ProvisioningKey> GetProvisioningKeyAsync(this IProvisioningDbContext db, Caller caller, string id, CancellationToken cancellationToken)
+    {
+        if (!KeyId.IsProvisioning(id))
+        {
+            throw new NotFoundException("Provisioning key");
+        }
+
+        var keyId = new KeyId(id);
+        return await db.ProvisioningKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.TenantId == caller.TenantId, cancellationToken)
+            ?? throw new NotFoundException("Provisioning key");
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.ServiceAccounts;
+
+namespace Provisioning.Application.ServiceAccounts;
+
+/// <summary>Service-account rules that need the store.</summary>
+public static class ServiceAccountNames
+{
+    /// <summary>Refuses a display name another service account of the tenant already has, in any case (409).</summary>
+    public static async Task EnsureNameIsFreeAsync(this IProvisioningDbContext db, Caller caller, ServiceAccount account, CancellationToken cancellationToken)
+    {
+        if (await db.ServiceAccounts.AnyAsync(
+                s => s.TenantId == caller.TenantId && s.NormalizedName == account.NormalizedName && s.Id != account.Id, cancellationToken))
+        {
+            throw new ConflictException($"A service account named '{account.DisplayName}' already exists.");
+        }
+    }
+}

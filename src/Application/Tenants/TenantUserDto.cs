@@ -1,0 +1,3 @@
+namespace Provisioning.Application.Tenants;
+
+public sealed record TenantUserDto(string Email, DateTimeOffset CreatedAt);

@@ -1,0 +1,9 @@
+namespace Provisioning.WebApi.Contracts;
+
+/// <summary><c>{"disabled": true|false}</c>: disables or enables a key.</summary>
+public sealed record KeyStateRequest(bool? Disabled)
+{
+    /// <summary>The flag, or a 400 naming <c>disabled</c> when it is missing.</summary>
+    public bool Required() => Disabled
+        ?? throw new Application.Common.Exceptions.RequestValidationException("disabled", "disabled is required: true or false.");
+}

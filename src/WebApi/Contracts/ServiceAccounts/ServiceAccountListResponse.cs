@@ -1,0 +1,5 @@
+using Provisioning.Application.ServiceAccounts;
+
+namespace Provisioning.WebApi.Contracts;
+
+public sealed record ServiceAccountListResponse(IReadOnlyList<ServiceAccountDto> ServiceAccounts, PageMeta Meta, PageLinks Links);

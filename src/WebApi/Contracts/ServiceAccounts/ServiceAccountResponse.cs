@@ -1,0 +1,5 @@
+using Provisioning.Application.ServiceAccounts;
+
+namespace Provisioning.WebApi.Contracts;
+
+public sealed record ServiceAccountResponse(ServiceAccountDto ServiceAccount);

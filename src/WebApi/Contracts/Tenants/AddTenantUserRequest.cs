@@ -1,0 +1,3 @@
+namespace Provisioning.WebApi.Contracts;
+
+public sealed record AddTenantUserRequest(string? Email);

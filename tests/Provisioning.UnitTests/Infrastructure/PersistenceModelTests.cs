@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Common;
+using Provisioning.Infrastructure.Persistence;
+
+namespace Provisioning.UnitTests.Infrastructure;
+
+/// <summary>
+/// The aggregates expose read-only views (<c>IReadOnlyList</c>, <c>IReadOnlyDictionary</c>, <c>ReadOnlyMemory</c>) over what
+/// EF Core stores: the model must still be the one the migrations built, and the ancestry predicate the GIN-indexed
+/// array containment. No database is needed for either.
+/// </summary>
+public sealed class PersistenceModelTests
+{
+    private static ProvisioningDbContext NewContext() =>
+        new(new DbContextOptionsBuilder<ProvisioningDbContext>()
+            .UseNpgsql("Host=localhost;Database=model_only")
+            .UseSnakeCaseNamingConvention()
+            .Options);
+
+    [Fact]
+    public void Model_IsTheOneTheMigrationsBuilt()
+    {
+        using var db = NewContext();
+        Assert.False(db.Database.HasPendingModelChanges(), "The EF model differs from the last migration's snapshot.");
+    }
+
+    [Fact]
+    public void InSubtreeOf_IsArrayContainmentOnThePathColumn()
+    {
+        using var db = NewContext();
+        var sql = db.Tenants.Where(CallerScope.InSubtreeOf(IdGenerator.NewId())).ToQueryString();
+        Assert.Contains("WHERE t.path @> ARRAY[@tenantId]::text[]", sql);
+    }
+
+    [Fact]
+    public void AncestorSettings_AreReadInOneQueryOverTheIds()
+    {
+        using var db = NewContext();
+        var ancestors = new List<TenantId> { TenantId.New() };
+        var sql = db.Tenants.Where(t => ancestors.Contains(t.Id)).Select(t => new { t.Id, t.OwnSettings }).ToQueryString();
+        Assert.Contains("t.own_settings", sql);
+        Assert.Contains("WHERE t.id = ANY (@ancestors)", sql);
+    }
+}
