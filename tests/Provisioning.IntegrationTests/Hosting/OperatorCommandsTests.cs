@@ -79,6 +79,14 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             using var recovered = factory.CreateClient();
             recovered.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
             Assert.Equal(HttpStatusCode.OK, (await recovered.GetAsync("/v2/tenants/self")).StatusCode);
+
+            // The audit trail says who made the key: the operator, not a key; and it began with the bootstrap.
+            var events = (await recovered.GetJsonAsync("/v2/events?filter[type]=accountKey.created"))["events"]!.AsArray();
+            var made = Assert.Single(events, e => (string?)e!["resource"]!["id"] == keyId)!;
+            Assert.Equal("operator", (string?)made["actor"]!["kind"]);
+            Assert.Null(made["actor"]!["keyId"]);
+            var bootstrapped = (await recovered.GetJsonAsync("/v2/events?filter[type]=tenant.bootstrapped"))["events"]!.AsArray();
+            Assert.Equal(ServiceFixture.RootKeyId, (string?)Assert.Single(bootstrapped)!["related"]!["id"]);
         }
 
         var (treeExit, tree, _) = await RunAsync(environment, "tenants");
