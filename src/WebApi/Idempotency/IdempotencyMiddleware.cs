@@ -3,6 +3,7 @@ using System.Text;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
+using Provisioning.Domain.Tenants;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
 
@@ -105,7 +106,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         {
             await next(context);
         }
-        catch (ExpectedException e) when (IsStored(e.Status))
+        catch (ExpectedException e) when (IsStored(e.Status) && e is not TenantSuspendedException)
         {
             await store.RollBackEffectAsync(cancellationToken);
             buffer.SetLength(0);
@@ -121,7 +122,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         && context.GetEndpoint() is not null
         && context.User.Identity?.IsAuthenticated == true;
 
-    /// <summary>Kept: what the client may see again. 401 and 429 depend on the moment, 5xx rolled back.</summary>
+    /// <summary>
+    /// Kept: what the client may see again. 401 and 429 depend on the moment, 5xx rolled back; so does 403
+    /// <c>tenant_suspended</c> (it ends with a resume), which is never caught here and so never stored.
+    /// </summary>
     private static bool IsStored(int status) => status is not (401 or 429) and < 500;
 
     private static string ReadKey(HttpContext context)
@@ -139,7 +143,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     /// <summary>SHA-256 of the method, path and query, On-Behalf-Of and the body bytes: "the same request".</summary>
     private static async Task<byte[]> FingerprintAsync(HttpContext context)
     {
-        context.Request.EnableBuffering();
+        // Held in memory, never spooled to a temporary file: a body may carry a secret (a provisioning key).
+        context.Request.EnableBuffering(bufferThreshold: (int)Hosting.RequestLimitsMiddleware.MaxBodyBytes + 1);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var head = $"{context.Request.Method}\n{context.Request.Path}{context.Request.QueryString}\n{context.Request.Headers[OnBehalfOfMiddleware.Header]}\n";
         hash.AppendData(Encoding.UTF8.GetBytes(head));

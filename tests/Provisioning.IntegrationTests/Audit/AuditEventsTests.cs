@@ -47,6 +47,8 @@ public sealed class AuditEventsTests(ServiceFixture service)
 
         var appKey = await client.CreateAppKeyAsync(appId);
         await client.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = true });
+        await client.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = true }); // already: no event
+        await client.PatchJsonAsync($"/v2/apps/{appId}", new { }); // nothing set: no event
         await client.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = false });
         await client.DeleteJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}");
         var sa = await client.CreateServiceAccountAsync("Deployer");
@@ -63,6 +65,7 @@ public sealed class AuditEventsTests(ServiceFixture service)
         await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Renamed child", contacts = 5 });
         await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" });
         await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" });
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" }); // already active: no event
         await client.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "Ann@Example.com" }, HttpStatusCode.Created);
         await client.DeleteJsonAsync($"/v2/tenants/{child.Id}/users/ann@example.com");
         await client.DeleteJsonAsync($"/v2/tenants/{child.Id}");
@@ -83,17 +86,22 @@ public sealed class AuditEventsTests(ServiceFixture service)
             "provisioningKey.created", "tenant.provisioned", "tenant.updated", "tenant.suspended", "tenant.resumed",
             "tenantUser.added", "tenantUser.removed", "tenant.deleted", "app.deleted", "serviceAccount.created",
         ], Types(events));
-        Assert.Equal(events.Count, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.TenantId == new TenantId(tenant.TenantId))));
+        Assert.Equal(events.Count - 5, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.TenantId == new TenantId(tenant.TenantId))));
 
         Assert.All(events, e =>
         {
             Assert.Equal(tenant.KeyId, (string?)e["actor"]!["keyId"]);
             Assert.Equal("account", (string?)e["actor"]!["kind"]);
             Assert.Equal(tenant.TenantId, (string?)e["actor"]!["tenantId"]);
-            Assert.Equal(tenant.TenantId, (string?)e["tenantId"]);
             Assert.Null(e["onBehalfOf"]);
             Assert.False(string.IsNullOrEmpty((string?)e["requestId"]));
         });
+
+        // An event belongs to the tenant it is about: changes to the child are the child's (its ancestors see them),
+        // its deletion is filed under its parent, which outlives it.
+        var childEvents = new[] { 18, 19, 20, 21, 22 };
+        Assert.All(events.Where((_, i) => childEvents.Contains(i)), e => Assert.Equal(child.Id, (string?)e["tenantId"]));
+        Assert.All(events.Where((_, i) => !childEvents.Contains(i)), e => Assert.Equal(tenant.TenantId, (string?)e["tenantId"]));
 
         var created = events[0];
         Assert.Equal("app", (string?)created["resource"]!["type"]);
@@ -152,6 +160,35 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Equal(resourceIds(childView), resourceIds(onlyChild));
         Http.AssertV2Error(await asChild.GetJsonAsync($"/v2/events?filter[tenantId]={sibling.Id}", HttpStatusCode.NotFound), "not_found");
         Http.AssertV2Error(await asChild.GetJsonAsync($"/v2/events?filter[tenantId]={parent.TenantId}", HttpStatusCode.NotFound), "not_found");
+    }
+
+    [Fact]
+    public async Task WhatAnAncestorDoesToAGrandchild_IsSeenByTheMiddleTenant_AndADeletedTenantsDeletionStaysReadable()
+    {
+        var top = await service.NewTenantAsync(name: "Top");
+        using var asTop = top.Client();
+        var middle = await asTop.ProvisionAsync(name: "Middle");
+        using var asMiddle = service.Client(middle);
+        var bottom = await asMiddle.ProvisionAsync(name: "Bottom");
+
+        await asTop.PatchJsonAsync($"/v2/tenants/{bottom.Id}", new { status = "suspended" });
+        var seenByMiddle = await AllEventsAsync(asMiddle, $"&filter[resourceId]={bottom.Id}");
+        Assert.Equal(["tenant.provisioned", "tenant.suspended"], Types(seenByMiddle));
+        Assert.Equal(top.KeyId, (string?)seenByMiddle[1]["actor"]!["keyId"]);
+        Assert.Equal(bottom.Id, (string?)seenByMiddle[1]["tenantId"]);
+        Assert.Equal(["tenant.suspended"], Types(await AllEventsAsync(asTop, $"&filter[tenantId]={bottom.Id}")));
+
+        // The top deletes the middle tenant while acting in it (On-Behalf-Of, `self`): the event is filed under the top.
+        using (var delete = new HttpRequestMessage(HttpMethod.Delete, "/v2/tenants/self"))
+        {
+            delete.Headers.Add("On-Behalf-Of", middle.Id);
+            Assert.Equal(HttpStatusCode.OK, (await asTop.SendAsync(delete)).StatusCode);
+        }
+
+        var deleted = Assert.Single(await AllEventsAsync(asTop, "&filter[type]=tenant.deleted"));
+        Assert.Equal(middle.Id, (string?)deleted["resource"]!["id"]);
+        Assert.Equal(top.TenantId, (string?)deleted["tenantId"]);
+        Assert.Equal(middle.Id, (string?)deleted["onBehalfOf"]);
     }
 
     [Fact]

@@ -73,6 +73,63 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task WhileTheFirstRequestIsStillRunning_ASecondWithItsKeyIs409WithRetryAfter_EvenWithAnotherBody_ThenTheAnswerIsReplayed()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("idem_running_" + Guid.NewGuid().ToString("N")[..8]);
+        var fault = new CommitFault();
+        await using var instance = new ConfiguredServiceFactory(database, new()
+        {
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+        }, services: s => s.ConfigureDbContext<ProvisioningDbContext>(o => o.AddInterceptors(fault)));
+        using var client = instance.CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        using (var warm = await client.GetAsync("/v2/apps"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        // The first request is held just before its commit, holding its key.
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fault.BeforeNextCommit(async () =>
+        {
+            reached.SetResult();
+            await release.Task;
+        });
+        var first = client.SendAsync(Create("held"));
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using (var same = await client.SendAsync(Create("held")))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, same.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), same.Headers.RetryAfter?.Delta);
+            Http.AssertV2Error(JsonNode.Parse(await same.Content.ReadAsStringAsync())!, "conflict");
+        }
+
+        using (var other = new HttpRequestMessage(HttpMethod.Post, "/v2/apps")
+        {
+            Content = new StringContent("""{"displayName":"another body"}""", Encoding.UTF8, "application/json"),
+            Headers = { { "Idempotency-Key", "outage-held" } },
+        })
+        using (var answer = await client.SendAsync(other))
+        {
+            // Which request ran cannot be known before it commits: 409 first, 422 once it has.
+            Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
+        }
+
+        release.SetResult();
+        using var created = await first;
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using (var replay = await client.SendAsync(Create("held")))
+        {
+            Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+            Assert.Equal(await created.Content.ReadAsStringAsync(), await replay.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task TheDatabaseLostBetweenTheEffectAndTheAnswer_ARetryReplays_AndWhenLostBeforeTheCommit_ARetryRunsOnce()
     {
         var database = await service.Postgres.CreateDatabaseAsync("idem_outage_" + Guid.NewGuid().ToString("N")[..8]);

@@ -62,6 +62,8 @@ public sealed class IdempotencyTests(ServiceFixture service)
         Assert.Equal(first.Response.Headers.Location, second.Response.Headers.Location);
         Assert.Equal("application/json; charset=utf-8", second.Response.Content.Headers.ContentType?.ToString());
         Assert.Equal(1, await AppsNamedAsync(tenant.TenantId, "Once only"));
+        var appId = (string)JsonNode.Parse(first.Body)!["app"]!["id"]!;
+        Assert.Equal(1, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.ResourceId == appId))); // one change, one event
 
         // Without a key, the same request is a new app: the header is what makes a retry safe.
         using var third = await client.SendAsync(Request(HttpMethod.Post, "/v2/apps", null, body));
@@ -162,6 +164,10 @@ public sealed class IdempotencyTests(ServiceFixture service)
         using var client = tenant.Client();
         var first = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "over-budget", """{"displayName":"Too many"}"""));
         Assert.Equal(HttpStatusCode.PaymentRequired, first.Status);
+        // Undone to the savepoint, raw SQL included: the budget counter did not move, and no event was written.
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Database
+            .SqlQuery<int>($"SELECT subtree_apps AS \"Value\" FROM tenants WHERE id = {tenant.TenantId}").SingleAsync()));
+        Assert.Equal(0, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.TenantId == new TenantId(tenant.TenantId))));
 
         using var root = service.Root();
         await root.PatchJsonAsync($"/v2/tenants/{tenant.TenantId}", new { maxApps = 5 });
@@ -189,6 +195,20 @@ public sealed class IdempotencyTests(ServiceFixture service)
         var answer = await SendAsync(right, Request(HttpMethod.Post, "/v2/apps", "after-401", """{"displayName":"Later"}"""));
         Assert.Equal(HttpStatusCode.Created, answer.Status);
         Assert.False(Replayed(answer.Response));
+    }
+
+    [Fact]
+    public async Task A403TenantSuspended_IsNotKept_TheRetryAfterTheResumeRuns()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Paused customer");
+        using var asChild = service.Client(child);
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" });
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(asChild, Request(HttpMethod.Post, "/v2/apps", "while-paused", """{"displayName":"After"}"""))).Status);
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" });
+        var retry = await SendAsync(asChild, Request(HttpMethod.Post, "/v2/apps", "while-paused", """{"displayName":"After"}"""));
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.False(Replayed(retry.Response));
     }
 
     [Fact]

@@ -51,6 +51,18 @@ public sealed class AuditTrail(IProvisioningDbContext db, ICallerContext callerC
         _done = true;
     }
 
+    public void RecordIfChanged(AuditResource resource, IEnumerable<string> changes, AuditResource? related = null, TenantId? tenantId = null)
+    {
+        var named = changes.ToList();
+        if (named.Count == 0)
+        {
+            NothingChanged();
+            return;
+        }
+
+        Record(resource, named, related, tenantId);
+    }
+
     public void NothingChanged() => _done = true;
 
     /// <summary>Saves an event recorded after the handler's own save; fails loudly when the handler recorded nothing.</summary>

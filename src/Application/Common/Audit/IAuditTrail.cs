@@ -17,6 +17,9 @@ public interface IAuditTrail
     /// </summary>
     void Record(AuditResource resource, IEnumerable<string>? changes = null, AuditResource? related = null, TenantId? tenantId = null);
 
+    /// <summary>Records the change when the request set at least one field; otherwise <see cref="NothingChanged"/> (an empty PATCH).</summary>
+    void RecordIfChanged(AuditResource resource, IEnumerable<string> changes, AuditResource? related = null, TenantId? tenantId = null);
+
     /// <summary>The command succeeded without changing anything (adding a user who is already there): no event.</summary>
     void NothingChanged();
 }

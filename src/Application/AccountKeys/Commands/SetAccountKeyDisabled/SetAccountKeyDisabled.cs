@@ -34,7 +34,15 @@ public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProv
             key.EnsureMayStopWorking(await accountKeys.CountAsync(k => !k.Disabled, cancellationToken));
         }
 
-        audit.Record(AuditResources.Key(key), ["disabled"]);
+        if (key.Disabled == command.Disabled)
+        {
+            audit.NothingChanged(); // Already so: the same answer, no event.
+        }
+        else
+        {
+            audit.Record(AuditResources.Key(key), ["disabled"]);
+        }
+
         key.SetDisabled(command.Disabled);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(null);

@@ -22,8 +22,16 @@ public sealed class SetAppKeyDisabledCommandHandler(IAuditTrail audit, IProvisio
     {
         var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
+        if (key.Disabled == command.Disabled)
+        {
+            audit.NothingChanged(); // Already so: the same answer, no event.
+        }
+        else
+        {
+            audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.App(app.Id));
+        }
+
         key.SetDisabled(command.Disabled);
-        audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.App(app.Id));
         await db.SaveChangesAsync(cancellationToken);
         return key.ToAppKeyDto(protector.Unprotect(key.ProtectedSecret));
     }

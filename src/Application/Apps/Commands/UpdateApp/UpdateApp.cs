@@ -40,7 +40,7 @@ public sealed class UpdateAppCommandHandler(IAuditTrail audit, IProvisioningDbCo
             app.MergeMetadata(command.Metadata.Value);
         }
 
-        audit.Record(AuditResource.App(app.Id), AuditChanges.Of(("displayName", command.DisplayName is not null), ("settings", command.Settings is not null), ("metadata", command.Metadata.IsSet)));
+        audit.RecordIfChanged(AuditResource.App(app.Id), AuditChanges.Of(("displayName", command.DisplayName is not null), ("settings", command.Settings is not null), ("metadata", command.Metadata.IsSet)));
         await db.SaveChangesAsync(cancellationToken);
         return app.ToDto();
     }

@@ -20,7 +20,6 @@ public sealed class DeleteProvisioningKeyCommandHandler(IAuditTrail audit, IProv
         var key = await db.GetProvisioningKeyAsync(callerContext.Caller, command.KeyId, cancellationToken);
         audit.Record(AuditResources.Key(key));
         db.ProvisioningKeys.Remove(key);
-        db.ProvisioningKeys.Remove(await db.GetProvisioningKeyAsync(callerContext.Caller, command.KeyId, cancellationToken));
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;
     }

@@ -18,7 +18,15 @@ public sealed class SetProvisioningKeyDisabledCommandHandler(IAuditTrail audit, 
     public async ValueTask<ProvisioningKeyDto> Handle(SetProvisioningKeyDisabledCommand command, CancellationToken cancellationToken)
     {
         var key = await db.GetProvisioningKeyAsync(callerContext.Caller, command.Id, cancellationToken);
-        audit.Record(AuditResources.Key(key), ["disabled"]);
+        if (key.Disabled == command.Disabled)
+        {
+            audit.NothingChanged(); // Already so: the same answer, no event.
+        }
+        else
+        {
+            audit.Record(AuditResources.Key(key), ["disabled"]);
+        }
+
         key.SetDisabled(command.Disabled);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(null);

@@ -21,7 +21,15 @@ public sealed class SetServiceAccountKeyDisabledCommandHandler(IAuditTrail audit
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(command.KeyId, KeyKind.ServiceAccount, cancellationToken);
-        audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.ServiceAccount(account.Id));
+        if (key.Disabled == command.Disabled)
+        {
+            audit.NothingChanged(); // Already so: the same answer, no event.
+        }
+        else
+        {
+            audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.ServiceAccount(account.Id));
+        }
+
         key.SetDisabled(command.Disabled);
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(protector.Unprotect(key.ProtectedSecret));

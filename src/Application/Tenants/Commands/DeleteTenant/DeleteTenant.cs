@@ -34,7 +34,8 @@ public sealed class DeleteTenantCommandHandler(
         // Everything below goes with it (every tenant-owned table cascades on delete), and its ancestors' budgets get it back.
         await budgets.ReleaseSubtreeAsync(tenant.Id, cancellationToken);
         // Its keys' revocation follows from their rows going (see Infrastructure/Credentials/Revocation).
-        audit.Record(AuditResource.Tenant(tenant.Id));
+        // Filed under its parent, which outlives it (its ancestors see it; the tenant's own events go with the trail).
+        audit.Record(AuditResource.Tenant(tenant.Id), tenantId: tenant.ParentId);
         await db.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
         return Unit.Value;
     }

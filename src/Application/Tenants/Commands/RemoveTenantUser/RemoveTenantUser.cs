@@ -23,7 +23,7 @@ public sealed class RemoveTenantUserCommandHandler(IAuditTrail audit, IProvision
             throw new NotFoundException("User");
         }
 
-        audit.Record(AuditResources.TenantUser(command.Email), related: AuditResource.Tenant(tenant.Id));
+        audit.Record(AuditResources.TenantUser(command.Email), related: AuditResource.Tenant(tenant.Id), tenantId: tenant.Id);
         await db.SaveChangesAsync(cancellationToken);
         return Unit.Value;
     }

@@ -50,6 +50,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
         }
 
+        var statusChanges = command.Status is not null && Domain.Tenants.TenantStatus.Parse(command.Status) != tenant.Status;
         if (command.Status is not null)
         {
             if (!caller.IsStrictAncestorOf(tenant))
@@ -93,7 +94,8 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             tenant.ChangeMaxTenants(command.MaxTenants.Value, grantor!);
         }
 
-        audit.Record(AuditResource.Tenant(tenant.Id), AuditChanges.Of(("name", command.Name is not null), ("logoUrl", command.LogoUrl.IsSet), ("contacts", command.Contacts is not null), ("settings", command.Settings is not null), ("maxApps", command.MaxApps.IsSet), ("maxTenants", command.MaxTenants.IsSet), ("status", command.Status is not null)));
+        // The event belongs to the tenant it is about (its ancestors see it too), whoever changed it.
+        audit.RecordIfChanged(AuditResource.Tenant(tenant.Id), tenantId: tenant.Id, changes: AuditChanges.Of(("name", command.Name is not null), ("logoUrl", command.LogoUrl.IsSet), ("contacts", command.Contacts is not null), ("settings", command.Settings is not null), ("maxApps", command.MaxApps.IsSet), ("maxTenants", command.MaxTenants.IsSet), ("status", statusChanges)));
         await db.SaveChangesAsync(cancellationToken);
         if (command.MaxApps.IsSet || command.MaxTenants.IsSet)
         {
