@@ -199,27 +199,3 @@ public sealed class Tenant
         return trimmed;
     }
 }
-
-/// <summary>A budget (<see cref="Tenant.MaxApps"/>, <see cref="Tenant.MaxTenants"/>) of the tenant or an ancestor is used up: 402.</summary>
-public abstract class BudgetExceededException(string message) : ExpectedException("payment_required", 402, message)
-{
-    public int Limit { get; protected init; }
-}
-
-/// <summary>One more app would pass the app budget of the tenant or of one of its ancestors.</summary>
-public sealed class AppLimitReachedException : BudgetExceededException
-{
-    public AppLimitReachedException(int limit, bool ofAncestor = false)
-        : base(ofAncestor
-            ? $"An ancestor tenant has reached its budget of {limit} apps (it counts the apps of its whole subtree)."
-            : $"This tenant has reached its budget of {limit} apps (it counts the apps of its whole subtree).") =>
-        Limit = limit;
-}
-
-/// <summary>One more tenant would pass the tenant budget of the parent or of one of its ancestors.</summary>
-public sealed class TenantLimitReachedException : BudgetExceededException
-{
-    public TenantLimitReachedException(int limit)
-        : base($"A tenant on the way to the root has reached its budget of {limit} descendant tenants.") =>
-        Limit = limit;
-}

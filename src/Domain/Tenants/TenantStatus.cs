@@ -18,7 +18,3 @@ public static class TenantStatus
         _ => throw new DomainRuleException("status", $"status must be '{Active}' or '{Suspended}'."),
     };
 }
-
-/// <summary>The caller's tenant, or one of its ancestors, is suspended; or the target of a provisioning is: 403.</summary>
-public sealed class TenantSuspendedException()
-    : ExpectedException("tenant_suspended", 403, "This tenant, or one of its ancestors, is suspended.");

@@ -12,8 +12,6 @@ public sealed record AddTenantUserCommand(string TenantId, string? Email) : ICom
     public AuditEventType EventType => AuditEventType.TenantUserAdded;
 }
 
-public sealed record AddTenantUserResult(TenantUserDto User, bool Created);
-
 public sealed class AddTenantUserCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock)
     : ICommandHandler<AddTenantUserCommand, AddTenantUserResult>
 {

@@ -19,9 +19,6 @@ public sealed record BootstrapRootTenantCommand(string? TenantName, string? KeyI
     public AuditEventType EventType => AuditEventType.TenantBootstrapped;
 }
 
-/// <summary><see cref="Created"/> is false when a root tenant already existed; then no secret is returned.</summary>
-public sealed record BootstrapResult(bool Created, string TenantId, string? KeyId, string? Secret);
-
 public sealed class BootstrapRootTenantCommandHandler(
     IAuditTrail audit, IProvisioningDbContext db, ISecretProtector protector, ISecretGenerator secrets, TimeProvider clock)
     : ICommandHandler<BootstrapRootTenantCommand, BootstrapResult>

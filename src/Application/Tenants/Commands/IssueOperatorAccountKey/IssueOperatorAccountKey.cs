@@ -21,8 +21,6 @@ public sealed record IssueOperatorAccountKeyCommand(string Tenant, string? Displ
     public AuditEventType EventType => AuditEventType.AccountKeyCreated;
 }
 
-public sealed record IssuedOperatorKey(string TenantId, string KeyId, string Secret);
-
 public sealed class IssueOperatorAccountKeyCommandHandler(IAuditTrail audit, IProvisioningDbContext db, KeyIssuer keys)
     : ICommandHandler<IssueOperatorAccountKeyCommand, IssuedOperatorKey>
 {

@@ -9,8 +9,6 @@ namespace Provisioning.Application.Tenants.Queries.GetTenantTree;
 [SystemMessage]
 public sealed record GetTenantTreeQuery : IQuery<IReadOnlyList<TenantTreeRow>>;
 
-public sealed record TenantTreeRow(string Id, string Name, int Depth, string Status, int? MaxApps, int? MaxTenants, int AppCount);
-
 public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenantBudgets budgets)
     : IQueryHandler<GetTenantTreeQuery, IReadOnlyList<TenantTreeRow>>
 {

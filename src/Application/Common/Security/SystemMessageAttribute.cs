@@ -1,0 +1,8 @@
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.Common.Security;
+
+/// <summary>Marks a message sent by the system itself (start-up), not on behalf of a caller.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class SystemMessageAttribute : Attribute;

@@ -1,0 +1,3 @@
+namespace Provisioning.Application.Tenants.Commands.AddTenantUser;
+
+public sealed record AddTenantUserResult(TenantUserDto User, bool Created);
