@@ -64,9 +64,9 @@ if (publicUrls.HasTrustedProxies)
 
 app.UseMiddleware<RequestLimitsMiddleware>();
 
-// Probes answer here, before authentication and the rate limiter: they need no credentials, and /healthz stays 200
-// while the database (and with it the credential store) is away.
-app.UseHealthChecks(HealthProbes.Live, new HealthCheckOptions { Predicate = _ => false });
+// Probes answer here, before routing, authentication and the rate limiter: they need no credentials, and /healthz stays
+// 200 while the database (and with it the credential store) is away. /healthz checks nothing, so it is answered directly.
+app.Use(HealthProbes.AnswerLiveOrNext);
 app.UseHealthChecks(HealthProbes.Ready, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
 app.UseRouting();
