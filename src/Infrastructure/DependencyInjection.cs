@@ -45,6 +45,8 @@ public static class DependencyInjection
         services.AddScoped<ITenantLocks, TenantLocks>();
         services.AddScoped<MasterKeyCheck>();
         services.AddScoped<ITenantBudgets, TenantBudgets>();
+        services.AddSingleton<OffsetAnchors>();
+        services.AddScoped<ITenantAppPages, TenantAppPages>();
 
         services.AddSingleton(_ => new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration)));
         services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());

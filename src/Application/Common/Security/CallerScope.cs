@@ -69,6 +69,9 @@ public static class CallerScope
 
     // ---- Apps: account keys reach every app of the acting tenant; service accounts the apps granted to them; app keys their own.
 
+    /// <summary>True when the caller reaches every app of its acting tenant (account credentials), so that list is the tenant's own.</summary>
+    public static bool SeesEveryAppOfTenant(this Caller caller) => caller.Kind == CallerKinds.Account;
+
     public static IQueryable<App> VisibleApps(this IProvisioningDbContext db, Caller caller)
     {
         var apps = db.Apps.Where(a => a.TenantId == caller.TenantId);
