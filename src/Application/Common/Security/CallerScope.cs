@@ -85,8 +85,12 @@ public static class CallerScope
         };
     }
 
-    /// <summary>Loads an app the caller can reach, or throws 404 <c>app_not_found</c>.</summary>
-    public static async Task<App> GetVisibleAppAsync(this IProvisioningDbContext db, Caller caller, string appId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads an app the caller can reach, or throws 404 <c>app_not_found</c>. <paramref name="tracked"/> false for a read that
+    /// changes nothing (the app is not attached to the context: no snapshot, no identity-map entry).
+    /// </summary>
+    public static async Task<App> GetVisibleAppAsync(
+        this IProvisioningDbContext db, Caller caller, string appId, CancellationToken cancellationToken, bool tracked = true)
     {
         if (!IdGenerator.IsValid(appId))
         {
@@ -94,15 +98,16 @@ public static class CallerScope
         }
 
         var id = new AppId(appId);
+        var queries = tracked ? VisibleAppQueries.Tracked : VisibleAppQueries.Untracked;
         var app = db is DbContext context
             ? caller.Kind switch
             {
-                CallerKinds.Account => await VisibleAppQueries.OfAccount(context, caller.TenantId, id, cancellationToken),
-                CallerKinds.ServiceAccount => await VisibleAppQueries.OfServiceAccount(context, caller.TenantId, caller.ServiceAccountId!.Value, id, cancellationToken),
-                CallerKinds.App => id == caller.AppId ? await VisibleAppQueries.OfAccount(context, caller.TenantId, id, cancellationToken) : null,
+                CallerKinds.Account => await queries.OfAccount(context, caller.TenantId, id, cancellationToken),
+                CallerKinds.ServiceAccount => await queries.OfServiceAccount(context, caller.TenantId, caller.ServiceAccountId!.Value, id, cancellationToken),
+                CallerKinds.App => id == caller.AppId ? await queries.OfAccount(context, caller.TenantId, id, cancellationToken) : null,
                 _ => null,
             }
-            : await db.VisibleApps(caller).FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+            : await (tracked ? db.VisibleApps(caller) : db.VisibleApps(caller).AsNoTracking()).FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
         return app ?? throw NotFoundException.App();
     }
 
@@ -113,16 +118,29 @@ public static class CallerScope
     /// materialising the row. Same predicates and SQL as composing <see cref="VisibleApps"/>; an <c>app_</c> key reaches
     /// only its own app, so for it the id comparison happens here and the query is the account one.
     /// </summary>
-    private static class VisibleAppQueries
+    private sealed class VisibleAppQueries
     {
-        public static readonly Func<DbContext, TenantId, AppId, CancellationToken, Task<App?>> OfAccount =
-            EF.CompileAsyncQuery((DbContext db, TenantId tenant, AppId id, CancellationToken _) =>
-                db.Set<App>().FirstOrDefault(a => a.TenantId == tenant && a.Id == id));
+        public static readonly VisibleAppQueries Tracked = new(tracked: true);
+        public static readonly VisibleAppQueries Untracked = new(tracked: false);
 
-        public static readonly Func<DbContext, TenantId, ServiceAccountId, AppId, CancellationToken, Task<App?>> OfServiceAccount =
-            EF.CompileAsyncQuery((DbContext db, TenantId tenant, ServiceAccountId serviceAccount, AppId id, CancellationToken _) =>
-                db.Set<App>().FirstOrDefault(a => a.TenantId == tenant && a.Id == id
-                    && db.Set<AppGrant>().Any(g => g.AppId == a.Id && g.ServiceAccountId == serviceAccount)));
+        public readonly Func<DbContext, TenantId, AppId, CancellationToken, Task<App?>> OfAccount;
+        public readonly Func<DbContext, TenantId, ServiceAccountId, AppId, CancellationToken, Task<App?>> OfServiceAccount;
+
+        private VisibleAppQueries(bool tracked)
+        {
+            OfAccount = tracked
+                ? EF.CompileAsyncQuery((DbContext db, TenantId tenant, AppId id, CancellationToken _) =>
+                    db.Set<App>().FirstOrDefault(a => a.TenantId == tenant && a.Id == id))
+                : EF.CompileAsyncQuery((DbContext db, TenantId tenant, AppId id, CancellationToken _) =>
+                    db.Set<App>().AsNoTracking().FirstOrDefault(a => a.TenantId == tenant && a.Id == id));
+            OfServiceAccount = tracked
+                ? EF.CompileAsyncQuery((DbContext db, TenantId tenant, ServiceAccountId serviceAccount, AppId id, CancellationToken _) =>
+                    db.Set<App>().FirstOrDefault(a => a.TenantId == tenant && a.Id == id
+                        && db.Set<AppGrant>().Any(g => g.AppId == a.Id && g.ServiceAccountId == serviceAccount)))
+                : EF.CompileAsyncQuery((DbContext db, TenantId tenant, ServiceAccountId serviceAccount, AppId id, CancellationToken _) =>
+                    db.Set<App>().AsNoTracking().FirstOrDefault(a => a.TenantId == tenant && a.Id == id
+                        && db.Set<AppGrant>().Any(g => g.AppId == a.Id && g.ServiceAccountId == serviceAccount)));
+        }
     }
 
     // ---- Service accounts: those of the acting tenant (account credentials only, per the messages' declarations).
