@@ -39,10 +39,12 @@ var app = Program.CreateApp(args);
 var generatingOpenApiDocument = Program.GeneratingOpenApiDocument;
 var publicUrls = app.Services.GetRequiredService<PublicUrls>();
 
-if (!generatingOpenApiDocument)
-{
-    await StartupChecks.RunAsync(() => app.PrepareDatabaseAsync(), app.Configuration);
-}
+// The database is prepared (the EF model built, migrations, the master-key check, the root tenant) on another thread while
+// this one builds the pipeline and discovers the controllers: start-up is mostly CPU, and there are two cores to use. The
+// server starts only once both are done, so nothing is served before the database is ready, as before.
+var databasePrepared = generatingOpenApiDocument
+    ? Task.CompletedTask
+    : Task.Run(() => StartupChecks.RunAsync(() => app.PrepareDatabaseAsync(), app.Configuration));
 
 app.UseMiddleware<RequestIdMiddleware>();
 app.UseExceptionHandler();
@@ -64,9 +66,9 @@ if (publicUrls.HasTrustedProxies)
 
 app.UseMiddleware<RequestLimitsMiddleware>();
 
-// Probes answer here, before authentication and the rate limiter: they need no credentials, and /healthz stays 200
-// while the database (and with it the credential store) is away.
-app.UseHealthChecks(HealthProbes.Live, new HealthCheckOptions { Predicate = _ => false });
+// Probes answer here, before routing, authentication and the rate limiter: they need no credentials, and /healthz stays
+// 200 while the database (and with it the credential store) is away. /healthz checks nothing, so it is answered directly.
+app.Use(HealthProbes.AnswerLiveOrNext);
 app.UseHealthChecks(HealthProbes.Ready, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
 app.UseRouting();
@@ -80,7 +82,13 @@ app.UseMiddleware<Provisioning.WebApi.Idempotency.IdempotencyMiddleware>();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDynamicBaseServerUrl()).AllowAnonymous();
 app.MapControllers();
+if (!generatingOpenApiDocument)
+{
+    // Controllers and their routes are discovered here, not on the first request, while the database is being prepared.
+    _ = app.Services.GetRequiredService<Microsoft.AspNetCore.Mvc.Infrastructure.IActionDescriptorCollectionProvider>().ActionDescriptors;
+}
 
+await databasePrepared;
 await StartupChecks.RunAsync(() => app.StartAsync(), app.Configuration);
 if (!generatingOpenApiDocument)
 {

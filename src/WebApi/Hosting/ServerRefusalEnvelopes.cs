@@ -42,9 +42,23 @@ public static class ServerRefusalEnvelopes
     {
         private static readonly byte[] V1Target = " /v1.1"u8.ToArray();
 
-        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
-            var result = await inner.ReadAsync(cancellationToken);
+            // Most reads of a busy connection complete at once: no async state machine for those.
+            var pending = inner.ReadAsync(cancellationToken);
+            if (pending.IsCompletedSuccessfully)
+            {
+                var result = pending.Result;
+                Note(result.Buffer);
+                return new ValueTask<ReadResult>(result);
+            }
+
+            return Awaited(pending);
+        }
+
+        private async ValueTask<ReadResult> Awaited(ValueTask<ReadResult> pending)
+        {
+            var result = await pending;
             Note(result.Buffer);
             return result;
         }

@@ -8,7 +8,11 @@ public sealed class LoggingBehavior<TMessage, TResponse>(ILogger<LoggingBehavior
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
-    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken) =>
+        // Off (the usual level is Information or above): no argument arrays and no extra async step per message.
+        logger.IsEnabled(LogLevel.Debug) ? HandleLogged(message, next, cancellationToken) : next(message, cancellationToken);
+
+    private async ValueTask<TResponse> HandleLogged(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
         logger.LogDebug("Handling {MessageType}", typeof(TMessage).Name);
         var response = await next(message, cancellationToken);

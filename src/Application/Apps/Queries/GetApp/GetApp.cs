@@ -10,5 +10,5 @@ public sealed record GetAppQuery(string AppId) : IQuery<AppDto>;
 public sealed class GetAppQueryHandler(IProvisioningDbContext db, ICallerContext callerContext) : IQueryHandler<GetAppQuery, AppDto>
 {
     public async ValueTask<AppDto> Handle(GetAppQuery query, CancellationToken cancellationToken) =>
-        (await db.GetVisibleAppAsync(callerContext.Caller, query.AppId, cancellationToken)).ToDto();
+        (await db.GetVisibleAppAsync(callerContext.Caller, query.AppId, cancellationToken, tracked: false)).ToDto();
 }

@@ -16,7 +16,7 @@ public sealed record ListAppsQuery(PageRequest Page, string? ServiceAccountId = 
 [AllowedCallers(CallerKinds.AccountOrServiceAccount)]
 public sealed record ListAppsByOffsetQuery(OffsetPageRequest Page, string? ServiceAccountId = null) : IQuery<OffsetPage<AppDto>>;
 
-public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerContext callerContext)
+public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantAppPages tenantAppPages)
     : IQueryHandler<ListAppsQuery, Page<AppDto>>, IQueryHandler<ListAppsByOffsetQuery, OffsetPage<AppDto>>
 {
     public async ValueTask<Page<AppDto>> Handle(ListAppsQuery query, CancellationToken cancellationToken)
@@ -28,8 +28,12 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
 
     public async ValueTask<OffsetPage<AppDto>> Handle(ListAppsByOffsetQuery query, CancellationToken cancellationToken)
     {
-        var apps = await FilterAsync(query.ServiceAccountId, cancellationToken);
-        var page = await apps.ToOffsetPageAsync(a => a.Id, query.Page, cancellationToken);
+        var caller = callerContext.Caller;
+        // An account caller without a filter sees exactly the tenant's apps: that list pages by keyset under the hood, so a
+        // deep offset costs what a shallow one does once it has been reached (ITenantAppPages). Narrower views page by OFFSET.
+        var page = caller.SeesEveryAppOfTenant() && query.ServiceAccountId is null
+            ? await tenantAppPages.PageAsync(caller.TenantId, query.Page, cancellationToken)
+            : await (await FilterAsync(query.ServiceAccountId, cancellationToken)).ToOffsetPageAsync(a => a.Id, query.Page, cancellationToken);
         return new OffsetPage<AppDto>([.. page.Items.Select(a => a.ToDto())], page.HasMore, page.Offset);
     }
 

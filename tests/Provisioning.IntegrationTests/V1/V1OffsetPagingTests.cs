@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.V1;
+
+/// <summary>
+/// The v1.1 app list pages by keyset under the hood (a page's start is remembered with the version of the tenant's apps it
+/// was read under): whatever was remembered, every answer must be the one ORDER BY id OFFSET n gives for the apps as they
+/// are now — after creates, deletes, renames, and for callers that see less than the whole tenant.
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class V1OffsetPagingTests(ServiceFixture service)
+{
+    private static async Task<(List<string> Ids, bool HasMore, int Offset)> PageAsync(HttpClient client, int offset, int limit, string? extra = null)
+    {
+        var page = await client.GetJsonAsync($"/v1.1/apps?limit={limit}&offset={offset}{extra}");
+        return ([.. page["apps"]!.AsArray().Select(a => (string)a!["_id"]!)], (bool)page["hasMore"]!, (int)page["offset"]!);
+    }
+
+    /// <summary>What OFFSET paging over <paramref name="ids"/> (in creation order) must answer.</summary>
+    private static void AssertPage(List<string> ids, int offset, int limit, (List<string> Ids, bool HasMore, int Offset) page)
+    {
+        Assert.Equal(ids.Skip(offset).Take(limit), page.Ids);
+        Assert.Equal(ids.Count > offset + limit, page.HasMore);
+        Assert.Equal(offset, page.Offset);
+    }
+
+    [Fact]
+    public async Task Pages_StayExact_WhileAppsAreCreatedDeletedAndRenamed_BetweenRequests()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var ids = new List<string>();
+        for (var i = 0; i < 23; i++)
+        {
+            ids.Add(await client.CreateAppAsync($"P{i}"));
+        }
+
+        // A client paging through (offset += limit), then the same pages again: every page as OFFSET gives it.
+        for (var round = 0; round < 2; round++)
+        {
+            for (var offset = 0; offset <= 25; offset += 5)
+            {
+                AssertPage(ids, offset, 5, await PageAsync(client, offset, 5));
+            }
+        }
+
+        // A delete before a remembered start shifts every later page by one.
+        await client.DeleteJsonAsync($"/v2/apps/{ids[3]}");
+        ids.RemoveAt(3);
+        AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
+        AssertPage(ids, 15, 5, await PageAsync(client, 15, 5));
+
+        // A delete of the very app a remembered page starts at.
+        await client.DeleteJsonAsync($"/v2/apps/{ids[10]}");
+        ids.RemoveAt(10);
+        AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
+
+        // New apps come last; the last pages see them.
+        for (var offset = 0; offset <= 20; offset += 5)
+        {
+            await PageAsync(client, offset, 5);
+        }
+
+        ids.Add(await client.CreateAppAsync("late 1"));
+        ids.Add(await client.CreateAppAsync("late 2"));
+        AssertPage(ids, 20, 5, await PageAsync(client, 20, 5));
+
+        // A rename changes no position; the page shows the new name.
+        await client.PatchJsonAsync($"/v2/apps/{ids[6]}", new { displayName = "renamed" });
+        var renamed = await client.GetJsonAsync("/v1.1/apps?limit=5&offset=5");
+        Assert.Equal("renamed", (string?)renamed["apps"]![1]!["name"]);
+        AssertPage(ids, 5, 5, await PageAsync(client, 5, 5));
+
+        // Other limits from a remembered offset, past the end, and the exact end.
+        AssertPage(ids, 5, 7, await PageAsync(client, 5, 7));
+        AssertPage(ids, 10, 100, await PageAsync(client, 10, 100));
+        AssertPage(ids, ids.Count, 5, await PageAsync(client, ids.Count, 5));
+        AssertPage(ids, ids.Count + 50, 5, await PageAsync(client, ids.Count + 50, 5));
+    }
+
+    [Fact]
+    public async Task ServiceAccountViews_AndOnBehalfOf_PageOverWhatTheCallerSees()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        var sa = await account.CreateServiceAccountAsync();
+        using var asService = service.Basic(sa.Key);
+        var all = new List<string>();
+        var granted = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            // The service account creates every third app (and is granted it); the account key makes the rest.
+            var id = i % 3 == 0 ? await asService.CreateAppAsync($"S{i}") : await account.CreateAppAsync($"A{i}");
+            all.Add(id);
+            if (i % 3 == 0)
+            {
+                granted.Add(id);
+            }
+        }
+
+        AssertPage(all, 4, 4, await PageAsync(account, 4, 4));
+        AssertPage(granted, 1, 2, await PageAsync(asService, 1, 2));
+        AssertPage(granted, 2, 2, await PageAsync(account, 2, 2, $"&serviceAccountId={sa.Id}"));
+
+        // The same offsets through On-Behalf-Of from the parent land in the child's own list.
+        var child = await account.ProvisionAsync(name: "paged child");
+        using var asChild = service.Client(child);
+        var childIds = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            childIds.Add(await asChild.CreateAppAsync($"C{i}"));
+        }
+
+        using var onBehalf = new HttpRequestMessage(HttpMethod.Get, "/v1.1/apps?limit=3&offset=2");
+        onBehalf.Headers.Add("On-Behalf-Of", child.Id);
+        using var response = await account.SendAsync(onBehalf);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(childIds.Skip(2).Take(3), page["apps"]!.AsArray().Select(a => (string)a!["_id"]!));
+        AssertPage(all, 4, 4, await PageAsync(account, 4, 4));
+    }
+}
