@@ -6,7 +6,8 @@ namespace Provisioning.UnitTests.Architecture;
 /// <summary>
 /// Where a reader looks for a type by its name, the file has that name and holds that type only: the wire contracts
 /// (<c>WebApi/Contracts</c>), the area-level files of the Application (DTOs, mappers, shared helpers such as
-/// <c>Tenants/TenantViews</c>) and every validator. A use case's message and its handler share one file (the slice
+/// <c>Tenants/TenantViews</c>), the Domain, the Application's <c>Common</c> (ports, behaviors, exceptions) and every
+/// validator. A use case's message and its handler share one file (the slice
 /// convention); its validator never does. The source is read as text: a top-level type starts a line (namespaces are
 /// file-scoped), a nested one is indented.
 /// </summary>
@@ -24,6 +25,14 @@ public sealed partial class SourceLayoutTests
         var areas = Directory.EnumerateDirectories(Path.Combine(Src, "Application"))
             .Where(d => Path.GetFileName(d) is not ("Common" or "bin" or "obj"));
         var files = areas.SelectMany(a => Directory.EnumerateFiles(a, "*.cs", SearchOption.TopDirectoryOnly)).ToList();
+        Assert.NotEmpty(files);
+        AssertOneTypeNamedAfterTheFile(files);
+    }
+
+    [Fact]
+    public void DomainAndApplicationCommon_HoldOneTypePerFile_NamedAfterIt()
+    {
+        var files = SourceFiles(Path.Combine(Src, "Domain")).Concat(SourceFiles(Path.Combine(Src, "Application", "Common"))).ToList();
         Assert.NotEmpty(files);
         AssertOneTypeNamedAfterTheFile(files);
     }

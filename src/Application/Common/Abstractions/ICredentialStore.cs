@@ -3,46 +3,9 @@ using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Application.Common.Abstractions;
 
-/// <summary>
-/// A key as authentication needs it: who it speaks for, its secret in plaintext (held in memory only), and its state:
-/// disabled, when it expires, whether its tenant or an ancestor is suspended.
-/// </summary>
-public sealed record Credential(
-    KeyId KeyId,
-    KeyKind Kind,
-    TenantId TenantId,
-    ServiceAccountId? ServiceAccountId,
-    AppId? AppId,
-    string Secret,
-    bool Disabled = false,
-    DateTimeOffset? ExpiresAt = null,
-    bool TenantSuspended = false,
-    bool IsTenantToken = false)
-{
-    /// <summary>
-    /// The one rule for whether a verified credential may act now: a disabled or expired key is refused as if it did not
-    /// exist (the caller answers 401); a key of a suspended tenant is known but refused (403 <c>tenant_suspended</c>).
-    /// </summary>
-    public bool IsUsableAt(DateTimeOffset now)
-    {
-        if (Disabled || KeyLifetime.HasExpired(ExpiresAt, now))
-        {
-            return false;
-        }
-
-        return TenantSuspended ? throw new Domain.Tenants.TenantSuspendedException() : true;
-    }
-}
-
 /// <summary>Looks up keys for authentication, through a short-lived cache.</summary>
 public interface ICredentialStore
 {
     /// <summary>The key with this id, or null. At most one database query per call.</summary>
     ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken);
-}
-
-/// <summary>Notes that a key was used; written to the database in batches, not on every request.</summary>
-public interface IKeyUsageRecorder
-{
-    void Record(KeyId keyId);
 }

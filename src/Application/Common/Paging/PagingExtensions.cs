@@ -5,56 +5,6 @@ using Provisioning.Domain.Common;
 
 namespace Provisioning.Application.Common.Paging;
 
-/// <summary>A cursor page request: at most one of <see cref="After"/> / <see cref="Before"/>, both record ids.</summary>
-public sealed record PageRequest(int? Size = null, string? After = null, string? Before = null)
-{
-    public const int DefaultSize = 25;
-    public const int MaxSize = 100;
-
-    public int EffectiveSize => Size ?? DefaultSize;
-}
-
-/// <summary>One page in ascending id order, with cursors only where there is a page in that direction.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, bool HasMore, string? AfterCursor, string? BeforeCursor)
-{
-    public Page<TOut> Map<TOut>(Func<T, TOut> map) => new([.. Items.Select(map)], HasMore, AfterCursor, BeforeCursor);
-}
-
-/// <summary>An offset page request (v1.1 routes).</summary>
-public sealed record OffsetPageRequest(int? Limit = null, int? Offset = null)
-{
-    public int EffectiveLimit => Limit ?? PageRequest.DefaultSize;
-    public int EffectiveOffset => Offset ?? 0;
-}
-
-public sealed record OffsetPage<T>(IReadOnlyList<T> Items, bool HasMore, int Offset);
-
-public static class PagingRules
-{
-    /// <summary>Validation rules for a cursor page, named as the query parameters are.</summary>
-    public static void AddPageRules<T>(this AbstractValidator<T> validator, Func<T, PageRequest> page, Func<string, bool>? isValidCursor = null)
-    {
-        isValidCursor ??= IdGenerator.IsValid;
-        validator.RuleFor(x => page(x).Size).InclusiveBetween(1, PageRequest.MaxSize).When(x => page(x).Size is not null)
-            .OverridePropertyName("page[size]").WithMessage($"page[size] must be between 1 and {PageRequest.MaxSize}.");
-        validator.RuleFor(x => page(x)).Must(p => p.After is null || p.Before is null)
-            .OverridePropertyName("page").WithMessage("Use at most one of page[after] and page[before].");
-        validator.RuleFor(x => page(x).After).Must(c => isValidCursor(c!)).When(x => page(x).After is not null)
-            .OverridePropertyName("page[after]").WithMessage("page[after] is not a valid cursor.");
-        validator.RuleFor(x => page(x).Before).Must(c => isValidCursor(c!)).When(x => page(x).Before is not null)
-            .OverridePropertyName("page[before]").WithMessage("page[before] is not a valid cursor.");
-    }
-
-    /// <summary>Validation rules for an offset page (v1.1).</summary>
-    public static void AddOffsetPageRules<T>(this AbstractValidator<T> validator, Func<T, OffsetPageRequest> page)
-    {
-        validator.RuleFor(x => page(x).Limit).InclusiveBetween(1, PageRequest.MaxSize).When(x => page(x).Limit is not null)
-            .OverridePropertyName("limit").WithMessage($"limit must be between 1 and {PageRequest.MaxSize}.");
-        validator.RuleFor(x => page(x).Offset).GreaterThanOrEqualTo(0).When(x => page(x).Offset is not null)
-            .OverridePropertyName("offset").WithMessage("offset must be 0 or more.");
-    }
-}
-
 public static class PagingExtensions
 {
     /// <summary>

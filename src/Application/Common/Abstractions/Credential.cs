@@ -1,0 +1,35 @@
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+
+namespace Provisioning.Application.Common.Abstractions;
+
+/// <summary>
+/// A key as authentication needs it: who it speaks for, its secret in plaintext (held in memory only), and its state:
+/// disabled, when it expires, whether its tenant or an ancestor is suspended.
+/// </summary>
+public sealed record Credential(
+    KeyId KeyId,
+    KeyKind Kind,
+    TenantId TenantId,
+    ServiceAccountId? ServiceAccountId,
+    AppId? AppId,
+    string Secret,
+    bool Disabled = false,
+    DateTimeOffset? ExpiresAt = null,
+    bool TenantSuspended = false,
+    bool IsTenantToken = false)
+{
+    /// <summary>
+    /// The one rule for whether a verified credential may act now: a disabled or expired key is refused as if it did not
+    /// exist (the caller answers 401); a key of a suspended tenant is known but refused (403 <c>tenant_suspended</c>).
+    /// </summary>
+    public bool IsUsableAt(DateTimeOffset now)
+    {
+        if (Disabled || KeyLifetime.HasExpired(ExpiresAt, now))
+        {
+            return false;
+        }
+
+        return TenantSuspended ? throw new Domain.Tenants.TenantSuspendedException() : true;
+    }
+}
