@@ -69,21 +69,25 @@ internal sealed class TenantAppPages(ProvisioningDbContext db, OffsetAnchors anc
 
     private const string VersionQuery = "SELECT " + VersionSql + " AS \"Value\"";
 
-    // The page's ids come from an index-only scan of (tenant_id, id) (ORDER BY tenant_id, id keeps the planner on that
-    // index even for a tenant holding most of the table), then only those rows are read by primary key. A plain
-    // "id >= x ORDER BY id" lets the planner walk the primary key instead, through every later app of every tenant; an IN
-    // (…) semi-join instead of = ANY(ARRAY(…)) costs four times as much to plan, on every request.
+    // The page's ids come from an index-only scan of (tenant_id, id), then only those rows are read by primary key.
+    // The tenant is bounded as a range (tenant_id >= t AND tenant_id <= t, and the row comparison (tenant_id, id) >= (t, x)
+    // as the start), never as tenant_id = t: with an equality the primary key also yields "ORDER BY tenant_id, id", and
+    // with statistics that do not know the newest apps yet the planner walked it from x through every later app of every
+    // tenant (65 ms a page instead of 0.1 in a benchmark run). A range leaves the (tenant_id, id) index as the only plan
+    // without a sort. An IN (…) semi-join instead of = ANY(ARRAY(…)) costs four times as much to plan, on every request.
 
     /// <summary>A page from a remembered start, only if the apps are still the version it was read under: {0} tenant, {1} first id, {2} version, {3} rows.</summary>
     private const string FromAnchorQuery =
         "SELECT {columns} FROM apps a WHERE a.id = ANY(ARRAY(" +
-        "SELECT s.id FROM apps s WHERE s.tenant_id = {0} AND s.id >= {1} ORDER BY s.tenant_id, s.id LIMIT {3})) " +
+        "SELECT s.id FROM apps s WHERE (s.tenant_id, s.id) >= ({0}, {1}) AND s.tenant_id <= {0} " +
+        "ORDER BY s.tenant_id, s.id LIMIT {3})) " +
         "AND " + VersionSql + " = {2} ORDER BY a.id";
 
     /// <summary>The page at an offset: {0} tenant, {1} offset, {2} rows.</summary>
     private const string FromOffsetQuery =
         "SELECT {columns} FROM apps a WHERE a.id = ANY(ARRAY(" +
-        "SELECT s.id FROM apps s WHERE s.tenant_id = {0} ORDER BY s.tenant_id, s.id OFFSET {1} LIMIT {2}))";
+        "SELECT s.id FROM apps s WHERE s.tenant_id >= {0} AND s.tenant_id <= {0} " +
+        "ORDER BY s.tenant_id, s.id OFFSET {1} LIMIT {2}))";
 
     private const string ThenPage = " ORDER BY a.id";
 
