@@ -21,22 +21,9 @@ public sealed class AuthenticationDocTests
             .ThenBy(r => r.DocumentedPath, StringComparer.Ordinal)
             .ThenBy(r => r.Method, StringComparer.Ordinal)
             .Select(r => r.ToMarkdown());
-        var table = string.Join('\n',
-            new[] { Begin, "| Route | `act_` key or tenant token | `svc_` key | `app_` key |", "|---|---|---|---|" }.Concat(rows).Append(End));
-
-        var path = NodeProject.RepositoryPath("docs", "authentication.md");
-        var text = File.ReadAllText(path);
-        var start = text.IndexOf(Begin, StringComparison.Ordinal);
-        var end = text.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"{path} has no generated route table between '{Begin}' and '{End}'.");
-        var current = text[start..(end + End.Length)];
-        if (current != table && Environment.GetEnvironmentVariable("PROVISIONING_UPDATE_DOCS") == "1")
-        {
-            File.WriteAllText(path, text[..start] + table + text[(end + End.Length)..]);
-            return;
-        }
-
-        Assert.True(current == table,
-            $"The route table in docs/authentication.md differs from the permission matrices; run the tests with PROVISIONING_UPDATE_DOCS=1. Expected:\n{table}");
+        GeneratedDocSection.AssertCurrent(
+            NodeProject.RepositoryPath("docs", "authentication.md"), Begin, End,
+            rows.Prepend("|---|---|---|---|").Prepend("| Route | `act_` key or tenant token | `svc_` key | `app_` key |"),
+            "The route table in docs/authentication.md differs from the permission matrices");
     }
 }

@@ -13,20 +13,8 @@ public sealed class EventsDocTests
     public void TheDocumentedEventTypes_AreTheCodes()
     {
         var rows = AuditEventTypes.All.Select(t => $"| `{t.WireName()}` | {t.Describe()} |");
-        var table = string.Join('\n', new[] { Begin, "| Type | Written when |", "|---|---|" }.Concat(rows).Append(End));
-
-        var path = NodeProject.RepositoryPath("docs", "events.md");
-        var text = File.ReadAllText(path);
-        var start = text.IndexOf(Begin, StringComparison.Ordinal);
-        var end = text.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"{path} has no generated table between '{Begin}' and '{End}'.");
-        var current = text[start..(end + End.Length)];
-        if (current != table && Environment.GetEnvironmentVariable("PROVISIONING_UPDATE_DOCS") == "1")
-        {
-            File.WriteAllText(path, text[..start] + table + text[(end + End.Length)..]);
-            return;
-        }
-
-        Assert.True(current == table, $"The event types in docs/events.md differ from AuditEventType; run the tests with PROVISIONING_UPDATE_DOCS=1. Expected:\n{table}");
+        GeneratedDocSection.AssertCurrent(
+            NodeProject.RepositoryPath("docs", "events.md"), Begin, End, rows.Prepend("|---|---|").Prepend("| Type | Written when |"),
+            "The event types in docs/events.md differ from AuditEventType");
     }
 }

@@ -50,6 +50,24 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
         }
     }
 
+    /// <summary>An instance of its own on <paramref name="connectionString"/>, with <paramref name="fault"/> in its DbContext.</summary>
+    private static ConfiguredServiceFactory StartWith(string connectionString, CommitFault fault) => new(connectionString, new()
+    {
+        ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+        ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+        ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+    }, services: s => s.ConfigureDbContext<ProvisioningDbContext>(o => o.AddInterceptors(fault)));
+
+    /// <summary>The root's client, after one request has gone through (the instance started and its root exists).</summary>
+    private static async Task<HttpClient> RootClientAsync(ConfiguredServiceFactory instance)
+    {
+        var client = instance.CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        using var warm = await client.GetAsync("/v2/apps");
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        return client;
+    }
+
     private static HttpRequestMessage Create(string name) => new(HttpMethod.Post, "/v2/apps")
     {
         Content = new StringContent($$"""{"displayName":"{{name}}"}""", Encoding.UTF8, "application/json"),
@@ -75,20 +93,10 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     [Fact]
     public async Task WhileTheFirstRequestIsStillRunning_ASecondWithItsKeyIs409WithRetryAfter_EvenWithAnotherBody_ThenTheAnswerIsReplayed()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("idem_running_" + Guid.NewGuid().ToString("N")[..8]);
         var fault = new CommitFault();
-        await using var instance = new ConfiguredServiceFactory(database, new()
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-        }, services: s => s.ConfigureDbContext<ProvisioningDbContext>(o => o.AddInterceptors(fault)));
-        using var client = instance.CreateClient();
-        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        using (var warm = await client.GetAsync("/v2/apps"))
-        {
-            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-        }
+        var database = await service.Postgres.CreateDatabaseAsync("idem_running_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var instance = StartWith(database, fault);
+        using var client = await RootClientAsync(instance);
 
         // The first request is held just before its commit, holding its key.
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -136,18 +144,8 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;
         var fault = new CommitFault();
-        await using var instance = new ConfiguredServiceFactory(viaProxy, new()
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-        }, services: s => s.ConfigureDbContext<ProvisioningDbContext>(o => o.AddInterceptors(fault)));
-        using var client = instance.CreateClient();
-        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        using (var warm = await client.GetAsync("/v2/apps"))
-        {
-            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-        }
+        await using var instance = StartWith(viaProxy, fault);
+        using var client = await RootClientAsync(instance);
 
         async Task<int> AppsNamedAsync(string name)
         {

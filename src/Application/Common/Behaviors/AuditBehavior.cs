@@ -1,4 +1,3 @@
-using System.Reflection;
 using Mediator;
 using Provisioning.Application.Common.Audit;
 using Provisioning.Application.Common.Security;
@@ -12,7 +11,6 @@ namespace Provisioning.Application.Common.Behaviors;
 public sealed class AuditBehavior<TMessage, TResponse>(AuditTrail trail) : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
-    private static readonly bool IsSystemMessage = typeof(TMessage).GetCustomAttribute<SystemMessageAttribute>() is not null;
 
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
@@ -21,7 +19,7 @@ public sealed class AuditBehavior<TMessage, TResponse>(AuditTrail trail) : IPipe
             return await next(message, cancellationToken);
         }
 
-        trail.Begin(audited.EventType, IsSystemMessage);
+        trail.Begin(audited.EventType, MessageTraits<TMessage>.IsSystemMessage);
         var response = await next(message, cancellationToken);
         await trail.CompleteAsync(cancellationToken);
         return response;

@@ -13,14 +13,13 @@ public sealed class AuthorizationBehavior<TMessage, TResponse>(ICallerContext ca
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
-    private static readonly bool IsSystemMessage = typeof(TMessage).GetCustomAttribute<SystemMessageAttribute>() is not null;
 
     private static readonly CallerKinds Allowed =
         typeof(TMessage).GetCustomAttribute<AllowedCallersAttribute>()?.Kinds ?? CallerKinds.Account;
 
     public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
-        if (!IsSystemMessage && (Allowed & callerContext.Caller.Kind) == 0)
+        if (!MessageTraits<TMessage>.IsSystemMessage && (Allowed & callerContext.Caller.Kind) == 0)
         {
             throw new ForbiddenException("This credential is not allowed to do that.");
         }

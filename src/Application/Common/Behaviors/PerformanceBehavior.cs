@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using Mediator;
 using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Security;
@@ -15,11 +14,10 @@ public sealed class PerformanceBehavior<TMessage, TResponse>(ILogger<Performance
     where TMessage : IMessage
 {
     private static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(500);
-    private static readonly bool IsSystemMessage = typeof(TMessage).GetCustomAttribute<SystemMessageAttribute>() is not null;
 
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
-        if (IsSystemMessage)
+        if (MessageTraits<TMessage>.IsSystemMessage)
         {
             return await next(message, cancellationToken);
         }
