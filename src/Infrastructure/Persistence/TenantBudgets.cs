@@ -14,8 +14,9 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <item><c>tenants.subtree_apps</c> / <c>tenants.descendant_tenants</c>: what a tenant's subtree holds, kept only
 /// while the tenant has that budget (<c>max_apps</c> / <c>max_tenants</c> not null). A create updates exactly those
 /// rows on its path, in one statement: the row locks serialise creates against one budget and nothing else.</item>
-/// <item><c>tenant_app_counts</c>: each tenant's own apps, kept by a trigger on <c>apps</c> in 16 slots per tenant so
-/// concurrent creates in one tenant rarely touch the same row; the count is the slots' sum.</item>
+/// <item><c>tenant_app_counts</c>: each tenant's own apps, kept by a trigger on <c>apps</c> in slots: a create adds to a
+/// slot no other transaction holds (<c>SKIP LOCKED</c>, a new slot when all are held), so concurrent creates in one tenant
+/// never wait for each other; the count is the slots' sum.</item>
 /// <item>A budget being set takes an exclusive advisory lock that every create takes shared, so the recount cannot
 /// miss a create in flight.</item>
 /// </list>

@@ -23,6 +23,27 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
         service.QueryDbAsync(db => db.Apps.CountAsync(a => db.Tenants.Any(t => t.Id == a.TenantId && t.Path.Contains(tenantId))));
 
     [Fact]
+    public async Task AppCount_HoldsUnderParallelCreatesAndDeletes_InOneTenant()
+    {
+        // No budget: creates take no tenant lock, and each adds to a counter slot no other transaction holds.
+        using var root = service.Root();
+        var tenant = await root.ProvisionAsync(name: "Counted " + Guid.NewGuid().ToString("N")[..6]);
+        using var client = service.Client(tenant);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => client.CreateAppAsync("parallel " + i)));
+        Assert.Equal(32, (int)(await client.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
+
+        await Task.WhenAll(ids.Take(20).Select(id => client.DeleteJsonAsync($"/v2/apps/{id}")));
+        Assert.Equal(12, (int)(await client.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
+
+        var (slots, counted) = await service.QueryDbAsync(async db => (
+            await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM tenant_app_counts WHERE tenant_id = {tenant.Id}").SingleAsync(),
+            await db.Database.SqlQuery<int>($"SELECT coalesce(sum(apps), 0)::int AS \"Value\" FROM tenant_app_counts WHERE tenant_id = {tenant.Id}").SingleAsync()));
+        Assert.Equal(12, counted);
+        Assert.InRange(slots, 1, 32); // at most one slot per create that ran at once
+    }
+
+    [Fact]
     public async Task APlanLimit_CannotBeEscapedThroughAGrandchild()
     {
         var (child, asChild) = await BudgetedChildAsync(new { maxApps = 1 });
