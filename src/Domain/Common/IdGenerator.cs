@@ -45,6 +45,10 @@ public static class IdGenerator
         return ((ulong)ms & 0xFFFF_FFFF_FFFF).ToString("x12") + random.ToString("x12");
     }
 
+    /// <summary>The lowest id made at <paramref name="moment"/>: every id made before it sorts below this one.</summary>
+    public static string LowestAt(DateTimeOffset moment) =>
+        ((ulong)Math.Max(0, moment.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFF).ToString("x12") + new string('0', 12);
+
     /// <summary>True for exactly 24 lowercase hex characters.</summary>
     public static bool IsValid(string? value)
     {

@@ -8,22 +8,25 @@ using Provisioning.Infrastructure.Persistence;
 namespace Provisioning.Infrastructure.Idempotency;
 
 /// <summary>
-/// Idempotency records in PostgreSQL. The claim is one round trip: a transaction-scoped advisory lock on the (credential,
-/// key) pair — held by the running request until it commits or rolls back, so a concurrent send sees "in progress" —,
-/// the stored answer if any, and a savepoint where the effect starts.
+/// Idempotency records in PostgreSQL. The claim rides on the transaction's first round trip (Npgsql sends the
+/// <c>BEGIN</c> with it): a transaction-scoped advisory lock on the (credential, key) pair — held by the running request
+/// until it commits or rolls back, so a concurrent send sees "in progress" — and then, in a statement of its own (so its
+/// snapshot is taken after the lock), the stored answer if any.
 /// </summary>
-internal sealed class IdempotencyStore(ProvisioningDbContext db, ISecretProtector protector, TimeProvider clock) : IIdempotencyStore
+internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail commitTail, ISecretProtector protector, TimeProvider clock) : IIdempotencyStore
 {
-    private const string EffectSavepoint = "idempotent_effect";
-
     /// <summary>Separates this lock space from other advisory locks (hashtextextended's seed).</summary>
     private const long LockSeed = 0x1d3e_7a11;
 
+    private const string Lock = "hashtextextended($1 || chr(31) || $2, $9)";
+
+    private const string Insert =
+        "INSERT INTO idempotency_records (scope, key, fingerprint, status, content_type, location, protected_body, created_at) ";
+
     public async Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> ClaimAsync(IdempotentRequest request, CancellationToken cancellationToken)
     {
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction
-            ?? throw new InvalidOperationException("An idempotent request runs inside the unit of work's transaction.");
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), transaction)
+        var (connection, transaction) = CurrentTransaction();
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
             BatchCommands =
             {
@@ -36,7 +39,6 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, ISecretProtecto
                 {
                     Parameters = { new() { Value = request.Scope }, new() { Value = request.Key } },
                 },
-                new NpgsqlBatchCommand($"SAVEPOINT {EffectSavepoint}"),
             },
         };
 
@@ -64,21 +66,49 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, ISecretProtecto
         return (locked ? IdempotencyClaim.Run : IdempotencyClaim.InProgress, null);
     }
 
-    public async Task RollBackEffectAsync(CancellationToken cancellationToken)
+    /// <summary>Sent with the COMMIT (<see cref="CommitTail"/>): the answer commits with the effect, in no extra round trip.</summary>
+    public Task SaveAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {
-        await db.Database.ExecuteSqlRawAsync($"ROLLBACK TO SAVEPOINT {EffectSavepoint}", cancellationToken);
-        db.ChangeTracker.Clear();
+        CurrentTransaction();
+        var statement = new NpgsqlBatchCommand(Insert + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        statement.Parameters.AddRange(Parameters(request, answer));
+        commitTail.Add(statement);
+        return Task.CompletedTask;
     }
 
-    public async Task SaveAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
+    public async Task SaveAfterRollbackAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {
-        var protectedBody = protector.Protect(Encoding.UTF8.GetString(answer.Body));
-        await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""
-            INSERT INTO idempotency_records (scope, key, fingerprint, status, content_type, location, protected_body, created_at)
-            VALUES ({request.Scope}, {request.Key}, {request.Fingerprint}, {answer.Status}, {answer.ContentType}, {answer.Location},
-                    {protectedBody}, {clock.GetUtcNow()})
-            """,
-            cancellationToken);
+        // One statement, so its own transaction: the lock is taken (if free) and held until it commits.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand(
+                Insert + $"SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE pg_try_advisory_xact_lock({Lock}) ON CONFLICT DO NOTHING",
+                (NpgsqlConnection)db.Database.GetDbConnection());
+            command.Parameters.AddRange(Parameters(request, answer));
+            command.Parameters.Add(new() { Value = LockSeed });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
+
+    private NpgsqlParameter[] Parameters(IdempotentRequest request, StoredAnswer answer) =>
+    [
+        new() { Value = request.Scope },
+        new() { Value = request.Key },
+        new() { Value = request.Fingerprint },
+        new() { Value = answer.Status },
+        new() { Value = (object?)answer.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+        new() { Value = (object?)answer.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+        new() { Value = protector.Protect(Encoding.UTF8.GetString(answer.Body)) },
+        new() { Value = clock.GetUtcNow() },
+    ];
+
+    private (NpgsqlConnection Connection, NpgsqlTransaction Transaction) CurrentTransaction() =>
+        (db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction) is { } transaction
+            ? ((NpgsqlConnection)db.Database.GetDbConnection(), transaction)
+            : throw new InvalidOperationException("An idempotent request runs inside the unit of work's transaction.");
 }

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Provisioning.Application.Common.Abstractions;
 
 namespace Provisioning.Infrastructure.Persistence;
@@ -6,9 +8,9 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <summary>
 /// One transaction per command on the request's DbContext; after-commit actions run only once it has committed.
 /// Keys the transaction removed (see <see cref="Credentials.Revocation"/>) leave this instance's credential cache as
-/// soon as the commit returns.
+/// soon as the commit returns. Statements left in the <see cref="CommitTail"/> go to PostgreSQL with the COMMIT.
 /// </summary>
-internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCredentialStore credentials) : IUnitOfWork
+internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, CommitTail tail) : IUnitOfWork
 {
     private List<Action>? _afterCommit;
 
@@ -34,10 +36,18 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
                         .SingleAsync(cancellationToken);
                 }
 
-                await transaction.CommitAsync(cancellationToken);
+                if (tail.Take() is { } last)
+                {
+                    await CommitWithAsync(transaction, last, cancellationToken);
+                }
+                else
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
             }
             catch
             {
+                tail.Take();
                 // Nothing half-written: roll back and forget whatever the context was tracking.
                 db.ChangeTracker.Clear();
                 _afterCommit = null;
@@ -62,6 +72,22 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
     }
 
     public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>
+    /// The statements and the COMMIT in one batch. Npgsql then sees the connection outside a transaction, so disposing
+    /// the transaction object sends nothing; on an error PostgreSQL has skipped the COMMIT and the dispose rolls back.
+    /// </summary>
+    private async Task CommitWithAsync(IDbContextTransaction transaction, List<NpgsqlBatchCommand> statements, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(statement);
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
 }
 
 internal sealed class TenantLocks(ProvisioningDbContext db) : ITenantLocks

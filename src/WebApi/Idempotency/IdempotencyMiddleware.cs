@@ -19,7 +19,7 @@ namespace Provisioning.WebApi.Idempotency;
 /// <item>Same key, different request: 422 <c>idempotency_key_reused</c>. Same key while the first still runs: 409 with
 /// <c>Retry-After</c>.</item>
 /// <item>Not stored: 401, 429 and 5xx (their effect, if any, is rolled back; a retry runs afresh). Other 4xx are stored:
-/// the request's effect is undone to a savepoint and its error answer kept.</item>
+/// the request's transaction is rolled back and its error answer kept in a transaction of its own.</item>
 /// </list>
 /// Keys are scoped to the authenticating credential and kept for <c>Provisioning:Idempotency:RetentionHours</c>.
 /// </summary>
@@ -56,17 +56,21 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
                         return found;
                     }
 
-                    await RunAsync(context, store, buffer, ct);
-                    var status = context.Response.StatusCode;
-                    if (!IsStored(status))
+                    try
+                    {
+                        await next(context);
+                    }
+                    catch (ExpectedException e) when (IsStored(e.Status) && e is not TenantSuspendedException)
+                    {
+                        throw new StoredError(e); // Rolls the transaction back: nothing of the effect stays.
+                    }
+
+                    if (!IsStored(context.Response.StatusCode))
                     {
                         throw new AnswerNotStored();
                     }
 
-                    await store.SaveAsync(
-                        request,
-                        new StoredAnswer(status, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, buffer.ToArray()),
-                        ct);
+                    await store.SaveAsync(request, Answer(context, buffer), ct);
                     return IdempotencyClaim.Run;
                 },
                 context.RequestAborted);
@@ -74,6 +78,16 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         catch (AnswerNotStored)
         {
             claim = IdempotencyClaim.Run; // Rolled back; the answer goes out as it is.
+        }
+        catch (StoredError failure)
+        {
+            // The effect went with its transaction (and the claim's lock with it). The error answer is rendered and kept
+            // in a transaction of its own — unless a retry has claimed the key in between, whose answer is then the one kept.
+            buffer.SetLength(0);
+            context.Response.Headers.Location = default;
+            await errors.TryHandleAsync(context, failure.Error, context.RequestAborted);
+            await store.SaveAfterRollbackAsync(request, Answer(context, buffer), context.RequestAborted);
+            claim = IdempotencyClaim.Run;
         }
         finally
         {
@@ -99,21 +113,11 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         }
     }
 
-    /// <summary>Runs the request; an error answer worth keeping undoes the effect and is rendered into the buffer.</summary>
-    private async Task RunAsync(HttpContext context, IIdempotencyStore store, MemoryStream buffer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await next(context);
-        }
-        catch (ExpectedException e) when (IsStored(e.Status) && e is not TenantSuspendedException)
-        {
-            await store.RollBackEffectAsync(cancellationToken);
-            buffer.SetLength(0);
-            context.Response.Headers.Location = default;
-            await errors.TryHandleAsync(context, e, cancellationToken);
-        }
-    }
+    private static StoredAnswer Answer(HttpContext context, MemoryStream buffer) => new(
+        context.Response.StatusCode,
+        context.Response.ContentType,
+        context.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
+        buffer.ToArray());
 
     private static bool Applies(HttpContext context) =>
         context.Request.Headers.ContainsKey(Header)
@@ -182,4 +186,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
 
     /// <summary>Rolls back the transaction of an answer that is not kept (401, 429, 5xx without an exception).</summary>
     private sealed class AnswerNotStored : Exception;
+
+    /// <summary>Rolls back the transaction of an error answer that is kept (a 4xx other than 401, 429, tenant_suspended).</summary>
+    private sealed class StoredError(ExpectedException error) : Exception
+    {
+        public ExpectedException Error { get; } = error;
+    }
 }

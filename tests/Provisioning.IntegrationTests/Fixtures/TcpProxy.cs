@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Provisioning.IntegrationTests.Fixtures;
 
@@ -8,6 +9,7 @@ namespace Provisioning.IntegrationTests.Fixtures;
 /// A loopback TCP proxy in front of PostgreSQL, so a test can take the database away and bring it back without
 /// touching the server the other tests share: <see cref="Cut"/> drops every open connection and refuses new ones
 /// (as a crashed or restarting server does), <see cref="Restore"/> lets connections through again.
+/// <see cref="OnNextSend"/> acts at one exact message: the next thing a client sends that contains given text.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -18,6 +20,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<TcpClient, byte> _open = new();
     private readonly Task _accepting;
     private volatile bool _cut;
+    private Trap? _trap;
 
     public TcpProxy(string targetHost, int targetPort)
     {
@@ -52,6 +55,16 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public void Restore() => _cut = false;
 
+    /// <summary>
+    /// Once: when a client next sends bytes containing every one of <paramref name="texts"/> (statements in plain text:
+    /// use a connection string with <c>Max Auto Prepare=0</c>), awaits <paramref name="before"/> before passing them on
+    /// (it may hold them, or <see cref="Cut"/> so they never arrive). With <paramref name="cutBeforeAnswer"/> the bytes
+    /// are passed on and everything is cut the moment PostgreSQL answers them: it has done the work, the client never
+    /// hears so.
+    /// </summary>
+    public void OnNextSend(string[] texts, Func<Task> before, bool cutBeforeAnswer = false) =>
+        _trap = new Trap([.. texts.Select(System.Text.Encoding.UTF8.GetBytes)], before, cutBeforeAnswer);
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -84,8 +97,9 @@ public sealed class TcpProxy : IAsyncDisposable
             await outbound.ConnectAsync(_targetHost, _targetPort, _stop.Token);
             _open[inbound] = 0;
             _open[outbound] = 0;
-            var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), _stop.Token);
-            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), _stop.Token);
+            var cutOnAnswer = new StrongBox<bool>();
+            var a = ForwardAsync(inbound.GetStream(), outbound.GetStream(), client: true, cutOnAnswer);
+            var b = ForwardAsync(outbound.GetStream(), inbound.GetStream(), client: false, cutOnAnswer);
             await Task.WhenAny(a, b);
         }
         catch (Exception)
@@ -99,6 +113,37 @@ public sealed class TcpProxy : IAsyncDisposable
             inbound.Dispose();
         }
     }
+
+    private async Task ForwardAsync(NetworkStream from, NetworkStream to, bool client, StrongBox<bool> cutOnAnswer)
+    {
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            var chunk = buffer.AsMemory(0, read);
+            if (!client && cutOnAnswer.Value)
+            {
+                Cut();
+                return;
+            }
+
+            if (client && _trap is { } trap && trap.Needles.All(n => chunk.Span.IndexOf(n) >= 0)
+                && Interlocked.CompareExchange(ref _trap, null, trap) == trap)
+            {
+                await trap.Before();
+                if (_cut)
+                {
+                    return;
+                }
+
+                cutOnAnswer.Value = trap.CutBeforeAnswer;
+            }
+
+            await to.WriteAsync(chunk, _stop.Token);
+        }
+    }
+
+    private sealed record Trap(byte[][] Needles, Func<Task> Before, bool CutBeforeAnswer);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,12 +1,7 @@
-using System.Data.Common;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Provisioning.Infrastructure.Persistence;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Idempotency;
@@ -19,44 +14,25 @@ namespace Provisioning.IntegrationTests.Idempotency;
 [Collection(ServiceTestCollection.Name)]
 public sealed class IdempotencyOutageTests(ServiceFixture service)
 {
-    /// <summary>Runs an action once, at the next commit of an EF transaction (just before or just after it).</summary>
-    private sealed class CommitFault : DbTransactionInterceptor
+    /// <summary>What the proxy watches for: the batch that stores an idempotent answer and commits it.</summary>
+    private static readonly string[] AnswerAndCommit = ["INSERT INTO idempotency_records", "COMMIT"];
+
+    /// <summary>
+    /// An instance of its own on its own database, through a proxy, with statements in plain text (no auto-preparation)
+    /// so the proxy can recognise the commit.
+    /// </summary>
+    private async Task<(TcpProxy Proxy, ConfiguredServiceFactory Instance, string Database)> StartBehindProxyAsync(string name)
     {
-        private Func<Task>? _beforeCommit;
-        private Func<Task>? _afterCommit;
-
-        public void BeforeNextCommit(Func<Task> action) => _beforeCommit = action;
-
-        public void AfterNextCommit(Func<Task> action) => _afterCommit = action;
-
-        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(
-            DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        var database = await service.Postgres.CreateDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
+        var instance = new ConfiguredServiceFactory(viaProxy + ";Max Auto Prepare=0", new()
         {
-            if (Interlocked.Exchange(ref _beforeCommit, null) is { } action)
-            {
-                await action();
-            }
-
-            return result;
-        }
-
-        public override async Task TransactionCommittedAsync(
-            DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Exchange(ref _afterCommit, null) is { } action)
-            {
-                await action();
-            }
-        }
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+        });
+        return (proxy, instance, database);
     }
-
-    /// <summary>An instance of its own on <paramref name="connectionString"/>, with <paramref name="fault"/> in its DbContext.</summary>
-    private static ConfiguredServiceFactory StartWith(string connectionString, CommitFault fault) => new(connectionString, new()
-    {
-        ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-        ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-        ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-    }, services: s => s.ConfigureDbContext<ProvisioningDbContext>(o => o.AddInterceptors(fault)));
 
     /// <summary>The root's client, after one request has gone through (the instance started and its root exists).</summary>
     private static async Task<HttpClient> RootClientAsync(ConfiguredServiceFactory instance)
@@ -93,15 +69,15 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     [Fact]
     public async Task WhileTheFirstRequestIsStillRunning_ASecondWithItsKeyIs409WithRetryAfter_EvenWithAnotherBody_ThenTheAnswerIsReplayed()
     {
-        var fault = new CommitFault();
-        var database = await service.Postgres.CreateDatabaseAsync("idem_running_" + Guid.NewGuid().ToString("N")[..8]);
-        await using var instance = StartWith(database, fault);
+        var (proxy, instance, _) = await StartBehindProxyAsync("idem_running");
+        await using var __ = proxy;
+        await using var ___ = instance;
         using var client = await RootClientAsync(instance);
 
-        // The first request is held just before its commit, holding its key.
+        // The first request is held just before its commit reaches PostgreSQL, holding its key.
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fault.BeforeNextCommit(async () =>
+        proxy.OnNextSend(AnswerAndCommit, async () =>
         {
             reached.SetResult();
             await release.Task;
@@ -140,11 +116,9 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     [Fact]
     public async Task TheDatabaseLostBetweenTheEffectAndTheAnswer_ARetryReplays_AndWhenLostBeforeTheCommit_ARetryRunsOnce()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("idem_outage_" + Guid.NewGuid().ToString("N")[..8]);
-        var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
+        var (proxy, instance, database) = await StartBehindProxyAsync("idem_outage");
         await using var _ = proxy;
-        var fault = new CommitFault();
-        await using var instance = StartWith(viaProxy, fault);
+        await using var __ = instance;
         using var client = await RootClientAsync(instance);
 
         async Task<int> AppsNamedAsync(string name)
@@ -155,12 +129,8 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
             return (int)(await count.ExecuteScalarAsync())!;
         }
 
-        // 1. The commit reached PostgreSQL, then the connection died before the answer: the client sees a 5xx.
-        fault.AfterNextCommit(() =>
-        {
-            proxy.Cut();
-            throw new NpgsqlException("The connection was lost after COMMIT was sent.", new IOException("connection reset"));
-        });
+        // 1. The commit reached PostgreSQL and was done, then the connection died before its answer: the client sees a 5xx.
+        proxy.OnNextSend(AnswerAndCommit, () => Task.CompletedTask, cutBeforeAnswer: true);
         using (var lost = await client.SendAsync(Create("committed")))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
@@ -175,8 +145,8 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
 
         Assert.Equal(1, await AppsNamedAsync("committed"));
 
-        // 2. PostgreSQL went away just before the commit: nothing was written, so the retry runs (once).
-        fault.BeforeNextCommit(() =>
+        // 2. PostgreSQL went away just before the commit reached it: nothing was written, so the retry runs (once).
+        proxy.OnNextSend(AnswerAndCommit, () =>
         {
             proxy.Cut();
             return Task.CompletedTask;

@@ -22,6 +22,23 @@ public sealed class IdsTests
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
+    [Fact]
+    public void LowestAt_SortsAfterEveryIdMadeBefore_AndBeforeEveryIdMadeAfter()
+    {
+        var before = IdGenerator.NewId();
+        Thread.Sleep(5);
+        var moment = DateTimeOffset.UtcNow;
+        Thread.Sleep(5);
+        var after = IdGenerator.NewId();
+
+        var lowest = IdGenerator.LowestAt(moment);
+
+        Assert.True(IdGenerator.IsValid(lowest));
+        Assert.True(string.CompareOrdinal(before, lowest) < 0);
+        Assert.True(string.CompareOrdinal(lowest, after) < 0);
+        Assert.Equal(new string('0', 24), IdGenerator.LowestAt(DateTimeOffset.UnixEpoch.AddDays(-1)));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

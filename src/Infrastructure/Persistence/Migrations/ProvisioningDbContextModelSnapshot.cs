@@ -191,9 +191,6 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_audit_events");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_audit_events_created_at");
-
                     b.HasIndex("RelatedId", "Id")
                         .HasDatabaseName("ix_audit_events_related_id_id")
                         .HasFilter("related_id IS NOT NULL");
@@ -662,16 +659,6 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_tenant_users_tenants_tenant_id");
-                });
-
-            modelBuilder.Entity("Provisioning.Infrastructure.Audit.AuditEventViewer", b =>
-                {
-                    b.HasOne("Provisioning.Domain.Audit.AuditEvent", null)
-                        .WithMany()
-                        .HasForeignKey("EventId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_audit_event_viewers_audit_events_event_id");
                 });
 
             modelBuilder.Entity("Provisioning.Domain.Tenants.Tenant", b =>
