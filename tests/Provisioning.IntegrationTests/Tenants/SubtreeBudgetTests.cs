@@ -31,6 +31,8 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
         using var client = service.Client(tenant);
 
         var ids = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => client.CreateAppAsync("parallel " + i)));
+        // The rows first, then the counters, so a failure says which of the two is off.
+        Assert.Equal(32, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(tenant.Id))));
         Assert.Equal(32, (int)(await client.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
 
         await Task.WhenAll(ids.Take(20).Select(id => client.DeleteJsonAsync($"/v2/apps/{id}")));

@@ -23,11 +23,14 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                 DECLARE
                     tenant character varying(24) := CASE WHEN TG_OP = 'INSERT' THEN NEW.tenant_id ELSE OLD.tenant_id END;
                     delta integer := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
+                    free smallint;
                 BEGIN
-                    UPDATE tenant_app_counts c SET apps = c.apps + delta
-                    FROM (SELECT slot FROM tenant_app_counts WHERE tenant_id = tenant LIMIT 1 FOR UPDATE SKIP LOCKED) AS free
-                    WHERE c.tenant_id = tenant AND c.slot = free.slot;
-                    IF NOT FOUND THEN
+                    -- Two statements, not an UPDATE joined to a SKIP LOCKED subquery: the lock is taken first, and the
+                    -- UPDATE (a statement of its own, so a fresh snapshot) changes exactly the row it holds.
+                    SELECT slot INTO free FROM tenant_app_counts WHERE tenant_id = tenant LIMIT 1 FOR UPDATE SKIP LOCKED;
+                    IF FOUND THEN
+                        UPDATE tenant_app_counts SET apps = apps + delta WHERE tenant_id = tenant AND slot = free;
+                    ELSE
                         IF TG_OP = 'INSERT' THEN
                             INSERT INTO tenant_app_counts (tenant_id, slot, apps)
                             VALUES (tenant, (SELECT coalesce(max(slot) + 1, 0) FROM tenant_app_counts WHERE tenant_id = tenant), 1)
