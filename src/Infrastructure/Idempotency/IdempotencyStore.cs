@@ -18,10 +18,22 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
     /// <summary>Separates this lock space from other advisory locks (hashtextextended's seed).</summary>
     private const long LockSeed = 0x1d3e_7a11;
 
-    private const string Lock = "hashtextextended($1 || chr(31) || $2, $9)";
+    /// <summary>
+    /// Takes the transaction-scoped lock of a (credential, key) pair if it is free; true when taken. The SQL expression,
+    /// with the positions of its parameters (credential, key, <see cref="LockSeed"/>) in the statement it is used in.
+    /// </summary>
+    private static string TryLock(int scope, int key, int seed) =>
+        $"pg_try_advisory_xact_lock(hashtextextended(${scope} || chr(31) || ${key}, ${seed}))";
 
     private const string Insert =
         "INSERT INTO idempotency_records (scope, key, fingerprint, status, content_type, location, protected_body, created_at) ";
+
+    private const string SaveSql = Insert + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+    private static readonly string ClaimSql = $"SELECT {TryLock(1, 2, 3)}";
+
+    private static readonly string SaveUnlessClaimedSql =
+        Insert + $"SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE {TryLock(1, 2, 9)} ON CONFLICT DO NOTHING";
 
     public async Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> ClaimAsync(IdempotentRequest request, CancellationToken cancellationToken)
     {
@@ -30,7 +42,7 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("SELECT pg_try_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, $3))")
+                new NpgsqlBatchCommand(ClaimSql)
                 {
                     Parameters = { new() { Value = request.Scope }, new() { Value = request.Key }, new() { Value = LockSeed } },
                 },
@@ -70,7 +82,7 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
     public Task SaveAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {
         CurrentTransaction();
-        var statement = new NpgsqlBatchCommand(Insert + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        var statement = new NpgsqlBatchCommand(SaveSql);
         statement.Parameters.AddRange(Parameters(request, answer));
         commitTail.Add(statement);
         return Task.CompletedTask;
@@ -83,7 +95,7 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
         try
         {
             await using var command = new NpgsqlCommand(
-                Insert + $"SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE pg_try_advisory_xact_lock({Lock}) ON CONFLICT DO NOTHING",
+                SaveUnlessClaimedSql,
                 (NpgsqlConnection)db.Database.GetDbConnection());
             command.Parameters.AddRange(Parameters(request, answer));
             command.Parameters.Add(new() { Value = LockSeed });
