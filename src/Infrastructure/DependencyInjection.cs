@@ -164,6 +164,10 @@ public static class DependencyInjection
         {
             logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
             await db.Database.MigrateAsync(cancellationToken);
+
+            // Connections opened before the migrations keep the session defaults they started with (a migration may
+            // change the role's, as CustomPlansForThisRole does): the pool starts afresh.
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
     }
 }
