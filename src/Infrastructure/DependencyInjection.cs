@@ -166,7 +166,7 @@ public static class DependencyInjection
             await db.Database.MigrateAsync(cancellationToken);
 
             // Connections opened before the migrations keep the session defaults they started with (a migration may
-            // change the role's, as CustomPlansForThisRole does): the pool starts afresh.
+            // change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans do): the pool starts afresh.
             Npgsql.NpgsqlConnection.ClearAllPools();
         }
     }
