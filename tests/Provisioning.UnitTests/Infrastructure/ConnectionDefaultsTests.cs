@@ -24,6 +24,20 @@ public sealed class ConnectionDefaultsTests
     }
 
     [Fact]
+    public void PooledConnections_AreNotResetByDefault()
+    {
+        Assert.True(new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db;Database=provisioning")).NoResetOnClose);
+    }
+
+    [Theory]
+    [InlineData("Host=db;No Reset On Close=false")]
+    [InlineData("Host=db;noresetonclose=false")]
+    public void AResetAskedFor_IsKept(string connectionString)
+    {
+        Assert.False(new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults(connectionString)).NoResetOnClose);
+    }
+
+    [Fact]
     public void EverythingElse_IsKept()
     {
         var kept = new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db;Port=6432;Database=p;Username=u;Password=secret;Timeout=7"));
