@@ -17,7 +17,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task AHealthyFirstStart_LogsJsonWithTimestamps_NoWarningAndNoSql_AndTheRootKeyFileCarriesTheUrl()
+    public async Task AHealthyFirstStart_LogsJsonWithTimestamps_NoWarningAndNoSql_AndTheRootKeyFileCarriesTheUrl_AndNothingInHome()
     {
         var database = await service.Postgres.CreateDatabaseAsync("process_" + Guid.NewGuid().ToString("N")[..8]);
         var folder = Directory.CreateTempSubdirectory("provisioning-first-start-").FullName;
@@ -29,6 +29,8 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 ["ConnectionStrings__Provisioning"] = database,
                 ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
                 ["Provisioning__Bootstrap__RootKeyFile"] = keyFile,
+                // A home of its own, to see what the service leaves there (ASP.NET Core's data protection wrote a key ring).
+                ["HOME"] = folder,
             }, "--urls", "http://127.0.0.1:0");
             var url = await process.WaitUntilReadyAsync(BannerUrl, TimeSpan.FromSeconds(90));
 
@@ -56,6 +58,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             }
 
             Assert.Equal(string.Empty, process.StandardError.Trim());
+            Assert.Equal([keyFile], Directory.GetFileSystemEntries(folder, "*", SearchOption.AllDirectories));
         }
         finally
         {
