@@ -144,6 +144,7 @@ public partial class Program
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ICallerContext, HttpCallerContext>();
+        builder.Services.AddSingleton<VerifiedTokens>();
         builder.Services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearerOptions>();
         builder.Services
             .AddAuthentication(AuthenticationSchemes.Default)

@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -16,9 +18,12 @@ namespace Provisioning.WebApi.Authentication;
 /// <item>the one key <c>kid</c> names is loaded (through the credential cache) in <c>OnMessageReceived</c>, and the
 /// signing-key resolver returns only that key, so the validator never tries others;</item>
 /// <item><c>scope</c> must match the key's kind; <c>exp</c>/<c>nbf</c> are honoured with at most 30 s of skew.</item>
+/// <item>a token that passed all of that is remembered (<see cref="VerifiedTokens"/>): sent again, its signature and
+/// scope are not checked again, but its key is looked up and judged (deleted, disabled, expired, suspended) and its
+/// <c>exp</c>/<c>nbf</c> applied on every request, exactly as the first time.</item>
 /// </list>
 /// </summary>
-public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAccessor) : IConfigureNamedOptions<JwtBearerOptions>
+public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAccessor, VerifiedTokens verified) : IConfigureNamedOptions<JwtBearerOptions>
 {
     public const string Algorithm = SecurityAlgorithms.HmacSha256;
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
@@ -63,7 +68,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             ? [new SymmetricSecurityKey(Encoding.UTF8.GetBytes(credential.Secret)) { KeyId = kid }]
             : [];
 
-    private static async Task OnMessageReceived(MessageReceivedContext context)
+    private async Task OnMessageReceived(MessageReceivedContext context)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -99,11 +104,27 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             return;
         }
 
+        // Verified before: the signature and scope stand (a key's secret and kind never change); its lifetime and the key's
+        // state are judged now, as on the first use.
+        if (verified.Find(token) is { } known && known.KeyId == credential.KeyId)
+        {
+            var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+            if (!known.IsLiveAt(now) || Accept(context.HttpContext, credential) is not { } principal)
+            {
+                context.Fail("Invalid credentials.");
+                return;
+            }
+
+            context.Principal = principal;
+            context.Success();
+            return;
+        }
+
         context.HttpContext.Items[CredentialItem] = credential;
         context.Token = token;
     }
 
-    private static Task OnTokenValidated(TokenValidatedContext context)
+    private Task OnTokenValidated(TokenValidatedContext context)
     {
         if (context.HttpContext.Items[CredentialItem] is not Credential credential)
         {
@@ -117,17 +138,35 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             return Task.CompletedTask;
         }
 
-        // The same rule as Basic: the signature is proven, now the key's state (disabled, expired, tenant suspended).
-        if (!credential.IsUsableAt(context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
+        if (Accept(context.HttpContext, credential) is not { } principal)
         {
             context.Fail("Invalid credentials.");
             return Task.CompletedTask;
         }
 
-        context.HttpContext.RequestServices.GetRequiredService<IKeyUsageRecorder>().Record(credential.KeyId);
-        context.Principal = CredentialClaims.ToPrincipal(credential, AuthenticationSchemes.Jwt);
+        verified.Add(jwt.EncodedToken, new VerifiedTokens.Entry(credential.KeyId, Claimed(jwt.ValidFrom), Claimed(jwt.ValidTo)));
+        context.Principal = principal;
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// The same rule as Basic once the token is proven: the key's state (disabled, expired, tenant suspended) decides;
+    /// a usable key's use is recorded and its principal returned, null otherwise.
+    /// </summary>
+    private static System.Security.Claims.ClaimsPrincipal? Accept(HttpContext context, Credential credential)
+    {
+        if (!credential.IsUsableAt(context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
+        {
+            return null;
+        }
+
+        context.RequestServices.GetRequiredService<IKeyUsageRecorder>().Record(credential.KeyId);
+        return CredentialClaims.ToPrincipal(credential, AuthenticationSchemes.Jwt);
+    }
+
+    /// <summary>A JsonWebToken's <c>nbf</c>/<c>exp</c> (DateTime.MinValue when the claim is absent) as an optional instant.</summary>
+    private static DateTimeOffset? Claimed(DateTime instant) =>
+        instant == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(instant, DateTimeKind.Utc));
 
     /// <summary>The <c>scope</c> claim when it is a JSON string; null when absent or of any other type (an array is not a scope).</summary>
     private static string? ScopeOf(JsonWebToken jwt)
@@ -139,4 +178,33 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             ? scope.GetString()
             : null;
     }
+}
+
+/// <summary>
+/// Tokens JwtBearer has verified (signature, algorithm, header, scope), so that a client sending the same token again —
+/// the usual case — does not pay for the verification on every request. Held by a hash of the token, not the token;
+/// bounded (when full, new tokens are verified every time until entries expire) and kept a few minutes at most.
+/// What is remembered is only what cannot change for a given token: which key signed it and its own <c>nbf</c>/<c>exp</c>.
+/// </summary>
+public sealed class VerifiedTokens : IDisposable
+{
+    private const int Capacity = 20_000;
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Capacity });
+
+    public sealed record Entry(KeyId KeyId, DateTimeOffset? NotBefore, DateTimeOffset? Expires)
+    {
+        /// <summary>The lifetime rule JwtBearer applies, with the same skew.</summary>
+        public bool IsLiveAt(DateTimeOffset now) =>
+            !(NotBefore > now + ConfigureJwtBearerOptions.ClockSkew) && !(Expires < now - ConfigureJwtBearerOptions.ClockSkew);
+    }
+
+    public Entry? Find(string token) => _cache.TryGetValue(Fingerprint(token), out Entry? entry) ? entry : null;
+
+    public void Add(string token, Entry entry) =>
+        _cache.Set(Fingerprint(token), entry, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
+
+    public void Dispose() => _cache.Dispose();
+
+    private static string Fingerprint(string token) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

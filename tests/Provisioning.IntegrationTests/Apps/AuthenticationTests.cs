@@ -33,6 +33,27 @@ public sealed class AuthenticationTests(ServiceFixture service)
         await service.WithBearer(token).GetJsonAsync("/v2/apps");
     }
 
+    [Fact]
+    public async Task Jwt_SentAgain_IsJudgedAgain_ItsExpiryAndItsKeysState()
+    {
+        // Verified once, remembered; the second and later sends must still meet exp (with the 30 s skew) and the key's state.
+        var tenant = await service.NewTenantAsync();
+        using var expiring = service.WithBearer(Jwt.ForKey(tenant.KeyId, tenant.Secret, extraClaims: new { exp = Jwt.UnixNow(-28) }));
+        Assert.Equal(HttpStatusCode.OK, (await expiring.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await expiring.GetAsync("/v2/apps")).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await expiring.GetAsync("/v2/apps")).StatusCode);
+
+        var sa = await service.Root().PostJsonAsync("/v2/serviceaccounts", new { displayName = "judged again" }, HttpStatusCode.Created);
+        var saId = (string)sa["serviceAccount"]!["id"]!;
+        var key = (await service.Root().PostJsonAsync($"/v2/serviceaccounts/{saId}/keys", new { displayName = "k" }, HttpStatusCode.Created))["key"]!;
+        using var signed = service.WithBearer(Jwt.ForKey((string)key["id"]!, (string)key["secret"]!));
+        Assert.Equal(HttpStatusCode.OK, (await signed.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await signed.GetAsync("/v2/apps")).StatusCode);
+        await service.Root().PatchJsonAsync($"/v2/serviceaccounts/{saId}/keys/{(string)key["id"]!}", new { disabled = true });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await signed.GetAsync("/v2/apps")).StatusCode);
+    }
+
     public static TheoryData<string, string> BadAuthorizationHeaders()
     {
         return new TheoryData<string, string>
