@@ -161,7 +161,7 @@ public partial class Program
         // AddAuthentication brings ASP.NET Core's data protection (for cookie schemes) and with it a start-up service that
         // loads its key ring — and on a first start creates one and writes it to ~/.aspnet/DataProtection-Keys, in plain
         // XML. Nothing here protects data with it (no cookies, no antiforgery: secrets are sealed by the master key), so
-        // that service goes: no key file in the user's home, no XML stack loaded, less to start. The provider stays
+        // that service goes: no key file in the user's home, no warning about it. The provider stays
         // registered and would load lazily if anything ever asked for it.
         foreach (var keyRingAtStart in builder.Services.Where(d => d.ServiceType == typeof(IHostedService)
                      && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService").ToList())
