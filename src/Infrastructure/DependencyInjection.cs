@@ -129,13 +129,14 @@ public static class DependencyInjection
     public static string WithDefaults(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        bool Unset(string key) => !given.ContainsKey(key) && !given.ContainsKey(key.Replace(" ", string.Empty, StringComparison.Ordinal));
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        if (Unset("Max Auto Prepare"))
         {
             builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
         }
 
-        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        if (Unset("No Reset On Close"))
         {
             builder.NoResetOnClose = true;
         }

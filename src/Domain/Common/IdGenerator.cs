@@ -42,12 +42,14 @@ public static class IdGenerator
             _lastRandom = random;
         }
 
-        return ((ulong)ms & 0xFFFF_FFFF_FFFF).ToString("x12") + random.ToString("x12");
+        return Format((ulong)ms, random);
     }
 
     /// <summary>The lowest id made at <paramref name="moment"/>: every id made before it sorts below this one.</summary>
-    public static string LowestAt(DateTimeOffset moment) =>
-        ((ulong)Math.Max(0, moment.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFF).ToString("x12") + new string('0', 12);
+    public static string LowestAt(DateTimeOffset moment) => Format((ulong)Math.Max(0, moment.ToUnixTimeMilliseconds()), 0);
+
+    /// <summary>The id's layout: 48 bits of milliseconds, then 48 bits that order ids within one millisecond, in hex.</summary>
+    private static string Format(ulong ms, ulong random) => (ms & 0xFFFF_FFFF_FFFF).ToString("x12") + random.ToString("x12");
 
     /// <summary>True for exactly 24 lowercase hex characters.</summary>
     public static bool IsValid(string? value)

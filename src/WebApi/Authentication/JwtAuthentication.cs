@@ -109,7 +109,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
         if (verified.Find(token) is { } known && known.KeyId == credential.KeyId)
         {
             var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-            if (!known.IsLiveAt(now) || Accept(context.HttpContext, credential) is not { } principal)
+            if (!known.IsLiveAt(now) || Accept(context.HttpContext, credential, now) is not { } principal)
             {
                 context.Fail("Invalid credentials.");
                 return;
@@ -138,7 +138,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
             return Task.CompletedTask;
         }
 
-        if (Accept(context.HttpContext, credential) is not { } principal)
+        if (Accept(context.HttpContext, credential, context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()) is not { } principal)
         {
             context.Fail("Invalid credentials.");
             return Task.CompletedTask;
@@ -153,9 +153,9 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
     /// The same rule as Basic once the token is proven: the key's state (disabled, expired, tenant suspended) decides;
     /// a usable key's use is recorded and its principal returned, null otherwise.
     /// </summary>
-    private static System.Security.Claims.ClaimsPrincipal? Accept(HttpContext context, Credential credential)
+    private static System.Security.Claims.ClaimsPrincipal? Accept(HttpContext context, Credential credential, DateTimeOffset now)
     {
-        if (!credential.IsUsableAt(context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
+        if (!credential.IsUsableAt(now))
         {
             return null;
         }
