@@ -55,10 +55,12 @@ public static class StartupChecks
             $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}.",
         PostgresException { SqlState: "3D000" } e =>
             $"The database named in ConnectionStrings:Provisioning does not exist ({Where(configuration)}): {e.MessageText}; create it first.",
+        // Before the database's arm: Kestrel's bind failure is an IOException over a socket error, which that arm takes too.
+        IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                           || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>
+            $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}.",
-        IOException e when e.Message.Contains("address", StringComparison.OrdinalIgnoreCase) =>
-            $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
         _ => null,
     };
 

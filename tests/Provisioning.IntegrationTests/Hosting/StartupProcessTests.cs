@@ -124,6 +124,26 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         }
     }
 
+    [Fact]
+    public async Task APortInUse_IsSaidToBeThePort_NotTheDatabase()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = await service.Postgres.CreateDatabaseAsync("process_" + Guid.NewGuid().ToString("N")[..8]),
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+        await using var process = ServiceProcess.Start(environment, "--urls", $"http://127.0.0.1:{port}");
+        // Standard error: one sentence naming the port (it said "PostgreSQL cannot be reached" before). The host's own
+        // "Hosting failed to start" log line, with its exception, still goes to the structured log on standard output.
+        var exitCode = await process.WaitForExitAsync(ExitTimeout);
+        var stderr = process.StandardError.Trim();
+        Assert.True(exitCode == 1, $"exit code {exitCode}; stderr: {stderr}");
+        Assert.Equal($"Provisioning cannot start: Cannot listen: Failed to bind to address http://127.0.0.1:{port}: address already in use (choose another address with --urls).", stderr);
+    }
+
     private static void AssertOneSentenceRefusal(string because, int exitCode, ServiceProcess process, string message)
     {
         var stderr = process.StandardError.Trim();
