@@ -16,6 +16,7 @@ public static class DependencyInjection
     public const string ConnectionStringName = "Provisioning";
 
     private static readonly RevocationCommandInterceptor RevocationInterceptor = new();
+    private static readonly LeadingStatementInterceptor LeadingInterceptor = new();
 
     /// <summary>
     /// Development key, used only in the Development environment when no master key is configured,
@@ -31,15 +32,18 @@ public static class DependencyInjection
     {
         // Pooled: a request leases a context that is already built (its services, options and model resolved) instead of
         // constructing one, which was a large share of a GET's CPU. The context keeps no per-request state the pool does
-        // not reset (MayHaveRevokedCredentials is reset by the unit of work when a transaction begins), and the one
-        // interceptor is a stateless singleton.
+        // not reset (MayHaveRevokedCredentials and Leading are reset by the unit of work when a transaction begins and
+        // ends), and the interceptors are stateless singletons.
         services.AddDbContextPool<ProvisioningDbContext>(options => options
             .UseNpgsql(WithDefaults(ConnectionString(configuration)), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
             // A failed save or command is reported once, by the service (a 409 for a unique race, a logged fault with the
             // request id otherwise), not again by EF at Error level with its SQL text.
-            .ConfigureWarnings(w => w.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug)))
-            .AddInterceptors(RevocationInterceptor));
+            .ConfigureWarnings(w => w.Log(
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+                (RelationalEventId.CommandError, LogLevel.Debug)))
+            .AddInterceptors(RevocationInterceptor, LeadingInterceptor));
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
         services.AddScoped<CommitTail>();
         services.AddScoped<IUnitOfWork, UnitOfWork>();

@@ -3,20 +3,30 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
 using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.Infrastructure.Idempotency;
 
 /// <summary>
-/// Idempotency records in PostgreSQL. The claim rides on the transaction's first round trip (Npgsql sends the
-/// <c>BEGIN</c> with it): a transaction-scoped advisory lock on the (credential, key) pair — held by the running request
-/// until it commits or rolls back, so a concurrent send sees "in progress" — and then, in a statement of its own (so its
-/// snapshot is taken after the lock), the stored answer if any.
+/// Idempotency records in PostgreSQL. The claim costs no round trip of its own: it is a <see cref="LeadingStatement"/>,
+/// <c>CALL idempotency_claim(…)</c> (migration <c>ClaimWithTheFirstStatement</c>), sent in front of the transaction's
+/// first statement. It takes a transaction-scoped advisory lock on the (credential, key) pair — held by the running
+/// request until it commits or rolls back — and then, in a query of its own (so its snapshot is taken after the lock),
+/// looks for a stored answer. If the lock is held it fails with <see cref="InProgressState"/>, if an answer is stored
+/// with <see cref="AnsweredState"/>; either way PostgreSQL runs nothing more of the transaction, which rolls back, and
+/// the unit of work turns the failure into <see cref="IdempotencyKeyTakenException"/> (<see cref="Refusal"/>).
 /// </summary>
 internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail commitTail, ISecretProtector protector, TimeProvider clock) : IIdempotencyStore
 {
     /// <summary>Separates this lock space from other advisory locks (hashtextextended's seed).</summary>
     private const long LockSeed = 0x1d3e_7a11;
+
+    /// <summary>What <c>idempotency_claim</c> raises when another request holds the key.</summary>
+    public const string InProgressState = "PX409";
+
+    /// <summary>What <c>idempotency_claim</c> raises when an answer is stored under the key.</summary>
+    public const string AnsweredState = "PX200";
 
     /// <summary>
     /// Takes the transaction-scoped lock of a (credential, key) pair if it is free; true when taken. The SQL expression,
@@ -30,36 +40,54 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
 
     private const string SaveSql = Insert + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-    private static readonly string ClaimSql = $"SELECT {TryLock(1, 2, 3)}";
+    private const string ClaimSql = "CALL idempotency_claim(@idempotency_scope, @idempotency_key, @idempotency_seed)";
 
     private static readonly string SaveUnlessClaimedSql =
         Insert + $"SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE {TryLock(1, 2, 9)} ON CONFLICT DO NOTHING";
 
-    public async Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> ClaimAsync(IdempotentRequest request, CancellationToken cancellationToken)
+    public void Claim(IdempotentRequest request)
     {
-        var (connection, transaction) = CurrentTransaction();
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(ClaimSql)
-                {
-                    Parameters = { new() { Value = request.Scope }, new() { Value = request.Key }, new() { Value = LockSeed } },
-                },
-                new NpgsqlBatchCommand(
-                    "SELECT fingerprint, status, content_type, location, protected_body FROM idempotency_records WHERE scope = $1 AND key = $2")
-                {
-                    Parameters = { new() { Value = request.Scope }, new() { Value = request.Key } },
-                },
-            },
-        };
+        CurrentTransaction();
+        db.Leading = new LeadingStatement(
+            ClaimSql, ("idempotency_scope", request.Scope), ("idempotency_key", request.Key), ("idempotency_seed", LockSeed));
+    }
 
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var locked = reader.GetBoolean(0);
-        await reader.NextResultAsync(cancellationToken);
-        if (await reader.ReadAsync(cancellationToken))
+    /// <summary>The refusal of a claim anywhere in <paramref name="exception"/>'s chain (EF wraps what a save sends), or null.</summary>
+    public static IdempotencyKeyTakenException? Refusal(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
         {
+            switch (e)
+            {
+                case IdempotencyKeyTakenException taken:
+                    return taken;
+                case PostgresException { SqlState: InProgressState }:
+                    return new IdempotencyKeyTakenException(answered: false);
+                case PostgresException { SqlState: AnsweredState }:
+                    return new IdempotencyKeyTakenException(answered: true);
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> FindAsync(IdempotentRequest request, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT fingerprint, status, content_type, location, protected_body FROM idempotency_records WHERE scope = $1 AND key = $2",
+                (NpgsqlConnection)db.Database.GetDbConnection())
+            {
+                Parameters = { new() { Value = request.Scope }, new() { Value = request.Key } },
+            };
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return (IdempotencyClaim.InProgress, null); // Held by a request that has not committed (or has since been pruned).
+            }
+
             var fingerprint = (byte[])reader[0];
             if (!fingerprint.AsSpan().SequenceEqual(request.Fingerprint))
             {
@@ -74,8 +102,10 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
                 Encoding.UTF8.GetBytes(body));
             return (IdempotencyClaim.Replay, answer);
         }
-
-        return (locked ? IdempotencyClaim.Run : IdempotencyClaim.InProgress, null);
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>Sent with the COMMIT (<see cref="CommitTail"/>): the answer commits with the effect, in no extra round trip.</summary>

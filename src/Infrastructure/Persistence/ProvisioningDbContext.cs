@@ -31,6 +31,21 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     internal DbSet<Audit.AuditEventViewer> AuditEventViewers => Set<Audit.AuditEventViewer>();
     internal DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
 
+    /// <summary>
+    /// What must run first in the current transaction (see <see cref="LeadingStatement"/>); sent with the next command
+    /// and then forgotten. The unit of work forgets it too when the transaction ends.
+    /// </summary>
+    internal LeadingStatement? Leading { get; set; }
+
+    /// <summary>Puts the pending <see cref="Leading"/> statement in front of <paramref name="command"/>, a command of the current transaction.</summary>
+    internal void SendLeadingWith(System.Data.Common.DbCommand command)
+    {
+        if (Leading is { } leading && command.Transaction is not null && leading.TryPrependTo(command))
+        {
+            Leading = null;
+        }
+    }
+
     /// <summary>Set when a DELETE or UPDATE was sent in this context (see <see cref="Credentials.Revocation"/>); the unit of work resets it.</summary>
     internal bool MayHaveRevokedCredentials { get; set; }
 

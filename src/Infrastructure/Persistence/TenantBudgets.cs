@@ -146,6 +146,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         command.CommandText = sql;
         command.Parameters.Add(new NpgsqlParameter("lock", BudgetLock));
         command.Parameters.Add(new NpgsqlParameter("tenant", tenant.Value));
+        db.SendLeadingWith(command);
         return command;
     }
 }

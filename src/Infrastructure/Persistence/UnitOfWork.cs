@@ -2,13 +2,16 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
 
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
 /// One transaction per command on the request's DbContext; after-commit actions run only once it has committed.
 /// Keys the transaction removed (see <see cref="Credentials.Revocation"/>) leave this instance's credential cache as
-/// soon as the commit returns. Statements left in the <see cref="CommitTail"/> go to PostgreSQL with the COMMIT.
+/// soon as the commit returns. Statements left in the <see cref="CommitTail"/> go to PostgreSQL with the COMMIT, and so
+/// does a <see cref="LeadingStatement"/> that no command took. A refused claim of an Idempotency-Key, wherever in the
+/// transaction it surfaced, leaves as <see cref="IdempotencyKeyTakenException"/>.
 /// </summary>
 internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, CommitTail tail) : IUnitOfWork
 {
@@ -18,12 +21,20 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
     {
         if (db.Database.CurrentTransaction is not null)
         {
-            return await work(cancellationToken);
+            try
+            {
+                return await work(cancellationToken);
+            }
+            catch (Exception e) when (e is not IdempotencyKeyTakenException && Idempotency.IdempotencyStore.Refusal(e) is not null)
+            {
+                throw Idempotency.IdempotencyStore.Refusal(e)!; // Said here, inside the pipeline, so it is not logged as a fault.
+            }
         }
 
         T result;
         string? revoked = null;
         db.MayHaveRevokedCredentials = false;
+        db.Leading = null;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             try
@@ -36,7 +47,14 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
                         .SingleAsync(cancellationToken);
                 }
 
-                if (tail.Take() is { } last)
+                var last = tail.Take();
+                if (db.Leading is { } leading)
+                {
+                    db.Leading = null;
+                    (last ??= []).Insert(0, leading.ToBatchCommand());
+                }
+
+                if (last is not null)
                 {
                     await CommitWithAsync(transaction, last, cancellationToken);
                 }
@@ -45,12 +63,18 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
                     await transaction.CommitAsync(cancellationToken);
                 }
             }
-            catch
+            catch (Exception e)
             {
                 tail.Take();
+                db.Leading = null;
                 // Nothing half-written: roll back and forget whatever the context was tracking.
                 db.ChangeTracker.Clear();
                 _afterCommit = null;
+                if (e is not IdempotencyKeyTakenException && Idempotency.IdempotencyStore.Refusal(e) is { } refusal)
+                {
+                    throw refusal;
+                }
+
                 throw;
             }
         }

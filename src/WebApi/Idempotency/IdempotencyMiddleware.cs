@@ -11,8 +11,9 @@ namespace Provisioning.WebApi.Idempotency;
 
 /// <summary>
 /// <c>Idempotency-Key</c> on every POST, PUT, PATCH and DELETE (API.md §10, Stripe's semantics). The request runs in one
-/// transaction that this middleware owns (the command's own unit of work joins it): the key is claimed, the request
-/// runs, and its answer is stored before the commit — the effect and its stored answer commit together or not at all.
+/// transaction that this middleware owns (the command's own unit of work joins it): the key is claimed (by the
+/// transaction's first statement, in no round trip of its own), the request runs, and its answer is stored before the
+/// commit — the effect and its stored answer commit together or not at all.
 /// <list type="bullet">
 /// <item>Same key, same request (method, path and query, <c>On-Behalf-Of</c>, body bytes): the stored answer, byte for
 /// byte, with <c>Idempotent-Replayed: true</c>; nothing runs.</item>
@@ -50,17 +51,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
             claim = await unitOfWork.InTransactionAsync(
                 async ct =>
                 {
-                    (var found, stored) = await store.ClaimAsync(request, ct);
-                    if (found != IdempotencyClaim.Run)
-                    {
-                        return found;
-                    }
-
+                    store.Claim(request);
                     try
                     {
                         await next(context);
                     }
-                    catch (ExpectedException e) when (IsStored(e.Status) && e is not TenantSuspendedException)
+                    catch (ExpectedException e) when (IsStored(e.Status) && e is not (TenantSuspendedException or IdempotencyKeyTakenException))
                     {
                         throw new StoredError(e); // Rolls the transaction back: nothing of the effect stays.
                     }
@@ -74,6 +70,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
                     return IdempotencyClaim.Run;
                 },
                 context.RequestAborted);
+        }
+        catch (IdempotencyKeyTakenException taken)
+        {
+            // Refused by the claim, before anything of this request ran; its transaction has been rolled back.
+            buffer.SetLength(0);
+            (claim, stored) = taken.Answered ? await store.FindAsync(request, context.RequestAborted) : (IdempotencyClaim.InProgress, null);
         }
         catch (AnswerNotStored)
         {

@@ -67,6 +67,56 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TheClaimRidesWithTheTransactionsFirstStatement_NotARoundTripOfItsOwn()
+    {
+        var (proxy, instance, _) = await StartBehindProxyAsync("idem_trip");
+        await using var __ = proxy;
+        await using var ___ = instance;
+        using var client = await RootClientAsync(instance);
+
+        // Fires only if BEGIN, the claim and the command's first statement leave in one write, i.e. one round trip.
+        async Task<(HttpStatusCode Status, bool OneTrip)> SendAsync(string[] firstStatement, HttpRequestMessage request)
+        {
+            var together = false;
+            proxy.OnNextSend(["BEGIN", "CALL idempotency_claim", .. firstStatement], () =>
+            {
+                together = true;
+                return Task.CompletedTask;
+            });
+            using var response = await client.SendAsync(request);
+            return (response.StatusCode, together);
+        }
+
+        // A create: its first statement is the budget's (a command the service builds itself).
+        var created = await SendAsync(["pg_advisory_xact_lock_shared"], Create("one trip"));
+        Assert.Equal((HttpStatusCode.Created, true), created);
+        var appId = await AppIdAsync(client, "one trip");
+
+        // An update: its first statement is an EF query.
+        var updated = await SendAsync(["FROM apps"], new HttpRequestMessage(HttpMethod.Patch, $"/v2/apps/{appId}")
+        {
+            Content = new StringContent("""{"displayName":"renamed"}""", Encoding.UTF8, "application/json"),
+            Headers = { { "Idempotency-Key", "trip-update" } },
+        });
+        Assert.Equal((HttpStatusCode.OK, true), updated);
+
+        // A replay is found by the same statement, and nothing after it runs: the name stays.
+        using var again = await client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/v2/apps/{appId}")
+        {
+            Content = new StringContent("""{"displayName":"renamed"}""", Encoding.UTF8, "application/json"),
+            Headers = { { "Idempotency-Key", "trip-update" } },
+        });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+    }
+
+    private static async Task<string> AppIdAsync(HttpClient client, string name)
+    {
+        var apps = JsonNode.Parse(await client.GetStringAsync("/v2/apps"))!["apps"]!.AsArray();
+        return (string)apps.Single(a => (string?)a!["displayName"] == name)!["id"]!;
+    }
+
+    [Fact]
     public async Task WhileTheFirstRequestIsStillRunning_ASecondWithItsKeyIs409WithRetryAfter_EvenWithAnotherBody_ThenTheAnswerIsReplayed()
     {
         var (proxy, instance, _) = await StartBehindProxyAsync("idem_running");

@@ -99,6 +99,40 @@ public sealed class IdempotencyTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ReplaysReusedKeysAndRefusedClaims_AreNotLoggedAsFaults()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var appId = await client.CreateAppAsync("Quiet");
+        var before = service.Factory.Logs.Lines.Count;
+
+        // The claim is refused by the first statement of each transaction (a budget batch, an EF query, an EF save).
+        foreach (var (method, path, body) in new[]
+                 {
+                     (HttpMethod.Post, "/v2/apps", """{"displayName":"Quiet 2"}"""),
+                     (HttpMethod.Patch, $"/v2/apps/{appId}", """{"displayName":"Quiet 3"}"""),
+                     (HttpMethod.Post, "/v2/serviceaccounts", """{"displayName":"Quiet SA"}"""),
+                 })
+        {
+            var first = await SendAsync(client, Request(method, path, "quiet-" + path, body));
+            var replay = await SendAsync(client, Request(method, path, "quiet-" + path, body));
+            var reused = await SendAsync(client, Request(method, path, "quiet-" + path, body.Replace("Quiet", "Loud", StringComparison.Ordinal)));
+            Assert.True(first.Status is HttpStatusCode.OK or HttpStatusCode.Created, $"{method} {path}: {first.Status}");
+            Assert.Equal(first.Status, replay.Status);
+            Assert.True(Replayed(replay.Response));
+            Assert.Equal(first.Body, replay.Body);
+            Assert.Equal((HttpStatusCode)422, reused.Status);
+            Http.AssertV2Error(JsonNode.Parse(reused.Body)!, "idempotency_key_reused");
+        }
+
+        Assert.Equal(0, await AppsNamedAsync(tenant.TenantId, "Loud 2"));
+        Assert.Equal("Quiet 3", await service.QueryDbAsync(db => db.Apps.Where(a => a.Id == new AppId(appId)).Select(a => a.DisplayName).SingleAsync()));
+        var logged = service.Factory.Logs.Lines.Skip(before).ToList();
+        Assert.DoesNotContain(logged, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Warning", StringComparison.Ordinal));
+        Assert.DoesNotContain(logged, l => l.Contains("PX200", StringComparison.Ordinal) || l.Contains("PX409", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task KeysAreScopedToTheCredential()
     {
         var one = await service.NewTenantAsync();

@@ -1,16 +1,24 @@
 namespace Provisioning.Application.Common.Abstractions;
 
 /// <summary>
-/// Stripe-style idempotency records. <see cref="ClaimAsync"/> and <see cref="SaveAsync"/> run inside the unit of work's
+/// Stripe-style idempotency records. <see cref="Claim"/> and <see cref="SaveAsync"/> act inside the unit of work's
 /// current transaction, so a stored answer and the effect it describes commit together or not at all.
 /// </summary>
 public interface IIdempotencyStore
 {
     /// <summary>
-    /// Takes the key for this transaction (a concurrent request with it gets <see cref="IdempotencyClaim.InProgress"/>)
-    /// and looks for a stored answer.
+    /// Takes the key for this transaction, before anything else the transaction does, in no round trip of its own: the
+    /// claim is sent in front of the transaction's first statement (or with its <c>COMMIT</c> if it sends none). When
+    /// another request holds the key, or one has stored its answer, that statement fails, the transaction is rolled back,
+    /// and the unit of work throws <see cref="Exceptions.IdempotencyKeyTakenException"/>; <see cref="FindAsync"/> then
+    /// tells a replay from a reused key.
     /// </summary>
-    Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> ClaimAsync(IdempotentRequest request, CancellationToken cancellationToken);
+    void Claim(IdempotentRequest request);
+
+    /// <summary>The stored answer for this key, outside any transaction: <see cref="IdempotencyClaim.Replay"/> with it,
+    /// <see cref="IdempotencyClaim.Reused"/> when it answered a different request, or <see cref="IdempotencyClaim.InProgress"/>
+    /// when there is none (yet).</summary>
+    Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> FindAsync(IdempotentRequest request, CancellationToken cancellationToken);
 
     /// <summary>Stores the answer (its body encrypted under the master key) in the current transaction.</summary>
     Task SaveAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken);
