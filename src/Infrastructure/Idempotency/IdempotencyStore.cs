@@ -118,7 +118,7 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
         return Task.CompletedTask;
     }
 
-    public async Task SaveAfterRollbackAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
+    public async Task<bool> SaveAfterRollbackAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {
         // One statement, so its own transaction: the lock is taken (if free) and held until it commits.
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -129,7 +129,7 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
                 (NpgsqlConnection)db.Database.GetDbConnection());
             command.Parameters.AddRange(Parameters(request, answer));
             command.Parameters.Add(new() { Value = LockSeed });
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         }
         finally
         {

@@ -74,7 +74,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         catch (IdempotencyKeyTakenException taken)
         {
             // Refused by the claim, before anything of this request ran; its transaction has been rolled back.
-            buffer.SetLength(0);
+            Forget(context, buffer);
             (claim, stored) = taken.Answered ? await store.FindAsync(request, context.RequestAborted) : (IdempotencyClaim.InProgress, null);
         }
         catch (AnswerNotStored)
@@ -84,12 +84,19 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         catch (StoredError failure)
         {
             // The effect went with its transaction (and the claim's lock with it). The error answer is rendered and kept
-            // in a transaction of its own — unless a retry has claimed the key in between, whose answer is then the one kept.
-            buffer.SetLength(0);
-            context.Response.Headers.Location = default;
+            // in a transaction of its own — unless the key was taken: by an earlier request (the error came before the
+            // claim reached the database, as a validation error does) or by a retry in between. Then that answer is sent.
+            Forget(context, buffer);
             await errors.TryHandleAsync(context, failure.Error, context.RequestAborted);
-            await store.SaveAfterRollbackAsync(request, Answer(context, buffer), context.RequestAborted);
-            claim = IdempotencyClaim.Run;
+            if (await store.SaveAfterRollbackAsync(request, Answer(context, buffer), context.RequestAborted))
+            {
+                claim = IdempotencyClaim.Run;
+            }
+            else
+            {
+                Forget(context, buffer);
+                (claim, stored) = await store.FindAsync(request, context.RequestAborted);
+            }
         }
         finally
         {
@@ -113,6 +120,16 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
                     "A request with this Idempotency-Key is still running; retry once it has finished.");
                 break;
         }
+    }
+
+    /// <summary>Drops an answer written into the buffer (not sent yet), so that another can be written in its place.</summary>
+    private static void Forget(HttpContext context, MemoryStream buffer)
+    {
+        buffer.SetLength(0);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentLength = null;
+        context.Response.Headers.ContentType = default;
+        context.Response.Headers.Location = default;
     }
 
     private static StoredAnswer Answer(HttpContext context, MemoryStream buffer) => new(

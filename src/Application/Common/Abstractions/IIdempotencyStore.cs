@@ -25,7 +25,8 @@ public interface IIdempotencyStore
 
     /// <summary>
     /// Stores the answer of a request whose transaction was rolled back (an error answer worth keeping), in a transaction
-    /// of its own, unless the key is stored or held by another request by now (then that request's answer is the one kept).
+    /// of its own, unless the key is stored or held by another request (then that answer is the one kept, and the result
+    /// is false). The claim may never have reached the database: the error can come before the first statement.
     /// </summary>
-    Task SaveAfterRollbackAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken);
+    Task<bool> SaveAfterRollbackAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken);
 }
