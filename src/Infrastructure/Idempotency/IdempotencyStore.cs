@@ -11,11 +11,13 @@ namespace Provisioning.Infrastructure.Idempotency;
 /// <summary>
 /// Idempotency records in PostgreSQL. The claim costs no round trip of its own: it is a <see cref="LeadingStatement"/>,
 /// <c>CALL idempotency_claim(…)</c> (migration <c>ClaimWithTheFirstStatement</c>), sent in front of the transaction's
-/// first statement. It takes a transaction-scoped advisory lock on the (credential, key) pair — held by the running
-/// request until it commits or rolls back — and then, in a query of its own (so its snapshot is taken after the lock),
-/// looks for a stored answer. If the lock is held it fails with <see cref="InProgressState"/>, if an answer is stored
-/// with <see cref="AnsweredState"/>; either way PostgreSQL runs nothing more of the transaction, which rolls back, and
-/// the unit of work turns the failure into <see cref="IdempotencyKeyTakenException"/> (<see cref="Refusal"/>).
+/// first statement — or, when that is a save (whose results EF reads by statement position, so nothing can go in front
+/// of them), in a round trip of its own just before it. It takes a transaction-scoped advisory lock on the
+/// (credential, key) pair — held by the running request until it commits or rolls back — and then, in a query of its
+/// own (so its snapshot is taken after the lock), looks for a stored answer. If the lock is held it fails with
+/// <see cref="InProgressState"/>, if an answer is stored with <see cref="AnsweredState"/>; either way PostgreSQL runs
+/// nothing more of the transaction, which rolls back, and the unit of work turns the failure into
+/// <see cref="IdempotencyKeyTakenException"/> (<see cref="Refusal"/>).
 /// </summary>
 internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail commitTail, ISecretProtector protector, TimeProvider clock) : IIdempotencyStore
 {
@@ -48,8 +50,8 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
     public void Claim(IdempotentRequest request)
     {
         CurrentTransaction();
-        db.Leading = new LeadingStatement(
-            ClaimSql, ("idempotency_scope", request.Scope), ("idempotency_key", request.Key), ("idempotency_seed", LockSeed));
+        db.Lead(new LeadingStatement(
+            ClaimSql, runsFirst: true, ("idempotency_scope", request.Scope), ("idempotency_key", request.Key), ("idempotency_seed", LockSeed)));
     }
 
     /// <summary>The refusal of a claim anywhere in <paramref name="exception"/>'s chain (EF wraps what a save sends), or null.</summary>

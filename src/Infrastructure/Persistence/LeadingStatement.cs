@@ -1,24 +1,37 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
+using Provisioning.Domain.Common;
 
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// A statement that must run before anything else a transaction sends, put in front of the transaction's next command
-/// so that it costs no round trip of its own (the claim of an <c>Idempotency-Key</c>). It returns no rows (a
-/// <c>CALL</c>), so the command's reader starts at the command's own results; if it fails, PostgreSQL skips the rest of
-/// the round trip and the transaction fails with it. Set on the request's <see cref="ProvisioningDbContext"/>; taken
-/// by the first of: an EF command (<see cref="LeadingStatementInterceptor"/>), a command the service builds on the
-/// context's connection (<see cref="ProvisioningDbContext.SendLeadingWith"/>), or the unit of work's <c>COMMIT</c>.
+/// A statement the transaction's next command takes along so that it costs no round trip of its own: the claim of an
+/// <c>Idempotency-Key</c>, the reservation of a budget. Each returns no rows (a <c>CALL</c>) and refuses by raising,
+/// which fails the transaction: whatever ran before it is rolled back, nothing sent after it runs, nothing commits.
+/// <see cref="Refusals"/> says what a refusal becomes. Queued on the request's <see cref="ProvisioningDbContext"/>
+/// (<see cref="ProvisioningDbContext.Lead"/>), in order, and taken by the first of: an EF command
+/// (<see cref="LeadingStatementInterceptor"/>), a command the service builds on the context's connection, or the unit of
+/// work's <c>COMMIT</c>; <see cref="ProvisioningDbContext.SendLeadingWithAsync"/> says where in it they go.
 /// </summary>
-internal sealed class LeadingStatement(string sql, params (string Name, object Value)[] parameters)
+internal sealed class LeadingStatement(string sql, bool runsFirst, params (string Name, object Value)[] parameters)
 {
+    private string Sql { get; } = sql;
+
+    private (string Name, object Value)[] Parameters { get; } = parameters;
+
     /// <summary>
-    /// Puts the statement in front of <paramref name="command"/>; false (and nothing changed) when the command uses
-    /// positional parameters, which Npgsql does not allow in a command of several statements.
+    /// Runs before anything else of the transaction (the claim: a request holding the key must not be waited for, nor
+    /// anything done for a request that will be refused); else it may run anywhere before the COMMIT (the reservation).
     /// </summary>
-    public bool TryPrependTo(DbCommand command)
+    public bool RunsFirst { get; } = runsFirst;
+
+    /// <summary>
+    /// Puts <paramref name="statements"/>, in order, in front of <paramref name="command"/>'s own statements, or behind
+    /// them (<paramref name="behind"/>); false (and nothing changed) when the command uses positional parameters, which
+    /// Npgsql does not allow in a command of several statements.
+    /// </summary>
+    public static bool TryAddTo(DbCommand command, IReadOnlyList<LeadingStatement> statements, bool behind)
     {
         foreach (DbParameter parameter in command.Parameters)
         {
@@ -28,74 +41,89 @@ internal sealed class LeadingStatement(string sql, params (string Name, object V
             }
         }
 
-        command.CommandText = sql + ";\n" + command.CommandText;
-        foreach (var (name, value) in parameters)
+        var text = new System.Text.StringBuilder();
+        if (behind)
         {
-            command.Parameters.Add(new NpgsqlParameter(name, value));
+            text.Append(command.CommandText.TrimEnd().TrimEnd(';'));
         }
 
+        foreach (var statement in statements)
+        {
+            text.Append(behind ? ";\n" : string.Empty).Append(statement.Sql).Append(behind ? string.Empty : ";\n");
+            foreach (var (name, value) in statement.Parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter(name, value));
+            }
+        }
+
+        command.CommandText = behind ? text.ToString() : text.Append(command.CommandText).ToString();
         return true;
     }
 
     public NpgsqlBatchCommand ToBatchCommand()
     {
-        var statement = new NpgsqlBatchCommand(sql);
-        foreach (var (name, value) in parameters)
+        var statement = new NpgsqlBatchCommand(Sql);
+        foreach (var (name, value) in Parameters)
         {
             statement.Parameters.Add(new NpgsqlParameter(name, value));
         }
 
         return statement;
     }
+
+    /// <summary>
+    /// What a leading statement's refusal, anywhere in <paramref name="exception"/>'s chain (EF wraps what a save sends),
+    /// means to the caller: a taken <c>Idempotency-Key</c>, a used-up budget, a suspended tenant; null for any other failure.
+    /// </summary>
+    public static ExpectedException? Refusals(Exception? exception) =>
+        Idempotency.IdempotencyStore.Refusal(exception) ?? TenantBudgets.Refusal(exception);
 }
 
-/// <summary>Sends the context's <see cref="LeadingStatement"/>, if any, in front of the next EF command of its transaction.</summary>
+/// <summary>Sends the context's leading statements, if any, with the next EF command of its transaction.</summary>
 internal sealed class LeadingStatementInterceptor : DbCommandInterceptor
 {
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        Lead(command, eventData);
+        Lead(command, eventData, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return result;
     }
 
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
         DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        Lead(command, eventData);
-        return ValueTask.FromResult(result);
+        await Lead(command, eventData, cancellationToken);
+        return result;
     }
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        Lead(command, eventData);
+        Lead(command, eventData, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return result;
     }
 
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
         DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        Lead(command, eventData);
-        return ValueTask.FromResult(result);
+        await Lead(command, eventData, cancellationToken);
+        return result;
     }
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        Lead(command, eventData);
+        Lead(command, eventData, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return result;
     }
 
-    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+    public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
         DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        Lead(command, eventData);
-        return ValueTask.FromResult(result);
+        await Lead(command, eventData, cancellationToken);
+        return result;
     }
 
-    private static void Lead(DbCommand command, CommandEventData eventData)
-    {
-        if (eventData.Context is ProvisioningDbContext context)
-        {
-            context.SendLeadingWith(command);
-        }
-    }
+    /// <summary>A save's results are read by statement position (rows affected per statement), a query's by result set.</summary>
+    private static ValueTask Lead(DbCommand command, CommandEventData eventData, CancellationToken cancellationToken) =>
+        eventData.Context is ProvisioningDbContext context
+            ? context.SendLeadingWithAsync(command, readByPosition: eventData.CommandSource == CommandSource.SaveChanges, cancellationToken)
+            : ValueTask.CompletedTask;
 }

@@ -32,18 +32,50 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     internal DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
 
     /// <summary>
-    /// What must run first in the current transaction (see <see cref="LeadingStatement"/>); sent with the next command
-    /// and then forgotten. The unit of work forgets it too when the transaction ends.
+    /// What must run first in the current transaction, in order (see <see cref="LeadingStatement"/>); sent with the next
+    /// command and then forgotten. The unit of work forgets it too when the transaction ends.
     /// </summary>
-    internal LeadingStatement? Leading { get; set; }
+    private List<LeadingStatement>? _leading;
 
-    /// <summary>Puts the pending <see cref="Leading"/> statement in front of <paramref name="command"/>, a command of the current transaction.</summary>
-    internal void SendLeadingWith(System.Data.Common.DbCommand command)
+    /// <summary>Queues <paramref name="statement"/> to go in front of the current transaction's next command.</summary>
+    internal void Lead(LeadingStatement statement) => (_leading ??= []).Add(statement);
+
+    /// <summary>The queued leading statements, forgotten here (the unit of work sends them with its COMMIT, or drops them).</summary>
+    internal List<LeadingStatement>? TakeLeading()
     {
-        if (Leading is { } leading && command.Transaction is not null && leading.TryPrependTo(command))
+        var leading = _leading;
+        _leading = null;
+        return leading;
+    }
+
+    /// <summary>
+    /// Sends the queued leading statements with <paramref name="command"/>, a command of the current transaction: in
+    /// front of its statements. A command whose results are read by statement position (<paramref name="readByPosition"/>:
+    /// EF's save counts the rows of its n-th statement) takes them behind its own instead, unless one of them
+    /// <see cref="LeadingStatement.RunsFirst"/>: then they go just before it, in a round trip of their own. Left queued
+    /// for a command with positional parameters.
+    /// </summary>
+    internal async ValueTask SendLeadingWithAsync(System.Data.Common.DbCommand command, bool readByPosition, CancellationToken cancellationToken)
+    {
+        if (_leading is not { } leading || command.Transaction is not Npgsql.NpgsqlTransaction transaction)
         {
-            Leading = null;
+            return;
         }
+
+        if (!readByPosition || !leading.Exists(l => l.RunsFirst))
+        {
+            if (LeadingStatement.TryAddTo(command, leading, behind: readByPosition))
+            {
+                _leading = null;
+            }
+
+            return;
+        }
+
+        _leading = null;
+        await using var batch = new Npgsql.NpgsqlBatch((Npgsql.NpgsqlConnection)command.Connection!, transaction);
+        leading.ForEach(l => batch.BatchCommands.Add(l.ToBatchCommand()));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Set when a DELETE or UPDATE was sent in this context (see <see cref="Credentials.Revocation"/>); the unit of work resets it.</summary>

@@ -19,6 +19,8 @@ namespace Provisioning.Infrastructure.Persistence;
 /// never wait for each other; the count is the slots' sum.</item>
 /// <item>A budget being set takes an exclusive advisory lock that every create takes shared, so the recount cannot
 /// miss a create in flight.</item>
+/// <item>A create's reservation is one procedure, <c>budget_reserve</c>, sent with the create's INSERTs (see
+/// <see cref="Reserve"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
@@ -26,13 +28,13 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     /// <summary>Advisory lock key: shared by creates and deletes, exclusive while a budget is (re)counted.</summary>
     private const long BudgetLock = 0x5052_4F56_4255_4447; // "PROVBUDG"
 
-    public async Task ReserveAppAsync(TenantId tenant, CancellationToken cancellationToken)
-    {
-        if (await ReserveAsync("subtree_apps", "max_apps", tenant, cancellationToken) is { } limit)
-        {
-            throw new AppLimitReachedException(limit.Limit, ofAncestor: limit.Id != tenant.Value);
-        }
-    }
+    /// <summary>What <c>budget_reserve</c> raises when the create would pass a budget; the message says which (<see cref="Refusal"/>).</summary>
+    public const string BudgetPassedState = "PX402";
+
+    /// <summary>What <c>budget_reserve</c> raises when the tenant or an ancestor is suspended.</summary>
+    public const string SuspendedState = "PX403";
+
+    public Task ReserveAppAsync(TenantId tenant, CancellationToken cancellationToken) => Reserve("apps", tenant);
 
     public Task ReleaseAppAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
@@ -41,13 +43,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_apps IS NOT NULL;
         """, tenant, cancellationToken);
 
-    public async Task ReserveTenantAsync(TenantId parent, CancellationToken cancellationToken)
-    {
-        if (await ReserveAsync("descendant_tenants", "max_tenants", parent, cancellationToken) is { } limit)
-        {
-            throw new TenantLimitReachedException(limit.Limit);
-        }
-    }
+    public Task ReserveTenantAsync(TenantId parent, CancellationToken cancellationToken) => Reserve("tenants", parent);
 
     public Task ReleaseSubtreeAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
@@ -91,38 +87,48 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     private sealed record TenantAppCount(string TenantId, int Apps);
 
     /// <summary>
-    /// Counts one more against <paramref name="counter"/> on every row from <paramref name="tenant"/> up to the root that has
-    /// <paramref name="budget"/> set, in one round trip; refuses a suspended subtree; returns the first row whose budget
-    /// is now passed (id, limit), or null. The column names are this class's constants, never input.
+    /// Counts one more app or tenant (<paramref name="kind"/>) of <paramref name="tenant"/> against every row from it up
+    /// to the root that has that budget, refusing a suspended subtree: <c>CALL budget_reserve(…)</c> (migration
+    /// <c>BudgetsWithTheFirstStatement</c>), queued as a <see cref="LeadingStatement"/>, so it costs no round trip of
+    /// its own — it goes with the create's INSERT. A refusal fails that statement and the transaction; the unit of work
+    /// turns it into the exception here (<see cref="Refusal"/>).
     /// </summary>
-    private async Task<(string Id, int Limit)?> ReserveAsync(string counter, string budget, TenantId tenant, CancellationToken cancellationToken)
+    private Task Reserve(string kind, TenantId tenant)
     {
-        var sql = $"""
-            SELECT pg_advisory_xact_lock_shared(@lock);
-            SELECT EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended' AND id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant));
-            UPDATE tenants SET {counter} = {counter} + 1
-            WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND {budget} IS NOT NULL
-            RETURNING id, {counter} > {budget}, {budget};
-            """;
-        await using var command = await CommandAsync(sql, tenant, cancellationToken);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken); // past the advisory lock's row
-        if (await reader.ReadAsync(cancellationToken) && reader.GetBoolean(0))
+        if (db.Database.CurrentTransaction is null)
         {
-            throw new TenantSuspendedException(); // Nothing is provisioned under a suspended tenant (the transaction rolls back).
+            throw new InvalidOperationException("Budgets change inside a command's transaction only.");
         }
 
-        await reader.NextResultAsync(cancellationToken);
-        (string, int)? over = null;
-        while (await reader.ReadAsync(cancellationToken))
+        db.Lead(new LeadingStatement(
+            "CALL budget_reserve(@budget_kind, @budget_tenant, @budget_lock)", runsFirst: false,
+            ("budget_kind", kind), ("budget_tenant", tenant.Value), ("budget_lock", BudgetLock)));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The refusal of <c>budget_reserve</c> anywhere in <paramref name="exception"/>'s chain, or null: 403 for a suspended
+    /// subtree, 402 for a budget passed. The message of <see cref="BudgetPassedState"/> is
+    /// <c>"apps|tenants &lt;limit&gt; self|ancestor"</c>, written by the procedure, never by a user.
+    /// </summary>
+    public static ExpectedException? Refusal(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (reader.GetBoolean(1) && over is null)
+            switch (e)
             {
-                over = (reader.GetString(0), reader.GetInt32(2));
+                case PostgresException { SqlState: SuspendedState }:
+                    return new TenantSuspendedException();
+                case PostgresException { SqlState: BudgetPassedState, MessageText: var text }:
+                    var parts = text.Split(' ');
+                    var limit = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                    return parts[0] == "apps"
+                        ? new AppLimitReachedException(limit, ofAncestor: parts[2] == "ancestor")
+                        : new TenantLimitReachedException(limit);
             }
         }
 
-        return over;
+        return null;
     }
 
     private async Task ExecuteAsync(string sql, TenantId tenant, CancellationToken cancellationToken)
@@ -146,7 +152,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         command.CommandText = sql;
         command.Parameters.Add(new NpgsqlParameter("lock", BudgetLock));
         command.Parameters.Add(new NpgsqlParameter("tenant", tenant.Value));
-        db.SendLeadingWith(command);
+        await db.SendLeadingWithAsync(command, readByPosition: false, cancellationToken);
         return command;
     }
 }

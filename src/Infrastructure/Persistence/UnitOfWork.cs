@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Common;
 
 namespace Provisioning.Infrastructure.Persistence;
 
@@ -10,8 +11,9 @@ namespace Provisioning.Infrastructure.Persistence;
 /// One transaction per command on the request's DbContext; after-commit actions run only once it has committed.
 /// Keys the transaction removed (see <see cref="Credentials.Revocation"/>) leave this instance's credential cache as
 /// soon as the commit returns. Statements left in the <see cref="CommitTail"/> go to PostgreSQL with the COMMIT, and so
-/// does a <see cref="LeadingStatement"/> that no command took. A refused claim of an Idempotency-Key, wherever in the
-/// transaction it surfaced, leaves as <see cref="IdempotencyKeyTakenException"/>.
+/// do <see cref="LeadingStatement"/>s that no command took. A leading statement's refusal (a taken Idempotency-Key, a
+/// used-up budget, a suspended tenant), wherever in the transaction it surfaced, leaves as what it means
+/// (<see cref="LeadingStatement.Refusals"/>), an <see cref="ExpectedException"/>.
 /// </summary>
 internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, CommitTail tail) : IUnitOfWork
 {
@@ -25,16 +27,16 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
             {
                 return await work(cancellationToken);
             }
-            catch (Exception e) when (e is not IdempotencyKeyTakenException && Idempotency.IdempotencyStore.Refusal(e) is not null)
+            catch (Exception e) when (e is not ExpectedException && LeadingStatement.Refusals(e) is { } refusal)
             {
-                throw Idempotency.IdempotencyStore.Refusal(e)!; // Said here, inside the pipeline, so it is not logged as a fault.
+                throw refusal; // Said here, inside the pipeline, so it is not logged as a fault.
             }
         }
 
         T result;
         string? revoked = null;
         db.MayHaveRevokedCredentials = false;
-        db.Leading = null;
+        db.TakeLeading();
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             try
@@ -48,10 +50,9 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
                 }
 
                 var last = tail.Take();
-                if (db.Leading is { } leading)
+                if (db.TakeLeading() is { } leading)
                 {
-                    db.Leading = null;
-                    (last ??= []).Insert(0, leading.ToBatchCommand());
+                    (last ??= []).InsertRange(0, leading.Select(l => l.ToBatchCommand()));
                 }
 
                 if (last is not null)
@@ -66,11 +67,11 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
             catch (Exception e)
             {
                 tail.Take();
-                db.Leading = null;
+                db.TakeLeading();
                 // Nothing half-written: roll back and forget whatever the context was tracking.
                 db.ChangeTracker.Clear();
                 _afterCommit = null;
-                if (e is not IdempotencyKeyTakenException && Idempotency.IdempotencyStore.Refusal(e) is { } refusal)
+                if (e is not ExpectedException && LeadingStatement.Refusals(e) is { } refusal)
                 {
                     throw refusal;
                 }

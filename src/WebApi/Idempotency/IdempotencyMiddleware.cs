@@ -12,8 +12,8 @@ namespace Provisioning.WebApi.Idempotency;
 /// <summary>
 /// <c>Idempotency-Key</c> on every POST, PUT, PATCH and DELETE (API.md §10, Stripe's semantics). The request runs in one
 /// transaction that this middleware owns (the command's own unit of work joins it): the key is claimed (by the
-/// transaction's first statement, in no round trip of its own), the request runs, and its answer is stored before the
-/// commit — the effect and its stored answer commit together or not at all.
+/// transaction's first statement, in no round trip of its own unless the first command is a save), the request runs,
+/// and its answer is stored before the commit — the effect and its stored answer commit together or not at all.
 /// <list type="bullet">
 /// <item>Same key, same request (method, path and query, <c>On-Behalf-Of</c>, body bytes): the stored answer, byte for
 /// byte, with <c>Idempotent-Replayed: true</c>; nothing runs.</item>

@@ -67,18 +67,21 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task TheClaimRidesWithTheTransactionsFirstStatement_NotARoundTripOfItsOwn()
+    public async Task LeadingStatementsRideWithTheTransactionsFirstStatement_NotRoundTripsOfTheirOwn()
     {
         var (proxy, instance, _) = await StartBehindProxyAsync("idem_trip");
         await using var __ = proxy;
         await using var ___ = instance;
         using var client = await RootClientAsync(instance);
 
-        // Fires only if BEGIN, the claim and the command's first statement leave in one write, i.e. one round trip.
-        async Task<(HttpStatusCode Status, bool OneTrip)> SendAsync(string[] firstStatement, HttpRequestMessage request)
+        // Fires only if BEGIN, the claim and the command's statements leave in one write, i.e. one round trip.
+        Task<(HttpStatusCode Status, bool OneTrip)> SendAsync(string[] firstStatement, HttpRequestMessage request) =>
+            SendTogetherAsync(["BEGIN", "CALL idempotency_claim", .. firstStatement], request);
+
+        async Task<(HttpStatusCode Status, bool OneTrip)> SendTogetherAsync(string[] statements, HttpRequestMessage request)
         {
             var together = false;
-            proxy.OnNextSend(["BEGIN", "CALL idempotency_claim", .. firstStatement], () =>
+            proxy.OnNextSend(statements, () =>
             {
                 together = true;
                 return Task.CompletedTask;
@@ -87,10 +90,19 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
             return (response.StatusCode, together);
         }
 
-        // A create: its first statement is the budget's (a command the service builds itself).
-        var created = await SendAsync(["pg_advisory_xact_lock_shared"], Create("one trip"));
+        // A create: its first command is EF's save, whose results EF reads by statement position, so nothing can go in
+        // front of its INSERTs, and the claim must run before them: it and the budget's reservation take a round trip.
+        var created = await SendAsync(["CALL budget_reserve"], Create("one trip"));
         Assert.Equal((HttpStatusCode.Created, true), created);
         var appId = await AppIdAsync(client, "one trip");
+
+        // Without a key: BEGIN, the INSERTs and the reservation in one write, then the COMMIT.
+        var plain = await SendTogetherAsync(["BEGIN", "INSERT INTO apps", "INSERT INTO audit_events", "CALL budget_reserve"],
+            new HttpRequestMessage(HttpMethod.Post, "/v2/apps")
+            {
+                Content = new StringContent("""{"displayName":"plain trip"}""", Encoding.UTF8, "application/json"),
+            });
+        Assert.Equal((HttpStatusCode.Created, true), plain);
 
         // An update: its first statement is an EF query.
         var updated = await SendAsync(["FROM apps"], new HttpRequestMessage(HttpMethod.Patch, $"/v2/apps/{appId}")

@@ -50,7 +50,9 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
     {
         var (child, asChild) = await BudgetedChildAsync(new { maxApps = 1 });
         await asChild.CreateAppAsync("the one");
-        Http.AssertV2Error(await asChild.PostJsonAsync("/v2/apps", new { displayName = "two" }, HttpStatusCode.PaymentRequired), "payment_required");
+        var own = await asChild.PostJsonAsync("/v2/apps", new { displayName = "two" }, HttpStatusCode.PaymentRequired);
+        Http.AssertV2Error(own, "payment_required");
+        Assert.Contains("This tenant has reached its budget of 1 apps", Http.Titles(own));
 
         // The escape that used to work: a grandchild, apps created there on its behalf, and a generous budget for it.
         var grandchild = await asChild.ProvisionAsync(name: "Escape");
@@ -62,7 +64,9 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
         }
 
         using var asGrandchild = service.Client(grandchild);
-        Http.AssertV2Error(await asGrandchild.PostJsonAsync("/v2/apps", new { displayName = "escaped" }, HttpStatusCode.PaymentRequired), "payment_required");
+        var ancestors = await asGrandchild.PostJsonAsync("/v2/apps", new { displayName = "escaped" }, HttpStatusCode.PaymentRequired);
+        Http.AssertV2Error(ancestors, "payment_required");
+        Assert.Contains("An ancestor tenant has reached its budget of 1 apps", Http.Titles(ancestors));
         Assert.Contains("maxApps", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { maxApps = 1000 }, HttpStatusCode.BadRequest)));
         Assert.Contains("contacts", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { contacts = 1_000_000_000 }, HttpStatusCode.BadRequest)));
         Assert.Equal(1, await AppsInSubtreeAsync(child.Id));

@@ -6,8 +6,11 @@ namespace Provisioning.Application.Common.Abstractions;
 /// Budgets over the subtree (API.md §12): <c>maxApps</c> counts the apps of a tenant and of all its descendants,
 /// <c>maxTenants</c> its descendants. The counts are counters the same transaction keeps, never a row count, and a
 /// change locks only the ancestors that have a budget; a create that would pass any budget on the way to the root
-/// throws a <see cref="Domain.Tenants.BudgetExceededException"/> (402) and its transaction rolls back. Exact under
+/// fails with a <see cref="Domain.Tenants.BudgetExceededException"/> (402) and its transaction rolls back. Exact under
 /// concurrency. Every command that adds or removes apps or tenants goes through here.
+/// <para>A reservation may be sent with the transaction's next statement rather than at once (no round trip of its own),
+/// so its refusal can surface there, or at the commit: the command's transaction fails with it either way, and nothing
+/// of the command stays.</para>
 /// </summary>
 public interface ITenantBudgets
 {
