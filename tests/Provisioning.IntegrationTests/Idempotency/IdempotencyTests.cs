@@ -106,7 +106,8 @@ public sealed class IdempotencyTests(ServiceFixture service)
         var appId = await client.CreateAppAsync("Quiet");
         var before = service.Factory.Logs.Lines.Count;
 
-        // The claim is refused by the first statement of each transaction (a budget batch, an EF query, an EF save).
+        // The claim is refused by the first statement of each transaction: with the budget's reservation just before a
+        // create's save, in front of an EF query, in front of a service account's name check.
         foreach (var (method, path, body) in new[]
                  {
                      (HttpMethod.Post, "/v2/apps", """{"displayName":"Quiet 2"}"""),

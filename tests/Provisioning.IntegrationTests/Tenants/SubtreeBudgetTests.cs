@@ -50,9 +50,14 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
     {
         var (child, asChild) = await BudgetedChildAsync(new { maxApps = 1 });
         await asChild.CreateAppAsync("the one");
+        var before = service.Factory.Logs.Lines.Count;
         var own = await asChild.PostJsonAsync("/v2/apps", new { displayName = "two" }, HttpStatusCode.PaymentRequired);
         Http.AssertV2Error(own, "payment_required");
         Assert.Contains("This tenant has reached its budget of 1 apps", Http.Titles(own));
+
+        // The refusal is raised by PostgreSQL (budget_reserve) and arrives as a failed save: an expected answer, not a fault.
+        var logged = service.Factory.Logs.Lines.Skip(before).ToList();
+        Assert.DoesNotContain(logged, l => l.StartsWith("Error", StringComparison.Ordinal) || l.Contains("PX402", StringComparison.Ordinal));
 
         // The escape that used to work: a grandchild, apps created there on its behalf, and a generous budget for it.
         var grandchild = await asChild.ProvisionAsync(name: "Escape");
