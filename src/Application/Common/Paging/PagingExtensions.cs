@@ -27,7 +27,7 @@ public static class PagingExtensions
                 .OrderByDescending(id).Take(size + 1).ToListAsync(cancellationToken);
             var hasMore = rows.Count > size;
             var items = rows.Take(size).Reverse().ToList();
-            var getId = id.Compile();
+            var getId = IdReader<TEntity, TId>.For(id);
             return new Page<TEntity>(
                 items,
                 hasMore,
@@ -40,7 +40,7 @@ public static class PagingExtensions
             var rows = await filtered.OrderBy(id).Take(size + 1).ToListAsync(cancellationToken);
             var hasMore = rows.Count > size;
             var items = rows.Take(size).ToList();
-            var getId = id.Compile();
+            var getId = IdReader<TEntity, TId>.For(id);
             var hasPrevious = items.Count > 0 && page.After is not null
                 && await query.AnyAsync(Compare(id, getId(items[0]), Expression.LessThan), cancellationToken);
             return new Page<TEntity>(
@@ -66,6 +66,20 @@ public static class PagingExtensions
         var holder = new ValueHolder<TId>(value);
         var parameter = Expression.Property(Expression.Constant(holder), nameof(ValueHolder<TId>.Value));
         return Expression.Lambda<Func<TEntity, bool>>(op(id.Body, parameter), id.Parameters);
+    }
+
+    /// <summary>
+    /// The id getter of a page's rows, compiled once per entity property and then reused: compiling the expression on
+    /// every request made a dynamic method (and its machine code) per page read.
+    /// </summary>
+    private static class IdReader<TEntity, TId>
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<System.Reflection.MemberInfo, Func<TEntity, TId>> Compiled = new();
+
+        public static Func<TEntity, TId> For(Expression<Func<TEntity, TId>> id) =>
+            id.Body is MemberExpression { Expression: ParameterExpression } member
+                ? Compiled.GetOrAdd(member.Member, static (_, expression) => expression.Compile(), id)
+                : id.Compile();
     }
 
     private sealed class ValueHolder<T>(T value)
