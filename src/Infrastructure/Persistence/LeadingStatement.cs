@@ -84,7 +84,7 @@ internal sealed class LeadingStatementInterceptor : DbCommandInterceptor
 {
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        Lead(command, eventData, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        Lead(command, eventData);
         return result;
     }
 
@@ -97,7 +97,7 @@ internal sealed class LeadingStatementInterceptor : DbCommandInterceptor
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        Lead(command, eventData, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        Lead(command, eventData);
         return result;
     }
 
@@ -110,7 +110,7 @@ internal sealed class LeadingStatementInterceptor : DbCommandInterceptor
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        Lead(command, eventData, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        Lead(command, eventData);
         return result;
     }
 
@@ -126,4 +126,12 @@ internal sealed class LeadingStatementInterceptor : DbCommandInterceptor
         eventData.Context is ProvisioningDbContext context
             ? context.SendLeadingWithAsync(command, readByPosition: eventData.CommandSource == CommandSource.SaveChanges, cancellationToken)
             : ValueTask.CompletedTask;
+
+    private static void Lead(DbCommand command, CommandEventData eventData)
+    {
+        if (eventData.Context is ProvisioningDbContext context)
+        {
+            context.SendLeadingWith(command, readByPosition: eventData.CommandSource == CommandSource.SaveChanges);
+        }
+    }
 }

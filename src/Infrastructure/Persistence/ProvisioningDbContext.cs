@@ -57,9 +57,28 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     /// </summary>
     internal async ValueTask SendLeadingWithAsync(System.Data.Common.DbCommand command, bool readByPosition, CancellationToken cancellationToken)
     {
+        if (OwnRoundTrip(command, readByPosition) is { } batch)
+        {
+            await using (batch)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary><see cref="SendLeadingWithAsync"/> for EF's synchronous calls.</summary>
+    internal void SendLeadingWith(System.Data.Common.DbCommand command, bool readByPosition)
+    {
+        using var batch = OwnRoundTrip(command, readByPosition);
+        batch?.ExecuteNonQuery();
+    }
+
+    /// <summary>Adds the queued statements to <paramref name="command"/> where they can go; else the batch to send first.</summary>
+    private Npgsql.NpgsqlBatch? OwnRoundTrip(System.Data.Common.DbCommand command, bool readByPosition)
+    {
         if (_leading is not { } leading || command.Transaction is not Npgsql.NpgsqlTransaction transaction)
         {
-            return;
+            return null;
         }
 
         if (!readByPosition || !leading.Exists(l => l.RunsFirst))
@@ -69,13 +88,13 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
                 _leading = null;
             }
 
-            return;
+            return null;
         }
 
         _leading = null;
-        await using var batch = new Npgsql.NpgsqlBatch((Npgsql.NpgsqlConnection)command.Connection!, transaction);
+        var batch = new Npgsql.NpgsqlBatch((Npgsql.NpgsqlConnection)command.Connection!, transaction);
         leading.ForEach(l => batch.BatchCommands.Add(l.ToBatchCommand()));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return batch;
     }
 
     /// <summary>Set when a DELETE or UPDATE was sent in this context (see <see cref="Credentials.Revocation"/>); the unit of work resets it.</summary>
