@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Provisioning.Domain.Audit;
 using Provisioning.Infrastructure.Audit;
@@ -22,7 +23,13 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.RelatedId).HasMaxLength(320);
         builder.Property(e => e.RequestId).HasMaxLength(AuditEvent.MaxRequestIdLength);
         builder.Ignore(e => e.Changes);
-        builder.Property<string[]>("_changes").HasColumnName("changes").IsRequired();
+        // An event is written once and never changed, and its array is never changed in place: the snapshot is the array
+        // itself. (The default comparer of a text[] copies it element by element, through a delegate made on each copy.)
+        builder.Property<string[]>("_changes").HasColumnName("changes").IsRequired()
+            .Metadata.SetValueComparer(new ValueComparer<string[]>(
+                (a, b) => ReferenceEquals(a, b) || (a != null && b != null && Enumerable.SequenceEqual(a, b)),
+                v => v.Length,
+                v => v));
 
         // filter[tenantId], filter[resourceId] (the resource or its owner) and lastActivityAt, each in id order. Pruning goes
         // by id (time-ordered, IdGenerator), so created_at has no index to keep up on every event written.
