@@ -21,8 +21,9 @@ internal sealed class LeadingStatement(string sql, bool runsFirst, params (strin
     private (string Name, object Value)[] Parameters { get; } = parameters;
 
     /// <summary>
-    /// Runs before anything else of the transaction (the claim: a request holding the key must not be waited for, nor
-    /// anything done for a request that will be refused); else it may run anywhere before the COMMIT (the reservation).
+    /// Runs before anything else of the transaction: the claim (a request holding the key must not be waited for, nor
+    /// anything done for a request that will be refused) and the reservation (see <see cref="TenantBudgets"/>: after the
+    /// INSERTs it trips a PostgreSQL error under concurrency). Else it may run anywhere before the COMMIT.
     /// </summary>
     public bool RunsFirst { get; } = runsFirst;
 

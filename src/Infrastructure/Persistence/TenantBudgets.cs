@@ -19,7 +19,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// never wait for each other; the count is the slots' sum.</item>
 /// <item>A budget being set takes an exclusive advisory lock that every create takes shared, so the recount cannot
 /// miss a create in flight.</item>
-/// <item>A create's reservation is one procedure, <c>budget_reserve</c>, sent with the create's INSERTs (see
+/// <item>A create's reservation is one procedure, <c>budget_reserve</c>, sent before the create's INSERTs (see
 /// <see cref="Reserve"/>).</item>
 /// </list>
 /// </summary>
@@ -89,9 +89,14 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     /// <summary>
     /// Counts one more app or tenant (<paramref name="kind"/>) of <paramref name="tenant"/> against every row from it up
     /// to the root that has that budget, refusing a suspended subtree: <c>CALL budget_reserve(…)</c> (migration
-    /// <c>BudgetsWithTheFirstStatement</c>), queued as a <see cref="LeadingStatement"/>, so it costs no round trip of
-    /// its own — it goes with the create's INSERT. A refusal fails that statement and the transaction; the unit of work
-    /// turns it into the exception here (<see cref="Refusal"/>).
+    /// <c>BudgetsWithTheFirstStatement</c>), queued as a <see cref="LeadingStatement"/> that runs before the create's
+    /// INSERTs: in front of a query, else in a round trip of its own with the transaction's BEGIN. Not behind the INSERTs,
+    /// though that would save the round trip: the INSERT's foreign-key check takes a KEY SHARE lock on the tenant's row,
+    /// and the reservation's UPDATE of that same row after it, with other creates doing the same, makes PostgreSQL (15.18)
+    /// fail with "new multixact has more than one updating member" (XX000) now and then under concurrent creates —
+    /// <c>SubtreeBudgetTests</c> and <c>PlanLimitTests</c> caught it. Updating the row first takes no such path. A
+    /// refusal fails the statement and the transaction; the unit of work turns it into the exception here
+    /// (<see cref="Refusal"/>).
     /// </summary>
     private Task Reserve(string kind, TenantId tenant)
     {
@@ -101,7 +106,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         }
 
         db.Lead(new LeadingStatement(
-            "CALL budget_reserve(@budget_kind, @budget_tenant, @budget_lock)", runsFirst: false,
+            "CALL budget_reserve(@budget_kind, @budget_tenant, @budget_lock)", runsFirst: true,
             ("budget_kind", kind), ("budget_tenant", tenant.Value), ("budget_lock", BudgetLock)));
         return Task.CompletedTask;
     }
