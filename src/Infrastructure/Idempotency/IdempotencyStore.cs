@@ -51,7 +51,7 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
     {
         CurrentTransaction();
         db.Lead(new LeadingStatement(
-            ClaimSql, runsFirst: true, ("idempotency_scope", request.Scope), ("idempotency_key", request.Key), ("idempotency_seed", LockSeed)));
+            ClaimSql, ("idempotency_scope", request.Scope), ("idempotency_key", request.Key), ("idempotency_seed", LockSeed)));
     }
 
     /// <summary>The refusal of a claim anywhere in <paramref name="exception"/>'s chain (EF wraps what a save sends), or null.</summary>

@@ -6,33 +6,28 @@ using Provisioning.Domain.Common;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// A statement the transaction's next command takes along so that it costs no round trip of its own: the claim of an
-/// <c>Idempotency-Key</c>, the reservation of a budget. Each returns no rows (a <c>CALL</c>) and refuses by raising,
-/// which fails the transaction: whatever ran before it is rolled back, nothing sent after it runs, nothing commits.
+/// A statement that must run before anything else of its transaction, sent with the transaction's next command so that
+/// it costs no round trip of its own where it can: the claim of an <c>Idempotency-Key</c> (a request holding the key must
+/// not be waited for, nor anything done for a request that will be refused), the reservation of a budget (see
+/// <see cref="TenantBudgets"/>: after the INSERTs it trips a PostgreSQL error under concurrency). Each returns no rows
+/// (a <c>CALL</c>) and refuses by raising, which fails the transaction: nothing sent after it runs, nothing commits.
 /// <see cref="Refusals"/> says what a refusal becomes. Queued on the request's <see cref="ProvisioningDbContext"/>
 /// (<see cref="ProvisioningDbContext.Lead"/>), in order, and taken by the first of: an EF command
 /// (<see cref="LeadingStatementInterceptor"/>), a command the service builds on the context's connection, or the unit of
-/// work's <c>COMMIT</c>; <see cref="ProvisioningDbContext.SendLeadingWithAsync"/> says where in it they go.
+/// work's <c>COMMIT</c>; <see cref="ProvisioningDbContext.SendLeadingWithAsync"/> says how.
 /// </summary>
-internal sealed class LeadingStatement(string sql, bool runsFirst, params (string Name, object Value)[] parameters)
+internal sealed class LeadingStatement(string sql, params (string Name, object Value)[] parameters)
 {
     private string Sql { get; } = sql;
 
     private (string Name, object Value)[] Parameters { get; } = parameters;
 
     /// <summary>
-    /// Runs before anything else of the transaction: the claim (a request holding the key must not be waited for, nor
-    /// anything done for a request that will be refused) and the reservation (see <see cref="TenantBudgets"/>: after the
-    /// INSERTs it trips a PostgreSQL error under concurrency). Else it may run anywhere before the COMMIT.
+    /// Puts <paramref name="statements"/>, in order, in front of <paramref name="command"/>'s own statements; false (and
+    /// nothing changed) when the command uses positional parameters, which Npgsql does not allow in a command of
+    /// several statements.
     /// </summary>
-    public bool RunsFirst { get; } = runsFirst;
-
-    /// <summary>
-    /// Puts <paramref name="statements"/>, in order, in front of <paramref name="command"/>'s own statements, or behind
-    /// them (<paramref name="behind"/>); false (and nothing changed) when the command uses positional parameters, which
-    /// Npgsql does not allow in a command of several statements.
-    /// </summary>
-    public static bool TryAddTo(DbCommand command, IReadOnlyList<LeadingStatement> statements, bool behind)
+    public static bool TryPrependTo(DbCommand command, IReadOnlyList<LeadingStatement> statements)
     {
         foreach (DbParameter parameter in command.Parameters)
         {
@@ -43,21 +38,16 @@ internal sealed class LeadingStatement(string sql, bool runsFirst, params (strin
         }
 
         var text = new System.Text.StringBuilder();
-        if (behind)
-        {
-            text.Append(command.CommandText.TrimEnd().TrimEnd(';'));
-        }
-
         foreach (var statement in statements)
         {
-            text.Append(behind ? ";\n" : string.Empty).Append(statement.Sql).Append(behind ? string.Empty : ";\n");
+            text.Append(statement.Sql).Append(";\n");
             foreach (var (name, value) in statement.Parameters)
             {
                 command.Parameters.Add(new NpgsqlParameter(name, value));
             }
         }
 
-        command.CommandText = behind ? text.ToString() : text.Append(command.CommandText).ToString();
+        command.CommandText = text.Append(command.CommandText).ToString();
         return true;
     }
 

@@ -50,10 +50,9 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
 
     /// <summary>
     /// Sends the queued leading statements with <paramref name="command"/>, a command of the current transaction: in
-    /// front of its statements. A command whose results are read by statement position (<paramref name="readByPosition"/>:
-    /// EF's save counts the rows of its n-th statement) takes them behind its own instead, unless one of them
-    /// <see cref="LeadingStatement.RunsFirst"/>: then they go just before it, in a round trip of their own. Left queued
-    /// for a command with positional parameters.
+    /// front of its statements; before a command whose results are read by statement position
+    /// (<paramref name="readByPosition"/>: EF's save counts the rows of its n-th statement, so nothing can go in front of
+    /// them), in a round trip of their own. Left queued for a command with positional parameters.
     /// </summary>
     internal async ValueTask SendLeadingWithAsync(System.Data.Common.DbCommand command, bool readByPosition, CancellationToken cancellationToken)
     {
@@ -73,7 +72,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         batch?.ExecuteNonQuery();
     }
 
-    /// <summary>Adds the queued statements to <paramref name="command"/> where they can go; else the batch to send first.</summary>
+    /// <summary>Puts the queued statements in front of <paramref name="command"/> where they can go; else the batch to send first.</summary>
     private Npgsql.NpgsqlBatch? OwnRoundTrip(System.Data.Common.DbCommand command, bool readByPosition)
     {
         if (_leading is not { } leading || command.Transaction is not Npgsql.NpgsqlTransaction transaction)
@@ -81,9 +80,9 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
             return null;
         }
 
-        if (!readByPosition || !leading.Exists(l => l.RunsFirst))
+        if (!readByPosition)
         {
-            if (LeadingStatement.TryAddTo(command, leading, behind: readByPosition))
+            if (LeadingStatement.TryPrependTo(command, leading))
             {
                 _leading = null;
             }

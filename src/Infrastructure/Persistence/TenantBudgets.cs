@@ -106,7 +106,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         }
 
         db.Lead(new LeadingStatement(
-            "CALL budget_reserve(@budget_kind, @budget_tenant, @budget_lock)", runsFirst: true,
+            "CALL budget_reserve(@budget_kind, @budget_tenant, @budget_lock)",
             ("budget_kind", kind), ("budget_tenant", tenant.Value), ("budget_lock", BudgetLock)));
         return Task.CompletedTask;
     }

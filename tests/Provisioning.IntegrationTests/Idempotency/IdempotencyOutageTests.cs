@@ -104,6 +104,15 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
             });
         Assert.Equal((HttpStatusCode.Created, true), plain);
 
+        // ...and never in the INSERTs' write (it could only go behind them there): after the INSERT's foreign-key check
+        // the reservation's UPDATE trips PostgreSQL's multixact error under concurrent creates (TenantBudgets.Reserve).
+        var apart = await SendTogetherAsync(["CALL budget_reserve", "INSERT INTO apps"],
+            new HttpRequestMessage(HttpMethod.Post, "/v2/apps")
+            {
+                Content = new StringContent("""{"displayName":"apart trip"}""", Encoding.UTF8, "application/json"),
+            });
+        Assert.Equal((HttpStatusCode.Created, false), apart);
+
         // An update: its first statement is an EF query.
         var updated = await SendAsync(["FROM apps"], new HttpRequestMessage(HttpMethod.Patch, $"/v2/apps/{appId}")
         {

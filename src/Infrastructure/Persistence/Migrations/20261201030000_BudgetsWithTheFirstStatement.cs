@@ -6,7 +6,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <summary>
     /// The reservation of an app or tenant budget as one statement that returns no rows and fails when it refuses, so that
-    /// it rides in front of the create's INSERT instead of costing a round trip before it (<c>Persistence/TenantBudgets</c>).
+    /// it can ride with another statement of the transaction (<c>Persistence/TenantBudgets</c>, <c>LeadingStatement</c>).
     /// The same three steps as the batch it replaces, each a statement of its own (so each snapshot is taken after the
     /// advisory lock, which a budget's recount takes exclusively): the shared advisory lock; <c>PX403</c> when the tenant or
     /// an ancestor is suspended; one more on every counter up the path that has a budget, and <c>PX402</c> with
