@@ -37,12 +37,15 @@ public static class DependencyInjection
         services.AddDbContextPool<ProvisioningDbContext>(options => options
             .UseNpgsql(WithDefaults(ConnectionString(configuration)), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
-            // A failed save or command is reported once, by the service (a 409 for a unique race, a logged fault with the
-            // request id otherwise), not again by EF at Error level with its SQL text.
+            // A failed save, command or commit is reported once, by the service (a 409 for a unique race, a logged fault
+            // with the request id otherwise), not again by EF at Error level with its SQL text. A commit cancelled because
+            // the client hung up is no fault at all: the transaction rolls back and nobody is there to answer
+            // (ClientAbortTests).
             .ConfigureWarnings(w => w.Log(
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug),
                 (CoreEventId.QueryIterationFailed, LogLevel.Debug),
-                (RelationalEventId.CommandError, LogLevel.Debug)))
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.TransactionError, LogLevel.Debug)))
             .AddInterceptors(RevocationInterceptor, LeadingInterceptor));
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
         services.AddScoped<CommitTail>();

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Hosting;
+
+/// <summary>
+/// A client that hangs up while its create is inside the transaction (a load generator stopping, a timeout on the caller's
+/// side): nothing is half-written, and nothing is logged as a fault — there is nobody to answer and nothing went wrong
+/// on the service's side. (EF Core logged the cancelled commit as "An error occurred using a transaction" at Error level,
+/// one such line per full benchmark run.) And a commit that does fail is reported by the service, once, not again by
+/// EF Core.
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class ClientAbortTests(ServiceFixture service)
+{
+    /// <summary>An instance of its own on its own database, through a proxy (statements in plain text), with its own log.</summary>
+    private async Task<(string Database, TcpProxy Proxy, ConfiguredServiceFactory Instance, CollectingLoggerProvider Logs)> StartBehindProxyAsync(string name)
+    {
+        var database = await service.Postgres.CreateDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
+        var logs = new CollectingLoggerProvider();
+        var instance = new ConfiguredServiceFactory(
+            viaProxy + ";Max Auto Prepare=0",
+            new()
+            {
+                ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+                ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+                ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+            },
+            services: s => s.AddSingleton<ILoggerProvider>(logs));
+        return (database, proxy, instance, logs);
+    }
+
+    private static async Task<HttpClient> RootClientAsync(ConfiguredServiceFactory instance)
+    {
+        var client = instance.CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        using var warm = await client.GetAsync("/v2/apps");
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        return client;
+    }
+
+    private static async Task<int> CountAsync(string database, string sql)
+    {
+        await using var db = new NpgsqlConnection(database);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AClientThatHangsUpMidCreate_LeavesNothingHalfWritten_AndNoErrorInTheLog(bool withKey)
+    {
+        var (database, proxy, instance, logs) = await StartBehindProxyAsync("abort");
+        await using var _ = proxy;
+        await using var __ = instance;
+        using var client = await RootClientAsync(instance);
+
+        // The create's INSERTs are held on their way to PostgreSQL (its transaction open, its budget reserved) while the
+        // client hangs up, then let through: Npgsql's cancellation finds nothing running, the INSERTs succeed, and the
+        // request meets its cancelled token at the COMMIT (unkeyed: EF's commit, which EF logged at Error) or with the
+        // stored answer (keyed).
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.OnNextSend(["INSERT INTO apps"], async () =>
+        {
+            reached.SetResult();
+            await release.Task;
+        });
+        var before = logs.Lines.Count;
+        using var hangUp = new CancellationTokenSource();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/apps")
+        {
+            Content = Json("""{"displayName":"Hung up"}"""),
+        };
+        if (withKey)
+        {
+            request.Headers.Add("Idempotency-Key", "hung-up");
+        }
+
+        var create = client.SendAsync(request, hangUp.Token);
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await hangUp.CancelAsync();
+        await Task.Delay(300); // Within Npgsql's cancellation timeout (2 s), so the connection is not broken for it.
+        release.SetResult();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => create);
+
+        // The service finishes on its own: wait until no transaction of its is open on the database.
+        Task<int> CountAsync(string sql) => ClientAbortTests.CountAsync(database, sql);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CountAsync("SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL") > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the abandoned request's transaction is still open after 30 s");
+            await Task.Delay(50);
+        }
+
+        // Either the whole create or none of it: the app, its audit event and its count go together.
+        var apps = await CountAsync("SELECT count(*)::int FROM apps WHERE display_name = 'Hung up'");
+        Assert.InRange(apps, 0, 1);
+        Assert.Equal(apps, await CountAsync(
+            "SELECT count(*)::int FROM audit_events e JOIN apps a ON a.id = e.resource_id WHERE e.type = 'app.created' AND a.display_name = 'Hung up'"));
+        Assert.Equal(
+            await CountAsync("SELECT count(*)::int FROM apps"),
+            await CountAsync("SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
+
+        var logged = logs.Lines.Skip(before).ToList();
+        Assert.DoesNotContain(logged, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+
+        // And the instance serves on.
+        using var next = await client.PostAsync("/v2/apps", Json("""{"displayName":"Next"}"""));
+        Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task ACommitWhoseAnswerIsLost_Is503_ReportedByTheService_NotAgainByEFCore()
+    {
+        var (database, proxy, instance, logs) = await StartBehindProxyAsync("commit_lost");
+        await using var _ = proxy;
+        await using var __ = instance;
+        using var client = await RootClientAsync(instance);
+
+        // PostgreSQL commits the create, and the connection is cut before the service hears so.
+        // (The statement's end, "COMMIT\0": the BEGIN's "READ COMMITTED" has the word too.)
+        proxy.OnNextSend(["COMMIT\0"], () => Task.CompletedTask, cutBeforeAnswer: true);
+        var before = logs.Lines.Count;
+        using (var lost = await client.PostAsync("/v2/apps", Json("""{"displayName":"Committed, unheard"}""")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
+        }
+
+        // The service reports the fault (with the request's id and the status it answered); EF Core does not repeat it.
+        var errors = logs.Lines.Skip(before).Where(l => l.StartsWith("Error", StringComparison.Ordinal)).ToList();
+        Assert.Contains(errors, e => e.StartsWith("Error Provisioning.WebApi.Errors.ApiExceptionHandler: Request failed with 503", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.StartsWith("Error Microsoft.EntityFrameworkCore", StringComparison.Ordinal));
+        proxy.Restore();
+
+        // The effect is there whole (the client could not know: a retry with Idempotency-Key would have replayed it).
+        Assert.Equal(1, await CountAsync(database, "SELECT count(*)::int FROM apps WHERE display_name = 'Committed, unheard'"));
+        Assert.Equal(
+            await CountAsync(database, "SELECT count(*)::int FROM apps"),
+            await CountAsync(database, "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
+    }
+}
