@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Provisioning.Infrastructure.Persistence;
+using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
 
@@ -25,8 +26,9 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             return true; // The client went away; there is nobody to answer.
         }
 
-        if (status >= 500)
+        if (status >= 500 && !FaultLog.IsLogged(exception))
         {
+            // Faults inside a command or query were logged by its pipeline, with the message's name (once is enough at 3 a.m.).
             logger.LogError(exception, "Request failed with {Status}", status);
         }
 

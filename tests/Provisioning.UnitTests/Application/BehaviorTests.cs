@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Provisioning.Application.Apps.Commands.CreateApp;
 using Provisioning.Application.Apps.Queries.GetApp;
@@ -94,11 +95,42 @@ public sealed class BehaviorTests
     }
 
     [Fact]
-    public async Task UnhandledException_LogsFaultsAndRethrowsThem()
+    public async Task UnhandledException_LogsFaultsOnce_AndRethrowsThemMarkedAsLogged()
     {
-        var behavior = new UnhandledExceptionBehavior<GetAppQuery, string>(NullLogger<UnhandledExceptionBehavior<GetAppQuery, string>>.Instance);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => behavior.Handle(new GetAppQuery("x"),
-            (_, _) => throw new InvalidOperationException("boom"), CancellationToken.None).AsTask());
+        var logger = new CountingLogger<UnhandledExceptionBehavior<GetAppQuery, string>>();
+        var behavior = new UnhandledExceptionBehavior<GetAppQuery, string>(logger);
+        var fault = new InvalidOperationException("boom");
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => behavior.Handle(new GetAppQuery("x"),
+            (_, _) => throw fault, CancellationToken.None).AsTask());
+        Assert.Same(fault, thrown);
+        Assert.Equal(1, logger.Errors);
+        Assert.True(FaultLog.IsLogged(thrown));
+
+        // An outer pipeline (a command that sent this query) does not log it again; an expected outcome is never logged.
+        var outerLogger = new CountingLogger<UnhandledExceptionBehavior<CreateAppCommand, string>>();
+        var outer = new UnhandledExceptionBehavior<CreateAppCommand, string>(outerLogger);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => outer.Handle(new CreateAppCommand("x"), (_, _) => throw fault, CancellationToken.None).AsTask());
+        Assert.Equal(0, outerLogger.Errors);
+        await Assert.ThrowsAsync<NotFoundException>(() => behavior.Handle(new GetAppQuery("x"),
+            (_, _) => throw new NotFoundException("App"), CancellationToken.None).AsTask());
+        Assert.Equal(1, logger.Errors);
+    }
+
+    private sealed class CountingLogger<T> : ILogger<T>
+    {
+        public int Errors { get; private set; }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error)
+            {
+                Errors++;
+            }
+        }
     }
 
     private sealed class RecordingUnitOfWork : IUnitOfWork

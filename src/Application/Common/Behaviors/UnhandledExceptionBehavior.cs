@@ -4,7 +4,10 @@ using Provisioning.Domain.Common;
 
 namespace Provisioning.Application.Common.Behaviors;
 
-/// <summary>Logs faults (anything that is not an expected, typed outcome) with the message type, then lets them propagate.</summary>
+/// <summary>
+/// Logs faults (anything that is not an expected, typed outcome) with the message type, once, then lets them propagate
+/// marked as logged (<see cref="FaultLog"/>), so that whoever catches them further up does not log them again.
+/// </summary>
 public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<UnhandledExceptionBehavior<TMessage, TResponse>> logger)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
@@ -15,12 +18,32 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<Unha
         {
             return await next(message, cancellationToken);
         }
-        catch (Exception ex) when (!IsExpected(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!IsExpected(ex) && !cancellationToken.IsCancellationRequested && !FaultLog.IsLogged(ex))
         {
             logger.LogError(ex, "Unhandled {ExceptionType} while handling {MessageType}", ex.GetType().Name, typeof(TMessage).Name);
+            FaultLog.MarkLogged(ex);
             throw;
         }
     }
 
     private static bool IsExpected(Exception ex) => ex is ExpectedException;
+}
+
+/// <summary>
+/// Whether a fault has been logged already: a fault is logged once, where the most is known of it (the message being
+/// handled), not again by an outer handler or an outer message's pipeline.
+/// </summary>
+public static class FaultLog
+{
+    private const string Key = "Provisioning.FaultLogged";
+
+    public static bool IsLogged(Exception exception) => exception.Data.Contains(Key);
+
+    public static void MarkLogged(Exception exception)
+    {
+        if (!exception.Data.IsReadOnly)
+        {
+            exception.Data[Key] = true;
+        }
+    }
 }
