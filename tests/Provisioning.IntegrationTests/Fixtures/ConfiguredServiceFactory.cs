@@ -10,6 +10,19 @@ public sealed class ConfiguredServiceFactory(
     string connectionString, Dictionary<string, string?> settings, TimeProvider? clock = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
+    /// <summary>
+    /// A client with the root key (the bootstrap settings of <see cref="ServiceFixture"/>), after one request has gone
+    /// through: the instance has started and its root exists.
+    /// </summary>
+    public async Task<HttpClient> CreateRootClientAsync()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        using var warm = await client.GetAsync("/v2/apps");
+        Assert.Equal(System.Net.HttpStatusCode.OK, warm.StatusCode);
+        return client;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

@@ -35,15 +35,6 @@ public sealed class ClientAbortTests(ServiceFixture service)
         return (database, proxy, instance, logs);
     }
 
-    private static async Task<HttpClient> RootClientAsync(ConfiguredServiceFactory instance)
-    {
-        var client = instance.CreateClient();
-        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        using var warm = await client.GetAsync("/v2/apps");
-        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-        return client;
-    }
-
     private static async Task<int> CountAsync(string database, string sql)
     {
         await using var db = new NpgsqlConnection(database);
@@ -62,7 +53,7 @@ public sealed class ClientAbortTests(ServiceFixture service)
         var (database, proxy, instance, logs) = await StartBehindProxyAsync("abort");
         await using var _ = proxy;
         await using var __ = instance;
-        using var client = await RootClientAsync(instance);
+        using var client = await instance.CreateRootClientAsync();
 
         // The create's INSERTs are held on their way to PostgreSQL (its transaction open, its budget reserved) while the
         // client hangs up, then let through: Npgsql's cancellation finds nothing running, the INSERTs succeed, and the
@@ -126,7 +117,7 @@ public sealed class ClientAbortTests(ServiceFixture service)
         var (database, proxy, instance, logs) = await StartBehindProxyAsync("commit_lost");
         await using var _ = proxy;
         await using var __ = instance;
-        using var client = await RootClientAsync(instance);
+        using var client = await instance.CreateRootClientAsync();
 
         // PostgreSQL commits the create, and the connection is cut before the service hears so.
         // (The statement's end, "COMMIT\0": the BEGIN's "READ COMMITTED" has the word too.)

@@ -34,16 +34,6 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
         return (proxy, instance, database);
     }
 
-    /// <summary>The root's client, after one request has gone through (the instance started and its root exists).</summary>
-    private static async Task<HttpClient> RootClientAsync(ConfiguredServiceFactory instance)
-    {
-        var client = instance.CreateClient();
-        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        using var warm = await client.GetAsync("/v2/apps");
-        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-        return client;
-    }
-
     private static HttpRequestMessage Create(string name) => new(HttpMethod.Post, "/v2/apps")
     {
         Content = new StringContent($$"""{"displayName":"{{name}}"}""", Encoding.UTF8, "application/json"),
@@ -72,7 +62,7 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
         var (proxy, instance, _) = await StartBehindProxyAsync("idem_trip");
         await using var __ = proxy;
         await using var ___ = instance;
-        using var client = await RootClientAsync(instance);
+        using var client = await instance.CreateRootClientAsync();
 
         // Fires only if BEGIN, the claim and the command's statements leave in one write, i.e. one round trip.
         Task<(HttpStatusCode Status, bool OneTrip)> SendAsync(string[] firstStatement, HttpRequestMessage request) =>
@@ -143,7 +133,7 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
         var (proxy, instance, _) = await StartBehindProxyAsync("idem_running");
         await using var __ = proxy;
         await using var ___ = instance;
-        using var client = await RootClientAsync(instance);
+        using var client = await instance.CreateRootClientAsync();
 
         // The first request is held just before its commit reaches PostgreSQL, holding its key.
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -190,7 +180,7 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
         var (proxy, instance, database) = await StartBehindProxyAsync("idem_outage");
         await using var _ = proxy;
         await using var __ = instance;
-        using var client = await RootClientAsync(instance);
+        using var client = await instance.CreateRootClientAsync();
 
         async Task<int> AppsNamedAsync(string name)
         {
