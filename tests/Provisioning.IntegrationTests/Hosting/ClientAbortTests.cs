@@ -85,23 +85,21 @@ public sealed class ClientAbortTests(ServiceFixture service)
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => create);
 
         // The service finishes on its own: wait until no transaction of its is open on the database.
-        Task<int> CountAsync(string sql) => ClientAbortTests.CountAsync(database, sql);
-
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await CountAsync("SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL") > 0)
+        while (await CountAsync(database, "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL") > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the abandoned request's transaction is still open after 30 s");
             await Task.Delay(50);
         }
 
         // Either the whole create or none of it: the app, its audit event and its count go together.
-        var apps = await CountAsync("SELECT count(*)::int FROM apps WHERE display_name = 'Hung up'");
+        var apps = await CountAsync(database, "SELECT count(*)::int FROM apps WHERE display_name = 'Hung up'");
         Assert.InRange(apps, 0, 1);
-        Assert.Equal(apps, await CountAsync(
+        Assert.Equal(apps, await CountAsync(database,
             "SELECT count(*)::int FROM audit_events e JOIN apps a ON a.id = e.resource_id WHERE e.type = 'app.created' AND a.display_name = 'Hung up'"));
         Assert.Equal(
-            await CountAsync("SELECT count(*)::int FROM apps"),
-            await CountAsync("SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
+            await CountAsync(database, "SELECT count(*)::int FROM apps"),
+            await CountAsync(database, "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
 
         var logged = logs.Lines.Skip(before).ToList();
         Assert.DoesNotContain(logged, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
