@@ -55,6 +55,7 @@ public static class DependencyInjection
         services.AddScoped<ITenantBudgets, TenantBudgets>();
         services.AddScoped<IIdempotencyStore, Idempotency.IdempotencyStore>();
         services.AddScoped<IAuditEventReader, Audit.AuditEventReader>();
+        services.AddScoped<IAuditEventWriter, Audit.AuditEventWriter>();
         services.AddOptions<Retention.RetentionOptions>()
             .Configure(o =>
             {

@@ -57,8 +57,8 @@ public sealed class ClientAbortTests(ServiceFixture service)
 
         // The create's INSERTs are held on their way to PostgreSQL (its transaction open, its budget reserved) while the
         // client hangs up, then let through: Npgsql's cancellation finds nothing running, the INSERTs succeed, and the
-        // request meets its cancelled token at the COMMIT (unkeyed: EF's commit, which EF logged at Error) or with the
-        // stored answer (keyed).
+        // request meets its cancelled token at the COMMIT (sent with the audit event and, keyed, the stored answer; when
+        // it was EF's own commit, EF logged the cancellation at Error).
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         proxy.OnNextSend(["INSERT INTO apps"], async () =>

@@ -10,7 +10,7 @@ namespace Provisioning.Application.Common.Audit;
 /// the handler records what it touched, and the behavior makes sure exactly one event (or an explicit "nothing changed")
 /// came of it before the transaction commits.
 /// </summary>
-public sealed class AuditTrail(IProvisioningDbContext db, ICallerContext callerContext, TimeProvider clock) : IAuditTrail
+public sealed class AuditTrail(IAuditEventWriter events, ICallerContext callerContext, TimeProvider clock) : IAuditTrail
 {
     private AuditEventType? _type;
     private AuditActor? _systemActor;
@@ -47,7 +47,7 @@ public sealed class AuditTrail(IProvisioningDbContext db, ICallerContext callerC
             onBehalfOf = caller.TenantId != caller.HomeTenantId ? caller.TenantId : null;
         }
 
-        db.AuditEvents.Add(AuditEvent.Create(type, where, actor, onBehalfOf, resource, related, changes, callerContext.RequestId, clock.GetUtcNow()));
+        events.Write(AuditEvent.Create(type, where, actor, onBehalfOf, resource, related, changes, callerContext.RequestId, clock.GetUtcNow()));
         _done = true;
     }
 
@@ -65,8 +65,8 @@ public sealed class AuditTrail(IProvisioningDbContext db, ICallerContext callerC
 
     public void NothingChanged() => _done = true;
 
-    /// <summary>Saves an event recorded after the handler's own save; fails loudly when the handler recorded nothing.</summary>
-    internal async Task CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>Fails loudly when the handler recorded nothing. (The event, once recorded, goes with the COMMIT.)</summary>
+    internal void Complete()
     {
         var type = _type;
         _type = null;
@@ -74,8 +74,6 @@ public sealed class AuditTrail(IProvisioningDbContext db, ICallerContext callerC
         {
             throw new InvalidOperationException($"The handler of a {type} command recorded no audit event.");
         }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
 
     private static string ActorKind(Caller caller) => caller.Kind switch

@@ -12,8 +12,8 @@ public interface IAuditTrail
     /// <summary>
     /// Records the change the running command made: the resource it touched, the names of the fields it set (never their
     /// values), the resource's owner when it has one, and the tenant it happened in when that is not the caller's acting
-    /// tenant (operator commands). Call it before the handler's <c>SaveChangesAsync</c> and the event goes in the same
-    /// round trip.
+    /// tenant (operator commands). The event is written in the command's transaction and sent with its
+    /// <c>COMMIT</c> (in no round trip of its own), so it may be recorded before or after the handler's save.
     /// </summary>
     void Record(AuditResource resource, IEnumerable<string>? changes = null, AuditResource? related = null, TenantId? tenantId = null);
 

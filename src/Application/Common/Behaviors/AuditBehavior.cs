@@ -21,7 +21,7 @@ public sealed class AuditBehavior<TMessage, TResponse>(AuditTrail trail) : IPipe
 
         trail.Begin(audited.EventType, MessageTraits<TMessage>.IsSystemMessage);
         var response = await next(message, cancellationToken);
-        await trail.CompleteAsync(cancellationToken);
+        trail.Complete();
         return response;
     }
 }

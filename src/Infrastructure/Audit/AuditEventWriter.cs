@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Domain.Audit;
+using Provisioning.Infrastructure.Persistence;
+
+namespace Provisioning.Infrastructure.Audit;
+
+/// <summary>
+/// An event is one <c>INSERT</c> sent with the transaction's <c>COMMIT</c> (<see cref="CommitTail"/>), in no round trip
+/// of its own and outside EF's change tracking: nothing in the request reads it back, and going through EF's save cost a
+/// tracked entity, its snapshot and its generated SQL on every change (docs/operations.md, "Cost"). If it fails,
+/// PostgreSQL skips the <c>COMMIT</c> and the change rolls back with it. Its viewer rows are written by the table's
+/// trigger (migration <c>IdempotencyAndAudit</c>), as for any row of <c>audit_events</c>.
+/// </summary>
+internal sealed class AuditEventWriter(ProvisioningDbContext db, CommitTail commitTail) : IAuditEventWriter
+{
+    private const string InsertSql =
+        "INSERT INTO audit_events (id, tenant_id, type, actor_key_id, actor_kind, actor_tenant_id, on_behalf_of, resource_type, "
+        + "resource_id, related_type, related_id, request_id, created_at, changes) "
+        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+    public void Write(AuditEvent auditEvent)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("An audit event is written inside the unit of work's transaction; send the change as a command.");
+        }
+
+        var statement = new NpgsqlBatchCommand(InsertSql)
+        {
+            Parameters =
+            {
+                Text(auditEvent.Id),
+                Text(auditEvent.TenantId.Value),
+                Text(auditEvent.Type),
+                Text(auditEvent.ActorKeyId),
+                Text(auditEvent.ActorKind),
+                Text(auditEvent.ActorTenantId?.Value),
+                Text(auditEvent.OnBehalfOf?.Value),
+                Text(auditEvent.ResourceType),
+                Text(auditEvent.ResourceId),
+                Text(auditEvent.RelatedType),
+                Text(auditEvent.RelatedId),
+                Text(auditEvent.RequestId),
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = auditEvent.CreatedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<string[]> { TypedValue = [.. auditEvent.Changes], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            },
+        };
+        commitTail.Add(statement);
+    }
+
+    private static NpgsqlParameter Text(string? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+}

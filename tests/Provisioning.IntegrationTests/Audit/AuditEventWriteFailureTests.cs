@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text;
+using Npgsql;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Audit;
+
+/// <summary>
+/// An event is sent with its change's COMMIT (Infrastructure/Audit/AuditEventWriter), not in the change's own statements:
+/// when it cannot be written, PostgreSQL skips the COMMIT and the change goes too. Nothing is half-written, a keyed
+/// request's answer is not kept (a retry runs afresh), and the next create, once the event can be written, has its event
+/// and the viewer row the trigger adds.
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class AuditEventWriteFailureTests(ServiceFixture service)
+{
+    private static async Task<int> CountAsync(string database, string sql)
+    {
+        await using var db = new NpgsqlConnection(database);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        return Convert.ToInt32(await command.ExecuteScalarAsync());
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnEventThatCannotBeWritten_TakesItsChangeWithIt(bool withKey)
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("event_fails_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var instance = new ConfiguredServiceFactory(database, new()
+        {
+            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
+            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+        });
+        using var client = await instance.CreateRootClientAsync();
+        HttpRequestMessage Create(string name)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Json($$"""{"displayName":"{{name}}"}""") };
+            if (withKey)
+            {
+                request.Headers.Add("Idempotency-Key", "event-fails");
+            }
+
+            return request;
+        }
+
+        // The database refuses this one kind of event (what a full disk or a broken trigger would do to every event).
+        await CountAsync(database, "ALTER TABLE audit_events ADD CONSTRAINT refuse_app_created CHECK (type <> 'app.created') NOT VALID; SELECT 0");
+        var eventsBefore = await CountAsync(database, "SELECT count(*) FROM audit_events");
+        using (var refused = await client.SendAsync(Create("No event, no app")))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
+        }
+
+        Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM apps"));
+        Assert.Equal(0, await CountAsync(database, "SELECT coalesce(sum(apps), 0) FROM tenant_app_counts"));
+        Assert.Equal(eventsBefore, await CountAsync(database, "SELECT count(*) FROM audit_events"));
+        Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM idempotency_records"));
+
+        // Once events can be written again, the same request (with the same key: nothing was kept) runs and is audited.
+        await CountAsync(database, "ALTER TABLE audit_events DROP CONSTRAINT refuse_app_created; SELECT 0");
+        using var created = await client.SendAsync(Create("No event, no app"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.False(created.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await CountAsync(database, "SELECT count(*) FROM apps"));
+        Assert.Equal(1, await CountAsync(database, "SELECT coalesce(sum(apps), 0) FROM tenant_app_counts"));
+        Assert.Equal(1, await CountAsync(database,
+            "SELECT count(*) FROM audit_events e JOIN apps a ON a.id = e.resource_id AND a.tenant_id = e.tenant_id WHERE e.type = 'app.created'"));
+        Assert.Equal(1, await CountAsync(database,
+            "SELECT count(*) FROM audit_event_viewers v JOIN audit_events e ON e.id = v.event_id AND v.viewer_tenant_id = e.tenant_id WHERE e.type = 'app.created'"));
+        Assert.Equal(withKey ? 1 : 0, await CountAsync(database, "SELECT count(*) FROM idempotency_records"));
+    }
+}
