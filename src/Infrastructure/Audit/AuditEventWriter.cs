@@ -16,10 +16,15 @@ namespace Provisioning.Infrastructure.Audit;
 /// </summary>
 internal sealed class AuditEventWriter(ProvisioningDbContext db, CommitTail commitTail) : IAuditEventWriter
 {
-    private const string InsertSql =
-        "INSERT INTO audit_events (id, tenant_id, type, actor_key_id, actor_kind, actor_tenant_id, on_behalf_of, resource_type, "
-        + "resource_id, related_type, related_id, request_id, created_at, changes) "
-        + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    /// <summary>The columns written, in the order of <see cref="Write"/>'s parameters; a test holds them to EF's mapping.</summary>
+    internal static readonly string[] Columns =
+    [
+        "id", "tenant_id", "type", "actor_key_id", "actor_kind", "actor_tenant_id", "on_behalf_of", "resource_type",
+        "resource_id", "related_type", "related_id", "request_id", "created_at", "changes",
+    ];
+
+    private static readonly string InsertSql =
+        $"INSERT INTO audit_events ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select((_, i) => $"${i + 1}"))})";
 
     public void Write(AuditEvent auditEvent)
     {

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Provisioning.Domain.Audit;
+using Provisioning.Infrastructure.Audit;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Audit;
@@ -12,7 +15,7 @@ namespace Provisioning.IntegrationTests.Audit;
 /// and the viewer row the trigger adds.
 /// </summary>
 [Collection(ServiceTestCollection.Name)]
-public sealed class AuditEventWriteFailureTests(ServiceFixture service)
+public sealed class AuditEventWriterTests(ServiceFixture service)
 {
     private static async Task<int> CountAsync(string database, string sql)
     {
@@ -73,5 +76,14 @@ public sealed class AuditEventWriteFailureTests(ServiceFixture service)
         Assert.Equal(1, await CountAsync(database,
             "SELECT count(*) FROM audit_event_viewers v JOIN audit_events e ON e.id = v.event_id AND v.viewer_tenant_id = e.tenant_id WHERE e.type = 'app.created'"));
         Assert.Equal(withKey ? 1 : 0, await CountAsync(database, "SELECT count(*) FROM idempotency_records"));
+    }
+
+    /// <summary>The event's INSERT is written by hand: every column EF maps (and reads events back with) is in it.</summary>
+    [Fact]
+    public async Task TheWriter_WritesEveryColumnOfTheEvent()
+    {
+        var mapped = await service.QueryDbAsync(db => Task.FromResult(
+            db.Model.FindEntityType(typeof(AuditEvent))!.GetProperties().Select(p => p.GetColumnName()).Order().ToList()));
+        Assert.Equal(mapped, AuditEventWriter.Columns.Order().ToList());
     }
 }
