@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 using Provisioning.Application.Common.Abstractions;
@@ -14,7 +13,7 @@ namespace Provisioning.Infrastructure.Audit;
 /// PostgreSQL skips the <c>COMMIT</c> and the change rolls back with it. Its viewer rows are written by the table's
 /// trigger (migration <c>IdempotencyAndAudit</c>), as for any row of <c>audit_events</c>.
 /// </summary>
-internal sealed class AuditEventWriter(ProvisioningDbContext db, CommitTail commitTail) : IAuditEventWriter
+internal sealed class AuditEventWriter(CommitTail commitTail) : IAuditEventWriter
 {
     /// <summary>The columns written, in the order of <see cref="Write"/>'s parameters; a test holds them to EF's mapping.</summary>
     internal static readonly string[] Columns =
@@ -28,11 +27,6 @@ internal sealed class AuditEventWriter(ProvisioningDbContext db, CommitTail comm
 
     public void Write(AuditEvent auditEvent)
     {
-        if (db.Database.CurrentTransaction is null)
-        {
-            throw new InvalidOperationException("An audit event is written inside the unit of work's transaction; send the change as a command.");
-        }
-
         var statement = new NpgsqlBatchCommand(InsertSql)
         {
             Parameters =

@@ -113,7 +113,6 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
     /// <summary>Sent with the COMMIT (<see cref="CommitTail"/>): the answer commits with the effect, in no extra round trip.</summary>
     public Task SaveAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {
-        CurrentTransaction();
         var statement = new NpgsqlBatchCommand(SaveSql);
         statement.Parameters.AddRange(Parameters(request, answer));
         commitTail.Add(statement);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Provisioning.Domain.Audit;
 using Provisioning.Infrastructure.Audit;
 using Provisioning.IntegrationTests.Fixtures;
@@ -17,14 +16,6 @@ namespace Provisioning.IntegrationTests.Audit;
 [Collection(ServiceTestCollection.Name)]
 public sealed class AuditEventWriterTests(ServiceFixture service)
 {
-    private static async Task<int> CountAsync(string database, string sql)
-    {
-        await using var db = new NpgsqlConnection(database);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        return Convert.ToInt32(await command.ExecuteScalarAsync());
-    }
-
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     [Theory]
@@ -52,30 +43,30 @@ public sealed class AuditEventWriterTests(ServiceFixture service)
         }
 
         // The database refuses this one kind of event (what a full disk or a broken trigger would do to every event).
-        await CountAsync(database, "ALTER TABLE audit_events ADD CONSTRAINT refuse_app_created CHECK (type <> 'app.created') NOT VALID; SELECT 0");
-        var eventsBefore = await CountAsync(database, "SELECT count(*) FROM audit_events");
+        await Sql.ExecuteAsync(database, "ALTER TABLE audit_events ADD CONSTRAINT refuse_app_created CHECK (type <> 'app.created') NOT VALID");
+        var eventsBefore = await Sql.CountAsync(database, "SELECT count(*) FROM audit_events");
         using (var refused = await client.SendAsync(Create("No event, no app")))
         {
             Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
         }
 
-        Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM apps"));
-        Assert.Equal(0, await CountAsync(database, "SELECT coalesce(sum(apps), 0) FROM tenant_app_counts"));
-        Assert.Equal(eventsBefore, await CountAsync(database, "SELECT count(*) FROM audit_events"));
-        Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM idempotency_records"));
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT coalesce(sum(apps), 0) FROM tenant_app_counts"));
+        Assert.Equal(eventsBefore, await Sql.CountAsync(database, "SELECT count(*) FROM audit_events"));
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM idempotency_records"));
 
         // Once events can be written again, the same request (with the same key: nothing was kept) runs and is audited.
-        await CountAsync(database, "ALTER TABLE audit_events DROP CONSTRAINT refuse_app_created; SELECT 0");
+        await Sql.ExecuteAsync(database, "ALTER TABLE audit_events DROP CONSTRAINT refuse_app_created");
         using var created = await client.SendAsync(Create("No event, no app"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.False(created.Headers.Contains("Idempotent-Replayed"));
-        Assert.Equal(1, await CountAsync(database, "SELECT count(*) FROM apps"));
-        Assert.Equal(1, await CountAsync(database, "SELECT coalesce(sum(apps), 0) FROM tenant_app_counts"));
-        Assert.Equal(1, await CountAsync(database,
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT coalesce(sum(apps), 0) FROM tenant_app_counts"));
+        Assert.Equal(1, await Sql.CountAsync(database,
             "SELECT count(*) FROM audit_events e JOIN apps a ON a.id = e.resource_id AND a.tenant_id = e.tenant_id WHERE e.type = 'app.created'"));
-        Assert.Equal(1, await CountAsync(database,
+        Assert.Equal(1, await Sql.CountAsync(database,
             "SELECT count(*) FROM audit_event_viewers v JOIN audit_events e ON e.id = v.event_id AND v.viewer_tenant_id = e.tenant_id WHERE e.type = 'app.created'"));
-        Assert.Equal(withKey ? 1 : 0, await CountAsync(database, "SELECT count(*) FROM idempotency_records"));
+        Assert.Equal(withKey ? 1 : 0, await Sql.CountAsync(database, "SELECT count(*) FROM idempotency_records"));
     }
 
     /// <summary>The event's INSERT is written by hand: every column EF maps (and reads events back with) is in it.</summary>

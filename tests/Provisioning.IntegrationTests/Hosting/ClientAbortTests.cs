@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Hosting;
@@ -33,14 +32,6 @@ public sealed class ClientAbortTests(ServiceFixture service)
             },
             services: s => s.AddSingleton<ILoggerProvider>(logs));
         return (database, proxy, instance, logs);
-    }
-
-    private static async Task<int> CountAsync(string database, string sql)
-    {
-        await using var db = new NpgsqlConnection(database);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        return (int)(await command.ExecuteScalarAsync())!;
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
@@ -86,20 +77,20 @@ public sealed class ClientAbortTests(ServiceFixture service)
 
         // The service finishes on its own: wait until no transaction of its is open on the database.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await CountAsync(database, "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL") > 0)
+        while (await Sql.CountAsync(database, "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL") > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the abandoned request's transaction is still open after 30 s");
             await Task.Delay(50);
         }
 
         // Either the whole create or none of it: the app, its audit event and its count go together.
-        var apps = await CountAsync(database, "SELECT count(*)::int FROM apps WHERE display_name = 'Hung up'");
+        var apps = await Sql.CountAsync(database, "SELECT count(*)::int FROM apps WHERE display_name = 'Hung up'");
         Assert.InRange(apps, 0, 1);
-        Assert.Equal(apps, await CountAsync(database,
+        Assert.Equal(apps, await Sql.CountAsync(database,
             "SELECT count(*)::int FROM audit_events e JOIN apps a ON a.id = e.resource_id WHERE e.type = 'app.created' AND a.display_name = 'Hung up'"));
         Assert.Equal(
-            await CountAsync(database, "SELECT count(*)::int FROM apps"),
-            await CountAsync(database, "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
+            await Sql.CountAsync(database, "SELECT count(*)::int FROM apps"),
+            await Sql.CountAsync(database, "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
 
         var logged = logs.Lines.Skip(before).ToList();
         Assert.DoesNotContain(logged, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
@@ -136,9 +127,9 @@ public sealed class ClientAbortTests(ServiceFixture service)
         proxy.Restore();
 
         // The effect is there whole (the client could not know: a retry with Idempotency-Key would have replayed it).
-        Assert.Equal(1, await CountAsync(database, "SELECT count(*)::int FROM apps WHERE display_name = 'Committed, unheard'"));
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*)::int FROM apps WHERE display_name = 'Committed, unheard'"));
         Assert.Equal(
-            await CountAsync(database, "SELECT count(*)::int FROM apps"),
-            await CountAsync(database, "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
+            await Sql.CountAsync(database, "SELECT count(*)::int FROM apps"),
+            await Sql.CountAsync(database, "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
     }
 }
