@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
@@ -49,7 +48,6 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
 
     public void Claim(IdempotentRequest request)
     {
-        CurrentTransaction();
         db.Lead(new LeadingStatement(
             ClaimSql, ("idempotency_scope", request.Scope), ("idempotency_key", request.Key), ("idempotency_seed", LockSeed)));
     }
@@ -149,9 +147,4 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
         new() { Value = protector.Protect(Encoding.UTF8.GetString(answer.Body)) },
         new() { Value = clock.GetUtcNow() },
     ];
-
-    private (NpgsqlConnection Connection, NpgsqlTransaction Transaction) CurrentTransaction() =>
-        (db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction) is { } transaction
-            ? ((NpgsqlConnection)db.Database.GetDbConnection(), transaction)
-            : throw new InvalidOperationException("An idempotent request runs inside the unit of work's transaction.");
 }

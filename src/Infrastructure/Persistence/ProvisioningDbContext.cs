@@ -37,8 +37,19 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     /// </summary>
     private List<LeadingStatement>? _leading;
 
-    /// <summary>Queues <paramref name="statement"/> to go in front of the current transaction's next command.</summary>
-    internal void Lead(LeadingStatement statement) => (_leading ??= []).Add(statement);
+    /// <summary>
+    /// Queues <paramref name="statement"/> to go in front of the current transaction's next command. There must be one
+    /// (the unit of work's): outside it, the statement would run in a transaction of its own and take nothing with it.
+    /// </summary>
+    internal void Lead(LeadingStatement statement)
+    {
+        if (Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("A leading statement needs the unit of work's transaction; send the change as a command.");
+        }
+
+        (_leading ??= []).Add(statement);
+    }
 
     /// <summary>The queued leading statements, forgotten here (the unit of work sends them with its COMMIT, or drops them).</summary>
     internal List<LeadingStatement>? TakeLeading()

@@ -100,11 +100,6 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     /// </summary>
     private Task Reserve(string kind, TenantId tenant)
     {
-        if (db.Database.CurrentTransaction is null)
-        {
-            throw new InvalidOperationException("Budgets change inside a command's transaction only.");
-        }
-
         db.Lead(new LeadingStatement(
             "CALL budget_reserve(@budget_kind, @budget_tenant, @budget_lock)",
             ("budget_kind", kind), ("budget_tenant", tenant.Value), ("budget_lock", BudgetLock)));

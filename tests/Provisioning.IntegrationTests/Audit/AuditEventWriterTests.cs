@@ -24,12 +24,7 @@ public sealed class AuditEventWriterTests(ServiceFixture service)
     public async Task AnEventThatCannotBeWritten_TakesItsChangeWithIt(bool withKey)
     {
         var database = await service.Postgres.CreateDatabaseAsync("event_fails_" + Guid.NewGuid().ToString("N")[..8]);
-        await using var instance = new ConfiguredServiceFactory(database, new()
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-        });
+        await using var instance = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(rateLimited: false));
         using var client = await instance.CreateRootClientAsync();
         HttpRequestMessage Create(string name)
         {

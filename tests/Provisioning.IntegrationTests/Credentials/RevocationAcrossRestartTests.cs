@@ -23,12 +23,7 @@ public sealed class RevocationAcrossRestartTests(ServiceFixture service)
         public ValueTask DisposeAsync() => Factory.DisposeAsync();
     }
 
-    private static Instance Start(string connectionString) => new(new ConfiguredServiceFactory(connectionString, new()
-    {
-        ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-        ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-        ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-    }));
+    private static Instance Start(string connectionString) => new(new ConfiguredServiceFactory(connectionString, ServiceFixture.RootKeySettings(rateLimited: false)));
 
     /// <summary>Sends until the answer is not 503 (connections cut by the restart fail once each); returns it.</summary>
     private static async Task<HttpStatusCode> SendPastRestartAsync(Func<Task<HttpResponseMessage>> send, List<HttpStatusCode>? seen = null)

@@ -26,6 +26,26 @@ public sealed class ServiceFixture : IAsyncLifetime
     public const string RootSecret = "root-secret-for-integration-tests-only-0123456789";
     public static readonly string MasterKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
 
+    /// <summary>
+    /// The settings that bootstrap an instance's root with this fixture's root key (<see cref="RootKeyId"/>,
+    /// <see cref="RootSecret"/>), for a <see cref="ConfiguredServiceFactory"/>; <paramref name="rateLimited"/> false turns
+    /// the per-credential rate limit off (tests that send more than a minute's permits). Add the test's own settings to it.
+    /// </summary>
+    public static Dictionary<string, string?> RootKeySettings(bool rateLimited = true)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Provisioning:Bootstrap:KeyId"] = RootKeyId,
+            ["Provisioning:Bootstrap:Secret"] = RootSecret,
+        };
+        if (!rateLimited)
+        {
+            settings["Provisioning:RateLimit:PermitsPerMinute"] = "0";
+        }
+
+        return settings;
+    }
+
     private PostgresServer? _postgres;
 
     /// <summary>The PostgreSQL server, for tests that need a database of their own.</summary>
@@ -133,8 +153,11 @@ public sealed class ServiceFactory(string connectionString) : WebApplicationFact
         builder.UseSetting("ConnectionStrings:Provisioning", connectionString);
         builder.UseSetting("Provisioning:Secrets:MasterKey", ServiceFixture.MasterKey);
         builder.UseSetting("Provisioning:Bootstrap:TenantName", "Root");
-        builder.UseSetting("Provisioning:Bootstrap:KeyId", ServiceFixture.RootKeyId);
-        builder.UseSetting("Provisioning:Bootstrap:Secret", ServiceFixture.RootSecret);
+        foreach (var (key, value) in ServiceFixture.RootKeySettings())
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.UseSetting("urls", "http://127.0.0.1:0");
     }
 }

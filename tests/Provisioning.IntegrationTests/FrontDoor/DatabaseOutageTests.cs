@@ -14,11 +14,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         var database = await service.Postgres.CreateDatabaseAsync("outage_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;
-        await using var factory = new ConfiguredServiceFactory(viaProxy, new()
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-        });
+        await using var factory = new ConfiguredServiceFactory(viaProxy, ServiceFixture.RootKeySettings());
         using var root = factory.CreateClient();
         root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
 

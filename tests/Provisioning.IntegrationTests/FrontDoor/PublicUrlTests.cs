@@ -11,10 +11,10 @@ namespace Provisioning.IntegrationTests.FrontDoor;
 [Collection(ServiceTestCollection.Name)]
 public sealed class PublicUrlTests(ServiceFixture service)
 {
-    private async Task<(ConfiguredServiceFactory Factory, HttpClient Client)> StartAsync(Dictionary<string, string?> settings)
+    private async Task<(ConfiguredServiceFactory Factory, HttpClient Client)> StartAsync(string setting, string value)
     {
-        settings["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId;
-        settings["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret;
+        var settings = ServiceFixture.RootKeySettings();
+        settings[setting] = value;
         var factory = new ConfiguredServiceFactory(await service.Postgres.CreateDatabaseAsync("urls_" + Guid.NewGuid().ToString("N")[..8]), settings);
         factory.UseKestrel(0);
         factory.StartServer();
@@ -45,7 +45,7 @@ public sealed class PublicUrlTests(ServiceFixture service)
     [Fact]
     public async Task APublicBaseUrl_StartsEveryLinkAndLocation_WhateverTheRequestSays()
     {
-        var (factory, client) = await StartAsync(new() { ["Provisioning:PublicBaseUrl"] = "https://api.example.com/sc" });
+        var (factory, client) = await StartAsync("Provisioning:PublicBaseUrl", "https://api.example.com/sc");
         await using var _ = factory;
         using var __ = client;
         var (next, location) = await LinksAsync(client, ("X-Forwarded-Host", "evil.example"), ("X-Forwarded-Proto", "http"));
@@ -57,7 +57,7 @@ public sealed class PublicUrlTests(ServiceFixture service)
     [Fact]
     public async Task ATrustedProxy_ForwardsSchemeAndHost()
     {
-        var (factory, client) = await StartAsync(new() { ["Provisioning:TrustedProxies:0"] = "127.0.0.1" });
+        var (factory, client) = await StartAsync("Provisioning:TrustedProxies:0", "127.0.0.1");
         await using var _ = factory;
         using var __ = client;
         var (next, location) = await LinksAsync(client, ("X-Forwarded-Host", "api.example.com"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-For", "203.0.113.7"));
@@ -68,7 +68,7 @@ public sealed class PublicUrlTests(ServiceFixture service)
     [Fact]
     public async Task ForwardedHeadersFromAnyoneElse_AreIgnored()
     {
-        var (factory, client) = await StartAsync(new() { ["Provisioning:TrustedProxies:0"] = "10.0.0.0/8" });
+        var (factory, client) = await StartAsync("Provisioning:TrustedProxies:0", "10.0.0.0/8");
         await using var _ = factory;
         using var __ = client;
         var (next, location) = await LinksAsync(client, ("X-Forwarded-Host", "evil.example"), ("X-Forwarded-Proto", "https"), ("Host", "evil.example"));

@@ -24,12 +24,7 @@ public sealed class ClientAbortTests(ServiceFixture service)
         var logs = new CollectingLoggerProvider();
         var instance = new ConfiguredServiceFactory(
             viaProxy + ";Max Auto Prepare=0",
-            new()
-            {
-                ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-                ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-                ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-            },
+            ServiceFixture.RootKeySettings(rateLimited: false),
             services: s => s.AddSingleton<ILoggerProvider>(logs));
         return (database, proxy, instance, logs);
     }

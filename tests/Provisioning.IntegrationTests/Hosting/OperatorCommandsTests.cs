@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Npgsql;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Hosting;
@@ -62,11 +61,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // Start the service once so the root exists, then recover "a lost root key".
         environment["Provisioning__Bootstrap__KeyId"] = ServiceFixture.RootKeyId;
         environment["Provisioning__Bootstrap__Secret"] = ServiceFixture.RootSecret;
-        await using (var factory = new ConfiguredServiceFactory(database, new()
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-        }))
+        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
         {
             using var root = factory.CreateClient();
             root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
@@ -95,10 +90,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Contains("  Customer A  [", tree);
         Assert.Contains("active", tree);
 
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM api_keys WHERE display_name = 'Operator key'", connection);
-        Assert.Equal(1L, await count.ExecuteScalarAsync());
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys WHERE display_name = 'Operator key'"));
     }
 
     [GeneratedRegex(@"keyId:\s+(act_[0-9a-f]{24})")]

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Npgsql;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Idempotency;
@@ -25,12 +24,7 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     {
         var database = await service.Postgres.CreateDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
-        var instance = new ConfiguredServiceFactory(viaProxy + ";Max Auto Prepare=0", new()
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-        });
+        var instance = new ConfiguredServiceFactory(viaProxy + ";Max Auto Prepare=0", ServiceFixture.RootKeySettings(rateLimited: false));
         return (proxy, instance, database);
     }
 
@@ -182,13 +176,7 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
         await using var __ = instance;
         using var client = await instance.CreateRootClientAsync();
 
-        async Task<int> AppsNamedAsync(string name)
-        {
-            await using var db = new NpgsqlConnection(database);
-            await db.OpenAsync();
-            await using var count = new NpgsqlCommand("SELECT count(*)::int FROM apps WHERE display_name = $1", db) { Parameters = { new() { Value = name } } };
-            return (int)(await count.ExecuteScalarAsync())!;
-        }
+        Task<int> AppsNamedAsync(string name) => Sql.CountAsync(database, "SELECT count(*) FROM apps WHERE display_name = $1", name);
 
         // 1. The commit reached PostgreSQL and was done, then the connection died before its answer: the client sees a 5xx.
         proxy.OnNextSend(AnswerAndCommit, () => Task.CompletedTask, cutBeforeAnswer: true);

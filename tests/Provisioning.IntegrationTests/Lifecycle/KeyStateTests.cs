@@ -83,11 +83,7 @@ public sealed class KeyStateTests(ServiceFixture service)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var database = await service.Postgres.CreateDatabaseAsync("expiry_" + Guid.NewGuid().ToString("N")[..8]);
-        await using var factory = new ConfiguredServiceFactory(database, new()
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-        }, clock);
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
         using var root = factory.CreateClient();
         root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
 

@@ -12,13 +12,8 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 {
     private static ConfiguredServiceFactory Start(string database, string masterKey, params string[] previous)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-            ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-            ["Provisioning:Secrets:MasterKey"] = masterKey,
-            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-        };
+        var settings = ServiceFixture.RootKeySettings(rateLimited: false);
+        settings["Provisioning:Secrets:MasterKey"] = masterKey;
         for (var i = 0; i < previous.Length; i++)
         {
             settings[$"Provisioning:Secrets:PreviousMasterKeys:{i}"] = previous[i];

@@ -15,12 +15,7 @@ namespace Provisioning.IntegrationTests.Tenants;
 [Collection(ServiceTestCollection.Name)]
 public sealed class BudgetAcrossInstancesTests(ServiceFixture service)
 {
-    private static ConfiguredServiceFactory Start(string connectionString) => new(connectionString, new()
-    {
-        ["Provisioning:Bootstrap:KeyId"] = ServiceFixture.RootKeyId,
-        ["Provisioning:Bootstrap:Secret"] = ServiceFixture.RootSecret,
-        ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-    });
+    private static ConfiguredServiceFactory Start(string connectionString) => new(connectionString, ServiceFixture.RootKeySettings(rateLimited: false));
 
     [Fact]
     public async Task ParallelCreatesOnTwoInstances_AgainstOneMaxApps_CreateExactlyTheBudget()
