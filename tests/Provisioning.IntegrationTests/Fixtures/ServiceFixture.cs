@@ -1,12 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Domain.Credentials;
 using Provisioning.Domain.Tenants;
@@ -132,38 +129,4 @@ public sealed class ServiceFixture : IAsyncLifetime
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         return await query(db);
     }
-}
-
-/// <summary>A tenant made for one test, with its account key.</summary>
-public sealed record TestTenant(ServiceFixture Fixture, string TenantId, string KeyId, string Secret)
-{
-    public HttpClient Client() => Fixture.WithBasic(KeyId, Secret);
-}
-
-/// <summary>The service under test, configured as a deployment would be: environment variables' keys, set as host settings.</summary>
-public sealed class ServiceFactory(string connectionString) : WebApplicationFactory<Program>
-{
-    /// <summary>Everything the service logged, at every level.</summary>
-    public CollectingLoggerProvider Logs { get; } = new();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Testing");
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-        builder.UseSetting("ConnectionStrings:Provisioning", connectionString);
-        builder.UseSetting("Provisioning:Secrets:MasterKey", ServiceFixture.MasterKey);
-        builder.UseSetting("Provisioning:Bootstrap:TenantName", "Root");
-        foreach (var (key, value) in ServiceFixture.RootKeySettings())
-        {
-            builder.UseSetting(key, value);
-        }
-
-        builder.UseSetting("urls", "http://127.0.0.1:0");
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class ServiceTestCollection : ICollectionFixture<ServiceFixture>
-{
-    public const string Name = "Service";
 }
