@@ -83,13 +83,16 @@ public sealed class AuditEventWriterTests(ServiceFixture service)
     [Fact]
     public async Task AnEventSentByTheWriter_ReadsBackThroughEfCore_FieldForField()
     {
+        // Three tenants, so that no two tenant columns hold the same value (in real events the tenant and On-Behalf-Of
+        // are often the same one; here a swap of any two columns must show).
         var actor = await service.NewTenantAsync(name: "Writer round trip");
-        var actedIn = await service.NewTenantAsync(name: "Writer round trip, acted in");
+        var eventTenant = await service.NewTenantAsync(name: "Writer round trip, the event's");
+        var onBehalfOf = await service.NewTenantAsync(name: "Writer round trip, on behalf of");
         var written = AuditEvent.Create(
             AuditEventType.AppUpdated,
-            new TenantId(actedIn.TenantId),
+            new TenantId(eventTenant.TenantId),
             new AuditActor(actor.KeyId, "account", new TenantId(actor.TenantId)),
-            new TenantId(actedIn.TenantId),
+            new TenantId(onBehalfOf.TenantId),
             new AuditResource("app", "app_resource"),
             new AuditResource("serviceAccount", "sa_related"),
             ["displayName", "metadata"],
