@@ -28,6 +28,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     public DbSet<ServiceAccount> ServiceAccounts => Set<ServiceAccount>();
     public DbSet<AppGrant> AppGrants => Set<AppGrant>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    IQueryable<AuditEvent> IProvisioningDbContext.AuditEvents => AuditEvents;
     internal DbSet<Audit.AuditEventViewer> AuditEventViewers => Set<Audit.AuditEventViewer>();
     internal DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
 

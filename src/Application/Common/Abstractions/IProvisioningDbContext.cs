@@ -17,7 +17,9 @@ public interface IProvisioningDbContext
     DbSet<ProvisioningKey> ProvisioningKeys { get; }
     DbSet<ServiceAccount> ServiceAccounts { get; }
     DbSet<AppGrant> AppGrants { get; }
-    DbSet<AuditEvent> AuditEvents { get; }
+
+    /// <summary>Read-only here: events are written by <see cref="IAuditEventWriter"/> (with the COMMIT), never added to the context.</summary>
+    IQueryable<AuditEvent> AuditEvents { get; }
 
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
 }
