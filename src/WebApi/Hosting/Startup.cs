@@ -4,6 +4,7 @@ using Mediator;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Security;
@@ -45,9 +46,19 @@ public static class Startup
     private static async Task BootstrapRootTenantAsync(this WebApplication app, CancellationToken cancellationToken)
     {
         var options = app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
-        await using var scope = app.Services.CreateAsyncScope();
-        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
-        var result = await sender.Send(new BootstrapRootTenantCommand(options.TenantName, options.KeyId, options.Secret), cancellationToken);
+        var command = new BootstrapRootTenantCommand(options.TenantName, options.KeyId, options.Secret);
+        BootstrapResult result;
+        try
+        {
+            result = await SendInScopeAsync(app, command, cancellationToken);
+        }
+        catch (ConflictException)
+        {
+            // Another instance made the root between this one's look and its insert (instances started together on an
+            // empty database; the single-root index let one through). Looking again, in a fresh scope, finds that root.
+            result = await SendInScopeAsync(app, command, cancellationToken);
+        }
+
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Bootstrap");
         if (!result.Created)
         {
@@ -67,6 +78,12 @@ public static class Startup
                 ["secret"] = result.Secret,
             });
         }
+    }
+
+    private static async Task<BootstrapResult> SendInScopeAsync(WebApplication app, BootstrapRootTenantCommand command, CancellationToken cancellationToken)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(command, cancellationToken);
     }
 
     /// <summary>

@@ -2,6 +2,9 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Provisioning.Domain.Audit;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -70,6 +73,72 @@ public sealed class StartupTests(ServiceFixture service)
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task InstancesStartingTogetherOnAnEmptyDatabase_MakeOneRoot_AndEachOneStarts()
+    {
+        var name = "startup_" + Guid.NewGuid().ToString("N")[..8];
+        var database = await service.Postgres.CreateDatabaseAsync(name);
+        var instances = new List<ConfiguredServiceFactory>();
+        try
+        {
+            // A migrated database without a root yet: an instance migrates it and bootstraps, then its root goes.
+            await using (var migrate = new ConfiguredServiceFactory(database, new()))
+            {
+                migrate.CreateClient().Dispose();
+            }
+
+            await Sql.ExecuteAsync(database, "TRUNCATE tenants, audit_events, audit_event_viewers CASCADE");
+            await using var hold = new NpgsqlConnection(database);
+            await hold.OpenAsync();
+            // Both instances look for a root (reads pass this lock), find none, and wait to insert theirs: the race of
+            // instances started together, made certain. Released, one insert goes through; the other meets the
+            // single-root index.
+            await using var transaction = await hold.BeginTransactionAsync();
+            await using (var lockTenants = new NpgsqlCommand("LOCK TABLE tenants IN SHARE MODE", hold, transaction))
+            {
+                await lockTenants.ExecuteNonQueryAsync();
+            }
+
+            var logs = new CollectingLoggerProvider();
+            instances.AddRange(Enumerable.Range(0, 2).Select(_ =>
+                new ConfiguredServiceFactory(database, new(), services: s => s.AddSingleton<ILoggerProvider>(logs))));
+            var starts = instances.Select(i => Task.Run(() => i.CreateClient())).ToList();
+            const string waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO tenants%'";
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await Sql.CountAsync(database, waiting) < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the two instances did not both reach the root's INSERT");
+                Assert.DoesNotContain(starts, s => s.IsFaulted);
+                await Task.Delay(50);
+            }
+
+            await transaction.CommitAsync();
+            var clients = await Task.WhenAll(starts);
+
+            foreach (var client in clients)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+                client.Dispose();
+            }
+
+            Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM tenants"));
+            Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys"));
+            Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM audit_events WHERE type = $1", AuditEventType.TenantBootstrapped.WireName()));
+            Assert.Single(logs.Lines, l => l.Contains("Created root tenant", StringComparison.Ordinal));
+            Assert.Single(logs.Lines, l => l.Contains("exists", StringComparison.Ordinal) && l.Contains("Root tenant", StringComparison.Ordinal));
+            Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var instance in instances)
+            {
+                await instance.DisposeAsync();
+            }
+
+            await service.Postgres.DropDatabaseAsync(name);
         }
     }
 
