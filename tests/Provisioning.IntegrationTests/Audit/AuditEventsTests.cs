@@ -162,6 +162,56 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Http.AssertV2Error(await asChild.GetJsonAsync($"/v2/events?filter[tenantId]={parent.TenantId}", HttpStatusCode.NotFound), "not_found");
     }
 
+    /// <summary>
+    /// A tenant's page holds its own events and its descendants', interleaved as they happened: every page, either way,
+    /// is in id order, with nothing lost or repeated at a page's edge, with and without a type filter.
+    /// </summary>
+    [Fact]
+    public async Task PagesMergeATenantsOwnEventsWithItsDescendants_InIdOrder_ForwardAndBack()
+    {
+        var parent = await service.NewTenantAsync(name: "Merging");
+        using var asParent = parent.Client();
+        var child = await asParent.ProvisionAsync(name: "Merged");
+        using var asChild = service.Client(child);
+        for (var i = 0; i < 3; i++)
+        {
+            await asParent.CreateAppAsync($"Own {i}");
+            await asChild.CreateAppAsync($"Child's {i}");
+        }
+
+        var all = await AllEventsAsync(asParent);
+        var ids = all.Select(e => (string)e["id"]!).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        string?[] alternating = [parent.TenantId, child.Id, parent.TenantId, child.Id, parent.TenantId, child.Id];
+        Assert.Equal(alternating, all.Where(e => (string?)e["type"] == "app.created").Select(e => (string?)e["tenantId"]));
+        Assert.Equal(alternating, (await AllEventsAsync(asParent, "&filter[type]=app.created")).Select(e => (string?)e["tenantId"]));
+
+        async Task<List<string>> WalkAsync(string start, string cursor, string direction)
+        {
+            var seen = new List<string>();
+            var url = start;
+            while (true)
+            {
+                var page = await asParent.GetJsonAsync(url);
+                var onPage = page["events"]!.AsArray().Select(e => (string)e!["id"]!).ToList();
+                seen.InsertRange(direction == "after" ? seen.Count : 0, onPage);
+                if ((string?)page["meta"]![cursor] is not { } next)
+                {
+                    return seen;
+                }
+
+                url = $"/v2/events?page[size]=2&page[{direction}]={next}";
+            }
+        }
+
+        Assert.Equal(ids, await WalkAsync("/v2/events?page[size]=2", "afterCursor", "after"));
+        var fromTheEnd = await WalkAsync($"/v2/events?page[size]=2&page[before]={ids[^1]}", "beforeCursor", "before");
+        Assert.Equal(ids[..^1], fromTheEnd);
+        var second = await asParent.GetJsonAsync($"/v2/events?page[size]=2&page[after]={ids[0]}");
+        Assert.Equal(ids[1], (string?)second["meta"]!["beforeCursor"]);
+    }
+
     [Fact]
     public async Task WhatAnAncestorDoesToAGrandchild_IsSeenByTheMiddleTenant_AndADeletedTenantsDeletionStaysReadable()
     {
