@@ -31,25 +31,22 @@ internal sealed class AuditEventWriter(CommitTail commitTail) : IAuditEventWrite
         {
             Parameters =
             {
-                Text(auditEvent.Id),
-                Text(auditEvent.TenantId.Value),
-                Text(auditEvent.Type),
-                Text(auditEvent.ActorKeyId),
-                Text(auditEvent.ActorKind),
-                Text(auditEvent.ActorTenantId?.Value),
-                Text(auditEvent.OnBehalfOf?.Value),
-                Text(auditEvent.ResourceType),
-                Text(auditEvent.ResourceId),
-                Text(auditEvent.RelatedType),
-                Text(auditEvent.RelatedId),
-                Text(auditEvent.RequestId),
+                TextParameter.Of(auditEvent.Id),
+                TextParameter.Of(auditEvent.TenantId.Value),
+                TextParameter.Of(auditEvent.Type),
+                TextParameter.Of(auditEvent.ActorKeyId),
+                TextParameter.Of(auditEvent.ActorKind),
+                TextParameter.Of(auditEvent.ActorTenantId?.Value),
+                TextParameter.Of(auditEvent.OnBehalfOf?.Value),
+                TextParameter.Of(auditEvent.ResourceType),
+                TextParameter.Of(auditEvent.ResourceId),
+                TextParameter.Of(auditEvent.RelatedType),
+                TextParameter.Of(auditEvent.RelatedId),
+                TextParameter.Of(auditEvent.RequestId),
                 new NpgsqlParameter<DateTimeOffset> { TypedValue = auditEvent.CreatedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                 new NpgsqlParameter<string[]> { TypedValue = [.. auditEvent.Changes], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
             },
         };
         commitTail.Add(statement);
     }
-
-    private static NpgsqlParameter Text(string? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 }

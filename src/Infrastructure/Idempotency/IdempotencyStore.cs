@@ -142,8 +142,8 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
         new() { Value = request.Key },
         new() { Value = request.Fingerprint },
         new() { Value = answer.Status },
-        new() { Value = (object?)answer.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-        new() { Value = (object?)answer.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+        TextParameter.Of(answer.ContentType),
+        TextParameter.Of(answer.Location),
         new() { Value = protector.Protect(Encoding.UTF8.GetString(answer.Body)) },
         new() { Value = clock.GetUtcNow() },
     ];
