@@ -186,6 +186,9 @@ public sealed class AuditEventsTests(ServiceFixture service)
         string?[] alternating = [parent.TenantId, child.Id, parent.TenantId, child.Id, parent.TenantId, child.Id];
         Assert.Equal(alternating, all.Where(e => (string?)e["type"] == "app.created").Select(e => (string?)e["tenantId"]));
         Assert.Equal(alternating, (await AllEventsAsync(asParent, "&filter[type]=app.created")).Select(e => (string?)e["tenantId"]));
+        var childsApps = await AllEventsAsync(asParent, $"&filter[tenantId]={child.Id}&filter[type]=app.created");
+        Assert.Equal(3, childsApps.Count);
+        Assert.All(childsApps, e => Assert.Equal(child.Id, (string?)e["tenantId"]));
 
         async Task<List<string>> WalkAsync(string start, string cursor, string direction)
         {

@@ -31,9 +31,11 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
                 v => v.Length,
                 v => v));
 
-        // filter[tenantId], filter[resourceId] (the resource or its owner) and lastActivityAt, each in id order. Pruning goes
-        // by id (time-ordered, IdGenerator), so created_at has no index to keep up on every event written.
+        // filter[tenantId] (also with filter[type]: without its own range, a rare type walked every event of the tenant),
+        // filter[resourceId] (the resource or its owner) and lastActivityAt, each in id order. Pruning goes by id
+        // (time-ordered, IdGenerator), so created_at has no index to keep up on every event written.
         builder.HasIndex(e => new { e.TenantId, e.Id });
+        builder.HasIndex(e => new { e.TenantId, e.Type, e.Id });
         builder.HasIndex(e => new { e.ResourceId, e.Id });
         builder.HasIndex(e => new { e.RelatedId, e.Id }).HasFilter("related_id IS NOT NULL");
     }

@@ -201,6 +201,9 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_audit_events_tenant_id_id");
 
+                    b.HasIndex("TenantId", "Type", "Id")
+                        .HasDatabaseName("ix_audit_events_tenant_id_type_id");
+
                     b.ToTable("audit_events", (string)null);
                 });
 
