@@ -185,6 +185,10 @@ public static class DependencyInjection
         if (pending.Count > 0)
         {
             logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
+
+            // No command timeout: a migration (an index built over a large table) or the wait for another instance's
+            // migration lock may take longer than Npgsql's 30 s, and cut short it would fail every start the same way.
+            db.Database.SetCommandTimeout(TimeSpan.Zero);
             await db.Database.MigrateAsync(cancellationToken);
 
             // Connections opened before the migrations keep the session defaults they started with (a migration may

@@ -166,8 +166,9 @@ public static class Startup
             fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        // Written beside it and renamed over it, so a reader never sees a half-written file.
-        var temporary = path + ".tmp";
+        // Written beside it and renamed over it, so a reader never sees a half-written file; the name is this process's, so
+        // that instances sharing the file (started together) never write into one temporary file.
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
         using (var stream = new FileStream(temporary, fileOptions))
         using (var writer = new StreamWriter(stream))
         {

@@ -167,7 +167,7 @@ public sealed class AuditEventsTests(ServiceFixture service)
     /// is in id order, with nothing lost or repeated at a page's edge, with and without a type filter.
     /// </summary>
     [Fact]
-    public async Task PagesMergeATenantsOwnEventsWithItsDescendants_InIdOrder_ForwardAndBack()
+    public async Task PagesOfATenantsOwnAndItsDescendantsEvents_AreInIdOrder_ForwardAndBack_WithEachFilter()
     {
         var parent = await service.NewTenantAsync(name: "Merging");
         using var asParent = parent.Client();
@@ -190,27 +190,34 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Equal(3, childsApps.Count);
         Assert.All(childsApps, e => Assert.Equal(child.Id, (string?)e["tenantId"]));
 
-        async Task<List<string>> WalkAsync(string start, string cursor, string direction)
+        // Two at a time, forward to the end, and back from the last event; the filters kept from page to page.
+        async Task<List<string>> WalkAsync(string filters, string? before)
         {
+            var (direction, cursor) = before is null ? ("after", "afterCursor") : ("before", "beforeCursor");
             var seen = new List<string>();
-            var url = start;
+            var url = $"/v2/events?page[size]=2{filters}" + (before is null ? string.Empty : $"&page[before]={before}");
             while (true)
             {
                 var page = await asParent.GetJsonAsync(url);
                 var onPage = page["events"]!.AsArray().Select(e => (string)e!["id"]!).ToList();
-                seen.InsertRange(direction == "after" ? seen.Count : 0, onPage);
+                seen.InsertRange(before is null ? seen.Count : 0, onPage);
                 if ((string?)page["meta"]![cursor] is not { } next)
                 {
                     return seen;
                 }
 
-                url = $"/v2/events?page[size]=2&page[{direction}]={next}";
+                url = $"/v2/events?page[size]=2{filters}&page[{direction}]={next}";
             }
         }
 
-        Assert.Equal(ids, await WalkAsync("/v2/events?page[size]=2", "afterCursor", "after"));
-        var fromTheEnd = await WalkAsync($"/v2/events?page[size]=2&page[before]={ids[^1]}", "beforeCursor", "before");
-        Assert.Equal(ids[..^1], fromTheEnd);
+        foreach (var filters in new[] { string.Empty, "&filter[type]=app.created", $"&filter[tenantId]={child.Id}&filter[type]=app.created" })
+        {
+            var expected = (await AllEventsAsync(asParent, filters)).Select(e => (string)e["id"]!).ToList();
+            Assert.True(expected.Count >= 3, filters);
+            Assert.Equal(expected, await WalkAsync(filters, before: null));
+            Assert.Equal(expected[..^1], await WalkAsync(filters, before: expected[^1]));
+        }
+
         var second = await asParent.GetJsonAsync($"/v2/events?page[size]=2&page[after]={ids[0]}");
         Assert.Equal(ids[1], (string?)second["meta"]!["beforeCursor"]);
     }

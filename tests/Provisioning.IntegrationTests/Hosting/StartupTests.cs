@@ -35,6 +35,10 @@ public sealed class StartupTests(ServiceFixture service)
             Assert.Equal("Operator", (string?)self["name"]);
             Assert.Null(self["parentId"]);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+
+            // Migrations ran without a command timeout; the pooled context they used hands requests the default again.
+            await using var scope = first.Services.CreateAsyncScope();
+            Assert.NotEqual(0, scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>().Database.GetCommandTimeout() ?? 30);
         }
 
         // A restart with other bootstrap settings keeps the existing root (and makes no second one).
@@ -107,7 +111,8 @@ public sealed class StartupTests(ServiceFixture service)
                 new ConfiguredServiceFactory(database, new(), services: s => s.AddSingleton<ILoggerProvider>(logs))));
             var starts = instances.Select(i => Task.Run(() => i.CreateClient())).ToList();
             const string waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO tenants%'";
-            var deadline = DateTime.UtcNow.AddSeconds(60);
+            // Under Npgsql's 30-s command timeout, which the first INSERT to wait would otherwise meet.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
             while (await Sql.CountAsync(database, waiting) < 2)
             {
                 Assert.True(DateTime.UtcNow < deadline, "the two instances did not both reach the root's INSERT");
