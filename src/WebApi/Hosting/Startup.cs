@@ -63,6 +63,13 @@ public static class Startup
         if (!result.Created)
         {
             logger.LogInformation("Root tenant {TenantId} exists", result.TenantId);
+            if (result.ConfiguredKeyMissing)
+            {
+                logger.LogWarning(
+                    "Provisioning:Bootstrap:KeyId {KeyId} is not a key of this database: the root tenant existed before this start, " +
+                    "so the bootstrap settings were not used. Make a key with 'create-account-key --tenant root'.", options.KeyId);
+            }
+
             return;
         }
 

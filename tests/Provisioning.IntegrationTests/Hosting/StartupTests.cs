@@ -41,9 +41,11 @@ public sealed class StartupTests(ServiceFixture service)
             Assert.NotEqual(0, scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>().Database.GetCommandTimeout() ?? 30);
         }
 
-        // A restart with other bootstrap settings keeps the existing root (and makes no second one).
+        // A restart with other bootstrap settings keeps the existing root (and makes no second one), and says the
+        // configured key was not made.
         settings["Provisioning:Bootstrap:KeyId"] = "act_fedcba9876543210fedcba98";
-        await using (var second = new ConfiguredServiceFactory(database, settings))
+        var logs = new CollectingLoggerProvider();
+        await using (var second = new ConfiguredServiceFactory(database, settings, services: s => s.AddSingleton<ILoggerProvider>(logs)))
         {
             using var client = second.CreateClient();
             client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
@@ -52,6 +54,18 @@ public sealed class StartupTests(ServiceFixture service)
             var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
             Assert.Equal(1, await db.Tenants.CountAsync(t => t.ParentId == null));
             Assert.Equal(1, await db.ApiKeys.CountAsync());
+            Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+                && l.Contains("act_fedcba9876543210fedcba98 is not a key of this database", StringComparison.Ordinal));
+        }
+
+        // With the key the root was made with, nothing to say.
+        settings["Provisioning:Bootstrap:KeyId"] = keyId;
+        var quiet = new CollectingLoggerProvider();
+        await using (var third = new ConfiguredServiceFactory(database, settings, services: s => s.AddSingleton<ILoggerProvider>(quiet)))
+        {
+            third.CreateClient().Dispose();
+            Assert.DoesNotContain(quiet.Lines, l => l.Contains("is not a key of this database", StringComparison.Ordinal));
+            Assert.Contains(quiet.Lines, l => l.Contains("Root tenant", StringComparison.Ordinal) && l.Contains("exists", StringComparison.Ordinal));
         }
     }
 

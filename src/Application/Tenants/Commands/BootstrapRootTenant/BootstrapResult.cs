@@ -1,4 +1,8 @@
 namespace Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 
-/// <summary><see cref="Created"/> is false when a root tenant already existed; then no secret is returned.</summary>
-public sealed record BootstrapResult(bool Created, string TenantId, string? KeyId, string? Secret);
+/// <summary>
+/// <see cref="Created"/> is false when a root tenant already existed; then no secret is returned, and
+/// <see cref="ConfiguredKeyMissing"/> says whether a configured bootstrap key id is not a key of this database (the
+/// settings came after the first start, or another instance's settings made the root).
+/// </summary>
+public sealed record BootstrapResult(bool Created, string TenantId, string? KeyId, string? Secret, bool ConfiguredKeyMissing = false);

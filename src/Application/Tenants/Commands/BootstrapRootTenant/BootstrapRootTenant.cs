@@ -33,7 +33,9 @@ public sealed class BootstrapRootTenantCommandHandler(
         if (existing != default)
         {
             audit.NothingChanged(); // Started before: nothing to create.
-            return new BootstrapResult(false, existing.Value, null, null);
+            var configuredKeyMissing = !string.IsNullOrEmpty(command.KeyId)
+                && !await db.ApiKeys.AnyAsync(k => k.Id == new KeyId(command.KeyId), cancellationToken);
+            return new BootstrapResult(false, existing.Value, null, null, configuredKeyMissing);
         }
 
         var now = clock.GetUtcNow();
