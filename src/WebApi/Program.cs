@@ -11,7 +11,6 @@ using Microsoft.Extensions.Options;
 using Provisioning.Application;
 using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Security;
-using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 using Provisioning.Infrastructure;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Contracts;
@@ -118,9 +117,8 @@ public partial class Program
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);
 
-        builder.Services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.Section))
-            .Validate(o => string.IsNullOrEmpty(o.Secret) || o.Secret.Length >= BootstrapRootTenantCommandHandler.MinSecretLength,
-                $"Provisioning:Bootstrap:Secret must be at least {BootstrapRootTenantCommandHandler.MinSecretLength} characters (it is also an HS256 key).");
+        builder.Services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.Section));
+        builder.Services.AddSingleton<IValidateOptions<BootstrapOptions>, BootstrapOptionsValidation>();
         builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection(DatabaseOptions.Section));
         builder.Services.AddSingleton<BootstrapOutcome>();
 

@@ -25,11 +25,15 @@ public static class Text
     /// <summary>Throws a 400-class rule violation naming <paramref name="field"/> when a name holds a control character.</summary>
     public static void EnsureName(string value, string field)
     {
-        if (!IsValidName(value))
+        if (NameProblem(value, field) is { } problem)
         {
-            throw new DomainRuleException(field, $"{field} must not contain control characters.");
+            throw new DomainRuleException(field, problem);
         }
     }
+
+    /// <summary>The sentence <see cref="EnsureName"/> throws, or null when the name is fine.</summary>
+    public static string? NameProblem(string value, string field) =>
+        IsValidName(value) ? null : $"{field} must not contain control characters.";
 
     /// <summary>Throws a 400-class rule violation naming <paramref name="field"/> when free text holds NUL or a control character other than tab, CR or LF.</summary>
     public static void EnsureFreeText(string value, string field)

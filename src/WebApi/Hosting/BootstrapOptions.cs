@@ -1,3 +1,5 @@
+using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
+
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>Configuration section <c>Provisioning:Bootstrap</c>: the root tenant made on first start.</summary>
@@ -11,6 +13,8 @@ public sealed class BootstrapOptions
 
     /// <summary>When set, the root credentials made on first start are also written here as JSON (mode 600).</summary>
     public string? RootKeyFile { get; set; }
+
+    public BootstrapRootTenantCommand ToCommand() => new(TenantName, KeyId, Secret);
 }
 
 /// <summary>Configuration section <c>Provisioning:Database</c>.</summary>

@@ -46,7 +46,7 @@ public static class Startup
     private static async Task BootstrapRootTenantAsync(this WebApplication app, CancellationToken cancellationToken)
     {
         var options = app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
-        var command = new BootstrapRootTenantCommand(options.TenantName, options.KeyId, options.Secret);
+        var command = options.ToCommand();
         BootstrapResult result;
         try
         {

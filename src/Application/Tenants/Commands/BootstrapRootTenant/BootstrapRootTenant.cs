@@ -24,8 +24,6 @@ public sealed class BootstrapRootTenantCommandHandler(
     : ICommandHandler<BootstrapRootTenantCommand, BootstrapResult>
 {
     public const string DefaultTenantName = "Root";
-    /// <summary>The secret is also an HS256 key: shorter than 256 bits is too weak.</summary>
-    public const int MinSecretLength = 32;
 
     public async ValueTask<BootstrapResult> Handle(BootstrapRootTenantCommand command, CancellationToken cancellationToken)
     {
@@ -40,11 +38,7 @@ public sealed class BootstrapRootTenantCommandHandler(
 
         var now = clock.GetUtcNow();
         var tenant = Tenant.CreateRoot(string.IsNullOrWhiteSpace(command.TenantName) ? DefaultTenantName : command.TenantName, now);
-        var secret = string.IsNullOrEmpty(command.Secret) ? secrets.NewSecret() : command.Secret;
-        if (secret.Length < MinSecretLength)
-        {
-            throw new InvalidOperationException($"Provisioning:Bootstrap:Secret must be at least {MinSecretLength} characters.");
-        }
+        var secret = string.IsNullOrEmpty(command.Secret) ? secrets.NewSecret() : command.Secret; // BootstrapRootTenantCommandValidator
 
         var key = string.IsNullOrEmpty(command.KeyId)
             ? ApiKey.ForAccount(tenant.Id, "Bootstrap key", protector.Protect(secret), now)
