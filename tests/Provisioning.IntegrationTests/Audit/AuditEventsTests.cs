@@ -66,6 +66,10 @@ public sealed class AuditEventsTests(ServiceFixture service)
         await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" });
         await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" });
         await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" }); // already active: no event
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Whole object sent back", status = "active" }); // an update, naming the name only
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Suspended child", status = "suspended" }); // a suspension, naming both
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Still suspended", status = "suspended" }); // already suspended: an update
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" });
         await client.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "Ann@Example.com" }, HttpStatusCode.Created);
         await client.DeleteJsonAsync($"/v2/tenants/{child.Id}/users/ann@example.com");
         await client.DeleteJsonAsync($"/v2/tenants/{child.Id}");
@@ -84,9 +88,9 @@ public sealed class AuditEventsTests(ServiceFixture service)
             "serviceAccount.created", "serviceAccountKey.created", "serviceAccount.updated", "appAccess.granted", "appAccess.revoked",
             "serviceAccountKey.deleted", "serviceAccount.deleted", "accountKey.created", "key.disabled", "accountKey.deleted",
             "provisioningKey.created", "tenant.provisioned", "tenant.updated", "tenant.suspended", "tenant.resumed",
-            "tenantUser.added", "tenantUser.removed", "tenant.deleted", "app.deleted", "serviceAccount.created",
+            "tenant.updated", "tenant.suspended", "tenant.updated", "tenant.resumed", "tenantUser.added", "tenantUser.removed", "tenant.deleted", "app.deleted", "serviceAccount.created",
         ], Types(events));
-        Assert.Equal(events.Count - 5, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.TenantId == new TenantId(tenant.TenantId))));
+        Assert.Equal(events.Count - 9, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.TenantId == new TenantId(tenant.TenantId))));
 
         Assert.All(events, e =>
         {
@@ -99,7 +103,7 @@ public sealed class AuditEventsTests(ServiceFixture service)
 
         // An event belongs to the tenant it is about: changes to the child are the child's (its ancestors see them),
         // its deletion is filed under its parent, which outlives it.
-        var childEvents = new[] { 18, 19, 20, 21, 22 };
+        var childEvents = Enumerable.Range(18, 9).ToArray();
         Assert.All(events.Where((_, i) => childEvents.Contains(i)), e => Assert.Equal(child.Id, (string?)e["tenantId"]));
         Assert.All(events.Where((_, i) => !childEvents.Contains(i)), e => Assert.Equal(tenant.TenantId, (string?)e["tenantId"]));
 
@@ -108,13 +112,18 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Equal(appId, (string?)created["resource"]!["id"]);
         Assert.Equal(["displayName", "metadata"], created["changes"]!.AsArray().Select(c => (string)c!).ToArray());
         Assert.Equal(["displayName"], events[1]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        // A tenant PATCH's type follows what changed: the status it already had is not a suspension or a resumption.
+        Assert.Equal(["status"], events[19]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(["name"], events[21]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(["name", "status"], events[22]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(["name"], events[23]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
         Assert.Equal("audit-rename-1", (string?)events[1]["requestId"]);
         Assert.Equal(appKey.Id, (string?)events[2]["resource"]!["id"]);
         Assert.Equal(appId, (string?)events[2]["related"]!["id"]);
         Assert.Equal(["disabled"], events[3]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
         Assert.Equal(child.Id, (string?)events[17]["resource"]!["id"]);
         Assert.Equal(["name", "contacts"], events[18]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
-        Assert.Equal("ann@example.com", (string?)events[21]["resource"]!["id"]);
+        Assert.Equal("ann@example.com", (string?)events[25]["resource"]!["id"]);
     }
 
     [Fact]

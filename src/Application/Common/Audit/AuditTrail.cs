@@ -12,24 +12,27 @@ namespace Provisioning.Application.Common.Audit;
 /// </summary>
 public sealed class AuditTrail(IAuditEventWriter events, ICallerContext callerContext, TimeProvider clock) : IAuditTrail
 {
-    private AuditEventType? _type;
+    private IAuditedCommand? _command;
     private AuditActor? _systemActor;
     private bool _done;
 
-    internal void Begin(AuditEventType type, bool isSystem)
+    internal void Begin(IAuditedCommand command, bool isSystem)
     {
-        _type = type;
+        _command = command;
         _systemActor = isSystem ? AuditActor.Operator : null;
         _done = false;
     }
 
     public void Record(AuditResource resource, IEnumerable<string>? changes = null, AuditResource? related = null, TenantId? tenantId = null)
     {
-        var type = _type ?? throw new InvalidOperationException("Only an audited command records an audit event.");
+        var command = _command ?? throw new InvalidOperationException("Only an audited command records an audit event.");
         if (_done)
         {
-            throw new InvalidOperationException($"{type} recorded twice: a command writes one audit event.");
+            throw new InvalidOperationException($"{command.EventType} recorded twice: a command writes one audit event.");
         }
+
+        var named = changes as IReadOnlyCollection<string> ?? changes?.ToList() ?? [];
+        var type = command.EventTypeFor(named);
 
         AuditActor actor;
         TenantId where;
@@ -47,7 +50,7 @@ public sealed class AuditTrail(IAuditEventWriter events, ICallerContext callerCo
             onBehalfOf = caller.TenantId != caller.HomeTenantId ? caller.TenantId : null;
         }
 
-        events.Write(AuditEvent.Create(type, where, actor, onBehalfOf, resource, related, changes, callerContext.RequestId, clock.GetUtcNow()));
+        events.Write(AuditEvent.Create(type, where, actor, onBehalfOf, resource, related, named, callerContext.RequestId, clock.GetUtcNow()));
         _done = true;
     }
 
@@ -68,11 +71,11 @@ public sealed class AuditTrail(IAuditEventWriter events, ICallerContext callerCo
     /// <summary>Fails loudly when the handler recorded nothing. (The event, once recorded, goes with the COMMIT.)</summary>
     internal void Complete()
     {
-        var type = _type;
-        _type = null;
+        var command = _command;
+        _command = null;
         if (!_done)
         {
-            throw new InvalidOperationException($"The handler of a {type} command recorded no audit event.");
+            throw new InvalidOperationException($"The handler of a {command?.EventType} command recorded no audit event.");
         }
     }
 

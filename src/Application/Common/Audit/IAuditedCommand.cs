@@ -10,4 +10,11 @@ namespace Provisioning.Application.Common.Audit;
 public interface IAuditedCommand
 {
     AuditEventType EventType { get; }
+
+    /// <summary>
+    /// The type of the event the change makes, given the fields it named: <see cref="EventType"/> for most commands. A
+    /// command whose kind of change depends on what actually changed (a tenant PATCH that may or may not change its
+    /// status) says so here.
+    /// </summary>
+    AuditEventType EventTypeFor(IReadOnlyCollection<string> changes) => EventType;
 }

@@ -19,7 +19,7 @@ public sealed class AuditBehavior<TMessage, TResponse>(AuditTrail trail) : IPipe
             return await next(message, cancellationToken);
         }
 
-        trail.Begin(audited.EventType, MessageTraits<TMessage>.IsSystemMessage);
+        trail.Begin(audited, MessageTraits<TMessage>.IsSystemMessage);
         var response = await next(message, cancellationToken);
         trail.Complete();
         return response;

@@ -44,10 +44,6 @@ public static class CallerScope
         return await db.Tenants.Where(InSubtreeOf(home.Value)).AnyAsync(t => t.Id == id, cancellationToken);
     }
 
-    /// <summary>True when <paramref name="idOrSelf"/> names the caller's own tenant (<paramref name="home"/>) or one of its ancestors.</summary>
-    public static bool IsOwnTenantOrAncestor(this Caller caller, Tenant home, string idOrSelf) =>
-        home.Path.Contains(idOrSelf == Self ? caller.TenantId.Value : idOrSelf);
-
     // ---- Tenants: the acting tenant and its descendants. `self` names the acting tenant.
 
     public const string Self = "self";

@@ -1172,7 +1172,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
-        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>`maxTenants`, `status`, `createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
         /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
         /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
         /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
@@ -1189,7 +1189,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
-        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>`maxTenants`, `status`, `createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
         /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
         /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
         /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
@@ -1206,7 +1206,8 @@ namespace Provisioning.Client
         /// <br/>/v2/tenants/self` answers "who am I".
         /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
         /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
-        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `maxTenants`, `appCount`, `status`,
+        /// <br/>`lastActivityAt` and `createdAt`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -1222,7 +1223,8 @@ namespace Provisioning.Client
         /// <br/>/v2/tenants/self` answers "who am I".
         /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
         /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
-        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `maxTenants`, `appCount`, `status`,
+        /// <br/>`lastActivityAt` and `createdAt`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -1236,7 +1238,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
-        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
+        /// <br/>(else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
@@ -1255,7 +1258,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
-        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
+        /// <br/>(else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
@@ -7679,7 +7683,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
-        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>`maxTenants`, `status`, `createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
         /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
         /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
         /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
@@ -7699,7 +7703,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Each tenant in summary form: `id`, `name`, `parentId`, `logoUrl`, `contacts`, `maxApps`,
-        /// <br/>`createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
+        /// <br/>`maxTenants`, `status`, `createdAt`; grandchildren are reached through `GET /v2/tenants/{tenantId}`.
         /// <br/>Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` / `page[before]` (a
         /// <br/>record id); a bad value is 400 naming the parameter. The answer's `meta` has `hasMore`, `afterCursor` and
         /// <br/>`beforeCursor`, and `links.next` / `links.prev` are ready-made URLs.
@@ -7836,7 +7840,8 @@ namespace Provisioning.Client
         /// <br/>/v2/tenants/self` answers "who am I".
         /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
         /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
-        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `maxTenants`, `appCount`, `status`,
+        /// <br/>`lastActivityAt` and `createdAt`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -7855,7 +7860,8 @@ namespace Provisioning.Client
         /// <br/>/v2/tenants/self` answers "who am I".
         /// <br/>The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
         /// <br/>Answers `id`, `name`, `parentId`, `logoUrl`, `contacts`, `settings` (effective, inherited with its own
-        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `appCount` and `createdAt`.
+        /// <br/>laid over), `ownSettings`, `users`, `maxApps`, `maxTenants`, `appCount`, `status`,
+        /// <br/>`lastActivityAt` and `createdAt`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -7979,7 +7985,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
-        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
+        /// <br/>(else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
@@ -8001,7 +8008,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. Absent fields stay as
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
-        /// <br/>change its limits `contacts` and `maxApps` (else 403).
+        /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
+        /// <br/>(else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.

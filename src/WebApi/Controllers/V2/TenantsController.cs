@@ -52,7 +52,7 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
     /// Each tenant in summary form: <c>id</c>, <c>name</c>, <c>parentId</c>, <c>logoUrl</c>, <c>contacts</c>, <c>maxApps</c>,
-    /// <c>createdAt</c>; grandchildren are reached through <c>GET /v2/tenants/{tenantId}</c>.
+    /// <c>maxTenants</c>, <c>status</c>, <c>createdAt</c>; grandchildren are reached through <c>GET /v2/tenants/{tenantId}</c>.
     /// Cursor paging, oldest first: <c>page[size]</c> 1–100 (default 25) and at most one of <c>page[after]</c> / <c>page[before]</c> (a
     /// record id); a bad value is 400 naming the parameter. The answer's <c>meta</c> has <c>hasMore</c>, <c>afterCursor</c> and
     /// <c>beforeCursor</c>, and <c>links.next</c> / <c>links.prev</c> are ready-made URLs.
@@ -74,7 +74,8 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// /v2/tenants/self</c> answers "who am I".
     /// The tenant the request acts in or one of its descendants; a parent, sibling or stranger is 404, exactly as if it did not exist.
     /// Answers <c>id</c>, <c>name</c>, <c>parentId</c>, <c>logoUrl</c>, <c>contacts</c>, <c>settings</c> (effective, inherited with its own
-    /// laid over), <c>ownSettings</c>, <c>users</c>, <c>maxApps</c>, <c>appCount</c> and <c>createdAt</c>.
+    /// laid over), <c>ownSettings</c>, <c>users</c>, <c>maxApps</c>, <c>maxTenants</c>, <c>appCount</c>, <c>status</c>,
+    /// <c>lastActivityAt</c> and <c>createdAt</c>.
     /// </remarks>
     /// <param name="tenantId">The tenant id, or <c>self</c> for the tenant the request acts in.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
@@ -89,7 +90,8 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. Absent fields stay as
     /// they are.
     /// The tenant itself may change <c>name</c>, <c>logoUrl</c> and <c>settings</c>; only a caller whose own tenant is an ancestor may also
-    /// change its limits <c>contacts</c> and <c>maxApps</c> (else 403).
+    /// change its limits <c>contacts</c>, <c>maxApps</c> and <c>maxTenants</c>, and its <c>status</c> (<c>suspended</c> or <c>active</c>)
+    /// (else 403).
     /// <c>logoUrl</c>: null removes the logo; <c>maxApps</c>: null means no limit; in <c>settings</c> a null value removes the tenant's own
     /// value for that key (a null feature removes the whole feature), so the inherited value shows again.
     /// A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.

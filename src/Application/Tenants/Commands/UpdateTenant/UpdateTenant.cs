@@ -24,7 +24,15 @@ public sealed record UpdateTenantCommand(
     Optional<int?> MaxTenants = default,
     string? Status = null) : ICommand<TenantDto>, IAuditedCommand
 {
-    public AuditEventType EventType => Status is null ? AuditEventType.TenantUpdated : Domain.Tenants.TenantStatus.Parse(Status) == Domain.Tenants.TenantStatus.Suspended ? AuditEventType.TenantSuspended : AuditEventType.TenantResumed;
+    public AuditEventType EventType => AuditEventType.TenantUpdated;
+
+    /// <summary>A PATCH that changes the status is a suspension or a resumption, whatever else it set; one that sends the status the tenant already has is an update.</summary>
+    public AuditEventType EventTypeFor(IReadOnlyCollection<string> changes) =>
+        !changes.Contains(StatusField) ? AuditEventType.TenantUpdated
+        : Domain.Tenants.TenantStatus.Parse(Status!) == Domain.Tenants.TenantStatus.Suspended ? AuditEventType.TenantSuspended
+        : AuditEventType.TenantResumed;
+
+    internal const string StatusField = "status";
 }
 
 public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
@@ -35,15 +43,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         var caller = callerContext.Caller;
         var changesLimits = command.Contacts is not null || command.MaxApps.IsSet || command.MaxTenants.IsSet;
 
-        // The caller's own tenant, read once: it grants limits, and nobody suspends it or its ancestors.
-        var home = changesLimits || command.Status is not null
-            ? await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken)
-            : null;
-        if (command.Status is not null && caller.IsOwnTenantOrAncestor(home!, command.TenantId))
-        {
-            throw new ForbiddenException("A tenant cannot suspend or resume itself or an ancestor; an ancestor of it can.");
-        }
-
+        // Visibility first: an ancestor's id is 404 as if it did not exist, whatever the body asks (API.md §2).
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
         if (changesLimits && !caller.IsStrictAncestorOf(tenant))
         {
@@ -55,14 +55,16 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         {
             if (!caller.IsStrictAncestorOf(tenant))
             {
-                throw new ForbiddenException("Only an ancestor may suspend or resume a tenant; a tenant cannot suspend itself or an ancestor.");
+                throw new ForbiddenException("Only an ancestor may suspend or resume a tenant; a tenant cannot suspend or resume itself.");
             }
 
             tenant.ChangeStatus(command.Status);
         }
 
         // Limits are granted by the caller's own tenant, which cannot grant more than it has.
-        var grantor = home;
+        var grantor = changesLimits
+            ? await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken)
+            : null;
 
         if (command.Name is not null)
         {
@@ -95,7 +97,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         }
 
         // The event belongs to the tenant it is about (its ancestors see it too), whoever changed it.
-        audit.RecordIfChanged(AuditResource.Tenant(tenant.Id), tenantId: tenant.Id, changes: AuditChanges.Of(("name", command.Name is not null), ("logoUrl", command.LogoUrl.IsSet), ("contacts", command.Contacts is not null), ("settings", command.Settings is not null), ("maxApps", command.MaxApps.IsSet), ("maxTenants", command.MaxTenants.IsSet), ("status", statusChanges)));
+        audit.RecordIfChanged(AuditResource.Tenant(tenant.Id), tenantId: tenant.Id, changes: AuditChanges.Of(("name", command.Name is not null), ("logoUrl", command.LogoUrl.IsSet), ("contacts", command.Contacts is not null), ("settings", command.Settings is not null), ("maxApps", command.MaxApps.IsSet), ("maxTenants", command.MaxTenants.IsSet), (UpdateTenantCommand.StatusField, statusChanges)));
         await db.SaveChangesAsync(cancellationToken);
         if (command.MaxApps.IsSet || command.MaxTenants.IsSet)
         {
