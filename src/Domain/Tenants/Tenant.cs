@@ -188,7 +188,9 @@ public sealed class Tenant
     private static string NormalizeLogoUrl(string value, string field)
     {
         var trimmed = value.Trim();
+        // A URL holds no space and no control character (RFC 3986); Uri would let some through, and PostgreSQL refuses NUL.
         if (trimmed.Length > 2048
+            || trimmed.AsSpan().IndexOfAnyInRange('\u0000', ' ') >= 0 || trimmed.Contains('\u007f')
             || !Uri.TryCreate(trimmed, UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || string.IsNullOrEmpty(uri.Host))

@@ -41,6 +41,38 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ALogoUrlWithASpaceOrAControlCharacter_Is400NamingIt_OnProvisionAndPatch_AndChangesNothing()
+    {
+        using var root = service.Root();
+        var key = await root.CreateProvisioningKeyAsync();
+        // JSON escapes in the bodies (NUL, other control characters, tab, line feed, DEL), which the service decodes; and a space.
+        foreach (var bad in new[] { @"a\u0000b", @"a\u0001b", @"a\tb", "a b" })
+        {
+            var provisioned = await root.PostJsonAsync("/v2/tenants",
+                $$"""{"name":"Logo","key":"{{key}}","logo_url":"https://logo.example.com/{{bad}}.png"}""", HttpStatusCode.BadRequest);
+            Assert.Contains("logo_url", Http.Titles(provisioned));
+        }
+
+        var child = await root.ProvisionAsync(new { logo_url = "https://logo.example.com/ok.png" }, name: "Logo owner");
+        foreach (var bad in new[] { @"a\u0000b", @"a\u007fb", @"a\nb", @"a\tb" })
+        {
+            var patched = await root.PatchJsonAsync($"/v2/tenants/{child.Id}", $$"""{"logoUrl":"https://logo.example.com/{{bad}}.png"}""", HttpStatusCode.BadRequest);
+            Assert.Contains("logoUrl must be an absolute http or https URL", Http.Titles(patched));
+        }
+
+        var id = new Domain.Common.TenantId(child.Id);
+        Assert.Equal("https://logo.example.com/ok.png", await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == id).Select(t => t.LogoUrl).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task AnEventsFilterWithAControlCharacter_Is400NamingTheFilter()
+    {
+        using var root = service.Root();
+        var json = await root.GetJsonAsync("/v2/events?filter%5BresourceId%5D=a%00b", HttpStatusCode.BadRequest);
+        Assert.Contains("filter[resourceId] must not contain control characters", Http.Titles(json));
+    }
+
+    [Fact]
     public async Task TenantSettings_RefuseNulInValuesAndNames_ButKeepLineBreaksInValues()
     {
         using var root = service.Root();

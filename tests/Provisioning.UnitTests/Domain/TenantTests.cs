@@ -42,6 +42,11 @@ public sealed class TenantTests
     [InlineData("javascript:alert(1)")]
     [InlineData("/relative/logo.png")]
     [InlineData("not a url")]
+    [InlineData("https://logo.example.com/a\tb.png")]
+    [InlineData("https://logo.example.com/a b.png")]
+    [InlineData("https://logo.example.com/\u0000")]
+    [InlineData("https://logo.example.com/\u0001")]
+    [InlineData("https://logo.example.com/\u007f")]
     public void Child_RefusesNonHttpLogo(string logo)
     {
         var ex = Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", logo, null, null, null, Now));
