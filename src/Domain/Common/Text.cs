@@ -40,7 +40,10 @@ public static class Text
     {
         if (!IsValidFreeText(value))
         {
-            throw new DomainRuleException(field, $"{field} must not contain NUL or control characters other than tab, CR and LF.");
+            throw new DomainRuleException(field, FreeTextRule(field));
         }
     }
+
+    /// <summary>The sentence for free text that breaks <see cref="IsValidFreeText"/>, naming <paramref name="field"/>.</summary>
+    public static string FreeTextRule(string field) => $"{field} must not contain NUL or control characters other than tab, CR and LF.";
 }

@@ -19,6 +19,9 @@ public static class JsonElementExtensions
     {
         JsonValueKind.Undefined => Optional<string?>.Absent,
         JsonValueKind.Null => Optional<string?>.Of(null),
+        // As SafeStringConverter does for every string-typed body field, which a JsonElement never reaches.
+        JsonValueKind.String when element.GetString() is { } text && !Domain.Common.Text.IsValidFreeText(text) =>
+            throw new RequestValidationException(field, Domain.Common.Text.FreeTextRule(field)),
         JsonValueKind.String => Optional<string?>.Of(element.GetString()),
         _ => throw new RequestValidationException(field, $"{field} must be a string or null."),
     };

@@ -43,7 +43,7 @@ public static class ModelStateErrors
 
         if (entry.Errors.Any(e => e.Exception is Contracts.ControlCharacterException || e.ErrorMessage == ControlCharacterMessage))
         {
-            return $"{field} must not contain NUL or control characters other than tab, CR and LF.";
+            return Domain.Common.Text.FreeTextRule(field);
         }
 
         if (entry.Errors.Any(e => e.Exception is not null || e.ErrorMessage.Contains("JSON", StringComparison.OrdinalIgnoreCase)))
