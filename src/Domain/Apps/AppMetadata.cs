@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Provisioning.Domain.Common;
@@ -7,11 +8,15 @@ namespace Provisioning.Domain.Apps;
 
 /// <summary>
 /// Metadata rules: a flat JSON object whose values are strings, numbers or booleans, at most
-/// 4096 bytes once serialized. Kept as canonical JSON text.
+/// 4096 bytes once serialized (UTF-8, escaping only what JSON requires: "&lt;" or "é" count as what they are, not as the
+/// six-byte <c>\uXXXX</c> the default encoder writes). Kept as canonical JSON text.
 /// </summary>
 public static class AppMetadata
 {
     public const int MaxBytes = 4096;
+
+    // Not for HTML: the text is stored and parsed again before any answer is written.
+    private static readonly JsonSerializerOptions Canonical = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Validates a whole metadata object (null clears it) and returns its canonical JSON.</summary>
     public static string? Validate(JsonElement? metadata)
@@ -87,7 +92,7 @@ public static class AppMetadata
 
     private static string Serialize(JsonObject obj)
     {
-        var json = obj.ToJsonString();
+        var json = obj.ToJsonString(Canonical);
         if (Encoding.UTF8.GetByteCount(json) > MaxBytes)
         {
             throw new DomainRuleException("metadata", $"metadata must be at most {MaxBytes} bytes when serialized.");

@@ -95,8 +95,15 @@ public sealed class AppTests
     [Fact]
     public void Metadata_LimitCountsBytesNotCharacters()
     {
-        // 'é' is two bytes in UTF-8.
-        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('é', 2100)}}"}"""), Now));
+        // 'é' is two bytes in UTF-8 (and not the six of an escape): 2,044 of them and the framing are 4,096 bytes.
+        var app = App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('é', 2044)}}"}"""), Now);
+        Assert.Equal(4096, System.Text.Encoding.UTF8.GetByteCount(app.Metadata!));
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('é', 2045)}}"}"""), Now));
+        // Characters the default encoder escapes for HTML are what they are: 4,088 of '<' fit.
+        Assert.Equal(4096, System.Text.Encoding.UTF8.GetByteCount(App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('<', 4088)}}"}"""), Now).Metadata!));
+        // What JSON must escape counts as written: a line feed is two bytes.
+        App.Create(Tenant, "A", null, Json($$"""{"k":"{{string.Concat(Enumerable.Repeat(@"\n", 2044))}}"}"""), Now);
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{string.Concat(Enumerable.Repeat(@"\n", 2045))}}"}"""), Now));
     }
 
     [Fact]
