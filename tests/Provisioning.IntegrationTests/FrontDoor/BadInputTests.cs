@@ -51,6 +51,7 @@ public sealed class BadInputTests(ServiceFixture service)
             var provisioned = await root.PostJsonAsync("/v2/tenants",
                 $$"""{"name":"Logo","key":"{{key}}","logo_url":"https://logo.example.com/{{bad}}.png"}""", HttpStatusCode.BadRequest);
             Assert.Contains("logo_url", Http.Titles(provisioned));
+            Assert.False(provisioned["errors"]![0]!.AsObject().ContainsKey("requestId")); // only 5xx carry it, not a null on the rest
         }
 
         var child = await root.ProvisionAsync(new { logo_url = "https://logo.example.com/ok.png" }, name: "Logo owner");

@@ -12131,7 +12131,8 @@ namespace Provisioning.Client
 
     /// <summary>
     /// One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the
-    /// <br/>request id (the `X-Request-Id` header), so a report can be matched with the service's logs.
+    /// <br/>request id (the `X-Request-Id` header), so a report can be matched with the service's logs; other errors
+    /// <br/>have no `requestId`.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ApiError

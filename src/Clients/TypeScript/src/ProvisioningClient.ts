@@ -5125,7 +5125,7 @@ export interface AddTenantUserRequest {
     [key: string]: any;
 }
 
-/** One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the request id (the `X-Request-Id` header), so a report can be matched with the service's logs. */
+/** One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the request id (the `X-Request-Id` header), so a report can be matched with the service's logs; other errors have no `requestId`. */
 export interface ApiError {
     code: string;
     title: string;
