@@ -12,13 +12,16 @@ namespace Provisioning.WebApi.Contracts;
 /// </summary>
 public sealed class SafeStringConverter : JsonConverter<string>
 {
+    /// <summary>The message for a non-string where a string belongs; the model-state mapper turns it into a sentence naming the field.</summary>
+    public const string NotAString = "A string is expected.";
+
     public override bool HandleNull => false;
 
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new JsonException("A string is expected.");
+            throw new JsonException(NotAString);
         }
 
         return Check(reader.GetString()!);

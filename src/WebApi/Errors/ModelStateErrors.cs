@@ -8,7 +8,7 @@ namespace Provisioning.WebApi.Errors;
 /// into a 400 that names the field, in the route's envelope. Framework messages (which mention
 /// .NET types and byte positions) are replaced by plain ones.
 /// </summary>
-public static class ModelStateErrors
+public static partial class ModelStateErrors
 {
     public static IActionResult ToResult(ActionContext context)
     {
@@ -46,13 +46,38 @@ public static class ModelStateErrors
             return Domain.Common.Text.FreeTextRule(field);
         }
 
+        if (entry.Errors.Any(e => e.ErrorMessage.StartsWith(Contracts.Rfc3339Converter.Rule, StringComparison.Ordinal)))
+        {
+            return $"{field} {Contracts.Rfc3339Converter.Rule}";
+        }
+
+        if (entry.Errors.Any(e => e.ErrorMessage == Contracts.SafeStringConverter.NotAString))
+        {
+            return $"{field} must be a string.";
+        }
+
+        // AllowDuplicateProperties = false (Program.cs): "Duplicate property 'k' encountered during deserialization…".
+        if (entry.Errors.Select(e => DuplicateProperty().Match(e.ErrorMessage)).FirstOrDefault(m => m.Success) is { } duplicate)
+        {
+            var name = duplicate.Groups[1].Value;
+            return field == name || field.EndsWith("." + name, StringComparison.Ordinal)
+                ? $"{field} is given more than once."
+                : $"{field}.{name} is given more than once.";
+        }
+
         if (entry.Errors.Any(e => e.Exception is not null || e.ErrorMessage.Contains("JSON", StringComparison.OrdinalIgnoreCase)))
         {
             return $"{field} has an invalid value or type.";
         }
 
-        return $"{field}: the value '{Truncate(entry.AttemptedValue)}' is not valid.";
+        // A body field has no attempted value to show (it said "the value '' is not valid").
+        return entry.AttemptedValue is null
+            ? $"{field} has an invalid value or type."
+            : $"{field}: the value '{Truncate(entry.AttemptedValue)}' is not valid.";
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Duplicate property '(.+?)'")]
+    private static partial System.Text.RegularExpressions.Regex DuplicateProperty();
 
     private static string Truncate(string? value) => value is null ? string.Empty : value.Length <= 40 ? value : value[..40] + "…";
 }

@@ -65,6 +65,23 @@ public sealed class BadInputTests(ServiceFixture service)
         Assert.Equal("https://logo.example.com/ok.png", await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == id).Select(t => t.LogoUrl).SingleAsync()));
     }
 
+    [Theory]
+    [InlineData("/v2/apps", """{"displayName":"a","displayName":"b"}""", "displayName is given more than once.")]
+    [InlineData("/v2/apps", """{"displayName":"a","metadata":{"k":1,"k":2}}""", "metadata.k is given more than once.")]
+    [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":true,"useAnimalNames":false}}""", "settings.useAnimalNames is given more than once.")]
+    [InlineData("/v1.1/apps", """{"name":"a","name":"b"}""", "name is given more than once.")]
+    [InlineData("/v2/apps", """{"displayName":123}""", "displayName must be a string.")]
+    [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":"yes"}}""", "settings.useAnimalNames has an invalid value or type.")]
+    public async Task ABodyNamingAFieldTwice_OrAWrongType_Is400SayingWhich_NotWhicheverCameLast(string route, string body, string title)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var json = await client.PostJsonAsync(route, body, HttpStatusCode.BadRequest);
+        Assert.Equal(title, route.StartsWith("/v1.1", StringComparison.Ordinal) ? (string?)json["error"]!["description"] : Http.Titles(json));
+        var tenantId = new Domain.Common.TenantId(tenant.TenantId);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == tenantId)));
+    }
+
     [Fact]
     public async Task AnEventsFilterWithAControlCharacter_Is400NamingTheFilter()
     {

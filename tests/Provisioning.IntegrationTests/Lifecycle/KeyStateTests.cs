@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Provisioning.IntegrationTests.Fixtures;
@@ -118,10 +120,24 @@ public sealed class KeyStateTests(ServiceFixture service)
 
         // expiresAt in the past, or more than ten years ahead: 400 naming it; for every kind of key.
         var now = clock.GetUtcNow();
-        foreach (var route in new[] { $"/v2/serviceaccounts/{sa}/keys", "/v2/keys", "/v2/provisioningkeys" })
+        var app = await root.CreateAppAsync("Expiring keys");
+        foreach (var route in new[] { $"/v2/serviceaccounts/{sa}/keys", "/v2/keys", "/v2/provisioningkeys", $"/v2/apps/{app}/keys" })
         {
             Assert.Contains("expiresAt", Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = now.AddSeconds(-1) }, HttpStatusCode.BadRequest)));
             Assert.Contains("expiresAt", Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = now.AddYears(11) }, HttpStatusCode.BadRequest)));
+
+            // RFC 3339 or nothing: a time without its offset, or a date alone, would be read in the server's time zone.
+            var tomorrow = now.AddDays(1).ToUniversalTime();
+            foreach (var vague in new[] { tomorrow.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture), tomorrow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "tomorrow" })
+            {
+                Assert.Contains("expiresAt must be an RFC 3339 date and time with its offset",
+                    Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = vague }, HttpStatusCode.BadRequest)));
+            }
+
+            var withOffset = tomorrow.ToOffset(TimeSpan.FromHours(2)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
+            var made = await root.PostJsonAsync(route, new { displayName = "x", expiresAt = withOffset }, HttpStatusCode.Created);
+            var answered = made.AsObject().Single(p => p.Value is JsonObject).Value!["expiresAt"]!;
+            Assert.Equal(tomorrow.ToUnixTimeSeconds(), DateTimeOffset.Parse((string)answered!, CultureInfo.InvariantCulture).ToUnixTimeSeconds());
         }
 
         // The v1.1 key routes take it too.
