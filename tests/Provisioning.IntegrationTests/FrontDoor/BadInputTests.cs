@@ -82,6 +82,17 @@ public sealed class BadInputTests(ServiceFixture service)
         Assert.Equal(0, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == tenantId)));
     }
 
+    [Theory]
+    [InlineData("/v2/apps?page%5Bsize%5D=25&page%5Bsize%5D=abc", "page[size] is given more than once.", "v2")]
+    [InlineData("/v2/events?filter%5Btype%5D=app.created&filter%5Btype%5D=app.deleted", "filter[type] is given more than once.", "v2")]
+    [InlineData("/v1.1/apps?limit=25&limit=26", "limit is given more than once.", "v1")]
+    public async Task AQueryParameterGivenTwice_Is400NamingIt(string url, string title, string envelope)
+    {
+        using var root = service.Root();
+        var json = await root.GetJsonAsync(url, HttpStatusCode.BadRequest);
+        Assert.Equal(title, envelope == "v1" ? (string?)json["error"]!["description"] : Http.Titles(json));
+    }
+
     [Fact]
     public async Task AnEventsFilterWithAControlCharacter_Is400NamingTheFilter()
     {

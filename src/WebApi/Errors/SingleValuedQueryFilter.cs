@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+
+namespace Provisioning.WebApi.Errors;
+
+/// <summary>
+/// Every query parameter of the API takes one value: <c>?page[size]=25&amp;page[size]=abc</c> is a 400 naming it, not
+/// whichever value the binder happened to take (a client bug that would otherwise go unseen).
+/// </summary>
+public sealed class SingleValuedQueryFilter : IResourceFilter
+{
+    public void OnResourceExecuting(ResourceExecutingContext context)
+    {
+        foreach (var (name, values) in context.HttpContext.Request.Query)
+        {
+            if (values.Count > 1)
+            {
+                context.Result = new ObjectResult(ErrorEnvelope.Body(context.HttpContext, [new ApiError("bad_request", $"{name} is given more than once.")]))
+                {
+                    StatusCode = StatusCodes.Status400BadRequest,
+                };
+                return;
+            }
+        }
+    }
+
+    public void OnResourceExecuted(ResourceExecutedContext context)
+    {
+    }
+}
