@@ -1,6 +1,9 @@
 namespace Provisioning.Domain.Common;
 
-/// <summary>Display names and tenant names: trimmed, 1–100 characters, no control characters.</summary>
+/// <summary>
+/// Display names and tenant names: trimmed, 1–100 characters (Unicode code points, as PostgreSQL counts them: an emoji
+/// is one), at least one of them visible, no control characters (<see cref="Text.IsValidName"/>).
+/// </summary>
 public static class DisplayName
 {
     public const int MaxLength = 100;
@@ -12,16 +15,43 @@ public static class DisplayName
     public static string? Problem(string? value, string field = "displayName")
     {
         var trimmed = value?.Trim();
-        if (string.IsNullOrEmpty(trimmed))
+        if (string.IsNullOrEmpty(trimmed) || !HasVisible(trimmed))
         {
             return $"{field} must not be blank.";
         }
 
-        if (trimmed.Length > MaxLength)
+        if (trimmed.Length > MaxLength && CodePoints(trimmed) > MaxLength)
         {
             return $"{field} must be at most {MaxLength} characters.";
         }
 
         return Text.NameProblem(trimmed, field);
+    }
+
+    // Characters that show nothing on their own, which Trim leaves: zero-width space, joiners, word joiner, BOM.
+    private static readonly System.Buffers.SearchValues<char> Invisible = System.Buffers.SearchValues.Create("\u200b\u200c\u200d\u2060\ufeff");
+
+    private static bool HasVisible(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!char.IsWhiteSpace(c) && !Invisible.Contains(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int CodePoints(string value)
+    {
+        var count = 0;
+        foreach (var _ in value.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
     }
 }

@@ -7,7 +7,15 @@ namespace Provisioning.Domain.Common;
 /// </summary>
 public static class Text
 {
-    public static bool IsValidName(string value) => value.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') < 0 && !value.Contains('\u007f');
+    /// <summary>
+    /// No C0 or C1 control character, no DEL, and no bidirectional embedding, override or isolate (U+202A–U+202E,
+    /// U+2066–U+2069), which would make the name display in another order than it is stored ("Trojan Source").
+    /// </summary>
+    public static bool IsValidName(string value) =>
+        value.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') < 0
+        && value.AsSpan().IndexOfAnyInRange('\u007f', '\u009f') < 0
+        && value.AsSpan().IndexOfAnyInRange('\u202a', '\u202e') < 0
+        && value.AsSpan().IndexOfAnyInRange('\u2066', '\u2069') < 0;
 
     public static bool IsValidFreeText(string value)
     {

@@ -54,6 +54,8 @@ public sealed class AppsApiTests(ServiceFixture service)
         { """{}""", "displayName" },
         { """{"displayName":""}""", "displayName" },
         { """{"displayName":"   "}""", "displayName" },
+        { """{"displayName":"\u200b"}""", "displayName must not be blank" },
+        { """{"displayName":"Invoice\u202Egpj.exe"}""", "displayName must not contain control characters" },
         { $$"""{"displayName":"{{new string('x', 101)}}"}""", "displayName" },
         { """{"displayName":123}""", "displayName" },
         { """{"displayName":"ok","settings":{"conversationRetentionSeconds":-1}}""", "conversationRetentionSeconds" },
@@ -67,6 +69,18 @@ public sealed class AppsApiTests(ServiceFixture service)
         { """{"displayName":"ok",""", "JSON" },
         { """[1,2,3]""", "" },
     };
+
+    [Fact]
+    public async Task ADisplayNameOf100Emoji_Is100Characters_AndStoredAsSent()
+    {
+        var tenant = await service.NewTenantAsync();
+        var name = string.Concat(Enumerable.Repeat("\U0001F600", 100));
+        var created = await tenant.Client().PostJsonAsync("/v2/apps", new { displayName = name }, HttpStatusCode.Created);
+        Assert.Equal(name, (string?)created["app"]!["displayName"]);
+        var id = new AppId((string)created["app"]!["id"]!);
+        Assert.Equal(name, await service.QueryDbAsync(db => db.Apps.Where(a => a.Id == id).Select(a => a.DisplayName).SingleAsync()));
+        await tenant.Client().PostJsonAsync("/v2/apps", new { displayName = name + "\U0001F600" }, HttpStatusCode.BadRequest);
+    }
 
     [Theory]
     [MemberData(nameof(BadCreateBodies))]

@@ -27,17 +27,36 @@ public sealed class AppTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("   ")]
+    [InlineData("\u200b")]
+    [InlineData(" \u200b \ufeff\u2060 ")]
     public void Create_RefusesBlankDisplayName(string? name)
     {
         var ex = Assert.Throws<DomainRuleException>(() => App.Create(Tenant, name, null, null, Now));
         Assert.Equal("displayName", ex.Field);
+        Assert.Equal("displayName must not be blank.", ex.Message);
     }
 
     [Fact]
-    public void DisplayName_AllowsExactly100Characters()
+    public void DisplayName_AllowsExactly100Characters_CountedAsCodePoints()
     {
         Assert.Equal(100, App.Create(Tenant, new string('a', 100), null, null, Now).DisplayName.Length);
         Assert.Throws<DomainRuleException>(() => App.Create(Tenant, new string('a', 101), null, null, Now));
+        // An emoji outside the BMP is two UTF-16 units but one character (PostgreSQL's varchar(100) counts it as one).
+        var emoji = string.Concat(Enumerable.Repeat("\U0001F600", 100));
+        Assert.Equal(emoji, App.Create(Tenant, emoji, null, null, Now).DisplayName);
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, emoji + "\U0001F600", null, null, Now));
+        Assert.Equal("Zo\u00EB\u200dx", App.Create(Tenant, "Zo\u00EB\u200dx", null, null, Now).DisplayName); // a joiner inside a name is fine
+    }
+
+    [Theory]
+    [InlineData("Invoice\u202Egpj.exe")] // right-to-left override: displays as "Invoiceexe.jpg"
+    [InlineData("a\u2066b")]
+    [InlineData("a\u0085b")] // NEL, a C1 control
+    [InlineData("a\u009bb")]
+    public void DisplayName_RefusesBidiOverridesAndC1Controls(string name)
+    {
+        var ex = Assert.Throws<DomainRuleException>(() => App.Create(Tenant, name, null, null, Now));
+        Assert.Equal("displayName must not contain control characters.", ex.Message);
     }
 
     [Fact]
