@@ -12,7 +12,9 @@ namespace Provisioning.WebApi.Hosting;
 /// higher, see <see cref="ConfigureKestrel"/>, so that it is this middleware, not the server, that answers);</item>
 /// <item>a body over 100 KB is 413: by Content-Length at once, and for chunked bodies by the server's limit while
 /// reading (surfacing as a 413 from the exception handler);</item>
-/// <item>a body whose Content-Type names a charset other than UTF-8 is 415 (the API reads UTF-8 JSON only).</item>
+/// <item>a body whose Content-Type names a charset other than UTF-8 is 415 (the API reads UTF-8 JSON only); UTF-8 in
+/// any spelling (<c>"utf-8"</c> quoted, <c>utf8</c>) is written back as <c>charset=utf-8</c>, the one spelling the JSON
+/// reader takes.</item>
 /// </list>
 /// </summary>
 public sealed class RequestLimitsMiddleware(RequestDelegate next)
@@ -53,10 +55,21 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             return Refuse(context, StatusCodes.Status413PayloadTooLarge);
         }
 
-        if (request.ContentType is { } contentType && !IsUtf8(contentType))
+        if (request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var mediaType) && mediaType.Charset.HasValue)
         {
-            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-                "The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).");
+            // (Not a media type at all: not a charset question; the route's [Consumes] answers 415 for what it cannot read.)
+            var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset);
+            if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            {
+                return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                    "The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).");
+            }
+
+            if (mediaType.Charset != "utf-8")
+            {
+                mediaType.Charset = "utf-8";
+                request.ContentType = mediaType.ToString();
+            }
         }
 
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -66,19 +79,6 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         }
 
         return next(context);
-    }
-
-    private static bool IsUtf8(string contentType)
-    {
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
-        {
-            return true; // Not a charset question: the route's [Consumes] answers 415 for what it cannot read.
-        }
-
-        var charset = mediaType.Charset;
-        return !charset.HasValue
-            || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-            || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
     }
 
     private static long HeaderBytes(IHeaderDictionary headers)

@@ -153,14 +153,18 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
         Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == new Domain.Common.TenantId(tenant.TenantId)))));
     }
 
-    [Fact]
-    public async Task ExplicitUtf8Charset_IsAccepted()
+    [Theory]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json; charset=\"utf-8\"")] // a quoted parameter value is the same value (RFC 9110 §5.6.6)
+    [InlineData("application/json;charset=utf8")]
+    public async Task ExplicitUtf8Charset_IsAccepted(string contentType)
     {
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         using var response = await client.PostAsync("/v2/apps", content);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("Zürich", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["app"]!["displayName"]);
     }
 }
