@@ -12,7 +12,7 @@ namespace Provisioning.WebApi.Hosting;
 /// Kestrel refuses some requests before the application sees them — a malformed request line or path
 /// (<c>GET /v2/apps/%00</c>, invalid UTF-8, no leading slash), a malformed header line, a missing Host — and answers
 /// them with a bare <c>400</c> and no body. This connection middleware recognises exactly such an answer on its way
-/// out (an HTTP/1.x 4xx with <c>Content-Length: 0</c>, <c>Connection: close</c> and no <c>Content-Type</c>, which the
+/// out (an HTTP/1.x 4xx, or the 505 of a request line naming another HTTP version, with <c>Content-Length: 0</c>, <c>Connection: close</c> and no <c>Content-Type</c>, which the
 /// application itself never writes) and gives it the JSON error envelope of the route family the request named
 /// (v1.1 when its target started with <c>/v1.1</c>), an <c>X-Request-Id</c> and <c>nosniff</c>. Every other byte
 /// passes through untouched; the check costs a few byte comparisons per write.
@@ -156,7 +156,8 @@ public static class ServerRefusalEnvelopes
         {
             status = 0;
             if (written.Length is < 20 or > 1024
-                || !(written.StartsWith("HTTP/1.1 4"u8) || written.StartsWith("HTTP/1.0 4"u8))
+                || !(written.StartsWith("HTTP/1.1 4"u8) || written.StartsWith("HTTP/1.0 4"u8)
+                     || written.StartsWith("HTTP/1.1 505 "u8) || written.StartsWith("HTTP/1.0 505 "u8))
                 || !written.EndsWith("\r\n\r\n"u8)
                 || written.IndexOf("\r\nContent-Length: 0\r\n"u8) < 0
                 || written.IndexOf("\r\nConnection: close\r\n"u8) < 0
@@ -166,7 +167,7 @@ public static class ServerRefusalEnvelopes
             }
 
             status = (written[9] - '0') * 100 + (written[10] - '0') * 10 + (written[11] - '0');
-            return status is >= 400 and < 500;
+            return status is (>= 400 and < 500) or StatusCodes.Status505HttpVersionNotsupported;
         }
 
         private static byte[] Envelope(ReadOnlySpan<byte> bare, int status, bool v1)

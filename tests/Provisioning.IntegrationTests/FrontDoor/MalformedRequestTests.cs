@@ -37,6 +37,25 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         }
     }
 
+    [Theory]
+    [InlineData("GET /v2/apps HTTP/2.0\r\nHost: x\r\n\r\n", false)]
+    [InlineData("GET /v1.1/apps HTTP/1.2\r\nHost: x\r\n\r\n", true)]
+    public async Task ARequestLineOfAnotherHttpVersion_Is505InTheEnvelope(string request, bool v1)
+    {
+        var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(request));
+        Assert.StartsWith("HTTP/1.1 505 ", head);
+        Assert.Contains("X-Request-Id: ", head);
+        var json = JsonNode.Parse(body)!;
+        if (v1)
+        {
+            Http.AssertV1Error(json, "http_version_not_supported");
+        }
+        else
+        {
+            Http.AssertV2Error(json, "http_version_not_supported");
+        }
+    }
+
     [Fact]
     public async Task InvalidUtf8InThePath_IsAnsweredInTheEnvelope_AndGoodRequestsOnTheConnectionAreUntouched()
     {
