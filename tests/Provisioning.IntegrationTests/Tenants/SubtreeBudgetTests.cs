@@ -81,6 +81,24 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ProvisioningUnderATenant_GrantsAtMostItsOwnContacts_AndDefaultsToThem()
+    {
+        var (_, asChild) = await BudgetedChildAsync(new { contacts = 500 });
+        var key = await asChild.CreateProvisioningKeyAsync();
+
+        // API.md's example body asks for 10000: more than the child has, so 400 naming contacts, and nothing made.
+        var greedy = await asChild.PostJsonAsync("/v2/tenants", new { name = "greedy", key, contacts = 10000 }, HttpStatusCode.BadRequest);
+        Assert.Contains("contacts cannot be larger than your own tenant's (500)", Http.Titles(greedy));
+        Assert.Empty((await asChild.GetJsonAsync("/v2/tenants"))["tenants"]!.AsArray());
+
+        // Without contacts, the grandchild gets the child's 500 (not the 10000 a root's child would); 500 itself is fine.
+        var defaulted = await asChild.ProvisionAsync(name: "defaulted");
+        Assert.Equal(500, (int?)(await asChild.GetJsonAsync($"/v2/tenants/{defaulted.Id}"))["tenant"]!["contacts"]);
+        var exact = await asChild.ProvisionAsync(new { contacts = 500 }, name: "exact");
+        Assert.Equal(500, (int?)(await asChild.GetJsonAsync($"/v2/tenants/{exact.Id}"))["tenant"]!["contacts"]);
+    }
+
+    [Fact]
     public async Task MaxTenants_CountsEveryDescendant()
     {
         var (_, asChild) = await BudgetedChildAsync(new { maxTenants = 2 });
