@@ -127,6 +127,27 @@ public sealed class AuditEventsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TheActorIsTheKeyThatMadeTheChange_ServiceAccountAndAppKeysIncluded()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        var sa = await account.CreateServiceAccountAsync();
+        using var asServiceAccount = service.Basic(sa.Key);
+        var appId = await asServiceAccount.CreateAppAsync("Made by a service account");
+        var appKey = await account.CreateAppKeyAsync(appId);
+        using var asApp = service.Basic(appKey);
+        await asApp.PatchJsonAsync($"/v2/apps/{appId}", new { displayName = "Renamed by its own key" });
+
+        var events = (await AllEventsAsync(account, $"&filter[resourceId]={appId}")).Where(e => (string?)e["resource"]!["id"] == appId).ToList();
+        Assert.Equal(["app.created", "app.updated"], Types(events));
+        Assert.Equal((sa.Key.Id, "serviceAccount", tenant.TenantId), Actor(events[0]));
+        Assert.Equal((appKey.Id, "app", tenant.TenantId), Actor(events[1]));
+
+        static (string?, string?, string?) Actor(JsonNode e) =>
+            ((string?)e["actor"]!["keyId"], (string?)e["actor"]!["kind"], (string?)e["actor"]!["tenantId"]);
+    }
+
+    [Fact]
     public async Task ATenantSeesItsOwnAndItsDescendantsEvents_NeverAnAncestorsOrASiblings()
     {
         var parent = await service.NewTenantAsync(name: "Parent");

@@ -64,7 +64,15 @@ public sealed class SuspendTests(ServiceFixture service)
             create.Headers.Add("On-Behalf-Of", grandchild.Id);
             using var response = await root.SendAsync(create);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Http.AssertV2Error(JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "tenant_suspended");
         }
+
+        // No tenant is provisioned under it either: with a provisioning key the root made for it, acting on its behalf.
+        var childKey = await OnBehalfOfAsync(root, child.Id, HttpMethod.Post, "/v2/provisioningkeys", new { displayName = "for a grandchild" }, HttpStatusCode.Created);
+        var refused = await OnBehalfOfAsync(root, child.Id, HttpMethod.Post, "/v2/tenants",
+            new { name = "Under a suspended tenant", key = (string)childKey["provisioningKey"]!["secret"]! }, HttpStatusCode.Forbidden);
+        Http.AssertV2Error(refused, "tenant_suspended");
+        Assert.Equal(1, await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.ParentId == new TenantId(child.Id))));
 
         Assert.Equal(1, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(child.Id))));
 
@@ -75,6 +83,29 @@ public sealed class SuspendTests(ServiceFixture service)
             Assert.True(HttpStatusCode.OK == await StatusOfAsync(client, path), $"{name} after resuming");
             client.Dispose();
         }
+    }
+
+    private static async Task<JsonNode> OnBehalfOfAsync(HttpClient client, string tenantId, HttpMethod method, string url, object body, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(method, url) { Content = Http.Json(body) };
+        request.Headers.Add("On-Behalf-Of", tenantId);
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{method} {url}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    [Fact]
+    public async Task AnAncestorDeletesASuspendedTenant_AndItsCredentialsStayOut()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Suspended, then deleted");
+        using var asChild = service.Client(child);
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" });
+        await root.DeleteJsonAsync($"/v2/tenants/{child.Id}");
+        await root.GetJsonAsync($"/v2/tenants/{child.Id}", HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asChild.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.Id == new TenantId(child.Id))));
     }
 
     [Fact]
