@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Provisioning.IntegrationTests.Fixtures;
@@ -112,10 +114,29 @@ public sealed class KeyStateTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.OK, (await basic.GetAsync("/v2/apps")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await signed.GetAsync("/v2/apps")).StatusCode);
 
+        // Every other kind of key, expiring at the same instant: an account key, an app key, a provisioning key.
+        var accountKey = (await root.PostJsonAsync("/v2/keys", new { displayName = "30 min", expiresAt }, HttpStatusCode.Created))["key"]!;
+        using var asAccount = Client(ServiceFixture.BasicHeader((string)accountKey["id"]!, (string)accountKey["secret"]!));
+        var expiringApp = await root.CreateAppAsync("Expiring app key");
+        var appKey = (await root.PostJsonAsync($"/v2/apps/{expiringApp}/keys", new { displayName = "30 min", expiresAt }, HttpStatusCode.Created))["key"]!;
+        using var asApp = Client(ServiceFixture.BasicHeader((string)appKey["id"]!, (string)appKey["secret"]!));
+        var provisioningKey = (string)(await root.PostJsonAsync("/v2/provisioningkeys", new { displayName = "30 min", expiresAt }, HttpStatusCode.Created))["provisioningKey"]!["secret"]!;
+        Assert.Equal(HttpStatusCode.OK, (await asAccount.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await asApp.GetAsync($"/v2/apps/{expiringApp}")).StatusCode);
+
         clock.Advance(TimeSpan.FromMinutes(29));
         Assert.Equal(HttpStatusCode.OK, (await basic.GetAsync("/v2/apps")).StatusCode);
+        await root.PostJsonAsync("/v2/tenants", new { name = "Before expiry", key = provisioningKey }, HttpStatusCode.OK);
         clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(HttpStatusCode.Unauthorized, (await basic.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asAccount.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asApp.GetAsync($"/v2/apps/{expiringApp}")).StatusCode);
+        await root.PostJsonAsync("/v2/tenants", new { name = "After expiry", key = provisioningKey }, HttpStatusCode.Unauthorized);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Provisioning.Infrastructure.Persistence.ProvisioningDbContext>();
+            Assert.Equal(["Before expiry"], await db.Tenants.Where(t => t.Name.EndsWith(" expiry")).Select(t => t.Name).ToListAsync());
+        }
         Assert.Equal(HttpStatusCode.Unauthorized, (await signed.GetAsync("/v2/apps")).StatusCode);
 
         // expiresAt in the past, or more than ten years ahead: 400 naming it; for every kind of key.
