@@ -227,6 +227,18 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
         await service.Basic(a.Key).GetJsonAsync($"/v2/apps?filter[serviceAccountId]={a.Id}");
         Http.AssertV2Error(await service.Basic(a.Key).GetJsonAsync($"/v2/apps?filter[serviceAccountId]={b.Id}", HttpStatusCode.Forbidden), "forbidden");
         Http.AssertV2Error(await account.GetJsonAsync($"/v2/apps?filter[serviceAccountId]={IdGenerator.NewId()}", HttpStatusCode.NotFound), "not_found");
+
+        // The filter rides along in the paging links: following them walks A's apps only, forward and back.
+        var more = new[] { await service.Basic(a.Key).CreateAppAsync("A's 2"), await service.Basic(a.Key).CreateAppAsync("A's 3") };
+        await service.Basic(b.Key).CreateAppAsync("B's 2");
+        var first = await account.GetJsonAsync($"/v2/apps?filter[serviceAccountId]={a.Id}&page[size]=2");
+        var next = (string)first["links"]!["next"]!;
+        Assert.Contains($"filter%5BserviceAccountId%5D={a.Id}", next.Replace("filter[serviceAccountId]", "filter%5BserviceAccountId%5D", StringComparison.Ordinal));
+        var second = await account.GetJsonAsync(next);
+        Assert.Equal([appOfA, .. more], first["apps"]!.AsArray().Concat(second["apps"]!.AsArray()).Select(x => (string)x!["id"]!));
+        Assert.Null(second["links"]!["next"]);
+        var back = await account.GetJsonAsync((string)second["links"]!["prev"]!);
+        Assert.Equal([appOfA, more[0]], back["apps"]!.AsArray().Select(x => (string)x!["id"]!));
     }
 
     [Fact]
