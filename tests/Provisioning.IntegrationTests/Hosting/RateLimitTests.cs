@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Hosting;
@@ -29,5 +30,14 @@ public sealed class RateLimitTests(ServiceFixture service)
 
         await quietClient.GetJsonAsync("/v2/apps");
         Assert.Equal(HttpStatusCode.OK, (await noisyClient.GetAsync("/healthz")).StatusCode);
+
+        // A refused create with an Idempotency-Key stores nothing: once the window passes, a retry runs afresh.
+        var key = "rate-" + Guid.NewGuid().ToString("N");
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "limited" }) };
+        keyed.Headers.Add("Idempotency-Key", key);
+        using var limited = await noisyClient.SendAsync(keyed);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.False(await service.QueryDbAsync(db => db.IdempotencyRecords.AnyAsync(r => r.Key == key)));
+        Assert.False(await service.QueryDbAsync(db => db.Apps.AnyAsync(a => a.TenantId == new Domain.Common.TenantId(noisy.TenantId))));
     }
 }
