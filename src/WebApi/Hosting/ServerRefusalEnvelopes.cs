@@ -179,9 +179,10 @@ public static class ServerRefusalEnvelopes
             }
 
             var requestId = Guid.NewGuid().ToString("N");
+            var inBody = status >= 500 ? requestId : null; // 5xx bodies name it, as every other 5xx does (docs/errors.md)
             object body = v1
-                ? new V1ErrorResponse(new V1Error(code, title))
-                : new V2ErrorResponse([new ApiError(code, title)]);
+                ? new V1ErrorResponse(new V1Error(code, title, inBody))
+                : new V2ErrorResponse([new ApiError(code, title, inBody)]);
             var json = JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
 
             var text = Encoding.ASCII.GetString(bare);

@@ -44,15 +44,17 @@ public sealed class MalformedRequestTests(ServiceFixture service)
     {
         var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(request));
         Assert.StartsWith("HTTP/1.1 505 ", head);
-        Assert.Contains("X-Request-Id: ", head);
+        var requestId = head.Split("\r\n").Single(l => l.StartsWith("X-Request-Id: ", StringComparison.Ordinal))["X-Request-Id: ".Length..];
         var json = JsonNode.Parse(body)!;
         if (v1)
         {
             Http.AssertV1Error(json, "http_version_not_supported");
+            Assert.Equal(requestId, (string?)json["error"]!["requestId"]);
         }
         else
         {
             Http.AssertV2Error(json, "http_version_not_supported");
+            Assert.Equal(requestId, (string?)json["errors"]![0]!["requestId"]);
         }
     }
 
