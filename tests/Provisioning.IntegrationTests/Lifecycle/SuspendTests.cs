@@ -118,10 +118,13 @@ public sealed class SuspendTests(ServiceFixture service)
         using var asGrandchild = service.Client(grandchild);
 
         Http.AssertV2Error(await asChild.PatchJsonAsync("/v2/tenants/self", new { status = "suspended" }, HttpStatusCode.Forbidden), "forbidden");
+        Http.AssertV2Error(await asChild.PatchJsonAsync("/v2/tenants/self", new { status = "paused" }, HttpStatusCode.Forbidden), "forbidden"); // who before what
         Http.AssertV2Error(await asChild.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" }, HttpStatusCode.Forbidden), "forbidden");
         // An ancestor is not visible: 404 as if it did not exist, with a status or without (a 403 would confirm the id).
         Http.AssertV2Error(await asGrandchild.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" }, HttpStatusCode.NotFound), "not_found");
         Http.AssertV2Error(await asGrandchild.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Mine now" }, HttpStatusCode.NotFound), "not_found");
+        // Acting in its own child (On-Behalf-Of), the child sees that subtree only: its own tenant is 404 there as well.
+        Http.AssertV2Error(await OnBehalfOfAsync(asChild, grandchild.Id, HttpMethod.Patch, $"/v2/tenants/{child.Id}", new { status = "suspended" }, HttpStatusCode.NotFound), "not_found");
         Assert.Contains("status", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { status = "paused" }, HttpStatusCode.BadRequest)));
 
         // The child may suspend its own child, and an account acting on behalf of the child may too.

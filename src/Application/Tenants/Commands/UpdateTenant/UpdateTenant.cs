@@ -50,14 +50,16 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
         }
 
-        var statusChanges = command.Status is not null && Domain.Tenants.TenantStatus.Parse(command.Status) != tenant.Status;
+        var statusChanges = false;
         if (command.Status is not null)
         {
+            // Who may, before what: a tenant sending itself any status is 403, a known one or not.
             if (!caller.IsStrictAncestorOf(tenant))
             {
                 throw new ForbiddenException("Only an ancestor may suspend or resume a tenant; a tenant cannot suspend or resume itself.");
             }
 
+            statusChanges = Domain.Tenants.TenantStatus.Parse(command.Status) != tenant.Status;
             tenant.ChangeStatus(command.Status);
         }
 
