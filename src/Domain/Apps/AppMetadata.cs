@@ -8,14 +8,16 @@ namespace Provisioning.Domain.Apps;
 
 /// <summary>
 /// Metadata rules: a flat JSON object whose values are strings, numbers or booleans, at most
-/// 4096 bytes once serialized (UTF-8, escaping only what JSON requires: "&lt;" or "é" count as what they are, not as the
-/// six-byte <c>\uXXXX</c> the default encoder writes). Kept as canonical JSON text.
+/// 4096 bytes once serialized: compact JSON in UTF-8 with only the escapes JSON requires (<c>"</c>, <c>\</c> and control
+/// characters), so "&lt;", "é" or an emoji count as what they are (1, 2 and 4 bytes), not as the <c>\uXXXX</c> escapes an
+/// encoder may write. Kept as canonical JSON text.
 /// </summary>
 public static class AppMetadata
 {
     public const int MaxBytes = 4096;
 
-    // Not for HTML: the text is stored and parsed again before any answer is written.
+    // Not for HTML: the text is stored and parsed again before any answer is written. (It still writes characters outside
+    // the BMP as escaped surrogate pairs, hence the size is counted by MinimalJsonBytes, not from this text.)
     private static readonly JsonSerializerOptions Canonical = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Validates a whole metadata object (null clears it) and returns its canonical JSON.</summary>
@@ -92,12 +94,40 @@ public static class AppMetadata
 
     private static string Serialize(JsonObject obj)
     {
-        var json = obj.ToJsonString(Canonical);
-        if (Encoding.UTF8.GetByteCount(json) > MaxBytes)
+        if (MinimalJsonBytes(obj) > MaxBytes)
         {
             throw new DomainRuleException("metadata", $"metadata must be at most {MaxBytes} bytes when serialized.");
         }
 
-        return json;
+        return obj.ToJsonString(Canonical);
+    }
+
+    /// <summary>The size of a flat object as compact UTF-8 JSON with only the escapes JSON requires.</summary>
+    internal static int MinimalJsonBytes(JsonObject obj)
+    {
+        var bytes = 2 + Math.Max(0, obj.Count - 1); // the braces and the commas
+        foreach (var (name, value) in obj)
+        {
+            bytes += StringBytes(name) + 1; // and the colon
+            bytes += value!.GetValueKind() == JsonValueKind.String ? StringBytes(value.GetValue<string>()) : Encoding.UTF8.GetByteCount(value.ToJsonString());
+        }
+
+        return bytes;
+    }
+
+    private static int StringBytes(string value)
+    {
+        var bytes = 2 + Encoding.UTF8.GetByteCount(value);
+        foreach (var c in value)
+        {
+            bytes += c switch
+            {
+                '"' or '\\' or '\b' or '\f' or '\n' or '\r' or '\t' => 1, // two-character escapes
+                < ' ' => 5, // \u00XX
+                _ => 0,
+            };
+        }
+
+        return bytes;
     }
 }

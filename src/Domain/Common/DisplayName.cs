@@ -28,14 +28,15 @@ public static class DisplayName
         return Text.NameProblem(trimmed, field);
     }
 
-    // Characters that show nothing on their own, which Trim leaves: zero-width space, joiners, word joiner, BOM.
-    private static readonly System.Buffers.SearchValues<char> Invisible = System.Buffers.SearchValues.Create("\u200b\u200c\u200d\u2060\ufeff");
+    // Characters that show nothing on their own and are neither white space (which Trim takes) nor of the Format category
+    // (zero-width space and joiners, marks, soft hyphen, BOM, …): the combining grapheme joiner and the Hangul fillers.
+    private static readonly System.Buffers.SearchValues<char> Blank = System.Buffers.SearchValues.Create("\u034f\u115f\u1160\u3164\uffa0");
 
     private static bool HasVisible(string value)
     {
         foreach (var c in value)
         {
-            if (!char.IsWhiteSpace(c) && !Invisible.Contains(c))
+            if (!char.IsWhiteSpace(c) && !Blank.Contains(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format)
             {
                 return true;
             }

@@ -63,7 +63,7 @@ public sealed class ApiKey
     /// <summary>An account key with an id chosen by the operator (bootstrap from configuration).</summary>
     public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now)
     {
-        if (!KeyId.TryParse(id.Value, out _, out var kind) || kind != KeyKind.Account)
+        if (!KeyId.IsAccountId(id.Value))
         {
             throw new DomainRuleException("keyId", "An account key id must be 'act_' followed by 24 lowercase hex characters.");
         }

@@ -28,6 +28,9 @@ public readonly record struct KeyId(string Value) : IComparable<KeyId>
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>An account key's id: <c>act_</c> followed by 24 lowercase hex characters.</summary>
+    public static bool IsAccountId(string? value) => TryParse(value, out _, out var kind) && kind == KeyKind.Account;
+
     /// <summary>Parses a credential key id (act_, svc_, app_). Anything else, including injection attempts, is rejected.</summary>
     public static bool TryParse(string? value, out KeyId id, out KeyKind kind)
     {

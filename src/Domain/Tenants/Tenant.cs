@@ -188,9 +188,10 @@ public sealed class Tenant
     private static string NormalizeLogoUrl(string value, string field)
     {
         var trimmed = value.Trim();
-        // A URL holds no space and no control character (RFC 3986); Uri would let some through, and PostgreSQL refuses NUL.
+        // No control character (Uri would let some through, and PostgreSQL refuses NUL); a space is left to Uri, which
+        // escapes it, as logos stored with one before must still be sendable back.
         if (trimmed.Length > 2048
-            || trimmed.AsSpan().IndexOfAnyInRange('\u0000', ' ') >= 0 || trimmed.Contains('\u007f')
+            || !Text.IsValidName(trimmed)
             || !Uri.TryCreate(trimmed, UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || string.IsNullOrEmpty(uri.Host))

@@ -24,7 +24,8 @@ public sealed class TenantUser
     public static string NormalizeEmail(string? email, string field = "emails")
     {
         var trimmed = email?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxEmailLength
+        // An address is a name people read: no control character and no bidirectional override (Text.IsValidName).
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxEmailLength || !Text.IsValidName(trimmed)
             || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
             || !trimmed.Contains('@') || trimmed.Split('@')[1].Length == 0 || !trimmed.Split('@')[1].Contains('.'))
         {

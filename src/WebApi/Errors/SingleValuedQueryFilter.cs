@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Provisioning.Application.Common.Exceptions;
 
 namespace Provisioning.WebApi.Errors;
 
@@ -15,11 +15,7 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
         {
             if (values.Count > 1)
             {
-                context.Result = new ObjectResult(ErrorEnvelope.Body(context.HttpContext, [new ApiError("bad_request", $"{name} is given more than once.")]))
-                {
-                    StatusCode = StatusCodes.Status400BadRequest,
-                };
-                return;
+                throw new RequestValidationException(name, $"{name} is given more than once.");
             }
         }
     }

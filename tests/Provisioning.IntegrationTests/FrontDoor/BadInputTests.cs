@@ -41,12 +41,12 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task ALogoUrlWithASpaceOrAControlCharacter_Is400NamingIt_OnProvisionAndPatch_AndChangesNothing()
+    public async Task ALogoUrlWithAControlCharacter_Is400NamingIt_OnProvisionAndPatch_AndChangesNothing()
     {
         using var root = service.Root();
         var key = await root.CreateProvisioningKeyAsync();
-        // JSON escapes in the bodies (NUL, other control characters, tab, line feed, DEL), which the service decodes; and a space.
-        foreach (var bad in new[] { @"a\u0000b", @"a\u0001b", @"a\tb", "a b" })
+        // JSON escapes in the bodies (NUL, other control characters, tab, line feed, DEL), which the service decodes.
+        foreach (var bad in new[] { @"a\u0000b", @"a\u0001b", @"a\tb", @"a\u0085b" })
         {
             var provisioned = await root.PostJsonAsync("/v2/tenants",
                 $$"""{"name":"Logo","key":"{{key}}","logo_url":"https://logo.example.com/{{bad}}.png"}""", HttpStatusCode.BadRequest);
@@ -98,7 +98,7 @@ public sealed class BadInputTests(ServiceFixture service)
     {
         using var root = service.Root();
         var json = await root.GetJsonAsync("/v2/events?filter%5BresourceId%5D=a%00b", HttpStatusCode.BadRequest);
-        Assert.Contains("filter[resourceId] must not contain control characters", Http.Titles(json));
+        Assert.Contains("filter[resourceId] must not contain NUL or control characters", Http.Titles(json));
     }
 
     [Fact]

@@ -155,10 +155,16 @@ public sealed class KeyStateTests(ServiceFixture service)
                     Http.Titles(await root.PostJsonAsync(route, new { displayName = "x", expiresAt = vague }, HttpStatusCode.BadRequest)));
             }
 
-            var withOffset = tomorrow.ToOffset(TimeSpan.FromHours(2)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
-            var made = await root.PostJsonAsync(route, new { displayName = "x", expiresAt = withOffset }, HttpStatusCode.Created);
-            var answered = made.AsObject().Single(p => p.Value is JsonObject).Value!["expiresAt"]!;
-            Assert.Equal(tomorrow.ToUnixTimeSeconds(), DateTimeOffset.Parse((string)answered!, CultureInfo.InvariantCulture).ToUnixTimeSeconds());
+            foreach (var form in new[] { "yyyy-MM-ddTHH:mm:sszzz", "yyyy-MM-dd't'HH:mm:ss.fffzzz" })
+            {
+                var withOffset = tomorrow.ToOffset(TimeSpan.FromHours(2)).ToString(form, CultureInfo.InvariantCulture);
+                var made = await root.PostJsonAsync(route, new { displayName = "x", expiresAt = withOffset }, HttpStatusCode.Created);
+                var answered = made.AsObject().Single(p => p.Value is JsonObject).Value!["expiresAt"]!;
+                Assert.Equal(tomorrow.ToUnixTimeSeconds(), DateTimeOffset.Parse((string)answered!, CultureInfo.InvariantCulture).ToUnixTimeSeconds());
+            }
+
+            var lowerZ = await root.PostJsonAsync(route, new { displayName = "x", expiresAt = tomorrow.ToString("yyyy-MM-dd't'HH:mm:ss'z'", CultureInfo.InvariantCulture) }, HttpStatusCode.Created);
+            Assert.Equal(tomorrow.ToUnixTimeSeconds(), DateTimeOffset.Parse((string)lowerZ.AsObject().Single(p => p.Value is JsonObject).Value!["expiresAt"]!, CultureInfo.InvariantCulture).ToUnixTimeSeconds());
         }
 
         // The v1.1 key routes take it too.

@@ -29,6 +29,7 @@ public sealed class AppTests
     [InlineData("   ")]
     [InlineData("\u200b")]
     [InlineData(" \u200b \ufeff\u2060 ")]
+    [InlineData("\u200e\u00ad\u3164\u034f")] // a left-to-right mark, a soft hyphen, a Hangul filler, a combining grapheme joiner
     public void Create_RefusesBlankDisplayName(string? name)
     {
         var ex = Assert.Throws<DomainRuleException>(() => App.Create(Tenant, name, null, null, Now));
@@ -120,6 +121,10 @@ public sealed class AppTests
         Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('é', 2045)}}"}"""), Now));
         // Characters the default encoder escapes for HTML are what they are: 4,088 of '<' fit.
         Assert.Equal(4096, System.Text.Encoding.UTF8.GetByteCount(App.Create(Tenant, "A", null, Json($$"""{"k":"{{new string('<', 4088)}}"}"""), Now).Metadata!));
+        // An emoji is four bytes (an encoder may write it as a twelve-byte pair of escapes): 1,022 of them fit, 1,023 do not.
+        var emoji = string.Concat(Enumerable.Repeat("\U0001F680", 1022));
+        Assert.Equal(emoji, System.Text.Json.JsonDocument.Parse(App.Create(Tenant, "A", null, Json($$"""{"k":"{{emoji}}"}"""), Now).Metadata!).RootElement.GetProperty("k").GetString());
+        Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{emoji + "\U0001F680"}}"}"""), Now));
         // What JSON must escape counts as written: a line feed is two bytes.
         App.Create(Tenant, "A", null, Json($$"""{"k":"{{string.Concat(Enumerable.Repeat(@"\n", 2044))}}"}"""), Now);
         Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, Json($$"""{"k":"{{string.Concat(Enumerable.Repeat(@"\n", 2045))}}"}"""), Now));

@@ -43,7 +43,8 @@ public sealed class TenantTests
     [InlineData("/relative/logo.png")]
     [InlineData("not a url")]
     [InlineData("https://logo.example.com/a\tb.png")]
-    [InlineData("https://logo.example.com/a b.png")]
+    [InlineData("https://logo.example.com/a\u0085b.png")]
+    [InlineData("https://logo.example.com/a\u202Eb.png")]
     [InlineData("https://logo.example.com/\u0000")]
     [InlineData("https://logo.example.com/\u0001")]
     [InlineData("https://logo.example.com/\u007f")]
@@ -70,6 +71,8 @@ public sealed class TenantTests
     [InlineData("@example.com")]
     [InlineData("a b@example.com")]
     [InlineData("a@localhost")]
+    [InlineData("gro.elpmaxe\u202E@user")] // a right-to-left override
+    [InlineData("us\u0085er@example.com")]
     public void Child_RefusesBadEmails(string email) =>
         Assert.Equal("emails", Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", null, null, [email], null, Now)).Field);
 

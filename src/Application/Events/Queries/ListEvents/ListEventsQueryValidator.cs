@@ -14,8 +14,9 @@ public sealed class ListEventsQueryValidator : AbstractValidator<ListEventsQuery
             .OverridePropertyName("filter[type]").WithMessage("filter[type] is not an event type (see docs/events.md).");
         RuleFor(x => x.ResourceId).Length(1, 320).When(x => x.ResourceId is not null)
             .OverridePropertyName("filter[resourceId]").WithMessage("filter[resourceId] must be 1–320 characters.");
-        RuleFor(x => x.ResourceId).Must(id => Text.IsValidName(id!)).When(x => x.ResourceId is not null)
-            .OverridePropertyName("filter[resourceId]").WithMessage("filter[resourceId] must not contain control characters (no id or address has one).");
+        // (PostgreSQL refuses NUL: without this, a 500.)
+        RuleFor(x => x.ResourceId).Must(id => Text.IsValidFreeText(id!)).When(x => x.ResourceId is not null)
+            .OverridePropertyName("filter[resourceId]").WithMessage(Text.FreeTextRule("filter[resourceId]"));
         RuleFor(x => x.TenantId).Must(t => IdGenerator.IsValid(t!)).When(x => x.TenantId is not null)
             .OverridePropertyName("filter[tenantId]").WithMessage("filter[tenantId] is not a tenant id.");
     }

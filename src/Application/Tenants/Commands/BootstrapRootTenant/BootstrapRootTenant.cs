@@ -16,15 +16,18 @@ namespace Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 [SystemMessage]
 public sealed record BootstrapRootTenantCommand(string? TenantName, string? KeyId, string? Secret) : ICommand<BootstrapResult>, IAuditedCommand
 {
+    public const string DefaultTenantName = "Root";
+
     public AuditEventType EventType => AuditEventType.TenantBootstrapped;
+
+    /// <summary>The root's name: <see cref="TenantName"/>, or <see cref="DefaultTenantName"/> when that is blank.</summary>
+    public string RootName => string.IsNullOrWhiteSpace(TenantName) ? DefaultTenantName : TenantName;
 }
 
 public sealed class BootstrapRootTenantCommandHandler(
     IAuditTrail audit, IProvisioningDbContext db, ISecretProtector protector, ISecretGenerator secrets, TimeProvider clock)
     : ICommandHandler<BootstrapRootTenantCommand, BootstrapResult>
 {
-    public const string DefaultTenantName = "Root";
-
     public async ValueTask<BootstrapResult> Handle(BootstrapRootTenantCommand command, CancellationToken cancellationToken)
     {
         var existing = await db.Tenants.AsNoTracking().Where(t => t.ParentId == null).Select(t => t.Id).FirstOrDefaultAsync(cancellationToken);
@@ -37,7 +40,7 @@ public sealed class BootstrapRootTenantCommandHandler(
         }
 
         var now = clock.GetUtcNow();
-        var tenant = Tenant.CreateRoot(string.IsNullOrWhiteSpace(command.TenantName) ? DefaultTenantName : command.TenantName, now);
+        var tenant = Tenant.CreateRoot(command.RootName, now);
         var secret = string.IsNullOrEmpty(command.Secret) ? secrets.NewSecret() : command.Secret; // BootstrapRootTenantCommandValidator
 
         var key = string.IsNullOrEmpty(command.KeyId)

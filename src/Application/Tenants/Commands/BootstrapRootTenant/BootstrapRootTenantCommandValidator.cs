@@ -15,16 +15,15 @@ public sealed class BootstrapRootTenantCommandValidator : AbstractValidator<Boot
 
     public BootstrapRootTenantCommandValidator()
     {
-        RuleFor(c => c.TenantName).Custom((name, context) =>
+        RuleFor(c => c.RootName).Custom((name, context) =>
         {
-            // Blank means the default name.
-            if (!string.IsNullOrWhiteSpace(name) && DisplayName.Problem(name, nameof(BootstrapRootTenantCommand.TenantName)) is { } problem)
+            if (DisplayName.Problem(name, nameof(BootstrapRootTenantCommand.TenantName)) is { } problem)
             {
                 context.AddFailure(nameof(BootstrapRootTenantCommand.TenantName), problem);
             }
         });
         RuleFor(c => c.KeyId)
-            .Must(id => KeyId.TryParse(id, out _, out var kind) && kind == KeyKind.Account)
+            .Must(KeyId.IsAccountId)
             .When(c => !string.IsNullOrEmpty(c.KeyId))
             .WithMessage("KeyId must be 'act_' followed by 24 lowercase hex characters (or unset, for a fresh one).");
         RuleFor(c => c.Secret!.Length)
