@@ -19,6 +19,10 @@ public static partial class ModelStateErrors
             .Select(e => new ApiError("bad_request", Describe(e.Key, e.Value!, context)))
             .DistinctBy(e => e.Title)
             .ToList();
+        if (errors.Find(e => e.Title == NotJson) is { } notJson)
+        {
+            errors = [notJson]; // nothing else about a body that could not be read is worth saying
+        }
 
         if (errors.Count == 0)
         {
@@ -30,15 +34,25 @@ public static partial class ModelStateErrors
 
     private static readonly string ControlCharacterMessage = new Contracts.ControlCharacterException().Message;
 
+    private const string NotJson = "The request body is not valid JSON.";
+
     private static string Describe(string key, ModelStateEntry entry, ActionContext context)
     {
         var field = key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key;
         var isBodyParameter = context.ActionDescriptor.Parameters.Any(p =>
             p.Name == key && p.BindingInfo?.BindingSource == BindingSource.Body);
+        // The JSON reader's own complaints (cut short, a stray character) carry a byte position; a value of the wrong
+        // type says "could not be converted". The first is the body's fault wherever the reader stopped.
+        if (entry.Errors.Any(e => e.ErrorMessage.Contains("BytePositionInLine", StringComparison.Ordinal)
+                                  && !e.ErrorMessage.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)))
+        {
+            return NotJson;
+        }
+
         if (field is "" or "$" || isBodyParameter)
         {
             var hasBody = context.HttpContext.Request.ContentLength is > 0 || context.HttpContext.Request.Headers.TransferEncoding.Count > 0;
-            return hasBody ? "The request body is not valid JSON." : "A JSON request body is required.";
+            return hasBody ? "The request body must be a JSON object." : "A JSON request body is required.";
         }
 
         if (entry.Errors.Any(e => e.Exception is Contracts.ControlCharacterException || e.ErrorMessage == ControlCharacterMessage))

@@ -72,7 +72,12 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v1.1/apps", """{"name":"a","name":"b"}""", "name is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":123}""", "displayName must be a string.")]
     [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":"yes"}}""", "settings.useAnimalNames has an invalid value or type.")]
-    public async Task ABodyNamingAFieldTwice_OrAWrongType_Is400SayingWhich_NotWhicheverCameLast(string route, string body, string title)
+    [InlineData("/v2/apps", """{"displayName":""", "The request body is not valid JSON.")]
+    [InlineData("/v2/apps", """{"displayName":"a"} x""", "The request body is not valid JSON.")]
+    [InlineData("/v2/apps", """[]""", "The request body must be a JSON object.")]
+    [InlineData("/v2/apps", """null""", "The request body must be a JSON object.")]
+    [InlineData("/v1.1/apps", """5""", "The request body must be a JSON object.")]
+    public async Task ABadBody_Is400SayingWhatIsWrong_AFieldGivenTwiceIncluded(string route, string body, string title)
     {
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
