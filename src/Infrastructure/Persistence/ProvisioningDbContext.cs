@@ -112,8 +112,15 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     internal bool MayHaveRevokedCredentials { get; set; }
 
     /// <summary>
-    /// A unique index refusing a row is an expected outcome (two requests racing for one name), not a fault: it
-    /// becomes a <see cref="Application.Common.Exceptions.ConflictException"/> (409), logged as such, never with a stack trace.
+    /// Races between requests are expected outcomes, not faults, each logged as such, never with a stack trace:
+    /// <list type="bullet">
+    /// <item>a unique index refusing a row (two requests racing for one name) is a
+    /// <see cref="Application.Common.Exceptions.ConflictException"/> (409);</item>
+    /// <item>a row this request read and then changed or deleted, gone before its write (two deletes of one app), and a
+    /// row inserted under a parent another request just deleted (a key for an app being deleted) are a
+    /// <see cref="Application.Common.Exceptions.NotFoundException"/> (404) of what is gone: the answer the later request
+    /// would have had a moment later. The transaction rolls back with it.</item>
+    /// </list>
     /// </summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
@@ -125,7 +132,35 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         {
             throw new Application.Common.Exceptions.ConflictException("A record with these values already exists.");
         }
+        catch (DbUpdateConcurrencyException ex)
+        {
+            throw new Application.Common.Exceptions.NotFoundException(ResourceName(ex.Entries.FirstOrDefault()?.Metadata.ClrType));
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation } fk
+                                           && fk.MessageText.StartsWith("insert or update", StringComparison.Ordinal))
+        {
+            throw new Application.Common.Exceptions.NotFoundException(ReferencedResource(fk.ConstraintName));
+        }
     }
+
+    private static string ResourceName(Type? entity) => entity?.Name switch
+    {
+        nameof(App) => "App",
+        nameof(Tenant) => "Tenant",
+        nameof(ServiceAccount) => "Service account",
+        nameof(ProvisioningKey) => "Provisioning key",
+        nameof(TenantUser) => "User",
+        nameof(AppGrant) => "App",
+        _ => "Key",
+    };
+
+    /// <summary>The principal of a foreign key by EF's naming (<c>fk_{table}_{principal}_{column}</c>).</summary>
+    private static string ReferencedResource(string? constraint) => constraint switch
+    {
+        { } c when c.EndsWith("_service_accounts_service_account_id", StringComparison.Ordinal) => "Service account",
+        { } c when c.EndsWith("_apps_app_id", StringComparison.Ordinal) => "App",
+        _ => "Tenant",
+    };
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ProvisioningDbContext).Assembly);

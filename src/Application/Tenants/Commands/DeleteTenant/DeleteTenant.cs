@@ -36,7 +36,13 @@ public sealed class DeleteTenantCommandHandler(
         // Its keys' revocation follows from their rows going (see Infrastructure/Credentials/Revocation).
         // Filed under its parent, which outlives it (its ancestors see it; the tenant's own events go with the trail).
         audit.Record(AuditResource.Tenant(tenant.Id), tenantId: tenant.ParentId);
-        await db.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
+        if (await db.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            // Another request deleted it first (this one waited for its row, then found it gone): 404, and the rollback
+            // takes back this request's release of the budgets and its event, which the first delete already made.
+            throw new NotFoundException("Tenant");
+        }
+
         return Unit.Value;
     }
 }

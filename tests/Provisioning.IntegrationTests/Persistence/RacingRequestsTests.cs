@@ -1,0 +1,78 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Domain.Common;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Persistence;
+
+/// <summary>
+/// Requests racing for one resource: the first wins, the others get the answer they would have had a moment later (404),
+/// never a 500, and nothing is counted twice.
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class RacingRequestsTests(ServiceFixture service)
+{
+    private static async Task<HttpStatusCode[]> InParallelAsync(int count, Func<int, Task<HttpResponseMessage>> send)
+    {
+        using var start = new SemaphoreSlim(0);
+        var sends = Enumerable.Range(0, count).Select(async i =>
+        {
+            await start.WaitAsync();
+            using var response = await send(i);
+            return response.StatusCode;
+        }).ToList();
+        start.Release(count);
+        return await Task.WhenAll(sends);
+    }
+
+    [Fact]
+    public async Task ParallelDeletesOfOneTenant_OneWins_AndItsBudgetIsGivenBackOnce()
+    {
+        using var root = service.Root();
+        var parent = await root.ProvisionAsync(name: "Budgeted parent " + Guid.NewGuid().ToString("N")[..6]);
+        await root.PatchJsonAsync($"/v2/tenants/{parent.Id}", new { maxTenants = 1 });
+        using var asParent = service.Client(parent);
+
+        for (var round = 0; round < 3; round++)
+        {
+            var child = await asParent.ProvisionAsync(name: "Doomed " + round);
+            var statuses = await InParallelAsync(20, _ => asParent.DeleteAsync($"/v2/tenants/{child.Id}"));
+            Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.OK));
+            Assert.All(statuses, s => Assert.Contains(s, new[] { HttpStatusCode.OK, HttpStatusCode.NotFound }));
+            var deletedEvents = await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.Type == "tenant.deleted" && e.ResourceId == child.Id));
+            Assert.Equal(1, deletedEvents);
+        }
+
+        // One child at a time, as the budget says: the three deletes gave back three, not sixty.
+        await asParent.ProvisionAsync(name: "The one allowed");
+        var key = await asParent.CreateProvisioningKeyAsync();
+        Http.AssertV2Error(await asParent.PostJsonAsync("/v2/tenants", new { name = "One too many", key }, HttpStatusCode.PaymentRequired), "payment_required");
+        Assert.Equal(1, await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.ParentId == new TenantId(parent.Id))));
+    }
+
+    [Fact]
+    public async Task ParallelDeletesOfOneApp_OneWins_TheOthersAre404()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var appId = await client.CreateAppAsync("Deleted ten times at once");
+        var statuses = await InParallelAsync(10, _ => client.DeleteAsync($"/v2/apps/{appId}"));
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(9, statuses.Count(s => s == HttpStatusCode.NotFound));
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(tenant.TenantId))));
+    }
+
+    [Fact]
+    public async Task KeysMadeForAnAppBeingDeleted_Are201Or404_NeverA500()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var appId = await client.CreateAppAsync("Deleted while keys are made");
+        var statuses = await InParallelAsync(10, i => i == 0
+            ? client.DeleteAsync($"/v2/apps/{appId}")
+            : client.PostAsync($"/v2/apps/{appId}/keys", Http.Json(new { displayName = "racing" })));
+        Assert.Equal(HttpStatusCode.OK, statuses[0]);
+        Assert.All(statuses.Skip(1), s => Assert.Contains(s, new[] { HttpStatusCode.Created, HttpStatusCode.NotFound }));
+        Assert.Equal(0, await service.QueryDbAsync(db => db.ApiKeys.CountAsync(k => k.AppId == new AppId(appId))));
+    }
+}
