@@ -72,6 +72,7 @@ app.UseHealthChecks(HealthProbes.Ready, new HealthCheckOptions { Predicate = c =
 
 app.UseRouting();
 app.UseAuthentication();
+app.Use(ConfigureJwtBearerOptions.RaiseSuspension);
 app.UseMiddleware<RequestLogScopeMiddleware>();
 app.UseRateLimiter();
 app.UseAuthorization();

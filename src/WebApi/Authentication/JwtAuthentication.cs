@@ -28,6 +28,14 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
     public const string Algorithm = SecurityAlgorithms.HmacSha256;
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private const string CredentialItem = "provisioning.jwt.credential";
+    private const string SuspendedItem = "provisioning.jwt.suspended";
+
+    /// <summary>
+    /// After authentication: a JWT of a suspended tenant is 403 <c>tenant_suspended</c>, as Basic is. (Thrown inside
+    /// JwtBearer's events it came out the same, but JwtBearer logged each one as an error with its stack trace first.)
+    /// </summary>
+    public static Task RaiseSuspension(HttpContext context, RequestDelegate next) =>
+        context.Items.ContainsKey(SuspendedItem) ? throw new Domain.Tenants.TenantSuspendedException() : next(context);
 
     public void Configure(string? name, JwtBearerOptions options)
     {
@@ -155,8 +163,16 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
     /// </summary>
     private static System.Security.Claims.ClaimsPrincipal? Accept(HttpContext context, Credential credential, DateTimeOffset now)
     {
-        if (!credential.IsUsableAt(now))
+        try
         {
+            if (!credential.IsUsableAt(now))
+            {
+                return null;
+            }
+        }
+        catch (Domain.Tenants.TenantSuspendedException)
+        {
+            context.Items[SuspendedItem] = true; // raised by RaiseSuspension, outside JwtBearer
             return null;
         }
 

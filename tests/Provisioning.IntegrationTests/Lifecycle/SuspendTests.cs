@@ -51,10 +51,15 @@ public sealed class SuspendTests(ServiceFixture service)
         var suspended = (await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" }))["tenant"]!;
         Assert.Equal("suspended", (string?)suspended["status"]);
 
+        var logsBefore = service.Factory.Logs.Lines.Count;
         foreach (var (name, client, path) in credentials)
         {
             Assert.True(HttpStatusCode.Forbidden == await StatusOfAsync(client, path, "tenant_suspended"), $"{name} while suspended");
+            Assert.True(HttpStatusCode.Forbidden == await StatusOfAsync(client, path, "tenant_suspended"), $"{name} while suspended, sent again");
         }
+
+        // An expected refusal, logged as one: no line at Error (JwtBearer logged each JWT's as an error with a stack trace).
+        Assert.DoesNotContain(service.Factory.Logs.Lines.Skip(logsBefore), l => l.StartsWith("Error", StringComparison.Ordinal));
 
         // The ancestor keeps full control, but nothing is provisioned under the suspended tenant, not even on its behalf.
         Assert.Equal("To suspend", (string?)(await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!["name"]);
