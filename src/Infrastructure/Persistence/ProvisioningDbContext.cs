@@ -143,6 +143,24 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         }
     }
 
+    public async Task LockForUpdateAsync(object entity, CancellationToken cancellationToken)
+    {
+        var entry = Entry(entity);
+        var key = entry.Metadata.FindPrimaryKey()!.Properties.Single();
+        var value = entry.Property(key.Name).CurrentValue;
+        var column = key.GetColumnName(Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!));
+        // The table and column names are the model's, never input; the id goes as a parameter.
+        var sql = $"SELECT 1 AS \"Value\" FROM \"{entry.Metadata.GetTableName()}\" WHERE \"{column}\" = {{0}} FOR UPDATE";
+        var locked = await Database.SqlQueryRaw<int>(sql, key.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value!)
+            .ToListAsync(cancellationToken);
+        if (locked.Count == 0)
+        {
+            throw new Application.Common.Exceptions.NotFoundException(ResourceName(entry.Metadata.ClrType));
+        }
+
+        await entry.ReloadAsync(cancellationToken);
+    }
+
     private static string ResourceName(Type? entity) => entity?.Name switch
     {
         nameof(App) => "App",

@@ -63,6 +63,31 @@ public sealed class RacingRequestsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ParallelMergePatches_AllLand_NoneIsLost()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var appId = await client.CreateAppAsync("Merged into ten times at once");
+        var statuses = await InParallelAsync(10, i => client.PatchAsync($"/v2/apps/{appId}", Http.Json(new { metadata = new Dictionary<string, int> { [$"k{i}"] = i } })));
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        var metadata = (await client.GetJsonAsync($"/v2/apps/{appId}"))["app"]!["metadata"]!.AsObject();
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"k{i}").Order(), metadata.Select(p => p.Key).Order());
+
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Settings merged in parallel");
+        statuses = await InParallelAsync(10, i => root.PatchAsync($"/v2/tenants/{child.Id}",
+            Http.Json(new { settings = new Dictionary<string, Dictionary<string, string>> { ["f"] = new() { [$"k{i}"] = "v" } } })));
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        var own = (await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!["ownSettings"]!["f"]!.AsObject();
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"k{i}").Order(), own.Select(p => p.Key).Order());
+
+        // Parallel suspensions: one changes the status, so one tenant.suspended event; the others change nothing.
+        statuses = await InParallelAsync(10, _ => root.PatchAsync($"/v2/tenants/{child.Id}", Http.Json(new { status = "suspended" })));
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(1, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.Type == "tenant.suspended" && e.ResourceId == child.Id)));
+    }
+
+    [Fact]
     public async Task KeysMadeForAnAppBeingDeleted_Are201Or404_NeverA500()
     {
         var tenant = await service.NewTenantAsync();

@@ -22,4 +22,11 @@ public interface IProvisioningDbContext
     IQueryable<AuditEvent> AuditEvents { get; }
 
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Before a read-modify-write of a tracked row (a merge of metadata or settings): takes the row's lock for the rest of
+    /// the transaction and reloads it, so that parallel merges apply one after another, each on the last one's result,
+    /// instead of each on the row as it was read (all but one lost). A row deleted meanwhile is a 404.
+    /// </summary>
+    Task LockForUpdateAsync(object entity, CancellationToken cancellationToken);
 }

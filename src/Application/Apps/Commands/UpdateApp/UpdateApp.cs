@@ -25,6 +25,11 @@ public sealed class UpdateAppCommandHandler(IAuditTrail audit, IProvisioningDbCo
     public async ValueTask<AppDto> Handle(UpdateAppCommand command, CancellationToken cancellationToken)
     {
         var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        if (command.Settings is not null || command.Metadata.IsSet)
+        {
+            await db.LockForUpdateAsync(app, cancellationToken); // both merge into what is there
+        }
+
         if (command.DisplayName is not null)
         {
             app.Rename(command.DisplayName);

@@ -50,6 +50,13 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
         }
 
+        if (command.Settings is not null || command.Status is not null)
+        {
+            // Settings merge into what is there, and whether the status changes decides the event: both from the row as
+            // it is once this request holds it (before anything is changed here: the reload would undo it).
+            await db.LockForUpdateAsync(tenant, cancellationToken);
+        }
+
         var statusChanges = false;
         if (command.Status is not null)
         {
