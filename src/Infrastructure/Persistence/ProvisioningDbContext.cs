@@ -150,7 +150,9 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         var value = entry.Property(key.Name).CurrentValue;
         var column = key.GetColumnName(Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!));
         // The table and column names are the model's, never input; the id goes as a parameter.
-        var sql = $"SELECT 1 AS \"Value\" FROM \"{entry.Metadata.GetTableName()}\" WHERE \"{column}\" = {{0}} FOR UPDATE";
+        // NO KEY UPDATE: it waits for other writers of the row, not for the KEY SHARE locks of inserts that reference it
+        // (an app being created in the tenant, a key for the app).
+        var sql = $"SELECT 1 AS \"Value\" FROM \"{entry.Metadata.GetTableName()}\" WHERE \"{column}\" = {{0}} FOR NO KEY UPDATE";
         var locked = await Database.SqlQueryRaw<int>(sql, key.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value!)
             .ToListAsync(cancellationToken);
         if (locked.Count == 0)
@@ -158,7 +160,10 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
             throw new Application.Common.Exceptions.NotFoundException(ResourceName(entry.Metadata.ClrType));
         }
 
-        await entry.ReloadAsync(cancellationToken);
+        if (entry.State != EntityState.Detached)
+        {
+            await entry.ReloadAsync(cancellationToken);
+        }
     }
 
     private static string ResourceName(Type? entity) => entity?.Name switch

@@ -88,6 +88,23 @@ public sealed class RacingRequestsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ParallelNoOpAdds_AreTheNoOpAnswer_NotA409()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var sa = await client.CreateServiceAccountAsync();
+        var appId = await client.CreateAppAsync("Granted ten times at once");
+        var grants = await InParallelAsync(10, _ => client.PutAsync($"/v2/serviceaccounts/{sa.Id}/apps/{appId}", null));
+        Assert.All(grants, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(1, await service.QueryDbAsync(db => db.AppGrants.CountAsync(g => g.AppId == new AppId(appId))));
+
+        var adds = await InParallelAsync(10, _ => client.PostAsync("/v2/tenants/self/users", Http.Json(new { email = "same@example.com" })));
+        Assert.Equal(1, adds.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(9, adds.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(1, await service.QueryDbAsync(db => db.AuditEvents.CountAsync(e => e.Type == "tenantUser.added" && e.ResourceId == "same@example.com" && e.TenantId == new TenantId(tenant.TenantId))));
+    }
+
+    [Fact]
     public async Task KeysMadeForAnAppBeingDeleted_Are201Or404_NeverA500()
     {
         var tenant = await service.NewTenantAsync();
