@@ -37,6 +37,10 @@ public sealed class KeyStateTests(ServiceFixture service)
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync($"/v2/apps/{appId}")).StatusCode);
         Assert.True((bool)(await account.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys"))["keys"]![0]!["disabled"]!);
+        // No token is issued for a disabled key: it would be refused at once.
+        Assert.Contains("disabled", Http.Titles(await account.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}/jwt", HttpStatusCode.Conflict)));
+        var v1Refusal = await account.GetJsonAsync($"/v1.1/apps/{appId}/keys/{appKey.Id}/jwt", HttpStatusCode.Conflict);
+        Assert.Contains("disabled", (string?)v1Refusal["error"]!["description"]);
 
         await account.PatchJsonAsync($"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}", new { disabled = false });
         await account.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { disabled = false });
@@ -46,6 +50,7 @@ public sealed class KeyStateTests(ServiceFixture service)
         }
 
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync($"/v2/apps/{appId}")).StatusCode);
+        await account.GetJsonAsync($"/v1.1/apps/{appId}/keys/{appKey.Id}/jwt");
         Assert.Contains("disabled", Http.Titles(await account.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { }, HttpStatusCode.BadRequest)));
     }
 
@@ -131,6 +136,7 @@ public sealed class KeyStateTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.Unauthorized, (await basic.GetAsync("/v2/apps")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await asAccount.GetAsync("/v2/apps")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await asApp.GetAsync($"/v2/apps/{expiringApp}")).StatusCode);
+        Assert.Contains("expired", Http.Titles(await root.GetJsonAsync($"/v2/serviceaccounts/{sa}/keys/{keyId}/jwt", HttpStatusCode.Conflict)));
         await root.PostJsonAsync("/v2/tenants", new { name = "After expiry", key = provisioningKey }, HttpStatusCode.Unauthorized);
         await using (var scope = factory.Services.CreateAsyncScope())
         {

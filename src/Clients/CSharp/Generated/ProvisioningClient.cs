@@ -1004,7 +1004,8 @@ namespace Provisioning.Client
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
         /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
-        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404; a disabled or
+        /// <br/>expired key is 409 (a token for it would be refused at once).
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <param name="keyId">The service-account key id (`svc_…`).</param>
@@ -1021,7 +1022,8 @@ namespace Provisioning.Client
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
         /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
-        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404; a disabled or
+        /// <br/>expired key is 409 (a token for it would be refused at once).
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <param name="keyId">The service-account key id (`svc_…`).</param>
@@ -6905,7 +6907,8 @@ namespace Provisioning.Client
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
         /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
-        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404; a disabled or
+        /// <br/>expired key is 409 (a token for it would be refused at once).
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <param name="keyId">The service-account key id (`svc_…`).</param>
@@ -6925,7 +6928,8 @@ namespace Provisioning.Client
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Answers `{"jwt":"…"}`: HS256, header `kid` = the key id, claims `scope` = `account`, `iat` and `exp`
         /// <br/>(lifetime `Provisioning:Jwt:Lifetime`, default one hour). Send it as `Authorization: Bearer`.
-        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+        /// <br/>Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404; a disabled or
+        /// <br/>expired key is 409 (a token for it would be refused at once).
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
         /// <param name="keyId">The service-account key id (`svc_…`).</param>
@@ -7018,6 +7022,16 @@ namespace Provisioning.Client
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ProvisioningApiException<V2ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)

@@ -2823,6 +2823,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;

@@ -206,7 +206,8 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
     /// Answers <c>{"jwt":"…"}</c>: HS256, header <c>kid</c> = the key id, claims <c>scope</c> = <c>account</c>, <c>iat</c> and <c>exp</c>
     /// (lifetime <c>Provisioning:Jwt:Lifetime</c>, default one hour). Send it as <c>Authorization: Bearer</c>.
-    /// Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404.
+    /// Deleting the key makes its JWTs fail at once. A service account or key that is not visible is 404; a disabled or
+    /// expired key is 409 (a token for it would be refused at once).
     /// </remarks>
     /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
     /// <param name="keyId">The service-account key id (<c>svc_…</c>).</param>
@@ -214,6 +215,7 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     [HttpGet("{serviceAccountId}/keys/{keyId}/jwt", Name = "IssueServiceAccountKeyJwt")]
     [ProducesResponseType<JwtResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status409Conflict)]
     public async Task<JwtResponse> IssueServiceAccountKeyJwt(string serviceAccountId, string keyId, CancellationToken ct) =>
         new((await sender.Send(new IssueServiceAccountKeyJwtQuery(serviceAccountId, keyId), ct)).Jwt);
 

@@ -12,13 +12,13 @@ namespace Provisioning.Application.AppKeys.Queries.IssueAppKeyJwt;
 public sealed record IssueAppKeyJwtQuery(string AppId, string KeyId) : IQuery<JwtDto>;
 
 public sealed class IssueAppKeyJwtQueryHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector, ITokenIssuer tokens)
+    IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector, ITokenIssuer tokens, TimeProvider clock)
     : IQueryHandler<IssueAppKeyJwtQuery, JwtDto>
 {
     public async ValueTask<JwtDto> Handle(IssueAppKeyJwtQuery query, CancellationToken cancellationToken)
     {
         var app = await db.GetVisibleAppAsync(callerContext.Caller, query.AppId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(query.KeyId, KeyKind.App, cancellationToken);
-        return new JwtDto(tokens.Issue(key.Id, protector.Unprotect(key.ProtectedSecret), JwtScope.For(key.Kind), key.ExpiresAt));
+        return tokens.IssueFor(key, protector, clock.GetUtcNow());
     }
 }

@@ -10,13 +10,13 @@ namespace Provisioning.Application.ServiceAccounts.Queries.IssueServiceAccountKe
 public sealed record IssueServiceAccountKeyJwtQuery(string ServiceAccountId, string KeyId) : IQuery<JwtDto>;
 
 public sealed class IssueServiceAccountKeyJwtQueryHandler(
-    IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector, ITokenIssuer tokens)
+    IProvisioningDbContext db, ICallerContext callerContext, ISecretProtector protector, ITokenIssuer tokens, TimeProvider clock)
     : IQueryHandler<IssueServiceAccountKeyJwtQuery, JwtDto>
 {
     public async ValueTask<JwtDto> Handle(IssueServiceAccountKeyJwtQuery query, CancellationToken cancellationToken)
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, query.ServiceAccountId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(query.KeyId, KeyKind.ServiceAccount, cancellationToken);
-        return new JwtDto(tokens.Issue(key.Id, protector.Unprotect(key.ProtectedSecret), JwtScope.For(key.Kind), key.ExpiresAt));
+        return tokens.IssueFor(key, protector, clock.GetUtcNow());
     }
 }
