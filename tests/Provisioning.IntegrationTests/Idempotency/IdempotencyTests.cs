@@ -221,12 +221,13 @@ public sealed class IdempotencyTests(ServiceFixture service)
 
         // So is a 400 that the validation throws before the request has sent anything to the database (its claim
         // included): the retry is the first answer again, and a different body under a used key is 422.
-        var invalid = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "invalid", """{"name":"No key"}"""));
-        var invalidAgain = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "invalid", """{"name":"No key"}"""));
+        var tooMany = System.Text.Json.JsonSerializer.Serialize(new { name = "Too many users", key = "prv_x", emails = Enumerable.Range(0, 1001).Select(i => $"u{i}@example.com") });
+        var invalid = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "invalid", tooMany));
+        var invalidAgain = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "invalid", tooMany));
         Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
         Assert.True(Replayed(invalidAgain.Response));
         Assert.Equal(invalid.Body, invalidAgain.Body);
-        var otherInvalid = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "over-budget", """{"name":"No key"}"""));
+        var otherInvalid = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "over-budget", tooMany));
         Assert.Equal((HttpStatusCode)422, otherInvalid.Status);
         Http.AssertV2Error(JsonNode.Parse(otherInvalid.Body)!, "idempotency_key_reused");
         Assert.Equal("application/json; charset=utf-8", otherInvalid.Response.Content.Headers.ContentType?.ToString());

@@ -39,10 +39,12 @@ public sealed class ProvisionTenantCommandHandler(
         var candidates = await db.ProvisioningKeys.AsNoTracking().Where(k => k.TenantId == caller.TenantId && !k.Disabled)
             .ToListAsync(cancellationToken);
         var hashes = candidates.Where(k => k.IsUsableAt(now)).Select(k => k.SecretHash).ToList();
-        var matches = hashes.Aggregate(false, (found, hash) => hasher.Verify(command.Key!, hash) | found);
+        var matches = !string.IsNullOrEmpty(command.Key) && hashes.Aggregate(false, (found, hash) => hasher.Verify(command.Key, hash) | found);
         if (!matches)
         {
-            throw new UnauthorizedException("The provisioning key is not valid for this tenant.");
+            throw new UnauthorizedException(string.IsNullOrEmpty(command.Key)
+                ? "key (a provisioning key of this tenant) is required."
+                : "The provisioning key is not valid for this tenant.");
         }
 
         var parent = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.TenantId, cancellationToken);
