@@ -62,6 +62,9 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
           AND (t.max_apps IS NOT NULL OR t.max_tenants IS NOT NULL);
         """, tenant, cancellationToken);
 
+    public Task HoldCreatesAsync(CancellationToken cancellationToken) =>
+        ExecuteAsync("SELECT pg_advisory_xact_lock(@lock);", default, cancellationToken);
+
     public Task RecountAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
         SELECT pg_advisory_xact_lock(@lock);
@@ -151,7 +154,11 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         command.Transaction = transaction.GetDbTransaction();
         command.CommandText = sql;
         command.Parameters.Add(new NpgsqlParameter("lock", BudgetLock));
-        command.Parameters.Add(new NpgsqlParameter("tenant", tenant.Value));
+        if (tenant != default)
+        {
+            command.Parameters.Add(new NpgsqlParameter("tenant", tenant.Value));
+        }
+
         await db.SendLeadingWithAsync(command, readByPosition: false, cancellationToken);
         return command;
     }

@@ -105,6 +105,22 @@ public sealed class RacingRequestsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ABudgetChangedWhileAppsAreCreatedUnderIt_NeitherSideFails()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Budget changed under load " + Guid.NewGuid().ToString("N")[..6]);
+        await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { maxApps = 1000 });
+        using var asChild = service.Client(child);
+        var statuses = await InParallelAsync(40, i => i % 4 == 0
+            ? root.PatchAsync($"/v2/tenants/{child.Id}", Http.Json(new { maxApps = 1000 + i }))
+            : asChild.PostAsync("/v2/apps", Http.Json(new { displayName = "under a changing budget " + i })));
+        Assert.True(statuses.All(s => s is HttpStatusCode.OK or HttpStatusCode.Created),
+            string.Join("\n", service.Factory.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).TakeLast(3)));
+        var created = statuses.Count(s => s == HttpStatusCode.Created);
+        Assert.Equal(created, (int)(await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!["appCount"]!);
+    }
+
+    [Fact]
     public async Task KeysMadeForAnAppBeingDeleted_Are201Or404_NeverA500()
     {
         var tenant = await service.NewTenantAsync();

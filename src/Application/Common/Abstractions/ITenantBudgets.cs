@@ -30,6 +30,13 @@ public interface ITenantBudgets
     Task ReleaseSubtreeAsync(TenantId tenant, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Before a tenant's budgets are set, ahead of any row this request changes: waits for the app and tenant creates in
+    /// flight and holds new ones off until the transaction ends. (A create holds the budgets' shared lock while it waits
+    /// for a tenant's row; a budget change that held the row first and then asked for this lock deadlocked with it.)
+    /// </summary>
+    Task HoldCreatesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// After a tenant's budgets were set (saved in this transaction): counts what its subtree holds now, so that the
     /// budget starts from the truth. Waits for app and tenant creates in flight to finish.
     /// </summary>

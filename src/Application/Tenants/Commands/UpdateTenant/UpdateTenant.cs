@@ -50,6 +50,11 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
         }
 
+        if (command.MaxApps.IsSet || command.MaxTenants.IsSet)
+        {
+            await budgets.HoldCreatesAsync(cancellationToken); // before any row of this request: see its docs
+        }
+
         if (command.Settings is not null || command.Status is not null)
         {
             // Settings merge into what is there, and whether the status changes decides the event: both from the row as
