@@ -20,7 +20,7 @@ public static class DisplayName
             return $"{field} must not be blank.";
         }
 
-        if (trimmed.Length > MaxLength && CodePoints(trimmed) > MaxLength)
+        if (trimmed.Length > MaxLength && trimmed.EnumerateRunes().Count() > MaxLength)
         {
             return $"{field} must be at most {MaxLength} characters.";
         }
@@ -45,14 +45,4 @@ public static class DisplayName
         return false;
     }
 
-    private static int CodePoints(string value)
-    {
-        var count = 0;
-        foreach (var _ in value.EnumerateRunes())
-        {
-            count++;
-        }
-
-        return count;
-    }
 }

@@ -143,7 +143,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         }
     }
 
-    public async Task LockForUpdateAsync(object entity, CancellationToken cancellationToken)
+    public async Task LockForUpdateAsync(object entity, CancellationToken cancellationToken, bool reload = true)
     {
         var entry = Entry(entity);
         var key = entry.Metadata.FindPrimaryKey()!.Properties.Single();
@@ -160,7 +160,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
             throw new Application.Common.Exceptions.NotFoundException(ResourceName(entry.Metadata.ClrType));
         }
 
-        if (entry.State != EntityState.Detached)
+        if (reload && entry.State != EntityState.Detached)
         {
             await entry.ReloadAsync(cancellationToken);
         }

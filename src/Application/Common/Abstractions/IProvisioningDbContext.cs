@@ -26,8 +26,9 @@ public interface IProvisioningDbContext
     /// <summary>
     /// Before a read-modify-write of a tracked row (a merge of metadata or settings): takes the row's lock for the rest of
     /// the transaction and reloads it, so that parallel merges apply one after another, each on the last one's result,
-    /// instead of each on the row as it was read (all but one lost). A row deleted meanwhile is a 404. An untracked row
-    /// is only locked: what the request reads after this sees the latest committed data (read committed).
+    /// instead of each on the row as it was read (all but one lost). A row deleted meanwhile is a 404. With
+    /// <paramref name="reload"/> false (or an untracked row) it is only locked: what the request reads after this sees the
+    /// latest committed data (read committed), for a lock that only serialises look-then-insert.
     /// </summary>
-    Task LockForUpdateAsync(object entity, CancellationToken cancellationToken);
+    Task LockForUpdateAsync(object entity, CancellationToken cancellationToken, bool reload = true);
 }

@@ -25,7 +25,7 @@ public sealed class GrantAppAccessCommandHandler(IAuditTrail audit, IProvisionin
         var app = await db.GetVisibleAppAsync(caller, command.AppId, cancellationToken);
         // Parallel grants of one app wait for each other here, so the later ones find the grant (200) instead of racing
         // for its key (409).
-        await db.LockForUpdateAsync(account, cancellationToken);
+        await db.LockForUpdateAsync(account, cancellationToken, reload: false);
         if (!await db.AppGrants.AnyAsync(g => g.ServiceAccountId == account.Id && g.AppId == app.Id, cancellationToken))
         {
             audit.Record(AuditResource.ServiceAccount(account.Id), ["apps"], AuditResource.App(app.Id));

@@ -19,7 +19,7 @@ public sealed class AddTenantUserCommandHandler(IAuditTrail audit, IProvisioning
     {
         // Parallel adds of one address wait for each other on the tenant's row, so the later ones find the user (200)
         // instead of racing for its key (409); the users are read once the row is held.
-        await db.LockForUpdateAsync(await db.GetVisibleTenantAsync(callerContext.Caller, command.TenantId, cancellationToken), cancellationToken);
+        await db.LockForUpdateAsync(await db.GetVisibleTenantAsync(callerContext.Caller, command.TenantId, cancellationToken), cancellationToken, reload: false);
         var tenant = await db.GetVisibleTenantAsync(callerContext.Caller, command.TenantId, cancellationToken, withUsers: true);
         var created = tenant.AddUser(command.Email, clock.GetUtcNow(), "email");
         var email = Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email");

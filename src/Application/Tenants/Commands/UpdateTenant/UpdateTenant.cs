@@ -41,7 +41,8 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
     public async ValueTask<TenantDto> Handle(UpdateTenantCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
-        var changesLimits = command.Contacts is not null || command.MaxApps.IsSet || command.MaxTenants.IsSet;
+        var changesBudgets = command.MaxApps.IsSet || command.MaxTenants.IsSet;
+        var changesLimits = command.Contacts is not null || changesBudgets;
 
         // Visibility first: an ancestor's id is 404 as if it did not exist, whatever the body asks (API.md §2).
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
@@ -50,7 +51,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
         }
 
-        if (command.MaxApps.IsSet || command.MaxTenants.IsSet)
+        if (changesBudgets)
         {
             await budgets.HoldCreatesAsync(cancellationToken); // before any row of this request: see its docs
         }
@@ -113,7 +114,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         // The event belongs to the tenant it is about (its ancestors see it too), whoever changed it.
         audit.RecordIfChanged(AuditResource.Tenant(tenant.Id), tenantId: tenant.Id, changes: AuditChanges.Of(("name", command.Name is not null), ("logoUrl", command.LogoUrl.IsSet), ("contacts", command.Contacts is not null), ("settings", command.Settings is not null), ("maxApps", command.MaxApps.IsSet), ("maxTenants", command.MaxTenants.IsSet), (UpdateTenantCommand.StatusField, statusChanges)));
         await db.SaveChangesAsync(cancellationToken);
-        if (command.MaxApps.IsSet || command.MaxTenants.IsSet)
+        if (changesBudgets)
         {
             // A budget starts from what the subtree holds now.
             await budgets.RecountAsync(tenant.Id, cancellationToken);
