@@ -11,7 +11,9 @@ namespace Provisioning.WebApi.Hosting;
 /// <item>a request target over 8 KB is 414, headers over 32 KB in all are 431 (Kestrel's own limits are set
 /// higher, see <see cref="ConfigureKestrel"/>, so that it is this middleware, not the server, that answers);</item>
 /// <item>a body over 100 KB is 413: by Content-Length at once, and for chunked bodies by the server's limit while
-/// reading (surfacing as a 413 from the exception handler);</item>
+/// reading (surfacing as a 413 from the exception handler). A body declared up to <see cref="MaxDiscardedBodyBytes"/>
+/// is then read and thrown away by the server (its drain after the answer), so that a client still sending it
+/// receives the 413 instead of a reset connection (EPIPE in Node's HTTP client) and keeps its connection;</item>
 /// <item>a body whose Content-Type names a charset other than UTF-8 is 415 (the API reads UTF-8 JSON only); UTF-8 in
 /// any spelling (<c>"utf-8"</c> quoted, <c>utf8</c>) is written back as <c>charset=utf-8</c>, the one spelling the JSON
 /// reader takes.</item>
@@ -22,6 +24,12 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
     public const long MaxBodyBytes = 100 * 1024;
     public const int MaxRequestTargetBytes = 8 * 1024;
     public const int MaxHeaderBytes = 32 * 1024;
+
+    /// <summary>
+    /// How large a refused body may be and still be read to its end after the 413. Past it, the server closes the
+    /// connection without reading, and a client still writing sees a reset instead of the answer.
+    /// </summary>
+    public const long MaxDiscardedBodyBytes = 10 * 1024 * 1024;
 
     /// <summary>
     /// Kestrel answers requests over its own limits with an empty body before the application sees them, so its
@@ -50,8 +58,14 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
                 $"The request headers are larger than {MaxHeaderBytes} bytes in all.");
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (request.ContentLength is long declared and > MaxBodyBytes)
         {
+            if (feature is { IsReadOnly: false } && declared <= MaxDiscardedBodyBytes)
+            {
+                feature.MaxRequestBodySize = declared; // nothing reads it here; the server's drain does, after the answer
+            }
+
             return Refuse(context, StatusCodes.Status413PayloadTooLarge);
         }
 
@@ -72,7 +86,6 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             }
         }
 
-        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {
             feature.MaxRequestBodySize = MaxBodyBytes;

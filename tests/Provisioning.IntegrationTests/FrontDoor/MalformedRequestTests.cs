@@ -70,6 +70,39 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         Assert.Contains("Healthy", okBody);
     }
 
+    [Theory]
+    [InlineData("/v2/apps")]
+    [InlineData("/v1.1/apps")]
+    public async Task ABodyOfMegabytes_IsAnswered413_AfterTheServerReadsItAway_AndTheConnectionServesTheNextRequest(string path)
+    {
+        // A client that writes the whole of a 4 MB body before reading (Node's HTTP client, which both official
+        // npm clients use) must receive the 413, not a reset connection while it is still writing.
+        const int size = 4 * 1024 * 1024;
+        using var client = new TcpClient();
+        await client.ConnectAsync(service.BaseAddress.Host, service.BaseAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"));
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)' ');
+        for (var sent = 0; sent < size; sent += chunk.Length)
+        {
+            await stream.WriteAsync(chunk); // before the fix: IOException (connection reset / broken pipe)
+        }
+
+        await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray());
+        using var received = new MemoryStream();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await stream.CopyToAsync(received, timeout.Token);
+        var text = Encoding.UTF8.GetString(received.ToArray());
+
+        Assert.StartsWith("HTTP/1.1 413 ", text);
+        Assert.Contains("request_entity_too_large", text);
+        var second = text.IndexOf("HTTP/1.1 200 ", StringComparison.Ordinal);
+        Assert.True(second > 0, $"the next request on the connection was not answered: {text}");
+        Assert.Contains("Healthy", text[second..]);
+    }
+
     private async Task<(string Head, string Body)> SendRawAsync(byte[] request)
     {
         using var client = new TcpClient();

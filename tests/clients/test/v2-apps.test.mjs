@@ -56,6 +56,19 @@ test('creates, gets, updates (merge) and deletes an app', async () => {
   });
 });
 
+test('a body of megabytes is a 413 the client can read, not a reset connection', async () => {
+  // Node writes the whole body before it reads; the server reads the refused body away after its answer.
+  const before = await listAll({});
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(createApp(unique('huge'), { metadata: { blob: 'x'.repeat(4 * 1024 * 1024) } }), (error) => {
+      assert.equal(error.status, 413, `got ${error.status ?? error.code ?? error.message}`);
+      assert.equal(error.body.errors[0].code, 'request_entity_too_large');
+      return true;
+    });
+  }
+  assert.deepEqual(await listAll({}), before);
+});
+
 test('pages forwards and backwards with cursors', async () => {
   const mine = [];
   for (let i = 0; i < 3; i++) mine.push((await createApp(unique(`page${i}`))).id);
