@@ -60,6 +60,11 @@ public static partial class ModelStateErrors
             return Domain.Common.Text.FreeTextRule(field);
         }
 
+        if (entry.Errors.Any(e => e.ErrorMessage == Contracts.SafeStringConverter.NotUnicode))
+        {
+            return $"{field} must be valid Unicode text (an unpaired surrogate escape such as \\ud800 is not).";
+        }
+
         if (entry.Errors.Any(e => e.ErrorMessage.StartsWith(Contracts.Rfc3339Converter.Rule, StringComparison.Ordinal)))
         {
             return $"{field} {Contracts.Rfc3339Converter.Rule}";

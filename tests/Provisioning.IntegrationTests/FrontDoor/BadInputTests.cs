@@ -40,6 +40,35 @@ public sealed class BadInputTests(ServiceFixture service)
         Assert.Equal(0, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(a => a.TenantId == tenantId)));
     }
 
+    public static TheoryData<string, string, string, string, string> LoneSurrogateCases => new()
+    {
+        // method, route, body with an escape that is not Unicode text (an unpaired surrogate), the field, envelope
+        { "POST", "/v2/apps", """{"displayName":"ok","metadata":{"k":"\ud800"}}""", "metadata", "v2" },
+        { "POST", "/v2/apps", """{"displayName":"ok","metadata":{"k\udc00":"v"}}""", "metadata", "v2" },
+        { "POST", "/v2/apps", """{"displayName":"bad\ud800"}""", "displayName", "v2" },
+        { "POST", "/v1.1/apps", """{"name":"ok","metadata":{"k":"x\udfff"}}""", "metadata", "v1" },
+        { "PATCH", "/v2/tenants/self", """{"logoUrl":"https://logo.example.com/\ud800.png"}""", "logoUrl", "v2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LoneSurrogateCases))]
+    public async Task ALoneSurrogateEscape_Is400NamingTheField_NotA500(string method, string route, string body, string field, string envelope)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), route) { Content = Http.Json(body) });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        var json = JsonNode.Parse(text)!;
+        var title = envelope == "v1" ? (string)json["error"]!["description"]! : Http.Titles(json);
+        Assert.Contains(field, title);
+        Assert.Contains("Unicode", title);
+
+        var tenantId = new Domain.Common.TenantId(tenant.TenantId);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == tenantId)));
+        Assert.Null(await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == tenantId).Select(t => t.LogoUrl).SingleAsync()));
+    }
+
     [Fact]
     public async Task ALogoUrlWithAControlCharacter_Is400NamingIt_OnProvisionAndPatch_AndChangesNothing()
     {
