@@ -21,6 +21,12 @@ namespace Provisioning.Infrastructure.Persistence;
 /// miss a create in flight.</item>
 /// <item>A create's reservation is one procedure, <c>budget_reserve</c>, sent before the create's INSERTs (see
 /// <see cref="Reserve"/>).</item>
+/// <item>Every statement here that changes counters on several rows of a path locks them first, root first
+/// (<c>ORDER BY cardinality(path)</c>), as <c>budget_reserve</c> does: two paths share a prefix, so no two transactions
+/// can each hold a row the other waits for (migration <c>BudgetRowsLockedRootFirst</c>).</item>
+/// <item>A subtree's release locks its ancestors' budget rows before it counts what the subtree holds, in a statement of
+/// its own: a create under the subtree that reserved on them has then committed (and is counted, its snapshot being
+/// later), and one that comes after waits, then fails on the deleted parent (404) and takes its reservation back.</item>
 /// </list>
 /// </summary>
 internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
@@ -39,6 +45,9 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     public Task ReleaseAppAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
         SELECT pg_advisory_xact_lock_shared(@lock);
+        SELECT 1 FROM tenants
+        WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_apps IS NOT NULL
+        ORDER BY cardinality(path) FOR NO KEY UPDATE;
         UPDATE tenants SET subtree_apps = subtree_apps - 1
         WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_apps IS NOT NULL;
         """, tenant, cancellationToken);
@@ -48,6 +57,10 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     public Task ReleaseSubtreeAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
         SELECT pg_advisory_xact_lock_shared(@lock);
+        SELECT 1 FROM tenants
+        WHERE id IN (SELECT unnest(path[1:cardinality(path) - 1]) FROM tenants WHERE id = @tenant)
+          AND (max_apps IS NOT NULL OR max_tenants IS NOT NULL)
+        ORDER BY cardinality(path) FOR NO KEY UPDATE;
         WITH doomed AS (
             SELECT t.id, t.path FROM tenants t WHERE t.path @> ARRAY[@tenant]::text[]
         ), totals AS (

@@ -133,4 +133,73 @@ public sealed class RacingRequestsTests(ServiceFixture service)
         Assert.All(statuses.Skip(1), s => Assert.Contains(s, new[] { HttpStatusCode.Created, HttpStatusCode.NotFound }));
         Assert.Equal(0, await service.QueryDbAsync(db => db.ApiKeys.CountAsync(k => k.AppId == new AppId(appId))));
     }
+
+    private string ErrorLines() =>
+        string.Join("\n", service.Factory.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).TakeLast(3));
+
+    private Task<int> CounterAsync(string column, string tenantId) => service.QueryDbAsync(db => column == "subtree_apps"
+        ? db.Database.SqlQuery<int>($"SELECT subtree_apps AS \"Value\" FROM tenants WHERE id = {tenantId}").SingleAsync()
+        : db.Database.SqlQuery<int>($"SELECT descendant_tenants AS \"Value\" FROM tenants WHERE id = {tenantId}").SingleAsync());
+
+    [Fact]
+    public async Task CreatesUnderTwoNestedBudgets_NeverDeadlock()
+    {
+        // A reseller with a budget and a customer of it with one: each create counts on both rows.
+        using var root = service.Root();
+        var reseller = await root.ProvisionAsync(name: "Nested budgets " + Guid.NewGuid().ToString("N")[..6]);
+        await root.PatchJsonAsync($"/v2/tenants/{reseller.Id}", new { maxApps = 100000, maxTenants = 1000 });
+        using var asReseller = service.Client(reseller);
+        var customer = await asReseller.ProvisionAsync(name: "Customer");
+        await asReseller.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { maxApps = 50000, maxTenants = 500 });
+        using var asCustomer = service.Client(customer);
+        var key = await asCustomer.CreateProvisioningKeyAsync();
+
+        for (var round = 0; round < 4; round++)
+        {
+            var doomed = await asCustomer.CreateAppAsync("deleted in the race");
+            var statuses = await InParallelAsync(40, i => i switch
+            {
+                0 => asCustomer.DeleteAsync($"/v2/apps/{doomed}"),
+                _ when i % 4 == 1 => asCustomer.PostAsync("/v2/tenants", Http.Json(new { name = $"Sub {round} {i}", key })),
+                _ => asCustomer.PostAsync("/v2/apps", Http.Json(new { displayName = "nested " + i })),
+            });
+
+            Assert.True(statuses.All(s => s is HttpStatusCode.OK or HttpStatusCode.Created), string.Join(",", statuses) + "\n" + ErrorLines());
+        }
+
+        var apps = await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(customer.Id)));
+        var subs = await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.ParentId == new TenantId(customer.Id)));
+        Assert.Equal(apps, await CounterAsync("subtree_apps", customer.Id));
+        Assert.Equal(apps, await CounterAsync("subtree_apps", reseller.Id));
+        Assert.Equal(subs, await CounterAsync("descendant_tenants", customer.Id));
+        Assert.Equal(subs + 1, await CounterAsync("descendant_tenants", reseller.Id));
+    }
+
+    [Fact]
+    public async Task ASubtreeDeletedWhileCreatesRunInIt_GivesBackEveryPlace_AndTheCreatesAre404Or401_NeverA500()
+    {
+        using var root = service.Root();
+        var parent = await root.ProvisionAsync(name: "Budget kept exact " + Guid.NewGuid().ToString("N")[..6]);
+        await root.PatchJsonAsync($"/v2/tenants/{parent.Id}", new { maxApps = 1000, maxTenants = 1000 });
+        using var asParent = service.Client(parent);
+        for (var round = 0; round < 3; round++)
+        {
+            var doomed = await asParent.ProvisionAsync(name: "Doomed " + round);
+            using var asDoomed = service.Client(doomed);
+            var key = await asDoomed.CreateProvisioningKeyAsync();
+            var statuses = await InParallelAsync(24, i => i switch
+            {
+                12 => asParent.DeleteAsync($"/v2/tenants/{doomed.Id}"),
+                _ when i % 2 == 0 => asDoomed.PostAsync("/v2/tenants", Http.Json(new { name = "Racing " + i, key })),
+                _ => asDoomed.PostAsync("/v2/apps", Http.Json(new { displayName = "racing " + i })),
+            });
+
+            Assert.Equal(HttpStatusCode.OK, statuses[12]);
+            Assert.True(statuses.All(s => s is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.NotFound or HttpStatusCode.Unauthorized),
+                string.Join(",", statuses) + "\n" + ErrorLines());
+            // The parent holds nothing now, and its counters say so: every place the subtree took is back.
+            Assert.Equal(0, await CounterAsync("subtree_apps", parent.Id));
+            Assert.Equal(0, await CounterAsync("descendant_tenants", parent.Id));
+        }
+    }
 }

@@ -63,6 +63,14 @@ public static class CallerScope
             ?? throw new NotFoundException("Tenant");
     }
 
+    /// <summary>
+    /// The caller's home or acting tenant (<paramref name="id"/> is one of the two), untracked. Authentication found it,
+    /// so it is missing only when a delete of it (or of an ancestor) committed since: 404, as for any resource another
+    /// request deleted while this one ran.
+    /// </summary>
+    public static async Task<Tenant> GetCallersTenantAsync(this IProvisioningDbContext db, TenantId id, CancellationToken cancellationToken) =>
+        await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken) ?? throw new NotFoundException("Tenant");
+
     // ---- Apps: account keys reach every app of the acting tenant; service accounts the apps granted to them; app keys their own.
 
     /// <summary>True when the caller reaches every app of its acting tenant (account credentials), so that list is the tenant's own.</summary>

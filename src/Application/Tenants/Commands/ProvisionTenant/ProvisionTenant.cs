@@ -47,10 +47,8 @@ public sealed class ProvisionTenantCommandHandler(
                 : "The provisioning key is not valid for this tenant.");
         }
 
-        var parent = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.TenantId, cancellationToken);
-        var grantor = caller.HomeTenantId == parent.Id
-            ? parent
-            : await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken);
+        var parent = await db.GetCallersTenantAsync(caller.TenantId, cancellationToken);
+        var grantor = caller.HomeTenantId == parent.Id ? parent : await db.GetCallersTenantAsync(caller.HomeTenantId, cancellationToken);
         var child = parent.CreateChild(command.Name, command.LogoUrl, command.Contacts, command.Emails, command.Settings, now, grantor);
 
         // Counts against the tenant budgets of the parent and its ancestors (402 when one is used up).

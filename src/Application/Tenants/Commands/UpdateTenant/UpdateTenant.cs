@@ -78,7 +78,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
 
         // Limits are granted by the caller's own tenant, which cannot grant more than it has.
         var grantor = changesLimits
-            ? await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == caller.HomeTenantId, cancellationToken)
+            ? await db.GetCallersTenantAsync(caller.HomeTenantId, cancellationToken)
             : null;
 
         if (command.Name is not null)
