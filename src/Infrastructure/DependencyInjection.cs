@@ -38,13 +38,15 @@ public static class DependencyInjection
             .UseNpgsql(WithDefaults(ConnectionString(configuration)), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
             // A failed save, command or commit is reported once, by the service (a 409 for a unique race, a logged fault
-            // with the request id otherwise), not again by EF at Error level with its SQL text. A commit cancelled because
+            // with the request id otherwise), not again by EF at Error level with its SQL text; so is a connection that could not
+            // be opened (a 503 logged by the service, or an operator verb's one sentence). A commit cancelled because
             // the client hung up is no fault at all: the transaction rolls back and nobody is there to answer
             // (ClientAbortTests).
             .ConfigureWarnings(w => w.Log(
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug),
                 (CoreEventId.QueryIterationFailed, LogLevel.Debug),
                 (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.ConnectionError, LogLevel.Debug),
                 (RelationalEventId.TransactionError, LogLevel.Debug)))
             .AddInterceptors(RevocationInterceptor, LeadingInterceptor));
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
@@ -136,9 +138,20 @@ public static class DependencyInjection
     /// </summary>
     public static string WithDefaults(string connectionString)
     {
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        System.Data.Common.DbConnectionStringBuilder given;
+        Npgsql.NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+            builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            // "Format of the initialization string does not conform to specification starting at index 124", or an unknown key.
+            throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not a valid PostgreSQL connection string ({e.Message.TrimEnd('.')}).", e);
+        }
+
         bool Unset(string key) => !given.ContainsKey(key) && !given.ContainsKey(key.Replace(" ", string.Empty, StringComparison.Ordinal));
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (Unset("Max Auto Prepare"))
         {
             builder.MaxAutoPrepare = DefaultMaxAutoPrepare;

@@ -72,7 +72,7 @@ app.UseHealthChecks(HealthProbes.Ready, new HealthCheckOptions { Predicate = c =
 
 app.UseRouting();
 app.UseAuthentication();
-app.Use(ConfigureJwtBearerOptions.RaiseSuspension);
+app.Use(ConfigureJwtBearerOptions.RaiseDeferredFailure);
 app.UseMiddleware<RequestLogScopeMiddleware>();
 app.UseRateLimiter();
 app.UseAuthorization();

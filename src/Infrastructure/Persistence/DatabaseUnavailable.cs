@@ -4,7 +4,8 @@ using Npgsql;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// Tells a database that cannot be reached (down, restarting, refusing connections, timing out) from other
+/// Tells a database that cannot be reached (down, restarting, refusing connections or this service's login, its database
+/// gone, timing out) from other
 /// faults, wherever in an exception chain it shows: such requests answer 503 <c>service_unavailable</c>, on every
 /// route, authentication included, and succeed again once the database is back (the pool reconnects by itself).
 /// <para>One Npgsql defect is counted in: with auto-prepared statements (on by default here), a pooled connection that
@@ -37,5 +38,9 @@ public static class DatabaseUnavailable
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions
         || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
-        || sqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ReadOnlySqlTransaction;
+        || sqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ReadOnlySqlTransaction
+        // The login refused (a password changed under a running service) or the database gone: the service cannot work
+        // until an operator fixes it, as with a server that is down; /readyz says so too.
+        || sqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification
+            or PostgresErrorCodes.InvalidCatalogName;
 }

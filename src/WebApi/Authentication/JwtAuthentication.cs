@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -28,14 +29,22 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
     public const string Algorithm = SecurityAlgorithms.HmacSha256;
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private const string CredentialItem = "provisioning.jwt.credential";
-    private const string SuspendedItem = "provisioning.jwt.suspended";
+    private const string FailureItem = "provisioning.jwt.failure";
 
     /// <summary>
-    /// After authentication: a JWT of a suspended tenant is 403 <c>tenant_suspended</c>, as Basic is. (Thrown inside
-    /// JwtBearer's events it came out the same, but JwtBearer logged each one as an error with its stack trace first.)
+    /// After authentication, what a JWT's checks met is raised as it would be for Basic: a suspended tenant (403
+    /// <c>tenant_suspended</c>), a database that cannot be reached (503, logged once by the exception handler). Thrown
+    /// inside JwtBearer's events it came out the same, but JwtBearer first logged each one at Error with its stack trace.
     /// </summary>
-    public static Task RaiseSuspension(HttpContext context, RequestDelegate next) =>
-        context.Items.ContainsKey(SuspendedItem) ? throw new Domain.Tenants.TenantSuspendedException() : next(context);
+    public static Task RaiseDeferredFailure(HttpContext context, RequestDelegate next)
+    {
+        if (context.Items[FailureItem] is ExceptionDispatchInfo failure)
+        {
+            failure.Throw();
+        }
+
+        return next(context);
+    }
 
     public void Configure(string? name, JwtBearerOptions options)
     {
@@ -105,7 +114,18 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
         }
 
         var store = context.HttpContext.RequestServices.GetRequiredService<ICredentialStore>();
-        var credential = await store.FindAsync(keyId, context.HttpContext.RequestAborted);
+        Credential? credential;
+        try
+        {
+            credential = await store.FindAsync(keyId, context.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (Infrastructure.Persistence.DatabaseUnavailable.Is(e))
+        {
+            context.HttpContext.Items[FailureItem] = ExceptionDispatchInfo.Capture(e); // raised by RaiseDeferredFailure
+            context.NoResult();
+            return;
+        }
+
         if (credential is null)
         {
             context.Fail("Unknown key.");
@@ -172,7 +192,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
         }
         catch (Domain.Tenants.TenantSuspendedException)
         {
-            context.Items[SuspendedItem] = true; // raised by RaiseSuspension, outside JwtBearer
+            context.Items[FailureItem] = ExceptionDispatchInfo.Capture(new Domain.Tenants.TenantSuspendedException()); // raised by RaiseDeferredFailure
             return null;
         }
 

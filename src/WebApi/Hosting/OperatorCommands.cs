@@ -17,9 +17,28 @@ public static class OperatorCommands
 {
     private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "tenants", "--help", "-h", "-?", "--version"];
 
-    public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+    /// <summary>
+    /// True when the arguments are for the parser, not the web server: a known verb or help flag first, any bare word
+    /// first (a mistyped verb gets the parser's "unrecognized command", not a server that starts), or a verb after the
+    /// server's options. The server's own arguments start with '-' (<c>--urls …</c>) or set a value (<c>key=value</c>).
+    /// </summary>
+    public static bool IsVerb(string[] args) =>
+        args.Length > 0 && (Verbs.Contains(args[0]) || (!args[0].StartsWith('-') && !args[0].Contains('=')) || VerbAfterOptions(args) is not null);
 
-    public static Task<int> InvokeAsync(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    public static Task<int> InvokeAsync(string[] args)
+    {
+        if (VerbAfterOptions(args) is { } verb)
+        {
+            Console.Error.WriteLine($"Provisioning: the verb comes first ('dotnet Provisioning.WebApi.dll {verb} [options]'); " +
+                                    $"'{verb}' was given after '{args[0]}'. The verbs take their settings from the configuration.");
+            return Task.FromResult(1);
+        }
+
+        return BuildRoot().Parse(args).InvokeAsync();
+    }
+
+    private static string? VerbAfterOptions(string[] args) =>
+        args.Length > 1 && args[0].StartsWith('-') ? args.Skip(1).FirstOrDefault(a => !a.StartsWith('-') && Verbs.Contains(a)) : null;
 
     private static RootCommand BuildRoot()
     {
@@ -29,6 +48,7 @@ public static class OperatorCommands
         migrate.SetAction((_, ct) => WithServicesAsync(async services =>
         {
             await services.MigrateDatabaseAsync(ct);
+            await services.CheckMasterKeyAsync(record: false, ct);
             Console.Out.WriteLine("The database is migrated.");
             return 0;
         }));
@@ -50,6 +70,12 @@ public static class OperatorCommands
         };
         batchSize.Validators.Add(r =>
         {
+            // A value that is not a number is the parser's error already; reading it here would throw.
+            if (r.Tokens is [var token] && !int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                return;
+            }
+
             if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
             {
                 r.AddError("--batch-size must be between 1 and 10000.");
@@ -62,7 +88,7 @@ public static class OperatorCommands
         {
             batchSize,
         };
-        rotate.SetAction((parse, ct) => WithServicesAsync(async services =>
+        rotate.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
         {
             await using var scope = services.CreateAsyncScope();
             var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
@@ -86,7 +112,7 @@ public static class OperatorCommands
             tenant,
             name,
         };
-        createKey.SetAction((parse, ct) => WithServicesAsync(async services =>
+        createKey.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
         {
             await using var scope = services.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
@@ -100,7 +126,7 @@ public static class OperatorCommands
         root.Subcommands.Add(createKey);
 
         var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.");
-        tenants.SetAction((_, ct) => WithServicesAsync(async services =>
+        tenants.SetAction((_, ct) => WithReadyDatabaseAsync(ct, async services =>
         {
             await using var scope = services.CreateAsyncScope();
             var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(), ct);
@@ -116,6 +142,18 @@ public static class OperatorCommands
         root.Subcommands.Add(tenants);
         return root;
     }
+
+    /// <summary>
+    /// <see cref="WithServicesAsync"/> for a verb that reads or writes the data: the database must be migrated and the
+    /// master key must be the one its secrets are under, as for the service's start.
+    /// </summary>
+    private static Task<int> WithReadyDatabaseAsync(CancellationToken cancellationToken, Func<IServiceProvider, Task<int>> verb) =>
+        WithServicesAsync(async services =>
+        {
+            await services.EnsureMigratedAsync("this verb does not apply them", cancellationToken);
+            await services.CheckMasterKeyAsync(record: false, cancellationToken);
+            return await verb(services);
+        });
 
     /// <summary>Builds the service (not started), checks its configuration and runs <paramref name="verb"/> with its services.</summary>
     private static async Task<int> WithServicesAsync(Func<IServiceProvider, Task<int>> verb)

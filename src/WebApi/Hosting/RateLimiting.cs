@@ -24,7 +24,7 @@ public static class RateLimiting
 {
     public static IServiceCollection AddProvisioningRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
-        var permits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>()?.PermitsPerMinute
+        var permits = StartupChecks.Run(() => configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>()?.PermitsPerMinute)
             ?? new RateLimitOptions().PermitsPerMinute;
         services.AddRateLimiter(options =>
         {

@@ -20,26 +20,44 @@ public static class Startup
         {
             await app.Services.MigrateDatabaseAsync(cancellationToken);
         }
-        else if (await app.Services.HasPendingMigrationsAsync(cancellationToken))
+        else
         {
-            throw new StartupException(
-                "The database has pending migrations and Provisioning:Database:MigrateOnStartup is false. " +
-                "Apply them first with 'dotnet Provisioning.WebApi.dll migrate' (same configuration), then start the service.");
+            await app.Services.EnsureMigratedAsync("Provisioning:Database:MigrateOnStartup is false", cancellationToken);
         }
 
-        await app.CheckMasterKeyAsync(cancellationToken);
+        await app.Services.CheckMasterKeyAsync(record: true, cancellationToken);
         await app.BootstrapRootTenantAsync(cancellationToken);
     }
 
-    private static async Task CheckMasterKeyAsync(this WebApplication app, CancellationToken cancellationToken)
+    /// <summary>Refuses a database with pending migrations, saying why they were not applied (<paramref name="because"/>).</summary>
+    public static async Task EnsureMigratedAsync(this IServiceProvider services, string because, CancellationToken cancellationToken)
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var check = scope.ServiceProvider.GetRequiredService<MasterKeyCheck>();
-        if (await check.VerifyOrRecordAsync(cancellationToken) == MasterKeyCheck.Result.DoesNotMatch)
+        if (await services.HasPendingMigrationsAsync(cancellationToken))
         {
             throw new StartupException(
-                "Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with; " +
-                "start with that key (restore it together with the data, see docs/operations.md).");
+                $"The database has pending migrations and {because}. " +
+                "Apply them first with 'dotnet Provisioning.WebApi.dll migrate' (same configuration), then try again.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a master key that does not decrypt the database's check value (<see cref="MasterKeyCheck"/>): the service at
+    /// start-up and every operator verb that touches the database, so that nothing is encrypted under a key the service
+    /// will refuse. <paramref name="record"/>: store a check value when the database has none yet (the service's start).
+    /// </summary>
+    public static async Task CheckMasterKeyAsync(this IServiceProvider services, bool record, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var check = scope.ServiceProvider.GetRequiredService<MasterKeyCheck>();
+        var matches = record
+            ? await check.VerifyOrRecordAsync(cancellationToken) != MasterKeyCheck.Result.DoesNotMatch
+            : await check.MatchesAsync(cancellationToken);
+        if (!matches)
+        {
+            throw new StartupException(
+                "Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with " +
+                "(nor is any of Provisioning:Secrets:PreviousMasterKeys); use that key (restore it together with the data, " +
+                "see docs/operations.md).");
         }
     }
 

@@ -46,6 +46,12 @@ public static class StartupChecks
     {
         StartupException e => e.Message,
         OptionsValidationException e => e.Message,
+        // The configuration binder's own sentence names the value and the setting: "Failed to convert configuration value
+        // 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean'."
+        InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
+        System.Security.Cryptography.CryptographicException e =>
+            $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +
+            $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotating keys\").",
         InvalidOperationException e when e.Message.StartsWith("ConnectionStrings:", StringComparison.Ordinal)
                                          || e.Message.StartsWith("Provisioning:", StringComparison.Ordinal)
                                          || e.Message.Contains("pending migrations", StringComparison.Ordinal) => e.Message,

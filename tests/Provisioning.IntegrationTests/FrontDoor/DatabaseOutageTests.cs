@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json.Nodes;
 using Provisioning.IntegrationTests.Fixtures;
@@ -14,7 +15,9 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         var database = await service.Postgres.CreateDatabaseAsync("outage_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;
-        await using var factory = new ConfiguredServiceFactory(viaProxy, ServiceFixture.RootKeySettings());
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(viaProxy, ServiceFixture.RootKeySettings(),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
         using var root = factory.CreateClient();
         root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
 
@@ -25,6 +28,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         await root.GetJsonAsync("/v2/apps");
 
         proxy.Cut();
+        var failedRequestIds = new List<string>();
 
         var requests = new (string Method, string Path, object? Body, System.Net.Http.Headers.AuthenticationHeaderValue? Auth, bool V1)[]
         {
@@ -53,6 +57,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
             var json = JsonNode.Parse(text)!;
             var requestId = response.Headers.GetValues("X-Request-Id").Single();
+            failedRequestIds.Add(requestId);
             var error = v1 ? json["error"]! : json["errors"]![0]!;
             Assert.Equal("service_unavailable", (string?)error["code"]);
             Assert.Equal(requestId, (string?)error["requestId"]);
@@ -77,6 +82,19 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         var apps = (await root.GetJsonAsync("/v2/apps"))["apps"]!.AsArray();
         Assert.Equal(["before"], apps.Select(a => (string)a!["displayName"]!));
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        // Each failed request was logged once at Error, by the service with its request id: not again by EF Core (its
+        // failed connection) or by JwtBearer (operations.md, "Observability").
+        var errors = logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).ToList();
+        foreach (var requestId in failedRequestIds)
+        {
+            var lines = errors.Where(l => l.Contains($"RequestId:{requestId}", StringComparison.Ordinal)).ToList();
+            Assert.True(lines.Count == 1, $"{requestId}:\n{string.Join("\n", lines.Select(l => l[..Math.Min(l.Length, 120)]))}");
+            Assert.StartsWith("Error Provisioning.", lines[0]);
+        }
+
+        Assert.DoesNotContain(errors, l => l.StartsWith("Error Microsoft.EntityFrameworkCore", StringComparison.Ordinal)
+                                           || l.StartsWith("Error Microsoft.AspNetCore.Authentication", StringComparison.Ordinal));
     }
 
     private static async Task<bool> Delay()

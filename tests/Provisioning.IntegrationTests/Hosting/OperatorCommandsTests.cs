@@ -93,6 +93,71 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys WHERE display_name = 'Operator key'"));
     }
 
+    [Fact]
+    public async Task AMistypedVerb_AVerbAfterOptions_AndABadValue_AreUsageErrors_NotAServerThatStarts()
+    {
+        // Each exits by itself (a server would run until the timeout) with one message and exit code 1.
+        var (typo, _, typoError) = await RunAsync([], "tenantz");
+        Assert.Equal(1, typo);
+        Assert.Contains("Unrecognized command or argument 'tenantz'", typoError);
+
+        var (late, _, lateError) = await RunAsync([], "--urls", "http://127.0.0.1:0", "migrate");
+        Assert.Equal(1, late);
+        Assert.Contains("the verb comes first", lateError);
+
+        var (batch, _, batchError) = await RunAsync([], "rotate-secrets", "--batch-size", "abc");
+        Assert.Equal(1, batch);
+        Assert.Contains("Cannot parse argument 'abc' for option '--batch-size'", batchError);
+        Assert.DoesNotContain("Unhandled exception", batchError);
+
+        var (url, _, urlError) = await RunAsync([], "healthcheck", "not-a-url");
+        Assert.Equal(1, url);
+        Assert.Contains("'not-a-url' is not an absolute http(s) URL", urlError);
+
+        var (down, _, downError) = await RunAsync([], "healthcheck", "http://127.0.0.1:1/readyz");
+        Assert.Equal(1, down);
+        Assert.Contains("http://127.0.0.1:1/readyz could not be reached", downError);
+    }
+
+    [Fact]
+    public async Task VerbsOnTheData_RefuseAForeignMasterKey_AndAnUnmigratedDatabase_AndMakeNothing()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("verbs_" + Guid.NewGuid().ToString("N")[..8]);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+
+        var (unmigrated, _, pending) = await RunAsync(environment, "tenants");
+        Assert.Equal(1, unmigrated);
+        Assert.Contains("pending migrations", pending);
+        Assert.DoesNotContain("   at ", pending);
+
+        // A service start records the master key's check value (and makes the root).
+        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var client = factory.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        }
+
+        var keys = await Sql.CountAsync(database, "SELECT count(*) FROM api_keys");
+        var foreign = new Dictionary<string, string?>(environment)
+        {
+            ["Provisioning__Secrets__MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+        foreach (var verb in new[] { new[] { "create-account-key", "--tenant", "root" }, ["tenants"], ["rotate-secrets"], ["migrate"] })
+        {
+            var (exit, output, error) = await RunAsync(foreign, verb);
+            Assert.True(exit == 1, $"{verb[0]}: exit {exit}\n{output}\n{error}");
+            Assert.Contains("Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with", error);
+            Assert.DoesNotContain("secret:", output);
+        }
+
+        Assert.Equal(keys, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys"));
+        Assert.Equal(0, (await RunAsync(environment, "tenants")).ExitCode);
+    }
+
     [GeneratedRegex(@"keyId:\s+(act_[0-9a-f]{24})")]
     private static partial Regex KeyIdLine();
 
