@@ -18,4 +18,11 @@ public static class KeyLookup
 
         return await owned.FirstOrDefaultAsync(k => k.Id == id, cancellationToken) ?? throw new NotFoundException("Key");
     }
+
+    /// <summary>
+    /// How many keys of <paramref name="owned"/> other than <paramref name="key"/> work at <paramref name="now"/> (enabled and
+    /// not expired): what <see cref="ApiKey.EnsureMayStopWorking"/> needs. Count under the tenant's lock.
+    /// </summary>
+    public static Task<int> CountOtherWorkingAsync(this IQueryable<ApiKey> owned, ApiKey key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        owned.CountAsync(k => k.Id != key.Id && !k.Disabled && (k.ExpiresAt == null || k.ExpiresAt > now), cancellationToken);
 }

@@ -97,15 +97,19 @@ public sealed class ApiKey
             CreatedAt = now,
         };
 
+    /// <summary>Enabled and not expired at <paramref name="now"/>.</summary>
+    public bool WorksAt(DateTimeOffset now) => !Disabled && !KeyLifetime.HasExpired(ExpiresAt, now);
+
     /// <summary>
-    /// A tenant keeps at least one enabled account key, so it can never lock itself out: deleting or disabling the last
-    /// one is a conflict. <paramref name="enabledAccountKeysOfTenant"/> must be counted under the tenant's lock.
+    /// A tenant keeps at least one working account key (enabled, not expired), so it can never lock itself out: deleting or
+    /// disabling the last one is a conflict. An expired or disabled key counts for nothing, neither as this one nor as the
+    /// others (<paramref name="otherWorkingAccountKeys"/>, counted under the tenant's lock).
     /// </summary>
-    public void EnsureMayStopWorking(int enabledAccountKeysOfTenant)
+    public void EnsureMayStopWorking(int otherWorkingAccountKeys, DateTimeOffset now)
     {
-        if (Kind == KeyKind.Account && !Disabled && enabledAccountKeysOfTenant <= 1)
+        if (Kind == KeyKind.Account && WorksAt(now) && otherWorkingAccountKeys == 0)
         {
-            throw new DomainConflictException("This is the tenant's last enabled account key; create another one first.");
+            throw new DomainConflictException("This is the tenant's last working account key (enabled and not expired); create another one first.");
         }
     }
 

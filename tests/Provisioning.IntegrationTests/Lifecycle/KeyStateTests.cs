@@ -74,6 +74,28 @@ public sealed class KeyStateTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AnExpiredAccountKey_DoesNotCountAsTheOneLeft_SoTheLastWorkingKeyStays()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var database = await service.Postgres.CreateDatabaseAsync("lastkey_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
+        using var root = factory.CreateClient();
+        root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        var soon = (string)(await root.PostJsonAsync("/v2/keys", new { displayName = "soon", expiresAt = clock.GetUtcNow().AddMinutes(5) }, HttpStatusCode.Created))["key"]!["id"]!;
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+
+        // The expired key works no more: the root key is the last working one (before: 200, and the tenant was locked out).
+        Http.AssertV2Error(await root.PatchJsonAsync($"/v2/keys/{ServiceFixture.RootKeyId}", new { disabled = true }, HttpStatusCode.Conflict), "conflict");
+        Http.AssertV2Error(await root.DeleteJsonAsync($"/v2/keys/{ServiceFixture.RootKeyId}", HttpStatusCode.Conflict), "conflict");
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/v2/apps")).StatusCode);
+
+        // The expired key itself may be disabled and deleted: it was not working.
+        await root.PatchJsonAsync($"/v2/keys/{soon}", new { disabled = true });
+        await root.DeleteJsonAsync($"/v2/keys/{soon}");
+    }
+
+    [Fact]
     public async Task ADisabledProvisioningKey_ProvisionsNothing_UntilEnabled()
     {
         var tenant = await service.NewTenantAsync();

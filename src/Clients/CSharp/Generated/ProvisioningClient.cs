@@ -121,7 +121,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -137,7 +137,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -150,7 +150,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
         /// <br/>account key cannot be disabled (409).
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -165,7 +165,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
         /// <br/>account key cannot be disabled (409).
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -2565,7 +2565,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -2584,7 +2584,7 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last account key (the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -2680,7 +2680,7 @@ namespace Provisioning.Client
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ProvisioningApiException<V2ErrorResponse>("This is the tenant\'s last account key.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ProvisioningApiException<V2ErrorResponse>("This is the tenant\'s last working account key.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -2717,7 +2717,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
         /// <br/>account key cannot be disabled (409).
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -2735,7 +2735,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last enabled
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
         /// <br/>account key cannot be disabled (409).
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>

@@ -11,7 +11,7 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
 
 /// <summary>
-/// Deletes an account key; it stops working at once. The tenant's last account key cannot be
+/// Deletes an account key; it stops working at once. The tenant's last working (enabled, unexpired) account key cannot be
 /// deleted (409): that would lock the tenant out for good.
 /// </summary>
 public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>, IAuditedCommand
@@ -20,7 +20,7 @@ public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>, IAu
 }
 
 public sealed class DeleteAccountKeyCommandHandler(
-    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, TimeProvider clock)
     : ICommandHandler<DeleteAccountKeyCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
@@ -31,7 +31,8 @@ public sealed class DeleteAccountKeyCommandHandler(
 
         // Two concurrent deletions must not remove the last two keys: count under the tenant lock.
         await locks.LockAsync(tenant, cancellationToken);
-        key.EnsureMayStopWorking(await accountKeys.CountAsync(k => !k.Disabled, cancellationToken));
+        var now = clock.GetUtcNow();
+        key.EnsureMayStopWorking(await accountKeys.CountOtherWorkingAsync(key, now, cancellationToken), now);
 
         audit.Record(AuditResources.Key(key));
         db.ApiKeys.Remove(key);

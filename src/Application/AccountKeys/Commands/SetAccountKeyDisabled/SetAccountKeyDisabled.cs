@@ -11,7 +11,7 @@ namespace Provisioning.Application.AccountKeys.Commands.SetAccountKeyDisabled;
 
 /// <summary>
 /// Disables or enables an account key of the caller's tenant. Disabled, it answers 401 on every instance from the next
-/// request (revocation follows the row change); enabled again, it works as before. The last enabled account key of a
+/// request (revocation follows the row change); enabled again, it works as before. The last working (enabled, unexpired) account key of a
 /// tenant cannot be disabled (409).
 /// </summary>
 public sealed record SetAccountKeyDisabledCommand(string KeyId, bool Disabled) : ICommand<KeyDto>, IAuditedCommand
@@ -19,7 +19,7 @@ public sealed record SetAccountKeyDisabledCommand(string KeyId, bool Disabled) :
     public AuditEventType EventType => Disabled ? AuditEventType.KeyDisabled : AuditEventType.KeyEnabled;
 }
 
-public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks)
+public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantLocks locks, TimeProvider clock)
     : ICommandHandler<SetAccountKeyDisabledCommand, KeyDto>
 {
     public async ValueTask<KeyDto> Handle(SetAccountKeyDisabledCommand command, CancellationToken cancellationToken)
@@ -31,7 +31,8 @@ public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProv
         {
             // Two concurrent disables must not switch off the last two keys: count under the tenant lock.
             await locks.LockAsync(tenant, cancellationToken);
-            key.EnsureMayStopWorking(await accountKeys.CountAsync(k => !k.Disabled, cancellationToken));
+            var now = clock.GetUtcNow();
+            key.EnsureMayStopWorking(await accountKeys.CountOtherWorkingAsync(key, now, cancellationToken), now);
         }
 
         if (key.Disabled == command.Disabled)
