@@ -165,4 +165,23 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
         Assert.Contains("email", Http.Titles(bad));
         Assert.Equal(1, await service.QueryDbAsync(db => db.TenantUsers.CountAsync(u => u.TenantId == new TenantId(child.Id))));
     }
+
+    [Fact]
+    public async Task AUserWhoseAddressHoldsASlashOrAPercent_IsRemovedThroughItsLocation()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        foreach (var email in new[] { "a/b@example.com", "\"q/r\"@example.com", "c%2Fd@example.com" })
+        {
+            using var added = await account.PostAsync("/v2/tenants/self/users", Http.Json(new { email }));
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await account.DeleteAsync(added.Headers.Location)).StatusCode);
+        }
+
+        // The literal text "%2F" is not a slash: "c%2Fd@…" sent as c%252Fd%40… is that user, not "c/d@…".
+        await account.PostJsonAsync("/v2/tenants/self/users", new { email = "c/d@example.com" }, HttpStatusCode.Created);
+        Http.AssertV2Error(await account.DeleteJsonAsync("/v2/tenants/self/users/c%252Fd%40example.com", HttpStatusCode.NotFound), "not_found");
+        await account.DeleteJsonAsync("/v2/tenants/self/users/c%2Fd%40example.com");
+        Assert.Equal(0, await service.QueryDbAsync(db => db.TenantUsers.CountAsync(u => u.TenantId == new TenantId(tenant.TenantId))));
+    }
 }

@@ -1367,7 +1367,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as `Location` has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <param name="email">The user's email address.</param>
@@ -1382,7 +1383,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as `Location` has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <param name="email">The user's email address.</param>
@@ -8624,7 +8626,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as `Location` has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <param name="email">The user's email address.</param>
@@ -8642,7 +8645,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as `Location` has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{}`.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <param name="email">The user's email address.</param>

@@ -172,7 +172,8 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. The tenant the request
     /// acts in or one of its descendants; any other is 404.
-    /// The address in the path is matched case-insensitively; one that is not a user of the tenant is 404. Answers <c>{}</c>.
+    /// The address in the path is percent-encoded (<c>a%2Fb%40example.com</c>, as <c>Location</c> has it) and matched
+    /// case-insensitively; one that is not a user of the tenant is 404. Answers <c>{}</c>.
     /// </remarks>
     /// <param name="tenantId">The tenant id, or <c>self</c> for the tenant the request acts in.</param>
     /// <param name="email">The user's email address.</param>
@@ -182,7 +183,7 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
     public async Task<EmptyResponse> RemoveTenantUser(string tenantId, string email, CancellationToken ct)
     {
-        await sender.Send(new RemoveTenantUserCommand(tenantId, email), ct);
+        await sender.Send(new RemoveTenantUserCommand(tenantId, RawRouteValues.LastSegment(HttpContext, email)), ct);
         return new EmptyResponse();
     }
 }

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Provisioning.WebApi.Controllers;
+
+public static class RawRouteValues
+{
+    /// <summary>
+    /// The request path's last segment, decoded exactly once. The router decodes every escape in a route value except
+    /// <c>%2F</c>, which it leaves as is (a '/' would change the route), so a value holding '/' (valid in an email address:
+    /// <c>a/b@example.com</c>, sent as <c>a%2Fb%40example.com</c>, as <c>Location</c> writes it) arrives still escaped, and
+    /// one holding the text <c>%2F</c> (sent as <c>%252F</c>) arrives looking the same. <paramref name="routeValue"/> is
+    /// exact when it holds no '%'; otherwise the raw request target says which it was.
+    /// </summary>
+    public static string LastSegment(HttpContext context, string routeValue)
+    {
+        if (!routeValue.Contains('%', StringComparison.Ordinal)
+            || context.Features.Get<IHttpRequestFeature>()?.RawTarget is not { Length: > 0 } target)
+        {
+            return routeValue;
+        }
+
+        var path = target.Split('?', 2)[0].TrimEnd('/');
+        return Uri.UnescapeDataString(path[(path.LastIndexOf('/') + 1)..]);
+    }
+}
