@@ -23,7 +23,10 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
             var rows = await query.Where(e => e.Id.CompareTo(before) < 0).OrderByDescending(e => e.Id).Take(size + 1).ToListAsync(cancellationToken);
             var items = rows.Take(size).Reverse().ToList();
             var hasMore = rows.Count > size;
-            return new Page<AuditEvent>(items, hasMore, items.Count > 0 ? items[^1].Id : null, hasMore && items.Count > 0 ? items[0].Id : null);
+            var last = items.Count > 0 ? items[^1].Id : null;
+            // Usually the cursor's own event follows, but not for a cursor past the newest one (or of another filter).
+            var hasNext = last is not null && await query.AnyAsync(e => e.Id.CompareTo(last) > 0, cancellationToken);
+            return new Page<AuditEvent>(items, hasMore, hasNext ? last : null, hasMore && items.Count > 0 ? items[0].Id : null);
         }
         else
         {

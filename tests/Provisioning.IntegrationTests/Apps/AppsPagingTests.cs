@@ -47,6 +47,13 @@ public sealed class AppsPagingTests(ServiceFixture service)
         var start = await client.GetJsonAsync((string)back["links"]!["prev"]!);
         Assert.Equal(ids[..2], Ids(start));
         Assert.Null(start["meta"]!["beforeCursor"]);
+
+        // Backwards from past the newest (a cursor of an app deleted since): the last page, and no next page to offer.
+        var newest = await client.GetJsonAsync("/v2/apps?page[size]=2&page[before]=ffffffffffffffffffffffff");
+        Assert.Equal(ids[3..], Ids(newest));
+        Assert.Null(newest["meta"]!["afterCursor"]);
+        Assert.Null(newest["links"]!["next"]);
+        Assert.Equal(ids[3], (string?)newest["meta"]!["beforeCursor"]);
     }
 
     [Fact]

@@ -302,6 +302,12 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Single(last["events"]!.AsArray());
         var back = await client.GetJsonAsync($"/v2/events?page[before]={(string)last["events"]![0]!["id"]!}");
         Assert.Equal(2, back["events"]!.AsArray().Count);
+        Assert.NotNull(back["meta"]!["afterCursor"]);
+        // Backwards from past the newest event: the newest page, and no next page offered (there is none).
+        var newest = await client.GetJsonAsync("/v2/events?page[size]=2&page[before]=ffffffffffffffffffffffff");
+        Assert.Equal((string?)last["events"]![0]!["id"], (string?)newest["events"]!.AsArray()[^1]!["id"]);
+        Assert.Null(newest["meta"]!["afterCursor"]);
+        Assert.Null(newest["links"]!["next"]);
 
         foreach (var (query, field) in new[]
         {

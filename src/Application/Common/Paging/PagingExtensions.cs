@@ -9,7 +9,8 @@ public static class PagingExtensions
 {
     /// <summary>
     /// Keyset pagination on a time-ordered typed id. Reads one extra row to know whether more
-    /// follow in the direction of travel, and checks the other direction with one EXISTS query.
+    /// follow in the direction of travel, and checks the other direction with one EXISTS query (a cursor says where to
+    /// go only when there is a page there, API.md §4).
     /// </summary>
     public static async Task<Page<TEntity>> ToPageAsync<TEntity, TId>(
         this IQueryable<TEntity> query,
@@ -28,10 +29,12 @@ public static class PagingExtensions
             var hasMore = rows.Count > size;
             var items = rows.Take(size).Reverse().ToList();
             var getId = IdReader<TEntity, TId>.For(id);
+            // Usually the cursor's own record follows, but not when it was deleted or never was (a cursor past the end).
+            var hasNext = items.Count > 0 && await query.AnyAsync(Compare(id, getId(items[^1]), Expression.GreaterThan), cancellationToken);
             return new Page<TEntity>(
                 items,
                 hasMore,
-                AfterCursor: items.Count > 0 ? format(getId(items[^1])) : null,
+                AfterCursor: hasNext ? format(getId(items[^1])) : null,
                 BeforeCursor: hasMore && items.Count > 0 ? format(getId(items[0])) : null);
         }
         else
