@@ -123,6 +123,7 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Equal(["disabled"], events[3]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
         Assert.Equal(child.Id, (string?)events[17]["resource"]!["id"]);
         Assert.Equal(["name", "contacts"], events[18]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(["email"], events[25]["changes"]!.AsArray().Select(c => (string)c!).ToArray()); // tenantUser.added: what it was given
         Assert.Equal("ann@example.com", (string?)events[25]["resource"]!["id"]);
     }
 

@@ -25,7 +25,7 @@ public sealed class AddTenantUserCommandHandler(IAuditTrail audit, IProvisioning
         var email = Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email");
         if (created)
         {
-            audit.Record(AuditResources.TenantUser(email), related: AuditResource.Tenant(tenant.Id), tenantId: tenant.Id);
+            audit.Record(AuditResources.TenantUser(email), ["email"], related: AuditResource.Tenant(tenant.Id), tenantId: tenant.Id);
         }
         else
         {
