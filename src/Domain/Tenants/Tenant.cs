@@ -167,8 +167,8 @@ public sealed class Tenant
 
     public bool RemoveUser(string email)
     {
-        var normalized = email.Trim().ToLowerInvariant();
-        return _users.RemoveAll(u => u.Email == normalized) > 0;
+        var canonical = TenantUser.Canonical(email);
+        return _users.RemoveAll(u => u.Email == canonical) > 0;
     }
 
     private static int? CheckBudget(int? value, string field) =>

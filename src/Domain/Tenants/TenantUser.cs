@@ -20,20 +20,39 @@ public sealed class TenantUser
     internal static TenantUser Create(TenantId tenant, string email, DateTimeOffset now) =>
         new() { TenantId = tenant, Email = email, CreatedAt = now };
 
-    /// <summary>Trims, checks and lower-cases an address.</summary>
+    /// <summary>RFC 5321 §4.5.3.1.1: at most 64 octets before the '@'.</summary>
+    public const int MaxLocalPartLength = 64;
+
+    /// <summary>Trims, checks and brings an address to its stored form (<see cref="Canonical"/>).</summary>
     public static string NormalizeEmail(string? email, string field = "emails")
     {
-        var trimmed = email?.Trim();
+        var canonical = email is null ? string.Empty : Canonical(email);
+        return IsValid(canonical)
+            ? canonical
+            : throw new DomainRuleException(field, $"{field}: '{Truncate(email?.Trim())}' is not a valid email address.");
+    }
+
+    private static bool IsValid(string address)
+    {
         // An address is a name people read: no control character and no bidirectional override (Text.IsValidName).
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxEmailLength || !Text.IsValidName(trimmed)
-            || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed
-            || !trimmed.Contains('@') || trimmed.Split('@')[1].Length == 0 || !trimmed.Split('@')[1].Contains('.'))
+        if (address.Length is 0 or > MaxEmailLength || !Text.IsValidName(address)
+            || !MailAddress.TryCreate(address, out var parsed) || parsed.Address != address)
         {
-            throw new DomainRuleException(field, $"{field}: '{Truncate(trimmed)}' is not a valid email address.");
+            return false;
         }
 
-        return trimmed.ToLowerInvariant();
+        var at = address.LastIndexOf('@');
+        var domain = address[(at + 1)..];
+        return at > 0 && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
+               && domain.Length > 0 && domain.Contains('.');
     }
+
+    /// <summary>
+    /// The stored form of an address: trimmed and lower-cased. (Not composed to Unicode NFC: the service runs with invariant
+    /// globalization, which has no normalization, so "é" as one code point and as "e" plus a combining accent stay two
+    /// addresses.)
+    /// </summary>
+    public static string Canonical(string email) => email.Trim().ToLowerInvariant();
 
     private static string Truncate(string? value) => value is null ? string.Empty : value.Length <= 60 ? value : value[..60] + "…";
 }

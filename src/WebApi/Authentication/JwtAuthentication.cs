@@ -33,7 +33,8 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
 
     /// <summary>
     /// After authentication, what a JWT's checks met is raised as it would be for Basic: a suspended tenant (403
-    /// <c>tenant_suspended</c>), a database that cannot be reached (503, logged once by the exception handler). Thrown
+    /// <c>tenant_suspended</c>), a fault looking up the key (a database that cannot be reached: 503; logged once, by the
+    /// exception handler). Thrown
     /// inside JwtBearer's events it came out the same, but JwtBearer first logged each one at Error with its stack trace.
     /// </summary>
     public static Task RaiseDeferredFailure(HttpContext context, RequestDelegate next)
@@ -119,8 +120,9 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
         {
             credential = await store.FindAsync(keyId, context.HttpContext.RequestAborted);
         }
-        catch (Exception e) when (Infrastructure.Persistence.DatabaseUnavailable.Is(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A fault (the database away: 503, anything else: 500) is classified and logged once by the exception handler.
             context.HttpContext.Items[FailureItem] = ExceptionDispatchInfo.Capture(e); // raised by RaiseDeferredFailure
             context.NoResult();
             return;
