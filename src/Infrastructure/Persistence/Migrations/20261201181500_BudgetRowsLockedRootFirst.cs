@@ -29,14 +29,16 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
 
         private static string Procedure(bool lockRootFirst)
         {
+            // FOUND after PERFORM: a row was locked. Without a budget on the path the UPDATE would change nothing: skipped.
             string Lock(string budget) => lockRootFirst
                 ? $"""
                   PERFORM 1 FROM tenants
                   WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = reserve_tenant) AND {budget} IS NOT NULL
                   ORDER BY cardinality(path)
                   FOR NO KEY UPDATE;
+                  IF FOUND THEN
                   """
-                : string.Empty;
+                : "IF true THEN";
 
             return $$"""
                 CREATE OR REPLACE PROCEDURE budget_reserve(reserve_kind text, reserve_tenant text, budget_lock bigint)
@@ -57,6 +59,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                             WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = reserve_tenant) AND max_apps IS NOT NULL
                             RETURNING id, subtree_apps > max_apps AS passed, max_apps AS budget)
                         SELECT id, budget INTO passed_id, passed_limit FROM counted WHERE passed LIMIT 1;
+                        END IF;
                     ELSIF reserve_kind = 'tenants' THEN
                         {{Lock("max_tenants")}}
                         WITH counted AS (
@@ -64,6 +67,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                             WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = reserve_tenant) AND max_tenants IS NOT NULL
                             RETURNING id, descendant_tenants > max_tenants AS passed, max_tenants AS budget)
                         SELECT id, budget INTO passed_id, passed_limit FROM counted WHERE passed LIMIT 1;
+                        END IF;
                     ELSE
                         RAISE EXCEPTION 'unknown budget kind %', reserve_kind;
                     END IF;
