@@ -5,7 +5,9 @@ namespace Provisioning.WebApi.Errors;
 
 /// <summary>
 /// Every query parameter of the API takes one value: <c>?page[size]=25&amp;page[size]=abc</c> is a 400 naming it, not
-/// whichever value the binder happened to take (a client bug that would otherwise go unseen).
+/// whichever value the binder happened to take (a client bug that would otherwise go unseen). A v2 paging or filter
+/// parameter (<c>page[…]</c>, <c>filter[…]</c>) given empty (<c>?filter[type]=</c>) is a 400 too: the binder reads an
+/// empty value as absent, which turned a filter that matches nothing into no filter at all.
 /// </summary>
 public sealed class SingleValuedQueryFilter : IResourceFilter
 {
@@ -16,6 +18,12 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
             if (values.Count > 1)
             {
                 throw new RequestValidationException(name, $"{name} is given more than once.");
+            }
+
+            if (string.IsNullOrWhiteSpace(values[0])
+                && (name.StartsWith("filter[", StringComparison.Ordinal) || name.StartsWith("page[", StringComparison.Ordinal)))
+            {
+                throw new RequestValidationException(name, $"{name} is given without a value; leave it out to not filter or page by it.");
             }
         }
     }
