@@ -1,21 +1,23 @@
 namespace Provisioning.Domain.Common;
 
 /// <summary>
-/// Display names and tenant names: trimmed, 1–100 characters (Unicode code points, as PostgreSQL counts them: an emoji
-/// is one), at least one of them visible, no control characters (<see cref="Text.IsValidName"/>).
+/// Display names and tenant names: trimmed of white space and of invisible characters at either end (a BOM or zero-width
+/// space there would make "\uFEFFShop" a second "Shop" that looks the same), 1–100 characters (Unicode code points, as
+/// PostgreSQL counts them: an emoji is one), at least one of them visible, no control characters
+/// (<see cref="Text.IsValidName"/>).
 /// </summary>
 public static class DisplayName
 {
     public const int MaxLength = 100;
 
     public static string Normalize(string? value, string field = "displayName") =>
-        Problem(value, field) is { } problem ? throw new DomainRuleException(field, problem) : value!.Trim();
+        Problem(value, field) is { } problem ? throw new DomainRuleException(field, problem) : Trim(value!);
 
     /// <summary>What is wrong with <paramref name="value"/> as a name, in a sentence naming <paramref name="field"/>; null when nothing.</summary>
     public static string? Problem(string? value, string field = "displayName")
     {
-        var trimmed = value?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || !HasVisible(trimmed))
+        var trimmed = value is null ? null : Trim(value);
+        if (string.IsNullOrEmpty(trimmed))
         {
             return $"{field} must not be blank.";
         }
@@ -32,17 +34,25 @@ public static class DisplayName
     // (zero-width space and joiners, marks, soft hyphen, BOM, …): the combining grapheme joiner and the Hangul fillers.
     private static readonly System.Buffers.SearchValues<char> Blank = System.Buffers.SearchValues.Create("\u034f\u115f\u1160\u3164\uffa0");
 
-    private static bool HasVisible(string value)
+    private static bool IsInvisible(char c) =>
+        char.IsWhiteSpace(c) || Blank.Contains(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+
+    /// <summary>Without white space and invisible characters at either end; empty when nothing visible is left.</summary>
+    private static string Trim(string value)
     {
-        foreach (var c in value)
+        var start = 0;
+        var end = value.Length;
+        while (start < end && IsInvisible(value[start]))
         {
-            if (!char.IsWhiteSpace(c) && !Blank.Contains(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format)
-            {
-                return true;
-            }
+            start++;
         }
 
-        return false;
+        while (end > start && IsInvisible(value[end - 1]))
+        {
+            end--;
+        }
+
+        return value[start..end];
     }
 
 }

@@ -1,0 +1,28 @@
+using Provisioning.Domain.Common;
+using Provisioning.Domain.ServiceAccounts;
+
+namespace Provisioning.UnitTests.Domain;
+
+public sealed class DisplayNameTests
+{
+    [Theory]
+    [InlineData("\uFEFFShop", "Shop")]
+    [InlineData("Shop\u200B", "Shop")]
+    [InlineData(" \u200D Shop \u2060 ", "Shop")]
+    [InlineData("Sh\u200Dop", "Sh\u200Dop")] // inside a name, a joiner may be part of what it shows: kept
+    public void InvisibleCharactersAtEitherEnd_AreTrimmedLikeSpaces(string given, string stored) =>
+        Assert.Equal(stored, DisplayName.Normalize(given));
+
+    [Theory]
+    [InlineData("\uFEFF")]
+    [InlineData("\u200B \u200C")]
+    [InlineData("\u3164")]
+    public void AnInvisibleOnlyName_IsBlank(string given) =>
+        Assert.Equal("displayName must not be blank.", Assert.Throws<DomainRuleException>(() => DisplayName.Normalize(given)).Message);
+
+    [Fact]
+    public void AServiceAccountNameWithABom_IsTheSameNameForUniqueness() =>
+        Assert.Equal(
+            ServiceAccount.Create(TenantId.New(), "Billing", DateTimeOffset.UnixEpoch).NormalizedName,
+            ServiceAccount.Create(TenantId.New(), "\uFEFFbilling\u200B", DateTimeOffset.UnixEpoch).NormalizedName);
+}
