@@ -146,15 +146,20 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     public async Task LockForUpdateAsync(object entity, CancellationToken cancellationToken, bool reload = true)
     {
         var entry = Entry(entity);
-        var key = entry.Metadata.FindPrimaryKey()!.Properties.Single();
-        var value = entry.Property(key.Name).CurrentValue;
-        var column = key.GetColumnName(Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entry.Metadata.GetTableName()!));
-        // The table and column names are the model's, never input; the id goes as a parameter.
+        var table = entry.Metadata.GetTableName()!;
+        var store = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(table);
+        var keys = entry.Metadata.FindPrimaryKey()!.Properties; // one column, or two (a grant: app and service account)
+        var where = string.Join(" AND ", keys.Select((key, i) => $"\"{key.GetColumnName(store)}\" = {{{i}}}"));
+        var values = keys.Select(key =>
+        {
+            var value = entry.Property(key.Name).CurrentValue;
+            return key.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value!;
+        }).ToArray();
+        // The table and column names are the model's, never input; the key values go as parameters.
         // NO KEY UPDATE: it waits for other writers of the row, not for the KEY SHARE locks of inserts that reference it
         // (an app being created in the tenant, a key for the app).
-        var sql = $"SELECT 1 AS \"Value\" FROM \"{entry.Metadata.GetTableName()}\" WHERE \"{column}\" = {{0}} FOR NO KEY UPDATE";
-        var locked = await Database.SqlQueryRaw<int>(sql, key.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value!)
-            .ToListAsync(cancellationToken);
+        var sql = $"SELECT 1 AS \"Value\" FROM \"{table}\" WHERE {where} FOR NO KEY UPDATE";
+        var locked = await Database.SqlQueryRaw<int>(sql, values).ToListAsync(cancellationToken);
         if (locked.Count == 0)
         {
             throw new Application.Common.Exceptions.NotFoundException(ResourceName(entry.Metadata.ClrType));

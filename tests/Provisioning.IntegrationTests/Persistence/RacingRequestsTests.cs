@@ -202,4 +202,55 @@ public sealed class RacingRequestsTests(ServiceFixture service)
             Assert.Equal(0, await CounterAsync("descendant_tenants", parent.Id));
         }
     }
+
+    [Fact]
+    public async Task ARevokeRacingAServiceAccountsDelete_OneOfThemIs404_NeverBoth200()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        var sa = await account.CreateServiceAccountAsync();
+        using var asServiceAccount = service.Basic(sa.Key);
+        var bothWon = 0;
+        for (var round = 0; round < 12; round++)
+        {
+            var appId = await account.CreateAppAsync("revoked while deleted " + round);
+            await account.PutJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{appId}", null);
+            var statuses = await InParallelAsync(2, i => i == 0
+                ? account.DeleteAsync($"/v2/serviceaccounts/{sa.Id}/apps/{appId}")
+                : asServiceAccount.DeleteAsync($"/v2/apps/{appId}"));
+            Assert.All(statuses, s => Assert.Contains(s, new[] { HttpStatusCode.OK, HttpStatusCode.NotFound }));
+            bothWon += statuses.All(s => s == HttpStatusCode.OK) ? 1 : 0;
+        }
+
+        // Before: a key whose grant had just been revoked still deleted the app (both 200) in a third of the rounds.
+        Assert.Equal(0, bothWon);
+    }
+
+    [Fact]
+    public async Task AnAppDeletedWhileKeysAreMadeForIt_AndAppsCreatedBesideIt_UnderABudget_NeverDeadlocks()
+    {
+        using var root = service.Root();
+        var tenant = await root.ProvisionAsync(name: "Delete under a budget " + Guid.NewGuid().ToString("N")[..6]);
+        await root.PatchJsonAsync($"/v2/tenants/{tenant.Id}", new { maxApps = 1000 });
+        using var client = service.Client(tenant);
+        for (var round = 0; round < 8; round++)
+        {
+            var appId = await client.CreateAppAsync("deleted while keyed " + round);
+            var statuses = await InParallelAsync(13, i => i switch
+            {
+                0 => client.DeleteAsync($"/v2/apps/{appId}"),
+                _ when i % 2 == 1 => client.PostAsync($"/v2/apps/{appId}/keys", Http.Json(new { displayName = "racing " + i })),
+                _ => client.PostAsync("/v2/apps", Http.Json(new { displayName = "beside " + i })),
+            });
+
+            // Before: 40P01 between the delete (app row, then the tenant's budget row) and a key create (tenant row, then
+            // the app row it references).
+            Assert.True(statuses.All(s => s is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.NotFound),
+                string.Join(",", statuses) + "\n" + ErrorLines());
+            Assert.Equal(HttpStatusCode.OK, statuses[0]);
+        }
+
+        var apps = await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(tenant.Id)));
+        Assert.Equal(apps, await CounterAsync("subtree_apps", tenant.Id));
+    }
 }

@@ -116,6 +116,34 @@ public static class CallerScope
     }
 
     /// <summary>
+    /// <see cref="GetVisibleAppAsync"/> for a change of the app or of its keys. A service account reaches the app through
+    /// its grant, so the grant is locked until the change commits: a revoke racing the change either waits for it or, having
+    /// committed first, makes the change a 404 — as if they ran one after the other (without the lock a key whose grant had
+    /// just been revoked could still delete the app).
+    /// </summary>
+    public static async Task<App> GetVisibleAppForChangeAsync(
+        this IProvisioningDbContext db, Caller caller, string appId, CancellationToken cancellationToken)
+    {
+        var app = await db.GetVisibleAppAsync(caller, appId, cancellationToken);
+        if (caller.Kind == CallerKinds.ServiceAccount)
+        {
+            var serviceAccount = caller.ServiceAccountId!.Value;
+            var grant = await db.AppGrants.FirstOrDefaultAsync(g => g.AppId == app.Id && g.ServiceAccountId == serviceAccount, cancellationToken)
+                        ?? throw NotFoundException.App();
+            try
+            {
+                await db.LockForUpdateAsync(grant, cancellationToken, reload: false);
+            }
+            catch (NotFoundException)
+            {
+                throw NotFoundException.App();
+            }
+        }
+
+        return app;
+    }
+
+    /// <summary>
     /// <see cref="VisibleApps"/> + one id, the query every app route starts with, compiled once (EF Core's
     /// <c>EF.CompileAsyncQuery</c>):
     /// building the LINQ tree, parameterising it and looking it up in the query cache cost more CPU per request than

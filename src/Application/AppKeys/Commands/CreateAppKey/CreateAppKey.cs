@@ -24,7 +24,7 @@ public sealed class CreateAppKeyCommandHandler(
     public async ValueTask<AppKeyDto> Handle(CreateAppKeyCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
-        var app = await db.GetVisibleAppAsync(caller, command.AppId, cancellationToken);
+        var app = await db.GetVisibleAppForChangeAsync(caller, command.AppId, cancellationToken);
 
         var (key, secret) = await keys.IssueAsync(new KeyOwner.App(app.TenantId, app.Id), command.DisplayName, cancellationToken, command.ExpiresAt);
         audit.Record(AuditResources.Key(key), AuditChanges.Of(("displayName", true), ("expiresAt", command.ExpiresAt is not null)), AuditResource.App(app.Id));

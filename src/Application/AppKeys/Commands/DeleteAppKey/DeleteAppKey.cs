@@ -22,7 +22,7 @@ public sealed class DeleteAppKeyCommandHandler(
 {
     public async ValueTask<Unit> Handle(DeleteAppKeyCommand command, CancellationToken cancellationToken)
     {
-        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
         audit.Record(AuditResources.Key(key), related: AuditResource.App(app.Id));
         db.ApiKeys.Remove(key);

@@ -20,7 +20,7 @@ public sealed class SetAppKeyDisabledCommandHandler(IAuditTrail audit, IProvisio
 {
     public async ValueTask<AppKeyDto> Handle(SetAppKeyDisabledCommand command, CancellationToken cancellationToken)
     {
-        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
         if (key.Disabled == command.Disabled)
         {

@@ -21,15 +21,17 @@ public sealed class DeleteAppCommandHandler(
 {
     public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
     {
-        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
+
+        // The budgets first: they lock the tenant rows of the path (root first), which a key being made for this app holds
+        // (the tenant lock of its key count) before it references the app. Deleting the app first and asking for those rows
+        // after made the two wait for each other (40P01, a probe: 27 of 900 requests).
+        await budgets.ReleaseAppAsync(app.TenantId, cancellationToken);
 
         // Its keys and grants go with it (ON DELETE CASCADE); the keys' revocation follows from their rows going.
         audit.Record(AuditResource.App(app.Id));
         db.Apps.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
-        await budgets.ReleaseAppAsync(app.TenantId, cancellationToken);
-
-
         return Unit.Value;
     }
 }

@@ -24,7 +24,7 @@ public sealed class UpdateAppCommandHandler(IAuditTrail audit, IProvisioningDbCo
 {
     public async ValueTask<AppDto> Handle(UpdateAppCommand command, CancellationToken cancellationToken)
     {
-        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
+        var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
         if (command.Settings is not null || command.Metadata.IsSet)
         {
             await db.LockForUpdateAsync(app, cancellationToken); // both merge into what is there
