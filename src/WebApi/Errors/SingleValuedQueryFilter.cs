@@ -7,10 +7,14 @@ namespace Provisioning.WebApi.Errors;
 /// Every query parameter of the API takes one value: <c>?page[size]=25&amp;page[size]=abc</c> is a 400 naming it, not
 /// whichever value the binder happened to take (a client bug that would otherwise go unseen). A v2 paging or filter
 /// parameter (<c>page[…]</c>, <c>filter[…]</c>) given empty (<c>?filter[type]=</c>) is a 400 too: the binder reads an
-/// empty value as absent, which turned a filter that matches nothing into no filter at all.
+/// empty value as absent, which turned a filter that matches nothing into no filter at all. A number
+/// (<c>page[size]</c>, <c>limit</c>, <c>offset</c>) is decimal digits: the binder's converter also took <c>0x10</c> and
+/// <c>#10</c> as hexadecimal.
 /// </summary>
 public sealed class SingleValuedQueryFilter : IResourceFilter
 {
+    private static readonly HashSet<string> Numbers = new(StringComparer.OrdinalIgnoreCase) { "page[size]", "limit", "offset" };
+
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
         foreach (var (name, values) in context.HttpContext.Request.Query)
@@ -25,7 +29,18 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
             {
                 throw new RequestValidationException(name, $"{name} is given without a value; leave it out to not filter or page by it.");
             }
+
+            if (Numbers.Contains(name) && values[0] is { Length: > 0 } number && !IsDecimal(number.Trim()))
+            {
+                throw new RequestValidationException(name, $"{name} must be a whole number.");
+            }
         }
+    }
+
+    private static bool IsDecimal(string value)
+    {
+        var digits = value.StartsWith('-') || value.StartsWith('+') ? value[1..] : value;
+        return digits.Length > 0 && digits.All(char.IsAsciiDigit);
     }
 
     public void OnResourceExecuted(ResourceExecutedContext context)

@@ -10,6 +10,8 @@ public sealed class DisplayNameTests
     [InlineData("Shop\u200B", "Shop")]
     [InlineData(" \u200D Shop \u2060 ", "Shop")]
     [InlineData("Sh\u200Dop", "Sh\u200Dop")] // inside a name, a joiner may be part of what it shows: kept
+    [InlineData("Shop \u2764\uFE0F", "Shop \u2764\uFE0F")] // a variation selector after an emoji: kept
+    [InlineData("Team \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F", "Team \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F")] // a flag's tags: kept
     public void InvisibleCharactersAtEitherEnd_AreTrimmedLikeSpaces(string given, string stored) =>
         Assert.Equal(stored, DisplayName.Normalize(given));
 
@@ -17,6 +19,9 @@ public sealed class DisplayNameTests
     [InlineData("\uFEFF")]
     [InlineData("\u200B \u200C")]
     [InlineData("\u3164")]
+    [InlineData("\U000E0041")] // a tag character alone
+    [InlineData("\U000E0020\U000E007F")]
+    [InlineData("\uFE0F")] // a variation selector alone
     public void AnInvisibleOnlyName_IsBlank(string given) =>
         Assert.Equal("displayName must not be blank.", Assert.Throws<DomainRuleException>(() => DisplayName.Normalize(given)).Message);
 
