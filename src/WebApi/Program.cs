@@ -71,6 +71,7 @@ app.Use(HealthProbes.AnswerLiveOrNext);
 app.UseHealthChecks(HealthProbes.Ready, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
 app.UseRouting();
+app.Use(RateLimiting.GuardFailedAttempts);
 app.UseAuthentication();
 app.Use(ConfigureJwtBearerOptions.RaiseDeferredFailure);
 app.UseMiddleware<RequestLogScopeMiddleware>();

@@ -40,4 +40,45 @@ public sealed class RateLimitTests(ServiceFixture service)
         Assert.False(await service.QueryDbAsync(db => db.IdempotencyRecords.AnyAsync(r => r.Key == key)));
         Assert.False(await service.QueryDbAsync(db => db.Apps.AnyAsync(a => a.TenantId == new Domain.Common.TenantId(noisy.TenantId))));
     }
+
+    [Fact]
+    public async Task AnAddressThatFailedTooOften_IsRefusedBeforeItsCredentialsAreChecked_EvenTheRightOnes()
+    {
+        var tenant = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" });
+        using var guessing = factory.CreateClient();
+        guessing.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, "not-the-secret-" + new string('x', 30));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await guessing.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        // Before: the limiter ran after authentication, so the right secret still answered 200 from this address.
+        using var right = factory.CreateClient();
+        right.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+        using var refused = await right.GetAsync("/v2/apps");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused.Content.ReadAsStringAsync())!, "too_many_requests");
+        Assert.Equal(HttpStatusCode.OK, (await right.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SuccessfulRequests_DoNotCountAsFailedAttempts()
+    {
+        var tenant = await service.NewTenantAsync();
+        var other = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" });
+        using var first = factory.CreateClient();
+        first.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+        for (var i = 0; i < 3; i++)
+        {
+            await first.GetJsonAsync("/v2/apps");
+        }
+
+        // The same address, another key: its own partition, and no failed attempt was counted.
+        using var second = factory.CreateClient();
+        second.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(other.KeyId, other.Secret);
+        await second.GetJsonAsync("/v2/apps");
+    }
 }
