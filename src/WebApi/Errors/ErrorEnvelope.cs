@@ -37,10 +37,19 @@ public static class ErrorEnvelope
     /// <summary>v1.1 calls "displayName" "name": say so in its error texts.</summary>
     private static string ToV1FieldNames(string text) => text.Replace("displayName", "name", StringComparison.Ordinal);
 
+    /// <summary>The challenges of a 401: HTTP Basic (a key id and secret, or a tenant token as the password) and a bearer JWT.</summary>
+    public const string Challenge = "Basic realm=\"Provisioning\", Bearer";
+
     public static Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
+        if (status == StatusCodes.Status401Unauthorized && !context.Response.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate))
+        {
+            // RFC 9110 §11.6.1: a 401 says how to authenticate (a JWT's failure already said "Bearer").
+            context.Response.Headers.WWWAuthenticate = Challenge;
+        }
+
         if (status >= 500)
         {
             errors = [.. errors.Select(e => e with { RequestId = context.TraceIdentifier })];

@@ -50,6 +50,25 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task A401_SaysHowToAuthenticate()
+    {
+        using var anonymous = service.Anonymous();
+        using var wrong = service.WithBasic("act_0123456789abcdef01234567", "not-the-secret");
+        foreach (var (client, path) in new[] { (anonymous, "/v2/apps"), (wrong, "/v2/apps"), (wrong, "/v1.1/apps") })
+        {
+            using var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal(["Basic", "Bearer"], response.Headers.WwwAuthenticate.Select(h => h.Scheme));
+            Assert.Equal("realm=\"Provisioning\"", response.Headers.WwwAuthenticate.First().Parameter);
+        }
+
+        using var badJwt = service.WithBearer("not.a.jwt");
+        using var jwtResponse = await badJwt.GetAsync("/v2/apps");
+        Assert.Equal(HttpStatusCode.Unauthorized, jwtResponse.StatusCode);
+        Assert.Contains(jwtResponse.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+    }
+
+    [Fact]
     public async Task Created_AnswersCarryALocationThatServesTheNewResource()
     {
         var tenant = await service.NewTenantAsync();
