@@ -79,8 +79,9 @@ public static partial class ModelStateErrors
         if (entry.Errors.Select(e => DuplicateProperty().Match(e.ErrorMessage)).FirstOrDefault(m => m.Success) is { } duplicate)
         {
             var name = duplicate.Groups[1].Value;
-            return field == name || field.EndsWith("." + name, StringComparison.Ordinal)
-                ? $"{field} is given more than once."
+            // Property names match case-insensitively, so {"name":"a","Name":"b"} names one field twice, its path in either case.
+            return field.Equals(name, StringComparison.OrdinalIgnoreCase) || field.EndsWith("." + name, StringComparison.OrdinalIgnoreCase)
+                ? $"{field[..^name.Length]}{name} is given more than once."
                 : $"{field}.{name} is given more than once.";
         }
 

@@ -99,6 +99,8 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v2/apps", """{"displayName":"a","metadata":{"k":1,"k":2}}""", "metadata.k is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":true,"useAnimalNames":false}}""", "settings.useAnimalNames is given more than once.")]
     [InlineData("/v1.1/apps", """{"name":"a","name":"b"}""", "name is given more than once.")]
+    [InlineData("/v1.1/apps", """{"name":"a","Name":"b"}""", "name is given more than once.")]
+    [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":true,"UseAnimalNames":false}}""", "settings.useAnimalNames is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":123}""", "displayName must be a string.")]
     [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":"yes"}}""", "settings.useAnimalNames has an invalid value or type.")]
     [InlineData("/v2/apps", """{"displayName":""", "The request body is not valid JSON.")]
