@@ -81,7 +81,11 @@ app.UseMiddleware<OnBehalfOfMiddleware>();
 app.UseMiddleware<Provisioning.WebApi.Idempotency.IdempotencyMiddleware>();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDynamicBaseServerUrl()).AllowAnonymous();
+// A self-hosted reference page: nothing fetched from or sent to the vendor (its fonts, telemetry, the "Ask AI" agent that
+// uploads the API description), no vendor toolbar (its "Deploy", "Generate SDK" offers showed on a 127.0.0.1 address).
+app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDynamicBaseServerUrl()
+        .WithTitle("Provisioning API").DisableDefaultFonts().DisableTelemetry().DisableAgent().HideDeveloperTools())
+    .AllowAnonymous();
 app.MapControllers();
 if (!generatingOpenApiDocument)
 {

@@ -32,6 +32,15 @@ public sealed class DocsPageBrowserTests(ServiceFixture service)
         Assert.Contains("On-Behalf-Of", text);
         Assert.Contains("printable ASCII characters", text);
         Assert.Contains(service.BaseAddress.ToString().TrimEnd('/'), text);
+
+        // A self-hosted page: no vendor toolbar (it offered "Generate SDK" and an "Ask AI" that uploads the document).
+        foreach (var vendor in new[] { "Generate SDK", "Ask AI", "Deploy" })
+        {
+            Assert.DoesNotContain(vendor, text);
+        }
+
+        var dom = await File.ReadAllTextAsync(Path.Combine(Path.GetTempPath(), "provisioning-docs-dom.html"));
+        Assert.DoesNotContain("fonts.scalar.com", dom);
     }
 
     /// <summary>The page's visible text after its scripts ran: markup, scripts and styles removed, white space folded.</summary>
