@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -122,10 +123,48 @@ public static class OpenApiSetup
                     // Request fields are optional on the wire; missing required ones are 400s from the validators.
                     schema.Required?.Clear();
                 }
+                else
+                {
+                    DescribeAnswerFields(schema, context.JsonTypeInfo);
+                }
 
                 return Task.CompletedTask;
             });
         });
+
+    private static readonly NullabilityInfoContext Nullability = new();
+
+    /// <summary>
+    /// What an answer's fields are on the wire, where the generator's reading of the types says otherwise: a field the
+    /// serializer leaves out when null (the cursors and links of a page, a key's secret after its creation, a 4xx's
+    /// request id) is not required; a nullable reference to another schema (an event's <c>related</c>) may be null.
+    /// </summary>
+    private static void DescribeAnswerFields(OpenApiSchema schema, System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo)
+    {
+        if (typeInfo.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object || schema.Properties is null)
+        {
+            return;
+        }
+
+        foreach (var property in typeInfo.Properties)
+        {
+            var member = property.AttributeProvider as PropertyInfo;
+            if (member?.GetCustomAttribute<System.Text.Json.Serialization.JsonIgnoreAttribute>() is
+                { Condition: System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault })
+            {
+                schema.Required?.Remove(property.Name);
+            }
+
+            // (Checked before the generator moves the object into the components and refers to it: wrapped, the reference
+            // it makes keeps the null beside it.)
+            if (member is not null && schema.Properties.TryGetValue(property.Name, out var described)
+                && described.Type is { } kind && kind.HasFlag(JsonSchemaType.Object) && !kind.HasFlag(JsonSchemaType.Null)
+                && Nullability.Create(member).ReadState == NullabilityState.Nullable)
+            {
+                schema.Properties[property.Name] = new OpenApiSchema { AllOf = [described], Type = JsonSchemaType.Null };
+            }
+        }
+    }
 
     /// <summary>
     /// The headers the service reads and writes beyond the body: <c>X-Request-Id</c> on every operation (in and out),

@@ -28,6 +28,33 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AnswerSchemas_RequireOnlyWhatTheServiceAlwaysSends_AndAllowTheNullsItSends()
+    {
+        var schemas = (await service.Anonymous().GetJsonAsync("/openapi/v1.json"))["components"]!["schemas"]!;
+        string[] Required(string schema) => schemas[schema]!["required"]?.AsArray().Select(r => (string)r!).ToArray() ?? [];
+
+        // What the service leaves out (a strict generated client rejected these real bodies, a probe with ajv):
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var page = await client.GetJsonAsync("/v2/apps");
+        Assert.False(page["meta"]!.AsObject().ContainsKey("afterCursor"));
+        Assert.False(page["links"]!.AsObject().ContainsKey("next"));
+        Assert.DoesNotContain("afterCursor", Required("PageMeta"));
+        Assert.DoesNotContain("beforeCursor", Required("PageMeta"));
+        Assert.Empty(Required("PageLinks"));
+        var key = (await client.GetJsonAsync("/v2/keys"))["keys"]![0]!.AsObject();
+        Assert.False(key.ContainsKey("secret"));
+        Assert.DoesNotContain("secret", Required("KeyDto"));
+        Assert.DoesNotContain("secret", Required("ProvisioningKeyDto"));
+
+        // and what it sends as null: an event without a related resource.
+        await client.CreateAppAsync("unrelated");
+        var created = (await client.GetJsonAsync("/v2/events?filter[type]=app.created"))["events"]![0]!;
+        Assert.Null(created["related"]);
+        Assert.True((bool?)schemas["EventDto"]!["properties"]!["related"]!["nullable"]);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_Is30_WithBothAuthSchemes_AndAnOperationIdAndErrorBodyForEveryOperation()
     {
         var document = await service.Anonymous().GetJsonAsync("/openapi/v1.json");

@@ -12536,7 +12536,7 @@ namespace Provisioning.Client
         public EventResourceDto Resource { get; set; } = new EventResourceDto();
 
         [System.Text.Json.Serialization.JsonPropertyName("related")]
-        public EventResourceDto Related { get; set; } = new EventResourceDto();
+        public EventResourceDto? Related { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("changes")]
         public System.Collections.Generic.List<string> Changes { get; set; } = new System.Collections.Generic.List<string>();

@@ -5259,7 +5259,7 @@ export interface EventDto {
     actor: EventActorDto;
     onBehalfOf: string | undefined;
     resource: EventResourceDto;
-    related: EventResourceDto;
+    related: EventResourceDto | undefined;
     changes: string[];
     requestId: string | undefined;
     createdAt: Date;
@@ -5292,7 +5292,7 @@ export interface JwtResponse {
 export interface KeyDto {
     id: string;
     displayName: string;
-    secret: string | undefined;
+    secret?: string | undefined;
     createdAt: Date;
     lastUsedAt: Date | undefined;
     disabled: boolean;
@@ -5322,8 +5322,8 @@ export interface KeyStateRequest {
 
 /** `links` of a v2 list: absolute URLs of the next and previous pages. */
 export interface PageLinks {
-    next: string | undefined;
-    prev: string | undefined;
+    next?: string | undefined;
+    prev?: string | undefined;
 
     [key: string]: any;
 }
@@ -5331,8 +5331,8 @@ export interface PageLinks {
 /** `meta` of a v2 list. Cursors appear only when there is a page in that direction. */
 export interface PageMeta {
     hasMore: boolean;
-    afterCursor: string | undefined;
-    beforeCursor: string | undefined;
+    afterCursor?: string | undefined;
+    beforeCursor?: string | undefined;
 
     [key: string]: any;
 }
@@ -5359,7 +5359,7 @@ export interface ProvisionedTenantDto {
 export interface ProvisioningKeyDto {
     id: string;
     displayName: string;
-    secret: string | undefined;
+    secret?: string | undefined;
     createdAt: Date;
     disabled: boolean;
     expiresAt: Date | undefined;
