@@ -79,7 +79,9 @@ public static class OpenApiSetup
                 ];
                 return Task.CompletedTask;
             });
-            // The rate limiter can answer any route with 429, in that route's error envelope.
+            // What the front door and the idempotency layer can answer on any route, in that route's error envelope (a
+            // generated client then knows these answers instead of calling them unexpected): 429 everywhere; on writes 409
+            // (the same Idempotency-Key still running) and 422 (reused for another request); on bodies 413 and 415.
             options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 var isV1 = context.Description.RelativePath?.StartsWith("v1.1/", StringComparison.Ordinal) == true;
@@ -87,6 +89,14 @@ public static class OpenApiSetup
                 var schema = await context.GetOrCreateSchemaAsync(envelope, null, cancellationToken);
                 context.Document?.AddComponent(envelope.Name, schema);
                 operation.Responses ??= [];
+                void Add(string status, string description) => operation.Responses.TryAdd(status, new OpenApiResponse
+                {
+                    Description = description,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/json"] = new() { Schema = new OpenApiSchemaReference(envelope.Name, context.Document) },
+                    },
+                });
                 operation.Responses["429"] = new OpenApiResponse
                 {
                     Description = "Too many requests; retry after the number of seconds in Retry-After.",
@@ -95,6 +105,17 @@ public static class OpenApiSetup
                         ["application/json"] = new() { Schema = new OpenApiSchemaReference(envelope.Name, context.Document) },
                     },
                 };
+                if (context.Description.HttpMethod is "POST" or "PUT" or "PATCH" or "DELETE")
+                {
+                    Add("409", "Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).");
+                    Add("422", "idempotency_key_reused: this Idempotency-Key was used for another request.");
+                }
+
+                if (context.Description.ParameterDescriptions.Any(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body))
+                {
+                    Add("413", "The request body is larger than 100 KB.");
+                    Add("415", "The request body must be UTF-8 JSON (Content-Type: application/json).");
+                }
             });
             // After the 429 above, so that every response declares the headers.
             options.AddOperationTransformer(DeclareHeaders);

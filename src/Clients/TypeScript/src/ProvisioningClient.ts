@@ -568,6 +568,30 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -762,6 +786,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("This is the tenant\'s last working account key.", status, _responseText, _headers, result409);
             });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -845,6 +875,24 @@ export class ProvisioningClient implements IProvisioningClient {
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Conflict", status, _responseText, _headers, result409);
             });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -921,6 +969,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -1128,6 +1200,18 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -1209,6 +1293,30 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -1281,6 +1389,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result403: any = null;
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -1507,6 +1639,30 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -1572,6 +1728,18 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -1737,6 +1905,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result403: any = null;
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -1947,6 +2139,18 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -2024,6 +2228,30 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -2096,6 +2324,24 @@ export class ProvisioningClient implements IProvisioningClient {
             let result409: any = null;
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Another service account of the tenant has this name.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -2323,6 +2569,24 @@ export class ProvisioningClient implements IProvisioningClient {
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Conflict", status, _responseText, _headers, result409);
             });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -2388,6 +2652,18 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -2465,6 +2741,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -2672,6 +2972,18 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -2752,6 +3064,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -2986,6 +3322,18 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -3056,6 +3404,18 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -3122,6 +3482,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result403: any = null;
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -3343,6 +3727,30 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -3408,6 +3816,18 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -3558,6 +3978,30 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -3627,6 +4071,18 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -3700,6 +4156,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result403: any = null;
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -3921,6 +4401,30 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -3986,6 +4490,18 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -4063,6 +4579,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -4270,6 +4810,18 @@ export class ProvisioningClient implements IProvisioningClient {
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -4469,6 +5021,24 @@ export class ProvisioningClient implements IProvisioningClient {
             let result409: any = null;
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -4691,6 +5261,24 @@ export class ProvisioningClient implements IProvisioningClient {
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Conflict", status, _responseText, _headers, result409);
             });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -4756,6 +5344,18 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -4833,6 +5433,30 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body is larger than 100 KB.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The request body must be UTF-8 JSON (Content-Type: application/json).", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -5039,6 +5663,18 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
