@@ -56,7 +56,8 @@ public static class RateLimiting
 
     /// <summary>
     /// Middleware before authentication: an address whose failed attempts (answers 401) used up this minute's permits is
-    /// refused with 429 before its credentials are checked, right or wrong; every 401 counts one.
+    /// refused with 429 before its credentials are checked, right or wrong; every 401 of authentication counts one. (A
+    /// provisioning key refused inside a request is a 401 its caller's own key is limited for, by the limiter above.)
     /// </summary>
     public static async Task GuardFailedAttempts(HttpContext context, RequestDelegate next)
     {
