@@ -5,15 +5,19 @@ namespace Provisioning.WebApi.Errors;
 
 /// <summary>
 /// Every query parameter of the API takes one value: <c>?page[size]=25&amp;page[size]=abc</c> is a 400 naming it, not
-/// whichever value the binder happened to take (a client bug that would otherwise go unseen). A v2 paging or filter
-/// parameter (<c>page[…]</c>, <c>filter[…]</c>) given empty (<c>?filter[type]=</c>) is a 400 too: the binder reads an
-/// empty value as absent, which turned a filter that matches nothing into no filter at all. A number
+/// whichever value the binder happened to take (a client bug that would otherwise go unseen). A filter of the events API
+/// (ours, API.md §11) given empty (<c>?filter[type]=</c>) is a 400 too: the binder reads an empty value as absent, which
+/// turned a filter that matches nothing into no filter at all. (Sunshine's own parameters stay lenient: its official
+/// client sends a bare <c>page[after]</c> or <c>filter[serviceAccountId]</c> for an option set to null, meaning absent.)
+/// A number
 /// (<c>page[size]</c>, <c>limit</c>, <c>offset</c>) is decimal digits: the binder's converter also took <c>0x10</c> and
 /// <c>#10</c> as hexadecimal.
 /// </summary>
 public sealed class SingleValuedQueryFilter : IResourceFilter
 {
     private static readonly HashSet<string> Numbers = new(StringComparer.OrdinalIgnoreCase) { "page[size]", "limit", "offset" };
+
+    private static readonly HashSet<string> NeverEmpty = new(StringComparer.OrdinalIgnoreCase) { "filter[type]", "filter[tenantId]", "filter[resourceId]" };
 
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
@@ -24,10 +28,9 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                 throw new RequestValidationException(name, $"{name} is given more than once.");
             }
 
-            if (string.IsNullOrWhiteSpace(values[0])
-                && (name.StartsWith("filter[", StringComparison.Ordinal) || name.StartsWith("page[", StringComparison.Ordinal)))
+            if (string.IsNullOrWhiteSpace(values[0]) && NeverEmpty.Contains(name))
             {
-                throw new RequestValidationException(name, $"{name} is given without a value; leave it out to not filter or page by it.");
+                throw new RequestValidationException(name, $"{name} is given without a value; leave it out to not filter by it.");
             }
 
             if (Numbers.Contains(name) && values[0] is { Length: > 0 } number && !IsDecimal(number.Trim()))

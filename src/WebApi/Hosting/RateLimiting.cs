@@ -56,7 +56,8 @@ public static class RateLimiting
 
     /// <summary>
     /// Middleware before authentication: an address whose failed attempts (answers 401) used up this minute's permits is
-    /// refused with 429 before its credentials are checked, right or wrong; every 401 of authentication counts one. (A
+    /// refused with 429 before its credentials are checked, right or wrong; every 401 of authentication to credentials sent
+    /// counts one. (A
     /// provisioning key refused inside a request is a 401 its caller's own key is limited for, by the limiter above.)
     /// </summary>
     public static async Task GuardFailedAttempts(HttpContext context, RequestDelegate next)
@@ -79,7 +80,9 @@ public static class RateLimiting
         }
 
         await next(context);
-        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
+        // A request without credentials guessed nothing: a client that waits for the challenge before sending its key
+        // (curl --anyauth) makes one on every call, and the limiter after authentication holds those to its address's share.
+        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized && context.Request.Headers.Authorization.Count > 0)
         {
             failures.Limiter.AttemptAcquire(address).Dispose();
         }

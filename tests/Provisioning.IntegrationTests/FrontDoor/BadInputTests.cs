@@ -124,7 +124,7 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v1.1/apps?limit=25&limit=26", "limit is given more than once.", "v1")]
     [InlineData("/v2/events?filter%5Btype%5D=", "filter[type] is given without a value", "v2")]
     [InlineData("/v2/events?filter%5BtenantId%5D=%20", "filter[tenantId] is given without a value", "v2")]
-    [InlineData("/v2/apps?page%5Bafter%5D=", "page[after] is given without a value", "v2")]
+    [InlineData("/v2/events?filter%5BresourceId%5D=", "filter[resourceId] is given without a value", "v2")]
     [InlineData("/v2/apps?page%5Bsize%5D=0x3", "page[size] must be a whole number.", "v2")]
     [InlineData("/v1.1/apps?limit=%233", "limit must be a whole number.", "v1")]
     [InlineData("/v1.1/serviceaccounts?offset=0X2", "offset must be a whole number.", "v1")]

@@ -81,4 +81,24 @@ public sealed class RateLimitTests(ServiceFixture service)
         second.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(other.KeyId, other.Secret);
         await second.GetJsonAsync("/v2/apps");
     }
+
+    [Fact]
+    public async Task RequestsWithoutCredentials_AreNoFailedAttempts_SoAClientThatWaitsForTheChallengeIsNotLockedOut()
+    {
+        var tenant = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" });
+        using var anonymous = factory.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            // curl --anyauth: first without credentials, for the challenge.
+            using var challenged = await anonymous.GetAsync("/v2/apps");
+            Assert.Equal(HttpStatusCode.Unauthorized, challenged.StatusCode);
+            Assert.Contains(challenged.Headers.WwwAuthenticate, h => h.Scheme == "Basic");
+        }
+
+        // Before: those three counted as failed attempts and the address was refused even its right key.
+        using var right = factory.CreateClient();
+        right.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+        await right.GetJsonAsync("/v2/apps");
+    }
 }

@@ -90,6 +90,14 @@ test('pages forwards and backwards with cursors', async () => {
   assert.equal(before.meta.afterCursor, mine[1]);
 });
 
+test('a paging option set to null (a loop starting with no cursor) lists from the start', async () => {
+  // The client sends a bare ?page%5Bafter%5D for it; the service reads it as absent.
+  const app = await createApp(unique('null-cursor'));
+  const page = await appsApi.listApps({ page: { after: null }, filter: { serviceAccountId: null } });
+  assert.ok(page.apps.some((a) => a.id === app.id) || page.meta.hasMore);
+  await appsApi.deleteApp(app.id);
+});
+
 test('accepts raw and percent-encoded brackets alike', async () => {
   const headers = { Authorization: basic(keyId, secret) };
   const raw = await (await fetch(`${url}/v2/apps?page[size]=1`, { headers })).json();
