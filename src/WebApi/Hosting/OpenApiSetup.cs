@@ -176,13 +176,19 @@ public static class OpenApiSetup
                 schema.Required?.Remove(property.Name);
             }
 
-            // (Checked before the generator moves the object into the components and refers to it: wrapped, the reference
-            // it makes keeps the null beside it.)
+            // Described in place, as a nullable object: OpenAPI 3.0 has no null beside a reference ("nullable" needs a "type"
+            // in the same schema, and an allOf of the reference still refuses null: ajv did).
             if (member is not null && schema.Properties.TryGetValue(property.Name, out var described)
                 && described.Type is { } kind && kind.HasFlag(JsonSchemaType.Object) && !kind.HasFlag(JsonSchemaType.Null)
                 && Nullability.Create(member).ReadState == NullabilityState.Nullable)
             {
-                schema.Properties[property.Name] = new OpenApiSchema { AllOf = [described], Type = JsonSchemaType.Null };
+                schema.Properties[property.Name] = new OpenApiSchema
+                {
+                    Type = kind | JsonSchemaType.Null,
+                    Description = described.Description,
+                    Properties = described.Properties,
+                    Required = described.Required,
+                };
             }
         }
     }

@@ -13596,7 +13596,7 @@ namespace Provisioning.Client
         public EventResourceDto Resource { get; set; } = new EventResourceDto();
 
         [System.Text.Json.Serialization.JsonPropertyName("related")]
-        public EventResourceDto? Related { get; set; } = default!;
+        public Related? Related { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("changes")]
         public System.Collections.Generic.List<string> Changes { get; set; } = new System.Collections.Generic.List<string>();
@@ -14606,6 +14606,27 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("errors")]
         public System.Collections.Generic.List<ApiError> Errors { get; set; } = new System.Collections.Generic.List<ApiError>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class Related
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -5895,7 +5895,7 @@ export interface EventDto {
     actor: EventActorDto;
     onBehalfOf: string | undefined;
     resource: EventResourceDto;
-    related: EventResourceDto | undefined;
+    related: Related | undefined;
     changes: string[];
     requestId: string | undefined;
     createdAt: Date;
@@ -6232,6 +6232,13 @@ export interface V1ServiceAccountResponse {
 /** v2 envelope: `{"errors":[{"code","title"}]}`. */
 export interface V2ErrorResponse {
     errors: ApiError[];
+
+    [key: string]: any;
+}
+
+export interface Related {
+    type: string;
+    id: string;
 
     [key: string]: any;
 }
