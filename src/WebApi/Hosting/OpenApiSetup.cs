@@ -261,6 +261,26 @@ public static class OpenApiSetup
                 };
             }
 
+            if (status is "429" or "409")
+            {
+                concrete.Headers["Retry-After"] = new OpenApiHeader
+                {
+                    Description = status == "429"
+                        ? "Seconds to wait before the next request."
+                        : "Seconds to wait when the conflict is a request with the same Idempotency-Key still running (absent otherwise).",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+                };
+            }
+
+            if (status == "401")
+            {
+                concrete.Headers["WWW-Authenticate"] = new OpenApiHeader
+                {
+                    Description = "How to authenticate: `Basic realm=\"Provisioning\", Bearer` (or `Bearer` for a refused JWT).",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                };
+            }
+
             if (status == "201")
             {
                 concrete.Headers["Location"] = new OpenApiHeader

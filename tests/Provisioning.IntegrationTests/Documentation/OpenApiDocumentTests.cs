@@ -43,6 +43,8 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
         {
             var responses = document["paths"]![path]![method]!["responses"]!.AsObject();
             Assert.All(statuses, status => Assert.True(responses.ContainsKey(status), $"{method} {path} does not declare {status}"));
+            Assert.True(responses["429"]!["headers"]!.AsObject().ContainsKey("Retry-After"));
+            Assert.True(responses["401"]!["headers"]!.AsObject().ContainsKey("WWW-Authenticate"));
         }
 
         string[] Required(string schema) => schemas[schema]!["required"]?.AsArray().Select(r => (string)r!).ToArray() ?? [];
