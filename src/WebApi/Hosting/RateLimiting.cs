@@ -101,9 +101,9 @@ public static class RateLimiting
     {
         public bool Off => permits <= 0;
 
-        public PartitionedRateLimiter<string> Limiter { get; } = PartitionedRateLimiter.Create<string, string>(address => permits <= 0
-            ? RateLimitPartition.GetNoLimiter(address)
-            : RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
+        /// <summary>Used only when not <see cref="Off"/>.</summary>
+        public PartitionedRateLimiter<string> Limiter { get; } = PartitionedRateLimiter.Create<string, string>(address =>
+            RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = permits,
                 Window = TimeSpan.FromMinutes(1),

@@ -127,17 +127,9 @@ public static class CallerScope
         var app = await db.GetVisibleAppAsync(caller, appId, cancellationToken);
         if (caller.Kind == CallerKinds.ServiceAccount)
         {
-            var serviceAccount = caller.ServiceAccountId!.Value;
-            var grant = await db.AppGrants.FirstOrDefaultAsync(g => g.AppId == app.Id && g.ServiceAccountId == serviceAccount, cancellationToken)
-                        ?? throw NotFoundException.App();
-            try
-            {
-                await db.LockForUpdateAsync(grant, cancellationToken, reload: false);
-            }
-            catch (NotFoundException)
-            {
-                throw NotFoundException.App();
-            }
+            // The visibility query found the grant; only its key is needed to lock its row (gone since: 404 app_not_found).
+            var grant = AppGrant.Create(caller.ServiceAccountId!.Value, app.Id, default);
+            await db.LockForUpdateAsync(grant, cancellationToken, reload: false);
         }
 
         return app;
