@@ -88,6 +88,7 @@ public static class DependencyInjection
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddSingleton<CachedCredentialStore>();
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
+        services.AddSingleton<RevocationBarrier>();
         services.AddHostedService<CredentialRevocationListener>();
         services.AddSingleton<KeyUsageRecorder>();
         services.AddSingleton<IKeyUsageRecorder>(sp => sp.GetRequiredService<KeyUsageRecorder>());

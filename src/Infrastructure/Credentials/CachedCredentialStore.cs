@@ -32,6 +32,9 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     /// <summary>True while the revocation listener is connected and listening.</summary>
     private volatile bool _listening;
 
+    /// <summary>Whether cached entries are trusted (the revocation listener is connected).</summary>
+    internal bool IsListening => _listening;
+
     public async ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken)
     {
         var cacheKey = CacheKey(keyId);

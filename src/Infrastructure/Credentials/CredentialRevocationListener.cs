@@ -10,10 +10,13 @@ namespace Provisioning.Infrastructure.Credentials;
 /// evicts them from this instance's credential cache, so revocation is immediate across a load-balanced
 /// deployment. While it is not connected the cache is not trusted at all (every request asks the
 /// database), and whenever it (re)connects it drops the whole cache, since notices sent while it was
-/// away are lost. TCP keepalive finds a connection that died silently.
+/// away are lost. TCP keepalive finds a connection that died silently. It also confirms every
+/// <see cref="RevocationBarrier"/> it reads, once the notices before it have been applied, and hands this instance's
+/// writers the confirmations of the others.
 /// </summary>
 internal sealed class CredentialRevocationListener(
-    IConfiguration configuration, CachedCredentialStore cache, ILogger<CredentialRevocationListener> logger) : BackgroundService
+    IConfiguration configuration, CachedCredentialStore cache, RevocationBarrier barrier, ILogger<CredentialRevocationListener> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,27 +25,44 @@ internal sealed class CredentialRevocationListener(
         {
             try
             {
-                var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(DependencyInjection.ConnectionStringName))
+                var builder = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(DependencyInjection.ConnectionStringName))
                 {
                     KeepAlive = 10,
                     Pooling = false,
-                }.ConnectionString;
+                    ApplicationName = barrier.ListenerApplicationName,
+                };
+                // And the server's side of it: the session of an instance that vanished (its host gone, a network cut) ends
+                // within ~25 s, so writers stop counting it among the instances whose confirmation they wait for.
+                builder.Options = $"{builder.Options} -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3".Trim();
+                var connectionString = builder.ConnectionString;
                 await using var connection = new NpgsqlConnection(connectionString);
+                // Raised on the thread reading the connection, one notice at a time, in the order they were committed.
+                var toConfirm = new List<string>();
                 connection.Notification += (_, e) =>
                 {
-                    if (Revocation.IsEverything(e.Payload))
+                    switch (e.Channel)
                     {
-                        cache.EvictAll();
-                        return;
-                    }
+                        case Revocation.Channel when Revocation.IsEverything(e.Payload):
+                            cache.EvictAll();
+                            break;
+                        case Revocation.Channel:
+                            foreach (var id in Revocation.Parse(e.Payload))
+                            {
+                                cache.Evict(id);
+                            }
 
-                    foreach (var id in Revocation.Parse(e.Payload))
-                    {
-                        cache.Evict(id);
+                            break;
+                        case RevocationBarrier.BarrierChannel when !barrier.IsOwn(e.Payload):
+                            toConfirm.Add(e.Payload);
+                            break;
+                        case RevocationBarrier.ConfirmedChannel:
+                            barrier.Confirmed(e.Payload);
+                            break;
                     }
                 };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Revocation.Channel}", connection))
+                await using (var listen = new NpgsqlCommand(
+                    $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -52,6 +72,12 @@ internal sealed class CredentialRevocationListener(
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
+                    if (toConfirm.Count > 0)
+                    {
+                        string[] tokens = [.. toConfirm];
+                        toConfirm.Clear();
+                        await barrier.ConfirmAsync(connection, tokens, stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -10,12 +10,14 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <summary>
 /// One transaction per command on the request's DbContext; after-commit actions run only once it has committed.
 /// Keys the transaction removed (see <see cref="Credentials.Revocation"/>) leave this instance's credential cache as
-/// soon as the commit returns. Statements left in the <see cref="CommitTail"/> go to PostgreSQL with the COMMIT, and so
+/// soon as the commit returns, and every other instance's before the command returns
+/// (<see cref="Credentials.RevocationBarrier"/>). Statements left in the <see cref="CommitTail"/> go to PostgreSQL with the COMMIT, and so
 /// do <see cref="LeadingStatement"/>s that no command took. A leading statement's refusal (a taken Idempotency-Key, a
 /// used-up budget, a suspended tenant), wherever in the transaction it surfaced, leaves as what it means
 /// (<see cref="LeadingStatement.Refusals"/>), an <see cref="ExpectedException"/>.
 /// </summary>
-internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, CommitTail tail) : IUnitOfWork
+internal sealed class UnitOfWork(
+    ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, Credentials.RevocationBarrier barrier, CommitTail tail) : IUnitOfWork
 {
     private List<Action>? _afterCommit;
 
@@ -88,6 +90,20 @@ internal sealed class UnitOfWork(ProvisioningDbContext db, Credentials.CachedCre
         foreach (var keyId in Credentials.Revocation.Parse(revoked))
         {
             credentials.Evict(keyId);
+        }
+
+        if (!string.IsNullOrEmpty(revoked))
+        {
+            // Not answered before every other instance has dropped them too.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await barrier.WaitForEveryInstanceAsync((NpgsqlConnection)db.Database.GetDbConnection(), cancellationToken);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
         }
 
         var actions = _afterCommit;

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Provisioning.Infrastructure.Credentials;
+
+/// <summary>
+/// Makes a revocation hold on every instance before the request that made it is answered (API.md §12, "next request,
+/// every instance"): a notice alone reaches the other instances a few milliseconds after the commit, and a client that
+/// sends its next request to another instance at once could still be let in there.
+/// <para>After a commit that revoked credentials, the writer sends a barrier notice. PostgreSQL delivers notices to every
+/// listener in commit order, so an instance that has read the barrier has already evicted what the revocation named;
+/// each instance's <see cref="CredentialRevocationListener"/> confirms every barrier it reads. The writer waits for the
+/// confirmations of every instance whose listener was connected when it sent the barrier (named by the listener
+/// connection's <c>application_name</c>), for at most <see cref="Timeout"/>. An instance whose listener connects later
+/// drops its whole cache on connecting, and one whose listener is down trusts no cached entry, so neither needs to be
+/// waited for. Instances must connect as one database role, or as roles that may see each other in
+/// <c>pg_stat_activity</c>.</para>
+/// </summary>
+internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<RevocationBarrier> logger)
+{
+    public const string BarrierChannel = "provisioning_credentials_barrier";
+    public const string ConfirmedChannel = "provisioning_credentials_confirmed";
+
+    /// <summary>How long a revoking request waits for the other instances before it answers anyway (and logs which did not confirm).</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+    private const string ApplicationNamePrefix = "provisioning-revocations ";
+
+    private readonly ConcurrentDictionary<string, Waiter> _waiting = new();
+
+    /// <summary>This process, among the instances sharing the database.</summary>
+    public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>The <c>application_name</c> of this instance's listener connection, by which writers find it.</summary>
+    public string ListenerApplicationName => ApplicationNamePrefix + InstanceId;
+
+    /// <summary>
+    /// Waits until every other instance listening now has evicted what the transaction just committed revoked. Never
+    /// throws: the revocation has committed, and an instance that cannot be reached trusts no cache or confirms late.
+    /// </summary>
+    public async Task WaitForEveryInstanceAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (!cache.IsListening)
+        {
+            // This instance cannot hear confirmations; the other instances evict when their copy of the notice arrives.
+            logger.LogWarning("A revocation committed while this instance's revocation listener was reconnecting; it was not confirmed by the other instances");
+            return;
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var waiter = new Waiter();
+        _waiting[token] = waiter;
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand(
+                        "SELECT substr(application_name, length($1) + 1) FROM pg_stat_activity " +
+                        "WHERE datname = current_database() AND left(application_name, length($1)) = $1 AND application_name <> $2")
+                    {
+                        Parameters = { new() { Value = ApplicationNamePrefix }, new() { Value = ListenerApplicationName } },
+                    },
+                    new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
+                    {
+                        Parameters = { new() { Value = BarrierChannel }, new() { Value = token } },
+                    },
+                },
+            };
+            var expected = new List<string>();
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    expected.Add(reader.GetString(0));
+                }
+            }
+
+            waiter.Expect(expected);
+            try
+            {
+                await waiter.Task.WaitAsync(Timeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                logger.LogWarning("A revocation was not confirmed within {Timeout} by the instance(s) {Instances}; answered anyway",
+                    Timeout, string.Join(", ", waiter.Unconfirmed()));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client left; what it asked for has committed, nobody waits for the answer.
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The database went away after the commit: the other instances' listeners lose it too and stop trusting their caches.
+            logger.LogWarning("A revocation could not be confirmed by the other instances ({Error})", e.GetType().Name);
+        }
+        finally
+        {
+            _waiting.TryRemove(token, out _);
+        }
+    }
+
+    /// <summary>Whether a barrier read by this instance's listener is one this instance sent (nobody else waits for its confirmation).</summary>
+    public bool IsOwn(string? token) => token is not null && _waiting.ContainsKey(token);
+
+    /// <summary>The listener's confirmation of a barrier it read: sent on its own connection, after the notices before it were applied.</summary>
+    public async Task ConfirmAsync(NpgsqlConnection listener, IReadOnlyList<string> tokens, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(listener);
+        foreach (var token in tokens)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
+            {
+                Parameters = { new() { Value = ConfirmedChannel }, new() { Value = token + " " + InstanceId } },
+            });
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A confirmation read by this instance's listener: "token instanceId".</summary>
+    public void Confirmed(string? payload)
+    {
+        var parts = payload?.Split(' ');
+        if (parts is [var token, var instance] && _waiting.TryGetValue(token, out var waiter))
+        {
+            waiter.Confirm(instance);
+        }
+    }
+
+    /// <summary>One barrier's confirmations, which may arrive before the writer has read whom to expect.</summary>
+    private sealed class Waiter
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly HashSet<string> _confirmed = [];
+        private HashSet<string>? _expected;
+
+        public Task Task => _done.Task;
+
+        public void Expect(IEnumerable<string> instances)
+        {
+            lock (_confirmed)
+            {
+                _expected = [.. instances];
+                CompleteWhenAllConfirmed();
+            }
+        }
+
+        public void Confirm(string instance)
+        {
+            lock (_confirmed)
+            {
+                _confirmed.Add(instance);
+                CompleteWhenAllConfirmed();
+            }
+        }
+
+        public IEnumerable<string> Unconfirmed()
+        {
+            lock (_confirmed)
+            {
+                return [.. (_expected ?? []).Except(_confirmed)];
+            }
+        }
+
+        private void CompleteWhenAllConfirmed()
+        {
+            if (_expected is not null && _expected.IsSubsetOf(_confirmed))
+            {
+                _done.TrySetResult();
+            }
+        }
+    }
+}
