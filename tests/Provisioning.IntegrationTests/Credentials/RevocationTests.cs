@@ -126,6 +126,39 @@ public sealed class RevocationTests(ServiceFixture service)
         }
     }
 
+    [Fact]
+    public async Task AnInstanceThatNeverConfirms_DelaysARevocationBoundedly_AndIsNamedInTheLog()
+    {
+        // A session that looks like an instance's listener (its application_name) but never confirms: an instance whose
+        // process stalled. The revoking request is still answered (after the bounded wait) and the log says who was missing.
+        var database = await service.Postgres.CreateDatabaseAsync("stalled_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        await WaitUntilTrustingItsCacheAsync(factory);
+        await using (var stalled = new Npgsql.NpgsqlConnection(
+            new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0stalled", Pooling = false }.ConnectionString))
+        {
+            await stalled.OpenAsync();
+            var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while one instance stalls" }, HttpStatusCode.Created))["key"]!;
+            await root.DeleteJsonAsync($"/v2/keys/{key["id"]}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps")
+            {
+                Headers = { Authorization = ServiceFixture.BasicHeader((string)key["id"]!, (string)key["secret"]!) },
+            };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await root.SendAsync(request)).StatusCode);
+            Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+                                             && l.Contains("not confirmed", StringComparison.Ordinal) && l.Contains("0stalled", StringComparison.Ordinal));
+        }
+
+        // Gone from pg_stat_activity, it is not waited for.
+        var warnings = logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal));
+        var another = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked after it left" }, HttpStatusCode.Created))["key"]!;
+        await root.DeleteJsonAsync($"/v2/keys/{another["id"]}");
+        Assert.Equal(warnings, logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal)));
+    }
+
     private static async Task<HttpStatusCode> StatusOnAsync(HttpClient client, System.Net.Http.Headers.AuthenticationHeaderValue credentials)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps") { Headers = { Authorization = credentials } };
