@@ -70,6 +70,11 @@ public static partial class ModelStateErrors
             return $"{field} {Contracts.Rfc3339Converter.Rule}";
         }
 
+        if (entry.Errors.Any(e => e.ErrorMessage.StartsWith(Contracts.NotNullConverter<object>.NullRefused, StringComparison.Ordinal)))
+        {
+            return $"{field} cannot be null: leave it out to keep it as it is.";
+        }
+
         if (entry.Errors.Any(e => e.ErrorMessage == Contracts.SafeStringConverter.NotAString))
         {
             return $"{field} must be a string.";

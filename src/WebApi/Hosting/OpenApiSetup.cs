@@ -130,6 +130,14 @@ public static class OpenApiSetup
                     schema.Format = declared.Format;
                     schema.Properties?.Clear();
                 }
+                else if (context.JsonPropertyInfo?.CustomConverter?.GetType() is { IsGenericType: true } converter
+                         && converter.GetGenericTypeDefinition() == typeof(Contracts.NotNullConverter<>)
+                         && NotNullPrimitive(converter.GetGenericArguments()[0]) is { } value)
+                {
+                    // Optional, but never null: the value's own type (a converter hides it from the schema generator).
+                    schema.Type = value.Type;
+                    schema.Format = value.Format;
+                }
                 else if (type == typeof(JsonElement) || type == typeof(JsonElement?))
                 {
                     // Metadata: a flat object (or null); the rules for its values are enforced by the service.
@@ -152,6 +160,16 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>The schema type of a <see cref="Contracts.NotNullConverter{T}"/> field's value, when it is a primitive.</summary>
+    private static (JsonSchemaType Type, string? Format)? NotNullPrimitive(Type type) =>
+        (Nullable.GetUnderlyingType(type) ?? type) switch
+        {
+            var t when t == typeof(string) => (JsonSchemaType.String, null),
+            var t when t == typeof(bool) => (JsonSchemaType.Boolean, null),
+            var t when t == typeof(int) => (JsonSchemaType.Integer, "int32"),
+            _ => null,
+        };
 
     private static readonly NullabilityInfoContext Nullability = new();
 

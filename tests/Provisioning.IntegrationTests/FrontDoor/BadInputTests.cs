@@ -95,6 +95,37 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Theory]
+    // A field that may be left out but has no null: a null is a 400 naming it, not a silent "unchanged".
+    [InlineData("PATCH", "/v2/apps/{app}", """{"displayName":null}""", "displayName", "v2")]
+    [InlineData("PATCH", "/v2/apps/{app}", """{"settings":null}""", "settings", "v2")]
+    [InlineData("PATCH", "/v2/apps/{app}", """{"settings":{"maskCreditCardNumbers":null}}""", "settings.maskCreditCardNumbers", "v2")]
+    [InlineData("PATCH", "/v2/apps/{app}", """{"displayName":"x","settings":{"conversationRetentionSeconds":null}}""", "settings.conversationRetentionSeconds", "v2")]
+    [InlineData("POST", "/v2/apps", """{"displayName":"x","settings":{"useAnimalNames":null}}""", "settings.useAnimalNames", "v2")]
+    [InlineData("PATCH", "/v2/tenants/{tenant}", """{"name":null}""", "name", "v2")]
+    [InlineData("PATCH", "/v2/tenants/{tenant}", """{"contacts":null}""", "contacts", "v2")]
+    [InlineData("PATCH", "/v2/tenants/{tenant}", """{"status":null}""", "status", "v2")]
+    [InlineData("PATCH", "/v2/tenants/{tenant}", """{"name":"x","settings":null}""", "settings", "v2")]
+    [InlineData("PUT", "/v1.1/apps/{app}", """{"name":null}""", "name", "v1")]
+    [InlineData("POST", "/v1.1/apps", """{"name":"x","settings":{"echoPostback":null}}""", "settings.echoPostback", "v1")]
+    public async Task NullForAFieldThatHasNone_Is400NamingIt_AndChangesNothing(string method, string route, string body, string field, string envelope)
+    {
+        var tenant = await service.NewTenantAsync(name: "Unchanged tenant");
+        var app = await tenant.Client().CreateAppAsync("Unchanged app");
+        using var client = route.StartsWith("/v2/tenants", StringComparison.Ordinal) ? service.Root() : tenant.Client(); // its parent changes a tenant
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method),
+            route.Replace("{app}", app).Replace("{tenant}", tenant.TenantId)) { Content = Http.Json(body) });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        var json = JsonNode.Parse(text)!;
+        var title = envelope == "v1" ? (string)json["error"]!["description"]! : Http.Titles(json);
+        Assert.Equal($"{field} cannot be null: leave it out to keep it as it is.", title);
+
+        var tenantId = new Domain.Common.TenantId(tenant.TenantId);
+        Assert.Equal(["Unchanged app"], await service.QueryDbAsync(db => db.Apps.Where(a => a.TenantId == tenantId).Select(a => a.DisplayName).ToListAsync()));
+        Assert.Equal("Unchanged tenant", await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Name).SingleAsync()));
+    }
+
+    [Theory]
     [InlineData("/v2/apps", """{"displayName":"a","displayName":"b"}""", "displayName is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":"a","metadata":{"k":1,"k":2}}""", "metadata.k is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":true,"useAnimalNames":false}}""", "settings.useAnimalNames is given more than once.")]

@@ -13414,7 +13414,7 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// App settings in a request: every field optional; absent fields keep their value (or default).
+    /// App settings in a request: every field optional; absent fields keep their value (or default); none is null (400).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AppSettingsRequest
@@ -14226,6 +14226,7 @@ namespace Provisioning.Client
 
     /// <summary>
     /// `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes).
+    /// <br/>displayName and settings have no null (400).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateAppRequest
@@ -14253,7 +14254,8 @@ namespace Provisioning.Client
 
     /// <summary>
     /// `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants`
-    /// <br/>may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value.
+    /// <br/>may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other
+    /// <br/>fields have no null (400).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateTenantRequest
@@ -14345,6 +14347,9 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// A v1.1 app's body (create and `PUT`): name and settings have no null (400).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V1AppRequest
     {

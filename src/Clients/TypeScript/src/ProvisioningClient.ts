@@ -5835,17 +5835,17 @@ export interface AppSettingsDto {
     [key: string]: any;
 }
 
-/** App settings in a request: every field optional; absent fields keep their value (or default). */
+/** App settings in a request: every field optional; absent fields keep their value (or default); none is null (400). */
 export interface AppSettingsRequest {
-    conversationRetentionSeconds?: number | undefined;
-    maskCreditCardNumbers?: boolean | undefined;
-    useAnimalNames?: boolean | undefined;
-    echoPostback?: boolean | undefined;
-    ignoreAutoConversationStart?: boolean | undefined;
-    multiConvoEnabled?: boolean | undefined;
-    appLocalizationEnabled?: boolean | undefined;
-    endSessionEnabled?: boolean | undefined;
-    disableConversationReopen?: boolean | undefined;
+    conversationRetentionSeconds?: number;
+    maskCreditCardNumbers?: boolean;
+    useAnimalNames?: boolean;
+    echoPostback?: boolean;
+    ignoreAutoConversationStart?: boolean;
+    multiConvoEnabled?: boolean;
+    appLocalizationEnabled?: boolean;
+    endSessionEnabled?: boolean;
+    disableConversationReopen?: boolean;
 
     [key: string]: any;
 }
@@ -6105,24 +6105,24 @@ export interface TenantUserResponse {
     [key: string]: any;
 }
 
-/** `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes). */
+/** `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes). displayName and settings have no null (400). */
 export interface UpdateAppRequest {
-    displayName?: string | undefined;
+    displayName?: string;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
 
     [key: string]: any;
 }
 
-/** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value. */
+/** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other fields have no null (400). */
 export interface UpdateTenantRequest {
-    name?: string | undefined;
+    name?: string;
     logoUrl?: string | undefined;
-    contacts?: number | undefined;
+    contacts?: number;
     settings?: { [key: string]: { [key: string]: string; }; } | undefined;
     maxApps?: number | undefined;
     maxTenants?: number | undefined;
-    status?: string | undefined;
+    status?: string;
 
     [key: string]: any;
 }
@@ -6145,8 +6145,9 @@ export interface V1AppListResponse {
     [key: string]: any;
 }
 
+/** A v1.1 app's body (create and `PUT`): name and settings have no null (400). */
 export interface V1AppRequest {
-    name?: string | undefined;
+    name?: string;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
 

@@ -2,17 +2,17 @@ using Provisioning.Domain.Apps;
 
 namespace Provisioning.WebApi.Contracts;
 
-/// <summary>App settings in a request: every field optional; absent fields keep their value (or default).</summary>
+/// <summary>App settings in a request: every field optional; absent fields keep their value (or default); none is null (400).</summary>
 public sealed record AppSettingsRequest(
-    int? ConversationRetentionSeconds,
-    bool? MaskCreditCardNumbers,
-    bool? UseAnimalNames,
-    bool? EchoPostback,
-    bool? IgnoreAutoConversationStart,
-    bool? MultiConvoEnabled,
-    bool? AppLocalizationEnabled,
-    bool? EndSessionEnabled,
-    bool? DisableConversationReopen)
+    [property: NotNull("conversationRetentionSeconds")] int? ConversationRetentionSeconds,
+    [property: NotNull("maskCreditCardNumbers")] bool? MaskCreditCardNumbers,
+    [property: NotNull("useAnimalNames")] bool? UseAnimalNames,
+    [property: NotNull("echoPostback")] bool? EchoPostback,
+    [property: NotNull("ignoreAutoConversationStart")] bool? IgnoreAutoConversationStart,
+    [property: NotNull("multiConvoEnabled")] bool? MultiConvoEnabled,
+    [property: NotNull("appLocalizationEnabled")] bool? AppLocalizationEnabled,
+    [property: NotNull("endSessionEnabled")] bool? EndSessionEnabled,
+    [property: NotNull("disableConversationReopen")] bool? DisableConversationReopen)
 {
     public AppSettingsChange ToChange() => new(ConversationRetentionSeconds, MaskCreditCardNumbers, UseAnimalNames, EchoPostback,
         IgnoreAutoConversationStart, MultiConvoEnabled, AppLocalizationEnabled, EndSessionEnabled, DisableConversationReopen);

@@ -2,5 +2,11 @@ using System.Text.Json;
 
 namespace Provisioning.WebApi.Contracts;
 
-/// <summary><c>PATCH /v2/apps/{appId}</c>: displayName replaced, settings merged by field, metadata merged by key (null removes).</summary>
-public sealed record UpdateAppRequest(string? DisplayName, AppSettingsRequest? Settings, JsonElement Metadata);
+/// <summary>
+/// <c>PATCH /v2/apps/{appId}</c>: displayName replaced, settings merged by field, metadata merged by key (null removes).
+/// displayName and settings have no null (400).
+/// </summary>
+public sealed record UpdateAppRequest(
+    [property: NotNull("displayName")] string? DisplayName,
+    [property: NotNull("settings")] AppSettingsRequest? Settings,
+    JsonElement Metadata);

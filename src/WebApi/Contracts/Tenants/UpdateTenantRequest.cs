@@ -6,13 +6,14 @@ namespace Provisioning.WebApi.Contracts;
 
 /// <summary>
 /// <c>PATCH /v2/tenants/{id}</c>: absent fields are left alone; <c>logoUrl</c>, <c>maxApps</c> and <c>maxTenants</c>
-/// may be null (no logo, no budget of its own); in <c>settings</c> a null value removes the tenant's own value.
+/// may be null (no logo, no budget of its own); in <c>settings</c> a null value removes the tenant's own value; the other
+/// fields have no null (400).
 /// </summary>
 public sealed record UpdateTenantRequest(
-    string? Name,
+    [property: NotNull("name")] string? Name,
     [property: NullableValue(JsonSchemaType.String, "uri")] JsonElement LogoUrl,
-    int? Contacts,
-    Dictionary<string, Dictionary<string, string?>?>? Settings,
+    [property: NotNull("contacts")] int? Contacts,
+    [property: NotNull("settings")] Dictionary<string, Dictionary<string, string?>?>? Settings,
     [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxApps,
     [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxTenants,
-    string? Status);
+    [property: NotNull("status")] string? Status);

@@ -2,4 +2,8 @@ using System.Text.Json;
 
 namespace Provisioning.WebApi.Contracts.V1;
 
-public sealed record V1AppRequest(string? Name, AppSettingsRequest? Settings, JsonElement Metadata);
+/// <summary>A v1.1 app's body (create and <c>PUT</c>): name and settings have no null (400).</summary>
+public sealed record V1AppRequest(
+    [property: NotNull("name")] string? Name,
+    [property: NotNull("settings")] AppSettingsRequest? Settings,
+    JsonElement Metadata);
