@@ -80,8 +80,9 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
             // What the front door and the idempotency layer can answer on any route, in that route's error envelope (a
-            // generated client then knows these answers instead of calling them unexpected): 429 everywhere; on writes 409
-            // (the same Idempotency-Key still running) and 422 (reused for another request); on bodies 413 and 415.
+            // generated client then knows these answers instead of calling them unexpected): 400 (a query parameter or a
+            // header given twice or malformed), 404 (an On-Behalf-Of tenant that is not a descendant) and 429 everywhere; on
+            // writes 409 (the same Idempotency-Key still running) and 422 (reused for another request); on bodies 413 and 415.
             options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 var isV1 = context.Description.RelativePath?.StartsWith("v1.1/", StringComparison.Ordinal) == true;
@@ -105,6 +106,8 @@ public static class OpenApiSetup
                         ["application/json"] = new() { Schema = new OpenApiSchemaReference(envelope.Name, context.Document) },
                     },
                 };
+                Add("400", "Bad request: a query parameter given twice or malformed, or a malformed header.");
+                Add("404", "Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller's.");
                 if (context.Description.HttpMethod is "POST" or "PUT" or "PATCH" or "DELETE")
                 {
                     Add("409", "Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).");

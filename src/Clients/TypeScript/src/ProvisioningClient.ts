@@ -568,6 +568,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 409) {
             return response.text().then((_responseText) => {
             let result409: any = null;
@@ -636,6 +642,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyListResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -647,6 +659,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result403: any = null;
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -695,6 +713,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -761,6 +785,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -1042,6 +1072,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppKeyListResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -1112,6 +1148,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppKeyResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -1181,6 +1223,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -1390,6 +1438,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 409) {
             return response.text().then((_responseText) => {
             let result409: any = null;
@@ -1496,6 +1550,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -1543,6 +1603,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AppResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -1710,6 +1776,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -1906,6 +1978,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 409) {
             return response.text().then((_responseText) => {
             let result409: any = null;
@@ -2007,6 +2085,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -2054,6 +2138,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProvisioningKeyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -2120,6 +2210,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -2319,6 +2415,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 409) {
             return response.text().then((_responseText) => {
             let result409: any = null;
@@ -2420,6 +2522,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -2467,6 +2575,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ServiceAccountResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -2634,6 +2748,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -2814,6 +2934,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyListResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -2884,6 +3010,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -2953,6 +3085,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -3141,6 +3279,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JwtResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -3304,6 +3448,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -3385,6 +3535,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -3477,11 +3633,23 @@ export class ProvisioningClient implements IProvisioningClient {
             result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Missing or invalid credentials, or `key` is not a provisioning key of the parent tenant.", status, _responseText, _headers, result401);
             });
+        } else if (status === 402) {
+            return response.text().then((_responseText) => {
+            let result402: any = null;
+            result402 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("An ancestor\'s `maxTenants` budget is used up.", status, _responseText, _headers, result402);
+            });
         } else if (status === 403) {
             return response.text().then((_responseText) => {
             let result403: any = null;
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
             });
         } else if (status === 409) {
             return response.text().then((_responseText) => {
@@ -3584,6 +3752,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -3631,6 +3805,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -3799,6 +3979,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -3876,6 +4062,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantUserListResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -4054,6 +4246,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -4157,6 +4355,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 409) {
             return response.text().then((_responseText) => {
             let result409: any = null;
@@ -4258,6 +4462,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -4305,6 +4515,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1AppResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -4472,6 +4688,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -4652,6 +4874,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyListResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -4722,6 +4950,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -4791,6 +5025,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -4874,6 +5114,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JwtResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -4891,6 +5137,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
@@ -4931,7 +5183,13 @@ export class ProvisioningClient implements IProvisioningClient {
     protected processV1ListAppSdks(response: Response): Promise<void> {
         const status = response.status;
         let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
-        if (status === 401) {
+        if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
             result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
@@ -5015,6 +5273,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result403: any = null;
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
             });
         } else if (status === 409) {
             return response.text().then((_responseText) => {
@@ -5112,6 +5376,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller\'s.", status, _responseText, _headers, result404);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -5159,6 +5429,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ServiceAccountResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -5326,6 +5602,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -5506,6 +5788,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyListResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -5576,6 +5864,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1KeyResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -5645,6 +5939,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result200: any = null;
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as EmptyResponse;
             return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -5728,6 +6028,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JwtResponse;
             return result200;
             });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
@@ -5745,6 +6051,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result404: any = null;
             result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("Conflict", status, _responseText, _headers, result409);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {

@@ -226,6 +226,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [HttpGet("{appId}/keys/{keyId}/jwt", Name = "V1IssueAppKeyJwt")]
     [ProducesResponseType<JwtResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status409Conflict)]
     public async Task<JwtResponse> V1IssueAppKeyJwt(string appId, string keyId, CancellationToken ct) =>
         new((await sender.Send(new IssueAppKeyJwtQuery(appId, keyId), ct)).Jwt);
 

@@ -210,6 +210,7 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
     [HttpGet("{serviceAccountId}/keys/{keyId}/jwt", Name = "V1IssueServiceAccountKeyJwt")]
     [ProducesResponseType<JwtResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
+    [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status409Conflict)]
     public async Task<JwtResponse> V1IssueServiceAccountKeyJwt(string serviceAccountId, string keyId, CancellationToken ct) =>
         new((await sender.Send(new IssueServiceAccountKeyJwtQuery(serviceAccountId, keyId), ct)).Jwt);
 }

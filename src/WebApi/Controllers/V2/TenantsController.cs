@@ -40,10 +40,12 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// <param name="body">The new tenant, in DailyStory's shape (note <c>logo_url</c>).</param>
     /// <response code="200">The new tenant's id and its API token (shown only here).</response>
     /// <response code="401">Missing or invalid credentials, or <c>key</c> is not a provisioning key of the parent tenant.</response>
+    /// <response code="402">An ancestor's <c>maxTenants</c> budget is used up.</response>
     [HttpPost(Name = "ProvisionTenant")]
     [Consumes("application/json")]
     [ProducesResponseType<ProvisionedTenantDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status402PaymentRequired)]
     public async Task<ProvisionedTenantDto> ProvisionTenant([FromBody] ProvisionTenantRequest body, CancellationToken ct) =>
         await sender.Send(new ProvisionTenantCommand(body.Name, body.Key, body.LogoUrl, body.Contacts, body.Emails, body.Settings), ct);
 
