@@ -21,6 +21,10 @@ public sealed class AuditEvent
         ResourceId = string.Empty;
     }
 
+    /// <summary>
+    /// Time-ordered (24 hex characters, like every id); made by the store as the event is written, from the database's
+    /// clock, so that a reader paging by id never passes an event committed later. Empty on an event not yet written.
+    /// </summary>
     public string Id { get; private set; }
 
     /// <summary>The tenant the change was made in: the caller's own, or the one it acted in with On-Behalf-Of.</summary>
@@ -62,7 +66,6 @@ public sealed class AuditEvent
         DateTimeOffset now) =>
         new()
         {
-            Id = IdGenerator.NewId(),
             TenantId = tenantId,
             Type = type.WireName(),
             ActorKeyId = actor.KeyId,

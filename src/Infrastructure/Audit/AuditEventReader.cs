@@ -11,12 +11,18 @@ namespace Provisioning.Infrastructure.Audit;
 /// Pages of audit events in id (= time) order. Visibility is a range of <c>audit_event_viewers</c>' primary key (the
 /// viewer's rows, in event order), so a page costs the same at a thousand events as at millions; a tenant filter uses
 /// <c>(tenant_id, id)</c>.
+/// <para>Only events below the horizon are shown (<c>audit_event_horizon()</c>, migration
+/// <c>EventIdsFromTheDatabaseClock</c>): an event written by a transaction still open has an id from before the ones
+/// committed since, so showing those would let a reader following with <c>page[after]</c> pass it for good. The horizon
+/// is read first, in a statement of its own, so that what the page's statement sees is at least as new as it. With no
+/// audited change in flight it is now: a change is listed as soon as it has committed.</para>
 /// </summary>
 internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventReader
 {
     public async Task<Page<AuditEvent>> PageAsync(TenantId viewer, AuditEventFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
-        var query = Visible(viewer, filter);
+        var horizon = await db.Database.SqlQuery<string>($"SELECT audit_event_horizon() AS \"Value\"").SingleAsync(cancellationToken);
+        var query = Visible(viewer, filter).Where(e => e.Id.CompareTo(horizon) < 0);
         var size = page.EffectiveSize;
         if (page.Before is { } before)
         {

@@ -323,6 +323,54 @@ public sealed class AuditEventsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AReaderFollowingTheEvents_MissesNone_WhenAnEarlierChangeCommitsAfterALaterOne()
+    {
+        // A consumer that follows the trail (page[after] = the last id it saw) must not miss an event whose transaction
+        // wrote it before a later one committed: ids are time-ordered, commits are not (a probe lost 22-63 of 320 events
+        // with eight writers). Here an audited change is held open after writing its event, and a later one commits first.
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var seen = new List<string>();
+
+        await using var inFlight = new Npgsql.NpgsqlConnection(service.ConnectionString);
+        await inFlight.OpenAsync();
+        await using var transaction = await inFlight.BeginTransactionAsync();
+        await using (var insert = new Npgsql.NpgsqlCommand(
+            """
+            INSERT INTO audit_events (id, tenant_id, type, actor_kind, resource_type, resource_id, created_at, changes)
+            VALUES (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '000000000000',
+                    $1, 'app.created', 'operator', 'app', 'app_in_flight', now(), '{}')
+            """, inFlight, transaction) { Parameters = { new() { Value = tenant.TenantId } } })
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await Task.Delay(5); // the next change's id is in a later millisecond
+        await client.CreateAppAsync("committed first");
+        await FollowAsync();
+        await transaction.CommitAsync();
+        await client.CreateAppAsync("after both");
+
+        var all = await service.QueryDbAsync(db => db.AuditEvents.Where(e => e.TenantId == new TenantId(tenant.TenantId))
+            .OrderBy(e => e.Id).Select(e => e.Id).ToListAsync());
+        Assert.Equal(3, all.Count);
+        var deadline = DateTime.UtcNow.AddSeconds(10); // another instance's change in flight may hold the newest back a moment
+        while (seen.Count < all.Count && DateTime.UtcNow < deadline)
+        {
+            await FollowAsync();
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(all, seen);
+
+        async Task FollowAsync()
+        {
+            var page = await client.GetJsonAsync(seen.Count == 0 ? "/v2/events?page[size]=100" : $"/v2/events?page[size]=100&page[after]={seen[^1]}");
+            seen.AddRange(page["events"]!.AsArray().Select(e => (string)e!["id"]!));
+        }
+    }
+
+    [Fact]
     public async Task TheTenantViewGainsLastActivityAt_FromItsLatestChange()
     {
         using var root = service.Root();
