@@ -86,6 +86,12 @@ public static class AppMetadata
         }
 
         Text.EnsureName(property.Name, "metadata");
+        if (property.Value.ValueKind == JsonValueKind.Number && !(property.Value.TryGetDouble(out var number) && double.IsFinite(number)))
+        {
+            // JSON clients read numbers as doubles: 1e400 would come back to them as Infinity (and leave as null).
+            throw new DomainRuleException($"metadata.{property.Name}", $"metadata.{property.Name} must be a number within the range of a double (about ±1.8e308).");
+        }
+
         if (property.Value.ValueKind == JsonValueKind.String)
         {
             Text.EnsureFreeText(property.Value.GetString()!, $"metadata.{property.Name}");

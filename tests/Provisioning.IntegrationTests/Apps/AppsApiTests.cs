@@ -65,6 +65,9 @@ public sealed class AppsApiTests(ServiceFixture service)
         { """{"displayName":"ok","metadata":{"nested":{"a":1}}}""", "metadata" },
         { """{"displayName":"ok","metadata":{"list":[1,2]}}""", "metadata" },
         { """{"displayName":"ok","metadata":"text"}""", "metadata" },
+        // A number no client can hold (JavaScript reads 1e400 as Infinity, which becomes null when sent back).
+        { """{"displayName":"ok","metadata":{"n":1e400}}""", "metadata.n" },
+        { """{"displayName":"ok","metadata":{"n":-1e309}}""", "metadata.n" },
         { $$$"""{"displayName":"ok","metadata":{"big":"{{{new string('x', 4100)}}}"}}""", "metadata" },
         { """{"displayName":"ok",""", "JSON" },
         { """[1,2,3]""", "" },
