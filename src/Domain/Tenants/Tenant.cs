@@ -185,18 +185,30 @@ public sealed class Tenant
     private static int CheckContacts(int contacts) =>
         contacts < 0 ? throw new DomainRuleException("contacts", "contacts must be 0 or more.") : contacts;
 
+    public const int MaxLogoUrlLength = 2048;
+
     private static string NormalizeLogoUrl(string value, string field)
     {
         var trimmed = value.Trim();
+        if (trimmed.Length > MaxLogoUrlLength)
+        {
+            throw new DomainRuleException(field, $"{field} must be at most {MaxLogoUrlLength} characters.");
+        }
+
         // No control character (Uri would let some through, and PostgreSQL refuses NUL); a space is left to Uri, which
         // escapes it, as logos stored with one before must still be sendable back.
-        if (trimmed.Length > 2048
-            || !Text.IsValidName(trimmed)
+        if (!Text.IsValidName(trimmed)
             || !Uri.TryCreate(trimmed, UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || string.IsNullOrEmpty(uri.Host))
         {
             throw new DomainRuleException(field, $"{field} must be an absolute http or https URL.");
+        }
+
+        // The logo is shown in the tenant's view and its children inherit it: a credential in it would travel with it.
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new DomainRuleException(field, $"{field} must not hold a user name or password.");
         }
 
         return trimmed;

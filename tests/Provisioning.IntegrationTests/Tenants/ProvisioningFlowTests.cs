@@ -100,6 +100,9 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         { """{"name":"X","key":"{key}","contacts":"100"}""", "contacts" },
         { """{"name":"X","key":"{key}","logo_url":"ftp://example.com/l.png"}""", "logo_url" },
         { """{"name":"X","key":"{key}","logo_url":"/relative.png"}""", "logo_url" },
+        // A user name or password in the logo's URL would be shown to the tenant and inherited by its children.
+        { """{"name":"X","key":"{key}","logo_url":"https://user:secret@logo.example.com/l.png"}""", "logo_url must not hold a user name or password" },
+        { $$"""{"name":"X","key":"{key}","logo_url":"https://logo.example.com/{{new string('l', 2040)}}.png"}""", "logo_url must be at most 2048 characters" },
         { """{"name":"X","key":"{key}","settings":{"email":{"fromName":5}}}""", "settings.email.fromName" },
         { """{"name":"X","key":"{key}","settings":{"email":"flat"}}""", "settings.email" },
         { """{"name":"X","key":"{key}","settings":{"email":{"deep":{"x":"y"}}}}""", "settings.email.deep" },
