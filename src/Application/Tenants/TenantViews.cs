@@ -23,9 +23,12 @@ public static class TenantViews
         return TenantSettings.Effective(rootFirst);
     }
 
-    /// <summary>A tenant's DTO: what needs the store is read here, the mapping is <see cref="TenantMapper"/>'s.</summary>
+    /// <summary>
+    /// A tenant's DTO: what needs the store is read here, the mapping is <see cref="TenantMapper"/>'s.
+    /// <paramref name="changedAt"/>: a change of the tenant this request made, whose event is not written until the COMMIT.
+    /// </summary>
     public static async Task<TenantDto> ToDtoAsync(
-        this IProvisioningDbContext db, Tenant tenant, ITenantBudgets budgets, CancellationToken cancellationToken)
+        this IProvisioningDbContext db, Tenant tenant, ITenantBudgets budgets, CancellationToken cancellationToken, DateTimeOffset? changedAt = null)
     {
         var settings = await db.EffectiveSettingsAsync(tenant, cancellationToken);
         var appCount = await budgets.AppCountAsync(tenant.Id, cancellationToken);
@@ -34,6 +37,11 @@ public static class TenantViews
         // The last change made in the tenant: one step down the (tenant_id, id) index, however many events it has.
         var lastChange = await db.AuditEvents.AsNoTracking().Where(e => e.TenantId == tenant.Id).OrderByDescending(e => e.Id)
             .Select(e => (DateTimeOffset?)e.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (changedAt > lastChange || lastChange is null)
+        {
+            lastChange = changedAt;
+        }
+
         var lastActivity = lastChange > tenant.LastCredentialUseAt || tenant.LastCredentialUseAt is null ? lastChange : tenant.LastCredentialUseAt;
         return tenant.ToDto(settings, users, appCount, lastActivity);
     }

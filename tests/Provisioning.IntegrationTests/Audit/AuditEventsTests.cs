@@ -382,6 +382,13 @@ public sealed class AuditEventsTests(ServiceFixture service)
         var after = (await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
         var latest = (await AllEventsAsync(asChild))[^1];
         Assert.Equal((DateTimeOffset)latest["createdAt"]!, (DateTimeOffset)after["lastActivityAt"]!);
+
+        // The answer to a change of the tenant itself already counts it (its event is written with the COMMIT, after the
+        // view was read): what it says is what a GET says next (a probe saw the PATCH answer the previous activity).
+        var renamed = (await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = "Renamed child" }))["tenant"]!;
+        var read = (await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        Assert.Equal((DateTimeOffset)read["lastActivityAt"]!, (DateTimeOffset)renamed["lastActivityAt"]!);
+        Assert.True((DateTimeOffset)renamed["lastActivityAt"]! > (DateTimeOffset)after["lastActivityAt"]!);
     }
 
     [Fact]

@@ -16,11 +16,14 @@ public sealed class AuditTrail(IAuditEventWriter events, ICallerContext callerCo
     private AuditActor? _systemActor;
     private bool _done;
 
+    public DateTimeOffset? RecordedAt { get; private set; }
+
     internal void Begin(IAuditedCommand command, bool isSystem)
     {
         _command = command;
         _systemActor = isSystem ? AuditActor.Operator : null;
         _done = false;
+        RecordedAt = null;
     }
 
     public void Record(AuditResource resource, IEnumerable<string>? changes = null, AuditResource? related = null, TenantId? tenantId = null)
@@ -50,7 +53,9 @@ public sealed class AuditTrail(IAuditEventWriter events, ICallerContext callerCo
             onBehalfOf = caller.TenantId != caller.HomeTenantId ? caller.TenantId : null;
         }
 
-        events.Write(AuditEvent.Create(type, where, actor, onBehalfOf, resource, related, named, callerContext.RequestId, clock.GetUtcNow()));
+        var auditEvent = AuditEvent.Create(type, where, actor, onBehalfOf, resource, related, named, callerContext.RequestId, clock.GetUtcNow());
+        events.Write(auditEvent);
+        RecordedAt = auditEvent.CreatedAt;
         _done = true;
     }
 

@@ -22,4 +22,7 @@ public interface IAuditTrail
 
     /// <summary>The command succeeded without changing anything (adding a user who is already there): no event.</summary>
     void NothingChanged();
+
+    /// <summary>When the event this command recorded happened (it is written with the COMMIT, so not yet readable); null when none was.</summary>
+    DateTimeOffset? RecordedAt { get; }
 }

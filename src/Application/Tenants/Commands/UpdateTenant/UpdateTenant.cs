@@ -120,6 +120,6 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             await budgets.RecountAsync(tenant.Id, cancellationToken);
         }
 
-        return await db.ToDtoAsync(tenant, budgets, cancellationToken);
+        return await db.ToDtoAsync(tenant, budgets, cancellationToken, changedAt: audit.RecordedAt);
     }
 }
