@@ -30,6 +30,35 @@ public sealed class AccountKeysApiTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AccountKeys_AreListedInPages_LikeEveryV2List()
+    {
+        // API.md §4: paging on all v2 lists; account keys have no cap, so an unpaged list had no bound (a probe: page[size]
+        // was checked, then ignored).
+        var tenant = await service.NewTenantAsync();
+        var client = tenant.Client();
+        var ids = new List<string> { tenant.KeyId };
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((string)(await client.PostJsonAsync("/v2/keys", new { displayName = $"key {i}" }, HttpStatusCode.Created))["key"]!["id"]!);
+        }
+
+        var seen = new List<string>();
+        var url = "/v2/keys?page[size]=2";
+        while (url is not null)
+        {
+            var page = await client.GetJsonAsync(url);
+            var keys = page["keys"]!.AsArray();
+            Assert.InRange(keys.Count, 1, 2);
+            seen.AddRange(keys.Select(k => (string)k!["id"]!));
+            url = (string?)page["links"]!["next"];
+        }
+
+        Assert.Equal(ids, seen);
+        Assert.Equal(3, (await client.GetJsonAsync($"/v2/keys?page[after]={ids[1]}"))["keys"]!.AsArray().Count);
+        Assert.Contains("page[after]", Http.Titles(await client.GetJsonAsync("/v2/keys?page[after]=svc_0123456789abcdef01234567", HttpStatusCode.BadRequest)));
+    }
+
+    [Fact]
     public async Task DeleteAccountKey_LocksItOut_AndTheLastOneCannotBeDeleted()
     {
         var tenant = await service.NewTenantAsync();

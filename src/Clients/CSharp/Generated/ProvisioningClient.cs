@@ -64,12 +64,15 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The tenant's `act_` keys, never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at
+        /// <br/>most one of `page[after]` / `page[before]` (an `act_` key id); a bad value is 400 naming the parameter. The
+        /// <br/>answer's `meta` has `hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev`
+        /// <br/>are ready-made URLs.
         /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync();
+        System.Threading.Tasks.Task<AccountKeyListResponse> ListAccountKeysAsync(string? pageafter, string? pagebefore, int? pagesize);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -78,12 +81,15 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The tenant's `act_` keys, never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at
+        /// <br/>most one of `page[after]` / `page[before]` (an `act_` key id); a bad value is 400 naming the parameter. The
+        /// <br/>answer's `meta` has `hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev`
+        /// <br/>are ready-made URLs.
         /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync(System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<AccountKeyListResponse> ListAccountKeysAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Gets one account key.
@@ -2348,14 +2354,17 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The tenant's `act_` keys, never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at
+        /// <br/>most one of `page[after]` / `page[before]` (an `act_` key id); a bad value is 400 naming the parameter. The
+        /// <br/>answer's `meta` has `hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev`
+        /// <br/>are ready-made URLs.
         /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync()
+        public virtual System.Threading.Tasks.Task<AccountKeyListResponse> ListAccountKeysAsync(string? pageafter, string? pagebefore, int? pagesize)
         {
-            return ListAccountKeysAsync(System.Threading.CancellationToken.None);
+            return ListAccountKeysAsync(pageafter, pagebefore, pagesize, System.Threading.CancellationToken.None);
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
@@ -2365,12 +2374,15 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Every `act_` key of the tenant, oldest first, not paged, never with a secret.
+        /// <br/>The tenant's `act_` keys, never with a secret. Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at
+        /// <br/>most one of `page[after]` / `page[before]` (an `act_` key id); a bad value is 400 naming the parameter. The
+        /// <br/>answer's `meta` has `hasMore`, `afterCursor` and `beforeCursor`, and `links.next` / `links.prev`
+        /// <br/>are ready-made URLs.
         /// <br/>The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<KeyListResponse> ListAccountKeysAsync(System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<AccountKeyListResponse> ListAccountKeysAsync(string? pageafter, string? pagebefore, int? pagesize, System.Threading.CancellationToken cancellationToken)
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -2385,6 +2397,20 @@ namespace Provisioning.Client
                     if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
                     // Operation Path: "v2/keys"
                     urlBuilder_.Append("v2/keys");
+                    urlBuilder_.Append('?');
+                    if (pageafter != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("page[after]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageafter, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pagebefore != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("page[before]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pagebefore, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pagesize != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("page[size]")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pagesize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
 
@@ -2411,7 +2437,7 @@ namespace Provisioning.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<KeyListResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<AccountKeyListResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -2426,7 +2452,7 @@ namespace Provisioning.Client
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ProvisioningApiException<V2ErrorResponse>("Bad request: a query parameter given twice or malformed, or a malformed header.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ProvisioningApiException<V2ErrorResponse>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -13707,6 +13733,33 @@ namespace Provisioning.Client
             var result = System.Convert.ToString(value, cultureInfo);
             return result == null ? "" : result;
         }
+    }
+
+    /// <summary>
+    /// `GET /v2/keys`: a page of the tenant's account keys.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AccountKeyListResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("keys")]
+        public System.Collections.Generic.List<KeyDto> Keys { get; set; } = new System.Collections.Generic.List<KeyDto>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("meta")]
+        public PageMeta Meta { get; set; } = new PageMeta();
+
+        [System.Text.Json.Serialization.JsonPropertyName("links")]
+        public PageLinks Links { get; set; } = new PageLinks();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]

@@ -18,9 +18,12 @@ export interface IProvisioningClient {
 
     /**
      * Lists the tenant's account keys.
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
      * @return OK
      */
-    listAccountKeys(signal?: AbortSignal): Promise<KeyListResponse>;
+    listAccountKeys(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<AccountKeyListResponse>;
 
     /**
      * Gets one account key.
@@ -614,10 +617,25 @@ export class ProvisioningClient implements IProvisioningClient {
 
     /**
      * Lists the tenant's account keys.
+     * @param pageafter (optional) 
+     * @param pagebefore (optional) 
+     * @param pagesize (optional) 
      * @return OK
      */
-    listAccountKeys(signal?: AbortSignal): Promise<KeyListResponse> {
-        let url_ = this.baseUrl + "/v2/keys";
+    listAccountKeys(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, signal?: AbortSignal): Promise<AccountKeyListResponse> {
+        let url_ = this.baseUrl + "/v2/keys?";
+        if (pageafter === null)
+            throw new globalThis.Error("The parameter 'pageafter' cannot be null.");
+        else if (pageafter !== undefined)
+            url_ += "page[after]=" + encodeURIComponent("" + pageafter) + "&";
+        if (pagebefore === null)
+            throw new globalThis.Error("The parameter 'pagebefore' cannot be null.");
+        else if (pagebefore !== undefined)
+            url_ += "page[before]=" + encodeURIComponent("" + pagebefore) + "&";
+        if (pagesize === null)
+            throw new globalThis.Error("The parameter 'pagesize' cannot be null.");
+        else if (pagesize !== undefined)
+            url_ += "page[size]=" + encodeURIComponent("" + pagesize) + "&";
         url_ = url_.replace(/[?&]$/, "");
 
         let options_: RequestInit = {
@@ -633,20 +651,20 @@ export class ProvisioningClient implements IProvisioningClient {
         });
     }
 
-    protected processListAccountKeys(response: Response): Promise<KeyListResponse> {
+    protected processListAccountKeys(response: Response): Promise<AccountKeyListResponse> {
         const status = response.status;
         let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
         if (status === 200) {
             return response.text().then((_responseText) => {
             let result200: any = null;
-            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as KeyListResponse;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as AccountKeyListResponse;
             return result200;
             });
         } else if (status === 400) {
             return response.text().then((_responseText) => {
             let result400: any = null;
             result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
-            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
@@ -677,7 +695,7 @@ export class ProvisioningClient implements IProvisioningClient {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
             });
         }
-        return Promise.resolve<KeyListResponse>(null as any);
+        return Promise.resolve<AccountKeyListResponse>(null as any);
     }
 
     /**
@@ -6071,6 +6089,15 @@ export class ProvisioningClient implements IProvisioningClient {
         }
         return Promise.resolve<JwtResponse>(null as any);
     }
+}
+
+/** `GET /v2/keys`: a page of the tenant's account keys. */
+export interface AccountKeyListResponse {
+    keys: KeyDto[];
+    meta: PageMeta;
+    links: PageLinks;
+
+    [key: string]: any;
 }
 
 export interface AddTenantUserRequest {

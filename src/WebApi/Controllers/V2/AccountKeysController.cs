@@ -44,14 +44,24 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Every <c>act_</c> key of the tenant, oldest first, not paged, never with a secret.
+    /// The tenant's <c>act_</c> keys, never with a secret. Cursor paging, oldest first: <c>page[size]</c> 1–100 (default 25) and at
+    /// most one of <c>page[after]</c> / <c>page[before]</c> (an <c>act_</c> key id); a bad value is 400 naming the parameter. The
+    /// answer's <c>meta</c> has <c>hasMore</c>, <c>afterCursor</c> and <c>beforeCursor</c>, and <c>links.next</c> / <c>links.prev</c>
+    /// are ready-made URLs.
     /// The token handed out when the tenant was provisioned is an account key too and is listed (display name "Provisioning token").
     /// </remarks>
+    /// <param name="page"><c>page[size]</c>, <c>page[after]</c>, <c>page[before]</c>.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
     [HttpGet(Name = "ListAccountKeys")]
-    [ProducesResponseType<KeyListResponse>(StatusCodes.Status200OK)]
-    public async Task<KeyListResponse> ListAccountKeys(CancellationToken ct) =>
-        new(await sender.Send(new ListAccountKeysQuery(), ct));
+    [ProducesResponseType<AccountKeyListResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
+    public async Task<AccountKeyListResponse> ListAccountKeys([FromQuery(Name = "")] PageQuery page, CancellationToken ct)
+    {
+        var request = page.ToRequest();
+        var result = await sender.Send(new ListAccountKeysQuery(request), ct);
+        var (meta, links) = PageLinksBuilder.Build(Request, result, request);
+        return new AccountKeyListResponse(result.Items, meta, links);
+    }
 
     /// <summary>Gets one account key.</summary>
     /// <remarks>
