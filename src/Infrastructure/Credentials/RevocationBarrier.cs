@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -40,7 +41,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     /// Waits until every other instance listening now has evicted what the transaction just committed revoked. Never
     /// throws: the revocation has committed, and an instance that cannot be reached trusts no cache or confirms late.
     /// </summary>
-    public async Task WaitForEveryInstanceAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public async Task WaitForEveryInstanceAsync(Persistence.ProvisioningDbContext db, CancellationToken cancellationToken)
     {
         if (!cache.IsListening)
         {
@@ -52,9 +53,14 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var waiter = new Waiter();
         _waiting[token] = waiter;
+        var opened = false;
         try
         {
-            await using var batch = new NpgsqlBatch(connection)
+            // The request's own connection (the transaction has ended): opening it is inside the try, since the database
+            // may have gone in the meantime, and what committed must still be answered.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            opened = true;
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection())
             {
                 BatchCommands =
                 {
@@ -102,6 +108,10 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
         finally
         {
             _waiting.TryRemove(token, out _);
+            if (opened)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
         }
     }
 

@@ -95,15 +95,7 @@ internal sealed class UnitOfWork(
         if (!string.IsNullOrEmpty(revoked))
         {
             // Not answered before every other instance has dropped them too.
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            try
-            {
-                await barrier.WaitForEveryInstanceAsync((NpgsqlConnection)db.Database.GetDbConnection(), cancellationToken);
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
+            await barrier.WaitForEveryInstanceAsync(db, cancellationToken);
         }
 
         var actions = _afterCommit;

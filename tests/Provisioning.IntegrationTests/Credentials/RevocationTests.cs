@@ -159,6 +159,73 @@ public sealed class RevocationTests(ServiceFixture service)
         Assert.Equal(warnings, logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task ADatabaseGoneRightAfterTheRevocationCommitted_StillAnswersWhatCommitted_AndSaysSoInTheLog()
+    {
+        // The barrier reopens the request's connection after the commit; if the database went away in between, the
+        // revocation has happened all the same: answered 200, logged at Warning, not a 503 for a change that was made.
+        var database = await service.Postgres.CreateDatabaseAsync("barrier_outage_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        var fault = new OpenAfterRevocationFails();
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s =>
+        {
+            s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
+            s.ConfigureDbContext<Infrastructure.Persistence.ProvisioningDbContext>(o => o.AddInterceptors(fault, fault.Arm));
+        });
+        using var root = await factory.CreateRootClientAsync();
+        await WaitUntilTrustingItsCacheAsync(factory);
+        var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked as the database goes" }, HttpStatusCode.Created))["key"]!;
+
+        await root.DeleteJsonAsync($"/v2/keys/{key["id"]}");
+
+        Assert.True(fault.Failed, "the connection after the revocation was not refused: the test did not reach the barrier");
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("could not be confirmed", StringComparison.Ordinal));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps")
+        {
+            Headers = { Authorization = ServiceFixture.BasicHeader((string)key["id"]!, (string)key["secret"]!) },
+        };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await root.SendAsync(request)).StatusCode);
+    }
+
+    /// <summary>Refuses the next connection opened after a command read the revoked keys (the unit of work's last statement before its commit).</summary>
+    private sealed class OpenAfterRevocationFails : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+    {
+        private volatile bool _armed;
+
+        public bool Failed { get; private set; }
+
+        public ArmOnRevokedKeys Arm => new(this);
+
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult> ConnectionOpeningAsync(
+            System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (_armed && connection.State == System.Data.ConnectionState.Closed)
+            {
+                _armed = false;
+                Failed = true;
+                throw new Npgsql.NpgsqlException("simulated: the database went away after the commit");
+            }
+
+            return ValueTask.FromResult(result);
+        }
+
+        public sealed class ArmOnRevokedKeys(OpenAfterRevocationFails owner) : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+        {
+            public override ValueTask<System.Data.Common.DbDataReader> ReaderExecutedAsync(
+                System.Data.Common.DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData eventData,
+                System.Data.Common.DbDataReader result, CancellationToken cancellationToken = default)
+            {
+                if (command.Parameters.Cast<System.Data.Common.DbParameter>().Any(p => Equals(p.Value, Infrastructure.Credentials.Revocation.RevokedSetting)))
+                {
+                    owner._armed = true;
+                }
+
+                return ValueTask.FromResult(result);
+            }
+        }
+    }
+
     private static async Task<HttpStatusCode> StatusOnAsync(HttpClient client, System.Net.Http.Headers.AuthenticationHeaderValue credentials)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps") { Headers = { Authorization = credentials } };
