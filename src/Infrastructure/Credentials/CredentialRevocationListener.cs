@@ -31,9 +31,6 @@ internal sealed class CredentialRevocationListener(
                     Pooling = false,
                     ApplicationName = barrier.ListenerApplicationName,
                 };
-                // And the server's side of it: the session of an instance that vanished (its host gone, a network cut) ends
-                // within ~25 s, so writers stop counting it among the instances whose confirmation they wait for.
-                builder.Options = $"{builder.Options} -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3".Trim();
                 var connectionString = builder.ConnectionString;
                 await using var connection = new NpgsqlConnection(connectionString);
                 // Raised on the thread reading the connection, one notice at a time, in the order they were committed.
@@ -61,7 +58,11 @@ internal sealed class CredentialRevocationListener(
                     }
                 };
                 await connection.OpenAsync(stoppingToken);
+                // And the server's side of the keepalive: the session of an instance that vanished (its host gone, a network
+                // cut) ends within ~25 s, so writers stop counting it among the instances they wait for. Set in the session
+                // (a startup "options" parameter is refused by some PgBouncer setups); ignored on a Unix socket.
                 await using (var listen = new NpgsqlCommand(
+                    "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3; " +
                     $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
@@ -72,7 +73,9 @@ internal sealed class CredentialRevocationListener(
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
-                    if (toConfirm.Count > 0)
+                    // Barriers read while confirming (Npgsql raises notices during any command) are confirmed in the same
+                    // turn: WaitAsync returns only on a new notice, which may not come.
+                    while (toConfirm.Count > 0)
                     {
                         string[] tokens = [.. toConfirm];
                         toConfirm.Clear();

@@ -85,6 +85,9 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
                 }
             }
 
+            // Back to the pool before waiting: a stalled instance must not hold a connection per revocation for the timeout.
+            await db.Database.CloseConnectionAsync();
+            opened = false;
             waiter.Expect(expected);
             try
             {

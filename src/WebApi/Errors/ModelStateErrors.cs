@@ -80,6 +80,13 @@ public static partial class ModelStateErrors
             return $"{field} must be a string.";
         }
 
+        // A body type that refuses fields it does not have ([JsonUnmappedMemberHandling(Disallow)]): "The JSON property 'x' could
+        // not be mapped to any .NET member contained in type …".
+        if (entry.Errors.Any(e => e.ErrorMessage.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)))
+        {
+            return $"{field} is not a field of this request.";
+        }
+
         // AllowDuplicateProperties = false (Program.cs): "Duplicate property 'k' encountered during deserialization…".
         if (entry.Errors.Select(e => DuplicateProperty().Match(e.ErrorMessage)).FirstOrDefault(m => m.Success) is { } duplicate)
         {

@@ -134,12 +134,18 @@ public static class OpenApiSetup
                     schema.Properties?.Clear();
                 }
                 else if (context.JsonPropertyInfo?.CustomConverter?.GetType() is { IsGenericType: true } converter
-                         && converter.GetGenericTypeDefinition() == typeof(Contracts.NotNullConverter<>)
-                         && NotNullPrimitive(converter.GetGenericArguments()[0]) is { } value)
+                         && converter.GetGenericTypeDefinition() == typeof(Contracts.NotNullConverter<>))
                 {
-                    // Optional, but never null: the value's own type (a converter hides it from the schema generator).
-                    schema.Type = value.Type;
-                    schema.Format = value.Format;
+                    // Optional, but never null: the value's own type (a converter hides a primitive's from the schema generator).
+                    if (NotNullPrimitive(converter.GetGenericArguments()[0]) is { } value)
+                    {
+                        schema.Type = value.Type;
+                        schema.Format = value.Format;
+                    }
+                    else if (schema.Type is { } given)
+                    {
+                        schema.Type = given & ~JsonSchemaType.Null;
+                    }
                 }
                 else if (type == typeof(JsonElement) || type == typeof(JsonElement?))
                 {

@@ -117,6 +117,23 @@ public sealed class RevocationTests(ServiceFixture service)
 
         Assert.Empty(stale);
 
+        // Many revocations at once: the other instance reads barriers while it is confirming earlier ones, and confirms
+        // them too, without waiting for a notice that may not come (each writer would otherwise wait out the timeout).
+        var keys = new List<(TestTenant Tenant, string Id)>();
+        for (var i = 0; i < 16; i++)
+        {
+            var owner = await service.NewTenantAsync(); // tenants of their own, so that nothing orders the deletions
+            keys.Add((owner, (string)(await owner.Client().PostJsonAsync("/v2/keys", new { displayName = $"burst {i}" }, HttpStatusCode.Created))["key"]!["id"]!));
+        }
+
+        var warningsBefore = service.Factory.Logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal));
+        await Task.WhenAll(keys.Select(async key =>
+        {
+            using var client = key.Tenant.Client();
+            await client.DeleteJsonAsync($"/v2/keys/{key.Id}");
+        }));
+        Assert.Equal(warningsBefore, service.Factory.Logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal)));
+
         void Expect(HttpStatusCode expected, HttpStatusCode actual, string what)
         {
             if (actual != expected)

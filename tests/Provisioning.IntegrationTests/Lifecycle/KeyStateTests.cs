@@ -54,6 +54,24 @@ public sealed class KeyStateTests(ServiceFixture service)
         Assert.Contains("disabled", Http.Titles(await account.PatchJsonAsync($"/v2/apps/{appId}/keys/{appKey.Id}", new { }, HttpStatusCode.BadRequest)));
     }
 
+    [Theory]
+    [InlineData("""{"disabled":false,"expiresAt":"2030-01-01T00:00:00Z"}""", "expiresAt")]
+    [InlineData("""{"disabled":true,"displayName":"renamed"}""", "displayName")]
+    public async Task AFieldTheKeyStateRouteWouldDrop_Is400NamingIt_AndChangesNothing(string body, string field)
+    {
+        // A caller sending expiresAt here believes the key now expires; dropping it silently left a key that never did (a probe).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var key = (await client.PostJsonAsync("/v2/keys", new { displayName = "unchanged" }, HttpStatusCode.Created))["key"]!;
+
+        var refused = await client.PatchJsonAsync($"/v2/keys/{key["id"]}", Http.Json(body), HttpStatusCode.BadRequest);
+        Assert.Equal($"{field} is not a field of this request.", Http.Titles(refused));
+        var after = (await client.GetJsonAsync($"/v2/keys/{key["id"]}"))["key"]!;
+        Assert.Equal("unchanged", (string?)after["displayName"]);
+        Assert.False((bool)after["disabled"]!);
+        Assert.Null(after["expiresAt"]);
+    }
+
     [Fact]
     public async Task TheLastEnabledAccountKey_CannotBeDisabledOrDeleted()
     {

@@ -14330,7 +14330,9 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// `{"disabled": true|false}`: disables or enables a key.
+    /// `{"disabled": true|false}`: disables or enables a key. Nothing else: a key's name and expiry are set when it is made,
+    /// <br/>and a field this route would drop (`{"disabled":false,"expiresAt":…}`, a caller thinking the key now expires) is a
+    /// <br/>400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class KeyStateRequest
@@ -14338,15 +14340,6 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("disabled")]
         public bool? Disabled { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 

@@ -6288,11 +6288,9 @@ export interface KeyResponse {
     [key: string]: any;
 }
 
-/** `{"disabled": true|false}`: disables or enables a key. */
+/** `{"disabled": true|false}`: disables or enables a key. Nothing else: a key's name and expiry are set when it is made, and a field this route would drop (`{"disabled":false,"expiresAt":…}`, a caller thinking the key now expires) is a 400 naming it. */
 export interface KeyStateRequest {
     disabled?: boolean | undefined;
-
-    [key: string]: any;
 }
 
 /** `links` of a v2 list: absolute URLs of the next and previous pages. */
@@ -6458,7 +6456,7 @@ export interface UpdateTenantRequest {
     name?: string;
     logoUrl?: string | undefined;
     contacts?: number;
-    settings?: { [key: string]: { [key: string]: string; }; } | undefined;
+    settings?: { [key: string]: { [key: string]: string; }; };
     maxApps?: number | undefined;
     maxTenants?: number | undefined;
     status?: string;

@@ -10,7 +10,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// 48 bits of the database clock's milliseconds, then 48 bits of a sequence (so events of one millisecond keep the
     /// order they were written in). And <c>audit_event_horizon()</c>: the millisecond before which every event that will
     /// ever be visible already is — the earliest start of a transaction that has written to <c>audit_events</c> and not
-    /// yet ended, or now. The events reader shows only events below it, so a reader that follows the trail with
+    /// yet ended, or the start of the statement asking. The events reader shows only events below it, so a reader that follows the trail with
     /// <c>page[after]</c> cannot pass an event that commits later (ids are time-ordered, commits are not; a probe lost
     /// 22–63 of 320 events with eight writers). Both clocks are the database's, so no instance's clock enters. No model
     /// change (no target model).
@@ -32,8 +32,10 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                 ALTER TABLE audit_events ALTER COLUMN id SET DEFAULT audit_event_id();
 
                 -- Sessions of the same role (or pg_read_all_stats) show their xact_start; instances connect as one role.
+                -- statement_timestamp(), not clock_timestamp(): it is taken before pg_locks and pg_stat_activity are read, so a
+                -- writer the scans missed (it inserted after them, or began between the two reads) has ids at or above it.
                 CREATE FUNCTION audit_event_horizon() RETURNS text LANGUAGE sql VOLATILE AS $$
-                  SELECT lpad(to_hex(floor(extract(epoch FROM least(clock_timestamp(), min(a.xact_start))) * 1000)::bigint), 12, '0')
+                  SELECT lpad(to_hex(floor(extract(epoch FROM least(statement_timestamp(), min(a.xact_start))) * 1000)::bigint), 12, '0')
                   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                   WHERE l.locktype = 'relation' AND l.relation = 'audit_events'::regclass AND l.mode = 'RowExclusiveLock'
                     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
