@@ -43,8 +43,10 @@ public sealed class TenantUser
 
         var at = address.LastIndexOf('@');
         var domain = address[(at + 1)..];
+        // RFC 1035 labels: 1–63 characters, no hyphen at either end (MailAddress lets "x@-y.com" through).
         return at > 0 && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
-               && domain.Length > 0 && domain.Contains('.');
+               && domain.Length > 0 && domain.Contains('.')
+               && domain.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-');
     }
 
     /// <summary>

@@ -95,6 +95,8 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         { $$"""{"name":"{{new string('n', 101)}}","key":"{key}"}""", "name" },
         { """{"name":"X","key":"{key}","emails":["not-an-email"]}""", "emails" },
         { """{"name":"X","key":"{key}","emails":["a@example.com","b@"]}""", "emails" },
+        { """{"name":"X","key":"{key}","emails":["x@-y.com"]}""", "emails" },
+        { """{"name":"X","key":"{key}","emails":["x@y-.example.com"]}""", "emails" },
         { """{"name":"X","key":"{key}","emails":"a@example.com"}""", "emails" },
         { """{"name":"X","key":"{key}","contacts":-1}""", "contacts" },
         { """{"name":"X","key":"{key}","contacts":"100"}""", "contacts" },
