@@ -97,6 +97,13 @@ public static partial class ModelStateErrors
                 : $"{field}.{name} is given more than once.";
         }
 
+        // The same in a dictionary (tenant settings): "Duplicate properties not allowed during deserialization.", its path
+        // ending at the key given twice.
+        if (entry.Errors.Any(e => e.ErrorMessage.StartsWith("Duplicate properties not allowed", StringComparison.Ordinal)))
+        {
+            return $"{field} is given more than once.";
+        }
+
         if (entry.Errors.Any(e => e.Exception is not null || e.ErrorMessage.Contains("JSON", StringComparison.OrdinalIgnoreCase)))
         {
             return $"{field} has an invalid value or type.";

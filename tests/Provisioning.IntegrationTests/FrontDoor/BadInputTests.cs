@@ -174,6 +174,16 @@ public sealed class BadInputTests(ServiceFixture service)
         Assert.Contains("filter[resourceId] must not contain NUL or control characters", Http.Titles(json));
     }
 
+    [Theory]
+    [InlineData("""{"settings":{"f":{"a":"1","a":"2"}}}""", "settings.f.a is given more than once.")]
+    [InlineData("""{"settings":{"f":{"a":"1"},"f":{"b":"2"}}}""", "settings.f is given more than once.")]
+    public async Task ASettingGivenTwice_IsNamedAsSuch(string body, string title)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        Assert.Equal(title, Http.Titles(await client.PatchJsonAsync("/v2/tenants/self", Http.Json(body), HttpStatusCode.BadRequest)));
+    }
+
     [Fact]
     public async Task TenantSettings_RefuseNulInValuesAndNames_ButKeepLineBreaksInValues()
     {
