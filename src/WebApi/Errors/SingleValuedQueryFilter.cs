@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Provisioning.Application.Common.Exceptions;
 
@@ -11,7 +12,8 @@ namespace Provisioning.WebApi.Errors;
 /// client sends a bare <c>page[after]</c> or <c>filter[serviceAccountId]</c> for an option set to null, meaning absent.)
 /// A number
 /// (<c>page[size]</c>, <c>limit</c>, <c>offset</c>) is decimal digits: the binder's converter also took <c>0x10</c> and
-/// <c>#10</c> as hexadecimal.
+/// <c>#10</c> as hexadecimal. And a <c>filter[…]</c> the route does not have (<c>/v2/events?filter[since]=…</c>) is a 400
+/// naming it: ignored, it answered everything to a caller who believed it had filtered.
 /// </summary>
 public sealed class SingleValuedQueryFilter : IResourceFilter
 {
@@ -28,6 +30,14 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                 throw new RequestValidationException(name, $"{name} is given more than once.");
             }
 
+            if (name.StartsWith("filter[", StringComparison.OrdinalIgnoreCase) && !FiltersOf(context.ActionDescriptor).Contains(name))
+            {
+                var known = FiltersOf(context.ActionDescriptor);
+                throw new RequestValidationException(name, known.Count == 0
+                    ? $"{name} is not a filter of this route (it has none)."
+                    : $"{name} is not a filter of this route (it has {string.Join(", ", known.Order(StringComparer.Ordinal))}).");
+            }
+
             if (string.IsNullOrWhiteSpace(values[0]) && NeverEmpty.Contains(name))
             {
                 throw new RequestValidationException(name, $"{name} is given without a value; leave it out to not filter by it.");
@@ -39,6 +49,15 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
             }
         }
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ActionDescriptor, HashSet<string>> Filters = new();
+
+    /// <summary>The <c>filter[…]</c> query parameters an action binds (<c>[FromQuery(Name = "filter[type]")]</c>).</summary>
+    private static HashSet<string> FiltersOf(ActionDescriptor action) => Filters.GetOrAdd(action, a => new HashSet<string>(
+        a.Parameters.Select(p => p.BindingInfo?.BinderModelName)
+            .OfType<string>()
+            .Where(n => n.StartsWith("filter[", StringComparison.OrdinalIgnoreCase)),
+        StringComparer.OrdinalIgnoreCase));
 
     private static bool IsDecimal(string value)
     {
