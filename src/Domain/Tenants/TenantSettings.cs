@@ -77,7 +77,7 @@ public static class TenantSettings
                 }
                 else if (value.Length > MaxValueLength)
                 {
-                    throw new DomainRuleException($"settings.{feature}.{key}", $"Setting values must be at most {MaxValueLength} characters.");
+                    throw new DomainRuleException($"settings.{feature}.{key}", $"settings.{feature}.{key} must be at most {MaxValueLength} characters.");
                 }
                 else
                 {
@@ -92,13 +92,13 @@ public static class TenantSettings
             }
             else if (target.Count > MaxKeysPerFeature)
             {
-                throw new DomainRuleException($"settings.{feature}", $"A feature may hold at most {MaxKeysPerFeature} keys.");
+                throw new DomainRuleException($"settings.{feature}", $"settings.{feature} may hold at most {MaxKeysPerFeature} keys.");
             }
         }
 
         if (result.Count > MaxFeatures)
         {
-            throw new DomainRuleException("settings", $"At most {MaxFeatures} features are allowed.");
+            throw new DomainRuleException("settings", $"settings may hold at most {MaxFeatures} features.");
         }
 
         return ReadOnly(result);
@@ -126,7 +126,7 @@ public static class TenantSettings
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > MaxNameLength)
         {
-            throw new DomainRuleException(field, $"Setting names must be 1-{MaxNameLength} characters.");
+            throw new DomainRuleException(field, $"{field}: setting names must be 1-{MaxNameLength} characters, not only spaces.");
         }
 
         Text.EnsureName(name, field);
