@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// confirmations of every instance whose listener was connected when it sent the barrier (named by the listener
 /// connection's <c>application_name</c>), for at most <see cref="Timeout"/>. An instance whose listener connects later
 /// drops its whole cache on connecting, and one whose listener is down trusts no cached entry, so neither needs to be
-/// waited for. Instances must connect as one database role, or as roles that may see each other in
+/// waited for. One that let a barrier time out (stalled) is not waited for again until it confirms one. Instances must connect as one database role, or as roles that may see each other in
 /// <c>pg_stat_activity</c>.</para>
 /// </summary>
 internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<RevocationBarrier> logger)
@@ -30,6 +30,12 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     private const string ApplicationNamePrefix = "provisioning-revocations ";
 
     private readonly ConcurrentDictionary<string, Waiter> _waiting = new();
+
+    /// <summary>
+    /// Instances that let a barrier time out: not waited for again until they confirm one (they still receive every
+    /// barrier and confirm it when they resume), so a stalled instance costs one timeout, not one per revocation.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, byte> _silent = new();
 
     /// <summary>This process, among the instances sharing the database.</summary>
     public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -88,15 +94,27 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
             // Back to the pool before waiting: a stalled instance must not hold a connection per revocation for the timeout.
             await db.Database.CloseConnectionAsync();
             opened = false;
-            waiter.Expect(expected);
+            foreach (var gone in _silent.Keys.Except(expected))
+            {
+                _silent.TryRemove(gone, out _); // its session ended: a new one starts with an empty cache
+            }
+
+            waiter.Expect(expected.Where(instance => !_silent.ContainsKey(instance)));
             try
             {
                 await waiter.Task.WaitAsync(Timeout, cancellationToken);
             }
             catch (TimeoutException)
             {
-                logger.LogWarning("A revocation was not confirmed within {Timeout} by the instance(s) {Instances}; answered anyway",
-                    Timeout, string.Join(", ", waiter.Unconfirmed()));
+                var unconfirmed = waiter.Unconfirmed().ToList();
+                foreach (var instance in unconfirmed)
+                {
+                    _silent[instance] = 0;
+                }
+
+                logger.LogWarning(
+                    "A revocation was not confirmed within {Timeout} by the instance(s) {Instances}; answered anyway, and they are not " +
+                    "waited for again until they confirm one", Timeout, string.Join(", ", unconfirmed));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -140,7 +158,13 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     public void Confirmed(string? payload)
     {
         var parts = payload?.Split(' ');
-        if (parts is [var token, var instance] && _waiting.TryGetValue(token, out var waiter))
+        if (parts is not [var token, var instance])
+        {
+            return;
+        }
+
+        _silent.TryRemove(instance, out _);
+        if (_waiting.TryGetValue(token, out var waiter))
         {
             waiter.Confirm(instance);
         }

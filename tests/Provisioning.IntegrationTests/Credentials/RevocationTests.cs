@@ -167,6 +167,12 @@ public sealed class RevocationTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.Unauthorized, (await root.SendAsync(request)).StatusCode);
             Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
                                              && l.Contains("not confirmed", StringComparison.Ordinal) && l.Contains("0stalled", StringComparison.Ordinal));
+
+            // Still stalled: the next revocation does not wait for it again (one timeout per stall, not one per revocation).
+            var timedOut = logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal));
+            var next = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while it is still stalled" }, HttpStatusCode.Created))["key"]!;
+            await root.DeleteJsonAsync($"/v2/keys/{next["id"]}");
+            Assert.Equal(timedOut, logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal)));
         }
 
         // Gone from pg_stat_activity, it is not waited for.
