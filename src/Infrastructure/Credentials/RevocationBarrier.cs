@@ -16,8 +16,8 @@ namespace Provisioning.Infrastructure.Credentials;
 /// confirmations of every instance whose listener was connected when it sent the barrier (named by the listener
 /// connection's <c>application_name</c>), for at most <see cref="Timeout"/>. An instance whose listener connects later
 /// drops its whole cache on connecting, and one whose listener is down trusts no cached entry, so neither needs to be
-/// waited for. One that let a barrier time out (stalled) is not waited for again until it confirms one. Instances must connect as one database role, or as roles that may see each other in
-/// <c>pg_stat_activity</c>.</para>
+/// waited for. One that let a barrier time out (stalled) is not waited for again until it confirms one. Instances must
+/// connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
 /// </summary>
 internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<RevocationBarrier> logger)
 {

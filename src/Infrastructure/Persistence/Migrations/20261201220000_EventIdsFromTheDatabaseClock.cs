@@ -10,9 +10,9 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// 48 bits of the database clock's milliseconds, then 48 bits of a sequence (so events of one millisecond keep the
     /// order they were written in). And <c>audit_event_horizon()</c>: the millisecond before which every event that will
     /// ever be visible already is — the earliest start of a transaction that has written to <c>audit_events</c> and not
-    /// yet ended, or the start of the statement asking. The events reader shows only events below it, so a reader that follows the trail with
-    /// <c>page[after]</c> cannot pass an event that commits later (ids are time-ordered, commits are not; a probe lost
-    /// 22–63 of 320 events with eight writers). Both clocks are the database's, so no instance's clock enters. No model
+    /// yet ended, or the start of the statement asking. The events reader shows only events below it, so a reader that
+    /// follows the trail with <c>page[after]</c> cannot pass an event that commits later (ids are time-ordered, commits
+    /// are not; a probe lost 22–63 of 320 events with eight writers). Both clocks are the database's, so no instance's clock enters. No model
     /// change (no target model).
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
