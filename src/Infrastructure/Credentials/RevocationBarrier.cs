@@ -16,8 +16,9 @@ namespace Provisioning.Infrastructure.Credentials;
 /// confirmations of every instance whose listener was connected when it sent the barrier (named by the listener
 /// connection's <c>application_name</c>), for at most <see cref="Timeout"/>. An instance whose listener connects later
 /// drops its whole cache on connecting, and one whose listener is down trusts no cached entry, so neither needs to be
-/// waited for. One that let a barrier time out (stalled) is not waited for again until it confirms one. Instances must
-/// connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
+/// waited for. One that let a barrier time out (stalled) is not waited for again until it confirms one. While this
+/// instance's own listener is reconnecting, the writer waits for it (within the same timeout) before sending the barrier.
+/// Instances must connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
 /// </summary>
 internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<RevocationBarrier> logger)
 {
@@ -28,6 +29,8 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     private const string ApplicationNamePrefix = "provisioning-revocations ";
+
+    private static readonly TimeSpan ListenerPoll = TimeSpan.FromMilliseconds(20);
 
     private readonly ConcurrentDictionary<string, Waiter> _waiting = new();
 
@@ -49,10 +52,24 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     /// </summary>
     public async Task WaitForEveryInstanceAsync(Persistence.ProvisioningDbContext db, CancellationToken cancellationToken)
     {
+        // The confirmations reach this instance through its listener: while that is reconnecting (a cut of its session), wait
+        // for it. A barrier sent once it is back still follows the revocation, so whoever confirms it has dropped the keys.
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!cache.IsListening && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await Task.Delay(ListenerPoll, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client left; what it asked for has committed
+            }
+        }
+
         if (!cache.IsListening)
         {
-            // This instance cannot hear confirmations; the other instances evict when their copy of the notice arrives.
-            logger.LogWarning("A revocation committed while this instance's revocation listener was reconnecting; it was not confirmed by the other instances");
+            logger.LogWarning("A revocation was not confirmed by the other instances: this instance's revocation listener did not reconnect within {Timeout}", Timeout);
             return;
         }
 
@@ -104,6 +121,12 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
             {
                 await waiter.Task.WaitAsync(Timeout, cancellationToken);
             }
+            catch (TimeoutException) when (!waiter.OwnSeen)
+            {
+                // This instance's listener never read its own barrier: it is the one not hearing (its session died unnoticed),
+                // not the others, who are not held against it.
+                logger.LogWarning("A revocation was not confirmed within {Timeout}: this instance's revocation listener did not hear its own barrier", Timeout);
+            }
             catch (TimeoutException)
             {
                 var unconfirmed = waiter.Unconfirmed().ToList();
@@ -121,9 +144,10 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
         {
             // The client left; what it asked for has committed, nobody waits for the answer.
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        catch (Exception e)
         {
-            // The database went away after the commit: the other instances' listeners lose it too and stop trusting their caches.
+            // Whatever it was (most likely the database gone after the commit, when the other instances' listeners lose it too
+            // and stop trusting their caches), the revocation has committed and is answered.
             logger.LogWarning("A revocation could not be confirmed by the other instances ({Error})", e.GetType().Name);
         }
         finally
@@ -136,8 +160,20 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
         }
     }
 
-    /// <summary>Whether a barrier read by this instance's listener is one this instance sent (nobody else waits for its confirmation).</summary>
-    public bool IsOwn(string? token) => token is not null && _waiting.ContainsKey(token);
+    /// <summary>
+    /// Whether a barrier read by this instance's listener is one this instance sent (nobody else waits for its
+    /// confirmation); if so, its writer learns that its own listener hears barriers.
+    /// </summary>
+    public bool IsOwn(string? token)
+    {
+        if (token is not null && _waiting.TryGetValue(token, out var waiter))
+        {
+            waiter.OwnSeen = true;
+            return true;
+        }
+
+        return false;
+    }
 
     /// <summary>The listener's confirmation of a barrier it read: sent on its own connection, after the notices before it were applied.</summary>
     public async Task ConfirmAsync(NpgsqlConnection listener, IReadOnlyList<string> tokens, CancellationToken cancellationToken)
@@ -178,6 +214,15 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
         private HashSet<string>? _expected;
 
         public Task Task => _done.Task;
+
+        private volatile bool _ownSeen;
+
+        /// <summary>This instance's listener read the barrier: it can hear confirmations, so a missing one is the other's.</summary>
+        public bool OwnSeen
+        {
+            get => _ownSeen;
+            set => _ownSeen = value;
+        }
 
         public void Expect(IEnumerable<string> instances)
         {

@@ -144,6 +144,37 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARevocationMadeWhileThisInstancesListenerIsCut_StillHoldsOnTheOtherInstance()
+    {
+        // The confirmations are heard on the revoking request's own connection: an instance whose listener is reconnecting
+        // (a network cut of that one session) still waits for the others (a probe cut it and found the next request let in).
+        await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
+        using var viaOther = other.CreateClient();
+        await WaitUntilTrustingItsCacheAsync(other);
+        var listener = service.Factory.Services.GetRequiredService<RevocationBarrier>().ListenerApplicationName;
+        var stale = 0;
+        for (var round = 0; round < 3; round++)
+        {
+            var tenant = await service.NewTenantAsync();
+            var key = (await tenant.Client().PostJsonAsync("/v2/keys", new { displayName = "revoked during a cut" }, HttpStatusCode.Created))["key"]!;
+            var credentials = ServiceFixture.BasicHeader((string)key["id"]!, (string)key["secret"]!);
+            Assert.Equal(HttpStatusCode.OK, await StatusOnAsync(viaOther, credentials));
+            Assert.Equal(1, await Sql.CountAsync(service.ConnectionString,
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", listener));
+
+            await tenant.Client().DeleteJsonAsync($"/v2/keys/{key["id"]}");
+            if (await StatusOnAsync(viaOther, credentials) != HttpStatusCode.Unauthorized)
+            {
+                stale++;
+            }
+
+            await WaitUntilTrustingItsCacheAsync(service.Factory); // reconnected, for the next round and the other tests
+        }
+
+        Assert.Equal(0, stale);
+    }
+
+    [Fact]
     public async Task AnInstanceThatNeverConfirms_DelaysARevocationBoundedly_AndIsNamedInTheLog()
     {
         // A session that looks like an instance's listener (its application_name) but never confirms: an instance whose
@@ -257,7 +288,7 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     /// <summary>An instance trusts its credential cache once its revocation listener is connected; until then it asks the database every time.</summary>
-    private static async Task WaitUntilTrustingItsCacheAsync(ConfiguredServiceFactory instance)
+    private static async Task WaitUntilTrustingItsCacheAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> instance)
     {
         var store = instance.Services.GetRequiredService<CachedCredentialStore>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
