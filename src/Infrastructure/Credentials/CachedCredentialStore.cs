@@ -20,9 +20,19 @@ namespace Provisioning.Infrastructure.Credentials;
 /// request until the listener is back (which drops everything cached before).
 /// </para>
 /// </summary>
-internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache)
+internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock)
     : ICredentialStore
 {
+    /// <summary>
+    /// How long the cache stays trusted after the listener last heard its own heartbeat (sent every
+    /// <see cref="CredentialRevocationListener.HeartbeatInterval"/>). Shorter than <see cref="RevocationBarrier.Timeout"/>: an
+    /// instance stalled long enough for a writer to give up on it (SIGSTOP, a long pause) distrusts its cache when it
+    /// resumes, until its listener has read what was sent meanwhile, instead of answering its queued requests from it.
+    /// </summary>
+    internal static readonly TimeSpan HeartbeatTrust = TimeSpan.FromMilliseconds(1500);
+
+    private long _lastHeartbeat;
+
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
     private long _generation;
 
@@ -32,13 +42,16 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     /// <summary>True while the revocation listener is connected and listening.</summary>
     private volatile bool _listening;
 
-    /// <summary>Whether cached entries are trusted (the revocation listener is connected).</summary>
-    internal bool IsListening => _listening;
+    /// <summary>Whether cached entries are trusted: the revocation listener is connected and has heard its heartbeat lately.</summary>
+    internal bool IsListening => _listening && clock.GetElapsedTime(Interlocked.Read(ref _lastHeartbeat)) < HeartbeatTrust;
+
+    /// <summary>The listener read its own heartbeat: every notice sent before it has been applied.</summary>
+    public void Heartbeat() => Interlocked.Exchange(ref _lastHeartbeat, clock.GetTimestamp());
 
     public async ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken)
     {
         var cacheKey = CacheKey(keyId);
-        if (_listening && cache.TryGetValue(cacheKey, out Credential? cached))
+        if (IsListening && cache.TryGetValue(cacheKey, out Credential? cached))
         {
             return cached;
         }
@@ -65,7 +78,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             key.ServiceAccountId is null ? null : new ServiceAccountId(key.ServiceAccountId),
             key.AppId is null ? null : new AppId(key.AppId),
             protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended, key.IsTenantToken);
-        if (_listening && Interlocked.Read(ref _generation) == generation)
+        if (IsListening && Interlocked.Read(ref _generation) == generation)
         {
             cache.Set(cacheKey, credential, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
         }
@@ -83,6 +96,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     public void ListenerConnected()
     {
         EvictAll();
+        Heartbeat();
         _listening = true;
     }
 

@@ -18,7 +18,59 @@ internal sealed class CredentialRevocationListener(
     IConfiguration configuration, CachedCredentialStore cache, RevocationBarrier barrier, ILogger<CredentialRevocationListener> logger)
     : BackgroundService
 {
+    /// <summary>How often this instance sends itself a heartbeat through PostgreSQL (<see cref="CachedCredentialStore.HeartbeatTrust"/>).</summary>
+    internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>This instance's own heartbeat channel (an identifier: the instance id is hex).</summary>
+    private string HeartbeatChannel => "provisioning_heartbeat_" + barrier.InstanceId;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var beats = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var heartbeat = SendHeartbeatsAsync(beats.Token);
+        try
+        {
+            await ListenAsync(stoppingToken);
+        }
+        finally
+        {
+            await beats.CancelAsync();
+            await heartbeat;
+        }
+    }
+
+    /// <summary>
+    /// A notice to itself every <see cref="HeartbeatInterval"/>, sent on a pooled connection (the listener's own is busy
+    /// waiting): read back in commit order, it proves every notice sent before it was applied. A process that was stopped
+    /// sends none meanwhile, so its cache lapses until it has caught up.
+    /// </summary>
+    private async Task SendHeartbeatsAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = configuration.GetConnectionString(DependencyInjection.ConnectionStringName);
+        using var timer = new PeriodicTimer(HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await using var connection = new NpgsqlConnection(connectionString);
+                    await connection.OpenAsync(cancellationToken);
+                    await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = HeartbeatChannel } } };
+                    await beat.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+                {
+                    // The database is away: the listener notices too; the cache lapses meanwhile, which is what is wanted.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
@@ -52,6 +104,9 @@ internal sealed class CredentialRevocationListener(
                         case RevocationBarrier.BarrierChannel when !barrier.IsOwn(e.Payload):
                             toConfirm.Add(e.Payload);
                             break;
+                        case var channel when channel == HeartbeatChannel:
+                            cache.Heartbeat();
+                            break;
                         case RevocationBarrier.ConfirmedChannel:
                             barrier.Confirmed(e.Payload);
                             break;
@@ -63,7 +118,8 @@ internal sealed class CredentialRevocationListener(
                 // (a startup "options" parameter is refused by some PgBouncer setups); ignored on a Unix socket.
                 await using (var listen = new NpgsqlCommand(
                     "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3; " +
-                    $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}", connection))
+                    $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}; " +
+                    $"LISTEN {HeartbeatChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

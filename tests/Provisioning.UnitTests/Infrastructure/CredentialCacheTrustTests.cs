@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Time.Testing;
+using Provisioning.Infrastructure.Credentials;
+
+namespace Provisioning.UnitTests.Infrastructure;
+
+/// <summary>
+/// The credential cache is trusted only while the revocation listener keeps hearing its own heartbeat: an instance that
+/// was stopped (SIGSTOP, a long pause) past the barrier's timeout must not answer its queued requests from the cache
+/// before its listener has read what was sent meanwhile (a probe: 1–3 of 30 queued requests let a revoked key in).
+/// </summary>
+public sealed class CredentialCacheTrustTests
+{
+    [Fact]
+    public void TheCacheLapses_WhenNoHeartbeatWasHeard_ForLessThanTheBarriersTimeout()
+    {
+        Assert.True(CachedCredentialStore.HeartbeatTrust < RevocationBarrier.Timeout);
+        Assert.True(CredentialRevocationListener.HeartbeatInterval * 2 < CachedCredentialStore.HeartbeatTrust);
+
+        var clock = new FakeTimeProvider();
+        using var memory = new MemoryCache(new MemoryCacheOptions());
+        var store = new CachedCredentialStore(null!, memory, clock);
+        Assert.False(store.IsListening); // not before the listener is connected
+
+        store.ListenerConnected();
+        Assert.True(store.IsListening);
+        clock.Advance(CachedCredentialStore.HeartbeatTrust - TimeSpan.FromMilliseconds(1));
+        Assert.True(store.IsListening);
+        clock.Advance(TimeSpan.FromMilliseconds(2));
+        Assert.False(store.IsListening); // stopped, or not hearing: asks the database
+
+        store.Heartbeat(); // caught up
+        Assert.True(store.IsListening);
+        store.ListenerDisconnected();
+        Assert.False(store.IsListening);
+    }
+}
