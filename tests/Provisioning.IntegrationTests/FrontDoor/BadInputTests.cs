@@ -101,6 +101,7 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("PATCH", "/v2/apps/{app}", """{"settings":{"maskCreditCardNumbers":null}}""", "settings.maskCreditCardNumbers", "v2")]
     [InlineData("PATCH", "/v2/apps/{app}", """{"displayName":"x","settings":{"conversationRetentionSeconds":null}}""", "settings.conversationRetentionSeconds", "v2")]
     [InlineData("POST", "/v2/apps", """{"displayName":"x","settings":{"useAnimalNames":null}}""", "settings.useAnimalNames", "v2")]
+    [InlineData("POST", "/v2/apps", """{"displayName":"x","settings":null}""", "settings", "v2")]
     [InlineData("PATCH", "/v2/tenants/{tenant}", """{"name":null}""", "name", "v2")]
     [InlineData("PATCH", "/v2/tenants/{tenant}", """{"contacts":null}""", "contacts", "v2")]
     [InlineData("PATCH", "/v2/tenants/{tenant}", """{"status":null}""", "status", "v2")]

@@ -6176,20 +6176,20 @@ export interface AppSettingsDto {
 
 /** App settings in a request: every field optional; absent fields keep their value (or default); none is null (400). */
 export interface AppSettingsRequest {
-    conversationRetentionSeconds?: number;
-    maskCreditCardNumbers?: boolean;
-    useAnimalNames?: boolean;
-    echoPostback?: boolean;
-    ignoreAutoConversationStart?: boolean;
-    multiConvoEnabled?: boolean;
-    appLocalizationEnabled?: boolean;
-    endSessionEnabled?: boolean;
-    disableConversationReopen?: boolean;
+    conversationRetentionSeconds: number;
+    maskCreditCardNumbers: boolean;
+    useAnimalNames: boolean;
+    echoPostback: boolean;
+    ignoreAutoConversationStart: boolean;
+    multiConvoEnabled: boolean;
+    appLocalizationEnabled: boolean;
+    endSessionEnabled: boolean;
+    disableConversationReopen: boolean;
 
     [key: string]: any;
 }
 
-/** `POST /v2/apps`. */
+/** `POST /v2/apps`: settings may be left out (defaults), not null (400, as on v1.1). */
 export interface CreateAppRequest {
     displayName?: string | undefined;
     settings?: AppSettingsRequest;

@@ -2,5 +2,5 @@ using System.Text.Json;
 
 namespace Provisioning.WebApi.Contracts;
 
-/// <summary><c>POST /v2/apps</c>.</summary>
-public sealed record CreateAppRequest(string? DisplayName, AppSettingsRequest? Settings, JsonElement Metadata);
+/// <summary><c>POST /v2/apps</c>: settings may be left out (defaults), not null (400, as on v1.1).</summary>
+public sealed record CreateAppRequest(string? DisplayName, [property: NotNull("settings")] AppSettingsRequest? Settings, JsonElement Metadata);
