@@ -12,7 +12,8 @@ namespace Provisioning.Infrastructure.Credentials;
 /// database), and whenever it (re)connects it drops the whole cache, since notices sent while it was
 /// away are lost. TCP keepalive finds a connection that died silently. It also confirms every
 /// <see cref="RevocationBarrier"/> it reads, once the notices before it have been applied, and hands this instance's
-/// writers the confirmations of the others.
+/// writers the confirmations of the others; and it hears this instance's heartbeat, without which the cache lapses
+/// (<see cref="CachedCredentialStore.HeartbeatTrust"/>).
 /// </summary>
 internal sealed class CredentialRevocationListener(
     IConfiguration configuration, CachedCredentialStore cache, RevocationBarrier barrier, ILogger<CredentialRevocationListener> logger)
@@ -59,9 +60,11 @@ internal sealed class CredentialRevocationListener(
                     await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = HeartbeatChannel } } };
                     await beat.ExecuteNonQueryAsync(cancellationToken);
                 }
-                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // The database is away: the listener notices too; the cache lapses meanwhile, which is what is wanted.
+                    // The database is away (or anything else): the cache lapses meanwhile, which is what is wanted, and the
+                    // next tick tries again; the listener reports the outage.
+                    logger.LogDebug("Heartbeat not sent ({Error})", e.GetType().Name);
                 }
             }
         }
