@@ -23,7 +23,7 @@ internal sealed class CredentialRevocationListener(
     internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>This instance's own heartbeat channel (an identifier: the instance id is hex).</summary>
-    private string HeartbeatChannel => "provisioning_heartbeat_" + barrier.InstanceId;
+    private readonly string _heartbeatChannel = "provisioning_heartbeat_" + barrier.InstanceId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +47,8 @@ internal sealed class CredentialRevocationListener(
     /// </summary>
     private async Task SendHeartbeatsAsync(CancellationToken cancellationToken)
     {
-        var connectionString = configuration.GetConnectionString(DependencyInjection.ConnectionStringName);
+        // The requests' own pool (the same connection string with the same defaults), not a pool of its own.
+        var connectionString = DependencyInjection.WithDefaults(configuration.GetConnectionString(DependencyInjection.ConnectionStringName)!);
         using var timer = new PeriodicTimer(HeartbeatInterval);
         try
         {
@@ -57,7 +58,7 @@ internal sealed class CredentialRevocationListener(
                 {
                     await using var connection = new NpgsqlConnection(connectionString);
                     await connection.OpenAsync(cancellationToken);
-                    await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = HeartbeatChannel } } };
+                    await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = _heartbeatChannel } } };
                     await beat.ExecuteNonQueryAsync(cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -104,10 +105,10 @@ internal sealed class CredentialRevocationListener(
                             }
 
                             break;
-                        case RevocationBarrier.BarrierChannel when !barrier.IsOwn(e.Payload):
+                        case RevocationBarrier.BarrierChannel when !barrier.ListenerHeardOwn(e.Payload):
                             toConfirm.Add(e.Payload);
                             break;
-                        case var channel when channel == HeartbeatChannel:
+                        case var channel when channel == _heartbeatChannel:
                             cache.Heartbeat();
                             break;
                         case RevocationBarrier.ConfirmedChannel:
@@ -122,7 +123,7 @@ internal sealed class CredentialRevocationListener(
                 await using (var listen = new NpgsqlCommand(
                     "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3; " +
                     $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}; " +
-                    $"LISTEN {HeartbeatChannel}", connection))
+                    $"LISTEN {_heartbeatChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

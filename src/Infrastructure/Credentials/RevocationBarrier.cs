@@ -162,9 +162,9 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
 
     /// <summary>
     /// Whether a barrier read by this instance's listener is one this instance sent (nobody else waits for its
-    /// confirmation); if so, its writer learns that its own listener hears barriers.
+    /// confirmation); if so, notes for its writer that this instance's listener hears barriers.
     /// </summary>
-    public bool IsOwn(string? token)
+    public bool ListenerHeardOwn(string? token)
     {
         if (token is not null && _waiting.TryGetValue(token, out var waiter))
         {
