@@ -163,7 +163,7 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v2/events?filter%5Bsince%5D=2020", "filter[since] is not a filter of this route (it has filter[resourceId], filter[tenantId], filter[type]).", "v2")]
     [InlineData("/v2/apps?filter%5Bbogus%5D=1", "filter[bogus] is not a filter of this route (it has filter[serviceAccountId]).", "v2")]
     [InlineData("/v2/serviceaccounts?filter%5BdisplayName%5D=x", "filter[displayName] is not a filter of this route (it has none).", "v2")]
-    public async Task AQueryParameterGivenTwiceOrEmpty_Is400NamingIt(string url, string title, string envelope)
+    public async Task AQueryParameterGivenTwiceEmptyMalformedOrUnknown_Is400NamingIt(string url, string title, string envelope)
     {
         using var root = service.Root();
         var json = await root.GetJsonAsync(url, HttpStatusCode.BadRequest);
