@@ -44,10 +44,28 @@ public sealed class App
     public ServiceAccounts.AppGrant? GrantToCreator(ServiceAccountId? creator, DateTimeOffset now) =>
         creator is { } serviceAccount ? ServiceAccounts.AppGrant.Create(serviceAccount, Id, now) : null;
 
-    public void Rename(string? displayName) => DisplayName = Common.DisplayName.Normalize(displayName);
+    /// <returns>Whether the name is another than it was (each of these says so: an event names only what changed).</returns>
+    public bool Rename(string? displayName)
+    {
+        var before = DisplayName;
+        DisplayName = Common.DisplayName.Normalize(displayName);
+        return DisplayName != before;
+    }
 
-    public void ChangeSettings(AppSettingsChange change) => Settings = Settings.With(change);
+    /// <returns>Whether any setting is another than it was.</returns>
+    public bool ChangeSettings(AppSettingsChange change)
+    {
+        var before = Settings;
+        Settings = Settings.With(change);
+        return Settings != before;
+    }
 
     /// <summary>Merges metadata key by key; a null key removes it, a null object clears all.</summary>
-    public void MergeMetadata(JsonElement change) => Metadata = AppMetadata.Merge(Metadata, change);
+    /// <returns>Whether the metadata is other than it was (compared as canonical JSON).</returns>
+    public bool MergeMetadata(JsonElement change)
+    {
+        var before = Metadata;
+        Metadata = AppMetadata.Merge(Metadata, change);
+        return Metadata != before;
+    }
 }

@@ -27,10 +27,13 @@ public sealed class ServiceAccount
         return account;
     }
 
-    public void Rename(string? displayName)
+    /// <returns>Whether the name is another than it was (a change of case is one).</returns>
+    public bool Rename(string? displayName)
     {
+        var before = DisplayName;
         DisplayName = Common.DisplayName.Normalize(displayName);
         NormalizedName = Normalize(DisplayName);
+        return DisplayName != before;
     }
 
     public static string Normalize(string displayName) => displayName.Trim().ToUpperInvariant();

@@ -52,7 +52,13 @@ public sealed class Tenant
     public string Status { get; private set; } = TenantStatus.Active;
 
     /// <summary>Suspends or resumes the tenant. Only a strict ancestor may (the caller checks); resuming restores everything.</summary>
-    public void ChangeStatus(string? status) => Status = TenantStatus.Parse(status);
+    /// <returns>Whether the status is another than it was.</returns>
+    public bool ChangeStatus(string? status)
+    {
+        var before = Status;
+        Status = TenantStatus.Parse(status);
+        return Status != before;
+    }
 
     public DateTimeOffset CreatedAt { get; private set; }
 
@@ -121,36 +127,64 @@ public sealed class Tenant
         return child;
     }
 
-    public void Rename(string? name) => Name = DisplayName.Normalize(name, "name");
+    /// <returns>Whether the name is another than it was. Each change here says so: an event names only what changed.</returns>
+    public bool Rename(string? name)
+    {
+        var before = Name;
+        Name = DisplayName.Normalize(name, "name");
+        return Name != before;
+    }
 
-    public void ChangeLogo(string? logoUrl) => LogoUrl = logoUrl is null ? null : NormalizeLogoUrl(logoUrl, "logoUrl");
+    /// <returns>Whether the logo is another than it was.</returns>
+    public bool ChangeLogo(string? logoUrl)
+    {
+        var before = LogoUrl;
+        LogoUrl = logoUrl is null ? null : NormalizeLogoUrl(logoUrl, "logoUrl");
+        return LogoUrl != before;
+    }
 
     /// <summary>
     /// Sets this tenant's contact allowance, granted by <paramref name="grantor"/> (the caller's own tenant, an ancestor):
-    /// nobody grants more than its own tenant has, except the root (the operator).
+    /// nobody grants more than its own tenant has, except the root (the operator). Returns whether it changed.
     /// </summary>
-    public void ChangeContacts(int contacts, Tenant grantor)
+    public bool ChangeContacts(int contacts, Tenant grantor)
     {
-        Contacts = CheckContacts(contacts);
-        EnsureWithinGrantor(Contacts, grantor.IsRoot ? null : grantor.Contacts, "contacts");
+        EnsureWithinGrantor(CheckContacts(contacts), grantor.IsRoot ? null : grantor.Contacts, "contacts");
+        var changed = contacts != Contacts;
+        Contacts = contacts;
+        return changed;
     }
 
-    /// <summary>Sets the app budget over this tenant's subtree; see <see cref="ChangeContacts"/> for the grantor rule.</summary>
-    public void ChangeMaxApps(int? maxApps, Tenant grantor)
+    /// <summary>Sets the app budget over this tenant's subtree; see <see cref="ChangeContacts"/> for the grantor rule. Returns whether it changed.</summary>
+    public bool ChangeMaxApps(int? maxApps, Tenant grantor)
     {
-        MaxApps = CheckBudget(maxApps, "maxApps");
-        EnsureWithinGrantor(MaxApps, grantor.IsRoot ? null : grantor.MaxApps, "maxApps");
+        EnsureWithinGrantor(CheckBudget(maxApps, "maxApps"), grantor.IsRoot ? null : grantor.MaxApps, "maxApps");
+        var changed = maxApps != MaxApps;
+        MaxApps = maxApps;
+        return changed;
     }
 
-    /// <summary>Sets the budget of descendant tenants; see <see cref="ChangeContacts"/> for the grantor rule.</summary>
-    public void ChangeMaxTenants(int? maxTenants, Tenant grantor)
+    /// <summary>Sets the budget of descendant tenants; see <see cref="ChangeContacts"/> for the grantor rule. Returns whether it changed.</summary>
+    public bool ChangeMaxTenants(int? maxTenants, Tenant grantor)
     {
-        MaxTenants = CheckBudget(maxTenants, "maxTenants");
-        EnsureWithinGrantor(MaxTenants, grantor.IsRoot ? null : grantor.MaxTenants, "maxTenants");
+        EnsureWithinGrantor(CheckBudget(maxTenants, "maxTenants"), grantor.IsRoot ? null : grantor.MaxTenants, "maxTenants");
+        var changed = maxTenants != MaxTenants;
+        MaxTenants = maxTenants;
+        return changed;
     }
 
-    public void ChangeSettings(IReadOnlyDictionary<string, Dictionary<string, string?>?> change) =>
-        OwnSettings = TenantSettings.Apply(OwnSettings, change);
+    /// <returns>Whether any of the tenant's own settings is another than it was.</returns>
+    public bool ChangeSettings(IReadOnlyDictionary<string, Dictionary<string, string?>?> change)
+    {
+        var next = TenantSettings.Apply(OwnSettings, change);
+        if (TenantSettings.AreEqual(OwnSettings, next))
+        {
+            return false; // the same object stays: nothing to write
+        }
+
+        OwnSettings = next;
+        return true;
+    }
 
     /// <summary>Adds a user; an address already present (in any case) is left as it is. Returns false then.</summary>
     public bool AddUser(string? email, DateTimeOffset now, string field = "emails")

@@ -104,6 +104,13 @@ public static class TenantSettings
         return ReadOnly(result);
     }
 
+    /// <summary>Whether two sets of settings hold the same values (in any order).</summary>
+    public static bool AreEqual(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> a, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> b) =>
+        a.Count == b.Count && a.All(feature =>
+            b.TryGetValue(feature.Key, out var other) && feature.Value.Count == other.Count
+            && feature.Value.All(setting => other.TryGetValue(setting.Key, out var value) && value == setting.Value));
+
     /// <summary>
     /// A read-only view of settings built here (or read from the store), in the order they were built: features and keys
     /// keep their insertion order, so what is written back (JSON) does not change.

@@ -371,6 +371,43 @@ public sealed class AuditEventsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AnUpdateNamesOnlyTheFieldsItChanged_AndOneThatSetsWhatIsThereWritesNothing()
+    {
+        var tenant = await service.NewTenantAsync(name: "Sent back");
+        using var client = tenant.Client();
+        var appId = (string)(await client.PostJsonAsync(
+            "/v2/apps", new { displayName = "Same", metadata = new { plan = "gold" }, settings = new { echoPostback = true } }, HttpStatusCode.Created))["app"]!["id"]!;
+        var child = await client.ProvisionAsync(new { logo_url = "https://cdn.example.com/l.png", settings = new { chat = new { color = "red" } } }, name: "Same child");
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { contacts = 5, maxApps = 3 });
+        var sa = await client.CreateServiceAccountAsync("Same account");
+        var before = (await AllEventsAsync(client)).Count;
+
+        // What a "GET, change, send back" client sends when it changed nothing: every field as it is.
+        var app = (await client.GetJsonAsync($"/v2/apps/{appId}"))["app"]!;
+        await client.PatchJsonAsync($"/v2/apps/{appId}", new { displayName = " Same ", settings = app["settings"], metadata = new { plan = "gold" } });
+        await client.PutJsonAsync($"/v1.1/apps/{appId}", new { name = "Same", metadata = new { plan = "gold", gone = (string?)null } });
+        var view = (await client.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new
+        {
+            name = (string)view["name"]!, logoUrl = (string)view["logoUrl"]!, contacts = 5, maxApps = 3, maxTenants = (int?)null,
+            settings = new { chat = new { color = "red" } }, status = "active",
+        });
+        await client.PatchJsonAsync($"/v2/serviceaccounts/{sa.Id}", new { displayName = "Same account" });
+        Assert.Equal(before, (await AllEventsAsync(client)).Count);
+
+        // Set with others that change: only those are named.
+        await client.PatchJsonAsync($"/v2/apps/{appId}", new { displayName = "Same", metadata = new { plan = "silver" } });
+        await client.PatchJsonAsync($"/v2/tenants/{child.Id}", new { name = (string)view["name"]!, contacts = 6, settings = new { chat = new { color = "red" } } });
+        await client.PatchJsonAsync($"/v2/serviceaccounts/{sa.Id}", new { displayName = "same account" }); // the case is the name's
+        var events = (await AllEventsAsync(client))[before..];
+        Assert.Equal(["app.updated", "tenant.updated", "serviceAccount.updated"], Types(events));
+        Assert.Equal(["metadata"], events[0]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(["contacts"], events[1]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal(["displayName"], events[2]["changes"]!.AsArray().Select(c => (string)c!).ToArray());
+        Assert.Equal("same account", (string?)(await client.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}"))["serviceAccount"]!["displayName"]);
+    }
+
+    [Fact]
     public async Task TheTenantViewGainsLastActivityAt_FromItsLatestChange()
     {
         using var root = service.Root();

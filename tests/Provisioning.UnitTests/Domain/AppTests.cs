@@ -82,6 +82,21 @@ public sealed class AppTests
     }
 
     [Fact]
+    public void EachChange_SaysWhetherTheValueIsAnotherThanItWas()
+    {
+        var app = App.Create(Tenant, "A", new AppSettingsChange(EchoPostback: true), Json("""{"a":1}"""), Now);
+        Assert.False(app.Rename(" A "));
+        Assert.True(app.Rename("a"));
+        Assert.False(app.ChangeSettings(new AppSettingsChange(EchoPostback: true, UseAnimalNames: false)));
+        Assert.False(app.ChangeSettings(new AppSettingsChange()));
+        Assert.True(app.ChangeSettings(new AppSettingsChange(EchoPostback: false)));
+        Assert.False(app.MergeMetadata(Json("""{"a":1,"b":null}""")));
+        Assert.True(app.MergeMetadata(Json("""{"a":1.0}""")));
+        Assert.True(app.MergeMetadata(Json("null")));
+        Assert.False(app.MergeMetadata(Json("null")));
+    }
+
+    [Fact]
     public void Settings_RefuseNegativeRetention() =>
         Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", new AppSettingsChange(ConversationRetentionSeconds: -1), null, Now));
 

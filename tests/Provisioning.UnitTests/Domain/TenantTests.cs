@@ -13,6 +13,32 @@ public sealed class TenantTests
             g => (Dictionary<string, string?>?)g.ToDictionary(v => v.Key, v => v.Value));
 
     [Fact]
+    public void EachChange_SaysWhetherTheValueIsAnotherThanItWas()
+    {
+        var root = Tenant.CreateRoot("Root", Now);
+        var child = root.CreateChild("Child", "https://cdn.example.com/l.png", 5, null, Settings(("chat", "color", "red"), ("chat", "size", "l")), Now);
+        Assert.False(child.Rename(" Child "));
+        Assert.True(child.Rename("child"));
+        Assert.False(child.ChangeLogo("https://cdn.example.com/l.png"));
+        Assert.True(child.ChangeLogo(null));
+        Assert.False(child.ChangeContacts(5, root));
+        Assert.True(child.ChangeContacts(6, root));
+        Assert.False(child.ChangeMaxApps(null, root));
+        Assert.True(child.ChangeMaxApps(0, root));
+        Assert.False(child.ChangeMaxTenants(null, root));
+        Assert.False(child.ChangeStatus(TenantStatus.Active));
+        Assert.True(child.ChangeStatus(TenantStatus.Suspended));
+
+        var settings = child.OwnSettings;
+        Assert.False(child.ChangeSettings(Settings(("chat", "size", "l"), ("chat", "color", "red")))); // the same, in another order
+        Assert.False(child.ChangeSettings(Settings(("chat", "gone", null))));
+        Assert.False(child.ChangeSettings(Settings()));
+        Assert.Same(settings, child.OwnSettings);
+        Assert.True(child.ChangeSettings(Settings(("chat", "size", null))));
+        Assert.Equal(["color"], child.OwnSettings["chat"].Keys);
+    }
+
+    [Fact]
     public void Child_InheritsLogo_DefaultsContacts_AndRecordsItsPath()
     {
         var root = Tenant.CreateRoot("Root", Now);

@@ -512,7 +512,7 @@ namespace Provisioning.Client
         /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
         /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
         /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
-        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>the names of the fields it changed (`changes`, never their values) and the request id. Events never hold a secret.
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
@@ -534,7 +534,7 @@ namespace Provisioning.Client
         /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
         /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
         /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
-        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>the names of the fields it changed (`changes`, never their values) and the request id. Events never hold a secret.
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
@@ -4866,7 +4866,7 @@ namespace Provisioning.Client
         /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
         /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
         /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
-        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>the names of the fields it changed (`changes`, never their values) and the request id. Events never hold a secret.
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
@@ -4891,7 +4891,7 @@ namespace Provisioning.Client
         /// <br/>resume; disable and enable) wrote one event in its own transaction. An event names who made the change (`actor`: key id,
         /// <br/>kind — `account`, `serviceAccount`, `app`, `tenantToken` or `operator` — and the key's tenant),
         /// <br/>`onBehalfOf`, the tenant it happened in, the `resource` (and `related`, its owner: the app of an app key, …),
-        /// <br/>the names of the fields it set (`changes`, never their values) and the request id. Events never hold a secret.
+        /// <br/>the names of the fields it changed (`changes`, never their values) and the request id. Events never hold a secret.
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,

@@ -23,7 +23,7 @@ public sealed class EventsController(ISender sender) : ControllerBase
     /// resume; disable and enable) wrote one event in its own transaction. An event names who made the change (<c>actor</c>: key id,
     /// kind — <c>account</c>, <c>serviceAccount</c>, <c>app</c>, <c>tenantToken</c> or <c>operator</c> — and the key's tenant),
     /// <c>onBehalfOf</c>, the tenant it happened in, the <c>resource</c> (and <c>related</c>, its owner: the app of an app key, …),
-    /// the names of the fields it set (<c>changes</c>, never their values) and the request id. Events never hold a secret.
+    /// the names of the fields it changed (<c>changes</c>, never their values) and the request id. Events never hold a secret.
     /// The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
     /// Filters: <c>filter[type]</c> (an event type, e.g. <c>app.created</c>; the list is in docs/events.md), <c>filter[resourceId]</c>
     /// (the resource or its owner), <c>filter[tenantId]</c> (events that happened in that tenant: the caller's own or a descendant,

@@ -30,22 +30,11 @@ public sealed class UpdateAppCommandHandler(IAuditTrail audit, IProvisioningDbCo
             await db.LockForUpdateAsync(app, cancellationToken); // both merge into what is there
         }
 
-        if (command.DisplayName is not null)
-        {
-            app.Rename(command.DisplayName);
-        }
-
-        if (command.Settings is not null)
-        {
-            app.ChangeSettings(command.Settings);
-        }
-
-        if (command.Metadata.IsSet)
-        {
-            app.MergeMetadata(command.Metadata.Value);
-        }
-
-        audit.RecordIfChanged(AuditResource.App(app.Id), AuditChanges.Of(("displayName", command.DisplayName is not null), ("settings", command.Settings is not null), ("metadata", command.Metadata.IsSet)));
+        // An event names the fields whose value changed; a request that sets every field as it is writes none.
+        var renamed = command.DisplayName is not null && app.Rename(command.DisplayName);
+        var settingsChanged = command.Settings is not null && app.ChangeSettings(command.Settings);
+        var metadataChanged = command.Metadata.IsSet && app.MergeMetadata(command.Metadata.Value);
+        audit.RecordIfChanged(AuditResource.App(app.Id), AuditChanges.Of(("displayName", renamed), ("settings", settingsChanged), ("metadata", metadataChanged)));
         await db.SaveChangesAsync(cancellationToken);
         return app.ToDto();
     }

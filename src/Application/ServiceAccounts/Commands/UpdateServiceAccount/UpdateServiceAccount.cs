@@ -19,9 +19,14 @@ public sealed class UpdateServiceAccountCommandHandler(IAuditTrail audit, IProvi
     {
         var caller = callerContext.Caller;
         var account = await db.GetServiceAccountAsync(caller, command.ServiceAccountId, cancellationToken);
-        account.Rename(command.DisplayName);
-        await db.EnsureNameIsFreeAsync(caller, account, cancellationToken);
-        audit.Record(AuditResource.ServiceAccount(account.Id), ["displayName"]);
+        var renamed = account.Rename(command.DisplayName);
+        if (renamed)
+        {
+            await db.EnsureNameIsFreeAsync(caller, account, cancellationToken);
+        }
+
+        // Renamed to the name it has: no event (an event names only what changed).
+        audit.RecordIfChanged(AuditResource.ServiceAccount(account.Id), AuditChanges.Of(("displayName", renamed)));
         await db.SaveChangesAsync(cancellationToken);
         return account.ToDto();
     }

@@ -72,8 +72,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
                 throw new ForbiddenException("Only an ancestor may suspend or resume a tenant; a tenant cannot suspend or resume itself.");
             }
 
-            statusChanges = Domain.Tenants.TenantStatus.Parse(command.Status) != tenant.Status;
-            tenant.ChangeStatus(command.Status);
+            statusChanges = tenant.ChangeStatus(command.Status);
         }
 
         // Limits are granted by the caller's own tenant, which cannot grant more than it has.
@@ -81,38 +80,16 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             ? await db.GetCallersTenantAsync(caller.HomeTenantId, cancellationToken)
             : null;
 
-        if (command.Name is not null)
-        {
-            tenant.Rename(command.Name);
-        }
-
-        if (command.LogoUrl.IsSet)
-        {
-            tenant.ChangeLogo(command.LogoUrl.Value);
-        }
-
-        if (command.Contacts is { } contacts)
-        {
-            tenant.ChangeContacts(contacts, grantor!);
-        }
-
-        if (command.Settings is not null)
-        {
-            tenant.ChangeSettings(command.Settings);
-        }
-
-        if (command.MaxApps.IsSet)
-        {
-            tenant.ChangeMaxApps(command.MaxApps.Value, grantor!);
-        }
-
-        if (command.MaxTenants.IsSet)
-        {
-            tenant.ChangeMaxTenants(command.MaxTenants.Value, grantor!);
-        }
+        // An event names the fields whose value changed; a request that sets every field as it is writes none.
+        var renamed = command.Name is not null && tenant.Rename(command.Name);
+        var logoChanged = command.LogoUrl.IsSet && tenant.ChangeLogo(command.LogoUrl.Value);
+        var contactsChanged = command.Contacts is { } contacts && tenant.ChangeContacts(contacts, grantor!);
+        var settingsChanged = command.Settings is not null && tenant.ChangeSettings(command.Settings);
+        var maxAppsChanged = command.MaxApps.IsSet && tenant.ChangeMaxApps(command.MaxApps.Value, grantor!);
+        var maxTenantsChanged = command.MaxTenants.IsSet && tenant.ChangeMaxTenants(command.MaxTenants.Value, grantor!);
 
         // The event belongs to the tenant it is about (its ancestors see it too), whoever changed it.
-        audit.RecordIfChanged(AuditResource.Tenant(tenant.Id), tenantId: tenant.Id, changes: AuditChanges.Of(("name", command.Name is not null), ("logoUrl", command.LogoUrl.IsSet), ("contacts", command.Contacts is not null), ("settings", command.Settings is not null), ("maxApps", command.MaxApps.IsSet), ("maxTenants", command.MaxTenants.IsSet), (UpdateTenantCommand.StatusField, statusChanges)));
+        audit.RecordIfChanged(AuditResource.Tenant(tenant.Id), tenantId: tenant.Id, changes: AuditChanges.Of(("name", renamed), ("logoUrl", logoChanged), ("contacts", contactsChanged), ("settings", settingsChanged), ("maxApps", maxAppsChanged), ("maxTenants", maxTenantsChanged), (UpdateTenantCommand.StatusField, statusChanges)));
         await db.SaveChangesAsync(cancellationToken);
         if (changesBudgets)
         {
