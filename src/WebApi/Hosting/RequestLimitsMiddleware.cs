@@ -14,6 +14,9 @@ namespace Provisioning.WebApi.Hosting;
 /// reading (surfacing as a 413 from the exception handler). A body declared up to <see cref="MaxDiscardedBodyBytes"/>
 /// is then read and thrown away by the server (its drain after the answer), so that a client still sending it
 /// receives the 413 instead of a reset connection (EPIPE in Node's HTTP client) and keeps its connection;</item>
+/// <item>a path with a <c>.</c> or <c>..</c> segment (also spelled <c>%2E</c>) is 400: the server collapses them before
+/// routing, so <c>DELETE /v2/tenants/{id}/users/..</c> — a user's address as <c>encodeURIComponent</c> leaves it — would
+/// otherwise delete the tenant;</item>
 /// <item>a body whose Content-Type names a charset other than UTF-8 is 415 (the API reads UTF-8 JSON only); UTF-8 in
 /// any spelling (<c>"utf-8"</c> quoted, <c>utf8</c>) is written back as <c>charset=utf-8</c>, the one spelling the JSON
 /// reader takes.</item>
@@ -50,6 +53,12 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxRequestTargetBytes)
         {
             return Refuse(context, StatusCodes.Status414UriTooLong, "uri_too_long", $"The request target is longer than {MaxRequestTargetBytes} bytes.");
+        }
+
+        if (HasDotSegment(context))
+        {
+            return Refuse(context, StatusCodes.Status400BadRequest, "bad_request",
+                "The request path must not hold a '.' or '..' segment (nor %2E, %2E%2E): an id or an address of dots is not one.");
         }
 
         if (HeaderBytes(request.Headers) > MaxHeaderBytes)
@@ -92,6 +101,33 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         }
 
         return next(context);
+    }
+
+    /// <summary>Whether the raw request target (as sent, before the server decoded and collapsed it) has a dot segment.</summary>
+    private static bool HasDotSegment(HttpContext context)
+    {
+        var target = (context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty).AsSpan();
+        if (target.IndexOfAny('?', '#') is var end and >= 0)
+        {
+            target = target[..end];
+        }
+
+        if (!target.ContainsAny('.', '%'))
+        {
+            return false; // nearly every request
+        }
+
+        foreach (var range in target.Split('/'))
+        {
+            // "." or ".." with either dot escaped is at most 6 characters ("%2E%2E").
+            var segment = target[range];
+            if (segment is "." or ".." || (segment.Length <= 6 && segment.Contains('%') && Uri.UnescapeDataString(segment.ToString()) is "." or ".."))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static long HeaderBytes(IHeaderDictionary headers)

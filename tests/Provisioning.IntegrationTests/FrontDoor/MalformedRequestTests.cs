@@ -103,6 +103,47 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         Assert.Contains("Healthy", text[second..]);
     }
 
+    [Theory]
+    [InlineData("/v2/tenants/{child}/users/..", "/v2/tenants/{child}")]
+    [InlineData("/v2/tenants/{child}/users/%2E%2E", "/v2/tenants/{child}")]
+    [InlineData("/v2/tenants/{child}/users/%2e.", "/v2/tenants/{child}")]
+    [InlineData("/v2/tenants/{child}/users/x/../..", "/v2/tenants/{child}")]
+    [InlineData("/v2/apps/{app}/keys/..", "/v2/apps/{app}")]
+    [InlineData("/v2/apps/{app}/keys/%2E%2E?x=1", "/v2/apps/{app}")]
+    [InlineData("/v2/apps/{app}/./", "/v2/apps/{app}")]
+    [InlineData("/v2/apps/{app}/%2E", "/v2/apps/{app}")]
+    [InlineData("/v1.1/apps/{app}/keys/%2E%2E", "/v2/apps/{app}")]
+    public async Task ADotSegmentInThePath_Is400_NeverTheRouteItWouldCollapseTo(string target, string survivor)
+    {
+        // The server collapses "." and ".." (decoded from %2E too) before routing: a user's removal with an address
+        // of "..", which encodeURIComponent leaves as it is, would be the deletion of the whole tenant, answered
+        // with the same 200 {} (a probe did exactly that).
+        var tenant = await service.NewTenantAsync(name: "Dot segments");
+        using var client = tenant.Client();
+        var child = await client.ProvisionAsync(name: "Dot child");
+        var app = await client.CreateAppAsync("Dot app");
+        target = target.Replace("{child}", child.Id, StringComparison.Ordinal).Replace("{app}", app, StringComparison.Ordinal);
+        survivor = survivor.Replace("{child}", child.Id, StringComparison.Ordinal).Replace("{app}", app, StringComparison.Ordinal);
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{tenant.KeyId}:{tenant.Secret}"));
+
+        var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(
+            $"DELETE {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"));
+
+        Assert.StartsWith("HTTP/1.1 400 ", head);
+        var json = JsonNode.Parse(body)!;
+        if (target.StartsWith("/v1.1/", StringComparison.Ordinal))
+        {
+            Http.AssertV1Error(json, "bad_request");
+        }
+        else
+        {
+            Http.AssertV2Error(json, "bad_request");
+            Assert.Contains("'.' or '..'", (string?)json["errors"]![0]!["title"]);
+        }
+
+        await client.GetJsonAsync(survivor);
+    }
+
     private async Task<(string Head, string Body)> SendRawAsync(byte[] request)
     {
         using var client = new TcpClient();
