@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
@@ -163,13 +164,17 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         return key;
     }
 
-    /// <summary>SHA-256 of the method, path and query, On-Behalf-Of and the body bytes: "the same request".</summary>
+    /// <summary>
+    /// SHA-256 of the method, path and query, On-Behalf-Of and the body bytes: "the same request". The path is the one
+    /// sent, decoded once: the server's decoded path keeps <c>%2F</c> escaped, so <c>…/users/a%2Fb%40x.com</c> and
+    /// <c>…/users/a%252Fb%40x.com</c> (the users <c>a/b@x.com</c> and <c>a%2Fb@x.com</c>) would look like one request.
+    /// </summary>
     private static async Task<byte[]> FingerprintAsync(HttpContext context)
     {
         // Held in memory, never spooled to a temporary file: a body may carry a secret (a provisioning key).
         context.Request.EnableBuffering(bufferThreshold: (int)Hosting.RequestLimitsMiddleware.MaxBodyBytes + 1);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var head = $"{context.Request.Method}\n{context.Request.Path}{context.Request.QueryString}\n{context.Request.Headers[OnBehalfOfMiddleware.Header]}\n";
+        var head = $"{context.Request.Method}\n{SentPath(context)}{context.Request.QueryString}\n{context.Request.Headers[OnBehalfOfMiddleware.Header]}\n";
         hash.AppendData(Encoding.UTF8.GetBytes(head));
         var chunk = new byte[8192];
         int read;
@@ -181,6 +186,11 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         context.Request.Body.Position = 0;
         return hash.GetHashAndReset();
     }
+
+    private static string SentPath(HttpContext context) =>
+        context.Features.Get<IHttpRequestFeature>()?.RawTarget is ['/', ..] target
+            ? Uri.UnescapeDataString(target.Split('?', 2)[0])
+            : context.Request.Path.ToString(); // an absolute-form target (through a proxy): the server's path
 
     private static async Task ReplayAsync(HttpContext context, StoredAnswer answer)
     {

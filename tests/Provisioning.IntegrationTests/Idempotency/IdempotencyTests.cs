@@ -99,6 +99,23 @@ public sealed class IdempotencyTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TwoPathsThatDecodeAlike_ButNameDifferentUsers_AreDifferentRequests()
+    {
+        // "a%2Fb@x.com" and "a/b@x.com" are two users; their DELETEs' paths are …/a%252Fb%40x.com and …/a%2Fb%40x.com,
+        // which the server's decoded path (it keeps %2F escaped) shows alike. The second was replayed as the first's 200.
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(new { emails = new[] { "a/b@x.com", "a%2Fb@x.com" } }, name: "Slashes");
+        var first = await SendAsync(root, Request(HttpMethod.Delete, $"/v2/tenants/{child.Id}/users/a%2Fb%40x.com", "remove-one"));
+        var second = await SendAsync(root, Request(HttpMethod.Delete, $"/v2/tenants/{child.Id}/users/a%252Fb%40x.com", "remove-one"));
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal((HttpStatusCode)422, second.Status);
+        Http.AssertV2Error(JsonNode.Parse(second.Body)!, "idempotency_key_reused");
+        var users = (await root.GetJsonAsync($"/v2/tenants/{child.Id}/users"))["users"]!.AsArray().Select(u => (string)u!["email"]!).ToArray();
+        Assert.Equal(["a%2fb@x.com"], users);
+    }
+
+    [Fact]
     public async Task ReplaysReusedKeysAndRefusedClaims_AreNotLoggedAsFaults()
     {
         var tenant = await service.NewTenantAsync();
