@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
 namespace Provisioning.Domain.Common;
 
 /// <summary>
@@ -54,4 +58,37 @@ public static class Text
 
     /// <summary>The sentence for free text that breaks <see cref="IsValidFreeText"/>, naming <paramref name="field"/>.</summary>
     public static string FreeTextRule(string field) => $"{field} must not contain NUL or control characters other than tab, CR and LF.";
+
+    // Characters that show nothing on their own and are neither white space nor of the Format category (zero-width space
+    // and joiners, marks, soft hyphen, BOM, …): the combining grapheme joiner and the Hangul fillers.
+    private static readonly SearchValues<char> Blank = SearchValues.Create("\u034f\u115f\u1160\u3164\uffa0");
+
+    // Tag characters (U+E0020–U+E007F) are Format too, but they end a flag's emoji sequence, so the end of a name keeps them;
+    // variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) show nothing alone but choose how an emoji before them looks.
+    private static bool IsTag(Rune r) => r.Value is >= 0xE0020 and <= 0xE007F;
+
+    private static bool IsVariationSelector(Rune r) => r.Value is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF;
+
+    /// <summary>What a name is trimmed of at either end: white space and invisible characters, but a flag's tag characters.</summary>
+    public static bool IsTrimmable(Rune r) =>
+        Rune.IsWhiteSpace(r) || (r.IsBmp && Blank.Contains((char)r.Value))
+        || (Rune.GetUnicodeCategory(r) == UnicodeCategory.Format && !IsTag(r));
+
+    /// <summary>A character that shows nothing on its own (white space included).</summary>
+    public static bool IsInvisible(Rune r) =>
+        IsTrimmable(r) || IsTag(r) || IsVariationSelector(r);
+
+    /// <summary>Whether <paramref name="value"/> holds a character that shows nothing (<see cref="IsInvisible"/>) anywhere.</summary>
+    public static bool HasInvisible(string value)
+    {
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (IsInvisible(rune))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

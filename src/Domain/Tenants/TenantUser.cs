@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Mail;
 using Provisioning.Domain.Common;
 
@@ -34,8 +35,9 @@ public sealed class TenantUser
 
     private static bool IsValid(string address)
     {
-        // An address is a name people read: no control character and no bidirectional override (Text.IsValidName).
-        if (address.Length is 0 or > MaxEmailLength || !Text.IsValidName(address)
+        // An address is a name people read: no control character and no bidirectional override (Text.IsValidName), and
+        // nothing invisible (a BOM, a zero-width space, a soft hyphen: a second ceo@acme.com that looks the same).
+        if (address.Length is 0 or > MaxEmailLength || !Text.IsValidName(address) || Text.HasInvisible(address)
             || !MailAddress.TryCreate(address, out var parsed) || parsed.Address != address)
         {
             return false;
@@ -43,11 +45,19 @@ public sealed class TenantUser
 
         var at = address.LastIndexOf('@');
         var domain = address[(at + 1)..];
-        // RFC 1035 labels: 1–63 characters, no hyphen at either end (MailAddress lets "x@-y.com" through).
+        // RFC 1035 labels: 1–63 characters of letters, digits and hyphens (any script's letters and digits: an
+        // internationalised name), no hyphen at either end (MailAddress lets "x@-y.com" and "x@a_b.com" through).
         return at > 0 && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
                && domain.Length > 0 && domain.Contains('.')
-               && domain.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-');
+               && domain.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-'
+                                                 && label.All(IsLabelCharacter));
     }
+
+    // A hyphen, or a letter, digit or combining mark of any script (surrogates: letters beyond the BMP; the invisible
+    // ones are refused before this).
+    private static bool IsLabelCharacter(char c) =>
+        c == '-' || char.IsLetterOrDigit(c) || char.IsSurrogate(c)
+        || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
 
     /// <summary>
     /// The stored form of an address: trimmed and lower-cased. (Not composed to Unicode NFC: the service runs with invariant

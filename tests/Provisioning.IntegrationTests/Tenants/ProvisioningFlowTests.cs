@@ -97,6 +97,10 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         { """{"name":"X","key":"{key}","emails":["a@example.com","b@"]}""", "emails" },
         { """{"name":"X","key":"{key}","emails":["x@-y.com"]}""", "emails" },
         { """{"name":"X","key":"{key}","emails":["x@y-.example.com"]}""", "emails" },
+        // A second ceo@acme.com that looks like the first (a BOM, a zero-width space), and a domain no mail reaches.
+        { """{"name":"X","key":"{key}","emails":["ceo@acme.com","\ufeffceo@acme.com"]}""", "emails" },
+        { """{"name":"X","key":"{key}","emails":["ceo\u200b@acme.com"]}""", "emails" },
+        { """{"name":"X","key":"{key}","emails":["ceo@exa_mple.com"]}""", "emails" },
         { """{"name":"X","key":"{key}","emails":"a@example.com"}""", "emails" },
         { """{"name":"X","key":"{key}","contacts":-1}""", "contacts" },
         { """{"name":"X","key":"{key}","contacts":"100"}""", "contacts" },

@@ -24,4 +24,29 @@ public sealed class TenantUserTests
         Assert.Equal(new string('\u00e9', 32) + "@example.com", TenantUser.NormalizeEmail(new string('\u00e9', 32) + "@example.com"));
         Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail(new string('\u00e9', 33) + "@example.com"));
     }
+
+    [Theory]
+    [InlineData("\ufeffceo@acme.com")]
+    [InlineData("ceo\u200b@acme.com")]
+    [InlineData("\u2060ceo@acme.com")]
+    [InlineData("ceo@acme.com\u00ad")]
+    [InlineData("ceo@ac\u200dme.com")]
+    [InlineData("c\u3164eo@acme.com")]
+    [InlineData("ceo@exa_mple.com")]
+    [InlineData("ceo@exa!mple.com")]
+    public void AnAddressWithAnInvisibleCharacter_OrADomainOutsideLettersDigitsAndHyphens_IsRefused(string address)
+    {
+        // Each of these would be a second user who looks like ceo@acme.com (or a domain no mail reaches).
+        var ex = Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail(address));
+        Assert.Equal("emails", ex.Field);
+    }
+
+    [Theory]
+    [InlineData("ceo@acme.com")]
+    [InlineData("First.Last+tag@sub-domain.example.co.uk")]
+    [InlineData("ceo_1@acme.com")]
+    [InlineData("j\u00f6rg@m\u00fcller.de")]
+    [InlineData("\u7528\u6237@\u4f8b\u5b50.\u5e7f\u544a")]
+    public void OrdinaryAndInternationalAddresses_AreKept(string address) =>
+        Assert.Equal(address.ToLowerInvariant(), TenantUser.NormalizeEmail(address));
 }
