@@ -178,7 +178,7 @@ public static class DependencyInjection
     {
         if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
         {
-            services.AddSingleton(TimeProvider.System);
+            services.AddSingleton<TimeProvider>(new StoredPrecisionClock());
         }
     }
 

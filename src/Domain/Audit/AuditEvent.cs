@@ -78,6 +78,6 @@ public sealed class AuditEvent
             RelatedId = related?.Id,
             _changes = changes?.Distinct(StringComparer.Ordinal).ToArray() ?? [],
             RequestId = requestId is { Length: > MaxRequestIdLength } ? requestId[..MaxRequestIdLength] : requestId,
-            CreatedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond)), // as stored: PostgreSQL keeps microseconds
+            CreatedAt = StoredTime.Of(now),
         };
 }

@@ -25,7 +25,7 @@ public static class KeyLifetime
             throw new DomainRuleException("expiresAt", "expiresAt must be at most 10 years ahead.");
         }
 
-        return at.ToUniversalTime();
+        return StoredTime.Of(at.ToUniversalTime());
     }
 
     public static bool HasExpired(DateTimeOffset? expiresAt, DateTimeOffset now) => expiresAt is { } at && now >= at;
