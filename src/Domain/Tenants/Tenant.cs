@@ -12,6 +12,9 @@ public sealed class Tenant
     public const int MaxDepth = 5;
     public const int DefaultContacts = 10_000;
 
+    /// <summary>How many users a tenant may have: the list and the tenant's view, which hold them all, stay bounded.</summary>
+    public const int MaxUsers = 1000;
+
     private readonly List<TenantUser> _users = [];
 
     /// <summary>
@@ -186,13 +189,21 @@ public sealed class Tenant
         return true;
     }
 
-    /// <summary>Adds a user; an address already present (in any case) is left as it is. Returns false then.</summary>
+    /// <summary>
+    /// Adds a user; an address already present (in any case) is left as it is. Returns false then. Past
+    /// <see cref="MaxUsers"/>, a 400 naming <paramref name="field"/> (the caller holds the tenant's row: adds do not race).
+    /// </summary>
     public bool AddUser(string? email, DateTimeOffset now, string field = "emails")
     {
         var normalized = TenantUser.NormalizeEmail(email, field);
         if (_users.Any(u => u.Email == normalized))
         {
             return false;
+        }
+
+        if (_users.Count >= MaxUsers)
+        {
+            throw new DomainRuleException(field, $"A tenant may have at most {MaxUsers} users; remove one first.");
         }
 
         _users.Add(TenantUser.Create(Id, normalized, now));

@@ -13,7 +13,9 @@ namespace Provisioning.WebApi.Errors;
 /// A number
 /// (<c>page[size]</c>, <c>limit</c>, <c>offset</c>) is decimal digits: the binder's converter also took <c>0x10</c> and
 /// <c>#10</c> as hexadecimal. And a <c>filter[…]</c> the route does not have (<c>/v2/events?filter[since]=…</c>) is a 400
-/// naming it: ignored, it answered everything to a caller who believed it had filtered.
+/// naming it: ignored, it answered everything to a caller who believed it had filtered. So is a <c>page[…]</c> on a
+/// route that does not page (the users of a tenant, an app's keys): ignored, a caller asking for five believed it had a
+/// page of them.
 /// </summary>
 public sealed class SingleValuedQueryFilter : IResourceFilter
 {
@@ -38,6 +40,11 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                     : $"{name} is not a filter of this route (it has {string.Join(", ", known.Order(StringComparer.Ordinal))}).");
             }
 
+            if (name.StartsWith("page[", StringComparison.OrdinalIgnoreCase) && !IsPaged(context.ActionDescriptor))
+            {
+                throw new RequestValidationException(name, $"{name}: this list is not paged; it answers all of its items at once.");
+            }
+
             if (string.IsNullOrWhiteSpace(values[0]) && NeverEmpty.Contains(name))
             {
                 throw new RequestValidationException(name, $"{name} is given without a value; leave it out to not filter by it.");
@@ -58,6 +65,8 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
             .OfType<string>()
             .Where(n => n.StartsWith("filter[", StringComparison.OrdinalIgnoreCase)),
         StringComparer.OrdinalIgnoreCase));
+
+    private static bool IsPaged(ActionDescriptor action) => action.Parameters.Any(p => p.ParameterType == typeof(Contracts.PageQuery));
 
     private static bool IsDecimal(string value)
     {

@@ -167,6 +167,33 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ATenantHoldsAtMost1000Users_EvenWhenAddsRace()
+    {
+        // Without a bound, the users list and the tenant view (which embeds them) grew with every add.
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync(new { emails = Enumerable.Range(0, 999).Select(i => $"u{i}@example.com").ToArray() });
+
+        var adds = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+        {
+            using var answer = await account.PostAsync($"/v2/tenants/{child.Id}/users", Http.Json(new { email = $"racer{i}@example.com" }));
+            return (answer.StatusCode, Body: await answer.Content.ReadAsStringAsync());
+        }));
+
+        Assert.Single(adds, a => a.StatusCode == HttpStatusCode.Created);
+        Assert.All(adds.Where(a => a.StatusCode != HttpStatusCode.Created), a =>
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, a.StatusCode);
+            Assert.Contains("at most 1000 users", a.Body);
+        });
+        Assert.Equal(1000, await service.QueryDbAsync(db => db.TenantUsers.CountAsync(u => u.TenantId == new TenantId(child.Id))));
+
+        // One who is there already is still answered 200; a removal frees a place.
+        await account.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "U1@example.com" }, HttpStatusCode.OK);
+        await account.DeleteJsonAsync($"/v2/tenants/{child.Id}/users/u1@example.com");
+        await account.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "late@example.com" }, HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task AUserWhoseAddressHoldsASlashOrAPercent_IsRemovedThroughItsLocation()
     {
         var tenant = await service.NewTenantAsync();

@@ -6,7 +6,10 @@ using Provisioning.Application.Common.Security;
 
 namespace Provisioning.Application.Tenants.Commands.AddTenantUser;
 
-/// <summary>Adds a user by email. Adding an address that is already there (in any case) changes nothing.</summary>
+/// <summary>
+/// Adds a user by email. Adding an address that is already there (in any case) changes nothing; a new one past
+/// <see cref="Domain.Tenants.Tenant.MaxUsers"/> is 400.
+/// </summary>
 public sealed record AddTenantUserCommand(string TenantId, string? Email) : ICommand<AddTenantUserResult>, IAuditedCommand
 {
     public AuditEventType EventType => AuditEventType.TenantUserAdded;
@@ -33,7 +36,7 @@ public sealed class AddTenantUserCommandHandler(IAuditTrail audit, IProvisioning
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        var user = tenant.Users.Single(u => u.Email == Domain.Tenants.TenantUser.NormalizeEmail(command.Email, "email"));
+        var user = tenant.Users.Single(u => u.Email == email);
         return new AddTenantUserResult(user.ToDto(), created);
     }
 }

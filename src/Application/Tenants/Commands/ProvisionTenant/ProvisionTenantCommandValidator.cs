@@ -1,4 +1,5 @@
 using FluentValidation;
+using Provisioning.Domain.Tenants;
 
 namespace Provisioning.Application.Tenants.Commands.ProvisionTenant;
 
@@ -8,11 +9,10 @@ namespace Provisioning.Application.Tenants.Commands.ProvisionTenant;
 /// </summary>
 public sealed class ProvisionTenantCommandValidator : AbstractValidator<ProvisionTenantCommand>
 {
-    public const int MaxEmails = 1000;
-
     public ProvisionTenantCommandValidator()
     {
-        RuleFor(x => x.Emails!.Count).LessThanOrEqualTo(MaxEmails).When(x => x.Emails is not null)
-            .OverridePropertyName("emails").WithMessage($"At most {MaxEmails} emails may be given.");
+        // Checked before the addresses are (the domain refuses the user past the limit too, after duplicates collapse).
+        RuleFor(x => x.Emails!.Count).LessThanOrEqualTo(Tenant.MaxUsers).When(x => x.Emails is not null)
+            .OverridePropertyName("emails").WithMessage($"At most {Tenant.MaxUsers} emails may be given (a tenant may have at most {Tenant.MaxUsers} users).");
     }
 }
