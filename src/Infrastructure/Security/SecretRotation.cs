@@ -7,35 +7,97 @@ namespace Provisioning.Infrastructure.Security;
 
 /// <summary>
 /// <c>rotate-secrets</c>: re-encrypts every stored secret under the current master key, in bounded batches, while the
-/// service runs. Each batch is one short transaction that locks only the rows it rewrites (<c>FOR UPDATE SKIP
-/// LOCKED</c>), so requests never wait on it for long; a secret already under the current key is never touched, so an
-/// interrupted rotation simply runs again and finishes. The master-key check value goes last: once it is under the new
-/// key, a service started with only the new key is accepted, and every secret decrypts with it.
+/// service runs. Each batch is one short transaction. A first pass locks only the rows it rewrites (<c>FOR UPDATE SKIP
+/// LOCKED</c>), so requests never wait on it; a second takes the rows it skipped, waiting for each (a request holds one
+/// for milliseconds) up to a bound. A secret already under the current key is never touched, so an interrupted rotation
+/// simply runs again and finishes. The master-key check value goes last, and only when no stored secret is left under
+/// an older key: once it is under the new key, a service started with only the new key is accepted, and every secret
+/// decrypts with it. Otherwise the run ends with <see cref="SecretRotationIncompleteException"/> and changes nothing
+/// more. One run at a time per database (a session advisory lock): a second is refused at once.
 /// </summary>
 public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtector protector, ILogger<SecretRotation> logger)
 {
     public const int DefaultBatchSize = 500;
 
+    /// <summary>Advisory lock key held by a running rotation for its whole run.</summary>
+    public const long RotationLock = 0x5052_4F56_524F_5441; // "PROVROTA"
+
+    /// <summary>How long the second pass waits for a secret another transaction holds before it gives up.</summary>
+    public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(30);
+
+    private const string LockNotAvailable = "55P03";
+
     /// <summary>Rotates everything; returns how many secrets were re-encrypted.</summary>
-    public async Task<int> RotateAsync(int batchSize, Action<int>? progress, CancellationToken cancellationToken)
+    public async Task<int> RotateAsync(int batchSize, Action<int>? progress, CancellationToken cancellationToken, TimeSpan? lockWait = null)
     {
-        var total = 0;
+        // One connection for the whole run: it holds the session's advisory lock.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({RotationLock}) AS \"Value\"").SingleAsync(cancellationToken))
+            {
+                throw new SecretRotationIncompleteException(
+                    "Another rotate-secrets is running on this database (or one was stopped and its session is still open); " +
+                    "wait for it to end, then run this again.");
+            }
+
+            try
+            {
+                var total = await RotatePassAsync(batchSize, null, progress, 0, cancellationToken);
+                total = await RotatePassAsync(batchSize, lockWait ?? DefaultLockWait, progress, total, cancellationToken);
+                if (await PendingAsync(cancellationToken) is var pending and > 0)
+                {
+                    throw new SecretRotationIncompleteException(
+                        $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
+                        "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
+                        "configured. Run rotate-secrets again once every instance runs with the new key.");
+                }
+
+                await RotateCheckValueAsync(cancellationToken);
+                logger.LogInformation("Re-encrypted {Count} stored secrets under the current master key", total);
+                return total;
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({RotationLock})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>
+    /// Batches until none is left: skipping rows other transactions hold (<paramref name="lockWait"/> null), or waiting
+    /// for each up to <paramref name="lockWait"/>.
+    /// </summary>
+    private async Task<int> RotatePassAsync(int batchSize, TimeSpan? lockWait, Action<int>? progress, int total, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var rewritten = await RotateBatchAsync(batchSize, cancellationToken)
-                + await RotateStoredAnswersBatchAsync(batchSize, cancellationToken);
+            int rewritten;
+            try
+            {
+                rewritten = await RotateBatchAsync(batchSize, lockWait, cancellationToken)
+                    + await RotateStoredAnswersBatchAsync(batchSize, lockWait, cancellationToken);
+            }
+            catch (Exception e) when ((e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == LockNotAvailable) // (EF wraps it)
+            {
+                throw new SecretRotationIncompleteException(
+                    $"{await PendingAsync(cancellationToken)} stored secret(s) are still under an older master key: another " +
+                    $"transaction held them for more than {lockWait!.Value.TotalSeconds:0} s. The master-key check was left as it " +
+                    "is, so keep the previous keys configured, and run rotate-secrets again.");
+            }
+
             if (rewritten == 0)
             {
-                break;
+                return total;
             }
 
             total += rewritten;
             progress?.Invoke(total);
         }
-
-        await RotateCheckValueAsync(cancellationToken);
-        logger.LogInformation("Re-encrypted {Count} stored secrets under the current master key", total);
-        return total;
     }
 
     /// <summary>How many stored secrets (keys and stored idempotent answers) are not yet under the current master key.</summary>
@@ -49,15 +111,10 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
                 """)
             .SingleAsync(cancellationToken);
 
-    private async Task<int> RotateBatchAsync(int batchSize, CancellationToken cancellationToken)
+    private async Task<int> RotateBatchAsync(int batchSize, TimeSpan? lockWait, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var batch = await db.Database.SqlQuery<StoredSecret>(
-                $"""
-                SELECT id, protected_secret AS secret FROM api_keys
-                WHERE NOT (get_byte(protected_secret, 0) = 2 AND substring(protected_secret FROM 2 FOR 4) = {protector.CurrentKeyId})
-                ORDER BY id LIMIT {batchSize} FOR UPDATE SKIP LOCKED
-                """)
+        await using var transaction = await BeginAsync(lockWait, cancellationToken);
+        var batch = await db.Database.SqlQueryRaw<StoredSecret>(lockWait is null ? KeysBatch + SkipLocked : KeysBatch, protector.CurrentKeyId, batchSize)
             .ToListAsync(cancellationToken);
         foreach (var row in batch)
         {
@@ -71,15 +128,10 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
     }
 
     /// <summary>Stored idempotent answers (they may hold a new key's secret or a tenant token) are re-encrypted the same way.</summary>
-    private async Task<int> RotateStoredAnswersBatchAsync(int batchSize, CancellationToken cancellationToken)
+    private async Task<int> RotateStoredAnswersBatchAsync(int batchSize, TimeSpan? lockWait, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var batch = await db.Database.SqlQuery<StoredAnswer>(
-                $"""
-                SELECT scope, key, protected_body AS body FROM idempotency_records
-                WHERE NOT (get_byte(protected_body, 0) = 2 AND substring(protected_body FROM 2 FOR 4) = {protector.CurrentKeyId})
-                ORDER BY scope, key LIMIT {batchSize} FOR UPDATE SKIP LOCKED
-                """)
+        await using var transaction = await BeginAsync(lockWait, cancellationToken);
+        var batch = await db.Database.SqlQueryRaw<StoredAnswer>(lockWait is null ? StoredAnswersBatch + SkipLocked : StoredAnswersBatch, protector.CurrentKeyId, batchSize)
             .ToListAsync(cancellationToken);
         foreach (var row in batch)
         {
@@ -90,6 +142,33 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
 
         await transaction.CommitAsync(cancellationToken);
         return batch.Count;
+    }
+
+    // A batch of what is not under the current key ({0}: its id), locked; SKIP LOCKED is added in the first pass.
+    private const string KeysBatch = """
+        SELECT id, protected_secret AS secret FROM api_keys
+        WHERE NOT (get_byte(protected_secret, 0) = 2 AND substring(protected_secret FROM 2 FOR 4) = {0})
+        ORDER BY id LIMIT {1} FOR UPDATE
+        """;
+
+    private const string StoredAnswersBatch = """
+        SELECT scope, key, protected_body AS body FROM idempotency_records
+        WHERE NOT (get_byte(protected_body, 0) = 2 AND substring(protected_body FROM 2 FOR 4) = {0})
+        ORDER BY scope, key LIMIT {1} FOR UPDATE
+        """;
+
+    private const string SkipLocked = " SKIP LOCKED";
+
+    /// <summary>A batch's transaction; when it waits for locks, for at most <paramref name="lockWait"/> each.</summary>
+    private async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginAsync(TimeSpan? lockWait, CancellationToken cancellationToken)
+    {
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (lockWait is { } wait)
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT set_config('lock_timeout', {$"{(long)wait.TotalMilliseconds}ms"}, true)", cancellationToken);
+        }
+
+        return transaction;
     }
 
     private async Task RotateCheckValueAsync(CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Provisioning.Infrastructure.Security;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -98,5 +99,73 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         using var ready = after.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ASecretAnotherTransactionHolds_IsWaitedFor_AndTheCheckValueMovesOnlyOnceNothingIsLeft()
+    {
+        // rotate-secrets skipped rows other transactions held (SKIP LOCKED), said "Done" and moved the check value: a
+        // service then started with the new key alone, and the key whose row was held answered 500 (a probe).
+        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
+        var oldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var newKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using (var before = Start(database, oldKey))
+        {
+            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            await root.CreateServiceAccountAsync("held");
+        }
+
+        await using var during = Start(database, newKey, oldKey);
+        await using var scope = during.Services.CreateAsyncScope();
+        var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+        var protector = scope.ServiceProvider.GetRequiredService<AesGcmSecretProtector>();
+        async Task<bool> CheckValueMovedAsync()
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var read = new NpgsqlCommand("SELECT value FROM master_key_check WHERE id = 1", connection);
+            return protector.IsUnderCurrentKey((byte[])(await read.ExecuteScalarAsync())!);
+        }
+
+        await using var holder = new NpgsqlConnection(database);
+        await holder.OpenAsync();
+        await using (var hold = new NpgsqlCommand($"BEGIN; SELECT 1 FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}' FOR UPDATE", holder))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        // Held past the wait: the rotation says how many are left, and the check value stays where it was.
+        var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
+            () => rotation.RotateAsync(batchSize: 2, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
+        Assert.Contains("1 stored secret", refused.Message);
+        Assert.Equal(1, await rotation.PendingAsync(CancellationToken.None));
+        Assert.False(await CheckValueMovedAsync());
+
+        // A second rotation while one runs is refused at once (two operators, or one run stopped with its session open).
+        await using (var other = new NpgsqlConnection(database))
+        {
+            await other.OpenAsync();
+            await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({SecretRotation.RotationLock})", other))
+            {
+                await take.ExecuteNonQueryAsync();
+            }
+
+            var busy = await Assert.ThrowsAsync<SecretRotationIncompleteException>(() => rotation.RotateAsync(batchSize: 2, progress: null, CancellationToken.None));
+            Assert.Contains("Another rotate-secrets", busy.Message);
+            await using var free = new NpgsqlCommand($"SELECT pg_advisory_unlock({SecretRotation.RotationLock})", other);
+            await free.ExecuteNonQueryAsync(); // (a pooled connection's session outlives its Dispose)
+        }
+
+        // Held for less than the wait: the rotation waits for it and finishes.
+        var rotating = rotation.RotateAsync(batchSize: 2, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(30));
+        await Task.Delay(500);
+        await using (var release = new NpgsqlCommand("COMMIT", holder))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(1, await rotating);
+        Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None));
+        Assert.True(await CheckValueMovedAsync());
     }
 }
