@@ -195,19 +195,48 @@ public static class DependencyInjection
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
+        if (!(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
         {
+            return;
+        }
+
+        // One process migrates at a time, all of its migrations under one lock: EF Core's own lock is taken per migration
+        // transaction, and two processes starting on an empty database both applied the first ones (one then failed on
+        // "column … already exists"). The lock is a session's, on a connection of its own, held until every migration
+        // is in; whoever waited for it finds them applied and does nothing.
+        await using var lockConnection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
+        await lockConnection.OpenAsync(cancellationToken);
+        await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLock})", lockConnection) { CommandTimeout = 0 })
+        {
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
             logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
 
             // No command timeout: a migration (an index built over a large table) or the wait for another instance's
             // migration lock may take longer than Npgsql's 30 s, and cut short it would fail every start the same way.
             db.Database.SetCommandTimeout(TimeSpan.Zero);
             await db.Database.MigrateAsync(cancellationToken);
-
-            // Connections opened before the migrations keep the session defaults they started with (a migration may
-            // change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans do): the pool starts afresh.
-            Npgsql.NpgsqlConnection.ClearAllPools();
         }
+        finally
+        {
+            await using var release = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLock})", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        // Connections opened before the migrations keep the session defaults they started with (a migration may
+        // change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans do): the pool starts afresh.
+        Npgsql.NpgsqlConnection.ClearAllPools();
     }
+
+    /// <summary>Advisory lock key a migrating process holds for all of its migrations.</summary>
+    private const long MigrationLock = 0x5052_4F56_4D49_4752; // "PROVMIGR"
 }

@@ -42,6 +42,24 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TwoMigratesAtOnceOnAnEmptyDatabase_BothSucceed_AndApplyEachMigrationOnce()
+    {
+        // Both saw every migration pending and both applied them: one died on "column … already exists" (a probe).
+        var database = await service.Postgres.CreateDatabaseAsync("verbs_" + Guid.NewGuid().ToString("N")[..8]);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+
+        var runs = await Task.WhenAll(RunAsync(environment, "migrate"), RunAsync(environment, "migrate"), RunAsync(environment, "migrate"));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Error}"));
+        Assert.All(runs, r => Assert.DoesNotContain("   at ", r.Error));
+        Assert.Equal(0, (await RunAsync(environment, "tenants")).ExitCode);
+    }
+
+    [Fact]
     public async Task MigrateCreateAccountKeyAndTenants_WorkOnTheServicesDatabase()
     {
         var database = await service.Postgres.CreateDatabaseAsync("verbs_" + Guid.NewGuid().ToString("N")[..8]);
