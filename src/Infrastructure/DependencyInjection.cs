@@ -186,7 +186,19 @@ public static class DependencyInjection
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        await EnsureDatabaseExistsAsync(db, cancellationToken);
         return (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any();
+    }
+
+    /// <summary>
+    /// Connects once, so that a database that does not exist is PostgreSQL's 3D000 (explained at start-up) instead of
+    /// one EF Core's migrations would create: a misspelt name in the connection string must not start an empty service
+    /// with a new root tenant. Databases are created by whoever installs the service (scripts/run, compose, the DBA).
+    /// </summary>
+    private static async Task EnsureDatabaseExistsAsync(ProvisioningDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await db.Database.CloseConnectionAsync();
     }
 
     /// <summary>Applies pending migrations.</summary>
@@ -195,6 +207,7 @@ public static class DependencyInjection
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
+        await EnsureDatabaseExistsAsync(db, cancellationToken);
         if (!(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
         {
             return;

@@ -60,7 +60,8 @@ public static class StartupChecks
         PostgresException { SqlState: "28P01" or "28000" } e =>
             $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}.",
         PostgresException { SqlState: "3D000" } e =>
-            $"The database named in ConnectionStrings:Provisioning does not exist ({Where(configuration)}): {e.MessageText}; create it first.",
+            $"The database named in ConnectionStrings:Provisioning does not exist ({Where(configuration)}): {e.MessageText}. " +
+            "The service never creates one (a misspelt name would start an empty service): correct the name, or create it first (createdb).",
         // Before the database's arm: Kestrel's bind failure is an IOException over a socket error, which that arm takes too.
         IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
                            || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>

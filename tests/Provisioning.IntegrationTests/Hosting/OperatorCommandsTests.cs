@@ -42,6 +42,33 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ADatabaseThatDoesNotExist_IsNeverCreated_NotByMigrateNorByTheServicesStart()
+    {
+        // A misspelt name made a new database, a new root tenant and a healthy, empty service (a probe).
+        var name = "misspelt_" + Guid.NewGuid().ToString("N")[..8];
+        var missing = new Npgsql.NpgsqlConnectionStringBuilder(service.Postgres.ConnectionString) { Database = name }.ConnectionString;
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = missing,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+
+        foreach (var args in new[] { new[] { "migrate" }, ["tenants"], ["--urls", "http://127.0.0.1:0"] })
+        {
+            var (exit, _, error) = await RunAsync(environment, args);
+            Assert.Equal(1, exit);
+            Assert.Contains("does not exist", error);
+            Assert.Contains("never creates one", error);
+            Assert.DoesNotContain("   at ", error);
+        }
+
+        await using var connection = new Npgsql.NpgsqlConnection(service.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var exists = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM pg_database WHERE datname = '{name}'", connection);
+        Assert.Equal(0L, (long)(await exists.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task TwoMigratesAtOnceOnAnEmptyDatabase_BothSucceed_AndApplyEachMigrationOnce()
     {
         // Both saw every migration pending and both applied them: one died on "column … already exists" (a probe).
