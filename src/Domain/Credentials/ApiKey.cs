@@ -101,15 +101,18 @@ public sealed class ApiKey
     public bool WorksAt(DateTimeOffset now) => !Disabled && !KeyLifetime.HasExpired(ExpiresAt, now);
 
     /// <summary>
-    /// A tenant keeps at least one working account key (enabled, not expired), so it can never lock itself out: deleting or
-    /// disabling the last one is a conflict. An expired or disabled key counts for nothing, neither as this one nor as the
-    /// others (<paramref name="otherWorkingAccountKeys"/>, counted under the tenant's lock).
+    /// A tenant keeps a working account key (enabled, not expired) that lasts at least as long as any it stops, so it can
+    /// never lock itself out, now or when a key expires: deleting or disabling a working key is a conflict unless another
+    /// works and expires no sooner (or never). An expired or disabled key counts for nothing, neither as this one nor as
+    /// the others (<paramref name="otherLastingAccountKeys"/>, counted under the tenant's lock).
     /// </summary>
-    public void EnsureMayStopWorking(int otherWorkingAccountKeys, DateTimeOffset now)
+    public void EnsureMayStopWorking(int otherLastingAccountKeys, DateTimeOffset now)
     {
-        if (Kind == KeyKind.Account && WorksAt(now) && otherWorkingAccountKeys == 0)
+        if (Kind == KeyKind.Account && WorksAt(now) && otherLastingAccountKeys == 0)
         {
-            throw new DomainConflictException("This is the tenant's last working account key (enabled and not expired); create another one first.");
+            throw new DomainConflictException(
+                "This is the tenant's last working account key that lasts as long as it does (enabled, and expiring no sooner); " +
+                "create another one first.");
         }
     }
 

@@ -114,6 +114,28 @@ public sealed class KeyStateTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AKeyThatExpiresSooner_DoesNotCountAsTheOneLeft_SoNoTenantLocksItselfOutLater()
+    {
+        // Deleting the one key that never expires through a key expiring in seconds was allowed: the tenant was locked
+        // out when it expired (a probe).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var soon = (await client.PostJsonAsync("/v2/keys", new { displayName = "soon", expiresAt = DateTimeOffset.UtcNow.AddHours(1) }, HttpStatusCode.Created))["key"]!;
+        using var asSoon = service.WithBasic((string)soon["id"]!, (string)soon["secret"]!);
+
+        Http.AssertV2Error(await asSoon.DeleteJsonAsync($"/v2/keys/{tenant.KeyId}", HttpStatusCode.Conflict), "conflict");
+        Http.AssertV2Error(await asSoon.PatchJsonAsync($"/v2/keys/{tenant.KeyId}", new { disabled = true }, HttpStatusCode.Conflict), "conflict");
+
+        // A key that expires later (or never) may stand in for one that expires sooner.
+        var later = (string)(await client.PostJsonAsync("/v2/keys", new { displayName = "later", expiresAt = DateTimeOffset.UtcNow.AddDays(2) }, HttpStatusCode.Created))["key"]!["id"]!;
+        await client.DeleteJsonAsync($"/v2/keys/{(string)soon["id"]!}");
+        Http.AssertV2Error(await client.DeleteJsonAsync($"/v2/keys/{tenant.KeyId}", HttpStatusCode.Conflict), "conflict");
+        await client.PostJsonAsync("/v2/keys", new { displayName = "never" }, HttpStatusCode.Created);
+        await client.DeleteJsonAsync($"/v2/keys/{later}");
+        await client.DeleteJsonAsync($"/v2/keys/{tenant.KeyId}", HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task ADisabledProvisioningKey_ProvisionsNothing_UntilEnabled()
     {
         var tenant = await service.NewTenantAsync();

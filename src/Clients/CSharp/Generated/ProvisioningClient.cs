@@ -127,7 +127,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting a working key (enabled, not expired) is 409 `conflict` unless another works and expires no sooner, or never (the
+        /// <br/>provisioning token counts): a tenant cannot lock itself out, now or when a key expires. Create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -143,7 +144,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting a working key (enabled, not expired) is 409 `conflict` unless another works and expires no sooner, or never (the
+        /// <br/>provisioning token counts): a tenant cannot lock itself out, now or when a key expires. Create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -156,8 +158,8 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
-        /// <br/>account key cannot be disabled (409).
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. A working key cannot be disabled (409)
+        /// <br/>unless another works and expires no sooner, or never.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
         /// <param name="body">The new state.</param>
@@ -171,8 +173,8 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
-        /// <br/>account key cannot be disabled (409).
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. A working key cannot be disabled (409)
+        /// <br/>unless another works and expires no sooner, or never.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
         /// <param name="body">The new state.</param>
@@ -2673,7 +2675,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting a working key (enabled, not expired) is 409 `conflict` unless another works and expires no sooner, or never (the
+        /// <br/>provisioning token counts): a tenant cannot lock itself out, now or when a key expires. Create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -2692,7 +2695,8 @@ namespace Provisioning.Client
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers `{}`.
-        /// <br/>Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 `conflict`: create another first.
+        /// <br/>Deleting a working key (enabled, not expired) is 409 `conflict` unless another works and expires no sooner, or never (the
+        /// <br/>provisioning token counts): a tenant cannot lock itself out, now or when a key expires. Create another first.
         /// <br/>A key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -2798,7 +2802,7 @@ namespace Provisioning.Client
                             {
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ProvisioningApiException<V2ErrorResponse>("This is the tenant\'s last working account key.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ProvisioningApiException<V2ErrorResponse>("No other working key of the tenant lasts as long as this one.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 422)
@@ -2845,8 +2849,8 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
-        /// <br/>account key cannot be disabled (409).
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. A working key cannot be disabled (409)
+        /// <br/>unless another works and expires no sooner, or never.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
         /// <param name="body">The new state.</param>
@@ -2863,8 +2867,8 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Account credentials only. Body `{"disabled": true}` or `{"disabled": false}`. A disabled key answers 401,
-        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
-        /// <br/>account key cannot be disabled (409).
+        /// <br/>with its JWTs, on every instance from the next request; enabling it restores it exactly. A working key cannot be disabled (409)
+        /// <br/>unless another works and expires no sooner, or never.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
         /// <param name="body">The new state.</param>

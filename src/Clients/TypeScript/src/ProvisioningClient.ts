@@ -832,7 +832,7 @@ export class ProvisioningClient implements IProvisioningClient {
             return response.text().then((_responseText) => {
             let result409: any = null;
             result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
-            return throwException("This is the tenant\'s last working account key.", status, _responseText, _headers, result409);
+            return throwException("No other working key of the tenant lasts as long as this one.", status, _responseText, _headers, result409);
             });
         } else if (status === 422) {
             return response.text().then((_responseText) => {

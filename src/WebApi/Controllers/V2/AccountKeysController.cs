@@ -83,12 +83,13 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
     /// The key, its Basic credential and every JWT signed with it get 401 from the next request on; answers <c>{}</c>.
-    /// Deleting the tenant's last working account key (enabled and not expired; the provisioning token counts as one) is 409 <c>conflict</c>: create another first.
+    /// Deleting a working key (enabled, not expired) is 409 <c>conflict</c> unless another works and expires no sooner, or never (the
+    /// provisioning token counts): a tenant cannot lock itself out, now or when a key expires. Create another first.
     /// A key that is not visible is 404, exactly as if it did not exist.
     /// </remarks>
     /// <param name="keyId">The account key id (<c>act_…</c>).</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
-    /// <response code="409">This is the tenant's last working account key.</response>
+    /// <response code="409">No other working key of the tenant lasts as long as this one.</response>
     [HttpDelete("{keyId}", Name = "DeleteAccountKey")]
     [ProducesResponseType<EmptyResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
@@ -102,8 +103,8 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
     /// <summary>Disables or enables an account key.</summary>
     /// <remarks>
     /// Account credentials only. Body <c>{"disabled": true}</c> or <c>{"disabled": false}</c>. A disabled key answers 401,
-    /// with its JWTs, on every instance from the next request; enabling it restores it exactly. The tenant's last working (enabled, unexpired)
-    /// account key cannot be disabled (409).
+    /// with its JWTs, on every instance from the next request; enabling it restores it exactly. A working key cannot be disabled (409)
+    /// unless another works and expires no sooner, or never.
     /// </remarks>
     /// <param name="keyId">The account key id (<c>act_…</c>).</param>
     /// <param name="ct">Cancelled when the client goes away.</param>

@@ -32,7 +32,7 @@ public sealed class DeleteAccountKeyCommandHandler(
         // Two concurrent deletions must not remove the last two keys: count under the tenant lock.
         await locks.LockAsync(tenant, cancellationToken);
         var now = clock.GetUtcNow();
-        key.EnsureMayStopWorking(await accountKeys.CountOtherWorkingAsync(key, now, cancellationToken), now);
+        key.EnsureMayStopWorking(await accountKeys.CountOtherLastingAsync(key, now, cancellationToken), now);
 
         audit.Record(AuditResources.Key(key));
         db.ApiKeys.Remove(key);

@@ -32,7 +32,7 @@ public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProv
             // Two concurrent disables must not switch off the last two keys: count under the tenant lock.
             await locks.LockAsync(tenant, cancellationToken);
             var now = clock.GetUtcNow();
-            key.EnsureMayStopWorking(await accountKeys.CountOtherWorkingAsync(key, now, cancellationToken), now);
+            key.EnsureMayStopWorking(await accountKeys.CountOtherLastingAsync(key, now, cancellationToken), now);
         }
 
         if (key.Disabled == command.Disabled)
