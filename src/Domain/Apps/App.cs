@@ -61,11 +61,19 @@ public sealed class App
     }
 
     /// <summary>Merges metadata key by key; a null key removes it, a null object clears all.</summary>
-    /// <returns>Whether the metadata is other than it was (compared as canonical JSON).</returns>
+    /// <returns>
+    /// Whether the metadata is other than it was, compared by value (<c>1.0</c> is <c>1</c>, as a client that parsed and sent it
+    /// back has it); an equal one keeps its text, so nothing is written.
+    /// </returns>
     public bool MergeMetadata(JsonElement change)
     {
-        var before = Metadata;
-        Metadata = AppMetadata.Merge(Metadata, change);
-        return Metadata != before;
+        var next = AppMetadata.Merge(Metadata, change);
+        if (AppMetadata.AreEqual(Metadata, next))
+        {
+            return false;
+        }
+
+        Metadata = next;
+        return true;
     }
 }

@@ -32,6 +32,19 @@ public static class AppMetadata
         return Serialize(obj);
     }
 
+    /// <summary>Whether two stored metadata texts hold the same keys and values (numbers by value: <c>1.0</c>, <c>1e0</c> and <c>1</c> alike).</summary>
+    public static bool AreEqual(string? a, string? b)
+    {
+        if (a is null || b is null)
+        {
+            return a == b;
+        }
+
+        using var left = JsonDocument.Parse(a);
+        using var right = JsonDocument.Parse(b);
+        return JsonElement.DeepEquals(left.RootElement, right.RootElement);
+    }
+
     /// <summary>Merges a change key by key: a key set to null is removed. Returns canonical JSON or null when empty.</summary>
     public static string? Merge(string? current, JsonElement change)
     {

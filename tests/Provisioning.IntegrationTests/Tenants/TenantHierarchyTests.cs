@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
@@ -50,6 +51,17 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
         Http.AssertV2Error(await asChild.DeleteJsonAsync("/v2/tenants/self", HttpStatusCode.Forbidden), "forbidden");
         var renamed = (await asChild.PatchJsonAsync("/v2/tenants/self", new { name = "Renamed", logoUrl = "https://x.example/l.png" }))["tenant"]!;
         Assert.Equal("Renamed", (string?)renamed["name"]);
+
+        // Its own limits sent back as they are (a client sending its GET back) change nothing: not a 403.
+        var self = (await asChild.GetJsonAsync("/v2/tenants/self"))["tenant"]!;
+        var sentBack = (await asChild.PatchJsonAsync("/v2/tenants/self", Http.Json(new JsonObject
+        {
+            ["name"] = "Renamed again", ["contacts"] = self["contacts"]!.DeepClone(), ["maxApps"] = null, ["maxTenants"] = null,
+        }.ToJsonString())))["tenant"]!;
+        Assert.Equal("Renamed again", (string?)sentBack["name"]);
+        Assert.Equal((int)self["contacts"]!, (int)sentBack["contacts"]!);
+        Http.AssertV2Error(await asChild.PatchJsonAsync("/v2/tenants/self", new { name = "X", contacts = (int)self["contacts"]! - 1 }, HttpStatusCode.Forbidden), "forbidden");
+        Assert.Equal("Renamed again", (string?)(await asChild.GetJsonAsync("/v2/tenants/self"))["tenant"]!["name"]);
 
         var raised = (await account.PatchJsonAsync($"/v2/tenants/{child.Id}", new { maxApps = 3, contacts = 500 }))["tenant"]!;
         Assert.Equal(3, (int)raised["maxApps"]!);

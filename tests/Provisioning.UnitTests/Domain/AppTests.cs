@@ -91,7 +91,10 @@ public sealed class AppTests
         Assert.False(app.ChangeSettings(new AppSettingsChange()));
         Assert.True(app.ChangeSettings(new AppSettingsChange(EchoPostback: false)));
         Assert.False(app.MergeMetadata(Json("""{"a":1,"b":null}""")));
-        Assert.True(app.MergeMetadata(Json("""{"a":1.0}""")));
+        Assert.False(app.MergeMetadata(Json("""{"a":1.0}"""))); // the same number: a client that parsed 1 sends it back so
+        Assert.False(app.MergeMetadata(Json("""{"a":1e0}""")));
+        Assert.Equal("""{"a":1}""", app.Metadata); // kept as it was
+        Assert.True(app.MergeMetadata(Json("""{"a":1.5}""")));
         Assert.True(app.MergeMetadata(Json("null")));
         Assert.False(app.MergeMetadata(Json("null")));
     }

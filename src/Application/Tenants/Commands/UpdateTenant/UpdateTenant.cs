@@ -42,10 +42,15 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
     {
         var caller = callerContext.Caller;
         var changesBudgets = command.MaxApps.IsSet || command.MaxTenants.IsSet;
-        var changesLimits = command.Contacts is not null || changesBudgets;
+        var setsLimits = command.Contacts is not null || changesBudgets;
 
         // Visibility first: an ancestor's id is 404 as if it did not exist, whatever the body asks (API.md §2).
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
+
+        // A tenant's own limits sent back as they are (its GET sent back) are no change of them.
+        var changesLimits = (command.Contacts is { } sentContacts && sentContacts != tenant.Contacts)
+                            || (command.MaxApps.IsSet && command.MaxApps.Value != tenant.MaxApps)
+                            || (command.MaxTenants.IsSet && command.MaxTenants.Value != tenant.MaxTenants);
         if (changesLimits && !caller.IsStrictAncestorOf(tenant))
         {
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
@@ -76,7 +81,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         }
 
         // Limits are granted by the caller's own tenant, which cannot grant more than it has.
-        var grantor = changesLimits
+        var grantor = setsLimits
             ? await db.GetCallersTenantAsync(caller.HomeTenantId, cancellationToken)
             : null;
 
