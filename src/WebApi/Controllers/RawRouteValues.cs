@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
-
 namespace Provisioning.WebApi.Controllers;
 
 public static class RawRouteValues
@@ -13,13 +11,8 @@ public static class RawRouteValues
     /// </summary>
     public static string LastSegment(HttpContext context, string routeValue)
     {
-        if (!routeValue.Contains('%', StringComparison.Ordinal)
-            || context.Features.Get<IHttpRequestFeature>()?.RawTarget is not { Length: > 0 } target)
-        {
-            return routeValue;
-        }
-
-        var path = target.Split('?', 2)[0].TrimEnd('/');
-        return Uri.UnescapeDataString(path[(path.LastIndexOf('/') + 1)..]);
+        return routeValue.Contains('%', StringComparison.Ordinal) && Hosting.RawRequestTarget.LastSegment(context) is { } sent
+            ? Uri.UnescapeDataString(sent)
+            : routeValue;
     }
 }

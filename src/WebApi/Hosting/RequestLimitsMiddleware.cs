@@ -55,7 +55,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             return Refuse(context, StatusCodes.Status414UriTooLong, "uri_too_long", $"The request target is longer than {MaxRequestTargetBytes} bytes.");
         }
 
-        if (HasDotSegment(context))
+        if (RawRequestTarget.HasDotSegment(context))
         {
             return Refuse(context, StatusCodes.Status400BadRequest, "bad_request",
                 "The request path must not hold a '.' or '..' segment (nor %2E, %2E%2E): an id or an address of dots is not one.");
@@ -101,33 +101,6 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         }
 
         return next(context);
-    }
-
-    /// <summary>Whether the raw request target (as sent, before the server decoded and collapsed it) has a dot segment.</summary>
-    private static bool HasDotSegment(HttpContext context)
-    {
-        var target = (context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty).AsSpan();
-        if (target.IndexOfAny('?', '#') is var end and >= 0)
-        {
-            target = target[..end];
-        }
-
-        if (!target.ContainsAny('.', '%'))
-        {
-            return false; // nearly every request
-        }
-
-        foreach (var range in target.Split('/'))
-        {
-            // "." or ".." with either dot escaped is at most 6 characters ("%2E%2E").
-            var segment = target[range];
-            if (segment is "." or ".." || (segment.Length <= 6 && segment.Contains('%') && Uri.UnescapeDataString(segment.ToString()) is "." or ".."))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static long HeaderBytes(IHeaderDictionary headers)

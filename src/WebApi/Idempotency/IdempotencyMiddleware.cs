@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http.Features;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
@@ -166,8 +165,9 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
 
     /// <summary>
     /// SHA-256 of the method, path and query, On-Behalf-Of and the body bytes: "the same request". The path is the one
-    /// sent, decoded once: the server's decoded path keeps <c>%2F</c> escaped, so <c>…/users/a%2Fb%40x.com</c> and
-    /// <c>…/users/a%252Fb%40x.com</c> (the users <c>a/b@x.com</c> and <c>a%2Fb@x.com</c>) would look like one request.
+    /// sent, as sent: the server's decoded path shows <c>…/users/a%2Fb%40x.com</c> and <c>…/users/a%252Fb%40x.com</c> (the
+    /// users <c>a/b@x.com</c> and <c>a%2Fb@x.com</c>) alike. (For a path without escapes that is the server's path, so
+    /// answers stored before this rule still replay.)
     /// </summary>
     private static async Task<byte[]> FingerprintAsync(HttpContext context)
     {
@@ -187,10 +187,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         return hash.GetHashAndReset();
     }
 
+    // The path exactly as sent (escapes kept: '/' and %2F, %2F and %252F, are different requests, as the routes read
+    // them), else the server's. Unambiguous in the fingerprint's head: a sent path holds no line break.
     private static string SentPath(HttpContext context) =>
-        context.Features.Get<IHttpRequestFeature>()?.RawTarget is ['/', ..] target
-            ? Uri.UnescapeDataString(target.Split('?', 2)[0])
-            : context.Request.Path.ToString(); // an absolute-form target (through a proxy): the server's path
+        Hosting.RawRequestTarget.Path(context) ?? context.Request.Path.ToString();
 
     private static async Task ReplayAsync(HttpContext context, StoredAnswer answer)
     {

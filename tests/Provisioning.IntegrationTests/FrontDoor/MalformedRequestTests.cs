@@ -113,6 +113,12 @@ public sealed class MalformedRequestTests(ServiceFixture service)
     [InlineData("/v2/apps/{app}/./", "/v2/apps/{app}")]
     [InlineData("/v2/apps/{app}/%2E", "/v2/apps/{app}")]
     [InlineData("/v1.1/apps/{app}/keys/%2E%2E", "/v2/apps/{app}")]
+    // An absolute-form target, whose parser (System.Uri) also takes '\' as '/' before collapsing the dots (a review).
+    [InlineData("http://x/v2/tenants/{child}/users/..", "/v2/tenants/{child}")]
+    [InlineData("http://x/v2/tenants/{child}/users\\..", "/v2/tenants/{child}")]
+    [InlineData("http://x/v2/tenants/{child}/users\\%2E%2E", "/v2/tenants/{child}")]
+    [InlineData("http://x/v2/tenants/{child}/users/x\\..\\..", "/v2/tenants/{child}")]
+    [InlineData("http://x/v2/apps/{app}/keys\\..", "/v2/apps/{app}")]
     public async Task ADotSegmentInThePath_Is400_NeverTheRouteItWouldCollapseTo(string target, string survivor)
     {
         // The server collapses "." and ".." (decoded from %2E too) before routing: a user's removal with an address

@@ -113,6 +113,15 @@ public sealed class IdempotencyTests(ServiceFixture service)
         Http.AssertV2Error(JsonNode.Parse(second.Body)!, "idempotency_key_reused");
         var users = (await root.GetJsonAsync($"/v2/tenants/{child.Id}/users"))["users"]!.AsArray().Select(u => (string)u!["email"]!).ToArray();
         Assert.Equal(["a%2fb@x.com"], users);
+
+        // Nor are '/' and %2F: …/apps/{app}%2Fkeys%2F{key} (404: no such app) and …/apps/{app}/keys/{key} (a review).
+        var app = await root.CreateAppAsync("Slash");
+        var key = await root.CreateAppKeyAsync(app);
+        var escaped = await SendAsync(root, Request(HttpMethod.Delete, $"/v2/apps/{app}%2Fkeys%2F{key.Id}", "delete-key"));
+        var plain = await SendAsync(root, Request(HttpMethod.Delete, $"/v2/apps/{app}/keys/{key.Id}", "delete-key"));
+        Assert.Equal(HttpStatusCode.NotFound, escaped.Status);
+        Assert.Equal((HttpStatusCode)422, plain.Status);
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync($"/v2/apps/{app}/keys/{key.Id}")).StatusCode);
     }
 
     [Fact]
