@@ -215,38 +215,30 @@ public static class DependencyInjection
 
         // One process migrates at a time, all of its migrations under one lock: EF Core's own lock is taken per migration
         // transaction, and two processes starting on an empty database both applied the first ones (one then failed on
-        // "column … already exists"). The lock is a session's, on a connection of its own, held until every migration
-        // is in; whoever waited for it finds them applied and does nothing.
-        await using var lockConnection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
-        await lockConnection.OpenAsync(cancellationToken);
-        await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLock})", lockConnection) { CommandTimeout = 0 })
-        {
-            await take.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        try
+        // "column … already exists"). Whoever waited for it finds them applied and does nothing.
+        await using (var migrating = await SessionLock.TakeAsync(
+            db.Database.GetConnectionString()!, MigrationLock,
+            () => logger.LogInformation("Waiting for another process's migrations to finish"), cancellationToken))
         {
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-            if (pending.Count == 0)
+            if (pending.Count > 0)
+            {
+                logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
+
+                // No command timeout: a migration (an index built over a large table) may take longer than Npgsql's 30 s,
+                // and cut short it would fail every start the same way.
+                db.Database.SetCommandTimeout(TimeSpan.Zero);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            else if (!migrating.Waited)
             {
                 return;
             }
-
-            logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
-
-            // No command timeout: a migration (an index built over a large table) or the wait for another instance's
-            // migration lock may take longer than Npgsql's 30 s, and cut short it would fail every start the same way.
-            db.Database.SetCommandTimeout(TimeSpan.Zero);
-            await db.Database.MigrateAsync(cancellationToken);
-        }
-        finally
-        {
-            await using var release = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLock})", lockConnection);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
         }
 
-        // Connections opened before the migrations keep the session defaults they started with (a migration may
-        // change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans do): the pool starts afresh.
+        // Connections opened before the migrations (this process's or the one it waited for) keep the session defaults
+        // they started with (a migration may change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans
+        // do): the pool starts afresh.
         Npgsql.NpgsqlConnection.ClearAllPools();
     }
 

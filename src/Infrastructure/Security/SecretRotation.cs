@@ -13,7 +13,7 @@ namespace Provisioning.Infrastructure.Security;
 /// simply runs again and finishes. The master-key check value goes last, and only when no stored secret is left under
 /// an older key: once it is under the new key, a service started with only the new key is accepted, and every secret
 /// decrypts with it. Otherwise the run ends with <see cref="SecretRotationIncompleteException"/> and changes nothing
-/// more. One run at a time per database (a session advisory lock): a second is refused at once.
+/// more. One run at a time per database (a session advisory lock, <see cref="SessionLock"/>): a second is refused at once.
 /// </summary>
 public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtector protector, ILogger<SecretRotation> logger)
 {
@@ -27,45 +27,33 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
 
     private const string LockNotAvailable = "55P03";
 
+    private const string DeadlockDetected = "40P01";
+
     /// <summary>Rotates everything; returns how many secrets were re-encrypted.</summary>
     public async Task<int> RotateAsync(int batchSize, Action<int>? progress, CancellationToken cancellationToken, TimeSpan? lockWait = null)
     {
-        // One connection for the whole run: it holds the session's advisory lock.
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({RotationLock}) AS \"Value\"").SingleAsync(cancellationToken))
-            {
-                throw new SecretRotationIncompleteException(
-                    "Another rotate-secrets is running on this database (or one was stopped and its session is still open); " +
-                    "wait for it to end, then run this again.");
-            }
+        // The run holds a lock of its own for its whole length (on a connection of its own: see SessionLock).
+        await using var running = await SessionLock.TryTakeAsync(db.Database.GetConnectionString()!, RotationLock, cancellationToken)
+            ?? throw new SecretRotationIncompleteException(
+                "Another rotate-secrets is running on this database (or one was stopped and its session is still open); " +
+                "wait for it to end, then run this again.");
 
-            try
-            {
-                var total = await RotatePassAsync(batchSize, null, progress, 0, cancellationToken);
-                total = await RotatePassAsync(batchSize, lockWait ?? DefaultLockWait, progress, total, cancellationToken);
-                if (await PendingAsync(cancellationToken) is var pending and > 0)
-                {
-                    throw new SecretRotationIncompleteException(
-                        $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
-                        "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
-                        "configured. Run rotate-secrets again once every instance runs with the new key.");
-                }
+        var total = await RotatePassAsync(batchSize, null, progress, 0, cancellationToken);
 
-                await RotateCheckValueAsync(cancellationToken);
-                logger.LogInformation("Re-encrypted {Count} stored secrets under the current master key", total);
-                return total;
-            }
-            finally
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({RotationLock})", CancellationToken.None);
-            }
-        }
-        finally
+        // What the first pass skipped is what requests held: one row at a time, so that waiting for one never holds
+        // another (the key-usage recorder updates many rows in one statement).
+        total = await RotatePassAsync(1, lockWait ?? DefaultLockWait, progress, total, cancellationToken);
+        if (await PendingAsync(cancellationToken) is var pending and > 0)
         {
-            await db.Database.CloseConnectionAsync();
+            throw new SecretRotationIncompleteException(
+                $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
+                "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
+                "configured. Run rotate-secrets again once every instance runs with the new key.");
         }
+
+        await RotateCheckValueAsync(cancellationToken);
+        logger.LogInformation("Re-encrypted {Count} stored secrets under the current master key", total);
+        return total;
     }
 
     /// <summary>
@@ -82,12 +70,12 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
                 rewritten = await RotateBatchAsync(batchSize, lockWait, cancellationToken)
                     + await RotateStoredAnswersBatchAsync(batchSize, lockWait, cancellationToken);
             }
-            catch (Exception e) when ((e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == LockNotAvailable) // (EF wraps it)
+            catch (Exception e) when ((e as PostgresException ?? e.InnerException as PostgresException)?.SqlState is LockNotAvailable or DeadlockDetected) // (EF wraps it)
             {
                 throw new SecretRotationIncompleteException(
                     $"{await PendingAsync(cancellationToken)} stored secret(s) are still under an older master key: another " +
-                    $"transaction held them for more than {lockWait!.Value.TotalSeconds:0} s. The master-key check was left as it " +
-                    "is, so keep the previous keys configured, and run rotate-secrets again.");
+                    $"transaction held them too long ({e.InnerException?.Message ?? e.Message}). The master-key check was left " +
+                    "as it is, so keep the previous keys configured, and run rotate-secrets again.");
             }
 
             if (rewritten == 0)

@@ -14,8 +14,9 @@ namespace Provisioning.WebApi.Errors;
 /// (<c>page[size]</c>, <c>limit</c>, <c>offset</c>) is decimal digits: the binder's converter also took <c>0x10</c> and
 /// <c>#10</c> as hexadecimal. And a <c>filter[…]</c> the route does not have (<c>/v2/events?filter[since]=…</c>) is a 400
 /// naming it: ignored, it answered everything to a caller who believed it had filtered. So is a <c>page[…]</c> on a
-/// route that does not page (the users of a tenant, an app's keys): ignored, a caller asking for five believed it had a
-/// page of them.
+/// route that does not page by cursor (the users of a tenant, an app's keys: a caller asking for five believed it had a
+/// page of them; a v1.1 list, paged by <c>limit</c>/<c>offset</c>), or one a paged list does not have (<c>page[number]</c>:
+/// a caller paging by number read the first page forever).
 /// </summary>
 public sealed class SingleValuedQueryFilter : IResourceFilter
 {
@@ -40,9 +41,9 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                     : $"{name} is not a filter of this route (it has {string.Join(", ", known.Order(StringComparer.Ordinal))}).");
             }
 
-            if (name.StartsWith("page[", StringComparison.OrdinalIgnoreCase) && !IsPaged(context.ActionDescriptor))
+            if (name.StartsWith("page[", StringComparison.OrdinalIgnoreCase) && !(PageParameters.Contains(name) && IsCursorPaged(context.ActionDescriptor)))
             {
-                throw new RequestValidationException(name, $"{name}: this list is not paged; it answers all of its items at once.");
+                throw new RequestValidationException(name, PageProblem(name, context.ActionDescriptor));
             }
 
             if (string.IsNullOrWhiteSpace(values[0]) && NeverEmpty.Contains(name))
@@ -66,7 +67,22 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
             .Where(n => n.StartsWith("filter[", StringComparison.OrdinalIgnoreCase)),
         StringComparer.OrdinalIgnoreCase));
 
-    private static bool IsPaged(ActionDescriptor action) => action.Parameters.Any(p => p.ParameterType == typeof(Contracts.PageQuery));
+    /// <summary>The <c>page[…]</c> parameters of a cursor-paged v2 list (<see cref="Contracts.PageQuery"/>).</summary>
+    private static readonly HashSet<string> PageParameters = new(
+        typeof(Contracts.PageQuery).GetProperties()
+            .Select(p => p.GetCustomAttributes(typeof(Microsoft.AspNetCore.Mvc.FromQueryAttribute), false).OfType<Microsoft.AspNetCore.Mvc.FromQueryAttribute>().Single().Name!),
+        StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Why a <c>page[…]</c> parameter is refused here: a member a cursor-paged list does not have (<c>page[number]</c>: a
+    /// caller paging by number would read the first page forever), or a route that does not page by cursor at all.
+    /// </summary>
+    private static string PageProblem(string name, ActionDescriptor action) =>
+        IsCursorPaged(action) ? $"{name} is not a paging parameter of this route (it has {string.Join(", ", PageParameters.Order(StringComparer.Ordinal))})."
+        : action.Parameters.Any(p => p.ParameterType == typeof(Contracts.V1.V1PageQuery)) ? $"{name}: this list pages with limit and offset."
+        : $"{name}: this route is not paged; it answers all of its items at once.";
+
+    private static bool IsCursorPaged(ActionDescriptor action) => action.Parameters.Any(p => p.ParameterType == typeof(Contracts.PageQuery));
 
     private static bool IsDecimal(string value)
     {

@@ -164,8 +164,11 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v2/apps?filter%5Bbogus%5D=1", "filter[bogus] is not a filter of this route (it has filter[serviceAccountId]).", "v2")]
     [InlineData("/v2/serviceaccounts?filter%5BdisplayName%5D=x", "filter[displayName] is not a filter of this route (it has none).", "v2")]
     // A list that is not paged answers all of it: a caller asking for five believed it had a page (a probe).
-    [InlineData("/v2/tenants/self/users?page%5Bsize%5D=5", "page[size]: this list is not paged; it answers all of its items at once.", "v2")]
-    [InlineData("/v2/tenants/self/users?page[after]=zzz", "page[after]: this list is not paged", "v2")]
+    [InlineData("/v2/tenants/self/users?page%5Bsize%5D=5", "page[size]: this route is not paged; it answers all of its items at once.", "v2")]
+    [InlineData("/v2/tenants/self/users?page[after]=zzz", "page[after]: this route is not paged", "v2")]
+    // A member a paged list does not have: a caller paging by number read the first page forever.
+    [InlineData("/v2/apps?page[number]=2", "page[number] is not a paging parameter of this route (it has page[after], page[before], page[size]).", "v2")]
+    [InlineData("/v1.1/apps?page[size]=2", "page[size]: this list pages with limit and offset.", "v1")]
     public async Task AQueryParameterGivenTwiceEmptyMalformedOrUnknown_Is400NamingIt(string url, string title, string envelope)
     {
         using var root = service.Root();

@@ -10,7 +10,7 @@ namespace Provisioning.Application.Common.Audit;
 public interface IAuditTrail
 {
     /// <summary>
-    /// Records the change the running command made: the resource it touched, the names of the fields it set (never their
+    /// Records the change the running command made: the resource it touched, the names of the fields it changed (never their
     /// values), the resource's owner when it has one, and the tenant it happened in when that is not the caller's acting
     /// tenant (operator commands). The event is written in the command's transaction and sent with its
     /// <c>COMMIT</c> (in no round trip of its own), so it may be recorded before or after the handler's save.

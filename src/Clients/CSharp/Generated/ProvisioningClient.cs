@@ -1317,7 +1317,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged:
+        /// <br/>a tenant has at most 1000 users, all answered at once (a `page[…]` parameter is 400).
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -1331,7 +1332,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged:
+        /// <br/>a tenant has at most 1000 users, all answered at once (a `page[…]` parameter is 400).
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -1344,7 +1346,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased. A tenant has at most 1000 users: a new
+        /// <br/>one past them is 400.
         /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
@@ -1360,7 +1363,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased. A tenant has at most 1000 users: a new
+        /// <br/>one past them is 400.
         /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
@@ -9353,7 +9357,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged:
+        /// <br/>a tenant has at most 1000 users, all answered at once (a `page[…]` parameter is 400).
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -9370,7 +9375,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged.
+        /// <br/>Users are known by email address (stored lower-cased); answers `{"users":[{email, createdAt}]}` ordered by address, not paged:
+        /// <br/>a tenant has at most 1000 users, all answered at once (a `page[…]` parameter is 400).
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
         /// <returns>OK</returns>
@@ -9504,7 +9510,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased. A tenant has at most 1000 users: a new
+        /// <br/>one past them is 400.
         /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
@@ -9523,7 +9530,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
         /// <br/>acts in or one of its descendants; any other is 404.
-        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased.
+        /// <br/>Body `{"email"}`: a valid address (else 400 naming `email`), stored lower-cased. A tenant has at most 1000 users: a new
+        /// <br/>one past them is 400.
         /// <br/>Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
         /// </remarks>
         /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>

@@ -134,7 +134,8 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. The tenant the request
     /// acts in or one of its descendants; any other is 404.
-    /// Users are known by email address (stored lower-cased); answers <c>{"users":[{email, createdAt}]}</c> ordered by address, not paged.
+    /// Users are known by email address (stored lower-cased); answers <c>{"users":[{email, createdAt}]}</c> ordered by address, not paged:
+    /// a tenant has at most 1000 users, all answered at once (a <c>page[…]</c> parameter is 400).
     /// </remarks>
     /// <param name="tenantId">The tenant id, or <c>self</c> for the tenant the request acts in.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
@@ -148,7 +149,8 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. The tenant the request
     /// acts in or one of its descendants; any other is 404.
-    /// Body <c>{"email"}</c>: a valid address (else 400 naming <c>email</c>), stored lower-cased.
+    /// Body <c>{"email"}</c>: a valid address (else 400 naming <c>email</c>), stored lower-cased. A tenant has at most 1000 users: a new
+    /// one past them is 400.
     /// Answers 201 when the user was added and 200 when the address was already there (in any case); nothing changes then.
     /// </remarks>
     /// <param name="tenantId">The tenant id, or <c>self</c> for the tenant the request acts in.</param>

@@ -11,8 +11,9 @@ using Provisioning.Domain.Credentials;
 namespace Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
 
 /// <summary>
-/// Deletes an account key; it stops working at once. The tenant's last working (enabled, unexpired) account key cannot be
-/// deleted (409): that would lock the tenant out for good.
+/// Deletes an account key; it stops working at once. A working (enabled, unexpired) account key cannot be deleted (409)
+/// unless another works and expires no sooner, or never: the tenant would be locked out, now or at an expiry
+/// (<see cref="Domain.Credentials.ApiKey.EnsureMayStopWorking"/>).
 /// </summary>
 public sealed record DeleteAccountKeyCommand(string KeyId) : ICommand<Unit>, IAuditedCommand
 {

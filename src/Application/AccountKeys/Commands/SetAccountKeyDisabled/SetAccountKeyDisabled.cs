@@ -11,8 +11,8 @@ namespace Provisioning.Application.AccountKeys.Commands.SetAccountKeyDisabled;
 
 /// <summary>
 /// Disables or enables an account key of the caller's tenant. Disabled, it answers 401 on every instance from the next
-/// request (revocation follows the row change); enabled again, it works as before. The last working (enabled, unexpired) account key of a
-/// tenant cannot be disabled (409).
+/// request (revocation follows the row change); enabled again, it works as before. A working account key cannot be disabled (409) unless
+/// another works and expires no sooner, or never (<see cref="Domain.Credentials.ApiKey.EnsureMayStopWorking"/>).
 /// </summary>
 public sealed record SetAccountKeyDisabledCommand(string KeyId, bool Disabled) : ICommand<KeyDto>, IAuditedCommand
 {
