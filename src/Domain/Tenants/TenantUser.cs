@@ -50,14 +50,13 @@ public sealed class TenantUser
         return at > 0 && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
                && domain.Length > 0 && domain.Contains('.')
                && domain.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-'
-                                                 && label.All(IsLabelCharacter));
+                                                 && label.EnumerateRunes().All(IsLabelCharacter));
     }
 
-    // A hyphen, or a letter, digit or combining mark of any script (surrogates: letters beyond the BMP; the invisible
-    // ones are refused before this).
-    private static bool IsLabelCharacter(char c) =>
-        c == '-' || char.IsLetterOrDigit(c) || char.IsSurrogate(c)
-        || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+    // A hyphen, or a letter, digit or combining mark of any script (within the BMP or beyond it).
+    private static bool IsLabelCharacter(System.Text.Rune r) =>
+        r.Value == '-' || System.Text.Rune.IsLetterOrDigit(r)
+        || System.Text.Rune.GetUnicodeCategory(r) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
 
     /// <summary>
     /// The stored form of an address: trimmed and lower-cased. (Not composed to Unicode NFC: the service runs with invariant

@@ -34,6 +34,7 @@ public sealed class TenantUserTests
     [InlineData("c\u3164eo@acme.com")]
     [InlineData("ceo@exa_mple.com")]
     [InlineData("ceo@exa!mple.com")]
+    [InlineData("ceo@\ud83d\ude00.com")]
     public void AnAddressWithAnInvisibleCharacter_OrADomainOutsideLettersDigitsAndHyphens_IsRefused(string address)
     {
         // Each of these would be a second user who looks like ceo@acme.com (or a domain no mail reaches).
