@@ -76,6 +76,38 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
         await account.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { maxApps = 1 });
     }
 
+    [Fact]
+    public async Task ItsOwnLimitsSentBack_NeverPutBackWhatAnAncestorChangedMeanwhile()
+    {
+        // The limits a tenant sends itself pass when they equal what its row held when read; a PATCH that also sends
+        // settings then waits for the row and reloads it. Applied after that, they were a change of the value the ancestor
+        // lowered in between (refused 400 only because the grantor, the tenant itself, then had less): they are never
+        // applied, and the rest of the PATCH goes through.
+        var account = (await service.NewTenantAsync()).Client();
+        var child = await account.ProvisionAsync();
+        await account.PatchJsonAsync($"/v2/tenants/{child.Id}", new { contacts = 500 });
+        using var asChild = service.Client(child);
+
+        await using var holder = new Npgsql.NpgsqlConnection(service.ConnectionString);
+        await holder.OpenAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand($"BEGIN; SELECT 1 FROM tenants WHERE id = '{child.Id}' FOR UPDATE", holder))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var sentBack = asChild.PatchJsonAsync("/v2/tenants/self", new { contacts = 500, settings = new { chat = new { color = "red" } } });
+        await Task.Delay(1000); // it has read 500 and waits for the row
+        await using (var lower = new Npgsql.NpgsqlCommand($"UPDATE tenants SET contacts = 100 WHERE id = '{child.Id}'; COMMIT", holder))
+        {
+            await lower.ExecuteNonQueryAsync();
+        }
+
+        await sentBack;
+        var after = (await account.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        Assert.Equal(100, (int)after["contacts"]!);
+        Assert.Equal("red", (string?)after["ownSettings"]!["chat"]!["color"]);
+    }
+
     [Theory]
     [InlineData("""{"name":""}""", "name")]
     [InlineData("""{"maxApps":-1}""", "maxApps")]

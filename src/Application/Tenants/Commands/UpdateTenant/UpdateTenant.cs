@@ -41,20 +41,23 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
     public async ValueTask<TenantDto> Handle(UpdateTenantCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
-        var changesBudgets = command.MaxApps.IsSet || command.MaxTenants.IsSet;
-        var setsLimits = command.Contacts is not null || changesBudgets;
 
         // Visibility first: an ancestor's id is 404 as if it did not exist, whatever the body asks (API.md §2).
         var tenant = await db.GetVisibleTenantAsync(caller, command.TenantId, cancellationToken);
 
-        // A tenant's own limits sent back as they are (its GET sent back) are no change of them.
+        // A tenant's own limits sent back as they are (its GET sent back) are no change of them: passed over, never
+        // applied (a limit an ancestor changes meanwhile is not put back by them).
+        var grants = caller.IsStrictAncestorOf(tenant);
         var changesLimits = (command.Contacts is { } sentContacts && sentContacts != tenant.Contacts)
                             || (command.MaxApps.IsSet && command.MaxApps.Value != tenant.MaxApps)
                             || (command.MaxTenants.IsSet && command.MaxTenants.Value != tenant.MaxTenants);
-        if (changesLimits && !caller.IsStrictAncestorOf(tenant))
+        if (changesLimits && !grants)
         {
             throw new ForbiddenException("A tenant cannot change its own limits (contacts, maxApps, maxTenants); an ancestor can.");
         }
+
+        var changesBudgets = grants && (command.MaxApps.IsSet || command.MaxTenants.IsSet);
+        var setsLimits = grants && (command.Contacts is not null || changesBudgets);
 
         if (changesBudgets)
         {
@@ -72,7 +75,7 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         if (command.Status is not null)
         {
             // Who may, before what: a tenant sending itself any status is 403, a known one or not.
-            if (!caller.IsStrictAncestorOf(tenant))
+            if (!grants)
             {
                 throw new ForbiddenException("Only an ancestor may suspend or resume a tenant; a tenant cannot suspend or resume itself.");
             }
@@ -88,10 +91,10 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         // An event names the fields whose value changed; a request that sets every field as it is writes none.
         var renamed = command.Name is not null && tenant.Rename(command.Name);
         var logoChanged = command.LogoUrl.IsSet && tenant.ChangeLogo(command.LogoUrl.Value);
-        var contactsChanged = command.Contacts is { } contacts && tenant.ChangeContacts(contacts, grantor!);
+        var contactsChanged = grants && command.Contacts is { } contacts && tenant.ChangeContacts(contacts, grantor!);
         var settingsChanged = command.Settings is not null && tenant.ChangeSettings(command.Settings);
-        var maxAppsChanged = command.MaxApps.IsSet && tenant.ChangeMaxApps(command.MaxApps.Value, grantor!);
-        var maxTenantsChanged = command.MaxTenants.IsSet && tenant.ChangeMaxTenants(command.MaxTenants.Value, grantor!);
+        var maxAppsChanged = grants && command.MaxApps.IsSet && tenant.ChangeMaxApps(command.MaxApps.Value, grantor!);
+        var maxTenantsChanged = grants && command.MaxTenants.IsSet && tenant.ChangeMaxTenants(command.MaxTenants.Value, grantor!);
 
         // The event belongs to the tenant it is about (its ancestors see it too), whoever changed it.
         audit.RecordIfChanged(AuditResource.Tenant(tenant.Id), tenantId: tenant.Id, changes: AuditChanges.Of(("name", renamed), ("logoUrl", logoChanged), ("contacts", contactsChanged), ("settings", settingsChanged), ("maxApps", maxAppsChanged), ("maxTenants", maxTenantsChanged), (UpdateTenantCommand.StatusField, statusChanges)));
