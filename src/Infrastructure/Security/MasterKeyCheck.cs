@@ -9,7 +9,10 @@ namespace Provisioning.Infrastructure.Security;
 /// A known value encrypted with the master key, stored at first start (table <c>master_key_check</c>). A service
 /// started with another master key (a restore without the matching key, a typo in a secret store) cannot decrypt
 /// it: start-up refuses with one sentence and <c>/readyz</c> is not ready, instead of answering 500 to every
-/// request that touches a stored secret.
+/// request that touches a stored secret. While <c>rotate-secrets</c> moves the secrets to a new key, or after it stopped
+/// half-way, a second value under that new key is stored too (<see cref="MarkRotationTargetAsync"/>): a start must
+/// decrypt both, so that neither the old key alone (the moved secrets) nor the new key alone (the others) is taken for
+/// this database's. The run that finishes removes it with the first value's move (<see cref="CompleteRotationAsync"/>).
 /// </summary>
 public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector protector)
 {
@@ -39,15 +42,34 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector pr
             stored = await ReadAsync(cancellationToken); // Another instance recorded it first.
         }
 
-        return Decrypts(stored!) ? Result.Matches : Result.DoesNotMatch;
+        return Decrypts(stored!) && await RotationTargetDecryptsAsync(cancellationToken) ? Result.Matches : Result.DoesNotMatch;
     }
 
-    /// <summary>True when the configured key decrypts the stored check value, or none is stored yet.</summary>
+    /// <summary>True when the configured keys decrypt the stored check value (and an unfinished rotation's), or none is stored yet.</summary>
     public async Task<bool> MatchesAsync(CancellationToken cancellationToken) =>
-        await ReadAsync(cancellationToken) is not { } stored || Decrypts(stored);
+        (await ReadAsync(cancellationToken) is not { } stored || Decrypts(stored)) && await RotationTargetDecryptsAsync(cancellationToken);
 
-    private async Task<byte[]?> ReadAsync(CancellationToken cancellationToken) =>
-        await db.Database.SqlQuery<byte[]>($"SELECT value AS \"Value\" FROM master_key_check WHERE id = 1")
+    /// <summary>Records, before any secret moves, the key a rotation moves them to (the current one).</summary>
+    public Task MarkRotationTargetAsync(CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO master_key_check (id, value) VALUES (2, {protector.Protect(KnownValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
+            cancellationToken);
+
+    /// <summary>Every secret is under the current key: the check value moves to it, and the rotation's mark goes, together.</summary>
+    public async Task CompleteRotationAsync(CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"UPDATE master_key_check SET value = {protector.Protect(KnownValue)} WHERE id = 1", cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id = 2", cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task<bool> RotationTargetDecryptsAsync(CancellationToken cancellationToken) =>
+        await ReadAsync(cancellationToken, id: 2) is not { } target || Decrypts(target);
+
+    private async Task<byte[]?> ReadAsync(CancellationToken cancellationToken, int id = 1) =>
+        await db.Database.SqlQuery<byte[]>($"SELECT value AS \"Value\" FROM master_key_check WHERE id = {id}")
             .SingleOrDefaultAsync(cancellationToken);
 
     private bool Decrypts(byte[] stored)

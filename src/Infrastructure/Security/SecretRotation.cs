@@ -15,7 +15,7 @@ namespace Provisioning.Infrastructure.Security;
 /// decrypts with it. Otherwise the run ends with <see cref="SecretRotationIncompleteException"/> and changes nothing
 /// more. One run at a time per database (a session advisory lock, <see cref="SessionLock"/>): a second is refused at once.
 /// </summary>
-public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtector protector, ILogger<SecretRotation> logger)
+public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtector protector, MasterKeyCheck check, ILogger<SecretRotation> logger)
 {
     public const int DefaultBatchSize = 500;
 
@@ -38,6 +38,8 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
                 "Another rotate-secrets is running on this database (or one was stopped and its session is still open); " +
                 "wait for it to end, then run this again.");
 
+        // Before any secret moves: from now until the run that finishes, a start needs the key they move to as well.
+        await check.MarkRotationTargetAsync(cancellationToken);
         var total = await RotatePassAsync(batchSize, null, progress, 0, cancellationToken);
 
         // What the first pass skipped is what requests held: one row at a time, so that waiting for one never holds
@@ -51,7 +53,7 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
                 "configured. Run rotate-secrets again once every instance runs with the new key.");
         }
 
-        await RotateCheckValueAsync(cancellationToken);
+        await check.CompleteRotationAsync(cancellationToken);
         logger.LogInformation("Re-encrypted {Count} stored secrets under the current master key", total);
         return total;
     }
@@ -157,17 +159,6 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
         }
 
         return transaction;
-    }
-
-    private async Task RotateCheckValueAsync(CancellationToken cancellationToken)
-    {
-        var stored = await db.Database.SqlQuery<byte[]>($"SELECT value AS \"Value\" FROM master_key_check WHERE id = 1")
-            .SingleOrDefaultAsync(cancellationToken);
-        if (stored is not null && !protector.IsUnderCurrentKey(stored))
-        {
-            var rewritten = protector.Protect(protector.Unprotect(stored));
-            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE master_key_check SET value = {rewritten} WHERE id = 1", cancellationToken);
-        }
     }
 
     private sealed record StoredSecret(string Id, byte[] Secret);

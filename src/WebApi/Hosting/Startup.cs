@@ -57,7 +57,8 @@ public static class Startup
             throw new StartupException(
                 "Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with " +
                 "(nor is any of Provisioning:Secrets:PreviousMasterKeys); use that key (restore it together with the data, " +
-                "see docs/operations.md).");
+                "see docs/operations.md). After a rotate-secrets that did not finish, both the old and the new key are needed " +
+                "(one as MasterKey, the other among PreviousMasterKeys) until a run finishes.");
         }
     }
 

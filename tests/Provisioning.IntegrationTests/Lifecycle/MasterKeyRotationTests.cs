@@ -141,6 +141,24 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(1, await rotation.PendingAsync(CancellationToken.None));
         Assert.False(await CheckValueMovedAsync());
 
+        // Most secrets are under the new key now: neither key alone may be taken for this database's (a probe started
+        // with the old key alone after an interrupted rotation: Healthy, and every key it had re-encrypted answered 500).
+        foreach (var alone in new[] { oldKey, newKey })
+        {
+            // (The service's own check, as its start runs it: the verbs run it the same way, in a process of their own.)
+            await using var verb = ServiceProcess.Start(
+                new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = database, ["Provisioning__Secrets__MasterKey"] = alone },
+                "tenants");
+            Assert.Equal(1, await verb.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Contains("is not the master key this database's secrets were encrypted with", verb.StandardError);
+        }
+
+        await using (var both = Start(database, newKey, oldKey))
+        {
+            using var ready = both.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode);
+        }
+
         // A second rotation while one runs is refused at once (two operators, or one run stopped with its session open).
         await using (var other = new NpgsqlConnection(database))
         {
