@@ -25,16 +25,16 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector pr
         DoesNotMatch,
     }
 
-    /// <summary>Compares the configured key with the stored check value, storing one when there is none yet.</summary>
+    /// <summary>Compares the configured keys with the stored check values, storing the first when there is none yet.</summary>
     public async Task<Result> VerifyOrRecordAsync(CancellationToken cancellationToken)
     {
         var stored = await ReadAsync(cancellationToken);
-        if (stored is null)
+        if (!stored.Any(row => row.Id == 1))
         {
             var value = protector.Protect(KnownValue);
             var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
                 $"INSERT INTO master_key_check (id, value) VALUES (1, {value}) ON CONFLICT (id) DO NOTHING", cancellationToken);
-            if (inserted == 1)
+            if (inserted == 1 && stored.Count == 0)
             {
                 return Result.Recorded;
             }
@@ -42,12 +42,12 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector pr
             stored = await ReadAsync(cancellationToken); // Another instance recorded it first.
         }
 
-        return Decrypts(stored!) && await RotationTargetDecryptsAsync(cancellationToken) ? Result.Matches : Result.DoesNotMatch;
+        return stored.All(row => Decrypts(row.Value)) ? Result.Matches : Result.DoesNotMatch;
     }
 
     /// <summary>True when the configured keys decrypt the stored check value (and an unfinished rotation's), or none is stored yet.</summary>
     public async Task<bool> MatchesAsync(CancellationToken cancellationToken) =>
-        (await ReadAsync(cancellationToken) is not { } stored || Decrypts(stored)) && await RotationTargetDecryptsAsync(cancellationToken);
+        (await ReadAsync(cancellationToken)).All(row => Decrypts(row.Value));
 
     /// <summary>Records, before any secret moves, the key a rotation moves them to (the current one).</summary>
     public Task MarkRotationTargetAsync(CancellationToken cancellationToken) =>
@@ -65,12 +65,11 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector pr
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task<bool> RotationTargetDecryptsAsync(CancellationToken cancellationToken) =>
-        await ReadAsync(cancellationToken, id: 2) is not { } target || Decrypts(target);
+    /// <summary>The check value (id 1) and an unfinished rotation's (id 2), in one read.</summary>
+    private Task<List<StoredCheck>> ReadAsync(CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<StoredCheck>($"SELECT id, value FROM master_key_check").ToListAsync(cancellationToken);
 
-    private async Task<byte[]?> ReadAsync(CancellationToken cancellationToken, int id = 1) =>
-        await db.Database.SqlQuery<byte[]>($"SELECT value AS \"Value\" FROM master_key_check WHERE id = {id}")
-            .SingleOrDefaultAsync(cancellationToken);
+    private sealed record StoredCheck(int Id, byte[] Value);
 
     private bool Decrypts(byte[] stored)
     {
