@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -24,40 +23,12 @@ public sealed class CredentialsAuthenticationHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || string.IsNullOrEmpty(header.Parameter))
+        switch (PresentedCredentials.Read(Request.Headers.Authorization, out var keyId, out var secret))
         {
-            return AuthenticateResult.NoResult();
-        }
-
-        KeyId keyId;
-        string secret;
-        if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!TryDecodeBasic(header.Parameter, out var user, out var password))
-            {
-                return AuthenticateResult.Fail("Malformed Basic credentials.");
-            }
-
-            if (KeyId.TryParse(user, out keyId, out _))
-            {
-                secret = password;
-            }
-            else if (!TenantToken.TryParse(password, out keyId, out secret))
-            {
-                // DailyStory: the tenant token as password, with any user name ("api" documented, empty included).
+            case PresentedCredentials.Form.None:
+                return AuthenticateResult.NoResult();
+            case PresentedCredentials.Form.Malformed:
                 return AuthenticateResult.Fail("Invalid credentials.");
-            }
-        }
-        else if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!TenantToken.TryParse(header.Parameter, out keyId, out secret))
-            {
-                return AuthenticateResult.Fail("Invalid token.");
-            }
-        }
-        else
-        {
-            return AuthenticateResult.NoResult();
         }
 
         var credential = await store.FindAsync(keyId, Context.RequestAborted);
@@ -73,25 +44,4 @@ public sealed class CredentialsAuthenticationHandler(
 
     private static bool SecretsEqual(string expected, string presented) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(presented));
-
-    private static bool TryDecodeBasic(string parameter, out string user, out string password)
-    {
-        user = password = string.Empty;
-        Span<byte> buffer = stackalloc byte[Math.Min(parameter.Length, 1024)];
-        if (parameter.Length > 1024 || !Convert.TryFromBase64String(parameter, buffer, out var written))
-        {
-            return false;
-        }
-
-        var text = Encoding.UTF8.GetString(buffer[..written]);
-        var colon = text.IndexOf(':');
-        if (colon < 0)
-        {
-            return false;
-        }
-
-        user = text[..colon];
-        password = text[(colon + 1)..];
-        return true;
-    }
 }

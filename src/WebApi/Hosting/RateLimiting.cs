@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Caching.Memory;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
 
@@ -19,10 +20,10 @@ public sealed class RateLimitOptions
 /// The framework's rate limiter, partitioned by key id (so one noisy credential cannot starve the
 /// others) or, before authentication succeeds, by client address. Refusals are 429 <c>too_many_requests</c> with
 /// <c>Retry-After</c>.
-/// <para>And, before authentication, the failed attempts of each client address (<see cref="GuardFailedAttempts"/>): past
-/// the same number per minute, that address is refused before any credential is looked at, so guessing secrets is slow
-/// and a flood of wrong ones never reaches the database. (The limiter above runs after authentication, where a right
-/// secret has already moved the request into its key's partition.)</para>
+/// <para>And, before authentication, failed attempts per client address and key id (<see cref="GuardFailedAttempts"/>):
+/// past their budgets a key id, or an address but for the keys it has used successfully, is refused before any
+/// credential is looked at, so guessing secrets is slow and a flood of wrong ones never reaches the database. (The limiter
+/// above runs after authentication, where a right secret has already moved the request into its key's partition.)</para>
 /// </summary>
 public static class RateLimiting
 {
@@ -55,10 +56,14 @@ public static class RateLimiting
     }
 
     /// <summary>
-    /// Middleware before authentication: an address whose failed attempts (answers 401) used up this minute's permits is
-    /// refused with 429 before its credentials are checked, right or wrong; every 401 of authentication to credentials sent
-    /// counts one. (A
-    /// provisioning key refused inside a request is a 401 its caller's own key is limited for, by the limiter above.)
+    /// Middleware before authentication. Every 401 of authentication to credentials sent counts one failed attempt against
+    /// the client address, and one against the address and the key id the credentials named (<see cref="FailedAttempts"/>).
+    /// Refused with 429 before their credentials are checked, right or wrong: a key id that used up its share of failures
+    /// from this address (guessing one key's secret stops); and, once the address used up its whole budget (a spray of key
+    /// ids, which would each reach the database), every key id that has not authenticated from this address lately. So one
+    /// misbehaving client behind a shared address (a NAT, an integration server running many tenants' jobs) does not lock
+    /// out the others. (A provisioning key refused inside a request is a 401 its caller's own key is limited for, by the
+    /// limiter above.)
     /// </summary>
     public static async Task GuardFailedAttempts(HttpContext context, RequestDelegate next)
     {
@@ -70,11 +75,14 @@ public static class RateLimiting
         }
 
         var address = "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-        using (var probe = failures.Limiter.AttemptAcquire(address, 0))
+        string? keyId = null;
+        if (failures.HaveFailed(address))
         {
-            if (!probe.IsAcquired)
+            keyId = PresentedCredentials.KeyIdOf(context.Request) ?? string.Empty;
+            using var refusal = failures.Refusal(address, keyId);
+            if (refusal is not null)
             {
-                await RefuseAsync(context, probe);
+                await RefuseAsync(context, refusal);
                 return;
             }
         }
@@ -84,7 +92,11 @@ public static class RateLimiting
         // (curl --anyauth) makes one on every call, and the limiter after authentication holds those to its address's share.
         if (context.Response.StatusCode == StatusCodes.Status401Unauthorized && context.Request.Headers.Authorization.Count > 0)
         {
-            failures.Limiter.AttemptAcquire(address).Dispose();
+            failures.Count(address, keyId ?? PresentedCredentials.KeyIdOf(context.Request) ?? string.Empty);
+        }
+        else if (context.User.FindFirst(CredentialClaims.KeyId)?.Value is { } authenticated)
+        {
+            failures.Proven(address, authenticated);
         }
     }
 
@@ -96,20 +108,80 @@ public static class RateLimiting
         return ErrorEnvelope.WriteAsync(context, StatusCodes.Status429TooManyRequests, code, title);
     }
 
-    /// <summary>The failed attempts per client address in the current minute (none counted when limiting is off).</summary>
+    /// <summary>
+    /// The failed attempts of the current minute per client address (<c>PermitsPerMinute</c> of them), and per address and
+    /// key id (a tenth of that, at least one); and the key ids that authenticated from each address in the last hour. None
+    /// of it is kept when limiting is off. Per process, like the limiter (docs/operations.md).
+    /// </summary>
     public sealed class FailedAttempts(int permits) : IDisposable
     {
+        private static readonly TimeSpan ProvenFor = TimeSpan.FromHours(1);
+
         public bool Off => permits <= 0;
 
-        /// <summary>Used only when not <see cref="Off"/>.</summary>
-        public PartitionedRateLimiter<string> Limiter { get; } = PartitionedRateLimiter.Create<string, string>(address =>
-            RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
+        /// <summary>Failures per address (used only when not <see cref="Off"/>).</summary>
+        private readonly PartitionedRateLimiter<string> _byAddress = PerMinute(permits);
+
+        /// <summary>Failures per address and key id: "address key id".</summary>
+        private readonly PartitionedRateLimiter<string> _byKey = PerMinute(Math.Max(1, permits / 10));
+
+        /// <summary>"address key id" of keys that authenticated from the address: served while the address is refused.</summary>
+        private readonly MemoryCache _proven = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
+        /// <summary>Whether the address has failed at all in the current minute (the common case, no failure, costs one lookup).</summary>
+        public bool HaveFailed(string address) =>
+            _byAddress.GetStatistics(address) is not { } statistics || statistics.CurrentAvailablePermits < permits;
+
+        /// <summary>A lease to refuse the request with (its <c>Retry-After</c>), or null to let it be authenticated.</summary>
+        public RateLimitLease? Refusal(string address, string keyId)
+        {
+            var byKey = _byKey.AttemptAcquire(Pair(address, keyId), 0);
+            if (!byKey.IsAcquired)
             {
-                PermitLimit = permits,
+                return byKey;
+            }
+
+            byKey.Dispose();
+            var byAddress = _byAddress.AttemptAcquire(address, 0);
+            if (!byAddress.IsAcquired && (keyId.Length == 0 || !_proven.TryGetValue(Pair(address, keyId), out _)))
+            {
+                return byAddress;
+            }
+
+            byAddress.Dispose();
+            return null;
+        }
+
+        public void Count(string address, string keyId)
+        {
+            _byAddress.AttemptAcquire(address).Dispose();
+            _byKey.AttemptAcquire(Pair(address, keyId)).Dispose();
+        }
+
+        public void Proven(string address, string keyId)
+        {
+            var pair = Pair(address, keyId);
+            if (!_proven.TryGetValue(pair, out _))
+            {
+                _proven.Set(pair, true, new MemoryCacheEntryOptions { SlidingExpiration = ProvenFor, Size = 1 });
+            }
+        }
+
+        public void Dispose()
+        {
+            _byAddress.Dispose();
+            _byKey.Dispose();
+            _proven.Dispose();
+        }
+
+        private static string Pair(string address, string keyId) => address + " " + keyId;
+
+        private static PartitionedRateLimiter<string> PerMinute(int limit) => PartitionedRateLimiter.Create<string, string>(key =>
+            RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = limit,
                 Window = TimeSpan.FromMinutes(1),
                 QueueLimit = 0,
             }));
-
-        public void Dispose() => Limiter.Dispose();
     }
 }

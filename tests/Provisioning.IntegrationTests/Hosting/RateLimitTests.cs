@@ -42,25 +42,70 @@ public sealed class RateLimitTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task AnAddressThatFailedTooOften_IsRefusedBeforeItsCredentialsAreChecked_EvenTheRightOnes()
+    public async Task AnAddressThatFailedTooOften_IsRefusedBeforeCredentialsAreChecked_SaveKeysItHasUsedSuccessfully()
     {
-        var tenant = await service.NewTenantAsync();
+        var known = await service.NewTenantAsync();
+        var fresh = await service.NewTenantAsync();
         await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" });
-        using var guessing = factory.CreateClient();
-        guessing.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, "not-the-secret-" + new string('x', 30));
+        // A key this address has used successfully before the failures began.
+        using var knownClient = factory.CreateClient();
+        knownClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(known.KeyId, known.Secret);
+        await knownClient.GetJsonAsync("/v2/apps");
+
+        // Three failures on three key ids that do not exist (a spray): the address's own budget is used up.
         for (var i = 0; i < 3; i++)
+        {
+            using var spraying = factory.CreateClient();
+            spraying.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader("act_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..24], "x" + new string('y', 40));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await spraying.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        // A key not seen from this address is refused before it is looked up, right secret or not.
+        using var freshClient = factory.CreateClient();
+        freshClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(fresh.KeyId, fresh.Secret);
+        using var refused = await freshClient.GetAsync("/v2/apps");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused.Content.ReadAsStringAsync())!, "too_many_requests");
+        Assert.Equal(HttpStatusCode.OK, (await freshClient.GetAsync("/healthz")).StatusCode);
+
+        // Before: every request from the address was refused, so one misbehaving client behind a shared address (a NAT, an
+        // integration server running many tenants' jobs) locked all the others out.
+        await knownClient.GetJsonAsync("/v2/apps");
+    }
+
+    [Fact]
+    public async Task AKeyThatKeepsFailing_IsRefusedAlone_EvenItsRightSecret_WhileTheAddressesOtherKeysAreServed()
+    {
+        var guessed = await service.NewTenantAsync();
+        var working = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "20" });
+        using var guessing = factory.CreateClient();
+        guessing.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(guessed.KeyId, "not-the-secret-" + new string('x', 30));
+        // A tenth of the address's budget per key id: two failures here.
+        for (var i = 0; i < 2; i++)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await guessing.GetAsync("/v2/apps")).StatusCode);
         }
 
-        // Before: the limiter ran after authentication, so the right secret still answered 200 from this address.
-        using var right = factory.CreateClient();
-        right.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
-        using var refused = await right.GetAsync("/v2/apps");
+        using var refused = await guessing.GetAsync("/v2/apps");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
-        Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused.Content.ReadAsStringAsync())!, "too_many_requests");
-        Assert.Equal(HttpStatusCode.OK, (await right.GetAsync("/healthz")).StatusCode);
+
+        // Guessing that key stopped: its right secret is refused too, from this address, until the minute is over.
+        using var right = factory.CreateClient();
+        right.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(guessed.KeyId, guessed.Secret);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await right.GetAsync("/v2/apps")).StatusCode);
+
+        // The same key as a tenant token (Bearer and Basic api:<token>) is the same key: refused as well.
+        using var bearer = factory.CreateClient();
+        bearer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", $"{guessed.KeyId}.not-the-secret");
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await bearer.GetAsync("/v2/apps")).StatusCode);
+
+        // Another key from the same address, never used before: served (before, the address's failures were all one budget).
+        using var other = factory.CreateClient();
+        other.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(working.KeyId, working.Secret);
+        await other.GetJsonAsync("/v2/apps");
     }
 
     [Fact]
