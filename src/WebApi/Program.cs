@@ -70,6 +70,7 @@ app.UseMiddleware<RequestLimitsMiddleware>();
 app.Use(HealthProbes.AnswerLiveOrNext);
 app.UseHealthChecks(HealthProbes.Ready, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
+app.Use(HeadRequests.AnswerAsGet);
 app.UseRouting();
 app.Use(RateLimiting.GuardFailedAttempts);
 app.UseAuthentication();

@@ -39,6 +39,16 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             using var client = new HttpClient { BaseAddress = url };
             client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)written["keyId"]!, (string)written["secret"]!);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
+
+            // HEAD is GET without the body: the web server sends none, so a GET pipelined behind it is read right.
+            var authorization = client.DefaultRequestHeaders.Authorization!.ToString();
+            var exchange = await RawExchangeAsync(url,
+                $"HEAD /v2/apps HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\n\r\n" +
+                $"GET /v2/apps HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n");
+            var headEnd = exchange.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            Assert.True(exchange.StartsWith("HTTP/1.1 200 ", StringComparison.Ordinal) && headEnd > 0, exchange);
+            Assert.StartsWith("HTTP/1.1 200 ", exchange[(headEnd + 4)..]);
+            Assert.Contains("\"apps\"", exchange[(headEnd + 4)..]);
             await process.StopAsync();
 
             var logLines = process.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).ToList();
@@ -158,6 +168,18 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         Assert.DoesNotContain("\n", stderr);
         Assert.DoesNotContain("   at ", process.StandardOutput + stderr);
         Assert.DoesNotContain("Exception", stderr);
+    }
+
+    /// <summary>Sends <paramref name="request"/> as it is on one connection and reads until the server closes it.</summary>
+    private static async Task<string> RawExchangeAsync(Uri url, string request)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(url.Host, url.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await reader.ReadToEndAsync(timeout.Token);
     }
 
     private static Uri? BannerUrl(string stdout) =>

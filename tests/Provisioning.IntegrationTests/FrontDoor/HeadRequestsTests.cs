@@ -1,0 +1,45 @@
+using System.Net;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.FrontDoor;
+
+/// <summary>
+/// HEAD is GET without the body (RFC 9110 §9.3.2): every GET route answers it with the status and headers of the GET,
+/// authenticated and authorised alike. (That the web server then sends no body is checked on the real server, in
+/// <c>StartupProcessTests</c>.)
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class HeadRequestsTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task Head_AnswersAsTheGetWould_StatusAndHeaders()
+    {
+        var tenant = await service.NewTenantAsync();
+        var other = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var app = await client.PostJsonAsync("/v2/apps", new { displayName = "head" }, HttpStatusCode.Created);
+        var appId = (string)app["app"]!["id"]!;
+
+        foreach (var path in new[] { "/v2/apps", $"/v2/apps/{appId}", "/v1.1/apps", $"/v1.1/apps/{appId}", "/v2/tenants/self", "/openapi/v1.json" })
+        {
+            using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            using var get = await client.GetAsync(path);
+            Assert.True(get.StatusCode == HttpStatusCode.OK, $"GET {path}: {get.StatusCode}");
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {head.StatusCode}");
+            Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        }
+
+        // Refused as the GET is: no credentials, another tenant's app.
+        using var anonymous = service.Anonymous();
+        using var unauthenticated = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v2/apps"));
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+        using var stranger = other.Client();
+        using var notFound = await stranger.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/apps/{appId}"));
+        Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+
+        // Where there is no GET there is no HEAD.
+        using var noGet = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/tenants/{tenant.TenantId}/users/a%40example.com"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, noGet.StatusCode);
+        Assert.Equal(["DELETE"], noGet.Content.Headers.Allow);
+    }
+}
