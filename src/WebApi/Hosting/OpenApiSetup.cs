@@ -155,20 +155,25 @@ public static class OpenApiSetup
                     schema.Properties?.Clear();
                     schema.Required?.Clear();
                 }
-                else if (type.Namespace?.StartsWith(typeof(Contracts.EmptyResponse).Namespace!, StringComparison.Ordinal) == true
-                         && type.Name.EndsWith("Request", StringComparison.Ordinal))
-                {
-                    // Request fields are optional on the wire; missing required ones are 400s from the validators.
-                    schema.Required?.Clear();
-                }
-                else
+                else if (!IsRequest(type))
                 {
                     DescribeAnswerFields(schema, context.JsonTypeInfo);
+                }
+
+                if (IsRequest(type))
+                {
+                    // Request fields are optional on the wire; missing required ones are 400s from the validators. (Also when
+                    // the type is first met as a field with a converter, above: app settings, which required all nine.)
+                    schema.Required?.Clear();
                 }
 
                 return Task.CompletedTask;
             });
         });
+
+    private static bool IsRequest(Type type) =>
+        type.Namespace?.StartsWith(typeof(Contracts.EmptyResponse).Namespace!, StringComparison.Ordinal) == true
+        && type.Name.EndsWith("Request", StringComparison.Ordinal);
 
     /// <summary>The schema type of a <see cref="Contracts.NotNullConverter{T}"/> field's value, when it is a primitive.</summary>
     private static (JsonSchemaType Type, string? Format)? NotNullPrimitive(Type type) =>

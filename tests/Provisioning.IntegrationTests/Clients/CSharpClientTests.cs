@@ -24,6 +24,14 @@ public sealed class CSharpClientTests(ServiceFixture service)
         });
         Assert.Equal("From C#", created.App.DisplayName);
         Assert.True(created.App.Settings.UseAnimalNames);
+        // The settings not given keep their defaults (the client sent all nine, false and 0 for those not set, when the
+        // OpenAPI document required them: credit card masking was turned off by naming another setting).
+        Assert.True(created.App.Settings.MaskCreditCardNumbers);
+        Assert.True(created.App.Settings.AppLocalizationEnabled);
+        var echoing = await client.UpdateAppAsync(created.App.Id, new UpdateAppRequest { Settings = new AppSettingsRequest { EchoPostback = true } });
+        Assert.True(echoing.App.Settings.EchoPostback);
+        Assert.True(echoing.App.Settings.UseAnimalNames);
+        Assert.True(echoing.App.Settings.MaskCreditCardNumbers);
 
         var second = await client.CreateAppAsync(new CreateAppRequest { DisplayName = "Second" });
         var page = await client.ListAppsAsync(null, null, 1, null);

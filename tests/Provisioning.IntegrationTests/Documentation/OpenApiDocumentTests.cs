@@ -82,6 +82,22 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task RequestSchemas_RequireNothing_AsTheServiceTakesAnyFieldLeftOut()
+    {
+        // Fields a request leaves out keep their value or default, and a missing one the service needs is a 400 naming it:
+        // no request schema may require one. (App settings required all nine, so a generated client could not send one.)
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var app = await client.PostJsonAsync("/v2/apps", new { displayName = "partial", settings = new { multiConvoEnabled = true } }, HttpStatusCode.Created);
+        Assert.True((bool)app["app"]!["settings"]!["multiConvoEnabled"]!);
+
+        var schemas = (await service.Anonymous().GetJsonAsync("/openapi/v1.json"))["components"]!["schemas"]!.AsObject();
+        var requests = schemas.Where(s => s.Key.EndsWith("Request", StringComparison.Ordinal)).ToList();
+        Assert.Contains(requests, s => s.Key == "AppSettingsRequest");
+        Assert.All(requests, s => Assert.True(s.Value!["required"] is null, $"{s.Key} requires {s.Value!["required"]?.ToJsonString()}"));
+    }
+
+    [Fact]
     public async Task OpenApiDocument_Is30_WithBothAuthSchemes_AndAnOperationIdAndErrorBodyForEveryOperation()
     {
         var document = await service.Anonymous().GetJsonAsync("/openapi/v1.json");

@@ -14006,31 +14006,31 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("conversationRetentionSeconds")]
-        public int ConversationRetentionSeconds { get; set; } = default!;
+        public int? ConversationRetentionSeconds { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("maskCreditCardNumbers")]
-        public bool MaskCreditCardNumbers { get; set; } = default!;
+        public bool? MaskCreditCardNumbers { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("useAnimalNames")]
-        public bool UseAnimalNames { get; set; } = default!;
+        public bool? UseAnimalNames { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("echoPostback")]
-        public bool EchoPostback { get; set; } = default!;
+        public bool? EchoPostback { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("ignoreAutoConversationStart")]
-        public bool IgnoreAutoConversationStart { get; set; } = default!;
+        public bool? IgnoreAutoConversationStart { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("multiConvoEnabled")]
-        public bool MultiConvoEnabled { get; set; } = default!;
+        public bool? MultiConvoEnabled { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("appLocalizationEnabled")]
-        public bool AppLocalizationEnabled { get; set; } = default!;
+        public bool? AppLocalizationEnabled { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("endSessionEnabled")]
-        public bool EndSessionEnabled { get; set; } = default!;
+        public bool? EndSessionEnabled { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("disableConversationReopen")]
-        public bool DisableConversationReopen { get; set; } = default!;
+        public bool? DisableConversationReopen { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

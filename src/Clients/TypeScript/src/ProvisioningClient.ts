@@ -6176,15 +6176,15 @@ export interface AppSettingsDto {
 
 /** App settings in a request: every field optional; absent fields keep their value (or default); none is null (400). */
 export interface AppSettingsRequest {
-    conversationRetentionSeconds: number;
-    maskCreditCardNumbers: boolean;
-    useAnimalNames: boolean;
-    echoPostback: boolean;
-    ignoreAutoConversationStart: boolean;
-    multiConvoEnabled: boolean;
-    appLocalizationEnabled: boolean;
-    endSessionEnabled: boolean;
-    disableConversationReopen: boolean;
+    conversationRetentionSeconds?: number;
+    maskCreditCardNumbers?: boolean;
+    useAnimalNames?: boolean;
+    echoPostback?: boolean;
+    ignoreAutoConversationStart?: boolean;
+    multiConvoEnabled?: boolean;
+    appLocalizationEnabled?: boolean;
+    endSessionEnabled?: boolean;
+    disableConversationReopen?: boolean;
 
     [key: string]: any;
 }
