@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
 using Npgsql;
+using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
@@ -17,10 +19,21 @@ namespace Provisioning.Infrastructure.Persistence;
 /// (<see cref="LeadingStatement.Refusals"/>), an <see cref="ExpectedException"/>.
 /// </summary>
 internal sealed class UnitOfWork(
-    ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, Credentials.RevocationBarrier barrier, CommitTail tail) : IUnitOfWork
+    ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, Credentials.RevocationBarrier barrier, CommitTail tail,
+    ILogger<UnitOfWork> logger) : IUnitOfWork
 {
+    /// <summary>How many times a transaction PostgreSQL rolled back for a conflict (<see cref="TransientConflict"/>) is run.</summary>
+    internal const int Attempts = 3;
+
     private List<Action>? _afterCommit;
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction of its own or, when one is open (a command inside an Idempotency-Key's
+    /// transaction), in that one. A transaction PostgreSQL rolled back for a conflict with another (a deadlock, 40P01) is
+    /// run again from the start, up to <see cref="Attempts"/> times in all: nothing of it was written, so the two requests
+    /// end as if they had run one after the other. The work must therefore start from nothing each time (a command's
+    /// handler does; the Idempotency-Key middleware rewinds the request and its buffered answer).
+    /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         if (db.Database.CurrentTransaction is not null)
@@ -33,8 +46,38 @@ internal sealed class UnitOfWork(
             {
                 throw refusal; // Said here, inside the pipeline, so it is not logged as a fault.
             }
+            catch (Exception e) when (TransientConflict.Is(e))
+            {
+                FaultLog.MarkLogged(e); // Not a fault yet: the transaction's owner runs it again (and logs it if it gives up).
+                throw;
+            }
         }
 
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunAsync(work, cancellationToken);
+            }
+            catch (Exception e) when (TransientConflict.Is(e) && !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= Attempts)
+                {
+                    logger.LogError(e, "Transaction rolled back by PostgreSQL for a conflict with another, {Attempts} times; given up", Attempts);
+                    FaultLog.MarkLogged(e);
+                    throw;
+                }
+
+                logger.LogWarning("Transaction rolled back by PostgreSQL for a conflict with another ({SqlState}); running it again",
+                    TransientConflict.Find(e)!.SqlState);
+                // A moment apart, so that two transactions that met once do not meet again in step.
+                await Task.Delay(Random.Shared.Next(5, 50), cancellationToken);
+            }
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
         T result;
         string? revoked = null;
         db.MayHaveRevokedCredentials = false;

@@ -17,7 +17,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             ExpectedException e => (e.Status, [new ApiError(e.Code, e.Message)]),
             BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
-            _ when DatabaseUnavailable.Is(exception) => (503, [Default(503)]),
+            _ when DatabaseUnavailable.Is(exception) || TransientConflict.Is(exception) => (503, [Default(503)]),
             _ => (500, [Default(500)]),
         };
 

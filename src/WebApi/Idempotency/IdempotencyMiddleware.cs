@@ -51,6 +51,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
             claim = await unitOfWork.InTransactionAsync(
                 async ct =>
                 {
+                    // From the start each time: the unit of work runs this again after PostgreSQL rolled it back for a
+                    // conflict with another transaction (a deadlock), so the body is read again and the answer rewritten.
+                    context.Request.Body.Position = 0;
+                    Forget(context, buffer);
                     store.Claim(request);
                     try
                     {
