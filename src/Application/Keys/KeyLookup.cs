@@ -20,6 +20,19 @@ public static class KeyLookup
     }
 
     /// <summary>
+    /// <see cref="GetKeyAsync"/> for a change of the key: its row is locked and read again, so that what the change compares
+    /// (is it disabled already?) is the row as it is once this request holds it. Identical changes sent in parallel then
+    /// behave as if in turn: the first changes it and writes its event, the others find it changed and write none.
+    /// </summary>
+    public static async Task<ApiKey> GetKeyForChangeAsync(
+        this IProvisioningDbContext db, IQueryable<ApiKey> owned, string keyId, KeyKind kind, CancellationToken cancellationToken)
+    {
+        var key = await owned.GetKeyAsync(keyId, kind, cancellationToken);
+        await db.LockForUpdateAsync(key, cancellationToken);
+        return key;
+    }
+
+    /// <summary>
     /// How many keys of <paramref name="owned"/> other than <paramref name="key"/> work at <paramref name="now"/> (enabled and
     /// not expired) and keep working at least as long as it would (no expiry, or one no sooner than its): what
     /// <see cref="ApiKey.EnsureMayStopWorking"/> needs. A key that expires sooner is no stand-in: deleting the one key

@@ -19,4 +19,12 @@ public static class ProvisioningKeyAccess
         return await db.ProvisioningKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.TenantId == caller.TenantId, cancellationToken)
             ?? throw new NotFoundException("Provisioning key");
     }
+
+    /// <summary><see cref="GetProvisioningKeyAsync"/> for a change: locked and read again (see <c>KeyLookup.GetKeyForChangeAsync</c>).</summary>
+    public static async Task<ProvisioningKey> GetProvisioningKeyForChangeAsync(this IProvisioningDbContext db, Caller caller, string id, CancellationToken cancellationToken)
+    {
+        var key = await db.GetProvisioningKeyAsync(caller, id, cancellationToken);
+        await db.LockForUpdateAsync(key, cancellationToken);
+        return key;
+    }
 }

@@ -38,8 +38,13 @@ public sealed class ApiKey
     /// <summary>From this instant on the key, and every JWT signed with it, answers 401; null: it does not expire.</summary>
     public DateTimeOffset? ExpiresAt { get; private set; }
 
-    /// <summary>Disables or enables the key (for account keys, check <see cref="EnsureMayStopWorking"/> first).</summary>
-    public void SetDisabled(bool disabled) => Disabled = disabled;
+    /// <summary>Disables or enables the key (for account keys, check <see cref="EnsureMayStopWorking"/> first); true when that changed it.</summary>
+    public bool SetDisabled(bool disabled)
+    {
+        var changed = Disabled != disabled;
+        Disabled = disabled;
+        return changed;
+    }
 
     /// <summary>Sets when the key stops working (see <see cref="KeyLifetime"/>); only when it is made.</summary>
     public ApiKey Expiring(DateTimeOffset? expiresAt, DateTimeOffset now)

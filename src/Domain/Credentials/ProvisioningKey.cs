@@ -28,7 +28,13 @@ public sealed class ProvisioningKey
 
     public bool IsUsableAt(DateTimeOffset now) => !Disabled && !KeyLifetime.HasExpired(ExpiresAt, now);
 
-    public void SetDisabled(bool disabled) => Disabled = disabled;
+    /// <summary>Disables or enables the key; true when that changed it.</summary>
+    public bool SetDisabled(bool disabled)
+    {
+        var changed = Disabled != disabled;
+        Disabled = disabled;
+        return changed;
+    }
 
     public static ProvisioningKey Create(TenantId tenant, string displayName, ReadOnlySpan<byte> secretHash, DateTimeOffset now, DateTimeOffset? expiresAt = null) =>
         new()

@@ -184,4 +184,16 @@ public static class CallerScope
         return await db.VisibleServiceAccounts(caller).FirstOrDefaultAsync(s => s.Id == accountId, cancellationToken)
             ?? throw new NotFoundException("Service account");
     }
+
+    /// <summary>
+    /// <see cref="GetServiceAccountAsync"/> for a change of the account itself: its row is locked and read again, so that
+    /// what the change compares is the row as it is once this request holds it (identical renames sent in parallel write
+    /// one event, as if in turn).
+    /// </summary>
+    public static async Task<ServiceAccount> GetServiceAccountForChangeAsync(this IProvisioningDbContext db, Caller caller, string id, CancellationToken cancellationToken)
+    {
+        var account = await db.GetServiceAccountAsync(caller, id, cancellationToken);
+        await db.LockForUpdateAsync(account, cancellationToken);
+        return account;
+    }
 }

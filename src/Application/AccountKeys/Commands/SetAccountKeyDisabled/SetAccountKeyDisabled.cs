@@ -26,25 +26,22 @@ public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProv
     {
         var tenant = callerContext.Caller.TenantId;
         var accountKeys = db.ApiKeys.Where(k => k.TenantId == tenant && k.Kind == KeyKind.Account);
-        var key = await accountKeys.GetKeyAsync(command.KeyId, KeyKind.Account, cancellationToken);
         if (command.Disabled)
         {
-            // Two concurrent disables must not switch off the last two keys: count under the tenant lock.
+            // Two concurrent disables must not switch off the last two keys: count under the tenant lock (taken before the
+            // key's, as deleting a key does).
             await locks.LockAsync(tenant, cancellationToken);
+        }
+
+        var key = await db.GetKeyForChangeAsync(accountKeys, command.KeyId, KeyKind.Account, cancellationToken);
+        if (command.Disabled)
+        {
             var now = clock.GetUtcNow();
             key.EnsureMayStopWorking(await accountKeys.CountOtherLastingAsync(key, now, cancellationToken), now);
         }
 
-        if (key.Disabled == command.Disabled)
-        {
-            audit.NothingChanged(); // Already so: the same answer, no event.
-        }
-        else
-        {
-            audit.Record(AuditResources.Key(key), ["disabled"]);
-        }
-
-        key.SetDisabled(command.Disabled);
+        // Already so: the same answer, no event.
+        audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))));
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(null);
     }

@@ -21,17 +21,9 @@ public sealed class SetAppKeyDisabledCommandHandler(IAuditTrail audit, IProvisio
     public async ValueTask<AppKeyDto> Handle(SetAppKeyDisabledCommand command, CancellationToken cancellationToken)
     {
         var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
-        var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(command.KeyId, KeyKind.App, cancellationToken);
-        if (key.Disabled == command.Disabled)
-        {
-            audit.NothingChanged(); // Already so: the same answer, no event.
-        }
-        else
-        {
-            audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.App(app.Id));
-        }
-
-        key.SetDisabled(command.Disabled);
+        var key = await db.GetKeyForChangeAsync(db.ApiKeys.Where(k => k.AppId == app.Id), command.KeyId, KeyKind.App, cancellationToken);
+        // Already so: the same answer, no event.
+        audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))), AuditResource.App(app.Id));
         await db.SaveChangesAsync(cancellationToken);
         return key.ToAppKeyDto(protector.Unprotect(key.ProtectedSecret));
     }

@@ -25,10 +25,9 @@ public sealed class UpdateAppCommandHandler(IAuditTrail audit, IProvisioningDbCo
     public async ValueTask<AppDto> Handle(UpdateAppCommand command, CancellationToken cancellationToken)
     {
         var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
-        if (command.Settings is not null || command.Metadata.IsSet)
-        {
-            await db.LockForUpdateAsync(app, cancellationToken); // both merge into what is there
-        }
+        // Settings and metadata merge into what is there, and every field is compared with what is there (identical
+        // changes sent in parallel write one event): all from the row as it is once this request holds it.
+        await db.LockForUpdateAsync(app, cancellationToken);
 
         // An event names the fields whose value changed; a request that sets every field as it is writes none.
         var renamed = command.DisplayName is not null && app.Rename(command.DisplayName);

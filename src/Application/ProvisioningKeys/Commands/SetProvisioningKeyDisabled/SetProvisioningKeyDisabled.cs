@@ -17,17 +17,9 @@ public sealed class SetProvisioningKeyDisabledCommandHandler(IAuditTrail audit, 
 {
     public async ValueTask<ProvisioningKeyDto> Handle(SetProvisioningKeyDisabledCommand command, CancellationToken cancellationToken)
     {
-        var key = await db.GetProvisioningKeyAsync(callerContext.Caller, command.Id, cancellationToken);
-        if (key.Disabled == command.Disabled)
-        {
-            audit.NothingChanged(); // Already so: the same answer, no event.
-        }
-        else
-        {
-            audit.Record(AuditResources.Key(key), ["disabled"]);
-        }
-
-        key.SetDisabled(command.Disabled);
+        var key = await db.GetProvisioningKeyForChangeAsync(callerContext.Caller, command.Id, cancellationToken);
+        // Already so: the same answer, no event.
+        audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))));
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(null);
     }

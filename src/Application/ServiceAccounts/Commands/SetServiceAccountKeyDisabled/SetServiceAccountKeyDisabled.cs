@@ -20,17 +20,9 @@ public sealed class SetServiceAccountKeyDisabledCommandHandler(IAuditTrail audit
     public async ValueTask<KeyDto> Handle(SetServiceAccountKeyDisabledCommand command, CancellationToken cancellationToken)
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
-        var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(command.KeyId, KeyKind.ServiceAccount, cancellationToken);
-        if (key.Disabled == command.Disabled)
-        {
-            audit.NothingChanged(); // Already so: the same answer, no event.
-        }
-        else
-        {
-            audit.Record(AuditResources.Key(key), ["disabled"], AuditResource.ServiceAccount(account.Id));
-        }
-
-        key.SetDisabled(command.Disabled);
+        var key = await db.GetKeyForChangeAsync(db.ApiKeys.Where(k => k.ServiceAccountId == account.Id), command.KeyId, KeyKind.ServiceAccount, cancellationToken);
+        // Already so: the same answer, no event.
+        audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))), AuditResource.ServiceAccount(account.Id));
         await db.SaveChangesAsync(cancellationToken);
         return key.ToDto(protector.Unprotect(key.ProtectedSecret));
     }

@@ -18,7 +18,7 @@ public sealed class UpdateServiceAccountCommandHandler(IAuditTrail audit, IProvi
     public async ValueTask<ServiceAccountDto> Handle(UpdateServiceAccountCommand command, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
-        var account = await db.GetServiceAccountAsync(caller, command.ServiceAccountId, cancellationToken);
+        var account = await db.GetServiceAccountForChangeAsync(caller, command.ServiceAccountId, cancellationToken);
         var renamed = account.Rename(command.DisplayName);
         if (renamed)
         {

@@ -64,12 +64,10 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             await budgets.HoldCreatesAsync(cancellationToken); // before any row of this request: see its docs
         }
 
-        if (command.Settings is not null || command.Status is not null)
-        {
-            // Settings merge into what is there, and whether the status changes decides the event: both from the row as
-            // it is once this request holds it (before anything is changed here: the reload would undo it).
-            await db.LockForUpdateAsync(tenant, cancellationToken);
-        }
+        // Settings merge into what is there, and every field is compared with what is there (whether the status changes,
+        // whether a name is new: identical changes sent in parallel write one event): all from the row as it is once this
+        // request holds it (before anything is changed here: the reload would undo it).
+        await db.LockForUpdateAsync(tenant, cancellationToken);
 
         var statusChanges = false;
         if (command.Status is not null)
