@@ -75,7 +75,7 @@ app.UseRouting();
 app.Use(RateLimiting.GuardFailedAttempts);
 app.UseAuthentication();
 app.Use(ConfigureJwtBearerOptions.RaiseDeferredFailure);
-app.UseMiddleware<RequestLogScopeMiddleware>();
+app.Use(RequestLogScope.NoteCaller);
 app.UseRateLimiter();
 app.UseAuthorization();
 app.UseMiddleware<OnBehalfOfMiddleware>();

@@ -10,12 +10,12 @@ namespace Provisioning.WebApi.Hosting;
 /// secrets or tokens, and none is meant to be kept by a cache or proxy.</item>
 /// </list>
 /// </summary>
-public sealed class RequestIdMiddleware(RequestDelegate next)
+public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
     public const string Header = "X-Request-Id";
     public const int MaxLength = 128;
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         var sent = context.Request.Headers[Header];
         if (sent.Count == 1 && IsAcceptable(sent[0]))
@@ -36,7 +36,13 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
 
             return Task.CompletedTask;
         }, context);
-        return next(context);
+        // Every line the request logs from here on names its id (the client's when acceptable), as its answer does.
+        var scope = new RequestLogScope(context.TraceIdentifier);
+        context.Features.Set(scope);
+        using (logger.BeginScope(scope))
+        {
+            await next(context);
+        }
     }
 
     private static bool IsApi(PathString path) => path.StartsWithSegments("/v2") || path.StartsWithSegments("/v1.1");

@@ -46,6 +46,8 @@ public sealed class DeadlockTests(ServiceFixture service)
         // PostgreSQL rolls back the delete here (the one waiting longest); with a key, its retry runs inside the
         // Idempotency-Key's transaction, with the request body read again.
         using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}");
+        var requestId = "deadlock-" + Guid.NewGuid().ToString("N");
+        delete.Headers.Add("X-Request-Id", requestId);
         if (withIdempotencyKey)
         {
             delete.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
@@ -65,6 +67,11 @@ public sealed class DeadlockTests(ServiceFixture service)
             $"key create: {createAnswer.StatusCode} {await createAnswer.Content.ReadAsStringAsync()}");
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM api_keys WHERE app_id = $1", appId));
+        // The retry is logged, with the client's request id and the caller (the log line names the same request as its answer).
+        Assert.Contains(service.Factory.Logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
+            && line.Contains("running it again", StringComparison.Ordinal)
+            && line.Contains($"RequestId:{requestId} TenantId:{tenant.TenantId} KeyId:{tenant.KeyId}", StringComparison.Ordinal));
+
         // One event per change that happened: one delete, and one key if it was made before it.
         Assert.Equal(1, await Sql.CountAsync(service.ConnectionString,
             "SELECT count(*) FROM audit_events WHERE resource_id = $1 AND type = 'app.deleted'", appId));

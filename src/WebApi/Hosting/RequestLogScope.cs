@@ -1,0 +1,53 @@
+using Provisioning.WebApi.Authentication;
+
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// The logging scope of a request: its id from the start (<see cref="RequestIdMiddleware"/> opens it once the id is
+/// settled, so every line of the request carries it, the exception handler's included), and its tenant and key ids once
+/// authentication has found them (<see cref="NoteCaller"/>, after authentication). One small object instead of a
+/// dictionary; the values are copied in as strings, so a line written later, from work the request started, never reads
+/// a pooled <see cref="HttpContext"/> that already serves another request. Log providers see the key/value pairs
+/// <c>RequestId</c>, <c>TenantId</c>, <c>KeyId</c>; text formatters the same as <c>RequestId:… TenantId:… KeyId:…</c>.
+/// (ASP.NET Core's own scope, opened before any middleware, also has a <c>RequestId</c>: the connection's, which differs
+/// from this one when the client sent an <c>X-Request-Id</c>.)
+/// </summary>
+public sealed class RequestLogScope(string requestId) : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    private string? _tenantId;
+    private string? _keyId;
+
+    public int Count => 3;
+
+    public KeyValuePair<string, object?> this[int index] => index switch
+    {
+        0 => new("RequestId", requestId),
+        1 => new("TenantId", _tenantId),
+        2 => new("KeyId", _keyId),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    /// <summary>Middleware after authentication: the caller's tenant and key ids join the request's scope.</summary>
+    public static Task NoteCaller(HttpContext context, RequestDelegate next)
+    {
+        if (context.Features.Get<RequestLogScope>() is { } scope && context.User.FindFirst(CredentialClaims.KeyId)?.Value is { } keyId)
+        {
+            scope._tenantId = context.User.FindFirst(CredentialClaims.TenantId)?.Value;
+            scope._keyId = keyId;
+        }
+
+        return next(context);
+    }
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => _keyId is null ? $"RequestId:{requestId}" : $"RequestId:{requestId} TenantId:{_tenantId} KeyId:{_keyId}";
+}
