@@ -53,6 +53,7 @@ public static class DependencyInjection
         services.AddScoped<CommitTail>();
         services.AddScoped<IUnitOfWork, UnitOfWork>();
         services.AddScoped<ITenantLocks, TenantLocks>();
+        services.AddScoped<ICascadeLocks, CascadeLocks>();
         services.AddScoped<MasterKeyCheck>();
         services.AddScoped<ITenantBudgets, TenantBudgets>();
         services.AddScoped<IIdempotencyStore, Idempotency.IdempotencyStore>();

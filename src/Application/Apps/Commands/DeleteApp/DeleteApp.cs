@@ -16,14 +16,17 @@ public sealed record DeleteAppCommand(string AppId) : ICommand<Unit>, IAuditedCo
 }
 
 public sealed class DeleteAppCommandHandler(
-    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets, ICascadeLocks cascade)
     : ICommandHandler<DeleteAppCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
     {
         var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
 
-        // The budgets first: they lock the tenant rows of the path (root first), which a key being made for this app holds
+        // The grants first, as a service account's change of the app takes its grant before anything else (see ICascadeLocks).
+        await cascade.LockGrantsOfAppAsync(app.Id, cancellationToken);
+
+        // Then the budgets: they lock the tenant rows of the path (root first), which a key being made for this app holds
         // (the tenant lock of its key count) before it references the app. Deleting the app first and asking for those rows
         // after made the two wait for each other (40P01, a probe: 27 of 900 requests).
         await budgets.ReleaseAppAsync(app.TenantId, cancellationToken);

@@ -19,7 +19,7 @@ public sealed record DeleteTenantCommand(string TenantId) : ICommand<Unit>, IAud
 }
 
 public sealed class DeleteTenantCommandHandler(
-    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets, ICascadeLocks cascade)
     : ICommandHandler<DeleteTenantCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteTenantCommand command, CancellationToken cancellationToken)
@@ -31,7 +31,10 @@ public sealed class DeleteTenantCommandHandler(
             throw new ForbiddenException("A tenant cannot delete itself; an ancestor can.");
         }
 
-        // Everything below goes with it (every tenant-owned table cascades on delete), and its ancestors' budgets get it back.
+        // The grants of its apps first, as a service account's change of an app takes its grant before anything else (see
+        // ICascadeLocks). Everything below goes with it (every tenant-owned table cascades on delete), and its ancestors'
+        // budgets get it back.
+        await cascade.LockGrantsOfSubtreeAsync(tenant.Id, cancellationToken);
         await budgets.ReleaseSubtreeAsync(tenant.Id, cancellationToken);
         // Its keys' revocation follows from their rows going (see Infrastructure/Credentials/Revocation).
         // Filed under its parent, which outlives it (its ancestors see it; the tenant's own events go with the trail).

@@ -1,0 +1,20 @@
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Application.Common.Abstractions;
+
+/// <summary>
+/// Row locks a delete takes before its cascade, in the order the other writers of those rows take them. A service
+/// account's change of an app locks its grant first (<c>CallerScope.GetVisibleAppForChangeAsync</c>), then its tenant's
+/// row or the app's; a delete of the app or of a tenant locks the tenant rows and the app first and reaches the grants
+/// last, through the cascade. Each waited for the other (PostgreSQL's deadlock, 40P01). Locking the grants first makes
+/// the order one: grants, tenants, apps. (The unit of work runs a transaction rolled back for a deadlock again, but under
+/// a queue of such writers three runs were not always enough.)
+/// </summary>
+public interface ICascadeLocks
+{
+    /// <summary>Locks every grant of the app (SELECT … FOR UPDATE, in key order) until the transaction ends.</summary>
+    Task LockGrantsOfAppAsync(AppId app, CancellationToken cancellationToken);
+
+    /// <summary>Locks every grant to an app of the tenant or of a tenant below it, until the transaction ends.</summary>
+    Task LockGrantsOfSubtreeAsync(TenantId tenant, CancellationToken cancellationToken);
+}

@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Domain.Common;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+internal sealed class CascadeLocks(ProvisioningDbContext db) : ICascadeLocks
+{
+    public Task LockGrantsOfAppAsync(AppId app, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"SELECT 1 FROM app_grants WHERE app_id = {app.Value} ORDER BY service_account_id FOR UPDATE", cancellationToken);
+
+    public Task LockGrantsOfSubtreeAsync(TenantId tenant, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            SELECT 1 FROM app_grants g JOIN apps a ON a.id = g.app_id
+            WHERE a.tenant_id IN (SELECT t.id FROM tenants t WHERE t.path @> ARRAY[{tenant.Value}]::text[])
+            ORDER BY g.app_id, g.service_account_id FOR UPDATE OF g
+            """, cancellationToken);
+}
