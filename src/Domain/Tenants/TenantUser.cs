@@ -30,7 +30,7 @@ public sealed class TenantUser
         var canonical = email is null ? string.Empty : Canonical(email);
         return IsValid(canonical)
             ? canonical
-            : throw new DomainRuleException(field, $"{field}: '{Truncate(email?.Trim())}' is not a valid email address.");
+            : throw new DomainRuleException(field, $"{field}: '{Truncate(email?.Trim(' '))}' is not a valid email address.");
     }
 
     private static bool IsValid(string address)
@@ -47,7 +47,8 @@ public sealed class TenantUser
         var domain = address[(at + 1)..];
         // RFC 1035 labels: 1–63 characters of letters, digits and hyphens (any script's letters and digits: an
         // internationalised name), no hyphen at either end (MailAddress lets "x@-y.com" and "x@a_b.com" through).
-        return at > 0 && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
+        // RFC 5322's dot-atom: no dot at the end of the local part either (MailAddress refuses one at its start or two in a row).
+        return at > 0 && address[at - 1] != '.' && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
                && domain.Length > 0 && domain.Contains('.')
                && domain.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-'
                                                  && label.EnumerateRunes().All(IsLabelCharacter));
@@ -59,11 +60,12 @@ public sealed class TenantUser
         || System.Text.Rune.GetUnicodeCategory(r) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
 
     /// <summary>
-    /// The stored form of an address: trimmed and lower-cased. (Not composed to Unicode NFC: the service runs with invariant
+    /// The stored form of an address: spaces trimmed from either end, lower-cased. Only spaces: a control character at an
+    /// end (a CR or LF a client left on) makes the address invalid rather than disappearing. (Not composed to Unicode NFC: the service runs with invariant
     /// globalization, which has no normalization, so "é" as one code point and as "e" plus a combining accent stay two
     /// addresses.)
     /// </summary>
-    public static string Canonical(string email) => email.Trim().ToLowerInvariant();
+    public static string Canonical(string email) => email.Trim(' ').ToLowerInvariant();
 
     private static string Truncate(string? value) => value is null ? string.Empty : value.Length <= 60 ? value : value[..60] + "…";
 }

@@ -35,6 +35,13 @@ public sealed class TenantUserTests
     [InlineData("ceo@exa_mple.com")]
     [InlineData("ceo@exa!mple.com")]
     [InlineData("ceo@\ud83d\ude00.com")]
+    // A control character is refused, not trimmed away (a CR or LF at either end was stored as the address without it).
+    [InlineData("ceo@acme.com\n")]
+    [InlineData("\rceo@acme.com")]
+    [InlineData("\tceo@acme.com")]
+    [InlineData("ceo@acme.com\u0085")]
+    // A local part may not end with a dot (RFC 5322 dot-atom; one starting with a dot or holding two was refused already).
+    [InlineData("ceo.@acme.com")]
     public void AnAddressWithAnInvisibleCharacter_OrADomainOutsideLettersDigitsAndHyphens_IsRefused(string address)
     {
         // Each of these would be a second user who looks like ceo@acme.com (or a domain no mail reaches).
@@ -50,4 +57,7 @@ public sealed class TenantUserTests
     [InlineData("\u7528\u6237@\u4f8b\u5b50.\u5e7f\u544a")]
     public void OrdinaryAndInternationalAddresses_AreKept(string address) =>
         Assert.Equal(address.ToLowerInvariant(), TenantUser.NormalizeEmail(address));
+
+    [Fact]
+    public void SpacesAtEitherEnd_AreTrimmed() => Assert.Equal("ceo@acme.com", TenantUser.NormalizeEmail("  CEO@acme.com "));
 }
