@@ -78,16 +78,14 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             return Refuse(context, StatusCodes.Status413PayloadTooLarge);
         }
 
+        if (request.ContentType is { } declaredType && NamesCharsetOtherThanUtf8(declaredType))
+        {
+            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                "The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).");
+        }
+
         if (request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var mediaType) && mediaType.Charset.HasValue)
         {
-            // (Not a media type at all: not a charset question; the route's [Consumes] answers 415 for what it cannot read.)
-            var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset);
-            if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
-            {
-                return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-                    "The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).");
-            }
-
             if (mediaType.Charset != "utf-8")
             {
                 mediaType.Charset = "utf-8";
@@ -101,6 +99,34 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         }
 
         return next(context);
+    }
+
+    /// <summary>
+    /// Whether any <c>charset</c> parameter of the header names other than UTF-8 (any spelling of it, quoted or not). Every
+    /// parameter is looked at, however the header is punctuated: MVC's reader is lenient (<c>application/json;;charset=x</c>,
+    /// a second <c>charset</c>) where the strict parser gives up or takes the first.
+    /// </summary>
+    private static bool NamesCharsetOtherThanUtf8(string contentType)
+    {
+        if (!contentType.Contains("charset", StringComparison.OrdinalIgnoreCase))
+        {
+            return false; // the common case, read without allocating
+        }
+
+        foreach (var part in contentType.Split(';'))
+        {
+            var equals = part.IndexOf('=');
+            if (equals > 0 && part.AsSpan(0, equals).Trim().Equals("charset", StringComparison.OrdinalIgnoreCase))
+            {
+                var charset = HeaderUtilities.RemoveQuotes(part.AsSpan(equals + 1).Trim().ToString());
+                if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static long HeaderBytes(IHeaderDictionary headers)

@@ -173,9 +173,27 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData("application/json; charset=latin1")]
+    // Every charset the header names counts, however it is spelt around it (a probe: these two were read as UTF-8, 201).
+    [InlineData("application/json;;charset=latin1")]
+    [InlineData("application/json; charset=utf-8; charset=latin1")]
+    public async Task ACharsetOtherThanUtf8_Anywhere_Is415(string contentType)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await client.PostAsync("/v2/apps", content);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Http.AssertV2Error(JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "unsupported_media_type");
+        Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == new Domain.Common.TenantId(tenant.TenantId)))));
+    }
+
+    [Theory]
     [InlineData("application/json; charset=UTF-8")]
     [InlineData("application/json; charset=\"utf-8\"")] // a quoted parameter value is the same value (RFC 9110 §5.6.6)
     [InlineData("application/json;charset=utf8")]
+    [InlineData("application/json; charset=utf-8;")]
     public async Task ExplicitUtf8Charset_IsAccepted(string contentType)
     {
         var tenant = await service.NewTenantAsync();
