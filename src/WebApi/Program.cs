@@ -184,7 +184,11 @@ public partial class Program
         // Numbers are numbers: "5" for an integer field is a 400, and the OpenAPI schema says integer.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         builder.Services
-            .AddControllers(o => o.Filters.Add(new SingleValuedQueryFilter()))
+            .AddControllers(o =>
+            {
+                o.Filters.Add(new SingleValuedQueryFilter());
+                o.Filters.Add(new JsonBodyTextFilter());
+            })
             .AddJsonOptions(o =>
             {
                 o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;

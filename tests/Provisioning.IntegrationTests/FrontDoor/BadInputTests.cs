@@ -22,6 +22,12 @@ public sealed class BadInputTests(ServiceFixture service)
         { "/v2/provisioningkeys", """{"displayName":"p\u0000"}""", "displayName", "v2" },
         { "/v1.1/apps", """{"name":"v1\u0000"}""", "name", "v1" },
         { "/v1.1/serviceaccounts", """{"name":"v1\u0007"}""", "name", "v1" },
+        // Anywhere in the body, also in a field the route does not read (a probe: these were 201).
+        { "/v2/apps", """{"displayName":"ok","zzz":"a\u0000"}""", "zzz", "v2" },
+        { "/v2/apps", """{"displayName":"ok","settings":{"zzz":"a\u0001"}}""", "settings.zzz", "v2" },
+        { "/v2/apps", """{"displayName":"ok","z\u0002z":1}""", "z\\u0002z", "v2" },
+        { "/v2/serviceaccounts", """{"displayName":"ok","tags":["a","b\u0000"]}""", "tags[1]", "v2" },
+        { "/v1.1/apps", """{"name":"ok","zzz":"\u0000"}""", "zzz", "v1" },
     };
 
     [Theory]
@@ -48,7 +54,38 @@ public sealed class BadInputTests(ServiceFixture service)
         { "POST", "/v2/apps", """{"displayName":"bad\ud800"}""", "displayName", "v2" },
         { "POST", "/v1.1/apps", """{"name":"ok","metadata":{"k":"x\udfff"}}""", "metadata", "v1" },
         { "PATCH", "/v2/tenants/self", """{"logoUrl":"https://logo.example.com/\ud800.png"}""", "logoUrl", "v2" },
+        { "POST", "/v2/apps", """{"displayName":"ok","zzz":"\ud800"}""", "zzz", "v2" },
+        { "POST", "/v1.1/apps", """{"name":"ok","zzz":{"y":"\udc00"}}""", "zzz.y", "v1" },
+        { "PATCH", "/v2/tenants/self", """{"zzz":"\ud800"}""", "zzz", "v2" },
     };
+
+    [Theory]
+    [InlineData(new byte[] { 0xff, 0xfe }, false)]
+    [InlineData(new byte[] { 0xc3, 0x28 }, true)]
+    public async Task BytesThatAreNotUtf8_Are400_InAFieldTheRouteDoesNotReadAndInAName(byte[] bad, bool inName)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var body = inName
+            ? [.. "{\""u8, .. bad, .. "\":1,\"displayName\":\"ok\"}"u8]
+            : (byte[])[.. "{\"displayName\":\"ok\",\"zzz\":\""u8, .. bad, .. "\"}"u8];
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync("/v2/apps", content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.Contains("must be valid Unicode text (UTF-8", Http.Titles(JsonNode.Parse(text)!));
+        var tenantId = new Domain.Common.TenantId(tenant.TenantId);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == tenantId)));
+    }
+
+    [Fact]
+    public async Task FieldsTheRouteDoesNotRead_MayHoldAnyText_TabsLineBreaksAndEmojiIncluded()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        await client.PostJsonAsync("/v2/apps", """{"displayName":"ok","note":"line one\r\nline\ttwo \ud83d\ude00","extra":{"é":["x",1,true,null]}}""", HttpStatusCode.Created);
+    }
 
     [Theory]
     [MemberData(nameof(LoneSurrogateCases))]
