@@ -175,19 +175,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     /// </summary>
     private static async Task<byte[]> FingerprintAsync(HttpContext context)
     {
-        // Held in memory, never spooled to a temporary file: a body may carry a secret (a provisioning key).
-        context.Request.EnableBuffering(bufferThreshold: (int)Hosting.RequestLimitsMiddleware.MaxBodyBytes + 1);
+        // Read whole into memory (never a temporary file: a body may carry a secret) and read again by the binder.
+        var body = await Hosting.BufferedBody.ReadAsync(context.Request, context.RequestAborted);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var head = $"{context.Request.Method}\n{SentPath(context)}{context.Request.QueryString}\n{context.Request.Headers[OnBehalfOfMiddleware.Header]}\n";
         hash.AppendData(Encoding.UTF8.GetBytes(head));
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            hash.AppendData(chunk, 0, read);
-        }
-
-        context.Request.Body.Position = 0;
+        hash.AppendData(body.GetBuffer(), 0, (int)body.Length);
         return hash.GetHashAndReset();
     }
 
