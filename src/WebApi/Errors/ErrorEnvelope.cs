@@ -72,6 +72,7 @@ public static class ErrorEnvelope
         404 => ("not_found", "Not found."),
         405 => ("method_not_allowed", "This method is not allowed on this route."),
         406 => ("not_acceptable", "Only application/json responses are available."),
+        408 => ("request_timeout", "The request body stopped arriving; send it again, whole."),
         409 => ("conflict", "The request conflicts with the current state."),
         411 => ("length_required", "A request with a body needs Content-Length or chunked transfer encoding."),
         413 => ("request_entity_too_large", "The request body is larger than 100 KB."),

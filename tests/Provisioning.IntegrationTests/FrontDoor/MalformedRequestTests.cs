@@ -150,6 +150,21 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         await client.GetJsonAsync(survivor);
     }
 
+    [Fact]
+    public async Task ABodyThatStopsComingIn_Is408RequestTimeout_InTheEnvelope_AndNothingIsWritten()
+    {
+        var tenant = await service.NewTenantAsync();
+        var authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+        // 10 of the 100 bytes it announced, then nothing: the server gives up after its minimum data rate's grace (5 s).
+        var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(
+            $"POST /v2/apps HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\nContent-Type: application/json\r\n" +
+            "Content-Length: 100\r\n\r\n{\"display"));
+        Assert.StartsWith("HTTP/1.1 408 ", head);
+        Http.AssertV2Error(JsonNode.Parse(body)!, "request_timeout"); // was bad_request, which errors.md did not list for 408
+        var tenantId = new Domain.Common.TenantId(tenant.TenantId);
+        Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == tenantId))));
+    }
+
     private async Task<(string Head, string Body)> SendRawAsync(byte[] request)
     {
         using var client = new TcpClient();
