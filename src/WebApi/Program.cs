@@ -156,8 +156,7 @@ public partial class Program
             .AddPolicyScheme(AuthenticationSchemes.Default, "Basic, bearer token or JWT", o => o.ForwardDefaultSelector = context =>
             {
                 var authorization = context.Request.Headers.Authorization.ToString();
-                return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                       && AuthenticationSchemes.LooksLikeJwt(authorization["Bearer ".Length..].Trim())
+                return AuthenticationSchemes.BearerJwt(authorization) is not null
                     ? AuthenticationSchemes.Jwt
                     : AuthenticationSchemes.Credentials;
             })

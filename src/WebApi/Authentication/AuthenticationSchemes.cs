@@ -13,4 +13,11 @@ public static class AuthenticationSchemes
 
     /// <summary>True when a bearer value has the three dot-separated parts of a JWS compact token.</summary>
     public static bool LooksLikeJwt(string token) => token.Count(c => c == '.') == 2;
+
+    /// <summary>The JWT of an <c>Authorization: Bearer &lt;jwt&gt;</c> header (what <see cref="Jwt"/> reads), else null.</summary>
+    public static string? BearerJwt(string authorization) =>
+        authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authorization["Bearer ".Length..].Trim() is var token
+        && LooksLikeJwt(token)
+            ? token
+            : null;
 }

@@ -65,12 +65,11 @@ public static class PresentedCredentials
     public static string? KeyIdOf(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            && AuthenticationSchemes.LooksLikeJwt(authorization["Bearer ".Length..].Trim()))
+        if (AuthenticationSchemes.BearerJwt(authorization) is { } jwt)
         {
             try
             {
-                return KeyId.TryParse(new JsonWebToken(authorization["Bearer ".Length..].Trim()).Kid, out var kid, out _) ? kid.Value : null;
+                return KeyId.TryParse(new JsonWebToken(jwt).Kid, out var kid, out _) ? kid.Value : null;
             }
             catch (ArgumentException)
             {

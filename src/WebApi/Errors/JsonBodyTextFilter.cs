@@ -17,7 +17,7 @@ public sealed class JsonBodyTextFilter : IAsyncResourceFilter
     public Task OnResourceExecutionAsync(ResourceExecutingContext context, ResourceExecutionDelegate next)
     {
         var request = context.HttpContext.Request;
-        return (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        return BufferedBody.IsSent(request)
                && context.ActionDescriptor.Parameters.Any(p => p.BindingInfo?.BindingSource == BindingSource.Body)
             ? CheckThenBindAsync(context, next)
             : next(); // no body: nothing to read, and no state machine on the way to the GETs

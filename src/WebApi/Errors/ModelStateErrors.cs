@@ -51,7 +51,7 @@ public static partial class ModelStateErrors
 
         if (field is "" or "$" || isBodyParameter)
         {
-            var hasBody = context.HttpContext.Request.ContentLength is > 0 || context.HttpContext.Request.Headers.TransferEncoding.Count > 0;
+            var hasBody = Hosting.BufferedBody.IsSent(context.HttpContext.Request);
             return hasBody ? "The request body must be a JSON object." : "A JSON request body is required.";
         }
 

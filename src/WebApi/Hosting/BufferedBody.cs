@@ -9,6 +9,9 @@ namespace Provisioning.WebApi.Hosting;
 /// </summary>
 public static class BufferedBody
 {
+    /// <summary>Whether the request says it has a body (a length over 0, or chunks).</summary>
+    public static bool IsSent(HttpRequest request) => request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0;
+
     /// <summary>The request's body as a seekable stream positioned at its start (read in now, once per request).</summary>
     public static async Task<MemoryStream> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {

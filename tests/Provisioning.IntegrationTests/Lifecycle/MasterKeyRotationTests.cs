@@ -127,12 +127,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             return protector.IsUnderCurrentKey((byte[])(await read.ExecuteScalarAsync())!);
         }
 
-        await using var holder = new NpgsqlConnection(database);
-        await holder.OpenAsync();
-        await using (var hold = new NpgsqlCommand($"BEGIN; SELECT 1 FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}' FOR UPDATE", holder))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
+        await using var held = await HeldRow.LockAsync(database, "api_keys", ServiceFixture.RootKeyId);
 
         // Held past the wait: the rotation says how many are left, and the check value stays where it was.
         var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
@@ -177,10 +172,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // Held for less than the wait: the rotation waits for it and finishes.
         var rotating = rotation.RotateAsync(batchSize: 2, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(30));
         await Task.Delay(500);
-        await using (var release = new NpgsqlCommand("COMMIT", holder))
-        {
-            await release.ExecuteNonQueryAsync();
-        }
+        await held.ReleaseAsync();
 
         Assert.Equal(1, await rotating);
         Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None));

@@ -1,5 +1,4 @@
 using System.Net;
-using Npgsql;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Persistence;
@@ -18,46 +17,22 @@ public sealed class DeadlockTests(ServiceFixture service)
     [InlineData(true)]
     public async Task AServiceAccountsKeyCreate_AndTheAppsDelete_TakeTheirLocksInOneOrder_AndAnswerInTurn(bool withIdempotencyKey)
     {
-        var tenant = await service.NewTenantAsync();
-        using var account = tenant.Client();
-        var appId = await account.CreateAppAsync("deadlocked");
-        var serviceAccount = await account.CreateServiceAccountAsync();
-        await account.PutJsonAsync($"/v2/serviceaccounts/{serviceAccount.Id}/apps/{appId}", null);
-        using var asServiceAccount = service.Basic(serviceAccount.Key);
+        var (tenant, account, appId, _, asServiceAccount) = await GrantedAppAsync();
+        using var disposeAccount = account;
+        using var disposeServiceAccount = asServiceAccount;
 
         // The order that deadlocked, made certain: the key create locks its grant, then waits for the tenant's row (held
         // here); the delete comes next. It removed the app and waited for the grant (its cascade) while the key create,
         // once the tenant's row was free, needed the app's row. Now it waits for the grant before anything else.
-        await using var holder = new NpgsqlConnection(service.ConnectionString);
-        await holder.OpenAsync();
-        await using (var hold = new NpgsqlCommand($"BEGIN; SELECT 1 FROM tenants WHERE id = '{tenant.TenantId}' FOR UPDATE", holder))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
-
-        var waitingBefore = await WaitingForLocksAsync();
-        using var create = new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys") { Content = Http.Json(new { displayName = "racing" }) };
-        if (withIdempotencyKey)
-        {
-            create.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        }
-
-        var created = asServiceAccount.SendAsync(create);
-        await UntilAsync(async () => await WaitingForLocksAsync() > waitingBefore);
-        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}");
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId);
+        var waitingBefore = await held.WaitingAsync();
+        var created = asServiceAccount.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys")
+            { Content = Http.Json(new { displayName = "racing" }) }, withIdempotencyKey));
+        await held.UntilWaitingAsync(waitingBefore + 1);
         var requestId = "deadlock-" + Guid.NewGuid().ToString("N");
-        delete.Headers.Add("X-Request-Id", requestId);
-        if (withIdempotencyKey)
-        {
-            delete.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        }
-
-        var deleted = account.SendAsync(delete);
-        await UntilAsync(async () => await WaitingForLocksAsync() > waitingBefore + 1);
-        await using (var release = new NpgsqlCommand("COMMIT", holder))
-        {
-            await release.ExecuteNonQueryAsync();
-        }
+        var deleted = account.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"), withIdempotencyKey, requestId));
+        await held.UntilWaitingAsync(waitingBefore + 2);
+        await held.ReleaseAsync();
 
         using var createAnswer = await created;
         using var deleteAnswer = await deleted;
@@ -82,39 +57,20 @@ public sealed class DeadlockTests(ServiceFixture service)
     [InlineData(true)]
     public async Task ARequestPostgreSqlRollsBackForADeadlock_RunsAgain_AndAnswersAsIfNothingHappened(bool withIdempotencyKey)
     {
-        var tenant = await service.NewTenantAsync();
-        using var account = tenant.Client();
-        var appId = await account.CreateAppAsync("deadlocked");
-        var serviceAccount = await account.CreateServiceAccountAsync();
-        await account.PutJsonAsync($"/v2/serviceaccounts/{serviceAccount.Id}/apps/{appId}", null);
-        using var asServiceAccount = service.Basic(serviceAccount.Key);
+        var (tenant, account, appId, serviceAccount, asServiceAccount) = await GrantedAppAsync();
+        using var disposeAccount = account;
+        using var disposeServiceAccount = asServiceAccount;
 
         // A deadlock with this test's own transaction: it holds the tenant's row; the key create locks its grant and
         // waits for that row; this transaction then asks for the grant. The key create, waiting longer, is the one
         // PostgreSQL rolls back (40P01), and this transaction goes on and commits.
-        await using var holder = new NpgsqlConnection(service.ConnectionString);
-        await holder.OpenAsync();
-        await using (var hold = new NpgsqlCommand($"BEGIN; SELECT 1 FROM tenants WHERE id = '{tenant.TenantId}' FOR UPDATE", holder))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
-
-        var waitingBefore = await WaitingForLocksAsync();
-        using var create = new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys") { Content = Http.Json(new { displayName = "racing" }) };
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId);
+        var waitingBefore = await held.WaitingAsync();
         var requestId = "deadlock-" + Guid.NewGuid().ToString("N");
-        create.Headers.Add("X-Request-Id", requestId);
-        if (withIdempotencyKey)
-        {
-            create.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        }
-
-        var created = asServiceAccount.SendAsync(create);
-        await UntilAsync(async () => await WaitingForLocksAsync() > waitingBefore);
-        await using (var cycle = new NpgsqlCommand(
-            $"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{serviceAccount.Id}' FOR UPDATE; COMMIT", holder))
-        {
-            await cycle.ExecuteNonQueryAsync();
-        }
+        var created = asServiceAccount.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys")
+            { Content = Http.Json(new { displayName = "racing" }) }, withIdempotencyKey, requestId));
+        await held.UntilWaitingAsync(waitingBefore + 1);
+        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{serviceAccount.Id}' FOR UPDATE; COMMIT");
 
         using var answer = await created;
         Assert.True(answer.StatusCode == HttpStatusCode.Created, $"{answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
@@ -129,16 +85,29 @@ public sealed class DeadlockTests(ServiceFixture service)
             && line.Contains(requestId, StringComparison.Ordinal));
     }
 
-    private Task<int> WaitingForLocksAsync() => Sql.CountAsync(service.ConnectionString,
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-
-    private static async Task UntilAsync(Func<Task<bool>> condition)
+    /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>
+    private async Task<(TestTenant Tenant, HttpClient Account, string AppId, TestServiceAccount ServiceAccount, HttpClient AsServiceAccount)> GrantedAppAsync()
     {
-        for (var i = 0; i < 200 && !await condition(); i++)
+        var tenant = await service.NewTenantAsync();
+        var account = tenant.Client();
+        var appId = await account.CreateAppAsync("deadlocked");
+        var serviceAccount = await account.CreateServiceAccountAsync();
+        await account.PutJsonAsync($"/v2/serviceaccounts/{serviceAccount.Id}/apps/{appId}", null);
+        return (tenant, account, appId, serviceAccount, service.Basic(serviceAccount.Key));
+    }
+
+    private static HttpRequestMessage Keyed(HttpRequestMessage request, bool withIdempotencyKey, string? requestId = null)
+    {
+        if (requestId is not null)
         {
-            await Task.Delay(25);
+            request.Headers.Add("X-Request-Id", requestId);
         }
 
-        Assert.True(await condition(), "the requests did not reach the lock waits this test arranges");
+        if (withIdempotencyKey)
+        {
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        }
+
+        return request;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using Npgsql;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Persistence;
@@ -34,25 +33,12 @@ public sealed class ParallelIdenticalChangesTests(ServiceFixture service)
             _ => ("apps", appId, $"/v2/apps/{appId}", (object)new { displayName = "renamed" }, "app.updated"),
         };
 
-        await using var holder = new NpgsqlConnection(service.ConnectionString);
-        await holder.OpenAsync();
-        await using (var hold = new NpgsqlCommand($"BEGIN; SELECT 1 FROM {table} WHERE id = '{rowId}' FOR UPDATE", holder))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
-
-        var waitingBefore = await WaitingForLocksAsync();
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, table, rowId);
+        var waitingBefore = await held.WaitingAsync();
         var first = account.PatchAsync(path, Http.Json(body));
         var second = account.PatchAsync(path, Http.Json(body));
-        for (var i = 0; i < 200 && await WaitingForLocksAsync() < waitingBefore + 2; i++)
-        {
-            await Task.Delay(25);
-        }
-
-        await using (var release = new NpgsqlCommand("COMMIT", holder))
-        {
-            await release.ExecuteNonQueryAsync();
-        }
+        await held.UntilWaitingAsync(waitingBefore + 2);
+        await held.ReleaseAsync();
 
         foreach (var answer in new[] { await first, await second })
         {
@@ -82,7 +68,4 @@ public sealed class ParallelIdenticalChangesTests(ServiceFixture service)
         var child = await account.ProvisionAsync();
         return ("tenants", child.Id, $"/v2/tenants/{child.Id}", new { name = "renamed" }, "tenant.updated");
     }
-
-    private Task<int> WaitingForLocksAsync() => Sql.CountAsync(service.ConnectionString,
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
 }

@@ -88,19 +88,11 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
         await account.PatchJsonAsync($"/v2/tenants/{child.Id}", new { contacts = 500 });
         using var asChild = service.Client(child);
 
-        await using var holder = new Npgsql.NpgsqlConnection(service.ConnectionString);
-        await holder.OpenAsync();
-        await using (var hold = new Npgsql.NpgsqlCommand($"BEGIN; SELECT 1 FROM tenants WHERE id = '{child.Id}' FOR UPDATE", holder))
-        {
-            await hold.ExecuteNonQueryAsync();
-        }
-
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", child.Id);
+        var waitingBefore = await held.WaitingAsync();
         var sentBack = asChild.PatchJsonAsync("/v2/tenants/self", new { contacts = 500, settings = new { chat = new { color = "red" } } });
-        await Task.Delay(1000); // it has read 500 and waits for the row
-        await using (var lower = new Npgsql.NpgsqlCommand($"UPDATE tenants SET contacts = 100 WHERE id = '{child.Id}'; COMMIT", holder))
-        {
-            await lower.ExecuteNonQueryAsync();
-        }
+        await held.UntilWaitingAsync(waitingBefore + 1); // it has read 500 and waits for the row
+        await held.ExecuteAsync($"UPDATE tenants SET contacts = 100 WHERE id = '{child.Id}'; COMMIT");
 
         await sentBack;
         var after = (await account.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;

@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace Provisioning.IntegrationTests.Fixtures;
+
+/// <summary>
+/// A row locked (<c>SELECT … FOR UPDATE</c>) by a transaction of the test's own, on a connection of its own, so that a
+/// test can make requests wait for it in an order it chooses; <see cref="ReleaseAsync"/> (or disposing) ends it.
+/// </summary>
+public sealed class HeldRow : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly string _database;
+
+    private HeldRow(NpgsqlConnection connection, string database)
+    {
+        _connection = connection;
+        _database = database;
+    }
+
+    /// <summary>Locks the row of <paramref name="table"/> whose <c>id</c> is <paramref name="id"/> (names the test's, never input).</summary>
+    public static async Task<HeldRow> LockAsync(string database, string table, string id)
+    {
+        var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var hold = new NpgsqlCommand($"BEGIN; SELECT 1 FROM {table} WHERE id = '{id}' FOR UPDATE", connection);
+        await hold.ExecuteNonQueryAsync();
+        return new HeldRow(connection, database);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> in the holding transaction (which may wait, or end it with its own COMMIT).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, _connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Commits the holding transaction: whatever waited for the row goes on.</summary>
+    public Task ReleaseAsync() => ExecuteAsync("COMMIT");
+
+    /// <summary>How many sessions of this database wait for a lock now.</summary>
+    public Task<int> WaitingAsync() => Sql.CountAsync(_database,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+
+    /// <summary>Waits (up to 5 s) until at least <paramref name="count"/> sessions wait for a lock; fails the test if none come.</summary>
+    public async Task UntilWaitingAsync(int count)
+    {
+        for (var i = 0; i < 200 && await WaitingAsync() < count; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.True(await WaitingAsync() >= count, "the requests did not reach the lock waits this test arranges");
+    }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}
