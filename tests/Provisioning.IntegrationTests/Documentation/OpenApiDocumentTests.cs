@@ -179,4 +179,16 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
         Assert.Contains("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("\"url\":\"openapi/v1.json\"", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task ADocumentNameThatIsNotServed_IsAnUnknownRoute_NotAPlainTextEchoOfTheName()
+    {
+        // The OpenAPI endpoint answered other names itself: 404 text/plain "No OpenAPI document with the name '<name>' was
+        // found.", the caller's text echoed and outside the error contract (a probe).
+        var tenant = await service.NewTenantAsync();
+        Http.AssertV2Error(await tenant.Client().GetJsonAsync("/openapi/v2.json", HttpStatusCode.NotFound), "not_found");
+        using var anonymous = await service.Anonymous().GetAsync("/openapi/%3Cb%3Ex%3C%2Fb%3E.json");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.DoesNotContain("<b>", await anonymous.Content.ReadAsStringAsync());
+    }
 }
