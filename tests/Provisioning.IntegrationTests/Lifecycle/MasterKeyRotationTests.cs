@@ -171,7 +171,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         // Held for less than the wait: the rotation waits for it and finishes.
         var rotating = rotation.RotateAsync(batchSize: 2, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(30));
-        await Task.Delay(500);
+        await held.UntilWaitingAsync(1); // its second pass is waiting for the held row (not a fixed pause that may end before)
         await held.ReleaseAsync();
 
         Assert.Equal(1, await rotating);
