@@ -24,7 +24,7 @@ public static class DisplayName
             return $"{field} must not be blank.";
         }
 
-        if (trimmed.Length > MaxLength && trimmed.EnumerateRunes().Count() > MaxLength)
+        if (Text.IsLongerThan(trimmed, MaxLength))
         {
             return $"{field} must be at most {MaxLength} characters.";
         }

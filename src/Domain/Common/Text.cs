@@ -21,6 +21,12 @@ public static class Text
         && value.AsSpan().IndexOfAnyInRange('\u202a', '\u202e') < 0
         && value.AsSpan().IndexOfAnyInRange('\u2066', '\u2069') < 0;
 
+    /// <summary>
+    /// Whether <paramref name="value"/> has more than <paramref name="max"/> characters, counted as people and PostgreSQL's
+    /// <c>varchar(n)</c> count them: in code points (an emoji is one character, two UTF-16 units). Every length rule uses it.
+    /// </summary>
+    public static bool IsLongerThan(string value, int max) => value.Length > max && value.EnumerateRunes().Count() > max;
+
     public static bool IsValidFreeText(string value)
     {
         foreach (var c in value)

@@ -235,7 +235,7 @@ public sealed class Tenant
     private static string NormalizeLogoUrl(string value, string field)
     {
         var trimmed = value.Trim();
-        if (trimmed.Length > MaxLogoUrlLength)
+        if (Text.IsLongerThan(trimmed, MaxLogoUrlLength))
         {
             throw new DomainRuleException(field, $"{field} must be at most {MaxLogoUrlLength} characters.");
         }

@@ -75,7 +75,7 @@ public static class TenantSettings
                 {
                     target.Remove(key);
                 }
-                else if (value.Length > MaxValueLength)
+                else if (Text.IsLongerThan(value, MaxValueLength))
                 {
                     throw new DomainRuleException($"settings.{feature}.{key}", $"settings.{feature}.{key} must be at most {MaxValueLength} characters.");
                 }
@@ -131,7 +131,7 @@ public static class TenantSettings
 
     private static void CheckName(string name, string field)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > MaxNameLength)
+        if (string.IsNullOrWhiteSpace(name) || Text.IsLongerThan(name, MaxNameLength))
         {
             throw new DomainRuleException(field, $"{field}: setting names must be 1-{MaxNameLength} characters, not only spaces.");
         }

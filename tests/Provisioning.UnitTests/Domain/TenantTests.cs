@@ -13,6 +13,27 @@ public sealed class TenantTests
             g => (Dictionary<string, string?>?)g.ToDictionary(v => v.Key, v => v.Value));
 
     [Fact]
+    public void Lengths_CountCharacters_AsNamesAndPostgreSqlDo_NotUtf16Units()
+    {
+        // Setting names and values and the logo URL were measured in UTF-16 units, names in characters: 4,096 emoji (one
+        // character each, two units) were refused as a value "over 4096 characters" (a probe).
+        const string Emoji = "\U0001F600";
+        static string Times(string s, int n) => string.Concat(Enumerable.Repeat(s, n));
+        var root = Tenant.CreateRoot("Root", Now);
+
+        var child = root.CreateChild("Child", null, 0, null, Settings(("chat", Times(Emoji, TenantSettings.MaxNameLength), Times(Emoji, TenantSettings.MaxValueLength))), Now);
+        Assert.Equal(Times(Emoji, TenantSettings.MaxValueLength), child.OwnSettings["chat"][Times(Emoji, TenantSettings.MaxNameLength)]);
+        Assert.Equal("settings.chat.k", Assert.Throws<DomainRuleException>(() =>
+            child.ChangeSettings(Settings(("chat", "k", Times(Emoji, TenantSettings.MaxValueLength + 1))))).Field);
+        Assert.Throws<DomainRuleException>(() => child.ChangeSettings(Settings(("chat", Times(Emoji, TenantSettings.MaxNameLength + 1), "v"))));
+
+        var path = "https://cdn.example.com/";
+        var longest = path + Times(Emoji, Tenant.MaxLogoUrlLength - path.Length);
+        Assert.True(child.ChangeLogo(longest));
+        Assert.Equal("logoUrl", Assert.Throws<DomainRuleException>(() => child.ChangeLogo(longest + "a")).Field);
+    }
+
+    [Fact]
     public void EachChange_SaysWhetherTheValueIsAnotherThanItWas()
     {
         var root = Tenant.CreateRoot("Root", Now);
