@@ -50,6 +50,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages(context =>
 {
     var status = context.HttpContext.Response.StatusCode;
+    HeadRequests.NameHeadWhereGetIsAllowed(context.HttpContext.Response);
     var (code, title) = ErrorEnvelope.ForStatus(status);
     return ErrorEnvelope.WriteAsync(context.HttpContext, status, code, title);
 });

@@ -17,4 +17,15 @@ public static class HeadRequests
 
         return next(context);
     }
+
+    /// <summary>On a 405, names HEAD in <c>Allow</c> wherever routing named GET (routing knows HEAD only as the GET it became).</summary>
+    public static void NameHeadWhereGetIsAllowed(HttpResponse response)
+    {
+        if (response.StatusCode == StatusCodes.Status405MethodNotAllowed && response.Headers.Allow.ToString() is { Length: > 0 } allow
+            && allow.Split(',', StringSplitOptions.TrimEntries) is var methods
+            && methods.Contains(HttpMethods.Get) && !methods.Contains(HttpMethods.Head))
+        {
+            response.Headers.Allow = string.Join(", ", methods.Append(HttpMethods.Head).Order(StringComparer.Ordinal));
+        }
+    }
 }

@@ -41,5 +41,13 @@ public sealed class HeadRequestsTests(ServiceFixture service)
         using var noGet = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/tenants/{tenant.TenantId}/users/a%40example.com"));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, noGet.StatusCode);
         Assert.Equal(["DELETE"], noGet.Content.Headers.Allow);
+
+        // And a 405 where there is a GET names HEAD among the methods it has (errors.md; it said "GET, POST").
+        foreach (var (path, allowed) in new[] { ("/v2/apps", new[] { "GET", "HEAD", "POST" }), ("/v1.1/apps", ["GET", "HEAD", "POST"]), ($"/v2/apps/{appId}", ["DELETE", "GET", "HEAD", "PATCH"]) })
+        {
+            using var refused = await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, path));
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+            Assert.Equal(allowed, refused.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        }
     }
 }
