@@ -72,7 +72,10 @@ public static partial class ModelStateErrors
 
         if (entry.Errors.Any(e => e.ErrorMessage.StartsWith(Contracts.NotNullConverter<object>.NullRefused, StringComparison.Ordinal)))
         {
-            return $"{field} cannot be null: leave it out to keep it as it is.";
+            // A create has nothing to keep (a probe read "keep it as it is" on a POST as a promise).
+            return HttpMethods.IsPost(context.HttpContext.Request.Method)
+                ? $"{field} cannot be null: give it a value or leave it out."
+                : $"{field} cannot be null: leave it out to keep it as it is.";
         }
 
         if (entry.Errors.Any(e => e.ErrorMessage == Contracts.SafeStringConverter.NotAString))

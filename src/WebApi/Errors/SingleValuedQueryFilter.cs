@@ -35,10 +35,7 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
 
             if (name.StartsWith("filter[", StringComparison.OrdinalIgnoreCase) && !FiltersOf(context.ActionDescriptor).Contains(name))
             {
-                var known = FiltersOf(context.ActionDescriptor);
-                throw new RequestValidationException(name, known.Count == 0
-                    ? $"{name} is not a filter of this route (it has none)."
-                    : $"{name} is not a filter of this route (it has {string.Join(", ", known.Order(StringComparer.Ordinal))}).");
+                throw new RequestValidationException(name, FilterProblem(name, context.ActionDescriptor));
             }
 
             if (name.StartsWith("page[", StringComparison.OrdinalIgnoreCase) && !(PageParameters.Contains(name) && IsCursorPaged(context.ActionDescriptor)))
@@ -56,6 +53,22 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                 throw new RequestValidationException(name, $"{name} must be a whole number.");
             }
         }
+    }
+
+    private static string FilterProblem(string name, ActionDescriptor action)
+    {
+        var known = FiltersOf(action);
+        if (known.Count > 0)
+        {
+            return $"{name} is not a filter of this route (it has {string.Join(", ", known.Order(StringComparer.Ordinal))}).";
+        }
+
+        // A v1.1 list filters by a plain parameter (?serviceAccountId=…): say so rather than "it has none".
+        var inner = name["filter[".Length..].TrimEnd(']');
+        return action.Parameters.Any(p => p.BindingInfo?.BindingSource == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Query
+                                          && string.Equals(p.BindingInfo.BinderModelName ?? p.Name, inner, StringComparison.OrdinalIgnoreCase))
+            ? $"{name} is not a filter of this route: it takes {inner}=… instead."
+            : $"{name} is not a filter of this route (it has none).";
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<ActionDescriptor, HashSet<string>> Filters = new();
