@@ -165,6 +165,15 @@ public static class OpenApiSetup
                     // Request fields are optional on the wire; missing required ones are 400s from the validators. (Also when
                     // the type is first met as a field with a converter, above: app settings, which required all nine.)
                     schema.Required?.Clear();
+
+                    // A request that clears a field with a null (a tenant's logoUrl, maxApps, maxTenants) stays open here,
+                    // though the service refuses a field it does not have: NSwag's C# client leaves a null property out,
+                    // and its AdditionalProperties ({"maxApps": null}: no budget) is the one way it has to send one.
+                    if (type.GetProperties().Any(p => p.IsDefined(typeof(NullableValueAttribute), inherit: false)))
+                    {
+                        schema.AdditionalPropertiesAllowed = true;
+                        schema.AdditionalProperties = null;
+                    }
                 }
 
                 return Task.CompletedTask;

@@ -164,6 +164,27 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData("/v2/tenants/{tenant}", """{"logo_url":"https://cdn.example.com/new.png"}""", "logo_url")] // the create's DailyStory name
+    [InlineData("/v2/tenants/{tenant}", """{"name":"Renamed","max_apps":3}""", "max_apps")]
+    [InlineData("/v2/serviceaccounts/{sa}", """{"name":"Renamed"}""", "name")]
+    public async Task AFieldAChangeWouldDrop_Is400NamingIt_AndChangesNothing(string route, string body, string field)
+    {
+        // Ignored, it answered 200 with nothing changed: a DailyStory-style client sending logo_url believed the logo changed
+        // (a probe). Our own change routes take only their fields, as the key-state route does.
+        using var root = (await service.NewTenantAsync()).Client();
+        var child = await root.ProvisionAsync(new { logo_url = "https://cdn.example.com/old.png" }, name: "Unchanged");
+        var sa = await root.CreateServiceAccountAsync("Unchanged account");
+        var refused = await root.PatchJsonAsync(route.Replace("{tenant}", child.Id).Replace("{sa}", sa.Id), Http.Json(body), HttpStatusCode.BadRequest);
+        Assert.Equal($"{field} is not a field of this request.", Http.Titles(refused));
+
+        var tenant = (await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!;
+        Assert.Equal("Unchanged", (string?)tenant["name"]);
+        Assert.Equal("https://cdn.example.com/old.png", (string?)tenant["logoUrl"]);
+        Assert.Null(tenant["maxApps"]);
+        Assert.Equal("Unchanged account", (string?)(await root.GetJsonAsync($"/v2/serviceaccounts/{sa.Id}"))["serviceAccount"]!["displayName"]);
+    }
+
+    [Theory]
     [InlineData("/v2/apps", """{"displayName":"a","displayName":"b"}""", "displayName is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":"a","metadata":{"k":1,"k":2}}""", "metadata.k is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":true,"useAnimalNames":false}}""", "settings.useAnimalNames is given more than once.")]

@@ -14096,7 +14096,7 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// A body with only a display name (service accounts).
+    /// A body with only a display name (service accounts); any other field is a 400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class DisplayNameRequest
@@ -14104,15 +14104,6 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string? DisplayName { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 
@@ -14833,7 +14824,7 @@ namespace Provisioning.Client
     /// <summary>
     /// `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants`
     /// <br/>may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other
-    /// <br/>fields have no null (400).
+    /// <br/>fields have no null (400). Any other field is a 400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateTenantRequest

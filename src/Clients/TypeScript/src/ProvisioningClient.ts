@@ -6206,11 +6206,9 @@ export interface CreateKeyRequest {
     [key: string]: any;
 }
 
-/** A body with only a display name (service accounts). */
+/** A body with only a display name (service accounts); any other field is a 400 naming it. */
 export interface DisplayNameRequest {
     displayName?: string | undefined;
-
-    [key: string]: any;
 }
 
 /** The empty object some routes answer with. */
@@ -6451,7 +6449,7 @@ export interface UpdateAppRequest {
     [key: string]: any;
 }
 
-/** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other fields have no null (400). */
+/** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other fields have no null (400). Any other field is a 400 naming it. */
 export interface UpdateTenantRequest {
     name?: string;
     logoUrl?: string | undefined;

@@ -7,8 +7,10 @@ namespace Provisioning.WebApi.Contracts;
 /// <summary>
 /// <c>PATCH /v2/tenants/{id}</c>: absent fields are left alone; <c>logoUrl</c>, <c>maxApps</c> and <c>maxTenants</c>
 /// may be null (no logo, no budget of its own); in <c>settings</c> a null value removes the tenant's own value; the other
-/// fields have no null (400).
+/// fields have no null (400). Any other field is a 400 naming it.
 /// </summary>
+// (Ignored, logo_url — the create's DailyStory spelling — answered 200 with the logo unchanged: a probe.)
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateTenantRequest(
     [property: NotNull("name")] string? Name,
     [property: NullableValue(JsonSchemaType.String, "uri")] JsonElement LogoUrl,
