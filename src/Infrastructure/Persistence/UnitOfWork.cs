@@ -5,6 +5,7 @@ using Npgsql;
 using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
+using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Common;
 
 namespace Provisioning.Infrastructure.Persistence;
@@ -17,10 +18,15 @@ namespace Provisioning.Infrastructure.Persistence;
 /// do <see cref="LeadingStatement"/>s that no command took. A leading statement's refusal (a taken Idempotency-Key, a
 /// used-up budget, a suspended tenant), wherever in the transaction it surfaced, leaves as what it means
 /// (<see cref="LeadingStatement.Refusals"/>), an <see cref="ExpectedException"/>.
+/// <para>Each run first asks whether the caller's credential may still act (<see cref="Credential.IsUsableAt"/>, as
+/// authentication does): a request is authenticated when its headers arrive, and its body may come minutes later, after
+/// the key was deleted, disabled or expired or its tenant suspended — those revocations hold for a write by the time it
+/// runs. From the cache, which every revocation has left on every instance before it was answered; outside the
+/// transaction, so that a lookup in the database (a cache not trusted) holds no second connection of the pool.</para>
 /// </summary>
 internal sealed class UnitOfWork(
     ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, Credentials.RevocationBarrier barrier, CommitTail tail,
-    ILogger<UnitOfWork> logger) : IUnitOfWork
+    ICallerContext callers, TimeProvider clock, ILogger<UnitOfWork> logger) : IUnitOfWork
 {
     /// <summary>How many times a transaction PostgreSQL rolled back for a conflict (<see cref="TransientConflict"/>) is run.</summary>
     internal const int Attempts = 3;
@@ -78,6 +84,7 @@ internal sealed class UnitOfWork(
 
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
+        await EnsureTheCallerMayStillActAsync(cancellationToken);
         T result;
         string? revoked = null;
         db.MayHaveRevokedCredentials = false;
@@ -148,6 +155,16 @@ internal sealed class UnitOfWork(
     }
 
     public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>Refuses the work as authentication would now: 401 for a key gone, disabled or expired; 403 for a suspended tenant.</summary>
+    private async Task EnsureTheCallerMayStillActAsync(CancellationToken cancellationToken)
+    {
+        if (callers.Current is { } caller
+            && (await credentials.FindAsync(caller.KeyId, cancellationToken) is not { } credential || !credential.IsUsableAt(clock.GetUtcNow())))
+        {
+            throw new UnauthorizedException("Missing or invalid credentials.");
+        }
+    }
 
     /// <summary>
     /// The statements and the COMMIT in one batch. Npgsql then sees the connection outside a transaction, so disposing

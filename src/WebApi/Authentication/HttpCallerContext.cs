@@ -11,7 +11,9 @@ public sealed class HttpCallerContext(IHttpContextAccessor accessor) : ICallerCo
     public const string ActingTenantItem = "provisioning.acting-tenant";
     private Caller? _caller;
 
-    public Caller Caller => _caller ??= Build() ?? throw new UnauthorizedException("Missing or invalid credentials.");
+    public Caller Caller => Current ?? throw new UnauthorizedException("Missing or invalid credentials.");
+
+    public Caller? Current => _caller ??= Build();
 
     public string? RequestId => accessor.HttpContext?.TraceIdentifier;
 

@@ -26,12 +26,14 @@ public sealed class BehaviorTests
     private sealed class FixedCaller(Caller caller) : ICallerContext
     {
         public Caller Caller => caller;
+        public Caller? Current => caller;
         public string? RequestId => null;
     }
 
     private sealed class NoCaller : ICallerContext
     {
         public Caller Caller => throw new UnauthorizedException("none");
+        public Caller? Current => null;
         public string? RequestId => null;
     }
 
