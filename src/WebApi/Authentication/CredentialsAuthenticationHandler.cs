@@ -10,7 +10,7 @@ namespace Provisioning.WebApi.Authentication;
 
 /// <summary>
 /// Basic <c>keyId:secret</c> for any key; for tenant tokens <c>Bearer &lt;token&gt;</c> and Basic with the token as
-/// password and any user name that is not a key id (DailyStory documents <c>api</c>; empty works too). Secrets are compared in constant time; failures say nothing about why.
+/// password and any user name (DailyStory documents <c>api</c>; empty works too). Secrets are compared in constant time; failures say nothing about why.
 /// </summary>
 public sealed class CredentialsAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,

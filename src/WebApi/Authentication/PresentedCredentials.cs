@@ -23,7 +23,8 @@ public static class PresentedCredentials
 
     /// <summary>
     /// Basic <c>keyId:secret</c> for any key; a tenant token (<c>keyId.secret</c>) as <c>Bearer</c>, or as Basic's password
-    /// with any user name that is not a key id (DailyStory documents <c>api</c>; empty works too).
+    /// with any user name (DailyStory documents <c>api</c>; empty works too; API.md §2), one shaped like a key id included.
+    /// A password that reads as a token is one: a key's secret never does (it holds no dot).
     /// </summary>
     public static Form Read(string? authorization, out KeyId keyId, out string secret)
     {
@@ -41,13 +42,18 @@ public static class PresentedCredentials
                 return Form.Malformed;
             }
 
+            if (TenantToken.TryParse(password, out keyId, out secret))
+            {
+                return Form.Credentials;
+            }
+
             if (KeyId.TryParse(user, out keyId, out _))
             {
                 secret = password;
                 return Form.Credentials;
             }
 
-            return TenantToken.TryParse(password, out keyId, out secret) ? Form.Credentials : Form.Malformed;
+            return Form.Malformed;
         }
 
         if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
