@@ -5,7 +5,8 @@ namespace Provisioning.Domain.Credentials;
 /// <summary>Key expiry: <c>expiresAt</c> is in the future and at most ten years ahead; from that instant the key stops working.</summary>
 public static class KeyLifetime
 {
-    public static readonly TimeSpan Longest = TimeSpan.FromDays(3653);
+    /// <summary>How far ahead at most: ten calendar years (a fixed 3,653 days is ten years and a day in some decades).</summary>
+    public const int LongestYears = 10;
 
     /// <summary>Returns <paramref name="expiresAt"/> when acceptable at <paramref name="now"/>; otherwise a 400 naming <c>expiresAt</c>.</summary>
     public static DateTimeOffset? Check(DateTimeOffset? expiresAt, DateTimeOffset now)
@@ -20,7 +21,7 @@ public static class KeyLifetime
             throw new DomainRuleException("expiresAt", "expiresAt must be in the future.");
         }
 
-        if (at > now + Longest)
+        if (at > now.AddYears(LongestYears))
         {
             throw new DomainRuleException("expiresAt", "expiresAt must be at most 10 years ahead.");
         }
