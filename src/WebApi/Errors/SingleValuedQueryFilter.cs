@@ -43,6 +43,13 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                 throw new RequestValidationException(name, PageProblem(name, context.ActionDescriptor));
             }
 
+            if (OffsetParameters.Contains(name) && !IsOffsetPaged(context.ActionDescriptor))
+            {
+                throw new RequestValidationException(name, IsCursorPaged(context.ActionDescriptor)
+                    ? $"{name}: this list pages with page[size] and page[after] or page[before]."
+                    : $"{name}: this route is not paged; it answers all of its items at once.");
+            }
+
             if (string.IsNullOrWhiteSpace(values[0]) && NeverEmpty.Contains(name))
             {
                 throw new RequestValidationException(name, $"{name} is given without a value; leave it out to not filter by it.");
@@ -92,10 +99,14 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
     /// </summary>
     private static string PageProblem(string name, ActionDescriptor action) =>
         IsCursorPaged(action) ? $"{name} is not a paging parameter of this route (it has {string.Join(", ", PageParameters.Order(StringComparer.Ordinal))})."
-        : action.Parameters.Any(p => p.ParameterType == typeof(Contracts.V1.V1PageQuery)) ? $"{name}: this list pages with limit and offset."
+        : IsOffsetPaged(action) ? $"{name}: this list pages with limit and offset."
         : $"{name}: this route is not paged; it answers all of its items at once.";
 
     private static bool IsCursorPaged(ActionDescriptor action) => action.Parameters.Any(p => p.ParameterType == typeof(Contracts.PageQuery));
+
+    private static readonly HashSet<string> OffsetParameters = new(StringComparer.OrdinalIgnoreCase) { "limit", "offset" };
+
+    private static bool IsOffsetPaged(ActionDescriptor action) => action.Parameters.Any(p => p.ParameterType == typeof(Contracts.V1.V1PageQuery));
 
     private static bool IsDecimal(string value)
     {

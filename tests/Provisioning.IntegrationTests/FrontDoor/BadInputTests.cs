@@ -229,9 +229,19 @@ public sealed class BadInputTests(ServiceFixture service)
     // A member a paged list does not have: a caller paging by number read the first page forever.
     [InlineData("/v2/apps?page[number]=2", "page[number] is not a paging parameter of this route (it has page[after], page[before], page[size]).", "v2")]
     [InlineData("/v1.1/apps?page[size]=2", "page[size]: this list pages with limit and offset.", "v1")]
+    // And limit/offset where no list pages by them: v1.1 key lists are not paged (a caller asking for five, or for
+    // offset -3, was answered all of them), v2 lists page by cursor.
+    [InlineData("/v1.1/serviceaccounts/{sa}/keys?limit=5", "limit: this route is not paged; it answers all of its items at once.", "v1")]
+    [InlineData("/v1.1/serviceaccounts/{sa}/keys?offset=-3", "offset: this route is not paged; it answers all of its items at once.", "v1")]
+    [InlineData("/v2/apps?limit=5", "limit: this list pages with page[size] and page[after] or page[before].", "v2")]
     public async Task AQueryParameterGivenTwiceEmptyMalformedOrUnknown_Is400NamingIt(string url, string title, string envelope)
     {
         using var root = service.Root();
+        if (url.Contains("{sa}", StringComparison.Ordinal))
+        {
+            url = url.Replace("{sa}", (await root.CreateServiceAccountAsync()).Id);
+        }
+
         var json = await root.GetJsonAsync(url, HttpStatusCode.BadRequest);
         Assert.StartsWith(title, envelope == "v1" ? (string?)json["error"]!["description"] : Http.Titles(json));
     }
