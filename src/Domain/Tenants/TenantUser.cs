@@ -37,7 +37,7 @@ public sealed class TenantUser
     {
         // An address is a name people read: no control character and no bidirectional override (Text.IsValidName), and
         // nothing invisible (a BOM, a zero-width space, a soft hyphen: a second ceo@acme.com that looks the same).
-        if (address.Length is 0 or > MaxEmailLength || !Text.IsValidName(address) || Text.HasInvisible(address)
+        if (address.Length == 0 || Text.IsLongerThan(address, MaxEmailLength) || !Text.IsValidName(address) || Text.HasInvisible(address)
             || !MailAddress.TryCreate(address, out var parsed) || parsed.Address != address)
         {
             return false;

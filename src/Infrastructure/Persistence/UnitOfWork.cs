@@ -159,12 +159,32 @@ internal sealed class UnitOfWork(
     /// <summary>Refuses the work as authentication would now: 401 for a key gone, disabled or expired; 403 for a suspended tenant.</summary>
     private async Task EnsureTheCallerMayStillActAsync(CancellationToken cancellationToken)
     {
-        if (callers.Current is { } caller
-            && (await credentials.FindAsync(caller.KeyId, cancellationToken) is not { } credential || !credential.IsUsableAt(clock.GetUtcNow())))
+        if (callers.Current is not { } caller)
         {
-            throw new UnauthorizedException("Missing or invalid credentials.");
+            return;
         }
+
+        var credential = await credentials.FindAsync(caller.KeyId, cancellationToken);
+        try
+        {
+            if (credential is not null && credential.IsUsableAt(clock.GetUtcNow()))
+            {
+                return;
+            }
+        }
+        catch (Domain.Tenants.TenantSuspendedException)
+        {
+            LogRevokedWhileUnderWay(caller, "its tenant or an ancestor was suspended");
+            throw;
+        }
+
+        LogRevokedWhileUnderWay(caller, "it was deleted, disabled or has expired");
+        throw new UnauthorizedException();
     }
+
+    // A key revoked while its request was under way (a slow body): worth a line for whoever is cleaning up after a leak.
+    private void LogRevokedWhileUnderWay(Caller caller, string why) =>
+        logger.LogWarning("A change by key {KeyId} was refused: {Why} while its request was under way", caller.KeyId.Value, why);
 
     /// <summary>
     /// The statements and the COMMIT in one batch. Npgsql then sees the connection outside a transaction, so disposing

@@ -11,7 +11,7 @@ public sealed class HttpCallerContext(IHttpContextAccessor accessor) : ICallerCo
     public const string ActingTenantItem = "provisioning.acting-tenant";
     private Caller? _caller;
 
-    public Caller Caller => Current ?? throw new UnauthorizedException("Missing or invalid credentials.");
+    public Caller Caller => Current ?? throw new UnauthorizedException();
 
     public Caller? Current => _caller ??= Build();
 

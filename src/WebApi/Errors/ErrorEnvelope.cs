@@ -66,7 +66,7 @@ public static class ErrorEnvelope
     public static (string Code, string Title) ForStatus(int status) => status switch
     {
         400 => ("bad_request", "The request is not valid."),
-        401 => ("unauthorized", "Missing or invalid credentials."),
+        401 => ("unauthorized", Application.Common.Exceptions.UnauthorizedException.Credentials),
         402 => ("payment_required", "The tenant has reached its plan limit."),
         403 => ("forbidden", "This credential is not allowed to do that."),
         404 => ("not_found", "Not found."),

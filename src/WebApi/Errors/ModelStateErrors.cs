@@ -72,9 +72,10 @@ public static partial class ModelStateErrors
 
         if (entry.Errors.Any(e => e.ErrorMessage.StartsWith(Contracts.NotNullConverter<object>.NullRefused, StringComparison.Ordinal)))
         {
-            // A create has nothing to keep (a probe read "keep it as it is" on a POST as a promise).
+            // A create has nothing to keep (a probe read "keep it as it is" on a POST as a promise), and leaving out a field
+            // it requires is no better: no advice.
             return HttpMethods.IsPost(context.HttpContext.Request.Method)
-                ? $"{field} cannot be null: give it a value or leave it out."
+                ? $"{field} cannot be null."
                 : $"{field} cannot be null: leave it out to keep it as it is.";
         }
 

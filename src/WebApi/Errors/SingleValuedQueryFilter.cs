@@ -72,8 +72,9 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
 
         // A v1.1 list filters by a plain parameter (?serviceAccountId=…): say so rather than "it has none".
         var inner = name["filter[".Length..].TrimEnd(']');
-        return action.Parameters.Any(p => p.BindingInfo?.BindingSource == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Query
-                                          && string.Equals(p.BindingInfo.BinderModelName ?? p.Name, inner, StringComparison.OrdinalIgnoreCase))
+        return inner.Length > 0
+               && action.Parameters.Any(p => p.BindingInfo?.BindingSource == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Query
+                                             && string.Equals(p.BindingInfo.BinderModelName ?? p.Name, inner, StringComparison.OrdinalIgnoreCase))
             ? $"{name} is not a filter of this route: it takes {inner}=… instead."
             : $"{name} is not a filter of this route (it has none).";
     }

@@ -27,6 +27,9 @@ public sealed class BootstrapRootTenantCommandValidatorTests
         { new(null, "act_0123456789ABCDEF01234567", null), "KeyId must be 'act_' followed by 24 lowercase hex characters (or unset, for a fresh one)." },
         { new(null, "act_0123", null), "KeyId must be 'act_' followed by 24 lowercase hex characters (or unset, for a fresh one)." },
         { new(null, null, new string('s', BootstrapRootTenantCommandValidator.MinSecretLength - 1)), "Secret must be at least 32 characters (it is also an HS256 key)." },
+        // Basic's password is read as a tenant token first (any user name may come with a token): a secret of that form
+        // would be taken for one.
+        { new(null, null, "act_0123456789abcdef01234567.0123456789abcdef"), "Secret must not have a tenant token's form (an act_ key id, a dot, more)." },
     };
 
     /// <summary>Each message begins with the property's name: the start-up check prefixes it with the section to name the setting.</summary>

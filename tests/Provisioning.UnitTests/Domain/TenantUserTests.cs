@@ -25,6 +25,18 @@ public sealed class TenantUserTests
         Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail(new string('\u00e9', 33) + "@example.com"));
     }
 
+    [Fact]
+    public void TheWholeAddress_IsAtMost254Characters_CountedAsEveryOtherLength()
+    {
+        // Counted in UTF-16 units, an address of letters outside the BMP (mathematical bold, 2 units each) was refused
+        // at 228 characters (Text.IsLongerThan: one rule for every length).
+        var label = string.Concat(Enumerable.Repeat("\U0001D400", 31));
+        string Address(int letters) => new string('a', 64) + "@" + string.Concat(Enumerable.Repeat(label + ".", 5)) + new string('b', letters) + ".com";
+        Assert.Equal(254, Address(25).EnumerateRunes().Count());
+        Assert.Equal(Address(25), TenantUser.NormalizeEmail(Address(25)));
+        Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail(Address(26)));
+    }
+
     [Theory]
     [InlineData("\ufeffceo@acme.com")]
     [InlineData("ceo\u200b@acme.com")]

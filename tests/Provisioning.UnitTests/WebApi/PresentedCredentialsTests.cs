@@ -19,6 +19,9 @@ public sealed class PresentedCredentialsTests
         { Basic(KeyId, "anything"), KeyId },
         { Basic("api", KeyId + ".secret"), KeyId },
         { Basic("", KeyId + ".secret"), KeyId },
+        // A token with any user name, a key id's shape too: the token's key is the one named (and counted by the guard).
+        { Basic("svc_fedcba9876543210fedcba98", KeyId + ".secret"), KeyId },
+        { Basic("svc_fedcba9876543210fedcba98", "a-key-secret"), "svc_fedcba9876543210fedcba98" },
         { "Bearer " + KeyId + ".secret", KeyId },
         { "bearer " + KeyId + ".secret", KeyId },
         { "Bearer " + B64Url($$"""{"alg":"HS256","kid":"{{KeyId}}"}""") + "." + B64Url("""{"scope":"account"}""") + ".c2ln", KeyId },

@@ -31,5 +31,9 @@ public sealed class BootstrapRootTenantCommandValidator : AbstractValidator<Boot
             .When(c => !string.IsNullOrEmpty(c.Secret))
             .OverridePropertyName(nameof(BootstrapRootTenantCommand.Secret))
             .WithMessage($"Secret must be at least {MinSecretLength} characters (it is also an HS256 key).");
+        RuleFor(c => c.Secret)
+            .Must(secret => !TenantToken.TryParse(secret!, out _, out _))
+            .When(c => !string.IsNullOrEmpty(c.Secret) && c.Secret.Length >= MinSecretLength)
+            .WithMessage("Secret must not have a tenant token's form (an act_ key id, a dot, more).");
     }
 }
