@@ -167,8 +167,21 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v2/tenants/{tenant}", """{"logo_url":"https://cdn.example.com/new.png"}""", "logo_url")] // the create's DailyStory name
     [InlineData("/v2/tenants/{tenant}", """{"name":"Renamed","max_apps":3}""", "max_apps")]
     [InlineData("/v2/serviceaccounts/{sa}", """{"name":"Renamed"}""", "name")]
+    [InlineData("POST /v2/keys", """{"displayName":"k","expires_at":"2030-01-01T00:00:00Z"}""", "expires_at")] // a key that never expires
+    [InlineData("POST /v2/provisioningkeys", """{"displayName":"k","expiry":"2030-01-01T00:00:00Z"}""", "expiry")]
     public async Task AFieldAChangeWouldDrop_Is400NamingIt_AndChangesNothing(string route, string body, string field)
     {
+        if (route.StartsWith("POST ", StringComparison.Ordinal))
+        {
+            using var client = (await service.NewTenantAsync()).Client();
+            var path = route["POST ".Length..];
+            async Task<int> KeysAsync() => (await client.GetJsonAsync(path)).AsObject().First().Value!.AsArray().Count; // {"keys"|"provisioningKeys":[…]}
+            var before = await KeysAsync();
+            Assert.Equal($"{field} is not a field of this request.", Http.Titles(await client.PostJsonAsync(path, Http.Json(body), HttpStatusCode.BadRequest)));
+            Assert.Equal(before, await KeysAsync());
+            return;
+        }
+
         // Ignored, it answered 200 with nothing changed: a DailyStory-style client sending logo_url believed the logo changed
         // (a probe). Our own change routes take only their fields, as the key-state route does.
         using var root = (await service.NewTenantAsync()).Client();

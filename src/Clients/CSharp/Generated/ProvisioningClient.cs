@@ -14072,7 +14072,7 @@ namespace Provisioning.Client
 
     /// <summary>
     /// Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years
-    /// <br/>ahead; absent or null: never).
+    /// <br/>ahead; absent or null: never). Any other field is a 400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class CreateKeyRequest
@@ -14083,15 +14083,6 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
         public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 

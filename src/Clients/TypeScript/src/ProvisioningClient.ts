@@ -6198,12 +6198,10 @@ export interface CreateAppRequest {
     [key: string]: any;
 }
 
-/** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). */
+/** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). Any other field is a 400 naming it. */
 export interface CreateKeyRequest {
     displayName?: string | undefined;
     expiresAt?: Date | undefined;
-
-    [key: string]: any;
 }
 
 /** A body with only a display name (service accounts); any other field is a 400 naming it. */

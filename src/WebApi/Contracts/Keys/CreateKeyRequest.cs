@@ -2,6 +2,8 @@ namespace Provisioning.WebApi.Contracts;
 
 /// <summary>
 /// Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years
-/// ahead; absent or null: never).
+/// ahead; absent or null: never). Any other field is a 400 naming it.
 /// </summary>
+// (Ignored, a misspelt expires_at made a key that never expires, answered 201.)
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateKeyRequest(string? DisplayName, DateTimeOffset? ExpiresAt);
