@@ -169,7 +169,7 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v2/serviceaccounts/{sa}", """{"name":"Renamed"}""", "name")]
     [InlineData("POST /v2/keys", """{"displayName":"k","expires_at":"2030-01-01T00:00:00Z"}""", "expires_at")] // a key that never expires
     [InlineData("POST /v2/provisioningkeys", """{"displayName":"k","expiry":"2030-01-01T00:00:00Z"}""", "expiry")]
-    public async Task AFieldAChangeWouldDrop_Is400NamingIt_AndChangesNothing(string route, string body, string field)
+    public async Task AFieldTheRouteWouldDrop_Is400NamingIt_AndChangesNothing(string route, string body, string field)
     {
         if (route.StartsWith("POST ", StringComparison.Ordinal))
         {
