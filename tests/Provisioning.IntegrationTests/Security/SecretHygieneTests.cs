@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Security;
@@ -35,6 +37,37 @@ public sealed class SecretHygieneTests(ServiceFixture service)
         {
             Assert.DoesNotContain(service.Factory.Logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
             Assert.DoesNotContain(bodies, body => body.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Secrets_NeverAppearInLogs_WithEveryCategoryAtTrace()
+    {
+        // An operator chasing a problem turns everything up: at Trace, MVC printed the action's arguments, and with them
+        // a provisioning request's key ("ProvisionTenantRequest { Name = …, Key = <secret>, … }") (a probe).
+        var database = await service.Postgres.CreateDatabaseAsync("trace_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        var settings = ServiceFixture.RootKeySettings(rateLimited: false);
+        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Database.Command", "Npgsql" })
+        {
+            settings[$"Logging:LogLevel:{category}"] = "Trace";
+        }
+
+        await using var instance = new ConfiguredServiceFactory(database, settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
+        using var root = await instance.CreateRootClientAsync();
+        var provisioningKey = (string)(await root.PostJsonAsync("/v2/provisioningkeys", new { displayName = "p" }, HttpStatusCode.Created))["provisioningKey"]!["secret"]!;
+        var child = await root.PostJsonAsync("/v2/tenants", new { name = "Traced", key = provisioningKey, logo_url = "https://cdn.example.com/l.png" }, HttpStatusCode.OK);
+        var token = (string)child["token"]!;
+        var accountKey = (string)(await root.PostJsonAsync("/v2/keys", new { displayName = "k" }, HttpStatusCode.Created))["key"]!["secret"]!;
+        using var wrong = instance.CreateClient();
+        wrong.DefaultRequestHeaders.Authorization = new("Bearer", token + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/v2/tenants/self")).StatusCode);
+        await root.PostJsonAsync("/v2/tenants", new { name = "Refused", key = provisioningKey + "x" }, HttpStatusCode.Unauthorized);
+
+        Assert.Contains(logs.Lines, line => line.StartsWith("Trace", StringComparison.Ordinal)); // Trace was on
+        foreach (var secret in new[] { provisioningKey, token.Split('.')[1], accountKey, ServiceFixture.RootSecret })
+        {
+            Assert.DoesNotContain(logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
         }
     }
 

@@ -19,6 +19,14 @@ public sealed record Credential(
     bool TenantSuspended = false,
     bool IsTenantToken = false)
 {
+    /// <summary>Printed without the secret (held in plaintext here).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"KeyId = {KeyId}, Kind = {Kind}, TenantId = {TenantId}, Disabled = {Disabled}, ExpiresAt = {ExpiresAt}, ")
+            .Append($"TenantSuspended = {TenantSuspended}, IsTenantToken = {IsTenantToken}, Secret = (secret)");
+        return true;
+    }
+
     /// <summary>
     /// The one rule for whether a verified credential may act now: a disabled or expired key is refused as if it did not
     /// exist (the caller answers 401); a key of a suspended tenant is known but refused (403 <c>tenant_suspended</c>).

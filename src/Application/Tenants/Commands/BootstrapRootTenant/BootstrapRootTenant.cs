@@ -22,6 +22,13 @@ public sealed record BootstrapRootTenantCommand(string? TenantName, string? KeyI
 
     /// <summary>The root's name: <see cref="TenantName"/>, or <see cref="DefaultTenantName"/> when that is blank.</summary>
     public string RootName => string.IsNullOrWhiteSpace(TenantName) ? DefaultTenantName : TenantName;
+
+    /// <summary>Printed without the secret.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"TenantName = {TenantName}, KeyId = {KeyId}, Secret = {(Secret is null ? "null" : "(secret)")}");
+        return true;
+    }
 }
 
 public sealed class BootstrapRootTenantCommandHandler(

@@ -24,6 +24,13 @@ public sealed record ProvisionTenantCommand(
     IReadOnlyDictionary<string, Dictionary<string, string?>?>? Settings) : ICommand<ProvisionedTenantDto>, IAuditedCommand
 {
     public AuditEventType EventType => AuditEventType.TenantProvisioned;
+
+    /// <summary>Printed without the key (a secret), as every message and request that holds one.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Name = {Name}, Key = {(Key is null ? "null" : "(secret)")}, LogoUrl = {LogoUrl}, Contacts = {Contacts}");
+        return true;
+    }
 }
 
 public sealed class ProvisionTenantCommandHandler(
