@@ -138,6 +138,14 @@ public static class DependencyInjection
     /// revocation listener has an unpooled connection of its own, and the pool is cleared after migrating.</item>
     /// </list>
     /// </summary>
+    /// <summary>
+    /// Why a connection string does not parse, without Npgsql's text: that names the keyword it could not set, which is a
+    /// piece of the password when an unquoted one holds a ';' ("Couldn't set topsecretpart").
+    /// </summary>
+    public const string InvalidConnectionString =
+        "ConnectionStrings:" + ConnectionStringName + " is not a valid PostgreSQL connection string: a keyword Npgsql does not know, " +
+        "or a value of the wrong type (a value holding ';' or '=', such as a password, must be in double quotes).";
+
     public static string WithDefaults(string connectionString)
     {
         System.Data.Common.DbConnectionStringBuilder given;
@@ -150,7 +158,7 @@ public static class DependencyInjection
         catch (ArgumentException e)
         {
             // "Format of the initialization string does not conform to specification starting at index 124", or an unknown key.
-            throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not a valid PostgreSQL connection string ({e.Message.TrimEnd('.')}).", e);
+            throw new InvalidOperationException(InvalidConnectionString, e);
         }
 
         bool Unset(string key) => !given.ContainsKey(key) && !given.ContainsKey(key.Replace(" ", string.Empty, StringComparison.Ordinal));

@@ -36,6 +36,12 @@ public sealed class PublicUrls
                     $"{BaseUrlSetting} must be an absolute http(s) URL without query or fragment, such as https://api.example.com/sc; it is '{configured}'.");
             }
 
+            // Not echoed: it holds a password. Every answer's Location and paging links would carry it.
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                throw new StartupException($"{BaseUrlSetting} must not hold a user name or password: every Location and paging link carries it.");
+            }
+
             _publicBaseUrl = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
         }
 

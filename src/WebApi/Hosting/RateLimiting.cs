@@ -31,6 +31,12 @@ public static class RateLimiting
     {
         var permits = StartupChecks.Run(() => configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>()?.PermitsPerMinute)
             ?? new RateLimitOptions().PermitsPerMinute;
+        if (permits < 0)
+        {
+            // Read as "off" (the limiter's and the failed-attempt guard's), a typo would have turned the brute-force guard off.
+            throw new StartupException($"{RateLimitOptions.Section}:PermitsPerMinute must be 0 (no limit) or more; it is {permits}.");
+        }
+
         services.AddSingleton(new FailedAttempts(permits));
         services.AddRateLimiter(options =>
         {

@@ -56,7 +56,7 @@ public static class StartupChecks
                                          || e.Message.StartsWith("Provisioning:", StringComparison.Ordinal)
                                          || e.Message.Contains("pending migrations", StringComparison.Ordinal) => e.Message,
         ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
-            $"ConnectionStrings:Provisioning is not a valid PostgreSQL connection string ({e.Message}).",
+            Infrastructure.DependencyInjection.InvalidConnectionString,
         PostgresException { SqlState: "28P01" or "28000" } e =>
             $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}.",
         PostgresException { SqlState: "3D000" } e =>

@@ -88,6 +88,9 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         { "bootstrap tenant name too long", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey, ["Provisioning__Bootstrap__TenantName"] = new string('n', 101) }, "Provisioning:Bootstrap:TenantName must be at most 100 characters" },
         { "a connection string that does not parse", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x;Bogus", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey }, "ConnectionStrings:Provisioning is not a valid PostgreSQL connection string" },
         { "a switch that is not true or false", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey, ["Provisioning__Database__MigrateOnStartup"] = "maybe" }, "Failed to convert configuration value 'maybe' at 'Provisioning:Database:MigrateOnStartup'" },
+        { "a rate limit below zero (read as off, the brute-force guard with it)", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey, ["Provisioning__RateLimit__PermitsPerMinute"] = "-5" }, "Provisioning:RateLimit:PermitsPerMinute must be 0 (no limit) or more; it is -5." },
+        { "a public base URL with a password (every Location would carry it)", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey, ["Provisioning__PublicBaseUrl"] = "https://user:s3cretpw@api.example.com/sc" }, "Provisioning:PublicBaseUrl must not hold a user name or password" },
+        { "a connection string whose unquoted password holds ';' (its rest must not be echoed)", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x;Password=abc;TopSecretPart=1", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey }, "ConnectionStrings:Provisioning is not a valid PostgreSQL connection string: a keyword" },
         { "a number that is not one", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey, ["Provisioning__RateLimit__PermitsPerMinute"] = "abc" }, "Failed to convert configuration value 'abc' at 'Provisioning:RateLimit:PermitsPerMinute'" },
         { "nothing listens at the database's address", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Port=1;Database=x;Username=postgres;Timeout=3", ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey }, "PostgreSQL cannot be reached at 127.0.0.1:1" },
     };
@@ -99,6 +102,10 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         await using var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
         var exitCode = await process.WaitForExitAsync(ExitTimeout);
         AssertOneSentenceRefusal(because, exitCode, process, message);
+        foreach (var secret in new[] { "s3cretpw", "TopSecretPart" }) // what the rows above hide in a setting
+        {
+            Assert.DoesNotContain(secret, process.StandardOutput + process.StandardError, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]
