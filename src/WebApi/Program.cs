@@ -98,7 +98,16 @@ if (!generatingOpenApiDocument)
 }
 
 await databasePrepared;
-await StartupChecks.RunAsync(() => app.StartAsync(), app.Configuration);
+try
+{
+    await StartupChecks.RunAsync(() => app.StartAsync(), app.Configuration);
+}
+catch (StartupException) when (!generatingOpenApiDocument)
+{
+    app.AnnounceRootKey(listening: false); // a first start that made the root, then found its port taken
+    throw;
+}
+
 if (!generatingOpenApiDocument)
 {
     app.AnnounceRootKey();

@@ -96,13 +96,14 @@ public static class Startup
         app.Services.GetRequiredService<BootstrapOutcome>().Created = result;
         if (!string.IsNullOrEmpty(options.RootKeyFile))
         {
-            // Written at once, before the server binds, so a failure to listen cannot lose the only copy of the secret.
-            WriteRootKeyFile(options.RootKeyFile, new JsonObject
+            // Written at once, before the server binds, so a failure to listen cannot lose the only copy of the secret. A file
+            // that cannot be written does not stop the start (the root exists now): the key is printed, and only there.
+            app.Services.GetRequiredService<BootstrapOutcome>().KeyFileWritten = TryWriteRootKeyFile(options.RootKeyFile, new JsonObject
             {
                 ["tenantId"] = result.TenantId,
                 ["keyId"] = result.KeyId,
                 ["secret"] = result.Secret,
-            });
+            }, logger);
         }
     }
 
@@ -114,26 +115,30 @@ public static class Startup
 
     /// <summary>
     /// Once the server listens: records its URL in the root key file (every start, so the file follows the port) and,
-    /// after a first start that made the root key, prints the key once on the console (never through the logger).
+    /// after a first start that made the root key, prints the key once on the console (never through the logger). Also
+    /// when the server could not start (<paramref name="listening"/> false): the root was made, and its key would
+    /// otherwise be lost to a port taken on the first start.
     /// </summary>
-    public static void AnnounceRootKey(this WebApplication app)
+    public static void AnnounceRootKey(this WebApplication app, bool listening = true)
     {
         var options = app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
-        var url = ListeningUrl(app);
+        var url = listening ? ListeningUrl(app) : "(none: the server did not start, see below)";
         var file = options.RootKeyFile;
-        if (!string.IsNullOrEmpty(file) && File.Exists(file))
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Bootstrap");
+        if (listening && !string.IsNullOrEmpty(file) && File.Exists(file))
         {
             try
             {
                 if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject json)
                 {
                     json["url"] = url;
-                    WriteRootKeyFile(file, json);
+                    TryWriteRootKeyFile(file, json, logger);
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
             {
-                // Not ours to repair: the file was edited by hand.
+                // Not ours to repair (edited by hand, or no longer readable): the URL is a convenience, the server runs.
+                logger.LogWarning("Provisioning:Bootstrap:RootKeyFile {File} was not updated with the URL: {Reason}", file, e.Message);
             }
         }
 
@@ -153,10 +158,8 @@ public static class Startup
                tenantId: {created.TenantId}
                keyId:    {created.KeyId}
                secret:   {created.Secret}
-             {(string.IsNullOrEmpty(file) ? string.Empty : $"  (also written to {file})")}
-             Try it:
-               curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps
-
+             {(string.IsNullOrEmpty(file) || !outcome.KeyFileWritten ? string.Empty : $"  (also written to {file})")}
+             {(listening ? $"Try it:\n   curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps\n" : "The next start will not show it again.\n")}
             """);
     }
 
@@ -176,6 +179,21 @@ public static class Startup
             .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
             .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
             .TrimEnd('/');
+    }
+
+    /// <summary>Writes the file, or logs a Warning saying why it could not (a folder that is a file, a read-only disk, rights).</summary>
+    private static bool TryWriteRootKeyFile(string path, JsonObject json, ILogger logger)
+    {
+        try
+        {
+            WriteRootKeyFile(path, json);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Provisioning:Bootstrap:RootKeyFile {File} cannot be written: {Reason}", path, e.Message);
+            return false;
+        }
     }
 
     private static void WriteRootKeyFile(string path, JsonObject json)
@@ -209,4 +227,7 @@ public static class Startup
 public sealed class BootstrapOutcome
 {
     public BootstrapResult? Created { get; set; }
+
+    /// <summary>Whether the root key file holds the created key.</summary>
+    public bool KeyFileWritten { get; set; }
 }

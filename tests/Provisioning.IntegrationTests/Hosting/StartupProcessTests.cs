@@ -164,6 +164,50 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         var stderr = process.StandardError.Trim();
         Assert.True(exitCode == 1, $"exit code {exitCode}; stderr: {stderr}");
         Assert.Equal($"Provisioning cannot start: Cannot listen: Failed to bind to address http://127.0.0.1:{port}: address already in use (choose another address with --urls).", stderr);
+
+        // The database was prepared first, and on a first start that made the root and its key: printed all the same (it
+        // was lost — the next start says only that the root exists — when no root key file was set; a probe).
+        var keyId = Regex.Match(process.StandardOutput, @"keyId:\s+(act_[0-9a-f]{24})").Groups[1].Value;
+        var secret = Regex.Match(process.StandardOutput, @"secret:\s+(\S+)").Groups[1].Value;
+        Assert.True(keyId.Length > 0 && secret.Length > 0, process.StandardOutput);
+        await using var next = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
+        var url = await next.WaitUntilReadyAsync(ListeningUrl, TimeSpan.FromSeconds(90));
+        using var client = new HttpClient { BaseAddress = url };
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
+        Assert.DoesNotContain(secret, next.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARootKeyFileThatCannotBeWritten_IsAWarning_AndTheKeyIsPrinted_NotACrash()
+    {
+        // A folder that is a file: no user, root included, can write there (a read-only disk or a folder of another user
+        // did the same: an unhandled IOException, exit 134, and the key, already made, lost).
+        var blocker = Path.GetTempFileName();
+        try
+        {
+            var environment = new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__Provisioning"] = await service.Postgres.CreateDatabaseAsync("process_" + Guid.NewGuid().ToString("N")[..8]),
+                ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+                ["Provisioning__Bootstrap__RootKeyFile"] = Path.Combine(blocker, "root-key.json"),
+            };
+            await using var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
+            await process.WaitUntilReadyAsync(BannerUrl, TimeSpan.FromSeconds(90));
+            Assert.Contains("RootKeyFile", process.StandardOutput);
+            Assert.Matches(@"secret:\s+\S+", process.StandardOutput);
+            Assert.DoesNotContain("also written to", process.StandardOutput);
+
+            // A later start (the file still cannot be written): the URL is not recorded, the server runs.
+            await process.StopAsync();
+            await using var again = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
+            using var client = new HttpClient { BaseAddress = await again.WaitUntilReadyAsync(ListeningUrl, TimeSpan.FromSeconds(90)) };
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
     }
 
     private static void AssertOneSentenceRefusal(string because, int exitCode, ServiceProcess process, string message)
@@ -194,4 +238,11 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
 
     [GeneratedRegex(@"url:\s+(http://127\.0\.0\.1:\d+)")]
     private static partial Regex BannerUrlPattern();
+
+    /// <summary>Where a start that prints no banner listens (the host's "Now listening on" line).</summary>
+    private static Uri? ListeningUrl(string stdout) =>
+        ListeningPattern().Match(stdout) is { Success: true } match ? new Uri(match.Groups[1].Value) : null;
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningPattern();
 }
