@@ -29,7 +29,15 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         if (status >= 500 && !FaultLog.IsLogged(exception))
         {
             // Faults inside a command or query were logged by its pipeline, with the message's name (once is enough at 3 a.m.).
-            logger.LogError(exception, "Request failed with {Status}", status);
+            if (FaultLog.WantsStackTrace(exception))
+            {
+                logger.LogError(exception, "Request failed with {Status}", status);
+            }
+            else
+            {
+                logger.LogError("Request failed with {Status} ({Reason}; its stack trace is in the first such line this minute)", status, FaultLog.Reason(exception));
+            }
+
         }
 
         if (context.Response.HasStarted)

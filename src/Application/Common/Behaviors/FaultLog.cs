@@ -1,12 +1,56 @@
+using System.Collections.Concurrent;
+
 namespace Provisioning.Application.Common.Behaviors;
 
 /// <summary>
 /// Whether a fault has been logged already: a fault is logged once, where the most is known of it (the message being
-/// handled), not again by an outer handler or an outer message's pipeline.
+/// handled), not again by an outer handler or an outer message's pipeline. And whether its stack trace is worth logging
+/// again: during a database outage every request fails the same way, and 2,700 identical traces (16 MB in 7 s, a probe)
+/// bury the one line that matters; each failure is still one Error line, with its request id.
 /// </summary>
 public static class FaultLog
 {
     private const string Key = "Provisioning.FaultLogged";
+
+    /// <summary>How long after a fault's stack trace the same kind of fault is logged without one.</summary>
+    public static readonly TimeSpan StackEvery = TimeSpan.FromMinutes(1);
+
+    private static readonly ConcurrentDictionary<string, long> StackLoggedAt = new();
+
+    /// <summary>
+    /// True for the first fault of its kind (its type, and its innermost exception's type and message) in
+    /// <see cref="StackEvery"/>: log it with its stack trace; false for the repeats, logged with <see cref="Reason"/> only.
+    /// </summary>
+    public static bool WantsStackTrace(Exception exception)
+    {
+        var kind = $"{exception.GetType().FullName}|{Innermost(exception).GetType().FullName}|{Innermost(exception).Message}";
+        var now = Environment.TickCount64;
+        if (StackLoggedAt.TryGetValue(kind, out var last) && now - last < (long)StackEvery.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        if (StackLoggedAt.Count >= 1000)
+        {
+            StackLoggedAt.Clear(); // bounded: kinds whose message varies would otherwise pile up
+        }
+
+        StackLoggedAt[kind] = now;
+        return true;
+    }
+
+    /// <summary>What a repeat's line says instead of the stack trace: the innermost exception's message.</summary>
+    public static string Reason(Exception exception) => $"{Innermost(exception).GetType().Name}: {Innermost(exception).Message}";
+
+    private static Exception Innermost(Exception exception)
+    {
+        while (exception.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        return exception;
+    }
 
     public static bool IsLogged(Exception exception) => exception.Data.Contains(Key);
 

@@ -20,7 +20,16 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<Unha
         }
         catch (Exception ex) when (!IsExpected(ex) && !cancellationToken.IsCancellationRequested && !FaultLog.IsLogged(ex))
         {
-            logger.LogError(ex, "Unhandled {ExceptionType} while handling {MessageType}", ex.GetType().Name, typeof(TMessage).Name);
+            if (FaultLog.WantsStackTrace(ex))
+            {
+                logger.LogError(ex, "Unhandled {ExceptionType} while handling {MessageType}", ex.GetType().Name, typeof(TMessage).Name);
+            }
+            else
+            {
+                logger.LogError("Unhandled {ExceptionType} while handling {MessageType} ({Reason}; its stack trace is in the first such line this minute)",
+                    ex.GetType().Name, typeof(TMessage).Name, FaultLog.Reason(ex));
+            }
+
             FaultLog.MarkLogged(ex);
             throw;
         }
