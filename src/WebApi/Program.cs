@@ -37,6 +37,10 @@ static async Task<int> RunAsync(string[] args)
 var app = Program.CreateApp(args);
 var generatingOpenApiDocument = Program.GeneratingOpenApiDocument;
 var publicUrls = app.Services.GetRequiredService<PublicUrls>();
+if (!generatingOpenApiDocument)
+{
+    UnknownSettings.Warn(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Configuration"));
+}
 
 // The database is prepared (the EF model built, migrations, the master-key check, the root tenant) on another thread while
 // this one builds the pipeline and discovers the controllers: start-up is mostly CPU, and there are two cores to use. The

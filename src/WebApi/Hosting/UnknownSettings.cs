@@ -1,0 +1,46 @@
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// Settings under <c>Provisioning</c> that the service does not read. A misspelt one is otherwise ignored without a word:
+/// <c>Provisioning__TrustedProxy__0</c> (for <c>TrustedProxies</c>) left every client behind the load balancer in one
+/// rate-limit partition (a probe). Said at start as a Warning naming the setting, never its value.
+/// </summary>
+public static class UnknownSettings
+{
+    /// <summary>Every setting the service reads under <c>Provisioning</c> (a section's children count as it: arrays).</summary>
+    private static readonly string[] Known =
+    [
+        "Provisioning:Audit:RetentionDays",
+        BootstrapOptions.Section + ":KeyId",
+        BootstrapOptions.Section + ":RootKeyFile",
+        BootstrapOptions.Section + ":Secret",
+        BootstrapOptions.Section + ":TenantName",
+        DatabaseOptions.Section + ":MigrateOnStartup",
+        "Provisioning:Idempotency:RetentionHours",
+        Infrastructure.Security.JwtOptions.Section + ":Lifetime",
+        PublicUrls.BaseUrlSetting,
+        RateLimitOptions.Section + ":PermitsPerMinute",
+        "Provisioning:Retention:IntervalMinutes",
+        Infrastructure.Security.SecretsOptions.Section + ":MasterKey",
+        Infrastructure.Security.SecretsOptions.Section + ":PreviousMasterKeys",
+        PublicUrls.TrustedProxiesSection,
+    ];
+
+    /// <summary>The settings with a value under <c>Provisioning</c> that are none of <see cref="Known"/>, by name.</summary>
+    public static IEnumerable<string> In(IConfiguration configuration) =>
+        configuration.GetSection("Provisioning").AsEnumerable()
+            .Where(setting => setting.Value is not null)
+            .Select(setting => setting.Key)
+            .Where(name => !configuration.GetSection(name).GetChildren().Any()) // a section, not a setting (some sources give it "")
+            .Where(name => !Known.Any(known => name.Equals(known, StringComparison.OrdinalIgnoreCase)
+                                               || name.StartsWith(known + ":", StringComparison.OrdinalIgnoreCase)))
+            .Order(StringComparer.Ordinal);
+
+    public static void Warn(IConfiguration configuration, ILogger logger)
+    {
+        foreach (var name in In(configuration))
+        {
+            logger.LogWarning("{Setting} is not a setting of this service and is ignored: check its spelling (README, \"Configuration\")", name);
+        }
+    }
+}
