@@ -21,8 +21,9 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <para>Each run first asks whether the caller's credential may still act (<see cref="Credential.IsUsableAt"/>, as
 /// authentication does): a request is authenticated when its headers arrive, and its body may come minutes later, after
 /// the key was deleted, disabled or expired or its tenant suspended — those revocations hold for a write by the time it
-/// runs. From the cache, which every revocation has left on every instance before it was answered; outside the
-/// transaction, so that a lookup in the database (a cache not trusted) holds no second connection of the pool.</para>
+/// runs. From the cache, which a revocation clears on every instance before it is answered; outside the transaction, so
+/// that a lookup in the database (a cache not trusted) holds no second connection of the pool. What this leaves (a
+/// transaction's length) is in docs/authentication.md, "Revocation".</para>
 /// </summary>
 internal sealed class UnitOfWork(
     ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, Credentials.RevocationBarrier barrier, CommitTail tail,
