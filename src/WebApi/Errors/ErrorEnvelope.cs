@@ -46,8 +46,10 @@ public static class ErrorEnvelope
         context.Response.ContentType = "application/json; charset=utf-8";
         if (status == StatusCodes.Status401Unauthorized && !context.Response.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate))
         {
-            // RFC 9110 §11.6.1: a 401 says how to authenticate (a JWT's failure already said "Bearer").
-            context.Response.Headers.WWWAuthenticate = Challenge;
+            // RFC 9110 §11.6.1: a 401 says how to authenticate (a JWT's failure at authentication already said "Bearer"; one
+            // refused later, its key revoked while the body arrived, says the same).
+            context.Response.Headers.WWWAuthenticate =
+                Authentication.AuthenticationSchemes.BearerJwt(context.Request.Headers.Authorization.ToString()) is null ? Challenge : "Bearer";
         }
 
         if (status >= 500)

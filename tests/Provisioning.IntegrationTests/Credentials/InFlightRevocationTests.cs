@@ -20,14 +20,15 @@ public sealed class InFlightRevocationTests(ServiceFixture service)
     [InlineData("disable", HttpStatusCode.Unauthorized, "unauthorized")]
     [InlineData("expire", HttpStatusCode.Unauthorized, "unauthorized")]
     [InlineData("suspend", HttpStatusCode.Forbidden, "tenant_suspended")]
-    public async Task AWriteWhoseBodyArrivesAfterItsKeyWasRevoked_IsRefused_AndWritesNothing(string revocation, HttpStatusCode status, string code)
+    [InlineData("delete", HttpStatusCode.Unauthorized, "unauthorized", true)] // a JWT signed with the key: challenged as JWTs are
+    public async Task AWriteWhoseBodyArrivesAfterItsKeyWasRevoked_IsRefused_AndWritesNothing(string revocation, HttpStatusCode status, string code, bool viaJwt = false)
     {
         var tenant = await service.NewTenantAsync();
         using var owner = tenant.Client();
         var expiresAt = revocation == "expire" ? DateTimeOffset.UtcNow.AddSeconds(3) : (DateTimeOffset?)null; // (the body must follow within the server's 5 s grace)
         var key = (await owner.PostJsonAsync("/v2/keys", new { displayName = "stolen", expiresAt }, HttpStatusCode.Created))["key"]!;
         var keyId = (string)key["id"]!;
-        using var thief = service.WithBasic(keyId, (string)key["secret"]!);
+        using var thief = viaJwt ? service.WithBearer(Jwt.ForKey(keyId, (string)key["secret"]!)) : service.WithBasic(keyId, (string)key["secret"]!);
         Assert.Equal(HttpStatusCode.OK, (await thief.GetAsync("/v2/keys")).StatusCode); // it works, and is cached
 
         // The headers now, with Expect: 100-continue: the server says "100 Continue" when the route starts to read the
@@ -68,6 +69,12 @@ public sealed class InFlightRevocationTests(ServiceFixture service)
         var answer = await ReadAsync(stream, null, timeout.Token);
         Assert.True(answer.StartsWith($"HTTP/1.1 {(int)status} ", StringComparison.Ordinal), answer);
         Assert.Contains($"\"{code}\"", answer);
+        if (status == HttpStatusCode.Unauthorized)
+        {
+            // errors.md: "WWW-Authenticate: Basic realm="Provisioning", Bearer, or Bearer for a refused JWT".
+            Assert.Contains(viaJwt ? "WWW-Authenticate: Bearer\r\n" : "WWW-Authenticate: Basic realm=\"Provisioning\", Bearer\r\n", answer);
+        }
+
         var tenantId = new Domain.Common.TenantId(tenant.TenantId);
         Assert.Empty(await service.QueryDbAsync(db => db.ApiKeys.Where(k => k.TenantId == tenantId && k.DisplayName == "minted late").ToListAsync()));
         Assert.Empty(await service.QueryDbAsync(db => db.AuditEvents.Where(e => e.TenantId == tenantId && e.ActorKeyId == keyId).ToListAsync()));
