@@ -18,12 +18,14 @@ public static class FaultLog
     private static readonly ConcurrentDictionary<string, long> StackLoggedAt = new();
 
     /// <summary>
-    /// True for the first fault of its kind (its type, and its innermost exception's type and message) in
+    /// True for the first fault of its kind (its type, and its innermost exception's type, method and message) in
     /// <see cref="StackEvery"/>: log it with its stack trace; false for the repeats, logged with <see cref="Reason"/> only.
     /// </summary>
     public static bool WantsStackTrace(Exception exception)
     {
-        var kind = $"{exception.GetType().FullName}|{Innermost(exception).GetType().FullName}|{Innermost(exception).Message}";
+        // Where it was thrown too: two bugs with one text (two NullReferenceExceptions) are two kinds, each with its trace.
+        var innermost = Innermost(exception);
+        var kind = $"{exception.GetType().FullName}|{innermost.GetType().FullName}|{innermost.TargetSite?.DeclaringType?.FullName}.{innermost.TargetSite?.Name}|{innermost.Message}";
         var now = Environment.TickCount64;
         if (StackLoggedAt.TryGetValue(kind, out var last) && now - last < (long)StackEvery.TotalMilliseconds)
         {
