@@ -164,6 +164,22 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData("apps")]
+    [InlineData("serviceaccounts")]
+    public async Task AV1KeyCreateWithAFieldItDoesNotHave_Is400NamingIt_AndMakesNoKey(string owner)
+    {
+        // As on v2: a misspelt expires_at made a key that never expires (a probe). smooch-core sends {name} alone.
+        using var client = (await service.NewTenantAsync()).Client();
+        var id = owner == "apps" ? await client.CreateAppAsync("v1 keys") : (await client.CreateServiceAccountAsync()).Id;
+        var keys = $"/v1.1/{owner}/{id}/keys";
+        var before = (await client.GetJsonAsync(keys))["keys"]!.AsArray().Count;
+        var refused = await client.PostJsonAsync(keys, Http.Json("""{"name":"k","expires_at":"2030-01-01T00:00:00Z"}"""), HttpStatusCode.BadRequest);
+        Http.AssertV1Error(refused, "bad_request");
+        Assert.Equal("expires_at is not a field of this request.", (string?)refused["error"]!["description"]);
+        Assert.Equal(before, (await client.GetJsonAsync(keys))["keys"]!.AsArray().Count);
+    }
+
+    [Theory]
     [InlineData("/v2/tenants/{tenant}", """{"logo_url":"https://cdn.example.com/new.png"}""", "logo_url")] // the create's DailyStory name
     [InlineData("/v2/tenants/{tenant}", """{"name":"Renamed","max_apps":3}""", "max_apps")]
     [InlineData("/v2/serviceaccounts/{sa}", """{"name":"Renamed"}""", "name")]

@@ -14953,7 +14953,8 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`.
+    /// Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`. Any other field is
+    /// <br/>a 400 naming it (smooch-core sends `{name}` alone).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V1CreateKeyRequest
@@ -14964,15 +14965,6 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
         public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 

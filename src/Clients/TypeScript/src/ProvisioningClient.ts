@@ -6493,12 +6493,10 @@ export interface V1AppResponse {
     [key: string]: any;
 }
 
-/** Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`. */
+/** Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`. Any other field is a 400 naming it (smooch-core sends `{name}` alone). */
 export interface V1CreateKeyRequest {
     name?: string | undefined;
     expiresAt?: Date | undefined;
-
-    [key: string]: any;
 }
 
 export interface V1Error {

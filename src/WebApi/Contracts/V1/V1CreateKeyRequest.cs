@@ -1,4 +1,9 @@
 namespace Provisioning.WebApi.Contracts.V1;
 
-/// <summary>Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional <c>expiresAt</c>.</summary>
+/// <summary>
+/// Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional <c>expiresAt</c>. Any other field is
+/// a 400 naming it (smooch-core sends <c>{name}</c> alone).
+/// </summary>
+// (Ignored, a misspelt expires_at made a key that never expires.)
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record V1CreateKeyRequest(string? Name, DateTimeOffset? ExpiresAt);
