@@ -43,7 +43,8 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                 throw new RequestValidationException(name, PageProblem(name, context.ActionDescriptor));
             }
 
-            if (OffsetParameters.Contains(name) && !IsOffsetPaged(context.ActionDescriptor))
+            // On reads: a caller asking for a page believes it has one. A stray one on a write was ignored before and still is.
+            if (OffsetParameters.Contains(name) && HttpMethods.IsGet(context.HttpContext.Request.Method) && !IsOffsetPaged(context.ActionDescriptor))
             {
                 throw new RequestValidationException(name, IsCursorPaged(context.ActionDescriptor)
                     ? $"{name}: this list pages with page[size] and page[after] or page[before]."

@@ -163,6 +163,17 @@ public sealed class BadInputTests(ServiceFixture service)
         Assert.Equal("Unchanged tenant", await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Name).SingleAsync()));
     }
 
+    [Fact]
+    public async Task LimitOrOffsetOnAWrite_IsIgnoredAsBefore()
+    {
+        // Refused on reads that do not page by them (a caller asking for a page believes it has one); on a write it never
+        // meant anything, and a stray one there was ignored before the rule came (a probe).
+        using var client = (await service.NewTenantAsync()).Client();
+        var app = await client.CreateAppAsync("stray");
+        using var deleted = await client.DeleteAsync($"/v2/apps/{app}?limit=1");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+    }
+
     [Theory]
     [InlineData("apps")]
     [InlineData("serviceaccounts")]
