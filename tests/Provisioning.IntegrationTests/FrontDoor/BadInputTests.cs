@@ -163,6 +163,28 @@ public sealed class BadInputTests(ServiceFixture service)
         Assert.Equal("Unchanged tenant", await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Name).SingleAsync()));
     }
 
+    [Theory]
+    [InlineData("maxApps", "1", "maxApps is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{id}.")]
+    [InlineData("maxTenants", "0", "maxTenants is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{id}.")]
+    [InlineData("status", "\"suspended\"", "status is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{id}.")]
+    [InlineData("logoUrl", "\"https://cdn.example.com/l.png\"", "logoUrl is not a field of provisioning: here the logo is logo_url.")]
+    [InlineData("timezone", "\"UTC\"", null)] // a field of a DailyStory client's own: let through
+    public async Task AProvisioningWithAFieldOfTheTenantsPatch_Is400NamingIt_AndMakesNoTenant(string field, string value, string? title)
+    {
+        // Ignored, maxApps made an unlimited child while the caller believed it capped (a probe).
+        using var parent = (await service.NewTenantAsync()).Client();
+        var key = await parent.CreateProvisioningKeyAsync();
+        var body = $$"""{"name":"Provisioned","key":"{{key}}","{{field}}":{{value}}}""";
+        if (title is null)
+        {
+            await parent.PostJsonAsync("/v2/tenants", Http.Json(body), HttpStatusCode.OK);
+            return;
+        }
+
+        Assert.Equal(title, Http.Titles(await parent.PostJsonAsync("/v2/tenants", Http.Json(body), HttpStatusCode.BadRequest)));
+        Assert.Empty((await parent.GetJsonAsync("/v2/tenants"))["tenants"]!.AsArray());
+    }
+
     [Fact]
     public async Task LimitOrOffsetOnAWrite_IsIgnoredAsBefore()
     {

@@ -46,8 +46,11 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     [ProducesResponseType<ProvisionedTenantDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status402PaymentRequired)]
-    public async Task<ProvisionedTenantDto> ProvisionTenant([FromBody] ProvisionTenantRequest body, CancellationToken ct) =>
-        await sender.Send(new ProvisionTenantCommand(body.Name, body.Key, body.LogoUrl, body.Contacts, body.Emails, body.Settings), ct);
+    public async Task<ProvisionedTenantDto> ProvisionTenant([FromBody] ProvisionTenantRequest body, CancellationToken ct)
+    {
+        body.EnsureNoChangeFields();
+        return await sender.Send(new ProvisionTenantCommand(body.Name, body.Key, body.LogoUrl, body.Contacts, body.Emails, body.Settings), ct);
+    }
 
     /// <summary>Lists the direct children of the caller's tenant.</summary>
     /// <remarks>
