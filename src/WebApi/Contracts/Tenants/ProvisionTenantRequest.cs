@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Provisioning.WebApi.Contracts;
@@ -16,24 +17,28 @@ public sealed record ProvisionTenantRequest(
     public Dictionary<string, System.Text.Json.JsonElement>? Unread { get; init; }
 
     /// <summary>
-    /// Refuses, naming it, a field of the tenant's <c>PATCH</c> sent here (<c>maxApps</c>, <c>maxTenants</c>, <c>logoUrl</c>,
-    /// <c>status</c>): ignored, it made an unlimited, active child without a logo while the caller believed otherwise.
+    /// The tenant <c>PATCH</c>'s fields this body does not have (<c>logoUrl</c>, <c>maxApps</c>, <c>maxTenants</c>,
+    /// <c>status</c>), read from <see cref="UpdateTenantRequest"/> so that a field added there is refused here too.
+    /// </summary>
+    private static readonly HashSet<string> ChangeOnlyFields = new(
+        typeof(UpdateTenantRequest).GetProperties().Select(JsonName).Except(typeof(ProvisionTenantRequest).GetProperties().Select(JsonName)),
+        StringComparer.OrdinalIgnoreCase);
+
+    private static string JsonName(System.Reflection.PropertyInfo property) =>
+        property.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).OfType<JsonPropertyNameAttribute>().SingleOrDefault()?.Name
+        ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+
+    /// <summary>
+    /// Refuses, naming it, a field of the tenant's <c>PATCH</c> sent here: ignored, it made an unlimited, active child
+    /// without a logo while the caller believed otherwise.
     /// </summary>
     public void EnsureNoChangeFields()
     {
-        foreach (var name in Unread?.Keys ?? Enumerable.Empty<string>())
+        if (Unread?.Keys.FirstOrDefault(ChangeOnlyFields.Contains) is { } name)
         {
-            if (name.Equals("logoUrl", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new Application.Common.Exceptions.RequestValidationException(name, $"{name} is not a field of provisioning: here the logo is logo_url.");
-            }
-
-            if (name.Equals("maxApps", StringComparison.OrdinalIgnoreCase) || name.Equals("maxTenants", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("status", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new Application.Common.Exceptions.RequestValidationException(name,
-                    $"{name} is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{{id}}.");
-            }
+            throw new Application.Common.Exceptions.RequestValidationException(name, name.Equals("logoUrl", StringComparison.OrdinalIgnoreCase)
+                ? $"{name} is not a field of provisioning: here the logo is logo_url."
+                : $"{name} is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{{id}}.");
         }
     }
 
