@@ -24,7 +24,7 @@ public static class FaultLog
     public static bool WantsStackTrace(Exception exception)
     {
         // Where it was thrown too: two bugs with one text (two NullReferenceExceptions) are two kinds, each with its trace.
-        var innermost = Innermost(exception);
+        var innermost = exception.GetBaseException();
         var kind = $"{exception.GetType().FullName}|{innermost.GetType().FullName}|{innermost.TargetSite?.DeclaringType?.FullName}.{innermost.TargetSite?.Name}|{innermost.Message}";
         var now = Environment.TickCount64;
         if (StackLoggedAt.TryGetValue(kind, out var last) && now - last < (long)StackEvery.TotalMilliseconds)
@@ -42,16 +42,10 @@ public static class FaultLog
     }
 
     /// <summary>What a repeat's line says instead of the stack trace: the innermost exception's message.</summary>
-    public static string Reason(Exception exception) => $"{Innermost(exception).GetType().Name}: {Innermost(exception).Message}";
-
-    private static Exception Innermost(Exception exception)
+    public static string Reason(Exception exception)
     {
-        while (exception.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
-
-        return exception;
+        var innermost = exception.GetBaseException();
+        return $"{innermost.GetType().Name}: {innermost.Message}";
     }
 
     public static bool IsLogged(Exception exception) => exception.Data.Contains(Key);
