@@ -181,9 +181,7 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
     {
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
-        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        using var response = await client.PostAsync("/v2/apps", content);
+        using var response = await CreateZurichAsync(client, contentType);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Http.AssertV2Error(JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "unsupported_media_type");
         Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == new Domain.Common.TenantId(tenant.TenantId)))));
@@ -198,10 +196,16 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
     {
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
-        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        using var response = await client.PostAsync("/v2/apps", content);
+        using var response = await CreateZurichAsync(client, contentType);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("Zürich", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["app"]!["displayName"]);
+    }
+
+    /// <summary>Creates an app named with a non-ASCII letter, its UTF-8 body sent with <paramref name="contentType"/> as given.</summary>
+    private static Task<HttpResponseMessage> CreateZurichAsync(HttpClient client, string contentType)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return client.PostAsync("/v2/apps", content);
     }
 }
