@@ -1143,7 +1143,7 @@ namespace Provisioning.Client
         /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
         /// <br/>descendant, that descendant is the parent.
         /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
-        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; under a parent other than the root at most the parent's own, which is then the default),
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; at most the caller's own tenant's unless that is the root, and that, if smaller, is the default),
         /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
         /// <br/>object of string values, laid over the parent's effective settings).
         /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic
@@ -1163,7 +1163,7 @@ namespace Provisioning.Client
         /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
         /// <br/>descendant, that descendant is the parent.
         /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
-        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; under a parent other than the root at most the parent's own, which is then the default),
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; at most the caller's own tenant's unless that is the root, and that, if smaller, is the default),
         /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
         /// <br/>object of string values, laid over the parent's effective settings).
         /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic
@@ -8438,7 +8438,7 @@ namespace Provisioning.Client
         /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
         /// <br/>descendant, that descendant is the parent.
         /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
-        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; under a parent other than the root at most the parent's own, which is then the default),
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; at most the caller's own tenant's unless that is the root, and that, if smaller, is the default),
         /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
         /// <br/>object of string values, laid over the parent's effective settings).
         /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic
@@ -8461,7 +8461,7 @@ namespace Provisioning.Client
         /// Account credentials of the parent tenant only (`act_` key or tenant token); with an `On-Behalf-Of` header naming a
         /// <br/>descendant, that descendant is the parent.
         /// <br/>Body: `name` (required, 1–100), `key` (required: the secret of a provisioning key of the parent, else 401 and nothing is
-        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; under a parent other than the root at most the parent's own, which is then the default),
+        /// <br/>created), `logo_url` (absolute http(s) URL, default the parent's logo), `contacts` (integer ≥ 0, default 10000; at most the caller's own tenant's unless that is the root, and that, if smaller, is the default),
         /// <br/>`emails` (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and `settings` (feature →
         /// <br/>object of string values, laid over the parent's effective settings).
         /// <br/>Answers 200 `{"tenantuid","token"}`: the token is an account credential of the new tenant that works at once (Bearer, or Basic

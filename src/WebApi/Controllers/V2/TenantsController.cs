@@ -28,7 +28,7 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// Account credentials of the parent tenant only (<c>act_</c> key or tenant token); with an <c>On-Behalf-Of</c> header naming a
     /// descendant, that descendant is the parent.
     /// Body: <c>name</c> (required, 1–100), <c>key</c> (required: the secret of a provisioning key of the parent, else 401 and nothing is
-    /// created), <c>logo_url</c> (absolute http(s) URL, default the parent's logo), <c>contacts</c> (integer ≥ 0, default 10000; under a parent other than the root at most the parent's own, which is then the default),
+    /// created), <c>logo_url</c> (absolute http(s) URL, default the parent's logo), <c>contacts</c> (integer ≥ 0, default 10000; at most the caller's own tenant's unless that is the root, and that, if smaller, is the default),
     /// <c>emails</c> (valid addresses, at most 1000, duplicates collapse; they become the tenant's users) and <c>settings</c> (feature →
     /// object of string values, laid over the parent's effective settings).
     /// Answers 200 <c>{"tenantuid","token"}</c>: the token is an account credential of the new tenant that works at once (Bearer, or Basic
