@@ -19,10 +19,20 @@ namespace Provisioning.Infrastructure.Credentials;
 /// database restarting, a network cut — may be missing revocations, so it asks the database on every
 /// request until the listener is back (which drops everything cached before).
 /// </para>
+/// <para>
+/// An id that no key has is remembered as unknown for as long, in a cache of its own: otherwise a wrong secret for a
+/// real key id would be answered from the cache after its first try while a made-up id asks the database every time,
+/// and the time of a 401 would tell which key ids exist. (An id is made when its key is created, from 48 random bits:
+/// an id asked for before its key exists is a guess, so an "unknown" answer cannot hide a key that is created later.)
+/// Kept apart so that a spray of made-up ids cannot push real keys out of the cache.
+/// </para>
 /// </summary>
 internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock)
-    : ICredentialStore
+    : ICredentialStore, IDisposable
 {
+    /// <summary>Ids no key has (the value is unused), keyed like <see cref="cache"/>; bounded, so a spray costs memory only up to this.</summary>
+    private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+
     /// <summary>
     /// How long the cache stays trusted after the listener last heard its own heartbeat (sent every
     /// <see cref="CredentialRevocationListener.HeartbeatInterval"/>). Shorter than <see cref="RevocationBarrier.Timeout"/>: an
@@ -51,9 +61,17 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     public async ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken)
     {
         var cacheKey = CacheKey(keyId);
-        if (IsListening && cache.TryGetValue(cacheKey, out Credential? cached))
+        if (IsListening)
         {
-            return cached;
+            if (cache.TryGetValue(cacheKey, out Credential? cached))
+            {
+                return cached;
+            }
+
+            if (_unknown.TryGetValue(cacheKey, out _))
+            {
+                return null;
+            }
         }
 
         var generation = Interlocked.Read(ref _generation);
@@ -70,6 +88,11 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             .SingleOrDefaultAsync(cancellationToken);
         if (key is null)
         {
+            if (IsListening && Interlocked.Read(ref _generation) == generation)
+            {
+                _unknown.Set(cacheKey, true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
+            }
+
             return null;
         }
 
@@ -113,6 +136,8 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         Interlocked.Increment(ref _generation);
         Interlocked.Increment(ref _epoch);
     }
+
+    public void Dispose() => _unknown.Dispose();
 
     private sealed record KeyRow(
         string Id, short Kind, string TenantId, string? ServiceAccountId, string? AppId, byte[] ProtectedSecret,

@@ -301,6 +301,75 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AKeyIdNoKeyHas_IsRememberedAsUnknown_AsARealKeyIsRemembered()
+    {
+        // A wrong secret for a real key id is answered from the cache after its first try. A made-up id must be too, or
+        // the time of a 401 (a database round trip or none) tells which key ids exist (docs/authentication.md).
+        var lookups = new KeyLookups();
+        await using var instance = new ConfiguredServiceFactory(service.ConnectionString, [], services: s =>
+            s.ConfigureDbContext<Infrastructure.Persistence.ProvisioningDbContext>(o => o.AddInterceptors(lookups)));
+        using var client = instance.CreateClient();
+        var tenant = await service.NewTenantAsync();
+
+        // The cache is trusted only while this instance's listener hears its heartbeat, which a loaded machine can delay
+        // past a round: so several rounds, each with ids not asked for before, and the cache must show in one of them.
+        var real = new List<int>();
+        var madeUp = new List<int>();
+        for (var round = 0; round < 5 && !(real.Contains(1) && madeUp.Contains(1)); round++)
+        {
+            var key = (await tenant.Client().PostJsonAsync("/v2/keys", new { displayName = "real" }, HttpStatusCode.Created))["key"]!;
+            await WaitUntilTrustingItsCacheAsync(instance);
+            real.Add(await LookupsOfTwoWrongTriesAsync(client, lookups, (string)key["id"]!));
+            madeUp.Add(await LookupsOfTwoWrongTriesAsync(client, lookups, "act_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))));
+        }
+
+        Assert.Contains(1, real); // what the made-up id is compared with: one lookup, then the cache
+        Assert.True(madeUp.Contains(1), $"a made-up key id was looked up {string.Join(", ", madeUp)} times for two tries in each round");
+    }
+
+    private static async Task<int> LookupsOfTwoWrongTriesAsync(HttpClient client, KeyLookups lookups, string keyId)
+    {
+        var before = lookups.Of(keyId);
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps")
+            {
+                Headers = { Authorization = ServiceFixture.BasicHeader(keyId, "not-the-secret") },
+            };
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        return lookups.Of(keyId) - before;
+    }
+
+    /// <summary>Counts the credential store's lookups of each key id (its query's one parameter).</summary>
+    private sealed class KeyLookups : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _byId = new();
+
+        public int Of(string keyId) => _byId.GetValueOrDefault(keyId);
+
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(
+            System.Data.Common.DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains("FROM api_keys k WHERE k.id", StringComparison.Ordinal))
+            {
+                foreach (System.Data.Common.DbParameter parameter in command.Parameters)
+                {
+                    if (parameter.Value is string id)
+                    {
+                        _byId.AddOrUpdate(id, 1, (_, n) => n + 1);
+                    }
+                }
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    [Fact]
     public async Task KeyUse_IsRecordedAsLastUsedAt_InBatches()
     {
         var tenant = await service.NewTenantAsync();
