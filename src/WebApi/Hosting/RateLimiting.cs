@@ -48,7 +48,7 @@ public static class RateLimiting
                 }
 
                 var partition = context.User.FindFirst(CredentialClaims.KeyId)?.Value
-                    ?? "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+                    ?? ClientOf(context);
                 return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = permits,
@@ -80,7 +80,7 @@ public static class RateLimiting
             return;
         }
 
-        var address = "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        var address = ClientOf(context);
         string? keyId = null;
         if (failures.HaveFailed(address))
         {
@@ -104,6 +104,35 @@ public static class RateLimiting
         {
             failures.Proven(address, authenticated);
         }
+    }
+
+    /// <summary>
+    /// The client a request is counted against, before authentication: its address, or for IPv6 its /64 (one host or one
+    /// subscriber's network; its 2^64 addresses are one client's to rotate through, and would otherwise each get a
+    /// budget of their own). IPv4-mapped IPv6 counts as the IPv4 address.
+    /// </summary>
+    public static string ClientOf(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "ip:unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return "ip:" + address;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return "ip:" + new System.Net.IPAddress(bytes) + "/64";
     }
 
     private static Task RefuseAsync(HttpContext context, RateLimitLease lease)

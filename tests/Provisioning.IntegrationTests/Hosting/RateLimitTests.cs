@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -72,6 +73,40 @@ public sealed class RateLimitTests(ServiceFixture service)
         // Before: every request from the address was refused, so one misbehaving client behind a shared address (a NAT, an
         // integration server running many tenants' jobs) locked all the others out.
         await knownClient.GetJsonAsync("/v2/apps");
+    }
+
+    [Fact]
+    public async Task AnIPv6Client_CannotEscapeTheAddressesFailureBudget_ByRotatingThroughIts64()
+    {
+        // A client given a /64 has 2^64 addresses: counted one by one, each had a budget of its own, and a spray of made-up
+        // key ids from rotating addresses reached the database without end.
+        var fresh = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" });
+        for (var i = 1; i <= 3; i++)
+        {
+            var madeUp = "act_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..24];
+            Assert.Equal(StatusCodes.Status401Unauthorized, await StatusFromAsync(factory, $"2001:db8:0:1::{i:x}", madeUp, "x"));
+        }
+
+        // Another address of that /64: refused before its credentials are checked, right as they are.
+        Assert.Equal(StatusCodes.Status429TooManyRequests, await StatusFromAsync(factory, "2001:db8:0:1:ffff:1:2:3", fresh.KeyId, fresh.Secret));
+        // Another /64, an IPv4 client, and that client as an IPv4-mapped IPv6 address: served.
+        Assert.Equal(StatusCodes.Status200OK, await StatusFromAsync(factory, "2001:db8:0:2::1", fresh.KeyId, fresh.Secret));
+        Assert.Equal(StatusCodes.Status200OK, await StatusFromAsync(factory, "192.0.2.7", fresh.KeyId, fresh.Secret));
+        Assert.Equal(StatusCodes.Status200OK, await StatusFromAsync(factory, "::ffff:192.0.2.7", fresh.KeyId, fresh.Secret));
+    }
+
+    /// <summary>A GET of <c>/v2/apps</c> as if from <paramref name="address"/> (the test server takes any peer address).</summary>
+    private static async Task<int> StatusFromAsync(ConfiguredServiceFactory factory, string address, string keyId, string secret)
+    {
+        var context = await factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = HttpMethods.Get;
+            c.Request.Path = "/v2/apps";
+            c.Request.Headers.Authorization = ServiceFixture.BasicHeader(keyId, secret).ToString();
+            c.Connection.RemoteIpAddress = IPAddress.Parse(address);
+        });
+        return context.Response.StatusCode;
     }
 
     [Fact]
