@@ -74,6 +74,7 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionPruner>());
         services.AddSingleton<OffsetAnchors>();
         services.AddScoped<ITenantAppPages, TenantAppPages>();
+        services.AddScoped<ITenantViewReads, TenantViewReads>();
 
         services.AddSingleton(_ => new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration)));
         services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());

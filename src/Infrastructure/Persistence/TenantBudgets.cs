@@ -90,10 +90,6 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         WHERE t.id = @tenant;
         """, tenant, cancellationToken);
 
-    public async Task<int> AppCountAsync(TenantId tenant, CancellationToken cancellationToken) =>
-        await db.Database.SqlQuery<int>($"SELECT coalesce(sum(apps), 0)::int AS \"Value\" FROM tenant_app_counts WHERE tenant_id = {tenant.Value}")
-            .SingleAsync(cancellationToken);
-
     public async Task<IReadOnlyDictionary<string, int>> AppCountsAsync(CancellationToken cancellationToken) =>
         (await db.Database.SqlQuery<TenantAppCount>(
                 $"SELECT tenant_id, sum(apps)::int AS apps FROM tenant_app_counts GROUP BY tenant_id")

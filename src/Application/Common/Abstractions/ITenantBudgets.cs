@@ -42,9 +42,6 @@ public interface ITenantBudgets
     /// </summary>
     Task RecountAsync(TenantId tenant, CancellationToken cancellationToken);
 
-    /// <summary>The tenant's own apps, from its counters (no row count).</summary>
-    Task<int> AppCountAsync(TenantId tenant, CancellationToken cancellationToken);
-
     /// <summary>Every tenant's own apps by tenant id, from the counters (for the operator's overview).</summary>
     Task<IReadOnlyDictionary<string, int>> AppCountsAsync(CancellationToken cancellationToken);
 }

@@ -8,6 +8,12 @@ namespace Provisioning.Infrastructure.Persistence.Configurations;
 
 internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
 {
+    /// <summary>A tenant's own settings as stored (<c>own_settings</c>, jsonb), as the aggregate's read-only view.</summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ReadSettings(string json) =>
+        TenantSettings.ReadOnly(
+            JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(json, (JsonSerializerOptions?)null)
+            ?? new Dictionary<string, Dictionary<string, string>>());
+
     public void Configure(EntityTypeBuilder<Tenant> builder)
     {
         builder.ToTable("tenants");
@@ -35,9 +41,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
             .HasColumnType("jsonb")
             .HasConversion(
                 v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
-                v => TenantSettings.ReadOnly(
-                    JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(v, (JsonSerializerOptions?)null)
-                    ?? new Dictionary<string, Dictionary<string, string>>()),
+                v => ReadSettings(v),
                 new ValueComparer<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>>(
                     (a, b) => JsonSerializer.Serialize(a, (JsonSerializerOptions?)null) == JsonSerializer.Serialize(b, (JsonSerializerOptions?)null),
                     v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null).GetHashCode(),

@@ -35,7 +35,7 @@ public sealed record UpdateTenantCommand(
     internal const string StatusField = "status";
 }
 
-public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
+public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets, ITenantViewReads views)
     : ICommandHandler<UpdateTenantCommand, TenantDto>
 {
     public async ValueTask<TenantDto> Handle(UpdateTenantCommand command, CancellationToken cancellationToken)
@@ -103,6 +103,6 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
             await budgets.RecountAsync(tenant.Id, cancellationToken);
         }
 
-        return await db.ToDtoAsync(tenant, budgets, cancellationToken, changedAt: audit.RecordedAt);
+        return await views.ToDtoAsync(tenant, cancellationToken, changedAt: audit.RecordedAt);
     }
 }

@@ -7,9 +7,9 @@ namespace Provisioning.Application.Tenants.Queries.GetTenant;
 /// <summary>A tenant the caller can see (itself or a descendant; <c>self</c> for itself).</summary>
 public sealed record GetTenantQuery(string TenantId) : IQuery<TenantDto>;
 
-public sealed class GetTenantQueryHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets)
+public sealed class GetTenantQueryHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantViewReads views)
     : IQueryHandler<GetTenantQuery, TenantDto>
 {
     public async ValueTask<TenantDto> Handle(GetTenantQuery query, CancellationToken cancellationToken) =>
-        await db.ToDtoAsync(await db.GetVisibleTenantAsync(callerContext.Caller, query.TenantId, cancellationToken), budgets, cancellationToken);
+        await views.ToDtoAsync(await db.GetVisibleTenantAsync(callerContext.Caller, query.TenantId, cancellationToken), cancellationToken);
 }
