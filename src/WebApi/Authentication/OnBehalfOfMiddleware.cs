@@ -39,6 +39,12 @@ public sealed class OnBehalfOfMiddleware(RequestDelegate next)
         var db = context.RequestServices.GetRequiredService<IProvisioningDbContext>();
         if (!await db.IsSelfOrDescendantAsync(new TenantId(home), value, context.RequestAborted))
         {
+            // A retry of a request that ran there before the tenant went gets its stored answer, not this refusal.
+            if (await Idempotency.IdempotencyMiddleware.TryReplayAsync(context))
+            {
+                return;
+            }
+
             throw new NotFoundException("Tenant");
         }
 

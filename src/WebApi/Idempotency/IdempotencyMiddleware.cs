@@ -126,6 +126,30 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         }
     }
 
+    /// <summary>
+    /// For a request refused before it reaches this middleware because of what changed since it first ran — an
+    /// <c>On-Behalf-Of</c> tenant deleted since, by that very request or another: the answer this credential stored for
+    /// the same request under its key, replayed, and true; false when there is none (nothing ran: the refusal stands).
+    /// A retry must get the answer of the request that ran (API.md §10), not the refusal a new request meets.
+    /// </summary>
+    public static async Task<bool> TryReplayAsync(HttpContext context)
+    {
+        if (!Applies(context) || !TryReadKey(context, out var key))
+        {
+            return false; // (a malformed key: the refusal, not a 400 for the key, as before)
+        }
+
+        var request = new IdempotentRequest(context.User.FindFirst(CredentialClaims.KeyId)!.Value, key, await FingerprintAsync(context));
+        var (claim, stored) = await context.RequestServices.GetRequiredService<IIdempotencyStore>().FindAsync(request, context.RequestAborted);
+        if (claim != IdempotencyClaim.Replay)
+        {
+            return false;
+        }
+
+        await ReplayAsync(context, stored!);
+        return true;
+    }
+
     /// <summary>Drops an answer written into the buffer (not sent yet), so that another can be written in its place.</summary>
     private static void Forget(HttpContext context, MemoryStream buffer)
     {
@@ -155,16 +179,16 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     /// </summary>
     private static bool IsStored(int status) => status is not (401 or 429) and < 500;
 
-    private static string ReadKey(HttpContext context)
+    private static string ReadKey(HttpContext context) =>
+        TryReadKey(context, out var key)
+            ? key
+            : throw new RequestValidationException(Header, $"{Header} must be 1–{MaxKeyLength} printable ASCII characters, sent once.");
+
+    private static bool TryReadKey(HttpContext context, out string key)
     {
         var values = context.Request.Headers[Header];
-        var key = values.Count == 1 ? values[0] ?? string.Empty : string.Empty;
-        if (values.Count > 1 || key.Length is 0 or > MaxKeyLength || key.Any(c => c is < ' ' or > '~'))
-        {
-            throw new RequestValidationException(Header, $"{Header} must be 1–{MaxKeyLength} printable ASCII characters, sent once.");
-        }
-
-        return key;
+        key = values.Count == 1 ? values[0] ?? string.Empty : string.Empty;
+        return values.Count == 1 && key.Length is > 0 and <= MaxKeyLength && key.All(c => c is >= ' ' and <= '~');
     }
 
     /// <summary>

@@ -45,6 +45,41 @@ public sealed class IdempotencyTests(ServiceFixture service)
         service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(tenantId) && a.DisplayName == name));
 
     [Fact]
+    public async Task ARetryOnBehalfOfATenantDeletedSince_ReplaysItsAnswer_InsteadOfTheRefusalOfANewRequest()
+    {
+        // A client acting in a child (On-Behalf-Of) lost its answers and retries after the child is gone (deleted by the
+        // very request it retries, or by another): it must get the answer of the request that ran (API.md §10), not the
+        // 404 that a new request acting there meets. It got that 404, and a client told its delete failed.
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var child = await client.ProvisionAsync(name: "Goes away");
+        const string body = """{"displayName":"Made in the child"}""";
+        var created = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "in-the-child", body, child.Id));
+        var deleted = await SendAsync(client, Request(HttpMethod.Delete, $"/v2/tenants/{child.Id}", "delete-the-child", onBehalfOf: child.Id));
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal(HttpStatusCode.OK, deleted.Status);
+
+        var createdAgain = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "in-the-child", body, child.Id));
+        var deletedAgain = await SendAsync(client, Request(HttpMethod.Delete, $"/v2/tenants/{child.Id}", "delete-the-child", onBehalfOf: child.Id));
+
+        Assert.Equal(HttpStatusCode.Created, createdAgain.Status);
+        Assert.True(Replayed(createdAgain.Response));
+        Assert.Equal(created.Body, createdAgain.Body);
+        Assert.Equal(created.Response.Headers.Location, createdAgain.Response.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, deletedAgain.Status);
+        Assert.True(Replayed(deletedAgain.Response));
+        Assert.Equal(deleted.Body, deletedAgain.Body);
+
+        // A request that did not run before is refused as ever: a new key, or the key with another body.
+        var fresh = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "a-new-key", body, child.Id));
+        Assert.Equal(HttpStatusCode.NotFound, fresh.Status);
+        Http.AssertV2Error(JsonNode.Parse(fresh.Body)!, "not_found");
+        Assert.False(Replayed(fresh.Response));
+        var other = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "in-the-child", """{"displayName":"Another"}""", child.Id));
+        Assert.Equal(HttpStatusCode.NotFound, other.Status);
+    }
+
+    [Fact]
     public async Task ASecondSendWithTheSameKey_ReplaysTheFirstAnswerByteForByte_AndCreatesNothing()
     {
         var tenant = await service.NewTenantAsync();
