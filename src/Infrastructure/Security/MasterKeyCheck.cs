@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
-using Provisioning.Application.Common.Abstractions;
 using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.Infrastructure.Security;
@@ -11,10 +10,12 @@ namespace Provisioning.Infrastructure.Security;
 /// it: start-up refuses with one sentence and <c>/readyz</c> is not ready, instead of answering 500 to every
 /// request that touches a stored secret. While <c>rotate-secrets</c> moves the secrets to a new key, or after it stopped
 /// half-way, a second value under that new key is stored too (<see cref="MarkRotationTargetAsync"/>): a start must
-/// decrypt both, so that neither the old key alone (the moved secrets) nor the new key alone (the others) is taken for
-/// this database's. The run that finishes removes it with the first value's move (<see cref="CompleteRotationAsync"/>).
+/// decrypt every value, so that neither the old key alone (the moved secrets) nor the new key alone (the others) is
+/// taken for this database's. One value per key that a rotation began moving secrets to, kept until one finishes: a
+/// rotation stopped half-way and then one to another key (back to the old one, say) leave secrets under both. The run
+/// that finishes removes them with the first value's move (<see cref="CompleteRotationAsync"/>).
 /// </summary>
-public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector protector)
+public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtector protector)
 {
     private const string KnownValue = "provisioning-master-key-check-v1";
 
@@ -49,23 +50,35 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, ISecretProtector pr
     public async Task<bool> MatchesAsync(CancellationToken cancellationToken) =>
         (await ReadAsync(cancellationToken)).All(row => Decrypts(row.Value));
 
-    /// <summary>Records, before any secret moves, the key a rotation moves them to (the current one).</summary>
-    public Task MarkRotationTargetAsync(CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO master_key_check (id, value) VALUES (2, {protector.Protect(KnownValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
-            cancellationToken);
+    /// <summary>
+    /// Records, before any secret moves, the key a rotation moves them to (the current one), as one more value, unless one
+    /// under it is stored already. Never over another: the value it would replace is the only record that secrets may be
+    /// under that key (a first rotation's target, when a second began before the first finished). (Runs under the
+    /// rotation's own lock: one at a time.)
+    /// </summary>
+    public async Task MarkRotationTargetAsync(CancellationToken cancellationToken)
+    {
+        if ((await ReadAsync(cancellationToken)).Any(row => protector.IsUnderCurrentKey(row.Value)))
+        {
+            return;
+        }
 
-    /// <summary>Every secret is under the current key: the check value moves to it, and the rotation's mark goes, together.</summary>
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO master_key_check (id, value) SELECT coalesce(max(id), 1) + 1, {protector.Protect(KnownValue)} FROM master_key_check",
+            cancellationToken);
+    }
+
+    /// <summary>Every secret is under the current key: the check value moves to it, and the rotations' marks go, together.</summary>
     public async Task CompleteRotationAsync(CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"UPDATE master_key_check SET value = {protector.Protect(KnownValue)} WHERE id = 1", cancellationToken);
-        await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id = 2", cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>The check value (id 1) and an unfinished rotation's (id 2), in one read.</summary>
+    /// <summary>The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), in one read.</summary>
     private Task<List<StoredCheck>> ReadAsync(CancellationToken cancellationToken) =>
         db.Database.SqlQuery<StoredCheck>($"SELECT id, value FROM master_key_check").ToListAsync(cancellationToken);
 

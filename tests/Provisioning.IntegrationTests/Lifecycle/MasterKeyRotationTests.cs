@@ -102,6 +102,61 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARotationStoppedHalfWay_ThenOneBackToTheOldKey_StillNeedsBothKeys_UntilOneFinishes()
+    {
+        // A probe: secrets under B; a rotation to C stopped half-way; the operator went back, a rotation to B stopped
+        // half-way too. Its mark of the target replaced the first's (C), so B alone passed the start's check, the
+        // service said ready, and every secret still under C answered 500.
+        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
+        var b = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var c = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        string stranded;
+        await using (var before = Start(database, b))
+        {
+            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            stranded = (string)(await root.PostJsonAsync("/v2/keys", new { displayName = "left under C" }, HttpStatusCode.Created))["key"]!["id"]!;
+            await root.PostJsonAsync("/v2/keys", new { displayName = "moved to C and back" }, HttpStatusCode.Created);
+        }
+
+        // Each rotation stops half-way: a row it must move is held past its wait (as a kill would leave it).
+        async Task RotateHalfWayAsync(string key, string previous, string heldKeyId)
+        {
+            await using var factory = Start(database, key, previous);
+            await using var scope = factory.Services.CreateAsyncScope();
+            await using var held = await HeldRow.LockAsync(database, "api_keys", heldKeyId);
+            await Assert.ThrowsAsync<SecretRotationIncompleteException>(() => scope.ServiceProvider.GetRequiredService<SecretRotation>()
+                .RotateAsync(batchSize: 1, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
+        }
+
+        await RotateHalfWayAsync(c, b, ServiceFixture.RootKeyId); // the root's key stays under B, the others go to C
+        await RotateHalfWayAsync(b, c, stranded);                 // back to B: all but the stranded key
+
+        // (The start's check, as a verb runs it in a process of its own.)
+        async Task<(int Exit, string Error)> CheckWithAsync(string key)
+        {
+            await using var verb = ServiceProcess.Start(
+                new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = database, ["Provisioning__Secrets__MasterKey"] = key },
+                "tenants");
+            return (await verb.WaitForExitAsync(TimeSpan.FromSeconds(90)), verb.StandardError);
+        }
+
+        var alone = await CheckWithAsync(b);
+        Assert.Equal(1, alone.Exit);
+        Assert.Contains("is not the master key this database's secrets were encrypted with", alone.Error);
+
+        // With both, the service serves the stranded key, and a rotation that finishes makes B alone enough again.
+        await using (var both = Start(database, b, c))
+        {
+            using var ready = both.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode);
+            await using var scope = both.Services.CreateAsyncScope();
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 1, progress: null, CancellationToken.None));
+        }
+
+        Assert.Equal(0, (await CheckWithAsync(b)).Exit);
+    }
+
+    [Fact]
     public async Task ASecretAnotherTransactionHolds_IsWaitedFor_AndTheCheckValueMovesOnlyOnceNothingIsLeft()
     {
         // rotate-secrets skipped rows other transactions held (SKIP LOCKED), said "Done" and moved the check value: a
