@@ -106,11 +106,17 @@ public static class DependencyInjection
         PreviousMasterKeys(configuration);
     }
 
-    /// <summary><c>Provisioning:Secrets:PreviousMasterKeys:0</c>, <c>:1</c>, …: older keys that still decrypt while <c>rotate-secrets</c> runs.</summary>
-    private static List<byte[]> PreviousMasterKeys(IConfiguration configuration) =>
-        [.. configuration.GetSection($"{SecretsOptions.Section}:PreviousMasterKeys").GetChildren()
+    /// <summary>
+    /// <c>Provisioning:Secrets:PreviousMasterKeys:0</c>, <c>:1</c>, …: older keys that still decrypt while <c>rotate-secrets</c>
+    /// runs; and one set without an index (<c>Provisioning__Secrets__PreviousMasterKeys=…</c>), which was read as none.
+    /// </summary>
+    private static List<byte[]> PreviousMasterKeys(IConfiguration configuration)
+    {
+        var section = configuration.GetSection($"{SecretsOptions.Section}:PreviousMasterKeys");
+        return [.. section.GetChildren().Prepend(section)
             .Where(c => !string.IsNullOrWhiteSpace(c.Value))
             .Select(c => AesGcmSecretProtector.ParseMasterKey(c.Value, c.Path))];
+    }
 
     private static string ConnectionString(IConfiguration configuration)
     {

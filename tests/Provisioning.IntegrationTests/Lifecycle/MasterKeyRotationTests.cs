@@ -102,6 +102,28 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task APreviousKeySetWithoutAnIndex_IsAPreviousKey()
+    {
+        // Provisioning__Secrets__PreviousMasterKeys=<key> (no __0) was read as no previous key at all, without a word: the
+        // start then refused the new key "nor is any of PreviousMasterKeys" though one was set (a probe).
+        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
+        var oldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var newKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using (var before = Start(database, oldKey))
+        {
+            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        var settings = ServiceFixture.RootKeySettings(rateLimited: false);
+        settings["Provisioning:Secrets:MasterKey"] = newKey;
+        settings["Provisioning:Secrets:PreviousMasterKeys"] = oldKey;
+        await using var after = new ConfiguredServiceFactory(database, settings);
+        using var client = As(after, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
     public async Task ARotationStoppedHalfWay_ThenOneBackToTheOldKey_StillNeedsBothKeys_UntilOneFinishes()
     {
         // A probe: secrets under B; a rotation to C stopped half-way; the operator went back, a rotation to B stopped
