@@ -121,6 +121,12 @@ public static class OperatorCommands
             Console.Out.WriteLine($"keyId:    {key.KeyId}");
             Console.Out.WriteLine($"secret:   {key.Secret}");
             Console.Out.WriteLine("The secret is shown only now; keep it safe.");
+            if (key.Suspended)
+            {
+                Console.Error.WriteLine(
+                    $"Provisioning: tenant {key.TenantId} or one of its ancestors is suspended: this key answers 403 tenant_suspended until it is resumed.");
+            }
+
             return 0;
         }));
         root.Subcommands.Add(createKey);

@@ -101,7 +101,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // No root yet (the service was never started): 'root' is not found, said in one line.
         var (noRoot, _, notFound) = await RunAsync(environment, "create-account-key", "--tenant", "root");
         Assert.Equal(1, noRoot);
-        Assert.Contains("Tenant not found", notFound);
+        Assert.Contains("Tenant 'root' not found", notFound); // the operator's words back: which one was not found
 
         // Start the service once so the root exists, then recover "a lost root key".
         environment["Provisioning__Bootstrap__KeyId"] = ServiceFixture.RootKeyId;
@@ -127,6 +127,20 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             Assert.Null(made["actor"]!["keyId"]);
             var bootstrapped = (await recovered.GetJsonAsync("/v2/events?filter[type]=tenant.bootstrapped"))["events"]!.AsArray();
             Assert.Equal(ServiceFixture.RootKeyId, (string?)Assert.Single(bootstrapped)!["related"]!["id"]);
+
+            // A key of a suspended tenant is made (for once it is resumed), and the operator is told it cannot be used yet:
+            // it printed the secret and exit 0 alone, for a key that answered 403 to everything.
+            var customer = await root.ProvisionAsync(name: "Customer B");
+            await root.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { status = "suspended" });
+            var (suspendedExit, suspendedOutput, note) = await RunAsync(environment, "create-account-key", "--tenant", customer.Id);
+            Assert.Equal(0, suspendedExit);
+            Assert.Contains($"tenant {customer.Id} or one of its ancestors is suspended", note);
+            using var ofSuspended = factory.CreateClient();
+            ofSuspended.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(
+                KeyIdLine().Match(suspendedOutput).Groups[1].Value, SecretLine().Match(suspendedOutput).Groups[1].Value);
+            using var refused = await ofSuspended.GetAsync("/v2/tenants/self");
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.DoesNotContain("suspended", (await RunAsync(environment, "create-account-key", "--tenant", "root")).Error);
         }
 
         var (treeExit, tree, _) = await RunAsync(environment, "tenants");
@@ -135,7 +149,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Contains("  Customer A  [", tree);
         Assert.Contains("active", tree);
 
-        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys WHERE display_name = 'Operator key'"));
+        Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys WHERE display_name = 'Operator key'")); // the three that succeeded
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Application.Keys;
 using Provisioning.Domain.Common;
+using Provisioning.Domain.Tenants;
 
 namespace Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
 
@@ -30,18 +31,23 @@ public sealed class IssueOperatorAccountKeyCommandHandler(IAuditTrail audit, IPr
     {
         var tenants = db.Tenants.AsNoTracking();
         var tenant = command.Tenant == Root
-            ? await tenants.Where(t => t.ParentId == null).Select(t => (TenantId?)t.Id).FirstOrDefaultAsync(cancellationToken)
+            ? await tenants.Where(t => t.ParentId == null).FirstOrDefaultAsync(cancellationToken)
             : IdGenerator.IsValid(command.Tenant)
-                ? await tenants.Where(t => t.Id == new TenantId(command.Tenant)).Select(t => (TenantId?)t.Id).FirstOrDefaultAsync(cancellationToken)
+                ? await tenants.Where(t => t.Id == new TenantId(command.Tenant)).FirstOrDefaultAsync(cancellationToken)
                 : null;
-        if (tenant is not { } id)
+        if (tenant is null)
         {
-            throw new NotFoundException("Tenant");
+            // The operator's own words back (a mistyped id, "ROOT"), so the one line says which.
+            throw new NotFoundException($"Tenant '{command.Tenant}'");
         }
 
+        var id = tenant.Id;
         var (key, secret) = await keys.IssueAsync(new KeyOwner.Account(id), command.DisplayName ?? "Operator key", cancellationToken);
         audit.Record(AuditResources.Key(key), ["displayName"], tenantId: id);
         await db.SaveChangesAsync(cancellationToken);
-        return new IssuedOperatorKey(id.Value, key.Id.Value, secret);
+        // Made all the same (for use once it is resumed), but its use answers 403 tenant_suspended until then: say so.
+        var path = tenant.Path.Select(p => new TenantId(p)).ToList();
+        var suspended = await tenants.AnyAsync(t => path.Contains(t.Id) && t.Status == TenantStatus.Suspended, cancellationToken);
+        return new IssuedOperatorKey(id.Value, key.Id.Value, secret, suspended);
     }
 }

@@ -1,3 +1,4 @@
 namespace Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
 
-public sealed record IssuedOperatorKey(string TenantId, string KeyId, string Secret);
+/// <param name="Suspended">The tenant or an ancestor is suspended: the key answers 403 <c>tenant_suspended</c> until it is resumed.</param>
+public sealed record IssuedOperatorKey(string TenantId, string KeyId, string Secret, bool Suspended);
