@@ -66,14 +66,17 @@ public static class Text
     public static string FreeTextRule(string field) => $"{field} must not contain NUL or control characters other than tab, CR and LF.";
 
     // Characters that show nothing on their own and are neither white space nor of the Format category (zero-width space
-    // and joiners, marks, soft hyphen, BOM, …): the combining grapheme joiner and the Hangul fillers.
-    private static readonly SearchValues<char> Blank = SearchValues.Create("\u034f\u115f\u1160\u3164\uffa0");
+    // and joiners, marks, soft hyphen, BOM, …): the combining grapheme joiner, the Hangul fillers and the Khmer inherent
+    // vowels (Unicode's Default_Ignorable_Code_Point, less what the category and the selectors below already cover).
+    private static readonly SearchValues<char> Blank = SearchValues.Create("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0");
 
     // Tag characters (U+E0020–U+E007F) are Format too, but they end a flag's emoji sequence, so the end of a name keeps them;
-    // variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) show nothing alone but choose how an emoji before them looks.
+    // variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF, and Mongolian's free ones U+180B–U+180D, U+180F) show nothing
+    // alone but choose how the character before them looks.
     private static bool IsTag(Rune r) => r.Value is >= 0xE0020 and <= 0xE007F;
 
-    private static bool IsVariationSelector(Rune r) => r.Value is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF;
+    private static bool IsVariationSelector(Rune r) =>
+        r.Value is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF or >= 0x180B and <= 0x180D or 0x180F;
 
     /// <summary>What a name is trimmed of at either end: white space and invisible characters, but a flag's tag characters.</summary>
     public static bool IsTrimmable(Rune r) =>

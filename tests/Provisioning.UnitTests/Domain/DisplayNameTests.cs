@@ -8,6 +8,7 @@ public sealed class DisplayNameTests
     [Theory]
     [InlineData("\uFEFFShop", "Shop")]
     [InlineData("Shop\u200B", "Shop")]
+    [InlineData("\u17B4Shop\u17B5", "Shop")] // (a probe: "sa\u17b4" was a second service account beside "sa")
     [InlineData(" \u200D Shop \u2060 ", "Shop")]
     [InlineData("Sh\u200Dop", "Sh\u200Dop")] // inside a name, a joiner may be part of what it shows: kept
     [InlineData("Shop \u2764\uFE0F", "Shop \u2764\uFE0F")] // a variation selector after an emoji: kept
@@ -22,6 +23,8 @@ public sealed class DisplayNameTests
     [InlineData("\U000E0041")] // a tag character alone
     [InlineData("\U000E0020\U000E007F")]
     [InlineData("\uFE0F")] // a variation selector alone
+    [InlineData("\u17B4\u17B5")] // Khmer inherent vowels: default-ignorable, no category says so
+    [InlineData("\u180B\u180F")] // Mongolian free variation selectors alone
     public void AnInvisibleOnlyName_IsBlank(string given) =>
         Assert.Equal("displayName must not be blank.", Assert.Throws<DomainRuleException>(() => DisplayName.Normalize(given)).Message);
 

@@ -44,6 +44,12 @@ public sealed class TenantUserTests
     [InlineData("ceo@acme.com\u00ad")]
     [InlineData("ceo@ac\u200dme.com")]
     [InlineData("c\u3164eo@acme.com")]
+    // Unicode's other default-ignorable characters that no category check finds: Khmer inherent vowels, Mongolian
+    // free variation selectors (a probe added "a\u17b4@x.com" beside "a@x.com").
+    [InlineData("ce\u17b4o@acme.com")]
+    [InlineData("ceo\u17b5@acme.com")]
+    [InlineData("ceo@acme\u180b.com")]
+    [InlineData("c\u180feo@acme.com")]
     [InlineData("ceo@exa_mple.com")]
     [InlineData("ceo@exa!mple.com")]
     [InlineData("ceo@\ud83d\ude00.com")]
