@@ -13,7 +13,8 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
     {
         var (status, errors) = exception switch
         {
-            RequestValidationException e => (400, e.Errors.Select(f => new ApiError("bad_request", f.Message)).ToList()),
+            RequestValidationException e => (400, e.Errors.Select(f => new ApiError("bad_request", ErrorEnvelope.InRequestTerms(context, f.Field, f.Message))).ToList()),
+            DomainRuleException e => (e.Status, [new ApiError(e.Code, ErrorEnvelope.InRequestTerms(context, e.Field, e.Message))]),
             ExpectedException e => (e.Status, [new ApiError(e.Code, e.Message)]),
             BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),

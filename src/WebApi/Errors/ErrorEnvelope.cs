@@ -31,11 +31,22 @@ public static class ErrorEnvelope
 
     public static object Body(HttpContext context, IReadOnlyList<ApiError> errors) =>
         IsV1(context)
-            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => ToV1FieldNames(e.Title))), errors[0].RequestId))
+            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => e.Title)), errors[0].RequestId))
             : new V2ErrorResponse(errors);
 
-    /// <summary>v1.1 calls "displayName" "name": say so in its error texts.</summary>
-    private static string ToV1FieldNames(string text) => text.Replace("displayName", "name", StringComparison.Ordinal);
+    /// <summary>
+    /// A rule's sentence about <paramref name="field"/> in the request's own terms: v1.1 calls "displayName" "name", so a
+    /// sentence that begins with that field (as every rule's does) begins with "name" there. Only that: what the client
+    /// sent, quoted in the sentence, stays as sent, and the body's own errors (an unknown field, a wrong type) already
+    /// name its fields as sent — a blanket replace told a v1.1 client that sent displayName "name is not a field".
+    /// </summary>
+    public static string InRequestTerms(HttpContext context, string field, string sentence) =>
+        IsV1(context) && field.Equals(V2NameField, StringComparison.OrdinalIgnoreCase) && sentence.StartsWith(V2NameField, StringComparison.Ordinal)
+            ? V1NameField + sentence[V2NameField.Length..]
+            : sentence;
+
+    private const string V2NameField = "displayName";
+    private const string V1NameField = "name";
 
     /// <summary>The challenges of a 401: HTTP Basic (a key id and secret, or a tenant token as the password) and a bearer JWT.</summary>
     public const string Challenge = "Basic realm=\"Provisioning\", Bearer";

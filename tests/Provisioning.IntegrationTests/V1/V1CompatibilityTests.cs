@@ -90,11 +90,21 @@ public sealed class V1CompatibilityTests(ServiceFixture service)
         Http.AssertV1Error(blank, "bad_request");
         Assert.Contains("name", (string?)blank["error"]!["description"]);
         Assert.DoesNotContain("displayName", (string?)blank["error"]!["description"]);
+        Assert.Equal("name must not be blank.", (string?)(await client.PostJsonAsync("/v1.1/apps", new { name = "" }, HttpStatusCode.BadRequest))["error"]!["description"]);
+
+        // Only the rule's field is renamed (a probe): a field the client sent, and its data quoted back, stay as sent. It
+        // was told "name is not a field of this request." for displayName in a v1.1 key body, and of a conflict with a
+        // service account named 'name' when it had named it 'displayName'.
+        var app = (string)(await client.PostJsonAsync("/v1.1/apps", new { name = "A" }, HttpStatusCode.Created))["app"]!["_id"]!;
+        Assert.Equal("displayName is not a field of this request.",
+            (string?)(await client.PostJsonAsync($"/v1.1/apps/{app}/keys", new { displayName = "k1" }, HttpStatusCode.BadRequest))["error"]!["description"]);
+        await client.PostJsonAsync("/v1.1/serviceaccounts", new { name = "displayName" }, HttpStatusCode.Created);
+        Assert.Contains("'displayName'", (string?)(await client.PostJsonAsync("/v1.1/serviceaccounts", new { name = "displayName" }, HttpStatusCode.Conflict))["error"]!["description"]);
         Http.AssertV1Error(await client.PostJsonAsync("/v1.1/apps", Http.Json("{\"name\":"), HttpStatusCode.BadRequest), "bad_request");
         Http.AssertV1Error(await service.WithBasic(tenant.KeyId, "wrong").GetJsonAsync("/v1.1/apps", HttpStatusCode.Unauthorized), "unauthorized");
         Http.AssertV1Error(await client.GetJsonAsync($"/v1.1/serviceaccounts/{IdGenerator.NewId()}", HttpStatusCode.NotFound), "not_found");
         Http.AssertV1Error(await client.GetJsonAsync("/v1.1/nothing", HttpStatusCode.NotFound), "not_found");
-        Assert.Equal(1, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
+        Assert.Equal(2, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
     }
 
     [Fact]
