@@ -45,7 +45,10 @@ public static class AppMetadata
         return JsonElement.DeepEquals(left.RootElement, right.RootElement);
     }
 
-    /// <summary>Merges a change key by key: a key set to null is removed. Returns canonical JSON or null when empty.</summary>
+    /// <summary>
+    /// Merges a change key by key: a key set to null is removed. Returns canonical JSON, or null when the change emptied
+    /// it; an empty object that nothing was added to stays as it is (merging {} into {} is no change).
+    /// </summary>
     public static string? Merge(string? current, JsonElement change)
     {
         if (change.ValueKind == JsonValueKind.Null)
@@ -59,6 +62,7 @@ public static class AppMetadata
         }
 
         var merged = current is null ? new JsonObject() : JsonNode.Parse(current)!.AsObject();
+        var wasEmptyObject = current is not null && merged.Count == 0;
         foreach (var property in change.EnumerateObject())
         {
             if (property.Value.ValueKind == JsonValueKind.Null)
@@ -71,7 +75,7 @@ public static class AppMetadata
             merged[property.Name] = JsonNode.Parse(property.Value.GetRawText());
         }
 
-        return merged.Count == 0 ? null : Serialize(merged);
+        return merged.Count > 0 ? Serialize(merged) : wasEmptyObject ? current : null;
     }
 
     private static JsonObject ToFlatObject(JsonElement element)

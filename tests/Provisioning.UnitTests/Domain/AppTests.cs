@@ -100,6 +100,22 @@ public sealed class AppTests
     }
 
     [Fact]
+    public void MergingNothingIntoEmptyMetadata_ChangesNothing()
+    {
+        // A probe: an app made with "metadata":{} was PATCHed with {} (nothing to merge) and read back null, with an
+        // app.updated event naming metadata.
+        var app = App.Create(Tenant, "A", null, Json("{}"), Now);
+        Assert.Equal("{}", app.Metadata);
+        Assert.False(app.MergeMetadata(Json("{}")));
+        Assert.False(app.MergeMetadata(Json("""{"gone":null}""")));
+        Assert.Equal("{}", app.Metadata);
+        // Emptied by removing its last key: cleared, as before.
+        var withKey = App.Create(Tenant, "B", null, Json("""{"a":1}"""), Now);
+        Assert.True(withKey.MergeMetadata(Json("""{"a":null}""")));
+        Assert.Null(withKey.Metadata);
+    }
+
+    [Fact]
     public void Settings_RefuseNegativeRetention() =>
         Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", new AppSettingsChange(ConversationRetentionSeconds: -1), null, Now));
 
