@@ -100,6 +100,12 @@ public sealed class V1CompatibilityTests(ServiceFixture service)
             (string?)(await client.PostJsonAsync($"/v1.1/apps/{app}/keys", new { displayName = "k1" }, HttpStatusCode.BadRequest))["error"]!["description"]);
         await client.PostJsonAsync("/v1.1/serviceaccounts", new { name = "displayName" }, HttpStatusCode.Created);
         Assert.Contains("'displayName'", (string?)(await client.PostJsonAsync("/v1.1/serviceaccounts", new { name = "displayName" }, HttpStatusCode.Conflict))["error"]!["description"]);
+
+        // A field a v1.1 service account's body does not have is refused, as in v2 (errors.md; it was let through).
+        Assert.Equal("foo is not a field of this request.",
+            (string?)(await client.PostJsonAsync("/v1.1/serviceaccounts", new { name = "k", foo = 2 }, HttpStatusCode.BadRequest))["error"]!["description"]);
+        var account = (string)(await client.GetJsonAsync("/v1.1/serviceaccounts"))["serviceAccounts"]![0]!["_id"]!;
+        Http.AssertV1Error(await client.PutJsonAsync($"/v1.1/serviceaccounts/{account}", new { nmae = "typo" }, HttpStatusCode.BadRequest), "bad_request");
         Http.AssertV1Error(await client.PostJsonAsync("/v1.1/apps", Http.Json("{\"name\":"), HttpStatusCode.BadRequest), "bad_request");
         Http.AssertV1Error(await service.WithBasic(tenant.KeyId, "wrong").GetJsonAsync("/v1.1/apps", HttpStatusCode.Unauthorized), "unauthorized");
         Http.AssertV1Error(await client.GetJsonAsync($"/v1.1/serviceaccounts/{IdGenerator.NewId()}", HttpStatusCode.NotFound), "not_found");

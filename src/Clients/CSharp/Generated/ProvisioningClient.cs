@@ -15073,21 +15073,16 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// A v1.1 service account's body, `{"name"}`. A field it does not have is 400 (errors.md), as in v2: a misspelt
+    /// <br/>`name` would otherwise be a create that fails on a blank name, or an update that silently changes nothing.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V1NameRequest
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string? Name { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 

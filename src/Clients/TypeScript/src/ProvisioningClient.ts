@@ -6534,10 +6534,9 @@ export interface V1KeyResponse {
     [key: string]: any;
 }
 
+/** A v1.1 service account's body, `{"name"}`. A field it does not have is 400 (errors.md), as in v2: a misspelt `name` would otherwise be a create that fails on a blank name, or an update that silently changes nothing. */
 export interface V1NameRequest {
     name?: string | undefined;
-
-    [key: string]: any;
 }
 
 export interface V1ServiceAccount {
