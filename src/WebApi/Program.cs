@@ -207,6 +207,7 @@ public partial class Program
             .AddJsonOptions(o =>
             {
                 o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+                o.JsonSerializerOptions.MaxDepth = JsonBodyText.MaxDepth;
                 o.JsonSerializerOptions.Converters.Add(new SafeStringConverter());
                 o.JsonSerializerOptions.Converters.Add(new UnicodeJsonElementConverter());
                 o.JsonSerializerOptions.Converters.Add(new Rfc3339Converter());

@@ -14,11 +14,14 @@ namespace Provisioning.WebApi.Contracts;
 /// </summary>
 public static class JsonBodyText
 {
+    /// <summary>How deep a body may nest, here and in the serializer (whose own default, 32 in MVC, made deeper valid JSON "not valid JSON").</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>The field and sentence of the first string that breaks the rule, or null (also for a body that is not JSON: the
     /// serializer says so).</summary>
     public static (string Field, string Message)? FirstProblem(ReadOnlySpan<byte> body)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         var path = new List<string>();
         var arrayIndex = new List<int>(); // per open container: -1 for an object, else the next element's index
         try
