@@ -23,6 +23,10 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         return new ConfiguredServiceFactory(database, settings);
     }
 
+    private static string NewMasterKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    private Task<string> NewDatabaseAsync() => service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
+
     private static HttpClient As(ConfiguredServiceFactory factory, string keyId, string secret)
     {
         var client = factory.CreateClient();
@@ -33,9 +37,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     [Fact]
     public async Task RotatingUnderLoad_ThenStartingWithOnlyTheNewKey_KeepsEveryKeyWorking()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
-        var oldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var newKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
 
         // Keys of every kind under the old master key.
         var issued = new List<(string Id, string Secret)> { (ServiceFixture.RootKeyId, ServiceFixture.RootSecret) };
@@ -106,9 +110,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     {
         // Provisioning__Secrets__PreviousMasterKeys=<key> (no __0) was read as no previous key at all, without a word: the
         // start then refused the new key "nor is any of PreviousMasterKeys" though one was set (a probe).
-        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
-        var oldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var newKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
         await using (var before = Start(database, oldKey))
         {
             using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
@@ -129,9 +133,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // A probe: secrets under B; a rotation to C stopped half-way; the operator went back, a rotation to B stopped
         // half-way too. Its mark of the target replaced the first's (C), so B alone passed the start's check, the
         // service said ready, and every secret still under C answered 500.
-        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
-        var b = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var c = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var database = await NewDatabaseAsync();
+        var b = NewMasterKey();
+        var c = NewMasterKey();
         string stranded;
         await using (var before = Start(database, b))
         {
@@ -183,9 +187,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     {
         // rotate-secrets skipped rows other transactions held (SKIP LOCKED), said "Done" and moved the check value: a
         // service then started with the new key alone, and the key whose row was held answered 500 (a probe).
-        var database = await service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
-        var oldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var newKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
         await using (var before = Start(database, oldKey))
         {
             using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
