@@ -224,7 +224,20 @@ public static class DependencyInjection
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
         await EnsureDatabaseExistsAsync(db, cancellationToken);
-        if (!(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        var known = db.Database.GetMigrations().ToList();
+        // A newer version migrated this database (an upgrade rolled back, or an old instance restarted mid-rollout). Not
+        // refused: migrations are additive, so an older build runs on a newer schema, which a rolling upgrade relies on;
+        // but the operator is told (docs/operations.md, "Upgrading").
+        if (applied.Except(known).ToList() is { Count: > 0 } unknown)
+        {
+            logger.LogWarning(
+                "The database has {Count} migration(s) this build does not have ({Migrations}): a newer version migrated it. " +
+                "This build runs on it while those migrations only added to the schema; run the newer version, or restore the " +
+                "backup taken before the upgrade, to go back for good", unknown.Count, string.Join(", ", unknown));
+        }
+
+        if (!known.Except(applied).Any())
         {
             return;
         }

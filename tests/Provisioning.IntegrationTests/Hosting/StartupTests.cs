@@ -70,6 +70,27 @@ public sealed class StartupTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AStartOnADatabaseANewerVersionMigrated_SaysSo_AndStillServes()
+    {
+        // A probe rolled back to the previous build after an upgrade: it started on the migrated database without a
+        // word. Additive migrations let an older build run on a newer schema (a rolling upgrade relies on it), so it is
+        // not refused; but the operator is told, with the migrations it does not know.
+        var database = await service.Postgres.CreateDatabaseAsync("newer_" + Guid.NewGuid().ToString("N")[..8]);
+        await using (var first = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            first.CreateClient().Dispose();
+        }
+
+        await Sql.ExecuteAsync(database, """INSERT INTO "__EFMigrationsHistory" VALUES ('29991231000000_FromANewerVersion', '99.0.0')""");
+        var logs = new CollectingLoggerProvider();
+        await using var older = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s => s.AddSingleton<ILoggerProvider>(logs));
+        using var client = older.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+            && l.Contains("29991231000000_FromANewerVersion", StringComparison.Ordinal) && l.Contains("newer version", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task FirstStart_WithoutBootstrapSettings_MakesAKey_AndWritesTheRootKeyFile()
     {
         var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
