@@ -111,7 +111,7 @@ public static class RateLimiting
     /// subscriber's network; its 2^64 addresses are one client's to rotate through, and would otherwise each get a
     /// budget of their own). IPv4-mapped IPv6 counts as the IPv4 address.
     /// </summary>
-    public static string ClientOf(HttpContext context)
+    private static string ClientOf(HttpContext context)
     {
         var address = context.Connection.RemoteIpAddress;
         if (address is null)
