@@ -72,9 +72,13 @@ public static class JsonBodyText
                 }
             }
         }
+        catch (JsonException) when (reader.CurrentDepth >= MaxDepth - 1) // (the depth of the container it was in, 0-based)
+        {
+            return (string.Empty, $"The request body is nested deeper than {MaxDepth} levels."); // valid JSON, maybe: not "not JSON"
+        }
         catch (JsonException)
         {
-            return null; // not JSON (or nested beyond reason): the serializer's answer is the one to give
+            return null; // not JSON: the serializer's answer is the one to give
         }
 
         return null;

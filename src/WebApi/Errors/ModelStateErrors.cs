@@ -41,12 +41,6 @@ public static partial class ModelStateErrors
         var field = key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key;
         var isBodyParameter = context.ActionDescriptor.Parameters.Any(p =>
             p.Name == key && p.BindingInfo?.BindingSource == BindingSource.Body);
-        if (entry.Errors.Any(e => (e.Exception?.Message ?? e.ErrorMessage).Contains("maximum", StringComparison.Ordinal)
-                                  && (e.Exception?.Message ?? e.ErrorMessage).Contains("depth", StringComparison.Ordinal)))
-        {
-            return $"The request body is nested deeper than {Contracts.JsonBodyText.MaxDepth} levels.";
-        }
-
         // The JSON reader's own complaints (cut short, a stray character) carry a byte position; a value of the wrong
         // type says "could not be converted". The first is the body's fault wherever the reader stopped.
         if (entry.Errors.Any(e => e.ErrorMessage.Contains("BytePositionInLine", StringComparison.Ordinal)
