@@ -62,6 +62,85 @@ public sealed class RunScriptTests
         }
     }
 
+    [Fact]
+    public async Task ASecondRun_WhileTheClonesServiceRuns_IsRefusedUnlessAskedForAnotherPort_AndAnEnvironmentMasterKeyIsSaidToBeUnused()
+    {
+        var home = Directory.CreateTempSubdirectory("provisioning-run-");
+        var clones = new List<string>();
+        Process? holder = null;
+        try
+        {
+            if (Environment.IsPrivilegedProcess)
+            {
+                File.SetUnixFileMode(home.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var clone = NewClone(home.FullName, "clone", clones);
+            await AssertDatabaseReadyAsync(clone, await RunScriptAsync(clone, "--db-only"));
+            var data = Path.Combine(clone, ".data");
+
+            // This clone's service, as scripts/run leaves it running: holding .data/service.lock, its PID and URL inside.
+            File.WriteAllText(Path.Combine(data, "service.lock"), "4242\nhttp://127.0.0.1:8080\n");
+            holder = Process.Start(new ProcessStartInfo("flock", [Path.Combine(data, "service.lock"), "sleep", "600"]) { UseShellExecute = false })
+                     ?? throw new InvalidOperationException("Could not start flock.");
+            await WaitUntilAsync(() => !TryLock(Path.Combine(data, "service.lock")), "flock to take .data/service.lock");
+
+            var second = await RunScriptAsync(clone);
+            Assert.True(second.ExitCode != 0, $"A second scripts/run started while the clone's service runs:\n{second}");
+            Assert.Contains("This clone's service is already running (PID 4242, on http://127.0.0.1:8080).", second.StandardError, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(data, "http.port")), $"The refused run chose a port for itself:\n{second}");
+
+            // Asked for on purpose, with --urls: a second instance is said to be one and goes on (to the build, which this
+            // bare clone does not have), and a master key from the environment is said to be unused, without its value.
+            const string environmentKey = "a-master-key-from-the-environment";
+            var asked = await RunScriptAsync(clone, new Dictionary<string, string> { ["Provisioning__Secrets__MasterKey"] = environmentKey },
+                "--urls", "http://127.0.0.1:18999");
+            Assert.Contains("this one is a second instance on the same database", asked.StandardError, StringComparison.Ordinal);
+            Assert.Contains("Provisioning__Secrets__MasterKey from the environment is not used", asked.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain(environmentKey, asked.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("already running (PID 4242, on http://127.0.0.1:8080). Stop it first", asked.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (holder is { HasExited: false })
+            {
+                holder.Kill(entireProcessTree: true);
+            }
+
+            holder?.Dispose();
+            foreach (var clone in clones)
+            {
+                await RemoveCloneAsync(clone);
+            }
+
+            DeleteFolder(home.FullName);
+        }
+    }
+
+    /// <summary>Whether an exclusive lock on the file can be had now (.NET takes a BSD flock for FileShare.None on Unix).</summary>
+    private static bool TryLock(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(condition(), $"Waited 10 s for {what}.");
+    }
+
     /// <summary>
     /// Checks what a successful <c>--db-only</c> leaves behind: a connection string on stdout that opens the
     /// <c>provisioning</c> database, the port in .data/pg.port, and .data/ private to the invoking user.
@@ -169,7 +248,10 @@ public sealed class RunScriptTests
         public override string ToString() => $"--- stdout ---\n{StandardOutput.Trim()}\n--- stderr ---\n{StandardError.Trim()}";
     }
 
-    private static async Task<ScriptResult> RunScriptAsync(string clone, params string[] args)
+    private static Task<ScriptResult> RunScriptAsync(string clone, params string[] args) =>
+        RunScriptAsync(clone, new Dictionary<string, string>(), args);
+
+    private static async Task<ScriptResult> RunScriptAsync(string clone, Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Path.Combine(clone, "scripts", "run"))
         {
@@ -186,6 +268,11 @@ public sealed class RunScriptTests
 
         // The script's own port choice is under test, not a port forced from outside.
         info.Environment.Remove("PROVISIONING_PG_PORT");
+        info.Environment.Remove("ASPNETCORE_URLS");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
         process.StandardInput.Close();
