@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mediator;
 using Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
 using Provisioning.Application.Tenants.Queries.GetTenantTree;
+using Provisioning.Domain.Common;
 using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Security;
 
@@ -116,7 +117,18 @@ public static class OperatorCommands
         {
             await using var scope = services.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
-            var key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
+            IssuedOperatorKey key;
+            try
+            {
+                key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
+            }
+            catch (DomainRuleException e) when (e.Field == "displayName" && e.Message.StartsWith(e.Field, StringComparison.Ordinal))
+            {
+                // The rule names the API's field; here the value came from --name.
+                Console.Error.WriteLine($"Provisioning: --name{e.Message[e.Field.Length..]}");
+                return 1;
+            }
+
             Console.Out.WriteLine($"tenantId: {key.TenantId}");
             Console.Out.WriteLine($"keyId:    {key.KeyId}");
             Console.Out.WriteLine($"secret:   {key.Secret}");
@@ -174,7 +186,7 @@ public static class OperatorCommands
             Console.Error.WriteLine($"Provisioning: {e.Message}");
             return 1;
         }
-        catch (Domain.Common.ExpectedException e)
+        catch (ExpectedException e)
         {
             Console.Error.WriteLine($"Provisioning: {e.Message}");
             return 1;

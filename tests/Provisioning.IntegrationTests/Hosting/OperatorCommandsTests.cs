@@ -141,6 +141,11 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             using var refused = await ofSuspended.GetAsync("/v2/tenants/self");
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             Assert.DoesNotContain("suspended", (await RunAsync(environment, "create-account-key", "--tenant", "root")).Error);
+
+            // A name the key rules refuse is said in the verb's terms (it was "displayName must not be blank").
+            var (blankExit, _, blank) = await RunAsync(environment, "create-account-key", "--tenant", "root", "--name", " ");
+            Assert.Equal(1, blankExit);
+            Assert.Equal("Provisioning: --name must not be blank.", blank.Trim());
         }
 
         var (treeExit, tree, _) = await RunAsync(environment, "tenants");
