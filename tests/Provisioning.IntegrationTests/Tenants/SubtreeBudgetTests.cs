@@ -99,6 +99,41 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task LoweringATenantsLimits_TakesNothingBackFromItsDescendants_ButBoundsNewGrantsAndTheSubtreesApps()
+    {
+        // docs/provisioning.md: what was granted stays (a reseller's customers keep their plans); the ceiling is for grants
+        // made from then on, and a lowered maxApps bounds the whole subtree at once.
+        using var root = service.Root();
+        var (reseller, asReseller) = await BudgetedChildAsync(new { contacts = 9000, maxApps = 8 });
+        var customer = await asReseller.ProvisionAsync(new { contacts = 9000 }, name: "customer");
+        await asReseller.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { maxApps = 8 });
+
+        await root.PatchJsonAsync($"/v2/tenants/{reseller.Id}", new { contacts = 5, maxApps = 2 });
+
+        var kept = (await asReseller.GetJsonAsync($"/v2/tenants/{customer.Id}"))["tenant"]!;
+        Assert.Equal(9000, (int?)kept["contacts"]);
+        Assert.Equal(8, (int?)kept["maxApps"]);
+        Assert.Contains("contacts cannot be larger than your own tenant's (5)",
+            Http.Titles(await asReseller.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { contacts = 9001 }, HttpStatusCode.BadRequest)));
+        Assert.Contains("maxApps cannot be larger than your own tenant's (2)",
+            Http.Titles(await asReseller.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { maxApps = 3 }, HttpStatusCode.BadRequest)));
+
+        // The customer grants within what it was granted; its subtree's apps stop at the reseller's 2.
+        using var asCustomer = service.Client(customer);
+        var subCustomer = await asCustomer.ProvisionAsync(new { contacts = 9000 }, name: "sub-customer");
+        Assert.Equal(9000, (int?)(await asCustomer.GetJsonAsync($"/v2/tenants/{subCustomer.Id}"))["tenant"]!["contacts"]);
+        using var asSubCustomer = service.Client(subCustomer);
+        await asSubCustomer.CreateAppAsync("one");
+        await asCustomer.CreateAppAsync("two");
+        Http.AssertV2Error(await asSubCustomer.PostJsonAsync("/v2/apps", new { displayName = "three" }, HttpStatusCode.PaymentRequired), "payment_required");
+        Assert.Equal(2, await AppsInSubtreeAsync(reseller.Id));
+
+        // Taking a grant back is a change of the descendant itself, by any ancestor.
+        await root.PatchJsonAsync($"/v2/tenants/{subCustomer.Id}", new { contacts = 5 });
+        Assert.Equal(5, (int?)(await asCustomer.GetJsonAsync($"/v2/tenants/{subCustomer.Id}"))["tenant"]!["contacts"]);
+    }
+
+    [Fact]
     public async Task MaxTenants_CountsEveryDescendant()
     {
         var (_, asChild) = await BudgetedChildAsync(new { maxTenants = 2 });
