@@ -198,12 +198,37 @@ public static class DependencyInjection
         }
     }
 
+    /// <summary>Whether migrations are pending (a database a newer version migrated is named in a Warning, as when migrating).</summary>
     public static async Task<bool> HasPendingMigrationsAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         await EnsureDatabaseExistsAsync(db, cancellationToken);
-        return (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any();
+        return await ReadMigrationsAsync(db, MigrationsLogger(scope.ServiceProvider), cancellationToken);
+    }
+
+    private static ILogger MigrationsLogger(IServiceProvider services) =>
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
+
+    /// <summary>
+    /// Reads the applied migrations once: names in a Warning those this build does not have, and returns whether any of
+    /// its own are pending. A newer version migrated such a database (an upgrade rolled back, or an old instance restarted
+    /// mid-rollout). Not refused: migrations are additive, so an older build runs on a newer schema, which a rolling
+    /// upgrade relies on; but the operator is told (docs/operations.md, "Upgrading").
+    /// </summary>
+    private static async Task<bool> ReadMigrationsAsync(ProvisioningDbContext db, ILogger logger, CancellationToken cancellationToken)
+    {
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        var known = db.Database.GetMigrations().ToList();
+        if (applied.Except(known).ToList() is { Count: > 0 } unknown)
+        {
+            logger.LogWarning(
+                "The database has {Count} migration(s) this build does not have ({Migrations}): a newer version migrated it. " +
+                "This build runs on it while those migrations only added to the schema; run the newer version, or restore the " +
+                "backup taken before the upgrade, to go back for good", unknown.Count, string.Join(", ", unknown));
+        }
+
+        return known.Except(applied).Any();
     }
 
     /// <summary>
@@ -222,22 +247,9 @@ public static class DependencyInjection
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
-        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
+        var logger = MigrationsLogger(scope.ServiceProvider);
         await EnsureDatabaseExistsAsync(db, cancellationToken);
-        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
-        var known = db.Database.GetMigrations().ToList();
-        // A newer version migrated this database (an upgrade rolled back, or an old instance restarted mid-rollout). Not
-        // refused: migrations are additive, so an older build runs on a newer schema, which a rolling upgrade relies on;
-        // but the operator is told (docs/operations.md, "Upgrading").
-        if (applied.Except(known).ToList() is { Count: > 0 } unknown)
-        {
-            logger.LogWarning(
-                "The database has {Count} migration(s) this build does not have ({Migrations}): a newer version migrated it. " +
-                "This build runs on it while those migrations only added to the schema; run the newer version, or restore the " +
-                "backup taken before the upgrade, to go back for good", unknown.Count, string.Join(", ", unknown));
-        }
-
-        if (!known.Except(applied).Any())
+        if (!await ReadMigrationsAsync(db, logger, cancellationToken))
         {
             return;
         }

@@ -88,6 +88,16 @@ public sealed class StartupTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
         Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
             && l.Contains("29991231000000_FromANewerVersion", StringComparison.Ordinal) && l.Contains("newer version", StringComparison.Ordinal));
+
+        // The same with migrations left to a separate step: the start that only checks them says it too (it was silent).
+        var checking = new CollectingLoggerProvider();
+        var settings = ServiceFixture.RootKeySettings();
+        settings["Provisioning:Database:MigrateOnStartup"] = "false";
+        await using var notMigrating = new ConfiguredServiceFactory(database, settings, services: s => s.AddSingleton<ILoggerProvider>(checking));
+        using var checkingClient = notMigrating.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await checkingClient.GetAsync("/readyz")).StatusCode);
+        Assert.Single(checking.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+            && l.Contains("29991231000000_FromANewerVersion", StringComparison.Ordinal));
     }
 
     [Fact]
