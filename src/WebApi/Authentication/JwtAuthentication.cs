@@ -206,15 +206,26 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
     private static DateTimeOffset? Claimed(DateTime instant) =>
         instant == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(instant, DateTimeKind.Utc));
 
-    /// <summary>The <c>scope</c> claim when it is a JSON string; null when absent or of any other type (an array is not a scope).</summary>
+    /// <summary>
+    /// The <c>scope</c> claim when it is a JSON string; null when absent or of any other type (an array is not a scope),
+    /// and when the payload is not exactly one JSON value: IdentityModel's reader took <c>{…}xyz</c> or an empty payload,
+    /// this one does not, and a token signed that way answered 500 with a stack trace in the log (a probe).
+    /// </summary>
     private static string? ScopeOf(JsonWebToken jwt)
     {
-        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
-        return payload.RootElement.ValueKind == JsonValueKind.Object
-               && payload.RootElement.TryGetProperty("scope", out var scope)
-               && scope.ValueKind == JsonValueKind.String
-            ? scope.GetString()
-            : null;
+        try
+        {
+            using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+            return payload.RootElement.ValueKind == JsonValueKind.Object
+                   && payload.RootElement.TryGetProperty("scope", out var scope)
+                   && scope.ValueKind == JsonValueKind.String
+                ? scope.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }
 

@@ -76,6 +76,9 @@ public sealed class AuthenticationTests(ServiceFixture service)
             { "jwt-expired", "Bearer" },
             { "jwt-not-yet-valid", "Bearer" },
             { "jwt-garbage", "Bearer" },
+            { "jwt-signed-payload-with-trailing-json", "Bearer" },
+            { "jwt-signed-payload-with-trailing-text", "Bearer" },
+            { "jwt-signed-empty-payload", "Bearer" },
             { "bearer-opaque-garbage", "Bearer" },
             { "unknown-scheme", "Digest" },
         };
@@ -127,6 +130,10 @@ public sealed class AuthenticationTests(ServiceFixture service)
             "jwt-expired" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { exp = Jwt.UnixNow(-120) })),
             "jwt-not-yet-valid" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { nbf = Jwt.UnixNow(300), exp = Jwt.UnixNow(600) })),
             "jwt-garbage" => Bearer("aaa.bbb.ccc"),
+            // Signed right, but the payload is not one JSON value: IdentityModel read it, the scope check did not (500).
+            "jwt-signed-payload-with-trailing-json" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, "{\"scope\":\"account\"}{\"a\":1}"u8.ToArray(), t.Secret)),
+            "jwt-signed-payload-with-trailing-text" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, "{\"scope\":\"account\"}xyz"u8.ToArray(), t.Secret)),
+            "jwt-signed-empty-payload" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, [], t.Secret)),
             "bearer-opaque-garbage" => Bearer("not-a-token"),
             "unknown-scheme" => new AuthenticationHeaderValue("Digest", "username=x"),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),

@@ -7,10 +7,14 @@ namespace Provisioning.IntegrationTests.Fixtures;
 /// <summary>Signs JWTs by hand, as clients do, including malformed and hostile ones for negative tests.</summary>
 public static class Jwt
 {
-    public static string Sign(object header, object payload, string secret)
+    public static string Sign(object header, object payload, string secret) =>
+        SignBytes(header, JsonSerializer.SerializeToUtf8Bytes(payload), secret);
+
+    /// <summary>Signs a payload of any bytes, JSON or not (a valid signature over a malformed payload).</summary>
+    public static string SignBytes(object header, byte[] payload, string secret)
     {
         var head = Encode(JsonSerializer.SerializeToUtf8Bytes(header));
-        var body = Encode(JsonSerializer.SerializeToUtf8Bytes(payload));
+        var body = Encode(payload);
         var signature = Encode(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes($"{head}.{body}")));
         return $"{head}.{body}.{signature}";
     }
