@@ -5,7 +5,8 @@ namespace Provisioning.Domain.Common;
 /// <summary>
 /// Makes 24-character lowercase hex ids that sort in creation order: 48 bits of Unix milliseconds
 /// followed by 48 random bits. Within one millisecond the random part is incremented instead of
-/// redrawn (as monotonic ULIDs do), so ids made by one process are strictly increasing.
+/// redrawn (as monotonic ULIDs do), so ids made by one process are strictly increasing — and the next
+/// id of a millisecond can be guessed from the last: an id is a name, never a secret.
 /// </summary>
 public static class IdGenerator
 {
@@ -47,6 +48,19 @@ public static class IdGenerator
 
     /// <summary>The lowest id made at <paramref name="moment"/>: every id made before it sorts below this one.</summary>
     public static string LowestAt(DateTimeOffset moment) => Format((ulong)Math.Max(0, moment.ToUnixTimeMilliseconds()), 0);
+
+    /// <summary>
+    /// When an id was made, from its first 48 bits (<paramref name="id"/> as made here, after any kind prefix such as
+    /// <c>act_</c>); null when it is not such an id.
+    /// </summary>
+    public static DateTimeOffset? MadeAt(string id)
+    {
+        var hex = id[(id.IndexOf('_', StringComparison.Ordinal) + 1)..];
+        return IsValid(hex) && long.TryParse(hex.AsSpan(0, 12), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var ms)
+               && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+    }
 
     /// <summary>The id's layout: 48 bits of milliseconds, then 48 bits that order ids within one millisecond, in hex.</summary>
     private static string Format(ulong ms, ulong random) => (ms & 0xFFFF_FFFF_FFFF).ToString("x12") + random.ToString("x12");

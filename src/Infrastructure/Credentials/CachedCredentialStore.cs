@@ -21,10 +21,11 @@ namespace Provisioning.Infrastructure.Credentials;
 /// </para>
 /// <para>
 /// An id that no key has is remembered as unknown for as long, in a cache of its own: otherwise a wrong secret for a
-/// real key id would be answered from the cache after its first try while a made-up id asks the database every time,
-/// and the time of a 401 would tell which key ids exist. (An id is made when its key is created, from 48 random bits:
-/// an id asked for before its key exists is a guess, so an "unknown" answer cannot hide a key that is created later.)
-/// Kept apart so that a spray of made-up ids cannot push real keys out of the cache.
+/// real key id would be answered from the cache after its first try while a made-up id asks the database every time.
+/// Kept apart so that a spray of made-up ids cannot push real keys out of the cache. Not remembered: an id whose time
+/// (its first 48 bits, <see cref="IdGenerator.MadeAt"/>) is within <see cref="StillBeingMade"/> of now, which a key being
+/// created could have — ids made in one millisecond count up, so the next one can be guessed, and a probe from another
+/// tenant kept a new key 401 for a minute (a probe). Those are asked of the database every time.
 /// </para>
 /// </summary>
 internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock)
@@ -44,6 +45,12 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     private long _lastHeartbeat;
 
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How near now an unknown id's time must be for a key of it to be still on its way: its create not yet committed,
+    /// or made by an instance whose clock is ahead or behind this one's.
+    /// </summary>
+    internal static readonly TimeSpan StillBeingMade = TimeSpan.FromMinutes(5);
     private long _generation;
 
     /// <summary>Part of every cache key: bumping it drops every cached credential at once.</summary>
@@ -88,7 +95,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             .SingleOrDefaultAsync(cancellationToken);
         if (key is null)
         {
-            if (IsListening && Interlocked.Read(ref _generation) == generation)
+            if (IsListening && Interlocked.Read(ref _generation) == generation && !MayStillBeMade(keyId))
             {
                 _unknown.Set(cacheKey, true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
             }
@@ -108,6 +115,9 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
 
         return credential;
     }
+
+    private bool MayStillBeMade(KeyId keyId) =>
+        IdGenerator.MadeAt(keyId.Value) is { } madeAt && (clock.GetUtcNow() - madeAt).Duration() < StillBeingMade;
 
     public void Evict(KeyId keyId)
     {

@@ -23,6 +23,19 @@ public sealed class IdsTests
     }
 
     [Fact]
+    public void MadeAt_ReadsTheIdsTime_WithOrWithoutAKindPrefix_AndNothingFromWhatIsNotAnId()
+    {
+        var moment = DateTimeOffset.FromUnixTimeMilliseconds(1_796_000_000_123);
+        var id = IdGenerator.LowestAt(moment);
+        Assert.Equal(moment, IdGenerator.MadeAt(id));
+        Assert.Equal(moment, IdGenerator.MadeAt("act_" + id));
+        Assert.Null(IdGenerator.MadeAt("svc_ffffffffffff000000000000")); // past the year 9999: no time
+        Assert.Null(IdGenerator.MadeAt("act_" + id[..23]));
+        Assert.Null(IdGenerator.MadeAt("act_' OR '1'='1"));
+        Assert.Null(IdGenerator.MadeAt(""));
+    }
+
+    [Fact]
     public void LowestAt_SortsAfterEveryIdMadeBefore_AndBeforeEveryIdMadeAfter()
     {
         var before = IdGenerator.NewId();
