@@ -35,7 +35,19 @@ public static class DependencyInjection
         // not reset (MayHaveRevokedCredentials and Leading are reset by the unit of work when a transaction begins and
         // ends), and the interceptors are stateless singletons.
         services.AddDbContextPool<ProvisioningDbContext>(options => options
-            .UseNpgsql(WithDefaults(ConnectionString(configuration)), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
+            .UseNpgsql(WithDefaults(ConnectionString(configuration)), npgsql => npgsql
+                .MigrationsHistoryTable("__EFMigrationsHistory")
+                .ConfigureDataSource(source => source.UsePhysicalConnectionInitializer(
+                    connection =>
+                    {
+                        using var command = SessionSettingsCommand(connection);
+                        command.ExecuteNonQuery();
+                    },
+                    async connection =>
+                    {
+                        await using var command = SessionSettingsCommand(connection);
+                        await command.ExecuteNonQueryAsync();
+                    })))
             .UseSnakeCaseNamingConvention()
             // A failed save, command or commit is reported once, by the service (a 409 for a unique race, a logged fault
             // with the request id otherwise), not again by EF at Error level with its SQL text; so is a connection that could not
@@ -152,6 +164,20 @@ public static class DependencyInjection
     public const string InvalidConnectionString =
         "ConnectionStrings:" + ConnectionStringName + " is not a valid PostgreSQL connection string: a keyword Npgsql does not know, " +
         "or a value of the wrong type (a value holding ';' or '=', such as a password, must be in double quotes).";
+
+    /// <summary>
+    /// Set on each connection the service's pool opens, once: an instance that vanishes mid-request (its host gone, a
+    /// network cut: no FIN, no RST) left its session "idle in transaction", holding an Idempotency-Key's claim and a
+    /// budget's row locks, for the two hours of PostgreSQL's default keepalive (retries answered 409 and the subtree's
+    /// creates 503 meanwhile; a probe). The server now ends such a session after 60 s idle in a transaction (the service
+    /// never idles in one for more than a moment), and an idle one whose peer is gone within ~25 s, as the revocation
+    /// listener's. In the session, not as a startup "options" parameter, which some PgBouncer setups refuse; with
+    /// <c>No Reset On Close=false</c> the reset between requests drops them (docs/operations.md).
+    /// </summary>
+    internal const string SessionSettings =
+        "SET idle_in_transaction_session_timeout = '60s'; SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3";
+
+    private static Npgsql.NpgsqlCommand SessionSettingsCommand(Npgsql.NpgsqlConnection connection) => new(SessionSettings, connection);
 
     public static string WithDefaults(string connectionString)
     {
