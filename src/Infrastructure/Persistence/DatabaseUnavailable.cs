@@ -39,6 +39,11 @@ public static class DatabaseUnavailable
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions
         || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
         || sqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ReadOnlySqlTransaction
+        // A slow or locked database, when the server's own timer fires first (lock_timeout, statement_timeout, the
+        // session's idle-in-transaction timeout): the same stall as Npgsql's command timeout, which is a TimeoutException
+        // (above). They answered 500 when an operator had set such a timeout (a probe).
+        || sqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled
+            or "25P03" // idle_in_transaction_session_timeout (no constant in Npgsql)
         // The login refused (a password changed under a running service) or the database gone: the service cannot work
         // until an operator fixes it, as with a server that is down; /readyz says so too.
         || sqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification

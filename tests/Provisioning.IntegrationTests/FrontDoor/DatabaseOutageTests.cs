@@ -10,6 +10,30 @@ namespace Provisioning.IntegrationTests.FrontDoor;
 public sealed class DatabaseOutageTests(ServiceFixture service)
 {
     [Fact]
+    public async Task ALockTheServerGivesUpOn_Is503_AsWhenTheServiceGivesUp()
+    {
+        // An operator's lock_timeout (here in the connection string; statement_timeout is the same) fired before
+        // Npgsql's command timeout: the stall answered 500 internal_error where the same stall otherwise answers 503.
+        var database = await service.Postgres.CreateDatabaseAsync("locked_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(database + ";Options=-c lock_timeout=500", ServiceFixture.RootKeySettings());
+        using var root = await factory.CreateRootClientAsync();
+
+        await using var holder = new Npgsql.NpgsqlConnection(database);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockApps = new Npgsql.NpgsqlCommand("LOCK TABLE apps IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockApps.ExecuteNonQueryAsync();
+        }
+
+        using var response = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "waits" }));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Http.AssertV2Error(JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "service_unavailable");
+        await transaction.RollbackAsync();
+        await root.PostJsonAsync("/v2/apps", new { displayName = "after" }, HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task WithTheDatabaseDown_EveryRouteIs503NamingTheRequestId_AndItRecoversWithoutARestart()
     {
         var database = await service.Postgres.CreateDatabaseAsync("outage_" + Guid.NewGuid().ToString("N")[..8]);

@@ -22,6 +22,17 @@ public sealed class DatabaseUnavailableTests
         Assert.False(DatabaseUnavailable.Is(new NullReferenceException()));
     }
 
+    [Theory]
+    [InlineData("55P03", true)] // lock_timeout
+    [InlineData("57014", true)] // statement_timeout
+    [InlineData("25P03", true)] // idle_in_transaction_session_timeout
+    [InlineData("25006", true)] // a read-only database (a standby after a failover)
+    [InlineData("57P01", true)] // the server shutting down
+    [InlineData("23505", false)] // a unique violation: the service's to answer, not the database's state
+    [InlineData("42P01", false)] // an undefined table: a fault
+    public void PostgreSQLsOwnRefusals_AreUnavailableWhenTheyAreTheDatabasesState(string sqlState, bool unavailable) =>
+        Assert.Equal(unavailable, DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new PostgresException("m", "ERROR", "ERROR", sqlState))));
+
     [Fact]
     public void OtherFaults_AreNot()
     {
