@@ -34,20 +34,10 @@ public static class DependencyInjection
         // constructing one, which was a large share of a GET's CPU. The context keeps no per-request state the pool does
         // not reset (MayHaveRevokedCredentials and Leading are reset by the unit of work when a transaction begins and
         // ends), and the interceptors are stateless singletons.
-        services.AddDbContextPool<ProvisioningDbContext>(options => options
-            .UseNpgsql(WithDefaults(ConnectionString(configuration)), npgsql => npgsql
-                .MigrationsHistoryTable("__EFMigrationsHistory")
-                .ConfigureDataSource(source => source.UsePhysicalConnectionInitializer(
-                    connection =>
-                    {
-                        using var command = SessionSettingsCommand(connection);
-                        command.ExecuteNonQuery();
-                    },
-                    async connection =>
-                    {
-                        await using var command = SessionSettingsCommand(connection);
-                        await command.ExecuteNonQueryAsync();
-                    })))
+        services.AddSingleton(_ => new DatabaseConnectionString(WithDefaults(ConnectionString(configuration))));
+        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value));
+        services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
             // A failed save, command or commit is reported once, by the service (a 409 for a unique race, a logged fault
             // with the request id otherwise), not again by EF at Error level with its SQL text; so is a connection that could not
@@ -179,6 +169,26 @@ public static class DependencyInjection
 
     private static Npgsql.NpgsqlCommand SessionSettingsCommand(Npgsql.NpgsqlConnection connection) => new(SessionSettings, connection);
 
+    /// <summary>
+    /// The pool of the service's connections, owned here (not built inside EF) so that it can be cleared after migrations
+    /// (<see cref="NpgsqlConnection.ClearAllPools"/> does not reach a data source), with <see cref="SessionSettings"/> sent
+    /// once on each new connection.
+    /// </summary>
+    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString) =>
+        new Npgsql.NpgsqlDataSourceBuilder(connectionString)
+            .UsePhysicalConnectionInitializer(
+                connection =>
+                {
+                    using var command = SessionSettingsCommand(connection);
+                    command.ExecuteNonQuery();
+                },
+                async connection =>
+                {
+                    await using var command = SessionSettingsCommand(connection);
+                    await command.ExecuteNonQueryAsync();
+                })
+            .Build();
+
     public static string WithDefaults(string connectionString)
     {
         System.Data.Common.DbConnectionStringBuilder given;
@@ -284,7 +294,7 @@ public static class DependencyInjection
         // transaction, and two processes starting on an empty database both applied the first ones (one then failed on
         // "column … already exists"). Whoever waited for it finds them applied and does nothing.
         await using (var migrating = await SessionLock.TakeAsync(
-            db.Database.GetConnectionString()!, MigrationLock,
+            scope.ServiceProvider.GetRequiredService<DatabaseConnectionString>().Value, MigrationLock,
             () => logger.LogInformation("Waiting for another process's migrations to finish"), cancellationToken))
         {
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
@@ -306,7 +316,7 @@ public static class DependencyInjection
         // Connections opened before the migrations (this process's or the one it waited for) keep the session defaults
         // they started with (a migration may change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans
         // do): the pool starts afresh.
-        Npgsql.NpgsqlConnection.ClearAllPools();
+        scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
     }
 
     /// <summary>Advisory lock key a migrating process holds for all of its migrations.</summary>

@@ -15,7 +15,8 @@ namespace Provisioning.Infrastructure.Security;
 /// decrypts with it. Otherwise the run ends with <see cref="SecretRotationIncompleteException"/> and changes nothing
 /// more. One run at a time per database (a session advisory lock, <see cref="SessionLock"/>): a second is refused at once.
 /// </summary>
-public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtector protector, MasterKeyCheck check, ILogger<SecretRotation> logger)
+public sealed class SecretRotation(
+    ProvisioningDbContext db, DatabaseConnectionString connectionString, AesGcmSecretProtector protector, MasterKeyCheck check, ILogger<SecretRotation> logger)
 {
     public const int DefaultBatchSize = 500;
 
@@ -33,7 +34,7 @@ public sealed class SecretRotation(ProvisioningDbContext db, AesGcmSecretProtect
     public async Task<int> RotateAsync(int batchSize, Action<int>? progress, CancellationToken cancellationToken, TimeSpan? lockWait = null)
     {
         // The run holds a lock of its own for its whole length (on a connection of its own: see SessionLock).
-        await using var running = await SessionLock.TryTakeAsync(db.Database.GetConnectionString()!, RotationLock, cancellationToken)
+        await using var running = await SessionLock.TryTakeAsync(connectionString.Value, RotationLock, cancellationToken)
             ?? throw new SecretRotationIncompleteException(
                 "Another rotate-secrets is running on this database (or one was stopped and its session is still open); " +
                 "wait for it to end, then run this again.");

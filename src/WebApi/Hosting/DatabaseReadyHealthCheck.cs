@@ -5,7 +5,7 @@ using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.WebApi.Hosting;
 
-/// <summary>Ready when the database answers, has no pending migrations, and its secrets decrypt with the configured master key.</summary>
+/// <summary>Ready when the database answers and takes writes, has no pending migrations, and its secrets decrypt with the configured master key.</summary>
 public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -15,6 +15,14 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
             if (!await db.Database.CanConnectAsync(cancellationToken))
             {
                 return HealthCheckResult.Unhealthy("The database is not reachable.");
+            }
+
+            // A standby after a failover, or default_transaction_read_only set: every write would answer 503, so a load
+            // balancer must not send them here (it said ready; a probe).
+            if (await db.Database.SqlQueryRaw<bool>(
+                    """SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS "Value" """).SingleAsync(cancellationToken))
+            {
+                return HealthCheckResult.Unhealthy("The database is read-only (a standby, or default_transaction_read_only is on).");
             }
 
             var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);

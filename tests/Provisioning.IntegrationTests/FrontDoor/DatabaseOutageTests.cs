@@ -10,6 +10,35 @@ namespace Provisioning.IntegrationTests.FrontDoor;
 public sealed class DatabaseOutageTests(ServiceFixture service)
 {
     [Fact]
+    public async Task AReadOnlyDatabase_IsNotReady_AndItsWritesAre503()
+    {
+        // A standby after a failover looks like this: /readyz said 200 while every write answered 503 (a probe).
+        var database = await service.Postgres.CreateDatabaseAsync("readonly_" + Guid.NewGuid().ToString("N")[..8]);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings());
+        using var root = await factory.CreateRootClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        async Task SetReadOnlyAsync(string value)
+        {
+            await Sql.ExecuteAsync(service.Postgres.ConnectionString, $"ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}");
+            factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear(); // new sessions read the database's defaults
+        }
+
+        await SetReadOnlyAsync("on");
+        using (var notReady = await root.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        }
+
+        Http.AssertV2Error(await root.PostJsonAsync("/v2/apps", new { displayName = "refused" }, HttpStatusCode.ServiceUnavailable), "service_unavailable");
+
+        await SetReadOnlyAsync("off");
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+        await root.PostJsonAsync("/v2/apps", new { displayName = "after" }, HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task ALockTheServerGivesUpOn_Is503_AsWhenTheServiceGivesUp()
     {
         // An operator's lock_timeout (here in the connection string; statement_timeout is the same) fired before
