@@ -17,11 +17,20 @@ public sealed class OnBehalfOfMiddleware(RequestDelegate next)
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var value = context.Request.Headers[Header].ToString();
-        if (string.IsNullOrEmpty(value) || context.User.Identity?.IsAuthenticated != true)
+        var values = context.Request.Headers[Header];
+        if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(values) || context.User.Identity?.IsAuthenticated != true)
         {
             await next(context);
             return;
+        }
+
+        // Sent twice, the two were read as one id joined by a comma: 404 "Tenant", even for the same id twice (a probe).
+        // A header given twice is 400 as Idempotency-Key's is; so is one line listing two (HTTP reads both alike, and no
+        // tenant id holds a comma).
+        var value = values[0]!;
+        if (values.Count > 1 || value.Contains(',', StringComparison.Ordinal))
+        {
+            throw new RequestValidationException(Header, $"{Header} must be one tenant id, sent once.");
         }
 
         if (context.User.FindFirst(CredentialClaims.Kind)?.Value != nameof(Application.Common.Security.CallerKinds.Account))

@@ -178,6 +178,12 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
         using var malformed = parent.Client();
         malformed.DefaultRequestHeaders.Add("On-Behalf-Of", "' OR 1=1 --");
         Http.AssertV2Error(await malformed.GetJsonAsync("/v2/apps", HttpStatusCode.NotFound), "not_found");
+        // Sent twice (the same id too): 400 naming the header, as a repeated Idempotency-Key (it read "id,id": 404).
+        using var twice = parent.Client();
+        twice.DefaultRequestHeaders.Add("On-Behalf-Of", [grandchild.Id, grandchild.Id]);
+        var repeated = await twice.GetJsonAsync("/v2/apps", HttpStatusCode.BadRequest);
+        Http.AssertV2Error(repeated, "bad_request");
+        Assert.Contains("On-Behalf-Of must be one tenant id, sent once.", Http.Titles(repeated));
         using var asService = service.Basic(sa.Key);
         asService.DefaultRequestHeaders.Add("On-Behalf-Of", grandchild.Id);
         Http.AssertV2Error(await asService.GetJsonAsync("/v2/apps", HttpStatusCode.Forbidden), "forbidden");
