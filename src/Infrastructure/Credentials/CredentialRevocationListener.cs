@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// (<see cref="CachedCredentialStore.HeartbeatTrust"/>).
 /// </summary>
 internal sealed class CredentialRevocationListener(
-    IConfiguration configuration, CachedCredentialStore cache, RevocationBarrier barrier, ILogger<CredentialRevocationListener> logger)
+    IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ILogger<CredentialRevocationListener> logger)
     : BackgroundService
 {
     /// <summary>How often this instance sends itself a heartbeat through PostgreSQL (<see cref="CachedCredentialStore.HeartbeatTrust"/>).</summary>
@@ -47,8 +47,7 @@ internal sealed class CredentialRevocationListener(
     /// </summary>
     private async Task SendHeartbeatsAsync(CancellationToken cancellationToken)
     {
-        // The requests' own pool (the same connection string with the same defaults), not a pool of its own.
-        var connectionString = DependencyInjection.WithDefaults(configuration.GetConnectionString(DependencyInjection.ConnectionStringName)!);
+        // The requests' own pool, not a pool of its own.
         using var timer = new PeriodicTimer(HeartbeatInterval);
         try
         {
@@ -56,8 +55,7 @@ internal sealed class CredentialRevocationListener(
             {
                 try
                 {
-                    await using var connection = new NpgsqlConnection(connectionString);
-                    await connection.OpenAsync(cancellationToken);
+                    await using var connection = await pool.OpenConnectionAsync(cancellationToken);
                     await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = _heartbeatChannel } } };
                     await beat.ExecuteNonQueryAsync(cancellationToken);
                 }
@@ -121,7 +119,7 @@ internal sealed class CredentialRevocationListener(
                 // cut) ends within ~25 s, so writers stop counting it among the instances they wait for. Set in the session
                 // (a startup "options" parameter is refused by some PgBouncer setups); ignored on a Unix socket.
                 await using (var listen = new NpgsqlCommand(
-                    "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3; " +
+                    DependencyInjection.ServerKeepalives + "; " +
                     $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}; " +
                     $"LISTEN {_heartbeatChannel}", connection))
                 {

@@ -21,6 +21,9 @@ public static class DatabaseUnavailable
         {
             switch (e)
             {
+                // A cancellation (Ctrl-C, a client gone) carries PostgreSQL's 57014 inside: it is no outage.
+                case OperationCanceledException:
+                    return false;
                 case PostgresException postgres:
                     return IsUnavailableState(postgres.SqlState);
                 case NpgsqlException or SocketException or TimeoutException:

@@ -71,6 +71,13 @@ internal sealed class SessionLock : IAsyncDisposable
         try
         {
             await connection.OpenAsync(cancellationToken);
+            // A process that vanishes holding the lock (its host gone mid-migration or mid-rotation) must not keep it for
+            // PostgreSQL's default two hours of keepalive: its session ends within ~25 s.
+            await using (var keepalives = new NpgsqlCommand(DependencyInjection.ServerKeepalives, connection))
+            {
+                await keepalives.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             return connection;
         }
         catch

@@ -34,6 +34,13 @@ public sealed class DatabaseUnavailableTests
         Assert.Equal(unavailable, DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new PostgresException("m", "ERROR", "ERROR", sqlState))));
 
     [Fact]
+    public void ACancellation_IsNoOutage_ThoughPostgreSQLsQueryCanceledIsInside()
+    {
+        // As Npgsql throws it when a cancellation token fires during a command (Ctrl-C in an operator verb).
+        Assert.False(DatabaseUnavailable.Is(new OperationCanceledException("Query was cancelled", new PostgresException("canceling statement due to user request", "ERROR", "ERROR", "57014"))));
+    }
+
+    [Fact]
     public void OtherFaults_AreNot()
     {
         Assert.False(DatabaseUnavailable.Is(new InvalidOperationException("a bug")));
