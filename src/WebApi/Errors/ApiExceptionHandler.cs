@@ -16,8 +16,10 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             RequestValidationException e => (400, e.Errors.Select(f => new ApiError("bad_request", ErrorEnvelope.InRequestTerms(context, f.Field, f.Message))).ToList()),
             DomainRuleException e => (e.Status, [new ApiError(e.Code, ErrorEnvelope.InRequestTerms(context, e.Field, e.Message))]),
             ExpectedException e => (e.Status, [new ApiError(e.Code, e.Message)]),
+            // A client that hung up in the middle of its body ("Unexpected end of request content": a load generator
+            // stopping): nobody to answer, nothing wrong here. It was logged as an unhandled exception at Error.
+            BadHttpRequestException or OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
             BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
-            OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
             _ when DatabaseUnavailable.Is(exception) || TransientConflict.Is(exception) => (503, [Default(503)]),
             _ => (500, [Default(500)]),
         };
