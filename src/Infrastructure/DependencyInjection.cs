@@ -176,7 +176,7 @@ public static class DependencyInjection
 
     /// <summary>
     /// The pool of the service's connections, owned here (not built inside EF) so that it can be cleared after migrations
-    /// (<see cref="NpgsqlConnection.ClearAllPools"/> does not reach a data source), with <see cref="SessionSettings"/> sent
+    /// (<see cref="Npgsql.NpgsqlConnection.ClearAllPools"/> does not reach a data source), with <see cref="SessionSettings"/> sent
     /// once on each new connection.
     /// </summary>
     private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString) =>
