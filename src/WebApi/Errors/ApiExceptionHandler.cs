@@ -48,7 +48,16 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             return false;
         }
 
-        await ErrorEnvelope.WriteAsync(context, status, errors);
+        try
+        {
+            await ErrorEnvelope.WriteAsync(context, status, errors);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left while its answer was being written (its hang-up noticed only now): nobody to tell. Thrown
+            // out of here, the framework logged it at Error as a failure of the error handler.
+        }
+
         return true;
     }
 
