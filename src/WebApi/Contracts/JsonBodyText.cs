@@ -24,6 +24,7 @@ public static class JsonBodyText
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         var path = new List<string>();
         var arrayIndex = new List<int>(); // per open container: -1 for an object, else the next element's index
+        var names = new List<HashSet<string>?>(); // per open container: an object's names so far (made at its first name)
         try
         {
             while (reader.Read())
@@ -34,10 +35,12 @@ public static class JsonBodyText
                         NextElement(path, arrayIndex);
                         arrayIndex.Add(reader.TokenType == JsonTokenType.StartArray ? 0 : -1);
                         path.Add(string.Empty);
+                        names.Add(null);
                         break;
                     case JsonTokenType.EndObject or JsonTokenType.EndArray:
                         arrayIndex.RemoveAt(arrayIndex.Count - 1);
                         path.RemoveAt(path.Count - 1);
+                        names.RemoveAt(names.Count - 1);
                         break;
                     case JsonTokenType.PropertyName:
                         if (Read(ref reader) is not { } name)
@@ -50,6 +53,13 @@ public static class JsonBodyText
                         {
                             path[^1] = Printable(name);
                             return (Field(path), $"{Field(path)}: a name must not contain control characters.");
+                        }
+
+                        // A name given twice in one object, in fields the route ignores too (the serializer refuses it only in
+                        // the fields it binds; {"zz":1,"zz":2} went through, and a provisioning body said "must be a JSON object").
+                        if (!(names[^1] ??= new HashSet<string>(StringComparer.Ordinal)).Add(name))
+                        {
+                            return (Field(path), $"{Field(path)} is given more than once.");
                         }
 
                         break;

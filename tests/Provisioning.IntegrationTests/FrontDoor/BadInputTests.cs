@@ -248,6 +248,10 @@ public sealed class BadInputTests(ServiceFixture service)
 
     [Theory]
     [InlineData("/v2/apps", """{"displayName":"a","displayName":"b"}""", "displayName is given more than once.")]
+    // Fields the route does not bind too (the serializer skipped them, and a body with {"zz":1,"zz":2} was taken).
+    [InlineData("/v2/apps", """{"displayName":"a","zz":1,"zz":2}""", "zz is given more than once.")]
+    [InlineData("/v2/apps", """{"displayName":"x","settings":{"zz":1,"zz":2}}""", "settings.zz is given more than once.")]
+    [InlineData("/v1.1/apps", """{"name":"a","zz":{"q":1,"q":2}}""", "zz.q is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":"a","metadata":{"k":1,"k":2}}""", "metadata.k is given more than once.")]
     [InlineData("/v2/apps", """{"displayName":"a","settings":{"useAnimalNames":true,"useAnimalNames":false}}""", "settings.useAnimalNames is given more than once.")]
     [InlineData("/v1.1/apps", """{"name":"a","name":"b"}""", "name is given more than once.")]
