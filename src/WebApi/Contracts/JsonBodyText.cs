@@ -45,7 +45,9 @@ public static class JsonBodyText
                     case JsonTokenType.PropertyName:
                         if (Read(ref reader) is not { } name)
                         {
-                            return (Field(path), $"{Field(path)} must be valid Unicode text (UTF-8, and no unpaired surrogate escape such as \\ud800).");
+                            // Named by the object it is in: the path still held the name before it, which was blamed (a probe).
+                            path[^1] = string.Empty;
+                            return (Field(path), $"{Field(path)}: a name must be valid Unicode text (UTF-8, and no unpaired surrogate escape such as \\ud800).");
                         }
 
                         path[^1] = name;

@@ -57,6 +57,9 @@ public sealed class BadInputTests(ServiceFixture service)
         { "POST", "/v2/apps", """{"displayName":"ok","zzz":"\ud800"}""", "zzz", "v2" },
         { "POST", "/v1.1/apps", """{"name":"ok","zzz":{"y":"\udc00"}}""", "zzz.y", "v1" },
         { "PATCH", "/v2/tenants/self", """{"zzz":"\ud800"}""", "zzz", "v2" },
+        // A name that is not Unicode is named by its object, not blamed on the name before it (a probe: "displayName must…").
+        { "POST", "/v2/apps", """{"displayName":"ok","\ud800":"x"}""", "body: a name", "v2" },
+        { "POST", "/v2/apps", """{"displayName":"ok","metadata":{"a":"1","k\udc00":"v"}}""", "metadata: a name", "v2" },
     };
 
     [Theory]

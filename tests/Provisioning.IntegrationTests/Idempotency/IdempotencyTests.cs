@@ -118,6 +118,8 @@ public sealed class IdempotencyTests(ServiceFixture service)
         var otherPath = await SendAsync(client, Request(HttpMethod.Post, "/v2/serviceaccounts", "k1", """{"displayName":"A"}"""));
         Assert.Equal((HttpStatusCode)422, otherBody.Status);
         Http.AssertV2Error(JsonNode.Parse(otherBody.Body)!, "idempotency_key_reused");
+        // The title lists what is compared, the query included (it left the query out; a probe).
+        Assert.Contains("(method, path and query, On-Behalf-Of or body)", Http.Titles(JsonNode.Parse(otherBody.Body)!));
         Assert.Equal((HttpStatusCode)422, otherPath.Status);
         Assert.Equal(0, await AppsNamedAsync(tenant.TenantId, "B"));
         Assert.Equal(0, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
