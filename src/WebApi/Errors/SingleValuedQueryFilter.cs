@@ -40,7 +40,7 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
 
             if (name.StartsWith("page[", StringComparison.OrdinalIgnoreCase) && !(PageParameters.Contains(name) && IsCursorPaged(context.ActionDescriptor)))
             {
-                throw new RequestValidationException(name, PageProblem(name, context.ActionDescriptor));
+                throw new RequestValidationException(name, PageProblem(name, context.ActionDescriptor, context.HttpContext.Request.Method));
             }
 
             // On reads: a caller asking for a page believes it has one. A stray one on a write was ignored before and still is.
@@ -99,10 +99,12 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
     /// Why a <c>page[…]</c> parameter is refused here: a member a cursor-paged list does not have (<c>page[number]</c>: a
     /// caller paging by number would read the first page forever), or a route that does not page by cursor at all.
     /// </summary>
-    private static string PageProblem(string name, ActionDescriptor action) =>
+    private static string PageProblem(string name, ActionDescriptor action, string method) =>
         IsCursorPaged(action) ? $"{name} is not a paging parameter of this route (it has {string.Join(", ", PageParameters.Order(StringComparer.Ordinal))})."
         : IsOffsetPaged(action) ? $"{name}: this list pages with limit and offset."
-        : $"{name}: this route is not paged; it answers all of its items at once.";
+        // On a write the list's wording was wrong: the same path's GET may well be paged (a probe).
+        : HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? $"{name}: this route is not paged; it answers all of its items at once."
+        : $"{name}: a write is not paged; leave it out.";
 
     private static bool IsCursorPaged(ActionDescriptor action) => action.Parameters.Any(p => p.ParameterType == typeof(Contracts.PageQuery));
 

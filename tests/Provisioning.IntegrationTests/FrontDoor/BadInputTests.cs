@@ -332,6 +332,18 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task APageParameterOnAWrite_Is400SayingWritesAreNotPaged_AndMakesNothing()
+    {
+        // It said "this route is not paged; it answers all of its items at once", of a path whose GET is paged (a probe).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var json = await client.PostJsonAsync("/v2/serviceaccounts?page%5Bsize%5D=5", new { displayName = "paged" }, HttpStatusCode.BadRequest);
+        Assert.Equal("page[size]: a write is not paged; leave it out.", Http.Titles(json));
+        var tenantId = new Domain.Common.TenantId(tenant.TenantId);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(a => a.TenantId == tenantId)));
+    }
+
+    [Fact]
     public async Task AnEventsFilterWithAControlCharacter_Is400NamingTheFilter()
     {
         using var root = service.Root();
