@@ -41,8 +41,15 @@ public static class ErrorEnvelope
     /// name its fields as sent — a blanket replace told a v1.1 client that sent displayName "name is not a field".
     /// </summary>
     public static string InRequestTerms(HttpContext context, string field, string sentence) =>
-        IsV1(context) && field.Equals(V2NameField, StringComparison.OrdinalIgnoreCase) && sentence.StartsWith(V2NameField, StringComparison.Ordinal)
-            ? V1NameField + sentence[V2NameField.Length..]
+        IsV1(context) ? Renamed(field, sentence, V2NameField, V1NameField) : sentence;
+
+    /// <summary>
+    /// A rule's sentence about <paramref name="field"/>, which begins with the field's name, with that name said as
+    /// <paramref name="to"/> when the field is <paramref name="from"/> (the request, or the command line, calls it so).
+    /// </summary>
+    public static string Renamed(string field, string sentence, string from, string to) =>
+        field.Equals(from, StringComparison.OrdinalIgnoreCase) && sentence.StartsWith(from, StringComparison.Ordinal)
+            ? to + sentence[from.Length..]
             : sentence;
 
     private const string V2NameField = "displayName";

@@ -122,10 +122,10 @@ public static class OperatorCommands
             {
                 key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
             }
-            catch (DomainRuleException e) when (e.Field == "displayName" && e.Message.StartsWith(e.Field, StringComparison.Ordinal))
+            catch (DomainRuleException e)
             {
                 // The rule names the API's field; here the value came from --name.
-                Console.Error.WriteLine($"Provisioning: --name{e.Message[e.Field.Length..]}");
+                Console.Error.WriteLine($"Provisioning: {Errors.ErrorEnvelope.Renamed(e.Field, e.Message, "displayName", name.Name)}");
                 return 1;
             }
 
