@@ -58,6 +58,9 @@ public static class ErrorEnvelope
     /// <summary>The challenges of a 401: HTTP Basic (a key id and secret, or a tenant token as the password) and a bearer JWT.</summary>
     public const string Challenge = "Basic realm=\"Provisioning\", Bearer";
 
+    /// <summary>The <c>Retry-After</c> of every 503.</summary>
+    public const string UnavailableRetryAfterSeconds = "1";
+
     public static Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
     {
         context.Response.StatusCode = status;
@@ -73,6 +76,13 @@ public static class ErrorEnvelope
         if (status >= 500)
         {
             errors = [.. errors.Select(e => e with { RequestId = context.TraceIdentifier })];
+        }
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // RFC 9110 §10.2.3: how long a well-behaved client waits before it tries again (a lock or a statement that timed out
+            // clears at once; a database restarting takes a few seconds, which a client's own back-off adds to this).
+            context.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds;
         }
 
         var body = Body(context, errors);

@@ -81,7 +81,7 @@ public static class OpenApiSetup
             });
             // What the front door and the idempotency layer can answer on any route, in that route's error envelope (a
             // generated client then knows these answers instead of calling them unexpected): 400 (a query parameter or a
-            // header given twice or malformed), 404 (an On-Behalf-Of tenant that is not a descendant) and 429 everywhere; on
+            // header given twice or malformed), 404 (an On-Behalf-Of tenant that is not a descendant), 429 and 503 everywhere; on
             // writes 409 (the same Idempotency-Key still running) and 422 (reused for another request); on bodies 413 and 415.
             options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
@@ -108,6 +108,7 @@ public static class OpenApiSetup
                 };
                 Add("400", "Bad request: a query parameter given twice or malformed, or a malformed header.");
                 Add("404", "Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller's.");
+                Add("503", "The database is unavailable, read-only or too slow; retry after Retry-After.");
                 if (context.Description.HttpMethod is "POST" or "PUT" or "PATCH" or "DELETE")
                 {
                     Add("409", "Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).");
@@ -302,13 +303,13 @@ public static class OpenApiSetup
                 };
             }
 
-            if (status is "429" or "409")
+            if (status is "429" or "409" or "503")
             {
                 concrete.Headers["Retry-After"] = new OpenApiHeader
                 {
-                    Description = status == "429"
-                        ? "Seconds to wait before the next request."
-                        : "Seconds to wait when the conflict is a request with the same Idempotency-Key still running (absent otherwise).",
+                    Description = status == "409"
+                        ? "Seconds to wait when the conflict is a request with the same Idempotency-Key still running (absent otherwise)."
+                        : "Seconds to wait before the next request.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
                 };
             }

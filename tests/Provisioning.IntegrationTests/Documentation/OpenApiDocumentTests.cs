@@ -52,6 +52,7 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
             var responses = document["paths"]![path]![method]!["responses"]!.AsObject();
             Assert.All(statuses, status => Assert.True(responses.ContainsKey(status), $"{method} {path} does not declare {status}"));
             Assert.True(responses["429"]!["headers"]!.AsObject().ContainsKey("Retry-After"));
+            Assert.True(responses["503"]!["headers"]!.AsObject().ContainsKey("Retry-After"), $"{method} {path}: 503 and its Retry-After");
             Assert.True(responses["401"]!["headers"]!.AsObject().ContainsKey("WWW-Authenticate"));
         }
 

@@ -57,6 +57,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
 
         using var response = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "waits" }));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
         Http.AssertV2Error(JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "service_unavailable");
         await transaction.RollbackAsync();
         await root.PostJsonAsync("/v2/apps", new { displayName = "after" }, HttpStatusCode.Created);
@@ -108,6 +109,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             var because = $"{method} {path} ({auth?.Scheme ?? "cached Basic"}) with the database down: {text}";
             Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, because);
             Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
             var json = JsonNode.Parse(text)!;
             var requestId = response.Headers.GetValues("X-Request-Id").Single();
             failedRequestIds.Add(requestId);

@@ -607,6 +607,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -690,6 +696,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -761,6 +773,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -845,6 +863,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -947,6 +971,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -1048,6 +1078,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -1119,6 +1155,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1195,6 +1237,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1283,6 +1331,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1389,6 +1443,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -1492,6 +1552,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -1580,6 +1646,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -1651,6 +1723,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1753,6 +1831,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -1836,6 +1920,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1935,6 +2025,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2032,6 +2128,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2115,6 +2217,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2186,6 +2294,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2270,6 +2384,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2372,6 +2492,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2469,6 +2595,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2552,6 +2684,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2623,6 +2761,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2725,6 +2869,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2808,6 +2958,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2910,6 +3066,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -2981,6 +3143,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3057,6 +3225,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3145,6 +3319,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3251,6 +3431,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -3332,6 +3518,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3419,6 +3611,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3508,6 +3706,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -3595,6 +3799,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3699,6 +3909,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -3782,6 +3998,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -3853,6 +4075,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3955,6 +4183,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -4039,6 +4273,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -4110,6 +4350,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -4218,6 +4464,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -4305,6 +4557,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -4409,6 +4667,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -4492,6 +4756,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -4563,6 +4833,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -4665,6 +4941,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -4748,6 +5030,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -4850,6 +5138,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -4921,6 +5215,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -4997,6 +5297,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -5086,6 +5392,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -5168,6 +5480,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -5230,6 +5548,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -5328,6 +5652,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -5406,6 +5736,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -5477,6 +5813,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -5579,6 +5921,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -5662,6 +6010,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -5764,6 +6118,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -5835,6 +6195,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -5911,6 +6277,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -6000,6 +6372,12 @@ export class ProvisioningClient implements IProvisioningClient {
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -6081,6 +6459,12 @@ export class ProvisioningClient implements IProvisioningClient {
             let result429: any = null;
             result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
             return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V1ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
