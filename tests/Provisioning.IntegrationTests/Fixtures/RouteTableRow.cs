@@ -17,7 +17,7 @@ public sealed record RouteTableRow(string Method, string Path, string Account, s
     public string DocumentedPath => Path
         .Replace("{app}", "{appId}").Replace("{appKey}", "{keyId}").Replace("{svcKey}", "{keyId}").Replace("{otherSvcKey}", "{keyId}")
         .Replace("{actKey}", "{keyId}").Replace("{otherSa}", "{serviceAccountId}").Replace("{sa}", "{serviceAccountId}")
-        .Replace("{child}", "{tenantId}").Replace("{prv}", "{provisioningKeyId}").Replace("owner@example.com", "{email}");
+        .Replace("{child}", "{tenantId}").Replace("{prv}", "{provisioningKeyId}").Replace("owner@example.com", "{email}").Replace("owner%40example.com", "{email}");
 
     public string ToMarkdown() => $"| `{Method} {DocumentedPath}` | {Account} | {ServiceAccount} | {AppKey} |";
 }

@@ -18,6 +18,10 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
         var a = await account.ProvisionAsync(name: "A");
         var b = await account.ProvisionAsync(name: "B");
         var stranger = await service.NewTenantAsync();
+        foreach (var tenant in new[] { a.Id, b.Id, parent.TenantId })
+        {
+            await account.PostJsonAsync($"/v2/tenants/{tenant}/users", new { email = "seen@example.com" }, HttpStatusCode.Created);
+        }
 
         foreach (var (caller, target) in new[] { (a, b.Id), (b, a.Id), (a, parent.TenantId) })
         {
@@ -26,6 +30,7 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
             Http.AssertV2Error(await client.PatchJsonAsync($"/v2/tenants/{target}", new { name = "Mine" }, HttpStatusCode.NotFound), "not_found");
             Http.AssertV2Error(await client.DeleteJsonAsync($"/v2/tenants/{target}", HttpStatusCode.NotFound), "not_found");
             Http.AssertV2Error(await client.GetJsonAsync($"/v2/tenants/{target}/users", HttpStatusCode.NotFound), "not_found");
+            Http.AssertV2Error(await client.GetJsonAsync($"/v2/tenants/{target}/users/seen%40example.com", HttpStatusCode.NotFound), "not_found");
             using var onBehalf = service.Client(caller);
             onBehalf.DefaultRequestHeaders.Add("On-Behalf-Of", target);
             Http.AssertV2Error(await onBehalf.GetJsonAsync("/v2/apps", HttpStatusCode.NotFound), "not_found");
@@ -244,12 +249,22 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
         {
             using var added = await account.PostAsync("/v2/tenants/self/users", Http.Json(new { email }));
             Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+            // Its Location is the user: a GET there answers what the creation answered (it was a 405: only DELETE was routed).
+            using (var read = await account.GetAsync(added.Headers.Location))
+            {
+                Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+                Assert.Equal(await added.Content.ReadAsStringAsync(), await read.Content.ReadAsStringAsync());
+            }
+
             Assert.Equal(HttpStatusCode.OK, (await account.DeleteAsync(added.Headers.Location)).StatusCode);
+            Http.AssertV2Error(await account.GetJsonAsync(added.Headers.Location!.ToString(), HttpStatusCode.NotFound), "not_found");
         }
 
         // The literal text "%2F" is not a slash: "c%2Fd@…" sent as c%252Fd%40… is that user, not "c/d@…".
         await account.PostJsonAsync("/v2/tenants/self/users", new { email = "c/d@example.com" }, HttpStatusCode.Created);
         Http.AssertV2Error(await account.DeleteJsonAsync("/v2/tenants/self/users/c%252Fd%40example.com", HttpStatusCode.NotFound), "not_found");
+        Http.AssertV2Error(await account.GetJsonAsync("/v2/tenants/self/users/c%252Fd%40example.com", HttpStatusCode.NotFound), "not_found");
+        Assert.Equal("c/d@example.com", (string?)(await account.GetJsonAsync("/v2/tenants/self/users/C%2FD%40Example.com"))["user"]!["email"]);
         await account.DeleteJsonAsync("/v2/tenants/self/users/c%2Fd%40example.com");
         Assert.Equal(0, await service.QueryDbAsync(db => db.TenantUsers.CountAsync(u => u.TenantId == new TenantId(tenant.TenantId))));
     }

@@ -35,6 +35,7 @@ public sealed class TenantPermissionMatrix(ServiceFixture service)
         ["DeleteTenant"] = new("DELETE", "/v2/tenants/{child}", null, 200),
         ["ListTenantUsers"] = new("GET", "/v2/tenants/{child}/users", null, 200),
         ["AddTenantUser"] = new("POST", "/v2/tenants/{child}/users", """{"email":"u@example.com"}""", 201),
+        ["GetTenantUser"] = new("GET", "/v2/tenants/{child}/users/owner%40example.com", null, 200),
         ["RemoveTenantUser"] = new("DELETE", "/v2/tenants/{child}/users/owner@example.com", null, 200),
     };
 

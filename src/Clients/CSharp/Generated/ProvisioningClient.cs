@@ -1374,6 +1374,37 @@ namespace Provisioning.Client
         System.Threading.Tasks.Task<TenantUserResponse> AddTenantUserAsync(string tenantId, AddTenantUserRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
+        /// Gets one user of a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as the `Location` of its creation has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{"user":{email, createdAt}}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<TenantUserResponse> GetTenantUserAsync(string tenantId, string email);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one user of a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as the `Location` of its creation has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{"user":{email, createdAt}}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<TenantUserResponse> GetTenantUserAsync(string tenantId, string email, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
         /// Removes a user from a tenant.
         /// </summary>
         /// <remarks>
@@ -10097,6 +10128,175 @@ namespace Provisioning.Client
                                 throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ProvisioningApiException<V2ErrorResponse>("idempotency_key_reused: this Idempotency-Key was used for another request.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Too many requests; retry after the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("The database is unavailable, read-only or too slow; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ProvisioningApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Gets one user of a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as the `Location` of its creation has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{"user":{email, createdAt}}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<TenantUserResponse> GetTenantUserAsync(string tenantId, string email)
+        {
+            return GetTenantUserAsync(tenantId, email, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Gets one user of a tenant.
+        /// </summary>
+        /// <remarks>
+        /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. The tenant the request
+        /// <br/>acts in or one of its descendants; any other is 404.
+        /// <br/>The address in the path is percent-encoded (`a%2Fb%40example.com`, as the `Location` of its creation has it) and matched
+        /// <br/>case-insensitively; one that is not a user of the tenant is 404. Answers `{"user":{email, createdAt}}`.
+        /// </remarks>
+        /// <param name="tenantId">The tenant id, or `self` for the tenant the request acts in.</param>
+        /// <param name="email">The user's email address.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<TenantUserResponse> GetTenantUserAsync(string tenantId, string email, System.Threading.CancellationToken cancellationToken)
+        {
+            if (tenantId == null)
+                throw new System.ArgumentNullException("tenantId");
+
+            if (email == null)
+                throw new System.ArgumentNullException("email");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v2/tenants/{tenantId}/users/{email}"
+                    urlBuilder_.Append("v2/tenants/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(tenantId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/users/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(email, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<TenantUserResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Bad request: a query parameter given twice or malformed, or a malformed header.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<V2ErrorResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ProvisioningApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ProvisioningApiException<V2ErrorResponse>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)

@@ -342,6 +342,14 @@ export interface IProvisioningClient {
     addTenantUser(tenantId: string, body: AddTenantUserRequest, signal?: AbortSignal): Promise<TenantUserResponse>;
 
     /**
+     * Gets one user of a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param email The user's email address.
+     * @return OK
+     */
+    getTenantUser(tenantId: string, email: string, signal?: AbortSignal): Promise<TenantUserResponse>;
+
+    /**
      * Removes a user from a tenant.
      * @param tenantId The tenant id, or `self` for the tenant the request acts in.
      * @param email The user's email address.
@@ -4457,6 +4465,88 @@ export class ProvisioningClient implements IProvisioningClient {
             let result422: any = null;
             result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
             return throwException("idempotency_key_reused: this Idempotency-Key was used for another request.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Too many requests; retry after the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("The database is unavailable, read-only or too slow; retry after Retry-After.", status, _responseText, _headers, result503);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TenantUserResponse>(null as any);
+    }
+
+    /**
+     * Gets one user of a tenant.
+     * @param tenantId The tenant id, or `self` for the tenant the request acts in.
+     * @param email The user's email address.
+     * @return OK
+     */
+    getTenantUser(tenantId: string, email: string, signal?: AbortSignal): Promise<TenantUserResponse> {
+        let url_ = this.baseUrl + "/v2/tenants/{tenantId}/users/{email}";
+        if (tenantId === undefined || tenantId === null)
+            throw new globalThis.Error("The parameter 'tenantId' must be defined.");
+        url_ = url_.replace("{tenantId}", encodeURIComponent("" + tenantId));
+        if (email === undefined || email === null)
+            throw new globalThis.Error("The parameter 'email' must be defined.");
+        url_ = url_.replace("{email}", encodeURIComponent("" + email));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetTenantUser(_response);
+        });
+    }
+
+    protected processGetTenantUser(response: Response): Promise<TenantUserResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as TenantUserResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Bad request: a query parameter given twice or malformed, or a malformed header.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as V2ErrorResponse;
+            return throwException("Not Found", status, _responseText, _headers, result404);
             });
         } else if (status === 429) {
             return response.text().then((_responseText) => {

@@ -7,6 +7,7 @@ using Provisioning.Application.Tenants.Commands.ProvisionTenant;
 using Provisioning.Application.Tenants.Commands.RemoveTenantUser;
 using Provisioning.Application.Tenants.Commands.UpdateTenant;
 using Provisioning.Application.Tenants.Queries.GetTenant;
+using Provisioning.Application.Tenants.Queries.GetTenantUser;
 using Provisioning.Application.Tenants.Queries.ListTenants;
 using Provisioning.Application.Tenants.Queries.ListTenantUsers;
 using Provisioning.WebApi.Contracts;
@@ -174,6 +175,22 @@ public sealed class TenantsController(ISender sender) : ControllerBase
         var response = new TenantUserResponse(result.User);
         return result.Created ? this.CreatedAt(result.User.Email, response) : Ok(response);
     }
+
+    /// <summary>Gets one user of a tenant.</summary>
+    /// <remarks>
+    /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. The tenant the request
+    /// acts in or one of its descendants; any other is 404.
+    /// The address in the path is percent-encoded (<c>a%2Fb%40example.com</c>, as the <c>Location</c> of its creation has it) and matched
+    /// case-insensitively; one that is not a user of the tenant is 404. Answers <c>{"user":{email, createdAt}}</c>.
+    /// </remarks>
+    /// <param name="tenantId">The tenant id, or <c>self</c> for the tenant the request acts in.</param>
+    /// <param name="email">The user's email address.</param>
+    /// <param name="ct">Cancelled when the client goes away.</param>
+    [HttpGet("{tenantId}/users/{email}", Name = "GetTenantUser")]
+    [ProducesResponseType<TenantUserResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
+    public async Task<TenantUserResponse> GetTenantUser(string tenantId, string email, CancellationToken ct) =>
+        new(await sender.Send(new GetTenantUserQuery(tenantId, RawRouteValues.LastSegment(HttpContext, email)), ct));
 
     /// <summary>Removes a user from a tenant.</summary>
     /// <remarks>
