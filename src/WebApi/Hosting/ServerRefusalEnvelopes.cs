@@ -14,7 +14,8 @@ namespace Provisioning.WebApi.Hosting;
 /// them with a bare <c>400</c> and no body. This connection middleware recognises exactly such an answer on its way
 /// out (an HTTP/1.x 4xx, or the 505 of a request line naming another HTTP version, with <c>Content-Length: 0</c>, <c>Connection: close</c> and no <c>Content-Type</c>, which the
 /// application itself never writes) and gives it the JSON error envelope of the route family the request named
-/// (v1.1 when its target started with <c>/v1.1</c>), an <c>X-Request-Id</c> and <c>nosniff</c>. Every other byte
+/// (v1.1 when its target's first segment is <c>v1.1</c>, as routing reads it), an <c>X-Request-Id</c>, <c>nosniff</c> and
+/// <c>Cache-Control: no-store</c>. Every other byte
 /// passes through untouched; the check costs a few byte comparisons per write.
 /// </summary>
 public static class ServerRefusalEnvelopes
@@ -40,7 +41,7 @@ public static class ServerRefusalEnvelopes
 
     private sealed class Reader(PipeReader inner, ConnectionState state) : PipeReader
     {
-        private static readonly byte[] V1Target = " /v1.1"u8.ToArray();
+        private static ReadOnlySpan<byte> V1Segment => "v1.1"u8;
 
         public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
@@ -87,7 +88,23 @@ public static class ServerRefusalEnvelopes
                 return;
             }
 
-            state.LastTargetWasV1 = head[space..].StartsWith(V1Target);
+            state.LastTargetWasV1 = IsV1Target(head[(space + 1)..]);
+        }
+
+        /// <summary>
+        /// Whether a request target names the v1.1 routes as the router reads them (<see cref="ErrorEnvelope.IsV1"/>): its
+        /// first segment is <c>v1.1</c> in any case (<c>/V1.1/apps</c> is routed to v1.1; <c>/v1.10/apps</c> is not).
+        /// </summary>
+        internal static bool IsV1Target(ReadOnlySpan<byte> target)
+        {
+            if (!target.StartsWith("/"u8) || target.Length < V1Segment.Length + 1
+                || !Ascii.EqualsIgnoreCase(target.Slice(1, V1Segment.Length), V1Segment))
+            {
+                return false;
+            }
+
+            var rest = target[(V1Segment.Length + 1)..];
+            return rest.IsEmpty || rest[0] is (byte)'/' or (byte)'?' or (byte)' ' or (byte)'\r';
         }
 
         private static bool IsUpperAscii(ReadOnlySpan<byte> token)
@@ -193,6 +210,7 @@ public static class ServerRefusalEnvelopes
                 .Append("Content-Length: ").Append(json.Length).Append("\r\n")
                 .Append(RequestIdMiddleware.Header).Append(": ").Append(requestId).Append("\r\n")
                 .Append("X-Content-Type-Options: nosniff\r\n")
+                .Append("Cache-Control: no-store\r\n") // as every answer of the application's has it
                 .Append("\r\n")
                 .ToString();
             return [.. Encoding.ASCII.GetBytes(response), .. json];

@@ -19,6 +19,11 @@ public sealed class MalformedRequestTests(ServiceFixture service)
     [InlineData("GET /v2/apps HTTP/1.1\r\n\r\n", false)]
     [InlineData("GET /v2/apps HTTP/1.1\r\nHost: x\r\nNot a header line\r\n\r\n", false)]
     [InlineData("POST /v1.1/apps HTTP/1.0\r\nHost: x\r\n\r\n", true)]
+    // The family as the router reads the first segment: in any case, and whole (/v1.10 is no v1.1 route; a probe).
+    [InlineData("GET /V1.1/apps/%00 HTTP/1.1\r\nHost: x\r\n\r\n", true)]
+    [InlineData("GET /v1.1 HTTP/1.1\r\n\r\n", true)]
+    [InlineData("GET /v1.10/apps/%00 HTTP/1.1\r\nHost: x\r\n\r\n", false)]
+    [InlineData("GET /v1.1x/%00 HTTP/1.1\r\nHost: x\r\n\r\n", false)]
     public async Task ARequestTheServerRefusesItself_IsAnsweredInTheEnvelope(string request, bool v1)
     {
         var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(request));
@@ -26,6 +31,7 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         Assert.Contains("Content-Type: application/json; charset=utf-8", head);
         Assert.Contains("X-Request-Id: ", head);
         Assert.Contains("X-Content-Type-Options: nosniff", head);
+        Assert.Contains("Cache-Control: no-store", head); // as the application's own answers
         var json = JsonNode.Parse(body)!;
         if (v1)
         {
