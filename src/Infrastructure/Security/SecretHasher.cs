@@ -12,8 +12,6 @@ namespace Provisioning.Infrastructure.Security;
 public sealed class SecretHasher : ISecretHasher
 {
     public byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
-
-    public bool Verify(string secret, ReadOnlyMemory<byte> hash) => CryptographicOperations.FixedTimeEquals(Hash(secret), hash.Span);
 }
 
 /// <summary>32 random bytes, base64url without padding (43 characters).</summary>

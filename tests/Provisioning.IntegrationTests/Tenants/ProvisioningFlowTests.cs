@@ -177,6 +177,32 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AProvisioningKeyIsFoundAmongManyByItsSecret_AndAHugeWrongOneIs401()
+    {
+        // Provisioning compared the key it is sent with every key of the tenant, hashing it again each time: 2,000 keys and
+        // a 100 KB "key" cost a second of CPU per attempt (a probe). It is looked up by its hash now.
+        var parent = await service.NewTenantAsync();
+        var account = parent.Client();
+        var secrets = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            secrets.Add(await account.CreateProvisioningKeyAsync());
+        }
+
+        var disabled = (await account.PostJsonAsync("/v2/provisioningkeys", new { displayName = "off" }, HttpStatusCode.Created))["provisioningKey"]!;
+        await account.PatchJsonAsync($"/v2/provisioningkeys/{(string)disabled["id"]!}", new { disabled = true });
+        Http.AssertV2Error(await account.PostJsonAsync("/v2/tenants", new { name = "Disabled", key = (string)disabled["secret"]! }, HttpStatusCode.Unauthorized), "unauthorized");
+        var foreign = await (await service.NewTenantAsync()).Client().CreateProvisioningKeyAsync();
+        Http.AssertV2Error(await account.PostJsonAsync("/v2/tenants", new { name = "Foreign", key = foreign }, HttpStatusCode.Unauthorized), "unauthorized");
+        Http.AssertV2Error(await account.PostJsonAsync("/v2/tenants", new { name = "Huge", key = new string('k', 90_000) }, HttpStatusCode.Unauthorized), "unauthorized");
+        Assert.Equal(0, await ChildrenOf(parent.TenantId));
+
+        await account.PostJsonAsync("/v2/tenants", new { name = "First", key = secrets[0] }, HttpStatusCode.OK);
+        await account.PostJsonAsync("/v2/tenants", new { name = "Middle", key = secrets[17] }, HttpStatusCode.OK);
+        Assert.Equal(2, await ChildrenOf(parent.TenantId));
+    }
+
+    [Fact]
     public async Task Tenants_NestAtMostFiveLevelsBelowTheRoot()
     {
         var client = service.Root();

@@ -42,5 +42,7 @@ internal sealed class ProvisioningKeyConfiguration : IEntityTypeConfiguration<Pr
         builder.Property(k => k.SecretHash).IsRequired();
         builder.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(k => k.TenantId);
+        // Provisioning finds the key it is sent by its hash: one index probe however many keys a tenant holds.
+        builder.HasIndex(k => k.SecretHash);
     }
 }

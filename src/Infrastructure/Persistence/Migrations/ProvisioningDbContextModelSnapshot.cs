@@ -322,6 +322,9 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_provisioning_keys");
 
+                    b.HasIndex("SecretHash")
+                        .HasDatabaseName("ix_provisioning_keys_secret_hash");
+
                     b.HasIndex("TenantId")
                         .HasDatabaseName("ix_provisioning_keys_tenant_id");
 

@@ -41,12 +41,18 @@ public sealed class ProvisionTenantCommandHandler(
     {
         var caller = callerContext.Caller;
 
-        // A tenant has few provisioning keys; every hash is checked in constant time.
+        // The key sent is found by its hash (an index probe), not compared with each of the tenant's keys: that hashed a
+        // 100 KB "key" once per key, and a tenant with 2,000 keys made each attempt cost a second of CPU.
         var now = clock.GetUtcNow();
-        var candidates = await db.ProvisioningKeys.AsNoTracking().Where(k => k.TenantId == caller.TenantId && !k.Disabled)
-            .ToListAsync(cancellationToken);
-        var hashes = candidates.Where(k => k.IsUsableAt(now)).Select(k => k.SecretHash).ToList();
-        var matches = !string.IsNullOrEmpty(command.Key) && hashes.Aggregate(false, (found, hash) => hasher.Verify(command.Key, hash) | found);
+        var matches = false;
+        if (!string.IsNullOrEmpty(command.Key))
+        {
+            ReadOnlyMemory<byte> hash = hasher.Hash(command.Key);
+            var found = await db.ProvisioningKeys.AsNoTracking().Where(k => k.SecretHash.Equals(hash) && k.TenantId == caller.TenantId)
+                .ToListAsync(cancellationToken);
+            matches = found.Any(k => k.IsUsableAt(now));
+        }
+
         if (!matches)
         {
             throw new UnauthorizedException(string.IsNullOrEmpty(command.Key)
