@@ -152,28 +152,40 @@ public sealed class Tenant
     /// </summary>
     public bool ChangeContacts(int contacts, Tenant grantor)
     {
+        if (contacts == Contacts)
+        {
+            return false; // what it has, sent back (an ancestor's read-modify-write after its own grant was lowered): grants nothing
+        }
+
         EnsureWithinGrantor(CheckContacts(contacts), grantor.IsRoot ? null : grantor.Contacts, "contacts");
-        var changed = contacts != Contacts;
         Contacts = contacts;
-        return changed;
+        return true;
     }
 
     /// <summary>Sets the app budget over this tenant's subtree; see <see cref="ChangeContacts"/> for the grantor rule. Returns whether it changed.</summary>
     public bool ChangeMaxApps(int? maxApps, Tenant grantor)
     {
+        if (maxApps == MaxApps)
+        {
+            return false; // what it has, sent back (an ancestor's read-modify-write after its own grant was lowered): grants nothing
+        }
+
         EnsureWithinGrantor(CheckBudget(maxApps, "maxApps"), grantor.IsRoot ? null : grantor.MaxApps, "maxApps");
-        var changed = maxApps != MaxApps;
         MaxApps = maxApps;
-        return changed;
+        return true;
     }
 
     /// <summary>Sets the budget of descendant tenants; see <see cref="ChangeContacts"/> for the grantor rule. Returns whether it changed.</summary>
     public bool ChangeMaxTenants(int? maxTenants, Tenant grantor)
     {
+        if (maxTenants == MaxTenants)
+        {
+            return false; // what it has, sent back (an ancestor's read-modify-write after its own grant was lowered): grants nothing
+        }
+
         EnsureWithinGrantor(CheckBudget(maxTenants, "maxTenants"), grantor.IsRoot ? null : grantor.MaxTenants, "maxTenants");
-        var changed = maxTenants != MaxTenants;
         MaxTenants = maxTenants;
-        return changed;
+        return true;
     }
 
     /// <returns>Whether any of the tenant's own settings is another than it was.</returns>

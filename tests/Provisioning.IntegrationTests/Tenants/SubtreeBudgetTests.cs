@@ -117,6 +117,10 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
             Http.Titles(await asReseller.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { contacts = 9001 }, HttpStatusCode.BadRequest)));
         Assert.Contains("maxApps cannot be larger than your own tenant's (2)",
             Http.Titles(await asReseller.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { maxApps = 3 }, HttpStatusCode.BadRequest)));
+        // What it has, sent back with another change (a client writing back every field it read), grants nothing: the
+        // rename lands (it was a 400 for the unchanged contacts).
+        var renamed = (await asReseller.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { name = "customer2", contacts = 9000, maxApps = 8 }))["tenant"]!;
+        Assert.Equal(("customer2", 9000, 8), ((string?)renamed["name"], (int?)renamed["contacts"], (int?)renamed["maxApps"]));
 
         // The customer grants within what it was granted; its subtree's apps stop at the reseller's 2.
         using var asCustomer = service.Client(customer);
