@@ -136,7 +136,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
                     var limit = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
                     return parts[0] == "apps"
                         ? new AppLimitReachedException(limit, ofAncestor: parts[2] == "ancestor")
-                        : new TenantLimitReachedException(limit);
+                        : new TenantLimitReachedException(limit, ofAncestor: parts[2] == "ancestor");
             }
         }
 

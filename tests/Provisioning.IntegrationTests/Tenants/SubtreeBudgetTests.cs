@@ -71,7 +71,9 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
         using var asGrandchild = service.Client(grandchild);
         var ancestors = await asGrandchild.PostJsonAsync("/v2/apps", new { displayName = "escaped" }, HttpStatusCode.PaymentRequired);
         Http.AssertV2Error(ancestors, "payment_required");
-        Assert.Contains("An ancestor tenant has reached its budget of 1 apps", Http.Titles(ancestors));
+        // An ancestor's budget is not told to a tenant that cannot read that ancestor (it said "its budget of 1 apps"; a probe).
+        Assert.Contains("An ancestor tenant has reached its app budget", Http.Titles(ancestors));
+        Assert.DoesNotContain("budget of", Http.Titles(ancestors));
         Assert.Contains("maxApps", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { maxApps = 1000 }, HttpStatusCode.BadRequest)));
         Assert.Contains("contacts", Http.Titles(await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { contacts = 1_000_000_000 }, HttpStatusCode.BadRequest)));
         Assert.Equal(1, await AppsInSubtreeAsync(child.Id));
@@ -147,9 +149,14 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
 
         // Two descendants exist: neither the child nor its child may make a third.
         var key = await asChild.CreateProvisioningKeyAsync();
-        Http.AssertV2Error(await asChild.PostJsonAsync("/v2/tenants", new { name = "three", key }, HttpStatusCode.PaymentRequired), "payment_required");
+        var own = await asChild.PostJsonAsync("/v2/tenants", new { name = "three", key }, HttpStatusCode.PaymentRequired);
+        Http.AssertV2Error(own, "payment_required");
+        Assert.Contains("This tenant has reached its budget of 2 descendant tenants", Http.Titles(own));
         var firstKey = await asFirst.CreateProvisioningKeyAsync();
-        Http.AssertV2Error(await asFirst.PostJsonAsync("/v2/tenants", new { name = "three", key = firstKey }, HttpStatusCode.PaymentRequired), "payment_required");
+        var ancestors = await asFirst.PostJsonAsync("/v2/tenants", new { name = "three", key = firstKey }, HttpStatusCode.PaymentRequired);
+        Http.AssertV2Error(ancestors, "payment_required");
+        Assert.Contains("An ancestor tenant has reached its budget of descendant tenants", Http.Titles(ancestors));
+        Assert.DoesNotContain("2", Http.Titles(ancestors));
 
         var self = (await asChild.GetJsonAsync("/v2/tenants/self"))["tenant"]!;
         Assert.Equal(2, (int?)self["maxTenants"]);
