@@ -33,12 +33,12 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
                 throw new RequestValidationException(name, $"{name} is given more than once.");
             }
 
-            if (name.StartsWith("filter[", StringComparison.OrdinalIgnoreCase) && !FiltersOf(context.ActionDescriptor).Contains(name))
+            if (IsOfFamily(name, "filter") && !FiltersOf(context.ActionDescriptor).Contains(name))
             {
                 throw new RequestValidationException(name, FilterProblem(name, context.ActionDescriptor));
             }
 
-            if (name.StartsWith("page[", StringComparison.OrdinalIgnoreCase) && !(PageParameters.Contains(name) && IsCursorPaged(context.ActionDescriptor)))
+            if (IsOfFamily(name, "page") && !(PageParameters.Contains(name) && IsCursorPaged(context.ActionDescriptor)))
             {
                 throw new RequestValidationException(name, PageProblem(name, context.ActionDescriptor, context.HttpContext.Request.Method));
             }
@@ -62,6 +62,13 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
             }
         }
     }
+
+    /// <summary>
+    /// <c>page[…]</c> or <c>filter[…]</c>, and the bare word too: <c>?page=2</c> was ignored, and a caller asking for the second
+    /// page read the first (a probe).
+    /// </summary>
+    private static bool IsOfFamily(string name, string family) =>
+        name.StartsWith(family, StringComparison.OrdinalIgnoreCase) && (name.Length == family.Length || name[family.Length] == '[');
 
     private static string FilterProblem(string name, ActionDescriptor action)
     {

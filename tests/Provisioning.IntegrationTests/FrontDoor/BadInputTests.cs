@@ -314,6 +314,11 @@ public sealed class BadInputTests(ServiceFixture service)
     // A member a paged list does not have: a caller paging by number read the first page forever.
     [InlineData("/v2/apps?page[number]=2", "page[number] is not a paging parameter of this route (it has page[after], page[before], page[size]).", "v2")]
     [InlineData("/v1.1/apps?page[size]=2", "page[size]: this list pages with limit and offset.", "v1")]
+    // The bare words were ignored: ?page=2 read the first page, ?filter=x filtered nothing (probes).
+    [InlineData("/v2/events?page=2", "page is not a paging parameter of this route (it has page[after], page[before], page[size]).", "v2")]
+    [InlineData("/v2/apps?PAGE=2", "PAGE is not a paging parameter of this route", "v2")]
+    [InlineData("/v2/events?filter=1", "filter is not a filter of this route (it has filter[resourceId], filter[tenantId], filter[type]).", "v2")]
+    [InlineData("/v1.1/apps?page=2", "page: this list pages with limit and offset.", "v1")]
     // And limit/offset where no list pages by them: v1.1 key lists are not paged (a caller asking for five, or for
     // offset -3, was answered all of them), v2 lists page by cursor.
     [InlineData("/v1.1/serviceaccounts/{sa}/keys?limit=5", "limit: this route is not paged; it answers all of its items at once.", "v1")]
