@@ -12,14 +12,44 @@ namespace Provisioning.Domain.Common;
 public static class Text
 {
     /// <summary>
-    /// No C0 or C1 control character, no DEL, and no bidirectional embedding, override or isolate (U+202A–U+202E,
-    /// U+2066–U+2069), which would make the name display in another order than it is stored ("Trojan Source").
+    /// No C0 or C1 control character, no DEL, no line or paragraph separator (U+2028, U+2029: line breaks, as CR and LF),
+    /// no bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), which would make the name display in
+    /// another order than it is stored ("Trojan Source"), and no noncharacter (U+FDD0–U+FDEF, and U+FFFE and U+FFFF of any
+    /// plane: reserved for a program's own use, never text).
     /// </summary>
-    public static bool IsValidName(string value) =>
-        value.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') < 0
-        && value.AsSpan().IndexOfAnyInRange('\u007f', '\u009f') < 0
-        && value.AsSpan().IndexOfAnyInRange('\u202a', '\u202e') < 0
-        && value.AsSpan().IndexOfAnyInRange('\u2066', '\u2069') < 0;
+    public static bool IsValidName(string value)
+    {
+        var text = value.AsSpan();
+        return text.IndexOfAnyInRange('\u0000', '\u001f') < 0
+               && text.IndexOfAnyInRange('\u007f', '\u009f') < 0
+               && text.IndexOfAnyInRange('\u2028', '\u202e') < 0
+               && text.IndexOfAnyInRange('\u2066', '\u2069') < 0
+               && !HasNoncharacter(text);
+    }
+
+    private static bool HasNoncharacter(ReadOnlySpan<char> text)
+    {
+        if (text.IndexOfAnyInRange('\ufdd0', '\ufdef') >= 0 || text.IndexOfAny('\ufffe', '\uffff') >= 0)
+        {
+            return true;
+        }
+
+        // U+1FFFE, U+1FFFF, … U+10FFFF: a low surrogate \uDFFE or \uDFFF ends each (rare: looked at only then).
+        if (text.IndexOfAny('\udffe', '\udfff') < 0)
+        {
+            return false;
+        }
+
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if ((rune.Value & 0xFFFE) == 0xFFFE)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Whether <paramref name="value"/> has more than <paramref name="max"/> characters, counted as people and PostgreSQL's
@@ -68,7 +98,8 @@ public static class Text
     // Characters that show nothing on their own and are neither white space nor of the Format category (zero-width space
     // and joiners, marks, soft hyphen, BOM, …): the combining grapheme joiner, the Hangul fillers and the Khmer inherent
     // vowels (Unicode's Default_Ignorable_Code_Point, less what the category and the selectors below already cover).
-    private static readonly SearchValues<char> Blank = SearchValues.Create("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0");
+    // The Braille pattern blank (U+2800) is a symbol by category but shows as a space (a probe named it its tenant).
+    private static readonly SearchValues<char> Blank = SearchValues.Create("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0");
 
     // Tag characters (U+E0020–U+E007F) are Format too, but they end a flag's emoji sequence, so the end of a name keeps them;
     // variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF, and Mongolian's free ones U+180B–U+180D, U+180F) show nothing
@@ -78,9 +109,13 @@ public static class Text
     private static bool IsVariationSelector(Rune r) =>
         r.Value is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF or >= 0x180B and <= 0x180D or 0x180F;
 
-    /// <summary>What a name is trimmed of at either end: white space and invisible characters, but a flag's tag characters.</summary>
+    /// <summary>
+    /// What a name is trimmed of at either end: white space and invisible characters, but a flag's tag characters, and
+    /// neither control characters nor line breaks (a tab, CR, LF, NEL, U+2028 or U+2029 left on by a client): those are
+    /// refused (<see cref="IsValidName"/>) at an end as anywhere else, not made to disappear.
+    /// </summary>
     public static bool IsTrimmable(Rune r) =>
-        Rune.IsWhiteSpace(r) || (r.IsBmp && Blank.Contains((char)r.Value))
+        (Rune.IsWhiteSpace(r) && !Rune.IsControl(r) && r.Value is not (0x2028 or 0x2029)) || (r.IsBmp && Blank.Contains((char)r.Value))
         || (Rune.GetUnicodeCategory(r) == UnicodeCategory.Format && !IsTag(r));
 
     /// <summary>A character that shows nothing on its own (white space included).</summary>

@@ -56,6 +56,10 @@ public sealed class AppsApiTests(ServiceFixture service)
         { """{"displayName":"   "}""", "displayName" },
         { """{"displayName":"\u200b"}""", "displayName must not be blank" },
         { """{"displayName":"Invoice\u202Egpj.exe"}""", "displayName must not contain control characters" },
+        // At an end they were trimmed away ("a\t" made "a"; a probe): refused, as inside a name.
+        { """{"displayName":"a\t"}""", "displayName must not contain control characters" },
+        { """{"displayName":"\r\na"}""", "displayName must not contain control characters" },
+        { """{"displayName":"\u2800"}""", "displayName must not be blank" },
         { $$"""{"displayName":"{{new string('x', 101)}}"}""", "displayName" },
         { """{"displayName":123}""", "displayName" },
         { """{"displayName":"ok","settings":{"conversationRetentionSeconds":-1}}""", "conversationRetentionSeconds" },

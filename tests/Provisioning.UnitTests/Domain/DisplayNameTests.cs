@@ -28,6 +28,35 @@ public sealed class DisplayNameTests
     public void AnInvisibleOnlyName_IsBlank(string given) =>
         Assert.Equal("displayName must not be blank.", Assert.Throws<DomainRuleException>(() => DisplayName.Normalize(given)).Message);
 
+    [Theory]
+    [InlineData("\u2800")] // the Braille pattern blank shows as a space
+    [InlineData(" \u2800 ")]
+    public void ABrailleBlankName_IsBlank(string given) =>
+        Assert.Equal("displayName must not be blank.", Assert.Throws<DomainRuleException>(() => DisplayName.Normalize(given)).Message);
+
+    [Theory]
+    // A control character or line break at an end was trimmed away ("a\t" stored as "a"; a probe): refused as inside.
+    [InlineData("a\t")]
+    [InlineData("\r\na")]
+    [InlineData("a\u0085")]
+    [InlineData("a\u2028")]
+    [InlineData("\u2029a")]
+    [InlineData("a\u2028b")]
+    // Noncharacters are no text.
+    [InlineData("a\uFFFE")]
+    [InlineData("a\uFDD0b")]
+    [InlineData("a\U0001FFFF")]
+    [InlineData("\U0010FFFEa")]
+    public void AControlCharacterLineBreakOrNoncharacter_AnywhereInAName_IsRefused(string given) =>
+        Assert.Equal("displayName must not contain control characters.", Assert.Throws<DomainRuleException>(() => DisplayName.Normalize(given)).Message);
+
+    [Theory]
+    [InlineData("a\U0001F600")] // an emoji (its low surrogate is \uDE00)
+    [InlineData("a\U0001FFFD")]
+    [InlineData("\u00A0a\u3000")] // no-break and ideographic spaces are trimmed like spaces
+    public void OtherCharacters_AreKept(string given) =>
+        Assert.Equal(given.Trim('\u00A0', '\u3000'), DisplayName.Normalize(given));
+
     [Fact]
     public void AServiceAccountNameWithABom_IsTheSameNameForUniqueness() =>
         Assert.Equal(
