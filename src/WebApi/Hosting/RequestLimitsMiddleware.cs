@@ -78,6 +78,14 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             return Refuse(context, StatusCodes.Status413PayloadTooLarge);
         }
 
+        if (request.Headers.ContentType.Count > 1
+            || (request.ContentType is { } listed && listed.Contains(',', StringComparison.Ordinal) && !MediaTypeHeaderValue.TryParse(listed, out _)))
+        {
+            // A body has one type: "application/json, text/plain" (or two header lines) was read as its first and let through.
+            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                "Content-Type names one media type: the request body must be JSON (Content-Type: application/json).");
+        }
+
         if (request.ContentType is { } declaredType && NamesCharsetOtherThanUtf8(declaredType))
         {
             return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",

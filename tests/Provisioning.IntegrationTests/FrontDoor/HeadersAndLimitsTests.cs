@@ -188,6 +188,27 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
     }
 
     [Theory]
+    // A body has one type: a list was read as its first (a probe: 201, and a PATCH applied).
+    [InlineData("application/json, text/plain")]
+    [InlineData("text/plain, application/json")]
+    [InlineData("application/json,")]
+    public async Task AContentTypeNamingMoreThanOneType_Is415(string contentType)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        using var response = await CreateZurichAsync(client, contentType);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("Content-Type names one media type", Http.Titles(JsonNode.Parse(await response.Content.ReadAsStringAsync())!));
+        Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == new Domain.Common.TenantId(tenant.TenantId)))));
+
+        // Two header lines, as a proxy might join them.
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", ["application/json", "text/plain"]);
+        using var twice = await client.PostAsync("/v2/apps", content);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, twice.StatusCode);
+    }
+
+    [Theory]
     [InlineData("application/json; charset=UTF-8")]
     [InlineData("application/json; charset=\"utf-8\"")] // a quoted parameter value is the same value (RFC 9110 §5.6.6)
     [InlineData("application/json;charset=utf8")]
