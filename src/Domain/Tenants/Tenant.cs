@@ -122,9 +122,10 @@ public sealed class Tenant
             child.OwnSettings = TenantSettings.Apply(child.OwnSettings, settings);
         }
 
+        var place = 0;
         foreach (var email in emails ?? [])
         {
-            child.AddUser(email, now);
+            child.AddUser(email, now, $"emails[{place++}]"); // the one at fault named by its place, as a wrong type is
         }
 
         return child;
@@ -215,7 +216,7 @@ public sealed class Tenant
 
         if (_users.Count >= MaxUsers)
         {
-            throw new DomainRuleException(field, $"A tenant may have at most {MaxUsers} users; remove one first.");
+            throw new DomainRuleException(field, $"{field}: a tenant may have at most {MaxUsers} users; remove one first.");
         }
 
         _users.Add(TenantUser.Create(Id, normalized, now));

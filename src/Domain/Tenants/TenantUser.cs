@@ -30,7 +30,9 @@ public sealed class TenantUser
         var canonical = email is null ? string.Empty : Canonical(email);
         return IsValid(canonical)
             ? canonical
-            : throw new DomainRuleException(field, $"{field}: '{Truncate(email?.Trim(' '))}' is not a valid email address.");
+            : throw new DomainRuleException(field, email is null
+                ? $"{field}: null is not an email address."
+                : $"{field}: '{Truncate(email.Trim(' '))}' is not a valid email address.");
     }
 
     private static bool IsValid(string address)

@@ -121,7 +121,7 @@ public sealed class TenantTests
     [InlineData("gro.elpmaxe\u202E@user")] // a right-to-left override
     [InlineData("us\u0085er@example.com")]
     public void Child_RefusesBadEmails(string email) =>
-        Assert.Equal("emails", Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", null, null, [email], null, Now)).Field);
+        Assert.Equal("emails[0]", Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", null, null, [email], null, Now)).Field);
 
     [Fact]
     public void Depth_IsLimitedToFiveBelowTheRoot()
