@@ -64,6 +64,7 @@ public static class TenantSettings
 
             if (!result.TryGetValue(feature, out var target))
             {
+                CheckNewName(feature, "settings");
                 target = new Dictionary<string, string>(StringComparer.Ordinal);
                 result[feature] = target;
             }
@@ -71,6 +72,11 @@ public static class TenantSettings
             foreach (var (key, value) in values)
             {
                 CheckName(key, $"settings.{feature}");
+                if (value is not null && !target.ContainsKey(key))
+                {
+                    CheckNewName(key, $"settings.{feature}");
+                }
+
                 if (value is null)
                 {
                     target.Remove(key);
@@ -137,5 +143,28 @@ public static class TenantSettings
         }
 
         Text.EnsureName(name, field);
+    }
+
+    /// <summary>
+    /// A name a change adds: no white space or invisible character at either end, no invisible one inside (a space is
+    /// fine). " email" or "\u200Bemail" beside an inherited "email" looked the same and overrode nothing (a probe). Names
+    /// already stored are not held to it, so that they can still be changed and removed.
+    /// </summary>
+    private static void CheckNewName(string name, string field)
+    {
+        System.Text.Rune.DecodeFromUtf16(name, out var first, out _);
+        System.Text.Rune.DecodeLastFromUtf16(name, out var last, out _);
+        if (Text.IsTrimmable(first) || Text.IsTrimmable(last))
+        {
+            throw new DomainRuleException(field, $"{field}: a setting name must not start or end with white space or an invisible character.");
+        }
+
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (rune.Value != ' ' && Text.IsInvisible(rune))
+            {
+                throw new DomainRuleException(field, $"{field}: a setting name must not hold an invisible character.");
+            }
+        }
     }
 }

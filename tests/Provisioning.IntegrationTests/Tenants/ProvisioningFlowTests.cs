@@ -116,6 +116,8 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         { """{"name":"X","key":"{key}","settings":{"email":"flat"}}""", "settings.email" },
         { """{"name":"X","key":"{key}","settings":{"email":{"deep":{"x":"y"}}}}""", "settings.email.deep" },
         { """{"name":"X","key":"{key}","settings":[]}""", "settings" },
+        { """{"name":"X","key":"{key}","settings":{" email":{"fromName":"ACME"}}}""", "settings: a setting name must not start or end with white space" },
+        { """{"name":"X","key":"{key}","settings":{"email":{"\u200bfromName":"ACME"}}}""", "settings.email: a setting name must not start or end" },
     };
 
     [Theory]

@@ -12,6 +12,36 @@ public sealed class TenantTests
             g => g.Key,
             g => (Dictionary<string, string?>?)g.ToDictionary(v => v.Key, v => v.Value));
 
+    [Theory]
+    // A look-alike of an inherited name overrode nothing (" f " and "\u200Bf" beside "f"; a probe).
+    [InlineData(" email", "fromName", "settings")]
+    [InlineData("email\u200B", "fromName", "settings")]
+    [InlineData("e\u200Dmail", "fromName", "settings")]
+    [InlineData("email", "fromName ", "settings.email")]
+    [InlineData("email", "\uFEFFfromName", "settings.email")]
+    [InlineData("email", "from\u00ADName", "settings.email")]
+    public void ASettingNameWithWhiteSpaceAtAnEndOrAnInvisibleCharacter_IsRefused(string feature, string key, string field)
+    {
+        var root = Tenant.CreateRoot("Root", Now);
+        var refused = Assert.Throws<DomainRuleException>(() => root.CreateChild("Child", null, null, null, Settings((feature, key, "v")), Now));
+        Assert.Equal(field, refused.Field);
+    }
+
+    [Fact]
+    public void ASettingNameWithInnerSpaces_IsFine_AndAStoredLookAlikeCanStillBeRemoved()
+    {
+        var root = Tenant.CreateRoot("Root", Now);
+        var child = root.CreateChild("Child", null, null, null, Settings(("email settings", "from name", "ACME")), Now);
+        Assert.Equal("ACME", child.OwnSettings["email settings"]["from name"]);
+
+        // Stored before the rule (read back from the database as it is): its removal is not refused.
+        var stored = TenantSettings.ReadOnly([new(" email", new Dictionary<string, string> { ["k"] = "v", ["\u200Bk"] = "w" })]);
+        var lessOne = TenantSettings.Apply(stored, new Dictionary<string, Dictionary<string, string?>?> { [" email"] = new() { ["\u200Bk"] = null, ["k"] = "changed" } });
+        Assert.Equal("changed", lessOne[" email"]["k"]);
+        Assert.False(lessOne[" email"].ContainsKey("\u200Bk"));
+        Assert.Empty(TenantSettings.Apply(stored, new Dictionary<string, Dictionary<string, string?>?> { [" email"] = null }));
+    }
+
     [Fact]
     public void Lengths_CountCharacters_AsNamesAndPostgreSqlDo_NotUtf16Units()
     {
