@@ -448,7 +448,8 @@ namespace Provisioning.Client
         /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
         /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
-        /// <br/>clears it.
+        /// <br/>clears it. Metadata emptied by removing its last key reads `null`, as an app's made without any; an app made with
+        /// <br/>`"metadata": {}` reads `{}` until then (merging `{}` into either changes nothing).
         /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
         /// <param name="appId">The app id (24 lowercase hex).</param>
@@ -466,7 +467,8 @@ namespace Provisioning.Client
         /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
         /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
-        /// <br/>clears it.
+        /// <br/>clears it. Metadata emptied by removing its last key reads `null`, as an app's made without any; an app made with
+        /// <br/>`"metadata": {}` reads `{}` until then (merging `{}` into either changes nothing).
         /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
         /// <param name="appId">The app id (24 lowercase hex).</param>
@@ -4656,7 +4658,8 @@ namespace Provisioning.Client
         /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
         /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
-        /// <br/>clears it.
+        /// <br/>clears it. Metadata emptied by removing its last key reads `null`, as an app's made without any; an app made with
+        /// <br/>`"metadata": {}` reads `{}` until then (merging `{}` into either changes nothing).
         /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
         /// <param name="appId">The app id (24 lowercase hex).</param>
@@ -4677,7 +4680,8 @@ namespace Provisioning.Client
         /// <br/>may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Absent fields stay as they are; `displayName` is replaced; `settings` are merged field by field (`multiConvoEnabled`
         /// <br/>cannot be turned off once on: 400); `metadata` is merged key by key, a key set to null is removed and `"metadata": null`
-        /// <br/>clears it.
+        /// <br/>clears it. Metadata emptied by removing its last key reads `null`, as an app's made without any; an app made with
+        /// <br/>`"metadata": {}` reads `{}` until then (merging `{}` into either changes nothing).
         /// <br/>A broken rule is 400 naming the field. An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
         /// <param name="appId">The app id (24 lowercase hex).</param>

@@ -86,7 +86,8 @@ public sealed class AppsController(ISender sender) : ControllerBase
     /// may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
     /// Absent fields stay as they are; <c>displayName</c> is replaced; <c>settings</c> are merged field by field (<c>multiConvoEnabled</c>
     /// cannot be turned off once on: 400); <c>metadata</c> is merged key by key, a key set to null is removed and <c>"metadata": null</c>
-    /// clears it.
+    /// clears it. Metadata emptied by removing its last key reads <c>null</c>, as an app's made without any; an app made with
+    /// <c>"metadata": {}</c> reads <c>{}</c> until then (merging <c>{}</c> into either changes nothing).
     /// A broken rule is 400 naming the field. An app the caller cannot reach is 404 <c>app_not_found</c>, exactly as if it did not exist.
     /// </remarks>
     /// <param name="appId">The app id (24 lowercase hex).</param>
