@@ -47,9 +47,13 @@ public sealed class App
     /// <returns>Whether the name is another than it was (each of these says so: an event names only what changed).</returns>
     public bool Rename(string? displayName)
     {
-        var before = DisplayName;
-        DisplayName = Common.DisplayName.Normalize(displayName);
-        return DisplayName != before;
+        if (!Common.DisplayName.Changes(DisplayName, displayName, out var next))
+        {
+            return false;
+        }
+
+        DisplayName = next;
+        return true;
     }
 
     /// <returns>Whether any setting is another than it was.</returns>

@@ -71,7 +71,8 @@ public static class AppMetadata
                 continue;
             }
 
-            EnsureScalar(property);
+            // A key already there is not held to a newer name rule (a client sending back what it read).
+            EnsureScalar(property, checkName: !merged.ContainsKey(property.Name));
             merged[property.Name] = JsonNode.Parse(property.Value.GetRawText());
         }
 
@@ -95,14 +96,18 @@ public static class AppMetadata
         return obj;
     }
 
-    private static void EnsureScalar(JsonProperty property)
+    private static void EnsureScalar(JsonProperty property, bool checkName = true)
     {
         if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
         {
             throw new DomainRuleException($"metadata.{property.Name}", "metadata values must be strings, numbers or booleans.");
         }
 
-        Text.EnsureName(property.Name, "metadata");
+        if (checkName)
+        {
+            Text.EnsureName(property.Name, "metadata");
+        }
+
         if (property.Value.ValueKind == JsonValueKind.Number && !(property.Value.TryGetDouble(out var number) && double.IsFinite(number)))
         {
             // JSON clients read numbers as doubles: 1e400 would come back to them as Infinity (and leave as null).

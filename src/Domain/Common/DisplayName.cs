@@ -15,6 +15,23 @@ public static class DisplayName
     public static string Normalize(string? value, string field = "displayName") =>
         Problem(value, field) is { } problem ? throw new DomainRuleException(field, problem) : Trim(value!);
 
+    /// <summary>
+    /// A rename: false when <paramref name="sent"/> is the name as it is, or is as it once normalised (not checked again:
+    /// a client sending back the name it read is not held to a rule newer than the name); otherwise the checked name in
+    /// <paramref name="next"/>, and whether it differs.
+    /// </summary>
+    public static bool Changes(string current, string? sent, out string next, string field = "displayName")
+    {
+        if (sent == current)
+        {
+            next = current;
+            return false;
+        }
+
+        next = Normalize(sent, field);
+        return next != current;
+    }
+
     /// <summary>What is wrong with <paramref name="value"/> as a name, in a sentence naming <paramref name="field"/>; null when nothing.</summary>
     public static string? Problem(string? value, string field = "displayName")
     {

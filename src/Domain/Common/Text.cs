@@ -19,37 +19,27 @@ public static class Text
     /// </summary>
     public static bool IsValidName(string value)
     {
-        var text = value.AsSpan();
-        return text.IndexOfAnyInRange('\u0000', '\u001f') < 0
-               && text.IndexOfAnyInRange('\u007f', '\u009f') < 0
-               && text.IndexOfAnyInRange('\u2028', '\u202e') < 0
-               && text.IndexOfAnyInRange('\u2066', '\u2069') < 0
-               && !HasNoncharacter(text);
-    }
-
-    private static bool HasNoncharacter(ReadOnlySpan<char> text)
-    {
-        if (text.IndexOfAnyInRange('\ufdd0', '\ufdef') >= 0 || text.IndexOfAny('\ufffe', '\uffff') >= 0)
+        // The common case, every character below U+0080 and printable, without decoding.
+        if (!value.AsSpan().ContainsAnyExceptInRange(' ', '~'))
         {
             return true;
         }
 
-        // U+1FFFE, U+1FFFF, … U+10FFFF: a low surrogate \uDFFE or \uDFFF ends each (rare: looked at only then).
-        if (text.IndexOfAny('\udffe', '\udfff') < 0)
+        foreach (var rune in value.EnumerateRunes())
         {
-            return false;
-        }
-
-        foreach (var rune in text.EnumerateRunes())
-        {
-            if ((rune.Value & 0xFFFE) == 0xFFFE)
+            if (IsRefusedInName(rune))
             {
-                return true;
+                return false;
             }
         }
 
-        return false;
+        return true;
     }
+
+    /// <summary>The one list of what a name may not hold (<see cref="IsValidName"/>); trimming never removes one of them.</summary>
+    private static bool IsRefusedInName(Rune r) =>
+        r.Value is <= 0x1F or (>= 0x7F and <= 0x9F) or (>= 0x2028 and <= 0x202E) or (>= 0x2066 and <= 0x2069) or (>= 0xFDD0 and <= 0xFDEF)
+        || (r.Value & 0xFFFE) == 0xFFFE;
 
     /// <summary>
     /// Whether <paramref name="value"/> has more than <paramref name="max"/> characters, counted as people and PostgreSQL's
@@ -111,12 +101,12 @@ public static class Text
 
     /// <summary>
     /// What a name is trimmed of at either end: white space and invisible characters, but a flag's tag characters, and
-    /// neither control characters nor line breaks (a tab, CR, LF, NEL, U+2028 or U+2029 left on by a client): those are
+    /// nothing a name may not hold (a tab, CR, LF, NEL, U+2028 or a bidirectional override left on by a client): those are
     /// refused (<see cref="IsValidName"/>) at an end as anywhere else, not made to disappear.
     /// </summary>
     public static bool IsTrimmable(Rune r) =>
-        (Rune.IsWhiteSpace(r) && !Rune.IsControl(r) && r.Value is not (0x2028 or 0x2029)) || (r.IsBmp && Blank.Contains((char)r.Value))
-        || (Rune.GetUnicodeCategory(r) == UnicodeCategory.Format && !IsTag(r));
+        !IsRefusedInName(r)
+        && (Rune.IsWhiteSpace(r) || (r.IsBmp && Blank.Contains((char)r.Value)) || (Rune.GetUnicodeCategory(r) == UnicodeCategory.Format && !IsTag(r)));
 
     /// <summary>A character that shows nothing on its own (white space included).</summary>
     public static bool IsInvisible(Rune r) =>

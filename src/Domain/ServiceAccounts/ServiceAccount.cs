@@ -22,18 +22,21 @@ public sealed class ServiceAccount
 
     public static ServiceAccount Create(TenantId tenant, string? displayName, DateTimeOffset now)
     {
-        var account = new ServiceAccount { Id = ServiceAccountId.New(), TenantId = tenant, CreatedAt = now };
-        account.Rename(displayName);
-        return account;
+        var name = Common.DisplayName.Normalize(displayName);
+        return new ServiceAccount { Id = ServiceAccountId.New(), TenantId = tenant, CreatedAt = now, DisplayName = name, NormalizedName = Normalize(name) };
     }
 
     /// <returns>Whether the name is another than it was (a change of case is one).</returns>
     public bool Rename(string? displayName)
     {
-        var before = DisplayName;
-        DisplayName = Common.DisplayName.Normalize(displayName);
+        if (!Common.DisplayName.Changes(DisplayName, displayName, out var next))
+        {
+            return false;
+        }
+
+        DisplayName = next;
         NormalizedName = Normalize(DisplayName);
-        return DisplayName != before;
+        return true;
     }
 
     public static string Normalize(string displayName) => displayName.Trim().ToUpperInvariant();

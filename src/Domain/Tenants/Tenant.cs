@@ -134,14 +134,23 @@ public sealed class Tenant
     /// <returns>Whether the name is another than it was. Each change here says so: an event names only what changed.</returns>
     public bool Rename(string? name)
     {
-        var before = Name;
-        Name = DisplayName.Normalize(name, "name");
-        return Name != before;
+        if (!DisplayName.Changes(Name, name, out var next, "name"))
+        {
+            return false;
+        }
+
+        Name = next;
+        return true;
     }
 
     /// <returns>Whether the logo is another than it was.</returns>
     public bool ChangeLogo(string? logoUrl)
     {
+        if (logoUrl == LogoUrl)
+        {
+            return false; // sent back as it is: not held to a rule newer than the logo
+        }
+
         var before = LogoUrl;
         LogoUrl = logoUrl is null ? null : NormalizeLogoUrl(logoUrl, "logoUrl");
         return LogoUrl != before;
@@ -247,7 +256,7 @@ public sealed class Tenant
 
     private static string NormalizeLogoUrl(string value, string field)
     {
-        var trimmed = value.Trim();
+        var trimmed = value.Trim(' '); // only spaces: a CR, LF or tab at an end is refused, as in a name, not made to disappear
         if (Text.IsLongerThan(trimmed, MaxLogoUrlLength))
         {
             throw new DomainRuleException(field, $"{field} must be at most {MaxLogoUrlLength} characters.");

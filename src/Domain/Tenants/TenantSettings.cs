@@ -53,9 +53,10 @@ public static class TenantSettings
             result[feature] = new Dictionary<string, string>(values, StringComparer.Ordinal);
         }
 
+        // Names are checked where a change adds them: one already stored (under an older rule) can still be changed and
+        // removed, and removing what is not there is no change, whatever its name.
         foreach (var (feature, values) in change)
         {
-            CheckName(feature, "settings");
             if (values is null)
             {
                 result.Remove(feature);
@@ -64,14 +65,17 @@ public static class TenantSettings
 
             if (!result.TryGetValue(feature, out var target))
             {
-                CheckNewName(feature, "settings");
+                if (values.Values.Any(v => v is not null))
+                {
+                    CheckNewName(feature, "settings");
+                }
+
                 target = new Dictionary<string, string>(StringComparer.Ordinal);
                 result[feature] = target;
             }
 
             foreach (var (key, value) in values)
             {
-                CheckName(key, $"settings.{feature}");
                 if (value is not null && !target.ContainsKey(key))
                 {
                     CheckNewName(key, $"settings.{feature}");
@@ -135,7 +139,12 @@ public static class TenantSettings
 
     private static Dictionary<string, Dictionary<string, string>> NewFeatures() => new(StringComparer.Ordinal);
 
-    private static void CheckName(string name, string field)
+    /// <summary>
+    /// A name a change adds: 1–100 characters, not blank, nothing a name may not hold (<see cref="Text.EnsureName"/>), no
+    /// white space or invisible character at either end and no invisible one inside (a space is fine): " email" or
+    /// "\u200Bemail" beside an inherited "email" looked the same and overrode nothing (a probe).
+    /// </summary>
+    private static void CheckNewName(string name, string field)
     {
         if (string.IsNullOrWhiteSpace(name) || Text.IsLongerThan(name, MaxNameLength))
         {
@@ -143,15 +152,6 @@ public static class TenantSettings
         }
 
         Text.EnsureName(name, field);
-    }
-
-    /// <summary>
-    /// A name a change adds: no white space or invisible character at either end, no invisible one inside (a space is
-    /// fine). " email" or "\u200Bemail" beside an inherited "email" looked the same and overrode nothing (a probe). Names
-    /// already stored are not held to it, so that they can still be changed and removed.
-    /// </summary>
-    private static void CheckNewName(string name, string field)
-    {
         System.Text.Rune.DecodeFromUtf16(name, out var first, out _);
         System.Text.Rune.DecodeLastFromUtf16(name, out var last, out _);
         if (Text.IsTrimmable(first) || Text.IsTrimmable(last))

@@ -79,7 +79,7 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
         }
 
         // A v1.1 list filters by a plain parameter (?serviceAccountId=…): say so rather than "it has none".
-        var inner = name["filter[".Length..].TrimEnd(']');
+        var inner = name.Length > "filter[".Length ? name["filter[".Length..].TrimEnd(']') : ""; // a bare "filter" has none
         return inner.Length > 0
                && action.Parameters.Any(p => p.BindingInfo?.BindingSource == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Query
                                              && string.Equals(p.BindingInfo.BinderModelName ?? p.Name, inner, StringComparison.OrdinalIgnoreCase))

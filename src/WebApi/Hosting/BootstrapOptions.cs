@@ -14,7 +14,11 @@ public sealed class BootstrapOptions
     /// <summary>When set, the root credentials made on first start are also written here as JSON (mode 600).</summary>
     public string? RootKeyFile { get; set; }
 
-    public BootstrapRootTenantCommand ToCommand() => new(TenantName, KeyId, Secret);
+    /// <remarks>
+    /// The name is trimmed of white space, line ends included: a value from an env file with CRLF line ends ("Acme\r")
+    /// is configuration, not a name a client typed; refused, it would stop an already bootstrapped service at its next start.
+    /// </remarks>
+    public BootstrapRootTenantCommand ToCommand() => new(TenantName?.Trim(), KeyId, Secret);
 }
 
 /// <summary>Configuration section <c>Provisioning:Database</c>.</summary>

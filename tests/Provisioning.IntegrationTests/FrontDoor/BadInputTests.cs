@@ -319,6 +319,8 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v2/apps?PAGE=2", "PAGE is not a paging parameter of this route", "v2")]
     [InlineData("/v2/events?filter=1", "filter is not a filter of this route (it has filter[resourceId], filter[tenantId], filter[type]).", "v2")]
     [InlineData("/v1.1/apps?page=2", "page: this list pages with limit and offset.", "v1")]
+    [InlineData("/v2/serviceaccounts?filter=1", "filter is not a filter of this route (it has none).", "v2")] // (a route without filters: it was a 500)
+    [InlineData("/v1.1/apps?filter=1", "filter is not a filter of this route (it has none).", "v1")]
     // And limit/offset where no list pages by them: v1.1 key lists are not paged (a caller asking for five, or for
     // offset -3, was answered all of them), v2 lists page by cursor.
     [InlineData("/v1.1/serviceaccounts/{sa}/keys?limit=5", "limit: this route is not paged; it answers all of its items at once.", "v1")]

@@ -200,12 +200,20 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Contains("Content-Type names one media type", Http.Titles(JsonNode.Parse(await response.Content.ReadAsStringAsync())!));
         Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == new Domain.Common.TenantId(tenant.TenantId)))));
+    }
 
-        // Two header lines, as a proxy might join them.
+    [Fact]
+    public async Task TwoContentTypeValues_Are415_AndACommaInAQuotedParameterIsNoList()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
         content.Headers.TryAddWithoutValidation("Content-Type", ["application/json", "text/plain"]);
         using var twice = await client.PostAsync("/v2/apps", content);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, twice.StatusCode);
+
+        using var quoted = await CreateZurichAsync(client, "application/json; profile=\"a,b\"");
+        Assert.Equal(HttpStatusCode.Created, quoted.StatusCode);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Tenants;
 using Provisioning.IntegrationTests.Fixtures;
@@ -203,8 +204,37 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         Assert.Equal(0, await ChildrenOf(parent.TenantId));
 
         await account.PostJsonAsync("/v2/tenants", new { name = "First", key = secrets[0] }, HttpStatusCode.OK);
-        await account.PostJsonAsync("/v2/tenants", new { name = "Middle", key = secrets[17] }, HttpStatusCode.OK);
+
+        // The one read of provisioning_keys an attempt makes asks for the key's hash (an index probe), not for all of the
+        // tenant's keys: read through an instance that records its SQL.
+        var reads = new ProvisioningKeyReads();
+        await using var instance = new ConfiguredServiceFactory(service.ConnectionString, [], services: s =>
+            s.ConfigureDbContext<Infrastructure.Persistence.ProvisioningDbContext>(o => o.AddInterceptors(reads)));
+        using var recorded = instance.CreateClient();
+        recorded.DefaultRequestHeaders.Authorization = account.DefaultRequestHeaders.Authorization;
+        await recorded.PostJsonAsync("/v2/tenants", new { name = "Middle", key = secrets[17] }, HttpStatusCode.OK);
+        var read = Assert.Single(reads.Commands);
+        Assert.Contains("secret_hash = @", read);
         Assert.Equal(2, await ChildrenOf(parent.TenantId));
+    }
+
+    private sealed class ProvisioningKeyReads : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _commands = new();
+
+        public IReadOnlyCollection<string> Commands => _commands;
+
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(
+            System.Data.Common.DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains("FROM provisioning_keys", StringComparison.Ordinal))
+            {
+                _commands.Enqueue(command.CommandText);
+            }
+
+            return ValueTask.FromResult(result);
+        }
     }
 
     [Fact]

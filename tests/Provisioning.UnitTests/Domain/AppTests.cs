@@ -100,6 +100,18 @@ public sealed class AppTests
     }
 
     [Fact]
+    public void AMetadataKeyStoredBeforeANewerRule_CanBeSentBackAndRemoved_ButNotAdded()
+    {
+        var app = App.Create(Tenant, "A", null, null, Now);
+        Assert.Throws<DomainRuleException>(() => app.MergeMetadata(Json("""{"a\u2028b":1}""")));
+        typeof(App).GetProperty(nameof(App.Metadata))!.SetValue(app, """{"a\u2028b":1}"""); // as stored before the rule
+        Assert.False(app.MergeMetadata(Json("""{"a\u2028b":1}""")));
+        Assert.True(app.MergeMetadata(Json("""{"a\u2028b":2}""")));
+        Assert.True(app.MergeMetadata(Json("""{"a\u2028b":null}""")));
+        Assert.Null(app.Metadata);
+    }
+
+    [Fact]
     public void MergingNothingIntoEmptyMetadata_ChangesNothing()
     {
         // A probe: an app made with "metadata":{} was PATCHed with {} (nothing to merge) and read back null, with an

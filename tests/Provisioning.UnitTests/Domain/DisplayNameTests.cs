@@ -58,6 +58,23 @@ public sealed class DisplayNameTests
         Assert.Equal(given.Trim('\u00A0', '\u3000'), DisplayName.Normalize(given));
 
     [Fact]
+    public void ANameSentBackAsItIs_IsNoChange_EvenIfANewerRuleWouldRefuseIt()
+    {
+        // Stored before line separators were refused: a client that sends back what it read is not refused for it.
+        Assert.False(DisplayName.Changes("a\u2028b", "a\u2028b", out var kept));
+        Assert.Equal("a\u2028b", kept);
+        Assert.False(DisplayName.Changes("Shop", " Shop ", out _)); // the same once trimmed
+        Assert.True(DisplayName.Changes("Shop", "Shop 2", out var next));
+        Assert.Equal("Shop 2", next);
+        Assert.Throws<DomainRuleException>(() => DisplayName.Changes("a\u2028b", "a\u2028c", out _)); // a new name is checked
+        Assert.Throws<DomainRuleException>(() => DisplayName.Changes("Shop", null, out _));
+    }
+
+    [Fact]
+    public void ANewServiceAccount_IsCheckedAsEveryName() =>
+        Assert.Throws<DomainRuleException>(() => ServiceAccount.Create(TenantId.New(), "", DateTimeOffset.UnixEpoch));
+
+    [Fact]
     public void AServiceAccountNameWithABom_IsTheSameNameForUniqueness() =>
         Assert.Equal(
             ServiceAccount.Create(TenantId.New(), "Billing", DateTimeOffset.UnixEpoch).NormalizedName,

@@ -40,6 +40,12 @@ public sealed class TenantTests
         Assert.Equal("changed", lessOne[" email"]["k"]);
         Assert.False(lessOne[" email"].ContainsKey("\u200Bk"));
         Assert.Empty(TenantSettings.Apply(stored, new Dictionary<string, Dictionary<string, string?>?> { [" email"] = null }));
+
+        // A name stored before the line-break rule, too; and removing what is not there is no change, whatever its name.
+        var older = TenantSettings.ReadOnly([new("a\u2028b", new Dictionary<string, string> { ["k\uFFFE"] = "v", ["k"] = "w" })]);
+        Assert.False(TenantSettings.Apply(older, new Dictionary<string, Dictionary<string, string?>?> { ["a\u2028b"] = new() { ["k\uFFFE"] = null } })["a\u2028b"].ContainsKey("k\uFFFE"));
+        Assert.Empty(TenantSettings.Apply(older, new Dictionary<string, Dictionary<string, string?>?> { ["a\u2028b"] = null }));
+        Assert.True(TenantSettings.AreEqual(older, TenantSettings.Apply(older, new Dictionary<string, Dictionary<string, string?>?> { [" gone"] = new() { ["\u200Bk"] = null } })));
     }
 
     [Fact]
@@ -125,6 +131,8 @@ public sealed class TenantTests
     [InlineData("https://logo.example.com/\u0000")]
     [InlineData("https://logo.example.com/\u0001")]
     [InlineData("https://logo.example.com/\u007f")]
+    [InlineData("https://logo.example.com/l.png\r\n")] // at an end too: it was trimmed away
+    [InlineData("\thttps://logo.example.com/l.png")]
     public void Child_RefusesNonHttpLogo(string logo)
     {
         var ex = Assert.Throws<DomainRuleException>(() => Tenant.CreateRoot("R", Now).CreateChild("C", logo, null, null, null, Now));
