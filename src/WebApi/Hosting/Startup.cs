@@ -55,10 +55,11 @@ public static class Startup
         if (!matches)
         {
             throw new StartupException(
-                "Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with " +
-                "(nor is any of Provisioning:Secrets:PreviousMasterKeys); use that key (restore it together with the data, " +
-                "see docs/operations.md). After a rotate-secrets that did not finish, both the old and the new key are needed " +
-                "(one as MasterKey, the other among PreviousMasterKeys) until a run finishes.");
+                "The master keys given (Provisioning:Secrets:MasterKey and PreviousMasterKeys) do not include every key this " +
+                "database's secrets are encrypted with; give those keys (restore them together with the data, see " +
+                "docs/operations.md). After a rotate-secrets that did not finish, every key it involved is needed until a run " +
+                "finishes: the key the secrets were under and each key a run began moving them to (one as MasterKey, the others " +
+                "among PreviousMasterKeys).");
         }
     }
 

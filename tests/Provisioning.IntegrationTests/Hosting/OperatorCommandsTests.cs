@@ -214,7 +214,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         {
             var (exit, output, error) = await RunAsync(foreign, verb);
             Assert.True(exit == 1, $"{verb[0]}: exit {exit}\n{output}\n{error}");
-            Assert.Contains("Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with", error);
+            Assert.Contains("do not include every key this database's secrets are encrypted with", error);
             Assert.DoesNotContain("secret:", output);
         }
 

@@ -155,7 +155,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         await using (var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0"))
         {
             AssertOneSentenceRefusal("foreign master key", await process.WaitForExitAsync(ExitTimeout), process,
-                "Provisioning:Secrets:MasterKey is not the master key this database's secrets were encrypted with");
+                "do not include every key this database's secrets are encrypted with");
         }
     }
 

@@ -168,7 +168,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         var alone = await CheckWithAsync(b);
         Assert.Equal(1, alone.Exit);
-        Assert.Contains("is not the master key this database's secrets were encrypted with", alone.Error);
+        Assert.Contains("do not include every key this database's secrets are encrypted with", alone.Error);
 
         // With both, the service serves the stranded key, and a rotation that finishes makes B alone enough again.
         await using (var both = Start(database, b, c))
@@ -226,7 +226,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
                 new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = database, ["Provisioning__Secrets__MasterKey"] = alone },
                 "tenants");
             Assert.Equal(1, await verb.WaitForExitAsync(TimeSpan.FromSeconds(90)));
-            Assert.Contains("is not the master key this database's secrets were encrypted with", verb.StandardError);
+            Assert.Contains("do not include every key this database's secrets are encrypted with", verb.StandardError);
         }
 
         await using (var both = Start(database, newKey, oldKey))
