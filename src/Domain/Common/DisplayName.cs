@@ -16,9 +16,9 @@ public static class DisplayName
         Problem(value, field) is { } problem ? throw new DomainRuleException(field, problem) : Trim(value!);
 
     /// <summary>
-    /// A rename: false when <paramref name="sent"/> is the name as it is, or is as it once normalised (not checked again:
-    /// a client sending back the name it read is not held to a rule newer than the name); otherwise the checked name in
-    /// <paramref name="next"/>, and whether it differs.
+    /// A rename: false when <paramref name="sent"/> is exactly the name as it is (not checked again: a client sending back
+    /// the name it read is not held to a rule newer than the name); otherwise the checked name in <paramref name="next"/>,
+    /// and whether it differs from the current one.
     /// </summary>
     public static bool Changes(string current, string? sent, out string next, string field = "displayName")
     {
@@ -52,21 +52,7 @@ public static class DisplayName
     /// <summary>Without white space and invisible characters at either end; empty when nothing visible is left.</summary>
     private static string Trim(string value)
     {
-        var start = 0;
-        while (start < value.Length && Rune.DecodeFromUtf16(value.AsSpan(start), out var rune, out var used) == System.Buffers.OperationStatus.Done
-               && Text.IsTrimmable(rune))
-        {
-            start += used;
-        }
-
-        var end = value.Length;
-        while (end > start && Rune.DecodeLastFromUtf16(value.AsSpan(start, end - start), out var rune, out var used) == System.Buffers.OperationStatus.Done
-               && Text.IsTrimmable(rune))
-        {
-            end -= used;
-        }
-
-        var trimmed = value[start..end];
+        var trimmed = Text.TrimInvisible(value);
         foreach (var rune in trimmed.EnumerateRunes())
         {
             if (!Text.IsInvisible(rune))

@@ -36,10 +36,19 @@ public static class Text
         return true;
     }
 
-    /// <summary>The one list of what a name may not hold (<see cref="IsValidName"/>); trimming never removes one of them.</summary>
-    private static bool IsRefusedInName(Rune r) =>
-        r.Value is <= 0x1F or (>= 0x7F and <= 0x9F) or (>= 0x2028 and <= 0x202E) or (>= 0x2066 and <= 0x2069) or (>= 0xFDD0 and <= 0xFDEF)
-        || (r.Value & 0xFFFE) == 0xFFFE;
+    /// <summary>The one list of what a name may not hold (<see cref="IsValidName"/>).</summary>
+    private static bool IsRefusedInName(Rune r) => IsControlOrLineBreak(r) || IsBidiControl(r) || IsNoncharacter(r);
+
+    /// <summary>C0 and C1 controls, DEL, and the line and paragraph separators: never trimmed away, refused at an end as inside.</summary>
+    private static bool IsControlOrLineBreak(Rune r) => r.Value is <= 0x1F or (>= 0x7F and <= 0x9F) or 0x2028 or 0x2029;
+
+    /// <summary>
+    /// Bidirectional embeddings, overrides and isolates: refused inside a name, trimmed at its ends, where they reorder
+    /// nothing (libraries wrap whole strings in them: Fluent's isolating FSI…PDI, Android's BidiFormatter).
+    /// </summary>
+    private static bool IsBidiControl(Rune r) => r.Value is (>= 0x202A and <= 0x202E) or (>= 0x2066 and <= 0x2069);
+
+    private static bool IsNoncharacter(Rune r) => r.Value is >= 0xFDD0 and <= 0xFDEF || (r.Value & 0xFFFE) == 0xFFFE;
 
     /// <summary>
     /// Whether <paramref name="value"/> has more than <paramref name="max"/> characters, counted as people and PostgreSQL's
@@ -100,13 +109,36 @@ public static class Text
         r.Value is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF or >= 0x180B and <= 0x180D or 0x180F;
 
     /// <summary>
-    /// What a name is trimmed of at either end: white space and invisible characters, but a flag's tag characters, and
-    /// nothing a name may not hold (a tab, CR, LF, NEL, U+2028 or a bidirectional override left on by a client): those are
-    /// refused (<see cref="IsValidName"/>) at an end as anywhere else, not made to disappear.
+    /// What a name is trimmed of at either end: white space and invisible characters (bidirectional formatting included),
+    /// but a flag's tag characters, and no control character or line break (a tab, CR, LF, NEL or U+2028 left on by a
+    /// client): those are refused (<see cref="IsValidName"/>) at an end as anywhere else, not made to disappear.
     /// </summary>
     public static bool IsTrimmable(Rune r) =>
-        !IsRefusedInName(r)
+        !IsControlOrLineBreak(r)
         && (Rune.IsWhiteSpace(r) || (r.IsBmp && Blank.Contains((char)r.Value)) || (Rune.GetUnicodeCategory(r) == UnicodeCategory.Format && !IsTag(r)));
+
+    /// <summary>
+    /// <paramref name="value"/> without what <see cref="IsTrimmable"/> holds at either end: the one trimming of names, and
+    /// of a logo's URL.
+    /// </summary>
+    public static string TrimInvisible(string value)
+    {
+        var start = 0;
+        while (start < value.Length && Rune.DecodeFromUtf16(value.AsSpan(start), out var rune, out var used) == OperationStatus.Done
+               && IsTrimmable(rune))
+        {
+            start += used;
+        }
+
+        var end = value.Length;
+        while (end > start && Rune.DecodeLastFromUtf16(value.AsSpan(start, end - start), out var rune, out var used) == OperationStatus.Done
+               && IsTrimmable(rune))
+        {
+            end -= used;
+        }
+
+        return value[start..end];
+    }
 
     /// <summary>A character that shows nothing on its own (white space included).</summary>
     public static bool IsInvisible(Rune r) =>

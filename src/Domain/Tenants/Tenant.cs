@@ -256,7 +256,7 @@ public sealed class Tenant
 
     private static string NormalizeLogoUrl(string value, string field)
     {
-        var trimmed = value.Trim(' '); // only spaces: a CR, LF or tab at an end is refused, as in a name, not made to disappear
+        var trimmed = Text.TrimInvisible(value); // as a name is: a CR, LF or tab at an end is refused, not made to disappear
         if (Text.IsLongerThan(trimmed, MaxLogoUrlLength))
         {
             throw new DomainRuleException(field, $"{field} must be at most {MaxLogoUrlLength} characters.");

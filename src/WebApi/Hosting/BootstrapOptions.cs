@@ -15,10 +15,11 @@ public sealed class BootstrapOptions
     public string? RootKeyFile { get; set; }
 
     /// <remarks>
-    /// The name is trimmed of white space, line ends included: a value from an env file with CRLF line ends ("Acme\r")
-    /// is configuration, not a name a client typed; refused, it would stop an already bootstrapped service at its next start.
+    /// Each value is trimmed of white space, line ends included: one from an env file with CRLF line ends ("Acme\r") is
+    /// configuration, not what a client typed. Refused, a name or key id would stop an already bootstrapped service at its
+    /// next start; kept, a secret's CR would make the operator's copy of the root key answer 401.
     /// </remarks>
-    public BootstrapRootTenantCommand ToCommand() => new(TenantName?.Trim(), KeyId, Secret);
+    public BootstrapRootTenantCommand ToCommand() => new(TenantName?.Trim(), KeyId?.Trim(), Secret?.Trim());
 }
 
 /// <summary>Configuration section <c>Provisioning:Database</c>.</summary>

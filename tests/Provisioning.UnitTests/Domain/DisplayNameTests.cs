@@ -10,6 +10,8 @@ public sealed class DisplayNameTests
     [InlineData("Shop\u200B", "Shop")]
     [InlineData("\u17B4Shop\u17B5", "Shop")] // (a probe: "sa\u17b4" was a second service account beside "sa")
     [InlineData(" \u200D Shop \u2060 ", "Shop")]
+    [InlineData("\u2068Acme\u2069", "Acme")] // a whole string wrapped in an isolate (Fluent, Android's BidiFormatter)
+    [InlineData("\u202BAcme\u202C", "Acme")] // or in an embedding
     [InlineData("Sh\u200Dop", "Sh\u200Dop")] // inside a name, a joiner may be part of what it shows: kept
     [InlineData("Shop \u2764\uFE0F", "Shop \u2764\uFE0F")] // a variation selector after an emoji: kept
     [InlineData("Team \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F", "Team \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F")] // a flag's tags: kept
@@ -42,6 +44,7 @@ public sealed class DisplayNameTests
     [InlineData("a\u2028")]
     [InlineData("\u2029a")]
     [InlineData("a\u2028b")]
+    [InlineData("a\u2066b\u2069c")] // a bidirectional isolate inside a name reorders what it shows
     // Noncharacters are no text.
     [InlineData("a\uFFFE")]
     [InlineData("a\uFDD0b")]

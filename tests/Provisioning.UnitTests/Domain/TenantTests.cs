@@ -27,6 +27,13 @@ public sealed class TenantTests
         Assert.Equal(field, refused.Field);
     }
 
+    [Theory]
+    [InlineData("https://logo.example.com/l.png\u00A0")] // a no-break space at an end is trimmed as in a name
+    [InlineData("\u00A0https://logo.example.com/l.png")]
+    [InlineData(" https://logo.example.com/l.png\u200B")]
+    public void ALogoIsTrimmedAsANameIs(string logo) =>
+        Assert.Equal("https://logo.example.com/l.png", Tenant.CreateRoot("R", Now).CreateChild("C", logo, null, null, null, Now).LogoUrl);
+
     [Fact]
     public void ASettingNameWithInnerSpaces_IsFine_AndAStoredLookAlikeCanStillBeRemoved()
     {

@@ -16,4 +16,15 @@ public sealed class BootstrapOptionsTests
         Assert.Equal(name, command.TenantName);
         Assert.True(new BootstrapRootTenantCommandValidator().Validate(command).IsValid);
     }
+
+    [Fact]
+    public void TheKeyIdAndSecret_AreTrimmedOfLineEndsToo()
+    {
+        // A key id with a CR failed its format check on every start; a secret with one was stored so, and the operator's copy
+        // of the root key answered 401.
+        var secret = new string('s', BootstrapRootTenantCommandValidator.MinSecretLength);
+        var command = new BootstrapOptions { KeyId = "act_0123456789abcdef01234567\r", Secret = secret + "\r\n" }.ToCommand();
+        Assert.Equal(("act_0123456789abcdef01234567", secret), (command.KeyId, command.Secret));
+        Assert.True(new BootstrapRootTenantCommandValidator().Validate(command).IsValid);
+    }
 }
