@@ -115,7 +115,13 @@ public static class Text
     /// </summary>
     public static bool IsTrimmable(Rune r) =>
         !IsControlOrLineBreak(r)
-        && (Rune.IsWhiteSpace(r) || (r.IsBmp && Blank.Contains((char)r.Value)) || (Rune.GetUnicodeCategory(r) == UnicodeCategory.Format && !IsTag(r)));
+        && (Rune.IsWhiteSpace(r) || (r.IsBmp && Blank.Contains((char)r.Value))
+            || (Rune.GetUnicodeCategory(r) == UnicodeCategory.Format && !IsTag(r) && !IsPrependedConcatenationMark(r)));
+
+    // Format characters that show: Unicode's Prepended_Concatenation_Mark (the Arabic number sign and its kin, written
+    // before the digits they span), which a name may begin with.
+    private static bool IsPrependedConcatenationMark(Rune r) =>
+        r.Value is (>= 0x0600 and <= 0x0605) or 0x06DD or 0x070F or 0x0890 or 0x0891 or 0x08E2 or 0x110BD or 0x110CD;
 
     /// <summary>
     /// <paramref name="value"/> without what <see cref="IsTrimmable"/> holds at either end: the one trimming of names, and

@@ -57,6 +57,7 @@ public sealed class DisplayNameTests
     [InlineData("a\U0001F600")] // an emoji (its low surrogate is \uDE00)
     [InlineData("a\U0001FFFD")]
     [InlineData("\u00A0a\u3000")] // no-break and ideographic spaces are trimmed like spaces
+    [InlineData("\u0600\u0661\u0662")] // the Arabic number sign is a Format character that shows: kept at the start
     public void OtherCharacters_AreKept(string given) =>
         Assert.Equal(given.Trim('\u00A0', '\u3000'), DisplayName.Normalize(given));
 
