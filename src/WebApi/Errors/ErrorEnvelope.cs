@@ -52,7 +52,8 @@ public static class ErrorEnvelope
             ? to + sentence[from.Length..]
             : sentence;
 
-    private const string V2NameField = "displayName";
+    /// <summary>The field a v2 body names a resource's name by, and its rules' sentences begin with.</summary>
+    internal const string V2NameField = "displayName";
     private const string V1NameField = "name";
 
     /// <summary>The challenges of a 401: HTTP Basic (a key id and secret, or a tenant token as the password) and a bearer JWT.</summary>

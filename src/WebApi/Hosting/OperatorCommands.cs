@@ -125,7 +125,7 @@ public static class OperatorCommands
             catch (DomainRuleException e)
             {
                 // The rule names the API's field; here the value came from --name.
-                Console.Error.WriteLine($"Provisioning: {Errors.ErrorEnvelope.Renamed(e.Field, e.Message, "displayName", name.Name)}");
+                Console.Error.WriteLine($"Provisioning: {Errors.ErrorEnvelope.Renamed(e.Field, e.Message, Errors.ErrorEnvelope.V2NameField, name.Name)}");
                 return 1;
             }
 
