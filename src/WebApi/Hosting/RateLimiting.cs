@@ -62,14 +62,18 @@ public static class RateLimiting
     }
 
     /// <summary>
-    /// Middleware before authentication. Every 401 of authentication to credentials sent counts one failed attempt against
-    /// the client address, and one against the address and the key id the credentials named (<see cref="FailedAttempts"/>).
-    /// Refused with 429 before their credentials are checked, right or wrong: a key id that used up its share of failures
-    /// from this address (guessing one key's secret stops); and, once the address used up its whole budget (a spray of key
-    /// ids, which would each reach the database), every key id that has not authenticated from this address lately. So one
-    /// misbehaving client behind a shared address (a NAT, an integration server running many tenants' jobs) does not lock
-    /// out the others. (A provisioning key refused inside a request is a 401 its caller's own key is limited for, by the
-    /// limiter above.)
+    /// Middleware before authentication. Credentials sent that do not authenticate count one failed attempt against the
+    /// client address, and one against the address and the key id they named (<see cref="FailedAttempts"/>), whatever the
+    /// request is answered: a 401, or a 429 of the limiter after authentication (which counts an unauthenticated request
+    /// against its address), or a route that needs no credentials. (Counting only 401s let a client that had used up its
+    /// address's share guess on without end: a wrong secret was 429 and never counted, the right one moved the request into
+    /// its key's partition, 200.) Refused with 429 before their credentials are checked, right or wrong: a key id that used
+    /// up its share of failures from this address (guessing one key's secret stops); and, once the address used up its whole
+    /// budget (a spray of key ids, which would each reach the database), every request but those naming a key that has
+    /// authenticated from this address lately. So one misbehaving client behind a shared address (a NAT, an integration
+    /// server running many tenants' jobs) does not lock out the others. A request without credentials guessed nothing and
+    /// counts nothing. (A provisioning key refused inside a request its caller's own key authenticated is no failed attempt
+    /// of that key: the limiter above holds the caller to its key's share.)
     /// </summary>
     public static async Task GuardFailedAttempts(HttpContext context, RequestDelegate next)
     {
@@ -81,10 +85,12 @@ public static class RateLimiting
         }
 
         var address = ClientOf(context);
-        string? keyId = null;
+        // The key id the credentials name, "" for credentials that name none (malformed, another scheme), null for none sent.
+        var keyId = string.IsNullOrWhiteSpace(context.Request.Headers.Authorization.ToString())
+            ? null
+            : PresentedCredentials.KeyIdOf(context.Request) ?? string.Empty;
         if (failures.HaveFailed(address))
         {
-            keyId = PresentedCredentials.KeyIdOf(context.Request) ?? string.Empty;
             using var refusal = failures.Refusal(address, keyId);
             if (refusal is not null)
             {
@@ -93,16 +99,15 @@ public static class RateLimiting
             }
         }
 
+        // Not reached when the request throws (the database away while a key is looked up): an outage is no failed attempt.
         await next(context);
-        // A request without credentials guessed nothing: a client that waits for the challenge before sending its key
-        // (curl --anyauth) makes one on every call, and the limiter after authentication holds those to its address's share.
-        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized && context.Request.Headers.Authorization.Count > 0)
-        {
-            failures.Count(address, keyId ?? PresentedCredentials.KeyIdOf(context.Request) ?? string.Empty);
-        }
-        else if (context.User.FindFirst(CredentialClaims.KeyId)?.Value is { } authenticated)
+        if (context.User.FindFirst(CredentialClaims.KeyId)?.Value is { } authenticated)
         {
             failures.Proven(address, authenticated);
+        }
+        else if (keyId is not null)
+        {
+            failures.Count(address, keyId);
         }
     }
 
@@ -167,18 +172,26 @@ public static class RateLimiting
         public bool HaveFailed(string address) =>
             _byAddress.GetStatistics(address) is not { } statistics || statistics.CurrentAvailablePermits < permits;
 
-        /// <summary>A lease to refuse the request with (its <c>Retry-After</c>), or null to let it be authenticated.</summary>
-        public RateLimitLease? Refusal(string address, string keyId)
+        /// <summary>
+        /// A lease to refuse the request with (its <c>Retry-After</c>), or null to let it be authenticated. A request without
+        /// credentials (<paramref name="keyId"/> null) is held to the address's budget only: credentials that name no key
+        /// ("") failing are no reason to refuse it.
+        /// </summary>
+        public RateLimitLease? Refusal(string address, string? keyId)
         {
-            var byKey = _byKey.AttemptAcquire(Pair(address, keyId), 0);
-            if (!byKey.IsAcquired)
+            if (keyId is not null)
             {
-                return byKey;
+                var byKey = _byKey.AttemptAcquire(Pair(address, keyId), 0);
+                if (!byKey.IsAcquired)
+                {
+                    return byKey;
+                }
+
+                byKey.Dispose();
             }
 
-            byKey.Dispose();
             var byAddress = _byAddress.AttemptAcquire(address, 0);
-            if (!byAddress.IsAcquired && (keyId.Length == 0 || !_proven.TryGetValue(Pair(address, keyId), out _)))
+            if (!byAddress.IsAcquired && (string.IsNullOrEmpty(keyId) || !_proven.TryGetValue(Pair(address, keyId), out _)))
             {
                 return byAddress;
             }

@@ -144,6 +144,74 @@ public sealed class RateLimitTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task WrongSecretsAnswered429ByTheAddresssShare_StillCount_SoGuessingStopsThere()
+    {
+        // Before: only 401s counted. A client that first used up its address's share with requests carrying no credentials
+        // had every wrong secret answered 429 by the limiter (never counted) and the right one 200 (its key's own share):
+        // a guessing oracle without limit.
+        var guessed = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "20" });
+        using var anonymous = factory.CreateClient();
+        HttpStatusCode status;
+        do
+        {
+            using var response = await anonymous.GetAsync("/v2/apps");
+            status = response.StatusCode;
+        }
+        while (status == HttpStatusCode.Unauthorized);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        using var guessing = factory.CreateClient();
+        guessing.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(guessed.KeyId, "not-the-secret-" + new string('x', 30));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await guessing.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        // A tenth of the budget per key id (two) is used up: the right secret is refused too, from this address.
+        using var right = factory.CreateClient();
+        right.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(guessed.KeyId, guessed.Secret);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await right.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
+    public async Task WrongSecretsSentToARouteThatNeedsNone_Count_AsOnAnyOther()
+    {
+        var guessed = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "20" });
+        using var guessing = factory.CreateClient();
+        guessing.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(guessed.KeyId, "not-the-secret-" + new string('x', 30));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await guessing.GetAsync("/openapi/v1.json")).StatusCode);
+        }
+
+        using var right = factory.CreateClient();
+        right.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(guessed.KeyId, guessed.Secret);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await right.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
+    public async Task MalformedCredentials_LockOutOnlyThemselves_NotRequestsWithoutAny()
+    {
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "20" });
+        using var malformed = factory.CreateClient();
+        malformed.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", "Zm9v");
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await malformed.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await malformed.GetAsync("/v2/apps")).StatusCode);
+
+        // Before: credentials naming no key and no credentials at all were one key id (""), so the documentation, the
+        // OpenAPI document and the challenge were refused to the whole address after a few malformed headers.
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/openapi/v1.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
     public async Task SuccessfulRequests_DoNotCountAsFailedAttempts()
     {
         var tenant = await service.NewTenantAsync();
