@@ -100,6 +100,39 @@ public sealed class SuspendTests(ServiceFixture service)
         return JsonNode.Parse(text)!;
     }
 
+    [Theory]
+    [InlineData("app, under a budget")]
+    [InlineData("child tenant, no budget")]
+    public async Task ACreateInFlightWhileItsTenantIsSuspended_IsRefused_NotCommittedAfterTheSuspension(string what)
+    {
+        // Before: a create checked the status first and then waited for a row the suspension held (a budget row, or the
+        // tenant's row its foreign key reads), so it committed after the suspension had: 201 in a suspended tenant.
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Suspended mid-create");
+        var app = what.StartsWith("app", StringComparison.Ordinal);
+        if (app)
+        {
+            await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { maxApps = 10 });
+        }
+
+        using var asChild = service.Client(child);
+        var provisioningKey = app ? null : await asChild.CreateProvisioningKeyAsync();
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", child.Id);
+        var suspending = root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "suspended" });
+        await held.UntilWaitingAsync(1);
+        var creating = app
+            ? asChild.PostJsonAsync("/v2/apps", new { displayName = "in flight" }, HttpStatusCode.Forbidden)
+            : asChild.PostJsonAsync("/v2/tenants", new { name = "in flight", key = provisioningKey }, HttpStatusCode.Forbidden);
+        await held.UntilWaitingAsync(2);
+        await held.ReleaseAsync();
+
+        await suspending;
+        Assert.Equal("tenant_suspended", (string?)(await creating)["errors"]![0]!["code"]);
+        var childId = new TenantId(child.Id);
+        Assert.False(await service.QueryDbAsync(db => db.Apps.AnyAsync(a => a.TenantId == childId)));
+        Assert.Equal(1, await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.Path.Contains(child.Id))));
+    }
+
     [Fact]
     public async Task AnAncestorDeletesASuspendedTenant_AndItsCredentialsStayOut()
     {

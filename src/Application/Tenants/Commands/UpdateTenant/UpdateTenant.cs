@@ -58,8 +58,12 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
 
         var changesBudgets = grants && (command.MaxApps.IsSet || command.MaxTenants.IsSet);
         var setsLimits = grants && (command.Contacts is not null || changesBudgets);
+        // A create checks the subtree's status once it holds the budgets' shared lock: held here, no create in flight can
+        // commit after the suspension (one that had passed the check waited for a budget row this request locks, then
+        // committed on top of it) and the next ones see it.
+        var suspends = grants && command.Status == Domain.Tenants.TenantStatus.Suspended && tenant.Status != command.Status;
 
-        if (changesBudgets)
+        if (changesBudgets || suspends)
         {
             await budgets.HoldCreatesAsync(cancellationToken); // before any row of this request: see its docs
         }
