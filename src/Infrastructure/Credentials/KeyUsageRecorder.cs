@@ -11,8 +11,8 @@ namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
 /// Coalesces "key used" events in memory and writes <c>last_used_at</c> in one statement per
-/// flush (and each tenant's <c>last_credential_use_at</c> with it), so authentication never writes to the database on the
-/// request path.
+/// flush (and each tenant's <c>last_credential_use_at</c> in a second), so authentication never writes to the database on
+/// the request path.
 /// </summary>
 internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<KeyUsageRecorder> logger)
     : BackgroundService, IKeyUsageRecorder
@@ -23,6 +23,10 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
 
     public void Record(KeyId keyId) => _pending[keyId.Value] = clock.GetUtcNow();
 
+    /// <summary>
+    /// Writes the uses noted since the last flush. On a failure they are kept for the next one (a later use of a key since
+    /// is newer and wins), and the failure is thrown.
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTimeOffset>());
@@ -31,23 +35,66 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
             return;
         }
 
+        try
+        {
+            await WriteAsync(batch, cancellationToken);
+        }
+        catch
+        {
+            foreach (var (id, usedAt) in batch)
+            {
+                _pending.AddOrUpdate(id, usedAt, (_, later) => later > usedAt ? later : usedAt);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The keys in a statement of their own, then their tenants, locked in the order every statement that changes budgets
+    /// locks tenants (root first, <c>ORDER BY cardinality(path)</c>; then by id): this write never holds one tenant's row
+    /// while it waits for another's that a create holds. (One statement updating the tenants in the plan's order deadlocked
+    /// with creates under budgets: 40P01 in a probe, creates stalled up to 19 s.)
+    /// </summary>
+    private async Task WriteAsync(ConcurrentDictionary<string, DateTimeOffset> batch, CancellationToken cancellationToken)
+    {
         var ids = batch.Keys.ToArray();
         var times = ids.Select(id => batch[id]).ToArray();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
-        await db.Database.ExecuteSqlInterpolatedAsync(
+        var tenants = await db.Database.SqlQuery<TenantUse>(
             $"""
             WITH used AS (
                 UPDATE api_keys AS k SET last_used_at = u.used_at
                 FROM unnest({ids}::text[], {times}::timestamptz[]) AS u(id, used_at)
                 WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)
                 RETURNING k.tenant_id, u.used_at)
+            SELECT tenant_id, max(used_at) AS used_at FROM used GROUP BY tenant_id
+            """).ToListAsync(cancellationToken);
+        if (tenants.Count == 0)
+        {
+            return;
+        }
+
+        var tenantIds = tenants.Select(t => t.TenantId).ToArray();
+        var tenantTimes = tenants.Select(t => t.UsedAt).ToArray();
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            WITH m AS (SELECT * FROM unnest({tenantIds}::text[], {tenantTimes}::timestamptz[]) AS m(id, used_at)),
+            locked AS MATERIALIZED (
+                SELECT t.id FROM tenants AS t JOIN m ON t.id = m.id
+                WHERE t.last_credential_use_at IS NULL OR t.last_credential_use_at < m.used_at
+                ORDER BY cardinality(t.path), t.id
+                FOR NO KEY UPDATE OF t)
             UPDATE tenants AS t SET last_credential_use_at = m.used_at
-            FROM (SELECT tenant_id, max(used_at) AS used_at FROM used GROUP BY tenant_id) AS m
-            WHERE t.id = m.tenant_id AND (t.last_credential_use_at IS NULL OR t.last_credential_use_at < m.used_at)
+            FROM m
+            WHERE t.id = m.id AND t.id IN (SELECT id FROM locked)
+              AND (t.last_credential_use_at IS NULL OR t.last_credential_use_at < m.used_at)
             """,
             cancellationToken);
     }
+
+    private sealed record TenantUse(string TenantId, DateTimeOffset UsedAt);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -74,7 +121,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Could not record key usage; it will be recorded on a later use");
+            logger.LogWarning(ex, "Could not record key usage; it is kept for the next flush");
         }
     }
 }

@@ -412,6 +412,66 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AFlushThatFails_KeepsItsUses_ForTheNextOne()
+    {
+        // Before: the batch was taken out before the write and dropped when the write failed (a deadlock, an outage), so a
+        // key not used again kept a stale lastUsedAt.
+        var tenant = await service.NewTenantAsync();
+        var recorder = service.Factory.Services.GetRequiredService<KeyUsageRecorder>();
+        recorder.Record(new KeyId(tenant.KeyId));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => recorder.FlushAsync(cancelled.Token));
+        Assert.Null((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+
+        await recorder.FlushAsync(CancellationToken.None);
+        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull((await service.QueryDbAsync(db => db.Tenants.AsNoTracking().SingleAsync(t => t.Id == new TenantId(tenant.TenantId)))).LastCredentialUseAt);
+    }
+
+    [Fact]
+    public async Task AFlushLocksTenantsRootFirst_AsCreatesUnderBudgetsDo_SoItNeverHoldsAChildWhileWaitingForItsParent()
+    {
+        // Before: one statement updated the tenants in the plan's order; holding a child's row while waiting for its parent's,
+        // which a create under both budgets held while waiting for the child's, it deadlocked with creates (40P01).
+        using var root = service.Root();
+        var parent = await root.ProvisionAsync(name: "Flush parent");
+        using var asParent = service.Client(parent);
+        var children = new List<ProvisionedTenant>();
+        for (var i = 0; i < 8; i++)
+        {
+            children.Add(await asParent.ProvisionAsync(name: $"Flush child {i}"));
+        }
+
+        var recorder = service.Factory.Services.GetRequiredService<KeyUsageRecorder>();
+        await recorder.FlushAsync(CancellationToken.None); // what the set-up used, written
+        foreach (var tenant in children.Prepend(parent))
+        {
+            using var client = service.Client(tenant);
+            await client.GetJsonAsync("/v2/tenants/self");
+        }
+
+        Task flushing;
+        await using (var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", parent.Id))
+        {
+            var waitingBefore = await held.WaitingAsync();
+            flushing = recorder.FlushAsync(CancellationToken.None);
+            await held.UntilWaitingAsync(waitingBefore + 1);
+
+            // While the flush waits for the parent's row, it holds none of the children's.
+            var childIds = string.Join(",", children.Select(c => $"'{c.Id}'"));
+            await held.ExecuteAsync("SAVEPOINT probe");
+            await held.ExecuteAsync($"SELECT 1 FROM tenants WHERE id IN ({childIds}) FOR NO KEY UPDATE NOWAIT");
+            await held.ExecuteAsync("ROLLBACK TO SAVEPOINT probe");
+            await held.ReleaseAsync();
+        }
+
+        await flushing;
+        Assert.Equal(9, await service.QueryDbAsync(db => db.Tenants.CountAsync(
+            t => (t.Id == new TenantId(parent.Id) || t.Path.Contains(parent.Id)) && t.LastCredentialUseAt != null)));
+    }
+
+    [Fact]
     public async Task KeyUse_IsRecordedAsLastUsedAt_InBatches()
     {
         var tenant = await service.NewTenantAsync();
