@@ -61,10 +61,8 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
             {
                 case IdempotencyKeyTakenException taken:
                     return taken;
-                case PostgresException { SqlState: InProgressState }:
-                    return new IdempotencyKeyTakenException(answered: false);
-                case PostgresException { SqlState: AnsweredState }:
-                    return new IdempotencyKeyTakenException(answered: true);
+                case PostgresException { SqlState: InProgressState or AnsweredState }:
+                    return new IdempotencyKeyTakenException();
             }
         }
 

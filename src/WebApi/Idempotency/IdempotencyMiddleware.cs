@@ -75,11 +75,13 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
                 },
                 context.RequestAborted);
         }
-        catch (IdempotencyKeyTakenException taken)
+        catch (IdempotencyKeyTakenException)
         {
-            // Refused by the claim, before anything of this request ran; its transaction has been rolled back.
+            // Refused by the claim, before anything of this request ran; its transaction has been rolled back. Held (not
+            // answered) is "still running" only while no answer is stored: another retry of a request that has answered
+            // holds the key for a moment too, and this one gets the answer (or 422), not a 409.
             Forget(context, buffer);
-            (claim, stored) = taken.Answered ? await store.FindAsync(request, context.RequestAborted) : (IdempotencyClaim.InProgress, null);
+            (claim, stored) = await store.FindAsync(request, context.RequestAborted);
         }
         catch (AnswerNotStored)
         {
@@ -129,8 +131,9 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     /// <summary>
     /// For a request refused before it reaches this middleware because of what changed since it first ran — an
     /// <c>On-Behalf-Of</c> tenant deleted since, by that very request or another: the answer this credential stored for
-    /// the same request under its key, replayed, and true; false when there is none (nothing ran: the refusal stands).
-    /// A retry must get the answer of the request that ran (API.md §10), not the refusal a new request meets.
+    /// the same request under its key, replayed, and true; 422 <c>idempotency_key_reused</c> (thrown) when the key
+    /// answered another request; false when there is none (nothing ran: the refusal stands). A retry must get the answer
+    /// of the request that ran (API.md §10), not the refusal a new request meets.
     /// </summary>
     public static async Task<bool> TryReplayAsync(HttpContext context)
     {
@@ -141,6 +144,11 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
 
         var request = new IdempotentRequest(context.User.FindFirst(CredentialClaims.KeyId)!.Value, key, await FingerprintAsync(context));
         var (claim, stored) = await context.RequestServices.GetRequiredService<IIdempotencyStore>().FindAsync(request, context.RequestAborted);
+        if (claim == IdempotencyClaim.Reused)
+        {
+            throw new IdempotencyKeyReusedException();
+        }
+
         if (claim != IdempotencyClaim.Replay)
         {
             return false;

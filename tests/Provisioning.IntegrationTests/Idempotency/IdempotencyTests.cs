@@ -70,13 +70,39 @@ public sealed class IdempotencyTests(ServiceFixture service)
         Assert.True(Replayed(deletedAgain.Response));
         Assert.Equal(deleted.Body, deletedAgain.Body);
 
-        // A request that did not run before is refused as ever: a new key, or the key with another body.
+        // A request that did not run before is refused as ever (a new key); the key with another body is 422, as anywhere
+        // (API.md §10: it was a 404 here).
         var fresh = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "a-new-key", body, child.Id));
         Assert.Equal(HttpStatusCode.NotFound, fresh.Status);
         Http.AssertV2Error(JsonNode.Parse(fresh.Body)!, "not_found");
         Assert.False(Replayed(fresh.Response));
         var other = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "in-the-child", """{"displayName":"Another"}""", child.Id));
-        Assert.Equal(HttpStatusCode.NotFound, other.Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.Status);
+        Http.AssertV2Error(JsonNode.Parse(other.Body)!, "idempotency_key_reused");
+    }
+
+    [Fact]
+    public async Task ARetryOfAnAnsweredRequest_WhileAnotherRetryHoldsTheKey_GetsTheAnswer_NotA409()
+    {
+        // Parallel retries of a request that had answered each hold the key for a moment while they are refused; one that
+        // met another's hold was told 409 "still running" (1 to 3 in 30 in a probe).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        const string body = """{"displayName":"Answered before"}""";
+        var first = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "answered-key", body));
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId);
+        await held.ExecuteAsync($"SELECT pg_advisory_xact_lock(hashtextextended('{tenant.KeyId}' || chr(31) || 'answered-key', {0x1d3e_7a11}))");
+        var retry = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "answered-key", body));
+        var other = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "answered-key", """{"displayName":"Another"}"""));
+        await held.ReleaseAsync();
+
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.True(Replayed(retry.Response));
+        Assert.Equal(first.Body, retry.Body);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.Status);
+        Assert.Equal(1, await AppsNamedAsync(tenant.TenantId, "Answered before"));
     }
 
     [Fact]

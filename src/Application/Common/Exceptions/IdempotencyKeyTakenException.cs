@@ -3,14 +3,11 @@ using Provisioning.Domain.Common;
 namespace Provisioning.Application.Common.Exceptions;
 
 /// <summary>
-/// The claim of an <c>Idempotency-Key</c> was refused by the database: another request holds the key right now
-/// (<see cref="Answered"/> false), or a request with it has already stored its answer (true). The transaction it was
-/// sent in is rolled back, so nothing of this request stays; the idempotency middleware answers with 409 or with the
-/// stored answer (its replay, or 422 for a different request). It derives from <see cref="ExpectedException"/> so the
+/// The claim of an <c>Idempotency-Key</c> was refused by the database: another request holds the key right now, or a
+/// request with it has already stored its answer. The transaction it was sent in is rolled back, so nothing of this
+/// request stays; the idempotency middleware looks the stored answer up and sends it (its replay, or 422 for a different
+/// request), or 409 while there is none. It derives from <see cref="ExpectedException"/> so the
 /// pipeline does not log it as a fault; should it ever reach the error mapper, it is a 409.
 /// </summary>
-public sealed class IdempotencyKeyTakenException(bool answered)
-    : ExpectedException("conflict", 409, "A request with this Idempotency-Key is still running; retry once it has finished.")
-{
-    public bool Answered { get; } = answered;
-}
+public sealed class IdempotencyKeyTakenException()
+    : ExpectedException("conflict", 409, "A request with this Idempotency-Key is still running; retry once it has finished.");
