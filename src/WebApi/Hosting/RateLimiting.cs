@@ -85,13 +85,9 @@ public static class RateLimiting
         }
 
         var address = ClientOf(context);
-        // The key id the credentials name, "" for credentials that name none (malformed, another scheme), null for none sent.
-        var keyId = string.IsNullOrWhiteSpace(context.Request.Headers.Authorization.ToString())
-            ? null
-            : PresentedCredentials.KeyIdOf(context.Request) ?? string.Empty;
         if (failures.HaveFailed(address))
         {
-            using var refusal = failures.Refusal(address, keyId);
+            using var refusal = failures.Refusal(address, KeyIdOf(context.Request));
             if (refusal is not null)
             {
                 await RefuseAsync(context, refusal);
@@ -105,11 +101,20 @@ public static class RateLimiting
         {
             failures.Proven(address, authenticated);
         }
-        else if (keyId is not null)
+        else if (KeyIdOf(context.Request) is { } keyId)
         {
             failures.Count(address, keyId);
         }
     }
+
+    /// <summary>
+    /// The key id a request's credentials name, "" for credentials that name none (malformed, another scheme), null for
+    /// none sent. Read only when needed: not for a request that authenticates from an address without failures.
+    /// </summary>
+    private static string? KeyIdOf(HttpRequest request) =>
+        string.IsNullOrWhiteSpace(request.Headers.Authorization.ToString())
+            ? null
+            : PresentedCredentials.KeyIdOf(request) ?? string.Empty;
 
     /// <summary>
     /// The client a request is counted against, before authentication: its address, or for IPv6 its /64 (one host or one
