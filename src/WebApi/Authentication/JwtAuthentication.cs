@@ -207,25 +207,61 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
         instant == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(instant, DateTimeKind.Utc));
 
     /// <summary>
-    /// The <c>scope</c> claim when it is a JSON string; null when absent or of any other type (an array is not a scope),
-    /// and when the payload is not exactly one JSON value: IdentityModel's reader took <c>{…}xyz</c> or an empty payload,
-    /// this one does not, and a token signed that way answered 500 with a stack trace in the log (a probe).
+    /// The <c>scope</c> claim of a token in the shape RFC 7515 and 7519 describe, else null (401). Checked once per token
+    /// (a verified one is remembered). IdentityModel is more lenient than its documents, and each leniency made one
+    /// signature pass as several tokens or a claim mean more than one thing:
+    /// <list type="bullet">
+    /// <item>every segment base64url without padding: '=', '+', '/' were decoded too;</item>
+    /// <item>header and payload each exactly one JSON object: <c>{…}xyz</c> was read (and a payload so signed answered
+    /// 500 with a stack trace in the log, a probe), and so was an empty payload;</item>
+    /// <item><c>scope</c> a JSON string (an array is not a scope);</item>
+    /// <item><c>exp</c>, <c>nbf</c>, <c>iat</c> (each time it occurs) a number, or a string of ASCII digits, the one
+    /// leniency docs/authentication.md states: <c>" 1900000000"</c>, <c>"1,900,000,000"</c> and <c>"19e8"</c> were read as
+    /// well.</item>
+    /// </list>
     /// </summary>
     private static string? ScopeOf(JsonWebToken jwt)
     {
+        foreach (var c in jwt.EncodedToken)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))
+            {
+                return null;
+            }
+        }
+
         try
         {
+            using var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedHeader));
             using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
-            return payload.RootElement.ValueKind == JsonValueKind.Object
-                   && payload.RootElement.TryGetProperty("scope", out var scope)
-                   && scope.ValueKind == JsonValueKind.String
-                ? scope.GetString()
-                : null;
+            if (header.RootElement.ValueKind != JsonValueKind.Object || payload.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            string? scope = null;
+            foreach (var claim in payload.RootElement.EnumerateObject())
+            {
+                if (claim.NameEquals("scope"))
+                {
+                    scope = claim.Value.ValueKind == JsonValueKind.String ? claim.Value.GetString() : null;
+                }
+                else if ((claim.NameEquals("exp") || claim.NameEquals("nbf") || claim.NameEquals("iat")) && !IsNumericDate(claim.Value))
+                {
+                    return null;
+                }
+            }
+
+            return scope;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or FormatException)
         {
             return null;
         }
+
+        static bool IsNumericDate(JsonElement value) =>
+            value.ValueKind == JsonValueKind.Number
+            || (value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } digits && digits.All(char.IsAsciiDigit));
     }
 }
 

@@ -79,6 +79,12 @@ public sealed class AuthenticationTests(ServiceFixture service)
             { "jwt-signed-payload-with-trailing-json", "Bearer" },
             { "jwt-signed-payload-with-trailing-text", "Bearer" },
             { "jwt-signed-empty-payload", "Bearer" },
+            { "jwt-signed-header-with-trailing-text", "Bearer" },
+            { "jwt-padded-signature", "Bearer" },
+            { "jwt-signature-in-standard-base64", "Bearer" },
+            { "jwt-exp-string-with-a-space", "Bearer" },
+            { "jwt-exp-string-with-commas", "Bearer" },
+            { "jwt-iat-string-with-exponent", "Bearer" },
             { "bearer-opaque-garbage", "Bearer" },
             { "unknown-scheme", "Digest" },
         };
@@ -134,10 +140,42 @@ public sealed class AuthenticationTests(ServiceFixture service)
             "jwt-signed-payload-with-trailing-json" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, "{\"scope\":\"account\"}{\"a\":1}"u8.ToArray(), t.Secret)),
             "jwt-signed-payload-with-trailing-text" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, "{\"scope\":\"account\"}xyz"u8.ToArray(), t.Secret)),
             "jwt-signed-empty-payload" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, [], t.Secret)),
+            // Signed right, each of these was read by IdentityModel as if it were well formed (a probe): 200.
+            "jwt-signed-header-with-trailing-text" => Bearer(Jwt.SignBytes(System.Text.Encoding.UTF8.GetBytes($"{{\"alg\":\"HS256\",\"kid\":\"{t.KeyId}\"}}xyz"), "{\"scope\":\"account\"}"u8.ToArray(), t.Secret)),
+            "jwt-padded-signature" => Bearer(Jwt.ForKey(t.KeyId, t.Secret) + "="),
+            "jwt-signature-in-standard-base64" => Bearer(StandardAlphabet(t)),
+            "jwt-exp-string-with-a-space" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { exp = " " + Jwt.UnixNow(600) })),
+            "jwt-exp-string-with-commas" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { exp = Jwt.UnixNow(600).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) })),
+            "jwt-iat-string-with-exponent" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { iat = "17e8" })),
             "bearer-opaque-garbage" => Bearer("not-a-token"),
             "unknown-scheme" => new AuthenticationHeaderValue("Digest", "username=x"),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
+    }
+
+    /// <summary>A right token whose signature, written in base64's standard alphabet, differs from its base64url spelling.</summary>
+    private static string StandardAlphabet(TestTenant t)
+    {
+        for (var i = 0; ; i++)
+        {
+            var token = Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { jti = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            var signature = token[(token.LastIndexOf('.') + 1)..];
+            if (signature.IndexOfAny(['-', '_']) >= 0)
+            {
+                return token[..(token.LastIndexOf('.') + 1)] + signature.Replace('-', '+').Replace('_', '/');
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AJwtsTimesMayBeNumbersOrStringsOfDigits_AsDocumented()
+    {
+        var tenant = await service.NewTenantAsync();
+        foreach (var claims in new object[] { new { exp = Jwt.UnixNow(600) }, new { exp = Jwt.UnixNow(600).ToString(System.Globalization.CultureInfo.InvariantCulture), iat = "0" } })
+        {
+            using var client = service.WithBearer(Jwt.ForKey(tenant.KeyId, tenant.Secret, extraClaims: claims));
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
+        }
     }
 
     [Fact]

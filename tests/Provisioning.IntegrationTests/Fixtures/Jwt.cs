@@ -11,9 +11,13 @@ public static class Jwt
         SignBytes(header, JsonSerializer.SerializeToUtf8Bytes(payload), secret);
 
     /// <summary>Signs a payload of any bytes, JSON or not (a valid signature over a malformed payload).</summary>
-    public static string SignBytes(object header, byte[] payload, string secret)
+    public static string SignBytes(object header, byte[] payload, string secret) =>
+        SignBytes(JsonSerializer.SerializeToUtf8Bytes(header), payload, secret);
+
+    /// <summary>Signs a header and a payload of any bytes (a valid signature over a malformed header, say).</summary>
+    public static string SignBytes(byte[] header, byte[] payload, string secret)
     {
-        var head = Encode(JsonSerializer.SerializeToUtf8Bytes(header));
+        var head = Encode(header);
         var body = Encode(payload);
         var signature = Encode(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes($"{head}.{body}")));
         return $"{head}.{body}.{signature}";
