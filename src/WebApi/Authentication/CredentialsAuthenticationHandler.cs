@@ -23,6 +23,13 @@ public sealed class CredentialsAuthenticationHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Authorization is one field (RFC 9110 §11.6.2): two lines were read joined, and an empty one before a right one
+        // authenticated.
+        if (Request.Headers.Authorization.Count > 1)
+        {
+            return AuthenticateResult.Fail("Invalid credentials.");
+        }
+
         switch (PresentedCredentials.Read(Request.Headers.Authorization, out var keyId, out var secret))
         {
             case PresentedCredentials.Form.None:

@@ -86,12 +86,15 @@ public static class PresentedCredentials
         return Read(authorization, out var keyId, out _) == Form.Credentials ? keyId.Value : null;
     }
 
-    /// <summary>Basic's base64 <c>user:password</c> (at most 1024 characters encoded).</summary>
+    /// <summary>
+    /// Basic's base64 <c>user:password</c> (at most 1024 characters encoded), in one piece: the decoder skips white space,
+    /// which made <c>Basic abcd efgh</c> a second spelling of the same credentials.
+    /// </summary>
     private static bool TryDecodeBasic(string parameter, out string user, out string password)
     {
         user = password = string.Empty;
         Span<byte> buffer = stackalloc byte[Math.Min(parameter.Length, 1024)];
-        if (parameter.Length > 1024 || !Convert.TryFromBase64String(parameter, buffer, out var written))
+        if (parameter.Length > 1024 || parameter.AsSpan().ContainsAny(" \t\r\n") || !Convert.TryFromBase64String(parameter, buffer, out var written))
         {
             return false;
         }

@@ -171,6 +171,26 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == tenantId))));
     }
 
+    [Theory]
+    [InlineData("Authorization: \r\nAuthorization: {0}")]
+    [InlineData("Authorization: {0}\r\nAuthorization: ")]
+    [InlineData("Authorization: {0}\r\nAuthorization: {0}")]
+    [InlineData("Authorization: , {0}")]
+    [InlineData("Authorization: {0}, ")]
+    public async Task AnAuthorizationFieldHoldingMoreThanOneValue_Is401_EvenWhenTheOtherIsEmpty(string lines)
+    {
+        // Authorization is one field (RFC 9110 §11.6.2). Two lines were read joined by a comma, which the header parser
+        // skipped over: an empty line before right credentials authenticated (a probe).
+        var tenant = await service.NewTenantAsync();
+        var right = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret).ToString();
+        var (head, _) = await SendRawAsync(Encoding.ASCII.GetBytes(
+            $"GET /v2/tenants/self HTTP/1.1\r\nHost: x\r\n{string.Format(System.Globalization.CultureInfo.InvariantCulture, lines, right)}\r\nConnection: close\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 401 ", head);
+        var (okHead, _) = await SendRawAsync(Encoding.ASCII.GetBytes(
+            $"GET /v2/tenants/self HTTP/1.1\r\nHost: x\r\nAuthorization: {right}\r\nConnection: close\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 200 ", okHead);
+    }
+
     private async Task<(string Head, string Body)> SendRawAsync(byte[] request)
     {
         using var client = new TcpClient();
