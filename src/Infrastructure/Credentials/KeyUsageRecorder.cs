@@ -62,14 +62,16 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         var times = ids.Select(id => batch[id]).ToArray();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        // The tenants from every key of the batch, not only those whose time moved: a batch kept after its second statement
+        // failed finds its keys written already, and its tenants must still be.
         var tenants = await db.Database.SqlQuery<TenantUse>(
             $"""
-            WITH used AS (
+            WITH u AS (SELECT * FROM unnest({ids}::text[], {times}::timestamptz[]) AS u(id, used_at)),
+            written AS (
                 UPDATE api_keys AS k SET last_used_at = u.used_at
-                FROM unnest({ids}::text[], {times}::timestamptz[]) AS u(id, used_at)
-                WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at)
-                RETURNING k.tenant_id, u.used_at)
-            SELECT tenant_id, max(used_at) AS used_at FROM used GROUP BY tenant_id
+                FROM u
+                WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at))
+            SELECT k.tenant_id, max(u.used_at) AS used_at FROM api_keys AS k JOIN u ON k.id = u.id GROUP BY k.tenant_id
             """).ToListAsync(cancellationToken);
         if (tenants.Count == 0)
         {
