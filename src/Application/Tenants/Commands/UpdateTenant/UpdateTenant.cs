@@ -60,8 +60,9 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
         var setsLimits = grants && (command.Contacts is not null || changesBudgets);
         // A create checks the subtree's status once it holds the budgets' shared lock: held here, no create in flight can
         // commit after the suspension (one that had passed the check waited for a budget row this request locks, then
-        // committed on top of it) and the next ones see it.
-        var suspends = grants && command.Status == Domain.Tenants.TenantStatus.Suspended && tenant.Status != command.Status;
+        // committed on top of it) and the next ones see it. Whenever "suspended" is sent: the status read above is not
+        // locked yet, and a resumption committed meanwhile would make this request a suspension after all.
+        var suspends = grants && command.Status == Domain.Tenants.TenantStatus.Suspended;
 
         if (changesBudgets || suspends)
         {
