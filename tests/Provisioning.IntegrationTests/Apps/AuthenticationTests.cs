@@ -86,6 +86,9 @@ public sealed class AuthenticationTests(ServiceFixture service)
             { "jwt-exp-string-with-a-space", "Bearer" },
             { "jwt-exp-string-with-commas", "Bearer" },
             { "jwt-iat-string-with-exponent", "Bearer" },
+            { "jwt-signature-spelled-otherwise", "Bearer" },
+            { "jwt-iat-beyond-a-long", "Bearer" },
+            { "jwt-iat-digits-beyond-a-long", "Bearer" },
             { "bearer-opaque-garbage", "Bearer" },
             { "unknown-scheme", "Digest" },
         };
@@ -142,17 +145,31 @@ public sealed class AuthenticationTests(ServiceFixture service)
             "jwt-signed-payload-with-trailing-json" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, "{\"scope\":\"account\"}{\"a\":1}"u8.ToArray(), t.Secret)),
             "jwt-signed-payload-with-trailing-text" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, "{\"scope\":\"account\"}xyz"u8.ToArray(), t.Secret)),
             "jwt-signed-empty-payload" => Bearer(Jwt.SignBytes(new { alg = "HS256", typ = "JWT", kid = t.KeyId }, [], t.Secret)),
-            // Signed right, each of these was read by IdentityModel as if it were well formed (a probe): 200.
+            // Signed right, each of these was read by IdentityModel as if it were well formed (a probe): 200. (The signature
+            // in another spelling and the times beyond a long's range it refuses itself; kept here as the rule's cases.)
             "jwt-signed-header-with-trailing-text" => Bearer(Jwt.SignBytes(System.Text.Encoding.UTF8.GetBytes($"{{\"alg\":\"HS256\",\"kid\":\"{t.KeyId}\"}}xyz"), "{\"scope\":\"account\"}"u8.ToArray(), t.Secret)),
             "jwt-padded-signature" => Bearer(Jwt.ForKey(t.KeyId, t.Secret) + "="),
             "jwt-signature-in-standard-base64" => Bearer(StandardAlphabet(t)),
             "jwt-exp-string-with-a-space" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { exp = " " + Jwt.UnixNow(600) })),
             "jwt-exp-string-with-commas" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { exp = Jwt.UnixNow(600).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) })),
             "jwt-iat-string-with-exponent" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { iat = "17e8" })),
+            "jwt-signature-spelled-otherwise" => Bearer(OtherSpelling(Jwt.ForKey(t.KeyId, t.Secret))),
+            "jwt-iat-beyond-a-long" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { iat = 1e30 })),
+            "jwt-iat-digits-beyond-a-long" => Bearer(Jwt.ForKey(t.KeyId, t.Secret, extraClaims: new { iat = "99999999999999999999" })),
             "bearer-opaque-garbage" => Bearer("not-a-token"),
             "unknown-scheme" => new AuthenticationHeaderValue("Digest", "username=x"),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
+    }
+
+    /// <summary>
+    /// A right token whose signature's last character differs in the bits its 32 bytes leave unused (43 characters carry
+    /// 258 bits): it decodes to the same signature.
+    /// </summary>
+    private static string OtherSpelling(string token)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        return token[..^1] + alphabet[alphabet.IndexOf(token[^1], StringComparison.Ordinal) ^ 1];
     }
 
     /// <summary>A right token whose signature, written in base64's standard alphabet, differs from its base64url spelling.</summary>

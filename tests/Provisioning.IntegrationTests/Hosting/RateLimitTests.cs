@@ -212,6 +212,29 @@ public sealed class RateLimitTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ASuspendedTenantsRightCredentials_AreNoFailedAttempts_TheyStay403()
+    {
+        // Right credentials of a suspended tenant authenticate nothing, but they guessed nothing either: counted, the key
+        // would answer 429 instead of tenant_suspended after a few requests.
+        var tenant = await service.NewTenantAsync();
+        await service.Root().PatchJsonAsync($"/v2/tenants/{tenant.TenantId}", new { status = "suspended" });
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "20" });
+        using var basic = factory.CreateClient();
+        basic.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+        using var jwt = factory.CreateClient();
+        jwt.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Jwt.ForKey(tenant.KeyId, tenant.Secret));
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var client in new[] { basic, jwt })
+            {
+                using var refused = await client.GetAsync("/v2/apps");
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+                Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused.Content.ReadAsStringAsync())!, "tenant_suspended");
+            }
+        }
+    }
+
+    [Fact]
     public async Task SuccessfulRequests_DoNotCountAsFailedAttempts()
     {
         var tenant = await service.NewTenantAsync();
