@@ -60,6 +60,13 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
             {
                 throw new RequestValidationException(name, $"{name} must be a whole number.");
             }
+
+            // Past what model binding reads it said "the value '…' is not valid", unlike every other paging message.
+            if (Numbers.Contains(name) && values[0] is { Length: > 0 } large
+                && !int.TryParse(large.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                throw new RequestValidationException(name, $"{name} is too large.");
+            }
         }
     }
 

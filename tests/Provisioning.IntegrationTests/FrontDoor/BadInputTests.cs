@@ -302,6 +302,8 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("/v2/apps?page%5Bsize%5D=0x3", "page[size] must be a whole number.", "v2")]
     [InlineData("/v1.1/apps?limit=%233", "limit must be a whole number.", "v1")]
     [InlineData("/v1.1/serviceaccounts?offset=0X2", "offset must be a whole number.", "v1")]
+    [InlineData("/v1.1/apps?offset=99999999999", "offset is too large.", "v1")]
+    [InlineData("/v2/apps?page%5Bsize%5D=99999999999999999999", "page[size] is too large.", "v2")]
     [InlineData("/v2/events?filter%5Bsince%5D=2020", "filter[since] is not a filter of this route (it has filter[resourceId], filter[tenantId], filter[type]).", "v2")]
     [InlineData("/v2/apps?filter%5Bbogus%5D=1", "filter[bogus] is not a filter of this route (it has filter[serviceAccountId]).", "v2")]
     [InlineData("/v2/serviceaccounts?filter%5BdisplayName%5D=x", "filter[displayName] is not a filter of this route (it has none).", "v2")]
