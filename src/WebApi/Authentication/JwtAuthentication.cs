@@ -211,7 +211,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
     /// (a verified one is remembered). IdentityModel is more lenient than its documents, and each leniency made one
     /// signature pass as several tokens or a claim mean more than one thing:
     /// <list type="bullet">
-    /// <item>every segment base64url without padding: '=', '+', '/' were decoded too;</item>
+    /// <item>every segment in base64url's alphabet, without padding (a signature with '=' appended passed);</item>
     /// <item>header and payload each exactly one JSON object: <c>{…}xyz</c> was read (and a payload so signed answered
     /// 500 with a stack trace in the log, a probe), and so was an empty payload;</item>
     /// <item><c>scope</c> a JSON string (an array is not a scope);</item>

@@ -31,8 +31,9 @@ public interface ITenantBudgets
 
     /// <summary>
     /// Before a tenant's budgets are set or it is suspended, ahead of any row this request changes: waits for the app and
-    /// tenant creates in flight and holds new ones off until the transaction ends (they then see the new budgets and status). (A create holds the budgets' shared lock while it waits
-    /// for a tenant's row; a budget change that held the row first and then asked for this lock deadlocked with it.)
+    /// tenant creates in flight and holds new ones off until the transaction ends (they then see the new budgets and
+    /// status). (A create holds the budgets' shared lock while it waits for a tenant's row; a budget change that held the
+    /// row first and then asked for this lock deadlocked with it.)
     /// </summary>
     Task HoldCreatesAsync(CancellationToken cancellationToken);
 
