@@ -80,6 +80,27 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ATenantsOwnSettings_HoldAtMost64KiBInAll_PatchBeyondIs400NamingSettings()
+    {
+        // Each value within 4096 characters, PATCH after PATCH a tenant stored 41 MB of its own settings, which its
+        // parent's list, its descendants' reads and its own carried from then on (a probe).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var value = new string('a', 4096);
+        await client.PatchJsonAsync("/v2/tenants/self", new { settings = new { big = Enumerable.Range(0, 15).ToDictionary(i => $"k{i}", _ => value) } });
+
+        var refused = await client.PatchJsonAsync("/v2/tenants/self", new { settings = new { more = new { a = value, b = value } } }, HttpStatusCode.BadRequest);
+        Http.AssertV2Error(refused, "bad_request");
+        Assert.StartsWith("settings may hold at most 65536 bytes in all", (string?)refused["errors"]![0]!["title"]);
+        var own = (await client.GetJsonAsync("/v2/tenants/self"))["tenant"]!["ownSettings"]!.AsObject();
+        Assert.Equal(["big"], own.Select(p => p.Key));
+
+        // Room made, the change goes in.
+        await client.PatchJsonAsync("/v2/tenants/self", Http.Json("""{"settings":{"big":{"k0":null,"k1":null}}}"""));
+        await client.PatchJsonAsync("/v2/tenants/self", new { settings = new { more = new { a = value, b = value } } });
+    }
+
+    [Fact]
     public async Task ProvisionTenant_UsesGivenLogoAndContacts()
     {
         var account = (await service.NewTenantAsync()).Client();

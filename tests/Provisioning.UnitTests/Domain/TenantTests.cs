@@ -77,6 +77,24 @@ public sealed class TenantTests
     }
 
     [Fact]
+    public void OwnSettingsHoldAtMost64KiBInAll_AndSettingsOverItCanStillShrink()
+    {
+        var root = Tenant.CreateRoot("Root", Now);
+        var value = new string('a', TenantSettings.MaxValueLength);
+        var child = root.CreateChild("Child", null, null, null, Settings([.. Enumerable.Range(0, 15).Select(i => ("f", $"k{i}", (string?)value))]), Now);
+        var refused = Assert.Throws<DomainRuleException>(() => child.ChangeSettings(Settings(("f", "k15", value), ("g", "k", value))));
+        Assert.Equal("settings", refused.Field);
+        Assert.Contains("65536 bytes", refused.Message);
+        Assert.Equal(15, child.OwnSettings["f"].Count);
+
+        // Stored before the limit (over it): a change that does not grow them is taken, a removal too.
+        var over = TenantSettings.ReadOnly([new("f", Enumerable.Range(0, 40).ToDictionary(i => $"k{i}", _ => value))]);
+        Assert.Equal(39, TenantSettings.Apply(over, Settings(("f", "k0", null)))["f"].Count);
+        Assert.Equal("b", TenantSettings.Apply(over, Settings(("f", "k1", "b")))["f"]["k1"]);
+        Assert.Throws<DomainRuleException>(() => TenantSettings.Apply(over, Settings(("f", "new", "v"))));
+    }
+
+    [Fact]
     public void EachChange_SaysWhetherTheValueIsAnotherThanItWas()
     {
         var root = Tenant.CreateRoot("Root", Now);
