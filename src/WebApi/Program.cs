@@ -82,13 +82,14 @@ app.UseAuthentication();
 app.Use(ConfigureJwtBearerOptions.RaiseDeferredFailure);
 app.Use(RequestLogScope.NoteCaller);
 app.UseRateLimiter();
+app.Use(app.Services.GetRequiredService<OpenApiDocumentCache>().InvokeAsync);
 app.UseAuthorization();
 app.UseMiddleware<OnBehalfOfMiddleware>();
 app.UseMiddleware<Provisioning.WebApi.Idempotency.IdempotencyMiddleware>();
 
 // The one document by its own path: a "{documentName}" route let the endpoint answer every other name itself, in plain text
 // echoing the name (outside the error contract); the reference page still asks for "/openapi/{documentName}.json" = v1.
-app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
+app.MapOpenApi(OpenApiDocumentCache.Path).AllowAnonymous();
 // A self-hosted reference page: nothing fetched from or sent to the vendor (its fonts, telemetry, the "Ask AI" agent that
 // uploads the API description), no vendor toolbar (its "Deploy", "Generate SDK" offers showed on a 127.0.0.1 address).
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDynamicBaseServerUrl()
@@ -226,6 +227,7 @@ public partial class Program
         builder.Services.AddProvisioningRateLimiting(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyHealthCheck>("database", tags: ["ready"]);
         builder.Services.AddProvisioningOpenApi();
+        builder.Services.AddSingleton<OpenApiDocumentCache>();
         if (GeneratingOpenApiDocument)
         {
             builder.Services.RemoveAll<IHostedService>();
