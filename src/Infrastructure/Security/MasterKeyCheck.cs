@@ -13,17 +13,33 @@ namespace Provisioning.Infrastructure.Security;
 /// decrypt every value, so that neither the old key alone (the moved secrets) nor the new key alone (the others) is
 /// taken for this database's. One value per key that a rotation began moving secrets to, kept until one finishes: a
 /// rotation stopped half-way and then one to another key (back to the old one, say) leave secrets under both. The run
-/// that finishes removes them with the first value's move (<see cref="CompleteRotationAsync"/>).
+/// that finishes removes them with the first value's move (<see cref="CompleteRotationAsync"/>), and records every key
+/// it moved the secrets away from as retired (table <c>retired_master_keys</c>, by the fingerprint secrets carry): a
+/// service whose current key is one of them — an instance left on the old configuration, whose previous keys still
+/// decrypt — would go on writing new secrets under it, which a start with the new key alone cannot read
+/// (<see cref="Result.Retired"/>).
 /// </summary>
 public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtector protector)
 {
     private const string KnownValue = "provisioning-master-key-check-v1";
+
+    /// <summary>What a start, a verb and <c>/readyz</c> say about <see cref="Result.Retired"/>.</summary>
+    public const string RetiredKeySentence =
+        "Provisioning:Secrets:MasterKey is a key a finished rotate-secrets moved this database's secrets away from: this " +
+        "configuration is from before the rotation, and new secrets would be written under the old key. Configure the key " +
+        "the rotation moved them to as MasterKey (docs/operations.md, \"Rotate the master key\").";
 
     public enum Result
     {
         Matches,
         Recorded,
         DoesNotMatch,
+
+        /// <summary>
+        /// The configured keys decrypt, but the current one (which encrypts) is a key a finished rotation moved the secrets
+        /// away from, and no unfinished rotation is moving them back to it.
+        /// </summary>
+        Retired,
     }
 
     /// <summary>Compares the configured keys with the stored check values, storing the first when there is none yet.</summary>
@@ -43,12 +59,19 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             stored = await ReadAsync(cancellationToken); // Another instance recorded it first.
         }
 
-        return stored.All(row => Decrypts(row.Value)) ? Result.Matches : Result.DoesNotMatch;
+        return Judge(stored);
     }
 
-    /// <summary>True when the configured keys decrypt the stored check value (and an unfinished rotation's), or none is stored yet.</summary>
-    public async Task<bool> MatchesAsync(CancellationToken cancellationToken) =>
-        (await ReadAsync(cancellationToken)).All(row => Decrypts(row.Value));
+    /// <summary>
+    /// Whether the configured keys decrypt the stored check value (and an unfinished rotation's; <see cref="Result.Matches"/>
+    /// when none is stored yet), and the current one is not retired.
+    /// </summary>
+    public async Task<Result> VerifyAsync(CancellationToken cancellationToken) => Judge(await ReadAsync(cancellationToken));
+
+    private Result Judge(List<StoredCheck> stored) =>
+        !stored.All(row => Decrypts(row.Value)) ? Result.DoesNotMatch
+        : stored.Any(row => row.CurrentKeyRetired) && !stored.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
+        : Result.Matches;
 
     /// <summary>
     /// Records, before any secret moves, the key a rotation moves them to (the current one), as one more value, unless one
@@ -68,21 +91,41 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             cancellationToken);
     }
 
-    /// <summary>Every secret is under the current key: the check value moves to it, and the rotations' marks go, together.</summary>
+    /// <summary>
+    /// Every secret is under the current key: the check value moves to it, and the rotations' marks go, together; the keys
+    /// the values were under but the current one are retired (a version-1 value, from before rotation existed, names no key).
+    /// </summary>
     public async Task CompleteRotationAsync(CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var current = protector.CurrentKeyId;
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            INSERT INTO retired_master_keys (key_id)
+            SELECT DISTINCT substring(value FROM 2 FOR 4) FROM master_key_check
+            WHERE get_byte(value, 0) = 2 AND substring(value FROM 2 FOR 4) <> {current}
+            ON CONFLICT (key_id) DO NOTHING
+            """, cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM retired_master_keys WHERE key_id = {current}", cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"UPDATE master_key_check SET value = {protector.Protect(KnownValue)} WHERE id = 1", cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), in one read.</summary>
+    /// <summary>
+    /// The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), each with whether the current key is
+    /// retired, in one read.
+    /// </summary>
     private Task<List<StoredCheck>> ReadAsync(CancellationToken cancellationToken) =>
-        db.Database.SqlQuery<StoredCheck>($"SELECT id, value FROM master_key_check").ToListAsync(cancellationToken);
+        db.Database.SqlQuery<StoredCheck>(
+                $"""
+                SELECT id, value, EXISTS (SELECT FROM retired_master_keys WHERE key_id = {protector.CurrentKeyId}) AS current_key_retired
+                FROM master_key_check
+                """)
+            .ToListAsync(cancellationToken);
 
-    private sealed record StoredCheck(int Id, byte[] Value);
+    private sealed record StoredCheck(int Id, byte[] Value, bool CurrentKeyRetired);
 
     private bool Decrypts(byte[] stored)
     {

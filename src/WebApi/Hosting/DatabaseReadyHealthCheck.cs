@@ -5,7 +5,11 @@ using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.WebApi.Hosting;
 
-/// <summary>Ready when the database answers and takes writes, has no pending migrations, and its secrets decrypt with the configured master key.</summary>
+/// <summary>
+/// Ready when the database answers and takes writes, has no pending migrations, and its secrets decrypt with the configured
+/// master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
+/// secrets under it).
+/// </summary>
 public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -31,9 +35,12 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
                 return HealthCheckResult.Unhealthy("The database has pending migrations.");
             }
 
-            return await masterKey.MatchesAsync(cancellationToken)
-                ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy("The configured master key does not decrypt this database's secrets.");
+            return await masterKey.VerifyAsync(cancellationToken) switch
+            {
+                MasterKeyCheck.Result.DoesNotMatch => HealthCheckResult.Unhealthy("The configured master key does not decrypt this database's secrets."),
+                MasterKeyCheck.Result.Retired => HealthCheckResult.Unhealthy(MasterKeyCheck.RetiredKeySentence),
+                _ => HealthCheckResult.Healthy(),
+            };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

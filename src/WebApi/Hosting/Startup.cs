@@ -49,10 +49,13 @@ public static class Startup
     {
         await using var scope = services.CreateAsyncScope();
         var check = scope.ServiceProvider.GetRequiredService<MasterKeyCheck>();
-        var matches = record
-            ? await check.VerifyOrRecordAsync(cancellationToken) != MasterKeyCheck.Result.DoesNotMatch
-            : await check.MatchesAsync(cancellationToken);
-        if (!matches)
+        var result = record ? await check.VerifyOrRecordAsync(cancellationToken) : await check.VerifyAsync(cancellationToken);
+        if (result == MasterKeyCheck.Result.Retired)
+        {
+            throw new StartupException(MasterKeyCheck.RetiredKeySentence);
+        }
+
+        if (result == MasterKeyCheck.Result.DoesNotMatch)
         {
             throw new StartupException(
                 "The master keys given (Provisioning:Secrets:MasterKey and PreviousMasterKeys) do not include every key this " +

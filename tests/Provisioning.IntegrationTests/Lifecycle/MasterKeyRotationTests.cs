@@ -11,7 +11,10 @@ namespace Provisioning.IntegrationTests.Lifecycle;
 [Collection(ServiceTestCollection.Name)]
 public sealed class MasterKeyRotationTests(ServiceFixture service)
 {
-    private static ConfiguredServiceFactory Start(string database, string masterKey, params string[] previous)
+    private static ConfiguredServiceFactory Start(string database, string masterKey, params string[] previous) =>
+        Start(database, logs: null, masterKey, previous);
+
+    private static ConfiguredServiceFactory Start(string database, CollectingLoggerProvider? logs, string masterKey, params string[] previous)
     {
         var settings = ServiceFixture.RootKeySettings(rateLimited: false);
         settings["Provisioning:Secrets:MasterKey"] = masterKey;
@@ -20,7 +23,8 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             settings[$"Provisioning:Secrets:PreviousMasterKeys:{i}"] = previous[i];
         }
 
-        return new ConfiguredServiceFactory(database, settings);
+        return new ConfiguredServiceFactory(
+            database, settings, services: logs is null ? null : s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
     }
 
     private static string NewMasterKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -180,6 +184,55 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         }
 
         Assert.Equal(0, (await CheckWithAsync(b)).Exit);
+    }
+
+    [Fact]
+    public async Task AnInstanceLeftOnTheOldConfiguration_IsNotReadyOnceARotationFinishes_AndCannotStart()
+    {
+        // After the runbook's first round an instance has the old key as MasterKey and the new one among its previous keys:
+        // it decrypts everything, so it stayed ready after rotate-secrets had finished, and went on writing new secrets under
+        // the old key, which a start with the new key alone then could not read (500).
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
+        var logs = new CollectingLoggerProvider();
+        await using var straggler = Start(database, logs, oldKey, newKey);
+        using var probe = straggler.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/readyz")).StatusCode);
+
+        await using (var rotated = Start(database, newKey, oldKey))
+        {
+            await using var scope = rotated.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            using var ready = rotated.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode); // the second round's configuration
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await probe.GetAsync("/readyz")).StatusCode);
+        Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(MasterKeyCheck.RetiredKeySentence));
+        async Task<(int Exit, string Error)> StartWithAsync(string key, string previous)
+        {
+            await using var verb = ServiceProcess.Start(
+                new Dictionary<string, string?>
+                {
+                    ["ConnectionStrings__Provisioning"] = database,
+                    ["Provisioning__Secrets__MasterKey"] = key,
+                    ["Provisioning__Secrets__PreviousMasterKeys__0"] = previous,
+                },
+                "tenants");
+            return (await verb.WaitForExitAsync(TimeSpan.FromSeconds(90)), verb.StandardError);
+        }
+
+        var refused = await StartWithAsync(oldKey, newKey);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("a key a finished rotate-secrets moved this database's secrets away from", refused.Error);
+
+        // The next rotation's first round (the current key as MasterKey, the next one as previous) is no straggler.
+        Assert.Equal(0, (await StartWithAsync(newKey, NewMasterKey())).Exit);
+        await using var retired = new NpgsqlConnection(database);
+        await retired.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM retired_master_keys", retired);
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
     }
 
     [Fact]
