@@ -275,8 +275,9 @@ public static class OpenApiSetup
                 Description = $"Makes a retry safe (1–{Idempotency.IdempotencyMiddleware.MaxKeyLength} printable ASCII characters, scoped to the " +
                               "credential): the same request sent again with the same key gets the first answer back, byte for byte, with " +
                               "`Idempotent-Replayed: true`, and nothing runs again. The same key with a different request is 422 " +
-                              "`idempotency_key_reused`; while the first is still running, 409 with `Retry-After`. 401, 429 and 5xx answers " +
-                              "are not kept. Keys are kept at least 24 hours.",
+                              "`idempotency_key_reused`; while the first is still running, 409 with `Retry-After`. Not kept: 401, 429 and 5xx " +
+                              "answers, and a request refused as sent (400, 405, 415), so the same key with the request corrected runs. " +
+                              "Keys are kept at least 24 hours.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Idempotency.IdempotencyMiddleware.MaxKeyLength },
             });
         }

@@ -19,8 +19,10 @@ namespace Provisioning.WebApi.Idempotency;
 /// byte, with <c>Idempotent-Replayed: true</c>; nothing runs.</item>
 /// <item>Same key, different request: 422 <c>idempotency_key_reused</c>. Same key while the first still runs: 409 with
 /// <c>Retry-After</c>.</item>
-/// <item>Not stored: 401, 429 and 5xx (their effect, if any, is rolled back; a retry runs afresh). Other 4xx are stored:
-/// the request's transaction is rolled back and its error answer kept in a transaction of its own.</item>
+/// <item>Not stored (<see cref="IsStored"/>): 401, 429 and 5xx (their effect, if any, is rolled back; a retry runs
+/// afresh); and, as Stripe keeps no answer of a request whose parameters failed validation, 400, 405 and 415: the same
+/// key with the request corrected runs. Other 4xx (402, 403, 404, 409) are stored: the request's transaction is rolled
+/// back and its error answer kept in a transaction of its own.</item>
 /// </list>
 /// Keys are scoped to the authenticating credential and kept for <c>Provisioning:Idempotency:RetentionHours</c>.
 /// </summary>
@@ -185,7 +187,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     /// Kept: what the client may see again. 401 and 429 depend on the moment, 5xx rolled back; so does 403
     /// <c>tenant_suspended</c> (it ends with a resume), which is never caught here and so never stored.
     /// </summary>
-    private static bool IsStored(int status) => status is not (401 or 429) and < 500;
+    /// <summary>
+    /// Whether an answer is kept for the key's retries. Not a request that was refused as sent (400 bad input, 405 a method
+    /// the route does not have, 415 not JSON: "if incoming parameters failed validation … no idempotent result is saved",
+    /// Stripe's documentation): a corrected request under the same key runs (a 415 was replayed to the same body sent
+    /// again with the right <c>Content-Type</c>, which the fingerprint does not cover; a probe). Nor 401 and 429 (the
+    /// credential or its share, not the request) or 5xx (a retry is the remedy).
+    /// </summary>
+    private static bool IsStored(int status) => status is not (400 or 401 or 405 or 415 or 429) and < 500;
 
     private static string ReadKey(HttpContext context) =>
         TryReadKey(context, out var key)

@@ -301,25 +301,58 @@ public sealed class IdempotencyTests(ServiceFixture service)
         Assert.Equal(first.Body, retry.Body);
         Assert.Equal(0, await AppsNamedAsync(tenant.TenantId, "Too many"));
 
-        // A 400 from the model binder (no exception) is kept the same way.
-        var bad = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"""));
-        var badAgain = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"""));
-        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
-        Assert.True(Replayed(badAgain.Response));
-        Assert.Equal(bad.Body, badAgain.Body);
+        // Another error under a key the 402 used: a different request, 422.
+        var other = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "over-budget", """{"displayName":"Another"}"""));
+        Assert.Equal((HttpStatusCode)422, other.Status);
+        Http.AssertV2Error(JsonNode.Parse(other.Body)!, "idempotency_key_reused");
+        Assert.Equal("application/json; charset=utf-8", other.Response.Content.Headers.ContentType?.ToString());
+    }
 
-        // So is a 400 that the validation throws before the request has sent anything to the database (its claim
-        // included): the retry is the first answer again, and a different body under a used key is 422.
+    [Fact]
+    public async Task ARequestRefusedAsSent_400_405_415_IsNotKept_TheSameKeyWithTheRequestCorrectedRuns()
+    {
+        // Stripe keeps no answer of a request whose parameters failed validation. Kept, a 415 came back to the same body
+        // sent again with the right Content-Type (not part of the fingerprint), and a corrected body was 422 (a probe).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+
+        // A 400 from the model binder (no exception), then the same key with the body corrected.
+        var bad = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        var badAgain = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"""));
+        Assert.Equal(HttpStatusCode.BadRequest, badAgain.Status);
+        Assert.False(Replayed(badAgain.Response));
+        var corrected = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"Corrected"}"""));
+        Assert.Equal(HttpStatusCode.Created, corrected.Status);
+        Assert.Equal(1, await AppsNamedAsync(tenant.TenantId, "Corrected"));
+
+        // A 400 the validation throws (1001 users) and one the domain throws (a blank name).
         var tooMany = System.Text.Json.JsonSerializer.Serialize(new { name = "Too many users", key = "prv_x", emails = Enumerable.Range(0, 1001).Select(i => $"u{i}@example.com") });
-        var invalid = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "invalid", tooMany));
-        var invalidAgain = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "invalid", tooMany));
-        Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
-        Assert.True(Replayed(invalidAgain.Response));
-        Assert.Equal(invalid.Body, invalidAgain.Body);
-        var otherInvalid = await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "over-budget", tooMany));
-        Assert.Equal((HttpStatusCode)422, otherInvalid.Status);
-        Http.AssertV2Error(JsonNode.Parse(otherInvalid.Body)!, "idempotency_key_reused");
-        Assert.Equal("application/json; charset=utf-8", otherInvalid.Response.Content.Headers.ContentType?.ToString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(client, Request(HttpMethod.Post, "/v2/tenants", "invalid", tooMany))).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "invalid", """{"displayName":" "}"""))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "invalid", """{"displayName":"Valid"}"""))).Status);
+
+        // 415: the same bytes, sent again as JSON, run.
+        using (var notJson = Request(HttpMethod.Post, "/v2/apps", "as-text"))
+        {
+            notJson.Content = new StringContent("""{"displayName":"Was text"}""", Encoding.UTF8, "text/plain");
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await SendAsync(client, notJson)).Status);
+        }
+
+        var asJson = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "as-text", """{"displayName":"Was text"}"""));
+        Assert.Equal(HttpStatusCode.Created, asJson.Status);
+        Assert.False(Replayed(asJson.Response));
+
+        // 405: a method the route does not have, then the right one.
+        var wrongMethod = await SendAsync(client, Request(HttpMethod.Put, "/v2/apps", "method", """{"displayName":"Method"}"""));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.Status);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "method", """{"displayName":"Method"}"""))).Status);
+
+        // Nothing of the refused requests stayed: each corrected one made one app, and the retries of those replay.
+        Assert.Equal(1, await AppsNamedAsync(tenant.TenantId, "Was text"));
+        var replay = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"Corrected"}"""));
+        Assert.True(Replayed(replay.Response));
+        Assert.Equal(corrected.Body, replay.Body);
     }
 
     [Fact]
