@@ -16,6 +16,7 @@ internal sealed class BootstrapOptionsValidation : IValidateOptions<BootstrapOpt
         var failures = Validator.Validate(options.ToCommand()).Errors
             .Select(failure => $"{BootstrapOptions.Section}:{failure.ErrorMessage}")
             .ToList();
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        // One sentence after another (each ends with its period), not the framework's "; " between failures (".; ").
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(string.Join(" ", failures));
     }
 }
