@@ -21,7 +21,21 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
 
     private ConcurrentDictionary<string, DateTimeOffset> _pending = new();
 
-    public void Record(KeyId keyId) => _pending[keyId.Value] = clock.GetUtcNow();
+    /// <summary>
+    /// Notes a use. A flush may swap the batch out between this reading it and writing into it, and take the batch's keys
+    /// before the write lands: then the use goes into the new batch too (once more, harmless), not only into the one
+    /// being written (where it was lost).
+    /// </summary>
+    public void Record(KeyId keyId)
+    {
+        var now = clock.GetUtcNow();
+        var pending = Volatile.Read(ref _pending);
+        pending[keyId.Value] = now;
+        if (!ReferenceEquals(pending, Volatile.Read(ref _pending)))
+        {
+            _pending[keyId.Value] = now;
+        }
+    }
 
     /// <summary>
     /// Writes the uses noted since the last flush. On a failure they are kept for the next one (a later use of a key since

@@ -37,8 +37,11 @@ public static class Revocation
 }
 
 /// <summary>
-/// Notes on the context that a command may have removed rows (a DELETE or UPDATE statement was sent), so that the
-/// unit of work asks the database which keys went, and only then: creates and reads pay nothing.
+/// Notes on the context that a command may have removed rows (its text holds DELETE or UPDATE), so that the unit of
+/// work asks the database which keys went, and only then: creates and reads pay nothing. A plain substring on purpose:
+/// it also fires for a row lock (<c>FOR UPDATE</c>, <c>FOR NO KEY UPDATE</c>) and for an UPDATE of a table no credential
+/// depends on, one query more for such a change; a finer reading of SQL that missed a revocation would leave a revoked
+/// key working on other instances.
 /// </summary>
 internal sealed class RevocationCommandInterceptor : DbCommandInterceptor
 {

@@ -44,7 +44,10 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy("The database is not reachable.");
+            // With the exception, which the health-check service logs with its Error line: a fault of the check itself is
+            // not told apart from an outage by its sentence alone.
+            return HealthCheckResult.Unhealthy(
+                ex is System.Data.Common.DbException or TimeoutException ? "The database is not reachable." : "The readiness check failed.", ex);
         }
     }
 }
