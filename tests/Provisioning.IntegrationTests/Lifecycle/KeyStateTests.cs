@@ -238,6 +238,13 @@ public sealed class KeyStateTests(ServiceFixture service)
         // The v1.1 key routes take it too.
         var v1 = await root.PostJsonAsync($"/v1.1/serviceaccounts/{sa}/keys", new { name = "v1", expiresAt = now.AddDays(1) }, HttpStatusCode.OK);
         Assert.StartsWith("svc_", (string?)v1["key"]!["_id"]);
+        // Shown back, with disabled, on the create and on a read (they were accepted and kept, but not shown).
+        Assert.Equal(now.AddDays(1).ToUnixTimeSeconds(), DateTimeOffset.Parse((string)v1["key"]!["expiresAt"]!, CultureInfo.InvariantCulture).ToUnixTimeSeconds());
+        Assert.False((bool)v1["key"]!["disabled"]!);
+        await root.PatchJsonAsync($"/v2/serviceaccounts/{sa}/keys/{(string)v1["key"]!["_id"]!}", new { disabled = true });
+        var read = await root.GetJsonAsync($"/v1.1/serviceaccounts/{sa}/keys/{(string)v1["key"]!["_id"]!}");
+        Assert.True((bool)read["key"]!["disabled"]!);
+        Assert.NotNull(read["key"]!["expiresAt"]);
         Assert.Contains("expiresAt", (string?)(await root.PostJsonAsync($"/v1.1/serviceaccounts/{sa}/keys", new { name = "v1", expiresAt = now.AddYears(-1) },
             HttpStatusCode.BadRequest))["error"]!["description"]);
     }

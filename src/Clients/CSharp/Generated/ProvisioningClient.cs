@@ -1617,7 +1617,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
@@ -1636,7 +1636,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
@@ -1653,7 +1653,7 @@ namespace Provisioning.Client
         /// Lists an app's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -1670,7 +1670,7 @@ namespace Provisioning.Client
         /// Lists an app's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -1686,7 +1686,7 @@ namespace Provisioning.Client
         /// Gets one app key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -1704,7 +1704,7 @@ namespace Provisioning.Client
         /// Gets one app key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -1978,7 +1978,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
@@ -1996,7 +1996,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
@@ -2012,7 +2012,7 @@ namespace Provisioning.Client
         /// Lists a service account's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -2028,7 +2028,7 @@ namespace Provisioning.Client
         /// Lists a service account's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -2043,7 +2043,7 @@ namespace Provisioning.Client
         /// Gets one service-account key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -2060,7 +2060,7 @@ namespace Provisioning.Client
         /// Gets one service-account key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -11506,7 +11506,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
@@ -11528,7 +11528,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
@@ -11723,7 +11723,7 @@ namespace Provisioning.Client
         /// Lists an app's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -11743,7 +11743,7 @@ namespace Provisioning.Client
         /// Lists an app's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -11890,7 +11890,7 @@ namespace Provisioning.Client
         /// Gets one app key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -11911,7 +11911,7 @@ namespace Provisioning.Client
         /// Gets one app key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
@@ -13538,7 +13538,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
@@ -13559,7 +13559,7 @@ namespace Provisioning.Client
         /// </summary>
         /// <remarks>
         /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: body `{"name"}`, answer 200 (not 201)
-        /// <br/>`{"key":{"_id","name","secret"}}`; errors are `{"error":{"code","description"}}`.
+        /// <br/>`{"key":{"_id","name","secret","disabled","expiresAt"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>`name` 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
@@ -13753,7 +13753,7 @@ namespace Provisioning.Client
         /// Lists a service account's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -13772,7 +13772,7 @@ namespace Provisioning.Client
         /// Lists a service account's keys (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret"}]}`, oldest first,
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"keys":[{"_id","name","secret","disabled","expiresAt"}]}`, oldest first,
         /// <br/>not paged, with secrets; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -13918,7 +13918,7 @@ namespace Provisioning.Client
         /// Gets one service-account key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -13938,7 +13938,7 @@ namespace Provisioning.Client
         /// Gets one service-account key (v1.1).
         /// </summary>
         /// <remarks>
-        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret"}}`, with the secret;
+        /// Sunshine Conversations v1.1 shape, as used by `smooch-core`: answer `{"key":{"_id","name","secret","disabled","expiresAt"}}`, with the secret;
         /// <br/>errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
@@ -15857,6 +15857,10 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// A key as Sunshine's v1.1 shows it (`_id`, `name`, `secret`), with this service's `disabled` and
+    /// <br/>`expiresAt` (API.md §12: keys gain them; a key made with `expiresAt` through v1.1 shows it back).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V1Key
     {
@@ -15869,6 +15873,12 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("secret")]
         public string Secret { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("disabled")]
+        public bool Disabled { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -6988,10 +6988,13 @@ export interface V1ErrorResponse {
     [key: string]: any;
 }
 
+/** A key as Sunshine's v1.1 shows it (`_id`, `name`, `secret`), with this service's `disabled` and `expiresAt` (API.md §12: keys gain them; a key made with `expiresAt` through v1.1 shows it back). */
 export interface V1Key {
     _id: string;
     name: string;
     secret: string;
+    disabled: boolean;
+    expiresAt: Date | undefined;
 
     [key: string]: any;
 }

@@ -132,7 +132,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     /// <summary>Creates an app key (v1.1).</summary>
     /// <remarks>
     /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: body <c>{"name"}</c>, answer 200 (not 201)
-    /// <c>{"key":{"_id","name","secret"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
+    /// <c>{"key":{"_id","name","secret","disabled","expiresAt"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
     /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
     /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
     /// it.
@@ -154,7 +154,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
 
     /// <summary>Lists an app's keys (v1.1).</summary>
     /// <remarks>
-    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"keys":[{"_id","name","secret"}]}</c>, oldest first,
+    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"keys":[{"_id","name","secret","disabled","expiresAt"}]}</c>, oldest first,
     /// not paged, with secrets; errors are <c>{"error":{"code","description"}}</c>.
     /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
     /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
@@ -171,7 +171,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
 
     /// <summary>Gets one app key (v1.1).</summary>
     /// <remarks>
-    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"key":{"_id","name","secret"}}</c>, with the secret;
+    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"key":{"_id","name","secret","disabled","expiresAt"}}</c>, with the secret;
     /// errors are <c>{"error":{"code","description"}}</c>.
     /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
     /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside

@@ -122,7 +122,7 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
     /// <summary>Creates a service-account key (v1.1).</summary>
     /// <remarks>
     /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: body <c>{"name"}</c>, answer 200 (not 201)
-    /// <c>{"key":{"_id","name","secret"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
+    /// <c>{"key":{"_id","name","secret","disabled","expiresAt"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
     /// <c>name</c> 1–100 characters; a service account has at most 10 keys (400). A service account of another tenant is 404, exactly as if
@@ -143,7 +143,7 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
 
     /// <summary>Lists a service account's keys (v1.1).</summary>
     /// <remarks>
-    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"keys":[{"_id","name","secret"}]}</c>, oldest first,
+    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"keys":[{"_id","name","secret","disabled","expiresAt"}]}</c>, oldest first,
     /// not paged, with secrets; errors are <c>{"error":{"code","description"}}</c>.
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
@@ -159,7 +159,7 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
 
     /// <summary>Gets one service-account key (v1.1).</summary>
     /// <remarks>
-    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"key":{"_id","name","secret"}}</c>, with the secret;
+    /// Sunshine Conversations v1.1 shape, as used by <c>smooch-core</c>: answer <c>{"key":{"_id","name","secret","disabled","expiresAt"}}</c>, with the secret;
     /// errors are <c>{"error":{"code","description"}}</c>.
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
