@@ -42,6 +42,14 @@ public sealed class AesGcmSecretProtector : ISecretProtector
 
     private static byte[] KeyIdOf(byte[] key) => SHA256.HashData(key)[..KeyIdSize];
 
+    /// <summary>
+    /// SQL for the key id of the secret stored in <paramref name="column"/> (a <c>bytea</c>), NULL for a version-1 secret:
+    /// the layout above, for statements that find secrets by the key they are under (compare with
+    /// <c>IS [NOT] DISTINCT FROM</c> and <see cref="CurrentKeyId"/> as a parameter).
+    /// </summary>
+    public static string SqlKeyIdOf(string column) =>
+        $"(CASE WHEN get_byte({column}, 0) = {Version2} THEN substring({column} FROM 2 FOR {KeyIdSize}) END)";
+
     /// <summary>Parses a configured master key, saying exactly what is wrong (and with which setting) when it cannot.</summary>
     public static byte[] ParseMasterKey(string? base64, string setting = "Provisioning:Secrets:MasterKey")
     {

@@ -99,19 +99,21 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var current = protector.CurrentKeyId;
-        await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""
-            INSERT INTO retired_master_keys (key_id)
-            SELECT DISTINCT substring(value FROM 2 FOR 4) FROM master_key_check
-            WHERE get_byte(value, 0) = 2 AND substring(value FROM 2 FOR 4) <> {current}
-            ON CONFLICT (key_id) DO NOTHING
-            """, cancellationToken);
+        await db.Database.ExecuteSqlRawAsync(RetireOtherKeys, [current], cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM retired_master_keys WHERE key_id = {current}", cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"UPDATE master_key_check SET value = {protector.Protect(KnownValue)} WHERE id = 1", cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>The keys of the check values but the current one ({0}), retired (a version-1 value names none).</summary>
+    private static readonly string RetireOtherKeys = $$"""
+        INSERT INTO retired_master_keys (key_id)
+        SELECT DISTINCT {{AesGcmSecretProtector.SqlKeyIdOf("value")}} FROM master_key_check
+        WHERE {{AesGcmSecretProtector.SqlKeyIdOf("value")}} <> {0}
+        ON CONFLICT (key_id) DO NOTHING
+        """;
 
     /// <summary>
     /// The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), each with whether the current key is

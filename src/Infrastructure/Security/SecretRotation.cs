@@ -93,14 +93,15 @@ public sealed class SecretRotation(
 
     /// <summary>How many stored secrets (keys and stored idempotent answers) are not yet under the current master key.</summary>
     public async Task<int> PendingAsync(CancellationToken cancellationToken) =>
-        await db.Database.SqlQuery<int>(
-                $"""
-                SELECT ((SELECT count(*) FROM api_keys
-                         WHERE NOT (get_byte(protected_secret, 0) = 2 AND substring(protected_secret FROM 2 FOR 4) = {protector.CurrentKeyId}))
-                      + (SELECT count(*) FROM idempotency_records
-                         WHERE NOT (get_byte(protected_body, 0) = 2 AND substring(protected_body FROM 2 FOR 4) = {protector.CurrentKeyId})))::int AS "Value"
-                """)
-            .SingleAsync(cancellationToken);
+        await db.Database.SqlQueryRaw<int>(PendingCount, protector.CurrentKeyId).SingleAsync(cancellationToken);
+
+    private static readonly string PendingCount = $"""
+        SELECT ((SELECT count(*) FROM api_keys WHERE {NotUnderKey("protected_secret")})
+              + (SELECT count(*) FROM idempotency_records WHERE {NotUnderKey("protected_body")}))::int AS "Value"
+        """;
+
+    /// <summary>The secret in <paramref name="column"/> is not under the key given as parameter {0}.</summary>
+    private static string NotUnderKey(string column) => $"{AesGcmSecretProtector.SqlKeyIdOf(column)} IS DISTINCT FROM {{0}}";
 
     private async Task<int> RotateBatchAsync(int batchSize, TimeSpan? lockWait, CancellationToken cancellationToken)
     {
@@ -136,15 +137,15 @@ public sealed class SecretRotation(
     }
 
     // A batch of what is not under the current key ({0}: its id), locked; SKIP LOCKED is added in the first pass.
-    private const string KeysBatch = """
+    private static readonly string KeysBatch = $$"""
         SELECT id, protected_secret AS secret FROM api_keys
-        WHERE NOT (get_byte(protected_secret, 0) = 2 AND substring(protected_secret FROM 2 FOR 4) = {0})
+        WHERE {{NotUnderKey("protected_secret")}}
         ORDER BY id LIMIT {1} FOR UPDATE
         """;
 
-    private const string StoredAnswersBatch = """
+    private static readonly string StoredAnswersBatch = $$"""
         SELECT scope, key, protected_body AS body FROM idempotency_records
-        WHERE NOT (get_byte(protected_body, 0) = 2 AND substring(protected_body FROM 2 FOR 4) = {0})
+        WHERE {{NotUnderKey("protected_body")}}
         ORDER BY scope, key LIMIT {1} FOR UPDATE
         """;
 
