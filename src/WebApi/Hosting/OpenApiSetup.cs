@@ -117,7 +117,7 @@ public static class OpenApiSetup
 
                 if (context.Description.ParameterDescriptions.Any(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body))
                 {
-                    Add("413", "The request body is larger than 100 KB.");
+                    Add("413", Errors.ErrorEnvelope.ForStatus(StatusCodes.Status413PayloadTooLarge).Title);
                     Add("415", "The request body must be UTF-8 JSON (Content-Type: application/json).");
                 }
             });

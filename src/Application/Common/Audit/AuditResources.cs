@@ -18,6 +18,6 @@ public static class AuditResources
 
     public static AuditResource Key(ProvisioningKey key) => new("provisioningKey", key.Id.Value);
 
-    /// <summary>A tenant's user, by address (lowercase, as stored).</summary>
-    public static AuditResource TenantUser(string email) => new("tenantUser", email.Trim().ToLowerInvariant());
+    /// <summary>A tenant's user, by address in its stored form (<see cref="Domain.Tenants.TenantUser.Canonical"/>).</summary>
+    public static AuditResource TenantUser(string email) => new("tenantUser", Domain.Tenants.TenantUser.Canonical(email));
 }
