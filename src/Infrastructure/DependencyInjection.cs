@@ -134,20 +134,6 @@ public static class DependencyInjection
     public const int DefaultMaxAutoPrepare = 64;
 
     /// <summary>
-    /// The connection string with the service's defaults for what it leaves unset (a key the string sets, in any of
-    /// Npgsql's spellings, wins):
-    /// <list type="bullet">
-    /// <item><c>Max Auto Prepare=64</c>: the few statements every request sends are parsed and planned once per
-    /// connection instead of on every execution (creates ≈ 1.5× faster, docs/performance.md). <c>Max Auto Prepare=0</c>
-    /// turns it off (PgBouncer in transaction mode older than 1.21, docs/operations.md).</item>
-    /// <item><c>No Reset On Close=true</c>: a connection handed back to the pool is not reset. With prepared statements
-    /// Npgsql cannot use <c>DISCARD ALL</c> and sends seven statements instead (<c>CLOSE ALL</c>, <c>RESET ALL</c>,
-    /// <c>UNLISTEN *</c>, …) before the connection's next use: measured, that was every GET's second round of
-    /// statements. The service leaves nothing on a session to reset: its locks and settings are transaction-scoped, the
-    /// revocation listener has an unpooled connection of its own, and the pool is cleared after migrating.</item>
-    /// </list>
-    /// </summary>
-    /// <summary>
     /// Why a connection string does not parse, without Npgsql's text: that names the keyword it could not set, which is a
     /// piece of the password when an unquoted one holds a ';' ("Couldn't set topsecretpart").
     /// </summary>
@@ -194,6 +180,20 @@ public static class DependencyInjection
                 })
             .Build();
 
+    /// <summary>
+    /// The connection string with the service's defaults for what it leaves unset (a key the string sets, in any of
+    /// Npgsql's spellings, wins):
+    /// <list type="bullet">
+    /// <item><c>Max Auto Prepare=64</c>: the few statements every request sends are parsed and planned once per
+    /// connection instead of on every execution (creates ≈ 1.5× faster, docs/performance.md). <c>Max Auto Prepare=0</c>
+    /// turns it off (PgBouncer in transaction mode older than 1.21, docs/operations.md).</item>
+    /// <item><c>No Reset On Close=true</c>: a connection handed back to the pool is not reset. With prepared statements
+    /// Npgsql cannot use <c>DISCARD ALL</c> and sends seven statements instead (<c>CLOSE ALL</c>, <c>RESET ALL</c>,
+    /// <c>UNLISTEN *</c>, …) before the connection's next use: measured, that was every GET's second round of
+    /// statements. The service leaves nothing on a session to reset: its locks and settings are transaction-scoped, the
+    /// revocation listener has an unpooled connection of its own, and the pool is cleared after migrating.</item>
+    /// </list>
+    /// </summary>
     public static string WithDefaults(string connectionString)
     {
         System.Data.Common.DbConnectionStringBuilder given;
