@@ -21,7 +21,8 @@ namespace Provisioning.WebApi.Idempotency;
 /// <c>Retry-After</c>.</item>
 /// <item>Not stored (<see cref="IsStored"/>): 401, 429 and 5xx (their effect, if any, is rolled back; a retry runs
 /// afresh); and, as Stripe keeps no answer of a request whose parameters failed validation, 400, 405 and 415: the same
-/// key with the request corrected runs. Other 4xx (402, 403, 404, 409) are stored: the request's transaction is rolled
+/// key with the request corrected runs (a key that has answered still replays that answer to the same request, 422 to
+/// another). Other 4xx (402, 403, 404, 409) are stored: the request's transaction is rolled
 /// back and its error answer kept in a transaction of its own.</item>
 /// </list>
 /// Keys are scoped to the authenticating credential and kept for <c>Provisioning:Idempotency:RetentionHours</c>.
@@ -66,6 +67,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
                     {
                         throw new StoredError(e); // Rolls the transaction back: nothing of the effect stays.
                     }
+                    catch (ExpectedException e) when (IsRefusedAsSent(e.Status))
+                    {
+                        throw new RefusedAsSent(e); // Rolled back too; answered after a look at the key (below).
+                    }
 
                     if (!IsStored(context.Response.StatusCode))
                     {
@@ -87,7 +92,16 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         }
         catch (AnswerNotStored)
         {
-            claim = IdempotencyClaim.Run; // Rolled back; the answer goes out as it is.
+            // Rolled back; the answer goes out as it is, unless it refused the request as sent and the key has answered.
+            claim = IsRefusedAsSent(context.Response.StatusCode)
+                ? await AnsweredBeforeAsync(context, buffer, store, request, answer => stored = answer)
+                : IdempotencyClaim.Run;
+        }
+        catch (RefusedAsSent refused)
+        {
+            Forget(context, buffer);
+            await errors.TryHandleAsync(context, refused.Error, context.RequestAborted);
+            claim = await AnsweredBeforeAsync(context, buffer, store, request, answer => stored = answer);
         }
         catch (StoredError failure)
         {
@@ -160,6 +174,28 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         return true;
     }
 
+    /// <summary>
+    /// For a request refused as sent (kept by no one): whether its key has answered a request before. The refusal may come
+    /// before the claim reached the database (most 400s are found before any statement is sent), so the claim could not
+    /// say. The same request's retry gets that answer, not a refusal a new request would meet now (an <c>expiresAt</c>
+    /// that was in the future when the key was made and is past when the retry comes); a different request 422. Else
+    /// (nothing stored, or a request holding the key that has not answered yet) the refusal stands: <see
+    /// cref="IdempotencyClaim.Run"/>, the buffer as it is.
+    /// </summary>
+    private static async Task<IdempotencyClaim> AnsweredBeforeAsync(
+        HttpContext context, MemoryStream buffer, IIdempotencyStore store, IdempotentRequest request, Action<StoredAnswer?> found)
+    {
+        var (claim, answer) = await store.FindAsync(request, context.RequestAborted);
+        if (claim is not (IdempotencyClaim.Replay or IdempotencyClaim.Reused))
+        {
+            return IdempotencyClaim.Run;
+        }
+
+        Forget(context, buffer);
+        found(answer);
+        return claim;
+    }
+
     /// <summary>Drops an answer written into the buffer (not sent yet), so that another can be written in its place.</summary>
     private static void Forget(HttpContext context, MemoryStream buffer)
     {
@@ -184,17 +220,17 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         && context.User.Identity?.IsAuthenticated == true;
 
     /// <summary>
-    /// Kept: what the client may see again. 401 and 429 depend on the moment, 5xx rolled back; so does 403
-    /// <c>tenant_suspended</c> (it ends with a resume), which is never caught here and so never stored.
-    /// </summary>
-    /// <summary>
-    /// Whether an answer is kept for the key's retries. Not a request that was refused as sent (400 bad input, 405 a method
+    /// Whether an answer is kept for the key's retries (403 <c>tenant_suspended</c>, which ends with a resume, is never
+    /// caught as one). Not a request that was refused as sent (400 bad input, 405 a method
     /// the route does not have, 415 not JSON: "if incoming parameters failed validation … no idempotent result is saved",
     /// Stripe's documentation): a corrected request under the same key runs (a 415 was replayed to the same body sent
     /// again with the right <c>Content-Type</c>, which the fingerprint does not cover; a probe). Nor 401 and 429 (the
     /// credential or its share, not the request) or 5xx (a retry is the remedy).
     /// </summary>
-    private static bool IsStored(int status) => status is not (400 or 401 or 405 or 415 or 429) and < 500;
+    private static bool IsStored(int status) => !IsRefusedAsSent(status) && status is not (401 or 429) and < 500;
+
+    /// <summary>A request refused as it was sent: bad input (400), a method the route does not have (405), not JSON (415).</summary>
+    private static bool IsRefusedAsSent(int status) => status is 400 or 405 or 415;
 
     private static string ReadKey(HttpContext context) =>
         TryReadKey(context, out var key)
@@ -253,6 +289,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
 
     /// <summary>Rolls back the transaction of an answer that is not kept (401, 429, 5xx without an exception).</summary>
     private sealed class AnswerNotStored : Exception;
+
+    /// <summary>Rolls back the transaction of a request refused as sent (<see cref="IsRefusedAsSent"/>), thrown as a refusal.</summary>
+    private sealed class RefusedAsSent(ExpectedException error) : Exception
+    {
+        public ExpectedException Error { get; } = error;
+    }
 
     /// <summary>Rolls back the transaction of an error answer that is kept (a 4xx other than 401, 429, tenant_suspended).</summary>
     private sealed class StoredError(ExpectedException error) : Exception

@@ -353,6 +353,55 @@ public sealed class IdempotencyTests(ServiceFixture service)
         var replay = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", """{"displayName":"Corrected"}"""));
         Assert.True(Replayed(replay.Response));
         Assert.Equal(corrected.Body, replay.Body);
+
+        // A key that has answered is still that answer's: a request refused as sent under it (before any statement
+        // reached the database: the claim could not say) is 422 when it is another request, as before.
+        foreach (var refusedUnderUsedKey in new[] { """{"displayName":" "}""", """{"displayName":""" })
+        {
+            var reused = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "bad-json", refusedUnderUsedKey));
+            Assert.Equal((HttpStatusCode)422, reused.Status);
+            Http.AssertV2Error(JsonNode.Parse(reused.Body)!, "idempotency_key_reused");
+        }
+
+        // A 400 found after statements reached the database (the 11th key of a service account: counted under a lock)
+        // leaves no stored answer either, and is decided again on the retry: after a key went, the same request runs.
+        var sa = (string)(await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "Ten keys" }, HttpStatusCode.Created))["serviceAccount"]!["id"]!;
+        var keys = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            keys.Add((string)(await client.PostJsonAsync($"/v2/serviceaccounts/{sa}/keys", new { displayName = $"k{i}" }, HttpStatusCode.Created))["key"]!["id"]!);
+        }
+
+        var eleventh = await SendAsync(client, Request(HttpMethod.Post, $"/v2/serviceaccounts/{sa}/keys", "eleventh", """{"displayName":"k10"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, eleventh.Status);
+        Assert.Equal(0, await service.QueryDbAsync(db => db.Database
+            .SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM idempotency_records WHERE key = 'eleventh'").SingleAsync()));
+        await client.DeleteAsync($"/v2/serviceaccounts/{sa}/keys/{keys[0]}");
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, Request(HttpMethod.Post, $"/v2/serviceaccounts/{sa}/keys", "eleventh", """{"displayName":"k10"}"""))).Status);
+    }
+
+    [Fact]
+    public async Task TheRetryOfAnAnsweredRequest_ThatWouldNowBeRefusedAsSent_GetsItsAnswer()
+    {
+        // A key made to expire in an hour, its answer lost; the retry comes after that hour. Checked before any statement
+        // is sent, expiresAt is in the past now: the retry was a 400 and the client took the key for not made (a review).
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var database = await service.Postgres.CreateDatabaseAsync("idem_expiry_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
+        using var root = await factory.CreateRootClientAsync();
+        var body = System.Text.Json.JsonSerializer.Serialize(new { displayName = "expiring", expiresAt = clock.GetUtcNow().AddHours(1) });
+
+        var first = await SendAsync(root, Request(HttpMethod.Post, "/v2/keys", "expiring-key", body));
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        clock.Advance(TimeSpan.FromHours(2));
+        var retry = await SendAsync(root, Request(HttpMethod.Post, "/v2/keys", "expiring-key", body));
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.True(Replayed(retry.Response));
+        Assert.Equal(first.Body, retry.Body);
+
+        // A new request with that body is refused, as it should be.
+        var fresh = await SendAsync(root, Request(HttpMethod.Post, "/v2/keys", "another-key", body));
+        Assert.Equal(HttpStatusCode.BadRequest, fresh.Status);
     }
 
     [Fact]
