@@ -89,7 +89,14 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         return output;
     }
 
-    public string Unprotect(ReadOnlyMemory<byte> protectedSecret)
+    public string Unprotect(ReadOnlyMemory<byte> protectedSecret) =>
+        TryUnprotect(protectedSecret, out var plaintext, out _) ? plaintext : throw new CryptographicException("No configured master key decrypts this secret.");
+
+    /// <summary>The id of the configured key that decrypts <paramref name="protectedSecret"/> (also a version-1 secret's, which names none), or null.</summary>
+    public byte[]? KeyIdThatDecrypts(ReadOnlyMemory<byte> protectedSecret) =>
+        TryUnprotect(protectedSecret, out _, out var keyId) ? keyId : null;
+
+    private bool TryUnprotect(ReadOnlyMemory<byte> protectedSecret, out string plaintext, out byte[]? keyId)
     {
         var bytes = protectedSecret.Span;
         var header = bytes.Length > 0 && bytes[0] == Version2 ? 1 + KeyIdSize
@@ -103,9 +110,9 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         var candidates = header == 1
             ? _decryptors
             : _decryptors.Where(d => protectedSecret.Span.Slice(1, KeyIdSize).SequenceEqual(d.Id)).ToList();
-        foreach (var (_, key) in candidates)
+        foreach (var (id, key) in candidates)
         {
-            var plaintext = new byte[bytes.Length - header - NonceSize - TagSize];
+            var decrypted = new byte[bytes.Length - header - NonceSize - TagSize];
             try
             {
                 using var aes = new AesGcm(key, TagSize);
@@ -113,8 +120,10 @@ public sealed class AesGcmSecretProtector : ISecretProtector
                     bytes.Slice(header, NonceSize),
                     bytes.Slice(header + NonceSize + TagSize),
                     bytes.Slice(header + NonceSize, TagSize),
-                    plaintext);
-                return Encoding.UTF8.GetString(plaintext);
+                    decrypted);
+                plaintext = Encoding.UTF8.GetString(decrypted);
+                keyId = id;
+                return true;
             }
             catch (AuthenticationTagMismatchException)
             {
@@ -122,6 +131,8 @@ public sealed class AesGcmSecretProtector : ISecretProtector
             }
         }
 
-        throw new CryptographicException("No configured master key decrypts this secret.");
+        plaintext = string.Empty;
+        keyId = null;
+        return false;
     }
 }

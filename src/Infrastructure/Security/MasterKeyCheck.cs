@@ -27,7 +27,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     public const string RetiredKeySentence =
         "Provisioning:Secrets:MasterKey is a key a finished rotate-secrets moved this database's secrets away from: this " +
         "configuration is from before the rotation, and new secrets would be written under the old key. Configure the key " +
-        "the rotation moved them to as MasterKey (docs/operations.md, \"Rotate the master key\").";
+        "the rotation moved them to as MasterKey, or to rotate again a new one (docs/operations.md, \"Rotate the master key\").";
 
     public enum Result
     {
@@ -36,8 +36,9 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         DoesNotMatch,
 
         /// <summary>
-        /// The configured keys decrypt, but the current one (which encrypts) is a key a finished rotation moved the secrets
-        /// away from, and no unfinished rotation is moving them back to it.
+        /// The current key (which encrypts) is one a finished rotation moved the secrets away from, and no check value is
+        /// under it (as one is once a rotation back to it has begun, through an older build that does not refuse it).
+        /// Decided before whether the keys decrypt: a start with a retired key alone is told so, not only that keys are missing.
         /// </summary>
         Retired,
     }
@@ -46,12 +47,12 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     public async Task<Result> VerifyOrRecordAsync(CancellationToken cancellationToken)
     {
         var stored = await ReadAsync(cancellationToken);
-        if (!stored.Any(row => row.Id == 1))
+        if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired) // (never a check value under a retired key)
         {
             var value = protector.Protect(KnownValue);
             var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
                 $"INSERT INTO master_key_check (id, value) VALUES (1, {value}) ON CONFLICT (id) DO NOTHING", cancellationToken);
-            if (inserted == 1 && stored.Count == 0)
+            if (inserted == 1 && stored.Rows.Count == 0)
             {
                 return Result.Recorded;
             }
@@ -68,9 +69,9 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// </summary>
     public async Task<Result> VerifyAsync(CancellationToken cancellationToken) => Judge(await ReadAsync(cancellationToken));
 
-    private Result Judge(List<StoredCheck> stored) =>
-        !stored.All(row => Decrypts(row.Value)) ? Result.DoesNotMatch
-        : stored.Any(row => row.CurrentKeyRetired) && !stored.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
+    private Result Judge(Stored stored) =>
+        stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
+        : !stored.Rows.All(row => Decrypts(row.Value)) ? Result.DoesNotMatch
         : Result.Matches;
 
     /// <summary>
@@ -81,7 +82,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// </summary>
     public async Task MarkRotationTargetAsync(CancellationToken cancellationToken)
     {
-        if ((await ReadAsync(cancellationToken)).Any(row => protector.IsUnderCurrentKey(row.Value)))
+        if ((await ReadAsync(cancellationToken)).Rows.Any(row => protector.IsUnderCurrentKey(row.Value)))
         {
             return;
         }
@@ -92,42 +93,51 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     }
 
     /// <summary>
-    /// Every secret is under the current key: the check value moves to it, and the rotations' marks go, together; the keys
-    /// the values were under but the current one are retired (a version-1 value, from before rotation existed, names no key).
+    /// Every secret is under the current key: the check value moves to it, and the rotations' marks go, together; the key
+    /// the check value was under, if not the current one, is retired (found by decrypting it: a version-1 value, from
+    /// before rotation existed, names no key). Not the targets of rotations that did not finish: the operator may have
+    /// gone back from one (to the key the secrets were under), and may go on to it again.
     /// </summary>
     public async Task CompleteRotationAsync(CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var current = protector.CurrentKeyId;
-        await db.Database.ExecuteSqlRawAsync(RetireOtherKeys, [current], cancellationToken);
-        await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM retired_master_keys WHERE key_id = {current}", cancellationToken);
+        var first = (await ReadAsync(cancellationToken)).Rows.SingleOrDefault(row => row.Id == 1);
+        if (first is not null && protector.KeyIdThatDecrypts(first.Value) is { } movedFrom
+            && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"INSERT INTO retired_master_keys (key_id) VALUES ({movedFrom}) ON CONFLICT (key_id) DO NOTHING", cancellationToken);
+        }
+
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"UPDATE master_key_check SET value = {protector.Protect(KnownValue)} WHERE id = 1", cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>The keys of the check values but the current one ({0}), retired (a version-1 value names none).</summary>
-    private static readonly string RetireOtherKeys = $$"""
-        INSERT INTO retired_master_keys (key_id)
-        SELECT DISTINCT {{AesGcmSecretProtector.SqlKeyIdOf("value")}} FROM master_key_check
-        WHERE {{AesGcmSecretProtector.SqlKeyIdOf("value")}} <> {0}
-        ON CONFLICT (key_id) DO NOTHING
-        """;
-
     /// <summary>
-    /// The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), each with whether the current key is
-    /// retired, in one read.
+    /// The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), and whether the current key is retired, in one
+    /// read (the latter also when there is no check value: a table emptied by hand must not let a retired key record one).
     /// </summary>
-    private Task<List<StoredCheck>> ReadAsync(CancellationToken cancellationToken) =>
-        db.Database.SqlQuery<StoredCheck>(
+    private async Task<Stored> ReadAsync(CancellationToken cancellationToken)
+    {
+        var rows = await db.Database.SqlQuery<StoredRow>(
                 $"""
-                SELECT id, value, EXISTS (SELECT FROM retired_master_keys WHERE key_id = {protector.CurrentKeyId}) AS current_key_retired
-                FROM master_key_check
+                SELECT c.id, c.value, r.current_key_retired
+                FROM (SELECT EXISTS (SELECT FROM retired_master_keys WHERE key_id = {protector.CurrentKeyId}) AS current_key_retired) AS r
+                LEFT JOIN master_key_check AS c ON true
                 """)
             .ToListAsync(cancellationToken);
+        return new Stored(
+            [.. rows.Where(row => row.Id is not null).Select(row => new StoredCheck(row.Id!.Value, row.Value!))],
+            rows.Any(row => row.CurrentKeyRetired));
+    }
 
-    private sealed record StoredCheck(int Id, byte[] Value, bool CurrentKeyRetired);
+    private sealed record StoredRow(int? Id, byte[]? Value, bool CurrentKeyRetired);
+
+    private sealed record StoredCheck(int Id, byte[] Value);
+
+    private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired);
 
     private bool Decrypts(byte[] stored)
     {

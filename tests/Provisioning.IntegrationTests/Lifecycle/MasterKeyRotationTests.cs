@@ -210,29 +210,111 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await probe.GetAsync("/readyz")).StatusCode);
         Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(MasterKeyCheck.RetiredKeySentence));
-        async Task<(int Exit, string Error)> StartWithAsync(string key, string previous)
-        {
-            await using var verb = ServiceProcess.Start(
-                new Dictionary<string, string?>
-                {
-                    ["ConnectionStrings__Provisioning"] = database,
-                    ["Provisioning__Secrets__MasterKey"] = key,
-                    ["Provisioning__Secrets__PreviousMasterKeys__0"] = previous,
-                },
-                "tenants");
-            return (await verb.WaitForExitAsync(TimeSpan.FromSeconds(90)), verb.StandardError);
-        }
 
-        var refused = await StartWithAsync(oldKey, newKey);
+        var refused = await RunVerbAsync(database, oldKey, newKey);
         Assert.Equal(1, refused.Exit);
         Assert.Contains("a key a finished rotate-secrets moved this database's secrets away from", refused.Error);
 
         // The next rotation's first round (the current key as MasterKey, the next one as previous) is no straggler.
-        Assert.Equal(0, (await StartWithAsync(newKey, NewMasterKey())).Exit);
+        Assert.Equal(0, (await RunVerbAsync(database, newKey, NewMasterKey())).Exit);
         await using var retired = new NpgsqlConnection(database);
         await retired.OpenAsync();
         await using var count = new NpgsqlCommand("SELECT count(*) FROM retired_master_keys", retired);
         Assert.Equal(1L, await count.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task OnlyTheKeyAFinishedRotationMovedFrom_IsRetired_NotAnAbandonedTarget_AndAnEmptiedCheckRecordsNoRetiredKey()
+    {
+        var database = await NewDatabaseAsync();
+        var a = NewMasterKey();
+        var b = NewMasterKey();
+        await using (var first = Start(database, a))
+        {
+            using var root = As(first, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            await root.PostJsonAsync("/v2/keys", new { displayName = "second" }, HttpStatusCode.Created);
+        }
+
+        // A rotation to B stopped half-way (a row held past its wait); the operator goes back: a run to A finishes.
+        await using (var toB = Start(database, b, a))
+        {
+            await using var scope = toB.Services.CreateAsyncScope();
+            await using var held = await HeldRow.LockAsync(database, "api_keys", ServiceFixture.RootKeyId);
+            await Assert.ThrowsAsync<SecretRotationIncompleteException>(() => scope.ServiceProvider.GetRequiredService<SecretRotation>()
+                .RotateAsync(batchSize: 1, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
+        }
+
+        await using (var backToA = Start(database, a, b))
+        {
+            await using var scope = backToA.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+        }
+
+        // B was a target, never what the secrets were moved away from: the rotation to it may be taken up again.
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+        Assert.Equal(0, (await RunVerbAsync(database, b, a)).Exit);
+
+        // It finishes this time: A is retired. The check values deleted by hand, A cannot record one of its own.
+        await using (var toB = Start(database, b, a))
+        {
+            await using var scope = toB.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+        }
+
+        await ScalarAsync(database, "DELETE FROM master_key_check");
+        var refused = await RunVerbAsync(database, a, b);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains(MasterKeyCheck.RetiredKeySentence, refused.Error);
+        var startRefused = await ServiceStartAsync(database, a);
+        Assert.NotEqual(0, startRefused.Exit);
+        Assert.Contains(MasterKeyCheck.RetiredKeySentence, startRefused.Error);
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
+
+        // A retired key that holds the check value is current again (an older build's rotation back to it, which does not
+        // read the table): not refused.
+        var underB = new AesGcmSecretProtector(Convert.FromBase64String(b));
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var record = new NpgsqlCommand(
+                "WITH c AS (INSERT INTO master_key_check (id, value) VALUES (1, $1)) INSERT INTO retired_master_keys (key_id) VALUES ($2)", connection)
+            {
+                Parameters = { new() { Value = underB.Protect("provisioning-master-key-check-v1") }, new() { Value = underB.CurrentKeyId } },
+            };
+            await record.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(0, (await RunVerbAsync(database, b)).Exit);
+        await ScalarAsync(database, "DELETE FROM master_key_check");
+        Assert.Equal(1, (await RunVerbAsync(database, b)).Exit); // (the same, without the check value under it: retired)
+    }
+
+    /// <summary>The <c>tenants</c> verb, which checks the master keys as a start does (without recording a check value).</summary>
+    private static Task<(int Exit, string Error)> RunVerbAsync(string database, string key, params string[] previous) =>
+        RunProcessAsync(database, key, previous, "tenants");
+
+    /// <summary>The service's start (which records a check value when there is none), on a port of its own.</summary>
+    private static Task<(int Exit, string Error)> ServiceStartAsync(string database, string key) =>
+        RunProcessAsync(database, key, [], "--urls", "http://127.0.0.1:0");
+
+    private static async Task<(int Exit, string Error)> RunProcessAsync(string database, string key, string[] previous, params string[] args)
+    {
+        var environment = new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = database, ["Provisioning__Secrets__MasterKey"] = key };
+        for (var i = 0; i < previous.Length; i++)
+        {
+            environment[$"Provisioning__Secrets__PreviousMasterKeys__{i}"] = previous[i];
+        }
+
+        await using var process = ServiceProcess.Start(environment, args);
+        return (await process.WaitForExitAsync(TimeSpan.FromSeconds(90)), process.StandardError);
+    }
+
+    private static async Task<object?> ScalarAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 
     [Fact]

@@ -63,6 +63,19 @@ public sealed class SecretsTests
         Assert.Equal("legacy-secret", new AesGcmSecretProtector(Key).Unprotect(v1));
         Assert.Equal("legacy-secret", new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32), [Key]).Unprotect(v1));
         Assert.False(new AesGcmSecretProtector(Key).IsUnderCurrentKey(v1));
+
+        // The key it is under, found by decrypting (what a finished rotation retires: a version-1 check value names none).
+        Assert.Equal(new AesGcmSecretProtector(Key).CurrentKeyId, new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32), [Key]).KeyIdThatDecrypts(v1));
+        Assert.Null(new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).KeyIdThatDecrypts(v1));
+    }
+
+    [Fact]
+    public void Protector_SaysWhichConfiguredKeyDecryptsAVersion2Secret()
+    {
+        var old = RandomNumberGenerator.GetBytes(32);
+        var underOld = new AesGcmSecretProtector(old).Protect("rotated");
+        Assert.Equal(new AesGcmSecretProtector(old).CurrentKeyId, new AesGcmSecretProtector(Key, [old]).KeyIdThatDecrypts(underOld));
+        Assert.Null(new AesGcmSecretProtector(Key).KeyIdThatDecrypts(underOld));
     }
 
     [Theory]
