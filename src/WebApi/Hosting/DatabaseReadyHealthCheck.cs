@@ -42,12 +42,20 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
                 _ => HealthCheckResult.Healthy(),
             };
         }
+        catch (Exception ex) when (DatabaseUnavailable.Is(ex))
+        {
+            return HealthCheckResult.Unhealthy("The database is not reachable.");
+        }
+        catch (Npgsql.PostgresException ex)
+        {
+            // The server answered and refused the check (a role without rights on a table, a table missing): its reason,
+            // not "unreachable". (No secret in the server's text for these statements; no stack trace on every probe.)
+            return HealthCheckResult.Unhealthy($"The readiness check failed on the database: {ex.SqlState} {ex.MessageText}");
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // With the exception, which the health-check service logs with its Error line: a fault of the check itself is
-            // not told apart from an outage by its sentence alone.
-            return HealthCheckResult.Unhealthy(
-                ex is System.Data.Common.DbException or TimeoutException ? "The database is not reachable." : "The readiness check failed.", ex);
+            // A fault of the check itself: with the exception, which the health-check service logs with its Error line.
+            return HealthCheckResult.Unhealthy("The readiness check failed.", ex);
         }
     }
 }

@@ -39,6 +39,28 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AReadinessCheckTheServerRefuses_IsNotReady_AndItsLogLineSaysWhy_NotUnreachable()
+    {
+        // Every failure of the check said "The database is not reachable." (a role without rights on a new table, a table
+        // dropped by hand): the operator looked for an outage.
+        var database = await service.Postgres.CreateDatabaseAsync("refused_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(
+            database, ServiceFixture.RootKeySettings(), services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        await Sql.ExecuteAsync(database, "ALTER TABLE retired_master_keys RENAME TO retired_master_keys_moved");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+        Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal)
+            && line.Contains("The readiness check failed on the database: 42P01", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("The database is not reachable.", StringComparison.Ordinal));
+
+        await Sql.ExecuteAsync(database, "ALTER TABLE retired_master_keys_moved RENAME TO retired_master_keys");
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
     public async Task ALockTheServerGivesUpOn_Is503_AsWhenTheServiceGivesUp()
     {
         // An operator's lock_timeout (here in the connection string; statement_timeout is the same) fired before
