@@ -43,6 +43,15 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
 
     private const string ClaimSql = "CALL idempotency_claim(@idempotency_scope, @idempotency_key, @idempotency_seed)";
 
+    /// <summary>
+    /// The stored answer if any, and whether another transaction holds the key (the lock taken and given back at once when
+    /// free: a statement of its own), in one row.
+    /// </summary>
+    private static readonly string FindSql =
+        "SELECT r.fingerprint, r.status, r.content_type, r.location, r.protected_body, " +
+        $"r.scope IS NULL AND NOT {TryLock(1, 2, 3)} AS held " +
+        "FROM (SELECT 1) AS one LEFT JOIN idempotency_records AS r ON r.scope = $1 AND r.key = $2";
+
     private static readonly string SaveUnlessClaimedSql =
         Insert + $"SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE {TryLock(1, 2, 9)} ON CONFLICT DO NOTHING";
 
@@ -74,16 +83,17 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var command = new NpgsqlCommand(
-                "SELECT fingerprint, status, content_type, location, protected_body FROM idempotency_records WHERE scope = $1 AND key = $2",
-                (NpgsqlConnection)db.Database.GetDbConnection())
+            await using var command = new NpgsqlCommand(FindSql, (NpgsqlConnection)db.Database.GetDbConnection())
             {
-                Parameters = { new() { Value = request.Scope }, new() { Value = request.Key } },
+                Parameters = { new() { Value = request.Scope }, new() { Value = request.Key }, new() { Value = LockSeed } },
             };
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
+            await reader.ReadAsync(cancellationToken); // (always one row)
+            if (reader.IsDBNull(0))
             {
-                return (IdempotencyClaim.InProgress, null); // Held by a request that has not committed (or has since been pruned).
+                // Nothing stored: held by a request that has not committed, or by no one (its request rolled back, its answer
+                // pruned, or none ever ran).
+                return (reader.GetBoolean(5) ? IdempotencyClaim.InProgress : IdempotencyClaim.Run, null);
             }
 
             var fingerprint = (byte[])reader[0];

@@ -89,6 +89,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
             // holds the key for a moment too, and this one gets the answer (or 422), not a 409.
             Forget(context, buffer);
             (claim, stored) = await store.FindAsync(request, context.RequestAborted);
+            claim = claim == IdempotencyClaim.Run ? IdempotencyClaim.InProgress : claim; // (its holder gone since: "retry")
         }
         catch (AnswerNotStored)
         {
@@ -118,6 +119,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
             {
                 Forget(context, buffer);
                 (claim, stored) = await store.FindAsync(request, context.RequestAborted);
+                claim = claim == IdempotencyClaim.Run ? IdempotencyClaim.InProgress : claim;
             }
         }
         finally
@@ -178,15 +180,15 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     /// For a request refused as sent (kept by no one): whether its key has answered a request before. The refusal may come
     /// before the claim reached the database (most 400s are found before any statement is sent), so the claim could not
     /// say. The same request's retry gets that answer, not a refusal a new request would meet now (an <c>expiresAt</c>
-    /// that was in the future when the key was made and is past when the retry comes); a different request 422. Else
-    /// (nothing stored, or a request holding the key that has not answered yet) the refusal stands: <see
-    /// cref="IdempotencyClaim.Run"/>, the buffer as it is.
+    /// that was in the future when the key was made and is past when the retry comes); a different request 422; while a
+    /// request holds the key uncommitted, 409 as for any request sent then (it may yet answer this one). Else (nothing
+    /// stored, no one holding it) the refusal stands: <see cref="IdempotencyClaim.Run"/>, the buffer as it is.
     /// </summary>
     private static async Task<IdempotencyClaim> AnsweredBeforeAsync(
         HttpContext context, MemoryStream buffer, IIdempotencyStore store, IdempotentRequest request, Action<StoredAnswer?> found)
     {
         var (claim, answer) = await store.FindAsync(request, context.RequestAborted);
-        if (claim is not (IdempotencyClaim.Replay or IdempotencyClaim.Reused))
+        if (claim == IdempotencyClaim.Run)
         {
             return IdempotencyClaim.Run;
         }
@@ -204,6 +206,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         context.Response.ContentLength = null;
         context.Response.Headers.ContentType = default;
         context.Response.Headers.Location = default;
+        context.Response.Headers.Allow = default; // (a 405's)
     }
 
     private static StoredAnswer Answer(HttpContext context, MemoryStream buffer) => new(

@@ -363,6 +363,19 @@ public sealed class IdempotencyTests(ServiceFixture service)
             Http.AssertV2Error(JsonNode.Parse(reused.Body)!, "idempotency_key_reused");
         }
 
+        // While a request holds the key uncommitted, a refused one under it is 409 as any request then (the holder may be
+        // its original, and answer it), not a final 400; once the holder is gone, the refusal.
+        await using (var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId))
+        {
+            await held.ExecuteAsync($"SELECT pg_advisory_xact_lock(hashtextextended('{tenant.KeyId}' || chr(31) || 'held-key', {0x1d3e_7a11}))");
+            var whileHeld = await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "held-key", """{"displayName":" "}"""));
+            Assert.Equal(HttpStatusCode.Conflict, whileHeld.Status);
+            Assert.Equal(TimeSpan.FromSeconds(1), whileHeld.Response.Headers.RetryAfter?.Delta);
+            await held.ReleaseAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(client, Request(HttpMethod.Post, "/v2/apps", "held-key", """{"displayName":" "}"""))).Status);
+
         // A 400 found after statements reached the database (the 11th key of a service account: counted under a lock)
         // leaves no stored answer either, and is decided again on the retry: after a key went, the same request runs.
         var sa = (string)(await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "Ten keys" }, HttpStatusCode.Created))["serviceAccount"]!["id"]!;

@@ -16,8 +16,8 @@ public interface IIdempotencyStore
     void Claim(IdempotentRequest request);
 
     /// <summary>The stored answer for this key, outside any transaction: <see cref="IdempotencyClaim.Replay"/> with it,
-    /// <see cref="IdempotencyClaim.Reused"/> when it answered a different request, or <see cref="IdempotencyClaim.InProgress"/>
-    /// when there is none (yet).</summary>
+    /// <see cref="IdempotencyClaim.Reused"/> when it answered a different request; when none is stored,
+    /// <see cref="IdempotencyClaim.InProgress"/> while another transaction holds the key, else <see cref="IdempotencyClaim.Run"/>.</summary>
     Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> FindAsync(IdempotentRequest request, CancellationToken cancellationToken);
 
     /// <summary>Stores the answer (its body encrypted under the master key) in the current transaction.</summary>
