@@ -25,9 +25,10 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
 
     /// <summary>What a start, a verb and <c>/readyz</c> say about <see cref="Result.Retired"/>.</summary>
     public const string RetiredKeySentence =
-        "Provisioning:Secrets:MasterKey is a key a finished rotate-secrets moved this database's secrets away from: this " +
-        "configuration is from before the rotation, and new secrets would be written under the old key. Configure the key " +
-        "the rotation moved them to as MasterKey, or to rotate again a new one (docs/operations.md, \"Rotate the master key\").";
+        "Provisioning:Secrets:MasterKey is a key a finished rotate-secrets moved this database's secrets away from (the key " +
+        "they were under, or the target of a rotation that did not finish): new secrets would be written under a key the " +
+        "database no longer uses. Configure the key the last finished rotation moved them to as MasterKey; to rotate again, " +
+        "generate a new key (docs/operations.md, \"Rotate the master key\").";
 
     public enum Result
     {
@@ -93,20 +94,22 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     }
 
     /// <summary>
-    /// Every secret is under the current key: the check value moves to it, and the rotations' marks go, together; the key
-    /// the check value was under, if not the current one, is retired (found by decrypting it: a version-1 value, from
-    /// before rotation existed, names no key). Not the targets of rotations that did not finish: the operator may have
-    /// gone back from one (to the key the secrets were under), and may go on to it again.
+    /// Every secret is under the current key: the check value moves to it, and the rotations' marks go, together; every
+    /// other key a check value was under is retired (found by decrypting: a version-1 value, from before rotation existed,
+    /// names no key): the key the secrets were under, and the targets of rotations that did not finish, under which
+    /// secrets were too. (Retiring an abandoned target means a rotation to it cannot be taken up again: a new key is
+    /// needed. Not retiring it left an instance still on it ready, writing secrets no later configuration reads.)
     /// </summary>
     public async Task CompleteRotationAsync(CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var first = (await ReadAsync(cancellationToken)).Rows.SingleOrDefault(row => row.Id == 1);
-        if (first is not null && protector.KeyIdThatDecrypts(first.Value) is { } movedFrom
-            && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
+        foreach (var row in (await ReadAsync(cancellationToken)).Rows)
         {
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"INSERT INTO retired_master_keys (key_id) VALUES ({movedFrom}) ON CONFLICT (key_id) DO NOTHING", cancellationToken);
+            if (protector.KeyIdThatDecrypts(row.Value) is { } movedFrom && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
+            {
+                await db.Database.ExecuteSqlInterpolatedAsync(
+                    $"INSERT INTO retired_master_keys (key_id) VALUES ({movedFrom}) ON CONFLICT (key_id) DO NOTHING", cancellationToken);
+            }
         }
 
         await db.Database.ExecuteSqlInterpolatedAsync(

@@ -224,7 +224,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task OnlyTheKeyAFinishedRotationMovedFrom_IsRetired_NotAnAbandonedTarget_AndAnEmptiedCheckRecordsNoRetiredKey()
+    public async Task AFinishedRotation_RetiresEveryKeySecretsWereUnder_AnAbandonedTargetToo_AndAnEmptiedCheckRecordsNoRetiredKey()
     {
         var database = await NewDatabaseAsync();
         var a = NewMasterKey();
@@ -250,19 +250,25 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
         }
 
-        // B was a target, never what the secrets were moved away from: the rotation to it may be taken up again.
-        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
-        Assert.Equal(0, (await RunVerbAsync(database, b, a)).Exit);
+        // Secrets were under B too: an instance still on it would go on writing under a key the database has left. It is
+        // retired (a rotation onward takes a new key), and A, which did not change, is not.
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+        var onB = await RunVerbAsync(database, b, a);
+        Assert.Equal(1, onB.Exit);
+        Assert.Contains("or the target of a rotation that did not finish", onB.Error);
+        Assert.Equal(0, (await RunVerbAsync(database, a, b)).Exit);
 
-        // It finishes this time: A is retired. The check values deleted by hand, A cannot record one of its own.
-        await using (var toB = Start(database, b, a))
+        // Onward to C, which finishes: A is retired too. The check values deleted by hand, A cannot record one of its own.
+        var c = NewMasterKey();
+        await using (var toC = Start(database, c, a))
         {
-            await using var scope = toB.Services.CreateAsyncScope();
+            await using var scope = toC.Services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
         }
 
+        Assert.Equal(2L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
         await ScalarAsync(database, "DELETE FROM master_key_check");
-        var refused = await RunVerbAsync(database, a, b);
+        var refused = await RunVerbAsync(database, a, c);
         Assert.Equal(1, refused.Exit);
         Assert.Contains(MasterKeyCheck.RetiredKeySentence, refused.Error);
         var startRefused = await ServiceStartAsync(database, a);
@@ -272,21 +278,21 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         // A retired key that holds the check value is current again (an older build's rotation back to it, which does not
         // read the table): not refused.
-        var underB = new AesGcmSecretProtector(Convert.FromBase64String(b));
+        var underC = new AesGcmSecretProtector(Convert.FromBase64String(c));
         await using (var connection = new NpgsqlConnection(database))
         {
             await connection.OpenAsync();
             await using var record = new NpgsqlCommand(
                 "WITH c AS (INSERT INTO master_key_check (id, value) VALUES (1, $1)) INSERT INTO retired_master_keys (key_id) VALUES ($2)", connection)
             {
-                Parameters = { new() { Value = underB.Protect("provisioning-master-key-check-v1") }, new() { Value = underB.CurrentKeyId } },
+                Parameters = { new() { Value = underC.Protect("provisioning-master-key-check-v1") }, new() { Value = underC.CurrentKeyId } },
             };
             await record.ExecuteNonQueryAsync();
         }
 
-        Assert.Equal(0, (await RunVerbAsync(database, b)).Exit);
+        Assert.Equal(0, (await RunVerbAsync(database, c)).Exit);
         await ScalarAsync(database, "DELETE FROM master_key_check");
-        Assert.Equal(1, (await RunVerbAsync(database, b)).Exit); // (the same, without the check value under it: retired)
+        Assert.Equal(1, (await RunVerbAsync(database, c)).Exit); // (the same, without the check value under it: retired)
     }
 
     /// <summary>The <c>tenants</c> verb, which checks the master keys as a start does (without recording a check value).</summary>
