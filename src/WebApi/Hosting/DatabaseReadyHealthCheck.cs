@@ -44,7 +44,8 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
         }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
-            return HealthCheckResult.Unhealthy("The database is not reachable.");
+            // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
+            return HealthCheckResult.Unhealthy($"The database is not reachable ({Application.Common.Behaviors.FaultLog.Reason(ex)}).");
         }
         catch (Npgsql.PostgresException ex)
         {
