@@ -290,7 +290,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         }
     }
 
-    /// <summary>Rolls back the transaction of an answer that is not kept (401, 429, 5xx without an exception).</summary>
+    /// <summary>Rolls back the transaction of an answer that is not kept, set as a status without an exception (401, 429, 5xx; 400, 405, 415 of MVC).</summary>
     private sealed class AnswerNotStored : Exception;
 
     /// <summary>Rolls back the transaction of a request refused as sent (<see cref="IsRefusedAsSent"/>), thrown as a refusal.</summary>
