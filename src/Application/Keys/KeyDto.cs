@@ -8,4 +8,12 @@ public sealed record KeyDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastUsedAt,
     bool Disabled,
-    DateTimeOffset? ExpiresAt);
+    DateTimeOffset? ExpiresAt)
+{
+    /// <summary>Printed without the secret (a record lists every member; what carries a secret out must not print it).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Id = {Id}, DisplayName = {DisplayName}, Secret = (secret), CreatedAt = {CreatedAt}, LastUsedAt = {LastUsedAt}, Disabled = {Disabled}, ExpiresAt = {ExpiresAt}");
+        return true;
+    }
+}

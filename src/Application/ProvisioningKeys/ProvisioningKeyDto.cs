@@ -9,4 +9,12 @@ public sealed record ProvisioningKeyDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret,
     DateTimeOffset CreatedAt,
     bool Disabled,
-    DateTimeOffset? ExpiresAt);
+    DateTimeOffset? ExpiresAt)
+{
+    /// <summary>Printed without the secret (a record lists every member; what carries a secret out must not print it).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Id = {Id}, DisplayName = {DisplayName}, Secret = (secret), CreatedAt = {CreatedAt}, Disabled = {Disabled}, ExpiresAt = {ExpiresAt}");
+        return true;
+    }
+}

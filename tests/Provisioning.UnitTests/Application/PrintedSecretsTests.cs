@@ -23,6 +23,59 @@ public sealed class PrintedSecretsTests
         new Credential(KeyId.New(KeyKind.Account), KeyKind.Account, TenantId.New(), null, null, Secret),
     };
 
+    /// <summary>
+    /// Members that hold a secret or a credential, by name. (Not "Key": an Idempotency-Key is no secret; the provisioning
+    /// key, which is, is in <see cref="Holders"/>.)
+    /// </summary>
+    private static readonly string[] SecretMembers = ["Secret", "Token", "Jwt"];
+
+    /// <summary>
+    /// Every record of the service's assemblies with a string member named like a secret (a key's secret, a tenant token, a
+    /// JWT): those that carry one out (a new key's answer, an issued JWT, the bootstrap's result) were
+    /// printed whole by a record's ToString, which any later log line of one would have written.
+    /// </summary>
+    public static TheoryData<Type> RecordsWithASecret()
+    {
+        var data = new TheoryData<Type>();
+        foreach (var type in new[] { typeof(Credential), typeof(ProvisionTenantRequest) }.SelectMany(t => t.Assembly.GetTypes())
+                     .Where(t => t.GetMethod("<Clone>$") is not null && !t.IsAbstract && !t.ContainsGenericParameters)
+                     .Where(t => t.GetProperties().Any(IsSecretMember)))
+        {
+            data.Add(type);
+        }
+
+        return data;
+    }
+
+    private static bool IsSecretMember(System.Reflection.PropertyInfo property) =>
+        property.PropertyType == typeof(string) && SecretMembers.Contains(property.Name) && property.SetMethod is not null;
+
+    [Theory]
+    [MemberData(nameof(RecordsWithASecret))]
+    public void EveryRecordWithASecretMember_PrintsWithoutIt(Type record)
+    {
+        var holder = System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(record);
+        foreach (var property in record.GetProperties().Where(IsSecretMember))
+        {
+            property.SetValue(holder, Secret);
+        }
+
+        var printed = holder.ToString()!;
+        Assert.DoesNotContain(Secret, printed, StringComparison.Ordinal);
+        Assert.StartsWith(record.Name + " { ", printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheRecordsWithASecret_AreFound()
+    {
+        // (A test above that finds none would assert nothing.)
+        var found = RecordsWithASecret().Cast<object[]>().Select(row => ((Type)row[0]).Name).ToList();
+        Assert.Contains("KeyDto", found);
+        Assert.Contains("ProvisionedTenantDto", found);
+        Assert.Contains("JwtResponse", found);
+        Assert.Contains("V1Key", found);
+    }
+
     [Theory]
     [MemberData(nameof(Holders))]
     public void ARecordThatHoldsASecret_PrintsWithoutIt(object holder)

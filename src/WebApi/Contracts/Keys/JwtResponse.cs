@@ -1,3 +1,11 @@
 namespace Provisioning.WebApi.Contracts;
 
-public sealed record JwtResponse(string Jwt);
+public sealed record JwtResponse(string Jwt)
+{
+    /// <summary>Printed without the secret (a record lists every member; what carries a secret out must not print it).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Jwt = (secret)");
+        return true;
+    }
+}
