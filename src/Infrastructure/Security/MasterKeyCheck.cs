@@ -48,7 +48,8 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     public async Task<Result> VerifyOrRecordAsync(CancellationToken cancellationToken)
     {
         var stored = await ReadAsync(cancellationToken);
-        if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired) // (never a check value under a retired key)
+        // Never a check value under a retired key, nor under one that does not decrypt the secrets already stored.
+        if (!stored.Rows.Any(row => row.Id == 1) && Judge(stored) == Result.Matches)
         {
             var value = protector.Protect(KnownValue);
             var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
@@ -65,14 +66,14 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     }
 
     /// <summary>
-    /// Whether the configured keys decrypt the stored check value (and an unfinished rotation's; <see cref="Result.Matches"/>
-    /// when none is stored yet), and the current one is not retired.
+    /// Whether the configured keys decrypt the stored check value (and an unfinished rotation's; when none is stored
+    /// yet, a stored secret of each kind stands in for it: <see cref="Result.Matches"/> on an empty database), and the current one is not retired.
     /// </summary>
     public async Task<Result> VerifyAsync(CancellationToken cancellationToken) => Judge(await ReadAsync(cancellationToken));
 
     private Result Judge(Stored stored) =>
         stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
-        : !stored.Rows.All(row => Decrypts(row.Value)) ? Result.DoesNotMatch
+        : !stored.Rows.All(row => Decrypts(row.Value)) || !stored.Secrets.All(DecryptsSecret) ? Result.DoesNotMatch
         : Result.Matches;
 
     /// <summary>
@@ -131,16 +132,45 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
                 LEFT JOIN master_key_check AS c ON true
                 """)
             .ToListAsync(cancellationToken);
-        return new Stored(
-            [.. rows.Where(row => row.Id is not null).Select(row => new StoredCheck(row.Id!.Value, row.Value!))],
-            rows.Any(row => row.CurrentKeyRetired));
+        List<StoredCheck> checks = [.. rows.Where(row => row.Id is not null).Select(row => new StoredCheck(row.Id!.Value, row.Value!))];
+        var secrets = checks.Any(row => row.Id == 1)
+            ? []
+            : await db.Database.SqlQueryRaw<byte[]>(SecretsWithoutACheckSql).ToListAsync(cancellationToken);
+        return new Stored(checks, rows.Any(row => row.CurrentKeyRetired), secrets);
     }
+
+    /// <summary>
+    /// Without a check value, a stored secret of each kind stands in for it: a database written by a version from before
+    /// the check (2026-11-23, which had no rotation either: every secret under one key), or one whose check was deleted by
+    /// hand, holds secrets under a key the check would have named. (A start with another key recorded a check value under
+    /// that key and came up ready, every credential then answering 500, and the right key was refused afterwards: an
+    /// upgrade probe.) Read only then; through the primary keys' indexes.
+    /// </summary>
+    private static readonly string SecretsWithoutACheckSql = """
+        (SELECT protected_secret AS "Value" FROM api_keys ORDER BY id LIMIT 1)
+        UNION ALL
+        (SELECT protected_body FROM idempotency_records ORDER BY scope, key LIMIT 1)
+        """;
 
     private sealed record StoredRow(int? Id, byte[]? Value, bool CurrentKeyRetired);
 
     private sealed record StoredCheck(int Id, byte[] Value);
 
-    private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired);
+    /// <summary><paramref name="Secrets"/>: stored secrets standing in for a missing check value (none when there is one).</summary>
+    private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired, List<byte[]> Secrets);
+
+    private bool DecryptsSecret(byte[] stored)
+    {
+        try
+        {
+            protector.Unprotect(stored);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
 
     private bool Decrypts(byte[] stored)
     {

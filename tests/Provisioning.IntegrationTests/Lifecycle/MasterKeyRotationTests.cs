@@ -295,6 +295,42 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(1, (await RunVerbAsync(database, c)).Exit); // (the same, without the check value under it: retired)
     }
 
+    [Fact]
+    public async Task ADatabaseWithoutACheckValue_ButWithSecrets_RefusesAnotherKey_AndRecordsNothingUnderIt()
+    {
+        // A database written before the check value existed (the release of 2026-11-23), or one whose check was deleted by
+        // hand: a start with another key recorded a check value under it and came up ready, every stored credential answered
+        // 500, and the right key was refused afterwards (an upgrade probe). Its secrets stand in for the check value now.
+        var database = await NewDatabaseAsync();
+        var right = NewMasterKey();
+        await using (var first = Start(database, right))
+        {
+            using var root = As(first, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            await root.PostJsonAsync("/v2/keys", new { displayName = "second" }, HttpStatusCode.Created);
+        }
+
+        await ScalarAsync(database, "DELETE FROM master_key_check");
+        var wrong = NewMasterKey();
+        var started = await ServiceStartAsync(database, wrong);
+        Assert.NotEqual(0, started.Exit);
+        Assert.Contains("do not include every key this database's secrets are encrypted with", started.Error);
+        var verb = await RunVerbAsync(database, wrong);
+        Assert.Equal(1, verb.Exit);
+        Assert.Contains("do not include every key this database's secrets are encrypted with", verb.Error);
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
+
+        // The right key records the check value and serves.
+        await using (var again = Start(database, right))
+        {
+            using var root = As(again, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
+        await ScalarAsync(database, "DELETE FROM master_key_check");
+        Assert.Equal(0, (await RunVerbAsync(database, right)).Exit); // (the right key: accepted as before)
+    }
+
     /// <summary>The <c>tenants</c> verb, which checks the master keys as a start does (without recording a check value).</summary>
     private static Task<(int Exit, string Error)> RunVerbAsync(string database, string key, params string[] previous) =>
         RunProcessAsync(database, key, previous, "tenants");
