@@ -159,28 +159,19 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// <summary><paramref name="Secrets"/>: stored secrets standing in for a missing check value (none when there is one).</summary>
     private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired, List<byte[]> Secrets);
 
-    private bool DecryptsSecret(byte[] stored)
-    {
-        try
-        {
-            protector.Unprotect(stored);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
+    private bool DecryptsSecret(byte[] stored) => Decrypted(stored) is not null;
 
-    private bool Decrypts(byte[] stored)
+    private bool Decrypts(byte[] stored) => Decrypted(stored) == KnownValue;
+
+    private string? Decrypted(byte[] stored)
     {
         try
         {
-            return protector.Unprotect(stored) == KnownValue;
+            return protector.Unprotect(stored);
         }
         catch (CryptographicException)
         {
-            return false;
+            return null;
         }
     }
 }
