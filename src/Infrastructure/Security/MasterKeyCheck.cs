@@ -42,14 +42,28 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         /// Decided before whether the keys decrypt: a start with a retired key alone is told so, not only that keys are missing.
         /// </summary>
         Retired,
+
+        /// <summary>
+        /// No check value yet, and the stored secrets that stand in for it are under one of the previous keys: one under the
+        /// current key would name the wrong key (a start with it alone accepted, the secrets unreadable), and a rotation
+        /// begun now would have no record of the key they were under.
+        /// </summary>
+        NotYetCheckedUnderAPreviousKey,
     }
+
+    /// <summary>What a start, a verb and <c>/readyz</c> say about <see cref="Result.NotYetCheckedUnderAPreviousKey"/>.</summary>
+    public const string NotYetCheckedSentence =
+        "This database has no master-key check value yet (it was written by a version from before the check) and its " +
+        "secrets are under one of Provisioning:Secrets:PreviousMasterKeys, not under MasterKey: start once with the key " +
+        "they are under as MasterKey (the start records the check value under it), then rotate (docs/operations.md, " +
+        "\"Rotate the master key\").";
 
     /// <summary>Compares the configured keys with the stored check values, storing the first when there is none yet.</summary>
     public async Task<Result> VerifyOrRecordAsync(CancellationToken cancellationToken)
     {
         var stored = await ReadAsync(cancellationToken);
-        // Never a check value under a retired key, nor under one that does not decrypt the secrets already stored.
-        if (!stored.Rows.Any(row => row.Id == 1) && Judge(stored) == Result.Matches)
+        // Never a check value under a retired key, nor under another key than the secrets already stored are under.
+        if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired && Judge(stored) == Result.Matches)
         {
             var value = protector.Protect(KnownValue);
             var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
@@ -73,7 +87,8 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
 
     private Result Judge(Stored stored) =>
         stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
-        : !stored.Rows.All(row => Decrypts(row.Value)) || !stored.Secrets.All(DecryptsSecret) ? Result.DoesNotMatch
+        : !stored.Rows.All(row => Decrypts(row.Value)) || stored.Secrets.Any(secret => KeyThatDecrypts(secret) is null) ? Result.DoesNotMatch
+        : stored.Secrets.Any(secret => !KeyThatDecrypts(secret).AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
         : Result.Matches;
 
     /// <summary>
@@ -113,8 +128,10 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             }
         }
 
+        // (An upsert: a rotation of a database that had no check value yet leaves one too.)
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"UPDATE master_key_check SET value = {protector.Protect(KnownValue)} WHERE id = 1", cancellationToken);
+            $"INSERT INTO master_key_check (id, value) VALUES (1, {protector.Protect(KnownValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
+            cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
@@ -159,19 +176,27 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// <summary><paramref name="Secrets"/>: stored secrets standing in for a missing check value (none when there is one).</summary>
     private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired, List<byte[]> Secrets);
 
-    private bool DecryptsSecret(byte[] stored) => Decrypted(stored) is not null;
-
-    private bool Decrypts(byte[] stored) => Decrypted(stored) == KnownValue;
-
-    private string? Decrypted(byte[] stored)
+    private byte[]? KeyThatDecrypts(byte[] stored)
     {
         try
         {
-            return protector.Unprotect(stored);
+            return protector.KeyIdThatDecrypts(stored);
         }
         catch (CryptographicException)
         {
             return null;
+        }
+    }
+
+    private bool Decrypts(byte[] stored)
+    {
+        try
+        {
+            return protector.Unprotect(stored) == KnownValue;
+        }
+        catch (CryptographicException)
+        {
+            return false;
         }
     }
 }

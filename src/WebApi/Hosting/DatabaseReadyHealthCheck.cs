@@ -39,6 +39,7 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
             {
                 MasterKeyCheck.Result.DoesNotMatch => HealthCheckResult.Unhealthy("The configured master key does not decrypt this database's secrets."),
                 MasterKeyCheck.Result.Retired => HealthCheckResult.Unhealthy(MasterKeyCheck.RetiredKeySentence),
+                MasterKeyCheck.Result.NotYetCheckedUnderAPreviousKey => HealthCheckResult.Unhealthy(MasterKeyCheck.NotYetCheckedSentence),
                 _ => HealthCheckResult.Healthy(),
             };
         }

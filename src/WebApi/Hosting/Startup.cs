@@ -55,6 +55,11 @@ public static class Startup
             throw new StartupException(MasterKeyCheck.RetiredKeySentence);
         }
 
+        if (result == MasterKeyCheck.Result.NotYetCheckedUnderAPreviousKey)
+        {
+            throw new StartupException(MasterKeyCheck.NotYetCheckedSentence);
+        }
+
         if (result == MasterKeyCheck.Result.DoesNotMatch)
         {
             throw new StartupException(

@@ -306,10 +306,13 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using (var first = Start(database, right))
         {
             using var root = As(first, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-            await root.PostJsonAsync("/v2/keys", new { displayName = "second" }, HttpStatusCode.Created);
+            using var keyed = new HttpRequestMessage(HttpMethod.Post, "/v2/keys") { Content = Http.Json(new { displayName = "second" }) };
+            keyed.Headers.Add("Idempotency-Key", "upgrade-1");
+            Assert.Equal(HttpStatusCode.Created, (await root.SendAsync(keyed)).StatusCode);
         }
 
         await ScalarAsync(database, "DELETE FROM master_key_check");
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM idempotency_records"));
         var wrong = NewMasterKey();
         var started = await ServiceStartAsync(database, wrong);
         Assert.NotEqual(0, started.Exit);
@@ -317,6 +320,13 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         var verb = await RunVerbAsync(database, wrong);
         Assert.Equal(1, verb.Exit);
         Assert.Contains("do not include every key this database's secrets are encrypted with", verb.Error);
+
+        // The wrong key as MasterKey, the right one among the previous keys: everything decrypts, but a check value under
+        // the wrong key would let it start alone later. Refused, saying which key to start with.
+        var withRightAsPrevious = await RunProcessAsync(database, wrong, [right], "--urls", "http://127.0.0.1:0");
+        Assert.NotEqual(0, withRightAsPrevious.Exit);
+        Assert.Contains(MasterKeyCheck.NotYetCheckedSentence, withRightAsPrevious.Error);
+        Assert.Contains(MasterKeyCheck.NotYetCheckedSentence, (await RunVerbAsync(database, wrong, right)).Error);
         Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
 
         // The right key records the check value and serves.
