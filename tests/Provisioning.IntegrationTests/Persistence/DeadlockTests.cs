@@ -63,14 +63,16 @@ public sealed class DeadlockTests(ServiceFixture service)
 
         // A deadlock with this test's own transaction: it holds the tenant's row; the key create locks its grant and
         // waits for that row; this transaction then asks for the grant. The key create, waiting longer, is the one
-        // PostgreSQL rolls back (40P01), and this transaction goes on and commits.
+        // PostgreSQL rolls back (40P01), and this transaction goes on and commits. Which one that is depends on whose
+        // deadlock_timeout runs out first (the session that checks rolls itself back): on a loaded machine this one's
+        // did now and then (a CI run), so this session waits 30 s before it checks.
         await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId);
         var waitingBefore = await held.WaitingAsync();
         var requestId = "deadlock-" + Guid.NewGuid().ToString("N");
         var created = asServiceAccount.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys")
             { Content = Http.Json(new { displayName = "racing" }) }, withIdempotencyKey, requestId));
         await held.UntilWaitingAsync(waitingBefore + 1);
-        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{serviceAccount.Id}' FOR UPDATE; COMMIT");
+        await held.ExecuteAsync($"SET LOCAL deadlock_timeout = '30s'; SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{serviceAccount.Id}' FOR UPDATE; COMMIT");
 
         using var answer = await created;
         Assert.True(answer.StatusCode == HttpStatusCode.Created, $"{answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
