@@ -30,6 +30,15 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         "database no longer uses. Configure the key the last finished rotation moved them to as MasterKey; to rotate again, " +
         "generate a new key (docs/operations.md, \"Rotate the master key\").";
 
+    /// <summary>The sentence a start, a verb and <c>/readyz</c> refuse with, or null when the keys may be used.</summary>
+    public static string? Refusal(Result result) => result switch
+    {
+        Result.DoesNotMatch => DoesNotMatchSentence,
+        Result.Retired => RetiredKeySentence,
+        Result.NotYetCheckedUnderAPreviousKey => NotYetCheckedSentence,
+        _ => null,
+    };
+
     public enum Result
     {
         Matches,
@@ -51,6 +60,14 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         NotYetCheckedUnderAPreviousKey,
     }
 
+    /// <summary>What a start, a verb and <c>/readyz</c> say about <see cref="Result.DoesNotMatch"/>.</summary>
+    public const string DoesNotMatchSentence =
+        "The master keys given (Provisioning:Secrets:MasterKey and PreviousMasterKeys) do not include every key this " +
+        "database's secrets are encrypted with; give those keys (restore them together with the data, see " +
+        "docs/operations.md). After a rotate-secrets that did not finish, every key it involved is needed until a run " +
+        "finishes: the key the secrets were under and each key a run began moving them to (one as MasterKey, the others " +
+        "among PreviousMasterKeys).";
+
     /// <summary>What a start, a verb and <c>/readyz</c> say about <see cref="Result.NotYetCheckedUnderAPreviousKey"/>.</summary>
     public const string NotYetCheckedSentence =
         "This database has no master-key check value yet (it was written by a version from before the check) and its " +
@@ -62,8 +79,9 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     public async Task<Result> VerifyOrRecordAsync(CancellationToken cancellationToken)
     {
         var stored = await ReadAsync(cancellationToken);
+        var result = Judge(stored);
         // Never a check value under a retired key, nor under another key than the secrets already stored are under.
-        if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired && Judge(stored) == Result.Matches)
+        if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired && result == Result.Matches)
         {
             var value = protector.Protect(KnownValue);
             var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
@@ -73,10 +91,10 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
                 return Result.Recorded;
             }
 
-            stored = await ReadAsync(cancellationToken); // Another instance recorded it first.
+            result = Judge(await ReadAsync(cancellationToken)); // Another instance recorded it first.
         }
 
-        return Judge(stored);
+        return result;
     }
 
     /// <summary>
@@ -85,11 +103,14 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// </summary>
     public async Task<Result> VerifyAsync(CancellationToken cancellationToken) => Judge(await ReadAsync(cancellationToken));
 
-    private Result Judge(Stored stored) =>
-        stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
-        : !stored.Rows.All(row => Decrypts(row.Value)) || stored.Secrets.Any(secret => KeyThatDecrypts(secret) is null) ? Result.DoesNotMatch
-        : stored.Secrets.Any(secret => !KeyThatDecrypts(secret).AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
-        : Result.Matches;
+    private Result Judge(Stored stored)
+    {
+        var secretsUnder = stored.Secrets.Select(KeyThatDecrypts).ToList();
+        return stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
+            : !stored.Rows.All(row => Decrypts(row.Value)) || secretsUnder.Contains(null) ? Result.DoesNotMatch
+            : secretsUnder.Any(key => !key.AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
+            : Result.Matches;
+    }
 
     /// <summary>
     /// Records, before any secret moves, the key a rotation moves them to (the current one), as one more value, unless one

@@ -35,13 +35,9 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
                 return HealthCheckResult.Unhealthy("The database has pending migrations.");
             }
 
-            return await masterKey.VerifyAsync(cancellationToken) switch
-            {
-                MasterKeyCheck.Result.DoesNotMatch => HealthCheckResult.Unhealthy("The configured master key does not decrypt this database's secrets."),
-                MasterKeyCheck.Result.Retired => HealthCheckResult.Unhealthy(MasterKeyCheck.RetiredKeySentence),
-                MasterKeyCheck.Result.NotYetCheckedUnderAPreviousKey => HealthCheckResult.Unhealthy(MasterKeyCheck.NotYetCheckedSentence),
-                _ => HealthCheckResult.Healthy(),
-            };
+            return MasterKeyCheck.Refusal(await masterKey.VerifyAsync(cancellationToken)) is { } refusal
+                ? HealthCheckResult.Unhealthy(refusal)
+                : HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {

@@ -50,24 +50,9 @@ public static class Startup
         await using var scope = services.CreateAsyncScope();
         var check = scope.ServiceProvider.GetRequiredService<MasterKeyCheck>();
         var result = record ? await check.VerifyOrRecordAsync(cancellationToken) : await check.VerifyAsync(cancellationToken);
-        if (result == MasterKeyCheck.Result.Retired)
+        if (MasterKeyCheck.Refusal(result) is { } refusal)
         {
-            throw new StartupException(MasterKeyCheck.RetiredKeySentence);
-        }
-
-        if (result == MasterKeyCheck.Result.NotYetCheckedUnderAPreviousKey)
-        {
-            throw new StartupException(MasterKeyCheck.NotYetCheckedSentence);
-        }
-
-        if (result == MasterKeyCheck.Result.DoesNotMatch)
-        {
-            throw new StartupException(
-                "The master keys given (Provisioning:Secrets:MasterKey and PreviousMasterKeys) do not include every key this " +
-                "database's secrets are encrypted with; give those keys (restore them together with the data, see " +
-                "docs/operations.md). After a rotate-secrets that did not finish, every key it involved is needed until a run " +
-                "finishes: the key the secrets were under and each key a run began moving them to (one as MasterKey, the others " +
-                "among PreviousMasterKeys).");
+            throw new StartupException(refusal);
         }
     }
 

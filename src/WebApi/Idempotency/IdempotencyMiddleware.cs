@@ -88,8 +88,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
             // answered) is "still running" only while no answer is stored: another retry of a request that has answered
             // holds the key for a moment too, and this one gets the answer (or 422), not a 409.
             Forget(context, buffer);
-            (claim, stored) = await store.FindAsync(request, context.RequestAborted);
-            claim = claim == IdempotencyClaim.Run ? IdempotencyClaim.InProgress : claim; // (its holder gone since: "retry")
+            (claim, stored) = await FindTakenAsync(context, store, request);
         }
         catch (AnswerNotStored)
         {
@@ -118,8 +117,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
             else
             {
                 Forget(context, buffer);
-                (claim, stored) = await store.FindAsync(request, context.RequestAborted);
-                claim = claim == IdempotencyClaim.Run ? IdempotencyClaim.InProgress : claim;
+                (claim, stored) = await FindTakenAsync(context, store, request);
             }
         }
         finally
@@ -184,6 +182,17 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     /// request holds the key uncommitted, 409 as for any request sent then (it may yet answer this one). Else (nothing
     /// stored, no one holding it) the refusal stands: <see cref="IdempotencyClaim.Run"/>, the buffer as it is.
     /// </summary>
+    /// <summary>
+    /// The stored answer of a key the database found taken: nothing stored is "still running" (409) even when its holder
+    /// has gone since the claim was refused — the client retries.
+    /// </summary>
+    private static async Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> FindTakenAsync(
+        HttpContext context, IIdempotencyStore store, IdempotentRequest request)
+    {
+        var (claim, stored) = await store.FindAsync(request, context.RequestAborted);
+        return (claim == IdempotencyClaim.Run ? IdempotencyClaim.InProgress : claim, stored);
+    }
+
     private static async Task<IdempotencyClaim> AnsweredBeforeAsync(
         HttpContext context, MemoryStream buffer, IIdempotencyStore store, IdempotentRequest request, Action<StoredAnswer?> found)
     {

@@ -217,10 +217,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         // The next rotation's first round (the current key as MasterKey, the next one as previous) is no straggler.
         Assert.Equal(0, (await RunVerbAsync(database, newKey, NewMasterKey())).Exit);
-        await using var retired = new NpgsqlConnection(database);
-        await retired.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM retired_master_keys", retired);
-        Assert.Equal(1L, await count.ExecuteScalarAsync());
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
     }
 
     [Fact]
