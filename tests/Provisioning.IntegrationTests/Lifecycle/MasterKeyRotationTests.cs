@@ -334,6 +334,20 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         }
 
         Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
+
+        // /readyz says the same of a running instance: with the check value under the right key, the wrong one as MasterKey and
+        // the right one as previous is a rotation's first round (ready); once the check value is gone, it is not ready.
+        var logs = new CollectingLoggerProvider();
+        await using (var firstRound = Start(database, logs, wrong, right))
+        {
+            using var probe = firstRound.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/readyz")).StatusCode);
+            await ScalarAsync(database, "DELETE FROM master_key_check");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await probe.GetAsync("/readyz")).StatusCode);
+            Assert.Contains(logs.Lines, line => line.Contains(MasterKeyCheck.NotYetCheckedSentence));
+        }
+
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
         await ScalarAsync(database, "DELETE FROM master_key_check");
         Assert.Equal(0, (await RunVerbAsync(database, right)).Exit); // (the right key: accepted as before)
     }
