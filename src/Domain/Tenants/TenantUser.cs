@@ -31,7 +31,7 @@ public sealed class TenantUser
         return IsValid(canonical)
             ? canonical
             : throw new DomainRuleException(field, email is null
-                ? $"{field}: null is not an email address."
+                ? $"{field} must be an email address (it is missing or null)."
                 : $"{field}: '{Truncate(email.Trim(' '))}' is not a valid email address.");
     }
 

@@ -85,9 +85,11 @@ public sealed class BadInputTests(ServiceFixture service)
     [Fact]
     public async Task FieldsTheRouteDoesNotRead_MayHoldAnyText_TabsLineBreaksAndEmojiIncluded()
     {
+        // (Provisioning lets fields it does not have through, for DailyStory-style clients; every other body refuses them.)
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
-        await client.PostJsonAsync("/v2/apps", """{"displayName":"ok","note":"line one\r\nline\ttwo \ud83d\ude00","extra":{"é":["x",1,true,null]}}""", HttpStatusCode.Created);
+        var key = await client.CreateProvisioningKeyAsync();
+        await client.PostJsonAsync("/v2/tenants", Http.Json($$$"""{"name":"ok","key":"{{{key}}}","note":"line one\r\nline\ttwo \ud83d\ude00","extra":{"é":["x",1,true,null]}}"""), HttpStatusCode.OK);
     }
 
     [Theory]
@@ -250,6 +252,41 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData("POST /v2/apps", """{"displayName":"New","name":"x"}""", "name")]
+    [InlineData("PATCH /v2/apps/{app}", """{"name":"Renamed"}""", "name")] // the v1.1 name
+    [InlineData("PATCH /v2/apps/{app}", """{"id":"{app}","displayName":"Renamed"}""", "id")] // a read-modify-write
+    [InlineData("PATCH /v2/apps/{app}", """{"settings":{"useAnimalName":true}}""", "settings.useAnimalName")]
+    [InlineData("POST /v1.1/apps", """{"name":"New","displayName":"x"}""", "displayName")]
+    [InlineData("PUT /v1.1/apps/{app}", """{"displayName":"Renamed"}""", "displayName")] // the v2 name
+    [InlineData("PUT /v1.1/apps/{app}", """{"_id":"{app}","appToken":"{app}","name":"Renamed"}""", "_id")]
+    [InlineData("PUT /v1.1/apps/{app}", """{"settings":{"maskCreditCardNumber":false}}""", "settings.maskCreditCardNumber")]
+    public async Task AnAppBodyWithAFieldItDoesNotHave_Is400NamingIt_AndChangesNothing(string route, string body, string field)
+    {
+        // Ignored, {"name":…} in a v2 PATCH (or displayName in a v1.1 PUT, a misspelt setting) answered 200 and changed
+        // nothing; a create made the app without it (a probe). App bodies take only their fields, as every other body does.
+        using var client = (await service.NewTenantAsync()).Client();
+        var app = await client.CreateAppAsync("Unchanged");
+        var before = (await client.GetJsonAsync($"/v2/apps/{app}"))["app"]!.ToJsonString();
+        var (method, path) = (route.Split(' ')[0], route.Split(' ')[1].Replace("{app}", app));
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = Http.Json(body.Replace("{app}", app)) };
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var refused = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        if (path.StartsWith("/v1.1/", StringComparison.Ordinal))
+        {
+            Http.AssertV1Error(refused, "bad_request");
+            Assert.Equal($"{field} is not a field of this request.", (string?)refused["error"]!["description"]);
+        }
+        else
+        {
+            Assert.Equal($"{field} is not a field of this request.", Http.Titles(refused));
+        }
+
+        Assert.Equal(before, (await client.GetJsonAsync($"/v2/apps/{app}"))["app"]!.ToJsonString());
+        Assert.Single((await client.GetJsonAsync("/v2/apps"))["apps"]!.AsArray());
+    }
+
+    [Theory]
     [InlineData("/v2/apps", """{"displayName":"a","displayName":"b"}""", "displayName is given more than once.")]
     // Fields the route does not bind too (the serializer skipped them, and a body with {"zz":1,"zz":2} was taken).
     [InlineData("/v2/apps", """{"displayName":"a","zz":1,"zz":2}""", "zz is given more than once.")]
@@ -282,13 +319,15 @@ public sealed class BadInputTests(ServiceFixture service)
     {
         // A probe: valid JSON 32 levels deep, in a field the route ignores, was 400 "not valid JSON" (the framework's
         // default depth, below the one the body's text check reads to).
+        // (In provisioning's body, which lets fields it does not have through.)
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
-        static string Nested(int depth) => $$"""{"displayName":"deep","ignored":{{new string('[', depth - 1)}}{{new string(']', depth - 1)}}}""";
+        var key = await client.CreateProvisioningKeyAsync();
+        string Nested(int depth) => $$"""{"name":"deep","key":"{{key}}","ignored":{{new string('[', depth - 1)}}{{new string(']', depth - 1)}}}""";
         const int most = global::Provisioning.WebApi.Contracts.JsonBodyText.MaxDepth;
-        await client.PostJsonAsync("/v2/apps", Nested(40), HttpStatusCode.Created);
-        await client.PostJsonAsync("/v2/apps", Nested(most), HttpStatusCode.Created);
-        var json = await client.PostJsonAsync("/v2/apps", Nested(most + 1), HttpStatusCode.BadRequest);
+        await client.PostJsonAsync("/v2/tenants", Http.Json(Nested(40)), HttpStatusCode.OK);
+        await client.PostJsonAsync("/v2/tenants", Http.Json(Nested(most)), HttpStatusCode.OK);
+        var json = await client.PostJsonAsync("/v2/tenants", Http.Json(Nested(most + 1)), HttpStatusCode.BadRequest);
         Assert.Equal($"The request body is nested deeper than {most} levels.", Http.Titles(json));
     }
 

@@ -125,7 +125,7 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         { """{"name":"X","key":"{key}","emails":["ceo@exa_mple.com"]}""", "emails" },
         // The address at fault is named by its place; a null said "'' is not a valid email address" (a probe).
         { """{"name":"X","key":"{key}","emails":["a@example.com","b@exa_mple.com"]}""", "emails[1]: 'b@exa_mple.com' is not a valid email address." },
-        { """{"name":"X","key":"{key}","emails":["a@example.com",null]}""", "emails[1]: null is not an email address." },
+        { """{"name":"X","key":"{key}","emails":["a@example.com",null]}""", "emails[1] must be an email address (it is missing or null)." },
         { """{"name":"X","key":"{key}","emails":"a@example.com"}""", "emails" },
         { """{"name":"X","key":"{key}","contacts":-1}""", "contacts" },
         { """{"name":"X","key":"{key}","contacts":"100"}""", "contacts" },

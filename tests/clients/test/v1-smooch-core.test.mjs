@@ -82,3 +82,20 @@ test('errors arrive in the v1.1 envelope', async () => {
   });
   await account.serviceAccounts.delete(serviceAccount._id);
 });
+
+test('a retry with Idempotency-Key (set in smooch-core\'s authHeaders, which every call sends) gets the first app back, not a second', async () => {
+  // smooch-core has no option for a header; its authHeaders object is shared by every sub-API and merged into each request.
+  const client = new Smooch({ keyId, secret, scope: 'account', serviceUrl: url });
+  const name = unique('smooch-idempotent');
+  client.authHeaders['Idempotency-Key'] = unique('smooch-retry');
+  const first = (await client.apps.create({ name })).app;
+  const retried = (await client.apps.create({ name })).app;
+  assert.equal(retried._id, first._id);
+  assert.equal(retried.appToken, first.appToken);
+  await assert.rejects(client.apps.create({ name: `${name}-other` }), (e) => e.response.status === 422 && e.code === 'idempotency_key_reused');
+  delete client.authHeaders['Idempotency-Key'];
+  const another = (await client.apps.create({ name })).app;
+  assert.notEqual(another._id, first._id);
+  await client.apps.delete(first._id);
+  await client.apps.delete(another._id);
+});

@@ -14618,21 +14618,16 @@ namespace Provisioning.Client
 
     }
 
+    /// <summary>
+    /// `POST /v2/tenants/{id}/users`: `{"email"}`, one address. Any other field is a 400 naming it (provisioning's
+    /// <br/>`emails` list was ignored here, and the request refused for a missing address: a probe).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AddTenantUserRequest
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("email")]
         public string? Email { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 
@@ -14843,7 +14838,7 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// App settings in a request: every field optional; absent fields keep their value (or default); none is null (400).
+    /// App settings in a request: every field optional; absent fields keep their value (or default); none is null (400), and a setting the service does not have is a 400 naming it (settings.x).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AppSettingsRequest
@@ -14876,19 +14871,10 @@ namespace Provisioning.Client
         [System.Text.Json.Serialization.JsonPropertyName("disableConversationReopen")]
         public bool? DisableConversationReopen { get; set; } = default!;
 
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
-
     }
 
     /// <summary>
-    /// `POST /v2/apps`: settings may be left out (defaults), not null (400, as on v1.1).
+    /// `POST /v2/apps`: settings may be left out (defaults), not null (400, as on v1.1). Any other field is a 400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class CreateAppRequest
@@ -14902,15 +14888,6 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("metadata")]
         public object? Metadata { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 
@@ -15630,7 +15607,7 @@ namespace Provisioning.Client
 
     /// <summary>
     /// `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes).
-    /// <br/>displayName and settings have no null (400).
+    /// <br/>displayName and settings have no null (400); any other field is a 400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateAppRequest
@@ -15644,15 +15621,6 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("metadata")]
         public object? Metadata { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 
@@ -15752,7 +15720,7 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// A v1.1 app's body (create and `PUT`): name and settings have no null (400).
+    /// A v1.1 app's body (create and `PUT`): name and settings have no null (400); any other field (displayName, or the _id and appToken of a read-modify-write) is a 400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V1AppRequest
@@ -15766,15 +15734,6 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("metadata")]
         public object? Metadata { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 

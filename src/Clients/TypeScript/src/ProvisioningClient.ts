@@ -6574,10 +6574,9 @@ export interface AccountKeyListResponse {
     [key: string]: any;
 }
 
+/** `POST /v2/tenants/{id}/users`: `{"email"}`, one address. Any other field is a 400 naming it (provisioning's `emails` list was ignored here, and the request refused for a missing address: a probe). */
 export interface AddTenantUserRequest {
     email?: string | undefined;
-
-    [key: string]: any;
 }
 
 /** One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the request id (the `X-Request-Id` header), so a report can be matched with the service's logs; other errors have no `requestId`. */
@@ -6648,7 +6647,7 @@ export interface AppSettingsDto {
     [key: string]: any;
 }
 
-/** App settings in a request: every field optional; absent fields keep their value (or default); none is null (400). */
+/** App settings in a request: every field optional; absent fields keep their value (or default); none is null (400), and a setting the service does not have is a 400 naming it (settings.x). */
 export interface AppSettingsRequest {
     conversationRetentionSeconds?: number;
     maskCreditCardNumbers?: boolean;
@@ -6659,17 +6658,13 @@ export interface AppSettingsRequest {
     appLocalizationEnabled?: boolean;
     endSessionEnabled?: boolean;
     disableConversationReopen?: boolean;
-
-    [key: string]: any;
 }
 
-/** `POST /v2/apps`: settings may be left out (defaults), not null (400, as on v1.1). */
+/** `POST /v2/apps`: settings may be left out (defaults), not null (400, as on v1.1). Any other field is a 400 naming it. */
 export interface CreateAppRequest {
     displayName?: string | undefined;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
-
-    [key: string]: any;
 }
 
 /** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). Any other field is a 400 naming it. */
@@ -6912,13 +6907,11 @@ export interface TenantUserResponse {
     [key: string]: any;
 }
 
-/** `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes). displayName and settings have no null (400). */
+/** `PATCH /v2/apps/{appId}`: displayName replaced, settings merged by field, metadata merged by key (null removes). displayName and settings have no null (400); any other field is a 400 naming it. */
 export interface UpdateAppRequest {
     displayName?: string;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
-
-    [key: string]: any;
 }
 
 /** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other fields have no null (400). Any other field is a 400 naming it. */
@@ -6952,13 +6945,11 @@ export interface V1AppListResponse {
     [key: string]: any;
 }
 
-/** A v1.1 app's body (create and `PUT`): name and settings have no null (400). */
+/** A v1.1 app's body (create and `PUT`): name and settings have no null (400); any other field (displayName, or the _id and appToken of a read-modify-write) is a 400 naming it. */
 export interface V1AppRequest {
     name?: string;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
-
-    [key: string]: any;
 }
 
 export interface V1AppResponse {
