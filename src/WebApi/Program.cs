@@ -212,6 +212,7 @@ public partial class Program
                 o.JsonSerializerOptions.Converters.Add(new SafeStringConverter());
                 o.JsonSerializerOptions.Converters.Add(new UnicodeJsonElementConverter());
                 o.JsonSerializerOptions.Converters.Add(new Rfc3339Converter());
+                o.JsonSerializerOptions.Converters.Add(new WholeNumberConverter());
                 // {"displayName":"a","displayName":"b"} is a 400, not whichever came last.
                 o.JsonSerializerOptions.AllowDuplicateProperties = false;
             })

@@ -31,7 +31,7 @@ public static class JsonElementExtensions
     {
         JsonValueKind.Undefined => Optional<int?>.Absent,
         JsonValueKind.Null => Optional<int?>.Of(null),
-        JsonValueKind.Number when element.TryGetInt32(out var value) => Optional<int?>.Of(value),
-        _ => throw new RequestValidationException(field, $"{field} must be a whole number or null."),
+        JsonValueKind.Number when WholeNumberConverter.TryRead(element, out var value) => Optional<int?>.Of(value),
+        _ => throw new RequestValidationException(field, $"{field} must be a whole number, at most {int.MaxValue}, or null."),
     };
 }

@@ -65,6 +65,11 @@ public static partial class ModelStateErrors
             return $"{field} must be valid Unicode text (an unpaired surrogate escape such as \\ud800 is not).";
         }
 
+        if (entry.Errors.Any(e => e.ErrorMessage.StartsWith(Contracts.WholeNumberConverter.Rule, StringComparison.Ordinal)))
+        {
+            return $"{field} {Contracts.WholeNumberConverter.Rule}";
+        }
+
         if (entry.Errors.Any(e => e.ErrorMessage.StartsWith(Contracts.Rfc3339Converter.Rule, StringComparison.Ordinal)))
         {
             return $"{field} {Contracts.Rfc3339Converter.Rule}";

@@ -252,6 +252,53 @@ public sealed class BadInputTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData("5000.0", 5000)]
+    [InlineData("5e3", 5000)]
+    [InlineData("5.0E+3", 5000)]
+    [InlineData("1000.000", 1000)]
+    public async Task AWholeNumberWrittenWithAFractionOrExponent_IsThatNumber(string written, int value)
+    {
+        // JSON has one number type: a client that serialises through a float (Python's json.dumps(5000.0), a DailyStory-style
+        // "contacts": number) sends 5000.0, which was 400 "contacts has an invalid value or type" (a probe).
+        using var client = (await service.NewTenantAsync()).Client();
+        var key = await client.CreateProvisioningKeyAsync();
+        var child = (string)(await client.PostJsonAsync("/v2/tenants", Http.Json($$"""{"name":"Whole","key":"{{key}}","contacts":{{written}}}"""), HttpStatusCode.OK))["tenantuid"]!;
+        Assert.Equal(value, (int)(await client.GetJsonAsync($"/v2/tenants/{child}"))["tenant"]!["contacts"]!);
+
+        var patched = await client.PatchJsonAsync($"/v2/tenants/{child}", Http.Json($$"""{"maxApps":{{written}},"contacts":{{written}}}"""));
+        Assert.Equal(value, (int)patched["tenant"]!["maxApps"]!);
+        var app = await client.PostJsonAsync("/v2/apps", Http.Json($$$"""{"displayName":"Whole","settings":{"conversationRetentionSeconds":{{{written}}}}}"""), HttpStatusCode.Created);
+        Assert.Equal(value, (int)app["app"]!["settings"]!["conversationRetentionSeconds"]!);
+    }
+
+    [Theory]
+    [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":1.5}""", "contacts must be a whole number, at most 2147483647.")]
+    [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":2147483648}""", "contacts must be a whole number, at most 2147483647.")]
+    [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":"100"}""", "contacts must be a whole number, at most 2147483647.")]
+    [InlineData("PATCH /v2/tenants/{child}", """{"maxApps":2.5}""", "maxApps must be a whole number, at most 2147483647, or null.")]
+    [InlineData("PATCH /v2/tenants/{child}", """{"contacts":1e10}""", "contacts must be a whole number, at most 2147483647.")]
+    [InlineData("POST /v2/apps", """{"displayName":"X","settings":{"conversationRetentionSeconds":0.5}}""", "settings.conversationRetentionSeconds must be a whole number, at most 2147483647.")]
+    [InlineData("PUT /v1.1/apps/{app}", """{"settings":{"conversationRetentionSeconds":1e400}}""", "settings.conversationRetentionSeconds must be a whole number, at most 2147483647.")]
+    public async Task ANumberThatIsNotAWholeOneInRange_Is400SayingSo_AndChangesNothing(string route, string body, string title)
+    {
+        using var client = (await service.NewTenantAsync()).Client();
+        var child = await client.ProvisionAsync(name: "Unchanged");
+        var app = await client.CreateAppAsync("Unchanged");
+        var key = await client.CreateProvisioningKeyAsync();
+        var before = (await client.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!.ToJsonString();
+        var (method, path) = (route.Split(' ')[0], route.Split(' ')[1].Replace("{child}", child.Id).Replace("{app}", app));
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = Http.Json(body.Replace("{key}", key)) };
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var refused = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(title, path.StartsWith("/v1.1/", StringComparison.Ordinal) ? (string?)refused["error"]!["description"] : Http.Titles(refused));
+
+        Assert.Equal(before, (await client.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!.ToJsonString());
+        Assert.Single((await client.GetJsonAsync("/v2/tenants"))["tenants"]!.AsArray());
+        Assert.Single((await client.GetJsonAsync("/v2/apps"))["apps"]!.AsArray());
+    }
+
+    [Theory]
     [InlineData("POST /v2/apps", """{"displayName":"New","name":"x"}""", "name")]
     [InlineData("PATCH /v2/apps/{app}", """{"name":"Renamed"}""", "name")] // the v1.1 name
     [InlineData("PATCH /v2/apps/{app}", """{"id":"{app}","displayName":"Renamed"}""", "id")] // a read-modify-write
