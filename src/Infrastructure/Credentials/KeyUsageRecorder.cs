@@ -137,7 +137,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Could not record key usage; it is kept for the next flush");
+            DatabaseUnavailable.LogFailedPass(logger, ex, "Could not record key usage; it is kept for the next flush");
         }
     }
 }

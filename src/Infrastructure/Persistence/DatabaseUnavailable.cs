@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Provisioning.Infrastructure.Persistence;
@@ -38,6 +39,22 @@ public static class DatabaseUnavailable
         return false;
     }
 
+    /// <summary>
+    /// A background task's failed pass, at Warning: an outage in one line with its reason (it fails again every pass while
+    /// the database is away, and a stack trace each time buried the log; an operator's probe), anything else with its trace.
+    /// </summary>
+    public static void LogFailedPass(ILogger logger, Exception exception, string message)
+    {
+        if (Is(exception))
+        {
+            logger.LogWarning("{Message} ({Reason})", message, Application.Common.Behaviors.FaultLog.Reason(exception));
+        }
+        else
+        {
+            logger.LogWarning(exception, "{Message}", message);
+        }
+    }
+
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions
         || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
@@ -50,5 +67,8 @@ public static class DatabaseUnavailable
         // The login refused (a password changed under a running service) or the database gone: the service cannot work
         // until an operator fixes it, as with a server that is down; /readyz says so too.
         || sqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification
-            or PostgresErrorCodes.InvalidCatalogName;
+            or PostgresErrorCodes.InvalidCatalogName
+        // A right the role lacks on a table (a read-only user given by mistake): nothing a client can change, and fixed by a
+        // GRANT without a restart (DatabaseGrants: /readyz and the start name the tables).
+        || sqlState is PostgresErrorCodes.InsufficientPrivilege;
 }

@@ -65,7 +65,7 @@ public sealed class RetentionPruner(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    logger.LogWarning(ex, "Could not prune expired idempotency records and audit events; the next pass will");
+                    DatabaseUnavailable.LogFailedPass(logger, ex, "Could not prune expired idempotency records and audit events; the next pass will");
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

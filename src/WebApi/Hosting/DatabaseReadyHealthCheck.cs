@@ -6,7 +6,8 @@ using Provisioning.Infrastructure.Security;
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
-/// Ready when the database answers and takes writes, has no pending migrations, and its secrets decrypt with the configured
+/// Ready when the database answers and takes writes, has no pending migrations, lets the service's role read and write
+/// every table (<see cref="DatabaseGrants"/>), and its secrets decrypt with the configured
 /// master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
 /// secrets under it).
 /// </summary>
@@ -33,6 +34,11 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
             if (pending.Any())
             {
                 return HealthCheckResult.Unhealthy("The database has pending migrations.");
+            }
+
+            if (await DatabaseGrants.MissingAsync(db, cancellationToken) is { } missing)
+            {
+                return HealthCheckResult.Unhealthy(missing);
             }
 
             return MasterKeyCheck.Refusal(await masterKey.VerifyAsync(cancellationToken)) is { } refusal

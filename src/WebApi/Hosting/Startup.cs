@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 using Provisioning.Infrastructure;
+using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.WebApi.Hosting;
@@ -25,6 +26,7 @@ public static class Startup
             await app.Services.EnsureMigratedAsync("Provisioning:Database:MigrateOnStartup is false", cancellationToken);
         }
 
+        await app.Services.CheckGrantsAsync(cancellationToken);
         await app.Services.CheckMasterKeyAsync(record: true, cancellationToken);
         await app.BootstrapRootTenantAsync(cancellationToken);
     }
@@ -37,6 +39,16 @@ public static class Startup
             throw new StartupException(
                 $"The database has pending migrations and {because}. " +
                 "Apply them first with 'dotnet Provisioning.WebApi.dll migrate' (same configuration), then try again.");
+        }
+    }
+
+    /// <summary>Refuses a database role that cannot read and write every table (<see cref="DatabaseGrants"/>).</summary>
+    public static async Task CheckGrantsAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        if (await DatabaseGrants.MissingAsync(scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>(), cancellationToken) is { } missing)
+        {
+            throw new StartupException(missing);
         }
     }
 

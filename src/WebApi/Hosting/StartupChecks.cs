@@ -66,6 +66,10 @@ public static class StartupChecks
         IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
                            || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>
             $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
+        // Before the database's arm, which counts a missing right in (a request answers 503 for it): here it is no outage.
+        _ when Innermost(ex) is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e =>
+            $"The database role of ConnectionStrings:Provisioning ({Where(configuration)}) lacks a right: {e.MessageText}. " +
+            "Grant it, or connect as the role that owns the tables (docs/operations.md, \"The database role\").",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}.",
         _ => null,

@@ -39,6 +39,57 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARoleWithoutItsRights_IsRefusedAtStart_NotReady_AndItsWritesAre503_UntilGranted()
+    {
+        // A read-only user given by mistake started, said ready, and every change answered 500 with a stack trace (an
+        // operator's probe). Now: refused at start naming the tables; a grant withdrawn while running makes /readyz 503 and
+        // each refused write 503, and the grant given back heals both without a restart.
+        var database = await service.Postgres.CreateDatabaseAsync("grants_" + Guid.NewGuid().ToString("N")[..8]);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+        await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
+        }
+
+        var role = "app_" + Guid.NewGuid().ToString("N")[..8];
+        await Sql.ExecuteAsync(database,
+            $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
+            $"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}");
+        var asRole = new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString;
+
+        await using (var refused = ServiceProcess.Start(
+            new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = asRole, ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey },
+            "--urls", "http://127.0.0.1:0"))
+        {
+            var exitCode = await refused.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            var stderr = refused.StandardError.Trim();
+            Assert.True(exitCode == 1, $"exit code {exitCode}; stderr: {stderr}");
+            Assert.StartsWith("Provisioning cannot start: The database role of ConnectionStrings:Provisioning lacks a right it needs on ", stderr);
+            Assert.Contains("api_keys", stderr);
+            Assert.DoesNotContain("   at ", refused.StandardOutput + stderr);
+        }
+
+        await Sql.ExecuteAsync(database, $"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}");
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(
+            asRole, ServiceFixture.RootKeySettings(), services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+        await root.PostJsonAsync("/v2/apps", new { displayName = "granted" }, HttpStatusCode.Created);
+
+        await Sql.ExecuteAsync(database, $"REVOKE INSERT, UPDATE, DELETE ON apps FROM {role}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+        Assert.Contains(logs.Lines, line => line.Contains("lacks a right it needs on apps (", StringComparison.Ordinal));
+        Http.AssertV2Error(await root.PostJsonAsync("/v2/apps", new { displayName = "refused" }, HttpStatusCode.ServiceUnavailable), "service_unavailable");
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+
+        await Sql.ExecuteAsync(database, $"GRANT INSERT, UPDATE, DELETE ON apps TO {role}");
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+        await root.PostJsonAsync("/v2/apps", new { displayName = "granted again" }, HttpStatusCode.Created);
+        Assert.Equal(2, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+    }
+
+    [Fact]
     public async Task AReadinessCheckTheServerRefuses_IsNotReady_AndItsLogLineSaysWhy_NotUnreachable()
     {
         // Every failure of the check said "The database is not reachable." (a role without rights on a new table, a table

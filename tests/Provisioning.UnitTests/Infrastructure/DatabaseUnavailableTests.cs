@@ -28,6 +28,7 @@ public sealed class DatabaseUnavailableTests
     [InlineData("25P03", true)] // idle_in_transaction_session_timeout
     [InlineData("25006", true)] // a read-only database (a standby after a failover)
     [InlineData("57P01", true)] // the server shutting down
+    [InlineData("42501", true)] // a right the role lacks: fixed by a GRANT, no client's doing (DatabaseGrants)
     [InlineData("23505", false)] // a unique violation: the service's to answer, not the database's state
     [InlineData("42P01", false)] // an undefined table: a fault
     public void PostgreSQLsOwnRefusals_AreUnavailableWhenTheyAreTheDatabasesState(string sqlState, bool unavailable) =>
@@ -38,6 +39,32 @@ public sealed class DatabaseUnavailableTests
     {
         // As Npgsql throws it when a cancellation token fires during a command (Ctrl-C in an operator verb).
         Assert.False(DatabaseUnavailable.Is(new OperationCanceledException("Query was cancelled", new PostgresException("canceling statement due to user request", "ERROR", "ERROR", "57014"))));
+    }
+
+    [Fact]
+    public void ABackgroundPassFailingForAnOutage_IsOneLineWithItsReason_AnyOtherFailureCarriesItsStackTrace()
+    {
+        // The pruner and the key-usage recorder fail every pass while the database is away: a trace each time buried the log.
+        var logger = new RecordingLogger();
+        DatabaseUnavailable.LogFailedPass(logger, new InvalidOperationException("wrapped", new NpgsqlException("connection refused")), "Could not prune");
+        DatabaseUnavailable.LogFailedPass(logger, new InvalidOperationException("a bug"), "Could not prune");
+        Assert.Equal(2, logger.Lines.Count);
+        Assert.All(logger.Lines, line => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, line.Level));
+        Assert.Null(logger.Lines[0].Exception);
+        Assert.Equal("Could not prune (NpgsqlException: connection refused)", logger.Lines[0].Text);
+        Assert.IsType<InvalidOperationException>(logger.Lines[1].Exception);
+    }
+
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<(Microsoft.Extensions.Logging.LogLevel Level, string Text, Exception? Exception)> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add((logLevel, formatter(state, exception), exception));
     }
 
     [Fact]

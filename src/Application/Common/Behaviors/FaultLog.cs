@@ -27,18 +27,31 @@ public static class FaultLog
         var innermost = exception.GetBaseException();
         var kind = $"{exception.GetType().FullName}|{innermost.GetType().FullName}|{innermost.TargetSite?.DeclaringType?.FullName}.{innermost.TargetSite?.Name}|{innermost.Message}";
         var now = Environment.TickCount64;
-        if (StackLoggedAt.TryGetValue(kind, out var last) && now - last < (long)StackEvery.TotalMilliseconds)
-        {
-            return false;
-        }
-
         if (StackLoggedAt.Count >= 1000)
         {
             StackLoggedAt.Clear(); // bounded: kinds whose message varies would otherwise pile up
         }
 
-        StackLoggedAt[kind] = now;
-        return true;
+        // Claimed atomically: two faults of one kind at once both logged the trace when it was read, then set (a probe: two
+        // identical 57P01 traces 30 ms apart).
+        while (true)
+        {
+            if (!StackLoggedAt.TryGetValue(kind, out var last))
+            {
+                if (StackLoggedAt.TryAdd(kind, now))
+                {
+                    return true;
+                }
+            }
+            else if (now - last < (long)StackEvery.TotalMilliseconds)
+            {
+                return false;
+            }
+            else if (StackLoggedAt.TryUpdate(kind, now, last))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>What a repeat's line says instead of the stack trace: the innermost exception's message.</summary>
