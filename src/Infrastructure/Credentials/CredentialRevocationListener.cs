@@ -75,6 +75,7 @@ internal sealed class CredentialRevocationListener(
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromSeconds(1);
+        var disconnected = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -127,6 +128,13 @@ internal sealed class CredentialRevocationListener(
                 }
 
                 cache.ListenerConnected();
+                if (disconnected)
+                {
+                    // The last line an operator saw was "retrying in …" (a probe): say it is back, and what that cost.
+                    logger.LogInformation("Credential revocation listener reconnected; credentials are read from the database again until cached anew");
+                    disconnected = false;
+                }
+
                 delay = TimeSpan.FromSeconds(1);
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -149,6 +157,7 @@ internal sealed class CredentialRevocationListener(
             catch (Exception ex)
             {
                 cache.ListenerDisconnected();
+                disconnected = true;
                 logger.LogWarning("Credential revocation listener disconnected ({Error}); retrying in {Delay}", ex.GetType().Name, delay);
                 try
                 {

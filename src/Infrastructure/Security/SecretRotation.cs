@@ -110,7 +110,7 @@ public sealed class SecretRotation(
             .ToListAsync(cancellationToken);
         foreach (var row in batch)
         {
-            var rewritten = protector.Protect(protector.Unprotect(row.Secret));
+            var rewritten = Reencrypt(row.Secret, $"the secret of key {row.Id}");
             await db.Database.ExecuteSqlInterpolatedAsync(
                 $"UPDATE api_keys SET protected_secret = {rewritten} WHERE id = {row.Id}", cancellationToken);
         }
@@ -127,7 +127,7 @@ public sealed class SecretRotation(
             .ToListAsync(cancellationToken);
         foreach (var row in batch)
         {
-            var rewritten = protector.Protect(protector.Unprotect(row.Body));
+            var rewritten = Reencrypt(row.Body, $"a stored answer of an idempotent request by credential {row.Scope}");
             await db.Database.ExecuteSqlInterpolatedAsync(
                 $"UPDATE idempotency_records SET protected_body = {rewritten} WHERE scope = {row.Scope} AND key = {row.Key}", cancellationToken);
         }
@@ -161,6 +161,22 @@ public sealed class SecretRotation(
         }
 
         return transaction;
+    }
+
+    /// <summary>
+    /// The secret under the current master key; one no configured key decrypts is named (which key, whose answer), so that
+    /// the run's refusal says what is left behind and under which credential (it said only "a stored secret").
+    /// </summary>
+    private byte[] Reencrypt(byte[] secret, string what)
+    {
+        try
+        {
+            return protector.Protect(protector.Unprotect(secret));
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new System.Security.Cryptography.CryptographicException($"{e.Message.TrimEnd('.')}: {what}.", e);
+        }
     }
 
     private sealed record StoredSecret(string Id, byte[] Secret);

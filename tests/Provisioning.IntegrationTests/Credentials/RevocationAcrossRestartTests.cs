@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -23,7 +24,9 @@ public sealed class RevocationAcrossRestartTests(ServiceFixture service)
         public ValueTask DisposeAsync() => Factory.DisposeAsync();
     }
 
-    private static Instance Start(string connectionString) => new(new ConfiguredServiceFactory(connectionString, ServiceFixture.RootKeySettings(rateLimited: false)));
+    private static Instance Start(string connectionString, CollectingLoggerProvider? logs = null) => new(new ConfiguredServiceFactory(
+        connectionString, ServiceFixture.RootKeySettings(rateLimited: false),
+        services: logs is null ? null : s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs)));
 
     /// <summary>Sends until the answer is not 503 (connections cut by the restart fail once each); returns it.</summary>
     private static async Task<HttpStatusCode> SendPastRestartAsync(Func<Task<HttpResponseMessage>> send, List<HttpStatusCode>? seen = null)
@@ -49,7 +52,8 @@ public sealed class RevocationAcrossRestartTests(ServiceFixture service)
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;
         await using var one = Start(viaProxy);
-        await using var two = Start(viaProxy);
+        var logsOfTwo = new CollectingLoggerProvider();
+        await using var two = Start(viaProxy, logsOfTwo);
         using var rootOnOne = one.As(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         using var rootOnTwo = two.As(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
 
@@ -92,6 +96,19 @@ public sealed class RevocationAcrossRestartTests(ServiceFixture service)
 
         // And instance two still works for keys that live.
         Assert.Equal(HttpStatusCode.OK, await SendPastRestartAsync(() => rootOnTwo.GetAsync("/v2/apps")));
+
+        // Its log says the listener went, and that it came back (the last line an operator saw was "retrying in …").
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!logsOfTwo.Lines.Any(line => line.Contains("Credential revocation listener reconnected", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var lines = logsOfTwo.Lines.ToList();
+        var lost = lines.FindIndex(line => line.Contains("Credential revocation listener disconnected", StringComparison.Ordinal));
+        Assert.True(lost >= 0, "no line says the listener disconnected");
+        Assert.True(lines.FindIndex(lost, line => line.Contains("Credential revocation listener reconnected", StringComparison.Ordinal)) > lost,
+            "no line after the disconnection says the listener is back");
     }
 
     [Fact]

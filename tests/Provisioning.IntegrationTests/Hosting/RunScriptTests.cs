@@ -19,6 +19,30 @@ public sealed class RunScriptTests
     private const string RelocatedClusters = "/var/lib/provisioning";
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(5);
 
+    [Theory]
+    [InlineData("tenants")]
+    [InlineData("rotate-secrets", "--batch-size", "100")]
+    public async Task AnOperatorVerb_IsAnsweredWithHowToRunIt_BeforeAnythingStarts(params string[] args)
+    {
+        // scripts/run always adds --urls, which the verbs refuse: an operator read System.CommandLine's "Unrecognized command
+        // or argument '--urls'" after lines about the service's URL (a probe).
+        var home = Directory.CreateTempSubdirectory("provisioning-run-");
+        try
+        {
+            var clone = NewClone(home.FullName, "verb", []);
+            var result = await RunScriptAsync(clone, args);
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Equal("", result.StandardOutput);
+            Assert.Contains($"run the verb '{args[0]}' with the clone's configuration instead", result.StandardError);
+            Assert.Contains($"Provisioning.WebApi.dll {string.Join(' ', args)}", result.StandardError);
+            Assert.False(Directory.Exists(Path.Combine(clone, ".data")), "nothing is prepared for a verb");
+        }
+        finally
+        {
+            DeleteFolder(home.FullName);
+        }
+    }
+
     [Fact]
     public async Task DbOnly_PreparesAReachableDatabase_TwoClonesGetDifferentPorts_AndAClonesPortIsReused()
     {

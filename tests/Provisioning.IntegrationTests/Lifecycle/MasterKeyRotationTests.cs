@@ -221,6 +221,38 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ASecretAStragglerWroteUnderTheRetiredKey_IsNamedByTheNextRun_AndMovedOnceTheOldKeyIsGiven()
+    {
+        // operations.md promised that a second rotate-secrets with the new key alone "refuses and names them"; it said "a
+        // stored secret cannot be decrypted" and nothing more (an operator's probe): the operator could not tell which key.
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
+        await using var straggler = Start(database, oldKey, newKey);
+        using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
+        await using (var rotated = Start(database, newKey, oldKey))
+        {
+            await using var scope = rotated.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+        }
+
+        // Until the load balancer drops it, the straggler still serves, and writes under the retired key.
+        var created = (await stragglerRoot.PostJsonAsync("/v2/keys", new { displayName = "late" }, HttpStatusCode.Created))["key"]!;
+        var written = (string)created["id"]!;
+
+        var refused = await RunProcessAsync(database, newKey, [], "rotate-secrets");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains($"(No configured master key decrypts this secret: the secret of key {written})", refused.Error);
+        Assert.Contains("list the master key it was encrypted with among the previous keys", refused.Error);
+
+        Assert.Equal(0, (await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets")).Exit);
+        await using var after = Start(database, newKey);
+        using var late = As(after, written, (string)created["secret"]!);
+        Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
     public async Task AFinishedRotation_RetiresEveryKeySecretsWereUnder_AnAbandonedTargetToo_AndAnEmptiedCheckRecordsNoRetiredKey()
     {
         var database = await NewDatabaseAsync();
