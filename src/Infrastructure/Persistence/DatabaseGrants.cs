@@ -3,40 +3,48 @@ using Microsoft.EntityFrameworkCore;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// The rights the service's database role needs: to read and write every table of its schema, and to use its sequences
-/// (the audit events' order). A role with fewer (a
-/// read-only user given by mistake, a grant forgotten on a table) started, said ready, and every change answered 500 with a
-/// stack trace (an operator's probe). The start refuses such a role and <c>/readyz</c> is 503 while one lacks a right,
-/// each naming the tables; a statement refused for a right (42501) answers 503 like an outage (<see cref="DatabaseUnavailable"/>).
+/// The rights the service's database role needs: to read and write each of the service's tables and to use its sequence
+/// (the audit events' order). A role with fewer (a read-only user given by mistake, a grant forgotten on a table) started,
+/// said ready, and every change answered 500 with a stack trace (an operator's probe). The start refuses such a role and
+/// <c>/readyz</c> is 503 while one lacks a right, each naming the relations; a statement refused for a right (42501)
+/// answers 503 like an outage (<see cref="DatabaseUnavailable"/>). Only the service's own relations are checked, found as
+/// its statements find them (through <c>search_path</c>): a table someone else keeps in the same schema is none of its
+/// business (checking the whole schema made one stray table take every instance out of service; a review).
 /// </summary>
 public static class DatabaseGrants
 {
     /// <summary>
-    /// The tables of the current schema the role cannot read and write, and the sequences it cannot use, by name ("" when none). (One right per call:
-    /// <c>has_table_privilege</c> given a list is true when the role holds any of them.)
+    /// What the service's own SQL reads and writes beside the model's tables (the migrations make them with hand-written SQL).
+    /// </summary>
+    private static readonly string[] OutsideTheModel = ["master_key_check", "retired_master_keys", "tenant_app_counts", "audit_event_order"];
+
+    /// <summary>
+    /// The relations given as {0} that the role cannot see, read and write (a table) or use (a sequence), by name, "" when
+    /// none. A relation that does not resolve is named too: its schema is not on the role's path, or it cannot use the
+    /// schema (pending migrations, which would also leave one missing, are checked before). One right per call:
+    /// <c>has_table_privilege</c> given a list is true when the role holds any of them.
     /// </summary>
     private static readonly string MissingSql = """
-        SELECT coalesce(string_agg(c.relname, ', ' ORDER BY c.relname), '') AS "Value"
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = current_schema()
-          AND CASE c.relkind
-                WHEN 'S' THEN NOT has_sequence_privilege(c.oid, 'USAGE')
-                WHEN 'r' THEN NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
-                                   AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
-                WHEN 'p' THEN NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
-                                   AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
-                ELSE false
+        SELECT coalesce(string_agg(r.name, ', ' ORDER BY r.name), '') AS "Value"
+        FROM unnest({0}::text[]) AS r(name)
+        LEFT JOIN pg_class c ON c.oid = to_regclass(quote_ident(r.name))
+        WHERE c.oid IS NULL
+           OR CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'USAGE')
+                   ELSE NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
+                             AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
               END
         """;
 
-    /// <summary>A sentence naming the tables the role lacks a right on, or null when it has them all.</summary>
+    /// <summary>A sentence naming the relations the role lacks a right on, or null when it has them all.</summary>
     public static async Task<string?> MissingAsync(ProvisioningDbContext db, CancellationToken cancellationToken)
     {
-        var tables = await db.Database.SqlQueryRaw<string>(MissingSql).SingleAsync(cancellationToken);
-        return tables.Length == 0
-            ? null
-            : $"The database role of ConnectionStrings:Provisioning lacks a right it needs on {tables} (SELECT, INSERT, UPDATE " +
-              "and DELETE on tables, USAGE on sequences): grant them, or connect as the role that owns the tables " +
-              "(docs/operations.md, \"The database role\").";
+        string[] relations = [.. db.Model.GetEntityTypes().Select(e => e.GetTableName()).OfType<string>().Distinct(), .. OutsideTheModel];
+        var missing = await db.Database.SqlQueryRaw<string>(MissingSql, [relations]).SingleAsync(cancellationToken); // one parameter, the array
+        return missing.Length == 0 ? null : Sentence($"on {missing} (SELECT, INSERT, UPDATE and DELETE on tables, USAGE on sequences)");
     }
+
+    /// <summary>What a role lacking a right is told, at start and on <c>/readyz</c>: <paramref name="what"/>, then what to do.</summary>
+    public static string Sentence(string what) =>
+        $"The database role of ConnectionStrings:Provisioning lacks a right it needs {what}: grant it, or connect as the role " +
+        "that owns the tables (docs/operations.md, \"The database role\").";
 }

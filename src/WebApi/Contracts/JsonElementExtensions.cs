@@ -32,6 +32,6 @@ public static class JsonElementExtensions
         JsonValueKind.Undefined => Optional<int?>.Absent,
         JsonValueKind.Null => Optional<int?>.Of(null),
         JsonValueKind.Number when WholeNumberConverter.TryRead(element, out var value) => Optional<int?>.Of(value),
-        _ => throw new RequestValidationException(field, $"{field} must be a whole number, at most {int.MaxValue}, or null."),
+        _ => throw new RequestValidationException(field, $"{field} {WholeNumberConverter.Rule.TrimEnd('.')}, or null."),
     };
 }

@@ -45,6 +45,12 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
                 ? HealthCheckResult.Unhealthy(refusal)
                 : HealthCheckResult.Healthy();
         }
+        catch (Exception ex) when (ex.GetBaseException() is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InsufficientPrivilege } refused)
+        {
+            // Before the outage's arm, which counts a missing right in (a request answers 503 for it): here it is no outage
+            // (the migrations' history table, read before the rights are checked; a review).
+            return HealthCheckResult.Unhealthy(DatabaseGrants.Sentence($"({refused.MessageText})"));
+        }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
             // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).

@@ -167,10 +167,11 @@ public static class OpenApiSetup
                     // the type is first met as a field with a converter, above: app settings, which required all nine.)
                     schema.Required?.Clear();
 
-                    // A request that clears a field with a null (a tenant's logoUrl, maxApps, maxTenants) stays open here,
-                    // though the service refuses a field it does not have: NSwag's C# client leaves a null property out,
-                    // and its AdditionalProperties ({"maxApps": null}: no budget) is the one way it has to send one.
-                    if (type.GetProperties().Any(p => p.IsDefined(typeof(NullableValueAttribute), inherit: false)))
+                    // A request with a field a null clears (bound as JsonElement: a tenant's logoUrl, maxApps, maxTenants, an
+                    // app's metadata) stays open here, though the service refuses a field it does not have: NSwag's C# client
+                    // leaves a null property out, and its AdditionalProperties ({"maxApps": null}: no budget; {"metadata":
+                    // null}: none) is the one way it has to send one (a review: app bodies, closed, lost it).
+                    if (type.GetProperties().Any(p => p.PropertyType == typeof(JsonElement)))
                     {
                         schema.AdditionalPropertiesAllowed = true;
                         schema.AdditionalProperties = null;

@@ -68,8 +68,7 @@ public static class StartupChecks
             $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
         // Before the database's arm, which counts a missing right in (a request answers 503 for it): here it is no outage.
         _ when Innermost(ex) is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e =>
-            $"The database role of ConnectionStrings:Provisioning ({Where(configuration)}) lacks a right: {e.MessageText}. " +
-            "Grant it, or connect as the role that owns the tables (docs/operations.md, \"The database role\").",
+            DatabaseGrants.Sentence($"({Where(configuration)}; {e.MessageText})"),
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}.",
         _ => null,

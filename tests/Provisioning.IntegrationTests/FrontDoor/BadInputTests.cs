@@ -274,6 +274,9 @@ public sealed class BadInputTests(ServiceFixture service)
     [Theory]
     [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":1.5}""", "contacts must be a whole number, at most 2147483647.")]
     [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":2147483648}""", "contacts must be a whole number, at most 2147483647.")]
+    // Read exactly, digit by digit: through a decimal these were rounded to 0 and 1 and taken (a review).
+    [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":1e-400}""", "contacts must be a whole number, at most 2147483647.")]
+    [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":0.99999999999999999999999999999}""", "contacts must be a whole number, at most 2147483647.")]
     [InlineData("POST /v2/tenants", """{"name":"X","key":"{key}","contacts":"100"}""", "contacts must be a whole number, at most 2147483647.")]
     [InlineData("PATCH /v2/tenants/{child}", """{"maxApps":2.5}""", "maxApps must be a whole number, at most 2147483647, or null.")]
     [InlineData("PATCH /v2/tenants/{child}", """{"contacts":1e10}""", "contacts must be a whole number, at most 2147483647.")]

@@ -22,6 +22,7 @@ public sealed class RunScriptTests
     [Theory]
     [InlineData("tenants")]
     [InlineData("rotate-secrets", "--batch-size", "100")]
+    [InlineData("create-account-key", "--tenant", "root", "--name", "Ops team")]
     public async Task AnOperatorVerb_IsAnsweredWithHowToRunIt_BeforeAnythingStarts(params string[] args)
     {
         // scripts/run always adds --urls, which the verbs refuse: an operator read System.CommandLine's "Unrecognized command
@@ -34,7 +35,8 @@ public sealed class RunScriptTests
             Assert.True(result.ExitCode == 2, result.ToString());
             Assert.Equal("", result.StandardOutput);
             Assert.Contains($"run the verb '{args[0]}' with the clone's configuration instead", result.StandardError);
-            Assert.Contains($"Provisioning.WebApi.dll {string.Join(' ', args)}", result.StandardError);
+            // Quoted as the shell needs it, so the line can be pasted ("Ops team" stays one argument).
+            Assert.Contains($"Provisioning.WebApi.dll {string.Join(' ', args.Select(a => a.Replace(" ", "\\ ", StringComparison.Ordinal)))}", result.StandardError);
             Assert.False(Directory.Exists(Path.Combine(clone, ".data")), "nothing is prepared for a verb");
         }
         finally

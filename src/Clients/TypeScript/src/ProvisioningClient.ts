@@ -6665,6 +6665,8 @@ export interface CreateAppRequest {
     displayName?: string | undefined;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
+
+    [key: string]: any;
 }
 
 /** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). Any other field is a 400 naming it. */
@@ -6912,6 +6914,8 @@ export interface UpdateAppRequest {
     displayName?: string;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
+
+    [key: string]: any;
 }
 
 /** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other fields have no null (400). Any other field is a 400 naming it. */
@@ -6950,6 +6954,8 @@ export interface V1AppRequest {
     name?: string;
     settings?: AppSettingsRequest;
     metadata?: any | undefined;
+
+    [key: string]: any;
 }
 
 export interface V1AppResponse {
