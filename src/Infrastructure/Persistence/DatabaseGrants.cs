@@ -19,17 +19,16 @@ public static class DatabaseGrants
     private static readonly string[] OutsideTheModel = ["master_key_check", "retired_master_keys", "tenant_app_counts", "audit_event_order"];
 
     /// <summary>
-    /// The relations given as {0} that the role cannot see, read and write (a table) or use (a sequence), by name, "" when
-    /// none. A relation that does not resolve is named too: its schema is not on the role's path, or it cannot use the
-    /// schema (pending migrations, which would also leave one missing, are checked before). One right per call:
+    /// The relations given as {0} that the role cannot read and write (a table) or use (a sequence), by name, "" when none.
+    /// One that does not resolve is not named here (a table renamed or dropped by hand, or a schema the role cannot use, is
+    /// no missing right on it: the statement that needs it then says so, 42P01). One right per call:
     /// <c>has_table_privilege</c> given a list is true when the role holds any of them.
     /// </summary>
     private static readonly string MissingSql = """
         SELECT coalesce(string_agg(r.name, ', ' ORDER BY r.name), '') AS "Value"
         FROM unnest({0}::text[]) AS r(name)
-        LEFT JOIN pg_class c ON c.oid = to_regclass(quote_ident(r.name))
-        WHERE c.oid IS NULL
-           OR CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'USAGE')
+        JOIN pg_class c ON c.oid = to_regclass(quote_ident(r.name))
+        WHERE CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'USAGE')
                    ELSE NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
                              AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
               END
