@@ -7,7 +7,7 @@ namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
 /// Ready when the database answers and takes writes, has no pending migrations, lets the service's role read and write
-/// every table (<see cref="DatabaseGrants"/>), and its secrets decrypt with the configured
+/// the service's tables (<see cref="DatabaseGrants"/>), and its secrets decrypt with the configured
 /// master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
 /// secrets under it).
 /// </summary>

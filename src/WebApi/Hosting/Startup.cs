@@ -42,7 +42,7 @@ public static class Startup
         }
     }
 
-    /// <summary>Refuses a database role that cannot read and write every table (<see cref="DatabaseGrants"/>).</summary>
+    /// <summary>Refuses a database role that cannot read and write the service's tables (<see cref="DatabaseGrants"/>).</summary>
     public static async Task CheckGrantsAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();

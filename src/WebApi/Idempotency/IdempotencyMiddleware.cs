@@ -175,14 +175,6 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     }
 
     /// <summary>
-    /// For a request refused as sent (kept by no one): whether its key has answered a request before. The refusal may come
-    /// before the claim reached the database (most 400s are found before any statement is sent), so the claim could not
-    /// say. The same request's retry gets that answer, not a refusal a new request would meet now (an <c>expiresAt</c>
-    /// that was in the future when the key was made and is past when the retry comes); a different request 422; while a
-    /// request holds the key uncommitted, 409 as for any request sent then (it may yet answer this one). Else (nothing
-    /// stored, no one holding it) the refusal stands: <see cref="IdempotencyClaim.Run"/>, the buffer as it is.
-    /// </summary>
-    /// <summary>
     /// The stored answer of a key the database found taken: nothing stored is "still running" (409) even when its holder
     /// has gone since the claim was refused — the client retries.
     /// </summary>
@@ -193,6 +185,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         return (claim == IdempotencyClaim.Run ? IdempotencyClaim.InProgress : claim, stored);
     }
 
+    /// <summary>
+    /// For a request refused as sent (kept by no one): whether its key has answered a request before. The refusal may come
+    /// before the claim reached the database (most 400s are found before any statement is sent), so the claim could not
+    /// say. The same request's retry gets that answer, not a refusal a new request would meet now (an <c>expiresAt</c>
+    /// that was in the future when the key was made and is past when the retry comes); a different request 422; while a
+    /// request holds the key uncommitted, 409 as for any request sent then (it may yet answer this one). Else (nothing
+    /// stored, no one holding it) the refusal stands: <see cref="IdempotencyClaim.Run"/>, the buffer as it is.
+    /// </summary>
     private static async Task<IdempotencyClaim> AnsweredBeforeAsync(
         HttpContext context, MemoryStream buffer, IIdempotencyStore store, IdempotentRequest request, Action<StoredAnswer?> found)
     {
