@@ -148,6 +148,12 @@ public static class OperatorCommands
         {
             await using var scope = services.CreateAsyncScope();
             var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(), ct);
+            if (rows.Count == 0)
+            {
+                Console.Error.WriteLine("Provisioning: there are no tenants yet; the root tenant is created when the service first starts.");
+                return 0;
+            }
+
             foreach (var row in rows)
             {
                 var budgets = $"apps {row.AppCount}{(row.MaxApps is { } a ? $" (subtree budget {a})" : string.Empty)}" +
@@ -178,7 +184,9 @@ public static class OperatorCommands
     {
         try
         {
-            await using var app = Program.CreateApp([]);
+            // A verb's standard output is its answer (a key, the tree) for the operator or a script to read; the service's
+            // log lines (migrations applied, a warning about a setting) go to standard error, whatever their level.
+            await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}"]);
             return await StartupChecksRunAsync(app, () => verb(app.Services));
         }
         catch (StartupException e)

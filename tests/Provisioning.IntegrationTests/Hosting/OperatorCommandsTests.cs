@@ -96,7 +96,17 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
         };
 
-        Assert.Equal(0, (await RunAsync(environment, "migrate")).ExitCode);
+        // Standard output is the verb's answer alone; the service's log lines (the migrations applied) go to standard error.
+        var (migrated, migrateOutput, migrateLog) = await RunAsync(environment, "migrate");
+        Assert.Equal(0, migrated);
+        Assert.Equal("The database is migrated.", migrateOutput.Trim());
+        Assert.Contains("Applying", migrateLog);
+
+        // No root yet: the tree says so on standard error, and prints nothing a script would take for a tenant.
+        var (emptyTree, emptyOutput, emptyNote) = await RunAsync(environment, "tenants");
+        Assert.Equal(0, emptyTree);
+        Assert.Equal(string.Empty, emptyOutput.Trim());
+        Assert.Contains("no tenants yet", emptyNote);
 
         // No root yet (the service was never started): 'root' is not found, said in one line.
         var (noRoot, _, notFound) = await RunAsync(environment, "create-account-key", "--tenant", "root");
@@ -114,6 +124,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
 
             var (exit, output, _) = await RunAsync(environment, "create-account-key", "--tenant", "root");
             Assert.Equal(0, exit);
+            Assert.Equal(4, output.Trim().Split('\n').Length); // tenantId, keyId, secret and "shown only now": no log line among them
             var keyId = KeyIdLine().Match(output).Groups[1].Value;
             var secret = SecretLine().Match(output).Groups[1].Value;
             using var recovered = factory.CreateClient();
