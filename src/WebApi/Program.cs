@@ -56,6 +56,11 @@ app.UseStatusCodePages(context =>
     var status = context.HttpContext.Response.StatusCode;
     HeadRequests.NameHeadWhereGetIsAllowed(context.HttpContext.Response);
     var (code, title) = ErrorEnvelope.ForStatus(status);
+    if (status == StatusCodes.Status404NotFound && context.HttpContext.GetEndpoint() is null)
+    {
+        title = ErrorEnvelope.NoRoute; // not a missing record: a route of Sunshine's messaging API, or a typo in the path
+    }
+
     return ErrorEnvelope.WriteAsync(context.HttpContext, status, code, title);
 });
 if (publicUrls.HasTrustedProxies)

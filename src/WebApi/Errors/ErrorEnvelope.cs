@@ -93,6 +93,15 @@ public static class ErrorEnvelope
     public static Task WriteAsync(HttpContext context, int status, string code, string title) =>
         WriteAsync(context, status, [new ApiError(code, title)]);
 
+    /// <summary>
+    /// The 404 for a path no route of the service matches, told apart from a record that is not found (same code): an
+    /// integrator calling a route of Sunshine's messaging API, which this service does not implement, learns so.
+    /// </summary>
+    public const string NoRoute =
+        "No route of this service matches this path. It implements Sunshine Conversations' account provisioning (apps, app keys, " +
+        "account keys, service accounts), tenant provisioning and audit events; the messaging routes (users, conversations, " +
+        "integrations, webhooks) are not part of it. Its routes are listed in /openapi/v1.json.";
+
     /// <summary>The code and text for a status that carries no more specific error.</summary>
     public static (string Code, string Title) ForStatus(int status) => status switch
     {

@@ -211,6 +211,14 @@ public sealed class AuthenticationTests(ServiceFixture service)
     {
         var tenant = await service.NewTenantAsync();
         Http.AssertV2Error(await tenant.Client().GetJsonAsync("/v2/nothing-here", HttpStatusCode.NotFound), "not_found");
+
+        // A route of Sunshine's messaging API says it is not one of this service's, where a missing record says "Not found."
+        var app = await tenant.Client().CreateAppAsync("Routes");
+        var users = await tenant.Client().GetJsonAsync($"/v2/apps/{app}/users/someone", HttpStatusCode.NotFound);
+        Http.AssertV2Error(users, "not_found");
+        Assert.Contains("No route of this service matches this path", (string?)users["errors"]![0]!["title"]);
+        var missing = await tenant.Client().GetJsonAsync($"/v2/apps/{IdGenerator.NewId()}", HttpStatusCode.NotFound);
+        Assert.DoesNotContain("No route", (string?)missing["errors"]![0]!["title"]);
     }
 
     [Fact]

@@ -109,7 +109,9 @@ public sealed class V1CompatibilityTests(ServiceFixture service)
         Http.AssertV1Error(await client.PostJsonAsync("/v1.1/apps", Http.Json("{\"name\":"), HttpStatusCode.BadRequest), "bad_request");
         Http.AssertV1Error(await service.WithBasic(tenant.KeyId, "wrong").GetJsonAsync("/v1.1/apps", HttpStatusCode.Unauthorized), "unauthorized");
         Http.AssertV1Error(await client.GetJsonAsync($"/v1.1/serviceaccounts/{IdGenerator.NewId()}", HttpStatusCode.NotFound), "not_found");
-        Http.AssertV1Error(await client.GetJsonAsync("/v1.1/nothing", HttpStatusCode.NotFound), "not_found");
+        var webhooks = await client.GetJsonAsync("/v1.1/webhooks", HttpStatusCode.NotFound);
+        Http.AssertV1Error(webhooks, "not_found");
+        Assert.Contains("the messaging routes", (string?)webhooks["error"]!["description"]);
         Assert.Equal(2, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
     }
 
