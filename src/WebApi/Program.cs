@@ -220,6 +220,10 @@ public partial class Program
                 o.JsonSerializerOptions.Converters.Add(new WholeNumberConverter());
                 // {"displayName":"a","displayName":"b"} is a 400, not whichever came last.
                 o.JsonSerializerOptions.AllowDuplicateProperties = false;
+                // A field the body does not have is a 400 naming it, not dropped in silence (a misspelt setting, v1.1's "name"
+                // in a v2 PATCH): every request body, unless its type says otherwise (provisioning's, open to DailyStory-style
+                // clients, keeps what it does not read). The OpenAPI document's closed request schemas are read from this.
+                o.JsonSerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             })
             .ConfigureApiBehaviorOptions(o =>
             {

@@ -89,7 +89,7 @@ public static partial class ModelStateErrors
             return $"{field} must be a string.";
         }
 
-        // A body type that refuses fields it does not have ([JsonUnmappedMemberHandling(Disallow)]): "The JSON property 'x' could
+        // A field the body type does not have (UnmappedMemberHandling.Disallow, Program.cs): "The JSON property 'x' could
         // not be mapped to any .NET member contained in type …".
         if (entry.Errors.Any(e => e.ErrorMessage.Contains("could not be mapped to any .NET member", StringComparison.Ordinal)))
         {

@@ -167,6 +167,12 @@ public static class OpenApiSetup
                     // the type is first met as a field with a converter, above: app settings, which required all nine.)
                     schema.Required?.Clear();
 
+                    // Closed when the serializer that binds the body refuses a field the type does not have (Program.cs).
+                    if (RefusesUnknownFields(type, context.ApplicationServices))
+                    {
+                        schema.AdditionalPropertiesAllowed = false;
+                    }
+
                     // A request with a field a null clears (bound as JsonElement: a tenant's logoUrl, maxApps, maxTenants, an
                     // app's metadata) stays open here, though the service refuses a field it does not have: NSwag's C# client
                     // leaves a null property out, and its AdditionalProperties ({"maxApps": null}: no budget; {"metadata":
@@ -181,6 +187,19 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>
+    /// Whether MVC's JSON options (which bind request bodies) refuse a field <paramref name="type"/> does not have: the type's
+    /// own <c>[JsonUnmappedMemberHandling]</c> or else the options', and no <c>[JsonExtensionData]</c> member to keep it in.
+    /// </summary>
+    private static bool RefusesUnknownFields(Type type, IServiceProvider services)
+    {
+        var json = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Mvc.JsonOptions>>().Value.JsonSerializerOptions;
+        var info = json.GetTypeInfo(type);
+        return info.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object
+               && (info.UnmappedMemberHandling ?? json.UnmappedMemberHandling) == System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow
+               && !info.Properties.Any(p => p.IsExtensionData);
+    }
 
     private static bool IsRequest(Type type) =>
         type.Namespace?.StartsWith(typeof(Contracts.EmptyResponse).Namespace!, StringComparison.Ordinal) == true

@@ -3,7 +3,6 @@ using Provisioning.Domain.Apps;
 namespace Provisioning.WebApi.Contracts;
 
 /// <summary>App settings in a request: every field optional; absent fields keep their value (or default); none is null (400), and a setting the service does not have is a 400 naming it (settings.x).</summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record AppSettingsRequest(
     [property: NotNull("conversationRetentionSeconds")] int? ConversationRetentionSeconds,
     [property: NotNull("maskCreditCardNumbers")] bool? MaskCreditCardNumbers,

@@ -7,7 +7,6 @@ namespace Provisioning.WebApi.Contracts;
 /// displayName and settings have no null (400); any other field is a 400 naming it.
 /// </summary>
 // (Ignored, {"name":…} in a v2 PATCH, the v1.1 name, answered 200 and changed nothing: a probe.)
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateAppRequest(
     [property: NotNull("displayName")] string? DisplayName,
     [property: NotNull("settings")] AppSettingsRequest? Settings,

@@ -5,5 +5,4 @@ namespace Provisioning.WebApi.Contracts;
 /// ahead; absent or null: never). Any other field is a 400 naming it.
 /// </summary>
 // (Ignored, a misspelt expires_at made a key that never expires, answered 201.)
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateKeyRequest(string? DisplayName, DateTimeOffset? ExpiresAt);

@@ -5,7 +5,6 @@ namespace Provisioning.WebApi.Contracts;
 /// and a field this route would drop (<c>{"disabled":false,"expiresAt":…}</c>, a caller thinking the key now expires) is a
 /// 400 naming it.
 /// </summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record KeyStateRequest(bool? Disabled)
 {
     /// <summary>The flag, or a 400 naming <c>disabled</c> when it is missing.</summary>

@@ -2,5 +2,4 @@ namespace Provisioning.WebApi.Contracts;
 
 /// <summary>A body with only a display name (service accounts); any other field is a 400 naming it.</summary>
 // (Ignored, {"name":…} answered a rename with 200 and no change: a probe.)
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record DisplayNameRequest(string? DisplayName);

@@ -10,7 +10,6 @@ namespace Provisioning.WebApi.Contracts;
 /// fields have no null (400). Any other field is a 400 naming it.
 /// </summary>
 // (Ignored, logo_url — the create's DailyStory spelling — answered 200 with the logo unchanged: a probe.)
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateTenantRequest(
     [property: NotNull("name")] string? Name,
     [property: NullableValue(JsonSchemaType.String, "uri")] JsonElement LogoUrl,

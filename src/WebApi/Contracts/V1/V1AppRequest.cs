@@ -3,7 +3,6 @@ using System.Text.Json;
 namespace Provisioning.WebApi.Contracts.V1;
 
 /// <summary>A v1.1 app's body (create and <c>PUT</c>): name and settings have no null (400); any other field (displayName, or the _id and appToken of a read-modify-write) is a 400 naming it.</summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record V1AppRequest(
     [property: NotNull("name")] string? Name,
     [property: NotNull("settings")] AppSettingsRequest? Settings,

@@ -5,5 +5,4 @@ namespace Provisioning.WebApi.Contracts.V1;
 /// a 400 naming it (smooch-core sends <c>{name}</c> alone).
 /// </summary>
 // (Ignored, a misspelt expires_at made a key that never expires.)
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record V1CreateKeyRequest(string? Name, DateTimeOffset? ExpiresAt);
