@@ -19,7 +19,10 @@ namespace Provisioning.WebApi.Hosting;
 /// otherwise delete the tenant;</item>
 /// <item>a body whose Content-Type names a charset other than UTF-8 is 415 (the API reads UTF-8 JSON only); UTF-8 in
 /// any spelling (<c>"utf-8"</c> quoted, <c>utf8</c>) is written back as <c>charset=utf-8</c>, the one spelling the JSON
-/// reader takes.</item>
+/// reader takes;</item>
+/// <item>a body with a <c>Content-Encoding</c> other than <c>identity</c> is 415 with <c>Accept-Encoding: identity</c>
+/// (RFC 9110 §15.5.16, RFC 7694): the service does not decompress, and a gzip body was read as not JSON (400) while
+/// the header on a plain body was ignored (201).</item>
 /// </list>
 /// </summary>
 public sealed class RequestLimitsMiddleware(RequestDelegate next)
@@ -84,6 +87,14 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             // A body has one type: "application/json, text/plain" (or two header lines) was read as its first and let through.
             return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                 "Content-Type names one media type: the request body must be JSON (Content-Type: application/json).");
+        }
+
+        if (request.Headers.ContentEncoding is { Count: > 0 } coding && coding.Any(c => !string.Equals(c?.Trim(), "identity", StringComparison.OrdinalIgnoreCase))
+            && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+        {
+            context.Response.Headers.AcceptEncoding = "identity";
+            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                "The request body must not be compressed: send it without Content-Encoding (or with identity).");
         }
 
         if (request.ContentType is { } declaredType && NamesCharsetOtherThanUtf8(declaredType))

@@ -188,6 +188,45 @@ public sealed class HeadersAndLimitsTests(ServiceFixture service)
     }
 
     [Theory]
+    // The service does not decompress: a gzip body was a 400 "not valid JSON", the header on a plain body ignored (a probe: 201).
+    [InlineData("gzip", true)]
+    [InlineData("gzip", false)]
+    [InlineData("br", false)]
+    [InlineData("identity, gzip", false)]
+    public async Task ACompressedBody_Is415_NamingAcceptEncodingIdentity(string coding, bool compressed)
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var json = Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}""");
+        if (compressed)
+        {
+            using var buffer = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(json);
+            }
+
+            json = buffer.ToArray();
+        }
+
+        var content = new ByteArrayContent(json);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
+        content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
+        using var response = await client.PostAsync("/v2/apps", content);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("must not be compressed", Http.Titles(JsonNode.Parse(await response.Content.ReadAsStringAsync())!));
+        Assert.Equal("identity", string.Join(",", response.Headers.GetValues("Accept-Encoding")));
+        Assert.Equal(0, await service.QueryDbAsync(db => Task.FromResult(db.Apps.Count(a => a.TenantId == new Domain.Common.TenantId(tenant.TenantId)))));
+
+        // identity is no coding at all: the same body, plain, is created.
+        var plain = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"displayName":"Zürich"}"""));
+        plain.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
+        plain.Headers.TryAddWithoutValidation("Content-Encoding", "identity");
+        using var created = await client.PostAsync("/v2/apps", plain);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    [Theory]
     // A body has one type: a list was read as its first (a probe: 201, and a PATCH applied).
     [InlineData("application/json, text/plain")]
     [InlineData("text/plain, application/json")]
