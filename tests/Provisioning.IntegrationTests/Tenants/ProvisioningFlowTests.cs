@@ -77,6 +77,12 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         // Removing the child's own value lets the parent's show through again.
         await service.Client(child).PatchJsonAsync("/v2/tenants/self", Http.Json("""{"settings":{"email":{"fromName":null}}}"""));
         Assert.Equal("Parent", (string?)(await service.Client(grandchild).GetJsonAsync("/v2/tenants/self"))["tenant"]!["settings"]!["email"]!["fromName"]);
+
+        // At provisioning a null key or feature is as if not sent (provisioning.md): the child has none of its own to remove.
+        var withNulls = await account.ProvisionAsync(System.Text.Json.Nodes.JsonNode.Parse("""{"settings":{"email":{"fromName":null,"footer":"own"},"sms":null}}"""), "Nulls");
+        var nullsView = (await service.Client(withNulls).GetJsonAsync("/v2/tenants/self"))["tenant"]!;
+        Assert.Equal("""{"email":{"footer":"own"}}""", nullsView["ownSettings"]!.ToJsonString());
+        Assert.Equal("Parent", (string?)nullsView["settings"]!["email"]!["fromName"]);
     }
 
     [Fact]
