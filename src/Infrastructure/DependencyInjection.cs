@@ -81,6 +81,7 @@ public static class DependencyInjection
         services.AddSingleton(_ => new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration)));
         services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());
         services.AddScoped<SecretRotation>();
+        services.AddSingleton<IDatabaseFaults, DatabaseFaults>();
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
         services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section))

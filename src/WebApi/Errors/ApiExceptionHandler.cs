@@ -20,7 +20,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             // stopping): nobody to answer, nothing wrong here. It was logged as an unhandled exception at Error.
             BadHttpRequestException or OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
             BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
-            _ when DatabaseUnavailable.Is(exception) || TransientConflict.Is(exception) => (503, [Default(503)]),
+            _ when DatabaseFaults.Is(exception) => (503, [Default(503)]),
             _ => (500, [Default(500)]),
         };
 

@@ -100,7 +100,7 @@ public sealed class BehaviorTests
     public async Task UnhandledException_LogsFaultsOnce_AndRethrowsThemMarkedAsLogged()
     {
         var logger = new CountingLogger<UnhandledExceptionBehavior<GetAppQuery, string>>();
-        var behavior = new UnhandledExceptionBehavior<GetAppQuery, string>(logger);
+        var behavior = new UnhandledExceptionBehavior<GetAppQuery, string>(logger, new DatabaseFaultsOf<TimeoutException>());
         var fault = new InvalidOperationException("boom");
         var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => behavior.Handle(new GetAppQuery("x"),
             (_, _) => throw fault, CancellationToken.None).AsTask());
@@ -110,17 +110,37 @@ public sealed class BehaviorTests
 
         // An outer pipeline (a command that sent this query) does not log it again; an expected outcome is never logged.
         var outerLogger = new CountingLogger<UnhandledExceptionBehavior<CreateAppCommand, string>>();
-        var outer = new UnhandledExceptionBehavior<CreateAppCommand, string>(outerLogger);
+        var outer = new UnhandledExceptionBehavior<CreateAppCommand, string>(outerLogger, new DatabaseFaultsOf<TimeoutException>());
         await Assert.ThrowsAsync<InvalidOperationException>(() => outer.Handle(new CreateAppCommand("x"), (_, _) => throw fault, CancellationToken.None).AsTask());
         Assert.Equal(0, outerLogger.Errors);
         await Assert.ThrowsAsync<NotFoundException>(() => behavior.Handle(new GetAppQuery("x"),
             (_, _) => throw new NotFoundException("App"), CancellationToken.None).AsTask());
         Assert.Equal(1, logger.Errors);
+        Assert.StartsWith("Unhandled InvalidOperationException while handling GetAppQuery", logger.Messages.Single());
+    }
+
+    [Fact]
+    public async Task UnhandledException_SaysADatabaseFaultIsOne_NotUnhandled()
+    {
+        // A database that went away is answered 503 and passes: "Unhandled" sent operators after a defect (a probe).
+        var logger = new CountingLogger<UnhandledExceptionBehavior<CreateAppCommand, string>>();
+        var behavior = new UnhandledExceptionBehavior<CreateAppCommand, string>(logger, new DatabaseFaultsOf<TimeoutException>());
+        await Assert.ThrowsAsync<TimeoutException>(() => behavior.Handle(new CreateAppCommand("x"),
+            (_, _) => throw new TimeoutException("the database stopped answering"), CancellationToken.None).AsTask());
+        Assert.Equal(1, logger.Errors);
+        Assert.StartsWith("Database unavailable (TimeoutException) while handling CreateAppCommand", logger.Messages.Single());
+    }
+
+    private sealed class DatabaseFaultsOf<TFault> : IDatabaseFaults where TFault : Exception
+    {
+        public bool IsUnavailable(Exception exception) => exception is TFault;
     }
 
     private sealed class CountingLogger<T> : ILogger<T>
     {
         public int Errors { get; private set; }
+
+        public List<string> Messages { get; } = [];
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -131,6 +151,7 @@ public sealed class BehaviorTests
             if (logLevel >= LogLevel.Error)
             {
                 Errors++;
+                Messages.Add(formatter(state, exception));
             }
         }
     }

@@ -1,14 +1,18 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
+using Provisioning.Application.Common.Abstractions;
 using Provisioning.Domain.Common;
 
 namespace Provisioning.Application.Common.Behaviors;
 
 /// <summary>
 /// Logs faults (anything that is not an expected, typed outcome) with the message type, once, then lets them propagate
-/// marked as logged (<see cref="FaultLog"/>), so that whoever catches them further up does not log them again.
+/// marked as logged (<see cref="FaultLog"/>), so that whoever catches them further up does not log them again. The
+/// database's faults (<see cref="IDatabaseFaults"/>: an outage, answered 503) are said to be that, not "unhandled": an
+/// operator searching the log for the service's defects at 3 a.m. is not sent after a database restart.
 /// </summary>
-public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<UnhandledExceptionBehavior<TMessage, TResponse>> logger)
+public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(
+    ILogger<UnhandledExceptionBehavior<TMessage, TResponse>> logger, IDatabaseFaults databaseFaults)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
@@ -20,13 +24,14 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<Unha
         }
         catch (Exception ex) when (!IsExpected(ex) && !cancellationToken.IsCancellationRequested && !FaultLog.IsLogged(ex))
         {
+            var ofTheDatabase = databaseFaults.IsUnavailable(ex);
             if (FaultLog.WantsStackTrace(ex))
             {
-                logger.LogError(ex, "Unhandled {ExceptionType} while handling {MessageType}", ex.GetType().Name, typeof(TMessage).Name);
+                logger.LogError(ex, ofTheDatabase ? DatabaseFault : Unhandled, ex.GetType().Name, typeof(TMessage).Name);
             }
             else
             {
-                logger.LogError("Unhandled {ExceptionType} while handling {MessageType} ({Reason}; its stack trace is in the first such line this minute)",
+                logger.LogError((ofTheDatabase ? DatabaseFault : Unhandled) + " ({Reason}; its stack trace is in the first such line this minute)",
                     ex.GetType().Name, typeof(TMessage).Name, FaultLog.Reason(ex));
             }
 
@@ -34,6 +39,9 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(ILogger<Unha
             throw;
         }
     }
+
+    private const string Unhandled = "Unhandled {ExceptionType} while handling {MessageType}";
+    private const string DatabaseFault = "Database unavailable ({ExceptionType}) while handling {MessageType}";
 
     private static bool IsExpected(Exception ex) => ex is ExpectedException;
 }
