@@ -28,10 +28,12 @@ public sealed class DeleteAccountKeyCommandHandler(
     {
         var tenant = callerContext.Caller.TenantId;
         var accountKeys = db.ApiKeys.Where(k => k.TenantId == tenant && k.Kind == KeyKind.Account);
-        var key = await accountKeys.GetKeyAsync(command.KeyId, KeyKind.Account, cancellationToken);
 
-        // Two concurrent deletions must not remove the last two keys: count under the tenant lock.
+        // Two concurrent deletions must not remove the last two keys: count under the tenant lock. The key is read after it
+        // is taken, and its row locked and read again: read before, a key enabled meanwhile (enabling takes no tenant lock)
+        // was still seen disabled, deleted without the check, after another delete had counted it as the standby.
         await locks.LockAsync(tenant, cancellationToken);
+        var key = await db.GetKeyForChangeAsync(accountKeys, command.KeyId, KeyKind.Account, cancellationToken);
         var now = clock.GetUtcNow();
         key.EnsureMayStopWorking(await accountKeys.CountOtherLastingAsync(key, now, cancellationToken), now);
 
