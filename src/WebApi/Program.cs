@@ -137,6 +137,18 @@ public partial class Program
     public static bool GeneratingOpenApiDocument =>
         System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
 
+    /// <summary>
+    /// Where the service listens when nothing says (no <c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c> or
+    /// Kestrel endpoints): what README, the <c>healthcheck</c> verb and the container say, not ASP.NET Core's localhost:5000.
+    /// </summary>
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    private static bool ListensWhereNothingSays(IConfiguration configuration) =>
+        string.IsNullOrEmpty(configuration[Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey])
+        && string.IsNullOrEmpty(configuration[Microsoft.AspNetCore.Hosting.WebHostDefaults.HttpPortsKey])
+        && string.IsNullOrEmpty(configuration[Microsoft.AspNetCore.Hosting.WebHostDefaults.HttpsPortsKey])
+        && !configuration.GetSection("Kestrel:Endpoints").Exists();
+
     /// <summary>The service with all its configuration and services, built but not started (the API and the operator verbs share it).</summary>
     public static WebApplication CreateApp(string[] args)
     {
@@ -145,6 +157,10 @@ public partial class Program
 
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);
+        if (ListensWhereNothingSays(builder.Configuration))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
 
         builder.Services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.Section));
         builder.Services.AddSingleton<IValidateOptions<BootstrapOptions>, BootstrapOptionsValidation>();

@@ -58,7 +58,7 @@ public static class OperatorCommands
         var url = new Argument<string>("url")
         {
             Description = "The readiness URL to probe.",
-            DefaultValueFactory = _ => "http://127.0.0.1:8080/readyz",
+            DefaultValueFactory = _ => Program.DefaultUrl + "/readyz",
         };
         var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url };
         healthcheck.SetAction((parse, _) => HealthCheckCommand.ProbeAsync(parse.GetValue(url)!));

@@ -144,7 +144,9 @@ public static class Startup
             catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
             {
                 // Not ours to repair (edited by hand, or no longer readable): the URL is a convenience, the server runs.
-                logger.LogWarning("Provisioning:Bootstrap:RootKeyFile {File} was not updated with the URL: {Reason}", file, e.Message);
+                // A JSON error's message can quote the character it stopped at, and the file holds the root secret: its position only.
+                var reason = e is JsonException json ? $"not valid JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1})" : e.Message;
+                logger.LogWarning("Provisioning:Bootstrap:RootKeyFile {File} was not updated with the URL: {Reason}", file, reason);
             }
         }
 
@@ -179,7 +181,7 @@ public static class Startup
 
         var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                       ?? app.Urls.FirstOrDefault()
-                      ?? "http://127.0.0.1:8080";
+                      ?? Program.DefaultUrl;
         return address.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
             .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
             .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)

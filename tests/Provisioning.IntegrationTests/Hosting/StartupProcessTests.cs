@@ -193,6 +193,32 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task WithoutUrls_ItListensOnTheDefaultTheReadmeAndTheHealthcheckVerbName()
+    {
+        // Published and started without --urls it listened on ASP.NET Core's localhost:5000, where nothing looks (README,
+        // the healthcheck verb's default and the root key file's URL say http://127.0.0.1:8080; a review). Seen through the
+        // port held here: the start names it. (Held by someone else already: the same refusal.)
+        using var held = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 8080);
+        try
+        {
+            held.Start();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+        }
+
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = await service.Postgres.CreateDatabaseAsync("process_" + Guid.NewGuid().ToString("N")[..8]),
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+        await using var process = ServiceProcess.Start(environment);
+        var exitCode = await process.WaitForExitAsync(ExitTimeout);
+        Assert.True(exitCode == 1, $"exit code {exitCode}; stderr: {process.StandardError}");
+        Assert.Contains($"Failed to bind to address {Program.DefaultUrl}: address already in use", process.StandardError);
+    }
+
+    [Fact]
     public async Task ARootKeyFileThatCannotBeWritten_IsAWarning_AndTheKeyIsPrinted_NotACrash()
     {
         // A folder that is a file: no user, root included, can write there (a read-only disk or a folder of another user
