@@ -37,7 +37,7 @@ public static class RateLimiting
             throw new StartupException($"{RateLimitOptions.Section}:PermitsPerMinute must be 0 (no limit) or more; it is {permits}.");
         }
 
-        services.AddSingleton(new FailedAttempts(permits));
+        services.AddSingleton(_ => new FailedAttempts(permits)); // made by the container, so disposed by it (its limiters, its cache)
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
