@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Provisioning.Infrastructure.Persistence;
+using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
@@ -7,7 +7,7 @@ using Provisioning.Domain.Common;
 namespace Provisioning.WebApi.Errors;
 
 /// <summary>The one place where exceptions become HTTP errors. Controllers hold no try/catch.</summary>
-public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDatabaseFaults databaseFaults) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -20,7 +20,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             // stopping): nobody to answer, nothing wrong here. It was logged as an unhandled exception at Error.
             BadHttpRequestException or OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
             BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
-            _ when DatabaseFaults.Is(exception) => (503, [Default(503)]),
+            _ when databaseFaults.IsDatabaseFault(exception) => (503, [Default(503)]),
             _ => (500, [Default(500)]),
         };
 

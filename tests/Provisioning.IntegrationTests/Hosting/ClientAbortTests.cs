@@ -128,7 +128,7 @@ public sealed class ClientAbortTests(ServiceFixture service)
         var error = Assert.Single(errors);
         Assert.StartsWith("Error Provisioning.Application.Common.Behaviors.UnhandledExceptionBehavior", error, StringComparison.Ordinal);
         Assert.Contains("while handling CreateAppCommand", error, StringComparison.Ordinal);
-        Assert.Contains("Database unavailable (", error, StringComparison.Ordinal); // a cut connection is the database's, not "Unhandled"
+        Assert.Contains("Database fault (", error, StringComparison.Ordinal); // a cut connection is the database's, not "Unhandled"
         Assert.Contains("RequestId:", error, StringComparison.Ordinal);
         proxy.Restore();
 

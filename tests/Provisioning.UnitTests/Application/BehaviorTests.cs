@@ -128,12 +128,12 @@ public sealed class BehaviorTests
         await Assert.ThrowsAsync<TimeoutException>(() => behavior.Handle(new CreateAppCommand("x"),
             (_, _) => throw new TimeoutException("the database stopped answering"), CancellationToken.None).AsTask());
         Assert.Equal(1, logger.Errors);
-        Assert.StartsWith("Database unavailable (TimeoutException) while handling CreateAppCommand", logger.Messages.Single());
+        Assert.StartsWith("Database fault (TimeoutException) while handling CreateAppCommand", logger.Messages.Single());
     }
 
     private sealed class DatabaseFaultsOf<TFault> : IDatabaseFaults where TFault : Exception
     {
-        public bool IsUnavailable(Exception exception) => exception is TFault;
+        public bool IsDatabaseFault(Exception exception) => exception is TFault;
     }
 
     private sealed class CountingLogger<T> : ILogger<T>

@@ -8,8 +8,9 @@ namespace Provisioning.Application.Common.Behaviors;
 /// <summary>
 /// Logs faults (anything that is not an expected, typed outcome) with the message type, once, then lets them propagate
 /// marked as logged (<see cref="FaultLog"/>), so that whoever catches them further up does not log them again. The
-/// database's faults (<see cref="IDatabaseFaults"/>: an outage, answered 503) are said to be that, not "unhandled": an
-/// operator searching the log for the service's defects at 3 a.m. is not sent after a database restart.
+/// database's faults (<see cref="IDatabaseFaults"/>: an outage or a conflict given up on, answered 503) are said to be
+/// that, not "unhandled": an operator searching the log for the service's defects at 3 a.m. is not sent after a database
+/// restart.
 /// </summary>
 public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(
     ILogger<UnhandledExceptionBehavior<TMessage, TResponse>> logger, IDatabaseFaults databaseFaults)
@@ -24,7 +25,7 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(
         }
         catch (Exception ex) when (!IsExpected(ex) && !cancellationToken.IsCancellationRequested && !FaultLog.IsLogged(ex))
         {
-            var ofTheDatabase = databaseFaults.IsUnavailable(ex);
+            var ofTheDatabase = databaseFaults.IsDatabaseFault(ex);
             if (FaultLog.WantsStackTrace(ex))
             {
                 logger.LogError(ex, ofTheDatabase ? DatabaseFault : Unhandled, ex.GetType().Name, typeof(TMessage).Name);
@@ -41,7 +42,7 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(
     }
 
     private const string Unhandled = "Unhandled {ExceptionType} while handling {MessageType}";
-    private const string DatabaseFault = "Database unavailable ({ExceptionType}) while handling {MessageType}";
+    private const string DatabaseFault = "Database fault ({ExceptionType}) while handling {MessageType}";
 
     private static bool IsExpected(Exception ex) => ex is ExpectedException;
 }
