@@ -2,8 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Behaviors;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Common;
@@ -31,8 +31,6 @@ internal sealed class UnitOfWork(
 {
     /// <summary>How many times a transaction PostgreSQL rolled back for a conflict (<see cref="TransientConflict"/>) is run.</summary>
     internal const int Attempts = 3;
-
-    private List<Action>? _afterCommit;
 
     /// <summary>
     /// Runs <paramref name="work"/> in a transaction of its own or, when one is open (a command inside an Idempotency-Key's
@@ -123,7 +121,6 @@ internal sealed class UnitOfWork(
                 db.TakeLeading();
                 // Nothing half-written: roll back and forget whatever the context was tracking.
                 db.ChangeTracker.Clear();
-                _afterCommit = null;
                 if (e is not ExpectedException && LeadingStatement.Refusals(e) is { } refusal)
                 {
                     throw refusal;
@@ -149,13 +146,8 @@ internal sealed class UnitOfWork(
             await barrier.WaitForEveryInstanceAsync(db, cancellationToken);
         }
 
-        var actions = _afterCommit;
-        _afterCommit = null;
-        actions?.ForEach(a => a());
         return result;
     }
-
-    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
 
     /// <summary>Refuses the work as authentication would now: 401 for a key gone, disabled or expired; 403 for a suspended tenant.</summary>
     private async Task EnsureTheCallerMayStillActAsync(CancellationToken cancellationToken)
@@ -201,18 +193,5 @@ internal sealed class UnitOfWork(
 
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-}
-
-internal sealed class TenantLocks(ProvisioningDbContext db) : ITenantLocks
-{
-    public async Task LockAsync(Domain.Common.TenantId tenantId, CancellationToken cancellationToken)
-    {
-        if (db.Database.CurrentTransaction is null)
-        {
-            throw new InvalidOperationException("A tenant lock needs a transaction; send the work as a command.");
-        }
-
-        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM tenants WHERE id = {tenantId.Value} FOR UPDATE", cancellationToken);
     }
 }

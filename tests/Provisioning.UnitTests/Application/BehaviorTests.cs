@@ -165,7 +165,5 @@ public sealed class BehaviorTests
             Transactions++;
             return await work(cancellationToken);
         }
-
-        public void AfterCommit(Action action) => action();
     }
 }

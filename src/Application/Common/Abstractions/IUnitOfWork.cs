@@ -5,7 +5,4 @@ public interface IUnitOfWork
 {
     /// <summary>Runs <paramref name="work"/> in a transaction, committing when it returns and rolling back when it throws.</summary>
     Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken);
-
-    /// <summary>Registers an action to run once the current transaction has committed (for example, evicting cached credentials).</summary>
-    void AfterCommit(Action action);
 }
