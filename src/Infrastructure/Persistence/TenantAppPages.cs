@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Paging;
 using Provisioning.Domain.Apps;
@@ -128,24 +127,4 @@ internal sealed class TenantAppPages(ProvisioningDbContext db, OffsetAnchors anc
                 .Select(p => (Column: p.GetColumnName(table), Alias: $"{c.Name}_{p.Name}"))));
         return string.Join(", ", columns.Select(c => $"a.\"{c.Column}\" AS \"{c.Alias}\""));
     }
-}
-
-/// <summary>Where an offset page of a tenant starts (<see cref="FirstId"/>, inclusive) under one version of its apps.</summary>
-internal readonly record struct OffsetAnchor(string Version, string FirstId);
-
-/// <summary>
-/// The remembered page starts of <see cref="TenantAppPages"/>: a bounded cache of its own (it never pushes credentials
-/// out of theirs), entries forgotten after 10 minutes unused. Losing one only costs a cold read.
-/// </summary>
-internal sealed class OffsetAnchors : IDisposable
-{
-    private static readonly TimeSpan Unused = TimeSpan.FromMinutes(10);
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 20_000 });
-
-    public bool TryGet(string tenant, int offset, out OffsetAnchor anchor) => _cache.TryGetValue((tenant, offset), out anchor);
-
-    public void Set(string tenant, int offset, OffsetAnchor anchor) =>
-        _cache.Set((tenant, offset), anchor, new MemoryCacheEntryOptions { SlidingExpiration = Unused, Size = 1 });
-
-    public void Dispose() => _cache.Dispose();
 }

@@ -7,15 +7,6 @@ using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Infrastructure.Security;
 
-/// <summary>Configuration section <c>Provisioning:Jwt</c>.</summary>
-public sealed class JwtOptions
-{
-    public const string Section = "Provisioning:Jwt";
-
-    /// <summary>Lifetime of issued JWTs (default one hour).</summary>
-    public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(1);
-}
-
 /// <summary>HS256 JWTs signed with the key's secret: header <c>kid</c>; claims <c>scope</c>, <c>iat</c>, <c>exp</c>.</summary>
 internal sealed class JwtTokenIssuer(IOptions<JwtOptions> options, TimeProvider clock) : ITokenIssuer
 {

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Buffers.Text;
 using System.Text;
 using Provisioning.Application.Common.Abstractions;
 
@@ -12,10 +11,4 @@ namespace Provisioning.Infrastructure.Security;
 public sealed class SecretHasher : ISecretHasher
 {
     public byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
-}
-
-/// <summary>32 random bytes, base64url without padding (43 characters).</summary>
-public sealed class SecretGenerator : ISecretGenerator
-{
-    public string NewSecret() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 }

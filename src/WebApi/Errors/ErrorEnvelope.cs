@@ -3,22 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace Provisioning.WebApi.Errors;
 
-/// <summary>
-/// One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the
-/// request id (the <c>X-Request-Id</c> header), so a report can be matched with the service's logs; other errors
-/// have no <c>requestId</c>.
-/// </summary>
-// Absent rather than null: MVC writes its 400s with its own options, not ErrorEnvelope's.
-public sealed record ApiError(string Code, string Title, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null);
-
-/// <summary>v2 envelope: <c>{"errors":[{"code","title"}]}</c>.</summary>
-public sealed record V2ErrorResponse(IReadOnlyList<ApiError> Errors);
-
-/// <summary>v1.1 envelope: <c>{"error":{"code","description"}}</c>.</summary>
-public sealed record V1ErrorResponse(V1Error Error);
-
-public sealed record V1Error(string Code, string Description, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null);
-
 /// <summary>Writes errors in the envelope of the route's API version: <c>/v1.1/…</c> gets v1.1's, everything else v2's.</summary>
 public static class ErrorEnvelope
 {

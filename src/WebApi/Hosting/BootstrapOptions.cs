@@ -21,12 +21,3 @@ public sealed class BootstrapOptions
     /// </remarks>
     public BootstrapRootTenantCommand ToCommand() => new(TenantName?.Trim(), KeyId?.Trim(), Secret?.Trim());
 }
-
-/// <summary>Configuration section <c>Provisioning:Database</c>.</summary>
-public sealed class DatabaseOptions
-{
-    public const string Section = "Provisioning:Database";
-
-    /// <summary>Apply pending migrations at start-up (default true).</summary>
-    public bool MigrateOnStartup { get; set; } = true;
-}

@@ -5,14 +5,6 @@ using Microsoft.OpenApi;
 
 namespace Provisioning.WebApi.Hosting;
 
-/// <summary>Declares the JSON type of a tri-state (absent / null / value) request field bound as <see cref="JsonElement"/>.</summary>
-[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
-public sealed class NullableValueAttribute(JsonSchemaType type, string? format = null) : Attribute
-{
-    public JsonSchemaType Type { get; } = type;
-    public string? Format { get; } = format;
-}
-
 /// <summary>
 /// The OpenAPI 3.0 document: both authentication schemes, request fields optional (the rules are
 /// the validators', reported as 400), and free-form JSON where the API takes any flat object.

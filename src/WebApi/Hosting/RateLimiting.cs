@@ -1,20 +1,10 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Caching.Memory;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
 
 namespace Provisioning.WebApi.Hosting;
-
-/// <summary>Configuration section <c>Provisioning:RateLimit</c>.</summary>
-public sealed class RateLimitOptions
-{
-    public const string Section = "Provisioning:RateLimit";
-
-    /// <summary>Requests per minute per credential (per client address when unauthenticated). 0 turns limiting off.</summary>
-    public int PermitsPerMinute { get; set; } = 1200;
-}
 
 /// <summary>
 /// The framework's rate limiter, partitioned by key id (so one noisy credential cannot starve the

@@ -230,12 +230,3 @@ public static class Startup
         File.Move(temporary, path, overwrite: true);
     }
 }
-
-/// <summary>The root key made by this start, if any, kept until the server listens and it has been shown.</summary>
-public sealed class BootstrapOutcome
-{
-    public BootstrapResult? Created { get; set; }
-
-    /// <summary>Whether the root key file holds the created key.</summary>
-    public bool KeyFileWritten { get; set; }
-}

@@ -6,8 +6,8 @@ namespace Provisioning.UnitTests.Architecture;
 /// <summary>
 /// Where a reader looks for a type by its name, the file has that name and holds that type only: the wire contracts
 /// (<c>WebApi/Contracts</c>), the area-level files of the Application (DTOs, mappers, shared helpers such as
-/// <c>Tenants/TenantViews</c>), the Domain, the Application's <c>Common</c> (ports, behaviors, exceptions) and every
-/// validator. A use case's message and its handler share one file (the slice
+/// <c>Tenants/TenantViews</c>), the Domain, the Application's <c>Common</c> (ports, behaviors, exceptions), every
+/// validator, and all of Infrastructure and WebApi but the migrations and <c>Program.cs</c>. A use case's message and its handler share one file (the slice
 /// convention); its validator never does. The source is read as text: a top-level type starts a line (namespaces are
 /// file-scoped), a nested one is indented.
 /// </summary>
@@ -33,6 +33,17 @@ public sealed partial class SourceLayoutTests
     public void DomainAndApplicationCommon_HoldOneTypePerFile_NamedAfterIt()
     {
         var files = SourceFiles(Path.Combine(Src, "Domain")).Concat(SourceFiles(Path.Combine(Src, "Application", "Common"))).ToList();
+        Assert.NotEmpty(files);
+        AssertOneTypeNamedAfterTheFile(files);
+    }
+
+    [Fact]
+    public void InfrastructureAndWebApi_HoldOneTypePerFile_NamedAfterIt()
+    {
+        // Not the migrations (EF's generated pairs) nor Program.cs (top-level statements and the partial Program).
+        var files = SourceFiles(Path.Combine(Src, "Infrastructure")).Concat(SourceFiles(Path.Combine(Src, "WebApi")))
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Contains("Migrations") && Path.GetFileName(f) != "Program.cs")
+            .ToList();
         Assert.NotEmpty(files);
         AssertOneTypeNamedAfterTheFile(files);
     }

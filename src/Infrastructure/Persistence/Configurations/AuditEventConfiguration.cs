@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Provisioning.Domain.Audit;
-using Provisioning.Infrastructure.Audit;
 
 namespace Provisioning.Infrastructure.Persistence.Configurations;
 
@@ -38,21 +37,5 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.HasIndex(e => new { e.TenantId, e.Type, e.Id });
         builder.HasIndex(e => new { e.ResourceId, e.Id });
         builder.HasIndex(e => new { e.RelatedId, e.Id }).HasFilter("related_id IS NOT NULL");
-    }
-}
-
-internal sealed class AuditEventViewerConfiguration : IEntityTypeConfiguration<AuditEventViewer>
-{
-    public void Configure(EntityTypeBuilder<AuditEventViewer> builder)
-    {
-        // Filled by a trigger on audit_events: one row per tenant on the path from the root to the event's tenant.
-        builder.ToTable("audit_event_viewers");
-        builder.HasKey(v => new { v.ViewerTenantId, v.EventId });
-        builder.Property(v => v.EventId).HasMaxLength(24);
-        builder.Property(v => v.Type).HasMaxLength(48).IsRequired();
-        builder.HasIndex(v => new { v.ViewerTenantId, v.Type, v.EventId });
-        // No foreign key to audit_events: a checked key on every row written made each event measurably dearer; the
-        // rows are only ever written by that trigger and deleted with their event (RetentionPruner, by this index).
-        builder.HasIndex(v => v.EventId);
     }
 }

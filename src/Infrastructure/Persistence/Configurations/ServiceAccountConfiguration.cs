@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Provisioning.Domain.Apps;
 using Provisioning.Domain.ServiceAccounts;
 using Provisioning.Domain.Tenants;
 
@@ -21,17 +20,5 @@ internal sealed class ServiceAccountConfiguration : IEntityTypeConfiguration<Ser
 
         // A tenant's service accounts in list order (paged by id).
         builder.HasIndex(s => new { s.TenantId, s.Id });
-    }
-}
-
-internal sealed class AppGrantConfiguration : IEntityTypeConfiguration<AppGrant>
-{
-    public void Configure(EntityTypeBuilder<AppGrant> builder)
-    {
-        builder.ToTable("app_grants");
-        builder.HasKey(g => new { g.ServiceAccountId, g.AppId });
-        builder.HasOne<ServiceAccount>().WithMany().HasForeignKey(g => g.ServiceAccountId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasOne<App>().WithMany().HasForeignKey(g => g.AppId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasIndex(g => g.AppId);
     }
 }

@@ -51,13 +51,3 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.Navigation(t => t.Users).UsePropertyAccessMode(PropertyAccessMode.Field);
     }
 }
-
-internal sealed class TenantUserConfiguration : IEntityTypeConfiguration<TenantUser>
-{
-    public void Configure(EntityTypeBuilder<TenantUser> builder)
-    {
-        builder.ToTable("tenant_users");
-        builder.HasKey(u => new { u.TenantId, u.Email });
-        builder.Property(u => u.Email).HasMaxLength(TenantUser.MaxEmailLength);
-    }
-}
