@@ -64,13 +64,14 @@ public static class DependencyInjection
         services.AddOptions<Retention.RetentionOptions>()
             .Configure(o =>
             {
-                o.IdempotencyRetentionHours = configuration.GetValue("Provisioning:Idempotency:RetentionHours", o.IdempotencyRetentionHours);
-                o.AuditRetentionDays = configuration.GetValue("Provisioning:Audit:RetentionDays", o.AuditRetentionDays);
-                o.IntervalMinutes = configuration.GetValue("Provisioning:Retention:IntervalMinutes", o.IntervalMinutes);
+                o.IdempotencyRetentionHours = configuration.GetValue(Retention.RetentionOptions.IdempotencyRetentionHoursSetting, o.IdempotencyRetentionHours);
+                o.AuditRetentionDays = configuration.GetValue(Retention.RetentionOptions.AuditRetentionDaysSetting, o.AuditRetentionDays);
+                o.IntervalMinutes = configuration.GetValue(Retention.RetentionOptions.IntervalMinutesSetting, o.IntervalMinutes);
             })
-            .Validate(o => o.IdempotencyRetentionHours >= 24, "Provisioning:Idempotency:RetentionHours must be 24 or more (retries are honoured for at least a day).")
-            .Validate(o => o.AuditRetentionDays >= 1, "Provisioning:Audit:RetentionDays must be 1 or more.")
-            .Validate(o => o.IntervalMinutes is >= 1 and <= 1440, "Provisioning:Retention:IntervalMinutes must be between 1 and 1440.")
+            .Validate(o => o.IdempotencyRetentionHours >= Retention.RetentionOptions.MinIdempotencyRetentionHours,
+                $"{Retention.RetentionOptions.IdempotencyRetentionHoursSetting} must be {Retention.RetentionOptions.MinIdempotencyRetentionHours} or more (retries are honoured for at least a day).")
+            .Validate(o => o.AuditRetentionDays >= 1, $"{Retention.RetentionOptions.AuditRetentionDaysSetting} must be 1 or more.")
+            .Validate(o => o.IntervalMinutes is >= 1 and <= 1440, $"{Retention.RetentionOptions.IntervalMinutesSetting} must be between 1 and 1440.")
             .ValidateOnStart();
         services.AddSingleton<Retention.RetentionPruner>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionPruner>());
@@ -125,7 +126,7 @@ public static class DependencyInjection
     {
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
         return string.IsNullOrWhiteSpace(connectionString)
-            ? throw new InvalidOperationException(
+            ? throw new InvalidSettingException(
                 "ConnectionStrings:Provisioning is not set. Set ConnectionStrings__Provisioning to a PostgreSQL connection string " +
                 "(for example: Host=127.0.0.1;Port=5432;Database=provisioning;Username=postgres), or start the service with scripts/run.")
             : connectionString;
@@ -207,7 +208,7 @@ public static class DependencyInjection
         catch (ArgumentException e)
         {
             // "Format of the initialization string does not conform to specification starting at index 124", or an unknown key.
-            throw new InvalidOperationException(InvalidConnectionString, e);
+            throw new InvalidSettingException(InvalidConnectionString, e);
         }
 
         bool Unset(string key) => !given.ContainsKey(key) && !given.ContainsKey(key.Replace(" ", string.Empty, StringComparison.Ordinal));

@@ -16,7 +16,7 @@ public static class ProvisioningKeyAccess
         }
 
         var keyId = new KeyId(id);
-        return await db.ProvisioningKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.TenantId == caller.TenantId, cancellationToken)
+        return await db.VisibleProvisioningKeys(caller).FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken)
             ?? throw new NotFoundException("Provisioning key");
     }
 

@@ -103,7 +103,7 @@ public sealed class ApiKey
         };
 
     /// <summary>Enabled and not expired at <paramref name="now"/>.</summary>
-    public bool WorksAt(DateTimeOffset now) => !Disabled && !KeyLifetime.HasExpired(ExpiresAt, now);
+    public bool WorksAt(DateTimeOffset now) => KeyLifetime.Works(Disabled, ExpiresAt, now);
 
     /// <summary>
     /// A tenant keeps a working account key (enabled, not expired) that lasts at least as long as any it stops, so it can

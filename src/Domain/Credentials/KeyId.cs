@@ -11,6 +11,9 @@ public readonly record struct KeyId(string Value) : IComparable<KeyId>
     public static bool operator >=(KeyId left, KeyId right) => left.CompareTo(right) >= 0;
     public static bool operator <=(KeyId left, KeyId right) => left.CompareTo(right) <= 0;
 
+    /// <summary>A key id's length: a four-character prefix (<c>act_</c>, <c>svc_</c>, <c>app_</c>, <c>prv_</c>) and an id.</summary>
+    public const int Length = 4 + IdGenerator.Length;
+
     public const string AccountPrefix = "act_";
     public const string ServiceAccountPrefix = "svc_";
     public const string AppPrefix = "app_";

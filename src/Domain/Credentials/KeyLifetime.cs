@@ -23,11 +23,14 @@ public static class KeyLifetime
 
         if (at > now.AddYears(LongestYears))
         {
-            throw new DomainRuleException("expiresAt", "expiresAt must be at most 10 years ahead.");
+            throw new DomainRuleException("expiresAt", $"expiresAt must be at most {LongestYears} years ahead.");
         }
 
         return StoredTime.Of(at.ToUniversalTime());
     }
 
     public static bool HasExpired(DateTimeOffset? expiresAt, DateTimeOffset now) => expiresAt is { } at && now >= at;
+
+    /// <summary>The one rule for whether a key of any kind works at <paramref name="now"/>: enabled and not expired.</summary>
+    public static bool Works(bool disabled, DateTimeOffset? expiresAt, DateTimeOffset now) => !disabled && !HasExpired(expiresAt, now);
 }

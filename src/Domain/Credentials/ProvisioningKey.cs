@@ -26,7 +26,7 @@ public sealed class ProvisioningKey
     /// <summary>From this instant on the key provisions nothing; null: it does not expire.</summary>
     public DateTimeOffset? ExpiresAt { get; private set; }
 
-    public bool IsUsableAt(DateTimeOffset now) => !Disabled && !KeyLifetime.HasExpired(ExpiresAt, now);
+    public bool WorksAt(DateTimeOffset now) => KeyLifetime.Works(Disabled, ExpiresAt, now);
 
     /// <summary>Disables or enables the key; true when that changed it.</summary>
     public bool SetDisabled(bool disabled)

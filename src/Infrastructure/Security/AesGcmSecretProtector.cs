@@ -55,7 +55,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     {
         if (string.IsNullOrWhiteSpace(base64))
         {
-            throw new InvalidOperationException(
+            throw new InvalidSettingException(
                 $"{setting} is not set. Set {setting.Replace(":", "__", StringComparison.Ordinal)} to the base64 of 32 random bytes " +
                 "(for example: openssl rand -base64 32). It encrypts key secrets at rest and must be kept outside the database.");
         }
@@ -67,12 +67,12 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException($"{setting} is not valid base64. It must be the base64 of 32 random bytes.");
+            throw new InvalidSettingException($"{setting} is not valid base64. It must be the base64 of 32 random bytes.");
         }
 
         return bytes.Length == 32
             ? bytes
-            : throw new InvalidOperationException($"{setting} decodes to {bytes.Length} bytes; it must be exactly 32.");
+            : throw new InvalidSettingException($"{setting} decodes to {bytes.Length} bytes; it must be exactly 32.");
     }
 
     public byte[] Protect(string secret)

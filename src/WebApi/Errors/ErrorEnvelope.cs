@@ -92,7 +92,7 @@ public static class ErrorEnvelope
         400 => ("bad_request", "The request is not valid."),
         401 => ("unauthorized", Application.Common.Exceptions.UnauthorizedException.Credentials),
         402 => ("payment_required", "The tenant has reached its plan limit."),
-        403 => ("forbidden", "This credential is not allowed to do that."),
+        403 => ("forbidden", Application.Common.Exceptions.ForbiddenException.NotAllowed),
         404 => ("not_found", "Not found."),
         405 => ("method_not_allowed", "This method is not allowed on this route."),
         406 => ("not_acceptable", "Only application/json responses are available."),

@@ -101,7 +101,7 @@ public static class OpenApiSetup
                 Add("400", "Bad request: a query parameter given twice or malformed, or a malformed header.");
                 Add("404", "Not found; also: an On-Behalf-Of tenant that is not a descendant of the caller's.");
                 Add("503", "The database is unavailable, read-only or too slow; retry after Retry-After.");
-                if (context.Description.HttpMethod is "POST" or "PUT" or "PATCH" or "DELETE")
+                if (Idempotency.IdempotencyMiddleware.IsWrite(context.Description.HttpMethod ?? string.Empty))
                 {
                     Add("409", "Conflict; also: a request with this Idempotency-Key is still running (retry after Retry-After).");
                     Add("422", "idempotency_key_reused: this Idempotency-Key was used for another request.");
@@ -275,8 +275,7 @@ public static class OpenApiSetup
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9a-f]{24}$" },
         });
 
-        var method = context.Description.HttpMethod ?? string.Empty;
-        var writes = HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
+        var writes = Idempotency.IdempotencyMiddleware.IsWrite(context.Description.HttpMethod ?? string.Empty);
         if (writes)
         {
             operation.Parameters.Add(new OpenApiParameter
@@ -284,13 +283,13 @@ public static class OpenApiSetup
                 Name = Idempotency.IdempotencyMiddleware.Header,
                 In = ParameterLocation.Header,
                 Required = false,
-                Description = $"Makes a retry safe (1–{Idempotency.IdempotencyMiddleware.MaxKeyLength} printable ASCII characters, scoped to the " +
+                Description = $"Makes a retry safe (1–{Application.Common.Abstractions.IdempotentRequest.MaxKeyLength} printable ASCII characters, scoped to the " +
                               "credential): the same request sent again with the same key gets the first answer back, byte for byte, with " +
                               "`Idempotent-Replayed: true`, and nothing runs again. The same key with a different request is 422 " +
                               "`idempotency_key_reused`; while the first is still running, 409 with `Retry-After`. Not kept: 401, 429 and 5xx " +
                               "answers, and a request refused as sent (400, 405, 415), so the same key with the request corrected runs. " +
-                              "Keys are kept at least 24 hours.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Idempotency.IdempotencyMiddleware.MaxKeyLength },
+                              $"Keys are kept at least {Infrastructure.Retention.RetentionOptions.MinIdempotencyRetentionHours} hours.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Application.Common.Abstractions.IdempotentRequest.MaxKeyLength },
             });
         }
 

@@ -52,9 +52,7 @@ public static class StartupChecks
         System.Security.Cryptography.CryptographicException e =>
             $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +
             $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotating keys\").",
-        InvalidOperationException e when e.Message.StartsWith("ConnectionStrings:", StringComparison.Ordinal)
-                                         || e.Message.StartsWith("Provisioning:", StringComparison.Ordinal)
-                                         || e.Message.Contains("pending migrations", StringComparison.Ordinal) => e.Message,
+        Infrastructure.InvalidSettingException e => e.Message,
         ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
             Infrastructure.DependencyInjection.InvalidConnectionString,
         PostgresException { SqlState: "28P01" or "28000" } e =>

@@ -10,17 +10,17 @@ public static class UnknownSettings
     /// <summary>Every setting the service reads under <c>Provisioning</c> (a section's children count as it: arrays).</summary>
     private static readonly string[] Known =
     [
-        "Provisioning:Audit:RetentionDays",
+        Infrastructure.Retention.RetentionOptions.AuditRetentionDaysSetting,
         BootstrapOptions.Section + ":KeyId",
         BootstrapOptions.Section + ":RootKeyFile",
         BootstrapOptions.Section + ":Secret",
         BootstrapOptions.Section + ":TenantName",
         DatabaseOptions.Section + ":MigrateOnStartup",
-        "Provisioning:Idempotency:RetentionHours",
+        Infrastructure.Retention.RetentionOptions.IdempotencyRetentionHoursSetting,
         Infrastructure.Security.JwtOptions.Section + ":Lifetime",
         PublicUrls.BaseUrlSetting,
         RateLimitOptions.Section + ":PermitsPerMinute",
-        "Provisioning:Retention:IntervalMinutes",
+        Infrastructure.Retention.RetentionOptions.IntervalMinutesSetting,
         Infrastructure.Security.SecretsOptions.Section + ":MasterKey",
         Infrastructure.Security.SecretsOptions.Section + ":PreviousMasterKeys",
         PublicUrls.TrustedProxiesSection,

@@ -31,7 +31,6 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
-    public const int MaxKeyLength = 255;
 
     public async Task InvokeAsync(HttpContext context, IUnitOfWork unitOfWork, IIdempotencyStore store)
     {
@@ -138,8 +137,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
                 throw new IdempotencyKeyReusedException();
             case IdempotencyClaim.InProgress:
                 context.Response.Headers.RetryAfter = "1";
-                await ErrorEnvelope.WriteAsync(context, StatusCodes.Status409Conflict, "conflict",
-                    "A request with this Idempotency-Key is still running; retry once it has finished.");
+                await ErrorEnvelope.WriteAsync(context, StatusCodes.Status409Conflict, "conflict", IdempotencyKeyTakenException.StillRunning);
                 break;
         }
     }
@@ -224,10 +222,13 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
         context.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
         buffer.ToArray());
 
+    /// <summary>The methods an <c>Idempotency-Key</c> applies to (API.md §10): every write. The OpenAPI document reads it too.</summary>
+    public static bool IsWrite(string method) =>
+        HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
+
     private static bool Applies(HttpContext context) =>
         context.Request.Headers.ContainsKey(Header)
-        && (HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPut(context.Request.Method)
-            || HttpMethods.IsPatch(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method))
+        && IsWrite(context.Request.Method)
         && context.GetEndpoint() is not null
         && context.User.Identity?.IsAuthenticated == true;
 
@@ -247,13 +248,13 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     private static string ReadKey(HttpContext context) =>
         TryReadKey(context, out var key)
             ? key
-            : throw new RequestValidationException(Header, $"{Header} must be 1–{MaxKeyLength} printable ASCII characters, sent once.");
+            : throw new RequestValidationException(Header, $"{Header} must be 1–{IdempotentRequest.MaxKeyLength} printable ASCII characters, sent once.");
 
     private static bool TryReadKey(HttpContext context, out string key)
     {
         var values = context.Request.Headers[Header];
         key = values.Count == 1 ? values[0] ?? string.Empty : string.Empty;
-        return values.Count == 1 && key.Length is > 0 and <= MaxKeyLength && key.All(c => c is >= ' ' and <= '~');
+        return values.Count == 1 && key.Length is > 0 and <= IdempotentRequest.MaxKeyLength && key.All(c => c is >= ' ' and <= '~');
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ public sealed class SecretsTests
     [InlineData("%%%", "not valid base64")]
     [InlineData("AAAA", "decodes to 3 bytes")]
     public void MasterKey_ErrorsSayWhatIsWrong(string? value, string message) =>
-        Assert.Contains(message, Assert.Throws<InvalidOperationException>(() => AesGcmSecretProtector.ParseMasterKey(value)).Message);
+        Assert.Contains(message, Assert.Throws<Provisioning.Infrastructure.InvalidSettingException>(() => AesGcmSecretProtector.ParseMasterKey(value)).Message);
 
     [Fact]
     public void Hasher_IsSha256OfTheUtf8Secret_SoALookupByItFindsOnlyTheSameSecret()

@@ -28,12 +28,13 @@ public sealed record Credential(
     }
 
     /// <summary>
-    /// The one rule for whether a verified credential may act now: a disabled or expired key is refused as if it did not
-    /// exist (the caller answers 401); a key of a suspended tenant is known but refused (403 <c>tenant_suspended</c>).
+    /// Whether a verified credential may act now: false for a key that does not work (<see cref="KeyLifetime.Works"/>:
+    /// refused as if it did not exist, 401); for a working key of a suspended tenant it does not return but throws
+    /// <see cref="Domain.Tenants.TenantSuspendedException"/> (known, but refused: 403 <c>tenant_suspended</c>).
     /// </summary>
     public bool IsUsableAt(DateTimeOffset now)
     {
-        if (Disabled || KeyLifetime.HasExpired(ExpiresAt, now))
+        if (!KeyLifetime.Works(Disabled, ExpiresAt, now))
         {
             return false;
         }

@@ -21,7 +21,7 @@ public sealed class AuthorizationBehavior<TMessage, TResponse>(ICallerContext ca
     {
         if (!MessageTraits<TMessage>.IsSystemMessage && (Allowed & callerContext.Caller.Kind) == 0)
         {
-            throw new ForbiddenException("This credential is not allowed to do that.");
+            throw new ForbiddenException(ForbiddenException.NotAllowed);
         }
 
         return next(message, cancellationToken);

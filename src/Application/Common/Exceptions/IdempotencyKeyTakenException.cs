@@ -9,5 +9,8 @@ namespace Provisioning.Application.Common.Exceptions;
 /// request), or 409 while there is none. It derives from <see cref="ExpectedException"/> so the
 /// pipeline does not log it as a fault; should it ever reach the error mapper, it is a 409.
 /// </summary>
-public sealed class IdempotencyKeyTakenException()
-    : ExpectedException("conflict", 409, "A request with this Idempotency-Key is still running; retry once it has finished.");
+public sealed class IdempotencyKeyTakenException() : ExpectedException("conflict", 409, StillRunning)
+{
+    /// <summary>The 409's text, also where the idempotency middleware answers it itself.</summary>
+    public const string StillRunning = "A request with this Idempotency-Key is still running; retry once it has finished.";
+}

@@ -4,6 +4,7 @@ using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Apps;
 using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
 using Provisioning.Domain.ServiceAccounts;
 using Provisioning.Domain.Tenants;
 
@@ -166,6 +167,15 @@ public static class CallerScope
                         && db.Set<AppGrant>().Any(g => g.AppId == a.Id && g.ServiceAccountId == serviceAccount)));
         }
     }
+
+    // ---- Account keys and provisioning keys: those of the acting tenant (account credentials only, per the messages'
+    // declarations).
+
+    public static IQueryable<ApiKey> VisibleAccountKeys(this IProvisioningDbContext db, Caller caller) =>
+        db.ApiKeys.Where(k => k.TenantId == caller.TenantId && k.Kind == KeyKind.Account);
+
+    public static IQueryable<ProvisioningKey> VisibleProvisioningKeys(this IProvisioningDbContext db, Caller caller) =>
+        db.ProvisioningKeys.Where(k => k.TenantId == caller.TenantId);
 
     // ---- Service accounts: those of the acting tenant (account credentials only, per the messages' declarations).
 

@@ -21,7 +21,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         });
         builder.HasKey(k => k.Id);
         builder.Property(k => k.Kind).HasConversion<short>();
-        builder.Property(k => k.DisplayName).HasMaxLength(100).IsRequired();
+        builder.Property(k => k.DisplayName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
         builder.Property(k => k.ProtectedSecret).IsRequired();
         builder.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<ServiceAccount>().WithMany().HasForeignKey(k => k.ServiceAccountId).OnDelete(DeleteBehavior.Cascade);

@@ -11,7 +11,7 @@ internal sealed class AppConfiguration : IEntityTypeConfiguration<App>
     {
         builder.ToTable("apps");
         builder.HasKey(a => a.Id);
-        builder.Property(a => a.DisplayName).HasMaxLength(100).IsRequired();
+        builder.Property(a => a.DisplayName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
         builder.ComplexProperty(a => a.Settings);
         // The domain makes every token; the column default only serves rows written without one (apps that existed
         // before tokens, or an older instance still running during a rolling upgrade): 25 hex characters, unique.

@@ -12,9 +12,9 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         // No foreign keys: the trail outlives what it describes (a deleted tenant's "tenant.deleted" stays readable).
         builder.ToTable("audit_events");
         builder.HasKey(e => e.Id);
-        builder.Property(e => e.Id).HasMaxLength(24);
+        builder.Property(e => e.Id).HasMaxLength(Domain.Common.IdGenerator.Length);
         builder.Property(e => e.Type).HasMaxLength(48).IsRequired();
-        builder.Property(e => e.ActorKeyId).HasMaxLength(28);
+        builder.Property(e => e.ActorKeyId).HasMaxLength(Domain.Credentials.KeyId.Length);
         builder.Property(e => e.ActorKind).HasMaxLength(24).IsRequired();
         builder.Property(e => e.ResourceType).HasMaxLength(32).IsRequired();
         builder.Property(e => e.ResourceId).HasMaxLength(320).IsRequired();

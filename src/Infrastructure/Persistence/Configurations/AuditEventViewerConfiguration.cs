@@ -11,7 +11,7 @@ internal sealed class AuditEventViewerConfiguration : IEntityTypeConfiguration<A
         // Filled by a trigger on audit_events: one row per tenant on the path from the root to the event's tenant.
         builder.ToTable("audit_event_viewers");
         builder.HasKey(v => new { v.ViewerTenantId, v.EventId });
-        builder.Property(v => v.EventId).HasMaxLength(24);
+        builder.Property(v => v.EventId).HasMaxLength(Domain.Common.IdGenerator.Length);
         builder.Property(v => v.Type).HasMaxLength(48).IsRequired();
         builder.HasIndex(v => new { v.ViewerTenantId, v.Type, v.EventId });
         // No foreign key to audit_events: a checked key on every row written made each event measurably dearer; the

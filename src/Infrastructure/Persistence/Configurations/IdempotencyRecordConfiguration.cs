@@ -11,8 +11,8 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         // No foreign key to the key: a replay after the key was deleted is a 401 anyway, and pruning removes the row.
         builder.ToTable("idempotency_records");
         builder.HasKey(r => new { r.Scope, r.Key });
-        builder.Property(r => r.Scope).HasMaxLength(28);
-        builder.Property(r => r.Key).HasMaxLength(255);
+        builder.Property(r => r.Scope).HasMaxLength(Domain.Credentials.KeyId.Length);
+        builder.Property(r => r.Key).HasMaxLength(Application.Common.Abstractions.IdempotentRequest.MaxKeyLength);
         builder.Property(r => r.ContentType).HasMaxLength(255);
         builder.Property(r => r.Location).HasMaxLength(2048);
         builder.HasIndex(r => r.CreatedAt);

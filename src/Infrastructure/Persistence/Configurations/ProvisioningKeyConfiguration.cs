@@ -11,7 +11,7 @@ internal sealed class ProvisioningKeyConfiguration : IEntityTypeConfiguration<Pr
     {
         builder.ToTable("provisioning_keys");
         builder.HasKey(k => k.Id);
-        builder.Property(k => k.DisplayName).HasMaxLength(100).IsRequired();
+        builder.Property(k => k.DisplayName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
         builder.Property(k => k.SecretHash).IsRequired();
         builder.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(k => k.TenantId);

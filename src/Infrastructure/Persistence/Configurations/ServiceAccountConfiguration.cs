@@ -11,8 +11,8 @@ internal sealed class ServiceAccountConfiguration : IEntityTypeConfiguration<Ser
     {
         builder.ToTable("service_accounts");
         builder.HasKey(s => s.Id);
-        builder.Property(s => s.DisplayName).HasMaxLength(100).IsRequired();
-        builder.Property(s => s.NormalizedName).HasMaxLength(100).IsRequired();
+        builder.Property(s => s.DisplayName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
+        builder.Property(s => s.NormalizedName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
         builder.HasOne<Tenant>().WithMany().HasForeignKey(s => s.TenantId).OnDelete(DeleteBehavior.Cascade);
 
         // Display names are unique per tenant, case-insensitively.

@@ -18,7 +18,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
     {
         builder.ToTable("tenants");
         builder.HasKey(t => t.Id);
-        builder.Property(t => t.Name).HasMaxLength(100).IsRequired();
+        builder.Property(t => t.Name).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
         builder.Property(t => t.LogoUrl).HasMaxLength(Tenant.MaxLogoUrlLength);
         builder.Property(t => t.Status).HasMaxLength(16).IsRequired();
         builder.Ignore(t => t.Depth);

@@ -27,7 +27,7 @@ public sealed class DeleteAccountKeyCommandHandler(
     public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
     {
         var tenant = callerContext.Caller.TenantId;
-        var accountKeys = db.ApiKeys.Where(k => k.TenantId == tenant && k.Kind == KeyKind.Account);
+        var accountKeys = db.VisibleAccountKeys(callerContext.Caller);
 
         // Two concurrent deletions must not remove the last two keys: count under the tenant lock. The key is read after it
         // is taken, and its row locked and read again: read before, a key enabled meanwhile (enabling takes no tenant lock)

@@ -25,7 +25,7 @@ public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProv
     public async ValueTask<KeyDto> Handle(SetAccountKeyDisabledCommand command, CancellationToken cancellationToken)
     {
         var tenant = callerContext.Caller.TenantId;
-        var accountKeys = db.ApiKeys.Where(k => k.TenantId == tenant && k.Kind == KeyKind.Account);
+        var accountKeys = db.VisibleAccountKeys(callerContext.Caller);
         if (command.Disabled)
         {
             // Two concurrent disables must not switch off the last two keys: count under the tenant lock (taken before the

@@ -14,9 +14,7 @@ public sealed class GetAccountKeyQueryHandler(IProvisioningDbContext db, ICaller
 {
     public async ValueTask<KeyDto> Handle(GetAccountKeyQuery query, CancellationToken cancellationToken)
     {
-        var tenant = callerContext.Caller.TenantId;
-        var key = await db.ApiKeys.Where(k => k.TenantId == tenant && k.Kind == KeyKind.Account)
-            .GetKeyAsync(query.KeyId, KeyKind.Account, cancellationToken);
+        var key = await db.VisibleAccountKeys(callerContext.Caller).GetKeyAsync(query.KeyId, KeyKind.Account, cancellationToken);
         return key.ToDto(secret: null);
     }
 }

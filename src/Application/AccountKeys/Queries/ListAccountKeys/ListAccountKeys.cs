@@ -16,8 +16,7 @@ public sealed class ListAccountKeysQueryHandler(IProvisioningDbContext db, ICall
 {
     public async ValueTask<Page<KeyDto>> Handle(ListAccountKeysQuery query, CancellationToken cancellationToken)
     {
-        var tenant = callerContext.Caller.TenantId;
-        var keys = db.ApiKeys.AsNoTracking().Where(k => k.TenantId == tenant && k.Kind == KeyKind.Account);
+        var keys = db.VisibleAccountKeys(callerContext.Caller).AsNoTracking();
         var page = await keys.ToPageAsync(k => k.Id, v => new KeyId(v), v => v.Value, query.Page, cancellationToken);
         return page.Map(k => k.ToDto(secret: null));
     }

@@ -15,7 +15,7 @@ public sealed class ListProvisioningKeysQueryHandler(IProvisioningDbContext db, 
 {
     public async ValueTask<Page<ProvisioningKeyDto>> Handle(ListProvisioningKeysQuery query, CancellationToken cancellationToken)
     {
-        var keys = db.ProvisioningKeys.AsNoTracking().Where(k => k.TenantId == callerContext.Caller.TenantId);
+        var keys = db.VisibleProvisioningKeys(callerContext.Caller).AsNoTracking();
         var page = await keys.ToPageAsync(k => k.Id, v => new KeyId(v), v => v.Value, query.Page, cancellationToken);
         return page.Map(k => k.ToDto(secret: null));
     }

@@ -48,9 +48,9 @@ public sealed class ProvisionTenantCommandHandler(
         if (!string.IsNullOrEmpty(command.Key))
         {
             ReadOnlyMemory<byte> hash = hasher.Hash(command.Key);
-            var found = await db.ProvisioningKeys.AsNoTracking().Where(k => k.SecretHash.Equals(hash) && k.TenantId == caller.TenantId)
+            var found = await db.VisibleProvisioningKeys(caller).AsNoTracking().Where(k => k.SecretHash.Equals(hash))
                 .ToListAsync(cancellationToken);
-            matches = found.Any(k => k.IsUsableAt(now));
+            matches = found.Any(k => k.WorksAt(now));
         }
 
         if (!matches)
