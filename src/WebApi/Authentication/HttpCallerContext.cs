@@ -5,7 +5,12 @@ using Provisioning.Domain.Credentials;
 
 namespace Provisioning.WebApi.Authentication;
 
-/// <summary>The caller of the current HTTP request, from its claims and, with On-Behalf-Of, the tenant it acts in.</summary>
+/// <summary>
+/// The caller of the current HTTP request, from its claims and, with On-Behalf-Of, the tenant it acts in. Built once per
+/// request, at its first read after authentication: nothing may read it between authentication and
+/// <see cref="OnBehalfOfMiddleware"/>, which settles the acting tenant (a read there would pin the home tenant for the
+/// whole request). Nothing does: the middlewares in between read claims, not this.
+/// </summary>
 public sealed class HttpCallerContext(IHttpContextAccessor accessor) : ICallerContext
 {
     public const string ActingTenantItem = "provisioning.acting-tenant";
