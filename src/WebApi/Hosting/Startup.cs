@@ -158,6 +158,25 @@ public static class Startup
             return;
         }
 
+        // A console that is the JSON log stream (the default outside scripts/run and Development) is shipped and kept by log
+        // collectors: with the key safely in the root key file (mode 600), the secret is not printed there (an operator's
+        // probe). Without the file it is, once: it would otherwise be lost.
+        if (outcome.KeyFileWritten && !string.IsNullOrEmpty(file)
+            && string.Equals(app.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Out.WriteLine(
+                $"""
+
+                 Root tenant created. Its account key (secret included) is in {file}, readable by this user only; the secret is
+                 not printed here, where the JSON log goes.
+                   url:      {url}
+                   tenantId: {created.TenantId}
+                   keyId:    {created.KeyId}
+
+                """);
+            return;
+        }
+
         Console.Out.WriteLine(
             $"""
 

@@ -36,6 +36,9 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
 
             var written = JsonNode.Parse(await File.ReadAllTextAsync(keyFile))!;
             Assert.Equal(url.ToString().TrimEnd('/'), (string?)written["url"]);
+            // The console is the JSON log stream here: the key file holds the secret, the console names the key only.
+            Assert.Contains((string)written["keyId"]!, process.StandardOutput);
+            Assert.DoesNotContain((string)written["secret"]!, process.StandardOutput + process.StandardError, StringComparison.Ordinal);
             using var client = new HttpClient { BaseAddress = url };
             client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)written["keyId"]!, (string)written["secret"]!);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
