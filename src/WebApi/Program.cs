@@ -58,7 +58,11 @@ app.UseStatusCodePages(context =>
     var (code, title) = ErrorEnvelope.ForStatus(status);
     if (status == StatusCodes.Status404NotFound && context.HttpContext.GetEndpoint() is null)
     {
-        title = ErrorEnvelope.NoRoute; // not a missing record: a route of Sunshine's messaging API, or a typo in the path
+        // Not a missing record: a route of Sunshine's messaging API, or a typo in the path — such as the '//' of a base URL
+        // that ends in '/' joined to a route (a client's basePath).
+        title = context.HttpContext.Request.Path.Value?.Contains("//", StringComparison.Ordinal) == true
+            ? ErrorEnvelope.EmptySegment
+            : ErrorEnvelope.NoRoute;
     }
 
     return ErrorEnvelope.WriteAsync(context.HttpContext, status, code, title);
@@ -251,6 +255,7 @@ public partial class Program
         builder.Services.AddSingleton(publicUrls);
         builder.Services.Configure<ForwardedHeadersOptions>(publicUrls.Configure);
         builder.Services.AddProvisioningRateLimiting(builder.Configuration);
+        builder.Services.AddSingleton<ReadinessLog>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyHealthCheck>("database", tags: ["ready"]);
         builder.Services.AddProvisioningOpenApi();
         builder.Services.AddSingleton<OpenApiDocumentCache>();

@@ -9,6 +9,9 @@ public static class ErrorEnvelope
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // As MVC writes every other body (its output formatter's encoder when none is set): "Zürich", not "Z\u00FCrich",
+        // and a quote as itself. The bodies are application/json, never HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static bool IsV1(HttpContext context) => context.Request.Path.StartsWithSegments("/v1.1");
@@ -85,6 +88,11 @@ public static class ErrorEnvelope
         "No route of this service matches this path. It implements Sunshine Conversations' account provisioning (apps, app keys, " +
         "account keys, service accounts), tenant provisioning and audit events; the messaging routes (users, conversations, " +
         "integrations, webhooks) are not part of it. Its routes are listed in /openapi/v1.json.";
+
+    /// <summary>The 404 for a path with an empty segment, which no route has: most often a base URL ending in '/'.</summary>
+    public const string EmptySegment =
+        "No route of this service matches this path: it has an empty segment ('//'). A client's base URL that ends in '/' " +
+        "is the usual cause: give it without the trailing slash.";
 
     /// <summary>The code and text for a status that carries no more specific error.</summary>
     public static (string Code, string Title) ForStatus(int status) => status switch

@@ -36,9 +36,15 @@ public static partial class ModelStateErrors
 
     private const string NotJson = "The request body is not valid JSON.";
 
+    /// <summary>The longest field name a title quotes whole: a client's 20,000-character unknown field made a 20 KB title.</summary>
+    private const int LongestQuotedField = 100;
+
+    private static string Shortened(string field) =>
+        field.Length <= LongestQuotedField ? field : string.Concat(field.AsSpan(0, LongestQuotedField), "…");
+
     private static string Describe(string key, ModelStateEntry entry, ActionContext context)
     {
-        var field = key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key;
+        var field = Shortened(key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key);
         var isBodyParameter = context.ActionDescriptor.Parameters.Any(p =>
             p.Name == key && p.BindingInfo?.BindingSource == BindingSource.Body);
         // The JSON reader's own complaints (cut short, a stray character) carry a byte position; a value of the wrong

@@ -11,17 +11,21 @@ namespace Provisioning.WebApi.Hosting;
 /// master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
 /// secrets under it).
 /// </summary>
-public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey) : IHealthCheck
+public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey, ReadinessLog log) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var result = await CheckAsync(cancellationToken);
+        log.Note(result);
+        return result;
+    }
+
+    private async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            if (!await db.Database.CanConnectAsync(cancellationToken))
-            {
-                return HealthCheckResult.Unhealthy("The database is not reachable.");
-            }
-
+            // No CanConnectAsync first: it swallowed why ("The database is not reachable." and nothing else); the first
+            // statement's failure below says it (a refused connection, a login refused, a database gone).
             // A standby after a failover, or default_transaction_read_only set: every write would answer 503, so a load
             // balancer must not send them here (it said ready; a probe).
             if (await db.Database.SqlQueryRaw<bool>(
@@ -64,7 +68,7 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A fault of the check itself: with the exception, which the health-check service logs with its Error line.
+            // A fault of the check itself: with the exception, which ReadinessLog logs with its Error line.
             return HealthCheckResult.Unhealthy("The readiness check failed.", ex);
         }
     }

@@ -50,6 +50,11 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         kestrel.Limits.MaxRequestHeadersTotalSize = 4 * MaxHeaderBytes;
     }
 
+    /// <summary>Whether a <c>Content-Encoding</c> names a coding other than <c>identity</c> (a list, an empty value: none).</summary>
+    private static bool IsCompressed(Microsoft.Extensions.Primitives.StringValues codings) =>
+        codings.SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Any(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase));
+
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
@@ -89,7 +94,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
                 "Content-Type names one media type: the request body must be JSON (Content-Type: application/json).");
         }
 
-        if (request.Headers.ContentEncoding is { Count: > 0 } coding && coding.Any(c => !string.Equals(c?.Trim(), "identity", StringComparison.OrdinalIgnoreCase))
+        if (request.Headers.ContentEncoding is { Count: > 0 } coding && IsCompressed(coding)
             && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
         {
             context.Response.Headers.AcceptEncoding = "identity";

@@ -173,6 +173,12 @@ public sealed class BadInputTests(ServiceFixture service)
     [InlineData("maxTenants", "0", "maxTenants is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{id}.")]
     [InlineData("status", "\"suspended\"", "status is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{id}.")]
     [InlineData("logoUrl", "\"https://cdn.example.com/l.png\"", "logoUrl is not a field of provisioning: here the logo is logo_url.")]
+    // Near misses of provisioning's own fields, let through as a client's own, made a child without its user or contacts.
+    [InlineData("email", "[\"owner@example.com\"]", "email is not a field of provisioning: did you mean emails, a list of addresses?")]
+    [InlineData("Users", "[\"owner@example.com\"]", "Users is not a field of provisioning: did you mean emails, a list of addresses?")]
+    [InlineData("contact", "5", "contact is not a field of provisioning: did you mean contacts?")]
+    [InlineData("setting", "{}", "setting is not a field of provisioning: did you mean settings?")]
+    [InlineData("logo", "\"https://cdn.example.com/l.png\"", "logo is not a field of provisioning: did you mean logo_url?")]
     [InlineData("timezone", "\"UTC\"", null)] // a field of a DailyStory client's own: let through
     public async Task AProvisioningWithAFieldOfTheTenantsPatch_Is400NamingIt_AndMakesNoTenant(string field, string value, string? title)
     {
@@ -215,6 +221,28 @@ public sealed class BadInputTests(ServiceFixture service)
         Http.AssertV1Error(refused, "bad_request");
         Assert.Equal("expires_at is not a field of this request.", (string?)refused["error"]!["description"]);
         Assert.Equal(before, (await client.GetJsonAsync(keys))["keys"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task ErrorTitles_QuoteAFieldNameUpTo100Characters_AndWriteTextAsSuccessBodiesDo()
+    {
+        // A 20,000-character unknown field made a 20 KB title (a probe); error bodies escaped "ü" and "'" where success
+        // bodies do not.
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var longName = new string('f', 20_000);
+        var refused = await client.PostAsync("/v2/apps", Http.Json($$"""{"displayName":"x","{{longName}}":1}"""));
+        var text = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal($"{new string('f', 100)}… is not a field of this request.", Http.Titles(JsonNode.Parse(text)!));
+        Assert.True(text.Length < 1000, $"{text.Length} characters");
+
+        var email = await client.PostAsync($"/v2/tenants/{tenant.TenantId}/users", Http.Json("""{"email":"zürich's@"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, email.StatusCode);
+        Assert.Contains("'zürich's@'", await email.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var unknownRoute = await client.GetAsync("/v2/nothing-here");
+        var routeText = await unknownRoute.Content.ReadAsStringAsync();
+        Assert.Contains("Conversations' account", routeText, StringComparison.Ordinal); // the apostrophe as itself, not \u0027
     }
 
     [Theory]

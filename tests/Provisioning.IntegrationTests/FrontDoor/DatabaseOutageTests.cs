@@ -119,8 +119,20 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             && line.Contains("The readiness check failed on the database: 42P01", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, line => line.Contains("The database is not reachable", StringComparison.Ordinal));
 
+        // A load balancer polling through the failure: one Error line for it, not one per poll (3,600 an hour per instance;
+        // an operator's probe), and the health-check service's own line is off.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+        }
+
+        Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains("Not ready", StringComparison.Ordinal));
+        var healthServiceLines = logs.Lines.Where(line => line.Split(' ')[1].StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks", StringComparison.Ordinal)).ToList();
+        Assert.True(healthServiceLines.Count == 0, string.Join("\n", healthServiceLines));
+
         await Sql.ExecuteAsync(database, "ALTER TABLE retired_master_keys_moved RENAME TO retired_master_keys");
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+        Assert.Contains(logs.Lines, line => line.StartsWith("Information ", StringComparison.Ordinal) && line.Contains("Ready again", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -29,16 +29,35 @@ public sealed record ProvisionTenantRequest(
         ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
 
     /// <summary>
-    /// Refuses, naming it, a field of the tenant's <c>PATCH</c> sent here: ignored, it made an unlimited, active child
-    /// without a logo while the caller believed otherwise.
+    /// Near misses of this body's own fields, which DailyStory's API does not have either: let through as a client's own
+    /// fields, <c>"email"</c> made a child without its user, <c>"contact"</c> one with the default contacts (a probe).
     /// </summary>
-    public void EnsureNoChangeFields()
+    private static readonly Dictionary<string, string> NearMisses = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["email"] = "emails, a list of addresses",
+        ["users"] = "emails, a list of addresses",
+        ["contact"] = "contacts",
+        ["setting"] = "settings",
+        ["logo"] = "logo_url",
+    };
+
+    /// <summary>
+    /// Refuses, naming it, a field of the tenant's <c>PATCH</c> sent here (ignored, it made an unlimited, active child
+    /// without a logo while the caller believed otherwise), or a near miss of one of this body's own fields.
+    /// </summary>
+    public void EnsureNoMistakenFields()
     {
         if (Unread?.Keys.FirstOrDefault(ChangeOnlyFields.Contains) is { } name)
         {
             throw new Application.Common.Exceptions.RequestValidationException(name, name.Equals("logoUrl", StringComparison.OrdinalIgnoreCase)
                 ? $"{name} is not a field of provisioning: here the logo is logo_url."
                 : $"{name} is not a field of provisioning: set it on the new tenant with PATCH /v2/tenants/{{id}}.");
+        }
+
+        if (Unread?.Keys.FirstOrDefault(NearMisses.ContainsKey) is { } nearMiss)
+        {
+            throw new Application.Common.Exceptions.RequestValidationException(nearMiss,
+                $"{nearMiss} is not a field of provisioning: did you mean {NearMisses[nearMiss]}?");
         }
     }
 

@@ -49,7 +49,7 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status402PaymentRequired)]
     public async Task<ProvisionedTenantDto> ProvisionTenant([FromBody] ProvisionTenantRequest body, CancellationToken ct)
     {
-        body.EnsureNoChangeFields();
+        body.EnsureNoMistakenFields();
         return await sender.Send(new ProvisionTenantCommand(body.Name, body.Key, body.LogoUrl, body.Contacts, body.Emails, body.Settings), ct);
     }
 
