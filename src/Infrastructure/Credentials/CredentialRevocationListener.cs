@@ -158,7 +158,8 @@ internal sealed class CredentialRevocationListener(
             {
                 cache.ListenerDisconnected();
                 disconnected = true;
-                logger.LogWarning("Credential revocation listener disconnected ({Error}); retrying in {Delay}", ex.GetType().Name, delay);
+                logger.LogWarning("Credential revocation listener disconnected ({Reason}); retrying in {Delay}",
+                    Application.Common.Behaviors.FaultLog.Reason(ex), delay);
                 try
                 {
                     await Task.Delay(delay, stoppingToken);

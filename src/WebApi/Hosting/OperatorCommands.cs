@@ -93,7 +93,8 @@ public static class OperatorCommands
         {
             await using var scope = services.CreateAsyncScope();
             var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
-            var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Out.WriteLine($"  {done} re-encrypted"), ct);
+            // Progress is a note (standard error); the last line is the answer.
+            var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Error.WriteLine($"  {done} re-encrypted"), ct);
             Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
                                   "The previous master keys may now be removed from the configuration.");
             return 0;
@@ -122,6 +123,12 @@ public static class OperatorCommands
             {
                 key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
             }
+            catch (Application.Common.Exceptions.NotFoundException e) when (parse.GetValue(tenant) == IssueOperatorAccountKeyCommandHandler.Root)
+            {
+                // No root yet: a database the service has never started on (migrate makes none).
+                Console.Error.WriteLine($"Provisioning: {e.Message} The root tenant is made when the service first starts on this database.");
+                return 1;
+            }
             catch (DomainRuleException e)
             {
                 // The rule names the API's field; here the value came from --name.
@@ -132,7 +139,7 @@ public static class OperatorCommands
             Console.Out.WriteLine($"tenantId: {key.TenantId}");
             Console.Out.WriteLine($"keyId:    {key.KeyId}");
             Console.Out.WriteLine($"secret:   {key.Secret}");
-            Console.Out.WriteLine("The secret is shown only now; keep it safe.");
+            Console.Error.WriteLine("Provisioning: the secret is shown only now; keep it safe.");
             if (key.Suspended)
             {
                 Console.Error.WriteLine(

@@ -56,7 +56,8 @@ public static class StartupChecks
         ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
             Infrastructure.DependencyInjection.InvalidConnectionString,
         PostgresException { SqlState: "28P01" or "28000" } e =>
-            $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}.",
+            $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}. " +
+            "Correct its Username or Password (or the server's pg_hba.conf), then start again.",
         PostgresException { SqlState: "3D000" } e =>
             $"The database named in ConnectionStrings:Provisioning does not exist ({Where(configuration)}): {e.MessageText}. " +
             "The service never creates one (a misspelt name would start an empty service): correct the name, or create it first (createdb).",
@@ -68,7 +69,8 @@ public static class StartupChecks
         _ when Innermost(ex) is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e =>
             DatabaseGrants.Sentence($"({Where(configuration)}; {e.MessageText})"),
         _ when DatabaseUnavailable.Is(ex) =>
-            $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}.",
+            $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +
+            "Start it, or correct the Host and Port in the connection string.",
         _ => null,
     };
 
