@@ -3,10 +3,12 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
-/// What the readiness check logs (the health-check service's own line is off, appsettings.json): an Error line when the
-/// instance becomes not ready, with the reason, again when the reason changes or once a minute while it lasts, and an
-/// Information line when it is ready again. A load balancer polling <c>/readyz</c> every second during an outage wrote an
-/// Error line per poll, 3,600 an hour per instance (an operator's probe). One per instance (a singleton).
+/// What the readiness check logs (the health-check service's own lines are off, appsettings.json: a check added later
+/// logs through this too): an Error line when the instance becomes not ready, with the reason, then at most one a minute
+/// while it lasts (with the latest reason: during an outage it changes from poll to poll — refused, timed out, starting
+/// up — and a line per change was the flood again; a review), and an Information line when it is ready again. A load
+/// balancer polling <c>/readyz</c> every second during an outage wrote an Error line per poll, 3,600 an hour per instance
+/// (an operator's probe). One per instance (a singleton).
 /// </summary>
 public sealed class ReadinessLog(ILogger<ReadinessLog> logger)
 {
@@ -26,7 +28,7 @@ public sealed class ReadinessLog(ILogger<ReadinessLog> logger)
         {
             var now = Environment.TickCount64;
             recovered = reason is null && _reason is not null;
-            log = reason is not null && (reason != _reason || now - _loggedAt >= (long)RepeatEvery.TotalMilliseconds);
+            log = reason is not null && (_reason is null || now - _loggedAt >= (long)RepeatEvery.TotalMilliseconds);
             if (log)
             {
                 _loggedAt = now;

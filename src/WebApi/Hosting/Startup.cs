@@ -167,7 +167,7 @@ public static class Startup
             Console.Out.WriteLine(
                 $"""
 
-                 Root tenant created. Its account key (secret included) is in {file}, readable by this user only; the secret is
+                 Root tenant created. Its account key (secret included) is in {Path.GetFullPath(file)}, readable by this user only; the secret is
                  not printed here, where the JSON log goes.
                    url:      {url}
                    tenantId: {created.TenantId}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Provisioning.WebApi.Hosting;
+
+namespace Provisioning.UnitTests.WebApi;
+
+public sealed class ReadinessLogTests
+{
+    [Fact]
+    public void AnOutageIsOneErrorLine_WhateverItsReasonsDoFromPollToPoll_ThenReadyAgain()
+    {
+        // During an outage the reason changes from poll to poll (refused, timed out, starting up): a line per change was the
+        // flood the log was made to stop (a review).
+        var logger = new RecordingLogger();
+        var log = new ReadinessLog(logger);
+        foreach (var reason in new[] { "refused", "timed out", "refused", "starting up", "refused" })
+        {
+            log.Note(HealthCheckResult.Unhealthy(reason));
+        }
+
+        Assert.Equal(["Error Not ready (/readyz answers 503): refused (said again each minute while it lasts)"], logger.Lines);
+
+        log.Note(HealthCheckResult.Healthy());
+        log.Note(HealthCheckResult.Healthy());
+        Assert.Equal("Information Ready again: the readiness check passes.", Assert.Single(logger.Lines, l => l.StartsWith("Information", StringComparison.Ordinal)));
+
+        // Not ready again after being ready: said at once.
+        log.Note(HealthCheckResult.Unhealthy("read-only"));
+        Assert.Equal("Error Not ready (/readyz answers 503): read-only (said again each minute while it lasts)", logger.Lines[^1]);
+        Assert.Equal(3, logger.Lines.Count);
+    }
+
+    private sealed class RecordingLogger : ILogger<ReadinessLog>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add($"{logLevel} {formatter(state, exception)}");
+    }
+}
