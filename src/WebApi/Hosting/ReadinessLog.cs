@@ -4,7 +4,7 @@ namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
 /// What the readiness check logs (the health-check service's own lines are off, appsettings.json: a check added later
-/// logs through this too): an Error line when the instance becomes not ready, with the reason, then at most one a minute
+/// must note its result here, or its failures go unlogged): an Error line when the instance becomes not ready, with the reason, then at most one a minute
 /// while it lasts (with the latest reason: during an outage it changes from poll to poll — refused, timed out, starting
 /// up — and a line per change was the flood again; a review), and an Information line when it is ready again. A load
 /// balancer polling <c>/readyz</c> every second during an outage wrote an Error line per poll, 3,600 an hour per instance
