@@ -137,20 +137,26 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
             throw new Application.Common.Exceptions.NotFoundException(ResourceName(ex.Entries.FirstOrDefault()?.Metadata.ClrType));
         }
         catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation } fk
-                                           && InsertsOrUpdates(ex, fk.TableName))
+                                           && InsertsUnderAGoneParent(ex, fk))
         {
             throw new Application.Common.Exceptions.NotFoundException(ReferencedResource(fk.ConstraintName));
         }
     }
 
     /// <summary>
-    /// Whether the failed save wrote rows of <paramref name="table"/>, the constraint's referencing table: the side of a
-    /// foreign-key violation whose parent is gone (a row inserted under it). The other side, a parent deleted under its
-    /// children, is a defect and stays one. Told by what was saved, not by PostgreSQL's message, which is in the server's
-    /// language ("insert or update on table …" only where lc_messages is English).
+    /// Whether <paramref name="violation"/> is the side of a foreign-key violation whose parent is gone (a row inserted or
+    /// updated under it): the failed save wrote rows of the constraint's referencing table and deleted none of its parent
+    /// table. The other side, a parent deleted under its children, is a defect and stays one. Told by what was saved, not
+    /// by PostgreSQL's message, which is in the server's language ("insert or update on table …" only where lc_messages
+    /// is English).
     /// </summary>
-    private static bool InsertsOrUpdates(DbUpdateException exception, string? table) =>
-        exception.Entries.Any(e => e.State is EntityState.Added or EntityState.Modified && e.Metadata.GetTableName() == table);
+    private bool InsertsUnderAGoneParent(DbUpdateException exception, Npgsql.PostgresException violation)
+    {
+        var parentTable = Model.GetEntityTypes().SelectMany(t => t.GetForeignKeys())
+            .FirstOrDefault(f => f.GetConstraintName() == violation.ConstraintName)?.PrincipalEntityType.GetTableName();
+        return exception.Entries.Any(e => e.State is EntityState.Added or EntityState.Modified && e.Metadata.GetTableName() == violation.TableName)
+               && !exception.Entries.Any(e => e.State == EntityState.Deleted && parentTable is not null && e.Metadata.GetTableName() == parentTable);
+    }
 
     public async Task LockForUpdateAsync(object entity, CancellationToken cancellationToken, bool reload = true)
     {

@@ -26,6 +26,22 @@ public sealed class RacingRequestsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARowSavedUnderAParentGoneMeanwhile_IsA404OfTheParent_ToldByWhatWasSaved()
+    {
+        // What the race of a key made for an app being deleted comes down to, made certain: the app is not there when the
+        // key's row is saved. It was told by PostgreSQL's English message ("insert or update on table …"), a 500 on a
+        // server whose lc_messages is another language (a review); now by the save's rows and the constraint's tables.
+        var tenant = await service.NewTenantAsync();
+        var thrown = await Assert.ThrowsAsync<Application.Common.Exceptions.NotFoundException>(() => service.QueryDbAsync(async db =>
+        {
+            db.ApiKeys.Add(Domain.Credentials.ApiKey.ForApp(
+                new TenantId(tenant.TenantId), new AppId(IdGenerator.NewId()), "Orphan", new byte[] { 1, 2, 3 }, DateTimeOffset.UtcNow));
+            return await db.SaveChangesAsync();
+        }));
+        Assert.Equal("App", thrown.Resource);
+    }
+
+    [Fact]
     public async Task ParallelDeletesOfOneTenant_OneWins_AndItsBudgetIsGivenBackOnce()
     {
         using var root = service.Root();
