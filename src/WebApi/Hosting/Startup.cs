@@ -161,33 +161,28 @@ public static class Startup
         // A console that is the JSON log stream (the default outside scripts/run and Development) is shipped and kept by log
         // collectors: with the key safely in the root key file (mode 600), the secret is not printed there (an operator's
         // probe). Without the file it is, once: it would otherwise be lost.
-        if (outcome.KeyFileWritten && !string.IsNullOrEmpty(file)
-            && string.Equals(app.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
+        var inTheFile = outcome.KeyFileWritten && !string.IsNullOrEmpty(file);
+        var secretKeptOut = inTheFile
+                            && string.Equals(app.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase);
+        var lines = new List<string>
         {
-            Console.Out.WriteLine(
-                $"""
-
-                 Root tenant created. Its account key (secret included) is in {Path.GetFullPath(file)}, readable by this user only; the secret is
-                 not printed here, where the JSON log goes.
-                   url:      {url}
-                   tenantId: {created.TenantId}
-                   keyId:    {created.KeyId}
-
-                """);
-            return;
+            string.Empty,
+            secretKeptOut
+                ? $"Root tenant created. Its account key (secret included) is in {Path.GetFullPath(file!)}, readable by this user only; " +
+                  "the secret is not printed here, where the JSON log goes."
+                : "Root tenant created. Its account key is shown only now; keep it safe.",
+            $"  url:      {url}",
+            $"  tenantId: {created.TenantId}",
+            $"  keyId:    {created.KeyId}",
+        };
+        if (!secretKeptOut)
+        {
+            lines.Add($"  secret:   {created.Secret}");
+            lines.Add(inTheFile ? $"  (also written to {file})" : string.Empty);
+            lines.Add(listening ? $"Try it:\n   curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps\n" : "The next start will not show it again.\n");
         }
 
-        Console.Out.WriteLine(
-            $"""
-
-             Root tenant created. Its account key is shown only now; keep it safe.
-               url:      {url}
-               tenantId: {created.TenantId}
-               keyId:    {created.KeyId}
-               secret:   {created.Secret}
-             {(string.IsNullOrEmpty(file) || !outcome.KeyFileWritten ? string.Empty : $"  (also written to {file})")}
-             {(listening ? $"Try it:\n   curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps\n" : "The next start will not show it again.\n")}
-            """);
+        Console.Out.WriteLine(string.Join('\n', lines.Select(line => line.Length == 0 ? line : " " + line)) + "\n");
     }
 
     /// <summary>The public base URL when configured, else the first address the server listens on (a wildcard host as 127.0.0.1).</summary>
