@@ -15,7 +15,10 @@ public sealed class ServiceAccount
     public TenantId TenantId { get; private set; }
     public string DisplayName { get; private set; }
 
-    /// <summary>Upper-cased display name: unique per tenant, so names are unique case-insensitively.</summary>
+    /// <summary>
+    /// Upper-cased display name, unique per tenant: names are unique case-insensitively, and (the store compares it under
+    /// a collation that holds canonically equivalent text equal) whatever the Unicode form of an accented letter.
+    /// </summary>
     public string NormalizedName { get; private set; }
 
     public DateTimeOffset CreatedAt { get; private set; }

@@ -205,8 +205,11 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         _ => "Tenant",
     };
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        Collations.Declare(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ProvisioningDbContext).Assembly);
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

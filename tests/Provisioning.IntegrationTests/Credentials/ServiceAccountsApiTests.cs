@@ -40,6 +40,10 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
     [Theory]
     [InlineData("Acme", "acme")]
     [InlineData("Acme", "  ACME ")]
+    [InlineData("Caf\u00e9", "Cafe\u0301")] // "é" as one code point, then as "e" and a combining acute accent
+    [InlineData("CAFE\u0301", "caf\u00e9")]
+    [InlineData("\u212Bngstr\u00f6m", "\u00c5ngstro\u0308m")] // the Angstrom sign is canonically "Å"
+    [InlineData("Acme", "Ac\u200Bme")] // a zero-width space inside shows nothing
     public async Task CreateServiceAccount_WithDuplicateNameInAnyCase_Returns409AndCreatesNothing(string first, string second)
     {
         var tenant = await service.NewTenantAsync();
@@ -62,17 +66,23 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
         await client.CreateServiceAccountAsync("Beta");
 
         Http.AssertV2Error(await client.PatchJsonAsync($"/v2/serviceaccounts/{a.Id}", new { displayName = "BETA" }, HttpStatusCode.Conflict), "conflict");
+        var c = await client.CreateServiceAccountAsync("Caf\u00e9");
+        Http.AssertV2Error(await client.PatchJsonAsync($"/v2/serviceaccounts/{a.Id}", new { displayName = "CAFE\u0301" }, HttpStatusCode.Conflict), "conflict");
+        var decomposed = await client.PatchJsonAsync($"/v2/serviceaccounts/{c.Id}", new { displayName = "Cafe\u0301" });
+        Assert.Equal("Cafe\u0301", (string?)decomposed["serviceAccount"]!["displayName"]); // its own name in another form: stored as sent
         var body = await client.PatchJsonAsync($"/v2/serviceaccounts/{a.Id}", new { displayName = "ALPHA" });
         Assert.Equal("ALPHA", (string?)body["serviceAccount"]!["displayName"]);
     }
 
-    [Fact]
-    public async Task ConcurrentCreates_WithTheSameName_LeaveExactlyOne()
+    [Theory]
+    [InlineData("Race", "RACE")]
+    [InlineData("R\u00e9sum\u00e9", "Re\u0301sume\u0301")]
+    public async Task ConcurrentCreates_WithTheSameName_LeaveExactlyOne(string name, string sameName)
     {
         var tenant = await service.NewTenantAsync();
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
         {
-            using var response = await tenant.Client().PostAsync("/v2/serviceaccounts", Http.Json(new { displayName = i % 2 == 0 ? "Race" : "RACE" }));
+            using var response = await tenant.Client().PostAsync("/v2/serviceaccounts", Http.Json(new { displayName = i % 2 == 0 ? name : sameName }));
             return response.StatusCode;
         }));
 

@@ -2,6 +2,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
+using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.ServiceAccounts;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -54,6 +57,58 @@ public sealed class MigrationTests(ServiceFixture service)
                 VALUES ('bbbbbbbbbbbbbbbbbbbbbbbb', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'older instance', now(), true, 0, false, false, true, false, false, false, false)
                 """);
             Assert.Equal(51, await db.Apps.Select(a => a.AppToken).Distinct().CountAsync());
+        }
+
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
+    [Fact]
+    public async Task CanonicalServiceAccountNames_KeepsAccountsNamedTwiceBefore_AndRefusesTheNameFromThenOn()
+    {
+        var connectionString = await service.Postgres.CreateDatabaseAsync("migrate_" + Guid.NewGuid().ToString("N")[..8]);
+        var options = new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261202233000_RetiredMasterKeys");
+        }
+
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            // "CAFÉ" composed (the first), decomposed (a second an older build let in), and an unrelated name.
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+                VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+                INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                    ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Caf\00E9', U&'CAF\00C9', now() - interval '2 days'),
+                    ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Cafe\0301', U&'CAFE\0301', now() - interval '1 day'),
+                    ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'Other', 'OTHER', now());
+                """, connection);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+            var accounts = await db.ServiceAccounts.OrderBy(s => s.CreatedAt).ToListAsync();
+            Assert.Equal(["Caf\u00e9", "Cafe\u0301", "Other"], accounts.Select(s => s.DisplayName));
+            Assert.Equal(["CAF\u00c9", "CAFE\u0301 s00000000000000000000002", "OTHER"], accounts.Select(s => s.NormalizedName));
+
+            // From now on the name is taken in either form.
+            db.ServiceAccounts.Add(ServiceAccount.Create(new TenantId("aaaaaaaaaaaaaaaaaaaaaaaa"), "CAFE\u0301", DateTimeOffset.UtcNow));
+            await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+        }
+
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            // A key written uncomposed by hand, or by an older instance during a rolling upgrade: the index refuses it too.
+            await using var older = new NpgsqlCommand(
+                "INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES ('s00000000000000000000004', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'cafe\\0301', U&'CAFE\\0301', now())",
+                connection);
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => older.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.UniqueViolation, refused.SqlState);
         }
 
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);

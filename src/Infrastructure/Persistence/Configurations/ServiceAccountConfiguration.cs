@@ -12,10 +12,12 @@ internal sealed class ServiceAccountConfiguration : IEntityTypeConfiguration<Ser
         builder.ToTable("service_accounts");
         builder.HasKey(s => s.Id);
         builder.Property(s => s.DisplayName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
-        builder.Property(s => s.NormalizedName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
+        builder.Property(s => s.NormalizedName).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired()
+            .UseCollation(Collations.Canonical);
         builder.HasOne<Tenant>().WithMany().HasForeignKey(s => s.TenantId).OnDelete(DeleteBehavior.Cascade);
 
-        // Display names are unique per tenant, case-insensitively.
+        // Display names are unique per tenant: case folded by the domain (upper-cased), canonically equivalent forms
+        // ("é" as one code point or as "e" and a combining accent) and ignorable characters by the column's collation.
         builder.HasIndex(s => new { s.TenantId, s.NormalizedName }).IsUnique();
 
         // A tenant's service accounts in list order (paged by id).

@@ -18,6 +18,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
+                .HasAnnotation("Npgsql:CollationDefinition:canonical", "und,und,icu,False")
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
@@ -377,7 +378,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
-                        .HasColumnName("normalized_name");
+                        .HasColumnName("normalized_name")
+                        .UseCollation("canonical");
 
                     b.Property<string>("TenantId")
                         .IsRequired()
