@@ -88,8 +88,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         var key = await db.Database.SqlQuery<KeyRow>(
                 $"""
                 SELECT k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at, k.is_tenant_token,
-                       EXISTS (SELECT 1 FROM tenants s WHERE s.status = 'suspended'
-                               AND s.id IN (SELECT unnest(t.path) FROM tenants t WHERE t.id = k.tenant_id)) AS suspended
+                       tenant_or_ancestor_suspended(k.tenant_id) AS suspended
                 FROM api_keys k WHERE k.id = {keyId.Value}
                 """)
             .SingleOrDefaultAsync(cancellationToken);

@@ -208,6 +208,8 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         Collations.Declare(modelBuilder);
+        modelBuilder.HasDbFunction(typeof(StoreFunctions).GetMethod(nameof(StoreFunctions.TenantOrAncestorSuspended))!)
+            .HasName("tenant_or_ancestor_suspended"); // migration SuspensionInOneFunction
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ProvisioningDbContext).Assembly);
     }
 
@@ -215,6 +217,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     {
         // Typed ids are stored as their string value (nullable ones too).
         configurationBuilder.Properties<TenantId>().HaveConversion<TypedIdConverters.TenantIdConverter>().HaveMaxLength(24);
+        configurationBuilder.DefaultTypeMapping<TenantId>().HasConversion<TypedIdConverters.TenantIdConverter>(); // a database function's argument
         configurationBuilder.Properties<AppId>().HaveConversion<TypedIdConverters.AppIdConverter>().HaveMaxLength(24);
         configurationBuilder.Properties<ServiceAccountId>().HaveConversion<TypedIdConverters.ServiceAccountIdConverter>().HaveMaxLength(24);
         configurationBuilder.Properties<KeyId>().HaveConversion<TypedIdConverters.KeyIdConverter>().HaveMaxLength(28);

@@ -46,8 +46,7 @@ public sealed class IssueOperatorAccountKeyCommandHandler(IAuditTrail audit, IPr
         audit.Record(AuditResources.Key(key), ["displayName"], tenantId: id);
         await db.SaveChangesAsync(cancellationToken);
         // Made all the same (for use once it is resumed), but its use answers 403 tenant_suspended until then: say so.
-        var path = tenant.Path.Select(p => new TenantId(p)).ToList();
-        var suspended = await tenants.AnyAsync(t => path.Contains(t.Id) && t.Status == TenantStatus.Suspended, cancellationToken);
+        var suspended = await tenants.Where(t => t.Id == id).Select(t => StoreFunctions.TenantOrAncestorSuspended(t.Id)).SingleAsync(cancellationToken);
         return new IssuedOperatorKey(id.Value, key.Id.Value, secret, suspended);
     }
 }
