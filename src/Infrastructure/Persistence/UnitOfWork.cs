@@ -84,6 +84,27 @@ internal sealed class UnitOfWork(
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         await EnsureTheCallerMayStillActAsync(cancellationToken);
+        try
+        {
+            return await RunOnceAsync(work, cancellationToken);
+        }
+        catch (Exception e) when (callers.Current is { } caller && GoneMeanwhile(e))
+        {
+            // Rolled back. A row this request counted on went meanwhile: if the caller's own key went with it (its
+            // service account or app deleted), the answer is authentication's (401), not a 404 for what the caller never
+            // named. Asked of the database: this instance may not have heard of the deletion yet.
+            credentials.Evict(caller.KeyId);
+            await EnsureTheCallerMayStillActAsync(cancellationToken);
+            throw;
+        }
+    }
+
+    // Directly, or inside the Idempotency-Key middleware's wrapper of an error answer it keeps.
+    private static bool GoneMeanwhile(Exception e) =>
+        e is NotFoundException { GoneMeanwhile: true } || e.InnerException is NotFoundException { GoneMeanwhile: true };
+
+    private async Task<T> RunOnceAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
         T result;
         string? revoked = null;
         db.MayHaveRevokedCredentials = false;

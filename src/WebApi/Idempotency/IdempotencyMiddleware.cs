@@ -310,7 +310,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     }
 
     /// <summary>Rolls back the transaction of an error answer that is kept (a 4xx other than 401, 429, tenant_suspended).</summary>
-    private sealed class StoredError(ExpectedException error) : Exception
+    private sealed class StoredError(ExpectedException error) : Exception(error.Message, error) // the error inside, for the unit of work
     {
         public ExpectedException Error { get; } = error;
     }

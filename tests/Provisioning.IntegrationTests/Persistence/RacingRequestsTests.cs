@@ -41,6 +41,55 @@ public sealed class RacingRequestsTests(ServiceFixture service)
         Assert.Equal("App", thrown.Resource);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnAppCreatedByAServiceAccountDeletedMeanwhile_Is401AsItsKeyNowIs_NotA404OfTheAccount(bool keyed)
+    {
+        // The key passes its checks, the app's row waits (a trigger sleeps on it), the service account is deleted with its
+        // keys, then the app's grant to the account meets the foreign key. The caller named no service account: its key
+        // is gone, so the answer is authentication's (a probe got "Service account not found." here).
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        var sa = await account.CreateServiceAccountAsync();
+        using var asServiceAccount = service.Basic(sa.Key);
+        await asServiceAccount.GetJsonAsync("/v2/apps"); // its key is in this instance's cache
+        var name = "Held " + Guid.NewGuid().ToString("N")[..8];
+        var trigger = "hold_" + Guid.NewGuid().ToString("N")[..8];
+        var hold = $"""
+            CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NEW; END $$;
+            CREATE TRIGGER {trigger} BEFORE INSERT ON apps FOR EACH ROW WHEN (NEW.display_name = '{name}') EXECUTE FUNCTION {trigger}();
+            """;
+        var release = $"DROP TRIGGER {trigger} ON apps; DROP FUNCTION {trigger}();"; // (names of the test's own making)
+        await service.QueryDbAsync(db => db.Database.ExecuteSqlRawAsync(hold));
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = name }) };
+            if (keyed)
+            {
+                request.Headers.Add("Idempotency-Key", trigger);
+            }
+
+            var create = asServiceAccount.SendAsync(request);
+            for (var i = 0; i < 200 && !await service.QueryDbAsync(db => db.Database
+                     .SqlQuery<bool>($"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep') AS \"Value\"").SingleAsync()); i++)
+            {
+                await Task.Delay(25);
+            }
+
+            await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}");
+            using var response = await create;
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "unauthorized");
+            Assert.False(await service.QueryDbAsync(db => db.Apps.AnyAsync(a => a.DisplayName == name)));
+            Assert.False(await service.QueryDbAsync(db => db.IdempotencyRecords.AnyAsync(r => r.Key == trigger)));
+        }
+        finally
+        {
+            await service.QueryDbAsync(db => db.Database.ExecuteSqlRawAsync(release));
+        }
+    }
+
     [Fact]
     public async Task ParallelDeletesOfOneTenant_OneWins_AndItsBudgetIsGivenBackOnce()
     {

@@ -8,5 +8,12 @@ public sealed class NotFoundException(string resource)
 {
     public string Resource { get; } = resource;
 
+    /// <summary>
+    /// Found at first, gone by the time this request wrote (deleted by another request meanwhile), rather than never
+    /// there. What went may have taken the caller's own key with it (the service account or app it belongs to): the
+    /// unit of work then asks again whether the caller may act, and answers as authentication would now (401).
+    /// </summary>
+    public bool GoneMeanwhile { get; init; }
+
     public static NotFoundException App() => new("App");
 }
