@@ -153,6 +153,11 @@ public static class OpenApiSetup
                     DescribeAnswerFields(schema, context.JsonTypeInfo);
                 }
 
+                if (context.JsonPropertyInfo?.AttributeProvider is PropertyInfo property)
+                {
+                    MarkNullableValues(schema, new NullabilityInfoContext().Create(property));
+                }
+
                 if (IsRequest(type))
                 {
                     // Request fields are optional on the wire; missing required ones are 400s from the validators. (Also when
@@ -179,6 +184,23 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>
+    /// A dictionary whose values may be null, by the property's nullable annotations (a tenant's <c>settings</c>: a null
+    /// feature or key removes it): its values' schema says so, at every level, so that a generated client may send one.
+    /// </summary>
+    private static void MarkNullableValues(IOpenApiSchema schema, NullabilityInfo nullability)
+    {
+        if (nullability.GenericTypeArguments is [_, var value] && schema is OpenApiSchema { AdditionalProperties: OpenApiSchema values })
+        {
+            if (value.ReadState == NullabilityState.Nullable && values.Type is { } type)
+            {
+                values.Type = type | JsonSchemaType.Null;
+            }
+
+            MarkNullableValues(values, value);
+        }
+    }
 
     /// <summary>
     /// Whether MVC's JSON options (which bind request bodies) refuse a field <paramref name="type"/> does not have: the type's

@@ -15241,7 +15241,7 @@ namespace Provisioning.Client
         public System.Collections.Generic.List<string>? Emails { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("settings")]
-        public System.Collections.Generic.Dictionary<string, System.Collections.Generic.Dictionary<string, string>>? Settings { get; set; } = default!;
+        public System.Collections.Generic.Dictionary<string, System.Collections.Generic.Dictionary<string, string?>?>? Settings { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -15661,7 +15661,7 @@ namespace Provisioning.Client
         public int? Contacts { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("settings")]
-        public System.Collections.Generic.Dictionary<string, System.Collections.Generic.Dictionary<string, string>>? Settings { get; set; } = default!;
+        public System.Collections.Generic.Dictionary<string, System.Collections.Generic.Dictionary<string, string?>?>? Settings { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("maxApps")]
         public int? MaxApps { get; set; } = default!;

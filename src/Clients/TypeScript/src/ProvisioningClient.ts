@@ -6576,14 +6576,14 @@ export interface AccountKeyListResponse {
 
 /** `POST /v2/tenants/{id}/users`: `{"email"}`, one address. Any other field is a 400 naming it (provisioning's `emails` list was ignored here, and the request refused for a missing address: a probe). */
 export interface AddTenantUserRequest {
-    email?: string | undefined;
+    email?: string | null;
 }
 
 /** One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the request id (the `X-Request-Id` header), so a report can be matched with the service's logs; other errors have no `requestId`. */
 export interface ApiError {
     code: string;
     title: string;
-    requestId?: string | undefined;
+    requestId?: string | null;
 
     [key: string]: any;
 }
@@ -6592,7 +6592,7 @@ export interface AppDto {
     id: string;
     displayName: string;
     settings: AppSettingsDto;
-    metadata: any | undefined;
+    metadata: any | null;
 
     [key: string]: any;
 }
@@ -6602,7 +6602,7 @@ export interface AppKeyDto {
     displayName: string;
     secret: string;
     disabled: boolean;
-    expiresAt: Date | undefined;
+    expiresAt: Date | null;
 
     [key: string]: any;
 }
@@ -6662,22 +6662,22 @@ export interface AppSettingsRequest {
 
 /** `POST /v2/apps`: settings may be left out (defaults), not null (400, as on v1.1). Any other field is a 400 naming it. */
 export interface CreateAppRequest {
-    displayName?: string | undefined;
+    displayName?: string | null;
     settings?: AppSettingsRequest;
-    metadata?: any | undefined;
+    metadata?: any | null;
 
     [key: string]: any;
 }
 
 /** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). Any other field is a 400 naming it. */
 export interface CreateKeyRequest {
-    displayName?: string | undefined;
-    expiresAt?: Date | undefined;
+    displayName?: string | null;
+    expiresAt?: Date | null;
 }
 
 /** A body with only a display name (service accounts); any other field is a 400 naming it. */
 export interface DisplayNameRequest {
-    displayName?: string | undefined;
+    displayName?: string | null;
 }
 
 /** The empty object some routes answer with. */
@@ -6687,9 +6687,9 @@ export interface EmptyResponse {
 }
 
 export interface EventActorDto {
-    keyId: string | undefined;
+    keyId: string | null;
     kind: string;
-    tenantId: string | undefined;
+    tenantId: string | null;
 
     [key: string]: any;
 }
@@ -6699,11 +6699,11 @@ export interface EventDto {
     type: string;
     tenantId: string;
     actor: EventActorDto;
-    onBehalfOf: string | undefined;
+    onBehalfOf: string | null;
     resource: EventResourceDto;
-    related: Related | undefined;
+    related: Related | null;
     changes: string[];
-    requestId: string | undefined;
+    requestId: string | null;
     createdAt: Date;
 
     [key: string]: any;
@@ -6734,11 +6734,11 @@ export interface JwtResponse {
 export interface KeyDto {
     id: string;
     displayName: string;
-    secret?: string | undefined;
+    secret?: string | null;
     createdAt: Date;
-    lastUsedAt: Date | undefined;
+    lastUsedAt: Date | null;
     disabled: boolean;
-    expiresAt: Date | undefined;
+    expiresAt: Date | null;
 
     [key: string]: any;
 }
@@ -6757,13 +6757,13 @@ export interface KeyResponse {
 
 /** `{"disabled": true|false}`: disables or enables a key. Nothing else: a key's name and expiry are set when it is made, and a field this route would drop (`{"disabled":false,"expiresAt":…}`, a caller thinking the key now expires) is a 400 naming it. */
 export interface KeyStateRequest {
-    disabled?: boolean | undefined;
+    disabled?: boolean | null;
 }
 
 /** `links` of a v2 list: absolute URLs of the next and previous pages. */
 export interface PageLinks {
-    next?: string | undefined;
-    prev?: string | undefined;
+    next?: string | null;
+    prev?: string | null;
 
     [key: string]: any;
 }
@@ -6771,20 +6771,20 @@ export interface PageLinks {
 /** `meta` of a v2 list. Cursors appear only when there is a page in that direction. */
 export interface PageMeta {
     hasMore: boolean;
-    afterCursor?: string | undefined;
-    beforeCursor?: string | undefined;
+    afterCursor?: string | null;
+    beforeCursor?: string | null;
 
     [key: string]: any;
 }
 
 /** `POST /v2/tenants`, in DailyStory's shape (note `logo_url`). */
 export interface ProvisionTenantRequest {
-    name?: string | undefined;
-    key?: string | undefined;
-    logo_url?: string | undefined;
-    contacts?: number | undefined;
-    emails?: string[] | undefined;
-    settings?: { [key: string]: { [key: string]: string; }; } | undefined;
+    name?: string | null;
+    key?: string | null;
+    logo_url?: string | null;
+    contacts?: number | null;
+    emails?: string[] | null;
+    settings?: { [key: string]: { [key: string]: string; }; } | null;
 
     [key: string]: any;
 }
@@ -6799,10 +6799,10 @@ export interface ProvisionedTenantDto {
 export interface ProvisioningKeyDto {
     id: string;
     displayName: string;
-    secret?: string | undefined;
+    secret?: string | null;
     createdAt: Date;
     disabled: boolean;
-    expiresAt: Date | undefined;
+    expiresAt: Date | null;
 
     [key: string]: any;
 }
@@ -6846,18 +6846,18 @@ export interface ServiceAccountResponse {
 export interface TenantDto {
     id: string;
     name: string;
-    parentId: string | undefined;
-    logoUrl: string | undefined;
+    parentId: string | null;
+    logoUrl: string | null;
     contacts: number;
     settings: { [key: string]: { [key: string]: string; }; };
     ownSettings: { [key: string]: { [key: string]: string; }; };
     users: string[];
-    maxApps: number | undefined;
-    maxTenants: number | undefined;
+    maxApps: number | null;
+    maxTenants: number | null;
     appCount: number;
     status: string;
     createdAt: Date;
-    lastActivityAt: Date | undefined;
+    lastActivityAt: Date | null;
 
     [key: string]: any;
 }
@@ -6879,11 +6879,11 @@ export interface TenantResponse {
 export interface TenantSummaryDto {
     id: string;
     name: string;
-    parentId: string | undefined;
-    logoUrl: string | undefined;
+    parentId: string | null;
+    logoUrl: string | null;
     contacts: number;
-    maxApps: number | undefined;
-    maxTenants: number | undefined;
+    maxApps: number | null;
+    maxTenants: number | null;
     status: string;
     createdAt: Date;
 
@@ -6913,7 +6913,7 @@ export interface TenantUserResponse {
 export interface UpdateAppRequest {
     displayName?: string;
     settings?: AppSettingsRequest;
-    metadata?: any | undefined;
+    metadata?: any | null;
 
     [key: string]: any;
 }
@@ -6921,11 +6921,11 @@ export interface UpdateAppRequest {
 /** `PATCH /v2/tenants/{id}`: absent fields are left alone; `logoUrl`, `maxApps` and `maxTenants` may be null (no logo, no budget of its own); in `settings` a null value removes the tenant's own value; the other fields have no null (400). Any other field is a 400 naming it. */
 export interface UpdateTenantRequest {
     name?: string;
-    logoUrl?: string | undefined;
+    logoUrl?: string | null;
     contacts?: number;
     settings?: { [key: string]: { [key: string]: string; }; };
-    maxApps?: number | undefined;
-    maxTenants?: number | undefined;
+    maxApps?: number | null;
+    maxTenants?: number | null;
     status?: string;
 
     [key: string]: any;
@@ -6936,7 +6936,7 @@ export interface V1App {
     appToken: string;
     name: string;
     settings: AppSettingsDto;
-    metadata: any | undefined;
+    metadata: any | null;
 
     [key: string]: any;
 }
@@ -6953,7 +6953,7 @@ export interface V1AppListResponse {
 export interface V1AppRequest {
     name?: string;
     settings?: AppSettingsRequest;
-    metadata?: any | undefined;
+    metadata?: any | null;
 
     [key: string]: any;
 }
@@ -6966,14 +6966,14 @@ export interface V1AppResponse {
 
 /** Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`. Any other field is a 400 naming it (smooch-core sends `{name}` alone). */
 export interface V1CreateKeyRequest {
-    name?: string | undefined;
-    expiresAt?: Date | undefined;
+    name?: string | null;
+    expiresAt?: Date | null;
 }
 
 export interface V1Error {
     code: string;
     description: string;
-    requestId?: string | undefined;
+    requestId?: string | null;
 
     [key: string]: any;
 }
@@ -6991,7 +6991,7 @@ export interface V1Key {
     name: string;
     secret: string;
     disabled: boolean;
-    expiresAt: Date | undefined;
+    expiresAt: Date | null;
 
     [key: string]: any;
 }
@@ -7010,7 +7010,7 @@ export interface V1KeyResponse {
 
 /** A v1.1 service account's body, `{"name"}`. A field it does not have is 400 (errors.md), as in v2: a misspelt `name` would otherwise be a create that fails on a blank name, or an update that silently changes nothing. */
 export interface V1NameRequest {
-    name?: string | undefined;
+    name?: string | null;
 }
 
 export interface V1ServiceAccount {
