@@ -22,33 +22,38 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
     public async Task<Page<AuditEvent>> PageAsync(TenantId viewer, AuditEventFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
         var horizon = await db.Database.SqlQuery<string>($"SELECT audit_event_horizon() AS \"Value\"").SingleAsync(cancellationToken);
-        var query = Visible(viewer, filter).Where(e => e.Id.CompareTo(horizon) < 0);
+        IQueryable<AuditEvent> Between(string? after, string? before) => Visible(viewer, filter, after, before ?? horizon, horizon);
         var size = page.EffectiveSize;
         if (page.Before is { } before)
         {
-            var rows = await query.Where(e => e.Id.CompareTo(before) < 0).OrderByDescending(e => e.Id).Take(size + 1).ToListAsync(cancellationToken);
+            var rows = await Between(null, before).OrderByDescending(e => e.Id).Take(size + 1).ToListAsync(cancellationToken);
             var items = rows.Take(size).Reverse().ToList();
             var hasMore = rows.Count > size;
             var last = items.Count > 0 ? items[^1].Id : null;
             // Usually the cursor's own event follows, but not for a cursor past the newest one (or of another filter).
-            var hasNext = last is not null && await query.AnyAsync(e => e.Id.CompareTo(last) > 0, cancellationToken);
+            var hasNext = last is not null && await Between(last, null).AnyAsync(cancellationToken);
             return new Page<AuditEvent>(items, hasMore, hasNext ? last : null, hasMore && items.Count > 0 ? items[0].Id : null);
         }
         else
         {
             var after = page.After;
-            var filtered = after is null ? query : query.Where(e => e.Id.CompareTo(after) > 0);
-            var rows = await filtered.OrderBy(e => e.Id).Take(size + 1).ToListAsync(cancellationToken);
+            var rows = await Between(after, null).OrderBy(e => e.Id).Take(size + 1).ToListAsync(cancellationToken);
             var items = rows.Take(size).ToList();
             var hasMore = rows.Count > size;
             var first = items.Count > 0 ? items[0].Id : null;
-            var hasPrevious = first is not null && after is not null
-                && await query.AnyAsync(e => e.Id.CompareTo(first) < 0, cancellationToken);
+            var hasPrevious = first is not null && after is not null && await Between(null, first).AnyAsync(cancellationToken);
             return new Page<AuditEvent>(items, hasMore, hasMore ? items[^1].Id : null, hasPrevious ? first : null);
         }
     }
 
-    private IQueryable<AuditEvent> Visible(TenantId viewer, AuditEventFilter filter)
+    /// <summary>
+    /// The events <paramref name="viewer"/> sees, strictly between <paramref name="after"/> (none: from the first) and
+    /// <paramref name="before"/>, and below the horizon. The bounds are put on the viewer rows too: PostgreSQL carries the
+    /// join's equality over, not a range, so a range on the events alone left the viewer's index scanned from its end
+    /// to the cursor — every event newer than a <c>page[before]</c> read to return a page (a probe: 0.1–2 s at 300,000
+    /// events).
+    /// </summary>
+    private IQueryable<AuditEvent> Visible(TenantId viewer, AuditEventFilter filter, string? after, string before, string horizon)
     {
         var type = filter.Type;
         IQueryable<AuditEvent> query;
@@ -63,13 +68,24 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
         }
         else
         {
-            var viewers = db.AuditEventViewers.Where(v => v.ViewerTenantId == viewer);
+            var viewers = db.AuditEventViewers.Where(v => v.ViewerTenantId == viewer && v.EventId.CompareTo(before) < 0 && v.EventId.CompareTo(horizon) < 0);
+            if (after is not null)
+            {
+                viewers = viewers.Where(v => v.EventId.CompareTo(after) > 0);
+            }
+
             if (type is not null)
             {
                 viewers = viewers.Where(v => v.Type == type);
             }
 
             query = db.AuditEvents.AsNoTracking().Join(viewers, e => e.Id, v => v.EventId, (e, _) => e);
+        }
+
+        query = query.Where(e => e.Id.CompareTo(before) < 0 && e.Id.CompareTo(horizon) < 0);
+        if (after is not null)
+        {
+            query = query.Where(e => e.Id.CompareTo(after) > 0);
         }
 
         if (filter.ResourceId is { } resource)
