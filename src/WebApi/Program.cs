@@ -256,6 +256,8 @@ public partial class Program
         builder.Services.Configure<ForwardedHeadersOptions>(publicUrls.Configure);
         builder.Services.AddProvisioningRateLimiting(builder.Configuration);
         builder.Services.AddSingleton<ReadinessLog>();
+        var readinessReuse = ReadinessOptions.Read(builder.Configuration);
+        builder.Services.AddSingleton(services => new ReadinessReuse(readinessReuse, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyHealthCheck>("database", tags: ["ready"]);
         builder.Services.AddProvisioningOpenApi();
         builder.Services.AddSingleton<OpenApiDocumentCache>();

@@ -9,13 +9,13 @@ namespace Provisioning.WebApi.Hosting;
 /// Ready when the database answers and takes writes, has no pending migrations, lets the service's role read and write
 /// the service's tables (<see cref="DatabaseGrants"/>), and its secrets decrypt with the configured
 /// master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
-/// secrets under it).
+/// secrets under it). A result is reused by the probes of the next second (<see cref="ReadinessReuse"/>).
 /// </summary>
-public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey, ReadinessLog log) : IHealthCheck
+public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey, ReadinessReuse reuse, ReadinessLog log) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var result = await CheckAsync(cancellationToken);
+        var result = await reuse.GetAsync(CheckAsync, cancellationToken);
         log.Note(result);
         return result;
     }

@@ -20,6 +20,7 @@ public static class UnknownSettings
         Infrastructure.Security.JwtOptions.Section + ":Lifetime",
         PublicUrls.BaseUrlSetting,
         RateLimitOptions.Section + ":PermitsPerMinute",
+        ReadinessOptions.Section + ":ReuseMilliseconds",
         Infrastructure.Retention.RetentionOptions.IntervalMinutesSetting,
         Infrastructure.Security.SecretsOptions.Section + ":MasterKey",
         Infrastructure.Security.SecretsOptions.Section + ":PreviousMasterKeys",

@@ -28,12 +28,18 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <see cref="RootSecret"/>), for a <see cref="ConfiguredServiceFactory"/>; <paramref name="rateLimited"/> false turns
     /// the per-credential rate limit off (tests that send more than a minute's permits). Add the test's own settings to it.
     /// </summary>
+    /// <summary>
+    /// <c>/readyz</c> checks on every probe (not reusing a result for a second): tests change the database and ask at once.
+    /// </summary>
+    public static readonly KeyValuePair<string, string?> EveryProbeChecks = new("Provisioning:Readiness:ReuseMilliseconds", "0");
+
     public static Dictionary<string, string?> RootKeySettings(bool rateLimited = true)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Provisioning:Bootstrap:KeyId"] = RootKeyId,
             ["Provisioning:Bootstrap:Secret"] = RootSecret,
+            [EveryProbeChecks.Key] = EveryProbeChecks.Value,
         };
         if (!rateLimited)
         {

@@ -10,6 +10,43 @@ namespace Provisioning.IntegrationTests.FrontDoor;
 public sealed class DatabaseOutageTests(ServiceFixture service)
 {
     [Fact]
+    public async Task Readyz_ReusesItsAnswerForASecond_ForEveryProbeInIt_ThenChecksAgain()
+    {
+        // /readyz needs no credentials and comes before the rate limiter; a flood of probes cost the database three or four
+        // statements each and slowed every tenant (a probe). By default an answer is reused for a second.
+        var database = await service.Postgres.CreateDatabaseAsync("reuse_" + Guid.NewGuid().ToString("N")[..8]);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = ServiceFixture.RootKeySettings();
+        settings.Remove(ServiceFixture.EveryProbeChecks.Key);
+        await using var factory = new ConfiguredServiceFactory(database, settings, clock);
+        using var root = await factory.CreateRootClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        async Task SetReadOnlyAsync(string value)
+        {
+            await Sql.ExecuteAsync(service.Postgres.ConnectionString, $"ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}");
+            factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
+        }
+
+        async Task<HttpStatusCode[]> ProbeAsync(int count) => await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            using var response = await root.GetAsync("/readyz");
+            return response.StatusCode;
+        }));
+
+        await SetReadOnlyAsync("on");
+        Assert.All(await ProbeAsync(20), status => Assert.Equal(HttpStatusCode.OK, status)); // the answer of a moment ago
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.All(await ProbeAsync(20), status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status)); // checked again
+
+        await SetReadOnlyAsync("off");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
     public async Task AReadOnlyDatabase_IsNotReady_AndItsWritesAre503()
     {
         // A standby after a failover looks like this: /readyz said 200 while every write answered 503 (a probe).

@@ -197,7 +197,7 @@ public sealed class StartupTests(ServiceFixture service)
     {
         var name = "startup_" + Guid.NewGuid().ToString("N")[..8];
         var database = await service.Postgres.CreateDatabaseAsync(name);
-        await using var factory = new ConfiguredServiceFactory(database, new());
+        await using var factory = new ConfiguredServiceFactory(database, new([ServiceFixture.EveryProbeChecks]));
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
 
@@ -211,7 +211,7 @@ public sealed class StartupTests(ServiceFixture service)
     public async Task Readyz_IsNotReady_WhenTheStoredSecretsNoLongerDecryptWithTheMasterKey()
     {
         var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
-        await using var factory = new ConfiguredServiceFactory(database, new());
+        await using var factory = new ConfiguredServiceFactory(database, new([ServiceFixture.EveryProbeChecks]));
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
 
