@@ -37,7 +37,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
             return Task.CompletedTask;
         }, context);
         // Every line the request logs from here on names its id (the client's when acceptable), as its answer does.
-        var scope = new RequestLogScope(context.TraceIdentifier);
+        var scope = new RequestLogScope(context.TraceIdentifier, context.Request.Path.Value);
         context.Features.Set(scope);
         using (logger.BeginScope(scope))
         {

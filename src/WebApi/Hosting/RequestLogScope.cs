@@ -8,22 +8,29 @@ namespace Provisioning.WebApi.Hosting;
 /// authentication has found them (<see cref="NoteCaller"/>, after authentication). One small object instead of a
 /// dictionary; the values are copied in as strings, so a line written later, from work the request started, never reads
 /// a pooled <see cref="HttpContext"/> that already serves another request. Log providers see the key/value pairs
-/// <c>RequestId</c>, <c>TenantId</c>, <c>KeyId</c>; text formatters the same as <c>RequestId:… TenantId:… KeyId:…</c>.
-/// (ASP.NET Core's own scope, opened before any middleware, also has a <c>RequestId</c>: the connection's, which differs
-/// from this one when the client sent an <c>X-Request-Id</c>.)
+/// <c>RequestId</c>, <c>TenantId</c>, <c>KeyId</c>, <c>RequestPath</c>; text formatters the same as
+/// <c>RequestId:… TenantId:… KeyId:… RequestPath:…</c>.
+/// <para>ASP.NET Core's own scope (the connection's request id, the path, the connection id) is off
+/// (<c>Microsoft.AspNetCore.Hosting.Diagnostics</c> at <c>None</c> in appsettings.json): it held the whole path twice,
+/// so a client without credentials sending 8 KB paths wrote 17 KB of log per 401 (a probe). The path here is cut at
+/// <see cref="MaxPathLength"/> characters.</para>
 /// </summary>
-public sealed class RequestLogScope(string requestId) : IReadOnlyList<KeyValuePair<string, object?>>
+public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyList<KeyValuePair<string, object?>>
 {
+    public const int MaxPathLength = 120;
+
+    private readonly string _path = path is null ? string.Empty : path.Length <= MaxPathLength ? path : path[..MaxPathLength] + "…";
     private string? _tenantId;
     private string? _keyId;
 
-    public int Count => 3;
+    public int Count => 4;
 
     public KeyValuePair<string, object?> this[int index] => index switch
     {
         0 => new("RequestId", requestId),
         1 => new("TenantId", _tenantId),
         2 => new("KeyId", _keyId),
+        3 => new("RequestPath", _path),
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 
@@ -49,5 +56,7 @@ public sealed class RequestLogScope(string requestId) : IReadOnlyList<KeyValuePa
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-    public override string ToString() => _keyId is null ? $"RequestId:{requestId}" : $"RequestId:{requestId} TenantId:{_tenantId} KeyId:{_keyId}";
+    public override string ToString() => _keyId is null
+        ? $"RequestId:{requestId} RequestPath:{_path}"
+        : $"RequestId:{requestId} TenantId:{_tenantId} KeyId:{_keyId} RequestPath:{_path}";
 }

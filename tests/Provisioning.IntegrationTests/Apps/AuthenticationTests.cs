@@ -1,3 +1,4 @@
+using Provisioning.WebApi.Hosting;
 using System.Net;
 using System.Net.Http.Headers;
 using Provisioning.Domain.Common;
@@ -230,5 +231,27 @@ public sealed class AuthenticationTests(ServiceFixture service)
     {
         var tenant = await service.NewTenantAsync();
         Http.AssertV2Error(await tenant.Client().PutJsonAsync("/v2/apps", new { }, HttpStatusCode.MethodNotAllowed), "method_not_allowed");
+    }
+
+    [Fact]
+    public async Task ARefusedRequestWithALongPath_LogsThePathCut_NotTheWholeOfItTwice()
+    {
+        // ASP.NET Core's scope held the whole path twice in every line: a client without credentials sending 8 KB paths
+        // wrote 17 KB of log per 401 (a probe). The request's own scope names it, cut.
+        var requestId = "long-path-" + Guid.NewGuid().ToString("N")[..8];
+        var path = "/v2/apps/" + new string('a', 7000);
+        using var client = service.Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Request-Id", requestId);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        var lines = service.Factory.Logs.Lines.Where(l => l.Contains($"RequestId:{requestId}", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line =>
+        {
+            Assert.Contains($"RequestPath:/v2/apps/{new string('a', RequestLogScope.MaxPathLength - "/v2/apps/".Length)}…", line, StringComparison.Ordinal);
+            Assert.True(line.Length < 1500, line[..200]);
+        });
     }
 }
