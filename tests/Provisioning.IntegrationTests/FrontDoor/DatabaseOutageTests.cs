@@ -9,6 +9,13 @@ namespace Provisioning.IntegrationTests.FrontDoor;
 [Collection(ServiceTestCollection.Name)]
 public sealed class DatabaseOutageTests(ServiceFixture service)
 {
+    /// <summary>As a standby after a failover, or <c>default_transaction_read_only</c> set by an operator.</summary>
+    private async Task SetReadOnlyAsync(ConfiguredServiceFactory factory, string database, string value)
+    {
+        await Sql.ExecuteAsync(service.Postgres.ConnectionString, $"ALTER DATABASE \"{database}\" SET default_transaction_read_only = {value}");
+        factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear(); // new sessions read the database's defaults
+    }
+
     [Fact]
     public async Task Readyz_ReusesItsAnswerForASecond_ForEveryProbeInIt_ThenChecksAgain()
     {
@@ -23,24 +30,18 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         using var root = await factory.CreateRootClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
 
-        async Task SetReadOnlyAsync(string value)
-        {
-            await Sql.ExecuteAsync(service.Postgres.ConnectionString, $"ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}");
-            factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
-        }
-
         async Task<HttpStatusCode[]> ProbeAsync(int count) => await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
         {
             using var response = await root.GetAsync("/readyz");
             return response.StatusCode;
         }));
 
-        await SetReadOnlyAsync("on");
+        await SetReadOnlyAsync(factory, name, "on");
         Assert.All(await ProbeAsync(20), status => Assert.Equal(HttpStatusCode.OK, status)); // the answer of a moment ago
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.All(await ProbeAsync(20), status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status)); // checked again
 
-        await SetReadOnlyAsync("off");
+        await SetReadOnlyAsync(factory, name, "off");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
@@ -56,13 +57,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         using var root = await factory.CreateRootClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
 
-        async Task SetReadOnlyAsync(string value)
-        {
-            await Sql.ExecuteAsync(service.Postgres.ConnectionString, $"ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}");
-            factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear(); // new sessions read the database's defaults
-        }
-
-        await SetReadOnlyAsync("on");
+        await SetReadOnlyAsync(factory, name, "on");
         using (var notReady = await root.GetAsync("/readyz"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
@@ -70,7 +65,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
 
         Http.AssertV2Error(await root.PostJsonAsync("/v2/apps", new { displayName = "refused" }, HttpStatusCode.ServiceUnavailable), "service_unavailable");
 
-        await SetReadOnlyAsync("off");
+        await SetReadOnlyAsync(factory, name, "off");
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
         await root.PostJsonAsync("/v2/apps", new { displayName = "after" }, HttpStatusCode.Created);
     }

@@ -14,15 +14,20 @@ namespace Provisioning.IntegrationTests.Hosting;
 [Collection(ServiceTestCollection.Name)]
 public sealed class MigrationTests(ServiceFixture service)
 {
-    [Fact]
-    public async Task FrontDoor_GivesExistingAppsDistinctTokens_AndRowsWrittenWithoutOneGetOne()
+    /// <summary>A new database with the migrations up to <paramref name="migration"/> applied, as an older release left it.</summary>
+    private async Task<(string ConnectionString, DbContextOptions<ProvisioningDbContext> Options)> DatabaseMigratedToAsync(string migration)
     {
         var connectionString = await service.Postgres.CreateDatabaseAsync("migrate_" + Guid.NewGuid().ToString("N")[..8]);
         var options = new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;
-        await using (var db = new ProvisioningDbContext(options))
-        {
-            await db.GetService<IMigrator>().MigrateAsync("20261123045903_InitialSchema");
-        }
+        await using var db = new ProvisioningDbContext(options);
+        await db.GetService<IMigrator>().MigrateAsync(migration);
+        return (connectionString, options);
+    }
+
+    [Fact]
+    public async Task FrontDoor_GivesExistingAppsDistinctTokens_AndRowsWrittenWithoutOneGetOne()
+    {
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261123045903_InitialSchema");
 
         await using (var connection = new NpgsqlConnection(connectionString))
         {
@@ -65,12 +70,7 @@ public sealed class MigrationTests(ServiceFixture service)
     [Fact]
     public async Task CanonicalServiceAccountNames_KeepsAccountsNamedTwiceBefore_AndRefusesTheNameFromThenOn()
     {
-        var connectionString = await service.Postgres.CreateDatabaseAsync("migrate_" + Guid.NewGuid().ToString("N")[..8]);
-        var options = new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;
-        await using (var db = new ProvisioningDbContext(options))
-        {
-            await db.GetService<IMigrator>().MigrateAsync("20261202233000_RetiredMasterKeys");
-        }
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261202233000_RetiredMasterKeys");
 
         await using (var connection = new NpgsqlConnection(connectionString))
         {
