@@ -9,7 +9,7 @@ namespace Provisioning.Application.ServiceAccounts;
 /// <summary>Service-account rules that need the store.</summary>
 public static class ServiceAccountNames
 {
-    /// <summary>Refuses a display name another service account of the tenant already has, in any case (409).</summary>
+    /// <summary>Refuses a display name another service account of the tenant already has, in any case or Unicode form (409): compared by the store's collation (see <c>ServiceAccount.NormalizedName</c>).</summary>
     public static async Task EnsureNameIsFreeAsync(this IProvisioningDbContext db, Caller caller, ServiceAccount account, CancellationToken cancellationToken)
     {
         if (await db.ServiceAccounts.AnyAsync(

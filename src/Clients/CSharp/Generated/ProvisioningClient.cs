@@ -702,7 +702,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, in any case and any Unicode form of the same text (409
         /// <br/>`conflict`).
         /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
         /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
@@ -719,7 +719,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, in any case and any Unicode form of the same text (409
         /// <br/>`conflict`).
         /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
         /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
@@ -793,7 +793,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form,
         /// <br/>is 409 `conflict`.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -810,7 +810,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form,
         /// <br/>is 409 `conflict`.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -1822,7 +1822,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, in any case and any Unicode form of the same text (409 `conflict`).
         /// </remarks>
         /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
@@ -1838,7 +1838,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, in any case and any Unicode form of the same text (409 `conflict`).
         /// </remarks>
         /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
@@ -1913,7 +1913,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form, is 409
         /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
@@ -1931,7 +1931,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form, is 409
         /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
@@ -6185,7 +6185,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, in any case and any Unicode form of the same text (409
         /// <br/>`conflict`).
         /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
         /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
@@ -6205,7 +6205,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, case-insensitively (409
+        /// <br/>Body `{"displayName"}`: 1–100 characters (else 400 naming `displayName`) and unique in the tenant, in any case and any Unicode form of the same text (409
         /// <br/>`conflict`).
         /// <br/>Answers 201 `{"serviceAccount":{id, displayName, createdAt}}`; give it keys with `POST
         /// <br/>/v2/serviceaccounts/{serviceAccountId}/keys` and apps with a grant.
@@ -6728,7 +6728,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form,
         /// <br/>is 409 `conflict`.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -6748,7 +6748,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+        /// <br/>Body `{"displayName"}` (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form,
         /// <br/>is 409 `conflict`.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -12601,7 +12601,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, in any case and any Unicode form of the same text (409 `conflict`).
         /// </remarks>
         /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
@@ -12620,7 +12620,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` 1–100 characters (400) and unique in the tenant, case-insensitively (409 `conflict`).
+        /// <br/>`name` 1–100 characters (400) and unique in the tenant, in any case and any Unicode form of the same text (409 `conflict`).
         /// </remarks>
         /// <param name="body">`{"name"}`, unique in the tenant.</param>
         /// <returns>Created</returns>
@@ -13140,7 +13140,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form, is 409
         /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>
@@ -13161,7 +13161,7 @@ namespace Provisioning.Client
         /// <br/>`{"serviceAccount":{"_id","name"}}`; errors are `{"error":{"code","description"}}`.
         /// <br/>Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+        /// <br/>`name` is required (1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form, is 409
         /// <br/>`conflict`. A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>

@@ -79,7 +79,7 @@ test('provisions and manages tenants', async () => {
   const updated = (await client.updateTenant(provisioned.tenantuid, { maxApps: 1 })).tenant;
   assert.equal(updated.maxApps, 1);
   const unlimited = (await client.updateTenant(provisioned.tenantuid, { maxApps: null })).tenant;
-  assert.equal(unlimited.maxApps, null); // sent as null, answered as null
+  assert.strictEqual(unlimited.maxApps, null); // sent as null, answered as null (not undefined)
   assert.ok((await client.listTenants(undefined, undefined, 100)).tenants.some((t) => t.id === provisioned.tenantuid));
 
   await client.deleteTenant(provisioned.tenantuid);

@@ -27,19 +27,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
             migrationBuilder.Sql(Procedure(lockRootFirst: false));
         }
 
-        /// <param name="lockRootFirst">This migration's change (false: the procedure as it was before).</param>
-        /// <param name="suspensionInOneFunction">
-        /// <c>SuspensionInOneFunction</c>'s change: the suspension check is <c>tenant_or_ancestor_suspended</c>'s.
-        /// </param>
-        internal static string Procedure(bool lockRootFirst, bool suspensionInOneFunction = false)
+        private static string Procedure(bool lockRootFirst)
         {
-            string Suspended() => suspensionInOneFunction
-                ? "IF tenant_or_ancestor_suspended(reserve_tenant) THEN"
-                : """
-                  IF EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended'
-                                 AND id IN (SELECT unnest(path) FROM tenants WHERE id = reserve_tenant)) THEN
-                  """;
-
             // FOUND after PERFORM: a row was locked. Without a budget on the path the UPDATE would change nothing: skipped.
             string Lock(string budget) => lockRootFirst
                 ? $"""
@@ -59,7 +48,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     passed_limit integer;
                 BEGIN
                     PERFORM pg_advisory_xact_lock_shared(budget_lock);
-                    {{Suspended()}}
+                    IF EXISTS (SELECT 1 FROM tenants WHERE status = 'suspended'
+                               AND id IN (SELECT unnest(path) FROM tenants WHERE id = reserve_tenant)) THEN
                         RAISE EXCEPTION 'tenant suspended' USING ERRCODE = 'PX403';
                     END IF;
                     IF reserve_kind = 'apps' THEN

@@ -31,7 +31,7 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
     /// <c>{"serviceAccount":{"_id","name"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// <c>name</c> 1–100 characters (400) and unique in the tenant, case-insensitively (409 <c>conflict</c>).
+    /// <c>name</c> 1–100 characters (400) and unique in the tenant, in any case and any Unicode form of the same text (409 <c>conflict</c>).
     /// </remarks>
     /// <param name="ct">Cancelled when the client goes away. (Kept above <c>body</c>: the OpenAPI generator copies the text of a param it
     /// cannot match onto the request body, last one wins.)</param>
@@ -83,7 +83,7 @@ public sealed class V1ServiceAccountsController(ISender sender) : ControllerBase
     /// <c>{"serviceAccount":{"_id","name"}}</c>; errors are <c>{"error":{"code","description"}}</c>.
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// <c>name</c> is required (1–100 characters, else 400); a name another service account of the tenant has, in any case, is 409
+    /// <c>name</c> is required (1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form, is 409
     /// <c>conflict</c>. A service account of another tenant is 404, exactly as if it did not exist.
     /// </remarks>
     /// <param name="serviceAccountId">The service account id (24 lowercase hex).</param>

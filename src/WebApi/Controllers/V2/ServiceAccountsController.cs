@@ -32,7 +32,7 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Body <c>{"displayName"}</c>: 1–100 characters (else 400 naming <c>displayName</c>) and unique in the tenant, case-insensitively (409
+    /// Body <c>{"displayName"}</c>: 1–100 characters (else 400 naming <c>displayName</c>) and unique in the tenant, in any case and any Unicode form of the same text (409
     /// <c>conflict</c>).
     /// Answers 201 <c>{"serviceAccount":{id, displayName, createdAt}}</c>; give it keys with <c>POST
     /// /v2/serviceaccounts/{serviceAccountId}/keys</c> and apps with a grant.
@@ -90,7 +90,7 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Body <c>{"displayName"}</c> (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case,
+    /// Body <c>{"displayName"}</c> (required, 1–100 characters, else 400); a name another service account of the tenant has, in any case or Unicode form,
     /// is 409 <c>conflict</c>.
     /// A service account of another tenant is 404, exactly as if it did not exist.
     /// </remarks>

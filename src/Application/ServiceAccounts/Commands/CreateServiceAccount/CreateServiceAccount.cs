@@ -7,7 +7,7 @@ using Provisioning.Domain.ServiceAccounts;
 
 namespace Provisioning.Application.ServiceAccounts.Commands.CreateServiceAccount;
 
-/// <summary>Creates a service account; display names are unique per tenant, case-insensitively (409).</summary>
+/// <summary>Creates a service account; display names are unique per tenant, in any case and any Unicode form of the same text (409).</summary>
 public sealed record CreateServiceAccountCommand(string? DisplayName) : ICommand<ServiceAccountDto>, IAuditedCommand
 {
     public AuditEventType EventType => AuditEventType.ServiceAccountCreated;

@@ -6,7 +6,7 @@ using Provisioning.Application.Common.Security;
 
 namespace Provisioning.Application.ServiceAccounts.Commands.UpdateServiceAccount;
 
-/// <summary>Renames a service account (409 when another one of the tenant has that name in any case).</summary>
+/// <summary>Renames a service account (409 when another one of the tenant has that name in any case or Unicode form).</summary>
 public sealed record UpdateServiceAccountCommand(string ServiceAccountId, string? DisplayName) : ICommand<ServiceAccountDto>, IAuditedCommand
 {
     public AuditEventType EventType => AuditEventType.ServiceAccountUpdated;
