@@ -71,11 +71,16 @@ public sealed class RacingRequestsTests(ServiceFixture service)
             }
 
             var create = asServiceAccount.SendAsync(request);
-            for (var i = 0; i < 200 && !await service.QueryDbAsync(db => db.Database
-                     .SqlQuery<bool>($"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep') AS \"Value\"").SingleAsync()); i++)
+            var held = false;
+            for (var i = 0; i < 400 && !held; i++)
             {
                 await Task.Delay(25);
+                held = await service.QueryDbAsync(db => db.Database.SqlQuery<bool>(
+                    $"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND query LIKE '%INSERT INTO apps%') AS \"Value\"")
+                    .SingleAsync());
             }
+
+            Assert.True(held, "The create never reached its held INSERT: the race this test is about did not happen.");
 
             await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}");
             using var response = await create;

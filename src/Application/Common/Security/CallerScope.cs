@@ -67,10 +67,12 @@ public static class CallerScope
     /// <summary>
     /// The caller's home or acting tenant (<paramref name="id"/> is one of the two), untracked. Authentication found it,
     /// so it is missing only when a delete of it (or of an ancestor) committed since: 404, as for any resource another
-    /// request deleted while this one ran.
+    /// request deleted while this one ran — or, in a change, 401 when the caller's key went with it (the home tenant
+    /// deleted: <see cref="NotFoundException.GoneMeanwhile"/>).
     /// </summary>
     public static async Task<Tenant> GetCallersTenantAsync(this IProvisioningDbContext db, TenantId id, CancellationToken cancellationToken) =>
-        await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken) ?? throw new NotFoundException("Tenant");
+        await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken)
+        ?? throw new NotFoundException("Tenant") { GoneMeanwhile = true };
 
     // ---- Apps: account keys reach every app of the acting tenant; service accounts the apps granted to them; app keys their own.
 
