@@ -10,8 +10,8 @@ namespace Provisioning.WebApi.Contracts;
 /// take a date alone or a time without an offset, and read it in the server's time zone; a key would then expire hours
 /// away from what its client meant. Answers are written as before (ISO 8601 with the offset).
 /// <para>All of RFC 3339 is read, also what <see cref="DateTimeOffset"/> cannot hold as written: an offset beyond ±14:00
-/// (up to ±23:59) is read as the instant it names, in UTC; a leap second (<c>23:59:60</c>) as the second after it, as
-/// POSIX time counts it.</para>
+/// (up to ±23:59) is read as the instant it names, in UTC; a leap second (<c>23:59:60</c> in UTC, the only minute one
+/// can end) as the second after it, as POSIX time counts it.</para>
 /// </summary>
 public sealed partial class Rfc3339Converter : JsonConverter<DateTimeOffset>
 {
@@ -63,7 +63,8 @@ public sealed partial class Rfc3339Converter : JsonConverter<DateTimeOffset>
             var value = offset.Duration() <= LargestOffset
                 ? new DateTimeOffset(dateTime, offset)
                 : new DateTimeOffset(DateTime.SpecifyKind(dateTime - offset, DateTimeKind.Unspecified), TimeSpan.Zero);
-            return leapSecond ? value.AddSeconds(1) : value;
+            // A leap second is the last of a UTC day (23:59:60Z, whatever the offset it is written with).
+            return !leapSecond ? value : value.UtcDateTime is { Hour: 23, Minute: 59 } ? value.AddSeconds(1) : null;
         }
         catch (ArgumentOutOfRangeException)
         {

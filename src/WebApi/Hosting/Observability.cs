@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -16,9 +17,33 @@ public static class Observability
     public const string ServiceName = "provisioning";
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>ASP.NET Core's own request logging: its request lines, and its scope on every line of a request.</summary>
+    public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>
+    /// Asks ASP.NET Core for each request's activity (its trace and span ids, an upstream <c>traceparent</c>'s trace id
+    /// kept) without recording it: it makes one only when something listens, and its hosting log category, which did,
+    /// is off. Process-wide, registered once.
+    /// </summary>
+    private static readonly Lazy<ActivityListener> RequestActivities = new(() =>
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    });
+
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // ASP.NET Core's request scope held the whole path twice on every line (a client without credentials sending 8 KB
+        // paths wrote 17 KB of log per 401: a probe); the request's own scope names it, cut (RequestLogScope). In code, so
+        // that a deployment's own appsettings.json does not bring it back; its request lines were off already.
+        builder.Logging.AddFilter(HostingCategory, LogLevel.None);
+        _ = RequestActivities.Value;
         if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
         {
             return builder;

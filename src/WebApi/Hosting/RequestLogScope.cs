@@ -11,7 +11,7 @@ namespace Provisioning.WebApi.Hosting;
 /// <c>RequestId</c>, <c>TenantId</c>, <c>KeyId</c>, <c>RequestPath</c>; text formatters the same as
 /// <c>RequestId:… TenantId:… KeyId:… RequestPath:…</c>.
 /// <para>ASP.NET Core's own scope (the connection's request id, the path, the connection id) is off
-/// (<c>Microsoft.AspNetCore.Hosting.Diagnostics</c> at <c>None</c> in appsettings.json): it held the whole path twice,
+/// (<see cref="Observability.HostingCategory"/> at <c>None</c>): it held the whole path twice,
 /// so a client without credentials sending 8 KB paths wrote 17 KB of log per 401 (a probe). The path here is cut at
 /// <see cref="MaxPathLength"/> characters.</para>
 /// </summary>
@@ -19,7 +19,9 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
 {
     public const int MaxPathLength = 120;
 
-    private readonly string _path = path is null ? string.Empty : path.Length <= MaxPathLength ? path : path[..MaxPathLength] + "…";
+    private readonly string _path = path is null ? string.Empty
+        : path.Length <= MaxPathLength ? path
+        : path[..(char.IsHighSurrogate(path[MaxPathLength - 1]) ? MaxPathLength - 1 : MaxPathLength)] + "…"; // not half an emoji
     private string? _tenantId;
     private string? _keyId;
 

@@ -237,12 +237,15 @@ public sealed class AuthenticationTests(ServiceFixture service)
     public async Task ARefusedRequestWithALongPath_LogsThePathCut_NotTheWholeOfItTwice()
     {
         // ASP.NET Core's scope held the whole path twice in every line: a client without credentials sending 8 KB paths
-        // wrote 17 KB of log per 401 (a probe). The request's own scope names it, cut.
+        // wrote 17 KB of log per 401 (a probe). The request's own scope names it, cut; with that scope off, the
+        // request's trace id (which ASP.NET Core made only for its log category) is still there.
         var requestId = "long-path-" + Guid.NewGuid().ToString("N")[..8];
         var path = "/v2/apps/" + new string('a', 7000);
         using var client = service.Anonymous();
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add("X-Request-Id", requestId);
+        var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
 
@@ -252,6 +255,7 @@ public sealed class AuthenticationTests(ServiceFixture service)
         {
             Assert.Contains($"RequestPath:/v2/apps/{new string('a', RequestLogScope.MaxPathLength - "/v2/apps/".Length)}…", line, StringComparison.Ordinal);
             Assert.True(line.Length < 1500, line[..200]);
+            Assert.Contains(traceId, line, StringComparison.Ordinal); // the request's trace (the caller's), still on every line
         });
     }
 }

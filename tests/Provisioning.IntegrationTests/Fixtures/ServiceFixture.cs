@@ -24,15 +24,16 @@ public sealed class ServiceFixture : IAsyncLifetime
     public static readonly string MasterKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
 
     /// <summary>
-    /// The settings that bootstrap an instance's root with this fixture's root key (<see cref="RootKeyId"/>,
-    /// <see cref="RootSecret"/>), for a <see cref="ConfiguredServiceFactory"/>; <paramref name="rateLimited"/> false turns
-    /// the per-credential rate limit off (tests that send more than a minute's permits). Add the test's own settings to it.
-    /// </summary>
-    /// <summary>
     /// <c>/readyz</c> checks on every probe (not reusing a result for a second): tests change the database and ask at once.
     /// </summary>
     public static readonly KeyValuePair<string, string?> EveryProbeChecks = new("Provisioning:Readiness:ReuseMilliseconds", "0");
 
+    /// <summary>
+    /// The settings that bootstrap an instance's root with this fixture's root key (<see cref="RootKeyId"/>,
+    /// <see cref="RootSecret"/>), for a <see cref="ConfiguredServiceFactory"/>; <paramref name="rateLimited"/> false turns
+    /// the per-credential rate limit off (tests that send more than a minute's permits). Add the test's own settings to it.
+    /// (<c>/readyz</c> checks on every probe: <see cref="EveryProbeChecks"/>.)
+    /// </summary>
     public static Dictionary<string, string?> RootKeySettings(bool rateLimited = true)
     {
         var settings = new Dictionary<string, string?>

@@ -16,6 +16,7 @@ public sealed class Rfc3339ConverterTests
     [InlineData("2030-01-01T00:00:00-23:59", "2030-01-01T23:59:00.0000000+00:00")]
     [InlineData("2030-06-30T23:59:60Z", "2030-07-01T00:00:00.0000000+00:00")] // a leap second: the second after, as POSIX counts
     [InlineData("2030-06-30T23:59:60.5Z", "2030-07-01T00:00:00.5000000+00:00")]
+    [InlineData("2030-07-01T05:29:60+05:30", "2030-07-01T05:30:00.0000000+05:30")] // the same second, written in India
     public void Reads_AllOfRfc3339(string text, string expected) =>
         Assert.Equal(expected, Rfc3339Converter.Parse(text)!.Value.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 
@@ -32,6 +33,7 @@ public sealed class Rfc3339ConverterTests
     [InlineData("+002030-01-01T00:00:00Z")]
     [InlineData("0001-01-01T00:00:00+01:00")] // before year 1 in UTC
     [InlineData("9999-12-31T23:59:60Z")] // after year 9999
+    [InlineData("2030-06-30T12:34:60Z")] // no leap second ends a minute but a UTC day's last
     [InlineData("9999-12-31T23:00:00-15:00")]
     public void Refuses_WhatIsNotRfc3339_OrNoInstantDotNetHolds(string text) => Assert.Null(Rfc3339Converter.Parse(text));
 }
