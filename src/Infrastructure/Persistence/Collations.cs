@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Provisioning.Infrastructure.Persistence;
 
@@ -7,7 +9,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// comparison that must hold canonically equivalent text equal is PostgreSQL's, through a nondeterministic ICU collation:
 /// equality and unique indexes on such a column treat "É" (U+00C9) and "E" followed by U+0301 as one string.
 /// </summary>
-internal static class Collations
+public static class Collations
 {
     /// <summary>
     /// ICU's root locale at its default (tertiary) strength with normalization on (<c>kk</c>: without it ICU compares
@@ -19,6 +21,31 @@ internal static class Collations
     /// PostgreSQL was built without ICU.
     /// </summary>
     public const string Canonical = "canonical";
+
+    /// <summary>The column's collation, or null when the column is not there (a database not migrated).</summary>
+    private static readonly string NamesCollationSql = """
+        SELECT c.collname AS "Value" FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+        WHERE a.attrelid = to_regclass('service_accounts') AND a.attname = 'normalized_name'
+        """;
+
+    /// <summary>
+    /// At start, a Warning when the service-account names' comparison key is not under <see cref="Canonical"/>: the
+    /// migration left it on the database's default collation (PostgreSQL built without ICU), so names are unique up to
+    /// case only. Said once per start, not per request.
+    /// </summary>
+    public static async Task WarnIfNamesCompareByCaseOnlyAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        var collation = await db.Database.SqlQueryRaw<string>(NamesCollationSql).SingleOrDefaultAsync(cancellationToken);
+        if (collation is not null && collation != Canonical)
+        {
+            scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations").LogWarning(
+                "Service-account names are compared up to case only (their column's collation is {Collation}, not {Canonical}): " +
+                "this PostgreSQL has no ICU, so a name in another Unicode form of the same text is a second account " +
+                "(docs/operations.md, \"Running\")", collation, Canonical);
+        }
+    }
 
     public static void Declare(ModelBuilder modelBuilder) =>
         modelBuilder.HasCollation(Canonical, locale: "und-u-kk-true", provider: "icu", deterministic: false);

@@ -27,6 +27,7 @@ public static class Startup
         }
 
         await app.Services.CheckGrantsAsync(cancellationToken);
+        await app.Services.WarnIfNamesCompareByCaseOnlyAsync(cancellationToken);
         await app.Services.CheckMasterKeyAsync(record: true, cancellationToken);
         await app.BootstrapRootTenantAsync(cancellationToken);
     }

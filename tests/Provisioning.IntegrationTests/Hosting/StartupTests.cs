@@ -15,6 +15,26 @@ namespace Provisioning.IntegrationTests.Hosting;
 public sealed class StartupTests(ServiceFixture service)
 {
     [Fact]
+    public async Task NamesComparedByCaseOnly_AreSaidInAWarningAtStart_AsOnAPostgreSqlWithoutIcu()
+    {
+        // Without ICU the migration leaves the names' column on the default collation: the start says what that means.
+        var database = await service.Postgres.CreateDatabaseAsync("noicu_" + Guid.NewGuid().ToString("N")[..8]);
+        var usual = new CollectingLoggerProvider();
+        await using (var first = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s => s.AddSingleton<ILoggerProvider>(usual)))
+        {
+            first.CreateClient().Dispose();
+        }
+
+        Assert.DoesNotContain(usual.Lines, l => l.Contains("compared up to case only", StringComparison.Ordinal));
+        await Sql.ExecuteAsync(database, "ALTER TABLE service_accounts ALTER COLUMN normalized_name TYPE character varying(100) COLLATE \"default\"");
+        var logs = new CollectingLoggerProvider();
+        await using var again = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s => s.AddSingleton<ILoggerProvider>(logs));
+        again.CreateClient().Dispose();
+        Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+            && l.Contains("Service-account names are compared up to case only (their column's collation is default, not canonical)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task FirstStart_MigratesAndBootstrapsTheConfiguredRootKey_AndASecondStartKeepsIt()
     {
         var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
