@@ -40,7 +40,7 @@ public sealed partial class Rfc3339Converter : JsonConverter<DateTimeOffset>
         var local = $"{shape.Groups["date"].Value}T{shape.Groups["minute"].Value}:{(leapSecond ? "59" : shape.Groups["second"].Value)}{shape.Groups["fraction"].Value}";
         if (!DateTime.TryParseExact(local, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture, DateTimeStyles.None, out var dateTime)
             && !(shape.Groups["fraction"].Length > 8 && DateTime.TryParseExact(local[..(local.IndexOf('.') + 8)], "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
-                CultureInfo.InvariantCulture, DateTimeStyles.None, out dateTime))) // more digits than .NET's 100 ns ticks: cut
+                CultureInfo.InvariantCulture, DateTimeStyles.None, out dateTime))) // more digits than .NET's 100 ns ticks (any number: RFC 3339): cut
         {
             return null;
         }
@@ -68,12 +68,14 @@ public sealed partial class Rfc3339Converter : JsonConverter<DateTimeOffset>
         }
         catch (ArgumentOutOfRangeException)
         {
-            return null; // before year 1 or after 9999 once the offset is taken off
+            // Before year 1 or after 9999 once the offset is taken off: an instant all the same, at the edge of what .NET
+            // holds, so that the field's own rule says what is wrong with it ("in the future", "at most 10 years ahead").
+            return dateTime.Year == 1 ? DateTimeOffset.MinValue : DateTimeOffset.MaxValue;
         }
     }
 
     // RFC 3339 §5.6; "t", "z" and "-00:00" (an unknown local offset: UTC) included.
-    [GeneratedRegex(@"^(?<date>\d{4}-\d{2}-\d{2})[Tt](?<minute>\d{2}:\d{2}):(?<second>\d{2})(?<fraction>\.\d{1,9})?(?:[Zz]|(?<sign>[+-])(?<hours>\d{2}):(?<minutes>\d{2}))$",
+    [GeneratedRegex(@"^(?<date>\d{4}-\d{2}-\d{2})[Tt](?<minute>\d{2}:\d{2}):(?<second>\d{2})(?<fraction>\.\d+)?(?:[Zz]|(?<sign>[+-])(?<hours>\d{2}):(?<minutes>\d{2}))$",
         RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }

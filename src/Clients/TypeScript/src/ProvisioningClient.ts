@@ -6602,7 +6602,7 @@ export interface AppKeyDto {
     displayName: string;
     secret: string;
     disabled: boolean;
-    expiresAt: Date | null;
+    expiresAt: string | null;
 
     [key: string]: any;
 }
@@ -6672,7 +6672,7 @@ export interface CreateAppRequest {
 /** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). Any other field is a 400 naming it. */
 export interface CreateKeyRequest {
     displayName?: string | null;
-    expiresAt?: Date | null;
+    expiresAt?: string | null;
 }
 
 /** A body with only a display name (service accounts); any other field is a 400 naming it. */
@@ -6704,7 +6704,7 @@ export interface EventDto {
     related: Related | null;
     changes: string[];
     requestId: string | null;
-    createdAt: Date;
+    createdAt: string;
 
     [key: string]: any;
 }
@@ -6735,10 +6735,10 @@ export interface KeyDto {
     id: string;
     displayName: string;
     secret?: string | null;
-    createdAt: Date;
-    lastUsedAt: Date | null;
+    createdAt: string;
+    lastUsedAt: string | null;
     disabled: boolean;
-    expiresAt: Date | null;
+    expiresAt: string | null;
 
     [key: string]: any;
 }
@@ -6800,9 +6800,9 @@ export interface ProvisioningKeyDto {
     id: string;
     displayName: string;
     secret?: string | null;
-    createdAt: Date;
+    createdAt: string;
     disabled: boolean;
-    expiresAt: Date | null;
+    expiresAt: string | null;
 
     [key: string]: any;
 }
@@ -6824,7 +6824,7 @@ export interface ProvisioningKeyResponse {
 export interface ServiceAccountDto {
     id: string;
     displayName: string;
-    createdAt: Date;
+    createdAt: string;
 
     [key: string]: any;
 }
@@ -6856,8 +6856,8 @@ export interface TenantDto {
     maxTenants: number | null;
     appCount: number;
     status: string;
-    createdAt: Date;
-    lastActivityAt: Date | null;
+    createdAt: string;
+    lastActivityAt: string | null;
 
     [key: string]: any;
 }
@@ -6885,14 +6885,14 @@ export interface TenantSummaryDto {
     maxApps: number | null;
     maxTenants: number | null;
     status: string;
-    createdAt: Date;
+    createdAt: string;
 
     [key: string]: any;
 }
 
 export interface TenantUserDto {
     email: string;
-    createdAt: Date;
+    createdAt: string;
 
     [key: string]: any;
 }
@@ -6967,7 +6967,7 @@ export interface V1AppResponse {
 /** Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`. Any other field is a 400 naming it (smooch-core sends `{name}` alone). */
 export interface V1CreateKeyRequest {
     name?: string | null;
-    expiresAt?: Date | null;
+    expiresAt?: string | null;
 }
 
 export interface V1Error {
@@ -6991,7 +6991,7 @@ export interface V1Key {
     name: string;
     secret: string;
     disabled: boolean;
-    expiresAt: Date | null;
+    expiresAt: string | null;
 
     [key: string]: any;
 }

@@ -47,6 +47,10 @@ test('reports bad credentials as 401 in the v2 envelope', async () => {
 test('manages service accounts and their keys', async () => {
   const { serviceAccount } = await client.createServiceAccount({ displayName: `ts-sa-${suffix}` });
   const { key } = await client.createServiceAccountKey(serviceAccount.id, { displayName: 'deploy' });
+  // Times are the RFC 3339 strings of the JSON, as typed (not Date objects); a key made without expiresAt has null.
+  assert.strictEqual(typeof key.createdAt, 'string');
+  assert.ok(!Number.isNaN(Date.parse(key.createdAt)));
+  assert.strictEqual(key.expiresAt, null);
   assert.match(key.id, /^svc_/);
   assert.ok((await client.listServiceAccounts(undefined, undefined, 100)).serviceAccounts.some((s) => s.id === serviceAccount.id));
   const { jwt } = await client.issueServiceAccountKeyJwt(serviceAccount.id, key.id);
