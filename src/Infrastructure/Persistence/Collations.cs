@@ -12,13 +12,17 @@ namespace Provisioning.Infrastructure.Persistence;
 public static class Collations
 {
     /// <summary>
-    /// ICU's root locale at its default (tertiary) strength with normalization on (<c>kk</c>: without it ICU compares
-    /// only text already in its "FCD" form correctly, so combining marks in another order, "q" with a dot below and a dot
-    /// above, made a second name), nondeterministic: canonically equivalent strings are equal, and so are strings that
-    /// differ only by characters ICU ignores (a zero-width space or joiner); case and width are not folded
-    /// (<c>"a"</c> ≠ <c>"A"</c>, <c>"Ａ"</c> ≠ <c>"A"</c>). The migration that creates it
-    /// (<c>20261203103424_CanonicalServiceAccountNames</c>) leaves columns on the database's default collation where
-    /// PostgreSQL was built without ICU.
+    /// ICU's root locale at secondary strength (<c>ks-level2</c>) with normalization on (<c>kk</c>), nondeterministic:
+    /// strings are equal when they differ only in case, in the Unicode form of the same text (a composed "é" or "e" and a
+    /// combining accent; combining marks in another order), in width or compatibility form ("Ａ" and "A", "ﬁ" and "fi"),
+    /// or by characters ICU ignores (a zero-width space or joiner, a variation selector); accents count ("cafe" ≠
+    /// "café"). Case is folded here too, not only by the domain's upper-casing before it: "ǰ" has no upper-case letter of
+    /// its own, so the upper-cased keys of "ǰ" and of "j" with a combining caron differed in case alone (a probe). The
+    /// upper-casing stays for a database without ICU (case-insensitive there still); its one cost here: a combining
+    /// ypogegrammeni (U+0345) upper-cases to the letter iota, so "α" with it compares as "ΑΙ", not as "ᾳ". (Without
+    /// <c>kk</c> ICU compares only text already in its "FCD" form correctly.)
+    /// The migration that creates it (<c>20261203103424_CanonicalServiceAccountNames</c>) leaves columns on the database's
+    /// default collation where PostgreSQL was built without ICU.
     /// </summary>
     public const string Canonical = "canonical";
 
@@ -48,5 +52,5 @@ public static class Collations
     }
 
     public static void Declare(ModelBuilder modelBuilder) =>
-        modelBuilder.HasCollation(Canonical, locale: "und-u-kk-true", provider: "icu", deterministic: false);
+        modelBuilder.HasCollation(Canonical, locale: "und-u-ks-level2-kk-true", provider: "icu", deterministic: false);
 }

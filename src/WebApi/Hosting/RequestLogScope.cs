@@ -19,13 +19,33 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
 {
     public const int MaxPathLength = 120;
 
-    private readonly string _path = path is null ? string.Empty
+    private readonly string _path = Printable(path is null ? string.Empty
         : path.Length <= MaxPathLength ? path
-        : path[..(char.IsHighSurrogate(path[MaxPathLength - 1]) ? MaxPathLength - 1 : MaxPathLength)] + "…"; // not half an emoji
+        : path[..(char.IsHighSurrogate(path[MaxPathLength - 1]) ? MaxPathLength - 1 : MaxPathLength)] + "…"); // not half an emoji
     private string? _tenantId;
     private string? _keyId;
 
     public int Count => 4;
+
+    /// <summary>
+    /// The path with control characters percent-encoded again (the server decoded <c>%0A</c> to a line end): a text log
+    /// line must not be split, or coloured by an escape sequence, by what a client put in its path (a probe).
+    /// </summary>
+    private static string Printable(string path)
+    {
+        if (!path.Any(char.IsControl))
+        {
+            return path;
+        }
+
+        var printable = new System.Text.StringBuilder(path.Length + 8);
+        foreach (var c in path)
+        {
+            printable.Append(char.IsControl(c) ? $"%{(int)c:X2}" : c);
+        }
+
+        return printable.ToString();
+    }
 
     public KeyValuePair<string, object?> this[int index] => index switch
     {

@@ -258,4 +258,25 @@ public sealed class AuthenticationTests(ServiceFixture service)
             Assert.Contains(traceId, line, StringComparison.Ordinal); // the request's trace (the caller's), still on every line
         });
     }
+
+    [Fact]
+    public async Task APathWithControlCharacters_IsLoggedWithThemEncoded_NotSplittingTheLine()
+    {
+        // The server decodes %0A to a line end: in the text log format the path forged a line of its own (a probe).
+        var requestId = "ctl-path-" + Guid.NewGuid().ToString("N")[..8];
+        using var client = service.Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps/x%0AFAKE%20LINE%1B%5B31m");
+        request.Headers.Add("X-Request-Id", requestId);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        var lines = service.Factory.Logs.Lines.Where(l => l.Contains($"RequestId:{requestId}", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line =>
+        {
+            Assert.Contains("RequestPath:/v2/apps/x%0AFAKE LINE%1B[31m", line, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', line);
+            Assert.DoesNotContain('\u001B', line);
+        });
+    }
 }

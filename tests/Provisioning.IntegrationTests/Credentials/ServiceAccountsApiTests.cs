@@ -45,6 +45,10 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
     [InlineData("\u212Bngstr\u00f6m", "\u00c5ngstro\u0308m")] // the Angstrom sign is canonically "Å"
     [InlineData("Acme", "Ac\u200Bme")] // a zero-width space inside shows nothing
     [InlineData("Q\u0323\u0307", "Q\u0307\u0323")] // two combining marks in either order (ICU compares them so only with normalization on)
+    [InlineData("\u01F0a", "j\u030Ca")] // "ǰ" has no upper case of its own: upper-cased keys differed in case alone
+    [InlineData("\u1E96a", "h\u0331a")]
+    [InlineData("stra\u00DFe", "STRA\u1E9EE")] // ß and its capital
+    [InlineData("\uFF21cme", "Acme")] // a fullwidth letter
     public async Task CreateServiceAccount_WithDuplicateNameInAnyCase_Returns409AndCreatesNothing(string first, string second)
     {
         var tenant = await service.NewTenantAsync();
@@ -57,6 +61,17 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
         // Another tenant may use the name.
         var other = await service.NewTenantAsync();
         await other.Client().PostJsonAsync("/v2/serviceaccounts", new { displayName = second }, HttpStatusCode.Created);
+    }
+
+    [Theory]
+    [InlineData("Cafe", "Caf\u00e9")] // accents count
+    [InlineData("i", "\u0131")] // dotless i is another letter
+    [InlineData("Strasse", "Stra\u00DFe")]
+    public async Task NamesThatAreNotTheSameText_AreTwoAccounts(string first, string second)
+    {
+        using var client = (await service.NewTenantAsync()).Client();
+        await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = first }, HttpStatusCode.Created);
+        await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = second }, HttpStatusCode.Created);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public static class CallerScope
         var tenantId = new TenantId(id);
         IQueryable<Tenant> query = withUsers ? db.Tenants.Include(t => t.Users) : db.Tenants;
         return await query.Where(InSubtreeOf(caller.TenantId.Value)).FirstOrDefaultAsync(t => t.Id == tenantId, cancellationToken)
-            ?? throw new NotFoundException("Tenant");
+            ?? throw new NotFoundException("Tenant") { GoneMeanwhile = idOrSelf == Self }; // "self" was there at authentication
     }
 
     /// <summary>

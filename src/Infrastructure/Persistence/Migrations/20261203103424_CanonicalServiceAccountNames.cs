@@ -8,7 +8,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// Service-account names are unique per tenant up to Unicode canonical equivalence as well as case: "Café" typed as
     /// one code point and as "e" plus a combining accent were two accounts that look the same. <c>normalized_name</c>
     /// (upper-cased by the domain) takes the nondeterministic ICU collation <c>canonical</c> (<see cref="Collations"/>),
-    /// and so does its unique index. Hand-written around EF's operations for two cases:
+    /// which folds case too, and so does its unique index. Hand-written around EF's operations for two cases:
     /// <list type="bullet">
     /// <item>PostgreSQL built without ICU cannot create the collation: the column keeps the database's default collation
     /// and names stay unique up to case only (docs/operations.md "Running").</item>
@@ -29,7 +29,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                 DO $$
                 BEGIN
                     BEGIN
-                        CREATE COLLATION IF NOT EXISTS canonical (provider = icu, locale = 'und-u-kk-true', deterministic = false);
+                        CREATE COLLATION IF NOT EXISTS canonical (provider = icu, locale = 'und-u-ks-level2-kk-true', deterministic = false);
                     EXCEPTION WHEN feature_not_supported THEN
                         RAISE WARNING 'PostgreSQL was built without ICU: service-account names stay unique up to case only';
                         RETURN;

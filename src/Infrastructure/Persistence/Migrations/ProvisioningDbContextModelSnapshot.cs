@@ -18,7 +18,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("Npgsql:CollationDefinition:canonical", "und-u-kk-true,und-u-kk-true,icu,False")
+                .HasAnnotation("Npgsql:CollationDefinition:canonical", "und-u-ks-level2-kk-true,und-u-ks-level2-kk-true,icu,False")
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
