@@ -17,7 +17,8 @@ public sealed class ServiceAccount
 
     /// <summary>
     /// Upper-cased display name, unique per tenant: names are unique case-insensitively, and (the store compares it under
-    /// a collation that holds canonically equivalent text equal) whatever the Unicode form of an accented letter. An account
+    /// a collation that also folds case, width and compatibility forms and holds canonically equivalent text equal)
+    /// whatever the Unicode form of an accented letter. An account
     /// a build before that let in under another's name in another form has its id appended here (migration
     /// <c>CanonicalServiceAccountNames</c>) until it is renamed.
     /// </summary>

@@ -16,8 +16,9 @@ internal sealed class ServiceAccountConfiguration : IEntityTypeConfiguration<Ser
             .UseCollation(Collations.Canonical);
         builder.HasOne<Tenant>().WithMany().HasForeignKey(s => s.TenantId).OnDelete(DeleteBehavior.Cascade);
 
-        // Display names are unique per tenant: case folded by the domain (upper-cased), canonically equivalent forms
-        // ("é" as one code point or as "e" and a combining accent) and ignorable characters by the column's collation.
+        // Display names are unique per tenant under the column's collation (Collations.Canonical): case, canonically
+        // equivalent forms ("é" as one code point or as "e" and a combining accent), width and compatibility forms and
+        // ignorable characters do not make another name. (The domain upper-cases the key too, for a database without ICU.)
         builder.HasIndex(s => new { s.TenantId, s.NormalizedName }).IsUnique();
 
         // A tenant's service accounts in list order (paged by id).
