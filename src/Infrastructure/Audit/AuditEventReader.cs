@@ -22,7 +22,7 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
     public async Task<Page<AuditEvent>> PageAsync(TenantId viewer, AuditEventFilter filter, PageRequest page, CancellationToken cancellationToken)
     {
         var horizon = await db.Database.SqlQuery<string>($"SELECT audit_event_horizon() AS \"Value\"").SingleAsync(cancellationToken);
-        IQueryable<AuditEvent> Between(string? after, string? before) => Visible(viewer, filter, after, before ?? horizon, horizon);
+        IQueryable<AuditEvent> Between(string? after, string? before) => Visible(viewer, filter, after, before, horizon);
         var size = page.EffectiveSize;
         if (page.Before is { } before)
         {
@@ -48,12 +48,12 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
 
     /// <summary>
     /// The events <paramref name="viewer"/> sees, strictly between <paramref name="after"/> (none: from the first) and
-    /// <paramref name="before"/>, and below the horizon. The bounds are put on the viewer rows too: PostgreSQL carries the
-    /// join's equality over, not a range, so a range on the events alone left the viewer's index scanned from its end
-    /// to the cursor — every event newer than a <c>page[before]</c> read to return a page (a probe: 0.1–2 s at 300,000
-    /// events).
+    /// <paramref name="before"/> (none: to the newest), and below the horizon. The bounds are put on the viewer rows too:
+    /// PostgreSQL carries the join's equality over, not a range, so a range on the events alone left the viewer's index
+    /// scanned from its end to the cursor — every event newer than a <c>page[before]</c> read to return a page (a probe:
+    /// 0.1–2 s at 300,000 events).
     /// </summary>
-    private IQueryable<AuditEvent> Visible(TenantId viewer, AuditEventFilter filter, string? after, string before, string horizon)
+    private IQueryable<AuditEvent> Visible(TenantId viewer, AuditEventFilter filter, string? after, string? before, string horizon)
     {
         var type = filter.Type;
         IQueryable<AuditEvent> query;
@@ -68,7 +68,12 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
         }
         else
         {
-            var viewers = db.AuditEventViewers.Where(v => v.ViewerTenantId == viewer && v.EventId.CompareTo(before) < 0 && v.EventId.CompareTo(horizon) < 0);
+            var viewers = db.AuditEventViewers.Where(v => v.ViewerTenantId == viewer && v.EventId.CompareTo(horizon) < 0);
+            if (before is not null)
+            {
+                viewers = viewers.Where(v => v.EventId.CompareTo(before) < 0);
+            }
+
             if (after is not null)
             {
                 viewers = viewers.Where(v => v.EventId.CompareTo(after) > 0);
@@ -82,7 +87,12 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
             query = db.AuditEvents.AsNoTracking().Join(viewers, e => e.Id, v => v.EventId, (e, _) => e);
         }
 
-        query = query.Where(e => e.Id.CompareTo(before) < 0 && e.Id.CompareTo(horizon) < 0);
+        query = query.Where(e => e.Id.CompareTo(horizon) < 0);
+        if (before is not null)
+        {
+            query = query.Where(e => e.Id.CompareTo(before) < 0);
+        }
+
         if (after is not null)
         {
             query = query.Where(e => e.Id.CompareTo(after) > 0);

@@ -33,9 +33,9 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
     /// </summary>
     private static string Printable(string path)
     {
-        if (!path.Any(char.IsControl))
+        if (path.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') < 0 && path.AsSpan().IndexOfAnyInRange('\u007F', '\u009F') < 0)
         {
-            return path;
+            return path; // every request: no allocation, vectorised
         }
 
         var printable = new System.Text.StringBuilder(path.Length + 8);
