@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,12 @@ namespace Provisioning.Infrastructure.Credentials;
 /// Keys by id, cached for a short while so that authenticating a request rarely touches the
 /// database. Revocation evicts them (<see cref="Revocation"/>: the deleting instance at commit, every
 /// instance through <see cref="CredentialRevocationListener"/>). A lookup that raced with an eviction
-/// is not cached (the generation check), so a deleted key cannot come back.
+/// is not cached (the generation check, before and after caching), so a deleted key cannot come back.
+/// <para>
+/// A tenant's suspension or resumption evicts the keys at or below it and no others: each cached key is listed under
+/// every tenant on its path (<see cref="_below"/>). Emptying the whole cache instead let one tenant toggling its child's
+/// status send every other tenant's requests to the database (a probe: p50 1.7 → 2.6 ms).
+/// </para>
 /// <para>
 /// The cache is trusted only while this instance's revocation listener is connected, and only for
 /// entries cached since it last (re)connected: an instance whose notification channel is down — the
@@ -43,6 +49,13 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     internal static readonly TimeSpan HeartbeatTrust = TimeSpan.FromMilliseconds(1500);
 
     private long _lastHeartbeat;
+
+    /// <summary>
+    /// For each tenant, the keys at or below it cached now (key id → the caching's own token). An entry's eviction takes
+    /// its own token out again (a newer caching of the same key has a token of its own); a tenant's list goes when the
+    /// tenant's status changes. Lists left empty stay, one per tenant whose keys this instance has cached.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, object>> _below = new(StringComparer.Ordinal);
 
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
 
@@ -84,10 +97,11 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         var generation = Interlocked.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
-        // One round trip: the key and whether its tenant or an ancestor is suspended.
+        // One round trip: the key, its tenant's path and whether its tenant or an ancestor is suspended.
         var key = await db.Database.SqlQuery<KeyRow>(
                 $"""
                 SELECT k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at, k.is_tenant_token,
+                       (SELECT t.path FROM tenants t WHERE t.id = k.tenant_id) AS tenant_path,
                        tenant_or_ancestor_suspended(k.tenant_id) AS suspended
                 FROM api_keys k WHERE k.id = {keyId.Value}
                 """)
@@ -109,10 +123,40 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended, key.IsTenantToken);
         if (IsListening && Interlocked.Read(ref _generation) == generation)
         {
-            cache.Set(cacheKey, credential, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
+            Cache(cacheKey, credential, key.TenantPath);
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                // An eviction came between the check and the caching: it may have missed this entry, so drop it here.
+                cache.Remove(cacheKey);
+            }
         }
 
         return credential;
+    }
+
+    /// <summary>Caches a credential, listed under every tenant on its path first, so that an eviction by tenant that starts later finds it.</summary>
+    private void Cache(string cacheKey, Credential credential, string[] tenantPath)
+    {
+        var token = new object();
+        var keyId = credential.KeyId.Value;
+        foreach (var tenant in tenantPath)
+        {
+            _below.GetOrAdd(tenant, static _ => new ConcurrentDictionary<string, object>(StringComparer.Ordinal))[keyId] = token;
+        }
+
+        var options = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 };
+        options.RegisterPostEvictionCallback(static (_, _, _, state) =>
+        {
+            var (below, keyId, tenantPath, token) = ((ConcurrentDictionary<string, ConcurrentDictionary<string, object>>, string, string[], object))state!;
+            foreach (var tenant in tenantPath)
+            {
+                if (below.TryGetValue(tenant, out var keys))
+                {
+                    keys.TryRemove(KeyValuePair.Create(keyId, token));
+                }
+            }
+        }, (_below, keyId, tenantPath, token));
+        cache.Set(cacheKey, credential, options);
     }
 
     private bool MayStillBeMade(KeyId keyId) =>
@@ -123,6 +167,43 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         Interlocked.Increment(ref _generation);
         cache.Remove(CacheKey(keyId));
     }
+
+    /// <summary>Applies a revocation notice (<see cref="Revocation"/>): its keys, and every cached key at or below its tenants.</summary>
+    public void Revoke(string? payload)
+    {
+        var notice = Revocation.Parse(payload);
+        if (notice.Everything)
+        {
+            EvictAll();
+            return;
+        }
+
+        if (notice.IsEmpty)
+        {
+            return;
+        }
+
+        // Before reading the lists: a lookup under way then either listed its key already, or sees the new generation.
+        Interlocked.Increment(ref _generation);
+        foreach (var keyId in notice.Keys)
+        {
+            cache.Remove(CacheKey(keyId));
+        }
+
+        foreach (var tenant in notice.Tenants)
+        {
+            if (_below.TryRemove(tenant, out var keys))
+            {
+                foreach (var keyId in keys.Keys)
+                {
+                    cache.Remove(CacheKey(new KeyId(keyId)));
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether this key is cached now (for tests).</summary>
+    internal bool IsCached(KeyId keyId) => cache.TryGetValue(CacheKey(keyId), out _);
 
     /// <summary>The listener is (again) receiving every revocation: start caching afresh.</summary>
     public void ListenerConnected()
@@ -139,7 +220,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         EvictAll();
     }
 
-    /// <summary>Forgets every cached credential (a tenant was suspended or resumed: many keys changed state at once).</summary>
+    /// <summary>Forgets every cached credential (the listener (re)connected or lost its connection; a notice from an older build's trigger).</summary>
     public void EvictAll()
     {
         Interlocked.Increment(ref _generation);
@@ -150,7 +231,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
 
     private sealed record KeyRow(
         string Id, short Kind, string TenantId, string? ServiceAccountId, string? AppId, byte[] ProtectedSecret,
-        bool Disabled, DateTimeOffset? ExpiresAt, bool IsTenantToken, bool Suspended);
+        bool Disabled, DateTimeOffset? ExpiresAt, bool IsTenantToken, string[] TenantPath, bool Suspended);
 
     private string CacheKey(KeyId keyId) => $"credential:{Interlocked.Read(ref _epoch)}:{keyId.Value}";
 }

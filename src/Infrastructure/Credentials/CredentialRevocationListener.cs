@@ -94,15 +94,8 @@ internal sealed class CredentialRevocationListener(
                 {
                     switch (e.Channel)
                     {
-                        case Revocation.Channel when Revocation.IsEverything(e.Payload):
-                            cache.EvictAll();
-                            break;
                         case Revocation.Channel:
-                            foreach (var id in Revocation.Parse(e.Payload))
-                            {
-                                cache.Evict(id);
-                            }
-
+                            cache.Revoke(e.Payload);
                             break;
                         case RevocationBarrier.BarrierChannel when !barrier.ListenerHeardOwn(e.Payload):
                             toConfirm.Add(e.Payload);

@@ -151,16 +151,7 @@ internal sealed class UnitOfWork(
             }
         }
 
-        if (Credentials.Revocation.IsEverything(revoked))
-        {
-            credentials.EvictAll();
-        }
-
-        foreach (var keyId in Credentials.Revocation.Parse(revoked))
-        {
-            credentials.Evict(keyId);
-        }
-
+        credentials.Revoke(revoked);
         if (!string.IsNullOrEmpty(revoked))
         {
             // Not answered before every other instance has dropped them too.

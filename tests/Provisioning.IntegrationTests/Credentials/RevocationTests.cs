@@ -145,6 +145,76 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task SuspendingATenant_DropsTheKeysAtOrBelowIt_FromEveryInstancesCache_AndNoOthers()
+    {
+        // A suspension or resumption names its tenant: each instance drops the cached keys at or below it — a grandchild's
+        // token too — and keeps every other tenant's. Emptying the whole cache instead let one tenant toggling its
+        // child's status send every other tenant's requests to the database.
+        await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
+        using var viaOther = other.CreateClient();
+        await WaitUntilTrustingItsCacheAsync(other);
+        var caches = new[] { ("this instance", service.Factory.Services.GetRequiredService<CachedCredentialStore>()), ("the other", other.Services.GetRequiredService<CachedCredentialStore>()) };
+        using var viaThis = service.Factory.CreateClient();
+
+        var suspended = await service.NewTenantAsync(name: "To suspend");
+        var child = await suspended.Client().ProvisionAsync(name: "Child");
+        using var asChild = service.Client(child);
+        var grandchild = await asChild.ProvisionAsync(name: "Grandchild");
+        var bystander = await service.NewTenantAsync(name: "Bystander");
+        var below = new[] { ServiceFixture.BasicHeader(suspended.KeyId, suspended.Secret), new("Bearer", child.Token), new("Bearer", grandchild.Token) };
+        var elsewhere = ServiceFixture.BasicHeader(bystander.KeyId, bystander.Secret);
+        var keyIds = await service.QueryDbAsync(db => db.ApiKeys
+            .Where(k => k.TenantId == new TenantId(bystander.TenantId) || k.TenantId == new TenantId(suspended.TenantId)
+                || k.TenantId == new TenantId(child.Id) || k.TenantId == new TenantId(grandchild.Id))
+            .Select(k => new { k.Id, k.TenantId }).ToListAsync());
+        var bystanderKey = Assert.Single(keyIds, k => k.TenantId.Value == bystander.TenantId).Id;
+        var belowKeys = keyIds.Where(k => k.TenantId.Value != bystander.TenantId).Select(k => k.Id).ToList();
+
+        foreach (var client in new[] { viaThis, viaOther })
+        {
+            foreach (var credentials in below.Append(elsewhere))
+            {
+                Assert.Equal(HttpStatusCode.OK, await StatusOnAsync(client, credentials)); // now cached there
+            }
+        }
+
+        foreach (var (name, cache) in caches)
+        {
+            Assert.True(cache.IsCached(bystanderKey), $"the bystander's key is cached on {name}");
+        }
+
+        await service.Root().PatchJsonAsync($"/v2/tenants/{suspended.TenantId}", new { status = "suspended" });
+        foreach (var client in new[] { viaThis, viaOther })
+        {
+            foreach (var credentials in below)
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, await StatusOnAsync(client, credentials));
+            }
+        }
+
+        foreach (var (name, cache) in caches)
+        {
+            Assert.True(cache.IsCached(bystanderKey), $"a suspension elsewhere dropped the bystander's key on {name}");
+        }
+
+        // And the resumption: the keys below work again at once on both instances, the bystander's still cached.
+        await service.Root().PatchJsonAsync($"/v2/tenants/{suspended.TenantId}", new { status = "active" });
+        foreach (var client in new[] { viaThis, viaOther })
+        {
+            foreach (var credentials in below.Append(elsewhere))
+            {
+                Assert.Equal(HttpStatusCode.OK, await StatusOnAsync(client, credentials));
+            }
+        }
+
+        foreach (var (name, cache) in caches)
+        {
+            Assert.True(cache.IsCached(bystanderKey), $"a resumption elsewhere dropped the bystander's key on {name}");
+            Assert.All(belowKeys, key => Assert.True(cache.IsCached(key), $"{key} cached again on {name}"));
+        }
+    }
+
+    [Fact]
     public async Task ARevocationMadeWhileThisInstancesListenerIsCut_StillHoldsOnTheOtherInstance()
     {
         // The confirmations are heard on the revoking request's own connection: an instance whose listener is reconnecting
