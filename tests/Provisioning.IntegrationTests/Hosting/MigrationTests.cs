@@ -113,4 +113,48 @@ public sealed class MigrationTests(ServiceFixture service)
 
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
+
+    [Fact]
+    public async Task CanonicalCollationAsDeclared_RemakesACollationAnEarlyBuildLeft_AndKeepsAccountsItLetInTwice()
+    {
+        // Builds of 2026-12-03 10:42–12:19 created 'canonical' with ICU's plain root locale (case and width counted), and
+        // the later edit of their migration did not reach a database they had migrated (CREATE COLLATION IF NOT EXISTS).
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261203131901_TenantScopedRevocation");
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var early = new NpgsqlCommand(
+                """
+                ALTER TABLE service_accounts ALTER COLUMN normalized_name TYPE character varying(100) COLLATE "default";
+                DROP COLLATION canonical;
+                CREATE COLLATION canonical (provider = icu, locale = 'und', deterministic = false);
+                ALTER TABLE service_accounts ALTER COLUMN normalized_name TYPE character varying(100) COLLATE canonical;
+                INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+                VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+                INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                    ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'Bot', 'BOT', now() - interval '2 days'),
+                    ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF22ot', U&'\FF22OT', now() - interval '1 day');
+                """, connection);
+            await early.ExecuteNonQueryAsync();
+        }
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+            var accounts = await db.ServiceAccounts.OrderBy(s => s.CreatedAt).ToListAsync();
+            Assert.Equal(["Bot", "\uFF22ot"], accounts.Select(s => s.DisplayName));
+            Assert.Equal(["BOT", "\uFF22OT s00000000000000000000002"], accounts.Select(s => s.NormalizedName));
+
+            // The name is taken in either width from now on, and case and accents compare as declared.
+            db.ServiceAccounts.Add(ServiceAccount.Create(new TenantId("aaaaaaaaaaaaaaaaaaaaaaaa"), "\uFF22OT", DateTimeOffset.UtcNow));
+            await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+            Assert.Equal([true, true, false], await db.Database.SqlQueryRaw<bool>(
+                """
+                SELECT v AS "Value" FROM (VALUES (1, 'bot' = 'BOT' COLLATE canonical), (2, U&'e\0301' = U&'\00E9' COLLATE canonical),
+                                             (3, 'cafe' = U&'caf\00E9' COLLATE canonical)) AS t(n, v) ORDER BY n
+                """).ToListAsync());
+        }
+
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
 }
