@@ -48,6 +48,12 @@ public static class Text
     /// </summary>
     private static bool IsBidiControl(Rune r) => r.Value is (>= 0x202A and <= 0x202E) or (>= 0x2066 and <= 0x2069);
 
+    /// <summary>
+    /// What a text log line must not hold as sent: a control character or line break splits or colours the line, a bidi
+    /// control reorders how it reads (loggers encode these before writing text a client chose).
+    /// </summary>
+    public static bool MayForgeALogLine(Rune r) => IsControlOrLineBreak(r) || IsBidiControl(r);
+
     private static bool IsNoncharacter(Rune r) => r.Value is >= 0xFDD0 and <= 0xFDEF || (r.Value & 0xFFFE) == 0xFFFE;
 
     /// <summary>

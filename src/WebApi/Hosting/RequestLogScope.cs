@@ -1,3 +1,5 @@
+using System.Text;
+using Provisioning.Domain.Common;
 using Provisioning.WebApi.Authentication;
 
 namespace Provisioning.WebApi.Hosting;
@@ -28,20 +30,33 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
     public int Count => 4;
 
     /// <summary>
-    /// The path with control characters percent-encoded again (the server decoded <c>%0A</c> to a line end): a text log
-    /// line must not be split, or coloured by an escape sequence, by what a client put in its path (a probe).
+    /// The path with what could forge a text log line percent-encoded again as UTF-8 (<see cref="Text.MayForgeALogLine"/>:
+    /// the server decoded <c>%0A</c> to a line end, <c>%E2%80%A8</c> to a line separator, <c>%E2%80%AE</c> to a
+    /// right-to-left override): a line must not be split, coloured or reordered by what a client put in its path (probes).
     /// </summary>
     private static string Printable(string path)
     {
-        if (path.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') < 0 && path.AsSpan().IndexOfAnyInRange('\u007F', '\u009F') < 0)
+        var span = path.AsSpan();
+        if (span.IndexOfAnyInRange('\u0000', '\u001F') < 0 && span.IndexOfAnyInRange('\u007F', '\u009F') < 0
+            && span.IndexOfAnyInRange('\u2028', '\u202E') < 0 && span.IndexOfAnyInRange('\u2066', '\u2069') < 0)
         {
             return path; // every request: no allocation, vectorised
         }
 
-        var printable = new System.Text.StringBuilder(path.Length + 8);
-        foreach (var c in path)
+        var printable = new StringBuilder(path.Length + 8);
+        Span<byte> utf8 = stackalloc byte[4];
+        foreach (var rune in path.EnumerateRunes())
         {
-            printable.Append(char.IsControl(c) ? $"%{(int)c:X2}" : c);
+            if (!Text.MayForgeALogLine(rune))
+            {
+                printable.Append(rune.ToString());
+                continue;
+            }
+
+            for (var i = 0; i < rune.EncodeToUtf8(utf8); i++)
+            {
+                printable.Append('%').Append(utf8[i].ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
 
         return printable.ToString();

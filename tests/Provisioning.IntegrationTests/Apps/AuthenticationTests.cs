@@ -260,12 +260,13 @@ public sealed class AuthenticationTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task APathWithControlCharacters_IsLoggedWithThemEncoded_NotSplittingTheLine()
+    public async Task APathWithControlCharactersLineSeparatorsOrBidiControls_IsLoggedWithThemEncoded_NotSplittingTheLine()
     {
         // The server decodes %0A to a line end: in the text log format the path forged a line of its own (a probe).
         var requestId = "ctl-path-" + Guid.NewGuid().ToString("N")[..8];
         using var client = service.Anonymous();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps/x%0AFAKE%20LINE%1B%5B31m");
+        // So do a line separator (U+2028) and a right-to-left override (U+202E); a plain "é" stays as it is.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps/x%0AFAKE%20LINE%1B%5B31m%E2%80%A8LS%E2%80%AEtxt%C3%A9");
         request.Headers.Add("X-Request-Id", requestId);
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -274,9 +275,11 @@ public sealed class AuthenticationTests(ServiceFixture service)
         Assert.NotEmpty(lines);
         Assert.All(lines, line =>
         {
-            Assert.Contains("RequestPath:/v2/apps/x%0AFAKE LINE%1B[31m", line, StringComparison.Ordinal);
+            Assert.Contains("RequestPath:/v2/apps/x%0AFAKE LINE%1B[31m%E2%80%A8LS%E2%80%AEtxt\u00e9", line, StringComparison.Ordinal);
             Assert.DoesNotContain('\n', line);
             Assert.DoesNotContain('\u001B', line);
+            Assert.DoesNotContain('\u2028', line);
+            Assert.DoesNotContain('\u202E', line);
         });
     }
 }
