@@ -115,6 +115,67 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AnAccountWhoseKeyWasSuffixed_GetsItsKeyBack_WhenTheAccountKeepingTheNameIsRenamedOrDeleted()
+    {
+        // Three accounts an older build let in under one name: the later two's keys were suffixed. Renaming or deleting
+        // the one keeping the name made it free while the others still showed it (an upgrade probe: a fourth was made).
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261202233000_RetiredMasterKeys");
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+                VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+                INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                    ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Caf\00E9', U&'CAF\00C9', now() - interval '3 days'),
+                    ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Cafe\0301', U&'CAFE\0301', now() - interval '2 days'),
+                    ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF23AF\00C9', U&'\FF23AF\00C9', now() - interval '1 day');
+                """, connection);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var tenant = new TenantId("aaaaaaaaaaaaaaaaaaaaaaaa");
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+            Assert.Equal(["CAF\u00c9", "CAFE\u0301 s00000000000000000000002", "\uFF23AF\u00c9 s00000000000000000000003"], await KeysAsync(db));
+
+            // The first is renamed: the earliest of the others holds the name now, and a new account cannot take it.
+            (await db.ServiceAccounts.SingleAsync(s => s.Id == new ServiceAccountId("s00000000000000000000001"))).Rename("Tea");
+            await db.SaveChangesAsync();
+            Assert.Equal(["TEA", "CAFE\u0301", "\uFF23AF\u00c9 s00000000000000000000003"], await KeysAsync(db));
+            db.ServiceAccounts.Add(ServiceAccount.Create(tenant, "Caf\u00e9", DateTimeOffset.UtcNow));
+            await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+        }
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            // That one is deleted: the last holds it.
+            db.ServiceAccounts.Remove(await db.ServiceAccounts.SingleAsync(s => s.Id == new ServiceAccountId("s00000000000000000000002")));
+            await db.SaveChangesAsync();
+            Assert.Equal(["TEA", "\uFF23AF\u00c9"], await KeysAsync(db));
+            db.ServiceAccounts.Add(ServiceAccount.Create(tenant, "CAFE\u0301", DateTimeOffset.UtcNow));
+            await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+        }
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            // And with none left showing it, the name is free.
+            db.ServiceAccounts.Remove(await db.ServiceAccounts.SingleAsync(s => s.Id == new ServiceAccountId("s00000000000000000000003")));
+            await db.SaveChangesAsync();
+            db.ServiceAccounts.Add(ServiceAccount.Create(tenant, "Caf\u00e9", DateTimeOffset.UtcNow));
+            await db.SaveChangesAsync();
+            Assert.Equal(["TEA", "CAF\u00c9"], await KeysAsync(db));
+        }
+
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+
+        static Task<List<string>> KeysAsync(ProvisioningDbContext db) =>
+            db.ServiceAccounts.AsNoTracking().OrderBy(s => s.CreatedAt).Select(s => s.NormalizedName).ToListAsync();
+    }
+
+    [Fact]
     public async Task CanonicalCollationAsDeclared_RemakesACollationAnEarlyBuildLeft_AndKeepsAccountsItLetInTwice()
     {
         // Builds of 2026-12-03 10:42–12:19 created 'canonical' with ICU's plain root locale (case and width counted), and
