@@ -9,9 +9,11 @@ namespace Provisioning.WebApi.Hosting;
 /// Ready when the database answers and takes writes, has no pending migrations, lets the service's role read and write
 /// the service's tables (<see cref="DatabaseGrants"/>), and its secrets decrypt with the configured
 /// master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
-/// secrets under it). A result is reused by the probes of the next second (<see cref="ReadinessReuse"/>).
+/// secrets under it). A result is reused by the probes that come within the reuse window, and the probes that come while
+/// a check runs wait for it (<see cref="ReadinessReuse"/>); the check has a scope of its own, since it may outlive the
+/// probe that started it.
 /// </summary>
-public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKeyCheck masterKey, ReadinessReuse reuse, ReadinessLog log) : IHealthCheck
+public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, ReadinessReuse reuse, ReadinessLog log) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -22,6 +24,9 @@ public sealed class DatabaseReadyHealthCheck(ProvisioningDbContext db, MasterKey
 
     private async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        var masterKey = scope.ServiceProvider.GetRequiredService<MasterKeyCheck>();
         try
         {
             // No CanConnectAsync first: it swallowed why ("The database is not reachable." and nothing else); the first

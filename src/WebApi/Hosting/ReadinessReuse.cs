@@ -10,39 +10,62 @@ namespace Provisioning.WebApi.Hosting;
 /// or four statements and the service a master-key decryption: a flood of probes cost the database thousands of
 /// transactions a second and slowed every tenant (a probe). Now it costs one check per window, and a change of readiness
 /// shows within the window.
+/// <para>The check runs on its own, not under the probe that started it: a probe whose client hangs up leaves, and the
+/// check goes on for the others. (It ran under the first probe's cancellation, so a load balancer timing out on a slow
+/// database cancelled each shared check, and the waiting probes then checked one after another; a review.) So the
+/// check must not use the probe's services: <see cref="DatabaseReadyHealthCheck"/> opens a scope of its own.</para>
 /// </summary>
 public sealed class ReadinessReuse(TimeSpan window, TimeProvider clock)
 {
-    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly Lock _gate = new();
+    private Task<HealthCheckResult>? _running;
     private Checked? _last;
 
-    public async Task<HealthCheckResult> GetAsync(Func<CancellationToken, Task<HealthCheckResult>> check, CancellationToken cancellationToken)
+    /// <summary>
+    /// The last result while it is fresh; else the check under way, or a new one, which this probe waits for until
+    /// <paramref name="cancellationToken"/> (its own leaving) — the check itself is not cancelled by it.
+    /// </summary>
+    public Task<HealthCheckResult> GetAsync(Func<CancellationToken, Task<HealthCheckResult>> check, CancellationToken cancellationToken)
     {
         if (window <= TimeSpan.Zero)
         {
-            return await check(cancellationToken);
+            return check(cancellationToken);
         }
 
         if (Fresh() is { } fresh)
         {
-            return fresh;
+            return Task.FromResult(fresh);
         }
 
-        await _oneAtATime.WaitAsync(cancellationToken);
-        try
+        Task<HealthCheckResult> running;
+        lock (_gate)
         {
             if (Fresh() is { } checkedMeanwhile)
             {
-                return checkedMeanwhile; // by the probe this one waited for
+                return Task.FromResult(checkedMeanwhile); // by the check this one would have waited for
             }
 
-            var result = await check(cancellationToken);
+            // On the thread pool, never inline: RunAsync's end takes the gate to clear _running, after this assignment.
+            running = _running ??= Task.Run(() => RunAsync(check));
+        }
+
+        return running.WaitAsync(cancellationToken);
+    }
+
+    private async Task<HealthCheckResult> RunAsync(Func<CancellationToken, Task<HealthCheckResult>> check)
+    {
+        try
+        {
+            var result = await check(CancellationToken.None);
             Volatile.Write(ref _last, new Checked(result, clock.GetTimestamp()));
             return result;
         }
         finally
         {
-            _oneAtATime.Release();
+            lock (_gate)
+            {
+                _running = null;
+            }
         }
     }
 

@@ -47,6 +47,34 @@ public sealed class ReadinessReuseTests
     }
 
     [Fact]
+    public async Task TheProbeThatStartedTheCheck_Leaving_DoesNotCancelIt_TheOthersTakeItsResult_OneCheckInAll()
+    {
+        // A load balancer timing out on a slow database: the check ran under the first probe's cancellation, so its leaving
+        // cancelled the check, and each waiting probe then ran one of its own, one after another (a review).
+        var reuse = new ReadinessReuse(TimeSpan.FromSeconds(1), new FakeTimeProvider());
+        var checks = 0;
+        var release = new TaskCompletionSource();
+        async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref checks);
+            await release.Task.WaitAsync(cancellationToken);
+            return HealthCheckResult.Healthy("checked");
+        }
+
+        using var leaving = new CancellationTokenSource();
+        var first = reuse.GetAsync(CheckAsync, leaving.Token);
+        var others = Enumerable.Range(0, 5).Select(_ => reuse.GetAsync(CheckAsync, CancellationToken.None)).ToList();
+        await Task.Delay(50);
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        release.SetResult();
+        var results = await Task.WhenAll(others);
+
+        Assert.All(results, r => Assert.Equal("checked", r.Description));
+        Assert.Equal(1, checks);
+    }
+
+    [Fact]
     public async Task AWindowOfZero_ChecksEveryProbe()
     {
         var reuse = new ReadinessReuse(TimeSpan.Zero, new FakeTimeProvider());
