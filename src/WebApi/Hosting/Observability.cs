@@ -20,6 +20,9 @@ public static class Observability
     /// <summary>ASP.NET Core's own request logging: its request lines, and its scope on every line of a request.</summary>
     public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
+    /// <summary>The health-check service's own lines: an Error per failed <c>/readyz</c> poll (<see cref="ReadinessLog"/> says it instead).</summary>
+    public const string HealthChecksCategory = "Microsoft.Extensions.Diagnostics.HealthChecks";
+
     /// <summary>
     /// Asks ASP.NET Core for each request's activity (its trace and span ids, an upstream <c>traceparent</c>'s trace id
     /// kept) without recording it: it makes one only when something listens, and its hosting log category, which did,
@@ -43,6 +46,9 @@ public static class Observability
         // paths wrote 17 KB of log per 401: a probe); the request's own scope names it, cut (RequestLogScope). In code, so
         // that a deployment's own appsettings.json does not bring it back; its request lines were off already.
         builder.Logging.AddFilter(HostingCategory, LogLevel.None);
+        // Likewise: a load balancer polling /readyz every second during an outage wrote an Error line per poll (an
+        // operator's probe); ReadinessLog says it once, then once a minute.
+        builder.Logging.AddFilter(HealthChecksCategory, LogLevel.None);
         _ = RequestActivities.Value;
         if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
         {
@@ -52,7 +58,9 @@ public static class Observability
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName))
             .WithTracing(t => t
-                .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/healthz"))
+                // Not the probes: a load balancer's polls would be most of the traces.
+                .AddAspNetCoreInstrumentation(o => o.Filter = c =>
+                    !c.Request.Path.StartsWithSegments(HealthProbes.Live) && !c.Request.Path.StartsWithSegments(HealthProbes.Ready))
                 .AddNpgsql()
                 .AddOtlpExporter())
             .WithMetrics(m => m

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
-/// What the readiness check logs (the health-check service's own lines are off, appsettings.json: a check added later
+/// What the readiness check logs (the health-check service's own lines are off, <see cref="Observability.HealthChecksCategory"/>: a check added later
 /// must note its result here, or its failures go unlogged): an Error line when the instance becomes not ready, with the reason, then at most one a minute
 /// while it lasts (with the latest reason: during an outage it changes from poll to poll — refused, timed out, starting
 /// up — and a line per change was the flood again; a review), and an Information line when it is ready again. A load
