@@ -95,6 +95,39 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         }
 
         var generation = Interlocked.Read(ref _generation);
+        var (credential, tenantPath) = await ReadAsync(keyId, cancellationToken);
+        if (credential is null)
+        {
+            if (IsListening && Interlocked.Read(ref _generation) == generation && !MayStillBeMade(keyId))
+            {
+                _unknown.Set(cacheKey, true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
+            }
+
+            return null;
+        }
+
+        if (IsListening && Interlocked.Read(ref _generation) == generation)
+        {
+            Cache(cacheKey, credential, tenantPath!);
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                // An eviction came between the check and the caching: it may have missed this entry, so drop it here.
+                cache.Remove(cacheKey);
+            }
+        }
+
+        return credential;
+    }
+
+    /// <summary>
+    /// The key as the database has it now, past the cache and without caching it: for a change that failed because a row
+    /// it counted on went meanwhile, which may have taken the caller's key with it (this instance may not have heard yet).
+    /// </summary>
+    public async ValueTask<Credential?> FindInDatabaseAsync(KeyId keyId, CancellationToken cancellationToken) =>
+        (await ReadAsync(keyId, cancellationToken)).Credential;
+
+    private async Task<(Credential? Credential, string[]? TenantPath)> ReadAsync(KeyId keyId, CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         // One round trip: the key, its tenant's path and whether its tenant or an ancestor is suspended.
@@ -108,12 +141,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             .SingleOrDefaultAsync(cancellationToken);
         if (key is null)
         {
-            if (IsListening && Interlocked.Read(ref _generation) == generation && !MayStillBeMade(keyId))
-            {
-                _unknown.Set(cacheKey, true, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 });
-            }
-
-            return null;
+            return (null, null);
         }
 
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
@@ -121,17 +149,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             key.ServiceAccountId is null ? null : new ServiceAccountId(key.ServiceAccountId),
             key.AppId is null ? null : new AppId(key.AppId),
             protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended, key.IsTenantToken);
-        if (IsListening && Interlocked.Read(ref _generation) == generation)
-        {
-            Cache(cacheKey, credential, key.TenantPath);
-            if (Interlocked.Read(ref _generation) != generation)
-            {
-                // An eviction came between the check and the caching: it may have missed this entry, so drop it here.
-                cache.Remove(cacheKey);
-            }
-        }
-
-        return credential;
+        return (credential, key.TenantPath);
     }
 
     /// <summary>Caches a credential, listed under every tenant on its path first, so that an eviction by tenant that starts later finds it.</summary>

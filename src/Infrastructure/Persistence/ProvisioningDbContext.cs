@@ -134,12 +134,12 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         }
         catch (DbUpdateConcurrencyException ex)
         {
-            throw new Application.Common.Exceptions.NotFoundException(ResourceName(ex.Entries.FirstOrDefault()?.Metadata.ClrType)) { GoneMeanwhile = true };
+            throw new Application.Common.Exceptions.NotFoundException(ResourceName(ex.Entries.FirstOrDefault()?.Metadata.ClrType));
         }
         catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation } fk
                                            && InsertsUnderAGoneParent(ex, fk))
         {
-            throw new Application.Common.Exceptions.NotFoundException(ReferencedResource(fk.ConstraintName)) { GoneMeanwhile = true };
+            throw new Application.Common.Exceptions.NotFoundException(ReferencedResource(fk.ConstraintName));
         }
     }
 
@@ -177,7 +177,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         var locked = await Database.SqlQueryRaw<int>(sql, values).ToListAsync(cancellationToken);
         if (locked.Count == 0)
         {
-            throw new Application.Common.Exceptions.NotFoundException(ResourceName(entry.Metadata.ClrType)) { GoneMeanwhile = true };
+            throw new Application.Common.Exceptions.NotFoundException(ResourceName(entry.Metadata.ClrType));
         }
 
         if (reload && entry.State != EntityState.Detached)

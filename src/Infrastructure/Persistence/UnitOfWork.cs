@@ -88,20 +88,19 @@ internal sealed class UnitOfWork(
         {
             return await RunOnceAsync(work, cancellationToken);
         }
-        catch (Exception e) when (callers.Current is { } caller && GoneMeanwhile(e))
+        catch (Exception e) when (callers.Current is not null && IsNotFound(e))
         {
-            // Rolled back. A row this request counted on went meanwhile: if the caller's own key went with it (its
-            // service account or app deleted), the answer is authentication's (401), not a 404 for what the caller never
-            // named. Asked of the database: this instance may not have heard of the deletion yet.
-            credentials.Evict(caller.KeyId);
-            await EnsureTheCallerMayStillActAsync(cancellationToken);
+            // Rolled back. A 404 may be for a row this request counted on that went meanwhile — and if the caller's own
+            // key went with it (its service account, app or tenant deleted), the answer is authentication's (401), not a
+            // 404 for what the caller never named. Asked of the database, on every 404 of a change (one lookup by key,
+            // on a failure): this instance may not have heard of the deletion yet, and no 404 site has to remember it.
+            await EnsureTheCallerMayStillActAsync(cancellationToken, fromDatabase: true);
             throw;
         }
     }
 
-    // Directly, or inside the Idempotency-Key middleware's wrapper of an error answer it keeps.
-    private static bool GoneMeanwhile(Exception e) =>
-        e is NotFoundException { GoneMeanwhile: true } || e.InnerException is NotFoundException { GoneMeanwhile: true };
+    // Directly, or inside the Idempotency-Key middleware's wrapper of an error answer it keeps (StoredError).
+    private static bool IsNotFound(Exception e) => e is NotFoundException || e.InnerException is NotFoundException;
 
     private async Task<T> RunOnceAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -162,14 +161,16 @@ internal sealed class UnitOfWork(
     }
 
     /// <summary>Refuses the work as authentication would now: 401 for a key gone, disabled or expired; 403 for a suspended tenant.</summary>
-    private async Task EnsureTheCallerMayStillActAsync(CancellationToken cancellationToken)
+    private async Task EnsureTheCallerMayStillActAsync(CancellationToken cancellationToken, bool fromDatabase = false)
     {
         if (callers.Current is not { } caller)
         {
             return;
         }
 
-        var credential = await credentials.FindAsync(caller.KeyId, cancellationToken);
+        var credential = fromDatabase
+            ? await credentials.FindInDatabaseAsync(caller.KeyId, cancellationToken)
+            : await credentials.FindAsync(caller.KeyId, cancellationToken);
         try
         {
             if (credential is not null && credential.IsUsableAt(clock.GetUtcNow()))
@@ -179,8 +180,18 @@ internal sealed class UnitOfWork(
         }
         catch (Domain.Tenants.TenantSuspendedException)
         {
+            if (fromDatabase)
+            {
+                credentials.Evict(caller.KeyId);
+            }
+
             LogRevokedWhileUnderWay(caller, "its tenant or an ancestor was suspended");
             throw;
+        }
+
+        if (fromDatabase)
+        {
+            credentials.Evict(caller.KeyId); // what the cache may still hold
         }
 
         LogRevokedWhileUnderWay(caller, "it was deleted, disabled or has expired");

@@ -96,6 +96,42 @@ public sealed class RacingRequestsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ADeleteOfAChild_WhileAnAncestorDeletesTheCallersOwnTenant_Is401AsItsKeyNowIs_NotA404()
+    {
+        // The caller's tenant (and with it its key and the child) is deleted while the caller's delete of the child waits
+        // for the child's row: the child is then gone, and so is the caller's key. Any 404 of a change now makes the unit
+        // of work ask the database about the caller's key (it was a flag each 404 site had to set, and this one did not).
+        var parent = await service.NewTenantAsync(name: "Deleted from above");
+        using var asParent = parent.Client();
+        var child = await asParent.ProvisionAsync(name: "Deleted twice");
+        await asParent.GetJsonAsync("/v2/tenants/self"); // its key is in this instance's cache
+
+        await using var above = new Npgsql.NpgsqlConnection(service.ConnectionString);
+        await above.OpenAsync();
+        await using var deleting = await above.BeginTransactionAsync();
+        await using (var delete = new Npgsql.NpgsqlCommand($"DELETE FROM tenants WHERE id = '{parent.TenantId}'", above, deleting))
+        {
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        var request = asParent.DeleteAsync($"/v2/tenants/{child.Id}");
+        var waiting = false;
+        for (var i = 0; i < 400 && !waiting && !request.IsCompleted; i++)
+        {
+            await Task.Delay(25);
+            waiting = await service.QueryDbAsync(db => db.Database.SqlQuery<bool>(
+                $"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> {above.ProcessID}) AS \"Value\"")
+                .SingleAsync());
+        }
+
+        Assert.True(waiting, "The delete never waited for the tenant's rows: the race this test is about did not happen.");
+        await deleting.CommitAsync();
+        using var response = await request;
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "unauthorized");
+    }
+
+    [Fact]
     public async Task ParallelDeletesOfOneTenant_OneWins_AndItsBudgetIsGivenBackOnce()
     {
         using var root = service.Root();

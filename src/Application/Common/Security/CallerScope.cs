@@ -61,18 +61,18 @@ public static class CallerScope
         var tenantId = new TenantId(id);
         IQueryable<Tenant> query = withUsers ? db.Tenants.Include(t => t.Users) : db.Tenants;
         return await query.Where(InSubtreeOf(caller.TenantId.Value)).FirstOrDefaultAsync(t => t.Id == tenantId, cancellationToken)
-            ?? throw new NotFoundException("Tenant") { GoneMeanwhile = idOrSelf == Self }; // "self" was there at authentication
+            ?? throw new NotFoundException("Tenant");
     }
 
     /// <summary>
     /// The caller's home or acting tenant (<paramref name="id"/> is one of the two), untracked. Authentication found it,
     /// so it is missing only when a delete of it (or of an ancestor) committed since: 404, as for any resource another
     /// request deleted while this one ran — or, in a change, 401 when the caller's key went with it (the home tenant
-    /// deleted: <see cref="NotFoundException.GoneMeanwhile"/>).
+    /// deleted: the unit of work asks the database again after any 404 of a change).
     /// </summary>
     public static async Task<Tenant> GetCallersTenantAsync(this IProvisioningDbContext db, TenantId id, CancellationToken cancellationToken) =>
         await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken)
-        ?? throw new NotFoundException("Tenant") { GoneMeanwhile = true };
+        ?? throw new NotFoundException("Tenant");
 
     // ---- Apps: account keys reach every app of the acting tenant; service accounts the apps granted to them; app keys their own.
 
