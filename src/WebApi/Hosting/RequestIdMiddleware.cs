@@ -13,12 +13,13 @@ namespace Provisioning.WebApi.Hosting;
 public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
     public const string Header = "X-Request-Id";
-    public const int MaxLength = 128;
+    /// <summary>As long as an audit event keeps it.</summary>
+    public const int MaxLength = Domain.Audit.AuditEvent.MaxRequestIdLength;
 
     public async Task InvokeAsync(HttpContext context)
     {
         var sent = context.Request.Headers[Header];
-        if (sent.Count == 1 && IsAcceptable(sent[0]))
+        if (sent.Count == 1 && HeaderText.IsPrintableAscii(sent[0], MaxLength))
         {
             context.TraceIdentifier = sent[0]!;
         }
@@ -46,22 +47,4 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
     }
 
     private static bool IsApi(PathString path) => path.StartsWithSegments("/v2") || path.StartsWithSegments("/v1.1");
-
-    private static bool IsAcceptable(string? value)
-    {
-        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (c is < ' ' or > '~')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -6,6 +6,7 @@ using Provisioning.Domain.Common;
 using Provisioning.Domain.Tenants;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
+using Provisioning.WebApi.Hosting;
 
 namespace Provisioning.WebApi.Idempotency;
 
@@ -254,7 +255,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     {
         var values = context.Request.Headers[Header];
         key = values.Count == 1 ? values[0] ?? string.Empty : string.Empty;
-        return values.Count == 1 && key.Length is > 0 and <= IdempotentRequest.MaxKeyLength && key.All(c => c is >= ' ' and <= '~');
+        return values.Count == 1 && HeaderText.IsPrintableAscii(key, IdempotentRequest.MaxKeyLength);
     }
 
     /// <summary>

@@ -7,8 +7,8 @@ namespace Provisioning.Application.Common.Behaviors;
 
 /// <summary>
 /// Warns about messages whose handler takes longer than half a second. Innermost in the pipeline (Program.cs): it times
-/// the handler alone, not validation, the commit or a deadlock's rerun (the request's whole time is in ASP.NET Core's own
-/// request log and metrics). Start-up work (<see cref="SystemMessageAttribute"/>
+/// the handler alone, not validation, the commit or a deadlock's rerun (the request's whole time is in ASP.NET Core's
+/// metrics and traces when OTLP is on; its request log is off, docs/operations.md). Start-up work (<see cref="SystemMessageAttribute"/>
 /// messages such as the root-tenant bootstrap) is not timed: it runs once, cold, while the model and pools warm up.
 /// </summary>
 public sealed class PerformanceBehavior<TMessage, TResponse>(ILogger<PerformanceBehavior<TMessage, TResponse>> logger)
