@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
-using Provisioning.Application.Common.Security;
 using Provisioning.Domain.ServiceAccounts;
 
 namespace Provisioning.Application.ServiceAccounts;
@@ -10,10 +9,10 @@ namespace Provisioning.Application.ServiceAccounts;
 public static class ServiceAccountNames
 {
     /// <summary>Refuses a display name another service account of the tenant already has, in any case or Unicode form (409): compared by the store's collation (see <c>ServiceAccount.NormalizedName</c>).</summary>
-    public static async Task EnsureNameIsFreeAsync(this IProvisioningDbContext db, Caller caller, ServiceAccount account, CancellationToken cancellationToken)
+    public static async Task EnsureNameIsFreeAsync(this IProvisioningDbContext db, ServiceAccount account, CancellationToken cancellationToken)
     {
         if (await db.ServiceAccounts.AnyAsync(
-                s => s.TenantId == caller.TenantId && s.NormalizedName == account.NormalizedName && s.Id != account.Id, cancellationToken))
+                s => s.TenantId == account.TenantId && s.NormalizedName == account.NormalizedName && s.Id != account.Id, cancellationToken))
         {
             throw new ConflictException($"A service account named '{account.DisplayName}' already exists.");
         }

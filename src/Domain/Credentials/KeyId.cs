@@ -12,7 +12,9 @@ public readonly record struct KeyId(string Value) : IComparable<KeyId>
     public static bool operator <=(KeyId left, KeyId right) => left.CompareTo(right) <= 0;
 
     /// <summary>A key id's length: a four-character prefix (<c>act_</c>, <c>svc_</c>, <c>app_</c>, <c>prv_</c>) and an id.</summary>
-    public const int Length = 4 + IdGenerator.Length;
+    public const int Length = PrefixLength + IdGenerator.Length;
+
+    private const int PrefixLength = 4;
 
     public const string AccountPrefix = "act_";
     public const string ServiceAccountPrefix = "svc_";
@@ -39,12 +41,12 @@ public readonly record struct KeyId(string Value) : IComparable<KeyId>
     {
         id = default;
         kind = default;
-        if (value is null || value.Length != 4 + IdGenerator.Length || !IdGenerator.IsValid(value[4..]))
+        if (value is null || value.Length != Length || !IdGenerator.IsValid(value[PrefixLength..]))
         {
             return false;
         }
 
-        KeyKind? parsed = value[..4] switch
+        KeyKind? parsed = value[..PrefixLength] switch
         {
             AccountPrefix => KeyKind.Account,
             ServiceAccountPrefix => KeyKind.ServiceAccount,
@@ -62,8 +64,8 @@ public readonly record struct KeyId(string Value) : IComparable<KeyId>
     }
 
     public static bool IsProvisioning(string? value) =>
-        value is not null && value.Length == 4 + IdGenerator.Length
-        && value.StartsWith(ProvisioningPrefix, StringComparison.Ordinal) && IdGenerator.IsValid(value[4..]);
+        value is not null && value.Length == Length
+        && value.StartsWith(ProvisioningPrefix, StringComparison.Ordinal) && IdGenerator.IsValid(value[PrefixLength..]);
 
     public override string ToString() => Value;
 }

@@ -216,11 +216,11 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Typed ids are stored as their string value (nullable ones too).
-        configurationBuilder.Properties<TenantId>().HaveConversion<TypedIdConverters.TenantIdConverter>().HaveMaxLength(24);
+        configurationBuilder.Properties<TenantId>().HaveConversion<TypedIdConverters.TenantIdConverter>().HaveMaxLength(IdGenerator.Length);
         configurationBuilder.DefaultTypeMapping<TenantId>().HasConversion<TypedIdConverters.TenantIdConverter>(); // a database function's argument
-        configurationBuilder.Properties<AppId>().HaveConversion<TypedIdConverters.AppIdConverter>().HaveMaxLength(24);
-        configurationBuilder.Properties<ServiceAccountId>().HaveConversion<TypedIdConverters.ServiceAccountIdConverter>().HaveMaxLength(24);
-        configurationBuilder.Properties<KeyId>().HaveConversion<TypedIdConverters.KeyIdConverter>().HaveMaxLength(28);
+        configurationBuilder.Properties<AppId>().HaveConversion<TypedIdConverters.AppIdConverter>().HaveMaxLength(IdGenerator.Length);
+        configurationBuilder.Properties<ServiceAccountId>().HaveConversion<TypedIdConverters.ServiceAccountIdConverter>().HaveMaxLength(IdGenerator.Length);
+        configurationBuilder.Properties<KeyId>().HaveConversion<TypedIdConverters.KeyIdConverter>().HaveMaxLength(KeyId.Length);
 
         // Read-only byte strings (secrets, hashes) are bytea.
         configurationBuilder.Properties<ReadOnlyMemory<byte>>().HaveConversion<ReadOnlyBytes.Converter, ReadOnlyBytes.Comparer>();

@@ -49,7 +49,7 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
             }
 
             var accountId = new ServiceAccountId(filter);
-            if (!await db.ServiceAccounts.AnyAsync(s => s.Id == accountId && s.TenantId == caller.TenantId, cancellationToken))
+            if (!await db.VisibleServiceAccounts(caller).AnyAsync(s => s.Id == accountId, cancellationToken))
             {
                 throw new NotFoundException("Service account");
             }

@@ -20,7 +20,7 @@ public sealed class CreateServiceAccountCommandHandler(IAuditTrail audit, IProvi
     {
         var caller = callerContext.Caller;
         var account = ServiceAccount.Create(caller.TenantId, command.DisplayName, clock.GetUtcNow());
-        await db.EnsureNameIsFreeAsync(caller, account, cancellationToken);
+        await db.EnsureNameIsFreeAsync(account, cancellationToken);
         audit.Record(AuditResource.ServiceAccount(account.Id), ["displayName"]);
         db.ServiceAccounts.Add(account);
         await db.SaveChangesAsync(cancellationToken);

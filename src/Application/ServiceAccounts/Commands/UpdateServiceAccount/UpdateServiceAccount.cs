@@ -22,7 +22,7 @@ public sealed class UpdateServiceAccountCommandHandler(IAuditTrail audit, IProvi
         var renamed = account.Rename(command.DisplayName);
         if (renamed)
         {
-            await db.EnsureNameIsFreeAsync(caller, account, cancellationToken);
+            await db.EnsureNameIsFreeAsync(account, cancellationToken);
         }
 
         // Renamed to the name it has: no event (an event names only what changed).

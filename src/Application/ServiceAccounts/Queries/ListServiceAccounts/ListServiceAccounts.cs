@@ -28,5 +28,5 @@ public sealed class ListServiceAccountsQueryHandler(IProvisioningDbContext db, I
     }
 
     private IQueryable<ServiceAccount> Accounts() =>
-        db.ServiceAccounts.AsNoTracking().Where(s => s.TenantId == callerContext.Caller.TenantId);
+        db.VisibleServiceAccounts(callerContext.Caller).AsNoTracking();
 }
