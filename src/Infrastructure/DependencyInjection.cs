@@ -116,7 +116,7 @@ public static class DependencyInjection
     /// </summary>
     private static List<byte[]> PreviousMasterKeys(IConfiguration configuration)
     {
-        var section = configuration.GetSection($"{SecretsOptions.Section}:PreviousMasterKeys");
+        var section = configuration.GetSection(SecretsOptions.PreviousMasterKeysSetting);
         return [.. section.GetChildren().Prepend(section)
             .Where(c => !string.IsNullOrWhiteSpace(c.Value))
             .Select(c => AesGcmSecretProtector.ParseMasterKey(c.Value, c.Path))];

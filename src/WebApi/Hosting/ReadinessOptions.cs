@@ -21,6 +21,6 @@ public sealed class ReadinessOptions
             ?? new ReadinessOptions().ReuseMilliseconds;
         return milliseconds is >= 0 and <= MaxReuseMilliseconds
             ? TimeSpan.FromMilliseconds(milliseconds)
-            : throw new StartupException($"{Section}:ReuseMilliseconds must be 0 (check on every probe) to {MaxReuseMilliseconds}; it is {milliseconds}.");
+            : throw new StartupException($"{Section}:{nameof(ReuseMilliseconds)} must be 0 (check on every probe) to {MaxReuseMilliseconds}; it is {milliseconds}.");
     }
 }
