@@ -31,10 +31,7 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         {
             // No CanConnectAsync first: it swallowed why ("The database is not reachable." and nothing else); the first
             // statement's failure below says it (a refused connection, a login refused, a database gone).
-            // A standby after a failover, or default_transaction_read_only set: every write would answer 503, so a load
-            // balancer must not send them here (it said ready; a probe).
-            if (await db.Database.SqlQueryRaw<bool>(
-                    """SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS "Value" """).SingleAsync(cancellationToken))
+            if (await DatabaseReadOnly.IsReadOnlyAsync(db, cancellationToken))
             {
                 return HealthCheckResult.Unhealthy("The database is read-only (a standby, or default_transaction_read_only is on).");
             }
