@@ -175,6 +175,63 @@ public sealed class MigrationTests(ServiceFixture service)
             db.ServiceAccounts.AsNoTracking().OrderBy(s => s.CreatedAt).Select(s => s.NormalizedName).ToListAsync();
     }
 
+    [Theory]
+    [InlineData("DELETE FROM service_accounts WHERE id = 's00000000000000000000002'")]
+    [InlineData("UPDATE service_accounts SET display_name = 'Tea', normalized_name = 'TEA' WHERE id = 's00000000000000000000002'")]
+    public async Task WhenTheNextHeirGoesWhileTheHolderGoes_TheOneAfterItGetsTheKey(string meanwhile)
+    {
+        // The holder's delete and the first suffixed account's delete (or rename) at once: the trigger chose the first from
+        // its snapshot, waited for it, changed nothing, and the third kept its suffix, so the name counted as free (a probe:
+        // a duplicate visible name made in 10 of 25 races).
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261202233000_RetiredMasterKeys");
+        await Sql.ExecuteAsync(connectionString,
+            """
+            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+            VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Caf\00E9', U&'CAF\00C9', now() - interval '3 days'),
+                ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Cafe\0301', U&'CAFE\0301', now() - interval '2 days'),
+                ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF23AF\00C9', U&'\FF23AF\00C9', now() - interval '1 day');
+            """);
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await using var other = new NpgsqlConnection(connectionString);
+        await other.OpenAsync();
+        await using (var transaction = await other.BeginTransactionAsync())
+        {
+            await using (var change = new NpgsqlCommand(meanwhile, other, transaction))
+            {
+                await change.ExecuteNonQueryAsync();
+            }
+
+            var holderGoes = Sql.ExecuteAsync(connectionString, "DELETE FROM service_accounts WHERE id = 's00000000000000000000001'");
+            var waiting = false;
+            for (var i = 0; i < 400 && !waiting && !holderGoes.IsCompleted; i++)
+            {
+                await Task.Delay(25);
+                waiting = await Sql.CountAsync(connectionString,
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1", other.ProcessID) > 0;
+            }
+
+            Assert.True(waiting, "The holder's delete never waited for the first heir: the race this test is about did not happen.");
+            await transaction.CommitAsync();
+            await holderGoes;
+        }
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            var keys = await db.ServiceAccounts.AsNoTracking().OrderBy(s => s.CreatedAt).Select(s => s.NormalizedName).ToListAsync();
+            Assert.Equal("\uFF23AF\u00c9", keys[^1]);
+            db.ServiceAccounts.Add(ServiceAccount.Create(new TenantId("aaaaaaaaaaaaaaaaaaaaaaaa"), "caf\u00e9", DateTimeOffset.UtcNow));
+            await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+        }
+
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
     [Fact]
     public async Task CanonicalCollationAsDeclared_RemakesACollationAnEarlyBuildLeft_AndKeepsAccountsItLetInTwice()
     {
