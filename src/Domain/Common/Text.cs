@@ -50,9 +50,10 @@ public static class Text
 
     /// <summary>
     /// What a text log line must not hold as sent: a control character or line break splits or colours the line, a bidi
-    /// control reorders how it reads (loggers encode these before writing text a client chose).
+    /// control or an implicit direction mark (U+200E, U+200F, U+061C) reorders how it reads (loggers encode these before
+    /// writing text a client chose).
     /// </summary>
-    public static bool MayForgeALogLine(Rune r) => IsControlOrLineBreak(r) || IsBidiControl(r);
+    public static bool MayForgeALogLine(Rune r) => IsControlOrLineBreak(r) || IsBidiControl(r) || r.Value is 0x200E or 0x200F or 0x061C;
 
     private static bool IsNoncharacter(Rune r) => r.Value is >= 0xFDD0 and <= 0xFDEF || (r.Value & 0xFFFE) == 0xFFFE;
 

@@ -265,17 +265,23 @@ public sealed class AuthenticationTests(ServiceFixture service)
         // The server decodes %0A to a line end: in the text log format the path forged a line of its own (a probe).
         var requestId = "ctl-path-" + Guid.NewGuid().ToString("N")[..8];
         using var client = service.Anonymous();
-        // So do a line separator (U+2028) and a right-to-left override (U+202E); a plain "é" stays as it is.
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps/x%0AFAKE%20LINE%1B%5B31m%E2%80%A8LS%E2%80%AEtxt%C3%A9");
-        request.Headers.Add("X-Request-Id", requestId);
+        // So do a line separator (U+2028), a right-to-left override (U+202E) and mark (U+200F); a plain "é" stays as it is.
+        // A '%' the client encoded stays encoded (a logged %0A is always a line end sent), and so does a space (a text
+        // format's field separator), in the path and, in the text form, in the request id: "x TenantId:… KeyId:…" read as
+        // another caller's line.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps/x%0AFAKE%20LINE%1B%5B31m%E2%80%A8LS%E2%80%AEtxt%C3%A9%250A%E2%80%8F");
+        request.Headers.Add("X-Request-Id", requestId + " TenantId:forged KeyId:act_forged");
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
 
-        var lines = service.Factory.Logs.Lines.Where(l => l.Contains($"RequestId:{requestId}", StringComparison.Ordinal)).ToList();
+        Assert.Equal(requestId + " TenantId:forged KeyId:act_forged", response.Headers.GetValues("X-Request-Id").Single()); // kept as sent
+        var lines = service.Factory.Logs.Lines.Where(l => l.Contains(requestId, StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(lines);
         Assert.All(lines, line =>
         {
-            Assert.Contains("RequestPath:/v2/apps/x%0AFAKE LINE%1B[31m%E2%80%A8LS%E2%80%AEtxt\u00e9", line, StringComparison.Ordinal);
+            Assert.Contains($"RequestId:{requestId}%20TenantId:forged%20KeyId:act_forged RequestPath:", line, StringComparison.Ordinal);
+            Assert.Contains("RequestPath:/v2/apps/x%0AFAKE%20LINE%1B[31m%E2%80%A8LS%E2%80%AEtxt\u00e9%250A%E2%80%8F", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(" TenantId:forged", line);
             Assert.DoesNotContain('\n', line);
             Assert.DoesNotContain('\u001B', line);
             Assert.DoesNotContain('\u2028', line);
