@@ -51,11 +51,14 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     private long _lastHeartbeat;
 
     /// <summary>
-    /// For each tenant, the keys at or below it cached now (key id → the caching's own token). An entry's eviction takes
-    /// its own token out again (a newer caching of the same key has a token of its own); a tenant's list goes when the
-    /// tenant's status changes. Lists left empty stay, one per tenant whose keys this instance has cached.
+    /// For each tenant, the cache entries of keys at or below it (each caching's own token → its key id). Listed before the
+    /// entry is cached, taken out by that entry's own eviction — a caching of the same key that replaces it has a token of
+    /// its own, so two lookups of one key caching at once cannot unlist the survivor — and the list goes with its last
+    /// entry, or when the tenant's status changes. So it holds what the cache holds, not one list for every tenant ever
+    /// seen (a probe). A list is changed between "is it empty" and "take it out", and between "is it still the
+    /// tenant's" and "add to it", only under its own lock (<see cref="List"/>).
     /// </summary>
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, object>> _below = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<object, string>> _below = new(StringComparer.Ordinal);
 
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
 
@@ -106,17 +109,30 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             return null;
         }
 
-        if (IsListening && Interlocked.Read(ref _generation) == generation)
+        if (IsListening)
         {
-            Cache(cacheKey, credential, tenantPath!);
-            if (Interlocked.Read(ref _generation) != generation)
-            {
-                // An eviction came between the check and the caching: it may have missed this entry, so drop it here.
-                cache.Remove(cacheKey);
-            }
+            CacheUnlessEvictedSince(generation, cacheKey, credential, tenantPath!);
         }
 
         return credential;
+    }
+
+    /// <summary>
+    /// Caches what a lookup read, unless an eviction came since it began (<paramref name="generation"/>): checked before
+    /// caching, and again after, since an eviction between the check and the caching may have missed the entry.
+    /// </summary>
+    private void CacheUnlessEvictedSince(long generation, string cacheKey, Credential credential, string[] tenantPath)
+    {
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            return;
+        }
+
+        Cache(cacheKey, credential, tenantPath);
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            cache.Remove(cacheKey);
+        }
     }
 
     /// <summary>
@@ -159,23 +175,58 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         var keyId = credential.KeyId.Value;
         foreach (var tenant in tenantPath)
         {
-            _below.GetOrAdd(tenant, static _ => new ConcurrentDictionary<string, object>(StringComparer.Ordinal))[keyId] = token;
+            List(tenant, token, keyId);
         }
 
         var options = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 };
         options.RegisterPostEvictionCallback(static (_, _, _, state) =>
         {
-            var (below, keyId, tenantPath, token) = ((ConcurrentDictionary<string, ConcurrentDictionary<string, object>>, string, string[], object))state!;
+            var (below, tenantPath, token) = ((ConcurrentDictionary<string, ConcurrentDictionary<object, string>>, string[], object))state!;
             foreach (var tenant in tenantPath)
             {
-                if (below.TryGetValue(tenant, out var keys))
+                if (below.TryGetValue(tenant, out var keys) && keys.TryRemove(token, out _))
                 {
-                    keys.TryRemove(KeyValuePair.Create(keyId, token));
+                    lock (keys)
+                    {
+                        if (keys.IsEmpty)
+                        {
+                            below.TryRemove(KeyValuePair.Create(tenant, keys));
+                        }
+                    }
                 }
             }
-        }, (_below, keyId, tenantPath, token));
+        }, (_below, tenantPath, token));
         cache.Set(cacheKey, credential, options);
     }
+
+    /// <summary>
+    /// Lists a key under a tenant, in the list the tenant has at that moment: one taken out meanwhile (left empty by
+    /// evictions) is no list an eviction by tenant would read, so the key is listed again in the tenant's new one.
+    /// </summary>
+    private void List(string tenant, object token, string keyId)
+    {
+        while (true)
+        {
+            var keys = _below.GetOrAdd(tenant, static _ => new ConcurrentDictionary<object, string>());
+            lock (keys)
+            {
+                if (_below.TryGetValue(tenant, out var current) && ReferenceEquals(current, keys))
+                {
+                    keys[token] = keyId;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>For tests: how many tenants have lists, and whether a key is listed under a tenant.</summary>
+    internal int ListedTenants => _below.Count;
+
+    internal bool IsListedUnder(string tenant, KeyId keyId) => _below.TryGetValue(tenant, out var keys) && keys.Values.Contains(keyId.Value);
+
+    /// <summary>For tests: caches a credential as a lookup does, without the database.</summary>
+    internal void CacheForTest(Credential credential, string[] tenantPath) =>
+        CacheUnlessEvictedSince(Interlocked.Read(ref _generation), CacheKey(credential.KeyId), credential, tenantPath);
 
     private bool MayStillBeMade(KeyId keyId) =>
         IdGenerator.MadeAt(keyId.Value) is { } madeAt && (clock.GetUtcNow() - madeAt).Duration() < StillBeingMade;
@@ -212,7 +263,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         {
             if (_below.TryRemove(tenant, out var keys))
             {
-                foreach (var keyId in keys.Keys)
+                foreach (var keyId in keys.Values)
                 {
                     cache.Remove(CacheKey(new KeyId(keyId)));
                 }
