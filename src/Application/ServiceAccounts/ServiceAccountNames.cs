@@ -14,7 +14,10 @@ public static class ServiceAccountNames
         if (await db.ServiceAccounts.AnyAsync(
                 s => s.TenantId == account.TenantId && s.NormalizedName == account.NormalizedName && s.Id != account.Id, cancellationToken))
         {
-            throw new ConflictException($"A service account named '{account.DisplayName}' already exists.");
+            throw NameTaken(account.DisplayName);
         }
     }
+
+    /// <summary>The 409 for a name the tenant has, from this check or from the unique index a racing create met (one wording).</summary>
+    public static ConflictException NameTaken(string displayName) => new($"A service account named '{displayName}' already exists.");
 }

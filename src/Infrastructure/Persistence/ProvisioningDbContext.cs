@@ -128,8 +128,15 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique)
         {
+            // A name a racing create took between the pre-check and this save: the pre-check's own answer.
+            if (ex.Entries.Select(e => e.Entity).OfType<ServiceAccount>().FirstOrDefault() is { } account
+                && unique.ConstraintName == ServiceAccountNameIndex)
+            {
+                throw Application.ServiceAccounts.ServiceAccountNames.NameTaken(account.DisplayName);
+            }
+
             throw new Application.Common.Exceptions.ConflictException("A record with these values already exists.");
         }
         catch (DbUpdateConcurrencyException ex)
@@ -142,6 +149,10 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
             throw new Application.Common.Exceptions.NotFoundException(ReferencedResource(fk.ConstraintName));
         }
     }
+
+    /// <summary>The unique index that holds service-account names per tenant, named as the model names it.</summary>
+    private string? ServiceAccountNameIndex => Model.FindEntityType(typeof(ServiceAccount))?.GetIndexes()
+        .FirstOrDefault(i => i.IsUnique && i.Properties.Any(p => p.Name == nameof(ServiceAccount.NormalizedName)))?.GetDatabaseName();
 
     /// <summary>
     /// Whether <paramref name="violation"/> is the side of a foreign-key violation whose parent is gone (a row inserted or

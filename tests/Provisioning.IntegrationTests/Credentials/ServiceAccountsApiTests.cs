@@ -96,14 +96,19 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
     public async Task ConcurrentCreates_WithTheSameName_LeaveExactlyOne(string name, string sameName)
     {
         var tenant = await service.NewTenantAsync();
-        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
         {
-            using var response = await tenant.Client().PostAsync("/v2/serviceaccounts", Http.Json(new { displayName = i % 2 == 0 ? name : sameName }));
-            return response.StatusCode;
+            var sent = i % 2 == 0 ? name : sameName;
+            using var response = await tenant.Client().PostAsync("/v2/serviceaccounts", Http.Json(new { displayName = sent }));
+            return (response.StatusCode, Sent: sent, Body: await response.Content.ReadAsStringAsync());
         }));
+        var responses = answers.Select(a => a.StatusCode).ToList();
 
         Assert.Equal(1, responses.Count(s => s == HttpStatusCode.Created));
         Assert.All(responses.Where(s => s != HttpStatusCode.Created), s => Assert.Equal(HttpStatusCode.Conflict, s));
+        // Refused by the pre-check or, racing, by the unique index: the same answer naming the name either way.
+        Assert.All(answers.Where(a => a.StatusCode == HttpStatusCode.Conflict), a =>
+            Assert.Contains($"A service account named '{a.Sent}' already exists.", Http.Titles(System.Text.Json.Nodes.JsonNode.Parse(a.Body)!)));
         Assert.Equal(1, await service.QueryDbAsync(db => db.ServiceAccounts.CountAsync(s => s.TenantId == new TenantId(tenant.TenantId))));
     }
 
