@@ -14,6 +14,24 @@ namespace Provisioning.IntegrationTests.Hosting;
 [Collection(ServiceTestCollection.Name)]
 public sealed class MigrationTests(ServiceFixture service)
 {
+    /// <summary>The root tenant of the databases below, written as an older release left it.</summary>
+    private const string RootTenantSql = """
+        INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+        VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+
+        """;
+
+    /// <summary>
+    /// Three accounts of the root an older build let in under one name (composed, decomposed, full-width first letter),
+    /// oldest first: the migration to the collation keeps the first's key and suffixes the others'.
+    /// </summary>
+    private const string ThreeAccountsUnderOneNameSql = """
+        INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+            ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Caf\00E9', U&'CAF\00C9', now() - interval '3 days'),
+            ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Cafe\0301', U&'CAFE\0301', now() - interval '2 days'),
+            ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF23AF\00C9', U&'\FF23AF\00C9', now() - interval '1 day');
+        """;
+
     /// <summary>A new database with the migrations up to <paramref name="migration"/> applied, as an older release left it.</summary>
     private async Task<(string ConnectionString, DbContextOptions<ProvisioningDbContext> Options)> DatabaseMigratedToAsync(string migration)
     {
@@ -77,9 +95,7 @@ public sealed class MigrationTests(ServiceFixture service)
             await connection.OpenAsync();
             // "CAFÉ" composed (the first), decomposed (a second an older build let in), and an unrelated name.
             await using var insert = new NpgsqlCommand(
-                """
-                INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-                VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+                RootTenantSql + """
                 INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
                     ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Caf\00E9', U&'CAF\00C9', now() - interval '2 days'),
                     ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Cafe\0301', U&'CAFE\0301', now() - interval '1 day'),
@@ -123,15 +139,7 @@ public sealed class MigrationTests(ServiceFixture service)
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync();
-            await using var insert = new NpgsqlCommand(
-                """
-                INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-                VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
-                INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
-                    ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Caf\00E9', U&'CAF\00C9', now() - interval '3 days'),
-                    ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Cafe\0301', U&'CAFE\0301', now() - interval '2 days'),
-                    ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF23AF\00C9', U&'\FF23AF\00C9', now() - interval '1 day');
-                """, connection);
+            await using var insert = new NpgsqlCommand(RootTenantSql + ThreeAccountsUnderOneNameSql, connection);
             await insert.ExecuteNonQueryAsync();
         }
 
@@ -184,15 +192,7 @@ public sealed class MigrationTests(ServiceFixture service)
         // its snapshot, waited for it, changed nothing, and the third kept its suffix, so the name counted as free (a probe:
         // a duplicate visible name made in 10 of 25 races).
         var (connectionString, options) = await DatabaseMigratedToAsync("20261202233000_RetiredMasterKeys");
-        await Sql.ExecuteAsync(connectionString,
-            """
-            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-            VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
-            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
-                ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Caf\00E9', U&'CAF\00C9', now() - interval '3 days'),
-                ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'Cafe\0301', U&'CAFE\0301', now() - interval '2 days'),
-                ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF23AF\00C9', U&'\FF23AF\00C9', now() - interval '1 day');
-            """);
+        await Sql.ExecuteAsync(connectionString, RootTenantSql + ThreeAccountsUnderOneNameSql);
         await using (var db = new ProvisioningDbContext(options))
         {
             await db.Database.MigrateAsync();
@@ -247,8 +247,8 @@ public sealed class MigrationTests(ServiceFixture service)
                 DROP COLLATION canonical;
                 CREATE COLLATION canonical (provider = icu, locale = 'und', deterministic = false);
                 ALTER TABLE service_accounts ALTER COLUMN normalized_name TYPE character varying(100) COLLATE canonical;
-                INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-                VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+
+                """ + RootTenantSql + """
                 INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
                     ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'Bot', 'BOT', now() - interval '2 days'),
                     ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF22ot', U&'\FF22OT', now() - interval '1 day');
