@@ -30,10 +30,15 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
 
     public int Count => 4;
 
-    /// <summary>The characters that send a path down the slow way: <see cref="Text.MayForgeALogLine"/>'s, '%' and the space.</summary>
+    /// <summary>What a logged path holds percent-encoded: what <see cref="Text.MayForgeALogLine"/> names, '%' and the space.</summary>
+    private static bool IsEncoded(Rune rune) => rune.Value is '%' or ' ' || Text.MayForgeALogLine(rune);
+
+    /// <summary>
+    /// The characters <see cref="IsEncoded"/> names, for the fast path's one vectorised scan: made from it once, so the two
+    /// cannot drift apart (every such character is in the Basic Multilingual Plane, as a line break or bidi control is).
+    /// </summary>
     private static readonly SearchValues<char> NotAsSent = SearchValues.Create(
-        "% \u061C\u200E\u200F\u2028\u2029\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069"
-        + string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)));
+        [.. Enumerable.Range(0, 0x10000).Where(c => !char.IsSurrogate((char)c) && IsEncoded(new Rune(c))).Select(c => (char)c)]);
 
     /// <summary>
     /// The path with what could forge a text log line percent-encoded again as UTF-8 (<see cref="Text.MayForgeALogLine"/>:
@@ -55,7 +60,7 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
         Span<byte> utf8 = stackalloc byte[4];
         foreach (var rune in path.EnumerateRunes())
         {
-            if (rune.Value is not ('%' or ' ') && !Text.MayForgeALogLine(rune))
+            if (!IsEncoded(rune))
             {
                 printable.Append(rune.ToString());
                 continue;
