@@ -20,7 +20,8 @@ public sealed class ServiceAccount
     /// a collation that also folds case, width and compatibility forms and holds canonically equivalent text equal)
     /// whatever the Unicode form of an accented letter. An account
     /// a build before that let in under another's name in another form has its id appended here (migration
-    /// <c>CanonicalServiceAccountNames</c>) until it is renamed.
+    /// <c>CanonicalServiceAccountNames</c>) until it is renamed or the account keeping the name goes (a trigger then gives
+    /// it its plain key back: <c>SuffixedNamesGetTheirKeyBack</c>).
     /// </summary>
     public string NormalizedName { get; private set; }
 

@@ -22,7 +22,8 @@ public static class Collations
     /// ypogegrammeni (U+0345) upper-cases to the letter iota, so "α" with it compares as "ΑΙ", not as "ᾳ". (Without
     /// <c>kk</c> ICU compares only text already in its "FCD" form correctly.)
     /// The migration that creates it (<c>20261203103424_CanonicalServiceAccountNames</c>) leaves columns on the database's
-    /// default collation where PostgreSQL was built without ICU.
+    /// default collation where PostgreSQL was built without ICU; <c>CanonicalCollationAsDeclared</c> remakes it where an
+    /// early build created it otherwise. A change of this definition is such a migration too, never an edit of these.
     /// </summary>
     public const string Canonical = "canonical";
 

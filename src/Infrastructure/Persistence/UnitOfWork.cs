@@ -180,27 +180,27 @@ internal sealed class UnitOfWork(
         }
         catch (Domain.Tenants.TenantSuspendedException)
         {
-            if (fromDatabase)
-            {
-                credentials.Evict(caller.KeyId);
-            }
-
-            LogRevokedWhileUnderWay(caller, "its tenant or an ancestor was suspended");
+            RevokedWhileUnderWay(caller, fromDatabase, "its tenant or an ancestor was suspended");
             throw;
         }
 
-        if (fromDatabase)
-        {
-            credentials.Evict(caller.KeyId); // what the cache may still hold
-        }
-
-        LogRevokedWhileUnderWay(caller, "it was deleted, disabled or has expired");
+        RevokedWhileUnderWay(caller, fromDatabase, "it was deleted, disabled or has expired");
         throw new UnauthorizedException();
     }
 
-    // A key revoked while its request was under way (a slow body): worth a line for whoever is cleaning up after a leak.
-    private void LogRevokedWhileUnderWay(Caller caller, string why) =>
+    /// <summary>
+    /// A key found revoked while its request was under way (a slow body): worth a line for whoever is cleaning up after a
+    /// leak. Read past the cache, what the cache may still hold goes too.
+    /// </summary>
+    private void RevokedWhileUnderWay(Caller caller, bool fromDatabase, string why)
+    {
+        if (fromDatabase)
+        {
+            credentials.Evict(caller.KeyId);
+        }
+
         logger.LogWarning("A change by key {KeyId} was refused: {Why} while its request was under way", caller.KeyId.Value, why);
+    }
 
     /// <summary>
     /// The statements and the COMMIT in one batch. Npgsql then sees the connection outside a transaction, so disposing
