@@ -54,10 +54,11 @@ public sealed class OnBehalfOfMiddleware(RequestDelegate next)
                 return;
             }
 
-            throw new NotFoundException("Tenant");
+            throw NotFoundException.Tenant();
         }
 
         context.Items[HttpCallerContext.ActingTenantItem] = new TenantId(value);
+        Hosting.RequestLogScope.NoteActingTenant(context, value);
         await next(context);
     }
 }

@@ -8,11 +8,13 @@ namespace Provisioning.WebApi.Hosting;
 /// <summary>
 /// The logging scope of a request: its id from the start (<see cref="RequestIdMiddleware"/> opens it once the id is
 /// settled, so every line of the request carries it, the exception handler's included), and its tenant and key ids once
-/// authentication has found them (<see cref="NoteCaller"/>, after authentication). One small object instead of a
+/// authentication has found them (<see cref="NoteCaller"/>, after authentication), and the tenant an account key acts in
+/// with <c>On-Behalf-Of</c> once that is settled (<see cref="NoteActingTenant"/>: the key's own tenant alone told an
+/// operator reading a failed request's lines nothing of where it acted). One small object instead of a
 /// dictionary; the values are copied in as strings, so a line written later, from work the request started, never reads
 /// a pooled <see cref="HttpContext"/> that already serves another request. Log providers see the key/value pairs
-/// <c>RequestId</c>, <c>TenantId</c>, <c>KeyId</c>, <c>RequestPath</c>; text formatters the same as
-/// <c>RequestId:… TenantId:… KeyId:… RequestPath:…</c>.
+/// <c>RequestId</c>, <c>TenantId</c>, <c>KeyId</c>, <c>RequestPath</c>, and <c>OnBehalfOf</c> when one was settled; text
+/// formatters the same as <c>RequestId:… TenantId:… KeyId:… [OnBehalfOf:…] RequestPath:…</c>.
 /// <para>ASP.NET Core's own scope (the connection's request id, the path, the connection id) is off
 /// (<see cref="Observability.HostingCategory"/> at <c>None</c>): it held the whole path twice,
 /// so a client without credentials sending 8 KB paths wrote 17 KB of log per 401 (a probe). The path here is cut at
@@ -27,8 +29,9 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
         : path[..(char.IsHighSurrogate(path[MaxPathLength - 1]) ? MaxPathLength - 1 : MaxPathLength)] + "…"); // not half an emoji
     private string? _tenantId;
     private string? _keyId;
+    private string? _onBehalfOf;
 
-    public int Count => 4;
+    public int Count => _onBehalfOf is null ? 4 : 5;
 
     /// <summary>What a logged path holds percent-encoded: what <see cref="Text.MayForgeALogLine"/> names, '%' and the space.</summary>
     private static bool IsEncoded(Rune rune) => rune.Value is '%' or ' ' || Text.MayForgeALogLine(rune);
@@ -81,6 +84,7 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
         1 => new("TenantId", _tenantId),
         2 => new("KeyId", _keyId),
         3 => new("RequestPath", _path),
+        4 when _onBehalfOf is not null => new("OnBehalfOf", _onBehalfOf),
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 
@@ -94,6 +98,18 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
         }
 
         return next(context);
+    }
+
+    /// <summary>
+    /// <see cref="Authentication.OnBehalfOfMiddleware"/>, once the access policy let the account key act in
+    /// <paramref name="tenantId"/> (a tenant id: the policy found it, so it is printable and short).
+    /// </summary>
+    public static void NoteActingTenant(HttpContext context, string tenantId)
+    {
+        if (context.Features.Get<RequestLogScope>() is { } scope)
+        {
+            scope._onBehalfOf = tenantId;
+        }
     }
 
     public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
@@ -115,7 +131,9 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
     /// </summary>
     public override string ToString() => _keyId is null
         ? $"RequestId:{Spaceless(requestId)} RequestPath:{_path}"
-        : $"RequestId:{Spaceless(requestId)} TenantId:{_tenantId} KeyId:{_keyId} RequestPath:{_path}";
+        : _onBehalfOf is null
+            ? $"RequestId:{Spaceless(requestId)} TenantId:{_tenantId} KeyId:{_keyId} RequestPath:{_path}"
+            : $"RequestId:{Spaceless(requestId)} TenantId:{_tenantId} KeyId:{_keyId} OnBehalfOf:{_onBehalfOf} RequestPath:{_path}";
 
     private static string Spaceless(string value) =>
         value.AsSpan().IndexOfAny(' ', '%') < 0 ? value : value.Replace("%", "%25", StringComparison.Ordinal).Replace(" ", "%20", StringComparison.Ordinal);
