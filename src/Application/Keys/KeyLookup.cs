@@ -13,10 +13,10 @@ public static class KeyLookup
     {
         if (!KeyId.TryParse(keyId, out var id, out var parsedKind) || parsedKind != kind)
         {
-            throw new NotFoundException("Key");
+            throw NotFoundException.Key();
         }
 
-        return await owned.FirstOrDefaultAsync(k => k.Id == id, cancellationToken) ?? throw new NotFoundException("Key");
+        return await owned.FirstOrDefaultAsync(k => k.Id == id, cancellationToken) ?? throw NotFoundException.Key();
     }
 
     /// <summary>

@@ -12,12 +12,12 @@ public static class ProvisioningKeyAccess
     {
         if (!KeyId.IsProvisioning(id))
         {
-            throw new NotFoundException("Provisioning key");
+            throw NotFoundException.ProvisioningKey();
         }
 
         var keyId = new KeyId(id);
         return await db.VisibleProvisioningKeys(caller).FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken)
-            ?? throw new NotFoundException("Provisioning key");
+            ?? throw NotFoundException.ProvisioningKey();
     }
 
     /// <summary><see cref="GetProvisioningKeyAsync"/> for a change: locked and read again (see <c>KeyLookup.GetKeyForChangeAsync</c>).</summary>

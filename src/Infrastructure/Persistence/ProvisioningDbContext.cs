@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Domain.Apps;
 using Provisioning.Domain.Audit;
@@ -141,12 +142,12 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         }
         catch (DbUpdateConcurrencyException ex)
         {
-            throw new Application.Common.Exceptions.NotFoundException(ResourceName(ex.Entries.FirstOrDefault()?.Metadata.ClrType));
+            throw Application.Common.Exceptions.NotFoundException.Of(ex.Entries.FirstOrDefault()?.Metadata.ClrType);
         }
         catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation } fk
                                            && InsertsUnderAGoneParent(ex, fk))
         {
-            throw new Application.Common.Exceptions.NotFoundException(ReferencedResource(fk.ConstraintName));
+            throw Application.Common.Exceptions.NotFoundException.Of(ForeignKeyNamed(fk.ConstraintName)?.PrincipalEntityType.ClrType ?? typeof(Tenant));
         }
     }
 
@@ -163,8 +164,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     /// </summary>
     private bool InsertsUnderAGoneParent(DbUpdateException exception, Npgsql.PostgresException violation)
     {
-        var parentTable = Model.GetEntityTypes().SelectMany(t => t.GetForeignKeys())
-            .FirstOrDefault(f => f.GetConstraintName() == violation.ConstraintName)?.PrincipalEntityType.GetTableName();
+        var parentTable = ForeignKeyNamed(violation.ConstraintName)?.PrincipalEntityType.GetTableName();
         return exception.Entries.Any(e => e.State is EntityState.Added or EntityState.Modified && e.Metadata.GetTableName() == violation.TableName)
                && !exception.Entries.Any(e => e.State == EntityState.Deleted && parentTable is not null && e.Metadata.GetTableName() == parentTable);
     }
@@ -188,7 +188,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         var locked = await Database.SqlQueryRaw<int>(sql, values).ToListAsync(cancellationToken);
         if (locked.Count == 0)
         {
-            throw new Application.Common.Exceptions.NotFoundException(ResourceName(entry.Metadata.ClrType));
+            throw Application.Common.Exceptions.NotFoundException.Of(entry.Metadata.ClrType);
         }
 
         if (reload && entry.State != EntityState.Detached)
@@ -197,24 +197,9 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         }
     }
 
-    private static string ResourceName(Type? entity) => entity?.Name switch
-    {
-        nameof(App) => "App",
-        nameof(Tenant) => "Tenant",
-        nameof(ServiceAccount) => "Service account",
-        nameof(ProvisioningKey) => "Provisioning key",
-        nameof(TenantUser) => "User",
-        nameof(AppGrant) => "App",
-        _ => "Key",
-    };
-
-    /// <summary>The principal of a foreign key by EF's naming (<c>fk_{table}_{principal}_{column}</c>).</summary>
-    private static string ReferencedResource(string? constraint) => constraint switch
-    {
-        { } c when c.EndsWith("_service_accounts_service_account_id", StringComparison.Ordinal) => "Service account",
-        { } c when c.EndsWith("_apps_app_id", StringComparison.Ordinal) => "App",
-        _ => "Tenant",
-    };
+    /// <summary>The model's foreign key whose constraint is <paramref name="constraint"/> (none for one made outside the model).</summary>
+    private IForeignKey? ForeignKeyNamed(string? constraint) =>
+        Model.GetEntityTypes().SelectMany(t => t.GetForeignKeys()).FirstOrDefault(f => f.GetConstraintName() == constraint);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

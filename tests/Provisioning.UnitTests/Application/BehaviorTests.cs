@@ -114,7 +114,7 @@ public sealed class BehaviorTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => outer.Handle(new CreateAppCommand("x"), (_, _) => throw fault, CancellationToken.None).AsTask());
         Assert.Equal(0, outerLogger.Errors);
         await Assert.ThrowsAsync<NotFoundException>(() => behavior.Handle(new GetAppQuery("x"),
-            (_, _) => throw new NotFoundException("App"), CancellationToken.None).AsTask());
+            (_, _) => throw NotFoundException.App(), CancellationToken.None).AsTask());
         Assert.Equal(1, logger.Errors);
         Assert.StartsWith("Unhandled InvalidOperationException while handling GetAppQuery", logger.Messages.Single());
     }

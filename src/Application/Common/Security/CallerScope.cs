@@ -55,13 +55,13 @@ public static class CallerScope
         var id = idOrSelf == Self ? caller.TenantId.Value : idOrSelf;
         if (!IdGenerator.IsValid(id))
         {
-            throw new NotFoundException("Tenant");
+            throw NotFoundException.Tenant();
         }
 
         var tenantId = new TenantId(id);
         IQueryable<Tenant> query = withUsers ? db.Tenants.Include(t => t.Users) : db.Tenants;
         return await query.Where(InSubtreeOf(caller.TenantId.Value)).FirstOrDefaultAsync(t => t.Id == tenantId, cancellationToken)
-            ?? throw new NotFoundException("Tenant");
+            ?? throw NotFoundException.Tenant();
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public static class CallerScope
     /// </summary>
     public static async Task<Tenant> GetCallersTenantAsync(this IProvisioningDbContext db, TenantId id, CancellationToken cancellationToken) =>
         await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken)
-        ?? throw new NotFoundException("Tenant");
+        ?? throw NotFoundException.Tenant();
 
     // ---- Apps: account keys reach every app of the acting tenant; service accounts the apps granted to them; app keys their own.
 
@@ -189,12 +189,12 @@ public static class CallerScope
     {
         if (!IdGenerator.IsValid(id))
         {
-            throw new NotFoundException("Service account");
+            throw NotFoundException.ServiceAccount();
         }
 
         var accountId = new ServiceAccountId(id);
         return await db.VisibleServiceAccounts(caller).FirstOrDefaultAsync(s => s.Id == accountId, cancellationToken)
-            ?? throw new NotFoundException("Service account");
+            ?? throw NotFoundException.ServiceAccount();
     }
 
     /// <summary>

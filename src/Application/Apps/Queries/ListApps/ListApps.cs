@@ -51,7 +51,7 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
             var accountId = new ServiceAccountId(filter);
             if (!await db.VisibleServiceAccounts(caller).AnyAsync(s => s.Id == accountId, cancellationToken))
             {
-                throw new NotFoundException("Service account");
+                throw NotFoundException.ServiceAccount();
             }
 
             apps = apps.Where(a => db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == accountId));

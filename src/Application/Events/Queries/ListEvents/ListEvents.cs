@@ -27,7 +27,7 @@ public sealed class ListEventsQueryHandler(IProvisioningDbContext db, IAuditEven
             // Another tenant's id is 404, as if it did not exist (the access policy's answer, as for On-Behalf-Of).
             if (!await db.IsSelfOrDescendantAsync(caller.TenantId, requested, cancellationToken))
             {
-                throw new NotFoundException("Tenant");
+                throw NotFoundException.Tenant();
             }
 
             tenant = new TenantId(requested);

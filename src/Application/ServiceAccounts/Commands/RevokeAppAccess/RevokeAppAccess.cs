@@ -25,7 +25,7 @@ public sealed class RevokeAppAccessCommandHandler(IAuditTrail audit, IProvisioni
         var removed = await db.AppGrants.Where(g => g.ServiceAccountId == account.Id && g.AppId == app.Id).ExecuteDeleteAsync(cancellationToken);
         if (removed == 0)
         {
-            throw new Common.Exceptions.NotFoundException("Grant");
+            throw Common.Exceptions.NotFoundException.Grant();
         }
 
         audit.Record(AuditResource.ServiceAccount(account.Id), ["apps"], AuditResource.App(app.Id));

@@ -43,7 +43,7 @@ public sealed class DeleteTenantCommandHandler(
         {
             // Another request deleted it first (this one waited for its row, then found it gone): 404, and the rollback
             // takes back this request's release of the budgets and its event, which the first delete already made.
-            throw new NotFoundException("Tenant");
+            throw NotFoundException.Tenant();
         }
 
         return Unit.Value;

@@ -38,7 +38,7 @@ public sealed class IssueOperatorAccountKeyCommandHandler(IAuditTrail audit, IPr
         if (tenant is null)
         {
             // The operator's own words back (a mistyped id, "ROOT"), so the one line says which.
-            throw new NotFoundException($"Tenant '{command.Tenant}'");
+            throw NotFoundException.Tenant(command.Tenant);
         }
 
         var id = tenant.Id;

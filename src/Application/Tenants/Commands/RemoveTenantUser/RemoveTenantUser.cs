@@ -20,7 +20,7 @@ public sealed class RemoveTenantUserCommandHandler(IAuditTrail audit, IProvision
         var tenant = await db.GetVisibleTenantAsync(callerContext.Caller, command.TenantId, cancellationToken, withUsers: true);
         if (!tenant.RemoveUser(command.Email))
         {
-            throw new NotFoundException("User");
+            throw NotFoundException.User();
         }
 
         audit.Record(AuditResources.TenantUser(command.Email), related: AuditResource.Tenant(tenant.Id), tenantId: tenant.Id);

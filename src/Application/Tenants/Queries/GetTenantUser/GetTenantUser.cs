@@ -19,6 +19,6 @@ public sealed class GetTenantUserQueryHandler(IProvisioningDbContext db, ICaller
         var email = TenantUser.Canonical(query.Email);
         return await db.TenantUsers.AsNoTracking().Where(u => u.TenantId == tenant.Id && u.Email == email)
                    .ProjectToDto().SingleOrDefaultAsync(cancellationToken)
-               ?? throw new NotFoundException("User");
+               ?? throw NotFoundException.User();
     }
 }
