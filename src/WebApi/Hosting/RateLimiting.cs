@@ -60,8 +60,9 @@ public static class RateLimiting
     /// its key's partition, 200.) Refused with 429 before their credentials are checked, right or wrong: a key id that used
     /// up its share of failures from this address (guessing one key's secret stops); and, once the address used up its whole
     /// budget (a spray of key ids, which would each reach the database), every request but those naming a key that has
-    /// authenticated from this address lately. So one misbehaving client behind a shared address (a NAT, an integration
-    /// server running many tenants' jobs) does not lock out the others. A request without credentials guessed nothing and
+    /// authenticated from this address lately. Such a key is never refused for failures (its own or the address's): its
+    /// credentials are checked as usual. So one misbehaving client behind a shared address (a NAT, an integration server
+    /// running many tenants' jobs) locks out neither the others nor a key it keeps sending wrong secrets for. A request without credentials guessed nothing and
     /// counts nothing. (A provisioning key refused inside a request its caller's own key authenticated is no failed attempt
     /// of that key: the limiter above holds the caller to its key's share.)
     /// </summary>
@@ -174,16 +175,22 @@ public static class RateLimiting
         /// </summary>
         public RateLimitLease? Refusal(string address, string? keyId)
         {
+            // A key that authenticated from this address lately is checked as usual, whatever the failures: refused, a client
+            // behind the same address (a NAT, an integration server) sending its id with wrong secrets — a stale job, or one
+            // that read the id from an event — locked the key's own user out, minute after minute (a probe). Guessing its
+            // secret from here gains nothing: secrets are 256-bit random, or at least 32 characters an operator chose.
+            var proven = !string.IsNullOrEmpty(keyId) && _proven.TryGetValue(Pair(address, keyId), out _);
+
             // The address first: refused whole, a spray of made-up key ids adds no entry per key id (it added one to the
             // per-key limiter for every refused request, 50 MB in 30 s of a flood; a probe).
             var byAddress = _byAddress.AttemptAcquire(address, 0);
-            if (!byAddress.IsAcquired && (string.IsNullOrEmpty(keyId) || !_proven.TryGetValue(Pair(address, keyId), out _)))
+            if (!byAddress.IsAcquired && !proven)
             {
                 return byAddress;
             }
 
             byAddress.Dispose();
-            if (keyId is not null)
+            if (keyId is not null && !proven)
             {
                 var byKey = _byKey.AttemptAcquire(Pair(address, keyId), 0);
                 if (!byKey.IsAcquired)

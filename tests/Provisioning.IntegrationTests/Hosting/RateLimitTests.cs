@@ -144,6 +144,35 @@ public sealed class RateLimitTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AKeyInUseFromAnAddress_IsNotLockedOut_ByAnotherClientThereSendingItsIdWithWrongSecrets()
+    {
+        // A probe: behind one address (a NAT, an integration server), a client sending a working key's id with wrong secrets
+        // (a stale job, or one that read the id from an event) had that key's own user answered 429, minute after minute.
+        var used = await service.NewTenantAsync();
+        var fresh = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "20" });
+        using var user = factory.CreateClient();
+        user.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(used.KeyId, used.Secret);
+        await user.GetJsonAsync("/v2/apps");
+
+        // Past the key id's share (two), up to the address's whole budget (twenty, which is also what the limiter lets an
+        // address send unauthenticated in a minute): each wrong secret is checked, 401.
+        using var wrong = factory.CreateClient();
+        wrong.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(used.KeyId, "not-the-secret-" + new string('x', 30));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        await user.GetJsonAsync("/v2/apps");
+
+        // The failures still count against the address: a key not used from here is refused before it is checked.
+        using var freshClient = factory.CreateClient();
+        freshClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(fresh.KeyId, fresh.Secret);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await freshClient.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
     public async Task WrongSecretsAnswered429ByTheAddresssShare_StillCount_SoGuessingStopsThere()
     {
         // Before: only 401s counted. A client that first used up its address's share with requests carrying no credentials
