@@ -97,7 +97,7 @@ public sealed class ClientGapsTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task Jwt_ScopeMustBeAString_CritIsRefused_AndTheChallengeSaysNothingAboutWhy()
+    public async Task Jwt_ScopeMustBeAString_RegisteredClaimsAsTyped_CritIsRefused_AndTheChallengeSaysNothingAboutWhy()
     {
         var tenant = await service.NewTenantAsync();
         using var account = tenant.Client();
@@ -116,6 +116,24 @@ public sealed class ClientGapsTests(ServiceFixture service)
             (await Send(Jwt.Sign(new { alg = "HS256", kid = sa.Key.Id }, new { scope = new[] { "account" } }, sa.Key.Secret))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized,
             (await Send(Jwt.Sign(new { alg = "HS256", kid = sa.Key.Id, crit = new[] { "exp" }, exp = 1 }, new { scope = "account" }, sa.Key.Secret))).StatusCode);
+
+        // Registered claims the JWT library reads as RFC 7519 types them (docs/authentication.md): `iss`, `jti`, `azp`
+        // strings, `aud` a string or strings. Their values are not checked; another type is 401 (a probe: jsonwebtoken in
+        // Node accepts them), `sub` of any type is let through.
+        Assert.Equal(HttpStatusCode.OK,
+            (await Send(Jwt.Sign(new { alg = "HS256", kid = sa.Key.Id }, new { scope = "account", sub = "123", iss = "me", aud = new[] { "x" }, jti = "1" }, sa.Key.Secret))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await Send(Jwt.Sign(new { alg = "HS256", kid = sa.Key.Id }, new { scope = "account", aud = (string?)null }, sa.Key.Secret))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await Send(Jwt.Sign(new { alg = "HS256", kid = sa.Key.Id }, new { scope = "account", sub = 123 }, sa.Key.Secret))).StatusCode);
+        foreach (var payload in new object[]
+                 {
+                     new { scope = "account", iss = 123 }, new { scope = "account", iss = (string?)null }, new { scope = "account", jti = new { } },
+                     new { scope = "account", azp = 5 }, new { scope = "account", aud = new { x = 1 } }, new { scope = "account", aud = new object[] { "x", 1 } },
+                 })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Send(Jwt.Sign(new { alg = "HS256", kid = sa.Key.Id }, payload, sa.Key.Secret))).StatusCode);
+        }
 
         using var unknownKid = await Send(Jwt.ForKey("svc_0123456789abcdef01234567", sa.Key.Secret));
         using var badSignature = await Send(Jwt.ForKey(sa.Key.Id, "not-the-secret-of-this-key-0123456789"));
