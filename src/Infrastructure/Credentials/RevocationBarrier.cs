@@ -54,8 +54,9 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     {
         // The confirmations reach this instance through its listener: while that is reconnecting (a cut of its session), wait
         // for it. A barrier sent once it is back still follows the revocation, so whoever confirms it has dropped the keys.
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!cache.IsListening && DateTime.UtcNow < deadline)
+        // Timed by the monotonic clock: a wall clock stepped back (NTP) held the request as long as the step.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (!cache.IsListening && System.Diagnostics.Stopwatch.GetElapsedTime(started) < Timeout)
         {
             try
             {
