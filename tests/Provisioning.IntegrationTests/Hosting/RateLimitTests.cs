@@ -156,7 +156,7 @@ public sealed class RateLimitTests(ServiceFixture service)
         await user.GetJsonAsync("/v2/apps");
 
         // Past the key id's share (two), up to the address's whole budget (twenty, which is also what the limiter lets an
-        // address send unauthenticated in a minute): each wrong secret is checked, 401.
+        // address send unauthenticated in a minute): each wrong secret is checked, 401, and counts nowhere.
         using var wrong = factory.CreateClient();
         wrong.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(used.KeyId, "not-the-secret-" + new string('x', 30));
         for (var i = 0; i < 20; i++)
@@ -166,10 +166,10 @@ public sealed class RateLimitTests(ServiceFixture service)
 
         await user.GetJsonAsync("/v2/apps");
 
-        // The failures still count against the address: a key not used from here is refused before it is checked.
+        // Nor do they spend the address's budget (a review: they did, and locked out every key not used from here).
         using var freshClient = factory.CreateClient();
         freshClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(fresh.KeyId, fresh.Secret);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await freshClient.GetAsync("/v2/apps")).StatusCode);
+        await freshClient.GetJsonAsync("/v2/apps");
     }
 
     [Fact]
