@@ -4,7 +4,10 @@ using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Application.Keys;
 
-/// <summary>Tokens issued for a key (<c>GET …/keys/{keyId}/jwt</c>): only for a key that works now.</summary>
+/// <summary>
+/// Tokens issued for a key (<c>GET …/keys/{keyId}/jwt</c>): only for a key that is enabled and not expired. A key of a
+/// suspended tenant gets one: the key is sound, and it and its token answer 403 until the tenant is resumed.
+/// </summary>
 public static class KeyTokens
 {
     /// <summary>

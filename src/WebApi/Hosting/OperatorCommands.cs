@@ -58,7 +58,6 @@ public static class OperatorCommands
         var url = new Argument<string>("readyz-url")
         {
             Description = "The readiness URL to probe.",
-            Arity = ArgumentArity.ZeroOrOne, // shown as optional, "[<readyz-url>]", as the docs write it
             DefaultValueFactory = _ => Program.DefaultUrl + "/readyz",
         };
         var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url };

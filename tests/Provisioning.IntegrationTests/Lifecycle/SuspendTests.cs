@@ -81,8 +81,23 @@ public sealed class SuspendTests(ServiceFixture service)
 
         Assert.Equal(1, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(child.Id))));
 
+        // A token for a key of the suspended tenant is issued (the key itself is sound, unlike a disabled or expired one's:
+        // docs/authentication.md) and answers 403 as the key does, until the tenant is resumed.
+        string issued;
+        using (var jwt = new HttpRequestMessage(HttpMethod.Get, $"/v2/serviceaccounts/{sa.Id}/keys/{sa.Key.Id}/jwt"))
+        {
+            jwt.Headers.Add("On-Behalf-Of", child.Id);
+            using var response = await root.SendAsync(jwt);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            issued = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["jwt"]!;
+        }
+
+        using var withIssued = service.WithBearer(issued);
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusOfAsync(withIssued, "/v2/apps", "tenant_suspended"));
+
         // Resume: every credential works again; nothing was lost.
         Assert.Equal("active", (string?)(await root.PatchJsonAsync($"/v2/tenants/{child.Id}", new { status = "active" }))["tenant"]!["status"]);
+        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(withIssued, "/v2/apps"));
         foreach (var (name, client, path) in credentials)
         {
             Assert.True(HttpStatusCode.OK == await StatusOfAsync(client, path), $"{name} after resuming");
