@@ -198,47 +198,41 @@ public sealed class TenantHierarchyTests(ServiceFixture service)
     public async Task ARequestOnBehalfOfADescendant_LogsTheTenantItActsIn_BesideTheKeysOwn()
     {
         // An operator reading a slow or failed request's lines saw only the key's own tenant (the parent's), not the child
-        // it acted in. The create is made to wait on the child's row (its foreign key's check) past the slow-handler
-        // warning's half second, so that it logs a line of its own.
+        // it acted in.
         var parent = await service.NewTenantAsync();
         var child = await parent.Client().ProvisionAsync();
         var requestId = "obo-log-" + Guid.NewGuid().ToString("N")[..8];
-        using var onBehalf = parent.Client();
-        onBehalf.DefaultRequestHeaders.Add("On-Behalf-Of", child.Id);
-        onBehalf.DefaultRequestHeaders.Add("X-Request-Id", requestId);
 
-        await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", child.Id);
+        var line = await SlowCreateLogLineAsync(parent, child.Id, requestId);
+        Assert.StartsWith("Warning", line, StringComparison.Ordinal);
+        Assert.Contains($"RequestId:{requestId} TenantId:{parent.TenantId} KeyId:{parent.KeyId} OnBehalfOf:{child.Id} RequestPath:/v2/apps",
+            line, StringComparison.Ordinal);
+
+        // Naming the key's own tenant, the line has no such field.
+        var homeLine = await SlowCreateLogLineAsync(parent, parent.TenantId, requestId + "-home");
+        Assert.Contains($"RequestId:{requestId}-home TenantId:{parent.TenantId} KeyId:{parent.KeyId} RequestPath:/v2/apps", homeLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("OnBehalfOf", homeLine, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The log line of a create in <paramref name="tenantId"/> (sent with <c>On-Behalf-Of</c>) made to wait on that tenant's
+    /// row (its foreign key's check) past the slow-handler warning's half second, so that it logs a line of its own.
+    /// </summary>
+    private async Task<string> SlowCreateLogLineAsync(TestTenant caller, string tenantId, string requestId)
+    {
+        using var client = caller.Client();
+        client.DefaultRequestHeaders.Add("On-Behalf-Of", tenantId);
+        client.DefaultRequestHeaders.Add("X-Request-Id", requestId);
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenantId);
         var waitingBefore = await held.WaitingAsync();
-        var created = onBehalf.PostAsync("/v2/apps", Http.Json(new { displayName = "slow" }));
+        var created = client.PostAsync("/v2/apps", Http.Json(new { displayName = "slow" }));
         await held.UntilWaitingAsync(waitingBefore + 1);
         await Task.Delay(TimeSpan.FromMilliseconds(700));
         await held.ReleaseAsync();
         using var answer = await created;
         Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
-
-        var line = Assert.Single(service.Factory.Logs.Lines, l => l.Contains($"RequestId:{requestId} ", StringComparison.Ordinal)
-                                                                  && l.Contains("CreateAppCommand took", StringComparison.Ordinal));
-        Assert.StartsWith("Warning", line, StringComparison.Ordinal);
-        Assert.Contains($"RequestId:{requestId} TenantId:{parent.TenantId} KeyId:{parent.KeyId} OnBehalfOf:{child.Id} RequestPath:/v2/apps",
-            line, StringComparison.Ordinal);
-
-        // Without the header (or naming the key's own tenant) the line has no such field.
-        using var home = parent.Client();
-        home.DefaultRequestHeaders.Add("On-Behalf-Of", parent.TenantId);
-        var ownRequestId = requestId + "-home";
-        home.DefaultRequestHeaders.Add("X-Request-Id", ownRequestId);
-        await using var heldHome = await HeldRow.LockAsync(service.ConnectionString, "tenants", parent.TenantId);
-        waitingBefore = await heldHome.WaitingAsync();
-        var createdHome = home.PostAsync("/v2/apps", Http.Json(new { displayName = "slow at home" }));
-        await heldHome.UntilWaitingAsync(waitingBefore + 1);
-        await Task.Delay(TimeSpan.FromMilliseconds(700));
-        await heldHome.ReleaseAsync();
-        using var homeAnswer = await createdHome;
-        Assert.Equal(HttpStatusCode.Created, homeAnswer.StatusCode);
-        var homeLine = Assert.Single(service.Factory.Logs.Lines, l => l.Contains($"RequestId:{ownRequestId} ", StringComparison.Ordinal)
-                                                                      && l.Contains("CreateAppCommand took", StringComparison.Ordinal));
-        Assert.Contains($"RequestId:{ownRequestId} TenantId:{parent.TenantId} KeyId:{parent.KeyId} RequestPath:/v2/apps", homeLine, StringComparison.Ordinal);
-        Assert.DoesNotContain("OnBehalfOf", homeLine, StringComparison.Ordinal);
+        return Assert.Single(service.Factory.Logs.Lines, l => l.Contains($"RequestId:{requestId} ", StringComparison.Ordinal)
+                                                              && l.Contains("CreateAppCommand took", StringComparison.Ordinal));
     }
 
     [Fact]
