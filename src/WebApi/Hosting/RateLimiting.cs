@@ -11,8 +11,8 @@ namespace Provisioning.WebApi.Hosting;
 /// others) or, before authentication succeeds, by client address. Refusals are 429 <c>too_many_requests</c> with
 /// <c>Retry-After</c>.
 /// <para>And, before authentication, failed attempts per client address and key id (<see cref="GuardFailedAttempts"/>):
-/// past their budgets a key id, or an address, is refused before any credential is looked at — but for keys that
-/// authenticated from that address lately — so guessing secrets is slow and a flood of wrong ones never reaches the database. (The limiter
+/// past their budgets a key id, or an address but for the keys it has used successfully, is refused before any
+/// credential is looked at, so guessing secrets is slow and a flood of wrong ones from one address never reaches the database. (The limiter
 /// above runs after authentication, where a right secret has already moved the request into its key's partition.)</para>
 /// </summary>
 public static class RateLimiting
@@ -27,8 +27,7 @@ public static class RateLimiting
             throw new StartupException($"{RateLimitOptions.Section}:PermitsPerMinute must be 0 (no limit) or more; it is {permits}.");
         }
 
-        // Made by the container, so disposed by it (its limiters, its cache).
-        services.AddSingleton(provider => new FailedAttempts(permits, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(_ => new FailedAttempts(permits)); // made by the container, so disposed by it (its limiters, its cache)
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -61,10 +60,12 @@ public static class RateLimiting
     /// its key's partition, 200.) Refused with 429 before their credentials are checked, right or wrong: a key id that used
     /// up its share of failures from this address (guessing one key's secret stops); and, once the address used up its whole
     /// budget (a spray of key ids, which would each reach the database), every request but those naming a key that has
-    /// authenticated from this address lately. Such a key is never refused for failures, and its own count nowhere
-    /// (<see cref="FailedAttempts.Count"/>): its credentials are checked as usual. So one misbehaving client behind a shared
-    /// address (a NAT, an integration server running many tenants' jobs) locks out neither the others nor a key it keeps
-    /// sending wrong secrets for. A request without credentials guessed nothing and counts nothing. (A provisioning key refused inside a request its caller's own key authenticated is no failed attempt
+    /// authenticated from this address lately. So one misbehaving client behind a shared address (a NAT, an integration
+    /// server running many tenants' jobs) does not lock out the others — but for a key whose id it sends with wrong
+    /// secrets, which is refused from there, right secret included, even if it authenticated there before: exempted and
+    /// checked (tried on 2026-12-03), a wrong secret met the address's share of the limiter (429) and the right one its
+    /// key's (200), an oracle a probe drove at 13,000 guesses a second. A request without credentials guessed nothing and
+    /// counts nothing. (A provisioning key refused inside a request its caller's own key authenticated is no failed attempt
     /// of that key: the limiter above holds the caller to its key's share.)
     /// </summary>
     public static async Task GuardFailedAttempts(HttpContext context, RequestDelegate next)
@@ -150,12 +151,9 @@ public static class RateLimiting
     /// key id (a tenth of that, at least one); and the key ids that authenticated from each address in the last hour. None
     /// of it is kept when limiting is off. Per process, like the limiter (docs/operations.md).
     /// </summary>
-    public sealed class FailedAttempts(int permits, TimeProvider clock) : IDisposable
+    public sealed class FailedAttempts(int permits) : IDisposable
     {
         private static readonly TimeSpan ProvenFor = TimeSpan.FromHours(1);
-
-        /// <summary>How often a key's use renews its "authenticated lately" (not on every request: one write a minute at most).</summary>
-        private static readonly TimeSpan ProvenRenewedAfter = TimeSpan.FromMinutes(1);
 
         public bool Off => permits <= 0;
 
@@ -165,11 +163,7 @@ public static class RateLimiting
         /// <summary>Failures per address and key id: "address key id".</summary>
         private readonly PartitionedRateLimiter<string> _byKey = PerMinute(Math.Max(1, permits / 10));
 
-        /// <summary>
-        /// "address key id" of keys that authenticated from the address, with the time they last did: never refused there for
-        /// failures. Only a success renews it (an entry's expiry is absolute, and its time is judged on reading), so a key
-        /// deleted or given up, whose old secret a job keeps sending, stops being exempt an hour after its last success.
-        /// </summary>
+        /// <summary>"address key id" of keys that authenticated from the address: served while the address is refused.</summary>
         private readonly MemoryCache _proven = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
         /// <summary>Whether the address has failed at all in the current minute (the common case, no failure, costs one lookup).</summary>
@@ -183,18 +177,16 @@ public static class RateLimiting
         /// </summary>
         public RateLimitLease? Refusal(string address, string? keyId)
         {
-            var proven = !string.IsNullOrEmpty(keyId) && IsProven(Pair(address, keyId));
-
             // The address first: refused whole, a spray of made-up key ids adds no entry per key id (it added one to the
             // per-key limiter for every refused request, 50 MB in 30 s of a flood; a probe).
             var byAddress = _byAddress.AttemptAcquire(address, 0);
-            if (!byAddress.IsAcquired && !proven)
+            if (!byAddress.IsAcquired && (string.IsNullOrEmpty(keyId) || !_proven.TryGetValue(Pair(address, keyId), out _)))
             {
                 return byAddress;
             }
 
             byAddress.Dispose();
-            if (keyId is not null && !proven)
+            if (keyId is not null)
             {
                 var byKey = _byKey.AttemptAcquire(Pair(address, keyId), 0);
                 if (!byKey.IsAcquired)
@@ -208,40 +200,20 @@ public static class RateLimiting
             return null;
         }
 
-        /// <summary>
-        /// A failed attempt naming <paramref name="keyId"/>, counted against the address and the key id — unless that key
-        /// authenticated from the address lately (<see cref="IsProven"/>). Such a key's failures count nowhere and it is
-        /// never refused: refused, a client behind the same address (a NAT, an integration server) sending its id with wrong
-        /// secrets — a stale job, or one that read the id from an event — locked the key's own user out minute after minute,
-        /// and counted against the address, it locked out every key not used from there (a probe, then a review). Its
-        /// guesses are held to the address's share of the request limiter instead; secrets are 256-bit random, or at least
-        /// 32 characters an operator chose.
-        /// </summary>
         public void Count(string address, string keyId)
         {
-            var pair = Pair(address, keyId);
-            if (keyId.Length > 0 && IsProven(pair))
-            {
-                return;
-            }
-
             _byAddress.AttemptAcquire(address).Dispose();
-            _byKey.AttemptAcquire(pair).Dispose();
+            _byKey.AttemptAcquire(Pair(address, keyId)).Dispose();
         }
 
-        /// <summary>The key authenticated from the address: renews <see cref="IsProven"/> (at most once a minute).</summary>
         public void Proven(string address, string keyId)
         {
             var pair = Pair(address, keyId);
-            var now = clock.GetUtcNow();
-            if (!_proven.TryGetValue(pair, out DateTimeOffset last) || now - last >= ProvenRenewedAfter)
+            if (!_proven.TryGetValue(pair, out _))
             {
-                _proven.Set(pair, now, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ProvenFor, Size = 1 });
+                _proven.Set(pair, true, new MemoryCacheEntryOptions { SlidingExpiration = ProvenFor, Size = 1 });
             }
         }
-
-        /// <summary>Whether the key of <paramref name="pair"/> authenticated from its address in the last hour (reading renews nothing).</summary>
-        private bool IsProven(string pair) => _proven.TryGetValue(pair, out DateTimeOffset last) && clock.GetUtcNow() - last < ProvenFor;
 
         public void Dispose()
         {
