@@ -12,8 +12,9 @@ namespace Provisioning.WebApi.Hosting;
 /// <c>Retry-After</c>.
 /// <para>And, before authentication, failed attempts per client address and key id (<see cref="GuardFailedAttempts"/>):
 /// past their budgets a key id, or an address but for the keys it has used successfully, is refused before any
-/// credential is looked at, so guessing secrets is slow and a flood of wrong ones from one address never reaches the database. (The limiter
-/// above runs after authentication, where a right secret has already moved the request into its key's partition.)</para>
+/// credential is looked at, so guessing secrets is slow and a flood of wrong ones from one address never reaches the
+/// database. (The limiter above runs after authentication, where a right secret has already moved the request into its
+/// key's partition.)</para>
 /// </summary>
 public static class RateLimiting
 {

@@ -131,9 +131,7 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
     /// </summary>
     public override string ToString() => _keyId is null
         ? $"RequestId:{Spaceless(requestId)} RequestPath:{_path}"
-        : _onBehalfOf is null
-            ? $"RequestId:{Spaceless(requestId)} TenantId:{_tenantId} KeyId:{_keyId} RequestPath:{_path}"
-            : $"RequestId:{Spaceless(requestId)} TenantId:{_tenantId} KeyId:{_keyId} OnBehalfOf:{_onBehalfOf} RequestPath:{_path}";
+        : $"RequestId:{Spaceless(requestId)} TenantId:{_tenantId} KeyId:{_keyId}{(_onBehalfOf is null ? null : " OnBehalfOf:" + _onBehalfOf)} RequestPath:{_path}";
 
     private static string Spaceless(string value) =>
         value.AsSpan().IndexOfAny(' ', '%') < 0 ? value : value.Replace("%", "%25", StringComparison.Ordinal).Replace(" ", "%20", StringComparison.Ordinal);
