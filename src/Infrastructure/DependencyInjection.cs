@@ -92,6 +92,11 @@ public static class DependencyInjection
 
         services.TryAddTimeProvider();
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
+        services.AddOptions<CredentialLookupOptions>().Bind(configuration.GetSection(CredentialLookupOptions.Section))
+            .Validate(o => o.ConcurrentLookups is >= 1 and <= CredentialLookupOptions.MaxConcurrentLookups,
+                $"{CredentialLookupOptions.ConcurrentLookupsSetting} must be between 1 and {CredentialLookupOptions.MaxConcurrentLookups}.")
+            .ValidateOnStart();
+        services.AddSingleton<CredentialLookups>();
         services.AddSingleton<CachedCredentialStore>();
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
         services.AddSingleton<RevocationBarrier>();

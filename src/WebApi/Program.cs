@@ -270,9 +270,11 @@ public partial class Program
 
         if (!GeneratingOpenApiDocument)
         {
-            // Refuse to start, saying why, when the connection string or the master key is missing.
+            // Refuse to start, saying why, when the connection string or the master key is missing, or a setting is out of
+            // range (before the database is reached: its refusal would hide the setting's).
             StartupChecks.Run(() => Provisioning.Infrastructure.DependencyInjection.ValidateConfiguration(app.Configuration, app.Environment));
             StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value);
+            StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<Provisioning.Infrastructure.Credentials.CredentialLookupOptions>>().Value);
         }
 
         return app;

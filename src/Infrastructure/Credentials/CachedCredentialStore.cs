@@ -33,8 +33,12 @@ namespace Provisioning.Infrastructure.Credentials;
 /// created could have — ids made in one millisecond count up, so the next one can be guessed, and a probe from another
 /// tenant kept a new key 401 for a minute (a probe). Those are asked of the database every time.
 /// </para>
+/// <para>
+/// Lookups take turns (<see cref="CredentialLookups"/>): made-up ids from many addresses cannot take the connection pool
+/// from requests whose keys are cached.
+/// </para>
 /// </summary>
-internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock)
+internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock, CredentialLookups lookups)
     : ICredentialStore, IDisposable
 {
     /// <summary>Ids no key has (the value is unused), keyed like <see cref="cache"/>; bounded, so a spray costs memory only up to this.</summary>
@@ -142,8 +146,10 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     public async ValueTask<Credential?> FindInDatabaseAsync(KeyId keyId, CancellationToken cancellationToken) =>
         (await ReadAsync(keyId, cancellationToken)).Credential;
 
+    /// <summary>The key as the database has it, in a turn of <see cref="CredentialLookups"/> (which may refuse it: 503).</summary>
     private async Task<(Credential? Credential, string[]? TenantPath)> ReadAsync(KeyId keyId, CancellationToken cancellationToken)
     {
+        using var turn = await lookups.TurnAsync(cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         // One round trip: the key, its tenant's path and whether its tenant or an ancestor is suspended.

@@ -15,6 +15,7 @@ public static class UnknownSettings
         BootstrapOptions.Section + ":" + nameof(BootstrapOptions.RootKeyFile),
         BootstrapOptions.Section + ":" + nameof(BootstrapOptions.Secret),
         BootstrapOptions.Section + ":" + nameof(BootstrapOptions.TenantName),
+        Infrastructure.Credentials.CredentialLookupOptions.ConcurrentLookupsSetting,
         DatabaseOptions.Section + ":" + nameof(DatabaseOptions.MigrateOnStartup),
         Infrastructure.Retention.RetentionOptions.IdempotencyRetentionHoursSetting,
         Infrastructure.Security.JwtOptions.Section + ":" + nameof(Infrastructure.Security.JwtOptions.Lifetime),

@@ -19,7 +19,7 @@ public sealed class CredentialCacheTrustTests
 
         var clock = new FakeTimeProvider();
         using var memory = new MemoryCache(new MemoryCacheOptions());
-        var store = new CachedCredentialStore(null!, memory, clock);
+        var store = new CachedCredentialStore(null!, memory, clock, null!);
         Assert.False(store.IsListening); // not before the listener is connected
 
         store.ListenerConnected();

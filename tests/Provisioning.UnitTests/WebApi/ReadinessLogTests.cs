@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 using Provisioning.WebApi.Hosting;
 
 namespace Provisioning.UnitTests.WebApi;
@@ -11,7 +10,7 @@ public sealed class ReadinessLogTests
     {
         // During an outage the reason changes from poll to poll (refused, timed out, starting up): a line per change was the
         // flood the log was made to stop (a review).
-        var logger = new RecordingLogger();
+        var logger = new RecordingLogger<ReadinessLog>();
         var log = new ReadinessLog(logger);
         foreach (var reason in new[] { "refused", "timed out", "refused", "starting up", "refused" })
         {
@@ -28,17 +27,5 @@ public sealed class ReadinessLogTests
         log.Note(HealthCheckResult.Unhealthy("read-only"));
         Assert.Equal("Error Not ready (/readyz answers 503): read-only (said again each minute while it lasts)", logger.Lines[^1]);
         Assert.Equal(3, logger.Lines.Count);
-    }
-
-    private sealed class RecordingLogger : ILogger<ReadinessLog>
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add($"{logLevel} {formatter(state, exception)}");
     }
 }

@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Provisioning.Infrastructure.Credentials;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Credentials;
+
+[Collection(ServiceTestCollection.Name)]
+public sealed class CredentialLookupLimitTests(ServiceFixture service)
+{
+    /// <summary>Sessions of the database waiting for a lock inside a credential lookup (its SQL, CachedCredentialStore's).</summary>
+    private const string LookupsWaiting =
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' " +
+        "AND query LIKE '%tenant_or_ancestor_suspended(k.tenant_id)%'";
+
+    [Fact]
+    public async Task MadeUpKeyIdsFromManyAddresses_TakeTurnsForTheDatabase_SoCachedKeysAreServed_AndPastTheQueueAre503()
+    {
+        // Each address under its failed-attempt budget, each made-up id a lookup: unbounded, they took the whole connection
+        // pool, and requests whose keys were cached waited for a connection (a probe: 1,500 a second, right secrets 0.9 s).
+        var tenant = await service.NewTenantAsync();
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString,
+            new() { [CredentialLookupOptions.ConcurrentLookupsSetting] = "2" },
+            services: s =>
+            {
+                s.AddSingleton<ILoggerProvider>(logs);
+                // The setting's turns, with a queue of 3 instead of 1,000 (so that this test need not send a thousand).
+                s.AddSingleton(sp => new CredentialLookups(sp.GetRequiredService<IOptions<CredentialLookupOptions>>().Value.ConcurrentLookups,
+                    3, sp.GetRequiredService<ILogger<CredentialLookups>>(), TimeProvider.System));
+            });
+        using var cached = factory.CreateClient();
+        cached.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+        await cached.GetJsonAsync("/v2/apps");
+
+        // Every lookup now waits in the database until the test lets it go on.
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId);
+        await held.ExecuteAsync("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+        var madeUp = Enumerable.Range(1, 5).Select(i => StatusFromAsync(factory, $"192.0.2.{i}", MadeUpKeyId())).ToList();
+        for (var i = 0; i < 200 && await Sql.CountAsync(service.ConnectionString, LookupsWaiting) < 2; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        await Task.Delay(300);
+        Assert.Equal(2, await Sql.CountAsync(service.ConnectionString, LookupsWaiting)); // two turns; the three others wait here
+        Assert.All(madeUp, request => Assert.False(request.IsCompleted));
+
+        // Two looking up, three waiting: the next one is refused at once, 503 with Retry-After, in the error envelope.
+        var refused = await factory.Server.SendAsync(c => MadeUpRequest(c, "192.0.2.99", MadeUpKeyId()));
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, refused.Response.StatusCode);
+        Assert.Equal("1", refused.Response.Headers.RetryAfter.ToString());
+        var body = System.Text.Json.Nodes.JsonNode.Parse(refused.Response.Body)!;
+        Http.AssertV2Error(body, "service_unavailable");
+
+        // A key the cache holds takes no turn: served while the lookups wait.
+        await cached.GetJsonAsync("/v2/apps");
+
+        await held.ReleaseAsync();
+        Assert.All(await Task.WhenAll(madeUp), status => Assert.Equal(StatusCodes.Status401Unauthorized, status));
+
+        // Said once (at most once a minute, with a count), not an Error line per refused request.
+        Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("Credential lookups at their limit (2 at once, 3 waiting): 1 request(s) answered 503", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    private static string MadeUpKeyId() => "act_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..24];
+
+    private static void MadeUpRequest(HttpContext context, string address, string keyId)
+    {
+        context.Request.Method = HttpMethods.Get;
+        context.Request.Path = "/v2/apps";
+        context.Request.Headers.Authorization = ServiceFixture.BasicHeader(keyId, "not-the-secret-" + new string('x', 30)).ToString();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(address);
+    }
+
+    private static async Task<int> StatusFromAsync(ConfiguredServiceFactory factory, string address, string keyId) =>
+        (await factory.Server.SendAsync(c => MadeUpRequest(c, address, keyId))).Response.StatusCode;
+}
