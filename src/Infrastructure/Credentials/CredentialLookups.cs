@@ -1,13 +1,15 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioning.Application.Common.Behaviors;
 
 namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
 /// A bound on the credentials read from the database at once (<see cref="CredentialLookupOptions.ConcurrentLookups"/>); the
-/// others wait their turn, oldest first, up to <see cref="QueueLimit"/>, and past that are refused with
-/// <see cref="CredentialLookupsBusyException"/> (503). A key the cache holds, or an id it knows no key has, takes no turn.
+/// others wait their turn, oldest first, up to <see cref="DefaultQueueLimit"/> of them and <see cref="MaxWait"/> each, and
+/// past either are refused with <see cref="CredentialLookupsBusyException"/> (503). A key the cache holds, or an id it knows
+/// no key has, takes no turn.
 /// <para>Why: made-up key ids from many addresses (each under its share of the failed-attempt guard) each cost a lookup, and
 /// unbounded they took the whole connection pool — requests with cached keys then waited for a connection (a probe: 1,500
 /// made-up ids a second, right secrets 0.9 s). Bounded, they wait here instead, and the pool and the database's processors
@@ -18,6 +20,13 @@ internal sealed class CredentialLookups : IDisposable
     /// <summary>Lookups that may wait for a turn; one more is refused. At about a millisecond per lookup, a wait well under a second.</summary>
     public const int DefaultQueueLimit = 1000;
 
+    /// <summary>
+    /// How long a lookup waits for a turn before it is refused: as long as a request waited for a pooled connection before
+    /// there were turns (Npgsql's default connect timeout). Reached when the database stops answering, and the turns' holders
+    /// with it: without it, the last of a thousand waiting would have waited for each turn's statement to time out in turn.
+    /// </summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(15);
+
     private static readonly TimeSpan WarnEvery = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrencyLimiter _turns;
@@ -25,8 +34,10 @@ internal sealed class CredentialLookups : IDisposable
     private readonly int _queueLimit;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
+    private readonly DateTimeOffset _started;
     private long _warnedAt;
     private long _refusedSinceWarning;
+    private DateTimeOffset? _lastWarning;
 
     public CredentialLookups(IOptions<CredentialLookupOptions> options, ILogger<CredentialLookups> logger, TimeProvider clock)
         : this(options.Value.ConcurrentLookups, DefaultQueueLimit, logger, clock)
@@ -39,6 +50,7 @@ internal sealed class CredentialLookups : IDisposable
         _queueLimit = queueLimit;
         _logger = logger;
         _clock = clock;
+        _started = clock.GetUtcNow();
         _warnedAt = clock.GetTimestamp() - (long)(WarnEvery.TotalSeconds * clock.TimestampFrequency) - 1;
         _turns = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -48,36 +60,69 @@ internal sealed class CredentialLookups : IDisposable
         });
     }
 
-    /// <summary>A turn to read from the database, to dispose when the read is done; throws <see cref="CredentialLookupsBusyException"/> when the queue is full.</summary>
+    /// <summary>Lookups waiting for a turn now (for tests).</summary>
+    internal long Waiting => _turns.GetStatistics()?.CurrentQueuedCount ?? 0;
+
+    /// <summary>
+    /// A turn to read from the database, to dispose when the read is done. Throws <see cref="CredentialLookupsBusyException"/>
+    /// when the queue is full or the wait passed <see cref="MaxWait"/>; <see cref="OperationCanceledException"/> when the
+    /// caller gave up (its place in the queue is given back).
+    /// </summary>
     public async ValueTask<IDisposable> TurnAsync(CancellationToken cancellationToken)
     {
-        var turn = await _turns.AcquireAsync(1, cancellationToken);
+        var turn = _turns.AttemptAcquire(1);
         if (turn.IsAcquired)
         {
             return turn;
         }
 
         turn.Dispose();
-        Refused();
-        throw new CredentialLookupsBusyException();
+        using (var deadline = new CancellationTokenSource(MaxWait, _clock))
+        using (var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token))
+        {
+            try
+            {
+                turn = await _turns.AcquireAsync(1, either.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw Refused();
+            }
+        }
+
+        if (turn.IsAcquired)
+        {
+            return turn;
+        }
+
+        turn.Dispose();
+        throw Refused();
     }
 
-    /// <summary>Counts a refusal and says so at Warning, at most once a minute with the count since the last such line.</summary>
-    private void Refused()
+    /// <summary>
+    /// The refusal, counted, and said at Warning at most once a minute with the count since the last such line (then it is
+    /// marked logged: the error handler writes no line per refused request).
+    /// </summary>
+    private CredentialLookupsBusyException Refused()
     {
+        var refusal = new CredentialLookupsBusyException();
+        FaultLog.MarkLogged(refusal);
         Interlocked.Increment(ref _refusedSinceWarning);
         var last = Interlocked.Read(ref _warnedAt);
         if (_clock.GetElapsedTime(last) < WarnEvery || Interlocked.CompareExchange(ref _warnedAt, _clock.GetTimestamp(), last) != last)
         {
-            return;
+            return refusal;
         }
 
         var refused = Interlocked.Exchange(ref _refusedSinceWarning, 0);
+        var since = _lastWarning ?? _started;
+        _lastWarning = _clock.GetUtcNow();
         _logger.LogWarning(
-            "Credential lookups at their limit ({Concurrent} at once, {Queued} waiting): {Refused} request(s) answered 503 since the last such line. " +
-            "A flood of unknown key ids, or every key read afresh under heavy traffic (a restart, the revocation listener reconnecting); " +
-            "see docs/operations.md \"Credential lookups\"",
-            _concurrent, _queueLimit, refused);
+            "Credential lookups at their limit ({Concurrent} at once, {Queued} waiting at most, {MaxWait} s each): {Refused} request(s) " +
+            "answered 503 since {Since:u}. A flood of unknown key ids, or many keys read afresh under heavy traffic (a restart, the " +
+            "revocation listener reconnecting), or a database that stopped answering; see docs/operations.md \"Credential lookups\"",
+            _concurrent, _queueLimit, (int)MaxWait.TotalSeconds, refused, since);
+        return refusal;
     }
 
     public void Dispose() => _turns.Dispose();

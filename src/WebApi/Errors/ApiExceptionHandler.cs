@@ -29,10 +29,9 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDa
             return true; // The client went away; there is nobody to answer.
         }
 
-        if (status >= 500 && exception is not ExpectedException && !FaultLog.IsLogged(exception))
+        if (status >= 500 && !FaultLog.IsLogged(exception))
         {
             // Faults inside a command or query were logged by its pipeline, with the message's name (once is enough at 3 a.m.).
-            // An expected refusal (credential lookups at their limit, 503) is no fault; what refuses it says so, once a minute.
             if (FaultLog.WantsStackTrace(exception))
             {
                 logger.LogError(exception, "Request failed with {Status}", status);

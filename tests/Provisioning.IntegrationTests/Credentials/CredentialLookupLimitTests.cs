@@ -34,19 +34,23 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
             });
         using var cached = factory.CreateClient();
         cached.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+        await CachedCredentials.UntilTrustedAsync(factory);
         await cached.GetJsonAsync("/v2/apps");
+        var store = factory.Services.GetRequiredService<CachedCredentialStore>();
+        Assert.True(store.IsCached(new Domain.Credentials.KeyId(tenant.KeyId)));
+        var lookups = factory.Services.GetRequiredService<CredentialLookups>();
 
         // Every lookup now waits in the database until the test lets it go on.
         await using var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId);
         await held.ExecuteAsync("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
         var madeUp = Enumerable.Range(1, 5).Select(i => StatusFromAsync(factory, $"192.0.2.{i}", MadeUpKeyId())).ToList();
-        for (var i = 0; i < 200 && await Sql.CountAsync(service.ConnectionString, LookupsWaiting) < 2; i++)
+        for (var i = 0; i < 400 && (lookups.Waiting < 3 || await Sql.CountAsync(service.ConnectionString, LookupsWaiting) < 2); i++)
         {
             await Task.Delay(25);
         }
 
-        await Task.Delay(300);
-        Assert.Equal(2, await Sql.CountAsync(service.ConnectionString, LookupsWaiting)); // two turns; the three others wait here
+        Assert.Equal(3, lookups.Waiting); // the three past the two turns wait here, not in the database
+        Assert.Equal(2, await Sql.CountAsync(service.ConnectionString, LookupsWaiting));
         Assert.All(madeUp, request => Assert.False(request.IsCompleted));
 
         // Two looking up, three waiting: the next one is refused at once, 503 with Retry-After, in the error envelope.
@@ -56,14 +60,15 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
         var body = System.Text.Json.Nodes.JsonNode.Parse(refused.Response.Body)!;
         Http.AssertV2Error(body, "service_unavailable");
 
-        // A key the cache holds takes no turn: served while the lookups wait.
+        // A key the cache holds takes no turn: served while the lookups wait (the cache trusted, as on a healthy instance).
+        await CachedCredentials.UntilTrustedAsync(factory);
         await cached.GetJsonAsync("/v2/apps");
 
         await held.ReleaseAsync();
         Assert.All(await Task.WhenAll(madeUp), status => Assert.Equal(StatusCodes.Status401Unauthorized, status));
 
         // Said once (at most once a minute, with a count), not an Error line per refused request.
-        Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("Credential lookups at their limit (2 at once, 3 waiting): 1 request(s) answered 503", StringComparison.Ordinal));
+        Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("Credential lookups at their limit (2 at once, 3 waiting at most, 15 s each): 1 request(s) answered 503 since", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
     }
 

@@ -91,7 +91,7 @@ public sealed class RevocationTests(ServiceFixture service)
         // on the other instance, changes them through this one, and asks the other instance the moment the answer is in.
         await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
         using var viaOther = other.CreateClient();
-        await WaitUntilTrustingItsCacheAsync(other);
+        await CachedCredentials.UntilTrustedAsync(other);
         var root = service.Root();
         var stale = new List<string>();
         for (var round = 0; round < 8; round++)
@@ -152,7 +152,7 @@ public sealed class RevocationTests(ServiceFixture service)
         // child's status send every other tenant's requests to the database.
         await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
         using var viaOther = other.CreateClient();
-        await WaitUntilTrustingItsCacheAsync(other);
+        await CachedCredentials.UntilTrustedAsync(other);
         var caches = new[] { ("this instance", service.Factory.Services.GetRequiredService<CachedCredentialStore>()), ("the other", other.Services.GetRequiredService<CachedCredentialStore>()) };
         using var viaThis = service.Factory.CreateClient();
 
@@ -221,7 +221,7 @@ public sealed class RevocationTests(ServiceFixture service)
         // (a network cut of that one session) still waits for the others (a probe cut it and found the next request let in).
         await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
         using var viaOther = other.CreateClient();
-        await WaitUntilTrustingItsCacheAsync(other);
+        await CachedCredentials.UntilTrustedAsync(other);
         var listener = service.Factory.Services.GetRequiredService<RevocationBarrier>().ListenerApplicationName;
         var stale = 0;
         for (var round = 0; round < 3; round++)
@@ -239,7 +239,7 @@ public sealed class RevocationTests(ServiceFixture service)
                 stale++;
             }
 
-            await WaitUntilTrustingItsCacheAsync(service.Factory); // reconnected, for the next round and the other tests
+            await CachedCredentials.UntilTrustedAsync(service.Factory); // reconnected, for the next round and the other tests
         }
 
         Assert.Equal(0, stale);
@@ -255,7 +255,7 @@ public sealed class RevocationTests(ServiceFixture service)
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
             services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
         using var root = await factory.CreateRootClientAsync();
-        await WaitUntilTrustingItsCacheAsync(factory);
+        await CachedCredentials.UntilTrustedAsync(factory);
         await using (var stalled = new Npgsql.NpgsqlConnection(
             new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0stalled", Pooling = false }.ConnectionString))
         {
@@ -298,7 +298,7 @@ public sealed class RevocationTests(ServiceFixture service)
             s.ConfigureDbContext<Infrastructure.Persistence.ProvisioningDbContext>(o => o.AddInterceptors(fault, fault.Arm));
         });
         using var root = await factory.CreateRootClientAsync();
-        await WaitUntilTrustingItsCacheAsync(factory);
+        await CachedCredentials.UntilTrustedAsync(factory);
         var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked as the database goes" }, HttpStatusCode.Created))["key"]!;
 
         await root.DeleteJsonAsync($"/v2/keys/{key["id"]}");
@@ -358,19 +358,6 @@ public sealed class RevocationTests(ServiceFixture service)
         return response.StatusCode;
     }
 
-    /// <summary>An instance trusts its credential cache once its revocation listener is connected; until then it asks the database every time.</summary>
-    private static async Task WaitUntilTrustingItsCacheAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> instance)
-    {
-        var store = instance.Services.GetRequiredService<CachedCredentialStore>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!store.IsListening && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(store.IsListening, "the other instance's revocation listener did not connect");
-    }
-
     [Fact]
     public async Task AKeyIdNoKeyHas_IsRememberedAsUnknown_AsARealKeyIsRemembered()
     {
@@ -389,7 +376,7 @@ public sealed class RevocationTests(ServiceFixture service)
         for (var round = 0; round < 5 && !(real.Contains(1) && madeUp.Contains(1)); round++)
         {
             var key = (await tenant.Client().PostJsonAsync("/v2/keys", new { displayName = "real" }, HttpStatusCode.Created))["key"]!;
-            await WaitUntilTrustingItsCacheAsync(instance);
+            await CachedCredentials.UntilTrustedAsync(instance);
             real.Add(await LookupsOfTwoWrongTriesAsync(client, lookups, (string)key["id"]!));
             madeUp.Add(await LookupsOfTwoWrongTriesAsync(client, lookups, "act_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))));
         }
@@ -417,7 +404,7 @@ public sealed class RevocationTests(ServiceFixture service)
         var counted = false;
         for (var round = 0; round < 5 && !counted; round++)
         {
-            await WaitUntilTrustingItsCacheAsync(instance);
+            await CachedCredentials.UntilTrustedAsync(instance);
             var next = "act_" + IdGenerator.NewId();
             Assert.Equal(2, await LookupsOfTwoWrongTriesAsync(client, lookups, next, secret));
             var control = "act_" + IdGenerator.LowestAt(DateTimeOffset.UtcNow.AddHours(-1))[..12] + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
