@@ -271,10 +271,12 @@ public partial class Program
         if (!GeneratingOpenApiDocument)
         {
             // Refuse to start, saying why, when the connection string or the master key is missing, or a setting is out of
-            // range (before the database is reached: its refusal would hide the setting's).
+            // range (before the database is reached: its refusal hid the setting's, so an operator fixed one to meet the other).
             StartupChecks.Run(() => Provisioning.Infrastructure.DependencyInjection.ValidateConfiguration(app.Configuration, app.Environment));
             StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value);
             StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<Provisioning.Infrastructure.Credentials.CredentialLookupOptions>>().Value);
+            StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<Provisioning.Infrastructure.Security.JwtOptions>>().Value);
+            StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<Provisioning.Infrastructure.Retention.RetentionOptions>>().Value);
         }
 
         return app;
