@@ -27,17 +27,12 @@ internal sealed class CredentialLookups : IDisposable
     /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(15);
 
-    private static readonly TimeSpan WarnEvery = TimeSpan.FromMinutes(1);
-
     private readonly ConcurrencyLimiter _turns;
     private readonly int _concurrent;
     private readonly int _queueLimit;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
-    private readonly DateTimeOffset _started;
-    private long _warnedAt;
-    private long _refusedSinceWarning;
-    private DateTimeOffset? _lastWarning;
+    private readonly OncePerMinute _refusals;
 
     public CredentialLookups(IOptions<CredentialLookupOptions> options, ILogger<CredentialLookups> logger, TimeProvider clock)
         : this(options.Value.ConcurrentLookups, DefaultQueueLimit, logger, clock)
@@ -50,8 +45,7 @@ internal sealed class CredentialLookups : IDisposable
         _queueLimit = queueLimit;
         _logger = logger;
         _clock = clock;
-        _started = clock.GetUtcNow();
-        _warnedAt = clock.GetTimestamp() - (long)(WarnEvery.TotalSeconds * clock.TimestampFrequency) - 1;
+        _refusals = new OncePerMinute(clock);
         _turns = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = concurrent,
@@ -107,16 +101,11 @@ internal sealed class CredentialLookups : IDisposable
     {
         var refusal = new CredentialLookupsBusyException();
         FaultLog.MarkLogged(refusal);
-        Interlocked.Increment(ref _refusedSinceWarning);
-        var last = Interlocked.Read(ref _warnedAt);
-        if (_clock.GetElapsedTime(last) < WarnEvery || Interlocked.CompareExchange(ref _warnedAt, _clock.GetTimestamp(), last) != last)
+        if (!_refusals.Count(out var refused, out var since))
         {
             return refusal;
         }
 
-        var refused = Interlocked.Exchange(ref _refusedSinceWarning, 0);
-        var since = _lastWarning ?? _started;
-        _lastWarning = _clock.GetUtcNow();
         _logger.LogWarning(
             "Credential lookups at their limit ({Concurrent} at once, {Queued} waiting at most, {MaxWait} s each): {Refused} request(s) " +
             "answered 503 since {Since:u}. A flood of unknown key ids, or many keys read afresh under heavy traffic (a restart, the " +

@@ -28,7 +28,8 @@ public static class RateLimiting
             throw new StartupException($"{RateLimitOptions.Section}:PermitsPerMinute must be 0 (no limit) or more; it is {permits}.");
         }
 
-        services.AddSingleton(_ => new FailedAttempts(permits)); // made by the container, so disposed by it (its limiters, its cache)
+        // Made by the container, so disposed by it (its limiters, its cache).
+        services.AddSingleton(sp => new FailedAttempts(permits, sp.GetRequiredService<ILogger<FailedAttempts>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -84,6 +85,7 @@ public static class RateLimiting
             using var refusal = failures.Refusal(address, KeyIdOf(context.Request));
             if (refusal is not null)
             {
+                failures.Refused();
                 await RefuseAsync(context, refusal);
                 return;
             }
@@ -152,9 +154,11 @@ public static class RateLimiting
     /// key id (a tenth of that, at least one); and the key ids that authenticated from each address in the last hour. None
     /// of it is kept when limiting is off. Per process, like the limiter (docs/operations.md).
     /// </summary>
-    public sealed class FailedAttempts(int permits) : IDisposable
+    public sealed class FailedAttempts(int permits, ILogger<FailedAttempts> logger, TimeProvider clock) : IDisposable
     {
         private static readonly TimeSpan ProvenFor = TimeSpan.FromHours(1);
+
+        private readonly Infrastructure.OncePerMinute _refusals = new(clock);
 
         public bool Off => permits <= 0;
 
@@ -199,6 +203,21 @@ public static class RateLimiting
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// A request refused: said at Warning at most once a minute, with the count since. (Failed authentications themselves
+        /// are not logged one by one: the authentication handler's lines are off by default, appsettings.json.)
+        /// </summary>
+        public void Refused()
+        {
+            if (_refusals.Count(out var refused, out var since))
+            {
+                logger.LogWarning(
+                    "Failed-attempt guard: {Refused} request(s) refused with 429 since {Since:u}, before their credentials were checked: " +
+                    "from a client address past {Permits} failed attempts a minute, or naming a key id past its share of them from that " +
+                    "address (docs/errors.md, 429)", refused, since, permits);
+            }
         }
 
         public void Count(string address, string keyId)

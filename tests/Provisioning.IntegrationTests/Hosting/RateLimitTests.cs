@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Hosting;
@@ -295,5 +296,30 @@ public sealed class RateLimitTests(ServiceFixture service)
         using var right = factory.CreateClient();
         right.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
         await right.GetJsonAsync("/v2/apps");
+    }
+
+    [Fact]
+    public async Task FailedAuthentications_AreNotLoggedOneByOne_AndTheGuardsRefusalsAreOneWarningAMinute()
+    {
+        // A made-up key was three Information lines (the scheme's "was not authenticated" twice and "was challenged", ≈ 2.4 KB
+        // as JSON): a flood from many addresses wrote megabytes a second, where a made-up JWT wrote nothing.
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" },
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var guessing = factory.CreateClient();
+        guessing.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader("act_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..24], "x" + new string('y', 40));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var answer = await guessing.GetAsync("/v2/apps");
+            statuses.Add(answer.StatusCode);
+        }
+
+        // A tenth of 3 is one failure per key id from the address: the rest are refused before the key is looked at.
+        Assert.Equal([HttpStatusCode.Unauthorized, .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 5)], statuses);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("Authentication", StringComparison.Ordinal) && l.StartsWith("Information", StringComparison.Ordinal));
+        var said = Assert.Single(logs.Lines, l => l.Contains("Failed-attempt guard", StringComparison.Ordinal));
+        Assert.StartsWith("Warning ", said, StringComparison.Ordinal);
+        Assert.Contains(": Failed-attempt guard: 1 request(s) refused with 429 since", said, StringComparison.Ordinal);
     }
 }

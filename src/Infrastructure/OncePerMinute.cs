@@ -1,0 +1,44 @@
+namespace Provisioning.Infrastructure;
+
+/// <summary>
+/// Occurrences of something a flood repeats (a refusal thousands of times a second), to be said in one line at most once a
+/// minute with how many there were since the previous line and when that was, instead of a line each. Whoever counts
+/// logs the line when <see cref="Count"/> says it is due.
+/// </summary>
+public sealed class OncePerMinute
+{
+    public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
+
+    private readonly TimeProvider _clock;
+    private long _saidAt;
+    private long _since;
+    private DateTimeOffset _previous;
+
+    public OncePerMinute(TimeProvider clock)
+    {
+        _clock = clock;
+        _previous = clock.GetUtcNow();
+        _saidAt = clock.GetTimestamp() - (long)(Every.TotalSeconds * clock.TimestampFrequency) - 1; // the first is due at once
+    }
+
+    /// <summary>
+    /// Counts one; true when a line is due (the first, or the first a minute after the last), with the count since the
+    /// previous line (this one included) and the time of that line (of the start, for the first).
+    /// </summary>
+    public bool Count(out long count, out DateTimeOffset since)
+    {
+        Interlocked.Increment(ref _since);
+        var last = Interlocked.Read(ref _saidAt);
+        if (_clock.GetElapsedTime(last) < Every || Interlocked.CompareExchange(ref _saidAt, _clock.GetTimestamp(), last) != last)
+        {
+            (count, since) = (0, default);
+            return false;
+        }
+
+        // Only the one caller that moved _saidAt gets here until a minute has passed again.
+        count = Interlocked.Exchange(ref _since, 0);
+        since = _previous;
+        _previous = _clock.GetUtcNow();
+        return true;
+    }
+}
