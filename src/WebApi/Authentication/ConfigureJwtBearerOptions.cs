@@ -118,9 +118,11 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
         {
             credential = await store.FindAsync(keyId, context.HttpContext.RequestAborted);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || context.HttpContext.RequestAborted.IsCancellationRequested)
         {
-            // A fault (the database away: 503, anything else: 500) is classified and logged once by the exception handler.
+            // A fault (the database away: 503, anything else: 500) is classified and logged once by the exception handler;
+            // so is a client that hung up while its key was looked up (nothing logged, as on the Basic path). Thrown from
+            // here, JwtBearer logged that at Error with its stack trace: 2,820 lines in 10 s of hang-ups (a probe).
             context.HttpContext.Items[FailureItem] = ExceptionDispatchInfo.Capture(e); // raised by RaiseDeferredFailure
             context.NoResult();
             return;
