@@ -35,7 +35,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// </para>
 /// <para>
 /// Lookups take turns (<see cref="CredentialLookups"/>): made-up ids from many addresses cannot take the connection pool
-/// from requests whose keys are cached.
+/// from requests whose keys are cached; ids found to be keys in the last hour (<see cref="_known"/>) take turns of their own.
 /// </para>
 /// </summary>
 internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock, CredentialLookups lookups)
@@ -43,6 +43,15 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
 {
     /// <summary>Ids no key has (the value is unused), keyed like <see cref="cache"/>; bounded, so a spray costs memory only up to this.</summary>
     private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+
+    /// <summary>
+    /// Ids a lookup found to be keys (disabled or expired ones too), for an hour since last found: their lookups take
+    /// <see cref="CredentialLookups"/>' turns for known ids. Only a name, never trusted for anything else; kept when the cache
+    /// is dropped (the listener reconnecting), which is when the keys in use are all read again at once.
+    /// </summary>
+    private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
+    private static readonly TimeSpan KnownFor = TimeSpan.FromHours(1);
 
     /// <summary>
     /// How long the cache stays trusted after the listener last heard its own heartbeat (sent every
@@ -149,7 +158,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     /// <summary>The key as the database has it, in a turn of <see cref="CredentialLookups"/> (which may refuse it: 503).</summary>
     private async Task<(Credential? Credential, string[]? TenantPath)> ReadAsync(KeyId keyId, CancellationToken cancellationToken)
     {
-        using var turn = await lookups.TurnAsync(cancellationToken);
+        using var turn = await lookups.TurnAsync(_known.TryGetValue(keyId.Value, out _), cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         // One round trip: the key, its tenant's path and whether its tenant or an ancestor is suspended.
@@ -165,6 +174,8 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         {
             return (null, null);
         }
+
+        _known.Set(keyId.Value, true, new MemoryCacheEntryOptions { SlidingExpiration = KnownFor, Size = 1 });
 
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
         var credential = new Credential(new KeyId(key.Id), (KeyKind)key.Kind, new TenantId(key.TenantId),
@@ -302,7 +313,11 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         Interlocked.Increment(ref _epoch);
     }
 
-    public void Dispose() => _unknown.Dispose();
+    public void Dispose()
+    {
+        _unknown.Dispose();
+        _known.Dispose();
+    }
 
     private sealed record KeyRow(
         string Id, short Kind, string TenantId, string? ServiceAccountId, string? AppId, byte[] ProtectedSecret,

@@ -9,7 +9,10 @@ namespace Provisioning.Infrastructure.Credentials;
 /// A bound on the credentials read from the database at once (<see cref="CredentialLookupOptions.ConcurrentLookups"/>); the
 /// others wait their turn, oldest first, up to <see cref="DefaultQueueLimit"/> of them and <see cref="MaxWait"/> each, and
 /// past either are refused with <see cref="CredentialLookupsBusyException"/> (503). A key the cache holds, or an id it knows
-/// no key has, takes no turn.
+/// no key has, takes no turn. Ids the instance has found to be keys lately have turns and a queue of their own (as many
+/// again): a cached key read again when its entry expires (every minute), or after the revocation listener reconnected,
+/// does not wait behind a flood of made-up ids — which cannot reach that lane, made-up ids being no key's, and a real
+/// key id reaches it once a minute at most (it is cached after its lookup).
 /// <para>Why: made-up key ids from many addresses (each under its share of the failed-attempt guard) each cost a lookup, and
 /// unbounded they took the whole connection pool — requests with cached keys then waited for a connection (a probe: 1,500
 /// made-up ids a second, right secrets 0.9 s). Bounded, they wait here instead, and the pool and the database's processors
@@ -28,6 +31,7 @@ internal sealed class CredentialLookups : IDisposable
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(15);
 
     private readonly ConcurrencyLimiter _turns;
+    private readonly ConcurrencyLimiter _knownTurns;
     private readonly int _concurrent;
     private readonly int _queueLimit;
     private readonly ILogger _logger;
@@ -46,25 +50,22 @@ internal sealed class CredentialLookups : IDisposable
         _logger = logger;
         _clock = clock;
         _refusals = new OncePerMinute(clock);
-        _turns = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = concurrent,
-            QueueLimit = queueLimit,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        _turns = Turns(concurrent, queueLimit);
+        _knownTurns = Turns(concurrent, queueLimit);
     }
 
-    /// <summary>Lookups waiting for a turn now (for tests).</summary>
+    /// <summary>Lookups of ids not known to be keys waiting for a turn now (for tests).</summary>
     internal long Waiting => _turns.GetStatistics()?.CurrentQueuedCount ?? 0;
 
     /// <summary>
     /// A turn to read from the database, to dispose when the read is done. Throws <see cref="CredentialLookupsBusyException"/>
     /// when the queue is full or the wait passed <see cref="MaxWait"/>; <see cref="OperationCanceledException"/> when the
-    /// caller gave up (its place in the queue is given back).
+    /// caller gave up (its place in the queue is given back). <paramref name="known"/>: the id was found to be a key lately.
     /// </summary>
-    public async ValueTask<IDisposable> TurnAsync(CancellationToken cancellationToken)
+    public async ValueTask<IDisposable> TurnAsync(bool known, CancellationToken cancellationToken)
     {
-        var turn = _turns.AttemptAcquire(1);
+        var turns = known ? _knownTurns : _turns;
+        var turn = turns.AttemptAcquire(1);
         if (turn.IsAcquired)
         {
             return turn;
@@ -76,7 +77,7 @@ internal sealed class CredentialLookups : IDisposable
         {
             try
             {
-                turn = await _turns.AcquireAsync(1, either.Token);
+                turn = await turns.AcquireAsync(1, either.Token);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -114,5 +115,16 @@ internal sealed class CredentialLookups : IDisposable
         return refusal;
     }
 
-    public void Dispose() => _turns.Dispose();
+    public void Dispose()
+    {
+        _turns.Dispose();
+        _knownTurns.Dispose();
+    }
+
+    private static ConcurrencyLimiter Turns(int concurrent, int queueLimit) => new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = concurrent,
+        QueueLimit = queueLimit,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
 }

@@ -22,6 +22,7 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
         // Each address under its failed-attempt budget, each made-up id a lookup: unbounded, they took the whole connection
         // pool, and requests whose keys were cached waited for a connection (a probe: 1,500 a second, right secrets 0.9 s).
         var tenant = await service.NewTenantAsync();
+        var renewing = await service.NewTenantAsync();
         var logs = new CollectingLoggerProvider();
         await using var factory = new ConfiguredServiceFactory(service.ConnectionString,
             new() { [CredentialLookupOptions.ConcurrentLookupsSetting] = "2" },
@@ -38,6 +39,9 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
         await cached.GetJsonAsync("/v2/apps");
         var store = factory.Services.GetRequiredService<CachedCredentialStore>();
         Assert.True(store.IsCached(new Domain.Credentials.KeyId(tenant.KeyId)));
+        using var renewingClient = factory.CreateClient();
+        renewingClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(renewing.KeyId, renewing.Secret);
+        await renewingClient.GetJsonAsync("/v2/apps"); // found once: a known key id from now on
         var lookups = factory.Services.GetRequiredService<CredentialLookups>();
 
         // Every lookup now waits in the database until the test lets it go on.
@@ -60,16 +64,40 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
         var body = System.Text.Json.Nodes.JsonNode.Parse(refused.Response.Body)!;
         Http.AssertV2Error(body, "service_unavailable");
 
+        // A key read again when its entry expires (every minute; here evicted) takes a turn of the ids known to be keys: it
+        // waits in the database beside the two, not refused behind the made-up ones (it was 503 here: 5 s of 503s a minute
+        // for a busy key during a flood, a probe).
+        store.Evict(new Domain.Credentials.KeyId(renewing.KeyId));
+        var renewed = renewingClient.GetAsync("/v2/apps");
+        for (var i = 0; i < 400 && !renewed.IsCompleted && await Sql.CountAsync(service.ConnectionString, LookupsWaiting) < 3; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.False(renewed.IsCompleted);
+        Assert.Equal(3, await Sql.CountAsync(service.ConnectionString, LookupsWaiting));
+
         // A key the cache holds takes no turn: served while the lookups wait (the cache trusted, as on a healthy instance).
         await CachedCredentials.UntilTrustedAsync(factory);
         await cached.GetJsonAsync("/v2/apps");
 
         await held.ReleaseAsync();
         Assert.All(await Task.WhenAll(madeUp), status => Assert.Equal(StatusCodes.Status401Unauthorized, status));
+        using (var answer = await renewed)
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
 
         // Said once (at most once a minute, with a count), not an Error line per refused request.
         Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("Credential lookups at their limit (2 at once, 3 waiting at most, 15 s each): 1 request(s) answered 503 since", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, System.Net.Http.Headers.AuthenticationHeaderValue credentials, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps") { Headers = { Authorization = credentials } };
+        using var response = await client.SendAsync(request, cancellationToken);
+        return response.StatusCode;
     }
 
     private static string MadeUpKeyId() => "act_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..24];
@@ -84,4 +112,42 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
 
     private static async Task<int> StatusFromAsync(ConfiguredServiceFactory factory, string address, string keyId) =>
         (await factory.Server.SendAsync(c => MadeUpRequest(c, address, keyId))).Response.StatusCode;
+
+    [Fact]
+    public async Task AClientThatHangsUpWhileItsKeyIsLookedUp_LogsNothing_WithBasicOrAJwt()
+    {
+        // JwtBearer logged the cancellation of a JWT's key lookup at Error, with its stack trace, per request (a probe: 2,820
+        // lines in 10 s of clients hanging up); the Basic path logged none.
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { [CredentialLookupOptions.ConcurrentLookupsSetting] = "1" },
+            services: s => s.AddSingleton<ILoggerProvider>(logs));
+        var tenant = await service.NewTenantAsync();
+        using var client = factory.CreateClient();
+        var lookups = factory.Services.GetRequiredService<CredentialLookups>();
+
+        // One turn: the first lookup waits in the database, the second for the turn; both clients then hang up.
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId);
+        await held.ExecuteAsync("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+        using var leaving = new CancellationTokenSource();
+        var basic = SendAsync(client, ServiceFixture.BasicHeader(MadeUpKeyId(), "not-the-secret-" + new string('x', 30)), leaving.Token);
+        var jwt = SendAsync(client, new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Jwt.ForKey(MadeUpKeyId(), new string('s', 40))), leaving.Token);
+        for (var i = 0; i < 400 && (lookups.Waiting < 1 || await Sql.CountAsync(service.ConnectionString, LookupsWaiting) < 1); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.Equal((1, 1), (lookups.Waiting, await Sql.CountAsync(service.ConnectionString, LookupsWaiting)));
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => basic);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => jwt);
+        for (var i = 0; i < 400 && (lookups.Waiting > 0 || await Sql.CountAsync(service.ConnectionString, LookupsWaiting) > 0); i++)
+        {
+            await Task.Delay(25); // the server's side sees the hang-ups: the waiting one leaves the queue, the other's statement is cancelled
+        }
+
+        await held.ReleaseAsync();
+        // The turn was given back: a lookup now goes through (401 for an id no key has).
+        Assert.Equal(StatusCodes.Status401Unauthorized, await StatusFromAsync(factory, "192.0.2.7", MadeUpKeyId()));
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+    }
 }

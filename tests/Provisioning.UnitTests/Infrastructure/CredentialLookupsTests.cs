@@ -13,21 +13,25 @@ public sealed class CredentialLookupsTests
         var logger = new RecordingLogger<CredentialLookups>();
         // No queue: a waiting lookup's deadline runs on this clock too, and the minute below would pass it.
         using var lookups = new CredentialLookups(concurrent: 1, queueLimit: 0, logger, clock);
-        using var held = await lookups.TurnAsync(CancellationToken.None);
+        using var held = await lookups.TurnAsync(known: false, CancellationToken.None);
 
-        var refused = await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(CancellationToken.None).AsTask());
+        var refused = await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         Assert.Equal((503, "service_unavailable"), (refused.Status, refused.Code));
         Assert.True(FaultLog.IsLogged(refused)); // said here, not again per request by the error handler
-        await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         Assert.StartsWith(
             "Warning Credential lookups at their limit (1 at once, 0 waiting at most, 15 s each): 1 request(s) answered 503 since 2026-12-03 18:00:00Z.",
             Assert.Single(logger.Lines), StringComparison.Ordinal);
 
         // A minute later, the next refusal says how many there were since the last line (the one above, and itself).
         clock.Advance(TimeSpan.FromMinutes(1));
-        await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         Assert.Equal(2, logger.Lines.Count);
         Assert.Contains(": 2 request(s) answered 503 since 2026-12-03 18:00:00Z.", logger.Lines[1], StringComparison.Ordinal);
+
+        // An id found to be a key before has turns of its own: not held up by the made-up ones.
+        using var known = await lookups.TurnAsync(known: true, CancellationToken.None);
+        await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: true, CancellationToken.None).AsTask());
     }
 
     [Fact]
@@ -38,11 +42,11 @@ public sealed class CredentialLookupsTests
         var clock = new FakeTimeProvider();
         var logger = new RecordingLogger<CredentialLookups>();
         using var lookups = new CredentialLookups(concurrent: 1, queueLimit: 10, logger, clock);
-        var held = await lookups.TurnAsync(CancellationToken.None);
+        var held = await lookups.TurnAsync(known: false, CancellationToken.None);
 
-        var waiting = lookups.TurnAsync(CancellationToken.None).AsTask();
+        var waiting = lookups.TurnAsync(known: false, CancellationToken.None).AsTask();
         clock.Advance(TimeSpan.FromSeconds(1));
-        var next = lookups.TurnAsync(CancellationToken.None).AsTask();
+        var next = lookups.TurnAsync(known: false, CancellationToken.None).AsTask();
         clock.Advance(CredentialLookups.MaxWait - TimeSpan.FromSeconds(2));
         Assert.False(waiting.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -55,7 +59,7 @@ public sealed class CredentialLookupsTests
 
         // A client that hangs up while waiting: its place is given back, no 503 and nothing logged.
         using var leaving = new CancellationTokenSource();
-        var left = lookups.TurnAsync(leaving.Token).AsTask();
+        var left = lookups.TurnAsync(known: false, leaving.Token).AsTask();
         Assert.Equal(1, lookups.Waiting);
         await leaving.CancelAsync();
         var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => left);
