@@ -12,12 +12,14 @@ public sealed class OncePerMinute
     private readonly TimeProvider _clock;
     private long _saidAt;
     private long _since;
-    private DateTimeOffset _previous;
+
+    /// <summary>The previous line's time, UTC ticks (a long, so that it is read and written whole).</summary>
+    private long _previous;
 
     public OncePerMinute(TimeProvider clock)
     {
         _clock = clock;
-        _previous = clock.GetUtcNow();
+        _previous = clock.GetUtcNow().UtcTicks;
         _saidAt = clock.GetTimestamp() - (long)(Every.TotalSeconds * clock.TimestampFrequency) - 1; // the first is due at once
     }
 
@@ -37,8 +39,7 @@ public sealed class OncePerMinute
 
         // Only the one caller that moved _saidAt gets here until a minute has passed again.
         count = Interlocked.Exchange(ref _since, 0);
-        since = _previous;
-        _previous = _clock.GetUtcNow();
+        since = new DateTimeOffset(Interlocked.Exchange(ref _previous, _clock.GetUtcNow().UtcTicks), TimeSpan.Zero);
         return true;
     }
 }

@@ -110,8 +110,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             }
         }
 
-        var generation = Interlocked.Read(ref _generation);
-        var (credential, tenantPath) = await ReadAsync(keyId, cancellationToken);
+        var (credential, tenantPath, generation) = await ReadAsync(keyId, cancellationToken);
         if (credential is null)
         {
             if (IsListening && Interlocked.Read(ref _generation) == generation && !MayStillBeMade(keyId))
@@ -155,10 +154,14 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     public async ValueTask<Credential?> FindInDatabaseAsync(KeyId keyId, CancellationToken cancellationToken) =>
         (await ReadAsync(keyId, cancellationToken)).Credential;
 
-    /// <summary>The key as the database has it, in a turn of <see cref="CredentialLookups"/> (which may refuse it: 503).</summary>
-    private async Task<(Credential? Credential, string[]? TenantPath)> ReadAsync(KeyId keyId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The key as the database has it, in a turn of <see cref="CredentialLookups"/> (which may refuse it: 503), with the
+    /// eviction generation read once the turn is had (a revocation while it waited for one is no reason not to cache it).
+    /// </summary>
+    private async Task<(Credential? Credential, string[]? TenantPath, long Generation)> ReadAsync(KeyId keyId, CancellationToken cancellationToken)
     {
         using var turn = await lookups.TurnAsync(_known.TryGetValue(keyId.Value, out _), cancellationToken);
+        var generation = Interlocked.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         // One round trip: the key, its tenant's path and whether its tenant or an ancestor is suspended.
@@ -172,7 +175,10 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             .SingleOrDefaultAsync(cancellationToken);
         if (key is null)
         {
-            return (null, null);
+            // No longer a key (deleted): its lookups go back among the made-up ids'. Kept, a deleted key's id (its owner
+            // knows it) sent again and again from many addresses would have filled the known ids' queue (a review).
+            _known.Remove(keyId.Value);
+            return (null, null, generation);
         }
 
         _known.Set(keyId.Value, true, new MemoryCacheEntryOptions { SlidingExpiration = KnownFor, Size = 1 });
@@ -182,7 +188,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             key.ServiceAccountId is null ? null : new ServiceAccountId(key.ServiceAccountId),
             key.AppId is null ? null : new AppId(key.AppId),
             protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended, key.IsTenantToken);
-        return (credential, key.TenantPath);
+        return (credential, key.TenantPath, generation);
     }
 
     /// <summary>Caches a credential, listed under every tenant on its path first, so that an eviction by tenant that starts later finds it.</summary>
@@ -287,6 +293,9 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             }
         }
     }
+
+    /// <summary>Whether a lookup found this id to be a key in the last hour, and none has found it gone since (for tests).</summary>
+    internal bool IsKnown(KeyId keyId) => _known.TryGetValue(keyId.Value, out _);
 
     /// <summary>Whether this key is cached now (for tests).</summary>
     internal bool IsCached(KeyId keyId) => cache.TryGetValue(CacheKey(keyId), out _);

@@ -7,12 +7,17 @@ public sealed class CredentialLookupOptions
 
     public const string ConcurrentLookupsSetting = Section + ":" + nameof(ConcurrentLookups);
 
-    /// <summary>The most <see cref="ConcurrentLookups"/> may be: a pool's worth (Npgsql's default Max Pool Size).</summary>
-    public const int MaxConcurrentLookups = 100;
+    /// <summary>
+    /// The most <see cref="ConcurrentLookups"/> may be: its two kinds of turns then hold Npgsql's default pool (100) whole.
+    /// </summary>
+    public const int MaxConcurrentLookups = 50;
+
+    /// <summary>The most the default is: a third of the default pool for the two kinds of turns together.</summary>
+    public const int MaxDefault = 16;
 
     /// <summary>
-    /// How many credentials one instance reads from the database at once (<see cref="CredentialLookups"/>); default twice the
-    /// processors the service sees, at least 4 and at most <see cref="MaxConcurrentLookups"/>.
+    /// How many credentials one instance reads from the database at once for each of <see cref="CredentialLookups"/>' two
+    /// kinds of turns; default twice the processors the service sees, at least 4 and at most <see cref="MaxDefault"/>.
     /// </summary>
-    public int ConcurrentLookups { get; set; } = Math.Clamp(2 * Environment.ProcessorCount, 4, MaxConcurrentLookups);
+    public int ConcurrentLookups { get; set; } = Math.Clamp(2 * Environment.ProcessorCount, 4, MaxDefault);
 }

@@ -11,8 +11,9 @@ namespace Provisioning.Infrastructure.Credentials;
 /// past either are refused with <see cref="CredentialLookupsBusyException"/> (503). A key the cache holds, or an id it knows
 /// no key has, takes no turn. Ids the instance has found to be keys lately have turns and a queue of their own (as many
 /// again): a cached key read again when its entry expires (every minute), or after the revocation listener reconnected,
-/// does not wait behind a flood of made-up ids — which cannot reach that lane, made-up ids being no key's, and a real
-/// key id reaches it once a minute at most (it is cached after its lookup).
+/// does not wait behind a flood of made-up ids — which cannot reach that lane, made-up ids being no key's (a deleted key's
+/// id leaves it at its next lookup), and a real key id reaches it about once a minute while the cache is trusted (it is
+/// cached after its lookup).
 /// <para>Why: made-up key ids from many addresses (each under its share of the failed-attempt guard) each cost a lookup, and
 /// unbounded they took the whole connection pool — requests with cached keys then waited for a connection (a probe: 1,500
 /// made-up ids a second, right secrets 0.9 s). Bounded, they wait here instead, and the pool and the database's processors
