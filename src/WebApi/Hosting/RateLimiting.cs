@@ -67,7 +67,7 @@ public static class RateLimiting
     /// secrets, which is refused from there, right secret included, even if it authenticated there before: exempted and
     /// checked (tried on 2026-12-03), a wrong secret met the address's share of the limiter (429) and the right one its
     /// key's (200), an oracle a probe drove at 13,000 guesses a second. A request without credentials guessed nothing and
-    /// counts nothing. (A provisioning key refused inside a request its caller's own key authenticated is no failed attempt
+    /// counts nothing; one whose key could not be looked up for want of a turn (503) counts against the address only. (A provisioning key refused inside a request its caller's own key authenticated is no failed attempt
     /// of that key: the limiter above holds the caller to its key's share.)
     /// </summary>
     public static async Task GuardFailedAttempts(HttpContext context, RequestDelegate next)
@@ -92,7 +92,19 @@ public static class RateLimiting
         }
 
         // Not reached when the request throws (the database away while a key is looked up): an outage is no failed attempt.
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        catch (Infrastructure.Credentials.CredentialLookupsBusyException) when (context.User.FindFirst(CredentialClaims.KeyId) is null)
+        {
+            // Its key not looked up for want of a turn (503): no secret was checked, so no guess of the key id's, but a
+            // lookup this address asked for, counted against the address alone — else one address kept the lookups' queue
+            // full past its budget (a probe: 34,954 such 503s against its 1,200 failures a minute).
+            failures.CountAddress(address);
+            throw;
+        }
+
         if (context.User.FindFirst(CredentialClaims.KeyId)?.Value is { } authenticated)
         {
             failures.Proven(address, authenticated);
@@ -219,6 +231,8 @@ public static class RateLimiting
                     "address (docs/errors.md, 429)", refused, since, permits);
             }
         }
+
+        public void CountAddress(string address) => _byAddress.AttemptAcquire(address).Dispose();
 
         public void Count(string address, string keyId)
         {

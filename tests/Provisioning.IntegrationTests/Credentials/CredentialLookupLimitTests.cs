@@ -114,6 +114,34 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
         (await factory.Server.SendAsync(c => MadeUpRequest(c, address, keyId))).Response.StatusCode;
 
     [Fact]
+    public async Task LookupsRefusedForWantOfATurn_CountAgainstTheAddress_SoOneAddressCannotKeepTheQueueFull()
+    {
+        // No secret is checked on such a 503, so it was no failed attempt: one address with 1,500 connections kept the queue
+        // full until 1,200 of its lookups had completed (34,954 503s; a probe).
+        var tenant = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" },
+            services: s => s.AddSingleton(sp => new CredentialLookups(1, 0, sp.GetRequiredService<ILogger<CredentialLookups>>(), TimeProvider.System)));
+        await using var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId);
+        await held.ExecuteAsync("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+        var holding = StatusFromAsync(factory, "192.0.2.50", MadeUpKeyId()); // takes the one turn, waits in the database
+        for (var i = 0; i < 400 && await Sql.CountAsync(service.ConnectionString, LookupsWaiting) < 1; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        // From another address: three 503s (no queue), each counted against it; then its budget of 3 is spent: 429.
+        var statuses = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add(await StatusFromAsync(factory, "192.0.2.51", MadeUpKeyId()));
+        }
+
+        Assert.Equal([503, 503, 503, 429], statuses);
+        await held.ReleaseAsync();
+        Assert.Equal(StatusCodes.Status401Unauthorized, await holding);
+    }
+
+    [Fact]
     public async Task ADeletedKeysId_LeavesTheKnownKeysTurns_AtItsNextLookup()
     {
         // Kept there, a deleted key's id (its owner knows it) sent again and again from many addresses would have filled the
