@@ -67,8 +67,9 @@ public static class RateLimiting
     /// secrets, which is refused from there, right secret included, even if it authenticated there before: exempted and
     /// checked (tried on 2026-12-03), a wrong secret met the address's share of the limiter (429) and the right one its
     /// key's (200), an oracle a probe drove at 13,000 guesses a second. A request without credentials guessed nothing and
-    /// counts nothing; one whose key could not be looked up for want of a turn (503) counts against the address only. (A provisioning key refused inside a request its caller's own key authenticated is no failed attempt
-    /// of that key: the limiter above holds the caller to its key's share.)
+    /// counts nothing; one whose key could not be looked up for want of a turn (503) counts against the address only. (A
+    /// provisioning key refused inside a request its caller's own key authenticated is no failed attempt of that key: the
+    /// limiter above holds the caller to its key's share.)
     /// </summary>
     public static async Task GuardFailedAttempts(HttpContext context, RequestDelegate next)
     {
@@ -232,11 +233,13 @@ public static class RateLimiting
             }
         }
 
+        /// <summary>A failed attempt of the address alone (no key id's secret was checked).</summary>
         public void CountAddress(string address) => _byAddress.AttemptAcquire(address).Dispose();
 
+        /// <summary>A failed attempt of the address, and of the key id from it.</summary>
         public void Count(string address, string keyId)
         {
-            _byAddress.AttemptAcquire(address).Dispose();
+            CountAddress(address);
             _byKey.AttemptAcquire(Pair(address, keyId)).Dispose();
         }
 
