@@ -14,7 +14,10 @@ namespace Provisioning.Infrastructure.Credentials;
 /// <see cref="CredentialRevocationListener"/> when, and only if, the transaction commits;</item>
 /// <item>appends the same entries to the transaction-local setting <see cref="RevokedSetting"/>, which this instance's
 /// <see cref="UnitOfWork"/> reads just before committing, so that its own cache drops the keys the moment the commit
-/// returns (its listener's copy of the notice may arrive a little later).</item>
+/// returns (its listener's copy of the notice may arrive a little later). The note is bounded: past 8,000 characters
+/// (hundreds of keys in one transaction) it is <see cref="Everything"/>, and this instance drops its whole cache (SQL
+/// function <c>note_revoked</c>, migration <c>BoundedRevocationNote</c>: a list rewritten for every row made a deletion
+/// of n keys cost n²).</item>
 /// </list>
 /// No handler has to remember anything. Both copies are applied by <see cref="CachedCredentialStore.Revoke"/>.
 /// </summary>
@@ -32,7 +35,8 @@ public static class Revocation
     /// <summary>
     /// "Every cached credential may have changed". The tenants' trigger sends it beside its tenant entry for instances of
     /// builds before <c>TenantScopedRevocation</c> (a rolling upgrade), which know no tenant entries and drop their whole
-    /// cache on it; an instance that reads the tenant entry ignores it. Alone, it still means everything.
+    /// cache on it; an instance that reads the tenant entry ignores it. Alone, it still means everything: so the transaction
+    /// setting says past its bound (<c>note_revoked</c>).
     /// </summary>
     public const string Everything = "*";
 

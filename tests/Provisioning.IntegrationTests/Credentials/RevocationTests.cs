@@ -215,6 +215,88 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task KeysRevokedByTheThousandInOneTransaction_AreNotedInBoundedSpace_AsEverything()
+    {
+        // The triggers note each revoked key in a transaction-local setting that the deleting instance reads before its
+        // commit. Rewriting the whole, growing list for every row made a deletion of n keys cost n² (a probe: deleting a
+        // tenant of 20,000 keys passed the 30 s command timeout, 503, on every retry). Past a bound the note says
+        // "everything": that instance drops its whole cache; the notices to the instances stay one per key.
+        var tenant = await service.NewTenantAsync();
+        await AddAccountKeysAsync(tenant, 3_000);
+        await using var connection = new Npgsql.NpgsqlConnection(service.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var delete = new Npgsql.NpgsqlCommand("DELETE FROM api_keys WHERE tenant_id = $1", connection, transaction))
+        {
+            delete.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant.TenantId });
+            Assert.Equal(3_001, await delete.ExecuteNonQueryAsync());
+        }
+
+        await using var read = new Npgsql.NpgsqlCommand($"SELECT current_setting('{Revocation.RevokedSetting}')", connection, transaction);
+        Assert.Equal(Revocation.Everything, (string?)await read.ExecuteScalarAsync());
+        await transaction.RollbackAsync();
+
+        // And a few keys are still noted one by one (the instance drops only those).
+        await using var few = await connection.BeginTransactionAsync();
+        await using (var delete = new Npgsql.NpgsqlCommand("DELETE FROM api_keys WHERE id = $1", connection, few))
+        {
+            delete.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant.KeyId });
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+        }
+
+        await using var readFew = new Npgsql.NpgsqlCommand($"SELECT current_setting('{Revocation.RevokedSetting}')", connection, few);
+        Assert.Equal($",{tenant.KeyId}", (string?)await readFew.ExecuteScalarAsync());
+        await few.RollbackAsync();
+        await Sql.ExecuteAsync(service.ConnectionString, $"DELETE FROM api_keys WHERE tenant_id = '{tenant.TenantId}' AND id <> '{tenant.KeyId}'");
+    }
+
+    [Fact]
+    public async Task DeletingATenantOfThousandsOfKeys_LocksThemOutOnEveryInstance_AndNoOtherTenantsKeys()
+    {
+        // The deleting instance learns "everything" (above) and empties its cache; the other hears one notice per key.
+        await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
+        using var viaOther = other.CreateClient();
+        await CachedCredentials.UntilTrustedAsync(other);
+        using var viaThis = service.Factory.CreateClient();
+        var doomed = await service.NewTenantAsync(name: "Thousands of keys");
+        var made = (await doomed.Client().PostJsonAsync("/v2/keys", new { displayName = "made through the API" }, HttpStatusCode.Created))["key"]!;
+        var bystander = await service.NewTenantAsync(name: "Bystander");
+        var gone = new[] { ServiceFixture.BasicHeader(doomed.KeyId, doomed.Secret), ServiceFixture.BasicHeader((string)made["id"]!, (string)made["secret"]!) };
+        var kept = ServiceFixture.BasicHeader(bystander.KeyId, bystander.Secret);
+        await AddAccountKeysAsync(doomed, 3_000);
+        foreach (var client in new[] { viaThis, viaOther })
+        {
+            foreach (var credentials in gone.Append(kept))
+            {
+                Assert.Equal(HttpStatusCode.OK, await StatusOnAsync(client, credentials)); // now cached there
+            }
+        }
+
+        await service.Root().DeleteJsonAsync($"/v2/tenants/{doomed.TenantId}");
+
+        foreach (var client in new[] { viaThis, viaOther })
+        {
+            foreach (var credentials in gone)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, await StatusOnAsync(client, credentials));
+            }
+
+            Assert.Equal(HttpStatusCode.OK, await StatusOnAsync(client, kept));
+        }
+
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM api_keys WHERE tenant_id = $1", doomed.TenantId));
+    }
+
+    /// <summary>Adds <paramref name="count"/> account keys to the tenant, written as SQL (copies of its own key's sealed secret).</summary>
+    private Task AddAccountKeysAsync(TestTenant tenant, int count) =>
+        Sql.ExecuteAsync(service.ConnectionString, $"""
+            INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at)
+            SELECT 'act_' || substr(md5(random()::text || g), 1, 24), 1, k.tenant_id, 'bulk ' || g, k.protected_secret, false, now()
+            FROM generate_series(1, {count}) AS g, api_keys k
+            WHERE k.id = '{tenant.KeyId}'
+            """);
+
+    [Fact]
     public async Task ARevocationMadeWhileThisInstancesListenerIsCut_StillHoldsOnTheOtherInstance()
     {
         // The confirmations are heard on the revoking request's own connection: an instance whose listener is reconnecting
