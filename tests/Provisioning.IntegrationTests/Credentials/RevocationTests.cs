@@ -223,30 +223,10 @@ public sealed class RevocationTests(ServiceFixture service)
         // "everything": that instance drops its whole cache; the notices to the instances stay one per key.
         var tenant = await service.NewTenantAsync();
         await AddAccountKeysAsync(tenant, 3_000);
-        await using var connection = new Npgsql.NpgsqlConnection(service.ConnectionString);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var delete = new Npgsql.NpgsqlCommand("DELETE FROM api_keys WHERE tenant_id = $1", connection, transaction))
-        {
-            delete.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant.TenantId });
-            Assert.Equal(3_001, await delete.ExecuteNonQueryAsync());
-        }
-
-        await using var read = new Npgsql.NpgsqlCommand($"SELECT current_setting('{Revocation.RevokedSetting}')", connection, transaction);
-        Assert.Equal(Revocation.Everything, (string?)await read.ExecuteScalarAsync());
-        await transaction.RollbackAsync();
+        Assert.Equal(Revocation.Everything, await NoteAfterAsync("DELETE FROM api_keys WHERE tenant_id = $1", tenant.TenantId, 3_001));
 
         // And a few keys are still noted one by one (the instance drops only those).
-        await using var few = await connection.BeginTransactionAsync();
-        await using (var delete = new Npgsql.NpgsqlCommand("DELETE FROM api_keys WHERE id = $1", connection, few))
-        {
-            delete.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant.KeyId });
-            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
-        }
-
-        await using var readFew = new Npgsql.NpgsqlCommand($"SELECT current_setting('{Revocation.RevokedSetting}')", connection, few);
-        Assert.Equal($",{tenant.KeyId}", (string?)await readFew.ExecuteScalarAsync());
-        await few.RollbackAsync();
+        Assert.Equal($",{tenant.KeyId}", await NoteAfterAsync("DELETE FROM api_keys WHERE id = $1", tenant.KeyId, 1));
         await Sql.ExecuteAsync(service.ConnectionString, $"DELETE FROM api_keys WHERE tenant_id = '{tenant.TenantId}' AND id <> '{tenant.KeyId}'");
     }
 
@@ -285,6 +265,27 @@ public sealed class RevocationTests(ServiceFixture service)
         }
 
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM api_keys WHERE tenant_id = $1", doomed.TenantId));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="delete"/> (one parameter) in a transaction, checks it deleted <paramref name="rows"/> rows,
+    /// returns the revocation note the triggers left in the transaction's setting, and rolls back.
+    /// </summary>
+    private async Task<string?> NoteAfterAsync(string delete, string parameter, int rows)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(service.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var command = new Npgsql.NpgsqlCommand(delete, connection, transaction))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = parameter });
+            Assert.Equal(rows, await command.ExecuteNonQueryAsync());
+        }
+
+        await using var read = new Npgsql.NpgsqlCommand($"SELECT current_setting('{Revocation.RevokedSetting}')", connection, transaction);
+        var note = (string?)await read.ExecuteScalarAsync();
+        await transaction.RollbackAsync();
+        return note;
     }
 
     /// <summary>Adds <paramref name="count"/> account keys to the tenant, written as SQL (copies of its own key's sealed secret).</summary>
