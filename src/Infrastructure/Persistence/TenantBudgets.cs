@@ -32,7 +32,15 @@ namespace Provisioning.Infrastructure.Persistence;
 internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
 {
     /// <summary>Advisory lock key: shared by creates and deletes, exclusive while a budget is (re)counted.</summary>
-    private const long BudgetLock = 0x5052_4F56_4255_4447; // "PROVBUDG"
+    internal const long BudgetLock = 0x5052_4F56_4255_4447; // "PROVBUDG"
+
+    /// <summary>
+    /// How long a suspension or budget change waits for the lock held shared by the creates and deletions in flight. While
+    /// it waits, PostgreSQL queues every new create behind it, in every tenant: a tenant deletion that runs for seconds (a
+    /// large customer's) made one suspension stall every create for as long as 30 s (a probe). A create holds the lock for
+    /// its transaction's milliseconds; past this wait the change is answered 503 (55P03, "retry"), and creates go on.
+    /// </summary>
+    internal const string HoldCreatesWait = "2s";
 
     /// <summary>What <c>budget_reserve</c> raises when the create would pass a budget; the message says which (<see cref="Refusal"/>).</summary>
     public const string BudgetPassedState = "PX402";
@@ -75,8 +83,12 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
           AND (t.max_apps IS NOT NULL OR t.max_tenants IS NOT NULL);
         """, tenant, cancellationToken);
 
-    public Task HoldCreatesAsync(CancellationToken cancellationToken) =>
-        ExecuteAsync("SELECT pg_advisory_xact_lock(@lock);", default, cancellationToken);
+    public Task HoldCreatesAsync(CancellationToken cancellationToken) => ExecuteAsync(
+        $"""
+        SET LOCAL lock_timeout = '{HoldCreatesWait}';
+        SELECT pg_advisory_xact_lock(@lock);
+        SET LOCAL lock_timeout TO DEFAULT;
+        """, default, cancellationToken);
 
     public Task RecountAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """

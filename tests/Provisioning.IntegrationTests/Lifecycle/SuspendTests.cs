@@ -149,6 +149,32 @@ public sealed class SuspendTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ASuspensionWaitingBehindALongDeletion_GivesUpSoon_SoCreatesElsewhereGoOn()
+    {
+        // Creates and deletions hold the budgets' lock shared, a suspension takes it whole, and PostgreSQL queues every new
+        // create behind a waiting suspension. A tenant deletion that runs for seconds made one suspension stall every
+        // create in every tenant until the deletion ended or the suspension timed out (30 s; a probe). The suspension now
+        // waits a bounded time, then answers 503: here, on an instance whose statements never time out by themselves.
+        await using var patient = new ConfiguredServiceFactory(service.ConnectionString + ";Command Timeout=0", ServiceFixture.RootKeySettings(rateLimited: false));
+        using var root = await patient.CreateRootClientAsync();
+        var suspended = await root.ProvisionAsync(name: "To suspend");
+        var elsewhere = await service.NewTenantAsync(name: "Creates elsewhere");
+        await using var deletion = await HeldRow.LockAsync(service.ConnectionString, "tenants", elsewhere.TenantId);
+        await deletion.ExecuteAsync($"SELECT pg_advisory_xact_lock_shared({Infrastructure.Persistence.TenantBudgets.BudgetLock})");
+
+        var suspending = root.PatchJsonAsync($"/v2/tenants/{suspended.Id}", new { status = "suspended" }, HttpStatusCode.ServiceUnavailable);
+        var answer = await suspending.WaitAsync(TimeSpan.FromSeconds(60)); // without the bound: as long as the deletion
+        Assert.Equal("service_unavailable", (string?)answer["errors"]![0]!["code"]);
+        Assert.Equal("active", (string?)(await root.GetJsonAsync($"/v2/tenants/{suspended.Id}"))["tenant"]!["status"]);
+
+        // The "deletion" still runs: creates go on, and once it is over the suspension goes through.
+        using var inOtherTenant = service.Client(await root.ProvisionAsync(name: "Another"));
+        await inOtherTenant.PostJsonAsync("/v2/apps", new { displayName = "while a deletion runs" }, HttpStatusCode.Created);
+        await deletion.ReleaseAsync();
+        await root.PatchJsonAsync($"/v2/tenants/{suspended.Id}", new { status = "suspended" });
+    }
+
+    [Fact]
     public async Task AnAncestorDeletesASuspendedTenant_AndItsCredentialsStayOut()
     {
         using var root = service.Root();

@@ -33,7 +33,8 @@ public interface ITenantBudgets
     /// Before a tenant's budgets are set or it is suspended, ahead of any row this request changes: waits for the app and
     /// tenant creates in flight and holds new ones off until the transaction ends (they then see the new budgets and
     /// status). (A create holds the budgets' shared lock while it waits for a tenant's row; a budget change that held the
-    /// row first and then asked for this lock deadlocked with it.)
+    /// row first and then asked for this lock deadlocked with it.) Waits a bounded time: past it, a database-unavailable
+    /// error (503), since every new create waits behind this one meanwhile (a long tenant deletion in flight).
     /// </summary>
     Task HoldCreatesAsync(CancellationToken cancellationToken);
 
