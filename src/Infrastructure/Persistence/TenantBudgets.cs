@@ -17,8 +17,10 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <item><c>tenant_app_counts</c>: each tenant's own apps, kept by a trigger on <c>apps</c> in slots: a create adds to a
 /// slot no other transaction holds (<c>SKIP LOCKED</c>, a new slot when all are held), so concurrent creates in one tenant
 /// never wait for each other; the count is the slots' sum.</item>
-/// <item>A budget being set takes an exclusive advisory lock that every create takes shared, so the recount cannot
-/// miss a create in flight.</item>
+/// <item>A budget being set, or a suspension, takes its tenant's advisory lock exclusively, and every create and deletion
+/// takes the locks of all tenants on its path shared (<c>budget_share_path</c>, migration <c>BudgetLockPerTenant</c>): the
+/// recount cannot miss a create in flight in the subtree, nor a create commit under a suspension, and work in other
+/// subtrees never waits for either.</item>
 /// <item>A create's reservation is one procedure, <c>budget_reserve</c>, sent before the create's INSERTs (see
 /// <see cref="Reserve"/>).</item>
 /// <item>Every statement here that changes counters on several rows of a path locks them first, root first
@@ -31,14 +33,19 @@ namespace Provisioning.Infrastructure.Persistence;
 /// </summary>
 internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
 {
-    /// <summary>Advisory lock key: shared by creates and deletes, exclusive while a budget is (re)counted.</summary>
+    /// <summary>
+    /// The budgets' advisory lock space: each tenant's key is <c>budget_lock_key(tenant, BudgetLock)</c>. The key itself
+    /// is still taken shared by every create and deletion, for instances before <c>BudgetLockPerTenant</c>, which take it
+    /// whole to change a budget.
+    /// </summary>
     internal const long BudgetLock = 0x5052_4F56_4255_4447; // "PROVBUDG"
 
     /// <summary>
-    /// How long a suspension or budget change waits for the lock held shared by the creates and deletions in flight. While
-    /// it waits, PostgreSQL queues every new create behind it, in every tenant: a tenant deletion that runs for seconds (a
-    /// large customer's) made one suspension stall every create for as long as 30 s (a probe). A create holds the lock for
-    /// its transaction's milliseconds; past this wait the change is answered 503 (55P03, "retry"), and creates go on.
+    /// How long a suspension or budget change waits for its tenant's lock, held shared by the creates and deletions in
+    /// flight in the subtree. While it waits, PostgreSQL queues every new create of that subtree behind it: a deletion in
+    /// the subtree that runs for seconds (a large customer's) would hold them off as long (a probe saw 27 s, when the lock
+    /// was one for all tenants). A create holds the lock for its transaction's milliseconds; past this wait the change is
+    /// answered 503 (55P03, "retry"), and creates go on.
     /// </summary>
     internal const string HoldCreatesWait = "2s";
 
@@ -52,7 +59,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
 
     public Task ReleaseAppAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
-        SELECT pg_advisory_xact_lock_shared(@lock);
+        SELECT budget_share_path(@tenant, @lock);
         SELECT 1 FROM tenants
         WHERE id IN (SELECT unnest(path) FROM tenants WHERE id = @tenant) AND max_apps IS NOT NULL
         ORDER BY cardinality(path) FOR NO KEY UPDATE;
@@ -64,7 +71,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
 
     public Task ReleaseSubtreeAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
-        SELECT pg_advisory_xact_lock_shared(@lock);
+        SELECT budget_share_path(@tenant, @lock);
         SELECT 1 FROM tenants
         WHERE id IN (SELECT unnest(path[1:cardinality(path) - 1]) FROM tenants WHERE id = @tenant)
           AND (max_apps IS NOT NULL OR max_tenants IS NOT NULL)
@@ -83,16 +90,16 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
           AND (t.max_apps IS NOT NULL OR t.max_tenants IS NOT NULL);
         """, tenant, cancellationToken);
 
-    public Task HoldCreatesAsync(CancellationToken cancellationToken) => ExecuteAsync(
+    public Task HoldCreatesAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         $"""
         SET LOCAL lock_timeout = '{HoldCreatesWait}';
-        SELECT pg_advisory_xact_lock(@lock);
+        SELECT pg_advisory_xact_lock(budget_lock_key(@tenant, @lock));
         SET LOCAL lock_timeout TO DEFAULT;
-        """, default, cancellationToken);
+        """, tenant, cancellationToken);
 
     public Task RecountAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """
-        SELECT pg_advisory_xact_lock(@lock);
+        SELECT pg_advisory_xact_lock(budget_lock_key(@tenant, @lock));
         UPDATE tenants t SET
             subtree_apps = CASE WHEN t.max_apps IS NULL THEN 0 ELSE (
                 SELECT coalesce(sum(c.apps), 0) FROM tenant_app_counts c

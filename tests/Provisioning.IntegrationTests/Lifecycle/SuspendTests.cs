@@ -148,29 +148,70 @@ public sealed class SuspendTests(ServiceFixture service)
         Assert.Equal(1, await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.Path.Contains(child.Id))));
     }
 
-    [Fact]
-    public async Task ASuspensionWaitingBehindALongDeletion_GivesUpSoon_SoCreatesElsewhereGoOn()
+    /// <summary>
+    /// A deletion of <paramref name="tenant"/> by <paramref name="ancestor"/>, held in flight: it has taken the budgets'
+    /// locks and waits for its app's row, which the returned hold keeps locked until released.
+    /// </summary>
+    private async Task<(HeldRow Hold, Task<JsonNode> Deleting)> DeletionInFlightAsync(HttpClient ancestor, ProvisionedTenant tenant)
     {
-        // Creates and deletions hold the budgets' lock shared, a suspension takes it whole, and PostgreSQL queues every new
-        // create behind a waiting suspension. A tenant deletion that runs for seconds made one suspension stall every
-        // create in every tenant until the deletion ended or the suspension timed out (30 s; a probe). The suspension now
-        // waits a bounded time, then answers 503: here, on an instance whose statements never time out by themselves.
+        using var asTenant = service.Client(tenant);
+        var app = await asTenant.CreateAppAsync("held by the deletion's test");
+        var hold = await HeldRow.LockAsync(service.ConnectionString, "apps", app);
+        var deleting = ancestor.DeleteJsonAsync($"/v2/tenants/{tenant.Id}");
+        await hold.UntilWaitingAsync(1);
+        return (hold, deleting);
+    }
+
+    [Fact]
+    public async Task ASuspensionOrBudgetChange_DoesNotWaitForADeletionInAnotherSubtree()
+    {
+        // The budgets' lock was one for all tenants: a suspension or budget change waited for every deletion in flight,
+        // anywhere (a large customer's runs for seconds), and held every create off meanwhile, then answered 503. Now it
+        // waits for its own subtree's. On an instance whose statements never time out by themselves.
+        await using var patient = new ConfiguredServiceFactory(service.ConnectionString + ";Command Timeout=0", ServiceFixture.RootKeySettings(rateLimited: false));
+        using var root = await patient.CreateRootClientAsync();
+        var changed = await root.ProvisionAsync(name: "Changed beside a deletion");
+        var (deletion, deleting) = await DeletionInFlightAsync(root, await root.ProvisionAsync(name: "Another customer, being deleted"));
+        await using (deletion)
+        {
+            var tenant = (await root.PatchJsonAsync($"/v2/tenants/{changed.Id}", new { status = "suspended", maxApps = 3 }))["tenant"]!;
+            Assert.Equal(("suspended", 3), ((string?)tenant["status"], (int?)tenant["maxApps"]));
+            await root.PatchJsonAsync($"/v2/tenants/{changed.Id}", new { status = "active" });
+            using var asChanged = service.Client(changed);
+            await asChanged.CreateAppAsync("while another customer is deleted");
+            Assert.False(deleting.IsCompleted);
+            await deletion.ReleaseAsync();
+        }
+
+        await deleting;
+    }
+
+    [Fact]
+    public async Task ASuspensionWaitingBehindALongDeletionInItsSubtree_GivesUpSoon_AndCreatesElsewhereGoOn()
+    {
+        // A suspension waits for the creates and deletions in flight in its subtree, and PostgreSQL queues the subtree's new
+        // creates behind it. Behind a deletion that runs for seconds it gives up after a bounded wait and answers 503,
+        // even on an instance whose statements never time out by themselves.
         await using var patient = new ConfiguredServiceFactory(service.ConnectionString + ";Command Timeout=0", ServiceFixture.RootKeySettings(rateLimited: false));
         using var root = await patient.CreateRootClientAsync();
         var suspended = await root.ProvisionAsync(name: "To suspend");
-        var elsewhere = await service.NewTenantAsync(name: "Creates elsewhere");
-        await using var deletion = await HeldRow.LockAsync(service.ConnectionString, "tenants", elsewhere.TenantId);
-        await deletion.ExecuteAsync($"SELECT pg_advisory_xact_lock_shared({Infrastructure.Persistence.TenantBudgets.BudgetLock})");
+        using var asSuspended = service.Client(suspended);
+        var (deletion, deleting) = await DeletionInFlightAsync(asSuspended, await asSuspended.ProvisionAsync(name: "Being deleted below"));
+        await using (deletion)
+        {
+            var answer = await root.PatchJsonAsync($"/v2/tenants/{suspended.Id}", new { status = "suspended" }, HttpStatusCode.ServiceUnavailable)
+                .WaitAsync(TimeSpan.FromSeconds(60)); // without the bound: as long as the deletion
+            Assert.Equal("service_unavailable", (string?)answer["errors"]![0]!["code"]);
+            Assert.Equal("active", (string?)(await root.GetJsonAsync($"/v2/tenants/{suspended.Id}"))["tenant"]!["status"]);
 
-        var suspending = root.PatchJsonAsync($"/v2/tenants/{suspended.Id}", new { status = "suspended" }, HttpStatusCode.ServiceUnavailable);
-        var answer = await suspending.WaitAsync(TimeSpan.FromSeconds(60)); // without the bound: as long as the deletion
-        Assert.Equal("service_unavailable", (string?)answer["errors"]![0]!["code"]);
-        Assert.Equal("active", (string?)(await root.GetJsonAsync($"/v2/tenants/{suspended.Id}"))["tenant"]!["status"]);
+            // The deletion still runs: creates go on, in the subtree too, and once it is over the suspension goes through.
+            using var inOtherTenant = service.Client(await root.ProvisionAsync(name: "Another"));
+            await inOtherTenant.PostJsonAsync("/v2/apps", new { displayName = "while a deletion runs" }, HttpStatusCode.Created);
+            await asSuspended.PostJsonAsync("/v2/apps", new { displayName = "while a deletion runs below" }, HttpStatusCode.Created);
+            await deletion.ReleaseAsync();
+        }
 
-        // The "deletion" still runs: creates go on, and once it is over the suspension goes through.
-        using var inOtherTenant = service.Client(await root.ProvisionAsync(name: "Another"));
-        await inOtherTenant.PostJsonAsync("/v2/apps", new { displayName = "while a deletion runs" }, HttpStatusCode.Created);
-        await deletion.ReleaseAsync();
+        await deleting;
         await root.PatchJsonAsync($"/v2/tenants/{suspended.Id}", new { status = "suspended" });
     }
 

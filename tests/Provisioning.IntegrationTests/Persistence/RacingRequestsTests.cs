@@ -226,6 +226,56 @@ public sealed class RacingRequestsTests(ServiceFixture service)
         Assert.Equal(created, (int)(await root.GetJsonAsync($"/v2/tenants/{child.Id}"))["tenant"]!["appCount"]!);
     }
 
+    [Theory]
+    [InlineData("app created")]
+    [InlineData("app deleted")]
+    [InlineData("tenant provisioned")]
+    public async Task ABudgetSetOnAnAncestor_WaitsForWhatIsInFlightBelowIt_AndStartsFromTheTruth(string inFlight)
+    {
+        // A budget starts from what its subtree holds, counted once the creates and deletions in flight there are over:
+        // they hold the budgets' lock of every tenant on their path, which the budget change takes whole for its tenant.
+        // Held here two levels below the budget, on a row it waits for after its reservation (or release).
+        using var root = service.Root();
+        var top = await root.ProvisionAsync(name: "Budgeted above work in flight");
+        using var asTop = service.Client(top);
+        var below = await asTop.ProvisionAsync(name: "Working below it");
+        using var asBelow = service.Client(below);
+        var doomed = inFlight == "app deleted" ? await asBelow.CreateAppAsync("deleted in flight") : null;
+        var provisioningKey = inFlight == "tenant provisioned" ? await asBelow.CreateProvisioningKeyAsync() : null;
+        await using var held = doomed is null
+            ? await HeldRow.LockAsync(service.ConnectionString, "tenants", below.Id) // the new row's foreign key waits for it
+            : await HeldRow.LockAsync(service.ConnectionString, "api_keys", (await asBelow.CreateAppKeyAsync(doomed)).Id); // the delete cascades to it
+        var working = inFlight switch
+        {
+            "app created" => asBelow.PostAsync("/v2/apps", Http.Json(new { displayName = "created in flight" })),
+            "app deleted" => asBelow.DeleteAsync($"/v2/apps/{doomed}"),
+            _ => asBelow.PostAsync("/v2/tenants", Http.Json(new { name = "provisioned in flight", key = provisioningKey })),
+        };
+        await held.UntilWaitingAsync(1);
+        Assert.Equal(1, await Sql.CountAsync(service.ConnectionString, // it waits holding the budgets' locks of its path
+            "SELECT count(DISTINCT a.pid) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'"));
+
+        var tenants = inFlight == "tenant provisioned";
+        var setting = root.PatchAsync($"/v2/tenants/{top.Id}", Http.Json(tenants ? new { maxApps = (int?)null, maxTenants = (int?)5 } : new { maxApps = (int?)5, maxTenants = (int?)null }));
+        await held.UntilWaitingAsync(2);
+        await held.ReleaseAsync();
+        using (var done = await working)
+        {
+            Assert.True(done.IsSuccessStatusCode, $"{inFlight}: {done.StatusCode}");
+        }
+
+        using (var set = await setting)
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        var truth = tenants
+            ? await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.Path.Contains(top.Id) && t.Id != new TenantId(top.Id)))
+            : await service.QueryDbAsync(db => db.Apps.CountAsync(a => db.Tenants.Any(t => t.Id == a.TenantId && t.Path.Contains(top.Id))));
+        Assert.Equal(tenants ? 2 : inFlight == "app created" ? 1 : 0, truth);
+        Assert.Equal(truth, await CounterAsync(tenants ? "descendant_tenants" : "subtree_apps", top.Id));
+    }
+
     [Fact]
     public async Task KeysMadeForAnAppBeingDeleted_Are201Or404_NeverA500()
     {

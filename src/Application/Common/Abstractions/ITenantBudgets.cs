@@ -30,13 +30,14 @@ public interface ITenantBudgets
     Task ReleaseSubtreeAsync(TenantId tenant, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Before a tenant's budgets are set or it is suspended, ahead of any row this request changes: waits for the app and
-    /// tenant creates in flight and holds new ones off until the transaction ends (they then see the new budgets and
-    /// status). (A create holds the budgets' shared lock while it waits for a tenant's row; a budget change that held the
-    /// row first and then asked for this lock deadlocked with it.) Waits a bounded time: past it, a database-unavailable
-    /// error (503), since every new create waits behind this one meanwhile (a long tenant deletion in flight).
+    /// Before <paramref name="tenant"/>'s budgets are set or it is suspended, ahead of any row this request changes: waits
+    /// for the app and tenant creates and deletions in flight in its subtree and holds new ones there off until the
+    /// transaction ends (they then see the new budgets and status); work in other subtrees does not wait. (A create holds
+    /// the budgets' shared lock while it waits for a tenant's row; a budget change that held the row first and then asked
+    /// for this lock deadlocked with it.) Waits a bounded time: past it, a database-unavailable error (503), since every
+    /// new create in the subtree waits behind this one meanwhile (a long deletion in flight there).
     /// </summary>
-    Task HoldCreatesAsync(CancellationToken cancellationToken);
+    Task HoldCreatesAsync(TenantId tenant, CancellationToken cancellationToken);
 
     /// <summary>
     /// After a tenant's budgets were set (saved in this transaction): counts what its subtree holds now, so that the

@@ -58,15 +58,15 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
 
         var changesBudgets = grants && (command.MaxApps.IsSet || command.MaxTenants.IsSet);
         var setsLimits = grants && (command.Contacts is not null || changesBudgets);
-        // A create checks the subtree's status once it holds the budgets' shared lock: held here, no create in flight can
-        // commit after the suspension (one that had passed the check waited for a budget row this request locks, then
+        // A create checks the subtree's status once it holds the budgets' lock of each tenant on its path shared: with this
+        // tenant's held whole here, no create in flight in the subtree can commit after the suspension (one that had passed the check waited for a budget row this request locks, then
         // committed on top of it) and the next ones see it. Whenever "suspended" is sent: the status read above is not
         // locked yet, and a resumption committed meanwhile would make this request a suspension after all.
         var suspends = grants && command.Status == Domain.Tenants.TenantStatus.Suspended;
 
         if (changesBudgets || suspends)
         {
-            await budgets.HoldCreatesAsync(cancellationToken); // before any row of this request: see its docs
+            await budgets.HoldCreatesAsync(tenant.Id, cancellationToken); // before any row of this request: see its docs
         }
 
         // Settings merge into what is there, and every field is compared with what is there (whether the status changes,
