@@ -14,9 +14,10 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <item><c>tenants.subtree_apps</c> / <c>tenants.descendant_tenants</c>: what a tenant's subtree holds, kept only
 /// while the tenant has that budget (<c>max_apps</c> / <c>max_tenants</c> not null). A create updates exactly those
 /// rows on its path, in one statement: the row locks serialise creates against one budget and nothing else.</item>
-/// <item><c>tenant_app_counts</c>: each tenant's own apps, kept by a trigger on <c>apps</c> in slots: a create adds to a
+/// <item><c>tenant_app_counts</c>: each tenant's own apps, kept by triggers on <c>apps</c> in slots: a create adds to a
 /// slot no other transaction holds (<c>SKIP LOCKED</c>, a new slot when all are held), so concurrent creates in one tenant
-/// never wait for each other; the count is the slots' sum.</item>
+/// never wait for each other; deletions are taken off once per statement and tenant (migration
+/// <c>AppDeletionsCountedPerStatement</c>); the count is the slots' sum.</item>
 /// <item>A budget being set, or a suspension, takes its tenant's advisory lock exclusively, and every create and deletion
 /// takes the locks of all tenants on its path shared (<c>budget_share_path</c>, migration <c>BudgetLockPerTenant</c>): the
 /// recount cannot miss a create in flight in the subtree, nor a create commit under a suspension, and work in other

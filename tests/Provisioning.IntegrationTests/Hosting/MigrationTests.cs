@@ -275,4 +275,66 @@ public sealed class MigrationTests(ServiceFixture service)
 
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
+
+    [Fact]
+    public async Task AppDeletionsCountedPerStatement_KeepsTheCountsItFinds_AndDownCountsPerAppAgain()
+    {
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261203233000_BudgetLockPerTenant");
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        async Task<int> ScalarAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToInt32(await command.ExecuteScalarAsync());
+        }
+
+        // 50 apps of the root, counted one by one by the trigger of before; deletions of 10 in one statement, then counted.
+        const string Counted = "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'";
+        const string DeleteTen = "DELETE FROM apps WHERE id IN (SELECT id FROM apps ORDER BY id LIMIT 10)";
+        await ScalarAsync(RootTenantSql + """
+            INSERT INTO apps (id, tenant_id, display_name, created_at, settings_app_localization_enabled,
+                              settings_conversation_retention_seconds, settings_echo_postback, settings_ignore_auto_conversation_start,
+                              settings_mask_credit_card_numbers, settings_multi_convo_enabled, settings_use_animal_names,
+                              settings_disable_conversation_reopen, settings_end_session_enabled)
+            SELECT lpad(to_hex(g), 24, '0'), 'aaaaaaaaaaaaaaaaaaaaaaaa', 'app ' || g, now(), false, 0, false, false, false, false, false, false, false
+            FROM generate_series(1, 50) AS g;
+            """);
+        Assert.Equal(50, await ScalarAsync(Counted));
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        Assert.Equal(50, await ScalarAsync(Counted));
+        await ScalarAsync(DeleteTen);
+        Assert.Equal(40, await ScalarAsync(Counted));
+        Assert.Equal(["apps_count_per_tenant", "apps_uncounted_per_statement"], await TriggersOnAppsAsync(connection));
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261203233000_BudgetLockPerTenant");
+        }
+
+        await ScalarAsync(DeleteTen);
+        Assert.Equal(30, await ScalarAsync(Counted));
+        Assert.Equal(["apps_count_per_tenant"], await TriggersOnAppsAsync(connection));
+
+        await connection.CloseAsync();
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
+    private static async Task<List<string>> TriggersOnAppsAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'apps'::regclass AND NOT tgisinternal ORDER BY tgname", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
 }

@@ -46,6 +46,58 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AppsDeletedManyAtATime_AreCountedOncePerTenantAndStatement()
+    {
+        // The API deletes one app per transaction; a tenant's deletion (its apps go with it) or an operator's SQL deletes
+        // many in one statement. The counters follow with one change per tenant and statement: one per app cost a large
+        // deletion about half its time, and many apps of one tenant in one transaction the square of their number.
+        using var root = service.Root();
+        var first = await root.ProvisionAsync(name: "Bulk " + Guid.NewGuid().ToString("N")[..6]);
+        var second = await root.ProvisionAsync(name: "Bulk " + Guid.NewGuid().ToString("N")[..6]);
+        using var asFirst = service.Client(first);
+        using var asSecond = service.Client(second);
+        await asFirst.CreateAppAsync("through the API");
+
+        await using (var connection = new Npgsql.NpgsqlConnection(service.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            async Task<int> ExecuteAsync(string sql, params string[] values)
+            {
+                await using var command = new Npgsql.NpgsqlCommand(sql, connection, transaction);
+                command.Parameters.AddRange(values.Select(value => new Npgsql.NpgsqlParameter { Value = value }).ToArray());
+                return Convert.ToInt32(await command.ExecuteScalarAsync());
+            }
+
+            // Rows of tenant_app_counts this transaction inserted or updated so far (its own statistics, not yet flushed).
+            Task<int> CounterChangesAsync() => ExecuteAsync(
+                "SELECT (n_tup_ins + n_tup_upd)::int FROM pg_stat_xact_user_tables WHERE relname = 'tenant_app_counts'");
+
+            await ExecuteAsync("""
+                INSERT INTO apps (id, tenant_id, display_name, metadata, created_at, settings_app_localization_enabled,
+                                  settings_conversation_retention_seconds, settings_echo_postback, settings_ignore_auto_conversation_start,
+                                  settings_mask_credit_card_numbers, settings_multi_convo_enabled, settings_use_animal_names,
+                                  settings_disable_conversation_reopen, settings_end_session_enabled)
+                SELECT substr(md5(t.id || '/' || g), 1, 24), t.id, 'bulk ' || g, NULL, now(), false, 0, false, false, false, false, false, false, false
+                FROM generate_series(1, 300) AS g, (VALUES ($1), ($2)) AS t(id)
+                """, first.Id, second.Id);
+            var before = await CounterChangesAsync(); // inserts are counted per row (the API's one app a transaction)
+            await ExecuteAsync("DELETE FROM apps WHERE tenant_id IN ($1, $2) AND display_name LIKE 'bulk %' AND substr(display_name, 6)::int <= 100", first.Id, second.Id);
+            Assert.Equal(before + 2, await CounterChangesAsync()); // one slot of each tenant
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(201, (int)(await asFirst.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
+        Assert.Equal(200, (int)(await asSecond.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
+
+        // A tenant's deletion takes its apps and its counters in one statement; what is left counts on.
+        await root.DeleteJsonAsync($"/v2/tenants/{second.Id}");
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM tenant_app_counts WHERE tenant_id = $1", second.Id));
+        await asFirst.CreateAppAsync("after the other's deletion");
+        Assert.Equal(202, (int)(await asFirst.GetJsonAsync("/v2/tenants/self"))["tenant"]!["appCount"]!);
+    }
+
+    [Fact]
     public async Task APlanLimit_CannotBeEscapedThroughAGrandchild()
     {
         var (child, asChild) = await BudgetedChildAsync(new { maxApps = 1 });
