@@ -6,7 +6,7 @@ namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
 /// Tells a database that cannot be reached (down, restarting, refusing connections or this service's login, its database
-/// gone, timing out) from other
+/// gone, timing out, out of a resource) from other
 /// faults, wherever in an exception chain it shows: such requests answer 503 <c>service_unavailable</c>, on every
 /// route, authentication included, and succeed again once the database is back (the pool reconnects by itself).
 /// <para>One Npgsql defect is counted in: with auto-prepared statements (on by default here), a pooled connection that
@@ -58,7 +58,11 @@ public static class DatabaseUnavailable
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions
         || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
-        || sqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ReadOnlySqlTransaction
+        || sqlState is PostgresErrorCodes.ReadOnlySqlTransaction
+        // Out of a resource on the server (class 53: disk full, out of memory, too many connections, or a limit the
+        // operator set, such as temp_file_limit, which a tenant's large deletion can pass): the server's to fix, not the
+        // request's. They answered 500 internal_error, as if the service had a defect.
+        || sqlState.StartsWith("53", StringComparison.Ordinal)
         // A slow or locked database, when the server's own timer fires first (lock_timeout, statement_timeout, the
         // session's idle-in-transaction timeout): the same stall as Npgsql's command timeout, which is a TimeoutException
         // (above). They answered 500 when an operator had set such a timeout (a probe).

@@ -171,6 +171,26 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AServerOutOfAResource_Is503_AndLeavesNothingHalfWritten()
+    {
+        // PostgreSQL's class 53 (disk full, out of memory, a limit the operator set) answered 500 internal_error. Here the
+        // operator's temp_file_limit: a tenant's deletion passes its apps through a temporary file (the trigger that takes
+        // them off the counts reads them from one), and with work_mem at its minimum 3,000 apps need more than 64 kB.
+        var database = await service.Postgres.CreateDatabaseAsync("resources_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(
+            database + ";Options=-c work_mem=64kB -c temp_file_limit=64kB", ServiceFixture.RootKeySettings());
+        using var root = await factory.CreateRootClientAsync();
+        var large = await root.ProvisionAsync(name: "Large");
+        await Sql.ExecuteAsync(database, Sql.InsertAppsSql($"VALUES ('{large.Id}')", 3000));
+
+        using var response = await root.DeleteAsync($"/v2/tenants/{large.Id}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Http.AssertV2Error(JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "service_unavailable");
+        Assert.Equal(3000, (int)(await root.GetJsonAsync($"/v2/tenants/{large.Id}"))["tenant"]!["appCount"]!);
+        Assert.Equal(3000, await Sql.CountAsync(database, "SELECT count(*) FROM apps WHERE tenant_id = $1", large.Id));
+    }
+
+    [Fact]
     public async Task ALockTheServerGivesUpOn_Is503_AsWhenTheServiceGivesUp()
     {
         // An operator's lock_timeout (here in the connection string; statement_timeout is the same) fired before

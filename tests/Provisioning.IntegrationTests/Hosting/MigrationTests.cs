@@ -291,14 +291,7 @@ public sealed class MigrationTests(ServiceFixture service)
         // 50 apps of the root, counted one by one by the trigger of before; deletions of 10 in one statement, then counted.
         const string Counted = "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'";
         const string DeleteTen = "DELETE FROM apps WHERE id IN (SELECT id FROM apps ORDER BY id LIMIT 10)";
-        await ScalarAsync(RootTenantSql + """
-            INSERT INTO apps (id, tenant_id, display_name, created_at, settings_app_localization_enabled,
-                              settings_conversation_retention_seconds, settings_echo_postback, settings_ignore_auto_conversation_start,
-                              settings_mask_credit_card_numbers, settings_multi_convo_enabled, settings_use_animal_names,
-                              settings_disable_conversation_reopen, settings_end_session_enabled)
-            SELECT lpad(to_hex(g), 24, '0'), 'aaaaaaaaaaaaaaaaaaaaaaaa', 'app ' || g, now(), false, 0, false, false, false, false, false, false, false
-            FROM generate_series(1, 50) AS g;
-            """);
+        await ScalarAsync(RootTenantSql + Sql.InsertAppsSql("VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa')", 50));
         Assert.Equal(50, await ScalarAsync(Counted));
 
         await using (var db = new ProvisioningDbContext(options))

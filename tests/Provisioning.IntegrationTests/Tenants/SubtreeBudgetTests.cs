@@ -73,14 +73,7 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
             Task<int> CounterChangesAsync() => ExecuteAsync(
                 "SELECT (n_tup_ins + n_tup_upd)::int FROM pg_stat_xact_user_tables WHERE relname = 'tenant_app_counts'");
 
-            await ExecuteAsync("""
-                INSERT INTO apps (id, tenant_id, display_name, metadata, created_at, settings_app_localization_enabled,
-                                  settings_conversation_retention_seconds, settings_echo_postback, settings_ignore_auto_conversation_start,
-                                  settings_mask_credit_card_numbers, settings_multi_convo_enabled, settings_use_animal_names,
-                                  settings_disable_conversation_reopen, settings_end_session_enabled)
-                SELECT substr(md5(t.id || '/' || g), 1, 24), t.id, 'bulk ' || g, NULL, now(), false, 0, false, false, false, false, false, false, false
-                FROM generate_series(1, 300) AS g, (VALUES ($1), ($2)) AS t(id)
-                """, first.Id, second.Id);
+            await ExecuteAsync(Sql.InsertAppsSql("VALUES ($1), ($2)", 300), first.Id, second.Id);
             var before = await CounterChangesAsync(); // inserts are counted per row (the API's one app a transaction)
             await ExecuteAsync("DELETE FROM apps WHERE tenant_id IN ($1, $2) AND display_name LIKE 'bulk %' AND substr(display_name, 6)::int <= 100", first.Id, second.Id);
             Assert.Equal(before + 2, await CounterChangesAsync()); // one slot of each tenant

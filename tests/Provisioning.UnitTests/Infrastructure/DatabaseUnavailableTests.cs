@@ -29,6 +29,11 @@ public sealed class DatabaseUnavailableTests
     [InlineData("25006", true)] // a read-only database (a standby after a failover)
     [InlineData("57P01", true)] // the server shutting down
     [InlineData("42501", true)] // a right the role lacks: fixed by a GRANT, no client's doing (DatabaseGrants)
+    [InlineData("53100", true)] // disk full
+    [InlineData("53200", true)] // out of memory
+    [InlineData("53300", true)] // too many connections
+    [InlineData("53400", true)] // a configured limit passed (temp_file_limit)
+    [InlineData("54000", false)] // a program limit (a statement too complex): the service's statement, a fault
     [InlineData("23505", false)] // a unique violation: the service's to answer, not the database's state
     [InlineData("42P01", false)] // an undefined table: a fault
     public void PostgreSQLsOwnRefusals_AreUnavailableWhenTheyAreTheDatabasesState(string sqlState, bool unavailable) =>
