@@ -150,11 +150,13 @@ public static class OperatorCommands
         }));
         root.Subcommands.Add(createKey);
 
-        var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.");
-        tenants.SetAction((_, ct) => WithReadyDatabaseAsync(ct, async services =>
+        var under = new Option<string>("--under") { Description = "Only this tenant (its id, or 'root') and its subtree." };
+        var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.") { under };
+        tenants.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
         {
             await using var scope = services.CreateAsyncScope();
-            var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(), ct);
+            var top = parse.GetValue(under) is { } given && given != IssueOperatorAccountKeyCommandHandler.Root ? given : null;
+            var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(top), ct);
             if (rows.Count == 0)
             {
                 Console.Error.WriteLine("Provisioning: there are no tenants yet; the root tenant is created when the service first starts.");

@@ -120,7 +120,12 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         {
             using var root = factory.CreateClient();
             root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-            await root.ProvisionAsync(name: "Customer A");
+            var customerA = await root.ProvisionAsync(name: "Customer A");
+            using (var asCustomerA = factory.CreateClient())
+            {
+                asCustomerA.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", customerA.Token);
+                await asCustomerA.ProvisionAsync(name: "Franchise A1");
+            }
 
             var (exit, output, _) = await RunAsync(environment, "create-account-key", "--tenant", "root");
             Assert.Equal(0, exit);
@@ -164,6 +169,20 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Contains("Root  [", tree);
         Assert.Contains("  Customer A  [", tree);
         Assert.Contains("active", tree);
+
+        // One customer's subtree, indented from it (a tree of thousands of tenants printed whole to find one).
+        var customerAId = Regex.Match(tree, @"Customer A  \[([0-9a-f]{24})\]").Groups[1].Value;
+        Assert.Contains("    Franchise A1  [", tree);
+        var (underExit, subtree, _) = await RunAsync(environment, "tenants", "--under", customerAId);
+        Assert.Equal(0, underExit);
+        Assert.StartsWith($"Customer A  [{customerAId}]  active", subtree.Trim());
+        Assert.Contains("\n  Franchise A1  [", subtree);
+        Assert.DoesNotContain("Root", subtree);
+        Assert.DoesNotContain("Customer B", subtree);
+        var (unknownExit, unknownOutput, unknown) = await RunAsync(environment, "tenants", "--under", "ffffffffffffffffffffffff");
+        Assert.Equal(1, unknownExit);
+        Assert.Equal(string.Empty, unknownOutput.Trim());
+        Assert.Contains("Tenant 'ffffffffffffffffffffffff' not found", unknown);
 
         Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys WHERE display_name = 'Operator key'")); // the three that succeeded
     }
