@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// for the page served and for the next one (its first id is the extra row every page reads), together with the
 /// <b>version</b> of the tenant's set of apps it was read under.</item>
 /// <item><b>The version</b> is the system column <c>xmin</c> of the tenant's <c>tenant_app_counts</c> rows (its counter slots): the
-/// counter trigger updates one of them (or adds one) in every transaction that inserts or deletes an app of the tenant (each update
+/// counter triggers update one of them (or add one) in every transaction that inserts or deletes an app of the tenant (each update
 /// writes a new row version), so any change to which apps exist changes it, and a rename does not.</item>
 /// <item><b>A remembered start is used</b> in one statement that reads the page from X and, in the same snapshot,
 /// requires the version to be unchanged; a changed version returns nothing and the page is found afresh. So a

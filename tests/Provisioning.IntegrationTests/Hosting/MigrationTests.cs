@@ -312,6 +312,7 @@ public sealed class MigrationTests(ServiceFixture service)
         await ScalarAsync(DeleteTen);
         Assert.Equal(30, await ScalarAsync(Counted));
         Assert.Equal(["apps_count_per_tenant"], await TriggersOnAppsAsync(connection));
+        Assert.Equal(0, await ScalarAsync("SELECT count(*)::int FROM pg_proc WHERE proname = 'count_deleted_tenant_apps'"));
 
         await connection.CloseAsync();
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);

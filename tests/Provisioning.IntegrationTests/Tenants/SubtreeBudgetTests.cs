@@ -75,7 +75,7 @@ public sealed class SubtreeBudgetTests(ServiceFixture service)
 
             await ExecuteAsync(Sql.InsertAppsSql("VALUES ($1), ($2)", 300), first.Id, second.Id);
             var before = await CounterChangesAsync(); // inserts are counted per row (the API's one app a transaction)
-            await ExecuteAsync("DELETE FROM apps WHERE tenant_id IN ($1, $2) AND display_name LIKE 'bulk %' AND substr(display_name, 6)::int <= 100", first.Id, second.Id);
+            await ExecuteAsync("DELETE FROM apps WHERE tenant_id IN ($1, $2) AND display_name ~ '^bulk ([1-9][0-9]?|100)$'", first.Id, second.Id);
             Assert.Equal(before + 2, await CounterChangesAsync()); // one slot of each tenant
             await transaction.CommitAsync();
         }

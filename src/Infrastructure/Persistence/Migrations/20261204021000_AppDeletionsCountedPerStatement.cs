@@ -16,7 +16,9 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// per app: 20,000 apps 6.1–6.9 s, now 0.7–0.9 s). Inserts stay per row: a statement-level insert trigger costs the
     /// create path a query over its transition table (about 10–20 µs a create, measured), and the API inserts one app
     /// per transaction. <c>count_tenant_apps</c> is written out whole without its deletion branch; Down puts
-    /// <c>FreeCounterSlots</c>' function and trigger back. No model change.
+    /// <c>FreeCounterSlots</c>' function and trigger back. The insert trigger is replaced in place (<c>CREATE OR REPLACE
+    /// TRIGGER</c>, a lock that holds writes of <c>apps</c> off but not reads; a <c>DROP TRIGGER</c> would hold reads too,
+    /// behind whatever write is in flight, a large deletion included). No model change.
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261204021000_AppDeletionsCountedPerStatement")]
@@ -25,8 +27,6 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("""
-                DROP TRIGGER apps_count_per_tenant ON apps;
-
                 CREATE OR REPLACE FUNCTION count_tenant_apps() RETURNS trigger LANGUAGE plpgsql AS $$
                 DECLARE
                     free smallint;
@@ -66,7 +66,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     RETURN NULL;
                 END $$;
 
-                CREATE TRIGGER apps_count_per_tenant AFTER INSERT ON apps
+                CREATE OR REPLACE TRIGGER apps_count_per_tenant AFTER INSERT ON apps
                     FOR EACH ROW EXECUTE FUNCTION count_tenant_apps();
                 CREATE TRIGGER apps_uncounted_per_statement AFTER DELETE ON apps
                     REFERENCING OLD TABLE AS deleted_apps FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_tenant_apps();
@@ -77,7 +77,6 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         {
             migrationBuilder.Sql("""
                 DROP TRIGGER apps_uncounted_per_statement ON apps;
-                DROP TRIGGER apps_count_per_tenant ON apps;
                 DROP FUNCTION count_deleted_tenant_apps();
 
                 CREATE OR REPLACE FUNCTION count_tenant_apps() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -104,7 +103,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     RETURN CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
                 END $$;
 
-                CREATE TRIGGER apps_count_per_tenant AFTER INSERT OR DELETE ON apps
+                CREATE OR REPLACE TRIGGER apps_count_per_tenant AFTER INSERT OR DELETE ON apps
                     FOR EACH ROW EXECUTE FUNCTION count_tenant_apps();
                 """);
         }
