@@ -10,6 +10,7 @@ public static class DependencyInjection
     {
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddScoped<Keys.KeyIssuer>();
+        services.AddScoped<Tenants.Commands.DeleteTenant.SubtreeDeletion>();
         services.AddScoped<Common.Audit.AuditTrail>();
         services.AddScoped<Common.Audit.IAuditTrail>(sp => sp.GetRequiredService<Common.Audit.AuditTrail>());
         return services;

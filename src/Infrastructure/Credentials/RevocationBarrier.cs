@@ -40,6 +40,11 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     /// </summary>
     private readonly ConcurrentDictionary<string, byte> _silent = new();
 
+    private volatile bool _listenerRuns;
+
+    /// <summary>Called as this process's <see cref="CredentialRevocationListener"/> starts: from then on, revocations wait.</summary>
+    public void ListenerStarted() => _listenerRuns = true;
+
     /// <summary>This process, among the instances sharing the database.</summary>
     public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
@@ -52,6 +57,14 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     /// </summary>
     public async Task WaitForEveryInstanceAsync(Persistence.ProvisioningDbContext db, CancellationToken cancellationToken)
     {
+        if (!_listenerRuns)
+        {
+            // A process that runs no listener (an operator verb: the service built, never started) answers no client's
+            // request: the instances get the revocation's notices at the commit, as always, and it could not hear their
+            // confirmations anyway.
+            return;
+        }
+
         // The confirmations reach this instance through its listener: while that is reconnecting (a cut of its session), wait
         // for it. A barrier sent once it is back still follows the revocation, so whoever confirms it has dropped the keys.
         // Timed by the monotonic clock: a wall clock stepped back (NTP) held the request as long as the step.

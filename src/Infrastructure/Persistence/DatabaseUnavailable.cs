@@ -55,14 +55,34 @@ public static class DatabaseUnavailable
         }
     }
 
+    /// <summary>
+    /// PostgreSQL's refusal for want of a resource in <paramref name="exception"/>'s chain, if that is what it is (class 53:
+    /// disk full, out of memory, too many connections, or a limit the operator set, such as <c>temp_file_limit</c>, which a
+    /// large tenant's deletion can pass). An outage like the others for a client (503), but the operator's remedy is to free
+    /// the resource or raise the limit, not to start the server: the start, the verbs and <c>/readyz</c> say so.
+    /// </summary>
+    public static PostgresException? OutOfResource(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException postgres)
+            {
+                return IsOutOfResource(postgres.SqlState) ? postgres : null;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsOutOfResource(string sqlState) => sqlState.StartsWith("53", StringComparison.Ordinal);
+
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions
         || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
         || sqlState is PostgresErrorCodes.ReadOnlySqlTransaction
-        // Out of a resource on the server (class 53: disk full, out of memory, too many connections, or a limit the
-        // operator set, such as temp_file_limit, which a tenant's large deletion can pass): the server's to fix, not the
-        // request's. They answered 500 internal_error, as if the service had a defect.
-        || sqlState.StartsWith("53", StringComparison.Ordinal)
+        // Out of a resource on the server: the server's to fix, not the request's (they answered 500 internal_error, as if
+        // the service had a defect); see OutOfResource.
+        || IsOutOfResource(sqlState)
         // A slow or locked database, when the server's own timer fires first (lock_timeout, statement_timeout, the
         // session's idle-in-transaction timeout): the same stall as Npgsql's command timeout, which is a TimeoutException
         // (above). They answered 500 when an operator had set such a timeout (a probe).

@@ -57,6 +57,10 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             // (the migrations' history table, read before the rights are checked; a review).
             return HealthCheckResult.Unhealthy(DatabaseGrants.Sentence($"({refused.MessageText})"));
         }
+        catch (Exception ex) when (DatabaseUnavailable.OutOfResource(ex) is { } refused)
+        {
+            return HealthCheckResult.Unhealthy($"The database refused the readiness check for want of a resource: {refused.SqlState} {refused.MessageText}");
+        }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
             // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Provisioning.Application.Tenants;
+using Provisioning.Application.Tenants.Commands.DeleteTenantAsOperator;
 using Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
 using Provisioning.Application.Tenants.Queries.GetTenantTree;
 using Provisioning.Domain.Common;
@@ -16,7 +19,7 @@ namespace Provisioning.WebApi.Hosting;
 /// </summary>
 public static class OperatorCommands
 {
-    private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "tenants", "--help", "-h", "-?", "--version"];
+    private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "--help", "-h", "-?", "--version"];
 
     /// <summary>
     /// True when the arguments are for the parser, not the web server: a known verb or help flag first, any bare word
@@ -123,7 +126,7 @@ public static class OperatorCommands
             {
                 key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
             }
-            catch (Application.Common.Exceptions.NotFoundException e) when (parse.GetValue(tenant) == IssueOperatorAccountKeyCommandHandler.Root)
+            catch (Application.Common.Exceptions.NotFoundException e) when (parse.GetValue(tenant) == OperatorTenant.Root)
             {
                 // No root yet: a database the service has never started on (migrate makes none).
                 Console.Error.WriteLine($"Provisioning: {e.Message} The root tenant is made when the service first starts on this database.");
@@ -150,13 +153,31 @@ public static class OperatorCommands
         }));
         root.Subcommands.Add(createKey);
 
+        var doomed = new Option<string>("--tenant") { Description = "The tenant's id (the root is refused).", Required = true };
+        var deleteTenant = new Command(
+            "delete-tenant",
+            "Delete a tenant and everything under it, as DELETE /v2/tenants/{id} does but without its 30 s limit on a statement " +
+            "(a customer too large to delete through the API). Ctrl-C cancels it and nothing is deleted.")
+        {
+            doomed,
+        };
+        deleteTenant.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            // Npgsql's command timeout lifted for this one unit of work (the scope's context is the handler's).
+            scope.ServiceProvider.GetRequiredService<Infrastructure.Persistence.ProvisioningDbContext>().Database.SetCommandTimeout(TimeSpan.Zero);
+            var deleted = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
+            Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it");
+            return 0;
+        }));
+        root.Subcommands.Add(deleteTenant);
+
         var under = new Option<string>("--under") { Description = "Only this tenant (its id, or 'root') and its subtree." };
         var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.") { under };
         tenants.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
         {
             await using var scope = services.CreateAsyncScope();
-            var top = parse.GetValue(under) is { } given && given != IssueOperatorAccountKeyCommandHandler.Root ? given : null;
-            var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(top), ct);
+            var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(parse.GetValue(under)), ct);
             if (rows.Count == 0)
             {
                 Console.Error.WriteLine("Provisioning: there are no tenants yet; the root tenant is created when the service first starts.");

@@ -68,6 +68,9 @@ public static class StartupChecks
         // Before the database's arm, which counts a missing right in (a request answers 503 for it): here it is no outage.
         _ when Innermost(ex) is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e =>
             DatabaseGrants.Sentence($"({Where(configuration)}; {e.MessageText})"),
+        _ when DatabaseUnavailable.OutOfResource(ex) is { } e =>
+            $"PostgreSQL refused the work for want of a resource ({Where(configuration)}): {e.SqlState} {e.MessageText.TrimEnd('.')}. " +
+            "Free it (disk space, memory, connections) or raise the limit it names, then run it again.",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",

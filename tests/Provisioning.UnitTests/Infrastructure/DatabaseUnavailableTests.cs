@@ -29,6 +29,7 @@ public sealed class DatabaseUnavailableTests
     [InlineData("25006", true)] // a read-only database (a standby after a failover)
     [InlineData("57P01", true)] // the server shutting down
     [InlineData("42501", true)] // a right the role lacks: fixed by a GRANT, no client's doing (DatabaseGrants)
+    [InlineData("53000", true)] // insufficient resources
     [InlineData("53100", true)] // disk full
     [InlineData("53200", true)] // out of memory
     [InlineData("53300", true)] // too many connections
@@ -38,6 +39,17 @@ public sealed class DatabaseUnavailableTests
     [InlineData("42P01", false)] // an undefined table: a fault
     public void PostgreSQLsOwnRefusals_AreUnavailableWhenTheyAreTheDatabasesState(string sqlState, bool unavailable) =>
         Assert.Equal(unavailable, DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new PostgresException("m", "ERROR", "ERROR", sqlState))));
+
+    [Fact]
+    public void WantOfAResource_IsTold_ByTheRefusalInTheChain()
+    {
+        // An outage for a client (503), but the operator frees the resource or raises the limit: the start and /readyz say so.
+        var tempFileLimit = new PostgresException("temporary file size exceeds temp_file_limit (64kB)", "ERROR", "ERROR", "53400");
+        Assert.Same(tempFileLimit, DatabaseUnavailable.OutOfResource(new InvalidOperationException("wrapped", tempFileLimit)));
+        Assert.True(DatabaseUnavailable.Is(tempFileLimit));
+        Assert.Null(DatabaseUnavailable.OutOfResource(new PostgresException("canceling statement due to lock timeout", "ERROR", "ERROR", "55P03")));
+        Assert.Null(DatabaseUnavailable.OutOfResource(new NpgsqlException("connection refused")));
+    }
 
     [Fact]
     public void ACancellation_IsNoOutage_ThoughPostgreSQLsQueryCanceledIsInside()

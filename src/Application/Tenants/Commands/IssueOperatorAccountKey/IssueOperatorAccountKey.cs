@@ -3,11 +3,8 @@ using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Application.Keys;
-using Provisioning.Domain.Common;
-using Provisioning.Domain.Tenants;
 
 namespace Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
 
@@ -25,28 +22,15 @@ public sealed record IssueOperatorAccountKeyCommand(string Tenant, string? Displ
 public sealed class IssueOperatorAccountKeyCommandHandler(IAuditTrail audit, IProvisioningDbContext db, KeyIssuer keys)
     : ICommandHandler<IssueOperatorAccountKeyCommand, IssuedOperatorKey>
 {
-    public const string Root = "root";
-
     public async ValueTask<IssuedOperatorKey> Handle(IssueOperatorAccountKeyCommand command, CancellationToken cancellationToken)
     {
-        var tenants = db.Tenants.AsNoTracking();
-        var tenant = command.Tenant == Root
-            ? await tenants.Where(t => t.ParentId == null).FirstOrDefaultAsync(cancellationToken)
-            : IdGenerator.IsValid(command.Tenant)
-                ? await tenants.Where(t => t.Id == new TenantId(command.Tenant)).FirstOrDefaultAsync(cancellationToken)
-                : null;
-        if (tenant is null)
-        {
-            // The operator's own words back (a mistyped id, "ROOT"), so the one line says which.
-            throw NotFoundException.Tenant(command.Tenant);
-        }
-
+        var tenant = await db.Tenants.NamedByOperatorAsync(command.Tenant, cancellationToken);
         var id = tenant.Id;
         var (key, secret) = await keys.IssueAsync(new KeyOwner.Account(id), command.DisplayName ?? "Operator key", cancellationToken);
         audit.Record(AuditResources.Key(key), ["displayName"], tenantId: id);
         await db.SaveChangesAsync(cancellationToken);
         // Made all the same (for use once it is resumed), but its use answers 403 tenant_suspended until then: say so.
-        var suspended = await tenants.Where(t => t.Id == id).Select(t => StoreFunctions.TenantOrAncestorSuspended(t.Id)).SingleAsync(cancellationToken);
+        var suspended = await db.Tenants.AsNoTracking().Where(t => t.Id == id).Select(t => StoreFunctions.TenantOrAncestorSuspended(t.Id)).SingleAsync(cancellationToken);
         return new IssuedOperatorKey(id.Value, key.Id.Value, secret, suspended);
     }
 }

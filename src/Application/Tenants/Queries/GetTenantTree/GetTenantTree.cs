@@ -1,15 +1,14 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
-using Provisioning.Domain.Common;
 
 namespace Provisioning.Application.Tenants.Queries.GetTenantTree;
 
 /// <summary>
 /// The tenant tree for the operator's <c>tenants</c> verb: status, budgets and own app counts, root first; with
-/// <paramref name="Under"/> (a tenant's id, as the operator typed it) only that tenant and its subtree, indented from it.
+/// <paramref name="Under"/> (a tenant as the operator named it: <see cref="OperatorTenant"/>) only that tenant and its
+/// subtree, indented from it.
 /// </summary>
 [SystemMessage]
 public sealed record GetTenantTreeQuery(string? Under = null) : IQuery<IReadOnlyList<TenantTreeRow>>;
@@ -22,25 +21,16 @@ public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenant
         var tenants = db.Tenants.AsNoTracking();
         if (query.Under is { } under)
         {
-            if (!IdGenerator.IsValid(under))
-            {
-                throw NotFoundException.Tenant(under); // the operator's words back: which one was not found
-            }
-
-            tenants = tenants.Where(t => t.Path.Contains(under));
+            var top = (await db.Tenants.NamedByOperatorAsync(under, cancellationToken)).Id.Value;
+            tenants = tenants.Where(t => t.Path.Contains(top));
         }
 
         var rows = await tenants.Select(t => new { t.Id, t.Name, t.Path, t.Status, t.MaxApps, t.MaxTenants }).ToListAsync(cancellationToken);
-        if (query.Under is not null && rows.Count == 0)
-        {
-            throw NotFoundException.Tenant(query.Under);
-        }
-
-        var top = rows.Count == 0 ? 0 : rows.Min(t => t.Path.Count);
+        var depth = rows.Count == 0 ? 0 : rows.Min(t => t.Path.Count);
         var counts = await budgets.AppCountsAsync(cancellationToken);
         return [.. rows
             .OrderBy(t => string.Join('/', t.Path), StringComparer.Ordinal)
-            .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Count - top, t.Status, t.MaxApps, t.MaxTenants,
+            .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Count - depth, t.Status, t.MaxApps, t.MaxTenants,
                 counts.GetValueOrDefault(t.Id.Value)))];
     }
 }
