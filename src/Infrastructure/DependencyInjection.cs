@@ -291,6 +291,27 @@ public static class DependencyInjection
     }
 
     /// <summary>Applies pending migrations.</summary>
+    /// <summary>
+    /// Said by an operator verb's process (the service built, never started): no revocation listener runs here, so a
+    /// revocation it commits does not wait for confirmations it could not hear (the instances get the notices at the commit).
+    /// </summary>
+    public static void ServesNoRequests(this IServiceProvider services) =>
+        services.GetRequiredService<Credentials.RevocationBarrier>().NoListenerInThisProcess();
+
+    /// <summary>
+    /// For an operator's long unit of work in <paramref name="scope"/> (<c>delete-tenant</c>): no command timeout on the
+    /// scope's context (which every statement of the unit of work follows, <see cref="ProvisioningDbContext.FollowCommandTimeout(System.Data.Common.DbCommand)"/>),
+    /// and no <c>statement_timeout</c> or <c>lock_timeout</c> an operator may have set on the role or database, on the
+    /// session the context keeps open for it. Ctrl-C still cancels it.
+    /// </summary>
+    public static async Task LiftTimeoutsAsync(this IServiceProvider scope, CancellationToken cancellationToken)
+    {
+        var db = scope.GetRequiredService<ProvisioningDbContext>();
+        db.Database.SetCommandTimeout(TimeSpan.Zero);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("SET statement_timeout = 0; SET lock_timeout = 0", cancellationToken);
+    }
+
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();

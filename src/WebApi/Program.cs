@@ -20,7 +20,7 @@ using Scalar.AspNetCore;
 
 try
 {
-    // Operator verbs (migrate, rotate-secrets, create-account-key, tenants, healthcheck); anything else serves the API.
+    // Operator verbs (migrate, rotate-secrets, create-account-key, delete-tenant, tenants, healthcheck); anything else serves the API.
     return OperatorCommands.IsVerb(args)
         ? await OperatorCommands.InvokeAsync(args)
         : await RunAsync(args);

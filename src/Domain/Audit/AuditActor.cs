@@ -11,6 +11,6 @@ public sealed record AuditActor(string? KeyId, string Kind, TenantId? TenantId)
     public const string TenantTokenKind = "tenantToken";
     public const string OperatorKind = "operator";
 
-    /// <summary>The operator at the database host (<c>create-account-key</c>, first start): no key.</summary>
+    /// <summary>The operator at the database host (<c>create-account-key</c>, <c>delete-tenant</c>, first start): no key.</summary>
     public static AuditActor Operator { get; } = new(null, OperatorKind, null);
 }

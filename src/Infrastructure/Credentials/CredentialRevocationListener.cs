@@ -27,7 +27,6 @@ internal sealed class CredentialRevocationListener(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        barrier.ListenerStarted();
         using var beats = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var heartbeat = SendHeartbeatsAsync(beats.Token);
         try

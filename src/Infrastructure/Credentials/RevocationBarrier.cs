@@ -40,10 +40,14 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     /// </summary>
     private readonly ConcurrentDictionary<string, byte> _silent = new();
 
-    private volatile bool _listenerRuns;
+    private volatile bool _noListener;
 
-    /// <summary>Called as this process's <see cref="CredentialRevocationListener"/> starts: from then on, revocations wait.</summary>
-    public void ListenerStarted() => _listenerRuns = true;
+    /// <summary>
+    /// Said by an operator verb's process, which never starts a <see cref="CredentialRevocationListener"/>: its revocations
+    /// do not wait. Explicit, not inferred from a listener not started yet: a serving process's first requests may come
+    /// before its listener's first line has run.
+    /// </summary>
+    public void NoListenerInThisProcess() => _noListener = true;
 
     /// <summary>This process, among the instances sharing the database.</summary>
     public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -57,11 +61,10 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     /// </summary>
     public async Task WaitForEveryInstanceAsync(Persistence.ProvisioningDbContext db, CancellationToken cancellationToken)
     {
-        if (!_listenerRuns)
+        if (_noListener)
         {
-            // A process that runs no listener (an operator verb: the service built, never started) answers no client's
-            // request: the instances get the revocation's notices at the commit, as always, and it could not hear their
-            // confirmations anyway.
+            // An operator verb's process (the service built, never started: no listener) answers no client's request: the
+            // instances get the revocation's notices at the commit, as always, and it could not hear their confirmations.
             return;
         }
 

@@ -76,6 +76,36 @@ public static class DatabaseUnavailable
 
     private static bool IsOutOfResource(string sqlState) => sqlState.StartsWith("53", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Whether <paramref name="exception"/>'s chain is a wait given up: Npgsql's timeout (of a command, or of connecting), or
+    /// the server's <c>lock_timeout</c>, <c>statement_timeout</c> or idle-in-transaction timeout. An outage like the others
+    /// for a client (503); the start and the verbs name both likely causes, not only "cannot be reached".
+    /// </summary>
+    public static bool TimedOut(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case OperationCanceledException:
+                    return false;
+                case PostgresException postgres:
+                    return IsTimeout(postgres.SqlState);
+                case TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A slow or locked database, when the server's own timer fires first (lock_timeout, statement_timeout, the session's
+    // idle-in-transaction timeout): the same stall as Npgsql's command timeout, which is a TimeoutException. They answered
+    // 500 when an operator had set such a timeout (a probe).
+    private static bool IsTimeout(string sqlState) =>
+        sqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled
+            or "25P03"; // idle_in_transaction_session_timeout (no constant in Npgsql)
+
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions
         || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
@@ -83,11 +113,8 @@ public static class DatabaseUnavailable
         // Out of a resource on the server: the server's to fix, not the request's (they answered 500 internal_error, as if
         // the service had a defect); see OutOfResource.
         || IsOutOfResource(sqlState)
-        // A slow or locked database, when the server's own timer fires first (lock_timeout, statement_timeout, the
-        // session's idle-in-transaction timeout): the same stall as Npgsql's command timeout, which is a TimeoutException
-        // (above). They answered 500 when an operator had set such a timeout (a probe).
-        || sqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled
-            or "25P03" // idle_in_transaction_session_timeout (no constant in Npgsql)
+        // A slow or locked database, when the server's own timer fires first; see TimedOut.
+        || IsTimeout(sqlState)
         // The login refused (a password changed under a running service) or the database gone: the service cannot work
         // until an operator fixes it, as with a server that is down; /readyz says so too.
         || sqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification

@@ -21,6 +21,27 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         Database.AutoSavepointsEnabled = false;
     }
 
+    /// <summary>
+    /// EF's command timeout of this context, when one was set (the <c>delete-tenant</c> verb lifts it: 0), onto a command or
+    /// batch built on its connection, which would otherwise take the connection string's (30 s by default).
+    /// </summary>
+    internal void FollowCommandTimeout(System.Data.Common.DbCommand command)
+    {
+        if (Database.GetCommandTimeout() is { } seconds)
+        {
+            command.CommandTimeout = seconds;
+        }
+    }
+
+    /// <inheritdoc cref="FollowCommandTimeout(System.Data.Common.DbCommand)"/>
+    internal void FollowCommandTimeout(System.Data.Common.DbBatch batch)
+    {
+        if (Database.GetCommandTimeout() is { } seconds)
+        {
+            batch.Timeout = seconds;
+        }
+    }
+
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<TenantUser> TenantUsers => Set<TenantUser>();
     public DbSet<App> Apps => Set<App>();

@@ -180,6 +180,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         }
 
         var command = connection.CreateCommand();
+        db.FollowCommandTimeout(command);
         command.Transaction = transaction.GetDbTransaction();
         command.CommandText = sql;
         command.Parameters.Add(new NpgsqlParameter("lock", BudgetLock));

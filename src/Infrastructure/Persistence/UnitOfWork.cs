@@ -209,6 +209,7 @@ internal sealed class UnitOfWork(
     private async Task CommitWithAsync(IDbContextTransaction transaction, List<NpgsqlBatchCommand> statements, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+        db.FollowCommandTimeout(batch);
         foreach (var statement in statements)
         {
             batch.BatchCommands.Add(statement);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Tenants;
 using Provisioning.Application.Tenants.Commands.DeleteTenantAsOperator;
 using Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
@@ -164,11 +163,21 @@ public static class OperatorCommands
         deleteTenant.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
         {
             await using var scope = services.CreateAsyncScope();
-            // Npgsql's command timeout lifted for this one unit of work (the scope's context is the handler's).
-            scope.ServiceProvider.GetRequiredService<Infrastructure.Persistence.ProvisioningDbContext>().Database.SetCommandTimeout(TimeSpan.Zero);
-            var deleted = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
-            Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it");
-            return 0;
+            await scope.ServiceProvider.LiftTimeoutsAsync(ct); // on the scope's context, which the handler's unit of work uses
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                var deleted = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
+                Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it, " +
+                                      $"in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+                return 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("Provisioning: cancelled; the deletion is rolled back unless it was already committing " +
+                                        $"('tenants --under {parse.GetValue(doomed)}' shows whether the tenant is still there).");
+                return 1;
+            }
         }));
         root.Subcommands.Add(deleteTenant);
 
@@ -217,6 +226,7 @@ public static class OperatorCommands
             // A verb's standard output is its answer (a key, the tree) for the operator or a script to read; the service's
             // log lines (migrations applied, a warning about a setting) go to standard error, whatever their level.
             await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}"]);
+            app.Services.ServesNoRequests();
             return await StartupChecksRunAsync(app, () => verb(app.Services));
         }
         catch (StartupException e)

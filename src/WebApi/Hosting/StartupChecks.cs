@@ -71,6 +71,10 @@ public static class StartupChecks
         _ when DatabaseUnavailable.OutOfResource(ex) is { } e =>
             $"PostgreSQL refused the work for want of a resource ({Where(configuration)}): {e.SqlState} {e.MessageText.TrimEnd('.')}. " +
             "Free it (disk space, memory, connections) or raise the limit it names, then run it again.",
+        _ when DatabaseUnavailable.TimedOut(ex) =>
+            $"PostgreSQL did not answer in time ({Where(configuration)}): {Innermost(ex).Message.TrimEnd('.')}. " +
+            "Either it cannot be reached there (start it, or correct the Host and Port in the connection string), or a lock " +
+            "held by another session or a busy server held the work up (pg_stat_activity shows which): run it again once it is free.",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",

@@ -47,6 +47,22 @@ public sealed class LayeringTests
     }
 
     [Fact]
+    public void TheOperatorsMessages_AreSentByTheHostingCodeAlone_NeverByARoute()
+    {
+        // [SystemMessage]s skip the caller's authorization (the host is their authority: delete-tenant deletes any tenant).
+        var system = Application.GetTypes()
+            .Where(t => t.GetCustomAttributes(typeof(Provisioning.Application.Common.Security.SystemMessageAttribute), false).Length > 0)
+            .Select(t => t.FullName!).ToArray();
+        Assert.Contains("Provisioning.Application.Tenants.Commands.DeleteTenantAsOperator.DeleteTenantAsOperatorCommand", system);
+        var result = Types.InAssembly(typeof(Program).Assembly)
+            .That().DoNotResideInNamespace("Provisioning.WebApi.Hosting")
+            .And().DoNotResideInNamespace("Mediator") // the generated mediator, which knows every message
+            .ShouldNot().HaveDependencyOnAny(system)
+            .GetResult();
+        Assert.True(result.IsSuccessful, Describe(result));
+    }
+
+    [Fact]
     public void ProjectReferences_PointInward()
     {
         static string[] Refs(System.Reflection.Assembly a) =>

@@ -52,6 +52,15 @@ public sealed class DatabaseUnavailableTests
     }
 
     [Fact]
+    public void AStatementThatGaveUpWaiting_IsTold_FromAServerThatCannotBeReached()
+    {
+        Assert.True(DatabaseUnavailable.TimedOut(new NpgsqlException("Exception while reading from stream", new TimeoutException())));
+        Assert.True(DatabaseUnavailable.TimedOut(new InvalidOperationException("wrapped", new PostgresException("canceling statement due to lock timeout", "ERROR", "ERROR", "55P03"))));
+        Assert.False(DatabaseUnavailable.TimedOut(new NpgsqlException("connection refused", new System.Net.Sockets.SocketException(111))));
+        Assert.False(DatabaseUnavailable.TimedOut(new OperationCanceledException("Query was cancelled", new PostgresException("canceling statement due to user request", "ERROR", "ERROR", "57014"))));
+    }
+
+    [Fact]
     public void ACancellation_IsNoOutage_ThoughPostgreSQLsQueryCanceledIsInside()
     {
         // As Npgsql throws it when a cancellation token fires during a command (Ctrl-C in an operator verb).
