@@ -290,7 +290,6 @@ public static class DependencyInjection
         await db.Database.CloseConnectionAsync();
     }
 
-    /// <summary>Applies pending migrations.</summary>
     /// <summary>
     /// Said by an operator verb's process (the service built, never started): no revocation listener runs here, so a
     /// revocation it commits does not wait for confirmations it could not hear (the instances get the notices at the commit).
@@ -302,7 +301,8 @@ public static class DependencyInjection
     /// For an operator's long unit of work in <paramref name="scope"/> (<c>delete-tenant</c>): no command timeout on the
     /// scope's context (which every statement of the unit of work follows, <see cref="ProvisioningDbContext.FollowCommandTimeout(System.Data.Common.DbCommand)"/>),
     /// and no <c>statement_timeout</c> or <c>lock_timeout</c> an operator may have set on the role or database, on the
-    /// session the context keeps open for it. Ctrl-C still cancels it.
+    /// session the context keeps open for it (the settings stay on that pooled connection: a verb's process ends with its
+    /// one unit of work). Ctrl-C still cancels it.
     /// </summary>
     public static async Task LiftTimeoutsAsync(this IServiceProvider scope, CancellationToken cancellationToken)
     {
@@ -312,6 +312,7 @@ public static class DependencyInjection
         await db.Database.ExecuteSqlRawAsync("SET statement_timeout = 0; SET lock_timeout = 0", cancellationToken);
     }
 
+    /// <summary>Applies pending migrations.</summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();

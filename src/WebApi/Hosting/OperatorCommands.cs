@@ -156,7 +156,7 @@ public static class OperatorCommands
         var deleteTenant = new Command(
             "delete-tenant",
             "Delete a tenant and everything under it, as DELETE /v2/tenants/{id} does but without its 30 s limit on a statement " +
-            "(a customer too large to delete through the API). Ctrl-C cancels it and nothing is deleted.")
+            "(a customer too large to delete through the API). Ctrl-C cancels it: rolled back unless it was already committing.")
         {
             doomed,
         };
