@@ -23,6 +23,14 @@ public sealed class ConfiguredServiceFactory(
         return client;
     }
 
+    /// <summary>A client with <paramref name="tenant"/>'s tenant token.</summary>
+    public HttpClient ClientOf(ProvisionedTenant tenant)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", tenant.Token);
+        return client;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

@@ -121,9 +121,8 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             using var root = factory.CreateClient();
             root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
             var customerA = await root.ProvisionAsync(name: "Customer A");
-            using (var asCustomerA = factory.CreateClient())
+            using (var asCustomerA = factory.ClientOf(customerA))
             {
-                asCustomerA.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", customerA.Token);
                 await asCustomerA.ProvisionAsync(name: "Franchise A1");
             }
 
@@ -203,16 +202,13 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // A reseller with a budget, the customer leaving under it: its deletion gives the reseller's budget back.
         var reseller = await root.ProvisionAsync(name: "Reseller");
         await root.PatchJsonAsync($"/v2/tenants/{reseller.Id}", new { maxApps = 10_000 });
-        using var asReseller = factory.CreateClient();
-        asReseller.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", reseller.Token);
+        using var asReseller = factory.ClientOf(reseller);
         var leaving = await asReseller.ProvisionAsync(name: "Leaving");
         var staying = await root.ProvisionAsync(name: "Staying");
-        using var asLeaving = factory.CreateClient();
-        asLeaving.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", leaving.Token);
+        using var asLeaving = factory.ClientOf(leaving);
         var below = await asLeaving.ProvisionAsync(name: "Leaving A1");
         await asLeaving.CreateAppAsync("its app");
-        using var asBelow = factory.CreateClient();
-        asBelow.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", below.Token);
+        using var asBelow = factory.ClientOf(below);
         Assert.Equal(HttpStatusCode.OK, (await asBelow.GetAsync("/v2/tenants/self")).StatusCode); // its key cached by the instance
 
         var (rootExit, _, rootRefused) = await RunAsync(environment, "delete-tenant", "--tenant", rootId);
