@@ -20,6 +20,6 @@ public static class OperatorTenant
             : IdGenerator.IsValid(reference)
                 ? await tenants.Where(t => t.Id == new TenantId(reference)).FirstOrDefaultAsync(cancellationToken)
                 : null;
-        return tenant ?? throw NotFoundException.Tenant(reference);
+        return tenant ?? throw (reference == Root ? NotFoundException.NoRootYet(reference) : NotFoundException.Tenant(reference));
     }
 }

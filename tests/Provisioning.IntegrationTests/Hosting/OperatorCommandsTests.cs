@@ -108,10 +108,16 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(string.Empty, emptyOutput.Trim());
         Assert.Contains("no tenants yet", emptyNote);
 
-        // No root yet (the service was never started): 'root' is not found, said in one line.
-        var (noRoot, _, notFound) = await RunAsync(environment, "create-account-key", "--tenant", "root");
-        Assert.Equal(1, noRoot);
-        Assert.Contains("Tenant 'root' not found", notFound); // the operator's words back: which one was not found
+        // No root yet (the service was never started): 'root' is not found, said in one line with why, by every verb
+        // that names a tenant (the tree's subtree too: not "not found" where the whole tree says "no tenants yet").
+        foreach (var verb in new[] { new[] { "create-account-key", "--tenant", "root" }, ["tenants", "--under", "root"], ["delete-tenant", "--tenant", "root"] })
+        {
+            var (noRoot, noRootOutput, notFound) = await RunAsync(environment, verb);
+            Assert.Equal(1, noRoot);
+            Assert.Equal(string.Empty, noRootOutput.Trim());
+            // The operator's words back (which one was not found), and why.
+            Assert.Contains("Tenant 'root' not found: there are no tenants yet; the root tenant is created when the service first starts.", notFound);
+        }
 
         // Start the service once so the root exists, then recover "a lost root key".
         environment["Provisioning__Bootstrap__KeyId"] = ServiceFixture.RootKeyId;

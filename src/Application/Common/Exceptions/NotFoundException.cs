@@ -13,8 +13,8 @@ namespace Provisioning.Application.Common.Exceptions;
 /// </summary>
 public sealed class NotFoundException : ExpectedException
 {
-    private NotFoundException(string resource, string code = "not_found")
-        : base(code, 404, $"{resource} not found.") => Resource = resource;
+    private NotFoundException(string resource, string code = "not_found", string? why = null)
+        : base(code, 404, why is null ? $"{resource} not found." : $"{resource} not found: {why}") => Resource = resource;
 
     public string Resource { get; }
 
@@ -24,6 +24,10 @@ public sealed class NotFoundException : ExpectedException
 
     /// <summary>An operator verb's tenant, named as the operator gave it (a command line's, never a client's, text).</summary>
     public static NotFoundException Tenant(string reference) => new($"Tenant '{reference}'");
+
+    /// <summary>An operator verb's <c>root</c> on a database the service never started on: nothing to find yet, and why.</summary>
+    public static NotFoundException NoRootYet(string reference) =>
+        new($"Tenant '{reference}'", why: "there are no tenants yet; the root tenant is created when the service first starts.");
 
     public static NotFoundException ServiceAccount() => new("Service account");
 
