@@ -164,10 +164,20 @@ public static class OperatorCommands
         {
             await using var scope = services.CreateAsyncScope();
             await scope.ServiceProvider.LiftTimeoutsAsync(ct); // on the scope's context, which the handler's unit of work uses
+            var sender = scope.ServiceProvider.GetRequiredService<ISender>();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                var deleted = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
+                // What is about to go, said before the one long statement that prints nothing until it ends (a million apps:
+                // 15-30 s): the operator sees the right customer was named and how big it is. Read apart from the deletion,
+                // so a count as it was a moment before; the root is left to the deletion's own refusal.
+                if (await sender.Send(new GetTenantTreeQuery(parse.GetValue(doomed)), ct) is [{ IsRoot: false } top, ..] subtree)
+                {
+                    Console.Error.WriteLine($"Provisioning: deleting {top.Id} ({top.Name}) with {subtree.Count - 1} tenant(s) under it " +
+                                            $"and {subtree.Sum(t => (long)t.AppCount)} app(s) in all; Ctrl-C cancels.");
+                }
+
+                var deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
                 Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it, " +
                                       $"in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
                 return 0;

@@ -265,6 +265,8 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         await released;
         await Sql.ExecuteAsync(database, "DROP TRIGGER slow_audit ON audit_events; DROP FUNCTION slow_audit()");
         Assert.True(exit == 0, log);
+        // Said first, on standard error: which customer, and how much goes with it (its own app and the 3,000 below).
+        Assert.Contains($"Provisioning: deleting {leaving.Id} (Leaving) with 1 tenant(s) under it and 3001 app(s) in all; Ctrl-C cancels.", log);
         Assert.StartsWith($"deleted: {leaving.Id} (Leaving) and everything under it, in ", output.Trim());
         Assert.Equal(0, await Sql.CountAsync(database, "SELECT subtree_apps FROM tenants WHERE id = $1", reseller.Id));
         Assert.DoesNotContain("not confirmed", log); // no instance's listener in the verb's process to wait for, and no warning

@@ -25,12 +25,12 @@ public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenant
             tenants = tenants.Where(t => t.Path.Contains(top));
         }
 
-        var rows = await tenants.Select(t => new { t.Id, t.Name, t.Path, t.Status, t.MaxApps, t.MaxTenants }).ToListAsync(cancellationToken);
+        var rows = await tenants.Select(t => new { t.Id, t.Name, t.Path, t.Status, t.MaxApps, t.MaxTenants, t.ParentId }).ToListAsync(cancellationToken);
         var depth = rows.Count == 0 ? 0 : rows.Min(t => t.Path.Count);
         var counts = await budgets.AppCountsAsync(cancellationToken);
         return [.. rows
             .OrderBy(t => string.Join('/', t.Path), StringComparer.Ordinal)
             .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Count - depth, t.Status, t.MaxApps, t.MaxTenants,
-                counts.GetValueOrDefault(t.Id.Value)))];
+                counts.GetValueOrDefault(t.Id.Value), t.ParentId == null))];
     }
 }

@@ -1,3 +1,4 @@
 namespace Provisioning.Application.Tenants.Queries.GetTenantTree;
 
-public sealed record TenantTreeRow(string Id, string Name, int Depth, string Status, int? MaxApps, int? MaxTenants, int AppCount);
+/// <summary>A tenant of the operator's tree; <paramref name="IsRoot"/>: the root tenant itself (not merely the top of a subtree).</summary>
+public sealed record TenantTreeRow(string Id, string Name, int Depth, string Status, int? MaxApps, int? MaxTenants, int AppCount, bool IsRoot);
