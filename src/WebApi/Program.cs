@@ -215,8 +215,11 @@ public partial class Program
             builder.Services.Remove(keyRingAtStart);
         }
 
+        // Naming no scheme: the user UseAuthentication found with the default scheme (the same one) is the one checked. A
+        // policy naming the scheme made authorization authenticate every request a second time (a cached result, but the
+        // forwarding, a merged copy of the principal and a new ticket each time).
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(AuthenticationSchemes.Default).RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddSingleton<ApiExceptionHandler>();
