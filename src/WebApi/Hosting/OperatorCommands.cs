@@ -21,6 +21,13 @@ public static class OperatorCommands
     private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "--help", "-h", "-?", "--version"];
 
     /// <summary>
+    /// How long a verb has after Ctrl-C or SIGTERM to stop by itself (its statement cancelled, its transaction rolled back)
+    /// before the process ends anyway, with exit code 130 (System.CommandLine's default of 2 s cut off the rollback of a
+    /// deletion on a busy database, and its message with it).
+    /// </summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// True when the arguments are for the parser, not the web server: a known verb or help flag first, any bare word
     /// first (a mistyped verb gets the parser's "unrecognized command", not a server that starts), or a verb after the
     /// server's options. The server's own arguments start with '-' (<c>--urls …</c>) or set a value (<c>key=value</c>).
@@ -37,7 +44,14 @@ public static class OperatorCommands
             return Task.FromResult(1);
         }
 
-        return BuildRoot().Parse(args).InvokeAsync();
+        var parse = BuildRoot().Parse(args);
+        return parse.InvokeAsync(new InvocationConfiguration
+        {
+            // A usage error's help and suggestions go with its message, to standard error: standard output is a verb's
+            // answer alone ('tenants --bogus > tree.txt' filled the file with help). Asked for, help is the answer.
+            Output = parse.Errors.Count > 0 ? Console.Error : Console.Out,
+            ProcessTerminationTimeout = StopGrace,
+        });
     }
 
     private static string? VerbAfterOptions(string[] args) =>
@@ -48,7 +62,7 @@ public static class OperatorCommands
         var root = new RootCommand("Provisioning: operator verbs. Without a verb, the service serves its API.");
 
         var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).");
-        migrate.SetAction((_, ct) => WithServicesAsync(async services =>
+        migrate.SetAction((_, ct) => WithServicesAsync(ct, async services =>
         {
             await services.MigrateDatabaseAsync(ct);
             await services.CheckMasterKeyAsync(record: false, ct);
@@ -91,7 +105,9 @@ public static class OperatorCommands
         {
             batchSize,
         };
-        rotate.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
+        const string rotationCancelled = "cancelling: the secrets re-encrypted so far stay so; keep the previous master keys configured " +
+                                         "and run rotate-secrets again to finish.";
+        rotate.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, rotationCancelled, async services =>
         {
             await using var scope = services.CreateAsyncScope();
             var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
@@ -116,7 +132,7 @@ public static class OperatorCommands
             tenant,
             name,
         };
-        createKey.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
+        createKey.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, null, async services =>
         {
             await using var scope = services.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
@@ -124,12 +140,6 @@ public static class OperatorCommands
             try
             {
                 key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
-            }
-            catch (Application.Common.Exceptions.NotFoundException e) when (parse.GetValue(tenant) == OperatorTenant.Root)
-            {
-                // No root yet: a database the service has never started on (migrate makes none).
-                Console.Error.WriteLine($"Provisioning: {e.Message} The root tenant is made when the service first starts on this database.");
-                return 1;
             }
             catch (DomainRuleException e)
             {
@@ -160,40 +170,43 @@ public static class OperatorCommands
         {
             doomed,
         };
-        deleteTenant.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
+        deleteTenant.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, "cancelling: the deletion is rolled back unless it was already committing " +
+            $"('tenants --under {parse.GetValue(doomed)}' shows whether the tenant is still there).", async services =>
         {
             await using var scope = services.CreateAsyncScope();
             await scope.ServiceProvider.LiftTimeoutsAsync(ct); // on the scope's context, which the handler's unit of work uses
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            // What is about to go, said before the one long statement that prints nothing until it ends (a million apps:
+            // 15-30 s): the operator sees the right customer was named and how big it is. Read apart from the deletion, so a
+            // count as it was a moment before; the root is left to the deletion's own refusal.
+            if (await sender.Send(new GetTenantTreeQuery(parse.GetValue(doomed)), ct) is [{ IsRoot: false } top, ..] subtree)
+            {
+                Console.Error.WriteLine($"Provisioning: deleting {top.Id} ({top.Name}) with {subtree.Count - 1} tenant(s) under it " +
+                                        $"and {subtree.Sum(t => (long)t.AppCount)} app(s) in all; Ctrl-C cancels.");
+            }
+
+            DeletedTenant deleted;
             try
             {
-                // What is about to go, said before the one long statement that prints nothing until it ends (a million apps:
-                // 15-30 s): the operator sees the right customer was named and how big it is. Read apart from the deletion,
-                // so a count as it was a moment before; the root is left to the deletion's own refusal.
-                if (await sender.Send(new GetTenantTreeQuery(parse.GetValue(doomed)), ct) is [{ IsRoot: false } top, ..] subtree)
-                {
-                    Console.Error.WriteLine($"Provisioning: deleting {top.Id} ({top.Name}) with {subtree.Count - 1} tenant(s) under it " +
-                                            $"and {subtree.Sum(t => (long)t.AppCount)} app(s) in all; Ctrl-C cancels.");
-                }
-
-                var deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
-                Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it, " +
-                                      $"in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
-                return 0;
+                deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Application.Common.Exceptions.NotFoundException e) when (e.Resource == "Tenant")
             {
-                Console.Error.WriteLine("Provisioning: cancelled; the deletion is rolled back unless it was already committing " +
-                                        $"('tenants --under {parse.GetValue(doomed)}' shows whether the tenant is still there).");
-                return 1;
+                // Gone between the look and the deletion (another delete-tenant, or the API's, got there first): said in the
+                // operator's words, as a tenant not found at the look is.
+                throw Application.Common.Exceptions.NotFoundException.Tenant(parse.GetValue(doomed)!);
             }
+
+            Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it, " +
+                                  $"in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+            return 0;
         }));
         root.Subcommands.Add(deleteTenant);
 
         var under = new Option<string>("--under") { Description = "Only this tenant (its id, or 'root') and its subtree." };
         var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.") { under };
-        tenants.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, async services =>
+        tenants.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, null, async services =>
         {
             await using var scope = services.CreateAsyncScope();
             var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(parse.GetValue(under)), ct);
@@ -220,17 +233,23 @@ public static class OperatorCommands
     /// <see cref="WithServicesAsync"/> for a verb that reads or writes the data: the database must be migrated and the
     /// master key must be the one its secrets are under, as for the service's start.
     /// </summary>
-    private static Task<int> WithReadyDatabaseAsync(CancellationToken cancellationToken, Func<IServiceProvider, Task<int>> verb) =>
-        WithServicesAsync(async services =>
+    private static Task<int> WithReadyDatabaseAsync(CancellationToken cancellationToken, string? whenCancelled, Func<IServiceProvider, Task<int>> verb) =>
+        WithServicesAsync(cancellationToken, async services =>
         {
             await services.EnsureMigratedAsync("this verb does not apply them", cancellationToken);
             await services.CheckMasterKeyAsync(record: false, cancellationToken);
             return await verb(services);
-        });
+        }, whenCancelled);
 
-    /// <summary>Builds the service (not started), checks its configuration and runs <paramref name="verb"/> with its services.</summary>
-    private static async Task<int> WithServicesAsync(Func<IServiceProvider, Task<int>> verb)
+    /// <summary>
+    /// Builds the service (not started), checks its configuration and runs <paramref name="verb"/> with its services. Ctrl-C
+    /// or SIGTERM (<paramref name="cancellationToken"/>) is exit code 1 with <paramref name="whenCancelled"/> (what became of
+    /// the verb's work, what to do next), said at once: a database that does not answer the cancellation keeps the verb
+    /// from stopping, and the process then ends without a word after <see cref="StopGrace"/>.
+    /// </summary>
+    private static async Task<int> WithServicesAsync(CancellationToken cancellationToken, Func<IServiceProvider, Task<int>> verb, string? whenCancelled = null)
     {
+        await using var said = cancellationToken.Register(() => Console.Error.WriteLine($"Provisioning: {whenCancelled ?? "cancelled."}"));
         try
         {
             // A verb's standard output is its answer (a key, the tree) for the operator or a script to read; the service's
@@ -248,6 +267,10 @@ public static class OperatorCommands
         {
             Console.Error.WriteLine($"Provisioning: {e.Message}");
             return 1;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 1; // Said when it came (above).
         }
     }
 

@@ -116,7 +116,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             Assert.Equal(1, noRoot);
             Assert.Equal(string.Empty, noRootOutput.Trim());
             // The operator's words back (which one was not found), and why.
-            Assert.Contains("Tenant 'root' not found: there are no tenants yet; the root tenant is created when the service first starts.", notFound);
+            Assert.Equal("Provisioning: Tenant 'root' not found: there are no tenants yet; the root tenant is created when the service first starts.", notFound.Trim());
         }
 
         // Start the service once so the root exists, then recover "a lost root key".
@@ -293,12 +293,151 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AVerbStoppedByASignal_SaysAtOnceWhatBecameOfItsWork_LeavesNothingHalfDone_AndExits1()
+    {
+        // An operator's Ctrl-C (here SIGTERM, handled the same way) in the middle of a verb's one long statement, held up
+        // by a row another session locks, so that the signal surely comes while it runs.
+        var database = await service.Postgres.CreateDatabaseAsync("signal_" + Guid.NewGuid().ToString("N")[..8]);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+        ProvisionedTenant leaving;
+        string appId;
+        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var root = await factory.CreateRootClientAsync();
+            leaving = await root.ProvisionAsync(name: "Leaving");
+            using var asLeaving = factory.ClientOf(leaving);
+            appId = await asLeaving.CreateAppAsync("its app");
+        }
+
+        // delete-tenant: the deletion rolled back, the tenant and its app still there, and the verb says so.
+        await using (var holder = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id))
+        {
+            await using var deletion = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
+            await WaitForALockWaitAsync(database);
+            await deletion.StopAsync();
+            Assert.Equal(1, await deletion.WaitForExitAsync(Timeout));
+            Assert.Equal(string.Empty, deletion.StandardOutput.Trim());
+            Assert.Contains("Provisioning: cancelling: the deletion is rolled back unless it was already committing " +
+                            $"('tenants --under {leaving.Id}' shows whether the tenant is still there).", deletion.StandardError);
+            Assert.DoesNotContain("   at ", deletion.StandardError);
+        }
+
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM tenants WHERE id = $1", leaving.Id));
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM apps WHERE id = $1 AND tenant_id = $2", appId, leaving.Id));
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM audit_events WHERE type = 'tenant.deleted'"));
+
+        // rotate-secrets under a new master key, held up by a key's row in its second pass: the interruption is said with
+        // what to do next, and the run that follows finishes.
+        var rotating = new Dictionary<string, string?>(environment)
+        {
+            ["Provisioning__Secrets__MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["Provisioning__Secrets__PreviousMasterKeys__0"] = ServiceFixture.MasterKey,
+        };
+        await using (var holder = await HoldAsync(database, "SELECT 1 FROM api_keys WHERE tenant_id = $1 FOR UPDATE", leaving.Id))
+        {
+            await using var rotation = ServiceProcess.Start(rotating, "rotate-secrets");
+            await WaitForALockWaitAsync(database);
+            await rotation.StopAsync();
+            Assert.Equal(1, await rotation.WaitForExitAsync(Timeout));
+            Assert.DoesNotContain("Done", rotation.StandardOutput);
+            Assert.Contains("Provisioning: cancelling: the secrets re-encrypted so far stay so; keep the previous master keys configured " +
+                            "and run rotate-secrets again to finish.", rotation.StandardError);
+        }
+
+        var (rotated, done, _) = await RunAsync(rotating, "rotate-secrets");
+        Assert.Equal(0, rotated);
+        Assert.StartsWith("Done: ", done.Trim());
+    }
+
+    [Fact]
+    public async Task DeleteTenant_ThatAnotherDeletionTookFirst_NamesTheTenantNotFound()
+    {
+        // Two operators (or an operator and the API) deleting one customer: the one that waits for the other's locks finds
+        // the tenant gone, and says which, as for an id not found at all.
+        var database = await service.Postgres.CreateDatabaseAsync("race_" + Guid.NewGuid().ToString("N")[..8]);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+        ProvisionedTenant leaving;
+        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var root = await factory.CreateRootClientAsync();
+            leaving = await root.ProvisionAsync(name: "Leaving");
+        }
+
+        await using var first = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id);
+        await using var second = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
+        await WaitForALockWaitAsync(database);
+        await using (var delete = new Npgsql.NpgsqlCommand("DELETE FROM tenants WHERE id = $1", first))
+        {
+            delete.Parameters.Add(new Npgsql.NpgsqlParameter { Value = leaving.Id });
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+        }
+
+        await using (var commit = new Npgsql.NpgsqlCommand("COMMIT", first))
+        {
+            await commit.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(1, await second.WaitForExitAsync(Timeout));
+        Assert.Equal($"Provisioning: Tenant '{leaving.Id}' not found.", second.StandardError.Trim().Split('\n')[^1]);
+    }
+
+    /// <summary>An open transaction holding the rows <paramref name="sql"/> locks, until disposed (rolled back).</summary>
+    private static async Task<Npgsql.NpgsqlConnection> HoldAsync(string database, string sql, string id)
+    {
+        var connection = new Npgsql.NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using (var begin = new Npgsql.NpgsqlCommand("BEGIN", connection))
+        {
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        await using var hold = new Npgsql.NpgsqlCommand(sql, connection);
+        hold.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        Assert.True(await hold.ExecuteScalarAsync() is not null, "nothing to hold");
+        return connection;
+    }
+
+    /// <summary>Until a session of <paramref name="database"/> waits for a lock (the verb's statement, held up).</summary>
+    private static async Task WaitForALockWaitAsync(string database)
+    {
+        for (var tries = 0; tries < 600; tries++)
+        {
+            if (await Sql.CountAsync(database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("The verb never came to wait for the held row.");
+    }
+
+    [Fact]
     public async Task AMistypedVerb_AVerbAfterOptions_AndABadValue_AreUsageErrors_NotAServerThatStarts()
     {
         // Each exits by itself (a server would run until the timeout) with one message and exit code 1.
         var (typo, _, typoError) = await RunAsync([], "tenantz");
         Assert.Equal(1, typo);
         Assert.Contains("Unrecognized command or argument 'tenantz'", typoError);
+
+        // Standard output is a verb's answer alone: a usage error's help and suggestions go with its message to standard
+        // error ('tenants --bogus > tree.txt' filled the file with help).
+        foreach (var wrong in new[] { new[] { "tenants", "--bogus" }, ["Tenants"], ["tenants", "--under", "a", "--under", "b"] })
+        {
+            var (exit, output, error) = await RunAsync([], wrong);
+            Assert.Equal(1, exit);
+            Assert.Equal(string.Empty, output.Trim());
+            Assert.Contains("Usage:", error);
+        }
 
         var (late, _, lateError) = await RunAsync([], "--urls", "http://127.0.0.1:0", "migrate");
         Assert.Equal(1, late);
