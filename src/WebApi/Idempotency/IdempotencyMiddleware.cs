@@ -33,13 +33,18 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    public async Task InvokeAsync(HttpContext context, IUnitOfWork unitOfWork, IIdempotencyStore store)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (!Applies(context))
         {
             await next(context);
             return;
         }
+
+        // Resolved here, not as InvokeAsync's parameters: those are resolved for every request, a read included (the unit of
+        // work and the store with what they depend on, in the request's scope).
+        var unitOfWork = context.RequestServices.GetRequiredService<IUnitOfWork>();
+        var store = context.RequestServices.GetRequiredService<IIdempotencyStore>();
 
         var request = new IdempotentRequest(
             context.User.FindFirst(CredentialClaims.KeyId)!.Value, ReadKey(context), await FingerprintAsync(context));
