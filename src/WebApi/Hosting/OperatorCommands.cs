@@ -27,6 +27,10 @@ public static class OperatorCommands
     /// </summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
+    /// <summary>The log category of the pipeline's fault logging (a generic type's category leaves its arity out).</summary>
+    private static readonly string UnhandledFaultsCategory =
+        $"{typeof(Application.Common.Behaviors.UnhandledExceptionBehavior<,>).Namespace}.{nameof(Application.Common.Behaviors.UnhandledExceptionBehavior<,>)}";
+
     /// <summary>
     /// True when the arguments are for the parser, not the web server: a known verb or help flag first, any bare word
     /// first (a mistyped verb gets the parser's "unrecognized command", not a server that starts), or a verb after the
@@ -254,7 +258,10 @@ public static class OperatorCommands
         {
             // A verb's standard output is its answer (a key, the tree) for the operator or a script to read; the service's
             // log lines (migrations applied, a warning about a setting) go to standard error, whatever their level.
-            await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}"]);
+            // And a fault inside a command is said once, by the verb (one sentence, or the unexpected exception with its stack
+            // trace): the pipeline's own Error line for it, which a request's log needs, would say it a second time, with a trace.
+            await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}",
+                $"--Logging:LogLevel:{UnhandledFaultsCategory}={LogLevel.None}"]);
             app.Services.ServesNoRequests();
             return await StartupChecksRunAsync(app, () => verb(app.Services));
         }

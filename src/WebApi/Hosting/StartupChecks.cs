@@ -75,6 +75,12 @@ public static class StartupChecks
             $"PostgreSQL did not answer in time ({Where(configuration)}): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Either it cannot be reached there (start it, or correct the Host and Port in the connection string), or a lock " +
             "held by another session or a busy server held the work up (pg_stat_activity shows which): run it again once it is free.",
+        // A session PostgreSQL ended under the work (the server stopped or restarted, or an administrator ended it): it was
+        // reached, so not "correct the Host and Port"; nothing of the work's transaction was committed unless it was committing.
+        _ when Innermost(ex) is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } e =>
+            $"PostgreSQL ended the session at {Where(configuration)}: {e.SqlState}: {e.MessageText.TrimEnd('.')} (the server stopped or " +
+            "restarted, or an administrator ended the session). The transaction under way was rolled back unless it was committing; " +
+            "once the server is back, run it again.",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",

@@ -389,6 +389,46 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal($"Provisioning: Tenant '{leaving.Id}' not found.", second.StandardError.Trim().Split('\n')[^1]);
     }
 
+    [Fact]
+    public async Task DeleteTenant_WhoseDatabaseSessionEnds_SaysSoInOneSentence_WithoutAStackTrace_AndDeletesNothing()
+    {
+        // PostgreSQL stopped (or an administrator ending the session) in the middle of a deletion: the operator reads one
+        // sentence, as for a database not reached at the start, and the tenant is whole.
+        var database = await service.Postgres.CreateDatabaseAsync("gone_" + Guid.NewGuid().ToString("N")[..8]);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+        ProvisionedTenant leaving;
+        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var root = await factory.CreateRootClientAsync();
+            leaving = await root.ProvisionAsync(name: "Leaving");
+        }
+
+        await using (var holder = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id))
+        {
+            await using var deletion = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
+            await WaitForALockWaitAsync(database);
+            Assert.Equal(1, await Sql.CountAsync(database, """
+                WITH waiting AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')
+                SELECT count(*) FROM waiting WHERE pg_terminate_backend(pid)
+                """));
+            Assert.Equal(1, await deletion.WaitForExitAsync(Timeout));
+            var said = deletion.StandardError;
+            Assert.Contains("Provisioning: PostgreSQL ended the session at ", said);
+            Assert.Contains(": 57P01: terminating connection due to administrator command (the server stopped or restarted, or an " +
+                            "administrator ended the session). The transaction under way was rolled back unless it was committing; " +
+                            "once the server is back, run it again.", said);
+            Assert.DoesNotContain("Host and Port", said); // it was reached
+            Assert.DoesNotContain("   at ", said);
+            Assert.DoesNotContain("\"LogLevel\":\"Error\"", said);
+        }
+
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM tenants WHERE id = $1", leaving.Id));
+    }
+
     /// <summary>An open transaction holding the rows <paramref name="sql"/> locks, until disposed (rolled back).</summary>
     private static async Task<Npgsql.NpgsqlConnection> HoldAsync(string database, string sql, string id)
     {
