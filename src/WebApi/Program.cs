@@ -217,7 +217,7 @@ public partial class Program
 
         // Naming no scheme: the user UseAuthentication found with the default scheme (the same one) is the one checked. A
         // policy naming the scheme made authorization authenticate every request a second time (a cached result, but the
-        // forwarding, a merged copy of the principal and a new ticket each time).
+        // forwarding, the handler's lookup, a new result and ticket each time).
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 

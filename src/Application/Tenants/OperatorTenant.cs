@@ -10,6 +10,9 @@ public static class OperatorTenant
 {
     public const string Root = "root";
 
+    /// <summary>Said where a verb finds no tenant at all: a database the service never started on (migrate makes none).</summary>
+    public const string NoTenantsYet = "there are no tenants yet; the root tenant is created when the service first starts.";
+
     /// <summary>The tenant <paramref name="reference"/> names, untracked; not found (a mistyped id, "ROOT", no root yet on a
     /// database the service never started on) is a 404 naming it in the operator's own words.</summary>
     public static async Task<Tenant> NamedByOperatorAsync(this IQueryable<Tenant> tenants, string reference, CancellationToken cancellationToken)
@@ -20,6 +23,6 @@ public static class OperatorTenant
             : IdGenerator.IsValid(reference)
                 ? await tenants.Where(t => t.Id == new TenantId(reference)).FirstOrDefaultAsync(cancellationToken)
                 : null;
-        return tenant ?? throw (reference == Root ? NotFoundException.NoRootYet(reference) : NotFoundException.Tenant(reference));
+        return tenant ?? throw NotFoundException.Tenant(reference, reference == Root ? NoTenantsYet : null);
     }
 }

@@ -110,9 +110,14 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         WHERE t.id = @tenant;
         """, tenant, cancellationToken);
 
-    public async Task<IReadOnlyDictionary<string, int>> AppCountsAsync(CancellationToken cancellationToken) =>
-        (await db.Database.SqlQuery<TenantAppCount>(
-                $"SELECT tenant_id, sum(apps)::int AS apps FROM tenant_app_counts GROUP BY tenant_id")
+    public async Task<IReadOnlyDictionary<string, int>> AppCountsAsync(TenantId? under, CancellationToken cancellationToken) =>
+        (await (under is { Value: var top }
+                ? db.Database.SqlQuery<TenantAppCount>($"""
+                    SELECT c.tenant_id, sum(c.apps)::int AS apps FROM tenant_app_counts c
+                    WHERE c.tenant_id IN (SELECT d.id FROM tenants d WHERE d.path @> ARRAY[{top}]::text[])
+                    GROUP BY c.tenant_id
+                    """)
+                : db.Database.SqlQuery<TenantAppCount>($"SELECT tenant_id, sum(apps)::int AS apps FROM tenant_app_counts GROUP BY tenant_id"))
             .ToListAsync(cancellationToken))
         .ToDictionary(c => c.TenantId, c => c.Apps);
 

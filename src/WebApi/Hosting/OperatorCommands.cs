@@ -22,8 +22,8 @@ public static class OperatorCommands
 
     /// <summary>
     /// How long a verb has after Ctrl-C or SIGTERM to stop by itself (its statement cancelled, its transaction rolled back)
-    /// before the process ends anyway, with exit code 130 (System.CommandLine's default of 2 s cut off the rollback of a
-    /// deletion on a busy database, and its message with it).
+    /// before the process ends anyway, with exit code 130 (Ctrl-C) or 143 (SIGTERM) (System.CommandLine's default of 2 s
+    /// cut off the rollback of a deletion on a busy database, and its message with it).
     /// </summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
@@ -66,7 +66,7 @@ public static class OperatorCommands
         var root = new RootCommand("Provisioning: operator verbs. Without a verb, the service serves its API.");
 
         var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).");
-        migrate.SetAction((_, ct) => WithServicesAsync(ct, async services =>
+        migrate.SetAction((_, signal) => WithServicesAsync(signal, async (services, ct) =>
         {
             await services.MigrateDatabaseAsync(ct);
             await services.CheckMasterKeyAsync(record: false, ct);
@@ -111,7 +111,7 @@ public static class OperatorCommands
         };
         const string rotationCancelled = "cancelling: the secrets re-encrypted so far stay so; keep the previous master keys configured " +
                                          "and run rotate-secrets again to finish.";
-        rotate.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, rotationCancelled, async services =>
+        rotate.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, rotationCancelled, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
@@ -136,7 +136,7 @@ public static class OperatorCommands
             tenant,
             name,
         };
-        createKey.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, null, async services =>
+        createKey.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, null, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
@@ -174,8 +174,8 @@ public static class OperatorCommands
         {
             doomed,
         };
-        deleteTenant.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, "cancelling: the deletion is rolled back unless it was already committing " +
-            $"('tenants --under {parse.GetValue(doomed)}' shows whether the tenant is still there).", async services =>
+        deleteTenant.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, "cancelling: the deletion is rolled back unless it was already committing " +
+            $"('tenants --under {parse.GetValue(doomed)}' shows whether the tenant is still there).", async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             await scope.ServiceProvider.LiftTimeoutsAsync(ct); // on the scope's context, which the handler's unit of work uses
@@ -195,7 +195,7 @@ public static class OperatorCommands
             {
                 deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
             }
-            catch (Application.Common.Exceptions.NotFoundException e) when (e.Resource == "Tenant")
+            catch (Application.Common.Exceptions.NotFoundException e) when (e.IsTenant)
             {
                 // Gone between the look and the deletion (another delete-tenant, or the API's, got there first): said in the
                 // operator's words, as a tenant not found at the look is.
@@ -210,13 +210,13 @@ public static class OperatorCommands
 
         var under = new Option<string>("--under") { Description = "Only this tenant (its id, or 'root') and its subtree." };
         var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.") { under };
-        tenants.SetAction((parse, ct) => WithReadyDatabaseAsync(ct, null, async services =>
+        tenants.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, null, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(parse.GetValue(under)), ct);
             if (rows.Count == 0)
             {
-                Console.Error.WriteLine("Provisioning: there are no tenants yet; the root tenant is created when the service first starts.");
+                Console.Error.WriteLine($"Provisioning: {OperatorTenant.NoTenantsYet}");
                 return 0;
             }
 
@@ -237,23 +237,33 @@ public static class OperatorCommands
     /// <see cref="WithServicesAsync"/> for a verb that reads or writes the data: the database must be migrated and the
     /// master key must be the one its secrets are under, as for the service's start.
     /// </summary>
-    private static Task<int> WithReadyDatabaseAsync(CancellationToken cancellationToken, string? whenCancelled, Func<IServiceProvider, Task<int>> verb) =>
-        WithServicesAsync(cancellationToken, async services =>
+    private static Task<int> WithReadyDatabaseAsync(
+        CancellationToken signal, string? whenCancelled, Func<IServiceProvider, CancellationToken, Task<int>> verb) =>
+        WithServicesAsync(signal, async (services, cancellationToken) =>
         {
             await services.EnsureMigratedAsync("this verb does not apply them", cancellationToken);
             await services.CheckMasterKeyAsync(record: false, cancellationToken);
-            return await verb(services);
+            return await verb(services, cancellationToken);
         }, whenCancelled);
 
     /// <summary>
     /// Builds the service (not started), checks its configuration and runs <paramref name="verb"/> with its services. Ctrl-C
-    /// or SIGTERM (<paramref name="cancellationToken"/>) is exit code 1 with <paramref name="whenCancelled"/> (what became of
-    /// the verb's work, what to do next), said at once: a database that does not answer the cancellation keeps the verb
-    /// from stopping, and the process then ends without a word after <see cref="StopGrace"/>.
+    /// or SIGTERM (<paramref name="signal"/>) is exit code 1 with <paramref name="whenCancelled"/> (what became of the verb's
+    /// work, what to do next), said at once: a database that does not answer the cancellation keeps the verb from stopping,
+    /// and the process then ends without a word after <see cref="StopGrace"/>. So the note is the signal's only callback,
+    /// and the verb's own token is cancelled from it asynchronously: its callbacks (Npgsql's, which connects to the server
+    /// to cancel the statement, up to its connect timeout) run after the note and do not hold up the signal's handler.
     /// </summary>
-    private static async Task<int> WithServicesAsync(CancellationToken cancellationToken, Func<IServiceProvider, Task<int>> verb, string? whenCancelled = null)
+    private static async Task<int> WithServicesAsync(
+        CancellationToken signal, Func<IServiceProvider, CancellationToken, Task<int>> verb, string? whenCancelled = null)
     {
-        await using var said = cancellationToken.Register(() => Console.Error.WriteLine($"Provisioning: {whenCancelled ?? "cancelled."}"));
+        using var work = new CancellationTokenSource();
+        await using var said = signal.Register(() =>
+        {
+            Console.Error.WriteLine($"Provisioning: {whenCancelled ?? "cancelled."}");
+            _ = work.CancelAsync();
+        });
+        var cancellationToken = work.Token;
         try
         {
             // A verb's standard output is its answer (a key, the tree) for the operator or a script to read; the service's
@@ -263,7 +273,7 @@ public static class OperatorCommands
             await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}",
                 $"--Logging:LogLevel:{UnhandledFaultsCategory}={LogLevel.None}"]);
             app.Services.ServesNoRequests();
-            return await StartupChecksRunAsync(app, () => verb(app.Services));
+            return await StartupChecksRunAsync(app, () => verb(app.Services, cancellationToken));
         }
         catch (StartupException e)
         {

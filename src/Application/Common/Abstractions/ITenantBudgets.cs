@@ -45,6 +45,9 @@ public interface ITenantBudgets
     /// </summary>
     Task RecountAsync(TenantId tenant, CancellationToken cancellationToken);
 
-    /// <summary>Every tenant's own apps by tenant id, from the counters (for the operator's overview).</summary>
-    Task<IReadOnlyDictionary<string, int>> AppCountsAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Each tenant's own apps by tenant id, from the counters (for the operator's overview): every tenant's, or with
+    /// <paramref name="under"/> those of that tenant and its subtree only.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, int>> AppCountsAsync(TenantId? under, CancellationToken cancellationToken);
 }

@@ -10,7 +10,7 @@ namespace Provisioning.Application.Common.Behaviors;
 /// commands only (the constraint): a query's pipeline does not have it.
 /// </summary>
 public sealed class AuditBehavior<TMessage, TResponse>(AuditTrail trail) : IPipelineBehavior<TMessage, TResponse>
-    where TMessage : IMessage, IAuditedCommand
+    where TMessage : IBaseCommand, IAuditedCommand
 {
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {

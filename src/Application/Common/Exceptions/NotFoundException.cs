@@ -20,14 +20,18 @@ public sealed class NotFoundException : ExpectedException
 
     public static NotFoundException App() => new("App", "app_not_found");
 
-    public static NotFoundException Tenant() => new("Tenant");
+    public static NotFoundException Tenant() => new(TenantResource);
 
-    /// <summary>An operator verb's tenant, named as the operator gave it (a command line's, never a client's, text).</summary>
-    public static NotFoundException Tenant(string reference) => new($"Tenant '{reference}'");
+    /// <summary>
+    /// An operator verb's tenant, named as the operator gave it (a command line's, never a client's, text), and, if there is
+    /// more to say, <paramref name="why"/>.
+    /// </summary>
+    public static NotFoundException Tenant(string reference, string? why = null) => new($"{TenantResource} '{reference}'", why: why);
 
-    /// <summary>An operator verb's <c>root</c> on a database the service never started on: nothing to find yet, and why.</summary>
-    public static NotFoundException NoRootYet(string reference) =>
-        new($"Tenant '{reference}'", why: "there are no tenants yet; the root tenant is created when the service first starts.");
+    /// <summary>A tenant not found, whether named or not.</summary>
+    public bool IsTenant => Resource.StartsWith(TenantResource, StringComparison.Ordinal);
+
+    private const string TenantResource = "Tenant";
 
     public static NotFoundException ServiceAccount() => new("Service account");
 

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Common;
 
 namespace Provisioning.Application.Tenants.Queries.GetTenantTree;
 
@@ -19,15 +20,17 @@ public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenant
     public async ValueTask<IReadOnlyList<TenantTreeRow>> Handle(GetTenantTreeQuery query, CancellationToken cancellationToken)
     {
         var tenants = db.Tenants.AsNoTracking();
+        TenantId? top = null;
         if (query.Under is { } under)
         {
-            var top = (await db.Tenants.NamedByOperatorAsync(under, cancellationToken)).Id.Value;
-            tenants = tenants.Where(t => t.Path.Contains(top));
+            top = (await db.Tenants.NamedByOperatorAsync(under, cancellationToken)).Id;
+            var id = top.Value.Value;
+            tenants = tenants.Where(t => t.Path.Contains(id));
         }
 
         var rows = await tenants.Select(t => new { t.Id, t.Name, t.Path, t.Status, t.MaxApps, t.MaxTenants, t.ParentId }).ToListAsync(cancellationToken);
         var depth = rows.Count == 0 ? 0 : rows.Min(t => t.Path.Count);
-        var counts = await budgets.AppCountsAsync(cancellationToken);
+        var counts = await budgets.AppCountsAsync(top, cancellationToken); // the subtree's counters only, under a tenant
         return [.. rows
             .OrderBy(t => string.Join('/', t.Path), StringComparer.Ordinal)
             .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Count - depth, t.Status, t.MaxApps, t.MaxTenants,
