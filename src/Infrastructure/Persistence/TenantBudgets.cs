@@ -111,7 +111,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         """, tenant, cancellationToken);
 
     public async Task<IReadOnlyDictionary<string, int>> AppCountsAsync(TenantId? under, CancellationToken cancellationToken) =>
-        (await (under is { Value: var top }
+        (await (under?.Value is { } top
                 ? db.Database.SqlQuery<TenantAppCount>($"""
                     SELECT c.tenant_id, sum(c.apps)::int AS apps FROM tenant_app_counts c
                     WHERE c.tenant_id IN (SELECT d.id FROM tenants d WHERE d.path @> ARRAY[{top}]::text[])

@@ -297,21 +297,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     {
         // An operator's Ctrl-C (here SIGTERM, handled the same way) in the middle of a verb's one long statement, held up
         // by a row another session locks, so that the signal surely comes while it runs.
-        var database = await service.Postgres.CreateDatabaseAsync("signal_" + Guid.NewGuid().ToString("N")[..8]);
-        var environment = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Provisioning"] = database,
-            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
-        };
-        ProvisionedTenant leaving;
-        string appId;
-        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
-        {
-            using var root = await factory.CreateRootClientAsync();
-            leaving = await root.ProvisionAsync(name: "Leaving");
-            using var asLeaving = factory.ClientOf(leaving);
-            appId = await asLeaving.CreateAppAsync("its app");
-        }
+        var (database, environment, leaving, appId) = await DatabaseWithACustomerAsync("signal");
 
         // delete-tenant: the deletion rolled back, the tenant and its app still there, and the verb says so.
         await using (var holder = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id))
@@ -358,18 +344,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     {
         // Two operators (or an operator and the API) deleting one customer: the one that waits for the other's locks finds
         // the tenant gone, and says which, as for an id not found at all.
-        var database = await service.Postgres.CreateDatabaseAsync("race_" + Guid.NewGuid().ToString("N")[..8]);
-        var environment = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Provisioning"] = database,
-            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
-        };
-        ProvisionedTenant leaving;
-        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
-        {
-            using var root = await factory.CreateRootClientAsync();
-            leaving = await root.ProvisionAsync(name: "Leaving");
-        }
+        var (database, environment, leaving, _) = await DatabaseWithACustomerAsync("race");
 
         await using var first = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id);
         await using var second = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
@@ -394,18 +369,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     {
         // PostgreSQL stopped (or an administrator ending the session) in the middle of a deletion: the operator reads one
         // sentence, as for a database not reached at the start, and the tenant is whole.
-        var database = await service.Postgres.CreateDatabaseAsync("gone_" + Guid.NewGuid().ToString("N")[..8]);
-        var environment = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Provisioning"] = database,
-            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
-        };
-        ProvisionedTenant leaving;
-        await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
-        {
-            using var root = await factory.CreateRootClientAsync();
-            leaving = await root.ProvisionAsync(name: "Leaving");
-        }
+        var (database, environment, leaving, _) = await DatabaseWithACustomerAsync("gone");
 
         await using (var holder = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id))
         {
@@ -427,6 +391,22 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         }
 
         Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM tenants WHERE id = $1", leaving.Id));
+    }
+
+    /// <summary>A database of its own with a root and one customer, "Leaving", holding one app; the verbs' environment for it.</summary>
+    private async Task<(string Database, Dictionary<string, string?> Environment, ProvisionedTenant Leaving, string AppId)> DatabaseWithACustomerAsync(string name)
+    {
+        var database = await service.Postgres.CreateDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings());
+        using var root = await factory.CreateRootClientAsync();
+        var leaving = await root.ProvisionAsync(name: "Leaving");
+        using var asLeaving = factory.ClientOf(leaving);
+        var appId = await asLeaving.CreateAppAsync("its app");
+        return (database, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        }, leaving, appId);
     }
 
     /// <summary>An open transaction holding the rows <paramref name="sql"/> locks, until disposed (rolled back).</summary>
