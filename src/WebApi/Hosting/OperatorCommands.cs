@@ -23,9 +23,10 @@ public static class OperatorCommands
     /// <summary>
     /// How long a verb has after Ctrl-C or SIGTERM to stop by itself (its statement cancelled, its transaction rolled back)
     /// before the process ends anyway, with exit code 130 (Ctrl-C) or 143 (SIGTERM) (System.CommandLine's default of 2 s
-    /// cut off the rollback of a deletion on a busy database, and its message with it).
+    /// cut off the rollback of a deletion on a busy database, and its message with it). Under 10 s: <c>docker stop</c> kills
+    /// after 10 s by default, and a verb should end by itself first.
     /// </summary>
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(8);
 
     /// <summary>The log category of the pipeline's fault logging (a generic type's category leaves its arity out).</summary>
     private static readonly string UnhandledFaultsCategory =
