@@ -41,10 +41,14 @@ public sealed class HeldRow : IAsyncDisposable
     public Task<int> WaitingAsync() => Sql.CountAsync(_database,
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
 
-    /// <summary>Waits (up to 5 s) until at least <paramref name="count"/> sessions wait for a lock; fails the test if none come.</summary>
-    public async Task UntilWaitingAsync(int count)
+    /// <summary>
+    /// Waits (up to 5 s, or <paramref name="within"/>: a process of its own to start first) until at least
+    /// <paramref name="count"/> sessions wait for a lock; fails the test if none come.
+    /// </summary>
+    public async Task UntilWaitingAsync(int count, TimeSpan? within = null)
     {
-        for (var i = 0; i < 200 && await WaitingAsync() < count; i++)
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(5));
+        while (DateTime.UtcNow < deadline && await WaitingAsync() < count)
         {
             await Task.Delay(25);
         }

@@ -10,6 +10,9 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>How long a verb's process may take to start and reach its statement (a held row's wait is for in-process requests).</summary>
+    private static readonly TimeSpan VerbStart = TimeSpan.FromSeconds(60);
+
     private async Task<(int ExitCode, string Out, string Error)> RunAsync(Dictionary<string, string?> environment, params string[] args)
     {
         await using var process = ServiceProcess.Start(environment, args);
@@ -300,10 +303,10 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         var (database, environment, leaving, appId) = await DatabaseWithACustomerAsync("signal");
 
         // delete-tenant: the deletion rolled back, the tenant and its app still there, and the verb says so.
-        await using (var holder = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id))
+        await using (var held = await HeldRow.LockAsync(database, "tenants", leaving.Id))
         {
             await using var deletion = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
-            await WaitForALockWaitAsync(database);
+            await held.UntilWaitingAsync(1, VerbStart);
             await deletion.StopAsync();
             Assert.Equal(1, await deletion.WaitForExitAsync(Timeout));
             Assert.Equal(string.Empty, deletion.StandardOutput.Trim());
@@ -323,10 +326,10 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             ["Provisioning__Secrets__MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Provisioning__Secrets__PreviousMasterKeys__0"] = ServiceFixture.MasterKey,
         };
-        await using (var holder = await HoldAsync(database, "SELECT 1 FROM api_keys WHERE tenant_id = $1 FOR UPDATE", leaving.Id))
+        await using (var held = await HeldRow.LockAsync(database, "api_keys", ServiceFixture.RootKeyId))
         {
             await using var rotation = ServiceProcess.Start(rotating, "rotate-secrets");
-            await WaitForALockWaitAsync(database);
+            await held.UntilWaitingAsync(1, VerbStart);
             await rotation.StopAsync();
             Assert.Equal(1, await rotation.WaitForExitAsync(Timeout));
             Assert.DoesNotContain("Done", rotation.StandardOutput);
@@ -346,19 +349,12 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // the tenant gone, and says which, as for an id not found at all.
         var (database, environment, leaving, _) = await DatabaseWithACustomerAsync("race");
 
-        await using var first = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id);
+        await using var first = await HeldRow.LockAsync(database, "tenants", leaving.Id);
         await using var second = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
-        await WaitForALockWaitAsync(database);
-        await using (var delete = new Npgsql.NpgsqlCommand("DELETE FROM tenants WHERE id = $1", first))
-        {
-            delete.Parameters.Add(new Npgsql.NpgsqlParameter { Value = leaving.Id });
-            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
-        }
-
-        await using (var commit = new Npgsql.NpgsqlCommand("COMMIT", first))
-        {
-            await commit.ExecuteNonQueryAsync();
-        }
+        await first.UntilWaitingAsync(1, VerbStart);
+        await first.ExecuteAsync($"DELETE FROM tenants WHERE id = '{leaving.Id}'");
+        await first.ReleaseAsync();
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM tenants WHERE id = $1", leaving.Id));
 
         Assert.Equal(1, await second.WaitForExitAsync(Timeout));
         Assert.Equal($"Provisioning: Tenant '{leaving.Id}' not found.", second.StandardError.Trim().Split('\n')[^1]);
@@ -371,10 +367,10 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // sentence, as for a database not reached at the start, and the tenant is whole.
         var (database, environment, leaving, _) = await DatabaseWithACustomerAsync("gone");
 
-        await using (var holder = await HoldAsync(database, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", leaving.Id))
+        await using (var held = await HeldRow.LockAsync(database, "tenants", leaving.Id))
         {
             await using var deletion = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
-            await WaitForALockWaitAsync(database);
+            await held.UntilWaitingAsync(1, VerbStart);
             Assert.Equal(1, await Sql.CountAsync(database, """
                 WITH waiting AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')
                 SELECT count(*) FROM waiting WHERE pg_terminate_backend(pid)
@@ -407,38 +403,6 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             ["ConnectionStrings__Provisioning"] = database,
             ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
         }, leaving, appId);
-    }
-
-    /// <summary>An open transaction holding the rows <paramref name="sql"/> locks, until disposed (rolled back).</summary>
-    private static async Task<Npgsql.NpgsqlConnection> HoldAsync(string database, string sql, string id)
-    {
-        var connection = new Npgsql.NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using (var begin = new Npgsql.NpgsqlCommand("BEGIN", connection))
-        {
-            await begin.ExecuteNonQueryAsync();
-        }
-
-        await using var hold = new Npgsql.NpgsqlCommand(sql, connection);
-        hold.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
-        Assert.True(await hold.ExecuteScalarAsync() is not null, "nothing to hold");
-        return connection;
-    }
-
-    /// <summary>Until a session of <paramref name="database"/> waits for a lock (the verb's statement, held up).</summary>
-    private static async Task WaitForALockWaitAsync(string database)
-    {
-        for (var tries = 0; tries < 600; tries++)
-        {
-            if (await Sql.CountAsync(database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("The verb never came to wait for the held row.");
     }
 
     [Fact]
