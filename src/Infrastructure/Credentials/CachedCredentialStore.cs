@@ -191,14 +191,18 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         return (credential, key.TenantPath, generation);
     }
 
-    /// <summary>Caches a credential, listed under every tenant on its path first, so that an eviction by tenant that starts later finds it.</summary>
+    /// <summary>
+    /// Caches a credential, listed under every tenant on its path first, so that an eviction by tenant that starts later
+    /// finds it; and checks afterwards that no eviction by tenant took one of those lists before the entry was there.
+    /// </summary>
     private void Cache(string cacheKey, Credential credential, string[] tenantPath)
     {
         var token = new object();
         var keyId = credential.KeyId.Value;
-        foreach (var tenant in tenantPath)
+        var lists = new ConcurrentDictionary<object, string>[tenantPath.Length];
+        for (var i = 0; i < tenantPath.Length; i++)
         {
-            List(tenant, token, keyId);
+            lists[i] = List(tenantPath[i], token, keyId);
         }
 
         var options = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = 1 };
@@ -220,13 +224,28 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
             }
         }, (_below, tenantPath, token));
         cache.Set(cacheKey, credential, options);
+
+        // A revocation by tenant that took one of these lists after the key was listed in it, and removed the key's entry
+        // before it was set (so removing nothing), left it cached and listed nowhere for that tenant: a later suspension
+        // would not find it. The generation checks around the caching do not see it when the lookup read the generation
+        // after that revocation's increment. A list holding this entry's token is taken out only by such a revocation
+        // (evictions take out empty lists only), so: not the tenant's list now, the entry goes (the next request reads it).
+        for (var i = 0; i < tenantPath.Length; i++)
+        {
+            if (!_below.TryGetValue(tenantPath[i], out var current) || !ReferenceEquals(current, lists[i]))
+            {
+                cache.Remove(cacheKey);
+                return;
+            }
+        }
     }
 
     /// <summary>
     /// Lists a key under a tenant, in the list the tenant has at that moment: one taken out meanwhile (left empty by
-    /// evictions) is no list an eviction by tenant would read, so the key is listed again in the tenant's new one.
+    /// evictions) is no list an eviction by tenant would read, so the key is listed again in the tenant's new one. Returns
+    /// the list it is in.
     /// </summary>
-    private void List(string tenant, object token, string keyId)
+    private ConcurrentDictionary<object, string> List(string tenant, object token, string keyId)
     {
         while (true)
         {
@@ -236,7 +255,7 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
                 if (_below.TryGetValue(tenant, out var current) && ReferenceEquals(current, keys))
                 {
                     keys[token] = keyId;
-                    return;
+                    return keys;
                 }
             }
         }
