@@ -43,13 +43,15 @@ public static class DependencyInjection
             // with the request id otherwise), not again by EF at Error level with its SQL text; so is a connection that could not
             // be opened (a 503 logged by the service, or an operator verb's one sentence). A commit cancelled because
             // the client hung up is no fault at all: the transaction rolls back and nobody is there to answer
-            // (ClientAbortTests).
+            // (ClientAbortTests). Whether the model matches the migrations is a test's question (PersistenceModelTests), not
+            // every migrating start's: EF answered it by building the last snapshot's model and comparing it with this one.
             .ConfigureWarnings(w => w.Log(
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug),
                 (CoreEventId.QueryIterationFailed, LogLevel.Debug),
                 (RelationalEventId.CommandError, LogLevel.Debug),
                 (RelationalEventId.ConnectionError, LogLevel.Debug),
-                (RelationalEventId.TransactionError, LogLevel.Debug)))
+                (RelationalEventId.TransactionError, LogLevel.Debug))
+                .Ignore(RelationalEventId.PendingModelChangesWarning))
             .AddInterceptors(RevocationInterceptor, LeadingInterceptor));
         services.AddScoped<IProvisioningDbContext>(sp => sp.GetRequiredService<ProvisioningDbContext>());
         services.AddScoped<CommitTail>();

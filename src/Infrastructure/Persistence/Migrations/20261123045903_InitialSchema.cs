@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class InitialSchema : Migration
+    public partial class InitialSchema : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -5,7 +5,7 @@
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class FrontDoor : Migration
+    public partial class FrontDoor : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

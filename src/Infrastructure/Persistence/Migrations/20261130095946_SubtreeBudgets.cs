@@ -5,7 +5,7 @@
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class SubtreeBudgets : Migration
+    public partial class SubtreeBudgets : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -5,7 +5,7 @@
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class RevocationFollowsData : Migration
+    public partial class RevocationFollowsData : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

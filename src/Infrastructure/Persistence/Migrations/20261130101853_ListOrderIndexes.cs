@@ -5,7 +5,7 @@
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class ListOrderIndexes : Migration
+    public partial class ListOrderIndexes : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class Lifecycle : Migration
+    public partial class Lifecycle : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

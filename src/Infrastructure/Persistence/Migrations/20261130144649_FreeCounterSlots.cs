@@ -13,7 +13,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// another. A delete does the same, and waits for a slot only when all are held (none exist once the tenant itself is
     /// being deleted: then it changes nothing, as before). Only the sum of a tenant's slots means anything.
     /// </summary>
-    public partial class FreeCounterSlots : Migration
+    public partial class FreeCounterSlots : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

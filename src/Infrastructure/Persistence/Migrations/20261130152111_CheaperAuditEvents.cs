@@ -8,7 +8,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// Less to write per audit event: viewer rows no longer carry a checked foreign key to their event (the pruner deletes
     /// them with it), and events have no created_at index (the pruner goes by their time-ordered id).
     /// </summary>
-    public partial class CheaperAuditEvents : Migration
+    public partial class CheaperAuditEvents : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -15,7 +15,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// (Npgsql's RESET ALL on a pooled connection returns to it). A role that may not change its own defaults gets a
     /// warning instead, and should be given the setting by its administrator (docs/operations.md).
     /// </summary>
-    public partial class CustomPlansForThisRole : Migration
+    public partial class CustomPlansForThisRole : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

@@ -23,7 +23,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// PlanShapeTests proves the plans on skewed data.
     /// </para>
     /// </summary>
-    public partial class TenantSpreadForGenericPlans : Migration
+    public partial class TenantSpreadForGenericPlans : SchemaMigration
     {
         /// <summary>Every column a request filters by for "the rows of one tenant" (or of one service account).</summary>
         private static readonly (string Table, string Column)[] TenantColumns =

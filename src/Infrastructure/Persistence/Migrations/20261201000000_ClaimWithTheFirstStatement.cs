@@ -11,7 +11,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// request holds it; then, in a query of its own (its snapshot taken after the lock), <c>PX200</c> when an answer is
     /// stored. A failure aborts the transaction: nothing sent after it runs.
     /// </summary>
-    public partial class ClaimWithTheFirstStatement : Migration
+    public partial class ClaimWithTheFirstStatement : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

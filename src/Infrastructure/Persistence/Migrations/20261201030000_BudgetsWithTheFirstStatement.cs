@@ -12,7 +12,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// an ancestor is suspended; one more on every counter up the path that has a budget, and <c>PX402</c> with
     /// "kind limit self|ancestor" when one is passed. A refusal aborts the transaction: nothing sent after it runs.
     /// </summary>
-    public partial class BudgetsWithTheFirstStatement : Migration
+    public partial class BudgetsWithTheFirstStatement : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

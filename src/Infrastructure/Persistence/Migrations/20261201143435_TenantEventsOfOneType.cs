@@ -11,7 +11,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// holds writes to <c>audit_events</c>, and so every change, for as long as it takes (0.38 s for 186,000 events on
     /// the 2-core test machine); migrations run without a command timeout (<c>MigrateDatabaseAsync</c>).
     /// </summary>
-    public partial class TenantEventsOfOneType : Migration
+    public partial class TenantEventsOfOneType : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -15,7 +15,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261201181500_BudgetRowsLockedRootFirst")]
-    public partial class BudgetRowsLockedRootFirst : Migration
+    public partial class BudgetRowsLockedRootFirst : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

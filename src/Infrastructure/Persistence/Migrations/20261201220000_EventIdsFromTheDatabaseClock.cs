@@ -17,7 +17,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261201220000_EventIdsFromTheDatabaseClock")]
-    public partial class EventIdsFromTheDatabaseClock : Migration
+    public partial class EventIdsFromTheDatabaseClock : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

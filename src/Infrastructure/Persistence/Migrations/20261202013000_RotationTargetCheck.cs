@@ -13,7 +13,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261202013000_RotationTargetCheck")]
-    public partial class RotationTargetCheck : Migration
+    public partial class RotationTargetCheck : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

@@ -13,7 +13,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261202090000_RotationTargetsKept")]
-    public partial class RotationTargetsKept : Migration
+    public partial class RotationTargetsKept : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

@@ -9,7 +9,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// 2,000 keys and a 100 KB "key" cost a second of CPU per attempt). The index is in the model (and the
     /// snapshot), so the migration keeps EF's own shape, with its Designer file.
     /// </summary>
-    public partial class ProvisioningKeyByItsHash : Migration
+    public partial class ProvisioningKeyByItsHash : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

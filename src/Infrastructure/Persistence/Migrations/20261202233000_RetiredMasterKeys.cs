@@ -15,7 +15,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261202233000_RetiredMasterKeys")]
-    public partial class RetiredMasterKeys : Migration
+    public partial class RetiredMasterKeys : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

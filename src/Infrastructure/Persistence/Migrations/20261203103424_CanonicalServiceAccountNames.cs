@@ -20,7 +20,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// are few, so a moment. A later change of this column must be written by hand too: EF's own would name a collation
     /// a database without ICU does not have.
     /// </summary>
-    public partial class CanonicalServiceAccountNames : Migration
+    public partial class CanonicalServiceAccountNames : SchemaMigration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

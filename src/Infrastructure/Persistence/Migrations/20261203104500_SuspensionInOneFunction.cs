@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261203104500_SuspensionInOneFunction")]
-    public partial class SuspensionInOneFunction : Migration
+    public partial class SuspensionInOneFunction : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261203131901_TenantScopedRevocation")]
-    public partial class TenantScopedRevocation : Migration
+    public partial class TenantScopedRevocation : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

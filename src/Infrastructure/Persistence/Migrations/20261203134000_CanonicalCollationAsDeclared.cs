@@ -19,7 +19,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261203134000_CanonicalCollationAsDeclared")]
-    public partial class CanonicalCollationAsDeclared : Migration
+    public partial class CanonicalCollationAsDeclared : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

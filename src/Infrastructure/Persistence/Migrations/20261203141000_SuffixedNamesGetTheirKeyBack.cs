@@ -18,7 +18,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261203141000_SuffixedNamesGetTheirKeyBack")]
-    public partial class SuffixedNamesGetTheirKeyBack : Migration
+    public partial class SuffixedNamesGetTheirKeyBack : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

@@ -23,7 +23,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261203150000_SuffixedNamesHeirInOrder")]
-    public partial class SuffixedNamesHeirInOrder : Migration
+    public partial class SuffixedNamesHeirInOrder : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

@@ -20,7 +20,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261203220000_BoundedRevocationNote")]
-    public partial class BoundedRevocationNote : Migration
+    public partial class BoundedRevocationNote : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

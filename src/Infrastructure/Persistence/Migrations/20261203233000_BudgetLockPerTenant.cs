@@ -22,7 +22,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261203233000_BudgetLockPerTenant")]
-    public partial class BudgetLockPerTenant : Migration
+    public partial class BudgetLockPerTenant : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {

@@ -22,7 +22,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261204021000_AppDeletionsCountedPerStatement")]
-    public partial class AppDeletionsCountedPerStatement : Migration
+    public partial class AppDeletionsCountedPerStatement : SchemaMigration
     {
         protected override void Up(MigrationBuilder migrationBuilder)
         {
