@@ -28,6 +28,9 @@ public static class OperatorCommands
     /// </summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(8);
 
+    /// <summary>How often <c>delete-tenant</c> says it is still at work: its one statement prints nothing until it ends (minutes for many millions of apps).</summary>
+    private static readonly TimeSpan StillDeletingEvery = TimeSpan.FromSeconds(10);
+
     /// <summary>The log category of the pipeline's fault logging (a generic type's category leaves its arity out).</summary>
     private static readonly string UnhandledFaultsCategory =
         $"{typeof(Application.Common.Behaviors.UnhandledExceptionBehavior<,>).Namespace}.{nameof(Application.Common.Behaviors.UnhandledExceptionBehavior<,>)}";
@@ -192,6 +195,8 @@ public static class OperatorCommands
             }
 
             DeletedTenant deleted;
+            using var deleting = CancellationTokenSource.CreateLinkedTokenSource(ct); // no word of progress after a Ctrl-C's note
+            var stillDeleting = SayStillDeletingAsync(parse.GetValue(doomed)!, started, deleting.Token);
             try
             {
                 deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
@@ -201,6 +206,11 @@ public static class OperatorCommands
                 // Gone between the look and the deletion (another delete-tenant, or the API's, got there first): said in the
                 // operator's words, as a tenant not found at the look is.
                 throw Application.Common.Exceptions.NotFoundException.Tenant(parse.GetValue(doomed)!);
+            }
+            finally
+            {
+                await deleting.CancelAsync();
+                await stillDeleting;
             }
 
             Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it, " +
@@ -232,6 +242,27 @@ public static class OperatorCommands
         }));
         root.Subcommands.Add(tenants);
         return root;
+    }
+
+    /// <summary>
+    /// Says every <see cref="StillDeletingEvery"/> that the deletion is still under way, until <paramref name="stop"/>: the
+    /// operator of a long one sees the verb is not hung, and that Ctrl-C is still safe.
+    /// </summary>
+    private static async Task SayStillDeletingAsync(string tenant, long started, CancellationToken stop)
+    {
+        using var every = new PeriodicTimer(StillDeletingEvery);
+        try
+        {
+            while (await every.WaitForNextTickAsync(stop))
+            {
+                Console.Error.WriteLine($"Provisioning: still deleting {tenant} " +
+                                        $"({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s so far); Ctrl-C cancels and rolls it back.");
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The deletion ended (or was cancelled): nothing more to say here.
+        }
     }
 
     /// <summary>

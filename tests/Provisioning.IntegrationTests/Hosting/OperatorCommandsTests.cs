@@ -361,6 +361,32 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task DeleteTenant_HeldUpForLong_SaysItIsStillDeleting_AndThenWhatItDeleted()
+    {
+        // A customer of millions of apps takes minutes in one statement that prints nothing: the verb says every 10 s that
+        // it is still at work (and that Ctrl-C is still safe), then, as always, what went.
+        var (database, environment, leaving, _) = await DatabaseWithACustomerAsync("long");
+        const string stillDeleting = "s so far); Ctrl-C cancels and rolls it back.";
+
+        await using var held = await HeldRow.LockAsync(database, "tenants", leaving.Id);
+        await using var deletion = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
+        await held.UntilWaitingAsync(1, VerbStart);
+        Assert.DoesNotContain(stillDeleting, deletion.StandardError);
+        var giveUp = DateTime.UtcNow + Timeout;
+        while (!deletion.StandardError.Contains(stillDeleting) && DateTime.UtcNow < giveUp)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Contains($"Provisioning: still deleting {leaving.Id} (", deletion.StandardError);
+        await held.ReleaseAsync();
+
+        Assert.Equal(0, await deletion.WaitForExitAsync(Timeout));
+        Assert.StartsWith($"deleted: {leaving.Id} (Leaving) and everything under it, in ", deletion.StandardOutput.Trim());
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM tenants WHERE id = $1", leaving.Id));
+    }
+
+    [Fact]
     public async Task DeleteTenant_WhoseDatabaseSessionEnds_SaysSoInOneSentence_WithoutAStackTrace_AndDeletesNothing()
     {
         // PostgreSQL stopped (or an administrator ending the session) in the middle of a deletion: the operator reads one
