@@ -121,5 +121,11 @@ public static class DatabaseUnavailable
             or PostgresErrorCodes.InvalidCatalogName
         // A right the role lacks on a table (a read-only user given by mistake): nothing a client can change, and fixed by a
         // GRANT without a restart (DatabaseGrants: /readyz and the start name the tables).
-        || sqlState is PostgresErrorCodes.InsufficientPrivilege;
+        || sqlState is PostgresErrorCodes.InsufficientPrivilege
+        // A key secret written by an instance whose master key a finished rotation retired (migration
+        // SecretsUnderRetiredKeysRefused): that instance must be restarted with the new key; the others serve.
+        || sqlState is SecretUnderRetiredMasterKey;
+
+    /// <summary>What the database raises for a key secret written under a retired master key.</summary>
+    public const string SecretUnderRetiredMasterKey = "PX503";
 }
