@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -37,21 +38,25 @@ public sealed class SchemaMigrationTests
         var assembly = db.GetService<IMigrationsAssembly>();
         var generator = db.GetService<IMigrationsSqlGenerator>();
         var initializer = db.GetService<IModelRuntimeInitializer>();
-        var migrations = assembly.Migrations.OrderBy(m => m.Key, StringComparer.Ordinal)
-            .Select(m => (SchemaMigration)assembly.CreateMigration(m.Value, db.Database.ProviderName!))
-            .ToList();
+        // Each side from a migration of its own: the generator writes a column type it took from the model back into the
+        // operation, so a second generation over the same operations would repeat it without the model (the review).
+        SchemaMigration Create(Type type) => (SchemaMigration)assembly.CreateMigration(type.GetTypeInfo(), db.Database.ProviderName!);
+        var migrations = assembly.Migrations.OrderBy(m => m.Key, StringComparer.Ordinal).ToList();
 
         IModel? previous = null;
         var modelsBuilt = 0;
-        foreach (var migration in migrations)
+        foreach (var (id, type) in migrations)
         {
-            Assert.Null(migration.TargetModel);
-            var target = Finalized(migration.DesignTimeTargetModel, initializer);
+            var withModel = Create(type);
+            Assert.Null(withModel.TargetModel);
+            var target = Finalized(withModel.DesignTimeTargetModel, initializer);
             modelsBuilt += target.GetEntityTypes().Any() ? 1 : 0;
 
-            Assert.Equal(Sql(generator.Generate(migration.UpOperations, target)), Sql(generator.Generate(migration.UpOperations, null)));
+            Assert.True(Sql(generator.Generate(withModel.UpOperations, target)) == Sql(generator.Generate(Create(type).UpOperations, null)),
+                $"{id}: its SQL differs without its target model (up)");
             // Reverting a migration leads to the previous one's model.
-            Assert.Equal(Sql(generator.Generate(migration.DownOperations, previous)), Sql(generator.Generate(migration.DownOperations, null)));
+            Assert.True(Sql(generator.Generate(withModel.DownOperations, previous)) == Sql(generator.Generate(Create(type).DownOperations, null)),
+                $"{id}: its SQL differs without the previous migration's model (down)");
             previous = target;
         }
 
@@ -62,5 +67,6 @@ public sealed class SchemaMigrationTests
     private static IModel Finalized(IModel model, IModelRuntimeInitializer initializer) =>
         initializer.Initialize(model is IMutableModel mutable ? mutable.FinalizeModel() : model, designTime: true);
 
-    private static string Sql(IReadOnlyList<MigrationCommand> commands) => string.Join("\n;\n", commands.Select(c => c.CommandText));
+    private static string Sql(IReadOnlyList<MigrationCommand> commands) =>
+        string.Join("\n;\n", commands.Select(c => $"{(c.TransactionSuppressed ? "-- outside a transaction\n" : string.Empty)}{c.CommandText}"));
 }
