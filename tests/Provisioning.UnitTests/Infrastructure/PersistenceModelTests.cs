@@ -3,9 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
-using Provisioning.Infrastructure;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Common;
+using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.UnitTests.Infrastructure;
@@ -17,12 +17,6 @@ namespace Provisioning.UnitTests.Infrastructure;
 /// </summary>
 public sealed class PersistenceModelTests
 {
-    private static ProvisioningDbContext NewContext() =>
-        new(new DbContextOptionsBuilder<ProvisioningDbContext>()
-            .UseNpgsql("Host=localhost;Database=model_only")
-            .UseSnakeCaseNamingConvention()
-            .Options);
-
     [Fact]
     public void Model_IsTheOneTheMigrationsBuilt()
     {
@@ -45,7 +39,7 @@ public sealed class PersistenceModelTests
     [Fact]
     public void InSubtreeOf_IsArrayContainmentOnThePathColumn()
     {
-        using var db = NewContext();
+        using var db = ModelOnlyContext.Create();
         var sql = db.Tenants.Where(CallerScope.InSubtreeOf(IdGenerator.NewId())).ToQueryString();
         Assert.Contains("WHERE t.path @> ARRAY[@tenantId]::text[]", sql);
     }
@@ -53,7 +47,7 @@ public sealed class PersistenceModelTests
     [Fact]
     public void AncestorSettings_AreReadInOneQueryOverTheIds()
     {
-        using var db = NewContext();
+        using var db = ModelOnlyContext.Create();
         var ancestors = new List<TenantId> { TenantId.New() };
         var sql = db.Tenants.Where(t => ancestors.Contains(t.Id)).Select(t => new { t.Id, t.OwnSettings }).ToQueryString();
         Assert.Contains("t.own_settings", sql);

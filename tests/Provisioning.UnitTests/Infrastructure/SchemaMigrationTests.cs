@@ -14,12 +14,6 @@ namespace Provisioning.UnitTests.Infrastructure;
 /// </summary>
 public sealed class SchemaMigrationTests
 {
-    private static ProvisioningDbContext NewContext() =>
-        new(new DbContextOptionsBuilder<ProvisioningDbContext>()
-            .UseNpgsql("Host=localhost;Database=model_only")
-            .UseSnakeCaseNamingConvention()
-            .Options);
-
     [Fact]
     public void EveryMigration_IsASchemaMigration()
     {
@@ -34,7 +28,7 @@ public sealed class SchemaMigrationTests
     [Fact]
     public void EveryMigration_SendsTheSameSql_WithoutItsTargetModel()
     {
-        using var db = NewContext();
+        using var db = ModelOnlyContext.Create();
         var assembly = db.GetService<IMigrationsAssembly>();
         var generator = db.GetService<IMigrationsSqlGenerator>();
         var initializer = db.GetService<IModelRuntimeInitializer>();
