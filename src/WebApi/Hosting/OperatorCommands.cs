@@ -196,7 +196,7 @@ public static class OperatorCommands
 
             DeletedTenant deleted;
             using var deleting = CancellationTokenSource.CreateLinkedTokenSource(ct); // no word of progress after a Ctrl-C's note
-            var stillDeleting = SayStillDeletingAsync(parse.GetValue(doomed)!, started, deleting.Token);
+            var stillDeleting = SayStillDeletingAsync(parse.GetValue(doomed)!, started, ct, deleting.Token);
             try
             {
                 deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
@@ -245,15 +245,19 @@ public static class OperatorCommands
     }
 
     /// <summary>
-    /// Says every <see cref="StillDeletingEvery"/> that the deletion is still under way, until <paramref name="stop"/>: the
+    /// Says every <see cref="StillDeletingEvery"/> that the deletion is still under way, until <paramref name="stop"/> or a
+    /// cancellation of the <paramref name="verb"/>: the
     /// operator of a long one sees the verb is not hung, and that Ctrl-C is still safe.
     /// </summary>
-    private static async Task SayStillDeletingAsync(string tenant, long started, CancellationToken stop)
+    private static async Task SayStillDeletingAsync(string tenant, long started, CancellationToken verb, CancellationToken stop)
     {
         using var every = new PeriodicTimer(StillDeletingEvery);
         try
         {
-            while (await every.WaitForNextTickAsync(stop))
+            // The verb's own token is cancelled as the cancel note is printed, before its callbacks run (Npgsql's, which may
+            // take seconds to reach a stalled server, comes before the one that stops this timer): asked before each line,
+            // it keeps a tick from following the note.
+            while (await every.WaitForNextTickAsync(stop) && !verb.IsCancellationRequested)
             {
                 Console.Error.WriteLine($"Provisioning: still deleting {tenant} " +
                                         $"({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s so far); Ctrl-C cancels and rolls it back.");

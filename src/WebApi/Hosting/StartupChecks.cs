@@ -81,6 +81,9 @@ public static class StartupChecks
             $"PostgreSQL ended the session at {Where(configuration)}: {e.SqlState}: {e.MessageText.TrimEnd('.')} (the server stopped or " +
             "restarted, or an administrator ended the session). The transaction under way was rolled back unless it was committing; " +
             "once the server is back, run it again.",
+        // A key secret refused because this process's master key was retired meanwhile (migration
+        // SecretsUnderRetiredKeysRefused): the database's sentence says what to do; the server was reached.
+        _ when Innermost(ex) is PostgresException { SqlState: DatabaseUnavailable.SecretUnderRetiredMasterKey } e => e.MessageText,
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",

@@ -371,14 +371,16 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         await using var held = await HeldRow.LockAsync(database, "tenants", leaving.Id);
         await using var deletion = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
         await held.UntilWaitingAsync(1, VerbStart);
-        Assert.DoesNotContain(stillDeleting, deletion.StandardError);
         var giveUp = DateTime.UtcNow + Timeout;
         while (!deletion.StandardError.Contains(stillDeleting) && DateTime.UtcNow < giveUp)
         {
             await Task.Delay(200);
         }
 
-        Assert.Contains($"Provisioning: still deleting {leaving.Id} (", deletion.StandardError);
+        var said = deletion.StandardError;
+        Assert.Contains($"Provisioning: still deleting {leaving.Id} (", said);
+        Assert.True(said.IndexOf($"Provisioning: deleting {leaving.Id} (Leaving)", StringComparison.Ordinal) is >= 0 and var preview &&
+                    preview < said.IndexOf(stillDeleting, StringComparison.Ordinal), "the preview comes first");
         await held.ReleaseAsync();
 
         Assert.Equal(0, await deletion.WaitForExitAsync(Timeout));

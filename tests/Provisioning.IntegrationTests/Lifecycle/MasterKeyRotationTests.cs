@@ -363,6 +363,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         }
 
         Assert.Equal(0, (await RunVerbAsync(database, c)).Exit);
+        // The database agrees (migration SecretsUnderRetiredKeysRefused): a key secret under it is written.
+        var created = await RunProcessAsync(database, c, [], "create-account-key", "--tenant", "root");
+        Assert.True(created.Exit == 0, created.Error);
         await ScalarAsync(database, "DELETE FROM master_key_check");
         Assert.Equal(1, (await RunVerbAsync(database, c)).Exit); // (the same, without the check value under it: retired)
     }
