@@ -246,8 +246,8 @@ public static class OperatorCommands
 
     /// <summary>
     /// Says every <see cref="StillDeletingEvery"/> that the deletion is still under way, until <paramref name="stop"/> or a
-    /// cancellation of the <paramref name="verb"/>: the
-    /// operator of a long one sees the verb is not hung, and that Ctrl-C is still safe.
+    /// cancellation of the <paramref name="verb"/>: the operator of a long one sees the verb is not hung, and that Ctrl-C is
+    /// still safe.
     /// </summary>
     private static async Task SayStillDeletingAsync(string tenant, long started, CancellationToken verb, CancellationToken stop)
     {
