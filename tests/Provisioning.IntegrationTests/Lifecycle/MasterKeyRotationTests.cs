@@ -28,6 +28,13 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             database, settings, services: logs is null ? null : s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
     }
 
+    /// <summary>A whole <c>rotate-secrets</c> run by <paramref name="instance"/>'s services (its master key the target); how many secrets moved.</summary>
+    private static async Task<int> RotateAsync(ConfiguredServiceFactory instance, int batchSize = 10)
+    {
+        await using var scope = instance.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize, progress: null, CancellationToken.None);
+    }
+
     private static string NewMasterKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private Task<string> NewDatabaseAsync() => service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
@@ -180,8 +187,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         {
             using var ready = both.CreateClient();
             Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode);
-            await using var scope = both.Services.CreateAsyncScope();
-            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 1, progress: null, CancellationToken.None));
+            Assert.Equal(1, await RotateAsync(both, batchSize: 1));
         }
 
         Assert.Equal(0, (await CheckWithAsync(b)).Exit);
@@ -203,8 +209,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         await using (var rotated = Start(database, newKey, oldKey))
         {
-            await using var scope = rotated.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            await RotateAsync(rotated);
             using var ready = rotated.CreateClient();
             Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode); // the second round's configuration
         }
@@ -237,10 +242,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         await stragglerRoot.PostJsonAsync("/v2/keys", new { displayName = "before" }, HttpStatusCode.Created);
         await using var rotated = Start(database, newKey, oldKey);
-        await using (var scope = rotated.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
-        }
+        await RotateAsync(rotated);
 
         var keysBefore = await ScalarAsync(database, "SELECT count(*) FROM api_keys");
         var eventsBefore = await ScalarAsync(database, "SELECT count(*) FROM audit_events");
@@ -273,8 +275,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
         await using (var rotated = Start(database, newKey, oldKey))
         {
-            await using var scope = rotated.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            await RotateAsync(rotated);
         }
 
         // A secret under the retired key after the run: the database refuses a straggler's (next test), so one written in the
@@ -318,8 +319,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         await using (var backToA = Start(database, a, b))
         {
-            await using var scope = backToA.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            await RotateAsync(backToA);
         }
 
         // Secrets were under B too: an instance still on it would go on writing under a key the database has left. It is
@@ -334,8 +334,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         var c = NewMasterKey();
         await using (var toC = Start(database, c, a))
         {
-            await using var scope = toC.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<SecretRotation>().RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            await RotateAsync(toC);
         }
 
         Assert.Equal(2L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
