@@ -195,7 +195,7 @@ public static class OperatorCommands
             }
 
             DeletedTenant deleted;
-            using var deleting = CancellationTokenSource.CreateLinkedTokenSource(ct); // no word of progress after a Ctrl-C's note
+            using var deleting = new CancellationTokenSource();
             var stillDeleting = SayStillDeletingAsync(parse.GetValue(doomed)!, started, ct, deleting.Token);
             try
             {
