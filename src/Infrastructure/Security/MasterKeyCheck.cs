@@ -135,11 +135,16 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// other key a check value was under is retired (found by decrypting: a version-1 value, from before rotation existed,
     /// names no key): the key the secrets were under, and the targets of rotations that did not finish, under which
     /// secrets were too. (Retiring an abandoned target means a rotation to it cannot be taken up again: a new key is
-    /// needed. Not retiring it left an instance still on it ready, writing secrets no later configuration reads.)
+    /// needed. Not retiring it left an instance still on it ready, writing secrets no later configuration reads.) In the
+    /// caller's transaction, which holds back the writes of secrets until it commits (<see cref="SecretRotation"/>).
     /// </summary>
     public async Task CompleteRotationAsync(CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("A rotation is completed in the transaction that holds back the writes of secrets.");
+        }
+
         foreach (var row in (await ReadAsync(cancellationToken)).Rows)
         {
             if (protector.KeyIdThatDecrypts(row.Value) is { } movedFrom && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
@@ -154,7 +159,6 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             $"INSERT INTO master_key_check (id, value) VALUES (1, {protector.Protect(KnownValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
             cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>

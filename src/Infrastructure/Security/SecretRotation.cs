@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -11,8 +12,8 @@ namespace Provisioning.Infrastructure.Security;
 /// LOCKED</c>), so requests never wait on it; a second takes the rows it skipped, waiting for each (a request holds one
 /// for milliseconds) up to a bound. A secret already under the current key is never touched, so an interrupted rotation
 /// simply runs again and finishes. The master-key check value goes last, and only when no stored secret is left under
-/// an older key: once it is under the new key, a service started with only the new key is accepted, and every secret
-/// decrypts with it. Otherwise the run ends with <see cref="SecretRotationIncompleteException"/> and changes nothing
+/// an older key (counted while the writes of secrets pause: <see cref="CompleteAsync"/>): once it is under the new key, a
+/// service started with only the new key is accepted, and every secret decrypts with it. Otherwise the run ends with <see cref="SecretRotationIncompleteException"/> and changes nothing
 /// more. One run at a time per database (a session advisory lock, <see cref="SessionLock"/>): a second is refused at once.
 /// </summary>
 public sealed class SecretRotation(
@@ -46,15 +47,7 @@ public sealed class SecretRotation(
         // What the first pass skipped is what requests held: one row at a time, so that waiting for one never holds
         // another (the key-usage recorder updates many rows in one statement).
         total = await RotatePassAsync(1, lockWait ?? DefaultLockWait, progress, total, cancellationToken);
-        if (await PendingAsync(cancellationToken) is var pending and > 0)
-        {
-            throw new SecretRotationIncompleteException(
-                $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
-                "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
-                "configured. Run rotate-secrets again once every instance runs with the new key.");
-        }
-
-        await check.CompleteRotationAsync(cancellationToken);
+        await CompleteAsync(lockWait ?? DefaultLockWait, cancellationToken);
         logger.LogInformation("Re-encrypted {Count} stored secrets under the current master key", total);
         return total;
     }
@@ -73,7 +66,7 @@ public sealed class SecretRotation(
                 rewritten = await RotateBatchAsync(batchSize, lockWait, cancellationToken)
                     + await RotateStoredAnswersBatchAsync(batchSize, lockWait, cancellationToken);
             }
-            catch (Exception e) when ((e as PostgresException ?? e.InnerException as PostgresException)?.SqlState is LockNotAvailable or DeadlockDetected) // (EF wraps it)
+            catch (Exception e) when (SqlState(e) is LockNotAvailable or DeadlockDetected)
             {
                 throw new SecretRotationIncompleteException(
                     $"{await PendingAsync(cancellationToken)} stored secret(s) are still under an older master key: another " +
@@ -90,6 +83,57 @@ public sealed class SecretRotation(
             progress?.Invoke(total);
         }
     }
+
+    /// <summary>
+    /// The last step, in one transaction: the writes of secrets in flight end first (the two tables' SHARE lock waits for
+    /// those begun and holds back new ones), none is left under an older key (counted under the lock, so a write begun
+    /// before the passes' last look and committed after it is counted: it was not, and a finishing run retired the key
+    /// such a straggler's secret was under), and then the check value moves and the keys are retired
+    /// (<see cref="MasterKeyCheck.CompleteRotationAsync"/>), after which the database refuses a key secret under them. The
+    /// lock is tried for <see cref="LastStepLockWait"/> at a time, so that the writes it holds back never wait longer
+    /// (one in flight may be a long <c>delete-tenant</c>), for up to <paramref name="lockWait"/> in all.
+    /// </summary>
+    private async Task CompleteAsync(TimeSpan lockWait, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await using var transaction = await BeginAsync(LastStepLockWait, cancellationToken);
+                await db.Database.ExecuteSqlRawAsync("LOCK TABLE api_keys, idempotency_records IN SHARE MODE", cancellationToken);
+                if (await PendingAsync(cancellationToken) is var pending and > 0)
+                {
+                    throw new SecretRotationIncompleteException(
+                        $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
+                        "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
+                        "configured. Run rotate-secrets again once every instance runs with the new key.");
+                }
+
+                await check.CompleteRotationAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (SqlState(e) is LockNotAvailable or DeadlockDetected)
+            {
+                if (Stopwatch.GetElapsedTime(started) >= lockWait)
+                {
+                    throw new SecretRotationIncompleteException(
+                        "Every stored secret the run found is under the current master key, but writes of keys or stored " +
+                        $"answers did not pause for the last step within {lockWait.TotalSeconds:0} s (a long delete-tenant?): the " +
+                        "master-key check was left as it is, so keep the previous keys configured, and run rotate-secrets again.");
+                }
+
+                await Task.Delay(LastStepLockWait, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>How long the last step waits for the writes in flight each time it tries (the writes it holds back wait as long).</summary>
+    private static readonly TimeSpan LastStepLockWait = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The SQLSTATE of a PostgreSQL error <paramref name="e"/> is or wraps (EF wraps it), or null.</summary>
+    private static string? SqlState(Exception e) => (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState;
 
     /// <summary>How many stored secrets (keys and stored idempotent answers) are not yet under the current master key.</summary>
     public async Task<int> PendingAsync(CancellationToken cancellationToken) =>

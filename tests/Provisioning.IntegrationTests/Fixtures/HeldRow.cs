@@ -3,8 +3,8 @@ using Npgsql;
 namespace Provisioning.IntegrationTests.Fixtures;
 
 /// <summary>
-/// A row locked (<c>SELECT … FOR UPDATE</c>) by a transaction of the test's own, on a connection of its own, so that a
-/// test can make requests wait for it in an order it chooses; <see cref="ReleaseAsync"/> (or disposing) ends it.
+/// A row locked (<c>SELECT … FOR UPDATE</c>), or rows written, by a transaction of the test's own, on a connection of its
+/// own, so that a test can make requests wait for it in an order it chooses; <see cref="ReleaseAsync"/> (or disposing) ends it.
 /// </summary>
 public sealed class HeldRow : IAsyncDisposable
 {
@@ -20,10 +20,18 @@ public sealed class HeldRow : IAsyncDisposable
     /// <summary>Locks the row of <paramref name="table"/> whose <c>id</c> is <paramref name="id"/> (names the test's, never input).</summary>
     public static async Task<HeldRow> LockAsync(string database, string table, string id)
     {
+        var held = await BeginAsync(database);
+        await held.ExecuteAsync($"SELECT 1 FROM {table} WHERE id = '{id}' FOR UPDATE");
+        return held;
+    }
+
+    /// <summary>A transaction that holds nothing yet: what <see cref="ExecuteAsync"/> writes in it, it holds.</summary>
+    public static async Task<HeldRow> BeginAsync(string database)
+    {
         var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        await using var hold = new NpgsqlCommand($"BEGIN; SELECT 1 FROM {table} WHERE id = '{id}' FOR UPDATE", connection);
-        await hold.ExecuteNonQueryAsync();
+        await using var begin = new NpgsqlCommand("BEGIN", connection);
+        await begin.ExecuteNonQueryAsync();
         return new HeldRow(connection, database);
     }
 

@@ -278,8 +278,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             await RotateAsync(rotated);
         }
 
-        // A secret under the retired key after the run: the database refuses a straggler's (next test), so one written in the
-        // moment between the run's last pass and its retirement, with the refusal out of the way here.
+        // A secret under the retired key after the run: the database refuses a straggler's key (AStragglersNewKey_…) and the
+        // run's last step waits for those in flight (ASecretWrittenUnderTheOldKeyAcross…), so one comes as a stored answer
+        // of an idempotent request (not refused), or, as here, as a key with the refusal out of the way.
         await ScalarAsync(database, $"ALTER TABLE api_keys DISABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
         var created = (await stragglerRoot.PostJsonAsync("/v2/keys", new { displayName = "late" }, HttpStatusCode.Created))["key"]!;
         await ScalarAsync(database, $"ALTER TABLE api_keys ENABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
@@ -454,6 +455,72 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync();
+    }
+
+    [Fact]
+    public async Task ASecretWrittenUnderTheOldKeyAcrossTheRunsLastLook_IsWaitedFor_AndCounted_NotLeftUnderTheKeyItRetires()
+    {
+        // The run's last look at what was left ran in a snapshot of its own and the retirement committed after it: a secret
+        // (a key, a stored answer) an instance still on the old key was writing then, its transaction open across both,
+        // stayed under the key the run retired, after a run that said "Done" (a review). The last step now waits for such
+        // writes and counts what they wrote.
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
+        await using (var before = Start(database, oldKey))
+        {
+            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            await root.CreateServiceAccountAsync("before");
+        }
+
+        var underOldKey = (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
+        string StragglersKey(string id) =>
+            "INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at) " +
+            $"SELECT '{id}', kind, tenant_id, 'straggler', '\\x{Convert.ToHexString(underOldKey)}'::bytea, false, now() " +
+            $"FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'";
+        await using var during = Start(database, newKey, oldKey);
+        await using var scope = during.Services.CreateAsyncScope();
+        var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+
+        // A stored answer of an idempotent request, committed while the last step waits for it: counted, nothing is retired.
+        await using (var straggler = await HeldRow.BeginAsync(database))
+        {
+            await straggler.ExecuteAsync(
+                "INSERT INTO idempotency_records (scope, key, fingerprint, status, protected_body, created_at) " +
+                $"VALUES ('{ServiceFixture.RootKeyId}', 'straggler', '\\x00', 201, '\\x{Convert.ToHexString(underOldKey)}', now())");
+            var rotating = rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            await straggler.UntilWaitingAsync(1); // (the passes cannot see it: the last step waits for its writes to end)
+            await straggler.ReleaseAsync();
+            var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(() => rotating);
+            Assert.Contains("1 stored secret(s) were written under an older master key while this ran", refused.Message);
+        }
+
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+        Assert.Equal(2L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check")); // (the old key's value and the target's)
+
+        // A key held past the wait: the run gives up, says so, and changes nothing more.
+        await using (var straggler = await HeldRow.BeginAsync(database))
+        {
+            await straggler.ExecuteAsync(StragglersKey("act_00000000000000000000stra"));
+            var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
+                () => rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
+            Assert.Contains("did not pause for the last step within 1 s", refused.Message);
+            Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+            Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None)); // (its passes moved the stored answer)
+
+            // Rolled back while the last step waits: the run finishes.
+            var rotating = rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            await straggler.UntilWaitingAsync(1);
+            await straggler.ExecuteAsync("ROLLBACK");
+            Assert.Equal(0, await rotating);
+        }
+
+        Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None));
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
+        await using var after = Start(database, newKey);
+        using var client = after.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
     }
 
     [Fact]
