@@ -89,48 +89,84 @@ public sealed class SecretRotation(
     /// those begun and holds back new ones), none is left under an older key (counted under the lock, so a write begun
     /// before the passes' last look and committed after it is counted: it was not, and a finishing run retired the key
     /// such a straggler's secret was under), and then the check value moves and the keys are retired
-    /// (<see cref="MasterKeyCheck.CompleteRotationAsync"/>), after which the database refuses a key secret under them. The
-    /// lock is tried for <see cref="LastStepLockWait"/> at a time, so that the writes it holds back never wait longer
-    /// (one in flight may be a long <c>delete-tenant</c>), for up to <paramref name="lockWait"/> in all.
+    /// (<see cref="MasterKeyCheck.CompleteRotationAsync"/>), after which the database refuses a key secret under them.
+    /// Counted once before, without the lock: what a straggler wrote is found without holding anyone back, and the count
+    /// under the lock reads tables just read. The lock is tried for <see cref="LastStepLockWait"/> a table at a time, so
+    /// that the writes it holds back never wait longer than twice that (one in flight may be a long <c>delete-tenant</c>),
+    /// for up to <paramref name="lockWait"/> in all; past PostgreSQL's <c>deadlock_timeout</c> when a vacuum holds a table
+    /// (autovacuum gives way to a waiter only then).
     /// </summary>
     private async Task CompleteAsync(TimeSpan lockWait, CancellationToken cancellationToken)
     {
+        await ThrowIfPendingAsync(cancellationToken);
         var started = Stopwatch.GetTimestamp();
+        var wait = LastStepLockWait;
         while (true)
         {
             try
             {
-                await using var transaction = await BeginAsync(LastStepLockWait, cancellationToken);
+                await using var transaction = await BeginAsync(wait, cancellationToken);
                 await db.Database.ExecuteSqlRawAsync("LOCK TABLE api_keys, idempotency_records IN SHARE MODE", cancellationToken);
-                if (await PendingAsync(cancellationToken) is var pending and > 0)
-                {
-                    throw new SecretRotationIncompleteException(
-                        $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
-                        "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
-                        "configured. Run rotate-secrets again once every instance runs with the new key.");
-                }
-
+                await ThrowIfPendingAsync(cancellationToken);
                 await check.CompleteRotationAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 return;
             }
             catch (Exception e) when (SqlState(e) is LockNotAvailable or DeadlockDetected)
             {
+                var holders = await db.Database.SqlQueryRaw<LockHolder>(LockHoldersSql).ToListAsync(cancellationToken);
                 if (Stopwatch.GetElapsedTime(started) >= lockWait)
                 {
                     throw new SecretRotationIncompleteException(
-                        "Every stored secret the run found is under the current master key, but writes of keys or stored " +
-                        $"answers did not pause for the last step within {lockWait.TotalSeconds:0} s (a long delete-tenant?): the " +
+                        "Every stored secret the run found is under the current master key, but the writes of keys and stored " +
+                        $"answers did not pause for the last step within {lockWait.TotalSeconds:0} s ({Describe(holders)}): the " +
                         "master-key check was left as it is, so keep the previous keys configured, and run rotate-secrets again.");
                 }
 
+                wait = holders.Any(holder => holder.Mode == VacuumsLock)
+                    ? TimeSpan.FromMilliseconds(await db.Database.SqlQueryRaw<int>(DeadlockTimeoutSql).SingleAsync(cancellationToken)) + LastStepLockWait
+                    : LastStepLockWait;
                 await Task.Delay(LastStepLockWait, cancellationToken);
             }
         }
     }
 
-    /// <summary>How long the last step waits for the writes in flight each time it tries (the writes it holds back wait as long).</summary>
-    private static readonly TimeSpan LastStepLockWait = TimeSpan.FromMilliseconds(250);
+    private async Task ThrowIfPendingAsync(CancellationToken cancellationToken)
+    {
+        if (await PendingAsync(cancellationToken) is var pending and > 0)
+        {
+            throw new SecretRotationIncompleteException(
+                $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
+                "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
+                "configured. Run rotate-secrets again once every instance runs with the new key.");
+        }
+    }
+
+    /// <summary>How long the last step waits for each table's writes in flight when it tries (new writes wait as long).</summary>
+    private static readonly TimeSpan LastStepLockWait = TimeSpan.FromMilliseconds(125);
+
+    /// <summary>What VACUUM and ANALYZE hold (autovacuum's too), which SHARE waits for.</summary>
+    private const string VacuumsLock = "ShareUpdateExclusiveLock";
+
+    /// <summary>
+    /// The sessions holding a lock on the two tables that SHARE waits for (a session of another role is named by its process
+    /// id alone: what it runs is not shown to this one).
+    /// </summary>
+    private static readonly string LockHoldersSql = $"""
+        SELECT pid, mode, relation::regclass::text AS "table" FROM pg_locks
+        WHERE relation IN ('api_keys'::regclass, 'idempotency_records'::regclass) AND granted AND pid <> pg_backend_pid()
+          AND mode IN ('RowExclusiveLock', '{VacuumsLock}', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+        ORDER BY pid
+        """;
+
+    private const string DeadlockTimeoutSql = "SELECT setting::int AS \"Value\" FROM pg_settings WHERE name = 'deadlock_timeout'";
+
+    private static string Describe(List<LockHolder> holders) => holders.Count == 0
+        ? "no session held them a moment later"
+        : "held by " + string.Join("; ", holders.Select(holder =>
+            $"PostgreSQL process {holder.Pid}, {holder.Mode} on {holder.Table}{(holder.Mode == VacuumsLock ? " (a VACUUM or ANALYZE)" : "")}"));
+
+    private sealed record LockHolder(int Pid, string Mode, string Table);
 
     /// <summary>The SQLSTATE of a PostgreSQL error <paramref name="e"/> is or wraps (EF wraps it), or null.</summary>
     private static string? SqlState(Exception e) => (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState;

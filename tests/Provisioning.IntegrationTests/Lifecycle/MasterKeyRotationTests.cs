@@ -449,6 +449,14 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         return (await process.WaitForExitAsync(TimeSpan.FromSeconds(90)), process.StandardError);
     }
 
+    /// <summary>How many stored secrets (keys, stored answers) are under another master key than the one <paramref name="keyId"/> names.</summary>
+    private static string UnderAnotherKeyThan(byte[] keyId)
+    {
+        var literal = $"'\\x{Convert.ToHexString(keyId)}'::bytea";
+        return $"SELECT (SELECT count(*) FROM api_keys WHERE {AesGcmSecretProtector.SqlKeyIdOf("protected_secret")} IS DISTINCT FROM {literal}) " +
+            $"+ (SELECT count(*) FROM idempotency_records WHERE {AesGcmSecretProtector.SqlKeyIdOf("protected_body")} IS DISTINCT FROM {literal})";
+    }
+
     private static async Task<object?> ScalarAsync(string database, string sql)
     {
         await using var connection = new NpgsqlConnection(database);
@@ -481,6 +489,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using var during = Start(database, newKey, oldKey);
         await using var scope = during.Services.CreateAsyncScope();
         var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+        var target = scope.ServiceProvider.GetRequiredService<AesGcmSecretProtector>().CurrentKeyId;
 
         // A stored answer of an idempotent request, committed while the last step waits for it: counted, nothing is retired.
         await using (var straggler = await HeldRow.BeginAsync(database))
@@ -496,7 +505,17 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         }
 
         Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+        Assert.Equal(1L, await ScalarAsync(database, UnderAnotherKeyThan(target)));
         Assert.Equal(2L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check")); // (the old key's value and the target's)
+
+        // A vacuum's lock held past the wait (one of another session: PostgreSQL cancels only autovacuum's for a waiter): named.
+        await using (var vacuum = await HeldRow.BeginAsync(database))
+        {
+            await vacuum.ExecuteAsync("LOCK TABLE idempotency_records IN SHARE UPDATE EXCLUSIVE MODE");
+            var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
+                () => rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
+            Assert.Contains(", ShareUpdateExclusiveLock on idempotency_records (a VACUUM or ANALYZE))", refused.Message);
+        }
 
         // A key held past the wait: the run gives up, says so, and changes nothing more.
         await using (var straggler = await HeldRow.BeginAsync(database))
@@ -504,7 +523,8 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             await straggler.ExecuteAsync(StragglersKey("act_00000000000000000000stra"));
             var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
                 () => rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
-            Assert.Contains("did not pause for the last step within 1 s", refused.Message);
+            Assert.Contains("did not pause for the last step within 1 s (held by PostgreSQL process ", refused.Message);
+            Assert.Contains(", RowExclusiveLock on api_keys)", refused.Message);
             Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
             Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None)); // (its passes moved the stored answer)
 
@@ -518,6 +538,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None));
         Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
         Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
+        Assert.Equal(0L, await ScalarAsync(database, UnderAnotherKeyThan(target)));
         await using var after = Start(database, newKey);
         using var client = after.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
