@@ -13,8 +13,9 @@ namespace Provisioning.Infrastructure.Security;
 /// for milliseconds) up to a bound. A secret already under the current key is never touched, so an interrupted rotation
 /// simply runs again and finishes. The master-key check value goes last, and only when no stored secret is left under
 /// an older key (counted while the writes of secrets pause: <see cref="CompleteAsync"/>): once it is under the new key, a
-/// service started with only the new key is accepted, and every secret decrypts with it. Otherwise the run ends with <see cref="SecretRotationIncompleteException"/> and changes nothing
-/// more. One run at a time per database (a session advisory lock, <see cref="SessionLock"/>): a second is refused at once.
+/// service started with only the new key is accepted, and every secret decrypts with it. Otherwise the run ends with
+/// <see cref="SecretRotationIncompleteException"/> and changes nothing more. One run at a time per database (a session
+/// advisory lock, <see cref="SessionLock"/>): a second is refused at once.
 /// </summary>
 public sealed class SecretRotation(
     ProvisioningDbContext db, DatabaseConnectionString connectionString, AesGcmSecretProtector protector, MasterKeyCheck check, ILogger<SecretRotation> logger)
