@@ -39,6 +39,20 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
     private Task<string> NewDatabaseAsync() => service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>A new database whose secrets (the root's key, a service account's) are under a master key a rotation moves away from.</summary>
+    private async Task<(string Database, string OldKey, string NewKey)> SecretsUnderAnOldKeyAsync(string serviceAccount)
+    {
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        await using (var before = Start(database, oldKey))
+        {
+            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            await root.CreateServiceAccountAsync(serviceAccount);
+        }
+
+        return (database, oldKey, NewMasterKey());
+    }
+
     private static HttpClient As(ConfiguredServiceFactory factory, string keyId, string secret)
     {
         var client = factory.CreateClient();
@@ -472,14 +486,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // (a key, a stored answer) an instance still on the old key was writing then, its transaction open across both,
         // stayed under the key the run retired, after a run that said "Done" (a review). The last step now waits for such
         // writes and counts what they wrote.
-        var database = await NewDatabaseAsync();
-        var oldKey = NewMasterKey();
-        var newKey = NewMasterKey();
-        await using (var before = Start(database, oldKey))
-        {
-            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-            await root.CreateServiceAccountAsync("before");
-        }
+        var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("before");
 
         var underOldKey = (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
         string StragglersKey(string id) =>
@@ -549,14 +556,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     {
         // rotate-secrets skipped rows other transactions held (SKIP LOCKED), said "Done" and moved the check value: a
         // service then started with the new key alone, and the key whose row was held answered 500 (a probe).
-        var database = await NewDatabaseAsync();
-        var oldKey = NewMasterKey();
-        var newKey = NewMasterKey();
-        await using (var before = Start(database, oldKey))
-        {
-            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-            await root.CreateServiceAccountAsync("held");
-        }
+        var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("held");
 
         await using var during = Start(database, newKey, oldKey);
         await using var scope = during.Services.CreateAsyncScope();
