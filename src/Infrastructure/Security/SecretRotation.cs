@@ -54,18 +54,38 @@ public sealed class SecretRotation(
     }
 
     /// <summary>
-    /// Batches until none is left: skipping rows other transactions hold (<paramref name="lockWait"/> null), or waiting
-    /// for each up to <paramref name="lockWait"/>.
+    /// One pass over both tables in batches: skipping rows other transactions hold (<paramref name="lockWait"/> null), or
+    /// waiting for each up to <paramref name="lockWait"/>. Each batch goes on from the last one's last row (a keyset), up to
+    /// the table's last row when the pass began: a pass reads each table once, however many secrets there are and however
+    /// fast an instance still on the old key writes new ones (what it writes behind the pass is counted at the end:
+    /// <see cref="CompleteAsync"/>). Each batch began at the first row, walking past every secret already moved — a run's
+    /// time grew with the square of the secrets, and a second pass (a row a batch) chasing a straggler's writes did not
+    /// end in a quarter of an hour (a probe).
     /// </summary>
     private async Task<int> RotatePassAsync(int batchSize, TimeSpan? lockWait, Action<int>? progress, int total, CancellationToken cancellationToken)
     {
-        while (true)
+        var keys = await db.Database.SqlQueryRaw<string>(LastKeySql).SingleAsync(cancellationToken) is { } lastKey
+            ? new KeysPosition("", lastKey)
+            : null;
+        var answers = await db.Database.SqlQueryRaw<AnswerKey>(LastAnswerSql).SingleOrDefaultAsync(cancellationToken) is { } lastAnswer
+            ? new AnswersPosition(new AnswerKey("", ""), lastAnswer)
+            : null;
+        while (keys is not null || answers is not null)
         {
-            int rewritten;
+            var rewritten = 0;
             try
             {
-                rewritten = await RotateBatchAsync(batchSize, lockWait, cancellationToken)
-                    + await RotateStoredAnswersBatchAsync(batchSize, lockWait, cancellationToken);
+                if (keys is not null)
+                {
+                    (var count, keys) = await RotateKeysBatchAsync(batchSize, lockWait, keys, cancellationToken);
+                    rewritten += count;
+                }
+
+                if (answers is not null)
+                {
+                    (var count, answers) = await RotateStoredAnswersBatchAsync(batchSize, lockWait, answers, cancellationToken);
+                    rewritten += count;
+                }
             }
             catch (Exception e) when (SqlState(e) is LockNotAvailable or DeadlockDetected)
             {
@@ -75,15 +95,27 @@ public sealed class SecretRotation(
                     "as it is, so keep the previous keys configured, and run rotate-secrets again.");
             }
 
-            if (rewritten == 0)
+            if (rewritten > 0)
             {
-                return total;
+                total += rewritten;
+                progress?.Invoke(total);
             }
-
-            total += rewritten;
-            progress?.Invoke(total);
         }
+
+        return total;
     }
+
+    private const string LastKeySql = "SELECT max(id) AS \"Value\" FROM api_keys";
+
+    private const string LastAnswerSql = "SELECT scope, key FROM idempotency_records ORDER BY scope DESC, key DESC LIMIT 1";
+
+    /// <summary>A pass over <c>api_keys</c>: the rows after <paramref name="After"/> up to <paramref name="UpTo"/> are left.</summary>
+    private sealed record KeysPosition(string After, string UpTo);
+
+    /// <summary>A pass over <c>idempotency_records</c>: the rows after <paramref name="After"/> up to <paramref name="UpTo"/> are left.</summary>
+    private sealed record AnswersPosition(AnswerKey After, AnswerKey UpTo);
+
+    private sealed record AnswerKey(string Scope, string Key);
 
     /// <summary>
     /// The last step, in one transaction: the writes of secrets in flight end first (the two tables' SHARE lock waits for
@@ -94,14 +126,17 @@ public sealed class SecretRotation(
     /// Counted once before, without the lock: what a straggler wrote is found without holding anyone back, and the count
     /// under the lock reads tables just read. The lock is tried for <see cref="LastStepLockWait"/> a table at a time, so
     /// that the writes it holds back never wait longer than twice that (one in flight may be a long <c>delete-tenant</c>),
-    /// for up to <paramref name="lockWait"/> in all; past PostgreSQL's <c>deadlock_timeout</c> when a vacuum holds a table
-    /// (autovacuum gives way to a waiter only then).
+    /// for up to <paramref name="lockWait"/> in all; once past PostgreSQL's <c>deadlock_timeout</c> when a vacuum holds a
+    /// table (autovacuum gives way to a waiter only then; a vacuum still there afterwards does not give way, and is waited
+    /// out with the short tries).
     /// </summary>
     private async Task CompleteAsync(TimeSpan lockWait, CancellationToken cancellationToken)
     {
         await ThrowIfPendingAsync(cancellationToken);
         var started = Stopwatch.GetTimestamp();
         var wait = LastStepLockWait;
+        List<LockHolder> before = [];
+        HashSet<int> vacuumsWaitedOut = [];
         while (true)
         {
             try
@@ -118,15 +153,20 @@ public sealed class SecretRotation(
                 var holders = await db.Database.SqlQueryRaw<LockHolder>(LockHoldersSql).ToListAsync(cancellationToken);
                 if (Stopwatch.GetElapsedTime(started) >= lockWait)
                 {
+                    // Those that held a table at the last two tries: the writes of the moment come and go.
+                    var lasting = holders.Where(before.Contains).ToList();
                     throw new SecretRotationIncompleteException(
                         "Every stored secret the run found is under the current master key, but the writes of keys and stored " +
-                        $"answers did not pause for the last step within {lockWait.TotalSeconds:0} s ({Describe(holders)}): the " +
-                        "master-key check was left as it is, so keep the previous keys configured, and run rotate-secrets again.");
+                        $"answers did not pause for the last step within {lockWait.TotalSeconds:0} s " +
+                        $"({Describe(lasting.Count > 0 ? lasting : holders)}): the master-key check was left as it is, so keep " +
+                        "the previous keys configured, and run rotate-secrets again.");
                 }
 
-                wait = holders.Any(holder => holder.Mode == VacuumsLock)
+                var vacuum = holders.FirstOrDefault(holder => holder.Mode == VacuumsLock && !vacuumsWaitedOut.Contains(holder.Pid));
+                wait = vacuum is not null && vacuumsWaitedOut.Add(vacuum.Pid)
                     ? TimeSpan.FromMilliseconds(await db.Database.SqlQueryRaw<int>(DeadlockTimeoutSql).SingleAsync(cancellationToken)) + LastStepLockWait
                     : LastStepLockWait;
+                before = holders;
                 await Task.Delay(LastStepLockWait, cancellationToken);
             }
         }
@@ -164,8 +204,9 @@ public sealed class SecretRotation(
 
     private static string Describe(List<LockHolder> holders) => holders.Count == 0
         ? "no session held them a moment later"
-        : "held by " + string.Join("; ", holders.Select(holder =>
-            $"PostgreSQL process {holder.Pid}, {holder.Mode} on {holder.Table}{(holder.Mode == VacuumsLock ? " (a VACUUM or ANALYZE)" : "")}"));
+        : "held by " + string.Join("; ", holders.GroupBy(holder => holder.Pid).Select(process =>
+            $"PostgreSQL process {process.Key}, " + string.Join(" and ", process.Select(holder =>
+                $"{holder.Mode} on {holder.Table}{(holder.Mode == VacuumsLock ? " (a VACUUM or ANALYZE)" : "")}"))));
 
     private sealed record LockHolder(int Pid, string Mode, string Table);
 
@@ -184,49 +225,67 @@ public sealed class SecretRotation(
     /// <summary>The secret in <paramref name="column"/> is not under the key given as parameter {0}.</summary>
     private static string NotUnderKey(string column) => $"{AesGcmSecretProtector.SqlKeyIdOf(column)} IS DISTINCT FROM {{0}}";
 
-    private async Task<int> RotateBatchAsync(int batchSize, TimeSpan? lockWait, CancellationToken cancellationToken)
+    /// <summary>A batch of keys from <paramref name="position"/>; where the next goes on from, or null when the pass is over.</summary>
+    private async Task<(int Count, KeysPosition? Next)> RotateKeysBatchAsync(
+        int batchSize, TimeSpan? lockWait, KeysPosition position, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginAsync(lockWait, cancellationToken);
-        var batch = await db.Database.SqlQueryRaw<StoredSecret>(lockWait is null ? KeysBatch + SkipLocked : KeysBatch, protector.CurrentKeyId, batchSize)
+        var batch = await db.Database.SqlQueryRaw<StoredSecret>(
+                lockWait is null ? KeysBatch + SkipLocked : KeysBatch, protector.CurrentKeyId, batchSize, position.After, position.UpTo)
             .ToListAsync(cancellationToken);
-        foreach (var row in batch)
+        if (batch.Count > 0)
         {
-            var rewritten = Reencrypt(row.Secret, $"the secret of key {row.Id}");
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"UPDATE api_keys SET protected_secret = {rewritten} WHERE id = {row.Id}", cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(
+                "UPDATE api_keys AS k SET protected_secret = u.secret FROM unnest(@ids, @secrets) AS u(id, secret) WHERE k.id = u.id",
+                [
+                    new NpgsqlParameter("ids", batch.Select(row => row.Id).ToArray()),
+                    new NpgsqlParameter("secrets", batch.Select(row => Reencrypt(row.Secret, $"the secret of key {row.Id}")).ToArray()),
+                ],
+                cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return batch.Count;
+        return (batch.Count, batch.Count < batchSize ? null : position with { After = batch[^1].Id });
     }
 
     /// <summary>Stored idempotent answers (they may hold a new key's secret or a tenant token) are re-encrypted the same way.</summary>
-    private async Task<int> RotateStoredAnswersBatchAsync(int batchSize, TimeSpan? lockWait, CancellationToken cancellationToken)
+    private async Task<(int Count, AnswersPosition? Next)> RotateStoredAnswersBatchAsync(
+        int batchSize, TimeSpan? lockWait, AnswersPosition position, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginAsync(lockWait, cancellationToken);
-        var batch = await db.Database.SqlQueryRaw<StoredAnswer>(lockWait is null ? StoredAnswersBatch + SkipLocked : StoredAnswersBatch, protector.CurrentKeyId, batchSize)
+        var batch = await db.Database.SqlQueryRaw<StoredAnswer>(
+                lockWait is null ? StoredAnswersBatch + SkipLocked : StoredAnswersBatch,
+                protector.CurrentKeyId, batchSize, position.After.Scope, position.After.Key, position.UpTo.Scope, position.UpTo.Key)
             .ToListAsync(cancellationToken);
-        foreach (var row in batch)
+        if (batch.Count > 0)
         {
-            var rewritten = Reencrypt(row.Body, $"a stored answer of an idempotent request by credential {row.Scope}");
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"UPDATE idempotency_records SET protected_body = {rewritten} WHERE scope = {row.Scope} AND key = {row.Key}", cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(
+                "UPDATE idempotency_records AS r SET protected_body = u.body " +
+                "FROM unnest(@scopes, @keys, @bodies) AS u(scope, key, body) WHERE r.scope = u.scope AND r.key = u.key",
+                [
+                    new NpgsqlParameter("scopes", batch.Select(row => row.Scope).ToArray()),
+                    new NpgsqlParameter("keys", batch.Select(row => row.Key).ToArray()),
+                    new NpgsqlParameter("bodies", batch.Select(row =>
+                        Reencrypt(row.Body, $"a stored answer of an idempotent request by credential {row.Scope}")).ToArray()),
+                ],
+                cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return batch.Count;
+        return (batch.Count, batch.Count < batchSize ? null : position with { After = new AnswerKey(batch[^1].Scope, batch[^1].Key) });
     }
 
-    // A batch of what is not under the current key ({0}: its id), locked; SKIP LOCKED is added in the first pass.
+    // A batch of what is not under the current key ({0}: its id), of at most {1} rows, after a position and up to the last
+    // row when the pass began, locked; SKIP LOCKED is added in the first pass.
     private static readonly string KeysBatch = $$"""
         SELECT id, protected_secret AS secret FROM api_keys
-        WHERE {{NotUnderKey("protected_secret")}}
+        WHERE id > {2} AND id <= {3} AND {{NotUnderKey("protected_secret")}}
         ORDER BY id LIMIT {1} FOR UPDATE
         """;
 
     private static readonly string StoredAnswersBatch = $$"""
         SELECT scope, key, protected_body AS body FROM idempotency_records
-        WHERE {{NotUnderKey("protected_body")}}
+        WHERE (scope, key) > ({2}, {3}) AND (scope, key) <= ({4}, {5}) AND {{NotUnderKey("protected_body")}}
         ORDER BY scope, key LIMIT {1} FOR UPDATE
         """;
 

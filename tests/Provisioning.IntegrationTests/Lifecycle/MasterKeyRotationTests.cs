@@ -552,6 +552,48 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AStragglerWritingThroughoutTheRun_DoesNotKeepAPassGoing_TheRunEndsAndCountsWhatItWrote()
+    {
+        // Each batch began at the first row, so a pass took up whatever an instance still on the old key wrote meanwhile:
+        // a run under such a straggler's load did not end in a quarter of an hour (a probe). A pass now goes up to the
+        // last row as it began; what is written after is counted at the end. Here a secret under the old key is written
+        // after every batch (at the end of the key order, as time-ordered ids are), up to 40 of them.
+        var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("straggled");
+        var underOldKey = (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
+        await using var during = Start(database, newKey, oldKey);
+        await using var scope = during.Services.CreateAsyncScope();
+        var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+        await using var straggler = new NpgsqlConnection(database);
+        await straggler.OpenAsync();
+        var written = 0;
+        void WriteOne(int _)
+        {
+            if (written == 40)
+            {
+                return;
+            }
+
+            written++;
+            using var insert = new NpgsqlCommand(
+                "INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at) " +
+                $"SELECT 'svc_ffffffffffffffffffff{written:x4}', kind, tenant_id, 'straggler', @secret, false, now() " +
+                $"FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'", straggler);
+            insert.Parameters.AddWithValue("secret", underOldKey);
+            insert.ExecuteNonQuery();
+        }
+
+        var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
+            () => rotation.RotateAsync(batchSize: 1, progress: WriteOne, CancellationToken.None));
+        Assert.True(written < 40, $"the passes took up every secret written meanwhile ({written}) instead of ending");
+        Assert.Contains("stored secret(s) were written under an older master key while this ran", refused.Message);
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+
+        // Once the straggler stops, a run finishes.
+        Assert.True(await RotateAsync(during) > 0);
+        Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ASecretAnotherTransactionHolds_IsWaitedFor_AndTheCheckValueMovesOnlyOnceNothingIsLeft()
     {
         // rotate-secrets skipped rows other transactions held (SKIP LOCKED), said "Done" and moved the check value: a
