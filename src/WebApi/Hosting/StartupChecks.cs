@@ -51,7 +51,7 @@ public static class StartupChecks
         InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
         System.Security.Cryptography.CryptographicException e =>
             $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +
-            $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotating keys\").",
+            $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotate the master key\").",
         Infrastructure.InvalidSettingException e => e.Message,
         ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
             Infrastructure.DependencyInjection.InvalidConnectionString,
