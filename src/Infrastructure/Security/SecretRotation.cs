@@ -124,25 +124,35 @@ public sealed class SecretRotation(
     /// such a straggler's secret was under), and then the check value moves and the keys are retired
     /// (<see cref="MasterKeyCheck.CompleteRotationAsync"/>), after which the database refuses a key secret under them.
     /// Counted once before, without the lock: what a straggler wrote is found without holding anyone back, and the count
-    /// under the lock reads tables just read. The lock is tried for <see cref="LastStepLockWait"/> a table at a time, so
-    /// that the writes it holds back never wait longer than twice that (one in flight may be a long <c>delete-tenant</c>),
-    /// for up to <paramref name="lockWait"/> in all; once past PostgreSQL's <c>deadlock_timeout</c> when a vacuum holds a
-    /// table (autovacuum gives way to a waiter only then; a vacuum still there afterwards does not give way, and is waited
-    /// out with the short tries).
+    /// under the lock reads tables just read. Each table's lock is tried for <see cref="LastStepLockWait"/>, so that the
+    /// writes it holds back never wait longer than twice that (one in flight may be a long <c>delete-tenant</c>), for up to
+    /// <paramref name="lockWait"/> in all; once past PostgreSQL's <c>deadlock_timeout</c> for a table a vacuum holds
+    /// (autovacuum gives way to a waiter only then; a vacuum still there afterwards does not give way — a manual one,
+    /// autovacuum's against wraparound — and is waited out with the short tries).
     /// </summary>
     private async Task CompleteAsync(TimeSpan lockWait, CancellationToken cancellationToken)
     {
         await ThrowIfPendingAsync(cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        var wait = LastStepLockWait;
+        var longWait = TimeSpan.FromMilliseconds(await db.Database.SqlQueryRaw<int>(DeadlockTimeoutSql).SingleAsync(cancellationToken))
+            + LastStepLockWait;
+        Dictionary<string, TimeSpan> waits = PausedTables.ToDictionary(paused => paused.Table, _ => LastStepLockWait);
+        HashSet<(int Pid, string Table)> vacuumsWaitedOut = [];
         List<LockHolder> before = [];
-        HashSet<int> vacuumsWaitedOut = [];
         while (true)
         {
+            var waitingFor = PausedTables[0].Table;
             try
             {
-                await using var transaction = await BeginAsync(wait, cancellationToken);
-                await db.Database.ExecuteSqlRawAsync("LOCK TABLE api_keys, idempotency_records IN SHARE MODE", cancellationToken);
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                foreach (var (table, lockSql) in PausedTables)
+                {
+                    // A table at a time, each with its own wait, so that a failed try says which one did not pause.
+                    waitingFor = table;
+                    await SetLockWaitAsync(waits[table], cancellationToken);
+                    await db.Database.ExecuteSqlRawAsync(lockSql, cancellationToken);
+                }
+
                 await ThrowIfPendingAsync(cancellationToken);
                 await check.CompleteRotationAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
@@ -150,27 +160,43 @@ public sealed class SecretRotation(
             }
             catch (Exception e) when (SqlState(e) is LockNotAvailable or DeadlockDetected)
             {
-                var holders = await db.Database.SqlQueryRaw<LockHolder>(LockHoldersSql).ToListAsync(cancellationToken);
+                var holders = (await db.Database.SqlQueryRaw<LockHolder>(LockHoldersSql).ToListAsync(cancellationToken))
+                    .Where(holder => holder.Table == waitingFor).ToList();
+                if (waits[waitingFor] == longWait)
+                {
+                    // Waited past deadlock_timeout: a vacuum still there does not give way (a manual one, or autovacuum's
+                    // against wraparound), and is waited out with the short tries.
+                    vacuumsWaitedOut.UnionWith(holders.Where(IsVacuum).Select(holder => (holder.Pid, holder.Table)));
+                }
+
                 if (Stopwatch.GetElapsedTime(started) >= lockWait)
                 {
-                    // Those that held a table at the last two tries: the writes of the moment come and go.
-                    var lasting = holders.Where(before.Contains).ToList();
+                    // Those that held the table at the last try, the ones there at the try before first (the writes of the
+                    // moment come and go).
                     throw new SecretRotationIncompleteException(
                         "Every stored secret the run found is under the current master key, but the writes of keys and stored " +
                         $"answers did not pause for the last step within {lockWait.TotalSeconds:0} s " +
-                        $"({Describe(lasting.Count > 0 ? lasting : holders)}): the master-key check was left as it is, so keep " +
-                        "the previous keys configured, and run rotate-secrets again.");
+                        $"({Describe([.. holders.OrderBy(holder => !before.Contains(holder))])}): the master-key check was left as " +
+                        "it is, so keep the previous keys configured, and run rotate-secrets again.");
                 }
 
-                var vacuum = holders.FirstOrDefault(holder => holder.Mode == VacuumsLock && !vacuumsWaitedOut.Contains(holder.Pid));
-                wait = vacuum is not null && vacuumsWaitedOut.Add(vacuum.Pid)
-                    ? TimeSpan.FromMilliseconds(await db.Database.SqlQueryRaw<int>(DeadlockTimeoutSql).SingleAsync(cancellationToken)) + LastStepLockWait
+                waits[waitingFor] = holders.Any(holder => IsVacuum(holder) && !vacuumsWaitedOut.Contains((holder.Pid, holder.Table)))
+                    ? longWait
                     : LastStepLockWait;
                 before = holders;
                 await Task.Delay(LastStepLockWait, cancellationToken);
             }
         }
     }
+
+    /// <summary>The tables whose writes the last step pauses, in the order every writer takes them (no deadlock).</summary>
+    private static readonly (string Table, string Lock)[] PausedTables =
+    [
+        ("api_keys", "LOCK TABLE api_keys IN SHARE MODE"),
+        ("idempotency_records", "LOCK TABLE idempotency_records IN SHARE MODE"),
+    ];
+
+    private static bool IsVacuum(LockHolder holder) => holder.Mode == VacuumsLock;
 
     private async Task ThrowIfPendingAsync(CancellationToken cancellationToken)
     {
@@ -297,11 +323,15 @@ public sealed class SecretRotation(
         var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (lockWait is { } wait)
         {
-            await db.Database.ExecuteSqlAsync($"SELECT set_config('lock_timeout', {$"{(long)wait.TotalMilliseconds}ms"}, true)", cancellationToken);
+            await SetLockWaitAsync(wait, cancellationToken);
         }
 
         return transaction;
     }
+
+    /// <summary>How long the statements of the transaction from now on wait for each lock (<c>lock_timeout</c>).</summary>
+    private Task SetLockWaitAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT set_config('lock_timeout', {$"{(long)wait.TotalMilliseconds}ms"}, true)", cancellationToken);
 
     /// <summary>
     /// The secret under the current master key; one no configured key decrypts is named (which key, whose answer), so that
