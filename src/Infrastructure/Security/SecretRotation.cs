@@ -134,8 +134,9 @@ public sealed class SecretRotation(
     {
         await ThrowIfPendingAsync(cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        var longWait = TimeSpan.FromMilliseconds(await db.Database.SqlQueryRaw<int>(DeadlockTimeoutSql).SingleAsync(cancellationToken))
-            + LastStepLockWait;
+        // (Not past a deadlock_timeout raised beyond LongestLockWait: writes would wait that long; short tries then.)
+        var deadlockTimeout = TimeSpan.FromMilliseconds(await db.Database.SqlQueryRaw<int>(DeadlockTimeoutSql).SingleAsync(cancellationToken));
+        var longWait = deadlockTimeout + LastStepLockWait <= LongestLockWait ? deadlockTimeout + LastStepLockWait : LastStepLockWait;
         Dictionary<string, TimeSpan> waits = PausedTables.ToDictionary(paused => paused.Table, _ => LastStepLockWait);
         HashSet<(int Pid, string Table)> vacuumsWaitedOut = [];
         List<LockHolder> before = [];
@@ -211,6 +212,9 @@ public sealed class SecretRotation(
 
     /// <summary>How long the last step waits for each table's writes in flight when it tries (new writes wait as long).</summary>
     private static readonly TimeSpan LastStepLockWait = TimeSpan.FromMilliseconds(125);
+
+    /// <summary>The longest the last step waits for a table a vacuum holds (PostgreSQL's default deadlock_timeout is 1 s).</summary>
+    private static readonly TimeSpan LongestLockWait = TimeSpan.FromSeconds(2);
 
     /// <summary>What VACUUM and ANALYZE hold (autovacuum's too), which SHARE waits for.</summary>
     private const string VacuumsLock = "ShareUpdateExclusiveLock";
