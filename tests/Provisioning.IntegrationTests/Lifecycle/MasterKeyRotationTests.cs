@@ -463,10 +463,26 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         return (await process.WaitForExitAsync(TimeSpan.FromSeconds(90)), process.StandardError);
     }
 
+    /// <summary>The root key's secret as stored (under the master key it was written with).</summary>
+    private static async Task<byte[]> RootSecretAsStoredAsync(string database) =>
+        (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
+
+    /// <summary>SQL writing key <paramref name="id"/> (the root's owner and kind) with <paramref name="secret"/> stored as its secret.</summary>
+    private static string KeyWith(byte[] secret, string id) =>
+        "INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at) " +
+        $"SELECT '{id}', kind, tenant_id, 'straggler', {Bytea(secret)}, false, now() FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'";
+
+    /// <summary>SQL writing a stored answer of credential <paramref name="scope"/> under <paramref name="key"/> (names the test's) with <paramref name="body"/> stored.</summary>
+    private static string AnswerWith(byte[] body, string scope, string key) =>
+        "INSERT INTO idempotency_records (scope, key, fingerprint, status, protected_body, created_at) " +
+        $"VALUES ('{scope}', '{key}', '\\x00', 201, {Bytea(body)}, now())";
+
+    private static string Bytea(byte[] bytes) => $"'\\x{Convert.ToHexString(bytes)}'::bytea";
+
     /// <summary>How many stored secrets (keys, stored answers) are under another master key than the one <paramref name="keyId"/> names.</summary>
     private static string UnderAnotherKeyThan(byte[] keyId)
     {
-        var literal = $"'\\x{Convert.ToHexString(keyId)}'::bytea";
+        var literal = Bytea(keyId);
         return $"SELECT (SELECT count(*) FROM api_keys WHERE {AesGcmSecretProtector.SqlKeyIdOf("protected_secret")} IS DISTINCT FROM {literal}) " +
             $"+ (SELECT count(*) FROM idempotency_records WHERE {AesGcmSecretProtector.SqlKeyIdOf("protected_body")} IS DISTINCT FROM {literal})";
     }
@@ -487,12 +503,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // stayed under the key the run retired, after a run that said "Done" (a review). The last step now waits for such
         // writes and counts what they wrote.
         var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("before");
-
-        var underOldKey = (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
-        string StragglersKey(string id) =>
-            "INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at) " +
-            $"SELECT '{id}', kind, tenant_id, 'straggler', '\\x{Convert.ToHexString(underOldKey)}'::bytea, false, now() " +
-            $"FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'";
+        var underOldKey = await RootSecretAsStoredAsync(database);
         await using var during = Start(database, newKey, oldKey);
         await using var scope = during.Services.CreateAsyncScope();
         var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
@@ -501,9 +512,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // A stored answer of an idempotent request, committed while the last step waits for it: counted, nothing is retired.
         await using (var straggler = await HeldRow.BeginAsync(database))
         {
-            await straggler.ExecuteAsync(
-                "INSERT INTO idempotency_records (scope, key, fingerprint, status, protected_body, created_at) " +
-                $"VALUES ('{ServiceFixture.RootKeyId}', 'straggler', '\\x00', 201, '\\x{Convert.ToHexString(underOldKey)}', now())");
+            await straggler.ExecuteAsync(AnswerWith(underOldKey, ServiceFixture.RootKeyId, "straggler"));
             var rotating = rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
             await straggler.UntilWaitingAsync(1); // (the passes cannot see it: the last step waits for its writes to end)
             await straggler.ReleaseAsync();
@@ -527,7 +536,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // A key held past the wait: the run gives up, says so, and changes nothing more.
         await using (var straggler = await HeldRow.BeginAsync(database))
         {
-            await straggler.ExecuteAsync(StragglersKey("act_00000000000000000000stra"));
+            await straggler.ExecuteAsync(KeyWith(underOldKey, "act_00000000000000000000stra"));
             var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
                 () => rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
             Assert.Contains("did not pause for the last step within 1 s (held by PostgreSQL process ", refused.Message);
@@ -559,7 +568,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // last row as it began; what is written after is counted at the end. Here a secret under the old key is written
         // after every batch (at the end of the key order, as time-ordered ids are), up to 40 of them.
         var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("straggled");
-        var underOldKey = (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
+        var underOldKey = await RootSecretAsStoredAsync(database);
         await using var during = Start(database, newKey, oldKey);
         await using var scope = during.Services.CreateAsyncScope();
         var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
@@ -574,11 +583,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             }
 
             written++;
-            using var insert = new NpgsqlCommand(
-                "INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at) " +
-                $"SELECT 'svc_ffffffffffffffffffff{written:x4}', kind, tenant_id, 'straggler', @secret, false, now() " +
-                $"FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'", straggler);
-            insert.Parameters.AddWithValue("secret", underOldKey);
+            using var insert = new NpgsqlCommand(KeyWith(underOldKey, $"svc_ffffffffffffffffffff{written:x4}"), straggler);
             insert.ExecuteNonQuery();
         }
 
@@ -601,24 +606,10 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // A pass walks idempotency_records by (credential, key) from batch to batch: keys a client chose, in any case and
         // form (the empty string, an accent composed and decomposed), under credentials of every kind.
         var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("answers");
-        var underOldKey = (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
+        var underOldKey = await RootSecretAsStoredAsync(database);
         string[] scopes = [ServiceFixture.RootKeyId, "app_00000000000000000000000a", "svc_00000000000000000000000b"];
         string[] keys = ["", "é", "e\u0301", "A", "a", "z"];
-        foreach (var scope in scopes)
-        {
-            foreach (var key in keys)
-            {
-                await using var connection = new NpgsqlConnection(database);
-                await connection.OpenAsync();
-                await using var insert = new NpgsqlCommand(
-                    "INSERT INTO idempotency_records (scope, key, fingerprint, status, protected_body, created_at) " +
-                    "VALUES (@scope, @key, '\\x00', 201, @body, now())", connection);
-                insert.Parameters.AddWithValue("scope", scope);
-                insert.Parameters.AddWithValue("key", key);
-                insert.Parameters.AddWithValue("body", underOldKey);
-                await insert.ExecuteNonQueryAsync();
-            }
-        }
+        await ScalarAsync(database, string.Join("; ", scopes.SelectMany(scope => keys.Select(key => AnswerWith(underOldKey, scope, key)))));
 
         await using var during = Start(database, newKey, oldKey);
         Assert.Equal(2 + scopes.Length * keys.Length, await RotateAsync(during, batchSize: 2)); // (the two keys, the answers)
