@@ -102,6 +102,7 @@ public static class DependencyInjection
         services.AddSingleton<CachedCredentialStore>();
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
         services.AddSingleton<RevocationBarrier>();
+        services.AddSingleton<RetiredMasterKeyWatch>();
         services.AddHostedService<CredentialRevocationListener>();
         services.AddSingleton<KeyUsageRecorder>();
         services.AddSingleton<IKeyUsageRecorder>(sp => sp.GetRequiredService<KeyUsageRecorder>());

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.Infrastructure.Credentials;
 
@@ -13,10 +14,12 @@ namespace Provisioning.Infrastructure.Credentials;
 /// away are lost. TCP keepalive finds a connection that died silently. It also confirms every
 /// <see cref="RevocationBarrier"/> it reads, once the notices before it have been applied, and hands this instance's
 /// writers the confirmations of the others; and it hears this instance's heartbeat, without which the cache lapses
-/// (<see cref="CachedCredentialStore.HeartbeatTrust"/>).
+/// (<see cref="CachedCredentialStore.HeartbeatTrust"/>). And it hears a finished master-key rotation's notice, on which
+/// (and on every connect) it has <see cref="RetiredMasterKeyWatch"/> check whether this instance's key was retired.
 /// </summary>
 internal sealed class CredentialRevocationListener(
-    IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ILogger<CredentialRevocationListener> logger)
+    IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier,
+    RetiredMasterKeyWatch retiredKeys, ILogger<CredentialRevocationListener> logger)
     : BackgroundService
 {
     /// <summary>How often this instance sends itself a heartbeat through PostgreSQL (<see cref="CachedCredentialStore.HeartbeatTrust"/>).</summary>
@@ -90,6 +93,7 @@ internal sealed class CredentialRevocationListener(
                 await using var connection = new NpgsqlConnection(connectionString);
                 // Raised on the thread reading the connection, one notice at a time, in the order they were committed.
                 var toConfirm = new List<string>();
+                var checkKey = false; // (a rotation's notice heard, or a check that could not be made: asked on the next turn)
                 connection.Notification += (_, e) =>
                 {
                     switch (e.Channel)
@@ -106,6 +110,9 @@ internal sealed class CredentialRevocationListener(
                         case RevocationBarrier.ConfirmedChannel:
                             barrier.Confirmed(e.Payload);
                             break;
+                        case RetiredMasterKeyWatch.Channel:
+                            checkKey = true;
+                            break;
                     }
                 };
                 await connection.OpenAsync(stoppingToken);
@@ -115,11 +122,13 @@ internal sealed class CredentialRevocationListener(
                 await using (var listen = new NpgsqlCommand(
                     DependencyInjection.ServerKeepalives + "; " +
                     $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}; " +
-                    $"LISTEN {_heartbeatChannel}", connection))
+                    $"LISTEN {RetiredMasterKeyWatch.Channel}; LISTEN {_heartbeatChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
+                // On every connect, before the cache is trusted: a rotation's notice sent while away is lost.
+                checkKey = !await retiredKeys.CheckAsync(stoppingToken);
                 cache.ListenerConnected();
                 if (disconnected)
                 {
@@ -139,6 +148,12 @@ internal sealed class CredentialRevocationListener(
                         string[] tokens = [.. toConfirm];
                         toConfirm.Clear();
                         await barrier.ConfirmAsync(connection, tokens, stoppingToken);
+                    }
+
+                    // (On a pooled connection; a turn comes at least with each heartbeat, so a failed check is soon retried.)
+                    if (checkKey)
+                    {
+                        checkKey = !await retiredKeys.CheckAsync(stoppingToken);
                     }
                 }
             }

@@ -29,6 +29,9 @@ public static class DatabaseUnavailable
                     return IsUnavailableState(postgres.SqlState);
                 case NpgsqlException or SocketException or TimeoutException:
                     return true;
+                // This instance's own refusal to write under a retired master key: the same answer as the database's (PX503).
+                case Security.MasterKeyRetiredException:
+                    return true;
                 case NullReferenceException when e.Source == typeof(NpgsqlConnection).Assembly.GetName().Name:
                     return true;
                 case AggregateException aggregate when aggregate.InnerExceptions.Any(Is):

@@ -20,6 +20,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     private readonly byte[] _key;
     private readonly byte[] _keyId;
     private readonly IReadOnlyList<(byte[] Id, byte[] Key)> _decryptors;
+    private volatile bool _currentKeyRetired;
 
     public AesGcmSecretProtector(byte[] masterKey, IEnumerable<byte[]>? previousMasterKeys = null)
     {
@@ -39,6 +40,16 @@ public sealed class AesGcmSecretProtector : ISecretProtector
 
     /// <summary>The current key's id as stored in version-2 secrets (for finding the ones to rotate in SQL).</summary>
     public byte[] CurrentKeyId => _keyId;
+
+    /// <summary>
+    /// Whether the current key was last found retired (<see cref="MasterKeyCheck.Result.Retired"/>, set by every check):
+    /// <see cref="Protect"/> then refuses, so that this instance writes no new secret under a key the database has left.
+    /// </summary>
+    public bool CurrentKeyRetired
+    {
+        get => _currentKeyRetired;
+        internal set => _currentKeyRetired = value;
+    }
 
     private static byte[] KeyIdOf(byte[] key) => SHA256.HashData(key)[..KeyIdSize];
 
@@ -75,8 +86,14 @@ public sealed class AesGcmSecretProtector : ISecretProtector
             : throw new InvalidSettingException($"{setting} decodes to {bytes.Length} bytes; it must be exactly 32.");
     }
 
+    /// <exception cref="MasterKeyRetiredException">The current key is retired (<see cref="CurrentKeyRetired"/>).</exception>
     public byte[] Protect(string secret)
     {
+        if (_currentKeyRetired)
+        {
+            throw new MasterKeyRetiredException();
+        }
+
         var plaintext = Encoding.UTF8.GetBytes(secret);
         var header = 1 + KeyIdSize;
         var output = new byte[header + NonceSize + TagSize + plaintext.Length];

@@ -103,13 +103,20 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// </summary>
     public async Task<Result> VerifyAsync(CancellationToken cancellationToken) => Judge(await ReadAsync(cancellationToken));
 
+    /// <summary>
+    /// What the stored values say about the configured keys; and the protector is told whether its current key is retired
+    /// (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>: it refuses to write under it), whoever asked — the start,
+    /// <c>/readyz</c>, or this instance's listener on a rotation's notice (<see cref="RetiredMasterKeyWatch"/>).
+    /// </summary>
     private Result Judge(Stored stored)
     {
         var secretsUnder = stored.Secrets.Select(KeyThatDecrypts).ToList();
-        return stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
+        var result = stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
             : !stored.Rows.All(row => Decrypts(row.Value)) || secretsUnder.Contains(null) ? Result.DoesNotMatch
             : secretsUnder.Any(key => !key.AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
             : Result.Matches;
+        protector.CurrentKeyRetired = result == Result.Retired;
+        return result;
     }
 
     /// <summary>
@@ -136,7 +143,8 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// names no key): the key the secrets were under, and the targets of rotations that did not finish, under which
     /// secrets were too. (Retiring an abandoned target means a rotation to it cannot be taken up again: a new key is
     /// needed. Not retiring it left an instance still on it ready, writing secrets no later configuration reads.) In the
-    /// caller's transaction, which holds back the writes of secrets until it commits (<see cref="SecretRotation"/>).
+    /// caller's transaction, which holds back the writes of secrets until it commits (<see cref="SecretRotation"/>); its
+    /// notice tells the instances at the commit (<see cref="RetiredMasterKeyWatch"/>).
     /// </summary>
     public async Task CompleteRotationAsync(CancellationToken cancellationToken)
     {
@@ -159,6 +167,8 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             $"INSERT INTO master_key_check (id, value) VALUES (1, {protector.Protect(KnownValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
             cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
+        // Heard by every instance at the commit: one whose key this retires stops writing under it at once.
+        await db.Database.ExecuteSqlRawAsync($"NOTIFY {RetiredMasterKeyWatch.Channel}", cancellationToken);
     }
 
     /// <summary>

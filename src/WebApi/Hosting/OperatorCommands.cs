@@ -123,8 +123,10 @@ public static class OperatorCommands
             var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Error.WriteLine($"  {done} re-encrypted"), ct);
             Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
                                   "The previous master keys may now be removed from the configuration, once every instance runs " +
-                                  "with the new key as MasterKey: one still on the old key (its /readyz answers 503) writes the " +
-                                  "stored answers of idempotent requests under it; restart it, then run rotate-secrets again.");
+                                  "with the new key as MasterKey: one still on the old key (its /readyz answers 503) refuses to " +
+                                  "store secrets from now on, but may have stored answers of idempotent requests under it as " +
+                                  "this finished (all it stores, if it runs a build from before 2026-12-04); restart it, then " +
+                                  "run rotate-secrets again.");
             return 0;
         }));
         root.Subcommands.Add(rotate);

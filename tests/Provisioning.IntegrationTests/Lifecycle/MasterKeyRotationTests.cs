@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Provisioning.Infrastructure.Credentials;
 using Provisioning.Infrastructure.Security;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -243,11 +244,12 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     private const string SecretsUnderRetiredKeysTrigger = "api_keys_secret_under_a_usable_master_key";
 
     [Fact]
-    public async Task AStragglersNewKey_IsRefusedByTheDatabase_503_AndNothingIsWritten_WhileAnInstanceOnTheNewKeyCreatesKeys()
+    public async Task AStragglersNewKey_IsRefusedByTheDatabase_503_AndNothingIsWritten_AndOnceItsReadinessIsAsked_ItsStoredAnswersToo()
     {
         // An instance left on the old key after a rotation finished is not ready, but a load balancer may still send it
         // requests (or none polls it): a key it created would be written under the retired key and stop working once the
-        // old key leaves the configuration. The database refuses it; the client's retry reaches an instance that can.
+        // old key leaves the configuration. The database refuses it, whichever build writes it (here the rotation is
+        // finished as a build that sends no notice would); the client's retry reaches an instance that can.
         var database = await NewDatabaseAsync();
         var oldKey = NewMasterKey();
         var newKey = NewMasterKey();
@@ -255,25 +257,132 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using var straggler = Start(database, logs, oldKey, newKey);
         using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         await stragglerRoot.PostJsonAsync("/v2/keys", new { displayName = "before" }, HttpStatusCode.Created);
-        await using var rotated = Start(database, newKey, oldKey);
-        await RotateAsync(rotated);
+        await CachedCredentials.UntilTrustedAsync(straggler); // (its listener has checked the key: nothing tells it again)
+        await RetireWithoutANoticeAsync(database, oldKey, newKey);
 
-        var keysBefore = await ScalarAsync(database, "SELECT count(*) FROM api_keys");
-        var eventsBefore = await ScalarAsync(database, "SELECT count(*) FROM audit_events");
+        var written = await ScalarAsync(database, WrittenSql);
         var refused = await stragglerRoot.PostAsync("/v2/keys", JsonContent.Create(new { displayName = "late" }));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var body = await refused.Content.ReadAsStringAsync();
         Assert.Contains("\"code\":\"service_unavailable\"", body);
         Assert.DoesNotContain("\"secret\"", body);
-        Assert.Equal(keysBefore, await ScalarAsync(database, "SELECT count(*) FROM api_keys"));
-        Assert.Equal(eventsBefore, await ScalarAsync(database, "SELECT count(*) FROM audit_events"));
+        Assert.Equal(written, await ScalarAsync(database, WrittenSql));
         Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
             line.Contains("the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
+        Assert.False(ProtectorOf(straggler).CurrentKeyRetired); // (the database refused it, not the instance)
 
-        // Reads still work there, and an instance on the new key creates keys as before.
+        // Reads still work there. Its /readyz (what a load balancer polls) finds the key retired, and from then on the
+        // instance refuses the stored answer of an idempotent request too, which the database would take.
         Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        Assert.Equal(written, await ScalarAsync(database, WrittenSql));
+
+        // An instance on the new key creates keys as before, and runs the refused request (nothing of it was kept).
+        await using var rotated = Start(database, newKey, oldKey);
         using var rotatedRoot = As(rotated, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         await rotatedRoot.PostJsonAsync("/v2/keys", new { displayName = "late" }, HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.Created, (await rotatedRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task AStraggler_HearsTheRotationFinish_AndRefusesEveryRequestThatWouldStoreASecret_503_NothingWritten()
+    {
+        // The database refuses a straggler's key secrets, not the stored answers of its idempotent requests (a trigger would
+        // cost every keyed request): a probe's straggler wrote 24 under the retired key after the run said Done, replayed
+        // as 500 once that key left the configuration. The run's last step now tells every instance at its commit.
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
+        var logs = new CollectingLoggerProvider();
+        await using var straggler = Start(database, logs, oldKey, newKey);
+        using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        await CachedCredentials.UntilTrustedAsync(straggler); // (its listener has checked the key: only the notice tells it now)
+        await using var rotated = Start(database, newKey, oldKey);
+        await RotateAsync(rotated);
+        await UntilRetiredAsync(straggler);
+
+        var written = await ScalarAsync(database, WrittenSql);
+        var refused = await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("\"code\":\"service_unavailable\"", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.PostAsync("/v2/keys", JsonContent.Create(new { displayName = "late" }))).StatusCode);
+        Assert.Equal(written, await ScalarAsync(database, WrittenSql));
+        Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
+            line.Contains("A finished rotate-secrets retired this instance's master key") && line.Contains(MasterKeyCheck.RetiredKeySentence));
+
+        // What stores no secret it still serves; the refused request's retry, on an instance on the new key, runs.
+        await stragglerRoot.PostJsonAsync("/v2/apps", new { displayName = "plain" }, HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
+        using var rotatedRoot = As(rotated, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        Assert.Equal(HttpStatusCode.Created, (await rotatedRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        Assert.False(ProtectorOf(rotated).CurrentKeyRetired);
+    }
+
+    [Fact]
+    public async Task AStragglerWhoseListenerWasAwayWhenTheRotationFinished_FindsItsKeyRetiredOnReconnecting()
+    {
+        // A notice sent while the listener is disconnected is lost: it checks the key whenever it connects.
+        var database = await NewDatabaseAsync();
+        var oldKey = NewMasterKey();
+        var newKey = NewMasterKey();
+        await using var straggler = Start(database, oldKey, newKey);
+        using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        await CachedCredentials.UntilTrustedAsync(straggler);
+        await RetireWithoutANoticeAsync(database, oldKey, newKey);
+        Assert.False(ProtectorOf(straggler).CurrentKeyRetired);
+
+        var listener = straggler.Services.GetRequiredService<RevocationBarrier>().ListenerApplicationName;
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", listener));
+        await UntilRetiredAsync(straggler);
+        var written = await ScalarAsync(database, WrittenSql);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        Assert.Equal(written, await ScalarAsync(database, WrittenSql));
+    }
+
+    /// <summary>What a request may write: apps, stored answers, keys, audit events (counted together).</summary>
+    private const string WrittenSql =
+        "SELECT format('%s apps, %s answers, %s keys, %s events', (SELECT count(*) FROM apps), (SELECT count(*) FROM idempotency_records), " +
+        "(SELECT count(*) FROM api_keys), (SELECT count(*) FROM audit_events))";
+
+    /// <summary>The creation of an app under <c>Idempotency-Key</c> <paramref name="key"/>: its answer is stored encrypted.</summary>
+    private static HttpRequestMessage Keyed(string path, string key) =>
+        new(HttpMethod.Post, path) { Content = JsonContent.Create(new { displayName = "keyed " + key }), Headers = { { "Idempotency-Key", key } } };
+
+    private static AesGcmSecretProtector ProtectorOf(ConfiguredServiceFactory instance) => instance.Services.GetRequiredService<AesGcmSecretProtector>();
+
+    /// <summary>Waits (up to 30 s) until <paramref name="instance"/> has found its master key retired.</summary>
+    private static async Task UntilRetiredAsync(ConfiguredServiceFactory instance)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!ProtectorOf(instance).CurrentKeyRetired && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(ProtectorOf(instance).CurrentKeyRetired, "the instance did not find its master key retired");
+    }
+
+    /// <summary>
+    /// What a finished rotation from <paramref name="oldKey"/> to <paramref name="newKey"/> leaves for the instances — the
+    /// check value under the new key, the old key retired — written as a build from before its notice did (the secrets are
+    /// not moved: the instances here have both keys).
+    /// </summary>
+    private static async Task RetireWithoutANoticeAsync(string database, string oldKey, string newKey)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var retire = new NpgsqlCommand(
+            "WITH c AS (UPDATE master_key_check SET value = $1 WHERE id = 1) INSERT INTO retired_master_keys (key_id) VALUES ($2)", connection)
+        {
+            Parameters =
+            {
+                new() { Value = new AesGcmSecretProtector(Convert.FromBase64String(newKey)).Protect("provisioning-master-key-check-v1") },
+                new() { Value = new AesGcmSecretProtector(Convert.FromBase64String(oldKey)).CurrentKeyId },
+            },
+        };
+        Assert.Equal(1, await retire.ExecuteNonQueryAsync());
     }
 
     [Fact]
@@ -281,24 +390,21 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     {
         // operations.md promised that a second rotate-secrets with the new key alone "refuses and names them"; it said "a
         // stored secret cannot be decrypted" and nothing more (an operator's probe): the operator could not tell which key.
-        var database = await NewDatabaseAsync();
-        var oldKey = NewMasterKey();
-        var newKey = NewMasterKey();
-        await using var straggler = Start(database, oldKey, newKey);
-        using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
+        var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("before");
         await using (var rotated = Start(database, newKey, oldKey))
         {
             await RotateAsync(rotated);
         }
 
-        // A secret under the retired key after the run: the database refuses a straggler's key (AStragglersNewKey_…) and the
-        // run's last step waits for those in flight (ASecretWrittenUnderTheOldKeyAcross…), so one comes as a stored answer
-        // of an idempotent request (not refused), or, as here, as a key with the refusal out of the way.
-        await ScalarAsync(database, $"ALTER TABLE api_keys DISABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
-        var created = (await stragglerRoot.PostJsonAsync("/v2/keys", new { displayName = "late" }, HttpStatusCode.Created))["key"]!;
-        await ScalarAsync(database, $"ALTER TABLE api_keys ENABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
-        var written = (string)created["id"]!;
+        // A secret under the retired key after the run: the database refuses a straggler's key (AStragglersNewKey_…), the
+        // straggler refuses its stored answers once it hears of the run (AStraggler_Hears…) and the run's last step waits
+        // for those in flight (ASecretWrittenUnderTheOldKeyAcross…); one may still come, as a stored answer encrypted just
+        // before, or, as here, as a key written with the refusal out of the way.
+        const string written = "act_00000000000000000000dead";
+        const string secret = "a-secret-written-by-a-straggler-0123456789";
+        var underOldKey = new AesGcmSecretProtector(Convert.FromBase64String(oldKey)).Protect(secret);
+        await ScalarAsync(database, $"ALTER TABLE api_keys DISABLE TRIGGER {SecretsUnderRetiredKeysTrigger}; " +
+            $"{KeyWith(underOldKey, written)}; ALTER TABLE api_keys ENABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
 
         var refused = await RunProcessAsync(database, newKey, [], "rotate-secrets");
         Assert.Equal(1, refused.Exit);
@@ -307,7 +413,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         Assert.Equal(0, (await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets")).Exit);
         await using var after = Start(database, newKey);
-        using var late = As(after, written, (string)created["secret"]!);
+        using var late = As(after, written, secret);
         Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/v2/apps")).StatusCode);
     }
 

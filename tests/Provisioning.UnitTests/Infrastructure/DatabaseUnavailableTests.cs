@@ -34,11 +34,16 @@ public sealed class DatabaseUnavailableTests
     [InlineData("53200", true)] // out of memory
     [InlineData("53300", true)] // too many connections
     [InlineData("53400", true)] // a configured limit passed (temp_file_limit)
+    [InlineData("PX503", true)] // a key secret under a retired master key: that instance's to stop, the others serve
     [InlineData("54000", false)] // a program limit (a statement too complex): the service's statement, a fault
     [InlineData("23505", false)] // a unique violation: the service's to answer, not the database's state
     [InlineData("42P01", false)] // an undefined table: a fault
     public void PostgreSQLsOwnRefusals_AreUnavailableWhenTheyAreTheDatabasesState(string sqlState, bool unavailable) =>
         Assert.Equal(unavailable, DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new PostgresException("m", "ERROR", "ERROR", sqlState))));
+
+    [Fact]
+    public void AnInstancesOwnRefusalToWriteUnderARetiredMasterKey_IsTheDatabasesAnswer_503() =>
+        Assert.True(DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new Provisioning.Infrastructure.Security.MasterKeyRetiredException())));
 
     [Fact]
     public void WantOfAResource_IsTold_ByTheRefusalInTheChain()

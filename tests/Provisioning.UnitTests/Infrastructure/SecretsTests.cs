@@ -48,6 +48,21 @@ public sealed class SecretsTests
     }
 
     [Fact]
+    public void Protector_WhoseKeyWasFoundRetired_WritesNothingUnderIt_ButStillReads_AndWritesAgainOnceItIsNot()
+    {
+        // (MasterKeyCheck tells it; a straggler of a rotation's rollout must not store secrets under the key the database left.)
+        var protector = new AesGcmSecretProtector(Key);
+        var before = protector.Protect("kept");
+        protector.CurrentKeyRetired = true;
+        var refused = Assert.Throws<MasterKeyRetiredException>(() => protector.Protect("late"));
+        Assert.Contains("was retired by a finished rotate-secrets", refused.Message);
+        Assert.DoesNotContain("late", refused.Message);
+        Assert.Equal("kept", protector.Unprotect(before));
+        protector.CurrentKeyRetired = false; // (an older build's rotation back to it)
+        Assert.Equal("again", protector.Unprotect(protector.Protect("again")));
+    }
+
+    [Fact]
     public void Protector_StillReadsVersion1Secrets_WrittenBeforeRotationExisted()
     {
         // Version 1: 1 | nonce (12) | tag (16) | ciphertext, under the key, with no key id.
