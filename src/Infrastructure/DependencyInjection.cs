@@ -103,6 +103,7 @@ public static class DependencyInjection
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
         services.AddSingleton<RevocationBarrier>();
         services.AddSingleton<RetiredMasterKeyWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetiredMasterKeyWatch>());
         services.AddHostedService<CredentialRevocationListener>();
         services.AddSingleton<KeyUsageRecorder>();
         services.AddSingleton<IKeyUsageRecorder>(sp => sp.GetRequiredService<KeyUsageRecorder>());

@@ -15,7 +15,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// <see cref="RevocationBarrier"/> it reads, once the notices before it have been applied, and hands this instance's
 /// writers the confirmations of the others; and it hears this instance's heartbeat, without which the cache lapses
 /// (<see cref="CachedCredentialStore.HeartbeatTrust"/>). And it hears a finished master-key rotation's notice, on which
-/// (and on every connect) it has <see cref="RetiredMasterKeyWatch"/> check whether this instance's key was retired.
+/// (and on every connect) it asks <see cref="RetiredMasterKeyWatch"/> to check whether this instance's key was retired.
 /// </summary>
 internal sealed class CredentialRevocationListener(
     IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier,
@@ -93,7 +93,6 @@ internal sealed class CredentialRevocationListener(
                 await using var connection = new NpgsqlConnection(connectionString);
                 // Raised on the thread reading the connection, one notice at a time, in the order they were committed.
                 var toConfirm = new List<string>();
-                var checkKey = false; // (a rotation's notice heard, or a check that could not be made: asked on the next turn)
                 connection.Notification += (_, e) =>
                 {
                     switch (e.Channel)
@@ -110,8 +109,8 @@ internal sealed class CredentialRevocationListener(
                         case RevocationBarrier.ConfirmedChannel:
                             barrier.Confirmed(e.Payload);
                             break;
-                        case RetiredMasterKeyWatch.Channel:
-                            checkKey = true;
+                        case RetiredMasterKeyWatch.NoticeChannel:
+                            retiredKeys.Request();
                             break;
                     }
                 };
@@ -122,14 +121,13 @@ internal sealed class CredentialRevocationListener(
                 await using (var listen = new NpgsqlCommand(
                     DependencyInjection.ServerKeepalives + "; " +
                     $"LISTEN {Revocation.Channel}; LISTEN {RevocationBarrier.BarrierChannel}; LISTEN {RevocationBarrier.ConfirmedChannel}; " +
-                    $"LISTEN {RetiredMasterKeyWatch.Channel}; LISTEN {_heartbeatChannel}", connection))
+                    $"LISTEN {RetiredMasterKeyWatch.NoticeChannel}; LISTEN {_heartbeatChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
-                // On every connect, before the cache is trusted: a rotation's notice sent while away is lost.
-                checkKey = !await retiredKeys.CheckAsync(stoppingToken);
                 cache.ListenerConnected();
+                retiredKeys.Request(); // (a rotation's notice sent while away is lost)
                 if (disconnected)
                 {
                     // The last line an operator saw was "retrying in …" (a probe): say it is back, and what that cost.
@@ -148,12 +146,6 @@ internal sealed class CredentialRevocationListener(
                         string[] tokens = [.. toConfirm];
                         toConfirm.Clear();
                         await barrier.ConfirmAsync(connection, tokens, stoppingToken);
-                    }
-
-                    // (On a pooled connection; a turn comes at least with each heartbeat, so a failed check is soon retried.)
-                    if (checkKey)
-                    {
-                        checkKey = !await retiredKeys.CheckAsync(stoppingToken);
                     }
                 }
             }

@@ -21,6 +21,9 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     private readonly byte[] _keyId;
     private readonly IReadOnlyList<(byte[] Id, byte[] Key)> _decryptors;
     private volatile bool _currentKeyRetired;
+    private readonly Lock _checks = new();
+    private long _checksBegun;
+    private long _checkApplied;
 
     public AesGcmSecretProtector(byte[] masterKey, IEnumerable<byte[]>? previousMasterKeys = null)
     {
@@ -42,13 +45,34 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     public byte[] CurrentKeyId => _keyId;
 
     /// <summary>
-    /// Whether the current key was last found retired (<see cref="MasterKeyCheck.Result.Retired"/>, set by every check):
+    /// Whether the latest master-key check found the current key retired (<see cref="MasterKeyCheck.Result.Retired"/>):
     /// <see cref="Protect"/> then refuses, so that this instance writes no new secret under a key the database has left.
     /// </summary>
-    public bool CurrentKeyRetired
+    public bool CurrentKeyRetired => _currentKeyRetired;
+
+    /// <summary>A master-key check is about to read the database: its number, for <see cref="CheckFound"/>.</summary>
+    internal long CheckBegins() => Interlocked.Increment(ref _checksBegun);
+
+    /// <summary>
+    /// What check <paramref name="check"/> (<see cref="CheckBegins"/>) found. A check that began before the latest one
+    /// applied is ignored: a <c>/readyz</c> that read the database before a rotation committed must not clear what a check
+    /// made on the rotation's notice found. True when this turns the key retired after an earlier check found it was not
+    /// (this instance's key retired while it runs; not a start refused for it).
+    /// </summary>
+    internal bool CheckFound(long check, bool retired)
     {
-        get => _currentKeyRetired;
-        internal set => _currentKeyRetired = value;
+        lock (_checks)
+        {
+            if (check < _checkApplied)
+            {
+                return false;
+            }
+
+            var turned = retired && !_currentKeyRetired && _checkApplied > 0;
+            _checkApplied = check;
+            _currentKeyRetired = retired;
+            return turned;
+        }
     }
 
     private static byte[] KeyIdOf(byte[] key) => SHA256.HashData(key)[..KeyIdSize];

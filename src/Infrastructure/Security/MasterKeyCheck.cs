@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.Infrastructure.Security;
@@ -19,7 +20,7 @@ namespace Provisioning.Infrastructure.Security;
 /// decrypt — would go on writing new secrets under it, which a start with the new key alone cannot read
 /// (<see cref="Result.Retired"/>).
 /// </summary>
-public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtector protector)
+public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtector protector, ILogger<MasterKeyCheck> logger)
 {
     private const string KnownValue = "provisioning-master-key-check-v1";
 
@@ -78,8 +79,9 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// <summary>Compares the configured keys with the stored check values, storing the first when there is none yet.</summary>
     public async Task<Result> VerifyOrRecordAsync(CancellationToken cancellationToken)
     {
+        var check = protector.CheckBegins();
         var stored = await ReadAsync(cancellationToken);
-        var result = Judge(stored);
+        var result = Judge(stored, check);
         // Never a check value under a retired key, nor under another key than the secrets already stored are under.
         if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired && result == Result.Matches)
         {
@@ -91,7 +93,8 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
                 return Result.Recorded;
             }
 
-            result = Judge(await ReadAsync(cancellationToken)); // Another instance recorded it first.
+            var again = protector.CheckBegins();
+            result = Judge(await ReadAsync(cancellationToken), again); // Another instance recorded it first.
         }
 
         return result;
@@ -101,21 +104,33 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// Whether the configured keys decrypt the stored check value (and an unfinished rotation's; when none is stored
     /// yet, a stored secret of each kind stands in for it: <see cref="Result.Matches"/> on an empty database), and the current one is not retired.
     /// </summary>
-    public async Task<Result> VerifyAsync(CancellationToken cancellationToken) => Judge(await ReadAsync(cancellationToken));
+    public async Task<Result> VerifyAsync(CancellationToken cancellationToken)
+    {
+        var check = protector.CheckBegins();
+        return Judge(await ReadAsync(cancellationToken), check);
+    }
 
     /// <summary>
-    /// What the stored values say about the configured keys; and the protector is told whether its current key is retired
-    /// (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>: it refuses to write under it), whoever asked — the start,
-    /// <c>/readyz</c>, or this instance's listener on a rotation's notice (<see cref="RetiredMasterKeyWatch"/>).
+    /// What the stored values (read by check <paramref name="check"/>) say about the configured keys; and the protector is
+    /// told whether its current key is retired (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>: it refuses to write
+    /// under it), whoever asked — the start, <c>/readyz</c>, or <see cref="RetiredMasterKeyWatch"/> on a rotation's notice —
+    /// and it is said once, at Error, when a running instance's key turns retired.
     /// </summary>
-    private Result Judge(Stored stored)
+    private Result Judge(Stored stored, long check)
     {
         var secretsUnder = stored.Secrets.Select(KeyThatDecrypts).ToList();
         var result = stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
             : !stored.Rows.All(row => Decrypts(row.Value)) || secretsUnder.Contains(null) ? Result.DoesNotMatch
             : secretsUnder.Any(key => !key.AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
             : Result.Matches;
-        protector.CurrentKeyRetired = result == Result.Retired;
+        if (protector.CheckFound(check, result == Result.Retired))
+        {
+            logger.LogError(
+                "A finished rotate-secrets retired this instance's master key: it now refuses every request that would store a " +
+                "secret (503: key creations, requests whose answer is stored under an Idempotency-Key) and is not ready. {Sentence}",
+                RetiredKeySentence);
+        }
+
         return result;
     }
 
@@ -168,7 +183,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
         // Heard by every instance at the commit: one whose key this retires stops writing under it at once.
-        await db.Database.ExecuteSqlRawAsync($"NOTIFY {RetiredMasterKeyWatch.Channel}", cancellationToken);
+        await db.Database.ExecuteSqlRawAsync($"NOTIFY {RetiredMasterKeyWatch.NoticeChannel}", cancellationToken);
     }
 
     /// <summary>

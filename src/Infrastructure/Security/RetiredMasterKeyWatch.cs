@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Provisioning.Infrastructure.Persistence;
 
@@ -10,50 +11,79 @@ namespace Provisioning.Infrastructure.Security;
 /// but not the answers of requests with an <c>Idempotency-Key</c>, which it stores encrypted too: such an answer written
 /// under a retired key is replayed as a 500 once that key leaves the configuration (24 of them in a probe, written after
 /// the run's Done by a straggler that nothing stopped). The run's last step sends a notice
-/// (<see cref="MasterKeyCheck.CompleteRotationAsync"/>); the credential listener hears it and asks
-/// <see cref="CheckAsync"/>, as it does whenever it (re)connects (notices sent while it was away are lost). The check
-/// tells the protector, which then refuses to write (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>): 503, the
-/// request's effect rolled back, its retry served by an instance on the new key. Left: an answer already encrypted when
-/// the retirement commits (a request waiting on the last step's lock) is stored under the old key; a second run after
-/// the straggler's restart moves it, as the run's closing line says.
+/// (<see cref="MasterKeyCheck.CompleteRotationAsync"/>); the credential listener hears it and calls <see cref="Request"/>,
+/// as it does whenever it (re)connects (notices sent while it was away are lost). The check runs here, one at a time, off
+/// the listener's loop (it waits for a pooled connection, which must not hold back revocations), and tells the protector,
+/// which then refuses to write (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>): 503, the request's effect rolled
+/// back, its retry served by an instance on the new key. Left: an answer already encrypted when the retirement commits (a
+/// request waiting on the last step's lock) is stored under the old key; a second run after the straggler's restart moves
+/// it, as the run's closing line says.
 /// </summary>
-public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSecretProtector protector, ILogger<RetiredMasterKeyWatch> logger)
+public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, ILogger<RetiredMasterKeyWatch> logger) : BackgroundService
 {
     /// <summary>The notice a finished rotation sends (an identifier; no payload: every instance checks its own key).</summary>
-    public const string Channel = "provisioning_master_key_retired";
+    public const string NoticeChannel = "provisioning_master_key_retired";
 
-    private bool _failing;
+    /// <summary>How long one check may take before it is given up and made again.</summary>
+    internal static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// Checks whether this instance's key is retired (the protector is told: <see cref="MasterKeyCheck"/>), and says so once
-    /// when it has just become so. False when the database could not say (logged once per failing streak): ask again.
-    /// </summary>
-    public async Task<bool> CheckAsync(CancellationToken cancellationToken)
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    // One pending request at most: a request made while a check runs makes one more check after it (that check may have
+    // read the database before the rotation committed).
+    private readonly System.Threading.Channels.Channel<bool> _requests = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+
+    private int _completed;
+
+    /// <summary>How many checks have been made (for tests: the one on the listener's connect is done).</summary>
+    internal int ChecksCompleted => Volatile.Read(ref _completed);
+
+    /// <summary>Asks for a check: returns at once, from any thread (the listener's notice handler).</summary>
+    public void Request() => _requests.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var wasRetired = protector.CurrentKeyRetired;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var result = await scope.ServiceProvider.GetRequiredService<MasterKeyCheck>().VerifyAsync(cancellationToken);
-            _failing = false;
-            if (result == MasterKeyCheck.Result.Retired && !wasRetired)
+            await foreach (var _ in _requests.Reader.ReadAllAsync(stoppingToken))
             {
-                logger.LogError(
-                    "A finished rotate-secrets retired this instance's master key: it now refuses every request that would store " +
-                    "a secret (503: key creations, requests with an Idempotency-Key) and is not ready. {Sentence}", MasterKeyCheck.RetiredKeySentence);
+                await CheckUntilAnsweredAsync(stoppingToken);
             }
-
-            return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
-            if (!_failing)
+            // Stopping (a check cut short, its scope's services disposed): nothing to say.
+        }
+    }
+
+    /// <summary>Checks (<see cref="MasterKeyCheck.VerifyAsync"/>, which tells the protector), again every second until the database answers.</summary>
+    private async Task CheckUntilAnsweredAsync(CancellationToken stoppingToken)
+    {
+        var failing = false;
+        while (true)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(CheckTimeout);
+            try
             {
-                DatabaseUnavailable.LogFailedPass(logger, e, "Could not check whether this instance's master key was retired; asking again");
-                _failing = true;
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<MasterKeyCheck>().VerifyAsync(timeout.Token);
+                Interlocked.Increment(ref _completed);
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                if (!failing)
+                {
+                    // Once per failing streak; a check cut short by its own timeout is an outage's line, not a stack trace.
+                    var failure = e is OperationCanceledException ? new TimeoutException($"no answer within {CheckTimeout.TotalSeconds:0} s") : e;
+                    DatabaseUnavailable.LogFailedPass(logger, failure, "Could not check whether this instance's master key was retired; asking again every second");
+                    failing = true;
+                }
             }
 
-            return false;
+            await Task.Delay(RetryDelay, stoppingToken);
         }
     }
 }

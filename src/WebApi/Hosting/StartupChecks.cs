@@ -84,6 +84,7 @@ public static class StartupChecks
         // A key secret refused because this process's master key was retired meanwhile (migration
         // SecretsUnderRetiredKeysRefused): the database's sentence says what to do; the server was reached.
         _ when Innermost(ex) is PostgresException { SqlState: DatabaseUnavailable.SecretUnderRetiredMasterKey } e => e.MessageText,
+        _ when Innermost(ex) is Infrastructure.Security.MasterKeyRetiredException e => e.Message, // (the same, found by this process first)
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",

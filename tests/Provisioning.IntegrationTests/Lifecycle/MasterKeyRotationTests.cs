@@ -257,7 +257,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using var straggler = Start(database, logs, oldKey, newKey);
         using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         await stragglerRoot.PostJsonAsync("/v2/keys", new { displayName = "before" }, HttpStatusCode.Created);
-        await CachedCredentials.UntilTrustedAsync(straggler); // (its listener has checked the key: nothing tells it again)
+        await UntilKeyCheckedAsync(straggler); // (on its listener's connect: nothing tells it again)
         await RetireWithoutANoticeAsync(database, oldKey, newKey);
 
         var written = await ScalarAsync(database, WrittenSql);
@@ -277,6 +277,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.GetAsync("/readyz")).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
+        Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(TurnedRetired));
 
         // An instance on the new key creates keys as before, and runs the refused request (nothing of it was kept).
         await using var rotated = Start(database, newKey, oldKey);
@@ -297,7 +298,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         var logs = new CollectingLoggerProvider();
         await using var straggler = Start(database, logs, oldKey, newKey);
         using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        await CachedCredentials.UntilTrustedAsync(straggler); // (its listener has checked the key: only the notice tells it now)
+        await UntilKeyCheckedAsync(straggler); // (on its listener's connect: only the notice tells it now)
         await using var rotated = Start(database, newKey, oldKey);
         await RotateAsync(rotated);
         await UntilRetiredAsync(straggler);
@@ -310,7 +311,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.PostAsync("/v2/keys", JsonContent.Create(new { displayName = "late" }))).StatusCode);
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
         Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
-            line.Contains("A finished rotate-secrets retired this instance's master key") && line.Contains(MasterKeyCheck.RetiredKeySentence));
+            line.Contains(TurnedRetired) && line.Contains(MasterKeyCheck.RetiredKeySentence));
 
         // What stores no secret it still serves; the refused request's retry, on an instance on the new key, runs.
         await stragglerRoot.PostJsonAsync("/v2/apps", new { displayName = "plain" }, HttpStatusCode.Created);
@@ -329,7 +330,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         var newKey = NewMasterKey();
         await using var straggler = Start(database, oldKey, newKey);
         using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        await CachedCredentials.UntilTrustedAsync(straggler);
+        await UntilKeyCheckedAsync(straggler);
         await RetireWithoutANoticeAsync(database, oldKey, newKey);
         Assert.False(ProtectorOf(straggler).CurrentKeyRetired);
 
@@ -351,6 +352,26 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         new(HttpMethod.Post, path) { Content = JsonContent.Create(new { displayName = "keyed " + key }), Headers = { { "Idempotency-Key", key } } };
 
     private static AesGcmSecretProtector ProtectorOf(ConfiguredServiceFactory instance) => instance.Services.GetRequiredService<AesGcmSecretProtector>();
+
+    /// <summary>What an instance logs, once, when its master key turns retired while it runs.</summary>
+    private const string TurnedRetired = "A finished rotate-secrets retired this instance's master key";
+
+    /// <summary>
+    /// Waits (up to 30 s) until <paramref name="instance"/>'s listener is connected and has had the master key checked (as
+    /// it does on every connect): from then on only a rotation's notice, a reconnect or <c>/readyz</c> checks it again.
+    /// </summary>
+    private static async Task UntilKeyCheckedAsync(ConfiguredServiceFactory instance)
+    {
+        await CachedCredentials.UntilTrustedAsync(instance);
+        var watch = instance.Services.GetRequiredService<RetiredMasterKeyWatch>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (watch.ChecksCompleted == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(watch.ChecksCompleted > 0, "the instance's master key was not checked on its listener's connect");
+    }
 
     /// <summary>Waits (up to 30 s) until <paramref name="instance"/> has found its master key retired.</summary>
     private static async Task UntilRetiredAsync(ConfiguredServiceFactory instance)

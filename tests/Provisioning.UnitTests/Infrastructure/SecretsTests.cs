@@ -53,13 +53,28 @@ public sealed class SecretsTests
         // (MasterKeyCheck tells it; a straggler of a rotation's rollout must not store secrets under the key the database left.)
         var protector = new AesGcmSecretProtector(Key);
         var before = protector.Protect("kept");
-        protector.CurrentKeyRetired = true;
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true)); // (the first check: a start, refused for it)
         var refused = Assert.Throws<MasterKeyRetiredException>(() => protector.Protect("late"));
         Assert.Contains("was retired by a finished rotate-secrets", refused.Message);
         Assert.DoesNotContain("late", refused.Message);
         Assert.Equal("kept", protector.Unprotect(before));
-        protector.CurrentKeyRetired = false; // (an older build's rotation back to it)
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false)); // (an older build's rotation back to it)
         Assert.Equal("again", protector.Unprotect(protector.Protect("again")));
+    }
+
+    [Fact]
+    public void Protector_TakesTheFindingOfTheCheckThatBeganLast_AndSaysWhenARunningInstancesKeyTurnsRetired()
+    {
+        // A /readyz that read the database before a rotation committed, answering after the check made on the rotation's
+        // notice, must not clear what that check found (a review).
+        var protector = new AesGcmSecretProtector(Key);
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false)); // the start
+        var readyz = protector.CheckBegins();
+        var onTheNotice = protector.CheckBegins();
+        Assert.True(protector.CheckFound(onTheNotice, retired: true));
+        Assert.False(protector.CheckFound(readyz, retired: false));
+        Assert.True(protector.CurrentKeyRetired);
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true)); // (said once)
     }
 
     [Fact]
