@@ -14,8 +14,8 @@ namespace Provisioning.Infrastructure.Credentials;
 /// away are lost. TCP keepalive finds a connection that died silently. It also confirms every
 /// <see cref="RevocationBarrier"/> it reads, once the notices before it have been applied, and hands this instance's
 /// writers the confirmations of the others; and it hears this instance's heartbeat, without which the cache lapses
-/// (<see cref="CachedCredentialStore.HeartbeatTrust"/>). And it hears a finished master-key rotation's notice, on which
-/// (and on every connect) it asks <see cref="RetiredMasterKeyWatch"/> to check whether this instance's key was retired.
+/// (<see cref="CachedCredentialStore.HeartbeatTrust"/>). And it hands a finished master-key rotation's notice to
+/// <see cref="RetiredMasterKeyWatch"/>, which it also asks on every connect to check whether this instance's key was retired.
 /// </summary>
 internal sealed class CredentialRevocationListener(
     IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier,
@@ -110,7 +110,7 @@ internal sealed class CredentialRevocationListener(
                             barrier.Confirmed(e.Payload);
                             break;
                         case RetiredMasterKeyWatch.NoticeChannel:
-                            retiredKeys.Request();
+                            retiredKeys.Heard(e.Payload);
                             break;
                     }
                 };

@@ -23,7 +23,8 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     private volatile bool _currentKeyRetired;
     private readonly Lock _checks = new();
     private long _checksBegun;
-    private long _checkApplied;
+    private long _retiredAtCheck;
+    private bool _checked;
 
     public AesGcmSecretProtector(byte[] masterKey, IEnumerable<byte[]>? previousMasterKeys = null)
     {
@@ -54,23 +55,29 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     internal long CheckBegins() => Interlocked.Increment(ref _checksBegun);
 
     /// <summary>
-    /// What check <paramref name="check"/> (<see cref="CheckBegins"/>) found. A check that began before the latest one
-    /// applied is ignored: a <c>/readyz</c> that read the database before a rotation committed must not clear what a check
-    /// made on the rotation's notice found. True when this turns the key retired after an earlier check found it was not
-    /// (this instance's key retired while it runs; not a start refused for it).
+    /// What check <paramref name="check"/> (<see cref="CheckBegins"/>) found. "Retired" stands against any check that
+    /// began before it was found: a <c>/readyz</c> that read the database before a rotation committed, answering after the
+    /// rotation's notice, must not clear it (the key leaves the retired list only through an older build's rotation back
+    /// to it, which a check begun afterwards finds). True when <paramref name="sayIfTurned"/> and this turns the key retired
+    /// after an earlier check found it was not: this instance's key retired while it runs (a start refuses with its own
+    /// sentence instead).
     /// </summary>
-    internal bool CheckFound(long check, bool retired)
+    internal bool CheckFound(long check, bool retired, bool sayIfTurned)
     {
         lock (_checks)
         {
-            if (check < _checkApplied)
+            var turned = sayIfTurned && _checked && retired && !_currentKeyRetired;
+            _checked = true;
+            if (retired && !_currentKeyRetired)
             {
-                return false;
+                _currentKeyRetired = true;
+                _retiredAtCheck = Interlocked.Read(ref _checksBegun);
+            }
+            else if (!retired && check > _retiredAtCheck)
+            {
+                _currentKeyRetired = false;
             }
 
-            var turned = retired && !_currentKeyRetired && _checkApplied > 0;
-            _checkApplied = check;
-            _currentKeyRetired = retired;
             return turned;
         }
     }

@@ -31,6 +31,12 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         "database no longer uses. Configure the key the last finished rotation moved them to as MasterKey; to rotate again, " +
         "generate a new key (docs/operations.md, \"Rotate the master key\").";
 
+    /// <summary>What a running instance says, once, when it finds its key retired (an operator's alert matches its start).</summary>
+    public static void LogTurnedRetired(ILogger logger) => logger.LogError(
+        "A finished rotate-secrets retired this instance's master key: it now refuses every request that would store a " +
+        "secret (503: key creations, requests whose answer is stored under an Idempotency-Key) and is not ready. {Sentence}",
+        RetiredKeySentence);
+
     /// <summary>The sentence a start, a verb and <c>/readyz</c> refuse with, or null when the keys may be used.</summary>
     public static string? Refusal(Result result) => result switch
     {
@@ -81,7 +87,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     {
         var check = protector.CheckBegins();
         var stored = await ReadAsync(cancellationToken);
-        var result = Judge(stored, check);
+        var result = Judge(stored, check, sayIfTurned: false);
         // Never a check value under a retired key, nor under another key than the secrets already stored are under.
         if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired && result == Result.Matches)
         {
@@ -94,7 +100,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             }
 
             var again = protector.CheckBegins();
-            result = Judge(await ReadAsync(cancellationToken), again); // Another instance recorded it first.
+            result = Judge(await ReadAsync(cancellationToken), again, sayIfTurned: false); // Another instance recorded it first.
         }
 
         return result;
@@ -107,31 +113,29 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     public async Task<Result> VerifyAsync(CancellationToken cancellationToken)
     {
         var check = protector.CheckBegins();
-        return Judge(await ReadAsync(cancellationToken), check);
+        return Judge(await ReadAsync(cancellationToken), check, sayIfTurned: true);
     }
 
     /// <summary>
     /// What the stored values (read by check <paramref name="check"/>) say about the configured keys; and the protector is
     /// told whether its current key is retired (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>: it refuses to write
-    /// under it), whoever asked — the start, <c>/readyz</c>, or <see cref="RetiredMasterKeyWatch"/> on a rotation's notice —
-    /// and it is said once, at Error, when a running instance's key turns retired.
+    /// under it), whoever asked — the start, <c>/readyz</c>, or <see cref="RetiredMasterKeyWatch"/> on a reconnect — and it
+    /// is said once, at Error, when a running instance's key turns retired. Retired also when the values were read before
+    /// a finding of "retired" that stands (<see cref="AesGcmSecretProtector.CheckFound"/>): <c>/readyz</c> says so too.
     /// </summary>
-    private Result Judge(Stored stored, long check)
+    private Result Judge(Stored stored, long check, bool sayIfTurned)
     {
         var secretsUnder = stored.Secrets.Select(KeyThatDecrypts).ToList();
         var result = stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
             : !stored.Rows.All(row => Decrypts(row.Value)) || secretsUnder.Contains(null) ? Result.DoesNotMatch
             : secretsUnder.Any(key => !key.AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
             : Result.Matches;
-        if (protector.CheckFound(check, result == Result.Retired))
+        if (protector.CheckFound(check, result == Result.Retired, sayIfTurned))
         {
-            logger.LogError(
-                "A finished rotate-secrets retired this instance's master key: it now refuses every request that would store a " +
-                "secret (503: key creations, requests whose answer is stored under an Idempotency-Key) and is not ready. {Sentence}",
-                RetiredKeySentence);
+            LogTurnedRetired(logger);
         }
 
-        return result;
+        return protector.CurrentKeyRetired ? Result.Retired : result;
     }
 
     /// <summary>
@@ -168,10 +172,12 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             throw new InvalidOperationException("A rotation is completed in the transaction that holds back the writes of secrets.");
         }
 
+        List<string> retired = [];
         foreach (var row in (await ReadAsync(cancellationToken)).Rows)
         {
             if (protector.KeyIdThatDecrypts(row.Value) is { } movedFrom && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
             {
+                retired.Add(Convert.ToHexString(movedFrom));
                 await db.Database.ExecuteSqlInterpolatedAsync(
                     $"INSERT INTO retired_master_keys (key_id) VALUES ({movedFrom}) ON CONFLICT (key_id) DO NOTHING", cancellationToken);
             }
@@ -182,8 +188,10 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             $"INSERT INTO master_key_check (id, value) VALUES (1, {protector.Protect(KnownValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
             cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
-        // Heard by every instance at the commit: one whose key this retires stops writing under it at once.
-        await db.Database.ExecuteSqlRawAsync($"NOTIFY {RetiredMasterKeyWatch.NoticeChannel}", cancellationToken);
+        // Heard by every instance at the commit, with the fingerprints it retires: one whose key is among them stops writing
+        // under it at once, without a read of its own (its pool may be busy: RetiredMasterKeyWatch).
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"SELECT pg_notify({RetiredMasterKeyWatch.NoticeChannel}, {string.Join(",", retired)})", cancellationToken);
     }
 
     /// <summary>

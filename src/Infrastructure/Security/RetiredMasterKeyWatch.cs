@@ -10,18 +10,20 @@ namespace Provisioning.Infrastructure.Security;
 /// left on the old key (a straggler of the rollout). Its keys' creations the database refuses by itself (<c>PX503</c>),
 /// but not the answers of requests with an <c>Idempotency-Key</c>, which it stores encrypted too: such an answer written
 /// under a retired key is replayed as a 500 once that key leaves the configuration (24 of them in a probe, written after
-/// the run's Done by a straggler that nothing stopped). The run's last step sends a notice
-/// (<see cref="MasterKeyCheck.CompleteRotationAsync"/>); the credential listener hears it and calls <see cref="Request"/>,
-/// as it does whenever it (re)connects (notices sent while it was away are lost). The check runs here, one at a time, off
-/// the listener's loop (it waits for a pooled connection, which must not hold back revocations), and tells the protector,
-/// which then refuses to write (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>): 503, the request's effect rolled
-/// back, its retry served by an instance on the new key. Left: an answer already encrypted when the retirement commits (a
-/// request waiting on the last step's lock) is stored under the old key; a second run after the straggler's restart moves
-/// it, as the run's closing line says.
+/// the run's Done by a straggler that nothing stopped). The run's last step sends a notice with the fingerprints it
+/// retires (<see cref="MasterKeyCheck.CompleteRotationAsync"/>); the credential listener hands it to <see cref="Heard"/>,
+/// which tells the protector at once, without a read (a straggler's pool may be busy with its own requests), and the
+/// protector refuses to write (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>): 503, the request's effect rolled
+/// back, its retry served by an instance on the new key. Notices sent while the listener was away are lost: whenever it
+/// (re)connects it calls <see cref="Request"/>, and the master-key check runs here, one at a time, off the listener's loop
+/// (it waits for a pooled connection, which must not hold back revocations). Left: an answer already encrypted when the
+/// retirement commits (a request waiting on the last step's lock) is stored under the old key; a second run after the
+/// straggler's restart moves it, as the run's closing line says.
 /// </summary>
-public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, ILogger<RetiredMasterKeyWatch> logger) : BackgroundService
+public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSecretProtector protector, ILogger<RetiredMasterKeyWatch> logger)
+    : BackgroundService
 {
-    /// <summary>The notice a finished rotation sends (an identifier; no payload: every instance checks its own key).</summary>
+    /// <summary>The notice a finished rotation sends (an identifier), with the fingerprints it retired, in hex, comma-separated.</summary>
     public const string NoticeChannel = "provisioning_master_key_retired";
 
     /// <summary>How long one check may take before it is given up and made again.</summary>
@@ -39,8 +41,19 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, ILogger<R
     /// <summary>How many checks have been made (for tests: the one on the listener's connect is done).</summary>
     internal int ChecksCompleted => Volatile.Read(ref _completed);
 
-    /// <summary>Asks for a check: returns at once, from any thread (the listener's notice handler).</summary>
+    /// <summary>Asks for a check: returns at once, from any thread.</summary>
     public void Request() => _requests.Writer.TryWrite(true);
+
+    /// <summary>A finished rotation's notice (<paramref name="payload"/>: the fingerprints it retired): this instance's key among them is retired from now on.</summary>
+    public void Heard(string payload)
+    {
+        var mine = Convert.ToHexString(protector.CurrentKeyId);
+        if (payload.Split(',').Contains(mine, StringComparer.OrdinalIgnoreCase)
+            && protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true))
+        {
+            MasterKeyCheck.LogTurnedRetired(logger);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,7 +73,7 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, ILogger<R
     /// <summary>Checks (<see cref="MasterKeyCheck.VerifyAsync"/>, which tells the protector), again every second until the database answers.</summary>
     private async Task CheckUntilAnsweredAsync(CancellationToken stoppingToken)
     {
-        var failing = false;
+        var failures = 0;
         while (true)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -70,16 +83,23 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, ILogger<R
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<MasterKeyCheck>().VerifyAsync(timeout.Token);
                 Interlocked.Increment(ref _completed);
+                if (failures > 0)
+                {
+                    logger.LogInformation("Checked whether this instance's master key was retired, after {Failures} failed tries", failures);
+                }
+
                 return;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                if (!failing)
+                if (failures++ == 0)
                 {
                     // Once per failing streak; a check cut short by its own timeout is an outage's line, not a stack trace.
-                    var failure = e is OperationCanceledException ? new TimeoutException($"no answer within {CheckTimeout.TotalSeconds:0} s") : e;
-                    DatabaseUnavailable.LogFailedPass(logger, failure, "Could not check whether this instance's master key was retired; asking again every second");
-                    failing = true;
+                    var failure = e is OperationCanceledException
+                        ? new TimeoutException($"no connection from the pool and answer within {CheckTimeout.TotalSeconds:0} s")
+                        : e;
+                    DatabaseUnavailable.LogFailedPass(
+                        logger, failure, "Could not check whether this instance's master key was retired; trying again a second after each try");
                 }
             }
 

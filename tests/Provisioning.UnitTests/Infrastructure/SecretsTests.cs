@@ -53,28 +53,35 @@ public sealed class SecretsTests
         // (MasterKeyCheck tells it; a straggler of a rotation's rollout must not store secrets under the key the database left.)
         var protector = new AesGcmSecretProtector(Key);
         var before = protector.Protect("kept");
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true)); // (the first check: a start, refused for it)
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (the first check: a start, refused for it)
         var refused = Assert.Throws<MasterKeyRetiredException>(() => protector.Protect("late"));
         Assert.Contains("was retired by a finished rotate-secrets", refused.Message);
         Assert.DoesNotContain("late", refused.Message);
         Assert.Equal("kept", protector.Unprotect(before));
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false)); // (an older build's rotation back to it)
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: true)); // (an older build's rotation back to it)
         Assert.Equal("again", protector.Unprotect(protector.Protect("again")));
     }
 
     [Fact]
-    public void Protector_TakesTheFindingOfTheCheckThatBeganLast_AndSaysWhenARunningInstancesKeyTurnsRetired()
+    public void Protector_KeepsRetiredAgainstEveryCheckBegunBeforeItWasFound_AndSaysOnceWhenARunningInstancesKeyTurnsRetired()
     {
-        // A /readyz that read the database before a rotation committed, answering after the check made on the rotation's
-        // notice, must not clear what that check found (a review).
+        // A /readyz that read the database before a rotation committed must not clear what a check that read after it found,
+        // whichever began first or answers last (two reviews).
         var protector = new AesGcmSecretProtector(Key);
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false)); // the start
-        var readyz = protector.CheckBegins();
-        var onTheNotice = protector.CheckBegins();
-        Assert.True(protector.CheckFound(onTheNotice, retired: true));
-        Assert.False(protector.CheckFound(readyz, retired: false));
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: false)); // the start
+        var readAfterTheCommit = protector.CheckBegins(); // (began first, waited for a connection)
+        var readBeforeTheCommit = protector.CheckBegins();
+        Assert.True(protector.CheckFound(readAfterTheCommit, retired: true, sayIfTurned: true));
+        Assert.False(protector.CheckFound(readBeforeTheCommit, retired: false, sayIfTurned: true));
         Assert.True(protector.CurrentKeyRetired);
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true)); // (said once)
+        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (said once)
+
+        // A start's own checks say nothing (it refuses with its sentence); a check begun after the finding clears it.
+        var starting = new AesGcmSecretProtector(Key);
+        Assert.False(starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: false));
+        Assert.False(starting.CheckFound(starting.CheckBegins(), retired: true, sayIfTurned: false));
+        Assert.False(starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: true));
+        Assert.False(starting.CurrentKeyRetired);
     }
 
     [Fact]
