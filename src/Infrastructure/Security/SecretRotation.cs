@@ -28,10 +28,6 @@ public sealed class SecretRotation(
     /// <summary>How long the second pass waits for a secret another transaction holds before it gives up.</summary>
     public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(30);
 
-    private const string LockNotAvailable = "55P03";
-
-    private const string DeadlockDetected = "40P01";
-
     /// <summary>Rotates everything; returns how many secrets were re-encrypted.</summary>
     public async Task<int> RotateAsync(int batchSize, Action<int>? progress, CancellationToken cancellationToken, TimeSpan? lockWait = null)
     {
@@ -87,7 +83,7 @@ public sealed class SecretRotation(
                     rewritten += count;
                 }
             }
-            catch (Exception e) when (SqlState(e) is LockNotAvailable or DeadlockDetected)
+            catch (Exception e) when (SqlState(e) is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
             {
                 throw new SecretRotationIncompleteException(
                     $"{await PendingAsync(cancellationToken)} stored secret(s) are still under an older master key: another " +
@@ -159,7 +155,7 @@ public sealed class SecretRotation(
                 await transaction.CommitAsync(cancellationToken);
                 return;
             }
-            catch (Exception e) when (SqlState(e) is LockNotAvailable or DeadlockDetected)
+            catch (Exception e) when (SqlState(e) is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
             {
                 var holders = (await db.Database.SqlQueryRaw<LockHolder>(LockHoldersSql).ToListAsync(cancellationToken))
                     .Where(holder => holder.Table == waitingFor).ToList();
