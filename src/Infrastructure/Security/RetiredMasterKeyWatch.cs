@@ -31,8 +31,8 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
-    // One pending request at most: a request made while a check runs makes one more check after it (that check may have
-    // read the database before the rotation committed).
+    // One pending request at most: a request made while a check runs (the listener reconnecting again) makes one more
+    // check after it (the running one may have read the database before what the reconnect missed).
     private readonly System.Threading.Channels.Channel<bool> _requests = System.Threading.Channels.Channel.CreateBounded<bool>(
         new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
 
