@@ -125,10 +125,11 @@ public static class DatabaseUnavailable
         // A right the role lacks on a table (a read-only user given by mistake): nothing a client can change, and fixed by a
         // GRANT without a restart (DatabaseGrants: /readyz and the start name the tables).
         || sqlState is PostgresErrorCodes.InsufficientPrivilege
-        // A key secret written by an instance whose master key a finished rotation retired (migration
-        // SecretsUnderRetiredKeysRefused): that instance must be restarted with the new key; the others serve.
+        // A key secret or a stored answer written by an instance whose master key a finished rotation retired (migrations
+        // SecretsUnderRetiredKeysRefused, StoredAnswersUnderRetiredKeysRefused): that instance must be restarted with the
+        // new key; the others serve.
         || sqlState is SecretUnderRetiredMasterKey;
 
-    /// <summary>What the database raises for a key secret written under a retired master key.</summary>
+    /// <summary>What the database raises for a key secret or a stored answer written under a retired master key.</summary>
     public const string SecretUnderRetiredMasterKey = "PX503";
 }

@@ -7,18 +7,19 @@ namespace Provisioning.Infrastructure.Security;
 
 /// <summary>
 /// Tells this instance, the moment a finished <c>rotate-secrets</c> commits, that its master key is retired — an instance
-/// left on the old key (a straggler of the rollout). Its keys' creations the database refuses by itself (<c>PX503</c>),
-/// but not the answers of requests with an <c>Idempotency-Key</c>, which it stores encrypted too: such an answer written
-/// under a retired key is replayed as a 500 once that key leaves the configuration (24 of them in a probe, written after
-/// the run's Done by a straggler that nothing stopped). The run's last step sends a notice with the fingerprints it
-/// retires (<see cref="MasterKeyCheck.CompleteRotationAsync"/>); the credential listener hands it to <see cref="Heard"/>,
-/// which tells the protector at once, without a read (a straggler's pool may be busy with its own requests), and the
-/// protector refuses to write (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>): 503, the request's effect rolled
-/// back, its retry served by an instance on the new key. Notices sent while the listener was away are lost: whenever it
-/// (re)connects it calls <see cref="Request"/>, and the master-key check runs here, one at a time, off the listener's loop
-/// (it waits for a pooled connection, which must not hold back revocations). Left: an answer already encrypted when the
-/// retirement commits (a request waiting on the last step's lock) is stored under the old key; a second run after the
-/// straggler's restart moves it, as the run's closing line says.
+/// left on the old key (a straggler of the rollout), which would go on writing secrets (keys, the stored answers of
+/// requests with an <c>Idempotency-Key</c>) under a key the next configuration cannot read (a probe's straggler wrote 24
+/// answers after the run's Done, replayed as 500 once the old key was dropped). The database refuses those writes itself
+/// (<c>PX503</c>, migrations <c>SecretsUnderRetiredKeysRefused</c> and <c>StoredAnswersUnderRetiredKeysRefused</c>: the
+/// guarantee, from any build, at any moment); this makes the instance refuse them before it does the work, in its own
+/// terms, and keeps PostgreSQL's log (where operators alert on <c>PX503</c>) from an error per request. The run's last
+/// step sends a notice with the fingerprints it retires (<see cref="MasterKeyCheck.CompleteRotationAsync"/>); the
+/// credential listener hands it to <see cref="Heard"/>, which tells the protector at once, without a read (a straggler's
+/// pool may be busy with its own requests), and the protector refuses to write
+/// (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>): 503, the request's effect rolled back, its retry served by an
+/// instance on the new key. Notices sent while the listener was away are lost: whenever it (re)connects it calls
+/// <see cref="Request"/>, and the master-key check runs here, one at a time, off the listener's loop (it waits for a
+/// pooled connection, which must not hold back revocations).
 /// </summary>
 public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSecretProtector protector, ILogger<RetiredMasterKeyWatch> logger)
     : BackgroundService

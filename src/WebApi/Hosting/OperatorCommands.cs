@@ -123,10 +123,8 @@ public static class OperatorCommands
             var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Error.WriteLine($"  {done} re-encrypted"), ct);
             Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
                                   "The previous master keys may now be removed from the configuration, once every instance runs " +
-                                  "with the new key as MasterKey: one still on the old key (its /readyz answers 503) refuses to " +
-                                  "store secrets from now on, but may have stored answers of idempotent requests under it as " +
-                                  "this finished (all it stores, if it runs a build from before 2026-12-04); restart it, then " +
-                                  "run rotate-secrets again.");
+                                  "with the new key as MasterKey: one still on the old key (its /readyz answers 503) can no " +
+                                  "longer store secrets (its key creations and keyed requests answer 503); restart it.");
             return 0;
         }));
         root.Subcommands.Add(rotate);

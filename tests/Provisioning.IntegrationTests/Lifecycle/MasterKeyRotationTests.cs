@@ -244,7 +244,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     private const string SecretsUnderRetiredKeysTrigger = "api_keys_secret_under_a_usable_master_key";
 
     [Fact]
-    public async Task AStragglersNewKey_IsRefusedByTheDatabase_503_AndNothingIsWritten_AndOnceItsReadinessIsAsked_ItsStoredAnswersToo()
+    public async Task AStragglersKeysAndStoredAnswers_AreRefusedByTheDatabase_503_NothingWritten_AndOnceItsReadinessIsAsked_ByTheInstance()
     {
         // An instance left on the old key after a rotation finished is not ready, but a load balancer may still send it
         // requests (or none polls it): a key it created would be written under the retired key and stop working once the
@@ -269,13 +269,20 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
         Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
             line.Contains("the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
-        Assert.False(ProtectorOf(straggler).CurrentKeyRetired); // (the database refused it, not the instance)
+        // The stored answer of an idempotent request too (a probe: a straggler whose listener missed the notice wrote 41 in
+        // the second after it, replayed as 500 once the old key was dropped), the app with it.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        Assert.Equal(written, await ScalarAsync(database, WrittenSql));
+        Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
+            line.Contains("A stored answer was not written: the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
+        Assert.False(ProtectorOf(straggler).CurrentKeyRetired); // (the database refused them, not the instance)
 
         // Reads still work there. Its /readyz (what a load balancer polls) finds the key retired, and from then on the
-        // instance refuses the stored answer of an idempotent request too, which the database would take.
+        // instance refuses such requests itself, before it does their work, and says so once.
         Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.GetAsync("/readyz")).StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        Assert.True(ProtectorOf(straggler).CurrentKeyRetired);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "later"))).StatusCode);
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
         Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(TurnedRetired));
 
@@ -417,10 +424,10 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             await RotateAsync(rotated);
         }
 
-        // A secret under the retired key after the run: the database refuses a straggler's key (AStragglersNewKey_…), the
-        // straggler refuses its stored answers once it hears of the run (AStraggler_Hears…) and the run's last step waits
-        // for those in flight (ASecretWrittenUnderTheOldKeyAcross…); one may still come, as a stored answer encrypted just
-        // before, or, as here, as a key written with the refusal out of the way.
+        // A secret under the retired key after the run: the database refuses a straggler's keys and stored answers
+        // (AStragglersKeysAndStoredAnswers_…) and the run's last step waits for those in flight
+        // (ASecretWrittenUnderTheOldKeyAcross…); one may still come from a database restored without those rules, or, as
+        // here, written with the refusal out of the way.
         const string written = "act_00000000000000000000dead";
         const string secret = "a-secret-written-by-a-straggler-0123456789";
         var underOldKey = new AesGcmSecretProtector(Convert.FromBase64String(oldKey)).Protect(secret);
