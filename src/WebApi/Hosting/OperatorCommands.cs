@@ -124,7 +124,8 @@ public static class OperatorCommands
             Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
                                   "The previous master keys may now be removed from the configuration, once every instance runs " +
                                   "with the new key as MasterKey: one still on the old key (its /readyz answers 503) can no " +
-                                  "longer store secrets (its key creations and keyed requests answer 503); restart it.");
+                                  "longer store secrets (its key creations and keyed changes answer 503, or 500 from a build " +
+                                  "from before 2026-12-04); restart it.");
             return 0;
         }));
         root.Subcommands.Add(rotate);

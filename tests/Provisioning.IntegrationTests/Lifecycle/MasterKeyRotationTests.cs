@@ -270,8 +270,12 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
             line.Contains("the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
         // The stored answer of an idempotent request too (a probe: a straggler whose listener missed the notice wrote 41 in
-        // the second after it, replayed as 500 once the old key was dropped), the app with it.
+        // the second after it, replayed as 500 once the old key was dropped), the app with it; and an error answer, stored
+        // after its request's rollback (a keyed deletion of an app that is not there: 404).
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        var missing = await stragglerRoot.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v2/apps/5f0000000000000000000000") { Headers = { { "Idempotency-Key", "gone" } } });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, missing.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), missing.Headers.RetryAfter?.Delta);
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
         Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
             line.Contains("A stored answer was not written: the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
@@ -291,14 +295,16 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         using var rotatedRoot = As(rotated, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         await rotatedRoot.PostJsonAsync("/v2/keys", new { displayName = "late" }, HttpStatusCode.Created);
         Assert.Equal(HttpStatusCode.Created, (await rotatedRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await rotatedRoot.SendAsync(
+            new HttpRequestMessage(HttpMethod.Delete, "/v2/apps/5f0000000000000000000000") { Headers = { { "Idempotency-Key", "gone" } } })).StatusCode);
     }
 
     [Fact]
     public async Task AStraggler_HearsTheRotationFinish_AndRefusesEveryRequestThatWouldStoreASecret_503_NothingWritten()
     {
-        // The database refuses a straggler's key secrets, not the stored answers of its idempotent requests (a trigger would
-        // cost every keyed request): a probe's straggler wrote 24 under the retired key after the run said Done, replayed
-        // as 500 once that key left the configuration. The run's last step now tells every instance at its commit.
+        // The database refuses a straggler's secrets (AStragglersKeysAndStoredAnswers_…), after the instance has done the
+        // request's work, with an error in PostgreSQL's log each time. The run's last step tells every instance at its
+        // commit, and a straggler refuses such requests itself from then on.
         var database = await NewDatabaseAsync();
         var oldKey = NewMasterKey();
         var newKey = NewMasterKey();
