@@ -281,6 +281,27 @@ public sealed class RunScriptTests
     private static Task<ScriptResult> RunScriptAsync(string clone, params string[] args) =>
         RunScriptAsync(clone, new Dictionary<string, string>(), args);
 
+    /// <summary>
+    /// Starts <paramref name="info"/>, again after a moment when the kernel says the script is busy (ETXTBSY): a process
+    /// another test forks while the script was being copied holds the copy's write handle until its own exec, and an exec
+    /// of the script meanwhile fails ("Text file busy", seen once in CI).
+    /// </summary>
+    private static async Task<Process> StartAsync(ProcessStartInfo info)
+    {
+        const int TextFileBusy = 26;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
+            }
+            catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == TextFileBusy && attempt < 10)
+            {
+                await Task.Delay(100 * attempt);
+            }
+        }
+    }
+
     private static async Task<ScriptResult> RunScriptAsync(string clone, Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Path.Combine(clone, "scripts", "run"))
@@ -304,7 +325,7 @@ public sealed class RunScriptTests
             info.Environment[name] = value;
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
+        using var process = await StartAsync(info);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
