@@ -34,7 +34,9 @@ public static class DependencyInjection
         // constructing one, which was a large share of a GET's CPU. The context keeps no per-request state the pool does
         // not reset (MayHaveRevokedCredentials and Leading are reset by the unit of work when a transaction begins and
         // ends), and the interceptors are stateless singletons.
-        services.AddSingleton(_ => new DatabaseConnectionString(WithDefaults(ConnectionString(configuration))));
+        services.AddSingleton<ServiceInstance>();
+        services.AddSingleton(sp => new DatabaseConnectionString(
+            WithDefaults(ConnectionString(configuration), sp.GetRequiredService<ServiceInstance>().ApplicationName)));
         services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
@@ -203,9 +205,11 @@ public static class DependencyInjection
     /// <c>UNLISTEN *</c>, …) before the connection's next use: measured, that was every GET's second round of
     /// statements. The service leaves nothing on a session to reset: its locks and settings are transaction-scoped, the
     /// revocation listener has an unpooled connection of its own, and the pool is cleared after migrating.</item>
+    /// <item><c>Application Name</c>: <paramref name="applicationName"/>, the instance's (<see cref="ServiceInstance"/>), so
+    /// that an operator can tell in <c>pg_stat_activity</c> and PostgreSQL's log which instance a session belongs to.</item>
     /// </list>
     /// </summary>
-    public static string WithDefaults(string connectionString)
+    public static string WithDefaults(string connectionString, string? applicationName = null)
     {
         System.Data.Common.DbConnectionStringBuilder given;
         Npgsql.NpgsqlConnectionStringBuilder builder;
@@ -229,6 +233,11 @@ public static class DependencyInjection
         if (Unset("No Reset On Close"))
         {
             builder.NoResetOnClose = true;
+        }
+
+        if (applicationName is not null && Unset("Application Name"))
+        {
+            builder.ApplicationName = applicationName;
         }
 
         return builder.ConnectionString;

@@ -20,7 +20,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// instance's own listener is reconnecting, the writer waits for it (within the same timeout) before sending the barrier.
 /// Instances must connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
 /// </summary>
-internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<RevocationBarrier> logger)
+internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInstance instance, ILogger<RevocationBarrier> logger)
 {
     public const string BarrierChannel = "provisioning_credentials_barrier";
     public const string ConfirmedChannel = "provisioning_credentials_confirmed";
@@ -49,8 +49,8 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ILogger<Rev
     /// </summary>
     public void NoListenerInThisProcess() => _noListener = true;
 
-    /// <summary>This process, among the instances sharing the database.</summary>
-    public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    /// <summary>This instance, among those sharing the database (<see cref="ServiceInstance"/>).</summary>
+    public string InstanceId => instance.Id;
 
     /// <summary>The <c>application_name</c> of this instance's listener connection, by which writers find it.</summary>
     public string ListenerApplicationName => ApplicationNamePrefix + InstanceId;

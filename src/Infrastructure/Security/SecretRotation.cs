@@ -216,14 +216,16 @@ public sealed class SecretRotation(
     private const string VacuumsLock = "ShareUpdateExclusiveLock";
 
     /// <summary>
-    /// The sessions holding a lock on the two tables that SHARE waits for (a session of another role is named by its process
-    /// id alone: what it runs is not shown to this one).
+    /// The sessions holding a lock on the two tables that SHARE waits for, with their <c>application_name</c> (a service
+    /// instance's sessions are named by its id, <see cref="ServiceInstance"/>; what a session of another role runs is not
+    /// shown to this one, its name is).
     /// </summary>
     private static readonly string LockHoldersSql = $"""
-        SELECT pid, mode, relation::regclass::text AS "table" FROM pg_locks
-        WHERE relation IN ('api_keys'::regclass, 'idempotency_records'::regclass) AND granted AND pid <> pg_backend_pid()
-          AND mode IN ('RowExclusiveLock', '{VacuumsLock}', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-        ORDER BY pid
+        SELECT l.pid, l.mode, l.relation::regclass::text AS "table", coalesce(a.application_name, '') AS "application"
+        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.relation IN ('api_keys'::regclass, 'idempotency_records'::regclass) AND l.granted AND l.pid <> pg_backend_pid()
+          AND l.mode IN ('RowExclusiveLock', '{VacuumsLock}', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+        ORDER BY l.pid
         """;
 
     private const string DeadlockTimeoutSql = "SELECT setting::int AS \"Value\" FROM pg_settings WHERE name = 'deadlock_timeout'";
@@ -231,10 +233,12 @@ public sealed class SecretRotation(
     private static string Describe(List<LockHolder> holders) => holders.Count == 0
         ? "no session held them a moment later"
         : "held by " + string.Join("; ", holders.GroupBy(holder => holder.Pid).Select(process =>
-            $"PostgreSQL process {process.Key}, " + string.Join(" and ", process.Select(holder =>
+            $"PostgreSQL process {process.Key}{Named(process.First().Application)}, " + string.Join(" and ", process.Select(holder =>
                 $"{holder.Mode} on {holder.Table}{(holder.Mode == VacuumsLock ? " (a VACUUM or ANALYZE)" : "")}"))));
 
-    private sealed record LockHolder(int Pid, string Mode, string Table);
+    private static string Named(string application) => application.Length == 0 ? "" : $" ('{application}')";
+
+    private sealed record LockHolder(int Pid, string Mode, string Table, string Application);
 
     /// <summary>The SQLSTATE of a PostgreSQL error <paramref name="e"/> is or wraps (EF wraps it), or null.</summary>
     private static string? SqlState(Exception e) => (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState;

@@ -17,6 +17,7 @@ public static class Startup
 {
     public static async Task PrepareDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
+        SayWhichInstance(app.Services);
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await app.Services.MigrateDatabaseAsync(cancellationToken);
@@ -30,6 +31,18 @@ public static class Startup
         await app.Services.WarnIfNamesCompareByCaseOnlyAsync(cancellationToken);
         await app.Services.CheckMasterKeyAsync(record: true, cancellationToken);
         await app.BootstrapRootTenantAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Names this instance (<see cref="ServiceInstance"/>) and its PostgreSQL sessions, so that an operator can go from a
+    /// session in <c>pg_stat_activity</c> or a revocation's warning to the host whose log says this.
+    /// </summary>
+    private static void SayWhichInstance(IServiceProvider services)
+    {
+        var instance = services.GetRequiredService<ServiceInstance>();
+        var sessions = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<DatabaseConnectionString>().Value).ApplicationName;
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Instance").LogInformation(
+            "This is instance {InstanceId}: its PostgreSQL sessions are named '{ApplicationName}' in pg_stat_activity", instance.Id, sessions);
     }
 
     /// <summary>Refuses a database with pending migrations, saying why they were not applied (<paramref name="because"/>).</summary>

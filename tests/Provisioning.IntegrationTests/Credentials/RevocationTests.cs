@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
+using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Credentials;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -296,6 +297,31 @@ public sealed class RevocationTests(ServiceFixture service)
             FROM generate_series(1, {count}) AS g, api_keys k
             WHERE k.id = '{tenant.KeyId}'
             """);
+
+    [Fact]
+    public async Task EachInstancesPostgreSqlSessions_AreNamedByTheIdItsStartLogs()
+    {
+        // An operator looking at a lock holder in pg_stat_activity, or at a revocation "not confirmed by the instance(s) …",
+        // needs to know which host that is: every session of an instance carries its id, and its start says the id. The
+        // pool's name must not begin like the listener's: the barrier waits for every session named like a listener.
+        var logs = new CollectingLoggerProvider();
+        await using var other = new ConfiguredServiceFactory(service.ConnectionString, [], services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var viaOther = other.CreateClient();
+        await CachedCredentials.UntilTrustedAsync(other);
+        var id = other.Services.GetRequiredService<ServiceInstance>().Id;
+        Assert.Matches("^[0-9a-f]{16}$", id);
+        Assert.NotEqual(service.Factory.Services.GetRequiredService<ServiceInstance>().Id, id);
+        Assert.Contains(logs.Lines, line => line.Contains($"This is instance {id}: its PostgreSQL sessions are named 'provisioning {id}' in pg_stat_activity"));
+        const string named = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+        Assert.True(await Sql.CountAsync(service.ConnectionString, named, $"provisioning {id}") > 0); // (its pool keeps what its start used)
+        Assert.Equal(1, await Sql.CountAsync(service.ConnectionString, named, $"provisioning-revocations {id}"));
+
+        // A name the connection string sets wins.
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Provisioning"] = service.ConnectionString + ";Application Name=billing-blue" };
+        await using var ownName = new ConfiguredServiceFactory(service.ConnectionString, settings);
+        await CachedCredentials.UntilTrustedAsync(ownName);
+        Assert.True(await Sql.CountAsync(service.ConnectionString, named, "billing-blue") > 0);
+    }
 
     [Fact]
     public async Task ARevocationMadeWhileThisInstancesListenerIsCut_StillHoldsOnTheOtherInstance()

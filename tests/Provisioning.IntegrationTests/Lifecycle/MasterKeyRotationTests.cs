@@ -676,11 +676,12 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // A key held past the wait: the run gives up, says so, and changes nothing more.
         await using (var straggler = await HeldRow.BeginAsync(database))
         {
+            await straggler.ExecuteAsync("SET application_name = 'provisioning 00000000000057a9'"); // (an instance's sessions are named so)
             await straggler.ExecuteAsync(KeyWith(underOldKey, "act_00000000000000000000stra"));
             var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
                 () => rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
             Assert.Contains("did not pause for the last step within 1 s (held by PostgreSQL process ", refused.Message);
-            Assert.Contains(", RowExclusiveLock on api_keys)", refused.Message);
+            Assert.Contains(" ('provisioning 00000000000057a9'), RowExclusiveLock on api_keys)", refused.Message);
             Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
             Assert.Equal(0, await rotation.PendingAsync(CancellationToken.None)); // (its passes moved the stored answer)
 

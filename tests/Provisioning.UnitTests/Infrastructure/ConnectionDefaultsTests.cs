@@ -38,6 +38,16 @@ public sealed class ConnectionDefaultsTests
     }
 
     [Fact]
+    public void TheInstancesName_IsTheSessionsApplicationName_UnlessTheStringSetsOne()
+    {
+        Assert.Equal("provisioning 0123456789abcdef",
+            new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db", "provisioning 0123456789abcdef")).ApplicationName);
+        Assert.Equal("mine", new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db;Application Name=mine", "provisioning 0a")).ApplicationName);
+        Assert.Equal("mine", new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db;applicationname=mine", "provisioning 0a")).ApplicationName);
+        Assert.Null(new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db")).ApplicationName);
+    }
+
+    [Fact]
     public void EverythingElse_IsKept()
     {
         var kept = new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db;Port=6432;Database=p;Username=u;Password=secret;Timeout=7"));
