@@ -137,8 +137,35 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         return output;
     }
 
+    /// <exception cref="CryptographicException">No configured key decrypts it: the message names the key's fingerprint, which the secret carries.</exception>
     public string Unprotect(ReadOnlyMemory<byte> protectedSecret) =>
-        TryUnprotect(protectedSecret, out var plaintext, out _) ? plaintext : throw new CryptographicException("No configured master key decrypts this secret.");
+        TryUnprotect(protectedSecret, out var plaintext, out _) ? plaintext : throw new CryptographicException(
+            "No configured master key decrypts this secret, " + WhatItIsUnder(protectedSecret.Span));
+
+    private string WhatItIsUnder(ReadOnlySpan<byte> protectedSecret)
+    {
+        if (protectedSecret[0] != Version2)
+        {
+            return "which is of the first format (it names no key).";
+        }
+
+        var keyId = protectedSecret.Slice(1, KeyIdSize);
+        foreach (var (id, _) in _decryptors)
+        {
+            if (keyId.SequenceEqual(id))
+            {
+                return $"not even the one of fingerprint {Fingerprint(keyId)} it names: it was altered.";
+            }
+        }
+
+        return $"which is under the master key of fingerprint {Fingerprint(keyId)}.";
+    }
+
+    /// <summary>
+    /// A key id as an operator compares it: lowercase hex, what <c>base64 -d | sha256sum | cut -c1-8</c> prints for the key
+    /// and <c>encode(key_id, 'hex')</c> for <c>retired_master_keys</c>.
+    /// </summary>
+    public static string Fingerprint(ReadOnlySpan<byte> keyId) => Convert.ToHexStringLower(keyId);
 
     /// <summary>The id of the configured key that decrypts <paramref name="protectedSecret"/> (also a version-1 secret's, which names none), or null.</summary>
     public byte[]? KeyIdThatDecrypts(ReadOnlyMemory<byte> protectedSecret) =>

@@ -296,7 +296,7 @@ public sealed class SecretRotation(
                     new NpgsqlParameter("scopes", batch.Select(row => row.Scope).ToArray()),
                     new NpgsqlParameter("keys", batch.Select(row => row.Key).ToArray()),
                     new NpgsqlParameter("bodies", batch.Select(row =>
-                        Reencrypt(row.Body, $"a stored answer of an idempotent request by credential {row.Scope}")).ToArray()),
+                        Reencrypt(row.Body, $"a stored answer of an idempotent request by credential {row.Scope}, Idempotency-Key '{row.Key}'")).ToArray()),
                 ],
                 cancellationToken);
         }

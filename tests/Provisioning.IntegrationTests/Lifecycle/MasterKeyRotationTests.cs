@@ -442,7 +442,10 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         var refused = await RunProcessAsync(database, newKey, [], "rotate-secrets");
         Assert.Equal(1, refused.Exit);
-        Assert.Contains($"(No configured master key decrypts this secret: the secret of key {written})", refused.Error);
+        // The key it is under, by its fingerprint, as an operator computes it from a key: the first 4 bytes of its SHA-256.
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(oldKey))[..4]);
+        Assert.Contains($"(No configured master key decrypts this secret, which is under the master key of fingerprint {fingerprint}: " +
+            $"the secret of key {written})", refused.Error);
         Assert.Contains("list the master key it was encrypted with among the previous keys", refused.Error);
 
         Assert.Equal(0, (await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets")).Exit);

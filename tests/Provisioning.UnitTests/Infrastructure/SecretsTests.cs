@@ -28,8 +28,13 @@ public sealed class SecretsTests
         var protected1 = new AesGcmSecretProtector(Key).Protect("s3cret-value");
         var tampered = (byte[])protected1.Clone();
         tampered[^1] ^= 1;
-        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(tampered));
-        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1));
+        // Said with the key the secret names (its fingerprint: the first 4 bytes of the key's SHA-256), so that an operator
+        // knows which key to give, or that none would help.
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Key)[..4]);
+        Assert.Equal($"No configured master key decrypts this secret, not even the one of fingerprint {fingerprint} it names: it was altered.",
+            Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(tampered)).Message);
+        Assert.Equal($"No configured master key decrypts this secret, which is under the master key of fingerprint {fingerprint}.",
+            Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1)).Message);
         Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(new byte[] { 9, 9, 9 }));
     }
 
