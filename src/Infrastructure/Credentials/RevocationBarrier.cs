@@ -165,7 +165,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
         {
             // Whatever it was (most likely the database gone after the commit, when the other instances' listeners lose it too
             // and stop trusting their caches), the revocation has committed and is answered.
-            logger.LogWarning("A revocation could not be confirmed by the other instances ({Error})", e.GetType().Name);
+            logger.LogWarning("A revocation could not be confirmed by the other instances ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
         }
         finally
         {
