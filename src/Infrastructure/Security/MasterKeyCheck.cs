@@ -177,7 +177,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         {
             if (protector.KeyIdThatDecrypts(row.Value) is { } movedFrom && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
             {
-                retired.Add(Convert.ToHexString(movedFrom));
+                retired.Add(AesGcmSecretProtector.Fingerprint(movedFrom));
                 await db.Database.ExecuteSqlInterpolatedAsync(
                     $"INSERT INTO retired_master_keys (key_id) VALUES ({movedFrom}) ON CONFLICT (key_id) DO NOTHING", cancellationToken);
             }

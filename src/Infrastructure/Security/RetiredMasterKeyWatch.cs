@@ -48,7 +48,7 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
     /// <summary>A finished rotation's notice (<paramref name="payload"/>: the fingerprints it retired): this instance's key among them is retired from now on.</summary>
     public void Heard(string payload)
     {
-        var mine = Convert.ToHexString(protector.CurrentKeyId);
+        var mine = AesGcmSecretProtector.Fingerprint(protector.CurrentKeyId);
         if (payload.Split(',').Contains(mine, StringComparer.OrdinalIgnoreCase)
             && protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true))
         {
