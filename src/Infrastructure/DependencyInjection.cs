@@ -35,8 +35,9 @@ public static class DependencyInjection
         // not reset (MayHaveRevokedCredentials and Leading are reset by the unit of work when a transaction begins and
         // ends), and the interceptors are stateless singletons.
         services.AddSingleton<ServiceInstance>();
-        services.AddSingleton(sp => new DatabaseConnectionString(
-            WithDefaults(ConnectionString(configuration), sp.GetRequiredService<ServiceInstance>().ApplicationName)));
+        services.AddSingleton(sp => new DatabaseConnectionString(WithDefaults(ConnectionString(configuration),
+            // PGAPPNAME, which Npgsql reads when the connection string names none, is the operator's name too.
+            string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGAPPNAME")) ? sp.GetRequiredService<ServiceInstance>().ApplicationName : null)));
         services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
@@ -206,7 +207,9 @@ public static class DependencyInjection
     /// statements. The service leaves nothing on a session to reset: its locks and settings are transaction-scoped, the
     /// revocation listener has an unpooled connection of its own, and the pool is cleared after migrating.</item>
     /// <item><c>Application Name</c>: <paramref name="applicationName"/>, the instance's (<see cref="ServiceInstance"/>), so
-    /// that an operator can tell in <c>pg_stat_activity</c> and PostgreSQL's log which instance a session belongs to.</item>
+    /// that an operator can tell in <c>pg_stat_activity</c> and PostgreSQL's log which instance a session belongs to; not
+    /// when the operator names the sessions (the string's <c>Application Name</c>, or <c>PGAPPNAME</c>: the caller passes
+    /// null then).</item>
     /// </list>
     /// </summary>
     public static string WithDefaults(string connectionString, string? applicationName = null)
@@ -304,11 +307,13 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// Said by an operator verb's process (the service built, never started): no revocation listener runs here, so a
-    /// revocation it commits does not wait for confirmations it could not hear (the instances get the notices at the commit).
+    /// Said by an operator verb's process (the service built, never started), before anything touches the database: its
+    /// PostgreSQL sessions are named by <paramref name="verb"/> (<see cref="ServiceInstance"/>), and no revocation listener
+    /// runs here, so a revocation it commits does not wait for confirmations it could not hear (the instances get the
+    /// notices at the commit).
     /// </summary>
-    public static void ServesNoRequests(this IServiceProvider services) =>
-        services.GetRequiredService<Credentials.RevocationBarrier>().NoListenerInThisProcess();
+    public static void ServesNoRequests(this IServiceProvider services, string verb) =>
+        services.GetRequiredService<ServiceInstance>().RunsVerb(verb);
 
     /// <summary>
     /// For an operator's long unit of work in <paramref name="scope"/> (<c>delete-tenant</c>): no command timeout on the

@@ -28,8 +28,6 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     /// <summary>How long a revoking request waits for the other instances before it answers anyway (and logs which did not confirm).</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
-    private const string ApplicationNamePrefix = "provisioning-revocations ";
-
     private static readonly TimeSpan ListenerPoll = TimeSpan.FromMilliseconds(20);
 
     private readonly ConcurrentDictionary<string, Waiter> _waiting = new();
@@ -40,20 +38,11 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     /// </summary>
     private readonly ConcurrentDictionary<string, byte> _silent = new();
 
-    private volatile bool _noListener;
-
-    /// <summary>
-    /// Said by an operator verb's process, which never starts a <see cref="CredentialRevocationListener"/>: its revocations
-    /// do not wait. Explicit, not inferred from a listener not started yet: a serving process's first requests may come
-    /// before its listener's first line has run.
-    /// </summary>
-    public void NoListenerInThisProcess() => _noListener = true;
-
     /// <summary>This instance, among those sharing the database (<see cref="ServiceInstance"/>).</summary>
     public string InstanceId => instance.Id;
 
     /// <summary>The <c>application_name</c> of this instance's listener connection, by which writers find it.</summary>
-    public string ListenerApplicationName => ApplicationNamePrefix + InstanceId;
+    public string ListenerApplicationName => instance.ListenerApplicationName;
 
     /// <summary>
     /// Waits until every other instance listening now has evicted what the transaction just committed revoked. Never
@@ -61,7 +50,10 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     /// </summary>
     public async Task WaitForEveryInstanceAsync(Persistence.ProvisioningDbContext db, CancellationToken cancellationToken)
     {
-        if (_noListener)
+        // An operator verb's process never starts a CredentialRevocationListener: its revocations do not wait. Explicit, not
+        // inferred from a listener not started yet: a serving process's first requests may come before its listener's
+        // first line has run.
+        if (instance.Verb is not null)
         {
             // An operator verb's process (the service built, never started: no listener) answers no client's request: the
             // instances get the revocation's notices at the commit, as always, and it could not hear their confirmations.
@@ -108,7 +100,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                         "SELECT substr(application_name, length($1) + 1) FROM pg_stat_activity " +
                         "WHERE datname = current_database() AND left(application_name, length($1)) = $1 AND application_name <> $2")
                     {
-                        Parameters = { new() { Value = ApplicationNamePrefix }, new() { Value = ListenerApplicationName } },
+                        Parameters = { new() { Value = ServiceInstance.ListenerPrefix }, new() { Value = ListenerApplicationName } },
                     },
                     new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
                     {

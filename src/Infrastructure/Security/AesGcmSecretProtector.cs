@@ -137,28 +137,30 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         return output;
     }
 
-    /// <exception cref="CryptographicException">No configured key decrypts it: the message names the key's fingerprint, which the secret carries.</exception>
+    /// <exception cref="CryptographicException">No configured key decrypts it: the message names the key's fingerprint the
+    /// secret carries (<see cref="SecretAlteredException"/> when that key is configured).</exception>
     public string Unprotect(ReadOnlyMemory<byte> protectedSecret) =>
-        TryUnprotect(protectedSecret, out var plaintext, out _) ? plaintext : throw new CryptographicException(
-            "No configured master key decrypts this secret, " + WhatItIsUnder(protectedSecret.Span));
+        TryUnprotect(protectedSecret, out var plaintext, out _) ? plaintext : throw Undecryptable(protectedSecret.Span);
 
-    private string WhatItIsUnder(ReadOnlySpan<byte> protectedSecret)
+    private CryptographicException Undecryptable(ReadOnlySpan<byte> protectedSecret)
     {
+        const string none = "No configured master key decrypts this secret, ";
         if (protectedSecret[0] != Version2)
         {
-            return "which is of the first format (it names no key).";
+            return new CryptographicException(none + "which is of version 1 (it names no key).");
         }
 
+        // The id is not authenticated (not associated data): "names", not "is under".
         var keyId = protectedSecret.Slice(1, KeyIdSize);
         foreach (var (id, _) in _decryptors)
         {
             if (keyId.SequenceEqual(id))
             {
-                return $"not even the one of fingerprint {Fingerprint(keyId)} it names: it was altered.";
+                return new SecretAlteredException(none + $"not even the one of fingerprint {Fingerprint(keyId)} it names: it was altered.");
             }
         }
 
-        return $"which is under the master key of fingerprint {Fingerprint(keyId)}.";
+        return new CryptographicException(none + $"which names the master key of fingerprint {Fingerprint(keyId)}.");
     }
 
     /// <summary>

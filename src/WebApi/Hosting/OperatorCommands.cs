@@ -70,7 +70,7 @@ public static class OperatorCommands
         var root = new RootCommand("Provisioning: operator verbs. Without a verb, the service serves its API.");
 
         var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).");
-        migrate.SetAction((_, signal) => WithServicesAsync(signal, async (services, ct) =>
+        migrate.SetAction((_, signal) => WithServicesAsync(migrate.Name, signal, async (services, ct) =>
         {
             await services.MigrateDatabaseAsync(ct);
             await services.CheckMasterKeyAsync(record: false, ct);
@@ -115,7 +115,7 @@ public static class OperatorCommands
         };
         const string rotationCancelled = "cancelling: the secrets re-encrypted so far stay so; keep the previous master keys configured " +
                                          "and run rotate-secrets again to finish.";
-        rotate.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, rotationCancelled, async (services, ct) =>
+        rotate.SetAction((parse, signal) => WithReadyDatabaseAsync(rotate.Name, signal, rotationCancelled, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
@@ -143,7 +143,7 @@ public static class OperatorCommands
             tenant,
             name,
         };
-        createKey.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, null, async (services, ct) =>
+        createKey.SetAction((parse, signal) => WithReadyDatabaseAsync(createKey.Name, signal, null, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
@@ -181,7 +181,7 @@ public static class OperatorCommands
         {
             doomed,
         };
-        deleteTenant.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, "cancelling: the deletion is rolled back unless it was already committing " +
+        deleteTenant.SetAction((parse, signal) => WithReadyDatabaseAsync(deleteTenant.Name, signal, "cancelling: the deletion is rolled back unless it was already committing " +
             $"('tenants --under {parse.GetValue(doomed)}' shows whether the tenant is still there).", async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
@@ -224,7 +224,7 @@ public static class OperatorCommands
 
         var under = new Option<string>("--under") { Description = "Only this tenant (its id, or 'root') and its subtree." };
         var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.") { under };
-        tenants.SetAction((parse, signal) => WithReadyDatabaseAsync(signal, null, async (services, ct) =>
+        tenants.SetAction((parse, signal) => WithReadyDatabaseAsync(tenants.Name, signal, null, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(parse.GetValue(under)), ct);
@@ -277,8 +277,8 @@ public static class OperatorCommands
     /// master key must be the one its secrets are under, as for the service's start.
     /// </summary>
     private static Task<int> WithReadyDatabaseAsync(
-        CancellationToken signal, string? whenCancelled, Func<IServiceProvider, CancellationToken, Task<int>> verb) =>
-        WithServicesAsync(signal, async (services, cancellationToken) =>
+        string name, CancellationToken signal, string? whenCancelled, Func<IServiceProvider, CancellationToken, Task<int>> verb) =>
+        WithServicesAsync(name, signal, async (services, cancellationToken) =>
         {
             await services.EnsureMigratedAsync("this verb does not apply them", cancellationToken);
             await services.CheckMasterKeyAsync(record: false, cancellationToken);
@@ -286,7 +286,8 @@ public static class OperatorCommands
         }, whenCancelled);
 
     /// <summary>
-    /// Builds the service (not started), checks its configuration and runs <paramref name="verb"/> with its services. Ctrl-C
+    /// Builds the service (not started; its sessions named by the verb's <paramref name="name"/>), checks its configuration and
+    /// runs <paramref name="verb"/> with its services. Ctrl-C
     /// or SIGTERM (<paramref name="signal"/>) is exit code 1 with <paramref name="whenCancelled"/> (what became of the verb's
     /// work, what to do next), said at once: a database that does not answer the cancellation keeps the verb from stopping,
     /// and the process then ends without a word after <see cref="StopGrace"/>. So the note is the signal's only callback,
@@ -294,7 +295,7 @@ public static class OperatorCommands
     /// to cancel the statement, up to its connect timeout) run after the note and do not hold up the signal's handler.
     /// </summary>
     private static async Task<int> WithServicesAsync(
-        CancellationToken signal, Func<IServiceProvider, CancellationToken, Task<int>> verb, string? whenCancelled = null)
+        string name, CancellationToken signal, Func<IServiceProvider, CancellationToken, Task<int>> verb, string? whenCancelled = null)
     {
         using var work = new CancellationTokenSource();
         await using var said = signal.Register(() =>
@@ -311,7 +312,7 @@ public static class OperatorCommands
             // trace): the pipeline's own Error line for it, which a request's log needs, would say it a second time, with a trace.
             await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}",
                 $"--Logging:LogLevel:{UnhandledFaultsCategory}={LogLevel.None}"]);
-            app.Services.ServesNoRequests();
+            app.Services.ServesNoRequests(name);
             return await StartupChecksRunAsync(app, () => verb(app.Services, cancellationToken));
         }
         catch (StartupException e)

@@ -49,6 +49,10 @@ public static class StartupChecks
         // The configuration binder's own sentence names the value and the setting: "Failed to convert configuration value
         // 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean'."
         InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
+        // One that names a configured key and does not decrypt with it: no key to give (rotate-secrets wraps it, naming the row).
+        System.Security.Cryptography.CryptographicException e when Innermost(e) is Infrastructure.Security.SecretAlteredException =>
+            $"A stored secret cannot be decrypted: {e.Message.TrimEnd('.')}. No master key will decrypt it: restore that row from a " +
+            "backup, or delete the credential (a stored answer: delete its row from idempotency_records; its request runs again when retried).",
         System.Security.Cryptography.CryptographicException e =>
             $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +
             $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotate the master key\").",

@@ -389,6 +389,34 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AVerbsSessions_AreNamedByTheVerb_OrAsTheOperatorNamesThem()
+    {
+        // A rotate-secrets that gave up names the sessions it waited for by their application_name, and an operator looks a
+        // lock holder up in pg_stat_activity: a verb's session says which verb it is (an instance's says its id).
+        var (database, environment, leaving, _) = await DatabaseWithACustomerAsync("named");
+        const string waitingAs = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name ~ $1";
+        await using (var held = await HeldRow.LockAsync(database, "tenants", leaving.Id))
+        {
+            await using var deletion = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
+            await held.UntilWaitingAsync(1, VerbStart);
+            Assert.Equal(1, await Sql.CountAsync(database, waitingAs, "^provisioning delete-tenant [0-9a-f]{16}$"));
+            await deletion.StopAsync();
+            Assert.Equal(1, await deletion.WaitForExitAsync(Timeout));
+        }
+
+        // PGAPPNAME (which Npgsql reads when the connection string names none) is the operator's choice, and kept.
+        await using (var held = await HeldRow.LockAsync(database, "tenants", leaving.Id))
+        {
+            await using var deletion = ServiceProcess.Start(new Dictionary<string, string?>(environment) { ["PGAPPNAME"] = "night-shift" },
+                "delete-tenant", "--tenant", leaving.Id);
+            await held.UntilWaitingAsync(1, VerbStart);
+            Assert.Equal(1, await Sql.CountAsync(database, waitingAs, "^night-shift$"));
+            await deletion.StopAsync();
+            Assert.Equal(1, await deletion.WaitForExitAsync(Timeout));
+        }
+    }
+
+    [Fact]
     public async Task DeleteTenant_WhoseDatabaseSessionEnds_SaysSoInOneSentence_WithoutAStackTrace_AndDeletesNothing()
     {
         // PostgreSQL stopped (or an administrator ending the session) in the middle of a deletion: the operator reads one

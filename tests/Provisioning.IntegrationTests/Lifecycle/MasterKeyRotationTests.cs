@@ -444,7 +444,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(1, refused.Exit);
         // The key it is under, by its fingerprint, as an operator computes it from a key: the first 4 bytes of its SHA-256.
         var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(oldKey))[..4]);
-        Assert.Contains($"(No configured master key decrypts this secret, which is under the master key of fingerprint {fingerprint}: " +
+        Assert.Contains($"(No configured master key decrypts this secret, which names the master key of fingerprint {fingerprint}: " +
             $"the secret of key {written})", refused.Error);
         Assert.Contains("list the master key it was encrypted with among the previous keys", refused.Error);
 
@@ -452,6 +452,23 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using var after = Start(database, newKey);
         using var late = As(after, written, secret);
         Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/v2/apps")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ASecretAlteredInTheDatabase_IsSaidToBe_AndNoKeyIsAskedFor()
+    {
+        // A secret that names a key the run was given and still does not decrypt was changed (by hand, a faulty restore): the
+        // run must not send the operator looking for a master key that does not exist.
+        var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("altered");
+        await ScalarAsync(database, "UPDATE api_keys SET protected_secret = set_byte(protected_secret, length(protected_secret) - 1, " +
+            $"255 - get_byte(protected_secret, length(protected_secret) - 1)) WHERE id = '{ServiceFixture.RootKeyId}'");
+
+        var refused = await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets");
+        Assert.Equal(1, refused.Exit);
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(oldKey))[..4]);
+        Assert.Contains($"not even the one of fingerprint {fingerprint} it names: it was altered: the secret of key {ServiceFixture.RootKeyId}", refused.Error);
+        Assert.Contains("No master key will decrypt it: restore that row from a backup, or delete the credential", refused.Error);
+        Assert.DoesNotContain("list the master key it was encrypted with", refused.Error);
     }
 
     [Fact]
