@@ -13,19 +13,19 @@ public sealed class OncePerMinute
     private long _saidAt;
     private long _since;
 
-    /// <summary>The previous line's time, UTC ticks (a long, so that it is read and written whole).</summary>
+    /// <summary>The previous line's time, UTC ticks (a long, so that it is read and written whole); 0 before the first.</summary>
     private long _previous;
 
     public OncePerMinute(TimeProvider clock)
     {
         _clock = clock;
-        _previous = clock.GetUtcNow().UtcTicks;
         _saidAt = clock.GetTimestamp() - (long)(Every.TotalSeconds * clock.TimestampFrequency) - 1; // the first is due at once
     }
 
     /// <summary>
     /// Counts one; true when a line is due (the first, or the first a minute after the last), with the count since the
-    /// previous line (this one included) and the time of that line (of the start, for the first).
+    /// previous line (this one included) and the time of that line (for the first, now: it said the process's start, which
+    /// an operator read as the start of the flood, minutes off).
     /// </summary>
     public bool Count(out long count, out DateTimeOffset since)
     {
@@ -39,7 +39,9 @@ public sealed class OncePerMinute
 
         // Only the one caller that moved _saidAt gets here until a minute has passed again.
         count = Interlocked.Exchange(ref _since, 0);
-        since = new DateTimeOffset(Interlocked.Exchange(ref _previous, _clock.GetUtcNow().UtcTicks), TimeSpan.Zero);
+        var now = _clock.GetUtcNow().UtcTicks;
+        var previous = Interlocked.Exchange(ref _previous, now);
+        since = new DateTimeOffset(previous == 0 ? now : previous, TimeSpan.Zero);
         return true;
     }
 }

@@ -15,19 +15,21 @@ public sealed class CredentialLookupsTests
         using var lookups = new CredentialLookups(concurrent: 1, queueLimit: 0, logger, clock);
         using var held = await lookups.TurnAsync(known: false, CancellationToken.None);
 
+        // The first line's time is the first refusal's, not the instance's start (an operator read it as the flood's start).
+        clock.Advance(TimeSpan.FromMinutes(3));
         var refused = await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         Assert.Equal((503, "service_unavailable"), (refused.Status, refused.Code));
         Assert.True(FaultLog.IsLogged(refused)); // said here, not again per request by the error handler
         await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         Assert.StartsWith(
-            "Warning Credential lookups at their limit (1 at once, 0 waiting at most, 15 s each): 1 request(s) answered 503 since 2026-12-03 18:00:00Z.",
+            "Warning Credential lookups at their limit (1 at once, 0 waiting at most, 15 s each): 1 request(s) answered 503 since 2026-12-03 18:03:00Z.",
             Assert.Single(logger.Lines), StringComparison.Ordinal);
 
         // A minute later, the next refusal says how many there were since the last line (the one above, and itself).
         clock.Advance(TimeSpan.FromMinutes(1));
         await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         Assert.Equal(2, logger.Lines.Count);
-        Assert.Contains(": 2 request(s) answered 503 since 2026-12-03 18:00:00Z.", logger.Lines[1], StringComparison.Ordinal);
+        Assert.Contains(": 2 request(s) answered 503 since 2026-12-03 18:03:00Z.", logger.Lines[1], StringComparison.Ordinal);
 
         // An id found to be a key before has turns of its own: not held up by the made-up ones.
         using var known = await lookups.TurnAsync(known: true, CancellationToken.None);
