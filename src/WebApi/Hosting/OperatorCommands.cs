@@ -244,6 +244,10 @@ public static class OperatorCommands
             return 0;
         }));
         root.Subcommands.Add(tenants);
+
+        // Only a usage error reaches the root (a mistyped verb): with an action of its own, the parser says just that, not also
+        // "Required command was not provided" (an operator's probe: misleading, since no verb at all starts the server).
+        root.SetAction(_ => 1);
         return root;
     }
 

@@ -468,6 +468,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         var (typo, _, typoError) = await RunAsync([], "tenantz");
         Assert.Equal(1, typo);
         Assert.Contains("Unrecognized command or argument 'tenantz'", typoError);
+        Assert.DoesNotContain("Required command was not provided", typoError); // (no verb at all starts the server)
 
         // Standard output is a verb's answer alone: a usage error's help and suggestions go with its message to standard
         // error ('tenants --bogus > tree.txt' filled the file with help).
