@@ -38,7 +38,7 @@ public static class DependencyInjection
         services.AddSingleton(sp => new DatabaseConnectionString(WithDefaults(ConnectionString(configuration),
             // PGAPPNAME, which Npgsql reads when the connection string names none, is the operator's name too.
             string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGAPPNAME")) ? sp.GetRequiredService<ServiceInstance>().ApplicationName : null)));
-        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value));
+        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value, PoolName(configuration)));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
@@ -179,8 +179,8 @@ public static class DependencyInjection
     /// (<see cref="Npgsql.NpgsqlConnection.ClearAllPools"/> does not reach a data source), with <see cref="SessionSettings"/> sent
     /// once on each new connection.
     /// </summary>
-    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString) =>
-        new Npgsql.NpgsqlDataSourceBuilder(connectionString)
+    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString, string name) =>
+        new Npgsql.NpgsqlDataSourceBuilder(connectionString) { Name = name }
             .UsePhysicalConnectionInitializer(
                 connection =>
                 {
@@ -193,6 +193,14 @@ public static class DependencyInjection
                     await command.ExecuteNonQueryAsync();
                 })
             .Build();
+
+    /// <summary>
+    /// The pool's name in Npgsql's metrics (<c>db.client.connections.pool.name</c>) and traces: Npgsql's own default, the
+    /// connection string without its password, but without the instance's <c>application_name</c> either, so that the
+    /// instances of one deployment report one pool name and it stays the same across restarts (dashboards filter on it).
+    /// </summary>
+    internal static string PoolName(IConfiguration configuration) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(WithDefaults(ConnectionString(configuration))) { Password = null }.ConnectionString;
 
     /// <summary>
     /// The connection string with the service's defaults for what it leaves unset (a key the string sets, in any of

@@ -56,7 +56,8 @@ public static class Observability
         }
 
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(ServiceName))
+            .ConfigureResource(r => r.AddService(ServiceName, autoGenerateServiceInstanceId: false)
+                .AddDetector(services => new ServiceInstanceDetector(services.GetRequiredService<Infrastructure.ServiceInstance>())))
             .WithTracing(t => t
                 // Not the probes: a load balancer's polls would be most of the traces.
                 .AddAspNetCoreInstrumentation(o => o.Filter = c =>
