@@ -18,10 +18,13 @@ public sealed class ObservabilityTests(ServiceFixture service)
     {
         // A trace, a log line and a session in pg_stat_activity must lead to one host: one id, not the exporter's own random
         // one. And the pool's name (a metric tag dashboards filter on) must not change with every instance and restart.
+        // A database of its own: Npgsql's metrics name every pool of the process, and other tests' pools on the fixture's
+        // database (their own connection strings, an instance given an Application Name) would be counted.
+        var database = await service.Postgres.CreateDatabaseAsync("otel_" + Guid.NewGuid().ToString("N")[..8]);
         var settings = new Dictionary<string, string?> { [Observability.OtlpEndpointSetting] = "http://127.0.0.1:1" }; // (nothing listens)
-        await using var one = new ConfiguredServiceFactory(service.ConnectionString, settings);
-        await using var other = new ConfiguredServiceFactory(service.ConnectionString, settings);
+        await using var one = new ConfiguredServiceFactory(database, settings);
         one.CreateClient().Dispose();
+        await using var other = new ConfiguredServiceFactory(database, settings);
         other.CreateClient().Dispose();
 
         var instance = one.Services.GetRequiredService<ServiceInstance>();
@@ -29,8 +32,8 @@ public sealed class ObservabilityTests(ServiceFixture service)
         Assert.Equal(instance.Id, exported["service.instance.id"]);
         Assert.Equal(Observability.ServiceName, exported["service.name"]);
 
-        // The pool's name as Npgsql's metrics tag it: one for the three instances on this database (the fixture's and these two).
-        var database = new NpgsqlConnectionStringBuilder(service.ConnectionString);
+        // The pool's name as Npgsql's metrics tag it: one for both instances.
+        var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
         var pools = new System.Collections.Concurrent.ConcurrentBag<string>();
         using (var metrics = new MeterListener())
         {
@@ -50,7 +53,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
 
         // (Unpooled connections — the listener's, a migration's lock — are each a "pool" of their own there, named by their
         // connection string: Pooling=False.)
-        var pool = Assert.Single(pools.Where(name => name.Contains(database.Database!, StringComparison.Ordinal) &&
+        var pool = Assert.Single(pools.Where(name => name.Contains(databaseName, StringComparison.Ordinal) &&
                                                      !name.Contains("Pooling=False", StringComparison.Ordinal)).Distinct());
         Assert.DoesNotContain(instance.Id, pool);
         Assert.DoesNotContain(other.Services.GetRequiredService<ServiceInstance>().Id, pool);
