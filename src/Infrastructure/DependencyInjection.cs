@@ -195,12 +195,13 @@ public static class DependencyInjection
             .Build();
 
     /// <summary>
-    /// The pool's name in Npgsql's metrics (<c>db.client.connections.pool.name</c>) and traces: Npgsql's own default, the
-    /// connection string without its password, but without the instance's <c>application_name</c> either, so that the
-    /// instances of one deployment report one pool name and it stays the same across restarts (dashboards filter on it).
+    /// The pool's name in Npgsql's metrics (<c>db.client.connection.pool.name</c>) and traces: as Npgsql's own default, the
+    /// connection string without its password, but without the client key's password (<c>SSL Password</c>, which Npgsql's
+    /// default keeps) and without the instance's <c>application_name</c>, so that the instances of one deployment report
+    /// one pool name and it stays the same across restarts (dashboards filter on it).
     /// </summary>
     internal static string PoolName(IConfiguration configuration) =>
-        new Npgsql.NpgsqlConnectionStringBuilder(WithDefaults(ConnectionString(configuration))) { Password = null }.ConnectionString;
+        new Npgsql.NpgsqlConnectionStringBuilder(WithDefaults(ConnectionString(configuration))) { Password = null, SslPassword = null }.ConnectionString;
 
     /// <summary>
     /// The connection string with the service's defaults for what it leaves unset (a key the string sets, in any of

@@ -245,9 +245,14 @@ public static class OperatorCommands
         }));
         root.Subcommands.Add(tenants);
 
-        // Only a usage error reaches the root (a mistyped verb): with an action of its own, the parser says just that, not also
-        // "Required command was not provided" (an operator's probe: misleading, since no verb at all starts the server).
-        root.SetAction(_ => 1);
+        // With an action of its own, a mistyped verb is the parser's one message, not also "Required command was not provided"
+        // (an operator's probe: misleading, since no verb at all starts the server). Reached without an error only by a
+        // response file of no words.
+        root.SetAction(_ =>
+        {
+            Console.Error.WriteLine("Provisioning: no verb was given ('dotnet Provisioning.WebApi.dll --help' lists them; without arguments the service starts).");
+            return 1;
+        });
         return root;
     }
 

@@ -469,6 +469,17 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(1, typo);
         Assert.Contains("Unrecognized command or argument 'tenantz'", typoError);
         Assert.DoesNotContain("Required command was not provided", typoError); // (no verb at all starts the server)
+        var empty = Path.GetTempFileName(); // a response file of no words: no verb, and said so
+        try
+        {
+            var (none, _, noneError) = await RunAsync([], "@" + empty);
+            Assert.Equal(1, none);
+            Assert.Contains("Provisioning: no verb was given", noneError);
+        }
+        finally
+        {
+            File.Delete(empty);
+        }
 
         // Standard output is a verb's answer alone: a usage error's help and suggestions go with its message to standard
         // error ('tenants --bogus > tree.txt' filled the file with help).

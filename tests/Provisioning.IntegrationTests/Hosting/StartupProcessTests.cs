@@ -167,6 +167,21 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TheStart_SaysItsInstanceId_AndTheNameItsSessionsCarry_AnOperatorsPgAppNameToo()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = service.ConnectionString,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+            ["PGAPPNAME"] = "night-shift", // (Npgsql names the sessions so when the connection string does not)
+        };
+        await using var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
+        await process.WaitUntilReadyAsync(ListeningUrl, TimeSpan.FromSeconds(90));
+        Assert.Matches("This is instance [0-9a-f]{16}: its PostgreSQL sessions are named", process.StandardOutput);
+        Assert.Contains("\"ApplicationName\":\"night-shift\"", process.StandardOutput); // (the JSON console's message escapes the quotes)
+    }
+
+    [Fact]
     public async Task APortInUse_IsSaidToBeThePort_NotTheDatabase()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
