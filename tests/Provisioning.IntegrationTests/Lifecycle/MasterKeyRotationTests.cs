@@ -355,6 +355,34 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
     }
 
+    [Fact]
+    public async Task ANoticeNoRotationSent_IsUndoneByTheDatabasesAnswer_AMomentLater()
+    {
+        // Any session of the database can send the rotation's notice naming an instance's key: the instance refuses to store
+        // secrets at once (it must not wait for a read), and asks the database, which says the key is not retired. It stood
+        // until the next /readyz.
+        var database = await NewDatabaseAsync();
+        var key = NewMasterKey();
+        var logs = new CollectingLoggerProvider();
+        await using var instance = Start(database, logs, key);
+        using var root = As(instance, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        await UntilKeyCheckedAsync(instance);
+
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(key))[..4]);
+        await ScalarAsync(database, $"SELECT pg_notify('{RetiredMasterKeyWatch.NoticeChannel}', '{fingerprint}')");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!logs.Lines.Any(line => line.Contains("This instance's master key is not retired, the database says")) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(TurnedRetired)); // (it was heard)
+        Assert.Contains(logs.Lines, line => line.StartsWith("Warning ", StringComparison.Ordinal) &&
+            line.Contains("This instance's master key is not retired, the database says: it stores secrets again"));
+        Assert.False(ProtectorOf(instance).CurrentKeyRetired);
+        Assert.Equal(HttpStatusCode.Created, (await root.SendAsync(Keyed("/v2/apps", "after a spoofed notice"))).StatusCode);
+    }
+
     /// <summary>What a request may write: apps, stored answers, keys, audit events (counted together).</summary>
     private const string WrittenSql =
         "SELECT format('%s apps, %s answers, %s keys, %s events', (SELECT count(*) FROM apps), (SELECT count(*) FROM idempotency_records), " +
