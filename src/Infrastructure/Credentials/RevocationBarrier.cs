@@ -50,13 +50,12 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     /// </summary>
     public async Task WaitForEveryInstanceAsync(Persistence.ProvisioningDbContext db, CancellationToken cancellationToken)
     {
-        // An operator verb's process never starts a CredentialRevocationListener: its revocations do not wait. Explicit, not
-        // inferred from a listener not started yet: a serving process's first requests may come before its listener's
-        // first line has run.
         if (instance.Verb is not null)
         {
             // An operator verb's process (the service built, never started: no listener) answers no client's request: the
             // instances get the revocation's notices at the commit, as always, and it could not hear their confirmations.
+            // Said explicitly (ServiceInstance.RunsVerb), not inferred from a listener not started yet: a serving process's
+            // first requests may come before its listener's first line has run.
             return;
         }
 

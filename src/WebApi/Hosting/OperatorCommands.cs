@@ -296,8 +296,8 @@ public static class OperatorCommands
 
     /// <summary>
     /// Builds the service (not started; its sessions named by the verb's <paramref name="name"/>), checks its configuration and
-    /// runs <paramref name="verb"/> with its services. Ctrl-C
-    /// or SIGTERM (<paramref name="signal"/>) is exit code 1 with <paramref name="whenCancelled"/> (what became of the verb's
+    /// runs <paramref name="verb"/> with its services. Ctrl-C or SIGTERM (<paramref name="signal"/>) is exit code 1 with
+    /// <paramref name="whenCancelled"/> (what became of the verb's
     /// work, what to do next), said at once: a database that does not answer the cancellation keeps the verb from stopping,
     /// and the process then ends without a word after <see cref="StopGrace"/>. So the note is the signal's only callback,
     /// and the verb's own token is cancelled from it asynchronously: its callbacks (Npgsql's, which connects to the server
