@@ -18,7 +18,9 @@ namespace Provisioning.Infrastructure.Idempotency;
 /// nothing more of the transaction, which rolls back, and the unit of work turns the failure into
 /// <see cref="IdempotencyKeyTakenException"/> (<see cref="Refusal"/>).
 /// </summary>
-internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail commitTail, ISecretProtector protector, TimeProvider clock) : IIdempotencyStore
+internal sealed class IdempotencyStore(
+    ProvisioningDbContext db, CommitTail commitTail, ISecretProtector protector, Security.RetiredMasterKeyWatch retiredKeys, TimeProvider clock)
+    : IIdempotencyStore
 {
     /// <summary>Separates this lock space from other advisory locks (hashtextextended's seed).</summary>
     private const long LockSeed = 0x1d3e_7a11;
@@ -137,6 +139,11 @@ internal sealed class IdempotencyStore(ProvisioningDbContext db, CommitTail comm
             command.Parameters.AddRange(Parameters(request, answer));
             command.Parameters.Add(new() { Value = LockSeed });
             return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }
+        catch (Exception e)
+        {
+            retiredKeys.NoteFailedWrite(e);
+            throw;
         }
         finally
         {

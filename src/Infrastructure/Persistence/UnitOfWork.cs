@@ -27,7 +27,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// </summary>
 internal sealed class UnitOfWork(
     ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, Credentials.RevocationBarrier barrier, CommitTail tail,
-    ICallerContext callers, TimeProvider clock, ILogger<UnitOfWork> logger) : IUnitOfWork
+    Security.RetiredMasterKeyWatch retiredKeys, ICallerContext callers, TimeProvider clock, ILogger<UnitOfWork> logger) : IUnitOfWork
 {
     /// <summary>How many times a transaction PostgreSQL rolled back for a conflict (<see cref="TransientConflict"/>) is run.</summary>
     internal const int Attempts = 3;
@@ -141,6 +141,7 @@ internal sealed class UnitOfWork(
                 db.TakeLeading();
                 // Nothing half-written: roll back and forget whatever the context was tracking.
                 db.ChangeTracker.Clear();
+                retiredKeys.NoteFailedWrite(e);
                 if (e is not ExpectedException && LeadingStatement.Refusals(e) is { } refusal)
                 {
                     throw refusal;

@@ -46,6 +46,23 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
     public void Request() => _requests.Writer.TryWrite(true);
 
     /// <summary>
+    /// A write that failed: if the database refused it for a secret under a retired master key (<c>PX503</c>: this
+    /// instance's key was retired and it did not hear the notice, its listener away), asks for a check, so that from the
+    /// next request on the instance refuses such writes itself instead of sending each to the database to be refused.
+    /// </summary>
+    public void NoteFailedWrite(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: DatabaseUnavailable.SecretUnderRetiredMasterKey })
+            {
+                Request();
+                return;
+            }
+        }
+    }
+
+    /// <summary>
     /// A finished rotation's notice (<paramref name="payload"/>: the fingerprints it retired): this instance's key among them
     /// is retired from now on, and a check of the database is asked for. Any session of the database can send a notice: one
     /// no rotation sent (the database's retired keys do not hold this one) is undone by that check, begun after it, a

@@ -244,53 +244,69 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     private const string SecretsUnderRetiredKeysTrigger = "api_keys_secret_under_a_usable_master_key";
 
     [Fact]
-    public async Task AStragglersKeysAndStoredAnswers_AreRefusedByTheDatabase_503_NothingWritten_AndOnceItsReadinessIsAsked_ByTheInstance()
+    public async Task AStragglersKeysAndStoredAnswers_AreRefusedByTheDatabase_503_NothingWritten_AndFromTheFirst_ByTheInstance()
     {
         // An instance left on the old key after a rotation finished is not ready, but a load balancer may still send it
-        // requests (or none polls it): a key it created would be written under the retired key and stop working once the
-        // old key leaves the configuration. The database refuses it, whichever build writes it (here the rotation is
-        // finished as a build that sends no notice would); the client's retry reaches an instance that can.
+        // requests: a key it created would be written under the retired key and stop working once the old key leaves the
+        // configuration. The database refuses it, whichever build writes it (here the rotation is finished as a build that
+        // sends no notice would, or as one whose listener was away would miss it); the client's retry reaches an instance
+        // that can. The refusal also makes the instance check its key: from the next request on it refuses such requests
+        // itself (they went to the database one by one, each an error in PostgreSQL's log, until its next /readyz).
         var database = await NewDatabaseAsync();
         var oldKey = NewMasterKey();
         var newKey = NewMasterKey();
-        var logs = new CollectingLoggerProvider();
-        await using var straggler = Start(database, logs, oldKey, newKey);
-        using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
-        await stragglerRoot.PostJsonAsync("/v2/keys", new { displayName = "before" }, HttpStatusCode.Created);
-        await UntilKeyCheckedAsync(straggler); // (on its listener's connect: nothing tells it again)
-        await RetireWithoutANoticeAsync(database, oldKey, newKey);
+        var logs = new CollectingLoggerProvider[] { new(), new(), new() };
+        await using var keys = Start(database, logs[0], oldKey, newKey);
+        await using var answers = Start(database, logs[1], oldKey, newKey);
+        await using var errors = Start(database, logs[2], oldKey, newKey);
+        foreach (var straggler in new[] { keys, answers, errors })
+        {
+            using var warm = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            Assert.Equal(HttpStatusCode.OK, (await warm.GetAsync("/v2/apps")).StatusCode);
+            await UntilKeyCheckedAsync(straggler); // (on its listener's connect: nothing tells it again)
+        }
 
+        await RetireWithoutANoticeAsync(database, oldKey, newKey);
         var written = await ScalarAsync(database, WrittenSql);
-        var refused = await stragglerRoot.PostAsync("/v2/keys", JsonContent.Create(new { displayName = "late" }));
+
+        // Three writes of a secret, each the first of its instance: a key, a stored answer with its app (in the change's
+        // transaction), and an error answer (a keyed deletion of an app that is not there: 404, stored after its rollback).
+        using var viaKeys = As(keys, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        var refused = await viaKeys.PostAsync("/v2/keys", JsonContent.Create(new { displayName = "late" }));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var body = await refused.Content.ReadAsStringAsync();
         Assert.Contains("\"code\":\"service_unavailable\"", body);
         Assert.DoesNotContain("\"secret\"", body);
-        Assert.Equal(written, await ScalarAsync(database, WrittenSql));
-        Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
-            line.Contains("the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
-        // The stored answer of an idempotent request too (a probe: a straggler whose listener missed the notice wrote 41 in
-        // the second after it, replayed as 500 once the old key was dropped), the app with it; and an error answer, stored
-        // after its request's rollback (a keyed deletion of an app that is not there: 404).
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
-        var missing = await stragglerRoot.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v2/apps/5f0000000000000000000000") { Headers = { { "Idempotency-Key", "gone" } } });
+        using var viaAnswers = As(answers, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await viaAnswers.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
+        using var viaErrors = As(errors, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        var missing = await viaErrors.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v2/apps/5f0000000000000000000000") { Headers = { { "Idempotency-Key", "gone" } } });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, missing.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), missing.Headers.RetryAfter?.Delta);
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
-        Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
-            line.Contains("A stored answer was not written: the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
-        Assert.False(ProtectorOf(straggler).CurrentKeyRetired); // (the database refused them, not the instance)
+        Assert.Contains(logs[0].Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
+            line.Contains("the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
+        foreach (var log in logs[1..])
+        {
+            Assert.Contains(log.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) &&
+                line.Contains("A stored answer was not written: the instance writing it has a Provisioning:Secrets:MasterKey a finished rotate-secrets retired"));
+        }
 
-        // Reads still work there. Its /readyz (what a load balancer polls) finds the key retired, and from then on the
-        // instance refuses such requests itself, before it does their work, and says so once.
-        Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.GetAsync("/readyz")).StatusCode);
-        Assert.True(ProtectorOf(straggler).CurrentKeyRetired);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stragglerRoot.SendAsync(Keyed("/v2/apps", "later"))).StatusCode);
+        // Each refusal made its instance check its key, without /readyz: found retired, said once, and refused by the
+        // instance itself from then on, before the work; reads still served.
+        foreach (var (straggler, log) in new[] { (keys, logs[0]), (answers, logs[1]), (errors, logs[2]) })
+        {
+            await UntilRetiredAsync(straggler);
+            Assert.Single(log.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(TurnedRetired));
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await viaKeys.SendAsync(Keyed("/v2/apps", "later"))).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await viaAnswers.PostAsync("/v2/keys", JsonContent.Create(new { displayName = "later" }))).StatusCode);
         Assert.Equal(written, await ScalarAsync(database, WrittenSql));
-        Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(TurnedRetired));
+        Assert.Equal(HttpStatusCode.OK, (await viaErrors.GetAsync("/v2/apps")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await viaErrors.GetAsync("/readyz")).StatusCode);
 
-        // An instance on the new key creates keys as before, and runs the refused request (nothing of it was kept).
+        // An instance on the new key creates keys as before, and runs the refused requests (nothing of them was kept).
         await using var rotated = Start(database, newKey, oldKey);
         using var rotatedRoot = As(rotated, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         await rotatedRoot.PostJsonAsync("/v2/keys", new { displayName = "late" }, HttpStatusCode.Created);
