@@ -26,6 +26,9 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     private long _retiredAtCheck;
     private bool _checked;
 
+    /// <summary>Retired by a notice (<see cref="NoticeHeard"/>) that no check has confirmed yet.</summary>
+    private bool _heardOnly;
+
     public AesGcmSecretProtector(byte[] masterKey, IEnumerable<byte[]>? previousMasterKeys = null)
     {
         if (masterKey.Length != 32)
@@ -56,29 +59,63 @@ public sealed class AesGcmSecretProtector : ISecretProtector
 
     /// <summary>
     /// What check <paramref name="check"/> (<see cref="CheckBegins"/>) found. "Retired" stands against any check that
-    /// began before it was found: a <c>/readyz</c> that read the database before a rotation committed, answering after the
-    /// rotation's notice, must not clear it (the key leaves the retired list only through an older build's rotation back
-    /// to it, which a check begun afterwards finds). True when <paramref name="sayIfTurned"/> and this turns the key retired
-    /// after an earlier check found it was not: this instance's key retired while it runs (a start refuses with its own
-    /// sentence instead).
+    /// began before it was found (or heard, <see cref="NoticeHeard"/>): a <c>/readyz</c> that read the database before a
+    /// rotation committed, answering after the rotation's notice, must not clear it (the key leaves the retired list only
+    /// through an older build's rotation back to it, or a notice no rotation sent, which a check begun afterwards finds).
+    /// With <paramref name="sayIfTurned"/> (a running instance's check; a start refuses with its own sentence instead), what
+    /// this changed, to be said once: <see cref="MasterKeyTurn.Retired"/> when the key turns retired after an earlier check
+    /// found it was not, or this confirms a notice; <see cref="MasterKeyTurn.NoLongerRetired"/> when it clears it.
     /// </summary>
-    internal bool CheckFound(long check, bool retired, bool sayIfTurned)
+    internal MasterKeyTurn CheckFound(long check, bool retired, bool sayIfTurned)
     {
         lock (_checks)
         {
-            var turned = sayIfTurned && _checked && retired && !_currentKeyRetired;
-            _checked = true;
-            if (retired && !_currentKeyRetired)
+            var turn = MasterKeyTurn.None;
+            if (retired)
             {
+                if (sayIfTurned && _checked && (!_currentKeyRetired || _heardOnly))
+                {
+                    turn = MasterKeyTurn.Retired;
+                }
+
                 _currentKeyRetired = true;
+                _heardOnly = false;
+                // Moved on every finding, not only the first: a check begun before this one (or before a notice heard after
+                // an earlier finding) must not clear it.
                 _retiredAtCheck = Interlocked.Read(ref _checksBegun);
             }
-            else if (!retired && check > _retiredAtCheck)
+            else if (check > _retiredAtCheck)
             {
+                if (sayIfTurned && _currentKeyRetired)
+                {
+                    turn = MasterKeyTurn.NoLongerRetired;
+                }
+
                 _currentKeyRetired = false;
+                _heardOnly = false;
             }
 
-            return turned;
+            _checked = true;
+            return turn;
+        }
+    }
+
+    /// <summary>
+    /// A rotation's notice named this key: refused from now on, before any check confirms it (a straggler's pool may be busy
+    /// with its own requests); against the checks begun before it, as a finding. The confirming check says it (see
+    /// <see cref="CheckFound"/>): any session of the database can send a notice.
+    /// </summary>
+    internal void NoticeHeard()
+    {
+        lock (_checks)
+        {
+            if (!_currentKeyRetired)
+            {
+                _currentKeyRetired = true;
+                _heardOnly = true;
+            }
+
+            _retiredAtCheck = Interlocked.Read(ref _checksBegun);
         }
     }
 

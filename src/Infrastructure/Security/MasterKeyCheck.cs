@@ -130,9 +130,17 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             : !stored.Rows.All(row => Decrypts(row.Value)) || secretsUnder.Contains(null) ? Result.DoesNotMatch
             : secretsUnder.Any(key => !key.AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
             : Result.Matches;
-        if (protector.CheckFound(check, result == Result.Retired, sayIfTurned))
+        switch (protector.CheckFound(check, result == Result.Retired, sayIfTurned))
         {
-            LogTurnedRetired(logger);
+            case MasterKeyTurn.Retired:
+                LogTurnedRetired(logger);
+                break;
+            case MasterKeyTurn.NoLongerRetired:
+                logger.LogWarning(
+                    "This instance's master key is not retired, the database says: it stores secrets again. A notice had said it was " +
+                    "(rotate-secrets sends one only as it finishes: another session of the database may have sent it), or an older " +
+                    "build's rotation went back to it.");
+                break;
         }
 
         return protector.CurrentKeyRetired ? Result.Retired : result;

@@ -64,9 +64,9 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
 
     /// <summary>
     /// A finished rotation's notice (<paramref name="payload"/>: the fingerprints it retired): this instance's key among them
-    /// is retired from now on, and a check of the database is asked for. Any session of the database can send a notice: one
-    /// no rotation sent (the database's retired keys do not hold this one) is undone by that check, begun after it, a
-    /// moment later, instead of standing until the next <c>/readyz</c>.
+    /// is retired from now on, and a check of the database is asked for, which says it at Error once it confirms. Any
+    /// session of the database can send a notice: one no rotation sent (the database's retired keys do not hold this one) is
+    /// undone by that check, begun after it, a moment later (a Warning), instead of standing until the next <c>/readyz</c>.
     /// </summary>
     public void Heard(string payload)
     {
@@ -76,11 +76,7 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
             return;
         }
 
-        if (protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true))
-        {
-            MasterKeyCheck.LogTurnedRetired(logger);
-        }
-
+        protector.NoticeHeard();
         Request();
     }
 
@@ -110,15 +106,8 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var wasRetired = protector.CurrentKeyRetired;
                 await scope.ServiceProvider.GetRequiredService<MasterKeyCheck>().VerifyAsync(timeout.Token);
                 Interlocked.Increment(ref _completed);
-                if (wasRetired && !protector.CurrentKeyRetired)
-                {
-                    logger.LogWarning(
-                        "This instance's master key is not retired, the database says: it stores secrets again. A notice had said it " +
-                        "was: rotate-secrets sends one only as it finishes, so another session of the database may have sent it.");
-                }
 
                 if (failures > 0)
                 {

@@ -297,6 +297,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         foreach (var (straggler, log) in new[] { (keys, logs[0]), (answers, logs[1]), (errors, logs[2]) })
         {
             await UntilRetiredAsync(straggler);
+            await UntilLoggedAsync(log, TurnedRetired); // (said just after the flag is set)
             Assert.Single(log.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(TurnedRetired));
         }
 
@@ -331,6 +332,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using var rotated = Start(database, newKey, oldKey);
         await RotateAsync(rotated);
         await UntilRetiredAsync(straggler);
+        await UntilLoggedAsync(logs, TurnedRetired); // (said once the database confirms the notice)
 
         var written = await ScalarAsync(database, WrittenSql);
         var refused = await stragglerRoot.SendAsync(Keyed("/v2/apps", "late"));
@@ -386,15 +388,10 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(key))[..4]);
         await ScalarAsync(database, $"SELECT pg_notify('{RetiredMasterKeyWatch.NoticeChannel}', '{fingerprint}')");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!logs.Lines.Any(line => line.Contains("This instance's master key is not retired, the database says")) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Single(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(TurnedRetired)); // (it was heard)
+        await UntilLoggedAsync(logs, "This instance's master key is not retired, the database says: it stores secrets again");
         Assert.Contains(logs.Lines, line => line.StartsWith("Warning ", StringComparison.Ordinal) &&
-            line.Contains("This instance's master key is not retired, the database says: it stores secrets again"));
+            line.Contains("This instance's master key is not retired, the database says: it stores secrets again")); // (it was heard)
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(TurnedRetired)); // (no Error to alert on: the database did not confirm it)
         Assert.False(ProtectorOf(instance).CurrentKeyRetired);
         Assert.Equal(HttpStatusCode.Created, (await root.SendAsync(Keyed("/v2/apps", "after a spoofed notice"))).StatusCode);
     }
@@ -428,6 +425,18 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         }
 
         Assert.True(watch.ChecksCompleted > 0, "the instance's master key was not checked on its listener's connect");
+    }
+
+    /// <summary>Waits (up to 30 s) until <paramref name="logs"/> hold a line containing <paramref name="text"/>.</summary>
+    private static async Task UntilLoggedAsync(CollectingLoggerProvider logs, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!logs.Lines.Any(line => line.Contains(text, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(logs.Lines, line => line.Contains(text, StringComparison.Ordinal));
     }
 
     /// <summary>Waits (up to 30 s) until <paramref name="instance"/> has found its master key retired.</summary>

@@ -62,12 +62,12 @@ public sealed class SecretsTests
         // (MasterKeyCheck tells it; a straggler of a rotation's rollout must not store secrets under the key the database left.)
         var protector = new AesGcmSecretProtector(Key);
         var before = protector.Protect("kept");
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (the first check: a start, refused for it)
+        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (the first check: a start, refused for it)
         var refused = Assert.Throws<MasterKeyRetiredException>(() => protector.Protect("late"));
         Assert.Contains("was retired by a finished rotate-secrets", refused.Message);
         Assert.DoesNotContain("late", refused.Message);
         Assert.Equal("kept", protector.Unprotect(before));
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: true)); // (an older build's rotation back to it)
+        Assert.Equal(MasterKeyTurn.NoLongerRetired, protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: true)); // (an older build's rotation back to it)
         Assert.Equal("again", protector.Unprotect(protector.Protect("again")));
     }
 
@@ -77,20 +77,54 @@ public sealed class SecretsTests
         // A /readyz that read the database before a rotation committed must not clear what a check that read after it found,
         // whichever began first or answers last (two reviews).
         var protector = new AesGcmSecretProtector(Key);
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: false)); // the start
+        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: false)); // the start
         var readAfterTheCommit = protector.CheckBegins(); // (began first, waited for a connection)
         var readBeforeTheCommit = protector.CheckBegins();
-        Assert.True(protector.CheckFound(readAfterTheCommit, retired: true, sayIfTurned: true));
-        Assert.False(protector.CheckFound(readBeforeTheCommit, retired: false, sayIfTurned: true));
+        Assert.Equal(MasterKeyTurn.Retired, protector.CheckFound(readAfterTheCommit, retired: true, sayIfTurned: true));
+        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(readBeforeTheCommit, retired: false, sayIfTurned: true));
         Assert.True(protector.CurrentKeyRetired);
-        Assert.False(protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (said once)
+        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (said once)
 
-        // A start's own checks say nothing (it refuses with its sentence); a check begun after the finding clears it.
+        // A start's own checks say nothing (it refuses with its sentence); a check begun after the finding clears it, and says so.
         var starting = new AesGcmSecretProtector(Key);
-        Assert.False(starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: false));
-        Assert.False(starting.CheckFound(starting.CheckBegins(), retired: true, sayIfTurned: false));
-        Assert.False(starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: true));
+        Assert.Equal(MasterKeyTurn.None, starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: false));
+        Assert.Equal(MasterKeyTurn.None, starting.CheckFound(starting.CheckBegins(), retired: true, sayIfTurned: false));
+        Assert.Equal(MasterKeyTurn.NoLongerRetired, starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: true));
         Assert.False(starting.CurrentKeyRetired);
+    }
+
+    [Fact]
+    public void Protector_RefusesOnANotice_AtOnce_SaysItWhenACheckConfirms_AndANoticeNoRotationSentIsUndoneByTheNextCheck()
+    {
+        // Any session of the database can send the notice: refused at once (no read on the listener's thread), said at Error
+        // only when the database confirms it, undone (and said) when a check begun after it finds the key not retired.
+        var spoofed = new AesGcmSecretProtector(Key);
+        spoofed.CheckFound(spoofed.CheckBegins(), retired: false, sayIfTurned: false); // the start
+        var begunBefore = spoofed.CheckBegins();
+        spoofed.NoticeHeard();
+        Assert.True(spoofed.CurrentKeyRetired);
+        Assert.Equal(MasterKeyTurn.None, spoofed.CheckFound(begunBefore, retired: false, sayIfTurned: true)); // (read before it)
+        Assert.True(spoofed.CurrentKeyRetired);
+        Assert.Equal(MasterKeyTurn.NoLongerRetired, spoofed.CheckFound(spoofed.CheckBegins(), retired: false, sayIfTurned: true));
+        Assert.False(spoofed.CurrentKeyRetired);
+
+        // A rotation's notice: confirmed, said once.
+        var straggler = new AesGcmSecretProtector(Key);
+        straggler.CheckFound(straggler.CheckBegins(), retired: false, sayIfTurned: false);
+        straggler.NoticeHeard();
+        Assert.Equal(MasterKeyTurn.Retired, straggler.CheckFound(straggler.CheckBegins(), retired: true, sayIfTurned: true));
+        Assert.Equal(MasterKeyTurn.None, straggler.CheckFound(straggler.CheckBegins(), retired: true, sayIfTurned: true));
+
+        // A spoof, its check under way, then the rotation's own notice: that check (begun before the real one) must not
+        // clear it (a review: "retired" was moved only when it turned, so the spoof's check undid the real notice).
+        var both = new AesGcmSecretProtector(Key);
+        both.CheckFound(both.CheckBegins(), retired: false, sayIfTurned: false);
+        both.NoticeHeard();
+        var spoofsCheck = both.CheckBegins();
+        both.NoticeHeard(); // the rotation's
+        Assert.Equal(MasterKeyTurn.None, both.CheckFound(spoofsCheck, retired: false, sayIfTurned: true));
+        Assert.True(both.CurrentKeyRetired);
+        Assert.Equal(MasterKeyTurn.Retired, both.CheckFound(both.CheckBegins(), retired: true, sayIfTurned: true));
     }
 
     [Fact]
