@@ -110,7 +110,7 @@ internal sealed class CredentialRevocationListener(
                             barrier.Confirmed(e.Payload);
                             break;
                         case RetiredMasterKeyWatch.NoticeChannel:
-                            retiredKeys.Heard(e.Payload);
+                            retiredKeys.Heard(e.Payload, e.PID);
                             break;
                     }
                 };

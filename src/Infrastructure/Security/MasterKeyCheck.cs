@@ -119,9 +119,10 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// <summary>
     /// What the stored values (read by check <paramref name="check"/>) say about the configured keys; and the protector is
     /// told whether its current key is retired (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>: it refuses to write
-    /// under it), whoever asked — the start, <c>/readyz</c>, or <see cref="RetiredMasterKeyWatch"/> on a reconnect — and it
-    /// is said once, at Error, when a running instance's key turns retired. Retired also when the values were read before
-    /// a finding of "retired" that stands (<see cref="AesGcmSecretProtector.CheckFound"/>): <c>/readyz</c> says so too.
+    /// under it), whoever asked — the start, <c>/readyz</c>, or <see cref="RetiredMasterKeyWatch"/> (a reconnect, a notice, a
+    /// refused write) — and it is said once, at Error, when a running instance's key turns retired or a check confirms a
+    /// notice, and at Warning when a check finds it not retired after all. Retired also when the values were read before a
+    /// finding (or a notice) of "retired" that stands (<see cref="AesGcmSecretProtector.CheckFound"/>): <c>/readyz</c> says so too.
     /// </summary>
     private Result Judge(Stored stored, long check, bool sayIfTurned)
     {

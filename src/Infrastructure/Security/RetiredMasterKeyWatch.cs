@@ -39,6 +39,8 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
 
     private int _completed;
 
+    private readonly OncePerMinute _notices = new(TimeProvider.System);
+
     /// <summary>How many checks have been made (for tests: the one on the listener's connect is done).</summary>
     internal int ChecksCompleted => Volatile.Read(ref _completed);
 
@@ -68,7 +70,7 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
     /// session of the database can send a notice: one no rotation sent (the database's retired keys do not hold this one) is
     /// undone by that check, begun after it, a moment later (a Warning), instead of standing until the next <c>/readyz</c>.
     /// </summary>
-    public void Heard(string payload)
+    public void Heard(string payload, int sender)
     {
         var mine = AesGcmSecretProtector.Fingerprint(protector.CurrentKeyId);
         if (!payload.Split(',').Contains(mine, StringComparer.OrdinalIgnoreCase))
@@ -78,6 +80,14 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
 
         protector.NoticeHeard();
         Request();
+        if (_notices.Count(out var count, out var since))
+        {
+            // Said at once and then once a minute: a session sending such notices faster than a check answers keeps this
+            // instance refusing, and no check ever clears or confirms it; the sender's process names it.
+            logger.LogWarning(
+                "A rotation's notice names this instance's master key as retired ({Count} since {Since:u}, the last from " +
+                "PostgreSQL process {Sender}): refusing to store secrets until a check of the database confirms or denies it", count, since, sender);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -387,11 +387,13 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await UntilKeyCheckedAsync(instance);
 
         var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(key))[..4]);
-        await ScalarAsync(database, $"SELECT pg_notify('{RetiredMasterKeyWatch.NoticeChannel}', '{fingerprint}')");
+        var sender = await ScalarAsync(database, $"SELECT pg_backend_pid() FROM (SELECT pg_notify('{RetiredMasterKeyWatch.NoticeChannel}', '{fingerprint}')) AS sent");
         await UntilLoggedAsync(logs, "This instance's master key is not retired, the database says: it stores secrets again");
         Assert.Contains(logs.Lines, line => line.StartsWith("Warning ", StringComparison.Ordinal) &&
             line.Contains("This instance's master key is not retired, the database says: it stores secrets again")); // (it was heard)
         Assert.DoesNotContain(logs.Lines, line => line.Contains(TurnedRetired)); // (no Error to alert on: the database did not confirm it)
+        Assert.Contains(logs.Lines, line => line.StartsWith("Warning ", StringComparison.Ordinal) && // (said at once, naming who sent it)
+            line.Contains("A rotation's notice names this instance's master key as retired (1 since ") && line.Contains($" from PostgreSQL process {sender})"));
         Assert.False(ProtectorOf(instance).CurrentKeyRetired);
         Assert.Equal(HttpStatusCode.Created, (await root.SendAsync(Keyed("/v2/apps", "after a spoofed notice"))).StatusCode);
     }

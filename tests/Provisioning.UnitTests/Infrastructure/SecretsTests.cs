@@ -114,6 +114,16 @@ public sealed class SecretsTests
         straggler.NoticeHeard();
         Assert.Equal(MasterKeyTurn.Retired, straggler.CheckFound(straggler.CheckBegins(), retired: true, sayIfTurned: true));
         Assert.Equal(MasterKeyTurn.None, straggler.CheckFound(straggler.CheckBegins(), retired: true, sayIfTurned: true));
+        straggler.NoticeHeard(); // (a second run's notice: nothing new to say)
+        Assert.Equal(MasterKeyTurn.None, straggler.CheckFound(straggler.CheckBegins(), retired: true, sayIfTurned: true));
+
+        // A check begun before the notice that reads "retired" confirms it (the rotation committed before its read).
+        var early = new AesGcmSecretProtector(Key);
+        early.CheckFound(early.CheckBegins(), retired: false, sayIfTurned: false);
+        var begun = early.CheckBegins();
+        early.NoticeHeard();
+        Assert.Equal(MasterKeyTurn.Retired, early.CheckFound(begun, retired: true, sayIfTurned: true));
+        Assert.Equal(MasterKeyTurn.None, early.CheckFound(early.CheckBegins(), retired: true, sayIfTurned: true));
 
         // A spoof, its check under way, then the rotation's own notice: that check (begun before the real one) must not
         // clear it (a review: "retired" was moved only when it turned, so the spoof's check undid the real notice).
