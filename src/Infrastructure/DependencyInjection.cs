@@ -36,8 +36,9 @@ public static class DependencyInjection
         // ends), and the interceptors are stateless singletons.
         services.AddSingleton<ServiceInstance>();
         services.AddSingleton(sp => new DatabaseConnectionString(WithDefaults(ConnectionString(configuration),
-            // PGAPPNAME, which Npgsql reads when the connection string names none, is the operator's name too.
-            string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGAPPNAME")) ? sp.GetRequiredService<ServiceInstance>().ApplicationName : null)));
+            // PGAPPNAME, which Npgsql reads when the connection string names none, is the operator's name too: written into
+            // the string, so that the string alone says what the sessions are named.
+            Environment.GetEnvironmentVariable("PGAPPNAME") is { Length: > 0 } named ? named : sp.GetRequiredService<ServiceInstance>().ApplicationName)));
         services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value, PoolName(configuration)));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
@@ -216,9 +217,8 @@ public static class DependencyInjection
     /// statements. The service leaves nothing on a session to reset: its locks and settings are transaction-scoped, the
     /// revocation listener has an unpooled connection of its own, and the pool is cleared after migrating.</item>
     /// <item><c>Application Name</c>: <paramref name="applicationName"/>, the instance's (<see cref="ServiceInstance"/>), so
-    /// that an operator can tell in <c>pg_stat_activity</c> and PostgreSQL's log which instance a session belongs to; not
-    /// when the operator names the sessions (the string's <c>Application Name</c>, or <c>PGAPPNAME</c>: the caller passes
-    /// null then).</item>
+    /// that an operator can tell in <c>pg_stat_activity</c> and PostgreSQL's log which instance a session belongs to (or
+    /// <c>PGAPPNAME</c>'s, which the caller passes then); not when the string sets <c>Application Name</c>.</item>
     /// </list>
     /// </summary>
     public static string WithDefaults(string connectionString, string? applicationName = null)

@@ -18,7 +18,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// <see cref="RetiredMasterKeyWatch"/>, which it also asks on every connect to check whether this instance's key was retired.
 /// </summary>
 internal sealed class CredentialRevocationListener(
-    IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier,
+    IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ServiceInstance instance,
     RetiredMasterKeyWatch retiredKeys, ILogger<CredentialRevocationListener> logger)
     : BackgroundService
 {
@@ -26,7 +26,7 @@ internal sealed class CredentialRevocationListener(
     internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>This instance's own heartbeat channel (an identifier: the instance id is hex).</summary>
-    private readonly string _heartbeatChannel = "provisioning_heartbeat_" + barrier.InstanceId;
+    private readonly string _heartbeatChannel = "provisioning_heartbeat_" + instance.Id;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -87,7 +87,7 @@ internal sealed class CredentialRevocationListener(
                 {
                     KeepAlive = 10,
                     Pooling = false,
-                    ApplicationName = barrier.ListenerApplicationName,
+                    ApplicationName = instance.ListenerApplicationName,
                 };
                 var connectionString = builder.ConnectionString;
                 await using var connection = new NpgsqlConnection(connectionString);

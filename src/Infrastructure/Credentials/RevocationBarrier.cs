@@ -38,12 +38,6 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     /// </summary>
     private readonly ConcurrentDictionary<string, byte> _silent = new();
 
-    /// <summary>This instance, among those sharing the database (<see cref="ServiceInstance"/>).</summary>
-    public string InstanceId => instance.Id;
-
-    /// <summary>The <c>application_name</c> of this instance's listener connection, by which writers find it.</summary>
-    public string ListenerApplicationName => instance.ListenerApplicationName;
-
     /// <summary>
     /// Waits until every other instance listening now has evicted what the transaction just committed revoked. Never
     /// throws: the revocation has committed, and an instance that cannot be reached trusts no cache or confirms late.
@@ -99,7 +93,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                         "SELECT substr(application_name, length($1) + 1) FROM pg_stat_activity " +
                         "WHERE datname = current_database() AND left(application_name, length($1)) = $1 AND application_name <> $2")
                     {
-                        Parameters = { new() { Value = ServiceInstance.ListenerPrefix }, new() { Value = ListenerApplicationName } },
+                        Parameters = { new() { Value = ServiceInstance.ListenerPrefix }, new() { Value = instance.ListenerApplicationName } },
                     },
                     new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
                     {
@@ -191,7 +185,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
             {
-                Parameters = { new() { Value = ConfirmedChannel }, new() { Value = token + " " + InstanceId } },
+                Parameters = { new() { Value = ConfirmedChannel }, new() { Value = token + " " + instance.Id } },
             });
         }
 

@@ -40,9 +40,7 @@ public static class Startup
     private static void SayWhichInstance(IServiceProvider services)
     {
         var instance = services.GetRequiredService<ServiceInstance>();
-        // (PGAPPNAME names them when the connection string does not: the service then leaves its own name out.)
-        var sessions = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<DatabaseConnectionString>().Value).ApplicationName
-                       ?? Environment.GetEnvironmentVariable("PGAPPNAME");
+        var sessions = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<DatabaseConnectionString>().Value).ApplicationName;
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Instance").LogInformation(
             "This is instance {InstanceId}: its PostgreSQL sessions are named '{ApplicationName}' in pg_stat_activity", instance.Id, sessions);
     }

@@ -331,7 +331,7 @@ public sealed class RevocationTests(ServiceFixture service)
         await using var other = new ConfiguredServiceFactory(service.ConnectionString, []);
         using var viaOther = other.CreateClient();
         await CachedCredentials.UntilTrustedAsync(other);
-        var listener = service.Factory.Services.GetRequiredService<RevocationBarrier>().ListenerApplicationName;
+        var listener = service.Factory.Services.GetRequiredService<ServiceInstance>().ListenerApplicationName;
         var stale = 0;
         for (var round = 0; round < 3; round++)
         {

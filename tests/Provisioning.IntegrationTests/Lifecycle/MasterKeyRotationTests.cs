@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Provisioning.Infrastructure.Credentials;
+using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Security;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -365,7 +365,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await RetireWithoutANoticeAsync(database, oldKey, newKey);
         Assert.False(ProtectorOf(straggler).CurrentKeyRetired);
 
-        var listener = straggler.Services.GetRequiredService<RevocationBarrier>().ListenerApplicationName;
+        var listener = straggler.Services.GetRequiredService<ServiceInstance>().ListenerApplicationName;
         Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", listener));
         await UntilRetiredAsync(straggler);
         var written = await ScalarAsync(database, WrittenSql);
