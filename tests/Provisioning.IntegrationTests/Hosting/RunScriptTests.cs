@@ -188,6 +188,10 @@ public sealed class RunScriptTests
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("SELECT current_database()", connection);
             Assert.Equal("provisioning", (string?)await command.ExecuteScalarAsync());
+
+            // Its log names each error's SQLSTATE (docs/operations.md tells operators to alert on codes such as PX503).
+            await using var prefix = new NpgsqlCommand("SELECT current_setting('log_line_prefix')", connection);
+            Assert.Contains("%e", (string?)await prefix.ExecuteScalarAsync(), StringComparison.Ordinal);
         }
 
         var data = Path.Combine(clone, ".data");
