@@ -138,18 +138,22 @@ public sealed class SecretRotation(
         List<LockHolder> before = [];
         while (true)
         {
-            var waitingFor = PausedTables[0].Table;
+            string[] waitingFor = [PausedTables[0].Table];
             try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 foreach (var (table, lockSql) in PausedTables)
                 {
                     // A table at a time, each with its own wait, so that a failed try says which one did not pause.
-                    waitingFor = table;
+                    waitingFor = [table];
                     await SetLockWaitAsync(waits[table], cancellationToken);
                     await db.Database.ExecuteSqlRawAsync(lockSql, cancellationToken);
                 }
 
+                // Its own writes wait as briefly (the writes held back wait with them), and a try that fails there names
+                // who holds those tables, not the last paused one's writers.
+                waitingFor = CheckTables;
+                await SetLockWaitAsync(LastStepLockWait, cancellationToken);
                 await ThrowIfPendingAsync(cancellationToken);
                 await check.CompleteRotationAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
@@ -158,8 +162,8 @@ public sealed class SecretRotation(
             catch (Exception e) when (SqlState(e) is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
             {
                 var holders = (await db.Database.SqlQueryRaw<LockHolder>(LockHoldersSql).ToListAsync(cancellationToken))
-                    .Where(holder => holder.Table == waitingFor).ToList();
-                if (waits[waitingFor] == longWait)
+                    .Where(holder => waitingFor.Contains(holder.Table)).ToList();
+                if (waitingFor is [var paused] && waits.TryGetValue(paused, out var waited) && waited == longWait)
                 {
                     // Waited past deadlock_timeout: a vacuum still there does not give way (a manual one, or autovacuum's
                     // against wraparound), and is waited out with the short tries.
@@ -171,15 +175,21 @@ public sealed class SecretRotation(
                     // Those that held the table at the last try, the ones there at the try before first (the writes of the
                     // moment come and go).
                     throw new SecretRotationIncompleteException(
-                        "Every stored secret the run found is under the current master key, but the writes of keys and stored " +
-                        $"answers did not pause for the last step within {lockWait.TotalSeconds:0} s " +
-                        $"({Describe([.. holders.OrderBy(holder => !before.Contains(holder))])}): the master-key check was left as " +
-                        "it is, so keep the previous keys configured, and run rotate-secrets again.");
+                        "Every stored secret the run found is under the current master key, but " +
+                        (waitingFor == CheckTables
+                            ? "the last step could not write the master-key check and the retired keys"
+                            : "the writes of keys and stored answers did not pause for the last step") +
+                        $" within {lockWait.TotalSeconds:0} s ({Describe([.. holders.OrderBy(holder => !before.Contains(holder))])}): " +
+                        "the master-key check was left as it is, so keep the previous keys configured, and run rotate-secrets again.");
                 }
 
-                waits[waitingFor] = holders.Any(holder => IsVacuum(holder) && !vacuumsWaitedOut.Contains((holder.Pid, holder.Table)))
-                    ? longWait
-                    : LastStepLockWait;
+                if (waitingFor is [var table] && waits.ContainsKey(table))
+                {
+                    waits[table] = holders.Any(holder => IsVacuum(holder) && !vacuumsWaitedOut.Contains((holder.Pid, holder.Table)))
+                        ? longWait
+                        : LastStepLockWait;
+                }
+
                 before = holders;
                 await Task.Delay(LastStepLockWait, cancellationToken);
             }
@@ -192,6 +202,9 @@ public sealed class SecretRotation(
         ("api_keys", "LOCK TABLE api_keys IN SHARE MODE"),
         ("idempotency_records", "LOCK TABLE idempotency_records IN SHARE MODE"),
     ];
+
+    /// <summary>The tables the last step writes once the writes are paused (<see cref="MasterKeyCheck.CompleteRotationAsync"/>).</summary>
+    private static readonly string[] CheckTables = ["master_key_check", "retired_master_keys"];
 
     private static bool IsVacuum(LockHolder holder) => holder.Mode == VacuumsLock;
 
@@ -216,15 +229,18 @@ public sealed class SecretRotation(
     private const string VacuumsLock = "ShareUpdateExclusiveLock";
 
     /// <summary>
-    /// The sessions holding a lock on the two tables that SHARE waits for, with their <c>application_name</c> (a service
-    /// instance's sessions are named by its id, <see cref="ServiceInstance"/>; what a session of another role runs is not
-    /// shown to this one, its name is).
+    /// The sessions holding a lock the last step waits for, with their <c>application_name</c> (a service instance's
+    /// sessions are named by its id, <see cref="ServiceInstance"/>; what a session of another role runs is not shown to this
+    /// one, its name is): on the paused tables, the locks SHARE waits for; on <see cref="CheckTables"/>, any but a plain
+    /// read's (a row lock's holder shows as its table's RowShareLock or RowExclusiveLock).
     /// </summary>
     private static readonly string LockHoldersSql = $"""
         SELECT l.pid, l.mode, l.relation::regclass::text AS "table", coalesce(a.application_name, '') AS "application"
         FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.relation IN ('api_keys'::regclass, 'idempotency_records'::regclass) AND l.granted AND l.pid <> pg_backend_pid()
-          AND l.mode IN ('RowExclusiveLock', '{VacuumsLock}', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+        WHERE l.granted AND l.pid <> pg_backend_pid()
+          AND (l.relation IN ({string.Join(", ", PausedTables.Select(paused => $"'{paused.Table}'::regclass"))})
+                AND l.mode IN ('RowExclusiveLock', '{VacuumsLock}', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+               OR l.relation IN ({string.Join(", ", CheckTables.Select(table => $"'{table}'::regclass"))}) AND l.mode <> 'AccessShareLock')
         ORDER BY l.pid
         """;
 

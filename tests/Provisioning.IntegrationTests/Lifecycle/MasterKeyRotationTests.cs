@@ -777,6 +777,40 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TheCheckValueHeldByAnotherSession_DuringTheLastStep_IsNamedAsWhatItWaitedFor_AndWaitedOutWhenItGoes()
+    {
+        // After pausing the writes, the last step writes the check value and the retired keys, under the same short lock
+        // waits. A session holding the check value's row made it give up naming the writes of keys as what did not pause,
+        // and "no session held them" (a review).
+        var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("before");
+        await using var during = Start(database, newKey, oldKey);
+        await using var scope = during.Services.CreateAsyncScope();
+        var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+
+        await using (var held = await HeldRow.BeginAsync(database))
+        {
+            await held.ExecuteAsync("SET application_name = 'psql'");
+            await held.ExecuteAsync("SELECT 1 FROM master_key_check WHERE id = 1 FOR UPDATE");
+            var refused = await Assert.ThrowsAsync<SecretRotationIncompleteException>(
+                () => rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None, lockWait: TimeSpan.FromSeconds(1)));
+            Assert.Contains(
+                "but the last step could not write the master-key check and the retired keys within 1 s (held by PostgreSQL process ",
+                refused.Message);
+            Assert.Contains(" ('psql'), RowShareLock on master_key_check)", refused.Message);
+            Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+
+            // Let go while the last step waits: the run finishes.
+            var rotating = rotation.RotateAsync(batchSize: 10, progress: null, CancellationToken.None);
+            await held.UntilWaitingAsync(1);
+            await held.ReleaseAsync();
+            Assert.Equal(0, await rotating);
+        }
+
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM master_key_check"));
+    }
+
+    [Fact]
     public async Task AStragglerWritingThroughoutTheRun_DoesNotKeepAPassGoing_TheRunEndsAndCountsWhatItWrote()
     {
         // Each batch began at the first row, so a pass took up whatever an instance still on the old key wrote meanwhile:
