@@ -68,16 +68,13 @@ internal sealed class IdempotencyStore(
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            switch (e)
+            if (e is IdempotencyKeyTakenException taken)
             {
-                case IdempotencyKeyTakenException taken:
-                    return taken;
-                case PostgresException { SqlState: InProgressState or AnsweredState }:
-                    return new IdempotencyKeyTakenException();
+                return taken;
             }
         }
 
-        return null;
+        return PostgresError.In(exception) is { SqlState: InProgressState or AnsweredState } ? new IdempotencyKeyTakenException() : null;
     }
 
     public async Task<(IdempotencyClaim Claim, StoredAnswer? Answer)> FindAsync(IdempotentRequest request, CancellationToken cancellationToken)

@@ -64,18 +64,23 @@ public static class DatabaseUnavailable
     /// large tenant's deletion can pass). An outage like the others for a client (503), but the operator's remedy is to free
     /// the resource or raise the limit, not to start the server: the start, the verbs and <c>/readyz</c> say so.
     /// </summary>
-    public static PostgresException? OutOfResource(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is PostgresException postgres)
-            {
-                return IsOutOfResource(postgres.SqlState) ? postgres : null;
-            }
-        }
+    public static PostgresException? OutOfResource(Exception? exception) =>
+        PostgresError.In(exception) is { } postgres && IsOutOfResource(postgres.SqlState) ? postgres : null;
 
-        return null;
-    }
+    /// <summary>
+    /// PostgreSQL's refusal for a right the role lacks (42501) in <paramref name="exception"/>'s chain, if that is what it is.
+    /// A request answers it 503 (<see cref="Is"/>); the start and <c>/readyz</c> name the tables instead
+    /// (<see cref="DatabaseGrants"/>), so they ask this before they ask <see cref="Is"/>.
+    /// </summary>
+    public static PostgresException? MissingRight(Exception? exception) =>
+        PostgresError.In(exception) is { SqlState: PostgresErrorCodes.InsufficientPrivilege } refused ? refused : null;
+
+    /// <summary>
+    /// The database's refusal of a secret under a retired master key (<see cref="SecretUnderRetiredMasterKey"/>) in
+    /// <paramref name="exception"/>'s chain, if that is what it is: its message says what to do.
+    /// </summary>
+    public static PostgresException? RetiredKeyRefusal(Exception? exception) =>
+        PostgresError.In(exception) is { SqlState: SecretUnderRetiredMasterKey } refused ? refused : null;
 
     private static bool IsOutOfResource(string sqlState) => sqlState.StartsWith("53", StringComparison.Ordinal);
 

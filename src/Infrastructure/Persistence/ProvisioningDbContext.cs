@@ -150,7 +150,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique)
+        catch (DbUpdateException ex) when (PostgresError.In(ex) is { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } unique)
         {
             // A name a racing create took between the pre-check and this save: the pre-check's own answer.
             if (ex.Entries.Select(e => e.Entity).OfType<ServiceAccount>().FirstOrDefault() is { } account
@@ -165,7 +165,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
         {
             throw Application.Common.Exceptions.NotFoundException.Of(ex.Entries.FirstOrDefault()?.Metadata.ClrType);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation } fk
+        catch (DbUpdateException ex) when (PostgresError.In(ex) is { SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation } fk
                                            && InsertsUnderAGoneParent(ex, fk))
         {
             throw Application.Common.Exceptions.NotFoundException.Of(ForeignKeyNamed(fk.ConstraintName)?.PrincipalEntityType.ClrType ?? typeof(Tenant));

@@ -150,22 +150,19 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     /// </summary>
     public static ExpectedException? Refusal(Exception? exception)
     {
-        for (var e = exception; e is not null; e = e.InnerException)
+        switch (PostgresError.In(exception))
         {
-            switch (e)
-            {
-                case PostgresException { SqlState: SuspendedState }:
-                    return new TenantSuspendedException();
-                case PostgresException { SqlState: BudgetPassedState, MessageText: var text }:
-                    var parts = text.Split(' ');
-                    var limit = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
-                    return parts[0] == "apps"
-                        ? new AppLimitReachedException(limit, ofAncestor: parts[2] == "ancestor")
-                        : new TenantLimitReachedException(limit, ofAncestor: parts[2] == "ancestor");
-            }
+            case { SqlState: SuspendedState }:
+                return new TenantSuspendedException();
+            case { SqlState: BudgetPassedState, MessageText: var text }:
+                var parts = text.Split(' ');
+                var limit = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                return parts[0] == "apps"
+                    ? new AppLimitReachedException(limit, ofAncestor: parts[2] == "ancestor")
+                    : new TenantLimitReachedException(limit, ofAncestor: parts[2] == "ancestor");
+            default:
+                return null;
         }
-
-        return null;
     }
 
     private async Task ExecuteAsync(string sql, TenantId tenant, CancellationToken cancellationToken)

@@ -12,16 +12,8 @@ public static class TransientConflict
     public static bool Is(Exception? exception) => Find(exception) is not null;
 
     /// <summary>The conflict anywhere in <paramref name="exception"/>'s chain (EF wraps what a save sends), or null.</summary>
-    public static PostgresException? Find(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } conflict)
-            {
-                return conflict;
-            }
-        }
-
-        return null;
-    }
+    public static PostgresException? Find(Exception? exception) =>
+        PostgresError.In(exception) is { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } conflict
+            ? conflict
+            : null;
 }

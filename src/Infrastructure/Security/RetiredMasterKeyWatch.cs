@@ -54,13 +54,9 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
     /// </summary>
     public void NoteFailedWrite(Exception exception)
     {
-        for (var e = exception; e is not null; e = e.InnerException)
+        if (DatabaseUnavailable.RetiredKeyRefusal(exception) is not null)
         {
-            if (e is Npgsql.PostgresException { SqlState: DatabaseUnavailable.SecretUnderRetiredMasterKey })
-            {
-                Request();
-                return;
-            }
+            Request();
         }
     }
 

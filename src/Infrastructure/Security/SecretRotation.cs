@@ -83,7 +83,7 @@ public sealed class SecretRotation(
                     rewritten += count;
                 }
             }
-            catch (Exception e) when (SqlState(e) is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
+            catch (Exception e) when (PostgresError.StateIn(e) is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
             {
                 throw new SecretRotationIncompleteException(
                     $"{await PendingAsync(cancellationToken)} stored secret(s) are still under an older master key: another " +
@@ -159,7 +159,7 @@ public sealed class SecretRotation(
                 await transaction.CommitAsync(cancellationToken);
                 return;
             }
-            catch (Exception e) when (SqlState(e) is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
+            catch (Exception e) when (PostgresError.StateIn(e) is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
             {
                 var holders = (await db.Database.SqlQueryRaw<LockHolder>(LockHoldersSql).ToListAsync(cancellationToken))
                     .Where(holder => waitingFor.Contains(holder.Table)).ToList();
@@ -255,9 +255,6 @@ public sealed class SecretRotation(
     private static string Named(string application) => application.Length == 0 ? "" : $" ('{application}')";
 
     private sealed record LockHolder(int Pid, string Mode, string Table, string Application);
-
-    /// <summary>The SQLSTATE of a PostgreSQL error <paramref name="e"/> is or wraps (EF wraps it), or null.</summary>
-    private static string? SqlState(Exception e) => (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState;
 
     /// <summary>How many stored secrets (keys and stored idempotent answers) are not yet under the current master key.</summary>
     public async Task<int> PendingAsync(CancellationToken cancellationToken) =>

@@ -51,7 +51,7 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
                 ? HealthCheckResult.Unhealthy(refusal)
                 : HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (ex.GetBaseException() is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InsufficientPrivilege } refused)
+        catch (Exception ex) when (DatabaseUnavailable.MissingRight(ex) is { } refused)
         {
             // Before the outage's arm, which counts a missing right in (a request answers 503 for it): here it is no outage
             // (the migrations' history table, read before the rights are checked; a review).

@@ -59,10 +59,10 @@ public static class StartupChecks
         Infrastructure.InvalidSettingException e => e.Message,
         ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
             Infrastructure.DependencyInjection.InvalidConnectionString,
-        PostgresException { SqlState: "28P01" or "28000" } e =>
+        _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } e =>
             $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}. " +
             "Correct its Username or Password (or the server's pg_hba.conf), then start again.",
-        PostgresException { SqlState: "3D000" } e =>
+        _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidCatalogName } e =>
             $"The database named in ConnectionStrings:Provisioning does not exist ({Where(configuration)}): {e.MessageText}. " +
             "The service never creates one (a misspelt name would start an empty service): correct the name, or create it first (createdb).",
         // Before the database's arm: Kestrel's bind failure is an IOException over a socket error, which that arm takes too.
@@ -70,7 +70,7 @@ public static class StartupChecks
                            || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>
             $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
         // Before the database's arm, which counts a missing right in (a request answers 503 for it): here it is no outage.
-        _ when Innermost(ex) is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e =>
+        _ when DatabaseUnavailable.MissingRight(ex) is { } e =>
             DatabaseGrants.Sentence($"({Where(configuration)}; {e.MessageText})"),
         _ when DatabaseUnavailable.OutOfResource(ex) is { } e =>
             $"PostgreSQL refused the work for want of a resource ({Where(configuration)}): {e.SqlState} {e.MessageText.TrimEnd('.')}. " +
@@ -81,13 +81,13 @@ public static class StartupChecks
             "held by another session or a busy server held the work up (pg_stat_activity shows which): run it again once it is free.",
         // A session PostgreSQL ended under the work (the server stopped or restarted, or an administrator ended it): it was
         // reached, so not "correct the Host and Port"; nothing of the work's transaction was committed unless it was committing.
-        _ when Innermost(ex) is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } e =>
+        _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } e =>
             $"PostgreSQL ended the session at {Where(configuration)}: {e.SqlState}: {e.MessageText.TrimEnd('.')} (the server stopped or " +
             "restarted, or an administrator ended the session). The transaction under way was rolled back unless it was committing; " +
             "once the server is back, run it again.",
         // A key secret refused because this process's master key was retired meanwhile (migration
         // SecretsUnderRetiredKeysRefused): the database's sentence says what to do; the server was reached.
-        _ when Innermost(ex) is PostgresException { SqlState: DatabaseUnavailable.SecretUnderRetiredMasterKey } e => e.MessageText,
+        _ when DatabaseUnavailable.RetiredKeyRefusal(ex) is { } e => e.MessageText,
         _ when Innermost(ex) is Infrastructure.Security.MasterKeyRetiredException e => e.Message, // (the same, found by this process first)
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +

@@ -46,6 +46,23 @@ public sealed class DatabaseUnavailableTests
         Assert.True(DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new Provisioning.Infrastructure.Security.MasterKeyRetiredException())));
 
     [Fact]
+    public void PostgreSQLsError_IsFoundWhereverItIsWrapped_AndEachRefusalIsToldByItsState()
+    {
+        // EF wraps a save's error once, a failed transaction's twice, a hosted start again; parallel work gathers it.
+        var missingRight = new PostgresException("permission denied for table apps", "ERROR", "ERROR", "42501");
+        var retiredKey = new PostgresException("under a retired master key", "ERROR", "ERROR", DatabaseUnavailable.SecretUnderRetiredMasterKey);
+        Assert.Same(missingRight, PostgresError.In(new InvalidOperationException("start", new InvalidOperationException("tx", missingRight))));
+        Assert.Same(retiredKey, PostgresError.In(new AggregateException(new TimeoutException(), new InvalidOperationException("save", retiredKey))));
+        Assert.Null(PostgresError.In(new InvalidOperationException("no database error", new SocketException(104))));
+        Assert.Null(PostgresError.In(null));
+
+        Assert.Same(missingRight, DatabaseUnavailable.MissingRight(new InvalidOperationException("wrapped", missingRight)));
+        Assert.Null(DatabaseUnavailable.MissingRight(retiredKey));
+        Assert.Same(retiredKey, DatabaseUnavailable.RetiredKeyRefusal(new InvalidOperationException("wrapped", retiredKey)));
+        Assert.Null(DatabaseUnavailable.RetiredKeyRefusal(missingRight));
+    }
+
+    [Fact]
     public void WantOfAResource_IsTold_ByTheRefusalInTheChain()
     {
         // An outage for a client (503), but the operator frees the resource or raises the limit: the start and /readyz say so.

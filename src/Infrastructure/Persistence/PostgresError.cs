@@ -1,0 +1,32 @@
+using Npgsql;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>
+/// PostgreSQL's own error in an exception chain: the one walk every classifier of the database's refusals uses (EF Core
+/// wraps what a save or a transaction sends — <c>DbUpdateException</c>, <c>InvalidOperationException</c> —, a hosted start
+/// wraps it again, and parallel work gathers it into an <see cref="AggregateException"/>).
+/// </summary>
+public static class PostgresError
+{
+    /// <summary>The first <see cref="PostgresException"/> in <paramref name="exception"/>'s chain, or inside an
+    /// <see cref="AggregateException"/> there; null when PostgreSQL did not answer with an error.</summary>
+    public static PostgresException? In(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException postgres:
+                    return postgres;
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(In).FirstOrDefault(found => found is not null);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The SQLSTATE of <see cref="In"/>, or null.</summary>
+    public static string? StateIn(Exception? exception) => In(exception)?.SqlState;
+}
