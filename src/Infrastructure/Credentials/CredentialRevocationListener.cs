@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.Infrastructure.Credentials;
@@ -18,7 +18,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// <see cref="RetiredMasterKeyWatch"/>, which it also asks on every connect to check whether this instance's key was retired.
 /// </summary>
 internal sealed class CredentialRevocationListener(
-    IConfiguration configuration, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ServiceInstance instance,
+    DatabaseConnectionString connectionString, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ServiceInstance instance,
     RetiredMasterKeyWatch retiredKeys, ILogger<CredentialRevocationListener> logger)
     : BackgroundService
 {
@@ -83,14 +83,14 @@ internal sealed class CredentialRevocationListener(
         {
             try
             {
-                var builder = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(DependencyInjection.ConnectionStringName))
+                // The pool's string with its defaults (DependencyInjection.WithDefaults), on a connection of its own, named as the listener.
+                var builder = new NpgsqlConnectionStringBuilder(connectionString.Value)
                 {
                     KeepAlive = 10,
                     Pooling = false,
                     ApplicationName = instance.ListenerApplicationName,
                 };
-                var connectionString = builder.ConnectionString;
-                await using var connection = new NpgsqlConnection(connectionString);
+                await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 // Raised on the thread reading the connection, one notice at a time, in the order they were committed.
                 var toConfirm = new List<string>();
                 connection.Notification += (_, e) =>
