@@ -49,8 +49,10 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     public byte[] CurrentKeyId => _keyId;
 
     /// <summary>
-    /// Whether the latest master-key check found the current key retired (<see cref="MasterKeyCheck.Result.Retired"/>):
-    /// <see cref="Protect"/> then refuses, so that this instance writes no new secret under a key the database has left.
+    /// Whether the current key is held retired: found so by a master-key check (<see cref="MasterKeyCheck.Result.Retired"/>), or
+    /// named by a rotation's notice no check has undone yet (<see cref="NoticeHeard"/>); a check that began before the latest
+    /// finding or notice does not clear it (<see cref="CheckFound"/>). <see cref="Protect"/> then refuses, so that this
+    /// instance writes no new secret under a key the database has left.
     /// </summary>
     public bool CurrentKeyRetired => _currentKeyRetired;
 

@@ -13,10 +13,10 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// stop working once the old key is dropped from the configuration — a customer's credential lost. A trigger, so
     /// instances of any build are held to it, from the moment the rotation's retirement commits; a key a check value is under
     /// is not refused, as <c>MasterKeyCheck</c> does not call it retired (an older build's rotation back to it). The message is
-    /// the same every time (the key id in its detail), so the service's fault log gives it one stack trace. Key secrets only: they
+    /// the same every time (the key id in its detail), so the service's fault log gives it one stack trace. Key secrets only here: they
     /// live as long as their keys and are written rarely (a key's creation, a rotation); the stored answers of idempotent
-    /// requests (also encrypted) are kept for a day or so and written with every keyed change, where a trigger would cost
-    /// every such request. The service answers <c>PX503</c> 503 (<c>Persistence/DatabaseUnavailable</c>), the message in its
+    /// requests (also encrypted) got the same rule later, in <c>StoredAnswersUnderRetiredKeysRefused</c>, once its cost on
+    /// every keyed change was measured. The service answers <c>PX503</c> 503 (<c>Persistence/DatabaseUnavailable</c>), the message in its
     /// Error line. No model change (no target model).
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
