@@ -18,6 +18,7 @@ namespace Provisioning.WebApi.Hosting;
 /// </summary>
 public static class OperatorCommands
 {
+    // Written out (a server's start reads it, and building the commands would cost it); a test holds it to BuildRoot's.
     private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "--help", "-h", "-?", "--version"];
 
     /// <summary>
@@ -61,6 +62,9 @@ public static class OperatorCommands
             ProcessTerminationTimeout = StopGrace,
         });
     }
+
+    /// <summary>The verbs <see cref="BuildRoot"/> makes (for a test that <see cref="Verbs"/> lists each).</summary>
+    internal static IEnumerable<string> CommandNames() => BuildRoot().Subcommands.Select(command => command.Name);
 
     private static string? VerbAfterOptions(string[] args) =>
         args.Length > 1 && args[0].StartsWith('-') ? args.Skip(1).FirstOrDefault(a => !a.StartsWith('-') && Verbs.Contains(a)) : null;

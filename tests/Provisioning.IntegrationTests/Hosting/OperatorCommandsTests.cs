@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Provisioning.IntegrationTests.Fixtures;
+using Provisioning.WebApi.Hosting;
 
 namespace Provisioning.IntegrationTests.Hosting;
 
@@ -386,6 +387,21 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(0, await deletion.WaitForExitAsync(Timeout));
         Assert.StartsWith($"deleted: {leaving.Id} (Leaving) and everything under it, in ", deletion.StandardOutput.Trim());
         Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM tenants WHERE id = $1", leaving.Id));
+    }
+
+    [Fact]
+    public void EveryVerb_IsToldFromTheServersOwnArguments_AlsoWhenGivenAfterThem()
+    {
+        // A verb missing from the list the start reads would be passed to a starting server after an option.
+        var verbs = OperatorCommands.CommandNames().ToList();
+        Assert.Contains("rotate-secrets", verbs);
+        foreach (var verb in verbs)
+        {
+            Assert.True(OperatorCommands.IsVerb([verb]), verb);
+            Assert.True(OperatorCommands.IsVerb(["--urls", "http://127.0.0.1:9", verb]), verb);
+        }
+
+        Assert.False(OperatorCommands.IsVerb(["--urls", "http://127.0.0.1:9"]));
     }
 
     [Fact]
