@@ -29,6 +29,9 @@ public static class OperatorCommands
     /// </summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(8);
 
+    /// <summary><c>rotate-secrets</c>' first line, a progress note like those of its batches.</summary>
+    internal const string RotationStarting = "  checking the database and the master key, then re-encrypting in batches";
+
     /// <summary>How often <c>delete-tenant</c> says it is still at work: its one statement prints nothing until it ends (minutes for many millions of apps).</summary>
     private static readonly TimeSpan StillDeletingEvery = TimeSpan.FromSeconds(10);
 
@@ -119,19 +122,25 @@ public static class OperatorCommands
         };
         const string rotationCancelled = "cancelling: the secrets re-encrypted so far stay so; keep the previous master keys configured " +
                                          "and run rotate-secrets again to finish.";
-        rotate.SetAction((parse, signal) => WithReadyDatabaseAsync(rotate.Name, signal, rotationCancelled, async (services, ct) =>
+        rotate.SetAction((parse, signal) =>
         {
-            await using var scope = services.CreateAsyncScope();
-            var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
-            // Progress is a note (standard error); the last line is the answer.
-            var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Error.WriteLine($"  {done} re-encrypted"), ct);
-            Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
-                                  "The previous master keys may now be removed from the configuration, once every instance runs " +
-                                  "with the new key as MasterKey: one still on the old key (its /readyz answers 503) can no " +
-                                  "longer store secrets (its key creations and keyed changes answer 503, or 500 from a build " +
-                                  "from before 2026-12-04); restart it.");
-            return 0;
-        }));
+            // Said before the cold start (the service built, EF's model, the checks): on a busy host that took 16-31 s before
+            // the first batch's line, which looked like a hang (a probe; docs/operations.md, "Rotate the master key").
+            Console.Error.WriteLine(RotationStarting);
+            return WithReadyDatabaseAsync(rotate.Name, signal, rotationCancelled, async (services, ct) =>
+            {
+                await using var scope = services.CreateAsyncScope();
+                var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
+                // Progress is a note (standard error); the last line is the answer.
+                var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Error.WriteLine($"  {done} re-encrypted"), ct);
+                Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
+                                      "The previous master keys may now be removed from the configuration, once every instance runs " +
+                                      "with the new key as MasterKey: one still on the old key (its /readyz answers 503) can no " +
+                                      "longer store secrets (its key creations and keyed changes answer 503, or 500 from a build " +
+                                      "from before 2026-12-04); restart it.");
+                return 0;
+            });
+        });
         root.Subcommands.Add(rotate);
 
         var tenant = new Option<string>("--tenant")

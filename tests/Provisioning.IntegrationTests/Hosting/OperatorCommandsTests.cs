@@ -338,9 +338,10 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
                             "and run rotate-secrets again to finish.", rotation.StandardError);
         }
 
-        var (rotated, done, _) = await RunAsync(rotating, "rotate-secrets");
+        var (rotated, done, notes) = await RunAsync(rotating, "rotate-secrets");
         Assert.Equal(0, rotated);
         Assert.StartsWith("Done: ", done.Trim());
+        Assert.StartsWith(OperatorCommands.RotationStarting + "\n", notes); // (before the cold start, which can take long)
     }
 
     [Fact]
