@@ -85,7 +85,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// <summary>Compares the configured keys with the stored check values, storing the first when there is none yet.</summary>
     public async Task<Result> VerifyOrRecordAsync(CancellationToken cancellationToken)
     {
-        var check = protector.CheckBegins();
+        var check = protector.Retirement.CheckBegins();
         var stored = await ReadAsync(cancellationToken);
         var result = Judge(stored, check, sayIfTurned: false);
         // Never a check value under a retired key, nor under another key than the secrets already stored are under.
@@ -99,7 +99,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
                 return Result.Recorded;
             }
 
-            var again = protector.CheckBegins();
+            var again = protector.Retirement.CheckBegins();
             result = Judge(await ReadAsync(cancellationToken), again, sayIfTurned: false); // Another instance recorded it first.
         }
 
@@ -112,17 +112,17 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// </summary>
     public async Task<Result> VerifyAsync(CancellationToken cancellationToken)
     {
-        var check = protector.CheckBegins();
+        var check = protector.Retirement.CheckBegins();
         return Judge(await ReadAsync(cancellationToken), check, sayIfTurned: true);
     }
 
     /// <summary>
     /// What the stored values (read by check <paramref name="check"/>) say about the configured keys; and the protector is
-    /// told whether its current key is retired (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>: it refuses to write
+    /// told whether its current key is retired (<see cref="MasterKeyRetirement.IsRetired"/>: it refuses to write
     /// under it), whoever asked — the start, <c>/readyz</c>, or <see cref="RetiredMasterKeyWatch"/> (a reconnect, a notice, a
     /// refused write) — and it is said once, at Error, when a running instance's key turns retired or a check confirms a
     /// notice, and at Warning when a check finds it not retired after all. Retired also when the values were read before a
-    /// finding (or a notice) of "retired" that stands (<see cref="AesGcmSecretProtector.CheckFound"/>): <c>/readyz</c> says so too.
+    /// finding (or a notice) of "retired" that stands (<see cref="MasterKeyRetirement.CheckFound"/>): <c>/readyz</c> says so too.
     /// </summary>
     private Result Judge(Stored stored, long check, bool sayIfTurned)
     {
@@ -131,7 +131,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
             : !stored.Rows.All(row => Decrypts(row.Value)) || secretsUnder.Contains(null) ? Result.DoesNotMatch
             : secretsUnder.Any(key => !key.AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
             : Result.Matches;
-        switch (protector.CheckFound(check, result == Result.Retired, sayIfTurned))
+        switch (protector.Retirement.CheckFound(check, result == Result.Retired, sayIfTurned))
         {
             case MasterKeyTurn.Retired:
                 LogTurnedRetired(logger);
@@ -144,7 +144,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
                 break;
         }
 
-        return protector.CurrentKeyRetired ? Result.Retired : result;
+        return protector.Retirement.IsRetired ? Result.Retired : result;
     }
 
     /// <summary>

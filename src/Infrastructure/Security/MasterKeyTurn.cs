@@ -1,6 +1,6 @@
 namespace Provisioning.Infrastructure.Security;
 
-/// <summary>What a master-key check's finding changed for a running instance (<see cref="AesGcmSecretProtector.CheckFound"/>): said once each.</summary>
+/// <summary>What a master-key check's finding changed for a running instance (<see cref="MasterKeyRetirement.CheckFound"/>): said once each.</summary>
 internal enum MasterKeyTurn
 {
     None,

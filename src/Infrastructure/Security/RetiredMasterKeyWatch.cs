@@ -16,7 +16,7 @@ namespace Provisioning.Infrastructure.Security;
 /// step sends a notice with the fingerprints it retires (<see cref="MasterKeyCheck.CompleteRotationAsync"/>); the
 /// credential listener hands it to <see cref="Heard"/>, which tells the protector at once, without a read (a straggler's
 /// pool may be busy with its own requests), and the protector refuses to write
-/// (<see cref="AesGcmSecretProtector.CurrentKeyRetired"/>): 503, the request's effect rolled back, its retry served by an
+/// (<see cref="MasterKeyRetirement.IsRetired"/>): 503, the request's effect rolled back, its retry served by an
 /// instance on the new key. Notices sent while the listener was away are lost: whenever it (re)connects it calls
 /// <see cref="Request"/>, and the master-key check runs here, one at a time, off the listener's loop (it waits for a
 /// pooled connection, which must not hold back revocations).
@@ -74,7 +74,7 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
             return;
         }
 
-        protector.NoticeHeard();
+        protector.Retirement.NoticeHeard();
         Request();
         if (_notices.Count(out var count, out var since))
         {

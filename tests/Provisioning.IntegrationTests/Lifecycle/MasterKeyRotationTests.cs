@@ -349,7 +349,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.OK, (await stragglerRoot.GetAsync("/v2/apps")).StatusCode);
         using var rotatedRoot = As(rotated, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         Assert.Equal(HttpStatusCode.Created, (await rotatedRoot.SendAsync(Keyed("/v2/apps", "late"))).StatusCode);
-        Assert.False(ProtectorOf(rotated).CurrentKeyRetired);
+        Assert.False(ProtectorOf(rotated).Retirement.IsRetired);
     }
 
     [Fact]
@@ -363,7 +363,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         using var stragglerRoot = As(straggler, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
         await UntilKeyCheckedAsync(straggler);
         await RetireWithoutANoticeAsync(database, oldKey, newKey);
-        Assert.False(ProtectorOf(straggler).CurrentKeyRetired);
+        Assert.False(ProtectorOf(straggler).Retirement.IsRetired);
 
         var listener = straggler.Services.GetRequiredService<ServiceInstance>().ListenerApplicationName;
         Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", listener));
@@ -394,7 +394,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.DoesNotContain(logs.Lines, line => line.Contains(TurnedRetired)); // (no Error to alert on: the database did not confirm it)
         Assert.Contains(logs.Lines, line => line.StartsWith("Warning ", StringComparison.Ordinal) && // (said at once, naming who sent it)
             line.Contains("A rotation's notice names this instance's master key as retired (1 since ") && line.Contains($" from PostgreSQL process {sender})"));
-        Assert.False(ProtectorOf(instance).CurrentKeyRetired);
+        Assert.False(ProtectorOf(instance).Retirement.IsRetired);
         Assert.Equal(HttpStatusCode.Created, (await root.SendAsync(Keyed("/v2/apps", "after a spoofed notice"))).StatusCode);
     }
 
@@ -445,12 +445,12 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     private static async Task UntilRetiredAsync(ConfiguredServiceFactory instance)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!ProtectorOf(instance).CurrentKeyRetired && DateTime.UtcNow < deadline)
+        while (!ProtectorOf(instance).Retirement.IsRetired && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        Assert.True(ProtectorOf(instance).CurrentKeyRetired, "the instance did not find its master key retired");
+        Assert.True(ProtectorOf(instance).Retirement.IsRetired, "the instance did not find its master key retired");
     }
 
     /// <summary>

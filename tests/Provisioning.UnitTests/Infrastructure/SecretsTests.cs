@@ -62,54 +62,54 @@ public sealed class SecretsTests
         // (MasterKeyCheck tells it; a straggler of a rotation's rollout must not store secrets under the key the database left.)
         var protector = new AesGcmSecretProtector(Key);
         var before = protector.Protect("kept");
-        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (the first check: a start, refused for it)
+        Assert.Equal(MasterKeyTurn.None, protector.Retirement.CheckFound(protector.Retirement.CheckBegins(), retired: true, sayIfTurned: true)); // (the first check: a start, refused for it)
         var refused = Assert.Throws<MasterKeyRetiredException>(() => protector.Protect("late"));
         Assert.Contains("was retired by a finished rotate-secrets", refused.Message);
         Assert.DoesNotContain("late", refused.Message);
         Assert.Equal("kept", protector.Unprotect(before));
-        Assert.Equal(MasterKeyTurn.NoLongerRetired, protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: true)); // (an older build's rotation back to it)
+        Assert.Equal(MasterKeyTurn.NoLongerRetired, protector.Retirement.CheckFound(protector.Retirement.CheckBegins(), retired: false, sayIfTurned: true)); // (an older build's rotation back to it)
         Assert.Equal("again", protector.Unprotect(protector.Protect("again")));
     }
 
     [Fact]
-    public void Protector_KeepsRetiredAgainstEveryCheckBegunBeforeItWasFound_AndSaysOnceWhenARunningInstancesKeyTurnsRetired()
+    public void Retirement_KeepsRetiredAgainstEveryCheckBegunBeforeItWasFound_AndSaysOnceWhenARunningInstancesKeyTurnsRetired()
     {
         // A /readyz that read the database before a rotation committed must not clear what a check that read after it found,
         // whichever began first or answers last (two reviews).
-        var protector = new AesGcmSecretProtector(Key);
-        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(protector.CheckBegins(), retired: false, sayIfTurned: false)); // the start
-        var readAfterTheCommit = protector.CheckBegins(); // (began first, waited for a connection)
-        var readBeforeTheCommit = protector.CheckBegins();
-        Assert.Equal(MasterKeyTurn.Retired, protector.CheckFound(readAfterTheCommit, retired: true, sayIfTurned: true));
-        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(readBeforeTheCommit, retired: false, sayIfTurned: true));
-        Assert.True(protector.CurrentKeyRetired);
-        Assert.Equal(MasterKeyTurn.None, protector.CheckFound(protector.CheckBegins(), retired: true, sayIfTurned: true)); // (said once)
+        var retirement = new MasterKeyRetirement();
+        Assert.Equal(MasterKeyTurn.None, retirement.CheckFound(retirement.CheckBegins(), retired: false, sayIfTurned: false)); // the start
+        var readAfterTheCommit = retirement.CheckBegins(); // (began first, waited for a connection)
+        var readBeforeTheCommit = retirement.CheckBegins();
+        Assert.Equal(MasterKeyTurn.Retired, retirement.CheckFound(readAfterTheCommit, retired: true, sayIfTurned: true));
+        Assert.Equal(MasterKeyTurn.None, retirement.CheckFound(readBeforeTheCommit, retired: false, sayIfTurned: true));
+        Assert.True(retirement.IsRetired);
+        Assert.Equal(MasterKeyTurn.None, retirement.CheckFound(retirement.CheckBegins(), retired: true, sayIfTurned: true)); // (said once)
 
         // A start's own checks say nothing (it refuses with its sentence); a check begun after the finding clears it, and says so.
-        var starting = new AesGcmSecretProtector(Key);
+        var starting = new MasterKeyRetirement();
         Assert.Equal(MasterKeyTurn.None, starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: false));
         Assert.Equal(MasterKeyTurn.None, starting.CheckFound(starting.CheckBegins(), retired: true, sayIfTurned: false));
         Assert.Equal(MasterKeyTurn.NoLongerRetired, starting.CheckFound(starting.CheckBegins(), retired: false, sayIfTurned: true));
-        Assert.False(starting.CurrentKeyRetired);
+        Assert.False(starting.IsRetired);
     }
 
     [Fact]
-    public void Protector_RefusesOnANotice_AtOnce_SaysItWhenACheckConfirms_AndANoticeNoRotationSentIsUndoneByTheNextCheck()
+    public void Retirement_RefusesOnANotice_AtOnce_SaysItWhenACheckConfirms_AndANoticeNoRotationSentIsUndoneByTheNextCheck()
     {
         // Any session of the database can send the notice: refused at once (no read on the listener's thread), said at Error
         // only when the database confirms it, undone (and said) when a check begun after it finds the key not retired.
-        var spoofed = new AesGcmSecretProtector(Key);
+        var spoofed = new MasterKeyRetirement();
         spoofed.CheckFound(spoofed.CheckBegins(), retired: false, sayIfTurned: false); // the start
         var begunBefore = spoofed.CheckBegins();
         spoofed.NoticeHeard();
-        Assert.True(spoofed.CurrentKeyRetired);
+        Assert.True(spoofed.IsRetired);
         Assert.Equal(MasterKeyTurn.None, spoofed.CheckFound(begunBefore, retired: false, sayIfTurned: true)); // (read before it)
-        Assert.True(spoofed.CurrentKeyRetired);
+        Assert.True(spoofed.IsRetired);
         Assert.Equal(MasterKeyTurn.NoLongerRetired, spoofed.CheckFound(spoofed.CheckBegins(), retired: false, sayIfTurned: true));
-        Assert.False(spoofed.CurrentKeyRetired);
+        Assert.False(spoofed.IsRetired);
 
         // A rotation's notice: confirmed, said once.
-        var straggler = new AesGcmSecretProtector(Key);
+        var straggler = new MasterKeyRetirement();
         straggler.CheckFound(straggler.CheckBegins(), retired: false, sayIfTurned: false);
         straggler.NoticeHeard();
         Assert.Equal(MasterKeyTurn.Retired, straggler.CheckFound(straggler.CheckBegins(), retired: true, sayIfTurned: true));
@@ -118,7 +118,7 @@ public sealed class SecretsTests
         Assert.Equal(MasterKeyTurn.None, straggler.CheckFound(straggler.CheckBegins(), retired: true, sayIfTurned: true));
 
         // A check begun before the notice that reads "retired" confirms it (the rotation committed before its read).
-        var early = new AesGcmSecretProtector(Key);
+        var early = new MasterKeyRetirement();
         early.CheckFound(early.CheckBegins(), retired: false, sayIfTurned: false);
         var begun = early.CheckBegins();
         early.NoticeHeard();
@@ -127,13 +127,13 @@ public sealed class SecretsTests
 
         // A spoof, its check under way, then the rotation's own notice: that check (begun before the real one) must not
         // clear it (a review: "retired" was moved only when it turned, so the spoof's check undid the real notice).
-        var both = new AesGcmSecretProtector(Key);
+        var both = new MasterKeyRetirement();
         both.CheckFound(both.CheckBegins(), retired: false, sayIfTurned: false);
         both.NoticeHeard();
         var spoofsCheck = both.CheckBegins();
         both.NoticeHeard(); // the rotation's
         Assert.Equal(MasterKeyTurn.None, both.CheckFound(spoofsCheck, retired: false, sayIfTurned: true));
-        Assert.True(both.CurrentKeyRetired);
+        Assert.True(both.IsRetired);
         Assert.Equal(MasterKeyTurn.Retired, both.CheckFound(both.CheckBegins(), retired: true, sayIfTurned: true));
     }
 
