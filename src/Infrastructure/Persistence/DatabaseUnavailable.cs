@@ -26,7 +26,7 @@ public static class DatabaseUnavailable
                 case OperationCanceledException:
                     return false;
                 case PostgresException postgres:
-                    return IsUnavailableState(postgres.SqlState);
+                    return IsUnavailableState(postgres.SqlState) || EndedTheSession(postgres);
                 case NpgsqlException or SocketException or TimeoutException:
                     return true;
                 // This instance's own refusal to write under a retired master key: the same answer as the database's (PX503).
@@ -113,6 +113,14 @@ public static class DatabaseUnavailable
     private static bool IsTimeout(string sqlState) =>
         sqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled
             or "25P03"; // idle_in_transaction_session_timeout (no constant in Npgsql)
+
+    /// <summary>
+    /// PostgreSQL ended the session (FATAL) or the server (PANIC): nothing of the request ran there, and what failed was the
+    /// server's, whatever the code. A disk filled up showed it: Npgsql drops a pooled session after a class-53 error, and a
+    /// new backend that cannot write its relation-cache file ends with <c>FATAL XX000 could not write init file</c> — 500s
+    /// among the 503s, and the "Unhandled" lines operators search for defects (a probe).
+    /// </summary>
+    private static bool EndedTheSession(PostgresException postgres) => postgres.InvariantSeverity is "FATAL" or "PANIC";
 
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions

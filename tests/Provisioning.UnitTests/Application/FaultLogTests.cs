@@ -39,6 +39,18 @@ public sealed class FaultLogTests
     }
 
     [Fact]
+    public void AReason_IsOneLine_ThoughThePostgreSQLErrorsMessageGoesOnWithItsDetail()
+    {
+        // Npgsql's message of a PostgreSQL error (a disk full: a probe): the SQLSTATE and the server's text, not the redacted
+        // DETAIL and its hint to turn on "Include Error Detail".
+        var full = new Npgsql.PostgresException("could not extend file \"base/16384/16494\": No space left on device", "ERROR", "ERROR", "53100",
+            detail: "a row's values");
+        Assert.Contains("\n", full.Message);
+        Assert.Equal("PostgresException: 53100: could not extend file \"base/16384/16494\": No space left on device",
+            FaultLog.Reason(new InvalidOperationException("wrapped", full)));
+    }
+
+    [Fact]
     public void FaultsOfOneKindAtOnce_LogOneStackTrace()
     {
         // It read, then set: two identical 57P01 faults 30 ms apart both logged their trace (an operator's probe). Two threads

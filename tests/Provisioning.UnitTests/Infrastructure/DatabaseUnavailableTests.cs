@@ -42,6 +42,16 @@ public sealed class DatabaseUnavailableTests
         Assert.Equal(unavailable, DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new PostgresException("m", "ERROR", "ERROR", sqlState))));
 
     [Fact]
+    public void ASessionOrServerPostgreSQLEnded_IsUnavailable_WhateverItsCode()
+    {
+        // A new backend on a full disk: "FATAL XX000 could not write init file" (a probe: 500s among the 503s); the same
+        // internal error as an ERROR of a statement stays a fault.
+        Assert.True(DatabaseUnavailable.Is(new InvalidOperationException("open", new PostgresException("could not write init file", "FATAL", "FATAL", "XX000"))));
+        Assert.True(DatabaseUnavailable.Is(new PostgresException("could not write to file \"pg_wal/xlogtemp.1\"", "PANIC", "PANIC", "53100")));
+        Assert.False(DatabaseUnavailable.Is(new PostgresException("cache lookup failed", "ERROR", "ERROR", "XX000")));
+    }
+
+    [Fact]
     public void AnInstancesOwnRefusalToWriteUnderARetiredMasterKey_IsTheDatabasesAnswer_503() =>
         Assert.True(DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new Provisioning.Infrastructure.Security.MasterKeyRetiredException())));
 

@@ -54,11 +54,17 @@ public static class FaultLog
         }
     }
 
-    /// <summary>What a repeat's line says instead of the stack trace: the innermost exception's message.</summary>
+    /// <summary>
+    /// What a repeat's line says instead of the stack trace: the innermost exception's message, its first line only (one
+    /// line per fault: Npgsql's message of a PostgreSQL error goes on with its DETAIL and a hint about "Include Error Detail",
+    /// which the service must not turn on — a detail can hold a row's values).
+    /// </summary>
     public static string Reason(Exception exception)
     {
         var innermost = exception.GetBaseException();
-        return $"{innermost.GetType().Name}: {innermost.Message}";
+        var message = innermost.Message;
+        var end = message.AsSpan().IndexOfAny('\r', '\n');
+        return $"{innermost.GetType().Name}: {(end < 0 ? message : message[..end])}";
     }
 
     public static bool IsLogged(Exception exception) => exception.Data.Contains(Key);
