@@ -3,9 +3,11 @@ using Npgsql;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// PostgreSQL's own error in an exception chain: the one walk every classifier of the database's refusals uses (EF Core
-/// wraps what a save or a transaction sends — <c>DbUpdateException</c>, <c>InvalidOperationException</c> —, a hosted start
-/// wraps it again, and parallel work gathers it into an <see cref="AggregateException"/>).
+/// PostgreSQL's own error in an exception chain, for a classifier that names one refusal by its SQLSTATE (EF Core wraps what
+/// a save or a transaction sends — <c>DbUpdateException</c>, <c>InvalidOperationException</c> —, a hosted start wraps it
+/// again, and parallel work gathers it into an <see cref="AggregateException"/>). <see cref="DatabaseUnavailable.Is"/> and
+/// <see cref="DatabaseUnavailable.TimedOut"/> walk the chain themselves: they judge other exceptions too, and stop at a
+/// cancellation (which carries PostgreSQL's 57014 inside).
 /// </summary>
 public static class PostgresError
 {

@@ -87,7 +87,7 @@ public sealed class SecretRotation(
             {
                 throw new SecretRotationIncompleteException(
                     $"{await PendingAsync(cancellationToken)} stored secret(s) are still under an older master key: another " +
-                    $"transaction held them too long ({e.InnerException?.Message ?? e.Message}). The master-key check was left " +
+                    $"transaction held them too long ({PostgresError.In(e)?.MessageText ?? e.Message}). The master-key check was left " +
                     "as it is, so keep the previous keys configured, and run rotate-secrets again.");
             }
 
@@ -139,6 +139,7 @@ public sealed class SecretRotation(
         while (true)
         {
             string[] waitingFor = [PausedTables[0].Table];
+            var writingTheCheck = false;
             try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -152,10 +153,13 @@ public sealed class SecretRotation(
 
                 // Its own writes wait as briefly (the writes held back wait with them), and a try that fails there names
                 // who holds those tables, not the last paused one's writers.
-                waitingFor = CheckTables;
+                (waitingFor, writingTheCheck) = (CheckTables, true);
                 await SetLockWaitAsync(LastStepLockWait, cancellationToken);
                 await ThrowIfPendingAsync(cancellationToken);
                 await check.CompleteRotationAsync(cancellationToken);
+                // The commit waits for PostgreSQL's notify queue (its notice, as any committing NOTIFY does: a revocation's),
+                // whose holder no relation lock shows; for milliseconds, and a give-up there could name nobody.
+                await SetLockWaitAsync(TimeSpan.Zero, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 return;
             }
@@ -176,7 +180,7 @@ public sealed class SecretRotation(
                     // moment come and go).
                     throw new SecretRotationIncompleteException(
                         "Every stored secret the run found is under the current master key, but " +
-                        (waitingFor == CheckTables
+                        (writingTheCheck
                             ? "the last step could not write the master-key check and the retired keys"
                             : "the writes of keys and stored answers did not pause for the last step") +
                         $" within {lockWait.TotalSeconds:0} s ({Describe([.. holders.OrderBy(holder => !before.Contains(holder))])}): " +
@@ -202,6 +206,9 @@ public sealed class SecretRotation(
         ("api_keys", "LOCK TABLE api_keys IN SHARE MODE"),
         ("idempotency_records", "LOCK TABLE idempotency_records IN SHARE MODE"),
     ];
+
+    /// <summary>The tables of <see cref="PausedTables"/> (for a test that every encrypted column's table is among them).</summary>
+    internal static IEnumerable<string> PausedTableNames => PausedTables.Select(paused => paused.Table);
 
     /// <summary>The tables the last step writes once the writes are paused (<see cref="MasterKeyCheck.CompleteRotationAsync"/>).</summary>
     private static readonly string[] CheckTables = ["master_key_check", "retired_master_keys"];
@@ -231,8 +238,8 @@ public sealed class SecretRotation(
     /// <summary>
     /// The sessions holding a lock the last step waits for, with their <c>application_name</c> (a service instance's
     /// sessions are named by its id, <see cref="ServiceInstance"/>; what a session of another role runs is not shown to this
-    /// one, its name is): on the paused tables, the locks SHARE waits for; on <see cref="CheckTables"/>, any but a plain
-    /// read's (a row lock's holder shows as its table's RowShareLock or RowExclusiveLock).
+    /// one, its name is): on the paused tables, the locks SHARE waits for; on <see cref="CheckTables"/>, any a write can
+    /// wait for (a row lock's holder shows as its table's RowShareLock or RowExclusiveLock; not a read's, not a vacuum's).
     /// </summary>
     private static readonly string LockHoldersSql = $"""
         SELECT l.pid, l.mode, l.relation::regclass::text AS "table", coalesce(a.application_name, '') AS "application"
@@ -240,7 +247,8 @@ public sealed class SecretRotation(
         WHERE l.granted AND l.pid <> pg_backend_pid()
           AND (l.relation IN ({string.Join(", ", PausedTables.Select(paused => $"'{paused.Table}'::regclass"))})
                 AND l.mode IN ('RowExclusiveLock', '{VacuumsLock}', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-               OR l.relation IN ({string.Join(", ", CheckTables.Select(table => $"'{table}'::regclass"))}) AND l.mode <> 'AccessShareLock')
+               OR l.relation IN ({string.Join(", ", CheckTables.Select(table => $"'{table}'::regclass"))})
+                AND l.mode NOT IN ('AccessShareLock', '{VacuumsLock}'))
         ORDER BY l.pid
         """;
 
@@ -346,7 +354,7 @@ public sealed class SecretRotation(
         return transaction;
     }
 
-    /// <summary>How long the statements of the transaction from now on wait for each lock (<c>lock_timeout</c>).</summary>
+    /// <summary>How long the statements of the transaction from now on wait for each lock (<c>lock_timeout</c>; zero: as long as it takes).</summary>
     private Task SetLockWaitAsync(TimeSpan wait, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"SELECT set_config('lock_timeout', {$"{(long)wait.TotalMilliseconds}ms"}, true)", cancellationToken);
 

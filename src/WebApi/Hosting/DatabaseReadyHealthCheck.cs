@@ -66,11 +66,11 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
             return HealthCheckResult.Unhealthy($"The database is not reachable ({Application.Common.Behaviors.FaultLog.Reason(ex)}).");
         }
-        catch (Npgsql.PostgresException ex)
+        catch (Exception ex) when (PostgresError.In(ex) is { } refused)
         {
             // The server answered and refused the check (a role without rights on a table, a table missing): its reason,
             // not "unreachable". (No secret in the server's text for these statements; no stack trace on every probe.)
-            return HealthCheckResult.Unhealthy($"The readiness check failed on the database: {ex.SqlState} {ex.MessageText}");
+            return HealthCheckResult.Unhealthy($"The readiness check failed on the database: {refused.SqlState} {refused.MessageText}");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
