@@ -10,7 +10,9 @@ namespace Provisioning.Infrastructure.Retention;
 /// <summary>
 /// Deletes idempotency records and audit events past their retention, in batches of <see cref="BatchSize"/> rows, each
 /// batch its own short statement that skips rows another instance is deleting (<c>SKIP LOCKED</c>): no long lock, no
-/// long transaction, and every instance may run it at once.
+/// long transaction, and every instance may run it at once. "Past" by the database's clock, which stamps both (event ids,
+/// stored answers' <c>created_at</c>): an instance whose clock ran a year ahead deleted every event and stored answer at
+/// its start (a probe), and its retried requests then ran again.
 /// </summary>
 public sealed class RetentionPruner(
     IServiceScopeFactory scopes, IOptions<RetentionOptions> options, TimeProvider clock, ILogger<RetentionPruner> logger) : BackgroundService
@@ -20,11 +22,11 @@ public sealed class RetentionPruner(
     /// <summary>One pass: prunes everything that has expired. Returns how many idempotency records and events went.</summary>
     public async Task<(int IdempotencyRecords, int AuditEvents)> PruneAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var keysBefore = now.AddHours(-options.Value.IdempotencyRetentionHours);
-        var eventsBefore = now.AddDays(-options.Value.AuditRetentionDays);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        var now = await db.Database.SqlQuery<DateTimeOffset>($"SELECT now() AS \"Value\"").SingleAsync(cancellationToken);
+        var keysBefore = now.AddHours(-options.Value.IdempotencyRetentionHours);
+        var eventsBefore = now.AddDays(-options.Value.AuditRetentionDays);
         var records = await DeleteInBatchesAsync(() => db.Database.ExecuteSqlInterpolatedAsync(
             $"""
             DELETE FROM idempotency_records WHERE (scope, key) IN (

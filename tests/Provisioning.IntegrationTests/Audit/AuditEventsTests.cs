@@ -486,4 +486,36 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Equal(1, await service.QueryDbAsync(db => db.Database.SqlQuery<int>(
             $"SELECT count(*)::int AS \"Value\" FROM idempotency_records WHERE scope = {tenant.KeyId}").SingleAsync()));
     }
+
+    [Fact]
+    public async Task AnInstanceWhoseClockRunsAYearAhead_PrunesNothingTheDatabaseStillKeeps()
+    {
+        // Its clock a year ahead (NTP gone wrong on one host), an instance deleted every event and every stored answer at its
+        // start, and a retried Idempotency-Key then ran again (a probe). Past its retention is by the database's clock now.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(366));
+        var database = await service.Postgres.CreateDatabaseAsync("prune_ahead_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var ahead = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
+        using var root = await ahead.CreateRootClientAsync();
+        await root.CreateAppAsync("Kept");
+        using (var keyed = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "Keyed" }) })
+        {
+            keyed.Headers.Add("Idempotency-Key", "written-by-this-instance");
+            Assert.Equal(HttpStatusCode.Created, (await root.SendAsync(keyed)).StatusCode);
+        }
+
+        // Its stored answer is stamped by the database's clock too (else one an hour slow lost its answers an hour early).
+        Assert.Equal(1, await Sql.CountAsync(database,
+            "SELECT count(*)::int FROM idempotency_records WHERE key = 'written-by-this-instance' AND created_at BETWEEN now() - interval '1 minute' AND now()"));
+        await Sql.ExecuteAsync(database, $"""
+            INSERT INTO idempotency_records (scope, key, fingerprint, status, protected_body, created_at)
+            VALUES ('{ServiceFixture.RootKeyId}', 'written-by-another-instance', '\x00', 201, '\x00', now())
+            """);
+        var events = await Sql.CountAsync(database, "SELECT count(*)::int FROM audit_events");
+        Assert.True(events > 0);
+
+        await ahead.Services.GetRequiredService<RetentionPruner>().PruneAsync(CancellationToken.None);
+
+        Assert.Equal(events, await Sql.CountAsync(database, "SELECT count(*)::int FROM audit_events"));
+        Assert.Equal(2, await Sql.CountAsync(database, "SELECT count(*)::int FROM idempotency_records"));
+    }
 }
