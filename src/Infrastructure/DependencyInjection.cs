@@ -80,6 +80,7 @@ public static class DependencyInjection
             .Validate(o => o.IntervalMinutes is >= 1 and <= 1440, $"{Retention.RetentionOptions.IntervalMinutesSetting} must be between 1 and 1440.")
             .ValidateOnStart();
         services.AddSingleton<Retention.RetentionPruner>();
+        services.AddSingleton<DatabaseClock>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionPruner>());
         services.AddSingleton<OffsetAnchors>();
         services.AddScoped<ITenantAppPages, TenantAppPages>();

@@ -36,6 +36,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
                 return HealthCheckResult.Unhealthy("The database is read-only (a standby, or default_transaction_read_only is on).");
             }
 
+            // Not a readiness matter (a database host with a wrong clock would take every instance out): a Warning.
+            await scope.ServiceProvider.GetRequiredService<DatabaseClock>().CheckAsync(cancellationToken);
             var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
             if (pending.Any())
             {

@@ -29,6 +29,7 @@ public static class Startup
 
         await app.Services.CheckGrantsAsync(cancellationToken);
         await app.Services.WarnIfNamesCompareByCaseOnlyAsync(cancellationToken);
+        await app.Services.WarnIfTheClocksDisagreeAsync(cancellationToken);
         await app.Services.CheckMasterKeyAsync(record: true, cancellationToken);
         await app.BootstrapRootTenantAsync(cancellationToken);
     }
@@ -44,6 +45,10 @@ public static class Startup
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Instance").LogInformation(
             "This is instance {InstanceId}: its PostgreSQL sessions are named '{ApplicationName}' in pg_stat_activity", instance.Id, sessions);
     }
+
+    /// <summary>A Warning when this instance's clock and the database's disagree (<see cref="DatabaseClock"/>).</summary>
+    public static Task WarnIfTheClocksDisagreeAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<DatabaseClock>().CheckAsync(cancellationToken);
 
     /// <summary>Refuses a database with pending migrations, saying why they were not applied (<paramref name="because"/>).</summary>
     public static async Task EnsureMigratedAsync(this IServiceProvider services, string because, CancellationToken cancellationToken)

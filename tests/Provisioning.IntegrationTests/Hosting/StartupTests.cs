@@ -246,4 +246,30 @@ public sealed class StartupTests(ServiceFixture service)
         using var readyz = await client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
     }
+
+    [Fact]
+    public async Task AnInstanceWhoseClockDisagreesWithTheDatabases_SaysSoAtStartAndFromReadyz_OnceAMinute_ButStaysReady()
+    {
+        // Keys expire, tokens end and ids are made by the instance's clock: one an hour slow let an expired key work for that
+        // hour (a probe). Said, not refused (a database host with a wrong clock would take every instance out).
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        var logs = new CollectingLoggerProvider();
+        var database = await service.Postgres.CreateDatabaseAsync("clock_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var behind = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock, s => s.AddSingleton<ILoggerProvider>(logs));
+        using var client = behind.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        var said = logs.Lines.Where(line => line.Contains("This instance's clock is", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(said); // at start; /readyz within the minute says nothing more
+        Assert.StartsWith("Warning", line, StringComparison.Ordinal);
+        Assert.Contains("This instance's clock is 0.01:00:", line, StringComparison.Ordinal); // (an hour, and the seconds since it was set)
+        Assert.Contains("behind the database's", line, StringComparison.Ordinal);
+
+        clock.Advance(TimeSpan.FromMinutes(1)); // (past /readyz's reuse of its last answer too)
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(2, logs.Lines.Count(line => line.Contains("This instance's clock is", StringComparison.Ordinal)));
+
+        // The shared instance, on the host's clock, has said nothing of the kind.
+        Assert.DoesNotContain(service.Factory.Logs.Lines, line => line.Contains("This instance's clock is", StringComparison.Ordinal));
+    }
 }
+

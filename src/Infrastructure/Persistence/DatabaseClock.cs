@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>
+/// Whether this instance's clock agrees with the database's. The rules read this instance's clock (<see cref="TimeProvider"/>:
+/// a key's <c>expiresAt</c>, the lifetime of the tokens it issues and of JWTs it accepts, the ids it makes), so an instance
+/// off by an hour lets an expired key work for that hour, and its tokens live an hour longer elsewhere (a probe, with one
+/// instance an hour slow). Said at start and by <c>/readyz</c> (at most once a minute) as a Warning naming the difference; not
+/// a refusal: a database host whose clock is wrong would take every instance out.
+/// </summary>
+public sealed class DatabaseClock(NpgsqlDataSource database, TimeProvider clock, ILogger<DatabaseClock> logger)
+{
+    /// <summary>A difference larger than this, beyond the time the question took, is said.</summary>
+    public static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(5);
+
+    private readonly OncePerMinute _said = new(clock);
+
+    /// <summary>Asks the database for its time and says so if this instance's differs by more than <see cref="Tolerance"/>.</summary>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        // On the pool directly: one statement, none of EF's first-use cost on a start.
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT statement_timestamp()", connection);
+        var asked = clock.GetUtcNow();
+        var theirs = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync(cancellationToken))!);
+        var answered = clock.GetUtcNow();
+        var half = (answered - asked) / 2;
+        var ahead = asked + half - theirs; // this instance's clock against the database's
+        if (ahead.Duration() - half.Duration() > Tolerance && _said.Count(out _, out _))
+        {
+            logger.LogWarning(
+                "This instance's clock is {Difference} {Direction} the database's: keys expire, tokens end and ids are made by this " +
+                "instance's clock, so they are off by as much here. Synchronise the host's clock (NTP)",
+                ahead.Duration().ToString(@"d\.hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture), ahead > TimeSpan.Zero ? "ahead of" : "behind");
+        }
+    }
+}
