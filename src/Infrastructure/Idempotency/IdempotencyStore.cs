@@ -39,11 +39,12 @@ internal sealed class IdempotencyStore(
         $"pg_try_advisory_xact_lock(hashtextextended(${scope} || chr(31) || ${key}, ${seed}))";
 
     // Stamped by the database's clock, as the retention pruner's cutoff is (RetentionPruner): an instance whose clock is
-    // off does not shorten the time a retry is honoured (a probe: one an hour slow had answers pruned at 23 hours).
+    // off does not shorten the time a retry is honoured (a probe: one an hour slow had answers pruned at 23 hours). The
+    // time of the statement, not of the transaction's start (now()): the answer is kept its hours from about when it is sent.
     private const string Insert =
         "INSERT INTO idempotency_records (scope, key, fingerprint, status, content_type, location, protected_body, created_at) ";
 
-    private const string SaveSql = Insert + "VALUES ($1, $2, $3, $4, $5, $6, $7, now())";
+    private const string SaveSql = Insert + "VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())";
 
     private const string ClaimSql = "CALL idempotency_claim(@idempotency_scope, @idempotency_key, @idempotency_seed)";
 
@@ -57,7 +58,7 @@ internal sealed class IdempotencyStore(
         "FROM (SELECT 1) AS one LEFT JOIN idempotency_records AS r ON r.scope = $1 AND r.key = $2";
 
     private static readonly string SaveUnlessClaimedSql =
-        Insert + $"SELECT $1, $2, $3, $4, $5, $6, $7, now() WHERE {TryLock(1, 2, 8)} ON CONFLICT DO NOTHING";
+        Insert + $"SELECT $1, $2, $3, $4, $5, $6, $7, clock_timestamp() WHERE {TryLock(1, 2, 8)} ON CONFLICT DO NOTHING";
 
     public void Claim(IdempotentRequest request)
     {

@@ -20,20 +20,27 @@ public sealed class DatabaseClock(NpgsqlDataSource database, TimeProvider clock,
     /// <summary>Asks the database for its time and says so if this instance's differs by more than <see cref="Tolerance"/>.</summary>
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
-        // On the pool directly: one statement, none of EF's first-use cost on a start.
+        // On the pool directly: one statement, and a connection held only for it.
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT statement_timestamp()", connection);
         var asked = clock.GetUtcNow();
+        var started = clock.GetTimestamp();
         var theirs = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync(cancellationToken))!);
-        var answered = clock.GetUtcNow();
-        var half = (answered - asked) / 2;
+        var half = clock.GetElapsedTime(started) / 2;
         var ahead = asked + half - theirs; // this instance's clock against the database's
-        if (ahead.Duration() - half.Duration() > Tolerance && _said.Count(out _, out _))
+        if (ahead.Duration() - half > Tolerance && _said.Count(out _, out _))
         {
             logger.LogWarning(
-                "This instance's clock is {Difference} {Direction} the database's: keys expire, tokens end and ids are made by this " +
-                "instance's clock, so they are off by as much here. Synchronise the host's clock (NTP)",
-                ahead.Duration().ToString(@"d\.hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture), ahead > TimeSpan.Zero ? "ahead of" : "behind");
+                "This instance's clock is {Difference} ({Seconds} s) {Direction} the database's: keys expire, tokens end and ids are " +
+                "made by this instance's clock, so they are off by as much here. Fix this host's time synchronisation (NTP), or the " +
+                "database host's if every instance says so",
+                Readable(ahead.Duration()), (long)ahead.Duration().TotalSeconds, ahead > TimeSpan.Zero ? "ahead of" : "behind");
         }
     }
+
+    private static string Readable(TimeSpan difference) =>
+        difference.TotalDays >= 1 ? $"{(int)difference.TotalDays} d {difference.Hours} h {difference.Minutes} min"
+        : difference.TotalHours >= 1 ? $"{difference.Hours} h {difference.Minutes} min {difference.Seconds} s"
+        : difference.TotalMinutes >= 1 ? $"{difference.Minutes} min {difference.Seconds} s"
+        : $"{difference.Seconds} s";
 }

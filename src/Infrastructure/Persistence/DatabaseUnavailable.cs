@@ -112,15 +112,29 @@ public static class DatabaseUnavailable
     // 500 when an operator had set such a timeout (a probe).
     private static bool IsTimeout(string sqlState) =>
         sqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled
-            or "25P03"; // idle_in_transaction_session_timeout (no constant in Npgsql)
+            or "25P03"  // idle_in_transaction_session_timeout (no constant in Npgsql)
+            or "25P04"; // transaction_timeout (PostgreSQL 17; a FATAL)
 
     /// <summary>
-    /// PostgreSQL ended the session (FATAL) or the server (PANIC): nothing of the request ran there, and what failed was the
-    /// server's, whatever the code. A disk filled up showed it: Npgsql drops a pooled session after a class-53 error, and a
+    /// PostgreSQL ended the session (FATAL) or the server (PANIC): nothing of the request was kept there (unless it was
+    /// committing), and what failed was the server's, whatever the code. A disk filled up showed it: Npgsql drops a pooled session after a class-53 error, and a
     /// new backend that cannot write its relation-cache file ends with <c>FATAL XX000 could not write init file</c> — 500s
     /// among the 503s, and the "Unhandled" lines operators search for defects (a probe).
     /// </summary>
     private static bool EndedTheSession(PostgresException postgres) => postgres.InvariantSeverity is "FATAL" or "PANIC";
+
+    /// <summary>
+    /// A session PostgreSQL ended once it was reached (<see cref="EndedTheSession"/>), in <paramref name="exception"/>'s chain:
+    /// not a connection refused or a server starting up (class 08, 57P03: "cannot be reached"), nor a timeout
+    /// (<see cref="TimedOut"/>). The start and <c>/readyz</c> give its code and text (a disk full: <c>XX000 could not write
+    /// init file</c>; a database that takes no connections), not "cannot be reached".
+    /// </summary>
+    public static PostgresException? SessionEnded(Exception? exception) =>
+        PostgresError.In(exception) is { } postgres && EndedTheSession(postgres)
+        && !postgres.SqlState.StartsWith("08", StringComparison.Ordinal) && postgres.SqlState != PostgresErrorCodes.CannotConnectNow
+        && !IsTimeout(postgres.SqlState)
+            ? postgres
+            : null;
 
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions

@@ -63,6 +63,10 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         {
             return HealthCheckResult.Unhealthy($"The database refused the readiness check for want of a resource: {refused.SqlState} {refused.MessageText}");
         }
+        catch (Exception ex) when (DatabaseUnavailable.SessionEnded(ex) is { } ended)
+        {
+            return HealthCheckResult.Unhealthy($"PostgreSQL ended the readiness check's session: {ended.SqlState} {ended.MessageText}");
+        }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
             // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).

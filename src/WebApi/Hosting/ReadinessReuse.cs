@@ -6,8 +6,8 @@ namespace Provisioning.WebApi.Hosting;
 /// The last readiness result, reused for a short window (<see cref="ReadinessOptions.ReuseMilliseconds"/>, a second by
 /// default), and one check at a time: probes that come while a check runs wait for it and take its result. <c>/readyz</c>
 /// needs no credentials and is answered before the rate limiter (a limiter by client address would let a flood of other
-/// requests through a proxy's address take an instance out of its load balancer), and a check costs the database three
-/// or four statements and the service a master-key decryption: a flood of probes cost the database thousands of
+/// requests through a proxy's address take an instance out of its load balancer), and a check costs the database six
+/// or seven statements and the service a master-key decryption: a flood of probes cost the database thousands of
 /// transactions a second and slowed every tenant (a probe). Now it costs one check per window, and a change of readiness
 /// shows within the window.
 /// <para>The check runs on its own, not under the probe that started it: a probe whose client hangs up leaves, and the

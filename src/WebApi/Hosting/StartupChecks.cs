@@ -85,6 +85,11 @@ public static class StartupChecks
             $"PostgreSQL ended the session at {Where(configuration)}: {e.SqlState}: {e.MessageText.TrimEnd('.')} (the server stopped or " +
             "restarted, or an administrator ended the session). The transaction under way was rolled back unless it was committing; " +
             "once the server is back, run it again.",
+        // Any other session PostgreSQL ended once reached (a full disk: "could not write init file"; a database that takes no
+        // connections): its own words, not "cannot be reached" (a review).
+        _ when DatabaseUnavailable.SessionEnded(ex) is { } e =>
+            $"PostgreSQL at {Where(configuration)} ended the session: {e.SqlState}: {e.MessageText.TrimEnd('.')}. Fix what it " +
+            "names (free disk space for a file it could not write), then run it again.",
         // A key secret refused because this process's master key was retired meanwhile (migration
         // SecretsUnderRetiredKeysRefused): the database's sentence says what to do; the server was reached.
         _ when DatabaseUnavailable.RetiredKeyRefusal(ex) is { } e => e.MessageText,

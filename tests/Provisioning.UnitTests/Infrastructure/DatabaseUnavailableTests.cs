@@ -49,6 +49,16 @@ public sealed class DatabaseUnavailableTests
         Assert.True(DatabaseUnavailable.Is(new InvalidOperationException("open", new PostgresException("could not write init file", "FATAL", "FATAL", "XX000"))));
         Assert.True(DatabaseUnavailable.Is(new PostgresException("could not write to file \"pg_wal/xlogtemp.1\"", "PANIC", "PANIC", "53100")));
         Assert.False(DatabaseUnavailable.Is(new PostgresException("cache lookup failed", "ERROR", "ERROR", "XX000")));
+
+        // The start and /readyz name such an ending by its code and text, not "cannot be reached" (a review) — unless it is one.
+        var initFile = new PostgresException("could not write init file", "FATAL", "FATAL", "XX000");
+        Assert.Same(initFile, DatabaseUnavailable.SessionEnded(new InvalidOperationException("open", initFile)));
+        Assert.Null(DatabaseUnavailable.SessionEnded(new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03")));
+        Assert.Null(DatabaseUnavailable.SessionEnded(new PostgresException("invalid frontend message", "FATAL", "FATAL", "08P01")));
+        var transactionTimeout = new PostgresException("terminating connection due to transaction timeout", "FATAL", "FATAL", "25P04");
+        Assert.Null(DatabaseUnavailable.SessionEnded(transactionTimeout));
+        Assert.True(DatabaseUnavailable.TimedOut(transactionTimeout));
+        Assert.Null(DatabaseUnavailable.SessionEnded(new PostgresException("cache lookup failed", "ERROR", "ERROR", "XX000")));
     }
 
     [Fact]
