@@ -117,9 +117,10 @@ public static class DatabaseUnavailable
 
     /// <summary>
     /// PostgreSQL ended the session (FATAL) or the server (PANIC): nothing of the request was kept there (unless it was
-    /// committing), and what failed was the server's, whatever the code. A disk filled up showed it: Npgsql drops a pooled session after a class-53 error, and a
-    /// new backend that cannot write its relation-cache file ends with <c>FATAL XX000 could not write init file</c> — 500s
-    /// among the 503s, and the "Unhandled" lines operators search for defects (a probe).
+    /// committing), and what failed was the server's, whatever the code. A disk filled up showed it: Npgsql drops a pooled
+    /// session after a class-53 error, and a new backend that cannot write its relation-cache file ends with
+    /// <c>FATAL XX000 could not write init file</c> — 500s among the 503s, and the "Unhandled" lines operators search for
+    /// defects (a probe).
     /// </summary>
     private static bool EndedTheSession(PostgresException postgres) => postgres.InvariantSeverity is "FATAL" or "PANIC";
 
