@@ -230,7 +230,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// that key and came up ready, every credential then answering 500, and the right key was refused afterwards: an
     /// upgrade probe.) Read only then; through the primary keys' indexes.
     /// </summary>
-    private static readonly string SecretsWithoutACheckSql = """
+    internal static readonly string SecretsWithoutACheckSql = """
         (SELECT protected_secret AS "Value" FROM api_keys ORDER BY id LIMIT 1)
         UNION ALL
         (SELECT protected_body FROM idempotency_records ORDER BY scope, key LIMIT 1)

@@ -268,7 +268,7 @@ public sealed class SecretRotation(
     public async Task<int> PendingAsync(CancellationToken cancellationToken) =>
         await db.Database.SqlQueryRaw<int>(PendingCount, protector.CurrentKeyId).SingleAsync(cancellationToken);
 
-    private static readonly string PendingCount = $"""
+    internal static readonly string PendingCount = $"""
         SELECT ((SELECT count(*) FROM api_keys WHERE {NotUnderKey("protected_secret")})
               + (SELECT count(*) FROM idempotency_records WHERE {NotUnderKey("protected_body")}))::int AS "Value"
         """;

@@ -49,8 +49,17 @@ public sealed class StoredSecretsTests(ServiceFixture service)
             Assert.True(triggers.Count == 1, $"{table} has {triggers.Count} enabled triggers refusing a secret under a retired master key, not one");
         }
 
-        // The rotation's last step pauses the writes of exactly these tables.
+        // The rotation's last step pauses the writes of exactly these tables; its count of what is left, and the master-key
+        // check's stand-ins for a missing check value, read each column.
         Assert.Equal(Encrypted.Select(column => column.Split('.')[0]).Order(), SecretRotation.PausedTableNames.Order());
+        foreach (var (table, name) in Encrypted.Select(column => (column.Split('.')[0], column.Split('.')[1])))
+        {
+            foreach (var (sql, what) in new[] { (SecretRotation.PendingCount, "SecretRotation.PendingCount"), (MasterKeyCheck.SecretsWithoutACheckSql, "MasterKeyCheck.SecretsWithoutACheckSql") })
+            {
+                Assert.True(sql.Contains($"FROM {table}", StringComparison.Ordinal) && sql.Contains(name, StringComparison.Ordinal),
+                    $"{what} does not read {table}.{name}");
+            }
+        }
     }
 
     private static async Task<List<string>> ListAsync(NpgsqlConnection connection, string sql)
