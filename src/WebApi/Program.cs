@@ -16,6 +16,10 @@ using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Contracts;
 using Provisioning.WebApi.Errors;
 using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.FrontDoor;
+using Provisioning.WebApi.Hosting.OpenApi;
+using Provisioning.WebApi.Hosting.Readiness;
+using Provisioning.WebApi.Hosting.Verbs;
 using Scalar.AspNetCore;
 
 try

@@ -2,6 +2,7 @@ using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Common;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Authentication;
 
@@ -58,7 +59,7 @@ public sealed class OnBehalfOfMiddleware(RequestDelegate next)
         }
 
         context.Items[HttpCallerContext.ActingTenantItem] = new TenantId(value);
-        Hosting.RequestLogScope.NoteActingTenant(context, value);
+        RequestLogScope.NoteActingTenant(context, value);
         await next(context);
     }
 }

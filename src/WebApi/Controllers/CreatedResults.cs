@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
-using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Controllers;
 

@@ -1,3 +1,5 @@
+using Provisioning.WebApi.Hosting.FrontDoor;
+
 namespace Provisioning.WebApi.Controllers;
 
 public static class RawRouteValues
@@ -11,7 +13,7 @@ public static class RawRouteValues
     /// </summary>
     public static string LastSegment(HttpContext context, string routeValue)
     {
-        return routeValue.Contains('%', StringComparison.Ordinal) && Hosting.RawRequestTarget.LastSegment(context) is { } sent
+        return routeValue.Contains('%', StringComparison.Ordinal) && RawRequestTarget.LastSegment(context) is { } sent
             ? Uri.UnescapeDataString(sent)
             : routeValue;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Errors;
 
@@ -107,7 +108,7 @@ public static class ErrorEnvelope
         408 => ("request_timeout", "The request body stopped arriving; send it again, whole."),
         409 => ("conflict", "The request conflicts with the current state."),
         411 => ("length_required", "A request with a body needs Content-Length or chunked transfer encoding."),
-        413 => ("request_entity_too_large", $"The request body is larger than {Hosting.RequestLimitsMiddleware.MaxBodyBytes / 1024} KB."),
+        413 => ("request_entity_too_large", $"The request body is larger than {RequestLimitsMiddleware.MaxBodyBytes / 1024} KB."),
         414 => ("uri_too_long", "The request target is too long."),
         415 => ("unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."),
         429 => ("too_many_requests", "Too many requests; retry later."),

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.WebApi.Contracts;
-using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Errors;
 

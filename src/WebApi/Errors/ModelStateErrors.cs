@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Errors;
 
@@ -57,7 +58,7 @@ public static partial class ModelStateErrors
 
         if (field is "" or "$" || isBodyParameter)
         {
-            var hasBody = Hosting.BufferedBody.IsSent(context.HttpContext.Request);
+            var hasBody = BufferedBody.IsSent(context.HttpContext.Request);
             return hasBody ? "The request body must be a JSON object." : "A JSON request body is required.";
         }
 

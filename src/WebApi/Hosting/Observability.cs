@@ -4,6 +4,8 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Provisioning.WebApi.Hosting.FrontDoor;
+using Provisioning.WebApi.Hosting.Readiness;
 
 namespace Provisioning.WebApi.Hosting;
 

@@ -9,6 +9,7 @@ using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Hosting;
 

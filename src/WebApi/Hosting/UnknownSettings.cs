@@ -1,3 +1,6 @@
+using Provisioning.WebApi.Hosting.FrontDoor;
+using Provisioning.WebApi.Hosting.Readiness;
+
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>

@@ -6,7 +6,7 @@ using Provisioning.Domain.Common;
 using Provisioning.Domain.Tenants;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
-using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Idempotency;
 
@@ -272,7 +272,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     private static async Task<byte[]> FingerprintAsync(HttpContext context)
     {
         // Read whole into memory (never a temporary file: a body may carry a secret) and read again by the binder.
-        var body = await Hosting.BufferedBody.ReadAsync(context.Request, context.RequestAborted);
+        var body = await BufferedBody.ReadAsync(context.Request, context.RequestAborted);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var head = $"{context.Request.Method}\n{SentPath(context)}{context.Request.QueryString}\n{context.Request.Headers[OnBehalfOfMiddleware.Header]}\n";
         hash.AppendData(Encoding.UTF8.GetBytes(head));
@@ -283,7 +283,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     // The path exactly as sent (escapes kept: '/' and %2F, %2F and %252F, are different requests, as the routes read
     // them), else the server's. Unambiguous in the fingerprint's head: a sent path holds no line break.
     private static string SentPath(HttpContext context) =>
-        Hosting.RawRequestTarget.Path(context) ?? context.Request.Path.ToString();
+        RawRequestTarget.Path(context) ?? context.Request.Path.ToString();
 
     private static async Task ReplayAsync(HttpContext context, StoredAnswer answer)
     {

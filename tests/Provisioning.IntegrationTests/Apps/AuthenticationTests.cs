@@ -1,9 +1,9 @@
-using Provisioning.WebApi.Hosting;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 using Provisioning.Domain.Common;
 using Provisioning.IntegrationTests.Fixtures;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.IntegrationTests.Apps;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Provisioning.IntegrationTests.Fixtures;
-using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.Verbs;
 
 namespace Provisioning.IntegrationTests.Hosting;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.Readiness;
 
 namespace Provisioning.UnitTests.WebApi;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.Readiness;
 
 namespace Provisioning.UnitTests.WebApi;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
-using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.Readiness;
 
 namespace Provisioning.UnitTests.WebApi;
 

@@ -1,4 +1,5 @@
 using Provisioning.Application.Common.Paging;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.WebApi.Contracts;
 
@@ -6,7 +7,7 @@ public static class PageLinksBuilder
 {
     /// <summary>
     /// Links that carry the page size and any filters forward; brackets are written raw, as Sunshine does. They start
-    /// with the public base URL (<see cref="Hosting.PublicUrls"/>), never with a client's <c>Host</c> header.
+    /// with the public base URL (<see cref="PublicUrls"/>), never with a client's <c>Host</c> header.
     /// </summary>
     public static (PageMeta Meta, PageLinks Links) Build<T>(HttpRequest request, Page<T> page, PageRequest pageRequest, params (string Name, string? Value)[] filters)
     {
@@ -24,7 +25,7 @@ public static class PageLinksBuilder
             }
 
             query.AddRange(filters.Where(f => f.Value is not null).Select(f => $"{f.Name}={Uri.EscapeDataString(f.Value!)}"));
-            var baseUrl = request.HttpContext.RequestServices.GetRequiredService<Hosting.PublicUrls>().BaseUrl(request.HttpContext);
+            var baseUrl = request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().BaseUrl(request.HttpContext);
             return $"{baseUrl}{request.Path}?{string.Join('&', query)}";
         }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.OpenApi;
-using Provisioning.WebApi.Hosting;
+using Provisioning.WebApi.Hosting.OpenApi;
 
 namespace Provisioning.WebApi.Contracts;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.Readiness;
 
 /// <summary>
 /// The last readiness result, reused for a short window (<see cref="ReadinessOptions.ReuseMilliseconds"/>, a second by

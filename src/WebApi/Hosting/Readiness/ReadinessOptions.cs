@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.Readiness;
 
 /// <summary>Configuration section <c>Provisioning:Readiness</c>.</summary>
 public sealed class ReadinessOptions

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.Readiness;
 
 /// <summary>
 /// What the readiness check logs (the health-check service's own lines are off, <see cref="Observability.HealthChecksCategory"/>: a check added later

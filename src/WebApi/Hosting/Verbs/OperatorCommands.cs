@@ -8,7 +8,7 @@ using Provisioning.Domain.Common;
 using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Security;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.Verbs;
 
 /// <summary>
 /// The operator's verbs on the published service, <c>dotnet Provisioning.WebApi.dll &lt;verb&gt;</c>, parsed by

@@ -3,7 +3,7 @@ using System.Text;
 using Provisioning.Domain.Common;
 using Provisioning.WebApi.Authentication;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// The logging scope of a request: its id from the start (<see cref="RequestIdMiddleware"/> opens it once the id is

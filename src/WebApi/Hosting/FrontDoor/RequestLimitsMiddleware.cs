@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Net.Http.Headers;
 using Provisioning.WebApi.Errors;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// The request's shape, checked before anything else so that every refusal is in the route's JSON envelope:

@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// Runs first. Gives every request an id and every response the headers all answers carry:

@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// A request body read whole into memory (at most <see cref="RequestLimitsMiddleware.MaxBodyBytes"/>, which the server

@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// HEAD is GET without the body (RFC 9110 §9.3.2; monitoring and link checkers send it): before routing, a HEAD request

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.Readiness;
 
 /// <summary>
 /// Ready when the database answers and takes writes, has no pending migrations, lets the service's role read and write

@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.Verbs;
 
 /// <summary>
 /// <c>Provisioning.WebApi healthcheck [url]</c>: exits 0 when <c>/readyz</c> answers 200. For container

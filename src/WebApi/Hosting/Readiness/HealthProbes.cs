@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.Readiness;
 
 /// <summary>
 /// <c>/healthz</c> (the process runs) and <c>/readyz</c> (it can serve). They answer in the pipeline before authentication

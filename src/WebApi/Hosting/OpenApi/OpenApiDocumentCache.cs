@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.OpenApi;
 
 /// <summary>
 /// The OpenAPI document, built once per base URL it names. Built on every request it cost about 83 ms of CPU for its

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// The framework's rate limiter, partitioned by key id (so one noisy credential cannot starve the

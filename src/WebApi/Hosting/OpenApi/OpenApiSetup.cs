@@ -2,8 +2,9 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Provisioning.WebApi.Hosting.FrontDoor;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.OpenApi;
 
 /// <summary>
 /// The OpenAPI 3.0 document: both authentication schemes, request fields optional (the rules are

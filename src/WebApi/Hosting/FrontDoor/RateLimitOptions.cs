@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>Configuration section <c>Provisioning:RateLimit</c>.</summary>
 public sealed class RateLimitOptions

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.OpenApi;
 
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.OpenApi;
 
 /// <summary>Declares the JSON type of a tri-state (absent / null / value) request field bound as <see cref="JsonElement"/>.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]

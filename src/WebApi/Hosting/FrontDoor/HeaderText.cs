@@ -1,4 +1,4 @@
-namespace Provisioning.WebApi.Hosting;
+namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>What a client-chosen header value the service keeps must be (<c>X-Request-Id</c>, <c>Idempotency-Key</c>).</summary>
 public static class HeaderText
