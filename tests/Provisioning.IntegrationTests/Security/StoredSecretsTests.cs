@@ -7,8 +7,9 @@ namespace Provisioning.IntegrationTests.Security;
 /// <summary>
 /// What the database stores as bytes, each column known for what it holds: a secret under the master key is walked by
 /// every step that must know it (rotate-secrets' passes and last step, the master-key check's stand-in secrets, a trigger
-/// refusing it under a retired key), so a new encrypted column cannot be added to one and forgotten by the others
-/// (docs/architecture.md, "A new encrypted column"; the stored answers were once left out of the retired-key rule).
+/// refusing it under a retired key through the one function that says what that is), so a new encrypted column cannot be
+/// added to one and forgotten by the others (docs/architecture.md, "A new encrypted column"; the stored answers were once
+/// left out of the retired-key rule).
 /// </summary>
 [Collection(ServiceTestCollection.Name)]
 public sealed class StoredSecretsTests(ServiceFixture service)
@@ -41,12 +42,15 @@ public sealed class StoredSecretsTests(ServiceFixture service)
 
         foreach (var column in Encrypted)
         {
-            var table = column.Split('.')[0];
+            var (table, name) = (column.Split('.')[0], column.Split('.')[1]);
             var triggers = await ListAsync(connection, $"""
-                SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                SELECT p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
                 WHERE t.tgrelid = '{table}'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND p.proname LIKE 'refuse%retired_master_key'
                 """);
             Assert.True(triggers.Count == 1, $"{table} has {triggers.Count} enabled triggers refusing a secret under a retired master key, not one");
+            // The rule itself is one function's (RetiredMasterKeyRuleInOneFunction); the trigger asks it about this column.
+            Assert.True(triggers[0].Contains($"under_retired_master_key(NEW.{name})", StringComparison.Ordinal),
+                $"{table}'s trigger does not ask under_retired_master_key about {name}: {triggers[0]}");
         }
 
         // The rotation's last step pauses the writes of exactly these tables; its count of what is left, and the master-key

@@ -17,7 +17,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// live as long as their keys and are written rarely (a key's creation, a rotation); the stored answers of idempotent
     /// requests (also encrypted) got the same rule later, in <c>StoredAnswersUnderRetiredKeysRefused</c>, once its cost on
     /// every keyed change was measured. The service answers <c>PX503</c> 503 (<c>Persistence/DatabaseUnavailable</c>), the message in its
-    /// Error line. No model change (no target model).
+    /// Error line. No model change (no target model). The rule itself moved into <c>under_retired_master_key</c>
+    /// (<c>RetiredMasterKeyRuleInOneFunction</c>), which this trigger's function now asks.
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261204153000_SecretsUnderRetiredKeysRefused")]

@@ -15,7 +15,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// then goes in), nor from a build from before the notice. Each statement of the trigger reads a fresh snapshot (in READ
     /// COMMITTED, the service's isolation, and while the function stays VOLATILE), so a write that waited on the last step's
     /// lock sees the retirement. Cost: one look into the (small) retired keys' table per stored answer (≈ 30–40 µs in
-    /// pgbench, noisy). No model change (no target model).
+    /// pgbench, noisy). No model change (no target model). The rule itself moved into <c>under_retired_master_key</c>
+    /// (<c>RetiredMasterKeyRuleInOneFunction</c>), which this trigger's function now asks.
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261204203000_StoredAnswersUnderRetiredKeysRefused")]
