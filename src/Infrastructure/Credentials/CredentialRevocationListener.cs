@@ -16,10 +16,12 @@ namespace Provisioning.Infrastructure.Credentials;
 /// writers the confirmations of the others; and it hears this instance's heartbeat, without which the cache lapses
 /// (<see cref="CachedCredentialStore.HeartbeatTrust"/>). And it hands a finished master-key rotation's notice to
 /// <see cref="RetiredMasterKeyWatch"/>, which it also asks on every connect to check whether this instance's key was retired.
+/// Its connection lost or regained, it also has the v1.1 list's remembered page starts forgotten
+/// (<see cref="OffsetAnchors.Clear"/>: the database may have been restored meanwhile).
 /// </summary>
 internal sealed class CredentialRevocationListener(
     DatabaseConnectionString connectionString, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ServiceInstance instance,
-    RetiredMasterKeyWatch retiredKeys, ILogger<CredentialRevocationListener> logger)
+    RetiredMasterKeyWatch retiredKeys, OffsetAnchors anchors, ILogger<CredentialRevocationListener> logger)
     : BackgroundService
 {
     /// <summary>How often this instance sends itself a heartbeat through PostgreSQL (<see cref="CachedCredentialStore.HeartbeatTrust"/>).</summary>
@@ -127,6 +129,7 @@ internal sealed class CredentialRevocationListener(
                 }
 
                 cache.ListenerConnected();
+                anchors.Clear();
                 retiredKeys.Request(); // (a rotation's notice sent while away is lost)
                 if (disconnected)
                 {
@@ -157,6 +160,7 @@ internal sealed class CredentialRevocationListener(
             catch (Exception ex)
             {
                 cache.ListenerDisconnected();
+                anchors.Clear();
                 disconnected = true;
                 logger.LogWarning("Credential revocation listener disconnected ({Reason}); retrying in {Delay}",
                     Application.Common.Behaviors.FaultLog.Reason(ex), delay);

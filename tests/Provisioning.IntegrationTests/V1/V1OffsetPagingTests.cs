@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Provisioning.Infrastructure;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.V1;
@@ -78,6 +80,44 @@ public sealed class V1OffsetPagingTests(ServiceFixture service)
         AssertPage(ids, 10, 100, await PageAsync(client, 10, 100));
         AssertPage(ids, ids.Count, 5, await PageAsync(client, ids.Count, 5));
         AssertPage(ids, ids.Count + 50, 5, await PageAsync(client, ids.Count + 50, 5));
+    }
+
+    [Fact]
+    public async Task RememberedStarts_AreForgotten_WhenTheListenerReconnects_AsAfterARestore()
+    {
+        // A restore to an earlier point hands the same transaction ids out again, so a tenant's apps can differ under the
+        // same version (its counter rows' xmin). Here an app goes without the counter triggers (replica mode), which leaves
+        // the version as it was, as such a restore can; the restore ends every session, so the listener's reconnection is
+        // when the instance forgets what it remembered (a probe: a running instance served shifted pages after a PITR).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var ids = new List<string>();
+        for (var i = 0; i < 15; i++)
+        {
+            ids.Add(await client.CreateAppAsync($"R{i}"));
+        }
+
+        AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
+        await Sql.ExecuteAsync(service.ConnectionString, $"SET session_replication_role = replica; DELETE FROM apps WHERE id = '{ids[3]}'");
+        var stale = await PageAsync(client, 10, 5);
+        Assert.Equal(ids.Skip(10).Take(5), stale.Ids); // the premise: the remembered start, under an unchanged version
+        ids.RemoveAt(3);
+
+        const string Reconnected = "Credential revocation listener reconnected";
+        int Reconnections() => service.Factory.Logs.Lines.Count(line => line.Contains(Reconnected, StringComparison.Ordinal));
+        var before = Reconnections();
+        var listener = service.Factory.Services.GetRequiredService<ServiceInstance>().ListenerApplicationName;
+        Assert.Equal(1, await Sql.CountAsync(service.ConnectionString,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", listener));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Reconnections() == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(Reconnections() > before, "the listener did not reconnect");
+        AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
+        await CachedCredentials.UntilTrustedAsync(service.Factory); // for the tests after this one
     }
 
     [Fact]
