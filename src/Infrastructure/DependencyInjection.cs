@@ -164,9 +164,21 @@ public static class DependencyInjection
     /// creates 503 meanwhile; a probe). The server now ends such a session after 60 s idle in a transaction (the service
     /// never idles in one for more than a moment), and an idle one whose peer is gone within ~25 s, as the revocation
     /// listener's. In the session, not as a startup "options" parameter, which some PgBouncer setups refuse; with
-    /// <c>No Reset On Close=false</c> the reset between requests drops them (docs/operations.md).
+    /// <c>No Reset On Close=false</c> the reset between requests drops them (docs/operations.md). And a statement whose
+    /// client is gone ends within seconds (<see cref="ClientCheck"/>).
     /// </summary>
-    internal const string SessionSettings = "SET idle_in_transaction_session_timeout = '60s'; " + ServerKeepalives;
+    internal const string SessionSettings = "SET idle_in_transaction_session_timeout = '60s'; " + ServerKeepalives + "; " + ClientCheck;
+
+    /// <summary>
+    /// A backend busy with a statement, or waiting for a lock, does not read its socket, so neither keepalives nor the idle
+    /// timeout end it when its process is gone: a <c>migrate</c> killed while its migration waited for a table kept the
+    /// migrations' history locked (every start and verb waiting on it) until the lock it waited for came free, then ran on
+    /// to fail at its first answer (an upgrade probe), and a request's statement does the same with the locks it holds.
+    /// PostgreSQL 14 and later look at the client every 5 s during a statement (<c>client_connection_check_interval</c>;
+    /// Linux, BSD, macOS). An older server or another platform refuses the setting: the block then leaves it unset.
+    /// </summary>
+    internal const string ClientCheck =
+        "DO $$ BEGIN PERFORM set_config('client_connection_check_interval', '5s', false); EXCEPTION WHEN OTHERS THEN NULL; END $$";
 
     /// <summary>
     /// The server's side of TCP keepalive for a session: when its instance vanishes, the session ends within ~25 s instead
@@ -272,38 +284,59 @@ public static class DependencyInjection
         }
     }
 
-    /// <summary>Whether migrations are pending (a database a newer version migrated is named in a Warning, as when migrating).</summary>
+    /// <summary>
+    /// Whether migrations are pending (a database a newer version migrated is named in a Warning, as when migrating). While
+    /// another process migrates, the answer is the one it leaves: this waits for it, as a start that migrates does.
+    /// </summary>
     public static async Task<bool> HasPendingMigrationsAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
+        var logger = MigrationsLogger(scope.ServiceProvider);
         await EnsureDatabaseExistsAsync(db, cancellationToken);
-        return await ReadMigrationsAsync(db, MigrationsLogger(scope.ServiceProvider), cancellationToken);
+        if (await MigrationHistory.ReadUnlessMigratingAsync(db, cancellationToken) is not { } state)
+        {
+            await using (await WaitForMigrationsAsync(scope.ServiceProvider, logger, cancellationToken))
+            {
+            }
+
+            state = await MigrationHistory.ReadAsync(db, cancellationToken);
+        }
+
+        return Report(state, logger);
     }
 
     private static ILogger MigrationsLogger(IServiceProvider services) =>
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
 
     /// <summary>
-    /// Reads the applied migrations once: names in a Warning those this build does not have, and returns whether any of
-    /// its own are pending. A newer version migrated such a database (an upgrade rolled back, or an old instance restarted
-    /// mid-rollout). Not refused: migrations are additive, so an older build runs on a newer schema, which a rolling
-    /// upgrade relies on; but the operator is told (docs/operations.md, "Upgrading").
+    /// Names in a Warning the applied migrations this build does not have, and returns whether any of its own are pending.
+    /// A newer version migrated such a database (an upgrade rolled back, or an old instance restarted mid-rollout). Not
+    /// refused: migrations are additive, so an older build runs on a newer schema, which a rolling upgrade relies on; but
+    /// the operator is told (docs/operations.md, "Upgrading").
     /// </summary>
-    private static async Task<bool> ReadMigrationsAsync(ProvisioningDbContext db, ILogger logger, CancellationToken cancellationToken)
+    private static bool Report(MigrationHistory.State state, ILogger logger)
     {
-        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
-        var known = db.Database.GetMigrations().ToList();
-        if (applied.Except(known).ToList() is { Count: > 0 } unknown)
+        if (state.Unknown.Count > 0)
         {
             logger.LogWarning(
                 "The database has {Count} migration(s) this build does not have ({Migrations}): a newer version migrated it. " +
                 "This build runs on it while those migrations only added to the schema; run the newer version, or restore the " +
-                "backup taken before the upgrade, to go back for good", unknown.Count, string.Join(", ", unknown));
+                "backup taken before the upgrade, to go back for good", state.Unknown.Count, string.Join(", ", state.Unknown));
         }
 
-        return known.Except(applied).Any();
+        return state.Pending.Count > 0;
     }
+
+    /// <summary>
+    /// The lock a migrating process holds for all of its migrations, once it is free; says, once, that it waits and for whom
+    /// (a session that holds it without end — a stuck <c>migrate</c> — is then found in <c>pg_stat_activity</c> by that name).
+    /// </summary>
+    private static Task<SessionLock> WaitForMigrationsAsync(IServiceProvider services, ILogger logger, CancellationToken cancellationToken) =>
+        SessionLock.TakeAsync(
+            services.GetRequiredService<DatabaseConnectionString>().Value, MigrationLock,
+            holder => logger.LogInformation("Waiting for another process's migrations to finish (the lock is held by {Holder})", holder),
+            cancellationToken);
 
     /// <summary>
     /// Connects once, so that a database that does not exist is PostgreSQL's 3D000 (explained at start-up) instead of
@@ -347,7 +380,9 @@ public static class DependencyInjection
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         var logger = MigrationsLogger(scope.ServiceProvider);
         await EnsureDatabaseExistsAsync(db, cancellationToken);
-        if (!await ReadMigrationsAsync(db, logger, cancellationToken))
+        // Nothing pending: no lock to take. A history another process holds: a migration is running, waited for below.
+        var first = await MigrationHistory.ReadUnlessMigratingAsync(db, cancellationToken);
+        if (first is not null && !Report(first, logger))
         {
             return;
         }
@@ -355,11 +390,15 @@ public static class DependencyInjection
         // One process migrates at a time, all of its migrations under one lock: EF Core's own lock is taken per migration
         // transaction, and two processes starting on an empty database both applied the first ones (one then failed on
         // "column … already exists"). Whoever waited for it finds them applied and does nothing.
-        await using (var migrating = await SessionLock.TakeAsync(
-            scope.ServiceProvider.GetRequiredService<DatabaseConnectionString>().Value, MigrationLock,
-            () => logger.LogInformation("Waiting for another process's migrations to finish"), cancellationToken))
+        await using (var migrating = await WaitForMigrationsAsync(scope.ServiceProvider, logger, cancellationToken))
         {
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            var state = await MigrationHistory.ReadAsync(db, cancellationToken);
+            if (first is null)
+            {
+                Report(state, logger);
+            }
+
+            var pending = state.Pending;
             if (pending.Count > 0)
             {
                 logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));

@@ -36,8 +36,11 @@ internal sealed class SessionLock : IAsyncDisposable
         return null;
     }
 
-    /// <summary>The lock, once it is free; <paramref name="waiting"/> is called once if it is not free at first.</summary>
-    public static async Task<SessionLock> TakeAsync(string connectionString, long key, Action waiting, CancellationToken cancellationToken)
+    /// <summary>
+    /// The lock, once it is free; <paramref name="waiting"/> is called once if it is not free at first, with who holds it
+    /// (<see cref="HolderAsync"/>).
+    /// </summary>
+    public static async Task<SessionLock> TakeAsync(string connectionString, long key, Action<string> waiting, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(connectionString, cancellationToken);
         try
@@ -47,7 +50,7 @@ internal sealed class SessionLock : IAsyncDisposable
             {
                 if (!waited)
                 {
-                    waiting();
+                    waiting(await HolderAsync(connection, key, cancellationToken));
                     waited = true;
                 }
 
@@ -85,6 +88,25 @@ internal sealed class SessionLock : IAsyncDisposable
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The sessions holding the lock, by process id and <c>application_name</c> (a process of this service names its
+    /// sessions, <see cref="ServiceInstance"/>), for an operator to find in <c>pg_stat_activity</c>. A bigint key is held
+    /// as <c>classid</c> (its high half), <c>objid</c> (its low half) and <c>objsubid</c> 1.
+    /// </summary>
+    internal static async Task<string> HolderAsync(NpgsqlConnection connection, long key, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L', l.pid, coalesce(a.application_name, '')), '; ' ORDER BY l.pid),
+                            'a session that has let it go since')
+            FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.classid = ($1 >> 32)::oid AND l.objid = ($1 & 4294967295)::oid
+            """, connection) { Parameters = { new() { Value = key } } };
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<bool> TryAsync(NpgsqlConnection connection, long key, CancellationToken cancellationToken)

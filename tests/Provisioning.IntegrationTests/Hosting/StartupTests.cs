@@ -121,6 +121,54 @@ public sealed class StartupTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task WhileAMigrationHoldsTheHistory_ReadyzStaysReady_AndStartsWaitForIt_NamingWhoHoldsIt()
+    {
+        // EF Core's Migrate holds "__EFMigrationsHistory" ACCESS EXCLUSIVE for its whole run, also while it waits for another
+        // table's lock (an upgrade probe: its migration waited for a delete-tenant). A plain read of the history waited with
+        // it: every instance's /readyz answered 503 after 30 s while requests were served, and a start failed with "did not
+        // answer in time" instead of waiting for the migration. Here a session plays the migrating process: the migrations'
+        // advisory lock (DependencyInjection.MigrationLock, "PROVMIGR") and the history table, as EF takes it.
+        var database = await service.Postgres.CreateDatabaseAsync("migrating_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var serving = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings());
+        using var servingClient = serving.CreateClient();
+
+        await using var migrator = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database) { ApplicationName = "test migrator", Pooling = false }.ConnectionString);
+        await migrator.OpenAsync();
+        await using (var hold = new NpgsqlCommand("""SELECT pg_advisory_lock(5787775703206938450); BEGIN; LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE""", migrator))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await servingClient.GetAsync("/readyz")).StatusCode);
+
+        var migrating = new CollectingLoggerProvider();
+        var checking = new CollectingLoggerProvider();
+        var notMigratingSettings = ServiceFixture.RootKeySettings();
+        notMigratingSettings["Provisioning:Database:MigrateOnStartup"] = "false";
+        await using var second = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s => s.AddSingleton<ILoggerProvider>(migrating));
+        await using var third = new ConfiguredServiceFactory(database, notMigratingSettings, services: s => s.AddSingleton<ILoggerProvider>(checking));
+        var starts = new[] { Task.Run(second.CreateClient), Task.Run(third.CreateClient) };
+        var waiting = $"Waiting for another process's migrations to finish (the lock is held by PostgreSQL process {migrator.ProcessID}, application_name 'test migrator')";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(migrating.Lines.Any(l => l.Contains(waiting, StringComparison.Ordinal)) && checking.Lines.Any(l => l.Contains(waiting, StringComparison.Ordinal)))
+               && !starts.Any(t => t.IsFaulted) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(starts.Any(t => t.IsCompleted), "a start went on while migrations were being applied: " + string.Join(" | ", starts.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException().Message)));
+        Assert.Contains(migrating.Lines, l => l.Contains(waiting, StringComparison.Ordinal));
+        Assert.Contains(checking.Lines, l => l.Contains(waiting, StringComparison.Ordinal));
+
+        await migrator.CloseAsync(); // the "migration" ends: its transaction and its lock go with the session
+        foreach (var client in await Task.WhenAll(starts))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+            client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task FirstStart_WithoutBootstrapSettings_MakesAKey_AndWritesTheRootKeyFile()
     {
         var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);

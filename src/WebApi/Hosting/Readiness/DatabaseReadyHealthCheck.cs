@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
@@ -6,7 +5,7 @@ using Provisioning.Infrastructure.Security;
 namespace Provisioning.WebApi.Hosting.Readiness;
 
 /// <summary>
-/// Ready when the database answers and takes writes, has no pending migrations, lets the service's role read and write
+/// Ready when the database answers and takes writes, has no pending migrations (or another process is applying some), lets the service's role read and write
 /// the service's tables (<see cref="DatabaseGrants"/>), and its secrets decrypt with the configured
 /// master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
 /// secrets under it). A result is reused by the probes that come within the reuse window, and the probes that come while
@@ -38,8 +37,10 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
 
             // Not a readiness matter (a database host with a wrong clock would take every instance out): a Warning.
             await scope.ServiceProvider.GetRequiredService<DatabaseClock>().CheckAsync(cancellationToken);
-            var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
-            if (pending.Any())
+            // A history another process holds is a migration running (or waiting for a lock): this instance's own migrations
+            // were applied before it began to serve, so it stays ready (a plain read waited with the migration, and every
+            // instance's /readyz answered 503 after 30 s while the requests were served: an upgrade probe).
+            if (await MigrationHistory.ReadUnlessMigratingAsync(db, cancellationToken) is { Pending.Count: > 0 })
             {
                 return HealthCheckResult.Unhealthy("The database has pending migrations.");
             }
