@@ -124,6 +124,7 @@ public static class Startup
         {
             // Written at once, before the server binds, so a failure to listen cannot lose the only copy of the secret. A file
             // that cannot be written does not stop the start (the root exists now): the key is printed, and only there.
+            KeepAnEarlierRootKeyFile(options.RootKeyFile, app.Services.GetRequiredService<TimeProvider>(), logger);
             app.Services.GetRequiredService<BootstrapOutcome>().KeyFileWritten = TryWriteRootKeyFile(options.RootKeyFile, new JsonObject
             {
                 ["tenantId"] = result.TenantId,
@@ -224,6 +225,51 @@ public static class Startup
     }
 
     /// <summary>Writes the file, or logs a Warning saying why it could not (a folder that is a file, a read-only disk, rights).</summary>
+    /// <summary>
+    /// A root key file that is already there when this start made the root holds the key of a root this database does not
+    /// have (a new or emptied database, or the wrong one): it may be the only copy of that key, so it is kept beside the
+    /// new one, renamed, not overwritten (a probe restored a copy of .data/ without its cluster, and the old root's key
+    /// was replaced without a word). Said at Warning with the earlier root's tenant id, never its secret.
+    /// </summary>
+    private static void KeepAnEarlierRootKeyFile(string path, TimeProvider clock, ILogger logger)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        var stamp = clock.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        var aside = $"{path}.replaced-{stamp}";
+        for (var n = 2; File.Exists(aside); n++)
+        {
+            aside = $"{path}.replaced-{stamp}-{n}";
+        }
+
+        string? earlierTenant = null;
+        try
+        {
+            earlierTenant = JsonNode.Parse(File.ReadAllText(path))?["tenantId"]?.GetValue<string>();
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Not readable as the service writes it: kept all the same, named without a tenant.
+        }
+
+        try
+        {
+            File.Move(path, aside);
+            logger.LogWarning(
+                "Provisioning:Bootstrap:RootKeyFile {File} held the key of root tenant {EarlierTenant}, which this database does not have; " +
+                "it is kept as {Aside}. This database had no root tenant, so a new one was made: if the earlier root's data should " +
+                "be here, this is not its database (check ConnectionStrings:Provisioning, or restore it: docs/operations.md, \"Backup and restore\")",
+                path, earlierTenant ?? "(unreadable)", aside);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Provisioning:Bootstrap:RootKeyFile {File} held an earlier root's key and could not be kept aside ({Reason}): it is replaced", path, e.Message);
+        }
+    }
+
     private static bool TryWriteRootKeyFile(string path, JsonObject json, ILogger logger)
     {
         try

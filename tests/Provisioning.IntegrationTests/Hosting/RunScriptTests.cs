@@ -147,6 +147,49 @@ public sealed class RunScriptTests
         }
     }
 
+    [Fact]
+    public async Task ADataFolderWhoseClusterIsGone_IsRefused_NotGivenANewEmptyDatabaseAndRoot()
+    {
+        // A probe kept a copy of .data/ as its backup and lost the cluster (as root it lives in /var/lib/provisioning, so
+        // the copy held no data): the next run made a new empty cluster where the old one was, the service a new root, and
+        // root-key.json was replaced, without a word.
+        var home = Directory.CreateTempSubdirectory("provisioning-run-");
+        var clones = new List<string>();
+        try
+        {
+            if (Environment.IsPrivilegedProcess)
+            {
+                File.SetUnixFileMode(home.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var clone = NewClone(home.FullName, "restored", clones);
+            await AssertDatabaseReadyAsync(clone, await RunScriptAsync(clone, "--db-only"));
+            var data = Path.Combine(clone, ".data");
+            var rootKeyFile = Path.Combine(data, "root-key.json");
+            const string rootKey = """{ "tenantId": "0123456789abcdef01234567", "keyId": "act_0123456789abcdef01234567", "secret": "kept" }""";
+            File.WriteAllText(rootKeyFile, rootKey); // as the service's first start leaves it
+            AssertSucceeded(await RunScriptAsync(clone, "--stop-db"), "--stop-db");
+            var cluster = Environment.IsPrivilegedProcess ? File.ReadAllText(Path.Combine(data, "pg.location")).Trim() : Path.Combine(data, "pg");
+            Directory.Move(cluster, cluster + ".lost"); // (beside it: removed with the clone)
+
+            var again = await RunScriptAsync(clone, "--db-only");
+            Assert.True(again.ExitCode == 1, again.ToString());
+            Assert.Contains($"No PostgreSQL cluster in {cluster}, yet .data/ holds its password and the root key of a database made in it", again.StandardError, StringComparison.Ordinal);
+            Assert.Contains("mv .data .data.old", again.StandardError, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(cluster), $"A new cluster was made:\n{again}");
+            Assert.Equal(rootKey, File.ReadAllText(rootKeyFile));
+        }
+        finally
+        {
+            foreach (var clone in clones)
+            {
+                await RemoveCloneAsync(clone);
+            }
+
+            DeleteFolder(home.FullName);
+        }
+    }
+
     /// <summary>Whether an exclusive lock on the file can be had now (.NET takes a BSD flock for FileShare.None on Unix).</summary>
     private static bool TryLock(string path)
     {

@@ -194,6 +194,44 @@ public sealed class StartupTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARootKeyFileFromAnEarlierDatabase_IsKeptBesideTheNewOne_NotOverwritten()
+    {
+        // A probe restored a copy of .data/ without its cluster: the start made a new root in the empty database and wrote
+        // its key over the earlier root's, the only copy of it, without a word.
+        var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
+        var folder = Directory.CreateTempSubdirectory("root-key-");
+        var file = Path.Combine(folder.FullName, "root-key.json");
+        const string earlier = """{ "tenantId": "0123456789abcdef01234567", "keyId": "act_0123456789abcdef01234567", "secret": "the-earlier-secret" }""";
+        File.WriteAllText(file, earlier);
+        try
+        {
+            var logs = new CollectingLoggerProvider();
+            await using var factory = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file },
+                services: s => s.AddSingleton<ILoggerProvider>(logs));
+            using var client = factory.CreateClient();
+
+            var written = JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+            Assert.NotEqual("0123456789abcdef01234567", (string?)written["tenantId"]);
+            var kept = Assert.Single(Directory.GetFiles(folder.FullName, "root-key.json.replaced-*"));
+            Assert.Equal(earlier, await File.ReadAllTextAsync(kept));
+            Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+                && l.Contains("held the key of root tenant 0123456789abcdef01234567, which this database does not have", StringComparison.Ordinal)
+                && l.Contains(kept, StringComparison.Ordinal));
+            Assert.DoesNotContain(logs.Lines, l => l.Contains("the-earlier-secret", StringComparison.Ordinal));
+
+            // A later start finds the root: the file stays as it is, nothing else is set aside.
+            await using var again = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file });
+            again.CreateClient().Dispose();
+            Assert.Single(Directory.GetFiles(folder.FullName, "root-key.json.replaced-*"));
+            Assert.Equal((string?)written["secret"], (string?)JsonNode.Parse(await File.ReadAllTextAsync(file))!["secret"]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task InstancesStartingTogetherOnAnEmptyDatabase_MakeOneRoot_AndEachOneStarts()
     {
         var name = "startup_" + Guid.NewGuid().ToString("N")[..8];
