@@ -32,6 +32,10 @@ public static class DatabaseUnavailable
                 // This instance's own refusal to write under a retired master key: the same answer as the database's (PX503).
                 case Security.MasterKeyRetiredException:
                     return true;
+                // A stored secret under a key this instance was not given: its configuration, not a defect (nor a retry's cure
+                // on this instance; another instance with the key, or a restart with it, serves it).
+                case Security.MasterKeyMissingException:
+                    return true;
                 case NullReferenceException when e.Source == typeof(NpgsqlConnection).Assembly.GetName().Name:
                     return true;
                 case AggregateException aggregate when aggregate.InnerExceptions.Any(Is):

@@ -98,8 +98,9 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         return output;
     }
 
-    /// <exception cref="CryptographicException">No configured key decrypts it: the message names the key's fingerprint the
-    /// secret carries (<see cref="SecretAlteredException"/> when that key is configured).</exception>
+    /// <exception cref="MasterKeyMissingException">No configured key decrypts it: the message names the key's fingerprint the
+    /// secret carries.</exception>
+    /// <exception cref="SecretAlteredException">The key it names is configured and does not decrypt it.</exception>
     public string Unprotect(ReadOnlyMemory<byte> protectedSecret) =>
         TryUnprotect(protectedSecret, out var plaintext, out _) ? plaintext : throw Undecryptable(protectedSecret.Span);
 
@@ -108,7 +109,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         const string none = "No configured master key decrypts this secret, ";
         if (protectedSecret[0] != Version2)
         {
-            return new CryptographicException(none + "which is of version 1 (it names no key).");
+            return new MasterKeyMissingException(none + "which is of version 1 (it names no key).");
         }
 
         // The id is not authenticated (not associated data): "names", not "is under".
@@ -121,7 +122,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
             }
         }
 
-        return new CryptographicException(none + $"which names the master key of fingerprint {Fingerprint(keyId)}.");
+        return new MasterKeyMissingException(none + $"which names the master key of fingerprint {Fingerprint(keyId)}.");
     }
 
     /// <summary>

@@ -503,6 +503,17 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             $"the secret of key {written})", refused.Error);
         Assert.Contains("list the master key it was encrypted with among the previous keys", refused.Error);
 
+        // Meanwhile an instance without that key answers the key's requests 503, as an outage: its configuration lacks a
+        // key, which is no defect to report (a probe restored a database under another key beneath running instances, and
+        // every authenticated request answered 500).
+        await using (var lacking = Start(database, newKey))
+        {
+            using var refusedClient = As(lacking, written, secret);
+            var answer = await refusedClient.GetAsync("/v2/apps");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            Assert.Contains("\"code\":\"service_unavailable\"", await answer.Content.ReadAsStringAsync());
+        }
+
         Assert.Equal(0, (await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets")).Exit);
         await using var after = Start(database, newKey);
         using var late = As(after, written, secret);

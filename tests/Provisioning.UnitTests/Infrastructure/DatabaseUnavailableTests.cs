@@ -66,6 +66,15 @@ public sealed class DatabaseUnavailableTests
         Assert.True(DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new Provisioning.Infrastructure.Security.MasterKeyRetiredException())));
 
     [Fact]
+    public void ASecretUnderAMasterKeyThisInstanceWasNotGiven_IsItsConfiguration_503_ButAnAlteredSecretIsAFault()
+    {
+        // A probe restored a database under another key beneath running instances: every authenticated request answered
+        // 500 ("report it"); the instance lacks a key, as one on a retired key does. An altered secret no key decrypts stays 500.
+        Assert.True(DatabaseUnavailable.Is(new InvalidOperationException("wrapped", new Provisioning.Infrastructure.Security.MasterKeyMissingException("names the master key of fingerprint 5d417a9d"))));
+        Assert.False(DatabaseUnavailable.Is(new Provisioning.Infrastructure.Security.SecretAlteredException("it was altered")));
+    }
+
+    [Fact]
     public void PostgreSQLsError_IsFoundWhereverItIsWrapped_AndEachRefusalIsToldByItsState()
     {
         // EF wraps a save's error once, a failed transaction's twice, a hosted start again; parallel work gathers it.

@@ -34,11 +34,11 @@ public sealed class SecretsTests
         Assert.Equal($"No configured master key decrypts this secret, not even the one of fingerprint {fingerprint} it names: it was altered.",
             Assert.Throws<SecretAlteredException>(() => new AesGcmSecretProtector(Key).Unprotect(tampered)).Message);
         Assert.Equal($"No configured master key decrypts this secret, which names the master key of fingerprint {fingerprint}.",
-            Assert.Throws<CryptographicException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1)).Message);
+            Assert.Throws<MasterKeyMissingException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1)).Message);
         var version1 = (byte[])protected1.Clone();
         version1[0] = 1; // (the first format named no key; these bytes decrypt under none)
         Assert.Equal("No configured master key decrypts this secret, which is of version 1 (it names no key).",
-            Assert.Throws<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(version1)).Message);
+            Assert.Throws<MasterKeyMissingException>(() => new AesGcmSecretProtector(Key).Unprotect(version1)).Message);
         Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(new byte[] { 9, 9, 9 }));
     }
 
