@@ -45,6 +45,13 @@ public sealed class ServiceInstance
     public string ListenerApplicationName => ListenerPrefix + Id;
 
     /// <summary>
+    /// The listener's <c>application_name</c> until its <c>LISTEN</c>s are in: named as a listener before, it was waited for
+    /// by every revocation made in between, whose barrier it could not hear (2 s each; an upgrade probe saw one at each
+    /// instance's start). Not begun with <see cref="ListenerPrefix"/>.
+    /// </summary>
+    public string ListenerConnectingApplicationName => "provisioning-revocations-connecting " + Id;
+
+    /// <summary>
     /// Said by an operator verb's process (the service built, never started), before it touches the database: its sessions
     /// are named by the verb, and no revocation listener runs here.
     /// </summary>

@@ -90,7 +90,7 @@ internal sealed class CredentialRevocationListener(
                 {
                     KeepAlive = 10,
                     Pooling = false,
-                    ApplicationName = instance.ListenerApplicationName,
+                    ApplicationName = instance.ListenerConnectingApplicationName, // (named a listener once it listens, below)
                 };
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 // Raised on the thread reading the connection, one notice at a time, in the order they were committed.
@@ -126,6 +126,14 @@ internal sealed class CredentialRevocationListener(
                     $"LISTEN {RetiredMasterKeyWatch.NoticeChannel}; LISTEN {_heartbeatChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                // Named a listener only now, in a statement of its own: the LISTENs take effect when theirs commits, and a
+                // writer that finds the name waits for this session's confirmation of a barrier it must hear.
+                await using (var named = new NpgsqlCommand("SELECT set_config('application_name', $1, false)", connection)
+                             { Parameters = { new() { Value = instance.ListenerApplicationName } } })
+                {
+                    await named.ExecuteNonQueryAsync(stoppingToken);
                 }
 
                 cache.ListenerConnected();

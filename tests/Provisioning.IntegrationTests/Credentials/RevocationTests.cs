@@ -324,6 +324,47 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AListenerIsNamedAsOneOnlyOnceItListens_SoARevocationMadeMeanwhileDoesNotWaitForIt()
+    {
+        // Named a listener from its connection on, a starting instance's listener was waited for by every revocation made
+        // before its LISTENs were in, whose barrier it could not hear: 2 s each (an upgrade probe saw one at each start).
+        // Here the LISTENs are held on their way while another instance revokes a key.
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(service.ConnectionString);
+        await using var _ = proxy;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.OnNextSend(["LISTEN "], () =>
+        {
+            held.TrySetResult();
+            return release.Task;
+        });
+        await using var joining = new ConfiguredServiceFactory(viaProxy, []);
+        joining.CreateClient().Dispose();
+        try
+        {
+            await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var instance = joining.Services.GetRequiredService<ServiceInstance>();
+            const string named = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1";
+            Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, named, instance.ListenerApplicationName));
+            Assert.Equal(1, await Sql.CountAsync(service.ConnectionString, named, instance.ListenerConnectingApplicationName));
+
+            var tenant = await service.NewTenantAsync();
+            var key = (await tenant.Client().PostJsonAsync("/v2/keys", new { displayName = "revoked while one listens not yet" }, HttpStatusCode.Created))["key"]!;
+            await tenant.Client().DeleteJsonAsync($"/v2/keys/{key["id"]}");
+            Assert.DoesNotContain(service.Factory.Logs.Lines, line => line.Contains("not confirmed", StringComparison.Ordinal) && line.Contains(instance.Id, StringComparison.Ordinal));
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        await CachedCredentials.UntilTrustedAsync(joining);
+        Assert.Equal(1, await Sql.CountAsync(service.ConnectionString,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+            joining.Services.GetRequiredService<ServiceInstance>().ListenerApplicationName));
+    }
+
+    [Fact]
     public async Task ARevocationMadeWhileThisInstancesListenerIsCut_StillHoldsOnTheOtherInstance()
     {
         // The confirmations are heard on the revoking request's own connection: an instance whose listener is reconnecting
