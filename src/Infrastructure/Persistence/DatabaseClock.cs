@@ -34,11 +34,14 @@ public sealed class DatabaseClock(NpgsqlDataSource database, TimeProvider clock,
                 "This instance's clock is {Difference} ({Seconds} s) {Direction} the database's: keys expire, tokens end and ids are " +
                 "made by this instance's clock, so they are off by as much here. Fix this host's time synchronisation (NTP), or the " +
                 "database host's if every instance says so",
-                Readable(ahead.Duration()), (long)ahead.Duration().TotalSeconds, ahead > TimeSpan.Zero ? "ahead of" : "behind");
+                Readable(ahead.Duration()), (long)Math.Round(ahead.Duration().TotalSeconds), ahead > TimeSpan.Zero ? "ahead of" : "behind");
         }
     }
 
-    private static string Readable(TimeSpan difference) =>
+    /// <summary>To the nearest second (an hour measured as 3599.9 s read "59 min 59 s": an upgrade probe).</summary>
+    internal static string Readable(TimeSpan measured) => Whole(TimeSpan.FromSeconds(Math.Round(measured.TotalSeconds)));
+
+    private static string Whole(TimeSpan difference) =>
         difference.TotalDays >= 1 ? $"{(int)difference.TotalDays} d {difference.Hours} h {difference.Minutes} min"
         : difference.TotalHours >= 1 ? $"{difference.Hours} h {difference.Minutes} min {difference.Seconds} s"
         : difference.TotalMinutes >= 1 ? $"{difference.Minutes} min {difference.Seconds} s"
