@@ -165,9 +165,9 @@ public static class DependencyInjection
     /// never idles in one for more than a moment), and an idle one whose peer is gone within ~25 s, as the revocation
     /// listener's. In the session, not as a startup "options" parameter, which some PgBouncer setups refuse; with
     /// <c>No Reset On Close=false</c> the reset between requests drops them (docs/operations.md). And a statement whose
-    /// client is gone ends within seconds (<see cref="ClientCheck"/>).
+    /// client is gone ends within seconds (<see cref="ClientCheck"/>, sent after these).
     /// </summary>
-    internal const string SessionSettings = "SET idle_in_transaction_session_timeout = '60s'; " + ServerKeepalives + "; " + ClientCheck;
+    internal const string SessionSettings = "SET idle_in_transaction_session_timeout = '60s'; " + ServerKeepalives;
 
     /// <summary>
     /// A backend busy with a statement, or waiting for a lock, does not read its socket, so neither keepalives nor the idle
@@ -175,10 +175,46 @@ public static class DependencyInjection
     /// migrations' history locked (every start and verb waiting on it) until the lock it waited for came free, then ran on
     /// to fail at its first answer (an upgrade probe), and a request's statement does the same with the locks it holds.
     /// PostgreSQL 14 and later look at the client every 5 s during a statement (<c>client_connection_check_interval</c>;
-    /// Linux, BSD, macOS). An older server or another platform refuses the setting: the block then leaves it unset.
+    /// Linux, BSD, macOS). Sent only to a server of version 14 or later, and a refusal (another platform) leaves it unset:
+    /// not in a <c>DO</c> block, which a role without rights on plpgsql cannot run (a review).
     /// </summary>
-    internal const string ClientCheck =
-        "DO $$ BEGIN PERFORM set_config('client_connection_check_interval', '5s', false); EXCEPTION WHEN OTHERS THEN NULL; END $$";
+    internal const string ClientCheck = "SET client_connection_check_interval = '5s'";
+
+    private static void SetClientCheck(Npgsql.NpgsqlConnection connection)
+    {
+        if (connection.PostgreSqlVersion.Major < 14)
+        {
+            return;
+        }
+
+        try
+        {
+            using var command = new Npgsql.NpgsqlCommand(ClientCheck, connection);
+            command.ExecuteNonQuery();
+        }
+        catch (Npgsql.PostgresException)
+        {
+            // A platform without the check: the session goes without it, as on an older server.
+        }
+    }
+
+    private static async Task SetClientCheckAsync(Npgsql.NpgsqlConnection connection)
+    {
+        if (connection.PostgreSqlVersion.Major < 14)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var command = new Npgsql.NpgsqlCommand(ClientCheck, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (Npgsql.PostgresException)
+        {
+            // (as above)
+        }
+    }
 
     /// <summary>
     /// The server's side of TCP keepalive for a session: when its instance vanishes, the session ends within ~25 s instead
@@ -198,13 +234,21 @@ public static class DependencyInjection
             .UsePhysicalConnectionInitializer(
                 connection =>
                 {
-                    using var command = SessionSettingsCommand(connection);
-                    command.ExecuteNonQuery();
+                    using (var command = SessionSettingsCommand(connection))
+                    {
+                        command.ExecuteNonQuery();
+                    }
+
+                    SetClientCheck(connection);
                 },
                 async connection =>
                 {
-                    await using var command = SessionSettingsCommand(connection);
-                    await command.ExecuteNonQueryAsync();
+                    await using (var command = SessionSettingsCommand(connection))
+                    {
+                        await command.ExecuteNonQueryAsync();
+                    }
+
+                    await SetClientCheckAsync(connection);
                 })
             .Build();
 
@@ -298,9 +342,8 @@ public static class DependencyInjection
         {
             await using (await WaitForMigrationsAsync(scope.ServiceProvider, logger, cancellationToken))
             {
+                state = await ReadHistoryWhenFreeAsync(db, logger, cancellationToken);
             }
-
-            state = await MigrationHistory.ReadAsync(db, cancellationToken);
         }
 
         return Report(state, logger);
@@ -327,6 +370,14 @@ public static class DependencyInjection
 
         return state.Pending.Count > 0;
     }
+
+    /// <summary>
+    /// The history once no session holds its table: after a migrating process's lock was had, a session that holds the table
+    /// without it (a killed <c>migrate</c>'s, still waiting for a lock; one of the operator's) is waited for too, and named.
+    /// </summary>
+    private static Task<MigrationHistory.State> ReadHistoryWhenFreeAsync(ProvisioningDbContext db, ILogger logger, CancellationToken cancellationToken) =>
+        MigrationHistory.ReadWhenFreeAsync(db,
+            holder => logger.LogInformation("Waiting for the migrations' history table, which {Holder} holds", holder), cancellationToken);
 
     /// <summary>
     /// The lock a migrating process holds for all of its migrations, once it is free; says, once, that it waits and for whom
@@ -387,12 +438,12 @@ public static class DependencyInjection
             return;
         }
 
-        // One process migrates at a time, all of its migrations under one lock: EF Core's own lock is taken per migration
-        // transaction, and two processes starting on an empty database both applied the first ones (one then failed on
-        // "column … already exists"). Whoever waited for it finds them applied and does nothing.
+        // One process migrates at a time, all of its migrations under one lock of ours (two processes starting on an empty
+        // database once both applied the first ones, one then failing on "column … already exists"). Whoever waited for it
+        // finds them applied and does nothing.
         await using (var migrating = await WaitForMigrationsAsync(scope.ServiceProvider, logger, cancellationToken))
         {
-            var state = await MigrationHistory.ReadAsync(db, cancellationToken);
+            var state = await ReadHistoryWhenFreeAsync(db, logger, cancellationToken);
             if (first is null)
             {
                 Report(state, logger);

@@ -30,18 +30,19 @@ public sealed class DatabaseClock(NpgsqlDataSource database, TimeProvider clock,
         var ahead = asked + half - theirs; // this instance's clock against the database's
         if (ahead.Duration() - half > Tolerance && _said.Count(out _, out _))
         {
+            var difference = Rounded(ahead.Duration());
             logger.LogWarning(
                 "This instance's clock is {Difference} ({Seconds} s) {Direction} the database's: keys expire, tokens end and ids are " +
                 "made by this instance's clock, so they are off by as much here. Fix this host's time synchronisation (NTP), or the " +
                 "database host's if every instance says so",
-                Readable(ahead.Duration()), (long)Math.Round(ahead.Duration().TotalSeconds), ahead > TimeSpan.Zero ? "ahead of" : "behind");
+                Readable(difference), (long)difference.TotalSeconds, ahead > TimeSpan.Zero ? "ahead of" : "behind");
         }
     }
 
-    /// <summary>To the nearest second (an hour measured as 3599.9 s read "59 min 59 s": an upgrade probe).</summary>
-    internal static string Readable(TimeSpan measured) => Whole(TimeSpan.FromSeconds(Math.Round(measured.TotalSeconds)));
+    /// <summary>To the nearest second: an hour measured across a round trip as 3599.9 s read "59 min 59 s" (an upgrade probe).</summary>
+    internal static TimeSpan Rounded(TimeSpan measured) => TimeSpan.FromSeconds(Math.Round(measured.TotalSeconds));
 
-    private static string Whole(TimeSpan difference) =>
+    internal static string Readable(TimeSpan difference) =>
         difference.TotalDays >= 1 ? $"{(int)difference.TotalDays} d {difference.Hours} h {difference.Minutes} min"
         : difference.TotalHours >= 1 ? $"{difference.Hours} h {difference.Minutes} min {difference.Seconds} s"
         : difference.TotalMinutes >= 1 ? $"{difference.Minutes} min {difference.Seconds} s"

@@ -33,9 +33,47 @@ public static class MigrationHistory
         }
     }
 
-    /// <summary>The history, waiting for the table as long as the command timeout allows.</summary>
-    public static async Task<State> ReadAsync(ProvisioningDbContext db, CancellationToken cancellationToken) =>
-        Compare(db, await db.Database.GetAppliedMigrationsAsync(cancellationToken));
+    /// <summary>
+    /// The history, once no other session holds the table, however long that takes (Ctrl-C cancels); <paramref name="waiting"/>
+    /// is told once who holds it. Not a read that blocks: under the command timeout it failed the start after 30 s, and
+    /// the session holding the table need not be a migrating process's (a killed <c>migrate</c>'s session, which no longer
+    /// holds the migrations' advisory lock, or a hand's <c>LOCK TABLE</c>; a review).
+    /// </summary>
+    public static async Task<State> ReadWhenFreeAsync(ProvisioningDbContext db, Action<string> waiting, CancellationToken cancellationToken)
+    {
+        var said = false;
+        while (true)
+        {
+            if (await ReadUnlessMigratingAsync(db, cancellationToken) is { } state)
+            {
+                return state;
+            }
+
+            if (!said)
+            {
+                waiting(await HoldersAsync(db, cancellationToken));
+                said = true;
+            }
+
+            await Task.Delay(RetryEvery, cancellationToken);
+        }
+    }
+
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromMilliseconds(500);
+
+    private static async Task<string> HoldersAsync(ProvisioningDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await db.Database.SqlQueryRaw<string>(LockHolders.Sql(
+                    "l.locktype = 'relation' AND l.relation = to_regclass('\"__EFMigrationsHistory\"')"))
+                .SingleAsync(cancellationToken);
+        }
+        catch (Npgsql.PostgresException)
+        {
+            return LockHolders.Unnamed;
+        }
+    }
 
     private static State Compare(ProvisioningDbContext db, IEnumerable<string> applied)
     {

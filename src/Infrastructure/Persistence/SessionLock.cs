@@ -91,22 +91,24 @@ internal sealed class SessionLock : IAsyncDisposable
     }
 
     /// <summary>
-    /// The sessions holding the lock, by process id and <c>application_name</c> (a process of this service names its
-    /// sessions, <see cref="ServiceInstance"/>), for an operator to find in <c>pg_stat_activity</c>. A bigint key is held
-    /// as <c>classid</c> (its high half), <c>objid</c> (its low half) and <c>objsubid</c> 1.
+    /// The sessions holding the lock (<see cref="LockHolders"/>). A bigint key is held as <c>classid</c> (its high half),
+    /// <c>objid</c> (its low half), each an unsigned 32-bit oid, and <c>objsubid</c> 1. Only said: a failure of the question
+    /// does not end the wait.
     /// </summary>
     internal static async Task<string> HolderAsync(NpgsqlConnection connection, long key, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L', l.pid, coalesce(a.application_name, '')), '; ' ORDER BY l.pid),
-                            'a session that has let it go since')
-            FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND l.classid = ($1 >> 32)::oid AND l.objid = ($1 & 4294967295)::oid
-            """, connection) { Parameters = { new() { Value = key } } };
-        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        try
+        {
+            await using var command = new NpgsqlCommand(
+                LockHolders.Sql("l.locktype = 'advisory' AND l.objsubid = 1 " +
+                                "AND l.classid = (($1 >> 32) & 4294967295)::oid AND l.objid = ($1 & 4294967295)::oid"),
+                connection) { Parameters = { new() { Value = key } } };
+            return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (PostgresException)
+        {
+            return LockHolders.Unnamed;
+        }
     }
 
     private static async Task<bool> TryAsync(NpgsqlConnection connection, long key, CancellationToken cancellationToken)

@@ -7,6 +7,9 @@ public sealed class BootstrapOutcome
 {
     public BootstrapResult? Created { get; set; }
 
+    /// <summary>The database's root tenant, made by this start or found: the root key file is this root's or not ours to touch.</summary>
+    public string? RootTenantId { get; set; }
+
     /// <summary>Whether the root key file holds the created key.</summary>
     public bool KeyFileWritten { get; set; }
 }

@@ -105,6 +105,7 @@ public static class Startup
         }
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Bootstrap");
+        app.Services.GetRequiredService<BootstrapOutcome>().RootTenantId = result.TenantId;
         if (!result.Created)
         {
             logger.LogInformation("Root tenant {TenantId} exists", result.TenantId);
@@ -124,13 +125,14 @@ public static class Startup
         {
             // Written at once, before the server binds, so a failure to listen cannot lose the only copy of the secret. A file
             // that cannot be written does not stop the start (the root exists now): the key is printed, and only there.
-            KeepAnEarlierRootKeyFile(options.RootKeyFile, app.Services.GetRequiredService<TimeProvider>(), logger);
-            app.Services.GetRequiredService<BootstrapOutcome>().KeyFileWritten = TryWriteRootKeyFile(options.RootKeyFile, new JsonObject
-            {
-                ["tenantId"] = result.TenantId,
-                ["keyId"] = result.KeyId,
-                ["secret"] = result.Secret,
-            }, logger);
+            app.Services.GetRequiredService<BootstrapOutcome>().KeyFileWritten =
+                KeepAnEarlierRootKeyFile(options.RootKeyFile, app.Services.GetRequiredService<TimeProvider>(), logger)
+                && TryWriteRootKeyFile(options.RootKeyFile, new JsonObject
+                {
+                    ["tenantId"] = result.TenantId,
+                    ["keyId"] = result.KeyId,
+                    ["secret"] = result.Secret,
+                }, logger);
         }
     }
 
@@ -152,11 +154,16 @@ public static class Startup
         var url = listening ? ListeningUrl(app) : "(none: the server did not start, see below)";
         var file = options.RootKeyFile;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Bootstrap");
+        var outcome = app.Services.GetRequiredService<BootstrapOutcome>();
         if (listening && !string.IsNullOrEmpty(file) && File.Exists(file))
         {
             try
             {
-                if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject json)
+                // Only the file of this database's root: another root's (kept by the operator, or read by an instance
+                // starting together with the one that made the root, before that one set it aside) is not written back.
+                if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject json
+                    && (outcome.RootTenantId is null || json["tenantId"]?.GetValueKind() != System.Text.Json.JsonValueKind.String
+                        || json["tenantId"]!.GetValue<string>() == outcome.RootTenantId))
                 {
                     json["url"] = url;
                     TryWriteRootKeyFile(file, json, logger);
@@ -171,7 +178,6 @@ public static class Startup
             }
         }
 
-        var outcome = app.Services.GetRequiredService<BootstrapOutcome>();
         var created = outcome.Created;
         outcome.Created = null;
         if (created is null || !string.IsNullOrEmpty(options.Secret))
@@ -224,52 +230,58 @@ public static class Startup
             .TrimEnd('/');
     }
 
-    /// <summary>Writes the file, or logs a Warning saying why it could not (a folder that is a file, a read-only disk, rights).</summary>
     /// <summary>
-    /// A root key file that is already there when this start made the root holds the key of a root this database does not
-    /// have (a new or emptied database, or the wrong one): it may be the only copy of that key, so it is kept beside the
-    /// new one, renamed, not overwritten (a probe restored a copy of .data/ without its cluster, and the old root's key
-    /// was replaced without a word). Said at Warning with the earlier root's tenant id, never its secret.
+    /// A root key file of this service's (a <c>tenantId</c> in it) that is already there when this start made the root holds
+    /// the key of a root this database does not have (a new or emptied database, or the wrong one): it may be the only copy of
+    /// that key, so it is kept beside the new one, renamed, not overwritten (a probe restored a copy of .data/ without its
+    /// cluster, and the old root's key was replaced without a word). Said at Warning with the earlier root's tenant id, never
+    /// its secret. Any other file (empty, made ready by a deployment) is written over, as before. False when it could not be
+    /// kept aside: the new key is then not written there (it is printed).
     /// </summary>
-    private static void KeepAnEarlierRootKeyFile(string path, TimeProvider clock, ILogger logger)
+    private static bool KeepAnEarlierRootKeyFile(string path, TimeProvider clock, ILogger logger)
     {
-        if (!File.Exists(path))
+        if (RootTenantIn(path) is not { } earlierTenant)
         {
-            return;
+            return true;
         }
 
-        var stamp = clock.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        var aside = $"{path}.replaced-{stamp}";
-        for (var n = 2; File.Exists(aside); n++)
-        {
-            aside = $"{path}.replaced-{stamp}-{n}";
-        }
-
-        string? earlierTenant = null;
+        var aside = $"{path}.replaced-{clock.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", System.Globalization.CultureInfo.InvariantCulture)}";
         try
         {
-            earlierTenant = JsonNode.Parse(File.ReadAllText(path))?["tenantId"]?.GetValue<string>();
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            // Not readable as the service writes it: kept all the same, named without a tenant.
-        }
-
-        try
-        {
-            File.Move(path, aside);
+            File.Move(path, aside); // (never over another file)
             logger.LogWarning(
                 "Provisioning:Bootstrap:RootKeyFile {File} held the key of root tenant {EarlierTenant}, which this database does not have; " +
                 "it is kept as {Aside}. This database had no root tenant, so a new one was made: if the earlier root's data should " +
                 "be here, this is not its database (check ConnectionStrings:Provisioning, or restore it: docs/operations.md, \"Backup and restore\")",
-                path, earlierTenant ?? "(unreadable)", aside);
+                path, earlierTenant, aside);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Provisioning:Bootstrap:RootKeyFile {File} held an earlier root's key and could not be kept aside ({Reason}): it is replaced", path, e.Message);
+            logger.LogWarning(
+                "Provisioning:Bootstrap:RootKeyFile {File} holds the key of root tenant {EarlierTenant}, which this database does not have, " +
+                "and could not be kept aside ({Reason}): it is left as it is, and the new root's key is not written there", path, earlierTenant, e.Message);
+            return false;
         }
     }
 
+    /// <summary>The <c>tenantId</c> of a root key file as the service writes it, or null (no file, not readable, not ours).</summary>
+    private static string? RootTenantIn(string path)
+    {
+        try
+        {
+            return File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject json && json["tenantId"] is JsonValue id
+                   && id.TryGetValue<string>(out var tenant) && tenant.Length > 0
+                ? tenant
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes the file, or logs a Warning saying why it could not (a folder that is a file, a read-only disk, rights).</summary>
     private static bool TryWriteRootKeyFile(string path, JsonObject json, ILogger logger)
     {
         try

@@ -166,6 +166,31 @@ public sealed class StartupTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
             client.Dispose();
         }
+
+        // The table held by a session without the migrations' lock: a killed migrate's, still waiting for a lock (its own
+        // session, which held the advisory lock, ended with the process), or an operator's. Waited for too, and named.
+        await using var orphan = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database) { ApplicationName = "test orphan", Pooling = false }.ConnectionString);
+        await orphan.OpenAsync();
+        await using (var hold = new NpgsqlCommand("""BEGIN; LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE""", orphan))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var afterwards = new CollectingLoggerProvider();
+        await using var fourth = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s => s.AddSingleton<ILoggerProvider>(afterwards));
+        var start = Task.Run(fourth.CreateClient);
+        var table = $"Waiting for the migrations' history table, which PostgreSQL process {orphan.ProcessID}, application_name 'test orphan' holds";
+        deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!afterwards.Lines.Any(l => l.Contains(table, StringComparison.Ordinal)) && !start.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(start.IsCompleted, "a start went on, or gave up, while the history table was held: " + start.Exception?.GetBaseException().Message);
+        Assert.Contains(afterwards.Lines, l => l.Contains(table, StringComparison.Ordinal));
+        await orphan.CloseAsync();
+        using var fourthClient = await start;
+        Assert.Equal(HttpStatusCode.OK, (await fourthClient.GetAsync("/readyz")).StatusCode);
     }
 
     [Fact]
@@ -224,6 +249,15 @@ public sealed class StartupTests(ServiceFixture service)
             again.CreateClient().Dispose();
             Assert.Single(Directory.GetFiles(folder.FullName, "root-key.json.replaced-*"));
             Assert.Equal((string?)written["secret"], (string?)JsonNode.Parse(await File.ReadAllTextAsync(file))!["secret"]);
+
+            // A file a deployment made ready (empty, its mode set) holds no root's key: written over, nothing set aside.
+            var prepared = Path.Combine(folder.FullName, "prepared.json");
+            File.WriteAllText(prepared, "");
+            var fresh = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
+            await using var onPrepared = new ConfiguredServiceFactory(fresh, new() { ["Provisioning:Bootstrap:RootKeyFile"] = prepared });
+            onPrepared.CreateClient().Dispose();
+            Assert.StartsWith("act_", (string?)JsonNode.Parse(await File.ReadAllTextAsync(prepared))!["keyId"], StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(folder.FullName, "prepared.json.replaced-*"));
         }
         finally
         {

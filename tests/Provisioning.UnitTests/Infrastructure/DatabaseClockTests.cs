@@ -11,5 +11,5 @@ public sealed class DatabaseClockTests
     [InlineData(6.2, "6 s")]
     [InlineData(90061.0, "1 d 1 h 1 min")]
     public void TheDifference_IsSaidToTheNearestSecond(double seconds, string said) =>
-        Assert.Equal(said, DatabaseClock.Readable(TimeSpan.FromSeconds(seconds)));
+        Assert.Equal(said, DatabaseClock.Readable(DatabaseClock.Rounded(TimeSpan.FromSeconds(seconds))));
 }

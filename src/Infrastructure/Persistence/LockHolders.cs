@@ -1,0 +1,21 @@
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>
+/// Who holds a lock, as an operator finds the sessions in <c>pg_stat_activity</c>: "PostgreSQL process &lt;pid&gt;,
+/// application_name '&lt;name&gt;'" for each (a process of this service names its sessions, <see cref="ServiceInstance"/>),
+/// for a start or verb that says what it waits for.
+/// </summary>
+internal static class LockHolders
+{
+    /// <summary>One text column, "Value": the sessions holding the granted locks of <c>pg_locks l</c> that <paramref name="where"/> picks.</summary>
+    public static string Sql(string where) => $"""
+        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L', l.pid, coalesce(a.application_name, '')), '; ' ORDER BY l.pid),
+                        'a session that has let it go since') AS "Value"
+        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND {where}
+        """;
+
+    /// <summary>What a start says when the question who holds a lock itself fails: the wait goes on all the same.</summary>
+    public const string Unnamed = "a session not named (the question who holds it failed)";
+}
