@@ -162,8 +162,7 @@ public static class Startup
                 // Only the file of this database's root: another root's (kept by the operator, or read by an instance
                 // starting together with the one that made the root, before that one set it aside) is not written back.
                 if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject json
-                    && (outcome.RootTenantId is null || json["tenantId"]?.GetValueKind() != System.Text.Json.JsonValueKind.String
-                        || json["tenantId"]!.GetValue<string>() == outcome.RootTenantId))
+                    && (outcome.RootTenantId is null || TenantOf(json) is not { } named || named == outcome.RootTenantId))
                 {
                     json["url"] = url;
                     TryWriteRootKeyFile(file, json, logger);
@@ -270,16 +269,16 @@ public static class Startup
     {
         try
         {
-            return File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject json && json["tenantId"] is JsonValue id
-                   && id.TryGetValue<string>(out var tenant) && tenant.Length > 0
-                ? tenant
-                : null;
+            return File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject json ? TenantOf(json) : null;
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    private static string? TenantOf(JsonObject json) =>
+        json["tenantId"] is JsonValue id && id.TryGetValue<string>(out var tenant) && tenant.Length > 0 ? tenant : null;
 
     /// <summary>Writes the file, or logs a Warning saying why it could not (a folder that is a file, a read-only disk, rights).</summary>
     private static bool TryWriteRootKeyFile(string path, JsonObject json, ILogger logger)

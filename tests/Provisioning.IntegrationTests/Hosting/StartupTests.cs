@@ -250,6 +250,16 @@ public sealed class StartupTests(ServiceFixture service)
             Assert.Single(Directory.GetFiles(folder.FullName, "root-key.json.replaced-*"));
             Assert.Equal((string?)written["secret"], (string?)JsonNode.Parse(await File.ReadAllTextAsync(file))!["secret"]);
 
+            // Another root's file at that path (kept by an operator; read by an instance starting together with the one that
+            // made the root, before it was set aside): its URL is not refreshed, so it is never written back over the new one.
+            File.WriteAllText(file, earlier);
+            await using (var third = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file }))
+            {
+                third.CreateClient().Dispose();
+            }
+
+            Assert.Equal(earlier, await File.ReadAllTextAsync(file));
+
             // A file a deployment made ready (empty, its mode set) holds no root's key: written over, nothing set aside.
             var prepared = Path.Combine(folder.FullName, "prepared.json");
             File.WriteAllText(prepared, "");
