@@ -457,7 +457,19 @@ public static class DependencyInjection
                 // No command timeout: a migration (an index built over a large table) may take longer than Npgsql's 30 s,
                 // and cut short it would fail every start the same way.
                 db.Database.SetCommandTimeout(TimeSpan.Zero);
-                await db.Database.MigrateAsync(cancellationToken);
+                await db.Database.OpenConnectionAsync(cancellationToken); // (the session EF migrates on: watched below)
+                using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var watch = SayWhatMigrationsWaitForAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+                    ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).ProcessID, logger, watching.Token);
+                try
+                {
+                    await db.Database.MigrateAsync(cancellationToken);
+                }
+                finally
+                {
+                    await watching.CancelAsync();
+                    await watch;
+                }
             }
             else if (!migrating.Waited)
             {
@@ -469,6 +481,41 @@ public static class DependencyInjection
         // they started with (a migration may change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans
         // do): the pool starts afresh.
         scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
+    }
+
+    /// <summary>
+    /// While migrations run, who they wait for, said when it changes (every 5 s at most): a migration that waits for a table
+    /// another session holds (a <c>delete-tenant</c>, an open <c>psql</c>, a <c>pg_dump</c>) said nothing but "Applying …"
+    /// for minutes, which looked like a hang (a probe). Only said: a failure of the question ends the watch, not the migrations.
+    /// </summary>
+    private static async Task SayWhatMigrationsWaitForAsync(Npgsql.NpgsqlDataSource pool, int migrating, ILogger logger, CancellationToken cancellationToken)
+    {
+        var said = string.Empty;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+                await using var connection = await pool.OpenConnectionAsync(cancellationToken);
+                await using var command = new Npgsql.NpgsqlCommand(LockHolders.BlockingSql, connection) { Parameters = { new() { Value = migrating } } };
+                var holders = (string?)await command.ExecuteScalarAsync(cancellationToken) ?? string.Empty;
+                if (holders.Length > 0 && holders != said)
+                {
+                    logger.LogWarning(
+                        "The migrations wait for a lock held by {Holders}: they go on once it is released (a transaction that ends, or " +
+                        "a session ended with pg_terminate_backend)", holders);
+                }
+
+                said = holders;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            logger.LogDebug("The migrations' wait is no longer watched ({Error})", e.GetType().Name);
+        }
     }
 
     /// <summary>Advisory lock key a migrating process holds for all of its migrations.</summary>

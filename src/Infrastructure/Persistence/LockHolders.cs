@@ -9,12 +9,20 @@ internal static class LockHolders
 {
     /// <summary>One text column, "Value": the sessions holding the granted locks of <c>pg_locks l</c> that <paramref name="where"/> picks.</summary>
     public static string Sql(string where) => $"""
-        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L', l.pid, coalesce(a.application_name, '')), '; ' ORDER BY l.pid),
+        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L', h.pid, coalesce(a.application_name, '')), '; ' ORDER BY h.pid),
                         'a session that has let it go since') AS "Value"
-        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-          AND {where}
+        FROM (SELECT DISTINCT l.pid FROM pg_locks l
+              WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND {where}) AS h
+        LEFT JOIN pg_stat_activity a ON a.pid = h.pid
         """;
+
+    /// <summary>
+    /// One text column, "Value": the sessions whose locks the session <c>$1</c> waits for (<c>pg_blocking_pids</c>), or empty
+    /// when it waits for none.
+    /// </summary>
+    public static readonly string BlockingSql =
+        $"SELECT CASE WHEN cardinality(pg_blocking_pids($1)) = 0 THEN '' ELSE ({Sql("l.pid = ANY(pg_blocking_pids($1))")}) END AS \"Value\"";
 
     /// <summary>What a start says when the question who holds a lock itself fails: the wait goes on all the same.</summary>
     public const string Unnamed = "a session not named (the question who holds it failed)";

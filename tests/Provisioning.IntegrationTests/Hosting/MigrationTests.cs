@@ -43,6 +43,37 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AMigrationWaitingForALock_SaysWhoHoldsIt_AndGoesOnOnceItIsReleased()
+    {
+        // A probe's migration waited minutes behind a transaction on api_keys, saying nothing after "Applying …": it looked
+        // like a hang. SecretsUnderRetiredKeysRefused creates a trigger on api_keys, which waits for any writer of that table.
+        var (database, _) = await DatabaseMigratedToAsync("20261204021000_AppDeletionsCountedPerStatement");
+        await using var blocker = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database) { ApplicationName = "test blocker", Pooling = false }.ConnectionString);
+        await blocker.OpenAsync();
+        await using (var hold = new NpgsqlCommand("BEGIN; LOCK TABLE api_keys IN ROW EXCLUSIVE MODE", blocker))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var logs = new CollectingLoggerProvider();
+        await using var starting = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
+            services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(s, logs));
+        var start = Task.Run(starting.CreateClient);
+        var said = $"The migrations wait for a lock held by PostgreSQL process {blocker.ProcessID}, application_name 'test blocker'";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!logs.Lines.Any(l => l.Contains(said, StringComparison.Ordinal)) && !start.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(start.IsCompleted, "the start went on while its migration was blocked: " + start.Exception?.GetBaseException().Message);
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains(said, StringComparison.Ordinal));
+        await blocker.CloseAsync();
+        using var client = await start;
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
     public async Task FrontDoor_GivesExistingAppsDistinctTokens_AndRowsWrittenWithoutOneGetOne()
     {
         var (connectionString, options) = await DatabaseMigratedToAsync("20261123045903_InitialSchema");
