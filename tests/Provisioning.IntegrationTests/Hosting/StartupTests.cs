@@ -171,7 +171,8 @@ public sealed class StartupTests(ServiceFixture service)
         // session, which held the advisory lock, ended with the process), or an operator's. Waited for too, and named.
         await using var orphan = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database) { ApplicationName = "test orphan", Pooling = false }.ConnectionString);
         await orphan.OpenAsync();
-        await using (var hold = new NpgsqlCommand("""BEGIN; LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE""", orphan))
+        // (and reads it, as EF's migrating session does: two locks of one session, named once)
+        await using (var hold = new NpgsqlCommand("""BEGIN; LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE; SELECT FROM "__EFMigrationsHistory" LIMIT 0""", orphan))
         {
             await hold.ExecuteNonQueryAsync();
         }
