@@ -469,6 +469,10 @@ public static class DependencyInjection
                 {
                     await watching.CancelAsync();
                     await watch;
+                    // Closed by hand, as it was opened: a context goes back to its pool with the connection as it is, and the
+                    // next request's would have run on this session of the old defaults (a test of the revocation barrier,
+                    // whose connection interceptor never saw an open, found it).
+                    await db.Database.CloseConnectionAsync();
                 }
             }
             else if (!migrating.Waited)

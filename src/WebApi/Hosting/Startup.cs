@@ -161,11 +161,22 @@ public static class Startup
             {
                 // Only the file of this database's root: another root's (kept by the operator, or read by an instance
                 // starting together with the one that made the root, before that one set it aside) is not written back.
-                if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject json
-                    && (outcome.RootTenantId is null || TenantOf(json) is not { } named || named == outcome.RootTenantId))
+                if (JsonNode.Parse(File.ReadAllText(file)) is not JsonObject json)
+                {
+                }
+                else if (outcome.RootTenantId is { } root && TenantOf(json) is { } named && named != root)
+                {
+                    logger.LogInformation(
+                        "Provisioning:Bootstrap:RootKeyFile {File} holds the key of root tenant {Named}, not of this database's root " +
+                        "{Root}: left as it is", file, named, root);
+                }
+                else
                 {
                     json["url"] = url;
-                    TryWriteRootKeyFile(file, json, logger);
+                    if (TryWriteRootKeyFile(file, json, logger))
+                    {
+                        logger.LogInformation("Provisioning:Bootstrap:RootKeyFile {File} records the URL {Url}", file, url);
+                    }
                 }
             }
             catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)

@@ -231,10 +231,24 @@ public sealed class StartupTests(ServiceFixture service)
         File.WriteAllText(file, earlier);
         try
         {
+            // A start records its URL in the file after the server listens, which may be after CreateClient returns: each
+            // step waits for that line before touching the file.
+            static async Task UntilSaidAsync(CollectingLoggerProvider said, string text)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (!said.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(20);
+                }
+
+                Assert.Contains(said.Lines, l => l.Contains(text, StringComparison.Ordinal));
+            }
+
             var logs = new CollectingLoggerProvider();
             await using var factory = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file },
                 services: s => s.AddSingleton<ILoggerProvider>(logs));
             using var client = factory.CreateClient();
+            await UntilSaidAsync(logs, "records the URL");
 
             var written = JsonNode.Parse(await File.ReadAllTextAsync(file))!;
             Assert.NotEqual("0123456789abcdef01234567", (string?)written["tenantId"]);
@@ -246,17 +260,23 @@ public sealed class StartupTests(ServiceFixture service)
             Assert.DoesNotContain(logs.Lines, l => l.Contains("the-earlier-secret", StringComparison.Ordinal));
 
             // A later start finds the root: the file stays as it is, nothing else is set aside.
-            await using var again = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file });
+            var againLogs = new CollectingLoggerProvider();
+            await using var again = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file },
+                services: s => s.AddSingleton<ILoggerProvider>(againLogs));
             again.CreateClient().Dispose();
+            await UntilSaidAsync(againLogs, "records the URL");
             Assert.Single(Directory.GetFiles(folder.FullName, "root-key.json.replaced-*"));
             Assert.Equal((string?)written["secret"], (string?)JsonNode.Parse(await File.ReadAllTextAsync(file))!["secret"]);
 
             // Another root's file at that path (kept by an operator; read by an instance starting together with the one that
             // made the root, before it was set aside): its URL is not refreshed, so it is never written back over the new one.
             File.WriteAllText(file, earlier);
-            await using (var third = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file }))
+            var thirdLogs = new CollectingLoggerProvider();
+            await using (var third = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file },
+                             services: s => s.AddSingleton<ILoggerProvider>(thirdLogs)))
             {
                 third.CreateClient().Dispose();
+                await UntilSaidAsync(thirdLogs, "holds the key of root tenant 0123456789abcdef01234567, not of this database's root");
             }
 
             Assert.Equal(earlier, await File.ReadAllTextAsync(file));
