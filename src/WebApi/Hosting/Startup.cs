@@ -161,16 +161,14 @@ public static class Startup
             {
                 // Only the file of this database's root: another root's (kept by the operator, or read by an instance
                 // starting together with the one that made the root, before that one set it aside) is not written back.
-                if (JsonNode.Parse(File.ReadAllText(file)) is not JsonObject json)
-                {
-                }
-                else if (outcome.RootTenantId is { } root && TenantOf(json) is { } named && named != root)
+                var json = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
+                if (json is not null && outcome.RootTenantId is { } root && TenantOf(json) is { } named && named != root)
                 {
                     logger.LogInformation(
                         "Provisioning:Bootstrap:RootKeyFile {File} holds the key of root tenant {Named}, not of this database's root " +
                         "{Root}: left as it is", file, named, root);
                 }
-                else
+                else if (json is not null)
                 {
                     json["url"] = url;
                     if (TryWriteRootKeyFile(file, json, logger))

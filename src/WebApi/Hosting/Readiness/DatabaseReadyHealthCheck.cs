@@ -7,8 +7,8 @@ namespace Provisioning.WebApi.Hosting.Readiness;
 /// <summary>
 /// Ready when the database answers and takes writes, has no pending migrations (or another process is applying some),
 /// lets the service's role read and write the service's tables (<see cref="DatabaseGrants"/>), and its secrets decrypt
-/// with the configured master key, which is not one a finished rotation retired (an instance left on the old configuration would write new
-/// secrets under it). A result is reused by the probes that come within the reuse window, and the probes that come while
+/// with the configured master key, which is not one a finished rotation retired (an instance left on the old configuration
+/// would write new secrets under it). A result is reused by the probes that come within the reuse window, and the probes that come while
 /// a check runs wait for it (<see cref="ReadinessReuse"/>); the check has a scope of its own, since it may outlive the
 /// probe that started it.
 /// </summary>
