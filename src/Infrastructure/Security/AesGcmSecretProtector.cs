@@ -40,6 +40,12 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     /// <summary>The current key's id as stored in version-2 secrets (for finding the ones to rotate in SQL).</summary>
     public byte[] CurrentKeyId => _keyId;
 
+    /// <summary>
+    /// The first bytes of every secret the current key writes (the layout's version and key id): what the database's rule
+    /// <c>under_retired_master_key(bytea)</c> reads of a secret, so that it can be asked about the key itself.
+    /// </summary>
+    public byte[] CurrentKeyHeader => [Version2, .. _keyId];
+
     /// <summary>Whether the current key is retired, as this instance knows it: <see cref="Protect"/> then refuses.</summary>
     public MasterKeyRetirement Retirement { get; } = new();
 

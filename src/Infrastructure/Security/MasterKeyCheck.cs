@@ -127,7 +127,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     private Result Judge(Stored stored, long check, bool sayIfTurned)
     {
         var secretsUnder = stored.Secrets.Select(KeyThatDecrypts).ToList();
-        var result = stored.CurrentKeyRetired && !stored.Rows.Any(row => protector.IsUnderCurrentKey(row.Value)) ? Result.Retired
+        var result = stored.CurrentKeyRefused ? Result.Retired
             : !stored.Rows.All(row => Decrypts(row.Value)) || secretsUnder.Contains(null) ? Result.DoesNotMatch
             : secretsUnder.Any(key => !key.AsSpan().SequenceEqual(protector.CurrentKeyId)) ? Result.NotYetCheckedUnderAPreviousKey
             : Result.Matches;
@@ -204,15 +204,19 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     }
 
     /// <summary>
-    /// The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), and whether the current key is retired, in one
-    /// read (the latter also when there is no check value: a table emptied by hand must not let a retired key record one).
+    /// The check value (id 1) and unfinished rotations' targets (ids 2, 3, …), whether the current key is retired, and
+    /// whether the database refuses secrets under it, in one read. Retired: the key is in <c>retired_master_keys</c>,
+    /// whatever the check values (also when there is none: a table emptied by hand must not let a retired key record one).
+    /// Refused: the database's one rule for it, <c>under_retired_master_key</c>, which its triggers apply to every secret
+    /// written (retired, and no check value under it: an older build's rotation back to it).
     /// </summary>
     private async Task<Stored> ReadAsync(CancellationToken cancellationToken)
     {
         var rows = await db.Database.SqlQuery<StoredRow>(
                 $"""
-                SELECT c.id, c.value, r.current_key_retired
-                FROM (SELECT EXISTS (SELECT FROM retired_master_keys WHERE key_id = {protector.CurrentKeyId}) AS current_key_retired) AS r
+                SELECT c.id, c.value, r.current_key_retired, r.current_key_refused
+                FROM (SELECT EXISTS (SELECT FROM retired_master_keys WHERE key_id = {protector.CurrentKeyId}) AS current_key_retired,
+                             under_retired_master_key({protector.CurrentKeyHeader}) AS current_key_refused) AS r
                 LEFT JOIN master_key_check AS c ON true
                 """)
             .ToListAsync(cancellationToken);
@@ -220,7 +224,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         var secrets = checks.Any(row => row.Id == 1)
             ? []
             : await db.Database.SqlQueryRaw<byte[]>(SecretsWithoutACheckSql).ToListAsync(cancellationToken);
-        return new Stored(checks, rows.Any(row => row.CurrentKeyRetired), secrets);
+        return new Stored(checks, rows.Any(row => row.CurrentKeyRetired), rows.Any(row => row.CurrentKeyRefused), secrets);
     }
 
     /// <summary>
@@ -236,12 +240,12 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         (SELECT protected_body FROM idempotency_records ORDER BY scope, key LIMIT 1)
         """;
 
-    private sealed record StoredRow(int? Id, byte[]? Value, bool CurrentKeyRetired);
+    private sealed record StoredRow(int? Id, byte[]? Value, bool CurrentKeyRetired, bool CurrentKeyRefused);
 
     private sealed record StoredCheck(int Id, byte[] Value);
 
     /// <summary><paramref name="Secrets"/>: stored secrets standing in for a missing check value (none when there is one).</summary>
-    private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired, List<byte[]> Secrets);
+    private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired, bool CurrentKeyRefused, List<byte[]> Secrets);
 
     private byte[]? KeyThatDecrypts(byte[] stored)
     {

@@ -10,7 +10,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// <c>under_retired_master_key(bytea)</c>: a version-2 value whose 4-byte fingerprint is in <c>retired_master_keys</c>
     /// and is not the key a check value is under (<c>MasterKeyCheck</c> does not call that key retired: an older build's
     /// rotation back to it). <c>SecretsUnderRetiredKeysRefused</c> and <c>StoredAnswersUnderRetiredKeysRefused</c> spelled
-    /// it out each; their trigger functions now ask this one and keep their own message and detail. The function stays
+    /// it out each; their trigger functions now ask this one and keep their own message and detail (and since 2026-12-05
+    /// 06:00, <c>MasterKeyCheck</c> asks it about the configured key, by its version and key id). The function stays
     /// VOLATILE (plpgsql's default), so its one statement reads a fresh snapshot in READ COMMITTED, as the triggers' own
     /// statement did: a write that waited on a rotation's last step sees the retirement. Its call costs under a
     /// microsecond a row (100,000-row inserts through either trigger, alternating). No model change (no target model).
