@@ -16,7 +16,9 @@ namespace Provisioning.Infrastructure.Credentials;
 /// confirmations of every instance whose listener was connected when it sent the barrier (named by the listener
 /// connection's <c>application_name</c>), for at most <see cref="Timeout"/>. An instance whose listener connects later
 /// drops its whole cache on connecting, and one whose listener is down trusts no cached entry, so neither needs to be
-/// waited for. One that let a barrier time out (stalled) is not waited for again until it confirms one. While this
+/// waited for, nor is one whose listener's session ends before it confirms (an instance stopping: the writer asks again
+/// who listens every <see cref="Recheck"/> while it waits). One that let a barrier time out (stalled) is not waited for
+/// again until it confirms one. While this
 /// instance's own listener is reconnecting, the writer waits for it (within the same timeout) before sending the barrier.
 /// Instances must connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
 /// </summary>
@@ -29,6 +31,14 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan ListenerPoll = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long a writer waits for confirmations before asking again which listeners remain (some may have stopped).</summary>
+    private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The instances whose listeners are connected now, but this one (by the listener sessions' <c>application_name</c>).</summary>
+    private const string OtherListenersSql =
+        "SELECT substr(application_name, length($1) + 1) FROM pg_stat_activity " +
+        "WHERE datname = current_database() AND left(application_name, length($1)) = $1 AND application_name <> $2";
 
     private readonly ConcurrentDictionary<string, Waiter> _waiting = new();
 
@@ -89,12 +99,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             {
                 BatchCommands =
                 {
-                    new NpgsqlBatchCommand(
-                        "SELECT substr(application_name, length($1) + 1) FROM pg_stat_activity " +
-                        "WHERE datname = current_database() AND left(application_name, length($1)) = $1 AND application_name <> $2")
-                    {
-                        Parameters = { new() { Value = ServiceInstance.ListenerPrefix }, new() { Value = instance.ListenerApplicationName } },
-                    },
+                    OtherListeners(),
                     new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
                     {
                         Parameters = { new() { Value = BarrierChannel }, new() { Value = token } },
@@ -121,7 +126,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             waiter.Expect(expected.Where(instance => !_silent.ContainsKey(instance)));
             try
             {
-                await waiter.Task.WaitAsync(Timeout, cancellationToken);
+                await WaitForConfirmationsAsync(db, waiter, cancellationToken);
             }
             catch (TimeoutException) when (!waiter.OwnSeen)
             {
@@ -161,6 +166,67 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             }
         }
     }
+
+    /// <summary>
+    /// Waits for <paramref name="waiter"/>'s confirmations for at most <see cref="Timeout"/> (then throws
+    /// <see cref="TimeoutException"/>), asking every <see cref="Recheck"/> which of the unconfirmed instances still listen:
+    /// one whose listener's session has ended since the barrier was sent will never confirm it, and answers no request
+    /// (an instance stopping; one that comes back starts with an empty cache). A failed question only ends the rechecks.
+    /// </summary>
+    private async Task WaitForConfirmationsAsync(Persistence.ProvisioningDbContext db, Waiter waiter, CancellationToken cancellationToken)
+    {
+        var sent = System.Diagnostics.Stopwatch.GetTimestamp();
+        var recheck = true;
+        while (true)
+        {
+            var left = Timeout - System.Diagnostics.Stopwatch.GetElapsedTime(sent);
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException();
+            }
+
+            try
+            {
+                await waiter.Task.WaitAsync(recheck && left > Recheck ? Recheck : left, cancellationToken);
+                return;
+            }
+            catch (TimeoutException) when (recheck && left > Recheck)
+            {
+            }
+
+            try
+            {
+                await db.Database.OpenConnectionAsync(cancellationToken);
+                try
+                {
+                    await using var command = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection()) { BatchCommands = { OtherListeners() } };
+                    var listening = new HashSet<string>();
+                    await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                    {
+                        while (await reader.ReadAsync(cancellationToken))
+                        {
+                            listening.Add(reader.GetString(0));
+                        }
+                    }
+
+                    waiter.Forget(waiter.Unconfirmed().Where(instance => !listening.Contains(instance)));
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                recheck = false; // the confirmations may still come; the question is not asked again
+            }
+        }
+    }
+
+    private NpgsqlBatchCommand OtherListeners() => new(OtherListenersSql)
+    {
+        Parameters = { new() { Value = ServiceInstance.ListenerPrefix }, new() { Value = instance.ListenerApplicationName } },
+    };
 
     /// <summary>
     /// Whether a barrier read by this instance's listener is one this instance sent (nobody else waits for its
@@ -240,6 +306,16 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             lock (_confirmed)
             {
                 _confirmed.Add(instance);
+                CompleteWhenAllConfirmed();
+            }
+        }
+
+        /// <summary>Instances not waited for any longer (their listeners' sessions ended before they confirmed).</summary>
+        public void Forget(IEnumerable<string> instances)
+        {
+            lock (_confirmed)
+            {
+                _expected?.ExceptWith(instances);
                 CompleteWhenAllConfirmed();
             }
         }

@@ -435,6 +435,48 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AnInstanceThatStopsAfterTheBarrierWasSent_IsNotWaitedFor_OnceItsSessionHasEnded()
+    {
+        // An instance stopping (a rolling restart) while a revocation is made: its listener was counted when the barrier went
+        // out, then closed before confirming it. A session that has ended confirms nothing, and its instance answers no
+        // request: the writer stops waiting for it once it is gone from pg_stat_activity, instead of for the whole timeout
+        // (and does not name it as an instance that did not confirm).
+        var database = await service.Postgres.CreateDatabaseAsync("leaving_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        await CachedCredentials.UntilTrustedAsync(factory);
+        var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while an instance stops" }, HttpStatusCode.Created))["key"]!;
+
+        await using var leaving = new Npgsql.NpgsqlConnection(
+            new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0leaving", Pooling = false }.ConnectionString);
+        await leaving.OpenAsync();
+        var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        leaving.Notification += (_, notice) => heard.TrySetResult(notice.Payload);
+        await using (var listen = new Npgsql.NpgsqlCommand($"LISTEN {RevocationBarrier.BarrierChannel}", leaving))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        var stops = Task.Run(async () =>
+        {
+            await leaving.WaitAsync(); // the barrier: it was listening when it went out
+            await leaving.CloseAsync(); // and stops without confirming it
+        });
+        await root.DeleteJsonAsync($"/v2/keys/{key["id"]}");
+        await stops;
+        Assert.False(string.IsNullOrEmpty(await heard.Task));
+
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("not confirmed", StringComparison.Ordinal));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps")
+        {
+            Headers = { Authorization = ServiceFixture.BasicHeader((string)key["id"]!, (string)key["secret"]!) },
+        };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await root.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
     public async Task ADatabaseGoneRightAfterTheRevocationCommitted_StillAnswersWhatCommitted_AndSaysSoInTheLog()
     {
         // The barrier reopens the request's connection after the commit; if the database went away in between, the
