@@ -19,6 +19,8 @@ WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://+:8080
 EXPOSE 8080
+# Where compose.yaml has the root key file written (a named volume takes this folder's owner and mode when first mounted).
+RUN mkdir /keys && chown app:app /keys && chmod 700 /keys
 USER app
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["dotnet", "Provisioning.WebApi.dll", "healthcheck"]

@@ -61,6 +61,17 @@ public static class Text
     /// Whether <paramref name="value"/> has more than <paramref name="max"/> characters, counted as people and PostgreSQL's
     /// <c>varchar(n)</c> count them: in code points (an emoji is one character, two UTF-16 units). Every length rule uses it.
     /// </summary>
+    /// <summary>
+    /// <paramref name="url"/> as it may be printed (a log line of the request that sent it): not at all when it holds a user
+    /// name or password (a logo URL is refused for that, after MVC's Trace line of the action's arguments printed it), or
+    /// when it has an '@' and cannot be read as an absolute URL (where the password would be is then not known).
+    /// </summary>
+    public static string? PrintableUrl(string? url) =>
+        url is null || !url.Contains('@', StringComparison.Ordinal)
+        || (Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0)
+            ? url
+            : "(a URL with a user name or password: not printed)";
+
     public static bool IsLongerThan(string value, int max) => value.Length > max && value.EnumerateRunes().Count() > max;
 
     public static bool IsValidFreeText(string value)

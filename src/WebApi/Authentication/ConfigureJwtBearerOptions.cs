@@ -81,7 +81,7 @@ public sealed class ConfigureJwtBearerOptions(IHttpContextAccessor httpContextAc
 
     private IEnumerable<SecurityKey> ResolveSigningKey(string token, SecurityToken securityToken, string kid, TokenValidationParameters parameters) =>
         httpContextAccessor.HttpContext?.Items[CredentialItem] is Credential credential && credential.KeyId.Value == kid
-            ? [new SymmetricSecurityKey(Encoding.UTF8.GetBytes(credential.Secret)) { KeyId = kid }]
+            ? [new CredentialSigningKey(Encoding.UTF8.GetBytes(credential.Secret), kid)]
             : [];
 
     private async Task OnMessageReceived(MessageReceivedContext context)

@@ -26,6 +26,12 @@ public static class Observability
     public const string HealthChecksCategory = "Microsoft.Extensions.Diagnostics.HealthChecks";
 
     /// <summary>
+    /// MVC's JSON input formatter: at Debug it logs System.Text.Json's message for a body it cannot read, which quotes the
+    /// token it stopped at — a secret sent unquoted (<c>"key": n…</c>) whole (a probe). The client's 400 names the field.
+    /// </summary>
+    public const string JsonInputFormatterCategory = "Microsoft.AspNetCore.Mvc.Formatters.SystemTextJsonInputFormatter";
+
+    /// <summary>
     /// Asks ASP.NET Core for each request's activity (its trace and span ids, an upstream <c>traceparent</c>'s trace id
     /// kept) without recording it: it makes one only when something listens, and its hosting log category, which did,
     /// is off. Process-wide, registered once.
@@ -51,6 +57,8 @@ public static class Observability
         // Likewise: a load balancer polling /readyz every second during an outage wrote an Error line per poll (an
         // operator's probe); ReadinessLog says it once, then once a minute.
         builder.Logging.AddFilter(HealthChecksCategory, LogLevel.None);
+        // And a body's text, which can hold a secret, is not logged at any level (in code, for the same reason).
+        builder.Logging.AddFilter(JsonInputFormatterCategory, LogLevel.Information);
         _ = RequestActivities.Value;
         if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Security;
@@ -45,15 +46,8 @@ public sealed class SecretHygieneTests(ServiceFixture service)
     {
         // An operator chasing a problem turns everything up: at Trace, MVC printed the action's arguments, and with them
         // a provisioning request's key ("ProvisionTenantRequest { Name = …, Key = <secret>, … }") (a probe).
-        var database = await service.Postgres.CreateDatabaseAsync("trace_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
-        var settings = ServiceFixture.RootKeySettings(rateLimited: false);
-        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Database.Command", "Npgsql" })
-        {
-            settings[$"Logging:LogLevel:{category}"] = "Trace";
-        }
-
-        await using var instance = new ConfiguredServiceFactory(database, settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
+        await using var instance = await TracedInstanceAsync(logs);
         using var root = await instance.CreateRootClientAsync();
         var provisioningKey = (string)(await root.PostJsonAsync("/v2/provisioningkeys", new { displayName = "p" }, HttpStatusCode.Created))["provisioningKey"]!["secret"]!;
         var child = await root.PostJsonAsync("/v2/tenants", new { name = "Traced", key = provisioningKey, logo_url = "https://cdn.example.com/l.png" }, HttpStatusCode.OK);
@@ -69,6 +63,62 @@ public sealed class SecretHygieneTests(ServiceFixture service)
         {
             Assert.DoesNotContain(logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task NeitherAHashOfASecret_NorOneSentInTheWrongPlace_AppearsInLogs_WithEveryCategoryAtTrace()
+    {
+        // A probe with every category at Trace: a JWT signed with anything but naming a real key id (key ids are not
+        // secret) made JwtBearer log, at Information, "Keys tried: '…SymmetricSecurityKey, KeyId: …, InternalId: <the JWK
+        // thumbprint>'" — an unsalted SHA-256 of the key's secret, which for a secret an operator chose (the bootstrap's)
+        // is a dictionary check offline; a provisioning key sent unquoted ("key": n…) was echoed by MVC's JSON formatter at
+        // Debug ("'n…' is an invalid JSON literal"); and a logo URL's password by MVC's Trace line of the action's arguments
+        // (the URL refused with a 400, after).
+        var logs = new CollectingLoggerProvider();
+        await using var instance = await TracedInstanceAsync(logs);
+        using var root = await instance.CreateRootClientAsync();
+        var thumbprint = Base64UrlEncoder.Encode(
+            new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(ServiceFixture.RootSecret)).ComputeJwkThumbprint());
+        using (var forged = instance.CreateClient())
+        {
+            forged.DefaultRequestHeaders.Authorization = new("Bearer", Jwt.ForKey(ServiceFixture.RootKeyId, "not the secret of this key"));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        var provisioningKey = (string)(await root.PostJsonAsync("/v2/provisioningkeys", new { displayName = "p" }, HttpStatusCode.Created))["provisioningKey"]!["secret"]!;
+        using (var unquoted = new StringContent($"{{\"name\":\"Unquoted\",\"key\":n{provisioningKey}}}", System.Text.Encoding.UTF8, "application/json"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await root.PostAsync("/v2/tenants", unquoted)).StatusCode);
+        }
+
+        var password = "pw" + Guid.NewGuid().ToString("N");
+        await root.PostJsonAsync("/v2/tenants", new { name = "Logo", key = provisioningKey, logo_url = $"https://u:{password}@cdn.example.com/l.png" }, HttpStatusCode.BadRequest);
+        var child = (string)(await root.PostJsonAsync("/v2/tenants", new { name = "Child", key = provisioningKey }, HttpStatusCode.OK))["tenantuid"]!;
+        await root.PatchJsonAsync($"/v2/tenants/{child}", new { logoUrl = $"https://u:{password}@cdn.example.com/l.png" }, HttpStatusCode.BadRequest);
+
+        // The signature's failure and both actions' arguments are logged, without the secret; the JSON error is not (its
+        // message quotes the body).
+        Assert.Contains(logs.Lines, line => line.Contains("IDX10511", StringComparison.Ordinal) && line.Contains(ServiceFixture.RootKeyId, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("invalid JSON literal", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, line => line.Contains("ProvisionTenantRequest { Name = Logo,", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, line => line.Contains("UpdateTenantRequest { Name = , LogoUrl = (a URL with a user name", StringComparison.Ordinal));
+        foreach (var secret in new[] { thumbprint, provisioningKey, provisioningKey[..12], password, ServiceFixture.RootSecret })
+        {
+            Assert.DoesNotContain(logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>An instance on a database of its own, every log category at Trace, its lines in <paramref name="logs"/>.</summary>
+    private async Task<ConfiguredServiceFactory> TracedInstanceAsync(CollectingLoggerProvider logs)
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("trace_" + Guid.NewGuid().ToString("N")[..8]);
+        var settings = ServiceFixture.RootKeySettings(rateLimited: false);
+        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Database.Command", "Npgsql" })
+        {
+            settings[$"Logging:LogLevel:{category}"] = "Trace";
+        }
+
+        return new ConfiguredServiceFactory(database, settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
     }
 
     [Fact]

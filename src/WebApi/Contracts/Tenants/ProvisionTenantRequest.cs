@@ -64,7 +64,7 @@ public sealed record ProvisionTenantRequest(
     /// <summary>Printed without the key, a secret: MVC prints an action's arguments when its log is at Trace.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"Name = {Name}, Key = {(Key is null ? "null" : "(secret)")}, LogoUrl = {LogoUrl}, Contacts = {Contacts}, ")
+        builder.Append($"Name = {Name}, Key = {(Key is null ? "null" : "(secret)")}, LogoUrl = {Domain.Common.Text.PrintableUrl(LogoUrl)}, Contacts = {Contacts}, ")
             .Append($"Emails = {Emails?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}, Settings = {Settings?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}");
         return true;
     }

@@ -17,4 +17,14 @@ public sealed record UpdateTenantRequest(
     [property: NotNull("settings")] Dictionary<string, Dictionary<string, string?>?>? Settings,
     [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxApps,
     [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxTenants,
-    [property: NotNull("status")] string? Status);
+    [property: NotNull("status")] string? Status)
+{
+    /// <summary>Printed without a logo URL's password (MVC prints an action's arguments when its log is at Trace).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        var logo = LogoUrl.ValueKind == JsonValueKind.String ? Domain.Common.Text.PrintableUrl(LogoUrl.GetString()) : LogoUrl.ToString();
+        builder.Append($"Name = {Name}, LogoUrl = {logo}, Contacts = {Contacts}, Settings = {Settings?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}, ")
+            .Append($"MaxApps = {MaxApps}, MaxTenants = {MaxTenants}, Status = {Status}");
+        return true;
+    }
+}

@@ -28,7 +28,7 @@ public sealed record ProvisionTenantCommand(
     /// <summary>Printed without the key (a secret), as every message and request that holds one.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"Name = {Name}, Key = {(Key is null ? "null" : "(secret)")}, LogoUrl = {LogoUrl}, Contacts = {Contacts}");
+        builder.Append($"Name = {Name}, Key = {(Key is null ? "null" : "(secret)")}, LogoUrl = {Domain.Common.Text.PrintableUrl(LogoUrl)}, Contacts = {Contacts}");
         return true;
     }
 }
