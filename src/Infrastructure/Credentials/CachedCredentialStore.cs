@@ -319,13 +319,21 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     /// <summary>Whether this key is cached now (for tests).</summary>
     internal bool IsCached(KeyId keyId) => cache.TryGetValue(CacheKey(keyId), out _);
 
-    /// <summary>The listener is (again) receiving every revocation: start caching afresh.</summary>
+    /// <summary>
+    /// The listener is (again) listening: start caching afresh, trusted from the first heartbeat it hears on this connection
+    /// (every notice sent before that heartbeat has been applied). Not before: a <c>LISTEN</c> can succeed on a connection
+    /// that will hear nothing (PgBouncer in transaction mode), and trusting a new connection for the heartbeat's span let a
+    /// key revoked meanwhile work for about a second (a probe).
+    /// </summary>
     public void ListenerConnected()
     {
         EvictAll();
-        Heartbeat();
+        Interlocked.Exchange(ref _lastHeartbeat, NeverHeard);
         _listening = true;
     }
+
+    /// <summary>A heartbeat time so long ago that the cache is not trusted (far enough from any timestamp not to overflow).</summary>
+    private const long NeverHeard = long.MinValue / 4;
 
     /// <summary>The listener lost its connection: revocations may be missed, so nothing cached is trusted.</summary>
     public void ListenerDisconnected()

@@ -23,6 +23,8 @@ public sealed class CredentialCacheTrustTests
         Assert.False(store.IsListening); // not before the listener is connected
 
         store.ListenerConnected();
+        Assert.False(store.IsListening); // not before it has heard a heartbeat of its own (below)
+        store.Heartbeat();
         Assert.True(store.IsListening);
         clock.Advance(CachedCredentialStore.HeartbeatTrust - TimeSpan.FromMilliseconds(1));
         Assert.True(store.IsListening);
@@ -33,5 +35,25 @@ public sealed class CredentialCacheTrustTests
         Assert.True(store.IsListening);
         store.ListenerDisconnected();
         Assert.False(store.IsListening);
+    }
+
+    [Fact]
+    public void AListenerThatHasConnected_IsNotTrusted_UntilItHearsAHeartbeatOnThatConnection()
+    {
+        // Behind a pooler in transaction mode the LISTEN succeeds and nothing is ever heard: trusting a new connection for
+        // the heartbeat's span let a key revoked meanwhile work for about a second on an instance just started or
+        // reconnected (a PgBouncer probe). A heartbeat heard on the connection before is no proof for this one either.
+        var clock = new FakeTimeProvider();
+        using var memory = new MemoryCache(new MemoryCacheOptions());
+        var store = new CachedCredentialStore(null!, memory, clock, null!);
+        store.ListenerConnected();
+        store.Heartbeat();
+        store.ListenerDisconnected();
+        store.ListenerConnected(); // at once: the last heartbeat is still recent
+        Assert.False(store.IsListening);
+        clock.Advance(CredentialRevocationListener.HeartbeatInterval);
+        Assert.False(store.IsListening);
+        store.Heartbeat();
+        Assert.True(store.IsListening);
     }
 }
