@@ -459,10 +459,17 @@ public static class DependencyInjection
                 db.Database.SetCommandTimeout(TimeSpan.Zero);
                 await db.Database.OpenConnectionAsync(cancellationToken); // (the session EF migrates on: watched below)
                 using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var watch = SayWhatMigrationsWaitForAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
-                    ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).ProcessID, logger, watching.Token);
+                var watch = Task.CompletedTask;
                 try
                 {
+                    // The server's own process id, asked: behind PgBouncer the connection's ProcessID is one PgBouncer made up
+                    // (a probe), and the watch then never found what the migrations wait for.
+                    await using (var backend = new Npgsql.NpgsqlCommand("SELECT pg_backend_pid()", (Npgsql.NpgsqlConnection)db.Database.GetDbConnection()))
+                    {
+                        var session = (int)(await backend.ExecuteScalarAsync(cancellationToken))!;
+                        watch = SayWhatMigrationsWaitForAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(), session, logger, watching.Token);
+                    }
+
                     await db.Database.MigrateAsync(cancellationToken);
                 }
                 finally
