@@ -88,6 +88,9 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
     /// <summary>True while the revocation listener is connected and listening.</summary>
     private volatile bool _listening;
 
+    /// <summary>Whether the revocation listener is connected and listening (whether or not it hears: <see cref="IsListening"/>).</summary>
+    internal bool IsConnected => _listening;
+
     /// <summary>Whether cached entries are trusted: the revocation listener is connected and has heard its heartbeat lately.</summary>
     internal bool IsListening => _listening && clock.GetElapsedTime(Interlocked.Read(ref _lastHeartbeat)) < HeartbeatTrust;
 

@@ -30,6 +30,8 @@ internal sealed class CredentialRevocationListener(
     /// <summary>This instance's own heartbeat channel (an identifier: the instance id is hex).</summary>
     private readonly string _heartbeatChannel = "provisioning_heartbeat_" + instance.Id;
 
+    private readonly UnheardHeartbeats _unheard = new();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var beats = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -63,6 +65,16 @@ internal sealed class CredentialRevocationListener(
                     await using var connection = await pool.OpenConnectionAsync(cancellationToken);
                     await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = _heartbeatChannel } } };
                     await beat.ExecuteNonQueryAsync(cancellationToken);
+                    if (_unheard.Sent(out var sent))
+                    {
+                        logger.LogError(
+                            "The credential revocation listener is connected but has heard none of the {Sent} heartbeats this instance " +
+                            "sent since it connected: its LISTEN hears nothing. Most likely a connection pooler in transaction mode " +
+                            "stands between the service and PostgreSQL (PgBouncer pool_mode = transaction), which the service does not " +
+                            "support: point ConnectionStrings:Provisioning at PostgreSQL or at a pool in session mode (docs/operations.md, " +
+                            "\"PgBouncer\"). Revocations still hold meanwhile (no cached credential is trusted: every request reads its key), " +
+                            "and every revoking request waits 2 s", sent);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -107,6 +119,7 @@ internal sealed class CredentialRevocationListener(
                             break;
                         case var channel when channel == _heartbeatChannel:
                             cache.Heartbeat();
+                            _unheard.Heard();
                             break;
                         case RevocationBarrier.ConfirmedChannel:
                             barrier.Confirmed(e.Payload);
@@ -136,6 +149,7 @@ internal sealed class CredentialRevocationListener(
                     await named.ExecuteNonQueryAsync(stoppingToken);
                 }
 
+                _unheard.Connected();
                 cache.ListenerConnected();
                 anchors.Clear();
                 retiredKeys.Request(); // (a rotation's notice sent while away is lost)
@@ -163,11 +177,13 @@ internal sealed class CredentialRevocationListener(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 cache.ListenerDisconnected();
+                _unheard.Disconnected();
                 return;
             }
             catch (Exception ex)
             {
                 cache.ListenerDisconnected();
+                _unheard.Disconnected();
                 anchors.Clear();
                 disconnected = true;
                 logger.LogWarning("Credential revocation listener disconnected ({Reason}); retrying in {Delay}",

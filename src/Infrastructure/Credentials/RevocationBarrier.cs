@@ -81,7 +81,9 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
 
         if (!cache.IsListening)
         {
-            logger.LogWarning("A revocation was not confirmed by the other instances: this instance's revocation listener did not reconnect within {Timeout}", Timeout);
+            logger.LogWarning(cache.IsConnected
+                ? "A revocation was not confirmed by the other instances: this instance's revocation listener, connected, did not hear its own heartbeat within {Timeout} (see its Error, if it hears none)"
+                : "A revocation was not confirmed by the other instances: this instance's revocation listener did not reconnect within {Timeout}", Timeout);
             return;
         }
 
