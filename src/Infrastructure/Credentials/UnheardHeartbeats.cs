@@ -10,8 +10,11 @@ namespace Provisioning.Infrastructure.Credentials;
 /// </summary>
 internal sealed class UnheardHeartbeats
 {
-    /// <summary>Three seconds of heartbeats: a listener that hears at all hears the first within one.</summary>
-    internal const int SayAfter = 6;
+    /// <summary>
+    /// Ten seconds of heartbeats: a listener that hears at all hears the first within one; the margin is for an instance
+    /// starting under load, whose listener may be slow to read.
+    /// </summary>
+    internal const int SayAfter = 20;
 
     /// <summary>A minute of heartbeats: how often it is said again while nothing is heard.</summary>
     private const int SayAgainEvery = 120;

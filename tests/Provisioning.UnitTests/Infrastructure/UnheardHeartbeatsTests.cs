@@ -9,7 +9,7 @@ namespace Provisioning.UnitTests.Infrastructure;
 public sealed class UnheardHeartbeatsTests
 {
     [Fact]
-    public void AConnectionThatHearsNone_IsSaid_AfterSixHeartbeats_ThenEveryMinuteOfThem()
+    public void AConnectionThatHearsNone_IsSaid_AfterTenSecondsOfHeartbeats_ThenEveryMinuteOfThem()
     {
         var unheard = new UnheardHeartbeats();
         unheard.Connected();
