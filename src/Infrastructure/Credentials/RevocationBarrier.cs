@@ -22,7 +22,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// instance's own listener is reconnecting, the writer waits for it (within the same timeout) before sending the barrier.
 /// Instances must connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
 /// </summary>
-internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInstance instance, ILogger<RevocationBarrier> logger)
+internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInstance instance, NpgsqlDataSource pool, ILogger<RevocationBarrier> logger)
 {
     public const string BarrierChannel = "provisioning_credentials_barrier";
     public const string ConfirmedChannel = "provisioning_credentials_confirmed";
@@ -35,9 +35,12 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     /// <summary>How long a writer waits for confirmations before asking again which listeners remain (some may have stopped).</summary>
     private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>The instances whose listeners are connected now, but this one (by the listener sessions' <c>application_name</c>).</summary>
+    /// <summary>
+    /// The instances whose listeners are connected now, but this one (by the listener sessions' <c>application_name</c>), with
+    /// each session's process id: a listener that reconnected is the same name in another session.
+    /// </summary>
     private const string OtherListenersSql =
-        "SELECT substr(application_name, length($1) + 1) FROM pg_stat_activity " +
+        "SELECT substr(application_name, length($1) + 1), pid FROM pg_stat_activity " +
         "WHERE datname = current_database() AND left(application_name, length($1)) = $1 AND application_name <> $2";
 
     private readonly ConcurrentDictionary<string, Waiter> _waiting = new();
@@ -108,14 +111,16 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                     },
                 },
             };
-            var expected = new List<string>();
+            var sessions = new Dictionary<string, int>();
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    expected.Add(reader.GetString(0));
+                    sessions[reader.GetString(0)] = reader.GetInt32(1);
                 }
             }
+
+            var expected = sessions.Keys;
 
             // Back to the pool before waiting: a stalled instance must not hold a connection per revocation for the timeout.
             await db.Database.CloseConnectionAsync();
@@ -128,7 +133,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             waiter.Expect(expected.Where(instance => !_silent.ContainsKey(instance)));
             try
             {
-                await WaitForConfirmationsAsync(db, waiter, cancellationToken);
+                await WaitForConfirmationsAsync(waiter, sessions, cancellationToken);
             }
             catch (TimeoutException) when (!waiter.OwnSeen)
             {
@@ -170,13 +175,17 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     }
 
     /// <summary>
-    /// Waits for <paramref name="waiter"/>'s confirmations for at most <see cref="Timeout"/> (then throws
-    /// <see cref="TimeoutException"/>), asking every <see cref="Recheck"/> which of the unconfirmed instances still listen:
-    /// one whose listener's session has ended since the barrier was sent will never confirm it, and answers no request
-    /// (an instance stopping; one that comes back starts with an empty cache). A failed question only ends the rechecks.
+    /// Waits for <paramref name="waiter"/>'s confirmations for at most <see cref="Timeout"/> in all (then throws
+    /// <see cref="TimeoutException"/>), asking every <see cref="Recheck"/> which of the unconfirmed instances still listen in
+    /// the session they listened in when the barrier was sent (<paramref name="sessions"/>): one whose session has ended
+    /// since will never confirm it, and answers no request (an instance stopping; one that reconnected, or comes back,
+    /// started with an empty cache). The question runs on a connection of its own from the pool, raced against the
+    /// confirmations and left behind at the deadline: a full pool or a hung database does not hold the request past it
+    /// (a review). A failed question only ends the rechecks.
     /// </summary>
-    private async Task WaitForConfirmationsAsync(Persistence.ProvisioningDbContext db, Waiter waiter, CancellationToken cancellationToken)
+    private async Task WaitForConfirmationsAsync(Waiter waiter, IReadOnlyDictionary<string, int> sessions, CancellationToken cancellationToken)
     {
+        // Timed by the monotonic clock, as the wait for this instance's own listener.
         var sent = System.Diagnostics.Stopwatch.GetTimestamp();
         var recheck = true;
         while (true)
@@ -187,42 +196,54 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                 throw new TimeoutException();
             }
 
+            var wait = recheck && left > Recheck ? Recheck : left;
             try
             {
-                await waiter.Task.WaitAsync(recheck && left > Recheck ? Recheck : left, cancellationToken);
+                await waiter.Task.WaitAsync(wait, cancellationToken);
                 return;
             }
-            catch (TimeoutException) when (recheck && left > Recheck)
+            catch (TimeoutException) when (wait < left)
             {
+            }
+
+            var ask = ListeningSessionsAsync(left - wait, cancellationToken);
+            if (await Task.WhenAny(waiter.Task, ask) == waiter.Task)
+            {
+                // Left behind (it ends by its own deadline); its failure is nobody's business.
+                _ = ask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                return;
             }
 
             try
             {
-                await db.Database.OpenConnectionAsync(cancellationToken);
-                try
-                {
-                    await using var command = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection()) { BatchCommands = { OtherListeners() } };
-                    var listening = new HashSet<string>();
-                    await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-                    {
-                        while (await reader.ReadAsync(cancellationToken))
-                        {
-                            listening.Add(reader.GetString(0));
-                        }
-                    }
-
-                    waiter.Forget(waiter.Unconfirmed().Where(instance => !listening.Contains(instance)));
-                }
-                finally
-                {
-                    await db.Database.CloseConnectionAsync();
-                }
+                var listening = await ask;
+                waiter.Forget(waiter.Unconfirmed().Where(name => !listening.TryGetValue(name, out var pid) || pid != sessions[name]));
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                recheck = false; // the confirmations may still come; the question is not asked again
+                recheck = false; // (its deadline, or a failure) the confirmations may still come; the question is not asked again
             }
         }
+    }
+
+    /// <summary>
+    /// The other instances' listener sessions now (name → process id), asked on a pooled connection of its own, given up
+    /// after <paramref name="within"/>.
+    /// </summary>
+    private async Task<Dictionary<string, int>> ListeningSessionsAsync(TimeSpan within, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(within);
+        await using var connection = await pool.OpenConnectionAsync(deadline.Token);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { OtherListeners() } };
+        var listening = new Dictionary<string, int>();
+        await using var reader = await batch.ExecuteReaderAsync(deadline.Token);
+        while (await reader.ReadAsync(deadline.Token))
+        {
+            listening[reader.GetString(0)] = reader.GetInt32(1);
+        }
+
+        return listening;
     }
 
     private NpgsqlBatchCommand OtherListeners() => new(OtherListenersSql)

@@ -477,6 +477,90 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AListenerThatReconnectedAfterTheBarrierWasSent_IsNotWaitedFor_ItsNewSessionStartedWithAnEmptyCache()
+    {
+        // The same instance name in another session (a network blip, PgBouncer restarting): the session the barrier was sent
+        // to has ended, and the new one dropped its cache on connecting. Waiting for it cost the whole timeout and named a
+        // healthy instance as not confirming (a review).
+        var database = await service.Postgres.CreateDatabaseAsync("blip_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        await CachedCredentials.UntilTrustedAsync(factory);
+        var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while a listener reconnects" }, HttpStatusCode.Created))["key"]!;
+
+        var named = new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0blip", Pooling = false }.ConnectionString;
+        await using var before = new Npgsql.NpgsqlConnection(named);
+        await before.OpenAsync();
+        await using (var listen = new Npgsql.NpgsqlCommand($"LISTEN {RevocationBarrier.BarrierChannel}", before))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using var after = new Npgsql.NpgsqlConnection(named);
+        var reconnects = Task.Run(async () =>
+        {
+            await before.WaitAsync(); // the barrier
+            await before.CloseAsync();
+            await after.OpenAsync(); // back, under the same name, without having confirmed it
+        });
+        await root.DeleteJsonAsync($"/v2/keys/{key["id"]}");
+        await reconnects;
+
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("not confirmed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ARevocationsWait_IsNotHeldPastItsTimeout_ByAPoolWithNoConnectionFree()
+    {
+        // Asking again which listeners remain needs a connection: with the pool taken up meanwhile (here: by the test) the
+        // open waited for the pool's timeout, and the revoking request with it, past the bounded wait (a review). Bounded by
+        // the test at 30 s, against a pool that would make it wait 60.
+        var database = await service.Postgres.CreateDatabaseAsync("pool_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        var small = new Npgsql.NpgsqlConnectionStringBuilder(database) { MaxPoolSize = 6, Timeout = 60 }.ConnectionString;
+        await using var factory = new ConfiguredServiceFactory(small, ServiceFixture.RootKeySettings(),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        await CachedCredentials.UntilTrustedAsync(factory);
+        var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while the pool is taken" }, HttpStatusCode.Created))["key"]!;
+
+        await using var stalled = new Npgsql.NpgsqlConnection(
+            new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0stalled", Pooling = false }.ConnectionString);
+        await stalled.OpenAsync();
+        await using (var listen = new Npgsql.NpgsqlCommand($"LISTEN {RevocationBarrier.BarrierChannel}", stalled))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        var pool = factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        var held = new List<Npgsql.NpgsqlConnection>();
+        var takes = Task.Run(async () =>
+        {
+            await stalled.WaitAsync(); // the barrier is out: the writer waits, with its connection back in the pool
+            for (var i = 0; i < 6; i++)
+            {
+                held.Add(await pool.OpenConnectionAsync());
+            }
+        });
+        try
+        {
+            await root.DeleteJsonAsync($"/v2/keys/{key["id"]}").WaitAsync(TimeSpan.FromSeconds(30));
+            await takes;
+            Assert.Contains(logs.Lines, line => line.Contains("not confirmed", StringComparison.Ordinal) && line.Contains("0stalled", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await takes.ContinueWith(_ => { }, TaskScheduler.Default);
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task ADatabaseGoneRightAfterTheRevocationCommitted_StillAnswersWhatCommitted_AndSaysSoInTheLog()
     {
         // The barrier reopens the request's connection after the commit; if the database went away in between, the
