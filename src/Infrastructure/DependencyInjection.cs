@@ -267,7 +267,7 @@ public static class DependencyInjection
     /// <list type="bullet">
     /// <item><c>Max Auto Prepare=64</c>: the few statements every request sends are parsed and planned once per
     /// connection instead of on every execution (creates ≈ 1.5× faster, docs/performance.md). <c>Max Auto Prepare=0</c>
-    /// turns it off (PgBouncer in transaction mode older than 1.21, docs/operations.md).</item>
+    /// turns it off.</item>
     /// <item><c>No Reset On Close=true</c>: a connection handed back to the pool is not reset. With prepared statements
     /// Npgsql cannot use <c>DISCARD ALL</c> and sends seven statements instead (<c>CLOSE ALL</c>, <c>RESET ALL</c>,
     /// <c>UNLISTEN *</c>, …) before the connection's next use: measured, that was every GET's second round of

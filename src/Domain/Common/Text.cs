@@ -58,10 +58,6 @@ public static class Text
     private static bool IsNoncharacter(Rune r) => r.Value is >= 0xFDD0 and <= 0xFDEF || (r.Value & 0xFFFE) == 0xFFFE;
 
     /// <summary>
-    /// Whether <paramref name="value"/> has more than <paramref name="max"/> characters, counted as people and PostgreSQL's
-    /// <c>varchar(n)</c> count them: in code points (an emoji is one character, two UTF-16 units). Every length rule uses it.
-    /// </summary>
-    /// <summary>
     /// <paramref name="url"/> as it may be printed (a log line of the request that sent it): not at all when it holds a user
     /// name or password (a logo URL is refused for that, after MVC's Trace line of the action's arguments printed it), or
     /// when it has an '@' and cannot be read as an absolute URL (where the password would be is then not known).
@@ -72,6 +68,10 @@ public static class Text
             ? url
             : "(a URL with a user name or password: not printed)";
 
+    /// <summary>
+    /// Whether <paramref name="value"/> has more than <paramref name="max"/> characters, counted as people and PostgreSQL's
+    /// <c>varchar(n)</c> count them: in code points (an emoji is one character, two UTF-16 units). Every length rule uses it.
+    /// </summary>
     public static bool IsLongerThan(string value, int max) => value.Length > max && value.EnumerateRunes().Count() > max;
 
     public static bool IsValidFreeText(string value)

@@ -208,7 +208,9 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// whether the database refuses secrets under it, in one read. Retired: the key is in <c>retired_master_keys</c>,
     /// whatever the check values (also when there is none: a table emptied by hand must not let a retired key record one).
     /// Refused: the database's one rule for it, <c>under_retired_master_key</c>, which its triggers apply to every secret
-    /// written (retired, and no check value under it: an older build's rotation back to it).
+    /// written (retired, and no check value under it: an older build's rotation back to it). (The function is VOLATILE, as
+    /// the triggers need: its own reads may see a rotation that committed after this statement's snapshot, so the refusal can
+    /// be a moment newer than the rows beside it; both are re-read at the next check.)
     /// </summary>
     private async Task<Stored> ReadAsync(CancellationToken cancellationToken)
     {

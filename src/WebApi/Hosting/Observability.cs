@@ -53,12 +53,19 @@ public static class Observability
         // ASP.NET Core's request scope held the whole path twice on every line (a client without credentials sending 8 KB
         // paths wrote 17 KB of log per 401: a probe); the request's own scope names it, cut (RequestLogScope). In code, so
         // that a deployment's own appsettings.json does not bring it back; its request lines were off already.
-        builder.Logging.AddFilter(HostingCategory, LogLevel.None);
         // Likewise: a load balancer polling /readyz every second during an outage wrote an Error line per poll (an
-        // operator's probe); ReadinessLog says it once, then once a minute.
-        builder.Logging.AddFilter(HealthChecksCategory, LogLevel.None);
-        // And a body's text, which can hold a secret, is not logged at any level (in code, for the same reason).
-        builder.Logging.AddFilter(JsonInputFormatterCategory, LogLevel.Information);
+        // operator's probe); ReadinessLog says it once, then once a minute. And a body's text, which can hold a secret, is
+        // not logged at any level. For every provider a rule names too: a rule of one provider (Logging:Console:LogLevel:
+        // Default=Debug) is chosen over every rule of none, whatever its category, and brought the lines back (a review).
+        builder.Services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            foreach (var provider in options.Rules.Select(rule => rule.ProviderName).Append(null).Distinct().ToList())
+            {
+                options.Rules.Add(new LoggerFilterRule(provider, HostingCategory, LogLevel.None, null));
+                options.Rules.Add(new LoggerFilterRule(provider, HealthChecksCategory, LogLevel.None, null));
+                options.Rules.Add(new LoggerFilterRule(provider, JsonInputFormatterCategory, LogLevel.Information, null));
+            }
+        });
         _ = RequestActivities.Value;
         if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
         {

@@ -118,6 +118,8 @@ public sealed class SecretHygieneTests(ServiceFixture service)
             settings[$"Logging:LogLevel:{category}"] = "Trace";
         }
 
+        // And per provider, as an operator may turn up one sink: a provider's rule is chosen over every rule of none.
+        settings[$"Logging:{typeof(CollectingLoggerProvider).FullName}:LogLevel:Default"] = "Trace";
         return new ConfiguredServiceFactory(database, settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
     }
 

@@ -22,7 +22,12 @@ public sealed record UpdateTenantRequest(
     /// <summary>Printed without a logo URL's password (MVC prints an action's arguments when its log is at Trace).</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        var logo = LogoUrl.ValueKind == JsonValueKind.String ? Domain.Common.Text.PrintableUrl(LogoUrl.GetString()) : LogoUrl.ToString();
+        var logo = LogoUrl.ValueKind switch
+        {
+            JsonValueKind.String => Domain.Common.Text.PrintableUrl(LogoUrl.GetString()),
+            JsonValueKind.Null or JsonValueKind.Undefined => LogoUrl.ValueKind.ToString(),
+            var kind => $"(a JSON {kind}: not printed)", // (refused with a 400; an array may hold a URL with a password)
+        };
         builder.Append($"Name = {Name}, LogoUrl = {logo}, Contacts = {Contacts}, Settings = {Settings?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}, ")
             .Append($"MaxApps = {MaxApps}, MaxTenants = {MaxTenants}, Status = {Status}");
         return true;
