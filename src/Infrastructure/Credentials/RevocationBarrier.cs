@@ -16,10 +16,10 @@ namespace Provisioning.Infrastructure.Credentials;
 /// confirmations of every instance whose listener was connected when it sent the barrier (named by the listener
 /// connection's <c>application_name</c>), for at most <see cref="Timeout"/>. An instance whose listener connects later
 /// drops its whole cache on connecting, and one whose listener is down trusts no cached entry, so neither needs to be
-/// waited for, nor is one whose listener's session ends before it confirms (an instance stopping: the writer asks again
-/// who listens every <see cref="Recheck"/> while it waits). One that let a barrier time out (stalled) is not waited for
-/// again until it confirms one. While this
-/// instance's own listener is reconnecting, the writer waits for it (within the same timeout) before sending the barrier.
+/// waited for, nor is one whose listener's session ends before it confirms (an instance stopping, or reconnecting: the
+/// writer asks again every <see cref="Recheck"/> which sessions listen, by process id). One that let a barrier time out
+/// (stalled) is not waited for again until it confirms one. While this instance's own listener is reconnecting (or has
+/// not yet heard its first heartbeat), the writer waits for it (within the same timeout) before sending the barrier.
 /// Instances must connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
 /// </summary>
 internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInstance instance, NpgsqlDataSource pool, ILogger<RevocationBarrier> logger)
