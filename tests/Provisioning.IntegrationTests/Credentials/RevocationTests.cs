@@ -449,15 +449,9 @@ public sealed class RevocationTests(ServiceFixture service)
         await CachedCredentials.UntilTrustedAsync(factory);
         var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while an instance stops" }, HttpStatusCode.Created))["key"]!;
 
-        await using var leaving = new Npgsql.NpgsqlConnection(
-            new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0leaving", Pooling = false }.ConnectionString);
-        await leaving.OpenAsync();
+        await using var leaving = await BarrierListenerAsync(database, "0leaving");
         var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         leaving.Notification += (_, notice) => heard.TrySetResult(notice.Payload);
-        await using (var listen = new Npgsql.NpgsqlCommand($"LISTEN {RevocationBarrier.BarrierChannel}", leaving))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
 
         var stops = Task.Run(async () =>
         {
@@ -490,15 +484,8 @@ public sealed class RevocationTests(ServiceFixture service)
         await CachedCredentials.UntilTrustedAsync(factory);
         var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while a listener reconnects" }, HttpStatusCode.Created))["key"]!;
 
-        var named = new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0blip", Pooling = false }.ConnectionString;
-        await using var before = new Npgsql.NpgsqlConnection(named);
-        await before.OpenAsync();
-        await using (var listen = new Npgsql.NpgsqlCommand($"LISTEN {RevocationBarrier.BarrierChannel}", before))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
-
-        await using var after = new Npgsql.NpgsqlConnection(named);
+        await using var before = await BarrierListenerAsync(database, "0blip");
+        await using var after = new Npgsql.NpgsqlConnection(ListenerNamed(database, "0blip"));
         var reconnects = Task.Run(async () =>
         {
             await before.WaitAsync(); // the barrier
@@ -526,14 +513,7 @@ public sealed class RevocationTests(ServiceFixture service)
         await CachedCredentials.UntilTrustedAsync(factory);
         var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while the pool is taken" }, HttpStatusCode.Created))["key"]!;
 
-        await using var stalled = new Npgsql.NpgsqlConnection(
-            new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0stalled", Pooling = false }.ConnectionString);
-        await stalled.OpenAsync();
-        await using (var listen = new Npgsql.NpgsqlCommand($"LISTEN {RevocationBarrier.BarrierChannel}", stalled))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
-
+        await using var stalled = await BarrierListenerAsync(database, "0stalled");
         var pool = factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
         var held = new List<Npgsql.NpgsqlConnection>();
         var takes = Task.Run(async () =>
@@ -558,6 +538,20 @@ public sealed class RevocationTests(ServiceFixture service)
                 await connection.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>A connection string naming its sessions as the revocation listener of instance <paramref name="instanceId"/>.</summary>
+    private static string ListenerNamed(string database, string instanceId) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = ServiceInstance.ListenerPrefix + instanceId, Pooling = false }.ConnectionString;
+
+    /// <summary>A session that looks like instance <paramref name="instanceId"/>'s listener to writers, and hears their barriers.</summary>
+    private static async Task<Npgsql.NpgsqlConnection> BarrierListenerAsync(string database, string instanceId)
+    {
+        var connection = new Npgsql.NpgsqlConnection(ListenerNamed(database, instanceId));
+        await connection.OpenAsync();
+        await using var listen = new Npgsql.NpgsqlCommand($"LISTEN {RevocationBarrier.BarrierChannel}", connection);
+        await listen.ExecuteNonQueryAsync();
+        return connection;
     }
 
     [Fact]
