@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Smooch from 'smooch-core';
-import { url, keyId, secret, unique } from '../support/env.mjs';
+import { url, keyId, secret, unique, call } from '../support/env.mjs';
 
 const account = new Smooch({ keyId, secret, scope: 'account', serviceUrl: url });
 
@@ -98,4 +98,21 @@ test('a retry with Idempotency-Key (set in smooch-core\'s authHeaders, which eve
   assert.notEqual(another._id, first._id);
   await client.apps.delete(first._id);
   await client.apps.delete(another._id);
+});
+
+test("a provisioned tenant's token, given to smooch-core as the key it is (docs/authentication.md)", async () => {
+  const provisioningKey = (await call('POST', '/v2/provisioningkeys', { displayName: unique('smooch-pk') })).body.provisioningKey.secret;
+  const provisioned = await call('POST', '/v2/tenants', { name: unique('smooch-tenant'), key: provisioningKey });
+  assert.equal(provisioned.status, 200);
+  const { token } = provisioned.body;
+
+  // smooch-core takes a jwt only if it is one: the token is refused before anything is sent.
+  assert.throws(() => new Smooch({ jwt: token, serviceUrl: url }).apps.list(), /jwt/i);
+
+  const asTenant = new Smooch({
+    keyId: token.split('.')[0], secret: token.slice(token.indexOf('.') + 1), scope: 'account', serviceUrl: url,
+  });
+  const { app } = await asTenant.apps.create({ name: unique('smooch-tenant-app') });
+  assert.deepEqual((await asTenant.apps.list()).apps.map((a) => a._id), [app._id]); // the new tenant's own apps only
+  await assert.rejects(account.apps.get(app._id), (e) => e.response.status === 404); // not its parent's
 });
