@@ -76,6 +76,18 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         Assert.Contains("Healthy", okBody);
     }
 
+    [Fact]
+    public async Task AHeaderValueThatIsNotAscii_Is400_SayingSo()
+    {
+        // Node's fetch sends "Idempotency-Key: clé" as Latin-1; the server refuses the request before the service sees it,
+        // and the answer said only "a malformed request line, path or header" (a clients probe).
+        var (head, body) = await SendRawAsync([.. "POST /v2/apps HTTP/1.1\r\nHost: x\r\nIdempotency-Key: cl"u8, 0xE9, .. "\r\nContent-Length: 0\r\n\r\n"u8]);
+        Assert.StartsWith("HTTP/1.1 400 ", head);
+        var json = JsonNode.Parse(body)!;
+        Http.AssertV2Error(json, "bad_request");
+        Assert.Contains("ASCII", (string)json["errors"]![0]!["title"]!, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/v2/apps")]
     [InlineData("/v1.1/apps")]

@@ -192,7 +192,7 @@ public static class ServerRefusalEnvelopes
             var (code, title) = ErrorEnvelope.ForStatus(status);
             if (status == StatusCodes.Status400BadRequest)
             {
-                title = "The request is not valid HTTP: a malformed request line, path or header.";
+                title = "The request is not valid HTTP: a malformed request line, path or header (header values are printable ASCII only).";
             }
 
             var requestId = Guid.NewGuid().ToString("N");
