@@ -35,7 +35,7 @@ internal sealed class UnheardHeartbeats
     /// <summary>The listener lost its connection (it says so itself): nothing to say until it connects again.</summary>
     public void Disconnected() => _heard = true;
 
-    /// <summary>A heartbeat was sent; whether to say now that none has been heard (see <see cref="Sent"/>'s count).</summary>
+    /// <summary>A heartbeat was sent: whether to say now that none has been heard, with <paramref name="sent"/> sent since connecting.</summary>
     public bool Sent(out int sent)
     {
         sent = Interlocked.Increment(ref _sent);
