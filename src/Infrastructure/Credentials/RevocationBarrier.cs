@@ -111,13 +111,10 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                     },
                 },
             };
-            var sessions = new Dictionary<string, int>();
+            Dictionary<string, HashSet<int>> sessions;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    sessions[reader.GetString(0)] = reader.GetInt32(1);
-                }
+                sessions = await ReadListenerSessionsAsync(reader, cancellationToken);
             }
 
             var expected = sessions.Keys;
@@ -149,14 +146,20 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                     _silent[instance] = 0;
                 }
 
+                // One that confirmed between the list and the marks (Confirmed found nothing to unmark then) is not silent.
+                foreach (var confirmed in unconfirmed.Except(waiter.Unconfirmed()))
+                {
+                    _silent.TryRemove(confirmed, out _);
+                }
+
                 logger.LogWarning(
                     "A revocation was not confirmed within {Timeout} by the instance(s) {Instances}; answered anyway, and they are not " +
                     "waited for again until they confirm one", Timeout, string.Join(", ", unconfirmed));
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // The client left; what it asked for has committed, nobody waits for the answer.
+            // The client left (whatever its going broke); what it asked for has committed, nobody waits for the answer.
         }
         catch (Exception e)
         {
@@ -183,14 +186,15 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
     /// confirmations and left behind at the deadline: a full pool or a hung database does not hold the request past it
     /// (a review). A failed question only ends the rechecks.
     /// </summary>
-    private async Task WaitForConfirmationsAsync(Waiter waiter, IReadOnlyDictionary<string, int> sessions, CancellationToken cancellationToken)
+    private async Task WaitForConfirmationsAsync(Waiter waiter, IReadOnlyDictionary<string, HashSet<int>> sessions, CancellationToken cancellationToken)
     {
         // Timed by the monotonic clock, as the wait for this instance's own listener.
         var sent = System.Diagnostics.Stopwatch.GetTimestamp();
+        TimeSpan Left() => Timeout - System.Diagnostics.Stopwatch.GetElapsedTime(sent);
         var recheck = true;
         while (true)
         {
-            var left = Timeout - System.Diagnostics.Stopwatch.GetElapsedTime(sent);
+            var left = Left();
             if (left <= TimeSpan.Zero)
             {
                 throw new TimeoutException();
@@ -206,44 +210,82 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             {
             }
 
-            var ask = ListeningSessionsAsync(left - wait, cancellationToken);
-            if (await Task.WhenAny(waiter.Task, ask) == waiter.Task)
+            left = Left();
+            if (left <= TimeSpan.Zero)
             {
-                // Left behind (it ends by its own deadline); its failure is nobody's business.
-                _ = ask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                throw new TimeoutException();
+            }
+
+            // Raced against the confirmations and the deadline, and left behind by either: cancelled at the deadline, Npgsql
+            // may still take a while to give the statement up (its cancel request, then its cancellation timeout).
+            var ask = ListeningSessionsAsync(left, cancellationToken);
+            Task first;
+            try
+            {
+                first = await Task.WhenAny(waiter.Task, ask).WaitAsync(left, cancellationToken);
+            }
+            catch
+            {
+                Abandon(ask);
+                throw; // the deadline (TimeoutException), or the client gone
+            }
+
+            if (first != ask)
+            {
+                Abandon(ask);
                 return;
             }
 
             try
             {
                 var listening = await ask;
-                waiter.Forget(waiter.Unconfirmed().Where(name => !listening.TryGetValue(name, out var pid) || pid != sessions[name]));
+                // Not waited for once none of the sessions it listened in when the barrier went out remains (an instance
+                // can have two for a while: a new one, and an old one the server has not ended yet).
+                waiter.Forget(waiter.Unconfirmed().Where(name => !listening.TryGetValue(name, out var now) || !now.Overlaps(sessions[name])));
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                recheck = false; // (its deadline, or a failure) the confirmations may still come; the question is not asked again
+                // (its deadline, or a failure) the confirmations may still come; the question is not asked again
+                logger.LogDebug("The revocation barrier's re-check of the listeners failed ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+                recheck = false;
             }
         }
     }
 
+    /// <summary>A re-check left running: it ends by its own deadline; its failure is nobody's business.</summary>
+    private static void Abandon(Task ask) =>
+        _ = ask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
     /// <summary>
-    /// The other instances' listener sessions now (name → process id), asked on a pooled connection of its own, given up
+    /// The other instances' listener sessions now (name → process ids), asked on a pooled connection of its own, given up
     /// after <paramref name="within"/>.
     /// </summary>
-    private async Task<Dictionary<string, int>> ListeningSessionsAsync(TimeSpan within, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, HashSet<int>>> ListeningSessionsAsync(TimeSpan within, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(within);
         await using var connection = await pool.OpenConnectionAsync(deadline.Token);
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { OtherListeners() } };
-        var listening = new Dictionary<string, int>();
         await using var reader = await batch.ExecuteReaderAsync(deadline.Token);
-        while (await reader.ReadAsync(deadline.Token))
+        return await ReadListenerSessionsAsync(reader, deadline.Token);
+    }
+
+    /// <summary>Reads <see cref="OtherListenersSql"/>'s rows: each instance's listener sessions by process id.</summary>
+    private static async Task<Dictionary<string, HashSet<int>>> ReadListenerSessionsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var sessions = new Dictionary<string, HashSet<int>>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            listening[reader.GetString(0)] = reader.GetInt32(1);
+            var name = reader.GetString(0);
+            if (!sessions.TryGetValue(name, out var pids))
+            {
+                sessions[name] = pids = [];
+            }
+
+            pids.Add(reader.GetInt32(1));
         }
 
-        return listening;
+        return sessions;
     }
 
     private NpgsqlBatchCommand OtherListeners() => new(OtherListenersSql)

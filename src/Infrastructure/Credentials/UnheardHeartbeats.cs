@@ -19,26 +19,42 @@ internal sealed class UnheardHeartbeats
     /// <summary>A minute of heartbeats: how often it is said again while nothing is heard.</summary>
     private const int SayAgainEvery = 120;
 
+    private readonly Lock _lock = new();
     private int _sent;
-    private volatile bool _heard = true;
+    private bool _heard = true;
 
     /// <summary>The listener connected (and listens): nothing heard on this connection yet.</summary>
     public void Connected()
     {
-        Interlocked.Exchange(ref _sent, 0);
-        _heard = false;
+        lock (_lock)
+        {
+            _sent = 0;
+            _heard = false;
+        }
     }
 
     /// <summary>The listener heard a heartbeat of this instance's.</summary>
-    public void Heard() => _heard = true;
+    public void Heard()
+    {
+        lock (_lock)
+        {
+            _heard = true;
+        }
+    }
 
     /// <summary>The listener lost its connection (it says so itself): nothing to say until it connects again.</summary>
-    public void Disconnected() => _heard = true;
+    public void Disconnected() => Heard();
 
-    /// <summary>A heartbeat was sent: whether to say now that none has been heard, with <paramref name="sent"/> sent since connecting.</summary>
+    /// <summary>
+    /// A heartbeat was sent: whether to say now that none has been heard, with <paramref name="sent"/> sent since connecting.
+    /// (Under one lock with <see cref="Connected"/>: a count from before a connection is never judged by its flag.)
+    /// </summary>
     public bool Sent(out int sent)
     {
-        sent = Interlocked.Increment(ref _sent);
-        return !_heard && sent >= SayAfter && (sent - SayAfter) % SayAgainEvery == 0;
+        lock (_lock)
+        {
+            sent = ++_sent;
+            return !_heard && sent >= SayAfter && (sent - SayAfter) % SayAgainEvery == 0;
+        }
     }
 }

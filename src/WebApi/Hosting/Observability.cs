@@ -57,8 +57,17 @@ public static class Observability
         // operator's probe); ReadinessLog says it once, then once a minute. And a body's text, which can hold a secret, is
         // not logged at any level. For every provider a rule names too: a rule of one provider (Logging:Console:LogLevel:
         // Default=Debug) is chosen over every rule of none, whatever its category, and brought the lines back (a review).
+        // And a rule of a longer category under one of these (a class of the health-check namespace) would be chosen over
+        // them: such rules go.
         builder.Services.PostConfigure<LoggerFilterOptions>(options =>
         {
+            string[] forced = [HostingCategory, HealthChecksCategory, JsonInputFormatterCategory];
+            foreach (var longer in options.Rules.Where(rule => rule.CategoryName is { } category
+                         && forced.Any(f => category.Length > f.Length && category.StartsWith(f, StringComparison.OrdinalIgnoreCase))).ToList())
+            {
+                options.Rules.Remove(longer);
+            }
+
             foreach (var provider in options.Rules.Select(rule => rule.ProviderName).Append(null).Distinct().ToList())
             {
                 options.Rules.Add(new LoggerFilterRule(provider, HostingCategory, LogLevel.None, null));

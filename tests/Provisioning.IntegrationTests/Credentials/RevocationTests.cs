@@ -453,9 +453,10 @@ public sealed class RevocationTests(ServiceFixture service)
         var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         leaving.Notification += (_, notice) => heard.TrySetResult(notice.Payload);
 
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // (a test that fails, not one that hangs)
         var stops = Task.Run(async () =>
         {
-            await leaving.WaitAsync(); // the barrier: it was listening when it went out
+            await leaving.WaitAsync(bounded.Token); // the barrier: it was listening when it went out
             await leaving.CloseAsync(); // and stops without confirming it
         });
         await root.DeleteJsonAsync($"/v2/keys/{key["id"]}");
@@ -485,12 +486,21 @@ public sealed class RevocationTests(ServiceFixture service)
         var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while a listener reconnects" }, HttpStatusCode.Created))["key"]!;
 
         await using var before = await BarrierListenerAsync(database, "0blip");
-        await using var after = new Npgsql.NpgsqlConnection(ListenerNamed(database, "0blip"));
+        // The new session is opened beforehand under another name and takes the listener's name once the old one has
+        // closed, as the real listener names itself after its LISTENs: at every re-check the name is there, in another pid.
+        await using var after = new Npgsql.NpgsqlConnection(
+            new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "not yet a listener", Pooling = false }.ConnectionString);
+        await after.OpenAsync();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var reconnects = Task.Run(async () =>
         {
-            await before.WaitAsync(); // the barrier
+            await before.WaitAsync(bounded.Token); // the barrier
+            await using var named = new Npgsql.NpgsqlCommand("SELECT set_config('application_name', $1, false)", after)
+            {
+                Parameters = { new() { Value = ServiceInstance.ListenerPrefix + "0blip" } },
+            };
+            await named.ExecuteNonQueryAsync(bounded.Token); // back, under the same name, without having confirmed it
             await before.CloseAsync();
-            await after.OpenAsync(); // back, under the same name, without having confirmed it
         });
         await root.DeleteJsonAsync($"/v2/keys/{key["id"]}");
         await reconnects;
@@ -516,12 +526,13 @@ public sealed class RevocationTests(ServiceFixture service)
         await using var stalled = await BarrierListenerAsync(database, "0stalled");
         var pool = factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
         var held = new List<Npgsql.NpgsqlConnection>();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var takes = Task.Run(async () =>
         {
-            await stalled.WaitAsync(); // the barrier is out: the writer waits, with its connection back in the pool
+            await stalled.WaitAsync(bounded.Token); // the barrier is out: the writer waits, with its connection back in the pool
             for (var i = 0; i < 6; i++)
             {
-                held.Add(await pool.OpenConnectionAsync());
+                held.Add(await pool.OpenConnectionAsync(bounded.Token));
             }
         });
         try
