@@ -94,11 +94,16 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
         var waiter = new Waiter();
         _waiting[token] = waiter;
         var opened = false;
+        // The barrier's own statement is held to the timeout too: the request's connection went back to the pool at the
+        // commit, and a pool full meanwhile (or a database that stopped answering) held the request for the pool's or the
+        // command's timeout (a review).
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        sending.CancelAfter(Timeout);
         try
         {
             // The request's own connection (the transaction has ended): opening it is inside the try, since the database
             // may have gone in the meantime, and what committed must still be answered.
-            await db.Database.OpenConnectionAsync(cancellationToken);
+            await db.Database.OpenConnectionAsync(sending.Token);
             opened = true;
             await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection())
             {
@@ -112,9 +117,9 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                 },
             };
             Dictionary<string, HashSet<int>> sessions;
-            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            await using (var reader = await batch.ExecuteReaderAsync(sending.Token))
             {
-                sessions = await ReadListenerSessionsAsync(reader, cancellationToken);
+                sessions = await ReadListenerSessionsAsync(reader, sending.Token);
             }
 
             var expected = sessions.Keys;
@@ -160,6 +165,12 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // The client left (whatever its going broke); what it asked for has committed, nobody waits for the answer.
+        }
+        catch (OperationCanceledException) when (sending.IsCancellationRequested)
+        {
+            logger.LogWarning(
+                "A revocation was not confirmed by the other instances: its barrier could not be sent within {Timeout} (no connection " +
+                "free in the pool, or the database slow to answer); answered anyway", Timeout);
         }
         catch (Exception e)
         {

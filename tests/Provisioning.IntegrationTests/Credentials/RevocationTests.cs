@@ -593,8 +593,35 @@ public sealed class RevocationTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.Unauthorized, (await root.SendAsync(request)).StatusCode);
     }
 
-    /// <summary>Refuses the next connection opened after a command read the revoked keys (the unit of work's last statement before its commit).</summary>
-    private sealed class OpenAfterRevocationFails : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+    [Fact]
+    public async Task ABarrierThatCannotGetAConnection_IsGivenUpAtTheTimeout_AndTheRevocationAnswered()
+    {
+        // The request's connection goes back to the pool at the commit; the barrier opens it again. A pool with none free
+        // (or a database that stopped answering) held the request for the pool's timeout (15 s by default; a review).
+        // Bounded by the test at 30 s, against an open that would wait two minutes.
+        var database = await service.Postgres.CreateDatabaseAsync("barrier_pool_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        var fault = new OpenAfterRevocationFails(hangs: true);
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s =>
+        {
+            s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
+            s.ConfigureDbContext<Infrastructure.Persistence.ProvisioningDbContext>(o => o.AddInterceptors(fault, fault.Arm));
+        });
+        using var root = await factory.CreateRootClientAsync();
+        await CachedCredentials.UntilTrustedAsync(factory);
+        var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while the pool is full" }, HttpStatusCode.Created))["key"]!;
+
+        await root.DeleteJsonAsync($"/v2/keys/{key["id"]}").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(fault.Failed, "the connection after the revocation was not held: the test did not reach the barrier");
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("its barrier could not be sent within", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Refuses the next connection opened after a command read the revoked keys (the unit of work's last statement before its
+    /// commit), or with <paramref name="hangs"/> holds it until its opener gives up (a pool with no connection free).
+    /// </summary>
+    private sealed class OpenAfterRevocationFails(bool hangs = false) : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
     {
         private volatile bool _armed;
 
@@ -602,7 +629,7 @@ public sealed class RevocationTests(ServiceFixture service)
 
         public ArmOnRevokedKeys Arm => new(this);
 
-        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult> ConnectionOpeningAsync(
+        public override async ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult> ConnectionOpeningAsync(
             System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEventData eventData,
             Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result, CancellationToken cancellationToken = default)
         {
@@ -610,10 +637,15 @@ public sealed class RevocationTests(ServiceFixture service)
             {
                 _armed = false;
                 Failed = true;
+                if (hangs)
+                {
+                    await Task.Delay(TimeSpan.FromMinutes(2), cancellationToken);
+                }
+
                 throw new Npgsql.NpgsqlException("simulated: the database went away after the commit");
             }
 
-            return ValueTask.FromResult(result);
+            return result;
         }
 
         public sealed class ArmOnRevokedKeys(OpenAfterRevocationFails owner) : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
