@@ -47,6 +47,14 @@ public static class Observability
         return listener;
     });
 
+    /// <summary>The categories whose level is set in code, whatever the configuration says (<see cref="AddObservability"/>).</summary>
+    private static readonly (string Category, LogLevel Level)[] ForcedLevels =
+    [
+        (HostingCategory, LogLevel.None),
+        (HealthChecksCategory, LogLevel.None),
+        (JsonInputFormatterCategory, LogLevel.Information),
+    ];
+
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -61,18 +69,18 @@ public static class Observability
         // them: such rules go.
         builder.Services.PostConfigure<LoggerFilterOptions>(options =>
         {
-            string[] forced = [HostingCategory, HealthChecksCategory, JsonInputFormatterCategory];
-            foreach (var longer in options.Rules.Where(rule => rule.CategoryName is { } category
-                         && forced.Any(f => category.Length > f.Length && category.StartsWith(f, StringComparison.OrdinalIgnoreCase))).ToList())
+            foreach (var longer in options.Rules.Where(rule => rule.CategoryName is { } category && ForcedLevels.Any(forced =>
+                         category.Length > forced.Category.Length && category.StartsWith(forced.Category, StringComparison.OrdinalIgnoreCase))).ToList())
             {
                 options.Rules.Remove(longer);
             }
 
             foreach (var provider in options.Rules.Select(rule => rule.ProviderName).Append(null).Distinct().ToList())
             {
-                options.Rules.Add(new LoggerFilterRule(provider, HostingCategory, LogLevel.None, null));
-                options.Rules.Add(new LoggerFilterRule(provider, HealthChecksCategory, LogLevel.None, null));
-                options.Rules.Add(new LoggerFilterRule(provider, JsonInputFormatterCategory, LogLevel.Information, null));
+                foreach (var (category, level) in ForcedLevels)
+                {
+                    options.Rules.Add(new LoggerFilterRule(provider, category, level, null));
+                }
             }
         });
         _ = RequestActivities.Value;
