@@ -15,6 +15,12 @@ public static class DependencyInjection
 {
     public const string ConnectionStringName = "Provisioning";
 
+    /// <summary>
+    /// <c>ConnectionStrings:ProvisioningSession</c>: where the connections that must keep a session go when
+    /// <c>ConnectionStrings:Provisioning</c> goes through a pooler in transaction mode (<see cref="SessionConnectionString"/>).
+    /// </summary>
+    public const string SessionConnectionStringName = "ProvisioningSession";
+
     private static readonly RevocationCommandInterceptor RevocationInterceptor = new();
     private static readonly LeadingStatementInterceptor LeadingInterceptor = new();
 
@@ -35,10 +41,19 @@ public static class DependencyInjection
         // not reset (MayHaveRevokedCredentials and Leading are reset by the unit of work when a transaction begins and
         // ends), and the interceptors are stateless singletons.
         services.AddSingleton<ServiceInstance>();
-        services.AddSingleton(sp => new DatabaseConnectionString(WithDefaults(ConnectionString(configuration),
-            // PGAPPNAME, which Npgsql reads when the connection string names none, is the operator's name too: written into
-            // the string, so that the string alone says what the sessions are named.
-            Environment.GetEnvironmentVariable("PGAPPNAME") is { Length: > 0 } named ? named : sp.GetRequiredService<ServiceInstance>().ApplicationName)));
+        services.AddSingleton(sp =>
+        {
+            // An operator verb's process pools on the session string when there is one: its work is one long unit (a
+            // tenant's deletion that lifts the session's timeouts, a rotation's passes), not requests a transaction pooler
+            // would spread.
+            var session = SessionConnectionStringOrNull(configuration);
+            var verb = sp.GetRequiredService<ServiceInstance>().Verb is not null;
+            var transactionPooled = !verb && session is not null;
+            return new DatabaseConnectionString(WithDefaults(
+                verb && session is not null ? session : ConnectionString(configuration), ApplicationName(sp), transactionPooled), transactionPooled);
+        });
+        services.AddSingleton(sp => new SessionConnectionString(
+            WithDefaults(SessionConnectionStringOrNull(configuration) ?? ConnectionString(configuration), ApplicationName(sp))));
         services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value, PoolName(configuration)));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
@@ -116,10 +131,22 @@ public static class DependencyInjection
         return services;
     }
 
+    /// <summary>
+    /// PGAPPNAME, which Npgsql reads when the connection string names none, is the operator's name too: written into the
+    /// string, so that the string alone says what the sessions are named.
+    /// </summary>
+    private static string ApplicationName(IServiceProvider services) =>
+        Environment.GetEnvironmentVariable("PGAPPNAME") is { Length: > 0 } named ? named : services.GetRequiredService<ServiceInstance>().ApplicationName;
+
     /// <summary>Fails with a sentence saying what to set when the connection string or the master key is missing or malformed.</summary>
     public static void ValidateConfiguration(IConfiguration configuration, IHostEnvironment environment)
     {
-        ConnectionString(configuration);
+        WithDefaults(ConnectionString(configuration));
+        if (SessionConnectionStringOrNull(configuration) is { } session)
+        {
+            WithDefaults(session, name: SessionConnectionStringName);
+        }
+
         MasterKey(configuration, environment);
         PreviousMasterKeys(configuration);
     }
@@ -146,6 +173,10 @@ public static class DependencyInjection
             : connectionString;
     }
 
+    /// <summary><c>ConnectionStrings:ProvisioningSession</c>, or null when it is not set.</summary>
+    public static string? SessionConnectionStringOrNull(IConfiguration configuration) =>
+        configuration.GetConnectionString(SessionConnectionStringName) is { } session && !string.IsNullOrWhiteSpace(session) ? session : null;
+
     /// <summary>Statements each instance keeps prepared on a connection unless the connection string says otherwise.</summary>
     public const int DefaultMaxAutoPrepare = 64;
 
@@ -154,7 +185,10 @@ public static class DependencyInjection
     /// piece of the password when an unquoted one holds a ';' ("Couldn't set topsecretpart").
     /// </summary>
     public const string InvalidConnectionString =
-        "ConnectionStrings:" + ConnectionStringName + " is not a valid PostgreSQL connection string: a keyword Npgsql does not know, " +
+        "ConnectionStrings:" + ConnectionStringName + InvalidConnectionStringReason;
+
+    private const string InvalidConnectionStringReason =
+        " is not a valid PostgreSQL connection string: a keyword Npgsql does not know, " +
         "or a value of the wrong type (a value holding ';' or '=', such as a password, must be in double quotes).";
 
     /// <summary>
@@ -267,7 +301,10 @@ public static class DependencyInjection
     /// <list type="bullet">
     /// <item><c>Max Auto Prepare=64</c>: the few statements every request sends are parsed and planned once per
     /// connection instead of on every execution (creates ≈ 1.5× faster, docs/performance.md). <c>Max Auto Prepare=0</c>
-    /// turns it off.</item>
+    /// turns it off. 0 when <paramref name="transactionPooled"/> (the pool's string while
+    /// <c>ConnectionStrings:ProvisioningSession</c> is set: a pooler in transaction mode): a statement prepared in one
+    /// transaction is on a server session the next may not get (PgBouncer before 1.21, or without
+    /// <c>max_prepared_statements</c>: 26000 "prepared statement does not exist", 42P05, 08P01).</item>
     /// <item><c>No Reset On Close=true</c>: a connection handed back to the pool is not reset. With prepared statements
     /// Npgsql cannot use <c>DISCARD ALL</c> and sends seven statements instead (<c>CLOSE ALL</c>, <c>RESET ALL</c>,
     /// <c>UNLISTEN *</c>, …) before the connection's next use: measured, that was every GET's second round of
@@ -278,7 +315,7 @@ public static class DependencyInjection
     /// <c>PGAPPNAME</c>'s, which the caller passes then); not when the string sets <c>Application Name</c>.</item>
     /// </list>
     /// </summary>
-    public static string WithDefaults(string connectionString, string? applicationName = null)
+    public static string WithDefaults(string connectionString, string? applicationName = null, bool transactionPooled = false, string name = ConnectionStringName)
     {
         System.Data.Common.DbConnectionStringBuilder given;
         Npgsql.NpgsqlConnectionStringBuilder builder;
@@ -290,13 +327,13 @@ public static class DependencyInjection
         catch (ArgumentException e)
         {
             // "Format of the initialization string does not conform to specification starting at index 124", or an unknown key.
-            throw new InvalidSettingException(InvalidConnectionString, e);
+            throw new InvalidSettingException("ConnectionStrings:" + name + InvalidConnectionStringReason, e);
         }
 
         bool Unset(string key) => !given.ContainsKey(key) && !given.ContainsKey(key.Replace(" ", string.Empty, StringComparison.Ordinal));
         if (Unset("Max Auto Prepare"))
         {
-            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+            builder.MaxAutoPrepare = transactionPooled ? 0 : DefaultMaxAutoPrepare;
         }
 
         if (Unset("No Reset On Close"))
@@ -385,7 +422,7 @@ public static class DependencyInjection
     /// </summary>
     private static Task<SessionLock> WaitForMigrationsAsync(IServiceProvider services, ILogger logger, CancellationToken cancellationToken) =>
         SessionLock.TakeAsync(
-            services.GetRequiredService<DatabaseConnectionString>().Value, MigrationLock,
+            services.GetRequiredService<SessionConnectionString>().Value, MigrationLock,
             holder => logger.LogInformation("Waiting for another process's migrations to finish (the lock is held by {Holder})", holder),
             cancellationToken);
 
@@ -422,6 +459,22 @@ public static class DependencyInjection
         db.Database.SetCommandTimeout(TimeSpan.Zero);
         await db.Database.OpenConnectionAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("SET statement_timeout = 0; SET lock_timeout = 0", cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a connection on <c>ConnectionStrings:ProvisioningSession</c> once, when it is set, so that a refusal there is said
+    /// at start-up naming that setting (not by the listener's retries, nor as the migrations' lock failing).
+    /// </summary>
+    public static async Task CheckSessionConnectionAsync(this IServiceProvider services, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        if (SessionConnectionStringOrNull(configuration) is null)
+        {
+            return;
+        }
+
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<SessionConnectionString>().Value) { Pooling = false };
+        await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
     }
 
     /// <summary>Applies pending migrations.</summary>
@@ -463,9 +516,11 @@ public static class DependencyInjection
                 try
                 {
                     // The server's own process id, asked: behind PgBouncer the connection's ProcessID is one PgBouncer made up
-                    // (a probe), and the watch then never found what the migrations wait for.
-                    await using (var backend = new Npgsql.NpgsqlCommand("SELECT pg_backend_pid()", (Npgsql.NpgsqlConnection)db.Database.GetDbConnection()))
+                    // (a probe), and the watch then never found what the migrations wait for. Not through a pooler in
+                    // transaction mode: the next transaction's server session may be another, whose waits it would name.
+                    if (!scope.ServiceProvider.GetRequiredService<DatabaseConnectionString>().TransactionPooled)
                     {
+                        await using var backend = new Npgsql.NpgsqlCommand("SELECT pg_backend_pid()", (Npgsql.NpgsqlConnection)db.Database.GetDbConnection());
                         var session = (int)(await backend.ExecuteScalarAsync(cancellationToken))!;
                         watch = SayWhatMigrationsWaitForAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(), session, logger, watching.Token);
                     }

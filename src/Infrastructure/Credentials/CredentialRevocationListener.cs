@@ -20,7 +20,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// (<see cref="OffsetAnchors.Clear"/>: the database may have been restored meanwhile).
 /// </summary>
 internal sealed class CredentialRevocationListener(
-    DatabaseConnectionString connectionString, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ServiceInstance instance,
+    SessionConnectionString connectionString, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ServiceInstance instance,
     RetiredMasterKeyWatch retiredKeys, OffsetAnchors anchors, ILogger<CredentialRevocationListener> logger)
     : BackgroundService
 {
@@ -70,9 +70,10 @@ internal sealed class CredentialRevocationListener(
                         logger.LogError(
                             "The credential revocation listener is connected but has heard none of the {Sent} heartbeats this instance " +
                             "sent since it connected: its LISTEN hears nothing. Most likely a connection pooler in transaction mode " +
-                            "stands between the service and PostgreSQL (PgBouncer pool_mode = transaction), which the service does not " +
-                            "support: point ConnectionStrings:Provisioning at PostgreSQL or at a pool in session mode (docs/operations.md, " +
-                            "\"PgBouncer\"). Revocations still hold meanwhile (no cached credential is trusted: every request reads its key), " +
+                            "stands between the listener and PostgreSQL (PgBouncer pool_mode = transaction): set ConnectionStrings:ProvisioningSession " +
+                            "to PostgreSQL itself or a pool in session mode, for the connections that keep a session (docs/operations.md, " +
+                            "\"PgBouncer\"); or that setting names another database than ConnectionStrings:Provisioning. Revocations still " +
+                            "hold meanwhile (no cached credential is trusted: every request reads its key), " +
                             "and every revoking request waits 2 s", sent);
                     }
                 }
@@ -97,7 +98,8 @@ internal sealed class CredentialRevocationListener(
         {
             try
             {
-                // The pool's string with its defaults (DependencyInjection.WithDefaults), on a connection of its own, named as the listener.
+                // The session string (the pool's unless ConnectionStrings:ProvisioningSession is set) with its defaults, on a
+                // connection of its own, named as the listener.
                 var builder = new NpgsqlConnectionStringBuilder(connectionString.Value)
                 {
                     KeepAlive = 10,

@@ -18,7 +18,7 @@ namespace Provisioning.Infrastructure.Security;
 /// advisory lock, <see cref="SessionLock"/>): a second is refused at once.
 /// </summary>
 public sealed class SecretRotation(
-    ProvisioningDbContext db, DatabaseConnectionString connectionString, AesGcmSecretProtector protector, MasterKeyCheck check, ILogger<SecretRotation> logger)
+    ProvisioningDbContext db, SessionConnectionString connectionString, AesGcmSecretProtector protector, MasterKeyCheck check, ILogger<SecretRotation> logger)
 {
     public const int DefaultBatchSize = 500;
 

@@ -19,6 +19,8 @@ public static class Startup
     public static async Task PrepareDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
         SayWhichInstance(app.Services);
+        await StartupChecks.RunAsync(() => app.Services.CheckSessionConnectionAsync(app.Configuration, cancellationToken), app.Configuration,
+            DependencyInjection.SessionConnectionStringName);
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await app.Services.MigrateDatabaseAsync(cancellationToken);

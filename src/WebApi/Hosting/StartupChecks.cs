@@ -18,7 +18,7 @@ public static class StartupChecks
         {
             return step();
         }
-        catch (Exception ex) when (Explain(ex, null) is { } message)
+        catch (Exception ex) when (Explain(ex, null, DependencyInjection.ConnectionStringName) is { } message)
         {
             throw new StartupException(message, ex);
         }
@@ -30,19 +30,23 @@ public static class StartupChecks
         return true;
     });
 
-    public static async Task RunAsync(Func<Task> step, IConfiguration configuration)
+    /// <summary>
+    /// Runs <paramref name="step"/>, which reaches the database through the connection string named
+    /// <paramref name="setting"/> (<c>ConnectionStrings:&lt;setting&gt;</c>): a database's refusal names it.
+    /// </summary>
+    public static async Task RunAsync(Func<Task> step, IConfiguration configuration, string setting = DependencyInjection.ConnectionStringName)
     {
         try
         {
             await step();
         }
-        catch (Exception ex) when (Explain(ex, configuration) is { } message)
+        catch (Exception ex) when (Explain(ex, configuration, setting) is { } message)
         {
             throw new StartupException(message, ex);
         }
     }
 
-    private static string? Explain(Exception ex, IConfiguration? configuration) => ex switch
+    private static string? Explain(Exception ex, IConfiguration? configuration, string setting) => ex switch
     {
         StartupException e => e.Message,
         OptionsValidationException e => e.Message,
@@ -58,10 +62,10 @@ public static class StartupChecks
         ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
             Infrastructure.DependencyInjection.InvalidConnectionString,
         _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } e =>
-            $"PostgreSQL refused the login given in ConnectionStrings:Provisioning ({Where(configuration)}): {e.MessageText}. " +
+            $"PostgreSQL refused the login given in ConnectionStrings:{setting} ({Where(configuration, setting)}): {e.MessageText}. " +
             "Correct its Username or Password (or the server's pg_hba.conf), then start again.",
         _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidCatalogName } e =>
-            $"The database named in ConnectionStrings:Provisioning does not exist ({Where(configuration)}): {e.MessageText}. " +
+            $"The database named in ConnectionStrings:{setting} does not exist ({Where(configuration, setting)}): {e.MessageText}. " +
             "The service never creates one (a misspelt name would start an empty service): correct the name, or create it first (createdb).",
         // Before the database's arm: Kestrel's bind failure is an IOException over a socket error, which that arm takes too.
         IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
@@ -69,24 +73,24 @@ public static class StartupChecks
             $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
         // Before the database's arm, which counts a missing right in (a request answers 503 for it): here it is no outage.
         _ when DatabaseUnavailable.MissingRight(ex) is { } e =>
-            DatabaseGrants.Sentence($"({Where(configuration)}; {e.MessageText})"),
+            DatabaseGrants.Sentence($"({Where(configuration, setting)}; {e.MessageText})"),
         _ when DatabaseUnavailable.OutOfResource(ex) is { } e =>
-            $"PostgreSQL refused the work for want of a resource ({Where(configuration)}): {e.SqlState} {e.MessageText.TrimEnd('.')}. " +
+            $"PostgreSQL refused the work for want of a resource ({Where(configuration, setting)}): {e.SqlState} {e.MessageText.TrimEnd('.')}. " +
             "Free it (disk space, memory, connections) or raise the limit it names, then run it again.",
         _ when DatabaseUnavailable.TimedOut(ex) =>
-            $"PostgreSQL did not answer in time ({Where(configuration)}): {Innermost(ex).Message.TrimEnd('.')}. " +
+            $"PostgreSQL did not answer in time ({Where(configuration, setting)}): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Either it cannot be reached there (start it, or correct the Host and Port in the connection string), or a lock " +
             "held by another session or a busy server held the work up (pg_stat_activity shows which): run it again once it is free.",
         // A session PostgreSQL ended under the work (the server stopped or restarted, or an administrator ended it): it was
         // reached, so not "correct the Host and Port"; nothing of the work's transaction was committed unless it was committing.
         _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } e =>
-            $"PostgreSQL ended the session at {Where(configuration)}: {e.SqlState}: {e.MessageText.TrimEnd('.')} (the server stopped or " +
+            $"PostgreSQL ended the session at {Where(configuration, setting)}: {e.SqlState}: {e.MessageText.TrimEnd('.')} (the server stopped or " +
             "restarted, or an administrator ended the session). The transaction under way was rolled back unless it was committing; " +
             "once the server is back, run it again.",
         // Any other session PostgreSQL ended once reached (a full disk: "could not write init file"; a database that takes no
         // connections): its own words, not "cannot be reached" (a review).
         _ when DatabaseUnavailable.SessionEnded(ex) is { } e =>
-            $"PostgreSQL at {Where(configuration)} ended the session: {e.SqlState}: {e.MessageText.TrimEnd('.')}. Fix what it " +
+            $"PostgreSQL at {Where(configuration, setting)} ended the session: {e.SqlState}: {e.MessageText.TrimEnd('.')}. Fix what it " +
             "names (free disk space for a file it could not write), then run it again.",
         // A key secret refused because this process's master key was retired meanwhile (migration
         // SecretsUnderRetiredKeysRefused): the database's sentence says what to do; the server was reached.
@@ -95,7 +99,7 @@ public static class StartupChecks
         // Wrapped, a secret under a key not given: before the outage's arm, which counts it in (a review).
         _ when Innermost(ex) is Infrastructure.Security.MasterKeyMissingException e => KeyMissing(e),
         _ when DatabaseUnavailable.Is(ex) =>
-            $"PostgreSQL cannot be reached at {Where(configuration)} (ConnectionStrings:Provisioning): {Innermost(ex).Message.TrimEnd('.')}. " +
+            $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",
         _ => null,
     };
@@ -114,12 +118,12 @@ public static class StartupChecks
         return ex;
     }
 
-    /// <summary>Host, port and database of the connection string: never the password.</summary>
-    private static string Where(IConfiguration? configuration)
+    /// <summary>Host, port and database of the connection string named <paramref name="setting"/>: never the password.</summary>
+    private static string Where(IConfiguration? configuration, string setting)
     {
         try
         {
-            var builder = new NpgsqlConnectionStringBuilder(configuration?.GetConnectionString(DependencyInjection.ConnectionStringName));
+            var builder = new NpgsqlConnectionStringBuilder(configuration?.GetConnectionString(setting));
             return $"{builder.Host}:{builder.Port}, database '{builder.Database}'";
         }
         catch (ArgumentException)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Provisioning.IntegrationTests.Fixtures;
 using Provisioning.WebApi.Hosting.Verbs;
 
@@ -43,6 +44,36 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(1, unreachable);
         Assert.Contains("PostgreSQL cannot be reached", down);
         Assert.DoesNotContain("   at ", down);
+    }
+
+    [Fact]
+    public async Task WithASessionString_AVerbWorksOnIt_AndARefusalThereNamesIt()
+    {
+        // ConnectionStrings:ProvisioningSession is set when ConnectionStrings:Provisioning goes through a pooler in
+        // transaction mode: a verb's one long unit of work (its session's lifted timeouts, a rotation's lock) goes there.
+        const string unreachable = "Host=127.0.0.1;Port=1;Database=x;Username=postgres;Timeout=3";
+        var (exit, output, _) = await RunAsync(new()
+        {
+            ["ConnectionStrings__Provisioning"] = unreachable,
+            ["ConnectionStrings__ProvisioningSession"] = service.ConnectionString,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        }, "tenants");
+        Assert.Equal(0, exit);
+        var rootId = await service.QueryDbAsync(db => db.Tenants.Where(t => t.ParentId == null).Select(t => t.Id.Value).SingleAsync());
+        Assert.Contains(rootId, output);
+
+        // Refused there, by a verb and by the service's start (whose listener and migrations' lock need it).
+        foreach (var args in new[] { new[] { "tenants" }, ["--urls", "http://127.0.0.1:0"] })
+        {
+            var (refused, _, error) = await RunAsync(new()
+            {
+                ["ConnectionStrings__Provisioning"] = service.ConnectionString,
+                ["ConnectionStrings__ProvisioningSession"] = unreachable,
+                ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+            }, args);
+            Assert.Equal(1, refused);
+            Assert.Contains("PostgreSQL cannot be reached at 127.0.0.1:1, database 'x' (ConnectionStrings:ProvisioningSession)", error);
+        }
     }
 
     [Fact]

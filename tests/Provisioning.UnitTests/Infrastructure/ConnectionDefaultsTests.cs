@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Npgsql;
 using Provisioning.Infrastructure;
 
@@ -21,6 +24,29 @@ public sealed class ConnectionDefaultsTests
     public void AConnectionStringThatSetsIt_Wins(string connectionString, int expected)
     {
         Assert.Equal(expected, MaxAutoPrepare(connectionString));
+    }
+
+    [Fact]
+    public void ThroughATransactionPooler_AutoPreparationIsOffByDefault_AndAStringThatSetsItWins()
+    {
+        // A statement prepared in one transaction is on a server session the next may not get (PgBouncer before 1.21).
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=bouncer", transactionPooled: true)).MaxAutoPrepare);
+        Assert.Equal(20, new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=bouncer;Max Auto Prepare=20", transactionPooled: true)).MaxAutoPrepare);
+    }
+
+    [Fact]
+    public void AnInvalidSessionString_IsRefusedNamingItsSetting()
+    {
+        var refused = Assert.Throws<InvalidSettingException>(() => DependencyInjection.ValidateConfiguration(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Provisioning"] = "Host=db;Database=p",
+                ["ConnectionStrings:ProvisioningSession"] = "Host=db;Pasword=oops",
+                ["Provisioning:Secrets:MasterKey"] = Convert.ToBase64String(new byte[32]),
+            }).Build(),
+            new HostingEnvironment { EnvironmentName = Environments.Production }));
+        Assert.StartsWith("ConnectionStrings:ProvisioningSession is not a valid PostgreSQL connection string", refused.Message);
+        Assert.DoesNotContain("oops", refused.Message);
     }
 
     [Fact]
