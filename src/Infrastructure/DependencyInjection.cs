@@ -49,11 +49,13 @@ public static class DependencyInjection
             var session = SessionConnectionStringOrNull(configuration);
             var verb = sp.GetRequiredService<ServiceInstance>().Verb is not null;
             var transactionPooled = !verb && session is not null;
-            return new DatabaseConnectionString(WithDefaults(
-                verb && session is not null ? session : ConnectionString(configuration), ApplicationName(sp), transactionPooled), transactionPooled);
+            return new DatabaseConnectionString(verb && session is not null
+                ? WithDefaults(session, ApplicationName(sp), name: SessionConnectionStringName)
+                : WithDefaults(ConnectionString(configuration), ApplicationName(sp), transactionPooled), transactionPooled);
         });
-        services.AddSingleton(sp => new SessionConnectionString(
-            WithDefaults(SessionConnectionStringOrNull(configuration) ?? ConnectionString(configuration), ApplicationName(sp))));
+        services.AddSingleton(sp => new SessionConnectionString(SessionConnectionStringOrNull(configuration) is { } session
+            ? WithDefaults(session, ApplicationName(sp), name: SessionConnectionStringName)
+            : WithDefaults(ConnectionString(configuration), ApplicationName(sp))));
         services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value, PoolName(configuration)));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
@@ -184,11 +186,8 @@ public static class DependencyInjection
     /// Why a connection string does not parse, without Npgsql's text: that names the keyword it could not set, which is a
     /// piece of the password when an unquoted one holds a ';' ("Couldn't set topsecretpart").
     /// </summary>
-    public const string InvalidConnectionString =
-        "ConnectionStrings:" + ConnectionStringName + InvalidConnectionStringReason;
-
-    private const string InvalidConnectionStringReason =
-        " is not a valid PostgreSQL connection string: a keyword Npgsql does not know, " +
+    public static string InvalidConnectionString(string setting = ConnectionStringName) =>
+        "ConnectionStrings:" + setting + " is not a valid PostgreSQL connection string: a keyword Npgsql does not know, " +
         "or a value of the wrong type (a value holding ';' or '=', such as a password, must be in double quotes).";
 
     /// <summary>
@@ -327,7 +326,7 @@ public static class DependencyInjection
         catch (ArgumentException e)
         {
             // "Format of the initialization string does not conform to specification starting at index 124", or an unknown key.
-            throw new InvalidSettingException("ConnectionStrings:" + name + InvalidConnectionStringReason, e);
+            throw new InvalidSettingException(InvalidConnectionString(name), e);
         }
 
         bool Unset(string key) => !given.ContainsKey(key) && !given.ContainsKey(key.Replace(" ", string.Empty, StringComparison.Ordinal));

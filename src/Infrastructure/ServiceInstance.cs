@@ -25,8 +25,18 @@ public sealed class ServiceInstance
     /// <summary>16 hex digits, random.</summary>
     public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    /// <summary>The operator verb this process runs (it then serves no requests and runs no listener), or null.</summary>
-    public string? Verb => _verb;
+    /// <summary>
+    /// The operator verb this process runs (it then serves no requests and runs no listener), or null. Read, it is settled:
+    /// the pool's connection string is chosen by it.
+    /// </summary>
+    public string? Verb
+    {
+        get
+        {
+            _named = true;
+            return _verb;
+        }
+    }
 
     /// <summary>
     /// The <c>application_name</c> of this process's pooled sessions: <c>provisioning &lt;id&gt;</c>, or

@@ -43,7 +43,7 @@ public static class DatabaseGrants
     }
 
     /// <summary>What a role lacking a right is told, at start and on <c>/readyz</c>: <paramref name="what"/>, then what to do.</summary>
-    public static string Sentence(string what) =>
-        $"The database role of ConnectionStrings:Provisioning lacks a right it needs {what}: grant it, or connect as the role " +
+    public static string Sentence(string what, string setting = DependencyInjection.ConnectionStringName) =>
+        $"The database role of ConnectionStrings:{setting} lacks a right it needs {what}: grant it, or connect as the role " +
         "that owns the tables (docs/operations.md, \"The database role\").";
 }

@@ -60,7 +60,7 @@ public static class StartupChecks
         System.Security.Cryptography.CryptographicException e => KeyMissing(e),
         Infrastructure.InvalidSettingException e => e.Message,
         ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
-            Infrastructure.DependencyInjection.InvalidConnectionString,
+            Infrastructure.DependencyInjection.InvalidConnectionString(setting),
         _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } e =>
             $"PostgreSQL refused the login given in ConnectionStrings:{setting} ({Where(configuration, setting)}): {e.MessageText}. " +
             "Correct its Username or Password (or the server's pg_hba.conf), then start again.",
@@ -73,7 +73,7 @@ public static class StartupChecks
             $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
         // Before the database's arm, which counts a missing right in (a request answers 503 for it): here it is no outage.
         _ when DatabaseUnavailable.MissingRight(ex) is { } e =>
-            DatabaseGrants.Sentence($"({Where(configuration, setting)}; {e.MessageText})"),
+            DatabaseGrants.Sentence($"({Where(configuration, setting)}; {e.MessageText})", setting),
         _ when DatabaseUnavailable.OutOfResource(ex) is { } e =>
             $"PostgreSQL refused the work for want of a resource ({Where(configuration, setting)}): {e.SqlState} {e.MessageText.TrimEnd('.')}. " +
             "Free it (disk space, memory, connections) or raise the limit it names, then run it again.",

@@ -35,7 +35,7 @@ public sealed class PgBouncer : IAsyncDisposable
 
     /// <summary><paramref name="connectionString"/> (of the PostgreSQL behind it) pointed at this PgBouncer instead.</summary>
     public string Through(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = Port }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = Port, SslMode = SslMode.Disable }.ConnectionString; // (no TLS here)
 
     /// <param name="server">A connection string to the PostgreSQL to pool (its host, port, user and password are used).</param>
     /// <param name="poolMode"><c>transaction</c> or <c>session</c>.</param>
@@ -52,11 +52,11 @@ public sealed class PgBouncer : IAsyncDisposable
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var target = new NpgsqlConnectionStringBuilder(server);
         var port = FreePort();
-        var password = string.IsNullOrEmpty(target.Password) ? string.Empty : $" password={target.Password}";
+        var password = string.IsNullOrEmpty(target.Password) ? string.Empty : $" password='{target.Password.Replace("'", "''", StringComparison.Ordinal)}'";
         var ini = Path.Combine(folder, "pgbouncer.ini");
         await File.WriteAllTextAsync(ini, $"""
             [databases]
-            * = host={target.Host} port={target.Port} user={target.Username}{password}
+            * = host={target.Host} port={target.Port} user={target.Username ?? "postgres"}{password}
 
             [pgbouncer]
             listen_addr = 127.0.0.1
@@ -117,6 +117,12 @@ public sealed class PgBouncer : IAsyncDisposable
                 {
                     await using var probe = new NpgsqlConnection(bouncer.Through(server));
                     await probe.OpenAsync();
+                    // PgBouncer's, not another server's that took the port between its choice and PgBouncer's bind.
+                    if (process.HasExited || !bouncer.Log.Contains($"listening on 127.0.0.1:{port}", StringComparison.Ordinal))
+                    {
+                        throw new InvalidOperationException($"Port {port} answered, but not as this PgBouncer; its log:\n{bouncer.Log}");
+                    }
+
                     return bouncer;
                 }
                 catch (Exception e) when (e is NpgsqlException or SocketException && DateTime.UtcNow < deadline && !process.HasExited)

@@ -38,6 +38,14 @@ public sealed class TransactionPoolerTests(ServiceFixture service)
         await CachedCredentials.UntilTrustedAsync(one);
         await CachedCredentials.UntilTrustedAsync(two);
 
+        // The pool goes through the pooler without prepared statements (whatever PgBouncer's version would allow: 1.24 keeps
+        // them by default, 1.18 in CI does not); the listener and the session locks go straight to PostgreSQL.
+        var pool = one.Services.GetRequiredService<Infrastructure.Persistence.DatabaseConnectionString>();
+        Assert.True(pool.TransactionPooled);
+        Assert.Equal((bouncer.Port, 0), (new NpgsqlConnectionStringBuilder(pool.Value).Port, new NpgsqlConnectionStringBuilder(pool.Value).MaxAutoPrepare));
+        Assert.Equal(new NpgsqlConnectionStringBuilder(database).Port,
+            new NpgsqlConnectionStringBuilder(one.Services.GetRequiredService<Infrastructure.Persistence.SessionConnectionString>().Value).Port);
+
         // The migrations' session lock went with its session: none is left on a server session PgBouncer keeps.
         Assert.Equal(0L, await ScalarAsync<long>(database, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
 
