@@ -51,5 +51,20 @@ internal sealed class AuditEventWriter(CommitTail commitTail) : IAuditEventWrite
             },
         };
         commitTail.Add(statement);
+
+        // Its row, found by what this request wrote into it (the id is the database's): the index on resource_id leads.
+        commitTail.Prove(new CommitProof(ProofSql, () =>
+        [
+            TextParameter.Of(auditEvent.ResourceId),
+            TextParameter.Of(auditEvent.Type),
+            TextParameter.Of(auditEvent.TenantId.Value),
+            new NpgsqlParameter<DateTimeOffset> { TypedValue = auditEvent.CreatedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            TextParameter.Of(auditEvent.RequestId),
+            TextParameter.Of(auditEvent.ActorKeyId),
+        ]));
     }
+
+    private const string ProofSql =
+        "SELECT EXISTS (SELECT 1 FROM audit_events WHERE resource_id = $1 AND type = $2 AND tenant_id = $3 AND created_at = $4 " +
+        "AND request_id IS NOT DISTINCT FROM $5 AND actor_key_id IS NOT DISTINCT FROM $6)";
 }

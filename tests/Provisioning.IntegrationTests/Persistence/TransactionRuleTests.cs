@@ -24,13 +24,13 @@ public sealed class TransactionRuleTests(ServiceFixture service)
         Assert.Throws<InvalidOperationException>(() => db.Lead(new LeadingStatement("SELECT 1")));
         Assert.Throws<InvalidOperationException>(() => tail.Add(new NpgsqlBatchCommand("SELECT 1")));
         Assert.Null(db.TakeLeading());
-        Assert.Null(tail.Take());
+        Assert.Null(tail.Take().Statements);
 
         await using var transaction = await db.Database.BeginTransactionAsync();
         db.Lead(new LeadingStatement("SELECT 1"));
         tail.Add(new NpgsqlBatchCommand("SELECT 1"));
         Assert.Single(db.TakeLeading()!);
-        Assert.Single(tail.Take()!);
+        Assert.Single(tail.Take().Statements!);
         await transaction.RollbackAsync();
     }
 }
