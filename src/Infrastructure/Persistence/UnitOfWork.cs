@@ -221,19 +221,24 @@ internal sealed class UnitOfWork(
 
     /// <summary>
     /// A failure of the <c>COMMIT</c>'s round trip that may have come after PostgreSQL committed: the connection lost (a
-    /// network cut, the server's or an administrator's end of the session while it committed, a timeout). Not an error
-    /// PostgreSQL reported for a statement: then it skipped the <c>COMMIT</c>.
+    /// network cut, the server's or an administrator's end of the session while it committed, a read that timed out and
+    /// broke it). Not an error PostgreSQL reported for a statement (then it skipped the <c>COMMIT</c>), nor anything on a
+    /// connection still open (the server answered: a cancelled statement's 57014 is a rollback).
     /// </summary>
-    private static bool OutcomeUnknown(Exception e) =>
-        e is PostgresException postgres ? postgres.InvariantSeverity is "FATAL" or "PANIC" : e is NpgsqlException;
+    private bool OutcomeUnknown(Exception e) =>
+        (e is PostgresException postgres ? postgres.InvariantSeverity is "FATAL" or "PANIC" : e is NpgsqlException)
+        && ((NpgsqlConnection)db.Database.GetDbConnection()).FullState is var state
+        && (state.HasFlag(System.Data.ConnectionState.Broken) || state == System.Data.ConnectionState.Closed);
 
     /// <summary>
-    /// Whether the transaction whose connection was lost as it committed did commit, asked on a new connection: once its
-    /// session (<paramref name="session"/>, the server's process) has ended — a session still committing would show nothing
-    /// yet — whether the row of <paramref name="proof"/> is there. False when that cannot be learnt within
-    /// <see cref="OutcomeWait"/> (the database gone too): the 503 then stands, as it did for every such loss before (a
-    /// probe: 8 of 27 such 503s had committed). Through a pooler in transaction mode the server's process is not known; the
-    /// row is asked for at once (a change still committing then stays a 503).
+    /// Whether the transaction whose connection was lost as it committed did commit, asked on new connections until
+    /// <see cref="OutcomeWait"/>: the row of <paramref name="proof"/> there is the answer yes at once (no transaction shows
+    /// a row before it has committed); its absence is the answer no only once the transaction's session
+    /// (<paramref name="session"/>, the server's process) has ended — a session still committing shows nothing yet, and a
+    /// network cut leaves one waiting for its keepalive. Through a pooler in transaction mode the server's process is not
+    /// known, and absence is taken at once. False when it cannot be learnt in time (the database gone too, a session that
+    /// outlives the wait): the 503 then stands, as it did for every such loss before (a probe: 8 of 27 such 503s had
+    /// committed). Never throws: the original failure is the one the caller reports.
     /// </summary>
     private async Task<bool> CommittedAfterAllAsync(CommitProof proof, int session, Exception lost, CancellationToken cancellationToken)
     {
@@ -241,34 +246,48 @@ internal sealed class UnitOfWork(
         wait.CancelAfter(OutcomeWait);
         try
         {
-            await using var connection = await pool.OpenConnectionAsync(wait.Token);
-            if (!pooled.TransactionPooled)
+            while (true)
             {
-                await using var ended = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)", connection)
+                try
                 {
-                    Parameters = { new() { Value = session } },
-                };
-                while (!(bool)(await ended.ExecuteScalarAsync(wait.Token))!)
-                {
-                    await Task.Delay(50, wait.Token);
+                    await using var connection = await pool.OpenConnectionAsync(wait.Token);
+                    if (await proof.HoldsAsync(connection, wait.Token))
+                    {
+                        logger.LogWarning(
+                            "The connection to PostgreSQL was lost as a change committed ({Error}); the database shows that it committed: answered as made",
+                            lost.GetType().Name + ": " + lost.Message);
+                        return true;
+                    }
+
+                    if (pooled.TransactionPooled || await SessionEndedAsync(connection, session, wait.Token))
+                    {
+                        // Ended without the row: rolled back (a session aborts its transaction before it leaves the list).
+                        return await proof.HoldsAsync(connection, wait.Token);
+                    }
                 }
-            }
+                catch (NpgsqlException e)
+                {
+                    // A pooled connection the same outage broke, or the server not back yet: asked again until the wait ends.
+                    logger.LogDebug("Whether a change whose connection was lost committed: not learnt yet ({Error})", e.GetType().Name);
+                }
 
-            if (!await proof.HoldsAsync(connection, wait.Token))
-            {
-                return false;
+                await Task.Delay(100, wait.Token);
             }
-
-            logger.LogWarning(
-                "The connection to PostgreSQL was lost as a change committed ({Error}); the database shows that it committed: answered as made",
-                lost.GetType().Name + ": " + lost.Message);
-            return true;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
-            logger.LogDebug("Whether a change whose connection was lost committed could not be learnt ({Error})", e.GetType().Name);
+            logger.LogDebug("Whether a change whose connection was lost committed could not be learnt within {Wait}", OutcomeWait);
             return false;
         }
+    }
+
+    private static async Task<bool> SessionEndedAsync(NpgsqlConnection connection, int session, CancellationToken cancellationToken)
+    {
+        await using var ended = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)", connection)
+        {
+            Parameters = { new() { Value = session } },
+        };
+        return (bool)(await ended.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>

@@ -22,9 +22,49 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
             FROM generate_series(1, 20000) AS g
             """);
 
+        // The trigger's search for an heir (migration SuffixedNamesHeirInOrder), as plpgsql keeps it once generic: through
+        // the index of suffixed accounts (SuffixedHeirsIndexUsable), not a walk of the tenant's accounts. Where PostgreSQL
+        // has ICU: without it there is no trigger.
+        await using (var connection = new Npgsql.NpgsqlConnection(service.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var trigger = new Npgsql.NpgsqlCommand("SELECT to_regproc('service_accounts_return_suffixed_key') IS NOT NULL", connection);
+            if ((bool)(await trigger.ExecuteScalarAsync())!)
+            {
+                await using (var prepare = new Npgsql.NpgsqlCommand("""
+                    ANALYZE service_accounts;
+                    SET plan_cache_mode = force_generic_plan;
+                    PREPARE heir(varchar, varchar) AS SELECT s.id FROM service_accounts s
+                        WHERE s.tenant_id = $1
+                          AND right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
+                          AND upper(btrim(s.display_name)) COLLATE canonical = $2
+                        ORDER BY s.created_at, s.id;
+                    """, connection))
+                {
+                    await prepare.ExecuteNonQueryAsync();
+                }
+
+                await using var explain = new Npgsql.NpgsqlCommand($"EXPLAIN EXECUTE heir('{doomed.TenantId}', 'BULK 5')", connection);
+                var plan = string.Join("\n", await ReadAllAsync(explain));
+                Assert.Contains("ix_service_accounts_suffixed_heirs", plan);
+            }
+        }
+
         await service.Root().DeleteJsonAsync($"/v2/tenants/{doomed.TenantId}");
 
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*)::int FROM service_accounts WHERE tenant_id = $1", doomed.TenantId));
+    }
+
+    private static async Task<List<string>> ReadAllAsync(Npgsql.NpgsqlCommand command)
+    {
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return lines;
     }
 
     [Fact]

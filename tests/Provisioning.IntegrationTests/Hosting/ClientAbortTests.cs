@@ -159,6 +159,32 @@ public sealed class ClientAbortTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARevocationWhoseCommitAnswerIsLost_WithTheDatabaseStillThere_IsAnsweredAsMade_AndTheKeyIsRefused()
+    {
+        var (_, proxy, instance, logs) = await StartBehindProxyAsync("revocation_lost_found");
+        await using var __ = proxy;
+        await using var ___ = instance;
+        using var client = await instance.CreateRootClientAsync();
+        var key = (await client.PostJsonAsync("/v2/keys", new { displayName = "revoked as the connection goes" }, HttpStatusCode.Created))["key"]!;
+        var credentials = ServiceFixture.BasicHeader((string)key["id"]!, (string)key["secret"]!);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(credentials)); // cached on this instance
+
+        // The deletion commits and its answer is lost; found committed, what follows a commit runs: the key leaves this
+        // instance's cache (and every other's, the barrier) before the answer.
+        proxy.OnNextSend(["COMMIT\0"], () => Task.CompletedTask, cutBeforeAnswer: true, reopenAfterCut: true);
+        await client.DeleteJsonAsync($"/v2/keys/{key["id"]}");
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(credentials));
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("the database shows that it committed", StringComparison.Ordinal));
+
+        async Task<HttpStatusCode> StatusAsync(System.Net.Http.Headers.AuthenticationHeaderValue authorization)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v2/apps") { Headers = { Authorization = authorization } };
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+    }
+
+    [Fact]
     public async Task AConnectionLostBeforeTheCommitArrived_WithTheDatabaseStillThere_Is503_AndNothingWasMade()
     {
         var (database, proxy, instance, logs) = await StartBehindProxyAsync("commit_never_sent");
