@@ -276,7 +276,11 @@ internal sealed class UnitOfWork(
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
-            logger.LogDebug("Whether a change whose connection was lost committed could not be learnt within {Wait}", OutcomeWait);
+            // The one 503 that may stand for a change made: said apart, so that an operator knows which to look up (a probe).
+            logger.LogWarning(
+                "The connection to PostgreSQL was lost as a change committed ({Error}), and whether it committed could not be " +
+                "learnt within {Wait}: it is answered 503, and may have been made (its audit event, by the request id, says)",
+                lost.GetType().Name + ": " + lost.Message, OutcomeWait);
             return false;
         }
     }
