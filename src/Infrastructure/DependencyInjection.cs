@@ -43,15 +43,11 @@ public static class DependencyInjection
         services.AddSingleton<ServiceInstance>();
         services.AddSingleton(sp =>
         {
-            // An operator verb's process pools on the session string when there is one: its work is one long unit (a
-            // tenant's deletion that lifts the session's timeouts, a rotation's passes), not requests a transaction pooler
-            // would spread.
-            var session = SessionConnectionStringOrNull(configuration);
             var verb = sp.GetRequiredService<ServiceInstance>().Verb is not null;
-            var transactionPooled = !verb && session is not null;
-            return new DatabaseConnectionString(verb && session is not null
-                ? WithDefaults(session, ApplicationName(sp), name: SessionConnectionStringName)
-                : WithDefaults(ConnectionString(configuration), ApplicationName(sp), transactionPooled), transactionPooled);
+            var setting = PoolSetting(configuration, verb);
+            var transactionPooled = !verb && SessionConnectionStringOrNull(configuration) is not null;
+            var pooled = setting == ConnectionStringName ? ConnectionString(configuration) : SessionConnectionStringOrNull(configuration)!;
+            return new DatabaseConnectionString(WithDefaults(pooled, ApplicationName(sp), transactionPooled, setting), transactionPooled);
         });
         services.AddSingleton(sp => new SessionConnectionString(SessionConnectionStringOrNull(configuration) is { } session
             ? WithDefaults(session, ApplicationName(sp), name: SessionConnectionStringName)
@@ -174,6 +170,15 @@ public static class DependencyInjection
                 "(for example: Host=127.0.0.1;Port=5432;Database=provisioning;Username=postgres), or start the service with scripts/run.")
             : connectionString;
     }
+
+    /// <summary>
+    /// The setting whose connection string a process pools on (<see cref="DatabaseConnectionString"/>): an operator verb's
+    /// process pools on <c>ConnectionStrings:ProvisioningSession</c> when it is set — its work is one long unit (a tenant's
+    /// deletion that lifts the session's timeouts, a rotation's passes), not requests a transaction pooler would spread —
+    /// and every other on <c>ConnectionStrings:Provisioning</c>.
+    /// </summary>
+    public static string PoolSetting(IConfiguration configuration, bool verb) =>
+        verb && SessionConnectionStringOrNull(configuration) is not null ? SessionConnectionStringName : ConnectionStringName;
 
     /// <summary><c>ConnectionStrings:ProvisioningSession</c>, or null when it is not set.</summary>
     public static string? SessionConnectionStringOrNull(IConfiguration configuration) =>

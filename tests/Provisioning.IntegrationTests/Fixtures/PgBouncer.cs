@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
@@ -51,7 +50,7 @@ public sealed class PgBouncer : IAsyncDisposable
         var folder = Path.Combine("/tmp", "provisioning-pgbouncer-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var target = new NpgsqlConnectionStringBuilder(server);
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var password = string.IsNullOrEmpty(target.Password) ? string.Empty : $" password='{target.Password.Replace("'", "''", StringComparison.Ordinal)}'";
         var ini = Path.Combine(folder, "pgbouncer.ini");
         await File.WriteAllTextAsync(ini, $"""
@@ -165,12 +164,5 @@ public sealed class PgBouncer : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

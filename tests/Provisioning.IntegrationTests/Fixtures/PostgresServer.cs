@@ -360,7 +360,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 // A free port can be taken between the probe and the start: retry a few times.
                 for (var attempt = 1; ; attempt++)
                 {
-                    var port = FreePort();
+                    var port = LoopbackPort.Free();
                     var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
                                   "-c full_page_writes=off -c max_connections=200";
                     var start = await RunAsync(pgCtl,
@@ -465,13 +465,6 @@ public sealed class PostgresServer : IAsyncDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
             }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

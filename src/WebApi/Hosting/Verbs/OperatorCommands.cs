@@ -356,11 +356,8 @@ public static class OperatorCommands
     private static async Task<int> StartupChecksRunAsync(WebApplication app, Func<Task<int>> verb)
     {
         var result = 1;
-        // A verb's process works on the session string when it is set (DependencyInjection: its pool's string).
         await StartupChecks.RunAsync(async () => result = await verb(), app.Configuration,
-            Infrastructure.DependencyInjection.SessionConnectionStringOrNull(app.Configuration) is null
-                ? Infrastructure.DependencyInjection.ConnectionStringName
-                : Infrastructure.DependencyInjection.SessionConnectionStringName);
+            Infrastructure.DependencyInjection.PoolSetting(app.Configuration, verb: true));
         return result;
     }
 }
