@@ -51,6 +51,7 @@ public sealed class ProvisioningDbContext : DbContext, IProvisioningDbContext
     public DbSet<AppGrant> AppGrants => Set<AppGrant>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     IQueryable<AuditEvent> IProvisioningDbContext.AuditEvents => AuditEvents;
+    public IQueryable<App> AppsGrantedTo(TenantId tenant, ServiceAccountId account) => GrantedApps.Of(this, tenant, account);
     internal DbSet<Audit.AuditEventViewer> AuditEventViewers => Set<Audit.AuditEventViewer>();
     internal DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
 

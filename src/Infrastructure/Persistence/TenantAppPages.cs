@@ -59,6 +59,11 @@ internal sealed class TenantAppPages(ProvisioningDbContext db, OffsetAnchors anc
         return Result(rows, limit, offset);
     }
 
+    public async Task<OffsetPage<App>> GrantedPageAsync(
+        TenantId tenant, ServiceAccountId account, OffsetPageRequest page, CancellationToken cancellationToken) =>
+        Result(await GrantedApps.AtOffsetAsync(db, tenant, account, page.EffectiveOffset, page.EffectiveLimit + 1, cancellationToken),
+            page.EffectiveLimit, page.EffectiveOffset);
+
     private static OffsetPage<App> Result(List<App> rows, int limit, int offset) =>
         new([.. rows.Take(limit)], rows.Count > limit, offset);
 
@@ -107,24 +112,5 @@ internal sealed class TenantAppPages(ProvisioningDbContext db, OffsetAnchors anc
         .AsNoTracking()
         .ToListAsync(cancellationToken);
 
-    private string WithColumns(string sql) => sql.Replace("{columns}", SelectList(db.Model), StringComparison.Ordinal);
-
-    private static string? _selectList;
-
-    /// <summary>
-    /// Every column of <c>apps</c> under the name a raw-SQL query must give it for EF to materialise an <see cref="App"/>:
-    /// for the complex <see cref="App.Settings"/> EF looks for <c>Settings_EchoPostback</c> (complex property, underscore,
-    /// property), not the snake_case columns, so each column is aliased. Built from the model once, so a new column needs no change here.
-    /// </summary>
-    private static string SelectList(Microsoft.EntityFrameworkCore.Metadata.IModel model) => _selectList ??= Build(model);
-
-    private static string Build(Microsoft.EntityFrameworkCore.Metadata.IModel model)
-    {
-        var entity = model.FindEntityType(typeof(App)) ?? throw new InvalidOperationException("App is not in the model.");
-        var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var columns = entity.GetProperties().Select(p => (Column: p.GetColumnName(table), Alias: p.GetColumnName()))
-            .Concat(entity.GetComplexProperties().SelectMany(c => c.ComplexType.GetProperties()
-                .Select(p => (Column: p.GetColumnName(table), Alias: $"{c.Name}_{p.Name}"))));
-        return string.Join(", ", columns.Select(c => $"a.\"{c.Column}\" AS \"{c.Alias}\""));
-    }
+    private string WithColumns(string sql) => sql.Replace("{columns}", AppColumns.SelectList(db.Model), StringComparison.Ordinal);
 }

@@ -1,6 +1,13 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Paging;
+using Provisioning.Application.Common.Security;
+using Provisioning.Domain.Common;
+using Provisioning.Domain.Credentials;
+using Provisioning.Infrastructure.Audit;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -42,16 +49,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
         var connectionString = await service.Postgres.CreateDatabaseAsync("plans_" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var options = new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;
-            await using (var db = new ProvisioningDbContext(options))
-            {
-                await db.Database.MigrateAsync();
-            }
-
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await ExecuteAsync(connection, SeedSkewedSql);
-            await ExecuteAsync(connection, "ANALYZE");
+            await using var connection = await MigratedAndSeededAsync(connectionString, SeedSkewedSql);
 
             foreach (var (name, sql, index) in Shapes)
             {
@@ -72,6 +70,133 @@ public sealed class PlanShapeTests(ServiceFixture service)
         }
     }
 
+    /// <summary>
+    /// Pages of apps in a tenant of 20 000 — the tenant's own list, and a service account's apps (svc_ <c>GET /v2/apps</c>,
+    /// <c>filter[serviceAccountId]</c>, <c>/serviceaccounts/{id}/apps</c>) for an account with one grant (the tenant's
+    /// newest app: the generic plan walked every app up to it) and for one with 10 000: every statement of a page — the
+    /// first, after a cursor, before one, and the "is there a page the other way" question (a sequential scan under custom
+    /// plans read every older row) — reads about one page of rows, under generic and custom plans. The statements are the
+    /// ones the handlers send (CallerScope.VisibleApps composed by ToPageAsync); auto_explain reports each one's rows.
+    /// </summary>
+    [Fact]
+    public async Task AppPages_ReadAboutOnePage_HoweverManyAppsTheTenantHolds()
+    {
+        var connectionString = await service.Postgres.CreateDatabaseAsync("plans_" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var connection = await MigratedAndSeededAsync(connectionString, SeedSkewedSql + SeedGrantsSql);
+            var plans = new List<string>();
+            connection.Notice += (_, e) => plans.Add(e.Notice.MessageText);
+            await ExecuteAsync(connection,
+                "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; "
+                + "SET auto_explain.log_format = 'json'; SET auto_explain.log_level = 'notice'");
+
+            await using var db = new ProvisioningDbContext(
+                new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(connection).UseSnakeCaseNamingConvention().Options);
+            var tenant = new TenantId(Big);
+            var caller = new Caller(new KeyId("act_" + Big), CallerKinds.Account, tenant, tenant);
+            const int size = 25;
+            var middle = "a" + 10001.ToString("x23", CultureInfo.InvariantCulture);
+            foreach (var mode in new[] { "force_generic_plan", "force_custom_plan" })
+            {
+                await ExecuteAsync(connection, $"SET plan_cache_mode = {mode}");
+                foreach (var account in new[] { null, OneGrant, ManyGrants })
+                {
+                    foreach (var request in new[] { new PageRequest(size), new PageRequest(size, After: middle), new PageRequest(size, Before: middle) })
+                    {
+                        plans.Clear();
+                        var page = await db.VisibleApps(caller, account is null ? null : new ServiceAccountId(account))
+                            .ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, request, CancellationToken.None);
+                        AssertAboutOnePageRead(plans, size, $"{mode}, {account}, {request}", "apps", "app_grants");
+
+                        // And the pages are right: the one grant is the newest app; the other account's grants are the odd apps.
+                        var expected = account == OneGrant
+                            ? (request.Before is null ? ["a" + 20000.ToString("x23", CultureInfo.InvariantCulture)] : [])
+                            : ExpectedApps(request, size, step: account is null ? 1 : 2);
+                        Assert.Equal(expected, page.Items.Select(a => a.Id.Value).ToArray());
+                    }
+                }
+
+                // v1.1 pages of the many grants: the first reads one page of grants and apps; a deep one counts the rows
+                // skipped on the grants' index, and reads only the page's apps.
+                using var anchors = new OffsetAnchors();
+                foreach (var offset in new[] { 0, 5000 })
+                {
+                    plans.Clear();
+                    var byOffset = await new TenantAppPages(db, anchors).GrantedPageAsync(
+                        tenant, new ServiceAccountId(ManyGrants), new OffsetPageRequest(Offset: offset, Limit: size), CancellationToken.None);
+                    AssertAboutOnePageRead(plans, size, $"{mode}, v1.1 offset {offset}", offset == 0 ? ["apps", "app_grants"] : ["apps"]);
+                    Assert.Equal(
+                        [.. Enumerable.Range(offset, size).Select(i => "a" + (1 + (2 * i)).ToString("x23", CultureInfo.InvariantCulture))],
+                        byOffset.Items.Select(a => a.Id.Value).ToArray());
+                    Assert.True(byOffset.HasMore);
+                }
+
+                // The tenant's events (the viewer's rows), which page with their own reader: its neighbour checks are
+                // EXISTS, which took the viewer's index here in both modes.
+                var middleEvent = "00" + 10001.ToString("x22", CultureInfo.InvariantCulture);
+                foreach (var request in new[] { new PageRequest(size), new PageRequest(size, After: middleEvent), new PageRequest(size, Before: middleEvent) })
+                {
+                    plans.Clear();
+                    var page = await new AuditEventReader(db).PageAsync(tenant, new AuditEventFilter(), request, CancellationToken.None);
+                    AssertAboutOnePageRead(plans, size, $"{mode}, events, {request}", "audit_events", "audit_event_viewers");
+                    var numbers = ExpectedApps(request, size, step: 1).Select(id => Convert.ToInt32(id[1..], 16));
+                    Assert.Equal([.. numbers.Select(n => "00" + n.ToString("x22", CultureInfo.InvariantCulture))], page.Items.Select(e => e.Id).ToArray());
+                }
+            }
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+        }
+    }
+
+    private const string OneGrant = "s1aaaaaaaaaaaaaaaaaaaaaa";
+    private const string ManyGrants = "s2aaaaaaaaaaaaaaaaaaaaaa";
+
+    /// <summary>Two service accounts of the big tenant: one granted only its newest app, one every odd app (10 000).</summary>
+    private const string SeedGrantsSql =
+        $"""
+        INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
+        VALUES ('{OneGrant}', '{Big}', 'one', 'ONE', now()), ('{ManyGrants}', '{Big}', 'many', 'MANY', now());
+        INSERT INTO app_grants (service_account_id, app_id, created_at) VALUES ('{OneGrant}', 'a' || lpad(to_hex(20000), 23, '0'), now());
+        INSERT INTO app_grants (service_account_id, app_id, created_at)
+        SELECT '{ManyGrants}', 'a' || lpad(to_hex(n), 23, '0'), now() FROM generate_series(1, 20000, 2) AS n;
+        """;
+
+    /// <summary>The page of apps 1, 1 + step, 1 + 2 step, … (all of them, or the odd ones) that <paramref name="request"/> asks for.</summary>
+    private static string[] ExpectedApps(PageRequest request, int size, int step)
+    {
+        var all = Enumerable.Range(0, 20000 / step).Select(i => 1 + (step * i)).ToList();
+        var numbers = request.After is not null ? all.Where(n => n > 10001).Take(size)
+            : request.Before is not null ? all.Where(n => n < 10001).TakeLast(size)
+            : all.Take(size);
+        return [.. numbers.Select(n => "a" + n.ToString("x23", CultureInfo.InvariantCulture))];
+    }
+
+    /// <summary>Every statement auto_explain reported read at most about one page of rows of <paramref name="tables"/>.</summary>
+    private static void AssertAboutOnePageRead(List<string> plans, int size, string what, params string[] tables)
+    {
+        Assert.NotEmpty(plans);
+        foreach (var plan in plans)
+        {
+            var read = tables.Sum(table => RowsRead(plan, table));
+            Assert.True(read <= 3 * (size + 1), $"{what}: {read} rows read by\n{plan}");
+        }
+    }
+
+    /// <summary>Rows the plan's scans of <paramref name="table"/> read (returned or filtered out), over all their loops.</summary>
+    private static long RowsRead(string planJson, string table)
+    {
+        using var document = JsonDocument.Parse(planJson[planJson.IndexOf('{')..]);
+        var root = document.RootElement.GetProperty("Plan");
+        return Nodes(root)
+            .Where(n => n.TryGetProperty("Relation Name", out var relation) && relation.GetString() == table)
+            .Sum(n => (long)((n.GetProperty("Actual Rows").GetDouble()
+                + (n.TryGetProperty("Rows Removed by Filter", out var removed) ? removed.GetDouble() : 0)) * n.GetProperty("Actual Loops").GetDouble()));
+    }
+
     /// <summary>One tenant holds 20 000 events (of ten types), apps and children; the other holds nothing.</summary>
     private const string SeedSkewedSql =
         $"""
@@ -87,11 +212,27 @@ public sealed class PlanShapeTests(ServiceFixture service)
         SELECT 'a' || lpad(to_hex(n), 23, '0'), '{Big}', 'app ' || n, now(), true, 0, false, false, true, false, false, false, false
         FROM generate_series(1, 20000) AS n;
         INSERT INTO audit_events (id, tenant_id, type, actor_kind, resource_type, resource_id, changes, created_at)
-        SELECT 'e' || lpad(to_hex(n), 23, '0'), '{Big}', (ARRAY['app.created', 'app.updated', 'appKey.created', 'appKey.deleted',
+        SELECT '00' || lpad(to_hex(n), 22, '0'), '{Big}', (ARRAY['app.created', 'app.updated', 'appKey.created', 'appKey.deleted',
                'key.created', 'key.deleted', 'tenant.updated', 'serviceAccount.created', 'grant.created', 'grant.deleted'])[1 + n % 10],
                'account', 'app', 'a' || lpad(to_hex(n), 23, '0'), ARRAY[]::text[], now()
         FROM generate_series(1, 20000) AS n;
         """;
+
+    /// <summary>The database migrated, <paramref name="seedSql"/> run and analysed; an open connection to it.</summary>
+    private static async Task<NpgsqlConnection> MigratedAndSeededAsync(string connectionString, string seedSql)
+    {
+        var options = new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await ExecuteAsync(connection, seedSql);
+        await ExecuteAsync(connection, "ANALYZE");
+        return connection;
+    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Domain.Apps;
 using Provisioning.Domain.Audit;
+using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 using Provisioning.Domain.ServiceAccounts;
 using Provisioning.Domain.Tenants;
@@ -20,6 +21,13 @@ public interface IProvisioningDbContext
 
     /// <summary>Read-only here: events are written by <see cref="IAuditEventWriter"/> (with the COMMIT), never added to the context.</summary>
     IQueryable<AuditEvent> AuditEvents { get; }
+
+    /// <summary>
+    /// The apps of <paramref name="tenant"/> granted to <paramref name="account"/>: the same rows as <c>Apps</c> filtered
+    /// by tenant and grant, but read from the grants, so that a page of them, first or deep, reads one page of rows
+    /// however many apps the tenant holds (Infrastructure's GrantedApps says how).
+    /// </summary>
+    IQueryable<App> AppsGrantedTo(TenantId tenant, ServiceAccountId account);
 
     Task<int> SaveChangesAsync(CancellationToken cancellationToken = default);
 

@@ -5,7 +5,7 @@ using Provisioning.Domain.Common;
 namespace Provisioning.Application.Common.Abstractions;
 
 /// <summary>
-/// v1.1 offset pages of one tenant's apps (what an account caller sees), answered by keyset under the hood where it can
+/// v1.1 offset pages of one tenant's apps (what an account caller sees; or those granted to one service account, below), answered by keyset under the hood where it can
 /// be: a page's position is remembered as the id it starts at, valid for as long as the tenant's set of apps has not
 /// changed, so the next page of a client paging through (offset += limit) and a page asked for again cost an index range
 /// read however deep they are. The answer is always the one <c>ORDER BY id OFFSET n</c> gives.
@@ -13,4 +13,11 @@ namespace Provisioning.Application.Common.Abstractions;
 public interface ITenantAppPages
 {
     Task<OffsetPage<App>> PageAsync(TenantId tenant, OffsetPageRequest page, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same for the tenant's apps granted to <paramref name="account"/>, in the same order: the rows skipped are
+    /// counted on the grants' index alone, so a deep offset costs an index-only scan, not a read of every app skipped
+    /// (no position is remembered).
+    /// </summary>
+    Task<OffsetPage<App>> GrantedPageAsync(TenantId tenant, ServiceAccountId account, OffsetPageRequest page, CancellationToken cancellationToken);
 }

@@ -79,17 +79,31 @@ public static class CallerScope
     /// <summary>True when the caller reaches every app of its acting tenant (account credentials), so that list is the tenant's own.</summary>
     public static bool SeesEveryAppOfTenant(this Caller caller) => caller.Kind == CallerKinds.Account;
 
-    public static IQueryable<App> VisibleApps(this IProvisioningDbContext db, Caller caller)
+    /// <summary>The service account whose grants bound the caller's apps: its own for a service account, else <paramref name="grantedTo"/>.</summary>
+    public static ServiceAccountId? GranteeOf(this Caller caller, ServiceAccountId? grantedTo) =>
+        caller.Kind == CallerKinds.ServiceAccount ? caller.ServiceAccountId!.Value : grantedTo;
+
+    /// <summary>
+    /// The apps the caller can reach; with <paramref name="grantedTo"/> only those granted to that service account (whether
+    /// the caller may ask about it is the caller's check). A service account's apps are read from its grants
+    /// (<see cref="IProvisioningDbContext.AppsGrantedTo"/>), so their pages stay flat in a tenant of many apps.
+    /// </summary>
+
+    public static IQueryable<App> VisibleApps(this IProvisioningDbContext db, Caller caller, ServiceAccountId? grantedTo = null)
     {
-        var apps = db.Apps.Where(a => a.TenantId == caller.TenantId);
-        return caller.Kind switch
+        var grantee = caller.GranteeOf(grantedTo);
+        var apps = grantee is { } account ? db.AppsGrantedTo(caller.TenantId, account) : db.Apps.Where(a => a.TenantId == caller.TenantId);
+        apps = caller.Kind switch
         {
-            CallerKinds.Account => apps,
-            CallerKinds.ServiceAccount => apps.Where(a =>
-                db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == caller.ServiceAccountId!.Value)),
+            CallerKinds.Account or CallerKinds.ServiceAccount => apps,
             CallerKinds.App => apps.Where(a => a.Id == caller.AppId!.Value),
             _ => apps.Where(_ => false),
         };
+
+        // A service account asking about another (ListApps refuses it before): the apps granted to both.
+        return grantedTo is { } other && other != grantee
+            ? apps.Where(a => db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == other))
+            : apps;
     }
 
     /// <summary>

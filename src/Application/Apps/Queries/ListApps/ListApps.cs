@@ -21,7 +21,7 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
 {
     public async ValueTask<Page<AppDto>> Handle(ListAppsQuery query, CancellationToken cancellationToken)
     {
-        var apps = await FilterAsync(query.ServiceAccountId, cancellationToken);
+        var apps = db.VisibleApps(callerContext.Caller, await GrantedToAsync(query.ServiceAccountId, cancellationToken));
         var page = await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken);
         return page.Map(a => a.ToDto());
     }
@@ -29,34 +29,35 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
     public async ValueTask<OffsetPage<AppDto>> Handle(ListAppsByOffsetQuery query, CancellationToken cancellationToken)
     {
         var caller = callerContext.Caller;
-        // An account caller without a filter sees exactly the tenant's apps: that list pages by keyset under the hood, so a
-        // deep offset costs what a shallow one does once it has been reached (ITenantAppPages). Narrower views page by OFFSET.
-        var page = caller.SeesEveryAppOfTenant() && query.ServiceAccountId is null
-            ? await tenantAppPages.PageAsync(caller.TenantId, query.Page, cancellationToken)
-            : await (await FilterAsync(query.ServiceAccountId, cancellationToken)).ToOffsetPageAsync(a => a.Id, query.Page, cancellationToken);
+        var grantedTo = await GrantedToAsync(query.ServiceAccountId, cancellationToken);
+        // Account or service-account credentials only ([AllowedCallers]): without a grantee, an account caller without a
+        // filter, which sees exactly the tenant's apps. Both page by keyset or index under the hood (ITenantAppPages).
+        var page = caller.GranteeOf(grantedTo) is { } grantee
+            ? await tenantAppPages.GrantedPageAsync(caller.TenantId, grantee, query.Page, cancellationToken)
+            : await tenantAppPages.PageAsync(caller.TenantId, query.Page, cancellationToken);
         return new OffsetPage<AppDto>([.. page.Items.Select(a => a.ToDto())], page.HasMore, page.Offset);
     }
 
-    private async Task<IQueryable<Domain.Apps.App>> FilterAsync(string? serviceAccountId, CancellationToken cancellationToken)
+    /// <summary>The <c>serviceAccountId</c> filter, checked: a service account may name only itself; another tenant's account is 404.</summary>
+    private async Task<ServiceAccountId?> GrantedToAsync(string? serviceAccountId, CancellationToken cancellationToken)
     {
-        var caller = callerContext.Caller;
-        var apps = db.VisibleApps(caller);
-        if (serviceAccountId is { } filter)
+        if (serviceAccountId is not { } filter)
         {
-            if (caller.IsServiceAccount && caller.ServiceAccountId!.Value.Value != filter)
-            {
-                throw new ForbiddenException("A service account may only filter on itself.");
-            }
-
-            var accountId = new ServiceAccountId(filter);
-            if (!await db.VisibleServiceAccounts(caller).AnyAsync(s => s.Id == accountId, cancellationToken))
-            {
-                throw NotFoundException.ServiceAccount();
-            }
-
-            apps = apps.Where(a => db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == accountId));
+            return null;
         }
 
-        return apps;
+        var caller = callerContext.Caller;
+        if (caller.IsServiceAccount && caller.ServiceAccountId!.Value.Value != filter)
+        {
+            throw new ForbiddenException("A service account may only filter on itself.");
+        }
+
+        var accountId = new ServiceAccountId(filter);
+        if (!await db.VisibleServiceAccounts(caller).AnyAsync(s => s.Id == accountId, cancellationToken))
+        {
+            throw NotFoundException.ServiceAccount();
+        }
+
+        return accountId;
     }
 }

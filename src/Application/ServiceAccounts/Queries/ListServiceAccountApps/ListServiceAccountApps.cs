@@ -17,7 +17,7 @@ public sealed class ListServiceAccountAppsQueryHandler(IProvisioningDbContext db
     {
         var caller = callerContext.Caller;
         var account = await db.GetServiceAccountAsync(caller, query.ServiceAccountId, cancellationToken);
-        var apps = db.VisibleApps(caller).Where(a => db.AppGrants.Any(g => g.AppId == a.Id && g.ServiceAccountId == account.Id));
+        var apps = db.VisibleApps(caller, grantedTo: account.Id);
         return (await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken)).Map(a => a.ToDto());
     }
 }
