@@ -210,15 +210,23 @@ public sealed class AuditEventsTests(ServiceFixture service)
             await asChild.CreateAppAsync($"Child's {i}");
         }
 
+        // One app of the child with events of its own and, as the related resource, its keys': both interleaved.
+        var busyApp = await asChild.CreateAppAsync("Busy");
+        for (var i = 0; i < 3; i++)
+        {
+            await asChild.CreateAppKeyAsync(busyApp);
+            await asChild.PatchJsonAsync($"/v2/apps/{busyApp}", new { displayName = $"Busy {i}" });
+        }
+
         var all = await AllEventsAsync(asParent);
         var ids = all.Select(e => (string)e["id"]!).ToList();
         Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
         Assert.Equal(ids.Count, ids.Distinct().Count());
-        string?[] alternating = [parent.TenantId, child.Id, parent.TenantId, child.Id, parent.TenantId, child.Id];
+        string?[] alternating = [parent.TenantId, child.Id, parent.TenantId, child.Id, parent.TenantId, child.Id, child.Id];
         Assert.Equal(alternating, all.Where(e => (string?)e["type"] == "app.created").Select(e => (string?)e["tenantId"]));
         Assert.Equal(alternating, (await AllEventsAsync(asParent, "&filter[type]=app.created")).Select(e => (string?)e["tenantId"]));
         var childsApps = await AllEventsAsync(asParent, $"&filter[tenantId]={child.Id}&filter[type]=app.created");
-        Assert.Equal(3, childsApps.Count);
+        Assert.Equal(4, childsApps.Count);
         Assert.All(childsApps, e => Assert.Equal(child.Id, (string?)e["tenantId"]));
 
         // Two at a time, forward to the end, and back from the last event; the filters kept from page to page.
@@ -241,7 +249,16 @@ public sealed class AuditEventsTests(ServiceFixture service)
             }
         }
 
-        foreach (var filters in new[] { string.Empty, "&filter[type]=app.created", $"&filter[tenantId]={child.Id}&filter[type]=app.created" })
+        var aboutBusyApp = all.Where(e => (string?)e["resource"]!["id"] == busyApp || (string?)e["related"]?["id"] == busyApp)
+            .Select(e => (string)e["id"]!).ToList();
+        Assert.Equal(7, aboutBusyApp.Count);
+        Assert.Equal(aboutBusyApp, (await AllEventsAsync(asParent, $"&filter[resourceId]={busyApp}")).Select(e => (string)e["id"]!));
+        foreach (var filters in new[]
+        {
+            string.Empty, "&filter[type]=app.created", $"&filter[tenantId]={child.Id}&filter[type]=app.created",
+            $"&filter[resourceId]={busyApp}", $"&filter[resourceId]={busyApp}&filter[tenantId]={child.Id}",
+            $"&filter[resourceId]={busyApp}&filter[type]=appKey.created",
+        })
         {
             var expected = (await AllEventsAsync(asParent, filters)).Select(e => (string)e["id"]!).ToList();
             Assert.True(expected.Count >= 3, filters);

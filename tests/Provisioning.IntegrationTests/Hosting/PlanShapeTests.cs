@@ -143,6 +143,24 @@ public sealed class PlanShapeTests(ServiceFixture service)
                     var numbers = ExpectedApps(request, size, step: 1).Select(id => Convert.ToInt32(id[1..], 16));
                     Assert.Equal([.. numbers.Select(n => "00" + n.ToString("x22", CultureInfo.InvariantCulture))], page.Items.Select(e => e.Id).ToArray());
                 }
+
+                // One resource's events (filter[resourceId]), as the resource and as the related one, with and without
+                // filter[tenantId]: read from the resource's indexes, not by walking the viewer's (or the tenant's) events.
+                var firstEvent = "00" + 1.ToString("x22", CultureInfo.InvariantCulture);
+                foreach (var (resource, number) in new[] { (HexId("a", 19999), 19999), (HexId("a", 0x4e01), 0x4e01) })
+                {
+                    foreach (var byTenant in new[] { false, true })
+                    {
+                        foreach (var request in new[] { new PageRequest(size), new PageRequest(size, After: firstEvent), new PageRequest(size, Before: firstEvent) })
+                        {
+                            plans.Clear();
+                            var page = await new AuditEventReader(db).PageAsync(
+                                tenant, new AuditEventFilter(ResourceId: resource, TenantId: byTenant ? tenant : null), request, CancellationToken.None);
+                            AssertAboutOnePageRead(plans, size, $"{mode}, events of {resource} (by tenant: {byTenant}), {request}", "audit_events", "audit_event_viewers");
+                            Assert.Equal(request.Before is null ? ["00" + number.ToString("x22", CultureInfo.InvariantCulture)] : [], page.Items.Select(e => e.Id).ToArray());
+                        }
+                    }
+                }
             }
         }
         finally
@@ -155,7 +173,10 @@ public sealed class PlanShapeTests(ServiceFixture service)
     private const string OneGrant = "s1aaaaaaaaaaaaaaaaaaaaaa";
     private const string ManyGrants = "s2aaaaaaaaaaaaaaaaaaaaaa";
 
-    /// <summary>Two service accounts of the big tenant: one granted only its newest app, one every odd app (10 000).</summary>
+    /// <summary>
+    /// Two service accounts of the big tenant: one granted only its newest app, one every odd app (10 000); and one event in
+    /// 256 made an app key's, its app the related resource.
+    /// </summary>
     private const string SeedGrantsSql =
         $"""
         INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
@@ -163,7 +184,11 @@ public sealed class PlanShapeTests(ServiceFixture service)
         INSERT INTO app_grants (service_account_id, app_id, created_at) VALUES ('{OneGrant}', 'a' || lpad(to_hex(20000), 23, '0'), now());
         INSERT INTO app_grants (service_account_id, app_id, created_at)
         SELECT '{ManyGrants}', 'a' || lpad(to_hex(n), 23, '0'), now() FROM generate_series(1, 20000, 2) AS n;
+        UPDATE audit_events SET resource_type = 'appKey', resource_id = 'app_' || resource_id, related_type = 'app', related_id = resource_id
+        WHERE right(id, 2) = '01';
         """;
+
+    private static string HexId(string prefix, int number) => prefix + number.ToString("x" + (24 - prefix.Length), CultureInfo.InvariantCulture);
 
     /// <summary>The page of apps 1, 1 + step, 1 + 2 step, … (all of them, or the odd ones) that <paramref name="request"/> asks for.</summary>
     private static string[] ExpectedApps(PageRequest request, int size, int step)
