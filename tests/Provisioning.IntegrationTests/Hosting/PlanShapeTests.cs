@@ -71,15 +71,18 @@ public sealed class PlanShapeTests(ServiceFixture service)
     }
 
     /// <summary>
-    /// Pages of apps in a tenant of 20 000 — the tenant's own list, and a service account's apps (svc_ <c>GET /v2/apps</c>,
+    /// Pages of a tenant of 20 000 apps, children and events, under generic and custom plans (custom: every statement
+    /// behind a transaction pooler): every statement of a page — the first, after a cursor, before one, and the "is there
+    /// a page the other way" question (as EXISTS, a sequential scan under custom plans read every older row) — reads
+    /// about one page of rows. The apps are the tenant's own list and a service account's (svc_ <c>GET /v2/apps</c>,
     /// <c>filter[serviceAccountId]</c>, <c>/serviceaccounts/{id}/apps</c>) for an account with one grant (the tenant's
-    /// newest app: the generic plan walked every app up to it) and for one with 10 000: every statement of a page — the
-    /// first, after a cursor, before one, and the "is there a page the other way" question (a sequential scan under custom
-    /// plans read every older row) — reads about one page of rows, under generic and custom plans. The statements are the
-    /// ones the handlers send (CallerScope.VisibleApps composed by ToPageAsync); auto_explain reports each one's rows.
+    /// newest app: the generic plan walked every app up to it) and one with 10 000, by cursor and by v1.1 offset; the
+    /// events the tenant's and one resource's (<c>filter[resourceId]</c>, where the generic plan walked the viewer's
+    /// events). The statements are the ones the handlers send (CallerScope.VisibleApps composed by ToPageAsync,
+    /// TenantAppPages, AuditEventReader); auto_explain reports each one's rows.
     /// </summary>
     [Fact]
-    public async Task AppPages_ReadAboutOnePage_HoweverManyAppsTheTenantHolds()
+    public async Task Pages_ReadAboutOnePage_HoweverManyRowsTheTenantHolds()
     {
         var connectionString = await service.Postgres.CreateDatabaseAsync("plans_" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -96,7 +99,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
             var tenant = new TenantId(Big);
             var caller = new Caller(new KeyId("act_" + Big), CallerKinds.Account, tenant, tenant);
             const int size = 25;
-            var middle = "a" + 10001.ToString("x23", CultureInfo.InvariantCulture);
+            var middle = HexId("a", 10001);
             foreach (var mode in new[] { "force_generic_plan", "force_custom_plan" })
             {
                 await ExecuteAsync(connection, $"SET plan_cache_mode = {mode}");
@@ -111,9 +114,24 @@ public sealed class PlanShapeTests(ServiceFixture service)
 
                         // And the pages are right: the one grant is the newest app; the other account's grants are the odd apps.
                         var expected = account == OneGrant
-                            ? (request.Before is null ? ["a" + 20000.ToString("x23", CultureInfo.InvariantCulture)] : [])
-                            : ExpectedApps(request, size, step: account is null ? 1 : 2);
+                            ? (request.Before is null ? [HexId("a", 20000)] : [])
+                            : PageOf([.. Enumerable.Range(0, 20000).Where(n => account is null || n % 2 == 0).Select(n => HexId("a", n + 1))], request, size);
                         Assert.Equal(expected, page.Items.Select(a => a.Id.Value).ToArray());
+                    }
+                }
+
+                // The big tenant's 20 000 children (ListTenants' statement), and the small one's none.
+                var middleChild = HexId("c", 10001);
+                foreach (var parent in new[] { tenant, new TenantId(Small) })
+                {
+                    foreach (var request in new[] { new PageRequest(size), new PageRequest(size, After: middleChild), new PageRequest(size, Before: middleChild) })
+                    {
+                        plans.Clear();
+                        var page = await db.Tenants.AsNoTracking().Where(t => t.ParentId == parent)
+                            .ToPageAsync(t => t.Id, v => new TenantId(v), v => v.Value, request, CancellationToken.None);
+                        AssertAboutOnePageRead(plans, size, $"{mode}, children of {parent.Value}, {request}", "tenants");
+                        var expected = parent == tenant ? PageOf([Small, .. Enumerable.Range(1, 20000).Select(n => HexId("c", n))], request, size) : [];
+                        Assert.Equal(expected, page.Items.Select(t => t.Id.Value).ToArray());
                     }
                 }
 
@@ -127,26 +145,25 @@ public sealed class PlanShapeTests(ServiceFixture service)
                         tenant, new ServiceAccountId(ManyGrants), new OffsetPageRequest(Offset: offset, Limit: size), CancellationToken.None);
                     AssertAboutOnePageRead(plans, size, $"{mode}, v1.1 offset {offset}", offset == 0 ? ["apps", "app_grants"] : ["apps"]);
                     Assert.Equal(
-                        [.. Enumerable.Range(offset, size).Select(i => "a" + (1 + (2 * i)).ToString("x23", CultureInfo.InvariantCulture))],
+                        [.. Enumerable.Range(offset, size).Select(i => HexId("a", 1 + (2 * i)))],
                         byOffset.Items.Select(a => a.Id.Value).ToArray());
                     Assert.True(byOffset.HasMore);
                 }
 
                 // The tenant's events (the viewer's rows), which page with their own reader: its neighbour checks are
                 // EXISTS, which took the viewer's index here in both modes.
-                var middleEvent = "00" + 10001.ToString("x22", CultureInfo.InvariantCulture);
+                var middleEvent = HexId("00", 10001);
                 foreach (var request in new[] { new PageRequest(size), new PageRequest(size, After: middleEvent), new PageRequest(size, Before: middleEvent) })
                 {
                     plans.Clear();
                     var page = await new AuditEventReader(db).PageAsync(tenant, new AuditEventFilter(), request, CancellationToken.None);
                     AssertAboutOnePageRead(plans, size, $"{mode}, events, {request}", "audit_events", "audit_event_viewers");
-                    var numbers = ExpectedApps(request, size, step: 1).Select(id => Convert.ToInt32(id[1..], 16));
-                    Assert.Equal([.. numbers.Select(n => "00" + n.ToString("x22", CultureInfo.InvariantCulture))], page.Items.Select(e => e.Id).ToArray());
+                    Assert.Equal(PageOf([.. Enumerable.Range(1, 20000).Select(n => HexId("00", n))], request, size), page.Items.Select(e => e.Id).ToArray());
                 }
 
                 // One resource's events (filter[resourceId]), as the resource and as the related one, with and without
                 // filter[tenantId]: read from the resource's indexes, not by walking the viewer's (or the tenant's) events.
-                var firstEvent = "00" + 1.ToString("x22", CultureInfo.InvariantCulture);
+                var firstEvent = HexId("00", 1);
                 foreach (var (resource, number) in new[] { (HexId("a", 19999), 19999), (HexId("a", 0x4e01), 0x4e01) })
                 {
                     foreach (var byTenant in new[] { false, true })
@@ -157,7 +174,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
                             var page = await new AuditEventReader(db).PageAsync(
                                 tenant, new AuditEventFilter(ResourceId: resource, TenantId: byTenant ? tenant : null), request, CancellationToken.None);
                             AssertAboutOnePageRead(plans, size, $"{mode}, events of {resource} (by tenant: {byTenant}), {request}", "audit_events", "audit_event_viewers");
-                            Assert.Equal(request.Before is null ? ["00" + number.ToString("x22", CultureInfo.InvariantCulture)] : [], page.Items.Select(e => e.Id).ToArray());
+                            Assert.Equal(request.Before is null ? [HexId("00", number)] : [], page.Items.Select(e => e.Id).ToArray());
                         }
                     }
                 }
@@ -190,15 +207,11 @@ public sealed class PlanShapeTests(ServiceFixture service)
 
     private static string HexId(string prefix, int number) => prefix + number.ToString("x" + (24 - prefix.Length), CultureInfo.InvariantCulture);
 
-    /// <summary>The page of apps 1, 1 + step, 1 + 2 step, … (all of them, or the odd ones) that <paramref name="request"/> asks for.</summary>
-    private static string[] ExpectedApps(PageRequest request, int size, int step)
-    {
-        var all = Enumerable.Range(0, 20000 / step).Select(i => 1 + (step * i)).ToList();
-        var numbers = request.After is not null ? all.Where(n => n > 10001).Take(size)
-            : request.Before is not null ? all.Where(n => n < 10001).TakeLast(size)
-            : all.Take(size);
-        return [.. numbers.Select(n => "a" + n.ToString("x23", CultureInfo.InvariantCulture))];
-    }
+    /// <summary>The page of <paramref name="all"/> (in order) that <paramref name="request"/> asks for.</summary>
+    private static string[] PageOf(List<string> all, PageRequest request, int size) =>
+        request.After is { } after ? [.. all.Where(id => string.CompareOrdinal(id, after) > 0).Take(size)]
+        : request.Before is { } before ? [.. all.Where(id => string.CompareOrdinal(id, before) < 0).TakeLast(size)]
+        : [.. all.Take(size)];
 
     /// <summary>Every statement auto_explain reported read at most about one page of rows of <paramref name="tables"/>.</summary>
     private static void AssertAboutOnePageRead(List<string> plans, int size, string what, params string[] tables)
