@@ -103,20 +103,25 @@ public sealed class PlanShapeTests(ServiceFixture service)
             foreach (var mode in new[] { "force_generic_plan", "force_custom_plan" })
             {
                 await ExecuteAsync(connection, $"SET plan_cache_mode = {mode}");
-                foreach (var account in new[] { null, OneGrant, ManyGrants })
+                // The tenant's apps (an account key), an account's grants asked by the account key (filter[serviceAccountId],
+                // /serviceaccounts/{id}/apps) and by the service account's own key.
+                foreach (var (account, asItself) in new[] { (null, false), (OneGrant, false), (ManyGrants, false), (OneGrant, true), (ManyGrants, true) })
                 {
+                    var asker = asItself
+                        ? new Caller(new KeyId("svc_" + account), CallerKinds.ServiceAccount, tenant, tenant, new ServiceAccountId(account!))
+                        : caller;
                     foreach (var request in new[] { new PageRequest(size), new PageRequest(size, After: middle), new PageRequest(size, Before: middle) })
                     {
                         plans.Clear();
-                        var page = await db.VisibleApps(caller, account is null ? null : new ServiceAccountId(account))
+                        var page = await db.VisibleApps(asker, account is null || asItself ? null : new ServiceAccountId(account))
                             .ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, request, CancellationToken.None);
-                        AssertAboutOnePageRead(plans, size, $"{mode}, {account}, {request}", "apps", "app_grants");
+                        AssertAboutOnePageRead(plans, size, $"{mode}, {account} (its own key: {asItself}), {request}", "apps", "app_grants");
 
                         // And the pages are right: the one grant is the newest app; the other account's grants are the odd apps.
-                        var expected = account == OneGrant
-                            ? (request.Before is null ? [HexId("a", 20000)] : [])
-                            : PageOf([.. Enumerable.Range(0, 20000).Where(n => account is null || n % 2 == 0).Select(n => HexId("a", n + 1))], request, size);
-                        Assert.Equal(expected, page.Items.Select(a => a.Id.Value).ToArray());
+                        List<string> all = account == OneGrant
+                            ? [HexId("a", 20000)]
+                            : [.. Enumerable.Range(0, 20000).Where(n => account is null || n % 2 == 0).Select(n => HexId("a", n + 1))];
+                        AssertPage(all, request, size, page.Map(a => a.Id.Value));
                     }
                 }
 
@@ -130,8 +135,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
                         var page = await db.Tenants.AsNoTracking().Where(t => t.ParentId == parent)
                             .ToPageAsync(t => t.Id, v => new TenantId(v), v => v.Value, request, CancellationToken.None);
                         AssertAboutOnePageRead(plans, size, $"{mode}, children of {parent.Value}, {request}", "tenants");
-                        var expected = parent == tenant ? PageOf([Small, .. Enumerable.Range(1, 20000).Select(n => HexId("c", n))], request, size) : [];
-                        Assert.Equal(expected, page.Items.Select(t => t.Id.Value).ToArray());
+                        AssertPage(parent == tenant ? [Small, .. Enumerable.Range(1, 20000).Select(n => HexId("c", n))] : [], request, size, page.Map(t => t.Id.Value));
                     }
                 }
 
@@ -158,7 +162,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
                     plans.Clear();
                     var page = await new AuditEventReader(db).PageAsync(tenant, new AuditEventFilter(), request, CancellationToken.None);
                     AssertAboutOnePageRead(plans, size, $"{mode}, events, {request}", "audit_events", "audit_event_viewers");
-                    Assert.Equal(PageOf([.. Enumerable.Range(1, 20000).Select(n => HexId("00", n))], request, size), page.Items.Select(e => e.Id).ToArray());
+                    AssertPage([.. Enumerable.Range(1, 20000).Select(n => HexId("00", n))], request, size, page.Map(e => e.Id));
                 }
 
                 // One resource's events (filter[resourceId]), as the resource and as the related one, with and without
@@ -174,7 +178,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
                             var page = await new AuditEventReader(db).PageAsync(
                                 tenant, new AuditEventFilter(ResourceId: resource, TenantId: byTenant ? tenant : null), request, CancellationToken.None);
                             AssertAboutOnePageRead(plans, size, $"{mode}, events of {resource} (by tenant: {byTenant}), {request}", "audit_events", "audit_event_viewers");
-                            Assert.Equal(request.Before is null ? [HexId("00", number)] : [], page.Items.Select(e => e.Id).ToArray());
+                            AssertPage([HexId("00", number)], request, size, page.Map(e => e.Id));
                         }
                     }
                 }
@@ -207,11 +211,26 @@ public sealed class PlanShapeTests(ServiceFixture service)
 
     private static string HexId(string prefix, int number) => prefix + number.ToString("x" + (24 - prefix.Length), CultureInfo.InvariantCulture);
 
-    /// <summary>The page of <paramref name="all"/> (in order) that <paramref name="request"/> asks for.</summary>
-    private static string[] PageOf(List<string> all, PageRequest request, int size) =>
-        request.After is { } after ? [.. all.Where(id => string.CompareOrdinal(id, after) > 0).Take(size)]
-        : request.Before is { } before ? [.. all.Where(id => string.CompareOrdinal(id, before) < 0).TakeLast(size)]
-        : [.. all.Take(size)];
+    /// <summary>
+    /// <paramref name="actual"/> is the page of <paramref name="all"/> (in order) that <paramref name="request"/> asks for:
+    /// its items, whether more follow in the direction of travel, and a cursor each way only where there is a page there.
+    /// </summary>
+    private static void AssertPage(List<string> all, PageRequest request, int size, Page<string> actual)
+    {
+        var beyond = request.After is { } after ? all.Where(id => string.CompareOrdinal(id, after) > 0).ToList()
+            : request.Before is { } before ? all.Where(id => string.CompareOrdinal(id, before) < 0).ToList()
+            : all;
+        var items = request.Before is null ? beyond.Take(size).ToList() : beyond.TakeLast(size).ToList();
+        var hasMore = beyond.Count > size;
+        var hasAfter = items.Count > 0 && (request.Before is null ? hasMore : all.Any(id => string.CompareOrdinal(id, items[^1]) > 0));
+        var hasBefore = items.Count > 0 && (request.Before is null
+            ? request.After is not null && all.Any(id => string.CompareOrdinal(id, items[0]) < 0)
+            : hasMore);
+        Assert.Equal(items, actual.Items);
+        Assert.Equal(hasMore, actual.HasMore);
+        Assert.Equal(hasAfter ? items[^1] : null, actual.AfterCursor);
+        Assert.Equal(hasBefore ? items[0] : null, actual.BeforeCursor);
+    }
 
     /// <summary>Every statement auto_explain reported read at most about one page of rows of <paramref name="tables"/>.</summary>
     private static void AssertAboutOnePageRead(List<string> plans, int size, string what, params string[] tables)

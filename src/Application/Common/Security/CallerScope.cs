@@ -88,7 +88,6 @@ public static class CallerScope
     /// the caller may ask about it is the caller's check). A service account's apps are read from its grants
     /// (<see cref="IProvisioningDbContext.AppsGrantedTo"/>), so their pages stay flat in a tenant of many apps.
     /// </summary>
-
     public static IQueryable<App> VisibleApps(this IProvisioningDbContext db, Caller caller, ServiceAccountId? grantedTo = null)
     {
         var grantee = caller.GranteeOf(grantedTo);

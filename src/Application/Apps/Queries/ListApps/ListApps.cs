@@ -21,7 +21,7 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
 {
     public async ValueTask<Page<AppDto>> Handle(ListAppsQuery query, CancellationToken cancellationToken)
     {
-        var apps = db.VisibleApps(callerContext.Caller, await GrantedToAsync(query.ServiceAccountId, cancellationToken));
+        var apps = db.VisibleApps(callerContext.Caller, await GrantedToAsync(query.ServiceAccountId, cancellationToken)).AsNoTracking();
         var page = await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken);
         return page.Map(a => a.ToDto());
     }
@@ -30,11 +30,14 @@ public sealed class ListAppsQueryHandler(IProvisioningDbContext db, ICallerConte
     {
         var caller = callerContext.Caller;
         var grantedTo = await GrantedToAsync(query.ServiceAccountId, cancellationToken);
-        // Account or service-account credentials only ([AllowedCallers]): without a grantee, an account caller without a
-        // filter, which sees exactly the tenant's apps. Both page by keyset or index under the hood (ITenantAppPages).
-        var page = caller.GranteeOf(grantedTo) is { } grantee
-            ? await tenantAppPages.GrantedPageAsync(caller.TenantId, grantee, query.Page, cancellationToken)
-            : await tenantAppPages.PageAsync(caller.TenantId, query.Page, cancellationToken);
+        // An account caller without a filter sees exactly the tenant's apps, and a service account (or a filter on one)
+        // exactly its grants: both page by keyset or index under the hood (ITenantAppPages). Anything else by OFFSET.
+        var page = caller.SeesEveryAppOfTenant() && grantedTo is null
+            ? await tenantAppPages.PageAsync(caller.TenantId, query.Page, cancellationToken)
+            : caller.Kind is CallerKinds.Account or CallerKinds.ServiceAccount
+              && caller.GranteeOf(grantedTo) is { } grantee && (grantedTo is null || grantedTo == grantee)
+                ? await tenantAppPages.GrantedPageAsync(caller.TenantId, grantee, query.Page, cancellationToken)
+                : await db.VisibleApps(caller, grantedTo).AsNoTracking().ToOffsetPageAsync(a => a.Id, query.Page, cancellationToken);
         return new OffsetPage<AppDto>([.. page.Items.Select(a => a.ToDto())], page.HasMore, page.Offset);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Mediator;
 using Provisioning.Application.Apps;
 using Provisioning.Application.Common.Abstractions;
@@ -17,7 +18,7 @@ public sealed class ListServiceAccountAppsQueryHandler(IProvisioningDbContext db
     {
         var caller = callerContext.Caller;
         var account = await db.GetServiceAccountAsync(caller, query.ServiceAccountId, cancellationToken);
-        var apps = db.VisibleApps(caller, grantedTo: account.Id);
+        var apps = db.VisibleApps(caller, grantedTo: account.Id).AsNoTracking();
         return (await apps.ToPageAsync(a => a.Id, v => new AppId(v), v => v.Value, query.Page, cancellationToken)).Map(a => a.ToDto());
     }
 }
