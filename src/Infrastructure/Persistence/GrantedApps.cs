@@ -35,8 +35,7 @@ internal static class GrantedApps
     /// A v1.1 page at an offset: {0} the tenant, {1} the service account, {2} the offset, {3} rows. The page's grants are
     /// found on the grants' primary key alone (an index-only scan counts the rows skipped), then only their apps are
     /// fetched: composed on <see cref="Sql"/>, an <c>OFFSET</c> would fetch every skipped app first (PostgreSQL applies
-    /// it after the join). A grant whose app is not the tenant's (the API makes none) would take a place in the count
-    /// and be left out.
+    /// it after the join). Every grant's app is the tenant's (migration GrantsWithinOneTenant), so the count is exact.
     /// </summary>
     private const string OffsetSql =
         "SELECT {columns} FROM (SELECT s.app_id FROM app_grants s WHERE s.service_account_id = {1} " +

@@ -17,9 +17,8 @@ public interface ITenantAppPages
     /// <summary>
     /// The same for the tenant's apps granted to <paramref name="account"/>, in the same order: the rows skipped are
     /// counted on the grants' index alone, so a deep offset costs an index-only scan, not a read of every app skipped
-    /// (no position is remembered). Exact while every grant pairs an app and a service account of one tenant, which the
-    /// API keeps (grants are made between the acting tenant's own); a grant to another tenant's app, made in SQL, would
-    /// take a place in the count and never be shown.
+    /// (no position is remembered). Exact because every grant pairs an app and a service account of one tenant (the
+    /// database's rule: migration GrantsWithinOneTenant).
     /// </summary>
     Task<OffsetPage<App>> GrantedPageAsync(TenantId tenant, ServiceAccountId account, OffsetPageRequest page, CancellationToken cancellationToken);
 }
