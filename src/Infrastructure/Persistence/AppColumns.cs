@@ -8,15 +8,18 @@ namespace Provisioning.Infrastructure.Persistence;
 /// The select list a raw-SQL query of <c>apps</c> (alias <c>a</c>) must send for EF to materialise an <see cref="App"/>:
 /// every column under the name EF looks for — for the complex <see cref="App.Settings"/> that is <c>Settings_EchoPostback</c>
 /// (complex property, underscore, property), not the snake_case column, so each column is aliased. Built from the model
-/// once, so a new column needs no change here.
+/// once, so a new column needs no change here; and each statement filled in once, not on every request.
 /// </summary>
 internal static class AppColumns
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Built = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Sql, string IdFrom), string> Filled = new();
 
-    /// <summary>The select list; with <paramref name="idFrom"/> the id is read from that expression instead of <c>a.id</c>.</summary>
-    public static string SelectList(IModel model, string idFrom = "a.\"id\"") =>
-        Built.GetOrAdd(idFrom, static (source, m) => Build(m, source), model);
+    /// <summary>
+    /// <paramref name="sql"/> with <c>{columns}</c> replaced by the select list; with <paramref name="idFrom"/> the id is read
+    /// from that expression instead of <c>a.id</c>.
+    /// </summary>
+    public static string In(IModel model, string sql, string idFrom = "a.\"id\"") =>
+        Filled.GetOrAdd((sql, idFrom), static (key, m) => key.Sql.Replace("{columns}", Build(m, key.IdFrom), StringComparison.Ordinal), model);
 
     private static string Build(IModel model, string idFrom)
     {

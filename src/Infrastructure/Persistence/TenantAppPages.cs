@@ -112,5 +112,5 @@ internal sealed class TenantAppPages(ProvisioningDbContext db, OffsetAnchors anc
         .AsNoTracking()
         .ToListAsync(cancellationToken);
 
-    private string WithColumns(string sql) => sql.Replace("{columns}", AppColumns.SelectList(db.Model), StringComparison.Ordinal);
+    private string WithColumns(string sql) => AppColumns.In(db.Model, sql);
 }
