@@ -97,6 +97,7 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionPruner>());
         services.AddSingleton<OffsetAnchors>();
         services.AddScoped<ITenantAppPages, TenantAppPages>();
+        services.AddScoped<ITenantServiceAccountPages, TenantServiceAccountPages>();
         services.AddScoped<ITenantViewReads, TenantViewReads>();
 
         services.AddSingleton(_ => new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration)));

@@ -50,5 +50,5 @@ internal static class GrantedApps
         ProvisioningDbContext db, TenantId tenant, ServiceAccountId account, int offset, int rows, CancellationToken cancellationToken) =>
         db.Apps.FromSqlRaw(WithColumns(db, OffsetSql), tenant.Value, account.Value, offset, rows).AsNoTracking().ToListAsync(cancellationToken);
 
-    private static string WithColumns(ProvisioningDbContext db, string sql) => AppColumns.In(db.Model, sql, idFrom: "g.\"app_id\"");
+    private static string WithColumns(ProvisioningDbContext db, string sql) => EntityColumns.In<App>(db.Model, sql, idFrom: "g.\"app_id\"");
 }

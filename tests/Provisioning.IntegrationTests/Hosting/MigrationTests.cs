@@ -349,6 +349,67 @@ public sealed class MigrationTests(ServiceFixture service)
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
 
+    [Fact]
+    public async Task ServiceAccountCounts_CountsTheAccountsItFinds_KeepsCountingChanges_AndDownRemovesIt()
+    {
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261205130000_GrantsWithinOneTenant");
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        async Task<string> ScalarAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+        }
+
+        // The root with three accounts and a child with one, made before the migration; a tenant with none gets no slot.
+        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
+        await ScalarAsync(RootTenantSql + $"""
+            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+            VALUES ('{Child}', 'Child', 'aaaaaaaaaaaaaaaaaaaaaaaa', ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa', '{Child}'], 10, '{"{}"}', now(), 'active'),
+                   ('cccccccccccccccccccccccc', 'Empty', 'aaaaaaaaaaaaaaaaaaaaaaaa', ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa', 'cccccccccccccccccccccccc'], 10, '{"{}"}', now(), 'active');
+            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'One', 'ONE', now()),
+                ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'Two', 'TWO', now()),
+                ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'Three', 'THREE', now()),
+                ('s00000000000000000000004', '{Child}', 'Four', 'FOUR', now());
+            """);
+        const string Counted = "SELECT coalesce(string_agg(tenant_id || '=' || accounts, ',' ORDER BY tenant_id), '') FROM "
+            + "(SELECT tenant_id, sum(accounts) AS accounts FROM tenant_service_account_counts GROUP BY tenant_id) c";
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        Assert.Equal($"aaaaaaaaaaaaaaaaaaaaaaaa=3,{Child}=1", await ScalarAsync(Counted));
+
+        // A create, then two of the root's deleted in one statement: the counts follow, and each changes the slot's row version.
+        var version = await ScalarAsync("SELECT xmin::text FROM tenant_service_account_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'");
+        await ScalarAsync("INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) "
+            + "VALUES ('s00000000000000000000005', 'cccccccccccccccccccccccc', 'Five', 'FIVE', now())");
+        await ScalarAsync("DELETE FROM service_accounts WHERE id IN ('s00000000000000000000001', 's00000000000000000000002')");
+        Assert.Equal($"aaaaaaaaaaaaaaaaaaaaaaaa=1,{Child}=1,cccccccccccccccccccccccc=1", await ScalarAsync(Counted));
+        Assert.NotEqual(version, await ScalarAsync("SELECT xmin::text FROM tenant_service_account_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'"));
+
+        // A rename changes nothing counted; a tenant's deletion takes its slots and accounts with it.
+        await ScalarAsync("UPDATE service_accounts SET display_name = 'Renamed', normalized_name = 'RENAMED' WHERE id = 's00000000000000000000003'");
+        await ScalarAsync($"DELETE FROM tenants WHERE id = '{Child}'");
+        Assert.Equal("aaaaaaaaaaaaaaaaaaaaaaaa=1,cccccccccccccccccccccccc=1", await ScalarAsync(Counted));
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261205130000_GrantsWithinOneTenant");
+        }
+
+        Assert.Equal("", await ScalarAsync("SELECT coalesce(to_regclass('tenant_service_account_counts')::text, '')"));
+        Assert.Equal("0", await ScalarAsync(
+            "SELECT count(*) FROM pg_proc WHERE proname IN ('count_tenant_service_accounts', 'count_deleted_tenant_service_accounts')"));
+        await ScalarAsync("DELETE FROM service_accounts"); // no trigger left to fail
+
+        await connection.CloseAsync();
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
     private static async Task<List<string>> TriggersOnAppsAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand(

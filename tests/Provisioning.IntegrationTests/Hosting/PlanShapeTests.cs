@@ -154,6 +154,32 @@ public sealed class PlanShapeTests(ServiceFixture service)
                     Assert.True(byOffset.HasMore);
                 }
 
+                // v1.1 pages of the tenant's 20 000 apps and 20 000 service accounts: a cold deep page counts the rows it
+                // skips on the (tenant_id, id) index alone; the next page (offset += limit) and the same page again start at
+                // the remembered id and read about one page, the version check included.
+                foreach (var (name, table, ids) in new[] { ("apps", "apps", "a"), ("service accounts", "service_accounts", "e") })
+                {
+                    using var remembered = new OffsetAnchors();
+                    async Task<List<string>> V1PageAsync(int offset)
+                    {
+                        var request = new OffsetPageRequest(Offset: offset, Limit: size);
+                        var page = table == "apps"
+                            ? (await new TenantAppPages(db, remembered).PageAsync(tenant, request, CancellationToken.None)).Items.Select(a => a.Id.Value)
+                            : (await new TenantServiceAccountPages(db, remembered).PageAsync(tenant, request, CancellationToken.None)).Items.Select(a => a.Id.Value);
+                        return [.. page];
+                    }
+
+                    List<string> Expected(int offset) => [.. Enumerable.Range(offset + 1, size).Select(n => HexId(ids, n))];
+                    Assert.Equal(Expected(10000), await V1PageAsync(10000));
+                    foreach (var offset in new[] { 10000 + size, 10000, 10000 + size })
+                    {
+                        plans.Clear();
+                        Assert.Equal(Expected(offset), await V1PageAsync(offset));
+                        Assert.Single(plans); // the remembered start served it: one statement
+                        AssertAboutOnePageRead(plans, size, $"{mode}, v1.1 {name} at remembered offset {offset}", table);
+                    }
+                }
+
                 // The tenant's events (the viewer's rows), which page with their own reader: its neighbour checks are
                 // EXISTS, which took the viewer's index here in both modes.
                 var middleEvent = HexId("00", 10001);
@@ -195,8 +221,8 @@ public sealed class PlanShapeTests(ServiceFixture service)
     private const string ManyGrants = "s2aaaaaaaaaaaaaaaaaaaaaa";
 
     /// <summary>
-    /// Two service accounts of the big tenant: one granted only its newest app, one every odd app (10 000); and one event in
-    /// 256 made an app key's, its app the related resource.
+    /// Two service accounts of the big tenant: one granted only its newest app, one every odd app (10 000); 20 000 more
+    /// (after those two in id order); and one event in 256 made an app key's, its app the related resource.
     /// </summary>
     private const string SeedGrantsSql =
         $"""
@@ -205,6 +231,8 @@ public sealed class PlanShapeTests(ServiceFixture service)
         INSERT INTO app_grants (service_account_id, app_id, created_at) VALUES ('{OneGrant}', 'a' || lpad(to_hex(20000), 23, '0'), now());
         INSERT INTO app_grants (service_account_id, app_id, created_at)
         SELECT '{ManyGrants}', 'a' || lpad(to_hex(n), 23, '0'), now() FROM generate_series(1, 20000, 2) AS n;
+        INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
+        SELECT 'e' || lpad(to_hex(n), 23, '0'), '{Big}', 'account ' || n, 'ACCOUNT ' || n, now() FROM generate_series(1, 20000) AS n;
         UPDATE audit_events SET resource_type = 'appKey', resource_id = 'app_' || resource_id, related_type = 'app', related_id = resource_id
         WHERE right(id, 2) = '01';
         """;

@@ -7,17 +7,34 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.V1;
 
 /// <summary>
-/// The v1.1 app list pages by keyset under the hood (a page's start is remembered with the version of the tenant's apps it
-/// was read under): whatever was remembered, every answer must be the one ORDER BY id OFFSET n gives for the apps as they
-/// are now — after creates, deletes, renames, and for callers that see less than the whole tenant.
+/// The v1.1 lists of apps and of service accounts page by keyset under the hood (a page's start is remembered with the
+/// version of the tenant's rows it was read under): whatever was remembered, every answer must be the one ORDER BY id
+/// OFFSET n gives for the rows as they are now — after creates, deletes, renames, and for callers that see less than the
+/// whole tenant.
 /// </summary>
 [Collection(ServiceTestCollection.Name)]
 public sealed class V1OffsetPagingTests(ServiceFixture service)
 {
-    private static async Task<(List<string> Ids, bool HasMore, int Offset)> PageAsync(HttpClient client, int offset, int limit, string? extra = null)
+    /// <summary>A v1.1 list: its path under /v1.1 and /v2, the answer's array, and the v2 create's answer's object.</summary>
+    private sealed record Listed(string Path, string Array, string Created)
     {
-        var page = await client.GetJsonAsync($"/v1.1/apps?limit={limit}&offset={offset}{extra}");
-        return ([.. page["apps"]!.AsArray().Select(a => (string)a!["_id"]!)], (bool)page["hasMore"]!, (int)page["offset"]!);
+        public static readonly Listed Apps = new("apps", "apps", "app");
+        public static readonly Listed ServiceAccounts = new("serviceaccounts", "serviceAccounts", "serviceAccount");
+
+        public static Listed Of(string path) => path == Apps.Path ? Apps : ServiceAccounts;
+
+        public async Task<string> CreateAsync(HttpClient client, string name) =>
+            (string)(await client.PostJsonAsync($"/v2/{Path}", new { displayName = name }, HttpStatusCode.Created))[Created]!["id"]!;
+    }
+
+    public static TheoryData<string> Lists => [Listed.Apps.Path, Listed.ServiceAccounts.Path];
+
+    private static async Task<(List<string> Ids, bool HasMore, int Offset)> PageAsync(
+        HttpClient client, int offset, int limit, string? extra = null, Listed? list = null)
+    {
+        list ??= Listed.Apps;
+        var page = await client.GetJsonAsync($"/v1.1/{list.Path}?limit={limit}&offset={offset}{extra}");
+        return ([.. page[list.Array]!.AsArray().Select(a => (string)a!["_id"]!)], (bool)page["hasMore"]!, (int)page["offset"]!);
     }
 
     /// <summary>What OFFSET paging over <paramref name="ids"/> (in creation order) must answer.</summary>
@@ -28,16 +45,21 @@ public sealed class V1OffsetPagingTests(ServiceFixture service)
         Assert.Equal(offset, page.Offset);
     }
 
-    [Fact]
-    public async Task Pages_StayExact_WhileAppsAreCreatedDeletedAndRenamed_BetweenRequests()
+    [Theory]
+    [MemberData(nameof(Lists))]
+    public async Task Pages_StayExact_WhileRowsAreCreatedDeletedAndRenamed_BetweenRequests(string path)
     {
+        var list = Listed.Of(path);
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
         var ids = new List<string>();
         for (var i = 0; i < 23; i++)
         {
-            ids.Add(await client.CreateAppAsync($"P{i}"));
+            ids.Add(await list.CreateAsync(client, $"P{i}"));
         }
+
+        Task<(List<string> Ids, bool HasMore, int Offset)> PageAsync(HttpClient client, int offset, int limit) =>
+            V1OffsetPagingTests.PageAsync(client, offset, limit, list: list);
 
         // A client paging through (offset += limit), then the same pages again: every page as OFFSET gives it.
         for (var round = 0; round < 2; round++)
@@ -49,13 +71,13 @@ public sealed class V1OffsetPagingTests(ServiceFixture service)
         }
 
         // A delete before a remembered start shifts every later page by one.
-        await client.DeleteJsonAsync($"/v2/apps/{ids[3]}");
+        await client.DeleteJsonAsync($"/v2/{list.Path}/{ids[3]}");
         ids.RemoveAt(3);
         AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
         AssertPage(ids, 15, 5, await PageAsync(client, 15, 5));
 
         // A delete of the very app a remembered page starts at.
-        await client.DeleteJsonAsync($"/v2/apps/{ids[10]}");
+        await client.DeleteJsonAsync($"/v2/{list.Path}/{ids[10]}");
         ids.RemoveAt(10);
         AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
 
@@ -65,14 +87,14 @@ public sealed class V1OffsetPagingTests(ServiceFixture service)
             await PageAsync(client, offset, 5);
         }
 
-        ids.Add(await client.CreateAppAsync("late 1"));
-        ids.Add(await client.CreateAppAsync("late 2"));
+        ids.Add(await list.CreateAsync(client, "late 1"));
+        ids.Add(await list.CreateAsync(client, "late 2"));
         AssertPage(ids, 20, 5, await PageAsync(client, 20, 5));
 
         // A rename changes no position; the page shows the new name.
-        await client.PatchJsonAsync($"/v2/apps/{ids[6]}", new { displayName = "renamed" });
-        var renamed = await client.GetJsonAsync("/v1.1/apps?limit=5&offset=5");
-        Assert.Equal("renamed", (string?)renamed["apps"]![1]!["name"]);
+        await client.PatchJsonAsync($"/v2/{list.Path}/{ids[6]}", new { displayName = "renamed" });
+        var renamed = await client.GetJsonAsync($"/v1.1/{list.Path}?limit=5&offset=5");
+        Assert.Equal("renamed", (string?)renamed[list.Array]![1]!["name"]);
         AssertPage(ids, 5, 5, await PageAsync(client, 5, 5));
 
         // Other limits from a remembered offset, past the end, and the exact end.

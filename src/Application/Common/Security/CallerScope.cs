@@ -194,8 +194,14 @@ public static class CallerScope
 
     // ---- Service accounts: those of the acting tenant (account credentials only, per the messages' declarations).
 
-    public static IQueryable<ServiceAccount> VisibleServiceAccounts(this IProvisioningDbContext db, Caller caller) =>
-        db.ServiceAccounts.Where(s => s.TenantId == caller.TenantId);
+    public static IQueryable<ServiceAccount> VisibleServiceAccounts(this IProvisioningDbContext db, Caller caller)
+    {
+        var tenant = caller.ServiceAccountsTenant();
+        return db.ServiceAccounts.Where(s => s.TenantId == tenant);
+    }
+
+    /// <summary>The tenant whose service accounts the caller sees: every one of them, and no other.</summary>
+    public static TenantId ServiceAccountsTenant(this Caller caller) => caller.TenantId;
 
     /// <summary>Loads a service account of the caller's tenant, or throws 404.</summary>
     public static async Task<ServiceAccount> GetServiceAccountAsync(this IProvisioningDbContext db, Caller caller, string id, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public sealed record ListServiceAccountsQuery(PageRequest Page) : IQuery<Page<Se
 /// <summary>The tenant's service accounts, oldest first, by offset (v1.1).</summary>
 public sealed record ListServiceAccountsByOffsetQuery(OffsetPageRequest Page) : IQuery<OffsetPage<ServiceAccountDto>>;
 
-public sealed class ListServiceAccountsQueryHandler(IProvisioningDbContext db, ICallerContext callerContext)
+public sealed class ListServiceAccountsQueryHandler(IProvisioningDbContext db, ICallerContext callerContext, ITenantServiceAccountPages tenantPages)
     : IQueryHandler<ListServiceAccountsQuery, Page<ServiceAccountDto>>,
       IQueryHandler<ListServiceAccountsByOffsetQuery, OffsetPage<ServiceAccountDto>>
 {
@@ -23,7 +23,8 @@ public sealed class ListServiceAccountsQueryHandler(IProvisioningDbContext db, I
 
     public async ValueTask<OffsetPage<ServiceAccountDto>> Handle(ListServiceAccountsByOffsetQuery query, CancellationToken cancellationToken)
     {
-        var page = await Accounts().ToOffsetPageAsync(s => s.Id, query.Page, cancellationToken);
+        // The caller sees exactly one tenant's accounts, which page by keyset under the hood (ITenantServiceAccountPages).
+        var page = await tenantPages.PageAsync(callerContext.Caller.ServiceAccountsTenant(), query.Page, cancellationToken);
         return new OffsetPage<ServiceAccountDto>([.. page.Items.Select(s => s.ToDto())], page.HasMore, page.Offset);
     }
 

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using Npgsql;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Persistence;
+
+/// <summary>
+/// Each tenant's service accounts are counted in slots (migration ServiceAccountCounts), whose row versions are the version
+/// under which the v1.1 list remembers where its pages start: every create and delete must change them, exactly, under
+/// races, and a create must not wait for another create of the same tenant (a slot held is skipped, as the apps' are).
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class ServiceAccountCountsTests(ServiceFixture service)
+{
+    private const string Counted = "SELECT coalesce(sum(accounts), 0)::int FROM tenant_service_account_counts WHERE tenant_id = $1";
+    private const string Existing = "SELECT count(*)::int FROM service_accounts WHERE tenant_id = $1";
+
+    [Fact]
+    public async Task ACreate_DoesNotWait_ForAnotherCreateOfTheTenantStillOpen()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "first" }, HttpStatusCode.Created);
+
+        // A transaction that created an account and has not committed holds the tenant's only slot.
+        await using var open = new NpgsqlConnection(service.ConnectionString);
+        await open.OpenAsync();
+        await using var transaction = await open.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES ($1, $2, 'held', 'HELD', now())", open, transaction))
+        {
+            insert.Parameters.AddWithValue("s" + Guid.NewGuid().ToString("N")[..23]);
+            insert.Parameters.AddWithValue(tenant.TenantId);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        // The API's create goes on meanwhile (had it waited for the slot, this would wait for the commit below, never sent).
+        using (var meanwhile = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            using var response = await client.PostAsJsonAsync("/v2/serviceaccounts", new { displayName = "second" }, meanwhile.Token);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        Assert.Equal(2, await Sql.CountAsync(service.ConnectionString, "SELECT count(*)::int FROM tenant_service_account_counts WHERE tenant_id = $1", tenant.TenantId));
+        await transaction.CommitAsync();
+        Assert.Equal(3, await Sql.CountAsync(service.ConnectionString, Counted, tenant.TenantId));
+        Assert.Equal(3, await Sql.CountAsync(service.ConnectionString, Existing, tenant.TenantId));
+    }
+
+    [Fact]
+    public async Task Counts_StayExact_UnderParallelCreatesAndDeletes_AndTheV1ListFollows()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var first = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            first.Add((string)(await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = $"early {i}" }, HttpStatusCode.Created))["serviceAccount"]!["id"]!);
+        }
+
+        // Every page remembered, then 20 creates and the 10 early deletes all at once.
+        for (var offset = 0; offset < 10; offset += 3)
+        {
+            await client.GetJsonAsync($"/v1.1/serviceaccounts?limit=3&offset={offset}");
+        }
+
+        await Task.WhenAll(
+            Enumerable.Range(0, 20).Select(i => client.PostJsonAsync("/v2/serviceaccounts", new { displayName = $"late {i}" }, HttpStatusCode.Created))
+                .Concat(first.Select(id => client.DeleteJsonAsync($"/v2/serviceaccounts/{id}"))));
+
+        Assert.Equal(20, await Sql.CountAsync(service.ConnectionString, Counted, tenant.TenantId));
+        Assert.Equal(20, await Sql.CountAsync(service.ConnectionString, Existing, tenant.TenantId));
+        var all = (await client.GetJsonAsync("/v2/serviceaccounts?page[size]=100"))["serviceAccounts"]!.AsArray().Select(s => (string)s!["id"]!).ToList();
+        Assert.Equal(20, all.Count);
+        for (var offset = 0; offset < 10; offset += 3)
+        {
+            var page = await client.GetJsonAsync($"/v1.1/serviceaccounts?limit=3&offset={offset}");
+            Assert.Equal(all.Skip(offset).Take(3), page["serviceAccounts"]!.AsArray().Select(s => (string)s!["_id"]!));
+        }
+    }
+}
