@@ -13,8 +13,17 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// accounts under which the v1.1 list remembers where its pages start (<c>Persistence/RememberedOffsetPages</c>):
     /// the v1.1 offsets of a tenant of 100,000 accounts took 16–48 times a small tenant's at a deep offset, every skipped
     /// account read. Existing accounts are counted here, in the migration's transaction (the triggers are in place before
-    /// the count, and creating them waits for writes of <c>service_accounts</c> in flight). A tenant with no slot has no
-    /// account (or is being deleted, its slots gone with it: then a deletion has nothing to change). No model change.
+    /// the count, and creating them waits for writes of <c>service_accounts</c> in flight; the trigger on <c>tenants</c>
+    /// waits likewise for writes of tenants). A tenant with no slot has no account.
+    /// <para>
+    /// <b>A deleted tenant's slots go after its accounts</b>, in a statement trigger on <c>tenants</c>
+    /// (<c>tenants_counters_deleted</c>), not by a foreign key's <c>ON DELETE CASCADE</c>: PostgreSQL runs a tenant's
+    /// cascades in the order of their internal triggers' names, which end in their OIDs compared as text, so on a
+    /// database whose OID counter had moved on the slots could go first; a tenant's deletion then held them while it
+    /// waited for an account another transaction was deleting, whose trigger waited for a slot: a deadlock (a review
+    /// reproduced it). A statement trigger runs after every cascade of its statement.
+    /// </para>
+    /// No model change.
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261205150000_ServiceAccountCounts")]
@@ -24,7 +33,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         {
             migrationBuilder.Sql("""
                 CREATE TABLE tenant_service_account_counts (
-                    tenant_id character varying(24) NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    tenant_id character varying(24) NOT NULL,
                     slot smallint NOT NULL,
                     accounts integer NOT NULL,
                     PRIMARY KEY (tenant_id, slot));
@@ -56,8 +65,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         IF FOUND THEN
                             UPDATE tenant_service_account_counts SET accounts = accounts - gone.accounts WHERE tenant_id = gone.tenant_id AND slot = free;
                         ELSE
-                            -- Every slot held by another transaction: wait for the first. None at all: the tenant itself is
-                            -- being deleted (its slots went with it), and there is nothing to change.
+                            -- Every slot held by another transaction: wait for the first. None at all: no account was
+                            -- counted (not through the API: every account is), and there is nothing to change.
                             UPDATE tenant_service_account_counts SET accounts = accounts - gone.accounts
                             WHERE tenant_id = gone.tenant_id
                               AND slot = (SELECT min(slot) FROM tenant_service_account_counts WHERE tenant_id = gone.tenant_id);
@@ -71,6 +80,16 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                 CREATE TRIGGER service_accounts_uncounted_per_statement AFTER DELETE ON service_accounts
                     REFERENCING OLD TABLE AS deleted_service_accounts FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_tenant_service_accounts();
 
+                -- A deleted tenant's slots, once its accounts are gone (its whole subtree's, level by level).
+                CREATE FUNCTION delete_counters_of_deleted_tenants() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    DELETE FROM tenant_service_account_counts WHERE tenant_id IN (SELECT id FROM deleted_tenants);
+                    RETURN NULL;
+                END $$;
+
+                CREATE TRIGGER tenants_counters_deleted AFTER DELETE ON tenants
+                    REFERENCING OLD TABLE AS deleted_tenants FOR EACH STATEMENT EXECUTE FUNCTION delete_counters_of_deleted_tenants();
+
                 INSERT INTO tenant_service_account_counts (tenant_id, slot, accounts)
                 SELECT tenant_id, 0, count(*)::integer FROM service_accounts GROUP BY tenant_id;
                 """);
@@ -79,6 +98,8 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("""
+                DROP TRIGGER tenants_counters_deleted ON tenants;
+                DROP FUNCTION delete_counters_of_deleted_tenants();
                 DROP TRIGGER service_accounts_uncounted_per_statement ON service_accounts;
                 DROP TRIGGER service_accounts_count_per_tenant ON service_accounts;
                 DROP FUNCTION count_deleted_tenant_service_accounts();

@@ -6,12 +6,14 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.Persistence;
 
 /// <summary>
-/// Each tenant's service accounts are counted in slots (migration ServiceAccountCounts), whose row versions are the version
+/// Each tenant's apps and service accounts are counted in slots (migrations SubtreeBudgets, ServiceAccountCounts). The
+/// service accounts' (below; the apps' in the budget tests) are counted in slots whose row versions are the version
 /// under which the v1.1 list remembers where its pages start: every create and delete must change them, exactly, under
-/// races, and a create must not wait for another create of the same tenant (a slot held is skipped, as the apps' are).
+/// races, and a create must not wait for another create of the same tenant (a slot held is skipped, as the apps' are);
+/// a tenant's slots go only after its accounts.
 /// </summary>
 [Collection(ServiceTestCollection.Name)]
-public sealed class ServiceAccountCountsTests(ServiceFixture service)
+public sealed class CounterSlotsTests(ServiceFixture service)
 {
     private const string Counted = "SELECT coalesce(sum(accounts), 0)::int FROM tenant_service_account_counts WHERE tenant_id = $1";
     private const string Existing = "SELECT count(*)::int FROM service_accounts WHERE tenant_id = $1";
@@ -46,6 +48,67 @@ public sealed class ServiceAccountCountsTests(ServiceFixture service)
         await transaction.CommitAsync();
         Assert.Equal(3, await Sql.CountAsync(service.ConnectionString, Counted, tenant.TenantId));
         Assert.Equal(3, await Sql.CountAsync(service.ConnectionString, Existing, tenant.TenantId));
+    }
+
+    [Theory]
+    [InlineData("serviceaccounts", "serviceAccount", "service_accounts", "tenant_service_account_counts")]
+    [InlineData("apps", "app", "apps", "tenant_app_counts")]
+    public async Task ATenantsDeletion_WhileTwoOfItsRowsAreBeingDeleted_TakesTheSlotsOnlyAfterTheRows(string path, string created, string table, string counts)
+    {
+        // The deletion D of rows X and Y (accounts, or apps) holds X and waits for Y (another transaction E has it); the
+        // tenant's deletion T then waits for X. Had T taken the tenant's slots first (a foreign key's cascade, which
+        // PostgreSQL may run before the rows' depending on OIDs), D's trigger would wait for a slot T holds: a deadlock,
+        // one of them refused (checked: so it was with the slots' cascade made to run first).
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            ids.Add((string)(await client.PostJsonAsync($"/v2/{path}", new { displayName = $"doomed {i}" }, HttpStatusCode.Created))[created]!["id"]!);
+        }
+
+        ids.Sort(StringComparer.Ordinal);
+        await using var e = await OpenAsync("test E");
+        await using var holdY = await e.BeginTransactionAsync();
+        await ExecuteAsync(e, $"SELECT 1 FROM {table} WHERE id = '{ids[1]}' FOR UPDATE");
+
+        await using var d = await OpenAsync("test D");
+        var deleteRows = ExecuteAsync(d, $"DELETE FROM {table} WHERE id IN ('{ids[0]}', '{ids[1]}')");
+        await WaitingAsync("test D");
+        await using var t = await OpenAsync("test T");
+        var deleteTenant = ExecuteAsync(t, $"DELETE FROM tenants WHERE id = '{tenant.TenantId}'");
+        await WaitingAsync("test T");
+
+        await holdY.CommitAsync();
+        await deleteRows; // a deadlock would throw 40P01 here or below
+        await deleteTenant;
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, $"SELECT count(*)::int FROM {counts} WHERE tenant_id = $1", tenant.TenantId));
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, $"SELECT count(*)::int FROM {table} WHERE tenant_id = $1", tenant.TenantId));
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(string applicationName)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(service.ConnectionString) { ApplicationName = applicationName, Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Until the session named <paramref name="applicationName"/> waits for a row lock.</summary>
+    private async Task WaitingAsync(string applicationName)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await Sql.CountAsync(service.ConnectionString,
+                   "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", applicationName) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{applicationName} never waited for a lock");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
