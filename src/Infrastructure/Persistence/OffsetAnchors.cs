@@ -5,17 +5,34 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <summary>
 /// The remembered page starts of <see cref="RememberedOffsetPages{TEntity}"/> (per table and tenant): a bounded cache of its own (it never pushes credentials
 /// out of theirs), entries forgotten after 10 minutes unused. Losing one only costs a cold read. Forgotten all at once
-/// when the revocation listener loses or regains its connection (<see cref="Clear"/>).
+/// when the revocation listener loses or regains its connection (<see cref="Clear"/>), and so is a start read before
+/// that and remembered after it (a request whose read finished as the database went away): each start carries the
+/// <see cref="Generation"/> its read began in, and one of an earlier generation is never given out.
 /// </summary>
 internal sealed class OffsetAnchors : IDisposable
 {
     private static readonly TimeSpan Unused = TimeSpan.FromMinutes(10);
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 20_000 });
+    private long _generation;
 
-    public bool TryGet(string table, string tenant, int offset, out OffsetAnchor anchor) => _cache.TryGetValue((table, tenant, offset), out anchor);
+    /// <summary>How many times everything was forgotten: read before the database is, and given back to <see cref="Set"/>.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
-    public void Set(string table, string tenant, int offset, OffsetAnchor anchor) =>
-        _cache.Set((table, tenant, offset), anchor, new MemoryCacheEntryOptions { SlidingExpiration = Unused, Size = 1 });
+    public bool TryGet(string table, string tenant, int offset, out OffsetAnchor anchor)
+    {
+        if (_cache.TryGetValue((table, tenant, offset), out (OffsetAnchor Anchor, long Generation) entry) && entry.Generation == Generation)
+        {
+            anchor = entry.Anchor;
+            return true;
+        }
+
+        anchor = default;
+        return false;
+    }
+
+    /// <summary>Remembers <paramref name="anchor"/>, read from the database in <paramref name="generation"/>.</summary>
+    public void Set(string table, string tenant, int offset, OffsetAnchor anchor, long generation) =>
+        _cache.Set((table, tenant, offset), (anchor, generation), new MemoryCacheEntryOptions { SlidingExpiration = Unused, Size = 1 });
 
     /// <summary>
     /// Forgets every remembered start: the database may not be the one they were read from. A start's version is made of
@@ -24,7 +41,11 @@ internal sealed class OffsetAnchors : IDisposable
     /// the same version let the instance serve a remembered page start that no longer matched its offset. A restore ends
     /// every session, the listener's too, so its reconnection is where the database may have changed.
     /// </summary>
-    public void Clear() => _cache.Clear();
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.Clear();
+    }
 
     public void Dispose() => _cache.Dispose();
 }

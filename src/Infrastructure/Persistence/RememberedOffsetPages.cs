@@ -79,6 +79,7 @@ internal sealed class RememberedOffsetPages<TEntity> where TEntity : class
     {
         var offset = page.EffectiveOffset;
         var limit = page.EffectiveLimit;
+        var generation = anchors.Generation; // before anything is read
         List<TEntity> rows;
         string version;
         if (anchors.TryGet(_table, tenant.Value, offset, out var anchor)
@@ -98,10 +99,10 @@ internal sealed class RememberedOffsetPages<TEntity> where TEntity : class
             }
         }
 
-        anchors.Set(_table, tenant.Value, offset, new OffsetAnchor(version, _id(rows[0])));
+        anchors.Set(_table, tenant.Value, offset, new OffsetAnchor(version, _id(rows[0])), generation);
         if (rows.Count > limit)
         {
-            anchors.Set(_table, tenant.Value, offset + limit, new OffsetAnchor(version, _id(rows[limit])));
+            anchors.Set(_table, tenant.Value, offset + limit, new OffsetAnchor(version, _id(rows[limit])), generation);
         }
 
         return Result(rows, limit, offset);
