@@ -5,7 +5,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <summary>
 /// The remembered page starts of <see cref="RememberedOffsetPages{TEntity}"/> (per table and tenant): a bounded cache of
 /// its own (it never pushes credentials out of theirs), entries forgotten after 10 minutes unused. Losing one only costs a
-/// cold read. Forgotten all at once
+/// cold read (both lists share its 20,000 entries). Forgotten all at once
 /// when the revocation listener loses or regains its connection (<see cref="Clear"/>), and so is a start read before
 /// that and remembered after it (a request whose read finished as the database went away): each start carries the
 /// <see cref="Generation"/> its read began in, and one of an earlier generation is never given out.
@@ -31,9 +31,14 @@ internal sealed class OffsetAnchors : IDisposable
         return false;
     }
 
-    /// <summary>Remembers <paramref name="anchor"/>, read from the database in <paramref name="generation"/>.</summary>
-    public void Set(string table, string tenant, int offset, OffsetAnchor anchor, long generation) =>
-        _cache.Set((table, tenant, offset), (anchor, generation), new MemoryCacheEntryOptions { SlidingExpiration = Unused, Size = 1 });
+    /// <summary>Remembers <paramref name="anchor"/>, read from the database in <paramref name="generation"/> (not if that has passed).</summary>
+    public void Set(string table, string tenant, int offset, OffsetAnchor anchor, long generation)
+    {
+        if (generation == Generation)
+        {
+            _cache.Set((table, tenant, offset), (anchor, generation), new MemoryCacheEntryOptions { SlidingExpiration = Unused, Size = 1 });
+        }
+    }
 
     /// <summary>
     /// Forgets every remembered start: the database may not be the one they were read from. A start's version is made of

@@ -78,8 +78,9 @@ public sealed class PlanShapeTests(ServiceFixture service)
     /// <c>filter[serviceAccountId]</c>, <c>/serviceaccounts/{id}/apps</c>) for an account with one grant (the tenant's
     /// newest app: the generic plan walked every app up to it) and one with 10 000, by cursor and by v1.1 offset; the
     /// events the tenant's and one resource's (<c>filter[resourceId]</c>, where the generic plan walked the viewer's
-    /// events). The statements are the ones the handlers send (CallerScope.VisibleApps composed by ToPageAsync,
-    /// TenantAppPages, AuditEventReader); auto_explain reports each one's rows.
+    /// events), and v1.1 offset pages of the tenant's apps and of its 20 000 service accounts (remembered and cold). The
+    /// statements are the ones the handlers send (CallerScope.VisibleApps composed by ToPageAsync, TenantAppPages,
+    /// TenantServiceAccountPages, AuditEventReader); auto_explain reports each one's rows.
     /// </summary>
     [Fact]
     public async Task Pages_ReadAboutOnePage_HoweverManyRowsTheTenantHolds()
@@ -175,7 +176,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
                     foreach (var plan in plans)
                     {
                         // Cold: the 10 000 rows skipped are counted on the index alone, unsorted; only the page's rows are read.
-                        Assert.True(RowsRead(plan, table, indexOnly: false) <= 3 * (size + 1), $"{mode}, v1.1 {name} cold at 10000:\n{plan}");
+                        Assert.True(RowsRead(plan, table, countIndexOnlyScans: false) <= 3 * (size + 1), $"{mode}, v1.1 {name} cold at 10000:\n{plan}");
                         Assert.DoesNotContain("Sort\"", plan, StringComparison.Ordinal);
                     }
 
@@ -230,7 +231,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
 
     /// <summary>
     /// Two service accounts of the big tenant: one granted only its newest app, one every odd app (10 000); 20 000 more
-    /// (after those two in id order; counted in one slot of their own: counting 20 000 rows one by one in one transaction
+    /// (<c>e…</c> ids, before those two in id order: offset n is account n + 1; counted in one slot of their own: counting 20 000 rows one by one in one transaction
     /// rewrites the same slot 20 000 times, several seconds); and one event in 256 made an app key's, its app the related
     /// resource.
     /// </summary>
@@ -286,15 +287,15 @@ public sealed class PlanShapeTests(ServiceFixture service)
 
     /// <summary>
     /// Rows the plan's scans of <paramref name="table"/> read (returned or filtered out), over all their loops; with
-    /// <paramref name="indexOnly"/> false, not counting index-only scans.
+    /// <paramref name="countIndexOnlyScans"/> false, those of index-only scans left out.
     /// </summary>
-    private static long RowsRead(string planJson, string table, bool indexOnly = true)
+    private static long RowsRead(string planJson, string table, bool countIndexOnlyScans = true)
     {
         using var document = JsonDocument.Parse(planJson[planJson.IndexOf('{')..]);
         var root = document.RootElement.GetProperty("Plan");
         return Nodes(root)
             .Where(n => n.TryGetProperty("Relation Name", out var relation) && relation.GetString() == table)
-            .Where(n => indexOnly || n.GetProperty("Node Type").GetString() != "Index Only Scan")
+            .Where(n => countIndexOnlyScans || n.GetProperty("Node Type").GetString() != "Index Only Scan")
             .Sum(n => (long)((n.GetProperty("Actual Rows").GetDouble()
                 + (n.TryGetProperty("Rows Removed by Filter", out var removed) ? removed.GetDouble() : 0)) * n.GetProperty("Actual Loops").GetDouble()));
     }

@@ -58,9 +58,10 @@ public sealed class CounterSlotsTests(ServiceFixture service)
         // The deletion D of rows X and Y (accounts, or apps) holds X and waits for Y (another transaction E has it); the
         // tenant's deletion T then waits for X. Had T taken the tenant's slots first (a foreign key's cascade, which
         // PostgreSQL may run before the rows' depending on OIDs), D's trigger would wait for a slot T holds: a deadlock,
-        // one of them refused (checked: so it was with the slots' cascade made to run first). The accounts' slots go in a
-        // trigger on tenants after every cascade; the apps' by their foreign key, which on a database made in one go runs
-        // after the apps' (dropping it would lock tenants exclusively during an upgrade).
+        // one of them refused (checked by hand: so it was with the slots' cascade made to run first). On this test database
+        // both orders are the good one: for the accounts because their slots have no foreign key (MigrationTests holds the
+        // schema to that) and go in a trigger on tenants after every cascade; for the apps because their slots' cascade
+        // was made after the apps' (dropping that key would lock tenants exclusively during an upgrade).
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
         var ids = new List<string>();

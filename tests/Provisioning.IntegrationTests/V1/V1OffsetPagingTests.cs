@@ -76,7 +76,7 @@ public sealed class V1OffsetPagingTests(ServiceFixture service)
         AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
         AssertPage(ids, 15, 5, await PageAsync(client, 15, 5));
 
-        // A delete of the very app a remembered page starts at.
+        // A delete of the very row a remembered page starts at.
         await client.DeleteJsonAsync($"/v2/{list.Path}/{ids[10]}");
         ids.RemoveAt(10);
         AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
@@ -104,11 +104,13 @@ public sealed class V1OffsetPagingTests(ServiceFixture service)
         AssertPage(ids, ids.Count + 50, 5, await PageAsync(client, ids.Count + 50, 5));
     }
 
-    [Fact]
-    public async Task RememberedStarts_AreForgotten_WhenTheListenerReconnects_AsAfterARestore()
+    [Theory]
+    [MemberData(nameof(Lists))]
+    public async Task RememberedStarts_AreForgotten_WhenTheListenerReconnects_AsAfterARestore(string path)
     {
-        // A restore to an earlier point hands the same transaction ids out again, so a tenant's apps can differ under the
-        // same version (its counter rows' xmin). Here an app goes without the counter triggers (replica mode), which leaves
+        var list = Listed.Of(path);
+        // A restore to an earlier point hands the same transaction ids out again, so a tenant's rows can differ under the
+        // same version (its counter rows' xmin). Here a row goes without the counter triggers (replica mode), which leaves
         // the version as it was, as such a restore can; the restore ends every session, so the listener's reconnection is
         // when the instance forgets what it remembered (a probe: a running instance served shifted pages after a PITR).
         var tenant = await service.NewTenantAsync();
@@ -116,13 +118,18 @@ public sealed class V1OffsetPagingTests(ServiceFixture service)
         var ids = new List<string>();
         for (var i = 0; i < 15; i++)
         {
-            ids.Add(await client.CreateAppAsync($"R{i}"));
+            ids.Add(await list.CreateAsync(client, $"R{i}"));
         }
 
+        Task<(List<string> Ids, bool HasMore, int Offset)> PageAsync(HttpClient client, int offset, int limit) =>
+            V1OffsetPagingTests.PageAsync(client, offset, limit, list: list);
+
         AssertPage(ids, 10, 5, await PageAsync(client, 10, 5));
-        await Sql.ExecuteAsync(service.ConnectionString, $"SET session_replication_role = replica; DELETE FROM apps WHERE id = '{ids[3]}'");
+        var table = list == Listed.Apps ? "apps" : "service_accounts";
+        await Sql.ExecuteAsync(service.ConnectionString, $"SET session_replication_role = replica; DELETE FROM {table} WHERE id = '{ids[3]}'");
         var stale = await PageAsync(client, 10, 5);
-        Assert.Equal(ids.Skip(10).Take(5), stale.Ids); // the premise: the remembered start, under an unchanged version
+        // The premise, which also shows the list answers from a remembered start: the page as it was, under an unchanged version.
+        Assert.Equal(ids.Skip(10).Take(5), stale.Ids);
         ids.RemoveAt(3);
 
         const string Reconnected = "Credential revocation listener reconnected";

@@ -17,7 +17,8 @@ public sealed class SubtreeDeletion(IAuditTrail audit, IProvisioningDbContext db
     public async Task DeleteAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         // The grants of its apps first, as a service account's change of an app takes its grant before anything else (see
-        // ICascadeLocks). Everything below goes with it (every tenant-owned table cascades on delete), and its ancestors'
+        // ICascadeLocks). Everything below goes with it (every tenant-owned table cascades on delete, or for
+        // the service accounts' counter slots goes by a trigger on tenants), and its ancestors'
         // budgets get it back.
         await cascade.LockGrantsOfSubtreeAsync(tenant.Id, cancellationToken);
         await budgets.ReleaseSubtreeAsync(tenant.Id, cancellationToken);
