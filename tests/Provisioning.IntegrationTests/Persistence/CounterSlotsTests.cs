@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Npgsql;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Persistence;
@@ -26,16 +25,9 @@ public sealed class CounterSlotsTests(ServiceFixture service)
         await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "first" }, HttpStatusCode.Created);
 
         // A transaction that created an account and has not committed holds the tenant's only slot.
-        await using var open = new NpgsqlConnection(service.ConnectionString);
-        await open.OpenAsync();
-        await using var transaction = await open.BeginTransactionAsync();
-        await using (var insert = new NpgsqlCommand(
-            "INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES ($1, $2, 'held', 'HELD', now())", open, transaction))
-        {
-            insert.Parameters.AddWithValue("s" + Guid.NewGuid().ToString("N")[..23]);
-            insert.Parameters.AddWithValue(tenant.TenantId);
-            await insert.ExecuteNonQueryAsync();
-        }
+        await using var open = await HeldRow.BeginAsync(service.ConnectionString);
+        await open.ExecuteAsync("INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) "
+            + $"VALUES ('s{Guid.NewGuid().ToString("N")[..23]}', '{tenant.TenantId}', 'held', 'HELD', now())");
 
         // The API's create goes on meanwhile (had it waited for the slot, this would wait for the commit below, never sent).
         using (var meanwhile = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
@@ -45,7 +37,7 @@ public sealed class CounterSlotsTests(ServiceFixture service)
         }
 
         Assert.Equal(2, await Sql.CountAsync(service.ConnectionString, "SELECT count(*)::int FROM tenant_service_account_counts WHERE tenant_id = $1", tenant.TenantId));
-        await transaction.CommitAsync();
+        await open.ReleaseAsync();
         Assert.Equal(3, await Sql.CountAsync(service.ConnectionString, Counted, tenant.TenantId));
         Assert.Equal(3, await Sql.CountAsync(service.ConnectionString, Existing, tenant.TenantId));
     }
@@ -71,47 +63,19 @@ public sealed class CounterSlotsTests(ServiceFixture service)
         }
 
         ids.Sort(StringComparer.Ordinal);
-        await using var e = await OpenAsync("test E");
-        await using var holdY = await e.BeginTransactionAsync();
-        await ExecuteAsync(e, $"SELECT 1 FROM {table} WHERE id = '{ids[1]}' FOR UPDATE");
+        await using var e = await HeldRow.LockAsync(service.ConnectionString, table, ids[1]);
+        await using var d = await HeldRow.BeginAsync(service.ConnectionString);
+        var deleteRows = d.ExecuteAsync($"DELETE FROM {table} WHERE id IN ('{ids[0]}', '{ids[1]}'); COMMIT");
+        await e.UntilWaitingAsync(1);
+        await using var t = await HeldRow.BeginAsync(service.ConnectionString);
+        var deleteTenant = t.ExecuteAsync($"DELETE FROM tenants WHERE id = '{tenant.TenantId}'; COMMIT");
+        await e.UntilWaitingAsync(2);
 
-        await using var d = await OpenAsync("test D");
-        var deleteRows = ExecuteAsync(d, $"DELETE FROM {table} WHERE id IN ('{ids[0]}', '{ids[1]}')");
-        await WaitingAsync("test D");
-        await using var t = await OpenAsync("test T");
-        var deleteTenant = ExecuteAsync(t, $"DELETE FROM tenants WHERE id = '{tenant.TenantId}'");
-        await WaitingAsync("test T");
-
-        await holdY.CommitAsync();
+        await e.ReleaseAsync();
         await deleteRows; // a deadlock would throw 40P01 here or below
         await deleteTenant;
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, $"SELECT count(*)::int FROM {counts} WHERE tenant_id = $1", tenant.TenantId));
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, $"SELECT count(*)::int FROM {table} WHERE tenant_id = $1", tenant.TenantId));
-    }
-
-    private async Task<NpgsqlConnection> OpenAsync(string applicationName)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(service.ConnectionString) { ApplicationName = applicationName, Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Until the session named <paramref name="applicationName"/> waits for a row lock.</summary>
-    private async Task WaitingAsync(string applicationName)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await Sql.CountAsync(service.ConnectionString,
-                   "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", applicationName) == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{applicationName} never waited for a lock");
-            await Task.Delay(20);
-        }
     }
 
     [Fact]
