@@ -16,7 +16,7 @@ public static class DatabaseGrants
     /// <summary>
     /// What the service's own SQL reads and writes beside the model's tables (the migrations make them with hand-written SQL).
     /// </summary>
-    private static readonly string[] OutsideTheModel = ["master_key_check", "retired_master_keys", "tenant_app_counts", "tenant_service_account_counts", "audit_event_order"];
+    private static readonly string[] OutsideTheModel = ["master_key_check", "retired_master_keys", "tenant_app_counts", "tenant_service_account_counts", "service_account_grant_versions", "audit_event_order"];
 
     /// <summary>
     /// The relations given as {0} that the role cannot read and write (a table) or use (a sequence), by name, "" when none.

@@ -32,23 +32,41 @@ internal static class GrantedApps
         "WHERE g.service_account_id = {1}";
 
     /// <summary>
-    /// A v1.1 page at an offset: {0} the tenant, {1} the service account, {2} the offset, {3} rows. The page's grants are
-    /// found on the grants' primary key alone (an index-only scan counts the rows skipped), then only their apps are
-    /// fetched: composed on <see cref="Sql"/>, an <c>OFFSET</c> would fetch every skipped app first (PostgreSQL applies
-    /// it after the join). Every grant's app is the tenant's (migration GrantsWithinOneTenant), so the count is exact.
+    /// The v1.1 pages (<see cref="RememberedOffsetPages{TEntity}"/>; scope: {0} the tenant, {1} the service account). A
+    /// page's grants are found on the grants' primary key alone — at an offset by an index-only scan that counts the rows
+    /// skipped, from a remembered start by a range of it —, then only their apps are fetched: composed on <see cref="Sql"/>,
+    /// an <c>OFFSET</c> would fetch every skipped app first (PostgreSQL applies it after the join). Every grant's app is
+    /// the tenant's (migration GrantsWithinOneTenant), so the count is exact.
+    /// <para>
+    /// The version is the tenant's apps' (<c>tenant_app_counts</c>: any app created or deleted, and so any grant deleted
+    /// with its app) and the account's grants' (<c>service_account_grant_versions</c>, whose slots the grants' trigger
+    /// rewrites in every transaction that grants or revokes: migration ServiceAccountGrantVersions).
+    /// </para>
     /// </summary>
-    private const string OffsetSql =
-        "SELECT {columns} FROM (SELECT s.app_id FROM app_grants s WHERE s.service_account_id = {1} " +
-        "ORDER BY s.app_id OFFSET {2} LIMIT {3}) g " +
-        "CROSS JOIN LATERAL (SELECT * FROM apps a WHERE a.id = g.app_id AND a.tenant_id = {0} LIMIT 1) a " +
-        "ORDER BY g.app_id";
+    public static readonly OffsetPageStatements Pages = PagesOf(
+        OffsetPageStatements.SlotsVersion("tenant_app_counts", "tenant_id", "{0}") + " || '/' || " +
+        OffsetPageStatements.SlotsVersion("service_account_grant_versions", "service_account_id", "{1}"));
+
+    private static OffsetPageStatements PagesOf(string version)
+    {
+        const string apps = "CROSS JOIN LATERAL (SELECT * FROM apps a WHERE a.id = g.app_id AND a.tenant_id = {0} LIMIT 1) a ";
+        const string atOffset =
+            "SELECT {columns} FROM (SELECT s.app_id FROM app_grants s WHERE s.service_account_id = {1} " +
+            "ORDER BY s.app_id OFFSET {2} LIMIT {3}) g " + apps;
+        return new(
+            Version: $"SELECT {version} AS \"Value\"",
+            FromAnchor:
+                "SELECT {columns} FROM (SELECT s.app_id FROM app_grants s WHERE s.service_account_id = {1} AND s.app_id >= {2} " +
+                "ORDER BY s.app_id LIMIT {4}) g " + apps + $"WHERE {version} = {{3}} ORDER BY g.app_id",
+            FromOffset: atOffset + "ORDER BY g.app_id",
+            FromOffsetAtVersion: atOffset + $"WHERE {version} = {{4}} ORDER BY g.app_id",
+            IdFrom: IdFrom);
+    }
 
     public static IQueryable<App> Of(ProvisioningDbContext db, TenantId tenant, ServiceAccountId account) =>
         db.Apps.FromSqlRaw(WithColumns(db, Sql), tenant.Value, account.Value);
 
-    public static Task<List<App>> AtOffsetAsync(
-        ProvisioningDbContext db, TenantId tenant, ServiceAccountId account, int offset, int rows, CancellationToken cancellationToken) =>
-        db.Apps.FromSqlRaw(WithColumns(db, OffsetSql), tenant.Value, account.Value, offset, rows).AsNoTracking().ToListAsync(cancellationToken);
+    private const string IdFrom = "g.\"app_id\"";
 
-    private static string WithColumns(ProvisioningDbContext db, string sql) => EntityColumns.In<App>(db.Model, sql, idFrom: "g.\"app_id\"");
+    private static string WithColumns(ProvisioningDbContext db, string sql) => EntityColumns.In<App>(db.Model, sql, IdFrom);
 }

@@ -1,4 +1,4 @@
 namespace Provisioning.Infrastructure.Persistence;
 
-/// <summary>Where an offset page of a tenant's rows starts (<see cref="FirstId"/>, inclusive) under one version of them.</summary>
+/// <summary>Where an offset page of a list starts (<see cref="FirstId"/>, inclusive) under one version of them.</summary>
 internal readonly record struct OffsetAnchor(string Version, string FirstId);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Caching.Memory;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// The remembered page starts of <see cref="RememberedOffsetPages{TEntity}"/> (per table and tenant): a bounded cache of
+/// The remembered page starts of <see cref="RememberedOffsetPages{TEntity}"/> (per list and scope): a bounded cache of
 /// its own (it never pushes credentials out of theirs), entries forgotten after 10 minutes unused. Losing one only costs a
 /// cold read (both lists share its 20,000 entries). Forgotten all at once
 /// when the revocation listener loses or regains its connection (<see cref="Clear"/>), and so is a start read before
@@ -19,9 +19,9 @@ internal sealed class OffsetAnchors : IDisposable
     /// <summary>How many times everything was forgotten: read before the database is, and given back to <see cref="Set"/>.</summary>
     public long Generation => Interlocked.Read(ref _generation);
 
-    public bool TryGet(string table, string tenant, int offset, out OffsetAnchor anchor)
+    public bool TryGet(string list, string scope, int offset, out OffsetAnchor anchor)
     {
-        if (_cache.TryGetValue((table, tenant, offset), out (OffsetAnchor Anchor, long Generation) entry) && entry.Generation == Generation)
+        if (_cache.TryGetValue((list, scope, offset), out (OffsetAnchor Anchor, long Generation) entry) && entry.Generation == Generation)
         {
             anchor = entry.Anchor;
             return true;
@@ -32,11 +32,11 @@ internal sealed class OffsetAnchors : IDisposable
     }
 
     /// <summary>Remembers <paramref name="anchor"/>, read from the database in <paramref name="generation"/> (not if that has passed).</summary>
-    public void Set(string table, string tenant, int offset, OffsetAnchor anchor, long generation)
+    public void Set(string list, string scope, int offset, OffsetAnchor anchor, long generation)
     {
         if (generation == Generation)
         {
-            _cache.Set((table, tenant, offset), (anchor, generation), new MemoryCacheEntryOptions { SlidingExpiration = Unused, Size = 1 });
+            _cache.Set((list, scope, offset), (anchor, generation), new MemoryCacheEntryOptions { SlidingExpiration = Unused, Size = 1 });
         }
     }
 

@@ -12,8 +12,8 @@ namespace Provisioning.Infrastructure.Persistence;
 internal sealed class TenantServiceAccountPages(ProvisioningDbContext db, OffsetAnchors anchors) : ITenantServiceAccountPages
 {
     private static readonly RememberedOffsetPages<ServiceAccount> Accounts =
-        new("service_accounts", "tenant_service_account_counts", s => s.Id.Value);
+        RememberedOffsetPages<ServiceAccount>.OfTenant("service_accounts", "tenant_service_account_counts", s => s.Id.Value);
 
     public Task<OffsetPage<ServiceAccount>> PageAsync(TenantId tenant, OffsetPageRequest page, CancellationToken cancellationToken) =>
-        Accounts.PageAsync(db, anchors, tenant, page, cancellationToken);
+        Accounts.PageAsync(db, anchors, [tenant.Value], page, cancellationToken);
 }

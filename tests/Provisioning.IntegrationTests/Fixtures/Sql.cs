@@ -22,14 +22,14 @@ public static class Sql
     /// <summary>
     /// An <c>INSERT</c> of <paramref name="perTenant"/> apps for each id that <paramref name="tenants"/> yields (a row source
     /// of one column, such as <c>VALUES ($1), ($2)</c>), as an operator's SQL writes them: named <c>bulk 1</c>, <c>bulk 2</c>, …
-    /// in each tenant, ids from an md5.
+    /// in each tenant, ids from an md5 (or from <paramref name="id"/>, of the tenant <c>t.id</c> and the number <c>g</c>).
     /// </summary>
-    public static string InsertAppsSql(string tenants, int perTenant) => $"""
+    public static string InsertAppsSql(string tenants, int perTenant, string id = "substr(md5(t.id || '/' || g), 1, 24)") => $"""
         INSERT INTO apps (id, tenant_id, display_name, created_at, settings_app_localization_enabled,
                           settings_conversation_retention_seconds, settings_echo_postback, settings_ignore_auto_conversation_start,
                           settings_mask_credit_card_numbers, settings_multi_convo_enabled, settings_use_animal_names,
                           settings_disable_conversation_reopen, settings_end_session_enabled)
-        SELECT substr(md5(t.id || '/' || g), 1, 24), t.id, 'bulk ' || g, now(), false, 0, false, false, false, false, false, false, false
+        SELECT {id}, t.id, 'bulk ' || g, now(), false, 0, false, false, false, false, false, false, false
         FROM generate_series(1, {perTenant}) AS g, ({tenants}) AS t(id)
         """;
 

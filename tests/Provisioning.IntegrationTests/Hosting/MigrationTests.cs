@@ -350,6 +350,97 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ServiceAccountGrantVersions_FollowGrantsMadeAndRevoked_NotTheirCascades_AndDownRemovesThem()
+    {
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261205150000_ServiceAccountCounts");
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        async Task<string> ScalarAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+        }
+
+        // Two accounts of the root, five apps, and a grant made before the migration (no version: every account starts at "").
+        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
+        await ScalarAsync(RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 5) + ";" + $"""
+            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                ('s00000000000000000000001', '{Root}', 'One', 'ONE', now()),
+                ('s00000000000000000000002', '{Root}', 'Two', 'TWO', now());
+            INSERT INTO app_grants (service_account_id, app_id, created_at)
+            SELECT 's00000000000000000000002', min(id), now() FROM apps;
+            """);
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        const string Versions = "SELECT coalesce(string_agg(service_account_id || ':' || slot, ',' ORDER BY service_account_id, slot), '') FROM service_account_grant_versions";
+        const string Version = "SELECT coalesce((SELECT xmin::text FROM service_account_grant_versions WHERE service_account_id = 's00000000000000000000001'), '')";
+        Assert.Equal("", await ScalarAsync(Versions));
+
+        // Four grants in one statement: one version, written once by that transaction (a bulk insert costs one row version,
+        // not one a grant); each later grant or revocation, a new one.
+        var written = (await ScalarAsync("""
+            INSERT INTO app_grants (service_account_id, app_id, created_at)
+            SELECT 's00000000000000000000001', id, now() FROM apps ORDER BY id LIMIT 4;
+            SELECT pg_current_xact_id()::xid::text || ' ' || (n_tup_ins + n_tup_upd)
+            FROM pg_stat_xact_user_tables WHERE relname = 'service_account_grant_versions'
+            """)).Split(' ');
+        var xact = written[0];
+        Assert.Equal("1", written[1]);
+        Assert.Equal("s00000000000000000000001:0", await ScalarAsync(Versions));
+        Assert.Equal(xact, await ScalarAsync(Version));
+        await ScalarAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)");
+        var revoked = await ScalarAsync(Version);
+        Assert.NotEqual(xact, revoked);
+
+        // A grant while another transaction holds the account's slot (an open grant of its own) takes a slot of its own:
+        // grants to one account, and apps its service account creates, never wait for each other.
+        await using (var open = await HeldRow.BeginAsync(connectionString))
+        {
+            await open.ExecuteAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT max(app_id) FROM app_grants)");
+            await ScalarAsync("SET lock_timeout = '5s'; INSERT INTO app_grants (service_account_id, app_id, created_at) "
+                + "SELECT 's00000000000000000000001', min(id), now() FROM apps; RESET lock_timeout");
+            Assert.Equal("s00000000000000000000001:0,s00000000000000000000001:1", await ScalarAsync(Versions));
+        }
+
+        await ScalarAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)");
+        await ScalarAsync("DELETE FROM service_account_grant_versions WHERE slot = 1");
+        revoked = await ScalarAsync(Version);
+
+        // An app's deletion takes its grants without a version (its tenant's apps' version changes instead): no wait on
+        // the rows of all the accounts it was granted to.
+        await ScalarAsync("DELETE FROM apps WHERE id = (SELECT max(app_id) FROM app_grants WHERE service_account_id = 's00000000000000000000001')");
+        Assert.Equal("3", await ScalarAsync("SELECT count(*) FROM app_grants"));
+        Assert.Equal(revoked, await ScalarAsync(Version));
+        Assert.Equal("s00000000000000000000001:0", await ScalarAsync(Versions));
+
+        // A grant moved to the other account (not something the service does) versions both; a deleted account's version goes.
+        await ScalarAsync("UPDATE app_grants SET service_account_id = 's00000000000000000000002' WHERE app_id = (SELECT max(app_id) FROM app_grants)");
+        Assert.Equal("s00000000000000000000001:0,s00000000000000000000002:0", await ScalarAsync(Versions));
+        Assert.NotEqual(revoked, await ScalarAsync(Version));
+        await ScalarAsync("DELETE FROM service_accounts WHERE id = 's00000000000000000000001'");
+        Assert.Equal("s00000000000000000000002:0", await ScalarAsync(Versions));
+        await ScalarAsync($"DELETE FROM tenants WHERE id = '{Root}'");
+        Assert.Equal("", await ScalarAsync(Versions));
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261205150000_ServiceAccountCounts");
+        }
+
+        Assert.Equal("", await ScalarAsync("SELECT coalesce(to_regclass('service_account_grant_versions')::text, '')"));
+        Assert.Equal("0", await ScalarAsync(
+            "SELECT count(*) FROM pg_trigger WHERE tgname IN ('app_grants_versioned', 'service_accounts_grant_versions_deleted')"));
+        Assert.Equal("0", await ScalarAsync(
+            "SELECT count(*) FROM pg_proc WHERE proname IN ('service_account_grants_changed', 'delete_grant_versions_of_deleted_service_accounts')"));
+
+        await connection.CloseAsync();
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
+    [Fact]
     public async Task ServiceAccountCounts_CountsTheAccountsItFinds_KeepsCountingChanges_AndDownRemovesIt()
     {
         var (connectionString, options) = await DatabaseMigratedToAsync("20261205130000_GrantsWithinOneTenant");

@@ -140,15 +140,22 @@ public sealed class PlanShapeTests(ServiceFixture service)
                     }
                 }
 
-                // v1.1 pages of the many grants: the first reads one page of grants and apps; a deep one counts the rows
-                // skipped on the grants' index, and reads only the page's apps.
+                // v1.1 pages of the many grants: the first reads one page of grants and apps; a cold deep one counts the
+                // rows skipped on the grants' index, and reads only the page's apps; the next page and the same page again
+                // start at the remembered app and read about one page of both, the version check included.
                 using var anchors = new OffsetAnchors();
-                foreach (var offset in new[] { 0, 5000 })
+                foreach (var (offset, remembered) in new[] { (0, false), (5000, false), (5000 + size, true), (5000, true), (5000 + size, true) })
                 {
                     plans.Clear();
                     var byOffset = await new TenantAppPages(db, anchors).GrantedPageAsync(
                         tenant, new ServiceAccountId(ManyGrants), new OffsetPageRequest(Offset: offset, Limit: size), CancellationToken.None);
-                    AssertAboutOnePageRead(plans, size, $"{mode}, v1.1 offset {offset}", offset == 0 ? ["apps", "app_grants"] : ["apps"]);
+                    if (remembered)
+                    {
+                        Assert.Single(plans);
+                    }
+
+                    AssertAboutOnePageRead(plans, size, $"{mode}, v1.1 granted at offset {offset} (remembered: {remembered})",
+                        offset == 0 || remembered ? ["apps", "app_grants"] : ["apps"]);
                     Assert.Equal(
                         [.. Enumerable.Range(offset, size).Select(i => HexId("a", 1 + (2 * i)))],
                         byOffset.Items.Select(a => a.Id.Value).ToArray());

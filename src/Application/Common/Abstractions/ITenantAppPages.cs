@@ -15,10 +15,9 @@ public interface ITenantAppPages
     Task<OffsetPage<App>> PageAsync(TenantId tenant, OffsetPageRequest page, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The same for the tenant's apps granted to <paramref name="account"/>, in the same order: the rows skipped are
-    /// counted on the grants' index alone, so a deep offset costs an index-only scan, not a read of every app skipped
-    /// (no position is remembered). Exact because every grant pairs an app and a service account of one tenant (the
-    /// database's rule: migration GrantsWithinOneTenant).
+    /// The same for the tenant's apps granted to <paramref name="account"/>, in the same order, read from the grants and
+    /// remembered for as long as neither the tenant's apps nor the account's grants have changed. Exact because every
+    /// grant pairs an app and a service account of one tenant (the database's rule: migration GrantsWithinOneTenant).
     /// </summary>
     Task<OffsetPage<App>> GrantedPageAsync(TenantId tenant, ServiceAccountId account, OffsetPageRequest page, CancellationToken cancellationToken);
 }

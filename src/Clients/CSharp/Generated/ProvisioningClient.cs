@@ -1480,10 +1480,11 @@ namespace Provisioning.Client
         /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
-        /// <br/>An account caller's unfiltered list pages by keyset under the hood: a page reached by paging on (`offset` + `limit`)
-        /// <br/>or asked for before costs the same at any depth while the tenant's apps are unchanged, and the answer is always the one an
-        /// <br/>offset over the current apps gives; the first request for a deep offset reads the tenant's id index up to it. Other views
-        /// <br/>(an `svc_` caller, `serviceAccountId`) read through the offset. To walk a large list, `GET /v2/apps` pages by cursor.
+        /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
+        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
+        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
+        /// <br/>`GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
@@ -1501,10 +1502,11 @@ namespace Provisioning.Client
         /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
-        /// <br/>An account caller's unfiltered list pages by keyset under the hood: a page reached by paging on (`offset` + `limit`)
-        /// <br/>or asked for before costs the same at any depth while the tenant's apps are unchanged, and the answer is always the one an
-        /// <br/>offset over the current apps gives; the first request for a deep offset reads the tenant's id index up to it. Other views
-        /// <br/>(an `svc_` caller, `serviceAccountId`) read through the offset. To walk a large list, `GET /v2/apps` pages by cursor.
+        /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
+        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
+        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
+        /// <br/>`GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
@@ -10760,10 +10762,11 @@ namespace Provisioning.Client
         /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
-        /// <br/>An account caller's unfiltered list pages by keyset under the hood: a page reached by paging on (`offset` + `limit`)
-        /// <br/>or asked for before costs the same at any depth while the tenant's apps are unchanged, and the answer is always the one an
-        /// <br/>offset over the current apps gives; the first request for a deep offset reads the tenant's id index up to it. Other views
-        /// <br/>(an `svc_` caller, `serviceAccountId`) read through the offset. To walk a large list, `GET /v2/apps` pages by cursor.
+        /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
+        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
+        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
+        /// <br/>`GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
@@ -10784,10 +10787,11 @@ namespace Provisioning.Client
         /// <br/>`act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
-        /// <br/>An account caller's unfiltered list pages by keyset under the hood: a page reached by paging on (`offset` + `limit`)
-        /// <br/>or asked for before costs the same at any depth while the tenant's apps are unchanged, and the answer is always the one an
-        /// <br/>offset over the current apps gives; the first request for a deep offset reads the tenant's id index up to it. Other views
-        /// <br/>(an `svc_` caller, `serviceAccountId`) read through the offset. To walk a large list, `GET /v2/apps` pages by cursor.
+        /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
+        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
+        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
+        /// <br/>`GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
