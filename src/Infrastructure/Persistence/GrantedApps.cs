@@ -25,11 +25,11 @@ namespace Provisioning.Infrastructure.Persistence;
 /// </summary>
 internal static class GrantedApps
 {
+    /// <summary>Each grant's (<c>g.app_id</c>) app, if it is the tenant's ({0}).</summary>
+    private const string TheApp = "CROSS JOIN LATERAL (SELECT * FROM apps a WHERE a.id = g.app_id AND a.tenant_id = {0} LIMIT 1) a ";
+
     /// <summary>{0} the tenant, {1} the service account.</summary>
-    private const string Sql =
-        "SELECT {columns} FROM app_grants g " +
-        "CROSS JOIN LATERAL (SELECT * FROM apps a WHERE a.id = g.app_id AND a.tenant_id = {0} LIMIT 1) a " +
-        "WHERE g.service_account_id = {1}";
+    private const string Sql = "SELECT {columns} FROM app_grants g " + TheApp + "WHERE g.service_account_id = {1}";
 
     /// <summary>
     /// The v1.1 pages (<see cref="RememberedOffsetPages{TEntity}"/>; scope: {0} the tenant, {1} the service account). A
@@ -40,7 +40,8 @@ internal static class GrantedApps
     /// <para>
     /// The version is the tenant's apps' (<c>tenant_app_counts</c>: any app created or deleted, and so any grant deleted
     /// with its app) and the account's grants' (<c>service_account_grant_versions</c>, whose slots the grants' trigger
-    /// rewrites in every transaction that grants or revokes: migration ServiceAccountGrantVersions).
+    /// rewrites in every transaction that grants or revokes while the app and the account stay: migration
+    /// ServiceAccountGrantVersions).
     /// </para>
     /// </summary>
     public static readonly OffsetPageStatements Pages = PagesOf(
@@ -49,15 +50,14 @@ internal static class GrantedApps
 
     private static OffsetPageStatements PagesOf(string version)
     {
-        const string apps = "CROSS JOIN LATERAL (SELECT * FROM apps a WHERE a.id = g.app_id AND a.tenant_id = {0} LIMIT 1) a ";
         const string atOffset =
             "SELECT {columns} FROM (SELECT s.app_id FROM app_grants s WHERE s.service_account_id = {1} " +
-            "ORDER BY s.app_id OFFSET {2} LIMIT {3}) g " + apps;
+            "ORDER BY s.app_id OFFSET {2} LIMIT {3}) g " + TheApp;
         return new(
             Version: $"SELECT {version} AS \"Value\"",
             FromAnchor:
                 "SELECT {columns} FROM (SELECT s.app_id FROM app_grants s WHERE s.service_account_id = {1} AND s.app_id >= {2} " +
-                "ORDER BY s.app_id LIMIT {4}) g " + apps + $"WHERE {version} = {{3}} ORDER BY g.app_id",
+                "ORDER BY s.app_id LIMIT {4}) g " + TheApp + $"WHERE {version} = {{3}} ORDER BY g.app_id",
             FromOffset: atOffset + "ORDER BY g.app_id",
             FromOffsetAtVersion: atOffset + $"WHERE {version} = {{4}} ORDER BY g.app_id",
             IdFrom: IdFrom);

@@ -5,7 +5,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <summary>
 /// The remembered page starts of <see cref="RememberedOffsetPages{TEntity}"/> (per list and scope): a bounded cache of
 /// its own (it never pushes credentials out of theirs), entries forgotten after 10 minutes unused. Losing one only costs a
-/// cold read (both lists share its 20,000 entries). Forgotten all at once
+/// cold read (the lists share its 20,000 entries). Forgotten all at once
 /// when the revocation listener loses or regains its connection (<see cref="Clear"/>), and so is a start read before
 /// that and remembered after it (a request whose read finished as the database went away): each start carries the
 /// <see cref="Generation"/> its read began in, and one of an earlier generation is never given out.

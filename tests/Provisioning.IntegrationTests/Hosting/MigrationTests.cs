@@ -409,6 +409,23 @@ public sealed class MigrationTests(ServiceFixture service)
         await ScalarAsync("DELETE FROM service_account_grant_versions WHERE slot = 1");
         revoked = await ScalarAsync(Version);
 
+        // A grant deleted by a statement of a trigger (not a cascade: its app and account stay) is versioned too.
+        await ScalarAsync("""
+            CREATE TEMP TABLE revoke_by_trigger (app_id text);
+            CREATE FUNCTION pg_temp.revoke_by_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = NEW.app_id;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER revoke_by_trigger AFTER INSERT ON revoke_by_trigger FOR EACH ROW EXECUTE FUNCTION pg_temp.revoke_by_trigger();
+            INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', min(id), now() FROM apps;
+            """);
+        revoked = await ScalarAsync(Version);
+        await ScalarAsync("INSERT INTO revoke_by_trigger SELECT min(id) FROM apps");
+        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)"));
+        Assert.NotEqual(revoked, await ScalarAsync(Version));
+        revoked = await ScalarAsync(Version);
+
         // An app's deletion takes its grants without a version (its tenant's apps' version changes instead): no wait on
         // the rows of all the accounts it was granted to.
         await ScalarAsync("DELETE FROM apps WHERE id = (SELECT max(app_id) FROM app_grants WHERE service_account_id = 's00000000000000000000001')");
@@ -431,10 +448,11 @@ public sealed class MigrationTests(ServiceFixture service)
         }
 
         Assert.Equal("", await ScalarAsync("SELECT coalesce(to_regclass('service_account_grant_versions')::text, '')"));
-        Assert.Equal("0", await ScalarAsync(
-            "SELECT count(*) FROM pg_trigger WHERE tgname IN ('app_grants_versioned', 'service_accounts_grant_versions_deleted')"));
-        Assert.Equal("0", await ScalarAsync(
-            "SELECT count(*) FROM pg_proc WHERE proname IN ('service_account_grants_changed', 'delete_grant_versions_of_deleted_service_accounts')"));
+        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM pg_trigger WHERE tgname = 'app_grants_versioned'"));
+        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM pg_proc WHERE proname = 'service_account_grants_changed'"));
+        Assert.Equal("0", await ScalarAsync( // the accounts' deletion trigger back as ServiceAccountCounts made it
+            "SELECT count(*) FROM pg_proc WHERE proname = 'count_deleted_tenant_service_accounts' AND prosrc LIKE '%grant_versions%'"));
+        Assert.Equal("1", await ScalarAsync("SELECT count(*) FROM pg_proc WHERE proname = 'count_deleted_tenant_service_accounts'"));
 
         await connection.CloseAsync();
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);

@@ -1481,10 +1481,10 @@ namespace Provisioning.Client
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
         /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
-        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
-        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
-        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
-        /// <br/>`GET /v2/apps` pages by cursor.
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while no
+        /// <br/>app of the tenant is created or deleted (and, for a service account's apps, none granted or revoked), and the answer is
+        /// <br/>always the one an offset over the current apps gives; the first request for an offset of 1000 or more (and the next after
+        /// <br/>such a change) reads an id index up to it. To walk a large list, `GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
@@ -1503,10 +1503,10 @@ namespace Provisioning.Client
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
         /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
-        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
-        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
-        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
-        /// <br/>`GET /v2/apps` pages by cursor.
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while no
+        /// <br/>app of the tenant is created or deleted (and, for a service account's apps, none granted or revoked), and the answer is
+        /// <br/>always the one an offset over the current apps gives; the first request for an offset of 1000 or more (and the next after
+        /// <br/>such a change) reads an id index up to it. To walk a large list, `GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
@@ -10763,10 +10763,10 @@ namespace Provisioning.Client
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
         /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
-        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
-        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
-        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
-        /// <br/>`GET /v2/apps` pages by cursor.
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while no
+        /// <br/>app of the tenant is created or deleted (and, for a service account's apps, none granted or revoked), and the answer is
+        /// <br/>always the one an offset over the current apps gives; the first request for an offset of 1000 or more (and the next after
+        /// <br/>such a change) reads an id index up to it. To walk a large list, `GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>
@@ -10788,10 +10788,10 @@ namespace Provisioning.Client
         /// <br/>Paged with `limit` (1–100, default 25) and `offset` (0 or more), oldest first; a bad value is 400 naming it.
         /// <br/>`serviceAccountId` keeps the apps that service account can access; an `svc_` caller naming another one gets 403.
         /// <br/>An account caller's list and a service account's apps (an `svc_` caller, or `serviceAccountId`) page by keyset under
-        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while the
-        /// <br/>list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
-        /// <br/>of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
-        /// <br/>`GET /v2/apps` pages by cursor.
+        /// <br/>the hood: a page reached by paging on (`offset` + `limit`) or asked for before costs the same at any depth while no
+        /// <br/>app of the tenant is created or deleted (and, for a service account's apps, none granted or revoked), and the answer is
+        /// <br/>always the one an offset over the current apps gives; the first request for an offset of 1000 or more (and the next after
+        /// <br/>such a change) reads an id index up to it. To walk a large list, `GET /v2/apps` pages by cursor.
         /// </remarks>
         /// <param name="serviceAccountId">Only the apps this service account can access.</param>
         /// <returns>OK</returns>

@@ -57,10 +57,10 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     /// Paged with <c>limit</c> (1–100, default 25) and <c>offset</c> (0 or more), oldest first; a bad value is 400 naming it.
     /// <c>serviceAccountId</c> keeps the apps that service account can access; an <c>svc_</c> caller naming another one gets 403.
     /// An account caller's list and a service account's apps (an <c>svc_</c> caller, or <c>serviceAccountId</c>) page by keyset under
-    /// the hood: a page reached by paging on (<c>offset</c> + <c>limit</c>) or asked for before costs the same at any depth while the
-    /// list is unchanged, and the answer is always the one an offset over the current apps gives; the first request for an offset
-    /// of 1000 or more (and the next after a change to the list) reads an id index up to it. To walk a large list,
-    /// <c>GET /v2/apps</c> pages by cursor.
+    /// the hood: a page reached by paging on (<c>offset</c> + <c>limit</c>) or asked for before costs the same at any depth while no
+    /// app of the tenant is created or deleted (and, for a service account's apps, none granted or revoked), and the answer is
+    /// always the one an offset over the current apps gives; the first request for an offset of 1000 or more (and the next after
+    /// such a change) reads an id index up to it. To walk a large list, <c>GET /v2/apps</c> pages by cursor.
     /// </remarks>
     /// <param name="page"><c>limit</c> and <c>offset</c>.</param>
     /// <param name="serviceAccountId">Only the apps this service account can access.</param>
