@@ -9,7 +9,7 @@ namespace Provisioning.IntegrationTests.Credentials;
 /// revocation listeners' included, and lets them back): a key deleted through one instance right after the database
 /// came back must not keep working on the other, which had it cached; nor may a key removed by a cascade.
 /// </summary>
-[Collection(ServiceTestCollection.Name)]
+[Collection(ProcessTestCollection.Name)]
 public sealed class RevocationAcrossRestartTests(ServiceFixture service)
 {
     private sealed record Instance(ConfiguredServiceFactory Factory) : IAsyncDisposable

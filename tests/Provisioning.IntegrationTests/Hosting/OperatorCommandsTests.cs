@@ -7,7 +7,7 @@ using Provisioning.WebApi.Hosting.Verbs;
 namespace Provisioning.IntegrationTests.Hosting;
 
 /// <summary>The operator verbs on the published service: help, exit codes, one-sentence errors, and what they do.</summary>
-[Collection(ServiceTestCollection.Name)]
+[Collection(ProcessTestCollection.Name)]
 public sealed partial class OperatorCommandsTests(ServiceFixture service)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);

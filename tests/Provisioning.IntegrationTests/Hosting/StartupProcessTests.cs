@@ -11,7 +11,7 @@ namespace Provisioning.IntegrationTests.Hosting;
 /// started from another folder): a healthy first start is quiet and says where it listens; what an operator can fix
 /// is one sentence on standard error and exit code 1, never a stack trace.
 /// </summary>
-[Collection(ServiceTestCollection.Name)]
+[Collection(ProcessTestCollection.Name)]
 public sealed partial class StartupProcessTests(ServiceFixture service)
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);

@@ -11,7 +11,7 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.Hosting;
 
 /// <summary>Start-up as API.md section 8 describes it, each case on a database of its own.</summary>
-[Collection(ServiceTestCollection.Name)]
+[Collection(ProcessTestCollection.Name)]
 public sealed class StartupTests(ServiceFixture service)
 {
     [Fact]

@@ -10,7 +10,7 @@ using Provisioning.IntegrationTests.Fixtures;
 namespace Provisioning.IntegrationTests.Lifecycle;
 
 /// <summary>Master-key rotation (API.md §12): previous keys decrypt, rotate-secrets re-encrypts under load, then the new key alone suffices.</summary>
-[Collection(ServiceTestCollection.Name)]
+[Collection(ProcessTestCollection.Name)]
 public sealed class MasterKeyRotationTests(ServiceFixture service)
 {
     private static ConfiguredServiceFactory Start(string database, string masterKey, params string[] previous) =>

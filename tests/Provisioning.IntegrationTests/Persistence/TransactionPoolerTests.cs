@@ -12,7 +12,7 @@ namespace Provisioning.IntegrationTests.Persistence;
 /// through the pooler, whose two server sessions every transaction of both instances shares, and what must keep a session
 /// — the revocation listener, the migrations' lock — on <c>ConnectionStrings:ProvisioningSession</c>.
 /// </summary>
-[Collection(ServiceTestCollection.Name)]
+[Collection(ProcessTestCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TransactionPoolerTests(ServiceFixture service)
 {
