@@ -36,7 +36,8 @@ internal static class GrantedApps
     /// page's grants are found on the grants' primary key alone — at an offset by an index-only scan that counts the rows
     /// skipped, from a remembered start by a range of it —, then only their apps are fetched: composed on <see cref="Sql"/>,
     /// an <c>OFFSET</c> would fetch every skipped app first (PostgreSQL applies it after the join). Every grant's app is
-    /// the tenant's (migration GrantsWithinOneTenant), so the count is exact.
+    /// the tenant's (migration GrantsWithinOneTenant; those made before it, GrantsAcrossTenantsRemoved deleted), so the
+    /// count is exact.
     /// <para>
     /// The version is the tenant's apps' (<c>tenant_app_counts</c>: any app created or deleted, and so any grant deleted
     /// with its app) and the account's grants' (<c>service_account_grant_versions</c>, whose slots the grants' trigger

@@ -459,6 +459,58 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task GrantsAcrossTenantsRemoved_DeletesGrantsPairingTwoTenants_KeepsTheOthers_AndVersionsTheirAccounts()
+    {
+        // Before GrantsWithinOneTenant, SQL could pair a service account and an app of two tenants.
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        async Task<string> ScalarAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+        }
+
+        // The root and a child, two apps and an account each, a third account of the root with only its own tenant's apps;
+        // each account of the first two granted an app of each tenant.
+        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
+        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
+        await ScalarAsync(RootTenantSql + $"""
+            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+            VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
+            """ + Sql.InsertAppsSql($"VALUES ('{Root}'), ('{Child}')", 2) + ";" + $"""
+            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                ('s00000000000000000000001', '{Root}', 'One', 'ONE', now()),
+                ('s00000000000000000000002', '{Child}', 'Two', 'TWO', now()),
+                ('s00000000000000000000003', '{Root}', 'Three', 'THREE', now());
+            INSERT INTO app_grants (service_account_id, app_id, created_at)
+            SELECT s.id, a.id, now() FROM service_accounts s CROSS JOIN apps a
+            WHERE s.id <> 's00000000000000000000003' OR a.tenant_id = '{Root}';
+            """);
+        const string Grants = "SELECT string_agg(g.service_account_id || '>' || a.tenant_id, ',' ORDER BY g.service_account_id, a.tenant_id) "
+            + "FROM app_grants g JOIN apps a ON a.id = g.app_id";
+        Assert.Equal($"s00000000000000000000001>{Root},s00000000000000000000001>{Root},s00000000000000000000001>{Child},"
+            + $"s00000000000000000000001>{Child},s00000000000000000000002>{Root},s00000000000000000000002>{Root},"
+            + $"s00000000000000000000002>{Child},s00000000000000000000002>{Child},s00000000000000000000003>{Root},"
+            + $"s00000000000000000000003>{Root}", await ScalarAsync(Grants));
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        // Each account keeps its own tenant's apps; the two whose grants went have a new version (their remembered page
+        // starts are not used again), the third none (nothing of it changed).
+        Assert.Equal($"s00000000000000000000001>{Root},s00000000000000000000001>{Root},s00000000000000000000002>{Child},"
+            + $"s00000000000000000000002>{Child},s00000000000000000000003>{Root},s00000000000000000000003>{Root}", await ScalarAsync(Grants));
+        Assert.Equal("s00000000000000000000001,s00000000000000000000002", await ScalarAsync(
+            "SELECT string_agg(DISTINCT service_account_id, ',') FROM service_account_grant_versions"));
+
+        await connection.CloseAsync();
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
+    [Fact]
     public async Task ServiceAccountCounts_CountsTheAccountsItFinds_KeepsCountingChanges_AndDownRemovesIt()
     {
         var (connectionString, options) = await DatabaseMigratedToAsync("20261205130000_GrantsWithinOneTenant");

@@ -17,7 +17,8 @@ public interface ITenantAppPages
     /// <summary>
     /// The same for the tenant's apps granted to <paramref name="account"/>, in the same order, read from the grants and
     /// remembered for as long as neither the tenant's apps nor the account's grants have changed. Exact because every
-    /// grant pairs an app and a service account of one tenant (the database's rule: migration GrantsWithinOneTenant).
+    /// grant pairs an app and a service account of one tenant (the database's rule: migrations GrantsWithinOneTenant and
+    /// GrantsAcrossTenantsRemoved).
     /// </summary>
     Task<OffsetPage<App>> GrantedPageAsync(TenantId tenant, ServiceAccountId account, OffsetPageRequest page, CancellationToken cancellationToken);
 }
