@@ -530,7 +530,7 @@ public static class DependencyInjection
                         watch = SayWhatMigrationsWaitForAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(), session, logger, watching.Token);
                     }
 
-                    await db.Database.MigrateAsync(cancellationToken);
+                    await MigrateRetryingConflictsAsync(db, logger, cancellationToken);
                 }
                 finally
                 {
@@ -552,6 +552,34 @@ public static class DependencyInjection
         // they started with (a migration may change the role's, as CustomPlansForThisRole and TenantSpreadForGenericPlans
         // do): the pool starts afresh.
         scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
+    }
+
+    /// <summary>How many times the migrations are applied when PostgreSQL rolls one back as a conflict (<see cref="MigrateRetryingConflictsAsync"/>).</summary>
+    private const int MigrationAttempts = 5;
+
+    /// <summary>
+    /// Applies the pending migrations; one that PostgreSQL rolled back as a conflict (a deadlock with sessions that lock the
+    /// tables it changes in another order, chosen as the one to fail) is applied again, as PostgreSQL's documentation
+    /// prescribes, up to <see cref="MigrationAttempts"/> times: each migration commits on its own, so what is applied again is
+    /// the one rolled back and those after it. Before, the start or <c>migrate</c> failed and an operator had to run it again.
+    /// </summary>
+    private static async Task MigrateRetryingConflictsAsync(ProvisioningDbContext db, ILogger logger, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (attempt < MigrationAttempts && TransientConflict.Find(e) is { } conflict)
+            {
+                logger.LogWarning(
+                    "PostgreSQL rolled a migration back as a conflict with another session ({SqlState}: {Reason}); the migrations " +
+                    "before it are in, the rest are applied again (attempt {Next} of {Attempts})",
+                    conflict.SqlState, conflict.MessageText, attempt + 1, MigrationAttempts);
+            }
+        }
     }
 
     /// <summary>

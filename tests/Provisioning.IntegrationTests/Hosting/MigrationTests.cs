@@ -74,6 +74,51 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AMigrationRolledBackAsADeadlock_IsAppliedAgain_AndTheStartGoesOn()
+    {
+        // GrantsAcrossTenantsRemoved deletes from app_grants (taking its lock), and its trigger then writes
+        // service_account_grant_versions. A session holding the second and then asking for the first closes a cycle;
+        // PostgreSQL fails the migration (whose wait began first, so its deadlock check runs first: the blocker's is made
+        // to run later still). Before, the start failed with 40P01 and an operator had to start it again.
+        var (database, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
+        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
+        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
+        await Sql.ExecuteAsync(database, RootTenantSql + $"""
+            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+            VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
+            """ + Sql.InsertAppsSql($"VALUES ('{Child}')", 1) + ";" + $"""
+            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
+            VALUES ('s00000000000000000000001', '{Root}', 'One', 'ONE', now());
+            INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', id, now() FROM apps;
+            """);
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261205170000_ServiceAccountGrantVersions");
+        }
+
+        await using var blocker = await HeldRow.BeginAsync(database);
+        await blocker.ExecuteAsync("SET LOCAL deadlock_timeout = '1min'; LOCK TABLE service_account_grant_versions IN EXCLUSIVE MODE");
+        var logs = new CollectingLoggerProvider();
+        await using var starting = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
+            services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(s, logs));
+        var start = Task.Run(starting.CreateClient);
+        await blocker.UntilWaitingAsync(1, within: TimeSpan.FromSeconds(60)); // the migration, holding app_grants
+        await blocker.ExecuteAsync("LOCK TABLE app_grants IN EXCLUSIVE MODE"); // granted once the migration is rolled back
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM app_grants"));
+        Assert.False(start.IsCompleted, "the start went on past a migration it had not applied: " + start.Exception?.GetBaseException().Message);
+        await blocker.ReleaseAsync();
+
+        using var client = await start;
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
+            && l.Contains("PostgreSQL rolled a migration back as a conflict with another session (40P01: deadlock detected)", StringComparison.Ordinal)
+            && l.Contains("(attempt 2 of 5)", StringComparison.Ordinal));
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM app_grants"));
+        Assert.Equal(1, await Sql.CountAsync(database,
+            "SELECT count(*) FROM \"__EFMigrationsHistory\" WHERE migration_id = '20261205193000_GrantsAcrossTenantsRemoved'"));
+    }
+
+    [Fact]
     public async Task FrontDoor_GivesExistingAppsDistinctTokens_AndRowsWrittenWithoutOneGetOne()
     {
         var (connectionString, options) = await DatabaseMigratedToAsync("20261123045903_InitialSchema");

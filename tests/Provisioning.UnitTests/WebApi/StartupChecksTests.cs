@@ -17,4 +17,15 @@ public sealed class StartupChecksTests
             Assert.Contains("fingerprint 5d417a9d", said, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void ADeadlockThatRunningAgainDidNotGetPast_IsSaidAsSuch_NotAsAnUnreachableDatabase()
+    {
+        // What EF's execution strategy throws over a migration PostgreSQL chose as a deadlock's victim, the fifth time.
+        var thrown = new InvalidOperationException("An exception has been raised that is likely due to a transient failure.",
+            new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01"));
+        var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw thrown)).Message;
+        Assert.StartsWith("PostgreSQL rolled the work back as a conflict with another session each time it ran (", said, StringComparison.Ordinal);
+        Assert.Contains("40P01: deadlock detected. Other sessions lock the same tables", said, StringComparison.Ordinal);
+    }
 }
