@@ -32,6 +32,28 @@ public sealed class MigrationTests(ServiceFixture service)
             ('s00000000000000000000003', 'aaaaaaaaaaaaaaaaaaaaaaaa', U&'\FF23AF\00C9', U&'\FF23AF\00C9', now() - interval '1 day');
         """;
 
+    /// <summary>
+    /// A session of the test's own on a database: what it sends runs there in turn (so temporary tables and functions stay);
+    /// <see cref="ScalarAsync"/> gives the first column of the first row as invariant text.
+    /// </summary>
+    private sealed class Session(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public static async Task<Session> OpenAsync(string connectionString)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            return new Session(connection);
+        }
+
+        public async Task<string> ScalarAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+        }
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
+    }
+
     /// <summary>A new database with the migrations up to <paramref name="migration"/> applied, as an older release left it.</summary>
     private async Task<(string ConnectionString, DbContextOptions<ProvisioningDbContext> Options)> DatabaseMigratedToAsync(string migration)
     {
@@ -398,17 +420,11 @@ public sealed class MigrationTests(ServiceFixture service)
     public async Task ServiceAccountGrantVersions_FollowGrantsMadeAndRevoked_NotTheirCascades_AndDownRemovesThem()
     {
         var (connectionString, options) = await DatabaseMigratedToAsync("20261205150000_ServiceAccountCounts");
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        async Task<string> ScalarAsync(string sql)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
-        }
+        await using var session = await Session.OpenAsync(connectionString);
 
         // Two accounts of the root, five apps, and a grant made before the migration (no version: every account starts at "").
         const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
-        await ScalarAsync(RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 5) + ";" + $"""
+        await session.ScalarAsync(RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 5) + ";" + $"""
             INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
                 ('s00000000000000000000001', '{Root}', 'One', 'ONE', now()),
                 ('s00000000000000000000002', '{Root}', 'Two', 'TWO', now());
@@ -422,11 +438,11 @@ public sealed class MigrationTests(ServiceFixture service)
 
         const string Versions = "SELECT coalesce(string_agg(service_account_id || ':' || slot, ',' ORDER BY service_account_id, slot), '') FROM service_account_grant_versions";
         const string Version = "SELECT coalesce((SELECT xmin::text FROM service_account_grant_versions WHERE service_account_id = 's00000000000000000000001'), '')";
-        Assert.Equal("", await ScalarAsync(Versions));
+        Assert.Equal("", await session.ScalarAsync(Versions));
 
         // Four grants in one statement: one version, written once by that transaction (a bulk insert costs one row version,
         // not one a grant); each later grant or revocation, a new one.
-        var written = (await ScalarAsync("""
+        var written = (await session.ScalarAsync("""
             INSERT INTO app_grants (service_account_id, app_id, created_at)
             SELECT 's00000000000000000000001', id, now() FROM apps ORDER BY id LIMIT 4;
             SELECT pg_current_xact_id()::xid::text || ' ' || (n_tup_ins + n_tup_upd)
@@ -434,10 +450,10 @@ public sealed class MigrationTests(ServiceFixture service)
             """)).Split(' ');
         var xact = written[0];
         Assert.Equal("1", written[1]);
-        Assert.Equal("s00000000000000000000001:0", await ScalarAsync(Versions));
-        Assert.Equal(xact, await ScalarAsync(Version));
-        await ScalarAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)");
-        var revoked = await ScalarAsync(Version);
+        Assert.Equal("s00000000000000000000001:0", await session.ScalarAsync(Versions));
+        Assert.Equal(xact, await session.ScalarAsync(Version));
+        await session.ScalarAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)");
+        var revoked = await session.ScalarAsync(Version);
         Assert.NotEqual(xact, revoked);
 
         // A grant while another transaction holds the account's slot (an open grant of its own) takes a slot of its own:
@@ -445,17 +461,17 @@ public sealed class MigrationTests(ServiceFixture service)
         await using (var open = await HeldRow.BeginAsync(connectionString))
         {
             await open.ExecuteAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT max(app_id) FROM app_grants)");
-            await ScalarAsync("SET lock_timeout = '5s'; INSERT INTO app_grants (service_account_id, app_id, created_at) "
+            await session.ScalarAsync("SET lock_timeout = '5s'; INSERT INTO app_grants (service_account_id, app_id, created_at) "
                 + "SELECT 's00000000000000000000001', min(id), now() FROM apps; RESET lock_timeout");
-            Assert.Equal("s00000000000000000000001:0,s00000000000000000000001:1", await ScalarAsync(Versions));
+            Assert.Equal("s00000000000000000000001:0,s00000000000000000000001:1", await session.ScalarAsync(Versions));
         }
 
-        await ScalarAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)");
-        await ScalarAsync("DELETE FROM service_account_grant_versions WHERE slot = 1");
-        revoked = await ScalarAsync(Version);
+        await session.ScalarAsync("DELETE FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)");
+        await session.ScalarAsync("DELETE FROM service_account_grant_versions WHERE slot = 1");
+        revoked = await session.ScalarAsync(Version);
 
         // A grant deleted by a statement of a trigger (not a cascade: its app and account stay) is versioned too.
-        await ScalarAsync("""
+        await session.ScalarAsync("""
             CREATE TEMP TABLE revoke_by_trigger (app_id text);
             CREATE FUNCTION pg_temp.revoke_by_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -465,41 +481,41 @@ public sealed class MigrationTests(ServiceFixture service)
             CREATE TRIGGER revoke_by_trigger AFTER INSERT ON revoke_by_trigger FOR EACH ROW EXECUTE FUNCTION pg_temp.revoke_by_trigger();
             INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', min(id), now() FROM apps;
             """);
-        revoked = await ScalarAsync(Version);
-        await ScalarAsync("INSERT INTO revoke_by_trigger SELECT min(id) FROM apps");
-        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)"));
-        Assert.NotEqual(revoked, await ScalarAsync(Version));
-        revoked = await ScalarAsync(Version);
+        revoked = await session.ScalarAsync(Version);
+        await session.ScalarAsync("INSERT INTO revoke_by_trigger SELECT min(id) FROM apps");
+        Assert.Equal("0", await session.ScalarAsync("SELECT count(*) FROM app_grants WHERE service_account_id = 's00000000000000000000001' AND app_id = (SELECT min(id) FROM apps)"));
+        Assert.NotEqual(revoked, await session.ScalarAsync(Version));
+        revoked = await session.ScalarAsync(Version);
 
         // An app's deletion takes its grants without a version (its tenant's apps' version changes instead): no wait on
         // the rows of all the accounts it was granted to.
-        await ScalarAsync("DELETE FROM apps WHERE id = (SELECT max(app_id) FROM app_grants WHERE service_account_id = 's00000000000000000000001')");
-        Assert.Equal("3", await ScalarAsync("SELECT count(*) FROM app_grants"));
-        Assert.Equal(revoked, await ScalarAsync(Version));
-        Assert.Equal("s00000000000000000000001:0", await ScalarAsync(Versions));
+        await session.ScalarAsync("DELETE FROM apps WHERE id = (SELECT max(app_id) FROM app_grants WHERE service_account_id = 's00000000000000000000001')");
+        Assert.Equal("3", await session.ScalarAsync("SELECT count(*) FROM app_grants"));
+        Assert.Equal(revoked, await session.ScalarAsync(Version));
+        Assert.Equal("s00000000000000000000001:0", await session.ScalarAsync(Versions));
 
         // A grant moved to the other account (not something the service does) versions both; a deleted account's version goes.
-        await ScalarAsync("UPDATE app_grants SET service_account_id = 's00000000000000000000002' WHERE app_id = (SELECT max(app_id) FROM app_grants)");
-        Assert.Equal("s00000000000000000000001:0,s00000000000000000000002:0", await ScalarAsync(Versions));
-        Assert.NotEqual(revoked, await ScalarAsync(Version));
-        await ScalarAsync("DELETE FROM service_accounts WHERE id = 's00000000000000000000001'");
-        Assert.Equal("s00000000000000000000002:0", await ScalarAsync(Versions));
-        await ScalarAsync($"DELETE FROM tenants WHERE id = '{Root}'");
-        Assert.Equal("", await ScalarAsync(Versions));
+        await session.ScalarAsync("UPDATE app_grants SET service_account_id = 's00000000000000000000002' WHERE app_id = (SELECT max(app_id) FROM app_grants)");
+        Assert.Equal("s00000000000000000000001:0,s00000000000000000000002:0", await session.ScalarAsync(Versions));
+        Assert.NotEqual(revoked, await session.ScalarAsync(Version));
+        await session.ScalarAsync("DELETE FROM service_accounts WHERE id = 's00000000000000000000001'");
+        Assert.Equal("s00000000000000000000002:0", await session.ScalarAsync(Versions));
+        await session.ScalarAsync($"DELETE FROM tenants WHERE id = '{Root}'");
+        Assert.Equal("", await session.ScalarAsync(Versions));
 
         await using (var db = new ProvisioningDbContext(options))
         {
             await db.GetService<IMigrator>().MigrateAsync("20261205150000_ServiceAccountCounts");
         }
 
-        Assert.Equal("", await ScalarAsync("SELECT coalesce(to_regclass('service_account_grant_versions')::text, '')"));
-        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM pg_trigger WHERE tgname = 'app_grants_versioned'"));
-        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM pg_proc WHERE proname = 'service_account_grants_changed'"));
-        Assert.Equal("0", await ScalarAsync( // the accounts' deletion trigger back as ServiceAccountCounts made it
+        Assert.Equal("", await session.ScalarAsync("SELECT coalesce(to_regclass('service_account_grant_versions')::text, '')"));
+        Assert.Equal("0", await session.ScalarAsync("SELECT count(*) FROM pg_trigger WHERE tgname = 'app_grants_versioned'"));
+        Assert.Equal("0", await session.ScalarAsync("SELECT count(*) FROM pg_proc WHERE proname = 'service_account_grants_changed'"));
+        Assert.Equal("0", await session.ScalarAsync( // the accounts' deletion trigger back as ServiceAccountCounts made it
             "SELECT count(*) FROM pg_proc WHERE proname = 'count_deleted_tenant_service_accounts' AND prosrc LIKE '%grant_versions%'"));
-        Assert.Equal("1", await ScalarAsync("SELECT count(*) FROM pg_proc WHERE proname = 'count_deleted_tenant_service_accounts'"));
+        Assert.Equal("1", await session.ScalarAsync("SELECT count(*) FROM pg_proc WHERE proname = 'count_deleted_tenant_service_accounts'"));
 
-        await connection.CloseAsync();
+        await session.DisposeAsync();
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
 
@@ -508,19 +524,13 @@ public sealed class MigrationTests(ServiceFixture service)
     {
         // Before GrantsWithinOneTenant, SQL could pair a service account and an app of two tenants.
         var (connectionString, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        async Task<string> ScalarAsync(string sql)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
-        }
+        await using var session = await Session.OpenAsync(connectionString);
 
         // The root and a child, two apps and an account each, a third account of the root with only its own tenant's apps;
         // each account of the first two granted an app of each tenant.
         const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
         const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
-        await ScalarAsync(RootTenantSql + $"""
+        await session.ScalarAsync(RootTenantSql + $"""
             INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
             VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
             """ + Sql.InsertAppsSql($"VALUES ('{Root}'), ('{Child}')", 2) + ";" + $"""
@@ -537,7 +547,7 @@ public sealed class MigrationTests(ServiceFixture service)
         Assert.Equal($"s00000000000000000000001>{Root},s00000000000000000000001>{Root},s00000000000000000000001>{Child},"
             + $"s00000000000000000000001>{Child},s00000000000000000000002>{Root},s00000000000000000000002>{Root},"
             + $"s00000000000000000000002>{Child},s00000000000000000000002>{Child},s00000000000000000000003>{Root},"
-            + $"s00000000000000000000003>{Root}", await ScalarAsync(Grants));
+            + $"s00000000000000000000003>{Root}", await session.ScalarAsync(Grants));
 
         await using (var db = new ProvisioningDbContext(options))
         {
@@ -547,11 +557,11 @@ public sealed class MigrationTests(ServiceFixture service)
         // Each account keeps its own tenant's apps; the two whose grants went have a new version (their remembered page
         // starts are not used again), the third none (nothing of it changed).
         Assert.Equal($"s00000000000000000000001>{Root},s00000000000000000000001>{Root},s00000000000000000000002>{Child},"
-            + $"s00000000000000000000002>{Child},s00000000000000000000003>{Root},s00000000000000000000003>{Root}", await ScalarAsync(Grants));
-        Assert.Equal("s00000000000000000000001,s00000000000000000000002", await ScalarAsync(
+            + $"s00000000000000000000002>{Child},s00000000000000000000003>{Root},s00000000000000000000003>{Root}", await session.ScalarAsync(Grants));
+        Assert.Equal("s00000000000000000000001,s00000000000000000000002", await session.ScalarAsync(
             "SELECT string_agg(DISTINCT service_account_id, ',') FROM service_account_grant_versions"));
 
-        await connection.CloseAsync();
+        await session.DisposeAsync();
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
 
@@ -559,17 +569,11 @@ public sealed class MigrationTests(ServiceFixture service)
     public async Task ServiceAccountCounts_CountsTheAccountsItFinds_KeepsCountingChanges_AndDownRemovesIt()
     {
         var (connectionString, options) = await DatabaseMigratedToAsync("20261205130000_GrantsWithinOneTenant");
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        async Task<string> ScalarAsync(string sql)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
-        }
+        await using var session = await Session.OpenAsync(connectionString);
 
         // The root with three accounts and a child with one, made before the migration; a tenant with none gets no slot.
         const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
-        await ScalarAsync(RootTenantSql + $"""
+        await session.ScalarAsync(RootTenantSql + $"""
             INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
             VALUES ('{Child}', 'Child', 'aaaaaaaaaaaaaaaaaaaaaaaa', ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa', '{Child}'], 10, '{"{}"}', now(), 'active'),
                    ('cccccccccccccccccccccccc', 'Empty', 'aaaaaaaaaaaaaaaaaaaaaaaa', ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa', 'cccccccccccccccccccccccc'], 10, '{"{}"}', now(), 'active');
@@ -587,26 +591,26 @@ public sealed class MigrationTests(ServiceFixture service)
             await db.Database.MigrateAsync();
         }
 
-        Assert.Equal($"aaaaaaaaaaaaaaaaaaaaaaaa=3,{Child}=1", await ScalarAsync(Counted));
+        Assert.Equal($"aaaaaaaaaaaaaaaaaaaaaaaa=3,{Child}=1", await session.ScalarAsync(Counted));
 
         // A create, then two of the root's deleted in one statement: the counts follow, and each changes the slot's row version.
-        var version = await ScalarAsync("SELECT xmin::text FROM tenant_service_account_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'");
-        await ScalarAsync("INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) "
+        var version = await session.ScalarAsync("SELECT xmin::text FROM tenant_service_account_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'");
+        await session.ScalarAsync("INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) "
             + "VALUES ('s00000000000000000000005', 'cccccccccccccccccccccccc', 'Five', 'FIVE', now())");
-        await ScalarAsync("DELETE FROM service_accounts WHERE id IN ('s00000000000000000000001', 's00000000000000000000002')");
-        Assert.Equal($"aaaaaaaaaaaaaaaaaaaaaaaa=1,{Child}=1,cccccccccccccccccccccccc=1", await ScalarAsync(Counted));
-        Assert.NotEqual(version, await ScalarAsync("SELECT xmin::text FROM tenant_service_account_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'"));
+        await session.ScalarAsync("DELETE FROM service_accounts WHERE id IN ('s00000000000000000000001', 's00000000000000000000002')");
+        Assert.Equal($"aaaaaaaaaaaaaaaaaaaaaaaa=1,{Child}=1,cccccccccccccccccccccccc=1", await session.ScalarAsync(Counted));
+        Assert.NotEqual(version, await session.ScalarAsync("SELECT xmin::text FROM tenant_service_account_counts WHERE tenant_id = 'aaaaaaaaaaaaaaaaaaaaaaaa'"));
 
         // A rename changes nothing counted; a tenant's deletion takes its slots and accounts with it (the slots by the
         // trigger on tenants, no foreign key cascading into them; the apps' slots still by their foreign key).
-        await ScalarAsync("UPDATE service_accounts SET display_name = 'Renamed', normalized_name = 'RENAMED' WHERE id = 's00000000000000000000003'");
-        await ScalarAsync(Sql.InsertAppsSql($"VALUES ('{Child}')", 2));
-        await ScalarAsync($"DELETE FROM tenants WHERE id = '{Child}'");
-        Assert.Equal("aaaaaaaaaaaaaaaaaaaaaaaa=1,cccccccccccccccccccccccc=1", await ScalarAsync(Counted));
-        Assert.Equal("0", await ScalarAsync($"SELECT count(*) FROM tenant_app_counts WHERE tenant_id = '{Child}'"));
-        Assert.Equal("0", await ScalarAsync(
+        await session.ScalarAsync("UPDATE service_accounts SET display_name = 'Renamed', normalized_name = 'RENAMED' WHERE id = 's00000000000000000000003'");
+        await session.ScalarAsync(Sql.InsertAppsSql($"VALUES ('{Child}')", 2));
+        await session.ScalarAsync($"DELETE FROM tenants WHERE id = '{Child}'");
+        Assert.Equal("aaaaaaaaaaaaaaaaaaaaaaaa=1,cccccccccccccccccccccccc=1", await session.ScalarAsync(Counted));
+        Assert.Equal("0", await session.ScalarAsync($"SELECT count(*) FROM tenant_app_counts WHERE tenant_id = '{Child}'"));
+        Assert.Equal("0", await session.ScalarAsync(
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'tenant_service_account_counts'::regclass"));
-        Assert.Equal("1", await ScalarAsync( // kept: dropping it would lock tenants exclusively during an upgrade
+        Assert.Equal("1", await session.ScalarAsync( // kept: dropping it would lock tenants exclusively during an upgrade
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'tenant_app_counts'::regclass"));
 
         await using (var db = new ProvisioningDbContext(options))
@@ -614,13 +618,13 @@ public sealed class MigrationTests(ServiceFixture service)
             await db.GetService<IMigrator>().MigrateAsync("20261205130000_GrantsWithinOneTenant");
         }
 
-        Assert.Equal("", await ScalarAsync("SELECT coalesce(to_regclass('tenant_service_account_counts')::text, '')"));
-        Assert.Equal("0", await ScalarAsync("SELECT count(*) FROM pg_trigger WHERE tgname = 'tenants_counters_deleted'"));
-        Assert.Equal("0", await ScalarAsync(
+        Assert.Equal("", await session.ScalarAsync("SELECT coalesce(to_regclass('tenant_service_account_counts')::text, '')"));
+        Assert.Equal("0", await session.ScalarAsync("SELECT count(*) FROM pg_trigger WHERE tgname = 'tenants_counters_deleted'"));
+        Assert.Equal("0", await session.ScalarAsync(
             "SELECT count(*) FROM pg_proc WHERE proname IN ('count_tenant_service_accounts', 'count_deleted_tenant_service_accounts', 'delete_counters_of_deleted_tenants')"));
-        await ScalarAsync("DELETE FROM service_accounts"); // no trigger left to fail
+        await session.ScalarAsync("DELETE FROM service_accounts"); // no trigger left to fail
 
-        await connection.CloseAsync();
+        await session.DisposeAsync();
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
 
