@@ -99,9 +99,11 @@ public sealed class MigrationTests(ServiceFixture service)
     public async Task AMigrationRolledBackAsADeadlock_IsAppliedAgain_AndTheStartGoesOn()
     {
         // GrantsAcrossTenantsRemoved deletes from app_grants (taking its lock), and its trigger then writes
-        // service_account_grant_versions. A session holding the second and then asking for the first closes a cycle;
-        // PostgreSQL fails the migration (whose wait began first, so its deadlock check runs first: the blocker's is made
-        // to run later still). Before, the start failed with 40P01 and an operator had to start it again.
+        // service_account_grant_versions. A session holding the second and then asking for the first closes a cycle, and
+        // PostgreSQL fails the migration. A waiting session looks for a cycle once, deadlock_timeout after its wait began:
+        // the migration's 10 s (its database's setting), so that the blocker's request is in by then however busy the host
+        // (at the default 1 s a review's delay of 1.5 s left no cycle to find), the blocker's a minute, so it is never the one
+        // to fail. Before, the start failed with 40P01 and an operator had to start it again.
         var (database, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
         const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
         const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
@@ -118,6 +120,7 @@ public sealed class MigrationTests(ServiceFixture service)
             await db.GetService<IMigrator>().MigrateAsync("20261205170000_ServiceAccountGrantVersions");
         }
 
+        await Sql.ExecuteAsync(database, $"ALTER DATABASE \"{new NpgsqlConnectionStringBuilder(database).Database}\" SET deadlock_timeout = '10s'");
         await using var blocker = await HeldRow.BeginAsync(database);
         await blocker.ExecuteAsync("SET LOCAL deadlock_timeout = '1min'; LOCK TABLE service_account_grant_versions IN EXCLUSIVE MODE");
         var logs = new CollectingLoggerProvider();

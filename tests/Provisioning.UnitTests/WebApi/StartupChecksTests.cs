@@ -25,7 +25,7 @@ public sealed class StartupChecksTests
         var thrown = new InvalidOperationException("An exception has been raised that is likely due to a transient failure.",
             new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01"));
         var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw thrown)).Message;
-        Assert.StartsWith("PostgreSQL rolled the work back as a conflict with another session each time it ran (", said, StringComparison.Ordinal);
+        Assert.StartsWith("PostgreSQL rolled the work back as a conflict with another session (", said, StringComparison.Ordinal);
         Assert.Contains("40P01: deadlock detected. Other sessions lock the same tables", said, StringComparison.Ordinal);
     }
 }

@@ -12,8 +12,10 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// offsets of its account's apps, which are counted on the grants (<c>Persistence/GrantedApps</c>): a page from such an
     /// offset on started later than <c>ORDER BY id OFFSET n</c> of the apps listed, and came back short. The grants' trigger
     /// versions each account whose grants it deletes, so no page start remembered under the old grants is used again.
-    /// One pass over the grants, their apps and accounts by primary key; writes of <c>app_grants</c> go on meanwhile (it
-    /// takes no table lock beyond a delete's). Down deletes nothing back. No model change.
+    /// One pass over the grants, their apps and accounts by primary key; grants and revocations go on meanwhile (it takes
+    /// no table lock beyond a delete's), a deletion that reaches one of the rows it deletes waits for it (their row locks
+    /// are taken in another order: a deadlock between them is run again, the migration by <c>MigrateDatabaseAsync</c>).
+    /// Down deletes nothing back. No model change.
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261205193000_GrantsAcrossTenantsRemoved")]
