@@ -560,8 +560,10 @@ public static class DependencyInjection
     /// <summary>
     /// Applies the pending migrations; one that PostgreSQL rolled back as a conflict (a deadlock with sessions that lock the
     /// tables it changes in another order, chosen as the one to fail) is applied again, as PostgreSQL's documentation
-    /// prescribes, up to <see cref="MigrationAttempts"/> times: each migration commits on its own, so what is applied again is
-    /// the one rolled back and those after it. Before, the start or <c>migrate</c> failed and an operator had to run it again.
+    /// prescribes, up to <see cref="MigrationAttempts"/> times, 1, 2, 3 and 4 s apart: each migration commits on its own, so
+    /// what is applied again is the one rolled back and those after it. Before, the start or <c>migrate</c> failed and an
+    /// operator had to run it again. (A migration that deletes rows locks them in the service's own order first, so that the
+    /// service's deletions and it do not deadlock at all: GrantsAcrossTenantsRemoved.)
     /// </summary>
     private static async Task MigrateRetryingConflictsAsync(ProvisioningDbContext db, ILogger logger, CancellationToken cancellationToken)
     {
@@ -576,8 +578,11 @@ public static class DependencyInjection
             {
                 logger.LogWarning(
                     "PostgreSQL rolled a migration back as a conflict with another session ({SqlState}: {Reason}); the migrations " +
-                    "before it are in, the rest are applied again (attempt {Next} of {Attempts})",
-                    conflict.SqlState, conflict.MessageText, attempt + 1, MigrationAttempts);
+                    "before it are in, the rest are applied again in {Pause} s (attempt {Next} of {Attempts})",
+                    conflict.SqlState, conflict.MessageText, attempt, attempt + 1, MigrationAttempts);
+                // A pause that grows, so that what the other side was doing can finish (at once, an upgrade probe's five
+                // attempts met the same stream of deletions within 8 s).
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
             }
         }
     }

@@ -103,7 +103,7 @@ public static class StartupChecks
         _ when TransientConflict.Find(ex) is { } e =>
             $"PostgreSQL rolled the work back as a conflict with another session ({Where(configuration, setting)}): " +
             $"{e.SqlState}: {e.MessageText.TrimEnd('.')}. Other sessions lock the same tables in another order (pg_stat_activity shows " +
-            "them: a delete-tenant, bulk SQL): run it again once they are done.",
+            "them: requests of running instances, a delete-tenant, bulk SQL): run it again once they are done.",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",

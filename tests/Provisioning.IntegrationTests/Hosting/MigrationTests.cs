@@ -137,7 +137,7 @@ public sealed class MigrationTests(ServiceFixture service)
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
         Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
             && l.Contains("PostgreSQL rolled a migration back as a conflict with another session (40P01: deadlock detected)", StringComparison.Ordinal)
-            && l.Contains("(attempt 2 of 5)", StringComparison.Ordinal));
+            && l.Contains("the rest are applied again in 1 s (attempt 2 of 5)", StringComparison.Ordinal));
         Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM app_grants"));
         Assert.Equal(1, await Sql.CountAsync(database,
             "SELECT count(*) FROM \"__EFMigrationsHistory\" WHERE migration_id = '20261205193000_GrantsAcrossTenantsRemoved'"));
@@ -566,6 +566,52 @@ public sealed class MigrationTests(ServiceFixture service)
 
         await session.DisposeAsync();
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
+    [Fact]
+    public async Task GrantsAcrossTenantsRemoved_LocksItsRowsAppByApp_AsTheServicesDeletionsDo_SoNeitherWaitsForTheOtherInACycle()
+    {
+        // Two grants across tenants: the first account's to the child's second app, the second account's to its first app.
+        // The service deleting apps locks their grants app by app (Persistence/CascadeLocks); deleting its rows account by
+        // account, the migration closed a cycle with a deletion holding the first app's grants and asking for the second's
+        // (an upgrade probe: every attempt deadlocked with the app deletions of the instances being upgraded).
+        var (database, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
+        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
+        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
+        const string FirstApp = "a00000000000000000000001";
+        const string SecondApp = "a00000000000000000000002";
+        await Sql.ExecuteAsync(database, RootTenantSql + $"""
+            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+            VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
+            """ + Sql.InsertAppsSql($"VALUES ('{Child}')", 2, id: "'a0000000000000000000000' || g") + ";" + $"""
+            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                ('s00000000000000000000001', '{Root}', 'One', 'ONE', now()),
+                ('s00000000000000000000002', '{Root}', 'Two', 'TWO', now());
+            INSERT INTO app_grants (service_account_id, app_id, created_at) VALUES
+                ('s00000000000000000000001', '{SecondApp}', now()),
+                ('s00000000000000000000002', '{FirstApp}', now());
+            """);
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261205170000_ServiceAccountGrantVersions");
+        }
+
+        // A deletion of both apps, as the service makes it: the first app's grants locked, then the second's.
+        await using var deleting = await HeldRow.BeginAsync(database);
+        await deleting.ExecuteAsync($"SET LOCAL lock_timeout = '30s'; SELECT 1 FROM app_grants WHERE app_id = '{FirstApp}' ORDER BY service_account_id FOR UPDATE");
+        var migrating = Task.Run(async () =>
+        {
+            await using var db = new ProvisioningDbContext(options);
+            await db.Database.MigrateAsync();
+        });
+        await deleting.UntilWaitingAsync(1, within: TimeSpan.FromSeconds(60)); // the migration, for the first app's grant
+        await deleting.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{SecondApp}' ORDER BY service_account_id FOR UPDATE");
+        Assert.False(migrating.IsCompleted);
+        await deleting.ReleaseAsync();
+        await migrating;
+
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM app_grants"));
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(database).Database!);
     }
 
     [Fact]

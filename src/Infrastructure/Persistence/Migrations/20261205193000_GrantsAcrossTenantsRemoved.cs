@@ -13,8 +13,14 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// offset on started later than <c>ORDER BY id OFFSET n</c> of the apps listed, and came back short. The grants' trigger
     /// versions each account whose grants it deletes, so no page start remembered under the old grants is used again.
     /// One pass over the grants, their apps and accounts by primary key; grants and revocations go on meanwhile (it takes
-    /// no table lock beyond a delete's), a deletion that reaches one of the rows it deletes waits for it (their row locks
-    /// are taken in another order: a deadlock between them is run again, the migration by <c>MigrateDatabaseAsync</c>).
+    /// no table lock beyond a delete's), and a deletion that reaches one of its rows waits for it, or it for the deletion.
+    /// <para>
+    /// Its rows are locked first (a materialized query, run once), in the order of the service's own deletions (<c>Persistence/CascadeLocks</c>: by app, then
+    /// service account), so that it and they never wait for each other in a cycle. Deleted as they were found (a hash join
+    /// walking the accounts as they lie on disk), an upgrade probe's 233,000 such grants deadlocked with the app deletions
+    /// of the instances being upgraded on every attempt, and the new build did not start. (Changed the day it was written,
+    /// before a release: the rows it deletes are the same.)
+    /// </para>
     /// Down deletes nothing back. No model change.
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
@@ -24,9 +30,17 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("""
+                WITH doomed AS MATERIALIZED (
+                    SELECT g.service_account_id, g.app_id
+                    FROM app_grants g
+                    JOIN apps a ON a.id = g.app_id
+                    JOIN service_accounts s ON s.id = g.service_account_id
+                    WHERE a.tenant_id <> s.tenant_id
+                    ORDER BY g.app_id, g.service_account_id
+                    FOR UPDATE OF g)
                 DELETE FROM app_grants g
-                USING apps a, service_accounts s
-                WHERE a.id = g.app_id AND s.id = g.service_account_id AND a.tenant_id <> s.tenant_id;
+                USING doomed d
+                WHERE g.service_account_id = d.service_account_id AND g.app_id = d.app_id;
                 """);
         }
 
