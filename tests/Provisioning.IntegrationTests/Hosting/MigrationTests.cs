@@ -568,13 +568,16 @@ public sealed class MigrationTests(ServiceFixture service)
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
 
-    [Fact]
-    public async Task GrantsAcrossTenantsRemoved_LocksItsRowsAppByApp_AsTheServicesDeletionsDo_SoNeitherWaitsForTheOtherInACycle()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task GrantsAcrossTenantsRemoved_WaitsForDeletionsHoldingGrants_BeforeItHoldsAny_SoNeitherWaitsForTheOtherInACycle(bool byApp)
     {
         // Two grants across tenants: the first account's to the child's second app, the second account's to its first app.
-        // The service deleting apps locks their grants app by app (Persistence/CascadeLocks); deleting its rows account by
-        // account, the migration closed a cycle with a deletion holding the first app's grants and asking for the second's
-        // (an upgrade probe: every attempt deadlocked with the app deletions of the instances being upgraded).
+        // A deletion holds one of them and then asks for the other: in app order, as the service deletes apps
+        // (Persistence/CascadeLocks), or the other way, as a tenant deletion's cascade takes its accounts' grants on other
+        // tenants' apps. The migration's first version (rows deleted account by account) closed a cycle with the first,
+        // its second (rows locked in app order) with the second: upgrade probes, the new build failing to start.
         var (database, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
         const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
         const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
@@ -596,17 +599,17 @@ public sealed class MigrationTests(ServiceFixture service)
             await db.GetService<IMigrator>().MigrateAsync("20261205170000_ServiceAccountGrantVersions");
         }
 
-        // A deletion of both apps, as the service makes it: the first app's grants locked, then the second's.
+        var (first, second) = byApp ? (FirstApp, SecondApp) : (SecondApp, FirstApp);
         await using var deleting = await HeldRow.BeginAsync(database);
-        await deleting.ExecuteAsync($"SET LOCAL lock_timeout = '30s'; SELECT 1 FROM app_grants WHERE app_id = '{FirstApp}' ORDER BY service_account_id FOR UPDATE");
+        await deleting.ExecuteAsync($"SET LOCAL lock_timeout = '30s'; SELECT 1 FROM app_grants WHERE app_id = '{first}' FOR UPDATE");
         var migrating = Task.Run(async () =>
         {
             await using var db = new ProvisioningDbContext(options);
             await db.Database.MigrateAsync();
         });
-        await deleting.UntilWaitingAsync(1, within: TimeSpan.FromSeconds(60)); // the migration, for the first app's grant
-        await deleting.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{SecondApp}' ORDER BY service_account_id FOR UPDATE");
-        Assert.False(migrating.IsCompleted);
+        await deleting.UntilWaitingAsync(1, within: TimeSpan.FromSeconds(60)); // the migration, for the deletion
+        await deleting.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{second}' FOR UPDATE");
+        Assert.False(migrating.IsCompleted, "the migration went on past a deletion holding grants: " + migrating.Exception?.GetBaseException().Message);
         await deleting.ReleaseAsync();
         await migrating;
 

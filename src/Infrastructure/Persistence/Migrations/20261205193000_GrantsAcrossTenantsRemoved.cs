@@ -12,14 +12,18 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// offsets of its account's apps, which are counted on the grants (<c>Persistence/GrantedApps</c>): a page from such an
     /// offset on started later than <c>ORDER BY id OFFSET n</c> of the apps listed, and came back short. The grants' trigger
     /// versions each account whose grants it deletes, so no page start remembered under the old grants is used again.
-    /// One pass over the grants, their apps and accounts by primary key; grants and revocations go on meanwhile (it takes
-    /// no table lock beyond a delete's), and a deletion that reaches one of its rows waits for it, or it for the deletion.
     /// <para>
-    /// Its rows are locked first (a materialized query, run once), in the order of the service's own deletions (<c>Persistence/CascadeLocks</c>: by app, then
-    /// service account), so that it and they never wait for each other in a cycle. Deleted as they were found (a hash join
-    /// walking the accounts as they lie on disk), an upgrade probe's 233,000 such grants deadlocked with the app deletions
-    /// of the instances being upgraded on every attempt, and the new build did not start. (Changed the day it was written,
-    /// before a release: the rows it deletes are the same.)
+    /// Only where there are such grants (one pass over the grants, their apps and accounts to find the first, with no lock
+    /// a writer waits for: the trigger of GrantsWithinOneTenant makes no new one) does it take <c>app_grants</c> in EXCLUSIVE
+    /// mode, waiting for the transactions in flight that wrote or locked grants and holding new ones back (grants,
+    /// revocations, app, service-account and tenant deletions that reach grants: the service locks an app's grants with
+    /// <c>FOR UPDATE</c> before deleting it, which SHARE ROW EXCLUSIVE would have let through) until it commits, plain
+    /// reads going on. Holding the table, its delete waits for no row, so it and the requests of instances still running
+    /// during a rolling upgrade cannot deadlock. Its first version deleted them as found (a hash join walking the accounts as they lie on disk): an
+    /// upgrade probe's 233,000 such grants deadlocked with the old instance's app deletions on all five attempts and the
+    /// new build did not start; locked in the order of the service's deletions first, they still deadlocked with a tenant
+    /// deletion, whose cascade takes its accounts' grants on other tenants' apps in no order. (Both changes made the day
+    /// it was written, before a release: the rows it deletes are the same.)
     /// </para>
     /// Down deletes nothing back. No model change.
     /// </summary>
@@ -30,17 +34,18 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("""
-                WITH doomed AS MATERIALIZED (
-                    SELECT g.service_account_id, g.app_id
-                    FROM app_grants g
-                    JOIN apps a ON a.id = g.app_id
-                    JOIN service_accounts s ON s.id = g.service_account_id
-                    WHERE a.tenant_id <> s.tenant_id
-                    ORDER BY g.app_id, g.service_account_id
-                    FOR UPDATE OF g)
-                DELETE FROM app_grants g
-                USING doomed d
-                WHERE g.service_account_id = d.service_account_id AND g.app_id = d.app_id;
+                DO $$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM app_grants g
+                               JOIN apps a ON a.id = g.app_id
+                               JOIN service_accounts s ON s.id = g.service_account_id
+                               WHERE a.tenant_id <> s.tenant_id) THEN
+                        LOCK TABLE app_grants IN EXCLUSIVE MODE;
+                        DELETE FROM app_grants g
+                        USING apps a, service_accounts s
+                        WHERE a.id = g.app_id AND s.id = g.service_account_id AND a.tenant_id <> s.tenant_id;
+                    END IF;
+                END $$;
                 """);
         }
 
