@@ -33,11 +33,19 @@ public static class Sql
         FROM generate_series(1, {perTenant}) AS g, ({tenants}) AS t(id)
         """;
 
+    /// <summary>
+    /// How long a statement that seeds or changes a test's data may take (<see cref="ExecuteAsync"/>): 10 minutes, not
+    /// Npgsql's 30 s. Seeds of tens of thousands of rows take seconds, and far longer on a busy host (the test collections
+    /// run side by side): a PlanShapeTests seed passed 30 s while a probe loaded the machine, and the suite failed on it.
+    /// </summary>
+    public const int SeedTimeoutSeconds = 600;
+
+    /// <summary>Runs <paramref name="sql"/> (seeds, changes a test makes by hand), with <see cref="SeedTimeoutSeconds"/>.</summary>
     public static async Task ExecuteAsync(string database, string sql)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = SeedTimeoutSeconds };
         await command.ExecuteNonQueryAsync();
     }
 }

@@ -346,7 +346,7 @@ public sealed class PlanShapeTests(ServiceFixture service)
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = Sql.SeedTimeoutSeconds };
         await command.ExecuteNonQueryAsync();
     }
 
