@@ -568,6 +568,34 @@ public sealed class MigrationTests(ServiceFixture service)
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
     }
 
+    [Fact]
+    public async Task GrantsAcrossTenantsRemoved_WithNoSuchGrants_TakesNoLockAWriterWaitsFor()
+    {
+        // Every upgrade runs it, and nearly every database has no grant across tenants: it must not hold up grants then.
+        var (database, _) = await DatabaseMigratedToAsync("20261205170000_ServiceAccountGrantVersions");
+        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
+        await Sql.ExecuteAsync(database, RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 2) + ";" + $"""
+            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
+            VALUES ('s00000000000000000000001', '{Root}', 'One', 'ONE', now());
+            INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', id, now() FROM apps;
+            """);
+
+        // A grant being written (its transaction open); the migration, were it to wait for it, fails after 5 s.
+        await using var writing = await HeldRow.BeginAsync(database);
+        await writing.ExecuteAsync("DELETE FROM app_grants WHERE app_id = (SELECT min(app_id) FROM app_grants)");
+        var impatient = new NpgsqlConnectionStringBuilder(database) { Options = "-c lock_timeout=5000" }.ConnectionString;
+        await using (var db = new ProvisioningDbContext(new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(impatient).UseSnakeCaseNamingConvention().Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await writing.ReleaseAsync();
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM app_grants"));
+        Assert.Equal(1, await Sql.CountAsync(database,
+            "SELECT count(*) FROM \"__EFMigrationsHistory\" WHERE migration_id = '20261205193000_GrantsAcrossTenantsRemoved'"));
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(database).Database!);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
