@@ -562,8 +562,8 @@ public static class DependencyInjection
     /// tables it changes in another order, chosen as the one to fail) is applied again, as PostgreSQL's documentation
     /// prescribes, up to <see cref="MigrationAttempts"/> times, 1, 2, 3 and 4 s apart: each migration commits on its own, so
     /// what is applied again is the one rolled back and those after it. Before, the start or <c>migrate</c> failed and an
-    /// operator had to run it again. (A migration that deletes rows the requests write takes their table first, so that it
-    /// and they cannot deadlock at all: GrantsAcrossTenantsRemoved.)
+    /// operator had to run it again. (How a migration that changes rows the requests write avoids deadlocks in the first
+    /// place: docs/architecture.md, "A new migration".)
     /// </summary>
     private static async Task MigrateRetryingConflictsAsync(ProvisioningDbContext db, ILogger logger, CancellationToken cancellationToken)
     {

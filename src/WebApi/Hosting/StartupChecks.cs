@@ -98,8 +98,9 @@ public static class StartupChecks
         _ when Innermost(ex) is Infrastructure.Security.MasterKeyRetiredException e => e.Message, // (the same, found by this process first)
         // Wrapped, a secret under a key not given: before the outage's arm, which counts it in (a review).
         _ when Innermost(ex) is Infrastructure.Security.MasterKeyMissingException e => KeyMissing(e),
-        // A conflict PostgreSQL rolled back (a deadlock), once any running again was used up (migrations run five times in
-        // all: MigrateDatabaseAsync). Reached, so not "cannot be reached"; nothing of the rolled-back work was written.
+        // A conflict PostgreSQL rolled back (a deadlock) that the step's own retries did not get past (the migrations':
+        // DependencyInjection.MigrateRetryingConflictsAsync). Reached, so not "cannot be reached"; nothing of the rolled-back
+        // work was written.
         _ when TransientConflict.Find(ex) is { } e =>
             $"PostgreSQL rolled the work back as a conflict with another session ({Where(configuration, setting)}): " +
             $"{e.SqlState}: {e.MessageText.TrimEnd('.')}. Other sessions lock the same tables in another order (pg_stat_activity shows " +

@@ -47,7 +47,7 @@ public sealed class MigrationTests(ServiceFixture service)
 
         public async Task<string> ScalarAsync(string sql)
         {
-            await using var command = new NpgsqlCommand(sql, connection);
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = Sql.SeedTimeoutSeconds };
             return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
         }
 

@@ -13,17 +13,22 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// offset on started later than <c>ORDER BY id OFFSET n</c> of the apps listed, and came back short. The grants' trigger
     /// versions each account whose grants it deletes, so no page start remembered under the old grants is used again.
     /// <para>
-    /// Only where there are such grants (one pass over the grants, their apps and accounts to find the first, with no lock
-    /// a writer waits for: the trigger of GrantsWithinOneTenant makes no new one) does it take <c>app_grants</c> in EXCLUSIVE
-    /// mode, waiting for the transactions in flight that wrote or locked grants and holding new ones back (grants,
-    /// revocations, app, service-account and tenant deletions that reach grants: the service locks an app's grants with
-    /// <c>FOR UPDATE</c> before deleting it, which SHARE ROW EXCLUSIVE would have let through) until it commits, plain
-    /// reads going on. Holding the table, its delete waits for no row, so it and the requests of instances still running
-    /// during a rolling upgrade cannot deadlock. Its first version deleted them as found (a hash join walking the accounts as they lie on disk): an
-    /// upgrade probe's 233,000 such grants deadlocked with the old instance's app deletions on all five attempts and the
-    /// new build did not start; locked in the order of the service's deletions first, they still deadlocked with a tenant
-    /// deletion, whose cascade takes its accounts' grants on other tenants' apps in no order. (Both changes made the day
-    /// it was written, before a release: the rows it deletes are the same.)
+    /// Only where there are such grants (one pass over the grants, their apps and accounts to find the first, with no
+    /// lock a writer waits for; sound because the trigger of GrantsWithinOneTenant makes no new one meanwhile) does it
+    /// take <c>app_grants</c> in EXCLUSIVE mode: it waits for the transactions in flight that wrote or locked grants and
+    /// holds new ones back until it commits (the service locks an app's grants with <c>FOR UPDATE</c> before deleting
+    /// it, which SHARE ROW EXCLUSIVE would let through); plain reads go on. Holding the table, its delete waits for no
+    /// row, and what its trigger writes (<c>service_account_grant_versions</c>) is written only by sessions that hold
+    /// <c>app_grants</c> (the grants' trigger; an account deletion's statement trigger, which runs after its cascade into
+    /// <c>app_grants</c>), none of which can be open now: so it and the requests of instances still running during a
+    /// rolling upgrade cannot deadlock.
+    /// </para>
+    /// <para>
+    /// Its first version deleted the rows as found (a hash join walking the accounts as they lie on disk): an upgrade
+    /// probe's 233,000 such grants deadlocked with the old instance's app deletions on all five attempts, and the new
+    /// build did not start. Locked first in the order of the service's app deletions, they still deadlocked with a
+    /// tenant deletion, whose cascade takes its accounts' grants on other tenants' apps in no order. (Both changes were
+    /// made the day it was written, before a release: the rows it deletes are the same.)
     /// </para>
     /// Down deletes nothing back. No model change.
     /// </summary>
