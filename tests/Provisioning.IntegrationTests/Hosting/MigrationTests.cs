@@ -14,10 +14,21 @@ namespace Provisioning.IntegrationTests.Hosting;
 [Collection(ServiceTestCollection.Name)]
 public sealed class MigrationTests(ServiceFixture service)
 {
+    /// <summary>The root tenant of the databases below (<see cref="RootTenantSql"/>), and a child of it (<see cref="RootAndChildSql"/>).</summary>
+    private const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
+    private const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
+
     /// <summary>The root tenant of the databases below, written as an older release left it.</summary>
-    private const string RootTenantSql = """
+    private const string RootTenantSql = $"""
         INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-        VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Root', NULL, ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa'], 10000, '{}', now(), 'active');
+        VALUES ('{Root}', 'Root', NULL, ARRAY['{Root}'], 10000, '{"{}"}', now(), 'active');
+
+        """;
+
+    /// <summary>The root and a child of it (<see cref="Child"/>), as an older release left them.</summary>
+    private const string RootAndChildSql = RootTenantSql + $"""
+        INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
+        VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
 
         """;
 
@@ -105,12 +116,7 @@ public sealed class MigrationTests(ServiceFixture service)
         // (at the default 1 s a review's delay of 1.5 s left no cycle to find), the blocker's a minute, so it is never the one
         // to fail. Before, the start failed with 40P01 and an operator had to start it again.
         var (database, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
-        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
-        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
-        await Sql.ExecuteAsync(database, RootTenantSql + $"""
-            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-            VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
-            """ + Sql.InsertAppsSql($"VALUES ('{Child}')", 1) + ";" + $"""
+        await Sql.ExecuteAsync(database, RootAndChildSql + Sql.InsertAppsSql($"VALUES ('{Child}')", 1) + ";" + $"""
             INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
             VALUES ('s00000000000000000000001', '{Root}', 'One', 'ONE', now());
             INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', id, now() FROM apps;
@@ -426,7 +432,6 @@ public sealed class MigrationTests(ServiceFixture service)
         await using var session = await Session.OpenAsync(connectionString);
 
         // Two accounts of the root, five apps, and a grant made before the migration (no version: every account starts at "").
-        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
         await session.ScalarAsync(RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 5) + ";" + $"""
             INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
                 ('s00000000000000000000001', '{Root}', 'One', 'ONE', now()),
@@ -531,12 +536,7 @@ public sealed class MigrationTests(ServiceFixture service)
 
         // The root and a child, two apps and an account each, a third account of the root with only its own tenant's apps;
         // each account of the first two granted an app of each tenant.
-        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
-        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
-        await session.ScalarAsync(RootTenantSql + $"""
-            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-            VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
-            """ + Sql.InsertAppsSql($"VALUES ('{Root}'), ('{Child}')", 2) + ";" + $"""
+        await session.ScalarAsync(RootAndChildSql + Sql.InsertAppsSql($"VALUES ('{Root}'), ('{Child}')", 2) + ";" + $"""
             INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
                 ('s00000000000000000000001', '{Root}', 'One', 'ONE', now()),
                 ('s00000000000000000000002', '{Child}', 'Two', 'TWO', now()),
@@ -573,7 +573,6 @@ public sealed class MigrationTests(ServiceFixture service)
     {
         // Every upgrade runs it, and nearly every database has no grant across tenants: it must not hold up grants then.
         var (database, _) = await DatabaseMigratedToAsync("20261205170000_ServiceAccountGrantVersions");
-        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
         await Sql.ExecuteAsync(database, RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 2) + ";" + $"""
             INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
             VALUES ('s00000000000000000000001', '{Root}', 'One', 'ONE', now());
@@ -607,14 +606,9 @@ public sealed class MigrationTests(ServiceFixture service)
         // tenants' apps. The migration's first version (rows deleted account by account) closed a cycle with the first,
         // its second (rows locked in app order) with the second: upgrade probes, the new build failing to start.
         var (database, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
-        const string Root = "aaaaaaaaaaaaaaaaaaaaaaaa";
-        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
         const string FirstApp = "a00000000000000000000001";
         const string SecondApp = "a00000000000000000000002";
-        await Sql.ExecuteAsync(database, RootTenantSql + $"""
-            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
-            VALUES ('{Child}', 'Child', '{Root}', ARRAY['{Root}', '{Child}'], 10, '{"{}"}', now(), 'active');
-            """ + Sql.InsertAppsSql($"VALUES ('{Child}')", 2, id: "'a0000000000000000000000' || g") + ";" + $"""
+        await Sql.ExecuteAsync(database, RootAndChildSql + Sql.InsertAppsSql($"VALUES ('{Child}')", 2, id: "'a0000000000000000000000' || g") + ";" + $"""
             INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
                 ('s00000000000000000000001', '{Root}', 'One', 'ONE', now()),
                 ('s00000000000000000000002', '{Root}', 'Two', 'TWO', now());
@@ -652,7 +646,6 @@ public sealed class MigrationTests(ServiceFixture service)
         await using var session = await Session.OpenAsync(connectionString);
 
         // The root with three accounts and a child with one, made before the migration; a tenant with none gets no slot.
-        const string Child = "bbbbbbbbbbbbbbbbbbbbbbbb";
         await session.ScalarAsync(RootTenantSql + $"""
             INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status)
             VALUES ('{Child}', 'Child', 'aaaaaaaaaaaaaaaaaaaaaaaa', ARRAY['aaaaaaaaaaaaaaaaaaaaaaaa', '{Child}'], 10, '{"{}"}', now(), 'active'),
