@@ -17,4 +17,8 @@ internal sealed class CascadeLocks(ProvisioningDbContext db) : ICascadeLocks
             WHERE a.tenant_id IN (SELECT t.id FROM tenants t WHERE t.path @> ARRAY[{tenant.Value}]::text[])
             ORDER BY g.app_id, g.service_account_id FOR UPDATE OF g
             """, cancellationToken);
+
+    public Task LockGrantsOfServiceAccountAsync(ServiceAccountId serviceAccount, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"SELECT 1 FROM app_grants WHERE service_account_id = {serviceAccount.Value} ORDER BY app_id FOR UPDATE", cancellationToken);
 }

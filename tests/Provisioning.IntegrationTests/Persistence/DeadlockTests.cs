@@ -87,6 +87,53 @@ public sealed class DeadlockTests(ServiceFixture service)
             && line.Contains(requestId, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AServiceAccountsDelete_AndItsTenantsDelete_TakeTheGrantsInOneOrder_AndAnswerInTurn(bool withIdempotencyKey)
+    {
+        // A service account granted two apps of its tenant. The tenant's delete locks the subtree's grants in key order
+        // (ICascadeLocks), then the budgets, then deletes the tenant, whose cascade reaches the account's row. The account's
+        // delete took its row first and reached its grants through the cascade: each waited for the other (40P01, seen in
+        // a probe). Made certain here: this test holds the account's later grant, so the tenant's delete holds the earlier
+        // one and waits; the account's delete comes next.
+        var tenant = await service.NewTenantAsync();
+        using var account = tenant.Client();
+        var serviceAccount = await account.CreateServiceAccountAsync();
+        foreach (var name in new[] { "first", "second" })
+        {
+            await account.PutJsonAsync($"/v2/serviceaccounts/{serviceAccount.Id}/apps/{await account.CreateAppAsync(name)}", null);
+        }
+
+        using var root = service.Root();
+        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"""
+            SELECT 1 FROM app_grants WHERE service_account_id = '{serviceAccount.Id}'
+            ORDER BY app_id DESC LIMIT 1 FOR UPDATE
+            """);
+        var waitingBefore = await held.WaitingAsync();
+        var tenantRequest = "deadlock-" + Guid.NewGuid().ToString("N");
+        var tenantDeleted = root.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"), withIdempotencyKey, tenantRequest));
+        await held.UntilWaitingAsync(waitingBefore + 1);
+        var accountRequest = "deadlock-" + Guid.NewGuid().ToString("N");
+        var accountDeleted = account.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/serviceaccounts/{serviceAccount.Id}"), withIdempotencyKey, accountRequest));
+        await held.UntilWaitingAsync(waitingBefore + 2);
+        await held.ReleaseAsync();
+
+        using var tenantAnswer = await tenantDeleted;
+        using var accountAnswer = await accountDeleted;
+        Assert.True(tenantAnswer.StatusCode == HttpStatusCode.OK, $"tenant: {tenantAnswer.StatusCode} {await tenantAnswer.Content.ReadAsStringAsync()}");
+        // The account went with its tenant before its own delete had its turn, and so did the key that asked: 401, the
+        // answer that key has from now on.
+        Assert.True(accountAnswer.StatusCode == HttpStatusCode.Unauthorized,
+            $"service account: {accountAnswer.StatusCode} {await accountAnswer.Content.ReadAsStringAsync()}");
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM service_accounts WHERE id = $1", serviceAccount.Id));
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM app_grants WHERE service_account_id = $1", serviceAccount.Id));
+        // No deadlock, so nothing ran twice.
+        Assert.DoesNotContain(service.Factory.Logs.Lines, line => (line.Contains(tenantRequest, StringComparison.Ordinal)
+            || line.Contains(accountRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
+    }
+
     /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>
     private async Task<(TestTenant Tenant, HttpClient Account, string AppId, TestServiceAccount ServiceAccount, HttpClient AsServiceAccount)> GrantedAppAsync()
     {

@@ -7,8 +7,11 @@ namespace Provisioning.Application.Common.Abstractions;
 /// account's change of an app locks its grant first (<c>CallerScope.GetVisibleAppForChangeAsync</c>), then its tenant's
 /// row or the app's; a delete of the app or of a tenant locks the tenant rows and the app first and reaches the grants
 /// last, through the cascade. Each waited for the other (PostgreSQL's deadlock, 40P01). Locking the grants first makes
-/// the order one: grants, tenants, apps. (The unit of work runs a transaction rolled back for a deadlock again, but under
-/// a queue of such writers three runs were not always enough.)
+/// the order one: grants, tenants, apps. The same holds between deletes: a tenant's delete locks its grants, then reaches
+/// its service accounts' rows through the cascade, so a service account's delete locks its grants before its own row.
+/// Every method here locks grants in one order, the key's (app, then service account), so no two of them wait for each
+/// other. (The unit of work runs a transaction rolled back for a deadlock again, but under a queue of such writers three
+/// runs were not always enough.)
 /// </summary>
 public interface ICascadeLocks
 {
@@ -17,4 +20,7 @@ public interface ICascadeLocks
 
     /// <summary>Locks every grant to an app of the tenant or of a tenant below it, until the transaction ends.</summary>
     Task LockGrantsOfSubtreeAsync(TenantId tenant, CancellationToken cancellationToken);
+
+    /// <summary>Locks every grant of the service account (in app order) until the transaction ends.</summary>
+    Task LockGrantsOfServiceAccountAsync(ServiceAccountId serviceAccount, CancellationToken cancellationToken);
 }

@@ -15,12 +15,15 @@ public sealed record DeleteServiceAccountCommand(string ServiceAccountId) : ICom
 }
 
 public sealed class DeleteServiceAccountCommandHandler(
-    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext)
+    IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ICascadeLocks cascade)
     : ICommandHandler<DeleteServiceAccountCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteServiceAccountCommand command, CancellationToken cancellationToken)
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
+
+        // Its grants before its row, as its tenant's delete takes them (see ICascadeLocks).
+        await cascade.LockGrantsOfServiceAccountAsync(account.Id, cancellationToken);
 
         // Keys and grants go with it (ON DELETE CASCADE).
         audit.Record(AuditResource.ServiceAccount(account.Id));
