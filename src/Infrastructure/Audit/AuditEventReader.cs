@@ -115,6 +115,14 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
     }
 
     /// <summary>
+    /// Every event of a tenant has the same viewers, the tenant's path (the trigger <c>audit_event_viewers_fill</c>; a
+    /// tenant never moves), so its latest event answers for all of them: two index reads however many there are.
+    /// </summary>
+    public Task<bool> SeesEventsOfAsync(TenantId viewer, TenantId tenant, CancellationToken cancellationToken) =>
+        db.AuditEvents.Where(e => e.TenantId == tenant).OrderByDescending(e => e.Id).Take(1)
+            .AnyAsync(e => db.AuditEventViewers.Any(v => v.ViewerTenantId == viewer && v.EventId == e.Id), cancellationToken);
+
+    /// <summary>
     /// The events <paramref name="viewer"/> sees (no resource filter), between the bounds. The bounds are put on the viewer
     /// rows too: PostgreSQL carries the join's equality over, not a range, so a range on the events alone left the
     /// viewer's index scanned from its end to the cursor — every event newer than a <c>page[before]</c> read to return a

@@ -297,6 +297,22 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Equal(middle.Id, (string?)deleted["resource"]!["id"]);
         Assert.Equal(top.TenantId, (string?)deleted["tenantId"]);
         Assert.Equal(middle.Id, (string?)deleted["onBehalfOf"]);
+
+        // The deleted tenants' trails stay the top's to read, narrowed to each (they were 404, a probe), and no one else's.
+        Assert.Equal(["tenant.suspended"], Types(await AllEventsAsync(asTop, $"&filter[tenantId]={bottom.Id}")));
+        var inMiddle = await AllEventsAsync(asTop, $"&filter[tenantId]={middle.Id}");
+        Assert.Contains(inMiddle, e => (string?)e["type"] == "tenant.provisioned" && (string?)e["resource"]!["id"] == bottom.Id);
+        Assert.All(inMiddle, e => Assert.Equal(middle.Id, (string?)e["tenantId"]));
+        var stranger = await service.NewTenantAsync(name: "Stranger");
+        using var asStranger = stranger.Client();
+        await asStranger.CreateAppAsync("Its own event");
+        foreach (var gone in new[] { bottom.Id, middle.Id })
+        {
+            Http.AssertV2Error(await asStranger.GetJsonAsync($"/v2/events?filter[tenantId]={gone}", HttpStatusCode.NotFound), "not_found");
+        }
+
+        Http.AssertV2Error(await asTop.GetJsonAsync($"/v2/events?filter[tenantId]={stranger.TenantId}", HttpStatusCode.NotFound), "not_found");
+        Http.AssertV2Error(await asTop.GetJsonAsync("/v2/events?filter[tenantId]=0000000000000000000000aa", HttpStatusCode.NotFound), "not_found");
     }
 
     [Fact]

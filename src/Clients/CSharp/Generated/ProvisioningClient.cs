@@ -520,7 +520,7 @@ namespace Provisioning.Client
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
-        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>a deleted descendant too; another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
         /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
         /// </remarks>
         /// <returns>OK</returns>
@@ -542,7 +542,7 @@ namespace Provisioning.Client
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
-        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>a deleted descendant too; another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
         /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
         /// </remarks>
         /// <returns>OK</returns>
@@ -5065,7 +5065,7 @@ namespace Provisioning.Client
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
-        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>a deleted descendant too; another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
         /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
         /// </remarks>
         /// <returns>OK</returns>
@@ -5090,7 +5090,7 @@ namespace Provisioning.Client
         /// <br/>The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
         /// <br/>Filters: `filter[type]` (an event type, e.g. `app.created`; the list is in docs/events.md), `filter[resourceId]`
         /// <br/>(the resource or its owner), `filter[tenantId]` (events that happened in that tenant: the caller's own or a descendant,
-        /// <br/>another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
+        /// <br/>a deleted descendant too; another is 404). Cursor paging, oldest first: `page[size]` 1–100 (default 25) and at most one of `page[after]` /
         /// <br/>`page[before]` (an event id); a bad value is 400 naming the parameter.
         /// </remarks>
         /// <returns>OK</returns>

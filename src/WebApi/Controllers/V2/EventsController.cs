@@ -27,13 +27,13 @@ public sealed class EventsController(ISender sender) : ControllerBase
     /// The caller sees the events of its tenant and of all its descendants, never an ancestor's or a sibling's.
     /// Filters: <c>filter[type]</c> (an event type, e.g. <c>app.created</c>; the list is in docs/events.md), <c>filter[resourceId]</c>
     /// (the resource or its owner), <c>filter[tenantId]</c> (events that happened in that tenant: the caller's own or a descendant,
-    /// another is 404). Cursor paging, oldest first: <c>page[size]</c> 1–100 (default 25) and at most one of <c>page[after]</c> /
+    /// a deleted descendant too; another is 404). Cursor paging, oldest first: <c>page[size]</c> 1–100 (default 25) and at most one of <c>page[after]</c> /
     /// <c>page[before]</c> (an event id); a bad value is 400 naming the parameter.
     /// </remarks>
     /// <param name="page">Cursor paging.</param>
     /// <param name="type">An event type, e.g. <c>app.created</c>.</param>
     /// <param name="resourceId">A resource id: events about it or about something it owns.</param>
-    /// <param name="tenantId">The caller's tenant or a descendant: events that happened there.</param>
+    /// <param name="tenantId">The caller's tenant or a descendant (a deleted one too): events that happened there.</param>
     /// <param name="ct">Cancelled when the client goes away.</param>
     /// <response code="404"><c>filter[tenantId]</c> names a tenant the caller cannot see.</response>
     [HttpGet(Name = "ListEvents")]

@@ -24,13 +24,14 @@ public sealed class ListEventsQueryHandler(IProvisioningDbContext db, IAuditEven
         TenantId? tenant = null;
         if (query.TenantId is { } requested)
         {
-            // Another tenant's id is 404, as if it did not exist (the access policy's answer, as for On-Behalf-Of).
-            if (!await db.IsSelfOrDescendantAsync(caller.TenantId, requested, cancellationToken))
+            // Another tenant's id is 404, as if it did not exist (the access policy's answer, as for On-Behalf-Of). A deleted
+            // descendant's is not: its trail outlives it, listed among the caller's events, and an auditor narrows to it.
+            tenant = new TenantId(requested);
+            if (!await db.IsSelfOrDescendantAsync(caller.TenantId, requested, cancellationToken)
+                && !await events.SeesEventsOfAsync(caller.TenantId, tenant.Value, cancellationToken))
             {
                 throw NotFoundException.Tenant();
             }
-
-            tenant = new TenantId(requested);
         }
 
         var page = await events.PageAsync(caller.TenantId, new AuditEventFilter(query.Type, query.ResourceId, tenant), query.Page, cancellationToken);
