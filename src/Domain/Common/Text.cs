@@ -78,7 +78,7 @@ public static class Text
     {
         foreach (var c in value)
         {
-            if ((c < ' ' && c is not ('\t' or '\r' or '\n')) || c == '\u007f')
+            if (IsAsciiControl(c) && c is not ('\t' or '\r' or '\n'))
             {
                 return false;
             }
@@ -86,6 +86,15 @@ public static class Text
 
         return true;
     }
+
+    /// <summary>
+    /// A C0 control character (tab, CR and LF included) or DEL: what free text holds only as tab, CR and LF, and a JSON
+    /// member name of a request body not at all (<c>WebApi/Contracts/JsonBodyText</c>).
+    /// </summary>
+    public static bool IsAsciiControl(char c) => c < ' ' || c == '\u007f';
+
+    /// <summary>Whether <paramref name="value"/> holds an <see cref="IsAsciiControl"/> character (a vectorised search).</summary>
+    public static bool HasAsciiControl(ReadOnlySpan<char> value) => value.IndexOfAnyInRange('\u0000', '\u001f') >= 0 || value.Contains('\u007f');
 
     /// <summary>Throws a 400-class rule violation naming <paramref name="field"/> when a name holds a control character.</summary>
     public static void EnsureName(string value, string field)

@@ -51,7 +51,7 @@ public static class JsonBodyText
                         }
 
                         path[^1] = name;
-                        if (name.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || name.Contains('\u007f'))
+                        if (Text.HasAsciiControl(name))
                         {
                             path[^1] = Printable(name);
                             return (Field(path), $"{Field(path)}: a name must not contain control characters.");
@@ -150,7 +150,7 @@ public static class JsonBodyText
         var printable = new StringBuilder();
         foreach (var c in name)
         {
-            printable.Append(c < ' ' || c == '\u007f' ? $"\\u{(int)c:x4}" : c);
+            printable.Append(Text.IsAsciiControl(c) ? $"\\u{(int)c:x4}" : c);
         }
 
         return printable.ToString();
