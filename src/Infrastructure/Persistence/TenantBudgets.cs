@@ -96,6 +96,7 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
         SET LOCAL lock_timeout = '{HoldCreatesWait}';
         SELECT pg_advisory_xact_lock(budget_lock_key(@tenant, @lock));
         SET LOCAL lock_timeout TO DEFAULT;
+        SELECT 1 FROM tenants WHERE id = (SELECT parent_id FROM tenants WHERE id = @tenant) FOR KEY SHARE;
         """, tenant, cancellationToken);
 
     public Task RecountAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(

@@ -134,6 +134,42 @@ public sealed class DeadlockTests(ServiceFixture service)
             || line.Contains(accountRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ABudgetChange_AndAnAncestorsDelete_TakeTheParentBeforeTheChild_AndAnswerInTurn()
+    {
+        // A budget change updates the tenant's row twice (the save, then the recount), and PostgreSQL checks the parent key
+        // on the second: the parent's row, after the child's. A delete of the parent locks it first and reaches the child
+        // through its cascade: each waited for the other (40P01, a probe). Made certain here: this test holds the child's
+        // row shared (FOR KEY SHARE), which the delete waits for and the budget change does not.
+        var top = await service.NewTenantAsync(name: "Top");
+        using var asTop = top.Client();
+        var parent = await asTop.ProvisionAsync(name: "Parent");
+        using var asParent = service.Client(parent);
+        var child = await asParent.ProvisionAsync(name: "Child");
+
+        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"SELECT 1 FROM tenants WHERE id = '{child.Id}' FOR KEY SHARE");
+        var waitingBefore = await held.WaitingAsync();
+        var deleteRequest = "deadlock-" + Guid.NewGuid().ToString("N");
+        var deleted = asTop.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{parent.Id}"), withIdempotencyKey: false, deleteRequest));
+        await held.UntilWaitingAsync(waitingBefore + 1);
+        var budgetRequest = "deadlock-" + Guid.NewGuid().ToString("N");
+        var budgeted = asTop.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Patch, $"/v2/tenants/{child.Id}")
+            { Content = Http.Json(new { maxApps = 5 }) }, withIdempotencyKey: false, budgetRequest));
+        await held.UntilWaitingAsync(waitingBefore + 2);
+        await held.ReleaseAsync();
+
+        using var deleteAnswer = await deleted;
+        using var budgetAnswer = await budgeted;
+        Assert.True(deleteAnswer.StatusCode == HttpStatusCode.OK, $"delete: {deleteAnswer.StatusCode} {await deleteAnswer.Content.ReadAsStringAsync()}");
+        // The child went with its parent before the budget change had its turn: 404, the answer it would have had a moment later.
+        Assert.True(budgetAnswer.StatusCode == HttpStatusCode.NotFound, $"budget: {budgetAnswer.StatusCode} {await budgetAnswer.Content.ReadAsStringAsync()}");
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM tenants WHERE id = $1 OR id = $2", parent.Id, child.Id));
+        // No deadlock, so nothing ran twice.
+        Assert.DoesNotContain(service.Factory.Logs.Lines, line => (line.Contains(deleteRequest, StringComparison.Ordinal)
+            || line.Contains(budgetRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
+    }
+
     /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>
     private async Task<(TestTenant Tenant, HttpClient Account, string AppId, TestServiceAccount ServiceAccount, HttpClient AsServiceAccount)> GrantedAppAsync()
     {
