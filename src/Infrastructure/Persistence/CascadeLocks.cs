@@ -18,6 +18,15 @@ internal sealed class CascadeLocks(ProvisioningDbContext db) : ICascadeLocks
             ORDER BY g.app_id, g.service_account_id FOR UPDATE OF g
             """, cancellationToken);
 
+    public Task LockTenantsAndAccountsOfSubtreeAsync(TenantId tenant, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            SELECT 1 FROM tenants WHERE path @> ARRAY[{tenant.Value}]::text[] ORDER BY cardinality(path), id FOR UPDATE;
+            SELECT 1 FROM service_accounts
+            WHERE tenant_id IN (SELECT t.id FROM tenants t WHERE t.path @> ARRAY[{tenant.Value}]::text[])
+            ORDER BY id FOR UPDATE
+            """, cancellationToken);
+
     public Task LockGrantsOfServiceAccountAsync(ServiceAccountId serviceAccount, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlInterpolatedAsync(
             $"SELECT 1 FROM app_grants WHERE service_account_id = {serviceAccount.Value} ORDER BY app_id FOR UPDATE", cancellationToken);

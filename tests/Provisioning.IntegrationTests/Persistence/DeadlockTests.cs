@@ -170,6 +170,52 @@ public sealed class DeadlockTests(ServiceFixture service)
             || line.Contains(budgetRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task GrantsInFlight_AndTheirTenantsDelete_AnswerInTurn()
+    {
+        // A grant holds its service account's row and then references the app; the tenant's delete removed the app in its
+        // cascade and then reached the account: each waited for the other (40P01, a probe: about four a round of six grants
+        // against one delete). The delete now holds the subtree's accounts before its cascade, so a grant in flight finishes
+        // first and a later one waits for it. Rounds of six grants sent with the delete: no deadlock in any.
+        using var root = service.Root();
+        var requestIds = new List<string>();
+        for (var round = 0; round < 3; round++)
+        {
+            var tenant = await service.NewTenantAsync(name: $"Granting {round}");
+            using var account = tenant.Client();
+            var serviceAccount = await account.CreateServiceAccountAsync();
+            var apps = new List<string>();
+            for (var i = 0; i < 6; i++)
+            {
+                apps.Add(await account.CreateAppAsync($"Granted {i}"));
+            }
+
+            HttpRequestMessage Tracked(HttpRequestMessage request)
+            {
+                var id = "deadlock-" + Guid.NewGuid().ToString("N");
+                requestIds.Add(id);
+                return Keyed(request, withIdempotencyKey: false, id);
+            }
+
+            var grants = apps.Select(app => account.SendAsync(Tracked(new HttpRequestMessage(HttpMethod.Put, $"/v2/serviceaccounts/{serviceAccount.Id}/apps/{app}")))).ToList();
+            var deleted = root.SendAsync(Tracked(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}")));
+            using var deleteAnswer = await deleted;
+            Assert.True(deleteAnswer.StatusCode == HttpStatusCode.OK, $"delete: {deleteAnswer.StatusCode} {await deleteAnswer.Content.ReadAsStringAsync()}");
+            foreach (var grant in grants)
+            {
+                // Made before the delete (200), or after it, by a key that went with the tenant (401).
+                using var answer = await grant;
+                Assert.True(answer.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized,
+                    $"grant: {answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+            }
+
+            Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM app_grants WHERE service_account_id = $1", serviceAccount.Id));
+        }
+
+        Assert.DoesNotContain(service.Factory.Logs.Lines, line => requestIds.Any(id => line.Contains(id, StringComparison.Ordinal))
+            && line.Contains("running it again", StringComparison.Ordinal));
+    }
+
     /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>
     private async Task<(TestTenant Tenant, HttpClient Account, string AppId, TestServiceAccount ServiceAccount, HttpClient AsServiceAccount)> GrantedAppAsync()
     {

@@ -21,6 +21,16 @@ public interface ICascadeLocks
     /// <summary>Locks every grant to an app of the tenant or of a tenant below it, until the transaction ends.</summary>
     Task LockGrantsOfSubtreeAsync(TenantId tenant, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Locks the rows of the tenant and of every tenant below it (root first), then those of their service accounts, until
+    /// the transaction ends: after the grants and the budgets, before the delete whose cascade reaches them. A grant holds its
+    /// account's row and then references the app; the cascade deleted the app and then reached the account (40P01, a probe:
+    /// 42 of 91 deadlocks in a storm). With the accounts held first, a grant in flight finishes before the delete goes on, and
+    /// a later one waits for it (then finds its account gone). The tenants' rows come first because a service account's app
+    /// create references its tenant's row (the app) and then its account's (the grant).
+    /// </summary>
+    Task LockTenantsAndAccountsOfSubtreeAsync(TenantId tenant, CancellationToken cancellationToken);
+
     /// <summary>Locks every grant of the service account (in app order) until the transaction ends.</summary>
     Task LockGrantsOfServiceAccountAsync(ServiceAccountId serviceAccount, CancellationToken cancellationToken);
 }
