@@ -8,6 +8,9 @@ namespace Provisioning.IntegrationTests.Persistence;
 /// service account's key creates racing an account key's delete of the app (or of its tenant) deadlocked (40P01: PostgreSQL
 /// rolls one back) in 5 to 8 of 15 rounds, and the delete answered 500. The delete now takes the grants first, as the
 /// service account does (<c>ICascadeLocks</c>); and a transaction PostgreSQL rolls back for a deadlock anyway runs again.
+/// <para>Since a rolled-back transaction runs again, a deadlock no longer shows in the answers or in the database: each test
+/// of a lock order asserts that neither request was run again ("running it again" in the log with its request id). That
+/// assertion is what fails without the order; the others describe what the answers are with it.</para>
 /// </summary>
 [Collection(ServiceTestCollection.Name)]
 public sealed class DeadlockTests(ServiceFixture service)
@@ -214,6 +217,43 @@ public sealed class DeadlockTests(ServiceFixture service)
 
         Assert.DoesNotContain(service.Factory.Logs.Lines, line => requestIds.Any(id => line.Contains(id, StringComparison.Ordinal))
             && line.Contains("running it again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AServiceAccountsDeleteOfAnApp_AndItsTenantsDelete_TakeTheAppsGrantsInOneOrder_AndAnswerInTurn()
+    {
+        // Two service accounts granted one app. The app's delete by the later one locked its own grant (the access check), then
+        // the app's other grants in key order; the tenant's delete locks the app's grants in key order, the earlier account's
+        // first: each waited for the other (40P01, a review). Made certain here: this test holds the earlier account's grant,
+        // so both deletes wait for it, the tenant's first.
+        var (tenant, account, appId, first, _) = await GrantedAppAsync();
+        using var disposeAccount = account;
+        var second = await account.CreateServiceAccountAsync();
+        await account.PutJsonAsync($"/v2/serviceaccounts/{second.Id}/apps/{appId}", null);
+        var (low, high) = string.CompareOrdinal(first.Id, second.Id) < 0 ? (first, second) : (second, first);
+        using var asHigh = service.Basic(high.Key);
+        using var root = service.Root();
+
+        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{low.Id}' FOR UPDATE");
+        var waitingBefore = await held.WaitingAsync();
+        var tenantRequest = "deadlock-" + Guid.NewGuid().ToString("N");
+        var tenantDeleted = root.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"), withIdempotencyKey: false, tenantRequest));
+        await held.UntilWaitingAsync(waitingBefore + 1);
+        var appRequest = "deadlock-" + Guid.NewGuid().ToString("N");
+        var appDeleted = asHigh.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"), withIdempotencyKey: false, appRequest));
+        await held.UntilWaitingAsync(waitingBefore + 2);
+        await held.ReleaseAsync();
+
+        using var tenantAnswer = await tenantDeleted;
+        using var appAnswer = await appDeleted;
+        Assert.True(tenantAnswer.StatusCode == HttpStatusCode.OK, $"tenant: {tenantAnswer.StatusCode} {await tenantAnswer.Content.ReadAsStringAsync()}");
+        // The app went with its tenant before its own delete had its turn, and so did the key that asked: 401.
+        Assert.True(appAnswer.StatusCode == HttpStatusCode.Unauthorized, $"app: {appAnswer.StatusCode} {await appAnswer.Content.ReadAsStringAsync()}");
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
+        // No deadlock, so nothing ran twice.
+        Assert.DoesNotContain(service.Factory.Logs.Lines, line => (line.Contains(tenantRequest, StringComparison.Ordinal)
+            || line.Contains(appRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
     }
 
     /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>

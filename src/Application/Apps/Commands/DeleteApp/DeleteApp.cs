@@ -21,10 +21,13 @@ public sealed class DeleteAppCommandHandler(
 {
     public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
     {
-        var app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
-
-        // The grants first, as a service account's change of the app takes its grant before anything else (see ICascadeLocks).
+        // The grants first, as a service account's change of the app takes its grant before anything else (see ICascadeLocks):
+        // every grant in key order, a service-account caller's own among them, and only then the caller's own checked under
+        // its lock (a revoke committed meanwhile: 404). Its own locked first, then the others, waited for a tenant's delete
+        // that held one of those and asked for the caller's (40P01, a review).
+        var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
         await cascade.LockGrantsOfAppAsync(app.Id, cancellationToken);
+        app = await db.GetVisibleAppForChangeAsync(callerContext.Caller, command.AppId, cancellationToken);
 
         // Then the budgets: they lock the tenant rows of the path (root first), which a key being made for this app holds
         // (the tenant lock of its key count) before it references the app. Deleting the app first and asking for those rows
