@@ -256,6 +256,51 @@ public sealed class DeadlockTests(ServiceFixture service)
             || line.Contains(appRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task DeletionsOfATenant_AndOfWhatIsInIt_WaitForEachOther_BeforeAnyRow()
+    {
+        // Deletes lock the grants there are when they start; a grant made in between was locked by the other delete, and the
+        // two waited for each other (40P01 in a deadlock hunt: a tenant deleted twice at once, a tenant's delete with its
+        // app's or service account's). They now wait for each other first (ICascadeLocks.WaitForDeletionsAsync), holding
+        // nothing. Here the first delete of the tenant waits for a grant this test holds; a second delete of it, and deletes
+        // of its app and of its service account, wait for the first on the deletions' locks, not on a row.
+        var (tenant, account, appId, serviceAccount, _) = await GrantedAppAsync();
+        using var disposeAccount = account;
+        using var root = service.Root();
+        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' FOR UPDATE");
+        var waitingBefore = await held.WaitingAsync();
+        var requests = new List<string>();
+        Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path)
+        {
+            var id = "deadlock-" + Guid.NewGuid().ToString("N");
+            requests.Add(id);
+            return client.SendAsync(Keyed(new HttpRequestMessage(method, path), withIdempotencyKey: false, id));
+        }
+
+        var first = Send(root, HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}");
+        await held.UntilWaitingAsync(waitingBefore + 1);
+        var again = Send(root, HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}");
+        var app = Send(account, HttpMethod.Delete, $"/v2/apps/{appId}");
+        var ofAccount = Send(account, HttpMethod.Delete, $"/v2/serviceaccounts/{serviceAccount.Id}");
+        await held.UntilWaitingAsync(waitingBefore + 4);
+        Assert.Equal(3, await Sql.CountAsync(service.ConnectionString,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'"));
+        await held.ReleaseAsync();
+
+        using var firstAnswer = await first;
+        using var againAnswer = await again;
+        using var appAnswer = await app;
+        using var accountAnswer = await ofAccount;
+        Assert.Equal(HttpStatusCode.OK, firstAnswer.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, againAnswer.StatusCode); // the tenant is gone
+        Assert.Equal(HttpStatusCode.Unauthorized, appAnswer.StatusCode); // and with it the key that asked
+        Assert.Equal(HttpStatusCode.Unauthorized, accountAnswer.StatusCode);
+        Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
+        Assert.DoesNotContain(service.Factory.Logs.Lines, line => requests.Any(id => line.Contains(id, StringComparison.Ordinal))
+            && line.Contains("running it again", StringComparison.Ordinal));
+    }
+
     /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>
     private async Task<(TestTenant Tenant, HttpClient Account, string AppId, TestServiceAccount ServiceAccount, HttpClient AsServiceAccount)> GrantedAppAsync()
     {

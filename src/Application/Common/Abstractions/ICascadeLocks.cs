@@ -9,12 +9,25 @@ namespace Provisioning.Application.Common.Abstractions;
 /// last, through the cascade. Each waited for the other (PostgreSQL's deadlock, 40P01). Locking the grants first makes
 /// the order one: grants, tenants, apps. The same holds between deletes: a tenant's delete locks its grants, then reaches
 /// its service accounts' rows through the cascade, so a service account's delete locks its grants before its own row.
-/// Every method here locks grants in one order, the key's (app, then service account), so no two of them wait for each
-/// other. (The unit of work runs a transaction rolled back for a deadlock again, but under a queue of such writers three
+/// Every method here locks grants in one order, the key's (app, then service account), and a delete takes no grant
+/// before them (an app's delete by a service account checks its own grant after <see cref="LockGrantsOfAppAsync"/>):
+/// two deletes then wait for each other's grants only in that order. What row locks cannot order — grants made after a
+/// delete locked the grants there were — <see cref="WaitForDeletionsAsync"/> does. (The unit of work runs a transaction rolled back for a deadlock again, but under a queue of such writers three
 /// runs were not always enough.)
 /// </summary>
 public interface ICascadeLocks
 {
+    /// <summary>
+    /// Taken first by every deletion, before any row: deletions of one resource, and of a tenant and of anything below it,
+    /// wait for each other whole. <paramref name="deleted"/> (the id of the tenant, app or service account deleted) is held
+    /// exclusively, and the tenants of <paramref name="tenant"/>'s path shared, root first (<paramref name="tenant"/> itself
+    /// too, unless it is what is deleted), until the transaction ends. Row locks alone did not order them: each locks the
+    /// grants there are when it starts, and a grant made in between was locked by the other (40P01 in a deadlock hunt:
+    /// duplicate deletes; a tenant's delete with its app's or service account's). Only deletions take these locks, and
+    /// before anything else, so a deletion waiting for one holds nothing that another request needs.
+    /// </summary>
+    Task WaitForDeletionsAsync(TenantId tenant, string deleted, CancellationToken cancellationToken);
+
     /// <summary>Locks every grant of the app (SELECT … FOR UPDATE, in key order) until the transaction ends.</summary>
     Task LockGrantsOfAppAsync(AppId app, CancellationToken cancellationToken);
 

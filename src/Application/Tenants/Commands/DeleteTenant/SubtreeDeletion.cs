@@ -16,11 +16,13 @@ public sealed class SubtreeDeletion(IAuditTrail audit, IProvisioningDbContext db
 {
     public async Task DeleteAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        // The grants of its apps first, as a service account's change of an app takes its grant before anything else; then,
+        // Other deletions there first (see ICascadeLocks); then the grants of its apps, as a service account's change of an app
+        // takes its grant before anything else; then,
         // after the budgets, the rows of its subtree's tenants and service accounts, which grants and creates in flight hold
         // before they reach an app (see ICascadeLocks). Everything below goes with it (every tenant-owned table cascades on delete, or for
         // the service accounts' counter slots goes by a trigger on tenants), and its ancestors'
         // budgets get it back.
+        await cascade.WaitForDeletionsAsync(tenant.Id, tenant.Id.Value, cancellationToken);
         await cascade.LockGrantsOfSubtreeAsync(tenant.Id, cancellationToken);
         await budgets.ReleaseSubtreeAsync(tenant.Id, cancellationToken);
         await cascade.LockTenantsAndAccountsOfSubtreeAsync(tenant.Id, cancellationToken);
