@@ -84,9 +84,9 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
     {
         var query = InRange(db.AuditEvents.AsNoTracking().Where(match), filter.Type, after, before, horizon);
         return filter.TenantId is { } tenant
-            // The filter is the viewer or one of its descendants (checked by the caller): every event there is visible. Its
-            // tenant is checked the same way, by the event's primary key: as a plain condition, the generic plan walked
-            // the tenant's (tenant_id, id) index instead.
+            // The filter is the viewer or one of its descendants, or a deleted descendant (checked by the caller:
+            // SeesEventsOfAsync): every event there is visible. Its tenant is checked the same way, by the event's primary
+            // key: as a plain condition, the generic plan walked the tenant's (tenant_id, id) index instead.
             ? query.Where(e => db.AuditEvents
                 .Where(o => o.Id == e.Id && o.TenantId == tenant).Select(o => o.Id).FirstOrDefault() != null)
             : query.Where(e => db.AuditEventViewers
@@ -133,7 +133,8 @@ internal sealed class AuditEventReader(ProvisioningDbContext db) : IAuditEventRe
         var type = filter.Type;
         if (filter.TenantId is { } tenant)
         {
-            // The filter is the viewer or one of its descendants (checked by the caller): every event there is visible.
+            // The filter is the viewer or one of its descendants, or a deleted descendant (checked by the caller:
+            // SeesEventsOfAsync): every event there is visible.
             return InRange(db.AuditEvents.AsNoTracking().Where(e => e.TenantId == tenant), type, after, before, horizon);
         }
 

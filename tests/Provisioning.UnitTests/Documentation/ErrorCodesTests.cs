@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Provisioning.WebApi.Errors;
 
 namespace Provisioning.UnitTests.Documentation;
@@ -14,7 +13,7 @@ public sealed class ErrorCodesTests
     [Fact]
     public void EveryCodeForAStatus_HasItsRowInErrorsMd()
     {
-        var rows = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "errors.md")).Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        var rows = File.ReadAllLines(Path.Combine(Repository.Root, "docs", "errors.md")).Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
         var codes = Enumerable.Range(400, 200)
             .Select(status => (Status: status, ErrorEnvelope.ForStatus(status).Code))
             .GroupBy(s => s.Code, s => s.Status)
@@ -26,7 +25,4 @@ public sealed class ErrorCodesTests
             .Select(c => $"{c.Status} {c.Code}").ToList();
         Assert.True(missing.Count == 0, "docs/errors.md has no row for: " + string.Join(", ", missing));
     }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Provisioning.UnitTests.Documentation;
 
 /// <summary>
@@ -11,7 +9,7 @@ public sealed class MarkdownTableTests
     [Fact]
     public void EveryTableRow_IsOneLine()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var files = Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md").Append(Path.Combine(root, "README.md")).ToList();
         Assert.True(files.Count > 1);
         var broken = new List<string>();
@@ -39,7 +37,4 @@ public sealed class MarkdownTableTests
 
         Assert.True(broken.Count == 0, string.Join("; ", broken));
     }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
 }

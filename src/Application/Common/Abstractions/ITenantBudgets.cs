@@ -36,7 +36,7 @@ public interface ITenantBudgets
     /// the budgets' shared lock while it waits for a tenant's row; a budget change that held the row first and then asked
     /// for this lock deadlocked with it.) Waits a bounded time: past it, a database-unavailable error (503), since every
     /// new create in the subtree waits behind this one meanwhile (a long deletion in flight there).
-    /// <para>Then the parent's row, shared (<c>FOR KEY SHARE</c>), before the tenant's own: <see cref="RecountAsync"/> updates
+    /// <para>Then the parent's row, shared (<c>FOR KEY SHARE</c>, waited for without that bound), before the tenant's own: <see cref="RecountAsync"/> updates
     /// the tenant's row a second time in the transaction, for which PostgreSQL checks its parent key again, and an
     /// ancestor's deletion locks the parent before it reaches this row. Asked for after this row, it made the two wait for
     /// each other (40P01, a probe: 11 of 25 rounds); asked for first, a budget change waits for such a deletion (and then
