@@ -45,23 +45,28 @@ public sealed class HeldRow : IAsyncDisposable
     /// <summary>Commits the holding transaction: whatever waited for the row goes on.</summary>
     public Task ReleaseAsync() => ExecuteAsync("COMMIT");
 
-    /// <summary>How many sessions of this database wait for a lock now.</summary>
-    public Task<int> WaitingAsync() => Sql.CountAsync(_database,
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+    /// <summary>What <c>pg_stat_activity</c> shows for a session waiting for an advisory lock (<c>wait_event</c>).</summary>
+    public const string AdvisoryLock = "advisory";
+
+    /// <summary>How many sessions of this database wait for a lock now (for an advisory lock only: <see cref="AdvisoryLock"/>).</summary>
+    public Task<int> WaitingAsync(string? waitEvent = null) => Sql.CountAsync(_database,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        + " AND ($1 = '' OR wait_event = $1)", waitEvent ?? string.Empty);
 
     /// <summary>
     /// Waits (up to 5 s, or <paramref name="within"/>: a process of its own to start first) until at least
-    /// <paramref name="count"/> sessions wait for a lock; fails the test if none come.
+    /// <paramref name="count"/> sessions wait for a lock (of <paramref name="waitEvent"/>'s kind, when given); fails the
+    /// test if none come.
     /// </summary>
-    public async Task UntilWaitingAsync(int count, TimeSpan? within = null)
+    public async Task UntilWaitingAsync(int count, TimeSpan? within = null, string? waitEvent = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(5));
-        while (DateTime.UtcNow < deadline && await WaitingAsync() < count)
+        while (DateTime.UtcNow < deadline && await WaitingAsync(waitEvent) < count)
         {
             await Task.Delay(25);
         }
 
-        Assert.True(await WaitingAsync() >= count, "the requests did not reach the lock waits this test arranges");
+        Assert.True(await WaitingAsync(waitEvent) >= count, "the requests did not reach the lock waits this test arranges");
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

@@ -220,12 +220,13 @@ public sealed class DeadlockTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task AServiceAccountsDeleteOfAnApp_AndItsTenantsDelete_TakeTheAppsGrantsInOneOrder_AndAnswerInTurn()
+    public async Task AServiceAccountsDeleteOfAnApp_AndItsTenantsDelete_AnswerInTurn()
     {
         // Two service accounts granted one app. The app's delete by the later one locked its own grant (the access check), then
         // the app's other grants in key order; the tenant's delete locks the app's grants in key order, the earlier account's
-        // first: each waited for the other (40P01, a review). Made certain here: this test holds the earlier account's grant,
-        // so both deletes wait for it, the tenant's first.
+        // first: each waited for the other (40P01, a review). Two changes prevent it, each alone: the app's delete waits for
+        // its tenant's (WaitForDeletionsAsync), and it takes the app's grants in key order before its own is checked. Here
+        // this test holds the earlier account's grant, so the tenant's delete waits for it, and the app's delete comes next.
         var (tenant, account, appId, first, _) = await GrantedAppAsync();
         using var disposeAccount = account;
         var second = await account.CreateServiceAccountAsync();
@@ -283,9 +284,7 @@ public sealed class DeadlockTests(ServiceFixture service)
         var again = Send(root, HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}");
         var app = Send(account, HttpMethod.Delete, $"/v2/apps/{appId}");
         var ofAccount = Send(account, HttpMethod.Delete, $"/v2/serviceaccounts/{serviceAccount.Id}");
-        await held.UntilWaitingAsync(waitingBefore + 4);
-        Assert.Equal(3, await Sql.CountAsync(service.ConnectionString,
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'"));
+        await held.UntilWaitingAsync(3, TimeSpan.FromSeconds(15), HeldRow.AdvisoryLock);
         await held.ReleaseAsync();
 
         using var firstAnswer = await first;
@@ -299,6 +298,34 @@ public sealed class DeadlockTests(ServiceFixture service)
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
         Assert.DoesNotContain(service.Factory.Logs.Lines, line => requests.Any(id => line.Contains(id, StringComparison.Ordinal))
             && line.Contains("running it again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AGrantRevokedWhileTheAppsDeleteByItsServiceAccountWaits_MakesTheDelete404_AndTheAppStays()
+    {
+        // The app's delete checks the caller's grant again once it holds the app's grants: a revoke that committed while the
+        // delete waited takes the service account's reach, so the delete is the 404 it would have been a moment later.
+        // Here the delete waits for another account's grant, which this test holds and which comes first in key order.
+        var (_, account, appId, first, _) = await GrantedAppAsync();
+        using var disposeAccount = account;
+        var second = await account.CreateServiceAccountAsync();
+        await account.PutJsonAsync($"/v2/serviceaccounts/{second.Id}/apps/{appId}", null);
+        var (low, high) = string.CompareOrdinal(first.Id, second.Id) < 0 ? (first, second) : (second, first);
+        using var asHigh = service.Basic(high.Key);
+
+        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{low.Id}' FOR UPDATE");
+        var waitingBefore = await held.WaitingAsync();
+        var deleted = asHigh.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"));
+        await held.UntilWaitingAsync(waitingBefore + 1);
+        await account.DeleteJsonAsync($"/v2/serviceaccounts/{high.Id}/apps/{appId}");
+        await held.ReleaseAsync();
+
+        using var answer = await deleted;
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.NotFound, $"{answer.StatusCode} {body}");
+        Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(body)!, "app_not_found");
+        Assert.Equal(1, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
     }
 
     /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>

@@ -12,8 +12,8 @@ namespace Provisioning.Application.Common.Abstractions;
 /// Every method here locks grants in one order, the key's (app, then service account), and a delete takes no grant
 /// before them (an app's delete by a service account checks its own grant after <see cref="LockGrantsOfAppAsync"/>):
 /// two deletes then wait for each other's grants only in that order. What row locks cannot order — grants made after a
-/// delete locked the grants there were — <see cref="WaitForDeletionsAsync"/> does. (The unit of work runs a transaction rolled back for a deadlock again, but under a queue of such writers three
-/// runs were not always enough.)
+/// delete locked the grants there were — <see cref="WaitForDeletionsAsync"/> does. (The unit of work runs a transaction
+/// rolled back for a deadlock again, but under a queue of such writers three runs were not always enough.)
 /// </summary>
 public interface ICascadeLocks
 {
@@ -24,7 +24,7 @@ public interface ICascadeLocks
     /// too, unless it is what is deleted), until the transaction ends. Row locks alone did not order them: each locks the
     /// grants there are when it starts, and a grant made in between was locked by the other (40P01 in a deadlock hunt:
     /// duplicate deletes; a tenant's delete with its app's or service account's). Only deletions take these locks, and
-    /// before anything else, so a deletion waiting for one holds nothing that another request needs.
+    /// before anything else, so a deletion waiting for one holds no row, budget or deletion lock that another waits for.
     /// </summary>
     Task WaitForDeletionsAsync(TenantId tenant, string deleted, CancellationToken cancellationToken);
 

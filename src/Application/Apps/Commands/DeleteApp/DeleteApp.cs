@@ -21,11 +21,9 @@ public sealed class DeleteAppCommandHandler(
 {
     public async ValueTask<Unit> Handle(DeleteAppCommand command, CancellationToken cancellationToken)
     {
-        // Other deletions of it or of its tenant first; then the grants, as a service account's change of the app takes its
-        // grant before anything else (see ICascadeLocks): every grant in key order, a service-account caller's own among
-        // them, and only then the caller's own checked under its lock (a revoke committed meanwhile: 404). Its own locked
-        // first, then the others, waited for a tenant's delete that held one of those and asked for the caller's (40P01, a
-        // review).
+        // Other deletions of it, of its tenant or of an ancestor first; then the grants, as a service account's change of the
+        // app takes its grant before anything else (see ICascadeLocks): every grant in key order, a service-account caller's
+        // own among them, and only then the caller's own checked under its lock (a revoke committed meanwhile: 404).
         var app = await db.GetVisibleAppAsync(callerContext.Caller, command.AppId, cancellationToken);
         await cascade.WaitForDeletionsAsync(app.TenantId, app.Id.Value, cancellationToken);
         await cascade.LockGrantsOfAppAsync(app.Id, cancellationToken);

@@ -22,8 +22,8 @@ public sealed class DeleteServiceAccountCommandHandler(
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, command.ServiceAccountId, cancellationToken);
 
-        // Other deletions of it or of its tenant first; then its grants before its row, as its tenant's delete takes them
-        // (see ICascadeLocks).
+        // Other deletions of it, of its tenant or of an ancestor first; then its grants before its row, as its tenant's delete
+        // takes them (see ICascadeLocks).
         await cascade.WaitForDeletionsAsync(account.TenantId, account.Id.Value, cancellationToken);
         await cascade.LockGrantsOfServiceAccountAsync(account.Id, cancellationToken);
 
