@@ -45,8 +45,7 @@ public sealed class DeadlockTests(ServiceFixture service)
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM api_keys WHERE app_id = $1", appId));
         // No deadlock, so nothing ran twice.
-        Assert.DoesNotContain(service.Factory.Logs.Lines, line => line.Contains(requestId, StringComparison.Ordinal)
-            && line.Contains("running it again", StringComparison.Ordinal));
+        AssertNoneRanAgain(requestId);
 
         // One event per change that happened: one delete, and one key if it was made before it.
         Assert.Equal(1, await Sql.CountAsync(service.ConnectionString,
@@ -133,8 +132,7 @@ public sealed class DeadlockTests(ServiceFixture service)
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM service_accounts WHERE id = $1", serviceAccount.Id));
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM app_grants WHERE service_account_id = $1", serviceAccount.Id));
         // No deadlock, so nothing ran twice.
-        Assert.DoesNotContain(service.Factory.Logs.Lines, line => (line.Contains(tenantRequest, StringComparison.Ordinal)
-            || line.Contains(accountRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
+        AssertNoneRanAgain(tenantRequest, accountRequest);
     }
 
     [Fact]
@@ -169,8 +167,7 @@ public sealed class DeadlockTests(ServiceFixture service)
         Assert.True(budgetAnswer.StatusCode == HttpStatusCode.NotFound, $"budget: {budgetAnswer.StatusCode} {await budgetAnswer.Content.ReadAsStringAsync()}");
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM tenants WHERE id = $1 OR id = $2", parent.Id, child.Id));
         // No deadlock, so nothing ran twice.
-        Assert.DoesNotContain(service.Factory.Logs.Lines, line => (line.Contains(deleteRequest, StringComparison.Ordinal)
-            || line.Contains(budgetRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
+        AssertNoneRanAgain(deleteRequest, budgetRequest);
     }
 
     [Fact]
@@ -215,8 +212,7 @@ public sealed class DeadlockTests(ServiceFixture service)
             Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM app_grants WHERE service_account_id = $1", serviceAccount.Id));
         }
 
-        Assert.DoesNotContain(service.Factory.Logs.Lines, line => requestIds.Any(id => line.Contains(id, StringComparison.Ordinal))
-            && line.Contains("running it again", StringComparison.Ordinal));
+        AssertNoneRanAgain([.. requestIds]);
     }
 
     [Fact]
@@ -227,16 +223,11 @@ public sealed class DeadlockTests(ServiceFixture service)
         // first: each waited for the other (40P01, a review). Two changes prevent it, each alone: the app's delete waits for
         // its tenant's (WaitForDeletionsAsync), and it takes the app's grants in key order before its own is checked. Here
         // this test holds the earlier account's grant, so the tenant's delete waits for it, and the app's delete comes next.
-        var (tenant, account, appId, first, _) = await GrantedAppAsync();
+        var (tenant, account, appId, high, asHigh, held) = await AppOfTwoServiceAccountsAsync();
         using var disposeAccount = account;
-        var second = await account.CreateServiceAccountAsync();
-        await account.PutJsonAsync($"/v2/serviceaccounts/{second.Id}/apps/{appId}", null);
-        var (low, high) = string.CompareOrdinal(first.Id, second.Id) < 0 ? (first, second) : (second, first);
-        using var asHigh = service.Basic(high.Key);
+        using var disposeHigh = asHigh;
+        await using var disposeHeld = held;
         using var root = service.Root();
-
-        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
-        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{low.Id}' FOR UPDATE");
         var waitingBefore = await held.WaitingAsync();
         var tenantRequest = "deadlock-" + Guid.NewGuid().ToString("N");
         var tenantDeleted = root.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"), withIdempotencyKey: false, tenantRequest));
@@ -253,8 +244,7 @@ public sealed class DeadlockTests(ServiceFixture service)
         Assert.True(appAnswer.StatusCode == HttpStatusCode.Unauthorized, $"app: {appAnswer.StatusCode} {await appAnswer.Content.ReadAsStringAsync()}");
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
         // No deadlock, so nothing ran twice.
-        Assert.DoesNotContain(service.Factory.Logs.Lines, line => (line.Contains(tenantRequest, StringComparison.Ordinal)
-            || line.Contains(appRequest, StringComparison.Ordinal)) && line.Contains("running it again", StringComparison.Ordinal));
+        AssertNoneRanAgain(tenantRequest, appRequest);
     }
 
     [Fact]
@@ -296,8 +286,7 @@ public sealed class DeadlockTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.Unauthorized, appAnswer.StatusCode); // and with it the key that asked
         Assert.Equal(HttpStatusCode.Unauthorized, accountAnswer.StatusCode);
         Assert.Equal(0, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
-        Assert.DoesNotContain(service.Factory.Logs.Lines, line => requests.Any(id => line.Contains(id, StringComparison.Ordinal))
-            && line.Contains("running it again", StringComparison.Ordinal));
+        AssertNoneRanAgain([.. requests]);
     }
 
     [Fact]
@@ -306,15 +295,10 @@ public sealed class DeadlockTests(ServiceFixture service)
         // The app's delete checks the caller's grant again once it holds the app's grants: a revoke that committed while the
         // delete waited takes the service account's reach, so the delete is the 404 it would have been a moment later.
         // Here the delete waits for another account's grant, which this test holds and which comes first in key order.
-        var (_, account, appId, first, _) = await GrantedAppAsync();
+        var (_, account, appId, high, asHigh, held) = await AppOfTwoServiceAccountsAsync();
         using var disposeAccount = account;
-        var second = await account.CreateServiceAccountAsync();
-        await account.PutJsonAsync($"/v2/serviceaccounts/{second.Id}/apps/{appId}", null);
-        var (low, high) = string.CompareOrdinal(first.Id, second.Id) < 0 ? (first, second) : (second, first);
-        using var asHigh = service.Basic(high.Key);
-
-        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
-        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{low.Id}' FOR UPDATE");
+        using var disposeHigh = asHigh;
+        await using var disposeHeld = held;
         var waitingBefore = await held.WaitingAsync();
         var deleted = asHigh.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"));
         await held.UntilWaitingAsync(waitingBefore + 1);
@@ -327,6 +311,27 @@ public sealed class DeadlockTests(ServiceFixture service)
         Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(body)!, "app_not_found");
         Assert.Equal(1, await Sql.CountAsync(service.ConnectionString, "SELECT count(*) FROM apps WHERE id = $1", appId));
     }
+
+    /// <summary>
+    /// An app granted to two service accounts, the later one in key order ("high") with its client, and a transaction of the
+    /// test's own holding the earlier one's grant: what locks the app's grants in key order waits for it first.
+    /// </summary>
+    private async Task<(TestTenant Tenant, HttpClient Account, string AppId, TestServiceAccount High, HttpClient AsHigh, HeldRow Held)> AppOfTwoServiceAccountsAsync()
+    {
+        var (tenant, account, appId, first, asFirst) = await GrantedAppAsync();
+        asFirst.Dispose();
+        var second = await account.CreateServiceAccountAsync();
+        await account.PutJsonAsync($"/v2/serviceaccounts/{second.Id}/apps/{appId}", null);
+        var (low, high) = string.CompareOrdinal(first.Id, second.Id) < 0 ? (first, second) : (second, first);
+        var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{low.Id}' FOR UPDATE");
+        return (tenant, account, appId, high, service.Basic(high.Key), held);
+    }
+
+    /// <summary>No request of <paramref name="requestIds"/> was rolled back for a deadlock and run again (see the class).</summary>
+    private void AssertNoneRanAgain(params string[] requestIds) =>
+        Assert.DoesNotContain(service.Factory.Logs.Lines, line => requestIds.Any(id => line.Contains(id, StringComparison.Ordinal))
+            && line.Contains("running it again", StringComparison.Ordinal));
 
     /// <summary>A tenant with an app and a service account granted to it; the account's client and the service account's.</summary>
     private async Task<(TestTenant Tenant, HttpClient Account, string AppId, TestServiceAccount ServiceAccount, HttpClient AsServiceAccount)> GrantedAppAsync()
