@@ -17,7 +17,8 @@ namespace Provisioning.IntegrationTests.Hosting;
 /// Statements are auto-prepared, so PostgreSQL may run one generic plan for every tenant. On skewed data (one tenant
 /// holding every event, every app, every child) the generic plan of "one tenant's rows in id order" must still take
 /// the tenant's index, not walk the primary key filtering (migration TenantSpreadForGenericPlans). Each shape below is
-/// the one a request path sends (tenant view's latest event, event and app pages, a parent's children).
+/// the one a request path sends (tenant view's latest event, whether a viewer sees a deleted tenant's events, event and
+/// app pages, a parent's children).
 /// </summary>
 [Collection(ServiceTestCollection.Name)]
 public sealed class PlanShapeTests(ServiceFixture service)
@@ -29,6 +30,10 @@ public sealed class PlanShapeTests(ServiceFixture service)
     [
         ("latest event of a tenant",
             "SELECT created_at FROM audit_events WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1", "ix_audit_events_tenant_id_id"),
+        ("whether a viewer sees a tenant's events (AuditEventReader.SeesEventsOfAsync: its latest event's viewer row)",
+            "SELECT EXISTS (SELECT 1 FROM (SELECT id FROM audit_events WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1) e "
+            + "WHERE EXISTS (SELECT 1 FROM audit_event_viewers v WHERE v.viewer_tenant_id = $1 AND v.event_id = e.id))",
+            "ix_audit_events_tenant_id_id"),
         ("page of a tenant's events",
             "SELECT id, type FROM audit_events WHERE tenant_id = $1 AND id > '0' ORDER BY id LIMIT 26", "ix_audit_events_tenant_id_id"),
         ("page of a tenant's events of one type",
