@@ -32,8 +32,7 @@ public sealed class DeadlockTests(ServiceFixture service)
         var created = asServiceAccount.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys")
             { Content = Http.Json(new { displayName = "racing" }) }, withIdempotencyKey));
         await held.UntilWaitingAsync(waitingBefore + 1);
-        var requestId = "deadlock-" + Guid.NewGuid().ToString("N");
-        var deleted = account.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"), withIdempotencyKey, requestId));
+        var (deleted, requestId) = Send(account, new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"), withIdempotencyKey);
         await held.UntilWaitingAsync(waitingBefore + 2);
         await held.ReleaseAsync();
 
@@ -70,9 +69,8 @@ public sealed class DeadlockTests(ServiceFixture service)
         // did now and then (a CI run), so this session waits 30 s before it checks.
         await using var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId);
         var waitingBefore = await held.WaitingAsync();
-        var requestId = "deadlock-" + Guid.NewGuid().ToString("N");
-        var created = asServiceAccount.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys")
-            { Content = Http.Json(new { displayName = "racing" }) }, withIdempotencyKey, requestId));
+        var (created, requestId) = Send(asServiceAccount, new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{appId}/keys")
+            { Content = Http.Json(new { displayName = "racing" }) }, withIdempotencyKey);
         await held.UntilWaitingAsync(waitingBefore + 1);
         await held.ExecuteAsync($"SET LOCAL deadlock_timeout = '30s'; SELECT 1 FROM app_grants WHERE app_id = '{appId}' AND service_account_id = '{serviceAccount.Id}' FOR UPDATE; COMMIT");
 
@@ -114,11 +112,9 @@ public sealed class DeadlockTests(ServiceFixture service)
             ORDER BY app_id DESC LIMIT 1 FOR UPDATE
             """);
         var waitingBefore = await held.WaitingAsync();
-        var tenantRequest = "deadlock-" + Guid.NewGuid().ToString("N");
-        var tenantDeleted = root.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"), withIdempotencyKey, tenantRequest));
+        var (tenantDeleted, tenantRequest) = Send(root, new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"), withIdempotencyKey);
         await held.UntilWaitingAsync(waitingBefore + 1);
-        var accountRequest = "deadlock-" + Guid.NewGuid().ToString("N");
-        var accountDeleted = account.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/serviceaccounts/{serviceAccount.Id}"), withIdempotencyKey, accountRequest));
+        var (accountDeleted, accountRequest) = Send(account, new HttpRequestMessage(HttpMethod.Delete, $"/v2/serviceaccounts/{serviceAccount.Id}"), withIdempotencyKey);
         await held.UntilWaitingAsync(waitingBefore + 2);
         await held.ReleaseAsync();
 
@@ -151,12 +147,10 @@ public sealed class DeadlockTests(ServiceFixture service)
         await using var held = await HeldRow.BeginAsync(service.ConnectionString);
         await held.ExecuteAsync($"SELECT 1 FROM tenants WHERE id = '{child.Id}' FOR KEY SHARE");
         var waitingBefore = await held.WaitingAsync();
-        var deleteRequest = "deadlock-" + Guid.NewGuid().ToString("N");
-        var deleted = asTop.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{parent.Id}"), withIdempotencyKey: false, deleteRequest));
+        var (deleted, deleteRequest) = Send(asTop, new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{parent.Id}"));
         await held.UntilWaitingAsync(waitingBefore + 1);
-        var budgetRequest = "deadlock-" + Guid.NewGuid().ToString("N");
-        var budgeted = asTop.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Patch, $"/v2/tenants/{child.Id}")
-            { Content = Http.Json(new { maxApps = 5 }) }, withIdempotencyKey: false, budgetRequest));
+        var (budgeted, budgetRequest) = Send(asTop, new HttpRequestMessage(HttpMethod.Patch, $"/v2/tenants/{child.Id}")
+            { Content = Http.Json(new { maxApps = 5 }) });
         await held.UntilWaitingAsync(waitingBefore + 2);
         await held.ReleaseAsync();
 
@@ -190,15 +184,15 @@ public sealed class DeadlockTests(ServiceFixture service)
                 apps.Add(await account.CreateAppAsync($"Granted {i}"));
             }
 
-            HttpRequestMessage Tracked(HttpRequestMessage request)
+            Task<HttpResponseMessage> Tracked(HttpClient client, HttpRequestMessage request)
             {
-                var id = "deadlock-" + Guid.NewGuid().ToString("N");
+                var (answer, id) = Send(client, request);
                 requestIds.Add(id);
-                return Keyed(request, withIdempotencyKey: false, id);
+                return answer;
             }
 
-            var grants = apps.Select(app => account.SendAsync(Tracked(new HttpRequestMessage(HttpMethod.Put, $"/v2/serviceaccounts/{serviceAccount.Id}/apps/{app}")))).ToList();
-            var deleted = root.SendAsync(Tracked(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}")));
+            var grants = apps.Select(app => Tracked(account, new HttpRequestMessage(HttpMethod.Put, $"/v2/serviceaccounts/{serviceAccount.Id}/apps/{app}"))).ToList();
+            var deleted = Tracked(root, new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"));
             using var deleteAnswer = await deleted;
             Assert.True(deleteAnswer.StatusCode == HttpStatusCode.OK, $"delete: {deleteAnswer.StatusCode} {await deleteAnswer.Content.ReadAsStringAsync()}");
             foreach (var grant in grants)
@@ -229,11 +223,9 @@ public sealed class DeadlockTests(ServiceFixture service)
         await using var disposeHeld = held;
         using var root = service.Root();
         var waitingBefore = await held.WaitingAsync();
-        var tenantRequest = "deadlock-" + Guid.NewGuid().ToString("N");
-        var tenantDeleted = root.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"), withIdempotencyKey: false, tenantRequest));
+        var (tenantDeleted, tenantRequest) = Send(root, new HttpRequestMessage(HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}"));
         await held.UntilWaitingAsync(waitingBefore + 1);
-        var appRequest = "deadlock-" + Guid.NewGuid().ToString("N");
-        var appDeleted = asHigh.SendAsync(Keyed(new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"), withIdempotencyKey: false, appRequest));
+        var (appDeleted, appRequest) = Send(asHigh, new HttpRequestMessage(HttpMethod.Delete, $"/v2/apps/{appId}"));
         await held.UntilWaitingAsync(waitingBefore + 2);
         await held.ReleaseAsync();
 
@@ -262,18 +254,18 @@ public sealed class DeadlockTests(ServiceFixture service)
         await held.ExecuteAsync($"SELECT 1 FROM app_grants WHERE app_id = '{appId}' FOR UPDATE");
         var waitingBefore = await held.WaitingAsync();
         var requests = new List<string>();
-        Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path)
+        Task<HttpResponseMessage> Delete(HttpClient client, string path)
         {
-            var id = "deadlock-" + Guid.NewGuid().ToString("N");
+            var (answer, id) = Send(client, new HttpRequestMessage(HttpMethod.Delete, path));
             requests.Add(id);
-            return client.SendAsync(Keyed(new HttpRequestMessage(method, path), withIdempotencyKey: false, id));
+            return answer;
         }
 
-        var first = Send(root, HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}");
+        var first = Delete(root, $"/v2/tenants/{tenant.TenantId}");
         await held.UntilWaitingAsync(waitingBefore + 1);
-        var again = Send(root, HttpMethod.Delete, $"/v2/tenants/{tenant.TenantId}");
-        var app = Send(account, HttpMethod.Delete, $"/v2/apps/{appId}");
-        var ofAccount = Send(account, HttpMethod.Delete, $"/v2/serviceaccounts/{serviceAccount.Id}");
+        var again = Delete(root, $"/v2/tenants/{tenant.TenantId}");
+        var app = Delete(account, $"/v2/apps/{appId}");
+        var ofAccount = Delete(account, $"/v2/serviceaccounts/{serviceAccount.Id}");
         await held.UntilWaitingAsync(3, TimeSpan.FromSeconds(15), HeldRow.AdvisoryLock);
         await held.ReleaseAsync();
 
@@ -342,6 +334,16 @@ public sealed class DeadlockTests(ServiceFixture service)
         var serviceAccount = await account.CreateServiceAccountAsync();
         await account.PutJsonAsync($"/v2/serviceaccounts/{serviceAccount.Id}/apps/{appId}", null);
         return (tenant, account, appId, serviceAccount, service.Basic(serviceAccount.Key));
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> under a request id of its own, returned with the answer: the log's lines of the
+    /// request carry it (<see cref="AssertNoneRanAgain"/>).
+    /// </summary>
+    private static (Task<HttpResponseMessage> Answer, string RequestId) Send(HttpClient client, HttpRequestMessage request, bool withIdempotencyKey = false)
+    {
+        var requestId = "deadlock-" + Guid.NewGuid().ToString("N");
+        return (client.SendAsync(Keyed(request, withIdempotencyKey, requestId)), requestId);
     }
 
     private static HttpRequestMessage Keyed(HttpRequestMessage request, bool withIdempotencyKey, string? requestId = null)
