@@ -32,6 +32,13 @@ public sealed class MigrationTests(ServiceFixture service)
 
         """;
 
+    /// <summary>A service account of the root granted every app there is.</summary>
+    private const string OneAccountOfTheRootGrantedEveryAppSql = $"""
+        INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
+        VALUES ('s00000000000000000000001', '{Root}', 'One', 'ONE', now());
+        INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', id, now() FROM apps;
+        """;
+
     /// <summary>
     /// Three accounts of the root an older build let in under one name (composed, decomposed, full-width first letter),
     /// oldest first: the migration to the collation keeps the first's key and suffixes the others'.
@@ -116,11 +123,7 @@ public sealed class MigrationTests(ServiceFixture service)
         // (at the default 1 s a review's delay of 1.5 s left no cycle to find), the blocker's a minute, so it is never the one
         // to fail. Before, the start failed with 40P01 and an operator had to start it again.
         var (database, options) = await DatabaseMigratedToAsync("20261205110000_SuffixedHeirsIndexUsable");
-        await Sql.ExecuteAsync(database, RootAndChildSql + Sql.InsertAppsSql($"VALUES ('{Child}')", 1) + ";" + $"""
-            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
-            VALUES ('s00000000000000000000001', '{Root}', 'One', 'ONE', now());
-            INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', id, now() FROM apps;
-            """);
+        await Sql.ExecuteAsync(database, RootAndChildSql + Sql.InsertAppsSql($"VALUES ('{Child}')", 1) + ";" + OneAccountOfTheRootGrantedEveryAppSql);
         await using (var db = new ProvisioningDbContext(options))
         {
             await db.GetService<IMigrator>().MigrateAsync("20261205170000_ServiceAccountGrantVersions");
@@ -573,11 +576,7 @@ public sealed class MigrationTests(ServiceFixture service)
     {
         // Every upgrade runs it, and nearly every database has no grant across tenants: it must not hold up grants then.
         var (database, _) = await DatabaseMigratedToAsync("20261205170000_ServiceAccountGrantVersions");
-        await Sql.ExecuteAsync(database, RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 2) + ";" + $"""
-            INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
-            VALUES ('s00000000000000000000001', '{Root}', 'One', 'ONE', now());
-            INSERT INTO app_grants (service_account_id, app_id, created_at) SELECT 's00000000000000000000001', id, now() FROM apps;
-            """);
+        await Sql.ExecuteAsync(database, RootTenantSql + Sql.InsertAppsSql($"VALUES ('{Root}')", 2) + ";" + OneAccountOfTheRootGrantedEveryAppSql);
 
         // A grant being written (its transaction open); the migration, were it to wait for it, fails after 5 s.
         await using var writing = await HeldRow.BeginAsync(database);
