@@ -58,6 +58,15 @@ public sealed class SuspendTests(ServiceFixture service)
             Assert.True(HttpStatusCode.Forbidden == await StatusOfAsync(client, path, "tenant_suspended"), $"{name} while suspended, sent again");
         }
 
+        // The public pages too (API.md §12: every route), though they need no credentials; unknown ones pass there as none.
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusOfAsync(credentials[0].Client, "/openapi/v1.json", "tenant_suspended"));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusOfAsync(credentials[0].Client, "/docs", "tenant_suspended"));
+        using (var unknown = service.WithBasic("act_" + new string('0', 24), "not-a-secret"))
+        {
+            Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(unknown, "/openapi/v1.json"));
+            Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(unknown, "/docs"));
+        }
+
         // An expected refusal, logged as one: no line at Error (JwtBearer logged each JWT's as an error with a stack trace).
         Assert.DoesNotContain(service.Factory.Logs.Lines.Skip(logsBefore), l => l.StartsWith("Error", StringComparison.Ordinal));
 
