@@ -133,6 +133,27 @@ public sealed class IdempotencyTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AUserOfALongNonAsciiEmail_AddedWithAKey_IsKeptAndReplayed_ThoughItsLocationPasses2048Characters()
+    {
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Long emails");
+        // 253 code points, which an email may have: escaped in Location, each accent takes 6 characters and each ideograph 9.
+        var email = new string('é', 32) + "@" + string.Concat(Enumerable.Repeat(new string('漢', 60) + ".", 3)) + new string('漢', 33) + ".com";
+        var body = System.Text.Json.JsonSerializer.Serialize(new { email });
+
+        var first = await SendAsync(root, Request(HttpMethod.Post, $"/v2/tenants/{child.Id}/users", "long-email", body));
+        var second = await SendAsync(root, Request(HttpMethod.Post, $"/v2/tenants/{child.Id}/users", "long-email", body));
+
+        Assert.True(HttpStatusCode.Created == first.Status, Encoding.UTF8.GetString(first.Body)); // was 500: the stored Location's column held 2048
+        Assert.True(first.Response.Headers.Location!.OriginalString.Length > 2048);
+        Assert.Equal(HttpStatusCode.Created, second.Status);
+        Assert.True(Replayed(second.Response));
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(first.Response.Headers.Location, second.Response.Headers.Location);
+        Assert.Equal(1, await service.QueryDbAsync(db => db.TenantUsers.CountAsync(u => u.TenantId == new TenantId(child.Id))));
+    }
+
+    [Fact]
     public async Task TheSameKeyWithADifferentRequest_Is422_AndRunsNothing()
     {
         var tenant = await service.NewTenantAsync();

@@ -14,7 +14,7 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.Property(r => r.Scope).HasMaxLength(Domain.Credentials.KeyId.Length);
         builder.Property(r => r.Key).HasMaxLength(Application.Common.Abstractions.IdempotentRequest.MaxKeyLength);
         builder.Property(r => r.ContentType).HasMaxLength(255);
-        builder.Property(r => r.Location).HasMaxLength(2048);
+        builder.Property(r => r.Location); // text: a 201's Location holds an escaped email of up to 254 code points, past 2048 characters
         builder.HasIndex(r => r.CreatedAt);
     }
 }

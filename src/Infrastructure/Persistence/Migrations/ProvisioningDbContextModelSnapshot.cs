@@ -559,8 +559,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Location")
-                        .HasMaxLength(2048)
-                        .HasColumnType("character varying(2048)")
+                        .HasColumnType("text")
                         .HasColumnName("location");
 
                     b.Property<byte[]>("ProtectedBody")
