@@ -33,16 +33,11 @@ public static class KeyLookup
     }
 
     /// <summary>
-    /// How many keys of <paramref name="owned"/> other than <paramref name="key"/> work at <paramref name="now"/> (enabled and
-    /// not expired) and keep working at least as long as it would (no expiry, or one no sooner than its): what
-    /// <see cref="ApiKey.EnsureMayStopWorking"/> needs. A key that expires sooner is no stand-in: deleting the one key
-    /// that never expires through a key expiring in an hour locked the tenant out an hour later. Count under the tenant's lock.
+    /// How many keys of <paramref name="owned"/> stand in for <paramref name="key"/> at <paramref name="now"/>
+    /// (<see cref="ApiKey.StandsInFor"/>): what <see cref="ApiKey.EnsureMayStopWorking"/> needs. A key that expires sooner
+    /// is no stand-in: deleting the one key that never expires through a key expiring in an hour locked the tenant out an
+    /// hour later. Count under the tenant's lock.
     /// </summary>
-    public static Task<int> CountOtherLastingAsync(this IQueryable<ApiKey> owned, ApiKey key, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var until = key.ExpiresAt;
-        return owned.CountAsync(
-            k => k.Id != key.Id && !k.Disabled && (k.ExpiresAt == null || (until != null && k.ExpiresAt > now && k.ExpiresAt >= until)),
-            cancellationToken);
-    }
+    public static Task<int> CountOtherLastingAsync(this IQueryable<ApiKey> owned, ApiKey key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        owned.CountAsync(ApiKey.StandsInFor(key, now), cancellationToken);
 }

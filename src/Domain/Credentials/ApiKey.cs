@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Provisioning.Domain.Common;
 
 namespace Provisioning.Domain.Credentials;
@@ -119,6 +120,19 @@ public sealed class ApiKey
                 "This is the tenant's last working account key that lasts as long as it does (enabled, and expiring no sooner); " +
                 "create another one first.");
         }
+    }
+
+    /// <summary>
+    /// The keys that stand in for <paramref name="key"/> when it stops working at <paramref name="now"/> (what
+    /// <see cref="EnsureMayStopWorking"/> counts): every other key that works then (<see cref="WorksAt"/>) and keeps working
+    /// at least as long as it would — no expiry, or one no sooner than its. An expression, so that the database counts by
+    /// this very rule; <c>ApiKeyTests</c> holds its first half to <see cref="WorksAt"/>.
+    /// </summary>
+    public static Expression<Func<ApiKey, bool>> StandsInFor(ApiKey key, DateTimeOffset now)
+    {
+        var id = key.Id;
+        var until = key.ExpiresAt;
+        return k => k.Id != id && !k.Disabled && (k.ExpiresAt == null || (k.ExpiresAt > now && until != null && k.ExpiresAt >= until));
     }
 
     /// <summary>Fails when an owner already holds the maximum number of keys.</summary>
