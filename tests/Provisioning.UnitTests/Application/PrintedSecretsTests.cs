@@ -1,4 +1,5 @@
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Optional;
 using Provisioning.Application.Tenants.Commands.BootstrapRootTenant;
 using Provisioning.Application.Tenants.Commands.ProvisionTenant;
 using Provisioning.Domain.Common;
@@ -85,6 +86,48 @@ public sealed class PrintedSecretsTests
         Assert.Contains("V1Key", found);
         Assert.Contains("ProvisionTenantRequest", found);
         Assert.Contains("ProvisionTenantCommand", found);
+    }
+
+    /// <summary>
+    /// What carries a logo URL in (a request, a command) prints it without its user name and password, which the service
+    /// refuses but a client may have sent: found by the member's name, whatever its type.
+    /// </summary>
+    public static TheoryData<Type> RecordsWithALogoUrl()
+    {
+        var data = new TheoryData<Type>();
+        foreach (var type in new[] { typeof(Credential), typeof(ProvisionTenantRequest) }.SelectMany(t => t.Assembly.GetTypes())
+                     .Where(t => t.GetMethod("<Clone>$") is not null && !t.IsAbstract && !t.ContainsGenericParameters)
+                     .Where(t => t.Name.EndsWith("Request", StringComparison.Ordinal) || t.Name.EndsWith("Command", StringComparison.Ordinal))
+                     .Where(t => t.GetProperty("LogoUrl") is not null))
+        {
+            data.Add(type);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordsWithALogoUrl))]
+    public void EveryRecordThatTakesALogoUrl_PrintsItWithoutItsPassword(Type record)
+    {
+        const string url = "https://user:" + Secret + "@cdn.example.com/l.png";
+        var holder = System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(record);
+        var property = record.GetProperty("LogoUrl")!;
+        property.SetValue(holder, property.PropertyType == typeof(string) ? url
+            : property.PropertyType == typeof(Optional<string?>) ? new Optional<string?>(true, url)
+            : property.PropertyType == typeof(System.Text.Json.JsonElement) ? System.Text.Json.JsonSerializer.SerializeToElement(url)
+            : throw new InvalidOperationException($"{record.Name}.LogoUrl is a {property.PropertyType}: add it here"));
+
+        var printed = holder.ToString()!;
+        Assert.DoesNotContain(Secret, printed, StringComparison.Ordinal);
+        Assert.StartsWith(record.Name + " { ", printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheRecordsWithALogoUrl_AreFound()
+    {
+        var found = RecordsWithALogoUrl().Cast<object[]>().Select(row => ((Type)row[0]).Name).ToList();
+        Assert.Equal(["ProvisionTenantCommand", "ProvisionTenantRequest", "UpdateTenantCommand", "UpdateTenantRequest"], found.Order());
     }
 
     [Theory]

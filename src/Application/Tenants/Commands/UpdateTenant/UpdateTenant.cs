@@ -33,6 +33,15 @@ public sealed record UpdateTenantCommand(
         : AuditEventType.TenantResumed;
 
     internal const string StatusField = "status";
+
+    /// <summary>Printed with the logo's user name and password left out (<see cref="Domain.Common.Text.PrintableUrl"/>), as its request is.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        var logo = LogoUrl.IsSet ? Domain.Common.Text.PrintableUrl(LogoUrl.Value) : "(not set)";
+        builder.Append($"TenantId = {TenantId}, Name = {Name}, LogoUrl = {logo}, Contacts = {Contacts}, Settings = {Settings}, ")
+            .Append($"MaxApps = {MaxApps}, MaxTenants = {MaxTenants}, Status = {Status}");
+        return true;
+    }
 }
 
 public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningDbContext db, ICallerContext callerContext, ITenantBudgets budgets, ITenantViewReads views)
