@@ -65,16 +65,29 @@ internal sealed class CredentialRevocationListener(
                     await using var connection = await pool.OpenConnectionAsync(cancellationToken);
                     await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = _heartbeatChannel } } };
                     await beat.ExecuteNonQueryAsync(cancellationToken);
-                    if (_unheard.Sent(out var sent))
+                    if (_unheard.Sent(out var sent, out var heardBefore))
                     {
-                        logger.LogError(
-                            "The credential revocation listener is connected but has heard none of the {Sent} heartbeats this instance " +
-                            "sent since it connected: its LISTEN hears nothing. Most likely a connection pooler in transaction mode " +
-                            "stands between the listener and PostgreSQL (PgBouncer pool_mode = transaction): set ConnectionStrings:ProvisioningSession " +
-                            "to PostgreSQL itself or a pool in session mode, for the connections that keep a session (docs/operations.md, " +
-                            "\"PgBouncer\"); or that setting names another database than ConnectionStrings:Provisioning. Revocations still " +
-                            "hold meanwhile (no cached credential is trusted: every request reads its key), " +
-                            "and every revoking request waits 2 s", sent);
+                        if (heardBefore)
+                        {
+                            logger.LogError(
+                                "The credential revocation listener has heard none of the last {Sent} heartbeats this instance sent, " +
+                                "though it heard them before on its connection. Most likely its session is on another PostgreSQL server than " +
+                                "the one this instance's pool writes to (a failover whose old primary came back and takes writes: fence it, " +
+                                "docs/operations.md \"Failover to a standby\"); else a pooler in transaction mode (\"PgBouncer\") or a stuck session. " +
+                                "Revocations still hold meanwhile " +
+                                "(no cached credential is trusted: every request reads its key), and every revoking request waits 2 s", sent);
+                        }
+                        else
+                        {
+                            logger.LogError(
+                                "The credential revocation listener is connected but has heard none of the {Sent} heartbeats this instance " +
+                                "sent since it connected: its LISTEN hears nothing. Most likely a connection pooler in transaction mode " +
+                                "stands between the listener and PostgreSQL (PgBouncer pool_mode = transaction): set ConnectionStrings:ProvisioningSession " +
+                                "to PostgreSQL itself or a pool in session mode, for the connections that keep a session (docs/operations.md, " +
+                                "\"PgBouncer\"); or that setting names another database than ConnectionStrings:Provisioning. Revocations still " +
+                                "hold meanwhile (no cached credential is trusted: every request reads its key), " +
+                                "and every revoking request waits 2 s", sent);
+                        }
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

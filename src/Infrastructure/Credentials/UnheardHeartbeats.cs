@@ -1,11 +1,14 @@
 namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
-/// Counts the heartbeats this instance sent since its revocation listener last connected, until that connection hears one.
-/// A connection whose <c>LISTEN</c> succeeded and hears nothing — behind a pooler in transaction mode (PgBouncer
+/// Counts the heartbeats this instance sent since its revocation listener last connected or last heard one. A connection
+/// whose <c>LISTEN</c> succeeded and hears nothing — behind a pooler in transaction mode (PgBouncer
 /// <c>pool_mode = transaction</c>), which binds the <c>LISTEN</c> to a server connection other clients then use — keeps
 /// revocations safe (the cache is never trusted) but silently costs a key read on every request and 2 s on every
-/// revocation (a probe): after <see cref="SayAfter"/> heartbeats sent and none heard it is said, then once a minute.
+/// revocation (a probe): after <see cref="SayAfter"/> heartbeats sent and none heard it is said, then once a minute. So is a
+/// connection that heard and then stops hearing: the pool writes to another server than the listener's session is on — a
+/// failover whose old primary came back and takes the pool's writes (a probe: split brain, which only the 2 s warnings of
+/// revocations showed) — or the session is stuck.
 /// Counted by heartbeats sent, not by time: an instance stopped for a while (SIGSTOP) sends none meanwhile.
 /// </summary>
 internal sealed class UnheardHeartbeats
@@ -20,16 +23,18 @@ internal sealed class UnheardHeartbeats
     private const int SayAgainEvery = 120;
 
     private readonly Lock _lock = new();
+    private bool _connected;
     private int _sent;
-    private bool _heard = true;
+    private bool _heardOnThisConnection;
 
     /// <summary>The listener connected (and listens): nothing heard on this connection yet.</summary>
     public void Connected()
     {
         lock (_lock)
         {
+            _connected = true;
             _sent = 0;
-            _heard = false;
+            _heardOnThisConnection = false;
         }
     }
 
@@ -38,23 +43,32 @@ internal sealed class UnheardHeartbeats
     {
         lock (_lock)
         {
-            _heard = true;
+            _sent = 0;
+            _heardOnThisConnection = true;
         }
     }
 
     /// <summary>The listener lost its connection (it says so itself): nothing to say until it connects again.</summary>
-    public void Disconnected() => Heard();
-
-    /// <summary>
-    /// A heartbeat was sent: whether to say now that none has been heard, with <paramref name="sent"/> sent since connecting.
-    /// (Under one lock with <see cref="Connected"/>: a count from before a connection is never judged by its flag.)
-    /// </summary>
-    public bool Sent(out int sent)
+    public void Disconnected()
     {
         lock (_lock)
         {
-            sent = ++_sent;
-            return !_heard && sent >= SayAfter && (sent - SayAfter) % SayAgainEvery == 0;
+            _connected = false;
+        }
+    }
+
+    /// <summary>
+    /// A heartbeat was sent: whether to say now that none has been heard, with <paramref name="sent"/> sent since connecting
+    /// or since the last heard, and whether this connection heard one before (<paramref name="heardBefore"/>: then it stopped).
+    /// (Under one lock with <see cref="Connected"/>: a count from before a connection is never judged by its flag.)
+    /// </summary>
+    public bool Sent(out int sent, out bool heardBefore)
+    {
+        lock (_lock)
+        {
+            sent = _connected ? ++_sent : 0;
+            heardBefore = _heardOnThisConnection;
+            return _connected && sent >= SayAfter && (sent - SayAfter) % SayAgainEvery == 0;
         }
     }
 }
