@@ -39,6 +39,9 @@ internal sealed class UnitOfWork(
     /// <summary>How many times a transaction PostgreSQL rolled back for a conflict (<see cref="TransientConflict"/>) is run.</summary>
     internal const int Attempts = 3;
 
+    /// <summary>The warning of a commit whose wait for a synchronous standby was cancelled (<see cref="NoteUnreplicatedCommit"/>), in this run.</summary>
+    private string? _unreplicated;
+
     /// <summary>
     /// Runs <paramref name="work"/> in a transaction of its own or, when one is open (a command inside an Idempotency-Key's
     /// transaction), in that one. A transaction PostgreSQL rolled back for a conflict with another (a deadlock, 40P01) is
@@ -116,6 +119,7 @@ internal sealed class UnitOfWork(
         CommitProof? proof = null;
         int? committingSession = null;
         db.MayHaveRevokedCredentials = false;
+        _unreplicated = null;
         db.TakeLeading();
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
@@ -135,14 +139,23 @@ internal sealed class UnitOfWork(
                     (last ??= []).InsertRange(0, leading.Select(l => l.ToBatchCommand()));
                 }
 
-                committingSession = ((NpgsqlConnection)db.Database.GetDbConnection()).ProcessID;
-                if (last is not null)
+                var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+                committingSession = connection.ProcessID;
+                connection.Notice += NoteUnreplicatedCommit;
+                try
                 {
-                    await CommitWithAsync(transaction, last, cancellationToken);
+                    if (last is not null)
+                    {
+                        await CommitWithAsync(transaction, last, cancellationToken);
+                    }
+                    else
+                    {
+                        await transaction.CommitAsync(cancellationToken);
+                    }
                 }
-                else
+                finally
                 {
-                    await transaction.CommitAsync(cancellationToken);
+                    connection.Notice -= NoteUnreplicatedCommit;
                 }
             }
             catch (Exception e)
@@ -174,7 +187,33 @@ internal sealed class UnitOfWork(
             await barrier.WaitForEveryInstanceAsync(db, cancellationToken);
         }
 
+        if (_unreplicated is { } notice)
+        {
+            _unreplicated = null;
+            logger.LogError(
+                "A change committed on the primary, but the command timeout cancelled PostgreSQL's wait for its synchronous standby " +
+                "(\"{Notice}\"): it is answered 503, and stands on the primary alone until a standby has it. Check the standbys of " +
+                "synchronous_standby_names (pg_stat_replication); name two (ANY 1 (…)) so that one may be away (docs/operations.md, " +
+                "\"Failover to a standby\")", notice);
+            var refusal = new CommitNotReplicatedException();
+            FaultLog.MarkLogged(refusal); // (said above, with what to do)
+            throw refusal;
+        }
+
         return result;
+    }
+
+    /// <summary>
+    /// PostgreSQL's warning that it cancelled a commit's wait for a synchronous standby (the command timeout's cancel came
+    /// while it waited) and kept the commit on the primary: known by the server function that raises it, which is not
+    /// translated as its text is.
+    /// </summary>
+    private void NoteUnreplicatedCommit(object sender, NpgsqlNoticeEventArgs e)
+    {
+        if (e.Notice.Routine == "SyncRepWaitForLSN")
+        {
+            _unreplicated = e.Notice.MessageText;
+        }
     }
 
     /// <summary>Refuses the work as authentication would now: 401 for a key gone, disabled or expired; 403 for a suspended tenant.</summary>
