@@ -10,6 +10,9 @@ public sealed class AuditEvent
 {
     public const int MaxRequestIdLength = 128;
 
+    /// <summary>The longest resource id (and related id) an event holds, in code points: an email has at most 254.</summary>
+    public const int MaxResourceIdLength = 320;
+
     private string[] _changes = [];
 
     private AuditEvent()

@@ -74,6 +74,14 @@ public static class Text
     /// </summary>
     public static bool IsLongerThan(string value, int max) => value.Length > max && value.EnumerateRunes().Count() > max;
 
+    /// <summary>
+    /// <paramref name="value"/> as a title or a log line quotes it: whole when it has at most <paramref name="max"/> UTF-16
+    /// units, else its first ones and "…" — never half of a character that takes two (an emoji, a rare ideograph: an email's
+    /// refusal ended in U+FFFD, a probe).
+    /// </summary>
+    public static string Shortened(string value, int max) =>
+        value.Length <= max ? value : string.Concat(value.AsSpan(0, char.IsHighSurrogate(value[max - 1]) ? max - 1 : max), "…");
+
     public static bool IsValidFreeText(string value)
     {
         foreach (var c in value)

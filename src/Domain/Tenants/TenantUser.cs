@@ -69,5 +69,5 @@ public sealed class TenantUser
     /// </summary>
     public static string Canonical(string email) => email.Trim(' ').ToLowerInvariant();
 
-    private static string Truncate(string? value) => value is null ? string.Empty : value.Length <= 60 ? value : value[..60] + "…";
+    private static string Truncate(string? value) => value is null ? string.Empty : Text.Shortened(value, 60);
 }

@@ -40,8 +40,7 @@ public static partial class ModelStateErrors
     /// <summary>The longest field name a title quotes whole: a client's 20,000-character unknown field made a 20 KB title.</summary>
     private const int LongestQuotedField = 100;
 
-    private static string Shortened(string field) =>
-        field.Length <= LongestQuotedField ? field : string.Concat(field.AsSpan(0, LongestQuotedField), "…");
+    private static string Shortened(string field) => Domain.Common.Text.Shortened(field, LongestQuotedField);
 
     private static string Describe(string key, ModelStateEntry entry, ActionContext context)
     {

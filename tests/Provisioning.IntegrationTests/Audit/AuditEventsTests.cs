@@ -128,6 +128,24 @@ public sealed class AuditEventsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AUsersEvents_AreFoundByItsAddress_ThoughItsCharactersTakeTwoUtf16UnitsEach()
+    {
+        // 197 characters as the email rule and the column count them, 383 UTF-16 units: the filter counted units (a probe).
+        using var root = service.Root();
+        var child = await root.ProvisionAsync(name: "Wide addresses");
+        var email = "a@" + string.Join(".", Enumerable.Repeat(string.Concat(Enumerable.Repeat("\U00020000", 31)), 6)) + ".com";
+        Assert.Equal((197, 383), (email.EnumerateRunes().Count(), email.Length));
+        await root.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email }, HttpStatusCode.Created);
+
+        var events = await AllEventsAsync(root, $"&filter[resourceId]={Uri.EscapeDataString(email)}");
+        Assert.Equal(["tenantUser.added"], Types(events));
+        Assert.Equal(email, (string?)events[0]["resource"]!["id"]);
+
+        var tooLong = Uri.EscapeDataString(string.Concat(Enumerable.Repeat("\U00020000", 321)));
+        Http.AssertV2Error(await root.GetJsonAsync($"/v2/events?filter[resourceId]={tooLong}", HttpStatusCode.BadRequest), "bad_request");
+    }
+
+    [Fact]
     public async Task TheActorIsTheKeyThatMadeTheChange_ServiceAccountAndAppKeysIncluded()
     {
         var tenant = await service.NewTenantAsync();

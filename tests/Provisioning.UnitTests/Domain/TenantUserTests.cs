@@ -26,6 +26,16 @@ public sealed class TenantUserTests
     }
 
     [Fact]
+    public void ARefusedAddress_IsQuotedCut_NeverInHalfACharacter()
+    {
+        // 'a' and 40 letters of two UTF-16 units each: cut at 60 units, the 60th was the first half of the 30th letter.
+        var address = "a" + string.Concat(Enumerable.Repeat("𠀀", 40)) + "@@x.com";
+        var title = Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail(address)).Message;
+        Assert.Contains("'a" + string.Concat(Enumerable.Repeat("𠀀", 29)) + "…'", title, StringComparison.Ordinal);
+        Assert.True(title.EnumerateRunes().All(r => r != System.Text.Rune.ReplacementChar), title); // (a lone half reads as U+FFFD)
+    }
+
+    [Fact]
     public void TheWholeAddress_IsAtMost254Characters_CountedAsEveryOtherLength()
     {
         // Counted in UTF-16 units, an address of letters outside the BMP (mathematical bold, 2 units each) was refused

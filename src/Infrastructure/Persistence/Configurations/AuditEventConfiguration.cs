@@ -17,9 +17,9 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.ActorKeyId).HasMaxLength(Domain.Credentials.KeyId.Length);
         builder.Property(e => e.ActorKind).HasMaxLength(24).IsRequired();
         builder.Property(e => e.ResourceType).HasMaxLength(32).IsRequired();
-        builder.Property(e => e.ResourceId).HasMaxLength(320).IsRequired();
+        builder.Property(e => e.ResourceId).HasMaxLength(AuditEvent.MaxResourceIdLength).IsRequired();
         builder.Property(e => e.RelatedType).HasMaxLength(32);
-        builder.Property(e => e.RelatedId).HasMaxLength(320);
+        builder.Property(e => e.RelatedId).HasMaxLength(AuditEvent.MaxResourceIdLength);
         builder.Property(e => e.RequestId).HasMaxLength(AuditEvent.MaxRequestIdLength);
         builder.Ignore(e => e.Changes);
         // An event is written once and never changed, and its array is never changed in place: the snapshot is the array

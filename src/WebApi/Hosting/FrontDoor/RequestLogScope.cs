@@ -24,9 +24,7 @@ public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyL
 {
     public const int MaxPathLength = 120;
 
-    private readonly string _path = Printable(path is null ? string.Empty
-        : path.Length <= MaxPathLength ? path
-        : path[..(char.IsHighSurrogate(path[MaxPathLength - 1]) ? MaxPathLength - 1 : MaxPathLength)] + "…"); // not half an emoji
+    private readonly string _path = Printable(path is null ? string.Empty : Text.Shortened(path, MaxPathLength));
     private string? _tenantId;
     private string? _keyId;
     private string? _onBehalfOf;
