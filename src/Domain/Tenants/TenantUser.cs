@@ -53,8 +53,29 @@ public sealed class TenantUser
         return at > 0 && address[at - 1] != '.' && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
                && domain.Length > 0 && domain.Contains('.')
                && domain.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-'
-                                                 && label.EnumerateRunes().All(IsLabelCharacter));
+                                                 && label.EnumerateRunes().All(IsLabelCharacter))
+               && FitsDns(domain);
     }
+
+    /// <summary>
+    /// Whether the domain fits DNS in the ASCII form DNS holds it in (an internationalised name's "xn--" labels, RFC 5891):
+    /// each label at most 63 octets, the whole at most 253. A label of 40 ideographs is 63 characters as written and 102
+    /// octets that way — an address the rules above let in and no mail could reach (a probe).
+    /// </summary>
+    private static bool FitsDns(string domain)
+    {
+        try
+        {
+            return new IdnMapping().GetAscii(domain).Length <= MaxDomainOctets;
+        }
+        catch (ArgumentException)
+        {
+            return false; // a label past 63 octets, or a name IDNA does not allow
+        }
+    }
+
+    /// <summary>RFC 1035's 255 octets on the wire: 253 characters written with dots.</summary>
+    private const int MaxDomainOctets = 253;
 
     // A hyphen, or a letter, digit or combining mark of any script (within the BMP or beyond it).
     private static bool IsLabelCharacter(System.Text.Rune r) =>

@@ -26,6 +26,24 @@ public sealed class TenantUserTests
     }
 
     [Fact]
+    public void TheDomain_FitsDnsInItsAsciiForm()
+    {
+        // 18 ideographs are "xn--" and 20 more octets; 40 different ones, 63 characters as written, are 102 octets: no such
+        // label can exist in DNS, so no mail could reach the address (a probe).
+        var fits = "a@" + new string('\u6f22', 18) + ".com";
+        Assert.Equal(fits, TenantUser.NormalizeEmail(fits));
+        var forty = string.Concat(Enumerable.Range(0, 40).Select(i => (char)(0x4E00 + (i * 37))));
+        Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail("a@" + forty + ".com"));
+        Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail("a@" + new string('\u6f22', 63) + ".com"));
+
+        // The whole name: four labels of 50 ASCII letters and ".com" are 207 characters and fit; ten labels of 20 ideographs
+        // ("xn--" and 22 octets each) and ".com" are 213 characters as written and 273 octets in DNS.
+        Assert.Equal("a@" + string.Join(".", Enumerable.Repeat(new string('b', 50), 4)) + ".com",
+            TenantUser.NormalizeEmail("a@" + string.Join(".", Enumerable.Repeat(new string('b', 50), 4)) + ".com"));
+        Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail("a@" + string.Join(".", Enumerable.Repeat(new string('\u6f22', 20), 10)) + ".com"));
+    }
+
+    [Fact]
     public void ARefusedAddress_IsQuotedCut_NeverInHalfACharacter()
     {
         // 'a' and 40 letters of two UTF-16 units each: cut at 60 units, the 60th was the first half of the 30th letter.
