@@ -51,6 +51,15 @@ public sealed class PostgresServer : IAsyncDisposable
             return new PostgresServer(configured, EnvironmentVariable, () => ValueTask.CompletedTask);
         }
 
+        return await StartOwnAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A server of the caller's own, made for it and gone with it, even when <see cref="EnvironmentVariable"/> names one: for a
+    /// test that changes a setting of the whole server (<c>ALTER SYSTEM</c>), which on a shared one would reach every other.
+    /// </summary>
+    public static async Task<PostgresServer> StartOwnAsync(CancellationToken cancellationToken = default)
+    {
         var bin = FindServerBinaries();
         var docker = await DockerEndpointThatAnswersAsync(cancellationToken);
         if (docker is not null)
