@@ -58,21 +58,18 @@ public sealed class TenantUser
     }
 
     /// <summary>
-    /// Whether the domain fits DNS in the ASCII form DNS holds it in (an internationalised name's "xn--" labels, RFC 5891):
-    /// each label at most 63 octets, the whole at most 253. A label of 40 ideographs is 63 characters as written and 102
-    /// octets that way — an address the rules above let in and no mail could reach (a probe).
+    /// Whether the domain fits DNS in the ASCII form DNS holds it in (an internationalised name's "xn--" labels,
+    /// <see cref="Punycode"/>): each label at most 63 octets, the whole at most 253. A label of 40 different ideographs is
+    /// 40 characters as written and 102 octets that way — an address the rules above let in and no mail could reach (a probe).
     /// </summary>
     private static bool FitsDns(string domain)
     {
-        try
-        {
-            return new IdnMapping().GetAscii(domain).Length <= MaxDomainOctets;
-        }
-        catch (ArgumentException)
-        {
-            return false; // a label past 63 octets, or a name IDNA does not allow
-        }
+        var labels = domain.Split('.').Select(Punycode.ToAscii).ToList();
+        return labels.All(label => label.Length <= MaxLabelOctets) && labels.Sum(label => label.Length + 1) - 1 <= MaxDomainOctets;
     }
+
+    /// <summary>RFC 1035: at most 63 octets a label.</summary>
+    private const int MaxLabelOctets = 63;
 
     /// <summary>RFC 1035's 255 octets on the wire: 253 characters written with dots.</summary>
     private const int MaxDomainOctets = 253;

@@ -43,6 +43,12 @@ public sealed class TenantUserTests
         Assert.Throws<DomainRuleException>(() => TenantUser.NormalizeEmail("a@" + string.Join(".", Enumerable.Repeat(new string('\u6f22', 20), 10)) + ".com"));
     }
 
+    [Theory]
+    [InlineData("ceo@\u05e9\u05dc\u05d5\u05dd1.co.il")] // a right-to-left label ending in a digit: IDNA2003 refused it, RFC 5893 allows it
+    [InlineData("info@\u05d7\u05d3\u05e9\u05d5\u05ea24.co.il")]
+    [InlineData("ceo@\u0645\u062b\u0627\u0644\u0663.com")]
+    public void ARightToLeftDomainEndingInADigit_IsAValidAddress(string address) => Assert.Equal(address, TenantUser.NormalizeEmail(address));
+
     [Fact]
     public void ARefusedAddress_IsQuotedCut_NeverInHalfACharacter()
     {
