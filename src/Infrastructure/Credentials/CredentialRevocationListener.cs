@@ -134,7 +134,11 @@ internal sealed class CredentialRevocationListener(
                             break;
                         case var channel when channel == _heartbeatChannel:
                             cache.Heartbeat();
-                            _unheard.Heard();
+                            if (_unheard.Heard())
+                            {
+                                logger.LogInformation("The credential revocation listener hears this instance's heartbeats again: cached credentials are trusted again");
+                            }
+
                             break;
                         case RevocationBarrier.ConfirmedChannel:
                             barrier.Confirmed(e.Payload);

@@ -26,6 +26,7 @@ internal sealed class UnheardHeartbeats
     private bool _connected;
     private int _sent;
     private bool _heardOnThisConnection;
+    private bool _said;
 
     /// <summary>The listener connected (and listens): nothing heard on this connection yet.</summary>
     public void Connected()
@@ -35,16 +36,23 @@ internal sealed class UnheardHeartbeats
             _connected = true;
             _sent = 0;
             _heardOnThisConnection = false;
+            _said = false; // (the reconnection is said by the listener itself)
         }
     }
 
-    /// <summary>The listener heard a heartbeat of this instance's.</summary>
-    public void Heard()
+    /// <summary>
+    /// The listener heard a heartbeat of this instance's: true when it had been said that none was heard, so that the end of
+    /// it is said too (an operator who fenced an old primary saw the Error lines stop, and nothing say why).
+    /// </summary>
+    public bool Heard()
     {
         lock (_lock)
         {
             _sent = 0;
             _heardOnThisConnection = true;
+            var wasSaid = _said;
+            _said = false;
+            return wasSaid;
         }
     }
 
@@ -68,7 +76,9 @@ internal sealed class UnheardHeartbeats
         {
             sent = _connected ? ++_sent : 0;
             heardBefore = _heardOnThisConnection;
-            return _connected && sent >= SayAfter && (sent - SayAfter) % SayAgainEvery == 0;
+            var say = _connected && sent >= SayAfter && (sent - SayAfter) % SayAgainEvery == 0;
+            _said |= say;
+            return say;
         }
     }
 }
