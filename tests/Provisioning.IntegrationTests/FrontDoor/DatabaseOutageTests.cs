@@ -71,6 +71,41 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task WithSeveralHostsAndNoneAsAsked_ReadinessSaysSo_NotJustUnreachable()
+    {
+        // A connection string naming a primary and its standby, none of which takes writes now (as in a failover): the
+        // readiness line said only "not reachable … No suitable host was found" (a failover probe).
+        var database = await service.Postgres.CreateDatabaseAsync("hosts_" + Guid.NewGuid().ToString("N")[..8]);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+        var single = new Npgsql.NpgsqlConnectionStringBuilder(database);
+        var twoHosts = new Npgsql.NpgsqlConnectionStringBuilder(database)
+        {
+            Host = $"{single.Host}:{single.Port},{single.Host}:{single.Port}",
+            TargetSessionAttributes = "read-write",
+            HostRecheckSeconds = 0, // (each connection asks again: no host state remembered from before the change)
+        }.ConnectionString;
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(twoHosts, ServiceFixture.RootKeySettings(),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        await SetReadOnlyAsync(factory, name, "on");
+        try
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+            Assert.Contains(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains(
+                "none of its hosts is one that Target Session Attributes=read-write asks for", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await SetReadOnlyAsync(factory, name, "off");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
     public async Task ARoleWithoutItsRights_IsRefusedAtStart_NotReady_AndItsWritesAre503_UntilGranted()
     {
         // A read-only user given by mistake started, said ready, and every change answered 500 with a stack trace (an

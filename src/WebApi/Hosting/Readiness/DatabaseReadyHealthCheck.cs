@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
@@ -71,7 +72,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
             // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
-            return HealthCheckResult.Unhealthy($"The database is not reachable ({Application.Common.Behaviors.FaultLog.Reason(ex)}).");
+            var reason = Application.Common.Behaviors.FaultLog.Reason(ex);
+            return HealthCheckResult.Unhealthy($"The database is not reachable{NoHostAsAsked(db, reason)} ({reason}).");
         }
         catch (Exception ex) when (PostgresError.In(ex) is { } refused)
         {
@@ -85,4 +87,17 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             return HealthCheckResult.Unhealthy("The readiness check failed.", ex);
         }
     }
+
+    /// <summary>
+    /// What Npgsql's "No suitable host was found" means with several hosts and <c>Target Session Attributes</c> (a standby
+    /// setup): none answered as asked — the primary down and none promoted yet, or every host read-only. A failover probe
+    /// read only "not reachable" there, though the hosts answered.
+    /// </summary>
+    private static string NoHostAsAsked(ProvisioningDbContext db, string reason) =>
+        reason.Contains("No suitable host", StringComparison.Ordinal)
+        && new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()) is { TargetSessionAttributes: { Length: > 0 } wanted, Host: { } hosts }
+        && hosts.Contains(',', StringComparison.Ordinal)
+            ? $": none of its hosts is one that Target Session Attributes={wanted} asks for (the primary down and none promoted " +
+              "yet, or every host read-only: docs/operations.md \"Failover to a standby\")"
+            : string.Empty;
 }
