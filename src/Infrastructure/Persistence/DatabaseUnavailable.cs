@@ -26,7 +26,7 @@ public static class DatabaseUnavailable
                 case OperationCanceledException:
                     return false;
                 case PostgresException postgres:
-                    return IsUnavailableState(postgres.SqlState) || EndedTheSession(postgres);
+                    return IsUnavailableState(postgres.SqlState) || EndedTheSession(postgres) || ChangedUnderAPreparedStatement(postgres);
                 case NpgsqlException or SocketException or TimeoutException:
                     return true;
                 // This instance's own refusal to write under a retired master key: the same answer as the database's (PX503).
@@ -140,6 +140,15 @@ public static class DatabaseUnavailable
         && !IsTimeout(postgres.SqlState)
             ? postgres
             : null;
+
+    /// <summary>
+    /// A statement prepared on a pooled connection whose result the schema changed under it — a migration run by another
+    /// instance retyped a column it returns: PostgreSQL refuses it once on each connection that had it prepared (<c>0A000
+    /// cached plan must not change result type</c>, raised by <c>RevalidateCachedQuery</c>, by routine and not by its
+    /// translated text), and its retry runs prepared afresh. A rolling-upgrade probe saw it answered 500, as a defect.
+    /// </summary>
+    private static bool ChangedUnderAPreparedStatement(PostgresException postgres) =>
+        postgres.SqlState == PostgresErrorCodes.FeatureNotSupported && postgres.Routine == "RevalidateCachedQuery";
 
     private static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)               // connection exceptions

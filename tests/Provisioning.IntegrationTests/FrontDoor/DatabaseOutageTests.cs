@@ -71,6 +71,39 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AColumnRetypedUnderAPreparedStatement_Is503ForThatOnce_ThenServed()
+    {
+        // Another instance's migration retyping a column a prepared statement returns (a rolling upgrade): PostgreSQL refuses
+        // the statement once on each connection that had it prepared. That was a 500 (an upgrade probe); a retry succeeds.
+        var database = await service.Postgres.CreateDatabaseAsync("retyped_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(rateLimited: false));
+        using var root = await factory.CreateRootClientAsync();
+        var appId = (string)(await root.PostJsonAsync("/v2/apps", new { displayName = "read often" }, HttpStatusCode.Created))["app"]!["id"]!;
+        for (var i = 0; i < 20; i++)
+        {
+            await root.GetJsonAsync($"/v2/apps/{appId}"); // prepared once read a few times on a connection (Npgsql's auto-preparation)
+        }
+
+        await Sql.ExecuteAsync(database, "ALTER TABLE apps ALTER COLUMN display_name TYPE character varying(101)");
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await root.GetAsync($"/v2/apps/{appId}");
+            answers.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Http.AssertV2Error(JsonNode.Parse(await response.Content.ReadAsStringAsync())!, "service_unavailable");
+            }
+        }
+
+        // Refused once on each connection that had it prepared (the pool holds a few), never a 500; served ever after.
+        Assert.Contains(HttpStatusCode.ServiceUnavailable, answers);
+        Assert.All(answers, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{status}"));
+        Assert.InRange(answers.Count(status => status == HttpStatusCode.ServiceUnavailable), 1, 10);
+        Assert.All(answers.TakeLast(10), status => Assert.Equal(HttpStatusCode.OK, status));
+    }
+
+    [Fact]
     public async Task WithSeveralHostsAndNoneAsAsked_ReadinessSaysSo_NotJustUnreachable()
     {
         // A connection string naming a primary and its standby, none of which takes writes now (as in a failover): the
