@@ -47,14 +47,15 @@ public sealed class TenantUser
 
         var at = address.LastIndexOf('@');
         var domain = address[(at + 1)..];
+        var labels = domain.Split('.');
         // RFC 1035 labels: 1–63 characters of letters, digits and hyphens (any script's letters and digits: an
         // internationalised name), no hyphen at either end (MailAddress lets "x@-y.com" and "x@a_b.com" through).
         // RFC 5322's dot-atom: no dot at the end of the local part either (MailAddress refuses one at its start or two in a row).
         return at > 0 && address[at - 1] != '.' && System.Text.Encoding.UTF8.GetByteCount(address.AsSpan(0, at)) <= MaxLocalPartLength
                && domain.Length > 0 && domain.Contains('.')
-               && domain.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-'
-                                                 && label.EnumerateRunes().All(IsLabelCharacter))
-               && FitsDns(domain);
+               && labels.All(label => label.Length is > 0 and <= MaxLabelOctets && label[0] != '-' && label[^1] != '-'
+                                      && label.EnumerateRunes().All(IsLabelCharacter))
+               && FitsDns(labels);
     }
 
     /// <summary>
@@ -62,10 +63,10 @@ public sealed class TenantUser
     /// <see cref="Punycode"/>): each label at most 63 octets, the whole at most 253. A label of 40 different ideographs is
     /// 40 characters as written and 102 octets that way — an address the rules above let in and no mail could reach (a probe).
     /// </summary>
-    private static bool FitsDns(string domain)
+    private static bool FitsDns(string[] labels)
     {
-        var labels = domain.Split('.').Select(Punycode.ToAscii).ToList();
-        return labels.All(label => label.Length <= MaxLabelOctets) && labels.Sum(label => label.Length + 1) - 1 <= MaxDomainOctets;
+        var ascii = labels.Select(Punycode.ToAscii).ToList();
+        return ascii.All(label => label.Length <= MaxLabelOctets) && ascii.Sum(label => label.Length + 1) - 1 <= MaxDomainOctets;
     }
 
     /// <summary>RFC 1035: at most 63 octets a label.</summary>
