@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Behaviors;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 using Provisioning.Infrastructure.Persistence;
@@ -38,9 +40,13 @@ namespace Provisioning.Infrastructure.Credentials;
 /// from requests whose keys are cached; ids found to be keys in the last hour (<see cref="_known"/>) take turns of their own.
 /// </para>
 /// </summary>
-internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock, CredentialLookups lookups)
+internal sealed class CachedCredentialStore(
+    IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock, CredentialLookups lookups, ILogger<CachedCredentialStore> logger)
     : ICredentialStore, IDisposable
 {
+    /// <summary>Lookups refused because the database is in recovery (<see cref="InRecovery"/>).</summary>
+    private readonly OncePerMinute _inRecovery = new(clock);
+
     /// <summary>Ids no key has (the value is unused), keyed like <see cref="cache"/>; bounded, so a spray costs memory only up to this.</summary>
     private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
@@ -167,16 +173,22 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         var generation = Interlocked.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
-        // One round trip: the key, its tenant's path and whether its tenant or an ancestor is suspended.
-        var key = await db.Database.SqlQuery<KeyRow>(
+        // One round trip: whether the database is in recovery, and the key (if there is one), its tenant's path and whether its
+        // tenant or an ancestor is suspended.
+        var row = await db.Database.SqlQuery<KeyRow>(
                 $"""
-                SELECT k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at, k.is_tenant_token,
-                       (SELECT t.path FROM tenants t WHERE t.id = k.tenant_id) AS tenant_path,
+                SELECT r.in_recovery, k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at,
+                       k.is_tenant_token, (SELECT t.path FROM tenants t WHERE t.id = k.tenant_id) AS tenant_path,
                        tenant_or_ancestor_suspended(k.tenant_id) AS suspended
-                FROM api_keys k WHERE k.id = {keyId.Value}
+                FROM (SELECT pg_is_in_recovery() AS in_recovery) r LEFT JOIN api_keys k ON k.id = {keyId.Value}
                 """)
-            .SingleOrDefaultAsync(cancellationToken);
-        if (key is null)
+            .SingleAsync(cancellationToken);
+        if (row.InRecovery)
+        {
+            throw InRecovery();
+        }
+
+        if (row.Id is not { } id)
         {
             // No longer a key (deleted): its lookups go back among the made-up ids'. Kept, a deleted key's id (its owner
             // knows it) sent again and again from many addresses would have filled the known ids' queue (a review).
@@ -187,11 +199,31 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         _known.Set(keyId.Value, true, new MemoryCacheEntryOptions { SlidingExpiration = KnownFor, Size = 1 });
 
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
-        var credential = new Credential(new KeyId(key.Id), (KeyKind)key.Kind, new TenantId(key.TenantId),
-            key.ServiceAccountId is null ? null : new ServiceAccountId(key.ServiceAccountId),
-            key.AppId is null ? null : new AppId(key.AppId),
-            protector.Unprotect(key.ProtectedSecret), key.Disabled, key.ExpiresAt, key.Suspended, key.IsTenantToken);
-        return (credential, key.TenantPath, generation);
+        var credential = new Credential(new KeyId(id), (KeyKind)row.Kind!.Value, new TenantId(row.TenantId!),
+            row.ServiceAccountId is null ? null : new ServiceAccountId(row.ServiceAccountId),
+            row.AppId is null ? null : new AppId(row.AppId),
+            protector.Unprotect(row.ProtectedSecret!), row.Disabled!.Value, row.ExpiresAt, row.Suspended!.Value, row.IsTenantToken!.Value);
+        return (credential, row.TenantPath, generation);
+    }
+
+    /// <summary>
+    /// The refusal of a lookup in a database in recovery, counted, and said at Error at most once a minute with the count since
+    /// the last such line (then it is marked logged: the error handler writes no line per refused request).
+    /// </summary>
+    private DatabaseInRecoveryException InRecovery()
+    {
+        var refusal = new DatabaseInRecoveryException();
+        FaultLog.MarkLogged(refusal);
+        if (_inRecovery.Count(out var refused, out var since))
+        {
+            logger.LogError(
+                "The database is in recovery (pg_is_in_recovery(): a standby, or a restore replaying its log towards a point in time): " +
+                "{Refused} request(s) answered 503 since {Since:u} without their credentials checked, since revocations may not have " +
+                "reached it. Point the instances at the primary, or wait for the restore's promotion (docs/operations.md, \"Restore to a point in time\")",
+                refused, since);
+        }
+
+        return refusal;
     }
 
     /// <summary>
@@ -358,9 +390,10 @@ internal sealed class CachedCredentialStore(IServiceScopeFactory scopes, IMemory
         _known.Dispose();
     }
 
+    /// <summary>A lookup's one row: the database's recovery state, and the key's columns (all null when there is no such key).</summary>
     private sealed record KeyRow(
-        string Id, short Kind, string TenantId, string? ServiceAccountId, string? AppId, byte[] ProtectedSecret,
-        bool Disabled, DateTimeOffset? ExpiresAt, bool IsTenantToken, string[] TenantPath, bool Suspended);
+        bool InRecovery, string? Id, short? Kind, string? TenantId, string? ServiceAccountId, string? AppId, byte[]? ProtectedSecret,
+        bool? Disabled, DateTimeOffset? ExpiresAt, bool? IsTenantToken, string[]? TenantPath, bool? Suspended);
 
     private string CacheKey(KeyId keyId) => $"credential:{Interlocked.Read(ref _epoch)}:{keyId.Value}";
 }

@@ -28,13 +28,15 @@ public sealed class PostgresServer : IAsyncDisposable
         "or install the PostgreSQL server binaries (apt-get install -y postgresql).";
 
     private readonly Func<ValueTask> _dispose;
+    private readonly Func<CancellationToken, Task>? _restartInRecovery;
     private int _disposed;
 
-    private PostgresServer(string connectionString, string description, Func<ValueTask> dispose)
+    private PostgresServer(string connectionString, string description, Func<ValueTask> dispose, Func<CancellationToken, Task>? restartInRecovery = null)
     {
         ConnectionString = connectionString;
         Description = description;
         _dispose = dispose;
+        _restartInRecovery = restartInRecovery;
     }
 
     /// <summary>Connection string of the server's maintenance database.</summary>
@@ -92,6 +94,22 @@ public sealed class PostgresServer : IAsyncDisposable
 
         return await LocalCluster.StartAsync(bin, cancellationToken);
     }
+
+    /// <summary>
+    /// A throw-away local cluster of the caller's own, made with the server binaries whether or not Docker answers: for a test
+    /// that works on the server's files (<see cref="RestartInRecoveryAsync"/>).
+    /// </summary>
+    public static async Task<PostgresServer> StartLocalAsync(CancellationToken cancellationToken = default) =>
+        await LocalCluster.StartAsync(FindServerBinaries() ?? throw new InvalidOperationException(
+            "This test needs the PostgreSQL server binaries (apt-get install -y postgresql): it works on a server's files."), cancellationToken);
+
+    /// <summary>
+    /// Stops the server and starts it again as a standby of no primary (<c>standby.signal</c>): it replays what it has, then
+    /// takes read-only sessions in which <c>pg_is_in_recovery()</c> is true, as a standby does, or a restore to a point in
+    /// time while it replays. Returns once it takes them. Only for a server of <see cref="StartLocalAsync"/>.
+    /// </summary>
+    public Task RestartInRecoveryAsync(CancellationToken cancellationToken = default) =>
+        (_restartInRecovery ?? throw new InvalidOperationException("Only a server of StartLocalAsync can be restarted in recovery."))(cancellationToken);
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
@@ -379,7 +397,28 @@ public sealed class PostgresServer : IAsyncDisposable
                     {
                         var cs = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=100";
                         await WaitUntilReadyAsync(cs, log, cancellationToken);
-                        return new PostgresServer(cs, $"local cluster in {folder}", Cleanup);
+
+                        async Task RestartInRecovery(CancellationToken token)
+                        {
+                            var stop = await RunAsync(pgCtl, ["stop", "-D", data, "-m", "fast", "-w", "-t", "30"], runAs, folder, TimeSpan.FromSeconds(40), token);
+                            if (stop.ExitCode != 0)
+                            {
+                                throw new InvalidOperationException($"pg_ctl stop failed for the test cluster in {folder}: {stop}");
+                            }
+
+                            var signal = await RunAsync("touch", [Path.Combine(data, "standby.signal")], runAs, folder, TimeSpan.FromSeconds(10), token);
+                            var again = await RunAsync(pgCtl,
+                                ["start", "-D", data, "-o", options, "-l", log, "-w", "-t", ((int)ReadyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+                                runAs, folder, ReadyTimeout + TimeSpan.FromSeconds(10), token);
+                            if (signal.ExitCode != 0 || again.ExitCode != 0)
+                            {
+                                throw new InvalidOperationException($"The test cluster in {folder} did not start again in recovery: {signal}; {again}");
+                            }
+
+                            await WaitUntilReadyAsync(cs, log, token);
+                        }
+
+                        return new PostgresServer(cs, $"local cluster in {folder}", Cleanup, RestartInRecovery);
                     }
 
                     var serverLog = File.Exists(log) ? await File.ReadAllTextAsync(log, CancellationToken.None) : string.Empty;
