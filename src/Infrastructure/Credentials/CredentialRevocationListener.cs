@@ -60,6 +60,14 @@ internal sealed class CredentialRevocationListener(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
+                // None while the listener is not listening: nobody would hear it. (A database in recovery refuses both the
+                // listener's LISTEN and a heartbeat's NOTIFY, and its log got "cannot execute NOTIFY during recovery" twice a
+                // second from each instance; a point-in-time restore probe.)
+                if (!cache.IsConnected)
+                {
+                    continue;
+                }
+
                 try
                 {
                     await using var connection = await pool.OpenConnectionAsync(cancellationToken);

@@ -73,5 +73,10 @@ public sealed class DatabaseInRecoveryTests
         var said = logs.Lines.Where(l => l.Contains("The database is in recovery", StringComparison.Ordinal)).ToList();
         Assert.Equal("Error", Assert.Single(said).Split(' ')[0]);
         Assert.DoesNotContain(logs.Lines, l => l.Contains("Request failed with 503", StringComparison.Ordinal) && l.Contains("DatabaseInRecovery", StringComparison.Ordinal));
+
+        // Nor does the instance send its heartbeats (every 0.5 s) while its listener cannot listen: a database in recovery
+        // refused each, and its log got two errors a second from every instance.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain("cannot execute NOTIFY during recovery", await server.ReadLogAsync(), StringComparison.Ordinal);
     }
 }

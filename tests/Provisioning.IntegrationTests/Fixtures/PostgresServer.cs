@@ -29,14 +29,17 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private readonly Func<ValueTask> _dispose;
     private readonly Func<CancellationToken, Task>? _restartInRecovery;
+    private readonly string? _log;
     private int _disposed;
 
-    private PostgresServer(string connectionString, string description, Func<ValueTask> dispose, Func<CancellationToken, Task>? restartInRecovery = null)
+    private PostgresServer(
+        string connectionString, string description, Func<ValueTask> dispose, Func<CancellationToken, Task>? restartInRecovery = null, string? log = null)
     {
         ConnectionString = connectionString;
         Description = description;
         _dispose = dispose;
         _restartInRecovery = restartInRecovery;
+        _log = log;
     }
 
     /// <summary>Connection string of the server's maintenance database.</summary>
@@ -110,6 +113,10 @@ public sealed class PostgresServer : IAsyncDisposable
     /// </summary>
     public Task RestartInRecoveryAsync(CancellationToken cancellationToken = default) =>
         (_restartInRecovery ?? throw new InvalidOperationException("Only a server of StartLocalAsync can be restarted in recovery."))(cancellationToken);
+
+    /// <summary>What the server has logged so far. Only for a server of <see cref="StartLocalAsync"/>.</summary>
+    public Task<string> ReadLogAsync() =>
+        File.ReadAllTextAsync(_log ?? throw new InvalidOperationException("Only a server of StartLocalAsync has a log to read."));
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
@@ -418,7 +425,7 @@ public sealed class PostgresServer : IAsyncDisposable
                             await WaitUntilReadyAsync(cs, log, token);
                         }
 
-                        return new PostgresServer(cs, $"local cluster in {folder}", Cleanup, RestartInRecovery);
+                        return new PostgresServer(cs, $"local cluster in {folder}", Cleanup, RestartInRecovery, log);
                     }
 
                     var serverLog = File.Exists(log) ? await File.ReadAllTextAsync(log, CancellationToken.None) : string.Empty;
