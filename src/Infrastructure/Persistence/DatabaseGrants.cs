@@ -3,8 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// The rights the service's database role needs: to read and write each of the service's tables and to use its sequence
-/// (the audit events' order). A role with fewer (a read-only user given by mistake, a grant forgotten on a table) started,
+/// The rights the service's database role needs: to read and write each of the service's tables. A role with fewer (a read-only user given by mistake, a grant forgotten on a table) started,
 /// said ready, and every change answered 500 with a stack trace (an operator's probe). The start refuses such a role and
 /// <c>/readyz</c> is 503 while one lacks a right, each naming the relations; a statement refused for a right (42501)
 /// answers 503 like an outage (<see cref="DatabaseUnavailable"/>). Only the service's own relations are checked, found as
@@ -16,10 +15,10 @@ public static class DatabaseGrants
     /// <summary>
     /// What the service's own SQL reads and writes beside the model's tables (the migrations make them with hand-written SQL).
     /// </summary>
-    private static readonly string[] OutsideTheModel = ["master_key_check", "retired_master_keys", "tenant_app_counts", "tenant_service_account_counts", "service_account_grant_versions", "audit_event_order"];
+    private static readonly string[] OutsideTheModel = ["master_key_check", "retired_master_keys", "tenant_app_counts", "tenant_service_account_counts", "service_account_grant_versions"];
 
     /// <summary>
-    /// The relations given as {0} that the role cannot read and write (a table) or use (a sequence), by name, "" when none.
+    /// The tables given as {0} that the role cannot read and write, by name, "" when none.
     /// One that does not resolve is not named here (a table renamed or dropped by hand, or a schema the role cannot use, is
     /// no missing right on it: the statement that needs it then says so, 42P01). One right per call:
     /// <c>has_table_privilege</c> given a list is true when the role holds any of them.
@@ -28,10 +27,8 @@ public static class DatabaseGrants
         SELECT coalesce(string_agg(r.name, ', ' ORDER BY r.name), '') AS "Value"
         FROM unnest({0}::text[]) AS r(name)
         JOIN pg_class c ON c.oid = to_regclass(quote_ident(r.name))
-        WHERE CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'USAGE')
-                   ELSE NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
-                             AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
-              END
+        WHERE NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
+                   AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
         """;
 
     /// <summary>A sentence naming the relations the role lacks a right on, or null when it has them all.</summary>
@@ -39,7 +36,7 @@ public static class DatabaseGrants
     {
         string[] relations = [.. db.Model.GetEntityTypes().Select(e => e.GetTableName()).OfType<string>().Distinct(), .. OutsideTheModel];
         var missing = await db.Database.SqlQueryRaw<string>(MissingSql, [relations]).SingleAsync(cancellationToken); // one parameter, the array
-        return missing.Length == 0 ? null : Sentence($"on {missing} (SELECT, INSERT, UPDATE and DELETE on tables, USAGE on sequences)");
+        return missing.Length == 0 ? null : Sentence($"on {missing} (SELECT, INSERT, UPDATE and DELETE)");
     }
 
     /// <summary>What a role lacking a right is told, at start and on <c>/readyz</c>: <paramref name="what"/>, then what to do.</summary>

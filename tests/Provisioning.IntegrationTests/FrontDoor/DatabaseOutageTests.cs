@@ -154,7 +154,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         var role = "app_" + Guid.NewGuid().ToString("N")[..8];
         await Sql.ExecuteAsync(database,
             $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
-            $"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}");
+            $"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}");
         var asRole = new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString;
 
         await using (var refused = ServiceProcess.Start(
