@@ -10,11 +10,13 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// (<c>EventIdsFromTheDatabaseClock</c>), so a tenant reading two of its own events' ids learnt how many changes every other
     /// tenant had made between them (a hostile sweep: the gap was exactly their count plus one). Now, after the same 48 bits of
     /// the database clock's milliseconds: 10 bits of the microsecond within that millisecond, then 38 bits drawn at random
-    /// once per transaction and counted up from there by each further event of that transaction (a transaction-local setting).
+    /// (from <c>gen_random_uuid()</c>, a strong source) once per transaction and counted up from there by each further event
+    /// of that transaction (a transaction-local setting).
     /// So ids stay time-ordered to the microsecond, a transaction's events keep the order they were written in, and an id
     /// says nothing of other transactions. Two ids are equal only if two transactions write an event in the same microsecond
     /// with overlapping counts from their random starts (about one chance in 2^38 for each such pair: at ten thousand events
-    /// a second, about once in a century). <c>audit_event_horizon()</c> reads the milliseconds only and is unchanged; so are the
+    /// a second, about once in a century; the insert that meets an equal id fails, and its transaction is run again,
+    /// <c>TransientConflict</c>). <c>audit_event_horizon()</c> reads the milliseconds only and is unchanged; so are the
     /// ids already written. The sequence <c>audit_event_order</c> is left, unused: dropped here, an insert running the old
     /// function while this migration commits would wait behind the drop, then fail on a sequence gone; a later migration,
     /// once no session can run the old function, can drop it. No model change (no target model).
@@ -33,9 +35,11 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                   n bigint;
                 BEGIN
                   IF previous IS NULL OR previous = '' THEN
-                    n := floor(random() * 274877906944)::bigint; -- 2^38
+                    -- 38 of a version-4 UUID's random bits (its first 10 hex digits are random): random() is a session's
+                    -- own generator, whose state a few ids of one session would give away, and with it what else drew from it.
+                    n := ('x' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 10))::bit(40)::bigint & 274877906943; -- 2^38 - 1
                   ELSE
-                    n := (previous::bigint + 1) % 274877906944;
+                    n := (previous::bigint + 1) & 274877906943;
                   END IF;
                   PERFORM set_config('provisioning.event_order', n::text, true);
                   RETURN lpad(to_hex(micros / 1000), 12, '0') || lpad(to_hex(((micros % 1000) << 38) | n), 12, '0');
