@@ -174,13 +174,16 @@ internal sealed class CachedCredentialStore(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         // One round trip: whether the database is in recovery, and the key (if there is one), its tenant's path and whether its
-        // tenant or an ancestor is suspended.
+        // tenant or an ancestor is suspended (asked only of a key found: a made-up id costs one probe of the key's index).
         var row = await db.Database.SqlQuery<KeyRow>(
                 $"""
-                SELECT r.in_recovery, k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at,
-                       k.is_tenant_token, (SELECT t.path FROM tenants t WHERE t.id = k.tenant_id) AS tenant_path,
-                       tenant_or_ancestor_suspended(k.tenant_id) AS suspended
-                FROM (SELECT pg_is_in_recovery() AS in_recovery) r LEFT JOIN api_keys k ON k.id = {keyId.Value}
+                SELECT r.in_recovery, f.*
+                FROM (SELECT pg_is_in_recovery() AS in_recovery) r
+                LEFT JOIN LATERAL (
+                    SELECT k.id, k.kind, k.tenant_id, k.service_account_id, k.app_id, k.protected_secret, k.disabled, k.expires_at,
+                           k.is_tenant_token, (SELECT t.path FROM tenants t WHERE t.id = k.tenant_id) AS tenant_path,
+                           tenant_or_ancestor_suspended(k.tenant_id) AS suspended
+                    FROM api_keys k WHERE k.id = {keyId.Value}) f ON true
                 """)
             .SingleAsync(cancellationToken);
         if (row.InRecovery)

@@ -70,8 +70,9 @@ public sealed class DatabaseInRecoveryTests
         // Alive, not ready; and one Error line for the six refusals, none per request.
         Assert.Equal(HttpStatusCode.OK, (await instance.CreateClient().GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await instance.CreateClient().GetAsync("/readyz")).StatusCode);
-        var said = logs.Lines.Where(l => l.Contains("The database is in recovery", StringComparison.Ordinal)).ToList();
+        var said = logs.Lines.Where(l => l.Contains("The database is in recovery (pg_is_in_recovery()", StringComparison.Ordinal)).ToList();
         Assert.Equal("Error", Assert.Single(said).Split(' ')[0]);
+        Assert.Contains(logs.Lines, l => l.Contains("Not ready (/readyz answers 503): The database is in recovery (a standby, or a restore", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, l => l.Contains("Request failed with 503", StringComparison.Ordinal) && l.Contains("DatabaseInRecovery", StringComparison.Ordinal));
 
         // Nor does the instance send its heartbeats (every 0.5 s) while its listener cannot listen: a database in recovery

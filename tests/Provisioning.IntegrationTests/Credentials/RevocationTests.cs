@@ -766,7 +766,7 @@ public sealed class RevocationTests(ServiceFixture service)
             System.Data.Common.DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData,
             Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader> result, CancellationToken cancellationToken = default)
         {
-            if (command.CommandText.Contains("LEFT JOIN api_keys k ON k.id", StringComparison.Ordinal))
+            if (command.CommandText.Contains("FROM api_keys k WHERE k.id", StringComparison.Ordinal))
             {
                 foreach (System.Data.Common.DbParameter parameter in command.Parameters)
                 {

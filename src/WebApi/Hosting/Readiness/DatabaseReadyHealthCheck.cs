@@ -31,9 +31,9 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         {
             // No CanConnectAsync first: it swallowed why ("The database is not reachable." and nothing else); the first
             // statement's failure below says it (a refused connection, a login refused, a database gone).
-            if (await DatabaseReadOnly.IsReadOnlyAsync(db, cancellationToken))
+            if (await DatabaseReadOnly.WhyAsync(db, cancellationToken) is { } readOnly)
             {
-                return HealthCheckResult.Unhealthy("The database is read-only (a standby, or default_transaction_read_only is on).");
+                return HealthCheckResult.Unhealthy(readOnly);
             }
 
             // Not a readiness matter (a database host with a wrong clock would take every instance out): a Warning.
