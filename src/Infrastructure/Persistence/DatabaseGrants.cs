@@ -3,12 +3,13 @@ using Microsoft.EntityFrameworkCore;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// The rights the service's database role needs: to read and write each of the service's tables. A role with fewer (a read-only user given by mistake, a grant forgotten on a table) started,
-/// said ready, and every change answered 500 with a stack trace (an operator's probe). The start refuses such a role and
-/// <c>/readyz</c> is 503 while one lacks a right, each naming the relations; a statement refused for a right (42501)
-/// answers 503 like an outage (<see cref="DatabaseUnavailable"/>). Only the service's own relations are checked, found as
-/// its statements find them (through <c>search_path</c>): a table someone else keeps in the same schema is none of its
-/// business (checking the whole schema made one stray table take every instance out of service; a review).
+/// The rights the service's database role needs: to read and write each of the service's tables. A role with fewer (a
+/// read-only user given by mistake, a grant forgotten on a table) started, said ready, and every change answered 500
+/// with a stack trace (an operator's probe). The start refuses such a role and <c>/readyz</c> is 503 while one lacks a
+/// right, each naming the relations; a statement refused for a right (42501) answers 503 like an outage
+/// (<see cref="DatabaseUnavailable"/>). Only the service's own relations are checked, found as its statements find them
+/// (through <c>search_path</c>): a table someone else keeps in the same schema is none of its business (checking the
+/// whole schema made one stray table take every instance out of service; a review).
 /// </summary>
 public static class DatabaseGrants
 {
