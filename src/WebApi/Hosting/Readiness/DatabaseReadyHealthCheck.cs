@@ -67,13 +67,13 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         }
         catch (Exception ex) when (DatabaseUnavailable.SessionEnded(ex) is { } ended)
         {
-            return HealthCheckResult.Unhealthy($"PostgreSQL ended the readiness check's session: {ended.SqlState} {ended.MessageText}");
+            return HealthCheckResult.Unhealthy($"PostgreSQL ended the readiness check's session: {ended.SqlState} {ended.MessageText}", data: ReadinessLog.Outage);
         }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
             // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
             var reason = Application.Common.Behaviors.FaultLog.Reason(ex);
-            return HealthCheckResult.Unhealthy($"The database is not reachable{NoHostAsAsked(db, reason)} ({reason}).");
+            return HealthCheckResult.Unhealthy($"The database is not reachable{NoHostAsAsked(db, reason)} ({reason}).", data: ReadinessLog.Outage);
         }
         catch (Exception ex) when (PostgresError.In(ex) is { } refused)
         {
