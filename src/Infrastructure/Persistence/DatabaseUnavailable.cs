@@ -86,6 +86,28 @@ public static class DatabaseUnavailable
     public static PostgresException? RetiredKeyRefusal(Exception? exception) =>
         PostgresError.In(exception) is { SqlState: SecretUnderRetiredMasterKey } refused ? refused : null;
 
+    /// <summary>
+    /// The TLS handshake with PostgreSQL refused in <paramref name="exception"/>'s chain, if that is what it is: the server was
+    /// reached and speaks TLS, and its certificate is not one the connection string's <c>SSL Mode</c> accepts
+    /// (<c>VerifyCA</c>: signed by a CA of its <c>Root Certificate</c> file, or of the system's without one; <c>VerifyFull</c>:
+    /// also naming the <c>Host</c> as written there), or the handshake itself was refused. An outage like the others for a
+    /// client (503: no credential can be checked), but none to wait out: the start and <c>/readyz</c> say what to correct
+    /// (they said "cannot be reached … start it, or correct the Host and Port"; a probe). A handshake the transport cut
+    /// (an unexpected end of the stream: a server stopping) is not this.
+    /// </summary>
+    public static System.Security.Authentication.AuthenticationException? TlsRefused(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException { InnerException: not IOException } refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
+    }
+
     private static bool IsOutOfResource(string sqlState) => sqlState.StartsWith("53", StringComparison.Ordinal);
 
     /// <summary>

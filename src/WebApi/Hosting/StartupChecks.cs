@@ -105,11 +105,47 @@ public static class StartupChecks
             $"PostgreSQL rolled the work back as a conflict with another session ({Where(configuration, setting)}): " +
             $"{e.SqlState}: {e.MessageText.TrimEnd('.')}. Other sessions lock the same tables in another order (pg_stat_activity shows " +
             "them: requests of running instances, a delete-tenant, bulk SQL): run it again once they are done.",
+        // Reached, so not "start it, or correct the Host and Port" (a probe of TLS to PostgreSQL read that for each of these).
+        _ when DatabaseUnavailable.TlsRefused(ex) is { } e =>
+            $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
+            $"{e.Message.TrimEnd('.')}. With SSL Mode=VerifyCA or VerifyFull its certificate must be signed by a CA in the connection " +
+            "string's Root Certificate file (without one, by a CA the system trusts), and with VerifyFull also name the Host as " +
+            "written there: give the CA that signed it, or the name it holds, then start again (docs/operations.md \"TLS to PostgreSQL\").",
+        _ when UnreadableFile(ex) is { } e =>
+            $"A file ConnectionStrings:{setting} names cannot be read: {e.Message.TrimEnd('.')}. Correct its path (Root Certificate, " +
+            "SSL Certificate, SSL Key, Passfile) or let the service's user read it, then start again.",
+        // Npgsql's own refusal, no socket's, when a server without TLS answers a connection string that requires it (SSL Mode
+        // Require, VerifyCA or VerifyFull); known by its text, as Npgsql gives it no type or code of its own.
+        _ when Innermost(ex) is NpgsqlException { InnerException: null } n and not PostgresException
+               && n.Message.StartsWith("SSL connection requested", StringComparison.Ordinal) =>
+            $"PostgreSQL at {Where(configuration, setting)} was reached, but not over TLS, which ConnectionStrings:{setting} requires " +
+            $"(SSL Mode): {n.Message.TrimEnd('.')}. Turn ssl on in the server, or correct the SSL Mode, then start again " +
+            "(docs/operations.md \"TLS to PostgreSQL\").",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",
         _ => null,
     };
+
+    /// <summary>
+    /// A file the connection string names that Npgsql could not read when connecting (a root certificate, a client
+    /// certificate or key, a passfile), in <paramref name="ex"/>'s chain below Npgsql's exception.
+    /// </summary>
+    private static Exception? UnreadableFile(Exception ex)
+    {
+        var belowNpgsql = false;
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (belowNpgsql && e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            {
+                return e;
+            }
+
+            belowNpgsql |= e is NpgsqlException;
+        }
+
+        return null;
+    }
 
     private static string KeyMissing(System.Security.Cryptography.CryptographicException e) =>
         $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +

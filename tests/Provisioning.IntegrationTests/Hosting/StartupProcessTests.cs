@@ -274,7 +274,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         }
     }
 
-    private static void AssertOneSentenceRefusal(string because, int exitCode, ServiceProcess process, string message)
+    internal static void AssertOneSentenceRefusal(string because, int exitCode, ServiceProcess process, string message)
     {
         var stderr = process.StandardError.Trim();
         Assert.True(exitCode == 1, $"{because}: exit code {exitCode}; stderr: {stderr}; stdout: {process.StandardOutput}");
@@ -304,7 +304,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     private static partial Regex BannerUrlPattern();
 
     /// <summary>Where a start that prints no banner listens (the host's "Now listening on" line).</summary>
-    private static Uri? ListeningUrl(string stdout) =>
+    internal static Uri? ListeningUrl(string stdout) =>
         ListeningPattern().Match(stdout) is { Success: true } match ? new Uri(match.Groups[1].Value) : null;
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]

@@ -1,3 +1,5 @@
+using System.Security.Authentication;
+using Npgsql;
 using Provisioning.Infrastructure.Security;
 using Provisioning.WebApi.Hosting;
 
@@ -27,5 +29,38 @@ public sealed class StartupChecksTests
         var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw thrown)).Message;
         Assert.StartsWith("PostgreSQL rolled the work back as a conflict with another session (", said, StringComparison.Ordinal);
         Assert.Contains("40P01: deadlock detected. Other sessions lock the same tables", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TlsToPostgreSql_ACertificateRefused_AFileNotThere_AndAServerWithoutTls_AreSaidAsSuch_NotAsAnUnreachableDatabase()
+    {
+        // As Npgsql throws them (a probe of TLS to PostgreSQL read "cannot be reached … start it, or correct the Host and
+        // Port" for each; PostgresTlsTests drives them through a real server).
+        var refused = new NpgsqlException("Exception while performing SSL handshake",
+            new AuthenticationException("The remote certificate was rejected by the provided RemoteCertificateValidationCallback."));
+        var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw new InvalidOperationException("wrapped", refused))).Message;
+        Assert.Contains("was reached, but the TLS handshake failed (ConnectionStrings:Provisioning): The remote certificate was rejected", said, StringComparison.Ordinal);
+        Assert.Contains("Root Certificate", said, StringComparison.Ordinal);
+
+        var notThere = new NpgsqlException("Exception while connecting", new FileNotFoundException("Could not find file '/etc/db/ca.pem'."));
+        said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw notThere)).Message;
+        Assert.StartsWith("A file ConnectionStrings:Provisioning names cannot be read: Could not find file '/etc/db/ca.pem'. Correct its path", said, StringComparison.Ordinal);
+
+        var noTls = new NpgsqlException("SSL connection requested. No SSL enabled connection from this host is configured.");
+        said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw noTls)).Message;
+        Assert.Contains("was reached, but not over TLS, which ConnectionStrings:Provisioning requires (SSL Mode): SSL connection requested", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AHandshakeTheTransportCut_IsAnUnreachableDatabase_AndAFileNotFoundOutsideNpgsql_IsNoDatabaseMatter()
+    {
+        // A server stopping mid-handshake: an outage like any other, not a certificate to trust.
+        var cut = new NpgsqlException("Exception while performing SSL handshake",
+            new AuthenticationException("Authentication failed because the remote party has closed the transport stream.", new IOException("Received an unexpected EOF")));
+        var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw cut)).Message;
+        Assert.StartsWith("PostgreSQL cannot be reached at ", said, StringComparison.Ordinal);
+
+        // A file the service itself misses (not Npgsql's connection) keeps its type and trace: a defect, not an operator's fix.
+        Assert.Throws<FileNotFoundException>(() => StartupChecks.Run(() => throw new FileNotFoundException("Could not find file 'x'.")));
     }
 }

@@ -69,6 +69,13 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         {
             return HealthCheckResult.Unhealthy($"PostgreSQL ended the readiness check's session: {ended.SqlState} {ended.MessageText}", data: ReadinessLog.Outage);
         }
+        catch (Exception ex) when (DatabaseUnavailable.TlsRefused(ex) is { } refused)
+        {
+            // Reached: no outage to wait out, but a certificate to trust (a server's renewed under another CA), said as such.
+            return HealthCheckResult.Unhealthy(
+                $"The TLS handshake with the database failed ({refused.Message.TrimEnd('.')}): its certificate is not one the connection " +
+                "string's SSL Mode and Root Certificate accept (docs/operations.md \"TLS to PostgreSQL\").");
+        }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
             // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Npgsql;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Hosting;
+
+/// <summary>
+/// The service on a PostgreSQL that speaks TLS, as managed databases do, configured the way docs/operations.md "TLS to
+/// PostgreSQL" says (Npgsql's <c>SSL Mode</c> and <c>Root Certificate</c> in the connection string): every session of it
+/// encrypted, and each way it can go wrong said as what it is — a certificate not trusted, a file not there, a server
+/// without TLS —, never "cannot be reached … start it, or correct the Host and Port", which a probe read for all of them.
+/// </summary>
+[Collection(ProcessTestCollection.Name)]
+public sealed class PostgresTlsTests
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task OverTls_EverySessionIsEncrypted_AndEachFailureIsSaidAsWhatItIs_AtTheStartAndAtReadyz()
+    {
+        await using var server = await PostgresServer.StartOwnAsync();
+        var database = await server.CreateDatabaseAsync("tls");
+        var folder = Directory.CreateTempSubdirectory("provisioning-tls-").FullName;
+        using var authority = NewAuthority("CN=Provisioning test CA");
+        using var otherAuthority = NewAuthority("CN=Another CA");
+        var trusted = Path.Combine(folder, "ca.pem");
+        await File.WriteAllTextAsync(trusted, authority.ExportCertificatePem());
+        var untrusted = Path.Combine(folder, "other-ca.pem");
+        await File.WriteAllTextAsync(untrusted, otherAuthority.ExportCertificatePem());
+        string Tls(SslMode mode, string? rootCertificate = null) =>
+            new NpgsqlConnectionStringBuilder(database) { SslMode = mode, RootCertificate = rootCertificate, Pooling = true }.ConnectionString;
+        Dictionary<string, string?> Settings(string connectionString) => new()
+        {
+            ["ConnectionStrings__Provisioning"] = connectionString,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+            ["Provisioning__Readiness__ReuseMilliseconds"] = "0",
+        };
+
+        try
+        {
+            // A server without TLS, and a connection string that requires it.
+            await using (var process = ServiceProcess.Start(Settings(Tls(SslMode.Require)), "--urls", "http://127.0.0.1:0"))
+            {
+                StartupProcessTests.AssertOneSentenceRefusal("no TLS on the server", await process.WaitForExitAsync(ExitTimeout), process,
+                    "was reached, but not over TLS, which ConnectionStrings:Provisioning requires (SSL Mode): SSL connection requested");
+            }
+
+            await UseCertificateAsync(database, "first", authority, trusted);
+
+            // A certificate signed by a CA the connection string does not trust.
+            await using (var process = ServiceProcess.Start(Settings(Tls(SslMode.VerifyFull, untrusted)), "--urls", "http://127.0.0.1:0"))
+            {
+                StartupProcessTests.AssertOneSentenceRefusal("a CA that did not sign it", await process.WaitForExitAsync(ExitTimeout), process,
+                    "was reached, but the TLS handshake failed (ConnectionStrings:Provisioning): The remote certificate was rejected");
+                Assert.Contains("Root Certificate", process.StandardError);
+                Assert.DoesNotContain("cannot be reached", process.StandardError);
+            }
+
+            // A root certificate file that is not there.
+            var missing = Path.Combine(folder, "not-there.pem");
+            await using (var process = ServiceProcess.Start(Settings(Tls(SslMode.VerifyFull, missing)), "--urls", "http://127.0.0.1:0"))
+            {
+                StartupProcessTests.AssertOneSentenceRefusal("no such root certificate", await process.WaitForExitAsync(ExitTimeout), process,
+                    $"A file ConnectionStrings:Provisioning names cannot be read: Could not find file '{missing}'");
+            }
+
+            // The CA that signed it: ready, and every session the service opens is encrypted, its revocation listener's too.
+            await using (var process = ServiceProcess.Start(Settings(Tls(SslMode.VerifyFull, trusted)), "--urls", "http://127.0.0.1:0"))
+            {
+                var url = await process.WaitUntilReadyAsync(StartupProcessTests.ListeningUrl, TimeSpan.FromSeconds(90));
+                await WaitForAsync(async () => await Sql.CountAsync(database,
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'provisioning-revocations %'") == 1, "the listener's session");
+                Assert.Equal(0, await Sql.CountAsync(database,
+                    "SELECT count(*) FROM pg_stat_activity a LEFT JOIN pg_stat_ssl s USING (pid) WHERE a.application_name LIKE 'provisioning%' AND s.ssl IS NOT TRUE"));
+                Assert.True(await Sql.CountAsync(database,
+                    "SELECT count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name LIKE 'provisioning%' AND s.ssl") >= 2);
+
+                // The server's certificate renewed under another CA: not ready, and said as a certificate to trust, not an outage.
+                await UseCertificateAsync(database, "renewed", otherAuthority, untrusted);
+                await Sql.ExecuteAsync(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'provisioning%'");
+                using var client = new HttpClient { BaseAddress = url };
+                await WaitForAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, "/readyz 503");
+                // (Said once the probes meet it: the first probe after the sessions ended met its own ended, an outage, said at
+                // once; a new reason that is none, 10 s after the last line.)
+                await WaitForAsync(async () =>
+                {
+                    using var probe = await client.GetAsync("/readyz");
+                    return process.StandardOutput.Contains(
+                        "Not ready (/readyz answers 503): The TLS handshake with the database failed (The remote certificate was rejected", StringComparison.Ordinal);
+                }, "the readiness log line", () => string.Join('\n', process.StandardOutput.Split('\n').Where(l => l.Contains("eady", StringComparison.Ordinal))));
+
+                // Its CA added to the file: ready again at the next connection, without a restart.
+                await File.WriteAllTextAsync(trusted, authority.ExportCertificatePem() + "\n" + otherAuthority.ExportCertificatePem());
+                await WaitForAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "/readyz 200 again");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Makes the server speak TLS with a certificate for <c>localhost</c> and 127.0.0.1 that <paramref name="issuer"/> signs:
+    /// written by the server itself (<c>COPY … TO PROGRAM</c>: files of its data directory, its own and readable only by it,
+    /// as PostgreSQL wants a key), then <c>ssl</c> on and the configuration reloaded; returns once a session verified against <paramref name="issuerFile"/>
+    /// is taken.
+    /// </summary>
+    private static async Task UseCertificateAsync(string database, string name, X509Certificate2 issuer, string issuerFile)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // server authentication
+        using var certificate = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        var data = await ShowAsync(database, "data_directory");
+        foreach (var (file, pem) in new[] { ($"{data}/{name}.crt", certificate.ExportCertificatePem()), ($"{data}/{name}.key", key.ExportPkcs8PrivateKeyPem()) })
+        {
+            // Through a shell of the server's (COPY … TO a file makes it readable by all, and PostgreSQL refuses such a key).
+            await Sql.ExecuteAsync(database, $"COPY (SELECT unnest(string_to_array($pem${pem}$pem$, E'\\n'))) TO PROGRAM 'umask 077 && cat > {file}'");
+        }
+
+        await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_cert_file = '{data}/{name}.crt'");
+        await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_key_file = '{data}/{name}.key'");
+        await Sql.ExecuteAsync(database, "ALTER SYSTEM SET ssl = on");
+        await Sql.ExecuteAsync(database, "SELECT pg_reload_conf()");
+        var signedBy = new NpgsqlConnectionStringBuilder(database) { SslMode = SslMode.VerifyFull, RootCertificate = issuerFile, Pooling = false }.ConnectionString;
+        await WaitForAsync(async () =>
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(signedBy);
+                await connection.OpenAsync();
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                return false; // the reload not done yet
+            }
+        }, $"a TLS session with the certificate '{name}'");
+    }
+
+    private static async Task<string> ShowAsync(string database, string setting)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SHOW {setting}", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static X509Certificate2 NewAuthority(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(2)); // outlives what it signs
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, Func<string>? seen = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Waited 30 s for {what}. {seen?.Invoke()}");
+            await Task.Delay(100);
+        }
+    }
+}
