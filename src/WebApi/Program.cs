@@ -104,9 +104,10 @@ app.UseMiddleware<Provisioning.WebApi.Idempotency.IdempotencyMiddleware>();
 // echoing the name (outside the error contract); the reference page still asks for "/openapi/{documentName}.json" = v1.
 app.MapOpenApi(OpenApiDocumentCache.Path).AllowAnonymous();
 // A self-hosted reference page: nothing fetched from or sent to the vendor (its fonts, telemetry, the "Ask AI" agent that
-// uploads the API description), no vendor toolbar (its "Deploy", "Generate SDK" offers showed on a 127.0.0.1 address).
+// uploads the API description, the "Open API Client" link that hands its web app this document's address), no vendor
+// toolbar (its "Deploy", "Generate SDK" offers showed on a 127.0.0.1 address).
 app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithDynamicBaseServerUrl()
-        .WithTitle("Provisioning API").DisableDefaultFonts().DisableTelemetry().DisableAgent().HideDeveloperTools())
+        .WithTitle("Provisioning API").DisableDefaultFonts().DisableTelemetry().DisableAgent().HideDeveloperTools().HideClientButton())
     .AllowAnonymous();
 app.MapControllers();
 if (!generatingOpenApiDocument)

@@ -41,6 +41,8 @@ public sealed class DocsPageBrowserTests(ServiceFixture service)
 
         var dom = await File.ReadAllTextAsync(Path.Combine(Path.GetTempPath(), "provisioning-docs-dom.html"));
         Assert.DoesNotContain("fonts.scalar.com", dom);
+        // Nor its "Open API Client" button, a link that handed the vendor's web app this document's address (a probe).
+        Assert.DoesNotContain("client.scalar.com", dom);
     }
 
     /// <summary>The page's visible text after its scripts ran: markup, scripts and styles removed, white space folded.</summary>
