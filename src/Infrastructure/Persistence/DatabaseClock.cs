@@ -5,10 +5,11 @@ namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
 /// Whether this instance's clock agrees with the database's. The rules read this instance's clock (<see cref="TimeProvider"/>:
-/// a key's <c>expiresAt</c>, the lifetime of the tokens it issues and of JWTs it accepts, the ids it makes), so an instance
-/// off by an hour lets an expired key work for that hour, and its tokens live an hour longer elsewhere (a probe, with one
-/// instance an hour slow). Said at start and by <c>/readyz</c> (at most once a minute) as a Warning naming the difference; not
-/// a refusal: a database host whose clock is wrong would take every instance out.
+/// a key's <c>expiresAt</c>, the lifetime of the tokens it issues and of JWTs it accepts, the ids it makes, the uses it
+/// records), so an instance an hour slow lets an expired key work for that hour and issues tokens that the other instances
+/// accept only for the 30 s of leeway, and one an hour fast issues tokens that live an hour longer elsewhere (probes, with one
+/// instance an hour slow, then fast; docs/operations.md "Clocks"). Said at start and by <c>/readyz</c> (at most once a minute)
+/// as a Warning naming the difference; not a refusal: a database host whose clock is wrong would take every instance out.
 /// </summary>
 public sealed class DatabaseClock(NpgsqlDataSource database, TimeProvider clock, ILogger<DatabaseClock> logger)
 {
