@@ -71,13 +71,14 @@ app.UseStatusCodePages(context =>
 
     return ErrorEnvelope.WriteAsync(context.HttpContext, status, code, title);
 });
+var untrustedForwarding = app.Services.GetRequiredService<UntrustedForwarding>();
+app.Use((context, next) =>
+{
+    untrustedForwarding.Note(context, publicUrls.NotePeer(context));
+    return next(context);
+});
 if (publicUrls.HasTrustedProxies)
 {
-    app.Use((context, next) =>
-    {
-        publicUrls.NotePeer(context);
-        return next(context);
-    });
     app.UseForwardedHeaders();
 }
 
@@ -261,6 +262,7 @@ public partial class Program
 
         var publicUrls = StartupChecks.Run(() => new PublicUrls(builder.Configuration));
         builder.Services.AddSingleton(publicUrls);
+        builder.Services.AddSingleton<UntrustedForwarding>();
         builder.Services.Configure<ForwardedHeadersOptions>(publicUrls.Configure);
         builder.Services.AddProvisioningRateLimiting(builder.Configuration);
         builder.Services.AddSingleton<ReadinessLog>();

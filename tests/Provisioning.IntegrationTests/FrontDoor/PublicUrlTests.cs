@@ -11,11 +11,12 @@ namespace Provisioning.IntegrationTests.FrontDoor;
 [Collection(ServiceTestCollection.Name)]
 public sealed class PublicUrlTests(ServiceFixture service)
 {
-    private async Task<(ConfiguredServiceFactory Factory, HttpClient Client)> StartAsync(string setting, string value)
+    private async Task<(ConfiguredServiceFactory Factory, HttpClient Client)> StartAsync(string setting, string value, CollectingLoggerProvider? logs = null)
     {
         var settings = ServiceFixture.RootKeySettings();
         settings[setting] = value;
-        var factory = new ConfiguredServiceFactory(await service.Postgres.CreateDatabaseAsync("urls_" + Guid.NewGuid().ToString("N")[..8]), settings);
+        var factory = new ConfiguredServiceFactory(await service.Postgres.CreateDatabaseAsync("urls_" + Guid.NewGuid().ToString("N")[..8]), settings,
+            services: logs is null ? null : s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
         factory.UseKestrel(0);
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -75,5 +76,37 @@ public sealed class PublicUrlTests(ServiceFixture service)
         var own = client.BaseAddress!.ToString().TrimEnd('/');
         Assert.StartsWith(own + "/v2/apps?", next);
         Assert.StartsWith(own + "/v2/apps/", location!.ToString());
+    }
+
+    [Theory]
+    [InlineData("Provisioning:PublicBaseUrl", "https://api.example.com/sc", 1)] // a proxy in front, and none listed
+    [InlineData("Provisioning:TrustedProxies:0", "10.0.0.0/8", 1)]            // a proxy listed, but not this one
+    [InlineData("Provisioning:TrustedProxies:0", "127.0.0.1", 0)]             // this one listed: believed, nothing to say
+    public async Task ForwardedForFromAPeerNotTrusted_IsAWarningOnceAMinute_WithoutTheAddress(string setting, string value, int lines)
+    {
+        // Behind a proxy the service does not trust, every client is the proxy's one address to the failed-attempt guard
+        // and the rate limit (a probe: one client's wrong secrets, 429 for all, and nothing in the log said why).
+        var logs = new CollectingLoggerProvider();
+        var (factory, client) = await StartAsync(setting, value, logs);
+        await using var _ = factory;
+        using var __ = client;
+        for (var i = 0; i < 3; i++)
+        {
+            using var forwarded = new HttpRequestMessage(HttpMethod.Get, "/v2/apps");
+            forwarded.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.7");
+            using var answer = await client.SendAsync(forwarded);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        using (var plain = await client.GetAsync("/v2/apps"))
+        {
+            Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        }
+
+        var said = logs.Lines.Where(l => l.Contains("came with X-Forwarded-For from a peer that is not in Provisioning:TrustedProxies", StringComparison.Ordinal)).ToList();
+        Assert.Equal(lines, said.Count);
+        Assert.All(said, line => Assert.StartsWith("Warning Provisioning.WebApi.Hosting.FrontDoor.UntrustedForwarding: 1 request(s) since ", line, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("203.0.113.7", StringComparison.Ordinal)
+            || (line.Contains("X-Forwarded-For", StringComparison.Ordinal) && line.Contains("127.0.0.1", StringComparison.Ordinal)));
     }
 }

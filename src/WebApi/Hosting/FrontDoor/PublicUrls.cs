@@ -88,12 +88,15 @@ public sealed class PublicUrls
         _networks.ForEach(options.KnownIPNetworks.Add);
     }
 
-    /// <summary>Runs before the forwarded-headers middleware: notes whether the direct peer is a trusted proxy.</summary>
-    public void NotePeer(HttpContext context)
+    /// <summary>
+    /// Runs before the forwarded-headers middleware: notes whether the direct peer is a trusted proxy, and says so (false
+    /// when none is configured).
+    /// </summary>
+    public bool NotePeer(HttpContext context)
     {
         if (!HasTrustedProxies || context.Connection.RemoteIpAddress is not { } peer)
         {
-            return;
+            return false;
         }
 
         if (peer.IsIPv4MappedToIPv6)
@@ -104,7 +107,10 @@ public sealed class PublicUrls
         if (_proxies.Any(p => p.Equals(peer)) || _networks.Any(n => n.Contains(peer)))
         {
             context.Items[ViaTrustedProxyItem] = true;
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>The base URL clients use for this request, without a trailing slash.</summary>
