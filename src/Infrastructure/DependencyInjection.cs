@@ -52,7 +52,7 @@ public static class DependencyInjection
         services.AddSingleton(sp => new SessionConnectionString(SessionConnectionStringOrNull(configuration) is { } session
             ? WithDefaults(session, ApplicationName(sp), name: SessionConnectionStringName)
             : WithDefaults(ConnectionString(configuration), ApplicationName(sp))));
-        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value, PoolName(configuration)));
+        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
@@ -268,8 +268,8 @@ public static class DependencyInjection
     /// (<see cref="Npgsql.NpgsqlConnection.ClearAllPools"/> does not reach a data source), with <see cref="SessionSettings"/> sent
     /// once on each new connection.
     /// </summary>
-    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString, string name) =>
-        new Npgsql.NpgsqlDataSourceBuilder(connectionString) { Name = name }
+    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString) =>
+        new Npgsql.NpgsqlDataSourceBuilder(connectionString) { Name = DataSources.NameOf(connectionString) }
             .UsePhysicalConnectionInitializer(
                 connection =>
                 {
@@ -290,15 +290,6 @@ public static class DependencyInjection
                     await SetClientCheckAsync(connection);
                 })
             .Build();
-
-    /// <summary>
-    /// The pool's name in Npgsql's metrics (<c>db.client.connection.pool.name</c>) and traces: as Npgsql's own default, the
-    /// connection string without its password, but without the client key's password (<c>SSL Password</c>, which Npgsql's
-    /// default keeps) and without the instance's <c>application_name</c>, so that the instances of one deployment report
-    /// one pool name and it stays the same across restarts (dashboards filter on it).
-    /// </summary>
-    internal static string PoolName(IConfiguration configuration) =>
-        new Npgsql.NpgsqlConnectionStringBuilder(WithDefaults(ConnectionString(configuration))) { Password = null, SslPassword = null }.ConnectionString;
 
     /// <summary>
     /// The connection string with the service's defaults for what it leaves unset (a key the string sets, in any of
@@ -477,8 +468,7 @@ public static class DependencyInjection
             return;
         }
 
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<SessionConnectionString>().Value) { Pooling = false };
-        await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+        await using var connection = DataSources.CreateUnpooledConnection(services.GetRequiredService<SessionConnectionString>().Value);
         await connection.OpenAsync(cancellationToken);
     }
 

@@ -124,10 +124,9 @@ internal sealed class CredentialRevocationListener(
                 var builder = new NpgsqlConnectionStringBuilder(connectionString.Value)
                 {
                     KeepAlive = 10,
-                    Pooling = false,
                     ApplicationName = instance.ListenerConnectingApplicationName, // (named a listener once it listens, below)
                 };
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                await using var connection = Persistence.DataSources.CreateUnpooledConnection(builder.ConnectionString);
                 // Raised on the thread reading the connection, one notice at a time, in the order they were committed.
                 var toConfirm = new List<string>();
                 connection.Notification += (_, e) =>

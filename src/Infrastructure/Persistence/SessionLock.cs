@@ -70,7 +70,7 @@ internal sealed class SessionLock : IAsyncDisposable
 
     private static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        var connection = DataSources.CreateUnpooledConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);

@@ -47,12 +47,21 @@ public static class Observability
         return listener;
     });
 
+    /// <summary>
+    /// Kestrel's lines about requests it refuses itself: at Debug each quotes the malformed request line or header line
+    /// whole, and a client that writes <c>Authorization : Basic …</c> (a space before the colon, a stray CR) had its
+    /// credentials in the log, and in the OTLP export (a probe). Kestrel quotes them in its errors only while this category
+    /// logs at Information; the client's 400 says what was wrong (<see cref="FrontDoor.ServerRefusalEnvelopes"/>).
+    /// </summary>
+    public const string KestrelBadRequestsCategory = "Microsoft.AspNetCore.Server.Kestrel.BadRequests";
+
     /// <summary>The categories whose level is set in code, whatever the configuration says (<see cref="AddObservability"/>).</summary>
     private static readonly (string Category, LogLevel Level)[] ForcedLevels =
     [
         (HostingCategory, LogLevel.None),
         (HealthChecksCategory, LogLevel.None),
         (JsonInputFormatterCategory, LogLevel.Information),
+        (KestrelBadRequestsCategory, LogLevel.Warning),
     ];
 
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
@@ -63,8 +72,9 @@ public static class Observability
         // that a deployment's own appsettings.json does not bring it back; its request lines were off already.
         // Likewise: a load balancer polling /readyz every second during an outage wrote an Error line per poll (an
         // operator's probe); ReadinessLog says it once, then once a minute. And a body's text, which can hold a secret, is
-        // not logged at any level. For every provider a rule names too: a rule of one provider (Logging:Console:LogLevel:
-        // Default=Debug) is chosen over every rule of none, whatever its category, and brought the lines back (a review).
+        // not logged at any level, nor a malformed header line Kestrel refused (credentials in it). For every provider a
+        // rule names too: a rule of one provider (Logging:Console:LogLevel:Default=Debug) is chosen over every rule of
+        // none, whatever its category, and brought the lines back (a review).
         // And a rule of a longer category under one of these (a class of the health-check namespace) would be chosen over
         // them: such rules go.
         builder.Services.PostConfigure<LoggerFilterOptions>(options =>
@@ -93,9 +103,14 @@ public static class Observability
             .ConfigureResource(r => r.AddService(ServiceName, autoGenerateServiceInstanceId: false)
                 .AddDetector(services => new ServiceInstanceDetector(services.GetRequiredService<Infrastructure.ServiceInstance>())))
             .WithTracing(t => t
-                // Not the probes: a load balancer's polls would be most of the traces.
-                .AddAspNetCoreInstrumentation(o => o.Filter = c =>
-                    !c.Request.Path.StartsWithSegments(HealthProbes.Live) && !c.Request.Path.StartsWithSegments(HealthProbes.Ready))
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    // Not the probes: a load balancer's polls would be most of the traces.
+                    o.Filter = c => !c.Request.Path.StartsWithSegments(HealthProbes.Live) && !c.Request.Path.StartsWithSegments(HealthProbes.Ready);
+                    // No query string: the instrumentation redacts values after '=' only, and exported a secret a client
+                    // put there bare (`?<secret>`, or as a name) as sent (a probe). The route and path stay.
+                    o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null);
+                })
                 .AddNpgsql()
                 .AddOtlpExporter())
             .WithMetrics(m => m

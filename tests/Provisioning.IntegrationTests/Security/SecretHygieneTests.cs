@@ -108,6 +108,36 @@ public sealed class SecretHygieneTests(ServiceFixture service)
         }
     }
 
+    [Fact]
+    public async Task AHeaderLineKestrelRefuses_IsNotQuoted_WithEveryCategoryAtTrace()
+    {
+        // Kestrel's own refusal of a malformed header line (a space before the colon) quoted the line at Debug, credentials
+        // and all, into the log and the OTLP export (a probe). Through a real socket: the in-memory server parses nothing.
+        var logs = new CollectingLoggerProvider();
+        await using var instance = await TracedInstanceAsync(logs);
+        instance.UseKestrel(0);
+        instance.StartServer();
+        var address = new Uri(instance.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1"));
+        var basic = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{ServiceFixture.RootKeyId}:{ServiceFixture.RootSecret}"));
+        foreach (var line in new[] { $"Authorization : Basic {basic}", $"Authorization Bearer {ServiceFixture.RootSecret}", $"Authorization: Basic {basic}\rX" })
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(address.Host, address.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /v2/apps HTTP/1.1\r\nHost: a\r\n{line}\r\n\r\n"));
+            using var reader = new StreamReader(stream);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            Assert.StartsWith("HTTP/1.1 400 ", await reader.ReadToEndAsync(timeout.Token), StringComparison.Ordinal);
+        }
+
+        Assert.NotEmpty(logs.Lines);
+        foreach (var secret in new[] { basic, ServiceFixture.RootSecret })
+        {
+            Assert.DoesNotContain(logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>An instance on a database of its own, every log category at Trace, its lines in <paramref name="logs"/>.</summary>
     private async Task<ConfiguredServiceFactory> TracedInstanceAsync(CollectingLoggerProvider logs)
     {
