@@ -45,7 +45,7 @@ internal sealed class CachedCredentialStore(
     : ICredentialStore, IDisposable
 {
     /// <summary>Lookups refused because the database is in recovery (<see cref="InRecovery"/>).</summary>
-    private readonly OncePerMinute _inRecovery = new(clock);
+    private readonly OnceEvery _inRecovery = new(clock);
 
     /// <summary>Ids no key has (the value is unused), keyed like <see cref="cache"/>; bounded, so a spray costs memory only up to this.</summary>
     private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = 10_000 });

@@ -37,7 +37,7 @@ internal sealed class CredentialLookups : IDisposable
     private readonly int _queueLimit;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
-    private readonly OncePerMinute _refusals;
+    private readonly OnceEvery _refusals;
 
     public CredentialLookups(IOptions<CredentialLookupOptions> options, ILogger<CredentialLookups> logger, TimeProvider clock)
         : this(options.Value.ConcurrentLookups, DefaultQueueLimit, logger, clock)
@@ -50,7 +50,7 @@ internal sealed class CredentialLookups : IDisposable
         _queueLimit = queueLimit;
         _logger = logger;
         _clock = clock;
-        _refusals = new OncePerMinute(clock);
+        _refusals = new OnceEvery(clock);
         _turns = Turns(concurrent, queueLimit);
         _knownTurns = Turns(concurrent, queueLimit);
     }

@@ -10,11 +10,15 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <c>Application Name</c> (a probe found a client key's password in every OTLP export, from the connections outside the
 /// pool: the revocation listener's, the session locks').
 /// </summary>
-public static class DataSources
+internal static class DataSources
 {
-    /// <summary>Unpooled data sources by connection string, kept for the process (as Npgsql keeps one for each string given to
-    /// <see cref="NpgsqlConnection(string)"/>): a process uses a few strings, each the same on every reconnection.</summary>
-    private static readonly ConcurrentDictionary<string, NpgsqlDataSource> Unpooled = new();
+    /// <summary>
+    /// Unpooled data sources by connection string, kept for the process (as Npgsql keeps one for each string given to
+    /// <see cref="NpgsqlConnection(string)"/>): a service uses a few strings, each the same on every reconnection (a test
+    /// process, one listener's per instance it hosts). Lazy, so that two callers at once build one (a second would report
+    /// a second pool of the same name).
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> Unpooled = new();
 
     /// <summary>
     /// A data source's name in Npgsql's telemetry: its connection string without its passwords (<c>Password</c>,
@@ -28,6 +32,7 @@ public static class DataSources
     public static NpgsqlConnection CreateUnpooledConnection(string connectionString)
     {
         var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
-        return Unpooled.GetOrAdd(unpooled, s => new NpgsqlDataSourceBuilder(s) { Name = NameOf(s) }.Build()).CreateConnection();
+        return Unpooled.GetOrAdd(unpooled, s => new Lazy<NpgsqlDataSource>(() => new NpgsqlDataSourceBuilder(s) { Name = NameOf(s) }.Build()))
+            .Value.CreateConnection();
     }
 }

@@ -16,7 +16,7 @@ public sealed class DatabaseClock(NpgsqlDataSource database, TimeProvider clock,
     /// <summary>A difference larger than this, beyond the time the question took, is said.</summary>
     public static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(5);
 
-    private readonly OncePerMinute _said = new(clock);
+    private readonly OnceEvery _said = new(clock);
 
     /// <summary>Asks the database for its time and says so if this instance's differs by more than <see cref="Tolerance"/>.</summary>
     public async Task CheckAsync(CancellationToken cancellationToken)

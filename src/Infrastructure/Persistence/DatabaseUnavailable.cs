@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -37,6 +40,9 @@ public static class DatabaseUnavailable
                 case Security.MasterKeyMissingException:
                     return true;
                 case NullReferenceException when e.Source == typeof(NpgsqlConnection).Assembly.GetName().Name:
+                    return true;
+                // A file or certificate Npgsql reads to connect, which it did not wrap in an exception of its own.
+                case IOException or UnauthorizedAccessException or CryptographicException when ConnectionFileUnusable(e) is not null:
                     return true;
                 case AggregateException aggregate when aggregate.InnerExceptions.Any(Is):
                     return true;
@@ -87,19 +93,18 @@ public static class DatabaseUnavailable
         PostgresError.In(exception) is { SqlState: SecretUnderRetiredMasterKey } refused ? refused : null;
 
     /// <summary>
-    /// The TLS handshake with PostgreSQL refused in <paramref name="exception"/>'s chain, if that is what it is: the server was
-    /// reached and speaks TLS, and its certificate is not one the connection string's <c>SSL Mode</c> accepts
-    /// (<c>VerifyCA</c>: signed by a CA of its <c>Root Certificate</c> file, or of the system's without one; <c>VerifyFull</c>:
-    /// also naming the <c>Host</c> as written there), or the handshake itself was refused. An outage like the others for a
-    /// client (503: no credential can be checked), but none to wait out: the start and <c>/readyz</c> say what to correct
-    /// (they said "cannot be reached … start it, or correct the Host and Port"; a probe). A handshake the transport cut
-    /// (an unexpected end of the stream: a server stopping) is not this.
+    /// The TLS handshake with PostgreSQL failed, in <paramref name="exception"/>'s chain, if that is what it is: the server was
+    /// reached and speaks TLS, and either its certificate is not one the connection string's <c>SSL Mode</c> accepts
+    /// (<see cref="CertificateRejected"/>) or the two sides agreed on no protocol or cipher, or the server refused this
+    /// client's certificate. An outage like the others for a client (503: no credential can be checked), but none to wait
+    /// out: the start and <c>/readyz</c> say what to correct (they said "cannot be reached … start it, or correct the Host
+    /// and Port"; a probe). A handshake the transport cut (a server stopping: an <see cref="IOException"/>) is not this.
     /// </summary>
-    public static System.Security.Authentication.AuthenticationException? TlsRefused(Exception? exception)
+    public static AuthenticationException? TlsRefused(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is System.Security.Authentication.AuthenticationException { InnerException: not IOException } refused)
+            if (e is AuthenticationException { InnerException: not IOException } refused)
             {
                 return refused;
             }
@@ -107,6 +112,61 @@ public static class DatabaseUnavailable
 
         return null;
     }
+
+    /// <summary>
+    /// Whether a failed handshake (<see cref="TlsRefused"/>) is the server's certificate refused — signed by no CA of the
+    /// <c>Root Certificate</c> file (or of the system's without one), not naming the <c>Host</c> (<c>VerifyFull</c>), or
+    /// expired: the validation callback said no, and .NET's exception for that has no inner one; a protocol or cipher
+    /// mismatch carries the TLS library's.
+    /// </summary>
+    public static bool CertificateRejected(AuthenticationException refused) => refused.InnerException is null;
+
+    /// <summary>
+    /// A server without TLS answering a connection string that requires it (<c>SSL Mode</c> <c>Require</c>,
+    /// <c>VerifyCA</c> or <c>VerifyFull</c>), in <paramref name="exception"/>'s chain: Npgsql's own refusal, known by its
+    /// text ("SSL connection requested. No SSL enabled connection from this host is configured."), as it has no type or
+    /// code of its own.
+    /// </summary>
+    public static NpgsqlException? TlsNotOffered(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is NpgsqlException { InnerException: null } refused and not PostgresException
+                && refused.Message.StartsWith("SSL connection requested", StringComparison.Ordinal))
+            {
+                return refused;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A file or certificate Npgsql reads to connect that it could not use, in <paramref name="exception"/>'s chain: the
+    /// <c>Root Certificate</c>, <c>SSL Certificate</c>, <c>SSL Key</c> or <c>Passfile</c> the connection string names (or
+    /// their <c>PGSSLROOTCERT</c>, <c>PGSSLCERT</c>, <c>PGSSLKEY</c>, <c>PGPASSFILE</c> defaults) not there or not readable,
+    /// or not a certificate or key (a root certificate that is no PEM, a client key whose <c>SSL Password</c> is wrong).
+    /// Known by being thrown while Npgsql was at work (one of its frames on the stack): Npgsql reads the client
+    /// certificate and its key outside any exception of its own, so a missing one crashed the start, and a wrong key
+    /// password read as this service's master key not decrypting a secret (a review). An outage like the others for a
+    /// client (503); the start and <c>/readyz</c> say which.
+    /// </summary>
+    public static Exception? ConnectionFileUnusable(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or CryptographicException
+                && ThrownInNpgsql(e))
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool ThrownInNpgsql(Exception e) =>
+        new StackTrace(e).GetFrames().Any(frame => frame.GetMethod()?.DeclaringType?.Assembly == typeof(NpgsqlConnection).Assembly);
 
     private static bool IsOutOfResource(string sqlState) => sqlState.StartsWith("53", StringComparison.Ordinal);
 

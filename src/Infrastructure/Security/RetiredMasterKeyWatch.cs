@@ -39,7 +39,7 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
 
     private int _completed;
 
-    private readonly OncePerMinute _notices = new(TimeProvider.System);
+    private readonly OnceEvery _notices = new(TimeProvider.System);
 
     /// <summary>How many checks have been made (for tests: the one on the listener's connect is done).</summary>
     internal int ChecksCompleted => Volatile.Read(ref _completed);

@@ -53,6 +53,12 @@ public static class StartupChecks
         // The configuration binder's own sentence names the value and the setting: "Failed to convert configuration value
         // 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean'."
         InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
+        // Before the master key's arms: a client key whose SSL Password is wrong is a CryptographicException too (a review).
+        _ when DatabaseUnavailable.ConnectionFileUnusable(ex) is { } e =>
+            $"A certificate, key or file Npgsql reads to connect cannot be used (ConnectionStrings:{setting}'s Root Certificate, SSL " +
+            $"Certificate, SSL Key or Passfile, or their PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGPASSFILE defaults): {e.Message.TrimEnd('.')}. " +
+            "Correct the path, let the service's user read it, or give the right file (a PEM certificate, the client key with its SSL " +
+            "Password), then start again (docs/operations.md \"TLS to PostgreSQL\").",
         // One that names a configured key and does not decrypt with it: no key to give (rotate-secrets wraps it, naming the row).
         System.Security.Cryptography.CryptographicException e when Innermost(e) is Infrastructure.Security.SecretAlteredException =>
             $"A stored secret cannot be decrypted: {e.Message.TrimEnd('.')}. No master key will decrypt it: restore that row from a " +
@@ -106,46 +112,25 @@ public static class StartupChecks
             $"{e.SqlState}: {e.MessageText.TrimEnd('.')}. Other sessions lock the same tables in another order (pg_stat_activity shows " +
             "them: requests of running instances, a delete-tenant, bulk SQL): run it again once they are done.",
         // Reached, so not "start it, or correct the Host and Port" (a probe of TLS to PostgreSQL read that for each of these).
-        _ when DatabaseUnavailable.TlsRefused(ex) is { } e =>
+        _ when DatabaseUnavailable.TlsRefused(ex) is { } e && DatabaseUnavailable.CertificateRejected(e) =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
             $"{e.Message.TrimEnd('.')}. With SSL Mode=VerifyCA or VerifyFull its certificate must be signed by a CA in the connection " +
             "string's Root Certificate file (without one, by a CA the system trusts), and with VerifyFull also name the Host as " +
             "written there: give the CA that signed it, or the name it holds, then start again (docs/operations.md \"TLS to PostgreSQL\").",
-        _ when UnreadableFile(ex) is { } e =>
-            $"A file ConnectionStrings:{setting} names cannot be read: {e.Message.TrimEnd('.')}. Correct its path (Root Certificate, " +
-            "SSL Certificate, SSL Key, Passfile) or let the service's user read it, then start again.",
-        // Npgsql's own refusal, no socket's, when a server without TLS answers a connection string that requires it (SSL Mode
-        // Require, VerifyCA or VerifyFull); known by its text, as Npgsql gives it no type or code of its own.
-        _ when Innermost(ex) is NpgsqlException { InnerException: null } n and not PostgresException
-               && n.Message.StartsWith("SSL connection requested", StringComparison.Ordinal) =>
+        _ when DatabaseUnavailable.TlsRefused(ex) is { } e =>
+            $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
+            $"{e.Message.TrimEnd('.')} ({Innermost(e).Message.TrimEnd('.')}). The server and this host agree on no TLS version or cipher, " +
+            "or the server refused this client's certificate: compare the server's ssl_min_protocol_version, ssl_ciphers and " +
+            "pg_hba.conf clientcert rule with the connection string, then start again (docs/operations.md \"TLS to PostgreSQL\").",
+        _ when DatabaseUnavailable.TlsNotOffered(ex) is { } e =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but not over TLS, which ConnectionStrings:{setting} requires " +
-            $"(SSL Mode): {n.Message.TrimEnd('.')}. Turn ssl on in the server, or correct the SSL Mode, then start again " +
+            $"(SSL Mode): {e.Message.TrimEnd('.')}. Turn ssl on in the server, or correct the SSL Mode, then start again " +
             "(docs/operations.md \"TLS to PostgreSQL\").",
         _ when DatabaseUnavailable.Is(ex) =>
             $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {Innermost(ex).Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",
         _ => null,
     };
-
-    /// <summary>
-    /// A file the connection string names that Npgsql could not read when connecting (a root certificate, a client
-    /// certificate or key, a passfile), in <paramref name="ex"/>'s chain below Npgsql's exception.
-    /// </summary>
-    private static Exception? UnreadableFile(Exception ex)
-    {
-        var belowNpgsql = false;
-        for (Exception? e = ex; e is not null; e = e.InnerException)
-        {
-            if (belowNpgsql && e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-            {
-                return e;
-            }
-
-            belowNpgsql |= e is NpgsqlException;
-        }
-
-        return null;
-    }
 
     private static string KeyMissing(System.Security.Cryptography.CryptographicException e) =>
         $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +

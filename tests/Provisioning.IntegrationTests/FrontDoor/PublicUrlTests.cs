@@ -82,7 +82,7 @@ public sealed class PublicUrlTests(ServiceFixture service)
     [InlineData("Provisioning:PublicBaseUrl", "https://api.example.com/sc", 1)] // a proxy in front, and none listed
     [InlineData("Provisioning:TrustedProxies:0", "10.0.0.0/8", 1)]            // a proxy listed, but not this one
     [InlineData("Provisioning:TrustedProxies:0", "127.0.0.1", 0)]             // this one listed: believed, nothing to say
-    public async Task ForwardedForFromAPeerNotTrusted_IsAWarningOnceAMinute_WithoutTheAddress(string setting, string value, int lines)
+    public async Task ForwardedForFromAPeerNotTrusted_IsAWarning_ThenOnceAnHour_WithoutTheAddress(string setting, string value, int lines)
     {
         // Behind a proxy the service does not trust, every client is the proxy's one address to the failed-attempt guard
         // and the rate limit (a probe: one client's wrong secrets, 429 for all, and nothing in the log said why).

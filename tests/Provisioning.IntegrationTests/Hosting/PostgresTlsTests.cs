@@ -58,16 +58,41 @@ public sealed class PostgresTlsTests
                 Assert.DoesNotContain("cannot be reached", process.StandardError);
             }
 
-            // A root certificate file that is not there.
+            // Files Npgsql reads to connect: a root certificate not there; a client certificate in a folder not there (Npgsql
+            // reads it outside any exception of its own: the start crashed with a stack trace); a client key whose SSL Password
+            // is wrong (it read as this service's master key not decrypting a secret). A review found the last two.
             var missing = Path.Combine(folder, "not-there.pem");
-            await using (var process = ServiceProcess.Start(Settings(Tls(SslMode.VerifyFull, missing)), "--urls", "http://127.0.0.1:0"))
+            var clientKey = Path.Combine(folder, "client.key");
+            using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
             {
-                StartupProcessTests.AssertOneSentenceRefusal("no such root certificate", await process.WaitForExitAsync(ExitTimeout), process,
-                    $"A file ConnectionStrings:Provisioning names cannot be read: Could not find file '{missing}'");
+                await File.WriteAllTextAsync(clientKey, key.ExportEncryptedPkcs8PrivateKeyPem("right-password",
+                    new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000)));
+                var request = new CertificateRequest("CN=postgres", key, HashAlgorithmName.SHA256);
+                using var clientCertificate = request.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+                await File.WriteAllTextAsync(Path.Combine(folder, "client.pem"), clientCertificate.ExportCertificatePem());
             }
 
-            // The CA that signed it: ready, and every session the service opens is encrypted, its revocation listener's too.
-            await using (var process = ServiceProcess.Start(Settings(Tls(SslMode.VerifyFull, trusted)), "--urls", "http://127.0.0.1:0"))
+            string WithClientKey(string password) =>
+                Tls(SslMode.VerifyFull, trusted) + $";SSL Certificate={folder}/client.pem;SSL Key={clientKey};SSL Password={password}";
+            foreach (var (because, connectionString, said) in new[]
+            {
+                ("no such root certificate", Tls(SslMode.VerifyFull, missing), $"Could not find file '{missing}'"),
+                ("no such client certificate", Tls(SslMode.VerifyFull, trusted) + $";SSL Certificate={folder}/gone/client.pem;SSL Key={clientKey}", $"'{folder}/gone/client.pem'"),
+                // (.NET's own words for it: "The key contents do not contain a PEM, the content is malformed, or the key does not
+                // match the certificate"; the same key with its right password starts, below.)
+                ("a wrong client key password", WithClientKey("wrong-password"), "the key"),
+            })
+            {
+                await using var process = ServiceProcess.Start(Settings(connectionString), "--urls", "http://127.0.0.1:0");
+                StartupProcessTests.AssertOneSentenceRefusal(because, await process.WaitForExitAsync(ExitTimeout), process,
+                    "A certificate, key or file Npgsql reads to connect cannot be used (ConnectionStrings:Provisioning's Root Certificate, SSL Certificate, SSL Key or Passfile");
+                Assert.Contains(said, process.StandardError, StringComparison.Ordinal);
+                Assert.DoesNotContain("master key", process.StandardError);
+            }
+
+            // The CA that signed it (and a client certificate whose key's password is right): ready, and every session the
+            // service opens is encrypted, its revocation listener's too.
+            await using (var process = ServiceProcess.Start(Settings(WithClientKey("right-password")), "--urls", "http://127.0.0.1:0"))
             {
                 var url = await process.WaitUntilReadyAsync(StartupProcessTests.ListeningUrl, TimeSpan.FromSeconds(90));
                 await WaitForAsync(async () => await Sql.CountAsync(database,

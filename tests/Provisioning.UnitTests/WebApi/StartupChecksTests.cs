@@ -32,19 +32,23 @@ public sealed class StartupChecksTests
     }
 
     [Fact]
-    public void TlsToPostgreSql_ACertificateRefused_AFileNotThere_AndAServerWithoutTls_AreSaidAsSuch_NotAsAnUnreachableDatabase()
+    public void TlsToPostgreSql_ACertificateRefused_NoCommonProtocol_AndAServerWithoutTls_AreSaidAsSuch_NotAsAnUnreachableDatabase()
     {
         // As Npgsql throws them (a probe of TLS to PostgreSQL read "cannot be reached … start it, or correct the Host and
-        // Port" for each; PostgresTlsTests drives them through a real server).
+        // Port" for each; PostgresTlsTests drives them, and the files Npgsql reads, through a real server).
         var refused = new NpgsqlException("Exception while performing SSL handshake",
             new AuthenticationException("The remote certificate was rejected by the provided RemoteCertificateValidationCallback."));
         var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw new InvalidOperationException("wrapped", refused))).Message;
         Assert.Contains("was reached, but the TLS handshake failed (ConnectionStrings:Provisioning): The remote certificate was rejected", said, StringComparison.Ordinal);
         Assert.Contains("Root Certificate", said, StringComparison.Ordinal);
 
-        var notThere = new NpgsqlException("Exception while connecting", new FileNotFoundException("Could not find file '/etc/db/ca.pem'."));
-        said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw notThere)).Message;
-        Assert.StartsWith("A file ConnectionStrings:Provisioning names cannot be read: Could not find file '/etc/db/ca.pem'. Correct its path", said, StringComparison.Ordinal);
+        // Not the certificate: the TLS library's own refusal inside (no version or cipher in common).
+        var noCommonProtocol = new NpgsqlException("Exception while performing SSL handshake",
+            new AuthenticationException("Authentication failed, see inner exception.", new InvalidOperationException("SSL Handshake failed with OpenSSL error - SSL_ERROR_SSL.")));
+        said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw noCommonProtocol)).Message;
+        Assert.Contains("the TLS handshake failed (ConnectionStrings:Provisioning): Authentication failed, see inner exception (SSL Handshake failed", said, StringComparison.Ordinal);
+        Assert.Contains("agree on no TLS version or cipher", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("Root Certificate", said, StringComparison.Ordinal);
 
         var noTls = new NpgsqlException("SSL connection requested. No SSL enabled connection from this host is configured.");
         said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw noTls)).Message;
@@ -54,13 +58,13 @@ public sealed class StartupChecksTests
     [Fact]
     public void AHandshakeTheTransportCut_IsAnUnreachableDatabase_AndAFileNotFoundOutsideNpgsql_IsNoDatabaseMatter()
     {
-        // A server stopping mid-handshake: an outage like any other, not a certificate to trust.
-        var cut = new NpgsqlException("Exception while performing SSL handshake",
-            new AuthenticationException("Authentication failed because the remote party has closed the transport stream.", new IOException("Received an unexpected EOF")));
+        // A server stopping mid-handshake, as Npgsql reports it: an outage like any other, not a certificate to trust.
+        var cut = new NpgsqlException("Exception while performing SSL handshake", new IOException("Received an unexpected EOF or 0 bytes from the transport stream."));
         var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw cut)).Message;
         Assert.StartsWith("PostgreSQL cannot be reached at ", said, StringComparison.Ordinal);
 
-        // A file the service itself misses (not Npgsql's connection) keeps its type and trace: a defect, not an operator's fix.
+        // A file, or a key, the service itself misses (not one Npgsql reads to connect) keeps its type and trace: a defect,
+        // not an operator's fix, and no master key's fault either.
         Assert.Throws<FileNotFoundException>(() => StartupChecks.Run(() => throw new FileNotFoundException("Could not find file 'x'.")));
     }
 }

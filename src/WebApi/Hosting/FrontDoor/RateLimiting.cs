@@ -171,7 +171,7 @@ public static class RateLimiting
     {
         private static readonly TimeSpan ProvenFor = TimeSpan.FromHours(1);
 
-        private readonly Infrastructure.OncePerMinute _refusals = new(clock);
+        private readonly Infrastructure.OnceEvery _refusals = new(clock);
 
         public bool Off => permits <= 0;
 

@@ -8,12 +8,13 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// likely a proxy or load balancer the service was not told to trust (or none was listed). Its forwarded address is not
 /// believed, so every client behind it is one address to the failed-attempt guard and the rate limiter, and one client's
 /// wrong secrets get the others refused (a probe behind nginx with no <c>TrustedProxies</c>: 429 for everyone, and nothing
-/// in the log said why). Said at Warning at most once a minute with the count, never the address (the logs hold no
-/// client's address); a client that sends the header itself is counted too, hence the "if".
+/// in the log said why). Said at Warning at once, then at most once an hour with the count, never the address (the logs
+/// hold no client's address); clients that send the header themselves are counted too, hence the "if" — and the hour: a
+/// service reached directly by clients behind a forward proxy that adds the header (Squid does) would say it for ever.
 /// </summary>
 public sealed class UntrustedForwarding(ILogger<UntrustedForwarding> logger, TimeProvider clock)
 {
-    private readonly OncePerMinute _seen = new(clock);
+    private readonly OnceEvery _seen = new(clock, TimeSpan.FromHours(1));
 
     /// <summary>Counts the request if it carries <c>X-Forwarded-For</c> and did not come from a trusted proxy.</summary>
     public void Note(HttpContext context, bool fromTrustedProxy)

@@ -69,12 +69,25 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         {
             return HealthCheckResult.Unhealthy($"PostgreSQL ended the readiness check's session: {ended.SqlState} {ended.MessageText}", data: ReadinessLog.Outage);
         }
+        // Reached: no outage to wait out, but a certificate to trust (a server's renewed under another CA), a TLS setting or
+        // a file to correct, said as such.
         catch (Exception ex) when (DatabaseUnavailable.TlsRefused(ex) is { } refused)
         {
-            // Reached: no outage to wait out, but a certificate to trust (a server's renewed under another CA), said as such.
+            return HealthCheckResult.Unhealthy(DatabaseUnavailable.CertificateRejected(refused)
+                ? $"The TLS handshake with the database failed ({refused.Message.TrimEnd('.')}): its certificate is not one the connection " +
+                  "string's SSL Mode and Root Certificate accept (docs/operations.md \"TLS to PostgreSQL\")."
+                : $"The TLS handshake with the database failed ({Application.Common.Behaviors.FaultLog.Reason(ex)}): no TLS version or " +
+                  "cipher in common, or this client's certificate refused (docs/operations.md \"TLS to PostgreSQL\").");
+        }
+        catch (Exception ex) when (DatabaseUnavailable.TlsNotOffered(ex) is { } refused)
+        {
+            return HealthCheckResult.Unhealthy($"The database does not offer TLS, which the connection string requires: {refused.Message}");
+        }
+        catch (Exception ex) when (DatabaseUnavailable.ConnectionFileUnusable(ex) is { } unusable)
+        {
             return HealthCheckResult.Unhealthy(
-                $"The TLS handshake with the database failed ({refused.Message.TrimEnd('.')}): its certificate is not one the connection " +
-                "string's SSL Mode and Root Certificate accept (docs/operations.md \"TLS to PostgreSQL\").");
+                $"A certificate, key or file Npgsql reads to connect cannot be used ({unusable.GetType().Name}: {unusable.Message.TrimEnd('.')}; " +
+                "docs/operations.md \"TLS to PostgreSQL\").");
         }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
