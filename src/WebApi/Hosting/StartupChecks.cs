@@ -69,7 +69,8 @@ public static class StartupChecks
             Infrastructure.DependencyInjection.InvalidConnectionString(setting),
         _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } e =>
             $"PostgreSQL refused the login given in ConnectionStrings:{setting} ({Where(configuration, setting)}): {e.MessageText}. " +
-            "Correct its Username or Password (or the server's pg_hba.conf), then start again.",
+            "Correct its Username or Password (its SSL Certificate and SSL Key where the server asks for a client certificate), or the " +
+            "server's pg_hba.conf, then start again.",
         _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidCatalogName } e =>
             $"The database named in ConnectionStrings:{setting} does not exist ({Where(configuration, setting)}): {e.MessageText}. " +
             "The service never creates one (a misspelt name would start an empty service): correct the name, or create it first (createdb).",
