@@ -20,6 +20,8 @@ public sealed class OnceEvery
     {
         _clock = clock;
         _every = every ?? TimeSpan.FromMinutes(1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_every, TimeSpan.Zero, nameof(every));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_every, TimeSpan.FromDays(1), nameof(every));
         _saidAt = clock.GetTimestamp() - (long)(_every.TotalSeconds * clock.TimestampFrequency) - 1; // the first is due at once
     }
 

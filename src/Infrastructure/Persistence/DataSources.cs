@@ -16,7 +16,8 @@ internal static class DataSources
     /// Unpooled data sources by connection string, kept for the process (as Npgsql keeps one for each string given to
     /// <see cref="NpgsqlConnection(string)"/>): a service uses a few strings, each the same on every reconnection (a test
     /// process, one listener's per instance it hosts). Lazy, so that two callers at once build one (a second would report
-    /// a second pool of the same name).
+    /// a second pool of the same name); a string whose data source cannot be built (a malformed string) fails the same way
+    /// every time, so that failure being kept with it changes nothing.
     /// </summary>
     private static readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> Unpooled = new();
 

@@ -42,7 +42,7 @@ public static class DatabaseUnavailable
                 case NullReferenceException when e.Source == typeof(NpgsqlConnection).Assembly.GetName().Name:
                     return true;
                 // A file or certificate Npgsql reads to connect, which it did not wrap in an exception of its own.
-                case IOException or UnauthorizedAccessException or CryptographicException when ConnectionFileUnusable(e) is not null:
+                case Exception when UnusableConnectionFile(e):
                     return true;
                 case AggregateException aggregate when aggregate.InnerExceptions.Any(Is):
                     return true;
@@ -95,8 +95,8 @@ public static class DatabaseUnavailable
     /// <summary>
     /// The TLS handshake with PostgreSQL failed, in <paramref name="exception"/>'s chain, if that is what it is: the server was
     /// reached and speaks TLS, and either its certificate is not one the connection string's <c>SSL Mode</c> accepts
-    /// (<see cref="CertificateRejected"/>) or the two sides agreed on no protocol or cipher, or the server refused this
-    /// client's certificate. An outage like the others for a client (503: no credential can be checked), but none to wait
+    /// (<see cref="CertificateRejected"/>) or the two sides agreed on no protocol or cipher (a server's refusal of this
+    /// client's certificate comes later: <see cref="ClientCertificateRefused"/>). An outage like the others for a client (503: no credential can be checked), but none to wait
     /// out: the start and <c>/readyz</c> say what to correct (they said "cannot be reached … start it, or correct the Host
     /// and Port"; a probe). A handshake the transport cut (a server stopping: an <see cref="IOException"/>) is not this.
     /// </summary>
@@ -120,6 +120,31 @@ public static class DatabaseUnavailable
     /// mismatch carries the TLS library's.
     /// </summary>
     public static bool CertificateRejected(AuthenticationException refused) => refused.InnerException is null;
+
+    /// <summary>
+    /// The server's refusal of this client's certificate, in <paramref name="exception"/>'s chain: with TLS 1.3 the server
+    /// checks it after the client has finished its handshake, so the server's alert (OpenSSL's "tlsv1 alert unknown ca": no
+    /// CA of its <c>ssl_ca_file</c> signed the <c>SSL Certificate</c>; "certificate required": none was given) arrives on
+    /// the first read, as OpenSSL's error under an <see cref="IOException"/> — which read "cannot be reached … start it"
+    /// (a review); a TLS 1.2 server's comes in the handshake. Known by OpenSSL's words for the alert ("… alert unknown
+    /// ca", "… alert bad certificate", "… alert certificate required"), as it has no type of its own outside .NET.
+    /// </summary>
+    public static CryptographicException? ClientCertificateRefused(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            // (NpgsqlException > IOException > OpenSSL's SslException > its CryptographicException, as .NET 10 gives it after
+            // a TLS 1.3 handshake; under an AuthenticationException when a TLS 1.2 server refuses it in the handshake.)
+            if (e is CryptographicException { Message: var text } alert && text.Contains("SSL routines", StringComparison.Ordinal)
+                && text.Contains(" alert ", StringComparison.Ordinal)
+                && (text.Contains("unknown ca", StringComparison.Ordinal) || text.Contains("certificate", StringComparison.Ordinal)))
+            {
+                return alert;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// A server without TLS answering a connection string that requires it (<c>SSL Mode</c> <c>Require</c>,
@@ -155,8 +180,7 @@ public static class DatabaseUnavailable
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or CryptographicException
-                && ThrownInNpgsql(e))
+            if (UnusableConnectionFile(e))
             {
                 return e;
             }
@@ -165,8 +189,33 @@ public static class DatabaseUnavailable
         return null;
     }
 
-    private static bool ThrownInNpgsql(Exception e) =>
-        new StackTrace(e).GetFrames().Any(frame => frame.GetMethod()?.DeclaringType?.Assembly == typeof(NpgsqlConnection).Assembly);
+    /// <summary>
+    /// <paramref name="e"/> itself (not its chain) is a file, certificate or key Npgsql could not use: of those kinds, and
+    /// thrown by .NET on Npgsql's behalf — the first frame of its stack outside .NET's own assemblies is Npgsql's. So a
+    /// decryption of this service's that Npgsql happened to call (none does today) stays the service's, and an assembly
+    /// Npgsql could not load (a broken deployment) stays a fault.
+    /// </summary>
+    private static bool UnusableConnectionFile(Exception e)
+    {
+        if (e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or CryptographicException)
+            || e is FileNotFoundException { Message: var message } && message.StartsWith("Could not load file or assembly", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var frame in new StackTrace(e).GetFrames())
+        {
+            var assembly = frame.GetMethod()?.DeclaringType?.Assembly;
+            if (assembly is null || assembly.GetName().Name is { } name && (name.StartsWith("System.", StringComparison.Ordinal) || name == "Microsoft.Win32.Primitives"))
+            {
+                continue;
+            }
+
+            return assembly == typeof(NpgsqlConnection).Assembly;
+        }
+
+        return false;
+    }
 
     private static bool IsOutOfResource(string sqlState) => sqlState.StartsWith("53", StringComparison.Ordinal);
 

@@ -113,6 +113,11 @@ public static class StartupChecks
             $"{e.SqlState}: {e.MessageText.TrimEnd('.')}. Other sessions lock the same tables in another order (pg_stat_activity shows " +
             "them: requests of running instances, a delete-tenant, bulk SQL): run it again once they are done.",
         // Reached, so not "start it, or correct the Host and Port" (a probe of TLS to PostgreSQL read that for each of these).
+        _ when DatabaseUnavailable.ClientCertificateRefused(ex) is { } e =>
+            $"PostgreSQL at {Where(configuration, setting)} refused this client's certificate (ConnectionStrings:{setting}): " +
+            $"{e.Message.TrimEnd('.')}. 'unknown ca': no CA of the server's ssl_ca_file signed the SSL Certificate; 'certificate " +
+            "required': the server asks for one (SSL Certificate, SSL Key). Give it a certificate it accepts, then start again " +
+            "(docs/operations.md \"TLS to PostgreSQL\").",
         _ when DatabaseUnavailable.TlsRefused(ex) is { } e && DatabaseUnavailable.CertificateRejected(e) =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
             $"{e.Message.TrimEnd('.')}. With SSL Mode=VerifyCA or VerifyFull its certificate must be signed by a CA in the connection " +
@@ -120,9 +125,9 @@ public static class StartupChecks
             "written there: give the CA that signed it, or the name it holds, then start again (docs/operations.md \"TLS to PostgreSQL\").",
         _ when DatabaseUnavailable.TlsRefused(ex) is { } e =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
-            $"{e.Message.TrimEnd('.')} ({Innermost(e).Message.TrimEnd('.')}). The server and this host agree on no TLS version or cipher, " +
-            "or the server refused this client's certificate: compare the server's ssl_min_protocol_version, ssl_ciphers and " +
-            "pg_hba.conf clientcert rule with the connection string, then start again (docs/operations.md \"TLS to PostgreSQL\").",
+            $"{e.Message.TrimEnd('.')} ({Innermost(e).Message.TrimEnd('.')}). The server and this host agree on no TLS version or cipher: " +
+            "compare the server's ssl_min_protocol_version, ssl_max_protocol_version and ssl_ciphers with what this host's OpenSSL " +
+            "takes, then start again (docs/operations.md \"TLS to PostgreSQL\").",
         _ when DatabaseUnavailable.TlsNotOffered(ex) is { } e =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but not over TLS, which ConnectionStrings:{setting} requires " +
             $"(SSL Mode): {e.Message.TrimEnd('.')}. Turn ssl on in the server, or correct the SSL Mode, then start again " +

@@ -67,20 +67,26 @@ public sealed class PostgresTlsTests
             {
                 await File.WriteAllTextAsync(clientKey, key.ExportEncryptedPkcs8PrivateKeyPem("right-password",
                     new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000)));
-                var request = new CertificateRequest("CN=postgres", key, HashAlgorithmName.SHA256);
+                var request = new CertificateRequest("CN=tls_client", key, HashAlgorithmName.SHA256);
                 using var clientCertificate = request.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
                 await File.WriteAllTextAsync(Path.Combine(folder, "client.pem"), clientCertificate.ExportCertificatePem());
+                using var notTaken = request.Create(otherAuthority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+                await File.WriteAllTextAsync(Path.Combine(folder, "client-other.pem"), notTaken.ExportCertificatePem());
             }
 
+            // A role the server lets in by its client certificate alone (pg_hba.conf's cert method: no password), the
+            // certificate's name its name.
+            await AskForClientCertificatesAsync(database, "tls_client", authority);
             string WithClientKey(string password) =>
-                Tls(SslMode.VerifyFull, trusted) + $";SSL Certificate={folder}/client.pem;SSL Key={clientKey};SSL Password={password}";
+                new NpgsqlConnectionStringBuilder(Tls(SslMode.VerifyFull, trusted)) { Username = "tls_client" }.ConnectionString
+                + $";SSL Certificate={folder}/client.pem;SSL Key={clientKey};SSL Password={password}";
             foreach (var (because, connectionString, said) in new[]
             {
                 ("no such root certificate", Tls(SslMode.VerifyFull, missing), $"Could not find file '{missing}'"),
                 ("no such client certificate", Tls(SslMode.VerifyFull, trusted) + $";SSL Certificate={folder}/gone/client.pem;SSL Key={clientKey}", $"'{folder}/gone/client.pem'"),
                 // (.NET's own words for it: "The key contents do not contain a PEM, the content is malformed, or the key does not
                 // match the certificate"; the same key with its right password starts, below.)
-                ("a wrong client key password", WithClientKey("wrong-password"), "the key"),
+                ("a wrong client key password", WithClientKey("wrong-password"), "The key contents do not contain a PEM"),
             })
             {
                 await using var process = ServiceProcess.Start(Settings(connectionString), "--urls", "http://127.0.0.1:0");
@@ -88,6 +94,17 @@ public sealed class PostgresTlsTests
                     "A certificate, key or file Npgsql reads to connect cannot be used (ConnectionStrings:Provisioning's Root Certificate, SSL Certificate, SSL Key or Passfile");
                 Assert.Contains(said, process.StandardError, StringComparison.Ordinal);
                 Assert.DoesNotContain("master key", process.StandardError);
+                Assert.DoesNotContain("wrong-password", process.StandardOutput + process.StandardError);
+            }
+
+            // A client certificate the server does not take (signed by a CA its ssl_ca_file does not hold): with TLS 1.3 its
+            // refusal comes after the handshake, on the first read (it read "cannot be reached … start it": a review).
+            await using (var process = ServiceProcess.Start(Settings(WithClientKey("right-password").Replace("client.pem", "client-other.pem", StringComparison.Ordinal)),
+                             "--urls", "http://127.0.0.1:0"))
+            {
+                StartupProcessTests.AssertOneSentenceRefusal("a client certificate not taken", await process.WaitForExitAsync(ExitTimeout), process,
+                    "refused this client's certificate (ConnectionStrings:Provisioning): ");
+                Assert.Contains("alert unknown ca", process.StandardError, StringComparison.Ordinal);
             }
 
             // The CA that signed it (and a client certificate whose key's password is right): ready, and every session the
@@ -101,6 +118,10 @@ public sealed class PostgresTlsTests
                     "SELECT count(*) FROM pg_stat_activity a LEFT JOIN pg_stat_ssl s USING (pid) WHERE a.application_name LIKE 'provisioning%' AND s.ssl IS NOT TRUE"));
                 Assert.True(await Sql.CountAsync(database,
                     "SELECT count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name LIKE 'provisioning%' AND s.ssl") >= 2);
+                // Each presented the client certificate (the server let them in by it).
+                Assert.Equal(0, await Sql.CountAsync(database,
+                    "SELECT count(*) FROM pg_stat_activity a LEFT JOIN pg_stat_ssl s USING (pid) WHERE a.application_name LIKE 'provisioning%' " +
+                    "AND (a.usename <> 'tls_client' OR s.client_dn IS DISTINCT FROM '/CN=tls_client')"));
 
                 // The server's certificate renewed under another CA: not ready, and said as a certificate to trust, not an outage.
                 await UseCertificateAsync(database, "renewed", otherAuthority, untrusted);
@@ -169,6 +190,22 @@ public sealed class PostgresTlsTests
                 return false; // the reload not done yet
             }
         }, $"a TLS session with the certificate '{name}'");
+    }
+
+    /// <summary>
+    /// Creates <paramref name="role"/> (a superuser: it migrates), and has the server let it in over TLS by a client
+    /// certificate <paramref name="issuer"/> signs and names it (<c>ssl_ca_file</c>, and a <c>cert</c> rule first in
+    /// <c>pg_hba.conf</c>), written as <see cref="UseCertificateAsync"/> writes its files.
+    /// </summary>
+    private static async Task AskForClientCertificatesAsync(string database, string role, X509Certificate2 issuer)
+    {
+        var data = await ShowAsync(database, "data_directory");
+        var hba = await ShowAsync(database, "hba_file");
+        await Sql.ExecuteAsync(database, $"CREATE ROLE {role} LOGIN SUPERUSER");
+        await Sql.ExecuteAsync(database, $"COPY (SELECT unnest(string_to_array($pem${issuer.ExportCertificatePem()}$pem$, E'\\n'))) TO PROGRAM 'cat > {data}/client-ca.crt'");
+        await Sql.ExecuteAsync(database, $"COPY (SELECT 'hostssl all {role} 127.0.0.1/32 cert') TO PROGRAM 'cat - {hba} > {hba}.new && mv {hba}.new {hba}'");
+        await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_ca_file = '{data}/client-ca.crt'");
+        await Sql.ExecuteAsync(database, "SELECT pg_reload_conf()");
     }
 
     private static async Task<string> ShowAsync(string database, string setting)

@@ -50,6 +50,13 @@ public sealed class StartupChecksTests
         Assert.Contains("agree on no TLS version or cipher", said, StringComparison.Ordinal);
         Assert.DoesNotContain("Root Certificate", said, StringComparison.Ordinal);
 
+        // The server's refusal of this client's certificate after a TLS 1.3 handshake, on the first read.
+        var notTaken = new NpgsqlException("Exception while reading from stream", new IOException("The decryption operation failed",
+            new InvalidOperationException("SSL error", new System.Security.Cryptography.CryptographicException("error:0A000418:SSL routines::tlsv1 alert unknown ca"))));
+        said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw notTaken)).Message;
+        Assert.Contains("refused this client's certificate (ConnectionStrings:Provisioning): error:0A000418:SSL routines::tlsv1 alert unknown ca.", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot be reached", said, StringComparison.Ordinal);
+
         var noTls = new NpgsqlException("SSL connection requested. No SSL enabled connection from this host is configured.");
         said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw noTls)).Message;
         Assert.Contains("was reached, but not over TLS, which ConnectionStrings:Provisioning requires (SSL Mode): SSL connection requested", said, StringComparison.Ordinal);
@@ -58,13 +65,22 @@ public sealed class StartupChecksTests
     [Fact]
     public void AHandshakeTheTransportCut_IsAnUnreachableDatabase_AndAFileNotFoundOutsideNpgsql_IsNoDatabaseMatter()
     {
-        // A server stopping mid-handshake, as Npgsql reports it: an outage like any other, not a certificate to trust.
-        var cut = new NpgsqlException("Exception while performing SSL handshake", new IOException("Received an unexpected EOF or 0 bytes from the transport stream."));
-        var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw cut)).Message;
-        Assert.StartsWith("PostgreSQL cannot be reached at ", said, StringComparison.Ordinal);
+        // A server stopping mid-handshake, in both shapes .NET gives it: an outage like any other, not a certificate to trust.
+        foreach (var cut in new Exception[]
+        {
+            new NpgsqlException("Exception while performing SSL handshake", new IOException("Received an unexpected EOF or 0 bytes from the transport stream.")),
+            new NpgsqlException("Exception while performing SSL handshake",
+                new AuthenticationException("Authentication failed because the remote party has closed the transport stream.", new IOException("EOF"))),
+        })
+        {
+            var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw cut)).Message;
+            Assert.StartsWith("PostgreSQL cannot be reached at ", said, StringComparison.Ordinal);
+        }
 
         // A file, or a key, the service itself misses (not one Npgsql reads to connect) keeps its type and trace: a defect,
         // not an operator's fix, and no master key's fault either.
         Assert.Throws<FileNotFoundException>(() => StartupChecks.Run(() => throw new FileNotFoundException("Could not find file 'x'.")));
+        var ours = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw new System.Security.Cryptography.CryptographicException("The computed authentication tag did not match the input authentication tag."))).Message;
+        Assert.StartsWith("A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey", ours, StringComparison.Ordinal);
     }
 }

@@ -71,23 +71,29 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         }
         // Reached: no outage to wait out, but a certificate to trust (a server's renewed under another CA), a TLS setting or
         // a file to correct, said as such.
+        // (First, as at the start: a Root Certificate file Npgsql could not read fails inside the handshake.)
+        catch (Exception ex) when (DatabaseUnavailable.ConnectionFileUnusable(ex) is { } unusable)
+        {
+            return HealthCheckResult.Unhealthy(
+                $"A certificate, key or file Npgsql reads to connect cannot be used ({unusable.GetType().Name}: {unusable.Message.TrimEnd('.')}; " +
+                "docs/operations.md \"TLS to PostgreSQL\").");
+        }
+        catch (Exception ex) when (DatabaseUnavailable.ClientCertificateRefused(ex) is { } refused)
+        {
+            return HealthCheckResult.Unhealthy(
+                $"The database refused this client's certificate ({refused.Message.TrimEnd('.')}; docs/operations.md \"TLS to PostgreSQL\").");
+        }
         catch (Exception ex) when (DatabaseUnavailable.TlsRefused(ex) is { } refused)
         {
             return HealthCheckResult.Unhealthy(DatabaseUnavailable.CertificateRejected(refused)
                 ? $"The TLS handshake with the database failed ({refused.Message.TrimEnd('.')}): its certificate is not one the connection " +
                   "string's SSL Mode and Root Certificate accept (docs/operations.md \"TLS to PostgreSQL\")."
                 : $"The TLS handshake with the database failed ({Application.Common.Behaviors.FaultLog.Reason(ex)}): no TLS version or " +
-                  "cipher in common, or this client's certificate refused (docs/operations.md \"TLS to PostgreSQL\").");
+                  "cipher in common (docs/operations.md \"TLS to PostgreSQL\").");
         }
         catch (Exception ex) when (DatabaseUnavailable.TlsNotOffered(ex) is { } refused)
         {
             return HealthCheckResult.Unhealthy($"The database does not offer TLS, which the connection string requires: {refused.Message}");
-        }
-        catch (Exception ex) when (DatabaseUnavailable.ConnectionFileUnusable(ex) is { } unusable)
-        {
-            return HealthCheckResult.Unhealthy(
-                $"A certificate, key or file Npgsql reads to connect cannot be used ({unusable.GetType().Name}: {unusable.Message.TrimEnd('.')}; " +
-                "docs/operations.md \"TLS to PostgreSQL\").");
         }
         catch (Exception ex) when (DatabaseUnavailable.Is(ex))
         {
