@@ -96,9 +96,10 @@ public static class DatabaseUnavailable
     /// The TLS handshake with PostgreSQL failed, in <paramref name="exception"/>'s chain, if that is what it is: the server was
     /// reached and speaks TLS, and either its certificate is not one the connection string's <c>SSL Mode</c> accepts
     /// (<see cref="CertificateRejected"/>) or the two sides agreed on no protocol or cipher (a server's refusal of this
-    /// client's certificate comes later: <see cref="ClientCertificateRefused"/>). An outage like the others for a client (503: no credential can be checked), but none to wait
-    /// out: the start and <c>/readyz</c> say what to correct (they said "cannot be reached … start it, or correct the Host
-    /// and Port"; a probe). A handshake the transport cut (a server stopping: an <see cref="IOException"/>) is not this.
+    /// client's certificate comes later: <see cref="ClientCertificateRefused"/>). An outage like the others for a client
+    /// (503: no credential can be checked), but none to wait out: the start and <c>/readyz</c> say what to correct (they
+    /// said "cannot be reached … start it, or correct the Host and Port"; a probe). A handshake the transport cut (a server
+    /// stopping: an <see cref="IOException"/>) is not this.
     /// </summary>
     public static AuthenticationException? TlsRefused(Exception? exception)
     {
@@ -171,10 +172,10 @@ public static class DatabaseUnavailable
     /// <c>Root Certificate</c>, <c>SSL Certificate</c>, <c>SSL Key</c> or <c>Passfile</c> the connection string names (or
     /// their <c>PGSSLROOTCERT</c>, <c>PGSSLCERT</c>, <c>PGSSLKEY</c>, <c>PGPASSFILE</c> defaults) not there or not readable,
     /// or not a certificate or key (a root certificate that is no PEM, a client key whose <c>SSL Password</c> is wrong).
-    /// Known by being thrown while Npgsql was at work (one of its frames on the stack): Npgsql reads the client
-    /// certificate and its key outside any exception of its own, so a missing one crashed the start, and a wrong key
-    /// password read as this service's master key not decrypting a secret (a review). An outage like the others for a
-    /// client (503); the start and <c>/readyz</c> say which.
+    /// Known by being thrown by .NET for Npgsql (<see cref="UnusableConnectionFile"/>): Npgsql reads the client certificate
+    /// and its key outside any exception of its own, so a missing one crashed the start, and a wrong key password read as
+    /// this service's master key not decrypting a secret (a review). An outage like the others for a client (503); the
+    /// start and <c>/readyz</c> say which.
     /// </summary>
     public static Exception? ConnectionFileUnusable(Exception? exception)
     {
