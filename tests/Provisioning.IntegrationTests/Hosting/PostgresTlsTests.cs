@@ -98,14 +98,22 @@ public sealed class PostgresTlsTests
             }
 
             // A client certificate the server does not take (signed by a CA its ssl_ca_file does not hold): with TLS 1.3 its
-            // refusal comes after the handshake, on the first read (it read "cannot be reached … start it": a review).
-            await using (var process = ServiceProcess.Start(Settings(WithClientKey("right-password").Replace("client.pem", "client-other.pem", StringComparison.Ordinal)),
-                             "--urls", "http://127.0.0.1:0"))
+            // refusal comes after the handshake, on the first read (it read "cannot be reached … start it": a review); with
+            // TLS 1.2, in the handshake. Said the same way.
+            foreach (var protocol in new[] { "TLSv1.3", "TLSv1.2" })
             {
-                StartupProcessTests.AssertOneSentenceRefusal("a client certificate not taken", await process.WaitForExitAsync(ExitTimeout), process,
+                await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_max_protocol_version = '{protocol}'");
+                await Sql.ExecuteAsync(database, "SELECT pg_reload_conf()");
+                await WaitForAsync(async () => await ShowAsync(database, "ssl_max_protocol_version") == protocol, $"the server at {protocol}");
+                await using var process = ServiceProcess.Start(
+                    Settings(WithClientKey("right-password").Replace("client.pem", "client-other.pem", StringComparison.Ordinal)), "--urls", "http://127.0.0.1:0");
+                StartupProcessTests.AssertOneSentenceRefusal($"a client certificate not taken over {protocol}", await process.WaitForExitAsync(ExitTimeout), process,
                     "refused this client's certificate (ConnectionStrings:Provisioning): ");
                 Assert.Contains("alert unknown ca", process.StandardError, StringComparison.Ordinal);
             }
+
+            await Sql.ExecuteAsync(database, "ALTER SYSTEM RESET ssl_max_protocol_version");
+            await Sql.ExecuteAsync(database, "SELECT pg_reload_conf()");
 
             // The CA that signed it (and a client certificate whose key's password is right): ready, and every session the
             // service opens is encrypted, its revocation listener's too.
