@@ -174,11 +174,8 @@ public sealed class PostgresTlsTests
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // server authentication
         using var certificate = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
         var data = await ShowAsync(database, "data_directory");
-        foreach (var (file, pem) in new[] { ($"{data}/{name}.crt", certificate.ExportCertificatePem()), ($"{data}/{name}.key", key.ExportPkcs8PrivateKeyPem()) })
-        {
-            // Through a shell of the server's (COPY … TO a file makes it readable by all, and PostgreSQL refuses such a key).
-            await Sql.ExecuteAsync(database, $"COPY (SELECT unnest(string_to_array($pem${pem}$pem$, E'\\n'))) TO PROGRAM 'umask 077 && cat > {file}'");
-        }
+        await WriteServerFileAsync(database, $"{data}/{name}.crt", certificate.ExportCertificatePem());
+        await WriteServerFileAsync(database, $"{data}/{name}.key", key.ExportPkcs8PrivateKeyPem());
 
         await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_cert_file = '{data}/{name}.crt'");
         await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_key_file = '{data}/{name}.key'");
@@ -203,18 +200,26 @@ public sealed class PostgresTlsTests
     /// <summary>
     /// Creates <paramref name="role"/> (a superuser: it migrates), and has the server let it in over TLS by a client
     /// certificate <paramref name="issuer"/> signs and names it (<c>ssl_ca_file</c>, and a <c>cert</c> rule first in
-    /// <c>pg_hba.conf</c>), written as <see cref="UseCertificateAsync"/> writes its files.
+    /// <c>pg_hba.conf</c>).
     /// </summary>
     private static async Task AskForClientCertificatesAsync(string database, string role, X509Certificate2 issuer)
     {
         var data = await ShowAsync(database, "data_directory");
         var hba = await ShowAsync(database, "hba_file");
         await Sql.ExecuteAsync(database, $"CREATE ROLE {role} LOGIN SUPERUSER");
-        await Sql.ExecuteAsync(database, $"COPY (SELECT unnest(string_to_array($pem${issuer.ExportCertificatePem()}$pem$, E'\\n'))) TO PROGRAM 'cat > {data}/client-ca.crt'");
+        await WriteServerFileAsync(database, $"{data}/client-ca.crt", issuer.ExportCertificatePem());
         await Sql.ExecuteAsync(database, $"COPY (SELECT 'hostssl all {role} 127.0.0.1/32 cert') TO PROGRAM 'cat - {hba} > {hba}.new && mv {hba}.new {hba}'");
         await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_ca_file = '{data}/client-ca.crt'");
         await Sql.ExecuteAsync(database, "SELECT pg_reload_conf()");
     }
+
+    /// <summary>
+    /// Writes <paramref name="pem"/> to <paramref name="path"/> on the server's side, as the server's user and readable by it
+    /// alone, through a shell of the server's (<c>COPY … TO</c> a file makes it readable by all, and PostgreSQL refuses such
+    /// a key).
+    /// </summary>
+    private static Task WriteServerFileAsync(string database, string path, string pem) =>
+        Sql.ExecuteAsync(database, $"COPY (SELECT unnest(string_to_array($pem${pem}$pem$, E'\\n'))) TO PROGRAM 'umask 077 && cat > {path}'");
 
     private static async Task<string> ShowAsync(string database, string setting)
     {
