@@ -71,10 +71,10 @@ app.UseStatusCodePages(context =>
 
     return ErrorEnvelope.WriteAsync(context.HttpContext, status, code, title);
 });
-var untrustedForwarding = app.Services.GetRequiredService<UntrustedForwarding>();
+var forwardedAddressWarnings = app.Services.GetRequiredService<ForwardedAddressWarnings>();
 app.Use((context, next) =>
 {
-    untrustedForwarding.Note(context, publicUrls.NotePeer(context));
+    forwardedAddressWarnings.Note(context, publicUrls.NotePeer(context));
     return next(context);
 });
 if (publicUrls.HasTrustedProxies)
@@ -262,7 +262,7 @@ public partial class Program
 
         var publicUrls = StartupChecks.Run(() => new PublicUrls(builder.Configuration));
         builder.Services.AddSingleton(publicUrls);
-        builder.Services.AddSingleton<UntrustedForwarding>();
+        builder.Services.AddSingleton<ForwardedAddressWarnings>();
         builder.Services.Configure<ForwardedHeadersOptions>(publicUrls.Configure);
         builder.Services.AddProvisioningRateLimiting(builder.Configuration);
         builder.Services.AddSingleton<ReadinessLog>();

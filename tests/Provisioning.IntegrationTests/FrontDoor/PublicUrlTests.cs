@@ -79,21 +79,31 @@ public sealed class PublicUrlTests(ServiceFixture service)
     }
 
     [Theory]
-    [InlineData("Provisioning:PublicBaseUrl", "https://api.example.com/sc", 1)] // a proxy in front, and none listed
-    [InlineData("Provisioning:TrustedProxies:0", "10.0.0.0/8", 1)]            // a proxy listed, but not this one
-    [InlineData("Provisioning:TrustedProxies:0", "127.0.0.1", 0)]             // this one listed: believed, nothing to say
-    public async Task ForwardedForFromAPeerNotTrusted_IsAWarning_ThenOnceAnHour_WithoutTheAddress(string setting, string value, int lines)
+    [InlineData("Provisioning:PublicBaseUrl", "https://api.example.com/sc", "X-Forwarded-For", "untrusted")] // a proxy in front, and none listed
+    [InlineData("Provisioning:TrustedProxies:0", "10.0.0.0/8", "X-Forwarded-For", "untrusted")]            // a proxy listed, but not this one
+    [InlineData("Provisioning:TrustedProxies:0", "10.0.0.0/8", "X-Real-IP", "untrusted")]
+    [InlineData("Provisioning:PublicBaseUrl", "https://api.example.com/sc", "Forwarded", "untrusted")]
+    [InlineData("Provisioning:TrustedProxies:0", "127.0.0.1", "X-Forwarded-For,X-Real-IP,Forwarded", null)] // listed, and read: nothing to say
+    [InlineData("Provisioning:TrustedProxies:0", "127.0.0.1", "X-Real-IP", "unread")]                       // listed, but sends what is not read
+    [InlineData("Provisioning:TrustedProxies:0", "127.0.0.1", "Forwarded", "unread")]
+    public async Task AForwardedAddressNotRead_IsAWarning_ThenOnceAnHour_WithoutTheAddress(string setting, string value, string headers, string? warning)
     {
-        // Behind a proxy the service does not trust, every client is the proxy's one address to the failed-attempt guard
-        // and the rate limit (a probe: one client's wrong secrets, 429 for all, and nothing in the log said why).
+        // Behind a proxy the service does not trust, or one that sends the client's address in a header the service does not
+        // read, every client is the proxy's one address to the failed-attempt guard and the rate limit (a probe: one client's
+        // wrong secrets, 429 for all, and nothing in the log said why).
         var logs = new CollectingLoggerProvider();
         var (factory, client) = await StartAsync(setting, value, logs);
         await using var _ = factory;
         using var __ = client;
+        var sent = headers.Split(',');
         for (var i = 0; i < 3; i++)
         {
             using var forwarded = new HttpRequestMessage(HttpMethod.Get, "/v2/apps");
-            forwarded.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.7");
+            foreach (var header in sent)
+            {
+                forwarded.Headers.TryAddWithoutValidation(header, header == "Forwarded" ? "for=203.0.113.7;proto=https" : "203.0.113.7");
+            }
+
             using var answer = await client.SendAsync(forwarded);
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         }
@@ -103,10 +113,14 @@ public sealed class PublicUrlTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
         }
 
-        var said = logs.Lines.Where(l => l.Contains("came with X-Forwarded-For from a peer that is not in Provisioning:TrustedProxies", StringComparison.Ordinal)).ToList();
-        Assert.Equal(lines, said.Count);
-        Assert.All(said, line => Assert.StartsWith("Warning Provisioning.WebApi.Hosting.FrontDoor.UntrustedForwarding: 1 request(s) since ", line, StringComparison.Ordinal));
+        const string category = "Warning Provisioning.WebApi.Hosting.FrontDoor.ForwardedAddressWarnings: 1 request(s) since ";
+        var untrusted = logs.Lines.Where(l => l.Contains($"came with a forwarded client address ({sent[0]} in this one) from a peer that is not in Provisioning:TrustedProxies", StringComparison.Ordinal)).ToList();
+        var unread = logs.Lines.Where(l => l.Contains($"came from a proxy in Provisioning:TrustedProxies with {sent[0]} and no X-Forwarded-For", StringComparison.Ordinal)).ToList();
+        Assert.Equal(warning == "untrusted" ? 1 : 0, untrusted.Count);
+        Assert.Equal(warning == "unread" ? 1 : 0, unread.Count);
+        Assert.All(untrusted.Concat(unread), line => Assert.StartsWith(category, line, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("ForwardedAddressWarnings", StringComparison.Ordinal) && !line.StartsWith(category, StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, line => line.Contains("203.0.113.7", StringComparison.Ordinal)
-            || (line.Contains("X-Forwarded-For", StringComparison.Ordinal) && line.Contains("127.0.0.1", StringComparison.Ordinal)));
+            || (line.Contains("ForwardedAddressWarnings", StringComparison.Ordinal) && line.Contains("127.0.0.1", StringComparison.Ordinal)));
     }
 }
