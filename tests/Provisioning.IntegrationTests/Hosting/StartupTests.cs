@@ -127,7 +127,7 @@ public sealed class StartupTests(ServiceFixture service)
         // table's lock (an upgrade probe: its migration waited for a delete-tenant). A plain read of the history waited with
         // it: every instance's /readyz answered 503 after 30 s while requests were served, and a start failed with "did not
         // answer in time" instead of waiting for the migration. Here a session plays the migrating process: the migrations'
-        // advisory lock (DependencyInjection.MigrationLock, "PROVMIGR") and the history table, as EF takes it.
+        // advisory lock (DatabaseMigrator.MigrationLock, "PROVMIGR") and the history table, as EF takes it.
         var database = await service.Postgres.CreateDatabaseAsync("migrating_" + Guid.NewGuid().ToString("N")[..8]);
         await using var serving = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings());
         using var servingClient = serving.CreateClient();

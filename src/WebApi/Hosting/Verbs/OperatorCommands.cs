@@ -6,6 +6,7 @@ using Provisioning.Application.Tenants.Commands.IssueOperatorAccountKey;
 using Provisioning.Application.Tenants.Queries.GetTenantTree;
 using Provisioning.Domain.Common;
 using Provisioning.Infrastructure;
+using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
 
 namespace Provisioning.WebApi.Hosting.Verbs;

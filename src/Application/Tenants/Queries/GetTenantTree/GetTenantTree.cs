@@ -24,8 +24,7 @@ public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenant
         if (query.Under is { } under)
         {
             top = (await db.Tenants.NamedByOperatorAsync(under, cancellationToken)).Id;
-            var id = top.Value.Value;
-            tenants = tenants.Where(t => t.Path.Contains(id));
+            tenants = tenants.Where(CallerScope.InSubtreeOf(top.Value.Value));
         }
 
         var rows = await tenants.Select(t => new { t.Id, t.Name, t.Path, t.Status, t.MaxApps, t.MaxTenants, t.ParentId }).ToListAsync(cancellationToken);
