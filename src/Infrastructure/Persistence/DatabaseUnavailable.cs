@@ -74,7 +74,7 @@ public static class DatabaseUnavailable
     /// large tenant's deletion can pass). An outage like the others for a client (503), but the operator's remedy is to free
     /// the resource or raise the limit, not to start the server: the start, the verbs and <c>/readyz</c> say so.
     /// </summary>
-    public static PostgresException? OutOfResource(Exception? exception) =>
+    internal static PostgresException? OutOfResource(Exception? exception) =>
         PostgresError.In(exception) is { } postgres && IsOutOfResource(postgres.SqlState) ? postgres : null;
 
     /// <summary>
@@ -82,14 +82,14 @@ public static class DatabaseUnavailable
     /// A request answers it 503 (<see cref="Is"/>); the start and <c>/readyz</c> name the tables instead
     /// (<see cref="DatabaseGrants"/>), so they ask this before they ask <see cref="Is"/>.
     /// </summary>
-    public static PostgresException? MissingRight(Exception? exception) =>
+    internal static PostgresException? MissingRight(Exception? exception) =>
         PostgresError.In(exception) is { SqlState: PostgresErrorCodes.InsufficientPrivilege } refused ? refused : null;
 
     /// <summary>
     /// The database's refusal of a secret under a retired master key (<see cref="SecretUnderRetiredMasterKey"/>) in
     /// <paramref name="exception"/>'s chain, if that is what it is: its message says what to do.
     /// </summary>
-    public static PostgresException? RetiredKeyRefusal(Exception? exception) =>
+    internal static PostgresException? RetiredKeyRefusal(Exception? exception) =>
         PostgresError.In(exception) is { SqlState: SecretUnderRetiredMasterKey } refused ? refused : null;
 
     /// <summary>
@@ -101,7 +101,7 @@ public static class DatabaseUnavailable
     /// said "cannot be reached … start it, or correct the Host and Port"; a probe). A handshake the transport cut (a server
     /// stopping: an <see cref="IOException"/>) is not this.
     /// </summary>
-    public static AuthenticationException? TlsRefused(Exception? exception)
+    internal static AuthenticationException? TlsRefused(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -120,7 +120,7 @@ public static class DatabaseUnavailable
     /// expired: the validation callback said no, and .NET's exception for that has no inner one; a protocol or cipher
     /// mismatch carries the TLS library's.
     /// </summary>
-    public static bool CertificateRejected(AuthenticationException refused) => refused.InnerException is null;
+    internal static bool CertificateRejected(AuthenticationException refused) => refused.InnerException is null;
 
     /// <summary>
     /// The server's refusal of this client's certificate, in <paramref name="exception"/>'s chain: with TLS 1.3 the server
@@ -130,7 +130,7 @@ public static class DatabaseUnavailable
     /// (a review); a TLS 1.2 server's comes in the handshake. Known by OpenSSL's words for the alert ("… alert unknown
     /// ca", "… alert bad certificate", "… alert certificate required"), as it has no type of its own outside .NET.
     /// </summary>
-    public static CryptographicException? ClientCertificateRefused(Exception? exception)
+    internal static CryptographicException? ClientCertificateRefused(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -153,7 +153,7 @@ public static class DatabaseUnavailable
     /// text ("SSL connection requested. No SSL enabled connection from this host is configured."), as it has no type or
     /// code of its own.
     /// </summary>
-    public static NpgsqlException? TlsNotOffered(Exception? exception)
+    internal static NpgsqlException? TlsNotOffered(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -177,7 +177,7 @@ public static class DatabaseUnavailable
     /// this service's master key not decrypting a secret (a review). An outage like the others for a client (503); the
     /// start and <c>/readyz</c> say which.
     /// </summary>
-    public static Exception? ConnectionFileUnusable(Exception? exception)
+    internal static Exception? ConnectionFileUnusable(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -225,7 +225,7 @@ public static class DatabaseUnavailable
     /// the server's <c>lock_timeout</c>, <c>statement_timeout</c> or idle-in-transaction timeout. An outage like the others
     /// for a client (503); the start and the verbs name both likely causes, not only "cannot be reached".
     /// </summary>
-    public static bool TimedOut(Exception? exception)
+    internal static bool TimedOut(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -266,7 +266,7 @@ public static class DatabaseUnavailable
     /// (<see cref="TimedOut"/>). The start and <c>/readyz</c> give its code and text (a disk full: <c>XX000 could not write
     /// init file</c>; a database that takes no connections), not "cannot be reached".
     /// </summary>
-    public static PostgresException? SessionEnded(Exception? exception) =>
+    internal static PostgresException? SessionEnded(Exception? exception) =>
         PostgresError.In(exception) is { } postgres && EndedTheSession(postgres)
         && !postgres.SqlState.StartsWith("08", StringComparison.Ordinal) && postgres.SqlState != PostgresErrorCodes.CannotConnectNow
         && !IsTimeout(postgres.SqlState)

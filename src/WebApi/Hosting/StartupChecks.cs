@@ -46,97 +46,105 @@ public static class StartupChecks
         }
     }
 
-    private static string? Explain(Exception ex, IConfiguration? configuration, string setting) => ex switch
+    private static string? Explain(Exception ex, IConfiguration? configuration, string setting)
     {
-        StartupException e => e.Message,
-        OptionsValidationException e => e.Message,
-        // The configuration binder's own sentence names the value and the setting: "Failed to convert configuration value
-        // 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean'."
-        InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
-        // Before the master key's arms: a client key whose SSL Password is wrong is a CryptographicException too (a review).
-        _ when DatabaseUnavailable.ConnectionFileUnusable(ex) is { } e =>
+        var failure = DatabaseFailure.Of(ex);
+        return ex switch
+        {
+            StartupException e => e.Message,
+            OptionsValidationException e => e.Message,
+            // The configuration binder's own sentence names the value and the setting: "Failed to convert configuration value
+            // 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean'."
+            InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
+            // Kestrel's bind failure is an IOException over a socket error, which the database's arms take too.
+            IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                               || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>
+                $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
+            // Before the master key's arms: a client key whose SSL Password is wrong is a CryptographicException too (a review).
+            _ when failure is { Kind: DatabaseFailureKind.ConnectionFileUnusable } => Sentence(failure, configuration, setting),
+            // One that names a configured key and does not decrypt with it: no key to give (rotate-secrets wraps it, naming the row).
+            System.Security.Cryptography.CryptographicException e when Innermost(e) is Infrastructure.Security.SecretAlteredException =>
+                $"A stored secret cannot be decrypted: {e.Message.TrimEnd('.')}. No master key will decrypt it: restore that row from a " +
+                "backup, or delete the credential (a stored answer: delete its row from idempotency_records; its request runs again when retried).",
+            System.Security.Cryptography.CryptographicException e => KeyMissing(e),
+            Infrastructure.InvalidSettingException e => e.Message,
+            ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
+                Infrastructure.DependencyInjection.InvalidConnectionString(setting),
+            _ when failure is not null => Sentence(failure, configuration, setting),
+            _ => null,
+        };
+    }
+
+    /// <summary>What to do about a database failure at the start, one sentence per kind (/readyz says each in its own words).</summary>
+#pragma warning disable CS8524 // Every named kind has its arm: a kind added without one is CS8509, an error.
+    private static string Sentence(DatabaseFailure failure, IConfiguration? configuration, string setting) => failure.Kind switch
+    {
+        DatabaseFailureKind.ConnectionFileUnusable =>
             $"A certificate, key or file Npgsql reads to connect cannot be used (ConnectionStrings:{setting}'s Root Certificate, SSL " +
-            $"Certificate, SSL Key or Passfile, or their PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGPASSFILE defaults): {e.Message.TrimEnd('.')}. " +
+            $"Certificate, SSL Key or Passfile, or their PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGPASSFILE defaults): {failure.Cause.Message.TrimEnd('.')}. " +
             "Correct the path, let the service's user read it, or give the right file (a PEM certificate, the client key with its SSL " +
             "Password), then start again (docs/operations.md \"TLS to PostgreSQL\").",
-        // One that names a configured key and does not decrypt with it: no key to give (rotate-secrets wraps it, naming the row).
-        System.Security.Cryptography.CryptographicException e when Innermost(e) is Infrastructure.Security.SecretAlteredException =>
-            $"A stored secret cannot be decrypted: {e.Message.TrimEnd('.')}. No master key will decrypt it: restore that row from a " +
-            "backup, or delete the credential (a stored answer: delete its row from idempotency_records; its request runs again when retried).",
-        System.Security.Cryptography.CryptographicException e => KeyMissing(e),
-        Infrastructure.InvalidSettingException e => e.Message,
-        ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
-            Infrastructure.DependencyInjection.InvalidConnectionString(setting),
-        _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } e =>
-            $"PostgreSQL refused the login given in ConnectionStrings:{setting} ({Where(configuration, setting)}): {e.MessageText}. " +
+        DatabaseFailureKind.LoginRefused =>
+            $"PostgreSQL refused the login given in ConnectionStrings:{setting} ({Where(configuration, setting)}): {failure.Postgres!.MessageText}. " +
             "Correct its Username or Password (its SSL Certificate and SSL Key where the server asks for a client certificate), or the " +
             "server's pg_hba.conf, then start again.",
-        _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.InvalidCatalogName } e =>
-            $"The database named in ConnectionStrings:{setting} does not exist ({Where(configuration, setting)}): {e.MessageText}. " +
+        DatabaseFailureKind.DatabaseMissing =>
+            $"The database named in ConnectionStrings:{setting} does not exist ({Where(configuration, setting)}): {failure.Postgres!.MessageText}. " +
             "The service never creates one (a misspelt name would start an empty service): correct the name, or create it first (createdb).",
-        // Before the database's arm: Kestrel's bind failure is an IOException over a socket error, which that arm takes too.
-        IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
-                           || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>
-            $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
-        // Before the database's arm, which counts a missing right in (a request answers 503 for it): here it is no outage.
-        _ when DatabaseUnavailable.MissingRight(ex) is { } e =>
-            DatabaseGrants.Sentence($"({Where(configuration, setting)}; {e.MessageText})", setting),
-        _ when DatabaseUnavailable.OutOfResource(ex) is { } e =>
-            $"PostgreSQL refused the work for want of a resource ({Where(configuration, setting)}): {e.SqlState} {e.MessageText.TrimEnd('.')}. " +
+        // A request answers 503 for it; here it is no outage, and the tables are named.
+        DatabaseFailureKind.MissingRight =>
+            DatabaseGrants.Sentence($"({Where(configuration, setting)}; {failure.Postgres!.MessageText})", setting),
+        DatabaseFailureKind.OutOfResource =>
+            $"PostgreSQL refused the work for want of a resource ({Where(configuration, setting)}): {failure.Postgres!.SqlState} {failure.Postgres.MessageText.TrimEnd('.')}. " +
             "Free it (disk space, memory, connections) or raise the limit it names, then run it again.",
-        _ when DatabaseUnavailable.TimedOut(ex) =>
-            $"PostgreSQL did not answer in time ({Where(configuration, setting)}): {Innermost(ex).Message.TrimEnd('.')}. " +
+        DatabaseFailureKind.TimedOut =>
+            $"PostgreSQL did not answer in time ({Where(configuration, setting)}): {failure.Cause.Message.TrimEnd('.')}. " +
             "Either it cannot be reached there (start it, or correct the Host and Port in the connection string), or a lock " +
             "held by another session or a busy server held the work up (pg_stat_activity shows which): run it again once it is free.",
-        // A session PostgreSQL ended under the work (the server stopped or restarted, or an administrator ended it): it was
-        // reached, so not "correct the Host and Port"; nothing of the work's transaction was committed unless it was committing.
-        _ when PostgresError.In(ex) is { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } e =>
-            $"PostgreSQL ended the session at {Where(configuration, setting)}: {e.SqlState}: {e.MessageText.TrimEnd('.')} (the server stopped or " +
+        // Reached, so not "correct the Host and Port"; nothing of the work's transaction was committed unless it was committing.
+        DatabaseFailureKind.ServerStopped =>
+            $"PostgreSQL ended the session at {Where(configuration, setting)}: {failure.Postgres!.SqlState}: {failure.Postgres.MessageText.TrimEnd('.')} (the server stopped or " +
             "restarted, or an administrator ended the session). The transaction under way was rolled back unless it was committing; " +
             "once the server is back, run it again.",
-        // Any other session PostgreSQL ended once reached (a full disk: "could not write init file"; a database that takes no
-        // connections): its own words, not "cannot be reached" (a review).
-        _ when DatabaseUnavailable.SessionEnded(ex) is { } e =>
-            $"PostgreSQL at {Where(configuration, setting)} ended the session: {e.SqlState}: {e.MessageText.TrimEnd('.')}. Fix what it " +
+        // A full disk ("could not write init file"), a database that takes no connections: its own words (a review).
+        DatabaseFailureKind.SessionEnded =>
+            $"PostgreSQL at {Where(configuration, setting)} ended the session: {failure.Postgres!.SqlState}: {failure.Postgres.MessageText.TrimEnd('.')}. Fix what it " +
             "names (free disk space for a file it could not write), then run it again.",
-        // A key secret refused because this process's master key was retired meanwhile (migration
-        // SecretsUnderRetiredKeysRefused): the database's sentence says what to do; the server was reached.
-        _ when DatabaseUnavailable.RetiredKeyRefusal(ex) is { } e => e.MessageText,
-        _ when Innermost(ex) is Infrastructure.Security.MasterKeyRetiredException e => e.Message, // (the same, found by this process first)
-        // Wrapped, a secret under a key not given: before the outage's arm, which counts it in (a review).
-        _ when Innermost(ex) is Infrastructure.Security.MasterKeyMissingException e => KeyMissing(e),
-        // A conflict PostgreSQL rolled back (a deadlock) that the step's own retries did not get past (the migrations':
-        // DependencyInjection.MigrateRetryingConflictsAsync). Reached, so not "cannot be reached"; nothing of the rolled-back
-        // work was written.
-        _ when TransientConflict.Find(ex) is { } e =>
+        // Migration SecretsUnderRetiredKeysRefused: the database's sentence says what to do.
+        DatabaseFailureKind.SecretUnderRetiredKey => failure.Postgres!.MessageText,
+        DatabaseFailureKind.MasterKeyRetired => failure.Cause.Message, // (the same, found by this process first)
+        DatabaseFailureKind.MasterKeyMissing => KeyMissing((System.Security.Cryptography.CryptographicException)failure.Cause),
+        // That the step's own retries did not get past (the migrations': DatabaseMigrator.MigrateRetryingConflictsAsync);
+        // nothing of the rolled-back work was written.
+        DatabaseFailureKind.Conflict =>
             $"PostgreSQL rolled the work back as a conflict with another session ({Where(configuration, setting)}): " +
-            $"{e.SqlState}: {e.MessageText.TrimEnd('.')}. Other sessions lock the same tables in another order (pg_stat_activity shows " +
+            $"{failure.Postgres!.SqlState}: {failure.Postgres.MessageText.TrimEnd('.')}. Other sessions lock the same tables in another order (pg_stat_activity shows " +
             "them: requests of running instances, a delete-tenant, bulk SQL): run it again once they are done.",
         // Reached, so not "start it, or correct the Host and Port" (a probe of TLS to PostgreSQL read that for each of these).
-        _ when DatabaseUnavailable.ClientCertificateRefused(ex) is { } e =>
+        DatabaseFailureKind.ClientCertificateRefused =>
             $"PostgreSQL at {Where(configuration, setting)} refused this client's certificate (ConnectionStrings:{setting}): " +
-            $"{e.Message.TrimEnd('.')}. 'unknown ca': no CA of the server's ssl_ca_file signed the SSL Certificate; 'certificate " +
+            $"{failure.Cause.Message.TrimEnd('.')}. 'unknown ca': no CA of the server's ssl_ca_file signed the SSL Certificate; 'certificate " +
             "required': the server asks for one (SSL Certificate, SSL Key). Give it a certificate it accepts, then start again " +
             "(docs/operations.md \"TLS to PostgreSQL\").",
-        _ when DatabaseUnavailable.TlsRefused(ex) is { } e && DatabaseUnavailable.CertificateRejected(e) =>
+        DatabaseFailureKind.CertificateRejected =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
-            $"{e.Message.TrimEnd('.')}. With SSL Mode=VerifyCA or VerifyFull its certificate must be signed by a CA in the connection " +
+            $"{failure.Cause.Message.TrimEnd('.')}. With SSL Mode=VerifyCA or VerifyFull its certificate must be signed by a CA in the connection " +
             "string's Root Certificate file (without one, by a CA the system trusts), and with VerifyFull also name the Host as " +
             "written there: give the CA that signed it, or the name it holds, then start again (docs/operations.md \"TLS to PostgreSQL\").",
-        _ when DatabaseUnavailable.TlsRefused(ex) is { } e =>
+        DatabaseFailureKind.NoCommonTls =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
-            $"{e.Message.TrimEnd('.')} ({Innermost(e).Message.TrimEnd('.')}). The server and this host agree on no TLS version or cipher: " +
+            $"{failure.Cause.Message.TrimEnd('.')} ({Innermost(failure.Cause).Message.TrimEnd('.')}). The server and this host agree on no TLS version or cipher: " +
             "compare the server's ssl_min_protocol_version, ssl_max_protocol_version and ssl_ciphers with what this host's OpenSSL " +
             "takes, then start again (docs/operations.md \"TLS to PostgreSQL\").",
-        _ when DatabaseUnavailable.TlsNotOffered(ex) is { } e =>
+        DatabaseFailureKind.TlsNotOffered =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but not over TLS, which ConnectionStrings:{setting} requires " +
-            $"(SSL Mode): {e.Message.TrimEnd('.')}. Turn ssl on in the server, or correct the SSL Mode, then start again " +
+            $"(SSL Mode): {failure.Cause.Message.TrimEnd('.')}. Turn ssl on in the server, or correct the SSL Mode, then start again " +
             "(docs/operations.md \"TLS to PostgreSQL\").",
-        _ when DatabaseUnavailable.Is(ex) =>
-            $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {Innermost(ex).Message.TrimEnd('.')}. " +
+        DatabaseFailureKind.Unreachable =>
+            $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {failure.Cause.Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",
-        _ => null,
     };
+#pragma warning restore CS8524
 
     private static string KeyMissing(System.Security.Cryptography.CryptographicException e) =>
         $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +

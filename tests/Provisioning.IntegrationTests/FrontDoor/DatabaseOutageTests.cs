@@ -202,6 +202,53 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ALoginRefusedWhileRunning_IsNotReady_SaidAsTheLogin_AndHealsWithoutARestart()
+    {
+        // /readyz said "PostgreSQL ended the readiness check's session: 28000 …" for a login refused under a running service
+        // (a password changed, a role that may no longer log in), which the start says as the login (a newcomer's review).
+        var database = await service.Postgres.CreateDatabaseAsync("login_" + Guid.NewGuid().ToString("N")[..8]);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+        await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
+        }
+
+        var role = "login_" + Guid.NewGuid().ToString("N")[..8];
+        await Sql.ExecuteAsync(database,
+            $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
+            $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}");
+        var logs = new CollectingLoggerProvider();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var factory = new ConfiguredServiceFactory(
+            new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString,
+            ServiceFixture.RootKeySettings(), clock, s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        // Its sessions ended, so that the next check logs in afresh (the first may meet its session's end: 57P01).
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'");
+        const string said = "The database refused the connection string's login: 28000 role \"";
+        for (var i = 0; i < 20 && !logs.Lines.Any(line => line.Contains(said, StringComparison.Ordinal)); i++)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+            clock.Advance(TimeSpan.FromSeconds(11)); // a new reason is said 10 s after the last line (ReadinessLog)
+        }
+
+        Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(said, StringComparison.Ordinal)
+            && line.Contains("is not permitted to log in (its Username or Password, a client certificate, or the server's pg_hba.conf)", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains("ended the readiness check's session: 28000", StringComparison.Ordinal));
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} LOGIN");
+        for (var i = 0; i < 100 && (await root.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+        await root.PostJsonAsync("/v2/apps", new { displayName = "after the login" }, HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task AReadinessCheckTheServerRefuses_IsNotReady_AndItsLogLineSaysWhy_NotUnreachable()
     {
         // Every failure of the check said "The database is not reachable." (a role without rights on a new table, a table

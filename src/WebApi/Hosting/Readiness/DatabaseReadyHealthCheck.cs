@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Provisioning.Application.Common.Behaviors;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.Infrastructure.Security;
 
@@ -55,51 +56,9 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
                 ? HealthCheckResult.Unhealthy(refusal)
                 : HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (DatabaseUnavailable.MissingRight(ex) is { } refused)
+        catch (Exception ex) when (DatabaseFailure.Of(ex) is { } failure)
         {
-            // Before the outage's arm, which counts a missing right in (a request answers 503 for it): here it is no outage
-            // (the migrations' history table, read before the rights are checked; a review).
-            return HealthCheckResult.Unhealthy(DatabaseGrants.Sentence($"({refused.MessageText})"));
-        }
-        catch (Exception ex) when (DatabaseUnavailable.OutOfResource(ex) is { } refused)
-        {
-            return HealthCheckResult.Unhealthy($"The database refused the readiness check for want of a resource: {refused.SqlState} {refused.MessageText}");
-        }
-        catch (Exception ex) when (DatabaseUnavailable.SessionEnded(ex) is { } ended)
-        {
-            return HealthCheckResult.Unhealthy($"PostgreSQL ended the readiness check's session: {ended.SqlState} {ended.MessageText}", data: ReadinessLog.Outage);
-        }
-        // Reached: no outage to wait out, but a certificate to trust (a server's renewed under another CA), a TLS setting or
-        // a file to correct, said as such.
-        // (First, as at the start: a Root Certificate file Npgsql could not read fails inside the handshake.)
-        catch (Exception ex) when (DatabaseUnavailable.ConnectionFileUnusable(ex) is { } unusable)
-        {
-            return HealthCheckResult.Unhealthy(
-                $"A certificate, key or file Npgsql reads to connect cannot be used ({unusable.GetType().Name}: {unusable.Message.TrimEnd('.')}; " +
-                "docs/operations.md \"TLS to PostgreSQL\").");
-        }
-        catch (Exception ex) when (DatabaseUnavailable.ClientCertificateRefused(ex) is { } refused)
-        {
-            return HealthCheckResult.Unhealthy(
-                $"The database refused this client's certificate ({refused.Message.TrimEnd('.')}; docs/operations.md \"TLS to PostgreSQL\").");
-        }
-        catch (Exception ex) when (DatabaseUnavailable.TlsRefused(ex) is { } refused)
-        {
-            return HealthCheckResult.Unhealthy(DatabaseUnavailable.CertificateRejected(refused)
-                ? $"The TLS handshake with the database failed ({refused.Message.TrimEnd('.')}): its certificate is not one the connection " +
-                  "string's SSL Mode and Root Certificate accept (docs/operations.md \"TLS to PostgreSQL\")."
-                : $"The TLS handshake with the database failed ({Application.Common.Behaviors.FaultLog.Reason(ex)}): no TLS version or " +
-                  "cipher in common (docs/operations.md \"TLS to PostgreSQL\").");
-        }
-        catch (Exception ex) when (DatabaseUnavailable.TlsNotOffered(ex) is { } refused)
-        {
-            return HealthCheckResult.Unhealthy($"The database does not offer TLS, which the connection string requires: {refused.Message}");
-        }
-        catch (Exception ex) when (DatabaseUnavailable.Is(ex))
-        {
-            // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
-            var reason = Application.Common.Behaviors.FaultLog.Reason(ex);
-            return HealthCheckResult.Unhealthy($"The database is not reachable{NoHostAsAsked(db, reason)} ({reason}).", data: ReadinessLog.Outage);
+            return Unready(failure, ex, db);
         }
         catch (Exception ex) when (PostgresError.In(ex) is { } refused)
         {
@@ -113,6 +72,55 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             return HealthCheckResult.Unhealthy("The readiness check failed.", ex);
         }
     }
+
+    /// <summary>
+    /// A database failure's reason, one per kind (the start says each in its own sentence: <c>StartupChecks</c>). Those
+    /// marked <see cref="ReadinessLog.Outage"/> pass by themselves; the others are something to correct, said as such.
+    /// </summary>
+#pragma warning disable CS8524 // Every named kind has its arm: a kind added without one is CS8509, an error.
+    private static HealthCheckResult Unready(DatabaseFailure failure, Exception ex, ProvisioningDbContext db) => failure.Kind switch
+    {
+        // (First, as at the start: a Root Certificate file Npgsql could not read fails inside the handshake.)
+        DatabaseFailureKind.ConnectionFileUnusable => HealthCheckResult.Unhealthy(
+            $"A certificate, key or file Npgsql reads to connect cannot be used ({failure.Cause.GetType().Name}: {failure.Cause.Message.TrimEnd('.')}; " +
+            "docs/operations.md \"TLS to PostgreSQL\")."),
+        // A password changed under the running service, or pg_hba.conf: it read "ended the readiness check's session" (a review).
+        DatabaseFailureKind.LoginRefused => HealthCheckResult.Unhealthy(
+            $"The database refused the connection string's login: {failure.Postgres!.SqlState} {failure.Postgres.MessageText} (its Username or " +
+            "Password, a client certificate, or the server's pg_hba.conf)."),
+        DatabaseFailureKind.DatabaseMissing => HealthCheckResult.Unhealthy(
+            $"The database the connection string names does not exist: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}"),
+        // No outage: the migrations' history table, read before the rights are checked, is refused the same way (a review).
+        DatabaseFailureKind.MissingRight => HealthCheckResult.Unhealthy(DatabaseGrants.Sentence($"({failure.Postgres!.MessageText})")),
+        DatabaseFailureKind.OutOfResource => HealthCheckResult.Unhealthy(
+            $"The database refused the readiness check for want of a resource: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}"),
+        DatabaseFailureKind.TimedOut => HealthCheckResult.Unhealthy(
+            $"The database did not answer the readiness check in time ({FaultLog.Reason(ex)}): not reachable, or held up by a lock or a " +
+            "busy server (pg_stat_activity shows which).", data: ReadinessLog.Outage),
+        DatabaseFailureKind.ServerStopped or DatabaseFailureKind.SessionEnded => HealthCheckResult.Unhealthy(
+            $"PostgreSQL ended the readiness check's session: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}", data: ReadinessLog.Outage),
+        // Its text says what to do (restart this instance with the new master key).
+        DatabaseFailureKind.SecretUnderRetiredKey => HealthCheckResult.Unhealthy(failure.Postgres!.MessageText),
+        DatabaseFailureKind.MasterKeyRetired or DatabaseFailureKind.MasterKeyMissing => HealthCheckResult.Unhealthy(failure.Cause.Message),
+        DatabaseFailureKind.Conflict => HealthCheckResult.Unhealthy(
+            $"The database rolled the readiness check back as a conflict with another session: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}",
+            data: ReadinessLog.Outage),
+        // Reached: no outage to wait out, but a certificate to trust (a server's renewed under another CA) or a TLS setting to correct.
+        DatabaseFailureKind.ClientCertificateRefused => HealthCheckResult.Unhealthy(
+            $"The database refused this client's certificate ({failure.Cause.Message.TrimEnd('.')}; docs/operations.md \"TLS to PostgreSQL\")."),
+        DatabaseFailureKind.CertificateRejected => HealthCheckResult.Unhealthy(
+            $"The TLS handshake with the database failed ({failure.Cause.Message.TrimEnd('.')}): its certificate is not one the connection " +
+            "string's SSL Mode and Root Certificate accept (docs/operations.md \"TLS to PostgreSQL\")."),
+        DatabaseFailureKind.NoCommonTls => HealthCheckResult.Unhealthy(
+            $"The TLS handshake with the database failed ({FaultLog.Reason(ex)}): no TLS version or cipher in common " +
+            "(docs/operations.md \"TLS to PostgreSQL\")."),
+        DatabaseFailureKind.TlsNotOffered => HealthCheckResult.Unhealthy(
+            $"The database does not offer TLS, which the connection string requires: {failure.Cause.Message}"),
+        // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
+        DatabaseFailureKind.Unreachable => HealthCheckResult.Unhealthy(
+            $"The database is not reachable{NoHostAsAsked(db, FaultLog.Reason(ex))} ({FaultLog.Reason(ex)}).", data: ReadinessLog.Outage),
+    };
+#pragma warning restore CS8524
 
     /// <summary>
     /// What Npgsql's "No suitable host was found" means with several hosts and <c>Target Session Attributes</c> (a standby

@@ -1,0 +1,60 @@
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>
+/// What a failure to reach or use the database is, as <see cref="DatabaseFailure.Of"/> tells them apart: one per remedy an
+/// operator has. The start (its one sentence) and <c>/readyz</c> (its reason) each say every kind, in a switch that names
+/// them all, so a new kind without its words does not compile.
+/// </summary>
+public enum DatabaseFailureKind
+{
+    /// <summary>A certificate, key or file Npgsql reads to connect cannot be used (not there, not readable, not PEM, a wrong SSL Password).</summary>
+    ConnectionFileUnusable,
+
+    /// <summary>The login refused (28P01, 28000): the user name, the password, a client certificate or pg_hba.conf.</summary>
+    LoginRefused,
+
+    /// <summary>The database named does not exist (3D000).</summary>
+    DatabaseMissing,
+
+    /// <summary>A right the role lacks on a table (42501): <see cref="DatabaseGrants"/> names them.</summary>
+    MissingRight,
+
+    /// <summary>Refused for want of a resource (class 53: disk, memory, connections, a limit the operator set).</summary>
+    OutOfResource,
+
+    /// <summary>A wait given up: Npgsql's timeout, or the server's lock, statement or idle-in-transaction timeout.</summary>
+    TimedOut,
+
+    /// <summary>The server stopped or restarted, or an administrator ended the session (57P01, 57P02).</summary>
+    ServerStopped,
+
+    /// <summary>Any other session the server ended once reached (FATAL or PANIC: a full disk's "could not write init file").</summary>
+    SessionEnded,
+
+    /// <summary>The database refused a secret written under a master key a finished rotation retired (PX503): its text says what to do.</summary>
+    SecretUnderRetiredKey,
+
+    /// <summary>This instance's own refusal to write under its retired master key.</summary>
+    MasterKeyRetired,
+
+    /// <summary>A stored secret under a master key this instance was not given.</summary>
+    MasterKeyMissing,
+
+    /// <summary>Rolled back as a conflict with another session (a deadlock, a serialization failure).</summary>
+    Conflict,
+
+    /// <summary>The server refused this client's certificate.</summary>
+    ClientCertificateRefused,
+
+    /// <summary>The server's certificate is not one the connection string's SSL Mode and Root Certificate accept.</summary>
+    CertificateRejected,
+
+    /// <summary>The TLS handshake found no protocol version or cipher both sides take.</summary>
+    NoCommonTls,
+
+    /// <summary>The server does not offer TLS, which the connection string requires.</summary>
+    TlsNotOffered,
+
+    /// <summary>Not reached, or not answering (down, starting, refusing connections, read-only): the others' outage.</summary>
+    Unreachable,
+}
