@@ -13,15 +13,15 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDa
     {
         var (status, errors) = exception switch
         {
-            RequestValidationException e => (400, e.Errors.Select(f => new ApiError("bad_request", ErrorEnvelope.InRequestTerms(context, f.Field, f.Message))).ToList()),
+            RequestValidationException e => (e.Status, e.Errors.Select(f => new ApiError(e.Code, ErrorEnvelope.InRequestTerms(context, f.Field, f.Message))).ToList()),
             DomainRuleException e => (e.Status, [new ApiError(e.Code, ErrorEnvelope.InRequestTerms(context, e.Field, e.Message))]),
             ExpectedException e => (e.Status, [new ApiError(e.Code, e.Message)]),
             // A client that hung up in the middle of its body ("Unexpected end of request content": a load generator
             // stopping): nobody to answer, nothing wrong here. It was logged as an unhandled exception at Error.
             BadHttpRequestException or OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, []),
-            BadHttpRequestException e => (e.StatusCode, [Default(e.StatusCode)]),
-            _ when databaseFaults.IsDatabaseFault(exception) => (503, [Default(503)]),
-            _ => (500, [Default(500)]),
+            BadHttpRequestException e => (e.StatusCode, [ErrorEnvelope.Default(e.StatusCode)]),
+            _ when databaseFaults.IsDatabaseFault(exception) => (503, [ErrorEnvelope.Default(503)]),
+            _ => (500, [ErrorEnvelope.Default(500)]),
         };
 
         if (status == 499)
@@ -59,11 +59,5 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDa
         }
 
         return true;
-    }
-
-    private static ApiError Default(int status)
-    {
-        var (code, title) = ErrorEnvelope.ForStatus(status);
-        return new ApiError(code, title);
     }
 }

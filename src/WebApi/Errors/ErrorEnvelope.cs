@@ -81,6 +81,19 @@ public static class ErrorEnvelope
     public static Task WriteAsync(HttpContext context, int status, string code, string title) =>
         WriteAsync(context, status, [new ApiError(code, title)]);
 
+    /// <summary>One error whose code is its status's (<see cref="ForStatus"/>) and whose text is <paramref name="title"/>.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string title) => WriteAsync(context, status, [Error(status, title)]);
+
+    /// <summary>An error with its status's code (<see cref="ForStatus"/>): the code is never typed where the status is known.</summary>
+    public static ApiError Error(int status, string title) => new(ForStatus(status).Code, title);
+
+    /// <summary>An error with its status's code and text (<see cref="ForStatus"/>).</summary>
+    public static ApiError Default(int status)
+    {
+        var (code, title) = ForStatus(status);
+        return new ApiError(code, title);
+    }
+
     /// <summary>
     /// The 404 for a path no route of the service matches, told apart from a record that is not found (same code): an
     /// integrator calling a route of Sunshine's messaging API, which this service does not implement, learns so.

@@ -17,7 +17,7 @@ public static partial class ModelStateErrors
         var invalid = context.ModelState.Where(e => e.Value?.ValidationState == ModelValidationState.Invalid).ToList();
         var fieldErrors = invalid.Where(e => e.Key.StartsWith("$.", StringComparison.Ordinal)).ToList();
         var errors = (fieldErrors.Count > 0 ? fieldErrors : invalid)
-            .Select(e => new ApiError("bad_request", Describe(e.Key, e.Value!, context)))
+            .Select(e => ErrorEnvelope.Error(StatusCodes.Status400BadRequest, Describe(e.Key, e.Value!, context)))
             .DistinctBy(e => e.Title)
             .ToList();
         if (errors.Find(e => e.Title == NotJson) is { } notJson)
@@ -27,7 +27,7 @@ public static partial class ModelStateErrors
 
         if (errors.Count == 0)
         {
-            errors.Add(new ApiError("bad_request", "The request is not valid."));
+            errors.Add(ErrorEnvelope.Default(StatusCodes.Status400BadRequest));
         }
 
         return new ObjectResult(ErrorEnvelope.Body(context.HttpContext, errors)) { StatusCode = StatusCodes.Status400BadRequest };

@@ -143,7 +143,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
                 throw new IdempotencyKeyReusedException();
             case IdempotencyClaim.InProgress:
                 context.Response.Headers.RetryAfter = "1";
-                await ErrorEnvelope.WriteAsync(context, StatusCodes.Status409Conflict, "conflict", IdempotencyKeyTakenException.StillRunning);
+                await ErrorEnvelope.WriteAsync(context, StatusCodes.Status409Conflict, IdempotencyKeyTakenException.StillRunning);
                 break;
         }
     }

@@ -239,7 +239,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [HttpGet("{appId}/sdks", Name = "V1ListAppSdks")]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status404NotFound)]
     public IActionResult V1ListAppSdks(string appId) =>
-        NotFound(ErrorEnvelope.Body(HttpContext, [new ApiError("not_found", SdkIntegrationsOutsideTheService)]));
+        NotFound(ErrorEnvelope.Body(HttpContext, [ErrorEnvelope.Error(StatusCodes.Status404NotFound, SdkIntegrationsOutsideTheService)]));
 
     public const string SdkIntegrationsOutsideTheService =
         "SDK integrations are not part of this service: it provisions accounts, apps and keys only, so no app has SDK integrations.";

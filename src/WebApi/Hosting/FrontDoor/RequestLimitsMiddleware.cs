@@ -60,18 +60,18 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         var request = context.Request;
         if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxRequestTargetBytes)
         {
-            return Refuse(context, StatusCodes.Status414UriTooLong, "uri_too_long", $"The request target is longer than {MaxRequestTargetBytes} bytes.");
+            return Refuse(context, StatusCodes.Status414UriTooLong, $"The request target is longer than {MaxRequestTargetBytes} bytes.");
         }
 
         if (RawRequestTarget.HasDotSegment(context))
         {
-            return Refuse(context, StatusCodes.Status400BadRequest, "bad_request",
+            return Refuse(context, StatusCodes.Status400BadRequest,
                 "The request path must not hold a '.' or '..' segment (nor %2E, %2E%2E): an id or an address of dots is not one.");
         }
 
         if (HeaderBytes(request.Headers) > MaxHeaderBytes)
         {
-            return Refuse(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "request_header_fields_too_large",
+            return Refuse(context, StatusCodes.Status431RequestHeaderFieldsTooLarge,
                 $"The request headers are larger than {MaxHeaderBytes} bytes in all.");
         }
 
@@ -90,7 +90,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             || (request.ContentType is { } listed && listed.Contains(',', StringComparison.Ordinal) && !MediaTypeHeaderValue.TryParse(listed, out _)))
         {
             // A body has one type: "application/json, text/plain" (or two header lines) was read as its first and let through.
-            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            return Refuse(context, StatusCodes.Status415UnsupportedMediaType,
                 "Content-Type names one media type: the request body must be JSON (Content-Type: application/json).");
         }
 
@@ -98,13 +98,13 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
             && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
         {
             context.Response.Headers.AcceptEncoding = "identity";
-            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            return Refuse(context, StatusCodes.Status415UnsupportedMediaType,
                 "The request body must not be compressed: send it without Content-Encoding (or with identity).");
         }
 
         if (request.ContentType is { } declaredType && NamesCharsetOtherThanUtf8(declaredType))
         {
-            return Refuse(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            return Refuse(context, StatusCodes.Status415UnsupportedMediaType,
                 "The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).");
         }
 
@@ -168,12 +168,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         return total;
     }
 
-    private static Task Refuse(HttpContext context, int status)
-    {
-        var (code, title) = ErrorEnvelope.ForStatus(status);
-        return Refuse(context, status, code, title);
-    }
+    private static Task Refuse(HttpContext context, int status) => Refuse(context, status, ErrorEnvelope.ForStatus(status).Title);
 
-    private static Task Refuse(HttpContext context, int status, string code, string title) =>
-        ErrorEnvelope.WriteAsync(context, status, code, title);
+    private static Task Refuse(HttpContext context, int status, string title) => ErrorEnvelope.WriteAsync(context, status, title);
 }
