@@ -4,15 +4,18 @@ namespace Provisioning.Domain.Common;
 
 /// <summary>
 /// Makes 24-character lowercase hex ids that sort in creation order: 48 bits of Unix milliseconds
-/// followed by 48 random bits. Within one millisecond the random part is incremented instead of
-/// redrawn (as monotonic ULIDs do), so ids made by one process are strictly increasing — and the next
-/// id of a millisecond can be guessed from the last: an id is a name, never a secret.
+/// followed by 48 random bits. Within one millisecond the random part is increased by a random step instead of redrawn
+/// (RFC 9562's "monotonic random"), so ids made by one process are strictly increasing. Not by one: the process makes
+/// every tenant's ids, and a tenant that got two ids within a millisecond read from their difference how many the others
+/// had been given between them (a hostile probe). An id is a name, never a secret.
 /// </summary>
 public static class IdGenerator
 {
     private static readonly Lock Gate = new();
     private static long _lastMs;
     private static ulong _lastRandom;
+
+    private const ulong MaxRandom = 0xFFFF_FFFF_FFFF;
 
     public const int Length = 24;
 
@@ -25,18 +28,17 @@ public static class IdGenerator
             if (ms <= _lastMs)
             {
                 ms = _lastMs;
-                random = ++_lastRandom & 0xFFFF_FFFF_FFFF;
-                if (random == 0)
+                // A step of 1 to 2^31: at least 2^16 ids fit in a millisecond after a start in the lower half.
+                random = _lastRandom + 1 + (ulong)RandomNumberGenerator.GetInt32(int.MaxValue);
+                if (random > MaxRandom)
                 {
-                    ms = ++_lastMs; // 2^48 ids in one millisecond: move on to the next one.
+                    ms = ++_lastMs; // the millisecond is full: move on to the next one.
+                    random = Start();
                 }
             }
             else
             {
-                Span<byte> bytes = stackalloc byte[8];
-                RandomNumberGenerator.Fill(bytes);
-                // Keep the top bit clear so increments within a millisecond have room.
-                random = BitConverter.ToUInt64(bytes) & 0x7FFF_FFFF_FFFF;
+                random = Start();
             }
 
             _lastMs = ms;
@@ -44,6 +46,14 @@ public static class IdGenerator
         }
 
         return Format((ulong)ms, random);
+    }
+
+    /// <summary>A millisecond's first random part, with the top bit clear so that the steps within it have room.</summary>
+    private static ulong Start()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToUInt64(bytes) & 0x7FFF_FFFF_FFFF;
     }
 
     /// <summary>The lowest id made at <paramref name="moment"/>: every id made before it sorts below this one.</summary>

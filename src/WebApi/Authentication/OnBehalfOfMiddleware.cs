@@ -10,7 +10,8 @@ namespace Provisioning.WebApi.Authentication;
 /// <c>On-Behalf-Of: &lt;tenant id&gt;</c>: an account caller acts inside one of its descendant tenants.
 /// Any other id is 404, exactly as if it did not exist; other credential kinds get 403. The decision is the access
 /// policy's (<see cref="CallerScope.IsSelfOrDescendantAsync"/>), asked through the Application's store port; the
-/// store is resolved only when the header is sent.
+/// store is resolved only when the header is sent. Read on the API's paths only: no other route acts in a tenant (the
+/// OpenAPI document was refused with the header while it was not cached, and served with it once it was: a probe).
 /// </summary>
 public sealed class OnBehalfOfMiddleware(RequestDelegate next)
 {
@@ -19,7 +20,8 @@ public sealed class OnBehalfOfMiddleware(RequestDelegate next)
     public async Task InvokeAsync(HttpContext context)
     {
         var values = context.Request.Headers[Header];
-        if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(values) || context.User.Identity?.IsAuthenticated != true)
+        if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(values) || context.User.Identity?.IsAuthenticated != true
+            || !ApiPaths.Contain(context.Request.Path))
         {
             await next(context);
             return;

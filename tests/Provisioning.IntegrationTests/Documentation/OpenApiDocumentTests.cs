@@ -36,6 +36,30 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task OnBehalfOf_IsNotReadOutsideTheApi_SoTheDocumentIsServedWithIt_BuiltOrCached()
+    {
+        // Built afresh, the request went through On-Behalf-Of's check: 404 for a tenant the caller may not act in (403 for a
+        // svc_ key) — and 200 once cached (a hostile probe).
+        await using var factory = new ConfiguredServiceFactory(
+            await service.Postgres.CreateDatabaseAsync("openapi_" + Guid.NewGuid().ToString("N")[..8]), ServiceFixture.RootKeySettings());
+        using var root = await factory.CreateRootClientAsync();
+        var cache = factory.Services.GetRequiredService<OpenApiDocumentCache>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+            request.Headers.Add("On-Behalf-Of", "0123456789abcdef01234567");
+            using var answer = await root.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(1, cache.Builds); // built by the first, cached for the second
+        }
+
+        using var api = new HttpRequestMessage(HttpMethod.Get, "/v2/apps");
+        api.Headers.Add("On-Behalf-Of", "0123456789abcdef01234567");
+        using var refused = await root.SendAsync(api); // read on the API
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task CommittedOpenApiDocument_MatchesTheRunningService()
     {
         var served = await service.Anonymous().GetJsonAsync("/openapi/v1.json");

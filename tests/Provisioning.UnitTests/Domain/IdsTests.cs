@@ -20,6 +20,14 @@ public sealed class IdsTests
         var ids = Enumerable.Range(0, 10_000).Select(_ => IdGenerator.NewId()).ToList();
         Assert.Equal(ids.OrderBy(i => i, StringComparer.Ordinal), ids);
         Assert.Equal(ids.Count, ids.Distinct().Count());
+
+        // Within a millisecond not by one: the next id of another tenant would tell how many were made between (a probe).
+        var steps = ids.Zip(ids.Skip(1))
+            .Where(p => p.First[..12] == p.Second[..12])
+            .Select(p => Convert.ToUInt64(p.Second[12..], 16) - Convert.ToUInt64(p.First[12..], 16))
+            .ToList();
+        Assert.NotEmpty(steps);
+        Assert.True(steps.Count(s => s == 1) <= 1, $"{steps.Count(s => s == 1)} of {steps.Count} steps within a millisecond were 1");
     }
 
     [Fact]

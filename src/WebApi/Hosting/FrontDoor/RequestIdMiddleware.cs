@@ -4,7 +4,8 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// Runs first. Gives every request an id and every response the headers all answers carry:
 /// <list type="bullet">
 /// <item><c>X-Request-Id</c>: the client's own value when it is 1–128 printable ASCII characters, otherwise a new
-/// one; it is the request's <see cref="HttpContext.TraceIdentifier"/>, so logs and 5xx bodies name the same id;</item>
+/// random one (<see cref="NewId"/>); it is the request's <see cref="HttpContext.TraceIdentifier"/>, so logs and 5xx
+/// bodies name the same id;</item>
 /// <item><c>X-Content-Type-Options: nosniff</c> on every answer;</item>
 /// <item><c>Cache-Control: no-store</c> on every API answer (<c>/v2</c>, <c>/v1.1</c>): many of them carry
 /// secrets or tokens, and none is meant to be kept by a cache or proxy.</item>
@@ -19,10 +20,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
     public async Task InvokeAsync(HttpContext context)
     {
         var sent = context.Request.Headers[Header];
-        if (sent.Count == 1 && HeaderText.IsPrintableAscii(sent[0], MaxLength))
-        {
-            context.TraceIdentifier = sent[0]!;
-        }
+        context.TraceIdentifier = sent.Count == 1 && HeaderText.IsPrintableAscii(sent[0], MaxLength) ? sent[0]! : NewId();
 
         context.Response.OnStarting(static state =>
         {
@@ -30,7 +28,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
             var headers = http.Response.Headers;
             headers[Header] = http.TraceIdentifier;
             headers.XContentTypeOptions = "nosniff";
-            if (IsApi(http.Request.Path))
+            if (ApiPaths.Contain(http.Request.Path))
             {
                 headers.CacheControl = "no-store";
             }
@@ -46,5 +44,11 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
         }
     }
 
-    private static bool IsApi(PathString path) => path.StartsWithSegments("/v2") || path.StartsWithSegments("/v1.1");
+    /// <summary>
+    /// 128 random bits in hex. Not Kestrel's own identifier, which is its connection id — a counter shared by every client
+    /// of the process, started from the process's start time — and the request's number on the connection: on every answer
+    /// (a 401, <c>/healthz</c> too) and in every audit event, one tenant read from two of its own requests how many
+    /// connections all the others had opened between them (a hostile probe).
+    /// </summary>
+    private static string NewId() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(32, lowercase: true);
 }
