@@ -104,6 +104,7 @@ public static class DependencyInjection
         services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());
         services.AddScoped<SecretRotation>();
         services.AddSingleton<IDatabaseFaults, DatabaseFaults>();
+        services.AddSingleton<StaleSessions>();
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
         services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section))

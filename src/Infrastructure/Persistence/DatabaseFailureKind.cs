@@ -22,8 +22,15 @@ public enum DatabaseFailureKind
     /// <summary>Refused for want of a resource (class 53: disk, memory, connections, a limit the operator set).</summary>
     OutOfResource,
 
-    /// <summary>A wait given up: Npgsql's timeout, or the server's lock, statement or idle-in-transaction timeout.</summary>
+    /// <summary>A wait given up by Npgsql (connecting, a command, a connection from the pool): not reached, or held up.</summary>
     TimedOut,
+
+    /// <summary>
+    /// Cancelled by the server's own timer (<c>statement_timeout</c>, <c>lock_timeout</c>, the idle-in-transaction or
+    /// transaction timeout): set on the role or database, or a lock held past it. It was reached: not "start it, or correct
+    /// the Host and Port" (a probe with the role's <c>statement_timeout</c> at 3 ms read that).
+    /// </summary>
+    ServerTimedOut,
 
     /// <summary>The server stopped or restarted, or an administrator ended the session (57P01, 57P02).</summary>
     ServerStopped,

@@ -13,12 +13,15 @@ public static class DatabaseReadOnly
         SELECT CASE WHEN pg_is_in_recovery() THEN 'recovery' WHEN current_setting('transaction_read_only') = 'on' THEN 'read-only' ELSE '' END AS "Value"
         """;
 
-    /// <summary>Why the database takes no writes, in a sentence for <c>/readyz</c>'s log line; null when it takes them.</summary>
-    public static async Task<string?> WhyAsync(ProvisioningDbContext db, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Why the database takes no writes, in a sentence for <c>/readyz</c>'s log line; null when it takes them. A pooled
+    /// session's read-only setting is checked on a new one (<see cref="StaleSessions"/>): it may be the default it logged in with.
+    /// </summary>
+    public static async Task<string?> WhyAsync(ProvisioningDbContext db, StaleSessions stale, CancellationToken cancellationToken) =>
         await db.Database.SqlQueryRaw<string>(WhySql).SingleAsync(cancellationToken) switch
         {
             "recovery" => "The database is in recovery (a standby, or a restore replaying its log): it takes no writes, and no credential is checked against it.",
-            "read-only" => "The database is read-only (default_transaction_read_only is on).",
+            "read-only" when await stale.ReadOnlyOnANewSessionAsync(cancellationToken) => "The database is read-only (default_transaction_read_only is on).",
             _ => null,
         };
 }

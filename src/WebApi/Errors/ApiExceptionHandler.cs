@@ -29,12 +29,19 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDa
             return true; // The client went away; there is nobody to answer.
         }
 
+        if (status == 503)
+        {
+            // A write refused by a session still on a read-only default that is gone. (Asked for here, not taken by the
+            // constructor: the build's OpenAPI step makes this handler with no database configured.)
+            context.RequestServices.GetRequiredService<Infrastructure.Persistence.StaleSessions>().Noticed(exception);
+        }
+
         if (status >= 500 && !FaultLog.IsLogged(exception))
         {
             // Faults inside a command or query were logged by its pipeline, with the message's name (once is enough at 3 a.m.).
             if (FaultLog.WantsStackTrace(exception))
             {
-                logger.LogError(exception, "Request failed with {Status}", status);
+                logger.LogError(exception, "Request failed with {Status} ({Reason})", status, FaultLog.Reason(exception));
             }
             else
             {

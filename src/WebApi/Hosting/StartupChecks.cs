@@ -101,6 +101,11 @@ public static class StartupChecks
             $"PostgreSQL did not answer in time ({Where(configuration, setting)}): {failure.Cause.Message.TrimEnd('.')}. " +
             "Either it cannot be reached there (start it, or correct the Host and Port in the connection string), or a lock " +
             "held by another session or a busy server held the work up (pg_stat_activity shows which): run it again once it is free.",
+        DatabaseFailureKind.ServerTimedOut =>
+            $"PostgreSQL cancelled the work on its own timer ({Where(configuration, setting)}): {failure.Postgres!.SqlState}: {failure.Postgres.MessageText.TrimEnd('.')}. " +
+            "Either a statement_timeout or lock_timeout set on the service's role or database is too short for it (see pg_db_role_setting; " +
+            "ALTER ROLE … RESET statement_timeout), or a lock another session held past it (pg_stat_activity shows which): correct " +
+            "the setting, or run it again once the lock is free.",
         // Reached, so not "correct the Host and Port"; nothing of the work's transaction was committed unless it was committing.
         DatabaseFailureKind.ServerStopped =>
             $"PostgreSQL ended the session at {Where(configuration, setting)}: {failure.Postgres!.SqlState}: {failure.Postgres.MessageText.TrimEnd('.')} (the server stopped or " +

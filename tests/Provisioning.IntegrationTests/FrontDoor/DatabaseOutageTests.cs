@@ -249,6 +249,68 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARoleMadeReadOnlyThenReset_TakesWritesAgainAtOnce_NotWhenThePoolsSessionsAge()
+    {
+        // PostgreSQL applies a role's default_transaction_read_only at login: after the reset the pooled sessions refused
+        // every write (503) and /readyz said read-only for 4.5–5 minutes, until Npgsql's idle pruning replaced them (a probe).
+        var database = await service.Postgres.CreateDatabaseAsync("stale_" + Guid.NewGuid().ToString("N")[..8]);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+        await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
+        }
+
+        var role = "stale_" + Guid.NewGuid().ToString("N")[..8];
+        await Sql.ExecuteAsync(database,
+            $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
+            $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}");
+        await using var factory = new ConfiguredServiceFactory(
+            new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString, ServiceFixture.RootKeySettings(rateLimited: false));
+        using var root = await factory.CreateRootClientAsync();
+        await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created);
+
+        // Read-only from the next login on: the pool's idle sessions closed, so that every session it has logged in read-only.
+        async Task ReadOnlyFromNowOnAsync()
+        {
+            await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET default_transaction_read_only = on");
+            factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
+        }
+
+        await ReadOnlyFromNowOnAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "while read-only" }));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET default_transaction_read_only");
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode); // a new session asked: the pool replaced
+        await root.PostJsonAsync("/v2/apps", new { displayName = "after" }, HttpStatusCode.Created);
+
+        // And from a refused write alone (no probe to notice it): read-only again, then reset.
+        await ReadOnlyFromNowOnAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "read-only again" }));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        }
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET default_transaction_read_only");
+        var created = HttpStatusCode.ServiceUnavailable;
+        for (var i = 0; i < 50 && created != HttpStatusCode.Created; i++) // asked at most once a second, in the background
+        {
+            using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "after again" }));
+            created = answer.StatusCode;
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+    }
+
+    [Fact]
     public async Task AReadinessCheckTheServerRefuses_IsNotReady_AndItsLogLineSaysWhy_NotUnreachable()
     {
         // Every failure of the check said "The database is not reachable." (a role without rights on a new table, a table

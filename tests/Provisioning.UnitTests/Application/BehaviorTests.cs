@@ -129,6 +129,8 @@ public sealed class BehaviorTests
             (_, _) => throw new TimeoutException("the database stopped answering"), CancellationToken.None).AsTask());
         Assert.Equal(1, logger.Errors);
         Assert.StartsWith("Database fault (TimeoutException) while handling CreateAppCommand", logger.Messages.Single());
+        // Its cause in the text, with its stack trace or without (a one-off fault has this line only: a probe).
+        Assert.Contains("(TimeoutException: the database stopped answering", logger.Messages.Single());
     }
 
     private sealed class DatabaseFaultsOf<TFault> : IDatabaseFaults where TFault : Exception

@@ -51,6 +51,19 @@ public sealed class FaultLogTests
     }
 
     [Fact]
+    public void ABareTimeout_IsSaidWithWhatTimedOut()
+    {
+        // Npgsql's pool exhausted and a command waiting on a lock read "The operation has timed out" and "Timeout during
+        // reading attempt" alone (a probe of a table locked under load).
+        var exhausted = new Npgsql.NpgsqlException("The connection pool has been exhausted, either raise 'Max Pool Size' (currently 100) or 'Timeout' (currently 15 seconds) in your connection string.",
+            new TimeoutException("The operation has timed out."));
+        Assert.Equal("NpgsqlException: The connection pool has been exhausted, either raise 'Max Pool Size' (currently 100) or 'Timeout' " +
+            "(currently 15 seconds) in your connection string. (TimeoutException: The operation has timed out.)",
+            FaultLog.Reason(new InvalidOperationException("wrapped", exhausted)));
+        Assert.Equal("TimeoutException: alone", FaultLog.Reason(new TimeoutException("alone")));
+    }
+
+    [Fact]
     public void FaultsOfOneKindAtOnce_LogOneStackTrace()
     {
         // It read, then set: two identical 57P01 faults 30 ms apart both logged their trace (an operator's probe). Two threads

@@ -19,8 +19,9 @@ public sealed class DatabaseFailureTests
     [InlineData("3D000", "FATAL", DatabaseFailureKind.DatabaseMissing)]
     [InlineData("42501", "ERROR", DatabaseFailureKind.MissingRight)]
     [InlineData("53100", "PANIC", DatabaseFailureKind.OutOfResource)]   // out of a resource before "ended"
-    [InlineData("55P03", "ERROR", DatabaseFailureKind.TimedOut)]        // lock_timeout
-    [InlineData("25P04", "FATAL", DatabaseFailureKind.TimedOut)]        // transaction_timeout: a timeout before "ended"
+    [InlineData("55P03", "ERROR", DatabaseFailureKind.ServerTimedOut)]  // lock_timeout: reached, the role's setting or a lock
+    [InlineData("57014", "ERROR", DatabaseFailureKind.ServerTimedOut)]  // statement_timeout
+    [InlineData("25P04", "FATAL", DatabaseFailureKind.ServerTimedOut)]  // transaction_timeout: a timeout before "ended"
     [InlineData("57P01", "FATAL", DatabaseFailureKind.ServerStopped)]
     [InlineData("XX000", "FATAL", DatabaseFailureKind.SessionEnded)]    // a full disk's "could not write init file"
     [InlineData("PX503", "ERROR", DatabaseFailureKind.SecretUnderRetiredKey)]

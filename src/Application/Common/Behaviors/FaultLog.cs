@@ -55,17 +55,33 @@ public static class FaultLog
     }
 
     /// <summary>
-    /// What a repeat's line says instead of the stack trace: the innermost exception's message, its first line only (one
-    /// line per fault: Npgsql's message of a PostgreSQL error goes on with its DETAIL and a hint about "Include Error Detail",
-    /// which the service must not turn on — a detail can hold a row's values).
+    /// What a fault's line says of it: the innermost exception's message, its first line only (one line per fault: Npgsql's
+    /// message of a PostgreSQL error goes on with its DETAIL and a hint about "Include Error Detail", which the service must
+    /// not turn on — a detail can hold a row's values). A bare timeout says nothing of what timed out, so the exception
+    /// around it is said first: "The connection pool has been exhausted, …" was lost behind "The operation has timed out",
+    /// and a command waiting on a lock read "Timeout during reading attempt" alone (a probe).
     /// </summary>
     public static string Reason(Exception exception)
     {
         var innermost = exception.GetBaseException();
-        var message = innermost.Message;
-        var end = message.AsSpan().IndexOfAny('\r', '\n');
-        return $"{innermost.GetType().Name}: {(end < 0 ? message : message[..end])}";
+        var said = $"{innermost.GetType().Name}: {FirstLine(innermost.Message)}";
+        if (innermost is not TimeoutException)
+        {
+            return said;
+        }
+
+        for (var e = exception; e.InnerException is not null; e = e.InnerException)
+        {
+            if (e.InnerException == innermost)
+            {
+                return $"{e.GetType().Name}: {FirstLine(e.Message)} ({said})";
+            }
+        }
+
+        return said;
     }
+
+    private static string FirstLine(string message) => message.AsSpan().IndexOfAny('\r', '\n') is var end and >= 0 ? message[..end] : message;
 
     public static bool IsLogged(Exception exception) => exception.Data.Contains(Key);
 

@@ -28,7 +28,9 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(
             var ofTheDatabase = databaseFaults.IsDatabaseFault(ex);
             if (FaultLog.WantsStackTrace(ex))
             {
-                logger.LogError(ex, ofTheDatabase ? DatabaseFault : Unhandled, ex.GetType().Name, typeof(TMessage).Name);
+                // The reason in the text too: a one-off fault (a temp_file_limit refused) has only this line, and the cause was
+                // in its exception field alone (a probe).
+                logger.LogError(ex, (ofTheDatabase ? DatabaseFault : Unhandled) + " ({Reason})", ex.GetType().Name, typeof(TMessage).Name, FaultLog.Reason(ex));
             }
             else
             {

@@ -32,7 +32,7 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         {
             // No CanConnectAsync first: it swallowed why ("The database is not reachable." and nothing else); the first
             // statement's failure below says it (a refused connection, a login refused, a database gone).
-            if (await DatabaseReadOnly.WhyAsync(db, cancellationToken) is { } readOnly)
+            if (await DatabaseReadOnly.WhyAsync(db, scope.ServiceProvider.GetRequiredService<StaleSessions>(), cancellationToken) is { } readOnly)
             {
                 return HealthCheckResult.Unhealthy(readOnly);
             }
@@ -97,6 +97,9 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         DatabaseFailureKind.TimedOut => HealthCheckResult.Unhealthy(
             $"The database did not answer the readiness check in time ({FaultLog.Reason(ex)}): not reachable, or held up by a lock or a " +
             "busy server (pg_stat_activity shows which).", data: ReadinessLog.Outage),
+        DatabaseFailureKind.ServerTimedOut => HealthCheckResult.Unhealthy(
+            $"The database cancelled the readiness check on its own timer: {failure.Postgres!.SqlState} {failure.Postgres.MessageText} (a " +
+            "statement_timeout or lock_timeout set on the role or database, or a lock held past it)."),
         DatabaseFailureKind.ServerStopped or DatabaseFailureKind.SessionEnded => HealthCheckResult.Unhealthy(
             $"PostgreSQL ended the readiness check's session: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}", data: ReadinessLog.Outage),
         // Its text says what to do (restart this instance with the new master key).
