@@ -105,6 +105,7 @@ public static class DependencyInjection
         services.AddScoped<SecretRotation>();
         services.AddSingleton<IDatabaseFaults, DatabaseFaults>();
         services.AddSingleton<StaleSessions>();
+        services.AddSingleton<LockWaits>();
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
         services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section))

@@ -31,9 +31,11 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDa
 
         if (status == 503)
         {
-            // A write refused by a session still on a read-only default that is gone. (Asked for here, not taken by the
-            // constructor: the build's OpenAPI step makes this handler with no database configured.)
+            // A write refused by a session still on a read-only default that is gone; a wait given up, said with who holds the
+            // locks. (Asked for here, not taken by the constructor: the build's OpenAPI step makes this handler with no
+            // database configured.)
             context.RequestServices.GetRequiredService<Infrastructure.Persistence.StaleSessions>().Noticed(exception);
+            context.RequestServices.GetRequiredService<Infrastructure.Persistence.LockWaits>().Noticed(exception);
         }
 
         if (status >= 500 && !FaultLog.IsLogged(exception))

@@ -311,6 +311,50 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ARequestThatGivesUpOnALock_IsSaidWithWhoHoldsIt()
+    {
+        // A DBA's LOCK TABLE held every pooled session: the log said "Timeout during reading attempt" and named neither the
+        // lock nor its holder (a probe).
+        var database = await service.Postgres.CreateDatabaseAsync("locks_" + Guid.NewGuid().ToString("N")[..8]);
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(database + ";Command Timeout=2", ServiceFixture.RootKeySettings(),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created);
+
+        await using var holder = new Npgsql.NpgsqlConnection(database);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE apps IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        // Another session waiting on it meanwhile (the request's own wait ends with its timeout).
+        await using var waiter = new Npgsql.NpgsqlConnection(database);
+        await waiter.OpenAsync();
+        await using var waiting = new Npgsql.NpgsqlCommand("SELECT count(*) FROM apps", waiter) { CommandTimeout = 60 };
+        var waited = waiting.ExecuteScalarAsync();
+
+        using (var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "waits" })))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        }
+
+        var said = $"gave up waiting for the database, while sessions wait for locks held by PostgreSQL process {holder.ProcessID}, application_name '";
+        for (var i = 0; i < 100 && !logs.Lines.Any(l => l.Contains(said, StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(100); // asked in the background
+        }
+
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains(said, StringComparison.Ordinal));
+        await transaction.RollbackAsync();
+        Assert.Equal(1L, await waited);
+        await root.PostJsonAsync("/v2/apps", new { displayName = "after" }, HttpStatusCode.Created);
+        Assert.Equal(2, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+    }
+
+    [Fact]
     public async Task AReadinessCheckTheServerRefuses_IsNotReady_AndItsLogLineSaysWhy_NotUnreachable()
     {
         // Every failure of the check said "The database is not reachable." (a role without rights on a new table, a table

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>
+/// Requests that time out waiting for the database, said with who holds the locks sessions wait for: while a DBA's
+/// <c>LOCK TABLE apps</c> held every pooled session for 45 s, the log said only "Timeout during reading attempt" and
+/// "The operation has timed out" — a network problem, by the look of it — and named neither the lock nor its holder (a
+/// probe). At most once a minute, asked in the background on a session outside the pool (the pool's are the ones
+/// waiting); a question that fails says nothing.
+/// </summary>
+public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider clock, ILogger<LockWaits> logger)
+{
+    private readonly OnceEvery _said = new(clock);
+
+    /// <summary>The sessions whose locks others in this database wait for, oldest transaction first, at most five.</summary>
+    private const string HoldersSql = """
+        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L, its transaction open %s s', h.pid,
+                                          coalesce(h.application_name, ''), coalesce(floor(extract(epoch FROM now() - h.xact_start))::text, '?')),
+                                   '; ' ORDER BY h.xact_start NULLS LAST), '')
+        FROM (SELECT * FROM pg_stat_activity
+              WHERE pid IN (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w
+                            WHERE w.datname = current_database() AND w.wait_event_type = 'Lock')
+              ORDER BY xact_start NULLS LAST LIMIT 5) AS h
+        """;
+
+    /// <summary>A request's fault: when it is a wait given up (Npgsql's timeout or the server's), who holds what others wait for is said.</summary>
+    public void Noticed(Exception exception)
+    {
+        if (DatabaseFailure.Of(exception) is not { Kind: DatabaseFailureKind.TimedOut or DatabaseFailureKind.ServerTimedOut }
+            || !_said.Count(out var count, out var since))
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var asking = new NpgsqlConnectionStringBuilder(connection.Value) { Timeout = 5, CommandTimeout = 5 }.ConnectionString;
+                await using var session = DataSources.CreateUnpooledConnection(asking);
+                await session.OpenAsync();
+                await using var ask = new NpgsqlCommand(HoldersSql, session);
+                if (await ask.ExecuteScalarAsync() is string { Length: > 0 } holders)
+                {
+                    logger.LogWarning(
+                        "{Count} request(s) since {Since:u} gave up waiting for the database, while sessions wait for locks held by {Holders}: " +
+                        "end that transaction, or its session (SELECT pg_terminate_backend(<process>)), if it is not the service's own " +
+                        "(docs/operations.md \"Requests wait for a lock\")", count, since, holders);
+                }
+            }
+            catch (Exception e) when (DatabaseUnavailable.Is(e))
+            {
+                logger.LogDebug("Who holds the locks requests wait for could not be asked ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+            }
+        });
+    }
+}
