@@ -6,8 +6,10 @@ namespace Provisioning.Domain.Common;
 /// Makes 24-character lowercase hex ids that sort in creation order: 48 bits of Unix milliseconds
 /// followed by 48 random bits. Within one millisecond the random part is increased by a random step instead of redrawn
 /// (RFC 9562's "monotonic random"), so ids made by one process are strictly increasing. Not by one: the process makes
-/// every tenant's ids, and a tenant that got two ids within a millisecond read from their difference how many the others
-/// had been given between them (a hostile probe). An id is a name, never a secret.
+/// every tenant's ids, and a tenant that got two ids within a millisecond read from their difference exactly how many the
+/// others had been given between them (a hostile probe). The random step blurs that count, it does not hide it (a step
+/// averages 2^30: many differences still estimate how busy the process is within a millisecond, as response times do).
+/// An id is a name, never a secret.
 /// </summary>
 public static class IdGenerator
 {
@@ -21,6 +23,13 @@ public static class IdGenerator
 
     public static string NewId()
     {
+        // Drawn before the lock (the system's random source is a call into the kernel, ≈ 2 µs): a millisecond's first random
+        // part, with the top bit clear so that the steps within it have room, and a step of 1 to 2^31 — at least 2^16 ids fit
+        // in a millisecond.
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        var start = BitConverter.ToUInt64(bytes) & 0x7FFF_FFFF_FFFF;
+        var step = 1 + (BitConverter.ToUInt64(bytes[8..]) & 0x7FFF_FFFF);
         var ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         ulong random;
         lock (Gate)
@@ -28,17 +37,16 @@ public static class IdGenerator
             if (ms <= _lastMs)
             {
                 ms = _lastMs;
-                // A step of 1 to 2^31: at least 2^16 ids fit in a millisecond after a start in the lower half.
-                random = _lastRandom + 1 + (ulong)RandomNumberGenerator.GetInt32(int.MaxValue);
+                random = _lastRandom + step;
                 if (random > MaxRandom)
                 {
                     ms = ++_lastMs; // the millisecond is full: move on to the next one.
-                    random = Start();
+                    random = start;
                 }
             }
             else
             {
-                random = Start();
+                random = start;
             }
 
             _lastMs = ms;
@@ -46,14 +54,6 @@ public static class IdGenerator
         }
 
         return Format((ulong)ms, random);
-    }
-
-    /// <summary>A millisecond's first random part, with the top bit clear so that the steps within it have room.</summary>
-    private static ulong Start()
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        RandomNumberGenerator.Fill(bytes);
-        return BitConverter.ToUInt64(bytes) & 0x7FFF_FFFF_FFFF;
     }
 
     /// <summary>The lowest id made at <paramref name="moment"/>: every id made before it sorts below this one.</summary>

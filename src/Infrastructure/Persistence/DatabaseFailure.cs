@@ -3,7 +3,8 @@ using Npgsql;
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// What a failure that <see cref="DatabaseUnavailable.Is"/> counts as the database's (a request answers 503 for each) is,
+/// What a failure that <see cref="DatabaseUnavailable.Is"/> counts as the database's, or a conflict PostgreSQL rolled back
+/// (<see cref="TransientConflict"/>), is (a request answers 503 for each),
 /// for those who must say what to do about it: the start and the operator verbs (<c>StartupChecks</c>) and
 /// <c>/readyz</c>. One order for both — they told the same failures apart in two orders (a refused login was "cannot be
 /// reached" in one and "ended the session" in the other; a newcomer's review).
@@ -33,7 +34,7 @@ public sealed record DatabaseFailure(DatabaseFailureKind Kind, Exception Cause)
             : DatabaseUnavailable.MissingRight(exception) is { } right ? new(DatabaseFailureKind.MissingRight, right)
             : DatabaseUnavailable.OutOfResource(exception) is { } resource ? new(DatabaseFailureKind.OutOfResource, resource)
             : DatabaseUnavailable.TimedOut(exception)
-                ? PostgresError.In(exception) is { } timer ? new(DatabaseFailureKind.ServerTimedOut, timer) : new(DatabaseFailureKind.TimedOut, Innermost(exception))
+                ? DatabaseUnavailable.ServerTimeout(exception) is { } timer ? new(DatabaseFailureKind.ServerTimedOut, timer) : new(DatabaseFailureKind.TimedOut, Innermost(exception))
             : PostgresError.In(exception) is { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } stopped
                 ? new(DatabaseFailureKind.ServerStopped, stopped)
             : DatabaseUnavailable.SessionEnded(exception) is { } ended ? new(DatabaseFailureKind.SessionEnded, ended)
@@ -45,6 +46,7 @@ public sealed record DatabaseFailure(DatabaseFailureKind Kind, Exception Cause)
             : DatabaseUnavailable.TlsRefused(exception) is { } tls
                 ? new(DatabaseUnavailable.CertificateRejected(tls) ? DatabaseFailureKind.CertificateRejected : DatabaseFailureKind.NoCommonTls, tls)
             : DatabaseUnavailable.TlsNotOffered(exception) is { } plain ? new(DatabaseFailureKind.TlsNotOffered, plain)
+            : DatabaseUnavailable.ReadOnly(exception) is { } readOnly ? new(DatabaseFailureKind.ReadOnly, readOnly)
             : new(DatabaseFailureKind.Unreachable, Innermost(exception));
     }
 

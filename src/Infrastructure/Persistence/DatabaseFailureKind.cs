@@ -62,6 +62,12 @@ public enum DatabaseFailureKind
     /// <summary>The server does not offer TLS, which the connection string requires.</summary>
     TlsNotOffered,
 
-    /// <summary>Not reached, or not answering (down, starting, refusing connections, read-only): the others' outage.</summary>
+    /// <summary>
+    /// A write refused as read-only (25006): a standby, or <c>default_transaction_read_only</c> on for the role or database —
+    /// at the start, migrating such a database read "cannot be reached … start it" (a review).
+    /// </summary>
+    ReadOnly,
+
+    /// <summary>Not reached, or not answering (down, starting, refusing connections): the others' outage.</summary>
     Unreachable,
 }

@@ -80,7 +80,7 @@ public static class DatabaseUnavailable
     /// <summary>
     /// PostgreSQL's refusal for a right the role lacks (42501) in <paramref name="exception"/>'s chain, if that is what it is.
     /// A request answers it 503 (<see cref="Is"/>); the start and <c>/readyz</c> name the tables instead
-    /// (<see cref="DatabaseGrants"/>), so they ask this before they ask <see cref="Is"/>.
+    /// (<see cref="DatabaseGrants"/>: <see cref="DatabaseFailure"/> tells it apart before an outage).
     /// </summary>
     internal static PostgresException? MissingRight(Exception? exception) =>
         PostgresError.In(exception) is { SqlState: PostgresErrorCodes.InsufficientPrivilege } refused ? refused : null;
@@ -242,6 +242,32 @@ public static class DatabaseUnavailable
 
         return false;
     }
+
+    /// <summary>
+    /// The server's own timer (<see cref="IsTimeout"/>) in <paramref name="exception"/>'s chain, where <see cref="TimedOut"/>
+    /// found the wait given up: PostgreSQL's error, or null when it was Npgsql's timeout (connecting, a command, the pool).
+    /// Read from the same place <see cref="TimedOut"/> reads, not from any error of the chain: with several hosts, one host's
+    /// timeout beside another's 57P03 was called the server's timer (a review).
+    /// </summary>
+    internal static PostgresException? ServerTimeout(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case OperationCanceledException or TimeoutException:
+                    return null;
+                case PostgresException postgres:
+                    return IsTimeout(postgres.SqlState) ? postgres : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>PostgreSQL's refusal of a write as read-only (25006) in <paramref name="exception"/>'s chain.</summary>
+    internal static PostgresException? ReadOnly(Exception? exception) =>
+        PostgresError.In(exception) is { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction } refused ? refused : null;
 
     // A slow or locked database, when the server's own timer fires first (lock_timeout, statement_timeout, the session's
     // idle-in-transaction timeout): the same stall as Npgsql's command timeout, which is a TimeoutException. They answered

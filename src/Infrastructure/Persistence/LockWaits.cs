@@ -50,8 +50,9 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
                         "(docs/operations.md \"Requests wait for a lock\")", count, since, holders);
                 }
             }
-            catch (Exception e) when (DatabaseUnavailable.Is(e))
+            catch (Exception e)
             {
+                // Only asked: a question that fails (the database away, the process stopping) says nothing.
                 logger.LogDebug("Who holds the locks requests wait for could not be asked ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
             }
         });

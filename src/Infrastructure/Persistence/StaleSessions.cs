@@ -10,13 +10,15 @@ namespace Provisioning.Infrastructure.Persistence;
 /// pruning replaced them, 4.5–5 minutes in a probe, and never under steady load; <c>/readyz</c> read the same stale value.
 /// Whoever meets a session that says read-only asks a new one, outside the pool: when it takes writes, the pool's sessions
 /// are the stale ones and are replaced (<see cref="NpgsqlDataSource.Clear"/>). At most once a second from requests, so that
-/// a database read-only for good (a standby) is asked once a second, not once a refused write. (Through a pooler in
-/// transaction mode its server sessions keep theirs: its own <c>server_lifetime</c> decides.)
+/// a database read-only for good (a standby) is asked once a second, not once a refused write, and one question at a time
+/// (5 s to connect and to answer). Not through a pooler in transaction mode: its server sessions keep theirs whatever this
+/// pool does (its own <c>server_lifetime</c> decides), so the pooled session's word is taken.
 /// </summary>
 public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionString connection, TimeProvider clock, ILogger<StaleSessions> logger)
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(1);
     private long _askedAt = long.MinValue;
+    private int _asking;
 
     /// <summary>
     /// A request's fault: when it is a write refused as read-only (25006), a new session is asked in the background (at
@@ -26,9 +28,10 @@ public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionStrin
     {
         var now = clock.GetTimestamp();
         var last = Interlocked.Read(ref _askedAt);
-        if (PostgresError.In(exception) is not { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction }
+        if (connection.TransactionPooled || DatabaseUnavailable.ReadOnly(exception) is null
             || (last != long.MinValue && clock.GetElapsedTime(last, now) < Every)
-            || Interlocked.CompareExchange(ref _askedAt, now, last) != last)
+            || Interlocked.CompareExchange(ref _askedAt, now, last) != last
+            || Interlocked.Exchange(ref _asking, 1) == 1)
         {
             return;
         }
@@ -39,9 +42,14 @@ public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionStrin
             {
                 await ReadOnlyOnANewSessionAsync(CancellationToken.None);
             }
-            catch (Exception e) when (DatabaseUnavailable.Is(e))
+            catch (Exception e)
             {
+                // Only asked: a question that fails (the database away, the process stopping) changes nothing.
                 logger.LogDebug("A new session could not be asked whether the database takes writes ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+            }
+            finally
+            {
+                Volatile.Write(ref _asking, 0);
             }
         });
     }
@@ -52,7 +60,13 @@ public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionStrin
     /// </summary>
     public async Task<bool> ReadOnlyOnANewSessionAsync(CancellationToken cancellationToken)
     {
-        await using var session = DataSources.CreateUnpooledConnection(connection.Value);
+        if (connection.TransactionPooled)
+        {
+            return true;
+        }
+
+        var asking = new NpgsqlConnectionStringBuilder(connection.Value) { Timeout = 5, CommandTimeout = 5 }.ConnectionString;
+        await using var session = DataSources.CreateUnpooledConnection(asking);
         await session.OpenAsync(cancellationToken);
         await using var ask = new NpgsqlCommand("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'", session);
         if ((bool)(await ask.ExecuteScalarAsync(cancellationToken))!)

@@ -145,6 +145,10 @@ public static class StartupChecks
             $"PostgreSQL at {Where(configuration, setting)} was reached, but not over TLS, which ConnectionStrings:{setting} requires " +
             $"(SSL Mode): {failure.Cause.Message.TrimEnd('.')}. Turn ssl on in the server, or correct the SSL Mode, then start again " +
             "(docs/operations.md \"TLS to PostgreSQL\").",
+        DatabaseFailureKind.ReadOnly =>
+            $"PostgreSQL at {Where(configuration, setting)} refused a write as read-only: {failure.Postgres!.SqlState}: {failure.Postgres.MessageText.TrimEnd('.')}. " +
+            $"It is a standby (point ConnectionStrings:{setting} at the primary), or default_transaction_read_only is on for the " +
+            "service's role or database (ALTER ROLE … RESET default_transaction_read_only): correct it, then start again.",
         DatabaseFailureKind.Unreachable =>
             $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {failure.Cause.Message.TrimEnd('.')}. " +
             "Start it, or correct the Host and Port in the connection string.",

@@ -27,7 +27,7 @@ public sealed class DatabaseFailureTests
     [InlineData("PX503", "ERROR", DatabaseFailureKind.SecretUnderRetiredKey)]
     [InlineData("40P01", "ERROR", DatabaseFailureKind.Conflict)]
     [InlineData("57P03", "FATAL", DatabaseFailureKind.Unreachable)]     // starting up
-    [InlineData("25006", "ERROR", DatabaseFailureKind.Unreachable)]     // read-only
+    [InlineData("25006", "ERROR", DatabaseFailureKind.ReadOnly)]        // read-only: a standby, or a role's default
     public void PostgreSQLsRefusals_AreEachTheirKind_WrappedOrNot(string sqlState, string severity, DatabaseFailureKind kind)
     {
         var error = Server(sqlState, severity);
@@ -51,6 +51,10 @@ public sealed class DatabaseFailureTests
         Assert.Equal(new DatabaseFailure(DatabaseFailureKind.Unreachable, refused), DatabaseFailure.Of(new NpgsqlException("connect", refused)));
         var timeout = new TimeoutException("timeout");
         Assert.Equal(new DatabaseFailure(DatabaseFailureKind.TimedOut, timeout), DatabaseFailure.Of(new NpgsqlException("read", timeout)));
+        // Several hosts: one timed out, another starting up — Npgsql's timeout, not the server's timer (a review).
+        var hosts = new NpgsqlException("No suitable host", new AggregateException(
+            new NpgsqlException("connect", new TimeoutException("timeout")), Server("57P03", "FATAL")));
+        Assert.Equal(DatabaseFailureKind.TimedOut, DatabaseFailure.Of(hosts)!.Kind);
 
         var rejected = new AuthenticationException("The remote certificate was rejected by the provided RemoteCertificateValidationCallback.");
         Assert.Equal(DatabaseFailureKind.CertificateRejected, DatabaseFailure.Of(new NpgsqlException("handshake", rejected))!.Kind);

@@ -119,6 +119,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             "(docs/operations.md \"TLS to PostgreSQL\")."),
         DatabaseFailureKind.TlsNotOffered => HealthCheckResult.Unhealthy(
             $"The database does not offer TLS, which the connection string requires: {failure.Cause.Message}"),
+        // (Found before by DatabaseReadOnly, unless it turned read-only between the statements of one check.)
+        DatabaseFailureKind.ReadOnly => HealthCheckResult.Unhealthy($"The database refused a write as read-only: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}"),
         // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
         DatabaseFailureKind.Unreachable => HealthCheckResult.Unhealthy(
             $"The database is not reachable{NoHostAsAsked(db, FaultLog.Reason(ex))} ({FaultLog.Reason(ex)}).", data: ReadinessLog.Outage),
