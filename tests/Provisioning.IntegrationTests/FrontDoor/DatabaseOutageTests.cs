@@ -16,6 +16,28 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear(); // new sessions read the database's defaults
     }
 
+    private const string AllRights = "SELECT, INSERT, UPDATE, DELETE";
+
+    /// <summary>
+    /// A database migrated (and its root made) by its owner, and a login role of its own with <paramref name="rights"/> on
+    /// its tables: the connection string as that role, for the tests of what the database refuses it.
+    /// </summary>
+    private async Task<(string Database, string Role, string AsRole)> MigratedDatabaseWithARoleAsync(string prefix, string rights)
+    {
+        var database = await service.Postgres.CreateDatabaseAsync(prefix + "_" + Guid.NewGuid().ToString("N")[..8]);
+        await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
+        {
+            using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
+        }
+
+        var role = prefix + "_" + Guid.NewGuid().ToString("N")[..8];
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+        await Sql.ExecuteAsync(database,
+            $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
+            $"GRANT {rights} ON ALL TABLES IN SCHEMA public TO {role}");
+        return (database, role, new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString);
+    }
+
     [Fact]
     public async Task Readyz_ReusesItsAnswerForASecond_ForEveryProbeInIt_ThenChecksAgain()
     {
@@ -144,18 +166,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // A read-only user given by mistake started, said ready, and every change answered 500 with a stack trace (an
         // operator's probe). Now: refused at start naming the tables; a grant withdrawn while running makes /readyz 503 and
         // each refused write 503, and the grant given back heals both without a restart.
-        var database = await service.Postgres.CreateDatabaseAsync("grants_" + Guid.NewGuid().ToString("N")[..8]);
-        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
-        await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
-        {
-            using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
-        }
-
-        var role = "app_" + Guid.NewGuid().ToString("N")[..8];
-        await Sql.ExecuteAsync(database,
-            $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
-            $"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}");
-        var asRole = new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString;
+        var (database, role, asRole) = await MigratedDatabaseWithARoleAsync("grants", "SELECT");
 
         await using (var refused = ServiceProcess.Start(
             new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = asRole, ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey },
@@ -206,22 +217,11 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // /readyz said "PostgreSQL ended the readiness check's session: 28000 …" for a login refused under a running service
         // (a password changed, a role that may no longer log in), which the start says as the login (a newcomer's review).
-        var database = await service.Postgres.CreateDatabaseAsync("login_" + Guid.NewGuid().ToString("N")[..8]);
-        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
-        await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
-        {
-            using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
-        }
-
-        var role = "login_" + Guid.NewGuid().ToString("N")[..8];
-        await Sql.ExecuteAsync(database,
-            $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
-            $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}");
+        var (database, role, asRole) = await MigratedDatabaseWithARoleAsync("login", AllRights);
         var logs = new CollectingLoggerProvider();
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var factory = new ConfiguredServiceFactory(
-            new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString,
-            ServiceFixture.RootKeySettings(), clock, s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+            asRole, ServiceFixture.RootKeySettings(), clock, s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
         using var root = await factory.CreateRootClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
 
@@ -253,19 +253,8 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // PostgreSQL applies a role's default_transaction_read_only at login: after the reset the pooled sessions refused
         // every write (503) and /readyz said read-only for 4.5–5 minutes, until Npgsql's idle pruning replaced them (a probe).
-        var database = await service.Postgres.CreateDatabaseAsync("stale_" + Guid.NewGuid().ToString("N")[..8]);
-        var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
-        await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
-        {
-            using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
-        }
-
-        var role = "stale_" + Guid.NewGuid().ToString("N")[..8];
-        await Sql.ExecuteAsync(database,
-            $"CREATE ROLE {role} LOGIN; GRANT CONNECT ON DATABASE \"{name}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; " +
-            $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}");
-        await using var factory = new ConfiguredServiceFactory(
-            new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString, ServiceFixture.RootKeySettings(rateLimited: false));
+        var (database, role, asRole) = await MigratedDatabaseWithARoleAsync("stale", AllRights);
+        await using var factory = new ConfiguredServiceFactory(asRole, ServiceFixture.RootKeySettings(rateLimited: false));
         using var root = await factory.CreateRootClientAsync();
         await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created);
 
