@@ -138,6 +138,10 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             DatabaseUnavailable.LogFailedPass(logger, ex, "Could not record key usage; it is kept for the next flush");
+            // Refused as read-only by a session on a default since reset: with reads only and no /readyz probes, nothing
+            // else noticed, and the flush failed every 15 s (a re-probe).
+            using var scope = scopes.CreateScope();
+            scope.ServiceProvider.GetRequiredService<StaleSessions>().Noticed(ex);
         }
     }
 }

@@ -21,7 +21,7 @@ public static class DatabaseReadOnly
         await db.Database.SqlQueryRaw<string>(WhySql).SingleAsync(cancellationToken) switch
         {
             "recovery" => "The database is in recovery (a standby, or a restore replaying its log): it takes no writes, and no credential is checked against it.",
-            "read-only" when await stale.ReadOnlyOnANewSessionAsync(cancellationToken) => "The database is read-only (default_transaction_read_only is on).",
+            "read-only" when await stale.ReadOnlyOnANewSessionAsync() => "The database is read-only (default_transaction_read_only is on).",
             _ => null,
         };
 }

@@ -14,10 +14,14 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
 {
     private readonly OnceEvery _said = new(clock);
 
-    /// <summary>The sessions whose locks others in this database wait for, oldest transaction first, at most five.</summary>
+    /// <summary>
+    /// The sessions whose locks others in this database wait for, oldest transaction first, at most five. Another role's
+    /// transaction start is hidden from a role without <c>pg_read_all_stats</c> (a DBA's, most often): then no age is said.
+    /// </summary>
     private const string HoldersSql = """
-        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L, its transaction open %s s', h.pid,
-                                          coalesce(h.application_name, ''), coalesce(floor(extract(epoch FROM now() - h.xact_start))::text, '?')),
+        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L%s', h.pid, coalesce(h.application_name, ''),
+                                          CASE WHEN h.xact_start IS NULL THEN ''
+                                               ELSE format(', its transaction open %s s', floor(extract(epoch FROM now() - h.xact_start))) END),
                                    '; ' ORDER BY h.xact_start NULLS LAST), '')
         FROM (SELECT * FROM pg_stat_activity
               WHERE pid IN (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w

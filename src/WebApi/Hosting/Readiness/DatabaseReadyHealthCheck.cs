@@ -99,7 +99,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             "busy server (pg_stat_activity shows which).", data: ReadinessLog.Outage),
         DatabaseFailureKind.ServerTimedOut => HealthCheckResult.Unhealthy(
             $"The database cancelled the readiness check on its own timer: {failure.Postgres!.SqlState} {failure.Postgres.MessageText} (a " +
-            "statement_timeout or lock_timeout set on the role or database, or a lock held past it)."),
+            "statement_timeout or lock_timeout set on the role or database — or one reset since the pool's sessions logged in, " +
+            "which they keep until they are replaced: restart the instance —, or a lock held past it)."),
         DatabaseFailureKind.ServerStopped or DatabaseFailureKind.SessionEnded => HealthCheckResult.Unhealthy(
             $"PostgreSQL ended the readiness check's session: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}", data: ReadinessLog.Outage),
         // Its text says what to do (restart this instance with the new master key).
