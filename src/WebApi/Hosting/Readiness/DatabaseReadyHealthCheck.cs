@@ -95,8 +95,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         DatabaseFailureKind.OutOfResource => HealthCheckResult.Unhealthy(
             $"The database refused the readiness check for want of a resource: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}"),
         DatabaseFailureKind.TimedOut => HealthCheckResult.Unhealthy(
-            $"The database did not answer the readiness check in time ({FaultLog.Reason(ex)}): not reachable, or held up by a lock or a " +
-            "busy server (pg_stat_activity shows which).", data: ReadinessLog.Outage),
+            $"The database did not answer the readiness check in time{NoHostAsAsked(db, ex)} ({FaultLog.Reason(ex)}): not " +
+            "reachable, or held up by a lock or a busy server (pg_stat_activity shows which).", data: ReadinessLog.Outage),
         DatabaseFailureKind.ServerTimedOut => HealthCheckResult.Unhealthy(
             $"The database cancelled the readiness check on its own timer: {failure.Postgres!.SqlState} {failure.Postgres.MessageText} (a " +
             "statement_timeout or lock_timeout set on the role or database — or one reset since the pool's sessions logged in, " +
@@ -124,20 +124,34 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         DatabaseFailureKind.ReadOnly => HealthCheckResult.Unhealthy($"The database refused a write as read-only: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}"),
         // Its reason in one line (the innermost exception's type and message: no stack trace on every probe of an outage).
         DatabaseFailureKind.Unreachable => HealthCheckResult.Unhealthy(
-            $"The database is not reachable{NoHostAsAsked(db, FaultLog.Reason(ex))} ({FaultLog.Reason(ex)}).", data: ReadinessLog.Outage),
+            $"The database is not reachable{NoHostAsAsked(db, ex)} ({FaultLog.Reason(ex)}).", data: ReadinessLog.Outage),
     };
 #pragma warning restore CS8524
 
     /// <summary>
     /// What Npgsql's "No suitable host was found" means with several hosts and <c>Target Session Attributes</c> (a standby
     /// setup): none answered as asked — the primary down and none promoted yet, or every host read-only. A failover probe
-    /// read only "not reachable" there, though the hosts answered.
+    /// read only "not reachable" there, though the hosts answered. Anywhere in the chain: one host timing out beside another
+    /// starting up puts a timeout innermost (a review).
     /// </summary>
-    private static string NoHostAsAsked(ProvisioningDbContext db, string reason) =>
-        reason.Contains("No suitable host", StringComparison.Ordinal)
+    private static string NoHostAsAsked(ProvisioningDbContext db, Exception ex) =>
+        NamesNoSuitableHost(ex)
         && new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()) is { TargetSessionAttributes: { Length: > 0 } wanted, Host: { } hosts }
         && hosts.Contains(',', StringComparison.Ordinal)
             ? $": none of its hosts is one that Target Session Attributes={wanted} asks for (the primary down and none promoted " +
               "yet, or every host read-only: docs/operations.md \"Failover to a standby\")"
             : string.Empty;
+
+    private static bool NamesNoSuitableHost(Exception? ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e.Message.Contains("No suitable host", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
