@@ -29,6 +29,20 @@ internal static class DataSources
     public static string NameOf(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Password = null, SslPassword = null, ApplicationName = null }.ConnectionString;
 
+    /// <summary>
+    /// A short question asked on a session of its own, outside the pool (whether a new session takes writes, who holds the
+    /// locks requests wait for): 5 s to connect and 5 s to answer, so that a database that stalls keeps no question waiting.
+    /// The first column of the first row.
+    /// </summary>
+    public static async Task<object?> AskAsync(string connectionString, string sql)
+    {
+        var asking = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 5, CommandTimeout = 5 }.ConnectionString;
+        await using var session = CreateUnpooledConnection(asking);
+        await session.OpenAsync();
+        await using var ask = new NpgsqlCommand(sql, session);
+        return await ask.ExecuteScalarAsync();
+    }
+
     /// <summary>A connection of its own, outside any pool, on <paramref name="connectionString"/> (<c>Pooling=false</c> is added).</summary>
     public static NpgsqlConnection CreateUnpooledConnection(string connectionString)
     {

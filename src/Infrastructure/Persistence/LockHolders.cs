@@ -7,9 +7,16 @@ namespace Provisioning.Infrastructure.Persistence;
 /// </summary>
 internal static class LockHolders
 {
+    /// <summary>
+    /// How a session is named to an operator, as an SQL expression over its process id and <c>application_name</c> columns:
+    /// "PostgreSQL process 4242, application_name 'psql'".
+    /// </summary>
+    public static string Named(string pid, string applicationName) =>
+        $"format('PostgreSQL process %s, application_name %L', {pid}, coalesce({applicationName}, ''))";
+
     /// <summary>One text column, "Value": the sessions holding the granted locks of <c>pg_locks l</c> that <paramref name="where"/> picks.</summary>
     public static string Sql(string where) => $"""
-        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L', h.pid, coalesce(a.application_name, '')), '; ' ORDER BY h.pid),
+        SELECT coalesce(string_agg({Named("h.pid", "a.application_name")}, '; ' ORDER BY h.pid),
                         'a session that has let it go since') AS "Value"
         FROM (SELECT DISTINCT l.pid FROM pg_locks l
               WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Provisioning.Infrastructure.Persistence;
 
@@ -18,10 +17,10 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
     /// The sessions whose locks others in this database wait for, oldest transaction first, at most five. Another role's
     /// transaction start is hidden from a role without <c>pg_read_all_stats</c> (a DBA's, most often): then no age is said.
     /// </summary>
-    private const string HoldersSql = """
-        SELECT coalesce(string_agg(format('PostgreSQL process %s, application_name %L%s', h.pid, coalesce(h.application_name, ''),
-                                          CASE WHEN h.xact_start IS NULL THEN ''
-                                               ELSE format(', its transaction open %s s', floor(extract(epoch FROM now() - h.xact_start))) END),
+    private static readonly string HoldersSql = $"""
+        SELECT coalesce(string_agg({LockHolders.Named("h.pid", "h.application_name")}
+                                   || CASE WHEN h.xact_start IS NULL THEN ''
+                                           ELSE format(', its transaction open %s s', floor(extract(epoch FROM now() - h.xact_start))) END,
                                    '; ' ORDER BY h.xact_start NULLS LAST), '')
         FROM (SELECT * FROM pg_stat_activity
               WHERE pid IN (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w
@@ -42,11 +41,7 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
         {
             try
             {
-                var asking = new NpgsqlConnectionStringBuilder(connection.Value) { Timeout = 5, CommandTimeout = 5 }.ConnectionString;
-                await using var session = DataSources.CreateUnpooledConnection(asking);
-                await session.OpenAsync();
-                await using var ask = new NpgsqlCommand(HoldersSql, session);
-                if (await ask.ExecuteScalarAsync() is string { Length: > 0 } holders)
+                if (await DataSources.AskAsync(connection.Value, HoldersSql) is string { Length: > 0 } holders)
                 {
                     logger.LogWarning(
                         "{Count} request(s) since {Since:u} gave up waiting for the database, while sessions wait for locks held by {Holders}: " +

@@ -70,11 +70,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionStrin
     {
         try
         {
-            var asking = new NpgsqlConnectionStringBuilder(connection.Value) { Timeout = 5, CommandTimeout = 5 }.ConnectionString;
-            await using var session = DataSources.CreateUnpooledConnection(asking);
-            await session.OpenAsync();
-            await using var ask = new NpgsqlCommand("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'", session);
-            var readOnly = (bool)(await ask.ExecuteScalarAsync())!;
+            var readOnly = (bool)(await DataSources.AskAsync(connection.Value, "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'"))!;
             if (!readOnly)
             {
                 pool.Clear();
