@@ -52,7 +52,8 @@ public static class DependencyInjection
         services.AddSingleton(sp => new SessionConnectionString(SessionConnectionStringOrNull(configuration) is { } session
             ? WithDefaults(session, ApplicationName(sp), name: SessionConnectionStringName)
             : WithDefaults(ConnectionString(configuration), ApplicationName(sp))));
-        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value));
+        services.AddSingleton<SessionDefaults>();
+        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value, sp.GetRequiredService<SessionDefaults>()));
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
@@ -105,6 +106,7 @@ public static class DependencyInjection
         services.AddScoped<SecretRotation>();
         services.AddSingleton<IDatabaseFaults, DatabaseFaults>();
         services.AddSingleton<StaleSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<StaleSessions>());
         services.AddSingleton<LockWaits>();
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
@@ -268,9 +270,9 @@ public static class DependencyInjection
     /// <summary>
     /// The pool of the service's connections, owned here (not built inside EF) so that it can be cleared after migrations
     /// (<see cref="Npgsql.NpgsqlConnection.ClearAllPools"/> does not reach a data source), with <see cref="SessionSettings"/> sent
-    /// once on each new connection.
+    /// once on each new connection, and the role's and database's settings it logged in with recorded (<see cref="SessionDefaults"/>).
     /// </summary>
-    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString) =>
+    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString, SessionDefaults defaults) =>
         new Npgsql.NpgsqlDataSourceBuilder(connectionString) { Name = DataSources.NameOf(connectionString) }
             .UsePhysicalConnectionInitializer(
                 connection =>
@@ -281,6 +283,7 @@ public static class DependencyInjection
                     }
 
                     SetClientCheck(connection);
+                    defaults.Record(connection);
                 },
                 async connection =>
                 {
@@ -290,6 +293,7 @@ public static class DependencyInjection
                     }
 
                     await SetClientCheckAsync(connection);
+                    await defaults.RecordAsync(connection);
                 })
             .Build();
 

@@ -15,13 +15,25 @@ public static class DatabaseReadOnly
 
     /// <summary>
     /// Why the database takes no writes, in a sentence for <c>/readyz</c>'s log line; null when it takes them. A pooled
-    /// session's read-only setting is checked on a new one (<see cref="StaleSessions"/>): it may be the default it logged in with.
+    /// session that says read-only may have logged in under a default since reset (<see cref="StaleSessions"/>): when the
+    /// sessions were stale and are replaced, a new one is asked.
     /// </summary>
-    public static async Task<string?> WhyAsync(ProvisioningDbContext db, StaleSessions stale, CancellationToken cancellationToken) =>
-        await db.Database.SqlQueryRaw<string>(WhySql).SingleAsync(cancellationToken) switch
+    public static async Task<string?> WhyAsync(ProvisioningDbContext db, StaleSessions stale, CancellationToken cancellationToken)
+    {
+        var why = await AskAsync(db, cancellationToken);
+        if (why == "read-only" && await stale.ReplacedAsync())
+        {
+            why = await AskAsync(db, cancellationToken);
+        }
+
+        return why switch
         {
             "recovery" => "The database is in recovery (a standby, or a restore replaying its log): it takes no writes, and no credential is checked against it.",
-            "read-only" when await stale.ReadOnlyOnANewSessionAsync() => "The database is read-only (default_transaction_read_only is on).",
+            "read-only" => "The database is read-only (default_transaction_read_only is on).",
             _ => null,
         };
+    }
+
+    private static Task<string> AskAsync(ProvisioningDbContext db, CancellationToken cancellationToken) =>
+        db.Database.SqlQueryRaw<string>(WhySql).SingleAsync(cancellationToken);
 }

@@ -1,51 +1,57 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Provisioning.Infrastructure.Persistence;
 
 /// <summary>
-/// A database that was made read-only for the service's role or database (<c>ALTER ROLE … SET
-/// default_transaction_read_only = on</c>, a DBA's maintenance) and then reset: PostgreSQL applies such a default when a
-/// session logs in, and the pool's sessions — kept, never reset — went on refusing every write (25006) until Npgsql's idle
-/// pruning replaced them, 4.5–5 minutes in a probe, and never under steady load; <c>/readyz</c> read the same stale value.
-/// Whoever meets a session that says read-only asks a new one, outside the pool: when it takes writes, the pool's sessions
-/// are the stale ones and are replaced (<see cref="NpgsqlDataSource.Clear"/>). At most once a second and one question at a
-/// time (5 s to connect and to answer), so that a database read-only for good (a standby) is asked once a second, not once
-/// a refused write. Not through a pooler in transaction mode: its server sessions keep theirs whatever this
-/// pool does (its own <c>server_lifetime</c> decides), so the pooled session's word is taken.
+/// Pooled sessions that logged in under role or database settings an operator has changed since (<see cref="SessionDefaults"/>):
+/// PostgreSQL applies those at login only, and the pool keeps its sessions. A role's <c>default_transaction_read_only</c>
+/// reset kept every write 503 and <c>/readyz</c> saying read-only for 4.5–5 minutes, until Npgsql's idle pruning replaced the
+/// sessions (and never under steady load); a <c>statement_timeout</c> or <c>lock_timeout</c> set too short and reset went on
+/// cancelling statements (probes). When the catalog differs from what a session of the pool logged in with, the pool's
+/// sessions are replaced (<see cref="NpgsqlDataSource.Clear"/>: the idle ones at once, the busy ones when handed back).
+/// Asked every <see cref="Every"/>, so that a change reaches every instance within seconds, and at once (at most once a second,
+/// one question at a time) when a request or <c>/readyz</c> meets what a stale setting causes: a write refused as read-only,
+/// a statement the server's own timer cancelled. Not through a pooler in transaction mode: its server sessions keep theirs
+/// whatever this pool does (its own <c>server_lifetime</c> decides).
 /// </summary>
-public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionString connection, TimeProvider clock, ILogger<StaleSessions> logger)
+public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults defaults, DatabaseConnectionString connection, TimeProvider clock, ILogger<StaleSessions> logger)
+    : BackgroundService
 {
-    private static readonly TimeSpan Every = TimeSpan.FromSeconds(1);
+    /// <summary>How often the catalog is compared when nothing else asks (one short statement on a pooled session).</summary>
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan AtMostEvery = TimeSpan.FromSeconds(1);
     private readonly Lock _gate = new();
     private long _askedAt = long.MinValue;
     private Task<bool>? _asking;
-    private bool _readOnly = true;
 
     /// <summary>
-    /// A fault (a request's, a background write's): when it is a write refused as read-only (25006), a new session is asked
-    /// in the background, and the pool replaced if that one takes writes.
+    /// A fault (a request's, a background write's): when a stale setting may be its cause — a write refused as read-only
+    /// (25006), a statement cancelled by the server's <c>statement_timeout</c> or <c>lock_timeout</c> — the catalog is
+    /// compared in the background.
     /// </summary>
     public void Noticed(Exception exception)
     {
-        if (!connection.TransactionPooled && DatabaseUnavailable.ReadOnly(exception) is not null)
+        if (!connection.TransactionPooled
+            && DatabaseFailure.Of(exception) is { Kind: DatabaseFailureKind.ReadOnly or DatabaseFailureKind.ServerTimedOut })
         {
-            _ = ReadOnlyOnANewSessionAsync();
+            _ = ReplacedAsync();
         }
     }
 
     /// <summary>
-    /// Whether a new session, outside the pool, finds the database read-only too; when it does not, the pool's sessions are
-    /// replaced (they took a read-only default at their login that is gone) and false is returned. One question at a time
-    /// and at most one a second, for requests and <c>/readyz</c> together (the probe's /readyz asked besides, and both
-    /// replaced the pool and said so for one reset): within the second, the last answer. A question that fails is said at
-    /// Debug and changes nothing (true).
+    /// Whether the pool's sessions were stale and have been replaced by this question: true when a session logged in under
+    /// role or database settings that have changed since. One question at a time and at most one a second, for requests,
+    /// <c>/readyz</c> and the timer together (the probe's /readyz asked besides a request, and both replaced the pool and
+    /// said so for one reset); within the second, false. A question that fails is said at Debug and changes nothing.
     /// </summary>
-    public Task<bool> ReadOnlyOnANewSessionAsync()
+    public Task<bool> ReplacedAsync()
     {
         if (connection.TransactionPooled)
         {
-            return Task.FromResult(true);
+            return Task.FromResult(false);
         }
 
         lock (_gate)
@@ -56,9 +62,9 @@ public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionStrin
             }
 
             var now = clock.GetTimestamp();
-            if (_askedAt != long.MinValue && clock.GetElapsedTime(_askedAt, now) < Every)
+            if (_askedAt != long.MinValue && clock.GetElapsedTime(_askedAt, now) < AtMostEvery)
             {
-                return Task.FromResult(_readOnly);
+                return Task.FromResult(false);
             }
 
             _askedAt = now;
@@ -66,26 +72,54 @@ public sealed class StaleSessions(NpgsqlDataSource pool, DatabaseConnectionStrin
         }
     }
 
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (connection.TransactionPooled)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(Every, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await ReplacedAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task<bool> AskAsync()
     {
         try
         {
-            var readOnly = (bool)(await DataSources.AskAsync(connection.Value, "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'"))!;
-            if (!readOnly)
+            // A pooled session, whichever: the catalog reads the same in each. 5 s to get one and to answer.
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var session = await pool.OpenConnectionAsync(limit.Token);
+            await using var ask = new NpgsqlCommand(SessionDefaults.Sql, session);
+            if (defaults.ChangedSince((string[])(await ask.ExecuteScalarAsync(limit.Token))!) is not { } changed)
             {
-                pool.Clear();
-                logger.LogWarning(
-                    "The pool's sessions refused writes as read-only, but a new session takes them: the role's or database's " +
-                    "default_transaction_read_only was reset after they logged in. They are replaced");
+                return false;
             }
 
-            return _readOnly = readOnly;
+            // Forgotten before the sessions go: one that logs in meanwhile records the settings as they are now.
+            defaults.Forget();
+            pool.Clear();
+            logger.LogWarning(
+                "The role's or database's settings ({Settings}) changed after the pool's sessions logged in, which PostgreSQL " +
+                "applies at login only: the sessions are replaced, so that the next requests run under the settings as they are now",
+                string.Join(", ", changed));
+            return true;
         }
         catch (Exception e)
         {
-            // Only asked: a question that fails (the database away, the process stopping) changes nothing.
-            logger.LogDebug("A new session could not be asked whether the database takes writes ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
-            return true;
+            // Only asked: a question that fails (the database away, the process stopping, the catalog not readable)
+            // changes nothing.
+            logger.LogDebug("The role's and database's settings could not be compared with the pool's sessions' ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+            return false;
         }
     }
 }

@@ -258,7 +258,8 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // One pooled session, so that none is opened since the reset to hide the stale one (with more, a write may meet one).
         await using var factory = new ConfiguredServiceFactory(asRole + ";Maximum Pool Size=1", ServiceFixture.RootKeySettings(rateLimited: false),
             services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
-        int Replaced() => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains("but a new session takes them", StringComparison.Ordinal));
+        int Replaced() => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal)
+            && l.Contains("settings (default_transaction_read_only) changed after the pool's sessions logged in", StringComparison.Ordinal));
 
         // A create tried for up to about five seconds: what it got last.
         static async Task<HttpStatusCode> CreateWithinSecondsAsync(HttpClient client, string name)
@@ -273,42 +274,49 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
 
             return status;
         }
+
+        // /readyz polled until it answers `status` (within about 15 s: the sessions are compared every 5 s when nothing asks).
+        static async Task<HttpStatusCode> ReadyzUntilAsync(HttpClient client, HttpStatusCode status)
+        {
+            var last = HttpStatusCode.InternalServerError;
+            for (var i = 0; i < 150 && last != status; i++)
+            {
+                using var answer = await client.GetAsync("/readyz");
+                last = answer.StatusCode;
+                await Task.Delay(last == status ? 0 : 100);
+            }
+
+            return last;
+        }
+
         using var root = await factory.CreateRootClientAsync();
         await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created);
 
-        // Read-only from the next login on: the pool's idle sessions closed, so that every session it has logged in read-only.
-        async Task ReadOnlyFromNowOnAsync()
-        {
-            await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET default_transaction_read_only = on");
-            factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear();
-        }
-
-        await ReadOnlyFromNowOnAsync();
+        // Made read-only: the pool's session, which logged in before, is replaced by the service itself (no restart, no
+        // idle pruning), and from then on writes are refused and /readyz says so.
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET default_transaction_read_only = on");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadyzUntilAsync(root, HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(1, Replaced());
         for (var i = 0; i < 3; i++)
         {
             using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "while read-only" }));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
-
-        Assert.Equal(0, Replaced());
+        Assert.Equal(1, Replaced()); // a database read-only as its role says is not stale: the pool stays
 
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET default_transaction_read_only");
-        var ready = HttpStatusCode.ServiceUnavailable;
-        for (var i = 0; i < 50 && ready != HttpStatusCode.OK; i++) // a new session asked (at most once a second): the pool replaced
+        Assert.Equal(HttpStatusCode.OK, await ReadyzUntilAsync(root, HttpStatusCode.OK));
+        Assert.Equal(HttpStatusCode.Created, await CreateWithinSecondsAsync(root, "after"));
+        Assert.Equal(2, Replaced()); // said once for the reset, whether a request, /readyz or the timer asked
+
+        // And from refused writes alone (no probe to notice it): read-only again, then reset.
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET default_transaction_read_only = on");
+        for (var i = 0; i < 150 && Replaced() < 3; i++)
         {
-            using var answer = await root.GetAsync("/readyz");
-            ready = answer.StatusCode;
             await Task.Delay(100);
         }
 
-        Assert.Equal(HttpStatusCode.OK, ready);
-        Assert.Equal(HttpStatusCode.Created, await CreateWithinSecondsAsync(root, "after"));
-        Assert.Equal(1, Replaced()); // said once for the reset, whether a request or /readyz asked
-
-        // And from a refused write alone (no probe to notice it): read-only again, then reset.
-        await ReadOnlyFromNowOnAsync();
         for (var i = 0; i < 3; i++)
         {
             using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "read-only again" }));
@@ -317,6 +325,82 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
 
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET default_transaction_read_only");
         Assert.Equal(HttpStatusCode.Created, await CreateWithinSecondsAsync(root, "after again")); // asked at most once a second, in the background
+        Assert.Equal(4, Replaced());
+        Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+    }
+
+    [Fact]
+    public async Task ARoleTimeoutChangedWhileRunning_ReachesThePoolsSessions_BothWays()
+    {
+        // A role's statement_timeout or lock_timeout reaches a session at its login only: one set too short and reset went on
+        // cancelling statements on the sessions that logged in under it (140 s in a probe; for good under steady load), and
+        // one set to protect the database never reached the sessions already there.
+        var (database, role, asRole) = await MigratedDatabaseWithARoleAsync("timers", AllRights);
+        var logs = new CollectingLoggerProvider();
+        // One pooled session, which logs in before each change; and a wait as long as the test: a create that waits for a
+        // lock ends when the lock goes or the server's timer fires.
+        await using var factory = new ConfiguredServiceFactory(asRole + ";Maximum Pool Size=1;Command Timeout=120", ServiceFixture.RootKeySettings(rateLimited: false),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        int Replaced() => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal)
+            && l.Contains("settings (lock_timeout) changed after the pool's sessions logged in", StringComparison.Ordinal));
+        async Task ReplacedAsync(int times)
+        {
+            for (var i = 0; i < 150 && Replaced() < times; i++)
+            {
+                await Task.Delay(100); // compared every 5 s when nothing else asks
+            }
+
+            Assert.Equal(times, Replaced());
+        }
+
+        using var root = await factory.CreateRootClientAsync();
+        await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created);
+
+        await using var holder = new Npgsql.NpgsqlConnection(database);
+        await holder.OpenAsync();
+        async Task<Npgsql.NpgsqlTransaction> LockAppsAsync()
+        {
+            var transaction = await holder.BeginTransactionAsync();
+            await using var lockApps = new Npgsql.NpgsqlCommand("LOCK TABLE apps IN ACCESS EXCLUSIVE MODE", holder, transaction);
+            await lockApps.ExecuteNonQueryAsync();
+            return transaction;
+        }
+
+        // Set: the sessions that logged in before are replaced, and a create under a held lock is cancelled by the
+        // server's timer (55P03) where it waited before.
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET lock_timeout = '20ms'");
+        await ReplacedAsync(1);
+        await using (var held = await LockAppsAsync())
+        {
+            using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "under the lock" }));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            await held.RollbackAsync();
+        }
+
+        Assert.Contains(logs.Lines, l => l.Contains("55P03", StringComparison.Ordinal));
+        await root.PostJsonAsync("/v2/apps", new { displayName = "between" }, HttpStatusCode.Created);
+
+        // Reset: the sessions that logged in under 20 ms are replaced, and a create under the lock waits for it again (seen
+        // waiting in pg_stat_activity), then is made when it goes.
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET lock_timeout");
+        await ReplacedAsync(2);
+        await using (var held = await LockAppsAsync())
+        {
+            var create = root.PostAsync("/v2/apps", Http.Json(new { displayName = "waits for the lock" }));
+            var waited = false;
+            for (var i = 0; i < 300 && !waited && !create.IsCompleted; i++)
+            {
+                waited = await Sql.CountAsync(database,
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'", role) > 0;
+                await Task.Delay(waited ? 0 : 100);
+            }
+
+            Assert.True(waited, create.IsCompleted ? $"answered {(await create).StatusCode} without waiting for the lock" : "not seen waiting");
+            await held.RollbackAsync();
+            using var answer = await create;
+            Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+        }
+
         Assert.Equal(2, Replaced());
         Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
     }

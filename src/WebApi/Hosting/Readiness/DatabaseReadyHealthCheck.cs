@@ -58,6 +58,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         }
         catch (Exception ex) when (DatabaseFailure.Of(ex) is { } failure)
         {
+            // A timer or a read-only default the pool's sessions may have logged in under: compared, as for a request's.
+            scope.ServiceProvider.GetRequiredService<StaleSessions>().Noticed(ex);
             return Unready(failure, ex, db);
         }
         catch (Exception ex) when (PostgresError.In(ex) is { } refused)
@@ -99,8 +101,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             "reachable, or held up by a lock or a busy server (pg_stat_activity shows which).", data: ReadinessLog.Outage),
         DatabaseFailureKind.ServerTimedOut => HealthCheckResult.Unhealthy(
             $"The database cancelled the readiness check on its own timer: {failure.Postgres!.SqlState} {failure.Postgres.MessageText} (a " +
-            "statement_timeout or lock_timeout set on the role or database — or one reset since the pool's sessions logged in, " +
-            "which they keep until they are replaced: restart the instance —, or a lock held past it)."),
+            "statement_timeout or lock_timeout set on the role or database, or a lock held past it; a setting changed since the " +
+            "pool's sessions logged in is theirs until they are replaced, within seconds, with a Warning naming it)."),
         DatabaseFailureKind.ServerStopped or DatabaseFailureKind.SessionEnded => HealthCheckResult.Unhealthy(
             $"PostgreSQL ended the readiness check's session: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}", data: ReadinessLog.Outage),
         // Its text says what to do (restart this instance with the new master key).

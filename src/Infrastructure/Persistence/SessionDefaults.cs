@@ -1,0 +1,117 @@
+using Npgsql;
+
+namespace Provisioning.Infrastructure.Persistence;
+
+/// <summary>
+/// The settings an operator gave the service's role or database (<c>ALTER ROLE … SET</c>, <c>ALTER DATABASE … SET</c>,
+/// <c>ALTER ROLE … IN DATABASE … SET</c>: <c>pg_db_role_setting</c>) as each of the pool's sessions found them when it
+/// logged in. PostgreSQL applies them at login only, and the pool keeps its sessions: a <c>statement_timeout</c> or
+/// <c>lock_timeout</c> set too short and reset went on cancelling statements on the sessions that logged in under it (140 s
+/// in a probe, and for good under steady load, where no session idles long enough to be pruned), and one set to protect
+/// the database never reached them. <see cref="StaleSessions"/> compares these with the catalog as it is now.
+/// </summary>
+public sealed class SessionDefaults
+{
+    /// <summary>
+    /// The role's and database's settings for this session's login, each as "database/role name=value" (0 for "all"),
+    /// ordered. Read from the catalog, which every session sees alike (<c>pg_settings</c> would show a session's own values,
+    /// with the service's <c>SET</c>s over some of them). A setting changed between a login and this question is taken as
+    /// the session's: a window of a round trip.
+    /// </summary>
+    internal const string Sql = """
+        SELECT coalesce(array_agg(s.setdatabase::text || '/' || s.setrole::text || ' ' || c ORDER BY s.setdatabase, s.setrole, c), '{}')
+        FROM pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) c
+        WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+          AND s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = session_user))
+        """;
+
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _logins = [];
+    private readonly List<string[]> _distinct = [];
+
+    /// <summary>
+    /// Reads and keeps what a new session of the pool logged in with. A catalog this role may not read (a hardened
+    /// database) leaves the session unrecorded, and the comparison without a word: the session is served as before.
+    /// </summary>
+    internal void Record(NpgsqlConnection session)
+    {
+        try
+        {
+            using var ask = new NpgsqlCommand(Sql, session);
+            LoggedIn((string[])ask.ExecuteScalar()!);
+        }
+        catch (PostgresException)
+        {
+        }
+    }
+
+    /// <inheritdoc cref="Record"/>
+    internal async Task RecordAsync(NpgsqlConnection session)
+    {
+        try
+        {
+            await using var ask = new NpgsqlCommand(Sql, session);
+            LoggedIn((string[])(await ask.ExecuteScalarAsync())!);
+        }
+        catch (PostgresException)
+        {
+        }
+    }
+
+    /// <summary>A session logged in with <paramref name="settings"/> (<see cref="Sql"/>'s answer).</summary>
+    public void LoggedIn(string[] settings)
+    {
+        lock (_gate)
+        {
+            if (_logins.Add(Key(settings)))
+            {
+                _distinct.Add(settings);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The names of the settings in which a session logged in since the last <see cref="Forget"/> differs from
+    /// <paramref name="now"/> (<see cref="Sql"/>'s answer now), ordered; null when none does. Names only: a setting's value
+    /// may be anything an operator keeps there.
+    /// </summary>
+    public IReadOnlyList<string>? ChangedSince(string[] now)
+    {
+        lock (_gate)
+        {
+            var current = Key(now);
+            if (_logins.All(login => login == current))
+            {
+                return null;
+            }
+
+            var changed = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var login in _distinct)
+            {
+                changed.UnionWith(login.Except(now).Concat(now.Except(login)).Select(Name));
+            }
+
+            return [.. changed];
+        }
+    }
+
+    /// <summary>The pool's sessions are being replaced: the logins recorded so far are gone with them.</summary>
+    public void Forget()
+    {
+        lock (_gate)
+        {
+            _logins.Clear();
+            _distinct.Clear();
+        }
+    }
+
+    /// <summary>"0/16384 statement_timeout=1s" → "statement_timeout".</summary>
+    private static string Name(string setting)
+    {
+        var name = setting[(setting.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+        return name.IndexOf('=', StringComparison.Ordinal) is var equals and >= 0 ? name[..equals] : name;
+    }
+
+    // PostgreSQL's text holds no NUL: a separator no setting contains.
+    private static string Key(string[] settings) => string.Join('\0', settings);
+}
