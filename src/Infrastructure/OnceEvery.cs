@@ -3,7 +3,9 @@ namespace Provisioning.Infrastructure;
 /// <summary>
 /// Occurrences of something a flood repeats (a refusal thousands of times a second), to be said in one line at most once a
 /// minute (or once in another interval) with how many there were since the previous line and when that was, instead of a
-/// line each. Whoever counts logs the line when <see cref="Count"/> says it is due.
+/// line each. <see cref="Say"/> says the line itself, and says the rest once the interval has passed even when nothing
+/// more comes (a flood of 1,380 refusals within a minute was said as "1 request(s) refused", and the rest never: an
+/// audit of the log lines); <see cref="Count"/> only tells whoever counts when a line is due.
 /// </summary>
 public sealed class OnceEvery
 {
@@ -14,6 +16,11 @@ public sealed class OnceEvery
 
     /// <summary>The previous line's time, UTC ticks (a long, so that it is read and written whole); 0 before the first.</summary>
     private long _previous;
+
+    /// <summary>The words of the latest occurrence held back, and whether a timer is set to say them.</summary>
+    private Action<long, DateTimeOffset>? _later;
+    private int _armed;
+    private ITimer? _timer;
 
     /// <summary>Lines at most once in <paramref name="every"/>: a minute unless said.</summary>
     public OnceEvery(TimeProvider clock, TimeSpan? every = null)
@@ -33,6 +40,75 @@ public sealed class OnceEvery
     public bool Count(out long count, out DateTimeOffset since)
     {
         Interlocked.Increment(ref _since);
+        return Due(out count, out since);
+    }
+
+    /// <summary>
+    /// Counts one, and says it through <paramref name="say"/> (with the count since the previous line and that line's time)
+    /// when a line is due; when not, the latest <paramref name="say"/> is called once the interval since the previous line
+    /// has passed, with the count of all held back meanwhile, unless another occurrence has said them by then. A line that
+    /// throws is dropped (the timer's thread must not).
+    /// </summary>
+    public void Say(Action<long, DateTimeOffset> say)
+    {
+        if (Count(out var count, out var since))
+        {
+            say(count, since);
+            return;
+        }
+
+        Volatile.Write(ref _later, say);
+        Arm();
+    }
+
+    private void Arm()
+    {
+        if (Interlocked.CompareExchange(ref _armed, 1, 0) != 0)
+        {
+            return;
+        }
+
+        var left = _every - _clock.GetElapsedTime(Interlocked.Read(ref _saidAt));
+        var due = left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        if (Volatile.Read(ref _timer) is { } timer)
+        {
+            timer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            Volatile.Write(ref _timer, _clock.CreateTimer(static state => ((OnceEvery)state!).SayHeldBack(), this, due, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    private void SayHeldBack()
+    {
+        Interlocked.Exchange(ref _armed, 0);
+        if (Interlocked.Read(ref _since) == 0 || Volatile.Read(ref _later) is not { } say)
+        {
+            return;
+        }
+
+        if (_clock.GetElapsedTime(Interlocked.Read(ref _saidAt)) < _every)
+        {
+            Arm(); // an occurrence said a line meanwhile: the rest are due an interval after it
+            return;
+        }
+
+        if (Due(out var count, out var since))
+        {
+            try
+            {
+                say(count, since);
+            }
+            catch (Exception)
+            {
+                // A log line that failed: nothing to do on a timer's thread.
+            }
+        }
+    }
+
+    private bool Due(out long count, out DateTimeOffset since)
+    {
         var last = Interlocked.Read(ref _saidAt);
         if (_clock.GetElapsedTime(last) < _every || Interlocked.CompareExchange(ref _saidAt, _clock.GetTimestamp(), last) != last)
         {

@@ -217,15 +217,11 @@ internal sealed class CachedCredentialStore(
     {
         var refusal = new DatabaseInRecoveryException();
         FaultLog.MarkLogged(refusal);
-        if (_inRecovery.Count(out var refused, out var since))
-        {
-            logger.LogError(
-                "The database is in recovery (pg_is_in_recovery(): a standby, or a restore replaying its log towards a point in time): " +
-                "{Refused} request(s) answered 503 since {Since:u} without their credentials checked, since revocations may not have " +
-                "reached it. Point the instances at the primary, or wait for the restore's promotion (docs/operations.md, \"Restore to a point in time\")",
-                refused, since);
-        }
-
+        _inRecovery.Say((refused, since) => logger.LogError(
+            "The database is in recovery (pg_is_in_recovery(): a standby, or a restore replaying its log towards a point in time): " +
+            "{Refused} request(s) answered 503 since {Since:u} without their credentials checked, since revocations may not have " +
+            "reached it. Point the instances at the primary, or wait for the restore's promotion (docs/operations.md, \"Restore to a point in time\")",
+            refused, since));
         return refusal;
     }
 

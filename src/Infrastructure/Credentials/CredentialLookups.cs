@@ -103,16 +103,11 @@ internal sealed class CredentialLookups : IDisposable
     {
         var refusal = new CredentialLookupsBusyException();
         FaultLog.MarkLogged(refusal);
-        if (!_refusals.Count(out var refused, out var since))
-        {
-            return refusal;
-        }
-
-        _logger.LogWarning(
+        _refusals.Say((refused, since) => _logger.LogWarning(
             "Credential lookups at their limit ({Concurrent} at once, {Queued} waiting at most, {MaxWait} s each): {Refused} request(s) " +
             "answered 503 since {Since:u}. A flood of unknown key ids, or many keys read afresh under heavy traffic (a restart, the " +
             "revocation listener reconnecting), or a database that stopped answering; see docs/operations.md \"Credential lookups\"",
-            _concurrent, _queueLimit, (int)MaxWait.TotalSeconds, refused, since);
+            _concurrent, _queueLimit, (int)MaxWait.TotalSeconds, refused, since));
         return refusal;
     }
 

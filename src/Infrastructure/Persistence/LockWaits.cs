@@ -31,12 +31,14 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
     /// <summary>A request's fault: when it is a wait given up (Npgsql's timeout or the server's), who holds what others wait for is said.</summary>
     public void Noticed(Exception exception)
     {
-        if (DatabaseFailure.Of(exception) is not { Kind: DatabaseFailureKind.TimedOut or DatabaseFailureKind.ServerTimedOut }
-            || !_said.Count(out var count, out var since))
+        if (DatabaseFailure.Of(exception) is { Kind: DatabaseFailureKind.TimedOut or DatabaseFailureKind.ServerTimedOut })
         {
-            return;
+            _said.Say(Say);
         }
+    }
 
+    /// <summary>The holders, asked now (in the background): nothing is said when none is there to name.</summary>
+    private void Say(long count, DateTimeOffset since) =>
         _ = Task.Run(async () =>
         {
             try
@@ -55,5 +57,4 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
                 logger.LogDebug("Who holds the locks requests wait for could not be asked ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
             }
         });
-    }
 }

@@ -76,14 +76,11 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
 
         protector.Retirement.NoticeHeard();
         Request();
-        if (_notices.Count(out var count, out var since))
-        {
-            // Said at once and then once a minute: a session sending such notices faster than a check answers keeps this
-            // instance refusing, and no check ever clears or confirms it; the sender's process names it.
-            logger.LogWarning(
-                "A rotation's notice names this instance's master key as retired ({Count} since {Since:u}, the last from " +
-                "PostgreSQL process {Sender}): refusing to store secrets until a check of the database confirms or denies it", count, since, sender);
-        }
+        // Said at once and then once a minute: a session sending such notices faster than a check answers keeps this
+        // instance refusing, and no check ever clears or confirms it; the sender's process names it.
+        _notices.Say((count, since) => logger.LogWarning(
+            "A rotation's notice names this instance's master key as retired ({Count} since {Since:u}, the last from " +
+            "PostgreSQL process {Sender}): refusing to store secrets until a check of the database confirms or denies it", count, since, sender));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -114,7 +114,7 @@ public sealed class PublicUrlTests(ServiceFixture service)
         }
 
         const string category = "Warning Provisioning.WebApi.Hosting.FrontDoor.ForwardedAddressWarnings: 1 request(s) since ";
-        var untrusted = logs.Lines.Where(l => l.Contains($"came with a forwarded client address ({sent[0]} in this one) from a peer that is not in Provisioning:TrustedProxies", StringComparison.Ordinal)).ToList();
+        var untrusted = logs.Lines.Where(l => l.Contains($"came with a forwarded client address ({sent[0]} in the last) from a peer that is not in Provisioning:TrustedProxies", StringComparison.Ordinal)).ToList();
         var unread = logs.Lines.Where(l => l.Contains($"came from a proxy in Provisioning:TrustedProxies with {sent[0]} and no X-Forwarded-For", StringComparison.Ordinal)).ToList();
         Assert.Equal(warning == "untrusted" ? 1 : 0, untrusted.Count);
         Assert.Equal(warning == "unread" ? 1 : 0, unread.Count);

@@ -25,11 +25,16 @@ public sealed class CredentialLookupsTests
             "Warning Credential lookups at their limit (1 at once, 0 waiting at most, 15 s each): 1 request(s) answered 503 since 2026-12-03 18:03:00Z.",
             Assert.Single(logger.Lines), StringComparison.Ordinal);
 
-        // A minute later, the next refusal says how many there were since the last line (the one above, and itself).
+        // A minute later, the one held back is said, even with no refusal since; the next is held back for a minute again.
         clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, logger.Lines.Count);
+        Assert.Contains(": 1 request(s) answered 503 since 2026-12-03 18:03:00Z.", logger.Lines[1], StringComparison.Ordinal);
+        await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         await Assert.ThrowsAsync<CredentialLookupsBusyException>(() => lookups.TurnAsync(known: false, CancellationToken.None).AsTask());
         Assert.Equal(2, logger.Lines.Count);
-        Assert.Contains(": 2 request(s) answered 503 since 2026-12-03 18:03:00Z.", logger.Lines[1], StringComparison.Ordinal);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(3, logger.Lines.Count);
+        Assert.Contains(": 2 request(s) answered 503 since 2026-12-03 18:04:00Z.", logger.Lines[2], StringComparison.Ordinal);
 
         // An id found to be a key before has turns of its own: not held up by the made-up ones.
         using var known = await lookups.TurnAsync(known: true, CancellationToken.None);

@@ -27,6 +27,62 @@ public sealed class OnceEveryTests
     }
 
     [Fact]
+    public void AFloodThatStops_IsSaidWhole_AnIntervalAfterItsFirstLine_WithTheLastOccurrencesWords()
+    {
+        // A flood of 1,380 refusals within a minute was said as "1 request(s) refused", and the rest never (an audit).
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 6, 0, 0, TimeSpan.Zero));
+        var once = new OnceEvery(clock);
+        var lines = new List<(long Count, DateTimeOffset Since, int Words)>();
+        var first = clock.GetUtcNow();
+        for (var i = 0; i < 1380; i++)
+        {
+            var words = i;
+            once.Say((count, since) => lines.Add((count, since, words)));
+        }
+
+        Assert.Equal([(1L, first, 0)], lines);
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Single(lines);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((1379L, first, 1379), lines[1]); // the rest, with the last one's words, since the first line
+        var second = clock.GetUtcNow();
+
+        // Nothing more: nothing more is said.
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(2, lines.Count);
+
+        // A later one is said at once (more than an interval since the last line), and those held back after it a minute on.
+        once.Say((count, since) => lines.Add((count, since, -1)));
+        Assert.Equal((1L, second, -1), lines[2]);
+        var third = clock.GetUtcNow();
+        clock.Advance(TimeSpan.FromSeconds(30));
+        once.Say((count, since) => lines.Add((count, since, -2)));
+        once.Say((count, since) => lines.Add((count, since, -3)));
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(3, lines.Count);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((2L, third, -3), lines[3]);
+    }
+
+    [Fact]
+    public void AHeldBackOccurrenceSaidByALaterOne_IsNotSaidAgainByTheTimer()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 6, 0, 0, TimeSpan.Zero));
+        var once = new OnceEvery(clock);
+        var said = new List<long>();
+        once.Say((count, _) => said.Add(count));
+        once.Say((count, _) => said.Add(count));
+        Assert.True(once.Count(out var count, out _) is false); // held back too
+        clock.Advance(TimeSpan.FromSeconds(60));                  // the timer says the two held back
+        Assert.Equal([1L, 2L], said);
+        once.Say((c, _) => said.Add(c));                           // within the interval since: held back, then said once
+        clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal([1L, 2L, 1L], said);
+        Assert.Equal(0, count);
+    }
+
+    [Fact]
     public void AnIntervalOfNothing_OrOfMoreThanADay_IsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new OnceEvery(TimeProvider.System, TimeSpan.Zero));

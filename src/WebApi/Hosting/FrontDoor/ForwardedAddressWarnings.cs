@@ -50,29 +50,21 @@ public sealed class ForwardedAddressWarnings(ILogger<ForwardedAddressWarnings> l
         {
             Untrusted(other);
         }
-        else if (_unread.Count(out var count, out var since))
+        else
         {
-            logger.LogWarning(
+            _unread.Say((count, since) => logger.LogWarning(
                 "{Count} request(s) since {Since:u} came from a proxy in {Setting} with {Header} and no X-Forwarded-For, the one header " +
                 "the service reads a client's address from: every client behind the proxy counts as its one address to the " +
                 "failed-attempt guard and the rate limit (one client's wrong secrets get the others refused, 429). Have the proxy " +
                 "send X-Forwarded-For (nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; docs/operations.md " +
-                "\"Behind a reverse proxy\")", count, since, PublicUrls.TrustedProxiesSection, other);
+                "\"Behind a reverse proxy\")", count, since, PublicUrls.TrustedProxiesSection, other));
         }
     }
 
-    private void Untrusted(string header)
-    {
-        if (!_untrusted.Count(out var count, out var since))
-        {
-            return;
-        }
-
-        logger.LogWarning(
-            "{Count} request(s) since {Since:u} came with a forwarded client address ({Header} in this one) from a peer that is not " +
-            "in {Setting}: it is not believed, so every client behind that peer counts as one address to the failed-attempt " +
-            "guard and the rate limit (one client's wrong secrets get the others refused, 429). If the peer is your proxy or load " +
-            "balancer, list its address in {Setting} (docs/operations.md \"Behind a reverse proxy\"); if not, a client sends the " +
-            "header itself, and nothing needs doing", count, since, header, PublicUrls.TrustedProxiesSection, PublicUrls.TrustedProxiesSection);
-    }
+    private void Untrusted(string header) => _untrusted.Say((count, since) => logger.LogWarning(
+        "{Count} request(s) since {Since:u} came with a forwarded client address ({Header} in the last) from a peer that is not " +
+        "in {Setting}: it is not believed, so every client behind that peer counts as one address to the failed-attempt " +
+        "guard and the rate limit (one client's wrong secrets get the others refused, 429). If the peer is your proxy or load " +
+        "balancer, list its address in {Setting} (docs/operations.md \"Behind a reverse proxy\"); if not, a client sends the " +
+        "header itself, and nothing needs doing", count, since, header, PublicUrls.TrustedProxiesSection, PublicUrls.TrustedProxiesSection));
 }

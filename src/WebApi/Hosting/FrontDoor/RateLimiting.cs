@@ -222,16 +222,10 @@ public static class RateLimiting
         /// A request refused: said at Warning at most once a minute, with the count since. (Failed authentications themselves
         /// are not logged one by one: the authentication handler's lines are off by default, appsettings.json.)
         /// </summary>
-        public void Refused()
-        {
-            if (_refusals.Count(out var refused, out var since))
-            {
-                logger.LogWarning(
-                    "Failed-attempt guard: {Refused} request(s) refused with 429 since {Since:u}, before their credentials were checked: " +
-                    "from a client address past {Permits} failed attempts a minute, or naming a key id past its share of them from that " +
-                    "address (docs/errors.md, 429)", refused, since, permits);
-            }
-        }
+        public void Refused() => _refusals.Say((refused, since) => logger.LogWarning(
+            "Failed-attempt guard: {Refused} request(s) refused with 429 since {Since:u}, before their credentials were checked: " +
+            "from a client address past {Permits} failed attempts a minute, or naming a key id past its share of them from that " +
+            "address (docs/errors.md, 429)", refused, since, permits));
 
         /// <summary>A failed attempt of the address alone (no key id's secret was checked).</summary>
         public void CountAddress(string address) => _byAddress.AttemptAcquire(address).Dispose();
