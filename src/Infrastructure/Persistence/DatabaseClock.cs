@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Provisioning.Application.Common.Behaviors;
 
 namespace Provisioning.Infrastructure.Persistence;
 

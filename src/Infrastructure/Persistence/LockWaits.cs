@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Provisioning.Application.Common.Behaviors;
 
 namespace Provisioning.Infrastructure.Persistence;
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.HttpOverrides;
+using Provisioning.Application.Common.Behaviors;
 using Provisioning.Infrastructure;
 
 namespace Provisioning.WebApi.Hosting.FrontDoor;

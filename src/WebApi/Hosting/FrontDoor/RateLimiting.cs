@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Caching.Memory;
+using Provisioning.Application.Common.Behaviors;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
 
@@ -171,7 +172,7 @@ public static class RateLimiting
     {
         private static readonly TimeSpan ProvenFor = TimeSpan.FromHours(1);
 
-        private readonly Infrastructure.OnceEvery _refusals = new(clock);
+        private readonly OnceEvery _refusals = new(clock);
 
         public bool Off => permits <= 0;
 

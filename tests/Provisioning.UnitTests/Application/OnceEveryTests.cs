@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Provisioning.Infrastructure;
+using Provisioning.Application.Common.Behaviors;
 
-namespace Provisioning.UnitTests.Infrastructure;
+namespace Provisioning.UnitTests.Application;
 
 public sealed class OnceEveryTests
 {

@@ -1,4 +1,4 @@
-namespace Provisioning.Infrastructure;
+namespace Provisioning.Application.Common.Behaviors;
 
 /// <summary>
 /// Occurrences of something a flood repeats (a refusal thousands of times a second), to be said in one line at most once a
