@@ -295,7 +295,7 @@ internal sealed class UnitOfWork(
                     {
                         logger.LogWarning(
                             "The connection to PostgreSQL was lost as a change committed ({Error}); the database shows that it committed: answered as made",
-                            lost.GetType().Name + ": " + lost.Message);
+                            FaultLog.Reason(lost));
                         return true;
                     }
 
@@ -320,7 +320,7 @@ internal sealed class UnitOfWork(
             logger.LogWarning(
                 "The connection to PostgreSQL was lost as a change committed ({Error}), and whether it committed could not be " +
                 "learnt within {Wait}: it is answered 503, and may have been made (its audit event, by the request id, says)",
-                lost.GetType().Name + ": " + lost.Message, OutcomeWait);
+                FaultLog.Reason(lost), OutcomeWait);
             return false;
         }
     }

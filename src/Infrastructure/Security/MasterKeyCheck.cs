@@ -137,10 +137,12 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
                 LogTurnedRetired(logger);
                 break;
             case MasterKeyTurn.NoLongerRetired:
-                logger.LogWarning(
-                    "This instance's master key is not retired, the database says: it stores secrets again. A notice had said it was " +
-                    "(rotate-secrets sends one only as it finishes: another session of the database may have sent it), or an older " +
-                    "build's rotation went back to it.");
+                // At most once a minute: each notice no rotation sent is undone by the check after it (a probe sent eight).
+                protector.Retirement.Cleared.Say((count, since) => logger.LogWarning(
+                    "This instance's master key is not retired, the database says: it stores secrets again ({Count} time(s) since " +
+                    "{Since:u}). A notice had said it was (rotate-secrets sends one only as it finishes: another session of the " +
+                    "database sent it — the notice's Warning names its PostgreSQL process: find it in pg_stat_activity), or an " +
+                    "older build's rotation went back to it.", count, since));
                 break;
         }
 

@@ -1,3 +1,5 @@
+using Provisioning.Application.Common.Behaviors;
+
 namespace Provisioning.Infrastructure.Security;
 
 /// <summary>
@@ -24,6 +26,9 @@ public sealed class MasterKeyRetirement
     /// instance writes no new secret under a key the database has left.
     /// </summary>
     public bool IsRetired => _retired;
+
+    /// <summary>The times a check cleared it (<see cref="MasterKeyTurn.NoLongerRetired"/>), said at most once a minute.</summary>
+    internal OnceEvery Cleared { get; } = new(TimeProvider.System);
 
     /// <summary>A master-key check is about to read the database: its number, for <see cref="CheckFound"/>.</summary>
     internal long CheckBegins() => Interlocked.Increment(ref _checksBegun);
