@@ -53,7 +53,11 @@ public static class DependencyInjection
             ? WithDefaults(session, ApplicationName(sp), name: SessionConnectionStringName)
             : WithDefaults(ConnectionString(configuration), ApplicationName(sp))));
         services.AddSingleton<SessionDefaults>();
-        services.AddSingleton(sp => BuildDataSource(sp.GetRequiredService<DatabaseConnectionString>().Value, sp.GetRequiredService<SessionDefaults>()));
+        services.AddSingleton(sp =>
+        {
+            var pooled = sp.GetRequiredService<DatabaseConnectionString>();
+            return BuildDataSource(pooled.Value, pooled.TransactionPooled ? null : sp.GetRequiredService<SessionDefaults>());
+        });
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))
             .UseSnakeCaseNamingConvention()
@@ -270,9 +274,10 @@ public static class DependencyInjection
     /// <summary>
     /// The pool of the service's connections, owned here (not built inside EF) so that it can be cleared after migrations
     /// (<see cref="Npgsql.NpgsqlConnection.ClearAllPools"/> does not reach a data source), with <see cref="SessionSettings"/> sent
-    /// once on each new connection, and the role's and database's settings it logged in with recorded (<see cref="SessionDefaults"/>).
+    /// once on each new connection, and the role's and database's settings it logged in with recorded (<see cref="SessionDefaults"/>;
+    /// not through a pooler in transaction mode, whose server sessions the service does not compare).
     /// </summary>
-    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString, SessionDefaults defaults) =>
+    private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString, SessionDefaults? defaults) =>
         new Npgsql.NpgsqlDataSourceBuilder(connectionString) { Name = DataSources.NameOf(connectionString) }
             .UsePhysicalConnectionInitializer(
                 connection =>
@@ -283,7 +288,7 @@ public static class DependencyInjection
                     }
 
                     SetClientCheck(connection);
-                    defaults.Record(connection);
+                    defaults?.Record(connection);
                 },
                 async connection =>
                 {
@@ -293,7 +298,10 @@ public static class DependencyInjection
                     }
 
                     await SetClientCheckAsync(connection);
-                    await defaults.RecordAsync(connection);
+                    if (defaults is not null)
+                    {
+                        await defaults.RecordAsync(connection);
+                    }
                 })
             .Build();
 

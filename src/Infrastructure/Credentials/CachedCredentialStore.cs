@@ -387,6 +387,7 @@ internal sealed class CachedCredentialStore(
     {
         _unknown.Dispose();
         _known.Dispose();
+        _inRecovery.Dispose();
     }
 
     /// <summary>A lookup's one row: the database's recovery state, and the key's columns (all null when there is no such key).</summary>

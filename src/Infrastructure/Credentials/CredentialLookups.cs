@@ -115,6 +115,7 @@ internal sealed class CredentialLookups : IDisposable
     {
         _turns.Dispose();
         _knownTurns.Dispose();
+        _refusals.Dispose();
     }
 
     private static ConcurrencyLimiter Turns(int concurrent, int queueLimit) => new(new ConcurrencyLimiterOptions

@@ -10,7 +10,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// probe). At most once a minute, asked in the background on a session outside the pool (the pool's are the ones
 /// waiting); a question that fails says nothing.
 /// </summary>
-public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider clock, ILogger<LockWaits> logger)
+public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider clock, ILogger<LockWaits> logger) : IDisposable
 {
     private readonly OnceEvery _said = new(clock);
 
@@ -38,7 +38,10 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
         }
     }
 
-    /// <summary>The holders, asked now (in the background): nothing is said when none is there to name.</summary>
+    /// <summary>
+    /// The holders, asked as the line is said (in the background; for those held back, a minute after the first): the count
+    /// is said without them when no session waits for a lock by then (the waits were a slow database, or the lock is gone).
+    /// </summary>
     private void Say(long count, DateTimeOffset since) =>
         _ = Task.Run(async () =>
         {
@@ -51,6 +54,12 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
                         "end that transaction, or its session (SELECT pg_terminate_backend(<process>)), if it is not the service's own " +
                         "(docs/operations.md \"Requests wait for a lock\")", count, since, holders);
                 }
+                else
+                {
+                    logger.LogWarning(
+                        "{Count} request(s) since {Since:u} gave up waiting for the database; no session waits for a lock now (a lock " +
+                        "since released, or a database too slow to answer: docs/operations.md \"Requests wait for a lock\")", count, since);
+                }
             }
             catch (Exception e)
             {
@@ -58,4 +67,7 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
                 logger.LogDebug("Who holds the locks requests wait for could not be asked ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
             }
         });
+
+    /// <summary>Says the waits held back (a restart within their minute).</summary>
+    public void Dispose() => _said.Dispose();
 }

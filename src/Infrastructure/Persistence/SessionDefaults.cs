@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Provisioning.Infrastructure.Persistence;
@@ -8,9 +9,11 @@ namespace Provisioning.Infrastructure.Persistence;
 /// logged in. PostgreSQL applies them at login only, and the pool keeps its sessions: a <c>statement_timeout</c> or
 /// <c>lock_timeout</c> set too short and reset went on cancelling statements on the sessions that logged in under it (140 s
 /// in a probe, and for good under steady load, where no session idles long enough to be pruned), and one set to protect
-/// the database never reached them. <see cref="StaleSessions"/> compares these with the catalog as it is now.
+/// the database never reached them. <see cref="StaleSessions"/> compares these with the catalog as it is now. What a pooler
+/// (PgBouncer) hands out is one of its server sessions, which may have logged in before the catalog read here: those keep
+/// theirs whatever this pool does (docs/operations.md).
 /// </summary>
-public sealed class SessionDefaults
+public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
 {
     /// <summary>
     /// The role's and database's settings for this session's login, each as "database/role name=value" (0 for "all"),
@@ -28,10 +31,14 @@ public sealed class SessionDefaults
     private readonly Lock _gate = new();
     private readonly HashSet<string> _logins = [];
     private readonly List<string[]> _distinct = [];
+    private string[]? _lastSeen;
+    private int _refusedSaid;
 
     /// <summary>
-    /// Reads and keeps what a new session of the pool logged in with. A catalog this role may not read (a hardened
-    /// database) leaves the session unrecorded, and the comparison without a word: the session is served as before.
+    /// Reads and keeps what a new session of the pool logged in with. The session is served whatever comes of it. A
+    /// question that fails otherwise (a role's <c>statement_timeout</c> of a millisecond cancelled it) records the catalog
+    /// as <see cref="StaleSessions"/> last saw it: unrecorded, a session is never found stale (a review). A catalog this role
+    /// may not read (a hardened database) is said once, at Warning: the comparison is off.
     /// </summary>
     internal void Record(NpgsqlConnection session)
     {
@@ -40,8 +47,9 @@ public sealed class SessionDefaults
             using var ask = new NpgsqlCommand(Sql, session);
             LoggedIn((string[])ask.ExecuteScalar()!);
         }
-        catch (PostgresException)
+        catch (PostgresException e)
         {
+            Unread(e);
         }
     }
 
@@ -53,10 +61,36 @@ public sealed class SessionDefaults
             await using var ask = new NpgsqlCommand(Sql, session);
             LoggedIn((string[])(await ask.ExecuteScalarAsync())!);
         }
-        catch (PostgresException)
+        catch (PostgresException e)
         {
+            Unread(e);
         }
     }
+
+    private void Unread(PostgresException e)
+    {
+        if (e.SqlState != PostgresErrorCodes.InsufficientPrivilege)
+        {
+            if (Volatile.Read(ref _lastSeen) is { } seen)
+            {
+                LoggedIn(seen);
+            }
+
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _refusedSaid, 1) == 0)
+        {
+            logger.LogWarning(
+                "The service's role may not read pg_db_role_setting ({SqlState}): a role or database setting changed while the " +
+                "service runs (ALTER ROLE/DATABASE … SET) reaches its pooled sessions only as they are replaced. Restart the " +
+                "instances after such a change, or GRANT SELECT ON pg_catalog.pg_db_role_setting to the role (docs/operations.md)",
+                e.SqlState);
+        }
+    }
+
+    /// <summary>The catalog as a comparison read it (<see cref="Sql"/>'s answer), for the sessions whose own question failed.</summary>
+    public void Seen(string[] settings) => Volatile.Write(ref _lastSeen, settings);
 
     /// <summary>A session logged in with <paramref name="settings"/> (<see cref="Sql"/>'s answer).</summary>
     public void LoggedIn(string[] settings)

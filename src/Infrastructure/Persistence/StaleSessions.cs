@@ -14,7 +14,8 @@ namespace Provisioning.Infrastructure.Persistence;
 /// Asked every <see cref="Every"/>, so that a change reaches every instance within seconds, and at once (at most once a second,
 /// one question at a time) when a request or <c>/readyz</c> meets what a stale setting causes: a write refused as read-only,
 /// a statement the server's own timer cancelled. Not through a pooler in transaction mode: its server sessions keep theirs
-/// whatever this pool does (its own <c>server_lifetime</c> decides).
+/// whatever this pool does (its own <c>server_lifetime</c> decides); through one in session mode the comparison is made, but
+/// what replaces the pool's connections is the pooler's server sessions again (the Warning says so).
 /// </summary>
 public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults defaults, DatabaseConnectionString connection, TimeProvider clock, ILogger<StaleSessions> logger)
     : BackgroundService
@@ -26,6 +27,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
     private readonly Lock _gate = new();
     private long _askedAt = long.MinValue;
     private Task<bool>? _asking;
+    private bool _replaced;
 
     /// <summary>
     /// A fault (a request's, a background write's): when a stale setting may be its cause — a write refused as read-only
@@ -45,7 +47,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
     /// Whether the pool's sessions were stale and have been replaced by this question: true when a session logged in under
     /// role or database settings that have changed since. One question at a time and at most one a second, for requests,
     /// <c>/readyz</c> and the timer together (the probe's /readyz asked besides a request, and both replaced the pool and
-    /// said so for one reset); within the second, false. A question that fails is said at Debug and changes nothing.
+    /// said so for one reset); within the second, the last answer. A question that fails is said at Debug and changes nothing.
     /// </summary>
     public Task<bool> ReplacedAsync()
     {
@@ -64,7 +66,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
             var now = clock.GetTimestamp();
             if (_askedAt != long.MinValue && clock.GetElapsedTime(_askedAt, now) < AtMostEvery)
             {
-                return Task.FromResult(false);
+                return Task.FromResult(_replaced);
             }
 
             _askedAt = now;
@@ -84,7 +86,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await ReplacedAsync();
+                await ReplacedAsync().WaitAsync(stoppingToken); // a question under way is not waited for to stop
             }
         }
         catch (OperationCanceledException)
@@ -92,15 +94,15 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
         }
     }
 
-    private async Task<bool> AskAsync()
+    private async Task<bool> AskAsync() => _replaced = await CompareAsync();
+
+    private async Task<bool> CompareAsync()
     {
         try
         {
-            // A pooled session, whichever: the catalog reads the same in each. 5 s to get one and to answer.
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await using var session = await pool.OpenConnectionAsync(limit.Token);
-            await using var ask = new NpgsqlCommand(SessionDefaults.Sql, session);
-            if (defaults.ChangedSince((string[])(await ask.ExecuteScalarAsync(limit.Token))!) is not { } changed)
+            var now = await CatalogAsync();
+            defaults.Seen(now);
+            if (defaults.ChangedSince(now) is not { } changed)
             {
                 return false;
             }
@@ -110,7 +112,8 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
             pool.Clear();
             logger.LogWarning(
                 "The role's or database's settings ({Settings}) changed after the pool's sessions logged in, which PostgreSQL " +
-                "applies at login only: the sessions are replaced, so that the next requests run under the settings as they are now",
+                "applies at login only: the pool's connections are replaced, so that the next requests run under the settings " +
+                "as they are now (through a pooler such as PgBouncer, reconnect its server sessions too: docs/operations.md)",
                 string.Join(", ", changed));
             return true;
         }
@@ -120,6 +123,38 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
             // changes nothing.
             logger.LogDebug("The role's and database's settings could not be compared with the pool's sessions' ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
             return false;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SessionDefaults.Sql"/>'s answer now: on a pooled session, whichever (the catalog reads the same in each),
+    /// and on one of its own when the pool has none free within a second (all held: by runaway statements, when a limit set
+    /// to protect the database is what they need) or the pooled one's statement is cancelled (a role's
+    /// <c>statement_timeout</c> of a millisecond, set and reset: the pool's sessions keep it, a new one does not).
+    /// </summary>
+    private async Task<string[]> CatalogAsync()
+    {
+        NpgsqlConnection? session = null;
+        try
+        {
+            using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+            {
+                session = await pool.OpenConnectionAsync(wait.Token);
+            }
+
+            await using var ask = new NpgsqlCommand(SessionDefaults.Sql, session) { CommandTimeout = 5 };
+            return (string[])(await ask.ExecuteScalarAsync())!;
+        }
+        catch (Exception e) when (e is OperationCanceledException || PostgresError.In(e) is { SqlState: PostgresErrorCodes.QueryCanceled })
+        {
+            return (string[])(await DataSources.AskAsync(connection.Value, SessionDefaults.Sql))!;
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
         }
     }
 }

@@ -84,6 +84,12 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
             "PostgreSQL process {Sender}): refusing to store secrets until a check of the database confirms or denies it", count, since, sender));
     }
 
+    public override void Dispose()
+    {
+        _notices.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json.Nodes;
+using Provisioning.Infrastructure.Persistence;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.FrontDoor;
@@ -401,8 +402,38 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
         }
 
+        // Settings of another role, or of this role in another database, are none of this pool's; and once replaced, the
+        // pool stays (two comparisons on: a pool whose new sessions still differed would be replaced every 5 s).
+        var other = "other_" + Guid.NewGuid().ToString("N")[..8];
+        await Sql.ExecuteAsync(database, $"CREATE ROLE {other} NOLOGIN; ALTER ROLE {other} SET lock_timeout = '1ms'; " +
+            $"ALTER ROLE {role} IN DATABASE postgres SET lock_timeout = '1ms'");
+        var before = logs.Lines.Count(l => l.Contains("changed after the pool's sessions logged in", StringComparison.Ordinal));
+        await Task.Delay(StaleSessions.Every * 2 + TimeSpan.FromSeconds(1));
+        Assert.Equal(before, logs.Lines.Count(l => l.Contains("changed after the pool's sessions logged in", StringComparison.Ordinal)));
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} IN DATABASE postgres RESET lock_timeout; DROP ROLE {other}");
+
         Assert.Equal(2, Replaced());
         Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+    }
+
+    [Fact]
+    public async Task ARoleThatMayNotReadTheSettingsCatalog_IsServed_AndToldOnceThatChangesNeedARestart()
+    {
+        var (database, _, asRole) = await MigratedDatabaseWithARoleAsync("catalog", AllRights);
+        await Sql.ExecuteAsync(database, "REVOKE SELECT ON pg_catalog.pg_db_role_setting FROM PUBLIC"); // this database's view of it
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(asRole, ServiceFixture.RootKeySettings(rateLimited: false),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        await root.PostJsonAsync("/v2/apps", new { displayName = "served" }, HttpStatusCode.Created);
+        factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear(); // more sessions log in: said once all the same
+        await root.PostJsonAsync("/v2/apps", new { displayName = "served again" }, HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        Assert.Single(logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal)
+            && l.Contains($"The service's role may not read pg_db_role_setting (42501)", StringComparison.Ordinal)
+            && l.Contains("Restart the instances after such a change", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -83,6 +83,49 @@ public sealed class OnceEveryTests
     }
 
     [Fact]
+    public void Disposed_ItSaysWhatItHoldsBack_AndNothingAfter()
+    {
+        // A flood cut short by a restart (a rolling upgrade) lost the rest of its count (a review).
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 6, 0, 0, TimeSpan.Zero));
+        var said = new List<long>();
+        var once = new OnceEvery(clock);
+        for (var i = 0; i < 5; i++)
+        {
+            once.Say((count, _) => said.Add(count));
+        }
+
+        once.Dispose();
+        Assert.Equal([1L, 4L], said);
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal([1L, 4L], said);
+
+        using var quiet = new OnceEvery(clock);
+        quiet.Say((count, _) => said.Add(-count));
+        quiet.Dispose(); // nothing held back: nothing more
+        Assert.Equal([1L, 4L, -1L], said);
+    }
+
+    [Fact]
+    public async Task AHeldBackLine_IsNotSaidInTheContextOfTheRequestThatArmedItsTimer()
+    {
+        // A timer keeps the execution context it was made in: the held-back lines carried the first held-back request's id
+        // and trace in their scopes, whatever request they counted (a review).
+        var request = new AsyncLocal<string?>();
+        var contexts = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        using var once = new OnceEvery(TimeProvider.System, TimeSpan.FromMilliseconds(50));
+        request.Value = "req-1";
+        once.Say((_, _) => contexts.Enqueue(request.Value));
+        request.Value = "req-2";
+        once.Say((_, _) => contexts.Enqueue(request.Value));
+        for (var i = 0; i < 200 && contexts.Count < 2; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(["req-1", null], contexts);
+    }
+
+    [Fact]
     public void AnIntervalOfNothing_OrOfMoreThanADay_IsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new OnceEvery(TimeProvider.System, TimeSpan.Zero));

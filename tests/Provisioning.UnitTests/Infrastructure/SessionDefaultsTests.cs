@@ -11,13 +11,13 @@ public sealed class SessionDefaultsTests
     [Fact]
     public void NoLoginYet_NothingIsStale()
     {
-        Assert.Null(new SessionDefaults().ChangedSince(Short));
+        Assert.Null(new SessionDefaults(new RecordingLogger<SessionDefaults>()).ChangedSince(Short));
     }
 
     [Fact]
     public void EveryLoginAsTheCatalogIsNow_NothingIsStale()
     {
-        var defaults = new SessionDefaults();
+        var defaults = new SessionDefaults(new RecordingLogger<SessionDefaults>());
         defaults.LoggedIn(Short);
         defaults.LoggedIn([.. Short]);
         Assert.Null(defaults.ChangedSince([.. Short]));
@@ -26,7 +26,7 @@ public sealed class SessionDefaultsTests
     [Fact]
     public void ALoginUnderSettingsSinceChanged_NamesEachSettingChanged_ButNoValue()
     {
-        var defaults = new SessionDefaults();
+        var defaults = new SessionDefaults(new RecordingLogger<SessionDefaults>());
         defaults.LoggedIn(None);
         defaults.LoggedIn(ShortAndReadOnly);
         defaults.LoggedIn(Short);
@@ -38,7 +38,7 @@ public sealed class SessionDefaultsTests
     [Fact]
     public void ASettingMovedFromTheRoleToTheDatabase_IsAChange()
     {
-        var defaults = new SessionDefaults();
+        var defaults = new SessionDefaults(new RecordingLogger<SessionDefaults>());
         defaults.LoggedIn(["0/16384 statement_timeout=5s"]);
         Assert.Equal(["statement_timeout"], defaults.ChangedSince(["16385/0 statement_timeout=5s"]));
     }
@@ -46,7 +46,7 @@ public sealed class SessionDefaultsTests
     [Fact]
     public void AfterTheSessionsAreReplaced_OnlyLaterLoginsCount()
     {
-        var defaults = new SessionDefaults();
+        var defaults = new SessionDefaults(new RecordingLogger<SessionDefaults>());
         defaults.LoggedIn(ShortAndReadOnly);
         defaults.Forget();
         Assert.Null(defaults.ChangedSince(Short));

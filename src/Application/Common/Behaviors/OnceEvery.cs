@@ -5,9 +5,10 @@ namespace Provisioning.Application.Common.Behaviors;
 /// minute (or once in another interval) with how many there were since the previous line and when that was, instead of a
 /// line each. <see cref="Say"/> says the line itself, and says the rest once the interval has passed even when nothing
 /// more comes (a flood of 1,380 refusals within a minute was said as "1 request(s) refused", and the rest never: an
-/// audit of the log lines); <see cref="Count"/> only tells whoever counts when a line is due.
+/// audit of the log lines); <see cref="Count"/> only tells whoever counts when a line is due. Disposed with its owner, it
+/// says what it still holds back (a flood cut short by a restart), and its timer goes.
 /// </summary>
-public sealed class OnceEvery
+public sealed class OnceEvery : IDisposable
 {
     private readonly TimeProvider _clock;
     private readonly TimeSpan _every;
@@ -29,7 +30,7 @@ public sealed class OnceEvery
         _every = every ?? TimeSpan.FromMinutes(1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_every, TimeSpan.Zero, nameof(every));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_every, TimeSpan.FromDays(1), nameof(every));
-        _saidAt = clock.GetTimestamp() - (long)(_every.TotalSeconds * clock.TimestampFrequency) - 1; // the first is due at once
+        _saidAt = DueNow(); // the first is due at once
     }
 
     /// <summary>
@@ -73,10 +74,28 @@ public sealed class OnceEvery
         if (Volatile.Read(ref _timer) is { } timer)
         {
             timer.Change(due, Timeout.InfiniteTimeSpan);
+            return;
         }
-        else
+
+        // Without the caller's execution context: a timer keeps the one it was made in, and every line it said carried the
+        // first held-back request's id and trace in its scopes (and kept that request's Activity alive; a review).
+        using (ExecutionContext.SuppressFlow())
         {
             Volatile.Write(ref _timer, _clock.CreateTimer(static state => ((OnceEvery)state!).SayHeldBack(), this, due, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    /// <summary>A time of the last line an interval ago: a line is due.</summary>
+    private long DueNow() => _clock.GetTimestamp() - (long)(_every.TotalSeconds * _clock.TimestampFrequency) - 1;
+
+    /// <summary>Says what is held back, now, and stops the timer.</summary>
+    public void Dispose()
+    {
+        Volatile.Read(ref _timer)?.Dispose();
+        if (Interlocked.Read(ref _since) > 0 && Volatile.Read(ref _later) is { } say)
+        {
+            Interlocked.Exchange(ref _saidAt, DueNow()); // whenever the last line was
+            SayDue(say);
         }
     }
 
@@ -94,6 +113,11 @@ public sealed class OnceEvery
             return;
         }
 
+        SayDue(say);
+    }
+
+    private void SayDue(Action<long, DateTimeOffset> say)
+    {
         if (Due(out var count, out var since))
         {
             try
@@ -102,7 +126,7 @@ public sealed class OnceEvery
             }
             catch (Exception)
             {
-                // A log line that failed: nothing to do on a timer's thread.
+                // A log line that failed (its logger disposed at shutdown): nothing to do on a timer's thread.
             }
         }
     }

@@ -19,7 +19,7 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// address); clients that send the headers themselves are counted too, hence the "if" — and the hour: a service reached
 /// directly by clients behind a forward proxy that adds the header (Squid does) would say it for ever.
 /// </summary>
-public sealed class ForwardedAddressWarnings(ILogger<ForwardedAddressWarnings> logger, TimeProvider clock)
+public sealed class ForwardedAddressWarnings(ILogger<ForwardedAddressWarnings> logger, TimeProvider clock) : IDisposable
 {
     internal const string RealIpHeader = "X-Real-IP";
     internal const string ForwardedHeader = "Forwarded";
@@ -68,4 +68,11 @@ public sealed class ForwardedAddressWarnings(ILogger<ForwardedAddressWarnings> l
         "guard and the rate limit (one client's wrong secrets get the others refused, 429). If the peer is your proxy or load " +
         "balancer, list its address in {Setting} (docs/operations.md \"Behind a reverse proxy\"); if not, a client sends the " +
         "header itself, and nothing needs doing", count, since, header, PublicUrls.TrustedProxiesSection, PublicUrls.TrustedProxiesSection));
+
+    /// <summary>Says what the Warnings hold back (a restart within their hour).</summary>
+    public void Dispose()
+    {
+        _untrusted.Dispose();
+        _unread.Dispose();
+    }
 }

@@ -252,6 +252,7 @@ public static class RateLimiting
             _byAddress.Dispose();
             _byKey.Dispose();
             _proven.Dispose();
+            _refusals.Dispose();
         }
 
         private static string Pair(string address, string keyId) => address + " " + keyId;

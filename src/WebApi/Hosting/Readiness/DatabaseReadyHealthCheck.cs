@@ -102,7 +102,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         DatabaseFailureKind.ServerTimedOut => HealthCheckResult.Unhealthy(
             $"The database cancelled the readiness check on its own timer: {failure.Postgres!.SqlState} {failure.Postgres.MessageText} (a " +
             "statement_timeout or lock_timeout set on the role or database, or a lock held past it; a setting changed since the " +
-            "pool's sessions logged in is theirs until they are replaced, within seconds, with a Warning naming it)."),
+            "pool's sessions logged in is theirs until they are replaced: within seconds, with a Warning naming it, unless " +
+            "through a pooler or where the role may not read pg_db_role_setting — then restart the instances)."),
         DatabaseFailureKind.ServerStopped or DatabaseFailureKind.SessionEnded => HealthCheckResult.Unhealthy(
             $"PostgreSQL ended the readiness check's session: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}", data: ReadinessLog.Outage),
         // Its text says what to do (restart this instance with the new master key).
