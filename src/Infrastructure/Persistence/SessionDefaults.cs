@@ -32,7 +32,7 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
     private readonly HashSet<string> _logins = [];
     private readonly List<string[]> _distinct = [];
     private string[]? _lastSeen;
-    private int _refusedSaid;
+    private volatile bool _unreadable;
 
     /// <summary>
     /// Reads and keeps what a new session of the pool logged in with. The session is served whatever comes of it. A
@@ -42,6 +42,11 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
     /// </summary>
     internal void Record(NpgsqlConnection session)
     {
+        if (_unreadable)
+        {
+            return;
+        }
+
         try
         {
             using var ask = new NpgsqlCommand(Sql, session);
@@ -56,6 +61,11 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
     /// <inheritdoc cref="Record"/>
     internal async Task RecordAsync(NpgsqlConnection session)
     {
+        if (_unreadable)
+        {
+            return;
+        }
+
         try
         {
             await using var ask = new NpgsqlCommand(Sql, session);
@@ -67,25 +77,32 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
         }
     }
 
-    private void Unread(PostgresException e)
+    /// <summary>
+    /// The role may not read the catalog: nothing is asked or compared again until the process restarts (each question
+    /// was an error in PostgreSQL's log, 1,440 an hour per instance; a probe).
+    /// </summary>
+    public bool Unreadable => _unreadable;
+
+    /// <summary>A question refused: an unreadable catalog is said once, and then left alone.</summary>
+    internal void Refused(PostgresException e)
     {
-        if (e.SqlState != PostgresErrorCodes.InsufficientPrivilege)
+        if (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && !_unreadable)
         {
-            if (Volatile.Read(ref _lastSeen) is { } seen)
-            {
-                LoggedIn(seen);
-            }
-
-            return;
-        }
-
-        if (Interlocked.Exchange(ref _refusedSaid, 1) == 0)
-        {
+            _unreadable = true;
             logger.LogWarning(
                 "The service's role may not read pg_db_role_setting ({SqlState}): a role or database setting changed while the " +
                 "service runs (ALTER ROLE/DATABASE … SET) reaches its pooled sessions only as they are replaced. Restart the " +
-                "instances after such a change, or GRANT SELECT ON pg_catalog.pg_db_role_setting to the role (docs/operations.md)",
-                e.SqlState);
+                "instances after such a change; after a GRANT SELECT ON pg_catalog.pg_db_role_setting in the service's database, " +
+                "restart them (docs/operations.md)", e.SqlState);
+        }
+    }
+
+    private void Unread(PostgresException e)
+    {
+        Refused(e);
+        if (e.SqlState != PostgresErrorCodes.InsufficientPrivilege && Volatile.Read(ref _lastSeen) is { } seen)
+        {
+            LoggedIn(seen);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
     /// </summary>
     public Task<bool> ReplacedAsync()
     {
-        if (connection.TransactionPooled)
+        if (connection.TransactionPooled || defaults.Unreadable)
         {
             return Task.FromResult(false);
         }
@@ -112,15 +112,19 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
             pool.Clear();
             logger.LogWarning(
                 "The role's or database's settings ({Settings}) changed after the pool's sessions logged in, which PostgreSQL " +
-                "applies at login only: the pool's connections are replaced, so that the next requests run under the settings " +
-                "as they are now (through a pooler such as PgBouncer, reconnect its server sessions too: docs/operations.md)",
+                "applies at login only: the pool's connections are replaced, and sessions opened for them run under the settings as " +
+                "they are now — unless a pooler such as PgBouncer hands back its own older ones: end those (docs/operations.md)",
                 string.Join(", ", changed));
             return true;
         }
         catch (Exception e)
         {
-            // Only asked: a question that fails (the database away, the process stopping, the catalog not readable)
-            // changes nothing.
+            if (PostgresError.In(e) is { } refused)
+            {
+                defaults.Refused(refused); // the catalog not readable: said once, and not asked again
+            }
+
+            // Only asked: a question that fails (the database away, the process stopping) changes nothing.
             logger.LogDebug("The role's and database's settings could not be compared with the pool's sessions' ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
             return false;
         }

@@ -411,9 +411,67 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         await Task.Delay(StaleSessions.Every * 2 + TimeSpan.FromSeconds(1));
         Assert.Equal(before, logs.Lines.Count(l => l.Contains("changed after the pool's sessions logged in", StringComparison.Ordinal)));
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} IN DATABASE postgres RESET lock_timeout; DROP ROLE {other}");
-
         Assert.Equal(2, Replaced());
-        Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
+
+        // A statement_timeout of a millisecond (a bare 1 is one), set and reset: the pool's sessions cancel the comparison's
+        // own question too (a probe: it never cleared, until another change replaced the pool), so it is asked outside it.
+        int Timed() => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal)
+            && l.Contains("settings (statement_timeout) changed after the pool's sessions logged in", StringComparison.Ordinal));
+        async Task TimedAsync(int times)
+        {
+            for (var i = 0; i < 150 && Timed() < times; i++)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(times, Timed());
+        }
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET statement_timeout = 1");
+        await TimedAsync(1);
+        using (await root.PostAsync("/v2/apps", Http.Json(new { displayName = "a session of a millisecond, maybe" })))
+        {
+        }
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET statement_timeout");
+        await TimedAsync(2);
+        await root.PostJsonAsync("/v2/apps", new { displayName = "after the millisecond" }, HttpStatusCode.Created);
+        Assert.Equal(2, Replaced());
+    }
+
+    [Fact]
+    public async Task ASearchPathSetOnTheRoleWhileRunning_IsSaidAsSuchByReadyz_NotAsPendingMigrations()
+    {
+        // It reaches the sessions within seconds, and every request is 500 (42P01): /readyz said "pending migrations",
+        // which sent the operator to migrate (a probe).
+        var (database, role, asRole) = await MigratedDatabaseWithARoleAsync("searchpath", AllRights);
+        var logs = new CollectingLoggerProvider();
+        await using var factory = new ConfiguredServiceFactory(asRole, ServiceFixture.RootKeySettings(rateLimited: false),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var root = await factory.CreateRootClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET search_path = elsewhere");
+        const string said = "None of the service's migrations is found in the database under search_path 'elsewhere'";
+        for (var i = 0; i < 150 && !logs.Lines.Any(l => l.Contains(said, StringComparison.Ordinal)); i++)
+        {
+            using var _ = await root.GetAsync("/readyz");
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal) && l.Contains(said, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("The database has pending migrations", StringComparison.Ordinal));
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET search_path");
+        var ready = HttpStatusCode.ServiceUnavailable;
+        for (var i = 0; i < 150 && ready != HttpStatusCode.OK; i++)
+        {
+            using var answer = await root.GetAsync("/readyz");
+            ready = answer.StatusCode;
+            await Task.Delay(ready == HttpStatusCode.OK ? 0 : 100);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, ready);
     }
 
     [Fact]

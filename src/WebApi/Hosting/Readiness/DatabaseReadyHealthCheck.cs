@@ -42,9 +42,16 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             // A history another process holds is a migration running (or waiting for a lock): this instance's own migrations
             // were applied before it began to serve, so it stays ready (a plain read waited with the migration, and every
             // instance's /readyz answered 503 after 30 s while the requests were served: an upgrade probe).
-            if (await MigrationHistory.ReadUnlessMigratingAsync(db, cancellationToken) is { Pending.Count: > 0 })
+            if (await MigrationHistory.ReadUnlessMigratingAsync(db, cancellationToken) is { Pending.Count: > 0 } history)
             {
-                return HealthCheckResult.Unhealthy("The database has pending migrations.");
+                // None at all, after this instance migrated at its start: its tables are not where the session looks (a role's
+                // search_path set while it ran read "pending migrations", and sent the operator to migrate; a probe).
+                return HealthCheckResult.Unhealthy(history.Pending.Count < db.Database.GetMigrations().Count()
+                    ? "The database has pending migrations."
+                    : "None of the service's migrations is found in the database under search_path '" +
+                      await db.Database.SqlQueryRaw<string>("SELECT current_setting('search_path') AS \"Value\"").SingleAsync(cancellationToken) +
+                      "': its tables are not where the sessions look — a search_path set on the role or database (pg_db_role_setting), " +
+                      "or another database — not migrations to apply.");
             }
 
             if (await DatabaseGrants.MissingAsync(db, cancellationToken) is { } missing)
