@@ -55,8 +55,10 @@ public static class DependencyInjection
         services.AddSingleton<SessionDefaults>();
         services.AddSingleton(sp =>
         {
+            // Not for an operator verb's process (no StaleSessions runs there) nor behind a transaction pooler.
             var pooled = sp.GetRequiredService<DatabaseConnectionString>();
-            return BuildDataSource(pooled.Value, pooled.TransactionPooled ? null : sp.GetRequiredService<SessionDefaults>());
+            var compared = !pooled.TransactionPooled && sp.GetRequiredService<ServiceInstance>().Verb is null;
+            return BuildDataSource(pooled.Value, compared ? sp.GetRequiredService<SessionDefaults>() : null);
         });
         services.AddDbContextPool<ProvisioningDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory"))

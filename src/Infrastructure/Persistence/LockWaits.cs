@@ -13,6 +13,7 @@ namespace Provisioning.Infrastructure.Persistence;
 public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider clock, ILogger<LockWaits> logger) : IDisposable
 {
     private readonly OnceEvery _said = new(clock);
+    private volatile bool _disposing;
 
     /// <summary>
     /// The sessions whose locks others in this database wait for, oldest transaction first, at most five. Another role's
@@ -42,7 +43,14 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
     /// The holders, asked as the line is said (in the background; for those held back, a minute after the first): the count
     /// is said without them when no session waits for a lock by then (the waits were a slow database, or the lock is gone).
     /// </summary>
-    private void Say(long count, DateTimeOffset since) =>
+    private void Say(long count, DateTimeOffset since)
+    {
+        if (_disposing)
+        {
+            SayWithoutHolders(count, since); // the process stopping: no question it would wait for
+            return;
+        }
+
         _ = Task.Run(async () =>
         {
             try
@@ -56,18 +64,27 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
                 }
                 else
                 {
-                    logger.LogWarning(
-                        "{Count} request(s) since {Since:u} gave up waiting for the database; no session waits for a lock now (a lock " +
-                        "since released, or a database too slow to answer: docs/operations.md \"Requests wait for a lock\")", count, since);
+                    SayWithoutHolders(count, since);
                 }
             }
             catch (Exception e)
             {
                 // Only asked: a question that fails (the database away, the process stopping) says nothing.
                 logger.LogDebug("Who holds the locks requests wait for could not be asked ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+                SayWithoutHolders(count, since);
             }
         });
+    }
+
+    private void SayWithoutHolders(long count, DateTimeOffset since) => logger.LogWarning(
+        "{Count} request(s) since {Since:u} gave up waiting for the database; no session is named as holding a lock they wait " +
+        "for now (a lock since released, a database too slow to answer or away: docs/operations.md \"Requests wait for a lock\")",
+        count, since);
 
     /// <summary>Says the waits held back (a restart within their minute).</summary>
-    public void Dispose() => _said.Dispose();
+    public void Dispose()
+    {
+        _disposing = true;
+        _said.Dispose();
+    }
 }

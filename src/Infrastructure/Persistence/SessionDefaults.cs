@@ -31,14 +31,24 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
     private readonly Lock _gate = new();
     private readonly HashSet<string> _logins = [];
     private readonly List<string[]> _distinct = [];
-    private string[]? _lastSeen;
+
+    /// <summary>The catalog as the comparisons last saw it, how many times they have seen it change, and the names the last change changed.</summary>
+    private string[]? _seen;
+    private long _changes;
+    private string[] _lastChanged = [];
+
+    /// <summary>For each session whose own question failed: how many changes had been seen at its login.</summary>
+    private readonly HashSet<long> _unread = [];
+
     private volatile bool _unreadable;
+    private int _unreadableSaid;
 
     /// <summary>
     /// Reads and keeps what a new session of the pool logged in with. The session is served whatever comes of it. A
-    /// question that fails otherwise (a role's <c>statement_timeout</c> of a millisecond cancelled it) records the catalog
-    /// as <see cref="StaleSessions"/> last saw it: unrecorded, a session is never found stale (a review). A catalog this role
-    /// may not read (a hardened database) is said once, at Warning: the comparison is off.
+    /// question that fails otherwise (a role's <c>statement_timeout</c> of a millisecond cancelled it) is kept as "logged in
+    /// after the changes seen so far": found stale once a comparison sees the catalog change again (unrecorded, it was never
+    /// found stale: a probe; taken for the catalog last seen, it looked fresh when the change had not been seen yet: a
+    /// review). A catalog this role may not read (a hardened database) is said once, at Warning: the comparison is off.
     /// </summary>
     internal void Record(NpgsqlConnection session)
     {
@@ -83,12 +93,19 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
     /// </summary>
     public bool Unreadable => _unreadable;
 
-    /// <summary>A question refused: an unreadable catalog is said once, and then left alone.</summary>
+    /// <summary>
+    /// A question refused: an unreadable catalog (the statement's own error, not a login refused with the same code, which
+    /// a <c>REVOKE CONNECT</c> gives) is said once, and then left alone.
+    /// </summary>
     internal void Refused(PostgresException e)
     {
-        if (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && !_unreadable)
+        if (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && e.InvariantSeverity == "ERROR")
         {
             _unreadable = true;
+        }
+
+        if (_unreadable && Interlocked.Exchange(ref _unreadableSaid, 1) == 0)
+        {
             logger.LogWarning(
                 "The service's role may not read pg_db_role_setting ({SqlState}): a role or database setting changed while the " +
                 "service runs (ALTER ROLE/DATABASE … SET) reaches its pooled sessions only as they are replaced. Restart the " +
@@ -100,14 +117,35 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
     private void Unread(PostgresException e)
     {
         Refused(e);
-        if (e.SqlState != PostgresErrorCodes.InsufficientPrivilege && Volatile.Read(ref _lastSeen) is { } seen)
+        if (!_unreadable)
         {
-            LoggedIn(seen);
+            LoggedInUnread();
         }
     }
 
-    /// <summary>The catalog as a comparison read it (<see cref="Sql"/>'s answer), for the sessions whose own question failed.</summary>
-    public void Seen(string[] settings) => Volatile.Write(ref _lastSeen, settings);
+    /// <summary>A session logged in whose settings could not be read.</summary>
+    public void LoggedInUnread()
+    {
+        lock (_gate)
+        {
+            _unread.Add(_changes);
+        }
+    }
+
+    /// <summary>The catalog as a comparison read it (<see cref="Sql"/>'s answer): a change from the last is counted.</summary>
+    public void Seen(string[] settings)
+    {
+        lock (_gate)
+        {
+            if (_seen is { } before && Key(before) != Key(settings))
+            {
+                _changes++;
+                _lastChanged = [.. Differing(before, settings).Order(StringComparer.Ordinal)];
+            }
+
+            _seen = settings;
+        }
+    }
 
     /// <summary>A session logged in with <paramref name="settings"/> (<see cref="Sql"/>'s answer).</summary>
     public void LoggedIn(string[] settings)
@@ -123,15 +161,17 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
 
     /// <summary>
     /// The names of the settings in which a session logged in since the last <see cref="Forget"/> differs from
-    /// <paramref name="now"/> (<see cref="Sql"/>'s answer now), ordered; null when none does. Names only: a setting's value
-    /// may be anything an operator keeps there.
+    /// <paramref name="now"/> (<see cref="Sql"/>'s answer now, after <see cref="Seen"/>), ordered; null when none does: a
+    /// recorded login that differs, or one unread that logged in before the last change seen. Names only: a setting's
+    /// value may be anything an operator keeps there.
     /// </summary>
     public IReadOnlyList<string>? ChangedSince(string[] now)
     {
         lock (_gate)
         {
             var current = Key(now);
-            if (_logins.All(login => login == current))
+            var unreadBefore = _unread.Any(changes => changes < _changes);
+            if (!unreadBefore && _logins.All(login => login == current))
             {
                 return null;
             }
@@ -139,12 +179,19 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
             var changed = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var login in _distinct)
             {
-                changed.UnionWith(login.Except(now).Concat(now.Except(login)).Select(Name));
+                changed.UnionWith(Differing(login, now));
+            }
+
+            if (unreadBefore)
+            {
+                changed.UnionWith(_lastChanged);
             }
 
             return [.. changed];
         }
     }
+
+    private static IEnumerable<string> Differing(string[] one, string[] other) => one.Except(other).Concat(other.Except(one)).Select(Name);
 
     /// <summary>The pool's sessions are being replaced: the logins recorded so far are gone with them.</summary>
     public void Forget()
@@ -153,6 +200,7 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
         {
             _logins.Clear();
             _distinct.Clear();
+            _unread.Clear();
         }
     }
 

@@ -138,27 +138,25 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
     /// </summary>
     private async Task<string[]> CatalogAsync()
     {
-        NpgsqlConnection? session = null;
         try
         {
+            NpgsqlConnection session;
             using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
             {
                 session = await pool.OpenConnectionAsync(wait.Token);
             }
 
-            await using var ask = new NpgsqlCommand(SessionDefaults.Sql, session) { CommandTimeout = 5 };
-            return (string[])(await ask.ExecuteScalarAsync())!;
+            // Handed back before any question of its own is asked (with one pooled session, requests wait for it).
+            await using (session)
+            {
+                await using var ask = new NpgsqlCommand(SessionDefaults.Sql, session) { CommandTimeout = 4 };
+                return (string[])(await ask.ExecuteScalarAsync())!;
+            }
         }
         catch (Exception e) when (e is OperationCanceledException || PostgresError.In(e) is { SqlState: PostgresErrorCodes.QueryCanceled })
         {
-            return (string[])(await DataSources.AskAsync(connection.Value, SessionDefaults.Sql))!;
         }
-        finally
-        {
-            if (session is not null)
-            {
-                await session.DisposeAsync();
-            }
-        }
+
+        return (string[])(await DataSources.AskAsync(connection.Value, SessionDefaults.Sql))!;
     }
 }

@@ -133,27 +133,6 @@ public sealed class BehaviorTests
         Assert.Contains("(TimeoutException: the database stopped answering", logger.Messages.Single());
     }
 
-    [Fact]
-    public async Task Performance_SaysSlowHandlersOnceAMinuteForEachKind_WithHowManyAndTheSlowest()
-    {
-        // A line each filled the log under load: 39 for 40 requests held up by one lock (an audit of the log lines).
-        var logger = new RecordingLogger<PerformanceBehavior<ListAppsQuery, string>>();
-        var behavior = new PerformanceBehavior<ListAppsQuery, string>(logger);
-        var query = new ListAppsQuery(new PageRequest(0, null, null));
-        static async ValueTask<string> Slow(ListAppsQuery message, CancellationToken ct)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(550), ct);
-            return "ok";
-        }
-
-        Assert.Equal("ok", await behavior.Handle(query, Ok, CancellationToken.None));
-        Assert.Empty(logger.Lines); // under the threshold: nothing
-
-        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => behavior.Handle(query, Slow, CancellationToken.None).AsTask()));
-        var line = Assert.Single(logger.Lines); // the first at once, the other two held back for a minute
-        Assert.Matches(@"^Warning ListAppsQuery: 1 took longer than 500 ms since \S+ \S+, the slowest (5[5-9]\d|[6-9]\d\d|\d{4,}) ms \(the handler alone", line);
-    }
-
     private sealed class DatabaseFaultsOf<TFault> : IDatabaseFaults where TFault : Exception
     {
         public bool IsDatabaseFault(Exception exception) => exception is TFault;

@@ -54,4 +54,28 @@ public sealed class SessionDefaultsTests
         Assert.Null(defaults.ChangedSince(Short));
         Assert.Equal(["default_transaction_read_only"], defaults.ChangedSince(ShortAndReadOnly));
     }
+
+    [Fact]
+    public void ASessionWhoseSettingsCouldNotBeRead_IsStaleOnceAChangeIsSeenAfterItsLogin_AndNotBefore()
+    {
+        // A role's statement_timeout of a millisecond cancels the login's own question: unrecorded, the session was never
+        // found stale (a probe); taken for the catalog last seen, it looked fresh when the change was not seen yet (a review).
+        string[] before = ["0/16384 statement_timeout=30s"];
+        string[] millisecond = ["0/16384 statement_timeout=1"];
+        var defaults = new SessionDefaults(new RecordingLogger<SessionDefaults>());
+        defaults.Seen(before);
+        defaults.LoggedInUnread(); // logged in under 30 s, or already under 1 ms: not known
+        Assert.Null(defaults.ChangedSince(before));
+
+        defaults.Seen(millisecond); // the change seen after its login: it may hold the old settings
+        Assert.Equal(["statement_timeout"], defaults.ChangedSince(millisecond));
+
+        defaults.Forget(); // replaced; the new sessions cannot read theirs either
+        defaults.LoggedInUnread();
+        defaults.Seen(millisecond);
+        Assert.Null(defaults.ChangedSince(millisecond)); // no change seen since: no replacing in a loop
+
+        defaults.Seen(before); // reset
+        Assert.Equal(["statement_timeout"], defaults.ChangedSince(before));
+    }
 }

@@ -22,6 +22,8 @@ public sealed class OnceEvery : IDisposable
     private Action<long, DateTimeOffset>? _later;
     private int _armed;
     private ITimer? _timer;
+    private bool _disposed;
+    private readonly Lock _gate = new();
 
     /// <summary>Lines at most once in <paramref name="every"/>: a minute unless said.</summary>
     public OnceEvery(TimeProvider clock, TimeSpan? every = null)
@@ -71,17 +73,34 @@ public sealed class OnceEvery : IDisposable
 
         var left = _every - _clock.GetElapsedTime(Interlocked.Read(ref _saidAt));
         var due = left > TimeSpan.Zero ? left : TimeSpan.Zero;
-        if (Volatile.Read(ref _timer) is { } timer)
+        lock (_gate)
         {
-            timer.Change(due, Timeout.InfiniteTimeSpan);
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        // Without the caller's execution context: a timer keeps the one it was made in, and every line it said carried the
-        // first held-back request's id and trace in its scopes (and kept that request's Activity alive; a review).
-        using (ExecutionContext.SuppressFlow())
-        {
-            Volatile.Write(ref _timer, _clock.CreateTimer(static state => ((OnceEvery)state!).SayHeldBack(), this, due, Timeout.InfiniteTimeSpan));
+            if (_timer is { } timer)
+            {
+                timer.Change(due, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            // Without the caller's execution context: a timer keeps the one it was made in, and every line it said carried
+            // the first held-back request's id and trace in its scopes (and kept that request's Activity alive; a review).
+            var suppress = !ExecutionContext.IsFlowSuppressed();
+            var flow = suppress ? ExecutionContext.SuppressFlow() : default;
+            try
+            {
+                _timer = _clock.CreateTimer(static state => ((OnceEvery)state!).SayHeldBack(), this, due, Timeout.InfiniteTimeSpan);
+            }
+            finally
+            {
+                if (suppress)
+                {
+                    flow.Undo();
+                }
+            }
         }
     }
 
@@ -91,7 +110,17 @@ public sealed class OnceEvery : IDisposable
     /// <summary>Says what is held back, now, and stops the timer.</summary>
     public void Dispose()
     {
-        Volatile.Read(ref _timer)?.Dispose();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _timer?.Dispose();
+        }
+
         if (Interlocked.Read(ref _since) > 0 && Volatile.Read(ref _later) is { } say)
         {
             Interlocked.Exchange(ref _saidAt, DueNow()); // whenever the last line was
@@ -118,7 +147,7 @@ public sealed class OnceEvery : IDisposable
 
     private void SayDue(Action<long, DateTimeOffset> say)
     {
-        if (Due(out var count, out var since))
+        if (Due(out var count, out var since) && count > 0)
         {
             try
             {

@@ -46,7 +46,7 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
             {
                 // None at all, after this instance migrated at its start: its tables are not where the session looks (a role's
                 // search_path set while it ran read "pending migrations", and sent the operator to migrate; a probe).
-                return HealthCheckResult.Unhealthy(history.Pending.Count < db.Database.GetMigrations().Count()
+                return HealthCheckResult.Unhealthy(history.Pending.Count < db.Database.GetMigrations().Count() || history.Unknown.Count > 0
                     ? "The database has pending migrations."
                     : "None of the service's migrations is found in the database under search_path '" +
                       await db.Database.SqlQueryRaw<string>("SELECT current_setting('search_path') AS \"Value\"").SingleAsync(cancellationToken) +
@@ -109,8 +109,8 @@ public sealed class DatabaseReadyHealthCheck(IServiceScopeFactory scopes, Readin
         DatabaseFailureKind.ServerTimedOut => HealthCheckResult.Unhealthy(
             $"The database cancelled the readiness check on its own timer: {failure.Postgres!.SqlState} {failure.Postgres.MessageText} (a " +
             "statement_timeout or lock_timeout set on the role or database, or a lock held past it; a setting changed since the " +
-            "pool's sessions logged in is theirs until they are replaced: within seconds, with a Warning naming it, unless " +
-            "through a pooler or where the role may not read pg_db_role_setting — then restart the instances)."),
+            "pool's sessions logged in is theirs until they are replaced: within seconds, with a Warning naming it — behind a " +
+            "pooler, end its server sessions; where the role may not read pg_db_role_setting, restart the instances)."),
         DatabaseFailureKind.ServerStopped or DatabaseFailureKind.SessionEnded => HealthCheckResult.Unhealthy(
             $"PostgreSQL ended the readiness check's session: {failure.Postgres!.SqlState} {failure.Postgres.MessageText}", data: ReadinessLog.Outage),
         // Its text says what to do (restart this instance with the new master key).
