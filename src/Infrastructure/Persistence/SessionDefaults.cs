@@ -123,12 +123,15 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
         }
     }
 
-    /// <summary>A session logged in whose settings could not be read.</summary>
+    /// <summary>
+    /// A session logged in whose settings could not be read: stale once a change is seen after its login, and, logged in
+    /// before any comparison read the catalog, at the first (a change made and undone before it would go unseen; a review).
+    /// </summary>
     public void LoggedInUnread()
     {
         lock (_gate)
         {
-            _unread.Add(_changes);
+            _unread.Add(_seen is null ? -1 : _changes);
         }
     }
 
@@ -184,7 +187,7 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
 
             if (unreadBefore)
             {
-                changed.UnionWith(_lastChanged);
+                changed.UnionWith(_lastChanged.Length > 0 ? _lastChanged : ["unread at login"]);
             }
 
             return [.. changed];

@@ -78,4 +78,20 @@ public sealed class SessionDefaultsTests
         defaults.Seen(before); // reset
         Assert.Equal(["statement_timeout"], defaults.ChangedSince(before));
     }
+
+    [Fact]
+    public void ASessionUnreadBeforeAnyComparison_IsStaleAtTheFirst_Once()
+    {
+        // Logged in under a setting reset before the first comparison read the catalog: that first read is all there is.
+        string[] reset = [];
+        var defaults = new SessionDefaults(new RecordingLogger<SessionDefaults>());
+        defaults.LoggedInUnread();
+        defaults.Seen(reset);
+        Assert.Equal(["unread at login"], defaults.ChangedSince(reset));
+
+        defaults.Forget();
+        defaults.LoggedInUnread(); // the new sessions, unread too: counted at the catalog seen, not again
+        defaults.Seen(reset);
+        Assert.Null(defaults.ChangedSince(reset));
+    }
 }

@@ -147,7 +147,8 @@ public sealed class OnceEvery : IDisposable
 
     private void SayDue(Action<long, DateTimeOffset> say)
     {
-        if (Due(out var count, out var since) && count > 0)
+        // Nothing held back (another line took it): no line, and the next occurrence is still said at once.
+        if (Interlocked.Read(ref _since) > 0 && Due(out var count, out var since) && count > 0)
         {
             try
             {
