@@ -39,6 +39,40 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         return (database, role, new Npgsql.NpgsqlConnectionStringBuilder(database) { Username = role, Password = null }.ConnectionString);
     }
 
+    /// <summary>The service on <paramref name="connectionString"/>, unlimited, its log lines in <paramref name="logs"/>.</summary>
+    private static ConfiguredServiceFactory LoggedService(string connectionString, CollectingLoggerProvider logs) =>
+        new(connectionString, ServiceFixture.RootKeySettings(rateLimited: false),
+            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+
+    /// <summary>How many times the pool was replaced for a change of <paramref name="settings"/> (StaleSessions' Warning).</summary>
+    private static int Replaced(CollectingLoggerProvider logs, string settings) => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal)
+        && l.Contains($"settings ({settings}) changed after the pool's sessions logged in", StringComparison.Ordinal));
+
+    /// <summary>Waits (about 15 s at most: the sessions are compared every 5 s when nothing asks) until it was <paramref name="times"/>.</summary>
+    private static async Task ReplacedAsync(CollectingLoggerProvider logs, string settings, int times)
+    {
+        for (var i = 0; i < 150 && Replaced(logs, settings) < times; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(times, Replaced(logs, settings));
+    }
+
+    /// <summary>/readyz polled until it answers <paramref name="status"/> (within about 15 s); what it answered last.</summary>
+    private static async Task<HttpStatusCode> ReadyzUntilAsync(HttpClient client, HttpStatusCode status)
+    {
+        var last = HttpStatusCode.InternalServerError;
+        for (var i = 0; i < 150 && last != status; i++)
+        {
+            using var answer = await client.GetAsync("/readyz");
+            last = answer.StatusCode;
+            await Task.Delay(last == status ? 0 : 100);
+        }
+
+        return last;
+    }
+
     [Fact]
     public async Task Readyz_ReusesItsAnswerForASecond_ForEveryProbeInIt_ThenChecksAgain()
     {
@@ -259,10 +293,8 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         var (database, role, asRole) = await MigratedDatabaseWithARoleAsync("stale", AllRights);
         var logs = new CollectingLoggerProvider();
         // One pooled session, so that none is opened since the reset to hide the stale one (with more, a write may meet one).
-        await using var factory = new ConfiguredServiceFactory(asRole + ";Maximum Pool Size=1", ServiceFixture.RootKeySettings(rateLimited: false),
-            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
-        int Replaced() => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal)
-            && l.Contains("settings (default_transaction_read_only) changed after the pool's sessions logged in", StringComparison.Ordinal));
+        await using var factory = LoggedService(asRole + ";Maximum Pool Size=1", logs);
+        const string readOnly = "default_transaction_read_only";
 
         // A create tried for up to about five seconds: what it got last.
         static async Task<HttpStatusCode> CreateWithinSecondsAsync(HttpClient client, string name)
@@ -278,20 +310,6 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             return status;
         }
 
-        // /readyz polled until it answers `status` (within about 15 s: the sessions are compared every 5 s when nothing asks).
-        static async Task<HttpStatusCode> ReadyzUntilAsync(HttpClient client, HttpStatusCode status)
-        {
-            var last = HttpStatusCode.InternalServerError;
-            for (var i = 0; i < 150 && last != status; i++)
-            {
-                using var answer = await client.GetAsync("/readyz");
-                last = answer.StatusCode;
-                await Task.Delay(last == status ? 0 : 100);
-            }
-
-            return last;
-        }
-
         using var root = await factory.CreateRootClientAsync();
         await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created);
 
@@ -299,26 +317,23 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // idle pruning), and from then on writes are refused and /readyz says so.
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET default_transaction_read_only = on");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadyzUntilAsync(root, HttpStatusCode.ServiceUnavailable));
-        Assert.Equal(1, Replaced());
+        Assert.Equal(1, Replaced(logs, readOnly));
         for (var i = 0; i < 3; i++)
         {
             using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "while read-only" }));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         }
 
-        Assert.Equal(1, Replaced()); // a database read-only as its role says is not stale: the pool stays
+        Assert.Equal(1, Replaced(logs, readOnly)); // a database read-only as its role says is not stale: the pool stays
 
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET default_transaction_read_only");
         Assert.Equal(HttpStatusCode.OK, await ReadyzUntilAsync(root, HttpStatusCode.OK));
         Assert.Equal(HttpStatusCode.Created, await CreateWithinSecondsAsync(root, "after"));
-        Assert.Equal(2, Replaced()); // said once for the reset, whether a request, /readyz or the timer asked
+        Assert.Equal(2, Replaced(logs, readOnly)); // said once for the reset, whether a request, /readyz or the timer asked
 
         // And from refused writes alone (no probe to notice it): read-only again, then reset.
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET default_transaction_read_only = on");
-        for (var i = 0; i < 150 && Replaced() < 3; i++)
-        {
-            await Task.Delay(100);
-        }
+        await ReplacedAsync(logs, readOnly, 3);
 
         for (var i = 0; i < 3; i++)
         {
@@ -328,7 +343,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
 
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET default_transaction_read_only");
         Assert.Equal(HttpStatusCode.Created, await CreateWithinSecondsAsync(root, "after again")); // asked at most once a second, in the background
-        Assert.Equal(4, Replaced());
+        Assert.Equal(4, Replaced(logs, readOnly));
         Assert.Equal(3, await Sql.CountAsync(database, "SELECT count(*) FROM apps"));
     }
 
@@ -342,19 +357,8 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         var logs = new CollectingLoggerProvider();
         // One pooled session, which logs in before each change; and a wait as long as the test: a create that waits for a
         // lock ends when the lock goes or the server's timer fires.
-        await using var factory = new ConfiguredServiceFactory(asRole + ";Maximum Pool Size=1;Command Timeout=120", ServiceFixture.RootKeySettings(rateLimited: false),
-            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
-        int Replaced() => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal)
-            && l.Contains("settings (lock_timeout) changed after the pool's sessions logged in", StringComparison.Ordinal));
-        async Task ReplacedAsync(int times)
-        {
-            for (var i = 0; i < 150 && Replaced() < times; i++)
-            {
-                await Task.Delay(100); // compared every 5 s when nothing else asks
-            }
-
-            Assert.Equal(times, Replaced());
-        }
+        await using var factory = LoggedService(asRole + ";Maximum Pool Size=1;Command Timeout=120", logs);
+        const string lockTimeout = "lock_timeout";
 
         using var root = await factory.CreateRootClientAsync();
         await root.PostJsonAsync("/v2/apps", new { displayName = "before" }, HttpStatusCode.Created);
@@ -372,7 +376,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // Set: the sessions that logged in before are replaced, and a create under a held lock is cancelled by the
         // server's timer (55P03) where it waited before.
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET lock_timeout = '20ms'");
-        await ReplacedAsync(1);
+        await ReplacedAsync(logs, lockTimeout, 1);
         await using (var held = await LockAppsAsync())
         {
             using var answer = await root.PostAsync("/v2/apps", Http.Json(new { displayName = "under the lock" }));
@@ -386,7 +390,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // Reset: the sessions that logged in under 20 ms are replaced, and a create under the lock waits for it again (seen
         // waiting in pg_stat_activity), then is made when it goes.
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET lock_timeout");
-        await ReplacedAsync(2);
+        await ReplacedAsync(logs, lockTimeout, 2);
         await using (var held = await LockAppsAsync())
         {
             var create = root.PostAsync("/v2/apps", Http.Json(new { displayName = "waits for the lock" }));
@@ -420,32 +424,20 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             await Sql.ExecuteAsync(database, $"ALTER ROLE {role} IN DATABASE postgres RESET lock_timeout; DROP ROLE {other}");
         }
 
-        Assert.Equal(2, Replaced());
+        Assert.Equal(2, Replaced(logs, lockTimeout));
 
         // A statement_timeout of a millisecond (a bare 1 is one), set and reset: the pool's sessions cancel the comparison's
         // own question too (a probe: it never cleared, until another change replaced the pool), so it is asked outside it.
-        int Timed() => logs.Lines.Count(l => l.StartsWith("Warning ", StringComparison.Ordinal)
-            && l.Contains("settings (statement_timeout) changed after the pool's sessions logged in", StringComparison.Ordinal));
-        async Task TimedAsync(int times)
-        {
-            for (var i = 0; i < 150 && Timed() < times; i++)
-            {
-                await Task.Delay(100);
-            }
-
-            Assert.Equal(times, Timed());
-        }
-
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET statement_timeout = 1");
-        await TimedAsync(1);
+        await ReplacedAsync(logs, "statement_timeout", 1);
         using (await root.PostAsync("/v2/apps", Http.Json(new { displayName = "a session of a millisecond, maybe" })))
         {
         }
 
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET statement_timeout");
-        await TimedAsync(2);
+        await ReplacedAsync(logs, "statement_timeout", 2);
         await root.PostJsonAsync("/v2/apps", new { displayName = "after the millisecond" }, HttpStatusCode.Created);
-        Assert.Equal(2, Replaced());
+        Assert.Equal(2, Replaced(logs, lockTimeout));
     }
 
     [Fact]
@@ -455,8 +447,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // which sent the operator to migrate (a probe).
         var (database, role, asRole) = await MigratedDatabaseWithARoleAsync("searchpath", AllRights);
         var logs = new CollectingLoggerProvider();
-        await using var factory = new ConfiguredServiceFactory(asRole, ServiceFixture.RootKeySettings(rateLimited: false),
-            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        await using var factory = LoggedService(asRole, logs);
         using var root = await factory.CreateRootClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
 
@@ -472,15 +463,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         Assert.DoesNotContain(logs.Lines, l => l.Contains("The database has pending migrations", StringComparison.Ordinal));
 
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET search_path");
-        var ready = HttpStatusCode.ServiceUnavailable;
-        for (var i = 0; i < 150 && ready != HttpStatusCode.OK; i++)
-        {
-            using var answer = await root.GetAsync("/readyz");
-            ready = answer.StatusCode;
-            await Task.Delay(ready == HttpStatusCode.OK ? 0 : 100);
-        }
-
-        Assert.Equal(HttpStatusCode.OK, ready);
+        Assert.Equal(HttpStatusCode.OK, await ReadyzUntilAsync(root, HttpStatusCode.OK));
     }
 
     [Fact]
@@ -489,8 +472,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         var (database, _, asRole) = await MigratedDatabaseWithARoleAsync("catalog", AllRights);
         await Sql.ExecuteAsync(database, "REVOKE SELECT ON pg_catalog.pg_db_role_setting FROM PUBLIC"); // this database's view of it
         var logs = new CollectingLoggerProvider();
-        await using var factory = new ConfiguredServiceFactory(asRole, ServiceFixture.RootKeySettings(rateLimited: false),
-            services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        await using var factory = LoggedService(asRole, logs);
         using var root = await factory.CreateRootClientAsync();
         await root.PostJsonAsync("/v2/apps", new { displayName = "served" }, HttpStatusCode.Created);
         factory.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().Clear(); // more sessions log in: said once all the same
