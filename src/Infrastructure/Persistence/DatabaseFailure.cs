@@ -34,7 +34,7 @@ public sealed record DatabaseFailure(DatabaseFailureKind Kind, Exception Cause)
             : DatabaseUnavailable.MissingRight(exception) is { } right ? new(DatabaseFailureKind.MissingRight, right)
             : DatabaseUnavailable.OutOfResource(exception) is { } resource ? new(DatabaseFailureKind.OutOfResource, resource)
             : DatabaseUnavailable.TimedOut(exception)
-                ? DatabaseUnavailable.ServerTimeout(exception) is { } timer ? new(DatabaseFailureKind.ServerTimedOut, timer) : new(DatabaseFailureKind.TimedOut, Innermost(exception))
+                ? DatabaseUnavailable.ServerTimeout(exception) is { } timer ? new(DatabaseFailureKind.ServerTimedOut, timer) : new(DatabaseFailureKind.TimedOut, exception.GetBaseException())
             : PostgresError.In(exception) is { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown } stopped
                 ? new(DatabaseFailureKind.ServerStopped, stopped)
             : DatabaseUnavailable.SessionEnded(exception) is { } ended ? new(DatabaseFailureKind.SessionEnded, ended)
@@ -47,7 +47,7 @@ public sealed record DatabaseFailure(DatabaseFailureKind Kind, Exception Cause)
                 ? new(DatabaseUnavailable.CertificateRejected(tls) ? DatabaseFailureKind.CertificateRejected : DatabaseFailureKind.NoCommonTls, tls)
             : DatabaseUnavailable.TlsNotOffered(exception) is { } plain ? new(DatabaseFailureKind.TlsNotOffered, plain)
             : DatabaseUnavailable.ReadOnly(exception) is { } readOnly ? new(DatabaseFailureKind.ReadOnly, readOnly)
-            : new(DatabaseFailureKind.Unreachable, Innermost(exception));
+            : new(DatabaseFailureKind.Unreachable, exception.GetBaseException());
     }
 
     private static T? Find<T>(Exception? exception) where T : Exception
@@ -61,15 +61,5 @@ public sealed record DatabaseFailure(DatabaseFailureKind Kind, Exception Cause)
         }
 
         return null;
-    }
-
-    private static Exception Innermost(Exception exception)
-    {
-        while (exception.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
-
-        return exception;
     }
 }

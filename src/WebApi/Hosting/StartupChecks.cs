@@ -63,7 +63,7 @@ public static class StartupChecks
             // Before the master key's arms: a client key whose SSL Password is wrong is a CryptographicException too (a review).
             _ when failure is { Kind: DatabaseFailureKind.ConnectionFileUnusable } => Sentence(failure, configuration, setting),
             // One that names a configured key and does not decrypt with it: no key to give (rotate-secrets wraps it, naming the row).
-            System.Security.Cryptography.CryptographicException e when Innermost(e) is Infrastructure.Security.SecretAlteredException =>
+            System.Security.Cryptography.CryptographicException e when e.GetBaseException() is Infrastructure.Security.SecretAlteredException =>
                 $"A stored secret cannot be decrypted: {e.Message.TrimEnd('.')}. No master key will decrypt it: restore that row from a " +
                 "backup, or delete the credential (a stored answer: delete its row from idempotency_records; its request runs again when retried).",
             System.Security.Cryptography.CryptographicException e => KeyMissing(e),
@@ -138,7 +138,7 @@ public static class StartupChecks
             "written there: give the CA that signed it, or the name it holds, then start again (docs/operations.md \"TLS to PostgreSQL\").",
         DatabaseFailureKind.NoCommonTls =>
             $"PostgreSQL at {Where(configuration, setting)} was reached, but the TLS handshake failed (ConnectionStrings:{setting}): " +
-            $"{failure.Cause.Message.TrimEnd('.')} ({Innermost(failure.Cause).Message.TrimEnd('.')}). The server and this host agree on no TLS version or cipher: " +
+            $"{failure.Cause.Message.TrimEnd('.')} ({failure.Cause.GetBaseException().Message.TrimEnd('.')}). The server and this host agree on no TLS version or cipher: " +
             "compare the server's ssl_min_protocol_version, ssl_max_protocol_version and ssl_ciphers with what this host's OpenSSL " +
             "takes, then start again (docs/operations.md \"TLS to PostgreSQL\").",
         DatabaseFailureKind.TlsNotOffered =>
@@ -158,16 +158,6 @@ public static class StartupChecks
     private static string KeyMissing(System.Security.Cryptography.CryptographicException e) =>
         $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +
         $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotate the master key\").";
-
-    private static Exception Innermost(Exception ex)
-    {
-        while (ex.InnerException is not null)
-        {
-            ex = ex.InnerException;
-        }
-
-        return ex;
-    }
 
     /// <summary>Host, port and database of the connection string named <paramref name="setting"/>: never the password.</summary>
     private static string Where(IConfiguration? configuration, string setting)
