@@ -10,7 +10,7 @@ namespace Provisioning.Infrastructure.Security;
 /// key protects. Layout, version 2: 2 | key id (4 bytes: the first bytes of SHA-256 of the key) | nonce (12) | tag (16) |
 /// ciphertext. Version 1 (no key id, before rotation existed) is still read, by trying each key.
 /// </summary>
-public sealed class AesGcmSecretProtector : ISecretProtector
+public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
 {
     private const byte Version1 = 1;
     private const byte Version2 = 2;
@@ -48,6 +48,9 @@ public sealed class AesGcmSecretProtector : ISecretProtector
 
     /// <summary>Whether the current key is retired, as this instance knows it: <see cref="Protect"/> then refuses.</summary>
     public MasterKeyRetirement Retirement { get; } = new();
+
+    /// <summary>The container's, at a stop (the protector is a singleton): what <see cref="Retirement"/> holds back is said.</summary>
+    public void Dispose() => Retirement.Dispose();
 
     private static byte[] KeyIdOf(byte[] key) => SHA256.HashData(key)[..KeyIdSize];
 

@@ -6,9 +6,10 @@ namespace Provisioning.Infrastructure.Security;
 /// Whether this instance's current master key is retired (a finished <c>rotate-secrets</c> moved the secrets away from it),
 /// as this instance knows it: from the master-key checks that read the database (<see cref="MasterKeyCheck"/>, at start, at
 /// each <c>/readyz</c>, on the watch's request) and the rotations' notices (<see cref="RetiredMasterKeyWatch"/>), which can
-/// come in any order. Held by the <see cref="AesGcmSecretProtector"/> of that key, whose <c>Protect</c> refuses while it is.
+/// come in any order. Held by the <see cref="AesGcmSecretProtector"/> of that key, whose <c>Protect</c> refuses while it is;
+/// disposed with it, so that a stop says what <see cref="Cleared"/> still holds back.
 /// </summary>
-public sealed class MasterKeyRetirement
+public sealed class MasterKeyRetirement : IDisposable
 {
     private volatile bool _retired;
     private readonly Lock _checks = new();
@@ -94,4 +95,6 @@ public sealed class MasterKeyRetirement
             _retiredAtCheck = Interlocked.Read(ref _checksBegun);
         }
     }
+
+    public void Dispose() => Cleared.Dispose();
 }

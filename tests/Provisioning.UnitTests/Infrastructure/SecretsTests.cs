@@ -12,6 +12,23 @@ public sealed class SecretsTests
     private static readonly byte[] Key = RandomNumberGenerator.GetBytes(32);
 
     [Fact]
+    public void AProtectorDisposedAtAStop_SaysTheRetirementsClearedItHeldBack()
+    {
+        var protector = new AesGcmSecretProtector(Key);
+        var said = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            protector.Retirement.Cleared.Say((count, _) => said.Add(count)); // the first at once, the others held back a minute
+        }
+
+        Assert.Equal([1], said);
+        protector.Dispose();
+        Assert.Equal([1, 2], said);
+        protector.Dispose(); // the container disposes it once per registration it is served under: said once
+        Assert.Equal([1, 2], said);
+    }
+
+    [Fact]
     public void Protector_RoundTrips_WithAFreshNonceEachTime()
     {
         var protector = new AesGcmSecretProtector(Key);
