@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
+using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Application.Keys;
@@ -33,11 +34,22 @@ public static class KeyLookup
     }
 
     /// <summary>
-    /// How many keys of <paramref name="owned"/> stand in for <paramref name="key"/> at <paramref name="now"/>
-    /// (<see cref="ApiKey.StandsInFor"/>): what <see cref="ApiKey.EnsureMayStopWorking"/> needs. A key that expires sooner
-    /// is no stand-in: deleting the one key that never expires through a key expiring in an hour locked the tenant out an
-    /// hour later. Count under the tenant's lock.
+    /// An account key of the caller's tenant (<paramref name="accountKeys"/>) read for a change that stops it working — a
+    /// deletion or a disable — and refused (409) when no other key stands in for it (<see cref="ApiKey.EnsureMayStopWorking"/>:
+    /// a key that expires sooner is no stand-in; deleting the one key that never expires through a key expiring in an hour
+    /// locked the tenant out an hour later). The order is the rule: the tenant's lock first, so that two such changes in
+    /// parallel count in turn and cannot stop the last two keys; then the key, its row locked and read again: read before
+    /// the tenant's lock, a key enabled meanwhile (enabling takes no tenant lock) was still seen disabled and stopped
+    /// without the check, after another change had counted it as the stand-in.
     /// </summary>
-    public static Task<int> CountOtherLastingAsync(this IQueryable<ApiKey> owned, ApiKey key, DateTimeOffset now, CancellationToken cancellationToken) =>
-        owned.CountAsync(ApiKey.StandsInFor(key, now), cancellationToken);
+    public static async Task<ApiKey> GetAccountKeyToStopAsync(
+        this IProvisioningDbContext db, IQueryable<ApiKey> accountKeys, TenantId tenant, string keyId, ITenantLocks locks, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        await locks.LockAsync(tenant, cancellationToken);
+        var key = await db.GetKeyForChangeAsync(accountKeys, keyId, KeyKind.Account, cancellationToken);
+        var now = clock.GetUtcNow();
+        key.EnsureMayStopWorking(await accountKeys.CountAsync(ApiKey.StandsInFor(key, now), cancellationToken), now);
+        return key;
+    }
 }

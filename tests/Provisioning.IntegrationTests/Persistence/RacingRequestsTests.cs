@@ -156,6 +156,38 @@ public sealed class RacingRequestsTests(ServiceFixture service)
         Assert.Equal(1, await service.QueryDbAsync(db => db.Tenants.CountAsync(t => t.ParentId == new TenantId(parent.Id))));
     }
 
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("disable")]
+    public async Task TheLastTwoAccountKeys_StoppedInParallel_EachByTheOther_LeaveOneWorking(string stop)
+    {
+        // Each of a tenant's two account keys stops the other at the same instant: each would count the other as its
+        // stand-in unless the two count in turn (under the tenant's lock). Both held at their key's row, then let go.
+        var tenant = await service.NewTenantAsync();
+        using var first = tenant.Client();
+        var second = (await first.PostJsonAsync("/v2/keys", new { displayName = "second" }, HttpStatusCode.Created))["key"]!;
+        var secondId = (string)second["id"]!;
+        using var asSecond = service.WithBasic(secondId, (string)second["secret"]!);
+        Task<HttpResponseMessage> Stop(HttpClient caller, string keyId) => stop == "delete"
+            ? caller.DeleteAsync($"/v2/keys/{keyId}")
+            : caller.PatchAsync($"/v2/keys/{keyId}", Http.Json(new { disabled = true }));
+
+        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"SELECT 1 FROM api_keys WHERE id IN ('{tenant.KeyId}', '{secondId}') FOR UPDATE");
+        var stops = new[] { Stop(asSecond, tenant.KeyId), Stop(first, secondId) };
+        await held.UntilWaitingAsync(2);
+        await held.ReleaseAsync();
+        var statuses = (await Task.WhenAll(stops)).Select(r => r.StatusCode).ToList();
+
+        // One stops its key; the other finds its own the last (409), or itself stopped meanwhile (401): never both.
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Contains(statuses.Single(s => s != HttpStatusCode.OK), new[] { HttpStatusCode.Conflict, HttpStatusCode.Unauthorized });
+        Assert.Equal(1, await service.QueryDbAsync(db => db.ApiKeys.CountAsync(k =>
+            k.TenantId == new TenantId(tenant.TenantId) && k.Kind == Domain.Credentials.KeyKind.Account && !k.Disabled)));
+        var survivor = statuses[0] == HttpStatusCode.OK ? asSecond : first;
+        Assert.Equal(HttpStatusCode.OK, (await survivor.GetAsync("/v2/apps")).StatusCode);
+    }
+
     [Fact]
     public async Task ParallelDeletesOfOneApp_OneWins_TheOthersAre404()
     {

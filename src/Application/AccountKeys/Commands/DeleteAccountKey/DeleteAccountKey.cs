@@ -1,12 +1,9 @@
 using Provisioning.Application.Common.Audit;
 using Provisioning.Domain.Audit;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Application.Keys;
-using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Application.AccountKeys.Commands.DeleteAccountKey;
 
@@ -26,17 +23,8 @@ public sealed class DeleteAccountKeyCommandHandler(
 {
     public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
     {
-        var tenant = callerContext.Caller.TenantId;
-        var accountKeys = db.VisibleAccountKeys(callerContext.Caller);
-
-        // Two concurrent deletions must not remove the last two keys: count under the tenant lock. The key is read after it
-        // is taken, and its row locked and read again: read before, a key enabled meanwhile (enabling takes no tenant lock)
-        // was still seen disabled, deleted without the check, after another delete had counted it as the standby.
-        await locks.LockAsync(tenant, cancellationToken);
-        var key = await db.GetKeyForChangeAsync(accountKeys, command.KeyId, KeyKind.Account, cancellationToken);
-        var now = clock.GetUtcNow();
-        key.EnsureMayStopWorking(await accountKeys.CountOtherLastingAsync(key, now, cancellationToken), now);
-
+        var key = await db.GetAccountKeyToStopAsync(
+            db.VisibleAccountKeys(callerContext.Caller), callerContext.Caller.TenantId, command.KeyId, locks, clock, cancellationToken);
         audit.Record(AuditResources.Key(key));
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);

@@ -1,7 +1,6 @@
 using Provisioning.Application.Common.Audit;
 using Provisioning.Domain.Audit;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Application.Keys;
@@ -24,21 +23,10 @@ public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProv
 {
     public async ValueTask<KeyDto> Handle(SetAccountKeyDisabledCommand command, CancellationToken cancellationToken)
     {
-        var tenant = callerContext.Caller.TenantId;
         var accountKeys = db.VisibleAccountKeys(callerContext.Caller);
-        if (command.Disabled)
-        {
-            // Two concurrent disables must not switch off the last two keys: count under the tenant lock (taken before the
-            // key's, as deleting a key does).
-            await locks.LockAsync(tenant, cancellationToken);
-        }
-
-        var key = await db.GetKeyForChangeAsync(accountKeys, command.KeyId, KeyKind.Account, cancellationToken);
-        if (command.Disabled)
-        {
-            var now = clock.GetUtcNow();
-            key.EnsureMayStopWorking(await accountKeys.CountOtherLastingAsync(key, now, cancellationToken), now);
-        }
+        var key = command.Disabled
+            ? await db.GetAccountKeyToStopAsync(accountKeys, callerContext.Caller.TenantId, command.KeyId, locks, clock, cancellationToken)
+            : await db.GetKeyForChangeAsync(accountKeys, command.KeyId, KeyKind.Account, cancellationToken);
 
         // Already so: the same answer, no event.
         audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))));
