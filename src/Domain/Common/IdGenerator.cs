@@ -21,6 +21,9 @@ public static class IdGenerator
 
     public const int Length = 24;
 
+    /// <summary>What <see cref="IsValid"/> takes, as a regular expression (for the OpenAPI document).</summary>
+    public static readonly string Pattern = $"^[0-9a-f]{{{Length}}}$";
+
     public static string NewId()
     {
         // Drawn before the lock (the system's random source is a call into the kernel, ≈ 2 µs): a millisecond's first random

@@ -85,7 +85,7 @@ public sealed class CSharpClientTests(ServiceFixture service)
         {
             Name = "C# child",
             Key = provisioningKey.Secret,
-            Logo_url = "https://cdn.example.com/logo.png",
+            Logo_url = new Uri("https://cdn.example.com/logo.png"),
             Emails = ["owner@example.com"],
         });
 
@@ -105,5 +105,12 @@ public sealed class CSharpClientTests(ServiceFixture service)
 
         var unlimited = (await client.UpdateTenantAsync(child.Id, new UpdateTenantRequest { AdditionalProperties = { ["maxApps"] = null! } })).Tenant;
         Assert.Null(unlimited.MaxApps);
+
+        // A status is sent as the service spells it (an enum in the document made NSwag's client send "Suspended": 400), and
+        // an event type filter by its wire name.
+        Assert.Equal("suspended", (await client.UpdateTenantAsync(child.Id, new UpdateTenantRequest { Status = "suspended" })).Tenant.Status);
+        var suspended = await client.ListEventsAsync(null, null, null, FilterOfType.Tenant_suspended, child.Id, null);
+        Assert.Equal("tenant.suspended", Assert.Single(suspended.Events).Type);
+        Assert.Equal("active", (await client.UpdateTenantAsync(child.Id, new UpdateTenantRequest { Status = "active" })).Tenant.Status);
     }
 }

@@ -525,7 +525,7 @@ namespace Provisioning.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId);
+        System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, FilterOfType? filtertype, string? filterresourceId, string? filtertenantId);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -547,7 +547,7 @@ namespace Provisioning.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, FilterOfType? filtertype, string? filterresourceId, string? filtertenantId, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Creates a provisioning key (`prv_`).
@@ -5070,7 +5070,7 @@ namespace Provisioning.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId)
+        public virtual System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, FilterOfType? filtertype, string? filterresourceId, string? filtertenantId)
         {
             return ListEventsAsync(pageafter, pagebefore, pagesize, filtertype, filterresourceId, filtertenantId, System.Threading.CancellationToken.None);
         }
@@ -5095,7 +5095,7 @@ namespace Provisioning.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, string? filtertype, string? filterresourceId, string? filtertenantId, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<EventListResponse> ListEventsAsync(string? pageafter, string? pagebefore, int? pagesize, FilterOfType? filtertype, string? filterresourceId, string? filtertenantId, System.Threading.CancellationToken cancellationToken)
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -15236,7 +15236,7 @@ namespace Provisioning.Client
         public string? Key { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("logo_url")]
-        public string? Logo_url { get; set; } = default!;
+        public System.Uri? Logo_url { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("contacts")]
         public int? Contacts { get; set; } = default!;
@@ -16011,6 +16011,90 @@ namespace Provisioning.Client
             get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
             set { _additionalProperties = value; }
         }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FilterOfType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenant.bootstrapped")]
+        Tenant_bootstrapped = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenant.provisioned")]
+        Tenant_provisioned = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenant.updated")]
+        Tenant_updated = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenant.suspended")]
+        Tenant_suspended = 3,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenant.resumed")]
+        Tenant_resumed = 4,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenant.deleted")]
+        Tenant_deleted = 5,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenantUser.added")]
+        TenantUser_added = 6,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenantUser.removed")]
+        TenantUser_removed = 7,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"app.created")]
+        App_created = 8,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"app.updated")]
+        App_updated = 9,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"app.deleted")]
+        App_deleted = 10,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"appKey.created")]
+        AppKey_created = 11,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"appKey.deleted")]
+        AppKey_deleted = 12,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"accountKey.created")]
+        AccountKey_created = 13,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"accountKey.deleted")]
+        AccountKey_deleted = 14,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"serviceAccount.created")]
+        ServiceAccount_created = 15,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"serviceAccount.updated")]
+        ServiceAccount_updated = 16,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"serviceAccount.deleted")]
+        ServiceAccount_deleted = 17,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"serviceAccountKey.created")]
+        ServiceAccountKey_created = 18,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"serviceAccountKey.deleted")]
+        ServiceAccountKey_deleted = 19,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"appAccess.granted")]
+        AppAccess_granted = 20,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"appAccess.revoked")]
+        AppAccess_revoked = 21,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"provisioningKey.created")]
+        ProvisioningKey_created = 22,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"provisioningKey.deleted")]
+        ProvisioningKey_deleted = 23,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"key.disabled")]
+        Key_disabled = 24,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"key.enabled")]
+        Key_enabled = 25,
 
     }
 

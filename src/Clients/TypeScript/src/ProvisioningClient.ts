@@ -136,7 +136,7 @@ export interface IProvisioningClient {
      * @param filtertenantId (optional) 
      * @return OK
      */
-    listEvents(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, filtertype: string | undefined, filterresourceId: string | undefined, filtertenantId: string | undefined, signal?: AbortSignal): Promise<EventListResponse>;
+    listEvents(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, filtertype: FilterOfType | undefined, filterresourceId: string | undefined, filtertenantId: string | undefined, signal?: AbortSignal): Promise<EventListResponse>;
 
     /**
      * Creates a provisioning key (`prv_`).
@@ -1953,7 +1953,7 @@ export class ProvisioningClient implements IProvisioningClient {
      * @param filtertenantId (optional) 
      * @return OK
      */
-    listEvents(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, filtertype: string | undefined, filterresourceId: string | undefined, filtertenantId: string | undefined, signal?: AbortSignal): Promise<EventListResponse> {
+    listEvents(pageafter: string | undefined, pagebefore: string | undefined, pagesize: number | undefined, filtertype: FilterOfType | undefined, filterresourceId: string | undefined, filtertenantId: string | undefined, signal?: AbortSignal): Promise<EventListResponse> {
         let url_ = this.baseUrl + "/v2/events?";
         if (pageafter === null)
             throw new globalThis.Error("The parameter 'pageafter' cannot be null.");
@@ -7039,6 +7039,35 @@ export interface V2ErrorResponse {
     errors: ApiError[];
 
     [key: string]: any;
+}
+
+export enum FilterOfType {
+    Tenant_bootstrapped = "tenant.bootstrapped",
+    Tenant_provisioned = "tenant.provisioned",
+    Tenant_updated = "tenant.updated",
+    Tenant_suspended = "tenant.suspended",
+    Tenant_resumed = "tenant.resumed",
+    Tenant_deleted = "tenant.deleted",
+    TenantUser_added = "tenantUser.added",
+    TenantUser_removed = "tenantUser.removed",
+    App_created = "app.created",
+    App_updated = "app.updated",
+    App_deleted = "app.deleted",
+    AppKey_created = "appKey.created",
+    AppKey_deleted = "appKey.deleted",
+    AccountKey_created = "accountKey.created",
+    AccountKey_deleted = "accountKey.deleted",
+    ServiceAccount_created = "serviceAccount.created",
+    ServiceAccount_updated = "serviceAccount.updated",
+    ServiceAccount_deleted = "serviceAccount.deleted",
+    ServiceAccountKey_created = "serviceAccountKey.created",
+    ServiceAccountKey_deleted = "serviceAccountKey.deleted",
+    AppAccess_granted = "appAccess.granted",
+    AppAccess_revoked = "appAccess.revoked",
+    ProvisioningKey_created = "provisioningKey.created",
+    ProvisioningKey_deleted = "provisioningKey.deleted",
+    Key_disabled = "key.disabled",
+    Key_enabled = "key.enabled",
 }
 
 export interface Related {

@@ -4,7 +4,7 @@ namespace Provisioning.WebApi.Contracts;
 
 /// <summary>App settings in a request: every field optional; absent fields keep their value (or default); none is null (400), and a setting the service does not have is a 400 naming it (settings.x).</summary>
 public sealed record AppSettingsRequest(
-    [property: NotNull("conversationRetentionSeconds")] int? ConversationRetentionSeconds,
+    [property: NotNull("conversationRetentionSeconds"), Hosting.OpenApi.SchemaLimits(Minimum = 0)] int? ConversationRetentionSeconds,
     [property: NotNull("maskCreditCardNumbers")] bool? MaskCreditCardNumbers,
     [property: NotNull("useAnimalNames")] bool? UseAnimalNames,
     [property: NotNull("echoPostback")] bool? EchoPostback,

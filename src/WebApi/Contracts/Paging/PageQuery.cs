@@ -8,7 +8,7 @@ public sealed class PageQuery
 {
     [FromQuery(Name = "page[after]")] public string? After { get; init; }
     [FromQuery(Name = "page[before]")] public string? Before { get; init; }
-    [FromQuery(Name = "page[size]")] public int? Size { get; init; }
+    [FromQuery(Name = "page[size]"), Hosting.OpenApi.SchemaLimits(Minimum = 1, Maximum = PageRequest.MaxSize)] public int? Size { get; init; }
 
     public PageRequest ToRequest() => new(Size, After, Before);
 }

@@ -11,13 +11,13 @@ namespace Provisioning.WebApi.Contracts;
 /// </summary>
 // (Ignored, logo_url — the create's DailyStory spelling — answered 200 with the logo unchanged: a probe.)
 public sealed record UpdateTenantRequest(
-    [property: NotNull("name")] string? Name,
-    [property: NullableValue(JsonSchemaType.String, "uri")] JsonElement LogoUrl,
-    [property: NotNull("contacts")] int? Contacts,
-    [property: NotNull("settings")] Dictionary<string, Dictionary<string, string?>?>? Settings,
-    [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxApps,
-    [property: NullableValue(JsonSchemaType.Integer, "int32")] JsonElement MaxTenants,
-    [property: NotNull("status")] string? Status)
+    [property: NotNull("name"), SchemaLimits(MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? Name,
+    [property: NullableValue(JsonSchemaType.String, "uri"), SchemaLimits(MaxLength = Domain.Tenants.Tenant.MaxLogoUrlLength)] JsonElement LogoUrl,
+    [property: NotNull("contacts"), SchemaLimits(Minimum = 0)] int? Contacts,
+    [property: NotNull("settings"), SchemaLimits(MaxProperties = Domain.Tenants.TenantSettings.MaxFeatures)] Dictionary<string, Dictionary<string, string?>?>? Settings,
+    [property: NullableValue(JsonSchemaType.Integer, "int32"), SchemaLimits(Minimum = 0)] JsonElement MaxApps,
+    [property: NullableValue(JsonSchemaType.Integer, "int32"), SchemaLimits(Minimum = 0)] JsonElement MaxTenants,
+    [property: NotNull("status"), SchemaLimits(ValuesOf = typeof(Domain.Tenants.TenantStatus))] string? Status)
 {
     /// <summary>Printed without a logo URL's password (MVC prints an action's arguments when its log is at Trace).</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)

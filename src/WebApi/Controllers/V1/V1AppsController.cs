@@ -13,6 +13,7 @@ using Provisioning.Application.Apps.Queries.ListApps;
 using Provisioning.WebApi.Contracts;
 using Provisioning.WebApi.Contracts.V1;
 using Provisioning.WebApi.Errors;
+using Provisioning.WebApi.Hosting.OpenApi;
 
 namespace Provisioning.WebApi.Controllers.V1;
 
@@ -69,7 +70,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1AppListResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status400BadRequest)]
     public async Task<V1AppListResponse> V1ListApps(
-        [FromQuery(Name = "")] V1PageQuery page, [FromQuery(Name = "serviceAccountId")] string? serviceAccountId, CancellationToken ct) =>
+        [FromQuery(Name = "")] V1PageQuery page, [FromQuery(Name = "serviceAccountId"), SchemaLimits(Id = true)] string? serviceAccountId, CancellationToken ct) =>
         V1AppListResponse.From(await sender.Send(new ListAppsByOffsetQuery(page.ToRequest(), serviceAccountId), ct));
 
     /// <summary>Gets an app (v1.1).</summary>

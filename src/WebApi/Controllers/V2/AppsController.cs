@@ -7,6 +7,7 @@ using Provisioning.Application.Apps.Queries.GetApp;
 using Provisioning.Application.Apps.Queries.ListApps;
 using Provisioning.WebApi.Contracts;
 using Provisioning.WebApi.Errors;
+using Provisioning.WebApi.Hosting.OpenApi;
 
 namespace Provisioning.WebApi.Controllers.V2;
 
@@ -57,7 +58,7 @@ public sealed class AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<AppListResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status400BadRequest)]
     public async Task<AppListResponse> ListApps(
-        [FromQuery(Name = "")] PageQuery page, [FromQuery(Name = "filter[serviceAccountId]")] string? serviceAccountId, CancellationToken ct)
+        [FromQuery(Name = "")] PageQuery page, [FromQuery(Name = "filter[serviceAccountId]"), SchemaLimits(Id = true)] string? serviceAccountId, CancellationToken ct)
     {
         var request = page.ToRequest();
         var result = await sender.Send(new ListAppsQuery(request, serviceAccountId), ct);

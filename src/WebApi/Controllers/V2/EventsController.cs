@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Provisioning.Application.Events.Queries.ListEvents;
 using Provisioning.WebApi.Contracts;
 using Provisioning.WebApi.Errors;
+using Provisioning.WebApi.Hosting.OpenApi;
 
 namespace Provisioning.WebApi.Controllers.V2;
 
@@ -42,9 +43,9 @@ public sealed class EventsController(ISender sender) : ControllerBase
     [ProducesResponseType<V2ErrorResponse>(StatusCodes.Status404NotFound)]
     public async Task<EventListResponse> ListEvents(
         [FromQuery(Name = "")] PageQuery page,
-        [FromQuery(Name = "filter[type]")] string? type,
-        [FromQuery(Name = "filter[resourceId]")] string? resourceId,
-        [FromQuery(Name = "filter[tenantId]")] string? tenantId,
+        [FromQuery(Name = "filter[type]"), SchemaLimits(ValuesOf = typeof(Domain.Audit.AuditEventType))] string? type,
+        [FromQuery(Name = "filter[resourceId]"), SchemaLimits(MinLength = 1, MaxLength = Domain.Audit.AuditEvent.MaxResourceIdLength)] string? resourceId,
+        [FromQuery(Name = "filter[tenantId]"), SchemaLimits(Id = true)] string? tenantId,
         CancellationToken ct)
     {
         var request = page.ToRequest();

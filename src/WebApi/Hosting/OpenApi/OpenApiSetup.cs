@@ -182,9 +182,92 @@ public static class OpenApiSetup
                     }
                 }
 
+                if (LimitsOf(context) is { } limits)
+                {
+                    DeclareLimits(schema, limits, inBody: context.JsonPropertyInfo is not null);
+                }
+
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>The <see cref="SchemaLimitsAttribute"/> of the field or query parameter being described, if it has one.</summary>
+    private static SchemaLimitsAttribute? LimitsOf(OpenApiSchemaTransformerContext context) =>
+        context.JsonPropertyInfo is { } field
+            ? field.AttributeProvider?.GetCustomAttributes(typeof(SchemaLimitsAttribute), false).OfType<SchemaLimitsAttribute>().FirstOrDefault()
+            : context.ParameterDescription switch
+            {
+                // A property of a query model ([FromQuery(Name = "")] PageQuery page): page[size].
+                { ModelMetadata: { ContainerType: { } container, PropertyName: { } name } } => container.GetProperty(name)?.GetCustomAttribute<SchemaLimitsAttribute>(),
+                { ParameterDescriptor: Microsoft.AspNetCore.Mvc.Controllers.ControllerParameterDescriptor { ParameterInfo: var parameter } } =>
+                    parameter.GetCustomAttribute<SchemaLimitsAttribute>(),
+                _ => null,
+            };
+
+    private static void DeclareLimits(OpenApiSchema schema, SchemaLimitsAttribute limits, bool inBody)
+    {
+        var text = schema;
+        if (limits.MaxItems >= 0)
+        {
+            schema.MaxItems = limits.MaxItems;
+            // The items' own schema (not one the generator may share with another list of strings).
+            text = new OpenApiSchema { Type = schema.Items?.Type ?? JsonSchemaType.String };
+            schema.Items = text;
+        }
+
+        if (limits.MinLength >= 0)
+        {
+            text.MinLength = limits.MinLength;
+        }
+
+        if (limits.MaxLength >= 0)
+        {
+            text.MaxLength = limits.MaxLength;
+        }
+
+        text.Format = limits.Format ?? text.Format;
+        if (limits.Id)
+        {
+            text.Pattern = Domain.Common.IdGenerator.Pattern;
+        }
+
+        if (limits.Minimum != long.MinValue)
+        {
+            schema.Minimum = limits.Minimum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (limits.Maximum != long.MaxValue)
+        {
+            schema.Maximum = limits.Maximum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (limits.MaxProperties >= 0)
+        {
+            schema.MaxProperties = limits.MaxProperties;
+        }
+
+        if (limits.ValuesOf is { } values)
+        {
+            // A body field's values as a pattern, not an enum: NSwag's System.Text.Json client writes an enum member by its
+            // C# name ("Active", which the service refuses), whatever the enum's wire values. A query parameter's enum it
+            // writes by its wire value.
+            var allowed = AllowedValues(values).ToList();
+            if (inBody)
+            {
+                schema.Pattern = $"^({string.Join('|', allowed.Select(System.Text.RegularExpressions.Regex.Escape))})$";
+            }
+            else
+            {
+                schema.Enum = [.. allowed.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))];
+            }
+        }
+    }
+
+    private static IEnumerable<string> AllowedValues(Type values) =>
+        values == typeof(Domain.Audit.AuditEventType)
+            ? Domain.Audit.AuditEventTypes.All.Select(Domain.Audit.AuditEventTypes.WireName)
+            : values.GetFields(BindingFlags.Public | BindingFlags.Static)
+                .Where(f => f is { IsLiteral: true } && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!);
 
     /// <summary>
     /// A dictionary whose values may be null, by the property's nullable annotations (a tenant's <c>settings</c>: a null
@@ -295,7 +378,7 @@ public static class OpenApiSetup
             Required = false,
             Description = "Act inside one of the caller's descendant tenants (its id; `self` routes then name that tenant). Account " +
                           "credentials only (other kinds: 403); a tenant that is not a descendant is 404, as if it did not exist.",
-            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9a-f]{24}$" },
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = Domain.Common.IdGenerator.Pattern },
         });
 
         var writes = Idempotency.IdempotencyMiddleware.IsWrite(context.Description.HttpMethod ?? string.Empty);

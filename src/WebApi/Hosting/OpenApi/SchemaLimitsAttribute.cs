@@ -1,0 +1,37 @@
+namespace Provisioning.WebApi.Hosting.OpenApi;
+
+/// <summary>
+/// The limits the service's own rules (the domain's and the validators') hold a request field or a query parameter to,
+/// declared for the OpenAPI document so that a generated client and the <c>/docs</c> page know them before a 400 says
+/// so. Give the rule's constants (<c>DisplayName.MaxLength</c>, <c>PageRequest.MaxSize</c>), never a number of the
+/// contract's own: the document then follows the rule. Only the document reads it — MVC's model validation does not (the
+/// rule answers the 400, with its own words) — and <c>OpenApiLimitsTests</c> sends each limit and one past it.
+/// Lengths count code points, as JSON Schema's and the service's rules do. A value left at its default declares nothing.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class SchemaLimitsAttribute : Attribute
+{
+    public int MinLength { get; set; } = -1;
+    public int MaxLength { get; set; } = -1;
+    public long Minimum { get; set; } = long.MinValue;
+    public long Maximum { get; set; } = long.MaxValue;
+
+    /// <summary>A list's most items; <see cref="MaxLength"/> and <see cref="Format"/> then describe each item.</summary>
+    public int MaxItems { get; set; } = -1;
+
+    /// <summary>An object's (a map's) most members.</summary>
+    public int MaxProperties { get; set; } = -1;
+
+    /// <summary>A string format (<c>email</c>, <c>uri</c>).</summary>
+    public string? Format { get; set; }
+
+    /// <summary>A 24-hex-character id (<see cref="Domain.Common.IdGenerator.Pattern"/>).</summary>
+    public bool Id { get; set; }
+
+    /// <summary>
+    /// The only values: the public string constants of a static class (<see cref="Domain.Tenants.TenantStatus"/>), or an
+    /// event type's wire names (<see cref="Domain.Audit.AuditEventType"/>). An enum for a query parameter; a pattern
+    /// (<c>^(active|suspended)$</c>) for a body field, which a generated client then keeps a string (see OpenApiSetup).
+    /// </summary>
+    public Type? ValuesOf { get; set; }
+}
