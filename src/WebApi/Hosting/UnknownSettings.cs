@@ -10,8 +10,11 @@ namespace Provisioning.WebApi.Hosting;
 /// </summary>
 public static class UnknownSettings
 {
-    /// <summary>Every setting the service reads under <c>Provisioning</c> (a section's children count as it: arrays).</summary>
-    private static readonly string[] Known =
+    /// <summary>
+    /// Every setting the service reads under <c>Provisioning</c> (a section's children count as it: arrays). Each name a
+    /// message, comment or document gives is one of these (<c>SettingNamesTests</c>).
+    /// </summary>
+    internal static readonly string[] Known =
     [
         Infrastructure.Retention.RetentionOptions.AuditRetentionDaysSetting,
         BootstrapOptions.Section + ":" + nameof(BootstrapOptions.KeyId),
