@@ -84,7 +84,7 @@ public sealed class CSharpClientTests(ServiceFixture service)
         var provisioned = await client.ProvisionTenantAsync(new ProvisionTenantRequest
         {
             Name = "C# child",
-            Key = provisioningKey.Secret,
+            Key = provisioningKey.Secret!,
             Logo_url = new Uri("https://cdn.example.com/logo.png"),
             Emails = ["owner@example.com"],
         });

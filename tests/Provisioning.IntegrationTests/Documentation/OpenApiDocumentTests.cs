@@ -130,19 +130,73 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task RequestSchemas_RequireNothing_AsTheServiceTakesAnyFieldLeftOut()
+    public async Task RequestSchemas_RequireWhatTheServiceRefusesWithout_AndNothingElse()
     {
-        // Fields a request leaves out keep their value or default, and a missing one the service needs is a 400 naming it:
-        // no request schema may require one. (App settings required all nine, so a generated client could not send one.)
+        // A field a request leaves out keeps its value or default, so no schema may require it (app settings required all
+        // nine: a generated client could not send one); a field the service refuses to go without, left out or null, is
+        // required and takes no null ([SchemaLimits(Required = true)]), so that a generated client sends it.
         var tenant = await service.NewTenantAsync();
         using var client = tenant.Client();
         var app = await client.PostJsonAsync("/v2/apps", new { displayName = "partial", settings = new { multiConvoEnabled = true } }, HttpStatusCode.Created);
         Assert.True((bool)app["app"]!["settings"]!["multiConvoEnabled"]!);
 
         var schemas = (await service.Anonymous().GetJsonAsync("/openapi/v1.json"))["components"]!["schemas"]!.AsObject();
-        var requests = schemas.Where(s => s.Key.EndsWith("Request", StringComparison.Ordinal)).ToList();
-        Assert.Contains(requests, s => s.Key == "AppSettingsRequest");
-        Assert.All(requests, s => Assert.True(s.Value!["required"] is null, $"{s.Key} requires {s.Value!["required"]?.ToJsonString()}"));
+        var required = schemas.Where(s => s.Key.EndsWith("Request", StringComparison.Ordinal))
+            .SelectMany(s => s.Value!["required"]?.AsArray().Select(r => $"{s.Key}.{r}") ?? [])
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+        [
+            "AddTenantUserRequest.email", "CreateAppRequest.displayName", "CreateKeyRequest.displayName", "DisplayNameRequest.displayName",
+            "KeyStateRequest.disabled", "ProvisionTenantRequest.key", "ProvisionTenantRequest.name", "V1CreateKeyRequest.name", "V1NameRequest.name",
+        ], required);
+        foreach (var field in required)
+        {
+            var (schema, name) = (field.Split('.')[0], field.Split('.')[1]);
+            Assert.False((bool?)schemas[schema]!["properties"]![name]!["nullable"] ?? false, $"{field} is required, so not null");
+        }
+
+        // Each is refused without it, left out or null, on every route that takes its schema.
+        var appId = await client.CreateAppAsync();
+        var accountId = (string)(await client.PostJsonAsync("/v2/serviceaccounts", new { displayName = "sa" }, HttpStatusCode.Created))["serviceAccount"]!["id"]!;
+        var v1AccountId = (string)(await client.PostJsonAsync("/v1.1/serviceaccounts", new { name = "v1" }, HttpStatusCode.Created))["serviceAccount"]!["_id"]!;
+        using var root = service.Root();
+        var child = await root.ProvisionAsync();
+        var provisioningKey = await root.CreateProvisioningKeyAsync();
+        var routes = new (HttpClient Caller, string Method, string Path, string Schema, object Others, HttpStatusCode Refusal)[]
+        {
+            (client, "POST", "/v2/apps", "CreateAppRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "POST", "/v2/keys", "CreateKeyRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "POST", $"/v2/apps/{appId}/keys", "CreateKeyRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "POST", $"/v2/serviceaccounts/{accountId}/keys", "CreateKeyRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "POST", "/v2/provisioningkeys", "CreateKeyRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "POST", "/v2/serviceaccounts", "DisplayNameRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "PATCH", $"/v2/serviceaccounts/{accountId}", "DisplayNameRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "PATCH", $"/v2/keys/{tenant.KeyId}", "KeyStateRequest", new { }, HttpStatusCode.BadRequest),
+            (root, "POST", $"/v2/tenants/{child.Id}/users", "AddTenantUserRequest", new { }, HttpStatusCode.BadRequest),
+            (root, "POST", "/v2/tenants", "ProvisionTenantRequest", new { key = provisioningKey, name = "Required" }, HttpStatusCode.BadRequest),
+            (client, "POST", "/v1.1/serviceaccounts", "V1NameRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "PUT", $"/v1.1/serviceaccounts/{v1AccountId}", "V1NameRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "POST", $"/v1.1/apps/{appId}/keys", "V1CreateKeyRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "POST", $"/v1.1/serviceaccounts/{v1AccountId}/keys", "V1CreateKeyRequest", new { }, HttpStatusCode.BadRequest),
+        };
+        Assert.All(required, field => Assert.Contains(routes, route => field.StartsWith(route.Schema + ".", StringComparison.Ordinal)));
+        foreach (var (caller, method, path, schema, rest, refusal) in routes)
+        {
+            foreach (var name in required.Where(r => r.StartsWith(schema + ".", StringComparison.Ordinal)).Select(r => r[(schema.Length + 1)..]))
+            {
+                // Without the provisioning key, provisioning is 401: it is the credential.
+                var expected = name == "key" ? HttpStatusCode.Unauthorized : refusal;
+                var body = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(rest))!.AsObject();
+                body.Remove(name);
+                foreach (var sent in new[] { body.ToJsonString(), new System.Text.Json.Nodes.JsonObject(body.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())).Append(KeyValuePair.Create(name, (System.Text.Json.Nodes.JsonNode?)null))).ToJsonString() })
+                {
+                    using var answer = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = Http.Json(sent) });
+                    var text = await answer.Content.ReadAsStringAsync();
+                    Assert.True(answer.StatusCode == expected && (expected == HttpStatusCode.Unauthorized || text.Contains(name, StringComparison.Ordinal)),
+                        $"{method} {path} {sent}: {(int)answer.StatusCode} {text}");
+                }
+            }
+        }
     }
 
     [Fact]

@@ -14631,7 +14631,7 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("email")]
-        public string? Email { get; set; } = default!;
+        public string Email { get; set; } = default!;
 
     }
 
@@ -14885,7 +14885,7 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
-        public string? DisplayName { get; set; } = default!;
+        public string DisplayName { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("settings")]
         public AppSettingsRequest? Settings { get; set; } = default!;
@@ -14913,7 +14913,7 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
-        public string? DisplayName { get; set; } = default!;
+        public string DisplayName { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
         public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
@@ -14928,7 +14928,7 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
-        public string? DisplayName { get; set; } = default!;
+        public string DisplayName { get; set; } = default!;
 
     }
 
@@ -15167,7 +15167,7 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("disabled")]
-        public bool? Disabled { get; set; } = default!;
+        public bool Disabled { get; set; } = default!;
 
     }
 
@@ -15230,10 +15230,10 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("name")]
-        public string? Name { get; set; } = default!;
+        public string Name { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("key")]
-        public string? Key { get; set; } = default!;
+        public string Key { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("logo_url")]
         public System.Uri? Logo_url { get; set; } = default!;
@@ -15795,7 +15795,7 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("name")]
-        public string? Name { get; set; } = default!;
+        public string Name { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
         public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
@@ -15926,7 +15926,7 @@ namespace Provisioning.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("name")]
-        public string? Name { get; set; } = default!;
+        public string Name { get; set; } = default!;
 
     }
 

@@ -6576,7 +6576,7 @@ export interface AccountKeyListResponse {
 
 /** `POST /v2/tenants/{id}/users`: `{"email"}`, one address. Any other field is a 400 naming it (provisioning's `emails` list was ignored here, and the request refused for a missing address: a probe). */
 export interface AddTenantUserRequest {
-    email?: string | null;
+    email: string;
 }
 
 /** One error: a snake_case code and human text (never a secret, SQL or stack trace). 5xx errors also carry the request id (the `X-Request-Id` header), so a report can be matched with the service's logs; other errors have no `requestId`. */
@@ -6662,7 +6662,7 @@ export interface AppSettingsRequest {
 
 /** `POST /v2/apps`: settings may be left out (defaults), not null (400, as on v1.1). Any other field is a 400 naming it. */
 export interface CreateAppRequest {
-    displayName?: string | null;
+    displayName: string;
     settings?: AppSettingsRequest;
     metadata?: any | null;
 
@@ -6671,13 +6671,13 @@ export interface CreateAppRequest {
 
 /** Creating a key: its display name, and optionally when it stops working (RFC 3339, in the future, at most 10 years ahead; absent or null: never). Any other field is a 400 naming it. */
 export interface CreateKeyRequest {
-    displayName?: string | null;
+    displayName: string;
     expiresAt?: string | null;
 }
 
 /** A body with only a display name (service accounts); any other field is a 400 naming it. */
 export interface DisplayNameRequest {
-    displayName?: string | null;
+    displayName: string;
 }
 
 /** The empty object some routes answer with. */
@@ -6757,7 +6757,7 @@ export interface KeyResponse {
 
 /** `{"disabled": true|false}`: disables or enables a key. Nothing else: a key's name and expiry are set when it is made, and a field this route would drop (`{"disabled":false,"expiresAt":…}`, a caller thinking the key now expires) is a 400 naming it. */
 export interface KeyStateRequest {
-    disabled?: boolean | null;
+    disabled: boolean;
 }
 
 /** `links` of a v2 list: absolute URLs of the next and previous pages. */
@@ -6779,8 +6779,8 @@ export interface PageMeta {
 
 /** `POST /v2/tenants`, in DailyStory's shape (note `logo_url`). */
 export interface ProvisionTenantRequest {
-    name?: string | null;
-    key?: string | null;
+    name: string;
+    key: string;
     logo_url?: string | null;
     contacts?: number | null;
     emails?: string[] | null;
@@ -6966,7 +6966,7 @@ export interface V1AppResponse {
 
 /** Creating a key in the v1.1 shape: its name and, as on the v2 routes, an optional `expiresAt`. Any other field is a 400 naming it (smooch-core sends `{name}` alone). */
 export interface V1CreateKeyRequest {
-    name?: string | null;
+    name: string;
     expiresAt?: string | null;
 }
 
@@ -7010,7 +7010,7 @@ export interface V1KeyResponse {
 
 /** A v1.1 service account's body, `{"name"}`. A field it does not have is 400 (errors.md), as in v2: a misspelt `name` would otherwise be a create that fails on a blank name, or an update that silently changes nothing. */
 export interface V1NameRequest {
-    name?: string | null;
+    name: string;
 }
 
 export interface V1ServiceAccount {

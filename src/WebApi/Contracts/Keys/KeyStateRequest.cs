@@ -5,7 +5,7 @@ namespace Provisioning.WebApi.Contracts;
 /// and a field this route would drop (<c>{"disabled":false,"expiresAt":…}</c>, a caller thinking the key now expires) is a
 /// 400 naming it.
 /// </summary>
-public sealed record KeyStateRequest(bool? Disabled)
+public sealed record KeyStateRequest([property: Hosting.OpenApi.SchemaLimits(Required = true)] bool? Disabled)
 {
     /// <summary>The flag, or a 400 naming <c>disabled</c> when it is missing.</summary>
     public bool Required() => Disabled

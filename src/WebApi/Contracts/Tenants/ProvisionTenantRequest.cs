@@ -5,8 +5,8 @@ namespace Provisioning.WebApi.Contracts;
 
 /// <summary><c>POST /v2/tenants</c>, in DailyStory's shape (note <c>logo_url</c>).</summary>
 public sealed record ProvisionTenantRequest(
-    [property: Hosting.OpenApi.SchemaLimits(MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? Name,
-    string? Key,
+    [property: Hosting.OpenApi.SchemaLimits(Required = true, MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? Name,
+    [property: Hosting.OpenApi.SchemaLimits(Required = true)] string? Key,
     [property: JsonPropertyName("logo_url"), Hosting.OpenApi.SchemaLimits(MaxLength = Domain.Tenants.Tenant.MaxLogoUrlLength, Format = "uri")] string? LogoUrl,
     [property: Hosting.OpenApi.SchemaLimits(Minimum = 0)] int? Contacts,
     [property: Hosting.OpenApi.SchemaLimits(MaxItems = Domain.Tenants.Tenant.MaxUsers, MaxLength = Domain.Tenants.TenantUser.MaxEmailLength, Format = "email")] List<string>? Emails,

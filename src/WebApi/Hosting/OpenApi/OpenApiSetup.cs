@@ -7,8 +7,9 @@ using Provisioning.WebApi.Hosting.FrontDoor;
 namespace Provisioning.WebApi.Hosting.OpenApi;
 
 /// <summary>
-/// The OpenAPI 3.0 document: both authentication schemes, request fields optional (the rules are
-/// the validators', reported as 400), and free-form JSON where the API takes any flat object.
+/// The OpenAPI 3.0 document: both authentication schemes, request fields optional unless the service refuses to go
+/// without them, each with the limits its rule holds it to (<see cref="SchemaLimitsAttribute"/>; the rules themselves
+/// answer 400), and free-form JSON where the API takes any flat object.
 /// </summary>
 public static class OpenApiSetup
 {
@@ -161,9 +162,15 @@ public static class OpenApiSetup
 
                 if (IsRequest(type))
                 {
-                    // Request fields are optional on the wire; missing required ones are 400s from the validators. (Also when
-                    // the type is first met as a field with a converter, above: app settings, which required all nine.)
+                    // Request fields are optional on the wire unless declared required ([SchemaLimits(Required = true)]): what
+                    // the generator infers is not what the service takes. (Also when the type is first met as a field with a
+                    // converter, above: app settings, which required all nine.)
                     schema.Required?.Clear();
+                    foreach (var field in context.JsonTypeInfo.Properties.Where(p => p.AttributeProvider?.GetCustomAttributes(typeof(SchemaLimitsAttribute), false)
+                                 .OfType<SchemaLimitsAttribute>().Any(l => l.Required) == true))
+                    {
+                        (schema.Required ??= new HashSet<string>()).Add(field.Name);
+                    }
 
                     // Closed when the serializer that binds the body refuses a field the type does not have (Program.cs).
                     if (RefusesUnknownFields(type, context.ApplicationServices))
@@ -206,6 +213,11 @@ public static class OpenApiSetup
 
     private static void DeclareLimits(OpenApiSchema schema, SchemaLimitsAttribute limits, bool inBody)
     {
+        if (limits.Required && schema.Type is { } type)
+        {
+            schema.Type = type & ~JsonSchemaType.Null;
+        }
+
         var text = schema;
         if (limits.MaxItems >= 0)
         {

@@ -11,6 +11,12 @@ namespace Provisioning.WebApi.Hosting.OpenApi;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class SchemaLimitsAttribute : Attribute
 {
+    /// <summary>
+    /// The request must send it, and not as null: the body's schema lists it as required and its own schema takes no null
+    /// (left out, or null, it is a 400 naming it; the provisioning key's, a 401).
+    /// </summary>
+    public bool Required { get; set; }
+
     public int MinLength { get; set; } = -1;
     public int MaxLength { get; set; } = -1;
     public long Minimum { get; set; } = long.MinValue;
