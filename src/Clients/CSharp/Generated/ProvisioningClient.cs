@@ -35,7 +35,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
         /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
         /// </remarks>
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
@@ -50,7 +50,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
         /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
         /// </remarks>
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
@@ -97,7 +97,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -112,7 +112,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -189,7 +189,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); an app has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
         /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
@@ -207,7 +207,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); an app has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
         /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
@@ -255,7 +255,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Answers `id`, `displayName`, `secret`, `disabled` and `expiresAt` (app keys show their secret on get and list too, like Sunshine
         /// <br/>Conversations).
         /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
         /// </remarks>
@@ -273,7 +273,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Answers `id`, `displayName`, `secret`, `disabled` and `expiresAt` (app keys show their secret on get and list too, like Sunshine
         /// <br/>Conversations).
         /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
         /// </remarks>
@@ -555,8 +555,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
-        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt, disabled, expiresAt}}` is the only one that carries the secret (only its
         /// <br/>hash is stored).
         /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
         /// </remarks>
@@ -572,8 +572,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
-        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt, disabled, expiresAt}}` is the only one that carries the secret (only its
         /// <br/>hash is stored).
         /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
         /// </remarks>
@@ -617,7 +617,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The provisioning key id (`prv_…`).</param>
@@ -632,7 +632,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The provisioning key id (`prv_…`).</param>
@@ -855,7 +855,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); a service account has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -872,7 +872,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); a service account has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -919,7 +919,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt` (the secret is shown on get and list
         /// <br/>too, like Sunshine Conversations).
         /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
@@ -936,7 +936,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt` (the secret is shown on get and list
         /// <br/>too, like Sunshine Conversations).
         /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
@@ -2200,7 +2200,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
         /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
         /// </remarks>
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
@@ -2218,7 +2218,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters; missing or blank is 400 naming `displayName`).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
         /// <br/>The 201 answer is the only one that carries the key's `secret`: store it now, it cannot be read again.
         /// </remarks>
         /// <param name="body">`{"displayName"}`: a label for the key.</param>
@@ -2581,7 +2581,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -2599,7 +2599,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `createdAt` and `lastUsedAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The account key id (`act_…`).</param>
@@ -3139,7 +3139,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); an app has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
         /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
@@ -3160,7 +3160,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`); an app has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); an app has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches GET and PATCH of this app only.
         /// <br/>An app the caller cannot reach is 404 `app_not_found`, exactly as if it did not exist.
         /// </remarks>
@@ -3520,7 +3520,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Answers `id`, `displayName`, `secret`, `disabled` and `expiresAt` (app keys show their secret on get and list too, like Sunshine
         /// <br/>Conversations).
         /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
         /// </remarks>
@@ -3541,7 +3541,7 @@ namespace Provisioning.Client
         /// Callers: an account credential (`act_` key or tenant token), or an `svc_` key that has access to the app; `app_` keys
         /// <br/>get 403. An `act_` caller may send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside
         /// <br/>it.
-        /// <br/>Answers `id`, `displayName` and `secret` (app keys show their secret on get and list too, like Sunshine
+        /// <br/>Answers `id`, `displayName`, `secret`, `disabled` and `expiresAt` (app keys show their secret on get and list too, like Sunshine
         /// <br/>Conversations).
         /// <br/>A missing or not visible app is 404 `app_not_found`; a key that is not one of this app's is 404 `not_found`.
         /// </remarks>
@@ -5255,8 +5255,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
-        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt, disabled, expiresAt}}` is the only one that carries the secret (only its
         /// <br/>hash is stored).
         /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
         /// </remarks>
@@ -5275,8 +5275,8 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400 naming `displayName`).
-        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt}}` is the only one that carries the secret (only its
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires).
+        /// <br/>The 201 answer `{"provisioningKey":{id, displayName, secret, createdAt, disabled, expiresAt}}` is the only one that carries the secret (only its
         /// <br/>hash is stored).
         /// <br/>Send that secret as `key` in `POST /v2/tenants`, with an account credential of this tenant, to provision child tenants.
         /// </remarks>
@@ -5636,7 +5636,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The provisioning key id (`prv_…`).</param>
@@ -5654,7 +5654,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (an `act_` key or a tenant token); `svc_` and `app_` keys get 403. An `act_` caller may
         /// <br/>send the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName` and `createdAt`; never the secret.
+        /// <br/>Answers `id`, `displayName`, `createdAt`, `disabled` and `expiresAt`; never the secret.
         /// <br/>A key of another tenant or a malformed id is 404, exactly as if it did not exist.
         /// </remarks>
         /// <param name="keyId">The provisioning key id (`prv_…`).</param>
@@ -7125,7 +7125,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); a service account has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -7145,7 +7145,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Body `{"displayName"}` (1–100 characters, else 400); a service account has at most 10 keys (400).
+        /// <br/>Body `{"displayName", "expiresAt"?}` (`CreateKeyRequest`: a missing or blank name is 400 naming `displayName`; without `expiresAt` the key never expires); a service account has at most 10 keys (400).
         /// <br/>Answers 201 with the key and its `secret`; the key reaches only the apps this service account can access.
         /// <br/>A service account of another tenant is 404, exactly as if it did not exist.
         /// </remarks>
@@ -7504,7 +7504,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt` (the secret is shown on get and list
         /// <br/>too, like Sunshine Conversations).
         /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>
@@ -7524,7 +7524,7 @@ namespace Provisioning.Client
         /// <remarks>
         /// Account credentials only (`act_` key or tenant token); `svc_` and `app_` keys get 403. An `act_` caller may send
         /// <br/>the `On-Behalf-Of` header with the id of one of its descendant tenants to act inside it.
-        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt` and `lastUsedAt` (the secret is shown on get and list
+        /// <br/>Answers `id`, `displayName`, `secret`, `createdAt`, `lastUsedAt`, `disabled` and `expiresAt` (the secret is shown on get and list
         /// <br/>too, like Sunshine Conversations).
         /// <br/>A service account or key that is not visible is 404, exactly as if it did not exist.
         /// </remarks>

@@ -23,7 +23,7 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Body <c>{"displayName"}</c> (1–100 characters; missing or blank is 400 naming <c>displayName</c>).
+    /// Body <c>{"displayName", "expiresAt"?}</c> (<c>CreateKeyRequest</c>: a missing or blank name is 400 naming <c>displayName</c>; without <c>expiresAt</c> the key never expires).
     /// The 201 answer is the only one that carries the key's <c>secret</c>: store it now, it cannot be read again.
     /// </remarks>
     /// <param name="ct">Cancelled when the client goes away. (Kept above <c>body</c>: the OpenAPI generator copies the text of a param it
@@ -67,7 +67,7 @@ public sealed class AccountKeysController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Answers <c>id</c>, <c>displayName</c>, <c>createdAt</c> and <c>lastUsedAt</c>; never the secret.
+    /// Answers <c>id</c>, <c>displayName</c>, <c>createdAt</c>, <c>lastUsedAt</c>, <c>disabled</c> and <c>expiresAt</c>; never the secret.
     /// A key of another tenant, of another kind or a malformed id is 404, exactly as if it did not exist.
     /// </remarks>
     /// <param name="keyId">The account key id (<c>act_…</c>).</param>

@@ -25,7 +25,7 @@ public sealed class AppKeysController(ISender sender) : ControllerBase
     /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
     /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
     /// it.
-    /// Body <c>{"displayName"}</c> (1–100 characters, else 400 naming <c>displayName</c>); an app has at most 10 keys (400).
+    /// Body <c>{"displayName", "expiresAt"?}</c> (<c>CreateKeyRequest</c>: a missing or blank name is 400 naming <c>displayName</c>; without <c>expiresAt</c> the key never expires); an app has at most 10 keys (400).
     /// Answers 201 with the key and its <c>secret</c>; the key reaches GET and PATCH of this app only.
     /// An app the caller cannot reach is 404 <c>app_not_found</c>, exactly as if it did not exist.
     /// </remarks>
@@ -63,7 +63,7 @@ public sealed class AppKeysController(ISender sender) : ControllerBase
     /// Callers: an account credential (<c>act_</c> key or tenant token), or an <c>svc_</c> key that has access to the app; <c>app_</c> keys
     /// get 403. An <c>act_</c> caller may send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside
     /// it.
-    /// Answers <c>id</c>, <c>displayName</c> and <c>secret</c> (app keys show their secret on get and list too, like Sunshine
+    /// Answers <c>id</c>, <c>displayName</c>, <c>secret</c>, <c>disabled</c> and <c>expiresAt</c> (app keys show their secret on get and list too, like Sunshine
     /// Conversations).
     /// A missing or not visible app is 404 <c>app_not_found</c>; a key that is not one of this app's is 404 <c>not_found</c>.
     /// </remarks>

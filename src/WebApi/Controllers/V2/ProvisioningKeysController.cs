@@ -23,8 +23,8 @@ public sealed class ProvisioningKeysController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Body <c>{"displayName"}</c> (1–100 characters, else 400 naming <c>displayName</c>).
-    /// The 201 answer <c>{"provisioningKey":{id, displayName, secret, createdAt}}</c> is the only one that carries the secret (only its
+    /// Body <c>{"displayName", "expiresAt"?}</c> (<c>CreateKeyRequest</c>: a missing or blank name is 400 naming <c>displayName</c>; without <c>expiresAt</c> the key never expires).
+    /// The 201 answer <c>{"provisioningKey":{id, displayName, secret, createdAt, disabled, expiresAt}}</c> is the only one that carries the secret (only its
     /// hash is stored).
     /// Send that secret as <c>key</c> in <c>POST /v2/tenants</c>, with an account credential of this tenant, to provision child tenants.
     /// </remarks>
@@ -65,7 +65,7 @@ public sealed class ProvisioningKeysController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (an <c>act_</c> key or a tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may
     /// send the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Answers <c>id</c>, <c>displayName</c> and <c>createdAt</c>; never the secret.
+    /// Answers <c>id</c>, <c>displayName</c>, <c>createdAt</c>, <c>disabled</c> and <c>expiresAt</c>; never the secret.
     /// A key of another tenant or a malformed id is 404, exactly as if it did not exist.
     /// </remarks>
     /// <param name="keyId">The provisioning key id (<c>prv_…</c>).</param>

@@ -129,7 +129,7 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Body <c>{"displayName"}</c> (1–100 characters, else 400); a service account has at most 10 keys (400).
+    /// Body <c>{"displayName", "expiresAt"?}</c> (<c>CreateKeyRequest</c>: a missing or blank name is 400 naming <c>displayName</c>; without <c>expiresAt</c> the key never expires); a service account has at most 10 keys (400).
     /// Answers 201 with the key and its <c>secret</c>; the key reaches only the apps this service account can access.
     /// A service account of another tenant is 404, exactly as if it did not exist.
     /// </remarks>
@@ -168,7 +168,7 @@ public sealed class ServiceAccountsController(ISender sender) : ControllerBase
     /// <remarks>
     /// Account credentials only (<c>act_</c> key or tenant token); <c>svc_</c> and <c>app_</c> keys get 403. An <c>act_</c> caller may send
     /// the <c>On-Behalf-Of</c> header with the id of one of its descendant tenants to act inside it.
-    /// Answers <c>id</c>, <c>displayName</c>, <c>secret</c>, <c>createdAt</c> and <c>lastUsedAt</c> (the secret is shown on get and list
+    /// Answers <c>id</c>, <c>displayName</c>, <c>secret</c>, <c>createdAt</c>, <c>lastUsedAt</c>, <c>disabled</c> and <c>expiresAt</c> (the secret is shown on get and list
     /// too, like Sunshine Conversations).
     /// A service account or key that is not visible is 404, exactly as if it did not exist.
     /// </remarks>
