@@ -37,10 +37,12 @@ public static class KeyLookup
     /// An account key of the caller's tenant (<paramref name="accountKeys"/>) read for a change that stops it working — a
     /// deletion or a disable — and refused (409) when no other key stands in for it (<see cref="ApiKey.EnsureMayStopWorking"/>:
     /// a key that expires sooner is no stand-in; deleting the one key that never expires through a key expiring in an hour
-    /// locked the tenant out an hour later). The order is the rule: the tenant's lock first, so that two such changes in
-    /// parallel count in turn and cannot stop the last two keys; then the key, its row locked and read again: read before
-    /// the tenant's lock, a key enabled meanwhile (enabling takes no tenant lock) was still seen disabled and stopped
-    /// without the check, after another change had counted it as the stand-in.
+    /// locked the tenant out an hour later). The count is taken under the tenant's lock, so that two such changes in
+    /// parallel count in turn and cannot stop the last two keys (<c>RacingRequestsTests</c>); the key is read after that
+    /// lock, its row locked and read again, so that what is counted and what is stopped are the rows as they are once this
+    /// request holds them (read before, a key enabled meanwhile — enabling takes no tenant lock — was seen disabled and
+    /// stopped without the check). The tenant's row before the key's, as a tenant's deletion takes them (its row, then its
+    /// keys' through the cascade), so that the two never wait for each other in opposite orders.
     /// </summary>
     public static async Task<ApiKey> GetAccountKeyToStopAsync(
         this IProvisioningDbContext db, IQueryable<ApiKey> accountKeys, TenantId tenant, string keyId, ITenantLocks locks, TimeProvider clock,

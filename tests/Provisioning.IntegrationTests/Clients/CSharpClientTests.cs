@@ -85,7 +85,7 @@ public sealed class CSharpClientTests(ServiceFixture service)
         {
             Name = "C# child",
             Key = provisioningKey.Secret!,
-            Logo_url = new Uri("https://cdn.example.com/logo.png"),
+            Logo_url = "https://cdn.example.com/logo.png",
             Emails = ["owner@example.com"],
         });
 

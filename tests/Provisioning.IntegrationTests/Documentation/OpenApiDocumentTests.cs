@@ -147,7 +147,8 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
         Assert.Equal(
         [
             "AddTenantUserRequest.email", "CreateAppRequest.displayName", "CreateKeyRequest.displayName", "DisplayNameRequest.displayName",
-            "KeyStateRequest.disabled", "ProvisionTenantRequest.key", "ProvisionTenantRequest.name", "V1CreateKeyRequest.name", "V1NameRequest.name",
+            "KeyStateRequest.disabled", "ProvisionTenantRequest.key", "ProvisionTenantRequest.name", "V1CreateAppRequest.name", "V1CreateKeyRequest.name",
+            "V1NameRequest.name",
         ], required);
         foreach (var field in required)
         {
@@ -162,6 +163,9 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
         using var root = service.Root();
         var child = await root.ProvisionAsync();
         var provisioningKey = await root.CreateProvisioningKeyAsync();
+        var appKeyId = (await client.CreateAppKeyAsync(appId)).Id;
+        var accountKeyId = (await client.CreateServiceAccountKeyAsync(accountId)).Id;
+        var provisioningKeyId = (string)(await client.PostJsonAsync("/v2/provisioningkeys", new { displayName = "prv" }, HttpStatusCode.Created))["provisioningKey"]!["id"]!;
         var routes = new (HttpClient Caller, string Method, string Path, string Schema, object Others, HttpStatusCode Refusal)[]
         {
             (client, "POST", "/v2/apps", "CreateAppRequest", new { }, HttpStatusCode.BadRequest),
@@ -172,8 +176,12 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
             (client, "POST", "/v2/serviceaccounts", "DisplayNameRequest", new { }, HttpStatusCode.BadRequest),
             (client, "PATCH", $"/v2/serviceaccounts/{accountId}", "DisplayNameRequest", new { }, HttpStatusCode.BadRequest),
             (client, "PATCH", $"/v2/keys/{tenant.KeyId}", "KeyStateRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "PATCH", $"/v2/apps/{appId}/keys/{appKeyId}", "KeyStateRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "PATCH", $"/v2/serviceaccounts/{accountId}/keys/{accountKeyId}", "KeyStateRequest", new { }, HttpStatusCode.BadRequest),
+            (client, "PATCH", $"/v2/provisioningkeys/{provisioningKeyId}", "KeyStateRequest", new { }, HttpStatusCode.BadRequest),
             (root, "POST", $"/v2/tenants/{child.Id}/users", "AddTenantUserRequest", new { }, HttpStatusCode.BadRequest),
             (root, "POST", "/v2/tenants", "ProvisionTenantRequest", new { key = provisioningKey, name = "Required" }, HttpStatusCode.BadRequest),
+            (client, "POST", "/v1.1/apps", "V1CreateAppRequest", new { }, HttpStatusCode.BadRequest),
             (client, "POST", "/v1.1/serviceaccounts", "V1NameRequest", new { }, HttpStatusCode.BadRequest),
             (client, "PUT", $"/v1.1/serviceaccounts/{v1AccountId}", "V1NameRequest", new { }, HttpStatusCode.BadRequest),
             (client, "POST", $"/v1.1/apps/{appId}/keys", "V1CreateKeyRequest", new { }, HttpStatusCode.BadRequest),
@@ -192,7 +200,9 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
                 {
                     using var answer = await caller.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = Http.Json(sent) });
                     var text = await answer.Content.ReadAsStringAsync();
-                    Assert.True(answer.StatusCode == expected && (expected == HttpStatusCode.Unauthorized || text.Contains(name, StringComparison.Ordinal)),
+                    // Named as a word of its own ("name", not the "Name" of displayName).
+                    var named = System.Text.RegularExpressions.Regex.IsMatch(text, $"(?<![A-Za-z]){name}(?![A-Za-z])");
+                    Assert.True(answer.StatusCode == expected && (expected == HttpStatusCode.Unauthorized || named),
                         $"{method} {path} {sent}: {(int)answer.StatusCode} {text}");
                 }
             }

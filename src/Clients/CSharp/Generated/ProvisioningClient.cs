@@ -1451,7 +1451,7 @@ namespace Provisioning.Client
         /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body);
+        System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1CreateAppRequest body);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1468,7 +1468,7 @@ namespace Provisioning.Client
         /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1CreateAppRequest body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// Lists the apps the caller can reach (v1.1).
@@ -10547,7 +10547,7 @@ namespace Provisioning.Client
         /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body)
+        public virtual System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1CreateAppRequest body)
         {
             return V1CreateAppAsync(body, System.Threading.CancellationToken.None);
         }
@@ -10567,7 +10567,7 @@ namespace Provisioning.Client
         /// <param name="body">The new app: `name` is required.</param>
         /// <returns>Created</returns>
         /// <exception cref="ProvisioningApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1AppRequest body, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<V1AppResponse> V1CreateAppAsync(V1CreateAppRequest body, System.Threading.CancellationToken cancellationToken)
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -15236,7 +15236,7 @@ namespace Provisioning.Client
         public string Key { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("logo_url")]
-        public System.Uri? Logo_url { get; set; } = default!;
+        public string? Logo_url { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("contacts")]
         public int? Contacts { get; set; } = default!;
@@ -15742,7 +15742,7 @@ namespace Provisioning.Client
     }
 
     /// <summary>
-    /// A v1.1 app's body (create and `PUT`): name and settings have no null (400); any other field (displayName, or the _id and appToken of a read-modify-write) is a 400 naming it.
+    /// A v1.1 app's `PUT` body (a create's is V1CreateAppRequest): every field optional; name and settings have no null (400); any other field (displayName, or the _id and appToken of a read-modify-write) is a 400 naming it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class V1AppRequest
@@ -15774,6 +15774,34 @@ namespace Provisioning.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("app")]
         public V1App App { get; set; } = new V1App();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// A v1.1 app to create: `name` required (a `PUT`'s body, V1AppRequest, may leave it out), settings
+    /// <br/>not null (400); any other field (displayName, _id, appToken) is a 400 naming it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class V1CreateAppRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("settings")]
+        public AppSettingsRequest? Settings { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("metadata")]
+        public object? Metadata { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -362,7 +362,7 @@ export interface IProvisioningClient {
      * @param body The new app: `name` is required.
      * @return Created
      */
-    v1CreateApp(body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse>;
+    v1CreateApp(body: V1CreateAppRequest, signal?: AbortSignal): Promise<V1AppResponse>;
 
     /**
      * Lists the apps the caller can reach (v1.1).
@@ -4667,7 +4667,7 @@ export class ProvisioningClient implements IProvisioningClient {
      * @param body The new app: `name` is required.
      * @return Created
      */
-    v1CreateApp(body: V1AppRequest, signal?: AbortSignal): Promise<V1AppResponse> {
+    v1CreateApp(body: V1CreateAppRequest, signal?: AbortSignal): Promise<V1AppResponse> {
         let url_ = this.baseUrl + "/v1.1/apps";
         url_ = url_.replace(/[?&]$/, "");
 
@@ -6949,7 +6949,7 @@ export interface V1AppListResponse {
     [key: string]: any;
 }
 
-/** A v1.1 app's body (create and `PUT`): name and settings have no null (400); any other field (displayName, or the _id and appToken of a read-modify-write) is a 400 naming it. */
+/** A v1.1 app's `PUT` body (a create's is V1CreateAppRequest): every field optional; name and settings have no null (400); any other field (displayName, or the _id and appToken of a read-modify-write) is a 400 naming it. */
 export interface V1AppRequest {
     name?: string;
     settings?: AppSettingsRequest;
@@ -6960,6 +6960,15 @@ export interface V1AppRequest {
 
 export interface V1AppResponse {
     app: V1App;
+
+    [key: string]: any;
+}
+
+/** A v1.1 app to create: `name` required (a `PUT`'s body, V1AppRequest, may leave it out), settings not null (400); any other field (displayName, _id, appToken) is a 400 naming it. */
+export interface V1CreateAppRequest {
+    name: string;
+    settings?: AppSettingsRequest;
+    metadata?: any | null;
 
     [key: string]: any;
 }

@@ -8,6 +8,6 @@ namespace Provisioning.WebApi.Contracts;
 /// </summary>
 // (Ignored, {"name":…} in a v2 PATCH, the v1.1 name, answered 200 and changed nothing: a probe.)
 public sealed record UpdateAppRequest(
-    [property: NotNull("displayName")] [property: Hosting.OpenApi.SchemaLimits(MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? DisplayName,
+    [property: NotNull("displayName")] [property: Hosting.OpenApi.DisplayNameLimits] string? DisplayName,
     [property: NotNull("settings")] AppSettingsRequest? Settings,
     JsonElement Metadata);

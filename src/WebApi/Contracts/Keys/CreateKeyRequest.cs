@@ -5,4 +5,4 @@ namespace Provisioning.WebApi.Contracts;
 /// ahead; absent or null: never). Any other field is a 400 naming it.
 /// </summary>
 // (Ignored, a misspelt expires_at made a key that never expires, answered 201.)
-public sealed record CreateKeyRequest([property: Hosting.OpenApi.SchemaLimits(Required = true, MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? DisplayName, DateTimeOffset? ExpiresAt);
+public sealed record CreateKeyRequest([property: Hosting.OpenApi.DisplayNameLimits(Required = true)] string? DisplayName, DateTimeOffset? ExpiresAt);

@@ -2,4 +2,4 @@ namespace Provisioning.WebApi.Contracts;
 
 /// <summary>A body with only a display name (service accounts); any other field is a 400 naming it.</summary>
 // (Ignored, {"name":…} answered a rename with 200 and no change: a probe.)
-public sealed record DisplayNameRequest([property: Hosting.OpenApi.SchemaLimits(Required = true, MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? DisplayName);
+public sealed record DisplayNameRequest([property: Hosting.OpenApi.DisplayNameLimits(Required = true)] string? DisplayName);

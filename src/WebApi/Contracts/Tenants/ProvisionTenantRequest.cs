@@ -5,12 +5,12 @@ namespace Provisioning.WebApi.Contracts;
 
 /// <summary><c>POST /v2/tenants</c>, in DailyStory's shape (note <c>logo_url</c>).</summary>
 public sealed record ProvisionTenantRequest(
-    [property: Hosting.OpenApi.SchemaLimits(Required = true, MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? Name,
+    [property: Hosting.OpenApi.DisplayNameLimits(Required = true)] string? Name,
     [property: Hosting.OpenApi.SchemaLimits(Required = true)] string? Key,
-    [property: JsonPropertyName("logo_url"), Hosting.OpenApi.SchemaLimits(MaxLength = Domain.Tenants.Tenant.MaxLogoUrlLength, Format = "uri")] string? LogoUrl,
+    [property: JsonPropertyName("logo_url"), Hosting.OpenApi.SchemaLimits(MaxLength = Domain.Tenants.Tenant.MaxLogoUrlLength)] string? LogoUrl,
     [property: Hosting.OpenApi.SchemaLimits(Minimum = 0)] int? Contacts,
-    [property: Hosting.OpenApi.SchemaLimits(MaxItems = Domain.Tenants.Tenant.MaxUsers, MaxLength = Domain.Tenants.TenantUser.MaxEmailLength, Format = "email")] List<string>? Emails,
-    [property: Hosting.OpenApi.SchemaLimits(MaxProperties = Domain.Tenants.TenantSettings.MaxFeatures)] Dictionary<string, Dictionary<string, string?>?>? Settings)
+    [property: Hosting.OpenApi.SchemaLimits(MaxItems = Domain.Tenants.Tenant.MaxUsers, MaxLength = Domain.Tenants.TenantUser.MaxEmailLength)] List<string>? Emails,
+    Dictionary<string, Dictionary<string, string?>?>? Settings)
 {
     /// <summary>The fields this shape does not have: a DailyStory-style client may send its own, which are let through.</summary>
     [JsonExtensionData]

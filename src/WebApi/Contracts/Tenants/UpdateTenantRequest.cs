@@ -11,10 +11,10 @@ namespace Provisioning.WebApi.Contracts;
 /// </summary>
 // (Ignored, logo_url — the create's DailyStory spelling — answered 200 with the logo unchanged: a probe.)
 public sealed record UpdateTenantRequest(
-    [property: NotNull("name"), SchemaLimits(MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? Name,
+    [property: NotNull("name"), DisplayNameLimits] string? Name,
     [property: NullableValue(JsonSchemaType.String, "uri"), SchemaLimits(MaxLength = Domain.Tenants.Tenant.MaxLogoUrlLength)] JsonElement LogoUrl,
     [property: NotNull("contacts"), SchemaLimits(Minimum = 0)] int? Contacts,
-    [property: NotNull("settings"), SchemaLimits(MaxProperties = Domain.Tenants.TenantSettings.MaxFeatures)] Dictionary<string, Dictionary<string, string?>?>? Settings,
+    [property: NotNull("settings")] Dictionary<string, Dictionary<string, string?>?>? Settings,
     [property: NullableValue(JsonSchemaType.Integer, "int32"), SchemaLimits(Minimum = 0)] JsonElement MaxApps,
     [property: NullableValue(JsonSchemaType.Integer, "int32"), SchemaLimits(Minimum = 0)] JsonElement MaxTenants,
     [property: NotNull("status"), SchemaLimits(ValuesOf = typeof(Domain.Tenants.TenantStatus))] string? Status)

@@ -5,4 +5,4 @@ namespace Provisioning.WebApi.Contracts.V1;
 /// a 400 naming it (smooch-core sends <c>{name}</c> alone).
 /// </summary>
 // (Ignored, a misspelt expires_at made a key that never expires.)
-public sealed record V1CreateKeyRequest([property: Hosting.OpenApi.SchemaLimits(Required = true, MinLength = 1, MaxLength = Domain.Common.DisplayName.MaxLength)] string? Name, DateTimeOffset? ExpiresAt);
+public sealed record V1CreateKeyRequest([property: Hosting.OpenApi.DisplayNameLimits(Required = true)] string? Name, DateTimeOffset? ExpiresAt);

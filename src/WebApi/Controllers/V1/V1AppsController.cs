@@ -43,7 +43,7 @@ public sealed class V1AppsController(ISender sender) : ControllerBase
     [ProducesResponseType<V1AppResponse>(StatusCodes.Status201Created)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<V1ErrorResponse>(StatusCodes.Status402PaymentRequired)]
-    public async Task<IActionResult> V1CreateApp([FromBody] V1AppRequest body, CancellationToken ct)
+    public async Task<IActionResult> V1CreateApp([FromBody] V1CreateAppRequest body, CancellationToken ct)
     {
         var app = await sender.Send(new CreateAppCommand(body.Name, body.Settings?.ToChange(), body.Metadata.AsOptional()), ct);
         return this.CreatedAt(app.Id, new V1AppResponse(V1App.From(app)));

@@ -253,11 +253,6 @@ public static class OpenApiSetup
             schema.Maximum = limits.Maximum.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (limits.MaxProperties >= 0)
-        {
-            schema.MaxProperties = limits.MaxProperties;
-        }
-
         if (limits.ValuesOf is { } values)
         {
             // A body field's values as a pattern, not an enum: NSwag's System.Text.Json client writes an enum member by its
@@ -276,10 +271,11 @@ public static class OpenApiSetup
     }
 
     private static IEnumerable<string> AllowedValues(Type values) =>
-        values == typeof(Domain.Audit.AuditEventType)
-            ? Domain.Audit.AuditEventTypes.All.Select(Domain.Audit.AuditEventTypes.WireName)
-            : values.GetFields(BindingFlags.Public | BindingFlags.Static)
-                .Where(f => f is { IsLiteral: true } && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!);
+        values == typeof(Domain.Audit.AuditEventType) ? Domain.Audit.AuditEventTypes.All.Select(Domain.Audit.AuditEventTypes.WireName)
+        : values is { IsAbstract: true, IsSealed: true } // a static class of string constants
+          && values.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f is { IsLiteral: true } && f.FieldType == typeof(string))
+              .Select(f => (string)f.GetRawConstantValue()!).ToList() is [_, ..] constants ? constants
+        : throw new InvalidOperationException($"SchemaLimits.ValuesOf: {values.Name} is neither AuditEventType nor a static class of string constants.");
 
     /// <summary>
     /// A dictionary whose values may be null, by the property's nullable annotations (a tenant's <c>settings</c>: a null

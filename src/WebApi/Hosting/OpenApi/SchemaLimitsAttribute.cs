@@ -3,13 +3,16 @@ namespace Provisioning.WebApi.Hosting.OpenApi;
 /// <summary>
 /// The limits the service's own rules (the domain's and the validators') hold a request field or a query parameter to,
 /// declared for the OpenAPI document so that a generated client and the <c>/docs</c> page know them before a 400 says
-/// so. Give the rule's constants (<c>DisplayName.MaxLength</c>, <c>PageRequest.MaxSize</c>), never a number of the
-/// contract's own: the document then follows the rule. Only the document reads it — MVC's model validation does not (the
+/// so. Give the rule's constants (<c>DisplayName.MaxLength</c>, <c>PageRequest.MaxSize</c>) where it has them: the
+/// document then follows the rule. A display name is <see cref="DisplayNameLimitsAttribute"/>. Only the document reads it — MVC's model validation does not (the
 /// rule answers the 400, with its own words) — and <c>OpenApiLimitsTests</c> sends each limit and one past it.
-/// Lengths count code points, as JSON Schema's and the service's rules do. A value left at its default declares nothing.
+/// Lengths count code points, as JSON Schema's and the service's rules do (a name's blanks at its ends are trimmed before
+/// it is counted: the document is the stricter for a padded one). What JSON Schema cannot say is not declared: a tenant's
+/// settings are limited as they result from a change (a null removes one), not as sent. A value left at its default
+/// declares nothing.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
-public sealed class SchemaLimitsAttribute : Attribute
+public class SchemaLimitsAttribute : Attribute
 {
     /// <summary>
     /// The request must send it, and not as null: the body's schema lists it as required and its own schema takes no null
@@ -25,10 +28,7 @@ public sealed class SchemaLimitsAttribute : Attribute
     /// <summary>A list's most items; <see cref="MaxLength"/> and <see cref="Format"/> then describe each item.</summary>
     public int MaxItems { get; set; } = -1;
 
-    /// <summary>An object's (a map's) most members.</summary>
-    public int MaxProperties { get; set; } = -1;
-
-    /// <summary>A string format (<c>email</c>, <c>uri</c>).</summary>
+    /// <summary>A string format (<c>uri</c>), only where the rule takes exactly what the format says.</summary>
     public string? Format { get; set; }
 
     /// <summary>A 24-hex-character id (<see cref="Domain.Common.IdGenerator.Pattern"/>).</summary>
