@@ -15659,7 +15659,7 @@ namespace Provisioning.Client
         public string? Name { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("logoUrl")]
-        public System.Uri? LogoUrl { get; set; } = default!;
+        public string? LogoUrl { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("contacts")]
         public int? Contacts { get; set; } = default!;

@@ -12,7 +12,7 @@ namespace Provisioning.WebApi.Contracts;
 // (Ignored, logo_url — the create's DailyStory spelling — answered 200 with the logo unchanged: a probe.)
 public sealed record UpdateTenantRequest(
     [property: NotNull("name"), DisplayNameLimits] string? Name,
-    [property: NullableValue(JsonSchemaType.String, "uri"), SchemaLimits(MaxLength = Domain.Tenants.Tenant.MaxLogoUrlLength)] JsonElement LogoUrl,
+    [property: NullableValue(JsonSchemaType.String), SchemaLimits(MaxLength = Domain.Tenants.Tenant.MaxLogoUrlLength)] JsonElement LogoUrl,
     [property: NotNull("contacts"), SchemaLimits(Minimum = 0)] int? Contacts,
     [property: NotNull("settings")] Dictionary<string, Dictionary<string, string?>?>? Settings,
     [property: NullableValue(JsonSchemaType.Integer, "int32"), SchemaLimits(Minimum = 0)] JsonElement MaxApps,

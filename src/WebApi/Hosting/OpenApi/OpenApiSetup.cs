@@ -237,7 +237,6 @@ public static class OpenApiSetup
             text.MaxLength = limits.MaxLength;
         }
 
-        text.Format = limits.Format ?? text.Format;
         if (limits.Id)
         {
             text.Pattern = Domain.Common.IdGenerator.Pattern;

@@ -25,11 +25,8 @@ public class SchemaLimitsAttribute : Attribute
     public long Minimum { get; set; } = long.MinValue;
     public long Maximum { get; set; } = long.MaxValue;
 
-    /// <summary>A list's most items; <see cref="MaxLength"/> and <see cref="Format"/> then describe each item.</summary>
+    /// <summary>A list's most items; <see cref="MaxLength"/> then describes each item.</summary>
     public int MaxItems { get; set; } = -1;
-
-    /// <summary>A string format (<c>uri</c>), only where the rule takes exactly what the format says.</summary>
-    public string? Format { get; set; }
 
     /// <summary>A 24-hex-character id (<see cref="Domain.Common.IdGenerator.Pattern"/>).</summary>
     public bool Id { get; set; }
