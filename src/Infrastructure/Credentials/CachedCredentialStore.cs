@@ -4,7 +4,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 using Provisioning.Infrastructure.Persistence;

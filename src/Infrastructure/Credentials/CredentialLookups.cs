@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 
 namespace Provisioning.Infrastructure.Credentials;
 

@@ -213,7 +213,7 @@ internal sealed class CredentialRevocationListener(
                 anchors.Clear();
                 disconnected = true;
                 logger.LogWarning("Credential revocation listener disconnected ({Reason}); retrying in {Delay}",
-                    Application.Common.Behaviors.FaultLog.Reason(ex), delay);
+                    Application.Common.Logging.FaultLog.Reason(ex), delay);
                 try
                 {
                     await Task.Delay(delay, stoppingToken);

@@ -176,7 +176,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
         {
             // Whatever it was (most likely the database gone after the commit, when the other instances' listeners lose it too
             // and stop trusting their caches), the revocation has committed and is answered.
-            logger.LogWarning("A revocation could not be confirmed by the other instances ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+            logger.LogWarning("A revocation could not be confirmed by the other instances ({Reason})", Application.Common.Logging.FaultLog.Reason(e));
         }
         finally
         {
@@ -257,7 +257,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 // (its deadline, or a failure) the confirmations may still come; the question is not asked again
-                logger.LogDebug("The revocation barrier's re-check of the listeners failed ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+                logger.LogDebug("The revocation barrier's re-check of the listeners failed ({Reason})", Application.Common.Logging.FaultLog.Reason(e));
                 recheck = false;
             }
         }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 
 namespace Provisioning.Infrastructure.Persistence;
 

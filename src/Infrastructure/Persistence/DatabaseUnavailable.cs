@@ -60,7 +60,7 @@ public static class DatabaseUnavailable
     {
         if (Is(exception))
         {
-            logger.LogWarning("{Message} ({Reason})", message, Application.Common.Behaviors.FaultLog.Reason(exception));
+            logger.LogWarning("{Message} ({Reason})", message, Application.Common.Logging.FaultLog.Reason(exception));
         }
         else
         {

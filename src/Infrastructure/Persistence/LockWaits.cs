@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 
 namespace Provisioning.Infrastructure.Persistence;
 
@@ -70,7 +70,7 @@ public sealed class LockWaits(DatabaseConnectionString connection, TimeProvider 
             catch (Exception e)
             {
                 // Only asked: a question that fails (the database away, the process stopping) says nothing.
-                logger.LogDebug("Who holds the locks requests wait for could not be asked ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+                logger.LogDebug("Who holds the locks requests wait for could not be asked ({Reason})", Application.Common.Logging.FaultLog.Reason(e));
                 SayWithoutHolders(count, since);
             }
         });

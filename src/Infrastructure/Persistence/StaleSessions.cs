@@ -125,7 +125,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
             }
 
             // Only asked: a question that fails (the database away, the process stopping) changes nothing.
-            logger.LogDebug("The role's and database's settings could not be compared with the pool's sessions' ({Reason})", Application.Common.Behaviors.FaultLog.Reason(e));
+            logger.LogDebug("The role's and database's settings could not be compared with the pool's sessions' ({Reason})", Application.Common.Logging.FaultLog.Reason(e));
             return false;
         }
     }

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Common;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.Infrastructure.Security;

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
 

@@ -7,6 +7,7 @@ using Provisioning.Application.Apps.Queries.GetApp;
 using Provisioning.Application.Apps.Queries.ListApps;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 using Provisioning.Application.Common.Exceptions;
 using Provisioning.Application.Common.Paging;
 using Provisioning.Application.Common.Security;

@@ -1,4 +1,4 @@
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 
 namespace Provisioning.UnitTests.Application;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 using Provisioning.Infrastructure.Credentials;
 
 namespace Provisioning.UnitTests.Infrastructure;

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Domain.Common;
+using Provisioning.Application.Common.Logging;
 
 namespace Provisioning.Application.Common.Behaviors;
 

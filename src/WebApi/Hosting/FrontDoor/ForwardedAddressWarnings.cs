@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.HttpOverrides;
-using Provisioning.Application.Common.Behaviors;
+using Provisioning.Application.Common.Logging;
 using Provisioning.Infrastructure;
 
 namespace Provisioning.WebApi.Hosting.FrontDoor;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Provisioning.Application.Common.Behaviors;
+namespace Provisioning.Application.Common.Logging;
 
 /// <summary>
 /// Whether a fault has been logged already: a fault is logged once, where the most is known of it (the message being

@@ -1,4 +1,4 @@
-namespace Provisioning.Application.Common.Behaviors;
+namespace Provisioning.Application.Common.Logging;
 
 /// <summary>
 /// Occurrences of something a flood repeats (a refusal thousands of times a second), to be said in one line at most once a
