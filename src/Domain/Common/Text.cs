@@ -97,7 +97,7 @@ public static class Text
 
     /// <summary>
     /// A C0 control character (tab, CR and LF included) or DEL: what free text holds only as tab, CR and LF, and a JSON
-    /// member name of a request body not at all (<c>WebApi/Contracts/JsonBodyText</c>).
+    /// member name of a request body not at all (<c>WebApi/Contracts/Json/JsonBodyText</c>).
     /// </summary>
     public static bool IsAsciiControl(char c) => c < ' ' || c == '\u007f';
 
