@@ -3,13 +3,13 @@ namespace Provisioning.WebApi.Hosting.OpenApi;
 /// <summary>
 /// The limits the service's own rules (the domain's and the validators') hold a request field or a query parameter to,
 /// declared for the OpenAPI document so that a generated client and the <c>/docs</c> page know them before a 400 says
-/// so. Give the rule's constants (<c>DisplayName.MaxLength</c>, <c>PageRequest.MaxSize</c>) where it has them: the
-/// document then follows the rule. A display name is <see cref="DisplayNameLimitsAttribute"/>. Only the document reads it — MVC's model validation does not (the
-/// rule answers the 400, with its own words) — and <c>OpenApiLimitsTests</c> sends each limit and one past it.
-/// Lengths count code points, as JSON Schema's and the service's rules do (a name's blanks at its ends are trimmed before
-/// it is counted: the document is the stricter for a padded one). What JSON Schema cannot say is not declared: a tenant's
-/// settings are limited as they result from a change (a null removes one), not as sent. A value left at its default
-/// declares nothing.
+/// so. Give the rule's constants (<c>Tenant.MaxLogoUrlLength</c>, <c>PageRequest.MaxSize</c>) where it has them: the
+/// document then follows the rule; a display name is <see cref="DisplayNameLimitsAttribute"/>. Only the document reads
+/// it — MVC's model validation does not (the rule answers the 400, with its own words) — and <c>OpenApiLimitsTests</c>
+/// sends each limit and one past it. Lengths count code points, as JSON Schema's and the service's rules do (a name's
+/// blanks at its ends are trimmed before it is counted: the document is the stricter for a padded one). What JSON Schema
+/// cannot say is not declared: a tenant's settings are limited as they result from a change (a null removes one), not
+/// as sent. A value left at its default declares nothing.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public class SchemaLimitsAttribute : Attribute
