@@ -221,7 +221,8 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static string? FindServerBinaries()
+    /// <summary>The folder of the PostgreSQL server binaries (initdb, pg_ctl): on PATH, else the newest under /usr/lib/postgresql.</summary>
+    internal static string? FindServerBinaries()
     {
         static bool HasBoth(string dir) => File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl"));
 

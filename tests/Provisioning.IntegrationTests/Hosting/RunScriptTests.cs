@@ -80,6 +80,44 @@ public sealed class RunScriptTests
                         || restart.StandardError.Contains($"Port {firstPort} is taken", StringComparison.Ordinal)
                         || restart.StandardError.Contains($"Port {firstPort} was taken meanwhile", StringComparison.Ordinal),
                 $"The first clone's cluster came back on port {restartedPort} instead of the remembered {firstPort}:\n{restart}");
+
+            // Stopped, then started by hand as an operator would after a reboot (pg_ctl, no options): on the same port, with the
+            // same settings, from the cluster's own configuration (given only on the script's pg_ctl command line, it came up on
+            // 5432 with 100 connections, and the service answered 503 until restarted: a runbook drill).
+            AssertSucceeded(await RunScriptAsync(first, "--stop-db"), "--stop-db");
+            var cluster = Environment.IsPrivilegedProcess
+                ? File.ReadAllText(Path.Combine(first, ".data", "pg.location")).Trim()
+                : Path.Combine(first, ".data", "pg");
+            await PgCtlAsync("-D", cluster, "-l", Path.Combine(cluster, "server.log"), "-w", "start");
+
+            var line = restart.StandardOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(ConnectionStringPrefix, StringComparison.Ordinal));
+            var byHandConnection = new NpgsqlConnectionStringBuilder(line[ConnectionStringPrefix.Length..]) { Pooling = false, Timeout = 30 };
+            await using (var connection = new NpgsqlConnection(byHandConnection.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var settings = new NpgsqlCommand(
+                    "SELECT current_setting('max_connections') || ' ' || current_setting('listen_addresses') || ' ' || current_setting('log_line_prefix')", connection);
+                Assert.Equal("250 127.0.0.1 %m [%p] %e ", (string?)await settings.ExecuteScalarAsync());
+            }
+
+            // And the script finds it where it left it: the same port, no word of another.
+            var afterHand = await RunScriptAsync(first, "--db-only");
+            Assert.Equal(restartedPort, await AssertDatabaseReadyAsync(first, afterHand));
+            Assert.DoesNotContain("not on the", afterHand.StandardError, StringComparison.Ordinal);
+
+            // Started by hand on another port: the script says that a service started before connects to the old one.
+            AssertSucceeded(await RunScriptAsync(first, "--stop-db"), "--stop-db");
+            int elsewhere;
+            using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+            {
+                probe.Start(); // a port free now (the OS's choice), let go for PostgreSQL
+                elsewhere = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            }
+
+            await PgCtlAsync("-D", cluster, "-l", Path.Combine(cluster, "server.log"), "-o", $"-p {elsewhere}", "-w", "start");
+            var moved = await RunScriptAsync(first, "--db-only");
+            Assert.Equal(elsewhere, await AssertDatabaseReadyAsync(first, moved));
+            Assert.Contains($"The cluster runs on port {elsewhere}, not on the {restartedPort} this clone remembers", moved.StandardError, StringComparison.Ordinal);
         }
         finally
         {
@@ -254,6 +292,26 @@ public sealed class RunScriptTests
         }
 
         return connectionString.Port;
+    }
+
+    /// <summary>pg_ctl with <paramref name="args"/>, as the cluster's owner (as root: the postgres OS user); fails the test if it fails.</summary>
+    private static async Task PgCtlAsync(params string[] args)
+    {
+        var pgCtl = Path.Combine(PostgresServer.FindServerBinaries() ?? throw new InvalidOperationException("No PostgreSQL server binaries."), "pg_ctl");
+        var info = new ProcessStartInfo(Environment.IsPrivilegedProcess ? "runuser" : pgCtl)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/",
+        };
+        foreach (var arg in Environment.IsPrivilegedProcess ? ["-u", "postgres", "--", pgCtl, .. args] : args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = await StartAsync(info);
+        var said = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"pg_ctl {string.Join(' ', args)}: {await said}{await errors}");
     }
 
     private static void AssertSucceeded(ScriptResult result, string what) =>
