@@ -118,6 +118,15 @@ public sealed class RunScriptTests
             var moved = await RunScriptAsync(first, "--db-only");
             Assert.Equal(elsewhere, await AssertDatabaseReadyAsync(first, moved));
             Assert.Contains($"The cluster runs on port {elsewhere}, not on the {restartedPort} this clone remembers", moved.StandardError, StringComparison.Ordinal);
+
+            // From then on it comes back by hand where it ran, which is what the clone now remembers: the script rewrote the
+            // cluster's configuration while it ran (a review: only its own starts did, so a stop and a start by hand went
+            // back to the old port, behind the service started after the warning).
+            await PgCtlAsync("-D", cluster, "-m", "fast", "-w", "stop");
+            await PgCtlAsync("-D", cluster, "-l", Path.Combine(cluster, "server.log"), "-w", "start");
+            var back = await RunScriptAsync(first, "--db-only");
+            Assert.Equal(elsewhere, await AssertDatabaseReadyAsync(first, back));
+            Assert.DoesNotContain("not on the", back.StandardError, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,8 +1,8 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Abstractions;
-using Provisioning.Domain.Common;
 using Provisioning.Application.Common.Logging;
+using Provisioning.Domain.Common;
 
 namespace Provisioning.Application.Common.Behaviors;
 
