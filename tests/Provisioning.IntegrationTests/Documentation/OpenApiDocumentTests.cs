@@ -9,10 +9,7 @@ namespace Provisioning.IntegrationTests.Documentation;
 [Collection(ServiceTestCollection.Name)]
 public sealed class OpenApiDocumentTests(ServiceFixture service)
 {
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
-
-    public static string CommittedDocumentPath => Path.Combine(RepositoryRoot(), "src", "WebApi", "openapi", "v1.json");
+    public static string CommittedDocumentPath => NodeProject.RepositoryPath("src", "WebApi", "openapi", "v1.json");
 
     [Fact]
     public async Task TheDocumentIsBuiltOnce_AndLaterRequestsGetTheSameBytes()

@@ -11,9 +11,6 @@ namespace Provisioning.IntegrationTests.Documentation;
 /// </summary>
 public sealed partial class SettingNamesTests
 {
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
-
     /// <summary>Misspellings given on purpose, as what the service warns about.</summary>
     private static readonly HashSet<string> Misspelt = ["Provisioning:TrustedProxy:0"];
 
@@ -23,7 +20,7 @@ public sealed partial class SettingNamesTests
     [Fact]
     public void EverySettingNamed_IsOneTheServiceReads()
     {
-        var root = RepositoryRoot();
+        var root = Fixtures.NodeProject.RepositoryPath();
         var files = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                         && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
