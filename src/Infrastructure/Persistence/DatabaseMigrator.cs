@@ -11,11 +11,16 @@ namespace Provisioning.Infrastructure.Persistence;
 /// </summary>
 public static class DatabaseMigrator
 {
+    /// <summary>Whether migrations are pending (<see cref="PendingMigrationsAsync"/>).</summary>
+    public static async Task<bool> HasPendingMigrationsAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
+        (await services.PendingMigrationsAsync(cancellationToken)).Count > 0;
+
     /// <summary>
-    /// Whether migrations are pending (a database a newer version migrated is named in a Warning, as when migrating). While
-    /// another process migrates, the answer is the one it leaves: this waits for it, as a start that migrates does.
+    /// This build's migrations the database has not applied, oldest first (a database a newer version migrated is named in a
+    /// Warning, as when migrating). While another process migrates, the answer is the one it leaves: this waits for it, as a
+    /// start that migrates does.
     /// </summary>
-    public static async Task<bool> HasPendingMigrationsAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> PendingMigrationsAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
@@ -29,19 +34,20 @@ public static class DatabaseMigrator
             }
         }
 
-        return Report(state, logger);
+        Report(state, logger);
+        return state.Pending;
     }
 
     private static ILogger MigrationsLogger(IServiceProvider services) =>
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Migrations");
 
     /// <summary>
-    /// Names in a Warning the applied migrations this build does not have, and returns whether any of its own are pending.
+    /// Names in a Warning the applied migrations this build does not have.
     /// A newer version migrated such a database (an upgrade rolled back, or an old instance restarted mid-rollout). Not
     /// refused: migrations are additive, so an older build runs on a newer schema, which a rolling upgrade relies on; but
     /// the operator is told (docs/operations.md, "Upgrading").
     /// </summary>
-    private static bool Report(MigrationHistory.State state, ILogger logger)
+    private static void Report(MigrationHistory.State state, ILogger logger)
     {
         if (state.Unknown.Count > 0)
         {
@@ -50,8 +56,6 @@ public static class DatabaseMigrator
                 "This build runs on it while those migrations only added to the schema; run the newer version, or restore the " +
                 "backup taken before the upgrade, to go back for good", state.Unknown.Count, string.Join(", ", state.Unknown));
         }
-
-        return state.Pending.Count > 0;
     }
 
     /// <summary>
@@ -92,9 +96,13 @@ public static class DatabaseMigrator
         await EnsureDatabaseExistsAsync(db, cancellationToken);
         // Nothing pending: no lock to take. A history another process holds: a migration is running, waited for below.
         var first = await MigrationHistory.ReadUnlessMigratingAsync(db, cancellationToken);
-        if (first is not null && !Report(first, logger))
+        if (first is not null)
         {
-            return;
+            Report(first, logger);
+            if (first.Pending.Count == 0)
+            {
+                return;
+            }
         }
 
         // One process migrates at a time, all of its migrations under one lock of ours (two processes starting on an empty

@@ -131,11 +131,27 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
         };
 
+        // Asked what it would apply (an operator choosing between a rolling upgrade and stopping every instance): every
+        // migration of this build, oldest first, one per line, and nothing applied.
+        var all = typeof(Infrastructure.Persistence.ProvisioningDbContext).Assembly.GetTypes()
+            .Select(t => t.GetCustomAttributes(typeof(Microsoft.EntityFrameworkCore.Migrations.MigrationAttribute), false)
+                .OfType<Microsoft.EntityFrameworkCore.Migrations.MigrationAttribute>().SingleOrDefault()?.Id)
+            .OfType<string>().Order(StringComparer.Ordinal).ToList();
+        var (listed, pendingOutput, pendingNote) = await RunAsync(environment, "migrate", "--pending");
+        Assert.Equal(0, listed);
+        Assert.Equal(all, pendingOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains($"{all.Count} migration(s) pending", pendingNote);
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM pg_tables WHERE tablename = 'tenants'"));
+
         // Standard output is the verb's answer alone; the service's log lines (the migrations applied) go to standard error.
         var (migrated, migrateOutput, migrateLog) = await RunAsync(environment, "migrate");
         Assert.Equal(0, migrated);
         Assert.Equal("The database is migrated.", migrateOutput.Trim());
         Assert.Contains("Applying", migrateLog);
+        var (listedAfter, nothingPending, migratedNote) = await RunAsync(environment, "migrate", "--pending");
+        Assert.Equal(0, listedAfter);
+        Assert.Equal(string.Empty, nothingPending.Trim());
+        Assert.Contains("no migration is pending", migratedNote);
 
         // No root yet: the tree says so on standard error, and prints nothing a script would take for a tenant.
         var (emptyTree, emptyOutput, emptyNote) = await RunAsync(environment, "tenants");

@@ -77,9 +77,28 @@ public static class OperatorCommands
     {
         var root = new RootCommand("Provisioning: operator verbs. Without a verb, the service serves its API.");
 
-        var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).");
-        migrate.SetAction((_, signal) => WithServicesAsync(migrate.Name, signal, async (services, ct) =>
+        var pendingOnly = new Option<bool>("--pending")
         {
+            Description = "Apply nothing: print the migrations this build would apply, one per line (none: nothing), to choose between " +
+                          "a rolling upgrade and stopping every instance (docs/operations.md, \"Upgrading\").",
+        };
+        var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).") { pendingOnly };
+        migrate.SetAction((parse, signal) => WithServicesAsync(migrate.Name, signal, async (services, ct) =>
+        {
+            if (parse.GetValue(pendingOnly))
+            {
+                var pending = await services.PendingMigrationsAsync(ct);
+                foreach (var migration in pending)
+                {
+                    Console.Out.WriteLine(migration);
+                }
+
+                Console.Error.WriteLine(pending.Count == 0
+                    ? "Provisioning: no migration is pending: the database is migrated for this build."
+                    : $"Provisioning: {pending.Count} migration(s) pending; docs/operations.md, \"Upgrading\", says which may be applied while older instances serve.");
+                return 0;
+            }
+
             await services.MigrateDatabaseAsync(ct);
             await services.CheckMasterKeyAsync(record: false, ct);
             Console.Out.WriteLine("The database is migrated.");
