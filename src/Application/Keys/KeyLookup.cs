@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
-using Provisioning.Domain.Common;
+using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Credentials;
 
 namespace Provisioning.Application.Keys;
@@ -34,7 +34,7 @@ public static class KeyLookup
     }
 
     /// <summary>
-    /// An account key of the caller's tenant (<paramref name="accountKeys"/>) read for a change that stops it working — a
+    /// An account key the caller sees (<see cref="CallerScope.VisibleAccountKeys"/>) read for a change that stops it working — a
     /// deletion or a disable — and refused (409) when no other key stands in for it (<see cref="ApiKey.EnsureMayStopWorking"/>:
     /// a key that expires sooner is no stand-in; deleting the one key that never expires through a key expiring in an hour
     /// locked the tenant out an hour later). The count is taken under the tenant's lock, so that two such changes in
@@ -45,10 +45,10 @@ public static class KeyLookup
     /// keys' through the cascade), so that the two never wait for each other in opposite orders.
     /// </summary>
     public static async Task<ApiKey> GetAccountKeyToStopAsync(
-        this IProvisioningDbContext db, IQueryable<ApiKey> accountKeys, TenantId tenant, string keyId, ITenantLocks locks, TimeProvider clock,
-        CancellationToken cancellationToken)
+        this IProvisioningDbContext db, Caller caller, string keyId, ITenantLocks locks, TimeProvider clock, CancellationToken cancellationToken)
     {
-        await locks.LockAsync(tenant, cancellationToken);
+        var accountKeys = db.VisibleAccountKeys(caller);
+        await locks.LockAsync(caller.TenantId, cancellationToken);
         var key = await db.GetKeyForChangeAsync(accountKeys, keyId, KeyKind.Account, cancellationToken);
         var now = clock.GetUtcNow();
         key.EnsureMayStopWorking(await accountKeys.CountAsync(ApiKey.StandsInFor(key, now), cancellationToken), now);

@@ -23,8 +23,7 @@ public sealed class DeleteAccountKeyCommandHandler(
 {
     public async ValueTask<Unit> Handle(DeleteAccountKeyCommand command, CancellationToken cancellationToken)
     {
-        var key = await db.GetAccountKeyToStopAsync(
-            db.VisibleAccountKeys(callerContext.Caller), callerContext.Caller.TenantId, command.KeyId, locks, clock, cancellationToken);
+        var key = await db.GetAccountKeyToStopAsync(callerContext.Caller, command.KeyId, locks, clock, cancellationToken);
         audit.Record(AuditResources.Key(key));
         db.ApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken);

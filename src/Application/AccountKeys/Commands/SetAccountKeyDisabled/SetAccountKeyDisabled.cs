@@ -23,10 +23,9 @@ public sealed class SetAccountKeyDisabledCommandHandler(IAuditTrail audit, IProv
 {
     public async ValueTask<KeyDto> Handle(SetAccountKeyDisabledCommand command, CancellationToken cancellationToken)
     {
-        var accountKeys = db.VisibleAccountKeys(callerContext.Caller);
         var key = command.Disabled
-            ? await db.GetAccountKeyToStopAsync(accountKeys, callerContext.Caller.TenantId, command.KeyId, locks, clock, cancellationToken)
-            : await db.GetKeyForChangeAsync(accountKeys, command.KeyId, KeyKind.Account, cancellationToken);
+            ? await db.GetAccountKeyToStopAsync(callerContext.Caller, command.KeyId, locks, clock, cancellationToken)
+            : await db.GetKeyForChangeAsync(db.VisibleAccountKeys(callerContext.Caller), command.KeyId, KeyKind.Account, cancellationToken);
 
         // Already so: the same answer, no event.
         audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))));
