@@ -166,8 +166,7 @@ public static class OpenApiSetup
                     // the generator infers is not what the service takes. (Also when the type is first met as a field with a
                     // converter, above: app settings, which required all nine.)
                     schema.Required?.Clear();
-                    foreach (var field in context.JsonTypeInfo.Properties.Where(p => p.AttributeProvider?.GetCustomAttributes(typeof(SchemaLimitsAttribute), false)
-                                 .OfType<SchemaLimitsAttribute>().Any(l => l.Required) == true))
+                    foreach (var field in context.JsonTypeInfo.Properties.Where(p => LimitsOf(p) is { Required: true }))
                     {
                         (schema.Required ??= new HashSet<string>()).Add(field.Name);
                     }
@@ -201,7 +200,7 @@ public static class OpenApiSetup
     /// <summary>The <see cref="SchemaLimitsAttribute"/> of the field or query parameter being described, if it has one.</summary>
     private static SchemaLimitsAttribute? LimitsOf(OpenApiSchemaTransformerContext context) =>
         context.JsonPropertyInfo is { } field
-            ? field.AttributeProvider?.GetCustomAttributes(typeof(SchemaLimitsAttribute), false).OfType<SchemaLimitsAttribute>().FirstOrDefault()
+            ? LimitsOf(field)
             : context.ParameterDescription switch
             {
                 // A property of a query model ([FromQuery(Name = "")] PageQuery page): page[size].
@@ -210,6 +209,9 @@ public static class OpenApiSetup
                     parameter.GetCustomAttribute<SchemaLimitsAttribute>(),
                 _ => null,
             };
+
+    private static SchemaLimitsAttribute? LimitsOf(System.Text.Json.Serialization.Metadata.JsonPropertyInfo field) =>
+        field.AttributeProvider?.GetCustomAttributes(typeof(SchemaLimitsAttribute), false).OfType<SchemaLimitsAttribute>().FirstOrDefault();
 
     private static void DeclareLimits(OpenApiSchema schema, SchemaLimitsAttribute limits, bool inBody)
     {
