@@ -133,10 +133,8 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
 
         // Asked what it would apply (an operator choosing between a rolling upgrade and stopping every instance): every
         // migration of this build, oldest first, one per line, and nothing applied.
-        var all = typeof(Infrastructure.Persistence.ProvisioningDbContext).Assembly.GetTypes()
-            .Select(t => t.GetCustomAttributes(typeof(Microsoft.EntityFrameworkCore.Migrations.MigrationAttribute), false)
-                .OfType<Microsoft.EntityFrameworkCore.Migrations.MigrationAttribute>().SingleOrDefault()?.Id)
-            .OfType<string>().Order(StringComparer.Ordinal).ToList();
+        var all = await service.QueryDbAsync(db => Task.FromResult(
+            Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetMigrations(db.Database).ToList()));
         var (listed, pendingOutput, pendingNote) = await RunAsync(environment, "migrate", "--pending");
         Assert.Equal(0, listed);
         Assert.Equal(all, pendingOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
