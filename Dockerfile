@@ -11,8 +11,13 @@ RUN dotnet restore src/WebApi/Provisioning.WebApi.csproj --use-current-runtime
 COPY src/ src/
 # ReadyToRun: the service's and its packages' code (EF Core, Npgsql, ...) is compiled ahead of time, so a start does not
 # JIT it first; it starts in about two thirds of the CPU time (docs/performance.md). Framework-dependent, as before.
+# The commit and its date for `--version` and the start's log line (the build context has no .git, so without these the
+# build says "no commit recorded"):
+#   docker build --build-arg SOURCE_REVISION_ID="$(git rev-parse HEAD)" --build-arg COMMIT_DATE="$(git log -1 --format=%cI)" .
+ARG SOURCE_REVISION_ID=""
+ARG COMMIT_DATE=""
 RUN dotnet publish src/WebApi/Provisioning.WebApi.csproj -c Release --no-restore --use-current-runtime --self-contained false \
-      -p:PublishReadyToRun=true -o /app
+      -p:PublishReadyToRun=true -p:SourceRevisionId="$SOURCE_REVISION_ID" -p:ProvisioningCommitDate="$COMMIT_DATE" -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

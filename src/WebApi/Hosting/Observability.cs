@@ -100,7 +100,7 @@ public static class Observability
         }
 
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(ServiceName, autoGenerateServiceInstanceId: false)
+            .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: BuildVersion.Version, autoGenerateServiceInstanceId: false)
                 .AddDetector(services => new ServiceInstanceDetector(services.GetRequiredService<Infrastructure.ServiceInstance>())))
             .WithTracing(t => t
                 .AddAspNetCoreInstrumentation(o =>

@@ -46,7 +46,8 @@ public static class Startup
         var instance = services.GetRequiredService<ServiceInstance>();
         var sessions = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<DatabaseConnectionString>().Value).ApplicationName;
         services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Instance").LogInformation(
-            "This is instance {InstanceId}: its PostgreSQL sessions are named '{ApplicationName}' in pg_stat_activity", instance.Id, sessions);
+            "This is instance {InstanceId}: its PostgreSQL sessions are named '{ApplicationName}' in pg_stat_activity. Build {Build}",
+            instance.Id, sessions, BuildVersion.Description);
     }
 
     /// <summary>A Warning when this instance's clock and the database's disagree (<see cref="DatabaseClock"/>).</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.IntegrationTests.Fixtures;
+using Provisioning.WebApi.Hosting;
 using Provisioning.WebApi.Hosting.Verbs;
 
 namespace Provisioning.IntegrationTests.Hosting;
@@ -44,6 +45,45 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(1, unreachable);
         Assert.Contains("PostgreSQL cannot be reached", down);
         Assert.DoesNotContain("   at ", down);
+    }
+
+    [Fact]
+    public async Task Version_NamesTheCommitTheBuildIsFrom_AndThatCommitsDateFromGit()
+    {
+        // The upgrade notes name builds by date: --version gives the commit and its date, taken from the clone the build ran in.
+        var informational = typeof(BuildVersion).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        var (exit, output, _) = await RunAsync([], "--version");
+        Assert.Equal(0, exit);
+
+        if (informational.Split('+') is [_, var commit])
+        {
+            // The date as git tells it for that very commit (not HEAD's: a commit made since the build must not matter).
+            using var git = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("git", ["show", "-s", "--format=%cI", commit])
+            {
+                WorkingDirectory = NodeProject.RepositoryPath(),
+                RedirectStandardOutput = true,
+            })!;
+            var committed = DateTimeOffset.Parse((await git.StandardOutput.ReadToEndAsync()).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            await git.WaitForExitAsync();
+            Assert.Matches("^[0-9a-f]{40}$", commit);
+            Assert.Equal($"{informational} (committed {committed.UtcDateTime:yyyy-MM-dd HH:mm} UTC)", output.Trim());
+        }
+        else
+        {
+            // Built from a source archive or a container build without its build arguments: said, not left blank.
+            Assert.Equal($"{informational} (built without its git history: no commit recorded)", output.Trim());
+        }
+    }
+
+    [Fact]
+    public void BuildVersion_SaysWhatWasRecorded_AndWhatWasNot()
+    {
+        Assert.Equal("1.0.0+abc (committed 2026-12-06 13:55 UTC)", BuildVersion.Describe("1.0.0+abc", "2026-12-06T15:55:02+02:00"));
+        Assert.Equal("1.0.0+abc (commit date not recorded)", BuildVersion.Describe("1.0.0+abc", null));
+        Assert.Equal("1.0.0+abc (commit date not recorded)", BuildVersion.Describe("1.0.0+abc", "yesterday"));
+        Assert.Equal("1.0.0 (built without its git history: no commit recorded)", BuildVersion.Describe("1.0.0", "2026-12-06T15:55:02Z"));
     }
 
     [Fact]

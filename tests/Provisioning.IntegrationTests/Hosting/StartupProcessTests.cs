@@ -178,6 +178,10 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         await using var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
         await process.WaitUntilReadyAsync(ListeningUrl, TimeSpan.FromSeconds(90));
         Assert.Matches("This is instance [0-9a-f]{16}: its PostgreSQL sessions are named", process.StandardOutput);
+        // Which build each instance runs (a rolling upgrade has two), in the same line: the JSON console's state carries it whole.
+        var line = process.StandardOutput.Split('\n').Single(l => l.Contains("This is instance"));
+        using var json = JsonDocument.Parse(line);
+        Assert.Equal(Provisioning.WebApi.Hosting.BuildVersion.Description, json.RootElement.GetProperty("State").GetProperty("Build").GetString());
         Assert.Contains("\"ApplicationName\":\"night-shift\"", process.StandardOutput); // (the JSON console's message escapes the quotes)
     }
 

@@ -76,6 +76,8 @@ public static class OperatorCommands
     private static RootCommand BuildRoot()
     {
         var root = new RootCommand("Provisioning: operator verbs. Without a verb, the service serves its API.");
+        // The parser's own line is the informational version alone; this adds the commit's date, which the upgrade notes go by.
+        root.Options.OfType<VersionOption>().Single().Action = new PrintBuildVersion();
 
         var pendingOnly = new Option<bool>("--pending")
         {
@@ -379,5 +381,14 @@ public static class OperatorCommands
         await StartupChecks.RunAsync(async () => result = await verb(), app.Configuration,
             Infrastructure.DependencyInjection.PoolSetting(app.Configuration, verb: true));
         return result;
+    }
+
+    private sealed class PrintBuildVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(BuildVersion.Description);
+            return 0;
+        }
     }
 }
