@@ -315,21 +315,32 @@ public static class Startup
             Directory.CreateDirectory(directory);
         }
 
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        // Always a new file (O_CREAT | O_EXCL: never an existing file nor a symbolic link followed, whose owner and mode it
+        // would keep), so it is this process's, mode 600, whoever else can write in the folder.
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        // Written beside it and renamed over it, so a reader never sees a half-written file; the name is this process's, so
-        // that instances sharing the file (started together) never write into one temporary file.
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(temporary, fileOptions))
-        using (var writer = new StreamWriter(stream))
+        // Written beside it and renamed over it, so a reader never sees a half-written file; under a name no one can guess
+        // (a process id is: another user could have made that file first and read the secret through it), so that instances
+        // sharing the file (started together) never write into one temporary file either.
+        var temporary = $"{path}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}.tmp";
+        try
         {
-            writer.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        }
+            using (var stream = new FileStream(temporary, fileOptions))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary); // (no error when it was never made)
+            throw;
+        }
     }
 }

@@ -199,6 +199,15 @@ public sealed class StartupTests(ServiceFixture service)
     {
         var database = await service.Postgres.CreateDatabaseAsync("startup_" + Guid.NewGuid().ToString("N")[..8]);
         var file = Path.Combine(Path.GetTempPath(), $"root-key-{Guid.NewGuid():N}.json");
+        // What another user of a shared folder could make before a start: a readable file where the temporary copy was written
+        // when its name was the process id (the file was written through it, and renamed over the key file with its mode).
+        var planted = $"{file}.{Environment.ProcessId}.tmp";
+        await File.WriteAllTextAsync(planted, "planted");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(planted, (UnixFileMode)0b110_110_110);
+        }
+
         try
         {
             await using var factory = new ConfiguredServiceFactory(database, new() { ["Provisioning:Bootstrap:RootKeyFile"] = file });
@@ -212,10 +221,14 @@ public sealed class StartupTests(ServiceFixture service)
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
             }
+
+            Assert.Equal("planted", await File.ReadAllTextAsync(planted));
+            Assert.Equal([file, planted], Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(file) + "*").Order()); // no temporary file left
         }
         finally
         {
             File.Delete(file);
+            File.Delete(planted);
         }
     }
 
