@@ -377,10 +377,10 @@ CREATE OR REPLACE FUNCTION public.under_retired_master_key(protected bytea)
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-    RETURN get_byte(protected, 0) = 2
+    RETURN get_byte(protected, 0) IN (2, 3)
        AND EXISTS (SELECT FROM retired_master_keys WHERE key_id = substring(protected FROM 2 FOR 4))
        AND NOT EXISTS (SELECT FROM master_key_check
-                       WHERE get_byte(value, 0) = 2 AND substring(value FROM 2 FOR 4) = substring(protected FROM 2 FOR 4));
+                       WHERE get_byte(value, 0) IN (2, 3) AND substring(value FROM 2 FOR 4) = substring(protected FROM 2 FOR 4));
 END $function$;
 
 CREATE TRIGGER api_keys_revoke AFTER DELETE ON public.api_keys FOR EACH ROW EXECUTE FUNCTION revoke_api_key();

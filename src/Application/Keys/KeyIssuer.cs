@@ -26,7 +26,7 @@ public sealed class KeyIssuer(IProvisioningDbContext db, ITenantLocks locks, ISe
         }
 
         var secret = secrets.NewSecret();
-        var protectedSecret = protector.Protect(secret);
+        var protectedSecret = protector.ProtectFor(secret);
         var now = clock.GetUtcNow();
         var key = owner switch
         {

@@ -26,6 +26,6 @@ public static class KeyTokens
             throw new ConflictException("The key has expired: a token signed with it would not work.");
         }
 
-        return new JwtDto(tokens.Issue(key.Id, protector.Unprotect(key.ProtectedSecret), JwtScope.For(key.Kind), key.ExpiresAt));
+        return new JwtDto(tokens.Issue(key.Id, protector.SecretOf(key), JwtScope.For(key.Kind), key.ExpiresAt));
     }
 }

@@ -54,54 +54,60 @@ public sealed class ApiKey
         return this;
     }
 
-    public static ApiKey ForAccount(TenantId tenant, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now, bool isTenantToken = false) =>
-        new()
+    // Each factory takes the secret's protection as a function of the key it is made for: a stored secret is bound to its key's
+    // id, kind, tenant and owner (the application's SecretBinding), which are all set before it is protected.
+
+    public static ApiKey ForAccount(TenantId tenant, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now, bool isTenantToken = false) =>
+        new ApiKey
         {
             Id = KeyId.New(KeyKind.Account),
             Kind = KeyKind.Account,
             TenantId = tenant,
             DisplayName = Common.DisplayName.Normalize(displayName),
-            ProtectedSecret = protectedSecret.ToArray(),
             IsTenantToken = isTenantToken,
             CreatedAt = now,
-        };
+        }.WithSecret(protectSecret);
 
     /// <summary>An account key with an id chosen by the operator (bootstrap from configuration).</summary>
-    public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now)
+    public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now)
     {
         if (!KeyId.IsAccountId(id.Value))
         {
             throw new DomainRuleException("keyId", "An account key id must be 'act_' followed by 24 lowercase hex characters.");
         }
 
-        var key = ForAccount(tenant, displayName, protectedSecret, now);
+        var key = ForAccount(tenant, displayName, _ => [], now);
         key.Id = id;
-        return key;
+        return key.WithSecret(protectSecret);
     }
 
-    public static ApiKey ForServiceAccount(TenantId tenant, ServiceAccountId owner, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now) =>
-        new()
+    public static ApiKey ForServiceAccount(TenantId tenant, ServiceAccountId owner, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now) =>
+        new ApiKey
         {
             Id = KeyId.New(KeyKind.ServiceAccount),
             Kind = KeyKind.ServiceAccount,
             TenantId = tenant,
             ServiceAccountId = owner,
             DisplayName = Common.DisplayName.Normalize(displayName),
-            ProtectedSecret = protectedSecret.ToArray(),
             CreatedAt = now,
-        };
+        }.WithSecret(protectSecret);
 
-    public static ApiKey ForApp(TenantId tenant, AppId owner, string displayName, ReadOnlySpan<byte> protectedSecret, DateTimeOffset now) =>
-        new()
+    public static ApiKey ForApp(TenantId tenant, AppId owner, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now) =>
+        new ApiKey
         {
             Id = KeyId.New(KeyKind.App),
             Kind = KeyKind.App,
             TenantId = tenant,
             AppId = owner,
             DisplayName = Common.DisplayName.Normalize(displayName),
-            ProtectedSecret = protectedSecret.ToArray(),
             CreatedAt = now,
-        };
+        }.WithSecret(protectSecret);
+
+    private ApiKey WithSecret(Func<ApiKey, byte[]> protectSecret)
+    {
+        ProtectedSecret = protectSecret(this);
+        return this;
+    }
 
     /// <summary>Enabled and not expired at <paramref name="now"/>.</summary>
     public bool WorksAt(DateTimeOffset now) => KeyLifetime.Works(Disabled, ExpiresAt, now);

@@ -202,10 +202,12 @@ internal sealed class CachedCredentialStore(
         _known.Set(keyId.Value, true, new MemoryCacheEntryOptions { SlidingExpiration = KnownFor, Size = 1 });
 
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
-        var credential = new Credential(new KeyId(id), (KeyKind)row.Kind!.Value, new TenantId(row.TenantId!),
+        var kind = (KeyKind)row.Kind!.Value;
+        var secret = protector.Unprotect(row.ProtectedSecret!, SecretBinding.OfKey(id, kind, row.TenantId!, row.ServiceAccountId, row.AppId));
+        var credential = new Credential(new KeyId(id), kind, new TenantId(row.TenantId!),
             row.ServiceAccountId is null ? null : new ServiceAccountId(row.ServiceAccountId),
             row.AppId is null ? null : new AppId(row.AppId),
-            protector.Unprotect(row.ProtectedSecret!), row.Disabled!.Value, row.ExpiresAt, row.Suspended!.Value, row.IsTenantToken!.Value);
+            secret, row.Disabled!.Value, row.ExpiresAt, row.Suspended!.Value, row.IsTenantToken!.Value);
         return (credential, row.TenantPath, generation);
     }
 

@@ -104,7 +104,7 @@ internal sealed class IdempotencyStore(
                 return (IdempotencyClaim.Reused, null);
             }
 
-            var body = protector.Unprotect((byte[])reader[4]);
+            var body = protector.Unprotect((byte[])reader[4], SecretBinding.OfStoredAnswer(request.Scope, request.Key));
             var answer = new StoredAnswer(
                 reader.GetInt32(1),
                 reader.IsDBNull(2) ? null : reader.GetString(2),
@@ -159,6 +159,6 @@ internal sealed class IdempotencyStore(
         new() { Value = answer.Status },
         TextParameter.Of(answer.ContentType),
         TextParameter.Of(answer.Location),
-        new() { Value = protector.Protect(Encoding.UTF8.GetString(answer.Body)) },
+        new() { Value = protector.Protect(Encoding.UTF8.GetString(answer.Body), SecretBinding.OfStoredAnswer(request.Scope, request.Key)) },
     ];
 }

@@ -7,13 +7,17 @@ namespace Provisioning.Infrastructure.Security;
 /// <summary>
 /// AES-256-GCM under the master key, with rotation: the current key encrypts, the current and every previous key
 /// decrypt (<c>Provisioning:Secrets:PreviousMasterKeys</c>), and <see cref="SecretRotation"/> re-encrypts what an old
-/// key protects. Layout, version 2: 2 | key id (4 bytes: the first bytes of SHA-256 of the key) | nonce (12) | tag (16) |
-/// ciphertext. Version 1 (no key id, before rotation existed) is still read, by trying each key.
+/// key protects. Layout, version 3: 3 | key id (4 bytes: the first bytes of SHA-256 of the key) | nonce (12) | tag (16) |
+/// ciphertext, with the secret's <see cref="SecretBinding"/> as associated data (so it decrypts only where it was
+/// stored). Version 2 (the same layout, bound to nothing; 2026-12-02 to 2026-12-06) and version 1 (no key id, before
+/// rotation existed; read by trying each key) are still read, and <see cref="SecretRotation"/> rewrites both as version 3
+/// (also under the same key): until then a copy of such a secret into another row decrypts there.
 /// </summary>
 public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
 {
     private const byte Version1 = 1;
     private const byte Version2 = 2;
+    private const byte Version3 = 3;
     private const int KeyIdSize = 4;
     private const int NonceSize = 12;
     private const int TagSize = 16;
@@ -33,18 +37,18 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
         _decryptors = [(_keyId, masterKey), .. (previousMasterKeys ?? []).Select(k => (KeyIdOf(k), k))];
     }
 
-    /// <summary>True when <paramref name="protectedSecret"/> is already under the current master key (nothing to rotate).</summary>
+    /// <summary>True when <paramref name="protectedSecret"/> is already as the current master key writes it (nothing to rotate).</summary>
     public bool IsUnderCurrentKey(byte[] protectedSecret) =>
-        protectedSecret.Length > 1 + KeyIdSize && protectedSecret[0] == Version2 && protectedSecret.AsSpan(1, KeyIdSize).SequenceEqual(_keyId);
+        protectedSecret.Length > 1 + KeyIdSize && protectedSecret.AsSpan(0, 1 + KeyIdSize).SequenceEqual(CurrentKeyHeader);
 
-    /// <summary>The current key's id as stored in version-2 secrets (for finding the ones to rotate in SQL).</summary>
+    /// <summary>The current key's id as stored in version-2 and version-3 secrets (what a rotation retires, as fingerprints).</summary>
     public byte[] CurrentKeyId => _keyId;
 
     /// <summary>
     /// The first bytes of every secret the current key writes (the layout's version and key id): what the database's rule
     /// <c>under_retired_master_key(bytea)</c> reads of a secret, so that it can be asked about the key itself.
     /// </summary>
-    public byte[] CurrentKeyHeader => [Version2, .. _keyId];
+    public byte[] CurrentKeyHeader => [Version3, .. _keyId];
 
     /// <summary>Whether the current key is retired, as this instance knows it: <see cref="Protect"/> then refuses.</summary>
     public MasterKeyRetirement Retirement { get; } = new();
@@ -55,12 +59,11 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     private static byte[] KeyIdOf(byte[] key) => SHA256.HashData(key)[..KeyIdSize];
 
     /// <summary>
-    /// SQL for the key id of the secret stored in <paramref name="column"/> (a <c>bytea</c>), NULL for a version-1 secret:
-    /// the layout above, for statements that find secrets by the key they are under (compare with
-    /// <c>IS [NOT] DISTINCT FROM</c> and <see cref="CurrentKeyId"/> as a parameter).
+    /// SQL for the version and key id that begin the secret stored in <paramref name="column"/> (a <c>bytea</c>): the layout
+    /// above, for statements that find the secrets not yet as the current key writes them (compare with
+    /// <c>IS [NOT] DISTINCT FROM</c> and <see cref="CurrentKeyHeader"/> as a parameter).
     /// </summary>
-    public static string SqlKeyIdOf(string column) =>
-        $"(CASE WHEN get_byte({column}, 0) = {Version2} THEN substring({column} FROM 2 FOR {KeyIdSize}) END)";
+    public static string SqlHeaderOf(string column) => $"substring({column} FROM 1 FOR {1 + KeyIdSize})";
 
     /// <summary>Parses a configured master key, saying exactly what is wrong (and with which setting) when it cannot.</summary>
     public static byte[] ParseMasterKey(string? base64, string setting = "Provisioning:Secrets:MasterKey")
@@ -88,7 +91,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     }
 
     /// <exception cref="MasterKeyRetiredException">The current key is retired (<see cref="Retirement"/>).</exception>
-    public byte[] Protect(string secret)
+    public byte[] Protect(string secret, SecretBinding binding)
     {
         if (Retirement.IsRetired)
         {
@@ -98,25 +101,26 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
         var plaintext = Encoding.UTF8.GetBytes(secret);
         var header = 1 + KeyIdSize;
         var output = new byte[header + NonceSize + TagSize + plaintext.Length];
-        output[0] = Version2;
+        output[0] = Version3;
         _keyId.CopyTo(output, 1);
         var nonce = output.AsSpan(header, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(header + NonceSize + TagSize), output.AsSpan(header + NonceSize, TagSize));
+        aes.Encrypt(nonce, plaintext, output.AsSpan(header + NonceSize + TagSize), output.AsSpan(header + NonceSize, TagSize), binding.Bytes);
         return output;
     }
 
     /// <exception cref="MasterKeyMissingException">No configured key decrypts it: the message names the key's fingerprint the
     /// secret carries.</exception>
-    /// <exception cref="SecretAlteredException">The key it names is configured and does not decrypt it.</exception>
-    public string Unprotect(ReadOnlyMemory<byte> protectedSecret) =>
-        TryUnprotect(protectedSecret, out var plaintext, out _) ? plaintext : throw Undecryptable(protectedSecret.Span);
+    /// <exception cref="SecretAlteredException">The key it names is configured and does not decrypt it (altered, or not stored
+    /// where <paramref name="binding"/> says: copied from another row).</exception>
+    public string Unprotect(ReadOnlyMemory<byte> protectedSecret, SecretBinding binding) =>
+        TryUnprotect(protectedSecret, binding, out var plaintext, out _) ? plaintext : throw Undecryptable(protectedSecret.Span);
 
     private CryptographicException Undecryptable(ReadOnlySpan<byte> protectedSecret)
     {
         const string none = "No configured master key decrypts this secret, ";
-        if (protectedSecret[0] != Version2)
+        if (protectedSecret[0] == Version1)
         {
             return new MasterKeyMissingException(none + "which is of version 1 (it names no key).");
         }
@@ -127,7 +131,8 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
         {
             if (keyId.SequenceEqual(id))
             {
-                return new SecretAlteredException(none + $"not even the one of fingerprint {Fingerprint(keyId)} it names: it was altered.");
+                return new SecretAlteredException(none + $"not even the one of fingerprint {Fingerprint(keyId)} it names: it was altered, " +
+                                                  "or copied from where it was stored.");
             }
         }
 
@@ -141,15 +146,18 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     public static string Fingerprint(ReadOnlySpan<byte> keyId) => Convert.ToHexStringLower(keyId);
 
     /// <summary>The id of the configured key that decrypts <paramref name="protectedSecret"/> (also a version-1 secret's, which names none), or null.</summary>
-    public byte[]? KeyIdThatDecrypts(ReadOnlyMemory<byte> protectedSecret) =>
-        TryUnprotect(protectedSecret, out _, out var keyId) ? keyId : null;
+    public byte[]? KeyIdThatDecrypts(ReadOnlyMemory<byte> protectedSecret, SecretBinding binding) =>
+        TryUnprotect(protectedSecret, binding, out _, out var keyId) ? keyId : null;
 
-    private bool TryUnprotect(ReadOnlyMemory<byte> protectedSecret, out string plaintext, out byte[]? keyId)
+    private bool TryUnprotect(ReadOnlyMemory<byte> protectedSecret, SecretBinding binding, out string plaintext, out byte[]? keyId)
     {
         var bytes = protectedSecret.Span;
-        var header = bytes.Length > 0 && bytes[0] == Version2 ? 1 + KeyIdSize
-            : bytes.Length > 0 && bytes[0] == Version1 ? 1
+        var version = bytes.Length > 0 ? bytes[0] : (byte)0;
+        var header = version is Version2 or Version3 ? 1 + KeyIdSize
+            : version == Version1 ? 1
             : throw new CryptographicException("Unknown protected secret format.");
+        // Only version 3 is bound (older ones were written before bindings, and decrypt anywhere until rotated).
+        var associatedData = version == Version3 ? binding.Bytes : [];
         if (bytes.Length < header + NonceSize + TagSize)
         {
             throw new CryptographicException("Unknown protected secret format.");
@@ -168,7 +176,8 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
                     bytes.Slice(header, NonceSize),
                     bytes.Slice(header + NonceSize + TagSize),
                     bytes.Slice(header + NonceSize, TagSize),
-                    decrypted);
+                    decrypted,
+                    associatedData);
                 plaintext = Encoding.UTF8.GetString(decrypted);
                 keyId = id;
                 return true;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Provisioning.Application.Common.Abstractions;
 using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.Infrastructure.Security;
@@ -91,7 +92,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         // Never a check value under a retired key, nor under another key than the secrets already stored are under.
         if (!stored.Rows.Any(row => row.Id == 1) && !stored.CurrentKeyRetired && result == Result.Matches)
         {
-            var value = protector.Protect(KnownValue);
+            var value = protector.Protect(KnownValue, SecretBinding.CheckValue);
             var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
                 $"INSERT INTO master_key_check (id, value) VALUES (1, {value}) ON CONFLICT (id) DO NOTHING", cancellationToken);
             if (inserted == 1 && stored.Rows.Count == 0)
@@ -163,7 +164,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         }
 
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO master_key_check (id, value) SELECT coalesce(max(id), 1) + 1, {protector.Protect(KnownValue)} FROM master_key_check",
+            $"INSERT INTO master_key_check (id, value) SELECT coalesce(max(id), 1) + 1, {protector.Protect(KnownValue, SecretBinding.CheckValue)} FROM master_key_check",
             cancellationToken);
     }
 
@@ -186,7 +187,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         List<string> retired = [];
         foreach (var row in (await ReadAsync(cancellationToken)).Rows)
         {
-            if (protector.KeyIdThatDecrypts(row.Value) is { } movedFrom && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
+            if (protector.KeyIdThatDecrypts(row.Value, SecretBinding.CheckValue) is { } movedFrom && !movedFrom.AsSpan().SequenceEqual(protector.CurrentKeyId))
             {
                 retired.Add(AesGcmSecretProtector.Fingerprint(movedFrom));
                 await db.Database.ExecuteSqlInterpolatedAsync(
@@ -196,7 +197,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
 
         // (An upsert: a rotation of a database that had no check value yet leaves one too.)
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO master_key_check (id, value) VALUES (1, {protector.Protect(KnownValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
+            $"INSERT INTO master_key_check (id, value) VALUES (1, {protector.Protect(KnownValue, SecretBinding.CheckValue)}) ON CONFLICT (id) DO UPDATE SET value = excluded.value",
             cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM master_key_check WHERE id <> 1", cancellationToken);
         // Heard by every instance at the commit, with the fingerprints it retires: one whose key is among them stops writing
@@ -227,7 +228,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
         List<StoredCheck> checks = [.. rows.Where(row => row.Id is not null).Select(row => new StoredCheck(row.Id!.Value, row.Value!))];
         var secrets = checks.Any(row => row.Id == 1)
             ? []
-            : await db.Database.SqlQueryRaw<byte[]>(SecretsWithoutACheckSql).ToListAsync(cancellationToken);
+            : await db.Database.SqlQueryRaw<StoredSecret>(SecretsWithoutACheckSql).ToListAsync(cancellationToken);
         return new Stored(checks, rows.Any(row => row.CurrentKeyRetired), rows.Any(row => row.CurrentKeyRefused), secrets);
     }
 
@@ -239,23 +240,33 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     /// upgrade probe.) Read only then; through the primary keys' indexes.
     /// </summary>
     internal static readonly string SecretsWithoutACheckSql = """
-        (SELECT protected_secret AS "Value" FROM api_keys ORDER BY id LIMIT 1)
+        (SELECT protected_secret AS value, id, kind, tenant_id, service_account_id, app_id, NULL AS scope, NULL AS key
+         FROM api_keys ORDER BY id LIMIT 1)
         UNION ALL
-        (SELECT protected_body FROM idempotency_records ORDER BY scope, key LIMIT 1)
+        (SELECT protected_body, NULL, NULL, NULL, NULL, NULL, scope, key FROM idempotency_records ORDER BY scope, key LIMIT 1)
         """;
+
+    /// <summary>A stored secret standing in for the check value, with what it is bound to (a key's row, or a stored answer's).</summary>
+    private sealed record StoredSecret(
+        byte[] Value, string? Id, short? Kind, string? TenantId, string? ServiceAccountId, string? AppId, string? Scope, string? Key)
+    {
+        public SecretBinding Binding() => Id is not null
+            ? SecretBinding.OfKey(Id, (Domain.Credentials.KeyKind)Kind!.Value, TenantId!, ServiceAccountId, AppId)
+            : SecretBinding.OfStoredAnswer(Scope!, Key!);
+    }
 
     private sealed record StoredRow(int? Id, byte[]? Value, bool CurrentKeyRetired, bool CurrentKeyRefused);
 
     private sealed record StoredCheck(int Id, byte[] Value);
 
     /// <summary><paramref name="Secrets"/>: stored secrets standing in for a missing check value (none when there is one).</summary>
-    private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired, bool CurrentKeyRefused, List<byte[]> Secrets);
+    private sealed record Stored(List<StoredCheck> Rows, bool CurrentKeyRetired, bool CurrentKeyRefused, List<StoredSecret> Secrets);
 
-    private byte[]? KeyThatDecrypts(byte[] stored)
+    private byte[]? KeyThatDecrypts(StoredSecret stored)
     {
         try
         {
-            return protector.KeyIdThatDecrypts(stored);
+            return protector.KeyIdThatDecrypts(stored.Value, stored.Binding());
         }
         catch (CryptographicException)
         {
@@ -267,7 +278,7 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
     {
         try
         {
-            return protector.Unprotect(stored) == KnownValue;
+            return protector.Unprotect(stored, SecretBinding.CheckValue) == KnownValue;
         }
         catch (CryptographicException)
         {

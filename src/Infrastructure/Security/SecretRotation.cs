@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Provisioning.Application.Common.Abstractions;
+using Provisioning.Domain.Credentials;
 using Provisioning.Infrastructure.Persistence;
 
 namespace Provisioning.Infrastructure.Security;
@@ -266,7 +268,7 @@ public sealed class SecretRotation(
 
     /// <summary>How many stored secrets (keys and stored idempotent answers) are not yet under the current master key.</summary>
     public async Task<int> PendingAsync(CancellationToken cancellationToken) =>
-        await db.Database.SqlQueryRaw<int>(PendingCount, protector.CurrentKeyId).SingleAsync(cancellationToken);
+        await db.Database.SqlQueryRaw<int>(PendingCount, protector.CurrentKeyHeader).SingleAsync(cancellationToken);
 
     internal static readonly string PendingCount = $"""
         SELECT ((SELECT count(*) FROM api_keys WHERE {NotUnderKey("protected_secret")})
@@ -274,7 +276,9 @@ public sealed class SecretRotation(
         """;
 
     /// <summary>The secret in <paramref name="column"/> is not under the key given as parameter {0}.</summary>
-    private static string NotUnderKey(string column) => $"{AesGcmSecretProtector.SqlKeyIdOf(column)} IS DISTINCT FROM {{0}}";
+    // Not as the current key writes it ({0}: its header): under another key, or under this one but of an older version, bound to
+    // nothing (rewritten bound: a rotation to the same key binds the secrets written before bindings).
+    private static string NotUnderKey(string column) => $"{AesGcmSecretProtector.SqlHeaderOf(column)} IS DISTINCT FROM {{0}}";
 
     /// <summary>A batch of keys from <paramref name="position"/>; where the next goes on from, or null when the pass is over.</summary>
     private async Task<(int Count, KeysPosition? Next)> RotateKeysBatchAsync(
@@ -282,7 +286,7 @@ public sealed class SecretRotation(
     {
         await using var transaction = await BeginAsync(lockWait, cancellationToken);
         var batch = await db.Database.SqlQueryRaw<StoredSecret>(
-                lockWait is null ? KeysBatch + SkipLocked : KeysBatch, protector.CurrentKeyId, batchSize, position.After, position.UpTo)
+                lockWait is null ? KeysBatch + SkipLocked : KeysBatch, protector.CurrentKeyHeader, batchSize, position.After, position.UpTo)
             .ToListAsync(cancellationToken);
         if (batch.Count > 0)
         {
@@ -290,7 +294,9 @@ public sealed class SecretRotation(
                 "UPDATE api_keys AS k SET protected_secret = u.secret FROM unnest(@ids, @secrets) AS u(id, secret) WHERE k.id = u.id",
                 [
                     new NpgsqlParameter("ids", batch.Select(row => row.Id).ToArray()),
-                    new NpgsqlParameter("secrets", batch.Select(row => Reencrypt(row.Secret, $"the secret of key {row.Id}")).ToArray()),
+                    new NpgsqlParameter("secrets", batch.Select(row => Reencrypt(
+                        row.Secret, SecretBinding.OfKey(row.Id, (KeyKind)row.Kind, row.TenantId, row.ServiceAccountId, row.AppId),
+                        $"the secret of key {row.Id}")).ToArray()),
                 ],
                 cancellationToken);
         }
@@ -306,7 +312,7 @@ public sealed class SecretRotation(
         await using var transaction = await BeginAsync(lockWait, cancellationToken);
         var batch = await db.Database.SqlQueryRaw<StoredAnswer>(
                 lockWait is null ? StoredAnswersBatch + SkipLocked : StoredAnswersBatch,
-                protector.CurrentKeyId, batchSize, position.After.Scope, position.After.Key, position.UpTo.Scope, position.UpTo.Key)
+                protector.CurrentKeyHeader, batchSize, position.After.Scope, position.After.Key, position.UpTo.Scope, position.UpTo.Key)
             .ToListAsync(cancellationToken);
         if (batch.Count > 0)
         {
@@ -317,7 +323,8 @@ public sealed class SecretRotation(
                     new NpgsqlParameter("scopes", batch.Select(row => row.Scope).ToArray()),
                     new NpgsqlParameter("keys", batch.Select(row => row.Key).ToArray()),
                     new NpgsqlParameter("bodies", batch.Select(row =>
-                        Reencrypt(row.Body, $"a stored answer of an idempotent request by credential {row.Scope}, Idempotency-Key '{row.Key}'")).ToArray()),
+                        Reencrypt(row.Body, SecretBinding.OfStoredAnswer(row.Scope, row.Key),
+                            $"a stored answer of an idempotent request by credential {row.Scope}, Idempotency-Key '{row.Key}'")).ToArray()),
                 ],
                 cancellationToken);
         }
@@ -329,7 +336,7 @@ public sealed class SecretRotation(
     // A batch of what is not under the current key ({0}: its id), of at most {1} rows, after a position and up to the last
     // row when the pass began, locked; SKIP LOCKED is added in the first pass.
     private static readonly string KeysBatch = $$"""
-        SELECT id, protected_secret AS secret FROM api_keys
+        SELECT id, kind, tenant_id, service_account_id, app_id, protected_secret AS secret FROM api_keys
         WHERE id > {2} AND id <= {3} AND {{NotUnderKey("protected_secret")}}
         ORDER BY id LIMIT {1} FOR UPDATE
         """;
@@ -362,11 +369,11 @@ public sealed class SecretRotation(
     /// The secret under the current master key; one no configured key decrypts is named (which key, whose answer), so that
     /// the run's refusal says what is left behind and under which credential (it said only "a stored secret").
     /// </summary>
-    private byte[] Reencrypt(byte[] secret, string what)
+    private byte[] Reencrypt(byte[] secret, SecretBinding binding, string what)
     {
         try
         {
-            return protector.Protect(protector.Unprotect(secret));
+            return protector.Protect(protector.Unprotect(secret, binding), binding);
         }
         catch (System.Security.Cryptography.CryptographicException e)
         {
@@ -374,7 +381,7 @@ public sealed class SecretRotation(
         }
     }
 
-    private sealed record StoredSecret(string Id, byte[] Secret);
+    private sealed record StoredSecret(string Id, short Kind, string TenantId, string? ServiceAccountId, string? AppId, byte[] Secret);
 
     private sealed record StoredAnswer(string Scope, string Key, byte[] Body);
 }

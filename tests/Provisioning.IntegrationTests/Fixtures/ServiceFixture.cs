@@ -122,7 +122,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         var tenant = root.CreateChild(name, null, null, null, null, now);
         tenant.ChangeMaxApps(maxApps, root);
         var secret = secrets.NewSecret();
-        var key = ApiKey.ForAccount(tenant.Id, "Test key", protector.Protect(secret), now);
+        var key = ApiKey.ForAccount(tenant.Id, "Test key", Application.Keys.KeySecrets.ProtectFor(protector, secret), now);
         db.Tenants.Add(tenant);
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync();

@@ -404,7 +404,7 @@ public sealed class StartupTests(ServiceFixture service)
         await using (var scope = factory.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
-            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE master_key_check SET value = {otherKey.Protect("provisioning-master-key-check-v1")}");
+            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE master_key_check SET value = {otherKey.Protect("provisioning-master-key-check-v1", Application.Common.Abstractions.SecretBinding.CheckValue)}");
         }
 
         using var readyz = await client.GetAsync("/readyz");

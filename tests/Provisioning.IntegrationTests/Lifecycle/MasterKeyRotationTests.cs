@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Provisioning.Application.Common.Abstractions;
 using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Security;
 using Provisioning.IntegrationTests.Fixtures;
@@ -467,7 +468,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         {
             Parameters =
             {
-                new() { Value = new AesGcmSecretProtector(Convert.FromBase64String(newKey)).Protect("provisioning-master-key-check-v1") },
+                new() { Value = new AesGcmSecretProtector(Convert.FromBase64String(newKey)).Protect("provisioning-master-key-check-v1", SecretBinding.CheckValue) },
                 new() { Value = new AesGcmSecretProtector(Convert.FromBase64String(oldKey)).CurrentKeyId },
             },
         };
@@ -491,9 +492,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // here, written with the refusal out of the way.
         const string written = "act_00000000000000000000dead";
         const string secret = "a-secret-written-by-a-straggler-0123456789";
-        var underOldKey = new AesGcmSecretProtector(Convert.FromBase64String(oldKey)).Protect(secret);
+        var underOldKey = await WriterUnderAsync(database, oldKey);
         await ScalarAsync(database, $"ALTER TABLE api_keys DISABLE TRIGGER {SecretsUnderRetiredKeysTrigger}; " +
-            $"{KeyWith(underOldKey, written)}; ALTER TABLE api_keys ENABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
+            $"{KeyWith(underOldKey, written, secret)}; ALTER TABLE api_keys ENABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
 
         var refused = await RunProcessAsync(database, newKey, [], "rotate-secrets");
         Assert.Equal(1, refused.Exit);
@@ -521,6 +522,54 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task SecretsWrittenBeforeBindings_StillWork_AndARotationToTheSameKeyBindsThem_RetiringNothing()
+    {
+        // Builds of 2026-12-02 to 2026-12-06 wrote version 2: under a key, bound to no row (a copy into another row decrypted
+        // there). They are read as they are; a rotate-secrets with the same key rewrites them as version 3, bound.
+        var database = await NewDatabaseAsync();
+        var key = NewMasterKey();
+        await using (var first = Start(database, key))
+        {
+            using var root = As(first, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/v2/keys")).StatusCode);
+        }
+
+        await ScalarAsync(database, $"UPDATE api_keys SET protected_secret = {Bytea(Version2(key, ServiceFixture.RootSecret))} WHERE id = '{ServiceFixture.RootKeyId}'; " +
+            $"UPDATE master_key_check SET value = {Bytea(Version2(key, "provisioning-master-key-check-v1"))}");
+        await using (var before = Start(database, key))
+        {
+            using var root = As(before, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/v2/keys")).StatusCode);
+            using var ready = before.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode);
+        }
+
+        Assert.Equal(0, (await RunProcessAsync(database, key, [], "rotate-secrets")).Exit);
+        var header = Convert.ToHexStringLower([3, .. new AesGcmSecretProtector(Convert.FromBase64String(key)).CurrentKeyId]);
+        Assert.Equal(header, (string)(await ScalarAsync(database,
+            $"SELECT encode(substring(protected_secret FROM 1 FOR 5), 'hex') FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!);
+        Assert.Equal(header, (string)(await ScalarAsync(database, "SELECT encode(substring(value FROM 1 FOR 5), 'hex') FROM master_key_check"))!);
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM retired_master_keys"));
+        await using var after = Start(database, key);
+        using var client = As(after, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/keys")).StatusCode);
+    }
+
+    /// <summary>A value as builds of 2026-12-02 to 2026-12-06 wrote it: 2 | key id | nonce | tag | ciphertext, nothing bound.</summary>
+    private static byte[] Version2(string masterKey, string plaintext)
+    {
+        var key = Convert.FromBase64String(masterKey);
+        var text = System.Text.Encoding.UTF8.GetBytes(plaintext);
+        var value = new byte[1 + 4 + 12 + 16 + text.Length];
+        value[0] = 2;
+        SHA256.HashData(key).AsSpan(0, 4).CopyTo(value.AsSpan(1));
+        RandomNumberGenerator.Fill(value.AsSpan(5, 12));
+        using var aes = new AesGcm(key, 16);
+        aes.Encrypt(value.AsSpan(5, 12), text, value.AsSpan(33), value.AsSpan(17, 16));
+        return value;
+    }
+
+    [Fact]
     public async Task ASecretAlteredInTheDatabase_IsSaidToBe_AndNoKeyIsAskedFor()
     {
         // A secret that names a key the run was given and still does not decrypt was changed (by hand, a faulty restore): the
@@ -532,7 +581,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         var refused = await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets");
         Assert.Equal(1, refused.Exit);
         var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(oldKey))[..4]);
-        Assert.Contains($"not even the one of fingerprint {fingerprint} it names: it was altered: the secret of key {ServiceFixture.RootKeyId}", refused.Error);
+        Assert.Contains($"not even the one of fingerprint {fingerprint} it names: it was altered, or copied from where it was stored: the secret of key {ServiceFixture.RootKeyId}", refused.Error);
         Assert.Contains("No master key will decrypt it: restore that row from a backup, or delete the credential", refused.Error);
         Assert.DoesNotContain("list the master key it was encrypted with", refused.Error);
     }
@@ -597,7 +646,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             await using var record = new NpgsqlCommand(
                 "WITH c AS (INSERT INTO master_key_check (id, value) VALUES (1, $1)) INSERT INTO retired_master_keys (key_id) VALUES ($2)", connection)
             {
-                Parameters = { new() { Value = underC.Protect("provisioning-master-key-check-v1") }, new() { Value = underC.CurrentKeyId } },
+                Parameters = { new() { Value = underC.Protect("provisioning-master-key-check-v1", SecretBinding.CheckValue) }, new() { Value = underC.CurrentKeyId } },
             };
             await record.ExecuteNonQueryAsync();
         }
@@ -690,27 +739,34 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     /// <summary>The root key's secret as stored (under the master key it was written with).</summary>
-    private static async Task<byte[]> RootSecretAsStoredAsync(string database) =>
-        (byte[])(await ScalarAsync(database, $"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!;
+    /// <summary>What an instance still on <paramref name="masterKey"/> writes with, and the root tenant its keys below are made in.</summary>
+    private static async Task<(AesGcmSecretProtector Under, string RootTenant)> WriterUnderAsync(string database, string masterKey) =>
+        (new AesGcmSecretProtector(Convert.FromBase64String(masterKey)),
+         (string)(await ScalarAsync(database, $"SELECT tenant_id FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!);
 
-    /// <summary>SQL writing key <paramref name="id"/> (the root's owner and kind) with <paramref name="secret"/> stored as its secret.</summary>
-    private static string KeyWith(byte[] secret, string id) =>
+    /// <summary>
+    /// SQL writing key <paramref name="id"/> (the root's owner and kind) with <paramref name="secret"/> stored as its secret, as
+    /// <paramref name="writer"/> writes it (bound to that row).
+    /// </summary>
+    private static string KeyWith((AesGcmSecretProtector Under, string RootTenant) writer, string id, string secret = "a-straggler's-secret") =>
         "INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at) " +
-        $"SELECT '{id}', kind, tenant_id, 'straggler', {Bytea(secret)}, false, now() FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'";
+        $"SELECT '{id}', kind, tenant_id, 'straggler', " +
+        $"{Bytea(writer.Under.Protect(secret, SecretBinding.OfKey(id, Domain.Credentials.KeyKind.Account, writer.RootTenant, null, null)))}, " +
+        $"false, now() FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'";
 
-    /// <summary>SQL writing a stored answer of credential <paramref name="scope"/> under <paramref name="key"/> (names the test's) with <paramref name="body"/> stored.</summary>
-    private static string AnswerWith(byte[] body, string scope, string key) =>
+    /// <summary>SQL writing a stored answer of credential <paramref name="scope"/> under <paramref name="key"/> (names the test's), as <paramref name="writer"/> writes it.</summary>
+    private static string AnswerWith((AesGcmSecretProtector Under, string RootTenant) writer, string scope, string key) =>
         "INSERT INTO idempotency_records (scope, key, fingerprint, status, protected_body, created_at) " +
-        $"VALUES ('{scope}', '{key}', '\\x00', 201, {Bytea(body)}, now())";
+        $"VALUES ('{scope}', '{key}', '\\x00', 201, {Bytea(writer.Under.Protect("{}", SecretBinding.OfStoredAnswer(scope, key)))}, now())";
 
     private static string Bytea(byte[] bytes) => $"'\\x{Convert.ToHexString(bytes)}'::bytea";
 
-    /// <summary>How many stored secrets (keys, stored answers) are under another master key than the one <paramref name="keyId"/> names.</summary>
-    private static string UnderAnotherKeyThan(byte[] keyId)
+    /// <summary>How many stored secrets (keys, stored answers) are not as <paramref name="protector"/>'s current key writes them (its header).</summary>
+    private static string UnderAnotherKeyThan(AesGcmSecretProtector protector)
     {
-        var literal = Bytea(keyId);
-        return $"SELECT (SELECT count(*) FROM api_keys WHERE {AesGcmSecretProtector.SqlKeyIdOf("protected_secret")} IS DISTINCT FROM {literal}) " +
-            $"+ (SELECT count(*) FROM idempotency_records WHERE {AesGcmSecretProtector.SqlKeyIdOf("protected_body")} IS DISTINCT FROM {literal})";
+        var literal = Bytea(protector.CurrentKeyHeader);
+        return $"SELECT (SELECT count(*) FROM api_keys WHERE {AesGcmSecretProtector.SqlHeaderOf("protected_secret")} IS DISTINCT FROM {literal}) " +
+            $"+ (SELECT count(*) FROM idempotency_records WHERE {AesGcmSecretProtector.SqlHeaderOf("protected_body")} IS DISTINCT FROM {literal})";
     }
 
     private static async Task<object?> ScalarAsync(string database, string sql)
@@ -729,11 +785,11 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // stayed under the key the run retired, after a run that said "Done" (a review). The last step now waits for such
         // writes and counts what they wrote.
         var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("before");
-        var underOldKey = await RootSecretAsStoredAsync(database);
+        var underOldKey = await WriterUnderAsync(database, oldKey);
         await using var during = Start(database, newKey, oldKey);
         await using var scope = during.Services.CreateAsyncScope();
         var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
-        var target = scope.ServiceProvider.GetRequiredService<AesGcmSecretProtector>().CurrentKeyId;
+        var target = scope.ServiceProvider.GetRequiredService<AesGcmSecretProtector>();
 
         // A stored answer of an idempotent request, committed while the last step waits for it: counted, nothing is retired.
         await using (var straggler = await HeldRow.BeginAsync(database))
@@ -829,7 +885,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // last row as it began; what is written after is counted at the end. Here a secret under the old key is written
         // after every batch (at the end of the key order, as time-ordered ids are), up to 40 of them.
         var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("straggled");
-        var underOldKey = await RootSecretAsStoredAsync(database);
+        var underOldKey = await WriterUnderAsync(database, oldKey);
         await using var during = Start(database, newKey, oldKey);
         await using var scope = during.Services.CreateAsyncScope();
         var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
@@ -867,7 +923,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // A pass walks idempotency_records by (credential, key) from batch to batch: keys a client chose, in any case and
         // form (the empty string, an accent composed and decomposed), under credentials of every kind.
         var (database, oldKey, newKey) = await SecretsUnderAnOldKeyAsync("answers");
-        var underOldKey = await RootSecretAsStoredAsync(database);
+        var underOldKey = await WriterUnderAsync(database, oldKey);
         string[] scopes = [ServiceFixture.RootKeyId, "app_00000000000000000000000a", "svc_00000000000000000000000b"];
         string[] keys = ["", "é", "e\u0301", "A", "a", "z"];
         await ScalarAsync(database, string.Join("; ", scopes.SelectMany(scope => keys.Select(key => AnswerWith(underOldKey, scope, key)))));
@@ -875,7 +931,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using var during = Start(database, newKey, oldKey);
         Assert.Equal(2 + scopes.Length * keys.Length, await RotateAsync(during, batchSize: 2)); // (the two keys, the answers)
         await using var services = during.Services.CreateAsyncScope();
-        Assert.Equal(0L, await ScalarAsync(database, UnderAnotherKeyThan(services.ServiceProvider.GetRequiredService<AesGcmSecretProtector>().CurrentKeyId)));
+        Assert.Equal(0L, await ScalarAsync(database, UnderAnotherKeyThan(services.ServiceProvider.GetRequiredService<AesGcmSecretProtector>())));
     }
 
     [Fact]

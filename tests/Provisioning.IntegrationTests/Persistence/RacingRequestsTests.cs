@@ -35,7 +35,7 @@ public sealed class RacingRequestsTests(ServiceFixture service)
         var thrown = await Assert.ThrowsAsync<Application.Common.Exceptions.NotFoundException>(() => service.QueryDbAsync(async db =>
         {
             db.ApiKeys.Add(Domain.Credentials.ApiKey.ForApp(
-                new TenantId(tenant.TenantId), new AppId(IdGenerator.NewId()), "Orphan", new byte[] { 1, 2, 3 }, DateTimeOffset.UtcNow));
+                new TenantId(tenant.TenantId), new AppId(IdGenerator.NewId()), "Orphan", _ => [1, 2, 3], DateTimeOffset.UtcNow));
             return await db.SaveChangesAsync();
         }));
         Assert.Equal("App", thrown.Resource);

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Npgsql;
 using Provisioning.Infrastructure.Security;
 using Provisioning.IntegrationTests.Fixtures;
@@ -64,6 +67,65 @@ public sealed class StoredSecretsTests(ServiceFixture service)
                     $"{what} does not read {table}.{name}");
             }
         }
+    }
+
+    [Fact]
+    public async Task ASecretCopiedIntoAnotherRow_DecryptsThereNeither_ToBeReadThroughTheApi_NorToSignIn()
+    {
+        // A security review, with write access to the database and no master key: the root's secret copied into an app key's
+        // row was returned by that key's GET; a stored answer (with a key's secret in it) likewise; and a key of the root
+        // tenant made with the ciphertext of a secret one knew signed in as the root. Each secret is bound to its row now.
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var app = await client.CreateAppAsync();
+        var victim = await client.CreateAppKeyAsync(app);
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, $"/v2/apps/{app}/keys") { Content = JsonContent.Create(new { displayName = "retried" }) };
+        keyed.Headers.Add("Idempotency-Key", "copied-" + Guid.NewGuid().ToString("N"));
+        using var made = await client.SendAsync(keyed);
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        var known = (string)JsonNode.Parse(await made.Content.ReadAsStringAsync())!["key"]!["secret"]!;
+        var knownId = (string)JsonNode.Parse(await made.Content.ReadAsStringAsync())!["key"]!["id"]!;
+
+        await using var connection = new NpgsqlConnection(service.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var (copied, secretInIt) in new[]
+                 {
+                     ($"SELECT protected_secret FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'", ServiceFixture.RootSecret),
+                     ($"SELECT protected_body FROM idempotency_records WHERE scope = '{tenant.KeyId}' AND key = '{keyed.Headers.GetValues("Idempotency-Key").Single()}'", known),
+                 })
+        {
+            await ExecuteAsync(connection, $"UPDATE api_keys SET protected_secret = ({copied}) WHERE id = '{victim.Id}'");
+            using var read = await client.GetAsync($"/v2/apps/{app}/keys/{victim.Id}");
+            Assert.Equal(HttpStatusCode.InternalServerError, read.StatusCode);
+            Assert.DoesNotContain(secretInIt, await read.Content.ReadAsStringAsync());
+        }
+
+        // A key of the root tenant, with the ciphertext of a secret one knows: not signed in.
+        const string forged = "act_0000000000000000000f0d9e";
+        await ExecuteAsync(connection,
+            "INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at) " +
+            $"SELECT '{forged}', r.kind, r.tenant_id, 'forged', (SELECT protected_secret FROM api_keys WHERE id = '{knownId}'), false, now() " +
+            $"FROM api_keys r WHERE r.id = '{ServiceFixture.RootKeyId}'");
+        try
+        {
+            using var asRoot = service.WithBasic(forged, known);
+            using var answer = await asRoot.GetAsync("/v2/keys");
+            Assert.Equal(HttpStatusCode.InternalServerError, answer.StatusCode);
+        }
+        finally
+        {
+            await ExecuteAsync(connection, $"DELETE FROM api_keys WHERE id = '{forged}'");
+        }
+
+        // Where it was written, it still reads.
+        using var own = service.WithBasic(knownId, known);
+        Assert.Equal(HttpStatusCode.OK, (await own.GetAsync($"/v2/apps/{app}")).StatusCode);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 
     private static async Task<List<string>> ListAsync(NpgsqlConnection connection, string sql)

@@ -10,7 +10,7 @@ public sealed class ApiKeyTests
 
     private static ApiKey Key(bool disabled, TimeSpan? expiresIn)
     {
-        var key = ApiKey.ForAccount(Tenant, "k", [1, 2, 3], Made).Expiring(Made + expiresIn, Made);
+        var key = ApiKey.ForAccount(Tenant, "k", _ => [1, 2, 3], Made).Expiring(Made + expiresIn, Made);
         key.SetDisabled(disabled);
         return key;
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Provisioning.Application.Common.Abstractions;
 using Provisioning.Domain.Credentials;
 using Provisioning.Infrastructure.Security;
 
@@ -10,6 +11,9 @@ namespace Provisioning.UnitTests.Infrastructure;
 public sealed class SecretsTests
 {
     private static readonly byte[] Key = RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>Where the secrets of these tests are stored (one row's binding; SecretBinding's own test is below).</summary>
+    private static readonly SecretBinding B = SecretBinding.OfStoredAnswer("act_0123456789abcdef01234567", "retry-1");
 
     [Fact]
     public void AProtectorDisposedAtAStop_SaysTheRetirementsClearedItHeldBack()
@@ -32,45 +36,100 @@ public sealed class SecretsTests
     public void Protector_RoundTrips_WithAFreshNonceEachTime()
     {
         var protector = new AesGcmSecretProtector(Key);
-        var a = protector.Protect("s3cret-value");
-        var b = protector.Protect("s3cret-value");
+        var a = protector.Protect("s3cret-value", B);
+        var b = protector.Protect("s3cret-value", B);
         Assert.NotEqual(a, b);
-        Assert.Equal("s3cret-value", protector.Unprotect(a));
-        Assert.Equal("s3cret-value", protector.Unprotect(b));
+        Assert.Equal("s3cret-value", protector.Unprotect(a, B));
+        Assert.Equal("s3cret-value", protector.Unprotect(b, B));
     }
 
     [Fact]
     public void Protector_DetectsTamperingAndTheWrongKey()
     {
-        var protected1 = new AesGcmSecretProtector(Key).Protect("s3cret-value");
+        var protected1 = new AesGcmSecretProtector(Key).Protect("s3cret-value", B);
         var tampered = (byte[])protected1.Clone();
         tampered[^1] ^= 1;
         // Said with the key the secret names (its fingerprint: the first 4 bytes of the key's SHA-256), so that an operator
         // knows which key to give, or that none would help.
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Key)[..4]);
-        Assert.Equal($"No configured master key decrypts this secret, not even the one of fingerprint {fingerprint} it names: it was altered.",
-            Assert.Throws<SecretAlteredException>(() => new AesGcmSecretProtector(Key).Unprotect(tampered)).Message);
+        Assert.Equal($"No configured master key decrypts this secret, not even the one of fingerprint {fingerprint} it names: it was altered, " +
+                     "or copied from where it was stored.",
+            Assert.Throws<SecretAlteredException>(() => new AesGcmSecretProtector(Key).Unprotect(tampered, B)).Message);
         Assert.Equal($"No configured master key decrypts this secret, which names the master key of fingerprint {fingerprint}.",
-            Assert.Throws<MasterKeyMissingException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1)).Message);
+            Assert.Throws<MasterKeyMissingException>(() => new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect(protected1, B)).Message);
         var version1 = (byte[])protected1.Clone();
         version1[0] = 1; // (the first format named no key; these bytes decrypt under none)
         Assert.Equal("No configured master key decrypts this secret, which is of version 1 (it names no key).",
-            Assert.Throws<MasterKeyMissingException>(() => new AesGcmSecretProtector(Key).Unprotect(version1)).Message);
-        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(new byte[] { 9, 9, 9 }));
+            Assert.Throws<MasterKeyMissingException>(() => new AesGcmSecretProtector(Key).Unprotect(version1, B)).Message);
+        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(new byte[] { 9, 9, 9 }, B));
+    }
+
+    [Fact]
+    public void ASecret_DecryptsOnlyWhereItWasStored_NotCopiedIntoAnotherRow()
+    {
+        // Someone who can write to the database but has no master key copies a ciphertext into another row: to read it through
+        // that row's answer (an app key's GET returns its secret), or to make a key of their choosing with a secret they know.
+        var protector = new AesGcmSecretProtector(Key);
+        var appKey = SecretBinding.OfKey("app_0123456789abcdef01234567", KeyKind.App, "tenant-a", null, "app-1");
+        var secret = protector.Protect("s3cret-value", appKey);
+        Assert.Equal("s3cret-value", protector.Unprotect(secret, appKey));
+        Assert.True(protector.IsUnderCurrentKey(secret));
+        foreach (var elsewhere in new[]
+                 {
+                     SecretBinding.OfKey("app_0123456789abcdef01234568", KeyKind.App, "tenant-a", null, "app-1"), // another key's row
+                     SecretBinding.OfKey("app_0123456789abcdef01234567", KeyKind.Account, "tenant-a", null, "app-1"), // its kind changed
+                     SecretBinding.OfKey("app_0123456789abcdef01234567", KeyKind.App, "root", null, "app-1"), // moved to another tenant
+                     SecretBinding.OfKey("app_0123456789abcdef01234567", KeyKind.App, "tenant-a", null, "app-2"), // to another app
+                     SecretBinding.OfKey("app_0123456789abcdef01234567", KeyKind.App, "tenant-a", "app-1", null), // owner as a service account
+                     SecretBinding.OfStoredAnswer("app_0123456789abcdef01234567", "tenant-a"), // a stored answer's row
+                     SecretBinding.CheckValue,
+                 })
+        {
+            Assert.Contains("it was altered, or copied from where it was stored",
+                Assert.Throws<SecretAlteredException>(() => protector.Unprotect(secret, elsewhere)).Message);
+        }
+
+        // A binding's parts are length-prefixed, an absent one is not an empty one: no two rows' bindings are the same bytes.
+        Assert.NotEqual(SecretBinding.OfStoredAnswer("ab", "c").Bytes, SecretBinding.OfStoredAnswer("a", "bc").Bytes);
+        Assert.NotEqual(SecretBinding.OfKey("k", KeyKind.App, "t", null, "").Bytes, SecretBinding.OfKey("k", KeyKind.App, "t", "", null).Bytes);
+        Assert.Equal(appKey.Bytes, SecretBinding.OfKey("app_0123456789abcdef01234567", KeyKind.App, "tenant-a", null, "app-1").Bytes);
+    }
+
+    [Fact]
+    public void AVersion2Secret_WrittenBeforeBindings_StillDecryptsAnywhere_AndIsLeftForTheRotationToBind()
+    {
+        // Version 2: the layout of version 3 with nothing bound (2026-12-02 to 2026-12-06). Read wherever it is until
+        // rotate-secrets rewrites it as version 3, also under the same key: not as the current key writes it.
+        var protector = new AesGcmSecretProtector(Key);
+        var plaintext = "written-before"u8.ToArray();
+        var v2 = new byte[1 + 4 + 12 + 16 + plaintext.Length];
+        v2[0] = 2;
+        protector.CurrentKeyId.CopyTo(v2, 1);
+        RandomNumberGenerator.Fill(v2.AsSpan(5, 12));
+        using (var aes = new AesGcm(Key, 16))
+        {
+            aes.Encrypt(v2.AsSpan(5, 12), plaintext, v2.AsSpan(33), v2.AsSpan(17, 16));
+        }
+
+        Assert.Equal("written-before", protector.Unprotect(v2, B));
+        Assert.Equal("written-before", protector.Unprotect(v2, SecretBinding.CheckValue));
+        Assert.False(protector.IsUnderCurrentKey(v2));
+        Assert.Equal(protector.CurrentKeyId, protector.KeyIdThatDecrypts(v2, SecretBinding.CheckValue));
+        Assert.Equal([3, .. protector.CurrentKeyId], protector.CurrentKeyHeader);
     }
 
     [Fact]
     public void Protector_WithPreviousKeys_DecryptsWhatTheyProtected_AndEncryptsUnderTheCurrentOne()
     {
         var old = RandomNumberGenerator.GetBytes(32);
-        var underOld = new AesGcmSecretProtector(old).Protect("rotated");
+        var underOld = new AesGcmSecretProtector(old).Protect("rotated", B);
         var rotating = new AesGcmSecretProtector(Key, [old]);
-        Assert.Equal("rotated", rotating.Unprotect(underOld));
+        Assert.Equal("rotated", rotating.Unprotect(underOld, B));
         Assert.False(rotating.IsUnderCurrentKey(underOld));
-        var underNew = rotating.Protect("rotated");
+        var underNew = rotating.Protect("rotated", B);
         Assert.True(rotating.IsUnderCurrentKey(underNew));
-        Assert.Equal("rotated", new AesGcmSecretProtector(Key).Unprotect(underNew));
-        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(underOld));
+        Assert.Equal("rotated", new AesGcmSecretProtector(Key).Unprotect(underNew, B));
+        Assert.ThrowsAny<CryptographicException>(() => new AesGcmSecretProtector(Key).Unprotect(underOld, B));
     }
 
     [Fact]
@@ -78,14 +137,14 @@ public sealed class SecretsTests
     {
         // (MasterKeyCheck tells it; a straggler of a rotation's rollout must not store secrets under the key the database left.)
         var protector = new AesGcmSecretProtector(Key);
-        var before = protector.Protect("kept");
+        var before = protector.Protect("kept", B);
         Assert.Equal(MasterKeyTurn.None, protector.Retirement.CheckFound(protector.Retirement.CheckBegins(), retired: true, sayIfTurned: true)); // (the first check: a start, refused for it)
-        var refused = Assert.Throws<MasterKeyRetiredException>(() => protector.Protect("late"));
+        var refused = Assert.Throws<MasterKeyRetiredException>(() => protector.Protect("late", B));
         Assert.Contains("was retired by a finished rotate-secrets", refused.Message);
         Assert.DoesNotContain("late", refused.Message);
-        Assert.Equal("kept", protector.Unprotect(before));
+        Assert.Equal("kept", protector.Unprotect(before, B));
         Assert.Equal(MasterKeyTurn.NoLongerRetired, protector.Retirement.CheckFound(protector.Retirement.CheckBegins(), retired: false, sayIfTurned: true)); // (an older build's rotation back to it)
-        Assert.Equal("again", protector.Unprotect(protector.Protect("again")));
+        Assert.Equal("again", protector.Unprotect(protector.Protect("again", B), B));
     }
 
     [Fact]
@@ -167,22 +226,22 @@ public sealed class SecretsTests
             aes.Encrypt(v1.AsSpan(1, 12), plaintext, v1.AsSpan(29), v1.AsSpan(13, 16));
         }
 
-        Assert.Equal("legacy-secret", new AesGcmSecretProtector(Key).Unprotect(v1));
-        Assert.Equal("legacy-secret", new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32), [Key]).Unprotect(v1));
+        Assert.Equal("legacy-secret", new AesGcmSecretProtector(Key).Unprotect(v1, B));
+        Assert.Equal("legacy-secret", new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32), [Key]).Unprotect(v1, B));
         Assert.False(new AesGcmSecretProtector(Key).IsUnderCurrentKey(v1));
 
         // The key it is under, found by decrypting (what a finished rotation retires: a version-1 check value names none).
-        Assert.Equal(new AesGcmSecretProtector(Key).CurrentKeyId, new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32), [Key]).KeyIdThatDecrypts(v1));
-        Assert.Null(new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).KeyIdThatDecrypts(v1));
+        Assert.Equal(new AesGcmSecretProtector(Key).CurrentKeyId, new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32), [Key]).KeyIdThatDecrypts(v1, B));
+        Assert.Null(new AesGcmSecretProtector(RandomNumberGenerator.GetBytes(32)).KeyIdThatDecrypts(v1, B));
     }
 
     [Fact]
-    public void Protector_SaysWhichConfiguredKeyDecryptsAVersion2Secret()
+    public void Protector_SaysWhichConfiguredKeyDecryptsASecretThatNamesItsKey()
     {
         var old = RandomNumberGenerator.GetBytes(32);
-        var underOld = new AesGcmSecretProtector(old).Protect("rotated");
-        Assert.Equal(new AesGcmSecretProtector(old).CurrentKeyId, new AesGcmSecretProtector(Key, [old]).KeyIdThatDecrypts(underOld));
-        Assert.Null(new AesGcmSecretProtector(Key).KeyIdThatDecrypts(underOld));
+        var underOld = new AesGcmSecretProtector(old).Protect("rotated", B);
+        Assert.Equal(new AesGcmSecretProtector(old).CurrentKeyId, new AesGcmSecretProtector(Key, [old]).KeyIdThatDecrypts(underOld, B));
+        Assert.Null(new AesGcmSecretProtector(Key).KeyIdThatDecrypts(underOld, B));
     }
 
     [Theory]

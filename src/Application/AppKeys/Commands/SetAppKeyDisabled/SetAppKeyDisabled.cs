@@ -25,6 +25,6 @@ public sealed class SetAppKeyDisabledCommandHandler(IAuditTrail audit, IProvisio
         // Already so: the same answer, no event.
         audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))), AuditResource.App(app.Id));
         await db.SaveChangesAsync(cancellationToken);
-        return key.ToAppKeyDto(protector.Unprotect(key.ProtectedSecret));
+        return key.ToAppKeyDto(protector.SecretOf(key));
     }
 }

@@ -17,6 +17,6 @@ public sealed class GetAppKeyQueryHandler(IProvisioningDbContext db, ICallerCont
     {
         var app = await db.GetVisibleAppAsync(callerContext.Caller, query.AppId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.AppId == app.Id).GetKeyAsync(query.KeyId, KeyKind.App, cancellationToken);
-        return key.ToAppKeyDto(protector.Unprotect(key.ProtectedSecret));
+        return key.ToAppKeyDto(protector.SecretOf(key));
     }
 }

@@ -18,6 +18,6 @@ public sealed class ListAppKeysQueryHandler(IProvisioningDbContext db, ICallerCo
     {
         var app = await db.GetVisibleAppAsync(callerContext.Caller, query.AppId, cancellationToken);
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.AppId == app.Id).OrderBy(k => k.Id).ToListAsync(cancellationToken);
-        return [.. keys.Select(k => k.ToAppKeyDto(protector.Unprotect(k.ProtectedSecret)))];
+        return [.. keys.Select(k => k.ToAppKeyDto(protector.SecretOf(k)))];
     }
 }

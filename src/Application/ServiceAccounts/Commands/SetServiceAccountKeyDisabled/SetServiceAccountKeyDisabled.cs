@@ -24,6 +24,6 @@ public sealed class SetServiceAccountKeyDisabledCommandHandler(IAuditTrail audit
         // Already so: the same answer, no event.
         audit.RecordIfChanged(AuditResources.Key(key), AuditChanges.Of(("disabled", key.SetDisabled(command.Disabled))), AuditResource.ServiceAccount(account.Id));
         await db.SaveChangesAsync(cancellationToken);
-        return key.ToDto(protector.Unprotect(key.ProtectedSecret));
+        return key.ToDto(protector.SecretOf(key));
     }
 }

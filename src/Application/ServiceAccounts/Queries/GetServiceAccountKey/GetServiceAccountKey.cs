@@ -15,6 +15,6 @@ public sealed class GetServiceAccountKeyQueryHandler(IProvisioningDbContext db, 
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, query.ServiceAccountId, cancellationToken);
         var key = await db.ApiKeys.Where(k => k.ServiceAccountId == account.Id).GetKeyAsync(query.KeyId, KeyKind.ServiceAccount, cancellationToken);
-        return key.ToDto(protector.Unprotect(key.ProtectedSecret));
+        return key.ToDto(protector.SecretOf(key));
     }
 }

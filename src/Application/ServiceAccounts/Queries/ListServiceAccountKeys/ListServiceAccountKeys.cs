@@ -16,6 +16,6 @@ public sealed class ListServiceAccountKeysQueryHandler(IProvisioningDbContext db
     {
         var account = await db.GetServiceAccountAsync(callerContext.Caller, query.ServiceAccountId, cancellationToken);
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.ServiceAccountId == account.Id).OrderBy(k => k.Id).ToListAsync(cancellationToken);
-        return [.. keys.Select(k => k.ToDto(protector.Unprotect(k.ProtectedSecret)))];
+        return [.. keys.Select(k => k.ToDto(protector.SecretOf(k)))];
     }
 }

@@ -3,6 +3,7 @@ using Provisioning.Domain.Audit;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Keys;
 using Provisioning.Application.Common.Security;
 using Provisioning.Domain.Credentials;
 using Provisioning.Domain.Tenants;
@@ -51,8 +52,8 @@ public sealed class BootstrapRootTenantCommandHandler(
         var secret = string.IsNullOrEmpty(command.Secret) ? secrets.NewSecret() : command.Secret; // BootstrapRootTenantCommandValidator
 
         var key = string.IsNullOrEmpty(command.KeyId)
-            ? ApiKey.ForAccount(tenant.Id, "Bootstrap key", protector.Protect(secret), now)
-            : ApiKey.ForAccountWithId(new KeyId(command.KeyId), tenant.Id, "Bootstrap key", protector.Protect(secret), now);
+            ? ApiKey.ForAccount(tenant.Id, "Bootstrap key", protector.ProtectFor(secret), now)
+            : ApiKey.ForAccountWithId(new KeyId(command.KeyId), tenant.Id, "Bootstrap key", protector.ProtectFor(secret), now);
 
         db.Tenants.Add(tenant);
         db.ApiKeys.Add(key);
