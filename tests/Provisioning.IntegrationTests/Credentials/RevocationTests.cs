@@ -289,7 +289,10 @@ public sealed class RevocationTests(ServiceFixture service)
         return note;
     }
 
-    /// <summary>Adds <paramref name="count"/> account keys to the tenant, written as SQL (copies of its own key's sealed secret).</summary>
+    /// <summary>
+    /// Adds <paramref name="count"/> account keys to the tenant, written as SQL (copies of its own key's sealed secret, which do
+    /// not decrypt in another row: keys to count and revoke, never to sign in with).
+    /// </summary>
     private Task AddAccountKeysAsync(TestTenant tenant, int count) =>
         Sql.ExecuteAsync(service.ConnectionString, $"""
             INSERT INTO api_keys (id, kind, tenant_id, display_name, protected_secret, is_tenant_token, created_at)
@@ -703,7 +706,8 @@ public sealed class RevocationTests(ServiceFixture service)
     {
         // Ids made in one millisecond count up, so another tenant can ask for the next one before its key is made: it
         // was remembered as unknown, and the new key answered 401 for a minute (a probe). Here the key is made by copying
-        // a real one under an id of this moment, after that id was asked for.
+        // a real one under an id of this moment, after that id was asked for (its secret sealed again for that id: a
+        // sealed secret decrypts only in the row it was written for).
         var lookups = new KeyLookups();
         await using var instance = new ConfiguredServiceFactory(service.ConnectionString, [], services: s =>
             s.ConfigureDbContext<Infrastructure.Persistence.ProvisioningDbContext>(o => o.AddInterceptors(lookups)));
@@ -727,8 +731,11 @@ public sealed class RevocationTests(ServiceFixture service)
             }
 
             counted = true;
+            var sealedForNext = instance.Services.GetRequiredService<Application.Common.Abstractions.ISecretProtector>().Protect(
+                secret, Application.Common.Abstractions.SecretBinding.OfKey(next, Domain.Credentials.KeyKind.Account, tenant.TenantId, null, null));
             await Sql.ExecuteAsync(service.ConnectionString,
-                $"INSERT INTO api_keys SELECT (jsonb_populate_record(k, jsonb_build_object('id', '{next}'))).* FROM api_keys k WHERE k.id = '{realId}'");
+                $"INSERT INTO api_keys SELECT (jsonb_populate_record(k, jsonb_build_object('id', '{next}', " +
+                $"'protected_secret', '\\x{Convert.ToHexStringLower(sealedForNext)}'))).* FROM api_keys k WHERE k.id = '{realId}'");
             using var made = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v2/tenants/self")
             {
                 Headers = { Authorization = ServiceFixture.BasicHeader(next, secret) },
