@@ -51,26 +51,33 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
 
         try
         {
-            await WriteAsync(batch, cancellationToken);
+            foreach (var skipped in await WriteAsync(batch, cancellationToken))
+            {
+                Keep(skipped, batch[skipped]);
+            }
         }
         catch
         {
             foreach (var (id, usedAt) in batch)
             {
-                _pending.AddOrUpdate(id, usedAt, (_, later) => later > usedAt ? later : usedAt);
+                Keep(id, usedAt);
             }
 
             throw;
         }
     }
 
+    private void Keep(string id, DateTimeOffset usedAt) => _pending.AddOrUpdate(id, usedAt, (_, later) => later > usedAt ? later : usedAt);
+
     /// <summary>
     /// The keys in a statement of their own, then their tenants, locked in the order every statement that changes budgets
     /// locks tenants (root first, <c>ORDER BY cardinality(path)</c>; then by id): this write never holds one tenant's row
     /// while it waits for another's that a create holds. (One statement updating the tenants in the plan's order deadlocked
-    /// with creates under budgets: 40P01 in a probe, creates stalled up to 19 s.)
+    /// with creates under budgets: 40P01 in a probe, creates stalled up to 19 s.) The keys' rows are not waited for: one that
+    /// another transaction holds (a tenant's deletion, which deletes its keys in an order of its own and deadlocked with a
+    /// flush holding some of them in a soak; a key's change) is skipped, and returned to be kept for the next flush.
     /// </summary>
-    private async Task WriteAsync(ConcurrentDictionary<string, DateTimeOffset> batch, CancellationToken cancellationToken)
+    private async Task<List<string>> WriteAsync(ConcurrentDictionary<string, DateTimeOffset> batch, CancellationToken cancellationToken)
     {
         var ids = batch.Keys.ToArray();
         var times = ids.Select(id => batch[id]).ToArray();
@@ -78,22 +85,29 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         // The tenants from every key of the batch, not only those whose time moved: a batch kept after its second statement
         // failed finds its keys written already, and its tenants must still be.
-        var tenants = await db.Database.SqlQuery<TenantUse>(
+        var rows = await db.Database.SqlQuery<TenantUse>(
             $"""
             WITH u AS (SELECT * FROM unnest({ids}::text[], {times}::timestamptz[]) AS u(id, used_at)),
+            due AS (SELECT k.id FROM api_keys AS k JOIN u ON k.id = u.id WHERE k.last_used_at IS NULL OR k.last_used_at < u.used_at),
+            locked AS MATERIALIZED (SELECT k.id FROM api_keys AS k WHERE k.id IN (SELECT id FROM due) FOR NO KEY UPDATE OF k SKIP LOCKED),
             written AS (
                 UPDATE api_keys AS k SET last_used_at = u.used_at
                 FROM u
-                WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at))
-            SELECT k.tenant_id, max(u.used_at) AS used_at FROM api_keys AS k JOIN u ON k.id = u.id GROUP BY k.tenant_id
+                WHERE k.id = u.id AND k.id IN (SELECT id FROM locked) AND (k.last_used_at IS NULL OR k.last_used_at < u.used_at))
+            SELECT k.tenant_id, max(u.used_at) AS used_at, NULL AS skipped_key_id
+            FROM api_keys AS k JOIN u ON k.id = u.id GROUP BY k.tenant_id
+            UNION ALL
+            SELECT NULL, NULL, d.id FROM due AS d WHERE d.id NOT IN (SELECT id FROM locked)
             """).ToListAsync(cancellationToken);
+        var skipped = rows.Where(row => row.SkippedKeyId is not null).Select(row => row.SkippedKeyId!).ToList();
+        var tenants = rows.Where(row => row.TenantId is not null).ToList();
         if (tenants.Count == 0)
         {
-            return;
+            return skipped;
         }
 
         var tenantIds = tenants.Select(t => t.TenantId).ToArray();
-        var tenantTimes = tenants.Select(t => t.UsedAt).ToArray();
+        var tenantTimes = tenants.Select(t => t.UsedAt!.Value).ToArray();
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"""
             WITH m AS (SELECT * FROM unnest({tenantIds}::text[], {tenantTimes}::timestamptz[]) AS m(id, used_at)),
@@ -108,9 +122,11 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
               AND (t.last_credential_use_at IS NULL OR t.last_credential_use_at < m.used_at)
             """,
             cancellationToken);
+        return skipped;
     }
 
-    private sealed record TenantUse(string TenantId, DateTimeOffset UsedAt);
+    /// <summary>A tenant's latest use in the batch, or (<see cref="SkippedKeyId"/>) a key whose row another transaction held.</summary>
+    private sealed record TenantUse(string? TenantId, DateTimeOffset? UsedAt, string? SkippedKeyId);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
