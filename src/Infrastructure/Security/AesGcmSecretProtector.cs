@@ -7,11 +7,14 @@ namespace Provisioning.Infrastructure.Security;
 /// <summary>
 /// AES-256-GCM under the master key, with rotation: the current key encrypts, the current and every previous key
 /// decrypt (<c>Provisioning:Secrets:PreviousMasterKeys</c>), and <see cref="SecretRotation"/> re-encrypts what an old
-/// key protects. Layout, version 3: 3 | key id (4 bytes: the first bytes of SHA-256 of the key) | nonce (12) | tag (16) |
-/// ciphertext, with the secret's <see cref="SecretBinding"/> as associated data (so it decrypts only where it was
-/// stored). Version 2 (the same layout, bound to nothing; 2026-12-02 to 2026-12-06) and version 1 (no key id, before
-/// rotation existed; read by trying each key) are still read, and <see cref="SecretRotation"/> rewrites both as version 3
-/// (also under the same key): until then a copy of such a secret into another row decrypts there.
+/// key protects. Layout, version 3: 3 | key id (4 bytes: the first bytes of SHA-256 of the key) | salt (16) | nonce (12) |
+/// tag (16) | ciphertext, sealed under a key derived from the master key and the salt (HKDF-SHA256), with the secret's
+/// <see cref="SecretBinding"/> as associated data (so it decrypts only where it was stored). A key of its own for each seal
+/// takes away the bound on how many secrets one key may seal with random nonces (2^32, which keyed writes would reach
+/// in time on a busy installation). Version 2 (3's layout without the salt, under the master key itself, bound to
+/// nothing; 2026-12-02 to 2026-12-06) and version 1 (no key id, before rotation existed; read by trying each key) are
+/// still read, and <see cref="SecretRotation"/> rewrites both as version 3 (also under the same key): until then a copy
+/// of such a secret into another row decrypts there.
 /// </summary>
 public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
 {
@@ -19,6 +22,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     private const byte Version2 = 2;
     private const byte Version3 = 3;
     private const int KeyIdSize = 4;
+    private const int SaltSize = 16;
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private readonly byte[] _key;
@@ -50,6 +54,12 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     /// </summary>
     public byte[] CurrentKeyHeader => [Version3, .. _keyId];
 
+    /// <summary>
+    /// The versions whose secrets name their key (by id, after the version byte): what the database's one rule of a secret
+    /// under a retired key, <c>under_retired_master_key(bytea)</c>, must read, each of them (a test holds the two together).
+    /// </summary>
+    public static IReadOnlyList<byte> VersionsNamingTheirKey { get; } = [Version2, Version3];
+
     /// <summary>Whether the current key is retired, as this instance knows it: <see cref="Protect"/> then refuses.</summary>
     public MasterKeyRetirement Retirement { get; } = new();
 
@@ -57,6 +67,18 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     public void Dispose() => Retirement.Dispose();
 
     private static byte[] KeyIdOf(byte[] key) => SHA256.HashData(key)[..KeyIdSize];
+
+    /// <summary>A binding's associated data; never that of <c>default(SecretBinding)</c>, which AES-GCM would take as none.</summary>
+    private static byte[] BytesOf(SecretBinding binding) =>
+        binding.Bytes ?? throw new ArgumentException("A secret is sealed bound to where it is stored; default(SecretBinding) names nowhere.", nameof(binding));
+
+    /// <summary>A version-3 secret's own key: HKDF-SHA256 of the master key with the secret's salt.</summary>
+    private static byte[] SealingKey(byte[] masterKey, ReadOnlySpan<byte> salt)
+    {
+        var key = new byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey, key, salt, "provisioning stored secret, version 3"u8);
+        return key;
+    }
 
     /// <summary>
     /// SQL for the version and key id that begin the secret stored in <paramref name="column"/> (a <c>bytea</c>): the layout
@@ -99,14 +121,14 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
         }
 
         var plaintext = Encoding.UTF8.GetBytes(secret);
-        var header = 1 + KeyIdSize;
+        var header = 1 + KeyIdSize + SaltSize;
         var output = new byte[header + NonceSize + TagSize + plaintext.Length];
         output[0] = Version3;
         _keyId.CopyTo(output, 1);
-        var nonce = output.AsSpan(header, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(header + NonceSize + TagSize), output.AsSpan(header + NonceSize, TagSize), binding.Bytes);
+        RandomNumberGenerator.Fill(output.AsSpan(1 + KeyIdSize, SaltSize + NonceSize));
+        using var aes = new AesGcm(SealingKey(_key, output.AsSpan(1 + KeyIdSize, SaltSize)), TagSize);
+        aes.Encrypt(output.AsSpan(header, NonceSize), plaintext, output.AsSpan(header + NonceSize + TagSize),
+            output.AsSpan(header + NonceSize, TagSize), BytesOf(binding));
         return output;
     }
 
@@ -153,11 +175,12 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
     {
         var bytes = protectedSecret.Span;
         var version = bytes.Length > 0 ? bytes[0] : (byte)0;
-        var header = version is Version2 or Version3 ? 1 + KeyIdSize
+        var header = version == Version3 ? 1 + KeyIdSize + SaltSize
+            : version == Version2 ? 1 + KeyIdSize
             : version == Version1 ? 1
             : throw new CryptographicException("Unknown protected secret format.");
         // Only version 3 is bound (older ones were written before bindings, and decrypt anywhere until rotated).
-        var associatedData = version == Version3 ? binding.Bytes : [];
+        var associatedData = version == Version3 ? BytesOf(binding) : [];
         if (bytes.Length < header + NonceSize + TagSize)
         {
             throw new CryptographicException("Unknown protected secret format.");
@@ -171,7 +194,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector, IDisposable
             var decrypted = new byte[bytes.Length - header - NonceSize - TagSize];
             try
             {
-                using var aes = new AesGcm(key, TagSize);
+                using var aes = new AesGcm(version == Version3 ? SealingKey(key, bytes.Slice(1 + KeyIdSize, SaltSize)) : key, TagSize);
                 aes.Decrypt(
                     bytes.Slice(header, NonceSize),
                     bytes.Slice(header + NonceSize + TagSize),

@@ -9,7 +9,8 @@ using Provisioning.Infrastructure.Persistence;
 namespace Provisioning.Infrastructure.Security;
 
 /// <summary>
-/// <c>rotate-secrets</c>: re-encrypts every stored secret under the current master key, in bounded batches, while the
+/// <c>rotate-secrets</c>: re-encrypts every stored secret under the current master key (and as it writes them: bound to
+/// their rows, <see cref="AesGcmSecretProtector"/>; so also with the same key, once), in bounded batches, while the
 /// service runs. Each batch is one short transaction. A first pass locks only the rows it rewrites (<c>FOR UPDATE SKIP
 /// LOCKED</c>), so requests never wait on it; a second takes the rows it skipped, waiting for each (a request holds one
 /// for milliseconds) up to a bound. A secret already under the current key is never touched, so an interrupted rotation
@@ -223,8 +224,9 @@ public sealed class SecretRotation(
         {
             throw new SecretRotationIncompleteException(
                 $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
-                "current key is still the old one?); the master-key check was left as it is, so keep the previous keys " +
-                "configured. Run rotate-secrets again once every instance runs with the new key.");
+                "current key is still the old one? or one of a build from before 2026-12-06, which writes them bound to no row, " +
+                "under any key); the master-key check was left as it is, so keep the previous keys configured. Run " +
+                "rotate-secrets again once every instance runs this build with the new key.");
         }
     }
 

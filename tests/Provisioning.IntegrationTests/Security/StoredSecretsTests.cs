@@ -122,6 +122,31 @@ public sealed class StoredSecretsTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.OK, (await own.GetAsync($"/v2/apps/{app}")).StatusCode);
     }
 
+    [Fact]
+    public async Task TheRetiredKeyRule_ReadsEveryVersionOfSecretThatNamesItsKey()
+    {
+        // The versions are written in C# (AesGcmSecretProtector) and in SQL (under_retired_master_key): a version the rule did
+        // not read would let secrets under a retired key be written (it read version 2 only when version 3 came).
+        Assert.Contains(new AesGcmSecretProtector(new byte[32]).CurrentKeyHeader[0], AesGcmSecretProtector.VersionsNamingTheirKey);
+        var retired = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4);
+        await using var connection = new NpgsqlConnection(service.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync(); // (rolled back: the shared database keeps no retired key)
+        await using (var retire = new NpgsqlCommand("INSERT INTO retired_master_keys (key_id) VALUES ($1)", connection, transaction) { Parameters = { new() { Value = retired } } })
+        {
+            await retire.ExecuteNonQueryAsync();
+        }
+
+        foreach (var version in AesGcmSecretProtector.VersionsNamingTheirKey.Append((byte)1))
+        {
+            await using var ask = new NpgsqlCommand("SELECT under_retired_master_key($1)", connection, transaction)
+            {
+                Parameters = { new() { Value = (byte[])[version, .. retired, .. new byte[60]] } },
+            };
+            Assert.True((bool)(await ask.ExecuteScalarAsync())! == (version != 1), $"under_retired_master_key on a secret of version {version}");
+        }
+    }
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -89,6 +89,28 @@ public sealed class SecretsTests
                 Assert.Throws<SecretAlteredException>(() => protector.Unprotect(secret, elsewhere)).Message);
         }
 
+        // Each seal under a key of its own (HKDF of the master key with a salt of 16 random bytes after the key id): no two
+        // seals share a salt, and one whose salt is changed does not open.
+        Assert.Equal(1 + 4 + 16 + 12 + 16 + "s3cret-value".Length, secret.Length);
+        var again = protector.Protect("s3cret-value", appKey);
+        Assert.NotEqual(secret.AsSpan(5, 16).ToArray(), again.AsSpan(5, 16).ToArray());
+        var salted = (byte[])secret.Clone();
+        salted[5] ^= 1;
+        Assert.Throws<SecretAlteredException>(() => protector.Unprotect(salted, appKey));
+
+        // Nor as an older version (bound to nothing), its version byte changed: the tag covers the binding, and version 1's
+        // layout reads other bytes as the nonce and tag.
+        foreach (var older in new byte[] { 2, 1 })
+        {
+            var downgraded = (byte[])secret.Clone();
+            downgraded[0] = older;
+            Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(downgraded, appKey));
+        }
+
+        // default(SecretBinding) names no row: refused, never taken as "bound to nothing".
+        Assert.Throws<ArgumentException>(() => protector.Protect("s3cret-value", default));
+        Assert.Throws<ArgumentException>(() => protector.Unprotect(secret, default));
+
         // A binding's parts are length-prefixed, an absent one is not an empty one: no two rows' bindings are the same bytes.
         Assert.NotEqual(SecretBinding.OfStoredAnswer("ab", "c").Bytes, SecretBinding.OfStoredAnswer("a", "bc").Bytes);
         Assert.NotEqual(SecretBinding.OfKey("k", KeyKind.App, "t", null, "").Bytes, SecretBinding.OfKey("k", KeyKind.App, "t", "", null).Bytes);

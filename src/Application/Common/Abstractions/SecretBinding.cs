@@ -13,12 +13,18 @@ public readonly record struct SecretBinding
 {
     private SecretBinding(string column, params string?[] row) => Bytes = Encode(column, row);
 
-    /// <summary>The associated data: each part length-prefixed, so that no two bindings' parts run together into one.</summary>
+    /// <summary>
+    /// The associated data: each part length-prefixed, so that no two bindings' parts run together into one. Never null but
+    /// for <c>default(SecretBinding)</c>, which names no row and which the protector refuses.
+    /// </summary>
     public byte[] Bytes { get; }
 
-    /// <summary>An API key's secret: its id, kind, tenant and owner (each fixed once it is made).</summary>
+    /// <summary>
+    /// An API key's secret: its id, kind (as the number stored, so that renaming a kind in code changes nothing), tenant and
+    /// owner (each fixed once it is made).
+    /// </summary>
     public static SecretBinding OfKey(string id, KeyKind kind, string tenantId, string? serviceAccountId, string? appId) =>
-        new("api_keys.protected_secret", id, kind.ToString(), tenantId, serviceAccountId, appId);
+        new("api_keys.protected_secret", id, ((short)kind).ToString(System.Globalization.CultureInfo.InvariantCulture), tenantId, serviceAccountId, appId);
 
     public static SecretBinding OfKey(ApiKey key) =>
         OfKey(key.Id.Value, key.Kind, key.TenantId.Value, key.ServiceAccountId?.Value, key.AppId?.Value);
