@@ -6,8 +6,9 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Provisioning.Infrastructure.Persistence.Migrations
 {
     /// <summary>
-    /// Secrets are written as version 3 (<c>AesGcmSecretProtector</c>): the layout of version 2, with the row they are
-    /// stored in authenticated as associated data (<c>SecretBinding</c>), so that a copy into another row no longer decrypts
+    /// Secrets are written as version 3 (<c>AesGcmSecretProtector</c>): version 2's version byte and key id, then a salt
+    /// for a key of each secret's own, with the row they are stored in authenticated as associated data
+    /// (<c>SecretBinding</c>), so that a copy into another row no longer decrypts
     /// (a security review: with write access to the database and no master key, a secret copied into an app key's row was
     /// read back through the API, and a key of the root tenant was made with a secret one knew). The one rule of "under a
     /// retired master key", <c>under_retired_master_key(bytea)</c>, reads a value's key id from versions 2 and 3 alike (it
