@@ -224,7 +224,7 @@ public sealed class SecretRotation(
         {
             throw new SecretRotationIncompleteException(
                 $"{pending} stored secret(s) were written under an older master key while this ran (an instance whose " +
-                "current key is still the old one? or one of a build from before 2026-12-06, which writes them bound to no row, " +
+                "current key is still the old one? or one of a build from before 2026-12-06 (16:42), which writes them bound to no row, " +
                 "under any key); the master-key check was left as it is, so keep the previous keys configured. Run " +
                 "rotate-secrets again once every instance runs this build with the new key.");
         }
