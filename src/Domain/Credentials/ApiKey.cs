@@ -58,28 +58,24 @@ public sealed class ApiKey
     // id, kind, tenant and owner (the application's SecretBinding), which are all set before it is protected.
 
     public static ApiKey ForAccount(TenantId tenant, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now, bool isTenantToken = false) =>
+        Account(KeyId.New(KeyKind.Account), tenant, displayName, protectSecret, now, isTenantToken);
+
+    /// <summary>An account key with an id chosen by the operator (bootstrap from configuration).</summary>
+    public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now) =>
+        KeyId.IsAccountId(id.Value)
+            ? Account(id, tenant, displayName, protectSecret, now, isTenantToken: false)
+            : throw new DomainRuleException("keyId", "An account key id must be 'act_' followed by 24 lowercase hex characters.");
+
+    private static ApiKey Account(KeyId id, TenantId tenant, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now, bool isTenantToken) =>
         new ApiKey
         {
-            Id = KeyId.New(KeyKind.Account),
+            Id = id,
             Kind = KeyKind.Account,
             TenantId = tenant,
             DisplayName = Common.DisplayName.Normalize(displayName),
             IsTenantToken = isTenantToken,
             CreatedAt = now,
         }.WithSecret(protectSecret);
-
-    /// <summary>An account key with an id chosen by the operator (bootstrap from configuration).</summary>
-    public static ApiKey ForAccountWithId(KeyId id, TenantId tenant, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now)
-    {
-        if (!KeyId.IsAccountId(id.Value))
-        {
-            throw new DomainRuleException("keyId", "An account key id must be 'act_' followed by 24 lowercase hex characters.");
-        }
-
-        var key = ForAccount(tenant, displayName, _ => [], now);
-        key.Id = id;
-        return key.WithSecret(protectSecret);
-    }
 
     public static ApiKey ForServiceAccount(TenantId tenant, ServiceAccountId owner, string displayName, Func<ApiKey, byte[]> protectSecret, DateTimeOffset now) =>
         new ApiKey
