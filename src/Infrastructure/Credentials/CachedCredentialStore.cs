@@ -51,13 +51,11 @@ internal sealed class CachedCredentialStore(
     private readonly MemoryCache _unknown = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     /// <summary>
-    /// Ids a lookup found to be keys (disabled or expired ones too), for an hour since last found: their lookups take
+    /// Ids a lookup found to be keys (disabled or expired ones too), for an hour or two since last found: their lookups take
     /// <see cref="CredentialLookups"/>' turns for known ids. Only a name, never trusted for anything else; kept when the cache
     /// is dropped (the listener reconnecting), which is when the keys in use are all read again at once.
     /// </summary>
-    private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 100_000 });
-
-    private static readonly TimeSpan KnownFor = TimeSpan.FromHours(1);
+    private readonly RecentNames _known = new(TimeSpan.FromHours(1), 100_000, clock);
 
     /// <summary>
     /// How long the cache stays trusted after the listener last heard its own heartbeat (sent every
@@ -169,7 +167,7 @@ internal sealed class CachedCredentialStore(
     /// </summary>
     private async Task<(Credential? Credential, string[]? TenantPath, long Generation)> ReadAsync(KeyId keyId, CancellationToken cancellationToken)
     {
-        using var turn = await lookups.TurnAsync(_known.TryGetValue(keyId.Value, out _), cancellationToken);
+        using var turn = await lookups.TurnAsync(_known.Contains(keyId.Value), cancellationToken);
         var generation = Interlocked.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
@@ -199,7 +197,7 @@ internal sealed class CachedCredentialStore(
             return (null, null, generation);
         }
 
-        _known.Set(keyId.Value, true, new MemoryCacheEntryOptions { SlidingExpiration = KnownFor, Size = 1 });
+        _known.Add(keyId.Value);
 
         var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
         var kind = (KeyKind)row.Kind!.Value;
@@ -349,8 +347,8 @@ internal sealed class CachedCredentialStore(
         }
     }
 
-    /// <summary>Whether a lookup found this id to be a key in the last hour, and none has found it gone since (for tests).</summary>
-    internal bool IsKnown(KeyId keyId) => _known.TryGetValue(keyId.Value, out _);
+    /// <summary>Whether a lookup found this id to be a key in the last hour or two, and none has found it gone since (for tests).</summary>
+    internal bool IsKnown(KeyId keyId) => _known.Contains(keyId.Value);
 
     /// <summary>Whether this key is cached now (for tests).</summary>
     internal bool IsCached(KeyId keyId) => cache.TryGetValue(CacheKey(keyId), out _);
@@ -388,7 +386,6 @@ internal sealed class CachedCredentialStore(
     public void Dispose()
     {
         _unknown.Dispose();
-        _known.Dispose();
         _inRecovery.Dispose();
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.Extensions.Caching.Memory;
 using Provisioning.Application.Common.Logging;
+using Provisioning.Infrastructure.Credentials;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
 
@@ -170,8 +170,6 @@ public static class RateLimiting
     /// </summary>
     public sealed class FailedAttempts(int permits, ILogger<FailedAttempts> logger, TimeProvider clock) : IDisposable
     {
-        private static readonly TimeSpan ProvenFor = TimeSpan.FromHours(1);
-
         private readonly OnceEvery _refusals = new(clock);
 
         public bool Off => permits <= 0;
@@ -182,8 +180,8 @@ public static class RateLimiting
         /// <summary>Failures per address and key id: "address key id".</summary>
         private readonly PartitionedRateLimiter<string> _byKey = PerMinute(Math.Max(1, permits / 10));
 
-        /// <summary>"address key id" of keys that authenticated from the address: served while the address is refused.</summary>
-        private readonly MemoryCache _proven = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+        /// <summary>Address and key id of keys that authenticated from the address (for an hour or two): served while the address is refused.</summary>
+        private readonly RecentNames _proven = new(TimeSpan.FromHours(1), 100_000, clock);
 
         /// <summary>Whether the address has failed at all in the current minute (the common case, no failure, costs one lookup).</summary>
         public bool HaveFailed(string address) =>
@@ -199,7 +197,7 @@ public static class RateLimiting
             // The address first: refused whole, a spray of made-up key ids adds no entry per key id (it added one to the
             // per-key limiter for every refused request, 50 MB in 30 s of a flood; a probe).
             var byAddress = _byAddress.AttemptAcquire(address, 0);
-            if (!byAddress.IsAcquired && (string.IsNullOrEmpty(keyId) || !_proven.TryGetValue(Pair(address, keyId), out _)))
+            if (!byAddress.IsAcquired && (string.IsNullOrEmpty(keyId) || !_proven.Contains(address, keyId)))
             {
                 return byAddress;
             }
@@ -238,20 +236,12 @@ public static class RateLimiting
             _byKey.AttemptAcquire(Pair(address, keyId)).Dispose();
         }
 
-        public void Proven(string address, string keyId)
-        {
-            var pair = Pair(address, keyId);
-            if (!_proven.TryGetValue(pair, out _))
-            {
-                _proven.Set(pair, true, new MemoryCacheEntryOptions { SlidingExpiration = ProvenFor, Size = 1 });
-            }
-        }
+        public void Proven(string address, string keyId) => _proven.Add(address, keyId);
 
         public void Dispose()
         {
             _byAddress.Dispose();
             _byKey.Dispose();
-            _proven.Dispose();
             _refusals.Dispose();
         }
 
