@@ -19,6 +19,11 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often, and how far apart, the last flush at a stop tries again the uses whose key rows were held.</summary>
+    private const int LastFlushAttempts = 20;
+
+    private static readonly TimeSpan LastFlushRetryDelay = TimeSpan.FromMilliseconds(250);
+
     private ConcurrentDictionary<string, DateTimeOffset> _pending = new();
 
     /// <summary>
@@ -142,14 +147,22 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         {
         }
 
-        await FlushQuietlyAsync(CancellationToken.None);
+        // The last flush. A use whose key row another transaction held is tried again for up to 5 s (a key's change holds
+        // the row for milliseconds; a tenant's deletion deletes the key with it, which leaves nothing to write) instead of
+        // going with the process. Not after a failure: an outage is logged once and what it kept is lost, as before.
+        for (var attempt = 1; await FlushQuietlyAsync(CancellationToken.None) && !_pending.IsEmpty && attempt < LastFlushAttempts; attempt++)
+        {
+            await Task.Delay(LastFlushRetryDelay, clock);
+        }
     }
 
-    private async Task FlushQuietlyAsync(CancellationToken cancellationToken)
+    /// <summary>A flush; false when it failed (logged).</summary>
+    private async Task<bool> FlushQuietlyAsync(CancellationToken cancellationToken)
     {
         try
         {
             await FlushAsync(cancellationToken);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -158,6 +171,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
             // else noticed, and the flush failed every 15 s (a re-probe).
             using var scope = scopes.CreateScope();
             scope.ServiceProvider.GetRequiredService<StaleSessions>().Noticed(ex);
+            return false;
         }
     }
 }
