@@ -718,6 +718,35 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         Assert.Equal(0, (await RunVerbAsync(database, right)).Exit); // (the right key, with no check value: accepted as before)
     }
 
+    [Fact]
+    public async Task WithoutACheckValue_AnAppKeyOrAServiceAccountKeyStandsInForIt_ReadUnderItsOwnersBinding()
+    {
+        // The stand-in is the first key by id, an act_ one while any is left (act_ < app_ < svc_): read with the wrong owner
+        // columns, an app's or a service account's key would not open under the right master key, which would be refused.
+        var database = await NewDatabaseAsync();
+        var right = NewMasterKey();
+        await using (var first = Start(database, right))
+        {
+            using var root = As(first, ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
+            var app = await root.CreateAppAsync();
+            await root.CreateAppKeyAsync(app);
+            var account = await root.CreateServiceAccountAsync();
+            await root.CreateServiceAccountKeyAsync(account.Id);
+        }
+
+        await ScalarAsync(database, "DELETE FROM master_key_check");
+        await ScalarAsync(database, $"DELETE FROM api_keys WHERE kind = {(int)Domain.Credentials.KeyKind.Account}");
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM idempotency_records"));
+        Assert.StartsWith("app_", (string)(await ScalarAsync(database, "SELECT min(id) FROM api_keys"))!);
+        Assert.Equal(0, (await RunVerbAsync(database, right)).Exit);
+        Assert.Equal(1, (await RunVerbAsync(database, NewMasterKey())).Exit);
+
+        await ScalarAsync(database, $"DELETE FROM api_keys WHERE kind = {(int)Domain.Credentials.KeyKind.App}");
+        Assert.StartsWith("svc_", (string)(await ScalarAsync(database, "SELECT min(id) FROM api_keys"))!);
+        Assert.Equal(0, (await RunVerbAsync(database, right)).Exit);
+        Assert.Equal(1, (await RunVerbAsync(database, NewMasterKey())).Exit);
+    }
+
     /// <summary>The <c>tenants</c> verb, which checks the master keys as a start does (without recording a check value).</summary>
     private static Task<(int Exit, string Error)> RunVerbAsync(string database, string key, params string[] previous) =>
         RunProcessAsync(database, key, previous, "tenants");
