@@ -55,7 +55,7 @@ internal sealed class CachedCredentialStore(
     /// <see cref="CredentialLookups"/>' turns for known ids. Only a name, never trusted for anything else; kept when the cache
     /// is dropped (the listener reconnecting), which is when the keys in use are all read again at once.
     /// </summary>
-    private readonly RecentNames _known = new(TimeSpan.FromHours(1), 100_000, clock);
+    private readonly RecentNames _known = RecentNames.ForAnHour(clock);
 
     /// <summary>
     /// How long the cache stays trusted after the listener last heard its own heartbeat (sent every

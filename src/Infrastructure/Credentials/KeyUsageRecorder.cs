@@ -19,10 +19,10 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(15);
 
-    /// <summary>How often, and how far apart, the last flush at a stop tries again the uses whose key rows were held.</summary>
-    private const int LastFlushAttempts = 20;
+    /// <summary>How often, and how far apart, the last flush at a stop tries again the uses whose key rows were held (5 s).</summary>
+    internal int LastFlushAttempts { get; init; } = 20;
 
-    private static readonly TimeSpan LastFlushRetryDelay = TimeSpan.FromMilliseconds(250);
+    internal TimeSpan LastFlushRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
     private ConcurrentDictionary<string, DateTimeOffset> _pending = new();
 
@@ -150,9 +150,18 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         // The last flush. A use whose key row another transaction held is tried again for up to 5 s (a key's change holds
         // the row for milliseconds; a tenant's deletion deletes the key with it, which leaves nothing to write) instead of
         // going with the process. Not after a failure: an outage is logged once and what it kept is lost, as before.
-        for (var attempt = 1; await FlushQuietlyAsync(CancellationToken.None) && !_pending.IsEmpty && attempt < LastFlushAttempts; attempt++)
+        var flushed = false;
+        for (var attempt = 1; (flushed = await FlushQuietlyAsync(CancellationToken.None)) && !_pending.IsEmpty && attempt < LastFlushAttempts; attempt++)
         {
             await Task.Delay(LastFlushRetryDelay, clock);
+        }
+
+        if (flushed && !_pending.IsEmpty)
+        {
+            logger.LogWarning(
+                "Key usage: the last use of {Keys} key(s) is not recorded (lastUsedAt): their rows were held by other transactions " +
+                "for the {Seconds} s this stop waited (a tenant's deletion or a master-key rotation running)",
+                _pending.Count, (int)(LastFlushAttempts * LastFlushRetryDelay).TotalSeconds);
         }
     }
 

@@ -11,21 +11,39 @@ namespace Provisioning.Infrastructure.Credentials;
 /// <c>capacity</c> names; when the current one is full it becomes the previous one at once, forgetting the older
 /// generation early (at most twice <c>capacity</c> names are held).
 /// <para>
-/// Held as fingerprints (the first 128 bits of the SHA-256 of the name's characters), 28 bytes a name: the
-/// <see cref="Microsoft.Extensions.Caching.Memory.MemoryCache"/> it replaces spent ≈ 190 bytes an entry besides its key
-/// string (80–100 bytes), and its two sets of 100,000 took a soak's managed heap from 16 to 54 MB. A fingerprint cannot be
-/// steered onto another name's without a second preimage of SHA-256; a name is never read back.
+/// Held as fingerprints (the first 128 bits of the SHA-256 of the name's characters): 28 bytes a slot of the hash set, 42–49
+/// bytes a name with its room to grow (measured at 10,000–100,000). The <see cref="Microsoft.Extensions.Caching.Memory.MemoryCache"/> it replaces spent ≈ 190 bytes an
+/// entry besides its key string (80–100 bytes), and its two sets took a soak's managed heap from 16 to 54 MB (≈ 76,000
+/// names each). A fingerprint cannot be steered onto another name's without a second preimage of SHA-256; a name is
+/// never read back.
 /// </para>
 /// </summary>
-public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider clock)
+public sealed class RecentNames
 {
     private readonly Lock _gate = new();
-    private readonly long _origin = clock.GetTimestamp();
-    private HashSet<UInt128> _current = [];
-    private HashSet<UInt128> _previous = [];
+    private readonly TimeSpan _period;
+    private readonly int _capacity;
+    private readonly TimeProvider _clock;
+    private readonly long _origin;
+    private HashSet<Fingerprint> _current = [];
+    private HashSet<Fingerprint> _previous = [];
 
     /// <summary>Which period since <see cref="_origin"/> <see cref="_current"/> is of.</summary>
     private long _currentPeriod;
+
+    public RecentNames(TimeSpan period, int capacity, TimeProvider clock)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(capacity, 0);
+        (_period, _capacity, _clock) = (period, capacity, clock);
+        _origin = clock.GetTimestamp();
+    }
+
+    /// <summary>
+    /// The names the service remembers for an hour: ids found to be keys, and the address and key id pairs that signed in
+    /// (at most 100,000 an hour each; docs/operations.md, "Credential lookups").
+    /// </summary>
+    public static RecentNames ForAnHour(TimeProvider clock) => new(TimeSpan.FromHours(1), 100_000, clock);
 
     /// <summary>Names held now (for tests).</summary>
     internal int Count
@@ -43,7 +61,7 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
     /// <summary>Whether the name was added or found lately; found, it is remembered afresh.</summary>
     public bool Contains(ReadOnlySpan<char> name, ReadOnlySpan<char> second = default)
     {
-        var fingerprint = Fingerprint(name, second);
+        var fingerprint = FingerprintOf(name, second);
         lock (_gate)
         {
             Turn();
@@ -65,7 +83,7 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
     /// <summary>Remembers the name afresh (a pair's second part in <paramref name="second"/>).</summary>
     public void Add(ReadOnlySpan<char> name, ReadOnlySpan<char> second = default)
     {
-        var fingerprint = Fingerprint(name, second);
+        var fingerprint = FingerprintOf(name, second);
         lock (_gate)
         {
             Turn();
@@ -79,7 +97,7 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
 
     public void Remove(ReadOnlySpan<char> name, ReadOnlySpan<char> second = default)
     {
-        var fingerprint = Fingerprint(name, second);
+        var fingerprint = FingerprintOf(name, second);
         lock (_gate)
         {
             _current.Remove(fingerprint);
@@ -87,9 +105,9 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
         }
     }
 
-    private void AddCurrent(UInt128 fingerprint)
+    private void AddCurrent(Fingerprint fingerprint)
     {
-        if (_current.Count >= capacity)
+        if (_current.Count >= _capacity)
         {
             _previous = _current;
             _current = [];
@@ -101,7 +119,7 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
     /// <summary>A new period started since the last call: the current generation becomes the previous one (or, after two, both go).</summary>
     private void Turn()
     {
-        var now = clock.GetElapsedTime(_origin).Ticks / period.Ticks;
+        var now = _clock.GetElapsedTime(_origin).Ticks / _period.Ticks;
         if (now == _currentPeriod)
         {
             return;
@@ -116,9 +134,9 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
     /// SHA-256 over the first part's length and both parts' UTF-16 code units: exact (no encoding to fold two strings into
     /// one), and ("a b", "c") is not ("a", "b c").
     /// </summary>
-    private static UInt128 Fingerprint(ReadOnlySpan<char> name, ReadOnlySpan<char> second)
+    private static Fingerprint FingerprintOf(ReadOnlySpan<char> name, ReadOnlySpan<char> second)
     {
-        var length = sizeof(int) + (name.Length + second.Length) * sizeof(char);
+        var length = checked(sizeof(int) + (name.Length + second.Length) * sizeof(char));
         byte[]? rented = null;
         Span<byte> bytes = length <= 512 ? stackalloc byte[512] : rented = ArrayPool<byte>.Shared.Rent(length);
         try
@@ -128,7 +146,7 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
             MemoryMarshal.AsBytes(second).CopyTo(bytes[(sizeof(int) + name.Length * sizeof(char))..]);
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(bytes[..length], hash);
-            return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+            return new Fingerprint(BinaryPrimitives.ReadUInt64LittleEndian(hash), BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]));
         }
         finally
         {
@@ -137,5 +155,14 @@ public sealed class RecentNames(TimeSpan period, int capacity, TimeProvider cloc
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// Two longs, not a <see cref="UInt128"/>: aligned to 16 bytes, that made each slot of the set 36 bytes, not 28. Hashed
+    /// with the process's random seed (<see cref="HashCode"/>), as <see cref="UInt128"/> is, not a record's fixed formula.
+    /// </summary>
+    private readonly record struct Fingerprint(ulong Low, ulong High)
+    {
+        public override int GetHashCode() => HashCode.Combine(Low, High);
     }
 }

@@ -843,7 +843,7 @@ public sealed class RevocationTests(ServiceFixture service)
     {
         // Skipped and kept for the next flush, a use the last flush skipped went with the process (a review).
         var tenant = await service.NewTenantAsync();
-        var recorder = OwnRecorder();
+        using var recorder = OwnRecorder();
         await recorder.StartAsync(CancellationToken.None);
         recorder.Record(new KeyId(tenant.KeyId));
         await using (var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId))
@@ -860,7 +860,31 @@ public sealed class RevocationTests(ServiceFixture service)
         }
 
         Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
-        recorder.Dispose();
+    }
+
+    [Fact]
+    public async Task TheLastFlushAtAStop_GivesUpOnAKeyRowHeldThroughout_AndSaysSo()
+    {
+        var tenant = await service.NewTenantAsync();
+        var logs = new CollectingLoggerProvider();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        using var recorder = new KeyUsageRecorder(
+            service.Factory.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System, new Microsoft.Extensions.Logging.Logger<KeyUsageRecorder>(loggers))
+        {
+            LastFlushAttempts = 3,
+            LastFlushRetryDelay = TimeSpan.FromMilliseconds(50),
+        };
+        await recorder.StartAsync(CancellationToken.None);
+        recorder.Record(new KeyId(tenant.KeyId));
+        await using (var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId))
+        {
+            await recorder.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            await held.ReleaseAsync();
+        }
+
+        Assert.Null((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.Contains(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
+            && line.Contains("Key usage: the last use of 1 key(s) is not recorded", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -181,7 +181,7 @@ public static class RateLimiting
         private readonly PartitionedRateLimiter<string> _byKey = PerMinute(Math.Max(1, permits / 10));
 
         /// <summary>Address and key id of keys that authenticated from the address (for an hour or two): served while the address is refused.</summary>
-        private readonly RecentNames _proven = new(TimeSpan.FromHours(1), 100_000, clock);
+        private readonly RecentNames _proven = RecentNames.ForAnHour(clock);
 
         /// <summary>Whether the address has failed at all in the current minute (the common case, no failure, costs one lookup).</summary>
         public bool HaveFailed(string address) =>
