@@ -183,9 +183,17 @@ public static class RateLimiting
         /// <summary>Address and key id of keys that authenticated from the address (for an hour or two): served while the address is refused.</summary>
         private readonly RecentNames _proven = RecentNames.ForAnHour(clock);
 
-        /// <summary>Whether the address has failed at all in the current minute (the common case, no failure, costs one lookup).</summary>
-        public bool HaveFailed(string address) =>
-            _byAddress.GetStatistics(address) is not { } statistics || statistics.CurrentAvailablePermits < permits;
+        /// <summary>
+        /// Addresses with a failed attempt in the last minute or two: only theirs are held to the budgets above, so only they
+        /// have partitions there. (Asking the address's limiter whether it had failed made a partition, ≈ 300 bytes, for
+        /// every address a request came from, failed or not: a probe's 110,000 addresses signing in rightly left as many.)
+        /// An address forgotten early — more than 100,000 others failing within the minute — has its next request
+        /// authenticated unchecked, which counts it again if it fails.
+        /// </summary>
+        private readonly RecentNames _failing = new(TimeSpan.FromMinutes(1), 100_000, clock);
+
+        /// <summary>Whether the address has failed lately (the common case, no failure, costs one lookup and makes nothing).</summary>
+        public bool HaveFailed(string address) => _failing.Contains(address);
 
         /// <summary>
         /// A lease to refuse the request with (its <c>Retry-After</c>), or null to let it be authenticated. A request without
@@ -227,7 +235,11 @@ public static class RateLimiting
             "address (docs/errors.md, 429)", refused, since, permits));
 
         /// <summary>A failed attempt of the address alone (no key id's secret was checked).</summary>
-        public void CountAddress(string address) => _byAddress.AttemptAcquire(address).Dispose();
+        public void CountAddress(string address)
+        {
+            _failing.Add(address);
+            _byAddress.AttemptAcquire(address).Dispose();
+        }
 
         /// <summary>A failed attempt of the address, and of the key id from it.</summary>
         public void Count(string address, string keyId)
