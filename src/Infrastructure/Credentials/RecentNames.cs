@@ -6,16 +6,16 @@ using System.Security.Cryptography;
 namespace Provisioning.Infrastructure.Credentials;
 
 /// <summary>
-/// Names seen lately — key ids found to be keys, pairs of a client address and a key id that signed in — each remembered
-/// for at least one <c>period</c> after it was last added or found, and at most two. Bounded: a generation holds at most
-/// <c>capacity</c> names; when the current one is full it becomes the previous one at once, forgetting the older
-/// generation early (at most twice <c>capacity</c> names are held).
+/// Names seen lately — key ids found to be keys, pairs of a client address and a key id that signed in, addresses that
+/// failed to — each remembered for at least one <c>period</c> after it was last added or found, and at most two.
+/// Bounded: a generation holds at most <c>capacity</c> names; when the current one is full it becomes the previous one at
+/// once, forgetting the older generation early (at most twice <c>capacity</c> names are held).
 /// <para>
-/// Held as fingerprints (the first 128 bits of the SHA-256 of the name's characters): 28 bytes a slot of the hash set, 42–49
-/// bytes a name with its room to grow (measured at 10,000–100,000). The <see cref="Microsoft.Extensions.Caching.Memory.MemoryCache"/> it replaces spent ≈ 190 bytes an
-/// entry besides its key string (80–100 bytes), and its two sets took a soak's managed heap from 16 to 54 MB (≈ 76,000
-/// names each). A fingerprint cannot be steered onto another name's without a second preimage of SHA-256; a name is
-/// never read back.
+/// Held as fingerprints (the first 128 bits of the SHA-256 of the name's characters): 28 bytes a slot of the hash set,
+/// 42–49 bytes a name with its room to grow (measured at 10,000–100,000). The
+/// <see cref="Microsoft.Extensions.Caching.Memory.MemoryCache"/>s it replaced spent ≈ 190 bytes an entry besides its key
+/// string (80–100 bytes), and two of them took a soak's managed heap from 16 to 54 MB (≈ 76,000 names each). A
+/// fingerprint cannot be steered onto another name's without a second preimage of SHA-256; a name is never read back.
 /// </para>
 /// </summary>
 public sealed class RecentNames

@@ -165,8 +165,8 @@ public static class RateLimiting
 
     /// <summary>
     /// The failed attempts of the current minute per client address (<c>PermitsPerMinute</c> of them), and per address and
-    /// key id (a tenth of that, at least one); and the key ids that authenticated from each address in the last hour. None
-    /// of it is kept when limiting is off. Per process, like the limiter (docs/operations.md).
+    /// key id (a tenth of that, at least one); and the key ids that authenticated from each address in the last hour or
+    /// two. None of it is kept when limiting is off. Per process, like the limiter (docs/operations.md).
     /// </summary>
     public sealed class FailedAttempts(int permits, ILogger<FailedAttempts> logger, TimeProvider clock) : IDisposable
     {
