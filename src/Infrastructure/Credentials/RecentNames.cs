@@ -31,6 +31,9 @@ public sealed class RecentNames
     /// <summary>Which period since <see cref="_origin"/> <see cref="_current"/> is of.</summary>
     private long _currentPeriod;
 
+    /// <summary>The period in which a full generation last turned early (far in the past when none has).</summary>
+    private long _earlyTurnPeriod = long.MinValue / 2;
+
     public RecentNames(TimeSpan period, int capacity, TimeProvider clock)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
@@ -58,8 +61,30 @@ public sealed class RecentNames
         }
     }
 
+    /// <summary>
+    /// Whether names may have been forgotten early: a full generation turned in this period or the one before, so a name
+    /// added in the last period may be gone. A caller whose rule must not miss a name recent enough treats every name as
+    /// found meanwhile.
+    /// </summary>
+    public bool ForgotEarlyLately
+    {
+        get
+        {
+            lock (_gate)
+            {
+                Turn();
+                return _currentPeriod - _earlyTurnPeriod <= 1;
+            }
+        }
+    }
+
     /// <summary>Whether the name was added or found lately; found, it is remembered afresh.</summary>
-    public bool Contains(ReadOnlySpan<char> name, ReadOnlySpan<char> second = default)
+    public bool Contains(ReadOnlySpan<char> name, ReadOnlySpan<char> second = default) => Find(name, second, refresh: true);
+
+    /// <summary>Whether the name was added lately: at least one period since, at most two; finding it keeps it no longer.</summary>
+    public bool WasAdded(ReadOnlySpan<char> name) => Find(name, default, refresh: false);
+
+    private bool Find(ReadOnlySpan<char> name, ReadOnlySpan<char> second, bool refresh)
     {
         var fingerprint = FingerprintOf(name, second);
         lock (_gate)
@@ -68,6 +93,11 @@ public sealed class RecentNames
             if (_current.Contains(fingerprint))
             {
                 return true;
+            }
+
+            if (!refresh)
+            {
+                return _previous.Contains(fingerprint);
             }
 
             if (!_previous.Remove(fingerprint))
@@ -111,6 +141,7 @@ public sealed class RecentNames
         {
             _previous = _current;
             _current = [];
+            _earlyTurnPeriod = _currentPeriod;
         }
 
         _current.Add(fingerprint);

@@ -106,6 +106,35 @@ public sealed class RecentNamesTests
     }
 
     [Fact]
+    public void ANameLookedForWithoutRefresh_IsKeptOnlyFromItsAdding()
+    {
+        var names = new RecentNames(Period, 100, _clock);
+        names.Add("failed once");
+        _clock.Advance(1.5 * Period);
+        Assert.True(names.WasAdded("failed once"));
+        _clock.Advance(0.5 * Period);
+        Assert.False(names.WasAdded("failed once"));
+    }
+
+    [Fact]
+    public void AnEarlyTurn_IsSaidForTheRestOfItsPeriodAndTheNext()
+    {
+        var names = new RecentNames(Period, 2, _clock);
+        names.Add("one");
+        names.Add("two");
+        Assert.False(names.ForgotEarlyLately);
+        names.Add("three");
+        names.Add("four");
+        names.Add("five"); // the second turn: "one" and "two" are gone within their period
+        Assert.False(names.WasAdded("one"));
+        Assert.True(names.ForgotEarlyLately);
+        _clock.Advance(Period);
+        Assert.True(names.ForgotEarlyLately);
+        _clock.Advance(Period);
+        Assert.False(names.ForgotEarlyLately);
+    }
+
+    [Fact]
     public void ALongName_IsHeldAsWellAsAShortOne()
     {
         var names = new RecentNames(Period, 100, _clock);

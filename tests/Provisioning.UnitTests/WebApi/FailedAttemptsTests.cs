@@ -48,9 +48,27 @@ public sealed class FailedAttemptsTests
             Assert.NotNull(refusal);
         }
 
+        // Held a minute or two from its last failure, not from its last request: asking does not keep it.
         _clock.Advance(TimeSpan.FromSeconds(59));
         Assert.True(guard.HaveFailed("203.0.113.7"));
-        _clock.Advance(TimeSpan.FromMinutes(2));
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.True(guard.HaveFailed("203.0.113.7"));
+        _clock.Advance(TimeSpan.FromSeconds(30));
         Assert.False(guard.HaveFailed("203.0.113.7"));
+    }
+
+    [Fact]
+    public void WhenMoreAddressesFailThanItKeeps_EveryAddressIsHeldToTheBudget_ForAMinuteAfter()
+    {
+        // Forgotten early, an address cycling among 200,000 others was never checked again (a review).
+        using var guard = Guard(permits: 1);
+        for (var i = 0; i <= 100_000; i++)
+        {
+            guard.CountAddress($"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}");
+        }
+
+        Assert.True(guard.HaveFailed("198.51.100.1"));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.False(guard.HaveFailed("198.51.100.1"));
     }
 }

@@ -184,16 +184,18 @@ public static class RateLimiting
         private readonly RecentNames _proven = RecentNames.ForAnHour(clock);
 
         /// <summary>
-        /// Addresses with a failed attempt in the last minute or two: only theirs are held to the budgets above, so only they
-        /// have partitions there. (Asking the address's limiter whether it had failed made a partition, ≈ 300 bytes, for
-        /// every address a request came from, failed or not: a probe's 110,000 addresses signing in rightly left as many.)
-        /// An address forgotten early — more than 100,000 others failing within the minute — has its next request
-        /// authenticated unchecked, which counts it again if it fails.
+        /// Addresses with a failed attempt in the last minute or two (since the failure, not since their last request: one
+        /// that failed once is not held for as long as it keeps sending): only theirs are held to the budgets above, so only
+        /// they have partitions there. (Asking the address's limiter whether it had failed made a partition, ≈ 300 bytes,
+        /// for every address a request came from, failed or not: a probe's 110,000 addresses signing in rightly left as
+        /// many.) When more than 100,000 addresses fail within a minute, the set forgets some early; every address is then
+        /// held to the budgets until it has not done so for a minute (a review: cycling through 200,000 addresses, each
+        /// forgotten in turn, guessed unchecked).
         /// </summary>
         private readonly RecentNames _failing = new(TimeSpan.FromMinutes(1), 100_000, clock);
 
         /// <summary>Whether the address has failed lately (the common case, no failure, costs one lookup and makes nothing).</summary>
-        public bool HaveFailed(string address) => _failing.Contains(address);
+        public bool HaveFailed(string address) => _failing.WasAdded(address) || _failing.ForgotEarlyLately;
 
         /// <summary>
         /// A lease to refuse the request with (its <c>Retry-After</c>), or null to let it be authenticated. A request without
