@@ -128,7 +128,13 @@ public static class DependencyInjection
                 $"{CredentialLookupOptions.ConcurrentLookupsSetting} must be between 1 and {CredentialLookupOptions.MaxConcurrentLookups}.")
             .ValidateOnStart();
         services.AddSingleton<CredentialLookups>();
-        services.AddSingleton<CachedCredentialStore>();
+        services.AddSingleton<ServiceMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var store = ActivatorUtilities.CreateInstance<CachedCredentialStore>(sp);
+            sp.GetRequiredService<ServiceMetrics>().ObserveCredentialCache(() => store.IsListening);
+            return store;
+        });
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());
         services.AddSingleton<RevocationBarrier>();
         services.AddSingleton<RetiredMasterKeyWatch>();

@@ -41,9 +41,11 @@ namespace Provisioning.Infrastructure.Credentials;
 /// </para>
 /// </summary>
 internal sealed class CachedCredentialStore(
-    IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock, CredentialLookups lookups, ILogger<CachedCredentialStore> logger)
+    IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock, CredentialLookups lookups, ServiceMetrics metrics,
+    ILogger<CachedCredentialStore> logger)
     : ICredentialStore, IDisposable
 {
+
     /// <summary>Lookups refused because the database is in recovery (<see cref="InRecovery"/>).</summary>
     private readonly OnceEvery _inRecovery = new(clock);
 
@@ -108,11 +110,13 @@ internal sealed class CachedCredentialStore(
         {
             if (cache.TryGetValue(cacheKey, out Credential? cached))
             {
+                metrics.LookupCached();
                 return cached;
             }
 
             if (_unknown.TryGetValue(cacheKey, out _))
             {
+                metrics.LookupCached();
                 return null;
             }
         }
@@ -167,7 +171,19 @@ internal sealed class CachedCredentialStore(
     /// </summary>
     private async Task<(Credential? Credential, string[]? TenantPath, long Generation)> ReadAsync(KeyId keyId, CancellationToken cancellationToken)
     {
-        using var turn = await lookups.TurnAsync(_known.Contains(keyId.Value), cancellationToken);
+        IDisposable turn;
+        try
+        {
+            turn = await lookups.TurnAsync(_known.Contains(keyId.Value), cancellationToken);
+        }
+        catch (CredentialLookupsBusyException)
+        {
+            metrics.LookupRefused();
+            throw;
+        }
+
+        using var _ = turn;
+        metrics.LookupRead();
         var generation = Interlocked.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();

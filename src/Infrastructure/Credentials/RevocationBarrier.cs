@@ -22,7 +22,8 @@ namespace Provisioning.Infrastructure.Credentials;
 /// not yet heard its first heartbeat), the writer waits for it (within the same timeout) before sending the barrier.
 /// Instances must connect as one database role, or as roles that may see each other in <c>pg_stat_activity</c>.</para>
 /// </summary>
-internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInstance instance, NpgsqlDataSource pool, ILogger<RevocationBarrier> logger)
+internal sealed class RevocationBarrier(
+    CachedCredentialStore cache, ServiceInstance instance, NpgsqlDataSource pool, ServiceMetrics metrics, ILogger<RevocationBarrier> logger)
 {
     public const string BarrierChannel = "provisioning_credentials_barrier";
     public const string ConfirmedChannel = "provisioning_credentials_confirmed";
@@ -84,6 +85,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
 
         if (!cache.IsListening)
         {
+            metrics.RevocationUnconfirmed(ServiceMetrics.UnconfirmedListenerDown);
             logger.LogWarning(cache.IsConnected
                 ? "A revocation was not confirmed by the other instances: this instance's revocation listener, connected, did not hear its own heartbeat within {Timeout} (see its Error, if it hears none)"
                 : "A revocation was not confirmed by the other instances: this instance's revocation listener did not reconnect within {Timeout}", Timeout);
@@ -141,6 +143,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
             {
                 // This instance's listener never read its own barrier: it is the one not hearing (its session died unnoticed),
                 // not the others, who are not held against it.
+                metrics.RevocationUnconfirmed(ServiceMetrics.UnconfirmedOwnBarrierUnheard);
                 logger.LogWarning("A revocation was not confirmed within {Timeout}: this instance's revocation listener did not hear its own barrier", Timeout);
             }
             catch (TimeoutException)
@@ -157,6 +160,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
                     _silent.TryRemove(confirmed, out _);
                 }
 
+                metrics.RevocationUnconfirmed(ServiceMetrics.UnconfirmedInstancesSilent);
                 logger.LogWarning(
                     "A revocation was not confirmed within {Timeout} by the instance(s) {Instances}; answered anyway, and they are not " +
                     "waited for again until they confirm one", Timeout, string.Join(", ", unconfirmed));
@@ -168,6 +172,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
         }
         catch (OperationCanceledException) when (sending.IsCancellationRequested)
         {
+            metrics.RevocationUnconfirmed(ServiceMetrics.UnconfirmedBarrierNotSent);
             logger.LogWarning(
                 "A revocation was not confirmed by the other instances: its barrier could not be sent within {Timeout} (no connection " +
                 "free in the pool, or the database slow to answer); answered anyway", Timeout);
@@ -176,6 +181,7 @@ internal sealed class RevocationBarrier(CachedCredentialStore cache, ServiceInst
         {
             // Whatever it was (most likely the database gone after the commit, when the other instances' listeners lose it too
             // and stop trusting their caches), the revocation has committed and is answered.
+            metrics.RevocationUnconfirmed(ServiceMetrics.UnconfirmedFailed);
             logger.LogWarning("A revocation could not be confirmed by the other instances ({Reason})", Application.Common.Logging.FaultLog.Reason(e));
         }
         finally

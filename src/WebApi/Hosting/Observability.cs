@@ -116,7 +116,7 @@ public static class Observability
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("Npgsql", "Microsoft.EntityFrameworkCore")
+                .AddMeter("Npgsql", "Microsoft.EntityFrameworkCore", Infrastructure.ServiceMetrics.MeterName)
                 .AddOtlpExporter());
         builder.Logging.AddOpenTelemetry(o =>
         {

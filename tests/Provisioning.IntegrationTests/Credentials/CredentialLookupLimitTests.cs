@@ -121,6 +121,8 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
         var tenant = await service.NewTenantAsync();
         await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new() { ["Provisioning:RateLimit:PermitsPerMinute"] = "3" },
             services: s => s.AddSingleton(sp => new CredentialLookups(1, 0, sp.GetRequiredService<ILogger<CredentialLookups>>(), TimeProvider.System)));
+        factory.CreateClient().Dispose(); // started, so its meter exists to be listened to
+        using var measured = new ServiceMeasurements(factory);
         await using var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId);
         await held.ExecuteAsync("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
         var holding = StatusFromAsync(factory, "192.0.2.50", MadeUpKeyId()); // takes the one turn, waits in the database
@@ -137,6 +139,7 @@ public sealed class CredentialLookupLimitTests(ServiceFixture service)
         }
 
         Assert.Equal([503, 503, 503, 429], statuses);
+        Assert.Equal(3, measured.Count("provisioning.credential.lookups", "refused")); // the metric an operator alerts on
         await held.ReleaseAsync();
         Assert.Equal(StatusCodes.Status401Unauthorized, await holding);
     }

@@ -408,6 +408,7 @@ public sealed class RevocationTests(ServiceFixture service)
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
             services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
         using var root = await factory.CreateRootClientAsync();
+        using var measured = new ServiceMeasurements(factory);
         await CachedCredentials.UntilTrustedAsync(factory);
         await using (var stalled = new Npgsql.NpgsqlConnection(
             new Npgsql.NpgsqlConnectionStringBuilder(database) { ApplicationName = "provisioning-revocations 0stalled", Pooling = false }.ConnectionString))
@@ -422,12 +423,14 @@ public sealed class RevocationTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.Unauthorized, (await root.SendAsync(request)).StatusCode);
             Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal)
                                              && l.Contains("not confirmed", StringComparison.Ordinal) && l.Contains("0stalled", StringComparison.Ordinal));
+            Assert.Equal(1, measured.Count(Unconfirmed, "instances_silent")); // the metric an operator alerts on
 
             // Still stalled: the next revocation does not wait for it again (one timeout per stall, not one per revocation).
             var timedOut = logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal));
             var next = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked while it is still stalled" }, HttpStatusCode.Created))["key"]!;
             await root.DeleteJsonAsync($"/v2/keys/{next["id"]}");
             Assert.Equal(timedOut, logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal)));
+            Assert.Equal(1, measured.Count(Unconfirmed, "instances_silent"));
         }
 
         // Gone from pg_stat_activity, it is not waited for.
@@ -435,7 +438,11 @@ public sealed class RevocationTests(ServiceFixture service)
         var another = (await root.PostJsonAsync("/v2/keys", new { displayName = "revoked after it left" }, HttpStatusCode.Created))["key"]!;
         await root.DeleteJsonAsync($"/v2/keys/{another["id"]}");
         Assert.Equal(warnings, logs.Lines.Count(l => l.Contains("not confirmed", StringComparison.Ordinal)));
+        Assert.Equal(1, measured.Count(Unconfirmed, "instances_silent"));
     }
+
+    /// <summary>The counter of revocations answered unconfirmed (docs/operations.md "Observability").</summary>
+    private const string Unconfirmed = "provisioning.revocation.unconfirmed";
 
     [Fact]
     public async Task AnInstanceThatStopsAfterTheBarrierWasSent_IsNotWaitedFor_OnceItsSessionHasEnded()

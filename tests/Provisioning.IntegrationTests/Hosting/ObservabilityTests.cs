@@ -120,4 +120,40 @@ public sealed class ObservabilityTests(ServiceFixture service)
         Assert.All(ours, span => Assert.Null(span.GetTagItem("url.query")));
         Assert.DoesNotContain(spans, span => span.TagObjects.Any(tag => tag.Value?.ToString()?.Contains(secret, StringComparison.Ordinal) == true));
     }
+
+    [Fact]
+    public async Task TheServicesOwnMeter_IsExported_WithOtlpOn_AndListenedToByNothing_WithItOff()
+    {
+        // Its instruments (ServiceMetricsTests) are enabled by the OpenTelemetry meter provider only if it was told the meter's
+        // name: a meter left out of AddMeter records nothing for the exporter, whatever the code measures.
+        foreach (var exported in new[] { true, false })
+        {
+            var settings = ServiceFixture.RootKeySettings();
+            if (exported)
+            {
+                settings[Observability.OtlpEndpointSetting] = "http://127.0.0.1:1"; // (nothing listens)
+            }
+
+            await using var instance = new ConfiguredServiceFactory(await service.Postgres.CreateDatabaseAsync("otelm_" + Guid.NewGuid().ToString("N")[..8]), settings);
+            using var root = await instance.CreateRootClientAsync(); // (a request: the instruments exist)
+            var meters = instance.Services.GetRequiredService<IMeterFactory>();
+            var instruments = new List<(string Name, bool Enabled)>();
+            using (var listener = new MeterListener())
+            {
+                // Enabled as published: by another listener (the exporter's) before this one enables anything.
+                listener.InstrumentPublished = (instrument, _) =>
+                {
+                    if (ReferenceEquals(instrument.Meter.Scope, meters) && instrument.Meter.Name == ServiceMetrics.MeterName)
+                    {
+                        instruments.Add((instrument.Name, instrument.Enabled));
+                    }
+                };
+                listener.Start();
+            }
+
+            Assert.Contains(instruments, i => i.Name == "provisioning.credential.lookups");
+            Assert.Contains(instruments, i => i.Name == "provisioning.credential.cache.trusted");
+            Assert.All(instruments, i => Assert.Equal(exported, i.Enabled));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Provisioning.Application.Common.Logging;
+using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Credentials;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
@@ -88,6 +89,7 @@ public static class RateLimiting
             if (refusal is not null)
             {
                 failures.Refused();
+                context.RequestServices.GetRequiredService<ServiceMetrics>().FailedAttemptGuardRefused();
                 await RefuseAsync(context, refusal);
                 return;
             }

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Provisioning.Infrastructure;
+using Provisioning.IntegrationTests.Fixtures;
+
+namespace Provisioning.IntegrationTests.Hosting;
+
+/// <summary>
+/// The service's own metrics (docs/operations.md "Observability"), as an exporter receives them while clients use the API.
+/// (A revocation answered unconfirmed: <c>RevocationTests</c>; a lookup refused for want of a turn: <c>CredentialLookupLimitTests</c>.)
+/// </summary>
+[Collection(ServiceTestCollection.Name)]
+public sealed class ServiceMetricsTests(ServiceFixture service)
+{
+    private const string Lookups = "provisioning.credential.lookups";
+    private const string Trusted = "provisioning.credential.cache.trusted";
+
+    [Fact]
+    public async Task Lookups_GuardRefusals_Replays_AndTheCachesTrust_AreMeasured_AsClientsUseTheService()
+    {
+        var database = await service.Postgres.CreateDatabaseAsync("metrics_" + Guid.NewGuid().ToString("N")[..8]);
+        var settings = ServiceFixture.RootKeySettings();
+        settings["Provisioning:RateLimit:PermitsPerMinute"] = "100"; // a key id's share of failures from one address: 10
+        await using var instance = new ConfiguredServiceFactory(database, settings);
+        using var root = await instance.CreateRootClientAsync();
+        using var measured = new ServiceMeasurements(instance);
+        await CachedCredentials.UntilTrustedAsync(instance);
+        Assert.True(await ServiceMeasurements.UntilAsync(() => measured.Gauge(Trusted) == 1));
+
+        // A new key: read from the database the first time, from the cache after (once it is trusted: a loaded host may miss a
+        // heartbeat, when every lookup goes to the database until the next).
+        var key = (await root.PostJsonAsync("/v2/keys", new { displayName = "measured" }, HttpStatusCode.Created))["key"]!;
+        using var client = instance.CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)key["id"]!, (string)key["secret"]!);
+        var read = measured.Count(Lookups, "database");
+        await client.GetJsonAsync("/v2/apps");
+        Assert.Equal(read + 1, measured.Count(Lookups, "database"));
+        var cached = measured.Count(Lookups, "cached");
+        for (var i = 0; i < 50 && measured.Count(Lookups, "cached") == cached; i++)
+        {
+            await client.GetJsonAsync("/v2/apps");
+        }
+
+        Assert.True(measured.Count(Lookups, "cached") > cached, "no lookup was answered from the cache");
+        Assert.Equal(0, measured.Count(Lookups, "refused"));
+
+        // A retry under the same Idempotency-Key is replayed, and counted once; the first send is not a replay.
+        Assert.Equal(0, measured.Count("provisioning.idempotency.replays"));
+        for (var send = 0; send < 2; send++)
+        {
+            using var create = new HttpRequestMessage(HttpMethod.Post, "/v2/apps")
+            {
+                Headers = { { "Idempotency-Key", "metrics-replay" } },
+                Content = JsonContent.Create(new { displayName = "replayed" }),
+            };
+            using var answer = await root.SendAsync(create);
+            Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+            Assert.Equal(send, measured.Count("provisioning.idempotency.replays"));
+        }
+
+        // Wrong secrets for one key id: its share of failures from this address (10; more if the limiter's minute turned
+        // meanwhile), then refused before any check (429), and only that one counted as the guard's.
+        using var guessing = instance.CreateClient();
+        guessing.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)key["id"]!, "not-the-secret-0123456789-0123456789");
+        var statuses = new List<HttpStatusCode>();
+        while (statuses.Count < 30 && !statuses.Contains(HttpStatusCode.TooManyRequests))
+        {
+            using var guess = await guessing.GetAsync("/v2/apps");
+            statuses.Add(guess.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.True(statuses.Count >= 11 && statuses[..^1].All(status => status == HttpStatusCode.Unauthorized), string.Join(", ", statuses));
+        Assert.Equal(1, measured.Count("provisioning.failed_attempts.refused"));
+
+        // The revocation listener's session ended (PostgreSQL restarting, a network cut): the cache is not trusted — every key
+        // is read from the database — until the listener has reconnected (a second later) and heard itself again.
+        var listener = ServiceInstance.ListenerPrefix + instance.Services.GetRequiredService<ServiceInstance>().Id;
+        Assert.Equal(1, await Sql.CountAsync(database,
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) t", listener));
+        Assert.True(await ServiceMeasurements.UntilAsync(() => measured.Gauge(Trusted) == 0), "the cache stayed trusted without its listener");
+        Assert.True(await ServiceMeasurements.UntilAsync(() => measured.Gauge(Trusted) == 1), "the cache was not trusted again after the listener reconnected");
+    }
+}
