@@ -9,6 +9,7 @@ public static class DependencyInjection
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddSingleton<Common.Metrics.ServiceMetrics>();
         services.AddScoped<Keys.KeyIssuer>();
         services.AddScoped<Tenants.Commands.DeleteTenant.SubtreeDeletion>();
         services.AddScoped<Common.Audit.AuditTrail>();

@@ -128,11 +128,10 @@ public static class DependencyInjection
                 $"{CredentialLookupOptions.ConcurrentLookupsSetting} must be between 1 and {CredentialLookupOptions.MaxConcurrentLookups}.")
             .ValidateOnStart();
         services.AddSingleton<CredentialLookups>();
-        services.AddSingleton<ServiceMetrics>();
         services.AddSingleton(sp =>
         {
             var store = ActivatorUtilities.CreateInstance<CachedCredentialStore>(sp);
-            sp.GetRequiredService<ServiceMetrics>().ObserveCredentialCache(() => store.IsListening);
+            sp.GetRequiredService<Application.Common.Metrics.ServiceMetrics>().ObserveCredentialCache(() => store.IsListening);
             return store;
         });
         services.AddSingleton<ICredentialStore>(sp => sp.GetRequiredService<CachedCredentialStore>());

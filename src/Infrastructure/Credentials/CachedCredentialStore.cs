@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Logging;
+using Provisioning.Application.Common.Metrics;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Credentials;
 using Provisioning.Infrastructure.Persistence;
@@ -45,7 +46,6 @@ internal sealed class CachedCredentialStore(
     ILogger<CachedCredentialStore> logger)
     : ICredentialStore, IDisposable
 {
-
     /// <summary>Lookups refused because the database is in recovery (<see cref="InRecovery"/>).</summary>
     private readonly OnceEvery _inRecovery = new(clock);
 
@@ -183,13 +183,15 @@ internal sealed class CachedCredentialStore(
         }
 
         using var _ = turn;
-        metrics.LookupRead();
         var generation = Interlocked.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ProvisioningDbContext>();
         // One round trip: whether the database is in recovery, and the key (if there is one), its tenant's path and whether its
         // tenant or an ancestor is suspended (asked only of a key found: a made-up id costs one probe of the key's index).
-        var row = await db.Database.SqlQuery<KeyRow>(
+        KeyRow row;
+        try
+        {
+            row = await db.Database.SqlQuery<KeyRow>(
                 $"""
                 SELECT r.in_recovery, f.*
                 FROM (SELECT pg_is_in_recovery() AS in_recovery) r
@@ -199,11 +201,21 @@ internal sealed class CachedCredentialStore(
                            tenant_or_ancestor_suspended(k.tenant_id) AS suspended
                     FROM api_keys k WHERE k.id = {keyId.Value}) f ON true
                 """)
-            .SingleAsync(cancellationToken);
+                .SingleAsync(cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            metrics.LookupUnavailable(); // the database away, or not answering in time (503)
+            throw;
+        }
+
         if (row.InRecovery)
         {
+            metrics.LookupUnavailable();
             throw InRecovery();
         }
+
+        metrics.LookupRead();
 
         if (row.Id is not { } id)
         {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Provisioning.Application.Common.Metrics;
 
 namespace Provisioning.Infrastructure.Credentials;
 
@@ -134,10 +135,16 @@ internal sealed class RevocationBarrier(
                 _silent.TryRemove(gone, out _); // its session ended: a new one starts with an empty cache
             }
 
+            var skipped = expected.Any(_silent.ContainsKey);
             waiter.Expect(expected.Where(instance => !_silent.ContainsKey(instance)));
             try
             {
                 await WaitForConfirmationsAsync(waiter, sessions, cancellationToken);
+                if (skipped)
+                {
+                    // Answered without waiting for an instance still silent since an earlier revocation: unconfirmed too.
+                    metrics.RevocationUnconfirmed(ServiceMetrics.UnconfirmedInstancesSilent);
+                }
             }
             catch (TimeoutException) when (!waiter.OwnSeen)
             {

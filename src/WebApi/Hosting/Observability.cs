@@ -116,7 +116,7 @@ public static class Observability
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("Npgsql", "Microsoft.EntityFrameworkCore", Infrastructure.ServiceMetrics.MeterName)
+                .AddMeter("Npgsql", "Microsoft.EntityFrameworkCore", Application.Common.Metrics.ServiceMetrics.MeterName)
                 .AddOtlpExporter());
         builder.Logging.AddOpenTelemetry(o =>
         {

@@ -289,7 +289,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ApiExceptionHand
     {
         context.Response.StatusCode = answer.Status;
         context.Response.Headers[ReplayedHeader] = "true";
-        context.RequestServices.GetRequiredService<Infrastructure.ServiceMetrics>().IdempotentReplay();
+        context.RequestServices.GetRequiredService<Application.Common.Metrics.ServiceMetrics>().IdempotentReplay();
         if (answer.ContentType is not null)
         {
             context.Response.ContentType = answer.ContentType;

@@ -21,6 +21,8 @@ public sealed class DatabaseInRecoveryTests
 {
     private const string Refused = "The database is in recovery (a standby, or a restore under way): credentials are not checked against it; retry after the seconds in Retry-After.";
 
+    private const string Lookups = "provisioning.credential.lookups";
+
     [Fact]
     public async Task ADatabaseInRecovery_ChecksNoCredential_EachIs503WithRetryAfter_AndItIsSaidAtErrorOnce()
     {
@@ -30,6 +32,7 @@ public sealed class DatabaseInRecoveryTests
         await using var instance = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(rateLimited: false),
             services: s => s.AddSingleton<ILoggerProvider>(logs));
         using var root = await instance.CreateRootClientAsync();
+        using var measured = new ServiceMeasurements(instance);
         var account = await root.PostJsonAsync("/v2/serviceaccounts", new { displayName = "in recovery" }, HttpStatusCode.Created);
         var key = (await root.PostJsonAsync($"/v2/serviceaccounts/{(string)account["serviceAccount"]!["id"]!}/keys",
             new { displayName = "k" }, HttpStatusCode.Created))["key"]!;
@@ -58,6 +61,7 @@ public sealed class DatabaseInRecoveryTests
         // Each credential, whatever it is — a valid key (Basic, a JWT), an id no key has —: 503, Retry-After, the same title.
         using var unknown = instance.CreateClient();
         unknown.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader("act_" + new string('0', 24), "not a secret");
+        var (unavailable, read) = (measured.Count(Lookups, "unavailable"), measured.Count(Lookups, "database"));
         foreach (var client in new[] { root, jwt, unknown, root, jwt })
         {
             using var response = await client.GetAsync("/v2/apps");
@@ -66,6 +70,9 @@ public sealed class DatabaseInRecoveryTests
             var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]![0]!;
             Assert.Equal(("service_unavailable", Refused), ((string?)error["code"], (string?)error["title"]));
         }
+
+        // Measured as such (docs/operations.md "Observability"): five lookups the database could not answer, none read.
+        Assert.Equal((unavailable + 5, read), (measured.Count(Lookups, "unavailable"), measured.Count(Lookups, "database")));
 
         // Alive, not ready; and one Error line for the six refusals, none per request.
         Assert.Equal(HttpStatusCode.OK, (await instance.CreateClient().GetAsync("/healthz")).StatusCode);

@@ -2,14 +2,15 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Provisioning.Infrastructure;
+using Provisioning.Application.Common.Metrics;
 
 namespace Provisioning.IntegrationTests.Fixtures;
 
 /// <summary>
-/// What one instance's own meter (<see cref="ServiceMetrics.MeterName"/>) records from now on, as an OTLP exporter would
-/// receive it: counters summed per instrument and tag value, gauges as last observed. Only that instance's: its meter is its
-/// container's (<see cref="IMeterFactory"/>), and other instances in this process have their own.
+/// What one instance's own meter (<see cref="ServiceMetrics.MeterName"/>) records from now on: counters summed per instrument
+/// and tag value, gauges as last observed. Only that instance's (its meter is its container's <see cref="IMeterFactory"/>,
+/// told apart by <see cref="Meter.Scope"/>; an OTLP exporter picks meters by name, and would take every instance's in this
+/// process).
 /// </summary>
 public sealed class ServiceMeasurements : IDisposable
 {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using Provisioning.Application.Common.Metrics;
 using Provisioning.Infrastructure;
 using Provisioning.IntegrationTests.Fixtures;
 using Provisioning.WebApi.Hosting;

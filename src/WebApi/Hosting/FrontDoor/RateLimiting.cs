@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Provisioning.Application.Common.Logging;
-using Provisioning.Infrastructure;
+using Provisioning.Application.Common.Metrics;
 using Provisioning.Infrastructure.Credentials;
 using Provisioning.WebApi.Authentication;
 using Provisioning.WebApi.Errors;
