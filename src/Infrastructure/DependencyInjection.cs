@@ -107,7 +107,12 @@ public static class DependencyInjection
         services.AddScoped<ITenantServiceAccountPages, TenantServiceAccountPages>();
         services.AddScoped<ITenantViewReads, TenantViewReads>();
 
-        services.AddSingleton(_ => new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration)));
+        services.AddSingleton(sp =>
+        {
+            var protector = new AesGcmSecretProtector(MasterKey(configuration, environment), PreviousMasterKeys(configuration));
+            sp.GetRequiredService<Application.Common.Metrics.ServiceMetrics>().ObserveMasterKey(() => protector.Retirement.IsRetired);
+            return protector;
+        });
         services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());
         services.AddScoped<SecretRotation>();
         services.AddSingleton<IDatabaseFaults, DatabaseFaults>();

@@ -127,6 +127,8 @@ public sealed class ObservabilityTests(ServiceFixture service)
     {
         // Its instruments (ServiceMetricsTests) are enabled by the OpenTelemetry meter provider only if it was told the meter's
         // name: a meter left out of AddMeter records nothing for the exporter, whatever the code measures.
+        // (The provider picks meters by name, every host's in the process: this holds while no other host exports meanwhile.
+        // Only this class turns OTLP on, and its tests run one at a time.)
         foreach (var exported in new[] { true, false })
         {
             var settings = ServiceFixture.RootKeySettings();

@@ -222,6 +222,8 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await using var straggler = Start(database, logs, oldKey, newKey);
         using var probe = straggler.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/readyz")).StatusCode);
+        using var measured = new ServiceMeasurements(straggler);
+        Assert.Equal(0, measured.Gauge(Retired));
 
         await using (var rotated = Start(database, newKey, oldKey))
         {
@@ -232,6 +234,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await probe.GetAsync("/readyz")).StatusCode);
         Assert.Contains(logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal) && line.Contains(MasterKeyCheck.RetiredKeySentence));
+        Assert.Equal(1, measured.Gauge(Retired)); // the metric an operator alerts on (docs/operations.md "Observability")
 
         var refused = await RunVerbAsync(database, oldKey, newKey);
         Assert.Equal(1, refused.Exit);
@@ -243,6 +246,9 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
     }
 
     private const string SecretsUnderRetiredKeysTrigger = "api_keys_secret_under_a_usable_master_key";
+
+    /// <summary>The gauge of a straggler's master key (docs/operations.md "Observability").</summary>
+    private const string Retired = "provisioning.master_key.retired";
 
     [Fact]
     public async Task AStragglersKeysAndStoredAnswers_AreRefusedByTheDatabase_503_NothingWritten_AndFromTheFirst_ByTheInstance()

@@ -6,7 +6,7 @@ namespace Provisioning.Application.Common.Metrics;
 /// The service's own metrics (meter <see cref="MeterName"/>), exported with the framework's over OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (docs/operations.md "Observability", where each is listed with what to alert on):
 /// what the logs say at most once a minute — a credential cache not trusted, lookups refused, a guessing client refused, a
-/// revocation answered unconfirmed — as numbers a dashboard can plot and an alert can watch. Made by the container's
+/// revocation answered unconfirmed, a master key retired under a running instance — as numbers a dashboard can plot and an alert can watch. Made by the container's
 /// <see cref="IMeterFactory"/>, so each instance in one process (the tests run several) has meters of its own.
 /// </summary>
 public sealed class ServiceMetrics
@@ -88,4 +88,13 @@ public sealed class ServiceMetrics
     public void ObserveCredentialCache(Func<bool> trusted) =>
         _meter.CreateObservableGauge("provisioning.credential.cache.trusted", () => trusted() ? 1 : 0, "1",
             "1 while this instance's credential cache is trusted (its revocation listener connected and hearing itself), else 0: every request's key is then read from the database.");
+
+    /// <summary>
+    /// <c>provisioning.master_key.retired</c>: 1 while this instance's master key is one a finished <c>rotate-secrets</c>
+    /// retired (a straggler: it refuses every request that would store a secret, and <c>/readyz</c> answers 503), else 0.
+    /// Observed from <paramref name="retired"/>.
+    /// </summary>
+    public void ObserveMasterKey(Func<bool> retired) =>
+        _meter.CreateObservableGauge("provisioning.master_key.retired", () => retired() ? 1 : 0, "1",
+            "1 while this instance's master key is one a finished rotate-secrets retired: it refuses to store secrets until restarted with the current key.");
 }
