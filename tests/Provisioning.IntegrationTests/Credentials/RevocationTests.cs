@@ -859,14 +859,22 @@ public sealed class RevocationTests(ServiceFixture service)
     {
         // Skipped and kept for the next flush, a use the last flush skipped went with the process (a review).
         var tenant = await service.NewTenantAsync();
-        using var recorder = OwnRecorder(lastFlushAttempts: 1_200, retryMilliseconds: 50); // a minute: no race with a loaded host
+        var logs = new CollectingLoggerProvider();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        using var recorder = OwnRecorder(new Microsoft.Extensions.Logging.Logger<KeyUsageRecorder>(loggers),
+            lastFlushAttempts: 1_200, retryMilliseconds: 50); // a minute: no race with a loaded host
         await recorder.StartAsync(CancellationToken.None);
         recorder.Record(new KeyId(tenant.KeyId));
         await using (var held = await HeldRow.LockAsync(service.ConnectionString, "api_keys", tenant.KeyId))
         {
             var stopping = recorder.StopAsync(CancellationToken.None);
-            while (await LastCredentialUseAsync(tenant.TenantId) is null) // the first try wrote its tenant, and skipped the key
+            // The first try wrote its tenant, and skipped the key. Bounded, and saying what the recorder did: unbounded, this
+            // loop once held a whole CI run for as long as CI allows (2026-12-06, in the full collection only; not reproduced).
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await LastCredentialUseAsync(tenant.TenantId) is null)
             {
+                Assert.True(DateTime.UtcNow < deadline, $"The stop's first flush wrote no tenant within 60 s (the stop {(stopping.IsCompleted ? "ended" : "still running")}); " +
+                    $"the recorder's log: {string.Join(" | ", logs.Lines)}");
                 await Task.Delay(20);
             }
 
