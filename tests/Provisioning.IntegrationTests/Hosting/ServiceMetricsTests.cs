@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
-using Provisioning.Infrastructure;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.Hosting;
 
 /// <summary>
 /// The service's own metrics (docs/operations.md "Observability"), as an exporter receives them while clients use the API.
-/// (A revocation answered unconfirmed: <c>RevocationTests</c>; a lookup refused for want of a turn: <c>CredentialLookupLimitTests</c>.)
+/// (A revocation answered unconfirmed: <c>RevocationTests</c>; a lookup refused for want of a turn: <c>CredentialLookupLimitTests</c>;
+/// lookups of a database in recovery: <c>DatabaseInRecoveryTests</c>; a straggler's retired master key: <c>MasterKeyRotationTests</c>;
+/// the meter exported over OTLP: <c>ObservabilityTests</c>.)
 /// </summary>
 [Collection(ServiceTestCollection.Name)]
 public sealed class ServiceMetricsTests(ServiceFixture service)
