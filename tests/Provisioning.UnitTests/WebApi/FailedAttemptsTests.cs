@@ -1,5 +1,8 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Provisioning.Application.Common.Metrics;
 using Provisioning.WebApi.Hosting.FrontDoor;
 
 namespace Provisioning.UnitTests.WebApi;
@@ -10,7 +13,10 @@ public sealed class FailedAttemptsTests
 
     private readonly FakeTimeProvider _clock = new();
 
-    private RateLimiting.FailedAttempts Guard(int permits) => new(permits, NullLogger<RateLimiting.FailedAttempts>.Instance, _clock);
+    private static readonly ServiceMetrics Metrics =
+        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+
+    private RateLimiting.FailedAttempts Guard(int permits) => new(permits, NullLogger<RateLimiting.FailedAttempts>.Instance, _clock, Metrics);
 
     [Fact]
     public void AnAddressThatOnlySignsInRightly_HasNotFailed_AndIsNeverHeldToTheBudget()

@@ -31,7 +31,8 @@ public static class RateLimiting
         }
 
         // Made by the container, so disposed by it (its limiters, its cache).
-        services.AddSingleton(sp => new FailedAttempts(permits, sp.GetRequiredService<ILogger<FailedAttempts>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new FailedAttempts(
+            permits, sp.GetRequiredService<ILogger<FailedAttempts>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ServiceMetrics>()));
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -89,7 +90,6 @@ public static class RateLimiting
             if (refusal is not null)
             {
                 failures.Refused();
-                context.RequestServices.GetRequiredService<ServiceMetrics>().FailedAttemptGuardRefused();
                 await RefuseAsync(context, refusal);
                 return;
             }
@@ -170,7 +170,7 @@ public static class RateLimiting
     /// key id (a tenth of that, at least one); and the key ids that authenticated from each address in the last hour or
     /// two. None of it is kept when limiting is off. Per process, like the limiter (docs/operations.md).
     /// </summary>
-    public sealed class FailedAttempts(int permits, ILogger<FailedAttempts> logger, TimeProvider clock) : IDisposable
+    public sealed class FailedAttempts(int permits, ILogger<FailedAttempts> logger, TimeProvider clock, ServiceMetrics metrics) : IDisposable
     {
         private readonly OnceEvery _refusals = new(clock);
 
@@ -230,13 +230,18 @@ public static class RateLimiting
         }
 
         /// <summary>
-        /// A request refused: said at Warning at most once a minute, with the count since. (Failed authentications themselves
-        /// are not logged one by one: the authentication handler's lines are off by default, appsettings.json.)
+        /// A request refused: counted (<c>provisioning.failed_attempts.refused</c>), and said at Warning at most once a minute,
+        /// with the count since. (Failed authentications themselves are not logged one by one: the authentication handler's
+        /// lines are off by default, appsettings.json.)
         /// </summary>
-        public void Refused() => _refusals.Say((refused, since) => logger.LogWarning(
-            "Failed-attempt guard: {Refused} request(s) refused with 429 since {Since:u}, before their credentials were checked: " +
-            "from a client address past {Permits} failed attempts a minute, or naming a key id past its share of them from that " +
-            "address (docs/errors.md, 429)", refused, since, permits));
+        public void Refused()
+        {
+            metrics.FailedAttemptGuardRefused();
+            _refusals.Say((refused, since) => logger.LogWarning(
+                "Failed-attempt guard: {Refused} request(s) refused with 429 since {Since:u}, before their credentials were checked: " +
+                "from a client address past {Permits} failed attempts a minute, or naming a key id past its share of them from that " +
+                "address (docs/errors.md, 429)", refused, since, permits));
+        }
 
         /// <summary>A failed attempt of the address alone (no key id's secret was checked).</summary>
         public void CountAddress(string address)
