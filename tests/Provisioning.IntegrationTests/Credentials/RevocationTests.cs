@@ -873,8 +873,14 @@ public sealed class RevocationTests(ServiceFixture service)
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (await LastCredentialUseAsync(tenant.TenantId) is null)
             {
-                Assert.True(DateTime.UtcNow < deadline, $"The stop's first flush wrote no tenant within 60 s (the stop {(stopping.IsCompleted ? "ended" : "still running")}); " +
-                    $"the recorder's log: {string.Join(" | ", logs.Lines)}");
+                if (DateTime.UtcNow > deadline)
+                {
+                    var row = await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().Where(k => k.Id == new KeyId(tenant.KeyId))
+                        .Select(k => new { k.LastUsedAt }).SingleOrDefaultAsync());
+                    Assert.Fail($"The stop's first flush wrote no tenant within 60 s (the stop {(stopping.IsCompleted ? "ended" : "still running")}; " +
+                        $"the key {(row is null ? "is gone" : $"last used at {row.LastUsedAt:O}")}); the recorder's log: {string.Join(" | ", logs.Lines)}");
+                }
+
                 await Task.Delay(20);
             }
 
