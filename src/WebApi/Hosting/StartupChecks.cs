@@ -151,13 +151,40 @@ public static class StartupChecks
             "service's role or database (ALTER ROLE … RESET default_transaction_read_only): correct it, then start again.",
         DatabaseFailureKind.Unreachable =>
             $"PostgreSQL cannot be reached at {Where(configuration, setting)} (ConnectionStrings:{setting}): {failure.Cause.Message.TrimEnd('.')}. " +
-            "Start it, or correct the Host and Port in the connection string.",
+            "Start it, or correct the Host and Port in the connection string." + (ResetWithAClientCertificate(failure, configuration, setting)
+                ? " Or it was reached and refused this client's certificate (SSL Certificate): over TLS 1.3 that refusal can come as this " +
+                  "reset, its alert lost on the way; the server's log says which (docs/operations.md \"TLS to PostgreSQL\")."
+                : string.Empty),
     };
 #pragma warning restore CS8524
 
     private static string KeyMissing(System.Security.Cryptography.CryptographicException e) =>
         $"A stored secret cannot be decrypted with Provisioning:Secrets:MasterKey or any of Provisioning:Secrets:PreviousMasterKeys " +
         $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotate the master key\").";
+
+    /// <summary>
+    /// A connection reset while connecting with a client certificate: with TLS 1.3 the server checks the certificate after
+    /// the client's handshake is done and sends its refusal as an alert, then closes; a client whose first write comes late
+    /// (a loaded host) meets the close as a reset before it reads the alert (CI, 2026-12-06), and would be told only "start
+    /// it, or correct the Host and Port".
+    /// </summary>
+    private static bool ResetWithAClientCertificate(DatabaseFailure failure, IConfiguration? configuration, string setting)
+    {
+        if (failure.Cause is not System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown })
+        {
+            return false;
+        }
+
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(configuration?.GetConnectionString(setting));
+            return !string.IsNullOrEmpty(builder.SslCertificate) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGSSLCERT"));
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Host, port and database of the connection string named <paramref name="setting"/>: never the password.</summary>
     private static string Where(IConfiguration? configuration, string setting)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Security.Authentication;
 using Npgsql;
 using Provisioning.Infrastructure.Security;
@@ -60,6 +61,34 @@ public sealed class StartupChecksTests
         var noTls = new NpgsqlException("SSL connection requested. No SSL enabled connection from this host is configured.");
         said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw noTls)).Message;
         Assert.Contains("was reached, but not over TLS, which ConnectionStrings:Provisioning requires (SSL Mode): SSL connection requested", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AResetWhileConnectingWithAClientCertificate_AlsoNamesTheCertificate_WithoutOne_OnlyTheServer()
+    {
+        // Over TLS 1.3 a server refusing the client's certificate says so in an alert after the handshake, then closes; a
+        // client slow to write (a loaded CI host, 2026-12-06) meets the close as a reset and never reads the alert: it was
+        // told only "start it, or correct the Host and Port".
+        var reset = new NpgsqlException("Exception while writing to stream", new IOException("Unable to write data to the transport connection: Connection reset by peer.",
+            new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset)));
+        static IConfiguration Settings(string connectionString) => new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Provisioning"] = connectionString }).Build();
+
+        var withCertificate = (await Assert.ThrowsAsync<StartupException>(() => StartupChecks.RunAsync(() => throw reset,
+            Settings("Host=db;Database=p;Username=u;SSL Mode=VerifyFull;SSL Certificate=/etc/provisioning/client.pem;SSL Key=/etc/provisioning/client.key")))).Message;
+        Assert.StartsWith("PostgreSQL cannot be reached at db:5432, database 'p' (ConnectionStrings:Provisioning): ", withCertificate, StringComparison.Ordinal);
+        Assert.Contains("Or it was reached and refused this client's certificate (SSL Certificate)", withCertificate, StringComparison.Ordinal);
+
+        var without = (await Assert.ThrowsAsync<StartupException>(() => StartupChecks.RunAsync(() => throw reset,
+            Settings("Host=db;Database=p;Username=u;SSL Mode=VerifyFull")))).Message;
+        Assert.EndsWith("Start it, or correct the Host and Port in the connection string.", without, StringComparison.Ordinal);
+
+        // Refused at the door (nothing listening): no certificate was ever shown, so none is named.
+        var refused = new NpgsqlException("Failed to connect to 127.0.0.1:5432",
+            new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+        var closed = (await Assert.ThrowsAsync<StartupException>(() => StartupChecks.RunAsync(() => throw refused,
+            Settings("Host=db;Database=p;Username=u;SSL Certificate=/etc/provisioning/client.pem")))).Message;
+        Assert.DoesNotContain("certificate", closed, StringComparison.Ordinal);
     }
 
     [Fact]
