@@ -252,6 +252,23 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             Assert.DoesNotContain("suspended", (await RunAsync(environment, "create-account-key", "--tenant", "root")).Error);
 
+            // A name that starts with '@' is that name, also with a file of that name where the verb runs (the parser read
+            // it as a response file: "Response file not found", or the file's words as arguments).
+            var atName = "@ops-" + Guid.NewGuid().ToString("N")[..8];
+            var spliced = Path.Combine(Path.GetTempPath(), atName[1..]); // (ServiceProcess runs verbs in the temp folder)
+            await File.WriteAllTextAsync(spliced, "--name\nspliced");
+            try
+            {
+                var (atExit, _, atError) = await RunAsync(environment, "create-account-key", "--tenant", "root", "--name", atName);
+                Assert.True(atExit == 0, atError);
+            }
+            finally
+            {
+                File.Delete(spliced);
+            }
+
+            Assert.Equal(1, await Sql.CountAsync(database, $"SELECT count(*) FROM api_keys WHERE display_name = '{atName}'"));
+
             // A name the key rules refuse is said in the verb's terms (it was "displayName must not be blank").
             var (blankExit, _, blank) = await RunAsync(environment, "create-account-key", "--tenant", "root", "--name", " ");
             Assert.Equal(1, blankExit);
@@ -570,16 +587,17 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(1, typo);
         Assert.Contains("Unrecognized command or argument 'tenantz'", typoError);
         Assert.DoesNotContain("Required command was not provided", typoError); // (no verb at all starts the server)
-        var empty = Path.GetTempFileName(); // a response file of no words: no verb, and said so
+        var file = Path.GetTempFileName(); // no response files: '@file' is a word like any other, not the file's words
         try
         {
-            var (none, _, noneError) = await RunAsync([], "@" + empty);
+            await File.WriteAllTextAsync(file, "tenants");
+            var (none, _, noneError) = await RunAsync([], "@" + file);
             Assert.Equal(1, none);
-            Assert.Contains("Provisioning: no verb was given", noneError);
+            Assert.Contains($"Unrecognized command or argument '@{file}'", noneError);
         }
         finally
         {
-            File.Delete(empty);
+            File.Delete(file);
         }
 
         // Standard output is a verb's answer alone: a usage error's help and suggestions go with its message to standard

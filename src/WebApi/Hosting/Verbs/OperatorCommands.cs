@@ -57,7 +57,10 @@ public static class OperatorCommands
             return Task.FromResult(1);
         }
 
-        var parse = BuildRoot().Parse(args);
+        // No response files: the parser's default read a word starting with '@' as a file of more words, so a key named
+        // '--name @ops' failed ("Response file not found") or, with a file of that name in the working folder, took its
+        // contents as arguments (a review of .NET 10's System.CommandLine). The verbs' few options need none.
+        var parse = BuildRoot().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         return parse.InvokeAsync(new InvocationConfiguration
         {
             // A usage error's help and suggestions go with its message, to standard error: standard output is a verb's
@@ -281,8 +284,7 @@ public static class OperatorCommands
         root.Subcommands.Add(tenants);
 
         // With an action of its own, a mistyped verb is the parser's one message, not also "Required command was not provided"
-        // (an operator's probe: misleading, since no verb at all starts the server). Reached without an error only by a
-        // response file of no words.
+        // (an operator's probe: misleading, since no verb at all starts the server).
         root.SetAction(_ =>
         {
             Console.Error.WriteLine("Provisioning: no verb was given ('dotnet Provisioning.WebApi.dll --help' lists them; without arguments the service starts).");
