@@ -72,7 +72,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
         {
             foreach (var tag in tags)
             {
-                if (tag.Key.EndsWith("pool.name", StringComparison.Ordinal) && tag.Value is string name)
+                if (tag.Key == "db.client.connection.pool.name" && tag.Value is string name)
                 {
                     pools.Add(name);
                 }
