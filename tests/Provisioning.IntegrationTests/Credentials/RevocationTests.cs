@@ -855,6 +855,24 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AnInstanceThatStops_WritesTheUsesOfItsLastRequests()
+    {
+        // An instance's uses wait up to 15 s for their batch; a stop writes them (the host stops the web server, so the
+        // requests in flight are in, then the recorder). Before, that last flush was at the end of ExecuteAsync, which .NET 10
+        // may cancel unrun.
+        var tenant = await service.NewTenantAsync();
+        await using (var instance = new ConfiguredServiceFactory(service.ConnectionString, []))
+        {
+            using var client = instance.CreateClient();
+            client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
+        }
+
+        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull(await LastCredentialUseAsync(tenant.TenantId));
+    }
+
+    [Fact]
     public async Task AStopDuringTheStart_StillFlushesTheUsesRecorded()
     {
         // Since .NET 10 a BackgroundService's ExecuteAsync runs through Task.Run with the stopping token: a stop before the
