@@ -24,7 +24,17 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
 
     internal TimeSpan LastFlushRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long the last flush goes on once the host's shutdown timeout has passed (the drain of requests may have used it all).</summary>
+    private static readonly TimeSpan PastTheShutdownTimeout = TimeSpan.FromSeconds(2);
+
     private ConcurrentDictionary<string, DateTimeOffset> _pending = new();
+
+    /// <summary>
+    /// One flush at a time: a stop whose shutdown timeout has passed does not wait for <see cref="ExecuteAsync"/>, whose
+    /// periodic flush may still be writing; the last flush swapped the batch under it, the periodic one, cancelled, kept its
+    /// uses after that swap (lost), and the two skipped each other's key rows (a review).
+    /// </summary>
+    private readonly SemaphoreSlim _flushing = new(1, 1);
 
     /// <summary>
     /// Notes a use. A flush may swap the batch out between this reading it and writing into it, and take the batch's keys
@@ -48,27 +58,35 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTimeOffset>());
-        if (batch.IsEmpty)
-        {
-            return;
-        }
-
+        await _flushing.WaitAsync(cancellationToken);
         try
         {
-            foreach (var skipped in await WriteAsync(batch, cancellationToken))
+            var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTimeOffset>());
+            if (batch.IsEmpty)
             {
-                Keep(skipped, batch[skipped]);
-            }
-        }
-        catch
-        {
-            foreach (var (id, usedAt) in batch)
-            {
-                Keep(id, usedAt);
+                return;
             }
 
-            throw;
+            try
+            {
+                foreach (var skipped in await WriteAsync(batch, cancellationToken))
+                {
+                    Keep(skipped, batch[skipped]);
+                }
+            }
+            catch
+            {
+                foreach (var (id, usedAt) in batch)
+                {
+                    Keep(id, usedAt);
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            _flushing.Release();
         }
     }
 
@@ -163,27 +181,46 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     /// <summary>
     /// A use whose key row another transaction held is tried again for up to 5 s (a key's change holds the row for
     /// milliseconds; a tenant's deletion deletes the key with it, which leaves nothing to write) instead of going with the
-    /// process; no longer once the host's shutdown timeout has passed. Not after a failure: an outage is logged once and
-    /// what it kept is lost, as before.
+    /// process. All of it within the host's shutdown timeout, which the drain of requests shares, and
+    /// <see cref="PastTheShutdownTimeout"/> beyond it: then the flush under way is cancelled (with the database slow or away,
+    /// a connection and its statements could each have taken their own timeouts). Not after a failure: an outage is logged
+    /// once and what it kept is lost, as before.
     /// </summary>
     private async Task LastFlushAsync(CancellationToken shutdownTimedOut)
     {
+        using var giveUp = new CancellationTokenSource();
+        await using var timedOut = shutdownTimedOut.Register(() => giveUp.CancelAfter(PastTheShutdownTimeout));
+        var started = clock.GetTimestamp();
         var flushed = false;
-        for (var attempt = 1;
-             (flushed = await FlushQuietlyAsync(CancellationToken.None)) && !_pending.IsEmpty && attempt < LastFlushAttempts
-                 && !shutdownTimedOut.IsCancellationRequested;
-             attempt++)
+        try
         {
-            await Task.Delay(LastFlushRetryDelay, clock);
+            for (var attempt = 1; (flushed = await FlushQuietlyAsync(giveUp.Token)) && !_pending.IsEmpty && attempt < LastFlushAttempts; attempt++)
+            {
+                await Task.Delay(LastFlushRetryDelay, clock, giveUp.Token);
+            }
+        }
+        catch (OperationCanceledException) when (giveUp.IsCancellationRequested)
+        {
+            logger.LogWarning(
+                "Key usage: the last use of {Keys} key(s) is not recorded (lastUsedAt): the host's shutdown timeout (HostOptions." +
+                "ShutdownTimeout, which the requests' drain shares) ended this stop's last flush after {Seconds:0.0} s",
+                _pending.Count, clock.GetElapsedTime(started).TotalSeconds);
+            return;
         }
 
         if (flushed && !_pending.IsEmpty)
         {
             logger.LogWarning(
                 "Key usage: the last use of {Keys} key(s) is not recorded (lastUsedAt): their rows were held by other transactions " +
-                "for the {Seconds} s this stop waited (a tenant's deletion or a master-key rotation running)",
-                _pending.Count, (int)(LastFlushAttempts * LastFlushRetryDelay).TotalSeconds);
+                "for the {Seconds:0.0} s this stop waited (a tenant's deletion or a master-key rotation running)",
+                _pending.Count, clock.GetElapsedTime(started).TotalSeconds);
         }
+    }
+
+    public override void Dispose()
+    {
+        _flushing.Dispose();
+        base.Dispose();
     }
 
     /// <summary>A flush; false when it failed (logged).</summary>
