@@ -163,10 +163,13 @@ public static class StartupChecks
         $"({e.Message.TrimEnd('.')}); list the master key it was encrypted with among the previous keys (docs/operations.md, \"Rotate the master key\").";
 
     /// <summary>
-    /// A connection reset while connecting with a client certificate: with TLS 1.3 the server checks the certificate after
-    /// the client's handshake is done and sends its refusal as an alert, then closes; a client whose first write comes late
-    /// (a loaded host) meets the close as a reset before it reads the alert (CI, 2026-12-06), and would be told only "start
-    /// it, or correct the Host and Port".
+    /// A connection reset (or a write to a closed one) at the start, with a client certificate to send: with TLS 1.3 the
+    /// server checks the certificate after the client's handshake is done and sends its refusal as an alert, then closes;
+    /// a client whose first write comes late (a loaded host) meets the close as a reset before it reads the alert (CI,
+    /// 2026-12-06), and would be told only "start it, or correct the Host and Port". The certificate is the connection
+    /// string's <c>SSL Certificate</c>, else <c>PGSSLCERT</c>, else <c>~/.postgresql/postgresql.crt</c> where it exists
+    /// (Npgsql's order); none is sent with <c>SSL Mode=Disable</c>. A reset later in the step (a server stopping during the
+    /// migrations) reads the same: hence "or".
     /// </summary>
     private static bool ResetWithAClientCertificate(DatabaseFailure failure, IConfiguration? configuration, string setting)
     {
@@ -178,7 +181,10 @@ public static class StartupChecks
         try
         {
             var builder = new NpgsqlConnectionStringBuilder(configuration?.GetConnectionString(setting));
-            return !string.IsNullOrEmpty(builder.SslCertificate) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGSSLCERT"));
+            return builder.SslMode != SslMode.Disable
+                && (!string.IsNullOrEmpty(builder.SslCertificate)
+                    || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGSSLCERT"))
+                    || File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".postgresql", "postgresql.crt")));
         }
         catch (ArgumentException)
         {

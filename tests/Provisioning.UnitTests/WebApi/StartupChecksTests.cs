@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using System.Security.Authentication;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Provisioning.Infrastructure.Security;
 using Provisioning.WebApi.Hosting;
@@ -79,8 +79,9 @@ public sealed class StartupChecksTests
         Assert.StartsWith("PostgreSQL cannot be reached at db:5432, database 'p' (ConnectionStrings:Provisioning): ", withCertificate, StringComparison.Ordinal);
         Assert.Contains("Or it was reached and refused this client's certificate (SSL Certificate)", withCertificate, StringComparison.Ordinal);
 
+        // No certificate sent (SSL Mode=Disable; whatever PGSSLCERT or ~/.postgresql this host has): only the server is named.
         var without = (await Assert.ThrowsAsync<StartupException>(() => StartupChecks.RunAsync(() => throw reset,
-            Settings("Host=db;Database=p;Username=u;SSL Mode=VerifyFull")))).Message;
+            Settings("Host=db;Database=p;Username=u;SSL Mode=Disable;SSL Certificate=/etc/provisioning/client.pem")))).Message;
         Assert.EndsWith("Start it, or correct the Host and Port in the connection string.", without, StringComparison.Ordinal);
 
         // Refused at the door (nothing listening): no certificate was ever shown, so none is named.
