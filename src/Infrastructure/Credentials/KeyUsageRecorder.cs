@@ -36,6 +36,9 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     /// </summary>
     private readonly SemaphoreSlim _flushing = new(1, 1);
 
+    /// <summary>How many uses the flush under way is writing (for the last flush's warning when it is given up).</summary>
+    private int _writing;
+
     /// <summary>
     /// Notes a use. A flush may swap the batch out between this reading it and writing into it, and take the batch's keys
     /// before the write lands: then the use goes into the new batch too (once more, harmless), not only into the one
@@ -67,6 +70,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
                 return;
             }
 
+            Volatile.Write(ref _writing, batch.Count);
             try
             {
                 foreach (var skipped in await WriteAsync(batch, cancellationToken))
@@ -86,6 +90,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         }
         finally
         {
+            Volatile.Write(ref _writing, 0);
             _flushing.Release();
         }
     }
@@ -182,9 +187,10 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     /// A use whose key row another transaction held is tried again for up to 5 s (a key's change holds the row for
     /// milliseconds; a tenant's deletion deletes the key with it, which leaves nothing to write) instead of going with the
     /// process. All of it within the host's shutdown timeout, which the drain of requests shares, and
-    /// <see cref="PastTheShutdownTimeout"/> beyond it: then the flush under way is cancelled (with the database slow or away,
-    /// a connection and its statements could each have taken their own timeouts). Not after a failure: an outage is logged
-    /// once and what it kept is lost, as before.
+    /// <see cref="PastTheShutdownTimeout"/> beyond it: then the flush under way is cancelled, and no longer waited for
+    /// (a database that hangs — its processes stopped, its host gone without a reset — answers neither the statement nor
+    /// Npgsql's cancel request: a stop then took 60 s, a probe). Not after a failure: an outage is logged once and what it
+    /// kept is lost, as before.
     /// </summary>
     private async Task LastFlushAsync(CancellationToken shutdownTimedOut)
     {
@@ -194,7 +200,9 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         var flushed = false;
         try
         {
-            for (var attempt = 1; (flushed = await FlushQuietlyAsync(giveUp.Token)) && !_pending.IsEmpty && attempt < LastFlushAttempts; attempt++)
+            for (var attempt = 1;
+                 (flushed = await FlushQuietlyAsync(giveUp.Token).WaitAsync(giveUp.Token)) && !_pending.IsEmpty && attempt < LastFlushAttempts;
+                 attempt++)
             {
                 await Task.Delay(LastFlushRetryDelay, clock, giveUp.Token);
             }
@@ -204,7 +212,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
             logger.LogWarning(
                 "Key usage: the last use of {Keys} key(s) is not recorded (lastUsedAt): the host's shutdown timeout (HostOptions." +
                 "ShutdownTimeout, which the requests' drain shares) ended this stop's last flush after {Seconds:0.0} s",
-                _pending.Count, clock.GetElapsedTime(started).TotalSeconds);
+                _pending.Count + Volatile.Read(ref _writing), clock.GetElapsedTime(started).TotalSeconds);
             return;
         }
 
@@ -215,12 +223,6 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
                 "for the {Seconds:0.0} s this stop waited (a tenant's deletion or a master-key rotation running)",
                 _pending.Count, clock.GetElapsedTime(started).TotalSeconds);
         }
-    }
-
-    public override void Dispose()
-    {
-        _flushing.Dispose();
-        base.Dispose();
     }
 
     /// <summary>A flush; false when it failed (logged).</summary>

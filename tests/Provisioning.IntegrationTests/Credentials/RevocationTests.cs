@@ -1026,6 +1026,34 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TheLastFlushAtAStop_IsNotWaitedForPastTheShutdownTimeout_WhenItsDatabaseAnswersNothing()
+    {
+        // A database that hangs (its processes stopped: a probe) answers neither the statement nor Npgsql's cancel request,
+        // and a stop waited 60 s for the flush. Here the proxy holds the flush's statement, and Npgsql waits for its answer
+        // without end (Command Timeout=0), also once it has asked to cancel (Cancellation Timeout=0): the stop still ends,
+        // and says what it did not write.
+        var tenant = await service.NewTenantAsync();
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(service.ConnectionString);
+        await using var _ = proxy;
+        await using var instance = new ConfiguredServiceFactory(viaProxy + ";Max Auto Prepare=0;Command Timeout=0;Cancellation Timeout=0", []);
+        var logs = new CollectingLoggerProvider();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        using var recorder = new KeyUsageRecorder(instance.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System,
+            new Microsoft.Extensions.Logging.Logger<KeyUsageRecorder>(loggers));
+        await recorder.StartAsync(CancellationToken.None);
+        recorder.Record(new KeyId(tenant.KeyId));
+        var never = new TaskCompletionSource();
+        proxy.OnNextSend(["unnest", "last_used_at"], () => never.Task);
+        using var timedOut = new CancellationTokenSource();
+        await timedOut.CancelAsync();
+        await recorder.StopAsync(timedOut.Token).WaitAsync(TimeSpan.FromSeconds(60));
+        never.SetResult();
+
+        Assert.Contains(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
+            && line.Contains("Key usage: the last use of 1 key(s) is not recorded (lastUsedAt): the host's shutdown timeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AFlushLocksTenantsRootFirst_AsCreatesUnderBudgetsDo_SoItNeverHoldsAChildWhileWaitingForItsParent()
     {
         // Before: one statement updated the tenants in the plan's order; holding a child's row while waiting for its parent's,
