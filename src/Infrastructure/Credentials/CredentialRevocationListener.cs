@@ -22,7 +22,7 @@ namespace Provisioning.Infrastructure.Credentials;
 internal sealed class CredentialRevocationListener(
     SessionConnectionString connectionString, NpgsqlDataSource pool, CachedCredentialStore cache, RevocationBarrier barrier, ServiceInstance instance,
     RetiredMasterKeyWatch retiredKeys, OffsetAnchors anchors, ILogger<CredentialRevocationListener> logger)
-    : BackgroundService
+    : DatabaseBackgroundService
 {
     /// <summary>How often this instance sends itself a heartbeat through PostgreSQL (<see cref="CachedCredentialStore.HeartbeatTrust"/>).</summary>
     internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
@@ -32,7 +32,7 @@ internal sealed class CredentialRevocationListener(
 
     private readonly UnheardHeartbeats _unheard = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var beats = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var heartbeat = SendHeartbeatsAsync(beats.Token);

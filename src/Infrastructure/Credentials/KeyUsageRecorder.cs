@@ -15,7 +15,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// the request path.
 /// </summary>
 internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<KeyUsageRecorder> logger)
-    : BackgroundService, IKeyUsageRecorder
+    : DatabaseBackgroundService, IKeyUsageRecorder
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(15);
 
@@ -30,7 +30,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     private ConcurrentDictionary<string, DateTimeOffset> _pending = new();
 
     /// <summary>
-    /// One flush at a time: a stop whose shutdown timeout has passed does not wait for <see cref="ExecuteAsync"/>, whose
+    /// One flush at a time: a stop whose shutdown timeout has passed does not wait for <see cref="RunAsync"/>, whose
     /// periodic flush may still be writing; the last flush swapped the batch under it, the periodic one, cancelled, kept its
     /// uses after that swap (lost), and the two skipped each other's key rows (a review).
     /// </summary>
@@ -156,7 +156,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     /// <summary>A tenant's latest use in the batch, or (<see cref="SkippedKeyId"/>) a key whose row another transaction held.</summary>
     private sealed record TenantUse(string? TenantId, DateTimeOffset? UsedAt, string? SkippedKeyId);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(FlushInterval, clock);
         try
@@ -172,7 +172,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     }
 
     /// <summary>
-    /// Stops the periodic flushes, then flushes a last time. Here, not at the end of <see cref="ExecuteAsync"/>: since .NET 10
+    /// Stops the periodic flushes, then flushes a last time. Here, not at the end of <see cref="RunAsync"/> (ExecuteAsync): since .NET 10
     /// that runs through <c>Task.Run</c> with the stopping token, so a stop that comes before the thread pool got to it (a
     /// start and stop close together, a busy host) cancels it unrun, and its last flush with it (the uses went with the
     /// process, silently; found by a test that failed only in the full suite).
@@ -188,9 +188,9 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     /// milliseconds; a tenant's deletion deletes the key with it, which leaves nothing to write) instead of going with the
     /// process. All of it within the host's shutdown timeout, which the drain of requests shares, and
     /// <see cref="PastTheShutdownTimeout"/> beyond it: then the flush under way is cancelled, and no longer waited for
-    /// (a database that hangs — its processes stopped, its host gone without a reset — answers neither the statement nor
-    /// Npgsql's cancel request: a stop then took 60 s, a probe). Not after a failure: an outage is logged once and what it
-    /// kept is lost, as before.
+    /// should it not end (a database that hangs answers neither the statement nor Npgsql's cancel request; with Npgsql's
+    /// default timeouts the cancellation ends it, but not with <c>Command Timeout=0</c> and <c>Cancellation Timeout=0</c>).
+    /// Not after a failure: an outage is logged once and what it kept is lost, as before.
     /// </summary>
     private async Task LastFlushAsync(CancellationToken shutdownTimedOut)
     {

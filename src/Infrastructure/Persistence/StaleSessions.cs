@@ -18,7 +18,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// what replaces the pool's connections is the pooler's server sessions again (the Warning says so).
 /// </summary>
 public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults defaults, DatabaseConnectionString connection, TimeProvider clock, ILogger<StaleSessions> logger)
-    : BackgroundService
+    : DatabaseBackgroundService
 {
     /// <summary>How often the catalog is compared when nothing else asks (one short statement on a pooled session).</summary>
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
@@ -74,7 +74,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         if (connection.TransactionPooled)
         {

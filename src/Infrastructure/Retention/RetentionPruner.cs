@@ -15,7 +15,7 @@ namespace Provisioning.Infrastructure.Retention;
 /// its start (a probe), and its retried requests then ran again.
 /// </summary>
 public sealed class RetentionPruner(
-    IServiceScopeFactory scopes, IOptions<RetentionOptions> options, TimeProvider clock, ILogger<RetentionPruner> logger) : BackgroundService
+    IServiceScopeFactory scopes, IOptions<RetentionOptions> options, TimeProvider clock, ILogger<RetentionPruner> logger) : DatabaseBackgroundService
 {
     public const int BatchSize = 1000;
 
@@ -50,7 +50,7 @@ public sealed class RetentionPruner(
         return (records, events);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.IntervalMinutes), clock);
         try

@@ -23,7 +23,7 @@ namespace Provisioning.Infrastructure.Security;
 /// pooled connection, which must not hold back revocations).
 /// </summary>
 public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSecretProtector protector, ILogger<RetiredMasterKeyWatch> logger)
-    : BackgroundService
+    : DatabaseBackgroundService
 {
     /// <summary>The notice a finished rotation sends (an identifier), with the fingerprints it retired, in hex, comma-separated.</summary>
     public const string NoticeChannel = "provisioning_master_key_retired";
@@ -90,7 +90,7 @@ public sealed class RetiredMasterKeyWatch(IServiceScopeFactory scopes, AesGcmSec
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {

@@ -1028,10 +1028,9 @@ public sealed class RevocationTests(ServiceFixture service)
     [Fact]
     public async Task TheLastFlushAtAStop_IsNotWaitedForPastTheShutdownTimeout_WhenItsDatabaseAnswersNothing()
     {
-        // A database that hangs (its processes stopped: a probe) answers neither the statement nor Npgsql's cancel request,
-        // and a stop waited 60 s for the flush. Here the proxy holds the flush's statement, and Npgsql waits for its answer
-        // without end (Command Timeout=0), also once it has asked to cancel (Cancellation Timeout=0): the stop still ends,
-        // and says what it did not write.
+        // A database that hangs (its processes stopped) answers neither the statement nor Npgsql's cancel request. Here the
+        // proxy holds the flush's statement, and Npgsql waits for its answer without end (Command Timeout=0), also once it
+        // has asked to cancel (Cancellation Timeout=0): the stop still ends, and says what it did not write.
         var tenant = await service.NewTenantAsync();
         var (proxy, viaProxy) = TcpProxy.InFrontOf(service.ConnectionString);
         await using var _ = proxy;
@@ -1051,6 +1050,31 @@ public sealed class RevocationTests(ServiceFixture service)
 
         Assert.Contains(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
             && line.Contains("Key usage: the last use of 1 key(s) is not recorded (lastUsedAt): the host's shutdown timeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnInstanceWhoseDatabaseHangs_Stops_WithoutWaitingForNpgsqlsCancelRequests()
+    {
+        // Cancelled, Npgsql sends PostgreSQL a cancel request in the token's callback, under a lock; a server that hangs
+        // answers nothing, and the host's stop, which cancels the background services' tokens itself, waited in those
+        // callbacks (about 30 s, a probe with PostgreSQL's processes stopped; 4 minutes here, where a connection may take
+        // 120 s). The proxy stalls the moment the listener's heartbeat sends its notice, which then waits for an answer
+        // under the stopping token; the stop, with a 1 s shutdown timeout, ends well within the test's minute.
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(service.ConnectionString);
+        await using var _ = proxy;
+        var instance = new ConfiguredServiceFactory(viaProxy + ";Timeout=120;Max Auto Prepare=0", [],
+            services: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)));
+        await CachedCredentials.UntilTrustedAsync(instance); // the listener connected, its heartbeat beating
+        var heartbeatHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.OnNextSend(["pg_notify"], () =>
+        {
+            proxy.Stall();
+            heartbeatHeld.SetResult();
+            return Task.Delay(Timeout.Infinite);
+        });
+        await heartbeatHeld.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        // (On a thread of its own: the host's stop cancels on the caller's thread, where it waited.)
+        await Task.Run(() => instance.DisposeAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace Provisioning.IntegrationTests.Fixtures;
 /// <summary>
 /// A loopback TCP proxy in front of PostgreSQL, so a test can take the database away and bring it back without
 /// touching the server the other tests share: <see cref="Cut"/> drops every open connection and refuses new ones
-/// (as a crashed or restarting server does), <see cref="Restore"/> lets connections through again.
+/// (as a crashed or restarting server does), <see cref="Restore"/> lets connections through again; <see cref="Stall"/>
+/// answers nothing any more (a server that hangs).
 /// <see cref="OnNextSend"/> acts at one exact message: the next thing a client sends that contains given text.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
@@ -20,6 +21,8 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<TcpClient, byte> _open = new();
     private readonly Task _accepting;
     private volatile bool _cut;
+    private volatile TaskCompletionSource? _stall;
+    private readonly ConcurrentBag<TcpClient> _held = [];
     private Trap? _trap;
 
     public TcpProxy(string targetHost, int targetPort)
@@ -56,6 +59,12 @@ public sealed class TcpProxy : IAsyncDisposable
     public void Restore() => _cut = false;
 
     /// <summary>
+    /// As a server whose processes are stopped (SIGSTOP) or whose host went away without a reset: the open connections carry
+    /// nothing more either way, and new ones are accepted (the kernel does that) but never answered. Until disposed.
+    /// </summary>
+    public void Stall() => _stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
     /// Once: when a client next sends bytes containing every one of <paramref name="texts"/> (statements in plain text:
     /// use a connection string with <c>Max Auto Prepare=0</c>), awaits <paramref name="before"/> before passing them on
     /// (it may hold them, or <see cref="Cut"/> so they never arrive). With <paramref name="cutBeforeAnswer"/> the bytes
@@ -83,6 +92,12 @@ public sealed class TcpProxy : IAsyncDisposable
             if (_cut)
             {
                 inbound.Client.Close(0);
+                continue;
+            }
+
+            if (_stall is not null)
+            {
+                _held.Add(inbound);
                 continue;
             }
 
@@ -122,6 +137,10 @@ public sealed class TcpProxy : IAsyncDisposable
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
             var chunk = buffer.AsMemory(0, read);
+            if (_stall is { } stall)
+            {
+                await stall.Task.WaitAsync(_stop.Token);
+            }
             if (!client && cutOnAnswer.Value is { } tripped)
             {
                 Cut();
@@ -156,6 +175,11 @@ public sealed class TcpProxy : IAsyncDisposable
         await _stop.CancelAsync();
         _listener.Stop();
         Cut();
+        foreach (var held in _held)
+        {
+            held.Dispose();
+        }
+
         await _accepting;
         _stop.Dispose();
     }
