@@ -39,6 +39,9 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     /// <summary>How many uses the flush under way is writing (for the last flush's warning when it is given up).</summary>
     private int _writing;
 
+    /// <summary>Set once the stop is done: a flush it gave up that ends later says nothing (the process is going; its services may be).</summary>
+    private bool _stopped;
+
     /// <summary>
     /// Notes a use. A flush may swap the batch out between this reading it and writing into it, and take the batch's keys
     /// before the write lands: then the use goes into the new batch too (once more, harmless), not only into the one
@@ -181,6 +184,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     {
         await base.StopAsync(cancellationToken);
         await LastFlushAsync(cancellationToken);
+        Volatile.Write(ref _stopped, true);
     }
 
     /// <summary>
@@ -196,12 +200,16 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     {
         using var giveUp = new CancellationTokenSource();
         await using var timedOut = shutdownTimedOut.Register(() => giveUp.CancelAfter(PastTheShutdownTimeout));
+        // The flush's statements under a relay of it: the timer that gives up runs the token's callbacks, Npgsql's cancel
+        // request among them, and with a database that hangs it waited in that one before abandoning the flush (a review).
+        var flushing = RelayedCancellation.Relay(giveUp.Token, out var relay);
+        await using var relayed = relay;
         var started = clock.GetTimestamp();
         var flushed = false;
         try
         {
             for (var attempt = 1;
-                 (flushed = await FlushQuietlyAsync(giveUp.Token).WaitAsync(giveUp.Token)) && !_pending.IsEmpty && attempt < LastFlushAttempts;
+                 (flushed = await FlushQuietlyAsync(flushing).WaitAsync(giveUp.Token)) && !_pending.IsEmpty && attempt < LastFlushAttempts;
                  attempt++)
             {
                 await Task.Delay(LastFlushRetryDelay, clock, giveUp.Token);
@@ -235,6 +243,11 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            if (Volatile.Read(ref _stopped))
+            {
+                return false;
+            }
+
             DatabaseUnavailable.LogFailedPass(logger, ex, "Could not record key usage; it is kept for the next flush");
             // Refused as read-only by a session on a default since reset: with reads only and no /readyz probes, nothing
             // else noticed, and the flush failed every 15 s (a re-probe).

@@ -1053,6 +1053,37 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TheLastFlushAtAStop_GivenUp_DoesNotWaitForNpgsqlsCancelRequest_ToAServerThatHangs()
+    {
+        // The timer that gives the last flush up runs its token's callbacks, newest first; Npgsql's, registered when the
+        // flush's second statement began, came before the one that abandons the flush, and sent PostgreSQL a cancel
+        // request: with a server that hangs, the stop waited on it (a review). Here the proxy stalls the moment the tenants'
+        // statement is sent, and a connection may take 120 s: the stop ends within the test's minute.
+        var tenant = await service.NewTenantAsync();
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(service.ConnectionString);
+        await using var _ = proxy;
+        await using var instance = new ConfiguredServiceFactory(viaProxy + ";Timeout=120;Max Auto Prepare=0", [], // (its own stop, past the stall: 1 s)
+            services: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)));
+        var logs = new CollectingLoggerProvider();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        using var recorder = new KeyUsageRecorder(instance.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System,
+            new Microsoft.Extensions.Logging.Logger<KeyUsageRecorder>(loggers));
+        await recorder.StartAsync(CancellationToken.None);
+        recorder.Record(new KeyId(tenant.KeyId));
+        proxy.OnNextSend(["last_credential_use_at", "cardinality"], () =>
+        {
+            proxy.Stall();
+            return Task.Delay(Timeout.Infinite);
+        });
+        using var timedOut = new CancellationTokenSource();
+        await timedOut.CancelAsync();
+        await Task.Run(() => recorder.StopAsync(timedOut.Token)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Contains(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
+            && line.Contains("Key usage: the last use of 1 key(s) is not recorded (lastUsedAt): the host's shutdown timeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AnInstanceWhoseDatabaseHangs_Stops_WithoutWaitingForNpgsqlsCancelRequests()
     {
         // Cancelled, Npgsql sends PostgreSQL a cancel request in the token's callback, under a lock; a server that hangs

@@ -175,12 +175,12 @@ public sealed class TcpProxy : IAsyncDisposable
         await _stop.CancelAsync();
         _listener.Stop();
         Cut();
-        foreach (var held in _held)
+
+        await _accepting;
+        foreach (var held in _held) // (after the accepting loop has ended: none accepted meanwhile is missed)
         {
             held.Dispose();
         }
-
-        await _accepting;
         _stop.Dispose();
     }
 }
