@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpenTelemetry;
@@ -6,6 +7,7 @@ using OpenTelemetry.Trace;
 using Provisioning.Application.Common.Metrics;
 using Provisioning.Infrastructure;
 using Provisioning.IntegrationTests.Fixtures;
+using Provisioning.WebApi.Errors;
 using Provisioning.WebApi.Hosting;
 
 namespace Provisioning.IntegrationTests.Hosting;
@@ -120,6 +122,64 @@ public sealed class ObservabilityTests(ServiceFixture service)
         Assert.All(ours, span => Assert.Equal("/v2/apps", span.GetTagItem("url.path")));
         Assert.All(ours, span => Assert.Null(span.GetTagItem("url.query")));
         Assert.DoesNotContain(spans, span => span.TagObjects.Any(tag => tag.Value?.ToString()?.Contains(secret, StringComparison.Ordinal) == true));
+    }
+
+    [Fact]
+    public async Task AFaultsAnswer_CarriesItsExceptionsType_OnTheRequestDuration_AndAClientsErrorNone()
+    {
+        // Since .NET 10 the framework leaves error.type off http.server.request.duration when an exception handler handled the
+        // exception, and the service's handles every one: an outage's 503s were told from each other by status alone.
+        var database = await service.Postgres.CreateDatabaseAsync("otele_" + Guid.NewGuid().ToString("N")[..8]);
+        var (proxy, viaProxy) = TcpProxy.InFrontOf(database); // (to cut the database away)
+        await using var _ = proxy;
+        await using var instance = new ConfiguredServiceFactory(viaProxy, ServiceFixture.RootKeySettings());
+        using var root = await instance.CreateRootClientAsync();
+        var meters = instance.Services.GetRequiredService<IMeterFactory>();
+        var ended = new System.Collections.Concurrent.ConcurrentQueue<(string Path, int Status, string? ErrorType)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, meters) && instrument.Name == "http.server.request.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            var (route, status, errorType) = (string.Empty, 0, (string?)null);
+            foreach (var tag in tags)
+            {
+                (route, status, errorType) = tag.Key switch
+                {
+                    "http.route" => ((string)tag.Value!, status, errorType),
+                    "http.response.status_code" => (route, Convert.ToInt32(tag.Value, System.Globalization.CultureInfo.InvariantCulture), errorType),
+                    ApiExceptionHandler.ErrorTypeTag => (route, status, (string?)tag.Value),
+                    _ => (route, status, errorType),
+                };
+            }
+
+            ended.Enqueue((route, status, errorType));
+        });
+        listener.Start();
+
+        using (var missing = await root.GetAsync("/v2/apps/" + new string('0', 24))) // an exception handled as 404
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        proxy.Cut();
+        using (var away = await root.GetAsync("/v2/apps"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, away.StatusCode);
+        }
+
+        // (A request's measurement is taken as its answer is finished, which the client may see first.)
+        Assert.True(await ServiceMeasurements.UntilAsync(() => ended.Count(e => e.Status is 404 or 503) == 2), string.Join(", ", ended));
+        Assert.Null(Assert.Single(ended, e => e.Status == 404).ErrorType);
+        // The cause, as the fault's log line names it (a connection refused, or one in the pool found reset), not EF Core's
+        // InvalidOperationException around every outage.
+        var fault = Assert.Single(ended, e => e.Status == 503).ErrorType;
+        Assert.Contains(fault, new[] { typeof(System.Net.Sockets.SocketException).FullName, typeof(EndOfStreamException).FullName, typeof(IOException).FullName });
     }
 
     [Fact]
