@@ -43,7 +43,7 @@ namespace Provisioning.Infrastructure.Credentials;
 /// </summary>
 internal sealed class CachedCredentialStore(
     IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock, CredentialLookups lookups, ServiceMetrics metrics,
-    ILogger<CachedCredentialStore> logger)
+    IDatabaseFaults databaseFaults, ILogger<CachedCredentialStore> logger)
     : ICredentialStore, IDisposable
 {
     /// <summary>Lookups refused because the database is in recovery (<see cref="InRecovery"/>).</summary>
@@ -203,9 +203,9 @@ internal sealed class CachedCredentialStore(
                 """)
                 .SingleAsync(cancellationToken);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && databaseFaults.IsDatabaseFault(e))
         {
-            metrics.LookupUnavailable(); // the database away, or not answering in time (503)
+            metrics.LookupUnavailable(); // the database away, or not answering in time (503); not a defect's 500
             throw;
         }
 

@@ -462,6 +462,17 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         Assert.Contains(logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal) && l.Contains(said, StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, l => l.Contains("The database has pending migrations", StringComparison.Ordinal));
 
+        // A key looked up meanwhile fails as a defect does (42P01, 500): not counted as a lookup the database could not answer,
+        // which is an outage's (docs/operations.md "Observability": an alert watches it).
+        using (var measured = new ServiceMeasurements(factory))
+        using (var unknown = factory.CreateClient())
+        {
+            unknown.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader("act_" + new string('0', 24), "not a secret");
+            using var failed = await unknown.GetAsync("/v2/apps");
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            Assert.Equal(0, measured.Count("provisioning.credential.lookups", "unavailable"));
+        }
+
         await Sql.ExecuteAsync(database, $"ALTER ROLE {role} RESET search_path");
         Assert.Equal(HttpStatusCode.OK, await ReadyzUntilAsync(root, HttpStatusCode.OK));
     }

@@ -23,7 +23,7 @@ public sealed class CredentialCacheByTenantTests
     public async Task ListsGoWithTheirLastKey()
     {
         using var memory = new MemoryCache(new MemoryCacheOptions());
-        using var store = new CachedCredentialStore(null!, memory, new FakeTimeProvider(), null!, null!, null!);
+        using var store = new CachedCredentialStore(null!, memory, new FakeTimeProvider(), null!, null!, null!, null!);
         var keys = Enumerable.Range(0, 6).Select(i => (Credential: Key(i, Paths[i % 3][^1]), Path: Paths[i % 3])).ToList();
         foreach (var (credential, path) in keys)
         {
@@ -53,7 +53,7 @@ public sealed class CredentialCacheByTenantTests
         // the earlier caching's list entry could be the survivor's: listed A, listed B, cached B, cached A — B's eviction
         // then took the key off its tenants' lists while A stayed cached, and a suspension missed it.)
         using var memory = new MemoryCache(new MemoryCacheOptions());
-        using var store = new CachedCredentialStore(null!, memory, new FakeTimeProvider(), null!, null!, null!);
+        using var store = new CachedCredentialStore(null!, memory, new FakeTimeProvider(), null!, null!, null!, null!);
         var unlisted = 0;
         for (var round = 0; round < 300 && unlisted == 0; round++)
         {
@@ -78,7 +78,7 @@ public sealed class CredentialCacheByTenantTests
     public async Task UnderCachingEvictionAndRevocationAtOnce_EveryCachedKeyIsListedUnderEachTenantOfItsPath()
     {
         using var memory = new MemoryCache(new MemoryCacheOptions());
-        using var store = new CachedCredentialStore(null!, memory, new FakeTimeProvider(), null!, null!, null!);
+        using var store = new CachedCredentialStore(null!, memory, new FakeTimeProvider(), null!, null!, null!, null!);
         var keys = Enumerable.Range(0, 24).Select(i => (Credential: Key(i, Paths[i % 3][^1]), Path: Paths[i % 3])).ToArray();
         // Five phases at least, and on until one ended with keys cached to check (a loaded host runs few operations in a
         // phase, and a revocation of the root last leaves none: five phases in a row did so in a CI run).

@@ -19,7 +19,7 @@ public sealed class CredentialCacheTrustTests
 
         var clock = new FakeTimeProvider();
         using var memory = new MemoryCache(new MemoryCacheOptions());
-        var store = new CachedCredentialStore(null!, memory, clock, null!, null!, null!);
+        var store = new CachedCredentialStore(null!, memory, clock, null!, null!, null!, null!);
         Assert.False(store.IsListening); // not before the listener is connected
 
         store.ListenerConnected();
@@ -45,7 +45,7 @@ public sealed class CredentialCacheTrustTests
         // reconnected (a PgBouncer probe). A heartbeat heard on the connection before is no proof for this one either.
         var clock = new FakeTimeProvider();
         using var memory = new MemoryCache(new MemoryCacheOptions());
-        var store = new CachedCredentialStore(null!, memory, clock, null!, null!, null!);
+        var store = new CachedCredentialStore(null!, memory, clock, null!, null!, null!, null!);
         store.ListenerConnected();
         store.Heartbeat();
         store.ListenerDisconnected();
