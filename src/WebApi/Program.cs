@@ -164,6 +164,7 @@ public partial class Program
     {
         // appsettings.json is found next to the published assembly wherever the service is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        SettingsFolder.AddTo(builder.Configuration); // before anything reads a setting
 
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);

@@ -32,6 +32,7 @@ public static class UnknownSettings
         Infrastructure.Security.SecretsOptions.Section + ":" + nameof(Infrastructure.Security.SecretsOptions.MasterKey),
         Infrastructure.Security.SecretsOptions.PreviousMasterKeysSetting,
         PublicUrls.TrustedProxiesSection,
+        SettingsFolder.Setting,
     ];
 
     /// <summary>The settings with a value under <c>Provisioning</c> that are none of <see cref="Known"/>, by name.</summary>

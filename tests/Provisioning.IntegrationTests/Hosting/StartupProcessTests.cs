@@ -92,8 +92,96 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         }
     }
 
+    [Fact]
+    public async Task SettingsGivenAsFiles_AsAKubernetesSecretMountsThem_WinOverTheEnvironment_NotOverTheCommandLine()
+    {
+        // A secret volume: each file a symlink into a timestamped folder through `..data` (which the kubelet swaps on an
+        // update), its value as `echo` writes it, with a line break at the end.
+        var database = await service.Postgres.CreateDatabaseAsync("files_" + Guid.NewGuid().ToString("N")[..8]);
+        var folder = Directory.CreateTempSubdirectory("provisioning-settings-").FullName;
+        try
+        {
+            var mounted = Directory.CreateDirectory(Path.Combine(folder, "..2026_12_07_03_00_00.000000001")).FullName;
+            var settings = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Provisioning"] = database,
+                ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+                ["Provisioning__Bootstrap__RootKeyFile"] = Path.Combine(folder, "root-key.json"),
+                ["Provisioning__Bootstrap__TenantName"] = "From a file",
+                ["Provisioning__Secret__Typo"] = "a misspelt setting's value",
+            };
+            foreach (var (name, value) in settings)
+            {
+                await File.WriteAllTextAsync(Path.Combine(mounted, name), value + "\n");
+            }
+
+            Directory.CreateSymbolicLink(Path.Combine(folder, "..data"), Path.GetFileName(mounted));
+            foreach (var name in settings.Keys)
+            {
+                File.CreateSymbolicLink(Path.Combine(folder, name), Path.Combine("..data", name));
+            }
+
+            await using var process = ServiceProcess.Start(new Dictionary<string, string?>
+            {
+                ["Provisioning__SettingsFolder"] = folder,
+                // The environment's own, another key: had it won, the database's first check value would be under it.
+                ["Provisioning__Secrets__MasterKey"] = Convert.ToBase64String(new byte[32]),
+                ["Provisioning__Bootstrap__TenantName"] = "From the environment",
+            }, "--urls", "http://127.0.0.1:0", "--Provisioning:Bootstrap:TenantName=From the command line");
+            var url = await process.WaitUntilReadyAsync(BannerUrl, TimeSpan.FromSeconds(90));
+
+            var written = JsonNode.Parse(await File.ReadAllTextAsync(settings["Provisioning__Bootstrap__RootKeyFile"]))!;
+            using var client = new HttpClient { BaseAddress = url };
+            client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)written["keyId"]!, (string)written["secret"]!);
+            using var self = await client.GetAsync("/v2/tenants/self");
+            Assert.Equal(HttpStatusCode.OK, self.StatusCode);
+            Assert.Equal("From the command line", (string?)JsonNode.Parse(await self.Content.ReadAsStringAsync())!["tenant"]!["name"]);
+            Assert.Contains("Provisioning:Secret:Typo is not a setting of this service", process.StandardOutput);
+            Assert.DoesNotContain(settings["Provisioning__Secret__Typo"], process.StandardOutput + process.StandardError);
+            await process.StopAsync();
+
+            // The secrets are under the file's master key (the environment's, alone, does not open them), and the files reach
+            // the operator verbs too.
+            var verb = ServiceProcess.Start(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__Provisioning"] = database,
+                ["Provisioning__Secrets__MasterKey"] = Convert.ToBase64String(new byte[32]),
+            }, "tenants");
+            await using (verb)
+            {
+                Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
+                Assert.Contains("do not include every key this database's secrets are encrypted with", verb.StandardError);
+            }
+
+            verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
+            await using (verb)
+            {
+                Assert.Equal(0, await verb.WaitForExitAsync(ExitTimeout));
+                Assert.StartsWith("From the command line  [", verb.StandardOutput);
+            }
+
+            // A file that cannot be read (here a link to nothing: a secret removed from the volume's folder, not its link) is one
+            // sentence naming the folder, and nothing runs.
+            File.CreateSymbolicLink(Path.Combine(folder, "Provisioning__Jwt__Lifetime"), Path.Combine("..data", "Provisioning__Jwt__Lifetime"));
+            verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
+            await using (verb)
+            {
+                Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
+                Assert.Equal($"Provisioning: Provisioning:SettingsFolder: a file in '{folder}' cannot be read (FileNotFoundException: Could not find file " +
+                             $"'{Path.Combine(folder, "Provisioning__Jwt__Lifetime")}'.); the service's user must be able to read every file there.",
+                    verb.StandardError.Trim());
+                Assert.Equal(string.Empty, verb.StandardOutput);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     public static TheoryData<string, Dictionary<string, string?>, string> Misconfigurations => new()
     {
+        { "a settings folder that is not there", new() { ["Provisioning__SettingsFolder"] = "/nonexistent/settings" }, "Provisioning:SettingsFolder names '/nonexistent/settings', which is not a folder" },
         { "no connection string", new() { ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey }, "ConnectionStrings:Provisioning is not set" },
         { "no master key", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x" }, "Provisioning:Secrets:MasterKey is not set" },
         { "master key not base64", new() { ["ConnectionStrings__Provisioning"] = "Host=127.0.0.1;Database=x", ["Provisioning__Secrets__MasterKey"] = "not base64!" }, "not valid base64" },

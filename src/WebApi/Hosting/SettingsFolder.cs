@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration.CommandLine;
+using Microsoft.Extensions.Configuration.KeyPerFile;
+using Microsoft.Extensions.FileProviders;
+
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// Settings given as files, one per setting, in the folder <see cref="Setting"/> names: each file is named as the setting's
+/// environment variable (<c>Provisioning__Secrets__MasterKey</c>) and holds its value (a line break at its end is not part
+/// of it). Docker's and Kubernetes' secrets arrive as such files: a master key, a connection string with its password or a
+/// bootstrap secret given so is not in the process's environment, which <c>docker inspect</c>, <c>/proc/&lt;pid&gt;/environ</c>
+/// and every child process see. The framework's key-per-file provider, read once at start (a changed file is read by the
+/// next start). A file wins over the same setting in appsettings.json and in the environment; the command line wins over it.
+/// </summary>
+public static class SettingsFolder
+{
+    public const string Setting = "Provisioning:SettingsFolder";
+
+    /// <summary>Adds the folder's files to <paramref name="configuration"/>, if <see cref="Setting"/> names one; a folder that cannot be read stops the start.</summary>
+    public static void AddTo(ConfigurationManager configuration)
+    {
+        if (configuration[Setting] is not { Length: > 0 } folder)
+        {
+            return;
+        }
+
+        // Relative to the folder the service was started from, as any path an operator types; the provider needs it whole.
+        var path = Path.GetFullPath(folder);
+        if (!Directory.Exists(path))
+        {
+            throw new StartupException($"{Setting} names '{folder}', which is not a folder (or not one this user may open): " +
+                                       "give the folder that holds the setting files (a mounted secret's, such as /run/secrets).");
+        }
+
+        var source = new KeyPerFileConfigurationSource
+        {
+            FileProvider = new PhysicalFileProvider(path),
+            Optional = false,
+            ReloadOnChange = false,
+        };
+        try
+        {
+            // Before the last command line (the host's settings come from it first too, before appsettings.json and the
+            // environment), at the end when there is none. The configuration manager reads a source as it is added: a file
+            // that cannot be read fails here.
+            var sources = configuration.Sources;
+            var commandLine = sources.Select((s, index) => s is CommandLineConfigurationSource ? index : -1).Max();
+            sources.Insert(commandLine >= 0 ? commandLine : sources.Count, source);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{Setting}: a file in '{folder}' cannot be read ({e.GetType().Name}: {e.Message}); " +
+                                       "the service's user must be able to read every file there.", e);
+        }
+    }
+}
