@@ -1,16 +1,15 @@
 using Microsoft.Extensions.Configuration.CommandLine;
-using Microsoft.Extensions.Configuration.KeyPerFile;
-using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Configuration.Memory;
 
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
 /// Settings given as files, one per setting, in the folder <see cref="Setting"/> names: each file is named as the setting's
-/// environment variable (<c>Provisioning__Secrets__MasterKey</c>) and holds its value (a line break at its end is not part
-/// of it). Docker's and Kubernetes' secrets arrive as such files: a master key, a connection string with its password or a
-/// bootstrap secret given so is not in the process's environment, which <c>docker inspect</c>, <c>/proc/&lt;pid&gt;/environ</c>
-/// and every child process see. The framework's key-per-file provider, read once at start (a changed file is read by the
-/// next start). A file wins over the same setting in appsettings.json and in the environment; the command line wins over it.
+/// environment variable (<c>Provisioning__Secrets__MasterKey</c>) and holds its value (a line end at its end, LF or CR LF,
+/// is not part of it). Docker's and Kubernetes' secrets arrive as such files: a master key, a connection string with its
+/// password or a bootstrap secret given so is not in the process's environment, which <c>docker inspect</c>,
+/// <c>/proc/&lt;pid&gt;/environ</c> and every child process see. Read once at start (a changed file is read by the next
+/// start). A file wins over the same setting in appsettings.json and in the environment; the command line wins over it.
 /// </summary>
 public static class SettingsFolder
 {
@@ -24,7 +23,7 @@ public static class SettingsFolder
             return;
         }
 
-        // Relative to the folder the service was started from, as any path an operator types; the provider needs it whole.
+        // Relative to the folder the service was started from, as any path an operator types.
         var path = Path.GetFullPath(folder);
         if (!Directory.Exists(path))
         {
@@ -32,25 +31,30 @@ public static class SettingsFolder
                                        "give the folder that holds the setting files (a mounted secret's, such as /run/secrets).");
         }
 
-        var source = new KeyPerFileConfigurationSource
-        {
-            FileProvider = new PhysicalFileProvider(path),
-            Optional = false,
-            ReloadOnChange = false,
-        };
+        // Read here rather than by the framework's key-per-file provider, which keeps the CR of a Windows line end ("\r\n"):
+        // a bootstrap secret saved so on Windows became the root key's secret with a CR at its end.
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         try
         {
-            // Before the last command line (the host's settings come from it first too, before appsettings.json and the
-            // environment), at the end when there is none. The configuration manager reads a source as it is added: a file
-            // that cannot be read fails here.
-            var sources = configuration.Sources;
-            var commandLine = sources.Select((s, index) => s is CommandLineConfigurationSource ? index : -1).Max();
-            sources.Insert(commandLine >= 0 ? commandLine : sources.Count, source);
+            // Files only: a Kubernetes secret volume's `..data` link and its timestamped folder, which the settings' own links
+            // lead through, are folders.
+            foreach (var file in new DirectoryInfo(path).EnumerateFiles())
+            {
+                var value = File.ReadAllText(file.FullName);
+                settings[file.Name.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] =
+                    value.EndsWith("\r\n", StringComparison.Ordinal) ? value[..^2] : value.EndsWith('\n') ? value[..^1] : value;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StartupException($"{Setting}: a file in '{folder}' cannot be read ({e.GetType().Name}: {e.Message}); " +
                                        "the service's user must be able to read every file there.", e);
         }
+
+        // Before the last command line (the host's settings come from it first too, before appsettings.json and the
+        // environment), at the end when there is none.
+        var sources = configuration.Sources;
+        var commandLine = sources.Select((source, index) => source is CommandLineConfigurationSource ? index : -1).Max();
+        sources.Insert(commandLine >= 0 ? commandLine : sources.Count, new MemoryConfigurationSource { InitialData = settings });
     }
 }

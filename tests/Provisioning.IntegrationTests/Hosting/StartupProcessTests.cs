@@ -96,7 +96,9 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     public async Task SettingsGivenAsFiles_AsAKubernetesSecretMountsThem_WinOverTheEnvironment_NotOverTheCommandLine()
     {
         // A secret volume: each file a symlink into a timestamped folder through `..data` (which the kubelet swaps on an
-        // update), its value as `echo` writes it, with a line break at the end.
+        // update), its value as `echo` writes it, with a line break at the end; one saved on Windows, with CR LF.
+        const string keyId = "act_0123456789abcdef0123f11e";
+        const string secret = "a-secret-given-as-a-file-0123456789abcdef";
         var database = await service.Postgres.CreateDatabaseAsync("files_" + Guid.NewGuid().ToString("N")[..8]);
         var folder = Directory.CreateTempSubdirectory("provisioning-settings-").FullName;
         try
@@ -106,7 +108,8 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             {
                 ["ConnectionStrings__Provisioning"] = database,
                 ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
-                ["Provisioning__Bootstrap__RootKeyFile"] = Path.Combine(folder, "root-key.json"),
+                ["Provisioning__Bootstrap__KeyId"] = keyId,
+                ["Provisioning__Bootstrap__Secret"] = secret,
                 ["Provisioning__Bootstrap__TenantName"] = "From a file",
                 ["Provisioning__Secret__Typo"] = "a misspelt setting's value",
             };
@@ -115,8 +118,10 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 await File.WriteAllTextAsync(Path.Combine(mounted, name), value + "\n");
             }
 
+            var rootKeyFile = Path.Combine(folder, "root-key.json"); // (a path is taken as written: a CR would be in the file's name)
+            await File.WriteAllTextAsync(Path.Combine(mounted, "Provisioning__Bootstrap__RootKeyFile"), rootKeyFile + "\r\n");
             Directory.CreateSymbolicLink(Path.Combine(folder, "..data"), Path.GetFileName(mounted));
-            foreach (var name in settings.Keys)
+            foreach (var name in settings.Keys.Append("Provisioning__Bootstrap__RootKeyFile"))
             {
                 File.CreateSymbolicLink(Path.Combine(folder, name), Path.Combine("..data", name));
             }
@@ -128,14 +133,14 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 ["Provisioning__Secrets__MasterKey"] = Convert.ToBase64String(new byte[32]),
                 ["Provisioning__Bootstrap__TenantName"] = "From the environment",
             }, "--urls", "http://127.0.0.1:0", "--Provisioning:Bootstrap:TenantName=From the command line");
-            var url = await process.WaitUntilReadyAsync(BannerUrl, TimeSpan.FromSeconds(90));
+            var url = await process.WaitUntilReadyAsync(ListeningUrl, TimeSpan.FromSeconds(90));
 
-            var written = JsonNode.Parse(await File.ReadAllTextAsync(settings["Provisioning__Bootstrap__RootKeyFile"]))!;
             using var client = new HttpClient { BaseAddress = url };
-            client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)written["keyId"]!, (string)written["secret"]!);
+            client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
             using var self = await client.GetAsync("/v2/tenants/self");
             Assert.Equal(HttpStatusCode.OK, self.StatusCode);
             Assert.Equal("From the command line", (string?)JsonNode.Parse(await self.Content.ReadAsStringAsync())!["tenant"]!["name"]);
+            Assert.Equal(keyId, (string?)JsonNode.Parse(await File.ReadAllTextAsync(rootKeyFile))!["keyId"]);
             Assert.Contains("Provisioning:Secret:Typo is not a setting of this service", process.StandardOutput);
             Assert.DoesNotContain(settings["Provisioning__Secret__Typo"], process.StandardOutput + process.StandardError);
             await process.StopAsync();
