@@ -184,6 +184,98 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         }
     }
 
+    [Fact]
+    public async Task ServedOverHttps_WithKestrelsCertificateSettings_AndTheHealthcheckVerbProbesItOnThisHost()
+    {
+        // On premises without a proxy: Kestrel's own settings, a PEM certificate and its key. The container's health check
+        // probes 127.0.0.1, which a certificate for the service's public name never names: it failed on every healthy
+        // instance ("The SSL connection could not be established, see inner exception").
+        const string keyId = "act_0123456789abcdef01234a11";
+        const string secret = "served-over-https-0123456789-0123456789";
+        var folder = Directory.CreateTempSubdirectory("provisioning-tls-").FullName;
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+                "CN=api.example.com", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+            names.AddDnsName("api.example.com");
+            request.CertificateExtensions.Add(names.Build());
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(Path.Combine(folder, "tls.crt"), certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(folder, "tls.key"), key.ExportPkcs8PrivateKeyPem());
+
+            await using var process = ServiceProcess.Start(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__Provisioning"] = await service.Postgres.CreateDatabaseAsync("tls_" + Guid.NewGuid().ToString("N")[..8]),
+                ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+                ["Provisioning__Bootstrap__KeyId"] = keyId,
+                ["Provisioning__Bootstrap__Secret"] = secret,
+                ["Kestrel__Certificates__Default__Path"] = Path.Combine(folder, "tls.crt"),
+                ["Kestrel__Certificates__Default__KeyPath"] = Path.Combine(folder, "tls.key"),
+            }, "--urls", "https://127.0.0.1:0;http://127.0.0.1:0");
+            using var handler = new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint,
+            };
+            using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+            client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
+            var (https, http) = await ListeningOverHttpsAsync(process, client);
+
+            using var created = await client.PostAsync(new Uri(https, "/v2/apps"), Http.Json(new { displayName = "over TLS" }));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.StartsWith(new Uri(https, "/v2/apps/").ToString(), created.Headers.Location!.ToString());
+
+            await using (var probe = ServiceProcess.Start(new Dictionary<string, string?>(), "healthcheck", new Uri(https, "/readyz").ToString()))
+            {
+                Assert.Equal(0, await probe.WaitForExitAsync(ExitTimeout));
+            }
+
+            // An https URL for the port that serves http: what failed, not "see inner exception".
+            await using (var probe = ServiceProcess.Start(new Dictionary<string, string?>(), "healthcheck", new Uri(http, "/readyz").ToString().Replace("http:", "https:", StringComparison.Ordinal)))
+            {
+                Assert.Equal(1, await probe.WaitForExitAsync(ExitTimeout));
+                Assert.Contains("could not be reached: The SSL connection could not be established: ", probe.StandardError);
+                Assert.DoesNotContain("inner exception", probe.StandardError);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The https and http addresses the process listens on, once its <c>/readyz</c> answers 200 over https.</summary>
+    private static async Task<(Uri Https, Uri Http)> ListeningOverHttpsAsync(ServiceProcess process, HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            var listening = ListeningOnPattern().Matches(process.StandardOutput).ToDictionary(m => m.Groups[2].Value, m => new Uri(m.Groups[1].Value));
+            if (listening.TryGetValue("https", out var https) && listening.TryGetValue("http", out var http))
+            {
+                try
+                {
+                    using var ready = await client.GetAsync(new Uri(https, "/readyz"));
+                    if (ready.IsSuccessStatusCode)
+                    {
+                        return (https, http);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Not ready over https. stdout:\n{process.StandardOutput}\nstderr:\n{process.StandardError}");
+    }
+
+    [GeneratedRegex(@"Now listening on: ((https?)://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOnPattern();
+
     public static TheoryData<string, Dictionary<string, string?>, string> Misconfigurations => new()
     {
         { "a settings folder that is not there", new() { ["Provisioning__SettingsFolder"] = "/nonexistent/settings" }, "Provisioning:SettingsFolder names '/nonexistent/settings', which is not a folder" },
