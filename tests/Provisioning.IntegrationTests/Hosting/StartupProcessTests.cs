@@ -185,7 +185,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task ServedOverHttps_WithKestrelsCertificateSettings_AndTheHealthcheckVerbProbesItOnThisHost()
+    public async Task ServedOverHttps_WithKestrelsEndpointSettings_ARenewedCertificateTakenWithoutARestart_AndTheHealthcheckVerbProbesIt()
     {
         // On premises without a proxy: Kestrel's own settings, a PEM certificate and its key. The container's health check
         // probes 127.0.0.1, which a certificate for the service's public name never names: it failed on every healthy
@@ -195,34 +195,32 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         var folder = Directory.CreateTempSubdirectory("provisioning-tls-").FullName;
         try
         {
-            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
-                "CN=api.example.com", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-            var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
-            names.AddDnsName("api.example.com");
-            request.CertificateExtensions.Add(names.Build());
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-            await File.WriteAllTextAsync(Path.Combine(folder, "tls.crt"), certificate.ExportCertificatePem());
-            await File.WriteAllTextAsync(Path.Combine(folder, "tls.key"), key.ExportPkcs8PrivateKeyPem());
-
+            var (certificatePath, keyPath) = (Path.Combine(folder, "tls.crt"), Path.Combine(folder, "tls.key"));
+            using var first = await WriteCertificateAsync("api.example.com", certificatePath, keyPath);
+            // A port of its own, not 0: a renewal binds the endpoint anew (Kestrel's reload), which with 0 took another port.
+            using var free = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            free.Start();
+            var port = ((IPEndPoint)free.LocalEndpoint).Port;
+            free.Stop();
             await using var process = ServiceProcess.Start(new Dictionary<string, string?>
             {
                 ["ConnectionStrings__Provisioning"] = await service.Postgres.CreateDatabaseAsync("tls_" + Guid.NewGuid().ToString("N")[..8]),
                 ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
                 ["Provisioning__Bootstrap__KeyId"] = keyId,
                 ["Provisioning__Bootstrap__Secret"] = secret,
-                ["Kestrel__Certificates__Default__Path"] = Path.Combine(folder, "tls.crt"),
-                ["Kestrel__Certificates__Default__KeyPath"] = Path.Combine(folder, "tls.key"),
-            }, "--urls", "https://127.0.0.1:0;http://127.0.0.1:0");
-            using var handler = new HttpClientHandler
-            {
-                ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint,
-            };
-            using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
-            client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
-            var (https, http) = await ListeningOverHttpsAsync(process, client);
+                ["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{port}",
+                ["Kestrel__Endpoints__Https__Certificate__Path"] = certificatePath,
+                ["Kestrel__Endpoints__Https__Certificate__KeyPath"] = keyPath,
+                ["Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0",
+            });
+            var (https, http) = await ListeningOverHttpsAsync(process, first.Thumbprint);
 
-            using var created = await client.PostAsync(new Uri(https, "/v2/apps"), Http.Json(new { displayName = "over TLS" }));
+            var (created, presented) = await OverHttpsAsync(https, client =>
+            {
+                client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
+                return client.PostAsync("/v2/apps", Http.Json(new { displayName = "over TLS" }));
+            });
+            Assert.Equal(first.Thumbprint, presented);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             Assert.StartsWith(new Uri(https, "/v2/apps/").ToString(), created.Headers.Location!.ToString());
 
@@ -238,6 +236,29 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 Assert.Contains("could not be reached: The SSL connection could not be established: ", probe.StandardError);
                 Assert.DoesNotContain("inner exception", probe.StandardError);
             }
+
+            // A renewal (certbot, cert-manager) replaces the files: Kestrel watches those an endpoint names, binds the endpoint
+            // anew, and new connections get the new certificate, without a restart.
+            using var renewed = await WriteCertificateAsync("api.example.com", certificatePath, keyPath);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await PresentedAsync() != renewed.Thumbprint && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.Equal(renewed.Thumbprint, (await OverHttpsAsync(https, client => client.GetAsync("/healthz"))).Certificate);
+
+            async Task<string?> PresentedAsync()
+            {
+                try
+                {
+                    return (await OverHttpsAsync(https, client => client.GetAsync("/healthz"))).Certificate;
+                }
+                catch (HttpRequestException)
+                {
+                    return null; // (the endpoint being bound anew)
+                }
+            }
         }
         finally
         {
@@ -245,8 +266,41 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         }
     }
 
-    /// <summary>The https and http addresses the process listens on, once its <c>/readyz</c> answers 200 over https.</summary>
-    private static async Task<(Uri Https, Uri Http)> ListeningOverHttpsAsync(ServiceProcess process, HttpClient client)
+    /// <summary>A new self-signed certificate for <paramref name="name"/>, written as PEM files the way a renewal does (each replaced whole).</summary>
+    private static async Task<System.Security.Cryptography.X509Certificates.X509Certificate2> WriteCertificateAsync(string name, string certificatePath, string keyPath)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={name}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddDnsName(name);
+        request.CertificateExtensions.Add(names.Build());
+        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        foreach (var (path, pem) in new[] { (keyPath, key.ExportPkcs8PrivateKeyPem()), (certificatePath, certificate.ExportCertificatePem()) })
+        {
+            await File.WriteAllTextAsync(path + ".new", pem);
+            File.Move(path + ".new", path, overwrite: true);
+        }
+
+        return certificate;
+    }
+
+    /// <summary>
+    /// <paramref name="send"/> on a connection of its own to <paramref name="address"/>, taking whichever certificate the
+    /// service presents, and that certificate's thumbprint.
+    /// </summary>
+    private static async Task<(HttpResponseMessage Answer, string? Certificate)> OverHttpsAsync(Uri address, Func<HttpClient, Task<HttpResponseMessage>> send)
+    {
+        string? presented = null;
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => (presented = certificate?.Thumbprint) is not null,
+        };
+        using var client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+        return (await send(client), presented);
+    }
+
+    /// <summary>The https and http addresses the process listens on, once its <c>/readyz</c> answers 200 over https with this certificate.</summary>
+    private static async Task<(Uri Https, Uri Http)> ListeningOverHttpsAsync(ServiceProcess process, string thumbprint)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
@@ -256,8 +310,9 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             {
                 try
                 {
-                    using var ready = await client.GetAsync(new Uri(https, "/readyz"));
-                    if (ready.IsSuccessStatusCode)
+                    var (ready, presented) = await OverHttpsAsync(https, client => client.GetAsync("/readyz"));
+                    using var _ = ready;
+                    if (ready.IsSuccessStatusCode && presented == thumbprint)
                     {
                         return (https, http);
                     }
