@@ -43,7 +43,9 @@ var generatingOpenApiDocument = Program.GeneratingOpenApiDocument;
 var publicUrls = app.Services.GetRequiredService<PublicUrls>();
 if (!generatingOpenApiDocument)
 {
-    UnknownSettings.Warn(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Configuration"));
+    var configurationLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Configuration");
+    SettingsFolder.Say(app.Configuration, configurationLog);
+    UnknownSettings.Warn(app.Configuration, configurationLog);
 }
 
 // The database is prepared (the EF model built, migrations, the master-key check, the root tenant) on another thread while

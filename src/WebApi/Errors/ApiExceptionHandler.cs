@@ -61,14 +61,15 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDa
             return false;
         }
 
-        if (status >= 500)
+        if (status >= 500 && context.Features.Get<IHttpMetricsTagsFeature>() is { } metricTags
+            && !metricTags.Tags.Any(tag => tag.Key == ErrorTypeTag))
         {
             // A fault's cause on http.server.request.duration, for a dashboard of 5xx by cause: since .NET 10 the framework
-            // leaves error.type off when a handler (this one handles every exception) says it handled it. The innermost
-            // exception's type, which the fault's log line names: the outermost is EF Core's InvalidOperationException for
-            // every outage. A 4xx is the client's, not an error of the service's (OpenTelemetry's HTTP server conventions),
-            // and carries none. (A handler that returns false leaves the exception to the framework, which tags it itself.)
-            context.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(new(ErrorTypeTag, exception.GetBaseException().GetType().FullName));
+            // leaves error.type off when a handler (this one handles every exception) says it handled it. The type of the
+            // cause the fault's log line names (FaultLog.Cause). A 4xx is the client's, not an error of the service's
+            // (OpenTelemetry's HTTP server conventions), and carries none. (A handler that returns false leaves the exception
+            // to the framework, which tags it itself, with the outermost type.)
+            metricTags.Tags.Add(new(ErrorTypeTag, FaultLog.Cause(exception).GetType().FullName));
         }
 
         try

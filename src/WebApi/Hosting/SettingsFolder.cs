@@ -41,8 +41,15 @@ public static class SettingsFolder
             foreach (var file in new DirectoryInfo(path).EnumerateFiles())
             {
                 var value = File.ReadAllText(file.FullName);
-                settings[file.Name.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] =
-                    value.EndsWith("\r\n", StringComparison.Ordinal) ? value[..^2] : value.EndsWith('\n') ? value[..^1] : value;
+                value = value.EndsWith("\r\n", StringComparison.Ordinal) ? value[..^2] : value.EndsWith('\n') ? value[..^1] : value;
+                if (value.Length == 0)
+                {
+                    // It would set the setting to nothing over the environment's value: "… is not set", with the value in sight.
+                    throw new StartupException($"{Setting}: the file {file.Name} in '{folder}' is empty; a setting given as a file " +
+                                               "holds its value (remove the file to leave the setting to the environment or appsettings.json).");
+                }
+
+                settings[SettingName(file.Name)] = value;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -57,4 +64,19 @@ public static class SettingsFolder
         var commandLine = sources.Select((source, index) => source is CommandLineConfigurationSource ? index : -1).Max();
         sources.Insert(commandLine >= 0 ? commandLine : sources.Count, new MemoryConfigurationSource { InitialData = settings });
     }
+
+    /// <summary>
+    /// Says at start which settings came from the folder, by name (never a value): a secret mounted under a name that is not
+    /// a setting's (<c>master.key</c>) is then seen to be read as one that the service does not know.
+    /// </summary>
+    public static void Say(IConfiguration configuration, ILogger logger)
+    {
+        if (configuration[Setting] is { Length: > 0 } folder && Directory.Exists(folder))
+        {
+            logger.LogInformation("Settings read from the files in {Folder} ({Setting}): {Settings}", folder, Setting,
+                string.Join(", ", new DirectoryInfo(folder).EnumerateFiles().Select(file => SettingName(file.Name)).Order(StringComparer.Ordinal)));
+        }
+    }
+
+    private static string SettingName(string fileName) => fileName.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
 }

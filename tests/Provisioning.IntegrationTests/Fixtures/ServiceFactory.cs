@@ -4,7 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Provisioning.IntegrationTests.Fixtures;
 
-/// <summary>The service under test, configured as a deployment would be: environment variables' keys, set as host settings.</summary>
+/// <summary>
+/// The service under test, configured with the keys a deployment's environment variables give, set as host settings. They
+/// reach the service as its command line does (<c>UseSetting</c>), so they outrank every source, a settings folder's
+/// files too; which source wins over which is tested with the service's own process (<c>StartupProcessTests</c>).
+/// </summary>
 public sealed class ServiceFactory(string connectionString) : WebApplicationFactory<Program>
 {
     /// <summary>Everything the service logged, at every level.</summary>

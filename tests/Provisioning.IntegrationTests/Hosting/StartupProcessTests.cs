@@ -142,6 +142,10 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             Assert.Equal("From the command line", (string?)JsonNode.Parse(await self.Content.ReadAsStringAsync())!["tenant"]!["name"]);
             Assert.Equal(keyId, (string?)JsonNode.Parse(await File.ReadAllTextAsync(rootKeyFile))!["keyId"]);
             Assert.Contains("Provisioning:Secret:Typo is not a setting of this service", process.StandardOutput);
+            // Which settings came from files, by name, at start (a secret mounted as `master.key` shows up as a name, not a setting).
+            Assert.Contains($"Settings read from the files in {folder} (Provisioning:SettingsFolder): ConnectionStrings:Provisioning, " +
+                            "Provisioning:Bootstrap:KeyId, Provisioning:Bootstrap:RootKeyFile, Provisioning:Bootstrap:Secret, " +
+                            "Provisioning:Bootstrap:TenantName, Provisioning:Secret:Typo, Provisioning:Secrets:MasterKey", process.StandardOutput);
             Assert.DoesNotContain(settings["Provisioning__Secret__Typo"], process.StandardOutput + process.StandardError);
             await process.StopAsync();
 
@@ -164,6 +168,18 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 Assert.Equal(0, await verb.WaitForExitAsync(ExitTimeout));
                 Assert.StartsWith("From the command line  [", verb.StandardOutput);
             }
+
+            // An empty file would set its setting to nothing, over the environment's value: refused, by its name.
+            var empty = Path.Combine(folder, "Provisioning__RateLimit__PermitsPerMinute");
+            await File.WriteAllTextAsync(empty, "\n");
+            verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
+            await using (verb)
+            {
+                Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
+                Assert.StartsWith($"Provisioning: Provisioning:SettingsFolder: the file Provisioning__RateLimit__PermitsPerMinute in '{folder}' is empty", verb.StandardError);
+            }
+
+            File.Delete(empty);
 
             // A file that cannot be read (here a link to nothing: a secret removed from the volume's folder, not its link) is one
             // sentence naming the folder, and nothing runs.
@@ -224,9 +240,35 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             Assert.StartsWith(new Uri(https, "/v2/apps/").ToString(), created.Headers.Location!.ToString());
 
-            await using (var probe = ServiceProcess.Start(new Dictionary<string, string?>(), "healthcheck", new Uri(https, "/readyz").ToString()))
+            // Straight to this host, whatever proxy the environment names (Docker passes its client's proxy settings on).
+            await using (var probe = ServiceProcess.Start(new Dictionary<string, string?> { ["HTTPS_PROXY"] = "http://127.0.0.1:9", ["HTTP_PROXY"] = "http://127.0.0.1:9" },
+                             "healthcheck", new Uri(https, "/readyz").ToString()))
             {
                 Assert.Equal(0, await probe.WaitForExitAsync(ExitTimeout));
+            }
+
+            // A redirect is an answer, not ready, and not followed: followed, it could lead the probe, which takes any certificate
+            // on this host, to another host (here, to the healthy instance: followed, the probe would say ready).
+            using (var redirecting = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+            {
+                redirecting.Start();
+                var answered = Task.Run(async () =>
+                {
+                    using var connection = await redirecting.AcceptTcpClientAsync();
+                    var stream = connection.GetStream();
+                    var read = new byte[4096];
+                    while (!System.Text.Encoding.ASCII.GetString(read, 0, await stream.ReadAsync(read)).Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                    }
+
+                    await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                        $"HTTP/1.1 302 Found\r\nLocation: {new Uri(https, "/readyz")}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+                });
+                var redirect = $"http://127.0.0.1:{((IPEndPoint)redirecting.LocalEndpoint).Port}/readyz";
+                await using var probe = ServiceProcess.Start(new Dictionary<string, string?>(), "healthcheck", redirect);
+                Assert.Equal(1, await probe.WaitForExitAsync(ExitTimeout));
+                Assert.Equal($"Provisioning: {redirect} answered 302 (not ready).", probe.StandardError.Trim());
+                await answered;
             }
 
             // An https URL for the port that serves http: what failed, not "see inner exception".

@@ -24,7 +24,7 @@ public static class FaultLog
     public static bool WantsStackTrace(Exception exception)
     {
         // Where it was thrown too: two bugs with one text (two NullReferenceExceptions) are two kinds, each with its trace.
-        var innermost = exception.GetBaseException();
+        var innermost = Cause(exception);
         var kind = $"{exception.GetType().FullName}|{innermost.GetType().FullName}|{innermost.TargetSite?.DeclaringType?.FullName}.{innermost.TargetSite?.Name}|{innermost.Message}";
         var now = Environment.TickCount64;
         if (StackLoggedAt.Count >= 1000)
@@ -63,7 +63,7 @@ public static class FaultLog
     /// </summary>
     public static string Reason(Exception exception)
     {
-        var innermost = exception.GetBaseException();
+        var innermost = Cause(exception);
         var said = $"{innermost.GetType().Name}: {FirstLine(innermost.Message)}";
         if (innermost is not TimeoutException)
         {
@@ -80,6 +80,12 @@ public static class FaultLog
 
         return said;
     }
+
+    /// <summary>
+    /// What a fault is said and counted as: its innermost exception (the outermost is often a wrapper's, EF Core's
+    /// InvalidOperationException around every outage). Its line here, and its <c>error.type</c> on the request's metric.
+    /// </summary>
+    public static Exception Cause(Exception exception) => exception.GetBaseException();
 
     private static string FirstLine(string message) => message.AsSpan().IndexOfAny('\r', '\n') is var end and >= 0 ? message[..end] : message;
 

@@ -15,12 +15,15 @@ public static class HealthCheckCommand
             return 1;
         }
 
-        using var handler = new SocketsHttpHandler();
+        // Straight to the URL: no proxy from the environment (HTTPS_PROXY took a probe of 127.0.0.1 to the proxy's own), and
+        // no redirect followed (a 3xx is not ready; followed, it led the probe to another host, a review).
+        using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false };
         if (uri.IsLoopback)
         {
             // The instance on this host, over https (Kestrel given a certificate): a certificate for the service's public name,
             // or one of its own, never matches 127.0.0.1, and the probe would fail on every healthy instance. It sends no
-            // credentials and believes nothing but the status, so which certificate answers does not matter here.
+            // credentials and believes nothing but the status of this one answer, from this host: which certificate answers
+            // does not matter here.
             handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
         }
 
