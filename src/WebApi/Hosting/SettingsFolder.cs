@@ -49,7 +49,13 @@ public static class SettingsFolder
                                                "holds its value (remove the file to leave the setting to the environment or appsettings.json).");
                 }
 
-                settings[SettingName(file.Name)] = value;
+                // Setting names are read without regard to case: two files for one setting would be one chosen by the
+                // order the folder lists them in.
+                if (!settings.TryAdd(SettingName(file.Name), value))
+                {
+                    throw new StartupException($"{Setting}: two files in '{folder}' give the setting {SettingName(file.Name)} " +
+                                               $"(names are compared without regard to case; {file.Name} is one): keep one.");
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

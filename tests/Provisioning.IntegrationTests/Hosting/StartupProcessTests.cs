@@ -181,6 +181,19 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
 
             File.Delete(empty);
 
+            // Two files for one setting (names are read without regard to case): which one won would be the folder's order.
+            var twin = Path.Combine(folder, "provisioning__secrets__masterkey");
+            await File.WriteAllTextAsync(twin, Convert.ToBase64String(new byte[32]));
+            verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
+            await using (verb)
+            {
+                Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
+                Assert.Contains($"Provisioning:SettingsFolder: two files in '{folder}' give the setting ", verb.StandardError);
+                Assert.DoesNotContain(Convert.ToBase64String(new byte[32]), verb.StandardError);
+            }
+
+            File.Delete(twin);
+
             // A file that cannot be read (here a link to nothing: a secret removed from the volume's folder, not its link) is one
             // sentence naming the folder, and nothing runs.
             File.CreateSymbolicLink(Path.Combine(folder, "Provisioning__Jwt__Lifetime"), Path.Combine("..data", "Provisioning__Jwt__Lifetime"));
