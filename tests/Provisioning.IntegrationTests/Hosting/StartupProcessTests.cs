@@ -168,48 +168,55 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 Assert.Equal(0, await verb.WaitForExitAsync(ExitTimeout));
                 Assert.StartsWith("From the command line  [", verb.StandardOutput);
             }
-
-            // An empty file would set its setting to nothing, over the environment's value: refused, by its name.
-            var empty = Path.Combine(folder, "Provisioning__RateLimit__PermitsPerMinute");
-            await File.WriteAllTextAsync(empty, "\n");
-            verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
-            await using (verb)
-            {
-                Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
-                Assert.StartsWith($"Provisioning: Provisioning:SettingsFolder: the file Provisioning__RateLimit__PermitsPerMinute in '{folder}' is empty", verb.StandardError);
-            }
-
-            File.Delete(empty);
-
-            // Two files for one setting (names are read without regard to case): which one won would be the folder's order.
-            var twin = Path.Combine(folder, "provisioning__secrets__masterkey");
-            await File.WriteAllTextAsync(twin, Convert.ToBase64String(new byte[32]));
-            verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
-            await using (verb)
-            {
-                Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
-                Assert.Contains($"Provisioning:SettingsFolder: two files in '{folder}' give the setting ", verb.StandardError);
-                Assert.DoesNotContain(Convert.ToBase64String(new byte[32]), verb.StandardError);
-            }
-
-            File.Delete(twin);
-
-            // A file that cannot be read (here a link to nothing: a secret removed from the volume's folder, not its link) is one
-            // sentence naming the folder, and nothing runs.
-            File.CreateSymbolicLink(Path.Combine(folder, "Provisioning__Jwt__Lifetime"), Path.Combine("..data", "Provisioning__Jwt__Lifetime"));
-            verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
-            await using (verb)
-            {
-                Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
-                Assert.Equal($"Provisioning: Provisioning:SettingsFolder: a file in '{folder}' cannot be read (FileNotFoundException: Could not find file " +
-                             $"'{Path.Combine(folder, "Provisioning__Jwt__Lifetime")}'.); the service's user must be able to read every file there.",
-                    verb.StandardError.Trim());
-                Assert.Equal(string.Empty, verb.StandardOutput);
-            }
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ASettingsFolderNotReadWhole_IsOneSentenceNamingTheFile_AndNothingRuns()
+    {
+        var folder = Directory.CreateTempSubdirectory("provisioning-settings-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "Provisioning__Bootstrap__TenantName"), "Named\n");
+
+            // An empty file would set its setting to nothing, over the environment's value.
+            var empty = Path.Combine(folder, "Provisioning__RateLimit__PermitsPerMinute");
+            await File.WriteAllTextAsync(empty, "\n");
+            Assert.StartsWith($"Provisioning: Provisioning:SettingsFolder: the file Provisioning__RateLimit__PermitsPerMinute in '{folder}' is empty",
+                await RefusedAsync());
+            File.Delete(empty);
+
+            // Two files for one setting (names are read without regard to case): which one won would be the folder's order.
+            const string value = "a value that is not said";
+            var twin = Path.Combine(folder, "provisioning__bootstrap__tenantname");
+            await File.WriteAllTextAsync(twin, value);
+            var refusal = await RefusedAsync();
+            Assert.Contains($"Provisioning:SettingsFolder: two files in '{folder}' give the setting ", refusal);
+            Assert.DoesNotContain(value, refusal);
+            File.Delete(twin);
+
+            // A file that cannot be read (here a link to nothing: a secret removed from a volume's folder, not its link).
+            var dangling = Path.Combine(folder, "Provisioning__Jwt__Lifetime");
+            File.CreateSymbolicLink(dangling, Path.Combine("..data", "Provisioning__Jwt__Lifetime"));
+            Assert.Equal($"Provisioning: Provisioning:SettingsFolder: a file in '{folder}' cannot be read (FileNotFoundException: Could not find file " +
+                         $"'{dangling}'.); the service's user must be able to read every file there.", await RefusedAsync());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        // A verb that opens the database, with only the folder: its one sentence (standard error), exit code 1, nothing else.
+        async Task<string> RefusedAsync()
+        {
+            await using var verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
+            Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
+            Assert.Equal(string.Empty, verb.StandardOutput);
+            return verb.StandardError.Trim();
         }
     }
 
