@@ -234,11 +234,7 @@ public static class Startup
         var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                       ?? app.Urls.FirstOrDefault()
                       ?? Program.DefaultUrl;
-        return address.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
-            .TrimEnd('/');
+        return ThisHost.Reachable(address);
     }
 
     /// <summary>

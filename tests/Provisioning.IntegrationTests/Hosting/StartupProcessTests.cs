@@ -267,6 +267,18 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 Assert.Equal(0, await probe.WaitForExitAsync(ExitTimeout));
             }
 
+            // Without a URL, where the container's settings say this host's instance listens (the image's health check gives
+            // none): its Kestrel endpoint, or ASPNETCORE_URLS, a wildcard host probed as 127.0.0.1.
+            foreach (var listening in new Dictionary<string, string?>[]
+                     {
+                         new() { ["Kestrel__Endpoints__Https__Url"] = $"https://0.0.0.0:{port}" },
+                         new() { ["ASPNETCORE_URLS"] = $"https://+:{port}" },
+                     })
+            {
+                await using var probe = ServiceProcess.Start(listening, "healthcheck");
+                Assert.True(await probe.WaitForExitAsync(ExitTimeout) == 0, probe.StandardError);
+            }
+
             // A redirect is an answer, not ready, and not followed: followed, it could lead the probe, which takes any certificate
             // on this host, to another host (here, to the healthy instance: followed, the probe would say ready).
             using (var redirecting = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))

@@ -113,8 +113,8 @@ public static class OperatorCommands
 
         var url = new Argument<string>("readyz-url")
         {
-            Description = "The readiness URL to probe.",
-            DefaultValueFactory = _ => Program.DefaultUrl + "/readyz",
+            Description = "The readiness URL to probe (default: this host's instance, where its Kestrel endpoints or ASPNETCORE_URLS say it listens).",
+            DefaultValueFactory = _ => HealthCheckCommand.DefaultUrl(),
         };
         var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url };
         healthcheck.SetAction((parse, _) => HealthCheckCommand.ProbeAsync(parse.GetValue(url)!));
