@@ -155,12 +155,6 @@ public partial class Program
     /// </summary>
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
-    private static bool ListensWhereNothingSays(IConfiguration configuration) =>
-        string.IsNullOrEmpty(configuration[Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey])
-        && string.IsNullOrEmpty(configuration[Microsoft.AspNetCore.Hosting.WebHostDefaults.HttpPortsKey])
-        && string.IsNullOrEmpty(configuration[Microsoft.AspNetCore.Hosting.WebHostDefaults.HttpsPortsKey])
-        && !configuration.GetSection("Kestrel:Endpoints").Exists();
-
     /// <summary>The service with all its configuration and services, built but not started (the API and the operator verbs share it).</summary>
     public static WebApplication CreateApp(string[] args)
     {
@@ -170,7 +164,7 @@ public partial class Program
 
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);
-        if (ListensWhereNothingSays(builder.Configuration))
+        if (ListeningAddresses.NothingSays(builder.Configuration))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }

@@ -234,7 +234,7 @@ public static class Startup
         var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                       ?? app.Urls.FirstOrDefault()
                       ?? Program.DefaultUrl;
-        return ThisHost.Reachable(address);
+        return ThisHost.Reachable(address) ?? address.TrimEnd('/');
     }
 
     /// <summary>

@@ -1,16 +1,41 @@
+using System.Net;
+
 namespace Provisioning.WebApi.Hosting;
 
 /// <summary>Addresses the server listens on, as a client on this host reaches them.</summary>
 public static class ThisHost
 {
     /// <summary>
-    /// <paramref name="address"/> with a wildcard host (<c>+</c>, <c>*</c>, <c>0.0.0.0</c>, <c>[::]</c>: every interface)
-    /// as 127.0.0.1, and no trailing '/'.
+    /// <paramref name="address"/> (a listening address: <c>http://+:8080</c>, <c>https://[::]:8443</c>) as a client on this
+    /// host reaches it, without a trailing '/': a wildcard (<c>+</c>, <c>*</c>, <c>0.0.0.0</c>, <c>[::]</c>) or a host name
+    /// other than <c>localhost</c> — where Kestrel listens on every interface — as 127.0.0.1; <c>localhost</c> and an
+    /// address of one interface as they are. Null for what a URL cannot reach (a Unix socket, a named pipe), port 0 (a
+    /// port the system chose) and what does not parse.
     /// </summary>
-    public static string Reachable(string address) =>
-        address.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
-            .TrimEnd('/');
+    public static string? Reachable(string address)
+    {
+        BindingAddress parsed;
+        try
+        {
+            parsed = BindingAddress.Parse(address);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        if (parsed.IsUnixPipe || parsed.IsNamedPipe || parsed.Port == 0)
+        {
+            return null;
+        }
+
+        var host = parsed.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                   || (IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var ip) && !IsAny(ip))
+            ? parsed.Host
+            : "127.0.0.1";
+        return $"{parsed.Scheme}://{host}:{parsed.Port}{parsed.PathBase}".TrimEnd('/');
+    }
+
+    private static bool IsAny(IPAddress ip) =>
+        ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any) || (ip.IsIPv4MappedToIPv6 && ip.MapToIPv4().Equals(IPAddress.Any));
 }

@@ -268,10 +268,12 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             }
 
             // Without a URL, where the container's settings say this host's instance listens (the image's health check gives
-            // none): its Kestrel endpoint, or ASPNETCORE_URLS, a wildcard host probed as 127.0.0.1.
+            // none): its Kestrel endpoint, or ASPNETCORE_URLS; a wildcard host, or a name (Kestrel listens on every interface
+            // for one), probed as 127.0.0.1. (The choice among settings: ListeningAddressesTests.)
             foreach (var listening in new Dictionary<string, string?>[]
                      {
                          new() { ["Kestrel__Endpoints__Https__Url"] = $"https://0.0.0.0:{port}" },
+                         new() { ["Kestrel__Endpoints__Https__Url"] = $"https://provisioning.example:{port}" },
                          new() { ["ASPNETCORE_URLS"] = $"https://+:{port}" },
                      })
             {

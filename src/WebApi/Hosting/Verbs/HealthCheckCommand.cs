@@ -8,28 +8,21 @@ namespace Provisioning.WebApi.Hosting.Verbs;
 public static class HealthCheckCommand
 {
     /// <summary>
-    /// The readiness URL of the instance on this host, as the settings a container gives it say — appsettings.json and the
-    /// environment: the first http address of its Kestrel endpoints (<c>Kestrel__Endpoints__&lt;name&gt;__Url</c>), else the
-    /// first https one, else the same of <c>ASPNETCORE_URLS</c>, else <see cref="Program.DefaultUrl"/>; a wildcard host as
-    /// 127.0.0.1. The image's health check gives no URL: with the default alone, a container moved to another port
-    /// (<c>ASPNETCORE_URLS=http://+:9000</c>) or to https failed every check while serving. (A server's own command line,
-    /// <c>--urls</c>, is not seen from here: give the URL then.)
+    /// The readiness URL of the instance on this host, where its settings say it listens, read as its start reads them
+    /// (appsettings.json and appsettings.{environment}.json, the environment's <c>ASPNETCORE_</c>, <c>DOTNET_</c> and other
+    /// variables, a settings folder): the first http address of <see cref="ListeningAddresses.Configured"/>, else the first
+    /// https one, as <see cref="ThisHost.Reachable"/>. The image's health check gives no URL: with a fixed default, a
+    /// container moved to another port (<c>ASPNETCORE_URLS=http://+:9000</c>) or to https failed every check while serving.
+    /// (A server's own command line, <c>--urls</c>, is not seen from here: give the URL then.)
     /// </summary>
     public static string DefaultUrl()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables("ASPNETCORE_") // ASPNETCORE_URLS, read by the server as its host's "urls"
-            .AddEnvironmentVariables()
-            .Build();
-        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint["Url"]).OfType<string>().ToList();
-        var addresses = endpoints.Count > 0
-            ? endpoints
-            : (configuration["urls"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        var address = addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
-                      ?? addresses.FirstOrDefault()
-                      ?? Program.DefaultUrl;
-        return ThisHost.Reachable(address) + "/readyz";
+        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory }).Configuration;
+        SettingsFolder.AddTo(configuration);
+        var addresses = ListeningAddresses.Configured(configuration).Select(ThisHost.Reachable).OfType<string>().ToList();
+        return (addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
+                ?? addresses.FirstOrDefault()
+                ?? Program.DefaultUrl) + "/readyz";
     }
 
     public static async Task<int> ProbeAsync(string url)
