@@ -34,6 +34,7 @@ public static class SettingsFolder
         // Read here rather than by the framework's key-per-file provider, which keeps the CR of a Windows line end ("\r\n"):
         // a bootstrap secret saved so on Windows became the root key's secret with a CR at its end.
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var files = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // setting → the file that gave it
         try
         {
             // Files only: a Kubernetes secret volume's `..data` link and its timestamped folder, which the settings' own links
@@ -51,11 +52,13 @@ public static class SettingsFolder
 
                 // Setting names are read without regard to case: two files for one setting would be one chosen by the
                 // order the folder lists them in.
-                if (!settings.TryAdd(SettingName(file.Name), value))
+                if (!files.TryAdd(SettingName(file.Name), file.Name))
                 {
-                    throw new StartupException($"{Setting}: two files in '{folder}' give the setting {SettingName(file.Name)} " +
-                                               $"(names are compared without regard to case; {file.Name} is one): keep one.");
+                    throw new StartupException($"{Setting}: the files {files[SettingName(file.Name)]} and {file.Name} in '{folder}' give " +
+                                               $"one setting, {SettingName(file.Name)} (names are compared without regard to case): keep one.");
                 }
+
+                settings[SettingName(file.Name)] = value;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
