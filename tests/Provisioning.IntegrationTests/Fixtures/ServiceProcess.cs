@@ -72,7 +72,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
                                                             || k.StartsWith("DOTNET_", StringComparison.Ordinal)
                                                             || k.StartsWith("Provisioning__", StringComparison.Ordinal)
-                                                            || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
+                                                            || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
+                                                            // (where the service listens, and where healthcheck probes without a URL)
+                                                            || k.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
+                                                            || k.Equals("URLS", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             info.Environment.Remove(name);
         }
