@@ -155,12 +155,22 @@ public partial class Program
     /// </summary>
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
+    /// <summary>
+    /// A builder with the service's configuration, as every start reads it: appsettings.json (found next to the published
+    /// assembly wherever the service is started from) and appsettings.{environment}.json, the environment, a settings folder
+    /// (<see cref="SettingsFolder"/>), the command line. The API, the operator verbs and <c>healthcheck</c>'s default URL.
+    /// </summary>
+    public static WebApplicationBuilder CreateConfiguredBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        SettingsFolder.AddTo(builder.Configuration); // before anything reads a setting
+        return builder;
+    }
+
     /// <summary>The service with all its configuration and services, built but not started (the API and the operator verbs share it).</summary>
     public static WebApplication CreateApp(string[] args)
     {
-        // appsettings.json is found next to the published assembly wherever the service is started from.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        SettingsFolder.AddTo(builder.Configuration); // before anything reads a setting
+        var builder = CreateConfiguredBuilder(args);
 
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);

@@ -17,8 +17,7 @@ public static class HealthCheckCommand
     /// </summary>
     public static string DefaultUrl()
     {
-        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory }).Configuration;
-        SettingsFolder.AddTo(configuration);
+        var configuration = Program.CreateConfiguredBuilder([]).Configuration;
         var addresses = ListeningAddresses.Configured(configuration).Select(ThisHost.Reachable).OfType<string>().ToList();
         return (addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
                 ?? addresses.FirstOrDefault()
