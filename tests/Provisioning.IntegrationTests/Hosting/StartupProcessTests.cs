@@ -257,6 +257,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(keyId, secret);
                 return client.PostAsync("/v2/apps", Http.Json(new { displayName = "over TLS" }));
             });
+            using var _ = created;
             Assert.Equal(first.Thumbprint, presented);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             Assert.StartsWith(new Uri(https, "/v2/apps/").ToString(), created.Headers.Location!.ToString());
@@ -291,9 +292,10 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 {
                     using var connection = await redirecting.AcceptTcpClientAsync();
                     var stream = connection.GetStream();
-                    var read = new byte[4096];
-                    while (!System.Text.Encoding.ASCII.GetString(read, 0, await stream.ReadAsync(read)).Contains("\r\n\r\n", StringComparison.Ordinal))
+                    var (read, request) = (new byte[4096], new System.Text.StringBuilder());
+                    for (int count; !request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && (count = await stream.ReadAsync(read)) > 0;)
                     {
+                        request.Append(System.Text.Encoding.ASCII.GetString(read, 0, count));
                     }
 
                     await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
@@ -323,13 +325,15 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 await Task.Delay(200);
             }
 
-            Assert.Equal(renewed.Thumbprint, (await OverHttpsAsync(https, client => client.GetAsync("/healthz"))).Certificate);
+            Assert.Equal(renewed.Thumbprint, await PresentedAsync());
 
             async Task<string?> PresentedAsync()
             {
                 try
                 {
-                    return (await OverHttpsAsync(https, client => client.GetAsync("/healthz"))).Certificate;
+                    var (answer, certificate) = await OverHttpsAsync(https, client => client.GetAsync("/healthz"));
+                    answer.Dispose();
+                    return certificate;
                 }
                 catch (HttpRequestException)
                 {
