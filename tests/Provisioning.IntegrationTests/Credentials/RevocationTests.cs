@@ -826,6 +826,9 @@ public sealed class RevocationTests(ServiceFixture service)
         Assert.Contains(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
             && line.Contains("Key usage: the last use of 1 key(s) is not recorded" + why, StringComparison.Ordinal));
 
+    private Task<DateTimeOffset?> LastUsedAtAsync(string keyId) =>
+        service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().Where(k => k.Id == new KeyId(keyId)).Select(k => k.LastUsedAt).SingleAsync());
+
     private Task<DateTimeOffset?> LastCredentialUseAsync(string tenantId) =>
         service.QueryDbAsync(db => db.Tenants.AsNoTracking().Where(t => t.Id == new TenantId(tenantId)).Select(t => t.LastCredentialUseAt).SingleAsync());
 
@@ -840,10 +843,10 @@ public sealed class RevocationTests(ServiceFixture service)
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => recorder.FlushAsync(cancelled.Token));
-        Assert.Null((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.Null(await LastUsedAtAsync(tenant.KeyId));
 
         await recorder.FlushAsync(CancellationToken.None);
-        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull(await LastUsedAtAsync(tenant.KeyId));
         Assert.NotNull(await LastCredentialUseAsync(tenant.TenantId));
     }
 
@@ -863,12 +866,12 @@ public sealed class RevocationTests(ServiceFixture service)
             await held.ReleaseAsync();
         }
 
-        Assert.Null((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
-        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(other.KeyId)))).LastUsedAt);
+        Assert.Null(await LastUsedAtAsync(tenant.KeyId));
+        Assert.NotNull(await LastUsedAtAsync(other.KeyId));
         Assert.NotNull(await LastCredentialUseAsync(tenant.TenantId)); // (its tenant's time is written: the use happened)
 
         await recorder.FlushAsync(CancellationToken.None);
-        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull(await LastUsedAtAsync(tenant.KeyId));
     }
 
     [Fact]
@@ -885,7 +888,7 @@ public sealed class RevocationTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v2/apps")).StatusCode);
         }
 
-        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull(await LastUsedAtAsync(tenant.KeyId));
         Assert.NotNull(await LastCredentialUseAsync(tenant.TenantId));
     }
 
@@ -904,7 +907,7 @@ public sealed class RevocationTests(ServiceFixture service)
         await recorder.StartAsync(stopping.Token);
         await recorder.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull(await LastUsedAtAsync(tenant.KeyId));
         Assert.NotNull(await LastCredentialUseAsync(tenant.TenantId));
     }
 
@@ -943,7 +946,7 @@ public sealed class RevocationTests(ServiceFixture service)
             await stopping.WaitAsync(TimeSpan.FromSeconds(60));
         }
 
-        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull(await LastUsedAtAsync(tenant.KeyId));
     }
 
     [Fact]
@@ -961,7 +964,7 @@ public sealed class RevocationTests(ServiceFixture service)
             await held.ReleaseAsync();
         }
 
-        Assert.Null((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.Null(await LastUsedAtAsync(tenant.KeyId));
         AssertGaveUpOneUse(logs);
     }
 
@@ -984,7 +987,7 @@ public sealed class RevocationTests(ServiceFixture service)
             await held.ReleaseAsync();
         }
 
-        Assert.NotNull((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.NotNull(await LastUsedAtAsync(tenant.KeyId));
         Assert.Null(await LastCredentialUseAsync(tenant.TenantId));
         await recorder.FlushAsync(CancellationToken.None);
         Assert.NotNull(await LastCredentialUseAsync(tenant.TenantId));
@@ -1035,7 +1038,7 @@ public sealed class RevocationTests(ServiceFixture service)
             await held.ReleaseAsync();
         }
 
-        Assert.Null((await service.QueryDbAsync(db => db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == new KeyId(tenant.KeyId)))).LastUsedAt);
+        Assert.Null(await LastUsedAtAsync(tenant.KeyId));
         AssertGaveUpOneUse(logs, " (lastUsedAt): the host's shutdown timeout");
     }
 
