@@ -16,12 +16,24 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     /// <summary>How long a verb's process may take to start and reach its statement (a held row's wait is for in-process requests).</summary>
     private static readonly TimeSpan VerbStart = TimeSpan.FromSeconds(60);
 
-    private async Task<(int ExitCode, string Out, string Error)> RunAsync(Dictionary<string, string?> environment, params string[] args)
+    /// <summary>
+    /// The published service in a process of its own, as an operator runs it: for exit codes, the service's log lines on
+    /// standard error, and the service's start.
+    /// </summary>
+    private static async Task<(int ExitCode, string Out, string Error)> RunAsync(Dictionary<string, string?> environment, params string[] args)
     {
         await using var process = ServiceProcess.Start(environment, args);
         var exit = await process.WaitForExitAsync(Timeout);
         return (exit, process.StandardOutput, process.StandardError);
     }
+
+    /// <summary>A verb in the test's process (<see cref="InProcessVerb"/>): what it answers and says, at a fraction of a process's cost.</summary>
+    private static Task<(int ExitCode, string Out, string Error)> RunInProcessAsync(Dictionary<string, string?> environment, params string[] args) =>
+        InProcessVerb.RunAsync(environment, args);
+
+    /// <summary>A verb in the test's process, the service's start (no verb) in a process of its own.</summary>
+    private static Task<(int ExitCode, string Out, string Error)> RunVerbOrServerAsync(Dictionary<string, string?> environment, string[] args) =>
+        OperatorCommands.IsVerb(args) ? RunInProcessAsync(environment, args) : RunAsync(environment, args);
 
     [Fact]
     public async Task Help_ListsEveryVerb_AndUsageErrorsAreOneLineWithExitCode1()
@@ -92,7 +104,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // ConnectionStrings:ProvisioningSession is set when ConnectionStrings:Provisioning goes through a pooler in
         // transaction mode: a verb's one long unit of work (its session's lifted timeouts, a rotation's lock) goes there.
         const string unreachable = "Host=127.0.0.1;Port=1;Database=x;Username=postgres;Timeout=3";
-        var (exit, output, _) = await RunAsync(new()
+        var (exit, output, _) = await RunInProcessAsync(new()
         {
             ["ConnectionStrings__Provisioning"] = unreachable,
             ["ConnectionStrings__ProvisioningSession"] = service.ConnectionString,
@@ -105,7 +117,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // Refused there, by a verb and by the service's start (whose listener and migrations' lock need it).
         foreach (var args in new[] { new[] { "tenants" }, ["--urls", "http://127.0.0.1:0"] })
         {
-            var (refused, _, error) = await RunAsync(new()
+            var (refused, _, error) = await RunVerbOrServerAsync(new()
             {
                 ["ConnectionStrings__Provisioning"] = service.ConnectionString,
                 ["ConnectionStrings__ProvisioningSession"] = unreachable,
@@ -130,7 +142,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
 
         foreach (var args in new[] { new[] { "migrate" }, ["tenants"], ["--urls", "http://127.0.0.1:0"] })
         {
-            var (exit, _, error) = await RunAsync(environment, args);
+            var (exit, _, error) = await RunVerbOrServerAsync(environment, args);
             Assert.Equal(1, exit);
             Assert.Contains("does not exist", error);
             Assert.Contains("never creates one", error);
@@ -154,11 +166,12 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
         };
 
-        var runs = await Task.WhenAll(RunAsync(environment, "migrate"), RunAsync(environment, "migrate"), RunAsync(environment, "migrate"));
+        // (One in a process of its own, as operators run it; the others beside it in this one, their own services and sessions.)
+        var runs = await Task.WhenAll(RunAsync(environment, "migrate"), RunInProcessAsync(environment, "migrate"), RunInProcessAsync(environment, "migrate"));
 
         Assert.All(runs, r => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Error}"));
         Assert.All(runs, r => Assert.DoesNotContain("   at ", r.Error));
-        Assert.Equal(0, (await RunAsync(environment, "tenants")).ExitCode);
+        Assert.Equal(0, (await RunInProcessAsync(environment, "tenants")).ExitCode);
     }
 
     [Fact]
@@ -175,7 +188,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // migration of this build, oldest first, one per line, and nothing applied.
         var all = await service.QueryDbAsync(db => Task.FromResult(
             Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.GetMigrations(db.Database).ToList()));
-        var (listed, pendingOutput, pendingNote) = await RunAsync(environment, "migrate", "--pending");
+        var (listed, pendingOutput, pendingNote) = await RunInProcessAsync(environment, "migrate", "--pending");
         Assert.Equal(0, listed);
         Assert.Equal(all, pendingOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.Contains($"{all.Count} migration(s) pending", pendingNote);
@@ -186,13 +199,13 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(0, migrated);
         Assert.Equal("The database is migrated.", migrateOutput.Trim());
         Assert.Contains("Applying", migrateLog);
-        var (listedAfter, nothingPending, migratedNote) = await RunAsync(environment, "migrate", "--pending");
+        var (listedAfter, nothingPending, migratedNote) = await RunInProcessAsync(environment, "migrate", "--pending");
         Assert.Equal(0, listedAfter);
         Assert.Equal(string.Empty, nothingPending.Trim());
         Assert.Contains("no migration is pending", migratedNote);
 
         // No root yet: the tree says so on standard error, and prints nothing a script would take for a tenant.
-        var (emptyTree, emptyOutput, emptyNote) = await RunAsync(environment, "tenants");
+        var (emptyTree, emptyOutput, emptyNote) = await RunInProcessAsync(environment, "tenants");
         Assert.Equal(0, emptyTree);
         Assert.Equal(string.Empty, emptyOutput.Trim());
         Assert.Contains("no tenants yet", emptyNote);
@@ -201,7 +214,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // that names a tenant (the tree's subtree too: not "not found" where the whole tree says "no tenants yet").
         foreach (var verb in new[] { new[] { "create-account-key", "--tenant", "root" }, ["tenants", "--under", "root"], ["delete-tenant", "--tenant", "root"] })
         {
-            var (noRoot, noRootOutput, notFound) = await RunAsync(environment, verb);
+            var (noRoot, noRootOutput, notFound) = await RunInProcessAsync(environment, verb);
             Assert.Equal(1, noRoot);
             Assert.Equal(string.Empty, noRootOutput.Trim());
             // The operator's words back (which one was not found), and why.
@@ -242,7 +255,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             // it printed the secret and exit 0 alone, for a key that answered 403 to everything.
             var customer = await root.ProvisionAsync(name: "Customer B");
             await root.PatchJsonAsync($"/v2/tenants/{customer.Id}", new { status = "suspended" });
-            var (suspendedExit, suspendedOutput, note) = await RunAsync(environment, "create-account-key", "--tenant", customer.Id);
+            var (suspendedExit, suspendedOutput, note) = await RunInProcessAsync(environment, "create-account-key", "--tenant", customer.Id);
             Assert.Equal(0, suspendedExit);
             Assert.Contains($"tenant {customer.Id} or one of its ancestors is suspended", note);
             using var ofSuspended = factory.CreateClient();
@@ -250,7 +263,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
                 KeyIdLine().Match(suspendedOutput).Groups[1].Value, SecretLine().Match(suspendedOutput).Groups[1].Value);
             using var refused = await ofSuspended.GetAsync("/v2/tenants/self");
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-            Assert.DoesNotContain("suspended", (await RunAsync(environment, "create-account-key", "--tenant", "root")).Error);
+            Assert.DoesNotContain("suspended", (await RunInProcessAsync(environment, "create-account-key", "--tenant", "root")).Error);
 
             // A name that starts with '@' is that name, also with a file of that name where the verb runs (the parser read
             // it as a response file: "Response file not found", or the file's words as arguments).
@@ -270,12 +283,12 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             Assert.Equal(1, await Sql.CountAsync(database, $"SELECT count(*) FROM api_keys WHERE display_name = '{atName}'"));
 
             // A name the key rules refuse is said in the verb's terms (it was "displayName must not be blank").
-            var (blankExit, _, blank) = await RunAsync(environment, "create-account-key", "--tenant", "root", "--name", " ");
+            var (blankExit, _, blank) = await RunInProcessAsync(environment, "create-account-key", "--tenant", "root", "--name", " ");
             Assert.Equal(1, blankExit);
             Assert.Equal("Provisioning: --name must not be blank.", blank.Trim());
         }
 
-        var (treeExit, tree, _) = await RunAsync(environment, "tenants");
+        var (treeExit, tree, _) = await RunInProcessAsync(environment, "tenants");
         Assert.Equal(0, treeExit);
         Assert.Contains("Root  [", tree);
         Assert.Contains("  Customer A  [", tree);
@@ -284,13 +297,13 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // One customer's subtree, indented from it (a tree of thousands of tenants printed whole to find one).
         var customerAId = Regex.Match(tree, @"Customer A  \[([0-9a-f]{24})\]").Groups[1].Value;
         Assert.Contains("    Franchise A1  [", tree);
-        var (underExit, subtree, _) = await RunAsync(environment, "tenants", "--under", customerAId);
+        var (underExit, subtree, _) = await RunInProcessAsync(environment, "tenants", "--under", customerAId);
         Assert.Equal(0, underExit);
         Assert.StartsWith($"Customer A  [{customerAId}]  active", subtree.Trim());
         Assert.Contains("\n  Franchise A1  [", subtree);
         Assert.DoesNotContain("Root", subtree);
         Assert.DoesNotContain("Customer B", subtree);
-        var (unknownExit, unknownOutput, unknown) = await RunAsync(environment, "tenants", "--under", "ffffffffffffffffffffffff");
+        var (unknownExit, unknownOutput, unknown) = await RunInProcessAsync(environment, "tenants", "--under", "ffffffffffffffffffffffff");
         Assert.Equal(1, unknownExit);
         Assert.Equal(string.Empty, unknownOutput.Trim());
         Assert.Contains("Tenant 'ffffffffffffffffffffffff' not found", unknown);
@@ -323,11 +336,11 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         using var asBelow = factory.ClientOf(below);
         Assert.Equal(HttpStatusCode.OK, (await asBelow.GetAsync("/v2/tenants/self")).StatusCode); // its key cached by the instance
 
-        var (rootExit, _, rootRefused) = await RunAsync(environment, "delete-tenant", "--tenant", rootId);
+        var (rootExit, _, rootRefused) = await RunInProcessAsync(environment, "delete-tenant", "--tenant", rootId);
         Assert.Equal(1, rootExit);
         Assert.Equal("Provisioning: The root tenant cannot be deleted.", rootRefused.Trim());
-        Assert.Contains("The root tenant cannot be deleted.", (await RunAsync(environment, "delete-tenant", "--tenant", "root")).Error);
-        var (unknownExit, _, unknown) = await RunAsync(environment, "delete-tenant", "--tenant", "ffffffffffffffffffffffff");
+        Assert.Contains("The root tenant cannot be deleted.", (await RunInProcessAsync(environment, "delete-tenant", "--tenant", "root")).Error);
+        var (unknownExit, _, unknown) = await RunInProcessAsync(environment, "delete-tenant", "--tenant", "ffffffffffffffffffffffff");
         Assert.Equal(1, unknownExit);
         Assert.Contains("Tenant 'ffffffffffffffffffffffff' not found", unknown);
 
@@ -340,7 +353,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         {
             ["ConnectionStrings__Provisioning"] = database + ";Options=-c work_mem=64kB -c temp_file_limit=64kB",
         };
-        var (limitExit, _, limit) = await RunAsync(limited, "delete-tenant", "--tenant", leaving.Id);
+        var (limitExit, _, limit) = await RunInProcessAsync(limited, "delete-tenant", "--tenant", leaving.Id);
         Assert.Equal(1, limitExit);
         Assert.Contains("PostgreSQL refused the work for want of a resource", limit);
         Assert.Contains("53400", limit);
@@ -440,7 +453,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
                             "and run rotate-secrets again to finish.", rotation.StandardError);
         }
 
-        var (rotated, done, notes) = await RunAsync(rotating, "rotate-secrets");
+        var (rotated, done, notes) = await RunInProcessAsync(rotating, "rotate-secrets");
         Assert.Equal(0, rotated);
         Assert.StartsWith("Done: ", done.Trim());
         Assert.StartsWith(OperatorCommands.RotationStarting + "\n", notes); // (before the cold start, which can take long)
@@ -454,14 +467,15 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         var (database, environment, leaving, _) = await DatabaseWithACustomerAsync("race");
 
         await using var first = await HeldRow.LockAsync(database, "tenants", leaving.Id);
-        await using var second = ServiceProcess.Start(environment, "delete-tenant", "--tenant", leaving.Id);
+        var second = RunInProcessAsync(environment, "delete-tenant", "--tenant", leaving.Id);
         await first.UntilWaitingAsync(1, VerbStart);
         await first.ExecuteAsync($"DELETE FROM tenants WHERE id = '{leaving.Id}'");
         await first.ReleaseAsync();
         Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM tenants WHERE id = $1", leaving.Id));
 
-        Assert.Equal(1, await second.WaitForExitAsync(Timeout));
-        Assert.Equal($"Provisioning: Tenant '{leaving.Id}' not found.", second.StandardError.Trim().Split('\n')[^1]);
+        var (exit, _, error) = await second.WaitAsync(Timeout);
+        Assert.Equal(1, exit);
+        Assert.Equal($"Provisioning: Tenant '{leaving.Id}' not found.", error.Trim().Split('\n')[^1]);
     }
 
     [Fact]
@@ -657,14 +671,14 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         };
         foreach (var verb in new[] { new[] { "create-account-key", "--tenant", "root" }, ["tenants"], ["rotate-secrets"], ["migrate"] })
         {
-            var (exit, output, error) = await RunAsync(foreign, verb);
+            var (exit, output, error) = await RunInProcessAsync(foreign, verb);
             Assert.True(exit == 1, $"{verb[0]}: exit {exit}\n{output}\n{error}");
             Assert.Contains("do not include every key this database's secrets are encrypted with", error);
             Assert.DoesNotContain("secret:", output);
         }
 
         Assert.Equal(keys, await Sql.CountAsync(database, "SELECT count(*) FROM api_keys"));
-        Assert.Equal(0, (await RunAsync(environment, "tenants")).ExitCode);
+        Assert.Equal(0, (await RunInProcessAsync(environment, "tenants")).ExitCode);
     }
 
     [GeneratedRegex(@"keyId:\s+(act_[0-9a-f]{24})")]

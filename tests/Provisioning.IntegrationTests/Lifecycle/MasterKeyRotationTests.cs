@@ -7,6 +7,7 @@ using Provisioning.Application.Common.Abstractions;
 using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Security;
 using Provisioning.IntegrationTests.Fixtures;
+using Provisioning.WebApi.Hosting.Verbs;
 
 namespace Provisioning.IntegrationTests.Lifecycle;
 
@@ -185,16 +186,8 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await RotateHalfWayAsync(c, b, ServiceFixture.RootKeyId); // the root's key stays under B, the others go to C
         await RotateHalfWayAsync(b, c, stranded);                 // back to B: all but the stranded key
 
-        // (The start's check, as a verb runs it in a process of its own.)
-        async Task<(int Exit, string Error)> CheckWithAsync(string key)
-        {
-            await using var verb = ServiceProcess.Start(
-                new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = database, ["Provisioning__Secrets__MasterKey"] = key },
-                "tenants");
-            return (await verb.WaitForExitAsync(TimeSpan.FromSeconds(90)), verb.StandardError);
-        }
-
-        var alone = await CheckWithAsync(b);
+        // (The start's check, as a verb runs it: without an instance's listener.)
+        var alone = await RunVerbAsync(database, b);
         Assert.Equal(1, alone.Exit);
         Assert.Contains("do not include every key this database's secrets are encrypted with", alone.Error);
 
@@ -206,7 +199,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             Assert.Equal(1, await RotateAsync(both, batchSize: 1));
         }
 
-        Assert.Equal(0, (await CheckWithAsync(b)).Exit);
+        Assert.Equal(0, (await RunVerbAsync(database, b)).Exit);
     }
 
     [Fact]
@@ -502,7 +495,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await ScalarAsync(database, $"ALTER TABLE api_keys DISABLE TRIGGER {SecretsUnderRetiredKeysTrigger}; " +
             $"{KeyWith(underOldKey, written, secret)}; ALTER TABLE api_keys ENABLE TRIGGER {SecretsUnderRetiredKeysTrigger}");
 
-        var refused = await RunProcessAsync(database, newKey, [], "rotate-secrets");
+        var refused = await RunAsync(database, newKey, [], "rotate-secrets");
         Assert.Equal(1, refused.Exit);
         // The key it is under, by its fingerprint, as an operator computes it from a key: the first 4 bytes of its SHA-256.
         var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(oldKey))[..4]);
@@ -521,7 +514,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             Assert.Contains("\"code\":\"service_unavailable\"", await answer.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal(0, (await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets")).Exit);
+        Assert.Equal(0, (await RunAsync(database, newKey, [oldKey], "rotate-secrets")).Exit);
         await using var after = Start(database, newKey);
         using var late = As(after, written, secret);
         Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/v2/apps")).StatusCode);
@@ -550,7 +543,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/readyz")).StatusCode);
         }
 
-        Assert.Equal(0, (await RunProcessAsync(database, key, [], "rotate-secrets")).Exit);
+        Assert.Equal(0, (await RunAsync(database, key, [], "rotate-secrets")).Exit);
         var header = Convert.ToHexStringLower([3, .. new AesGcmSecretProtector(Convert.FromBase64String(key)).CurrentKeyId]);
         Assert.Equal(header, (string)(await ScalarAsync(database,
             $"SELECT encode(substring(protected_secret FROM 1 FOR 5), 'hex') FROM api_keys WHERE id = '{ServiceFixture.RootKeyId}'"))!);
@@ -584,7 +577,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         await ScalarAsync(database, "UPDATE api_keys SET protected_secret = set_byte(protected_secret, length(protected_secret) - 1, " +
             $"255 - get_byte(protected_secret, length(protected_secret) - 1)) WHERE id = '{ServiceFixture.RootKeyId}'");
 
-        var refused = await RunProcessAsync(database, newKey, [oldKey], "rotate-secrets");
+        var refused = await RunAsync(database, newKey, [oldKey], "rotate-secrets");
         Assert.Equal(1, refused.Exit);
         var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(oldKey))[..4]);
         Assert.Contains($"not even the one of fingerprint {fingerprint} it names: it was altered, or copied from where it was stored: the secret of key {ServiceFixture.RootKeyId}", refused.Error);
@@ -659,7 +652,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         Assert.Equal(0, (await RunVerbAsync(database, c)).Exit);
         // The database agrees (migration SecretsUnderRetiredKeysRefused): a key secret under it is written.
-        var created = await RunProcessAsync(database, c, [], "create-account-key", "--tenant", "root");
+        var created = await RunAsync(database, c, [], "create-account-key", "--tenant", "root");
         Assert.True(created.Exit == 0, created.Error);
         await ScalarAsync(database, "DELETE FROM master_key_check");
         Assert.Equal(1, (await RunVerbAsync(database, c)).Exit); // (the same, without the check value under it: retired)
@@ -693,7 +686,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
         // The wrong key as MasterKey, the right one among the previous keys: everything decrypts, but a check value under
         // the wrong key would let it start alone later. Refused, saying which key to start with.
-        var withRightAsPrevious = await RunProcessAsync(database, wrong, [right], "--urls", "http://127.0.0.1:0");
+        var withRightAsPrevious = await RunAsync(database, wrong, [right], "--urls", "http://127.0.0.1:0");
         Assert.NotEqual(0, withRightAsPrevious.Exit);
         Assert.Contains(MasterKeyCheck.NotYetCheckedSentence, withRightAsPrevious.Error);
         Assert.Contains(MasterKeyCheck.NotYetCheckedSentence, (await RunVerbAsync(database, wrong, right)).Error);
@@ -755,18 +748,28 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
     /// <summary>The <c>tenants</c> verb, which checks the master keys as a start does (without recording a check value).</summary>
     private static Task<(int Exit, string Error)> RunVerbAsync(string database, string key, params string[] previous) =>
-        RunProcessAsync(database, key, previous, "tenants");
+        RunAsync(database, key, previous, "tenants");
 
     /// <summary>The service's start (which records a check value when there is none), on a port of its own.</summary>
     private static Task<(int Exit, string Error)> ServiceStartAsync(string database, string key) =>
-        RunProcessAsync(database, key, [], "--urls", "http://127.0.0.1:0");
+        RunAsync(database, key, [], "--urls", "http://127.0.0.1:0");
 
-    private static async Task<(int Exit, string Error)> RunProcessAsync(string database, string key, string[] previous, params string[] args)
+    /// <summary>
+    /// A verb in the test's process (<see cref="InProcessVerb"/>: its exit code and what it says cost no process), the service's
+    /// start (no verb) in a process of its own.
+    /// </summary>
+    private static async Task<(int Exit, string Error)> RunAsync(string database, string key, string[] previous, params string[] args)
     {
         var environment = new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = database, ["Provisioning__Secrets__MasterKey"] = key };
         for (var i = 0; i < previous.Length; i++)
         {
             environment[$"Provisioning__Secrets__PreviousMasterKeys__{i}"] = previous[i];
+        }
+
+        if (OperatorCommands.IsVerb(args))
+        {
+            var (exit, _, error) = await InProcessVerb.RunAsync(environment, args);
+            return (exit, error);
         }
 
         await using var process = ServiceProcess.Start(environment, args);
@@ -1001,12 +1004,10 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
         // with the old key alone after an interrupted rotation: Healthy, and every key it had re-encrypted answered 500).
         foreach (var alone in new[] { oldKey, newKey })
         {
-            // (The service's own check, as its start runs it: the verbs run it the same way, in a process of their own.)
-            await using var verb = ServiceProcess.Start(
-                new Dictionary<string, string?> { ["ConnectionStrings__Provisioning"] = database, ["Provisioning__Secrets__MasterKey"] = alone },
-                "tenants");
-            Assert.Equal(1, await verb.WaitForExitAsync(TimeSpan.FromSeconds(90)));
-            Assert.Contains("do not include every key this database's secrets are encrypted with", verb.StandardError);
+            // (The service's own check, as its start runs it: the verbs run it the same way.)
+            var (exit, error) = await RunVerbAsync(database, alone);
+            Assert.Equal(1, exit);
+            Assert.Contains("do not include every key this database's secrets are encrypted with", error);
         }
 
         await using (var both = Start(database, newKey, oldKey))

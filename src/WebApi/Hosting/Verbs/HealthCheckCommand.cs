@@ -24,11 +24,11 @@ public static class HealthCheckCommand
                 ?? Program.DefaultUrl) + "/readyz";
     }
 
-    public static async Task<int> ProbeAsync(string url)
+    public static async Task<int> ProbeAsync(string url, TextWriter error)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            Console.Error.WriteLine($"Provisioning: '{url}' is not an absolute http(s) URL (e.g. http://127.0.0.1:8080/readyz).");
+            error.WriteLine($"Provisioning: '{url}' is not an absolute http(s) URL (e.g. http://127.0.0.1:8080/readyz).");
             return 1;
         }
 
@@ -53,12 +53,12 @@ public static class HealthCheckCommand
                 return 0;
             }
 
-            Console.Error.WriteLine($"Provisioning: {uri} answered {(int)response.StatusCode} (not ready).");
+            error.WriteLine($"Provisioning: {uri} answered {(int)response.StatusCode} (not ready).");
             return 1;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            Console.Error.WriteLine($"Provisioning: {uri} could not be reached: {(ex is TaskCanceledException ? "no answer within 3 s" : Reason(ex))}.");
+            error.WriteLine($"Provisioning: {uri} could not be reached: {(ex is TaskCanceledException ? "no answer within 3 s" : Reason(ex))}.");
             return 1;
         }
     }

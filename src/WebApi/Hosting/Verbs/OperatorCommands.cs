@@ -48,11 +48,14 @@ public static class OperatorCommands
     public static bool IsVerb(string[] args) =>
         args.Length > 0 && (Verbs.Contains(args[0]) || (!args[0].StartsWith('-') && !args[0].Contains('=')) || VerbAfterOptions(args) is not null);
 
-    public static Task<int> InvokeAsync(string[] args)
+    public static Task<int> InvokeAsync(string[] args) => InvokeAsync(args, VerbConsole.Standard);
+
+    /// <summary>Runs the verb <paramref name="args"/> name with <paramref name="console"/>'s writers and settings (a test's, in its own process).</summary>
+    internal static Task<int> InvokeAsync(string[] args, VerbConsole console)
     {
         if (VerbAfterOptions(args) is { } verb)
         {
-            Console.Error.WriteLine($"Provisioning: the verb comes first ('dotnet Provisioning.WebApi.dll {verb} [options]'); " +
+            console.Error.WriteLine($"Provisioning: the verb comes first ('dotnet Provisioning.WebApi.dll {verb} [options]'); " +
                                     $"'{verb}' was given after '{args[0]}'. The verbs take their settings from the configuration.");
             return Task.FromResult(1);
         }
@@ -60,23 +63,25 @@ public static class OperatorCommands
         // No response files: the parser's default read a word starting with '@' as a file of more words, so a key named
         // '--name @ops' failed ("Response file not found") or, with a file of that name in the working folder, took its
         // contents as arguments (a review of .NET 10's System.CommandLine). The verbs' few options need none.
-        var parse = BuildRoot().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var parse = BuildRoot(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         return parse.InvokeAsync(new InvocationConfiguration
         {
             // A usage error's help and suggestions go with its message, to standard error: standard output is a verb's
             // answer alone ('tenants --bogus > tree.txt' filled the file with help). Asked for, help is the answer.
-            Output = parse.Errors.Count > 0 ? Console.Error : Console.Out,
-            ProcessTerminationTimeout = StopGrace,
+            Output = parse.Errors.Count > 0 ? console.Error : console.Output,
+            Error = console.Error,
+            // Ctrl-C and SIGTERM are the process's: a verb run inside another process (a test's) leaves them to it.
+            ProcessTerminationTimeout = console.TakesSignals ? StopGrace : null,
         });
     }
 
     /// <summary>The verbs <see cref="BuildRoot"/> makes (for a test that <see cref="Verbs"/> lists each).</summary>
-    internal static IEnumerable<string> CommandNames() => BuildRoot().Subcommands.Select(command => command.Name);
+    internal static IEnumerable<string> CommandNames() => BuildRoot(VerbConsole.Standard).Subcommands.Select(command => command.Name);
 
     private static string? VerbAfterOptions(string[] args) =>
         args.Length > 1 && args[0].StartsWith('-') ? args.Skip(1).FirstOrDefault(a => !a.StartsWith('-') && Verbs.Contains(a)) : null;
 
-    private static RootCommand BuildRoot()
+    private static RootCommand BuildRoot(VerbConsole console)
     {
         var root = new RootCommand("Provisioning: operator verbs. Without a verb, the service serves its API.");
         // The parser's own line is the informational version alone; this adds the commit's date, which the upgrade notes go by.
@@ -88,17 +93,17 @@ public static class OperatorCommands
                           "a rolling upgrade and stopping every instance (docs/operations.md, \"Upgrading\").",
         };
         var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).") { pendingOnly };
-        migrate.SetAction((parse, signal) => WithServicesAsync(migrate.Name, signal, async (services, ct) =>
+        migrate.SetAction((parse, signal) => WithServicesAsync(console, migrate.Name, signal, async (services, ct) =>
         {
             if (parse.GetValue(pendingOnly))
             {
                 var pending = await services.PendingMigrationsAsync(ct);
                 foreach (var migration in pending)
                 {
-                    Console.Out.WriteLine(migration);
+                    console.Output.WriteLine(migration);
                 }
 
-                Console.Error.WriteLine(pending.Count == 0
+                console.Error.WriteLine(pending.Count == 0
                     ? "Provisioning: no migration is pending: the database is migrated for this build."
                     : $"Provisioning: {pending.Count} migration(s) pending; docs/operations.md, \"Upgrading\", says which may be applied while older instances serve.");
                 return 0;
@@ -106,7 +111,7 @@ public static class OperatorCommands
 
             await services.MigrateDatabaseAsync(ct);
             await services.CheckMasterKeyAsync(record: false, ct);
-            Console.Out.WriteLine("The database is migrated.");
+            console.Output.WriteLine("The database is migrated.");
             return 0;
         }));
         root.Subcommands.Add(migrate);
@@ -117,7 +122,7 @@ public static class OperatorCommands
             DefaultValueFactory = _ => HealthCheckCommand.DefaultUrl(),
         };
         var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url };
-        healthcheck.SetAction((parse, _) => HealthCheckCommand.ProbeAsync(parse.GetValue(url)!));
+        healthcheck.SetAction((parse, _) => HealthCheckCommand.ProbeAsync(parse.GetValue(url)!, console.Error));
         root.Subcommands.Add(healthcheck);
 
         var batchSize = new Option<int>("--batch-size")
@@ -151,18 +156,18 @@ public static class OperatorCommands
         {
             // Said before the cold start (the service built, EF's model, the checks): on a busy host that took 16-31 s before
             // the first batch's line, which looked like a hang (a probe; docs/operations.md, "Rotate the master key").
-            Console.Error.WriteLine(RotationStarting);
-            return WithReadyDatabaseAsync(rotate.Name, signal, rotationCancelled, async (services, ct) =>
+            console.Error.WriteLine(RotationStarting);
+            return WithReadyDatabaseAsync(console, rotate.Name, signal, rotationCancelled, async (services, ct) =>
             {
                 await using var scope = services.CreateAsyncScope();
                 var rotation = scope.ServiceProvider.GetRequiredService<SecretRotation>();
                 // Progress is a note (standard error); the last line is the answer.
-                var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => Console.Error.WriteLine($"  {done} re-encrypted"), ct);
-                Console.Out.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
-                                      "The previous master keys may now be removed from the configuration, once every instance runs " +
-                                      "with the new key as MasterKey: one still on the old key (its /readyz answers 503) can no " +
-                                      "longer store secrets (its key creations and keyed changes answer 503, or 500 from a build " +
-                                      "from before 2026-12-04); restart it.");
+                var count = await rotation.RotateAsync(parse.GetValue(batchSize), done => console.Error.WriteLine($"  {done} re-encrypted"), ct);
+                console.Output.WriteLine($"Done: {count} secret(s) re-encrypted; every stored secret is under the current master key. " +
+                                         "The previous master keys may now be removed from the configuration, once every instance runs " +
+                                         "with the new key as MasterKey: one still on the old key (its /readyz answers 503) can no " +
+                                         "longer store secrets (its key creations and keyed changes answer 503, or 500 from a build " +
+                                         "from before 2026-12-04); restart it.");
                 return 0;
             });
         });
@@ -181,7 +186,7 @@ public static class OperatorCommands
             tenant,
             name,
         };
-        createKey.SetAction((parse, signal) => WithReadyDatabaseAsync(createKey.Name, signal, null, async (services, ct) =>
+        createKey.SetAction((parse, signal) => WithReadyDatabaseAsync(console, createKey.Name, signal, null, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
@@ -193,17 +198,17 @@ public static class OperatorCommands
             catch (DomainRuleException e)
             {
                 // The rule names the API's field; here the value came from --name.
-                Console.Error.WriteLine($"Provisioning: {Errors.ErrorEnvelope.Renamed(e.Field, e.Message, Errors.ErrorEnvelope.V2NameField, name.Name)}");
+                console.Error.WriteLine($"Provisioning: {Errors.ErrorEnvelope.Renamed(e.Field, e.Message, Errors.ErrorEnvelope.V2NameField, name.Name)}");
                 return 1;
             }
 
-            Console.Out.WriteLine($"tenantId: {key.TenantId}");
-            Console.Out.WriteLine($"keyId:    {key.KeyId}");
-            Console.Out.WriteLine($"secret:   {key.Secret}");
-            Console.Error.WriteLine("Provisioning: the secret is shown only now; keep it safe.");
+            console.Output.WriteLine($"tenantId: {key.TenantId}");
+            console.Output.WriteLine($"keyId:    {key.KeyId}");
+            console.Output.WriteLine($"secret:   {key.Secret}");
+            console.Error.WriteLine("Provisioning: the secret is shown only now; keep it safe.");
             if (key.Suspended)
             {
-                Console.Error.WriteLine(
+                console.Error.WriteLine(
                     $"Provisioning: tenant {key.TenantId} or one of its ancestors is suspended: this key answers 403 tenant_suspended until it is resumed.");
             }
 
@@ -219,7 +224,7 @@ public static class OperatorCommands
         {
             doomed,
         };
-        deleteTenant.SetAction((parse, signal) => WithReadyDatabaseAsync(deleteTenant.Name, signal, "cancelling: the deletion is rolled back unless it was already committing " +
+        deleteTenant.SetAction((parse, signal) => WithReadyDatabaseAsync(console, deleteTenant.Name, signal, "cancelling: the deletion is rolled back unless it was already committing " +
             $"('tenants --under {parse.GetValue(doomed)}' shows whether the tenant is still there).", async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
@@ -231,13 +236,13 @@ public static class OperatorCommands
             // count as it was a moment before; the root is left to the deletion's own refusal.
             if (await sender.Send(new GetTenantTreeQuery(parse.GetValue(doomed)), ct) is [{ IsRoot: false } top, ..] subtree)
             {
-                Console.Error.WriteLine($"Provisioning: deleting {top.Id} ({top.Name}) with {subtree.Count - 1} tenant(s) under it " +
+                console.Error.WriteLine($"Provisioning: deleting {top.Id} ({top.Name}) with {subtree.Count - 1} tenant(s) under it " +
                                         $"and {subtree.Sum(t => (long)t.AppCount)} app(s) in all; Ctrl-C cancels.");
             }
 
             DeletedTenant deleted;
             using var deleting = new CancellationTokenSource();
-            var stillDeleting = SayStillDeletingAsync(parse.GetValue(doomed)!, started, ct, deleting.Token);
+            var stillDeleting = SayStillDeletingAsync(console.Error, parse.GetValue(doomed)!, started, ct, deleting.Token);
             try
             {
                 deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
@@ -254,21 +259,21 @@ public static class OperatorCommands
                 await stillDeleting;
             }
 
-            Console.Out.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it, " +
-                                  $"in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+            console.Output.WriteLine($"deleted: {deleted.Id} ({deleted.Name}) and everything under it, " +
+                                     $"in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
             return 0;
         }));
         root.Subcommands.Add(deleteTenant);
 
         var under = new Option<string>("--under") { Description = "Only this tenant (its id, or 'root') and its subtree." };
         var tenants = new Command("tenants", "Print the tenant tree with each tenant's status, budgets and own app count.") { under };
-        tenants.SetAction((parse, signal) => WithReadyDatabaseAsync(tenants.Name, signal, null, async (services, ct) =>
+        tenants.SetAction((parse, signal) => WithReadyDatabaseAsync(console, tenants.Name, signal, null, async (services, ct) =>
         {
             await using var scope = services.CreateAsyncScope();
             var rows = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetTenantTreeQuery(parse.GetValue(under)), ct);
             if (rows.Count == 0)
             {
-                Console.Error.WriteLine($"Provisioning: {OperatorTenant.NoTenantsYet}");
+                console.Error.WriteLine($"Provisioning: {OperatorTenant.NoTenantsYet}");
                 return 0;
             }
 
@@ -276,7 +281,7 @@ public static class OperatorCommands
             {
                 var budgets = $"apps {row.AppCount}{(row.MaxApps is { } a ? $" (subtree budget {a})" : string.Empty)}" +
                               (row.MaxTenants is { } t ? $", tenant budget {t}" : string.Empty);
-                Console.Out.WriteLine($"{new string(' ', 2 * row.Depth)}{row.Name}  [{row.Id}]  {row.Status}  {budgets}");
+                console.Output.WriteLine($"{new string(' ', 2 * row.Depth)}{row.Name}  [{row.Id}]  {row.Status}  {budgets}");
             }
 
             return 0;
@@ -287,7 +292,7 @@ public static class OperatorCommands
         // (an operator's probe: misleading, since no verb at all starts the server).
         root.SetAction(_ =>
         {
-            Console.Error.WriteLine("Provisioning: no verb was given ('dotnet Provisioning.WebApi.dll --help' lists them; without arguments the service starts).");
+            console.Error.WriteLine("Provisioning: no verb was given ('dotnet Provisioning.WebApi.dll --help' lists them; without arguments the service starts).");
             return 1;
         });
         return root;
@@ -298,7 +303,7 @@ public static class OperatorCommands
     /// cancellation of the <paramref name="verb"/>: the operator of a long one sees the verb is not hung, and that Ctrl-C is
     /// still safe.
     /// </summary>
-    private static async Task SayStillDeletingAsync(string tenant, long started, CancellationToken verb, CancellationToken stop)
+    private static async Task SayStillDeletingAsync(TextWriter error, string tenant, long started, CancellationToken verb, CancellationToken stop)
     {
         using var every = new PeriodicTimer(StillDeletingEvery);
         try
@@ -308,7 +313,7 @@ public static class OperatorCommands
             // it keeps a tick from following the note.
             while (await every.WaitForNextTickAsync(stop) && !verb.IsCancellationRequested)
             {
-                Console.Error.WriteLine($"Provisioning: still deleting {tenant} " +
+                error.WriteLine($"Provisioning: still deleting {tenant} " +
                                         $"({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s so far); Ctrl-C cancels and rolls it back.");
             }
         }
@@ -323,8 +328,8 @@ public static class OperatorCommands
     /// master key must be the one its secrets are under, as for the service's start.
     /// </summary>
     private static Task<int> WithReadyDatabaseAsync(
-        string name, CancellationToken signal, string? whenCancelled, Func<IServiceProvider, CancellationToken, Task<int>> verb) =>
-        WithServicesAsync(name, signal, async (services, cancellationToken) =>
+        VerbConsole console, string name, CancellationToken signal, string? whenCancelled, Func<IServiceProvider, CancellationToken, Task<int>> verb) =>
+        WithServicesAsync(console, name, signal, async (services, cancellationToken) =>
         {
             await services.EnsureMigratedAsync("this verb does not apply them", cancellationToken);
             await services.CheckMasterKeyAsync(record: false, cancellationToken);
@@ -341,12 +346,12 @@ public static class OperatorCommands
     /// to cancel the statement, up to its connect timeout) run after the note and do not hold up the signal's handler.
     /// </summary>
     private static async Task<int> WithServicesAsync(
-        string name, CancellationToken signal, Func<IServiceProvider, CancellationToken, Task<int>> verb, string? whenCancelled = null)
+        VerbConsole console, string name, CancellationToken signal, Func<IServiceProvider, CancellationToken, Task<int>> verb, string? whenCancelled = null)
     {
         using var work = new CancellationTokenSource();
         await using var said = signal.Register(() =>
         {
-            Console.Error.WriteLine($"Provisioning: {whenCancelled ?? "cancelled."}");
+            console.Error.WriteLine($"Provisioning: {whenCancelled ?? "cancelled."}");
             _ = work.CancelAsync();
         });
         var cancellationToken = work.Token;
@@ -357,18 +362,18 @@ public static class OperatorCommands
             // And a fault inside a command is said once, by the verb (one sentence, or the unexpected exception with its stack
             // trace): the pipeline's own Error line for it, which a request's log needs, would say it a second time, with a trace.
             await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}",
-                $"--Logging:LogLevel:{UnhandledFaultsCategory}={LogLevel.None}"]);
+                $"--Logging:LogLevel:{UnhandledFaultsCategory}={LogLevel.None}", ..console.Settings]);
             app.Services.ServesNoRequests(name);
             return await StartupChecksRunAsync(app, () => verb(app.Services, cancellationToken));
         }
         catch (StartupException e)
         {
-            Console.Error.WriteLine($"Provisioning: {e.Message}");
+            console.Error.WriteLine($"Provisioning: {e.Message}");
             return 1;
         }
         catch (ExpectedException e)
         {
-            Console.Error.WriteLine($"Provisioning: {e.Message}");
+            console.Error.WriteLine($"Provisioning: {e.Message}");
             return 1;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
