@@ -26,7 +26,7 @@ public sealed class AuditEventWriterTests(ServiceFixture service)
     [InlineData(true)]
     public async Task AnEventThatCannotBeWritten_TakesItsChangeWithIt(bool withKey)
     {
-        var database = await service.Postgres.CreateDatabaseAsync("event_fails_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("event_fails_" + Guid.NewGuid().ToString("N")[..8]);
         await using var instance = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(rateLimited: false));
         using var client = await instance.CreateRootClientAsync();
         HttpRequestMessage Create(string name)

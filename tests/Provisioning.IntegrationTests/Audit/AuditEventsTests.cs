@@ -544,7 +544,7 @@ public sealed class AuditEventsTests(ServiceFixture service)
         // Its clock a year ahead (NTP gone wrong on one host), an instance deleted every event and every stored answer at its
         // start, and a retried Idempotency-Key then ran again (a probe). Past its retention is by the database's clock now.
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(366));
-        var database = await service.Postgres.CreateDatabaseAsync("prune_ahead_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("prune_ahead_" + Guid.NewGuid().ToString("N")[..8]);
         await using var ahead = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
         using var root = await ahead.CreateRootClientAsync();
         await root.CreateAppAsync("Kept");

@@ -44,7 +44,7 @@ public sealed class EventIdTests(ServiceFixture service)
         // Two transactions may draw one id (the same microsecond and random part: about once in a century at ten thousand
         // events a second). The change whose event meets the other's id is run again and draws afresh; it was a 500. Here,
         // on a database of the test's own, the first event inserted after the trigger is made takes an existing event's id.
-        var database = await service.Postgres.CreateDatabaseAsync("event_id_taken_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("event_id_taken_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         await using var instance = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(rateLimited: false),
             services: s => s.AddSingleton<ILoggerProvider>(logs));

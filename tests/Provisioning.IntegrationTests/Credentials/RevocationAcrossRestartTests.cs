@@ -48,7 +48,7 @@ public sealed class RevocationAcrossRestartTests(ServiceFixture service)
     [Fact]
     public async Task AKeyDeletedRightAfterARestart_StopsOnTheOtherInstanceAtOnce_AndSoDoCascadedKeys()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("restart_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("restart_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;
         await using var one = Start(viaProxy);
@@ -114,7 +114,7 @@ public sealed class RevocationAcrossRestartTests(ServiceFixture service)
     [Fact]
     public async Task DisablingAKeyAndSuspendingATenant_RightAfterARestart_TakeEffectOnTheOtherInstance()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("lifecycle_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("lifecycle_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;
         await using var one = Start(viaProxy);

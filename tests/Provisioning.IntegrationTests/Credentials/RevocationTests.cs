@@ -403,7 +403,7 @@ public sealed class RevocationTests(ServiceFixture service)
     {
         // A session that looks like an instance's listener (its application_name) but never confirms: an instance whose
         // process stalled. The revoking request is still answered (after the bounded wait) and the log says who was missing.
-        var database = await service.Postgres.CreateDatabaseAsync("stalled_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("stalled_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
             services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
@@ -452,7 +452,7 @@ public sealed class RevocationTests(ServiceFixture service)
         // out, then closed before confirming it. A session that has ended confirms nothing, and its instance answers no
         // request: the writer stops waiting for it once it is gone from pg_stat_activity, instead of for the whole timeout
         // (and does not name it as an instance that did not confirm).
-        var database = await service.Postgres.CreateDatabaseAsync("leaving_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("leaving_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
             services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
@@ -488,7 +488,7 @@ public sealed class RevocationTests(ServiceFixture service)
         // The same instance name in another session (a network blip, PgBouncer restarting): the session the barrier was sent
         // to has ended, and the new one dropped its cache on connecting. Waiting for it cost the whole timeout and named a
         // healthy instance as not confirming (a review).
-        var database = await service.Postgres.CreateDatabaseAsync("blip_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("blip_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(),
             services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
@@ -525,7 +525,7 @@ public sealed class RevocationTests(ServiceFixture service)
         // Asking again which listeners remain needs a connection: with the pool taken up meanwhile (here: by the test) the
         // open waited for the pool's timeout, and the revoking request with it, past the bounded wait (a review). Bounded by
         // the test at 30 s, against a pool that would make it wait 60.
-        var database = await service.Postgres.CreateDatabaseAsync("pool_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("pool_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         var small = new Npgsql.NpgsqlConnectionStringBuilder(database) { MaxPoolSize = 6, Timeout = 60 }.ConnectionString;
         await using var factory = new ConfiguredServiceFactory(small, ServiceFixture.RootKeySettings(),
@@ -581,7 +581,7 @@ public sealed class RevocationTests(ServiceFixture service)
     {
         // The barrier reopens the request's connection after the commit; if the database went away in between, the
         // revocation has happened all the same: answered 200, logged at Warning, not a 503 for a change that was made.
-        var database = await service.Postgres.CreateDatabaseAsync("barrier_outage_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("barrier_outage_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         var fault = new OpenAfterRevocationFails();
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s =>
@@ -610,7 +610,7 @@ public sealed class RevocationTests(ServiceFixture service)
         // The request's connection goes back to the pool at the commit; the barrier opens it again. A pool with none free
         // (or a database that stopped answering) held the request for the pool's timeout (15 s by default; a review).
         // Bounded by the test at 30 s, against an open that would wait two minutes.
-        var database = await service.Postgres.CreateDatabaseAsync("barrier_pool_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("barrier_pool_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         var fault = new OpenAfterRevocationFails(hangs: true);
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), services: s =>

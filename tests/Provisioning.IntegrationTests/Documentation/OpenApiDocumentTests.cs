@@ -38,7 +38,7 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
         // Built afresh, the request went through On-Behalf-Of's check: 404 for a tenant the caller may not act in (403 for a
         // svc_ key) — and 200 once cached (a hostile probe).
         await using var factory = new ConfiguredServiceFactory(
-            await service.Postgres.CreateDatabaseAsync("openapi_" + Guid.NewGuid().ToString("N")[..8]), ServiceFixture.RootKeySettings());
+            await service.Postgres.CreateMigratedDatabaseAsync("openapi_" + Guid.NewGuid().ToString("N")[..8]), ServiceFixture.RootKeySettings());
         using var root = await factory.CreateRootClientAsync();
         var cache = factory.Services.GetRequiredService<OpenApiDocumentCache>();
         for (var i = 0; i < 2; i++)
@@ -273,7 +273,7 @@ public sealed class OpenApiDocumentTests(ServiceFixture service)
     [Fact]
     public async Task Servers_NamesThePublicBaseUrl_WhenOneIsConfigured()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("openapi_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("openapi_" + Guid.NewGuid().ToString("N")[..8]);
         await using var factory = new ConfiguredServiceFactory(database, new() { ["Provisioning:PublicBaseUrl"] = "https://api.example.com/sc/" });
         using var client = factory.CreateClient();
         var document = await client.GetJsonAsync("/openapi/v1.json");

@@ -30,6 +30,8 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly Func<ValueTask> _dispose;
     private readonly Func<CancellationToken, Task>? _restartInRecovery;
     private readonly string? _log;
+    private readonly SemaphoreSlim _templateGate = new(1, 1);
+    private string? _migratedTemplate;
     private int _disposed;
 
     private PostgresServer(
@@ -129,6 +131,61 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>
+    /// Creates a database with this build's migrations applied and nothing else, as <c>migrate</c> leaves one (no tenant, no
+    /// master-key check value), and returns its connection string: a copy of a template migrated once per server. Applying
+    /// the migrations costs ≈ 0.35 s of the tests' CPU and 0.3 s of the server's per database. For a test whose subject is
+    /// not the first migration nor a start that applies it (those take <see cref="CreateDatabaseAsync"/>).
+    /// </summary>
+    public async Task<string> CreateMigratedDatabaseAsync(string name)
+    {
+        var template = await MigratedTemplateAsync();
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {Quote(name)} TEMPLATE {Quote(template)}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    private async Task<string> MigratedTemplateAsync()
+    {
+        await _templateGate.WaitAsync();
+        try
+        {
+            if (_migratedTemplate is null)
+            {
+                var name = "migrated_template_" + Guid.NewGuid().ToString("N")[..8];
+                var (exit, _, error) = await InProcessVerb.RunAsync(new Dictionary<string, string?>
+                {
+                    ["ConnectionStrings__Provisioning"] = await CreateDatabaseAsync(name),
+                    ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+                }, "migrate");
+                if (exit != 0)
+                {
+                    throw new InvalidOperationException($"The tests' template database could not be migrated: {error}");
+                }
+
+                // A database is copied only with no session on it: the migration's sessions are ended, and none may come.
+                await using var connection = new NpgsqlConnection(ConnectionString);
+                await connection.OpenAsync();
+                await using var close = new NpgsqlCommand(
+                    $"ALTER DATABASE {Quote(name)} WITH ALLOW_CONNECTIONS false; " +
+                    $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}'", connection);
+                await close.ExecuteNonQueryAsync();
+                _migratedTemplate = name;
+            }
+
+            return _migratedTemplate;
+        }
+        finally
+        {
+            _templateGate.Release();
+        }
     }
 
     /// <summary>Drops a database, closing its connections.</summary>

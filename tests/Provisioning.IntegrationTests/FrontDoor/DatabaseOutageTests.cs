@@ -25,7 +25,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     /// </summary>
     private async Task<(string Database, string Role, string AsRole)> MigratedDatabaseWithARoleAsync(string prefix, string rights)
     {
-        var database = await service.Postgres.CreateDatabaseAsync(prefix + "_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync(prefix + "_" + Guid.NewGuid().ToString("N")[..8]);
         await using (var owner = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
         {
             using var _ = await owner.CreateRootClientAsync(); // migrated, the root made
@@ -78,7 +78,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // /readyz needs no credentials and comes before the rate limiter; a flood of probes cost the database three or four
         // statements each and slowed every tenant (a probe). By default an answer is reused for a second.
-        var database = await service.Postgres.CreateDatabaseAsync("reuse_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("reuse_" + Guid.NewGuid().ToString("N")[..8]);
         var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = ServiceFixture.RootKeySettings();
@@ -108,7 +108,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     public async Task AReadOnlyDatabase_IsNotReady_AndItsWritesAre503()
     {
         // A standby after a failover looks like this: /readyz said 200 while every write answered 503 (a probe).
-        var database = await service.Postgres.CreateDatabaseAsync("readonly_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("readonly_" + Guid.NewGuid().ToString("N")[..8]);
         var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings());
         using var root = await factory.CreateRootClientAsync();
@@ -132,7 +132,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // Another instance's migration retyping a column a prepared statement returns (a rolling upgrade): PostgreSQL refuses
         // the statement once on each connection that had it prepared. That was a 500 (an upgrade probe); a retry succeeds.
-        var database = await service.Postgres.CreateDatabaseAsync("retyped_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("retyped_" + Guid.NewGuid().ToString("N")[..8]);
         // One pooled session: with more, a request that came while the settings comparison (every 5 s) held the idle one
         // opened another, unprepared, and the requests after could keep to it (a CI run saw no refusal at all).
         await using var factory = new ConfiguredServiceFactory(database + ";Maximum Pool Size=1", ServiceFixture.RootKeySettings(rateLimited: false));
@@ -167,7 +167,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // A connection string naming a primary and its standby, none of which takes writes now (as in a failover): the
         // readiness line said only "not reachable … No suitable host was found" (a failover probe).
-        var database = await service.Postgres.CreateDatabaseAsync("hosts_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("hosts_" + Guid.NewGuid().ToString("N")[..8]);
         var name = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
         var single = new Npgsql.NpgsqlConnectionStringBuilder(database);
         var twoHosts = new Npgsql.NpgsqlConnectionStringBuilder(database)
@@ -501,7 +501,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // A DBA's LOCK TABLE held every pooled session: the log said "Timeout during reading attempt" and named neither the
         // lock nor its holder (a probe).
-        var database = await service.Postgres.CreateDatabaseAsync("locks_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("locks_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         await using var factory = new ConfiguredServiceFactory(database + ";Command Timeout=2", ServiceFixture.RootKeySettings(),
             services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
@@ -545,7 +545,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // Every failure of the check said "The database is not reachable." (a role without rights on a new table, a table
         // dropped by hand): the operator looked for an outage.
-        var database = await service.Postgres.CreateDatabaseAsync("refused_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("refused_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         var settings = ServiceFixture.RootKeySettings();
         // A deployment's own settings asking for the health-check service's lines do not bring back a line per poll.
@@ -583,7 +583,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // PostgreSQL's class 53 (disk full, out of memory, a limit the operator set) answered 500 internal_error. Here the
         // operator's temp_file_limit: a tenant's deletion passes its apps through a temporary file (the trigger that takes
         // them off the counts reads them from one), and with work_mem at its minimum 3,000 apps need more than 64 kB.
-        var database = await service.Postgres.CreateDatabaseAsync("resources_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("resources_" + Guid.NewGuid().ToString("N")[..8]);
         await using var factory = new ConfiguredServiceFactory(
             database + ";Options=-c work_mem=64kB -c temp_file_limit=64kB", ServiceFixture.RootKeySettings());
         using var root = await factory.CreateRootClientAsync();
@@ -602,7 +602,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     {
         // An operator's lock_timeout (here in the connection string; statement_timeout is the same) fired before
         // Npgsql's command timeout: the stall answered 500 internal_error where the same stall otherwise answers 503.
-        var database = await service.Postgres.CreateDatabaseAsync("locked_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("locked_" + Guid.NewGuid().ToString("N")[..8]);
         await using var factory = new ConfiguredServiceFactory(database + ";Options=-c lock_timeout=500", ServiceFixture.RootKeySettings());
         using var root = await factory.CreateRootClientAsync();
 
@@ -625,7 +625,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
     [Fact]
     public async Task WithTheDatabaseDown_EveryRouteIs503NamingTheRequestId_AndItRecoversWithoutARestart()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("outage_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("outage_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;
         var logs = new CollectingLoggerProvider();

@@ -15,7 +15,7 @@ public sealed class PublicUrlTests(ServiceFixture service)
     {
         var settings = ServiceFixture.RootKeySettings();
         settings[setting] = value;
-        var factory = new ConfiguredServiceFactory(await service.Postgres.CreateDatabaseAsync("urls_" + Guid.NewGuid().ToString("N")[..8]), settings,
+        var factory = new ConfiguredServiceFactory(await service.Postgres.CreateMigratedDatabaseAsync("urls_" + Guid.NewGuid().ToString("N")[..8]), settings,
             services: logs is null ? null : s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
         factory.UseKestrel(0);
         factory.StartServer();

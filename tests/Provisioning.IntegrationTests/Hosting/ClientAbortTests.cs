@@ -19,7 +19,7 @@ public sealed class ClientAbortTests(ServiceFixture service)
     /// <summary>An instance of its own on its own database, through a proxy (statements in plain text), with its own log.</summary>
     private async Task<(string Database, TcpProxy Proxy, ConfiguredServiceFactory Instance, CollectingLoggerProvider Logs)> StartBehindProxyAsync(string name)
     {
-        var database = await service.Postgres.CreateDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         var logs = new CollectingLoggerProvider();
         var instance = new ConfiguredServiceFactory(

@@ -99,7 +99,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
         System.Diagnostics.ActivitySource.AddActivityListener(listener);
         var settings = ServiceFixture.RootKeySettings();
         settings[Observability.OtlpEndpointSetting] = "http://127.0.0.1:1"; // (nothing listens)
-        await using var instance = new ConfiguredServiceFactory(await service.Postgres.CreateDatabaseAsync("otelq_" + Guid.NewGuid().ToString("N")[..8]), settings);
+        await using var instance = new ConfiguredServiceFactory(await service.Postgres.CreateMigratedDatabaseAsync("otelq_" + Guid.NewGuid().ToString("N")[..8]), settings);
         using var root = await instance.CreateRootClientAsync();
         // In a trace of this test's own (the listener hears every host of the process, the other collection's too).
         var trace = System.Diagnostics.ActivityTraceId.CreateRandom();
@@ -129,7 +129,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
     {
         // Since .NET 10 the framework leaves error.type off http.server.request.duration when an exception handler handled the
         // exception, and the service's handles every one: an outage's 503s were told from each other by status alone.
-        var database = await service.Postgres.CreateDatabaseAsync("otele_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("otele_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database); // (to cut the database away)
         await using var _ = proxy;
         await using var instance = new ConfiguredServiceFactory(viaProxy, ServiceFixture.RootKeySettings());
@@ -197,7 +197,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
                 settings[Observability.OtlpEndpointSetting] = "http://127.0.0.1:1"; // (nothing listens)
             }
 
-            await using var instance = new ConfiguredServiceFactory(await service.Postgres.CreateDatabaseAsync("otelm_" + Guid.NewGuid().ToString("N")[..8]), settings);
+            await using var instance = new ConfiguredServiceFactory(await service.Postgres.CreateMigratedDatabaseAsync("otelm_" + Guid.NewGuid().ToString("N")[..8]), settings);
             using var root = await instance.CreateRootClientAsync(); // (a request: the instruments exist)
             var meters = instance.Services.GetRequiredService<IMeterFactory>();
             var instruments = new List<(string Name, bool Enabled)>();

@@ -315,7 +315,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     public async Task DeleteTenant_DeletesASubtreeAsTheApiDoes_ByTheOperator_ButNeverTheRoot()
     {
         // For a customer too large to delete within the API's 30 s a statement (docs/operations.md "Delete a large customer").
-        var database = await service.Postgres.CreateDatabaseAsync("delete_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("delete_" + Guid.NewGuid().ToString("N")[..8]);
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__Provisioning"] = database,
@@ -580,7 +580,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     /// <summary>A database of its own with a root and one customer, "Leaving", holding one app; the verbs' environment for it.</summary>
     private async Task<(string Database, Dictionary<string, string?> Environment, ProvisionedTenant Leaving, string AppId)> DatabaseWithACustomerAsync(string name)
     {
-        var database = await service.Postgres.CreateDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings());
         using var root = await factory.CreateRootClientAsync();
         var leaving = await root.ProvisionAsync(name: "Leaving");

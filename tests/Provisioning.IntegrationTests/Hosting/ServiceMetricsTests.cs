@@ -19,7 +19,7 @@ public sealed class ServiceMetricsTests(ServiceFixture service)
     [Fact]
     public async Task Lookups_GuardRefusals_Replays_AndTheCachesTrust_AreMeasured_AsClientsUseTheService()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("metrics_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("metrics_" + Guid.NewGuid().ToString("N")[..8]);
         var settings = ServiceFixture.RootKeySettings();
         settings["Provisioning:RateLimit:PermitsPerMinute"] = "100"; // a key id's share of failures from one address: 10
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database); // (to cut the database away at the end)

@@ -12,7 +12,7 @@ public sealed class UnknownSettingsTests(ServiceFixture service)
     [Fact]
     public async Task AMisspeltSetting_IsAWarningNamingIt_AndEveryDocumentedOneIsKnown()
     {
-        var database = await service.Postgres.CreateDatabaseAsync("settings_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("settings_" + Guid.NewGuid().ToString("N")[..8]);
         var logs = new CollectingLoggerProvider();
         var settings = ServiceFixture.RootKeySettings();
         settings["Provisioning:TrustedProxy:0"] = "10.9.8.7";               // TrustedProxies

@@ -22,7 +22,7 @@ public sealed class IdempotencyOutageTests(ServiceFixture service)
     /// </summary>
     private async Task<(TcpProxy Proxy, ConfiguredServiceFactory Instance, string Database)> StartBehindProxyAsync(string name)
     {
-        var database = await service.Postgres.CreateDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync(name + "_" + Guid.NewGuid().ToString("N")[..8]);
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         var instance = new ConfiguredServiceFactory(viaProxy + ";Max Auto Prepare=0", ServiceFixture.RootKeySettings(rateLimited: false));
         return (proxy, instance, database);

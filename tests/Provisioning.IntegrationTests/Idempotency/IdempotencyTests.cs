@@ -421,7 +421,7 @@ public sealed class IdempotencyTests(ServiceFixture service)
         // A key made to expire in an hour, its answer lost; the retry comes after that hour. Checked before any statement
         // is sent, expiresAt is in the past now: the retry was a 400 and the client took the key for not made (a review).
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        var database = await service.Postgres.CreateDatabaseAsync("idem_expiry_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("idem_expiry_" + Guid.NewGuid().ToString("N")[..8]);
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
         using var root = await factory.CreateRootClientAsync();
         var body = System.Text.Json.JsonSerializer.Serialize(new { displayName = "expiring", expiresAt = clock.GetUtcNow().AddHours(1) });

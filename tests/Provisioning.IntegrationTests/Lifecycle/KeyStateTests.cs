@@ -95,7 +95,7 @@ public sealed class KeyStateTests(ServiceFixture service)
     public async Task AnExpiredAccountKey_DoesNotCountAsTheOneLeft_SoTheLastWorkingKeyStays()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var database = await service.Postgres.CreateDatabaseAsync("lastkey_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("lastkey_" + Guid.NewGuid().ToString("N")[..8]);
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
         using var root = factory.CreateClient();
         root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);
@@ -153,7 +153,7 @@ public sealed class KeyStateTests(ServiceFixture service)
     public async Task AnExpiringKey_StopsAtItsInstant_WithItsJwts_AndIssuedJwtsNeverOutliveIt()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var database = await service.Postgres.CreateDatabaseAsync("expiry_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("expiry_" + Guid.NewGuid().ToString("N")[..8]);
         await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings(), clock);
         using var root = factory.CreateClient();
         root.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);

@@ -40,7 +40,7 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
 
     private static string NewMasterKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    private Task<string> NewDatabaseAsync() => service.Postgres.CreateDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
+    private Task<string> NewDatabaseAsync() => service.Postgres.CreateMigratedDatabaseAsync("rotation_" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>A new database whose secrets (the root's key, a service account's) are under a master key a rotation moves away from.</summary>
     private async Task<(string Database, string OldKey, string NewKey)> SecretsUnderAnOldKeyAsync(string serviceAccount)

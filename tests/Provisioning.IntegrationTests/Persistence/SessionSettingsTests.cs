@@ -53,7 +53,7 @@ public sealed class SessionSettingsTests(ServiceFixture service)
     {
         // A backend waiting for a lock does not read its socket: the migrate a probe killed mid-wait kept the migrations'
         // history locked until the lock it waited for came free. Here the service's pool waits through a proxy, which is cut.
-        var database = await service.Postgres.CreateDatabaseAsync("gone_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("gone_" + Guid.NewGuid().ToString("N")[..8]);
         await Sql.ExecuteAsync(database, "CREATE TABLE held (x int)");
         var (proxy, viaProxy) = TcpProxy.InFrontOf(database);
         await using var _ = proxy;

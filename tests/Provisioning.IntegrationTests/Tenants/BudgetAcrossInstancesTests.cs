@@ -22,7 +22,7 @@ public sealed class BudgetAcrossInstancesTests(ServiceFixture service)
     {
         const int budget = 6;
         const int creates = 48;
-        var database = await service.Postgres.CreateDatabaseAsync("two_instances_" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("two_instances_" + Guid.NewGuid().ToString("N")[..8]);
         await using var one = Start(database);
         await using var two = Start(database);
 
