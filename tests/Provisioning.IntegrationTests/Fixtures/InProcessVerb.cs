@@ -3,20 +3,30 @@ using Provisioning.WebApi.Hosting.Verbs;
 namespace Provisioning.IntegrationTests.Fixtures;
 
 /// <summary>
-/// An operator verb run inside the test's process: the verbs' code with writers of its own and the settings given, without
-/// the 2 s of CPU a process of its own costs (the runtime's start and a cold JIT). For what a verb answers and says. What
-/// only a process shows goes through <see cref="ServiceProcess"/>: an exit code after a signal, the service's log lines on
-/// standard error (not written here), the working folder, the environment as the operator sets it.
+/// An operator verb run inside the test's process: the verbs' code with writers of its own, the settings given and its
+/// service's log lines among what it says on standard error, without the 2 s of CPU a process of its own costs (the
+/// runtime's start and a cold JIT). What only a process shows goes through <see cref="ServiceProcess"/>: an exit code after a
+/// signal, the console's log format, the working folder, the environment as an operator sets it (here the settings given are
+/// the command line's, over a settings folder's).
 /// </summary>
 public static class InProcessVerb
 {
     /// <summary>
     /// Runs the verb <paramref name="args"/> with <paramref name="environment"/> (as <see cref="ServiceProcess.Start"/> takes it:
     /// <c>ConnectionStrings__Provisioning</c>), in the Production environment, and returns its exit code, its standard output and
-    /// what it said on standard error.
+    /// what it said on standard error, log lines included. The test process's own environment must not hold the service's
+    /// settings: the verb's configuration would read them (a process of its own is started without them).
     /// </summary>
     public static async Task<(int ExitCode, string Out, string Error)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        if (Environment.GetEnvironmentVariables().Keys.Cast<string>().FirstOrDefault(name =>
+                name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)) is { } inherited)
+        {
+            throw new InvalidOperationException(
+                $"The tests' environment sets {inherited}, which a verb run in the tests' process would read: unset it.");
+        }
+
         var settings = new List<string> { "--environment=Production", "--Logging:Console:LogLevel:Default=None" };
         foreach (var (name, value) in environment)
         {
@@ -26,7 +36,8 @@ public static class InProcessVerb
 
         await using var output = new StringWriter();
         await using var error = new StringWriter();
-        var exit = await OperatorCommands.InvokeAsync(args, new VerbConsole(output, error, settings, TakesSignals: false));
+        var said = TextWriter.Synchronized(error);
+        var exit = await OperatorCommands.InvokeAsync(args, new VerbConsole(output, said, settings, TakesSignals: false, new TextWriterLoggerProvider(said)));
         return (exit, output.ToString(), error.ToString());
     }
 }

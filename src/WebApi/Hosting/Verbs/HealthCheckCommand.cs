@@ -13,11 +13,12 @@ public static class HealthCheckCommand
     /// variables, a settings folder): the first http address of <see cref="ListeningAddresses.Configured"/>, else the first
     /// https one, as <see cref="ThisHost.Reachable"/>. The image's health check gives no URL: with a fixed default, a
     /// container moved to another port (<c>ASPNETCORE_URLS=http://+:9000</c>) or to https failed every check while serving.
-    /// (A server's own command line, <c>--urls</c>, is not seen from here: give the URL then.)
+    /// (A server's own command line, <c>--urls</c>, is not seen from here: give the URL then.) <paramref name="settings"/>: a
+    /// verb's own (<see cref="VerbConsole.Settings"/>).
     /// </summary>
-    public static string DefaultUrl()
+    public static string DefaultUrl(IReadOnlyList<string> settings)
     {
-        var configuration = Program.CreateConfiguredBuilder([]).Configuration;
+        var configuration = Program.CreateConfiguredBuilder([.. settings]).Configuration;
         var addresses = ListeningAddresses.Configured(configuration).Select(ThisHost.Reachable).OfType<string>().ToList();
         return (addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
                 ?? addresses.FirstOrDefault()

@@ -119,7 +119,7 @@ public static class OperatorCommands
         var url = new Argument<string>("readyz-url")
         {
             Description = "The readiness URL to probe (default: this host's instance, where its Kestrel endpoints or ASPNETCORE_URLS say it listens).",
-            DefaultValueFactory = _ => HealthCheckCommand.DefaultUrl(),
+            DefaultValueFactory = _ => HealthCheckCommand.DefaultUrl(console.Settings),
         };
         var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url };
         healthcheck.SetAction((parse, _) => HealthCheckCommand.ProbeAsync(parse.GetValue(url)!, console.Error));
@@ -363,6 +363,11 @@ public static class OperatorCommands
             // trace): the pipeline's own Error line for it, which a request's log needs, would say it a second time, with a trace.
             await using var app = Program.CreateApp([$"--Logging:Console:LogToStandardErrorThreshold={LogLevel.Trace}",
                 $"--Logging:LogLevel:{UnhandledFaultsCategory}={LogLevel.None}", ..console.Settings]);
+            if (console.Logs is { } logs)
+            {
+                app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+            }
+
             app.Services.ServesNoRequests(name);
             return await StartupChecksRunAsync(app, () => verb(app.Services, cancellationToken));
         }
