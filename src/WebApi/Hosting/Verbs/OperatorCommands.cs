@@ -50,7 +50,7 @@ public static class OperatorCommands
 
     public static Task<int> InvokeAsync(string[] args) => InvokeAsync(args, VerbConsole.Standard);
 
-    /// <summary>Runs the verb <paramref name="args"/> name with <paramref name="console"/>'s writers and settings (a test's, in its own process).</summary>
+    /// <summary>Runs the verb that <paramref name="args"/> name with <paramref name="console"/>'s writers, settings and logger (a test's, in its own process).</summary>
     internal static Task<int> InvokeAsync(string[] args, VerbConsole console)
     {
         if (VerbAfterOptions(args) is { } verb)
