@@ -1035,9 +1035,15 @@ public sealed class RevocationTests(ServiceFixture service)
             using var timedOut = new CancellationTokenSource();
             await timedOut.CancelAsync();
             await recorder.StopAsync(timedOut.Token).WaitAsync(TimeSpan.FromSeconds(60));
+            // An attempt under way when the stop gave up is abandoned, not awaited, and its token is cancelled on the thread
+            // pool (RelayedCancellation): on a busy host its statement can reach PostgreSQL after the stop has returned. Held a
+            // moment longer, the row is skipped by it (SKIP LOCKED); released at once, it was written (a CI run).
+            await Task.Delay(TimeSpan.FromSeconds(2));
             await held.ReleaseAsync();
         }
 
+        // No attempt after the stop: retries that went on (50 ms apart) would find the row free now.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.Null(await LastUsedAtAsync(tenant.KeyId));
         AssertGaveUpOneUse(logs, " (lastUsedAt): the host's shutdown timeout");
     }
