@@ -14,14 +14,19 @@ public static class InProcessVerb
     /// <summary>
     /// Runs the verb <paramref name="args"/> with <paramref name="environment"/> (as <see cref="ServiceProcess.Start"/> takes it:
     /// <c>ConnectionStrings__Provisioning</c>), in the Production environment, and returns its exit code, its standard output and
-    /// what it said on standard error, log lines included. The test process's own environment must not hold the service's
-    /// settings: the verb's configuration would read them (a process of its own is started without them).
+    /// what it said on standard error, log lines included. The test process's own environment must not hold a setting of the
+    /// service's that <paramref name="environment"/> does not give: the verb's configuration would read it (a process of its
+    /// own is started without them). (<c>ASPNETCORE_</c> and <c>DOTNET_</c> variables are not looked at: a developer's shell
+    /// has its own, and a verb reads none that matter but the environment's name, given here.)
     /// </summary>
     public static async Task<(int ExitCode, string Out, string Error)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         if (Environment.GetEnvironmentVariables().Keys.Cast<string>().FirstOrDefault(name =>
-                name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase)
-                || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)) is { } inherited)
+                (name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase)
+                 || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+                 || name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
+                 || name.Equals("URLS", StringComparison.OrdinalIgnoreCase))
+                && !environment.Keys.Contains(name, StringComparer.OrdinalIgnoreCase)) is { } inherited)
         {
             throw new InvalidOperationException(
                 $"The tests' environment sets {inherited}, which a verb run in the tests' process would read: unset it.");

@@ -8,19 +8,38 @@ namespace Provisioning.IntegrationTests.Fixtures;
 /// </summary>
 public sealed class TextWriterLoggerProvider(TextWriter writer) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new Logger(writer, categoryName);
+    private readonly Lock _gate = new();
+    private bool _disposed;
 
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>Lines logged after this (work the verb left running, as its service goes) are dropped: the writer is read, then disposed.</summary>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _disposed = true;
+        }
     }
 
-    private sealed class Logger(TextWriter writer, string category) : ILogger
+    private void Write(string line)
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                writer.WriteLine(line);
+            }
+        }
+    }
+
+    private sealed class Logger(TextWriterLoggerProvider owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            writer.WriteLine($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : "\n" + exception)}");
+            owner.Write($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : "\n" + exception)}");
     }
 }
