@@ -398,7 +398,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             for (var i = 0; i < 300 && !waited && !create.IsCompleted; i++)
             {
                 waited = await Sql.CountAsync(database,
-                    "SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'", role) > 0;
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock' AND wait_event = 'relation'", role) > 0;
                 await Task.Delay(waited ? 0 : 100);
             }
 
@@ -432,9 +432,17 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         await ReplacedAsync(logs, "statement_timeout", 1);
         // A session in the pool that logged in under it: a login's own statements may take longer than the millisecond too (a
         // busy CI host), and then no session is there to go stale — nor to replace. One of the role's that logged in since the
-        // pool was emptied (a request's, or the comparison's own pooled one), idle and there for half a second: not the
-        // revocation listener's (logged in at the start), nor the comparison's question outside the pool (gone once answered).
-        var emptied = DateTime.UtcNow;
+        // pool was emptied (a request's, the listener's heartbeat's or the comparison's, all on the pool), idle and there for
+        // half a second: not the revocation listener's own (logged in at the start), nor the comparison's question outside the
+        // pool (gone once answered). The time is the server's, as backend_start is.
+        DateTime emptied;
+        await using (var clock = new Npgsql.NpgsqlConnection(database))
+        {
+            await clock.OpenAsync();
+            await using var now = new Npgsql.NpgsqlCommand("SELECT clock_timestamp()", clock);
+            emptied = (DateTime)(await now.ExecuteScalarAsync())!;
+        }
+
         var underTheMillisecond = false;
         for (var i = 0; i < 50 && !underTheMillisecond; i++)
         {
