@@ -43,6 +43,12 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
     private bool _stopped;
 
     /// <summary>
+    /// The attempt the stop's last flush gave up, abandoned while still under way (its statement may reach PostgreSQL after
+    /// the stop has returned); completed when there was none. For a test to wait for its end.
+    /// </summary>
+    internal Task AbandonedFlush { get; private set; } = Task.CompletedTask;
+
+    /// <summary>
     /// Notes a use. A flush may swap the batch out between this reading it and writing into it, and take the batch's keys
     /// before the write lands: then the use goes into the new batch too (once more, harmless), not only into the one
     /// being written (where it was lost).
@@ -206,10 +212,11 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         await using var relayed = relay;
         var started = clock.GetTimestamp();
         var flushed = false;
+        Task<bool> underWay = Task.FromResult(true);
         try
         {
             for (var attempt = 1;
-                 (flushed = await FlushQuietlyAsync(flushing).WaitAsync(giveUp.Token)) && !_pending.IsEmpty && attempt < LastFlushAttempts;
+                 (flushed = await (underWay = FlushQuietlyAsync(flushing)).WaitAsync(giveUp.Token)) && !_pending.IsEmpty && attempt < LastFlushAttempts;
                  attempt++)
             {
                 await Task.Delay(LastFlushRetryDelay, clock, giveUp.Token);
@@ -217,6 +224,7 @@ internal sealed class KeyUsageRecorder(IServiceScopeFactory scopes, TimeProvider
         }
         catch (OperationCanceledException) when (giveUp.IsCancellationRequested)
         {
+            AbandonedFlush = underWay;
             logger.LogWarning(
                 "Key usage: the last use of {Keys} key(s) is not recorded (lastUsedAt): the host's shutdown timeout (HostOptions." +
                 "ShutdownTimeout, which the requests' drain shares) ended this stop's last flush after {Seconds:0.0} s",

@@ -821,6 +821,10 @@ public sealed class RevocationTests(ServiceFixture service)
         return OwnRecorder(new Microsoft.Extensions.Logging.Logger<KeyUsageRecorder>(loggers), lastFlushAttempts, retryMilliseconds, instance);
     }
 
+    /// <summary>Waits up to a minute for <paramref name="work"/> to end, however it ends.</summary>
+    private static Task UntilEndedAsync(Task work) =>
+        work.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(60));
+
     /// <summary>The last flush at a stop said, at Warning, that it did not record the use it held: <paramref name="why"/> follows.</summary>
     private static void AssertGaveUpOneUse(CollectingLoggerProvider logs, string why = "") =>
         Assert.Contains(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
@@ -1036,14 +1040,12 @@ public sealed class RevocationTests(ServiceFixture service)
             await timedOut.CancelAsync();
             await recorder.StopAsync(timedOut.Token).WaitAsync(TimeSpan.FromSeconds(60));
             // An attempt under way when the stop gave up is abandoned, not awaited, and its token is cancelled on the thread
-            // pool (RelayedCancellation): on a busy host its statement can reach PostgreSQL after the stop has returned. Held a
-            // moment longer, the row is skipped by it (SKIP LOCKED); released at once, it was written (a CI run).
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // pool (RelayedCancellation): on a busy host its statement can reach PostgreSQL after the stop has returned.
+            // Released before it ended, the row was written by it (a CI run); held until then, the attempt skips it.
+            await UntilEndedAsync(recorder.AbandonedFlush);
             await held.ReleaseAsync();
         }
 
-        // No attempt after the stop: retries that went on (50 ms apart) would find the row free now.
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.Null(await LastUsedAtAsync(tenant.KeyId));
         AssertGaveUpOneUse(logs, " (lastUsedAt): the host's shutdown timeout");
     }
@@ -1103,8 +1105,9 @@ public sealed class RevocationTests(ServiceFixture service)
 
         // The flush given up ends after the stop, here as its connection is reset: it says nothing more (the warning said what
         // was lost; the process is going, its services may be), where it said the use was kept for a flush that never comes.
+        Assert.False(recorder.AbandonedFlush.IsCompleted, "the flush given up is still under way, stalled");
         proxy.Cut();
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await UntilEndedAsync(recorder.AbandonedFlush);
         Assert.DoesNotContain(logs.Lines, line => line.Contains("Could not record key usage", StringComparison.Ordinal));
     }
 
