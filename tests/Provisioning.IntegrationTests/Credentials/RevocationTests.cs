@@ -982,10 +982,10 @@ public sealed class RevocationTests(ServiceFixture service)
         recorder.Record(new KeyId(tenant.KeyId));
         await using (var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId))
         {
-            var waitingBefore = await held.WaitingAsync();
+            var waitingBefore = await held.WaitingAsync(keyUsage: true);
             using var stop = new CancellationTokenSource();
             var flushing = recorder.FlushAsync(stop.Token);
-            await held.UntilWaitingAsync(waitingBefore + 1); // the keys are written; the tenant's row waits
+            await held.UntilWaitingAsync(waitingBefore + 1, keyUsage: true); // the keys are written; the tenant's row waits
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<Exception>(() => flushing);
             await held.ReleaseAsync();
@@ -1009,10 +1009,10 @@ public sealed class RevocationTests(ServiceFixture service)
         Task second;
         await using (var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId))
         {
-            var waitingBefore = await held.WaitingAsync();
+            var waitingBefore = await held.WaitingAsync(keyUsage: true);
             using var stop = new CancellationTokenSource();
             var first = recorder.FlushAsync(stop.Token);
-            await held.UntilWaitingAsync(waitingBefore + 1); // its keys are written; its tenant's row waits
+            await held.UntilWaitingAsync(waitingBefore + 1, keyUsage: true); // its keys are written; its tenant's row waits
             second = recorder.FlushAsync(CancellationToken.None);
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<Exception>(() => first);
@@ -1159,9 +1159,9 @@ public sealed class RevocationTests(ServiceFixture service)
         Task flushing;
         await using (var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", parent.Id))
         {
-            var waitingBefore = await held.WaitingAsync();
+            var waitingBefore = await held.WaitingAsync(keyUsage: true);
             flushing = recorder.FlushAsync(CancellationToken.None);
-            await held.UntilWaitingAsync(waitingBefore + 1);
+            await held.UntilWaitingAsync(waitingBefore + 1, keyUsage: true);
 
             // While the flush waits for the parent's row, it holds none of the children's.
             var childIds = string.Join(",", children.Select(c => $"'{c.Id}'"));
