@@ -52,13 +52,14 @@ public static class SettingsFolder
 
                 // Setting names are read without regard to case: two files for one setting would be one chosen by the
                 // order the folder lists them in.
-                if (!files.TryAdd(SettingName(file.Name), file.Name))
+                var name = SettingName(file.Name);
+                if (!files.TryAdd(name, file.Name))
                 {
-                    throw new StartupException($"{Setting}: the files {files[SettingName(file.Name)]} and {file.Name} in '{folder}' give " +
-                                               $"one setting, {SettingName(file.Name)} (names are compared without regard to case): keep one.");
+                    throw new StartupException($"{Setting}: the files {files[name]} and {file.Name} in '{folder}' give " +
+                                               $"one setting, {name} (names are compared without regard to case): keep one.");
                 }
 
-                settings[SettingName(file.Name)] = value;
+                settings[name] = value;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
