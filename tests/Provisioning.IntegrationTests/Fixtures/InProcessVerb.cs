@@ -22,11 +22,7 @@ public static class InProcessVerb
     public static async Task<(int ExitCode, string Out, string Error)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         if (Environment.GetEnvironmentVariables().Keys.Cast<string>().FirstOrDefault(name =>
-                (name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase)
-                 || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
-                 || name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
-                 || name.Equals("URLS", StringComparison.OrdinalIgnoreCase))
-                && !environment.Keys.Contains(name, StringComparer.OrdinalIgnoreCase)) is { } inherited)
+                ServiceProcess.IsServiceSetting(name) && !environment.Keys.Contains(name, StringComparer.OrdinalIgnoreCase)) is { } inherited)
         {
             throw new InvalidOperationException(
                 $"The tests' environment sets {inherited}, which a verb run in the tests' process would read: unset it.");
@@ -44,5 +40,21 @@ public static class InProcessVerb
         var said = TextWriter.Synchronized(error);
         var exit = await OperatorCommands.InvokeAsync(args, new VerbConsole(output, said, settings, TakesSignals: false, new TextWriterLoggerProvider(said)));
         return (exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// A verb here (<see cref="RunAsync"/>); anything else, the service's start, in a process of its own (<see cref="ServiceProcess"/>),
+    /// until it exits within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunOrStartAsync(
+        IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    {
+        if (OperatorCommands.IsVerb(args))
+        {
+            return await RunAsync(environment, args);
+        }
+
+        await using var process = ServiceProcess.Start(environment, args);
+        return (await process.WaitForExitAsync(timeout), process.StandardOutput, process.StandardError);
     }
 }

@@ -52,6 +52,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether an environment variable is one of the service's settings (read into its configuration: <c>Provisioning__</c>,
+    /// <c>ConnectionStrings__</c>, and where it listens, which <c>healthcheck</c> also reads without a URL): the test
+    /// process's own are never the service's (a process is started without them; <see cref="InProcessVerb"/> refuses them).
+    /// </summary>
+    public static bool IsServiceSetting(string name) =>
+        name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("URLS", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Starts the service with these settings (environment form, e.g. <c>ConnectionStrings__Provisioning</c>) and arguments.</summary>
     public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
@@ -71,11 +82,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
                                                             || k.StartsWith("DOTNET_", StringComparison.Ordinal)
-                                                            || k.StartsWith("Provisioning__", StringComparison.Ordinal)
-                                                            || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
-                                                            // (where the service listens, and where healthcheck probes without a URL)
-                                                            || k.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
-                                                            || k.Equals("URLS", StringComparison.OrdinalIgnoreCase)).ToList())
+                                                            || IsServiceSetting(k)).ToList())
         {
             info.Environment.Remove(name);
         }

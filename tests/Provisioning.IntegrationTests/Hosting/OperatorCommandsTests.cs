@@ -31,10 +31,6 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     private static Task<(int ExitCode, string Out, string Error)> RunInProcessAsync(Dictionary<string, string?> environment, params string[] args) =>
         InProcessVerb.RunAsync(environment, args);
 
-    /// <summary>A verb in the test's process, the service's start (no verb) in a process of its own.</summary>
-    private static Task<(int ExitCode, string Out, string Error)> RunVerbOrServerAsync(Dictionary<string, string?> environment, string[] args) =>
-        OperatorCommands.IsVerb(args) ? RunInProcessAsync(environment, args) : RunAsync(environment, args);
-
     [Fact]
     public async Task Help_ListsEveryVerb_AndUsageErrorsAreOneLineWithExitCode1()
     {
@@ -117,12 +113,12 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // Refused there, by a verb and by the service's start (whose listener and migrations' lock need it).
         foreach (var args in new[] { new[] { "tenants" }, ["--urls", "http://127.0.0.1:0"] })
         {
-            var (refused, _, error) = await RunVerbOrServerAsync(new()
+            var (refused, _, error) = await InProcessVerb.RunOrStartAsync(new Dictionary<string, string?>
             {
                 ["ConnectionStrings__Provisioning"] = service.ConnectionString,
                 ["ConnectionStrings__ProvisioningSession"] = unreachable,
                 ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
-            }, args);
+            }, Timeout, args);
             Assert.Equal(1, refused);
             Assert.Contains("PostgreSQL cannot be reached at 127.0.0.1:1, database 'x' (ConnectionStrings:ProvisioningSession)", error);
         }
@@ -142,7 +138,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
 
         foreach (var args in new[] { new[] { "migrate" }, ["tenants"], ["--urls", "http://127.0.0.1:0"] })
         {
-            var (exit, _, error) = await RunVerbOrServerAsync(environment, args);
+            var (exit, _, error) = await InProcessVerb.RunOrStartAsync(environment, Timeout, args);
             Assert.Equal(1, exit);
             Assert.Contains("does not exist", error);
             Assert.Contains("never creates one", error);

@@ -7,7 +7,6 @@ using Provisioning.Application.Common.Abstractions;
 using Provisioning.Infrastructure;
 using Provisioning.Infrastructure.Security;
 using Provisioning.IntegrationTests.Fixtures;
-using Provisioning.WebApi.Hosting.Verbs;
 
 namespace Provisioning.IntegrationTests.Lifecycle;
 
@@ -766,14 +765,8 @@ public sealed class MasterKeyRotationTests(ServiceFixture service)
             environment[$"Provisioning__Secrets__PreviousMasterKeys__{i}"] = previous[i];
         }
 
-        if (OperatorCommands.IsVerb(args))
-        {
-            var (exit, _, error) = await InProcessVerb.RunAsync(environment, args);
-            return (exit, error);
-        }
-
-        await using var process = ServiceProcess.Start(environment, args);
-        return (await process.WaitForExitAsync(TimeSpan.FromSeconds(90)), process.StandardError);
+        var (exit, _, error) = await InProcessVerb.RunOrStartAsync(environment, TimeSpan.FromSeconds(90), args);
+        return (exit, error);
     }
 
     /// <summary>The root key's secret as stored (under the master key it was written with).</summary>
