@@ -15,6 +15,9 @@ public static class SettingsFolder
 {
     public const string Setting = "Provisioning:SettingsFolder";
 
+    /// <summary>The largest file read as a setting's value: a key, a connection string or a name is far smaller.</summary>
+    private const int MaxFileLength = 64 * 1024;
+
     /// <summary>Adds the folder's files to <paramref name="configuration"/>, if <see cref="Setting"/> names one; a folder that cannot be read stops the start.</summary>
     public static void AddTo(ConfigurationManager configuration)
     {
@@ -41,13 +44,24 @@ public static class SettingsFolder
             // lead through, are folders.
             foreach (var file in new DirectoryInfo(path).EnumerateFiles())
             {
-                var value = File.ReadAllText(file.FullName);
+                // The size first, of what a link leads to (a secret volume's files are links; a link's own size is its target's
+                // name's): a FIFO, a socket or a device says 0, and reading one would block the start or never end (a folder such
+                // as /run given for /run/secrets holds them); a log file would be read whole.
+                var length = (file.LinkTarget is null ? file : (FileInfo)file.ResolveLinkTarget(returnFinalTarget: true)!).Length;
+                if (length > MaxFileLength)
+                {
+                    throw new StartupException($"{Setting}: the file {file.Name} in '{folder}' holds {length} bytes, more than a " +
+                                               $"setting's value ({MaxFileLength / 1024} KiB at most): is '{folder}' the folder of the setting files?");
+                }
+
+                var value = length == 0 ? string.Empty : File.ReadAllText(file.FullName);
                 value = value.EndsWith("\r\n", StringComparison.Ordinal) ? value[..^2] : value.EndsWith('\n') ? value[..^1] : value;
                 if (value.Length == 0)
                 {
                     // It would set the setting to nothing over the environment's value: "… is not set", with the value in sight.
-                    throw new StartupException($"{Setting}: the file {file.Name} in '{folder}' is empty; a setting given as a file " +
-                                               "holds its value (remove the file to leave the setting to the environment or appsettings.json).");
+                    throw new StartupException($"{Setting}: the file {file.Name} in '{folder}' is empty (or not a plain file: a FIFO, a " +
+                                               "socket, a device); a setting given as a file holds its value (remove the file to leave " +
+                                               "the setting to the environment or appsettings.json, or name the folder of the setting files).");
                 }
 
                 // Setting names are read without regard to case: two files for one setting would be one chosen by the

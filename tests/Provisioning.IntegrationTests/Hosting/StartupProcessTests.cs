@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -190,6 +191,32 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
                 await RefusedAsync());
             File.Delete(empty);
 
+            // A FIFO (a folder such as /run given for /run/secrets holds them), and a link to one as a secret volume's are:
+            // reading it would wait for a writer, and the start with it, saying nothing.
+            var fifo = Path.Combine(folder, "Provisioning__Jwt__Issuer");
+            using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+            {
+                await mkfifo.WaitForExitAsync();
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+
+            Assert.StartsWith($"Provisioning: Provisioning:SettingsFolder: the file Provisioning__Jwt__Issuer in '{folder}' is empty (or not a plain file",
+                await RefusedAsync());
+            var target = Directory.CreateDirectory(Path.Combine(folder, "..data")).FullName;
+            File.Move(fifo, Path.Combine(target, "Provisioning__Jwt__Issuer"));
+            File.CreateSymbolicLink(fifo, Path.Combine("..data", "Provisioning__Jwt__Issuer"));
+            Assert.StartsWith($"Provisioning: Provisioning:SettingsFolder: the file Provisioning__Jwt__Issuer in '{folder}' is empty (or not a plain file",
+                await RefusedAsync());
+            File.Delete(fifo);
+            Directory.Delete(target, recursive: true);
+
+            // A file larger than any setting's value (a log in a folder given by mistake) is not read whole.
+            var large = Path.Combine(folder, "server.log");
+            await File.WriteAllTextAsync(large, new string('x', 64 * 1024 + 1));
+            Assert.Equal($"Provisioning: Provisioning:SettingsFolder: the file server.log in '{folder}' holds 65537 bytes, more than a setting's value " +
+                         $"(64 KiB at most): is '{folder}' the folder of the setting files?", await RefusedAsync());
+            File.Delete(large);
+
             // Two files for one setting (names are read without regard to case): which one won would be the folder's order.
             const string value = "a value that is not said";
             var twin = Path.Combine(folder, "provisioning__bootstrap__tenantname");
@@ -204,7 +231,8 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             var dangling = Path.Combine(folder, "Provisioning__Jwt__Lifetime");
             File.CreateSymbolicLink(dangling, Path.Combine("..data", "Provisioning__Jwt__Lifetime"));
             Assert.Equal($"Provisioning: Provisioning:SettingsFolder: a file in '{folder}' cannot be read (FileNotFoundException: Could not find file " +
-                         $"'{dangling}'.); the service's user must be able to read every file there.", await RefusedAsync());
+                         $"'{Path.Combine(folder, "..data", "Provisioning__Jwt__Lifetime")}'.); the service's user must be able to read every file there.",
+                await RefusedAsync());
         }
         finally
         {
@@ -212,12 +240,16 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         }
 
         // A verb that opens the database, with only the folder: its one sentence (standard error), exit code 1, nothing else.
+        // (In the tests' process, on the thread pool: the folder is read as the start reads it, and a read that hung on a FIFO
+        // fails the test by its timeout.)
         async Task<string> RefusedAsync()
         {
-            await using var verb = ServiceProcess.Start(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants");
-            Assert.Equal(1, await verb.WaitForExitAsync(ExitTimeout));
-            Assert.Equal(string.Empty, verb.StandardOutput);
-            return verb.StandardError.Trim();
+            var (exitCode, output, error) = await Task.Run(() =>
+                    InProcessVerb.RunAsync(new Dictionary<string, string?> { ["Provisioning__SettingsFolder"] = folder }, "tenants"))
+                .WaitAsync(ExitTimeout);
+            Assert.Equal(1, exitCode);
+            Assert.Equal(string.Empty, output);
+            return error.Trim();
         }
     }
 
