@@ -26,13 +26,15 @@ public static class SettingsFolder
             return;
         }
 
-        // Relative to the folder the service was started from, as any path an operator types.
-        var path = Path.GetFullPath(folder);
-        if (!Directory.Exists(path))
+        // Relative to the folder the service was started from, as any path an operator types (asked before the full path is
+        // made, which throws for a path no folder can have, such as one with a NUL from a JSON file's "\u0000").
+        if (!Directory.Exists(folder))
         {
             throw new StartupException($"{Setting} names '{folder}', which is not a folder (or not one this user may open): " +
                                        "give the folder that holds the setting files (a mounted secret's, such as /run/secrets).");
         }
+
+        var path = Path.GetFullPath(folder);
 
         // Read here rather than by the framework's key-per-file provider, which keeps the CR of a Windows line end ("\r\n"):
         // a bootstrap secret saved so on Windows became the root key's secret with a CR at its end.

@@ -239,6 +239,10 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             Directory.Delete(folder, recursive: true);
         }
 
+        // A path no folder can have (a NUL, which only a JSON file's "\u0000" can give): not a folder, not a stack trace.
+        folder = "/run/secrets\0/";
+        Assert.StartsWith("Provisioning: Provisioning:SettingsFolder names '/run/secrets\0/', which is not a folder", await RefusedAsync());
+
         // A verb that opens the database, with only the folder: its one sentence (standard error), exit code 1, nothing else.
         // (In the tests' process, on the thread pool: the folder is read as the start reads it, and a read that hung on a FIFO
         // fails the test by its timeout.)
