@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Provisioning.IntegrationTests.Fixtures;
 
 namespace Provisioning.IntegrationTests.FrontDoor;
@@ -49,6 +50,25 @@ public sealed class HeadRequestsTests(ServiceFixture service)
             using var refused = await client.SendAsync(new HttpRequestMessage(HttpMethod.Put, path));
             Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
             Assert.Equal(allowed, refused.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task TheProbes_AnswerGetAndHead_AndAnotherMethodIs405_AsOnARoute()
+    {
+        // They answer before routing: every method got 200 "Healthy" (a probe of malformed requests).
+        using var anonymous = service.Anonymous();
+        foreach (var probe in new[] { "/healthz", "/readyz" })
+        {
+            using var head = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, probe));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Patch, HttpMethod.Options })
+            {
+                using var refused = await anonymous.SendAsync(new HttpRequestMessage(method, probe) { Content = Http.Json(new { }) });
+                Assert.True(refused.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method} {probe}: {refused.StatusCode}");
+                Assert.Equal(["GET", "HEAD"], refused.Content.Headers.Allow.Order(StringComparer.Ordinal));
+                Http.AssertV2Error(JsonNode.Parse(await refused.Content.ReadAsStringAsync())!, "method_not_allowed");
+            }
         }
     }
 }

@@ -10,19 +10,34 @@ public static class HealthProbes
     public const string Ready = "/readyz";
 
     /// <summary>
-    /// Answers <c>/healthz</c> (any method, the path exactly, as the health-check middleware matched it) the way
+    /// Answers <c>/healthz</c> (GET or HEAD, the path exactly, as the health-check middleware matched it) the way
     /// <c>UseHealthChecks</c> with no checks did — 200, <c>text/plain</c> <c>Healthy</c>, not cacheable — without the
     /// health-check service, its branch and its report: the liveness probe has nothing to check, and load balancers call
-    /// it often. Anything else goes on.
+    /// it often. Another method on either probe is 405 with <c>Allow: GET, HEAD</c>, as on every route (a POST was answered
+    /// 200 "Healthy"); <c>/readyz</c> by GET or HEAD, and anything else, goes on.
     /// </summary>
     public static Task AnswerLiveOrNext(HttpContext context, RequestDelegate next)
     {
-        if (!context.Request.Path.StartsWithSegments(Live, out var remaining) || remaining.HasValue)
+        var request = context.Request;
+        var live = Is(request.Path, Live);
+        if (!live && !Is(request.Path, Ready))
         {
             return next(context);
         }
 
         var response = context.Response;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed; // the envelope: the status-code pages, as for a route
+            response.Headers.Allow = "GET, HEAD";
+            return Task.CompletedTask;
+        }
+
+        if (!live)
+        {
+            return next(context);
+        }
+
         response.StatusCode = StatusCodes.Status200OK;
         var headers = response.Headers;
         headers.CacheControl = "no-store, no-cache";
@@ -31,4 +46,6 @@ public static class HealthProbes
         response.ContentType = "text/plain";
         return response.WriteAsync("Healthy");
     }
+
+    private static bool Is(PathString path, string probe) => path.StartsWithSegments(probe, out var remaining) && !remaining.HasValue;
 }
