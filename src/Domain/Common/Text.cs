@@ -55,6 +55,33 @@ public static class Text
     /// </summary>
     public static bool MayForgeALogLine(Rune r) => IsControlOrLineBreak(r) || IsBidiControl(r) || r.Value is 0x200E or 0x200F or 0x061C;
 
+    /// <summary>
+    /// <paramref name="value"/> with each character that <see cref="MayForgeALogLine"/> written as its escape (<c>\u202E</c>):
+    /// what an error's title says, which quotes what a client sent (an address, a field's name), so that a right-to-left
+    /// override in it does not reorder the rest of the sentence where it is read, nor a line break split it.
+    /// </summary>
+    public static string Visible(string value)
+    {
+        var first = 0;
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (MayForgeALogLine(rune))
+            {
+                var shown = new StringBuilder(value, 0, first, value.Length + 16);
+                foreach (var rest in value.AsSpan(first).EnumerateRunes())
+                {
+                    _ = MayForgeALogLine(rest) ? shown.Append(CultureInfo.InvariantCulture, $"\\u{rest.Value:X4}") : shown.Append(rest.ToString());
+                }
+
+                return shown.ToString();
+            }
+
+            first += rune.Utf16SequenceLength;
+        }
+
+        return value;
+    }
+
     private static bool IsNoncharacter(Rune r) => r.Value is >= 0xFDD0 and <= 0xFDEF || (r.Value & 0xFFFE) == 0xFFFE;
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Provisioning.Domain.Common;
 
 namespace Provisioning.WebApi.Errors;
 
@@ -8,4 +9,12 @@ namespace Provisioning.WebApi.Errors;
 /// have no <c>requestId</c>.
 /// </summary>
 // Absent rather than null: MVC writes its 400s with its own options, not ErrorEnvelope's.
-public sealed record ApiError(string Code, string Title, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null);
+public sealed record ApiError(string Code, string Title, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null)
+{
+    /// <summary>
+    /// The title as read: what it quotes of a request (an address, a field's name) with a bidi control or a line break
+    /// written as its escape (<see cref="Text.Visible"/>; the JSON encoders leave U+202E as it is, which reversed the rest of
+    /// the sentence where a person read it: a probe).
+    /// </summary>
+    public string Title { get; init; } = Text.Visible(Title);
+}

@@ -15,7 +15,7 @@ public static partial class ModelStateErrors
     {
         // A field-level error makes the generic "body is invalid" one for the same request redundant.
         var invalid = context.ModelState.Where(e => e.Value?.ValidationState == ModelValidationState.Invalid).ToList();
-        var fieldErrors = invalid.Where(e => e.Key.StartsWith("$.", StringComparison.Ordinal)).ToList();
+        var fieldErrors = invalid.Where(e => FieldOf(e.Key) is not null).ToList();
         var errors = (fieldErrors.Count > 0 ? fieldErrors : invalid)
             .Select(e => ErrorEnvelope.Error(StatusCodes.Status400BadRequest, Describe(e.Key, e.Value!, context)))
             .DistinctBy(e => e.Title)
@@ -42,9 +42,17 @@ public static partial class ModelStateErrors
 
     private static string Shortened(string field) => Domain.Common.Text.Shortened(field, LongestQuotedField);
 
+    /// <summary>
+    /// A body field's path as a title names it, or null for what is not one: <c>$.settings.x</c> as <c>settings.x</c>, and a
+    /// name the JSON path brackets (a space, a dot, a quote in it) <c>$['a b']</c> as <c>['a b']</c> — taken for the body as a
+    /// whole, it said "The request body must be a JSON object." before naming the field (a probe).
+    /// </summary>
+    private static string? FieldOf(string key) =>
+        key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key.StartsWith("$[", StringComparison.Ordinal) ? key[1..] : null;
+
     private static string Describe(string key, ModelStateEntry entry, ActionContext context)
     {
-        var field = Shortened(key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key);
+        var field = Shortened(FieldOf(key) ?? key);
         var isBodyParameter = context.ActionDescriptor.Parameters.Any(p =>
             p.Name == key && p.BindingInfo?.BindingSource == BindingSource.Body);
         // The JSON reader's own complaints (cut short, a stray character) carry a byte position; a value of the wrong

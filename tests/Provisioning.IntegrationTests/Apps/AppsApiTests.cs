@@ -72,8 +72,13 @@ public sealed class AppsApiTests(ServiceFixture service)
         // A number no client can hold (JavaScript reads 1e400 as Infinity, which becomes null when sent back).
         { """{"displayName":"ok","metadata":{"n":1e400}}""", "metadata.n" },
         { """{"displayName":"ok","metadata":{"n":-1e309}}""", "metadata.n" },
+        // Nor one it reads as 0 (1e-400 was kept as sent, another number than the one a client reads).
+        { """{"displayName":"ok","metadata":{"n":1e-400}}""", "metadata.n must be a number within the range of a double" },
         { $$$"""{"displayName":"ok","metadata":{"big":"{{{new string('x', 4100)}}}"}}""", "metadata" },
         { """{"displayName":"ok",""", "JSON" },
+        // A field's name quoted with its right-to-left override and line break written as escapes (as sent, the override
+        // reversed the rest of the sentence where a person read it).
+        { """{"displayName":"ok","\u202edisplay":1}""", "\\u202Edisplay is not a field of this request." },
         { """[1,2,3]""", "" },
     };
 
@@ -99,6 +104,17 @@ public sealed class AppsApiTests(ServiceFixture service)
         Http.AssertV2Error(body, "bad_request");
         Assert.Contains(field, Http.Titles(body));
         Assert.Equal(0, await service.QueryDbAsync(db => db.Apps.CountAsync(a => a.TenantId == new TenantId(tenant.TenantId))));
+    }
+
+    [Theory]
+    [InlineData("""{"displayName":"ok","display name":1}""", "['display name'] is not a field of this request.")]
+    [InlineData("""{"displayName":"ok","settings.x":1}""", "['settings.x'] is not a field of this request.")]
+    [InlineData("""{"displayName":"ok","display\u2028":1}""", "['display\\u2028'] is not a field of this request.")]
+    public async Task AnUnknownFieldWhoseNameThePathBrackets_IsNamedAlone(string json, string title)
+    {
+        // It said "The request body must be a JSON object." first, and "$['display name'] …" (a probe).
+        var tenant = await service.NewTenantAsync();
+        Assert.Equal(title, Http.Titles(await tenant.Client().PostJsonAsync("/v2/apps", Http.Json(json), HttpStatusCode.BadRequest)));
     }
 
     [Fact]

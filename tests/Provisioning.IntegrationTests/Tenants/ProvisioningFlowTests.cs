@@ -132,6 +132,9 @@ public sealed class ProvisioningFlowTests(ServiceFixture service)
         // The address at fault is named by its place; a null said "'' is not a valid email address" (a probe).
         { """{"name":"X","key":"{key}","emails":["a@example.com","b@exa_mple.com"]}""", "emails[1]: 'b@exa_mple.com' is not a valid email address." },
         { """{"name":"X","key":"{key}","emails":["a@example.com",null]}""", "emails[1] must be an email address (it is missing or null)." },
+        // What a title quotes of the request, with a right-to-left override (which reversed the rest of the sentence as read)
+        // written as its escape (a field's name: AppsApiTests).
+        { """{"name":"X","key":"{key}","emails":["admin\u202e@example.com"]}""", "emails[0]: 'admin\\u202E@example.com' is not a valid email address." },
         { """{"name":"X","key":"{key}","emails":"a@example.com"}""", "emails" },
         { """{"name":"X","key":"{key}","contacts":-1}""", "contacts" },
         { """{"name":"X","key":"{key}","contacts":"100"}""", "contacts" },
