@@ -475,6 +475,23 @@ public sealed class BadInputTests(ServiceFixture service)
         using var root = service.Root();
         var json = await root.GetJsonAsync("/v2/events?filter%5BresourceId%5D=a%00b", HttpStatusCode.BadRequest);
         Assert.Contains("filter[resourceId] must not contain NUL or control characters", Http.Titles(json));
+
+        // Escapes that are not UTF-8 were read as U+FFFD and searched for (an empty page, 200), where a body's are a 400; a
+        // v1.1 route's parameter likewise. Valid ones are what they say (é, a '+' as a space).
+        foreach (var (path, title) in new[]
+                 {
+                     ("/v2/events?filter%5Btype%5D=app.created&filter%5BresourceId%5D=%FF%FE", "filter[resourceId] must be UTF-8 text once percent-decoded (%FF is not)."),
+                     ("/v2/events?filter%5BresourceId%5D=caf%E9", "filter[resourceId] must be UTF-8 text once percent-decoded (%FF is not)."),
+                     ("/v1.1/apps?limit=%C0%AF", "limit must be UTF-8 text once percent-decoded (%FF is not)."),
+                 })
+        {
+            using var refused = await root.GetAsync(path);
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{path}: {refused.StatusCode}");
+            var body = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+            Assert.Equal(title, path.StartsWith("/v1.1", StringComparison.Ordinal) ? (string?)body["error"]!["description"] : Http.Titles(body));
+        }
+
+        await root.GetJsonAsync("/v2/events?filter%5BresourceId%5D=caf%C3%A9+au+lait");
     }
 
     [Theory]
