@@ -108,16 +108,37 @@ public static class AppMetadata
             Text.EnsureName(property.Name, "metadata");
         }
 
-        if (property.Value.ValueKind == JsonValueKind.Number && !(property.Value.TryGetDouble(out var number) && double.IsFinite(number)))
+        if (property.Value.ValueKind == JsonValueKind.Number && !ReadsAsItSays(property.Value))
         {
-            // JSON clients read numbers as doubles: 1e400 would come back to them as Infinity (and leave as null).
-            throw new DomainRuleException($"metadata.{property.Name}", $"metadata.{property.Name} must be a number within the range of a double (about ±1.8e308).");
+            throw new DomainRuleException($"metadata.{property.Name}",
+                $"metadata.{property.Name} must be a number within the range of a double (about ±1.8e308, and not so small that it reads as 0, as 1e-400 does).");
         }
 
         if (property.Value.ValueKind == JsonValueKind.String)
         {
             Text.EnsureFreeText(property.Value.GetString()!, $"metadata.{property.Name}");
         }
+    }
+
+    /// <summary>
+    /// Whether JSON clients, which read numbers as doubles, read <paramref name="number"/> as what it says: 1e400 came back to
+    /// them as Infinity (and left as null), 1e-400 as 0 — stored as sent, it reads as another number than the one kept.
+    /// </summary>
+    private static bool ReadsAsItSays(JsonElement number)
+    {
+        if (!number.TryGetDouble(out var value) || !double.IsFinite(value))
+        {
+            return false;
+        }
+
+        if (value != 0)
+        {
+            return true;
+        }
+
+        var text = number.GetRawText();
+        var exponent = text.AsSpan().IndexOfAny('e', 'E');
+        return !(exponent < 0 ? text.AsSpan() : text.AsSpan(0, exponent)).ContainsAnyInRange('1', '9'); // 0, 0.0, -0e5: a zero
     }
 
     private static string Serialize(JsonObject obj)

@@ -127,6 +127,32 @@ public sealed class AppTests
         Assert.Null(withKey.Metadata);
     }
 
+    [Theory]
+    [InlineData("1e400", false)] // Infinity to a JSON client
+    [InlineData("-1e309", false)]
+    [InlineData("1e-400", false)] // 0 to a JSON client, kept as 1e-400: another number than the one read
+    [InlineData("-2.5E-401", false)]
+    [InlineData("0.000000001e-330", false)]
+    [InlineData("0", true)]
+    [InlineData("-0", true)]
+    [InlineData("0.000e-400", true)] // a zero, however written
+    [InlineData("0E+5", true)]
+    [InlineData("5e-324", true)] // the smallest double above 0
+    [InlineData("1.7976931348623157e308", true)]
+    [InlineData("12345678901234567890.123456789", true)] // read as the nearest double, as any long decimal is
+    public void Metadata_NumbersAreThoseADoubleHolds(string number, bool taken)
+    {
+        var metadata = Json($$"""{"n":{{number}}}""");
+        if (taken)
+        {
+            Assert.Equal($$"""{"n":{{number}}}""", App.Create(Tenant, "A", null, metadata, Now).Metadata);
+        }
+        else
+        {
+            Assert.Equal("metadata.n", Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", null, metadata, Now)).Field);
+        }
+    }
+
     [Fact]
     public void Settings_RefuseNegativeRetention() =>
         Assert.Throws<DomainRuleException>(() => App.Create(Tenant, "A", new AppSettingsChange(ConversationRetentionSeconds: -1), null, Now));
