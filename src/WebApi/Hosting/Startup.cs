@@ -217,7 +217,11 @@ public static class Startup
         {
             lines.Add($"  secret:   {created.Secret}");
             lines.Add(inTheFile ? $"  (also written to {file})" : string.Empty);
-            lines.Add(listening ? $"Try it:\n   curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps\n" : "The next start will not show it again.\n");
+            // A Unix socket's address (http://unix:/run/provisioning.sock) is no URL curl takes: it takes the socket apart.
+            var curl = ThisHost.UnixSocket(url) is { } socket
+                ? $"curl --unix-socket {socket} -u '{created.KeyId}:{created.Secret}' http://localhost/v2/apps"
+                : $"curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps";
+            lines.Add(listening ? $"Try it:\n   {curl}\n" : "The next start will not show it again.\n");
         }
 
         Console.Out.WriteLine(string.Join('\n', lines.Select(line => line.Length == 0 ? line : " " + line)) + "\n");

@@ -36,6 +36,20 @@ public static class ThisHost
         return $"{parsed.Scheme}://{host}:{parsed.Port}{parsed.PathBase}".TrimEnd('/');
     }
 
+    /// <summary>The socket's path when <paramref name="address"/> is a Unix socket's (<c>http://unix:/run/provisioning.sock</c>), else null.</summary>
+    public static string? UnixSocket(string address)
+    {
+        try
+        {
+            var parsed = BindingAddress.Parse(address);
+            return parsed.IsUnixPipe ? parsed.UnixPipePath : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     private static bool IsAny(IPAddress ip) =>
         ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any) || (ip.IsIPv4MappedToIPv6 && ip.MapToIPv4().Equals(IPAddress.Any));
 }

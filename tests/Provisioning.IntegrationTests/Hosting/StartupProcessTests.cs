@@ -258,6 +258,62 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task OnAUnixSocketAlone_TheFirstStartsCurlLineTakesTheSocket_AndTheHealthcheckVerbProbesIt()
+    {
+        // Behind a proxy on the same host (nginx's proxy_pass http://unix:…): Kestrel on a Unix socket. The healthcheck verb
+        // probed 127.0.0.1:8080 without a URL (and said only "Connection refused"), and could not be told a socket; the first
+        // start's curl line named http://unix:/…/v2/apps, which curl cannot reach.
+        var folder = Directory.CreateTempSubdirectory("provisioning-unix-").FullName;
+        var socket = Path.Combine(folder, "provisioning.sock");
+        try
+        {
+            await using var process = ServiceProcess.Start(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__Provisioning"] = await service.Postgres.CreateMigratedDatabaseAsync("unix_" + Guid.NewGuid().ToString("N")[..8]),
+                ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+            }, "--urls", $"http://unix:{socket}");
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            Match curl;
+            while (!(curl = UnixSocketCurlLine().Match(process.StandardOutput)).Success)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"No curl line.\nstdout:\n{process.StandardOutput}\nstderr:\n{process.StandardError}");
+                await Task.Delay(100);
+            }
+
+            // The line as printed works: that key, over that socket.
+            Assert.Equal(socket, curl.Groups["socket"].Value);
+            using (var handler = new SocketsHttpHandler())
+            {
+                handler.ConnectCallback = async (_, ct) =>
+                {
+                    var unix = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    await unix.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), ct);
+                    return new System.Net.Sockets.NetworkStream(unix, ownsSocket: true);
+                };
+                using var client = new HttpClient(handler);
+                client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(curl.Groups["key"].Value, curl.Groups["secret"].Value);
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("http://localhost/v2/apps")).StatusCode);
+            }
+
+            // The verb: over the socket it is given, over the one the settings name (nothing else), and where nothing listens.
+            Assert.Equal(0, (await InProcessVerb.RunAsync(new Dictionary<string, string?>(), "healthcheck", "--unix-socket", socket)).ExitCode);
+            var (named, _, namedError) = await InProcessVerb.RunAsync(new Dictionary<string, string?> { ["urls"] = $"http://unix:{socket}" }, "healthcheck");
+            Assert.True(named == 0, namedError);
+            var nothing = Path.Combine(folder, "nothing.sock");
+            var (exit, _, error) = await InProcessVerb.RunAsync(new Dictionary<string, string?>(), "healthcheck", "--unix-socket", nothing);
+            Assert.Equal(1, exit);
+            Assert.StartsWith($"Provisioning: http://localhost/readyz over the Unix socket {nothing} could not be reached: ", error);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"curl --unix-socket (?<socket>\S+) -u '(?<key>act_[0-9a-f]{24}):(?<secret>[^']+)' http://localhost/v2/apps")]
+    private static partial Regex UnixSocketCurlLine();
+
+    [Fact]
     public async Task ServedOverHttps_WithKestrelsEndpointSettings_ARenewedCertificateTakenWithoutARestart_AndTheHealthcheckVerbProbesIt()
     {
         // On premises without a proxy: Kestrel's own settings, a PEM certificate and its key. The container's health check

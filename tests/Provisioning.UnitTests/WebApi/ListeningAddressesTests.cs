@@ -45,4 +45,19 @@ public sealed class ListeningAddressesTests
     [InlineData("garbage", null)]
     public void AListeningAddress_IsReachedOnThisHost_WhereKestrelListens(string address, string? reached) =>
         Assert.Equal(reached, ThisHost.Reachable(address));
+
+    [Theory]
+    [InlineData("http://unix:/run/provisioning.sock", "/run/provisioning.sock")]
+    [InlineData("https://unix:/tmp/p.sock", "/tmp/p.sock")]
+    [InlineData("http://127.0.0.1:8080", null)]
+    [InlineData("garbage", null)]
+    public void AUnixSocketsAddress_NamesItsPath(string address, string? socket) => Assert.Equal(socket, ThisHost.UnixSocket(address));
+
+    [Theory]
+    [InlineData("--urls=http://unix:/run/p.sock", "http://localhost/readyz", "/run/p.sock")] // the socket alone: over it
+    [InlineData("--urls=https://unix:/run/p.sock", "https://localhost/readyz", "/run/p.sock")]
+    [InlineData("--urls=http://unix:/run/p.sock;http://+:9000", "http://127.0.0.1:9000/readyz", null)] // a port besides: the port
+    [InlineData("--urls=http://+:9000", "http://127.0.0.1:9000/readyz", null)]
+    public void TheHealthcheckVerbsDefault_IsAPortElseTheSocket(string setting, string url, string? socket) =>
+        Assert.Equal((url, socket), Provisioning.WebApi.Hosting.Verbs.HealthCheckCommand.DefaultTarget([setting]));
 }

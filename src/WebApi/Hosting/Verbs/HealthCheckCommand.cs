@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace Provisioning.WebApi.Hosting.Verbs;
 
 /// <summary>
@@ -8,24 +10,36 @@ namespace Provisioning.WebApi.Hosting.Verbs;
 public static class HealthCheckCommand
 {
     /// <summary>
-    /// The readiness URL of the instance on this host, where its settings say it listens, read as its start reads them
-    /// (appsettings.json and appsettings.{environment}.json, the environment's <c>ASPNETCORE_</c>, <c>DOTNET_</c> and other
-    /// variables, a settings folder): the first http address of <see cref="ListeningAddresses.Configured"/>, else the first
-    /// https one, as <see cref="ThisHost.Reachable"/>. The image's health check gives no URL: with a fixed default, a
-    /// container moved to another port (<c>ASPNETCORE_URLS=http://+:9000</c>) or to https failed every check while serving.
-    /// (A server's own command line, <c>--urls</c>, is not seen from here: give the URL then.) <paramref name="settings"/>: a
-    /// verb's own (<see cref="VerbConsole.Settings"/>).
+    /// What the probe asks when given neither a URL nor a socket: the readiness URL of the instance on this host, where its
+    /// settings say it listens, read as its start reads them (appsettings.json and appsettings.{environment}.json, the
+    /// environment's <c>ASPNETCORE_</c>, <c>DOTNET_</c> and other variables, a settings folder): the first http address of
+    /// <see cref="ListeningAddresses.Configured"/>, else the first https one, as <see cref="ThisHost.Reachable"/>; with only a
+    /// Unix socket (<c>http://unix:/run/provisioning.sock</c>, behind a proxy on the same host), <c>/readyz</c> over it (it
+    /// probed 127.0.0.1:8080, where nothing listened, and said only "Connection refused"). The image's health check gives no
+    /// URL: with a fixed default, a container moved to another port (<c>ASPNETCORE_URLS=http://+:9000</c>) or to https failed
+    /// every check while serving. (A server's own command line, <c>--urls</c>, is not seen from here: give the URL then.)
+    /// <paramref name="settings"/>: a verb's own (<see cref="VerbConsole.Settings"/>).
     /// </summary>
-    public static string DefaultUrl(IReadOnlyList<string> settings)
+    public static (string Url, string? UnixSocket) DefaultTarget(IReadOnlyList<string> settings)
     {
         var configuration = Program.CreateConfiguredBuilder([.. settings]).Configuration;
-        var addresses = ListeningAddresses.Configured(configuration).Select(ThisHost.Reachable).OfType<string>().ToList();
-        return (addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
-                ?? addresses.FirstOrDefault()
-                ?? Program.DefaultUrl) + "/readyz";
+        var configured = ListeningAddresses.Configured(configuration);
+        var addresses = configured.Select(ThisHost.Reachable).OfType<string>().ToList();
+        if (addresses.Count == 0 && configured.FirstOrDefault(address => ThisHost.UnixSocket(address) is not null) is { } unix)
+        {
+            return (OverASocket(unix.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? "https" : "http"), ThisHost.UnixSocket(unix));
+        }
+
+        return ((addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
+                 ?? addresses.FirstOrDefault()
+                 ?? Program.DefaultUrl) + "/readyz", null);
     }
 
-    public static async Task<int> ProbeAsync(string url, TextWriter error)
+    /// <summary>The readiness URL asked over a Unix socket: its host is only the request's <c>Host</c>.</summary>
+    public static string OverASocket(string scheme = "http") => $"{scheme}://localhost/readyz";
+
+    /// <summary>Probes <paramref name="url"/>, over <paramref name="unixSocket"/> when one is given (as <c>curl --unix-socket</c>).</summary>
+    public static async Task<int> ProbeAsync(string url, string? unixSocket, TextWriter error)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
@@ -36,7 +50,25 @@ public static class HealthCheckCommand
         // Straight to the URL: no proxy from the environment (HTTPS_PROXY took a probe of 127.0.0.1 to the proxy's own), and
         // no redirect followed (a 3xx is not ready; followed, it led the probe to another host, a review).
         using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false };
-        if (uri.IsLoopback)
+        if (unixSocket is not null)
+        {
+            handler.ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(unixSocket), ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        if (uri.IsLoopback || unixSocket is not null)
         {
             // The instance on this host, over https (Kestrel given a certificate): a certificate for the service's public name,
             // or one of its own, never matches 127.0.0.1, and the probe would fail on every healthy instance. It sends no
@@ -45,6 +77,7 @@ public static class HealthCheckCommand
             handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
         }
 
+        var probed = unixSocket is null ? uri.ToString() : $"{uri} over the Unix socket {unixSocket}";
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(3) };
         try
         {
@@ -54,12 +87,12 @@ public static class HealthCheckCommand
                 return 0;
             }
 
-            error.WriteLine($"Provisioning: {uri} answered {(int)response.StatusCode} (not ready).");
+            error.WriteLine($"Provisioning: {probed} answered {(int)response.StatusCode} (not ready).");
             return 1;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            error.WriteLine($"Provisioning: {uri} could not be reached: {(ex is TaskCanceledException ? "no answer within 3 s" : Reason(ex))}.");
+            error.WriteLine($"Provisioning: {probed} could not be reached: {(ex is TaskCanceledException ? "no answer within 3 s" : Reason(ex))}.");
             return 1;
         }
     }

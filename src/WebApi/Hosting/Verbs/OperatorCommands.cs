@@ -116,13 +116,27 @@ public static class OperatorCommands
         }));
         root.Subcommands.Add(migrate);
 
-        var url = new Argument<string>("readyz-url")
+        var url = new Argument<string?>("readyz-url")
         {
-            Description = "The readiness URL to probe (default: this host's instance, where its Kestrel endpoints or ASPNETCORE_URLS say it listens).",
-            DefaultValueFactory = _ => HealthCheckCommand.DefaultUrl(console.Settings),
+            Description = "The readiness URL to probe (default: this host's instance, where its Kestrel endpoints or ASPNETCORE_URLS say it " +
+                          "listens; over its Unix socket when that is all they name).",
+            Arity = ArgumentArity.ZeroOrOne,
         };
-        var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url };
-        healthcheck.SetAction((parse, _) => HealthCheckCommand.ProbeAsync(parse.GetValue(url)!, console.Error));
+        var unixSocket = new Option<string?>("--unix-socket")
+        {
+            Description = "Probe over this Unix socket, as curl --unix-socket does (the URL's default is then http://localhost/readyz).",
+        };
+        var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url, unixSocket };
+        healthcheck.SetAction((parse, _) =>
+        {
+            var (target, over) = (parse.GetValue(url), parse.GetValue(unixSocket)) switch
+            {
+                ({ } given, var socket) => (given, socket),
+                (null, { } socket) => (HealthCheckCommand.OverASocket(), socket),
+                _ => HealthCheckCommand.DefaultTarget(console.Settings),
+            };
+            return HealthCheckCommand.ProbeAsync(target, over, console.Error);
+        });
         root.Subcommands.Add(healthcheck);
 
         var batchSize = new Option<int>("--batch-size")
