@@ -33,7 +33,8 @@ public sealed class PublicUrls
                 || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
             {
                 throw new StartupException(
-                    $"{BaseUrlSetting} must be an absolute http(s) URL without query or fragment, such as https://api.example.com/sc; it is '{configured}'.");
+                    $"{BaseUrlSetting} must be an absolute http(s) URL without query or fragment, such as https://api.example.com/sc; it is " +
+                    $"'{Domain.Common.Text.PrintableUrl(configured)}'."); // (a password in it, before a query, was printed: a probe)
             }
 
             // Not echoed: it holds a password. Every answer's Location and paging links would carry it.
@@ -45,7 +46,9 @@ public sealed class PublicUrls
             _publicBaseUrl = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
         }
 
-        foreach (var entry in configuration.GetSection(TrustedProxiesSection).GetChildren().Select(c => c.Value?.Trim()))
+        // Indexed (…__0, …__1), and one set without an index (Provisioning__TrustedProxies=10.0.0.5), which was read as none.
+        var proxies = configuration.GetSection(TrustedProxiesSection);
+        foreach (var entry in proxies.GetChildren().Select(c => c.Value).Prepend(proxies.Value).Select(value => value?.Trim()))
         {
             if (string.IsNullOrEmpty(entry))
             {
