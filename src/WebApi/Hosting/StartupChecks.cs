@@ -60,6 +60,13 @@ public static class StartupChecks
             IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
                                || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>
                 $"Cannot listen: {e.Message.TrimEnd('.')} (choose another address with --urls).",
+            // Anything else the web server refuses as it starts (an address it cannot read or bind, a certificate it cannot
+            // load): a stack trace and exit 134, or told as the database's or the master key's (a certificate's password).
+            _ when FromTheWebServer(ex) =>
+                $"Cannot listen as the settings say (--urls or ASPNETCORE_URLS, Kestrel:Endpoints, Kestrel:Certificates): {Said(ex)}" +
+                (ex.Message.Contains("No server certificate was specified", StringComparison.Ordinal)
+                    ? " (an https address needs a certificate: docs/operations.md, \"Serving https without a proxy\")."
+                    : "."),
             // Before the master key's arms: a client key whose SSL Password is wrong is a CryptographicException too (a review).
             _ when failure is { Kind: DatabaseFailureKind.ConnectionFileUnusable } => Sentence(failure, configuration, setting),
             // One that names a configured key and does not decrypt with it: no key to give (rotate-secrets wraps it, naming the row).
@@ -73,6 +80,20 @@ public static class StartupChecks
             _ when failure is not null => Sentence(failure, configuration, setting),
             _ => null,
         };
+    }
+
+    /// <summary>Whether Kestrel threw <paramref name="ex"/>, or called what did (a certificate's file, its key): its frames are on the stack.</summary>
+    private static bool FromTheWebServer(Exception ex) =>
+        new System.Diagnostics.StackTrace(ex).GetFrames().Any(frame =>
+            frame.GetMethod()?.DeclaringType?.Assembly.GetName().Name?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true);
+
+    /// <summary>The exception's words, and its cause's when they only point to them.</summary>
+    private static string Said(Exception ex)
+    {
+        // Its first line: Kestrel's https refusal goes on with the developer certificate's tool, which is not for a server.
+        var said = ex.Message.Split('\n')[0].TrimEnd('.', '\r');
+        var cause = ex.InnerException?.GetBaseException().Message.TrimEnd('.');
+        return cause is null || said.Contains(cause, StringComparison.Ordinal) ? said : $"{said}: {cause}";
     }
 
     /// <summary>What to do about a database failure at the start, one sentence per kind (/readyz says each in its own words).</summary>

@@ -542,6 +542,46 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task WhatTheWebServerRefusesAtTheStart_IsOneSentenceOfListening_NotAStackTraceNorTheMasterKey()
+    {
+        // A probe of every setting misconfigured: a certificate file not there or a listening address Kestrel cannot read
+        // ended in a stack trace (exit 134); a certificate file that is not one was told as a secret the master key cannot
+        // decrypt; an address no interface has as PostgreSQL unreachable.
+        var folder = Directory.CreateTempSubdirectory("provisioning-listen-").FullName;
+        try
+        {
+            var garbage = Path.Combine(folder, "tls.crt");
+            await File.WriteAllTextAsync(garbage, "not a certificate");
+            var database = await service.Postgres.CreateMigratedDatabaseAsync("listen_" + Guid.NewGuid().ToString("N")[..8]);
+            foreach (var (because, endpoint, said) in new (string, Dictionary<string, string?>, string)[]
+                     {
+                         ("a certificate file not there", new() { ["Kestrel__Endpoints__Https__Url"] = "https://127.0.0.1:0", ["Kestrel__Endpoints__Https__Certificate__Path"] = Path.Combine(folder, "missing.crt") }, $"Could not find file '{Path.Combine(folder, "missing.crt")}'."),
+                         ("a certificate file that is not one", new() { ["Kestrel__Endpoints__Https__Url"] = "https://127.0.0.1:0", ["Kestrel__Endpoints__Https__Certificate__Path"] = garbage }, "Kestrel:Certificates): "),
+                         ("an address Kestrel cannot read", new() { ["Kestrel__Endpoints__Http__Url"] = "abc" }, "Invalid url: 'abc'."),
+                     })
+            {
+                endpoint["ConnectionStrings__Provisioning"] = database;
+                endpoint["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey;
+                await using var process = ServiceProcess.Start(endpoint);
+                // Standard error: the sentence alone (the host's own "Hosting failed to start" line, with its exception, goes
+                // to the structured log on standard output, as for a port in use).
+                var exitCode = await process.WaitForExitAsync(ExitTimeout);
+                var stderr = process.StandardError.Trim();
+                Assert.True(exitCode == 1, $"{because}: exit code {exitCode}; stderr: {stderr}");
+                Assert.StartsWith("Provisioning cannot start: Cannot listen as the settings say (--urls or ASPNETCORE_URLS, Kestrel:Endpoints, Kestrel:Certificates): ", stderr);
+                Assert.Contains(said, stderr);
+                Assert.DoesNotContain("\n", stderr);
+                Assert.DoesNotContain("Exception", stderr);
+                Assert.DoesNotContain("master key", stderr, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task PendingMigrationsWithMigrationOff_AShortBootstrapSecret_AndAForeignMasterKey_AreRefusedWithWhatToDo()
     {
         var environment = new Dictionary<string, string?>
