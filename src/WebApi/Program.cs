@@ -171,6 +171,7 @@ public partial class Program
     public static WebApplication CreateApp(string[] args)
     {
         var builder = CreateConfiguredBuilder(args);
+        StartupChecks.Run(() => SettingShapes.Check(builder.Configuration)); // before anything binds one
 
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);
@@ -291,6 +292,7 @@ public partial class Program
             // range (before the database is reached: its refusal hid the setting's, so an operator fixed one to meet the other).
             StartupChecks.Run(() => Provisioning.Infrastructure.DependencyInjection.ValidateConfiguration(app.Configuration, app.Environment));
             StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value);
+            StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value); // "maybe": here, not after the database
             StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<Provisioning.Infrastructure.Credentials.CredentialLookupOptions>>().Value);
             StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<Provisioning.Infrastructure.Security.JwtOptions>>().Value);
             StartupChecks.Run(() => app.Services.GetRequiredService<IOptions<Provisioning.Infrastructure.Retention.RetentionOptions>>().Value);

@@ -662,6 +662,20 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Contains("pending migrations", pending);
         Assert.DoesNotContain("   at ", pending);
 
+        // A setting the verb does not use is still refused as the start refuses it, before the database (a verb went on with
+        // MigrateOnStartup=maybe, and a bootstrap setting given as a list ended in the binder's stack trace: a probe).
+        foreach (var (setting, value, said) in new[]
+                 {
+                     ("Provisioning__Database__MigrateOnStartup", "maybe", "Failed to convert configuration value 'maybe' at 'Provisioning:Database:MigrateOnStartup'"),
+                     ("Provisioning__Bootstrap__Secret__0", "a-secret-of-more-than-32-characters-0123", "Provisioning:Bootstrap:Secret takes one value, not a list or an object"),
+                 })
+        {
+            var (exit, _, error) = await RunInProcessAsync(new Dictionary<string, string?>(environment) { [setting] = value }, "tenants");
+            Assert.True(exit == 1, error);
+            Assert.StartsWith($"Provisioning: {said}", error.Trim());
+            Assert.DoesNotContain("   at ", error);
+        }
+
         // A service start records the master key's check value (and makes the root).
         await using (var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings()))
         {

@@ -1,0 +1,37 @@
+namespace Provisioning.WebApi.Hosting;
+
+/// <summary>
+/// A setting the service knows (<see cref="UnknownSettings.Known"/>) given in a shape it cannot take, refused at start by
+/// name, never by value (a probe of every setting misconfigured): JSON's <c>null</c>, or an empty object, which the
+/// configuration binder read as 0 or false — <c>"PermitsPerMinute": null</c> turned the rate limit and the failed-attempt
+/// guard off, <c>"MigrateOnStartup": null</c> left the migrations undone —; and a list or an object for a setting of one
+/// value (<c>Provisioning__Bootstrap__Secret__0</c>, <c>"TenantName": {…}</c>), which the binder either ignored without a word
+/// or failed on with a stack trace. The lists (<c>TrustedProxies</c>, <c>PreviousMasterKeys</c>) take either shape.
+/// </summary>
+public static class SettingShapes
+{
+    private static readonly string[] Lists = [FrontDoor.PublicUrls.TrustedProxiesSection, Infrastructure.Security.SecretsOptions.PreviousMasterKeysSetting];
+
+    public static void Check(IConfiguration configuration)
+    {
+        foreach (var (key, value) in configuration.AsEnumerable())
+        {
+            if (UnknownSettings.Known.FirstOrDefault(known => key.Equals(known, StringComparison.OrdinalIgnoreCase)) is not { } setting
+                || Lists.Contains(setting))
+            {
+                continue;
+            }
+
+            // (A key with children is a section: its value is null then, whatever the source.)
+            if (configuration.GetSection(key).GetChildren().FirstOrDefault() is { } child)
+            {
+                throw new StartupException($"{setting} takes one value, not a list or an object (it is given as {setting}:{child.Key}).");
+            }
+
+            if (value is null)
+            {
+                throw new StartupException($"{setting} is null (or an empty object) in a settings file: give it a value, or leave it out for its default.");
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Provisioning.WebApi.Hosting;
+
+namespace Provisioning.UnitTests.WebApi;
+
+/// <summary>A known setting in a shape it cannot take is refused by name (a probe of every setting misconfigured).</summary>
+public sealed class SettingShapesTests
+{
+    private static IConfiguration Json(string json) =>
+        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+
+    private static IConfiguration Environment(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), (string?)s.Value))).Build();
+
+    [Theory]
+    // null read as 0: the rate limit and the failed-attempt guard off; as false: the migrations left undone.
+    [InlineData("""{"Provisioning":{"RateLimit":{"PermitsPerMinute":null}}}""", "Provisioning:RateLimit:PermitsPerMinute is null (or an empty object) in a settings file")]
+    [InlineData("""{"Provisioning":{"Database":{"MigrateOnStartup":null}}}""", "Provisioning:Database:MigrateOnStartup is null")]
+    [InlineData("""{"Provisioning":{"Jwt":{"Lifetime":{}}}}""", "Provisioning:Jwt:Lifetime is null (or an empty object)")]
+    // A list or an object for one value: the binder's stack trace, or the value ignored.
+    [InlineData("""{"Provisioning":{"Bootstrap":{"Secret":["a-secret-of-more-than-32-characters-0123"]}}}""", "Provisioning:Bootstrap:Secret takes one value, not a list or an object (it is given as Provisioning:Bootstrap:Secret:0).")]
+    [InlineData("""{"Provisioning":{"Bootstrap":{"TenantName":{"a":"b"}}}}""", "Provisioning:Bootstrap:TenantName takes one value, not a list or an object (it is given as Provisioning:Bootstrap:TenantName:a).")]
+    [InlineData("""{"Provisioning":{"Database":{"MigrateOnStartup":[false]}}}""", "Provisioning:Database:MigrateOnStartup takes one value")]
+    [InlineData("""{"provisioning":{"publicbaseurl":{"a":"https://x.example"}}}""", "Provisioning:PublicBaseUrl takes one value")]
+    public void AKnownSettingOfTheWrongShape_IsRefusedByName(string json, string refusal)
+    {
+        var said = Assert.Throws<StartupException>(() => SettingShapes.Check(Json(json))).Message;
+        Assert.StartsWith(refusal, said);
+        Assert.DoesNotContain("a-secret-of", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnIndexUnderASettingOfOneValue_IsRefused_InTheEnvironmentToo() =>
+        Assert.Equal("Provisioning:Secrets:MasterKey takes one value, not a list or an object (it is given as Provisioning:Secrets:MasterKey:0).",
+            Assert.Throws<StartupException>(() => SettingShapes.Check(Environment(("Provisioning__Secrets__MasterKey__0", "abc")))).Message);
+
+    [Theory]
+    [InlineData("""{"Provisioning":{"RateLimit":{"PermitsPerMinute":600},"Jwt":{},"Database":{"MigrateOnStartup":false}}}""")] // an empty section is none
+    [InlineData("""{"Provisioning":{"TrustedProxies":["10.0.0.1","10.0.0.2"],"Secrets":{"PreviousMasterKeys":null}}}""")] // lists: either shape
+    [InlineData("""{"Provisioning":{"TrustedProxies":null,"Other":null}}""")] // an unknown one: UnknownSettings warns of it
+    public void SettingsOfTheirShape_AreTaken(string json) => SettingShapes.Check(Json(json));
+}
