@@ -352,6 +352,19 @@ public static class DependencyInjection
             throw new InvalidSettingException(InvalidConnectionString(name), e);
         }
 
+        // What Npgsql takes here and fails on at the first connection with a stack trace (a probe of every setting
+        // misconfigured): a port past 65535 (0 and below it refuses itself), and no host where PGHOST gives none either.
+        if (builder.Port > 65535)
+        {
+            throw new InvalidSettingException($"ConnectionStrings:{name}'s Port must be 1–65535; it is {builder.Port}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.Host) && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("PGHOST")))
+        {
+            throw new InvalidSettingException($"ConnectionStrings:{name} names no Host: give the server's name or address (Host=127.0.0.1), " +
+                                              "or the folder of its Unix socket (Host=/var/run/postgresql).");
+        }
+
         bool Unset(string key) => !given.ContainsKey(key) && !given.ContainsKey(key.Replace(" ", string.Empty, StringComparison.Ordinal));
         if (Unset("Max Auto Prepare"))
         {

@@ -79,4 +79,27 @@ public sealed class ConnectionDefaultsTests
         var kept = new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db;Port=6432;Database=p;Username=u;Password=secret;Timeout=7"));
         Assert.Equal(("db", 6432, "p", "u", "secret", 7), (kept.Host, kept.Port, kept.Database, kept.Username, kept.Password, kept.Timeout));
     }
+
+    [Theory]
+    [InlineData("Host=db;Port=99999", "ConnectionStrings:Provisioning's Port must be 1–65535; it is 99999.")]
+    [InlineData("Host=db;Port=65536", "ConnectionStrings:Provisioning's Port must be 1–65535; it is 65536.")]
+    public void APortPast65535_IsRefusedByName(string connectionString, string refusal) =>
+        // Npgsql took it and failed at the first connection with a stack trace (a probe).
+        Assert.Equal(refusal, Assert.Throws<InvalidSettingException>(() => DependencyInjection.WithDefaults(connectionString)).Message);
+
+    [Theory]
+    [InlineData("Port=5432;Database=p;Username=u")]
+    [InlineData("Host=;Database=p")]
+    public void NoHost_IsRefusedByName_UnlessPGHOSTGivesOne(string connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("PGHOST")))
+        {
+            Assert.StartsWith("ConnectionStrings:ProvisioningSession names no Host",
+                Assert.Throws<InvalidSettingException>(() => DependencyInjection.WithDefaults(connectionString, name: "ProvisioningSession")).Message);
+        }
+        else
+        {
+            Assert.Null(new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults(connectionString)).Host); // Npgsql takes PGHOST's
+        }
+    }
 }
