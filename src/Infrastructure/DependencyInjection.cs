@@ -94,9 +94,12 @@ public static class DependencyInjection
                 o.AuditRetentionDays = configuration.GetValue(Retention.RetentionOptions.AuditRetentionDaysSetting, o.AuditRetentionDays);
                 o.IntervalMinutes = configuration.GetValue(Retention.RetentionOptions.IntervalMinutesSetting, o.IntervalMinutes);
             })
-            .Validate(o => o.IdempotencyRetentionHours >= Retention.RetentionOptions.MinIdempotencyRetentionHours,
-                $"{Retention.RetentionOptions.IdempotencyRetentionHoursSetting} must be {Retention.RetentionOptions.MinIdempotencyRetentionHours} or more (retries are honoured for at least a day).")
-            .Validate(o => o.AuditRetentionDays >= 1, $"{Retention.RetentionOptions.AuditRetentionDaysSetting} must be 1 or more.")
+            // At most a century: past about 2,000 years the pruner's cutoff fell before year 1 and every pass failed (a probe).
+            .Validate(o => o.IdempotencyRetentionHours is >= Retention.RetentionOptions.MinIdempotencyRetentionHours and <= Retention.RetentionOptions.MaxRetentionDays * 24,
+                $"{Retention.RetentionOptions.IdempotencyRetentionHoursSetting} must be between {Retention.RetentionOptions.MinIdempotencyRetentionHours} " +
+                $"(retries are honoured for at least a day) and {Retention.RetentionOptions.MaxRetentionDays * 24} (a century).")
+            .Validate(o => o.AuditRetentionDays is >= 1 and <= Retention.RetentionOptions.MaxRetentionDays,
+                $"{Retention.RetentionOptions.AuditRetentionDaysSetting} must be between 1 and {Retention.RetentionOptions.MaxRetentionDays} (a century).")
             .Validate(o => o.IntervalMinutes is >= 1 and <= 1440, $"{Retention.RetentionOptions.IntervalMinutesSetting} must be between 1 and 1440.")
             .ValidateOnStart();
         services.AddSingleton<Retention.RetentionPruner>();

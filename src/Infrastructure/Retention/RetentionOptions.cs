@@ -10,6 +10,9 @@ public sealed class RetentionOptions
     /// <summary>The shortest a stored answer is kept: a day (Stripe keeps keys for 24 hours).</summary>
     public const int MinIdempotencyRetentionHours = 24;
 
+    /// <summary>The longest either retention may be, in days: a century.</summary>
+    public const int MaxRetentionDays = 36_500;
+
     /// <summary><see cref="IdempotencyRetentionHoursSetting"/>: at least <see cref="MinIdempotencyRetentionHours"/>.</summary>
     public int IdempotencyRetentionHours { get; set; } = MinIdempotencyRetentionHours;
 
