@@ -120,7 +120,7 @@ public static class StartupChecks
             "Free it (disk space, memory, connections) or raise the limit it names, then run it again.",
         DatabaseFailureKind.TimedOut =>
             $"PostgreSQL did not answer in time ({Where(configuration, setting)}): {failure.Cause.Message.TrimEnd('.')}. " +
-            "Either it cannot be reached there (start it, or correct the Host and Port in the connection string), or a lock " +
+            $"Either it cannot be reached there (start it, or correct the Host and Port in ConnectionStrings:{setting}), or a lock " +
             "held by another session or a busy server held the work up (pg_stat_activity shows which): run it again once it is free.",
         DatabaseFailureKind.ServerTimedOut =>
             $"PostgreSQL cancelled the work on its own timer ({Where(configuration, setting)}): {failure.Postgres!.SqlState}: {failure.Postgres.MessageText.TrimEnd('.')}. " +

@@ -64,6 +64,21 @@ public sealed class StartupChecksTests
     }
 
     [Fact]
+    public async Task ADatabaseThatDoesNotAnswerInTime_NamesTheConnectionStringToCorrect()
+    {
+        // A session string (ProvisioningSession) pointing at a listener that never answers: the sentence said "the connection
+        // string", not which (a probe of every setting misconfigured).
+        var timedOut = new NpgsqlException("The operation has timed out", new TimeoutException("The operation has timed out."));
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:ProvisioningSession"] = "Host=db;Port=15999;Database=p",
+        }).Build();
+        var said = (await Assert.ThrowsAsync<StartupException>(() => StartupChecks.RunAsync(() => throw timedOut, settings, "ProvisioningSession"))).Message;
+        Assert.StartsWith("PostgreSQL did not answer in time (", said, StringComparison.Ordinal);
+        Assert.Contains("correct the Host and Port in ConnectionStrings:ProvisioningSession)", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AResetWhileConnectingWithAClientCertificate_AlsoNamesTheCertificate_WithoutOne_OnlyTheServer()
     {
         // Over TLS 1.3 a server refusing the client's certificate says so in an alert after the handshake, then closes; a
