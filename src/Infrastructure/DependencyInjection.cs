@@ -125,7 +125,7 @@ public static class DependencyInjection
         services.AddSingleton<ISecretHasher, SecretHasher>();
         services.AddSingleton<ISecretGenerator, SecretGenerator>();
         services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section))
-            .Validate(o => o.Lifetime >= TimeSpan.FromSeconds(1) && o.Lifetime <= TimeSpan.FromDays(30), "Provisioning:Jwt:Lifetime must be between 1 second and 30 days.")
+            .Validate(o => o.Lifetime >= TimeSpan.FromSeconds(1) && o.Lifetime <= TimeSpan.FromDays(30), "Provisioning:Jwt:Lifetime must be between 1 second and 30 days, as hh:mm:ss or d.hh:mm:ss (a bare number is days: 3600 is 3600 days).")
             .ValidateOnStart();
         services.AddSingleton<ITokenIssuer, JwtTokenIssuer>();
 

@@ -54,8 +54,9 @@ public static class StartupChecks
             StartupException e => e.Message,
             OptionsValidationException e => e.Message,
             // The configuration binder's own sentence names the value and the setting: "Failed to convert configuration value
-            // 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean'."
-            InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
+            // 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean'.", and then what it takes.
+            InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+                e.Message.TrimEnd('.') + ": " + Takes(e.Message) + " (README, \"Configuration\").",
             // Kestrel's bind failure is an IOException over a socket error, which the database's arms take too.
             IOException e when e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
                                || e.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) =>
@@ -81,6 +82,14 @@ public static class StartupChecks
             _ => null,
         };
     }
+
+    /// <summary>What a value of the type the binder named looks like: it named a .NET type, not what to write (a probe).</summary>
+    private static string Takes(string message) =>
+        message.EndsWith("'System.Boolean'.", StringComparison.Ordinal) ? "the setting takes true or false"
+        : message.EndsWith("'System.TimeSpan'.", StringComparison.Ordinal)
+            ? "the setting takes a time span, hh:mm:ss or d.hh:mm:ss (01:00:00 is an hour, 30.00:00:00 thirty days; a bare number is days)"
+        : message.EndsWith("'System.Int32'.", StringComparison.Ordinal) ? "the setting takes a whole number, written in digits"
+        : "the setting takes a value of another kind";
 
     /// <summary>Whether Kestrel threw <paramref name="ex"/>, or called what did (a certificate's file, its key): its frames are on the stack.</summary>
     private static bool FromTheWebServer(Exception ex) =>

@@ -666,7 +666,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         // MigrateOnStartup=maybe, and a bootstrap setting given as a list ended in the binder's stack trace: a probe).
         foreach (var (setting, value, said) in new[]
                  {
-                     ("Provisioning__Database__MigrateOnStartup", "maybe", "Failed to convert configuration value 'maybe' at 'Provisioning:Database:MigrateOnStartup'"),
+                     ("Provisioning__Database__MigrateOnStartup", "maybe", "Failed to convert configuration value 'maybe' at 'Provisioning:Database:MigrateOnStartup' to type 'System.Boolean': the setting takes true or false"),
                      ("Provisioning__Bootstrap__Secret__0", "a-secret-of-more-than-32-characters-0123", "Provisioning:Bootstrap:Secret takes one value, not a list or an object"),
                  })
         {

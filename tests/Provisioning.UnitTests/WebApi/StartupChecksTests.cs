@@ -63,6 +63,19 @@ public sealed class StartupChecksTests
         Assert.Contains("was reached, but not over TLS, which ConnectionStrings:Provisioning requires (SSL Mode): SSL connection requested", said, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("System.Boolean", "the setting takes true or false")]
+    [InlineData("System.Int32", "the setting takes a whole number, written in digits")]
+    [InlineData("System.TimeSpan", "the setting takes a time span, hh:mm:ss or d.hh:mm:ss (01:00:00 is an hour")]
+    public void AValueTheBinderCannotConvert_IsSaidWithWhatTheSettingTakes(string type, string takes)
+    {
+        // The binder names a .NET type, not what to write (a probe of every setting misconfigured).
+        var thrown = new InvalidOperationException($"Failed to convert configuration value 'abc' at 'Provisioning:X' to type '{type}'.");
+        var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw thrown)).Message;
+        Assert.StartsWith($"Failed to convert configuration value 'abc' at 'Provisioning:X' to type '{type}': {takes}", said, StringComparison.Ordinal);
+        Assert.EndsWith(" (README, \"Configuration\").", said, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ADatabaseThatDoesNotAnswerInTime_NamesTheConnectionStringToCorrect()
     {
