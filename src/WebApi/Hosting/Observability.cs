@@ -94,9 +94,17 @@ public static class Observability
             }
         });
         _ = RequestActivities.Value;
-        if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
+        if (builder.Configuration[OtlpEndpointSetting] is not { } endpoint || string.IsNullOrWhiteSpace(endpoint))
         {
             return builder;
+        }
+
+        // As the exporter takes it: anything else (abc, ftp://…, a port past 65535) was sent to its default, localhost:4317,
+        // without a word (a probe of every setting misconfigured).
+        if (!Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new StartupException($"{OtlpEndpointSetting} must be an absolute http(s) URL, such as http://otel-collector:4317; " +
+                                       $"it is '{Domain.Common.Text.PrintableUrl(endpoint)}'.");
         }
 
         builder.Services.AddOpenTelemetry()
