@@ -172,6 +172,7 @@ public partial class Program
     {
         var builder = CreateConfiguredBuilder(args);
         StartupChecks.Run(() => SettingShapes.Check(builder.Configuration)); // before anything binds one
+        StartupChecks.Run(() => ListeningAddresses.Check(builder.Configuration));
 
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);

@@ -37,6 +37,34 @@ public static class ListeningAddresses
         return ports.Count > 0 ? ports : [Program.DefaultUrl];
     }
 
+    /// <summary>
+    /// Refuses an address whose port is not a number (<c>http://127.0.0.1:abc</c>, <c>http://+:80x</c>): Kestrel reads
+    /// the whole as a host name and listens on port 80 of every interface, without a word (a probe). Anything else it cannot
+    /// use it refuses itself as it starts (<see cref="StartupChecks"/>).
+    /// </summary>
+    public static void Check(IConfiguration configuration)
+    {
+        foreach (var address in Configured(configuration))
+        {
+            BindingAddress parsed;
+            try
+            {
+                parsed = BindingAddress.Parse(address);
+            }
+            catch (FormatException)
+            {
+                continue; // (Kestrel's "Invalid url", said at the start)
+            }
+
+            if (!parsed.IsUnixPipe && !parsed.IsNamedPipe && parsed.Host.Contains(':', StringComparison.Ordinal)
+                && !(parsed.Host.StartsWith('[') && parsed.Host.EndsWith(']')))
+            {
+                throw new StartupException($"The listening address '{address}' (--urls, ASPNETCORE_URLS or Kestrel:Endpoints) has a port " +
+                                           "that is not a number: Kestrel would listen on port 80 of every interface.");
+            }
+        }
+    }
+
     private static List<string> Split(string? value) =>
         (value ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 }

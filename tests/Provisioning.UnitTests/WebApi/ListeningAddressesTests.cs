@@ -60,4 +60,24 @@ public sealed class ListeningAddressesTests
     [InlineData("--urls=http://+:9000", "http://127.0.0.1:9000/readyz", null)]
     public void TheHealthcheckVerbsDefault_IsAPortElseTheSocket(string setting, string url, string? socket) =>
         Assert.Equal((url, socket), Provisioning.WebApi.Hosting.Verbs.HealthCheckCommand.DefaultTarget([setting]));
+
+    [Theory]
+    [InlineData("urls", "http://127.0.0.1:abc")] // Kestrel listened on [::]:80, without a word (a probe)
+    [InlineData("urls", "http://127.0.0.1:9000;http://+:80x")]
+    [InlineData("Kestrel:Endpoints:Http:Url", "http://[::1]:abc")]
+    [InlineData("urls", "http://localhost:")]
+    public void AnAddressWhosePortIsNotANumber_IsRefused(string setting, string urls) =>
+        Assert.Contains("has a port that is not a number: Kestrel would listen on port 80 of every interface.",
+            Assert.Throws<StartupException>(() => ListeningAddresses.Check(Configuration(setting, urls))).Message);
+
+    [Theory]
+    [InlineData("urls", "http://127.0.0.1:8080;http://+:9000;https://*:8443")]
+    [InlineData("urls", "http://[::1]:8080;http://unix:/run/p.sock")]
+    [InlineData("urls", "http://api.example.com")] // port 80, as it says
+    [InlineData("urls", "abc")] // Kestrel's own refusal, at the start
+    public void AddressesKestrelReadsAsTheySay_AreLeftToIt(string setting, string urls) =>
+        ListeningAddresses.Check(Configuration(setting, urls));
+
+    private static IConfiguration Configuration(string setting, string value) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [setting] = value }).Build();
 }
