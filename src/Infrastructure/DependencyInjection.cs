@@ -179,9 +179,7 @@ public static class DependencyInjection
     /// </summary>
     private static List<byte[]> PreviousMasterKeys(IConfiguration configuration)
     {
-        var section = configuration.GetSection(SecretsOptions.PreviousMasterKeysSetting);
-        return [.. section.GetChildren().Prepend(section)
-            .Where(c => !string.IsNullOrWhiteSpace(c.Value))
+        return [.. ListSetting.Entries(configuration, SecretsOptions.PreviousMasterKeysSetting)
             .Select(c => AesGcmSecretProtector.ParseMasterKey(c.Value, c.Path))];
     }
 
@@ -356,13 +354,13 @@ public static class DependencyInjection
         }
 
         // What Npgsql takes here and fails on at the first connection with a stack trace (a probe of every setting
-        // misconfigured): a port past 65535 (0 and below it refuses itself), and no host where PGHOST gives none either.
+        // misconfigured): a port past 65535 (0 and below it refuses itself), and no host (Npgsql reads no PGHOST).
         if (builder.Port > 65535)
         {
             throw new InvalidSettingException($"ConnectionStrings:{name}'s Port must be 1–65535; it is {builder.Port}.");
         }
 
-        if (string.IsNullOrWhiteSpace(builder.Host) && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("PGHOST")))
+        if (string.IsNullOrWhiteSpace(builder.Host))
         {
             throw new InvalidSettingException($"ConnectionStrings:{name} names no Host: give the server's name or address (Host=127.0.0.1), " +
                                               "or the folder of its Unix socket (Host=/var/run/postgresql).");

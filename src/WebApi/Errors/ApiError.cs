@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Provisioning.Domain.Common;
 
 namespace Provisioning.WebApi.Errors;
 
@@ -9,12 +8,4 @@ namespace Provisioning.WebApi.Errors;
 /// have no <c>requestId</c>.
 /// </summary>
 // Absent rather than null: MVC writes its 400s with its own options, not ErrorEnvelope's.
-public sealed record ApiError(string Code, string Title, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null)
-{
-    /// <summary>
-    /// The title as read: what it quotes of a request (an address, a field's name) with a bidi control or a line break
-    /// written as its escape (<see cref="Text.Visible"/>; the JSON encoders leave U+202E as it is, which reversed the rest of
-    /// the sentence where a person read it: a probe).
-    /// </summary>
-    public string Title { get; init; } = Text.Visible(Title);
-}
+public sealed record ApiError(string Code, string Title, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null);

@@ -17,10 +17,19 @@ public static class ErrorEnvelope
 
     public static bool IsV1(HttpContext context) => context.Request.Path.StartsWithSegments("/v1.1");
 
-    public static object Body(HttpContext context, IReadOnlyList<ApiError> errors) =>
-        IsV1(context)
-            ? new V1ErrorResponse(new V1Error(errors[0].Code, string.Join(" ", errors.Select(e => e.Title)), errors[0].RequestId))
-            : new V2ErrorResponse(errors);
+    /// <summary>
+    /// The errors in the route's envelope, each title as read: what it quotes of the request (an address, a field's name)
+    /// with a control character, line break, bidi control or direction mark written as its escape
+    /// (<see cref="Domain.Common.Text.Visible"/>): the JSON encoders leave U+202E as it is, which reversed the rest of the
+    /// sentence where a person read it (a probe). Every error body but the web server's own fixed ones comes here.
+    /// </summary>
+    public static object Body(HttpContext context, IReadOnlyList<ApiError> errors)
+    {
+        var shown = errors.Select(e => e with { Title = Domain.Common.Text.Visible(e.Title) }).ToList();
+        return IsV1(context)
+            ? new V1ErrorResponse(new V1Error(shown[0].Code, string.Join(" ", shown.Select(e => e.Title)), shown[0].RequestId))
+            : new V2ErrorResponse(shown);
+    }
 
     /// <summary>
     /// A rule's sentence about <paramref name="field"/> in the request's own terms: v1.1 calls "displayName" "name", so a

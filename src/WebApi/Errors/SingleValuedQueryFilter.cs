@@ -26,7 +26,7 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
 
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
-        if (NotUtf8(context.HttpContext.Request.QueryString) is { } garbled)
+        if (NotUtf8(context.HttpContext.Request.QueryString, context.ActionDescriptor) is { } garbled)
         {
             throw new RequestValidationException(garbled, $"{garbled} must be UTF-8 text once percent-decoded (%FF is not).");
         }
@@ -77,9 +77,11 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
 
     /// <summary>
     /// The parameter whose percent-escapes are not UTF-8 (<c>filter[resourceId]=%FF%FE</c>), if one is: the query's parser reads
-    /// them as U+FFFD, and the list answered for that (an empty page) where a body with such bytes is a 400 (a probe).
+    /// them as U+FFFD, and the list answered for that (an empty page) where a body with such bytes is a 400 (a probe). Only a
+    /// parameter the service reads or refuses (<see cref="IsLookedAt"/>): any other is ignored, whatever it holds (a
+    /// tracker's <c>utm_term=caf%E9</c>).
     /// </summary>
-    private static string? NotUtf8(QueryString query)
+    private static string? NotUtf8(QueryString query, ActionDescriptor action)
     {
         if (query.Value is not { } raw || !raw.Contains('%', StringComparison.Ordinal))
         {
@@ -88,14 +90,21 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
 
         foreach (var pair in raw.TrimStart('?').Split('&'))
         {
-            if (pair.Contains('%', StringComparison.Ordinal) && !System.Text.Unicode.Utf8.IsValid(System.Web.HttpUtility.UrlDecodeToBytes(pair)))
+            if (pair.Contains('%', StringComparison.Ordinal) && !System.Text.Unicode.Utf8.IsValid(System.Web.HttpUtility.UrlDecodeToBytes(pair))
+                && System.Web.HttpUtility.UrlDecode(pair.Split('=')[0]) is var name && IsLookedAt(name, action))
             {
-                return System.Web.HttpUtility.UrlDecode(pair.Split('=')[0]);
+                return name;
             }
         }
 
         return null;
     }
+
+    /// <summary>A query parameter the action binds, or one this filter refuses where it does not: <c>page[…]</c>, <c>filter[…]</c>, <c>limit</c>, <c>offset</c>.</summary>
+    private static bool IsLookedAt(string name, ActionDescriptor action) =>
+        IsOfFamily(name, "filter") || IsOfFamily(name, "page") || OffsetParameters.Contains(name)
+        || action.Parameters.Any(p => p.BindingInfo?.BindingSource == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Query
+                                      && string.Equals(p.BindingInfo.BinderModelName ?? p.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// <c>page[…]</c> or <c>filter[…]</c>, and the bare word too: <c>?page=2</c> was ignored, and a caller asking for the second

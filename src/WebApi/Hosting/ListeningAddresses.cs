@@ -56,11 +56,12 @@ public static class ListeningAddresses
                 continue; // (Kestrel's "Invalid url", said at the start)
             }
 
+            // (An IPv6 address, bracketed or not, holds colons of its own: http://::1:8080 is ::1, port 8080.)
             if (!parsed.IsUnixPipe && !parsed.IsNamedPipe && parsed.Host.Contains(':', StringComparison.Ordinal)
-                && !(parsed.Host.StartsWith('[') && parsed.Host.EndsWith(']')))
+                && !System.Net.IPAddress.TryParse(parsed.Host.Trim('[', ']'), out _))
             {
-                throw new StartupException($"The listening address '{address}' (--urls, ASPNETCORE_URLS or Kestrel:Endpoints) has a port " +
-                                           "that is not a number: Kestrel would listen on port 80 of every interface.");
+                throw new StartupException($"The listening address '{address}' (--urls, ASPNETCORE_URLS, Kestrel:Endpoints or HTTP_PORTS) has a " +
+                                           "port that is not a number: Kestrel would listen on port 80 of every interface.");
             }
         }
     }

@@ -2,15 +2,30 @@ namespace Provisioning.WebApi.Hosting;
 
 /// <summary>
 /// A setting the service knows (<see cref="UnknownSettings.Known"/>) given in a shape it cannot take, refused at start by
-/// name, never by value (a probe of every setting misconfigured): JSON's <c>null</c>, or an empty object, which the
-/// configuration binder read as 0 or false — <c>"PermitsPerMinute": null</c> turned the rate limit and the failed-attempt
-/// guard off, <c>"MigrateOnStartup": null</c> left the migrations undone —; and a list or an object for a setting of one
-/// value (<c>Provisioning__Bootstrap__Secret__0</c>, <c>"TenantName": {…}</c>), which the binder either ignored without a word
-/// or failed on with a stack trace. The lists (<c>TrustedProxies</c>, <c>PreviousMasterKeys</c>) take either shape.
+/// name, never by value (a probe of every setting misconfigured): JSON's <c>null</c>, or an empty object, for a number, a
+/// switch or a time span, which the configuration binder read as 0 or false — <c>"PermitsPerMinute": null</c> turned the
+/// rate limit and the failed-attempt guard off, <c>"MigrateOnStartup": null</c> left the migrations undone — (for a text
+/// setting, a name or a path, null is unset: an override file's way to take back a base file's value); and a list or an
+/// object for a setting of one value (<c>Provisioning__Bootstrap__Secret__0</c>, <c>"TenantName": {…}</c>), which the binder
+/// either ignored without a word or failed on with a stack trace. The lists (<see cref="Infrastructure.ListSetting"/>) take
+/// either shape.
 /// </summary>
 public static class SettingShapes
 {
     private static readonly string[] Lists = [FrontDoor.PublicUrls.TrustedProxiesSection, Infrastructure.Security.SecretsOptions.PreviousMasterKeysSetting];
+
+    /// <summary>The settings of a number, a switch or a time span: what the binder reads null as is a value (0, false).</summary>
+    private static readonly string[] NotNull =
+    [
+        FrontDoor.RateLimitOptions.Section + ":" + nameof(FrontDoor.RateLimitOptions.PermitsPerMinute),
+        DatabaseOptions.Section + ":" + nameof(DatabaseOptions.MigrateOnStartup),
+        Infrastructure.Security.JwtOptions.Section + ":" + nameof(Infrastructure.Security.JwtOptions.Lifetime),
+        Infrastructure.Credentials.CredentialLookupOptions.ConcurrentLookupsSetting,
+        Readiness.ReadinessOptions.Section + ":" + nameof(Readiness.ReadinessOptions.ReuseMilliseconds),
+        Infrastructure.Retention.RetentionOptions.IdempotencyRetentionHoursSetting,
+        Infrastructure.Retention.RetentionOptions.AuditRetentionDaysSetting,
+        Infrastructure.Retention.RetentionOptions.IntervalMinutesSetting,
+    ];
 
     public static void Check(IConfiguration configuration)
     {
@@ -28,7 +43,7 @@ public static class SettingShapes
                 throw new StartupException($"{setting} takes one value, not a list or an object (it is given as {setting}:{child.Key}).");
             }
 
-            if (value is null)
+            if (value is null && NotNull.Contains(setting))
             {
                 throw new StartupException($"{setting} is null (or an empty object) in a settings file: give it a value, or leave it out for its default.");
             }

@@ -219,7 +219,7 @@ public static class Startup
             lines.Add(inTheFile ? $"  (also written to {file})" : string.Empty);
             // A Unix socket's address (http://unix:/run/provisioning.sock) is no URL curl takes: it takes the socket apart.
             var curl = ThisHost.UnixSocket(url) is { } socket
-                ? $"curl --unix-socket {socket} -u '{created.KeyId}:{created.Secret}' http://localhost/v2/apps"
+                ? $"curl --unix-socket '{socket}' -u '{created.KeyId}:{created.Secret}' http://localhost/v2/apps"
                 : $"curl -u '{created.KeyId}:{created.Secret}' {url}/v2/apps";
             lines.Add(listening ? $"Try it:\n   {curl}\n" : "The next start will not show it again.\n");
         }

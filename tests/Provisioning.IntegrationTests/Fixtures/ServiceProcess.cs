@@ -160,8 +160,10 @@ public sealed class ServiceProcess : IAsyncDisposable
                         return address;
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
+                    // Not yet (a cold process's first /readyz can take longer than the client's 2 s on a busy host: a CI run
+                    // failed there, 2026-12-07): asked again until the deadline.
                 }
             }
 

@@ -310,7 +310,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         }
     }
 
-    [GeneratedRegex(@"curl --unix-socket (?<socket>\S+) -u '(?<key>act_[0-9a-f]{24}):(?<secret>[^']+)' http://localhost/v2/apps")]
+    [GeneratedRegex(@"curl --unix-socket '(?<socket>[^']+)' -u '(?<key>act_[0-9a-f]{24}):(?<secret>[^']+)' http://localhost/v2/apps")]
     private static partial Regex UnixSocketCurlLine();
 
     [Fact]
@@ -556,7 +556,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             foreach (var (because, endpoint, said) in new (string, Dictionary<string, string?>, string)[]
                      {
                          ("a certificate file not there", new() { ["Kestrel__Endpoints__Https__Url"] = "https://127.0.0.1:0", ["Kestrel__Endpoints__Https__Certificate__Path"] = Path.Combine(folder, "missing.crt") }, $"Could not find file '{Path.Combine(folder, "missing.crt")}'."),
-                         ("a certificate file that is not one", new() { ["Kestrel__Endpoints__Https__Url"] = "https://127.0.0.1:0", ["Kestrel__Endpoints__Https__Certificate__Path"] = garbage }, "Kestrel:Certificates): "),
+                         ("a certificate file that is not one", new() { ["Kestrel__Endpoints__Https__Url"] = "https://127.0.0.1:0", ["Kestrel__Endpoints__Https__Certificate__Path"] = garbage }, "Kestrel:Certificates): ASN1 corrupted data."),
                          ("an address Kestrel cannot read", new() { ["Kestrel__Endpoints__Http__Url"] = "abc" }, "Invalid url: 'abc'."),
                      })
             {

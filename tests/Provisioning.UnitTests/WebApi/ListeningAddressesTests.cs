@@ -66,6 +66,7 @@ public sealed class ListeningAddressesTests
     [InlineData("urls", "http://127.0.0.1:9000;http://+:80x")]
     [InlineData("Kestrel:Endpoints:Http:Url", "http://[::1]:abc")]
     [InlineData("urls", "http://localhost:")]
+    [InlineData("http_ports", "80x")]
     public void AnAddressWhosePortIsNotANumber_IsRefused(string setting, string urls) =>
         Assert.Contains("has a port that is not a number: Kestrel would listen on port 80 of every interface.",
             Assert.Throws<StartupException>(() => ListeningAddresses.Check(Configuration(setting, urls))).Message);
@@ -73,6 +74,7 @@ public sealed class ListeningAddressesTests
     [Theory]
     [InlineData("urls", "http://127.0.0.1:8080;http://+:9000;https://*:8443")]
     [InlineData("urls", "http://[::1]:8080;http://unix:/run/p.sock")]
+    [InlineData("urls", "http://::1:8080")] // IPv6 unbracketed: ::1, port 8080 (a review)
     [InlineData("urls", "http://api.example.com")] // port 80, as it says
     [InlineData("urls", "abc")] // Kestrel's own refusal, at the start
     public void AddressesKestrelReadsAsTheySay_AreLeftToIt(string setting, string urls) =>

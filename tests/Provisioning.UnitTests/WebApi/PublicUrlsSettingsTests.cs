@@ -22,9 +22,9 @@ public sealed class PublicUrlsSettingsTests
     }
 
     [Fact]
-    public void AQueryInThePublicBaseUrl_IsQuotedWhenItHoldsNoPassword() =>
-        Assert.EndsWith("it is 'https://api.example.com/sc?x=1'.",
-            Assert.Throws<StartupException>(() => Read(("Provisioning:PublicBaseUrl", "https://api.example.com/sc?x=1"))).Message);
+    public void AQueryInThePublicBaseUrl_IsNotQuoted_ItMayHoldAToken() =>
+        Assert.EndsWith("it is 'https://api.example.com/sc?…'.",
+            Assert.Throws<StartupException>(() => Read(("Provisioning:PublicBaseUrl", "https://api.example.com/sc?token=S3cretPW"))).Message);
 
     [Fact]
     public void ATrustedProxyWithoutAnIndex_IsOne_AsIndexedOnesAre()

@@ -39,5 +39,7 @@ public sealed class SettingShapesTests
     [InlineData("""{"Provisioning":{"RateLimit":{"PermitsPerMinute":600},"Jwt":{},"Database":{"MigrateOnStartup":false}}}""")] // an empty section is none
     [InlineData("""{"Provisioning":{"TrustedProxies":["10.0.0.1","10.0.0.2"],"Secrets":{"PreviousMasterKeys":null}}}""")] // lists: either shape
     [InlineData("""{"Provisioning":{"TrustedProxies":null,"Other":null}}""")] // an unknown one: UnknownSettings warns of it
+    // A text setting's null is unset: an override file taking back a base file's bootstrap secret (a review).
+    [InlineData("""{"Provisioning":{"Bootstrap":{"Secret":null,"KeyId":null,"RootKeyFile":{}},"PublicBaseUrl":null,"SettingsFolder":null}}""")]
     public void SettingsOfTheirShape_AreTaken(string json) => SettingShapes.Check(Json(json));
 }

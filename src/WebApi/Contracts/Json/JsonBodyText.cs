@@ -53,7 +53,7 @@ public static class JsonBodyText
                         path[^1] = name;
                         if (Text.HasAsciiControl(name))
                         {
-                            path[^1] = Printable(name);
+                            // (The title writes the control character as its escape: ErrorEnvelope.Body, as every title.)
                             return (Field(path), $"{Field(path)}: a name must not contain control characters.");
                         }
 
@@ -143,16 +143,5 @@ public static class JsonBodyText
         }
 
         return field.Length == 0 ? "body" : field.ToString();
-    }
-
-    private static string Printable(string name)
-    {
-        var printable = new StringBuilder();
-        foreach (var c in name)
-        {
-            printable.Append(Text.IsAsciiControl(c) ? $"\\u{(int)c:x4}" : c);
-        }
-
-        return printable.ToString();
     }
 }

@@ -32,9 +32,12 @@ public sealed class PublicUrls
             if (!Uri.TryCreate(configured.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
                 || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
             {
+                // Neither a password (printed whole when refused for a query: a probe) nor the query or fragment, which may hold a token.
+                var shown = uri is { Scheme: "http" or "https" }
+                    ? Domain.Common.Text.PrintableUrl(uri.GetLeftPart(UriPartial.Path)) + (uri.Query.Length > 0 ? "?…" : "") + (uri.Fragment.Length > 0 ? "#…" : "")
+                    : Domain.Common.Text.PrintableUrl(configured);
                 throw new StartupException(
-                    $"{BaseUrlSetting} must be an absolute http(s) URL without query or fragment, such as https://api.example.com/sc; it is " +
-                    $"'{Domain.Common.Text.PrintableUrl(configured)}'."); // (a password in it, before a query, was printed: a probe)
+                    $"{BaseUrlSetting} must be an absolute http(s) URL without query or fragment, such as https://api.example.com/sc; it is '{shown}'.");
             }
 
             // Not echoed: it holds a password. Every answer's Location and paging links would carry it.
@@ -46,15 +49,8 @@ public sealed class PublicUrls
             _publicBaseUrl = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
         }
 
-        // Indexed (…__0, …__1), and one set without an index (Provisioning__TrustedProxies=10.0.0.5), which was read as none.
-        var proxies = configuration.GetSection(TrustedProxiesSection);
-        foreach (var entry in proxies.GetChildren().Select(c => c.Value).Prepend(proxies.Value).Select(value => value?.Trim()))
+        foreach (var entry in Infrastructure.ListSetting.Entries(configuration, TrustedProxiesSection).Select(c => c.Value!.Trim()))
         {
-            if (string.IsNullOrEmpty(entry))
-            {
-                continue;
-            }
-
             if (entry.Contains('/') && System.Net.IPNetwork.TryParse(entry, out var network))
             {
                 _networks.Add(network);

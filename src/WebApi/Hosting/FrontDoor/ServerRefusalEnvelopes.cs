@@ -192,7 +192,7 @@ public static class ServerRefusalEnvelopes
             var (code, title) = ErrorEnvelope.ForStatus(status);
             if (status == StatusCodes.Status400BadRequest)
             {
-                title = "The request is not valid HTTP: a malformed request line, path or header (header values are printable ASCII only).";
+                title = "The request is not valid HTTP: a malformed request line, path or header (a header value must be UTF-8 text).";
             }
 
             var requestId = Guid.NewGuid().ToString("N");
