@@ -171,6 +171,7 @@ public partial class Program
     public static WebApplication CreateApp(string[] args)
     {
         var builder = CreateConfiguredBuilder(args);
+        StartupChecks.Run(() => SettingShapes.CheckEnvironment(Environment.GetEnvironmentVariables()));
         StartupChecks.Run(() => SettingShapes.Check(builder.Configuration)); // before anything binds one
         StartupChecks.Run(() => ListeningAddresses.Check(builder.Configuration));
 

@@ -27,6 +27,32 @@ public static class SettingShapes
         Infrastructure.Retention.RetentionOptions.IntervalMinutesSetting,
     ];
 
+    /// <summary>
+    /// Refuses two environment variables for one setting of the service's (<c>Provisioning__…</c>, <c>ConnectionStrings__…</c>,
+    /// <c>Kestrel__…</c>) whose names differ only in case: Linux keeps both, the configuration one, chosen by the environment's
+    /// order (a probe: a master key and a random one, either won). As the settings folder refuses two files for one setting.
+    /// Other variables are not looked at (<c>http_proxy</c> beside <c>HTTP_PROXY</c> is common, and none of the service's).
+    /// </summary>
+    public static void CheckEnvironment(System.Collections.IDictionary environment)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in environment.Keys.OfType<string>().Order(StringComparer.Ordinal))
+        {
+            if (!(name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+                  || name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            var setting = name.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+            if (!seen.TryAdd(setting, name))
+            {
+                throw new StartupException($"The environment gives one setting twice, as {seen[setting]} and {name} (setting names are " +
+                                           "compared without regard to case): keep one.");
+            }
+        }
+    }
+
     public static void Check(IConfiguration configuration)
     {
         foreach (var (key, value) in configuration.AsEnumerable())

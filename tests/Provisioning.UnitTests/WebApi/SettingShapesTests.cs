@@ -42,4 +42,22 @@ public sealed class SettingShapesTests
     // A text setting's null is unset: an override file taking back a base file's bootstrap secret (a review).
     [InlineData("""{"Provisioning":{"Bootstrap":{"Secret":null,"KeyId":null,"RootKeyFile":{}},"PublicBaseUrl":null,"SettingsFolder":null}}""")]
     public void SettingsOfTheirShape_AreTaken(string json) => SettingShapes.Check(Json(json));
+
+    [Fact]
+    public void OneSettingTwiceInTheEnvironment_NamesDifferingOnlyInCase_IsRefused_NamingBoth()
+    {
+        // Linux keeps both; the configuration kept one, by the environment's order (a probe: either master key won).
+        var twice = new System.Collections.Hashtable
+        {
+            ["Provisioning__Secrets__MasterKey"] = "a-key-not-said",
+            ["provisioning__secrets__masterkey"] = "another-key-not-said",
+        };
+        var said = Assert.Throws<StartupException>(() => SettingShapes.CheckEnvironment(twice)).Message;
+        Assert.Equal("The environment gives one setting twice, as Provisioning__Secrets__MasterKey and provisioning__secrets__masterkey " +
+                     "(setting names are compared without regard to case): keep one.", said);
+
+        // Not the service's: left alone (a proxy given in both cases is common).
+        SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["HTTP_PROXY"] = "http://p:3128", ["http_proxy"] = "http://p:3128" });
+        SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["Kestrel__Endpoints__Http__Url"] = "http://+:80", ["Provisioning__RateLimit__PermitsPerMinute"] = "0" });
+    }
 }
