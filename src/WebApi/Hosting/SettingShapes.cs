@@ -38,8 +38,7 @@ public static class SettingShapes
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in environment.Keys.OfType<string>().Order(StringComparer.Ordinal))
         {
-            if (!(name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
-                  || name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)))
+            if (!IsTheServices(name))
             {
                 continue;
             }
@@ -52,6 +51,12 @@ public static class SettingShapes
             }
         }
     }
+
+    /// <summary>Whether an environment variable is one of the service's own settings (<c>Provisioning__</c>, <c>ConnectionStrings__</c>, <c>Kestrel__</c>).</summary>
+    internal static bool IsTheServices(string name) =>
+        name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase);
 
     public static void Check(IConfiguration configuration)
     {

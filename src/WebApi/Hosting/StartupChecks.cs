@@ -96,11 +96,16 @@ public static class StartupChecks
         new System.Diagnostics.StackTrace(ex).GetFrames().Any(frame =>
             frame.GetMethod()?.DeclaringType?.Assembly.GetName().Name?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true);
 
-    /// <summary>The exception's words, and its cause's when they only point to them.</summary>
-    private static string Said(Exception ex)
+    /// <summary>
+    /// What went wrong, in one line: the exception's first line (Kestrel's https refusal goes on with the developer
+    /// certificate's tool, which is not for a server) and its innermost cause's words, which it often only points to ("The
+    /// SSL connection could not be established, see inner exception"). The start's and <c>healthcheck</c>'s.
+    /// </summary>
+    internal static string Said(Exception ex)
     {
-        // Its first line: Kestrel's https refusal goes on with the developer certificate's tool, which is not for a server.
+        const string pointer = ", see inner exception";
         var said = ex.Message.Split('\n')[0].TrimEnd('.', '\r');
+        said = said.EndsWith(pointer, StringComparison.Ordinal) ? said[..^pointer.Length] : said;
         var cause = ex.InnerException?.GetBaseException().Message.TrimEnd('.');
         return cause is null || said.Contains(cause, StringComparison.Ordinal) ? said : $"{said}: {cause}";
     }

@@ -58,10 +58,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// process's own are never the service's (a process is started without them; <see cref="InProcessVerb"/> refuses them).
     /// </summary>
     public static bool IsServiceSetting(string name) =>
-        name.StartsWith("Provisioning__", StringComparison.OrdinalIgnoreCase)
-        || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
-        || name.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("URLS", StringComparison.OrdinalIgnoreCase);
+        Provisioning.WebApi.Hosting.SettingShapes.IsTheServices(name) || name.Equals("URLS", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Starts the service with these settings (environment form, e.g. <c>ConnectionStrings__Provisioning</c>) and arguments.</summary>
     public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)

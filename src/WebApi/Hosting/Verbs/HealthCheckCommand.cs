@@ -25,9 +25,11 @@ public static class HealthCheckCommand
         var configuration = Program.CreateConfiguredBuilder([.. settings]).Configuration;
         var configured = ListeningAddresses.Configured(configuration);
         var addresses = configured.Select(ThisHost.Reachable).OfType<string>().ToList();
-        if (addresses.Count == 0 && configured.FirstOrDefault(address => ThisHost.UnixSocket(address) is not null) is { } unix)
+        if (addresses.Count == 0
+            && configured.Select(address => (Address: address, Socket: ThisHost.UnixSocket(address))).FirstOrDefault(a => a.Socket is not null) is
+                { Socket: { } socket } unix)
         {
-            return (OverASocket(unix.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? "https" : "http"), ThisHost.UnixSocket(unix));
+            return (OverASocket(unix.Address.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? "https" : "http"), socket);
         }
 
         return ((addresses.FirstOrDefault(a => a.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
@@ -92,22 +94,8 @@ public static class HealthCheckCommand
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            error.WriteLine($"Provisioning: {probed} could not be reached: {(ex is TaskCanceledException ? "no answer within 3 s" : Reason(ex))}.");
+            error.WriteLine($"Provisioning: {probed} could not be reached: {(ex is TaskCanceledException ? "no answer within 3 s" : StartupChecks.Said(ex))}.");
             return 1;
         }
-    }
-
-    /// <summary>
-    /// What went wrong, in one line: the client's words and its innermost cause's, which they often only point to ("The SSL
-    /// connection could not be established, see inner exception": an https URL for a port that serves http; "An error
-    /// occurred while sending the request": an http URL for one that serves https).
-    /// </summary>
-    private static string Reason(Exception exception)
-    {
-        const string pointer = ", see inner exception";
-        var said = exception.Message.TrimEnd('.');
-        said = said.EndsWith(pointer, StringComparison.Ordinal) ? said[..^pointer.Length] : said;
-        var cause = exception.InnerException?.GetBaseException().Message.TrimEnd('.');
-        return cause is null || said.Contains(cause, StringComparison.Ordinal) ? said : $"{said}: {cause}";
     }
 }
