@@ -360,6 +360,19 @@ public static class DependencyInjection
             throw new InvalidSettingException($"ConnectionStrings:{name}'s Port must be 1–65535; it is {builder.Port}.");
         }
 
+        // Maximum Pool Size=0 made every request wait out the connection timeout (read as "PostgreSQL cannot be reached");
+        // a minimum over the maximum failed at the first connection with a stack trace.
+        if (builder.MaxPoolSize < 1)
+        {
+            throw new InvalidSettingException($"ConnectionStrings:{name}'s Maximum Pool Size must be at least 1; it is {builder.MaxPoolSize}.");
+        }
+
+        if (builder.MinPoolSize > builder.MaxPoolSize)
+        {
+            throw new InvalidSettingException(
+                $"ConnectionStrings:{name}'s Minimum Pool Size ({builder.MinPoolSize}) is over its Maximum Pool Size ({builder.MaxPoolSize}).");
+        }
+
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
             throw new InvalidSettingException($"ConnectionStrings:{name} names no Host: give the server's name or address (Host=127.0.0.1), " +

@@ -88,6 +88,15 @@ public sealed class ConnectionDefaultsTests
         Assert.Equal(refusal, Assert.Throws<InvalidSettingException>(() => DependencyInjection.WithDefaults(connectionString)).Message);
 
     [Theory]
+    [InlineData("Host=db;Maximum Pool Size=0", "ConnectionStrings:Provisioning's Maximum Pool Size must be at least 1; it is 0.")]
+    [InlineData("Host=db;MaxPoolSize=0", "ConnectionStrings:Provisioning's Maximum Pool Size must be at least 1; it is 0.")]
+    [InlineData("Host=db;Minimum Pool Size=5;Maximum Pool Size=2", "ConnectionStrings:Provisioning's Minimum Pool Size (5) is over its Maximum Pool Size (2).")]
+    public void APoolThatCannotServe_IsRefusedByName(string connectionString, string refusal) =>
+        // Size 0 made every request wait out the timeout, read as an unreachable server; a minimum over the maximum
+        // failed at the first connection with a stack trace (a probe of every setting misconfigured).
+        Assert.Equal(refusal, Assert.Throws<InvalidSettingException>(() => DependencyInjection.WithDefaults(connectionString)).Message);
+
+    [Theory]
     [InlineData("Port=5432;Database=p;Username=u")]
     [InlineData("Host=;Database=p")]
     public void NoHost_IsRefusedByName(string connectionString) =>
