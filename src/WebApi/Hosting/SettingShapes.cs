@@ -29,8 +29,9 @@ public static class SettingShapes
 
     /// <summary>
     /// Refuses two environment variables for one setting of the service's (<c>Provisioning__…</c>, <c>ConnectionStrings__…</c>,
-    /// <c>Kestrel__…</c>) whose names differ only in case: Linux keeps both, the configuration one, chosen by the environment's
-    /// order (a probe: a master key and a random one, either won). As the settings folder refuses two files for one setting.
+    /// <c>Kestrel__…</c>) or of the host's (<c>ASPNETCORE_…</c>, <c>DOTNET_…</c>: <c>ASPNETCORE_URLS</c> beside <c>aspnetcore_urls</c>)
+    /// whose names differ only in case: Linux keeps both, the configuration one, chosen by the environment's order (a probe: a
+    /// master key and a random one, either won). As the settings folder refuses two files for one setting.
     /// Other variables are not looked at (<c>http_proxy</c> beside <c>HTTP_PROXY</c> is common, and none of the service's).
     /// </summary>
     public static void CheckEnvironment(System.Collections.IDictionary environment)
@@ -38,7 +39,7 @@ public static class SettingShapes
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in environment.Keys.OfType<string>().Order(StringComparer.Ordinal))
         {
-            if (!IsTheServices(name))
+            if (!IsTheServices(name) && !IsTheHosts(name))
             {
                 continue;
             }
@@ -51,6 +52,13 @@ public static class SettingShapes
             }
         }
     }
+
+    /// <summary>
+    /// Whether an environment variable is one the host reads as a setting through its prefix (<c>ASPNETCORE_URLS</c>,
+    /// <c>DOTNET_ENVIRONMENT</c>): the prefix is matched without regard to case, so <c>aspnetcore_urls</c> is the same setting.
+    /// </summary>
+    private static bool IsTheHosts(string name) =>
+        name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether an environment variable is one of the service's own settings (<c>Provisioning__</c>, <c>ConnectionStrings__</c>, <c>Kestrel__</c>).</summary>
     internal static bool IsTheServices(string name) =>

@@ -56,6 +56,12 @@ public sealed class SettingShapesTests
         Assert.Equal("The environment gives one setting twice, as Provisioning__Secrets__MasterKey and provisioning__secrets__masterkey " +
                      "(setting names are compared without regard to case): keep one.", said);
 
+        // The host's settings too: the prefix is matched without regard to case, so both are the host's "urls".
+        said = Assert.Throws<StartupException>(() => SettingShapes.CheckEnvironment(
+            new System.Collections.Hashtable { ["ASPNETCORE_URLS"] = "http://127.0.0.1:8080", ["aspnetcore_urls"] = "http://0.0.0.0:80" })).Message;
+        Assert.Equal("The environment gives one setting twice, as ASPNETCORE_URLS and aspnetcore_urls (setting names are compared without regard to case): keep one.", said);
+        SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["ASPNETCORE_URLS"] = "http://127.0.0.1:8080", ["DOTNET_URLS"] = "http://0.0.0.0:80" });
+
         // Not the service's: left alone (a proxy given in both cases is common).
         SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["HTTP_PROXY"] = "http://p:3128", ["http_proxy"] = "http://p:3128" });
         SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["Kestrel__Endpoints__Http__Url"] = "http://+:80", ["Provisioning__RateLimit__PermitsPerMinute"] = "0" });
