@@ -35,14 +35,18 @@ public static class UnknownSettings
         SettingsFolder.Setting,
     ];
 
-    /// <summary>The settings with a value under <c>Provisioning</c> that are none of <see cref="Known"/>, by name.</summary>
+    /// <summary>
+    /// The settings under <c>Provisioning</c> that are none of <see cref="Known"/>, by name: with a value, or JSON's
+    /// <c>null</c> or an empty object (a settings file's <c>"PermitsPerMinut": null</c> was passed over without a word). A
+    /// section of known settings given empty (<c>"RateLimit": {}</c>, <c>Provisioning</c> itself) is not one.
+    /// </summary>
     public static IEnumerable<string> In(IConfiguration configuration) =>
         configuration.GetSection("Provisioning").AsEnumerable()
-            .Where(setting => setting.Value is not null)
             .Select(setting => setting.Key)
             .Where(name => !configuration.GetSection(name).GetChildren().Any()) // a section, not a setting (some sources give it "")
             .Where(name => !Known.Any(known => name.Equals(known, StringComparison.OrdinalIgnoreCase)
-                                               || name.StartsWith(known + ":", StringComparison.OrdinalIgnoreCase)))
+                                               || name.StartsWith(known + ":", StringComparison.OrdinalIgnoreCase)
+                                               || known.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)))
             .Order(StringComparer.Ordinal);
 
     public static void Warn(IConfiguration configuration, ILogger logger)

@@ -1,0 +1,30 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Provisioning.WebApi.Hosting;
+
+namespace Provisioning.UnitTests.WebApi;
+
+public sealed class UnknownSettingsTests
+{
+    private static IConfiguration Json(string json) =>
+        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+
+    [Fact]
+    public void AnUnknownSettingGivenNullOrEmpty_InASettingsFile_IsNamed()
+    {
+        // A JSON null (or {}) under a misspelt name was passed over without a word, as if it were a section.
+        var config = Json("""
+            { "Provisioning": { "RateLimit": { "PermitsPerMinut": null }, "Nothing": {}, "TrustedProxy": [],
+                                "Jwt": { "Lifetime": "1.00:00:00" }, "PublicBaseUrl": null } }
+            """);
+        Assert.Equal(["Provisioning:Nothing", "Provisioning:RateLimit:PermitsPerMinut", "Provisioning:TrustedProxy"], UnknownSettings.In(config));
+    }
+
+    [Theory]
+    [InlineData("""{ "Provisioning": {} }""")]
+    [InlineData("""{ "Provisioning": null }""")]
+    [InlineData("""{ "Logging": { "LogLevel": { "Default": "Warning" } } }""")]
+    [InlineData("""{ "Provisioning": { "RateLimit": {}, "Secrets": { "PreviousMasterKeys": [] }, "TrustedProxies": null } }""")]
+    public void KnownSectionsGivenEmpty_AndNoProvisioningAtAll_AreNotNamed(string json) =>
+        Assert.Empty(UnknownSettings.In(Json(json)));
+}
