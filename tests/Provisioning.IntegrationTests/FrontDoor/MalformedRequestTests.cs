@@ -169,6 +169,38 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         await client.GetJsonAsync(survivor);
     }
 
+    [Theory]
+    [InlineData("delete", false)]
+    [InlineData("Delete", false)]
+    [InlineData("dELETE", true)]
+    public async Task AMethodNotInCapitals_Is501_AndDoesNothing(string method, bool v1)
+    {
+        // Methods are case-sensitive (RFC 9110 §9.1), but routing matched them without regard to case: "delete" deleted,
+        // past a proxy whose rules name DELETE (the malformed-input probe).
+        var tenant = await service.NewTenantAsync(name: "Method case");
+        using var client = tenant.Client();
+        var app = await client.CreateAppAsync("Method case app");
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{tenant.KeyId}:{tenant.Secret}"));
+
+        var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(
+            $"{method} {(v1 ? "/v1.1" : "/v2")}/apps/{app} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"));
+
+        Assert.StartsWith("HTTP/1.1 501 ", head);
+        var json = JsonNode.Parse(body)!;
+        if (v1)
+        {
+            Http.AssertV1Error(json, "not_implemented");
+        }
+        else
+        {
+            Http.AssertV2Error(json, "not_implemented");
+            Assert.Equal($"Request methods are case-sensitive: {method} is not one this service implements (DELETE may be).",
+                (string?)json["errors"]![0]!["title"]);
+        }
+
+        await client.GetJsonAsync($"/v2/apps/{app}");
+    }
+
     [Fact]
     public async Task ABodyThatStopsComingIn_Is408RequestTimeout_InTheEnvelope_AndNothingIsWritten()
     {

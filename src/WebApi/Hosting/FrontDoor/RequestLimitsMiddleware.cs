@@ -23,6 +23,9 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// <item>a body with a <c>Content-Encoding</c> other than <c>identity</c> is 415 with <c>Accept-Encoding: identity</c>
 /// (RFC 9110 §15.5.16, RFC 7694): the service does not decompress, and a gzip body was read as not JSON (400) while
 /// the header on a plain body was ignored (201).</item>
+/// <item>a method not in capitals (<c>delete</c>) is 501 (RFC 9110 §9.1: methods are case-sensitive, and an unknown one is
+/// 501): routing matches methods without regard to case, so <c>delete</c> deleted, past a proxy whose rules name
+/// <c>DELETE</c>.</item>
 /// </list>
 /// </summary>
 public sealed class RequestLimitsMiddleware(RequestDelegate next)
@@ -58,6 +61,12 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
+        if (request.Method.AsSpan().ContainsAnyInRange('a', 'z'))
+        {
+            return Refuse(context, StatusCodes.Status501NotImplemented,
+                $"Request methods are case-sensitive: {request.Method} is not one this service implements ({request.Method.ToUpperInvariant()} may be).");
+        }
+
         if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxRequestTargetBytes)
         {
             return Refuse(context, StatusCodes.Status414UriTooLong, $"The request target is longer than {MaxRequestTargetBytes} bytes.");
