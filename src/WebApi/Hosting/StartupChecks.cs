@@ -91,10 +91,17 @@ public static class StartupChecks
         : message.EndsWith("'System.Int32'.", StringComparison.Ordinal) ? "the setting takes a whole number, written in digits"
         : "the setting takes a value of another kind";
 
-    /// <summary>Whether Kestrel threw <paramref name="ex"/>, or called what did (a certificate's file, its key): its frames are on the stack.</summary>
+    /// <summary>
+    /// Whether Kestrel threw <paramref name="ex"/>, or called what did (a certificate's file, its key): its frames are on the
+    /// stack. Not when the service's own code threw it innermost, although Kestrel called that code (the endpoint defaults of
+    /// <see cref="FrontDoor.ServerRefusalEnvelopes"/>): that is a defect, which keeps its stack trace.
+    /// </summary>
     private static bool FromTheWebServer(Exception ex) =>
-        new System.Diagnostics.StackTrace(ex).GetFrames().Any(frame =>
-            frame.GetMethod()?.DeclaringType?.Assembly.GetName().Name?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true);
+        !InAssembly(new System.Diagnostics.StackTrace(ex.GetBaseException()).GetFrame(0), "Provisioning.")
+        && new System.Diagnostics.StackTrace(ex).GetFrames().Any(frame => InAssembly(frame, "Microsoft.AspNetCore.Server.Kestrel"));
+
+    private static bool InAssembly(System.Diagnostics.StackFrame? frame, string prefix) =>
+        frame?.GetMethod()?.DeclaringType?.Assembly.GetName().Name?.StartsWith(prefix, StringComparison.Ordinal) == true;
 
     /// <summary>
     /// What went wrong, in one line: the exception's first line (Kestrel's https refusal goes on with the developer

@@ -22,6 +22,23 @@ public sealed class StartupChecksTests
     }
 
     [Fact]
+    public void WhatKestrelRefuses_IsSaidAsAListeningSetting_ButADefectInCodeKestrelCalls_KeepsItsStackTrace()
+    {
+        // Kestrel's frames on the stack told its refusals (a certificate file not there) from the rest; code of the
+        // service's that Kestrel calls (endpoint defaults) failing was read as a listening setting too (noticed in a review).
+        var refusing = new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions();
+        refusing.ConfigureEndpointDefaults(listen => Microsoft.AspNetCore.Hosting.ListenOptionsHttpsExtensions.UseHttps(listen, "/nonexistent/server.pfx"));
+        var said = Assert.Throws<StartupException>(() => StartupChecks.Run(() => refusing.ListenLocalhost(5999))).Message;
+        Assert.StartsWith("Cannot listen as the settings say (", said, StringComparison.Ordinal);
+
+        var defective = new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions();
+        defective.ConfigureEndpointDefaults(_ => DefectiveEndpointDefaults());
+        Assert.Throws<NullReferenceException>(() => StartupChecks.Run(() => defective.ListenLocalhost(5999)));
+    }
+
+    private static void DefectiveEndpointDefaults() => throw new NullReferenceException("a defect");
+
+    [Fact]
     public void ADeadlockThatRunningAgainDidNotGetPast_IsSaidAsSuch_NotAsAnUnreachableDatabase()
     {
         // What EF's execution strategy throws over a migration PostgreSQL chose as a deadlock's victim, the fifth time.
