@@ -23,7 +23,7 @@ public static class ServerRefusalEnvelopes
     public static void Use(ListenOptions listen) => listen.Use(next => context =>
     {
         var state = new ConnectionState();
-        context.Transport = new Transport(context.Transport, state);
+        context.Transport = new Transport(context.Transport, state, listen.KestrelServerOptions.Limits);
         return next(context);
     });
 
@@ -33,10 +33,10 @@ public static class ServerRefusalEnvelopes
         public bool LastTargetWasV1;
     }
 
-    private sealed class Transport(IDuplexPipe inner, ConnectionState state) : IDuplexPipe
+    private sealed class Transport(IDuplexPipe inner, ConnectionState state, KestrelServerLimits limits) : IDuplexPipe
     {
         public PipeReader Input { get; } = new Reader(inner.Input, state);
-        public PipeWriter Output { get; } = new Writer(inner.Output, state);
+        public PipeWriter Output { get; } = new Writer(inner.Output, state, limits);
     }
 
     private sealed class Reader(PipeReader inner, ConnectionState state) : PipeReader
@@ -131,7 +131,7 @@ public static class ServerRefusalEnvelopes
         public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
     }
 
-    private sealed class Writer(PipeWriter inner, ConnectionState state) : PipeWriter
+    private sealed class Writer(PipeWriter inner, ConnectionState state, KestrelServerLimits limits) : PipeWriter
     {
         private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
         {
@@ -148,7 +148,7 @@ public static class ServerRefusalEnvelopes
             if (bytes > 0 && bytes <= _last.Length && IsBareRefusal(_last.Span[..bytes], out var status))
             {
                 // The bytes were not committed yet: write the enveloped answer in their place.
-                var replacement = Envelope(_last.Span[..bytes], status, state.LastTargetWasV1);
+                var replacement = Envelope(_last.Span[..bytes], status, state.LastTargetWasV1, limits);
                 replacement.CopyTo(inner.GetSpan(replacement.Length));
                 inner.Advance(replacement.Length);
                 return;
@@ -187,13 +187,21 @@ public static class ServerRefusalEnvelopes
             return status is (>= 400 and < 500) or StatusCodes.Status505HttpVersionNotsupported;
         }
 
-        private static byte[] Envelope(ReadOnlySpan<byte> bare, int status, bool v1)
+        private static byte[] Envelope(ReadOnlySpan<byte> bare, int status, bool v1, KestrelServerLimits limits)
         {
             var (code, title) = ErrorEnvelope.ForStatus(status);
-            if (status == StatusCodes.Status400BadRequest)
+            title = status switch
             {
-                title = "The request is not valid HTTP: a malformed request line, path or header (a header value must be UTF-8 text).";
-            }
+                StatusCodes.Status400BadRequest =>
+                    "The request is not valid HTTP: a malformed request line, path or header (a header value must be UTF-8 text).",
+                // The server's own: the application's 408 is a body's, its 431 the headers' size (RequestLimitsMiddleware). Both
+                // said what the application's say (a probe: a head that stopped arriving was told "the request body stopped").
+                StatusCodes.Status408RequestTimeout =>
+                    $"The request's headers did not all arrive within {limits.RequestHeadersTimeout.TotalSeconds:0.###} s; send it again, whole.",
+                StatusCodes.Status431RequestHeaderFieldsTooLarge =>
+                    $"The request has more than {limits.MaxRequestHeaderCount} header fields, or headers larger than {RequestLimitsMiddleware.MaxHeaderBytes} bytes in all.",
+                _ => title,
+            };
 
             var requestId = Guid.NewGuid().ToString("N");
             var inBody = status >= 500 ? requestId : null; // 5xx bodies name it, as every other 5xx does (docs/errors.md)
