@@ -118,14 +118,25 @@ internal sealed class IdempotencyStore(
         }
     }
 
-    /// <summary>Sent with the COMMIT (<see cref="CommitTail"/>): the answer commits with the effect, in no extra round trip.</summary>
+    /// <summary>
+    /// Sent with the COMMIT (<see cref="CommitTail"/>): the answer commits with the effect, in no extra round trip. Its row
+    /// proves the commit when the connection is lost at it: a change that changes nothing writes no audit event, and was
+    /// answered 503 while its answer was stored (a probe: a retry then replayed a 200 the client had never been given).
+    /// The stored bytes are this transaction's alone (encrypted under a fresh nonce): a retry's row proves nothing of it.
+    /// </summary>
     public Task SaveAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {
         var statement = new NpgsqlBatchCommand(SaveSql);
-        statement.Parameters.AddRange(Parameters(request, answer));
+        var parameters = Parameters(request, answer);
+        statement.Parameters.AddRange(parameters);
         commitTail.Add(statement);
+        var stored = (byte[])parameters[^1].Value!;
+        commitTail.Prove(new CommitProof(ProofSql, () =>
+            [new() { Value = request.Scope }, new() { Value = request.Key }, new() { Value = stored }]));
         return Task.CompletedTask;
     }
+
+    private const string ProofSql = "SELECT EXISTS (SELECT 1 FROM idempotency_records WHERE scope = $1 AND key = $2 AND protected_body = $3)";
 
     public async Task<bool> SaveAfterRollbackAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {

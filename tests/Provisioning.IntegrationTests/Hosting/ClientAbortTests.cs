@@ -158,6 +158,64 @@ public sealed class ClientAbortTests(ServiceFixture service)
             await Sql.CountAsync(database, "SELECT coalesce(sum(apps), 0)::int FROM tenant_app_counts"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AKeyedChangeThatChangesNothing_ItsCommitLost_IsAnsweredAsTheDatabaseShows(bool committed)
+    {
+        var (database, proxy, instance, logs) = await StartBehindProxyAsync("no_op_commit_lost");
+        await using var _ = proxy;
+        await using var __ = instance;
+        using var client = await instance.CreateRootClientAsync();
+        var app = (string)(await client.PostJsonAsync("/v2/apps", new { displayName = "Unchanged" }, HttpStatusCode.Created))["app"]!["id"]!;
+
+        // A change to what it already is writes no audit event, which was the only row that proved a commit: with its
+        // answer stored and committed, it was answered 503, and its retry replayed a 200 never given (a probe, 153 of 157
+        // such 503s). Its stored answer proves it now; and when the COMMIT never reached PostgreSQL, the 503 stands, no
+        // answer is stored, and the retry runs.
+        if (committed)
+        {
+            proxy.OnNextSend(["COMMIT\0"], () => Task.CompletedTask, cutBeforeAnswer: true, reopenAfterCut: true);
+        }
+        else
+        {
+            proxy.OnNextSend(["COMMIT\0"], () =>
+            {
+                proxy.Cut();
+                proxy.Restore();
+                return Task.CompletedTask;
+            });
+        }
+
+        HttpRequestMessage Patch() => new(HttpMethod.Patch, $"/v2/apps/{app}")
+        {
+            Content = Json("""{"displayName":"Unchanged"}"""),
+            Headers = { { "Idempotency-Key", "no-op-at-commit" } },
+        };
+        string body;
+        using (var request = Patch())
+        using (var first = await client.SendAsync(request))
+        {
+            Assert.Equal(committed ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable, first.StatusCode);
+            body = await first.Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal(committed ? 1 : 0, await Sql.CountAsync(database, "SELECT count(*)::int FROM idempotency_records WHERE key = 'no-op-at-commit'"));
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*)::int FROM audit_events WHERE type = 'app.updated'"));
+        Assert.Equal(committed, logs.Lines.Any(l => l.Contains("the database shows that it committed", StringComparison.Ordinal)));
+
+        using (var request = Patch())
+        using (var retry = await client.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+            Assert.Equal(committed, retry.Headers.Contains("Idempotent-Replayed"));
+            if (committed)
+            {
+                Assert.Equal(body, await retry.Content.ReadAsStringAsync());
+            }
+        }
+    }
+
     [Fact]
     public async Task ARevocationWhoseCommitAnswerIsLost_WithTheDatabaseStillThere_IsAnsweredAsMade_AndTheKeyIsRefused()
     {
