@@ -263,10 +263,11 @@ internal sealed class UnitOfWork(
     /// A failure of the <c>COMMIT</c>'s round trip that may have come after PostgreSQL committed: the connection lost (a
     /// network cut, the server's or an administrator's end of the session while it committed, a read that timed out and
     /// broke it). Not an error PostgreSQL reported for a statement (then it skipped the <c>COMMIT</c>), nor anything on a
-    /// connection still open (the server answered: a cancelled statement's 57014 is a rollback).
+    /// connection still open (the server answered: a cancelled statement's 57014 is a rollback). Npgsql's loss of the
+    /// protocol's sync is such a loss too (<see cref="DatabaseUnavailable.LostProtocolSync"/>: it breaks the connection).
     /// </summary>
     private bool OutcomeUnknown(Exception e) =>
-        (e is PostgresException postgres ? postgres.InvariantSeverity is "FATAL" or "PANIC" : e is NpgsqlException)
+        (e is PostgresException postgres ? postgres.InvariantSeverity is "FATAL" or "PANIC" : e is NpgsqlException || DatabaseUnavailable.LostProtocolSync(e))
         && ((NpgsqlConnection)db.Database.GetDbConnection()).FullState is var state
         && (state.HasFlag(System.Data.ConnectionState.Broken) || state == System.Data.ConnectionState.Closed);
 

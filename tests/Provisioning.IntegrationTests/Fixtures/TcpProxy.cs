@@ -73,7 +73,16 @@ public sealed class TcpProxy : IAsyncDisposable
     /// open ones lost, the server still there).
     /// </summary>
     public void OnNextSend(string[] texts, Func<Task> before, bool cutBeforeAnswer = false, bool reopenAfterCut = false) =>
-        _trap = new Trap([.. texts.Select(System.Text.Encoding.UTF8.GetBytes)], before, cutBeforeAnswer, reopenAfterCut);
+        _trap = new Trap([.. texts.Select(System.Text.Encoding.UTF8.GetBytes)], before, cutBeforeAnswer, reopenAfterCut, null);
+
+    /// <summary>
+    /// Once: when a client next sends bytes containing every one of <paramref name="texts"/>, passes them on, and puts
+    /// <paramref name="stray"/> into PostgreSQL's answer to them, after its first message of type <paramref name="after"/>
+    /// (<c>'2'</c>, BindComplete), or in front of it (a message the client does not expect there: it loses the protocol's
+    /// sync, as Npgsql did under cancelled statements). The answer's first read is assumed to hold that message whole.
+    /// </summary>
+    public void OnNextSendPutBeforeTheAnswer(string[] texts, byte[] stray, byte? after = null) =>
+        _trap = new Trap([.. texts.Select(System.Text.Encoding.UTF8.GetBytes)], () => Task.CompletedTask, false, false, stray, after);
 
     private async Task AcceptAsync()
     {
@@ -141,7 +150,15 @@ public sealed class TcpProxy : IAsyncDisposable
             {
                 await stall.Task.WaitAsync(_stop.Token);
             }
-            if (!client && cutOnAnswer.Value is { } tripped)
+            if (!client && cutOnAnswer.Value is { Stray: { } stray } strayed)
+            {
+                cutOnAnswer.Value = null;
+                var at = AfterFirst(chunk.Span, strayed.After);
+                await to.WriteAsync(chunk[..at], _stop.Token);
+                await to.WriteAsync(stray, _stop.Token);
+                chunk = chunk[at..];
+            }
+            else if (!client && cutOnAnswer.Value is { } tripped)
             {
                 Cut();
                 if (tripped.ReopenAfterCut)
@@ -161,14 +178,31 @@ public sealed class TcpProxy : IAsyncDisposable
                     return;
                 }
 
-                cutOnAnswer.Value = trap.CutBeforeAnswer ? trap : null;
+                cutOnAnswer.Value = trap.CutBeforeAnswer || trap.Stray is not null ? trap : null;
             }
 
             await to.WriteAsync(chunk, _stop.Token);
         }
     }
 
-    private sealed record Trap(byte[][] Needles, Func<Task> Before, bool CutBeforeAnswer, bool ReopenAfterCut);
+    /// <summary>Where the first message of type <paramref name="type"/> in <paramref name="answer"/> ends (0 for none).</summary>
+    private static int AfterFirst(ReadOnlySpan<byte> answer, byte? type)
+    {
+        for (var at = 0; type is not null && at + 5 <= answer.Length;)
+        {
+            var end = at + 1 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(answer[(at + 1)..]);
+            if (answer[at] == type)
+            {
+                return Math.Min(end, answer.Length);
+            }
+
+            at = end;
+        }
+
+        return 0;
+    }
+
+    private sealed record Trap(byte[][] Needles, Func<Task> Before, bool CutBeforeAnswer, bool ReopenAfterCut, byte[]? Stray, byte? After = null);
 
     public async ValueTask DisposeAsync()
     {

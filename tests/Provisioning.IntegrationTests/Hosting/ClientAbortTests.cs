@@ -216,6 +216,37 @@ public sealed class ClientAbortTests(ServiceFixture service)
         }
     }
 
+    [Theory]
+    [InlineData("INSERT INTO apps", false)]
+    [InlineData("COMMIT\0", true)]
+    public async Task NpgsqlLosingTheProtocolsSync_Is503_OrAtTheCommit_AnsweredAsTheDatabaseShows(string at, bool committed)
+    {
+        var (database, proxy, instance, logs) = await StartBehindProxyAsync("lost_sync");
+        await using var _ = proxy;
+        await using var __ = instance;
+        using var client = await instance.CreateRootClientAsync();
+
+        // A row nobody asked for in PostgreSQL's answer, after a statement's BindComplete: Npgsql loses the protocol's sync
+        // ("Received unexpected backend message DataRow. Please file a bug.", a plain Exception) and breaks the connection,
+        // as it did under cancelled statements (a probe: answered 500 as a defect). Before the COMMIT the transaction is
+        // gone with the connection: 503, nothing made; at it, PostgreSQL has committed: asked, the database shows it, and
+        // the answer is the create's.
+        proxy.OnNextSendPutBeforeTheAnswer([at], [(byte)'D', 0, 0, 0, 6, 0, 0], after: (byte)'2');
+        using var create = await client.PostAsync("/v2/apps", Json("""{"displayName":"Out of sync"}"""));
+
+        Assert.Equal(committed ? HttpStatusCode.Created : HttpStatusCode.ServiceUnavailable, create.StatusCode);
+        if (!committed)
+        {
+            Assert.Equal("1", create.Headers.RetryAfter?.ToString());
+        }
+
+        Assert.Equal(committed ? 1 : 0, await Sql.CountAsync(database, "SELECT count(*)::int FROM apps WHERE display_name = 'Out of sync'"));
+        Assert.Equal(committed, logs.Lines.Any(l => l.Contains("the database shows that it committed", StringComparison.Ordinal)));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("Unhandled Exception while handling", StringComparison.Ordinal));
+        using var next = await client.PostAsync("/v2/apps", Json("""{"displayName":"After the loss"}"""));
+        Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+    }
+
     [Fact]
     public async Task ARevocationWhoseCommitAnswerIsLost_WithTheDatabaseStillThere_IsAnsweredAsMade_AndTheKeyIsRefused()
     {
