@@ -211,13 +211,12 @@ public partial class Program
         builder.Services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearerOptions>();
         builder.Services
             .AddAuthentication(AuthenticationSchemes.Default)
+            // Authorization on more than one line goes to the credentials handler, which refuses it (one field, RFC 9110): the
+            // lines read joined skip an empty one, and a JWT beside an empty line was let through (a probe).
             .AddPolicyScheme(AuthenticationSchemes.Default, "Basic, bearer token or JWT", o => o.ForwardDefaultSelector = context =>
-            {
-                var authorization = context.Request.Headers.Authorization.ToString();
-                return AuthenticationSchemes.BearerJwt(authorization) is not null
+                context.Request.Headers.Authorization is { Count: 1 } authorization && AuthenticationSchemes.BearerJwt(authorization.ToString()) is not null
                     ? AuthenticationSchemes.Jwt
-                    : AuthenticationSchemes.Credentials;
-            })
+                    : AuthenticationSchemes.Credentials)
             .AddJwtBearer(AuthenticationSchemes.Jwt, _ => { })
             .AddScheme<AuthenticationSchemeOptions, CredentialsAuthenticationHandler>(AuthenticationSchemes.Credentials, _ => { });
         // AddAuthentication brings ASP.NET Core's data protection (for cookie schemes) and with it a start-up service that
