@@ -362,12 +362,12 @@ public static class DependencyInjection
 
         // Maximum Pool Size=0 made every request wait out the connection timeout (read as "PostgreSQL cannot be reached");
         // a minimum over the maximum failed at the first connection with a stack trace.
-        if (builder.MaxPoolSize < 1)
+        if (builder.Pooling && builder.MaxPoolSize < 1)
         {
             throw new InvalidSettingException($"ConnectionStrings:{name}'s Maximum Pool Size must be at least 1; it is {builder.MaxPoolSize}.");
         }
 
-        if (builder.MinPoolSize > builder.MaxPoolSize)
+        if (builder.Pooling && builder.MinPoolSize > builder.MaxPoolSize)
         {
             throw new InvalidSettingException(
                 $"ConnectionStrings:{name}'s Minimum Pool Size ({builder.MinPoolSize}) is over its Maximum Pool Size ({builder.MaxPoolSize}).");

@@ -127,10 +127,9 @@ internal sealed class IdempotencyStore(
     public Task SaveAsync(IdempotentRequest request, StoredAnswer answer, CancellationToken cancellationToken)
     {
         var statement = new NpgsqlBatchCommand(SaveSql);
-        var parameters = Parameters(request, answer);
-        statement.Parameters.AddRange(parameters);
+        var stored = Protect(request, answer);
+        statement.Parameters.AddRange(Parameters(request, answer, stored));
         commitTail.Add(statement);
-        var stored = (byte[])parameters[^1].Value!;
         commitTail.Prove(new CommitProof(ProofSql, () =>
             [new() { Value = request.Scope }, new() { Value = request.Key }, new() { Value = stored }]));
         return Task.CompletedTask;
@@ -147,7 +146,7 @@ internal sealed class IdempotencyStore(
             await using var command = new NpgsqlCommand(
                 SaveUnlessClaimedSql,
                 (NpgsqlConnection)db.Database.GetDbConnection());
-            command.Parameters.AddRange(Parameters(request, answer));
+            command.Parameters.AddRange(Parameters(request, answer, Protect(request, answer)));
             command.Parameters.Add(new() { Value = LockSeed });
             return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         }
@@ -162,7 +161,11 @@ internal sealed class IdempotencyStore(
         }
     }
 
-    private NpgsqlParameter[] Parameters(IdempotentRequest request, StoredAnswer answer) =>
+    /// <summary>The answer's body encrypted under the master key, bound to its credential and key (a fresh nonce each time).</summary>
+    private byte[] Protect(IdempotentRequest request, StoredAnswer answer) =>
+        protector.Protect(Encoding.UTF8.GetString(answer.Body), SecretBinding.OfStoredAnswer(request.Scope, request.Key));
+
+    private static NpgsqlParameter[] Parameters(IdempotentRequest request, StoredAnswer answer, byte[] protectedBody) =>
     [
         new() { Value = request.Scope },
         new() { Value = request.Key },
@@ -170,6 +173,6 @@ internal sealed class IdempotencyStore(
         new() { Value = answer.Status },
         TextParameter.Of(answer.ContentType),
         TextParameter.Of(answer.Location),
-        new() { Value = protector.Protect(Encoding.UTF8.GetString(answer.Body), SecretBinding.OfStoredAnswer(request.Scope, request.Key)) },
+        new() { Value = protectedBody },
     ];
 }

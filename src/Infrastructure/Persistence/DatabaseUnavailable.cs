@@ -57,15 +57,18 @@ public static class DatabaseUnavailable
     }
 
     /// <summary>
-    /// Npgsql's own loss of the protocol's sync: a message it did not expect (<c>Received unexpected backend message DataRow.
-    /// Please file a bug.</c>, <c>Received backend message … while expecting …</c>), thrown as a plain <see cref="Exception"/>
-    /// after it broke the connection. Seen with PostgreSQL cancelling statements under load (<c>pg_cancel_backend</c> in a
-    /// loop, a <c>statement_timeout</c> of milliseconds; a probe: 7 in about 40,000 requests, npgsql/npgsql#5803): answered
-    /// 500 as a defect of the service's, it is a lost connection, whose transaction PostgreSQL rolls back (503, retried).
-    /// Recognised by its type and where it was thrown, not by its text.
+    /// Npgsql's own loss of the protocol's sync, where it throws a plain <see cref="Exception"/> after breaking the
+    /// connection (<c>NpgsqlConnector.UnexpectedMessageReceived</c>: <c>Received unexpected backend message DataRow. Please
+    /// file a bug.</c>; its other form, <c>Received backend message … while expecting …</c>, is an
+    /// <see cref="NpgsqlException"/>, counted in already). Seen with PostgreSQL cancelling statements under load
+    /// (<c>pg_cancel_backend</c> in a loop, a <c>statement_timeout</c> of milliseconds; a probe: 7 in about 40,000 requests,
+    /// npgsql/npgsql#5803): answered 500 as a defect of the service's, it is a lost connection, whose transaction PostgreSQL
+    /// rolls back (503: the client's retry runs it). Recognised by its type, where it was thrown and its words, so that no
+    /// other plain exception of Npgsql's is taken for an outage.
     /// </summary>
     internal static bool LostProtocolSync(Exception e) =>
-        e.GetType() == typeof(Exception) && e.Source == typeof(NpgsqlConnection).Assembly.GetName().Name;
+        e.GetType() == typeof(Exception) && e.Source == typeof(NpgsqlConnection).Assembly.GetName().Name
+        && e.Message.StartsWith("Received unexpected backend message ", StringComparison.Ordinal);
 
     /// <summary>
     /// A background task's failed pass, at Warning: an outage in one line with its reason (it fails again every pass while

@@ -320,7 +320,7 @@ internal sealed class UnitOfWork(
             // The one 503 that may stand for a change made: said apart, so that an operator knows which to look up (a probe).
             logger.LogWarning(
                 "The connection to PostgreSQL was lost as a change committed ({Error}), and whether it committed could not be " +
-                "learnt within {Wait}: it is answered 503, and may have been made (its audit event, by the request id, says)",
+                "learnt within {Wait}: it is answered 503, and may have been made (its audit event, by the request id, says; or its answer stored under its Idempotency-Key)",
                 FaultLog.Reason(lost), OutcomeWait);
             return false;
         }

@@ -134,7 +134,6 @@ public static class ErrorEnvelope
         429 => ("too_many_requests", "Too many requests; retry later."),
         431 => ("request_header_fields_too_large", "The request headers are too large."),
         503 => ("service_unavailable", "The service is unavailable; retry later."),
-        501 => ("not_implemented", "This request method is not one this service implements."),
         505 => ("http_version_not_supported", "Only HTTP/1.0, HTTP/1.1 and (with TLS) HTTP/2 are spoken here."),
         >= 500 => ("internal_error", "An internal error occurred."),
         _ => ("bad_request", "The request is not valid."),

@@ -29,7 +29,7 @@ public static class SettingShapes
 
     /// <summary>
     /// Refuses two environment variables for one setting of the service's (<c>Provisioning__…</c>, <c>ConnectionStrings__…</c>,
-    /// <c>Kestrel__…</c>) or of the host's (<c>ASPNETCORE_…</c>, <c>DOTNET_…</c>: <c>ASPNETCORE_URLS</c> beside <c>aspnetcore_urls</c>)
+    /// <c>Kestrel__…</c>) or of the web host's (<c>ASPNETCORE_…</c>: <c>ASPNETCORE_URLS</c> beside <c>aspnetcore_urls</c>)
     /// whose names differ only in case: Linux keeps both, the configuration one, chosen by the environment's order (a probe: a
     /// master key and a random one, either won). As the settings folder refuses two files for one setting.
     /// Other variables are not looked at (<c>http_proxy</c> beside <c>HTTP_PROXY</c> is common, and none of the service's).
@@ -54,11 +54,12 @@ public static class SettingShapes
     }
 
     /// <summary>
-    /// Whether an environment variable is one the host reads as a setting through its prefix (<c>ASPNETCORE_URLS</c>,
-    /// <c>DOTNET_ENVIRONMENT</c>): the prefix is matched without regard to case, so <c>aspnetcore_urls</c> is the same setting.
+    /// Whether an environment variable is one the web host reads as a setting through its prefix (<c>ASPNETCORE_URLS</c>,
+    /// <c>ASPNETCORE_ENVIRONMENT</c>): the prefix is matched without regard to case, so <c>aspnetcore_urls</c> is the same
+    /// setting. Not <c>DOTNET_…</c>: most of those are the runtime's own (<c>DOTNET_gcServer</c>), which it reads by their
+    /// exact names.
     /// </summary>
-    private static bool IsTheHosts(string name) =>
-        name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase);
+    private static bool IsTheHosts(string name) => name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether an environment variable is one of the service's own settings (<c>Provisioning__</c>, <c>ConnectionStrings__</c>, <c>Kestrel__</c>).</summary>
     internal static bool IsTheServices(string name) =>

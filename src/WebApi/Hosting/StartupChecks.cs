@@ -93,12 +93,32 @@ public static class StartupChecks
 
     /// <summary>
     /// Whether Kestrel threw <paramref name="ex"/>, or called what did (a certificate's file, its key): its frames are on the
-    /// stack. Not when the service's own code threw it innermost, although Kestrel called that code (the endpoint defaults of
-    /// <see cref="FrontDoor.ServerRefusalEnvelopes"/>): that is a defect, which keeps its stack trace.
+    /// stack. Not when the service's own code, called by Kestrel (the endpoint defaults of
+    /// <see cref="FrontDoor.ServerRefusalEnvelopes"/>), was running where it was thrown — itself or through what it called
+    /// (<c>ArgumentNullException.ThrowIfNull</c>, a dictionary's indexer): that is a defect, which keeps its stack trace.
     /// </summary>
     private static bool FromTheWebServer(Exception ex) =>
-        !InAssembly(new System.Diagnostics.StackTrace(ex.GetBaseException()).GetFrame(0), "Provisioning.")
+        !ThrownInTheServicesCode(ex.GetBaseException())
         && new System.Diagnostics.StackTrace(ex).GetFrames().Any(frame => InAssembly(frame, "Microsoft.AspNetCore.Server.Kestrel"));
+
+    /// <summary>Whether a frame of the service's own comes before (inside) any of Kestrel's, from where it was thrown.</summary>
+    private static bool ThrownInTheServicesCode(Exception ex)
+    {
+        foreach (var frame in new System.Diagnostics.StackTrace(ex).GetFrames())
+        {
+            if (InAssembly(frame, "Microsoft.AspNetCore.Server.Kestrel"))
+            {
+                return false;
+            }
+
+            if (InAssembly(frame, "Provisioning."))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool InAssembly(System.Diagnostics.StackFrame? frame, string prefix) =>
         frame?.GetMethod()?.DeclaringType?.Assembly.GetName().Name?.StartsWith(prefix, StringComparison.Ordinal) == true;

@@ -38,15 +38,16 @@ public static class UnknownSettings
     /// <summary>
     /// The settings under <c>Provisioning</c> that are none of <see cref="Known"/>, by name: with a value, or JSON's
     /// <c>null</c> or an empty object (a settings file's <c>"PermitsPerMinut": null</c> was passed over without a word). A
-    /// section of known settings given empty (<c>"RateLimit": {}</c>, <c>Provisioning</c> itself) is not one.
+    /// section of known settings given empty (<c>"RateLimit": {}</c>, <c>Provisioning</c> itself) is not one; a value under
+    /// its name is (<c>Provisioning__RateLimit=600</c>).
     /// </summary>
     public static IEnumerable<string> In(IConfiguration configuration) =>
         configuration.GetSection("Provisioning").AsEnumerable()
+            .Where(setting => !configuration.GetSection(setting.Key).GetChildren().Any()) // a section, not a setting (some sources give it "")
+            .Where(setting => !Known.Any(known => setting.Key.Equals(known, StringComparison.OrdinalIgnoreCase)
+                                                  || setting.Key.StartsWith(known + ":", StringComparison.OrdinalIgnoreCase)
+                                                  || (string.IsNullOrEmpty(setting.Value) && known.StartsWith(setting.Key + ":", StringComparison.OrdinalIgnoreCase))))
             .Select(setting => setting.Key)
-            .Where(name => !configuration.GetSection(name).GetChildren().Any()) // a section, not a setting (some sources give it "")
-            .Where(name => !Known.Any(known => name.Equals(known, StringComparison.OrdinalIgnoreCase)
-                                               || name.StartsWith(known + ":", StringComparison.OrdinalIgnoreCase)
-                                               || known.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)))
             .Order(StringComparer.Ordinal);
 
     public static void Warn(IConfiguration configuration, ILogger logger)

@@ -176,7 +176,7 @@ public sealed class MalformedRequestTests(ServiceFixture service)
     [InlineData("delete", false)]
     [InlineData("Delete", false)]
     [InlineData("dELETE", true)]
-    public async Task AMethodNotInCapitals_Is501_AndDoesNothing(string method, bool v1)
+    public async Task AMethodNotInCapitals_Is400_NamingTheSpellingToSend_AndDoesNothing(string method, bool v1)
     {
         // Methods are case-sensitive (RFC 9110 §9.1), but routing matched them without regard to case: "delete" deleted,
         // past a proxy whose rules name DELETE (the malformed-input probe).
@@ -188,17 +188,16 @@ public sealed class MalformedRequestTests(ServiceFixture service)
         var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(
             $"{method} {(v1 ? "/v1.1" : "/v2")}/apps/{app} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"));
 
-        Assert.StartsWith("HTTP/1.1 501 ", head);
+        Assert.StartsWith("HTTP/1.1 400 ", head);
         var json = JsonNode.Parse(body)!;
         if (v1)
         {
-            Http.AssertV1Error(json, "not_implemented");
+            Http.AssertV1Error(json, "bad_request");
         }
         else
         {
-            Http.AssertV2Error(json, "not_implemented");
-            Assert.Equal($"Request methods are case-sensitive: {method} is not one this service implements (DELETE may be).",
-                (string?)json["errors"]![0]!["title"]);
+            Http.AssertV2Error(json, "bad_request");
+            Assert.Equal($"Request methods are case-sensitive: send DELETE, not {method}.", (string?)json["errors"]![0]!["title"]);
         }
 
         await client.GetJsonAsync($"/v2/apps/{app}");

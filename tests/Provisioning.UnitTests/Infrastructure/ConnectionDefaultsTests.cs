@@ -96,6 +96,11 @@ public sealed class ConnectionDefaultsTests
         // failed at the first connection with a stack trace (a probe of every setting misconfigured).
         Assert.Equal(refusal, Assert.Throws<InvalidSettingException>(() => DependencyInjection.WithDefaults(connectionString)).Message);
 
+    [Fact]
+    public void NoPool_TakesNoPoolSize() =>
+        // Npgsql ignores the sizes without a pool.
+        Assert.False(new NpgsqlConnectionStringBuilder(DependencyInjection.WithDefaults("Host=db;Pooling=false;Maximum Pool Size=0")).Pooling);
+
     [Theory]
     [InlineData("Port=5432;Database=p;Username=u")]
     [InlineData("Host=;Database=p")]

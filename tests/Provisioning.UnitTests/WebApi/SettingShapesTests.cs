@@ -61,6 +61,8 @@ public sealed class SettingShapesTests
             new System.Collections.Hashtable { ["ASPNETCORE_URLS"] = "http://127.0.0.1:8080", ["aspnetcore_urls"] = "http://0.0.0.0:80" })).Message;
         Assert.Equal("The environment gives one setting twice, as ASPNETCORE_URLS and aspnetcore_urls (setting names are compared without regard to case): keep one.", said);
         SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["ASPNETCORE_URLS"] = "http://127.0.0.1:8080", ["DOTNET_URLS"] = "http://0.0.0.0:80" });
+        // The runtime's own variables are read by their exact names: two spellings are two variables to it.
+        SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["DOTNET_gcServer"] = "1", ["DOTNET_GCSERVER"] = "0" });
 
         // Not the service's: left alone (a proxy given in both cases is common).
         SettingShapes.CheckEnvironment(new System.Collections.Hashtable { ["HTTP_PROXY"] = "http://p:3128", ["http_proxy"] = "http://p:3128" });

@@ -34,9 +34,16 @@ public sealed class StartupChecksTests
         var defective = new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions();
         defective.ConfigureEndpointDefaults(_ => DefectiveEndpointDefaults());
         Assert.Throws<NullReferenceException>(() => StartupChecks.Run(() => defective.ListenLocalhost(5999)));
+
+        // Thrown by what the service's code called (a review: the innermost frame alone was the framework's here).
+        var checking = new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions();
+        checking.ConfigureEndpointDefaults(_ => DefectThroughAFrameworkCheck(null));
+        Assert.Throws<ArgumentNullException>(() => StartupChecks.Run(() => checking.ListenLocalhost(5999)));
     }
 
     private static void DefectiveEndpointDefaults() => throw new NullReferenceException("a defect");
+
+    private static void DefectThroughAFrameworkCheck(object? given) => ArgumentNullException.ThrowIfNull(given);
 
     [Fact]
     public void ADeadlockThatRunningAgainDidNotGetPast_IsSaidAsSuch_NotAsAnUnreachableDatabase()

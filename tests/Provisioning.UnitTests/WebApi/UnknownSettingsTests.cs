@@ -20,6 +20,12 @@ public sealed class UnknownSettingsTests
         Assert.Equal(["Provisioning:Nothing", "Provisioning:RateLimit:PermitsPerMinut", "Provisioning:TrustedProxy"], UnknownSettings.In(config));
     }
 
+    [Fact]
+    public void AValueGivenAtAKnownSectionsName_IsNamed() =>
+        // Not a section given empty: a setting of the service's misplaced (RateLimit for RateLimit:PermitsPerMinute).
+        Assert.Equal(["Provisioning:RateLimit"], UnknownSettings.In(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Provisioning:RateLimit"] = "600" }).Build()));
+
     [Theory]
     [InlineData("""{ "Provisioning": {} }""")]
     [InlineData("""{ "Provisioning": null }""")]

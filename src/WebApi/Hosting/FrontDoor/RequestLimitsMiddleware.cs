@@ -23,9 +23,10 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// <item>a body with a <c>Content-Encoding</c> other than <c>identity</c> is 415 with <c>Accept-Encoding: identity</c>
 /// (RFC 9110 §15.5.16, RFC 7694): the service does not decompress, and a gzip body was read as not JSON (400) while
 /// the header on a plain body was ignored (201).</item>
-/// <item>a method not in capitals (<c>delete</c>) is 501 (RFC 9110 §9.1: methods are case-sensitive, and an unknown one is
-/// 501): routing matches methods without regard to case, so <c>delete</c> deleted, past a proxy whose rules name
-/// <c>DELETE</c>.</item>
+/// <item>a method not in capitals (<c>delete</c>, <c>patch</c>) is 400 naming the spelling to send: methods are
+/// case-sensitive (RFC 9110 §9.1), and routing matched them without regard to case, so <c>delete</c> deleted past a proxy
+/// whose rules name <c>DELETE</c>. (A client's <c>fetch</c> with <c>method: 'patch'</c> sends it as written; nginx and
+/// Node's server refuse it too. A 4xx, as the API's refusals of a request as sent are, not a 5xx a client retries.)</item>
 /// </list>
 /// </summary>
 public sealed class RequestLimitsMiddleware(RequestDelegate next)
@@ -63,8 +64,8 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next)
         var request = context.Request;
         if (request.Method.AsSpan().ContainsAnyInRange('a', 'z'))
         {
-            return Refuse(context, StatusCodes.Status501NotImplemented,
-                $"Request methods are case-sensitive: {request.Method} is not one this service implements ({request.Method.ToUpperInvariant()} may be).");
+            return Refuse(context, StatusCodes.Status400BadRequest,
+                $"Request methods are case-sensitive: send {request.Method.ToUpperInvariant()}, not {request.Method}.");
         }
 
         if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxRequestTargetBytes)
