@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Configuration;
 using Provisioning.WebApi.Hosting;
 
@@ -7,9 +6,6 @@ namespace Provisioning.UnitTests.WebApi;
 /// <summary>A known setting in a shape it cannot take is refused by name (a probe of every setting misconfigured).</summary>
 public sealed class SettingShapesTests
 {
-    private static IConfiguration Json(string json) =>
-        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
-
     private static IConfiguration Environment(params (string Key, string Value)[] settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), (string?)s.Value))).Build();
 
@@ -25,7 +21,7 @@ public sealed class SettingShapesTests
     [InlineData("""{"provisioning":{"publicbaseurl":{"a":"https://x.example"}}}""", "Provisioning:PublicBaseUrl takes one value")]
     public void AKnownSettingOfTheWrongShape_IsRefusedByName(string json, string refusal)
     {
-        var said = Assert.Throws<StartupException>(() => SettingShapes.Check(Json(json))).Message;
+        var said = Assert.Throws<StartupException>(() => SettingShapes.Check(JsonSettings.Of(json))).Message;
         Assert.StartsWith(refusal, said);
         Assert.DoesNotContain("a-secret-of", said, StringComparison.Ordinal);
     }
@@ -41,7 +37,7 @@ public sealed class SettingShapesTests
     [InlineData("""{"Provisioning":{"TrustedProxies":null,"Other":null}}""")] // an unknown one: UnknownSettings warns of it
     // A text setting's null is unset: an override file taking back a base file's bootstrap secret (a review).
     [InlineData("""{"Provisioning":{"Bootstrap":{"Secret":null,"KeyId":null,"RootKeyFile":{}},"PublicBaseUrl":null,"SettingsFolder":null}}""")]
-    public void SettingsOfTheirShape_AreTaken(string json) => SettingShapes.Check(Json(json));
+    public void SettingsOfTheirShape_AreTaken(string json) => SettingShapes.Check(JsonSettings.Of(json));
 
     [Fact]
     public void OneSettingTwiceInTheEnvironment_NamesDifferingOnlyInCase_IsRefused_NamingBoth()

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Configuration;
 using Provisioning.WebApi.Hosting;
 
@@ -6,14 +5,11 @@ namespace Provisioning.UnitTests.WebApi;
 
 public sealed class UnknownSettingsTests
 {
-    private static IConfiguration Json(string json) =>
-        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
-
     [Fact]
     public void AnUnknownSettingGivenNullOrEmpty_InASettingsFile_IsNamed()
     {
         // A JSON null (or {}) under a misspelt name was passed over without a word, as if it were a section.
-        var config = Json("""
+        var config = JsonSettings.Of("""
             { "Provisioning": { "RateLimit": { "PermitsPerMinut": null }, "Nothing": {}, "TrustedProxy": [],
                                 "Jwt": { "Lifetime": "1.00:00:00" }, "PublicBaseUrl": null } }
             """);
@@ -32,5 +28,5 @@ public sealed class UnknownSettingsTests
     [InlineData("""{ "Logging": { "LogLevel": { "Default": "Warning" } } }""")]
     [InlineData("""{ "Provisioning": { "RateLimit": {}, "Secrets": { "PreviousMasterKeys": [] }, "TrustedProxies": null } }""")]
     public void KnownSectionsGivenEmpty_AndNoProvisioningAtAll_AreNotNamed(string json) =>
-        Assert.Empty(UnknownSettings.In(Json(json)));
+        Assert.Empty(UnknownSettings.In(JsonSettings.Of(json)));
 }
