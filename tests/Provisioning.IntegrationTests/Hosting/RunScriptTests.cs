@@ -195,6 +195,58 @@ public sealed class RunScriptTests
     }
 
     [Fact]
+    public async Task AClonesLongPath_StillStartsItsCluster_WhichListensOnNoUnixSocket()
+    {
+        // The cluster's socket was in its own folder: a clone's path of 84 bytes or more made the socket's longer than
+        // PostgreSQL's 107, and the cluster never started (a probe, as a user in /home). Folders the postgres OS user can
+        // traverse (a .data/ of mode 711 made beforehand), so that as root too the cluster is in the clone's .data/pg.
+        var home = Directory.CreateTempSubdirectory("provisioning-run-");
+        var clones = new List<string>();
+        try
+        {
+            File.SetUnixFileMode(home.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            var clone = NewClone(home.FullName, "a-checkout-under-a-long-path-" + new string('x', 90), clones);
+            Assert.True(Path.Combine(clone, ".data", "pg", ".s.PGSQL.55432").Length > 107);
+            Directory.CreateDirectory(Path.Combine(clone, ".data"));
+            File.SetUnixFileMode(Path.Combine(clone, ".data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                                               UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            await AssertDatabaseReadyAsync(clone, await RunScriptAsync(clone, "--db-only"), dataOpenedBeforehand: true);
+            Assert.Empty(Directory.GetFiles(Path.Combine(clone, ".data", "pg"), ".s.PGSQL.*"));
+        }
+        finally
+        {
+            foreach (var clone in clones)
+            {
+                await RemoveCloneAsync(clone);
+            }
+
+            DeleteFolder(home.FullName);
+        }
+    }
+
+    [Fact]
+    public async Task ATmpdirThatIsNoFolder_IsOneSentence_BeforeAnythingIsMade()
+    {
+        // mktemp's own words, and a half-made .data, before (a probe).
+        var home = Directory.CreateTempSubdirectory("provisioning-run-");
+        try
+        {
+            var clone = NewClone(home.FullName, "tmpdir", []);
+            var result = await RunScriptAsync(clone, new Dictionary<string, string> { ["TMPDIR"] = "/nonexistent/tmp" }, "--db-only");
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Equal(
+                "TMPDIR names /nonexistent/tmp, which is not a folder this user can write: point it at one (or unset it), then run scripts/run again.",
+                result.StandardError.Trim());
+            Assert.False(Directory.Exists(Path.Combine(clone, ".data")), "nothing is made");
+        }
+        finally
+        {
+            DeleteFolder(home.FullName);
+        }
+    }
+
+    [Fact]
     public async Task ADataFolderWhoseClusterIsGone_IsRefused_NotGivenANewEmptyDatabaseAndRoot()
     {
         // A probe kept a copy of .data/ as its backup and lost the cluster (as root it lives in /var/lib/provisioning, so
@@ -263,9 +315,10 @@ public sealed class RunScriptTests
 
     /// <summary>
     /// Checks what a successful <c>--db-only</c> leaves behind: a connection string on stdout that opens the
-    /// <c>provisioning</c> database, the port in .data/pg.port, and .data/ private to the invoking user.
+    /// <c>provisioning</c> database, the port in .data/pg.port, and .data/ private to the invoking user — or, when the test
+    /// made .data/ traversable beforehand (<paramref name="dataOpenedBeforehand"/>), kept so, with the cluster inside it.
     /// </summary>
-    private static async Task<int> AssertDatabaseReadyAsync(string clone, ScriptResult result)
+    private static async Task<int> AssertDatabaseReadyAsync(string clone, ScriptResult result, bool dataOpenedBeforehand = false)
     {
         AssertSucceeded(result, "--db-only");
         var line = result.StandardOutput.Split('\n').Select(l => l.Trim()).SingleOrDefault(l => l.StartsWith(ConnectionStringPrefix, StringComparison.Ordinal));
@@ -286,9 +339,10 @@ public sealed class RunScriptTests
 
         var data = Path.Combine(clone, ".data");
         Assert.Equal(connectionString.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(data, "pg.port")).Trim());
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                     | (dataOpenedBeforehand ? UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : UnixFileMode.None), File.GetUnixFileMode(data));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "master.key")));
-        if (Environment.IsPrivilegedProcess)
+        if (Environment.IsPrivilegedProcess && !dataOpenedBeforehand)
         {
             // The postgres user cannot reach .data/, so the cluster lives where it can, and .data/ says where.
             var location = File.ReadAllText(Path.Combine(data, "pg.location")).Trim();
