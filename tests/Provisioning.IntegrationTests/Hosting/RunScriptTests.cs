@@ -130,12 +130,7 @@ public sealed class RunScriptTests
         }
         finally
         {
-            foreach (var clone in clones)
-            {
-                await RemoveCloneAsync(clone);
-            }
-
-            DeleteFolder(home.FullName);
+            await RemoveAsync(clones, home);
         }
     }
 
@@ -185,12 +180,7 @@ public sealed class RunScriptTests
             }
 
             holder?.Dispose();
-            foreach (var clone in clones)
-            {
-                await RemoveCloneAsync(clone);
-            }
-
-            DeleteFolder(home.FullName);
+            await RemoveAsync(clones, home);
         }
     }
 
@@ -221,12 +211,7 @@ public sealed class RunScriptTests
         }
         finally
         {
-            foreach (var clone in clones)
-            {
-                await RemoveCloneAsync(clone);
-            }
-
-            DeleteFolder(home.FullName);
+            await RemoveAsync(clones, home);
         }
     }
 
@@ -285,12 +270,7 @@ public sealed class RunScriptTests
         }
         finally
         {
-            foreach (var clone in clones)
-            {
-                await RemoveCloneAsync(clone);
-            }
-
-            DeleteFolder(home.FullName);
+            await RemoveAsync(clones, home);
         }
     }
 
@@ -396,6 +376,17 @@ public sealed class RunScriptTests
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                      UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         return clone;
+    }
+
+    /// <summary>Removes each clone (<see cref="RemoveCloneAsync"/>), then the folder they were made in.</summary>
+    private static async Task RemoveAsync(List<string> clones, DirectoryInfo home)
+    {
+        foreach (var clone in clones)
+        {
+            await RemoveCloneAsync(clone);
+        }
+
+        DeleteFolder(home.FullName);
     }
 
     /// <summary>Stops the clone's cluster and deletes the clone and, as root, its cluster outside the clone.</summary>
