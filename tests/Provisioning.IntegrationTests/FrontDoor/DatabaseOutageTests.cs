@@ -489,12 +489,20 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
 
         // A key looked up meanwhile fails as a defect does (42P01, 500): not counted as a lookup the database could not answer,
         // which is an outage's (docs/operations.md "Observability": an alert watches it).
+        // (A pooled session from before the change still reads the tables, and rightly answers 401 for an unknown key: each
+        // attempt names another key id, as an id found to be no key's is not looked up again; a CI run met such a session.)
         using (var measured = new ServiceMeasurements(factory))
         using (var unknown = factory.CreateClient())
         {
-            unknown.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader("act_" + new string('0', 24), "not a secret");
-            using var failed = await unknown.GetAsync("/v2/apps");
-            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            var status = HttpStatusCode.Unauthorized;
+            for (var attempt = 0; attempt < 20 && status == HttpStatusCode.Unauthorized; attempt++)
+            {
+                unknown.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader($"act_{attempt:x24}", "not a secret");
+                using var failed = await unknown.GetAsync("/v2/apps");
+                status = failed.StatusCode;
+            }
+
+            Assert.Equal(HttpStatusCode.InternalServerError, status);
             Assert.Equal(0, measured.Count("provisioning.credential.lookups", "unavailable"));
         }
 
