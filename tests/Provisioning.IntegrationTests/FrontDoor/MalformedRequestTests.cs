@@ -47,6 +47,23 @@ public sealed class MalformedRequestTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData("POST /v2/apps HTTP/1.0\r\nHost: x\r\n\r\n")]
+    [InlineData("PUT /v2/apps/x HTTP/1.0\r\nHost: x\r\n\r\n")]
+    [InlineData("POST /v2/apps HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}")]
+    [InlineData("POST /v2/apps HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")]
+    public async Task ABodyWhoseLengthCannotBeRead_Is400_NamingContentLength(string request)
+    {
+        // An HTTP/1.0 POST without Content-Length (what a proxy speaking HTTP/1.0 may send) was told only of "a malformed
+        // request line, path or header" (a probe).
+        var (head, body) = await SendRawAsync(Encoding.ASCII.GetBytes(request));
+        Assert.StartsWith("HTTP/1.1 400 ", head);
+        var json = JsonNode.Parse(body)!;
+        Http.AssertV2Error(json, "bad_request");
+        Assert.Contains("a body whose length cannot be read (an HTTP/1.0 POST or PUT must send Content-Length)",
+            (string)json["errors"]![0]!["title"]!, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("GET /v2/apps HTTP/2.0\r\nHost: x\r\n\r\n", false)]
     [InlineData("GET /v1.1/apps HTTP/1.2\r\nHost: x\r\n\r\n", true)]
     public async Task ARequestLineOfAnotherHttpVersion_Is505InTheEnvelope(string request, bool v1)

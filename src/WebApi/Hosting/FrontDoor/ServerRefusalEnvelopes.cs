@@ -193,7 +193,10 @@ public static class ServerRefusalEnvelopes
             title = status switch
             {
                 StatusCodes.Status400BadRequest =>
-                    "The request is not valid HTTP: a malformed request line, path or header (a header value must be UTF-8 text).",
+                    // Kestrel's 400s look alike on the wire, so the title names every cause (a probe: an HTTP/1.0 POST without
+                    // Content-Length, which proxies speaking HTTP/1.0 send, was told only of a malformed line).
+                    "The request is not valid HTTP: a malformed request line, path or header (a header value must be UTF-8 text), "
+                    + "no Host header, or a body whose length cannot be read (an HTTP/1.0 POST or PUT must send Content-Length).",
                 // The server's own: the application's 408 is a body's, its 431 the headers' size (RequestLimitsMiddleware). Both
                 // said what the application's say (a probe: a head that stopped arriving was told "the request body stopped").
                 StatusCodes.Status408RequestTimeout =>
