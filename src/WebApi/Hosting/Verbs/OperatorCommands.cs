@@ -126,7 +126,7 @@ public static class OperatorCommands
         {
             Description = "Probe over this Unix socket, as curl --unix-socket does (the URL's default is then http://localhost/readyz).",
         };
-        var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks).") { url, unixSocket };
+        var healthcheck = new Command("healthcheck", "Exit 0 when the service's /readyz answers 200 (for container health checks); without a URL, this host's instance's.") { url, unixSocket };
         healthcheck.SetAction((parse, _) =>
         {
             var (target, over) = (parse.GetValue(url), parse.GetValue(unixSocket)) switch
