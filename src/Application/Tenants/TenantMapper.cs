@@ -16,6 +16,7 @@ public static partial class TenantMapper
     [MapperIgnoreSource(nameof(Tenant.IsRoot))]
     [MapperIgnoreSource(nameof(Tenant.Users))]
     [MapperIgnoreSource(nameof(Tenant.LastCredentialUseAt))]
+    [MapperIgnoreSource(nameof(Tenant.SuspendedBy))] // not in the contract's view; the events name who suspended
     public static partial TenantDto ToDto(
         this Tenant tenant,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> settings,
@@ -29,6 +30,7 @@ public static partial class TenantMapper
     [MapperIgnoreSource(nameof(Tenant.Users))]
     [MapperIgnoreSource(nameof(Tenant.OwnSettings))]
     [MapperIgnoreSource(nameof(Tenant.LastCredentialUseAt))]
+    [MapperIgnoreSource(nameof(Tenant.SuspendedBy))] // not in the contract's view; the events name who suspended
     public static partial TenantSummaryDto ToSummary(this Tenant tenant);
 
     [MapperIgnoreSource(nameof(TenantUser.TenantId))]

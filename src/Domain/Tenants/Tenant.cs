@@ -54,13 +54,58 @@ public sealed class Tenant
     /// <summary><see cref="TenantStatus.Active"/> or <see cref="TenantStatus.Suspended"/>.</summary>
     public string Status { get; private set; } = TenantStatus.Active;
 
-    /// <summary>Suspends or resumes the tenant. Only a strict ancestor may (the caller checks); resuming restores everything.</summary>
-    /// <returns>Whether the status is another than it was.</returns>
-    public bool ChangeStatus(string? status)
+    /// <summary>
+    /// While suspended, the tenant whose suspension it is: the highest of those that sent it. Only that tenant or one above it
+    /// may resume (<see cref="ChangeStatus"/>). Null while active, and for a suspension an older build made (any strict
+    /// ancestor resumes those, as it did then).
+    /// </summary>
+    public TenantId? SuspendedBy { get; private set; }
+
+    /// <summary>
+    /// Suspends or resumes the tenant on behalf of <paramref name="by"/>, a strict ancestor (the caller checks that it is
+    /// one). A suspension is held by the highest tenant that sent it: one sent from above a tenant holding it moves it up,
+    /// one sent from below changes nothing (an older build's suspension, held by none, is taken by the first sent), and a
+    /// resumption from below the holder is refused (<see cref="SuspensionHeldAboveException"/>).
+    /// Resuming restores everything.
+    /// </summary>
+    /// <returns>Whether the suspension changed: the status, or the tenant holding it.</returns>
+    public bool ChangeStatus(string? status, TenantId by)
     {
-        var before = Status;
-        Status = TenantStatus.Parse(status);
-        return Status != before;
+        var next = TenantStatus.Parse(status);
+        var rank = AncestorRank(by) ?? throw new InvalidOperationException($"{by} is not an ancestor of tenant {Id}.");
+        var holder = Status == TenantStatus.Suspended && SuspendedBy is { } held ? AncestorRank(held) : null;
+        if (next == TenantStatus.Suspended)
+        {
+            if (Status == TenantStatus.Suspended && holder <= rank)
+            {
+                return false;
+            }
+
+            Status = TenantStatus.Suspended;
+            SuspendedBy = by;
+            return true;
+        }
+
+        if (Status == TenantStatus.Active)
+        {
+            return false;
+        }
+
+        if (holder < rank)
+        {
+            throw new SuspensionHeldAboveException();
+        }
+
+        Status = TenantStatus.Active;
+        SuspendedBy = null;
+        return true;
+    }
+
+    /// <summary>How far below the root <paramref name="ancestor"/> is when it is a strict ancestor of this tenant (0: the root); otherwise null.</summary>
+    private int? AncestorRank(TenantId ancestor)
+    {
+        var rank = _path.IndexOf(ancestor.Value);
+        return rank >= 0 && rank < Depth ? rank : null;
     }
 
     public DateTimeOffset CreatedAt { get; private set; }

@@ -531,6 +531,40 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task SuspensionsHeldByTheirSender_GivesEachSuspensionToTheSenderOfItsLastEvent_AndOneWithoutToNone()
+    {
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261206170000_SecretsBoundToTheirRows");
+        await using var session = await Session.OpenAsync(connectionString);
+
+        // A grandchild the root suspended, the child resumed and then suspended itself; a child suspended whose events were
+        // pruned; an active child once suspended.
+        const string Grandchild = "cccccccccccccccccccccccc", Pruned = "dddddddddddddddddddddddd", Active = "eeeeeeeeeeeeeeeeeeeeeeee";
+        await session.ScalarAsync(RootAndChildSql + $"""
+            INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status) VALUES
+                ('{Grandchild}', 'Grandchild', '{Child}', ARRAY['{Root}', '{Child}', '{Grandchild}'], 10, '{"{}"}', now(), 'suspended'),
+                ('{Pruned}', 'Pruned', '{Root}', ARRAY['{Root}', '{Pruned}'], 10, '{"{}"}', now(), 'suspended'),
+                ('{Active}', 'Active', '{Root}', ARRAY['{Root}', '{Active}'], 10, '{"{}"}', now(), 'active');
+            INSERT INTO audit_events (id, tenant_id, type, actor_kind, actor_tenant_id, resource_type, resource_id, changes, created_at) VALUES
+                ('e00000000000000000000001', '{Grandchild}', 'tenant.suspended', 'account', '{Root}', 'tenant', '{Grandchild}', ARRAY['status'], now()),
+                ('e00000000000000000000002', '{Grandchild}', 'tenant.resumed', 'account', '{Child}', 'tenant', '{Grandchild}', ARRAY['status'], now()),
+                ('e00000000000000000000003', '{Grandchild}', 'tenant.suspended', 'account', '{Child}', 'tenant', '{Grandchild}', ARRAY['status'], now()),
+                ('e00000000000000000000004', '{Grandchild}', 'tenant.updated', 'account', '{Root}', 'tenant', '{Grandchild}', ARRAY['name'], now()),
+                ('e00000000000000000000005', '{Active}', 'tenant.suspended', 'account', '{Root}', 'tenant', '{Active}', ARRAY['status'], now());
+            """);
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        Assert.Equal($"{Grandchild}>{Child},{Pruned}>,{Active}>", await session.ScalarAsync(
+            $"SELECT string_agg(id || '>' || coalesce(suspended_by, ''), ',' ORDER BY id) FROM tenants WHERE id IN ('{Grandchild}', '{Pruned}', '{Active}')"));
+
+        await session.DisposeAsync();
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
+    [Fact]
     public async Task GrantsAcrossTenantsRemoved_DeletesGrantsPairingTwoTenants_KeepsTheOthers_AndVersionsTheirAccounts()
     {
         // Before GrantsWithinOneTenant, SQL could pair a service account and an app of two tenants.

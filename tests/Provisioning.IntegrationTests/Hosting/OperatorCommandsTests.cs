@@ -292,6 +292,9 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Contains("Root  [", tree);
         Assert.Contains("  Customer A  [", tree);
         Assert.Contains("active", tree);
+        // Who holds a suspension, which only it or a tenant above it may lift (Customer B's: the root's).
+        var rootId = Regex.Match(tree, @"^Root  \[([0-9a-f]{24})\]").Groups[1].Value;
+        Assert.Matches($@"\n  Customer B  \[[0-9a-f]{{24}}\]  suspended by \[{rootId}\]  ", tree);
 
         // One customer's subtree, indented from it (a tree of thousands of tenants printed whole to find one).
         var customerAId = Regex.Match(tree, @"Customer A  \[([0-9a-f]{24})\]").Groups[1].Value;

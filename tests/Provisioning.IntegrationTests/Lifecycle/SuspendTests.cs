@@ -262,4 +262,99 @@ public sealed class SuspendTests(ServiceFixture service)
         await asChild.PatchJsonAsync($"/v2/tenants/{grandchild.Id}", new { status = "active" });
         Assert.Equal(HttpStatusCode.OK, (await asGrandchild.GetAsync("/v2/apps")).StatusCode);
     }
+
+    [Fact]
+    public async Task ASuspensionIsHeldByTheHighestTenantThatSentIt_AndOnlyThatTenantOrOneAboveItResumes()
+    {
+        // A vendor (f1) above a reseller (f2) above a customer (f3): the reseller could lift the vendor's suspension (a tree probe).
+        using var root = service.Root();
+        var f1 = await root.ProvisionAsync(name: "Vendor");
+        using var asF1 = service.Client(f1);
+        var f2 = await asF1.ProvisionAsync(name: "Reseller");
+        using var asF2 = service.Client(f2);
+        var f3 = await asF2.ProvisionAsync(name: "Customer");
+        using var asF3 = service.Client(f3);
+        var path = $"/v2/tenants/{f3.Id}";
+        Task<string?> HolderAsync() => service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(f3.Id)).Select(t => t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value).SingleAsync());
+        async Task<string[]> SuspendersAsync() => [.. (await root.GetJsonAsync($"/v2/events?filter[resourceId]={f3.Id}&filter[type]=tenant.suspended"))["events"]!
+            .AsArray().Select(e => (string)e!["actor"]!["tenantId"]!).Reverse()];
+
+        await asF1.PatchJsonAsync(path, new { status = "suspended" });
+        Assert.Equal(f1.Id, await HolderAsync());
+        var refused = await asF2.PatchJsonAsync(path, new { status = "active", name = "Lifted" }, HttpStatusCode.Forbidden);
+        Http.AssertV2Error(refused, "forbidden");
+        Assert.Contains("suspended by a tenant above yours", Http.Titles(refused));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusOfAsync(asF3, "/v2/apps", "tenant_suspended"));
+        Assert.Equal("Customer", (string?)(await asF2.GetJsonAsync(path))["tenant"]!["name"]); // nothing of the request was applied
+
+        // Sent again from below, the suspension stays the vendor's: no event, no change.
+        await asF2.PatchJsonAsync(path, new { status = "suspended" });
+        Assert.Equal(f1.Id, await HolderAsync());
+        Assert.Equal([f1.Id], await SuspendersAsync());
+
+        // The vendor resumes; the reseller's own suspension is then its own to lift.
+        await asF1.PatchJsonAsync(path, new { status = "active" });
+        Assert.Null(await HolderAsync());
+        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(asF3, "/v2/apps"));
+        await asF2.PatchJsonAsync(path, new { status = "suspended" });
+        Assert.Equal(f2.Id, await HolderAsync());
+
+        // Sent from above the holder, it moves up (an event says who holds it now), and the reseller can no longer lift it;
+        // the root, above the vendor, can.
+        await asF1.PatchJsonAsync(path, new { status = "suspended" });
+        Assert.Equal(f1.Id, await HolderAsync());
+        Assert.Equal([f1.Id, f2.Id, f1.Id], await SuspendersAsync());
+        Http.AssertV2Error(await asF2.PatchJsonAsync(path, new { status = "active" }, HttpStatusCode.Forbidden), "forbidden");
+        await root.PatchJsonAsync(path, new { status = "active" });
+        Assert.Equal(HttpStatusCode.OK, await StatusOfAsync(asF3, "/v2/apps"));
+
+        // Acting in the reseller (On-Behalf-Of), the root's suspension is still the root's: the caller's own tenant holds it.
+        await OnBehalfOfAsync(root, f2.Id, HttpMethod.Patch, path, new { status = "suspended" }, HttpStatusCode.OK);
+        Assert.Equal((string?)(await root.GetJsonAsync("/v2/tenants/self"))["tenant"]!["id"], await HolderAsync());
+        Http.AssertV2Error(await asF1.PatchJsonAsync(path, new { status = "active" }, HttpStatusCode.Forbidden), "forbidden");
+        var resumed = await OnBehalfOfAsync(root, f2.Id, HttpMethod.Patch, path, new { status = "active" }, HttpStatusCode.OK);
+        Assert.Equal("active", (string?)resumed["tenant"]!["status"]);
+        Assert.Null(await HolderAsync());
+
+        // A suspension an older build made is held by none: any strict ancestor resumes it, and the first to send it again
+        // holds it.
+        Task ForgetTheHolderAsync() => service.QueryDbAsync(db => db.Database.ExecuteSqlAsync($"UPDATE tenants SET suspended_by = NULL WHERE id = {f3.Id}"));
+        await asF1.PatchJsonAsync(path, new { status = "suspended" });
+        await ForgetTheHolderAsync();
+        await asF2.PatchJsonAsync(path, new { status = "active" });
+        await asF1.PatchJsonAsync(path, new { status = "suspended" });
+        await ForgetTheHolderAsync();
+        await asF2.PatchJsonAsync(path, new { status = "suspended" });
+        Assert.Equal(f2.Id, await HolderAsync());
+    }
+
+    [Fact]
+    public async Task ASuspensionFromAboveRacedWithAResumptionFromBelow_EndsSuspendedByTheOneAbove_InEitherOrder()
+    {
+        // Whichever runs first, the vendor's suspension holds: the reseller's resumption either ran before it (200) or was
+        // refused after it (403). Read and changed without the row's lock, the resumption could undo it.
+        using var root = service.Root();
+        var f1 = await root.ProvisionAsync(name: "Vendor");
+        using var asF1 = service.Client(f1);
+        var f2 = await asF1.ProvisionAsync(name: "Reseller");
+        using var asF2 = service.Client(f2);
+        var f3 = await asF2.ProvisionAsync(name: "Customer");
+        var path = $"/v2/tenants/{f3.Id}";
+        for (var round = 0; round < 12; round++)
+        {
+            await root.PatchJsonAsync(path, new { status = "active" });
+            await asF2.PatchJsonAsync(path, new { status = "suspended" });
+            using var suspend = new HttpRequestMessage(HttpMethod.Patch, path) { Content = Http.Json(new { status = "suspended" }) };
+            using var resume = new HttpRequestMessage(HttpMethod.Patch, path) { Content = Http.Json(new { status = "active" }) };
+            var suspended = asF1.SendAsync(suspend);
+            var resumed = asF2.SendAsync(resume);
+            using var s = await suspended;
+            using var r = await resumed;
+            Assert.Equal(HttpStatusCode.OK, s.StatusCode);
+            Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Forbidden, $"round {round}: {(int)r.StatusCode}");
+            var (status, holder) = await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(f3.Id))
+                .Select(t => new ValueTuple<string, string?>(t.Status, t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value)).SingleAsync());
+            Assert.True(("suspended", f1.Id) == (status, holder), $"round {round}: {status} by {holder}, the resumption {(int)r.StatusCode}");
+        }
+    }
 }

@@ -108,8 +108,8 @@ public sealed class TenantTests
         Assert.False(child.ChangeMaxApps(null, root));
         Assert.True(child.ChangeMaxApps(0, root));
         Assert.False(child.ChangeMaxTenants(null, root));
-        Assert.False(child.ChangeStatus(TenantStatus.Active));
-        Assert.True(child.ChangeStatus(TenantStatus.Suspended));
+        Assert.False(child.ChangeStatus(TenantStatus.Active, root.Id));
+        Assert.True(child.ChangeStatus(TenantStatus.Suspended, root.Id));
 
         var settings = child.OwnSettings;
         Assert.False(child.ChangeSettings(Settings(("chat", "size", "l"), ("chat", "color", "red")))); // the same, in another order
@@ -118,6 +118,38 @@ public sealed class TenantTests
         Assert.Same(settings, child.OwnSettings);
         Assert.True(child.ChangeSettings(Settings(("chat", "size", null))));
         Assert.Equal(["color"], child.OwnSettings["chat"].Keys);
+    }
+
+    [Fact]
+    public void ASuspension_IsHeldByTheHighestSender_AndOnlyItOrATenantAboveItResumes()
+    {
+        var root = Tenant.CreateRoot("Root", Now);
+        var vendor = root.CreateChild("Vendor", null, null, null, null, Now);
+        var reseller = vendor.CreateChild("Reseller", null, null, null, null, Now);
+        var customer = reseller.CreateChild("Customer", null, null, null, null, Now);
+
+        Assert.True(customer.ChangeStatus(TenantStatus.Suspended, vendor.Id));
+        Assert.Equal(vendor.Id, customer.SuspendedBy);
+        Assert.False(customer.ChangeStatus(TenantStatus.Suspended, reseller.Id)); // from below: nothing changes
+        Assert.False(customer.ChangeStatus(TenantStatus.Suspended, vendor.Id));
+        Assert.Equal(vendor.Id, customer.SuspendedBy);
+        Assert.Throws<SuspensionHeldAboveException>(() => customer.ChangeStatus(TenantStatus.Active, reseller.Id));
+        Assert.Equal(TenantStatus.Suspended, customer.Status);
+
+        Assert.True(customer.ChangeStatus(TenantStatus.Suspended, root.Id)); // from above: it moves up
+        Assert.Equal(root.Id, customer.SuspendedBy);
+        Assert.Throws<SuspensionHeldAboveException>(() => customer.ChangeStatus(TenantStatus.Active, vendor.Id));
+        Assert.True(customer.ChangeStatus(TenantStatus.Active, root.Id));
+        Assert.Equal((TenantStatus.Active, (TenantId?)null), (customer.Status, customer.SuspendedBy));
+
+        Assert.True(customer.ChangeStatus(TenantStatus.Suspended, reseller.Id));
+        Assert.True(customer.ChangeStatus(TenantStatus.Active, reseller.Id)); // its own to lift
+        Assert.True(customer.ChangeStatus(TenantStatus.Suspended, reseller.Id));
+        Assert.True(customer.ChangeStatus(TenantStatus.Active, root.Id)); // and any tenant above it
+
+        // Only a strict ancestor sends a status (the handler checks); the tenant itself or a stranger is a defect.
+        Assert.Throws<InvalidOperationException>(() => customer.ChangeStatus(TenantStatus.Suspended, customer.Id));
+        Assert.Throws<InvalidOperationException>(() => customer.ChangeStatus(TenantStatus.Suspended, TenantId.New()));
     }
 
     [Fact]

@@ -21,6 +21,8 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.Property(t => t.Name).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
         builder.Property(t => t.LogoUrl).HasMaxLength(Tenant.MaxLogoUrlLength);
         builder.Property(t => t.Status).HasMaxLength(16).IsRequired();
+        // No foreign key: the holder is an ancestor, so it outlives the suspension it holds (a tenant goes with its subtree).
+        builder.Property(t => t.SuspendedBy);
         builder.Ignore(t => t.Depth);
 
         // Root to self, inclusive: "is X an ancestor of Y" is `Y.path @> ARRAY[X]`, served by the GIN index.

@@ -459,6 +459,11 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
+                    b.Property<string>("SuspendedBy")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("suspended_by");
+
                     b.HasKey("Id")
                         .HasName("pk_tenants");
 

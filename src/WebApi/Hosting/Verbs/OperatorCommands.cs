@@ -295,7 +295,7 @@ public static class OperatorCommands
             {
                 var budgets = $"apps {row.AppCount}{(row.MaxApps is { } a ? $" (subtree budget {a})" : string.Empty)}" +
                               (row.MaxTenants is { } t ? $", tenant budget {t}" : string.Empty);
-                console.Output.WriteLine($"{new string(' ', 2 * row.Depth)}{row.Name}  [{row.Id}]  {row.Status}  {budgets}");
+                console.Output.WriteLine($"{new string(' ', 2 * row.Depth)}{row.Name}  [{row.Id}]  {row.Status}{(row.SuspendedBy is { } by ? $" by [{by}]" : "")}  {budgets}");
             }
 
             return 0;

@@ -92,7 +92,8 @@ public sealed class UpdateTenantCommandHandler(IAuditTrail audit, IProvisioningD
                 throw new ForbiddenException("Only an ancestor may suspend or resume a tenant; a tenant cannot suspend or resume itself.");
             }
 
-            statusChanges = tenant.ChangeStatus(command.Status);
+            // The caller's own tenant, not the one it acts in: a suspension is its decision (On-Behalf-Of or not).
+            statusChanges = tenant.ChangeStatus(command.Status, caller.HomeTenantId);
         }
 
         // Limits are granted by the caller's own tenant, which cannot grant more than it has.

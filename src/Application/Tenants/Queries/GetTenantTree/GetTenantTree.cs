@@ -27,12 +27,13 @@ public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenant
             tenants = tenants.Where(CallerScope.InSubtreeOf(top.Value.Value));
         }
 
-        var rows = await tenants.Select(t => new { t.Id, t.Name, t.Path, t.Status, t.MaxApps, t.MaxTenants, t.ParentId }).ToListAsync(cancellationToken);
+        var rows = await tenants.Select(t => new { t.Id, t.Name, t.Path, t.Status, t.SuspendedBy, t.MaxApps, t.MaxTenants, t.ParentId }).ToListAsync(cancellationToken);
         var depth = rows.Count == 0 ? 0 : rows.Min(t => t.Path.Count);
         var counts = await budgets.AppCountsAsync(top, cancellationToken); // the subtree's counters only, under a tenant
         return [.. rows
             .OrderBy(t => string.Join('/', t.Path), StringComparer.Ordinal)
             .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Count - depth, t.Status, t.MaxApps, t.MaxTenants,
-                counts.GetValueOrDefault(t.Id.Value), t.ParentId == null))];
+                counts.GetValueOrDefault(t.Id.Value), t.ParentId == null,
+                t.Status == Domain.Tenants.TenantStatus.Suspended ? t.SuspendedBy?.Value : null))];
     }
 }
