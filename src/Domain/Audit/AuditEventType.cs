@@ -20,7 +20,7 @@ public enum AuditEventType
     [Description("A tenant's name, logo, settings, contacts or budgets changed.")]
     TenantUpdated,
 
-    [Description("A tenant was suspended by an ancestor (its subtree answers 403 `tenant_suspended`).")]
+    [Description("A tenant was suspended by an ancestor (its subtree answers 403 `tenant_suspended`), or its suspension passed to an ancestor above the one holding it.")]
     TenantSuspended,
 
     [Description("A suspended tenant was made active again.")]
