@@ -105,15 +105,17 @@ public sealed class PostgresTlsTests
                 await Sql.ExecuteAsync(database, $"ALTER SYSTEM SET ssl_max_protocol_version = '{protocol}'");
                 await Sql.ExecuteAsync(database, "SELECT pg_reload_conf()");
                 await WaitForAsync(async () => await ShowAsync(database, "ssl_max_protocol_version") == protocol, $"the server at {protocol}");
-                // With TLS 1.3 the alert can be lost: a client slow to send its first message (a loaded CI host) meets the
-                // server's reset on that write, before reading the alert, and is told "cannot be reached" (CI, 2026-12-06).
-                // The process is started again, up to three times, for the alert to be read.
+                // The alert can be lost: with TLS 1.3 a client slow to send its first message (a loaded CI host) meets the
+                // server's reset on that write, before reading the alert, and is told "cannot be reached" (CI, 2026-12-06);
+                // three such starts in a row happened on a host running a probe beside the suite (CI, 2026-12-07), and a
+                // reset can overtake the alert in the handshake of TLS 1.2 as well (a server closing on unread bytes resets).
+                // The process is started again, up to six times, for the alert to be read.
                 for (var attempt = 1; ; attempt++)
                 {
                     await using var process = ServiceProcess.Start(
                         Settings(WithClientKey("right-password").Replace("client.pem", "client-other.pem", StringComparison.Ordinal)), "--urls", "http://127.0.0.1:0");
                     var exit = await process.WaitForExitAsync(ExitTimeout);
-                    if (protocol == "TLSv1.3" && attempt < 3 && process.StandardError.Contains("PostgreSQL cannot be reached", StringComparison.Ordinal))
+                    if (attempt < 6 && process.StandardError.Contains("PostgreSQL cannot be reached", StringComparison.Ordinal))
                     {
                         continue;
                     }
