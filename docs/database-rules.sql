@@ -372,6 +372,15 @@ BEGIN
                    AND s.id IN (SELECT unnest(t.path) FROM tenants t WHERE t.id = tenant));
 END $function$;
 
+CREATE OR REPLACE FUNCTION public.tenants_suspension_holder_cleared()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    NEW.suspended_by := NULL;
+    RETURN NEW;
+END $function$;
+
 CREATE OR REPLACE FUNCTION public.under_retired_master_key(protected bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -397,4 +406,5 @@ CREATE TRIGGER service_accounts_name_freed AFTER DELETE OR UPDATE ON public.serv
 CREATE TRIGGER service_accounts_uncounted_per_statement AFTER DELETE ON public.service_accounts REFERENCING OLD TABLE AS deleted_service_accounts FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_tenant_service_accounts();
 CREATE TRIGGER tenants_counters_deleted AFTER DELETE ON public.tenants REFERENCING OLD TABLE AS deleted_tenants FOR EACH STATEMENT EXECUTE FUNCTION delete_counters_of_deleted_tenants();
 CREATE TRIGGER tenants_status_revoke AFTER UPDATE OF status ON public.tenants FOR EACH ROW WHEN (((old.status)::text IS DISTINCT FROM (new.status)::text)) EXECUTE FUNCTION revoke_tenant_credentials();
+CREATE TRIGGER tenants_suspension_holder_cleared BEFORE UPDATE OF status ON public.tenants FOR EACH ROW WHEN ((((new.status)::text = 'active'::text) AND (new.suspended_by IS NOT NULL))) EXECUTE FUNCTION tenants_suspension_holder_cleared();
 -- END generated

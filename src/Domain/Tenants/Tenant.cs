@@ -56,8 +56,8 @@ public sealed class Tenant
 
     /// <summary>
     /// While suspended, the tenant whose suspension it is: the highest of those that sent it. Only that tenant or one above it
-    /// may resume (<see cref="ChangeStatus"/>). Null while active, and for a suspension an older build made (any strict
-    /// ancestor resumes those, as it did then).
+    /// may resume (<see cref="ChangeStatus"/>). Null while active (the database holds it to that), and for a suspension an
+    /// older build made (any strict ancestor resumes those, as it did then).
     /// </summary>
     public TenantId? SuspendedBy { get; private set; }
 
@@ -73,7 +73,7 @@ public sealed class Tenant
     {
         var next = TenantStatus.Parse(status);
         var rank = AncestorRank(by) ?? throw new InvalidOperationException($"{by} is not an ancestor of tenant {Id}.");
-        var holder = Status == TenantStatus.Suspended && SuspendedBy is { } held ? AncestorRank(held) : null;
+        var holder = SuspendedBy is { } held ? AncestorRank(held) : null;
         if (next == TenantStatus.Suspended)
         {
             if (Status == TenantStatus.Suspended && holder <= rank)
@@ -100,6 +100,9 @@ public sealed class Tenant
         SuspendedBy = null;
         return true;
     }
+
+    /// <summary>Whether <paramref name="tenant"/> is an ancestor of this tenant and not this tenant itself.</summary>
+    public bool HasStrictAncestor(TenantId tenant) => AncestorRank(tenant) is not null;
 
     /// <summary>How far below the root <paramref name="ancestor"/> is when it is a strict ancestor of this tenant (0: the root); otherwise null.</summary>
     private int? AncestorRank(TenantId ancestor)

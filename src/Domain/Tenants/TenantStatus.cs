@@ -4,7 +4,8 @@ namespace Provisioning.Domain.Tenants;
 
 /// <summary>
 /// A tenant is <c>active</c> or <c>suspended</c>. While a tenant is suspended, every credential of it and of its
-/// descendants answers 403 <c>tenant_suspended</c> and nothing is provisioned under it; its ancestors keep full control.
+/// descendants answers 403 <c>tenant_suspended</c> and nothing is provisioned under it; its ancestors keep control, but only
+/// the one that suspended it, or one above that one, resumes it (<see cref="Tenant.ChangeStatus"/>).
 /// </summary>
 public static class TenantStatus
 {

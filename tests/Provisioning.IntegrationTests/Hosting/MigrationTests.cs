@@ -531,25 +531,29 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task SuspensionsHeldByTheirSender_GivesEachSuspensionToTheSenderOfItsLastEvent_AndOneWithoutToNone()
+    public async Task SuspensionsHeldByTheirSender_GivesEachSuspensionToItsHighestSenderSinceItsLastResumption_AndOneWithoutToNone()
     {
         var (connectionString, options) = await DatabaseMigratedToAsync("20261206170000_SecretsBoundToTheirRows");
         await using var session = await Session.OpenAsync(connectionString);
 
-        // A grandchild the root suspended, the child resumed and then suspended itself; a child suspended whose events were
-        // pruned; an active child once suspended.
-        const string Grandchild = "cccccccccccccccccccccccc", Pruned = "dddddddddddddddddddddddd", Active = "eeeeeeeeeeeeeeeeeeeeeeee";
+        // Under the child: one grandchild the root suspended, and the child then renamed with a "suspended" sent along (a build
+        // before 2026-12-01 wrote that as tenant.suspended, without "status" in its changes: the last event's sender is not
+        // the holder); one the root suspended, the child resumed and then suspended itself. A child suspended whose events
+        // were pruned; an active child once suspended.
+        const string Renamed = "cccccccccccccccccccccccc", Resuspended = "c0000000000000000000000c", Pruned = "dddddddddddddddddddddddd", Active = "eeeeeeeeeeeeeeeeeeeeeeee";
         await session.ScalarAsync(RootAndChildSql + $"""
             INSERT INTO tenants (id, name, parent_id, path, contacts, own_settings, created_at, status) VALUES
-                ('{Grandchild}', 'Grandchild', '{Child}', ARRAY['{Root}', '{Child}', '{Grandchild}'], 10, '{"{}"}', now(), 'suspended'),
+                ('{Renamed}', 'Renamed', '{Child}', ARRAY['{Root}', '{Child}', '{Renamed}'], 10, '{"{}"}', now(), 'suspended'),
+                ('{Resuspended}', 'Resuspended', '{Child}', ARRAY['{Root}', '{Child}', '{Resuspended}'], 10, '{"{}"}', now(), 'suspended'),
                 ('{Pruned}', 'Pruned', '{Root}', ARRAY['{Root}', '{Pruned}'], 10, '{"{}"}', now(), 'suspended'),
                 ('{Active}', 'Active', '{Root}', ARRAY['{Root}', '{Active}'], 10, '{"{}"}', now(), 'active');
             INSERT INTO audit_events (id, tenant_id, type, actor_kind, actor_tenant_id, resource_type, resource_id, changes, created_at) VALUES
-                ('e00000000000000000000001', '{Grandchild}', 'tenant.suspended', 'account', '{Root}', 'tenant', '{Grandchild}', ARRAY['status'], now()),
-                ('e00000000000000000000002', '{Grandchild}', 'tenant.resumed', 'account', '{Child}', 'tenant', '{Grandchild}', ARRAY['status'], now()),
-                ('e00000000000000000000003', '{Grandchild}', 'tenant.suspended', 'account', '{Child}', 'tenant', '{Grandchild}', ARRAY['status'], now()),
-                ('e00000000000000000000004', '{Grandchild}', 'tenant.updated', 'account', '{Root}', 'tenant', '{Grandchild}', ARRAY['name'], now()),
-                ('e00000000000000000000005', '{Active}', 'tenant.suspended', 'account', '{Root}', 'tenant', '{Active}', ARRAY['status'], now());
+                ('e00000000000000000000001', '{Renamed}', 'tenant.suspended', 'account', '{Root}', 'tenant', '{Renamed}', ARRAY['status'], now()),
+                ('e00000000000000000000002', '{Renamed}', 'tenant.suspended', 'account', '{Child}', 'tenant', '{Renamed}', ARRAY['name'], now()),
+                ('e00000000000000000000003', '{Resuspended}', 'tenant.suspended', 'account', '{Root}', 'tenant', '{Resuspended}', ARRAY['status'], now()),
+                ('e00000000000000000000004', '{Resuspended}', 'tenant.resumed', 'account', '{Child}', 'tenant', '{Resuspended}', ARRAY['status'], now()),
+                ('e00000000000000000000005', '{Resuspended}', 'tenant.suspended', 'account', '{Child}', 'tenant', '{Resuspended}', ARRAY['status'], now()),
+                ('e00000000000000000000006', '{Active}', 'tenant.suspended', 'account', '{Root}', 'tenant', '{Active}', ARRAY['status'], now());
             """);
 
         await using (var db = new ProvisioningDbContext(options))
@@ -557,8 +561,15 @@ public sealed class MigrationTests(ServiceFixture service)
             await db.Database.MigrateAsync();
         }
 
-        Assert.Equal($"{Grandchild}>{Child},{Pruned}>,{Active}>", await session.ScalarAsync(
-            $"SELECT string_agg(id || '>' || coalesce(suspended_by, ''), ',' ORDER BY id) FROM tenants WHERE id IN ('{Grandchild}', '{Pruned}', '{Active}')"));
+        const string Holders = $"SELECT string_agg(id || '>' || coalesce(suspended_by, ''), ',' ORDER BY id) FROM tenants WHERE id IN ('{Renamed}', '{Resuspended}', '{Pruned}', '{Active}')";
+        Assert.Equal($"{Resuspended}>{Child},{Renamed}>{Root},{Pruned}>,{Active}>", await session.ScalarAsync(Holders));
+
+        // A holder only while suspended: an older build's resumption (which does not know the column) clears it, and nothing
+        // sets it on an active tenant.
+        await session.ScalarAsync($"UPDATE tenants SET status = 'active' WHERE id = '{Renamed}'");
+        Assert.Equal($"{Resuspended}>{Child},{Renamed}>,{Pruned}>,{Active}>", await session.ScalarAsync(Holders));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => session.ScalarAsync($"UPDATE tenants SET suspended_by = '{Root}' WHERE id = '{Active}'"));
+        Assert.Equal(("23514", "ck_tenants_suspended_by_while_suspended"), (refused.SqlState, refused.ConstraintName));
 
         await session.DisposeAsync();
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);

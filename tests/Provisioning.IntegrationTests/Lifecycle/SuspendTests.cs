@@ -357,4 +357,53 @@ public sealed class SuspendTests(ServiceFixture service)
             Assert.True(("suspended", f1.Id) == (status, holder), $"round {round}: {status} by {holder}, the resumption {(int)r.StatusCode}");
         }
     }
+
+    [Fact]
+    public async Task AResumptionWaitingForTheTenantsRow_ReadsTheHolderCommittedMeanwhile()
+    {
+        // The deterministic form of the race above: while another session holds the customer's row, the reseller's resumption
+        // waits; the vendor's suspension commits meanwhile; the resumption must judge by the holder committed, not by the row it
+        // read before waiting (it would lift the vendor's suspension).
+        using var root = service.Root();
+        var f1 = await root.ProvisionAsync(name: "Vendor");
+        using var asF1 = service.Client(f1);
+        var f2 = await asF1.ProvisionAsync(name: "Reseller");
+        using var asF2 = service.Client(f2);
+        var f3 = await asF2.ProvisionAsync(name: "Customer");
+        var path = $"/v2/tenants/{f3.Id}";
+        await asF2.PatchJsonAsync(path, new { status = "suspended" });
+
+        await using var other = new Npgsql.NpgsqlConnection(service.ConnectionString);
+        await other.OpenAsync();
+        await using (var transaction = await other.BeginTransactionAsync())
+        {
+            await using (var hold = new Npgsql.NpgsqlCommand($"SELECT 1 FROM tenants WHERE id = '{f3.Id}' FOR UPDATE", other, transaction))
+            {
+                await hold.ExecuteNonQueryAsync();
+            }
+
+            var resumed = asF2.PatchAsync(path, Http.Json(new { status = "active" }));
+            var waiting = false;
+            for (var i = 0; i < 400 && !waiting && !resumed.IsCompleted; i++)
+            {
+                await Task.Delay(25);
+                waiting = await Sql.CountAsync(service.ConnectionString,
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1", other.ProcessID) > 0;
+            }
+
+            Assert.True(waiting, "The resumption never waited for the row: the race this test is about did not happen.");
+            await using (var suspend = new Npgsql.NpgsqlCommand($"UPDATE tenants SET suspended_by = '{f1.Id}' WHERE id = '{f3.Id}'", other, transaction))
+            {
+                await suspend.ExecuteNonQueryAsync();
+            }
+
+            await transaction.CommitAsync();
+            using var response = await resumed;
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        var (status, holder) = await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(f3.Id))
+            .Select(t => new ValueTuple<string, string?>(t.Status, t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value)).SingleAsync());
+        Assert.Equal(("suspended", f1.Id), (status, holder));
+    }
 }

@@ -25,8 +25,7 @@ public static class CallerScope
     public static Expression<Func<Tenant, bool>> InSubtreeOf(string tenantId) => t => t.Path.Contains(tenantId);
 
     /// <summary>True when the caller's own (home) tenant is a strict ancestor of <paramref name="tenant"/>: only then may it set limits, suspend or delete it.</summary>
-    public static bool IsStrictAncestorOf(this Caller caller, Tenant tenant) =>
-        tenant.Id != caller.HomeTenantId && tenant.Path.Contains(caller.HomeTenantId.Value);
+    public static bool IsStrictAncestorOf(this Caller caller, Tenant tenant) => tenant.HasStrictAncestor(caller.HomeTenantId);
 
     /// <summary>On-Behalf-Of: may a caller whose home is <paramref name="home"/> act in <paramref name="target"/>? Itself or a descendant only.</summary>
     public static async Task<bool> IsSelfOrDescendantAsync(this IProvisioningDbContext db, TenantId home, string target, CancellationToken cancellationToken)

@@ -1251,7 +1251,7 @@ namespace Provisioning.Client
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
         /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
-        /// <br/>(else 403).
+        /// <br/>(else 403). A suspension is held by the highest tenant that sent it: only that tenant, or one above it, resumes it (else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
@@ -1271,7 +1271,7 @@ namespace Provisioning.Client
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
         /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
-        /// <br/>(else 403).
+        /// <br/>(else 403). A suspension is held by the highest tenant that sent it: only that tenant, or one above it, resumes it (else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
@@ -9393,7 +9393,7 @@ namespace Provisioning.Client
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
         /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
-        /// <br/>(else 403).
+        /// <br/>(else 403). A suspension is held by the highest tenant that sent it: only that tenant, or one above it, resumes it (else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.
@@ -9416,7 +9416,7 @@ namespace Provisioning.Client
         /// <br/>they are.
         /// <br/>The tenant itself may change `name`, `logoUrl` and `settings`; only a caller whose own tenant is an ancestor may also
         /// <br/>change its limits `contacts`, `maxApps` and `maxTenants`, and its `status` (`suspended` or `active`)
-        /// <br/>(else 403).
+        /// <br/>(else 403). A suspension is held by the highest tenant that sent it: only that tenant, or one above it, resumes it (else 403).
         /// <br/>`logoUrl`: null removes the logo; `maxApps`: null means no limit; in `settings` a null value removes the tenant's own
         /// <br/>value for that key (a null feature removes the whole feature), so the inherited value shows again.
         /// <br/>A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.

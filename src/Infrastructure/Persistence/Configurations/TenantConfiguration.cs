@@ -16,7 +16,10 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
 
     public void Configure(EntityTypeBuilder<Tenant> builder)
     {
-        builder.ToTable("tenants");
+        // A suspension's holder only while suspended (Tenant.SuspendedBy): the domain clears it on resuming, and so does a
+        // trigger for the builds before it (migration SuspensionsHeldByTheirSender).
+        builder.ToTable("tenants", t => t.HasCheckConstraint("ck_tenants_suspended_by_while_suspended",
+            "suspended_by IS NULL OR status = 'suspended'"));
         builder.HasKey(t => t.Id);
         builder.Property(t => t.Name).HasMaxLength(Domain.Common.DisplayName.MaxLength).IsRequired();
         builder.Property(t => t.LogoUrl).HasMaxLength(Tenant.MaxLogoUrlLength);

@@ -482,7 +482,10 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     b.HasIndex("ParentId", "Id")
                         .HasDatabaseName("ix_tenants_parent_id_id");
 
-                    b.ToTable("tenants", (string)null);
+                    b.ToTable("tenants", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_tenants_suspended_by_while_suspended", "suspended_by IS NULL OR status = 'suspended'");
+                        });
                 });
 
             modelBuilder.Entity("Provisioning.Domain.Tenants.TenantUser", b =>

@@ -97,7 +97,7 @@ public sealed class TenantsController(ISender sender) : ControllerBase
     /// they are.
     /// The tenant itself may change <c>name</c>, <c>logoUrl</c> and <c>settings</c>; only a caller whose own tenant is an ancestor may also
     /// change its limits <c>contacts</c>, <c>maxApps</c> and <c>maxTenants</c>, and its <c>status</c> (<c>suspended</c> or <c>active</c>)
-    /// (else 403).
+    /// (else 403). A suspension is held by the highest tenant that sent it: only that tenant, or one above it, resumes it (else 403).
     /// <c>logoUrl</c>: null removes the logo; <c>maxApps</c>: null means no limit; in <c>settings</c> a null value removes the tenant's own
     /// value for that key (a null feature removes the whole feature), so the inherited value shows again.
     /// A broken rule is 400 naming the field; a tenant that is not the caller's or a descendant is 404.

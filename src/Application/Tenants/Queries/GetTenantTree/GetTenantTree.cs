@@ -33,7 +33,6 @@ public sealed class GetTenantTreeQueryHandler(IProvisioningDbContext db, ITenant
         return [.. rows
             .OrderBy(t => string.Join('/', t.Path), StringComparer.Ordinal)
             .Select(t => new TenantTreeRow(t.Id.Value, t.Name, t.Path.Count - depth, t.Status, t.MaxApps, t.MaxTenants,
-                counts.GetValueOrDefault(t.Id.Value), t.ParentId == null,
-                t.Status == Domain.Tenants.TenantStatus.Suspended ? t.SuspendedBy?.Value : null))];
+                counts.GetValueOrDefault(t.Id.Value), t.ParentId == null, t.SuspendedBy?.Value))];
     }
 }
