@@ -44,6 +44,68 @@ public sealed class RateLimitTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task OneTenantsRequestsWaitingForARowLock_HoldOneConnectionPerAllowedRequest_AndOtherTenantsAreServed()
+    {
+        // A probe: one key sent the same change 150 times at once while its tenant's row was locked; 98 of the pool's 100
+        // connections waited for that row and every tenant's requests were 503. With one request of a tenant running at a
+        // time, one waits in the database, twenty in memory, and the others are 429.
+        var noisy = await service.NewTenantAsync();
+        var quiet = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new()
+        {
+            ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
+            ["Provisioning:RateLimit:ConcurrentRequestsPerTenant"] = "1",
+        });
+        using var noisyClient = factory.CreateClient();
+        noisyClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(noisy.KeyId, noisy.Secret);
+        using var quietClient = factory.CreateClient();
+        quietClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(quiet.KeyId, quiet.Secret);
+        await noisyClient.GetJsonAsync("/v2/tenants/self");
+
+        const string Waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1";
+        await using var holder = new Npgsql.NpgsqlConnection(service.ConnectionString);
+        await holder.OpenAsync();
+        List<Task<HttpResponseMessage>> renames = [];
+        await using (var transaction = await holder.BeginTransactionAsync())
+        {
+            await using (var hold = new Npgsql.NpgsqlCommand($"SELECT 1 FROM tenants WHERE id = '{noisy.TenantId}' FOR UPDATE", holder, transaction))
+            {
+                await hold.ExecuteNonQueryAsync();
+            }
+
+            renames.AddRange(Enumerable.Range(0, 24).Select(i => noisyClient.PatchAsync("/v2/tenants/self", Http.Json(new { name = $"Noisy {i}" }))));
+            for (var i = 0; i < 400 && await Sql.CountAsync(service.ConnectionString, Waiting, holder.ProcessID) == 0; i++)
+            {
+                await Task.Delay(25);
+            }
+
+            // The three past the queue are refused at once, saying to come back in a second; the tenant's row holds one
+            // connection; another tenant is served meanwhile.
+            var refused = await Task.WhenAll(renames.Where(r => r.IsCompleted));
+            for (var i = 0; i < 400 && refused.Length < 3; i++)
+            {
+                await Task.Delay(25);
+                refused = await Task.WhenAll(renames.Where(r => r.IsCompleted));
+            }
+
+            Assert.Equal(3, refused.Length);
+            Assert.All(refused, r => Assert.Equal((HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1)), (r.StatusCode, r.Headers.RetryAfter?.Delta)));
+            Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused[0].Content.ReadAsStringAsync())!, "too_many_requests");
+            Assert.Equal("Test tenant", (string?)(await quietClient.GetJsonAsync("/v2/tenants/self"))["tenant"]!["name"]);
+            Assert.Equal(1, await Sql.CountAsync(service.ConnectionString, Waiting, holder.ProcessID));
+            await transaction.CommitAsync();
+        }
+
+        // Released, the ones that waited run in turn.
+        var answered = await Task.WhenAll(renames);
+        Assert.Equal(21, answered.Count(r => r.StatusCode == HttpStatusCode.OK));
+        foreach (var answer in answered)
+        {
+            answer.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task AnAddressThatFailedTooOften_IsRefusedBeforeCredentialsAreChecked_SaveKeysItHasUsedSuccessfully()
     {
         var known = await service.NewTenantAsync();

@@ -10,7 +10,9 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// The framework's rate limiter, partitioned by key id (so one noisy credential cannot starve the
-/// others) or, before authentication succeeds, by client address. Refusals are 429 <c>too_many_requests</c> with
+/// others) or, before authentication succeeds, by client address; chained with a concurrency limiter partitioned by the
+/// key's tenant (<see cref="RateLimitOptions.ConcurrentRequestsPerTenant"/>: one tenant's requests, however many keys
+/// send them, cannot take every connection of the database pool). Refusals are 429 <c>too_many_requests</c> with
 /// <c>Retry-After</c>.
 /// <para>And, before authentication, failed attempts per client address and key id (<see cref="GuardFailedAttempts"/>):
 /// past their budgets a key id, or an address but for the keys it has used successfully, is refused before any
@@ -22,20 +24,27 @@ public static class RateLimiting
 {
     public static IServiceCollection AddProvisioningRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
-        var permits = StartupChecks.Run(() => configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>()?.PermitsPerMinute)
-            ?? new RateLimitOptions().PermitsPerMinute;
+        var options = StartupChecks.Run(() => configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>()) ?? new RateLimitOptions();
+        var permits = options.PermitsPerMinute;
         if (permits < 0)
         {
             // Read as "off" (the limiter's and the failed-attempt guard's), a typo would have turned the brute-force guard off.
             throw new StartupException($"{RateLimitOptions.Section}:PermitsPerMinute must be 0 (no limit) or more; it is {permits}.");
         }
 
+        var concurrent = options.ConcurrentRequestsPerTenant;
+        if (concurrent is < 0 or > MaxConcurrentPerTenant)
+        {
+            throw new StartupException(
+                $"{RateLimitOptions.Section}:ConcurrentRequestsPerTenant must be 0 (no limit) to {MaxConcurrentPerTenant}; it is {concurrent}.");
+        }
+
         // Made by the container, so disposed by it (its limiters, its cache).
         services.AddSingleton(sp => new FailedAttempts(
             permits, sp.GetRequiredService<ILogger<FailedAttempts>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ServiceMetrics>()));
-        services.AddRateLimiter(options =>
+        services.AddRateLimiter(limiter =>
         {
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            var perKey = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 if (permits <= 0)
                 {
@@ -51,10 +60,26 @@ public static class RateLimiting
                     QueueLimit = 0,
                 });
             });
-            options.OnRejected = (context, cancellationToken) => new ValueTask(RefuseAsync(context.HttpContext, context.Lease));
+
+            // Per tenant, not per key: a tenant makes keys at will. Waiting here holds no connection of the pool; the lease
+            // is held until the answer is written. Requests without a tenant (no credentials: health, docs) are not counted.
+            var perTenant = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                concurrent > 0 && context.User.FindFirst(CredentialClaims.TenantId)?.Value is { } tenant
+                    ? RateLimitPartition.GetConcurrencyLimiter(tenant, _ => new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = concurrent,
+                        QueueLimit = concurrent * RateLimitOptions.QueuedPerRunning,
+                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    })
+                    : RateLimitPartition.GetNoLimiter(string.Empty));
+            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(perKey, perTenant);
+            limiter.OnRejected = (context, cancellationToken) => new ValueTask(RefuseAsync(context.HttpContext, context.Lease));
         });
         return services;
     }
+
+    /// <summary>The most <see cref="RateLimitOptions.ConcurrentRequestsPerTenant"/> may be: beyond it, no pool would be protected.</summary>
+    private const int MaxConcurrentPerTenant = 10_000;
 
     /// <summary>
     /// Middleware before authentication. Credentials sent that do not authenticate count one failed attempt against the
@@ -159,7 +184,9 @@ public static class RateLimiting
 
     private static Task RefuseAsync(HttpContext context, RateLimitLease lease)
     {
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+        // A full window says when it opens; a tenant's full queue of requests waiting to run (a concurrency limiter's refusal,
+        // which says nothing of when) frees as its requests are answered.
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var (code, title) = ErrorEnvelope.ForStatus(StatusCodes.Status429TooManyRequests);
         return ErrorEnvelope.WriteAsync(context, StatusCodes.Status429TooManyRequests, code, title);
