@@ -177,6 +177,8 @@ public partial class Program
 
         builder.AddObservability();
         builder.WebHost.ConfigureKestrel(RequestLimitsMiddleware.ConfigureKestrel);
+        var connections = StartupChecks.Run(() => ConnectionLimit.Configured(builder.Configuration));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxConcurrentConnections = connections);
         if (ListeningAddresses.NothingSays(builder.Configuration))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -280,6 +282,7 @@ public partial class Program
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyHealthCheck>("database", tags: ["ready"]);
         builder.Services.AddProvisioningOpenApi();
         builder.Services.AddSingleton<OpenApiDocumentCache>();
+        builder.Services.AddHostedService<RejectedConnectionsLog>();
         if (GeneratingOpenApiDocument)
         {
             builder.Services.RemoveAll<IHostedService>();

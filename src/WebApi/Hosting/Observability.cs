@@ -55,6 +55,13 @@ public static class Observability
     /// </summary>
     public const string KestrelBadRequestsCategory = "Microsoft.AspNetCore.Server.Kestrel.BadRequests";
 
+    /// <summary>
+    /// Kestrel's lines about connections: among them one Warning per connection closed at the connection limit, which a
+    /// client opening thousands a second turns into as many lines (<see cref="FrontDoor.RejectedConnectionsLog"/> says them
+    /// once a minute). Its other lines are at Debug.
+    /// </summary>
+    public const string KestrelConnectionsCategory = "Microsoft.AspNetCore.Server.Kestrel.Connections";
+
     /// <summary>The categories whose level is set in code, whatever the configuration says (<see cref="AddObservability"/>).</summary>
     private static readonly (string Category, LogLevel Level)[] ForcedLevels =
     [
@@ -62,6 +69,7 @@ public static class Observability
         (HealthChecksCategory, LogLevel.None),
         (JsonInputFormatterCategory, LogLevel.Information),
         (KestrelBadRequestsCategory, LogLevel.Warning),
+        (KestrelConnectionsCategory, LogLevel.Error),
     ];
 
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
