@@ -98,6 +98,7 @@ app.UseAuthentication();
 app.Use(ConfigureJwtBearerOptions.RaiseDeferredFailure);
 app.Use(RequestLogScope.NoteCaller);
 app.UseRateLimiter();
+app.Use(app.Services.GetRequiredService<CustomerConcurrency>().InvokeAsync);
 app.Use(app.Services.GetRequiredService<OpenApiDocumentCache>().InvokeAsync);
 app.UseAuthorization();
 app.UseMiddleware<OnBehalfOfMiddleware>();

@@ -233,7 +233,8 @@ internal sealed class CachedCredentialStore(
         var credential = new Credential(new KeyId(id), kind, new TenantId(row.TenantId!),
             row.ServiceAccountId is null ? null : new ServiceAccountId(row.ServiceAccountId),
             row.AppId is null ? null : new AppId(row.AppId),
-            secret, row.Disabled!.Value, row.ExpiresAt, row.Suspended!.Value, row.IsTenantToken!.Value);
+            secret, row.Disabled!.Value, row.ExpiresAt, row.Suspended!.Value, row.IsTenantToken!.Value,
+            row.TenantPath is { Length: > 0 } path ? new TenantId(path[Math.Min(1, path.Length - 1)]) : null);
         return (credential, row.TenantPath, generation);
     }
 

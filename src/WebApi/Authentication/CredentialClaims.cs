@@ -11,6 +11,9 @@ public static class CredentialClaims
     public const string KeyId = "key_id";
     public const string Kind = "key_kind";
     public const string TenantId = "tenant_id";
+
+    /// <summary>The customer (the root's child above the key's tenant, or the root): <see cref="Credential.CustomerTenantId"/>.</summary>
+    public const string CustomerTenantId = "customer_tenant_id";
     public const string ServiceAccountId = "service_account_id";
     public const string AppId = "app_id";
 
@@ -25,6 +28,11 @@ public static class CredentialClaims
             new(Kind, ToCallerKind(credential.Kind).ToString()),
             new(TenantId, credential.TenantId.Value),
         ];
+        if (credential.CustomerTenantId is { } customer)
+        {
+            claims.Add(new Claim(CustomerTenantId, customer.Value));
+        }
+
         if (credential.ServiceAccountId is { } sa)
         {
             claims.Add(new Claim(ServiceAccountId, sa.Value));

@@ -58,7 +58,7 @@ public static class Observability
     /// <summary>
     /// Kestrel's lines about connections: among them one Warning per connection closed at the connection limit, which a
     /// client opening thousands a second turns into as many lines (<see cref="FrontDoor.RejectedConnectionsLog"/> says them
-    /// once a minute). Its other lines are at Debug.
+    /// once a minute). Its other lines are at Debug, but for one at Information when the service aborts a connection.
     /// </summary>
     public const string KestrelConnectionsCategory = "Microsoft.AspNetCore.Server.Kestrel.Connections";
 

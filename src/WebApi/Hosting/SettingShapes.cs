@@ -18,7 +18,7 @@ public static class SettingShapes
     private static readonly string[] NotNull =
     [
         FrontDoor.RateLimitOptions.Section + ":" + nameof(FrontDoor.RateLimitOptions.PermitsPerMinute),
-        FrontDoor.RateLimitOptions.Section + ":" + nameof(FrontDoor.RateLimitOptions.ConcurrentRequestsPerTenant),
+        FrontDoor.RateLimitOptions.Section + ":" + nameof(FrontDoor.RateLimitOptions.ConcurrentRequestsPerCustomer),
         DatabaseOptions.Section + ":" + nameof(DatabaseOptions.MigrateOnStartup),
         Infrastructure.Security.JwtOptions.Section + ":" + nameof(Infrastructure.Security.JwtOptions.Lifetime),
         Infrastructure.Credentials.CredentialLookupOptions.ConcurrentLookupsSetting,

@@ -27,7 +27,7 @@ public static class UnknownSettings
         Infrastructure.Security.JwtOptions.Section + ":" + nameof(Infrastructure.Security.JwtOptions.Lifetime),
         PublicUrls.BaseUrlSetting,
         RateLimitOptions.Section + ":" + nameof(RateLimitOptions.PermitsPerMinute),
-        RateLimitOptions.Section + ":" + nameof(RateLimitOptions.ConcurrentRequestsPerTenant),
+        RateLimitOptions.Section + ":" + nameof(RateLimitOptions.ConcurrentRequestsPerCustomer),
         ReadinessOptions.Section + ":" + nameof(ReadinessOptions.ReuseMilliseconds),
         Infrastructure.Retention.RetentionOptions.IntervalMinutesSetting,
         Infrastructure.Security.SecretsOptions.Section + ":" + nameof(Infrastructure.Security.SecretsOptions.MasterKey),

@@ -44,57 +44,49 @@ public sealed class RateLimitTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task OneTenantsRequestsWaitingForARowLock_HoldOneConnectionPerAllowedRequest_AndOtherTenantsAreServed()
+    public async Task OneCustomersRequestsWaitingForARowLock_HoldOneConnectionPerAllowedRequest_AndOtherCustomersAreServed()
     {
         // A probe: one key sent the same change 150 times at once while its tenant's row was locked; 98 of the pool's 100
-        // connections waited for that row and every tenant's requests were 503. With one request of a tenant running at a
-        // time, one waits in the database, twenty in memory, and the others are 429.
+        // connections waited for that row and every tenant's requests were 503. With one request of a customer (a child of
+        // the root, with its own child tenant's token counted as its) running at a time, one waits in the database, twenty
+        // in memory, and the others are 429.
         var noisy = await service.NewTenantAsync();
         var quiet = await service.NewTenantAsync();
         await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new()
         {
             ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
-            ["Provisioning:RateLimit:ConcurrentRequestsPerTenant"] = "1",
+            ["Provisioning:RateLimit:ConcurrentRequestsPerCustomer"] = "1",
         });
         using var noisyClient = factory.CreateClient();
         noisyClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(noisy.KeyId, noisy.Secret);
+        var child = await noisyClient.ProvisionAsync(name: "Noisy's own");
+        using var childClient = factory.ClientOf(child);
         using var quietClient = factory.CreateClient();
         quietClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(quiet.KeyId, quiet.Secret);
-        await noisyClient.GetJsonAsync("/v2/tenants/self");
+        await childClient.GetJsonAsync("/v2/tenants/self");
 
-        const string Waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1";
-        await using var holder = new Npgsql.NpgsqlConnection(service.ConnectionString);
-        await holder.OpenAsync();
-        List<Task<HttpResponseMessage>> renames = [];
-        await using (var transaction = await holder.BeginTransactionAsync())
+        await using var held = await HeldRow.BeginAsync(service.ConnectionString);
+        await held.ExecuteAsync($"SELECT 1 FROM tenants WHERE id IN ('{noisy.TenantId}', '{child.Id}') FOR UPDATE");
+        var renames = Enumerable.Range(0, 24)
+            .Select(i => (i % 2 == 0 ? noisyClient : childClient).PatchAsync("/v2/tenants/self", Http.Json(new { name = $"Noisy {i}" })))
+            .ToList();
+        await held.UntilWaitingAsync(1);
+
+        // The three past the queue are refused at once, saying to come back in a second; the customer's rows hold one
+        // connection; another customer is served meanwhile.
+        var refused = await Task.WhenAll(renames.Where(r => r.IsCompleted));
+        for (var i = 0; i < 400 && refused.Length < 3; i++)
         {
-            await using (var hold = new Npgsql.NpgsqlCommand($"SELECT 1 FROM tenants WHERE id = '{noisy.TenantId}' FOR UPDATE", holder, transaction))
-            {
-                await hold.ExecuteNonQueryAsync();
-            }
-
-            renames.AddRange(Enumerable.Range(0, 24).Select(i => noisyClient.PatchAsync("/v2/tenants/self", Http.Json(new { name = $"Noisy {i}" }))));
-            for (var i = 0; i < 400 && await Sql.CountAsync(service.ConnectionString, Waiting, holder.ProcessID) == 0; i++)
-            {
-                await Task.Delay(25);
-            }
-
-            // The three past the queue are refused at once, saying to come back in a second; the tenant's row holds one
-            // connection; another tenant is served meanwhile.
-            var refused = await Task.WhenAll(renames.Where(r => r.IsCompleted));
-            for (var i = 0; i < 400 && refused.Length < 3; i++)
-            {
-                await Task.Delay(25);
-                refused = await Task.WhenAll(renames.Where(r => r.IsCompleted));
-            }
-
-            Assert.Equal(3, refused.Length);
-            Assert.All(refused, r => Assert.Equal((HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1)), (r.StatusCode, r.Headers.RetryAfter?.Delta)));
-            Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused[0].Content.ReadAsStringAsync())!, "too_many_requests");
-            Assert.Equal("Test tenant", (string?)(await quietClient.GetJsonAsync("/v2/tenants/self"))["tenant"]!["name"]);
-            Assert.Equal(1, await Sql.CountAsync(service.ConnectionString, Waiting, holder.ProcessID));
-            await transaction.CommitAsync();
+            await Task.Delay(25);
+            refused = await Task.WhenAll(renames.Where(r => r.IsCompleted));
         }
+
+        Assert.Equal(3, refused.Length);
+        Assert.All(refused, r => Assert.Equal((HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1)), (r.StatusCode, r.Headers.RetryAfter?.Delta)));
+        Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused[0].Content.ReadAsStringAsync())!, "too_many_requests");
+        Assert.Equal("Test tenant", (string?)(await quietClient.GetJsonAsync("/v2/tenants/self"))["tenant"]!["name"]);
+        Assert.Equal(1, await held.WaitingAsync());
+        await held.ReleaseAsync();
 
         // Released, the ones that waited run in turn.
         var answered = await Task.WhenAll(renames);
@@ -103,6 +95,36 @@ public sealed class RateLimitTests(ServiceFixture service)
         {
             answer.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task ARequestThatWaitedItsTurn_CountsOnceAgainstItsKeysWindow()
+    {
+        // The concurrency limit chained in the framework's limiter took a permit of the key's window when it first tried
+        // without waiting, and another when it waited (a review): a customer kept busy had half its rate.
+        var tenant = await service.NewTenantAsync();
+        await using var factory = new ConfiguredServiceFactory(service.ConnectionString, new()
+        {
+            ["Provisioning:RateLimit:PermitsPerMinute"] = "5",
+            ["Provisioning:RateLimit:ConcurrentRequestsPerCustomer"] = "1",
+        });
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(tenant.KeyId, tenant.Secret);
+
+        await using (var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", tenant.TenantId))
+        {
+            var renames = Enumerable.Range(0, 3).Select(i => client.PatchAsync("/v2/tenants/self", Http.Json(new { name = $"Waited {i}" }))).ToList();
+            await held.UntilWaitingAsync(1);
+            await Task.Delay(200); // the other two are queued behind it by now
+            await held.ReleaseAsync();
+            Assert.All(await Task.WhenAll(renames), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        }
+
+        // Three used, two left in the minute.
+        await client.GetJsonAsync("/v2/apps");
+        await client.GetJsonAsync("/v2/apps");
+        using var sixth = await client.GetAsync("/v2/apps");
+        Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class ConnectionLimitTests
     [Theory]
     [InlineData(20000L, 10_000L)] // the ceiling
     [InlineData(4096L, 3596L)] // the limit less the reserve
-    [InlineData(1024L, 524L)] // a shell's usual soft limit
+    [InlineData(1024L, 524L)] // a low hard limit (the runtime raises the soft one to it)
     [InlineData(256L, 64L)] // the floor
     [InlineData(null, 10_000L)]
     public void TheDefault_IsTheOpenFilesLimitLessTheReserve_WithinTheFloorAndTheCeiling(long? openFiles, long expected) =>

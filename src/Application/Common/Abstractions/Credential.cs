@@ -17,8 +17,16 @@ public sealed record Credential(
     bool Disabled = false,
     DateTimeOffset? ExpiresAt = null,
     bool TenantSuspended = false,
-    bool IsTenantToken = false)
+    bool IsTenantToken = false,
+    TenantId? CustomerTenantId = null)
 {
+    /// <summary>
+    /// The customer the key belongs to: the root's child its tenant is or is under (the root, for the root's own keys). The
+    /// unit of the front door's concurrency limit: a tenant makes keys and child tenants at will, a customer's subtree is one.
+    /// Null when not known (no lookup).
+    /// </summary>
+    public TenantId? CustomerTenantId { get; init; } = CustomerTenantId;
+
     /// <summary>Printed without the secret (held in plaintext here).</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {

@@ -39,7 +39,10 @@ public static class ConnectionLimit
     /// <summary>The default for a process whose open-files limit is <paramref name="openFiles"/> (null: none known, or unlimited).</summary>
     public static long For(long? openFiles) => openFiles is { } files ? Math.Clamp(files - Reserve, Floor, Ceiling) : Ceiling;
 
-    /// <summary>The soft "Max open files" of a <c>/proc/&lt;pid&gt;/limits</c> text; null when it is unlimited or not there.</summary>
+    /// <summary>
+    /// The soft "Max open files" of a <c>/proc/&lt;pid&gt;/limits</c> text; null when it is unlimited or not there. Read in this
+    /// process it is the hard limit (<c>ulimit -Hn</c>): the runtime raises its soft limit to the hard one as it starts.
+    /// </summary>
     public static long? OpenFilesLimit(string procLimits)
     {
         foreach (var line in procLimits.Split('\n'))

@@ -9,13 +9,10 @@ public sealed class RateLimitOptions
     public int PermitsPerMinute { get; set; } = 1200;
 
     /// <summary>
-    /// Requests of one tenant's keys (the tenant a key belongs to) that run at once on an instance; more wait their turn in
-    /// memory, holding no database connection (up to <see cref="QueuedPerRunning"/> times as many; past that, 429). A
-    /// quarter of the database pool's default size: one tenant whose requests wait for a row lock held up the whole pool (a
-    /// probe: 98 of 100 connections, every tenant's requests 503). 0 turns it off.
+    /// Requests of one customer (the root's child and its subtree, or the root's own keys) that run at once on an instance;
+    /// more wait their turn in memory, holding no database connection (<see cref="CustomerConcurrency"/>). A quarter of the
+    /// database pool's default size: one tenant whose requests waited for a row lock held up the whole pool (a probe: 98 of
+    /// 100 connections, every tenant's requests 503). 0 turns it off.
     /// </summary>
-    public int ConcurrentRequestsPerTenant { get; set; } = 25;
-
-    /// <summary>How many requests of one tenant may wait for their turn per request that runs.</summary>
-    public const int QueuedPerRunning = 20;
+    public int ConcurrentRequestsPerCustomer { get; set; } = 25;
 }

@@ -10,10 +10,8 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 
 /// <summary>
 /// The framework's rate limiter, partitioned by key id (so one noisy credential cannot starve the
-/// others) or, before authentication succeeds, by client address; chained with a concurrency limiter partitioned by the
-/// key's tenant (<see cref="RateLimitOptions.ConcurrentRequestsPerTenant"/>: one tenant's requests, however many keys
-/// send them, cannot take every connection of the database pool). Refusals are 429 <c>too_many_requests</c> with
-/// <c>Retry-After</c>.
+/// others) or, before authentication succeeds, by client address (a customer's requests at once: <see cref="CustomerConcurrency"/>).
+/// Refusals are 429 <c>too_many_requests</c> with <c>Retry-After</c>.
 /// <para>And, before authentication, failed attempts per client address and key id (<see cref="GuardFailedAttempts"/>):
 /// past their budgets a key id, or an address but for the keys it has used successfully, is refused before any
 /// credential is looked at, so guessing secrets is slow and a flood of wrong ones from one address never reaches the
@@ -32,19 +30,22 @@ public static class RateLimiting
             throw new StartupException($"{RateLimitOptions.Section}:PermitsPerMinute must be 0 (no limit) or more; it is {permits}.");
         }
 
-        var concurrent = options.ConcurrentRequestsPerTenant;
-        if (concurrent is < 0 or > MaxConcurrentPerTenant)
+        var concurrent = options.ConcurrentRequestsPerCustomer;
+        if (concurrent is < 0 or > CustomerConcurrency.Most)
         {
             throw new StartupException(
-                $"{RateLimitOptions.Section}:ConcurrentRequestsPerTenant must be 0 (no limit) to {MaxConcurrentPerTenant}; it is {concurrent}.");
+                $"{RateLimitOptions.Section}:ConcurrentRequestsPerCustomer must be 0 (no limit) to {CustomerConcurrency.Most}; it is {concurrent}.");
         }
+
+        services.AddSingleton(sp => new CustomerConcurrency(
+            concurrent, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CustomerConcurrency>>()));
 
         // Made by the container, so disposed by it (its limiters, its cache).
         services.AddSingleton(sp => new FailedAttempts(
             permits, sp.GetRequiredService<ILogger<FailedAttempts>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ServiceMetrics>()));
         services.AddRateLimiter(limiter =>
         {
-            var perKey = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 if (permits <= 0)
                 {
@@ -60,26 +61,10 @@ public static class RateLimiting
                     QueueLimit = 0,
                 });
             });
-
-            // Per tenant, not per key: a tenant makes keys at will. Waiting here holds no connection of the pool; the lease
-            // is held until the answer is written. Requests without a tenant (no credentials: health, docs) are not counted.
-            var perTenant = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                concurrent > 0 && context.User.FindFirst(CredentialClaims.TenantId)?.Value is { } tenant
-                    ? RateLimitPartition.GetConcurrencyLimiter(tenant, _ => new ConcurrencyLimiterOptions
-                    {
-                        PermitLimit = concurrent,
-                        QueueLimit = concurrent * RateLimitOptions.QueuedPerRunning,
-                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                    })
-                    : RateLimitPartition.GetNoLimiter(string.Empty));
-            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(perKey, perTenant);
             limiter.OnRejected = (context, cancellationToken) => new ValueTask(RefuseAsync(context.HttpContext, context.Lease));
         });
         return services;
     }
-
-    /// <summary>The most <see cref="RateLimitOptions.ConcurrentRequestsPerTenant"/> may be: beyond it, no pool would be protected.</summary>
-    private const int MaxConcurrentPerTenant = 10_000;
 
     /// <summary>
     /// Middleware before authentication. Credentials sent that do not authenticate count one failed attempt against the
@@ -182,11 +167,13 @@ public static class RateLimiting
         return "ip:" + new System.Net.IPAddress(bytes) + "/64";
     }
 
-    private static Task RefuseAsync(HttpContext context, RateLimitLease lease)
+    /// <summary>
+    /// 429 with <c>Retry-After</c>: when the lease's window opens (a fixed window's refusal says it), or else in a second (a
+    /// customer's full queue, <see cref="CustomerConcurrency"/>: it frees as its requests are answered).
+    /// </summary>
+    internal static Task RefuseAsync(HttpContext context, RateLimitLease? lease)
     {
-        // A full window says when it opens; a tenant's full queue of requests waiting to run (a concurrency limiter's refusal,
-        // which says nothing of when) frees as its requests are answered.
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var retryAfter = lease is not null && lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var (code, title) = ErrorEnvelope.ForStatus(StatusCodes.Status429TooManyRequests);
         return ErrorEnvelope.WriteAsync(context, StatusCodes.Status429TooManyRequests, code, title);

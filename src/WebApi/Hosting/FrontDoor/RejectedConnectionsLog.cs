@@ -11,7 +11,8 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// thousands a second would have written as many (its category is held to Error, <see cref="Observability"/>). Counted
 /// from Kestrel's own <c>kestrel.rejected_connections</c> instrument.
 /// </summary>
-public sealed class RejectedConnectionsLog(IOptions<KestrelServerOptions> kestrel, TimeProvider clock, ILogger<RejectedConnectionsLog> logger)
+public sealed class RejectedConnectionsLog(
+    IOptions<KestrelServerOptions> kestrel, IMeterFactory meters, TimeProvider clock, ILogger<RejectedConnectionsLog> logger)
     : IHostedService, IDisposable
 {
     public const string KestrelMeter = "Microsoft.AspNetCore.Server.Kestrel";
@@ -27,7 +28,8 @@ public sealed class RejectedConnectionsLog(IOptions<KestrelServerOptions> kestre
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == KestrelMeter && instrument.Name == RejectedInstrument)
+                // This host's Kestrel only (its meters are made by this container's factory), not another in the process.
+                if (instrument.Meter.Name == KestrelMeter && instrument.Name == RejectedInstrument && instrument.Meter.Scope == meters)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -35,9 +37,9 @@ public sealed class RejectedConnectionsLog(IOptions<KestrelServerOptions> kestre
         };
         _listener.SetMeasurementEventCallback<long>((_, _, _, _) => _once.Say((count, since) => logger.LogWarning(
             "{Count} connection(s) closed as they came since {Since:u}: the service held {Limit} at once, its most " +
-            "(Kestrel:Limits:MaxConcurrentConnections; by default the process's open-files limit less 500, at most 10,000). " +
+            "({Setting}; by default the process's open-files limit less {Reserve}, at most {Ceiling}). " +
             "A client holding many idle, or a proxy opening one per request: docs/operations.md, \"Connections\"",
-            count, since, limit)));
+            count, since, limit, ConnectionLimit.Setting, ConnectionLimit.Reserve, ConnectionLimit.Ceiling)));
         _listener.Start();
         return Task.CompletedTask;
     }
