@@ -267,15 +267,11 @@ public sealed class SuspendTests(ServiceFixture service)
     public async Task ASuspensionIsHeldByTheHighestTenantThatSentIt_AndOnlyThatTenantOrOneAboveItResumes()
     {
         // A vendor (f1) above a reseller (f2) above a customer (f3): the reseller could lift the vendor's suspension (a tree probe).
-        using var root = service.Root();
-        var f1 = await root.ProvisionAsync(name: "Vendor");
-        using var asF1 = service.Client(f1);
-        var f2 = await asF1.ProvisionAsync(name: "Reseller");
-        using var asF2 = service.Client(f2);
-        var f3 = await asF2.ProvisionAsync(name: "Customer");
+        using var chain = await ChainAsync();
+        var (root, asF1, asF2, f1, f2, f3) = (chain.Root, chain.AsVendor, chain.AsReseller, chain.Vendor, chain.Reseller, chain.Customer);
         using var asF3 = service.Client(f3);
         var path = $"/v2/tenants/{f3.Id}";
-        Task<string?> HolderAsync() => service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(f3.Id)).Select(t => t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value).SingleAsync());
+        Task<string?> HolderAsync() => HolderOfAsync(f3.Id);
         async Task<string[]> SuspendersAsync() => [.. (await root.GetJsonAsync($"/v2/events?filter[resourceId]={f3.Id}&filter[type]=tenant.suspended"))["events"]!
             .AsArray().Select(e => (string)e!["actor"]!["tenantId"]!).Reverse()];
 
@@ -333,12 +329,8 @@ public sealed class SuspendTests(ServiceFixture service)
     {
         // Whichever runs first, the vendor's suspension holds: the reseller's resumption either ran before it (200) or was
         // refused after it (403). Read and changed without the row's lock, the resumption could undo it.
-        using var root = service.Root();
-        var f1 = await root.ProvisionAsync(name: "Vendor");
-        using var asF1 = service.Client(f1);
-        var f2 = await asF1.ProvisionAsync(name: "Reseller");
-        using var asF2 = service.Client(f2);
-        var f3 = await asF2.ProvisionAsync(name: "Customer");
+        using var chain = await ChainAsync();
+        var (root, asF1, asF2, f1, f2, f3) = (chain.Root, chain.AsVendor, chain.AsReseller, chain.Vendor, chain.Reseller, chain.Customer);
         var path = $"/v2/tenants/{f3.Id}";
         for (var round = 0; round < 12; round++)
         {
@@ -352,8 +344,7 @@ public sealed class SuspendTests(ServiceFixture service)
             using var r = await resumed;
             Assert.Equal(HttpStatusCode.OK, s.StatusCode);
             Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Forbidden, $"round {round}: {(int)r.StatusCode}");
-            var (status, holder) = await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(f3.Id))
-                .Select(t => new ValueTuple<string, string?>(t.Status, t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value)).SingleAsync());
+            var (status, holder) = await SuspensionOfAsync(f3.Id);
             Assert.True(("suspended", f1.Id) == (status, holder), $"round {round}: {status} by {holder}, the resumption {(int)r.StatusCode}");
         }
     }
@@ -364,46 +355,52 @@ public sealed class SuspendTests(ServiceFixture service)
         // The deterministic form of the race above: while another session holds the customer's row, the reseller's resumption
         // waits; the vendor's suspension commits meanwhile; the resumption must judge by the holder committed, not by the row it
         // read before waiting (it would lift the vendor's suspension).
-        using var root = service.Root();
-        var f1 = await root.ProvisionAsync(name: "Vendor");
-        using var asF1 = service.Client(f1);
-        var f2 = await asF1.ProvisionAsync(name: "Reseller");
-        using var asF2 = service.Client(f2);
-        var f3 = await asF2.ProvisionAsync(name: "Customer");
+        using var chain = await ChainAsync();
+        var (root, asF1, asF2, f1, f2, f3) = (chain.Root, chain.AsVendor, chain.AsReseller, chain.Vendor, chain.Reseller, chain.Customer);
         var path = $"/v2/tenants/{f3.Id}";
         await asF2.PatchJsonAsync(path, new { status = "suspended" });
 
-        await using var other = new Npgsql.NpgsqlConnection(service.ConnectionString);
-        await other.OpenAsync();
-        await using (var transaction = await other.BeginTransactionAsync())
+        await using (var held = await HeldRow.LockAsync(service.ConnectionString, "tenants", f3.Id))
         {
-            await using (var hold = new Npgsql.NpgsqlCommand($"SELECT 1 FROM tenants WHERE id = '{f3.Id}' FOR UPDATE", other, transaction))
-            {
-                await hold.ExecuteNonQueryAsync();
-            }
-
             var resumed = asF2.PatchAsync(path, Http.Json(new { status = "active" }));
-            var waiting = false;
-            for (var i = 0; i < 400 && !waiting && !resumed.IsCompleted; i++)
-            {
-                await Task.Delay(25);
-                waiting = await Sql.CountAsync(service.ConnectionString,
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1", other.ProcessID) > 0;
-            }
-
-            Assert.True(waiting, "The resumption never waited for the row: the race this test is about did not happen.");
-            await using (var suspend = new Npgsql.NpgsqlCommand($"UPDATE tenants SET suspended_by = '{f1.Id}' WHERE id = '{f3.Id}'", other, transaction))
-            {
-                await suspend.ExecuteNonQueryAsync();
-            }
-
-            await transaction.CommitAsync();
+            await held.UntilWaitingAsync(1);
+            await held.ExecuteAsync($"UPDATE tenants SET suspended_by = '{f1.Id}' WHERE id = '{f3.Id}'");
+            await held.ReleaseAsync();
             using var response = await resumed;
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }
 
-        var (status, holder) = await service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(f3.Id))
-            .Select(t => new ValueTuple<string, string?>(t.Status, t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value)).SingleAsync());
-        Assert.Equal(("suspended", f1.Id), (status, holder));
+        Assert.Equal(("suspended", f1.Id), await SuspensionOfAsync(f3.Id));
     }
+
+    /// <summary>A vendor under the root, a reseller under it and a customer under that, with clients of the first two.</summary>
+    private async Task<Chain> ChainAsync()
+    {
+        var root = service.Root();
+        var vendor = await root.ProvisionAsync(name: "Vendor");
+        var asVendor = service.Client(vendor);
+        var reseller = await asVendor.ProvisionAsync(name: "Reseller");
+        var asReseller = service.Client(reseller);
+        var customer = await asReseller.ProvisionAsync(name: "Customer");
+        return new Chain(root, asVendor, asReseller, vendor, reseller, customer);
+    }
+
+    private sealed record Chain(
+        HttpClient Root, HttpClient AsVendor, HttpClient AsReseller, ProvisionedTenant Vendor, ProvisionedTenant Reseller, ProvisionedTenant Customer)
+        : IDisposable
+    {
+        public void Dispose()
+        {
+            Root.Dispose();
+            AsVendor.Dispose();
+            AsReseller.Dispose();
+        }
+    }
+
+    private Task<string?> HolderOfAsync(string tenantId) => service.QueryDbAsync(db => db.Tenants.Where(t => t.Id == new TenantId(tenantId))
+        .Select(t => t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value).SingleAsync());
+
+    private Task<(string Status, string? Holder)> SuspensionOfAsync(string tenantId) => service.QueryDbAsync(db => db.Tenants
+        .Where(t => t.Id == new TenantId(tenantId))
+        .Select(t => new ValueTuple<string, string?>(t.Status, t.SuspendedBy == null ? null : t.SuspendedBy.Value.Value)).SingleAsync());
 }
