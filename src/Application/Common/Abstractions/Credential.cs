@@ -7,6 +7,11 @@ namespace Provisioning.Application.Common.Abstractions;
 /// A key as authentication needs it: who it speaks for, its secret in plaintext (held in memory only), and its state:
 /// disabled, when it expires, whether its tenant or an ancestor is suspended.
 /// </summary>
+/// <param name="CustomerTenantId">
+/// The customer the key belongs to: the root's child its tenant is or is under (the root, for the root's own keys). The
+/// unit of the front door's concurrency limit: a tenant makes keys and child tenants at will, a customer's subtree is one.
+/// Null when not known (no lookup).
+/// </param>
 public sealed record Credential(
     KeyId KeyId,
     KeyKind Kind,
@@ -20,13 +25,6 @@ public sealed record Credential(
     bool IsTenantToken = false,
     TenantId? CustomerTenantId = null)
 {
-    /// <summary>
-    /// The customer the key belongs to: the root's child its tenant is or is under (the root, for the root's own keys). The
-    /// unit of the front door's concurrency limit: a tenant makes keys and child tenants at will, a customer's subtree is one.
-    /// Null when not known (no lookup).
-    /// </summary>
-    public TenantId? CustomerTenantId { get; init; } = CustomerTenantId;
-
     /// <summary>Printed without the secret (held in plaintext here).</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {

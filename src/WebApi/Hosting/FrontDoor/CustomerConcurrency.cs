@@ -44,20 +44,16 @@ public sealed class CustomerConcurrency(int permits, TimeProvider clock, ILogger
             return;
         }
 
-        RateLimitLease? lease = null;
+        // A free turn is taken at once (no wait, no timer: the usual case); a failed try takes nothing, and fails too while
+        // others wait (oldest first), so the wait below keeps their order.
+        RateLimitLease? lease = _limiter.AttemptAcquire(customer);
         try
         {
-            using (var waited = new CancellationTokenSource(MostWait, clock))
-            using (var either = CancellationTokenSource.CreateLinkedTokenSource(waited.Token, context.RequestAborted))
+            if (!lease.IsAcquired)
             {
-                try
-                {
-                    lease = await _limiter.AcquireAsync(customer, 1, either.Token);
-                }
-                catch (OperationCanceledException) when (waited.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
-                {
-                    lease = null; // waited its longest: refused as a full queue is
-                }
+                lease.Dispose();
+                lease = null;
+                lease = await WaitForATurnAsync(customer, context.RequestAborted);
             }
 
             if (lease is not { IsAcquired: true })
@@ -76,6 +72,21 @@ public sealed class CustomerConcurrency(int permits, TimeProvider clock, ILogger
         finally
         {
             lease?.Dispose();
+        }
+    }
+
+    /// <summary>A turn waited for, at most <see cref="MostWait"/>; null when that passed first.</summary>
+    private async Task<RateLimitLease?> WaitForATurnAsync(string customer, CancellationToken aborted)
+    {
+        using var waited = new CancellationTokenSource(MostWait, clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(waited.Token, aborted);
+        try
+        {
+            return await _limiter.AcquireAsync(customer, 1, either.Token);
+        }
+        catch (OperationCanceledException) when (waited.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            return null; // waited its longest: refused as a full queue is
         }
     }
 
