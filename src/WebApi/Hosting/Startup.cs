@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mediator;
@@ -45,9 +47,17 @@ public static class Startup
     {
         var instance = services.GetRequiredService<ServiceInstance>();
         var sessions = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<DatabaseConnectionString>().Value).ApplicationName;
-        services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Instance").LogInformation(
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Instance");
+        logger.LogInformation(
             "This is instance {InstanceId}: its PostgreSQL sessions are named '{ApplicationName}' in pg_stat_activity. Build {Build}",
             instance.Id, sessions, BuildVersion.Description);
+        // The youngest generation's budget is most of what the process keeps resident above its live objects, and the GC
+        // derives it from the host's L3 cache unless told (the project file's System.GC.Gen0MaxBudget; DOTNET_GC* variables).
+        var gc = GC.GetConfigurationVariables();
+        var budget = gc.TryGetValue("GCGen0MaxBudget", out var value) ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 0;
+        var concurrent = gc.TryGetValue("ConcurrentGC", out var on) && on is true;
+        logger.LogInformation("Garbage collection: {Collector}, {Concurrency}; gen-0 budget {Gen0BudgetMiB} MiB (docs/operations.md \"Memory\")",
+            GCSettings.IsServerGC ? "server" : "workstation", concurrent ? "concurrent" : "not concurrent", budget / (1024 * 1024));
     }
 
     /// <summary>A Warning when this instance's clock and the database's disagree (<see cref="DatabaseClock"/>).</summary>

@@ -639,6 +639,32 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         Assert.Contains("\"ApplicationName\":\"night-shift\"", process.StandardOutput); // (the JSON console's message escapes the quotes)
     }
 
+    [Theory]
+    // The project's own budget (System.GC.Gen0MaxBudget), whatever the host's L3 cache would make it; an operator's variable wins.
+    [InlineData(null, 24)]
+    [InlineData("1000000", 16)]
+    public async Task TheStart_SaysTheGarbageCollectorsGen0Budget_TheProjectsUnlessAnOperatorSetsIt(string? variable, int mebibytes)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = service.ConnectionString,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+        if (variable is not null)
+        {
+            environment["DOTNET_GCGen0MaxBudget"] = variable; // (hexadecimal, as every DOTNET_GC* number)
+        }
+
+        await using var process = ServiceProcess.Start(environment, "--urls", "http://127.0.0.1:0");
+        await process.WaitUntilReadyAsync(ListeningUrl, TimeSpan.FromSeconds(90));
+        var line = process.StandardOutput.Split('\n').Single(l => l.Contains("Garbage collection:"));
+        using var json = JsonDocument.Parse(line);
+        var state = json.RootElement.GetProperty("State");
+        Assert.Equal("workstation", state.GetProperty("Collector").GetString());
+        Assert.Equal("concurrent", state.GetProperty("Concurrency").GetString());
+        Assert.Equal(mebibytes, state.GetProperty("Gen0BudgetMiB").GetInt64());
+    }
+
     [Fact]
     public async Task APortInUse_IsSaidToBeThePort_NotTheDatabase()
     {
