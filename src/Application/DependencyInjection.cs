@@ -10,6 +10,7 @@ public static class DependencyInjection
     {
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<Common.Metrics.ServiceMetrics>();
+        services.AddSingleton<Common.Logging.SlowMessages>();
         services.AddScoped<Keys.KeyIssuer>();
         services.AddScoped<Tenants.Commands.DeleteTenant.SubtreeDeletion>();
         services.AddScoped<Common.Audit.AuditTrail>();
