@@ -57,6 +57,7 @@ public sealed class RateLimitTests(ServiceFixture service)
             ["Provisioning:RateLimit:PermitsPerMinute"] = "0",
             ["Provisioning:RateLimit:ConcurrentRequestsPerCustomer"] = "1",
         });
+        using var measured = new ServiceMeasurements(factory);
         using var noisyClient = factory.CreateClient();
         noisyClient.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(noisy.KeyId, noisy.Secret);
         var child = await noisyClient.ProvisionAsync(name: "Noisy's own");
@@ -84,6 +85,7 @@ public sealed class RateLimitTests(ServiceFixture service)
         Assert.Equal(3, refused.Length);
         Assert.All(refused, r => Assert.Equal((HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1)), (r.StatusCode, r.Headers.RetryAfter?.Delta)));
         Http.AssertV2Error(System.Text.Json.Nodes.JsonNode.Parse(await refused[0].Content.ReadAsStringAsync())!, "too_many_requests");
+        Assert.Equal(3, measured.Count("provisioning.customer_concurrency.refused")); // (for a dashboard; the Warning says it once a minute)
         Assert.Equal("Test tenant", (string?)(await quietClient.GetJsonAsync("/v2/tenants/self"))["tenant"]!["name"]);
         Assert.Equal(1, await held.WaitingAsync());
         await held.ReleaseAsync();

@@ -6,7 +6,8 @@ namespace Provisioning.Application.Common.Metrics;
 /// The service's own metrics (meter <see cref="MeterName"/>), exported with the framework's over OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (docs/operations.md "Observability", where each is listed with what to alert on):
 /// what the logs say at most once a minute — a credential cache not trusted, lookups refused, a guessing client refused, a
-/// revocation answered unconfirmed, a master key retired under a running instance — as numbers a dashboard can plot and an alert can watch. Made by the container's
+/// revocation answered unconfirmed, a customer's requests refused for running too many at once, a master key retired under a
+/// running instance — as numbers a dashboard can plot and an alert can watch. Made by the container's
 /// <see cref="IMeterFactory"/>, so each instance in one process (the tests run several) has meters of its own.
 /// </summary>
 public sealed class ServiceMetrics
@@ -47,6 +48,7 @@ public sealed class ServiceMetrics
     private readonly Counter<long> _guardRefusals;
     private readonly Counter<long> _unconfirmed;
     private readonly Counter<long> _replays;
+    private readonly Counter<long> _customerRefusals;
 
     public ServiceMetrics(IMeterFactory meters)
     {
@@ -59,6 +61,8 @@ public sealed class ServiceMetrics
             "Revocations answered without every instance's confirmation that it dropped the keys, by reason.");
         _replays = _meter.CreateCounter<long>("provisioning.idempotency.replays", "{request}",
             "Requests answered with the stored answer of an earlier one under the same Idempotency-Key.");
+        _customerRefusals = _meter.CreateCounter<long>("provisioning.customer_concurrency.refused", "{request}",
+            "Requests refused with 429 because their customer had as many running and waiting on this instance as it may, or one waited its longest (Provisioning:RateLimit:ConcurrentRequestsPerCustomer).");
     }
 
     /// <summary>A key answered from this instance's cache (or an id it knows no key has).</summary>
@@ -79,6 +83,9 @@ public sealed class ServiceMetrics
     public void RevocationUnconfirmed(string reason) => _unconfirmed.Add(1, new KeyValuePair<string, object?>(UnconfirmedReasonTag, reason));
 
     public void IdempotentReplay() => _replays.Add(1);
+
+    /// <summary>A request refused because its customer had as many running and waiting as it may (429).</summary>
+    public void CustomerConcurrencyRefused() => _customerRefusals.Add(1);
 
     /// <summary>
     /// <c>provisioning.credential.cache.trusted</c>: 1 while this instance's credential cache is trusted (its revocation

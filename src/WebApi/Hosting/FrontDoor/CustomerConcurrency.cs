@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Provisioning.Application.Common.Logging;
+using Provisioning.Application.Common.Metrics;
 using Provisioning.WebApi.Authentication;
 
 namespace Provisioning.WebApi.Hosting.FrontDoor;
@@ -9,13 +10,14 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// and its whole subtree, however many keys and child tenants it makes; or the root's own keys) run at most
 /// <see cref="RateLimitOptions.ConcurrentRequestsPerCustomer"/> at once on this instance. The next ones wait their turn
 /// here, oldest first, holding no database connection: up to <see cref="QueuedPerRunning"/> times as many, each for at most
-/// <see cref="MostWait"/>; past either, 429 with <c>Retry-After: 1</c>, said at Warning once a minute. A noisy-neighbour
+/// <see cref="MostWait"/>; past either, 429 with <c>Retry-After: 1</c>, said at Warning once a minute and counted
+/// (<c>provisioning.customer_concurrency.refused</c>). A noisy-neighbour
 /// probe's one key sent a change 150 times at once to a tenant row another transaction held: 98 of the pool's 100
 /// connections waited for that row, and every tenant's requests were 503. (A limiter of its own, not chained in the
 /// framework's: the framework first tries without waiting, and a chain's refused try had already spent a permit of the
 /// key's window that is never given back — a review.) Requests without credentials (health, docs) are not counted.
 /// </summary>
-public sealed class CustomerConcurrency(int permits, TimeProvider clock, ILogger<CustomerConcurrency> logger) : IDisposable
+public sealed class CustomerConcurrency(int permits, TimeProvider clock, ILogger<CustomerConcurrency> logger, ServiceMetrics metrics) : IDisposable
 {
     /// <summary>The most <see cref="RateLimitOptions.ConcurrentRequestsPerCustomer"/> may be: beyond it, no pool would be protected.</summary>
     public const int Most = 10_000;
@@ -58,6 +60,7 @@ public sealed class CustomerConcurrency(int permits, TimeProvider clock, ILogger
 
             if (lease is not { IsAcquired: true })
             {
+                metrics.CustomerConcurrencyRefused();
                 _refusals.Say((count, since) => logger.LogWarning(
                     "{Count} request(s) refused (429) since {Since:u} because their customer had {Permits} running at once on this " +
                     "instance and {Queued} waiting, or one waited {MostWait} s; the last of customer {Customer} " +

@@ -38,7 +38,8 @@ public static class RateLimiting
         }
 
         services.AddSingleton(sp => new CustomerConcurrency(
-            concurrent, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CustomerConcurrency>>()));
+            concurrent, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CustomerConcurrency>>(),
+            sp.GetRequiredService<ServiceMetrics>()));
 
         // Made by the container, so disposed by it (its limiters, its cache).
         services.AddSingleton(sp => new FailedAttempts(
