@@ -124,8 +124,16 @@ public static class Observability
                     // Not the probes: a load balancer's polls would be most of the traces.
                     o.Filter = c => !c.Request.Path.StartsWithSegments(HealthProbes.Live) && !c.Request.Path.StartsWithSegments(HealthProbes.Ready);
                     // No query string: the instrumentation redacts values after '=' only, and exported a secret a client
-                    // put there bare (`?<secret>`, or as a name) as sent (a probe). The route and path stay.
-                    o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null);
+                    // put there bare (`?<secret>`, or as a name) as sent (a probe). The route and path stay, the path
+                    // without a tenant user's email address (personal data: a trace store keeps it beyond the service).
+                    o.EnrichWithHttpRequest = (activity, request) =>
+                    {
+                        activity.SetTag("url.query", null);
+                        if (request.Path.Value is { } path && PathsWithoutAddresses.Of(path) is var logged && !ReferenceEquals(logged, path))
+                        {
+                            activity.SetTag("url.path", logged);
+                        }
+                    };
                 })
                 .AddNpgsql()
                 .AddOtlpExporter())

@@ -18,13 +18,13 @@ namespace Provisioning.WebApi.Hosting.FrontDoor;
 /// <para>ASP.NET Core's own scope (the connection's request id, the path, the connection id) is off
 /// (<see cref="Observability.HostingCategory"/> at <c>None</c>): it held the whole path twice,
 /// so a client without credentials sending 8 KB paths wrote 17 KB of log per 401 (a probe). The path here is cut at
-/// <see cref="MaxPathLength"/> characters.</para>
+/// <see cref="MaxPathLength"/> characters, and holds no email address (<see cref="PathsWithoutAddresses"/>).</para>
 /// </summary>
 public sealed class RequestLogScope(string requestId, string? path) : IReadOnlyList<KeyValuePair<string, object?>>
 {
     public const int MaxPathLength = 120;
 
-    private readonly string _path = Printable(path is null ? string.Empty : Text.Shortened(path, MaxPathLength));
+    private readonly string _path = Printable(path is null ? string.Empty : Text.Shortened(PathsWithoutAddresses.Of(path), MaxPathLength));
     private string? _tenantId;
     private string? _keyId;
     private string? _onBehalfOf;
