@@ -118,6 +118,7 @@ public static class DependencyInjection
         });
         services.AddSingleton<ISecretProtector>(sp => sp.GetRequiredService<AesGcmSecretProtector>());
         services.AddScoped<SecretRotation>();
+        services.AddScoped<Audit.AddressErasure>();
         services.AddSingleton<IDatabaseFaults, DatabaseFaults>();
         services.AddSingleton<StaleSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<StaleSessions>());

@@ -36,7 +36,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     {
         var (exit, output, _) = await RunAsync([], "--help");
         Assert.Equal(0, exit);
-        foreach (var verb in new[] { "migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants" })
+        foreach (var verb in new[] { "migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "erase-address" })
         {
             Assert.Contains(verb, output);
         }
@@ -411,6 +411,55 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(leaving.Id, (string?)deleted["resource"]!["id"]);
         Assert.Equal("operator", (string?)deleted["actor"]!["kind"]);
         Assert.Equal(reseller.Id, (string?)deleted["tenantId"]); // filed under its parent
+    }
+
+    [Fact]
+    public async Task EraseAddress_GivesAFormerUsersEventsAPseudonym_DeletesStoredAnswersNamingIt_AndRefusesWhileItIsAUser()
+    {
+        // A person asks to be forgotten: the trail named them by address for a year (docs/operations.md "Personal data").
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("erase_" + Guid.NewGuid().ToString("N")[..8]);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+        await using var factory = new ConfiguredServiceFactory(database, ServiceFixture.RootKeySettings());
+        using var root = await factory.CreateRootClientAsync();
+        var customer = await root.ProvisionAsync(name: "Customer");
+        foreach (var (email, key) in new[] { ("Ann.Lee+x@Example.com", "add-ann"), ("bob@example.com", "add-bob") })
+        {
+            using var add = new HttpRequestMessage(HttpMethod.Post, $"/v2/tenants/{customer.Id}/users") { Content = Http.Json(new { email }) };
+            add.Headers.Add("Idempotency-Key", key);
+            using var added = await root.SendAsync(add);
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        }
+
+        const string ann = "ann.lee+x@example.com";
+        var annsEvents = "SELECT count(*) FROM audit_events WHERE resource_id = $1";
+        var (refusedExit, refusedOut, refused) = await RunInProcessAsync(environment, "erase-address", "--email", ann);
+        Assert.Equal(1, refusedExit);
+        Assert.StartsWith($"Provisioning: The address is still a user of tenant(s) {customer.Id}: remove it there first", refused.Trim());
+        Assert.EndsWith("Nothing was erased.", refused.Trim());
+        Assert.Empty(refusedOut);
+        Assert.Equal(1, await Sql.CountAsync(database, annsEvents, ann));
+
+        Assert.Equal(HttpStatusCode.OK, (await root.DeleteAsync($"/v2/tenants/{customer.Id}/users/{Uri.EscapeDataString(ann)}")).StatusCode);
+        var (exit, output, error) = await RunInProcessAsync(environment, "erase-address", "--email", " ANN.Lee+X@example.COM ");
+        Assert.True(exit == 0, error);
+        var pseudonym = System.Text.RegularExpressions.Regex.Match(output, "^erased: 2 event\\(s\\) now name (erased_[0-9a-f]{16}); 1 stored answer\\(s\\) deleted").Groups[1].Value;
+        Assert.NotEmpty(pseudonym);
+        Assert.DoesNotContain("ann", output + error, StringComparison.OrdinalIgnoreCase); // (its output may go to a ticket or a log)
+
+        Assert.Equal(0, await Sql.CountAsync(database, annsEvents, ann));
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM idempotency_records WHERE key = 'add-ann'"));
+        Assert.Equal(1, await Sql.CountAsync(database, annsEvents, "bob@example.com")); // another user's, untouched
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM idempotency_records WHERE key = 'add-bob'"));
+        // The history stays one resource's, readable as before, under the pseudonym.
+        var events = (await root.GetJsonAsync($"/v2/events?filter[resourceId]={pseudonym}"))["events"]!.AsArray();
+        Assert.Equal(["tenantUser.added", "tenantUser.removed"], events.Select(e => (string)e!["type"]!));
+
+        var (again, nothing, _) = await RunInProcessAsync(environment, "erase-address", "--email", ann);
+        Assert.Equal((0, "erased: no event named it; 0 stored answer(s) deleted"), (again, nothing.Trim()));
     }
 
     [Fact]

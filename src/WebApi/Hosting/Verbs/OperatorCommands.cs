@@ -20,7 +20,7 @@ namespace Provisioning.WebApi.Hosting.Verbs;
 public static class OperatorCommands
 {
     // Written out (a server's start reads it, and building the commands would cost it); a test holds it to BuildRoot's.
-    private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "--help", "-h", "-?", "--version"];
+    private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "erase-address", "--help", "-h", "-?", "--version"];
 
     /// <summary>
     /// How long a verb has after Ctrl-C or SIGTERM to stop by itself (its statement cancelled, its transaction rolled back)
@@ -301,6 +301,33 @@ public static class OperatorCommands
             return 0;
         }));
         root.Subcommands.Add(tenants);
+
+        var address = new Option<string>("--email") { Description = "The address, as a tenant's user had it (any case).", Required = true };
+        var erase = new Command(
+            "erase-address",
+            "Erase a person's email address from the audit trail (its events then name a pseudonym) and from stored answers, once it is " +
+            "no tenant's user (a request to be forgotten; docs/operations.md, \"Personal data\").")
+        {
+            address,
+        };
+        erase.SetAction((parse, signal) => WithReadyDatabaseAsync(console, erase.Name, signal, "cancelling: nothing is erased unless it was already committing.",
+            async (services, ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(parse.GetValue(address)))
+            {
+                console.Error.WriteLine("Provisioning: --email is empty: give the address to erase.");
+                return 1;
+            }
+
+            await using var scope = services.CreateAsyncScope();
+            var erased = await scope.ServiceProvider.GetRequiredService<Infrastructure.Audit.AddressErasure>().EraseAsync(parse.GetValue(address)!, ct);
+            // The address itself is not repeated: this output may go to a ticket or a log.
+            console.Output.WriteLine(erased.Pseudonym is { } pseudonym
+                ? $"erased: {erased.Events} event(s) now name {pseudonym}; {erased.StoredAnswers} stored answer(s) deleted"
+                : $"erased: no event named it; {erased.StoredAnswers} stored answer(s) deleted");
+            return 0;
+        }));
+        root.Subcommands.Add(erase);
 
         // With an action of its own, a mistyped verb is the parser's one message, not also "Required command was not provided"
         // (an operator's probe: misleading, since no verb at all starts the server).
