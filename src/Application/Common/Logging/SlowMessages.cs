@@ -5,18 +5,22 @@ namespace Provisioning.Application.Common.Logging;
 
 /// <summary>
 /// Messages whose handler took longer than <see cref="Threshold"/> (timed by <c>PerformanceBehavior</c>), said at Warning:
-/// the first of a message type at once, those after it at most one line a minute per type, with how many there were and
-/// the slowest. Under overload every request is slow, and a line each was a line per request (hundreds a second). A
-/// singleton; disposed at shutdown, it says what it still holds back.
+/// each in a line of its own, with its request's scopes (request id, tenant, key), up to <see cref="OwnLinesPerMinute"/> of
+/// a message type a minute; past that, those of the type are counted and said at most once a minute (<see cref="OnceEvery"/>)
+/// with how many and the slowest. Under overload every request is slow, and a line each was a line per request (hundreds
+/// a second). A singleton; disposed at shutdown, it says what it still holds back.
 /// </summary>
 public sealed class SlowMessages(TimeProvider clock, ILogger<SlowMessages> logger) : IDisposable
 {
     public static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How many of one message type are said each with its own line in a minute.</summary>
+    public const int OwnLinesPerMinute = 10;
+
     // One per message type: a closed set (the application's messages), so bounded.
     private readonly ConcurrentDictionary<Type, Slowest> _byType = new();
 
-    /// <summary>Notes that a <paramref name="messageType"/> took <paramref name="elapsed"/>; says it when over <see cref="Threshold"/> and a line is due.</summary>
+    /// <summary>Notes that a <paramref name="messageType"/> took <paramref name="elapsed"/>; says it when over <see cref="Threshold"/>.</summary>
     public void Took(Type messageType, TimeSpan elapsed)
     {
         if (elapsed <= Threshold)
@@ -24,20 +28,25 @@ public sealed class SlowMessages(TimeProvider clock, ILogger<SlowMessages> logge
             return;
         }
 
-        var slowest = _byType.GetOrAdd(messageType, static (_, clock) => new Slowest(new OnceEvery(clock)), clock);
-        slowest.Note((long)elapsed.TotalMilliseconds);
-        slowest.Lines.Say((count, since) =>
+        var slowest = _byType.GetOrAdd(messageType, static (_, clock) => new Slowest(clock), clock);
+        var milliseconds = (long)elapsed.TotalMilliseconds;
+        if (slowest.MaySayOwn(clock.GetTimestamp()))
         {
-            var most = slowest.Take();
-            if (count == 1)
-            {
-                logger.LogWarning("{MessageType} took {ElapsedMilliseconds} ms", messageType.Name, most);
-                return;
-            }
+            logger.LogWarning("{MessageType} took {ElapsedMilliseconds} ms", messageType.Name, milliseconds);
+            return;
+        }
 
-            logger.LogWarning(
-                "{MessageType} took more than {ThresholdMilliseconds} ms {Count} time(s) since {Since:u}, the slowest {ElapsedMilliseconds} ms",
-                messageType.Name, (long)Threshold.TotalMilliseconds, count, since, most);
+        slowest.Note(milliseconds);
+        slowest.Rest.Say((_, since) =>
+        {
+            // Counted here, with the slowest, under one lock (the line's own count may differ by one noted, not yet counted).
+            var (count, most) = slowest.Take();
+            if (count > 0)
+            {
+                logger.LogWarning(
+                    "{MessageType} took more than {ThresholdMilliseconds} ms {Count} more time(s) since {Since:u}, the slowest {ElapsedMilliseconds} ms",
+                    messageType.Name, (long)Threshold.TotalMilliseconds, count, since, most);
+            }
         });
     }
 
@@ -45,32 +54,52 @@ public sealed class SlowMessages(TimeProvider clock, ILogger<SlowMessages> logge
     {
         foreach (var slowest in _byType.Values)
         {
-            slowest.Lines.Dispose();
+            slowest.Rest.Dispose();
         }
     }
 
-    /// <summary>A type's lines, and the slowest time since its last line.</summary>
-    private sealed class Slowest(OnceEvery lines)
+    /// <summary>A type's own lines this minute, and those past them: how many, and the slowest.</summary>
+    private sealed class Slowest(TimeProvider clock)
     {
+        private readonly Lock _gate = new();
+        private long _minuteFrom = long.MinValue;
+        private int _ownLines;
+        private long _count;
         private long _most;
 
-        public OnceEvery Lines { get; } = lines;
+        public OnceEvery Rest { get; } = new(clock);
 
-        public void Note(long milliseconds)
+        /// <summary>True for the first <see cref="OwnLinesPerMinute"/> in a minute (from the first of them).</summary>
+        public bool MaySayOwn(long now)
         {
-            var most = Interlocked.Read(ref _most);
-            while (milliseconds > most)
+            lock (_gate)
             {
-                var seen = Interlocked.CompareExchange(ref _most, milliseconds, most);
-                if (seen == most)
+                if (_minuteFrom == long.MinValue || clock.GetElapsedTime(_minuteFrom, now) >= TimeSpan.FromMinutes(1))
                 {
-                    return;
+                    (_minuteFrom, _ownLines) = (now, 0);
                 }
 
-                most = seen;
+                return ++_ownLines <= OwnLinesPerMinute;
             }
         }
 
-        public long Take() => Interlocked.Exchange(ref _most, 0);
+        public void Note(long milliseconds)
+        {
+            lock (_gate)
+            {
+                _count++;
+                _most = Math.Max(_most, milliseconds);
+            }
+        }
+
+        public (long Count, long Most) Take()
+        {
+            lock (_gate)
+            {
+                var taken = (_count, _most);
+                (_count, _most) = (0, 0);
+                return taken;
+            }
+        }
     }
 }
