@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Provisioning.Application.Common.Audit;
 using Provisioning.Domain.Tenants;
 using Provisioning.Infrastructure.Persistence;
 
@@ -10,15 +12,16 @@ namespace Provisioning.Infrastructure.Audit;
 /// pseudonym for all its events (<c>erased_</c> and 16 random hex digits: the history stays one resource's, nobody's), and
 /// the stored answers whose <c>Location</c> names it (an added user's) are deleted. Nothing else holds it: the events of
 /// other resources name fields, not values; a stored answer's body is encrypted, and a tenant's view with its users in one
-/// goes with <c>Provisioning:Idempotency:RetentionHours</c> (docs/operations.md "Personal data"). One transaction.
+/// goes with <c>Provisioning:Idempotency:RetentionHours</c> (docs/operations.md "Personal data"). One transaction, said
+/// at Warning (without the address) for the host's log.
 /// </summary>
-public sealed class AddressErasure(ProvisioningDbContext db)
+public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressErasure> logger)
 {
     /// <summary>What a pseudonym starts with.</summary>
     public const string Pseudonymous = "erased_";
 
     /// <summary>Erases <paramref name="email"/> (in any case, spaces around it ignored, as the API stores it).</summary>
-    /// <exception cref="AddressStillInUseException">The address is still a user of a tenant.</exception>
+    /// <exception cref="AddressStillInUseException">The address is a user of a tenant (before or while it was erased: nothing is).</exception>
     public async Task<ErasedAddress> EraseAsync(string email, CancellationToken cancellationToken)
     {
         var address = TenantUser.Canonical(email);
@@ -28,38 +31,32 @@ public sealed class AddressErasure(ProvisioningDbContext db)
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RefuseWhileAUserAsync(address, cancellationToken);
+        var pseudonym = Pseudonymous + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        var events = await db.Database.ExecuteSqlAsync(
+            $"UPDATE audit_events SET resource_id = {pseudonym} WHERE resource_type = {AuditResources.TenantUserType} AND resource_id = {address}",
+            cancellationToken);
+
+        // An added user's Location ends with its address as CreatedResults escapes it (ASCII: right() counts as .NET does).
+        var location = "/users/" + Uri.EscapeDataString(address);
+        var answers = await db.Database.ExecuteSqlAsync(
+            $"DELETE FROM idempotency_records WHERE right(location, {location.Length}) = {location}", cancellationToken);
+
+        // Again after the writes: a user added meanwhile, whose event the UPDATE may have renamed, rolls it all back.
+        await RefuseWhileAUserAsync(address, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogWarning("An address was erased: {Events} event(s) now name {Pseudonym}; {StoredAnswers} stored answer(s) deleted",
+            events, pseudonym, answers);
+        return new ErasedAddress(events > 0 ? pseudonym : null, events, answers);
+    }
+
+    private async Task RefuseWhileAUserAsync(string address, CancellationToken cancellationToken)
+    {
         var tenants = await db.Database.SqlQuery<string>(
             $"SELECT tenant_id AS \"Value\" FROM tenant_users WHERE email = {address} ORDER BY tenant_id LIMIT 6").ToListAsync(cancellationToken);
         if (tenants.Count > 0)
         {
             throw new AddressStillInUseException(string.Join(", ", tenants.Take(5)) + (tenants.Count > 5 ? " and more" : ""));
         }
-
-        var pseudonym = Pseudonymous + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
-        var events = await db.Database.ExecuteSqlAsync(
-            $"UPDATE audit_events SET resource_id = {pseudonym} WHERE resource_type = 'tenantUser' AND resource_id = {address}",
-            cancellationToken);
-
-        // A Location is escaped as the route makes it (UrlEncoder: '@' and more), so the user's segment is compared decoded.
-        var answers = await db.Database.SqlQuery<StoredLocation>(
-            $"SELECT scope AS \"Scope\", key AS \"Key\", location AS \"Location\" FROM idempotency_records WHERE location LIKE '%/users/%'")
-            .ToListAsync(cancellationToken);
-        var naming = answers.Where(a => NamesUser(a.Location, address)).ToList();
-        foreach (var answer in naming)
-        {
-            await db.Database.ExecuteSqlAsync(
-                $"DELETE FROM idempotency_records WHERE scope = {answer.Scope} AND key = {answer.Key}", cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return new ErasedAddress(events > 0 ? pseudonym : null, events, naming.Count);
     }
-
-    private static bool NamesUser(string? location, string address)
-    {
-        var at = location?.LastIndexOf("/users/", StringComparison.Ordinal) ?? -1;
-        return at >= 0 && TenantUser.Canonical(Uri.UnescapeDataString(location![(at + "/users/".Length)..])) == address;
-    }
-
-    private sealed record StoredLocation(string Scope, string Key, string? Location);
 }

@@ -56,8 +56,9 @@ public static class Startup
         var gc = GC.GetConfigurationVariables();
         var budget = gc.TryGetValue("GCGen0MaxBudget", out var value) ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 0;
         var concurrent = gc.TryGetValue("ConcurrentGC", out var on) && on is true;
-        logger.LogInformation("Garbage collection: {Collector}, {Concurrency}; gen-0 budget {Gen0BudgetMiB} MiB (docs/operations.md \"Memory\")",
-            GCSettings.IsServerGC ? "server" : "workstation", concurrent ? "concurrent" : "not concurrent", budget / (1024 * 1024));
+        logger.LogInformation("Garbage collection: {Collector}, {Concurrency}; gen-0 budget {Gen0Budget} (docs/operations.md \"Memory\")",
+            GCSettings.IsServerGC ? "server" : "workstation", concurrent ? "concurrent" : "not concurrent",
+            budget > 0 ? $"{budget / (1024 * 1024)} MiB" : "the runtime's own (from the L3 cache)");
     }
 
     /// <summary>A Warning when this instance's clock and the database's disagree (<see cref="DatabaseClock"/>).</summary>

@@ -272,7 +272,7 @@ public sealed class AuthenticationTests(ServiceFixture service)
         var (instance, logs) = LoggingRefusals();
         await using var _ = instance;
         using var client = instance.CreateClient();
-        foreach (var address in new[] { "ann@example.com", "ann%40example.com" })
+        foreach (var address in new[] { "ann@example.com", "ann%40example.com", "ann%2540example.com" })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/tenants/ten_00000000000000000000000a/users/{address}");
             request.Headers.Add("X-Request-Id", requestId);

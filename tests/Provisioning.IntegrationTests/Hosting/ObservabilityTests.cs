@@ -129,8 +129,8 @@ public sealed class ObservabilityTests(ServiceFixture service)
         Assert.Equal(5, ours.Count);
         Assert.Equal(3, ours.Count(span => "/v2/apps".Equals(span.GetTagItem("url.path"))));
         Assert.Equal(2, ours.Count(span => "/v2/tenants/ten_00000000000000000000000a/users/{email}".Equals(span.GetTagItem("url.path"))));
-        Assert.DoesNotContain(spans, span => span.TagObjects.Any(tag => tag.Value?.ToString()?.Contains("ann", StringComparison.Ordinal) == true)
-                                             || span.DisplayName.Contains("ann", StringComparison.Ordinal));
+        Assert.DoesNotContain(ours, span => span.TagObjects.Any(tag => tag.Value?.ToString()?.Contains("ann", StringComparison.Ordinal) == true)
+                                            || span.DisplayName.Contains("ann", StringComparison.Ordinal));
         Assert.All(ours, span => Assert.Null(span.GetTagItem("url.query")));
         Assert.DoesNotContain(spans, span => span.TagObjects.Any(tag => tag.Value?.ToString()?.Contains(secret, StringComparison.Ordinal) == true));
     }

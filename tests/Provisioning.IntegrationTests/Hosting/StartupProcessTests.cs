@@ -662,7 +662,7 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         var state = json.RootElement.GetProperty("State");
         Assert.Equal("workstation", state.GetProperty("Collector").GetString());
         Assert.Equal("concurrent", state.GetProperty("Concurrency").GetString());
-        Assert.Equal(mebibytes, state.GetProperty("Gen0BudgetMiB").GetInt64());
+        Assert.Equal($"{mebibytes} MiB", state.GetProperty("Gen0Budget").GetString());
     }
 
     [Fact]

@@ -18,6 +18,9 @@ public static class AuditResources
 
     public static AuditResource Key(ProvisioningKey key) => new("provisioningKey", key.Id.Value);
 
+    /// <summary>The resource type of a tenant's user, whose id is its address (which the operator's erasure replaces).</summary>
+    public const string TenantUserType = "tenantUser";
+
     /// <summary>A tenant's user, by address in its stored form (<see cref="Domain.Tenants.TenantUser.Canonical"/>).</summary>
-    public static AuditResource TenantUser(string email) => new("tenantUser", Domain.Tenants.TenantUser.Canonical(email));
+    public static AuditResource TenantUser(string email) => new(TenantUserType, Domain.Tenants.TenantUser.Canonical(email));
 }

@@ -10,10 +10,13 @@ public static class PathsWithoutAddresses
 {
     public const string Placeholder = "{email}";
 
-    /// <summary>The path with every segment that holds an '@' (decoded: a client's <c>%40</c> too) replaced by <see cref="Placeholder"/>.</summary>
+    /// <summary>
+    /// The path with every segment that holds an '@' (decoded: a client's <c>%40</c> too), or a <c>%40</c> still (sent
+    /// encoded twice, decoded once), replaced by <see cref="Placeholder"/>.
+    /// </summary>
     public static string Of(string path)
     {
-        if (!path.Contains('@', StringComparison.Ordinal))
+        if (!HoldsAnAddress(path))
         {
             return path; // every other request: no allocation
         }
@@ -21,7 +24,7 @@ public static class PathsWithoutAddresses
         var segments = path.Split('/');
         for (var i = 0; i < segments.Length; i++)
         {
-            if (segments[i].Contains('@', StringComparison.Ordinal))
+            if (HoldsAnAddress(segments[i]))
             {
                 segments[i] = Placeholder;
             }
@@ -29,4 +32,7 @@ public static class PathsWithoutAddresses
 
         return string.Join('/', segments);
     }
+
+    private static bool HoldsAnAddress(string text) =>
+        text.Contains('@', StringComparison.Ordinal) || text.Contains("%40", StringComparison.OrdinalIgnoreCase);
 }

@@ -320,6 +320,8 @@ public static class OperatorCommands
             }
 
             await using var scope = services.CreateAsyncScope();
+            // Its stored answers are found by their Location, which no index serves: no limit of 30 s on that statement.
+            await scope.ServiceProvider.LiftTimeoutsAsync(ct);
             var erased = await scope.ServiceProvider.GetRequiredService<Infrastructure.Audit.AddressErasure>().EraseAsync(parse.GetValue(address)!, ct);
             // The address itself is not repeated: this output may go to a ticket or a log.
             console.Output.WriteLine(erased.Pseudonym is { } pseudonym
