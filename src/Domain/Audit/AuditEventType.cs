@@ -35,6 +35,9 @@ public enum AuditEventType
     [Description("A user was removed from a tenant.")]
     TenantUserRemoved,
 
+    [Description("A former user's email address was erased by the operator's `erase-address` (a person's request to be forgotten): that user's events, and this one, name a pseudonym (`erased_…`) instead.")]
+    TenantUserErased,
+
     [Description("An app was created.")]
     AppCreated,
 

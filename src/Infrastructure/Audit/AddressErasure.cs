@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Provisioning.Application.Common.Audit;
+using Provisioning.Domain.Audit;
 using Provisioning.Domain.Tenants;
 using Provisioning.Infrastructure.Persistence;
 
@@ -12,8 +13,8 @@ namespace Provisioning.Infrastructure.Audit;
 /// pseudonym for all its events (<c>erased_</c> and 16 random hex digits: the history stays one resource's, nobody's), and
 /// the stored answers whose <c>Location</c> names it (an added user's) are deleted. Nothing else holds it: the events of
 /// other resources name fields, not values; a stored answer's body is encrypted, and a tenant's view with its users in one
-/// goes with <c>Provisioning:Idempotency:RetentionHours</c> (docs/operations.md "Personal data"). One transaction, said
-/// at Warning (without the address) for the host's log.
+/// goes with <c>Provisioning:Idempotency:RetentionHours</c> (docs/operations.md "Personal data"). One transaction, with a
+/// <c>tenantUser.erased</c> event in each tenant whose events it changed, said at Warning (without the address).
 /// </summary>
 public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressErasure> logger)
 {
@@ -37,6 +38,30 @@ public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressEras
             $"UPDATE audit_events SET resource_id = {pseudonym} WHERE resource_type = {AuditResources.TenantUserType} AND resource_id = {address}",
             cancellationToken);
 
+        // The trail says it was changed: an event of the operator's in each tenant whose events were (its viewers, as any
+        // event's, by the table's trigger), naming the pseudonym.
+        var erasedType = AuditEventTypes.WireName(AuditEventType.TenantUserErased);
+        var tenants = await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO audit_events (tenant_id, type, actor_kind, resource_type, resource_id, related_type, related_id, created_at, changes)
+            SELECT DISTINCT tenant_id, {erasedType}, {AuditActor.OperatorKind}, {AuditResources.TenantUserType}, {pseudonym}, 'tenant', tenant_id, now(), ARRAY[]::text[]
+            FROM audit_events WHERE resource_type = {AuditResources.TenantUserType} AND resource_id = {pseudonym}
+            """, cancellationToken);
+
+        // Seen by whoever saw the events it changed: a deleted tenant's ancestors too (the trigger gives the event of a tenant
+        // no longer there to that tenant alone).
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO audit_event_viewers (viewer_tenant_id, event_id, type)
+            SELECT DISTINCT v.viewer_tenant_id, erased.id, erased.type
+            FROM audit_events erased
+            JOIN audit_events renamed ON renamed.resource_type = {AuditResources.TenantUserType} AND renamed.resource_id = {pseudonym}
+                                     AND renamed.tenant_id = erased.tenant_id AND renamed.type <> {erasedType}
+            JOIN audit_event_viewers v ON v.event_id = renamed.id
+            WHERE erased.resource_type = {AuditResources.TenantUserType} AND erased.resource_id = {pseudonym} AND erased.type = {erasedType}
+            ON CONFLICT DO NOTHING
+            """, cancellationToken);
+
         // An added user's Location ends with its address as CreatedResults escapes it (ASCII: right() counts as .NET does).
         var location = "/users/" + Uri.EscapeDataString(address);
         var answers = await db.Database.ExecuteSqlAsync(
@@ -45,9 +70,10 @@ public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressEras
         // Again after the writes: a user added meanwhile, whose event the UPDATE may have renamed, rolls it all back.
         await RefuseWhileAUserAsync(address, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        logger.LogWarning("An address was erased: {Events} event(s) now name {Pseudonym}; {StoredAnswers} stored answer(s) deleted",
-            events, pseudonym, answers);
-        return new ErasedAddress(events > 0 ? pseudonym : null, events, answers);
+        logger.LogWarning(
+            "An address was erased: {Events} event(s) now name {Pseudonym}, and a {EventType} event says so in {Tenants} tenant(s); {StoredAnswers} stored answer(s) deleted",
+            events, pseudonym, erasedType, tenants, answers);
+        return new ErasedAddress(events > 0 ? pseudonym : null, events, tenants, answers);
     }
 
     private async Task RefuseWhileAUserAsync(string address, CancellationToken cancellationToken)

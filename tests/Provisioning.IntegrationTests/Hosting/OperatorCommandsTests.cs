@@ -464,7 +464,8 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(HttpStatusCode.OK, (await root.DeleteAsync(annsPath)).StatusCode);
         var (exit, output, error) = await RunInProcessAsync(environment, "erase-address", "--email", " ANN.Lee+X@example.COM ");
         Assert.True(exit == 0, error);
-        var pseudonym = System.Text.RegularExpressions.Regex.Match(output, "^erased: 4 event\\(s\\) now name (erased_[0-9a-f]{16}); 1 stored answer\\(s\\) deleted").Groups[1].Value;
+        var pseudonym = System.Text.RegularExpressions.Regex.Match(output,
+            "^erased: 4 event\\(s\\) now name (erased_[0-9a-f]{16}), and a tenantUser.erased event says so in 1 tenant\\(s\\); 1 stored answer\\(s\\) deleted").Groups[1].Value;
         Assert.NotEmpty(pseudonym);
         Assert.DoesNotContain("ann", output + error, StringComparison.OrdinalIgnoreCase); // (its output may go to a ticket or a log)
 
@@ -472,9 +473,27 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM idempotency_records WHERE key = 'add-ann'"));
         Assert.Equal(1, await Sql.CountAsync(database, annsEvents, "bob@example.com")); // another user's, untouched
         Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM idempotency_records WHERE key = 'add-bob'"));
-        // The history stays one resource's, readable as before, under the pseudonym.
+        // The history stays one resource's, readable as before, under the pseudonym; and the trail says it was changed, by the
+        // operator, in the tenant whose events these are (seen by it and its ancestors).
         var events = (await root.GetJsonAsync($"/v2/events?filter[resourceId]={pseudonym}"))["events"]!.AsArray();
-        Assert.Equal(["tenantUser.added", "tenantUser.removed", "tenantUser.added", "tenantUser.removed"], events.Select(e => (string)e!["type"]!));
+        Assert.Equal(["tenantUser.added", "tenantUser.removed", "tenantUser.added", "tenantUser.removed", "tenantUser.erased"],
+            events.Select(e => (string)e!["type"]!));
+        var erasure = events[^1]!;
+        Assert.Equal(("operator", customer.Id, "tenant", customer.Id),
+            ((string?)erasure["actor"]!["kind"], (string?)erasure["tenantId"], (string?)erasure["related"]?["type"], (string?)erasure["related"]?["id"]));
+        using var asCustomer = factory.ClientOf(customer);
+        Assert.Equal("tenantUser.erased", (string?)(await asCustomer.GetJsonAsync($"/v2/events?filter[resourceId]={pseudonym}"))["events"]!.AsArray()[^1]!["type"]);
+
+        // A user of a tenant deleted since: its events outlive it, read by its ancestors, who read their erasure too.
+        var gone = await root.ProvisionAsync(name: "Gone");
+        await root.PostJsonAsync($"/v2/tenants/{gone.Id}/users", new { email = "cy@example.com" }, HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.OK, (await root.DeleteAsync($"/v2/tenants/{gone.Id}")).StatusCode);
+        var (goneExit, goneOutput, goneError) = await RunInProcessAsync(environment, "erase-address", "--email", "cy@example.com");
+        Assert.True(goneExit == 0, goneError);
+        var cy = System.Text.RegularExpressions.Regex.Match(goneOutput, "^erased: 1 event\\(s\\) now name (erased_[0-9a-f]{16}), and a tenantUser.erased event says so in 1 tenant").Groups[1].Value;
+        Assert.NotEmpty(cy);
+        Assert.Equal(["tenantUser.added", "tenantUser.erased"],
+            (await root.GetJsonAsync($"/v2/events?filter[resourceId]={cy}"))["events"]!.AsArray().Select(e => (string)e!["type"]!));
 
         var (again, nothing, _) = await RunInProcessAsync(environment, "erase-address", "--email", ann);
         Assert.Equal((0, "erased: no event named it; 0 stored answer(s) deleted"), (again, nothing.Trim()));

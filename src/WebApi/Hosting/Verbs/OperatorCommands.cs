@@ -325,7 +325,8 @@ public static class OperatorCommands
             var erased = await scope.ServiceProvider.GetRequiredService<Infrastructure.Audit.AddressErasure>().EraseAsync(parse.GetValue(address)!, ct);
             // The address itself is not repeated: this output may go to a ticket or a log.
             console.Output.WriteLine(erased.Pseudonym is { } pseudonym
-                ? $"erased: {erased.Events} event(s) now name {pseudonym}; {erased.StoredAnswers} stored answer(s) deleted"
+                ? $"erased: {erased.Events} event(s) now name {pseudonym}, and a tenantUser.erased event says so in {erased.Tenants} tenant(s); " +
+                  $"{erased.StoredAnswers} stored answer(s) deleted"
                 : $"erased: no event named it; {erased.StoredAnswers} stored answer(s) deleted");
             return 0;
         }));
