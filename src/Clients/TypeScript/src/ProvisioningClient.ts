@@ -7059,6 +7059,7 @@ export enum FilterOfType {
     Tenant_deleted = "tenant.deleted",
     TenantUser_added = "tenantUser.added",
     TenantUser_removed = "tenantUser.removed",
+    TenantUser_erased = "tenantUser.erased",
     App_created = "app.created",
     App_updated = "app.updated",
     App_deleted = "app.deleted",
