@@ -35,9 +35,6 @@ public enum AuditEventType
     [Description("A user was removed from a tenant.")]
     TenantUserRemoved,
 
-    [Description("A former user's email address was erased by the operator's `erase-address` (a person's request to be forgotten): that user's events, and this one, name a pseudonym (`erased_…`) instead.")]
-    TenantUserErased,
-
     [Description("An app was created.")]
     AppCreated,
 
@@ -91,4 +88,9 @@ public enum AuditEventType
 
     [Description("A disabled key was enabled again.")]
     KeyEnabled,
+
+    // Added last: the generated clients number an enum's members in this order, and a member put between others
+    // renumbered those after it in the C# client.
+    [Description("A former user's email address was erased by the operator's `erase-address` (a person's request to be forgotten): that user's events, and this one, name a pseudonym (`erased_…`) instead.")]
+    TenantUserErased,
 }

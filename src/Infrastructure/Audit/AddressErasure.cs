@@ -33,6 +33,14 @@ public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressEras
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await RefuseWhileAUserAsync(address, cancellationToken);
+        // First the stored answers, by a scan no index serves: the events' rows are locked, and the new event (which holds
+        // back the newest events from readers until it commits) written, only for the short rest of the transaction.
+        // An added user's Location ends with its address as CreatedResults escapes it (ASCII: right() counts as .NET does),
+        // under the path the client sent, in whatever case routing took it.
+        var location = "/users/" + Uri.EscapeDataString(address);
+        var answers = await db.Database.ExecuteSqlAsync(
+            $"DELETE FROM idempotency_records WHERE lower(right(location, {location.Length})) = lower({location})", cancellationToken);
+
         var pseudonym = Pseudonymous + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
         var events = await db.Database.ExecuteSqlAsync(
             $"UPDATE audit_events SET resource_id = {pseudonym} WHERE resource_type = {AuditResources.TenantUserType} AND resource_id = {address}",
@@ -62,17 +70,29 @@ public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressEras
             ON CONFLICT DO NOTHING
             """, cancellationToken);
 
-        // An added user's Location ends with its address as CreatedResults escapes it (ASCII: right() counts as .NET does).
-        var location = "/users/" + Uri.EscapeDataString(address);
-        var answers = await db.Database.ExecuteSqlAsync(
-            $"DELETE FROM idempotency_records WHERE right(location, {location.Length}) = {location}", cancellationToken);
-
-        // Again after the writes: a user added meanwhile, whose event the UPDATE may have renamed, rolls it all back.
+        // Again after the writes: a user added meanwhile (its event perhaps renamed), or added and removed again (its events
+        // committed after the renaming began, still naming it), rolls it all back.
         await RefuseWhileAUserAsync(address, cancellationToken);
+        if (await db.Database.SqlQuery<bool>(
+                $"SELECT EXISTS (SELECT 1 FROM audit_events WHERE resource_type = {AuditResources.TenantUserType} AND resource_id = {address}) AS \"Value\"")
+            .SingleAsync(cancellationToken))
+        {
+            throw new AddressStillInUseException(
+                "The address's events changed while it was being erased (a user added or removed meanwhile): nothing was erased; run it again.");
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        logger.LogWarning(
-            "An address was erased: {Events} event(s) now name {Pseudonym}, and a {EventType} event says so in {Tenants} tenant(s); {StoredAnswers} stored answer(s) deleted",
-            events, pseudonym, erasedType, tenants, answers);
+        if (events > 0)
+        {
+            logger.LogWarning(
+                "An address was erased: {Events} event(s) now name {Pseudonym}, and a {EventType} event says so in {Tenants} tenant(s); {StoredAnswers} stored answer(s) deleted",
+                events, pseudonym, erasedType, tenants, answers);
+        }
+        else
+        {
+            logger.LogWarning("An address was erased: no event named it; {StoredAnswers} stored answer(s) deleted", answers);
+        }
+
         return new ErasedAddress(events > 0 ? pseudonym : null, events, tenants, answers);
     }
 
@@ -82,7 +102,7 @@ public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressEras
             $"SELECT tenant_id AS \"Value\" FROM tenant_users WHERE email = {address} ORDER BY tenant_id LIMIT 6").ToListAsync(cancellationToken);
         if (tenants.Count > 0)
         {
-            throw new AddressStillInUseException(string.Join(", ", tenants.Take(5)) + (tenants.Count > 5 ? " and more" : ""));
+            throw new AddressStillInUseException(AddressStillInUseException.UserOf(string.Join(", ", tenants.Take(5)) + (tenants.Count > 5 ? " and more" : "")));
         }
     }
 }

@@ -16070,62 +16070,62 @@ namespace Provisioning.Client
         [System.Runtime.Serialization.EnumMember(Value = @"tenantUser.removed")]
         TenantUser_removed = 7,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"tenantUser.erased")]
-        TenantUser_erased = 8,
-
         [System.Runtime.Serialization.EnumMember(Value = @"app.created")]
-        App_created = 9,
+        App_created = 8,
 
         [System.Runtime.Serialization.EnumMember(Value = @"app.updated")]
-        App_updated = 10,
+        App_updated = 9,
 
         [System.Runtime.Serialization.EnumMember(Value = @"app.deleted")]
-        App_deleted = 11,
+        App_deleted = 10,
 
         [System.Runtime.Serialization.EnumMember(Value = @"appKey.created")]
-        AppKey_created = 12,
+        AppKey_created = 11,
 
         [System.Runtime.Serialization.EnumMember(Value = @"appKey.deleted")]
-        AppKey_deleted = 13,
+        AppKey_deleted = 12,
 
         [System.Runtime.Serialization.EnumMember(Value = @"accountKey.created")]
-        AccountKey_created = 14,
+        AccountKey_created = 13,
 
         [System.Runtime.Serialization.EnumMember(Value = @"accountKey.deleted")]
-        AccountKey_deleted = 15,
+        AccountKey_deleted = 14,
 
         [System.Runtime.Serialization.EnumMember(Value = @"serviceAccount.created")]
-        ServiceAccount_created = 16,
+        ServiceAccount_created = 15,
 
         [System.Runtime.Serialization.EnumMember(Value = @"serviceAccount.updated")]
-        ServiceAccount_updated = 17,
+        ServiceAccount_updated = 16,
 
         [System.Runtime.Serialization.EnumMember(Value = @"serviceAccount.deleted")]
-        ServiceAccount_deleted = 18,
+        ServiceAccount_deleted = 17,
 
         [System.Runtime.Serialization.EnumMember(Value = @"serviceAccountKey.created")]
-        ServiceAccountKey_created = 19,
+        ServiceAccountKey_created = 18,
 
         [System.Runtime.Serialization.EnumMember(Value = @"serviceAccountKey.deleted")]
-        ServiceAccountKey_deleted = 20,
+        ServiceAccountKey_deleted = 19,
 
         [System.Runtime.Serialization.EnumMember(Value = @"appAccess.granted")]
-        AppAccess_granted = 21,
+        AppAccess_granted = 20,
 
         [System.Runtime.Serialization.EnumMember(Value = @"appAccess.revoked")]
-        AppAccess_revoked = 22,
+        AppAccess_revoked = 21,
 
         [System.Runtime.Serialization.EnumMember(Value = @"provisioningKey.created")]
-        ProvisioningKey_created = 23,
+        ProvisioningKey_created = 22,
 
         [System.Runtime.Serialization.EnumMember(Value = @"provisioningKey.deleted")]
-        ProvisioningKey_deleted = 24,
+        ProvisioningKey_deleted = 23,
 
         [System.Runtime.Serialization.EnumMember(Value = @"key.disabled")]
-        Key_disabled = 25,
+        Key_disabled = 24,
 
         [System.Runtime.Serialization.EnumMember(Value = @"key.enabled")]
-        Key_enabled = 26,
+        Key_enabled = 25,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"tenantUser.erased")]
+        TenantUser_erased = 26,
 
     }
 

@@ -7059,7 +7059,6 @@ export enum FilterOfType {
     Tenant_deleted = "tenant.deleted",
     TenantUser_added = "tenantUser.added",
     TenantUser_removed = "tenantUser.removed",
-    TenantUser_erased = "tenantUser.erased",
     App_created = "app.created",
     App_updated = "app.updated",
     App_deleted = "app.deleted",
@@ -7078,6 +7077,7 @@ export enum FilterOfType {
     ProvisioningKey_deleted = "provisioningKey.deleted",
     Key_disabled = "key.disabled",
     Key_enabled = "key.enabled",
+    TenantUser_erased = "tenantUser.erased",
 }
 
 export interface Related {

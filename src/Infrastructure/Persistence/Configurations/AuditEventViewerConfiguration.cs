@@ -15,7 +15,8 @@ internal sealed class AuditEventViewerConfiguration : IEntityTypeConfiguration<A
         builder.Property(v => v.Type).HasMaxLength(48).IsRequired();
         builder.HasIndex(v => new { v.ViewerTenantId, v.Type, v.EventId });
         // No foreign key to audit_events: a checked key on every row written made each event measurably dearer; the
-        // rows are only ever written by that trigger and deleted with their event (RetentionPruner, by this index).
+        // rows are written by that trigger (and, for the operator's erasure event, copied from the events it renamed:
+        // AddressErasure) and deleted with their event (RetentionPruner, by this index).
         builder.HasIndex(v => v.EventId);
     }
 }
