@@ -446,6 +446,28 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         var annsPath = $"/v2/tenants/{customer.Id}/users/{Uri.EscapeDataString(ann)}";
         Assert.Equal(HttpStatusCode.OK, (await root.DeleteAsync(annsPath)).StatusCode);
 
+        // PostgreSQL ending the verb's session half-way (a restart, an administrator; here while its renaming waits for a
+        // lock, after it deleted the stored answer): one sentence, and nothing erased — the stored answer is back.
+        await using (var held = await HeldRow.BeginAsync(database))
+        {
+            await held.ExecuteAsync($"SELECT 1 FROM audit_events WHERE resource_id = '{ann}' FOR UPDATE");
+            var ending = RunInProcessAsync(environment, "erase-address", "--email", ann);
+            await held.UntilWaitingAsync(1, within: TimeSpan.FromSeconds(60));
+            Assert.Equal(1, await Sql.CountAsync(database, """
+                WITH waiting AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')
+                SELECT count(*) FROM waiting WHERE pg_terminate_backend(pid)
+                """));
+            var (endedExit, endedOutput, ended) = await ending;
+            Assert.Equal(1, endedExit);
+            Assert.Empty(endedOutput);
+            Assert.Contains("Provisioning: PostgreSQL ended the session at ", ended);
+            Assert.Contains("The transaction under way was rolled back unless it was committing; once the server is back, run it again.", ended);
+            Assert.DoesNotContain("   at ", ended);
+        }
+
+        Assert.Equal(2, await Sql.CountAsync(database, annsEvents, ann));
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM idempotency_records WHERE key = 'add-ann'"));
+
         // Added again while the erasure runs (its renaming held up by a lock on one of her events, the new one's event
         // committed before the renaming starts): the check after the writes refuses it all.
         await using (var held = await HeldRow.BeginAsync(database))
