@@ -11,6 +11,13 @@ internal sealed class RecordingLogger<T> : ILogger<T>
 
     public bool IsEnabled(LogLevel logLevel) => true;
 
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Lines.Add($"{logLevel} {formatter(state, exception)}");
+    // Under a lock: a test may log from many threads at once (a List's concurrent adds lost lines: 8 of 10 in a CI run).
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        var line = $"{logLevel} {formatter(state, exception)}";
+        lock (Lines)
+        {
+            Lines.Add(line);
+        }
+    }
 }
