@@ -435,6 +435,12 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         }
 
         const string ann = "ann.lee+x@example.com";
+        // Bad input: no address (spaces only), or none given at all: one sentence, exit code 1, nothing erased.
+        var (blankExit, blankOut, blank) = await RunInProcessAsync(environment, "erase-address", "--email", "  ");
+        Assert.Equal((1, string.Empty, "Provisioning: --email is empty: give the address to erase."), (blankExit, blankOut, blank.Trim()));
+        var (missingExit, _, missing) = await RunInProcessAsync(environment, "erase-address");
+        Assert.Equal(1, missingExit);
+        Assert.Contains("Option '--email' is required.", missing);
         var annsEvents = "SELECT count(*) FROM audit_events WHERE resource_id = $1";
         var (refusedExit, refusedOut, refused) = await RunInProcessAsync(environment, "erase-address", "--email", ann);
         Assert.Equal(1, refusedExit);
