@@ -52,7 +52,7 @@ public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressEras
         var tenants = await db.Database.ExecuteSqlAsync(
             $"""
             INSERT INTO audit_events (tenant_id, type, actor_kind, resource_type, resource_id, related_type, related_id, created_at, changes)
-            SELECT DISTINCT tenant_id, {erasedType}, {AuditActor.OperatorKind}, {AuditResources.TenantUserType}, {pseudonym}, 'tenant', tenant_id, now(), ARRAY[]::text[]
+            SELECT DISTINCT tenant_id, {erasedType}, {AuditActor.OperatorKind}, {AuditResources.TenantUserType}, {pseudonym}, {AuditResource.TenantType}, tenant_id, now(), ARRAY[]::text[]
             FROM audit_events WHERE resource_type = {AuditResources.TenantUserType} AND resource_id = {pseudonym}
             """, cancellationToken);
 

@@ -30,7 +30,7 @@ public sealed class SlowMessages(TimeProvider clock, ILogger<SlowMessages> logge
 
         var slowest = _byType.GetOrAdd(messageType, static (_, clock) => new Slowest(clock), clock);
         var milliseconds = (long)elapsed.TotalMilliseconds;
-        if (slowest.MaySayOwn(clock.GetTimestamp()))
+        if (slowest.MaySayOwn())
         {
             logger.LogWarning("{MessageType} took {ElapsedMilliseconds} ms", messageType.Name, milliseconds);
             return;
@@ -70,8 +70,9 @@ public sealed class SlowMessages(TimeProvider clock, ILogger<SlowMessages> logge
         public OnceEvery Rest { get; } = new(clock);
 
         /// <summary>True for the first <see cref="OwnLinesPerMinute"/> in a minute (from the first of them).</summary>
-        public bool MaySayOwn(long now)
+        public bool MaySayOwn()
         {
+            var now = clock.GetTimestamp();
             lock (_gate)
             {
                 if (_minuteFrom == long.MinValue || clock.GetElapsedTime(_minuteFrom, now) >= TimeSpan.FromMinutes(1))

@@ -64,11 +64,7 @@ public static class ConnectionLimit
         {
             return File.Exists("/proc/self/limits") ? OpenFilesLimit(File.ReadAllText("/proc/self/limits")) : null;
         }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
