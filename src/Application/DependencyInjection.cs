@@ -11,6 +11,7 @@ public static class DependencyInjection
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<Common.Metrics.ServiceMetrics>();
         services.AddSingleton<Common.Logging.SlowMessages>();
+        services.AddSingleton<Common.Logging.FaultLines>();
         services.AddScoped<Keys.KeyIssuer>();
         services.AddScoped<Tenants.Commands.DeleteTenant.SubtreeDeletion>();
         services.AddScoped<Common.Audit.AuditTrail>();

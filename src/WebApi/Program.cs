@@ -137,6 +137,9 @@ if (!generatingOpenApiDocument)
 }
 
 await app.WaitForShutdownAsync();
+// Disposed, not left to the process's exit: what singletons hold back is said then (a flood's count of refusals, slow
+// requests or faults not yet on a line: OnceEvery), and the console logger's queue is written out before the exit.
+await app.DisposeAsync();
 return 0;
 }
 

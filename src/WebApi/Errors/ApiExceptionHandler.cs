@@ -8,7 +8,7 @@ using Provisioning.Domain.Common;
 namespace Provisioning.WebApi.Errors;
 
 /// <summary>The one place where exceptions become HTTP errors. Controllers hold no try/catch.</summary>
-public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDatabaseFaults databaseFaults) : IExceptionHandler
+public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDatabaseFaults databaseFaults, FaultLines lines) : IExceptionHandler
 {
     /// <summary>OpenTelemetry's attribute for the class of error a request ended with.</summary>
     internal const string ErrorTypeTag = "error.type";
@@ -45,15 +45,15 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IDa
         if (status >= 500 && !FaultLog.IsLogged(exception))
         {
             // Faults inside a command or query were logged by its pipeline, with the message's name (once is enough at 3 a.m.).
-            if (FaultLog.WantsStackTrace(exception))
+            switch (lines.Next(exception, status))
             {
-                logger.LogError(exception, "Request failed with {Status} ({Reason})", status, FaultLog.Reason(exception));
+                case FaultLine.WithStackTrace:
+                    logger.LogError(exception, "Request failed with {Status} ({Reason})", status, FaultLog.Reason(exception));
+                    break;
+                case FaultLine.WithoutStackTrace:
+                    logger.LogError("Request failed with {Status} ({Reason}; its stack trace is in the first such line this minute)", status, FaultLog.Reason(exception));
+                    break;
             }
-            else
-            {
-                logger.LogError("Request failed with {Status} ({Reason}; its stack trace is in the first such line this minute)", status, FaultLog.Reason(exception));
-            }
-
         }
 
         if (context.Response.HasStarted)

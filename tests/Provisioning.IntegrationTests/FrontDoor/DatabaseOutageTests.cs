@@ -1,6 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Provisioning.Infrastructure.Persistence;
 using Provisioning.IntegrationTests.Fixtures;
 
@@ -717,6 +719,16 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
             Assert.Equal(requestId, (string?)error["requestId"]);
         }
 
+        // A flood of one failure (an outage under load): the first ten of a kind a minute have a line each, with the request
+        // id; the rest are counted in a line that says how many (a line per request was thousands a second).
+        var flooded = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            using var response = await root.GetAsync("/v2/apps");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            flooded++;
+        }
+
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await root.GetAsync("/readyz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/healthz")).StatusCode);
 
@@ -726,10 +738,12 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // so recovered means several answers in a row (one OK followed by a stale connection's 503 failed this test once).
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var inARow = 0;
+        var whileRecovering = 0;
         do
         {
             using var response = await root.GetAsync("/v2/apps");
             inARow = response.StatusCode == HttpStatusCode.OK ? inARow + 1 : 0;
+            whileRecovering += response.StatusCode == HttpStatusCode.ServiceUnavailable ? 1 : 0;
         }
         while (inARow < 5 && DateTime.UtcNow < deadline && (inARow > 0 || await Delay()));
 
@@ -738,8 +752,9 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         Assert.Equal(["before"], apps.Select(a => (string)a!["displayName"]!));
         Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/readyz")).StatusCode);
 
-        // Each failed request was logged once at Error, by the service with its request id: not again by EF Core (its
-        // failed connection) or by JwtBearer (operations.md, "Observability").
+        // Each failed request of the routes above was logged once at Error, by the service with its request id (fewer than ten
+        // of a kind): not again by EF Core (its failed connection) or by JwtBearer (operations.md, "Observability").
+        await factory.DisposeAsync(); // says what the flood's line held back
         var errors = logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).ToList();
         foreach (var requestId in failedRequestIds)
         {
@@ -752,6 +767,16 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // under load logged 2,700 identical traces, 16 MB in 7 s).
         var traced = failedRequestIds.Count(id => errors.Single(l => l.Contains($"RequestId:{id}", StringComparison.Ordinal)).Contains("   at ", StringComparison.Ordinal));
         Assert.True(traced < failedRequestIds.Count / 2, $"{traced} of {failedRequestIds.Count} failures logged their stack trace");
+
+        // Every 503 is either a line of its own or counted in one: a line each for the routes above, and for the flood at
+        // most ten a kind, the rest counted.
+        var counting = new Regex(@"^Error Provisioning\.Application\.Common\.Logging\.FaultLines: Request failed with 503 \(.+?\) (\d+) more time\(s\) since ");
+        var counted = errors.Select(l => counting.Match(l)).Where(m => m.Success).Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        var ownLines = errors.Count(l => l.StartsWith("Error Provisioning.WebApi.Errors.ApiExceptionHandler: ", StringComparison.Ordinal)
+                                         || l.StartsWith("Error Provisioning.Application.Common.Behaviors.UnhandledExceptionBehavior", StringComparison.Ordinal));
+        Assert.True(counted > 0, string.Join("\n", errors.Select(l => l[..Math.Min(l.Length, 160)])));
+        Assert.Equal(failedRequestIds.Count + flooded + whileRecovering, ownLines + counted);
+        Assert.True(ownLines < failedRequestIds.Count + flooded / 2, $"{ownLines} lines of their own");
 
         Assert.DoesNotContain(errors, l => l.StartsWith("Error Microsoft.EntityFrameworkCore", StringComparison.Ordinal)
                                            || l.StartsWith("Error Microsoft.AspNetCore.Authentication", StringComparison.Ordinal));

@@ -101,7 +101,7 @@ public sealed class BehaviorTests
     public async Task UnhandledException_LogsFaultsOnce_AndRethrowsThemMarkedAsLogged()
     {
         var logger = new CountingLogger<UnhandledExceptionBehavior<GetAppQuery, string>>();
-        var behavior = new UnhandledExceptionBehavior<GetAppQuery, string>(logger, new DatabaseFaultsOf<TimeoutException>());
+        var behavior = new UnhandledExceptionBehavior<GetAppQuery, string>(logger, new DatabaseFaultsOf<TimeoutException>(), new FaultLines(TimeProvider.System, NullLogger<FaultLines>.Instance));
         var fault = new InvalidOperationException("boom");
         var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => behavior.Handle(new GetAppQuery("x"),
             (_, _) => throw fault, CancellationToken.None).AsTask());
@@ -111,7 +111,7 @@ public sealed class BehaviorTests
 
         // An outer pipeline (a command that sent this query) does not log it again; an expected outcome is never logged.
         var outerLogger = new CountingLogger<UnhandledExceptionBehavior<CreateAppCommand, string>>();
-        var outer = new UnhandledExceptionBehavior<CreateAppCommand, string>(outerLogger, new DatabaseFaultsOf<TimeoutException>());
+        var outer = new UnhandledExceptionBehavior<CreateAppCommand, string>(outerLogger, new DatabaseFaultsOf<TimeoutException>(), new FaultLines(TimeProvider.System, NullLogger<FaultLines>.Instance));
         await Assert.ThrowsAsync<InvalidOperationException>(() => outer.Handle(new CreateAppCommand("x"), (_, _) => throw fault, CancellationToken.None).AsTask());
         Assert.Equal(0, outerLogger.Errors);
         await Assert.ThrowsAsync<NotFoundException>(() => behavior.Handle(new GetAppQuery("x"),
@@ -125,7 +125,7 @@ public sealed class BehaviorTests
     {
         // A database that went away is answered 503 and passes: "Unhandled" sent operators after a defect (a probe).
         var logger = new CountingLogger<UnhandledExceptionBehavior<CreateAppCommand, string>>();
-        var behavior = new UnhandledExceptionBehavior<CreateAppCommand, string>(logger, new DatabaseFaultsOf<TimeoutException>());
+        var behavior = new UnhandledExceptionBehavior<CreateAppCommand, string>(logger, new DatabaseFaultsOf<TimeoutException>(), new FaultLines(TimeProvider.System, NullLogger<FaultLines>.Instance));
         await Assert.ThrowsAsync<TimeoutException>(() => behavior.Handle(new CreateAppCommand("x"),
             (_, _) => throw new TimeoutException("the database stopped answering"), CancellationToken.None).AsTask());
         Assert.Equal(1, logger.Errors);

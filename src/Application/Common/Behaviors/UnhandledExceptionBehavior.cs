@@ -7,14 +7,15 @@ using Provisioning.Domain.Common;
 namespace Provisioning.Application.Common.Behaviors;
 
 /// <summary>
-/// Logs faults (anything that is not an expected, typed outcome) with the message type, once, then lets them propagate
-/// marked as logged (<see cref="FaultLog"/>), so that whoever catches them further up does not log them again. The
+/// Logs faults (anything that is not an expected, typed outcome) with the message type, once (or counts them, past the
+/// lines a kind gets a minute: <see cref="FaultLines"/>), then lets them propagate marked as logged (<see cref="FaultLog"/>),
+/// so that whoever catches them further up does not log them again. The
 /// database's faults (<see cref="IDatabaseFaults"/>: an outage or a conflict given up on, answered 503) are said to be
 /// that, not "unhandled": an operator searching the log for the service's defects at 3 a.m. is not sent after a database
 /// restart.
 /// </summary>
 public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(
-    ILogger<UnhandledExceptionBehavior<TMessage, TResponse>> logger, IDatabaseFaults databaseFaults)
+    ILogger<UnhandledExceptionBehavior<TMessage, TResponse>> logger, IDatabaseFaults databaseFaults, FaultLines lines)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
@@ -27,16 +28,17 @@ public sealed class UnhandledExceptionBehavior<TMessage, TResponse>(
         catch (Exception ex) when (!IsExpected(ex) && !cancellationToken.IsCancellationRequested && !FaultLog.IsLogged(ex))
         {
             var ofTheDatabase = databaseFaults.IsDatabaseFault(ex);
-            if (FaultLog.WantsStackTrace(ex))
+            switch (lines.Next(ex, ofTheDatabase ? 503 : 500))
             {
-                // The reason in the text too: a one-off fault (a temp_file_limit refused) has only this line, and the cause was
-                // in its exception field alone (a probe).
-                logger.LogError(ex, (ofTheDatabase ? DatabaseFault : Unhandled) + " ({Reason})", ex.GetType().Name, typeof(TMessage).Name, FaultLog.Reason(ex));
-            }
-            else
-            {
-                logger.LogError((ofTheDatabase ? DatabaseFault : Unhandled) + " ({Reason}; its stack trace is in the first such line this minute)",
-                    ex.GetType().Name, typeof(TMessage).Name, FaultLog.Reason(ex));
+                case FaultLine.WithStackTrace:
+                    // The reason in the text too: a one-off fault (a temp_file_limit refused) has only this line, and the cause
+                    // was in its exception field alone (a probe).
+                    logger.LogError(ex, (ofTheDatabase ? DatabaseFault : Unhandled) + " ({Reason})", ex.GetType().Name, typeof(TMessage).Name, FaultLog.Reason(ex));
+                    break;
+                case FaultLine.WithoutStackTrace:
+                    logger.LogError((ofTheDatabase ? DatabaseFault : Unhandled) + " ({Reason}; its stack trace is in the first such line this minute)",
+                        ex.GetType().Name, typeof(TMessage).Name, FaultLog.Reason(ex));
+                    break;
             }
 
             FaultLog.MarkLogged(ex);

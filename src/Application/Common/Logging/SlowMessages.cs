@@ -62,27 +62,14 @@ public sealed class SlowMessages(TimeProvider clock, ILogger<SlowMessages> logge
     private sealed class Slowest(TimeProvider clock)
     {
         private readonly Lock _gate = new();
-        private long _minuteFrom = long.MinValue;
-        private int _ownLines;
+        private readonly OwnLines _own = new(clock, OwnLinesPerMinute);
         private long _count;
         private long _most;
 
         public OnceEvery Rest { get; } = new(clock);
 
         /// <summary>True for the first <see cref="OwnLinesPerMinute"/> in a minute (from the first of them).</summary>
-        public bool MaySayOwn()
-        {
-            var now = clock.GetTimestamp();
-            lock (_gate)
-            {
-                if (_minuteFrom == long.MinValue || clock.GetElapsedTime(_minuteFrom, now) >= TimeSpan.FromMinutes(1))
-                {
-                    (_minuteFrom, _ownLines) = (now, 0);
-                }
-
-                return ++_ownLines <= OwnLinesPerMinute;
-            }
-        }
+        public bool MaySayOwn() => _own.Take() > 0;
 
         public void Note(long milliseconds)
         {
