@@ -46,6 +46,7 @@ if (!generatingOpenApiDocument)
     var configurationLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioning.Configuration");
     SettingsFolder.Say(app.Configuration, configurationLog);
     UnknownSettings.Warn(app.Configuration, configurationLog);
+    PoolShares.Warn(app.Services, configurationLog);
 }
 
 // The database is prepared (the EF model built, migrations, the master-key check, the root tenant) on another thread while

@@ -38,6 +38,9 @@ public sealed class CustomerConcurrency(int permits, TimeProvider clock, ILogger
 
     private readonly OnceEvery _refusals = new(clock);
 
+    /// <summary>A customer's requests that run at once on this instance (0: no limit).</summary>
+    public int Permits => permits;
+
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (permits <= 0 || context.User.FindFirst(CredentialClaims.CustomerTenantId)?.Value is not { } customer)
