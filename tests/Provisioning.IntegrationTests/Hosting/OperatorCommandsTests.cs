@@ -656,6 +656,39 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         }
 
         Assert.False(OperatorCommands.IsVerb(["--urls", "http://127.0.0.1:9"]));
+        Assert.False(OperatorCommands.IsVerb(["--urls=http://127.0.0.1:9", "Provisioning:RateLimit:PermitsPerMinute=0", "--Logging:LogLevel:Default", "Debug"]));
+
+        // Every verb's option is listed as one a server's start must not take for a setting.
+        var (built, listed) = OperatorCommands.CommandOptions();
+        Assert.All(built, pair => Assert.Contains(pair.Verb, listed[pair.Option].Split(", ")));
+        Assert.Equal(listed.Keys.Order(), built.Select(pair => pair.Option).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task AVerbsOptionWithoutItsVerb_ANameWithoutAValue_AndHelpAmongSettings_StartNoServer()
+    {
+        // An operator's '--pending' (meant: 'migrate --pending') started a server, which applied the pending migrations it
+        // meant to list and served on 8080 (a probe); so did '--bogus', and '--urls … --help'.
+        foreach (var (args, said) in new (string[], string)[]
+                 {
+                     (["--pending"], "--pending is an option of migrate: the verb comes first ('dotnet Provisioning.WebApi.dll migrate --pending …')."),
+                     (["--urls", "http://127.0.0.1:0", "--tenant", "root"], "--tenant is an option of create-account-key, delete-tenant: the verb comes first"),
+                     (["--bogus"], "'--bogus' has no value: the service's own arguments are settings"),
+                     (["--urls", "http://127.0.0.1:0", "stray"], "'stray' is neither a setting nor a verb"),
+                     (["--urls", "http://127.0.0.1:0", "--\u001b[31mred"], "'--\\u001B[31mred' has no value"),
+                 })
+        {
+            Assert.True(OperatorCommands.IsVerb(args), string.Join(' ', args));
+            var (exit, output, error) = await RunAsync([], args);
+            Assert.Equal(1, exit);
+            Assert.Equal(string.Empty, output);
+            Assert.Contains(said, error);
+        }
+
+        var (help, helpOutput, _) = await RunAsync([], "--urls", "http://127.0.0.1:0", "--help");
+        Assert.Equal(0, help);
+        Assert.Contains("Usage:", helpOutput);
+        Assert.Contains("erase-address", helpOutput);
     }
 
     [Fact]

@@ -22,6 +22,25 @@ public static class OperatorCommands
     // Written out (a server's start reads it, and building the commands would cost it); a test holds it to BuildRoot's.
     private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "erase-address", "--help", "-h", "-?", "--version"];
 
+    /// <summary>The parser's own flags, which ask for its help or the version wherever they are (no server starts for them).</summary>
+    private static readonly string[] HelpFlags = ["--help", "-h", "-?", "--version"];
+
+    /// <summary>
+    /// Each verb's options and the verbs that take them, written out as <see cref="Verbs"/> is (a test holds it to
+    /// BuildRoot's): given without their verb, a server would read them as settings and start (an operator's
+    /// <c>--pending</c> applied the pending migrations it meant to list, and served on 8080: a probe).
+    /// </summary>
+    private static readonly Dictionary<string, string> VerbOptions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["--pending"] = "migrate",
+        ["--unix-socket"] = "healthcheck",
+        ["--batch-size"] = "rotate-secrets",
+        ["--tenant"] = "create-account-key, delete-tenant",
+        ["--name"] = "create-account-key",
+        ["--under"] = "tenants",
+        ["--email"] = "erase-address",
+    };
+
     /// <summary>
     /// How long a verb has after Ctrl-C or SIGTERM to stop by itself (its statement cancelled, its transaction rolled back)
     /// before the process ends anyway, with exit code 130 (Ctrl-C) or 143 (SIGTERM) (System.CommandLine's default of 2 s
@@ -46,7 +65,8 @@ public static class OperatorCommands
     /// server's options. The server's own arguments start with '-' (<c>--urls …</c>) or set a value (<c>key=value</c>).
     /// </summary>
     public static bool IsVerb(string[] args) =>
-        args.Length > 0 && (Verbs.Contains(args[0]) || (!args[0].StartsWith('-') && !args[0].Contains('=')) || VerbAfterOptions(args) is not null);
+        args.Length > 0 && (Verbs.Contains(args[0]) || (!args[0].StartsWith('-') && !args[0].Contains('=')) || VerbAfterOptions(args) is not null
+                            || args.Any(HelpFlags.Contains) || NotSettings(args) is not null);
 
     public static Task<int> InvokeAsync(string[] args) => InvokeAsync(args, VerbConsole.Standard);
 
@@ -56,8 +76,22 @@ public static class OperatorCommands
         if (VerbAfterOptions(args) is { } verb)
         {
             console.Error.WriteLine($"Provisioning: the verb comes first ('dotnet Provisioning.WebApi.dll {verb} [options]'); " +
-                                    $"'{verb}' was given after '{args[0]}'. The verbs take their settings from the configuration.");
+                                    $"'{verb}' was given after '{Domain.Common.Text.Visible(args[0])}'. The verbs take their settings from the configuration.");
             return Task.FromResult(1);
+        }
+
+        if (args.Length > 0 && IsServersShape(args[0]))
+        {
+            // Help asked for among the server's settings ('--urls … --help'): the help, not a server that starts.
+            if (args.FirstOrDefault(HelpFlags.Contains) is { } flag)
+            {
+                args = [flag];
+            }
+            else if (NotSettings(args) is { } problem)
+            {
+                console.Error.WriteLine($"Provisioning: {problem}");
+                return Task.FromResult(1);
+            }
         }
 
         // No response files: the parser's default read a word starting with '@' as a file of more words, so a key named
@@ -78,8 +112,77 @@ public static class OperatorCommands
     /// <summary>The verbs <see cref="BuildRoot"/> makes (for a test that <see cref="Verbs"/> lists each).</summary>
     internal static IEnumerable<string> CommandNames() => BuildRoot(VerbConsole.Standard).Subcommands.Select(command => command.Name);
 
+    /// <summary>Each verb's own options as <see cref="BuildRoot"/> makes them, and as <see cref="VerbOptions"/> lists them (for a test).</summary>
+    internal static (IEnumerable<(string Verb, string Option)> Built, IReadOnlyDictionary<string, string> Listed) CommandOptions() =>
+        (BuildRoot(VerbConsole.Standard).Subcommands.SelectMany(command => command.Options
+            .Where(option => option is not System.CommandLine.Help.HelpOption).Select(option => (command.Name, option.Name))), VerbOptions);
+
     private static string? VerbAfterOptions(string[] args) =>
         args.Length > 1 && args[0].StartsWith('-') ? args.Skip(1).FirstOrDefault(a => !a.StartsWith('-') && Verbs.Contains(a)) : null;
+
+    /// <summary>Arguments in the server's shape: its settings, <c>--name value</c>, <c>--name=value</c> or <c>name=value</c>.</summary>
+    private static bool IsServersShape(string first) => first.StartsWith('-') || first.StartsWith('/') || first.Contains('=');
+
+    /// <summary>
+    /// Why <paramref name="args"/>, in the server's shape, are not all settings, or null when they are: a verb's option (the
+    /// verb left out), a name with no value (<c>--pending</c>, <c>--bogus</c>: the configuration's reader dropped it, and the
+    /// server started), or a word that is neither. The server's settings are the configuration's command line: each
+    /// <c>--name value</c>, <c>--name=value</c>, <c>/name value</c> or <c>name=value</c>.
+    /// </summary>
+    private static string? NotSettings(string[] args)
+    {
+        if (args.Length == 0 || !IsServersShape(args[0]))
+        {
+            return null;
+        }
+
+        const string Shape = "the service's own arguments are settings, each '--name value' or '--name=value' ('--urls http://127.0.0.1:8080'); " +
+                             "a verb comes first ('dotnet Provisioning.WebApi.dll --help' lists them)";
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            var named = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg.StartsWith('-') || arg.StartsWith('/') ? arg[1..] : null;
+            if (named is null)
+            {
+                if (!arg.Contains('='))
+                {
+                    return $"'{Shown(arg)}' is neither a setting nor a verb: {Shape}.";
+                }
+
+                continue;
+            }
+
+            var name = named.Split('=', 2)[0];
+            if (VerbOptions.TryGetValue("--" + name, out var verbs))
+            {
+                return $"--{Shown(name)} is an option of {verbs}: the verb comes first ('dotnet Provisioning.WebApi.dll {verbs.Split(',')[0]} --{Shown(name)} …').";
+            }
+
+            if (name.Length == 0)
+            {
+                return $"'{Shown(arg)}' names no setting: {Shape}.";
+            }
+
+            if (!named.Contains('='))
+            {
+                if (i + 1 == args.Length)
+                {
+                    return $"'{Shown(arg)}' has no value: {Shape}.";
+                }
+
+                i++; // its value
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>What the operator typed, as it may be said back: escapes for what would colour or split the line, and not over 100 characters.</summary>
+    internal static string Shown(string typed)
+    {
+        var shown = Domain.Common.Text.Visible(typed);
+        return shown.Length <= 100 ? shown : shown[..100] + "…";
+    }
 
     private static RootCommand BuildRoot(VerbConsole console)
     {
