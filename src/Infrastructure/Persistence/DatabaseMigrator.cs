@@ -193,8 +193,30 @@ public static class DatabaseMigrator
                 // attempts met the same stream of deletions within 8 s).
                 await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
             }
+            catch (Exception e) when (DatabaseFailure.Of(e) is null && PostgresError.In(e) is { } refused && !cancellationToken.IsCancellationRequested)
+            {
+                // Each migration commits on its own: the one refused is the first this database still lacks.
+                string? failed = null;
+                try
+                {
+                    var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+                    failed = db.Database.GetMigrations().FirstOrDefault(migration => !applied.Contains(migration));
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Not known then; the sentence says so.
+                }
+
+                throw new MigrationFailedException(
+                    $"PostgreSQL refused the migration {failed ?? "being applied"} ({refused.SqlState}: {FirstLine(refused.MessageText)}); it was rolled back, " +
+                    "and the migrations before it are in. The database's schema is not what this build's migrations expect there: " +
+                    "changed by hand or by another build, or a migration's row deleted from __EFMigrationsHistory. Restore the schema " +
+                    "(or the row) as it was, then run migrate again (docs/operations.md, \"Upgrading\").", e);
+            }
         }
     }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].TrimEnd('\r', '.');
 
     /// <summary>
     /// While migrations run, who they wait for, said when it changes (every 5 s at most): a migration that waits for a table

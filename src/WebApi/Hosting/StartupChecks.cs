@@ -76,6 +76,7 @@ public static class StartupChecks
                 "backup, or delete the credential (a stored answer: delete its row from idempotency_records; its request runs again when retried).",
             System.Security.Cryptography.CryptographicException e => KeyMissing(e),
             Infrastructure.InvalidSettingException e => e.Message,
+            Infrastructure.Persistence.MigrationFailedException e => e.Message,
             ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
                 Infrastructure.DependencyInjection.InvalidConnectionString(setting),
             _ when failure is not null => Sentence(failure, configuration, setting),

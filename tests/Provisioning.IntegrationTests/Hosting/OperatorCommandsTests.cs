@@ -665,6 +665,29 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AMigrationPostgreSQLRefuses_IsOneSentenceNamingIt_AndLeavesTheSchemaAsItWas()
+    {
+        // A migration's history row deleted (or the schema changed by hand): its SQL refused at every try; migrate printed
+        // 46 lines of stack trace (a probe). The migration's own transaction is rolled back.
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("refused_" + Guid.NewGuid().ToString("N")[..8]);
+        const string Migration = "20261207141500_SuspensionsHeldByTheirSender";
+        await Sql.ExecuteAsync(database, $"DELETE FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'");
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+
+        var (exit, output, error) = await RunInProcessAsync(environment, "migrate");
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains($"Provisioning: PostgreSQL refused the migration {Migration} (42701: column \"suspended_by\" of relation \"tenants\" " +
+                        "already exists); it was rolled back, and the migrations before it are in.", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Equal(0, await Sql.CountAsync(database, $"SELECT count(*) FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'"));
+    }
+
+    [Fact]
     public async Task AVerbsOptionWithoutItsVerb_ANameWithoutAValue_AndHelpAmongSettings_StartNoServer()
     {
         // An operator's '--pending' (meant: 'migrate --pending') started a server, which applied the pending migrations it
