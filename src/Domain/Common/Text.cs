@@ -109,6 +109,14 @@ public static class Text
     public static string Shortened(string value, int max) =>
         value.Length <= max ? value : string.Concat(value.AsSpan(0, char.IsHighSurrogate(value[max - 1]) ? max - 1 : max), "…");
 
+    /// <summary>
+    /// What someone typed (an operator's argument), as a sentence may say it back: <see cref="Visible"/>, and at most 100
+    /// characters (<see cref="Shortened"/>): an argument with an escape sequence coloured the terminal, one of 5,000
+    /// characters was said whole (a probe of the verbs).
+    /// </summary>
+    public static string Echo(string typed) => Shortened(Visible(typed), 100);
+
+
     public static bool IsValidFreeText(string value)
     {
         foreach (var c in value)

@@ -35,6 +35,9 @@ public sealed class TenantUser
                 : $"{field}: '{Truncate(email.Trim(' '))}' is not a valid email address.");
     }
 
+    /// <summary>Whether <paramref name="email"/> is an address by today's rules (one stored under older rules may not be).</summary>
+    public static bool IsAddress(string email) => IsValid(Canonical(email));
+
     private static bool IsValid(string address)
     {
         // An address is a name people read: no control character and no bidirectional override (Text.IsValidName), and

@@ -88,9 +88,13 @@ public sealed class AddressErasure(ProvisioningDbContext db, ILogger<AddressEras
                 "An address was erased: {Events} event(s) now name {Pseudonym}, and a {EventType} event says so in {Tenants} tenant(s); {StoredAnswers} stored answer(s) deleted",
                 events, pseudonym, erasedType, tenants, answers);
         }
-        else
+        else if (answers > 0)
         {
             logger.LogWarning("An address was erased: no event named it; {StoredAnswers} stored answer(s) deleted", answers);
+        }
+        else
+        {
+            logger.LogInformation("An address to erase was named by no event and no stored answer: nothing was erased");
         }
 
         return new ErasedAddress(events > 0 ? pseudonym : null, events, tenants, answers);

@@ -539,8 +539,14 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(["tenantUser.added", "tenantUser.erased"],
             (await root.GetJsonAsync($"/v2/events?filter[resourceId]={cy}"))["events"]!.AsArray().Select(e => (string)e!["type"]!));
 
+        // Again, or an address nothing names: said as nothing, not as an erasure; no address at all is the mistake it is.
         var (again, nothing, _) = await RunInProcessAsync(environment, "erase-address", "--email", ann);
-        Assert.Equal((0, "erased: no event named it; 0 stored answer(s) deleted"), (again, nothing.Trim()));
+        Assert.Equal((0, "erased: nothing; no event and no stored answer name this address (compared in any case: check it if one was expected)"),
+            (again, nothing.Trim()));
+        var (mistyped, mistypedOutput, mistypedError) = await RunInProcessAsync(environment, "erase-address", "--email", "ann-at-example.com");
+        Assert.Equal((1, string.Empty), (mistyped, mistypedOutput));
+        Assert.Contains("Provisioning: --email is not an email address, and no event or stored answer names it: nothing was erased.", mistypedError);
+        Assert.DoesNotContain("An address was erased", mistypedError);
     }
 
     [Fact]
@@ -824,7 +830,14 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
 
         var (batch, _, batchError) = await RunAsync([], "rotate-secrets", "--batch-size", "abc");
         Assert.Equal(1, batch);
-        Assert.Contains("Cannot parse argument 'abc' for option '--batch-size'", batchError);
+        Assert.Contains("--batch-size must be a whole number between 1 and 10000; it is 'abc'.", batchError);
+        Assert.DoesNotContain("System.Int32", batchError);
+        foreach (var wrongSize in new[] { "0", "10001", "1.5", "99999999999", "+5" })
+        {
+            var (sized, _, sizedError) = await RunInProcessAsync([], "rotate-secrets", "--batch-size", wrongSize);
+            Assert.Equal(1, sized);
+            Assert.Contains($"--batch-size must be a whole number between 1 and 10000; it is '{wrongSize}'.", sizedError);
+        }
         Assert.DoesNotContain("Unhandled exception", batchError);
 
         var (url, _, urlError) = await RunAsync([], "healthcheck", "not-a-url");
@@ -834,6 +847,16 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         var (down, _, downError) = await RunAsync([], "healthcheck", "http://127.0.0.1:1/readyz");
         Assert.Equal(1, down);
         Assert.Contains("http://127.0.0.1:1/readyz could not be reached", downError);
+
+        // What the operator typed is said back without a password, escaped, and not whole when long; bytes that are not
+        // UTF-8 (U+FFFD as the runtime reads them) are refused before any verb runs with them.
+        var (secretUrl, _, secretUrlError) = await RunInProcessAsync([], "healthcheck", "http://user:pass-word-1@127.0.0.1:1/readyz");
+        Assert.Equal(1, secretUrl);
+        Assert.DoesNotContain("pass-word-1", secretUrlError);
+        Assert.Contains("(a URL with a user name or password: not printed) could not be reached", secretUrlError);
+        var (garbled, _, garbledError) = await RunInProcessAsync([], "create-account-key", "--tenant", "root", "--name", "\uFFFD\uFFFD bad utf8");
+        Assert.Equal(1, garbled);
+        Assert.Contains("holds bytes that are not UTF-8", garbledError);
     }
 
     [Fact]

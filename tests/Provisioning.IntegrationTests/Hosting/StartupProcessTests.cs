@@ -335,10 +335,30 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
             Assert.Equal(0, (await InProcessVerb.RunAsync(new Dictionary<string, string?>(), "healthcheck", "--unix-socket", socket)).ExitCode);
             var (named, _, namedError) = await InProcessVerb.RunAsync(new Dictionary<string, string?> { ["urls"] = $"http://unix:{socket}" }, "healthcheck");
             Assert.True(named == 0, namedError);
+            // Where nothing listens, each said as what it is (they read "Cannot assign requested address (localhost:80)",
+            // "Connection refused (localhost:80)", and .NET's ArgumentException twice: a probe of the verbs).
             var nothing = Path.Combine(folder, "nothing.sock");
-            var (exit, _, error) = await InProcessVerb.RunAsync(new Dictionary<string, string?>(), "healthcheck", "--unix-socket", nothing);
-            Assert.Equal(1, exit);
-            Assert.StartsWith($"Provisioning: http://localhost/readyz over the Unix socket {nothing} could not be reached: ", error);
+            var stale = Path.Combine(folder, "stale.sock"); // a socket's file left by a server that is gone
+            using (var gone = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+            {
+                // Moved away before the socket closes: .NET removes the file of a socket it bound as it closes it.
+                gone.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(stale + ".bound"));
+                File.Move(stale + ".bound", stale);
+            }
+
+            foreach (var (path, said) in new[]
+                     {
+                         (nothing, $"Provisioning: there is no Unix socket at {nothing}: the service makes it as it starts listening"),
+                         (folder, $"Provisioning: {folder} is a folder, not a Unix socket"),
+                         ("", "Provisioning: --unix-socket is empty"),
+                         (stale, $"Provisioning: http://localhost/readyz over the Unix socket {stale} could not be reached: Connection refused (nothing listens on it)."),
+                     })
+            {
+                var (exit, _, error) = await InProcessVerb.RunAsync(new Dictionary<string, string?>(), "healthcheck", "--unix-socket", path);
+                Assert.Equal(1, exit);
+                Assert.StartsWith(said, error);
+                Assert.DoesNotContain("localhost:80", error);
+            }
         }
         finally
         {

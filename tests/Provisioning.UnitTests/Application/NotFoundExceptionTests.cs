@@ -31,6 +31,14 @@ public sealed class NotFoundExceptionTests
         }
     }
 
+    [Fact]
+    public void ATenantAsAnOperatorTypedIt_IsSaidBackEscaped_AndNotWholeWhenLong()
+    {
+        // 'tenants --under' with an escape sequence coloured the terminal; one of 5,000 characters was said whole (a probe).
+        var typed = "\u001b[31mred\nsecond line" + new string('x', 5000);
+        Assert.Equal("Tenant '\\u001B[31mred\\u000Asecond line" + new string('x', 70) + "…' not found.", NotFoundException.Tenant(typed).Message);
+    }
+
     [Theory]
     [InlineData(typeof(App), "App", "app_not_found")]
     [InlineData(typeof(AppGrant), "App", "app_not_found")] // a grant gone with its app

@@ -26,10 +26,13 @@ public sealed class NotFoundException : ExpectedException
     /// An operator verb's tenant, named as the operator gave it (a command line's, never a client's, text), and, if there is
     /// more to say, <paramref name="why"/>.
     /// </summary>
-    public static NotFoundException Tenant(string reference, string? why = null) => new($"{TenantResource} '{reference}'", why: why);
+    public static NotFoundException Tenant(string reference, string? why = null) => new($"{TenantResource} '{Text.Echo(reference)}'", why: why);
 
     /// <summary>A tenant not found, whether named or not.</summary>
     public bool IsTenant => Resource.StartsWith(TenantResource, StringComparison.Ordinal);
+
+    /// <summary>A tenant not found that the text does not name (found gone by a change, not by a look-up of what was typed).</summary>
+    public bool IsUnnamedTenant => Resource == TenantResource;
 
     private const string TenantResource = "Tenant";
 

@@ -43,9 +43,18 @@ public static class HealthCheckCommand
     /// <summary>Probes <paramref name="url"/>, over <paramref name="unixSocket"/> when one is given (as <c>curl --unix-socket</c>).</summary>
     public static async Task<int> ProbeAsync(string url, string? unixSocket, TextWriter error)
     {
+        // Said back without a user name or password it holds (a container's health check output is kept, and shown by
+        // 'docker inspect': a probe of the verbs).
+        var shown = Domain.Common.Text.Echo(Domain.Common.Text.PrintableUrl(url)!);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            error.WriteLine($"Provisioning: '{url}' is not an absolute http(s) URL (e.g. http://127.0.0.1:8080/readyz).");
+            error.WriteLine($"Provisioning: '{shown}' is not an absolute http(s) URL (e.g. http://127.0.0.1:8080/readyz).");
+            return 1;
+        }
+
+        if (unixSocket is not null && UnixSocketProblem(unixSocket) is { } problem)
+        {
+            error.WriteLine($"Provisioning: {problem}");
             return 1;
         }
 
@@ -79,7 +88,7 @@ public static class HealthCheckCommand
             handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
         }
 
-        var probed = unixSocket is null ? uri.ToString() : $"{uri} over the Unix socket {unixSocket}";
+        var probed = unixSocket is null ? shown : $"{shown} over the Unix socket {Domain.Common.Text.Echo(unixSocket)}";
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(3) };
         try
         {
@@ -94,8 +103,31 @@ public static class HealthCheckCommand
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            error.WriteLine($"Provisioning: {probed} could not be reached: {(ex is TaskCanceledException ? "no answer within 3 s" : StartupChecks.Said(ex))}.");
+            // Over a socket, the socket's own words: the request's host and port ("(localhost:80)") are not where it went.
+            var why = ex is TaskCanceledException ? "no answer within 3 s"
+                : unixSocket is not null && ex.GetBaseException() is SocketException refused ? $"{refused.Message} (nothing listens on it)"
+                : StartupChecks.Said(ex);
+            error.WriteLine($"Provisioning: {probed} could not be reached: {why}.");
             return 1;
         }
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot be the service's Unix socket before any connection is tried, or null.</summary>
+    private static string? UnixSocketProblem(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return "--unix-socket is empty: give the path of the socket the service listens on (http://unix:<path> in its addresses).";
+        }
+
+        var shown = Domain.Common.Text.Echo(path);
+        if (Directory.Exists(path))
+        {
+            return $"{shown} is a folder, not a Unix socket: give the socket's own path (http://unix:<path> in the service's addresses).";
+        }
+
+        return File.Exists(path)
+            ? null
+            : $"there is no Unix socket at {shown}: the service makes it as it starts listening (http://unix:{shown} in its addresses); is it running?";
     }
 }

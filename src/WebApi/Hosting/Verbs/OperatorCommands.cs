@@ -52,6 +52,10 @@ public static class OperatorCommands
     /// <summary><c>rotate-secrets</c>' first line, a progress note like those of its batches.</summary>
     internal const string RotationStarting = "  checking the database and the master key, then re-encrypting in batches";
 
+    /// <summary><c>migrate</c>'s line at Ctrl-C or SIGTERM: each migration commits on its own.</summary>
+    private const string MigrationCancelled = "cancelling: the migration being applied is rolled back, and those before it stay in " +
+                                              "('migrate --pending' lists what is left; migrate again to apply it).";
+
     /// <summary>How often <c>delete-tenant</c> says it is still at work: its one statement prints nothing until it ends (minutes for many millions of apps).</summary>
     private static readonly TimeSpan StillDeletingEvery = TimeSpan.FromSeconds(10);
 
@@ -76,7 +80,15 @@ public static class OperatorCommands
         if (VerbAfterOptions(args) is { } verb)
         {
             console.Error.WriteLine($"Provisioning: the verb comes first ('dotnet Provisioning.WebApi.dll {verb} [options]'); " +
-                                    $"'{verb}' was given after '{Domain.Common.Text.Visible(args[0])}'. The verbs take their settings from the configuration.");
+                                    $"'{verb}' was given after '{Shown(args[0])}'. The verbs take their settings from the configuration.");
+            return Task.FromResult(1);
+        }
+
+        if (args.FirstOrDefault(arg => arg.Contains('\uFFFD')) is { } garbled)
+        {
+            // The runtime reads the command line as UTF-8 and puts U+FFFD for what is not: a key named so was made (a probe).
+            console.Error.WriteLine($"Provisioning: '{Shown(garbled)}' holds bytes that are not UTF-8 (shown as \uFFFD): " +
+                                    "set the terminal or the script to UTF-8 and give it again.");
             return Task.FromResult(1);
         }
 
@@ -177,12 +189,7 @@ public static class OperatorCommands
         return null;
     }
 
-    /// <summary>What the operator typed, as it may be said back: escapes for what would colour or split the line, and not over 100 characters.</summary>
-    internal static string Shown(string typed)
-    {
-        var shown = Domain.Common.Text.Visible(typed);
-        return shown.Length <= 100 ? shown : shown[..100] + "…";
-    }
+    private static string Shown(string typed) => Domain.Common.Text.Echo(typed);
 
     private static RootCommand BuildRoot(VerbConsole console)
     {
@@ -196,7 +203,7 @@ public static class OperatorCommands
                           "a rolling upgrade and stopping every instance (docs/operations.md, \"Upgrading\").",
         };
         var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).") { pendingOnly };
-        migrate.SetAction((parse, signal) => WithServicesAsync(console, migrate.Name, signal, async (services, ct) =>
+        migrate.SetAction((parse, signal) => WithServicesAsync(console, migrate.Name, signal, whenCancelled: MigrationCancelled, verb: async (services, ct) =>
         {
             if (parse.GetValue(pendingOnly))
             {
@@ -247,19 +254,19 @@ public static class OperatorCommands
             Description = "Secrets re-encrypted per transaction.",
             DefaultValueFactory = _ => SecretRotation.DefaultBatchSize,
         };
-        batchSize.Validators.Add(r =>
+        batchSize.CustomParser = r =>
         {
-            // A value that is not a number is the parser's error already; reading it here would throw.
-            if (r.Tokens is [var token] && !int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out _))
+            // One sentence for every wrong value ('abc' was the parser's "Cannot parse argument … as expected type
+            // 'System.Int32'", a probe), as for one out of range.
+            if (r.Tokens is [var token] && int.TryParse(token.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size)
+                && size is >= 1 and <= 10_000)
             {
-                return;
+                return size;
             }
 
-            if (r.GetValueOrDefault<int>() is < 1 or > 10_000)
-            {
-                r.AddError("--batch-size must be between 1 and 10000.");
-            }
-        });
+            r.AddError($"--batch-size must be a whole number between 1 and 10000; it is '{Shown(string.Join(' ', r.Tokens.Select(t => t.Value)))}'.");
+            return 0;
+        };
         var rotate = new Command(
             "rotate-secrets",
             "Re-encrypt every stored secret under the current Provisioning:Secrets:MasterKey, in batches, while the service runs. " +
@@ -310,7 +317,7 @@ public static class OperatorCommands
             IssuedOperatorKey key;
             try
             {
-                key = await sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct);
+                key = await NamingTheTenantAsync(parse.GetValue(tenant)!, () => sender.Send(new IssueOperatorAccountKeyCommand(parse.GetValue(tenant)!, parse.GetValue(name)), ct).AsTask());
             }
             catch (DomainRuleException e)
             {
@@ -362,13 +369,7 @@ public static class OperatorCommands
             var stillDeleting = SayStillDeletingAsync(console.Error, parse.GetValue(doomed)!, started, ct, deleting.Token);
             try
             {
-                deleted = await sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct);
-            }
-            catch (Application.Common.Exceptions.NotFoundException e) when (e.IsTenant)
-            {
-                // Gone between the look and the deletion (another delete-tenant, or the API's, got there first): said in the
-                // operator's words, as a tenant not found at the look is.
-                throw Application.Common.Exceptions.NotFoundException.Tenant(parse.GetValue(doomed)!);
+                deleted = await NamingTheTenantAsync(parse.GetValue(doomed)!, () => sender.Send(new DeleteTenantAsOperatorCommand(parse.GetValue(doomed)!), ct).AsTask());
             }
             finally
             {
@@ -427,6 +428,20 @@ public static class OperatorCommands
             await scope.ServiceProvider.LiftTimeoutsAsync(ct);
             var erased = await scope.ServiceProvider.GetRequiredService<Infrastructure.Audit.AddressErasure>().EraseAsync(parse.GetValue(address)!, ct);
             // The address itself is not repeated: this output may go to a ticket or a log.
+            if (erased is { Events: 0, StoredAnswers: 0 })
+            {
+                // A mistyped address looked erased ("erased: no event named it"): said as nothing found, and, when it is no
+                // address at all, as the mistake it is (exit 1). One stored under older, looser rules is still erased above.
+                if (!Domain.Tenants.TenantUser.IsAddress(parse.GetValue(address)!))
+                {
+                    console.Error.WriteLine("Provisioning: --email is not an email address, and no event or stored answer names it: nothing was erased.");
+                    return 1;
+                }
+
+                console.Output.WriteLine("erased: nothing; no event and no stored answer name this address (compared in any case: check it if one was expected)");
+                return 0;
+            }
+
             console.Output.WriteLine(erased.Pseudonym is { } pseudonym
                 ? $"erased: {erased.Events} event(s) now name {pseudonym}, and a tenantUser.erased event says so in {erased.Tenants} tenant(s); " +
                   $"{erased.StoredAnswers} stored answer(s) deleted"
@@ -443,6 +458,23 @@ public static class OperatorCommands
             return 1;
         });
         return root;
+    }
+
+    /// <summary>
+    /// <paramref name="send"/>'s answer; a tenant it finds gone between the verb's look and its change (another
+    /// delete-tenant, or the API's, got there first: "Tenant not found.", a probe) is said as the operator named it, as one
+    /// the look did not find is (whose words, such as "there are no tenants yet", are kept).
+    /// </summary>
+    private static async Task<T> NamingTheTenantAsync<T>(string reference, Func<Task<T>> send)
+    {
+        try
+        {
+            return await send();
+        }
+        catch (Application.Common.Exceptions.NotFoundException e) when (e.IsUnnamedTenant)
+        {
+            throw Application.Common.Exceptions.NotFoundException.Tenant(reference);
+        }
     }
 
     /// <summary>
