@@ -595,6 +595,22 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(0, rotated);
         Assert.StartsWith("Done: ", done.Trim());
         Assert.StartsWith(OperatorCommands.RotationStarting + "\n", notes); // (before the cold start, which can take long)
+
+        // migrate, its one pending migration (its history row deleted) waiting for the tenants' table: it said only
+        // "cancelled." (a probe of the verbs); the migration is rolled back, and the history still lacks it.
+        const string Migration = "20261207141500_SuspensionsHeldByTheirSender";
+        await Sql.ExecuteAsync(database, $"DELETE FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'");
+        await using (var held = await HeldRow.LockAsync(database, "tenants", leaving.Id))
+        {
+            await using var migration = ServiceProcess.Start(rotating, "migrate");
+            await held.UntilWaitingAsync(1, VerbStart);
+            await migration.StopAsync();
+            Assert.Equal(1, await migration.WaitForExitAsync(Timeout));
+            Assert.Contains("Provisioning: cancelling: the migration being applied is rolled back, and those before it stay in " +
+                            "('migrate --pending' lists what is left; migrate again to apply it).", migration.StandardError);
+        }
+
+        Assert.Equal(0, await Sql.CountAsync(database, $"SELECT count(*) FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'"));
     }
 
     [Fact]
