@@ -137,10 +137,26 @@ if (!generatingOpenApiDocument)
     app.AnnounceRootKey();
 }
 
-await app.WaitForShutdownAsync();
-// Disposed, not left to the process's exit: what singletons hold back is said then (a flood's count of refusals, slow
-// requests or faults not yet on a line: OnceEvery), and the console logger's queue is written out before the exit.
-await app.DisposeAsync();
+try
+{
+    await app.WaitForShutdownAsync();
+}
+finally
+{
+    // Disposed, not left to the process's exit: what singletons hold back is said then (a flood's count of refusals, slow
+    // requests or faults not yet on a line: OnceEvery), and the console logger's queue is written out before the exit. At
+    // most a few seconds: OpenTelemetry's providers export what they hold as they go, each waiting for a collector that
+    // does not answer, and a stop must stay within an orchestrator's grace (docker stop: 10 s).
+    try
+    {
+        await app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+    }
+    catch (TimeoutException)
+    {
+        Console.Error.WriteLine("Provisioning: the stop did not finish releasing its resources within 5 s (an OpenTelemetry collector that does not answer?); exiting.");
+    }
+}
+
 return 0;
 }
 

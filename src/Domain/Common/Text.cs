@@ -116,7 +116,6 @@ public static class Text
     /// </summary>
     public static string Echo(string typed) => Shortened(Visible(typed), 100);
 
-
     public static bool IsValidFreeText(string value)
     {
         foreach (var c in value)

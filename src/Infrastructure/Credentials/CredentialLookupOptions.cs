@@ -20,4 +20,7 @@ public sealed class CredentialLookupOptions
     /// kinds of turns; default twice the processors the service sees, at least 4 and at most <see cref="MaxDefault"/>.
     /// </summary>
     public int ConcurrentLookups { get; set; } = Math.Clamp(2 * Environment.ProcessorCount, 4, MaxDefault);
+
+    /// <summary>The pooled connections the lookups may hold at once: <see cref="ConcurrentLookups"/> for each of <see cref="CredentialLookups"/>' two kinds of turns.</summary>
+    public int ConnectionsAtOnce => 2 * ConcurrentLookups;
 }

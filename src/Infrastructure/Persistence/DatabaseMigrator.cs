@@ -207,11 +207,15 @@ public static class DatabaseMigrator
                     // Not known then; the sentence says so.
                 }
 
+                // What it says of the cause by the error's class: a rule the rows there break (integrity, data, a check the
+                // migration raises), or a schema not as the migrations left it.
+                var why = refused.SqlState[..2] is "22" or "23" or "P0"
+                    ? "Rows there break a rule the migration sets or checks (PostgreSQL's error names it): correct them, then run migrate again"
+                    : "The database's schema is not what this build's migrations expect there: changed by hand or by another build, or a " +
+                      "migration's row deleted from __EFMigrationsHistory. Restore the schema (or the row) as it was, then run migrate again";
                 throw new MigrationFailedException(
                     $"PostgreSQL refused the migration {failed ?? "being applied"} ({refused.SqlState}: {FirstLine(refused.MessageText)}); it was rolled back, " +
-                    "and the migrations before it are in. The database's schema is not what this build's migrations expect there: " +
-                    "changed by hand or by another build, or a migration's row deleted from __EFMigrationsHistory. Restore the schema " +
-                    "(or the row) as it was, then run migrate again (docs/operations.md, \"Upgrading\").", e);
+                    $"and the migrations before it are in. {why} (docs/operations.md, \"Upgrading\").", e);
             }
         }
     }

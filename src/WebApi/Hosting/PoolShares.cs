@@ -20,7 +20,7 @@ public static class PoolShares
     {
         var pool = new Npgsql.NpgsqlConnectionStringBuilder(services.GetRequiredService<DatabaseConnectionString>().Value);
         var customer = services.GetRequiredService<CustomerConcurrency>().Permits;
-        var lookups = services.GetRequiredService<IOptions<CredentialLookupOptions>>().Value.ConcurrentLookups;
+        var lookups = services.GetRequiredService<IOptions<CredentialLookupOptions>>().Value;
         foreach (var warning in Warnings(pool.Pooling ? pool.MaxPoolSize : null, customer, lookups))
         {
             log.LogWarning("{Warning}", warning);
@@ -28,27 +28,33 @@ public static class PoolShares
     }
 
     /// <summary>What to say of a pool of <paramref name="pool"/> connections (null: no pooling, nothing to share).</summary>
-    public static IEnumerable<string> Warnings(int? pool, int customer, int lookups)
+    public static IEnumerable<string> Warnings(int? pool, int customer, CredentialLookupOptions lookups)
     {
         if (pool is not { } size)
         {
             yield break;
         }
 
-        if (customer > size / 2)
+        var half = size / 2;
+        if (customer > half)
         {
             yield return $"{RateLimitOptions.Section}:{nameof(RateLimitOptions.ConcurrentRequestsPerCustomer)} ({customer}) is not well under " +
                          $"the connection pool's Maximum Pool Size ({size}, ConnectionStrings:Provisioning): one customer's requests can hold " +
-                         $"{Math.Min(customer, size)} of its connections, and every other customer waits for the rest. Lower it (at most " +
-                         $"{Math.Max(1, size / 2)}), or raise Maximum Pool Size (docs/operations.md, \"Connections\").";
+                         $"{Math.Min(customer, size)} of its connections, and every other customer waits for the rest. " +
+                         (half >= 1 ? $"Lower it (at most {half}), or raise Maximum Pool Size" : "Raise Maximum Pool Size") +
+                         " (docs/operations.md, \"Connections\").";
         }
 
-        if (2 * lookups > size / 2)
+        if (lookups.ConnectionsAtOnce > half)
         {
-            yield return $"{CredentialLookupOptions.ConcurrentLookupsSetting} ({lookups}) lets credential lookups hold {2 * lookups} connections " +
-                         $"at once (its two kinds of turns), which is not well under the connection pool's Maximum Pool Size ({size}, " +
-                         "ConnectionStrings:Provisioning): a flood of made-up key ids can take the pool from the requests whose keys are cached. " +
-                         $"Lower it (at most {Math.Max(1, size / 4)}), or raise Maximum Pool Size (docs/operations.md, \"Credential lookups\").";
+            // The most that keeps the lookups within half the pool (at least 1, the setting's least).
+            var most = half / (lookups.ConnectionsAtOnce / lookups.ConcurrentLookups);
+            yield return $"{CredentialLookupOptions.ConcurrentLookupsSetting} ({lookups.ConcurrentLookups}) lets credential lookups hold " +
+                         $"{lookups.ConnectionsAtOnce} connections at once (its two kinds of turns), which is not well under the connection " +
+                         $"pool's Maximum Pool Size ({size}, ConnectionStrings:Provisioning): a flood of made-up key ids can take the pool " +
+                         "from the requests whose keys are cached. " +
+                         (most >= 1 ? $"Lower it (at most {most}), or raise Maximum Pool Size" : "Raise Maximum Pool Size") +
+                         " (docs/operations.md, \"Credential lookups\").";
         }
     }
 }

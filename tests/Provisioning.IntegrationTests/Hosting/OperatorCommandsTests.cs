@@ -596,21 +596,32 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.StartsWith("Done: ", done.Trim());
         Assert.StartsWith(OperatorCommands.RotationStarting + "\n", notes); // (before the cold start, which can take long)
 
-        // migrate, its one pending migration (its history row deleted) waiting for the tenants' table: it said only
-        // "cancelled." (a probe of the verbs); the migration is rolled back, and the history still lacks it.
+        // migrate, its one pending migration (undone by hand, as its Down does, and its history row deleted) waiting for the
+        // tenants' table: it said only "cancelled." (a probe of the verbs); the migration is rolled back, then applied by the
+        // next run.
         const string Migration = "20261207141500_SuspensionsHeldByTheirSender";
-        await Sql.ExecuteAsync(database, $"DELETE FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'");
+        const string HasTheColumn = "SELECT count(*) FROM information_schema.columns WHERE table_name = 'tenants' AND column_name = 'suspended_by'";
+        await Sql.ExecuteAsync(database, """
+            ALTER TABLE tenants DROP CONSTRAINT ck_tenants_suspended_by_while_suspended;
+            DROP TRIGGER tenants_suspension_holder_cleared ON tenants;
+            DROP FUNCTION tenants_suspension_holder_cleared();
+            ALTER TABLE tenants DROP COLUMN suspended_by;
+            """ + $"DELETE FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'");
         await using (var held = await HeldRow.LockAsync(database, "tenants", leaving.Id))
         {
             await using var migration = ServiceProcess.Start(rotating, "migrate");
             await held.UntilWaitingAsync(1, VerbStart);
             await migration.StopAsync();
             Assert.Equal(1, await migration.WaitForExitAsync(Timeout));
-            Assert.Contains("Provisioning: cancelling: the migration being applied is rolled back, and those before it stay in " +
+            Assert.Contains("Provisioning: cancelling: a migration this process was applying is rolled back, and those before it stay in " +
                             "('migrate --pending' lists what is left; migrate again to apply it).", migration.StandardError);
         }
 
         Assert.Equal(0, await Sql.CountAsync(database, $"SELECT count(*) FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'"));
+        Assert.Equal(0, await Sql.CountAsync(database, HasTheColumn));
+        var (migrated, _, migrateNotes) = await RunInProcessAsync(rotating, "migrate");
+        Assert.True(migrated == 0, migrateNotes);
+        Assert.Equal(1, await Sql.CountAsync(database, HasTheColumn));
     }
 
     [Fact]
@@ -679,6 +690,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
 
         Assert.False(OperatorCommands.IsVerb(["--urls", "http://127.0.0.1:9"]));
         Assert.False(OperatorCommands.IsVerb(["--urls=http://127.0.0.1:9", "Provisioning:RateLimit:PermitsPerMinute=0", "--Logging:LogLevel:Default", "Debug"]));
+        Assert.False(OperatorCommands.IsVerb(["--urls", "http://127.0.0.1:9", "", " ", "/environment", "Production"])); // a script's empty "$EXTRA"
 
         // Every verb's option is listed as one a server's start must not take for a setting.
         var (built, listed) = OperatorCommands.CommandOptions();
@@ -706,7 +718,9 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Contains($"Provisioning: PostgreSQL refused the migration {Migration} (42701: column \"suspended_by\" of relation \"tenants\" " +
                         "already exists); it was rolled back, and the migrations before it are in.", error);
         Assert.DoesNotContain("   at ", error);
+        Assert.Contains("The database's schema is not what this build's migrations expect there", error);
         Assert.Equal(0, await Sql.CountAsync(database, $"SELECT count(*) FROM \"__EFMigrationsHistory\" WHERE migration_id = '{Migration}'"));
+        Assert.Equal(1, await Sql.CountAsync(database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'tenants' AND column_name = 'suspended_by'"));
     }
 
     [Fact]
@@ -719,7 +733,11 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
                      (["--pending"], "--pending is an option of migrate: the verb comes first ('dotnet Provisioning.WebApi.dll migrate --pending …')."),
                      (["--urls", "http://127.0.0.1:0", "--tenant", "root"], "--tenant is an option of create-account-key, delete-tenant: the verb comes first"),
                      (["--bogus"], "'--bogus' has no value: the service's own arguments are settings"),
-                     (["--urls", "http://127.0.0.1:0", "stray"], "'stray' is neither a setting nor a verb"),
+                     (["--urls", "http://127.0.0.1:0", "stray"], "argument 3 is neither a setting nor a verb"),
+                     (["-urls", "http://127.0.0.1:0"], "'-urls' is not a setting (one '-')"),           // ignored by the reader: served on 8080
+                     (["--urls", "http://127.0.0.1:0", "-x=y"], "'-x=…' is not a setting (one '-')"), // the reader's stack trace
+                     // A setting's value is not said back (a password in a connection string given on the command line).
+                     (["--ConnectionStrings:Provisioning=Host=db;Password=pass-word-2", "migrate"], "'migrate' was given after '--ConnectionStrings:Provisioning=…'"),
                      (["--urls", "http://127.0.0.1:0", "--\u001b[31mred"], "'--\\u001B[31mred' has no value"),
                  })
         {
@@ -728,6 +746,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             Assert.Equal(1, exit);
             Assert.Equal(string.Empty, output);
             Assert.Contains(said, error);
+            Assert.DoesNotContain("pass-word-2", error);
         }
 
         var (help, helpOutput, _) = await RunAsync([], "--urls", "http://127.0.0.1:0", "--help");

@@ -348,10 +348,10 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
 
             foreach (var (path, said) in new[]
                      {
-                         (nothing, $"Provisioning: there is no Unix socket at {nothing}: the service makes it as it starts listening"),
+                         (nothing, $"Provisioning: there is no Unix socket at {nothing} (or this user cannot reach its folder): the service makes it"),
                          (folder, $"Provisioning: {folder} is a folder, not a Unix socket"),
                          ("", "Provisioning: --unix-socket is empty"),
-                         (stale, $"Provisioning: http://localhost/readyz over the Unix socket {stale} could not be reached: Connection refused (nothing listens on it)."),
+                         (stale, $"Provisioning: http://localhost/readyz over the Unix socket {stale} could not be reached: Connection refused (nothing listens on it, or it is no socket)."),
                      })
             {
                 var (exit, _, error) = await InProcessVerb.RunAsync(new Dictionary<string, string?>(), "healthcheck", "--unix-socket", path);

@@ -22,6 +22,16 @@ public sealed class StartupChecksTests
     }
 
     [Fact]
+    public void AMigrationPostgreSQLRefused_IsItsOneSentence_AtTheStartToo()
+    {
+        // The start applies migrations as migrate does (MigrateOnStartup): the same sentence, not a stack trace.
+        const string sentence = "PostgreSQL refused the migration 20261207141500_SuspensionsHeldByTheirSender (42701: column …); it was rolled back.";
+        var refused = new Provisioning.Infrastructure.Persistence.MigrationFailedException(sentence,
+            new Npgsql.PostgresException("column \"suspended_by\" of relation \"tenants\" already exists", "ERROR", "ERROR", "42701"));
+        Assert.Equal(sentence, Assert.Throws<StartupException>(() => StartupChecks.Run(() => throw refused)).Message);
+    }
+
+    [Fact]
     public void WhatKestrelRefuses_IsSaidAsAListeningSetting_ButADefectInCodeKestrelCalls_KeepsItsStackTrace()
     {
         // Kestrel's frames on the stack told its refusals (a certificate file not there) from the rest; code of the

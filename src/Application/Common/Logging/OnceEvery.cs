@@ -6,7 +6,8 @@ namespace Provisioning.Application.Common.Logging;
 /// line each. <see cref="Say"/> says the line itself, and says the rest once the interval has passed even when nothing
 /// more comes (a flood of 1,380 refusals within a minute was said as "1 request(s) refused", and the rest never: an
 /// audit of the log lines); <see cref="Count"/> only tells whoever counts when a line is due. Disposed with its owner, it
-/// says what it still holds back (a flood cut short by a restart), and its timer goes.
+/// says what it still holds back (a flood cut short by a restart), and its timer goes; an occurrence after that is said at
+/// once.
 /// </summary>
 public sealed class OnceEvery : IDisposable
 {
@@ -62,6 +63,18 @@ public sealed class OnceEvery : IDisposable
 
         Volatile.Write(ref _later, say);
         Arm();
+        bool disposed;
+        lock (_gate)
+        {
+            disposed = _disposed;
+        }
+
+        if (disposed)
+        {
+            // No timer any more (its owner went: a stop, or a kind forgotten while in use): said now rather than never.
+            Interlocked.Exchange(ref _saidAt, DueNow());
+            SayDue(say);
+        }
     }
 
     private void Arm()

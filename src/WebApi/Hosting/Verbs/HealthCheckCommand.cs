@@ -105,7 +105,9 @@ public static class HealthCheckCommand
         {
             // Over a socket, the socket's own words: the request's host and port ("(localhost:80)") are not where it went.
             var why = ex is TaskCanceledException ? "no answer within 3 s"
-                : unixSocket is not null && ex.GetBaseException() is SocketException refused ? $"{refused.Message} (nothing listens on it)"
+                : unixSocket is not null && ex.GetBaseException() is SocketException { SocketErrorCode: SocketError.ConnectionRefused } refused
+                    ? $"{refused.Message} (nothing listens on it, or it is no socket)"
+                : unixSocket is not null && ex.GetBaseException() is SocketException other ? other.Message
                 : StartupChecks.Said(ex);
             error.WriteLine($"Provisioning: {probed} could not be reached: {why}.");
             return 1;
@@ -128,6 +130,7 @@ public static class HealthCheckCommand
 
         return File.Exists(path)
             ? null
-            : $"there is no Unix socket at {shown}: the service makes it as it starts listening (http://unix:{shown} in its addresses); is it running?";
+            : $"there is no Unix socket at {shown} (or this user cannot reach its folder): the service makes it as it starts listening " +
+              $"(http://unix:{shown} in its addresses); is it running?";
     }
 }

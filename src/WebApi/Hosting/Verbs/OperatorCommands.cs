@@ -20,10 +20,13 @@ namespace Provisioning.WebApi.Hosting.Verbs;
 public static class OperatorCommands
 {
     // Written out (a server's start reads it, and building the commands would cost it); a test holds it to BuildRoot's.
-    private static readonly string[] Verbs = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "erase-address", "--help", "-h", "-?", "--version"];
+    private static readonly string[] VerbNames = ["migrate", "healthcheck", "rotate-secrets", "create-account-key", "delete-tenant", "tenants", "erase-address"];
 
     /// <summary>The parser's own flags, which ask for its help or the version wherever they are (no server starts for them).</summary>
     private static readonly string[] HelpFlags = ["--help", "-h", "-?", "--version"];
+
+    /// <summary>What, first, makes the arguments the parser's.</summary>
+    private static readonly string[] Verbs = [.. VerbNames, .. HelpFlags];
 
     /// <summary>
     /// Each verb's options and the verbs that take them, written out as <see cref="Verbs"/> is (a test holds it to
@@ -53,7 +56,7 @@ public static class OperatorCommands
     internal const string RotationStarting = "  checking the database and the master key, then re-encrypting in batches";
 
     /// <summary><c>migrate</c>'s line at Ctrl-C or SIGTERM: each migration commits on its own.</summary>
-    private const string MigrationCancelled = "cancelling: the migration being applied is rolled back, and those before it stay in " +
+    private const string MigrationCancelled = "cancelling: a migration this process was applying is rolled back, and those before it stay in " +
                                               "('migrate --pending' lists what is left; migrate again to apply it).";
 
     /// <summary>How often <c>delete-tenant</c> says it is still at work: its one statement prints nothing until it ends (minutes for many millions of apps).</summary>
@@ -65,8 +68,10 @@ public static class OperatorCommands
 
     /// <summary>
     /// True when the arguments are for the parser, not the web server: a known verb or help flag first, any bare word
-    /// first (a mistyped verb gets the parser's "unrecognized command", not a server that starts), or a verb after the
-    /// server's options. The server's own arguments start with '-' (<c>--urls …</c>) or set a value (<c>key=value</c>).
+    /// first (a mistyped verb gets the parser's "unrecognized command", not a server that starts), a verb after the
+    /// server's options, a help flag anywhere, or anything among the server's arguments that is not a setting
+    /// (<see cref="NotSettings"/>: refused, not a server that starts). The server's own arguments start with '-'
+    /// (<c>--urls …</c>) or set a value (<c>key=value</c>).
     /// </summary>
     public static bool IsVerb(string[] args) =>
         args.Length > 0 && (Verbs.Contains(args[0]) || (!args[0].StartsWith('-') && !args[0].Contains('=')) || VerbAfterOptions(args) is not null
@@ -80,14 +85,15 @@ public static class OperatorCommands
         if (VerbAfterOptions(args) is { } verb)
         {
             console.Error.WriteLine($"Provisioning: the verb comes first ('dotnet Provisioning.WebApi.dll {verb} [options]'); " +
-                                    $"'{verb}' was given after '{Shown(args[0])}'. The verbs take their settings from the configuration.");
+                                    $"'{verb}' was given after '{ShownName(args[0])}'. The verbs take their settings from the configuration.");
             return Task.FromResult(1);
         }
 
-        if (args.FirstOrDefault(arg => arg.Contains('\uFFFD')) is { } garbled)
+        if (Array.FindIndex(args, arg => arg.Contains('\uFFFD')) is var garbled and >= 0)
         {
             // The runtime reads the command line as UTF-8 and puts U+FFFD for what is not: a key named so was made (a probe).
-            console.Error.WriteLine($"Provisioning: '{Shown(garbled)}' holds bytes that are not UTF-8 (shown as \uFFFD): " +
+            // Said by its place, not its text (it may be a setting's value: a password).
+            console.Error.WriteLine($"Provisioning: argument {garbled + 1} holds bytes that are not UTF-8 (read as U+FFFD): " +
                                     "set the terminal or the script to UTF-8 and give it again.");
             return Task.FromResult(1);
         }
@@ -133,13 +139,15 @@ public static class OperatorCommands
         args.Length > 1 && args[0].StartsWith('-') ? args.Skip(1).FirstOrDefault(a => !a.StartsWith('-') && Verbs.Contains(a)) : null;
 
     /// <summary>Arguments in the server's shape: its settings, <c>--name value</c>, <c>--name=value</c> or <c>name=value</c>.</summary>
-    private static bool IsServersShape(string first) => first.StartsWith('-') || first.StartsWith('/') || first.Contains('=');
+    private static bool IsServersShape(string first) => first.StartsWith('-') || first.Contains('=');
 
     /// <summary>
     /// Why <paramref name="args"/>, in the server's shape, are not all settings, or null when they are: a verb's option (the
     /// verb left out), a name with no value (<c>--pending</c>, <c>--bogus</c>: the configuration's reader dropped it, and the
-    /// server started), or a word that is neither. The server's settings are the configuration's command line: each
-    /// <c>--name value</c>, <c>--name=value</c>, <c>/name value</c> or <c>name=value</c>.
+    /// server started), a name after a single '-' (which the reader ignores, <c>-urls x</c>, or refuses with a stack trace,
+    /// <c>-urls=x</c>), or a word that is neither. The server's settings are the configuration's command line: each
+    /// <c>--name value</c>, <c>--name=value</c>, <c>/name value</c> or <c>name=value</c>; an empty argument (a script's unset
+    /// variable in quotes) is skipped, as the reader skips it.
     /// </summary>
     private static string? NotSettings(string[] args)
     {
@@ -153,12 +161,23 @@ public static class OperatorCommands
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
-            var named = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg.StartsWith('-') || arg.StartsWith('/') ? arg[1..] : null;
+            if (string.IsNullOrWhiteSpace(arg))
+            {
+                continue;
+            }
+
+            if (arg.StartsWith('-') && !arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                return $"'{ShownName(arg)}' is not a setting (one '-'): {Shape}.";
+            }
+
+            var named = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg.StartsWith('/') ? arg[1..] : null;
             if (named is null)
             {
                 if (!arg.Contains('='))
                 {
-                    return $"'{Shown(arg)}' is neither a setting nor a verb: {Shape}.";
+                    // Said by its place: a word of an unquoted value (a password with a space) may be what was left over.
+                    return $"argument {i + 1} is neither a setting nor a verb: {Shape}.";
                 }
 
                 continue;
@@ -172,14 +191,14 @@ public static class OperatorCommands
 
             if (name.Length == 0)
             {
-                return $"'{Shown(arg)}' names no setting: {Shape}.";
+                return $"'{ShownName(arg)}' names no setting: {Shape}.";
             }
 
             if (!named.Contains('='))
             {
                 if (i + 1 == args.Length)
                 {
-                    return $"'{Shown(arg)}' has no value: {Shape}.";
+                    return $"'{ShownName(arg)}' has no value: {Shape}.";
                 }
 
                 i++; // its value
@@ -190,6 +209,9 @@ public static class OperatorCommands
     }
 
     private static string Shown(string typed) => Domain.Common.Text.Echo(typed);
+
+    /// <summary>An argument's name, said back without the value after its '=' (<c>--ConnectionStrings:Provisioning=…;Password=…</c>).</summary>
+    private static string ShownName(string arg) => Shown(arg.Split('=', 2)[0]) + (arg.Contains('=') ? "=…" : string.Empty);
 
     private static RootCommand BuildRoot(VerbConsole console)
     {
@@ -203,7 +225,7 @@ public static class OperatorCommands
                           "a rolling upgrade and stopping every instance (docs/operations.md, \"Upgrading\").",
         };
         var migrate = new Command("migrate", "Apply pending database migrations and exit (for deployments that migrate as a separate step).") { pendingOnly };
-        migrate.SetAction((parse, signal) => WithServicesAsync(console, migrate.Name, signal, whenCancelled: MigrationCancelled, verb: async (services, ct) =>
+        migrate.SetAction((parse, signal) => WithServicesAsync(console, migrate.Name, signal, whenCancelled: parse.GetValue(pendingOnly) ? "cancelled: nothing was applied." : MigrationCancelled, verb: async (services, ct) =>
         {
             if (parse.GetValue(pendingOnly))
             {
