@@ -293,6 +293,7 @@ public static class DependencyInjection
     /// </summary>
     private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString, SessionDefaults? defaults) =>
         new Npgsql.NpgsqlDataSourceBuilder(connectionString) { Name = DataSources.NameOf(connectionString) }
+            .LeavingOutPolls()
             .UsePhysicalConnectionInitializer(
                 connection =>
                 {

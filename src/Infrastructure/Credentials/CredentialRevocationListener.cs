@@ -54,7 +54,8 @@ internal sealed class CredentialRevocationListener(
     /// </summary>
     private async Task SendHeartbeatsAsync(CancellationToken cancellationToken)
     {
-        // The requests' own pool, not a pool of its own.
+        // The requests' own pool, not a pool of its own; not traced (twice a second: UntracedCommands).
+        UntracedCommands.FromHere();
         using var timer = new PeriodicTimer(HeartbeatInterval);
         try
         {

@@ -47,7 +47,7 @@ internal static class DataSources
     public static NpgsqlConnection CreateUnpooledConnection(string connectionString)
     {
         var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
-        return Unpooled.GetOrAdd(unpooled, s => new Lazy<NpgsqlDataSource>(() => new NpgsqlDataSourceBuilder(s) { Name = NameOf(s) }.Build()))
+        return Unpooled.GetOrAdd(unpooled, s => new Lazy<NpgsqlDataSource>(() => new NpgsqlDataSourceBuilder(s) { Name = NameOf(s) }.LeavingOutPolls().Build()))
             .Value.CreateConnection();
     }
 }

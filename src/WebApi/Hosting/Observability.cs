@@ -116,7 +116,10 @@ public static class Observability
         }
 
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: BuildVersion.Version, autoGenerateServiceInstanceId: false)
+            // OTEL_SERVICE_NAME, as the "usual OTEL_* variables" promise (it was overridden by this name: a probe).
+            .ConfigureResource(r => r.AddService(
+                    builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } named ? named : ServiceName,
+                    serviceVersion: BuildVersion.Version, autoGenerateServiceInstanceId: false)
                 .AddDetector(services => new ServiceInstanceDetector(services.GetRequiredService<Infrastructure.ServiceInstance>())))
             .WithTracing(t => t
                 .AddAspNetCoreInstrumentation(o =>
@@ -145,6 +148,9 @@ public static class Observability
         builder.Logging.AddOpenTelemetry(o =>
         {
             o.IncludeScopes = true;
+            // The text as the console says it ("Request failed with 503 (…)"), which docs/operations.md tells operators to
+            // search for: the record's body was the template alone ("Request failed with {Status} ({Reason})", a probe).
+            o.IncludeFormattedMessage = true;
             o.AddOtlpExporter();
         });
         return builder;

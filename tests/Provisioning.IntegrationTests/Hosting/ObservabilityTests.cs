@@ -83,6 +83,47 @@ public sealed class ObservabilityTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task TheBackgroundPolls_LeaveNoTraces_WhileARequestsCommandsAreTraced_AndTheExportIsNamedAndWordedAsOperatorsSearch()
+    {
+        // The revocation heartbeat (twice a second) and the pool settings' comparison (every 5 s) were a one-span trace each,
+        // ≈ 190,000 a day per idle instance (a probe of the OTLP export). A database of its own names this instance's spans.
+        var database = await service.Postgres.CreateMigratedDatabaseAsync("otelpoll_" + Guid.NewGuid().ToString("N")[..8]);
+        var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var settings = ServiceFixture.RootKeySettings();
+        settings[Observability.OtlpEndpointSetting] = "http://127.0.0.1:1"; // (nothing listens)
+        settings["OTEL_SERVICE_NAME"] = "provisioning-eu";
+        await using var instance = new ConfiguredServiceFactory(database, settings);
+        using var root = await instance.CreateRootClientAsync();
+        await root.GetJsonAsync("/v2/apps");
+
+        // Six seconds idle: a dozen heartbeats and at least one comparison. (A new session records the settings with the same
+        // question, traced with whatever opened it: a request's.)
+        var idleFrom = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var ours = spans.Where(span => databaseName.Equals(span.GetTagItem("db.namespace"))).ToList();
+        string Text(System.Diagnostics.Activity span) => span.GetTagItem("db.query.text") as string ?? span.DisplayName;
+        Assert.Contains(ours, span => Text(span).Contains("FROM apps", StringComparison.Ordinal)); // the request's, traced
+        var idle = ours.Where(span => span.StartTimeUtc >= idleFrom).ToList();
+        Assert.DoesNotContain(idle, span => Text(span).Contains("pg_notify", StringComparison.Ordinal));
+        Assert.DoesNotContain(idle, span => Text(span).Contains("pg_db_role_setting", StringComparison.Ordinal));
+
+        // OTEL_SERVICE_NAME names the service (it was overridden); a log record carries its text as the console has it.
+        var exported = instance.Services.GetRequiredService<TracerProvider>().GetResource().Attributes.ToDictionary(a => a.Key, a => a.Value);
+        Assert.Equal("provisioning-eu", exported["service.name"]);
+        Assert.True(instance.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<OpenTelemetry.Logs.OpenTelemetryLoggerOptions>>()
+            .CurrentValue.IncludeFormattedMessage);
+    }
+
+    [Fact]
     public async Task ARequestsSpan_CarriesNoQueryString_WhereAClientMayHavePutASecret_NorAUsersEmailAddress()
     {
         // The instrumentation redacts values after '=' only: a secret sent bare (`?<secret>`) or as a name was exported as
@@ -146,7 +187,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
         await using var instance = new ConfiguredServiceFactory(viaProxy, ServiceFixture.RootKeySettings());
         using var root = await instance.CreateRootClientAsync();
         var meters = instance.Services.GetRequiredService<IMeterFactory>();
-        var ended = new System.Collections.Concurrent.ConcurrentQueue<(string Path, int Status, string? ErrorType)>();
+        var ended = new System.Collections.Concurrent.ConcurrentQueue<(string Route, int Status, string? ErrorType)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -184,12 +225,27 @@ public sealed class ObservabilityTests(ServiceFixture service)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, away.StatusCode);
         }
 
+        // The health probes are not measured (a load balancer's polls were most of the requests, and their 503s in an outage
+        // part of the 5xx rate: a probe of the OTLP export), whatever they answer.
+        foreach (var probe in new[] { "/healthz", "/readyz" })
+        {
+            using var polled = await root.GetAsync(probe);
+            Assert.True(polled.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, probe);
+        }
+
         // (A request's measurement is taken as its answer is finished, which the client may see first.)
         Assert.True(await ServiceMeasurements.UntilAsync(() => ended.Count(e => e.Status is 404 or 503) == 2), string.Join(", ", ended));
+        using (var after = await root.GetAsync("/v2/apps"))
+        {
+            // One more, measured, after the probes: once it is counted, theirs would have been too.
+            Assert.True(await ServiceMeasurements.UntilAsync(() => ended.Count(e => e.Status is 404 or 503) == 3), string.Join(", ", ended));
+        }
+
+        Assert.DoesNotContain(ended, e => e.Route.Length == 0); // the probes are this test's only requests without a route
         Assert.Null(Assert.Single(ended, e => e.Status == 404).ErrorType);
         // The cause, as the fault's log line names it (a connection refused, or one in the pool found reset), not EF Core's
         // InvalidOperationException around every outage.
-        var fault = Assert.Single(ended, e => e.Status == 503).ErrorType;
+        var fault = ended.First(e => e.Status == 503).ErrorType;
         Assert.Contains(fault, new[] { typeof(System.Net.Sockets.SocketException).FullName, typeof(EndOfStreamException).FullName, typeof(IOException).FullName });
     }
 

@@ -25,6 +25,13 @@ public static class HealthProbes
             return next(context);
         }
 
+        // Out of http.server.request.duration as out of the traces: a load balancer's polls were most of its requests, and
+        // their 503s in an outage part of the 5xx rate (a probe of the OTLP export).
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } metrics)
+        {
+            metrics.MetricsDisabled = true;
+        }
+
         var response = context.Response;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
