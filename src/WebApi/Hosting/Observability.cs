@@ -139,6 +139,7 @@ public static class Observability
                     };
                 })
                 .AddNpgsql()
+                .AddProcessor(new RaisedAnswersAreNoErrors())
                 .AddOtlpExporter())
             .WithMetrics(m => m
                 .AddAspNetCoreInstrumentation()

@@ -83,7 +83,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
     }
 
     [Fact]
-    public async Task TheBackgroundPolls_LeaveNoTraces_WhileARequestsCommandsAreTraced_AndTheExportIsNamedAndWordedAsOperatorsSearch()
+    public async Task TheExport_LeavesOutThePollsSql_CountsNoReplayAsAnError_AndIsNamedAndWordedAsOperatorsSearch()
     {
         // The revocation heartbeat (twice a second) and the pool settings' comparison (every 5 s) were a one-span trace each,
         // ≈ 190,000 a day per idle instance (a probe of the OTLP export). A database of its own names this instance's spans.
@@ -116,9 +116,36 @@ public sealed class ObservabilityTests(ServiceFixture service)
         Assert.DoesNotContain(idle, span => Text(span).Contains("pg_notify", StringComparison.Ordinal));
         Assert.DoesNotContain(idle, span => Text(span).Contains("pg_db_role_setting", StringComparison.Ordinal));
 
+        // A replay of an Idempotency-Key is answered by the claim's raised PX200: an error span to trace stores, which counted
+        // replays among the failures (a probe). Heard after the service's exporter pipeline has run (a listener added after
+        // its own: listeners are told in the order they came).
+        var exported = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using (var afterExport = new System.Diagnostics.ActivityListener
+               {
+                   ShouldListenTo = source => source.Name == "Npgsql",
+                   Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                       System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+                   ActivityStopped = exported.Enqueue,
+               })
+        {
+            System.Diagnostics.ActivitySource.AddActivityListener(afterExport);
+            for (var i = 0; i < 2; i++)
+            {
+                using var keyed = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "replayed" }) };
+                keyed.Headers.Add("Idempotency-Key", "replayed-" + databaseName);
+                using var answer = await root.SendAsync(keyed);
+                Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+            }
+        }
+
+        var replayed = exported.Where(span => databaseName.Equals(span.GetTagItem("db.namespace")) && span.Events.Any(e => e.Name == "exception")).ToList();
+        Assert.NotEmpty(replayed);
+        Assert.All(replayed, span => Assert.Equal(System.Diagnostics.ActivityStatusCode.Unset, span.Status));
+        Assert.All(replayed, span => Assert.Null(span.GetTagItem("error.type")));
+
         // OTEL_SERVICE_NAME names the service (it was overridden); a log record carries its text as the console has it.
-        var exported = instance.Services.GetRequiredService<TracerProvider>().GetResource().Attributes.ToDictionary(a => a.Key, a => a.Value);
-        Assert.Equal("provisioning-eu", exported["service.name"]);
+        var resource = instance.Services.GetRequiredService<TracerProvider>().GetResource().Attributes.ToDictionary(a => a.Key, a => a.Value);
+        Assert.Equal("provisioning-eu", resource["service.name"]);
         Assert.True(instance.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<OpenTelemetry.Logs.OpenTelemetryLoggerOptions>>()
             .CurrentValue.IncludeFormattedMessage);
     }
