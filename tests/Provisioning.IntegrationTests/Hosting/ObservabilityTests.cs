@@ -16,6 +16,20 @@ namespace Provisioning.IntegrationTests.Hosting;
 [Collection(ServiceTestCollection.Name)]
 public sealed class ObservabilityTests(ServiceFixture service)
 {
+    /// <summary>Every span of <paramref name="source"/> (of every host in this process) once it has ended, into <paramref name="ended"/>.</summary>
+    private static System.Diagnostics.ActivityListener Hearing(string source, System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity> ended)
+    {
+        var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == source,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = ended.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
     [Fact]
     public async Task ExportedTelemetry_NamesTheInstanceAsItsLogAndSessionsDo_AndItsPoolByOneNameForEveryInstance()
     {
@@ -90,14 +104,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
         var database = await service.Postgres.CreateMigratedDatabaseAsync("otelpoll_" + Guid.NewGuid().ToString("N")[..8]);
         var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
         var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
-                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var listener = Hearing("Npgsql", spans);
         var settings = ServiceFixture.RootKeySettings();
         settings[Observability.OtlpEndpointSetting] = "http://127.0.0.1:1"; // (nothing listens)
         settings["OTEL_SERVICE_NAME"] = "provisioning-eu";
@@ -120,15 +127,8 @@ public sealed class ObservabilityTests(ServiceFixture service)
         // replays among the failures (a probe). Heard after the service's exporter pipeline has run (a listener added after
         // its own: listeners are told in the order they came).
         var exported = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
-        using (var afterExport = new System.Diagnostics.ActivityListener
-               {
-                   ShouldListenTo = source => source.Name == "Npgsql",
-                   Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
-                       System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-                   ActivityStopped = exported.Enqueue,
-               })
+        using (Hearing("Npgsql", exported))
         {
-            System.Diagnostics.ActivitySource.AddActivityListener(afterExport);
             for (var i = 0; i < 2; i++)
             {
                 using var keyed = new HttpRequestMessage(HttpMethod.Post, "/v2/apps") { Content = Http.Json(new { displayName = "replayed" }) };
@@ -158,14 +158,7 @@ public sealed class ObservabilityTests(ServiceFixture service)
         // beyond the service's retention and its erasure.
         const string secret = "QuerySecret-5f0c1d2e3a4b";
         var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
-            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
-                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var listener = Hearing("Microsoft.AspNetCore", spans);
         var settings = ServiceFixture.RootKeySettings();
         settings[Observability.OtlpEndpointSetting] = "http://127.0.0.1:1"; // (nothing listens)
         await using var instance = new ConfiguredServiceFactory(await service.Postgres.CreateMigratedDatabaseAsync("otelq_" + Guid.NewGuid().ToString("N")[..8]), settings);
