@@ -22,6 +22,9 @@ using Provisioning.WebApi.Hosting.Readiness;
 using Provisioning.WebApi.Hosting.Verbs;
 using Scalar.AspNetCore;
 
+// Leading blank arguments skipped, as the configuration's reader skips blank ones: a script's unset "$EXTRA" first was
+// taken for a mistyped verb, and the service did not start (a review).
+args = args.SkipWhile(string.IsNullOrWhiteSpace).ToArray();
 try
 {
     // Operator verbs (migrate, rotate-secrets, create-account-key, delete-tenant, tenants, healthcheck); anything else serves the API.

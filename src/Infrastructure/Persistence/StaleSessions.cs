@@ -81,7 +81,7 @@ public sealed class StaleSessions(NpgsqlDataSource pool, SessionDefaults default
             return;
         }
 
-        UntracedCommands.FromHere(); // every 5 s, all the time (a request's own question is traced with it)
+        UntracedCommands.FromHere(); // every 5 s, all the time (a question a request starts is traced with it; one it finds under way, not)
         using var timer = new PeriodicTimer(Every, clock);
         try
         {

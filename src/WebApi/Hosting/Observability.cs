@@ -118,14 +118,14 @@ public static class Observability
         builder.Services.AddOpenTelemetry()
             // OTEL_SERVICE_NAME, as the "usual OTEL_* variables" promise (it was overridden by this name: a probe).
             .ConfigureResource(r => r.AddService(
-                    builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } named ? named : ServiceName,
+                    builder.Configuration["OTEL_SERVICE_NAME"] is { } named && !string.IsNullOrWhiteSpace(named) ? named.Trim() : ServiceName,
                     serviceVersion: BuildVersion.Version, autoGenerateServiceInstanceId: false)
                 .AddDetector(services => new ServiceInstanceDetector(services.GetRequiredService<Infrastructure.ServiceInstance>())))
             .WithTracing(t => t
                 .AddAspNetCoreInstrumentation(o =>
                 {
                     // Not the probes: a load balancer's polls would be most of the traces.
-                    o.Filter = c => !c.Request.Path.StartsWithSegments(HealthProbes.Live) && !c.Request.Path.StartsWithSegments(HealthProbes.Ready);
+                    o.Filter = c => !HealthProbes.IsProbe(c.Request.Path); // (the paths exactly, as their metric is left out)
                     // No query string: the instrumentation redacts values after '=' only, and exported a secret a client
                     // put there bare (`?<secret>`, or as a name) as sent (a probe). The route and path stay, the path
                     // without a tenant user's email address (personal data: a trace store keeps it beyond the service).

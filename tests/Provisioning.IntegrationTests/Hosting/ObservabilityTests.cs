@@ -120,6 +120,8 @@ public sealed class ObservabilityTests(ServiceFixture service)
         string Text(System.Diagnostics.Activity span) => span.GetTagItem("db.query.text") as string ?? span.DisplayName;
         Assert.Contains(ours, span => Text(span).Contains("FROM apps", StringComparison.Ordinal)); // the request's, traced
         var idle = ours.Where(span => span.StartTimeUtc >= idleFrom).ToList();
+        // (The polls ran meanwhile: the cache is trusted only while the listener hears this instance's heartbeats.)
+        Assert.True(instance.Services.GetRequiredService<Provisioning.Infrastructure.Credentials.CachedCredentialStore>().IsListening);
         Assert.DoesNotContain(idle, span => Text(span).Contains("pg_notify", StringComparison.Ordinal));
         Assert.DoesNotContain(idle, span => Text(span).Contains("pg_db_role_setting", StringComparison.Ordinal));
 

@@ -29,7 +29,9 @@ public sealed partial class StartupProcessTests(ServiceFixture service)
         settings["ConnectionStrings__Provisioning"] = viaProxy;
         settings["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey;
         settings["Logging__Console__FormatterName"] = "simple";
-        await using var process = ServiceProcess.Start(settings, "--urls", "http://127.0.0.1:0");
+        // A blank first argument (a script's unset "$EXTRA") is skipped, as the configuration's reader skips blank ones: it
+        // was taken for a mistyped verb, and the service did not start.
+        await using var process = ServiceProcess.Start(settings, "", "--urls", "http://127.0.0.1:0");
         var url = await process.WaitUntilReadyAsync(ListeningUrl, TimeSpan.FromSeconds(90));
         using var client = new HttpClient { BaseAddress = url };
         client.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader(ServiceFixture.RootKeyId, ServiceFixture.RootSecret);

@@ -69,11 +69,18 @@ public sealed class OnceEvery : IDisposable
             disposed = _disposed;
         }
 
-        if (disposed)
+        if (disposed && Interlocked.Exchange(ref _since, 0) is var held and > 0)
         {
             // No timer any more (its owner went: a stop, or a kind forgotten while in use): said now rather than never.
-            Interlocked.Exchange(ref _saidAt, DueNow());
-            SayDue(say);
+            try
+            {
+                var previous = Interlocked.Read(ref _previous);
+                say(held, new DateTimeOffset(previous == 0 ? _clock.GetUtcNow().UtcTicks : previous, TimeSpan.Zero));
+            }
+            catch (Exception)
+            {
+                // A log line that failed (its logger disposed at shutdown): nothing to do.
+            }
         }
     }
 

@@ -55,4 +55,7 @@ public static class HealthProbes
     }
 
     private static bool Is(PathString path, string probe) => path.StartsWithSegments(probe, out var remaining) && !remaining.HasValue;
+
+    /// <summary>Whether <paramref name="path"/> is one of the probes, exactly (what this middleware answers or passes on to the readiness check).</summary>
+    public static bool IsProbe(PathString path) => Is(path, Live) || Is(path, Ready);
 }
