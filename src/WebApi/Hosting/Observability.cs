@@ -19,6 +19,29 @@ public static class Observability
     public const string ServiceName = "provisioning";
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>
+    /// The exported <c>service.name</c>, as OpenTelemetry's variables say it, which the "usual OTEL_* variables" promise (this
+    /// service's own name overrode them: a probe): <c>OTEL_SERVICE_NAME</c>, else a <c>service.name</c> in
+    /// <c>OTEL_RESOURCE_ATTRIBUTES</c> (its value percent-decoded, as the specification writes them), else <see cref="ServiceName"/>.
+    /// </summary>
+    public static string ServiceNameIn(IConfiguration configuration)
+    {
+        if (configuration["OTEL_SERVICE_NAME"] is { } named && !string.IsNullOrWhiteSpace(named))
+        {
+            return named.Trim();
+        }
+
+        foreach (var attribute in (configuration["OTEL_RESOURCE_ATTRIBUTES"] ?? string.Empty).Split(','))
+        {
+            if (attribute.Split('=', 2) is [var key, var value] && key.Trim() == "service.name" && !string.IsNullOrWhiteSpace(value))
+            {
+                return Uri.UnescapeDataString(value.Trim());
+            }
+        }
+
+        return ServiceName;
+    }
+
     /// <summary>ASP.NET Core's own request logging: its request lines, and its scope on every line of a request.</summary>
     public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
@@ -116,10 +139,7 @@ public static class Observability
         }
 
         builder.Services.AddOpenTelemetry()
-            // OTEL_SERVICE_NAME, as the "usual OTEL_* variables" promise (it was overridden by this name: a probe).
-            .ConfigureResource(r => r.AddService(
-                    builder.Configuration["OTEL_SERVICE_NAME"] is { } named && !string.IsNullOrWhiteSpace(named) ? named.Trim() : ServiceName,
-                    serviceVersion: BuildVersion.Version, autoGenerateServiceInstanceId: false)
+            .ConfigureResource(r => r.AddService(ServiceNameIn(builder.Configuration), serviceVersion: BuildVersion.Version, autoGenerateServiceInstanceId: false)
                 .AddDetector(services => new ServiceInstanceDetector(services.GetRequiredService<Infrastructure.ServiceInstance>())))
             .WithTracing(t => t
                 .AddAspNetCoreInstrumentation(o =>
