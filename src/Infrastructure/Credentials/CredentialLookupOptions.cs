@@ -21,6 +21,9 @@ public sealed class CredentialLookupOptions
     /// </summary>
     public int ConcurrentLookups { get; set; } = Math.Clamp(2 * Environment.ProcessorCount, 4, MaxDefault);
 
-    /// <summary>The pooled connections the lookups may hold at once: <see cref="ConcurrentLookups"/> for each of <see cref="CredentialLookups"/>' two kinds of turns.</summary>
-    public int ConnectionsAtOnce => 2 * ConcurrentLookups;
+    /// <summary><see cref="CredentialLookups"/>' kinds of turns (ids not known to be keys, and ids found to be), each <see cref="ConcurrentLookups"/> at once.</summary>
+    public const int TurnKinds = 2;
+
+    /// <summary>The pooled connections the lookups may hold at once.</summary>
+    public int ConnectionsAtOnce => TurnKinds * ConcurrentLookups;
 }

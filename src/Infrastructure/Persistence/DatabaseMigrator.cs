@@ -214,13 +214,11 @@ public static class DatabaseMigrator
                     : "The database's schema is not what this build's migrations expect there: changed by hand or by another build, or a " +
                       "migration's row deleted from __EFMigrationsHistory. Restore the schema (or the row) as it was, then run migrate again";
                 throw new MigrationFailedException(
-                    $"PostgreSQL refused the migration {failed ?? "being applied"} ({refused.SqlState}: {FirstLine(refused.MessageText)}); it was rolled back, " +
+                    $"PostgreSQL refused the migration {failed ?? "being applied"} ({refused.SqlState}: {Application.Common.Logging.FaultLog.FirstLine(refused.MessageText).TrimEnd('.')}); it was rolled back, " +
                     $"and the migrations before it are in. {why} (docs/operations.md, \"Upgrading\").", e);
             }
         }
     }
-
-    private static string FirstLine(string text) => text.Split('\n')[0].TrimEnd('\r', '.');
 
     /// <summary>
     /// While migrations run, who they wait for, said when it changes (every 5 s at most): a migration that waits for a table

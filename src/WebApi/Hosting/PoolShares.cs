@@ -48,7 +48,7 @@ public static class PoolShares
         if (lookups.ConnectionsAtOnce > half)
         {
             // The most that keeps the lookups within half the pool (at least 1, the setting's least).
-            var most = half / (lookups.ConnectionsAtOnce / lookups.ConcurrentLookups);
+            var most = half / CredentialLookupOptions.TurnKinds;
             yield return $"{CredentialLookupOptions.ConcurrentLookupsSetting} ({lookups.ConcurrentLookups}) lets credential lookups hold " +
                          $"{lookups.ConnectionsAtOnce} connections at once (its two kinds of turns), which is not well under the connection " +
                          $"pool's Maximum Pool Size ({size}, ConnectionStrings:Provisioning): a flood of made-up key ids can take the pool " +

@@ -42,7 +42,8 @@ public static class FaultLog
     /// </summary>
     public static Exception Cause(Exception exception) => exception.GetBaseException();
 
-    private static string FirstLine(string message) => message.AsSpan().IndexOfAny('\r', '\n') is var end and >= 0 ? message[..end] : message;
+    /// <summary>A message's first line (PostgreSQL's goes on with its DETAIL and hints).</summary>
+    public static string FirstLine(string message) => message.AsSpan().IndexOfAny('\r', '\n') is var end and >= 0 ? message[..end] : message;
 
     public static bool IsLogged(Exception exception) => exception.Data.Contains(Key);
 

@@ -63,13 +63,7 @@ public sealed class OnceEvery : IDisposable
 
         Volatile.Write(ref _later, say);
         Arm();
-        bool disposed;
-        lock (_gate)
-        {
-            disposed = _disposed;
-        }
-
-        if (disposed && Interlocked.Exchange(ref _since, 0) is var held and > 0)
+        if (Volatile.Read(ref _disposed) && Interlocked.Exchange(ref _since, 0) is var held and > 0)
         {
             // No timer any more (its owner went: a stop, or a kind forgotten while in use): said now rather than never.
             try

@@ -105,9 +105,8 @@ public static class HealthCheckCommand
         {
             // Over a socket, the socket's own words: the request's host and port ("(localhost:80)") are not where it went.
             var why = ex is TaskCanceledException ? "no answer within 3 s"
-                : unixSocket is not null && ex.GetBaseException() is SocketException { SocketErrorCode: SocketError.ConnectionRefused } refused
-                    ? $"{refused.Message} (nothing listens on it, or it is no socket)"
-                : unixSocket is not null && ex.GetBaseException() is SocketException other ? other.Message
+                : unixSocket is not null && ex.GetBaseException() is SocketException refused
+                    ? refused.Message + (refused.SocketErrorCode == SocketError.ConnectionRefused ? " (nothing listens on it, or it is no socket)" : string.Empty)
                 : StartupChecks.Said(ex);
             error.WriteLine($"Provisioning: {probed} could not be reached: {why}.");
             return 1;
