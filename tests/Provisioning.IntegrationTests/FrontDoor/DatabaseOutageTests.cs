@@ -434,20 +434,23 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
         // settings, the catalog's record) seldom all finished within one millisecond, idle host or not, and within two not
         // while the process tests ran beside it (a CI run: no session logged in for 90 s of tries). What this checks is the
         // change reaching the pool both ways; the fallback outside the pool is not reliably reached at any of these values.
-        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET statement_timeout = 5");
-        await ReplacedAsync(logs, "statement_timeout", 1);
         // A session in the pool that logged in under it: a login's own statements may take longer than the timeout too (a
         // busy CI host), and then no session is there to go stale — nor to replace. One of the role's that logged in since the
-        // pool was emptied (a request's, the listener's heartbeat's or the comparison's, all on the pool), idle and there for
+        // setting was made (a request's, the listener's heartbeat's or the comparison's, all on the pool), idle and there for
         // half a second: not the revocation listener's own (logged in at the start), nor the comparison's question outside the
-        // pool (gone once answered). The time is the server's, as backend_start is.
-        DateTime emptied;
+        // pool (gone once answered). The time is the server's, as backend_start is, and taken before the change: taken after
+        // the pool was emptied, it missed the one session that logged in between (a pool of one keeps it), and the test
+        // waited 90 s for another (two CI runs).
+        DateTime changed;
         await using (var clock = new Npgsql.NpgsqlConnection(database))
         {
             await clock.OpenAsync();
             await using var now = new Npgsql.NpgsqlCommand("SELECT clock_timestamp()", clock);
-            emptied = (DateTime)(await now.ExecuteScalarAsync())!;
+            changed = (DateTime)(await now.ExecuteScalarAsync())!;
         }
+
+        await Sql.ExecuteAsync(database, $"ALTER ROLE {role} SET statement_timeout = 5");
+        await ReplacedAsync(logs, "statement_timeout", 1);
 
         // For up to 90 s, logins as fast as cheap requests make them (each request after a failed login is another login;
         // one that succeeds stays, idle after the batch), the question asked after each batch: a create then 100 ms, one at
@@ -464,7 +467,7 @@ public sealed class DatabaseOutageTests(ServiceFixture service)
 
             await Task.Delay(600);
             underTheMillisecond = await Sql.CountAsync(database, "SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND state = 'idle' " +
-                "AND backend_start > $2 AND backend_start < clock_timestamp() - interval '0.5 s'", role, emptied) > 0;
+                "AND backend_start > $2 AND backend_start < clock_timestamp() - interval '0.5 s'", role, changed) > 0;
         }
 
         Assert.True(underTheMillisecond, "no session of the pool logged in under the five milliseconds");
