@@ -212,11 +212,58 @@ public static class DependencyInjection
 
     /// <summary>
     /// Why a connection string does not parse, without Npgsql's text: that names the keyword it could not set, which is a
-    /// piece of the password when an unquoted one holds a ';' ("Couldn't set topsecretpart").
+    /// piece of the password when an unquoted one holds a ';' ("Couldn't set topsecretpart"). What is named instead is
+    /// only ever Npgsql's own: the keyword an unknown one is a slip of (<see cref="Domain.Common.Spelling"/>: <c>Hots</c>
+    /// is Host), or a known keyword whose value Npgsql cannot take — never a word or value of the string as written.
     /// </summary>
-    public static string InvalidConnectionString(string setting = ConnectionStringName) =>
-        "ConnectionStrings:" + setting + " is not a valid PostgreSQL connection string: a keyword Npgsql does not know, " +
-        "or a value of the wrong type (a value holding ';' or '=', such as a password, must be in double quotes).";
+    public static string InvalidConnectionString(string setting = ConnectionStringName, string? connectionString = null) =>
+        "ConnectionStrings:" + setting + " is not a valid PostgreSQL connection string: " +
+        ((connectionString is null ? null : WhatNpgsqlRefuses(connectionString)) ?? "a keyword Npgsql does not know, or a value of the wrong type") +
+        " (a value holding ';' or '=', such as a password, must be in double quotes).";
+
+    private static string? WhatNpgsqlRefuses(string connectionString)
+    {
+        System.Data.Common.DbConnectionStringBuilder given;
+        try
+        {
+            given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        }
+        catch (ArgumentException)
+        {
+            return null; // its shape: a part without '=', a quote not closed
+        }
+
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder();
+        // Every keyword by Npgsql's own name ("SSL Mode"; its Keys hold only those set); the string's come lower-cased.
+        var keywords = typeof(Npgsql.NpgsqlConnectionStringBuilder).GetProperties()
+            .Select(p => p.GetCustomAttributes(typeof(System.ComponentModel.DisplayNameAttribute), false)
+                .OfType<System.ComponentModel.DisplayNameAttribute>().FirstOrDefault()?.DisplayName)
+            .OfType<string>()
+            .ToList();
+        foreach (string keyword in given.Keys)
+        {
+            if (!npgsql.ContainsKey(keyword))
+            {
+                return Domain.Common.Spelling.Nearest(keyword, keywords) is { } meant
+                    ? $"a keyword Npgsql does not know (did you mean {meant}?)"
+                    : "a keyword Npgsql does not know";
+            }
+
+            try
+            {
+                npgsql[keyword] = given[keyword];
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or InvalidCastException)
+            {
+                var named = keywords.FirstOrDefault(k => k.Replace(" ", "", StringComparison.Ordinal).Equals(keyword.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))
+                            ?? keyword; // a synonym Npgsql knows ("server"), lower-cased
+                return $"the value of {named} is not one Npgsql takes " +
+                       "(a whole number, true or false, or one of its named values: npgsql.org, \"Connection String Parameters\")";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Set on each connection the service's pool opens, once: an instance that vanishes mid-request (its host gone, a
@@ -352,7 +399,7 @@ public static class DependencyInjection
         catch (ArgumentException e)
         {
             // "Format of the initialization string does not conform to specification starting at index 124", or an unknown key.
-            throw new InvalidSettingException(InvalidConnectionString(name), e);
+            throw new InvalidSettingException(InvalidConnectionString(name, connectionString), e);
         }
 
         // What Npgsql takes here and fails on at the first connection with a stack trace (a probe of every setting

@@ -78,7 +78,7 @@ public static class StartupChecks
             Infrastructure.InvalidSettingException e => e.Message,
             Infrastructure.Persistence.MigrationFailedException e => e.Message,
             ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
-                Infrastructure.DependencyInjection.InvalidConnectionString(setting),
+                Infrastructure.DependencyInjection.InvalidConnectionString(setting, configuration.GetConnectionString(setting)),
             _ when failure is not null => Sentence(failure, configuration, setting),
             _ => null,
         };

@@ -55,7 +55,25 @@ public static class UnknownSettings
     {
         foreach (var name in In(configuration))
         {
-            logger.LogWarning("{Setting} is not a setting of this service and is ignored: check its spelling (README, \"Configuration\")", name);
+            if (Meant(name) is { } meant)
+            {
+                logger.LogWarning("{Setting} is not a setting of this service and is ignored: did you mean {Meant}? (README, \"Configuration\")", name, meant);
+            }
+            else
+            {
+                logger.LogWarning("{Setting} is not a setting of this service and is ignored: check its spelling (README, \"Configuration\")", name);
+            }
         }
+    }
+
+    /// <summary>
+    /// The known setting <paramref name="name"/> is a slip of (<see cref="Domain.Common.Spelling"/>), compared without a
+    /// list's index (<c>Provisioning:TrustedProxy:0</c> is <c>Provisioning:TrustedProxies</c>), or null.
+    /// </summary>
+    public static string? Meant(string name)
+    {
+        var parts = name.Split(':');
+        var named = string.Join(':', parts.Reverse().SkipWhile(p => p.All(char.IsAsciiDigit)).Reverse());
+        return Domain.Common.Spelling.Nearest(named, Known);
     }
 }

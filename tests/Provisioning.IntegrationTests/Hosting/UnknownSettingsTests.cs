@@ -30,8 +30,11 @@ public sealed class UnknownSettingsTests(ServiceFixture service)
 
         var warnings = logs.Lines.Where(l => l.StartsWith("Warning Provisioning.Configuration", StringComparison.Ordinal)).ToList();
         Assert.True(warnings.Count == 2, string.Join("\n", warnings));
-        Assert.Contains(warnings, w => w.Contains("Provisioning:RateLimit:PermitsPerMinut is not a setting", StringComparison.Ordinal));
-        Assert.Contains(warnings, w => w.Contains("Provisioning:TrustedProxy:0 is not a setting", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains(
+            "Provisioning:RateLimit:PermitsPerMinut is not a setting of this service and is ignored: did you mean Provisioning:RateLimit:PermitsPerMinute?",
+            StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains(
+            "Provisioning:TrustedProxy:0 is not a setting of this service and is ignored: did you mean Provisioning:TrustedProxies?", StringComparison.Ordinal));
         Assert.DoesNotContain(warnings, w => w.Contains("10.9.8.7", StringComparison.Ordinal));
 
         var documented = System.Text.RegularExpressions.Regex.Matches(

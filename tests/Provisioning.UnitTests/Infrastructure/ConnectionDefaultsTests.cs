@@ -49,6 +49,26 @@ public sealed class ConnectionDefaultsTests
         Assert.DoesNotContain("oops", refused.Message);
     }
 
+    [Theory]
+    // A slip of a keyword is told the keyword it was meant to be, never as written: it may be a piece of a password.
+    [InlineData("Hots=db;Database=p", "a keyword Npgsql does not know (did you mean Host?) (a value holding", "Hots")]
+    [InlineData("Host=db;Database=p;Pasword=s3cret", "a keyword Npgsql does not know (did you mean Password?)", "s3cret")]
+    // An unquoted password's rest, read as a keyword near none: nothing of it said.
+    [InlineData("Host=db;Password=abc;TopSecretPart=1", "a keyword Npgsql does not know (a value holding", "TopSecretPart")]
+    // A keyword Npgsql knows, with a value it cannot take: the keyword named, its value not.
+    [InlineData("Host=db;Port=fivefour", "the value of Port is not one Npgsql takes", "fivefour")]
+    [InlineData("Host=db;Pooling=sometimes", "the value of Pooling is not one Npgsql takes", "sometimes")]
+    // A string that is not one at all (a part without '='): as before.
+    [InlineData("Host=db;Password=abc;def", "a keyword Npgsql does not know, or a value of the wrong type", "def")]
+    public void AnInvalidString_IsToldWhatNpgsqlRefuses_WithoutAWordOfItAsWritten(string connectionString, string said, string notSaid)
+    {
+        var refused = Assert.Throws<InvalidSettingException>(() => DependencyInjection.WithDefaults(connectionString));
+        Assert.StartsWith("ConnectionStrings:Provisioning is not a valid PostgreSQL connection string: ", refused.Message);
+        Assert.Contains(said, refused.Message);
+        Assert.DoesNotContain(notSaid, refused.Message);
+        Assert.EndsWith("(a value holding ';' or '=', such as a password, must be in double quotes).", refused.Message);
+    }
+
     [Fact]
     public void PooledConnections_AreNotResetByDefault()
     {

@@ -23,6 +23,17 @@ public sealed class UnknownSettingsTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Provisioning:RateLimit"] = "600" }).Build()));
 
     [Theory]
+    [InlineData("Provisioning:TrustedProxy:0", "Provisioning:TrustedProxies")]
+    [InlineData("Provisioning:RateLimit:PermitsPerMinut", "Provisioning:RateLimit:PermitsPerMinute")]
+    [InlineData("Provisioning:Foo", null)]
+    [InlineData("Provisioning:Secret:MasterKey", "Provisioning:Secrets:MasterKey")]
+    [InlineData("Provisioning:Bootstrap:Secert", "Provisioning:Bootstrap:Secret")]
+    [InlineData("Provisioning:Nothing", null)]
+    [InlineData("Provisioning:RateLimit", null)]
+    public void AMisspeltSetting_IsToldTheOneItWasMeantToBe(string name, string? meant) =>
+        Assert.Equal(meant, UnknownSettings.Meant(name));
+
+    [Theory]
     [InlineData("""{ "Provisioning": {} }""")]
     [InlineData("""{ "Provisioning": null }""")]
     [InlineData("""{ "Logging": { "LogLevel": { "Default": "Warning" } } }""")]

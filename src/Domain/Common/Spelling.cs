@@ -1,0 +1,68 @@
+namespace Provisioning.Domain.Common;
+
+/// <summary>
+/// The one known word a misspelt one was meant to be, for a "did you mean" in a refusal or a warning: a setting's name
+/// under <c>Provisioning</c> (<c>TrustedProxy</c> for <c>TrustedProxies</c>), a connection string's keyword (<c>Hots</c>).
+/// </summary>
+public static class Spelling
+{
+    /// <summary>
+    /// The word of <paramref name="known"/> closest to <paramref name="typed"/>, compared without case, spaces, '_' or '-',
+    /// when it is close enough to be a slip (an edit for every four letters of the shorter, at least one; a swap of two
+    /// neighbours is one edit) and no other is as close; else null. Never <paramref name="typed"/> itself, nor a word
+    /// the same as it once compared (that is no misspelling).
+    /// </summary>
+    public static string? Nearest(string typed, IEnumerable<string> known)
+    {
+        var word = Folded(typed);
+        var near = known
+            .Select(candidate => (Candidate: candidate, Folded: Folded(candidate)))
+            .Where(c => c.Folded.Length > 0 && c.Folded != word)
+            .Select(c => (c.Candidate, c.Folded, Distance: Distance(word, c.Folded), Allowed: Math.Max(1, Math.Min(word.Length, c.Folded.Length) / 4)))
+            .Where(c => c.Distance <= c.Allowed)
+            .ToList();
+        if (near.Count == 0)
+        {
+            return null;
+        }
+
+        var closest = near.Min(c => c.Distance);
+        var at = near.Where(c => c.Distance == closest).ToList();
+        return at.Select(c => c.Folded).Distinct().Count() == 1 ? at[0].Candidate : null;
+    }
+
+    private static string Folded(string value) =>
+        string.Concat(value.Where(c => c is not (' ' or '_' or '-'))).ToLowerInvariant();
+
+    /// <summary>Edits between two words: a letter added, removed or changed, or two neighbours swapped (optimal string alignment).</summary>
+    private static int Distance(string a, string b)
+    {
+        var rows = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            rows[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            rows[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                var d = Math.Min(Math.Min(rows[i - 1, j] + 1, rows[i, j - 1] + 1), rows[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d = Math.Min(d, rows[i - 2, j - 2] + 1);
+                }
+
+                rows[i, j] = d;
+            }
+        }
+
+        return rows[a.Length, b.Length];
+    }
+}
