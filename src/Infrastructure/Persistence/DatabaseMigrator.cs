@@ -80,11 +80,28 @@ public static class DatabaseMigrator
     /// Connects once, so that a database that does not exist is PostgreSQL's 3D000 (explained at start-up) instead of
     /// one EF Core's migrations would create: a misspelt name in the connection string must not start an empty service
     /// with a new root tenant. Databases are created by whoever installs the service (scripts/run, compose, the DBA).
+    /// And one whose encoding is not UTF-8 is refused before any migration writes to it (<see cref="UnsuitableDatabaseException"/>):
+    /// the server says its encoding as the session starts (<c>server_encoding</c>), so asking costs no round trip.
     /// </summary>
     private static async Task EnsureDatabaseExistsAsync(ProvisioningDbContext db, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
-        await db.Database.CloseConnectionAsync();
+        try
+        {
+            var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+            if (connection.PostgresParameters.TryGetValue("server_encoding", out var encoding) && encoding != "UTF8")
+            {
+                throw new UnsuitableDatabaseException(
+                    $"The database {connection.Database} is encoded {encoding}, and the service keeps Unicode text (names, settings, " +
+                    "addresses) in it: it needs a UTF8 database. Nothing was written to this one. Create one with CREATE DATABASE " +
+                    "<name> ENCODING 'UTF8' TEMPLATE template0 (with a UTF-8 locale, or LC_COLLATE 'C' LC_CTYPE 'C.UTF-8') and set " +
+                    "ConnectionStrings:Provisioning to it (docs/operations.md, \"Running\").");
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>Applies pending migrations.</summary>

@@ -77,6 +77,7 @@ public static class StartupChecks
             System.Security.Cryptography.CryptographicException e => KeyMissing(e),
             Infrastructure.InvalidSettingException e => e.Message,
             Infrastructure.Persistence.MigrationFailedException e => e.Message,
+            Infrastructure.Persistence.UnsuitableDatabaseException e => e.Message,
             ArgumentException e when configuration is not null && e.Source == "Npgsql" =>
                 Infrastructure.DependencyInjection.InvalidConnectionString(setting, configuration.GetConnectionString(setting)),
             _ when failure is not null => Sentence(failure, configuration, setting),

@@ -151,6 +151,34 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
         Assert.Equal(0L, (long)(await exists.ExecuteScalarAsync())!);
     }
 
+    [Theory]
+    [InlineData("LATIN1")]
+    [InlineData("SQL_ASCII")]
+    public async Task ADatabaseNotInUtf8_IsRefusedInOneSentence_BeforeAnyMigrationWritesToIt(string encoding)
+    {
+        // One in LATIN1 applied the first migrations, then failed one, blamed on rows or a schema changed by hand (a probe).
+        var name = "encoded_" + Guid.NewGuid().ToString("N")[..8];
+        await Sql.ExecuteAsync(service.Postgres.ConnectionString,
+            $"CREATE DATABASE {name} ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(service.Postgres.ConnectionString) { Database = name }.ConnectionString;
+        var environment = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Provisioning"] = database,
+            ["Provisioning__Secrets__MasterKey"] = ServiceFixture.MasterKey,
+        };
+
+        foreach (var args in new[] { new[] { "migrate" }, ["tenants"], ["--urls", "http://127.0.0.1:0"] })
+        {
+            var (exit, _, error) = await InProcessVerb.RunOrStartAsync(environment, Timeout, args);
+            Assert.Equal(1, exit);
+            Assert.Contains($"The database {name} is encoded {encoding}", error);
+            Assert.Contains("it needs a UTF8 database. Nothing was written to this one.", error);
+            Assert.DoesNotContain("   at ", error);
+        }
+
+        Assert.Equal(0, await Sql.CountAsync(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+    }
+
     [Fact]
     public async Task TwoMigratesAtOnceOnAnEmptyDatabase_BothSucceed_AndApplyEachMigrationOnce()
     {
