@@ -128,6 +128,31 @@ public sealed class AuditEventsTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task ACreateNamesTheFieldsItWasGivenAValueIn_NotThoseGivenNullOrEmpty()
+    {
+        var tenant = await service.NewTenantAsync();
+        using var client = tenant.Client();
+        var bare = await client.PostJsonAsync("/v2/apps", new { displayName = "Bare", settings = new { }, metadata = (object?)null }, HttpStatusCode.Created);
+        var empty = await client.PostJsonAsync("/v2/apps", new { displayName = "Empty", metadata = new { } }, HttpStatusCode.Created);
+        var given = await client.PostJsonAsync("/v2/apps",
+            new { displayName = "Given", settings = new { useAnimalNames = true }, metadata = new { plan = "gold" } }, HttpStatusCode.Created);
+        var plain = await client.ProvisionAsync(new { settings = new { }, emails = Array.Empty<string>(), logo_url = (string?)null }, name: "Plain child");
+        var set = await client.ProvisionAsync(new { settings = new { email = new { from = "a@example.com" } } }, name: "Set child");
+
+        var events = await AllEventsAsync(client);
+        Assert.Equal(["displayName"], ChangesOf((string)bare["app"]!["id"]!));
+        Assert.Equal(["displayName"], ChangesOf((string)empty["app"]!["id"]!));
+        Assert.Equal(["displayName", "settings", "metadata"], ChangesOf((string)given["app"]!["id"]!));
+        Assert.DoesNotContain("settings", ChangesOf(plain.Id));
+        Assert.DoesNotContain("emails", ChangesOf(plain.Id));
+        Assert.Contains("settings", ChangesOf(set.Id));
+
+        string[] ChangesOf(string id) =>
+            events.Single(e => (string?)e["resource"]!["id"] == id && (string?)e["type"] is "app.created" or "tenant.provisioned")
+                ["changes"]!.AsArray().Select(c => (string)c!).ToArray();
+    }
+
+    [Fact]
     public async Task AUsersEvents_AreFoundByItsAddress_ThoughItsCharactersTakeTwoUtf16UnitsEach()
     {
         // 197 characters as the email rule and the column count them, 383 UTF-16 units: the filter counted units (a probe).
@@ -140,6 +165,10 @@ public sealed class AuditEventsTests(ServiceFixture service)
         var events = await AllEventsAsync(root, $"&filter[resourceId]={Uri.EscapeDataString(email)}");
         Assert.Equal(["tenantUser.added"], Types(events));
         Assert.Equal(email, (string?)events[0]["resource"]!["id"]);
+
+        // Written as the user routes take it (any case): the same user's events (a probe found none).
+        await root.PostJsonAsync($"/v2/tenants/{child.Id}/users", new { email = "Bob@Example.com" }, HttpStatusCode.Created);
+        Assert.Equal(["tenantUser.added"], Types(await AllEventsAsync(root, $"&filter[resourceId]={Uri.EscapeDataString("BOB@EXAMPLE.COM")}")));
 
         var tooLong = Uri.EscapeDataString(string.Concat(Enumerable.Repeat("\U00020000", 321)));
         Http.AssertV2Error(await root.GetJsonAsync($"/v2/events?filter[resourceId]={tooLong}", HttpStatusCode.BadRequest), "bad_request");
@@ -161,6 +190,14 @@ public sealed class AuditEventsTests(ServiceFixture service)
         Assert.Equal(["app.created", "app.updated"], Types(events));
         Assert.Equal((sa.Key.Id, "serviceAccount", tenant.TenantId), Actor(events[0]));
         Assert.Equal((appKey.Id, "app", tenant.TenantId), Actor(events[1]));
+
+        // The service account was granted access to the app it made: its own trail shows it (as the creation's related
+        // resource), before a revocation of that access — which alone was there (a probe of events.md).
+        Assert.Equal(("serviceAccount", sa.Id), ((string?)events[0]["related"]!["type"], (string?)events[0]["related"]!["id"]));
+        Assert.Null(events[1]["related"]);
+        await account.DeleteJsonAsync($"/v2/serviceaccounts/{sa.Id}/apps/{appId}");
+        var accountsTrail = await AllEventsAsync(account, $"&filter[resourceId]={sa.Id}");
+        Assert.Equal(["serviceAccount.created", "serviceAccountKey.created", "app.created", "appAccess.revoked"], Types(accountsTrail));
 
         static (string?, string?, string?) Actor(JsonNode e) =>
             ((string?)e["actor"]!["keyId"], (string?)e["actor"]!["kind"], (string?)e["actor"]!["tenantId"]);

@@ -23,4 +23,11 @@ public static class AuditResources
 
     /// <summary>A tenant's user, by address in its stored form (<see cref="Domain.Tenants.TenantUser.Canonical"/>).</summary>
     public static AuditResource TenantUser(string email) => new(TenantUserType, Domain.Tenants.TenantUser.Canonical(email));
+
+    /// <summary>
+    /// A resource id as events hold it, from how a caller wrote it: an address in its stored form, as the user routes take
+    /// it (<c>BOB@EXAMPLE.COM</c> found nothing where <c>DELETE …/users/BOB@EXAMPLE.COM</c> removed bob@example.com); any
+    /// other id as written (ids are lower-case, and no id holds an '@').
+    /// </summary>
+    public static string IdAsStored(string id) => id.Contains('@') ? Domain.Tenants.TenantUser.Canonical(id) : id;
 }

@@ -29,12 +29,18 @@ public sealed class CreateAppCommandHandler(
         var now = clock.GetUtcNow();
         var app = App.Create(caller.TenantId, command.DisplayName, command.Settings, command.Metadata, now);
         db.Apps.Add(app);
-        if (app.GrantToCreator(caller.ServiceAccountId, now) is { } grant)
+        var grant = app.GrantToCreator(caller.ServiceAccountId, now);
+        if (grant is not null)
         {
             db.AppGrants.Add(grant);
         }
 
-        audit.Record(AuditResource.App(app.Id), AuditChanges.Of(("displayName", true), ("settings", command.Settings is not null), ("metadata", command.Metadata is not null)));
+        // One event: a service account's access to the app it made is in it, as its related resource (so that the account's
+        // trail shows the access it gained, before any revocation of it). A field given null or empty is no value given.
+        audit.Record(AuditResource.App(app.Id),
+            AuditChanges.Of(("displayName", true), ("settings", command.Settings is { } settings && settings != new AppSettingsChange()),
+                ("metadata", command.Metadata is { ValueKind: JsonValueKind.Object } metadata && metadata.EnumerateObject().Any())),
+            related: grant is not null ? AuditResource.ServiceAccount(grant.ServiceAccountId) : null);
         await db.SaveChangesAsync(cancellationToken);
         return app.ToDto();
     }

@@ -34,7 +34,7 @@ public sealed class ListEventsQueryHandler(IProvisioningDbContext db, IAuditEven
             }
         }
 
-        var page = await events.PageAsync(caller.TenantId, new AuditEventFilter(query.Type, query.ResourceId, tenant), query.Page, cancellationToken);
+        var page = await events.PageAsync(caller.TenantId, new AuditEventFilter(query.Type, query.ResourceId is { } id ? Common.Audit.AuditResources.IdAsStored(id) : null, tenant), query.Page, cancellationToken);
         return page.Map(e => e.ToDto());
     }
 }

@@ -68,7 +68,7 @@ public sealed class ProvisionTenantCommandHandler(
         await budgets.ReserveTenantAsync(parent.Id, cancellationToken);
         db.Tenants.Add(child);
         var (token, secret) = await keys.IssueAsync(new KeyOwner.Account(child.Id, IsTenantToken: true), null, cancellationToken);
-        audit.Record(AuditResource.Tenant(child.Id), AuditChanges.Of(("name", true), ("logo_url", command.LogoUrl is not null), ("contacts", command.Contacts is not null), ("emails", command.Emails is { Count: > 0 }), ("settings", command.Settings is not null)));
+        audit.Record(AuditResource.Tenant(child.Id), AuditChanges.Of(("name", true), ("logo_url", command.LogoUrl is not null), ("contacts", command.Contacts is not null), ("emails", command.Emails is { Count: > 0 }), ("settings", command.Settings is { Count: > 0 })));
         await db.SaveChangesAsync(cancellationToken);
         return new ProvisionedTenantDto(child.Id.Value, TenantToken.Format(token.Id.Value, secret));
     }
