@@ -143,7 +143,9 @@ public sealed class MasterKeyCheck(ProvisioningDbContext db, AesGcmSecretProtect
                     "This instance's master key is not retired, the database says: it stores secrets again ({Count} time(s) since " +
                     "{Since:u}). A notice had said it was (rotate-secrets sends one only as it finishes: another session of the " +
                     "database sent it — the notice's Warning names its PostgreSQL process: find it in pg_stat_activity), or an " +
-                    "older build's rotation went back to it.", count, since));
+                    "older build's rotation went back to it, or the database was restored to a point before that rotation finished " +
+                    "(its secrets are under this key again: run rotate-secrets again before dropping it; docs/operations.md, " +
+                    "\"Backup and restore\").", count, since));
                 break;
         }
 
