@@ -344,14 +344,14 @@ AS $function$
             SELECT s.id FROM service_accounts s
             WHERE s.tenant_id = OLD.tenant_id
               AND right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
-              AND upper(btrim(s.display_name)) COLLATE canonical = OLD.normalized_name
+              AND upper(btrim(s.display_name) COLLATE "C") COLLATE canonical = OLD.normalized_name
             ORDER BY s.created_at, s.id
         LOOP
             BEGIN
-                UPDATE service_accounts SET normalized_name = upper(btrim(display_name))
+                UPDATE service_accounts SET normalized_name = upper(btrim(display_name) COLLATE "C")
                 WHERE id = heir
                   AND right(normalized_name, 25) COLLATE "C" = ' ' || id
-                  AND upper(btrim(display_name)) COLLATE canonical = OLD.normalized_name;
+                  AND upper(btrim(display_name) COLLATE "C") COLLATE canonical = OLD.normalized_name;
                 IF FOUND THEN
                     RETURN NULL;
                 END IF;

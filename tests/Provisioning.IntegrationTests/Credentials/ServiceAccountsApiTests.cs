@@ -23,7 +23,7 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
             """);
 
         // The trigger's search for an heir (migration SuffixedNamesHeirInOrder), as plpgsql keeps it once generic: through
-        // the index of suffixed accounts (SuffixedHeirsIndexUsable), not a walk of the tenant's accounts. Where PostgreSQL
+        // the index of suffixed accounts (HeirKeysWhateverTheLocale), not a walk of the tenant's accounts. Where PostgreSQL
         // has ICU: without it there is no trigger.
         await using (var connection = new Npgsql.NpgsqlConnection(service.ConnectionString))
         {
@@ -37,7 +37,7 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
                     PREPARE heir(varchar, varchar) AS SELECT s.id FROM service_accounts s
                         WHERE s.tenant_id = $1
                           AND right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
-                          AND upper(btrim(s.display_name)) COLLATE canonical = $2
+                          AND upper(btrim(s.display_name) COLLATE "C") COLLATE canonical = $2
                         ORDER BY s.created_at, s.id;
                     """, connection))
                 {

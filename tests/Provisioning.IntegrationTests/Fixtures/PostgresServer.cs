@@ -120,13 +120,13 @@ public sealed class PostgresServer : IAsyncDisposable
     public Task<string> ReadLogAsync() =>
         File.ReadAllTextAsync(_log ?? throw new InvalidOperationException("Only a server of StartLocalAsync has a log to read."));
 
-    /// <summary>Creates an empty database and returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync(string name)
+    /// <summary>Creates an empty database (with <paramref name="options"/> of <c>CREATE DATABASE</c>: a locale) and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string name, string? options = null)
     {
         await using (var connection = new NpgsqlConnection(ConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {Quote(name)}", connection);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {Quote(name)} {options}", connection);
             await command.ExecuteNonQueryAsync();
         }
 

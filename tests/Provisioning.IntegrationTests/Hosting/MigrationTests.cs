@@ -73,9 +73,9 @@ public sealed class MigrationTests(ServiceFixture service)
     }
 
     /// <summary>A new database with the migrations up to <paramref name="migration"/> applied, as an older release left it.</summary>
-    private async Task<(string ConnectionString, DbContextOptions<ProvisioningDbContext> Options)> DatabaseMigratedToAsync(string migration)
+    private async Task<(string ConnectionString, DbContextOptions<ProvisioningDbContext> Options)> DatabaseMigratedToAsync(string migration, string? locale = null)
     {
-        var connectionString = await service.Postgres.CreateDatabaseAsync("migrate_" + Guid.NewGuid().ToString("N")[..8]);
+        var connectionString = await service.Postgres.CreateDatabaseAsync("migrate_" + Guid.NewGuid().ToString("N")[..8], locale);
         var options = new DbContextOptionsBuilder<ProvisioningDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;
         await using var db = new ProvisioningDbContext(options);
         await db.GetService<IMigrator>().MigrateAsync(migration);
@@ -285,6 +285,85 @@ public sealed class MigrationTests(ServiceFixture service)
             db.ServiceAccounts.Add(ServiceAccount.Create(tenant, "Caf\u00e9", DateTimeOffset.UtcNow));
             await db.SaveChangesAsync();
             Assert.Equal(["TEA", "CAF\u00c9"], await KeysAsync(db));
+        }
+
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+
+        static Task<List<string>> KeysAsync(ProvisioningDbContext db) =>
+            db.ServiceAccounts.AsNoTracking().OrderBy(s => s.CreatedAt).Select(s => s.NormalizedName).ToListAsync();
+    }
+
+    [Theory]
+    // Turkish: upper("fix") is "FİX" there, a dotted İ that the canonical collation tells from "FIX".
+    [InlineData("tr", "Caf\u00e9 fix", "Cafe\u0301 fix", "\uFF23af\u00e9 fix")]
+    // Greek: upper() drops the accent ("ΚΑΦΕΣ"), which the canonical collation counts.
+    [InlineData("el", "\u03ba\u03b1\u03c6\u03ad\u03c2", "\u03ba\u03b1\u03c6\u03b5\u0301\u03c2", null)]
+    // Any ICU locale: upper() makes ß "SS", which the service (and the collation) tell from ß.
+    [InlineData("und", "Gr\u00fc\u00dfe", "Gru\u0308\u00dfe", null)]
+    public async Task InADatabaseOfAnyLocale_ASuffixedAccountGetsItsKeyBack_AndOnesTheOldTriggerMissedGetItAtTheUpgrade(
+        string icuLocale, string holder, string heir, string? next)
+    {
+        // The heir's key was made with PostgreSQL's upper(), which follows the database's locale: in these, no heir was
+        // found, and a third account was made under a name the tenant still showed (a probe of locales).
+        await using (var check = new NpgsqlConnection(service.Postgres.ConnectionString))
+        {
+            await check.OpenAsync();
+            await using var icu = new NpgsqlCommand("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'", check);
+            if ((long)(await icu.ExecuteScalarAsync())! == 0)
+            {
+                return; // PostgreSQL without ICU: no such locale, and no heir trigger (SuffixedNamesGetTheirKeyBack)
+            }
+        }
+
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261202233000_RetiredMasterKeys",
+            $"TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icuLocale}' LOCALE 'C.UTF-8'");
+        string[] names = next is null ? [holder, heir] : [holder, heir, next];
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand(RootTenantSql + string.Concat(names.Select((name, i) => $"""
+                INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at)
+                VALUES ('s0000000000000000000000{i + 1}', 'aaaaaaaaaaaaaaaaaaaaaaaa', @name{i}, @key{i}, now() - interval '{3 - i} days');
+                """)), connection);
+            for (var i = 0; i < names.Length; i++)
+            {
+                insert.Parameters.AddWithValue($"name{i}", names[i]);
+                insert.Parameters.AddWithValue($"key{i}", ServiceAccount.Create(new TenantId(Root), names[i], DateTimeOffset.UtcNow).NormalizedName);
+            }
+
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var tenant = new TenantId(Root);
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            // As the previous release leaves it: the later accounts suffixed, and the holder's deletion finds no heir.
+            await db.GetService<IMigrator>().MigrateAsync("20261207141500_SuspensionsHeldByTheirSender");
+            db.ServiceAccounts.Remove(await db.ServiceAccounts.SingleAsync(s => s.Id == new ServiceAccountId("s00000000000000000000001")));
+            await db.SaveChangesAsync();
+            Assert.All(await KeysAsync(db), key => Assert.Matches(" s0000000000000000000000[23]$", key));
+        }
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            // The upgrade gives the earliest its key, so the name cannot be taken again.
+            await db.Database.MigrateAsync();
+            Assert.DoesNotMatch(" s00000000000000000000002$", (await KeysAsync(db))[0]);
+            db.ServiceAccounts.Add(ServiceAccount.Create(tenant, holder, DateTimeOffset.UtcNow));
+            await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+        }
+
+        if (next is not null)
+        {
+            await using (var db = new ProvisioningDbContext(options))
+            {
+                // And the trigger gives the next one the name when that one goes.
+                db.ServiceAccounts.Remove(await db.ServiceAccounts.SingleAsync(s => s.Id == new ServiceAccountId("s00000000000000000000002")));
+                await db.SaveChangesAsync();
+                Assert.DoesNotMatch(" s00000000000000000000003$", Assert.Single(await KeysAsync(db)));
+                db.ServiceAccounts.Add(ServiceAccount.Create(tenant, heir, DateTimeOffset.UtcNow));
+                await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+            }
         }
 
         await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
