@@ -37,5 +37,9 @@ public sealed class Rfc3339ConverterTests
     [InlineData("2030-01-01T00:00:00+02:60")]
     [InlineData("+002030-01-01T00:00:00Z")]
     [InlineData("2030-06-30T12:34:60Z")] // no leap second ends a minute but a UTC day's last
+    [InlineData("2030-01-31T12:00:00+\u0662\u0660:\u0660\u0660")] // RFC 3339's digits are ASCII: not Arabic-Indic ones (which failed to parse: 500-shaped)
+    [InlineData("2030-01-31T12:00:00+\uFF10\uFF12:\uFF10\uFF10")] // nor fullwidth
+    [InlineData("\u0662\u0660\u0663\u0660-01-31T12:00:00Z")]
+    [InlineData("2030-01-31T12:00:00.\u0665Z")]
     public void Refuses_WhatIsNotRfc3339(string text) => Assert.Null(Rfc3339Converter.Parse(text));
 }
