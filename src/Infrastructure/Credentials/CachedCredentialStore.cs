@@ -60,7 +60,7 @@ internal sealed class CachedCredentialStore(
     private readonly RecentNames _known = RecentNames.ForAnHour(clock);
 
     /// <summary>
-    /// How long the cache stays trusted after the listener last heard its own heartbeat (sent every
+    /// How long the cache stays trusted after the sending of the last heartbeat its listener heard (sent every
     /// <see cref="CredentialRevocationListener.HeartbeatInterval"/>). Shorter than <see cref="RevocationBarrier.Timeout"/>: an
     /// instance stalled long enough for a writer to give up on it (SIGSTOP, a long pause) distrusts its cache when it
     /// resumes, until its listener has read what was sent meanwhile, instead of answering its queued requests from it.
@@ -100,8 +100,32 @@ internal sealed class CachedCredentialStore(
     /// <summary>Whether cached entries are trusted: the revocation listener is connected and has heard its heartbeat lately.</summary>
     internal bool IsListening => _listening && clock.GetElapsedTime(Interlocked.Read(ref _lastHeartbeat)) < HeartbeatTrust;
 
-    /// <summary>The listener read its own heartbeat: every notice sent before it has been applied.</summary>
-    public void Heartbeat() => Interlocked.Exchange(ref _lastHeartbeat, clock.GetTimestamp());
+    /// <summary>What a heartbeat sent now carries: this process's monotonic time, handed back when it is heard (<see cref="Heartbeat"/>).</summary>
+    internal string HeartbeatPayload() => clock.GetTimestamp().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The listener read its own heartbeat, which carries when it was sent (<see cref="HeartbeatPayload"/>): every notice
+    /// committed before then has been applied. Trust is counted from that time, not from the hearing: a listener whose
+    /// connection lags by seconds still hears a heartbeat every 0.5 s, each seconds old, and has not yet read the
+    /// revocations of those seconds (a probe with the database 80 ms away and the listener's connection 2.5–6 s behind: a
+    /// deleted key answered 200 for up to 4 s on that instance, after its deletion was answered). A payload that is no
+    /// time of this process's is ignored.
+    /// </summary>
+    public void Heartbeat(string payload)
+    {
+        if (!long.TryParse(payload, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var sent)
+            || sent > clock.GetTimestamp())
+        {
+            return;
+        }
+
+        // The latest sent wins (heard out of order, the older says less).
+        var seen = Interlocked.Read(ref _lastHeartbeat);
+        while (sent > seen && Interlocked.CompareExchange(ref _lastHeartbeat, sent, seen) is var was && was != seen)
+        {
+            seen = was;
+        }
+    }
 
     public async ValueTask<Credential?> FindAsync(KeyId keyId, CancellationToken cancellationToken)
     {

@@ -72,7 +72,10 @@ internal sealed class CredentialRevocationListener(
                 try
                 {
                     await using var connection = await pool.OpenConnectionAsync(cancellationToken);
-                    await using var beat = new NpgsqlCommand("SELECT pg_notify($1, '')", connection) { Parameters = { new() { Value = _heartbeatChannel } } };
+                    await using var beat = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection)
+                    {
+                        Parameters = { new() { Value = _heartbeatChannel }, new() { Value = cache.HeartbeatPayload() } },
+                    };
                     await beat.ExecuteNonQueryAsync(cancellationToken);
                     if (_unheard.Sent(out var sent, out var heardBefore))
                     {
@@ -141,7 +144,7 @@ internal sealed class CredentialRevocationListener(
                             toConfirm.Add(e.Payload);
                             break;
                         case var channel when channel == _heartbeatChannel:
-                            cache.Heartbeat();
+                            cache.Heartbeat(e.Payload);
                             if (_unheard.Heard())
                             {
                                 logger.LogInformation("The credential revocation listener hears this instance's heartbeats again: cached credentials are trusted again");

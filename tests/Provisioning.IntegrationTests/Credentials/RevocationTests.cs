@@ -399,6 +399,34 @@ public sealed class RevocationTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task AnInstanceWhoseListenerLagsSeconds_DoesNotAnswerFromItsCache_ARevocationItHasNotReadYet()
+    {
+        // The other instance's listening connection seconds behind (the database far away, that path congested), its pool
+        // not: it still heard its heartbeat every 0.5 s, each seconds old, and trusted its cache, so a deleted key answered
+        // 200 there after its deletion had been answered (a probe at 80 ms with the listener 2.5–6 s behind). Trust is
+        // counted from when a heartbeat was sent.
+        var (proxy, lagging) = TcpProxy.InFrontOf(service.ConnectionString);
+        await using var _ = proxy;
+        await using var other = new ConfiguredServiceFactory(service.ConnectionString,
+            new Dictionary<string, string?> { ["ConnectionStrings:ProvisioningSession"] = lagging });
+        using var viaOther = other.CreateClient();
+        await CachedCredentials.UntilTrustedAsync(other);
+
+        var tenant = await service.NewTenantAsync();
+        var key = (await tenant.Client().PostJsonAsync("/v2/keys", new { displayName = "read late" }, HttpStatusCode.Created))["key"]!;
+        var credentials = ServiceFixture.BasicHeader((string)key["id"]!, (string)key["secret"]!);
+        Assert.Equal(HttpStatusCode.OK, await StatusOnAsync(viaOther, credentials)); // cached there
+
+        proxy.AnswerLag = TimeSpan.FromSeconds(3);
+        await Task.Delay(TimeSpan.FromSeconds(4)); // the lagging heartbeats arrive again, one every 0.5 s, each 3 s old
+        Assert.Equal(HttpStatusCode.OK, await StatusOnAsync(viaOther, credentials));
+
+        await tenant.Client().DeleteJsonAsync($"/v2/keys/{key["id"]}"); // its barrier given up on the other after 2 s
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusOnAsync(viaOther, credentials));
+        Assert.False(other.Services.GetRequiredService<CachedCredentialStore>().IsListening);
+    }
+
+    [Fact]
     public async Task AnInstanceThatNeverConfirms_DelaysARevocationBoundedly_AndIsNamedInTheLog()
     {
         // A session that looks like an instance's listener (its application_name) but never confirms: an instance whose

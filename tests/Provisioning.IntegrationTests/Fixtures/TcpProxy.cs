@@ -59,6 +59,12 @@ public sealed class TcpProxy : IAsyncDisposable
     public void Restore() => _cut = false;
 
     /// <summary>
+    /// From now on, what PostgreSQL answers reaches the clients this much later, in order and at its own pace (a database
+    /// far away, or one connection's path congested): every answer is as late, however many follow it.
+    /// </summary>
+    public TimeSpan AnswerLag { get; set; }
+
+    /// <summary>
     /// As a server whose processes are stopped (SIGSTOP) or whose host went away without a reset: the open connections carry
     /// nothing more either way, and new ones are accepted (the kernel does that) but never answered. Until disposed.
     /// </summary>
@@ -142,10 +148,24 @@ public sealed class TcpProxy : IAsyncDisposable
     private async Task ForwardAsync(NetworkStream from, NetworkStream to, bool client, StrongBox<Trap?> cutOnAnswer)
     {
         var buffer = new byte[64 * 1024];
+        System.Threading.Channels.Channel<(DateTime Due, byte[] Data)>? lagging = null;
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
             var chunk = buffer.AsMemory(0, read);
+            if (!client && (lagging is not null || AnswerLag > TimeSpan.Zero))
+            {
+                // Once lagging, this connection's answers all go the lagging way, so that none overtakes another.
+                if (lagging is null)
+                {
+                    lagging = System.Threading.Channels.Channel.CreateUnbounded<(DateTime, byte[])>();
+                    _ = DeliverLateAsync(lagging.Reader, to);
+                }
+
+                await lagging.Writer.WriteAsync((DateTime.UtcNow + AnswerLag, chunk.ToArray()), _stop.Token);
+                continue;
+            }
+
             if (_stall is { } stall)
             {
                 await stall.Task.WaitAsync(_stop.Token);
@@ -182,6 +202,26 @@ public sealed class TcpProxy : IAsyncDisposable
             }
 
             await to.WriteAsync(chunk, _stop.Token);
+        }
+    }
+
+    private async Task DeliverLateAsync(System.Threading.Channels.ChannelReader<(DateTime Due, byte[] Data)> answers, NetworkStream to)
+    {
+        try
+        {
+            await foreach (var (due, data) in answers.ReadAllAsync(_stop.Token))
+            {
+                if (due - DateTime.UtcNow is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait, _stop.Token);
+                }
+
+                await to.WriteAsync(data, _stop.Token);
+            }
+        }
+        catch (Exception)
+        {
+            // The connection closed, or the proxy disposed: what was on its way is dropped, as a cut drops it.
         }
     }
 

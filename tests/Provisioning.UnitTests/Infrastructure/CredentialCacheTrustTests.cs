@@ -24,16 +24,46 @@ public sealed class CredentialCacheTrustTests
 
         store.ListenerConnected();
         Assert.False(store.IsListening); // not before it has heard a heartbeat of its own (below)
-        store.Heartbeat();
+        store.Heartbeat(store.HeartbeatPayload());
         Assert.True(store.IsListening);
         clock.Advance(CachedCredentialStore.HeartbeatTrust - TimeSpan.FromMilliseconds(1));
         Assert.True(store.IsListening);
         clock.Advance(TimeSpan.FromMilliseconds(2));
         Assert.False(store.IsListening); // stopped, or not hearing: asks the database
 
-        store.Heartbeat(); // caught up
+        store.Heartbeat(store.HeartbeatPayload()); // caught up
         Assert.True(store.IsListening);
         store.ListenerDisconnected();
+        Assert.False(store.IsListening);
+    }
+
+    [Fact]
+    public void ALaggingListener_IsTrustedFromWhenItsHeartbeatWasSent_NotFromWhenItWasHeard()
+    {
+        // The database far away and the listener's connection seconds behind: it still heard a heartbeat every 0.5 s, each
+        // seconds old, and trusted its cache while the revocations of those seconds were unread (a probe: a deleted key
+        // answered 200 for up to 4 s on that instance, after its deletion had been answered).
+        var clock = new FakeTimeProvider();
+        using var memory = new MemoryCache(new MemoryCacheOptions());
+        var store = new CachedCredentialStore(null!, memory, clock, null!, null!, null!, null!);
+        store.ListenerConnected();
+
+        var sent = store.HeartbeatPayload();
+        clock.Advance(CachedCredentialStore.HeartbeatTrust + TimeSpan.FromMilliseconds(1)); // on its way that long
+        store.Heartbeat(sent);
+        Assert.False(store.IsListening);
+
+        var later = store.HeartbeatPayload();
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        store.Heartbeat(later);
+        Assert.True(store.IsListening);
+        store.Heartbeat(sent); // an older one heard after a newer one says less
+        Assert.True(store.IsListening);
+        clock.Advance(CachedCredentialStore.HeartbeatTrust - TimeSpan.FromMilliseconds(100));
+        Assert.False(store.IsListening); // counted from the newer's sending
+
+        store.Heartbeat("not a time");
+        store.Heartbeat((long.Parse(store.HeartbeatPayload(), System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)); // from the future: not this process's
         Assert.False(store.IsListening);
     }
 
@@ -47,13 +77,13 @@ public sealed class CredentialCacheTrustTests
         using var memory = new MemoryCache(new MemoryCacheOptions());
         var store = new CachedCredentialStore(null!, memory, clock, null!, null!, null!, null!);
         store.ListenerConnected();
-        store.Heartbeat();
+        store.Heartbeat(store.HeartbeatPayload());
         store.ListenerDisconnected();
         store.ListenerConnected(); // at once: the last heartbeat is still recent
         Assert.False(store.IsListening);
         clock.Advance(CredentialRevocationListener.HeartbeatInterval);
         Assert.False(store.IsListening);
-        store.Heartbeat();
+        store.Heartbeat(store.HeartbeatPayload());
         Assert.True(store.IsListening);
     }
 }
