@@ -1,8 +1,10 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Provisioning.Application.Common.Abstractions;
+using Provisioning.Application.Common.Exceptions;
 using Provisioning.Domain.Common;
 using Provisioning.Domain.Tenants;
 
@@ -32,7 +34,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// later), and one that comes after waits, then fails on the deleted parent (404) and takes its reservation back.</item>
 /// </list>
 /// </summary>
-internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
+internal sealed class TenantBudgets(ProvisioningDbContext db, ILogger<TenantBudgets> logger) : ITenantBudgets
 {
     /// <summary>
     /// The budgets' advisory lock space: each tenant's key is <c>budget_lock_key(tenant, BudgetLock)</c>. The key itself
@@ -45,8 +47,9 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
     /// How long a suspension or budget change waits for its tenant's lock, held shared by the creates and deletions in
     /// flight in the subtree. While it waits, PostgreSQL queues every new create of that subtree behind it: a deletion in
     /// the subtree that runs for seconds (a large customer's) would hold them off as long (a probe saw 27 s, when the lock
-    /// was one for all tenants). A create holds the lock for its transaction's milliseconds; past this wait the change is
-    /// answered 503 (55P03, "retry"), and creates go on.
+    /// was one for all tenants). A create holds the lock for its transaction's milliseconds — its round trips: with the
+    /// database 80 ms away, a queue of creates on one budget's row takes seconds (a probe) —; past this wait the change is
+    /// answered 503 (<see cref="SubtreeBusyException"/>, "retry"), and creates go on.
     /// </summary>
     internal const string HoldCreatesWait = "2s";
 
@@ -91,13 +94,29 @@ internal sealed class TenantBudgets(ProvisioningDbContext db) : ITenantBudgets
           AND (t.max_apps IS NOT NULL OR t.max_tenants IS NOT NULL);
         """, tenant, cancellationToken);
 
-    public Task HoldCreatesAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
-        $"""
-        SET LOCAL lock_timeout = '{HoldCreatesWait}';
-        SELECT pg_advisory_xact_lock(budget_lock_key(@tenant, @lock));
-        SET LOCAL lock_timeout TO DEFAULT;
-        SELECT 1 FROM tenants WHERE id = (SELECT parent_id FROM tenants WHERE id = @tenant) FOR KEY SHARE;
-        """, tenant, cancellationToken);
+    public async Task HoldCreatesAsync(TenantId tenant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecuteAsync(
+                $"""
+                SET LOCAL lock_timeout = '{HoldCreatesWait}';
+                SELECT pg_advisory_xact_lock(budget_lock_key(@tenant, @lock));
+                SET LOCAL lock_timeout TO DEFAULT;
+                SELECT 1 FROM tenants WHERE id = (SELECT parent_id FROM tenants WHERE id = @tenant) FOR KEY SHARE;
+                """, tenant, cancellationToken);
+        }
+        catch (Exception e) when (PostgresError.StateIn(e) == PostgresErrorCodes.LockNotAvailable)
+        {
+            var busy = new SubtreeBusyException(HoldCreatesWait.Replace("s", " s", StringComparison.Ordinal));
+            logger.LogWarning(
+                "A suspension or budget change of tenant {TenantId} waited {Wait} for the creates and deletions under way in its " +
+                "subtree and was answered 503 (retry): a large deletion there, or a steady stream of creates in a subtree with a " +
+                "budget on a distant database (docs/operations.md, \"Suspend a customer\")", tenant.Value, HoldCreatesWait);
+            Application.Common.Logging.FaultLog.MarkLogged(busy);
+            throw busy;
+        }
+    }
 
     public Task RecountAsync(TenantId tenant, CancellationToken cancellationToken) => ExecuteAsync(
         """

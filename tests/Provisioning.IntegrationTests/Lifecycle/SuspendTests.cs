@@ -201,7 +201,9 @@ public sealed class SuspendTests(ServiceFixture service)
         // A suspension waits for the creates and deletions in flight in its subtree, and PostgreSQL queues the subtree's new
         // creates behind it. Behind a deletion that runs for seconds it gives up after a bounded wait and answers 503,
         // even on an instance whose statements never time out by themselves.
-        await using var patient = new ConfiguredServiceFactory(service.ConnectionString + ";Command Timeout=0", ServiceFixture.RootKeySettings(rateLimited: false));
+        var logs = new CollectingLoggerProvider();
+        await using var patient = new ConfiguredServiceFactory(service.ConnectionString + ";Command Timeout=0", ServiceFixture.RootKeySettings(rateLimited: false),
+            services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(s, logs));
         using var root = await patient.CreateRootClientAsync();
         var suspended = await root.ProvisionAsync(name: "To suspend");
         using var asSuspended = service.Client(suspended);
@@ -211,6 +213,11 @@ public sealed class SuspendTests(ServiceFixture service)
             var answer = await root.PatchJsonAsync($"/v2/tenants/{suspended.Id}", new { status = "suspended" }, HttpStatusCode.ServiceUnavailable)
                 .WaitAsync(TimeSpan.FromSeconds(60)); // without the bound: as long as the deletion
             Assert.Equal("service_unavailable", (string?)answer["errors"]![0]!["code"]);
+            // Said as what it is (it was a database fault's generic 503, and an Error line with a stack trace for "canceling
+            // statement due to lock timeout"): for the client, and in a Warning naming the tenant.
+            Assert.StartsWith("Creates or deletions under way in this tenant's subtree did not finish within 2 s", (string?)answer["errors"]![0]!["title"]);
+            Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains($"tenant {suspended.Id} waited 2s", StringComparison.Ordinal));
+            Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
             Assert.Equal("active", (string?)(await root.GetJsonAsync($"/v2/tenants/{suspended.Id}"))["tenant"]!["status"]);
 
             // The deletion still runs: creates go on, in the subtree too, and once it is over the suspension goes through.
