@@ -23,7 +23,7 @@ public sealed class ServiceAccountsApiTests(ServiceFixture service)
             """);
 
         // The trigger's search for an heir (migration SuffixedNamesHeirInOrder), as plpgsql keeps it once generic: through
-        // the index of suffixed accounts (HeirKeysWhateverTheLocale), not a walk of the tenant's accounts. Where PostgreSQL
+        // the index of suffixed accounts (SuffixedHeirsIndexUsable; the name compared as HeirKeysWhateverTheLocale does), not a walk of the tenant's accounts. Where PostgreSQL
         // has ICU: without it there is no trigger.
         await using (var connection = new Npgsql.NpgsqlConnection(service.ConnectionString))
         {

@@ -13,12 +13,13 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// accents); ICU <c>el</c> dropped Greek accents and any ICU locale turned ß into SS. So no heir was found, and a third
     /// account was made under a name the tenant still showed (201), or the wrong one was keyed (a probe of locales). Now
     /// <c>upper()</c> under "C", which changes ASCII letters only: <c>canonical</c> folds case anyway, so the comparison
-    /// needs no more, and the key matches the service's. The heirs' index (<c>SuffixedHeirsIndexUsable</c>) stays as it is:
-    /// it holds only suffixed accounts (a few), and the search finds a tenant's by its first column and its predicate, the
-    /// name then compared on those few; making it again would hold every writer of the table while it is built, in every
-    /// upgrade. Accounts left suffixed under a name nobody holds any more (the heir not found) get their key now, the
-    /// earliest first, as the trigger would have given it; the table is taken only when there is one. Only where the
-    /// trigger function exists (PostgreSQL with ICU). No model change (no target model). Down puts the earlier function back.
+    /// needs no more, and the key compares equal to the service's under it. The heirs' index (<c>SuffixedHeirsIndexUsable</c>)
+    /// stays as it is: it holds only suffixed accounts (a few), and the search finds a tenant's by its first column and its
+    /// predicate, the name then compared on those few; making it again would hold every writer of the table while it is
+    /// built, in every upgrade. The heirs the old function missed are given their key by the next migration
+    /// (<c>HeirsTheOldTriggerMissed</c>), once this one has committed: until then other sessions still run the old function.
+    /// Only where the trigger function exists (PostgreSQL with ICU). No model change (no target model). Down puts the earlier
+    /// function back.
     /// </summary>
     [DbContext(typeof(ProvisioningDbContext))]
     [Migration("20261207230000_HeirKeysWhateverTheLocale")]
@@ -28,8 +29,6 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
         {
             migrationBuilder.Sql("""
                 DO $outer$
-                DECLARE
-                    orphan record;
                 BEGIN
                     IF to_regproc('service_accounts_return_suffixed_key') IS NULL THEN
                         RETURN;
@@ -66,25 +65,6 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                         END LOOP;
                         RETURN NULL;
                     END $$;
-
-                    -- Heirs the old function missed: a suffixed account whose name no account holds. Looked for first, with no
-                    -- lock; the table is taken only when there is one (no request makes such rows: the trigger above keys them).
-                    IF EXISTS (SELECT 1 FROM service_accounts s
-                               WHERE right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
-                                 AND NOT EXISTS (SELECT 1 FROM service_accounts o WHERE o.tenant_id = s.tenant_id
-                                                   AND o.normalized_name = upper(btrim(s.display_name) COLLATE "C") COLLATE canonical)) THEN
-                        LOCK TABLE service_accounts IN SHARE ROW EXCLUSIVE MODE;
-                        FOR orphan IN
-                            SELECT s.id, s.tenant_id, s.display_name FROM service_accounts s
-                            WHERE right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
-                            ORDER BY s.created_at, s.id
-                        LOOP
-                            UPDATE service_accounts SET normalized_name = upper(btrim(display_name) COLLATE "C")
-                            WHERE id = orphan.id
-                              AND NOT EXISTS (SELECT 1 FROM service_accounts o WHERE o.tenant_id = orphan.tenant_id
-                                                AND o.normalized_name = upper(btrim(orphan.display_name) COLLATE "C") COLLATE canonical);
-                        END LOOP;
-                    END IF;
                 END $outer$;
                 """);
         }

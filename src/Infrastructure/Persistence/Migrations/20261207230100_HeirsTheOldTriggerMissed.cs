@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Provisioning.Infrastructure.Persistence.Migrations
+{
+    /// <summary>
+    /// The service accounts the heir trigger's old function missed (<c>HeirKeysWhateverTheLocale</c>): suffixed under a name
+    /// no account holds any more, in a database whose locale made PostgreSQL's <c>upper()</c> differ from the service's. Each
+    /// gets its key, the earliest first, as the trigger would have given it. Looked for first, with no lock: no session
+    /// can make such an account any more (the function that keys heirs whatever the locale committed with the previous
+    /// migration, and no request makes a suffixed key), so an upgrade with none takes no lock a writer waits for. Where
+    /// there is one, <c>service_accounts</c> is taken (EXCLUSIVE: writers and row locks wait, plain reads go on — a tenant's
+    /// deletion locks its accounts' rows first, and under a weaker mode it and this update each waited for the other).
+    /// Only where the trigger function exists (PostgreSQL with ICU). No model change (no target model). Down changes nothing
+    /// back: the keys given are the trigger's own.
+    /// </summary>
+    [DbContext(typeof(ProvisioningDbContext))]
+    [Migration("20261207230100_HeirsTheOldTriggerMissed")]
+    public partial class HeirsTheOldTriggerMissed : SchemaMigration
+    {
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql("""
+                DO $outer$
+                DECLARE
+                    orphan record;
+                BEGIN
+                    IF to_regproc('service_accounts_return_suffixed_key') IS NULL THEN
+                        RETURN;
+                    END IF;
+
+                    IF EXISTS (SELECT 1 FROM service_accounts s
+                               WHERE right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
+                                 AND NOT EXISTS (SELECT 1 FROM service_accounts o WHERE o.tenant_id = s.tenant_id
+                                                   AND o.normalized_name = upper(btrim(s.display_name) COLLATE "C") COLLATE canonical)) THEN
+                        LOCK TABLE service_accounts IN EXCLUSIVE MODE;
+                        FOR orphan IN
+                            SELECT s.id, s.tenant_id, s.display_name FROM service_accounts s
+                            WHERE right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
+                            ORDER BY s.created_at, s.id
+                        LOOP
+                            UPDATE service_accounts SET normalized_name = upper(btrim(display_name) COLLATE "C")
+                            WHERE id = orphan.id
+                              AND NOT EXISTS (SELECT 1 FROM service_accounts o WHERE o.tenant_id = orphan.tenant_id
+                                                AND o.normalized_name = upper(btrim(orphan.display_name) COLLATE "C") COLLATE canonical);
+                        END LOOP;
+                    END IF;
+                END $outer$;
+                """);
+        }
+
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+        }
+    }
+}
