@@ -32,6 +32,15 @@ internal sealed class CredentialRevocationListener(
 
     private readonly UnheardHeartbeats _unheard = new();
 
+    /// <summary>Heartbeats heard too late to trust the cache by (<see cref="CachedCredentialStore.HeartbeatTrust"/>): said at most once a minute.</summary>
+    private readonly Application.Common.Logging.OnceEvery _late = new(TimeProvider.System);
+
+    public override void Dispose()
+    {
+        _late.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var beats = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -144,7 +153,18 @@ internal sealed class CredentialRevocationListener(
                             toConfirm.Add(e.Payload);
                             break;
                         case var channel when channel == _heartbeatChannel:
-                            cache.Heartbeat(e.Payload);
+                            if (cache.Heartbeat(e.Payload) is { } age && age >= CachedCredentialStore.HeartbeatTrust)
+                            {
+                                // Heard, but too late to prove anything: said, or the gauge's 0 and every key read from the
+                                // database would go unexplained (a review).
+                                _late.Say((count, since) => logger.LogWarning(
+                                    "The credential revocation listener heard this instance's heartbeat {Age:F1} s after it was sent " +
+                                    "({Count} time(s) since {Since:u}): its connection lags behind the pool's (a congested path to " +
+                                    "PostgreSQL, the database far away, or the listener's session slowed), so cached credentials are " +
+                                    "not trusted meanwhile and every request reads its key from the database; a revocation made here " +
+                                    "waits up to 2 s for it", age.TotalSeconds, count, since));
+                            }
+
                             if (_unheard.Heard())
                             {
                                 logger.LogInformation("The credential revocation listener hears this instance's heartbeats again: cached credentials are trusted again");

@@ -60,7 +60,8 @@ public sealed class TcpProxy : IAsyncDisposable
 
     /// <summary>
     /// From now on, what PostgreSQL answers reaches the clients this much later, in order and at its own pace (a database
-    /// far away, or one connection's path congested): every answer is as late, however many follow it.
+    /// far away, or one connection's path congested): every answer is as late, however many follow it. A connection's
+    /// answers, once lagging, pass no trap and no stall (<see cref="Cut"/> still ends it).
     /// </summary>
     public TimeSpan AnswerLag { get; set; }
 

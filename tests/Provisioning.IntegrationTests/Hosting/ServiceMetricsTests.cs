@@ -49,6 +49,20 @@ public sealed class ServiceMetricsTests(ServiceFixture service)
         Assert.True(measured.Count(Lookups, "cached") > cached, "no lookup was answered from the cache");
         Assert.Equal(0, measured.Count(Lookups, "refused") + measured.Count(Lookups, "unavailable"));
 
+        // A key whose stored secret does not decrypt (altered in the database): a fault (500), in no outcome — it was counted
+        // as a read from the database, at every retry (a probe of the metrics).
+        var altered = (await root.PostJsonAsync("/v2/keys", new { displayName = "altered" }, HttpStatusCode.Created))["key"]!;
+        await Sql.ExecuteAsync(database,
+            $"UPDATE api_keys SET protected_secret = set_byte(protected_secret, 60, get_byte(protected_secret, 60) # 1) WHERE id = '{altered["id"]}'");
+        using (var withAltered = instance.CreateClient())
+        {
+            withAltered.DefaultRequestHeaders.Authorization = ServiceFixture.BasicHeader((string)altered["id"]!, (string)altered["secret"]!);
+            var readBeforeAltered = measured.Count(Lookups, "database");
+            using var refused = await withAltered.GetAsync("/v2/apps");
+            Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
+            Assert.Equal(readBeforeAltered, measured.Count(Lookups, "database"));
+        }
+
         // A retry under the same Idempotency-Key is replayed, and counted once; the first send is not a replay.
         Assert.Equal(0, measured.Count("provisioning.idempotency.replays"));
         for (var send = 0; send < 2; send++)
