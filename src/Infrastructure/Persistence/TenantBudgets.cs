@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Provisioning.Application.Common.Abstractions;
 using Provisioning.Application.Common.Exceptions;
@@ -34,7 +33,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// later), and one that comes after waits, then fails on the deleted parent (404) and takes its reservation back.</item>
 /// </list>
 /// </summary>
-internal sealed class TenantBudgets(ProvisioningDbContext db, ILogger<TenantBudgets> logger) : ITenantBudgets
+internal sealed class TenantBudgets(ProvisioningDbContext db, LockWaits lockWaits) : ITenantBudgets
 {
     /// <summary>
     /// The budgets' advisory lock space: each tenant's key is <c>budget_lock_key(tenant, BudgetLock)</c>. The key itself
@@ -108,11 +107,10 @@ internal sealed class TenantBudgets(ProvisioningDbContext db, ILogger<TenantBudg
         }
         catch (Exception e) when (PostgresError.StateIn(e) == PostgresErrorCodes.LockNotAvailable)
         {
+            // Not a fault: said to the client as what it is, and to the operator with the sessions holding what it waited
+            // for (at most once a minute, however often it is retried).
+            lockWaits.Noticed(e);
             var busy = new SubtreeBusyException(HoldCreatesWait.Replace("s", " s", StringComparison.Ordinal));
-            logger.LogWarning(
-                "A suspension or budget change of tenant {TenantId} waited {Wait} for the creates and deletions under way in its " +
-                "subtree and was answered 503 (retry): a large deletion there, or a steady stream of creates in a subtree with a " +
-                "budget on a distant database (docs/operations.md, \"Suspend a customer\")", tenant.Value, HoldCreatesWait);
             Application.Common.Logging.FaultLog.MarkLogged(busy);
             throw busy;
         }
