@@ -214,7 +214,8 @@ public static class DependencyInjection
     /// Why a connection string does not parse, without Npgsql's text: that names the keyword it could not set, which is a
     /// piece of the password when an unquoted one holds a ';' ("Couldn't set topsecretpart"). What is named instead is
     /// only ever Npgsql's own: the keyword an unknown one is a slip of (<see cref="Domain.Common.Spelling"/>: <c>Hots</c>
-    /// is Host), or a known keyword whose value Npgsql cannot take — never a word or value of the string as written.
+    /// is Host), or a known keyword whose value Npgsql cannot take — no word or value of the string as written, though the
+    /// keyword named may stand in an unquoted password that holds ";Timeout=zz" (a review: a leak of that much, no more).
     /// </summary>
     public static string InvalidConnectionString(string setting = ConnectionStringName, string? connectionString = null) =>
         "ConnectionStrings:" + setting + " is not a valid PostgreSQL connection string: " +

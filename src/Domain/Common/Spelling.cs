@@ -7,28 +7,41 @@ namespace Provisioning.Domain.Common;
 public static class Spelling
 {
     /// <summary>
-    /// The word of <paramref name="known"/> closest to <paramref name="typed"/>, compared without case, spaces, '_' or '-',
-    /// when it is close enough to be a slip (an edit for every four letters of the shorter, at least one; a swap of two
-    /// neighbours is one edit) and no other is as close; else null. Never <paramref name="typed"/> itself, nor a word
-    /// the same as it once compared (that is no misspelling).
+    /// The word of <paramref name="known"/> closest to <paramref name="typed"/> that it is a slip of (<see cref="Edits"/>),
+    /// when no other is as close; else null. Never a word the same as <paramref name="typed"/> once compared (that is no
+    /// misspelling).
     /// </summary>
     public static string? Nearest(string typed, IEnumerable<string> known)
     {
-        var word = Folded(typed);
         var near = known
-            .Select(candidate => (Candidate: candidate, Folded: Folded(candidate)))
-            .Where(c => c.Folded.Length > 0 && c.Folded != word)
-            .Select(c => (c.Candidate, c.Folded, Distance: Distance(word, c.Folded), Allowed: Math.Max(1, Math.Min(word.Length, c.Folded.Length) / 4)))
-            .Where(c => c.Distance <= c.Allowed)
+            .Select(candidate => (Candidate: candidate, Folded: Folded(candidate), Edits: Edits(typed, candidate)))
+            .Where(c => c.Edits > 0)
             .ToList();
         if (near.Count == 0)
         {
             return null;
         }
 
-        var closest = near.Min(c => c.Distance);
-        var at = near.Where(c => c.Distance == closest).ToList();
+        var closest = near.Min(c => c.Edits);
+        var at = near.Where(c => c.Edits == closest).ToList();
         return at.Select(c => c.Folded).Distinct().Count() == 1 ? at[0].Candidate : null;
+    }
+
+    /// <summary>
+    /// How many edits make <paramref name="typed"/> <paramref name="known"/>, compared without case, spaces, '_' or '-': 0
+    /// for the same word; the count when it is close enough to be a slip (an edit for every four letters of the shorter, at
+    /// least one; a swap of two neighbours is one edit); else null.
+    /// </summary>
+    public static int? Edits(string typed, string known)
+    {
+        var (word, other) = (Folded(typed), Folded(known));
+        if (word == other)
+        {
+            return 0;
+        }
+
+        var distance = Distance(word, other);
+        return other.Length > 0 && distance <= Math.Max(1, Math.Min(word.Length, other.Length) / 4) ? distance : null;
     }
 
     private static string Folded(string value) =>

@@ -93,7 +93,7 @@ public static class DatabaseMigrator
             {
                 throw new UnsuitableDatabaseException(
                     $"The database {connection.Database} is encoded {encoding}, and the service keeps Unicode text (names, settings, " +
-                    "addresses) in it: it needs a UTF8 database. Nothing was written to this one. Create one with CREATE DATABASE " +
+                    "addresses) in it: it needs a UTF8 database. This start wrote nothing to it. Create one with CREATE DATABASE " +
                     "<name> ENCODING 'UTF8' TEMPLATE template0 (with a UTF-8 locale, or LC_COLLATE 'C' LC_CTYPE 'C.UTF-8') and set " +
                     "ConnectionStrings:Provisioning to it (docs/operations.md, \"Running\").");
             }

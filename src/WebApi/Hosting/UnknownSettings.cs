@@ -67,13 +67,23 @@ public static class UnknownSettings
     }
 
     /// <summary>
-    /// The known setting <paramref name="name"/> is a slip of (<see cref="Domain.Common.Spelling"/>), compared without a
-    /// list's index (<c>Provisioning:TrustedProxy:0</c> is <c>Provisioning:TrustedProxies</c>), or null.
+    /// The known setting <paramref name="name"/> is a slip of, compared without a list's index
+    /// (<c>Provisioning:TrustedProxy:0</c> is <c>Provisioning:TrustedProxies</c>), part by part: each the same or a slip of
+    /// the known one's (<see cref="Domain.Common.Spelling.Edits"/>: <c>Secret:MasterKey</c> is <c>Secrets:MasterKey</c>, while
+    /// <c>Bootstrap:KeyFile</c> is no <c>Bootstrap:KeyId</c>, which a comparison of the whole name, its shared prefix
+    /// counting, said it was; a review); the closest when no other is as close, or null.
     /// </summary>
     public static string? Meant(string name)
     {
-        var parts = name.Split(':');
-        var named = string.Join(':', parts.Reverse().SkipWhile(p => p.All(char.IsAsciiDigit)).Reverse());
-        return Domain.Common.Spelling.Nearest(named, Known);
+        var typed = name.Split(':').Reverse().SkipWhile(p => p.All(char.IsAsciiDigit)).Reverse().ToArray();
+        var near = Known
+            .Select(known => (Known: known, Parts: known.Split(':')))
+            .Where(k => k.Parts.Length == typed.Length)
+            .Select(k => (k.Known, Edits: k.Parts.Zip(typed, (known, part) => Domain.Common.Spelling.Edits(part, known))
+                .Aggregate((int?)0, (sum, edits) => sum + edits)))
+            .Where(k => k.Edits > 0)
+            .ToList();
+        var closest = near.Count == 0 ? 0 : near.Min(k => k.Edits);
+        return near.Count(k => k.Edits == closest) == 1 ? near.Single(k => k.Edits == closest).Known : null;
     }
 }

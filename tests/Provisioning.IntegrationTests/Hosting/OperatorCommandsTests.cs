@@ -172,7 +172,7 @@ public sealed partial class OperatorCommandsTests(ServiceFixture service)
             var (exit, _, error) = await InProcessVerb.RunOrStartAsync(environment, Timeout, args);
             Assert.Equal(1, exit);
             Assert.Contains($"The database {name} is encoded {encoding}", error);
-            Assert.Contains("it needs a UTF8 database. Nothing was written to this one.", error);
+            Assert.Contains("it needs a UTF8 database. This start wrote nothing to it.", error);
             Assert.DoesNotContain("   at ", error);
         }
 

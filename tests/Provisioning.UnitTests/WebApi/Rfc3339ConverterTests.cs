@@ -41,5 +41,6 @@ public sealed class Rfc3339ConverterTests
     [InlineData("2030-01-31T12:00:00+\uFF10\uFF12:\uFF10\uFF10")] // nor fullwidth
     [InlineData("\u0662\u0660\u0663\u0660-01-31T12:00:00Z")]
     [InlineData("2030-01-31T12:00:00.\u0665Z")]
+    [InlineData("2030-01-31T12:00:00Z\n")] // a line feed after it: $ took it
     public void Refuses_WhatIsNotRfc3339(string text) => Assert.Null(Rfc3339Converter.Parse(text));
 }

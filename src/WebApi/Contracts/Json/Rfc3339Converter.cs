@@ -75,8 +75,9 @@ public sealed partial class Rfc3339Converter : JsonConverter<DateTimeOffset>
     }
 
     // RFC 3339 §5.6; "t", "z" and "-00:00" (an unknown local offset: UTC) included. ASCII digits only (RFC 3339's DIGIT):
-    // .NET's \d is any Unicode digit, and an offset in Arabic-Indic or fullwidth ones failed its int.Parse (a probe).
-    [GeneratedRegex(@"^(?<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?<minute>[0-9]{2}:[0-9]{2}):(?<second>[0-9]{2})(?<fraction>\.[0-9]+)?(?:[Zz]|(?<sign>[+-])(?<hours>[0-9]{2}):(?<minutes>[0-9]{2}))$",
+    // .NET's \d is any Unicode digit, and an offset in Arabic-Indic or fullwidth ones failed its int.Parse (a probe). \z,
+    // not $, which also matches before a final line feed ("…Z\n" was read).
+    [GeneratedRegex(@"^(?<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?<minute>[0-9]{2}:[0-9]{2}):(?<second>[0-9]{2})(?<fraction>\.[0-9]+)?(?:[Zz]|(?<sign>[+-])(?<hours>[0-9]{2}):(?<minutes>[0-9]{2}))\z",
         RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }
