@@ -372,6 +372,69 @@ public sealed class MigrationTests(ServiceFixture service)
             db.ServiceAccounts.AsNoTracking().OrderBy(s => s.CreatedAt).Select(s => s.NormalizedName).ToListAsync();
     }
 
+    [Fact]
+    public async Task AHolderDeletedByTheOldTriggerJustBeforeTheUpgrade_AndCommittedAfterIt_LeavesNoOrphan()
+    {
+        // The repair looked for orphans once, with no lock: a deletion that had run the old function, its transaction still
+        // open, showed its holder until it committed, after the look (a rolling-upgrade probe: a third account then made).
+        await using (var check = new NpgsqlConnection(service.Postgres.ConnectionString))
+        {
+            await check.OpenAsync();
+            await using var icu = new NpgsqlCommand("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'", check);
+            if ((long)(await icu.ExecuteScalarAsync())! == 0)
+            {
+                return; // PostgreSQL without ICU: no heir trigger
+            }
+        }
+
+        var (connectionString, options) = await DatabaseMigratedToAsync("20261202233000_RetiredMasterKeys",
+            "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'tr' LOCALE 'C.UTF-8'");
+        string[] names = ["Caf\u00e9 fix", "Cafe\u0301 fix"];
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand(RootTenantSql + """
+                INSERT INTO service_accounts (id, tenant_id, display_name, normalized_name, created_at) VALUES
+                    ('s00000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaa', @name0, @key0, now() - interval '2 days'),
+                    ('s00000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaa', @name1, @key1, now() - interval '1 day');
+                """, connection);
+            for (var i = 0; i < names.Length; i++)
+            {
+                insert.Parameters.AddWithValue($"name{i}", names[i]);
+                insert.Parameters.AddWithValue($"key{i}", ServiceAccount.Create(new TenantId(Root), names[i], DateTimeOffset.UtcNow).NormalizedName);
+            }
+
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            await db.GetService<IMigrator>().MigrateAsync("20261207141500_SuspensionsHeldByTheirSender"); // the second suffixed
+        }
+
+        // The holder's deletion, by an old instance: the old function runs (and misses the heir), its transaction open.
+        await using var deleting = await HeldRow.BeginAsync(connectionString);
+        await deleting.ExecuteAsync("DELETE FROM service_accounts WHERE id = 's00000000000000000000001'");
+        var upgrading = Task.Run(async () =>
+        {
+            await using var db = new ProvisioningDbContext(options);
+            await db.Database.MigrateAsync();
+        });
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the new function committed; the repair waits for this transaction
+        Assert.False(upgrading.IsCompleted);
+        await deleting.ReleaseAsync();
+        await upgrading.WaitAsync(TimeSpan.FromSeconds(60));
+
+        await using (var db = new ProvisioningDbContext(options))
+        {
+            Assert.DoesNotMatch(" s00000000000000000000002$", Assert.Single(await db.ServiceAccounts.AsNoTracking().Select(s => s.NormalizedName).ToListAsync()));
+            db.ServiceAccounts.Add(ServiceAccount.Create(new TenantId(Root), names[0], DateTimeOffset.UtcNow));
+            await Assert.ThrowsAsync<ConflictException>(() => db.SaveChangesAsync());
+        }
+
+        await service.Postgres.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+    }
+
     [Theory]
     [InlineData("DELETE FROM service_accounts WHERE id = 's00000000000000000000002'")]
     [InlineData("UPDATE service_accounts SET display_name = 'Tea', normalized_name = 'TEA' WHERE id = 's00000000000000000000002'")]

@@ -10,7 +10,11 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// no account holds any more, in a database whose locale made PostgreSQL's <c>upper()</c> differ from the service's. Each
     /// gets its key, the earliest first, as the trigger would have given it. Looked for first, with no lock: no session
     /// can make such an account any more (the function that keys heirs whatever the locale committed with the previous
-    /// migration, and no request makes a suffixed key), so an upgrade with none takes no lock a writer waits for. Where
+    /// migration, and no request makes a suffixed key), so an upgrade with none takes no lock a writer waits for — once the
+    /// transactions writing <c>service_accounts</c> that began before it have ended (waited for without a lock, as
+    /// <c>CREATE INDEX CONCURRENTLY</c> waits, a minute at most): one that ran the old function just before it was
+    /// replaced and committed after the look left its orphan unrepaired (a rolling-upgrade probe, with a deletion held
+    /// open 12 s; a third account was then made under the name). Where
     /// there is one, <c>service_accounts</c> is taken (EXCLUSIVE: writers and row locks wait, plain reads go on — a tenant's
     /// deletion locks its accounts' rows first, and under a weaker mode it and this update each waited for the other).
     /// Only where the trigger function exists (PostgreSQL with ICU). No model change (no target model). Down changes nothing
@@ -30,6 +34,18 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                     IF to_regproc('service_accounts_return_suffixed_key') IS NULL THEN
                         RETURN;
                     END IF;
+
+                    -- A deletion or rename that ran the old function before it was replaced, its transaction still open,
+                    -- shows its holder here until it commits, so its orphan would be missed: the transactions writing
+                    -- service_accounts that began before this one are waited for (a minute at most), holding no lock.
+                    FOR waited IN 1..1200 LOOP
+                        EXIT WHEN NOT EXISTS (
+                            SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                            WHERE l.locktype = 'relation' AND l.relation = 'service_accounts'::regclass
+                              AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()
+                              AND a.xact_start < transaction_timestamp());
+                        PERFORM pg_sleep(0.05);
+                    END LOOP;
 
                     IF EXISTS (SELECT 1 FROM service_accounts s
                                WHERE right(s.normalized_name, 25) COLLATE "C" = ' ' || s.id
