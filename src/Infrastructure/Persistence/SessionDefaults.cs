@@ -60,7 +60,7 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
         try
         {
             using var ask = new NpgsqlCommand(Sql, session);
-            LoggedIn((string[])ask.ExecuteScalar()!);
+            LoggedIn(UntracedCommands.Run(() => (string[])ask.ExecuteScalar()!));
         }
         catch (PostgresException e)
         {
@@ -79,7 +79,7 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
         try
         {
             await using var ask = new NpgsqlCommand(Sql, session);
-            LoggedIn((string[])(await ask.ExecuteScalarAsync())!);
+            LoggedIn((string[])(await UntracedCommands.RunAsync(() => ask.ExecuteScalarAsync()))!);
         }
         catch (PostgresException e)
         {
