@@ -342,8 +342,10 @@ public static class DependencyInjection
     private static Npgsql.NpgsqlDataSource BuildDataSource(string connectionString, SessionDefaults? defaults) =>
         new Npgsql.NpgsqlDataSourceBuilder(connectionString) { Name = DataSources.NameOf(connectionString) }
             .LeavingOutPolls()
+            // Untraced (UntracedCommands): a new session's own statements went into the trace of whatever opened it, a
+            // background flush's as a one-span trace (a flaky test found the settings' question there).
             .UsePhysicalConnectionInitializer(
-                connection =>
+                connection => UntracedCommands.Run(() =>
                 {
                     using (var command = SessionSettingsCommand(connection))
                     {
@@ -352,8 +354,9 @@ public static class DependencyInjection
 
                     SetClientCheck(connection);
                     defaults?.Record(connection);
-                },
-                async connection =>
+                    return true;
+                }),
+                connection => UntracedCommands.RunAsync(async () =>
                 {
                     await using (var command = SessionSettingsCommand(connection))
                     {
@@ -365,7 +368,9 @@ public static class DependencyInjection
                     {
                         await defaults.RecordAsync(connection);
                     }
-                })
+
+                    return true;
+                }))
             .Build();
 
     /// <summary>

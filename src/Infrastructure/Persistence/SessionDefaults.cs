@@ -60,7 +60,7 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
         try
         {
             using var ask = new NpgsqlCommand(Sql, session);
-            LoggedIn(UntracedCommands.Run(() => (string[])ask.ExecuteScalar()!));
+            LoggedIn((string[])ask.ExecuteScalar()!);
         }
         catch (PostgresException e)
         {
@@ -79,7 +79,7 @@ public sealed class SessionDefaults(ILogger<SessionDefaults> logger)
         try
         {
             await using var ask = new NpgsqlCommand(Sql, session);
-            LoggedIn((string[])(await UntracedCommands.RunAsync(() => ask.ExecuteScalarAsync()))!);
+            LoggedIn((string[])(await ask.ExecuteScalarAsync())!);
         }
         catch (PostgresException e)
         {

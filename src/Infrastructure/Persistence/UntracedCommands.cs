@@ -6,7 +6,7 @@ namespace Provisioning.Infrastructure.Persistence;
 /// Database commands of the background polls that run all the time — the revocation heartbeat twice a second, the
 /// comparison of the pool's settings every 5 s — left out of the traces: exported, they were two one-span traces a second
 /// per idle instance (≈ 190,000 a day, a probe of the OTLP export), burying the requests'; and the question a new session
-/// asks as it logs in (<see cref="Run"/>: <see cref="SessionDefaults"/>). What a request sends, and the
+/// sends as it logs in (its settings, its settings' question: <see cref="Run"/>, in the pool's connection initializer). What a request sends, and the
 /// background work that changes something (the key-usage flush, the retention pruner), is traced as before.
 /// </summary>
 public static class UntracedCommands

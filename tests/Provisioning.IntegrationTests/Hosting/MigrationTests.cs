@@ -72,11 +72,11 @@ public sealed class MigrationTests(ServiceFixture service)
         public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 
-    /// <summary>A new database with the migrations up to <paramref name="migration"/> applied, as an older release left it.</summary>
     /// <summary>Whether the tests' PostgreSQL has ICU (its locales, and the heir trigger, which only such a server has).</summary>
     private async Task<bool> HasIcuAsync() =>
         await Sql.CountAsync(service.Postgres.ConnectionString, "SELECT count(*)::int FROM pg_collation WHERE collprovider = 'i'") > 0;
 
+    /// <summary>A new database with the migrations up to <paramref name="migration"/> applied, as an older release left it.</summary>
     private async Task<(string ConnectionString, DbContextOptions<ProvisioningDbContext> Options)> DatabaseMigratedToAsync(string migration, string? locale = null)
     {
         var connectionString = await service.Postgres.CreateDatabaseAsync("migrate_" + Guid.NewGuid().ToString("N")[..8], locale);

@@ -11,8 +11,9 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
     /// gets its key, the earliest first, as the trigger would have given it. Looked for first, with no lock: no session
     /// can make such an account any more (the function that keys heirs whatever the locale committed with the previous
     /// migration, and no request makes a suffixed key), so an upgrade with none takes no lock a writer waits for — once the
-    /// transactions writing <c>service_accounts</c> that began before it have ended (waited for without a lock, as
-    /// <c>CREATE INDEX CONCURRENTLY</c> waits, a minute at most): one that ran the old function just before it was
+    /// transactions writing <c>service_accounts</c> as it begins have ended (waited for without a lock, as
+    /// <c>CREATE INDEX CONCURRENTLY</c> waits, a minute at most; the look assumes READ COMMITTED, the default, to see
+    /// their commits): one that ran the old function just before it was
     /// replaced and committed after the look left its orphan unrepaired (a rolling-upgrade probe, with a deletion held
     /// open 12 s; a third account was then made under the name). Where
     /// there is one, <c>service_accounts</c> is taken (EXCLUSIVE: writers and row locks wait, plain reads go on — a tenant's
@@ -30,6 +31,7 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
                 DO $outer$
                 DECLARE
                     orphan record;
+                    writers text[];
                 BEGIN
                     IF to_regproc('service_accounts_return_suffixed_key') IS NULL THEN
                         RETURN;
@@ -37,13 +39,14 @@ namespace Provisioning.Infrastructure.Persistence.Migrations
 
                     -- A deletion or rename that ran the old function before it was replaced, its transaction still open,
                     -- shows its holder here until it commits, so its orphan would be missed: the transactions writing
-                    -- service_accounts that began before this one are waited for (a minute at most), holding no lock.
+                    -- service_accounts now are waited for (a minute at most), holding no lock, as CREATE INDEX
+                    -- CONCURRENTLY waits — by their virtual transaction ids in pg_locks, read afresh at each look, any
+                    -- role's (pg_stat_activity is a snapshot for the whole transaction, and hides other roles' starts).
+                    SELECT coalesce(array_agg(DISTINCT l.virtualtransaction), '{}') INTO writers FROM pg_locks l
+                    WHERE l.locktype = 'relation' AND l.relation = 'service_accounts'::regclass
+                      AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid();
                     FOR waited IN 1..1200 LOOP
-                        EXIT WHEN NOT EXISTS (
-                            SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                            WHERE l.locktype = 'relation' AND l.relation = 'service_accounts'::regclass
-                              AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()
-                              AND a.xact_start < transaction_timestamp());
+                        EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.virtualtransaction = ANY (writers));
                         PERFORM pg_sleep(0.05);
                     END LOOP;
 
