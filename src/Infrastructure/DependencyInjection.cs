@@ -256,7 +256,7 @@ public static class DependencyInjection
             }
             catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or InvalidCastException)
             {
-                var named = keywords.FirstOrDefault(k => k.Replace(" ", "", StringComparison.Ordinal).Equals(keyword.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))
+                var named = keywords.FirstOrDefault(k => Domain.Common.Spelling.Edits(keyword, k) == 0)
                             ?? keyword; // a synonym Npgsql knows ("server"), lower-cased
                 return $"the value of {named} is not one Npgsql takes " +
                        "(a whole number, true or false, or one of its named values: npgsql.org, \"Connection String Parameters\")";

@@ -11,12 +11,16 @@ public static class Spelling
     /// when no other is as close; else null. Never a word the same as <paramref name="typed"/> once compared (that is no
     /// misspelling).
     /// </summary>
-    public static string? Nearest(string typed, IEnumerable<string> known)
+    public static string? Nearest(string typed, IEnumerable<string> known) =>
+        Closest(known.Select(candidate => (candidate, Edits(typed, candidate))));
+
+    /// <summary>
+    /// Of <paramref name="candidates"/> a typed word is a slip of (edits above 0; null: no slip), the one fewest edits away,
+    /// when no other word is as close (candidates the same once compared count as one); else null.
+    /// </summary>
+    public static string? Closest(IEnumerable<(string Candidate, int? Edits)> candidates)
     {
-        var near = known
-            .Select(candidate => (Candidate: candidate, Folded: Folded(candidate), Edits: Edits(typed, candidate)))
-            .Where(c => c.Edits > 0)
-            .ToList();
+        var near = candidates.Where(c => c.Edits > 0).ToList();
         if (near.Count == 0)
         {
             return null;
@@ -24,7 +28,7 @@ public static class Spelling
 
         var closest = near.Min(c => c.Edits);
         var at = near.Where(c => c.Edits == closest).ToList();
-        return at.Select(c => c.Folded).Distinct().Count() == 1 ? at[0].Candidate : null;
+        return at.Select(c => Folded(c.Candidate)).Distinct().Count() == 1 ? at[0].Candidate : null;
     }
 
     /// <summary>

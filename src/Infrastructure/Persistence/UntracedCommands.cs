@@ -5,9 +5,9 @@ namespace Provisioning.Infrastructure.Persistence;
 /// <summary>
 /// Database commands of the background polls that run all the time — the revocation heartbeat twice a second, the
 /// comparison of the pool's settings every 5 s — left out of the traces: exported, they were two one-span traces a second
-/// per idle instance (≈ 190,000 a day, a probe of the OTLP export), burying the requests'; and the question a new session
-/// sends as it logs in (its settings, its settings' question: <see cref="Run"/>, in the pool's connection initializer). What a request sends, and the
-/// background work that changes something (the key-usage flush, the retention pruner), is traced as before.
+/// per idle instance (≈ 190,000 a day, a probe of the OTLP export), burying the requests'; and what a new session runs
+/// as it logs in (<see cref="Run"/>, in the pool's connection initializer). What a request sends, and the background
+/// work that changes something (the key-usage flush, the retention pruner), is traced as before.
 /// </summary>
 public static class UntracedCommands
 {
@@ -18,8 +18,8 @@ public static class UntracedCommands
 
     /// <summary>
     /// <paramref name="command"/> untraced, in whatever flow it runs, the flow's mark put back after (a method that is not
-    /// async would leave it set for its caller): what a new session asks as it logs in, which went into the trace of whatever
-    /// opened the connection — a background flush's as a one-span trace, a flaky test found.
+    /// async would leave it set for its caller): what a new session runs as it logs in, which went into the trace of
+    /// whatever opened the connection — a background flush's as a one-span trace, a flaky test found.
     /// </summary>
     public static T Run<T>(Func<T> command)
     {

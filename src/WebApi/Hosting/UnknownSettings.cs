@@ -76,14 +76,10 @@ public static class UnknownSettings
     public static string? Meant(string name)
     {
         var typed = name.Split(':').Reverse().SkipWhile(p => p.All(char.IsAsciiDigit)).Reverse().ToArray();
-        var near = Known
+        return Domain.Common.Spelling.Closest(Known
             .Select(known => (Known: known, Parts: known.Split(':')))
             .Where(k => k.Parts.Length == typed.Length)
-            .Select(k => (k.Known, Edits: k.Parts.Zip(typed, (known, part) => Domain.Common.Spelling.Edits(part, known))
-                .Aggregate((int?)0, (sum, edits) => sum + edits)))
-            .Where(k => k.Edits > 0)
-            .ToList();
-        var closest = near.Count == 0 ? 0 : near.Min(k => k.Edits);
-        return near.Count(k => k.Edits == closest) == 1 ? near.Single(k => k.Edits == closest).Known : null;
+            .Select(k => (k.Known, k.Parts.Zip(typed, (known, part) => Domain.Common.Spelling.Edits(part, known))
+                .Aggregate((int?)0, (sum, edits) => sum + edits))));
     }
 }
